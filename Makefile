@@ -1,0 +1,45 @@
+# The few commands people type. Everything installs itself first (idempotent).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.install-stamp
+VENDOR := kasse/static/vendor
+
+.PHONY: install demo test test-sqlite test-postgres lint bench clean messages
+
+$(STAMP): pyproject.toml package.json package-lock.json
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	npm ci --no-audit --no-fund --silent
+	@touch $(STAMP)
+
+$(VENDOR)/htmx.min.js: package-lock.json
+	@mkdir -p $(VENDOR)
+	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx.min.js
+
+install: $(STAMP) $(VENDOR)/htmx.min.js messages
+
+messages: $(STAMP)
+	@$(BIN)/kasse compilemessages --ignore '.venv/*' --ignore 'node_modules/*' >/dev/null
+
+demo: install
+	$(BIN)/kasse demo
+
+# SQLite by default; set TEST_DATABASE_URL=postgres://... to run on PostgreSQL.
+test: install
+	bash scripts/run-tests.sh
+
+test-postgres: install
+	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} bash scripts/run-tests.sh
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy kasse
+
+bench: install
+	$(BIN)/python -m benchmarks.run
+
+clean:
+	rm -rf $(VENV) node_modules $(VENDOR) var .pytest_cache .mypy_cache .ruff_cache

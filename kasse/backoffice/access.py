@@ -1,0 +1,37 @@
+"""Entry-point checks for back-office views: logged in, in an organization, capable."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+
+from kasse.tenancy.selectors import has_capability
+
+
+def backoffice_view(capability: str | None = None) -> Callable[..., Any]:
+    """Decorator: require a logged-in user with an organization, and ``capability`` if given.
+
+    Anonymous users are sent to the login page; a user without the capability
+    gets 403. Object lookups inside the view go through scoped managers, so a
+    foreign id is a 404 like a missing one.
+    """
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if getattr(request, "organization", None) is None:
+                raise PermissionDenied
+            if capability and not has_capability(request.employee, capability):  # type: ignore[attr-defined]
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator

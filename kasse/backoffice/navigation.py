@@ -1,0 +1,51 @@
+"""The back office's main navigation: one list, filtered by capability.
+
+Add a section by appending a ``NavItem``; the template renders what the
+current employee may see and marks the active section by URL prefix.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from kasse.tenancy.permissions import Capability
+from kasse.tenancy.selectors import capabilities
+
+
+@dataclass(frozen=True)
+class NavItem:
+    url_name: str
+    label: str | Promise
+    capability: str | None = None
+
+
+NAV_ITEMS: list[NavItem] = [
+    NavItem("backoffice:product_list", _("Catalog"), Capability.MANAGE_CATALOG),
+    NavItem("backoffice:customer_list", _("Customers"), Capability.MANAGE_CUSTOMERS),
+    NavItem("backoffice:employee_list", _("Employees"), Capability.MANAGE_EMPLOYEES),
+    NavItem("backoffice:settings", _("Settings"), Capability.MANAGE_SETTINGS),
+]
+
+
+def backoffice_nav(request: HttpRequest) -> dict[str, Any]:
+    employee = getattr(request, "employee", None)
+    if employee is None:
+        return {"backoffice_nav": []}
+    caps = capabilities(employee)
+    items = []
+    for item in NAV_ITEMS:
+        if item.capability and item.capability not in caps:
+            continue
+        try:
+            url = reverse(item.url_name)
+        except NoReverseMatch:
+            continue  # section not built yet
+        items.append({"url": url, "label": item.label,
+                      "active": request.path.startswith(url) and url != "/"})
+    return {"backoffice_nav": items}

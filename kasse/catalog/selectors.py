@@ -1,0 +1,66 @@
+"""Read queries on the catalog: barcode lookup, search, effective prices."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db.models import Q, QuerySet
+
+from kasse.catalog.models import Barcode, Product, StorePrice, Variant
+from kasse.core.text import fold
+from kasse.tenancy.models import Organization, Store
+
+
+def variant_by_barcode(organization: Organization, code: str) -> Variant | None:
+    """The variant a scanned code belongs to (one indexed query), or ``None``."""
+    barcode = (
+        Barcode.objects.filter(organization=organization, code=code.strip())
+        .select_related("variant__product")
+        .first()
+    )
+    return barcode.variant if barcode else None
+
+
+def search_products(
+    organization: Organization,
+    query: str = "",
+    *,
+    category_id: object | None = None,
+    active: bool | None = None,
+) -> QuerySet[Product]:
+    """Products whose name, variants or SKU contain every word of ``query``.
+
+    Case-, accent- and umlaut-insensitive (``brotchen`` finds ``Brötchen``).
+    Matches at the start of the name come first. An exact barcode or SKU finds
+    its product too.
+    """
+    qs = Product.objects.filter(organization=organization).select_related("category")
+    if category_id:
+        qs = qs.filter(category_id=category_id)
+    if active is not None:
+        qs = qs.filter(is_active=active)
+    words = fold(query).split()
+    if not words:
+        return qs.order_by("name")
+    text_match = Q()
+    for word in words:
+        text_match &= Q(search_text__contains=word)
+    raw = query.strip()
+    code_match = Q(variants__sku=raw) | Q(variants__barcodes__code=raw)
+    if raw.isdigit() or (raw and " " not in raw):
+        qs = qs.filter(text_match | Q(pk__in=Product.objects.filter(
+            organization=organization).filter(code_match).values("pk")))
+    else:
+        qs = qs.filter(text_match)
+    return qs.order_by("search_text")
+
+
+def price_for_store(variant: Variant, store: Store | None) -> Decimal:
+    """The selling price of ``variant`` in ``store``: store override, variant, product."""
+    if store is not None:
+        override = (
+            StorePrice.objects.filter(store=store, variant=variant).values_list("price", flat=True).first()
+        )
+        if override is not None:
+            return override
+    return variant.effective_price

@@ -1,0 +1,82 @@
+"""Shared model bases and the audit log."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_scopes import ScopedManager
+
+from kasse.core.ids import uuid7
+
+
+class UUIDModel(models.Model):
+    """A model whose primary key is a UUIDv7 born with the record."""
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+
+    class Meta:
+        abstract = True
+
+
+class TimestampedModel(UUIDModel):
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+def organization_scoped_manager() -> models.Manager:
+    """Manager that refuses to query unless an organization scope is active.
+
+    Forgetting the tenant filter raises ``ScopeError`` instead of leaking rows
+    (django-scopes, as pretix does it).
+    """
+    return ScopedManager(organization="organization")
+
+
+class OrganizationScopedModel(TimestampedModel):
+    """Base for every tenant table: carries the organization and the scoped manager."""
+
+    organization = models.ForeignKey(
+        "tenancy.Organization", on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("organization"),
+    )
+
+    objects = organization_scoped_manager()
+
+    class Meta:
+        abstract = True
+
+
+class AuditEntry(UUIDModel):
+    """One thing somebody did, written in the same transaction as the change.
+
+    Append-only: there is no service that edits or deletes entries (GoBD).
+    ``action`` is dotted, ``<app>.<thing>.<verb>``, e.g. ``catalog.product.created``.
+    """
+
+    organization = models.ForeignKey(
+        "tenancy.Organization", on_delete=models.PROTECT, related_name="audit_entries"
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    action = models.CharField(max_length=100)
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    actor_label = models.CharField(max_length=200, blank=True)
+    object_type = models.CharField(max_length=100, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    objects = organization_scoped_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["organization", "object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action}"

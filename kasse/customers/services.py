@@ -1,0 +1,86 @@
+"""Writes for customers: create and change, with consent tracking."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kasse.core.actors import Actor
+from kasse.core.audit import log_action
+from kasse.core.text import search_text
+from kasse.customers.models import ConsentSource, Customer
+from kasse.tenancy.models import Organization
+from kasse.tenancy.validators import normalize_vat_id
+
+CUSTOMER_FIELDS = (
+    "first_name", "last_name", "company", "email", "phone", "street", "postal_code", "city",
+    "country", "vat_id", "notes", "loyalty_card_code", "is_active",
+)
+
+
+def _next_customer_number(organization: Organization) -> int:
+    # Serialised by the surrounding transaction (SQLite IMMEDIATE, PostgreSQL unique constraint).
+    current = Customer.objects.filter(organization=organization).aggregate(n=Max("customer_number"))["n"]
+    return (current or 10000) + 1
+
+
+@transaction.atomic
+def save_customer(
+    *,
+    actor: Actor,
+    organization: Organization,
+    data: dict[str, Any],
+    customer: Customer | None = None,
+    consent_source: str = ConsentSource.BACKOFFICE,
+) -> Customer:
+    """Create or change a customer; a change of marketing consent records when and where."""
+    creating = customer is None
+    if customer is None:
+        customer = Customer(organization=organization)
+    changed: dict[str, Any] = {}
+    for key in CUSTOMER_FIELDS:
+        if key in data:
+            value = data[key]
+            if isinstance(value, str):
+                value = value.strip()
+            if key == "loyalty_card_code":
+                value = value or None
+            if key == "vat_id":
+                value = normalize_vat_id(value or "")
+            if getattr(customer, key) != value:
+                changed[key] = value
+                setattr(customer, key, value)
+    if not (customer.first_name or customer.last_name or customer.company):
+        raise ValidationError({"last_name": _("Please enter a name or a company.")})
+    if "marketing_consent" in data and bool(data["marketing_consent"]) != customer.marketing_consent:
+        if consent_source not in ConsentSource.values:
+            raise ValidationError({"marketing_consent_source": _("Unknown consent source.")})
+        customer.marketing_consent = bool(data["marketing_consent"])
+        customer.marketing_consent_at = timezone.now()
+        customer.marketing_consent_source = consent_source
+        changed["marketing_consent"] = customer.marketing_consent
+    if customer.loyalty_card_code:
+        clash = Customer.objects.filter(
+            organization=organization, loyalty_card_code=customer.loyalty_card_code
+        ).exclude(pk=customer.pk)
+        if clash.exists():
+            raise ValidationError(
+                {"loyalty_card_code": _("This loyalty card is already assigned to another customer.")}
+            )
+    if creating:
+        customer.customer_number = _next_customer_number(organization)
+    customer.full_clean(exclude=["organization", "search_text", "customer_number"])
+    customer.search_text = search_text(
+        customer.first_name, customer.last_name, customer.company, customer.email,
+        customer.phone, customer.city, str(customer.customer_number), customer.loyalty_card_code,
+    )[:400]
+    customer.save()
+    log_action(organization, actor,
+               "customers.customer.created" if creating else "customers.customer.changed",
+               customer, {k: str(v) for k, v in changed.items()})
+    return customer

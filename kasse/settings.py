@@ -1,0 +1,284 @@
+"""The one settings module of kasse, configured from environment variables.
+
+Every setting has a typed default that runs out of the box on SQLite under
+``./var/``. Outside ``dev`` and ``demo`` (that is, in ``production``) kasse
+refuses to start without ``KASSE_SECRET_KEY`` and ``KASSE_ALLOWED_HOSTS``.
+
+Variables (all optional in dev):
+
+=========================  ==============================================
+``KASSE_ENV``              ``dev`` (default), ``demo``, ``production``
+``KASSE_ROLE``             ``cloud`` (default) or ``store``
+``KASSE_DATA_DIR``         where SQLite, media and secrets live (``./var``)
+``DATABASE_URL``           e.g. ``postgres://user@127.0.0.1:5432/kasse``
+``REDIS_URL``              enables the Redis channel layer (several processes)
+``KASSE_SECRET_KEY``       required in production
+``KASSE_ALLOWED_HOSTS``    comma separated, required in production
+``KASSE_DEBUG``            ``1`` to force debug pages (default: only in demo)
+``KASSE_LANGUAGE``         ``de`` (default) or ``en``
+``KASSE_TIME_ZONE``        default store time zone, ``Europe/Berlin``
+``KASSE_EMAIL_URL``        ``smtp://user:pass@host:port`` or ``console:``
+``KASSE_PUBLIC_URL``       absolute base URL used in e-mails
+=========================  ==============================================
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+
+def env_str(name: str, default: str) -> str:
+    return os.environ.get(name, default).strip() or default
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    value = os.environ.get(name)
+    if not value:
+        return default
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+BASE_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = BASE_DIR.parent
+
+KASSE_ENV = env_str("KASSE_ENV", "dev")
+if KASSE_ENV not in {"dev", "demo", "production"}:
+    raise ImproperlyConfigured(f"KASSE_ENV must be dev, demo or production, not {KASSE_ENV!r}")
+KASSE_ROLE = env_str("KASSE_ROLE", "cloud")
+if KASSE_ROLE not in {"cloud", "store"}:
+    raise ImproperlyConfigured(f"KASSE_ROLE must be cloud or store, not {KASSE_ROLE!r}")
+TESTING = "pytest" in sys.modules or env_bool("KASSE_TESTING", False)
+
+DATA_DIR = Path(env_str("KASSE_DATA_DIR", str(PROJECT_DIR / "var"))).resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _secret_key() -> str:
+    key = os.environ.get("KASSE_SECRET_KEY", "").strip()
+    if key:
+        return key
+    if KASSE_ENV == "production":
+        raise ImproperlyConfigured(
+            "KASSE_SECRET_KEY is not set. kasse refuses to run in production without it."
+        )
+    # dev/demo: a random key kept in the data directory, so sessions survive restarts.
+    key_file = DATA_DIR / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(50))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+DEBUG = env_bool("KASSE_DEBUG", KASSE_ENV == "demo")
+
+ALLOWED_HOSTS = env_list("KASSE_ALLOWED_HOSTS", [])
+if not ALLOWED_HOSTS:
+    if KASSE_ENV == "production":
+        raise ImproperlyConfigured(
+            "KASSE_ALLOWED_HOSTS is not set. kasse refuses to run in production without it."
+        )
+    ALLOWED_HOSTS = ["localhost", "127.0.0.1", "[::1]", "testserver"]
+CSRF_TRUSTED_ORIGINS = env_list("KASSE_CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_htmx",
+    "django_scopes",
+    "django_tasks",
+    "django_tasks_db",
+    "channels",
+    "ninja",
+    "kasse.core",
+    "kasse.tenancy",
+    "kasse.catalog",
+    "kasse.customers",
+    "kasse.backoffice",
+    "kasse.api",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "kasse.core.middleware.LanguageMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "kasse.tenancy.middleware.OrganizationMiddleware",
+]
+
+ROOT_URLCONF = "kasse.urls"
+WSGI_APPLICATION = "kasse.wsgi.application"
+ASGI_APPLICATION = "kasse.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "kasse.tenancy.context_processors.tenancy",
+                "kasse.backoffice.navigation.backoffice_nav",
+            ],
+        },
+    }
+]
+
+# --- Database -----------------------------------------------------------------
+DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'kasse.sqlite3'}")
+
+
+def _database(url: str) -> dict:
+    config = dj_database_url.parse(url, conn_max_age=0)
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        # WAL lets the register read while a sale commits; IMMEDIATE takes the
+        # write lock at BEGIN so two writers queue instead of failing mid-transaction.
+        config["OPTIONS"] = {
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;"
+            ),
+            "transaction_mode": "IMMEDIATE",
+        }
+        if url.startswith("sqlite:///"):
+            path = Path(unquote(urlparse(url).path))
+            path.parent.mkdir(parents=True, exist_ok=True)
+    elif config["ENGINE"] in {"django.db.backends.postgresql"}:
+        config.setdefault("OPTIONS", {})
+        config["TEST"] = {"NAME": env_str("KASSE_TEST_DB_NAME", "test_kasse")}
+    return config
+
+
+DATABASES = {"default": _database(DATABASE_URL)}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Auth ---------------------------------------------------------------------
+AUTH_USER_MODEL = "tenancy.User"
+LOGIN_URL = "backoffice:login"
+LOGIN_REDIRECT_URL = "backoffice:dashboard"
+LOGOUT_REDIRECT_URL = "backoffice:login"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+if TESTING:
+    # Tests create many users; the production hasher is deliberately slow.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+if KASSE_ENV == "production":
+    SESSION_COOKIE_SECURE = env_bool("KASSE_SECURE_COOKIES", True)
+    CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- Language, time -----------------------------------------------------------
+LANGUAGE_CODE = env_str("KASSE_LANGUAGE", "de")
+LANGUAGES = [("de", _("German")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+USE_TZ = True
+TIME_ZONE = env_str("KASSE_TIME_ZONE", "Europe/Berlin")
+
+# --- Static and media ---------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+MEDIA_URL = "/media/"
+MEDIA_ROOT = DATA_DIR / "media"
+WHITENOISE_USE_FINDERS = KASSE_ENV != "production"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if KASSE_ENV == "production"
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+
+# --- Real time and background jobs --------------------------------------------
+REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL]},
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+TASKS = {
+    "default": {
+        "BACKEND": (
+            "django_tasks.backends.immediate.ImmediateBackend"
+            if TESTING
+            else "django_tasks_db.DatabaseBackend"
+        ),
+    }
+}
+
+# --- E-mail -------------------------------------------------------------------
+EMAIL_URL = env_str("KASSE_EMAIL_URL", "console:")
+DEFAULT_FROM_EMAIL = env_str("KASSE_FROM_EMAIL", "kasse <noreply@localhost>")
+if EMAIL_URL.startswith("smtp"):
+    _mail = urlparse(EMAIL_URL)
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = _mail.hostname or "localhost"
+    EMAIL_PORT = _mail.port or 25
+    EMAIL_HOST_USER = unquote(_mail.username or "")
+    EMAIL_HOST_PASSWORD = unquote(_mail.password or "")
+    EMAIL_USE_TLS = EMAIL_URL.startswith("smtps") or EMAIL_PORT == 587
+elif EMAIL_URL.startswith("file:"):
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = str(DATA_DIR / "mail")
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+PUBLIC_URL = env_str("KASSE_PUBLIC_URL", "http://127.0.0.1:8000")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("KASSE_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "INFO"}},
+}
+
+NINJA_PAGINATION_PER_PAGE = 50

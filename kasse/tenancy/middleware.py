@@ -1,0 +1,56 @@
+"""Resolve the tenant of every request and activate its scope.
+
+Callers are a back-office session user (active organization kept in the
+session) or an API client with a bearer token. Whatever resolves the tenant,
+the view runs inside ``django_scopes.scope(organization=...)``, so every
+scoped query is filtered to that organization and a foreign id is a 404.
+Requests without a tenant run without a scope: scoped queries then raise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+from django_scopes import scope
+
+from kasse.tenancy.selectors import employees_for_user
+
+SESSION_ORGANIZATION_KEY = "organization_id"
+
+
+class OrganizationMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.organization = None  # type: ignore[attr-defined]
+        request.employee = None  # type: ignore[attr-defined]
+        request.api_token = None  # type: ignore[attr-defined]
+
+        auth_header = request.headers.get("Authorization", "")
+        if auth_header.startswith("Bearer "):
+            from kasse.api.tokens import authenticate_token
+
+            token = authenticate_token(auth_header.removeprefix("Bearer ").strip())
+            if token is not None:
+                request.api_token = token  # type: ignore[attr-defined]
+                request.organization = token.organization  # type: ignore[attr-defined]
+        elif getattr(request, "user", None) is not None and request.user.is_authenticated:
+            self._resolve_user(request)
+
+        if request.organization is None:  # type: ignore[attr-defined]
+            return self.get_response(request)
+        with scope(organization=request.organization):  # type: ignore[attr-defined]
+            return self.get_response(request)
+
+    def _resolve_user(self, request: HttpRequest) -> None:
+        employees = list(employees_for_user(request.user))  # type: ignore[arg-type]
+        if not employees:
+            return
+        wanted = request.session.get(SESSION_ORGANIZATION_KEY)
+        chosen = next((e for e in employees if str(e.organization_id) == wanted), employees[0])
+        request.session[SESSION_ORGANIZATION_KEY] = str(chosen.organization_id)
+        request.employee = chosen  # type: ignore[attr-defined]
+        request.organization = chosen.organization  # type: ignore[attr-defined]
+        request.organizations = [e.organization for e in employees]  # type: ignore[attr-defined]

@@ -1,0 +1,264 @@
+"""Writes for tenancy: organizations, stores, registers, employees and roles.
+
+Every function takes the actor, validates, writes in one transaction and logs
+an audit entry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+from django_scopes import scopes_disabled
+
+from kasse.core.actors import Actor
+from kasse.core.audit import log_action
+from kasse.tenancy.models import (
+    Employee,
+    Organization,
+    Register,
+    Store,
+    StoreRole,
+    User,
+    pin_digest,
+)
+from kasse.tenancy.permissions import Role
+from kasse.tenancy.validators import normalize_vat_id
+
+ORGANIZATION_FIELDS = (
+    "name", "legal_name", "street", "postal_code", "city", "country", "vat_id",
+    "tax_number", "email", "phone", "language",
+)
+STORE_FIELDS = (
+    "name", "number", "street", "postal_code", "city", "country", "time_zone", "currency",
+    "phone", "email", "receipt_footer", "is_active",
+)
+
+
+@dataclass(frozen=True)
+class NewOrganization:
+    organization: Organization
+    store: Store
+    register: Register
+    owner: User
+    employee: Employee
+
+
+def _full_clean(obj: object, exclude: list[str] | None = None) -> None:
+    obj.full_clean(exclude=exclude)  # type: ignore[attr-defined]
+
+
+@transaction.atomic
+def create_organization(
+    *,
+    actor: Actor,
+    organization: dict,
+    store: dict,
+    owner_email: str,
+    owner_password: str | None,
+    owner_name: str = "",
+    owner_pin: str | None = None,
+    email_verified: bool = False,
+) -> NewOrganization:
+    """Create an organization with its first store, first register and owner account.
+
+    Used by sign-up, by ``kasse createorg`` and by the demo seed. An existing
+    user (same e-mail) becomes the owner of the new organization as well.
+    """
+    from django.utils import timezone
+
+    with scopes_disabled():
+        org = Organization(**{k: v for k, v in organization.items() if k in ORGANIZATION_FIELDS})
+        org.vat_id = normalize_vat_id(org.vat_id)
+        _full_clean(org)
+        org.save()
+        new_store = Store(organization=org, **{k: v for k, v in store.items() if k in STORE_FIELDS})
+        _full_clean(new_store, exclude=["organization"])
+        new_store.save()
+        register = Register.objects.create(
+            organization=org, store=new_store, number=1, name=_("Register 1"),
+            serial_number=f"K{new_store.number:02d}-01-{str(org.pk)[-8:].upper()}",
+        )
+        email = owner_email.strip().lower()
+        user = User.objects.filter(email=email).first()
+        if user is None:
+            user = User.objects.create_user(
+                email, owner_password, full_name=owner_name, language=org.language,
+                email_verified_at=timezone.now() if email_verified else None,
+            )
+        employee = Employee.objects.create(
+            organization=org, user=user, display_name=owner_name or email.split("@")[0],
+        )
+        if owner_pin:
+            _set_pin(employee, owner_pin)
+        StoreRole.objects.create(organization=org, employee=employee, store=None, role=Role.OWNER)
+        log_action(org, actor, "tenancy.organization.created", org, {"owner": email})
+    return NewOrganization(org, new_store, register, user, employee)
+
+
+@transaction.atomic
+def update_organization(*, actor: Actor, organization: Organization, data: dict) -> Organization:
+    changed = {}
+    for field in ORGANIZATION_FIELDS:
+        if field in data and getattr(organization, field) != data[field]:
+            changed[field] = str(data[field])
+            setattr(organization, field, data[field])
+    organization.vat_id = normalize_vat_id(organization.vat_id)
+    organization.full_clean()
+    organization.save()
+    log_action(organization, actor, "tenancy.organization.changed", organization, changed)
+    return organization
+
+
+@transaction.atomic
+def save_store(*, actor: Actor, organization: Organization, data: dict,
+               store: Store | None = None) -> Store:
+    """Create a store (``store=None``) or change one."""
+    creating = store is None
+    if store is None:
+        store = Store(organization=organization)
+        if "number" not in data:
+            with scopes_disabled():
+                last = Store.objects.filter(organization=organization).order_by("-number").first()
+            data = {**data, "number": (last.number + 1) if last else 1}
+    for field in STORE_FIELDS:
+        if field in data:
+            setattr(store, field, data[field])
+    store.full_clean(exclude=["organization"])
+    _check_unique(Store, organization, store, number=store.number,
+                  message=_("Another store already has number %(value)s.") % {"value": store.number},
+                  field="number")
+    store.save()
+    log_action(organization, actor, "tenancy.store.created" if creating else "tenancy.store.changed",
+               store, {"name": store.name})
+    return store
+
+
+@transaction.atomic
+def save_register(*, actor: Actor, organization: Organization, store: Store, data: dict,
+                  register: Register | None = None) -> Register:
+    """Create a register in ``store`` or change one; numbers and serials stay unique."""
+    creating = register is None
+    if register is None:
+        register = Register(organization=organization, store=store)
+        if not data.get("number"):
+            with scopes_disabled():
+                last = Register.objects.filter(store=store).order_by("-number").first()
+            data = {**data, "number": (last.number + 1) if last else 1}
+    register.store = store
+    for field in ("number", "name", "serial_number", "is_active"):
+        if field in data:
+            setattr(register, field, data[field])
+    if not register.serial_number:
+        register.serial_number = (
+            f"K{store.number:02d}-{register.number:02d}-{str(organization.pk)[-8:].upper()}"
+        )
+    register.full_clean(exclude=["organization", "store"])
+    with scopes_disabled():
+        if Register.objects.filter(store=store, number=register.number).exclude(pk=register.pk).exists():
+            raise ValidationError({"number": _("This store already has a register with that number.")})
+    _check_unique(Register, organization, register, serial_number=register.serial_number,
+                  message=_("Another register already has this serial number."),
+                  field="serial_number")
+    register.save()
+    log_action(organization, actor,
+               "tenancy.register.created" if creating else "tenancy.register.changed",
+               register, {"name": register.name, "store": str(store.pk)})
+    return register
+
+
+def _check_unique(model: type, organization: Organization, obj: object, *, message: str,
+                  field: str, **lookup: object) -> None:
+    with scopes_disabled():
+        qs = model.objects.filter(organization=organization, **lookup).exclude(  # type: ignore[attr-defined]
+            pk=obj.pk  # type: ignore[attr-defined]
+        )
+        if qs.exists():
+            raise ValidationError({field: message})
+
+
+def validate_pin(pin: str) -> None:
+    if not (pin.isdigit() and 4 <= len(pin) <= 8):
+        raise ValidationError({"pin": _("A PIN has 4 to 8 digits.")})
+
+
+def _set_pin(employee: Employee, pin: str) -> None:
+    validate_pin(pin)
+    digest = pin_digest(employee.organization, pin)
+    with scopes_disabled():
+        taken = Employee.objects.filter(
+            organization_id=employee.organization_id, pin_digest=digest
+        ).exclude(pk=employee.pk).exists()
+    if taken:
+        raise ValidationError({"pin": _("This PIN is already used by another employee. Please choose another.")})
+    employee.pin_digest = digest
+    try:
+        with transaction.atomic():
+            employee.save(update_fields=["pin_digest", "updated_at"])
+    except IntegrityError as exc:
+        raise ValidationError({"pin": _("This PIN is already used by another employee.")}) from exc
+
+
+@transaction.atomic
+def save_employee(
+    *,
+    actor: Actor,
+    organization: Organization,
+    data: dict,
+    employee: Employee | None = None,
+    pin: str | None = None,
+    roles: list[tuple[Store | None, str]] | None = None,
+) -> Employee:
+    """Create or change an employee, optionally setting the PIN and replacing the roles.
+
+    ``roles`` is a list of ``(store or None, role)``; ``None`` means all stores.
+    """
+    creating = employee is None
+    if employee is None:
+        employee = Employee(organization=organization)
+    for field in ("display_name", "employee_number", "is_active", "user"):
+        if field in data:
+            setattr(employee, field, data[field])
+    employee.full_clean(exclude=["organization", "user", "pin_digest"])
+    employee.save()
+    if pin:
+        _set_pin(employee, pin)
+    if roles is not None:
+        if not roles:
+            raise ValidationError({"roles": _("An employee needs at least one role.")})
+        seen = set()
+        for store, role in roles:
+            key = store.pk if store else None
+            if key in seen:
+                raise ValidationError({"roles": _("Only one role per store, please.")})
+            seen.add(key)
+            Role(role)
+        _ensure_owner_remains(organization, employee, roles)
+        with scopes_disabled():
+            StoreRole.objects.filter(employee=employee).delete()
+            StoreRole.objects.bulk_create(
+                StoreRole(organization=organization, employee=employee, store=s, role=r)
+                for s, r in roles
+            )
+        employee._role_cache = None  # type: ignore[attr-defined]
+    log_action(organization, actor,
+               "tenancy.employee.created" if creating else "tenancy.employee.changed",
+               employee, {"name": employee.display_name, "pin_changed": bool(pin),
+                          "roles": [[str(s.pk) if s else None, r] for s, r in (roles or [])]})
+    return employee
+
+
+def _ensure_owner_remains(organization: Organization, employee: Employee,
+                          roles: list[tuple[Store | None, str]]) -> None:
+    """An organization must always keep at least one active owner."""
+    if any(store is None and role == Role.OWNER for store, role in roles):
+        return
+    with scopes_disabled():
+        others = StoreRole.objects.filter(
+            organization=organization, role=Role.OWNER, store__isnull=True,
+            employee__is_active=True,
+        ).exclude(employee=employee)
+        if not others.exists():
+            raise ValidationError({"roles": _("The organization must keep at least one owner.")})

@@ -1,0 +1,25 @@
+"""Top-level URLs: back office, REST API, health check."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest, JsonResponse
+from django.urls import include, path
+from django.views.static import serve
+
+import kasse
+from kasse.api.urls import api
+
+
+def health(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"status": "ok", "version": kasse.__version__, "role": settings.KASSE_ROLE})
+
+
+urlpatterns = [
+    path("health", health, name="health"),
+    path("api/v1/", api.urls),
+    path("", include("kasse.backoffice.urls")),
+]
+
+if settings.KASSE_ENV != "production":
+    urlpatterns.append(path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}))
