@@ -159,7 +159,7 @@ DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'kasse.sqlite3'}"
 
 
 def _database(url: str) -> dict:
-    config = dj_database_url.parse(url, conn_max_age=0)
+    config: dict = dict(dj_database_url.parse(url, conn_max_age=0))
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # WAL lets the register read while a sale commits; IMMEDIATE takes the
         # write lock at BEGIN so two writers queue instead of failing mid-transaction.

@@ -25,7 +25,7 @@ def search_products(
     organization: Organization,
     query: str = "",
     *,
-    category_id: object | None = None,
+    category_id: str | None = None,
     active: bool | None = None,
 ) -> QuerySet[Product]:
     """Products whose name, variants or SKU contain every word of ``query``.

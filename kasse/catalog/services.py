@@ -148,7 +148,7 @@ def _refresh_search_text(product: Product) -> None:
         product.name,
         " ".join(v.name for v in variants),
         " ".join(v.sku for v in variants),
-        product.category.name if product.category_id else "",
+        product.category.name if product.category else "",
     )[:400]
 
 

@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import secrets
 import zoneinfo
+from typing import ClassVar
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
@@ -63,7 +64,7 @@ class User(AbstractBaseUser, PermissionsMixin, UUIDModel):
     language = models.CharField(
         _("language"), max_length=5, choices=Language.choices, default=Language.GERMAN
     )
-    is_active = models.BooleanField(_("active"), default=True)
+    is_active = models.BooleanField(_("active"), default=True)  # type: ignore[assignment,misc]
     is_staff = models.BooleanField(_("operator"), default=False)
     email_verified_at = models.DateTimeField(_("e-mail verified"), null=True, blank=True)
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
@@ -72,7 +73,7 @@ class User(AbstractBaseUser, PermissionsMixin, UUIDModel):
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
     class Meta:
         verbose_name = _("user")

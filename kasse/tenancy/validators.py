@@ -17,7 +17,7 @@ def normalize_vat_id(value: str) -> str:
 
 def validate_german_tax_ids(country: str, vat_id: str, tax_number: str) -> None:
     """A German business needs a VAT ID (DE + 9 digits) or a tax number on its receipts."""
-    errors: dict[str, str] = {}
+    errors: dict[str, object] = {}
     vat_id = normalize_vat_id(vat_id)
     if country == "DE":
         if vat_id and not _VAT_ID.match(vat_id):
