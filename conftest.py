@@ -81,3 +81,21 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):  # type: igno
 @pytest.fixture
 def on_postgres() -> bool:
     return connection.vendor == "postgresql"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from kasse.testing.browser import chromium_browser
+
+    with chromium_browser() as b:
+        yield b
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh browser context and page (German locale, 1280×800)."""
+    context = browser.new_context(locale="de-DE", viewport={"width": 1280, "height": 800})
+    context.set_default_timeout(10_000)
+    pg = context.new_page()
+    yield pg
+    context.close()

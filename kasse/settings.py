@@ -209,6 +209,7 @@ if KASSE_ENV == "production":
 # --- Language, time -----------------------------------------------------------
 LANGUAGE_CODE = env_str("KASSE_LANGUAGE", "de")
 LANGUAGES = [("de", _("German")), ("en", _("English"))]
+# Project-wide strings (settings, base template); every app keeps its own locale/ too.
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True

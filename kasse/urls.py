@@ -18,6 +18,11 @@ def health(request: HttpRequest) -> JsonResponse:
 urlpatterns = [
     path("health", health, name="health"),
     path("api/v1/", api.urls),
+    # Back-office sections live in their bounded context's app; the shell is kasse.backoffice.
+    path("catalog/", include("kasse.catalog.urls")),
+    path("customers/", include("kasse.customers.urls")),
+    path("settings/", include("kasse.tenancy.urls")),
+    path("settings/api/", include("kasse.api.ui_urls")),
     path("", include("kasse.backoffice.urls")),
 ]
 

@@ -26,10 +26,10 @@ class NavItem:
 
 
 NAV_ITEMS: list[NavItem] = [
-    NavItem("backoffice:product_list", _("Catalog"), Capability.MANAGE_CATALOG),
-    NavItem("backoffice:customer_list", _("Customers"), Capability.MANAGE_CUSTOMERS),
-    NavItem("backoffice:employee_list", _("Employees"), Capability.MANAGE_EMPLOYEES),
-    NavItem("backoffice:settings", _("Settings"), Capability.MANAGE_SETTINGS),
+    NavItem("catalog:product_list", _("Catalog"), Capability.MANAGE_CATALOG),
+    NavItem("customers:customer_list", _("Customers"), Capability.MANAGE_CUSTOMERS),
+    NavItem("tenancy:employee_list", _("Employees"), Capability.MANAGE_EMPLOYEES),
+    NavItem("tenancy:settings", _("Settings"), Capability.MANAGE_SETTINGS),
 ]
 
 

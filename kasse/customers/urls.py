@@ -1,0 +1,9 @@
+"""Back-office pages of the customers app (mounted by kasse/urls.py)."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern, path  # noqa: F401
+
+app_name = "customers"
+
+urlpatterns: list[URLPattern] = []

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Update the German catalog of one app: scripts/makemessages.sh catalog
+# Writes kasse/<app>/locale/de/LC_MESSAGES/django.po (kept translations are merged).
+# Then fill in the msgstr lines and run `make messages` to compile.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+app=${1:?usage: scripts/makemessages.sh APP (e.g. catalog, or "kasse" for project-wide strings)}
+root=$(pwd)
+if [ "$app" = "kasse" ]; then dir=kasse; extra=(--ignore '*/*/*'); else dir=kasse/$app; extra=(); fi
+mkdir -p "$dir/locale"
+cd "$dir"
+DJANGO_SETTINGS_MODULE=kasse.settings PYTHONPATH="$root" "$root/.venv/bin/django-admin" \
+  makemessages -l de --no-obsolete --add-location file "${extra[@]}" \
+  -d django -e html,txt,py
+echo "updated $dir/locale/de/LC_MESSAGES/django.po"
