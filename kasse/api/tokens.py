@@ -7,13 +7,13 @@ import hmac
 import secrets
 from datetime import timedelta
 
-from django.db import transaction
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from kasse.api.models import ApiToken
 from kasse.core.actors import Actor
 from kasse.core.audit import log_action
+from kasse.core.services import tenant_service
 from kasse.tenancy.models import Organization
 
 TOKEN_PREFIX = "kasse_"  # noqa: S105 (a public marker, not a secret)
@@ -23,7 +23,7 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-@transaction.atomic
+@tenant_service
 def create_api_token(*, actor: Actor, organization: Organization, name: str) -> tuple[ApiToken, str]:
     """Create a token and return it with the plain text, which is never stored."""
     prefix = secrets.token_hex(4)
@@ -36,7 +36,7 @@ def create_api_token(*, actor: Actor, organization: Organization, name: str) -> 
     return token, f"{TOKEN_PREFIX}{prefix}_{secret}"
 
 
-@transaction.atomic
+@tenant_service
 def revoke_api_token(*, actor: Actor, token: ApiToken) -> ApiToken:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()

@@ -10,7 +10,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from kasse.catalog.models import Barcode, Category, Product, StorePrice, Unit, Variant
@@ -18,6 +17,7 @@ from kasse.core.actors import Actor
 from kasse.core.audit import log_action
 from kasse.core.barcodes import BarcodeError, validate_barcode
 from kasse.core.money import MoneyError, round_money, to_decimal
+from kasse.core.services import tenant_service
 from kasse.core.text import search_text
 from kasse.core.vat import VatClass
 from kasse.tenancy.models import Organization, Store
@@ -152,7 +152,7 @@ def _refresh_search_text(product: Product) -> None:
     )[:400]
 
 
-@transaction.atomic
+@tenant_service
 def save_product(
     *,
     actor: Actor,
@@ -220,7 +220,7 @@ def save_product(
     return product
 
 
-@transaction.atomic
+@tenant_service
 def set_store_price(*, actor: Actor, store: Store, variant: Variant,
                     price: Decimal | str | None) -> StorePrice | None:
     """Set (or with ``price=None`` remove) a store's own price for a variant."""
@@ -241,7 +241,7 @@ def set_store_price(*, actor: Actor, store: Store, variant: Variant,
     return store_price
 
 
-@transaction.atomic
+@tenant_service
 def save_category(*, actor: Actor, organization: Organization, data: dict[str, Any],
                   category: Category | None = None) -> Category:
     creating = category is None

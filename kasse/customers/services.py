@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kasse.core.actors import Actor
 from kasse.core.audit import log_action
+from kasse.core.services import tenant_service
 from kasse.core.text import search_text
 from kasse.customers.models import ConsentSource, Customer
 from kasse.tenancy.models import Organization
@@ -29,7 +29,7 @@ def _next_customer_number(organization: Organization) -> int:
     return (current or 10000) + 1
 
 
-@transaction.atomic
+@tenant_service
 def save_customer(
     *,
     actor: Actor,

@@ -15,6 +15,7 @@ from django_scopes import scopes_disabled
 
 from kasse.core.actors import Actor
 from kasse.core.audit import log_action
+from kasse.core.services import tenant_service
 from kasse.tenancy.models import (
     Employee,
     Organization,
@@ -98,7 +99,7 @@ def create_organization(
     return NewOrganization(org, new_store, register, user, employee)
 
 
-@transaction.atomic
+@tenant_service
 def update_organization(*, actor: Actor, organization: Organization, data: dict) -> Organization:
     changed = {}
     for field in ORGANIZATION_FIELDS:
@@ -112,7 +113,7 @@ def update_organization(*, actor: Actor, organization: Organization, data: dict)
     return organization
 
 
-@transaction.atomic
+@tenant_service
 def save_store(*, actor: Actor, organization: Organization, data: dict,
                store: Store | None = None) -> Store:
     """Create a store (``store=None``) or change one."""
@@ -136,7 +137,7 @@ def save_store(*, actor: Actor, organization: Organization, data: dict,
     return store
 
 
-@transaction.atomic
+@tenant_service
 def save_register(*, actor: Actor, organization: Organization, store: Store, data: dict,
                   register: Register | None = None) -> Register:
     """Create a register in ``store`` or change one; numbers and serials stay unique."""
@@ -201,7 +202,7 @@ def _set_pin(employee: Employee, pin: str) -> None:
         raise ValidationError({"pin": _("This PIN is already used by another employee.")}) from exc
 
 
-@transaction.atomic
+@tenant_service
 def save_employee(
     *,
     actor: Actor,
