@@ -25,7 +25,36 @@ from kasse.tenancy.models import Organization, Store
 PRODUCT_FIELDS = (
     "name", "description", "unit", "is_measured", "net_content", "net_content_unit",
     "vat_class", "price", "cost_price", "track_stock", "is_active", "is_favourite", "category",
+    "image",
 )
+
+
+class VariantValidationError(ValidationError):
+    """A ValidationError about one variant; ``variant_index`` is its 0-based position.
+
+    Lets a form put the message next to the right variant row and the CSV
+    import name the right line. It is still a plain ``ValidationError`` with
+    the same field keys for every other caller.
+    """
+
+    variant_index: int | None = None
+
+
+def _for_variant(exc: ValidationError, index: int) -> VariantValidationError:
+    error = VariantValidationError(exc.error_dict if hasattr(exc, "error_dict") else exc.messages)
+    error.variant_index = index
+    return error
+
+
+def _amount_text(value: str) -> str:
+    """German or English amount text as a plain decimal string: ``1.234,50`` → ``1234.50``."""
+    text = value.strip().replace("€", "").replace("EUR", "").replace("\u00a0", "").replace("\u202f", "")
+    text = text.replace(" ", "")
+    if "," in text and "." in text:
+        if text.rfind(",") > text.rfind("."):
+            return text.replace(".", "").replace(",", ".")
+        return text.replace(",", "")
+    return text.replace(",", ".")
 
 
 @dataclass
@@ -49,7 +78,7 @@ def parse_price(value: Any, field_name: str, *, required: bool) -> Decimal | Non
             raise ValidationError({field_name: _("Please enter a price.")})
         return None
     try:
-        amount = to_decimal(value.replace(",", ".") if isinstance(value, str) else value)
+        amount = to_decimal(_amount_text(value) if isinstance(value, str) else value)
     except MoneyError as exc:
         raise ValidationError({field_name: _("“%(value)s” is not a valid amount.") % {"value": value}}) from exc
     if amount < 0:
@@ -91,37 +120,15 @@ def _clean_variants(organization: Organization, product: Product | None,
     seen_codes: dict[str, str] = {}
     seen_skus: set[str] = set()
     result = []
+    code_index: dict[str, int] = {}
     for index, variant in enumerate(variants, start=1):
-        variant.name = (variant.name or "").strip()
-        variant.sku = (variant.sku or "").strip()
-        variant.price = parse_price(variant.price, "price", required=False)
-        variant.cost_price = parse_price(variant.cost_price, "cost_price", required=False)
-        if variant.id is not None and variant.id not in own_variant_ids:
-            raise ValidationError({"variants": _("Variant %(n)d does not belong to this product.")
-                                   % {"n": index}})
-        if variant.sku:
-            if variant.sku in seen_skus:
-                raise ValidationError({"sku": _("The SKU “%(sku)s” is used twice.") % {"sku": variant.sku}})
-            seen_skus.add(variant.sku)
-            clash = Variant.objects.filter(organization=organization, sku=variant.sku)
-            if variant.id:
-                clash = clash.exclude(pk=variant.id)
-            if clash.exists():
-                raise ValidationError({"sku": _("The SKU “%(sku)s” is already used by another product.")
-                                       % {"sku": variant.sku}})
-        codes = []
-        for raw in variant.barcodes:
-            if not (raw or "").strip():
-                continue
-            try:
-                code, kind = validate_barcode(raw)
-            except BarcodeError as exc:
-                raise ValidationError({"barcodes": exc.message}) from exc
-            if code in seen_codes:
-                raise ValidationError({"barcodes": _("The barcode %(code)s is entered twice.")
-                                       % {"code": code}})
-            seen_codes[code] = variant.sku
-            codes.append((code, kind))
+        try:
+            codes = _clean_one_variant(organization, variant, index, own_variant_ids,
+                                       seen_codes, seen_skus)
+        except ValidationError as exc:
+            raise _for_variant(exc, index - 1) from exc
+        for code, _kind in codes:
+            code_index[code] = index - 1
         result.append((variant, codes))
     if seen_codes:
         taken = Barcode.objects.filter(organization=organization, code__in=list(seen_codes))
@@ -129,10 +136,48 @@ def _clean_variants(organization: Organization, product: Product | None,
             taken = taken.exclude(variant_id__in=own_variant_ids)
         clash_barcode = taken.select_related("variant__product").first()
         if clash_barcode is not None:
-            raise ValidationError({"barcodes": _("The barcode %(code)s already belongs to “%(product)s”.")
-                                   % {"code": clash_barcode.code,
-                                      "product": clash_barcode.variant}})
+            raise _for_variant(ValidationError(
+                {"barcodes": _("The barcode %(code)s already belongs to “%(product)s”.")
+                 % {"code": clash_barcode.code, "product": clash_barcode.variant}}),
+                code_index[clash_barcode.code])
     return result
+
+
+def _clean_one_variant(organization: Organization, variant: VariantData, index: int,
+                       own_variant_ids: set[Any], seen_codes: dict[str, str],
+                       seen_skus: set[str]) -> list[tuple[str, str]]:
+    """Check one variant (1-based ``index``); its cleaned barcodes."""
+    variant.name = (variant.name or "").strip()
+    variant.sku = (variant.sku or "").strip()
+    variant.price = parse_price(variant.price, "price", required=False)
+    variant.cost_price = parse_price(variant.cost_price, "cost_price", required=False)
+    if variant.id is not None and variant.id not in own_variant_ids:
+        raise ValidationError({"variants": _("Variant %(n)d does not belong to this product.")
+                               % {"n": index}})
+    if variant.sku:
+        if variant.sku in seen_skus:
+            raise ValidationError({"sku": _("The SKU “%(sku)s” is used twice.") % {"sku": variant.sku}})
+        seen_skus.add(variant.sku)
+        clash = Variant.objects.filter(organization=organization, sku=variant.sku)
+        if variant.id:
+            clash = clash.exclude(pk=variant.id)
+        if clash.exists():
+            raise ValidationError({"sku": _("The SKU “%(sku)s” is already used by another product.")
+                                   % {"sku": variant.sku}})
+    codes = []
+    for raw in variant.barcodes:
+        if not (raw or "").strip():
+            continue
+        try:
+            code, kind = validate_barcode(raw)
+        except BarcodeError as exc:
+            raise ValidationError({"barcodes": exc.message}) from exc
+        if code in seen_codes:
+            raise ValidationError({"barcodes": _("The barcode %(code)s is entered twice.")
+                                   % {"code": code}})
+        seen_codes[code] = variant.sku
+        codes.append((code, kind))
+    return codes
 
 
 def _generate_sku(organization: Organization) -> str:
@@ -179,6 +224,10 @@ def save_product(
         if variants is None:
             variants = [VariantData()]
     for key, value in cleaned.items():
+        if key == "image":
+            # A file to store, or False/None/"" to remove the image (ClearableFileInput).
+            product.image = value or ""
+            continue
         setattr(product, key, value)
     if product.net_content and not product.net_content_unit:
         raise ValidationError({"net_content_unit": _("Please choose the unit of the net content.")})
