@@ -114,6 +114,8 @@ INSTALLED_APPS = [
     "kasse.tenancy",
     "kasse.catalog",
     "kasse.customers",
+    "kasse.inventory",
+    "kasse.sales",
     "kasse.backoffice",
     "kasse.api",
 ]

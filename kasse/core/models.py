@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -80,3 +82,8 @@ class AuditEntry(UUIDModel):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action}"
+
+
+def money_field(verbose_name: Any = None, **kwargs: Any) -> models.DecimalField:
+    """A euro amount with cents (up to 9,999,999,999.99), the one money column shape."""
+    return models.DecimalField(verbose_name, max_digits=12, decimal_places=2, **kwargs)

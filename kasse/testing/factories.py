@@ -151,7 +151,7 @@ class ProductFactory(ScopesDisabledFactory):
         with scopes_disabled():
             variant = Variant.objects.create(
                 organization=self.organization, product=self,
-                sku=kwargs.pop("sku", f"SKU-{self.pk.hex[:10]}"), **kwargs,
+                sku=kwargs.pop("sku", f"SKU-{self.pk.hex[-12:]}"), **kwargs,
             )
             if barcode:
                 from kasse.core.barcodes import guess_kind

@@ -1,0 +1,130 @@
+"""Receipts: a completed sale or return, its lines, VAT rows and payments.
+
+A ``Sale`` row only exists once the sale is complete: order, lines, VAT rows,
+payments, stock movements and the receipt number are written in one
+transaction (``kasse.sales.services.checkout.complete_sale``). Nothing is
+edited afterwards (GoBD); a return is a new ``Sale`` of kind ``refund`` that
+points to its original, with negative quantities and amounts.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from kasse.core.models import OrganizationScopedModel, money_field
+from kasse.core.vat import VatClass
+
+
+class SaleKind(models.TextChoices):
+    SALE = "sale", _("Sale")
+    REFUND = "refund", _("Return")
+
+
+class PaymentMethod(models.TextChoices):
+    CASH = "cash", _("Cash")
+    CARD = "card", _("Card")
+    OTHER = "other", _("Other")
+
+
+class Sale(OrganizationScopedModel):
+    """A completed receipt on one register, numbered gaplessly per register."""
+
+    store = models.ForeignKey("tenancy.Store", on_delete=models.PROTECT, related_name="sales")
+    register = models.ForeignKey("tenancy.Register", on_delete=models.PROTECT, related_name="sales")
+    shift = models.ForeignKey("sales.Shift", on_delete=models.PROTECT, related_name="sales")
+    kind = models.CharField(_("kind"), max_length=10, choices=SaleKind.choices, default=SaleKind.SALE)
+    receipt_number = models.PositiveBigIntegerField(_("receipt number"))
+    employee = models.ForeignKey("tenancy.Employee", on_delete=models.PROTECT, related_name="sales")
+    employee_name = models.CharField(_("cashier"), max_length=120)
+    customer = models.ForeignKey(
+        "customers.Customer", null=True, blank=True, on_delete=models.PROTECT, related_name="sales"
+    )
+    original_sale = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="refunds",
+        verbose_name=_("original receipt"),
+    )
+    started_at = models.DateTimeField(_("started"))
+    completed_at = models.DateTimeField(_("completed"), db_index=True)
+    currency = models.CharField(max_length=3, default="EUR")
+    subtotal = money_field(_("subtotal"))
+    order_discount = money_field(_("order discount"), default=0)
+    total = money_field(_("total"))
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("receipt")
+        verbose_name_plural = _("receipts")
+        ordering = ["-completed_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["register", "receipt_number"], name="sale_receipt_number_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.register.serial_number}/{self.receipt_number}"
+
+
+class SaleLine(OrganizationScopedModel):
+    """One line of a receipt, with everything as it was when sold (name, price, VAT rate)."""
+
+    sale = models.ForeignKey(Sale, on_delete=models.PROTECT, related_name="lines")
+    position = models.PositiveIntegerField()
+    variant = models.ForeignKey("catalog.Variant", on_delete=models.PROTECT, related_name="sale_lines")
+    product_name = models.CharField(max_length=200)
+    variant_name = models.CharField(max_length=120, blank=True)
+    sku = models.CharField(max_length=64)
+    barcode = models.CharField(max_length=48, blank=True)
+    unit = models.CharField(max_length=10)
+    quantity = models.DecimalField(max_digits=12, decimal_places=3)
+    list_price = money_field()  # the price the catalog gave
+    unit_price = money_field()  # the price charged (differs after an override)
+    line_discount = money_field(default=0)
+    order_discount_share = money_field(default=0)
+    total = money_field()  # gross after all discounts
+    vat_class = models.CharField(max_length=10, choices=VatClass.choices)
+    vat_rate = models.DecimalField(max_digits=5, decimal_places=2)
+    vat_dsfinvk_id = models.PositiveSmallIntegerField()
+    approved_by = models.ForeignKey(
+        "tenancy.Employee", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    original_line = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="refund_lines"
+    )
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [models.UniqueConstraint(fields=["sale", "position"], name="sale_line_position_unique")]
+
+
+class SaleVat(OrganizationScopedModel):
+    """A receipt's VAT row per rate, exactly as printed (gross = net + VAT)."""
+
+    sale = models.ForeignKey(Sale, on_delete=models.PROTECT, related_name="vat_rows")
+    vat_rate = models.DecimalField(max_digits=5, decimal_places=2)
+    vat_dsfinvk_id = models.PositiveSmallIntegerField()
+    gross = money_field()
+    net = money_field()
+    vat = money_field()
+
+    class Meta:
+        ordering = ["-vat_rate"]
+
+
+class Payment(OrganizationScopedModel):
+    """Money taken (or, on a return, given back) for a receipt.
+
+    ``amount`` is what counts towards the total; for cash, ``tendered`` is what
+    the customer handed over and ``change`` what went back.
+    """
+
+    sale = models.ForeignKey(Sale, on_delete=models.PROTECT, related_name="payments")
+    position = models.PositiveIntegerField()
+    method = models.CharField(max_length=10, choices=PaymentMethod.choices)
+    amount = money_field()
+    tendered = money_field(default=0)
+    change = money_field(default=0)
+    reference = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["position"]

@@ -1,0 +1,70 @@
+"""Shifts on a register and the cash that moves in them."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from kasse.core.models import OrganizationScopedModel, money_field
+
+
+class ShiftStatus(models.TextChoices):
+    OPEN = "open", _("open")
+    CLOSED = "closed", _("closed")
+
+
+# Allowed transitions, the one place they are written down.
+SHIFT_TRANSITIONS: dict[str, set[str]] = {ShiftStatus.OPEN: {ShiftStatus.CLOSED}, ShiftStatus.CLOSED: set()}
+
+
+class Shift(OrganizationScopedModel):
+    """From opening a register with a counted float to closing it with a Z report.
+
+    ``closing_number`` is the register's gapless Z number, given at closing.
+    Counts are kept by denomination (``{"50.00": 2, "0.50": 10}``).
+    """
+
+    store = models.ForeignKey("tenancy.Store", on_delete=models.PROTECT, related_name="+")
+    register = models.ForeignKey("tenancy.Register", on_delete=models.PROTECT, related_name="shifts")
+    status = models.CharField(max_length=10, choices=ShiftStatus.choices, default=ShiftStatus.OPEN)
+    opened_at = models.DateTimeField(_("opened"))
+    opened_by = models.ForeignKey("tenancy.Employee", on_delete=models.PROTECT, related_name="+")
+    opening_float = money_field(_("opening float"))
+    opening_count = models.JSONField(default=dict, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        "tenancy.Employee", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    closing_count = models.JSONField(default=dict, blank=True)
+    counted_cash = money_field(_("counted cash"), null=True, blank=True)
+    expected_cash = money_field(_("expected cash"), null=True, blank=True)
+    difference = money_field(_("difference"), null=True, blank=True)
+    closing_number = models.PositiveBigIntegerField(_("Z number"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("shift")
+        verbose_name_plural = _("shifts")
+        ordering = ["-opened_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["register"], condition=models.Q(status="open"),
+                                    name="one_open_shift_per_register"),
+            models.UniqueConstraint(fields=["register", "closing_number"], name="shift_closing_number_unique"),
+        ]
+
+
+class CashMovementKind(models.TextChoices):
+    PAY_IN = "pay_in", _("Cash in")
+    PAY_OUT = "pay_out", _("Cash out")
+
+
+class CashMovement(OrganizationScopedModel):
+    """Cash put into or taken out of the drawer outside a sale, with a reason."""
+
+    shift = models.ForeignKey(Shift, on_delete=models.PROTECT, related_name="cash_movements")
+    kind = models.CharField(max_length=10, choices=CashMovementKind.choices)
+    amount = money_field()  # signed: pay-outs are negative
+    reason = models.CharField(_("reason"), max_length=200)
+    employee = models.ForeignKey("tenancy.Employee", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["created_at"]

@@ -1,0 +1,1 @@
+"""Writes of the sales context: checkout, returns, shifts and cash."""

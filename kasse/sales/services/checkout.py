@@ -1,0 +1,288 @@
+"""Completing a sale: one atomic commit of everything a receipt is."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kasse.catalog.models import Variant
+from kasse.catalog.selectors import price_for_store
+from kasse.core.actors import Actor
+from kasse.core.audit import log_action
+from kasse.core.money import (
+    ZERO,
+    PricedLine,
+    VatLine,
+    percent_of,
+    receipt_totals,
+    round_money,
+    round_quantity,
+    vat_breakdown,
+)
+from kasse.core.services import tenant_service
+from kasse.core.vat import dsfinvk_id, vat_rate
+from kasse.customers.models import Customer
+from kasse.inventory.models import StockMovement, StockReason
+from kasse.sales.models import (
+    CounterKind,
+    Payment,
+    PaymentMethod,
+    Sale,
+    SaleKind,
+    SaleLine,
+    SaleVat,
+    Shift,
+    ShiftStatus,
+)
+from kasse.sales.services.errors import SaleError
+from kasse.sales.services.numbering import next_number
+from kasse.sales.services.rules import CASHIER_DISCOUNT_LIMIT_PERCENT, MAX_QUANTITY
+from kasse.tenancy.models import Employee, Register
+from kasse.tenancy.permissions import Capability
+from kasse.tenancy.selectors import has_capability
+
+
+@dataclass
+class LineInput:
+    """A cart line as the register sends it."""
+
+    variant_id: uuid.UUID
+    quantity: Decimal
+    unit_price: Decimal | None = None  # set only for a price override
+    discount_percent: Decimal | None = None
+    discount_amount: Decimal | None = None
+    barcode: str = ""
+    note: str = ""
+
+
+@dataclass
+class PaymentInput:
+    """A tender. For cash, ``amount`` is what the customer handed over."""
+
+    method: str
+    amount: Decimal
+    reference: str = ""
+
+
+@dataclass
+class SaleInput:
+    """A complete cart at the moment of payment. ``id`` is born on the register."""
+
+    id: uuid.UUID
+    lines: list[LineInput]
+    payments: list[PaymentInput]
+    customer_id: uuid.UUID | None = None
+    order_discount_percent: Decimal | None = None
+    order_discount_amount: Decimal | None = None
+    started_at: datetime | None = None
+    note: str = ""
+    meta: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _PricedCartLine:
+    line: LineInput
+    variant: Variant
+    list_price: Decimal
+    unit_price: Decimal
+    quantity: Decimal
+    line_discount: Decimal
+    needs_approval: bool
+
+
+def _discount(base: Decimal, percent: Decimal | None, amount: Decimal | None) -> Decimal:
+    if percent is not None and amount is not None:
+        raise SaleError(_("Give a discount either in percent or as an amount, not both."))
+    if percent is not None:
+        if not Decimal(0) <= percent <= Decimal(100):
+            raise SaleError(_("A discount must be between 0 and 100 %."))
+        return percent_of(base, percent)
+    if amount is not None:
+        amount = round_money(amount)
+        if amount < 0 or amount > base:
+            raise SaleError(_("A discount must not be negative or larger than the amount."))
+        return amount
+    return ZERO
+
+
+def _exceeds_limit(discount: Decimal, base: Decimal) -> bool:
+    return base > 0 and discount * 100 > base * CASHIER_DISCOUNT_LIMIT_PERCENT
+
+
+def _price_lines(register: Register, lines: list[LineInput]) -> list[_PricedCartLine]:
+    if not lines:
+        raise SaleError(_("The cart is empty."))
+    variants = {
+        v.pk: v for v in Variant.objects.filter(pk__in=[ln.variant_id for ln in lines]).select_related("product")
+    }
+    priced = []
+    for line in lines:
+        variant = variants.get(line.variant_id)
+        if variant is None or not variant.is_active or not variant.product.is_active:
+            raise SaleError(_("A product in the cart is no longer available."))
+        quantity = round_quantity(line.quantity)
+        if quantity <= 0:
+            raise SaleError(_("“%(name)s”: the quantity must be greater than zero.") % {"name": variant})
+        if quantity > MAX_QUANTITY:
+            raise SaleError(_("“%(name)s”: the quantity %(qty)s is too large.") % {"name": variant, "qty": quantity})
+        if quantity != quantity.to_integral_value() and not variant.product.is_measured:
+            raise SaleError(_("“%(name)s” is sold by the piece.") % {"name": variant})
+        list_price = price_for_store(variant, register.store)
+        unit_price = list_price
+        overridden = False
+        if line.unit_price is not None:
+            unit_price = round_money(line.unit_price)
+            if unit_price < 0:
+                raise SaleError(_("A price must not be negative."))
+            overridden = unit_price != list_price
+        base = round_money(unit_price * quantity)
+        discount = _discount(base, line.discount_percent, line.discount_amount)
+        priced.append(_PricedCartLine(
+            line=line, variant=variant, list_price=list_price, unit_price=unit_price, quantity=quantity,
+            line_discount=discount, needs_approval=overridden or _exceeds_limit(discount, base),
+        ))
+    return priced
+
+
+def _settle_payments(total: Decimal, payments: list[PaymentInput]) -> list[tuple[PaymentInput, Decimal, Decimal]]:
+    """Return ``(payment, amount applied, change)``; only cash gives change."""
+    for payment in payments:
+        if payment.method not in PaymentMethod.values:
+            raise SaleError(_("Unknown payment method “%(method)s”.") % {"method": payment.method})
+        if round_money(payment.amount) <= 0:
+            raise SaleError(_("A payment must be greater than zero."))
+    non_cash = sum((round_money(p.amount) for p in payments if p.method != PaymentMethod.CASH), ZERO)
+    cash = sum((round_money(p.amount) for p in payments if p.method == PaymentMethod.CASH), ZERO)
+    if non_cash > total:
+        raise SaleError(_("Card and other payments must not exceed the amount due."))
+    if non_cash + cash < total:
+        raise SaleError(_("%(missing)s € are still missing.") % {"missing": total - non_cash - cash})
+    change = non_cash + cash - total
+    result = []
+    change_left = change
+    for payment in payments:
+        amount = round_money(payment.amount)
+        if payment.method == PaymentMethod.CASH and change_left > 0:
+            given_back = min(change_left, amount)
+            change_left -= given_back
+            result.append((payment, amount - given_back, given_back))
+        else:
+            result.append((payment, amount, ZERO))
+    return result
+
+
+def open_shift_for(register: Register) -> Shift:
+    shift = Shift.objects.filter(register=register, status=ShiftStatus.OPEN).first()
+    if shift is None:
+        raise SaleError(_("Please open a shift on this register first."))
+    return shift
+
+
+@tenant_service
+def complete_sale(
+    *,
+    actor: Actor,
+    register: Register,
+    employee: Employee,
+    cart: SaleInput,
+    approver: Employee | None = None,
+) -> Sale:
+    """Commit a sale: receipt number, lines with their VAT rate, VAT rows, payments, stock.
+
+    Idempotent by ``cart.id``: completing the same cart again (a second tap on
+    "pay", a retried request) returns the sale already stored and writes nothing.
+    Price overrides and discounts above the cashier limit need ``approver``, an
+    employee with the manager-override capability in this store.
+    """
+    existing = Sale.objects.filter(pk=cart.id).first()
+    if existing is not None:
+        if existing.register_id != register.pk:
+            raise SaleError(_("This receipt id is already used."))
+        return existing
+    store = register.store
+    if not register.is_active:
+        raise SaleError(_("This register is deactivated."))
+    if not has_capability(employee, Capability.SELL, store):
+        raise SaleError(_("%(name)s may not sell in this store.") % {"name": employee.display_name})
+    shift = open_shift_for(register)
+    priced = _price_lines(register, cart.lines)
+    gross_after_line_discounts = sum((round_money(p.unit_price * p.quantity) - p.line_discount for p in priced), ZERO)
+    order_discount = _discount(gross_after_line_discounts, cart.order_discount_percent, cart.order_discount_amount)
+    needs_approval = any(p.needs_approval for p in priced) or _exceeds_limit(order_discount, gross_after_line_discounts)
+    if needs_approval and not (approver and has_capability(approver, Capability.MANAGER_OVERRIDE, store)):
+        raise SaleError(_("A manager must approve this price change or discount."))
+    rates = {p.variant.pk: vat_rate(p.variant.product.vat_class) for p in priced}
+    totals = receipt_totals(
+        [PricedLine(p.unit_price, p.quantity, rates[p.variant.pk], p.line_discount) for p in priced],
+        order_discount=order_discount,
+    )
+    settled = _settle_payments(totals.total, cart.payments)
+    customer = None
+    if cart.customer_id:
+        customer = Customer.objects.filter(pk=cart.customer_id).first()
+        if customer is None:
+            raise SaleError(_("Unknown customer."))
+
+    now = timezone.now()
+    with transaction.atomic():
+        sale = Sale.objects.create(
+            id=cart.id, organization_id=register.organization_id, store=store, register=register, shift=shift,
+            kind=SaleKind.SALE, receipt_number=next_number(register, CounterKind.RECEIPT),
+            employee=employee, employee_name=employee.display_name, customer=customer,
+            started_at=cart.started_at or now, completed_at=now, subtotal=totals.subtotal,
+            order_discount=totals.order_discount, total=totals.total, note=cart.note[:500],
+        )
+        lines = SaleLine.objects.bulk_create(
+            SaleLine(
+                organization_id=sale.organization_id, sale=sale, position=index, variant=p.variant,
+                product_name=p.variant.product.name, variant_name=p.variant.name, sku=p.variant.sku,
+                barcode=p.line.barcode[:48], unit=p.variant.product.unit, quantity=p.quantity,
+                list_price=p.list_price, unit_price=p.unit_price, line_discount=p.line_discount,
+                order_discount_share=share, total=line_total, vat_class=p.variant.product.vat_class,
+                vat_rate=rates[p.variant.pk], vat_dsfinvk_id=dsfinvk_id(p.variant.product.vat_class),
+                approved_by=approver if p.needs_approval else None, note=p.line.note[:200],
+            )
+            for index, (p, share, line_total) in enumerate(
+                zip(priced, totals.order_discount_shares, totals.line_totals, strict=True), start=1
+            )
+        )
+        SaleVat.objects.bulk_create(vat_rows_for(sale, lines))
+        Payment.objects.bulk_create(
+            Payment(organization_id=sale.organization_id, sale=sale, position=index, method=p.method,
+                    amount=amount, tendered=round_money(p.amount) if p.method == PaymentMethod.CASH else ZERO,
+                    change=change, reference=p.reference[:100])
+            for index, (p, amount, change) in enumerate(settled, start=1)
+        )
+        StockMovement.objects.bulk_create(
+            StockMovement(organization_id=sale.organization_id, store=store, variant=line.variant,
+                          delta=-line.quantity, reason=StockReason.SALE, sale_line=line)
+            for line in lines if line.variant.product.track_stock
+        )
+        log_action(register.organization, actor, "sales.sale.completed", sale,
+                   {"receipt_number": sale.receipt_number, "total": str(sale.total),
+                    "approved_by": str(approver.pk) if needs_approval and approver else None})
+    return sale
+
+
+def vat_rows_for(sale: Sale, lines: list[SaleLine]) -> list[SaleVat]:
+    """The receipt's VAT rows: one per VAT class (DSFinV-K id), computed from the lines' totals.
+
+    Grouped by class rather than rate, so the zero rate and tax-exempt sales,
+    both 0 %, stay apart as DSFinV-K requires.
+    """
+    by_class: dict[str, list[SaleLine]] = {}
+    for line in lines:
+        by_class.setdefault(line.vat_class, []).append(line)
+    rows = []
+    for vat_class, class_lines in by_class.items():
+        rate = class_lines[0].vat_rate
+        (row,) = vat_breakdown(VatLine(rate=rate, gross=line.total) for line in class_lines)
+        rows.append(SaleVat(organization_id=sale.organization_id, sale=sale, vat_rate=rate,
+                            vat_dsfinvk_id=dsfinvk_id(vat_class), gross=row.gross, net=row.net, vat=row.vat))
+    return sorted(rows, key=lambda r: (-r.vat_rate, r.vat_dsfinvk_id))

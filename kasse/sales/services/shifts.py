@@ -1,0 +1,177 @@
+"""Opening and closing shifts, cash in/out, X and Z figures."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kasse.core.actors import Actor
+from kasse.core.audit import log_action
+from kasse.core.money import ZERO, round_money, to_decimal
+from kasse.core.services import tenant_service
+from kasse.sales.models import (
+    CashMovement,
+    CashMovementKind,
+    CounterKind,
+    Payment,
+    PaymentMethod,
+    Sale,
+    SaleKind,
+    SaleVat,
+    Shift,
+    ShiftStatus,
+)
+from kasse.sales.services.errors import SaleError
+from kasse.sales.services.numbering import next_number
+from kasse.tenancy.models import Employee, Register
+from kasse.tenancy.permissions import Capability
+from kasse.tenancy.selectors import has_capability
+
+# Euro notes and coins a drawer count may contain.
+DENOMINATIONS = tuple(Decimal(d) for d in (
+    "500", "200", "100", "50", "20", "10", "5", "2", "1", "0.50", "0.20", "0.10", "0.05", "0.02", "0.01",
+))
+
+
+def count_total(count: dict[str, int]) -> Decimal:
+    """Sum of a count by denomination (``{"20": 3, "0.50": 4}`` → 62.00); refuses odd input."""
+    total = ZERO
+    for key, pieces in count.items():
+        try:
+            value = to_decimal(str(key))
+        except ValueError as exc:
+            raise SaleError(_("Unknown denomination “%(value)s”.") % {"value": key}) from exc
+        if value not in DENOMINATIONS:
+            raise SaleError(_("Unknown denomination “%(value)s”.") % {"value": key})
+        if not isinstance(pieces, int) or isinstance(pieces, bool) or pieces < 0:
+            raise SaleError(_("The number of pieces must be a whole number of at least 0."))
+        total += value * pieces
+    return round_money(total)
+
+
+@tenant_service
+def open_shift(*, actor: Actor, register: Register, employee: Employee, count: dict[str, int]) -> Shift:
+    """Open a shift with an opening float counted by denomination."""
+    if not has_capability(employee, Capability.CLOSE_SHIFT, register.store):
+        raise SaleError(_("%(name)s may not open shifts.") % {"name": employee.display_name})
+    if Shift.objects.filter(register=register, status=ShiftStatus.OPEN).exists():
+        raise SaleError(_("A shift is already open on this register."))
+    opening_float = count_total(count)
+    try:
+        with transaction.atomic():
+            shift = Shift.objects.create(
+                organization_id=register.organization_id, store=register.store, register=register,
+                opened_at=timezone.now(), opened_by=employee, opening_float=opening_float,
+                opening_count={str(k): v for k, v in count.items()},
+            )
+    except IntegrityError as exc:
+        raise SaleError(_("A shift is already open on this register.")) from exc
+    log_action(register.organization, actor, "sales.shift.opened", shift, {"float": str(opening_float)})
+    return shift
+
+
+@tenant_service
+def record_cash_movement(*, actor: Actor, shift: Shift, employee: Employee, kind: str, amount: Decimal,
+                         reason: str) -> CashMovement:
+    """Cash in or out of the drawer with a reason; a pay-out cannot exceed the cash in the drawer."""
+    if shift.status != ShiftStatus.OPEN:
+        raise SaleError(_("This shift is already closed."))
+    if not has_capability(employee, Capability.CASH_MANAGEMENT, shift.store):
+        raise SaleError(_("%(name)s may not move cash.") % {"name": employee.display_name})
+    if kind not in CashMovementKind.values:
+        raise SaleError(_("Unknown cash movement."))
+    amount = round_money(amount)
+    if amount <= 0:
+        raise SaleError(_("The amount must be greater than zero."))
+    if not reason.strip():
+        raise SaleError(_("Please give a reason."))
+    signed = amount if kind == CashMovementKind.PAY_IN else -amount
+    if kind == CashMovementKind.PAY_OUT and amount > shift_figures(shift).expected_cash:
+        raise SaleError(_("There is not that much cash in the drawer."))
+    movement = CashMovement.objects.create(
+        organization_id=shift.organization_id, shift=shift, kind=kind, amount=signed,
+        reason=reason.strip()[:200], employee=employee,
+    )
+    log_action(shift.organization, actor, f"sales.cash.{kind}", movement, {"amount": str(signed)})
+    return movement
+
+
+@dataclass
+class ShiftFigures:
+    """What an X or Z report shows."""
+
+    opening_float: Decimal
+    sales_count: int
+    refunds_count: int
+    gross_sales: Decimal
+    gross_refunds: Decimal
+    total: Decimal
+    by_payment: dict[str, Decimal] = field(default_factory=dict)
+    by_vat: list[dict[str, Decimal]] = field(default_factory=list)
+    by_employee: dict[str, Decimal] = field(default_factory=dict)
+    cash_in: Decimal = ZERO
+    cash_out: Decimal = ZERO
+    expected_cash: Decimal = ZERO
+
+
+def shift_figures(shift: Shift) -> ShiftFigures:
+    """Totals of a shift by payment type, VAT rate and employee, and the expected cash."""
+    sales = Sale.objects.filter(shift=shift)
+    totals = {row["kind"]: row for row in sales.values("kind").annotate(total=Sum("total"), n=Count("id"))}
+    by_payment = {
+        row["method"]: row["amount"]
+        for row in Payment.objects.filter(sale__shift=shift).values("method").annotate(amount=Sum("amount"))
+    }
+    by_vat = list(
+        SaleVat.objects.filter(sale__shift=shift).values("vat_rate", "vat_dsfinvk_id")
+        .annotate(gross=Sum("gross"), net=Sum("net"), vat=Sum("vat")).order_by("-vat_rate", "vat_dsfinvk_id")
+    )
+    by_employee = {
+        row["employee_name"]: row["total"]
+        for row in sales.values("employee_name").annotate(total=Sum("total")).order_by("employee_name")
+    }
+    movements = CashMovement.objects.filter(shift=shift)
+    cash_in = movements.filter(amount__gt=0).aggregate(s=Sum("amount"))["s"] or ZERO
+    cash_out = movements.filter(amount__lt=0).aggregate(s=Sum("amount"))["s"] or ZERO
+    sales_total = totals.get(SaleKind.SALE, {}).get("total") or ZERO
+    refunds_total = totals.get(SaleKind.REFUND, {}).get("total") or ZERO
+    return ShiftFigures(
+        opening_float=shift.opening_float,
+        sales_count=int(totals.get(SaleKind.SALE, {}).get("n") or 0),
+        refunds_count=int(totals.get(SaleKind.REFUND, {}).get("n") or 0),
+        gross_sales=sales_total, gross_refunds=refunds_total, total=sales_total + refunds_total,
+        by_payment=by_payment, by_vat=by_vat, by_employee=by_employee,
+        cash_in=cash_in, cash_out=cash_out,
+        expected_cash=shift.opening_float + by_payment.get(PaymentMethod.CASH, ZERO) + cash_in + cash_out,
+    )
+
+
+@tenant_service
+def close_shift(*, actor: Actor, shift: Shift, employee: Employee, count: dict[str, int]) -> Shift:
+    """Close with a cash count; records the difference and gives the next gapless Z number."""
+    shift = Shift.objects.select_for_update().get(pk=shift.pk)
+    if shift.status != ShiftStatus.OPEN:
+        raise SaleError(_("This shift is already closed."))
+    if not has_capability(employee, Capability.CLOSE_SHIFT, shift.store):
+        raise SaleError(_("%(name)s may not close shifts.") % {"name": employee.display_name})
+    counted = count_total(count)
+    figures = shift_figures(shift)
+    shift.status = ShiftStatus.CLOSED
+    shift.closed_at = timezone.now()
+    shift.closed_by = employee
+    shift.closing_count = {str(k): v for k, v in count.items()}
+    shift.counted_cash = counted
+    shift.expected_cash = figures.expected_cash
+    shift.difference = counted - figures.expected_cash
+    shift.closing_number = next_number(shift.register, CounterKind.CLOSING)
+    shift.save()
+    log_action(shift.organization, actor, "sales.shift.closed", shift,
+               {"z": shift.closing_number, "counted": str(counted), "expected": str(figures.expected_cash),
+                "difference": str(shift.difference)})
+    return shift
+

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+import pytest
+
+from kasse.core.actors import Actor
+from kasse.sales.services.shifts import open_shift
+from kasse.tenancy.permissions import Role
+from kasse.testing.factories import EmployeeFactory, ProductFactory
+
+
+@pytest.fixture
+def cashier(organization, store):
+    return EmployeeFactory(organization=organization, display_name="Clara", pin="1111",
+                           role=(store, Role.CASHIER))
+
+
+@pytest.fixture
+def manager(organization, store):
+    return EmployeeFactory(organization=organization, display_name="Max", pin="2222",
+                           role=(store, Role.MANAGER))
+
+
+@pytest.fixture
+def shift(register, cashier):
+    return open_shift(actor=Actor.for_employee(cashier), register=register, employee=cashier,
+                      count={"20": 5, "10": 5})  # 150.00
+
+
+@pytest.fixture
+def rolls(organization):
+    return ProductFactory(organization=organization, name="Brötchen", price="0.45", vat_class="reduced",
+                          variant__barcode="4000000000017")
+
+
+@pytest.fixture
+def coffee(organization):
+    return ProductFactory(organization=organization, name="Kaffee", price="2.80", vat_class="standard")
+
+
+@pytest.fixture
+def cheese(organization):
+    return ProductFactory(organization=organization, name="Bergkäse", price="24.90", vat_class="reduced",
+                          unit="kg", is_measured=True)
+
+
+@pytest.fixture(autouse=True)
+def _request_scope(in_scope):
+    """Sales tests read like a request on the register does: inside the organization's scope."""
+    return in_scope
