@@ -84,7 +84,7 @@ def export_rows(organization: Organization) -> Iterator[list[str]]:
                 _flag(product.is_measured),
                 BARCODE_SEPARATOR.join(b.code for b in variant.barcodes.all()),
                 _amount(cost), _flag(product.track_stock),
-                _flag(product.is_active and variant.is_active),
+                _flag(product.is_active and variant.is_active),  # see _product_active
                 BARCODE_SEPARATOR.join(f"{k}={v}" for k, v in (variant.attributes or {}).items()),
             ]
 
@@ -363,14 +363,11 @@ def _product_data(group: _Group, categories: dict[str, Category | None]) -> dict
     for column in ("is_measured", "track_stock"):
         if getattr(first, column) is not None:
             data[column] = getattr(first, column)
-    actives = [r.active for r in group.rows if r.active is not None]
-    if actives and (group.product is None or len(group.rows) == 1):
-        data["is_active"] = any(actives)
     return data
 
 
 def _variant_data(row: _Row, existing: Variant | None, product_price: Decimal | None,
-                  product_cost: Decimal | None, codes: list[str]) -> VariantData:
+                  product_cost: Decimal | None, codes: list[str], *, row_active: bool = True) -> VariantData:
     return VariantData(
         id=existing.pk if existing else None,
         name=row.variant if ("variant" in row.present or existing is None) else existing.name,
@@ -381,8 +378,23 @@ def _variant_data(row: _Row, existing: Variant | None, product_price: Decimal | 
                     else (existing.cost_price if existing else None)),
         barcodes=row.barcodes if "barcodes" in row.present else codes,
         attributes=row.attributes if "attributes" in row.present else (existing.attributes if existing else {}),
-        is_active=row.active if row.active is not None else (existing.is_active if existing else True),
+        is_active=(row.active if row_active and row.active is not None
+                   else (existing.is_active if existing else True)),
     )
+
+
+def _product_active(group: _Group, untouched: list[bool], data: dict[str, Any]) -> bool:
+    """Set the product's active flag from the ``active`` column; whether rows set their variants' flags.
+
+    The export writes 0 for every variant of an inactive product, so a product
+    is active when any of its variants is; if none is, the product is made
+    inactive and its variants keep their own flags.
+    """
+    actives = [r.active for r in group.rows if r.active is not None]
+    if not actives:
+        return True
+    data["is_active"] = any(actives) or any(untouched)
+    return bool(data["is_active"])
 
 
 def _plan(group: _Group, categories: dict[str, Category | None]) -> tuple[dict[str, Any], list[VariantData],
@@ -396,8 +408,9 @@ def _plan(group: _Group, categories: dict[str, Category | None]) -> tuple[dict[s
         data["price"] = first.price
         if "cost_price" in first.present:
             data["cost_price"] = first.cost_price
+        row_active = _product_active(group, [], data)
         for row in group.rows:
-            variants.append(_variant_data(row, None, first.price, first.cost_price, []))
+            variants.append(_variant_data(row, None, first.price, first.cost_price, [], row_active=row_active))
             sources.append(row)
         return data, variants, sources
 
@@ -411,6 +424,8 @@ def _plan(group: _Group, categories: dict[str, Category | None]) -> tuple[dict[s
             data["price"] = product_price = first.price
         if "cost_price" in first.present:
             data["cost_price"] = product_cost = first.cost_price
+    untouched = [v.is_active and product.is_active for v in existing if v.pk not in by_target]
+    row_active = _product_active(group, untouched, data)
     for variant in existing:
         codes = [b.code for b in variant.barcodes.all()]
         target_row = by_target.get(variant.pk)
@@ -420,11 +435,12 @@ def _plan(group: _Group, categories: dict[str, Category | None]) -> tuple[dict[s
                                         attributes=variant.attributes, is_active=variant.is_active))
             sources.append(first)
         else:
-            variants.append(_variant_data(target_row, variant, product_price, product_cost, codes))
+            variants.append(_variant_data(target_row, variant, product_price, product_cost, codes,
+                                          row_active=row_active))
             sources.append(target_row)
     for row in group.rows:
         if row.target is None:
-            variants.append(_variant_data(row, None, product_price, product_cost, []))
+            variants.append(_variant_data(row, None, product_price, product_cost, [], row_active=row_active))
             sources.append(row)
     return data, variants, sources
 
