@@ -63,8 +63,9 @@ class ProductForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("Name"), max_length=200)
     description = forms.CharField(label=gettext_lazy("Description"), required=False,
                                   widget=forms.Textarea(attrs={"rows": 3}))
-    category: forms.ModelChoiceField[Category] = forms.ModelChoiceField(label=gettext_lazy("Category"), queryset=Category.objects.none(),
-                                      required=False, empty_label=gettext_lazy("– no category –"))
+    category: forms.ModelChoiceField[Category] = forms.ModelChoiceField(
+        label=gettext_lazy("Category"), queryset=Category.objects.none(),
+        required=False, empty_label=gettext_lazy("– no category –"))
     price = forms.CharField(label=gettext_lazy("Price (incl. VAT, €)"), max_length=20,
                             widget=forms.TextInput(attrs={"inputmode": "decimal"}))
     vat_class = forms.ChoiceField(label=gettext_lazy("VAT"), choices=VatClass.choices)
@@ -202,8 +203,9 @@ class GenerateVariantsForm(forms.Form):
 
 class CategoryForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("Name"), max_length=100)
-    parent: forms.ModelChoiceField[Category] = forms.ModelChoiceField(label=gettext_lazy("Parent category"), queryset=Category.objects.none(),
-                                    required=False, empty_label=gettext_lazy("– none –"))
+    parent: forms.ModelChoiceField[Category] = forms.ModelChoiceField(
+        label=gettext_lazy("Parent category"), queryset=Category.objects.none(),
+        required=False, empty_label=gettext_lazy("– none –"))
     position = forms.IntegerField(label=gettext_lazy("Position"), min_value=0, initial=0)
     color = forms.RegexField(label=gettext_lazy("Colour"), regex=r"^(#[0-9A-Fa-f]{6})?$", required=False,
                              widget=forms.TextInput(attrs={"type": "color"}),

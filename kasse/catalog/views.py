@@ -118,7 +118,8 @@ def _product_page(request: HttpRequest, product: Product | None) -> HttpResponse
     variant_errors: list[str] = []
     if request.method == "POST":
         form = ProductForm(request.POST, request.FILES, organization=org, product=product)
-        formset: BaseVariantFormSet = VariantFormSet(request.POST, prefix=VARIANT_PREFIX, initial=initial, variant_ids=variant_ids)
+        formset: BaseVariantFormSet = VariantFormSet(request.POST, prefix=VARIANT_PREFIX, initial=initial,
+                                                     variant_ids=variant_ids)
         if form.is_valid() and formset.is_valid():
             kept = formset.kept_forms()
             variants = [f.variant_data() for f in kept] if (product is not None or kept) else None

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django_scopes import scopes_disabled
 
 from kasse.catalog.models import Barcode, Category, Product, StorePrice, Variant
+from kasse.tenancy.permissions import Role
 from kasse.testing.factories import (
     CategoryFactory,
     EmployeeFactory,
@@ -19,7 +20,6 @@ from kasse.testing.factories import (
     UserFactory,
     ean13,
 )
-from kasse.tenancy.permissions import Role
 
 pytestmark = pytest.mark.django_db
 DE = {"HTTP_ACCEPT_LANGUAGE": "de"}
