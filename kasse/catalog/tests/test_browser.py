@@ -1,0 +1,47 @@
+"""An owner finds a product by typing without umlauts, changes its price and sees it in the list."""
+
+from __future__ import annotations
+
+import os
+from decimal import Decimal
+
+import pytest
+from django_scopes import scopes_disabled
+
+from kasse.catalog.models import Product
+from kasse.testing.factories import ProductFactory, owner_user
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
+
+
+@pytest.mark.browser
+def test_owner_searches_edits_price_and_sees_it_in_the_list(live_server, page, transactional_db,
+                                                             organization, store):
+    # Given an owner and a bakery catalog
+    owner_user(organization, email="inhaber@example.org", language="de")
+    ProductFactory(organization=organization, name="Brötchen", price=Decimal("0.45"))
+    ProductFactory(organization=organization, name="Milchkaffee", price=Decimal("2.80"))
+    page.goto(live_server.url + "/login/")
+    page.fill("input[name=email]", "inhaber@example.org")
+    page.fill("input[name=password]", "correct horse battery staple")
+    page.click("[data-testid=login-submit]")
+    page.wait_for_selector("[data-testid=org-name]")
+
+    # When they open the catalog and type "brotchen" (no umlaut) into the search box
+    page.goto(live_server.url + "/catalog/")
+    page.fill("[data-testid=product-search]", "brotchen")
+    # Then the list shows only Brötchen, swapped in without a page load
+    page.wait_for_function(
+        "document.querySelectorAll('[data-testid=product-row]').length === 1")
+    assert page.text_content("[data-testid=product-row] [data-testid=product-name]").strip() == "Brötchen"
+
+    # When they open it, change the price to 0,55 and save
+    page.click("[data-testid=product-row] [data-testid=product-name]")
+    page.fill("[data-testid=product-price]", "0,55")
+    page.click("[data-testid=product-save]")
+    page.wait_for_selector(".messages")
+    # Then the catalog list shows the new price in German format
+    page.goto(live_server.url + "/catalog/?q=brotchen")
+    assert page.text_content("[data-testid=product-row] [data-testid=product-price]").strip() == "0,55\xa0€"
+    with scopes_disabled():
+        assert Product.objects.get(name="Brötchen").price == Decimal("0.55")
