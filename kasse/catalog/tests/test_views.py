@@ -133,7 +133,7 @@ def test_product_list_query_budget(owner_client, organization, django_assert_max
     for n in range(30):
         ProductFactory(organization=organization, name=f"Brötchen {n}", variant__barcode=ean13(100 + n),
                        category=CategoryFactory(organization=organization))
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(10):
         response = owner_client.get("/catalog/", {"q": "brot"})
     assert len(_soup(response).select("[data-testid=product-row]")) == 30
 
@@ -307,3 +307,36 @@ def test_duplicate_category_name_is_a_german_error(de_client, organization, coun
     response = de_client.post(reverse("catalog:category_create"), {"name": "backwaren", "position": "0"})
     assert _texts(_soup(response), "error-name") == ["Eine Kategorie mit diesem Namen gibt es schon."]
     assert counts() == before
+
+
+# --- pages render -----------------------------------------------------------------------------------
+
+def test_every_catalog_page_renders_for_the_owner(de_client, organization, store):
+    product = ProductFactory(organization=organization)
+    category = CategoryFactory(organization=organization)
+    for url in ("/catalog/", reverse("catalog:product_create"), reverse("catalog:category_list"),
+                reverse("catalog:category_create"), reverse("catalog:product_import"),
+                reverse("catalog:product_edit", kwargs={"pk": product.pk}),
+                reverse("catalog:category_edit", kwargs={"pk": category.pk}),
+                reverse("catalog:variant_prices", kwargs={"pk": _variant(product).pk})):
+        response = de_client.get(url)
+        assert response.status_code == 200, url
+        assert _soup(response).select_one("[data-testid=catalog-subnav]") is not None, url
+
+
+def test_image_upload_is_saved_with_the_product(owner_client, organization, settings, tmp_path):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    settings.MEDIA_ROOT = tmp_path
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), "orange").save(buffer, format="PNG")
+    product = ProductFactory(organization=organization, name="Brötchen")
+    data = _post_data(product, image=SimpleUploadedFile("broetchen.png", buffer.getvalue(), "image/png"))
+    assert owner_client.post(reverse("catalog:product_edit", kwargs={"pk": product.pk}), data).status_code == 302
+    with scopes_disabled():
+        product.refresh_from_db()
+    assert product.image.name.startswith("products/broetchen")
+    assert (tmp_path / product.image.name).exists()
