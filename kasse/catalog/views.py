@@ -128,6 +128,8 @@ def _product_page(request: HttpRequest, product: Product | None) -> HttpResponse
                                      variants=variants, product=product)
             except ValidationError as exc:
                 _apply_service_errors(exc, form, kept, variant_errors)
+                if product is not None:
+                    product.refresh_from_db()  # the service may have changed it in memory
             else:
                 messages.success(request, _("“%(name)s” has been saved.") % {"name": saved.name})
                 return redirect("catalog:product_edit", pk=saved.pk)
@@ -138,6 +140,7 @@ def _product_page(request: HttpRequest, product: Product | None) -> HttpResponse
         "form": form, "formset": formset, "product": product,
         "variant_errors": variant_errors + list(formset.non_form_errors()),
         "generate_form": GenerateVariantsForm(),
+        "has_errors": request.method == "POST",  # a POST that gets here was refused
     }
     return render(request, "catalog/product_form.html", context, status=400 if request.method == "POST" else 200)
 

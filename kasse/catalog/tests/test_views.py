@@ -200,7 +200,11 @@ def test_bad_input_on_edit_is_shown_next_to_the_field_and_changes_nothing(
                               _post_data(product, **{field: value}))
     # Then the page comes back with the German message next to that field, and nothing changed
     assert response.status_code == 400
-    assert any(message in text for text in _texts(_soup(response), testid))
+    page = _soup(response)
+    assert any(message in text for text in _texts(page, testid))
+    assert _texts(page, "product-form-refused") == [
+        "Es wurde nichts gespeichert. Bitte korrigieren Sie die unten markierten Felder."]
+    assert page.select_one("h1").text == "Brötchen"
     assert counts() == before
     with scopes_disabled():
         product.refresh_from_db()
