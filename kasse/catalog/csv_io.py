@@ -106,10 +106,14 @@ class RowError:
 
     line: int | None
     message: str
+    column: str = ""
 
     def __str__(self) -> str:
         if self.line is None:
             return self.message
+        if self.column:
+            return _("Line %(line)d, column “%(column)s”: %(message)s") % {
+                "line": self.line, "column": self.column, "message": self.message}
         return _("Line %(line)d: %(message)s") % {"line": self.line, "message": self.message}
 
 
@@ -154,9 +158,10 @@ class ImportResult:
 # --- Import: reading rows -----------------------------------------------------------------------
 
 class _RowProblem(Exception):
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, column: str = "") -> None:
         super().__init__(message)
         self.message = message
+        self.column = column
 
 
 @dataclass
@@ -211,7 +216,7 @@ def _price_value(raw: str, column: str) -> Decimal | None:
     try:
         return parse_price(raw, column, required=False)
     except ValidationError as exc:
-        raise _RowProblem(f"{column}: {' '.join(exc.messages)}") from exc
+        raise _RowProblem(" ".join(exc.messages), column) from exc
 
 
 def _parse_row(line: int, header: list[str], cells: list[str]) -> _Row:
@@ -276,7 +281,7 @@ def _read_rows(text: str, result: ImportResult) -> list[_Row]:
         try:
             rows.append(_parse_row(reader.line_num, header, cells))
         except _RowProblem as exc:
-            result.errors.append(RowError(reader.line_num, exc.message))
+            result.errors.append(RowError(reader.line_num, exc.message, exc.column))
     if header is None:
         result.errors.append(RowError(None, _("The file is empty.")))
     elif not rows and not result.errors:

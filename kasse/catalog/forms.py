@@ -240,6 +240,16 @@ class StorePriceForm(forms.Form):
             )
 
 
+MAX_IMPORT_BYTES = 20 * 1024 * 1024
+
+
 class ImportForm(forms.Form):
     file = forms.FileField(label=gettext_lazy("CSV file"),
                            help_text=gettext_lazy("Separated by “;” or “,”, UTF-8 (as Excel saves “CSV UTF-8”)."))
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_IMPORT_BYTES:
+            raise ValidationError(_("The file is larger than %(size)d MB; please split it.")
+                                  % {"size": MAX_IMPORT_BYTES // (1024 * 1024)})
+        return upload

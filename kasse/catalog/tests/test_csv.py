@@ -119,7 +119,7 @@ def test_bad_rows_are_all_reported_in_german_and_nothing_is_imported(organizatio
         "Zeile 3: Die Prüfziffer von 4006381333932 ist falsch (erwartet 1). "
         "Bitte prüfen Sie den Code auf Tippfehler.",
         f"Zeile 4: Der Barcode {ean13(40)} gehört schon zu „Laugenbrezel“.",
-        "Zeile 5: price: Ein Preis darf nicht negativ sein.",
+        "Zeile 5, Spalte „price“: Ein Preis darf nicht negativ sein.",
         "Zeile 6: Unbekannte MwSt.-Klasse „20%“. Erlaubt sind: standard, reduced, zero, exempt.",
         "Zeile 7: Die Zeile hat 14 Felder, die Kopfzeile aber nur 12.",
         "Zeile 8: Der Name fehlt.",
