@@ -344,3 +344,23 @@ def test_image_upload_is_saved_with_the_product(owner_client, organization, sett
         product.refresh_from_db()
     assert product.image.name.startswith("products/broetchen")
     assert (tmp_path / product.image.name).exists()
+
+
+def test_foreign_category_cannot_be_chosen_for_a_product(de_client, organization, counts):
+    foreign = CategoryFactory(organization=OrganizationFactory(), name="Fremd")
+    before = counts()
+    response = de_client.post(reverse("catalog:product_create"), _post_data(category=str(foreign.pk)))
+    assert response.status_code == 400
+    assert _texts(_soup(response), "error-category") == [
+        "Bitte eine gültige Auswahl treffen. Dies ist keine gültige Auswahl."]
+    assert counts() == before
+
+
+def test_english_page_uses_english_labels(owner_client, organization):
+    session = owner_client.session
+    session["language"] = "en"
+    session.save()
+    ProductFactory(organization=organization, name="Brötchen", price=Decimal("1234.50"), vat_class="reduced")
+    row = _soup(owner_client.get("/catalog/")).select_one("[data-testid=product-row]")
+    assert _texts(row, "product-vat") == ["7 % (reduced rate)"]
+    assert _texts(row, "product-price") == ["1,234.50 €"]
