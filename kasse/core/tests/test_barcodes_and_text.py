@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -17,9 +18,13 @@ def test_valid_gtins_are_accepted_with_their_kind(code, kind):
 
 
 def test_wrong_check_digit_names_the_expected_digit():
-    with pytest.raises(BarcodeError) as err:
+    # The message is translated (kasse/core/locale); the default language is German.
+    with translation.override("en"), pytest.raises(BarcodeError) as err:
         validate_barcode("4006381333932")
     assert "expected 1" in err.value.message
+    with translation.override("de"), pytest.raises(BarcodeError) as err:
+        validate_barcode("4006381333932")
+    assert "erwartet 1" in err.value.message
 
 
 @pytest.mark.parametrize(("code", "kind"), [("12345", "ean13"), ("40063813339A1", "ean13"), ("", None)])
