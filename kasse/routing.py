@@ -4,4 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-websocket_urlpatterns: list[Any] = []
+from kasse.register.routing import websocket_urlpatterns as register_ws
+
+websocket_urlpatterns: list[Any] = [*register_ws]

@@ -116,6 +116,7 @@ INSTALLED_APPS = [
     "kasse.customers",
     "kasse.inventory",
     "kasse.sales",
+    "kasse.register",
     "kasse.backoffice",
     "kasse.api",
 ]

@@ -23,6 +23,8 @@ urlpatterns = [
     path("customers/", include("kasse.customers.urls")),
     path("settings/", include("kasse.tenancy.urls")),
     path("settings/api/", include("kasse.api.ui_urls")),
+    path("register/", include("kasse.register.urls")),
+    path("devices/", include("kasse.register.backoffice_urls")),
     path("", include("kasse.backoffice.urls")),
 ]
 

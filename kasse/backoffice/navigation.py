@@ -29,6 +29,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("catalog:product_list", _("Catalog"), Capability.MANAGE_CATALOG),
     NavItem("customers:customer_list", _("Customers"), Capability.MANAGE_CUSTOMERS),
     NavItem("tenancy:employee_list", _("Employees"), Capability.MANAGE_EMPLOYEES),
+    NavItem("register_admin:devices", _("Devices"), Capability.MANAGE_SETTINGS),
     NavItem("tenancy:settings", _("Settings"), Capability.MANAGE_SETTINGS),
 ]
 

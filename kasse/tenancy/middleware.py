@@ -1,7 +1,8 @@
 """Resolve the tenant of every request and activate its scope.
 
-Callers are a back-office session user (active organization kept in the
-session) or an API client with a bearer token. Whatever resolves the tenant,
+Callers are an API client with a bearer token, a paired register device
+(cookie, on ``/register/`` paths only) or a back-office session user (active
+organization kept in the session). Whatever resolves the tenant,
 the view runs inside ``django_scopes.scope(organization=...)``, so every
 scoped query is filtered to that organization and a foreign id is a 404.
 Requests without a tenant run without a scope: scoped queries then raise.
@@ -17,6 +18,7 @@ from django_scopes import scope
 from kasse.tenancy.selectors import employees_for_user
 
 SESSION_ORGANIZATION_KEY = "organization_id"
+REGISTER_PATH_PREFIX = "/register/"
 
 
 class OrganizationMiddleware:
@@ -27,6 +29,7 @@ class OrganizationMiddleware:
         request.organization = None  # type: ignore[attr-defined]
         request.employee = None  # type: ignore[attr-defined]
         request.api_token = None  # type: ignore[attr-defined]
+        request.register_device = None  # type: ignore[attr-defined]
 
         auth_header = request.headers.get("Authorization", "")
         if auth_header.startswith("Bearer "):
@@ -36,6 +39,8 @@ class OrganizationMiddleware:
             if token is not None:
                 request.api_token = token  # type: ignore[attr-defined]
                 request.organization = token.organization  # type: ignore[attr-defined]
+        elif request.path.startswith(REGISTER_PATH_PREFIX):
+            self._resolve_register_device(request)
         elif getattr(request, "user", None) is not None and request.user.is_authenticated:
             self._resolve_user(request)
 
@@ -43,6 +48,14 @@ class OrganizationMiddleware:
             return self.get_response(request)
         with scope(organization=request.organization):  # type: ignore[attr-defined]
             return self.get_response(request)
+
+    def _resolve_register_device(self, request: HttpRequest) -> None:
+        from kasse.register.services.pairing import DEVICE_COOKIE, device_for_token
+
+        device = device_for_token(request.COOKIES.get(DEVICE_COOKIE, ""))
+        if device is not None:
+            request.register_device = device  # type: ignore[attr-defined]
+            request.organization = device.register.organization  # type: ignore[attr-defined]
 
     def _resolve_user(self, request: HttpRequest) -> None:
         employees = list(employees_for_user(request.user))  # type: ignore[arg-type]

@@ -26,6 +26,9 @@ class IsolationCase:
     make: Callable[[Organization], dict[str, Any]]
     methods: tuple[str, ...] = ("get",)
     data: dict[str, Any] = field(default_factory=dict)
+    # Who asks: "session" (back-office owner), "api" (bearer token) or "register" (a paired,
+    # unlocked register device). API URLs are always asked with a token.
+    caller: str = "session"
 
     @property
     def is_api(self) -> bool:
@@ -75,4 +78,4 @@ def urls_with_ids() -> list[str]:
 
 
 # URL names with parameters that are not object ids of a tenant (e.g. e-mail tokens).
-NOT_TENANT_OBJECTS: set[str] = {"media"}
+NOT_TENANT_OBJECTS: set[str] = {"media", "register:icon", "register:cart_action"}

@@ -43,6 +43,19 @@ def _request(client: Client, method: str, url: str, data: dict, **headers: str):
     return client.post(url, data=data, **headers)
 
 
+def _unlocked_register(org) -> Client:
+    """A browser paired to a register of ``org`` with a cashier switched in."""
+    from kasse.register.tests.conftest import paired_client
+    from kasse.tenancy.permissions import Role
+    from kasse.testing.factories import EmployeeFactory, RegisterFactory, StoreFactory
+
+    store = StoreFactory(organization=org)
+    EmployeeFactory(organization=org, pin="8642", role=(store, Role.CASHIER))
+    client = paired_client(RegisterFactory(store=store, organization=org), token=f"b-{org.pk}")
+    assert client.post("/register/unlock/", {"pin": "8642"}).status_code == 302
+    return client
+
+
 def _audit_count() -> int:
     with scopes_disabled():
         return AuditEntry.objects.count()
@@ -63,6 +76,8 @@ def test_foreign_object_is_404_like_missing(case):
     if case.is_api:
         _token, raw = create_api_token(actor=Actor.system(), organization=org_b, name="B")
         headers = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+    elif case.caller == "register":
+        client = _unlocked_register(org_b)
     else:
         client.force_login(owner_user(org_b))
     before = _audit_count()

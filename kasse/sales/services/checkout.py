@@ -59,6 +59,7 @@ class LineInput:
     discount_amount: Decimal | None = None
     barcode: str = ""
     note: str = ""
+    price_from_label: bool = False  # the price printed on a scale/price label, not an override
 
 
 @dataclass
@@ -140,7 +141,7 @@ def _price_lines(register: Register, lines: list[LineInput]) -> list[_PricedCart
             unit_price = round_money(line.unit_price)
             if unit_price < 0:
                 raise SaleError(_("A price must not be negative."))
-            overridden = unit_price != list_price
+            overridden = unit_price != list_price and not line.price_from_label
         base = round_money(unit_price * quantity)
         discount = _discount(base, line.discount_percent, line.discount_amount)
         priced.append(_PricedCartLine(

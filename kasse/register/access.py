@@ -1,0 +1,84 @@
+"""Who is at the register: the paired device, the employee who unlocked it, and auto-lock."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+
+from kasse.register.selectors import register_settings
+from kasse.tenancy.models import Employee
+from kasse.tenancy.permissions import Capability
+from kasse.tenancy.selectors import has_capability
+
+SESSION_EMPLOYEE = "register_employee_id"
+SESSION_ACTIVE_AT = "register_active_at"
+
+
+def unlock(request: HttpRequest, employee: Employee) -> None:
+    request.session[SESSION_EMPLOYEE] = str(employee.pk)
+    request.session[SESSION_ACTIVE_AT] = time.time()
+
+
+def lock(request: HttpRequest) -> None:
+    request.session.pop(SESSION_EMPLOYEE, None)
+    request.session.pop(SESSION_ACTIVE_AT, None)
+
+
+def current_cashier(request: HttpRequest) -> Employee | None:
+    """The employee who unlocked this register, unless the register locked itself meanwhile."""
+    device = request.register_device  # type: ignore[attr-defined]
+    employee_id = request.session.get(SESSION_EMPLOYEE)
+    if device is None or not employee_id:
+        return None
+    settings = register_settings(device.register.store)
+    last = float(request.session.get(SESSION_ACTIVE_AT, 0))
+    if time.time() - last > settings.auto_lock_seconds:
+        lock(request)
+        return None
+    employee = Employee.objects.filter(pk=employee_id, is_active=True).first()
+    if employee is None or not has_capability(employee, Capability.SELL, device.register.store):
+        lock(request)
+        return None
+    request.session[SESSION_ACTIVE_AT] = time.time()
+    return employee
+
+
+def register_view(*, needs_cashier: bool = True) -> Callable[..., Any]:
+    """Decorator: a paired device (else the pairing page) and, if asked, an unlocked cashier.
+
+    htmx requests that lose their cashier get an ``HX-Redirect`` to the lock screen.
+    """
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            device = getattr(request, "register_device", None)
+            if device is None or device.is_display:
+                return _go(request, "register:pair")
+            request.register = device.register  # type: ignore[attr-defined]
+            request.cashier = None  # type: ignore[attr-defined]
+            if needs_cashier:
+                cashier = current_cashier(request)
+                if cashier is None:
+                    return _go(request, "register:lock")
+                request.cashier = cashier  # type: ignore[attr-defined]
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def _go(request: HttpRequest, url_name: str) -> HttpResponse:
+    from django.urls import reverse
+
+    if getattr(request, "htmx", False):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = reverse(url_name)
+        return response
+    return redirect(url_name)

@@ -1,0 +1,77 @@
+"""Back-office pages for registers as devices: pairing codes, paired devices, register settings."""
+
+from __future__ import annotations
+
+import uuid
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from kasse.backoffice.access import backoffice_view
+from kasse.core.actors import Actor
+from kasse.register.models import RegisterDevice, RegisterSettings
+from kasse.register.selectors import register_settings
+from kasse.register.services.pairing import PAIRING_CODE_TTL, create_pairing_code, revoke_device
+from kasse.register.services.settings import save_register_settings
+from kasse.tenancy.models import Register, Store
+from kasse.tenancy.permissions import Capability
+
+
+@backoffice_view(Capability.MANAGE_SETTINGS)
+def device_list(request: HttpRequest) -> HttpResponse:
+    registers = (Register.objects.select_related("store").prefetch_related("devices")
+                 .order_by("store__number", "number"))
+    return render(request, "register/backoffice/devices.html", {
+        "registers": registers, "stores": Store.objects.order_by("number"),
+    })
+
+
+@require_POST
+@backoffice_view(Capability.MANAGE_SETTINGS)
+def pairing_code(request: HttpRequest, register_id: uuid.UUID) -> HttpResponse:
+    register: Register = get_object_or_404(Register.objects.select_related("store"), pk=register_id)
+    for_display = request.POST.get("display") == "1"
+    code = create_pairing_code(actor=Actor.for_user(request.user), register=register,  # type: ignore[arg-type]
+                               for_display=for_display)
+    return render(request, "register/backoffice/pairing_code.html", {
+        "register": register, "code": f"{code[:4]} {code[4:]}", "for_display": for_display,
+        "minutes": int(PAIRING_CODE_TTL.total_seconds() // 60),
+        "pair_url": request.build_absolute_uri("/register/pair/"),
+    })
+
+
+@require_POST
+@backoffice_view(Capability.MANAGE_SETTINGS)
+def device_revoke(request: HttpRequest, device_id: uuid.UUID) -> HttpResponse:
+    device: RegisterDevice = get_object_or_404(RegisterDevice.objects.select_related("register"), pk=device_id)
+    revoke_device(actor=Actor.for_user(request.user), device=device)  # type: ignore[arg-type]
+    messages.success(request, _("The device can no longer use the register."))
+    return redirect("register_admin:devices")
+
+
+class RegisterSettingsForm(forms.ModelForm):
+    class Meta:
+        model = RegisterSettings
+        fields = ["scale_label_layout", "scale_label_pattern", "scanner_layout", "scanner_prefix",
+                  "scanner_suffix", "scanner_max_gap_ms", "scanner_min_length", "auto_lock_seconds"]
+
+
+@backoffice_view(Capability.MANAGE_SETTINGS)
+def store_settings(request: HttpRequest, store_id: uuid.UUID) -> HttpResponse:
+    store = get_object_or_404(Store, pk=store_id)
+    current = register_settings(store)
+    form = RegisterSettingsForm(request.POST or None, instance=current)
+    if request.method == "POST" and form.is_valid():
+        try:
+            save_register_settings(actor=Actor.for_user(request.user), store=store,  # type: ignore[arg-type]
+                                   data=form.cleaned_data)
+        except forms.ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Register settings saved."))
+            return redirect("register_admin:devices")
+    return render(request, "register/backoffice/settings.html", {"form": form, "store": store})

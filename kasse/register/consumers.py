@@ -1,0 +1,54 @@
+"""WebSocket endpoint of the customer display."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.template.loader import render_to_string
+from django.utils import translation
+from django_scopes import scope
+
+from kasse.register.live import display_group
+from kasse.register.models import Cart, CartStatus
+from kasse.register.services.pairing import DEVICE_COOKIE, device_for_token
+
+
+def _initial_html(device: Any) -> str:
+    """What the display shows when it connects: the active cart, or the idle screen."""
+    from kasse.register.services.cart import cart_view
+
+    register = device.register
+    with scope(organization=register.organization), translation.override(register.organization.language):
+        cart = Cart.objects.filter(register=register, status=CartStatus.ACTIVE).first()
+        if cart is not None and cart.lines.exists():
+            return render_to_string("register/partials/display_cart.html", {"view": cart_view(cart)})
+        return render_to_string("register/partials/display_idle.html", {"store": register.store,
+                                                                         "organization": register.organization})
+
+
+class CustomerDisplayConsumer(AsyncWebsocketConsumer):
+    """Joins the display group of the register its device cookie belongs to."""
+
+    group: str = ""
+
+    async def connect(self) -> None:
+        token = self.scope.get("cookies", {}).get(DEVICE_COOKIE, "")
+        device = await database_sync_to_async(device_for_token)(token)
+        if device is None:
+            await self.close(code=4401)
+            return
+        self.group = display_group(device.register_id)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+        html = await database_sync_to_async(_initial_html)(device)
+        await self.send(text_data=json.dumps({"html": html}))
+
+    async def disconnect(self, code: int) -> None:
+        if self.group:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def display_update(self, event: dict[str, Any]) -> None:
+        await self.send(text_data=json.dumps(event["payload"]))

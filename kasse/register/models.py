@@ -1,0 +1,126 @@
+"""The register's own state: paired devices, pairing codes, and open or parked carts.
+
+A cart is working state, not a fiscal record: it becomes a ``Sale`` in one
+commit when paid (``kasse.sales.services.checkout.complete_sale``, with the
+cart's id as the sale's id, so a retried payment is idempotent).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from kasse.core.models import OrganizationScopedModel, money_field
+
+
+class RegisterDevice(OrganizationScopedModel):
+    """A browser (tablet, all-in-one) paired to a register; it holds the token in a cookie."""
+
+    register = models.ForeignKey("tenancy.Register", on_delete=models.CASCADE, related_name="devices")
+    name = models.CharField(_("device"), max_length=120, blank=True)
+    token_digest = models.CharField(max_length=64, unique=True)
+    is_display = models.BooleanField(_("customer display"), default=False)
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("paired device")
+        verbose_name_plural = _("paired devices")
+
+
+class PairingCode(OrganizationScopedModel):
+    """A short-lived one-time code that turns a browser into a register (or its display)."""
+
+    register = models.ForeignKey("tenancy.Register", on_delete=models.CASCADE, related_name="+")
+    code_digest = models.CharField(max_length=64, unique=True)
+    for_display = models.BooleanField(default=False)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        "tenancy.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+
+class CartStatus(models.TextChoices):
+    ACTIVE = "active", _("active")
+    PARKED = "parked", _("parked")
+
+
+class Cart(OrganizationScopedModel):
+    """What a cashier is ringing up. Parked carts can be resumed on any register of the store."""
+
+    store = models.ForeignKey("tenancy.Store", on_delete=models.CASCADE, related_name="+")
+    register = models.ForeignKey("tenancy.Register", on_delete=models.CASCADE, related_name="carts")
+    employee = models.ForeignKey("tenancy.Employee", on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=10, choices=CartStatus.choices, default=CartStatus.ACTIVE)
+    customer = models.ForeignKey(
+        "customers.Customer", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    order_discount_percent = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    order_discount_amount = money_field(null=True, blank=True)
+    discount_approved_by = models.ForeignKey(
+        "tenancy.Employee", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    parked_at = models.DateTimeField(null=True, blank=True)
+    parked_label = models.CharField(_("label"), max_length=60, blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["register"], condition=models.Q(status="active"),
+                                    name="one_active_cart_per_register"),
+        ]
+
+
+class CartLine(OrganizationScopedModel):
+    """A line in a cart; the price comes from the catalog at checkout unless overridden."""
+
+    cart = models.ForeignKey(Cart, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveIntegerField()
+    variant = models.ForeignKey("catalog.Variant", on_delete=models.CASCADE, related_name="+")
+    quantity = models.DecimalField(max_digits=12, decimal_places=3)
+    unit_price = money_field(null=True, blank=True)  # only for overrides and price-embedded labels
+    discount_percent = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    discount_amount = money_field(null=True, blank=True)
+    approved_by = models.ForeignKey(
+        "tenancy.Employee", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    price_from_label = models.BooleanField(default=False)  # unit_price was printed on a scale/price label
+    barcode = models.CharField(max_length=48, blank=True)
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["position"]
+
+
+class ScaleLabelLayout(models.TextChoices):
+    GERMANY = "de", _("German GS1 prefixes (22/23 price, 25/26 count, 28/29 weight)")
+    CUSTOM = "custom", _("Custom pattern")
+
+
+class ScannerLayout(models.TextChoices):
+    US = "us", _("Scanner set to US keyboard")
+    NATIVE = "native", _("Scanner set to the keyboard layout of the device")
+
+
+class RegisterSettings(OrganizationScopedModel):
+    """How the registers of one store scan and lock: scale labels, wedge scanners, auto-lock."""
+
+    store = models.OneToOneField("tenancy.Store", on_delete=models.CASCADE, related_name="register_settings")
+    scale_label_layout = models.CharField(
+        _("scale labels"), max_length=10, choices=ScaleLabelLayout.choices, default=ScaleLabelLayout.GERMANY
+    )
+    scale_label_pattern = models.CharField(
+        _("custom scale label pattern"), max_length=13, blank=True,
+        help_text=_("13 characters: fixed digits, I = item, P = price in cents, W = weight in grams, "
+                    "C = check digit; e.g. 21IIIIIWWWWWC."),
+    )
+    scanner_layout = models.CharField(
+        _("scanner keyboard layout"), max_length=10, choices=ScannerLayout.choices, default=ScannerLayout.US
+    )
+    scanner_prefix = models.CharField(_("scanner prefix"), max_length=5, blank=True)
+    scanner_suffix = models.CharField(_("scanner suffix"), max_length=5, blank=True, default="Enter")
+    scanner_max_gap_ms = models.PositiveIntegerField(_("max. ms between scanner keys"), default=35)
+    scanner_min_length = models.PositiveIntegerField(_("min. code length"), default=4)
+    auto_lock_seconds = models.PositiveIntegerField(_("lock after inactivity (seconds)"), default=120)

@@ -1,0 +1,1 @@
+"""Register services: pairing devices, cart operations, scanning."""

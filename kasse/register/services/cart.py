@@ -1,0 +1,334 @@
+"""Cart operations on the register. Each is one short transaction; checkout turns the
+cart into a sale with ``complete_sale`` and the cart's id as the sale's id."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kasse.catalog.models import StorePrice, Variant
+from kasse.core.actors import Actor
+from kasse.core.audit import log_action
+from kasse.core.money import ZERO, MoneyError, PricedLine, ReceiptTotals, percent_of, receipt_totals, round_money
+from kasse.core.services import tenant_service
+from kasse.core.vat import vat_rate
+from kasse.customers.models import Customer
+from kasse.register.models import Cart, CartLine, CartStatus
+from kasse.register.services.scanning import ScanResult
+from kasse.sales.models import Sale
+from kasse.sales.services.checkout import LineInput, PaymentInput, SaleInput, complete_sale
+from kasse.sales.services.errors import SaleError
+from kasse.sales.services.rules import CASHIER_DISCOUNT_LIMIT_PERCENT, MAX_QUANTITY
+from kasse.tenancy.models import Employee, Register, Store
+from kasse.tenancy.permissions import Capability
+from kasse.tenancy.selectors import has_capability
+
+
+class WeightRequired(SaleError):
+    """A measured product was scanned or tapped without a weight; the register asks for it."""
+
+    def __init__(self, variant: Variant) -> None:
+        super().__init__(_("“%(name)s” is sold by weight: please enter the weight.") % {"name": variant})
+        self.variant = variant
+
+
+def active_cart(register: Register, employee: Employee) -> Cart:
+    """The register's active cart, created on first use (one per register)."""
+    cart = Cart.objects.filter(register=register, status=CartStatus.ACTIVE).first()
+    if cart is not None:
+        return cart
+    try:
+        with transaction.atomic():
+            return Cart.objects.create(organization_id=register.organization_id, store_id=register.store_id,
+                                       register=register, employee=employee)
+    except IntegrityError:
+        return Cart.objects.get(register=register, status=CartStatus.ACTIVE)
+
+
+def _next_position(cart: Cart) -> int:
+    return (cart.lines.aggregate(p=Max("position"))["p"] or 0) + 1
+
+
+@tenant_service
+def add_scan(*, cart: Cart, scan: ScanResult) -> CartLine:
+    """Put a scanned product on the cart: same plain product again adds one; labels make a new line."""
+    variant = scan.variant
+    if not variant.is_active or not variant.product.is_active:
+        raise SaleError(_("“%(name)s” is not for sale.") % {"name": variant})
+    if scan.label_price is not None:
+        return _new_line(cart, variant, Decimal(1), unit_price=scan.label_price, barcode=scan.barcode,
+                         price_from_label=True)
+    if scan.quantity is not None:
+        return _new_line(cart, variant, scan.quantity, barcode=scan.barcode)
+    if variant.product.is_measured:
+        raise WeightRequired(variant)
+    return add_variant(cart=cart, variant=variant, quantity=Decimal(1), barcode=scan.barcode)
+
+
+@tenant_service
+def add_variant(*, cart: Cart, variant: Variant, quantity: Decimal, barcode: str = "") -> CartLine:
+    """Add ``quantity`` of a product (tap on the grid, scan, or typed weight)."""
+    if quantity <= 0:
+        raise SaleError(_("The quantity must be greater than zero."))
+    if quantity > MAX_QUANTITY:
+        raise SaleError(_("The quantity %(qty)s is too large.") % {"qty": quantity})
+    if not variant.product.is_measured:
+        last = cart.lines.order_by("-position").first()
+        if (last is not None and last.variant_id == variant.pk and last.unit_price is None
+                and last.discount_percent is None and last.discount_amount is None and not last.note):
+            last.quantity += quantity
+            last.save(update_fields=["quantity", "updated_at"])
+            return last
+    return _new_line(cart, variant, quantity, barcode=barcode)
+
+
+def _new_line(cart: Cart, variant: Variant, quantity: Decimal, *, unit_price: Decimal | None = None,
+              barcode: str = "", price_from_label: bool = False) -> CartLine:
+    if quantity <= 0:
+        raise SaleError(_("The quantity must be greater than zero."))
+    line = CartLine.objects.create(
+        organization_id=cart.organization_id, cart=cart, position=_next_position(cart), variant=variant,
+        quantity=quantity, unit_price=unit_price, barcode=barcode[:48], price_from_label=price_from_label,
+    )
+    Cart.objects.filter(pk=cart.pk).update(updated_at=timezone.now())
+    return line
+
+
+@tenant_service
+def set_quantity(*, line: CartLine, quantity: Decimal) -> CartLine | None:
+    """Change a line's quantity; zero removes the line."""
+    if quantity < 0:
+        raise SaleError(_("The quantity must not be negative."))
+    if quantity == 0:
+        line.delete()
+        return None
+    if quantity > MAX_QUANTITY:
+        raise SaleError(_("The quantity %(qty)s is too large.") % {"qty": quantity})
+    if quantity != quantity.to_integral_value() and not line.variant.product.is_measured:
+        raise SaleError(_("“%(name)s” is sold by the piece.") % {"name": line.variant})
+    line.quantity = quantity
+    line.save(update_fields=["quantity", "updated_at"])
+    return line
+
+
+@tenant_service
+def void_line(*, actor: Actor, line: CartLine) -> None:
+    """Remove a line before payment (recorded in the audit log)."""
+    log_action(line.cart.organization, actor, "register.cart.line_voided", line.cart,
+               {"sku": line.variant.sku, "quantity": str(line.quantity)})
+    line.delete()
+
+
+def _manager_for(employee: Employee, approver: Employee | None, store: Store) -> Employee:
+    """Whoever's manager rights cover this action (the cashier or the approver), or a SaleError."""
+    for candidate in (employee, approver):
+        if candidate is not None and has_capability(candidate, Capability.MANAGER_OVERRIDE, store):
+            return candidate
+    raise SaleError(_("A manager must approve this. Please enter a manager PIN."))
+
+
+@tenant_service
+def set_line_discount(*, line: CartLine, employee: Employee, percent: Decimal | None = None,
+                      amount: Decimal | None = None, approver: Employee | None = None) -> CartLine:
+    """A line discount (percent or amount); above the cashier limit it needs a manager."""
+    base = round_money(_unit_price(line) * line.quantity)
+    if percent is not None and not Decimal(0) <= percent <= Decimal(100):
+        raise SaleError(_("A discount must be between 0 and 100 %."))
+    if amount is not None and not ZERO <= round_money(amount) <= base:
+        raise SaleError(_("A discount must not be negative or larger than the amount."))
+    discount = percent_of(base, percent) if percent is not None else round_money(amount or ZERO)
+    line.approved_by = None
+    if base > 0 and discount * 100 > base * CASHIER_DISCOUNT_LIMIT_PERCENT:
+        line.approved_by = _manager_for(employee, approver, line.cart.store)
+    line.discount_percent = percent
+    line.discount_amount = round_money(amount) if amount is not None else None
+    line.save()
+    return line
+
+
+@tenant_service
+def override_price(*, line: CartLine, employee: Employee, price: Decimal, approver: Employee | None = None
+                   ) -> CartLine:
+    """Change a line's unit price; always needs a manager."""
+    try:
+        price = round_money(price)
+    except MoneyError as exc:
+        raise SaleError(_("Please enter a valid price.")) from exc
+    if price < 0:
+        raise SaleError(_("A price must not be negative."))
+    line.approved_by = _manager_for(employee, approver, line.cart.store)
+    line.unit_price = price
+    line.price_from_label = False
+    line.save()
+    return line
+
+
+@tenant_service
+def set_order_discount(*, cart: Cart, employee: Employee, percent: Decimal | None = None,
+                       amount: Decimal | None = None, approver: Employee | None = None) -> Cart:
+    totals = cart_totals(cart, with_order_discount=False)
+    base = totals.total
+    if percent is not None and not Decimal(0) <= percent <= Decimal(100):
+        raise SaleError(_("A discount must be between 0 and 100 %."))
+    if amount is not None and not ZERO <= round_money(amount) <= base:
+        raise SaleError(_("A discount must not be negative or larger than the amount."))
+    discount = percent_of(base, percent) if percent is not None else round_money(amount or ZERO)
+    cart.discount_approved_by = None
+    if base > 0 and discount * 100 > base * CASHIER_DISCOUNT_LIMIT_PERCENT:
+        cart.discount_approved_by = _manager_for(employee, approver, cart.store)
+    cart.order_discount_percent = percent
+    cart.order_discount_amount = round_money(amount) if amount is not None else None
+    cart.save()
+    return cart
+
+
+@tenant_service
+def attach_customer(*, cart: Cart, customer: Customer | None) -> Cart:
+    cart.customer = customer
+    cart.save(update_fields=["customer", "updated_at"])
+    return cart
+
+
+@tenant_service
+def park_cart(*, actor: Actor, cart: Cart, label: str = "") -> Cart:
+    """Put the cart aside; the register gets a fresh one. Empty carts are not parked."""
+    if not cart.lines.exists():
+        raise SaleError(_("An empty cart cannot be parked."))
+    cart.status = CartStatus.PARKED
+    cart.parked_at = timezone.now()
+    cart.parked_label = label.strip()[:60]
+    cart.save()
+    log_action(cart.organization, actor, "register.cart.parked", cart, {"label": cart.parked_label})
+    return cart
+
+
+@tenant_service
+def resume_cart(*, actor: Actor, cart: Cart, register: Register, employee: Employee) -> Cart:
+    """Bring a parked cart back onto ``register`` (any register of the same store)."""
+    if cart.status != CartStatus.PARKED:
+        raise SaleError(_("This cart is not parked."))
+    if cart.store_id != register.store_id:
+        raise SaleError(_("This cart was parked in another store."))
+    current = Cart.objects.filter(register=register, status=CartStatus.ACTIVE).first()
+    if current is not None:
+        if current.lines.exists():
+            raise SaleError(_("Please finish or park the current cart first."))
+        current.delete()
+    cart.status = CartStatus.ACTIVE
+    cart.register = register
+    cart.employee = employee
+    cart.parked_at = None
+    cart.save()
+    log_action(cart.organization, actor, "register.cart.resumed", cart, {"register": str(register.pk)})
+    return cart
+
+
+@tenant_service
+def cancel_cart(*, actor: Actor, cart: Cart) -> None:
+    """Abandon a cart before payment (audit-logged, as a cancelled receipt attempt)."""
+    if cart.lines.exists():
+        log_action(cart.organization, actor, "register.cart.cancelled", cart,
+                   {"lines": cart.lines.count(), "total": str(cart_totals(cart).total)})
+    cart.delete()
+
+
+@dataclass
+class CartLineView:
+    line: CartLine
+    unit_price: Decimal
+    gross: Decimal
+    discount: Decimal
+    total: Decimal
+
+
+@dataclass
+class CartView:
+    cart: Cart
+    lines: list[CartLineView] = field(default_factory=list)
+    totals: ReceiptTotals | None = None
+
+    @property
+    def total(self) -> Decimal:
+        return self.totals.total if self.totals else ZERO
+
+
+def _store_prices(cart: Cart, lines: list[CartLine]) -> dict[uuid.UUID, Decimal]:
+    return dict(StorePrice.objects.filter(store_id=cart.store_id, variant_id__in=[ln.variant_id for ln in lines])
+                .values_list("variant_id", "price"))
+
+
+def _unit_price(line: CartLine, store_prices: dict[uuid.UUID, Decimal] | None = None) -> Decimal:
+    if line.unit_price is not None:
+        return line.unit_price
+    if store_prices is None:
+        store_prices = _store_prices(line.cart, [line])
+    return store_prices.get(line.variant_id, line.variant.effective_price)
+
+
+def cart_view(cart: Cart) -> CartView:
+    """The cart as the register and the customer display show it (same math as the receipt)."""
+    lines = list(cart.lines.select_related("variant__product"))
+    store_prices = _store_prices(cart, lines)
+    priced = []
+    for line in lines:
+        price = _unit_price(line, store_prices)
+        gross = round_money(price * line.quantity)
+        if line.discount_percent is not None:
+            discount = percent_of(gross, line.discount_percent)
+        else:
+            discount = round_money(line.discount_amount or ZERO)
+        priced.append((line, price, gross, min(discount, gross)))
+    subtotal = sum((g - d for _ln, _p, g, d in priced), ZERO)
+    if cart.order_discount_percent is not None:
+        order_discount = percent_of(subtotal, cart.order_discount_percent)
+    else:
+        order_discount = min(round_money(cart.order_discount_amount or ZERO), subtotal)
+    totals = receipt_totals(
+        [PricedLine(p, ln.quantity, vat_rate(ln.variant.product.vat_class), d) for ln, p, _g, d in priced],
+        order_discount=order_discount,
+    )
+    return CartView(
+        cart=cart,
+        lines=[CartLineView(ln, p, g, d, t) for (ln, p, g, d), t in zip(priced, totals.line_totals, strict=True)],
+        totals=totals,
+    )
+
+
+def cart_totals(cart: Cart, *, with_order_discount: bool = True) -> ReceiptTotals:
+    view = cart_view(cart)
+    assert view.totals is not None
+    if with_order_discount:
+        return view.totals
+    return receipt_totals([PricedLine(v.unit_price, v.line.quantity, Decimal(0), v.discount) for v in view.lines])
+
+
+@tenant_service
+def checkout_cart(*, actor: Actor, cart: Cart, employee: Employee, payments: list[PaymentInput]) -> Sale:
+    """Pay the cart: one atomic sale (idempotent by the cart's id), then the cart is gone."""
+    lines = list(cart.lines.select_related("variant__product"))
+    approvers = {ln.approved_by for ln in lines if ln.approved_by} | (
+        {cart.discount_approved_by} if cart.discount_approved_by else set())
+    approver = next(iter(approvers), None)
+    sale_input = SaleInput(
+        id=cart.pk,
+        lines=[LineInput(variant_id=ln.variant_id, quantity=ln.quantity, unit_price=ln.unit_price,
+                         discount_percent=ln.discount_percent, discount_amount=ln.discount_amount,
+                         barcode=ln.barcode, price_from_label=ln.price_from_label) for ln in lines],
+        payments=payments,
+        customer_id=cart.customer_id,
+        order_discount_percent=cart.order_discount_percent,
+        order_discount_amount=cart.order_discount_amount,
+        started_at=cart.created_at,
+        note=cart.note,
+    )
+    with transaction.atomic():
+        sale = complete_sale(actor=actor, register=cart.register, employee=employee, cart=sale_input,
+                             approver=approver)
+        cart.delete()
+    return sale

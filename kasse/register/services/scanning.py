@@ -1,0 +1,92 @@
+"""What a scanned or typed code means: a product, and maybe a weight, count or price.
+
+Order of resolution:
+1. the code as a barcode of the organization (one indexed query),
+2. the code as a SKU,
+3. a variable-measure EAN-13 (prefix 2…) from a scale or price label, read with
+   the store's layout: the German GS1 rules via biip (22/23 price, 25/26 count,
+   28/29 weight) or a custom pattern such as ``21IIIIIWWWWWC``. The product is
+   found under the code with the variable part zeroed (as labels are set up in
+   the catalog).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from biip import ParseConfig
+from biip import parse as biip_parse
+from biip.rcn import Rcn, RcnRegion
+from django.utils.translation import gettext as _
+
+from kasse.catalog.models import Variant
+from kasse.catalog.selectors import variant_by_barcode
+from kasse.core.barcodes import gs1_check_digit
+from kasse.register.models import RegisterSettings, ScaleLabelLayout
+from kasse.sales.services.errors import SaleError
+from kasse.tenancy.models import Organization
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    variant: Variant
+    barcode: str
+    quantity: Decimal | None = None  # weight in kg or count from the label
+    label_price: Decimal | None = None  # total price printed on the label
+
+
+def _custom_layout(code: str, pattern: str) -> tuple[str, Decimal | None, Decimal | None] | None:
+    """Read ``code`` with a 13-character pattern; returns (lookup code, kg, price)."""
+    if len(pattern) != 13 or len(code) != 13:
+        return None
+    for expected, actual in zip(pattern, code, strict=True):
+        if expected.isdigit() and expected != actual:
+            return None
+    weight_digits = "".join(c for p, c in zip(pattern, code, strict=True) if p == "W")
+    price_digits = "".join(c for p, c in zip(pattern, code, strict=True) if p == "P")
+    zeroed = "".join("0" if p in "WP" else c for p, c in zip(pattern, code, strict=True))[:12]
+    lookup = zeroed + str(gs1_check_digit(zeroed))
+    weight = Decimal(weight_digits) / 1000 if weight_digits else None
+    price = Decimal(price_digits) / 100 if price_digits else None
+    return lookup, weight, price
+
+
+def _variable_measure(code: str, settings: RegisterSettings | None) -> tuple[str, Decimal | None, Decimal | None,
+                                                                           int | None] | None:
+    if not (len(code) == 13 and code.isdigit() and code[0] == "2"):
+        return None
+    if settings is not None and settings.scale_label_layout == ScaleLabelLayout.CUSTOM:
+        custom = _custom_layout(code, settings.scale_label_pattern)
+        return (custom[0], custom[1], custom[2], None) if custom else None
+    result = biip_parse(code, config=ParseConfig(rcn_region=RcnRegion.GERMANY))
+    rcn = result.gtin
+    if not isinstance(rcn, Rcn) or (rcn.weight is None and rcn.price is None and rcn.count is None):
+        if result.gtin_error and "check digit" in result.gtin_error.lower():
+            raise SaleError(_("The label %(code)s cannot be read (its check digit is wrong). "
+                              "Please scan again or type the weight.") % {"code": code})
+        return None
+    return rcn.without_variable_measure().value, rcn.weight, rcn.price, rcn.count
+
+
+def resolve_code(organization: Organization, code: str, settings: RegisterSettings | None = None) -> ScanResult:
+    """The product behind a scanned code, or a :class:`SaleError` the cashier can read."""
+    code = (code or "").strip()
+    if not code:
+        raise SaleError(_("Nothing was scanned."))
+    if len(code) > 48:
+        raise SaleError(_("This code is too long to be a product barcode."))
+    variant = variant_by_barcode(organization, code)
+    if variant is None:
+        variant = (Variant.objects.filter(organization=organization, sku=code, is_active=True)
+                   .select_related("product").first())
+    if variant is not None:
+        return ScanResult(variant=variant, barcode=code)
+    measured = _variable_measure(code, settings)
+    if measured is not None:
+        lookup, weight, price, count = measured
+        variant = variant_by_barcode(organization, lookup)
+        if variant is not None:
+            quantity = weight if weight is not None else (Decimal(count) if count is not None else None)
+            return ScanResult(variant=variant, barcode=code, quantity=quantity, label_price=price)
+    raise SaleError(_("Unknown barcode %(code)s.") % {"code": code})

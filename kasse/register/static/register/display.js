@@ -1,0 +1,32 @@
+/* The customer display: follows the register over a WebSocket, reconnecting with backoff. */
+(function () {
+  "use strict";
+  const root = document.getElementById("display");
+  const idle = document.getElementById("idle-template").innerHTML;
+  const idleAfter = Number(root.dataset.idleAfter) || 8000;
+  let idleTimer = null;
+  let delay = 500;
+
+  function show(html) {
+    root.innerHTML = html;
+    clearTimeout(idleTimer);
+    if (root.querySelector("[data-testid=display-done]")) {
+      idleTimer = setTimeout(() => { root.innerHTML = idle; }, idleAfter);
+    } else if (!root.querySelector(".line")) {
+      root.innerHTML = idle;
+    }
+  }
+
+  function connect() {
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    const socket = new WebSocket(`${scheme}://${location.host}${root.dataset.ws}`);
+    socket.onopen = () => { delay = 500; document.body.classList.remove("offline"); };
+    socket.onmessage = (event) => show(JSON.parse(event.data).html);
+    socket.onclose = () => {
+      document.body.classList.add("offline");
+      setTimeout(connect, delay);
+      delay = Math.min(delay * 2, 10000);
+    };
+  }
+  connect();
+})();

@@ -1,0 +1,99 @@
+"""Pairing a browser to a register and switching cashiers in with a PIN."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from bs4 import BeautifulSoup
+from django.test import Client
+from django.utils import timezone
+from django_scopes import scopes_disabled
+
+from kasse.register.models import PairingCode, RegisterDevice
+from kasse.register.services.pairing import DEVICE_COOKIE
+from kasse.tenancy.permissions import Role
+from kasse.testing.factories import EmployeeFactory, StoreFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _code_from(response) -> str:
+    return BeautifulSoup(response.content, "html.parser").select_one("[data-testid=pairing-code]").text.replace(" ", "")
+
+
+def test_owner_creates_a_code_and_a_browser_pairs_with_it(owner_client, register):
+    # Given a code created in the back office
+    code = _code_from(owner_client.post(f"/devices/register/{register.pk}/pairing-code/"))
+    # When a fresh browser enters it
+    browser = Client()
+    response = browser.post("/register/pair/", {"code": code, "name": "Tablet vorne"})
+    # Then it is a paired device with a long-lived, http-only cookie, and the code is used up
+    assert response.status_code == 302
+    assert response["Location"] == "/register/lock/"
+    cookie = response.cookies[DEVICE_COOKIE]
+    assert cookie["httponly"]
+    assert int(cookie["max-age"]) > 365 * 24 * 3600
+    with scopes_disabled():
+        assert RegisterDevice.objects.get().name == "Tablet vorne"
+    again = Client().post("/register/pair/", {"code": code}, HTTP_ACCEPT_LANGUAGE="en")
+    assert again.status_code == 400
+    assert "unknown or has expired" in again.content.decode()
+
+
+def test_expired_code_pairs_nothing(owner_client, register):
+    code = _code_from(owner_client.post(f"/devices/register/{register.pk}/pairing-code/"))
+    with scopes_disabled():
+        PairingCode.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    response = Client().post("/register/pair/", {"code": code}, HTTP_ACCEPT_LANGUAGE="de")
+    assert response.status_code == 400
+    assert "abgelaufen" in response.content.decode() or "expired" in response.content.decode()
+    with scopes_disabled():
+        assert not RegisterDevice.objects.exists()
+
+
+def test_unpaired_browser_is_sent_to_pairing(client, db):
+    assert client.get("/register/")["Location"] == "/register/pair/"
+
+
+def test_revoked_device_is_sent_to_pairing_at_once(device, register, owner_client):
+    with scopes_disabled():
+        device_row = RegisterDevice.objects.get()
+    owner_client.post(f"/devices/device/{device_row.pk}/revoke/")
+    assert device.get("/register/")["Location"] == "/register/pair/"
+
+
+def test_pin_unlocks_and_wrong_pin_is_refused(device, cashier):
+    wrong = device.post("/register/unlock/", {"pin": "9999"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert wrong.status_code == 403
+    assert "Unknown PIN" in wrong.content.decode()
+    assert device.get("/register/")["Location"] == "/register/lock/"
+    assert device.post("/register/unlock/", {"pin": "1111"})["Location"] == "/register/"
+    page = BeautifulSoup(device.get("/register/").content, "html.parser")
+    assert page.select_one("[data-testid=cashier]").text == "Clara"
+
+
+def test_five_wrong_pins_lock_the_device_for_a_minute(device, cashier):
+    for _ in range(5):
+        device.post("/register/unlock/", {"pin": "0000"})
+    response = device.post("/register/unlock/", {"pin": "1111"})
+    assert response.status_code == 429
+
+
+def test_cashier_of_another_store_cannot_unlock(device, organization):
+    EmployeeFactory(organization=organization, pin="3333", role=(StoreFactory(organization=organization), Role.CASHIER))
+    assert device.post("/register/unlock/", {"pin": "3333"}).status_code == 403
+
+
+def test_lock_button_locks(till):
+    till.post("/register/lock/now/")
+    assert till.get("/register/")["Location"] == "/register/lock/"
+
+
+def test_manifest_and_icon_make_the_register_installable(device):
+    manifest = device.get("/register/manifest.webmanifest").json()
+    assert manifest["display"] == "fullscreen"
+    assert manifest["start_url"] == "/register/"
+    icon = device.get("/register/icon-192.png")
+    assert icon["Content-Type"] == "image/png"
+    assert icon.content[:8] == b"\x89PNG\r\n\x1a\n"

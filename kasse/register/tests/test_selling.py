@@ -1,0 +1,165 @@
+"""Selling on the register over HTTP: scans, labels, cart edits, payment, parking."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pytest
+from bs4 import BeautifulSoup
+from django_scopes import scopes_disabled
+
+from kasse.register.models import Cart, CartLine
+from kasse.sales.models import Sale
+
+pytestmark = pytest.mark.django_db
+D = Decimal
+
+
+def _soup(response):
+    return BeautifulSoup(response.content, "html.parser")
+
+
+def _lines(response):
+    return [
+        (li["data-sku"], li.select_one("[data-testid=line-qty]").text.split(" ")[0],
+         li.select_one("[data-testid=line-total]").text)
+        for li in _soup(response).select("[data-testid=cart-line]")
+    ]
+
+
+def _sku(product):
+    with scopes_disabled():
+        return product.variants.get().sku
+
+
+def test_scanning_a_barcode_twice_adds_two(till, bakery):
+    till.post("/register/cart/scan/", {"code": "4000000000017"})
+    response = till.post("/register/cart/scan/", {"code": "4000000000017"}, HTTP_ACCEPT_LANGUAGE="de")
+    assert _lines(response) == [(_sku(bakery["rolls"]), "2", "0,90 €")]
+    assert _soup(response).select_one("[data-testid=cart-total]").text == "0,90 €"
+
+
+def test_unknown_barcode_is_a_clear_message_and_changes_nothing(till, bakery):
+    till.post("/register/cart/scan/", {"code": "4000000000024"})
+    response = till.post("/register/cart/scan/", {"code": "4006381333931"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 422
+    assert _soup(response).select_one("[data-testid=cart-error]").text == "Unknown barcode 4006381333931."
+    assert json.loads(response["HX-Trigger"]) == {"kasse:error": "Unknown barcode 4006381333931."}
+    assert len(_lines(response)) == 1
+
+
+def test_german_weight_label_puts_the_weight_on_the_cart(till, bakery):
+    # 28 0001 9 00347 8: item 0001, 347 g, at 24.90 €/kg
+    response = till.post("/register/cart/scan/", {"code": "2800019003478"}, HTTP_ACCEPT_LANGUAGE="de")
+    assert _lines(response) == [(_sku(bakery["cheese"]), "0,347", "8,64 €")]
+
+
+def test_label_with_a_wrong_price_check_digit_is_refused(till, bakery):
+    response = till.post("/register/cart/scan/", {"code": "2800011003478"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 422
+    assert "cannot be read" in _soup(response).select_one("[data-testid=cart-error]").text
+
+
+def test_weighed_item_without_label_asks_for_the_weight(till, bakery):
+    with scopes_disabled():
+        variant = bakery["cheese"].variants.get()
+    asked = till.post("/register/cart/add/", {"variant": str(variant.pk)})
+    assert _soup(asked).select_one("[data-testid=weight-form]") is not None
+    added = till.post("/register/cart/add/", {"variant": str(variant.pk), "quantity": "0,5"}, HTTP_ACCEPT_LANGUAGE="de")
+    assert _lines(added) == [(variant.sku, "0,5", "12,45 €")]
+
+
+def test_zero_quantity_removes_and_negative_is_refused(till, bakery):
+    till.post("/register/cart/scan/", {"code": "4000000000017"})
+    with scopes_disabled():
+        line = CartLine.objects.get()
+    refused = till.post(f"/register/cart/line/{line.pk}/quantity/", {"quantity": "-2"})
+    assert refused.status_code == 422
+    removed = till.post(f"/register/cart/line/{line.pk}/quantity/", {"quantity": "0"})
+    assert _lines(removed) == []
+
+
+def test_price_override_needs_a_manager_pin(till, bakery, manager):
+    till.post("/register/cart/scan/", {"code": "4000000000024"})
+    with scopes_disabled():
+        line = CartLine.objects.get()
+    refused = till.post(f"/register/cart/line/{line.pk}/price/", {"price": "1,00"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.status_code == 422
+    assert "manager" in _soup(refused).select_one("[data-testid=cart-error]").text
+    ok = till.post(f"/register/cart/line/{line.pk}/price/", {"price": "1,00", "manager_pin": "2222"},
+                   HTTP_ACCEPT_LANGUAGE="de")
+    assert _lines(ok)[0][2] == "1,00 €"
+
+
+def test_cash_payment_completes_the_sale_and_shows_change(till, bakery):
+    till.post("/register/cart/scan/", {"code": "4000000000017"})
+    till.post("/register/cart/scan/", {"code": "4000000000024"})
+    response = till.post("/register/cart/pay/", {"payments": json.dumps([{"method": "cash", "amount": "10.00"}])},
+                         HTTP_ACCEPT_LANGUAGE="de")
+    done = _soup(response)
+    assert done.select_one("[data-testid=change]").text.split() == ["Rückgeld", "6,75", "€"]
+    with scopes_disabled():
+        sale = Sale.objects.get()
+        assert (sale.receipt_number, sale.total) == (1, D("3.25"))
+        assert not Cart.objects.exists()
+    receipt = _soup(till.get(f"/register/receipt/{sale.pk}/", HTTP_ACCEPT_LANGUAGE="de"))
+    assert receipt.select_one("[data-testid=receipt-total]").text == "3,25 EUR"
+
+
+def test_short_payment_is_refused_and_the_cart_stays(till, bakery):
+    till.post("/register/cart/scan/", {"code": "4000000000024"})
+    response = till.post("/register/cart/pay/", {"payments": json.dumps([{"method": "cash", "amount": "1"}])},
+                         HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 422
+    assert response["HX-Retarget"] == "#cart"
+    assert "still missing" in _soup(response).select_one("[data-testid=cart-error]").text
+    with scopes_disabled():
+        assert not Sale.objects.exists()
+        assert CartLine.objects.count() == 1
+
+
+def test_garbage_payment_payload_is_refused(till, bakery):
+    till.post("/register/cart/scan/", {"code": "4000000000024"})
+    for payload in ["not json", json.dumps({"a": 1}), json.dumps([{"method": "cash", "amount": "1e9x"}])]:
+        assert till.post("/register/cart/pay/", {"payments": payload}).status_code == 422
+    with scopes_disabled():
+        assert not Sale.objects.exists()
+
+
+def test_split_payment_card_and_cash(till, bakery):
+    for _ in range(3):
+        till.post("/register/cart/scan/", {"code": "4000000000024"})
+    till.post("/register/cart/pay/", {"payments": json.dumps([{"method": "card", "amount": "5.00"},
+                                                               {"method": "cash", "amount": "5.00"}])})
+    with scopes_disabled():
+        payments = list(Sale.objects.get().payments.values_list("method", "amount", "change"))
+    assert payments == [("card", D("5.00"), D("0.00")), ("cash", D("3.40"), D("1.60"))]
+
+
+def test_park_and_resume_on_another_register(till, bakery, register, cashier):
+    from kasse.register.tests.conftest import paired_client
+    from kasse.testing.factories import RegisterFactory
+
+    till.post("/register/cart/scan/", {"code": "4000000000017"})
+    till.post("/register/cart/park/", {"label": "Frau Schmidt"})
+    assert _lines(till.get("/register/cart/")) == []
+    other = paired_client(RegisterFactory(store=register.store, organization=register.organization, number=2),
+                          token="second")
+    other.post("/register/unlock/", {"pin": "1111"})
+    listing = _soup(other.get("/register/parked/"))
+    assert "Frau Schmidt" in listing.select_one("[data-testid=parked-list]").text
+    with scopes_disabled():
+        cart = Cart.objects.get(status="parked")
+    resumed = other.post(f"/register/parked/{cart.pk}/resume/")
+    assert _lines(resumed) == [(_sku(bakery["rolls"]), "1", "0,45 €")]
+
+
+def test_invalid_variant_id_is_404_not_a_crash(till):
+    assert till.post("/register/cart/add/", {"variant": "not-a-uuid"}).status_code == 404
+
+
+def test_scan_stays_within_a_query_budget(till, bakery, django_assert_max_num_queries):
+    till.post("/register/cart/scan/", {"code": "4000000000017"})
+    with django_assert_max_num_queries(30):
+        till.post("/register/cart/scan/", {"code": "4000000000024"})

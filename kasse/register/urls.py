@@ -1,0 +1,31 @@
+"""The register (mounted at /register/; a paired device cookie identifies the register)."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from kasse.register import display, views
+
+app_name = "register"
+
+urlpatterns = [
+    path("", views.main, name="main"),
+    path("pair/", views.pair, name="pair"),
+    path("lock/", views.lock_screen, name="lock"),
+    path("unlock/", views.unlock_view, name="unlock"),
+    path("lock/now/", views.lock_view, name="lock_now"),
+    path("products/", views.products, name="products"),
+    path("products/<uuid:product_id>/variants/", views.variants, name="variants"),
+    path("cart/", views.cart, name="cart"),
+    path("cart/scan/", views.scan, name="scan"),
+    path("cart/add/", views.add, name="add"),
+    path("cart/pay/", views.pay, name="pay"),
+    path("cart/line/<uuid:line_id>/<slug:action>/", views.line_action, name="line_action"),
+    path("cart/<slug:action>/", views.cart_action, name="cart_action"),
+    path("parked/", views.parked, name="parked"),
+    path("parked/<uuid:cart_id>/resume/", views.resume, name="resume"),
+    path("receipt/<uuid:sale_id>/", views.receipt, name="receipt"),
+    path("display/", display.display, name="display"),
+    path("manifest.webmanifest", views.manifest, name="manifest"),
+    path("icon-<int:size>.png", views.icon, name="icon"),
+]

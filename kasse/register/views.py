@@ -1,0 +1,403 @@
+"""The register: pairing, PIN lock, the selling screen and its htmx partials."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from kasse.catalog.models import Product, Variant
+from kasse.core.actors import Actor
+from kasse.core.money import MoneyError, parse_money
+from kasse.customers.models import Customer
+from kasse.register.access import current_cashier, lock, register_view, unlock
+from kasse.register.live import publish_display
+from kasse.register.models import Cart, CartLine, CartStatus
+from kasse.register.selectors import grid_categories, grid_products, parked_carts, register_settings
+from kasse.register.services import cart as carts
+from kasse.register.services.pairing import DEVICE_COOKIE, pair_device
+from kasse.register.services.scanning import resolve_code
+from kasse.sales.models import Sale
+from kasse.sales.services.checkout import PaymentInput
+from kasse.sales.services.errors import SaleError
+from kasse.tenancy.permissions import Capability
+from kasse.tenancy.selectors import employee_by_pin, has_capability
+
+PIN_MAX_FAILURES = 5
+PIN_LOCKOUT_SECONDS = 60
+
+
+def _actor(request: HttpRequest) -> Actor:
+    return Actor.for_employee(request.cashier)  # type: ignore[attr-defined]
+
+
+def _error_text(exc: ValidationError) -> str:
+    return " ".join(exc.messages)
+
+
+def _uuid_or_404(value: str | None) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError as exc:
+        raise Http404 from exc
+
+
+def _decimal(value: str | None, *, field: str) -> Decimal:
+    try:
+        return parse_money(value or "") if field == "money" else Decimal((value or "").replace(",", "."))
+    except (InvalidOperation, MoneyError) as exc:
+        raise SaleError(_("Please enter a valid number.")) from exc
+
+
+# --- pairing and lock ---------------------------------------------------------
+
+def pair(request: HttpRequest) -> HttpResponse:
+    """Turn this browser into a register (or its customer display) with a one-time code."""
+    error = ""
+    if request.method == "POST":
+        try:
+            device, token = pair_device(code=request.POST.get("code", ""),
+                                        device_name=request.POST.get("name", "")[:120])
+        except ValidationError as exc:
+            error = _error_text(exc)
+        else:
+            target = "register:display" if device.is_display else "register:lock"
+            response = redirect(target)
+            response.set_cookie(DEVICE_COOKIE, token, max_age=5 * 365 * 24 * 3600, httponly=True,
+                                samesite="Lax", secure=settings.KASSE_ENV == "production")
+            return response
+    return render(request, "register/pair.html", {"error": error}, status=400 if error else 200)
+
+
+@register_view(needs_cashier=False)
+def lock_screen(request: HttpRequest) -> HttpResponse:
+    if current_cashier(request) is not None:
+        return redirect("register:main")
+    return render(request, "register/lock.html", {"register": request.register})  # type: ignore[attr-defined]
+
+
+@require_POST
+@register_view(needs_cashier=False)
+def unlock_view(request: HttpRequest) -> HttpResponse:
+    """Switch in with a PIN; five wrong PINs lock the device for a minute."""
+    device = request.register_device  # type: ignore[attr-defined]
+    key = f"register-pin-failures:{device.pk}"
+    failures = cache.get(key, 0)
+    if failures >= PIN_MAX_FAILURES:
+        return render(request, "register/lock.html", {
+            "register": request.register,  # type: ignore[attr-defined]
+            "error": _("Too many wrong PINs. Please wait a minute."),
+        }, status=429)
+    employee = employee_by_pin(device.register.organization, request.POST.get("pin", ""))
+    if employee is None or not has_capability(employee, Capability.SELL, device.register.store):
+        cache.set(key, failures + 1, PIN_LOCKOUT_SECONDS)
+        return render(request, "register/lock.html", {
+            "register": request.register,  # type: ignore[attr-defined]
+            "error": _("Unknown PIN, or no permission to sell here."),
+        }, status=403)
+    cache.delete(key)
+    unlock(request, employee)
+    return redirect("register:main")
+
+
+@require_POST
+@register_view(needs_cashier=False)
+def lock_view(request: HttpRequest) -> HttpResponse:
+    lock(request)
+    return redirect("register:lock")
+
+
+# --- the selling screen -------------------------------------------------------
+
+def _cart_context(request: HttpRequest, cart: Cart | None = None, **extra: Any) -> dict[str, Any]:
+    register = request.register  # type: ignore[attr-defined]
+    cart = cart or carts.active_cart(register, request.cashier)  # type: ignore[attr-defined]
+    return {"view": carts.cart_view(cart), "register": register, **extra}
+
+
+def _cart_response(request: HttpRequest, *, error: str = "", status: int = 200, **extra: Any) -> HttpResponse:
+    context = _cart_context(request, error=error, **extra)
+    if not error:
+        publish_display(context["register"].pk, "register/partials/display_cart.html", {"view": context["view"]})
+    response = render(request, "register/partials/cart.html", context, status=status)
+    if error:
+        response["HX-Trigger"] = json.dumps({"kasse:error": error})
+    else:
+        response["HX-Trigger"] = json.dumps({"kasse:cart-changed": True})
+    return response
+
+
+@register_view()
+def main(request: HttpRequest) -> HttpResponse:
+    register = request.register  # type: ignore[attr-defined]
+    context = _cart_context(request)
+    context.update({
+        "categories": grid_categories(register.organization),
+        "products": grid_products(register.organization, favourites=True),
+        "settings": register_settings(register.store),
+        "cashier": request.cashier,  # type: ignore[attr-defined]
+        "parked_count": parked_carts(register.store).count(),
+    })
+    return render(request, "register/main.html", context)
+
+
+@require_GET
+@register_view()
+def products(request: HttpRequest) -> HttpResponse:
+    register = request.register  # type: ignore[attr-defined]
+    category = request.GET.get("category") or None
+    items = grid_products(register.organization, category_id=category, query=request.GET.get("q", "").strip(),
+                          favourites=not category)
+    return render(request, "register/partials/products.html", {"products": items})
+
+
+@require_GET
+@register_view()
+def variants(request: HttpRequest, product_id: uuid.UUID) -> HttpResponse:
+    """The variant picker for a product with several variants (sizes, colours)."""
+    product = get_object_or_404(Product, pk=product_id, is_active=True)
+    return render(request, "register/partials/variants.html", {
+        "product": product, "variants": product.variants.filter(is_active=True).select_related("product"),
+    })
+
+
+@require_GET
+@register_view()
+def cart(request: HttpRequest) -> HttpResponse:
+    return render(request, "register/partials/cart.html", _cart_context(request))
+
+
+@require_POST
+@register_view()
+def scan(request: HttpRequest) -> HttpResponse:
+    """A scanner burst or a typed code: resolve it and put it on the cart."""
+    register = request.register  # type: ignore[attr-defined]
+    code = request.POST.get("code", "")
+    try:
+        result = resolve_code(register.organization, code, register_settings(register.store))
+        cart_obj = carts.active_cart(register, request.cashier)  # type: ignore[attr-defined]
+        carts.add_scan(cart=cart_obj, scan=result)
+    except carts.WeightRequired as exc:
+        return _cart_response(request, ask_weight=exc.variant)
+    except SaleError as exc:
+        return _cart_response(request, error=_error_text(exc), status=422)
+    return _cart_response(request, flash=result.variant.pk)
+
+
+@require_POST
+@register_view()
+def add(request: HttpRequest) -> HttpResponse:
+    """Tap on a product tile (or a typed weight for measured goods)."""
+    register = request.register  # type: ignore[attr-defined]
+    variant: Variant = get_object_or_404(Variant.objects.select_related("product"),
+                                         pk=_uuid_or_404(request.POST.get("variant")))
+    try:
+        quantity = _decimal(request.POST.get("quantity") or "1", field="quantity")
+        if variant.product.is_measured and not request.POST.get("quantity"):
+            return _cart_response(request, ask_weight=variant)
+        carts.add_variant(cart=carts.active_cart(register, request.cashier),  # type: ignore[attr-defined]
+                          variant=variant, quantity=quantity)
+    except SaleError as exc:
+        return _cart_response(request, error=_error_text(exc), status=422)
+    return _cart_response(request, flash=variant.pk)
+
+
+def _line(request: HttpRequest, line_id: uuid.UUID) -> CartLine:
+    register = request.register  # type: ignore[attr-defined]
+    return get_object_or_404(CartLine.objects.select_related("cart", "variant__product"), pk=line_id,
+                             cart__register=register, cart__status=CartStatus.ACTIVE)
+
+
+def _approver(request: HttpRequest) -> Any:
+    pin = request.POST.get("manager_pin", "")
+    if not pin:
+        return None
+    register = request.register  # type: ignore[attr-defined]
+    return employee_by_pin(register.organization, pin)
+
+
+@require_POST
+@register_view()
+def line_action(request: HttpRequest, line_id: uuid.UUID, action: str) -> HttpResponse:
+    """Quantity, void, discount or price override of one cart line."""
+    line = _line(request, line_id)
+    cashier = request.cashier  # type: ignore[attr-defined]
+    try:
+        if action == "quantity":
+            carts.set_quantity(line=line, quantity=_decimal(request.POST.get("quantity"), field="quantity"))
+        elif action == "void":
+            carts.void_line(actor=_actor(request), line=line)
+        elif action == "discount":
+            percent = request.POST.get("percent")
+            amount = request.POST.get("amount")
+            carts.set_line_discount(
+                line=line, employee=cashier, approver=_approver(request),
+                percent=_decimal(percent, field="quantity") if percent else None,
+                amount=_decimal(amount, field="money") if amount else None,
+            )
+        elif action == "price":
+            carts.override_price(line=line, employee=cashier, approver=_approver(request),
+                                 price=_decimal(request.POST.get("price"), field="money"))
+        else:
+            return HttpResponse(status=404)
+    except SaleError as exc:
+        return _cart_response(request, error=_error_text(exc), status=422)
+    return _cart_response(request)
+
+
+@require_POST
+@register_view()
+def cart_action(request: HttpRequest, action: str) -> HttpResponse:
+    """Order discount, customer, park, cancel on the active cart."""
+    register = request.register  # type: ignore[attr-defined]
+    cashier = request.cashier  # type: ignore[attr-defined]
+    cart_obj = carts.active_cart(register, cashier)
+    try:
+        if action == "discount":
+            percent = request.POST.get("percent")
+            amount = request.POST.get("amount")
+            carts.set_order_discount(
+                cart=cart_obj, employee=cashier, approver=_approver(request),
+                percent=_decimal(percent, field="quantity") if percent else None,
+                amount=_decimal(amount, field="money") if amount else None,
+            )
+        elif action == "customer":
+            customer_id = request.POST.get("customer") or None
+            customer = get_object_or_404(Customer, pk=_uuid_or_404(customer_id)) if customer_id else None
+            carts.attach_customer(cart=cart_obj, customer=customer)
+        elif action == "park":
+            carts.park_cart(actor=_actor(request), cart=cart_obj, label=request.POST.get("label", ""))
+        elif action == "cancel":
+            carts.cancel_cart(actor=_actor(request), cart=cart_obj)
+        else:
+            return HttpResponse(status=404)
+    except SaleError as exc:
+        return _cart_response(request, error=_error_text(exc), status=422)
+    return _cart_response(request)
+
+
+@register_view()
+def parked(request: HttpRequest) -> HttpResponse:
+    register = request.register  # type: ignore[attr-defined]
+    return render(request, "register/partials/parked.html", {"carts": parked_carts(register.store)})
+
+
+@require_POST
+@register_view()
+def resume(request: HttpRequest, cart_id: uuid.UUID) -> HttpResponse:
+    register = request.register  # type: ignore[attr-defined]
+    cart_obj = get_object_or_404(Cart, pk=cart_id, store=register.store, status=CartStatus.PARKED)
+    try:
+        carts.resume_cart(actor=_actor(request), cart=cart_obj, register=register,
+                          employee=request.cashier)  # type: ignore[attr-defined]
+    except SaleError as exc:
+        return _cart_response(request, error=_error_text(exc), status=422)
+    return _cart_response(request)
+
+
+@require_POST
+@register_view()
+def pay(request: HttpRequest) -> HttpResponse:
+    """Complete the sale with one or more tenders: ``payments`` is JSON [{method, amount}]."""
+    register = request.register  # type: ignore[attr-defined]
+    cart_obj = carts.active_cart(register, request.cashier)  # type: ignore[attr-defined]
+    try:
+        raw = json.loads(request.POST.get("payments", "[]"))
+        if not isinstance(raw, list):
+            raise ValueError
+        payments = [PaymentInput(method=str(p["method"]), amount=parse_money(str(p["amount"])),
+                                 reference=str(p.get("reference", ""))[:100]) for p in raw]
+    except (ValueError, KeyError, TypeError, MoneyError):
+        return _payment_refused(request, _("The payment could not be read. Please try again."))
+    try:
+        sale = carts.checkout_cart(actor=_actor(request), cart=cart_obj,
+                                   employee=request.cashier, payments=payments)  # type: ignore[attr-defined]
+    except SaleError as exc:
+        return _payment_refused(request, _error_text(exc))
+    sale_context = {"sale": sale, **_sale_context(sale)}
+    publish_display(register.pk, "register/partials/display_done.html", sale_context)
+    response = render(request, "register/partials/done.html", sale_context)
+    response["HX-Trigger"] = json.dumps({"kasse:sale-completed": str(sale.pk)})
+    return response
+
+
+def _payment_refused(request: HttpRequest, error: str) -> HttpResponse:
+    """The pay panel stays open; the cart (with the message) is swapped in where it belongs."""
+    response = _cart_response(request, error=error, status=422)
+    response["HX-Retarget"] = "#cart"
+    response["HX-Reswap"] = "outerHTML"
+    return response
+
+
+def _sale_context(sale: Sale) -> dict[str, Any]:
+    payments = list(sale.payments.all())
+    return {
+        "lines": list(sale.lines.all()),
+        "vat_rows": list(sale.vat_rows.all()),
+        "payments": payments,
+        "change": sum((p.change for p in payments), Decimal("0.00")),
+    }
+
+
+@register_view()
+def receipt(request: HttpRequest, sale_id: uuid.UUID) -> HttpResponse:
+    """The receipt on screen and for the browser's print dialog."""
+    sale: Sale = get_object_or_404(Sale.objects.select_related("store", "register", "customer"), pk=sale_id,
+                             store=request.register.store)  # type: ignore[attr-defined]
+    return render(request, "register/receipt.html", {
+        "sale": sale, "organization": sale.store.organization, **_sale_context(sale),
+    })
+
+
+ICON_SIZES = (192, 512)
+
+
+def icon(request: HttpRequest, size: int) -> HttpResponse:
+    """The app icon, drawn once per size (a green tile with a white “k”)."""
+    if size not in ICON_SIZES:
+        return HttpResponse(status=404)
+    from io import BytesIO
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (size, size), "#0b6e4f")
+    draw = ImageDraw.Draw(image)
+    stroke = size // 10
+    left, top, bottom = size * 3 // 10, size // 5, size * 4 // 5
+    draw.rectangle([left, top, left + stroke, bottom], fill="white")
+    middle = size * 11 // 20
+    draw.line([(left + stroke, middle), (size * 7 // 10, top + stroke)], fill="white", width=stroke)
+    draw.line([(left + stroke, middle), (size * 7 // 10, bottom)], fill="white", width=stroke)
+    buffer = BytesIO()
+    image.save(buffer, format="PNG")
+    response = HttpResponse(buffer.getvalue(), content_type="image/png")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+def manifest(request: HttpRequest) -> JsonResponse:
+    """Web app manifest: the register installs full-screen on tablets and all-in-ones."""
+    return JsonResponse({
+        "name": "kasse",
+        "short_name": "kasse",
+        "start_url": reverse("register:main"),
+        "scope": "/register/",
+        "display": "fullscreen",
+        "orientation": "any",
+        "background_color": "#ffffff",
+        "theme_color": "#0b6e4f",
+        "icons": [
+            {"src": reverse("register:icon", args=[size]), "sizes": f"{size}x{size}", "type": "image/png"}
+            for size in ICON_SIZES
+        ],
+    }, content_type="application/manifest+json")
