@@ -134,7 +134,7 @@
     // A refused payment: start the tenders again on the refreshed amount.
     if (overlay.querySelector("[data-testid=pay-panel]")) { tenders = []; renderPay(); }
   });
-  document.body.addEventListener("kasse:sale-completed", () => { tenders = []; });
+  document.body.addEventListener("kasse:sale-completed", () => { tenders = []; refreshCart(); });
 
   // --- discounts and price override -------------------------------------------
   function discountForm(baseUrl, name, isLine) {
@@ -185,4 +185,5 @@
   window.addEventListener("online", updateNet);
   window.addEventListener("offline", updateNet);
   updateNet();
+  document.body.dataset.ready = "1";  // scanner and handlers are live (tests wait for this)
 })();

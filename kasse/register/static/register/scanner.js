@@ -67,7 +67,8 @@
 
     onKey(event) {
       if (event.ctrlKey || event.altKey || event.metaKey) return;
-      const now = performance.now();
+      // The event's own time stamp is when the key arrived, even if the page was busy meanwhile.
+      const now = event.timeStamp || performance.now();
       const gap = now - this.last;
       if (this.prefix && !this.prefixSeen && (event.key === this.prefix || event.code === this.prefix)) {
         this.reset();
