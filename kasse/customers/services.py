@@ -23,6 +23,14 @@ CUSTOMER_FIELDS = (
 )
 
 
+def customer_search_text(customer: Any) -> str:
+    """The folded text a customer is found by (name, company, contact, number, card)."""
+    return search_text(
+        customer.first_name, customer.last_name, customer.company, customer.email,
+        customer.phone, customer.city, str(customer.customer_number), customer.loyalty_card_code,
+    )[:400]
+
+
 def _next_customer_number(organization: Organization) -> int:
     # Serialised by the surrounding transaction (SQLite IMMEDIATE, PostgreSQL unique constraint).
     current = Customer.objects.filter(organization=organization).aggregate(n=Max("customer_number"))["n"]
@@ -75,10 +83,7 @@ def save_customer(
     if creating:
         customer.customer_number = _next_customer_number(organization)
     customer.full_clean(exclude=["organization", "search_text", "customer_number"])
-    customer.search_text = search_text(
-        customer.first_name, customer.last_name, customer.company, customer.email,
-        customer.phone, customer.city, str(customer.customer_number), customer.loyalty_card_code,
-    )[:400]
+    customer.search_text = customer_search_text(customer)
     customer.save()
     log_action(organization, actor,
                "customers.customer.created" if creating else "customers.customer.changed",

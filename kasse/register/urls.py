@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from kasse.register import display, views
+from kasse.register import customer_views, display, views
 
 app_name = "register"
 
@@ -22,6 +22,8 @@ urlpatterns = [
     path("cart/pay/", views.pay, name="pay"),
     path("cart/line/<uuid:line_id>/<slug:action>/", views.line_action, name="line_action"),
     path("cart/<slug:action>/", views.cart_action, name="cart_action"),
+    path("customers/", customer_views.customer_search, name="customer_search"),
+    path("customers/new/", customer_views.customer_create, name="customer_create"),
     path("parked/", views.parked, name="parked"),
     path("parked/<uuid:cart_id>/resume/", views.resume, name="resume"),
     path("receipt/<uuid:sale_id>/", views.receipt, name="receipt"),

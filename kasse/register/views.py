@@ -190,7 +190,13 @@ def scan(request: HttpRequest) -> HttpResponse:
     except carts.WeightRequired as exc:
         return _cart_response(request, ask_weight=exc.variant)
     except SaleError as exc:
-        return _cart_response(request, error=_error_text(exc), status=422)
+        card_holder = Customer.objects.filter(loyalty_card_code=code.strip(), is_active=True).first()
+        if card_holder is None:
+            return _cart_response(request, error=_error_text(exc), status=422)
+        # Not a product, but a loyalty card: attach its holder.
+        carts.attach_customer(cart=carts.active_cart(register, request.cashier),  # type: ignore[attr-defined]
+                              customer=card_holder)
+        return _cart_response(request)
     return _cart_response(request, flash=result.variant.pk)
 
 

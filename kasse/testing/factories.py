@@ -13,6 +13,7 @@ from kasse.catalog.models import Barcode, Category, Product, Variant
 from kasse.core.barcodes import gs1_check_digit
 from kasse.core.text import fold
 from kasse.customers.models import Customer
+from kasse.customers.services import customer_search_text
 from kasse.tenancy.models import (
     Employee,
     Organization,
@@ -163,9 +164,17 @@ class ProductFactory(ScopesDisabledFactory):
 class CustomerFactory(ScopesDisabledFactory):
     class Meta:
         model = Customer
+        skip_postgeneration_save = True
 
     organization = factory.SubFactory(OrganizationFactory)
     customer_number = factory.Sequence(lambda n: 10001 + n)
     first_name = factory.Faker("first_name", locale="de_DE")
     last_name = factory.Faker("last_name", locale="de_DE")
     email = factory.Sequence(lambda n: f"kunde{n}@example.org")
+
+    @factory.post_generation
+    def index_for_search(self, create, extracted, **kwargs):  # type: ignore[no-untyped-def]
+        self.search_text = customer_search_text(self)
+        if create:
+            with scopes_disabled():
+                Customer.objects.filter(pk=self.pk).update(search_text=self.search_text)

@@ -134,6 +134,7 @@
     // A refused payment: start the tenders again on the refreshed amount.
     if (overlay.querySelector("[data-testid=pay-panel]")) { tenders = []; renderPay(); }
   });
+  document.body.addEventListener("kasse:customer-attached", () => { closeOverlay(); refreshCart(); });
   document.body.addEventListener("kasse:sale-completed", () => { tenders = []; refreshCart(); });
 
   // --- discounts and price override -------------------------------------------

@@ -1,0 +1,64 @@
+"""Attaching a customer to the cart: search or create in two taps, or scan the loyalty card."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET
+
+from kasse.core.actors import Actor
+from kasse.customers.models import ConsentSource
+from kasse.customers.selectors import search_customers
+from kasse.customers.services import save_customer
+from kasse.register.access import register_view
+from kasse.register.services import cart as carts
+
+SEARCH_LIMIT = 12
+
+
+class QuickCustomerForm(forms.Form):
+    first_name = forms.CharField(label=_("First name"), max_length=100, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=100, required=False)
+    company = forms.CharField(label=_("Company"), max_length=200, required=False)
+    email = forms.EmailField(label=_("E-mail"), required=False)
+    phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
+    marketing_consent = forms.BooleanField(label=_("Agrees to receive offers"), required=False)
+
+
+@require_GET
+@register_view()
+def customer_search(request: HttpRequest) -> HttpResponse:
+    """The customer overlay: a search box and matching customers as big buttons."""
+    register = request.register  # type: ignore[attr-defined]
+    query = request.GET.get("q", "").strip()
+    results = list(search_customers(register.organization, query)[:SEARCH_LIMIT]) if query else []
+    template = "register/partials/customer_results.html" if request.GET.get("partial") else \
+        "register/partials/customer_picker.html"
+    return render(request, template, {"results": results, "query": query, "form": QuickCustomerForm()})
+
+
+@register_view()
+def customer_create(request: HttpRequest) -> HttpResponse:
+    """Create a customer at the register and attach them to the cart in the same step."""
+    register = request.register  # type: ignore[attr-defined]
+    form = QuickCustomerForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            customer = save_customer(
+                actor=Actor.for_employee(request.cashier),  # type: ignore[attr-defined]
+                organization=register.organization, data=form.cleaned_data,
+                consent_source=ConsentSource.REGISTER,
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            cart = carts.active_cart(register, request.cashier)  # type: ignore[attr-defined]
+            carts.attach_customer(cart=cart, customer=customer)
+            response = HttpResponse(status=204)
+            response["HX-Trigger"] = '{"kasse:customer-attached": true}'
+            return response
+    return render(request, "register/partials/customer_form.html", {"form": form}, status=422 if form.errors else 200)

@@ -1,0 +1,52 @@
+"""Attaching a customer at the register: search, quick create, loyalty card scan."""
+
+from __future__ import annotations
+
+import pytest
+from bs4 import BeautifulSoup
+from django_scopes import scopes_disabled
+
+from kasse.customers.models import Customer
+from kasse.register.models import Cart
+from kasse.testing.factories import CustomerFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _soup(response):
+    return BeautifulSoup(response.content, "html.parser")
+
+
+def test_search_and_attach_in_two_taps(till, organization, bakery):
+    CustomerFactory(organization=organization, first_name="Jürgen", last_name="Müller")
+    CustomerFactory()  # another organization's Müller must not appear
+    results = _soup(till.get("/register/customers/", {"q": "muller", "partial": "1"}))
+    buttons = results.select("[data-testid=customer-result]")
+    assert [b.text.split("#")[0].strip() for b in buttons] == ["Jürgen Müller"]
+    customer_id = buttons[0]["hx-vals"].split('"')[3]
+    cart = _soup(till.post("/register/cart/customer/", {"customer": customer_id}))
+    assert cart.select_one("[data-testid=cart-customer]").text.strip().startswith("Jürgen Müller")
+
+
+def test_quick_create_records_consent_from_the_register(till, organization):
+    response = till.post("/register/customers/new/", {"first_name": "Ada", "last_name": "Lovelace",
+                                                       "email": "ada@example.org", "marketing_consent": "on"})
+    assert response.status_code == 204
+    with scopes_disabled():
+        customer = Customer.objects.get(last_name="Lovelace")
+        assert (customer.marketing_consent, customer.marketing_consent_source) == (True, "register")
+        assert Cart.objects.get().customer == customer
+
+
+def test_quick_create_without_a_name_is_refused(till):
+    response = till.post("/register/customers/new/", {"email": "x@example.org"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 422
+    assert "Please enter a name or a company." in response.content.decode()
+    with scopes_disabled():
+        assert not Customer.objects.exists()
+
+
+def test_scanning_a_loyalty_card_attaches_its_holder(till, organization):
+    CustomerFactory(organization=organization, first_name="Karla", last_name="Kolumna", loyalty_card_code="KK-0042")
+    cart = _soup(till.post("/register/cart/scan/", {"code": "KK-0042"}))
+    assert "Karla Kolumna" in cart.select_one("[data-testid=cart-customer]").text
