@@ -22,6 +22,7 @@ urlpatterns = [
     path("catalog/", include("kasse.catalog.urls")),
     path("customers/", include("kasse.customers.urls")),
     path("settings/", include("kasse.tenancy.urls")),
+    path("signup/", include("kasse.tenancy.signup_urls")),
     path("settings/api/", include("kasse.api.ui_urls")),
     path("register/", include("kasse.register.urls")),
     path("devices/", include("kasse.register.backoffice_urls")),

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
@@ -211,18 +212,32 @@ def save_employee(
     employee: Employee | None = None,
     pin: str | None = None,
     roles: list[tuple[Store | None, str]] | None = None,
+    login_email: str | None = None,
 ) -> Employee:
     """Create or change an employee, optionally setting the PIN and replacing the roles.
 
     ``roles`` is a list of ``(store or None, role)``; ``None`` means all stores.
+    ``login_email`` gives the employee a back-office login (an existing user with
+    that address is linked, otherwise a user without password is created, and an
+    invitation e-mail goes out after commit); ``""`` removes the login, ``None``
+    leaves it alone.
+
+    When a back-office user acts, only an owner may grant the owner role or
+    change an employee who is an owner.
     """
     creating = employee is None
+    _check_owner_rules(organization, actor, employee, roles)
     if employee is None:
         employee = Employee(organization=organization)
     for field in ("display_name", "employee_number", "is_active", "user"):
         if field in data:
             setattr(employee, field, data[field])
     employee.full_clean(exclude=["organization", "user", "pin_digest"])
+    invite = _apply_login_email(organization, employee, login_email)
+    if roles is None and not employee.is_active and employee.pk and _is_owner(employee):
+        with scopes_disabled():
+            current = [(r.store, r.role) for r in StoreRole.objects.filter(employee=employee)]
+        _ensure_owner_remains(organization, employee, current)
     employee.save()
     if pin:
         _set_pin(employee, pin)
@@ -236,6 +251,8 @@ def save_employee(
                 raise ValidationError({"roles": _("Only one role per store, please.")})
             seen.add(key)
             Role(role)
+            if store is not None and store.organization_id != organization.pk:
+                raise ValidationError({"roles": _("Unknown store.")})
         _ensure_owner_remains(organization, employee, roles)
         with scopes_disabled():
             StoreRole.objects.filter(employee=employee).delete()
@@ -244,17 +261,78 @@ def save_employee(
                 for s, r in roles
             )
         employee._role_cache = None  # type: ignore[attr-defined]
+    audit: dict[str, object] = {
+        "name": employee.display_name, "pin_changed": bool(pin),
+        "roles": [[str(s.pk) if s else None, r] for s, r in (roles or [])],
+    }
+    if login_email is not None:
+        audit["login"] = employee.user.email if employee.user else ""
     log_action(organization, actor,
                "tenancy.employee.created" if creating else "tenancy.employee.changed",
-               employee, {"name": employee.display_name, "pin_changed": bool(pin),
-                          "roles": [[str(s.pk) if s else None, r] for s, r in (roles or [])]})
+               employee, audit)
+    if invite and employee.user is not None:
+        from kasse.tenancy.accounts import send_invitation_email
+
+        send_invitation_email(user=employee.user, organization=organization, invited_by=actor.label)
     return employee
+
+
+def _is_owner(employee: Employee) -> bool:
+    with scopes_disabled():
+        return StoreRole.objects.filter(employee=employee, role=Role.OWNER).exists()
+
+
+def _check_owner_rules(organization: Organization, actor: Actor, employee: Employee | None,
+                       roles: list[tuple[Store | None, str]] | None) -> None:
+    """Owners are made and changed by owners only (when a back-office user acts)."""
+    if actor.kind != "user" or actor.user is None:
+        return
+    with scopes_disabled():
+        acting = Employee.objects.filter(organization=organization, user=actor.user,
+                                         is_active=True).first()
+    if acting is not None and StoreRole.objects.filter(
+        employee=acting, role=Role.OWNER, store__isnull=True
+    ).exists():
+        return
+    if employee is not None and employee.pk and _is_owner(employee):
+        raise ValidationError(_("Only an owner can change an owner."))
+    if roles and any(role == Role.OWNER for _store, role in roles):
+        raise ValidationError({"roles": _("Only an owner can grant the owner role.")})
+
+
+def _apply_login_email(organization: Organization, employee: Employee,
+                       login_email: str | None) -> bool:
+    """Link (or unlink) the back-office user; returns whether an invitation is due."""
+    if login_email is None:
+        return False
+    email = login_email.strip().lower()
+    if not email:
+        employee.user = None
+        return False
+    if employee.user is not None and employee.user.email == email:
+        return False
+    try:
+        EmailValidator()(email)
+    except ValidationError as exc:
+        raise ValidationError({"login_email": _("Enter a valid e-mail address.")}) from exc
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        user = User.objects.create_user(email, None, full_name=employee.display_name,
+                                        language=organization.language)
+    with scopes_disabled():
+        taken = Employee.objects.filter(organization=organization, user=user).exclude(pk=employee.pk)
+        if taken.exists():
+            raise ValidationError(
+                {"login_email": _("Another employee already logs in with this e-mail address.")}
+            )
+    employee.user = user
+    return True
 
 
 def _ensure_owner_remains(organization: Organization, employee: Employee,
                           roles: list[tuple[Store | None, str]]) -> None:
     """An organization must always keep at least one active owner."""
-    if any(store is None and role == Role.OWNER for store, role in roles):
+    if employee.is_active and any(store is None and role == Role.OWNER for store, role in roles):
         return
     with scopes_disabled():
         others = StoreRole.objects.filter(
