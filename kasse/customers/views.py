@@ -1,0 +1,89 @@
+"""Back-office pages of the customers: list with search as you type, create, edit, detail.
+
+Capability MANAGE_CUSTOMERS. Writes go through
+:func:`kasse.customers.services.save_customer`; a ``ValidationError`` is shown
+next to its field and nothing is saved.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from kasse.backoffice.access import backoffice_view
+from kasse.core.actors import Actor
+from kasse.customers.forms import CustomerForm
+from kasse.customers.models import ConsentSource, Customer
+from kasse.customers.selectors import search_customers
+from kasse.customers.services import save_customer
+from kasse.tenancy.permissions import Capability
+
+PAGE_SIZE = 50
+customers_view = backoffice_view(Capability.MANAGE_CUSTOMERS)
+
+
+@require_GET
+@customers_view
+def customer_list(request: HttpRequest) -> HttpResponse:
+    org = request.organization  # type: ignore[attr-defined]
+    query = request.GET.get("q", "").strip()
+    customers = search_customers(org, query).order_by("last_name", "first_name", "company", "customer_number")
+    page = Paginator(customers, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"page": page, "query": query, "filter_query": urlencode({"q": query}) if query else ""}
+    template = "customers/customer_list.html"
+    if request.htmx and request.htmx.target == "customer-results":  # type: ignore[attr-defined]
+        template = "customers/partials/customer_results.html"
+    return render(request, template, context)
+
+
+def _customer_page(request: HttpRequest, customer: Customer | None) -> HttpResponse:
+    org = request.organization  # type: ignore[attr-defined]
+    draft = Customer.objects.get(pk=customer.pk) if customer else Customer(organization=org)
+    form = CustomerForm(request.POST or None, instance=draft)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                saved = save_customer(
+                    actor=Actor.for_user(request.user),  # type: ignore[arg-type]
+                    organization=org, data=form.service_data(),
+                    customer=Customer.objects.get(pk=customer.pk) if customer else None,
+                    consent_source=ConsentSource.BACKOFFICE,
+                )
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items() if hasattr(exc, "error_dict") else [
+                        (None, exc.messages)]:
+                    for error in errors:
+                        form.add_error(field if field in form.fields else None, error)
+            else:
+                messages.success(request, _("“%(name)s” has been saved.") % {"name": saved.display_name})
+                return redirect("customers:customer_detail", pk=saved.pk)
+        status = 400
+    return render(request, "customers/customer_form.html", {"form": form, "customer": customer},
+                  status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@customers_view
+def customer_create(request: HttpRequest) -> HttpResponse:
+    return _customer_page(request, None)
+
+
+@require_http_methods(["GET", "POST"])
+@customers_view
+def customer_edit(request: HttpRequest, pk: str) -> HttpResponse:
+    return _customer_page(request, get_object_or_404(Customer.objects, pk=pk))
+
+
+@require_GET
+@customers_view
+def customer_detail(request: HttpRequest, pk: str) -> HttpResponse:
+    customer = get_object_or_404(Customer.objects, pk=pk)
+    return render(request, "customers/customer_detail.html", {"customer": customer})
