@@ -3,18 +3,43 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
-from ninja import NinjaAPI, Schema
+from ninja import NinjaAPI, Schema, Swagger
 
 import kasse
+from kasse.api import catalog, customers
 from kasse.api.auth import ApiTokenAuth
+from kasse.api.errors import register_exception_handlers
+from kasse.api.types import DetailOut
+
+DESCRIPTION = """\
+REST API of kasse for one organization.
+
+**Authentication**: create a token in the back office (Settings → API) and send it as
+`Authorization: Bearer kasse_…`. Without a valid token every operation answers 401.
+
+**Conventions**
+* Ids are UUIDs. An id of another organization is answered exactly like a missing one: 404.
+* Money is a decimal string in euros with a point, e.g. `"2.49"`; never a JSON number.
+  Prices include VAT.
+* Lists are paged with `limit` and `offset` and answer `{"items": [...], "count": n}`.
+* Refused input is 422 `{"detail": [{"field": "...", "message": "..."}]}` and changes nothing.
+  Messages are German or English, after `Accept-Language`.
+* Products are never deleted (past sales refer to them); deactivate them instead.
+"""
 
 api = NinjaAPI(
     title="kasse API",
     version="1",
-    description="REST API of kasse for one organization. Authenticate with `Authorization: Bearer <token>`.",
+    description=DESCRIPTION,
     auth=ApiTokenAuth(),
     urls_namespace="api-v1",
+    # ninja's docs page loads Swagger UI from its own static files (no CDN) because
+    # "ninja" is in INSTALLED_APPS.
+    docs=Swagger(settings={"persistAuthorization": True, "defaultModelsExpandDepth": 0}),
 )
+register_exception_handlers(api)
+api.add_router("/", catalog.router)
+api.add_router("/", customers.router)
 
 
 class OrganizationOut(Schema):
@@ -26,7 +51,7 @@ class OrganizationOut(Schema):
     api_version: str
 
 
-@api.get("/organization", response=OrganizationOut, tags=["organization"])
+@api.get("/organization", response={200: OrganizationOut, 401: DetailOut}, tags=["organization"])
 def get_organization(request: HttpRequest) -> OrganizationOut:
     """The organization this token belongs to."""
     org = request.organization  # type: ignore[attr-defined]
