@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django_scopes import scope
 
+from kasse.register.display import idle_context
 from kasse.register.live import display_group
 from kasse.register.models import Cart, CartStatus
 from kasse.register.services.pairing import DEVICE_COOKIE, device_for_token
@@ -25,8 +26,7 @@ def _initial_html(device: Any) -> str:
         cart = Cart.objects.filter(register=register, status=CartStatus.ACTIVE).first()
         if cart is not None and cart.lines.exists():
             return render_to_string("register/partials/display_cart.html", {"view": cart_view(cart)})
-        return render_to_string("register/partials/display_idle.html", {"store": register.store,
-                                                                         "organization": register.organization})
+        return render_to_string("register/partials/display_idle.html", idle_context(register))
 
 
 class CustomerDisplayConsumer(AsyncWebsocketConsumer):

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+
+from kasse.register.selectors import register_settings
+from kasse.tenancy.models import Register
 
 
 def display(request: HttpRequest) -> HttpResponse:
@@ -11,7 +16,13 @@ def display(request: HttpRequest) -> HttpResponse:
     device = getattr(request, "register_device", None)
     if device is None:
         return redirect("register:pair")
-    return render(request, "register/display.html", {
-        "register": device.register, "store": device.register.store,
-        "organization": device.register.organization,
-    })
+    return render(request, "register/display.html", idle_context(device.register))
+
+
+def idle_context(register: Register) -> dict[str, Any]:
+    """What the idle customer display shows: shop name, store and the store's offers."""
+    settings = register_settings(register.store)
+    return {
+        "register": register, "store": register.store, "organization": register.organization,
+        "offers": [line.strip() for line in settings.display_message.splitlines() if line.strip()],
+    }

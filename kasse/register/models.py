@@ -124,3 +124,7 @@ class RegisterSettings(OrganizationScopedModel):
     scanner_max_gap_ms = models.PositiveIntegerField(_("max. ms between scanner keys"), default=35)
     scanner_min_length = models.PositiveIntegerField(_("min. code length"), default=4)
     auto_lock_seconds = models.PositiveIntegerField(_("lock after inactivity (seconds)"), default=120)
+    display_message = models.TextField(
+        _("customer display: offers and messages"), blank=True,
+        help_text=_("Shown on the customer display between sales, one offer per line."),
+    )

@@ -254,6 +254,8 @@ def line_action(request: HttpRequest, line_id: uuid.UUID, action: str) -> HttpRe
         elif action == "price":
             carts.override_price(line=line, employee=cashier, approver=_approver(request),
                                  price=_decimal(request.POST.get("price"), field="money"))
+        elif action == "note":
+            carts.set_note(cart=line.cart, line=line, note=request.POST.get("note", ""))
         else:
             return HttpResponse(status=404)
     except SaleError as exc:
@@ -281,6 +283,8 @@ def cart_action(request: HttpRequest, action: str) -> HttpResponse:
             customer_id = request.POST.get("customer") or None
             customer = get_object_or_404(Customer, pk=_uuid_or_404(customer_id)) if customer_id else None
             carts.attach_customer(cart=cart_obj, customer=customer)
+        elif action == "note":
+            carts.set_note(cart=cart_obj, note=request.POST.get("note", ""))
         elif action == "park":
             carts.park_cart(actor=_actor(request), cart=cart_obj, label=request.POST.get("label", ""))
         elif action == "cancel":

@@ -189,6 +189,17 @@ def set_order_discount(*, cart: Cart, employee: Employee, percent: Decimal | Non
 
 
 @tenant_service
+def set_note(*, cart: Cart, note: str, line: CartLine | None = None) -> None:
+    """A note on the whole cart or on one line; it is printed on the receipt."""
+    if line is not None:
+        line.note = note.strip()[:200]
+        line.save(update_fields=["note", "updated_at"])
+    else:
+        cart.note = note.strip()[:500]
+        cart.save(update_fields=["note", "updated_at"])
+
+
+@tenant_service
 def attach_customer(*, cart: Cart, customer: Customer | None) -> Cart:
     cart.customer = customer
     cart.save(update_fields=["customer", "updated_at"])
@@ -319,7 +330,8 @@ def checkout_cart(*, actor: Actor, cart: Cart, employee: Employee, payments: lis
         id=cart.pk,
         lines=[LineInput(variant_id=ln.variant_id, quantity=ln.quantity, unit_price=ln.unit_price,
                          discount_percent=ln.discount_percent, discount_amount=ln.discount_amount,
-                         barcode=ln.barcode, price_from_label=ln.price_from_label) for ln in lines],
+                         barcode=ln.barcode, note=ln.note, price_from_label=ln.price_from_label)
+               for ln in lines],
         payments=payments,
         customer_id=cart.customer_id,
         order_discount_percent=cart.order_discount_percent,

@@ -14,7 +14,7 @@ from kasse.register.models import RegisterSettings, ScaleLabelLayout
 from kasse.tenancy.models import Store
 
 FIELDS = ("scale_label_layout", "scale_label_pattern", "scanner_layout", "scanner_prefix", "scanner_suffix",
-          "scanner_max_gap_ms", "scanner_min_length", "auto_lock_seconds")
+          "scanner_max_gap_ms", "scanner_min_length", "auto_lock_seconds", "display_message")
 
 
 def validate_scale_pattern(pattern: str) -> None:

@@ -97,3 +97,15 @@ def test_manifest_and_icon_make_the_register_installable(device):
     icon = device.get("/register/icon-192.png")
     assert icon["Content-Type"] == "image/png"
     assert icon.content[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_customer_display_idle_screen_shows_the_shop_and_its_offers(device, register, store):
+    from kasse.core.actors import Actor
+    from kasse.register.services.settings import save_register_settings
+
+    save_register_settings(actor=Actor.system(), store=store,
+                           data={"display_message": "Heute: 6 Schrippen 2,50 €\n\nKaffee to go 1,50 €"})
+    page = BeautifulSoup(device.get("/register/display/").content, "html.parser")
+    assert page.select_one("[data-testid=display-idle] h1").text == register.organization.name
+    assert [li.text for li in page.select("[data-testid=display-offers] li")] == [
+        "Heute: 6 Schrippen 2,50 €", "Kaffee to go 1,50 €"]

@@ -163,3 +163,18 @@ def test_scan_stays_within_a_query_budget(till, bakery, django_assert_max_num_qu
     till.post("/register/cart/scan/", {"code": "4000000000017"})
     with django_assert_max_num_queries(30):
         till.post("/register/cart/scan/", {"code": "4000000000024"})
+
+
+def test_notes_on_cart_and_line_reach_the_receipt(till, bakery):
+    till.post("/register/cart/scan/", {"code": "4000000000024"})
+    with scopes_disabled():
+        line = CartLine.objects.get()
+    till.post(f"/register/cart/line/{line.pk}/note/", {"note": "mit Hafermilch"})
+    cart = _soup(till.post("/register/cart/note/", {"note": "Abholung 15 Uhr"}))
+    assert cart.select_one("[data-testid=line-note]").text == "mit Hafermilch"
+    assert cart.select_one("[data-testid=cart-note]").text == "Abholung 15 Uhr"
+    till.post("/register/cart/pay/", {"payments": json.dumps([{"method": "cash", "amount": "5"}])})
+    with scopes_disabled():
+        sale = Sale.objects.get()
+        assert (sale.note, sale.lines.get().note) == ("Abholung 15 Uhr", "mit Hafermilch")
+    assert "mit Hafermilch" in till.get(f"/register/receipt/{sale.pk}/").content.decode()

@@ -101,11 +101,44 @@
     if (paid() >= due()) finishPayment(); else renderPay();
   }
 
+  // Card payments go through a terminal driver. The default driver is an external (standalone)
+  // terminal: the cashier takes the payment there and confirms the result here. A connected
+  // terminal (ZVT) replaces window.KasseCardTerminal.charge and reports live status instead.
+  window.KasseCardTerminal = window.KasseCardTerminal || {
+    charge(amountCents) {
+      return new Promise((resolve) => {
+        openOverlay(`<div class="modal card-step" data-testid="card-step">
+          <h2>${t("Kartenzahlung", "Card payment")} ${euros(amountCents)}</h2>
+          <p>${t("Bitte den Betrag am Kartenterminal kassieren und das Ergebnis bestätigen.",
+                 "Please take the amount on the card terminal and confirm the result.")}</p>
+          <div class="actions">
+            <button class="big primary" data-card-result="approved" data-testid="card-approved">${t("Genehmigt", "Approved")}</button>
+            <button class="big danger" data-card-result="declined" data-testid="card-declined">${t("Abgelehnt", "Declined")}</button>
+          </div></div>`);
+        overlay.querySelectorAll("[data-card-result]").forEach((button) => button.addEventListener("click", () =>
+          resolve({ approved: button.dataset.cardResult === "approved", reference: "" })));
+      });
+    },
+  };
+
+  function chargeCard(amountCents) {
+    if (!(amountCents > 0)) { showToast(t("Bitte einen Betrag eingeben.", "Please enter an amount.")); return; }
+    window.KasseCardTerminal.charge(amountCents).then((result) => {
+      if (result.approved) {
+        tenders.push({ method: "card", cents: amountCents, reference: result.reference || "" });
+        if (paid() >= due()) finishPayment(); else renderPay();
+      } else {
+        showToast(t("Kartenzahlung abgelehnt.", "Card payment declined."));
+        renderPay();
+      }
+    });
+  }
+
   let paying = false;
   function finishPayment() {
     if (paying) return;  // a second tap on "pay" does nothing
     paying = true;
-    const payments = tenders.map((p) => ({ method: p.method, amount: (p.cents / 100).toFixed(2) }));
+    const payments = tenders.map((p) => ({ method: p.method, amount: (p.cents / 100).toFixed(2), reference: p.reference || "" }));
     htmx.ajax("POST", "/register/cart/pay/", { target: "#overlay", swap: "innerHTML", values: { payments: JSON.stringify(payments) } })
       .finally(() => { paying = false; });
   }
@@ -119,7 +152,8 @@
       const typed = document.getElementById("tender-amount").value.replace(",", ".");
       const rest = Math.max(due() - paid(), 0);
       const amount = typed ? cents(typed) : rest;
-      addTender(el.dataset.tender, el.dataset.tender === "card" ? Math.min(amount, rest) : amount);
+      if (el.dataset.tender === "card") chargeCard(Math.min(amount, rest));
+      else addTender("cash", amount);
     } else if (el.matches("[data-next-customer]")) { tenders = []; closeOverlay(); refreshCart(); search.focus(); }
     else if (el.matches("[data-line-menu]")) discountForm(`/register/cart/line/${el.dataset.lineMenu}/`, el.dataset.name, true);
     else if (el.matches("[data-order-discount]")) discountForm("/register/cart/", t("Ganzer Einkauf", "Whole sale"), false);
@@ -133,6 +167,19 @@
   document.body.addEventListener("kasse:error", () => {
     // A refused payment: start the tenders again on the refreshed amount.
     if (overlay.querySelector("[data-testid=pay-panel]")) { tenders = []; renderPay(); }
+  });
+  document.addEventListener("click", (event) => {
+    const el = event.target.closest("[data-note-form]");
+    if (!el) return;
+    openOverlay(`<form class="modal" hx-post="${el.dataset.noteForm}" hx-target="#cart" hx-swap="outerHTML" data-testid="note-form">
+      <h2>${t("Notiz", "Note")}</h2>
+      <input name="note" maxlength="200" data-testid="note-input">
+      <div class="actions"><button class="big primary" data-testid="note-save">${t("Speichern", "Save")}</button>
+      <button type="button" class="tool" data-close-overlay>${t("Abbrechen", "Cancel")}</button></div></form>`);
+    const form = overlay.querySelector("form");
+    form.querySelector("input").value = el.dataset.current || "";
+    form.querySelector("input").focus();
+    form.addEventListener("htmx:afterRequest", () => closeOverlay());
   });
   document.body.addEventListener("kasse:customer-attached", () => { closeOverlay(); refreshCart(); });
   document.body.addEventListener("kasse:sale-completed", () => { tenders = []; refreshCart(); });
