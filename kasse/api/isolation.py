@@ -1,0 +1,64 @@
+"""Tenant-isolation cases of the REST API and the token pages (see kasse/testing/isolation.py).
+
+``make`` runs with scopes disabled and creates rows directly, so this module
+needs nothing test-only. API cases are asked with a token of the other
+organization and must get the same 404 as a missing id, with valid bodies so
+that a 404 cannot hide behind a 422.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from kasse.api.models import ApiToken
+from kasse.catalog.models import Barcode, Category, Product, Variant
+from kasse.customers.models import Customer
+from kasse.tenancy.models import Organization
+from kasse.testing.isolation import IsolationCase
+
+ISOLATION_EAN = "4006381333931"
+
+
+def _product(org: Organization) -> Product:
+    product = Product.objects.create(organization=org, name="Brötchen", price=Decimal("0.45"))
+    variant = Variant.objects.create(organization=org, product=product, sku=f"ISO-{product.pk.hex[:12]}")
+    Barcode.objects.create(organization=org, variant=variant, code=ISOLATION_EAN, kind="ean13")
+    return product
+
+
+def _product_id(org: Organization) -> dict[str, Any]:
+    return {"product_id": _product(org).pk}
+
+
+def _barcode(org: Organization) -> dict[str, Any]:
+    _product(org)
+    return {"code": ISOLATION_EAN}
+
+
+def _category_id(org: Organization) -> dict[str, Any]:
+    return {"category_id": Category.objects.create(organization=org, name="Backwaren").pk}
+
+
+def _customer_id(org: Organization) -> dict[str, Any]:
+    customer = Customer.objects.create(organization=org, customer_number=10001, last_name="Schmidt")
+    return {"customer_id": customer.pk}
+
+
+def _token(org: Organization) -> dict[str, Any]:
+    token = ApiToken.objects.create(organization=org, name="Fremd", prefix="f00dcafe",
+                                    secret_digest="0" * 64)
+    return {"pk": token.pk}
+
+
+CASES = [
+    IsolationCase("api-v1:category_detail", _category_id, methods=("get", "put", "patch"),
+                  data={"name": "Fremd"}),
+    IsolationCase("api-v1:product_detail", _product_id, methods=("get", "put", "patch"),
+                  data={"name": "Fremd", "price": "1.00"}),
+    IsolationCase("api-v1:product_deactivate", _product_id, methods=("post",)),
+    IsolationCase("api-v1:product_by_barcode", _barcode),
+    IsolationCase("api-v1:customer_detail", _customer_id, methods=("get", "put", "patch"),
+                  data={"last_name": "Fremd"}),
+    IsolationCase("api_ui:token_revoke", _token, methods=("post",)),
+]
