@@ -140,3 +140,21 @@ def test_customer_display_follows_the_register_live(page, browser, register, til
         page.click("[data-testid=cash-500]")
         display.wait_for_selector("[data-testid=display-change]:has-text('2,20')", timeout=5000)
         display_context.close()
+
+
+@pytest.mark.parametrize(("width", "height"), [(1024, 768), (1920, 1080), (390, 844)])
+def test_layout_fits_all_in_ones_desktops_and_phones(live_server, page, register, till, bakery, width, height):
+    page.set_viewport_size({"width": width, "height": height})
+    _open_register(page, live_server.url, register)
+    page.keyboard.type("4000000000017", delay=3)
+    page.keyboard.press("Enter")
+    page.wait_for_selector("[data-testid=cart-line]")
+    page.screenshot(path=os.environ.get("KASSE_SCREENSHOT_DIR", "/tmp") + f"/register-{width}x{height}.png")
+    # Nothing scrolls sideways, and every control a cashier taps is in view and at least 48 px
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    for testid in ["pay", "park", "tile", "line-void", "lock-button"]:
+        box = page.locator(f"[data-testid={testid}]").first.bounding_box()
+        assert box is not None, testid
+        assert box["height"] >= 44, (testid, box)
+        assert box["width"] >= 44, (testid, box)
+        assert 0 <= box["y"] and box["y"] + box["height"] <= height, (testid, box)
