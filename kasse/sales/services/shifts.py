@@ -36,6 +36,10 @@ from kasse.tenancy.selectors import has_capability
 DENOMINATIONS = tuple(Decimal(d) for d in (
     "500", "200", "100", "50", "20", "10", "5", "2", "1", "0.50", "0.20", "0.10", "0.05", "0.02", "0.01",
 ))
+# More pieces of one denomination than this is a typing error, not a drawer.
+MAX_PIECES = 99_999
+# The largest single cash in or out the register accepts.
+MAX_CASH_MOVEMENT = Decimal("99999.99")
 
 
 def count_total(count: dict[str, int]) -> Decimal:
@@ -48,8 +52,9 @@ def count_total(count: dict[str, int]) -> Decimal:
             raise SaleError(_("Unknown denomination “%(value)s”.") % {"value": key}) from exc
         if value not in DENOMINATIONS:
             raise SaleError(_("Unknown denomination “%(value)s”.") % {"value": key})
-        if not isinstance(pieces, int) or isinstance(pieces, bool) or pieces < 0:
-            raise SaleError(_("The number of pieces must be a whole number of at least 0."))
+        if not isinstance(pieces, int) or isinstance(pieces, bool) or not 0 <= pieces <= MAX_PIECES:
+            raise SaleError(_("The number of pieces must be a whole number from 0 to %(max)s.")
+                            % {"max": MAX_PIECES})
         total += value * pieces
     return round_money(total)
 
@@ -77,17 +82,28 @@ def open_shift(*, actor: Actor, register: Register, employee: Employee, count: d
 
 @tenant_service
 def record_cash_movement(*, actor: Actor, shift: Shift, employee: Employee, kind: str, amount: Decimal,
-                         reason: str) -> CashMovement:
-    """Cash in or out of the drawer with a reason; a pay-out cannot exceed the cash in the drawer."""
+                         reason: str, approver: Employee | None = None) -> CashMovement:
+    """Cash in or out of the drawer with a reason; a pay-out cannot exceed the cash in the drawer.
+
+    ``employee`` is who hands the cash over; the rights that count are those of
+    ``approver`` (a manager who typed a PIN at the register) when given, else of ``employee``.
+    """
+    shift = Shift.objects.select_for_update().get(pk=shift.pk)  # one movement at a time per drawer
     if shift.status != ShiftStatus.OPEN:
         raise SaleError(_("This shift is already closed."))
-    if not has_capability(employee, Capability.CASH_MANAGEMENT, shift.store):
-        raise SaleError(_("%(name)s may not move cash.") % {"name": employee.display_name})
+    authorizer = approver or employee
+    if not has_capability(authorizer, Capability.CASH_MANAGEMENT, shift.store):
+        if approver is None:
+            raise SaleError(_("%(name)s may not move cash; a manager PIN is needed.")
+                            % {"name": employee.display_name})
+        raise SaleError(_("%(name)s may not move cash.") % {"name": authorizer.display_name})
     if kind not in CashMovementKind.values:
         raise SaleError(_("Unknown cash movement."))
     amount = round_money(amount)
     if amount <= 0:
         raise SaleError(_("The amount must be greater than zero."))
+    if amount > MAX_CASH_MOVEMENT:
+        raise SaleError(_("The amount is too large."))
     if not reason.strip():
         raise SaleError(_("Please give a reason."))
     signed = amount if kind == CashMovementKind.PAY_IN else -amount
@@ -97,7 +113,10 @@ def record_cash_movement(*, actor: Actor, shift: Shift, employee: Employee, kind
         organization_id=shift.organization_id, shift=shift, kind=kind, amount=signed,
         reason=reason.strip()[:200], employee=employee,
     )
-    log_action(shift.organization, actor, f"sales.cash.{kind}", movement, {"amount": str(signed)})
+    data = {"amount": str(signed)}
+    if approver is not None:
+        data["approver"] = str(approver.pk)
+    log_action(shift.organization, actor, f"sales.cash.{kind}", movement, data)
     return movement
 
 
@@ -149,6 +168,35 @@ def shift_figures(shift: Shift) -> ShiftFigures:
         cash_in=cash_in, cash_out=cash_out,
         expected_cash=shift.opening_float + by_payment.get(PaymentMethod.CASH, ZERO) + cash_in + cash_out,
     )
+
+
+@dataclass
+class ClosingPreview:
+    """What the cashier confirms before closing: counted against expected."""
+
+    counted: Decimal
+    expected: Decimal
+    difference: Decimal
+
+
+def preview_closing(shift: Shift, count: dict[str, int]) -> ClosingPreview:
+    """Counted, expected and difference for a drawer count, without closing anything."""
+    counted = count_total(count)
+    expected = shift_figures(shift).expected_cash
+    return ClosingPreview(counted=counted, expected=expected, difference=counted - expected)
+
+
+def current_shift(register: Register) -> Shift | None:
+    """The register's open shift, if there is one."""
+    return Shift.objects.filter(register=register, status=ShiftStatus.OPEN).first()
+
+
+def closed_shifts(register: Register, *, before: int | None = None, limit: int = 50) -> list[Shift]:
+    """The register's closed shifts, newest Z number first (for reprinting Z reports)."""
+    shifts = Shift.objects.filter(register=register, status=ShiftStatus.CLOSED)
+    if before is not None:
+        shifts = shifts.filter(closing_number__lt=before)
+    return list(shifts.select_related("opened_by", "closed_by").order_by("-closing_number")[:limit])
 
 
 @tenant_service

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 
 from kasse.core.actors import Actor
 from kasse.sales.services.shifts import open_shift
@@ -47,3 +48,10 @@ def cheese(organization):
 def _request_scope(in_scope):
     """Sales tests read like a request on the register does: inside the organization's scope."""
     return in_scope
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Service messages are asserted in English; the German catalog is tested at the register."""
+    with translation.override("en"):
+        yield
