@@ -1,0 +1,61 @@
+"""Property-based calls of every API operation against our own OpenAPI schema.
+
+Schemathesis generates requests from /api/v1/openapi.json and sends them to the
+Django WSGI app in-process (no network). With a valid token, no answer may be
+a server error, and every answer must be documented: status code, content type
+and body schema.
+"""
+
+from __future__ import annotations
+
+import pytest
+import schemathesis
+from django.core.signals import request_finished, request_started
+from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from kasse.api.tokens import create_api_token
+from kasse.core.actors import Actor
+from kasse.testing.factories import CategoryFactory, CustomerFactory, ProductFactory, StoreFactory, ean13
+
+schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
+
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
+          response_schema_conformance]
+
+
+@pytest.fixture(autouse=True)
+def keep_test_connection():
+    """Like Django's test client: a request must not close the test's database connection."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def bearer(organization) -> str:
+    """A token of an organization that has a little of everything."""
+    StoreFactory(organization=organization)
+    category = CategoryFactory(organization=organization, name="Backwaren")
+    ProductFactory(organization=organization, name="Brötchen", category=category, variant__barcode=ean13(7))
+    CustomerFactory(organization=organization)
+    _token, raw = create_api_token(actor=Actor.system("test"), organization=organization, name="Schemathesis")
+    return raw
+
+
+@pytest.mark.django_db
+@schema.parametrize()
+@settings(max_examples=12, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
+                                 HealthCheck.filter_too_much])
+def test_api_conforms_to_its_schema(case, bearer):
+    case.call_and_validate(headers={"Authorization": f"Bearer {bearer}"}, checks=CHECKS)
