@@ -1,0 +1,89 @@
+"""``kasse demo``: set up the demo (migrate, seed) and run it on this machine.
+
+``kasse/cli.py`` sets ``KASSE_ENV=demo`` and ``KASSE_DATA_DIR=var/demo/cloud``
+before settings load. The programs of the demo run as child processes of a
+small supervisor (:mod:`kasse.demo.supervisor`); today that is the cloud,
+later the store node and virtual devices join it.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django_scopes import scopes_disabled
+
+from kasse.demo import shop
+from kasse.demo.seed import seed_demo
+from kasse.demo.supervisor import Supervisor
+
+
+class Command(BaseCommand):
+    help = "Set up the demo shop (migrate, seed) and serve it on http://127.0.0.1:8000 until Ctrl-C."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+        parser.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+        parser.add_argument("--no-serve", action="store_true",
+                            help="only migrate, seed and print the logins, then exit")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if settings.KASSE_ENV == "production":
+            raise CommandError("kasse demo does not run with KASSE_ENV=production.")
+        self.stdout.write(f"Database: {settings.DATABASES['default']['NAME']}")
+        call_command("migrate", interactive=False, verbosity=0)
+        with scopes_disabled():
+            organization = shop.find_demo_organization()
+        if organization is None:
+            self.stdout.write("Seeding the demo shop (once; delete var/demo/ to start over) …")
+            seed_demo(progress=lambda message: self.stdout.write(f"  {message}"))
+        self._check_static_files()
+        base = f"http://{options['host']}:{options['port']}"
+        if options["host"] in {"0.0.0.0", "::"}:  # noqa: S104 - only to print a URL one can open
+            base = f"http://127.0.0.1:{options['port']}"
+        banner = self._banner(base)
+        if options["no_serve"]:
+            self.stdout.write(banner)
+            return
+        supervisor = Supervisor(log=lambda message: self.stderr.write(message))
+        supervisor.add(
+            "cloud",
+            [sys.executable, "-m", "kasse.cli", "cloud", "--host", options["host"], "--port", str(options["port"])],
+            ready_url=f"{base}/health",
+        )
+        code = supervisor.run(on_ready=lambda: self.stdout.write(banner + "\nPress Ctrl-C to stop.\n"))
+        if code:
+            raise CommandError(f"The demo stopped (exit code {code}).")
+
+    def _check_static_files(self) -> None:
+        htmx = Path(settings.BASE_DIR) / "static" / "vendor" / "htmx.min.js"
+        if not htmx.exists():
+            self.stderr.write(self.style.WARNING(
+                f"{htmx} is missing, so pages will not update in place. Run `make install` first."
+            ))
+
+    def _banner(self, base: str) -> str:
+        owner = shop.OWNER
+        lines = [
+            "",
+            self.style.SUCCESS(f"kasse demo: {shop.DEMO_ORGANIZATION_NAME}"),
+            "",
+            f"  Back office     {base}/login/",
+            f"  Register        {base}/register/  (pair the browser first: back office → {base}/devices/)",
+            f"  API docs        {base}/api/v1/docs",
+            f"  Health          {base}/health",
+            "",
+            "  Back-office logins (password for all: " + self.style.WARNING(shop.DEMO_PASSWORD) + ")",
+            f"    {owner.email:<34} {owner.name} (owner)",
+        ]
+        stores = {s["number"]: s["name"] for s in shop.STORES}
+        lines += [f"    {p.email:<34} {p.name} (manager, {stores[p.store or 0]})" for p in shop.PEOPLE if p.email]
+        lines += ["", "  Register PINs"]
+        lines.append(f"    {owner.pin}  {owner.name} (owner, all stores)")
+        for person in shop.PEOPLE:
+            lines.append(f"    {person.pin}  {person.name} ({person.role}, {stores[person.store or 0]})")
+        return "\n".join(lines) + "\n"
