@@ -57,9 +57,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         email = options["owner_email"].strip().lower()
+        password = self._password(options, email)
         if User.objects.filter(email=email).exists():
             raise CommandError(f"A user with the e-mail address {email} already exists.")
-        password = self._password(options, email)
         organization = {
             "name": options["name"], "legal_name": options["legal_name"] or options["name"],
             "street": options["street"], "postal_code": options["postal_code"], "city": options["city"],
