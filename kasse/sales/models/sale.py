@@ -25,6 +25,9 @@ class PaymentMethod(models.TextChoices):
     CASH = "cash", _("Cash")
     CARD = "card", _("Card")
     OTHER = "other", _("Other")
+    # Exchange credit: negative on the return that issues it, positive on the sale it pays
+    # (``reference`` = the return's id). Sums to zero over a shift; never cash.
+    CREDIT = "credit", _("Exchange credit")
 
 
 class Sale(OrganizationScopedModel):

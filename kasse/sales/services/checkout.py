@@ -8,6 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -178,6 +179,42 @@ def _settle_payments(total: Decimal, payments: list[PaymentInput]) -> list[tuple
     return result
 
 
+def _check_credits(register: Register, payments: list[PaymentInput]) -> None:
+    """Exchange credit pays only up to what a return of this store issued and nobody used yet."""
+    used: dict[str, Decimal] = {}
+    for payment in payments:
+        if payment.method == PaymentMethod.CREDIT:
+            used[payment.reference] = used.get(payment.reference, ZERO) + round_money(payment.amount)
+    for reference, amount in used.items():
+        try:
+            refund_id = uuid.UUID(reference)
+        except ValueError as exc:
+            raise SaleError(_("This exchange credit is unknown.")) from exc
+        issued = -(Payment.objects.filter(
+            sale_id=refund_id, sale__kind=SaleKind.REFUND, sale__store_id=register.store_id,
+            method=PaymentMethod.CREDIT,
+        ).aggregate(s=Sum("amount"))["s"] or ZERO)
+        spent = Payment.objects.filter(method=PaymentMethod.CREDIT, reference=reference,
+                                       sale__kind=SaleKind.SALE).aggregate(s=Sum("amount"))["s"] or ZERO
+        if issued <= 0:
+            raise SaleError(_("This exchange credit is unknown."))
+        if spent + amount > issued:
+            raise SaleError(_("Only %(left)s € of this exchange credit are left.") % {"left": issued - spent})
+
+
+def cart_total(register: Register, cart: SaleInput) -> Decimal:
+    """What ``cart`` would cost if completed now (same pricing as :func:`complete_sale`), without writing."""
+    priced = _price_lines(register, cart.lines)
+    gross = sum((round_money(p.unit_price * p.quantity) - p.line_discount for p in priced), ZERO)
+    order_discount = _discount(gross, cart.order_discount_percent, cart.order_discount_amount)
+    totals = receipt_totals(
+        [PricedLine(p.unit_price, p.quantity, vat_rate(p.variant.product.vat_class), p.line_discount)
+         for p in priced],
+        order_discount=order_discount,
+    )
+    return totals.total
+
+
 def open_shift_for(register: Register) -> Shift:
     shift = Shift.objects.filter(register=register, status=ShiftStatus.OPEN).first()
     if shift is None:
@@ -224,6 +261,7 @@ def complete_sale(
         order_discount=order_discount,
     )
     settled = _settle_payments(totals.total, cart.payments)
+    _check_credits(register, cart.payments)
     customer = None
     if cart.customer_id:
         customer = Customer.objects.filter(pk=cart.customer_id).first()

@@ -6,21 +6,25 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kasse.catalog.models import Variant
+from kasse.catalog.selectors import price_for_store
 from kasse.core.actors import Actor
 from kasse.core.audit import log_action
 from kasse.core.money import ZERO, round_money, round_quantity
 from kasse.core.services import tenant_service
+from kasse.core.vat import dsfinvk_id, vat_rate
+from kasse.customers.models import Customer
 from kasse.inventory.models import StockMovement, StockReason
 from kasse.sales.models import CounterKind, Payment, PaymentMethod, Sale, SaleKind, SaleLine, SaleVat
 from kasse.sales.services.checkout import open_shift_for, vat_rows_for
 from kasse.sales.services.errors import SaleError
 from kasse.sales.services.numbering import next_number
-from kasse.tenancy.models import Employee, Register
+from kasse.sales.services.rules import MAX_QUANTITY
+from kasse.tenancy.models import Employee, Register, Store
 from kasse.tenancy.permissions import Capability
 from kasse.tenancy.selectors import has_capability
 
@@ -44,34 +48,14 @@ def _refund_amount(line: SaleLine, quantity: Decimal) -> Decimal:
     return round_money(line.total * quantity / line.quantity)
 
 
-@tenant_service
-def refund_sale(
-    *,
-    actor: Actor,
-    register: Register,
-    employee: Employee,
-    original: Sale,
-    lines: list[RefundLineInput],
-    refund_id: uuid.UUID,
-    tender: str | None = None,
-) -> Sale:
-    """Return some or all lines of ``original``; the money goes back to the original tender or cash.
-
-    Never more than was sold (counting earlier returns); stock comes back.
-    Idempotent by ``refund_id``.
-    """
-    existing = Sale.objects.filter(pk=refund_id).first()
-    if existing is not None:
-        return existing
+def _chosen_receipt_lines(original: Sale, lines: list[RefundLineInput]) -> list[tuple[SaleLine, Decimal, Decimal]]:
+    """Validate what is returned from ``original``: ``(line, quantity, amount)`` per chosen line."""
     if original.kind != SaleKind.SALE:
         raise SaleError(_("A return cannot be returned."))
-    if not has_capability(employee, Capability.REFUND, register.store):
-        raise SaleError(_("%(name)s may not process returns.") % {"name": employee.display_name})
     if not lines:
         raise SaleError(_("Please choose what is returned."))
-    shift = open_shift_for(register)
     originals = {ln.pk: ln for ln in original.lines.select_related("variant__product")}
-    chosen: list[tuple[SaleLine, Decimal]] = []
+    chosen: list[tuple[SaleLine, Decimal, Decimal]] = []
     seen = set()
     for item in lines:
         line = originals.get(item.original_line_id)
@@ -86,42 +70,201 @@ def refund_sale(
         if quantity > refundable_quantity(line):
             raise SaleError(_("“%(name)s”: at most %(qty)s can still be returned.")
                             % {"name": line.product_name, "qty": refundable_quantity(line).normalize()})
-        chosen.append((line, quantity))
-    amounts = [_refund_amount(line, qty) for line, qty in chosen]
-    total = -sum(amounts, ZERO)
-    original_methods = list(original.payments.values_list("method", flat=True))
-    method = tender or (original_methods[0] if len(set(original_methods)) == 1 else PaymentMethod.CASH)
+        chosen.append((line, quantity, _refund_amount(line, quantity)))
+    return chosen
+
+
+def _check_refund_tender(method: str, original: Sale | None, approver: Employee | None, store: Store) -> None:
+    """Money goes back to the original tender or in cash; exchange credit needs a manager."""
     if method not in PaymentMethod.values:
         raise SaleError(_("Unknown payment method “%(method)s”.") % {"method": method})
+    if method == PaymentMethod.CREDIT:
+        _require_manager(approver, store, _("An exchange needs a manager. Please enter a manager PIN."))
+        return
+    original_methods = set(original.payments.values_list("method", flat=True)) if original else set()
     if method != PaymentMethod.CASH and method not in original_methods:
         raise SaleError(_("Refunds go back to the original payment method or in cash."))
 
+
+def _require_manager(approver: Employee | None, store: Store, message: str) -> Employee:
+    if approver is None or not has_capability(approver, Capability.MANAGER_OVERRIDE, store):
+        raise SaleError(message)
+    return approver
+
+
+def _write_refund(
+    *, actor: Actor, register: Register, employee: Employee, refund_id: uuid.UUID, original: Sale | None,
+    customer: Customer | None, lines: list[SaleLine], payments: list[tuple[str, Decimal]], action: str,
+    note: str = "",
+) -> Sale:
+    """Store a return: receipt, its (negative) lines, VAT rows, payments, stock back, audit entry."""
+    shift = open_shift_for(register)
+    total = sum((line.total for line in lines), ZERO)
     now = timezone.now()
-    with transaction.atomic():
-        refund = Sale.objects.create(
-            id=refund_id, organization_id=register.organization_id, store=register.store, register=register,
-            shift=shift, kind=SaleKind.REFUND, receipt_number=next_number(register, CounterKind.RECEIPT),
-            employee=employee, employee_name=employee.display_name, customer=original.customer,
-            original_sale=original, started_at=now, completed_at=now, subtotal=total, total=total,
-        )
-        new_lines = SaleLine.objects.bulk_create(
-            SaleLine(
-                organization_id=refund.organization_id, sale=refund, position=index, variant=line.variant,
-                product_name=line.product_name, variant_name=line.variant_name, sku=line.sku,
-                unit=line.unit, quantity=-qty, list_price=line.list_price, unit_price=line.unit_price,
-                total=-amount, vat_class=line.vat_class, vat_rate=line.vat_rate,
-                vat_dsfinvk_id=line.vat_dsfinvk_id, original_line=line,
-            )
-            for index, ((line, qty), amount) in enumerate(zip(chosen, amounts, strict=True), start=1)
-        )
-        SaleVat.objects.bulk_create(vat_rows_for(refund, new_lines))
-        Payment.objects.create(organization_id=refund.organization_id, sale=refund, position=1, method=method,
-                               amount=total)
-        StockMovement.objects.bulk_create(
-            StockMovement(organization_id=refund.organization_id, store=register.store, variant=line.variant,
-                          delta=-line.quantity, reason=StockReason.REFUND, sale_line=line)
-            for line in new_lines if line.variant.product.track_stock
-        )
-        log_action(register.organization, actor, "sales.sale.refunded", refund,
-                   {"original": str(original.pk), "receipt_number": refund.receipt_number, "total": str(total)})
+    refund = Sale.objects.create(
+        id=refund_id, organization_id=register.organization_id, store=register.store, register=register,
+        shift=shift, kind=SaleKind.REFUND, receipt_number=next_number(register, CounterKind.RECEIPT),
+        employee=employee, employee_name=employee.display_name, customer=customer,
+        original_sale=original, started_at=now, completed_at=now, subtotal=total, total=total, note=note[:500],
+    )
+    for index, line in enumerate(lines, start=1):
+        line.organization_id = refund.organization_id
+        line.sale = refund
+        line.position = index
+    new_lines = SaleLine.objects.bulk_create(lines)
+    SaleVat.objects.bulk_create(vat_rows_for(refund, new_lines))
+    Payment.objects.bulk_create(
+        Payment(organization_id=refund.organization_id, sale=refund, position=index, method=method, amount=amount)
+        for index, (method, amount) in enumerate(payments, start=1)
+    )
+    StockMovement.objects.bulk_create(
+        StockMovement(organization_id=refund.organization_id, store=register.store, variant=line.variant,
+                      delta=-line.quantity, reason=StockReason.REFUND, sale_line=line)
+        for line in new_lines if line.variant.product.track_stock
+    )
+    log_action(register.organization, actor, action, refund,
+               {"original": str(original.pk) if original else None, "receipt_number": refund.receipt_number,
+                "total": str(total)})
     return refund
+
+
+def _returned_lines_from_receipt(chosen: list[tuple[SaleLine, Decimal, Decimal]]) -> list[SaleLine]:
+    return [
+        SaleLine(
+            variant=line.variant, product_name=line.product_name, variant_name=line.variant_name, sku=line.sku,
+            unit=line.unit, quantity=-qty, list_price=line.list_price, unit_price=line.unit_price,
+            total=-amount, vat_class=line.vat_class, vat_rate=line.vat_rate,
+            vat_dsfinvk_id=line.vat_dsfinvk_id, original_line=line,
+        )
+        for line, qty, amount in chosen
+    ]
+
+
+def _split_credit(total: Decimal, method: str, credit_used: Decimal | None) -> list[tuple[str, Decimal]]:
+    """Payments of a return of ``total`` (negative); an exchange may use only part of its credit."""
+    if method != PaymentMethod.CREDIT or credit_used is None or credit_used >= -total:
+        return [(method, total)]
+    payments = [(PaymentMethod.CREDIT.value, -credit_used)] if credit_used > 0 else []
+    return [*payments, (PaymentMethod.CASH.value, total + credit_used)]
+
+
+@tenant_service
+def refund_sale(
+    *,
+    actor: Actor,
+    register: Register,
+    employee: Employee,
+    original: Sale,
+    lines: list[RefundLineInput],
+    refund_id: uuid.UUID,
+    tender: str | None = None,
+    approver: Employee | None = None,
+    credit_used: Decimal | None = None,
+) -> Sale:
+    """Return some or all lines of ``original``; the money goes back to the original tender or cash.
+
+    Never more than was sold (counting earlier returns); stock comes back.
+    Idempotent by ``refund_id``. With ``tender="credit"`` (an exchange, needs
+    ``approver`` with the manager-override capability) the amount becomes a
+    credit that pays the replacement; ``credit_used`` is how much of it the
+    replacement takes, the rest goes back in cash.
+    """
+    existing = Sale.objects.filter(pk=refund_id).first()
+    if existing is not None:
+        return existing
+    if not has_capability(employee, Capability.REFUND, register.store):
+        raise SaleError(_("%(name)s may not process returns.") % {"name": employee.display_name})
+    if original.store_id != register.store_id:
+        raise SaleError(_("This receipt is from another store."))
+    chosen = _chosen_receipt_lines(original, lines)
+    open_shift_for(register)
+    total = -sum((amount for _line, _qty, amount in chosen), ZERO)
+    original_methods = list(original.payments.values_list("method", flat=True))
+    method = tender or (original_methods[0] if len(set(original_methods)) == 1 else PaymentMethod.CASH)
+    _check_refund_tender(method, original, approver, register.store)
+    return _write_refund(
+        actor=actor, register=register, employee=employee, refund_id=refund_id, original=original,
+        customer=original.customer, lines=_returned_lines_from_receipt(chosen),
+        payments=_split_credit(total, method, credit_used), action="sales.sale.refunded",
+    )
+
+
+@dataclass
+class ReturnItemInput:
+    """A product returned without a receipt: refunded at today's price in the store."""
+
+    variant_id: uuid.UUID
+    quantity: Decimal
+    barcode: str = ""
+
+
+def _returned_lines_without_receipt(register: Register, items: list[ReturnItemInput],
+                                    approver: Employee) -> list[SaleLine]:
+    if not items:
+        raise SaleError(_("Please choose what is returned."))
+    variants = {v.pk: v for v in Variant.objects.filter(pk__in=[i.variant_id for i in items])
+                .select_related("product")}
+    lines = []
+    seen = set()
+    for item in items:
+        variant = variants.get(item.variant_id)
+        if variant is None:
+            raise SaleError(_("A returned product is unknown."))
+        if variant.pk in seen:
+            raise SaleError(_("Each product can only be chosen once."))
+        seen.add(variant.pk)
+        quantity = round_quantity(item.quantity)
+        if quantity <= 0:
+            raise SaleError(_("The quantity to return must be greater than zero."))
+        if quantity > MAX_QUANTITY:
+            raise SaleError(_("“%(name)s”: the quantity %(qty)s is too large.") % {"name": variant, "qty": quantity})
+        if quantity != quantity.to_integral_value() and not variant.product.is_measured:
+            raise SaleError(_("“%(name)s” is sold by the piece.") % {"name": variant})
+        price = price_for_store(variant, register.store)
+        vat_class = variant.product.vat_class
+        lines.append(SaleLine(
+            variant=variant, product_name=variant.product.name, variant_name=variant.name, sku=variant.sku,
+            barcode=item.barcode[:48], unit=variant.product.unit, quantity=-quantity, list_price=price,
+            unit_price=price, total=-round_money(price * quantity), vat_class=vat_class,
+            vat_rate=vat_rate(vat_class), vat_dsfinvk_id=dsfinvk_id(vat_class), approved_by=approver,
+        ))
+    return lines
+
+
+@tenant_service
+def refund_without_receipt(
+    *,
+    actor: Actor,
+    register: Register,
+    employee: Employee,
+    approver: Employee | None,
+    items: list[ReturnItemInput],
+    refund_id: uuid.UUID,
+    tender: str = PaymentMethod.CASH,
+    credit_used: Decimal | None = None,
+    note: str = "",
+) -> Sale:
+    """Take goods back without a receipt, at today's store price, refunded in cash.
+
+    Needs ``approver`` with the manager-override capability in this store (a
+    manager at the register may approve their own return). The return is its
+    own receipt without ``original_sale``. Stock comes back. Idempotent by
+    ``refund_id``. ``tender="credit"`` makes it the credit of an exchange.
+    """
+    existing = Sale.objects.filter(pk=refund_id).first()
+    if existing is not None:
+        return existing
+    if not has_capability(employee, Capability.REFUND, register.store):
+        raise SaleError(_("%(name)s may not process returns.") % {"name": employee.display_name})
+    manager = _require_manager(approver, register.store,
+                               _("A return without a receipt needs a manager. Please enter a manager PIN."))
+    if tender not in (PaymentMethod.CASH, PaymentMethod.CREDIT):
+        raise SaleError(_("A return without a receipt is refunded in cash."))
+    lines = _returned_lines_without_receipt(register, items, manager)
+    open_shift_for(register)
+    total = sum((line.total for line in lines), ZERO)
+    return _write_refund(
+        actor=actor, register=register, employee=employee, refund_id=refund_id, original=None, customer=None,
+        lines=lines, payments=_split_credit(total, tender, credit_used),
+        action="sales.sale.refunded_without_receipt", note=note,
+    )
