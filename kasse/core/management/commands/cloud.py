@@ -37,7 +37,7 @@ class Command(BaseCommand):
                 "Several workers without REDIS_URL: live updates only reach clients of the same worker."
             ))
         if options["migrate"]:
-            call_command("migrate", interactive=False, verbosity=1)
+            call_command("migrate", interactive=False, verbosity=1, stdout=self.stdout)
         import uvicorn
 
         uvicorn.run(**config)

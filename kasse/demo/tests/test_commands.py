@@ -1,0 +1,117 @@
+"""kasse demo, kasse cloud and the demo's process supervisor."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+from django_scopes import scopes_disabled
+
+from kasse.demo import shop
+from kasse.demo.supervisor import Supervisor
+from kasse.tenancy.models import Organization
+
+PROJECT = Path(__file__).resolve().parents[3]
+
+
+def test_demo_no_serve_sets_up_an_empty_data_dir_and_prints_the_logins(tmp_path):
+    env = {k: v for k, v in os.environ.items()
+           if k not in {"DATABASE_URL", "KASSE_DATA_DIR", "KASSE_ENV", "DJANGO_SETTINGS_MODULE"}}
+
+    result = subprocess.run(
+        [sys.executable, "-m", "kasse.cli", "demo", "--no-serve", "--port", "8123"],
+        cwd=tmp_path, env={**env, "PYTHONPATH": str(PROJECT)}, capture_output=True, text=True, timeout=180,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "var" / "demo" / "cloud" / "kasse.sqlite3").exists()
+    out = result.stdout
+    assert "Seeding the demo shop" in out
+    for expected in ("http://127.0.0.1:8123/login/", "http://127.0.0.1:8123/api/v1/docs",
+                     "http://127.0.0.1:8123/health", shop.OWNER_EMAIL, shop.DEMO_PASSWORD,
+                     "5678  Marie Klein (cashier, Potsdam Innenstadt)"):
+        assert expected in out
+
+
+@pytest.mark.django_db
+def test_demo_no_serve_seeds_only_once():
+    first, second = StringIO(), StringIO()
+
+    call_command("demo", "--no-serve", stdout=first, stderr=StringIO())
+    call_command("demo", "--no-serve", stdout=second, stderr=StringIO())
+
+    assert "Seeding the demo shop" in first.getvalue()
+    assert "Seeding the demo shop" not in second.getvalue()
+    assert "1111  Anna Sonnenschein (owner, all stores)" in second.getvalue()
+    with scopes_disabled():
+        assert Organization.objects.filter(name=shop.DEMO_ORGANIZATION_NAME).count() == 1
+
+
+@pytest.fixture
+def uvicorn_calls(monkeypatch):
+    import uvicorn
+
+    calls: list[dict] = []
+    monkeypatch.setattr(uvicorn, "run", lambda **kwargs: calls.append(kwargs))
+    return calls
+
+
+def test_cloud_passes_host_port_and_workers_to_uvicorn(uvicorn_calls):
+    call_command("cloud", "--host", "0.0.0.0", "--port", "9001", "--workers", "3", "--log-level", "warning",
+                 stderr=StringIO())
+
+    [options] = uvicorn_calls
+    assert options["app"] == "kasse.asgi:application"
+    assert (options["host"], options["port"], options["workers"], options["log_level"]) == (
+        "0.0.0.0", 9001, 3, "warning")
+    assert options["proxy_headers"] is True
+
+
+def test_cloud_defaults_to_loopback_port_8000(uvicorn_calls):
+    call_command("cloud")
+
+    assert (uvicorn_calls[0]["host"], uvicorn_calls[0]["port"], uvicorn_calls[0]["workers"]) == (
+        "127.0.0.1", 8000, 1)
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--port", "0"], "--port must be between 1 and 65535"),
+    (["--workers", "0"], "--workers must be 1 or more"),
+])
+def test_cloud_rejects_bad_arguments(uvicorn_calls, args, message):
+    with pytest.raises(CommandError, match=message):
+        call_command("cloud", *args)
+    assert uvicorn_calls == []
+
+
+@pytest.mark.django_db
+def test_cloud_migrate_flag_migrates_first(uvicorn_calls):
+    out = StringIO()
+
+    call_command("cloud", "--migrate", stdout=out)
+
+    assert "No migrations to apply" in out.getvalue()
+    assert len(uvicorn_calls) == 1
+
+
+def test_supervisor_stops_the_others_when_one_child_exits():
+    messages: list[str] = []
+    supervisor = Supervisor(stop_timeout=5, log=messages.append)
+    sleeper = supervisor.add("sleeper", [sys.executable, "-c", "import time; time.sleep(60)"])
+    supervisor.add("quitter", [sys.executable, "-c", "import sys; sys.exit(3)"])
+
+    started = time.monotonic()
+    code = supervisor.run()
+
+    assert code == 3
+    assert time.monotonic() - started < 30
+    assert sleeper.process is not None
+    assert sleeper.process.poll() is not None
+    assert "[quitter] exited with code 3; stopping the others." in messages
+    assert "[sleeper] stopped" in messages

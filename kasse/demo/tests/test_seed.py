@@ -1,0 +1,198 @@
+"""kasse seed: the demo shop is complete, valid and stable; large catalogs match the services."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django_scopes import scopes_disabled
+
+from kasse.catalog.models import Barcode, Category, Product, StorePrice, Variant
+from kasse.catalog.services import save_product
+from kasse.core.actors import Actor
+from kasse.core.barcodes import has_valid_check_digit, validate_barcode
+from kasse.core.vat import VatClass
+from kasse.customers.models import Customer
+from kasse.customers.services import save_customer
+from kasse.demo import shop
+from kasse.demo.catalog import ean13
+from kasse.tenancy.models import Employee, Organization, Register, Store, pin_digest
+from kasse.tenancy.selectors import employees_for_user
+
+pytestmark = pytest.mark.django_db
+
+
+def _seed(*args: str) -> str:
+    out = StringIO()
+    call_command("seed", *args, stdout=out)
+    return out.getvalue()
+
+
+def _demo_org() -> Organization:
+    return Organization.objects.get(name=shop.DEMO_ORGANIZATION_NAME)
+
+
+def test_seed_creates_the_demo_shop_through_the_services():
+    output = _seed()
+
+    org = _demo_org()
+    assert "Created “Bäckerei & Feinkost Sonnenschein”: 340 products, 200 customers" in output
+    assert org.legal_name == "Bäckerei & Feinkost Sonnenschein GmbH"
+    assert org.vat_id.startswith("DE")
+    assert len(org.vat_id) == 11
+    assert org.vat_id[2:].isdigit()
+    assert org.tax_number == "30/123/45678"
+    with scopes_disabled():
+        stores = list(Store.objects.filter(organization=org).order_by("number"))
+        assert [(s.city, s.postal_code, s.time_zone) for s in stores] == [
+            ("Berlin", "10435", "Europe/Berlin"), ("Potsdam", "14467", "Europe/Berlin")]
+        assert [(r.store.number, r.number, r.name) for r in Register.objects.filter(organization=org)] == [
+            (1, 1, "Kasse 1"), (1, 2, "Kasse 2"), (2, 1, "Kasse 1"), (2, 2, "Kasse 2")]
+        assert Employee.objects.filter(organization=org).count() == 8
+        for person in [shop.OWNER, *shop.PEOPLE]:
+            employee = Employee.objects.get(organization=org, pin_digest=pin_digest(org, person.pin))
+            assert employee.display_name == person.name
+            assert employee.roles.get().role == person.role
+        # Every product was saved by save_product, which writes an audit entry.
+        assert org.audit_entries.filter(action="catalog.product.created").count() == 340
+        assert Customer.objects.filter(organization=org).count() == 200
+        assert StorePrice.objects.filter(organization=org).count() == 10
+
+
+def test_demo_catalog_has_valid_unique_barcodes_both_vat_rates_weighed_items_and_variants():
+    _seed("--customers", "0")
+    org = _demo_org()
+
+    with scopes_disabled():
+        assert Product.objects.filter(organization=org).count() >= 300
+        codes = list(Barcode.objects.filter(organization=org).values_list("code", "kind"))
+        assert len(codes) == len({code for code, _kind in codes})
+        for code, kind in codes:
+            assert kind == "ean13"
+            assert len(code) == 13
+            assert has_valid_check_digit(code)
+            assert validate_barcode(code) == (code, "ean13")
+        assert Variant.objects.filter(organization=org, barcodes__isnull=True).count() == 0
+        rates = set(Product.objects.filter(organization=org).values_list("vat_class", flat=True))
+        assert {VatClass.REDUCED, VatClass.STANDARD} <= rates
+        drinks = Product.objects.filter(organization=org, category__name="Getränke")
+        assert set(drinks.values_list("vat_class", flat=True)) == {VatClass.STANDARD}
+        cheese = Product.objects.get(organization=org, name="Bergkäse")
+        assert (cheese.unit, cheese.is_measured, cheese.price) == ("kg", True, Decimal("26.90"))
+        assert Product.objects.filter(organization=org, is_measured=True).count() == 60
+        bread = Product.objects.get(organization=org, name="Dinkelvollkornbrot 500 g")
+        assert (bread.net_content, bread.net_content_unit, bread.vat_class) == (Decimal("500"), "g", "reduced")
+        assert bread.cost_price is not None
+        assert bread.cost_price < bread.price
+        hoodie = Product.objects.get(organization=org, name="Hoodie Sonnenschein-Logo")
+        variants = list(hoodie.variants.order_by("position"))
+        assert len(variants) == 10
+        assert variants[0].attributes == {"Farbe": "Schwarz", "Größe": "S"}
+        assert variants[4].name == "Schwarz / XXL"
+        assert variants[4].effective_price == Decimal("52.90")
+        assert {c.name for c in Category.objects.filter(organization=org)} == {
+            "Brot", "Brötchen", "Kuchen & Torten", "Feinkost", "Käse", "Wurst", "Getränke", "Kaffee to go",
+            "Geschenke", "Merch"}
+        schrippe = Variant.objects.get(organization=org, sku="BRT-0001")
+        berlin = Store.objects.get(organization=org, number=1)
+        assert StorePrice.objects.get(store=berlin, variant=schrippe).price == Decimal("0.40")
+
+
+def test_scale_label_of_a_seeded_cheese_finds_it_with_its_weight():
+    from kasse.register.services.scanning import resolve_code
+
+    _seed("--customers", "0")
+    org = _demo_org()
+    with scopes_disabled():
+        cheese = Product.objects.get(organization=org, name="Gouda jung")
+        code = cheese.variants.get().barcodes.get().code
+    # German scale label: 28 + item + value check digit + 1,250 kg + check digit.
+    label = next(c for c in (ean13(code[:6] + str(v) + "01250") for v in range(10))
+                 if _reads_as_weight(c))
+
+    with scopes_disabled():
+        result = resolve_code(org, label)
+
+    assert result.variant.product == cheese
+    assert result.quantity == Decimal("1.25")
+
+
+def _reads_as_weight(code: str) -> bool:
+    from biip import ParseConfig, parse
+    from biip.rcn import RcnRegion
+
+    gtin = parse(code, config=ParseConfig(rcn_region=RcnRegion.GERMANY)).gtin
+    return gtin is not None and getattr(gtin, "weight", None) is not None
+
+
+def test_demo_logins_are_stable(client):
+    _seed("--products", "3", "--customers", "0")
+
+    assert client.login(email=shop.OWNER_EMAIL, password=shop.DEMO_PASSWORD)
+    with scopes_disabled():
+        manager = shop.PEOPLE[0]
+        from kasse.tenancy.models import User
+
+        user = User.objects.get(email=manager.email)
+        assert user.check_password(shop.DEMO_PASSWORD)
+        assert [e.display_name for e in employees_for_user(user)] == [manager.name]
+
+
+def test_seed_refuses_a_second_demo_unless_forced():
+    _seed("--products", "2", "--customers", "1")
+
+    with pytest.raises(CommandError, match="already exists"):
+        _seed("--products", "2")
+    output = _seed("--products", "2", "--customers", "0", "--force")
+
+    assert "Created “Bäckerei & Feinkost Sonnenschein 2”" in output
+    assert Organization.objects.filter(name__startswith=shop.DEMO_ORGANIZATION_NAME).count() == 2
+
+
+def test_seed_rejects_negative_counts():
+    with pytest.raises(CommandError, match="--products must be 0 or more"):
+        _seed("--products", "-1")
+
+
+def test_large_seed_bulk_inserts_rows_the_services_would_have_written():
+    _seed("--products", "5", "--customers", "2")
+    name = shop.DEMO_ORGANIZATION_NAME
+
+    output = _seed("--organization", name, "--products", "700", "--customers", "600")
+
+    org = _demo_org()
+    assert f"Added to “{name}”: 700 products, 600 customers" in output
+    with scopes_disabled():
+        assert Product.objects.filter(organization=org).count() == 705
+        assert Customer.objects.filter(organization=org).count() == 602
+        numbers = list(Customer.objects.filter(organization=org).values_list("customer_number", flat=True))
+        assert sorted(numbers) == list(range(10001, 10603))
+        codes = list(Barcode.objects.filter(organization=org).values_list("code", flat=True))
+        assert len(codes) == len(set(codes)) == 705
+        assert all(has_valid_check_digit(code) for code in codes)
+        generated = list(Product.objects.filter(organization=org, variants__sku__startswith="SO-")[:25])
+        bulk_customers = list(Customer.objects.filter(organization=org).order_by("-customer_number")[:25])
+    actor = Actor.system("test")
+    for product in generated:
+        before = product.search_text
+        saved = save_product(actor=actor, organization=org, product=product, data={})
+        assert saved.search_text == before
+    for customer in bulk_customers:
+        before = customer.search_text
+        saved = save_customer(actor=actor, organization=org, customer=customer, data={})
+        assert saved.search_text == before
+
+
+def test_adding_more_products_continues_the_generated_numbers():
+    _seed("--products", "1", "--customers", "0")
+    name = shop.DEMO_ORGANIZATION_NAME
+    _seed("--organization", name, "--products", "20", "--customers", "0")
+
+    _seed("--organization", name, "--products", "20", "--customers", "0")
+
+    with scopes_disabled():
+        skus = sorted(Variant.objects.filter(organization=_demo_org(), sku__startswith="SO-")
+                      .values_list("sku", flat=True))
+    assert skus == [f"SO-{n:07d}" for n in range(1, 41)]
