@@ -85,5 +85,5 @@ def customer_edit(request: HttpRequest, pk: str) -> HttpResponse:
 @require_GET
 @customers_view
 def customer_detail(request: HttpRequest, pk: str) -> HttpResponse:
-    customer = get_object_or_404(Customer.objects, pk=pk)
+    customer: Customer = get_object_or_404(Customer.objects, pk=pk)
     return render(request, "customers/customer_detail.html", {"customer": customer})

@@ -116,10 +116,11 @@ class EmployeeForm(forms.ModelForm):
             self.fields["pin"].help_text = _("4 to 8 digits, used to log in at the register.")
         elif self.instance.user_id:
             self.fields["login_email"].initial = self.instance.user.email  # type: ignore[union-attr]
-        choices = [("", _("– no role –"))]
+        owner: tuple[str, str] = (Role.OWNER.value, str(Role.OWNER.label))
+        choices: list[tuple[str, str]] = [("", _("– no role –"))]
         if may_grant_owner:
-            choices.append((Role.OWNER, Role.OWNER.label))
-        choices += [(Role.MANAGER, Role.MANAGER.label), (Role.CASHIER, Role.CASHIER.label)]
+            choices.append(owner)
+        choices += [(r.value, str(r.label)) for r in (Role.MANAGER, Role.CASHIER)]
         store_choices = [c for c in choices if c[0] != Role.OWNER]
         current_roles = current_roles or {}
         self.role_fields: list[tuple[str, str]] = []
@@ -127,7 +128,7 @@ class EmployeeForm(forms.ModelForm):
             name = f"role_{key}"
             field_choices = choices if key == ALL_STORES else store_choices
             if current_roles.get(key) == Role.OWNER and not may_grant_owner:
-                field_choices = [*field_choices, (Role.OWNER, Role.OWNER.label)]
+                field_choices = [*field_choices, owner]
             self.fields[name] = forms.ChoiceField(
                 label=label, choices=field_choices, required=False, initial=current_roles.get(key, ""),
             )

@@ -144,7 +144,7 @@ def test_list_is_paginated(owner_client, organization):
 
 
 def test_list_query_count_is_bounded(owner_client, organization, django_assert_max_num_queries):
-    for n in range(30):
+    for _ in range(30):
         CustomerFactory(organization=organization)
     with django_assert_max_num_queries(12):
         owner_client.get("/customers/")

@@ -150,7 +150,8 @@ def test_manager_cannot_edit_an_owner(manager_client, organization, owner):
     assert response.status_code == 400
     assert texts(soup(response), "form-errors") == ["Nur ein Inhaber kann einen Inhaber ändern."]
     boss.refresh_from_db()
-    assert boss.is_active and boss.display_name != "Abgesetzt"
+    assert boss.is_active
+    assert boss.display_name != "Abgesetzt"
 
 
 def test_removing_the_last_owner_is_refused(owner_client, organization, owner):
@@ -186,7 +187,8 @@ def test_owner_can_hand_over_to_a_second_owner(owner_client, organization, owner
 
 def test_cashier_with_a_login_gets_403_on_employees(cashier_client):
     assert cashier_client.get("/settings/employees/").status_code == 403
-    assert cashier_client.post("/settings/employees/new/", {"display_name": "X", "role_all": "cashier"}).status_code == 403
+    response = cashier_client.post("/settings/employees/new/", {"display_name": "X", "role_all": "cashier"})
+    assert response.status_code == 403
 
 
 def test_employee_list_shows_roles_login_and_pin_state(owner_client, organization, store, owner):

@@ -121,5 +121,5 @@ def register_create(request: HttpRequest, store_pk: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @settings_view
 def register_edit(request: HttpRequest, pk: str) -> HttpResponse:
-    register = get_object_or_404(Register.objects.select_related("store"), pk=pk)
+    register: Register = get_object_or_404(Register.objects.select_related("store"), pk=pk)
     return _register_page(request, register.store, register)
