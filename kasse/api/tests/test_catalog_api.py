@@ -378,3 +378,21 @@ def test_barcode_rows_follow_the_variant(api, organization):
                                                         "barcodes": [ean13(72)]}]})
     with scopes_disabled():
         assert list(Barcode.objects.filter(variant=variant).values_list("code", flat=True)) == [ean13(72)]
+
+
+@pytest.mark.parametrize(("language", "message"), [
+    ("en", "Enter a number that is at least 1."),
+    ("de", "Geben Sie eine Zahl ein, die mindestens 1 ist."),
+])
+def test_bad_query_parameters_get_readable_messages(api, language, message):
+    response = api.get("/products", {"limit": 0}, language=language)
+    assert response.status_code == 422
+    assert response.json() == {"detail": [{"field": "limit", "message": message}]}
+
+
+def test_foreign_parent_category_is_refused(api, organization, counts):
+    foreign = CategoryFactory(name="Fremd")
+    before = counts()
+    response = api.post("/categories", {"name": "Backwaren", "parent_id": str(foreign.pk)}, language="de")
+    assert response.json() == {"detail": [{"field": "parent_id", "message": "Unbekannte Kategorie."}]}
+    assert counts() == before
