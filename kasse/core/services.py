@@ -14,12 +14,12 @@ R = TypeVar("R")
 
 
 def _organization_of(kwargs: dict[str, Any]) -> Any:
+    """The organization (or its id, which scopes filter by just as well) the call is about."""
     if kwargs.get("organization") is not None:
         return kwargs["organization"]
     for value in kwargs.values():
-        org = getattr(value, "organization", None)
-        if org is not None and hasattr(value, "_meta"):
-            return org
+        if hasattr(value, "_meta") and getattr(value, "organization_id", None) is not None:
+            return value.organization_id  # no query for the organization row
     raise TypeError("a tenant service needs an organization (or a tenant object) as keyword argument")
 
 

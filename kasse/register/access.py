@@ -17,6 +17,7 @@ from kasse.tenancy.selectors import has_capability
 
 SESSION_EMPLOYEE = "register_employee_id"
 SESSION_ACTIVE_AT = "register_active_at"
+ACTIVITY_WRITE_INTERVAL = 10  # seconds; the auto-lock is at least 15 s
 
 
 def unlock(request: HttpRequest, employee: Employee) -> None:
@@ -35,7 +36,7 @@ def current_cashier(request: HttpRequest) -> Employee | None:
     employee_id = request.session.get(SESSION_EMPLOYEE)
     if device is None or not employee_id:
         return None
-    settings = register_settings(device.register.store)
+    settings = settings_for(request)
     last = float(request.session.get(SESSION_ACTIVE_AT, 0))
     if time.time() - last > settings.auto_lock_seconds:
         lock(request)
@@ -44,8 +45,19 @@ def current_cashier(request: HttpRequest) -> Employee | None:
     if employee is None or not has_capability(employee, Capability.SELL, device.register.store):
         lock(request)
         return None
-    request.session[SESSION_ACTIVE_AT] = time.time()
+    now = time.time()
+    if now - last > ACTIVITY_WRITE_INTERVAL:
+        # Only every few seconds: writing the session on every scan would cost a query each time.
+        request.session[SESSION_ACTIVE_AT] = now
     return employee
+
+
+def settings_for(request: HttpRequest) -> Any:
+    """The register settings of the device's store, read once per request."""
+    if not hasattr(request, "register_settings"):
+        request.register_settings = register_settings(  # type: ignore[attr-defined]
+            request.register_device.register.store)  # type: ignore[attr-defined]
+    return request.register_settings  # type: ignore[attr-defined]
 
 
 def register_view(*, needs_cashier: bool = True) -> Callable[..., Any]:

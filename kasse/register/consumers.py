@@ -12,7 +12,7 @@ from django.utils import translation
 from django_scopes import scope
 
 from kasse.register.display import idle_context
-from kasse.register.live import display_group
+from kasse.register.live import display_group, mark_display_listening
 from kasse.register.models import Cart, CartStatus
 from kasse.register.services.pairing import DEVICE_COOKIE, device_for_token
 
@@ -33,6 +33,7 @@ class CustomerDisplayConsumer(AsyncWebsocketConsumer):
     """Joins the display group of the register its device cookie belongs to."""
 
     group: str = ""
+    register_id: Any = None
 
     async def connect(self) -> None:
         token = self.scope.get("cookies", {}).get(DEVICE_COOKIE, "")
@@ -41,10 +42,17 @@ class CustomerDisplayConsumer(AsyncWebsocketConsumer):
             await self.close(code=4401)
             return
         self.group = display_group(device.register_id)
+        self.register_id = device.register_id
         await self.channel_layer.group_add(self.group, self.channel_name)
+        await database_sync_to_async(mark_display_listening)(device.register_id)
         await self.accept()
         html = await database_sync_to_async(_initial_html)(device)
         await self.send(text_data=json.dumps({"html": html}))
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        """The display pings every few minutes so the register keeps publishing to it."""
+        if text_data == "ping":
+            await database_sync_to_async(mark_display_listening)(self.register_id)
 
     async def disconnect(self, code: int) -> None:
         if self.group:

@@ -3,7 +3,7 @@
 Every change of the cart (and the end of a sale) is rendered once on the
 server and pushed to the group of the register; every display paired to that
 register swaps it in. With the in-memory channel layer this works inside one
-process; with Redis (``REDIS_URL``) across processes.
+process; with Redis (``REDIS_URL``: channel layer and cache) across processes.
 """
 
 from __future__ import annotations
@@ -13,12 +13,29 @@ from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.core.cache import cache
 from django.db import transaction
 from django.template.loader import render_to_string
+
+LISTENING_TTL = 600  # seconds; a connected display refreshes its mark every DISPLAY_PING_SECONDS
+DISPLAY_PING_SECONDS = 120
 
 
 def display_group(register_id: uuid.UUID) -> str:
     return f"register-display-{register_id.hex}"
+
+
+def _listening_key(register_id: uuid.UUID) -> str:
+    return f"register-display-listening:{register_id.hex}"
+
+
+def mark_display_listening(register_id: uuid.UUID) -> None:
+    """A display of this register is connected (called on connect and on its pings)."""
+    cache.set(_listening_key(register_id), True, LISTENING_TTL)
+
+
+def display_listening(register_id: uuid.UUID) -> bool:
+    return bool(cache.get(_listening_key(register_id)))
 
 
 def _send(register_id: uuid.UUID, payload: dict[str, Any]) -> None:
@@ -29,6 +46,13 @@ def _send(register_id: uuid.UUID, payload: dict[str, Any]) -> None:
 
 
 def publish_display(register_id: uuid.UUID, template: str, context: dict[str, Any]) -> None:
-    """Render ``template`` and push it to the register's displays after the transaction commits."""
+    """Render ``template`` and push it to the register's displays after the transaction commits.
+
+    Skipped (no rendering at all) when no display of this register has been
+    connected for the last ``LISTENING_TTL`` seconds: most registers have none,
+    and the scan path should not pay for a second render.
+    """
+    if not display_listening(register_id):
+        return
     html = render_to_string(template, context)
     transaction.on_commit(lambda: _send(register_id, {"html": html}))

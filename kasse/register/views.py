@@ -20,14 +20,15 @@ from kasse.catalog.models import Product, Variant
 from kasse.core.actors import Actor
 from kasse.core.money import MoneyError, parse_money
 from kasse.customers.models import Customer
-from kasse.register.access import current_cashier, lock, register_view, unlock
+from kasse.register import shift_views
+from kasse.register.access import current_cashier, lock, register_view, settings_for, unlock
 from kasse.register.live import publish_display
 from kasse.register.models import Cart, CartLine, CartStatus
-from kasse.register.selectors import grid_categories, grid_products, parked_carts, register_settings
+from kasse.register.selectors import grid_categories, grid_products, parked_carts
 from kasse.register.services import cart as carts
 from kasse.register.services.pairing import DEVICE_COOKIE, pair_device
 from kasse.register.services.scanning import resolve_code
-from kasse.sales.models import Sale
+from kasse.sales.models import Sale, Shift, ShiftStatus
 from kasse.sales.services.checkout import PaymentInput
 from kasse.sales.services.errors import SaleError
 from kasse.tenancy.permissions import Capability
@@ -119,14 +120,21 @@ def lock_view(request: HttpRequest) -> HttpResponse:
 
 # --- the selling screen -------------------------------------------------------
 
+def _line_url_prefix() -> str:
+    """``/register/cart/line/`` as routed, for building each line's action URLs in the template."""
+    placeholder = uuid.UUID(int=0)
+    return reverse("register:line_action", args=[placeholder, "x"]).split(str(placeholder))[0]
+
+
 def _cart_context(request: HttpRequest, cart: Cart | None = None, **extra: Any) -> dict[str, Any]:
     register = request.register  # type: ignore[attr-defined]
     cart = cart or carts.active_cart(register, request.cashier)  # type: ignore[attr-defined]
-    return {"view": carts.cart_view(cart), "register": register, **extra}
+    return {"view": carts.cart_view(cart), "register": register, "line_url": _line_url_prefix(), **extra}
 
 
-def _cart_response(request: HttpRequest, *, error: str = "", status: int = 200, **extra: Any) -> HttpResponse:
-    context = _cart_context(request, error=error, **extra)
+def _cart_response(request: HttpRequest, *, error: str = "", status: int = 200, cart: Cart | None = None,
+                   **extra: Any) -> HttpResponse:
+    context = _cart_context(request, cart, error=error, **extra)
     if not error:
         publish_display(context["register"].pk, "register/partials/display_cart.html", {"view": context["view"]})
     response = render(request, "register/partials/cart.html", context, status=status)
@@ -140,11 +148,13 @@ def _cart_response(request: HttpRequest, *, error: str = "", status: int = 200, 
 @register_view()
 def main(request: HttpRequest) -> HttpResponse:
     register = request.register  # type: ignore[attr-defined]
+    if not Shift.objects.filter(register=register, status=ShiftStatus.OPEN).exists():
+        return shift_views.open_page(request)  # no selling without an open shift: count the float first
     context = _cart_context(request)
     context.update({
         "categories": grid_categories(register.organization),
         "products": grid_products(register.organization, favourites=True),
-        "settings": register_settings(register.store),
+        "settings": settings_for(request),
         "cashier": request.cashier,  # type: ignore[attr-defined]
         "parked_count": parked_carts(register.store).count(),
     })
@@ -183,9 +193,9 @@ def scan(request: HttpRequest) -> HttpResponse:
     """A scanner burst or a typed code: resolve it and put it on the cart."""
     register = request.register  # type: ignore[attr-defined]
     code = request.POST.get("code", "")
+    cart_obj = carts.active_cart(register, request.cashier)  # type: ignore[attr-defined]
     try:
-        result = resolve_code(register.organization, code, register_settings(register.store))
-        cart_obj = carts.active_cart(register, request.cashier)  # type: ignore[attr-defined]
+        result = resolve_code(register.organization, code, settings_for(request))
         carts.add_scan(cart=cart_obj, scan=result)
     except carts.WeightRequired as exc:
         return _cart_response(request, ask_weight=exc.variant)
@@ -194,10 +204,9 @@ def scan(request: HttpRequest) -> HttpResponse:
         if card_holder is None:
             return _cart_response(request, error=_error_text(exc), status=422)
         # Not a product, but a loyalty card: attach its holder.
-        carts.attach_customer(cart=carts.active_cart(register, request.cashier),  # type: ignore[attr-defined]
-                              customer=card_holder)
-        return _cart_response(request)
-    return _cart_response(request, flash=result.variant.pk)
+        carts.attach_customer(cart=cart_obj, customer=card_holder)
+        return _cart_response(request, cart=cart_obj)
+    return _cart_response(request, cart=cart_obj, flash=result.variant.pk)
 
 
 @require_POST

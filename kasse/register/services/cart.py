@@ -78,25 +78,24 @@ def add_variant(*, cart: Cart, variant: Variant, quantity: Decimal, barcode: str
         raise SaleError(_("The quantity must be greater than zero."))
     if quantity > MAX_QUANTITY:
         raise SaleError(_("The quantity %(qty)s is too large.") % {"qty": quantity})
-    if not variant.product.is_measured:
-        last = cart.lines.order_by("-position").first()
-        if (last is not None and last.variant_id == variant.pk and last.unit_price is None
-                and last.discount_percent is None and last.discount_amount is None and not last.note):
-            last.quantity += quantity
-            last.save(update_fields=["quantity", "updated_at"])
-            return last
-    return _new_line(cart, variant, quantity, barcode=barcode)
+    last = cart.lines.order_by("-position").first()
+    if (not variant.product.is_measured and last is not None and last.variant_id == variant.pk
+            and last.unit_price is None and last.discount_percent is None and last.discount_amount is None
+            and not last.note):
+        last.quantity += quantity
+        last.save(update_fields=["quantity", "updated_at"])
+        return last
+    return _new_line(cart, variant, quantity, barcode=barcode, position=(last.position + 1) if last else 1)
 
 
 def _new_line(cart: Cart, variant: Variant, quantity: Decimal, *, unit_price: Decimal | None = None,
-              barcode: str = "", price_from_label: bool = False) -> CartLine:
+              barcode: str = "", price_from_label: bool = False, position: int | None = None) -> CartLine:
     if quantity <= 0:
         raise SaleError(_("The quantity must be greater than zero."))
     line = CartLine.objects.create(
-        organization_id=cart.organization_id, cart=cart, position=_next_position(cart), variant=variant,
+        organization_id=cart.organization_id, cart=cart, position=position or _next_position(cart), variant=variant,
         quantity=quantity, unit_price=unit_price, barcode=barcode[:48], price_from_label=price_from_label,
     )
-    Cart.objects.filter(pk=cart.pk).update(updated_at=timezone.now())
     return line
 
 

@@ -20,9 +20,15 @@
   function connect() {
     const scheme = location.protocol === "https:" ? "wss" : "ws";
     const socket = new WebSocket(`${scheme}://${location.host}${root.dataset.ws}`);
-    socket.onopen = () => { delay = 500; document.body.classList.remove("offline"); };
+    let ping = null;
+    socket.onopen = () => {
+      delay = 500;
+      document.body.classList.remove("offline");
+      ping = setInterval(() => socket.send("ping"), Number(root.dataset.pingSeconds || 120) * 1000);
+    };
     socket.onmessage = (event) => show(JSON.parse(event.data).html);
     socket.onclose = () => {
+      clearInterval(ping);
       document.body.classList.add("offline");
       setTimeout(connect, delay);
       delay = Math.min(delay * 2, 10000);

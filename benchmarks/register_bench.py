@@ -1,0 +1,282 @@
+"""Register benchmark (issue 3): scan → cart, completing a sale, page weight, time to usable.
+
+Runs against a 100,000-product catalog on SQLite (a file database in a
+temporary folder, WAL mode as in production):
+
+* **scan**: server time of ``POST /register/cart/scan/`` (resolve the code,
+  add to the cart, render the cart partial), measured in process around the
+  Django test client, so it includes middleware, scope, queries and template
+  rendering but no network. Carts are cleared every 20 lines.
+* **complete sale**: server time of ``POST /register/cart/pay/`` for a 5-line
+  cart paid in cash (one atomic commit plus the done partial).
+* **baseline**: ``GET /health`` through the same stack in the same run; the
+  ratios say how much of the time is the work itself.
+* **page weight**: bytes of JavaScript and CSS the register page loads.
+* **time to usable**: Chromium against a real uvicorn on loopback: from
+  navigation start to the moment the scanner and handlers are live
+  (``body[data-ready]``), over repeated loads.
+
+Run: ``python -m benchmarks.register_bench [--products N]`` (``make bench`` runs it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    index = max(0, min(len(ordered) - 1, round(pct / 100 * len(ordered) + 0.5) - 1))
+    return ordered[index]
+
+
+def summary(values_ms: list[float]) -> dict[str, float]:
+    return {"n": len(values_ms), "median_ms": round(statistics.median(values_ms), 3),
+            "p95_ms": round(percentile(values_ms, 95), 3)}
+
+
+def _setup_django(data_dir: Path) -> None:
+    os.environ["KASSE_DATA_DIR"] = str(data_dir)
+    os.environ["DATABASE_URL"] = f"sqlite:///{data_dir / 'bench.sqlite3'}"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kasse.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def _prepare(products: int) -> dict[str, Any]:
+    """Seed the catalog, pair a device, open a shift; return what the measurements need."""
+    from django.test import Client
+    from django_scopes import scopes_disabled
+
+    from kasse.catalog.models import Barcode
+    from kasse.core.actors import Actor
+    from kasse.demo.seed import seed_demo
+    from kasse.register.models import RegisterDevice
+    from kasse.register.services.pairing import DEVICE_COOKIE, _digest
+    from kasse.sales.services.shifts import open_shift
+    from kasse.tenancy.models import Register
+    from kasse.tenancy.selectors import employee_by_pin
+
+    started = time.perf_counter()
+    result = seed_demo(products=products, customers_count=200)
+    seed_seconds = time.perf_counter() - started
+    organization = result.organization
+    with scopes_disabled():
+        register = Register.objects.filter(organization=organization).order_by("store__number", "number").first()
+        assert register is not None
+        token = "bench-device"
+        RegisterDevice.objects.create(organization=organization, register=register, token_digest=_digest(token))
+        codes = list(Barcode.objects.filter(organization=organization, variant__product__is_measured=False,
+                                            variant__product__is_active=True, variant__is_active=True)
+                     .values_list("code", flat=True)[:5000])
+    client = Client()
+    client.cookies[DEVICE_COOKIE] = token
+    pin = _cashier_pin(organization, register)
+    response = client.post("/register/unlock/", {"pin": pin})
+    assert response.status_code == 302, response.status_code
+    with scopes_disabled():
+        employee = employee_by_pin(organization, pin)
+    open_shift(actor=Actor.system("bench"), register=register, employee=employee, count={"20": 5})
+    return {"client": client, "codes": codes, "register": register, "seed_seconds": seed_seconds,
+            "organization": organization, "pin": pin, "token": token}
+
+
+def _cashier_pin(organization: Any, register: Any) -> str:
+    """A PIN of an employee who may sell in the register's store (the demo prints them)."""
+    from kasse.demo import shop
+    from kasse.tenancy.permissions import Capability
+    from kasse.tenancy.selectors import employee_by_pin, has_capability
+
+    for person in shop.PEOPLE:
+        employee = employee_by_pin(organization, person.pin)
+        if employee is not None and has_capability(employee, Capability.SELL, register.store):
+            return person.pin
+    raise RuntimeError("no demo employee can sell in the first store")
+
+
+def _time_request(call: Any) -> float:
+    started = time.perf_counter()
+    response = call()
+    elapsed = (time.perf_counter() - started) * 1000
+    if response.status_code >= 400:
+        raise RuntimeError(f"request failed with {response.status_code}: {response.content[:300]!r}")
+    return elapsed
+
+
+def measure_scans(ctx: dict[str, Any], count: int) -> list[float]:
+    client, codes = ctx["client"], ctx["codes"]
+    rng = random.Random(42)
+    timings = []
+    for index in range(count):
+        if index % 20 == 0:
+            client.post("/register/cart/cancel/")
+        code = rng.choice(codes)
+        timings.append(_time_request(lambda code=code: client.post("/register/cart/scan/", {"code": code})))
+    client.post("/register/cart/cancel/")
+    return timings
+
+
+def measure_sales(ctx: dict[str, Any], count: int) -> list[float]:
+    client, codes = ctx["client"], ctx["codes"]
+    rng = random.Random(7)
+    payment = json.dumps([{"method": "cash", "amount": "1000.00"}])
+    timings = []
+    for _ in range(count):
+        for code in rng.sample(codes, 5):
+            client.post("/register/cart/scan/", {"code": code})
+        timings.append(_time_request(lambda: client.post("/register/cart/pay/", {"payments": payment})))
+    return timings
+
+
+def measure_baseline(ctx: dict[str, Any], count: int) -> list[float]:
+    client = ctx["client"]
+    return [_time_request(lambda: client.get("/health")) for _ in range(count)]
+
+
+def page_weight(ctx: dict[str, Any]) -> dict[str, int]:
+    """Bytes of JS and CSS that the register page references (as served, uncompressed and gzip)."""
+    import gzip
+    import re
+
+    client = ctx["client"]
+    html = client.get("/register/").content.decode()
+    assets = re.findall(r'<script[^>]+src="([^"]+)"', html) + re.findall(
+        r'<link[^>]+rel="stylesheet"[^>]+href="([^"]+)"', html)
+    raw = gz = 0
+    for url in assets:
+        response = client.get(url)
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        raw += len(body)
+        gz += len(gzip.compress(body, 9))
+    return {"files": len(assets), "bytes": raw, "gzip_bytes": gz}
+
+
+def time_to_usable(ctx: dict[str, Any], data_dir: Path, loads: int) -> list[float] | str:
+    """Start uvicorn on the bench database and load the register page in Chromium."""
+    from kasse.testing.browser import CHROMIUM_ARGS
+    from kasse.testing.services import CHROMIUM
+
+    if not os.path.exists(CHROMIUM):
+        return "skipped: Chromium not installed"
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "KASSE_DATA_DIR": str(data_dir), "DATABASE_URL": os.environ["DATABASE_URL"]}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "kasse.asgi:application", "--host", "127.0.0.1", "--port", str(port),
+         "--log-level", "warning"], env=env, cwd=ROOT)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        _wait_for(base + "/health")
+        from playwright.sync_api import sync_playwright
+
+        timings = []
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            context = browser.new_context(locale="de-DE", viewport={"width": 1024, "height": 768})
+            context.add_cookies([{"name": "kasse_register", "value": ctx["token"], "url": base}])
+            page = context.new_page()
+            page.goto(base + "/register/lock/")
+            page.fill("[data-testid=pin-input]", ctx["pin"])
+            page.click("[data-testid=pin-submit]")
+            page.wait_for_selector("body[data-ready='1']")
+            for _ in range(loads):
+                page.goto(base + "/register/", wait_until="commit")
+                page.wait_for_selector("body[data-ready='1']")
+                timings.append(page.evaluate("performance.now()"))
+            browser.close()
+        return timings
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def _wait_for(url: str) -> None:
+    import urllib.request
+
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=1):  # loopback only
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer within 30 s")
+
+
+def run(products: int = 100_000, scans: int = 400, sales: int = 200, loads: int = 10) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="kasse-bench-register-") as tmp:
+        data_dir = Path(tmp)
+        _setup_django(data_dir)
+        ctx = _prepare(products)
+        results: dict[str, Any] = {"products": products, "seed_seconds": round(ctx["seed_seconds"], 1)}
+        measure_scans(ctx, 20)  # warm-up: templates, caches
+        results["baseline_health"] = summary(measure_baseline(ctx, scans))
+        results["scan"] = summary(measure_scans(ctx, scans))
+        results["complete_sale"] = summary(measure_sales(ctx, sales))
+        results["page_weight"] = page_weight(ctx)
+        usable = time_to_usable(ctx, data_dir, loads)
+        results["time_to_usable"] = summary(usable) if isinstance(usable, list) else usable
+        base = results["baseline_health"]["median_ms"]
+        results["scan"]["ratio_to_baseline"] = round(results["scan"]["median_ms"] / base, 1)
+        results["complete_sale"]["ratio_to_baseline"] = round(results["complete_sale"]["median_ms"] / base, 1)
+        return results
+
+
+def render_markdown(results: dict[str, Any]) -> str:
+    scan, sale, base = results["scan"], results["complete_sale"], results["baseline_health"]
+    weight = results["page_weight"]
+    usable = results["time_to_usable"]
+    usable_row = (f"| register page usable (Chromium, loopback) | ≤ 1000 ms | {usable['median_ms']:.0f} ms "
+                  f"| {usable['p95_ms']:.0f} ms | – |" if isinstance(usable, dict)
+                  else f"| register page usable | ≤ 1000 ms | {usable} | | |")
+    return "\n".join([
+        f"Catalog: {results['products']:,} products on SQLite (seeded in {results['seed_seconds']} s).",
+        "",
+        "| measurement | target | median | p95 | median vs. baseline |",
+        "| --- | --- | --- | --- | --- |",
+        f"| baseline: `GET /health` through the same stack | – | {base['median_ms']:.2f} ms | {base['p95_ms']:.2f} ms "
+        "| 1× |",
+        f"| scan → updated cart (server) | p95 ≤ 20 ms | {scan['median_ms']:.2f} ms | {scan['p95_ms']:.2f} ms "
+        f"| {scan['ratio_to_baseline']}× |",
+        f"| complete a 5-line sale (server) | p95 ≤ 50 ms | {sale['median_ms']:.2f} ms | {sale['p95_ms']:.2f} ms "
+        f"| {sale['ratio_to_baseline']}× |",
+        usable_row,
+        "",
+        f"JavaScript + CSS of the register page: {weight['files']} files, {weight['bytes'] / 1024:.1f} KB "
+        f"({weight['gzip_bytes'] / 1024:.1f} KB gzip); target ≤ 150 KB.",
+    ])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--products", type=int, default=100_000)
+    parser.add_argument("--scans", type=int, default=400)
+    parser.add_argument("--sales", type=int, default=200)
+    parser.add_argument("--loads", type=int, default=10)
+    parser.add_argument("--json", action="store_true", help="print the raw results as JSON")
+    args = parser.parse_args()
+    results = run(args.products, args.scans, args.sales, args.loads)
+    print(json.dumps(results, indent=2) if args.json else render_markdown(results))
+
+
+if __name__ == "__main__":
+    main()
