@@ -14,7 +14,7 @@ from kasse.api.types import DetailOut
 DESCRIPTION = """\
 REST API of kasse for one organization.
 
-**Authentication**: create a token in the back office (Settings → API) and send it as
+**Authentication**: create a token in the back office (section "API") and send it as
 `Authorization: Bearer kasse_…`. Without a valid token every operation answers 401.
 
 **Conventions**
