@@ -296,6 +296,11 @@ def _check_owner_rules(organization: Organization, actor: Actor, employee: Emplo
         return
     if employee is not None and employee.pk and _is_owner(employee):
         raise ValidationError(_("Only an owner can change an owner."))
+    if acting is not None and employee is not None and acting.pk == employee.pk and roles is not None:
+        with scopes_disabled():
+            current = {(r.store_id, r.role) for r in StoreRole.objects.filter(employee=employee)}
+        if current != {(s.pk if s else None, r) for s, r in roles}:
+            raise ValidationError({"roles": _("You cannot change your own roles; please ask an owner.")})
     if roles and any(role == Role.OWNER for _store, role in roles):
         raise ValidationError({"roles": _("Only an owner can grant the owner role.")})
 

@@ -267,3 +267,40 @@ def test_cashier_only_login_cannot_reach_the_back_office_sections(organization, 
     client = client_for(organization, Role.CASHIER, store=store)
     assert client.get("/settings/employees/").status_code == 403
     assert client.get("/customers/").status_code == 403
+
+
+def test_manager_cannot_widen_their_own_roles(organization, store, owner):
+    # Given a manager of one store
+    client = client_for(organization, Role.MANAGER, store=store, email="filiale@example.org")
+    with scopes_disabled():
+        me = Employee.objects.get(user__email="filiale@example.org")
+    # When they try to become manager of all stores
+    response = client.post(f"/settings/employees/{me.pk}/", {
+        "display_name": me.display_name, "is_active": "on", "role_all": "manager",
+        f"role_{store.pk}": ""}, **DE)
+    # Then it is refused and their role stays
+    assert response.status_code == 400
+    assert texts(soup(response), "form-errors") == [
+        "Sie können Ihre eigenen Rollen nicht ändern; bitte fragen Sie einen Inhaber."]
+    assert _roles(me) == {("Filiale Mitte", Role.MANAGER)}
+
+
+def test_manager_may_rename_themselves(organization, store, owner):
+    client = client_for(organization, Role.MANAGER, store=store, email="filiale@example.org")
+    with scopes_disabled():
+        me = Employee.objects.get(user__email="filiale@example.org")
+    response = client.post(f"/settings/employees/{me.pk}/", {
+        "display_name": "Neuer Name", "is_active": "on", f"role_{store.pk}": "manager",
+        "login_email": "filiale@example.org"}, **DE)
+    assert texts(soup(response), "form-errors") == []
+    assert response.status_code == 302
+    me.refresh_from_db()
+    assert me.display_name == "Neuer Name"
+
+
+def test_employee_list_query_count_is_bounded(owner_client, organization, store, django_assert_max_num_queries):
+    for n in range(20):
+        EmployeeFactory(organization=organization, display_name=f"Person {n}", role=(store, Role.CASHIER))
+    with django_assert_max_num_queries(12):
+        response = owner_client.get("/settings/employees/")
+    assert len(soup(response).select("[data-testid=employee-row]")) == 21
