@@ -76,11 +76,26 @@ def _product(org: Any) -> dict[str, Any]:
     return {"product_id": ProductFactory(organization=org).pk}
 
 
+def _closed_shift(org: Any) -> dict[str, Any]:
+    from kasse.core.actors import Actor
+    from kasse.sales.services.shifts import close_shift, open_shift
+    from kasse.tenancy.permissions import Role
+    from kasse.testing.factories import EmployeeFactory
+
+    store = StoreFactory(organization=org)
+    register = RegisterFactory(store=store, organization=org)
+    cashier = EmployeeFactory(organization=org, role=(store, Role.CASHIER))
+    shift = open_shift(actor=Actor.system(), register=register, employee=cashier, count={"10": 1})
+    close_shift(actor=Actor.system(), shift=shift, employee=cashier, count={"10": 1})
+    return {"shift_id": shift.pk}
+
+
 CASES = [
     IsolationCase("register:line_action", _cart_line, methods=("post",), caller="register"),
     IsolationCase("register:resume", _parked_cart, methods=("post",), caller="register"),
     IsolationCase("register:receipt", _sale, caller="register"),
     IsolationCase("register:variants", _product, caller="register"),
+    IsolationCase("register:shift_z", _closed_shift, caller="register"),
     IsolationCase("register_admin:pairing_code", _register, methods=("post",)),
     IsolationCase("register_admin:device_revoke", _device, methods=("post",)),
     IsolationCase("register_admin:store_settings", _store, methods=("get", "post")),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from kasse.register import customer_views, display, views
+from kasse.register import customer_views, display, shift_views, views
 
 app_name = "register"
 
@@ -30,4 +30,11 @@ urlpatterns = [
     path("display/", display.display, name="display"),
     path("manifest.webmanifest", views.manifest, name="manifest"),
     path("icon-<int:size>.png", views.icon, name="icon"),
+    path("shift/open/", shift_views.open_shift_view, name="shift_open"),
+    path("shift/menu/", shift_views.menu, name="shift_menu"),
+    path("shift/cash/", shift_views.cash_movement, name="shift_cash"),
+    path("shift/x/", shift_views.x_report, name="shift_x"),
+    path("shift/close/", shift_views.close, name="shift_close"),
+    path("shift/reports/", shift_views.z_reports, name="shift_reports"),
+    path("shift/<uuid:shift_id>/z/", shift_views.z_report, name="shift_z"),
 ]

@@ -139,26 +139,31 @@ class ShiftFigures:
 
 
 def shift_figures(shift: Shift) -> ShiftFigures:
-    """Totals of a shift by payment type, VAT rate and employee, and the expected cash."""
+    """Totals of a shift by payment type, VAT rate and employee, and the expected cash.
+
+    Sums are rounded to cents: SQLite hands back aggregates of decimals with float noise digits.
+    """
     sales = Sale.objects.filter(shift=shift)
     totals = {row["kind"]: row for row in sales.values("kind").annotate(total=Sum("total"), n=Count("id"))}
     by_payment = {
-        row["method"]: row["amount"]
+        row["method"]: round_money(row["amount"])
         for row in Payment.objects.filter(sale__shift=shift).values("method").annotate(amount=Sum("amount"))
+        .order_by("method")
     }
-    by_vat = list(
-        SaleVat.objects.filter(sale__shift=shift).values("vat_rate", "vat_dsfinvk_id")
+    by_vat = [
+        {**row, "gross": round_money(row["gross"]), "net": round_money(row["net"]), "vat": round_money(row["vat"])}
+        for row in SaleVat.objects.filter(sale__shift=shift).values("vat_rate", "vat_dsfinvk_id")
         .annotate(gross=Sum("gross"), net=Sum("net"), vat=Sum("vat")).order_by("-vat_rate", "vat_dsfinvk_id")
-    )
+    ]
     by_employee = {
-        row["employee_name"]: row["total"]
+        row["employee_name"]: round_money(row["total"])
         for row in sales.values("employee_name").annotate(total=Sum("total")).order_by("employee_name")
     }
     movements = CashMovement.objects.filter(shift=shift)
-    cash_in = movements.filter(amount__gt=0).aggregate(s=Sum("amount"))["s"] or ZERO
-    cash_out = movements.filter(amount__lt=0).aggregate(s=Sum("amount"))["s"] or ZERO
-    sales_total = totals.get(SaleKind.SALE, {}).get("total") or ZERO
-    refunds_total = totals.get(SaleKind.REFUND, {}).get("total") or ZERO
+    cash_in = round_money(movements.filter(amount__gt=0).aggregate(s=Sum("amount"))["s"] or ZERO)
+    cash_out = round_money(movements.filter(amount__lt=0).aggregate(s=Sum("amount"))["s"] or ZERO)
+    sales_total = round_money(totals.get(SaleKind.SALE, {}).get("total") or ZERO)
+    refunds_total = round_money(totals.get(SaleKind.REFUND, {}).get("total") or ZERO)
     return ShiftFigures(
         opening_float=shift.opening_float,
         sales_count=int(totals.get(SaleKind.SALE, {}).get("n") or 0),

@@ -1,0 +1,276 @@
+"""Shifts at the register: open with a counted float, cash in/out, X report, close with a count, Z reports."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from kasse.core.actors import Actor
+from kasse.core.money import MoneyError, parse_money, round_money
+from kasse.register.access import register_view
+from kasse.register.selectors import register_settings
+from kasse.sales.models import CashMovementKind, PaymentMethod, Shift, ShiftStatus
+from kasse.sales.services import shifts
+from kasse.sales.services.errors import SaleError
+from kasse.tenancy.models import Employee
+from kasse.tenancy.selectors import employee_by_pin
+
+COUNT_PREFIX = "d-"
+_PIECES = re.compile(r"-?[0-9]{1,9}")
+
+
+def _actor(request: HttpRequest) -> Actor:
+    return Actor.for_employee(request.cashier)  # type: ignore[attr-defined]
+
+
+def _message(exc: SaleError) -> str:
+    return " ".join(exc.messages)
+
+
+# --- counting by denomination ---------------------------------------------------
+
+def _raw_count(data: QueryDict) -> dict[str, str]:
+    """What was typed per denomination, as typed (kept to show the form again)."""
+    return {name[len(COUNT_PREFIX):]: value.strip() for name, value in data.items()
+            if name.startswith(COUNT_PREFIX)}
+
+
+def _parse_count(raw: dict[str, str]) -> dict[str, int]:
+    """Pieces per denomination; empty and zero rows are left out, the service checks the rest."""
+    count: dict[str, int] = {}
+    for key, value in raw.items():
+        if not value:
+            continue
+        if not _PIECES.fullmatch(value):
+            raise SaleError(_("The number of pieces must be a whole number from 0 to %(max)s.")
+                            % {"max": shifts.MAX_PIECES})
+        count[key] = int(value)
+    shifts.count_total(count)  # refuses unknown denominations and bad numbers before anything is written
+    return {key: pieces for key, pieces in count.items() if pieces}
+
+
+def _count_rows(raw: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    raw = raw or {}
+    return [
+        {"key": str(value), "value": value, "is_note": value >= 5, "pieces": raw.get(str(value), "")}
+        for value in shifts.DENOMINATIONS
+    ]
+
+
+def _counted_rows(count: dict[str, int]) -> list[dict[str, Any]]:
+    """The non-empty rows of a count for reports, largest denomination first."""
+    rows = []
+    for value in shifts.DENOMINATIONS:
+        pieces = next((p for k, p in count.items() if Decimal(k) == value), 0)
+        if pieces:
+            rows.append({"value": value, "pieces": pieces, "amount": round_money(value * pieces)})
+    return rows
+
+
+def _page(request: HttpRequest, template: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
+    register = request.register  # type: ignore[attr-defined]
+    base = {"register": register, "cashier": request.cashier,  # type: ignore[attr-defined]
+            "settings": register_settings(register.store)}
+    return render(request, template, {**base, **context}, status=status)
+
+
+# --- opening ---------------------------------------------------------------------
+
+def open_page(request: HttpRequest, *, raw: dict[str, str] | None = None, error: str = "",
+              status: int = 200) -> HttpResponse:
+    """The open-shift screen; the selling screen shows it while the register has no open shift."""
+    return _page(request, "register/shift/open.html", {"rows": _count_rows(raw), "error": error}, status)
+
+
+@require_http_methods(["GET", "POST"])
+@register_view()
+def open_shift_view(request: HttpRequest) -> HttpResponse:
+    register = request.register  # type: ignore[attr-defined]
+    if request.method == "GET":
+        if shifts.current_shift(register) is not None:
+            return redirect("register:main")
+        return open_page(request)
+    raw = _raw_count(request.POST)
+    try:
+        shifts.open_shift(actor=_actor(request), register=register, employee=request.cashier,  # type: ignore[attr-defined]
+                          count=_parse_count(raw))
+    except SaleError as exc:
+        return open_page(request, raw=raw, error=_message(exc), status=422)
+    return redirect("register:main")
+
+
+# --- the shift menu and cash in/out ------------------------------------------------
+
+@require_GET
+@register_view()
+def menu(request: HttpRequest) -> HttpResponse:
+    shift = shifts.current_shift(request.register)  # type: ignore[attr-defined]
+    return render(request, "register/shift/partials/menu.html", {"shift": shift})
+
+
+def _cash_form(request: HttpRequest, kind: str, *, error: str = "", status: int = 200,
+               data: dict[str, str] | None = None) -> HttpResponse:
+    response = render(request, "register/shift/partials/cash_form.html", {
+        "kind": kind, "kind_label": CashMovementKind(kind).label, "error": error, "data": data or {},
+    }, status=status)
+    if error:
+        response["HX-Trigger"] = json.dumps({"kasse:error": error})
+    return response
+
+
+def _approver(request: HttpRequest) -> Employee | None:
+    """The manager whose PIN was typed on the form; an unknown PIN is refused, not ignored."""
+    pin = request.POST.get("manager_pin", "").strip()
+    if not pin:
+        return None
+    approver = employee_by_pin(request.register.organization, pin)  # type: ignore[attr-defined]
+    if approver is None:
+        raise SaleError(_("Unknown manager PIN."))
+    return approver
+
+
+@require_http_methods(["GET", "POST"])
+@register_view()
+def cash_movement(request: HttpRequest) -> HttpResponse:
+    """Cash in or out with an amount and a reason; needs cash management rights (a manager PIN)."""
+    kind = request.POST.get("kind") or request.GET.get("kind") or ""
+    if kind not in CashMovementKind.values:
+        raise Http404
+    if request.method == "GET":
+        return _cash_form(request, kind)
+    data = {"amount": request.POST.get("amount", "")[:20], "reason": request.POST.get("reason", "")[:200]}
+    try:
+        try:
+            amount = parse_money(data["amount"])
+        except MoneyError as exc:
+            raise SaleError(_("Please enter an amount in euros, e.g. 20,00.")) from exc
+        shift = shifts.current_shift(request.register)  # type: ignore[attr-defined]
+        if shift is None:
+            raise SaleError(_("Please open a shift on this register first."))
+        movement = shifts.record_cash_movement(
+            actor=_actor(request), shift=shift, employee=request.cashier,  # type: ignore[attr-defined]
+            approver=_approver(request), kind=kind, amount=amount, reason=data["reason"],
+        )
+    except SaleError as exc:
+        return _cash_form(request, kind, error=_message(exc), status=422, data=data)
+    response = render(request, "register/shift/partials/cash_done.html", {"movement": movement})
+    response["HX-Trigger"] = json.dumps({"kasse:cash-moved": str(movement.pk)})
+    return response
+
+
+# --- reports ----------------------------------------------------------------------
+
+def _report_context(shift: Shift) -> dict[str, Any]:
+    figures = shifts.shift_figures(shift)
+    labels = dict(PaymentMethod.choices)
+    by_payment = [{"method": method, "label": labels.get(method, method), "amount": amount}
+                  for method, amount in sorted(figures.by_payment.items())]
+    return {
+        "shift": shift, "figures": figures, "by_payment": by_payment,
+        "by_employee": sorted(figures.by_employee.items()),
+        "movements": list(shift.cash_movements.select_related("employee")),
+        "opening_rows": _counted_rows(shift.opening_count),
+        "closing_rows": _counted_rows(shift.closing_count),
+        "store": shift.store, "organization": shift.store.organization,
+        "cash_payments": figures.by_payment.get(PaymentMethod.CASH, Decimal("0.00")),
+        # A closed shift shows what was recorded at closing; an open one what the drawer should hold now.
+        "expected": shift.expected_cash if shift.status == ShiftStatus.CLOSED else figures.expected_cash,
+    }
+
+
+@require_GET
+@register_view()
+def x_report(request: HttpRequest) -> HttpResponse:
+    """Interim figures of the open shift, any time, without a number and without closing anything."""
+    shift = shifts.current_shift(request.register)  # type: ignore[attr-defined]
+    if shift is None:
+        return redirect("register:main")
+    shift = Shift.objects.select_related("store__organization", "register", "opened_by").get(pk=shift.pk)
+    return _page(request, "register/shift/report.html", {
+        **_report_context(shift), "is_z": False, "printed_at": timezone.now(),
+    })
+
+
+@require_GET
+@register_view()
+def z_report(request: HttpRequest, shift_id: uuid.UUID) -> HttpResponse:
+    """A closed shift's Z report, for the screen and the browser's print dialog (reprint any time)."""
+    shift = get_object_or_404(Shift.objects.select_related("store__organization", "register", "opened_by",
+                                                           "closed_by"),
+                              pk=shift_id, register=request.register,  # type: ignore[attr-defined]
+                              status=ShiftStatus.CLOSED)
+    return _page(request, "register/shift/report.html", {**_report_context(shift), "is_z": True})
+
+
+@require_GET
+@register_view()
+def z_reports(request: HttpRequest) -> HttpResponse:
+    """The register's past Z reports, newest first, to reprint."""
+    before = request.GET.get("before", "")
+    listed = shifts.closed_shifts(request.register,  # type: ignore[attr-defined]
+                                  before=int(before) if before.isdigit() else None)
+    older = listed[-1].closing_number if len(listed) == 50 else None
+    return _page(request, "register/shift/z_list.html", {"shifts": listed, "older": older})
+
+
+# --- closing ----------------------------------------------------------------------
+
+@require_http_methods(["GET", "POST"])
+@register_view()
+def close(request: HttpRequest) -> HttpResponse:
+    """Count the drawer, see expected against counted, confirm, and get the Z report.
+
+    The confirm step names the shift it closes, so a second tap finds it closed
+    and says so instead of closing anything else.
+    """
+    register = request.register  # type: ignore[attr-defined]
+    step = request.POST.get("step", "")
+    if step == "confirm":
+        return _confirm_close(request)
+    shift = shifts.current_shift(register)
+    if shift is None:
+        return _page(request, "register/shift/no_shift.html", {}, status=409 if request.method == "POST" else 200)
+    raw = _raw_count(request.POST) if request.method == "POST" else {}
+    if request.method == "GET" or step != "review":
+        return _page(request, "register/shift/close.html", {"shift": shift, "rows": _count_rows(raw)})
+    try:
+        count = _parse_count(raw)
+        preview = shifts.preview_closing(shift, count)
+    except SaleError as exc:
+        return _page(request, "register/shift/close.html",
+                     {"shift": shift, "rows": _count_rows(raw), "error": _message(exc)}, status=422)
+    return _page(request, "register/shift/review.html", {
+        "shift": shift, "preview": preview, "count": count, "counted_rows": _counted_rows(count),
+    })
+
+
+def _confirm_close(request: HttpRequest) -> HttpResponse:
+    register = request.register  # type: ignore[attr-defined]
+    try:
+        shift_id = uuid.UUID(request.POST.get("shift", ""))
+    except ValueError as exc:
+        raise Http404 from exc
+    shift = get_object_or_404(Shift, pk=shift_id, register=register)
+    raw = _raw_count(request.POST)
+    try:
+        if shift.status != ShiftStatus.OPEN:
+            raise SaleError(_("This shift is already closed."))
+        closed = shifts.close_shift(actor=_actor(request), shift=shift, employee=request.cashier,  # type: ignore[attr-defined]
+                                    count=_parse_count(raw))
+    except SaleError as exc:
+        shift.refresh_from_db()
+        if shift.status == ShiftStatus.CLOSED:
+            return _page(request, "register/shift/no_shift.html", {"error": _message(exc), "closed": shift},
+                         status=409)
+        return _page(request, "register/shift/close.html",
+                     {"shift": shift, "rows": _count_rows(raw), "error": _message(exc)}, status=422)
+    return redirect("register:shift_z", shift_id=closed.pk)
