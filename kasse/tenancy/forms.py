@@ -31,7 +31,7 @@ STORE_FORM_FIELDS = [
 def time_zone_choices() -> list[tuple[str, str]]:
     """IANA zones, the German one first (nearly every shop is there)."""
     zones = sorted(z for z in zoneinfo.available_timezones() if "/" in z and not z.startswith("Etc/"))
-    return [("Europe/Berlin", "Europe/Berlin"), *((z, z) for z in zones if z != "Europe/Berlin")]
+    return [("Europe/Berlin", "Europe/Berlin"), *((z, z) for z in zones if z != "Europe/Berlin"), ("UTC", "UTC")]
 
 
 class TimeZoneField(forms.ChoiceField):
