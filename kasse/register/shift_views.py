@@ -40,7 +40,7 @@ def _message(exc: SaleError) -> str:
 
 def _raw_count(data: QueryDict) -> dict[str, str]:
     """What was typed per denomination, as typed (kept to show the form again)."""
-    return {name[len(COUNT_PREFIX):]: value.strip() for name, value in data.items()
+    return {name[len(COUNT_PREFIX):]: str(data.get(name, "")).strip() for name in data
             if name.startswith(COUNT_PREFIX)}
 
 
@@ -122,9 +122,7 @@ def _cash_form(request: HttpRequest, kind: str, *, error: str = "", status: int 
     response = render(request, "register/shift/partials/cash_form.html", {
         "kind": kind, "kind_label": CashMovementKind(kind).label, "error": error, "data": data or {},
     }, status=status)
-    if error:
-        response["HX-Trigger"] = json.dumps({"kasse:error": error})
-    return response
+    return response  # a refusal is shown in the form itself (role=alert), not also as a toast
 
 
 def _approver(request: HttpRequest) -> Employee | None:
@@ -204,7 +202,7 @@ def x_report(request: HttpRequest) -> HttpResponse:
 @register_view()
 def z_report(request: HttpRequest, shift_id: uuid.UUID) -> HttpResponse:
     """A closed shift's Z report, for the screen and the browser's print dialog (reprint any time)."""
-    shift = get_object_or_404(Shift.objects.select_related("store__organization", "register", "opened_by",
+    shift: Shift = get_object_or_404(Shift.objects.select_related("store__organization", "register", "opened_by",
                                                            "closed_by"),
                               pk=shift_id, register=request.register,  # type: ignore[attr-defined]
                               status=ShiftStatus.CLOSED)

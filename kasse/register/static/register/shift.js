@@ -23,7 +23,8 @@
       cell.textContent = n ? euros(amount) : "";
       total += amount;
     });
-    table.querySelector("[data-count-total]").textContent = valid ? euros(total) : "?";
+    const form = table.closest("form") || document;
+    form.querySelectorAll("[data-count-total]").forEach((el) => { el.textContent = valid ? euros(total) : "?"; });
   }
 
   function step(input, by) {
@@ -32,7 +33,7 @@
     input.dispatchEvent(new Event("input", { bubbles: true }));
   }
 
-  document.querySelectorAll("table.count").forEach((table) => {
+  document.querySelectorAll("table.drawer-count").forEach((table) => {
     recount(table);
     table.addEventListener("input", () => recount(table));
     table.addEventListener("click", (event) => {
