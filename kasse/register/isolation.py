@@ -99,4 +99,9 @@ CASES = [
     IsolationCase("register_admin:pairing_code", _register, methods=("post",)),
     IsolationCase("register_admin:device_revoke", _device, methods=("post",)),
     IsolationCase("register_admin:store_settings", _store, methods=("get", "post")),
+    IsolationCase("register:returns_receipt", _sale, methods=("get", "post"), data={"action": "confirm"},
+                  caller="register"),
+    IsolationCase("register:receipt_pdf", _sale, caller="register"),
+    IsolationCase("register:receipt_email", _sale, methods=("post",), data={"email": "a@example.org"},
+                  caller="register"),
 ]

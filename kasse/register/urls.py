@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from kasse.register import customer_views, display, shift_views, views
+from kasse.register import customer_views, display, receipt_views, returns_views, shift_views, views
 
 app_name = "register"
 
@@ -37,4 +37,11 @@ urlpatterns = [
     path("shift/close/", shift_views.close, name="shift_close"),
     path("shift/reports/", shift_views.z_reports, name="shift_reports"),
     path("shift/<uuid:shift_id>/z/", shift_views.z_report, name="shift_z"),
+    path("returns/", returns_views.start, name="returns"),
+    path("returns/find/", returns_views.find, name="returns_find"),
+    path("returns/without-receipt/", returns_views.without_receipt, name="returns_without_receipt"),
+    path("returns/<uuid:sale_id>/", returns_views.with_receipt, name="returns_receipt"),
+    path("receipts/", receipt_views.receipts, name="receipts"),
+    path("receipt/<uuid:sale_id>/pdf/", receipt_views.pdf, name="receipt_pdf"),
+    path("receipt/<uuid:sale_id>/email/", receipt_views.email, name="receipt_email"),
 ]

@@ -20,7 +20,7 @@ from kasse.catalog.models import Product, Variant
 from kasse.core.actors import Actor
 from kasse.core.money import MoneyError, parse_money
 from kasse.customers.models import Customer
-from kasse.register import shift_views
+from kasse.register import returns_views, shift_views
 from kasse.register.access import current_cashier, lock, register_view, settings_for, unlock
 from kasse.register.live import publish_display
 from kasse.register.models import Cart, CartLine, CartStatus
@@ -29,6 +29,7 @@ from kasse.register.services import cart as carts
 from kasse.register.services.pairing import DEVICE_COOKIE, pair_device
 from kasse.register.services.scanning import resolve_code
 from kasse.sales.models import Sale, Shift, ShiftStatus
+from kasse.sales.selectors import is_receipt_code
 from kasse.sales.services.checkout import PaymentInput
 from kasse.sales.services.errors import SaleError
 from kasse.tenancy.permissions import Capability
@@ -193,6 +194,8 @@ def scan(request: HttpRequest) -> HttpResponse:
     """A scanner burst or a typed code: resolve it and put it on the cart."""
     register = request.register  # type: ignore[attr-defined]
     code = request.POST.get("code", "")
+    if is_receipt_code(code):  # a receipt's own barcode: start a return
+        return returns_views.scanned_receipt(request, code.strip())
     cart_obj = carts.active_cart(register, request.cashier)  # type: ignore[attr-defined]
     try:
         result = resolve_code(register.organization, code, settings_for(request))

@@ -41,7 +41,7 @@ def refundable_quantity(line: SaleLine) -> Decimal:
     return line.quantity + returned  # returned quantities are negative
 
 
-def _refund_amount(line: SaleLine, quantity: Decimal) -> Decimal:
+def refund_amount(line: SaleLine, quantity: Decimal) -> Decimal:
     """The share of what was paid for ``line`` that ``quantity`` units give back."""
     if quantity == line.quantity:
         return line.total
@@ -70,7 +70,7 @@ def _chosen_receipt_lines(original: Sale, lines: list[RefundLineInput]) -> list[
         if quantity > refundable_quantity(line):
             raise SaleError(_("“%(name)s”: at most %(qty)s can still be returned.")
                             % {"name": line.product_name, "qty": refundable_quantity(line).normalize()})
-        chosen.append((line, quantity, _refund_amount(line, quantity)))
+        chosen.append((line, quantity, refund_amount(line, quantity)))
     return chosen
 
 

@@ -28,7 +28,8 @@ def _variant(product):
         return product.variants.get()
 
 
-def _sale(register, employee, product, qty, method="cash", amount=D("50")):
+def _sale(register, employee, product, qty, method="cash", amount=None):
+    amount = D("50") if amount is None else amount
     return complete_sale(actor=Actor.for_employee(employee), register=register, employee=employee,
                          cart=SaleInput(id=uuid7(), lines=[LineInput(_variant(product).pk, D(qty))],
                                         payments=[PaymentInput(method, amount)]))

@@ -12,6 +12,9 @@
 
   // --- scanning ---------------------------------------------------------------
   function submitCode(code) {
+    // An open form that takes scans (the returns screen) gets the code instead of the cart.
+    const into = overlay.querySelector("[data-scan-into]");
+    if (into) { into.querySelector("[name=code]").value = code; htmx.trigger(into, "submit"); return; }
     document.getElementById("code-input").value = code;
     htmx.trigger(document.getElementById("code-form"), "submit");
   }

@@ -1,0 +1,63 @@
+"""Receipt outputs at the register: PDF download, e-mail, and the list of receipts to reprint."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET, require_POST
+
+from kasse.core.actors import Actor
+from kasse.register.access import register_view
+from kasse.register.receipt_pdf import receipt_pdf
+from kasse.register.services.receipts import email_receipt, receipt_context
+from kasse.sales.models import Sale
+from kasse.sales.selectors import recent_receipts
+from kasse.sales.services.errors import SaleError
+
+
+def _store_sale(request: HttpRequest, sale_id: uuid.UUID) -> Sale:
+    """A receipt of this register's store; any other id is the same 404."""
+    return get_object_or_404(
+        Sale.objects.select_related("store__organization", "register", "customer", "original_sale"),
+        pk=sale_id, store=request.register.store,  # type: ignore[attr-defined]
+    )
+
+
+@require_GET
+@register_view()
+def pdf(request: HttpRequest, sale_id: uuid.UUID) -> HttpResponse:
+    sale = _store_sale(request, sale_id)
+    response = HttpResponse(receipt_pdf(sale), content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="receipt-{sale.register.number}-{sale.receipt_number}.pdf"'
+    )
+    return response
+
+
+@require_POST
+@register_view()
+def email(request: HttpRequest, sale_id: uuid.UUID) -> HttpResponse:
+    """Send the receipt to the typed address (or the customer's) and show the receipt page again."""
+    sale = _store_sale(request, sale_id)
+    address = request.POST.get("email", "")
+    context = receipt_context(sale)
+    try:
+        context["email_sent"] = email_receipt(actor=Actor.for_employee(request.cashier),  # type: ignore[attr-defined]
+                                              sale=sale, to=address)
+    except SaleError as exc:
+        context.update({"email_error": " ".join(exc.messages), "email_value": address})
+        return render(request, "register/receipt.html", context, status=422)
+    return render(request, "register/receipt.html", context)
+
+
+@require_GET
+@register_view()
+def receipts(request: HttpRequest) -> HttpResponse:
+    """The last receipts of this register, or any receipt of the store by number, to reprint or return."""
+    register = request.register  # type: ignore[attr-defined]
+    query = request.GET.get("q", "").strip()
+    found = recent_receipts(register.store, register=register, query=query)
+    template = "register/receipts/results.html" if request.GET.get("partial") else "register/receipts/list.html"
+    return render(request, template, {"receipts": found, "query": query})
