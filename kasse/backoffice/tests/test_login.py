@@ -52,3 +52,10 @@ def test_owner_logs_in_with_a_real_browser(live_server, page, transactional_db, 
     page.click("[data-testid=login-submit]")
     page.wait_for_selector("[data-testid=org-name]")
     assert page.text_content("[data-testid=org-name]") == organization.name
+
+
+def test_only_the_most_specific_section_is_highlighted(owner_client):
+    page = BeautifulSoup(owner_client.get("/settings/employees/").content, "html.parser")
+    active = [a.text for a in page.select("[data-testid=mainnav] a.active")]
+    assert len(active) == 1
+    assert active[0] in {"Employees", "Mitarbeiter"}
