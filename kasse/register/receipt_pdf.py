@@ -111,7 +111,9 @@ def receipt_pdf(sale: Sale) -> bytes:
     for row in rows:
         if row.rule:
             y = pdf.get_y() + 0.6
-            pdf.dashed_line(MARGIN, y, PAGE_WIDTH - MARGIN, y, dash_length=1, space_length=0.8)
+            pdf.set_dash_pattern(dash=1, gap=0.8)
+            pdf.line(MARGIN, y, PAGE_WIDTH - MARGIN, y)
+            pdf.set_dash_pattern()
             pdf.set_y(y + 0.6)
         if not row.left and not row.right:
             continue

@@ -1,0 +1,138 @@
+"""Receipt outputs at the register: PDF download, e-mail, reprint list; the Code 128 encoder."""
+
+from __future__ import annotations
+
+import json
+import re
+import zlib
+
+import pytest
+from barcode import Code128
+from bs4 import BeautifulSoup
+from django_scopes import scopes_disabled
+
+from kasse.core.models import AuditEntry
+from kasse.register.code128 import Code128Error, bars, symbols
+from kasse.sales.models import Sale
+from kasse.tenancy.models import Organization
+
+
+def _soup(response):
+    return BeautifulSoup(response.content, "html.parser")
+
+
+def _sell(till, *codes, cash="20"):
+    for code in codes:
+        till.post("/register/cart/scan/", {"code": code})
+    till.post("/register/cart/pay/", {"payments": json.dumps([{"method": "cash", "amount": cash}])})
+    with scopes_disabled():
+        return Sale.objects.order_by("-receipt_number").first()
+
+
+def _pdf_text(data: bytes) -> str:
+    """The text drawn in a PDF's content streams (inflated), decoded as the core fonts write it."""
+    chunks = []
+    for match in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", data, re.S):
+        raw = match.group(1)
+        try:
+            raw = zlib.decompress(raw)
+        except zlib.error:
+            pass
+        chunks.extend(m.decode("cp1252") for m in re.findall(rb"\(((?:[^()\\]|\\.)*)\)\s*Tj", raw))
+    return "\n".join(chunks)
+
+
+@pytest.mark.django_db
+def test_pdf_has_the_receipt_with_umlauts_and_total(till, bakery):
+    sale = _sell(till, "4000000000017", "4000000000017", "4000000000024")
+    response = till.get(f"/register/receipt/{sale.pk}/pdf/", HTTP_ACCEPT_LANGUAGE="de")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == 'attachment; filename="receipt-1-1.pdf"'
+    assert response.content.startswith(b"%PDF")
+    text = _pdf_text(response.content)
+    assert "Brötchen" in text
+    assert "Summe" in text and "3,70 EUR" in text
+    assert "R-1-1-1" in text
+
+
+@pytest.mark.django_db
+def test_pdf_of_a_foreign_or_missing_receipt_is_404(till):
+    assert till.get("/register/receipt/00000000-0000-0000-0000-000000000000/pdf/").status_code == 404
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("language", "subject", "total_line"), [
+    ("de", "Ihr Beleg 1 von", "Summe: 3,25 €"),
+    ("en", "Your receipt 1 from", "Total: 3.25 €"),
+])
+def test_email_in_the_organization_language_with_html_text_and_pdf(till, bakery, organization, mailoutbox,
+                                                                   django_capture_on_commit_callbacks,
+                                                                   language, subject, total_line):
+    with scopes_disabled():
+        Organization.objects.filter(pk=organization.pk).update(language=language)
+    sale = _sell(till, "4000000000017", "4000000000024")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = till.post(f"/register/receipt/{sale.pk}/email/", {"email": " kunde@example.org "},
+                             HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert _soup(response).select_one("[data-testid=email-sent]").text == "The receipt was sent to kunde@example.org."
+    assert len(mailoutbox) == 1
+    mail = mailoutbox[0]
+    assert mail.to == ["kunde@example.org"]
+    assert mail.subject.startswith(subject)
+    assert total_line in mail.body
+    html = BeautifulSoup(mail.alternatives[0][0], "html.parser")
+    assert html.select_one("[data-testid=receipt-total]").text.replace("\xa0", " ") in ("3,25 EUR", "3.25 EUR")
+    filename, content, mimetype = mail.attachments[0]
+    assert (mimetype, content[:4]) == ("application/pdf", b"%PDF")
+    with scopes_disabled():
+        assert AuditEntry.objects.filter(action="sales.receipt.emailed").count() == 1
+
+
+@pytest.mark.django_db
+def test_email_to_a_bad_address_is_refused_and_sends_nothing(till, bakery, mailoutbox,
+                                                             django_capture_on_commit_callbacks):
+    sale = _sell(till, "4000000000017")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = till.post(f"/register/receipt/{sale.pk}/email/", {"email": "kunde@"}, HTTP_ACCEPT_LANGUAGE="de")
+    assert response.status_code == 422
+    assert _soup(response).select_one("[data-testid=email-error]").text == "Bitte eine gültige E-Mail-Adresse eingeben."
+    assert _soup(response).select_one("[data-testid=receipt-email]")["value"] == "kunde@"
+    assert mailoutbox == []
+
+
+@pytest.mark.django_db
+def test_reprint_list_shows_the_last_receipts_and_finds_by_number(till, bakery):
+    first = _sell(till, "4000000000017")
+    _sell(till, "4000000000024")
+    _sell(till, "4000000000017", "4000000000017")
+    listing = till.get("/register/receipts/", HTTP_ACCEPT_LANGUAGE="de")
+    rows = [(tr["data-number"], tr.select_one(".num").text)
+            for tr in _soup(listing).select("[data-testid=receipt-row]")]
+    assert rows == [("1/3", "0,90 €"), ("1/2", "2,80 €"), ("1/1", "0,45 €")]
+    found = till.get("/register/receipts/", {"q": "1", "partial": "1"})
+    soup = _soup(found)
+    assert [tr["data-number"] for tr in soup.select("[data-testid=receipt-row]")] == ["1/1"]
+    assert soup.select_one("[data-testid=reprint]")["href"] == f"/register/receipt/{first.pk}/"
+    assert _soup(till.get("/register/receipts/", {"q": "7/1", "partial": "1"})).select_one(
+        "[data-testid=no-receipts]") is not None
+
+
+def test_code128_matches_an_independent_encoder():
+    for text in ("R-1-1-1", "R-1-2-1042", "R-12-3-123456789", "12345678", "Kasse 7"):
+        expected = Code128(text).build()[0].strip("0")
+        drawn = bars(text)
+        modules = ["0"] * drawn.width
+        for x, width in drawn.bars:
+            modules[x:x + width] = ["1"] * width
+        assert "".join(modules).strip("0") == expected, text
+
+
+def test_code128_uses_set_c_for_digit_runs_and_refuses_non_ascii():
+    assert symbols("R-1-2-1042") == [104, 50, 13, 17, 13, 18, 13, 99, 10, 42, 57, 106]
+    assert symbols("12345678")[:1] == [105]
+    with pytest.raises(Code128Error):
+        symbols("Brötchen")
+    with pytest.raises(Code128Error):
+        symbols("")
