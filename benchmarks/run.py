@@ -1,0 +1,209 @@
+"""``make bench``: the catalog benchmark on SQLite and PostgreSQL, written to docs/benchmarks.md.
+
+    .venv/bin/python -m benchmarks.run                 # 100,000 products, both databases
+    .venv/bin/python -m benchmarks.run --products 500 --databases sqlite --output /tmp/b.md
+
+PostgreSQL is ``postgres://postgres@127.0.0.1:5432/`` (``KASSE_BENCH_POSTGRES_URL``
+to change it); the benchmark creates and drops its own database ``kasse_bench``
+and skips PostgreSQL with a note if the server is unreachable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+PROJECT = Path(__file__).resolve().parent.parent
+POSTGRES_URL = os.environ.get("KASSE_BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/")
+BENCH_DB = "kasse_bench"
+TARGETS = {"lookup": 2.0, "search": 30.0}
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = ""
+    try:
+        kib = int(Path("/proc/meminfo").read_text().split()[1])
+        memory = f", {kib / 1024 / 1024:.0f} GiB RAM"
+    except (OSError, ValueError, IndexError):
+        pass
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    return (f"{cpu}, {os.cpu_count()} CPUs{memory}; {platform.system()} {platform.release()}; "
+            f"Python {platform.python_version()}; load average {load} when the report was written")
+
+
+def _postgres_admin(sql: str) -> str | None:
+    """Run one statement on the ``postgres`` database; ``None`` if it worked, else the error."""
+    try:
+        import psycopg
+
+        with psycopg.connect(POSTGRES_URL.rstrip("/") + "/postgres", autocommit=True, connect_timeout=3) as conn:
+            conn.execute(sql)  # type: ignore[arg-type]
+    except Exception as exc:  # noqa: BLE001 - any failure means "skip PostgreSQL", reported as such
+        return str(exc).strip().splitlines()[0]
+    return None
+
+
+def run_one(name: str, url: str, data_dir: Path, args: argparse.Namespace) -> dict[str, Any]:
+    out = data_dir / "figures.json"
+    command = [sys.executable, "-m", "benchmarks.catalog", "--database-url", url, "--data-dir", str(data_dir),
+               "--products", str(args.products), "--lookups", str(args.lookups),
+               "--search-repeat", str(args.search_repeat), "--json", str(out)]
+    if args.no_serve:
+        command.append("--no-serve")
+    print(f"== {name}: seeding {args.products} products and measuring …", flush=True)
+    started = time.perf_counter()
+    subprocess.run(command, cwd=PROJECT, check=True, env={**os.environ, "PYTHONPATH": str(PROJECT)})
+    figures: dict[str, Any] = json.loads(out.read_text())
+    figures["wall_seconds"] = time.perf_counter() - started
+    print(f"   lookup p95 {figures['lookup']['p95_ms']:.2f} ms, search p95 {figures['search']['p95_ms']:.2f} ms "
+          f"({figures['wall_seconds']:.0f} s)", flush=True)
+    return figures
+
+
+def run_all(args: argparse.Namespace) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    results: dict[str, dict[str, Any]] = {}
+    notes: list[str] = []
+    if "sqlite" in args.databases:
+        folder = Path(tempfile.mkdtemp(prefix="kasse-bench-"))
+        try:
+            results["SQLite"] = run_one("SQLite", f"sqlite:///{folder / 'bench.sqlite3'}", folder, args)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+    if "postgres" in args.databases:
+        error = _postgres_admin(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+        error = error or _postgres_admin(f"CREATE DATABASE {BENCH_DB}")
+        if error:
+            notes.append(f"PostgreSQL skipped: {POSTGRES_URL} is not usable ({error}).")
+            print(notes[-1], flush=True)
+        else:
+            folder = Path(tempfile.mkdtemp(prefix="kasse-bench-pg-"))
+            try:
+                results["PostgreSQL"] = run_one("PostgreSQL", POSTGRES_URL.rstrip("/") + f"/{BENCH_DB}", folder,
+                                                args)
+            finally:
+                _postgres_admin(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+                shutil.rmtree(folder, ignore_errors=True)
+    return results, notes
+
+
+def _ok(value: float, target: float) -> str:
+    return "✅" if value <= target else "❌"
+
+
+def render(results: dict[str, dict[str, Any]], notes: list[str], args: argparse.Namespace,
+           seconds: float) -> str:
+    """docs/benchmarks.md: one table per database, plus how and where it was measured."""
+    today = dt.datetime.now(dt.UTC).astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    lines = [
+        "# Benchmarks",
+        "",
+        "Measured by `make bench` (`.venv/bin/python -m benchmarks.run`), which seeds a fresh database "
+        f"with {args.products:,} products (the demo shop's hand-written assortment through the services, "
+        "the rest generated and bulk-inserted by the same code as `kasse seed --products N`) and times the "
+        "catalog selectors the register and the back office call. Times are per call, in milliseconds, "
+        "measured in the Python process through the Django ORM (query plus model instantiation).",
+        "",
+        f"- Date: {today}",
+        f"- Machine: {machine()}",
+        f"- Command: `{' '.join(['.venv/bin/python -m benchmarks.run', *sys.argv[1:]])}` "
+        f"(total {seconds / 60:.1f} min)",
+        "",
+        "What is measured:",
+        "",
+        f"- **Barcode lookup**: `kasse.catalog.selectors.variant_by_barcode` for {args.lookups} random existing "
+        "codes (target p95 ≤ 2 ms). Baseline: fetching a variant by primary key through the ORM.",
+        "- **Name search**: `kasse.catalog.selectors.search_products`, first page of 50 results evaluated, "
+        f"{args.search_repeat} runs of each of {len(_searches())} queries (umlaut-free spellings such as "
+        "`brotchen` for *Brötchen*, word prefixes, fragments inside words, a rare word and a miss; "
+        "target p95 ≤ 30 ms). Baseline: a plain indexed equality query on `search_text`.",
+        "- **Memory**: resident set size (`VmRSS`, and the peak `VmHWM`) of a `kasse cloud` process serving this "
+        "database, read from `/proc` after start and after browsing as the owner (dashboard, product list "
+        "with searches and deep pages, customers, OpenAPI schema, API docs; 3 rounds).",
+        "",
+    ]
+    for name, fig in results.items():
+        lookup, search = fig["lookup"], fig["search"]
+        base_pk, base_eq = fig["baseline_pk"], fig["baseline_equality"]
+        lines += [
+            f"## {name} ({fig['database']})",
+            "",
+            f"{fig['products']:,} products, seeded in {fig['seed_seconds']:.0f} s.",
+            "",
+            "| measurement | median ms | p95 ms | max ms | target | vs. baseline (median) |",
+            "| --- | ---: | ---: | ---: | --- | ---: |",
+            f"| barcode lookup | {lookup['median_ms']:.3f} | {lookup['p95_ms']:.3f} | {lookup['max_ms']:.2f} | "
+            f"p95 ≤ 2 ms {_ok(lookup['p95_ms'], TARGETS['lookup'])} | "
+            f"{lookup['median_ms'] / base_pk['median_ms']:.1f}× |",
+            f"| barcode lookup, unknown code | {fig['lookup_missing']['median_ms']:.3f} | "
+            f"{fig['lookup_missing']['p95_ms']:.3f} | {fig['lookup_missing']['max_ms']:.2f} | | |",
+            f"| *baseline: variant by primary key* | {base_pk['median_ms']:.3f} | {base_pk['p95_ms']:.3f} | "
+            f"{base_pk['max_ms']:.2f} | | 1.0× |",
+            f"| name search (all queries) | {search['median_ms']:.2f} | {search['p95_ms']:.2f} | "
+            f"{search['max_ms']:.2f} | p95 ≤ 30 ms {_ok(search['p95_ms'], TARGETS['search'])} | "
+            f"{search['median_ms'] / base_eq['median_ms']:.1f}× |",
+            f"| *baseline: indexed equality on search_text* | {base_eq['median_ms']:.3f} | "
+            f"{base_eq['p95_ms']:.3f} | {base_eq['max_ms']:.2f} | | 1.0× |",
+            "",
+            "| search query | kind | matches | median ms | p95 ms |",
+            "| --- | --- | ---: | ---: | ---: |",
+        ]
+        for query, q in fig["per_query"].items():
+            lines.append(f"| `{query}` | {q['kind']} | {q['matches']:,} | {q['median_ms']:.2f} | {q['p95_ms']:.2f} |")
+        if "server" in fig:
+            server = fig["server"]
+            failed = [f"{page} ({p['status']})" for page, p in server["pages"].items() if p["status"] != "ok"]
+            lines += [
+                "",
+                f"Serving process (`kasse cloud`, 1 worker): RSS {server['rss_start_mib']:.0f} MiB after start, "
+                f"{server['rss_after_mib']:.0f} MiB after browsing (peak {server['rss_peak_mib']:.0f} MiB)."
+                + (f" Pages that did not answer 200: {', '.join(failed)}." if failed else ""),
+            ]
+        lines.append("")
+    for note in notes:
+        lines += [f"> {note}", ""]
+    return "\n".join(lines)
+
+
+def _searches() -> list[tuple[str, str]]:
+    from benchmarks.catalog import SEARCHES
+
+    return SEARCHES
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="kasse catalog benchmark")
+    parser.add_argument("--products", type=int, default=100_000)
+    parser.add_argument("--lookups", type=int, default=2000)
+    parser.add_argument("--search-repeat", type=int, default=30)
+    parser.add_argument("--databases", default="sqlite,postgres", help="comma separated: sqlite,postgres")
+    parser.add_argument("--output", default=str(PROJECT / "docs" / "benchmarks.md"))
+    parser.add_argument("--no-serve", action="store_true", help="skip the serving-process memory measurement")
+    args = parser.parse_args(argv)
+    args.databases = {d.strip() for d in args.databases.split(",") if d.strip()}
+    started = time.perf_counter()
+    results, notes = run_all(args)
+    Path(args.output).write_text(render(results, notes, args, time.perf_counter() - started))
+    print(f"Results written to {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
