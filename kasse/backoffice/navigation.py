@@ -51,7 +51,7 @@ def backoffice_nav(request: HttpRequest) -> dict[str, Any]:
         items.append({"url": url, "label": item.label, "active": False})
     # The section whose URL is the longest prefix of the path is the active one
     # (/settings/employees/ is "Employees", not also "Settings").
-    matching = [i for i in items if request.path.startswith(i["url"]) and i["url"] != "/"]
+    matching = [i for i in items if request.path.startswith(str(i["url"])) and i["url"] != "/"]
     if matching:
-        max(matching, key=lambda i: len(i["url"]))["active"] = True
+        max(matching, key=lambda i: len(str(i["url"])))["active"] = True
     return {"backoffice_nav": items}
