@@ -40,7 +40,7 @@ def test_partial_return_by_scanning_the_receipt_code(live_server, page, register
     # When the customer comes back and the cashier scans the receipt's barcode
     _scan(page, code)
     page.wait_for_selector("#overlay.open [data-testid=return-form]")
-    assert page.text_content("[data-testid=return-title]") == "Rückgabe von Beleg 1/1"
+    assert page.text_content("[data-testid=return-title]") == f"Rückgabe von Beleg {register.number}/1"
     assert page.text_content("[data-testid=cart-lines]").strip() == "Artikel scannen oder antippen."
     # And takes back two of the three rolls, in cash
     page.click("[data-testid=qty-plus]")

@@ -62,7 +62,7 @@ def test_partial_return_by_receipt_number(till, register, bakery):
     form = till.get("/register/returns/find/", {"code": str(sale.receipt_number)}, HTTP_ACCEPT_LANGUAGE="de")
     assert form.status_code == 200
     assert form["HX-Retarget"] == "#overlay"
-    assert _soup(form).select_one("[data-testid=return-title]").text == "Rückgabe von Beleg 1/1"
+    assert _soup(form).select_one("[data-testid=return-title]").text == f"Rückgabe von Beleg {register.number}/1"
     assert _return_lines(form) == [(rolls.sku, "3"), (_variant(bakery["coffee"]).sku, "1")]
     # And returns 2 of the 3 rolls in cash
     done = till.post(f"/register/returns/{sale.pk}/", {
@@ -100,7 +100,7 @@ def test_scanned_receipt_code_opens_the_return_instead_of_unknown_barcode(till, 
     # Then the return form for that receipt opens in the overlay, and the cart is untouched
     assert response.status_code == 200
     assert (response["HX-Retarget"], response["HX-Reswap"]) == ("#overlay", "innerHTML")
-    assert _soup(response).select_one("[data-testid=return-title]").text == "Return from receipt 1/1"
+    assert _soup(response).select_one("[data-testid=return-title]").text == f"Return from receipt {register.number}/1"
     coffee = _variant(bakery["coffee"])
     done = till.post(f"/register/returns/{sale.pk}/", {
         "action": "confirm", "tender": "original", "refund_id": _hidden(response, "refund_id"),
@@ -129,7 +129,8 @@ def test_over_refund_zero_and_unknown_receipts_are_refused_and_change_nothing(ti
                             HTTP_ACCEPT_LANGUAGE="en")
         assert refused.status_code == 422
         assert _soup(refused).select_one("[data-testid=return-error]").text == message
-    for code, message in (("99", "No receipt 99 in this store."), ("7/1", "No receipt 7/1 in this store."),
+    for code, message in (("99", "No receipt 99 in this store."),
+                          (f"{register.number + 7}/1", f"No receipt {register.number + 7}/1 in this store."),
                           (f"R-{register.store.number + 5}-1-1", "is from another store.")):
         response = till.get("/register/returns/find/", {"code": code}, HTTP_ACCEPT_LANGUAGE="en")
         assert response.status_code == 422
