@@ -46,12 +46,17 @@ def search_products(
     for word in words:
         text_match &= Q(search_text__contains=word)
     raw = query.strip()
-    code_match = Q(variants__sku=raw) | Q(variants__barcodes__code=raw)
-    if raw.isdigit() or (raw and " " not in raw):
-        qs = qs.filter(text_match | Q(pk__in=Product.objects.filter(
-            organization=organization).filter(code_match).values("pk")))
-    else:
-        qs = qs.filter(text_match)
+    code_ids: list[object] = []
+    if " " not in raw and any(ch.isdigit() for ch in raw):
+        # Barcodes and SKUs carry digits (SKUs are in search_text as well). Two unique-index
+        # lookups first keep the text filter a plain LIKE that the PostgreSQL trigram index
+        # can serve; an OR with a join subquery made every search scan all rows.
+        code_ids = [
+            *Variant.objects.filter(organization=organization, sku=raw).values_list("product_id", flat=True),
+            *Barcode.objects.filter(organization=organization, code=raw)
+            .values_list("variant__product_id", flat=True),
+        ]
+    qs = qs.filter(text_match | Q(pk__in=code_ids)) if code_ids else qs.filter(text_match)
     return qs.order_by("search_text")
 
 
