@@ -80,7 +80,7 @@ def _prepare(products: int) -> dict[str, Any]:
     with scopes_disabled():
         register = Register.objects.filter(organization=organization).order_by("store__number", "number").first()
         assert register is not None
-        token = "bench-device"
+        token = "bench-device"  # noqa: S105 (a test device token, not a secret)
         RegisterDevice.objects.create(organization=organization, register=register, token_digest=_digest(token))
         codes = list(Barcode.objects.filter(organization=organization, variant__product__is_measured=False,
                                             variant__product__is_active=True, variant__is_active=True)
@@ -272,10 +272,12 @@ def main() -> None:
     parser.add_argument("--scans", type=int, default=400)
     parser.add_argument("--sales", type=int, default=200)
     parser.add_argument("--loads", type=int, default=10)
-    parser.add_argument("--json", action="store_true", help="print the raw results as JSON")
+    parser.add_argument("--json-out", help="also write the raw results as JSON to this file")
     args = parser.parse_args()
     results = run(args.products, args.scans, args.sales, args.loads)
-    print(json.dumps(results, indent=2) if args.json else render_markdown(results))
+    if args.json_out:
+        Path(args.json_out).write_text(json.dumps(results, indent=2))
+    print(render_markdown(results))
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.db import connection
 from django.utils import translation
 from django_scopes import scopes_disabled
 
@@ -82,7 +83,19 @@ def seed_demo(
             stores = {s.number: s for s in Store.objects.filter(organization=organization)}
         made_products = _seed_products(actor, organization, stores, count, say)
         made_customers = _seed_customers(actor, organization, customers_count, say)
+    _refresh_planner_statistics()
     return SeedResult(organization, created, made_products, made_customers, time.perf_counter() - started)
+
+
+def _refresh_planner_statistics() -> None:
+    """ANALYZE after a bulk load, so the query planner knows the new row counts.
+
+    Without statistics SQLite walks the organization index for every catalog
+    search (one organization owns all rows on a store node) instead of the
+    ``search_text`` index, and searches take twice as long.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
 
 
 def _free_name(name: str) -> str:
