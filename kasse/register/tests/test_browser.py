@@ -149,12 +149,15 @@ def test_layout_fits_all_in_ones_desktops_and_phones(live_server, page, register
     page.keyboard.type("4000000000017", delay=3)
     page.keyboard.press("Enter")
     page.wait_for_selector("[data-testid=cart-line]")
+    # The scan's first key reached the search box and was taken back; let that search settle.
+    page.wait_for_timeout(300)
+    page.wait_for_function("!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')")
     page.screenshot(path=os.environ.get("KASSE_SCREENSHOT_DIR", "/tmp") + f"/register-{width}x{height}.png")
     # Nothing scrolls sideways, and every control a cashier taps is in view and at least 48 px
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     for testid in ["pay", "park", "tile", "line-void", "lock-button"]:
         box = page.locator(f"[data-testid={testid}]").first.bounding_box()
-        assert box is not None, testid
+        assert box is not None, (testid, page.inner_html("#grid")[:300], page.input_value("#product-search"))
         assert box["height"] >= 44, (testid, box)
         assert box["width"] >= 44, (testid, box)
         assert box["y"] >= 0, (testid, box)

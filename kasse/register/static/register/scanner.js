@@ -110,7 +110,11 @@
 
     restoreTarget() {
       // The first character of a burst reached the focused field before we knew it was a scan.
-      if (this.target && this.snapshot !== null && "value" in this.target) this.target.value = this.snapshot;
+      if (this.target && this.snapshot !== null && "value" in this.target && this.target.value !== this.snapshot) {
+        this.target.value = this.snapshot;
+        // Let listeners (the search-as-you-type box) see the field as it was before the scan.
+        this.target.dispatchEvent(new Event("input", { bubbles: true }));
+      }
     }
   }
 
