@@ -19,9 +19,9 @@ from django_scopes import scopes_disabled
 
 from kasse.core.actors import Actor
 from kasse.core.audit import log_action
-from kasse.core.text import fold, search_text
+from kasse.core.text import fold
 from kasse.customers.models import ConsentSource, Customer
-from kasse.customers.services import save_customer
+from kasse.customers.services import customer_search_text, save_customer
 from kasse.demo.catalog import ean13
 from kasse.tenancy.models import Organization
 
@@ -96,14 +96,6 @@ def save_with_services(actor: Actor, organization: Organization, count: int, *, 
     for data, source in customer_data(count, start=start):
         save_customer(actor=actor, organization=organization, data=data, consent_source=source)
     return count
-
-
-def customer_search_text(customer: Customer) -> str:
-    """``Customer.search_text`` exactly as ``save_customer`` computes it (a test keeps them equal)."""
-    return search_text(
-        customer.first_name, customer.last_name, customer.company, customer.email,
-        customer.phone, customer.city, str(customer.customer_number), customer.loyalty_card_code,
-    )[:400]
 
 
 def bulk_insert(actor: Actor, organization: Organization, count: int, *, start: int = 0,
