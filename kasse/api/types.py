@@ -81,11 +81,18 @@ class Pagination(LimitOffsetPagination):
 
 
 def parse_since(value: datetime | None) -> datetime | None:
-    """``updated_since`` as an aware datetime (a naive one is taken as UTC)."""
+    """``updated_since`` in UTC (a naive one is taken as UTC).
+
+    Normalised to UTC because ISO 8601 allows offsets that PostgreSQL refuses
+    (beyond ±15:59, e.g. ``-16:32``); the instant is the same.
+    """
+    from datetime import UTC
+
     if value is None:
         return None
     if value.tzinfo is None:
-        from datetime import UTC
-
         return value.replace(tzinfo=UTC)
-    return value
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # an instant before year 1 or after 9999 in UTC: nothing changed then
+        return datetime.min.replace(tzinfo=UTC) if value.year < 5000 else datetime.max.replace(tzinfo=UTC)

@@ -78,7 +78,8 @@ def pair(request: HttpRequest) -> HttpResponse:
             response.set_cookie(DEVICE_COOKIE, token, max_age=5 * 365 * 24 * 3600, httponly=True,
                                 samesite="Lax", secure=settings.KASSE_ENV == "production")
             return response
-    return render(request, "register/pair.html", {"error": error}, status=400 if error else 200)
+    return render(request, "register/pair.html", {"error": error, "code": request.GET.get("code", "")[:12]},
+                  status=400 if error else 200)
 
 
 @register_view(needs_cashier=False)

@@ -73,3 +73,20 @@ def test_loyalty_card_of_another_customer_is_refused(api, organization, counts):
     assert response.status_code == 422
     assert response.json()["detail"][0]["field"] == "loyalty_card_code"
     assert counts() == before
+
+
+def test_updated_since_with_an_unusual_offset_is_understood(db):
+    """ISO 8601 allows offsets PostgreSQL refuses; the API converts them to UTC (found by schemathesis)."""
+    from kasse.api.tokens import create_api_token
+    from kasse.core.actors import Actor
+    from kasse.testing.factories import CustomerFactory, OrganizationFactory
+
+    org = OrganizationFactory()
+    CustomerFactory(organization=org)
+    _token, raw = create_api_token(actor=Actor.system(), organization=org, name="t")
+    from django.test import Client
+
+    response = Client().get("/api/v1/customers", {"updated_since": "0245-02-12T02:49:54.0095-16:32"},
+                            HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert response.status_code == 200
+    assert len(response.json()["items"]) == 1

@@ -45,7 +45,7 @@ class Command(BaseCommand):
         base = f"http://{options['host']}:{options['port']}"
         if options["host"] in {"0.0.0.0", "::"}:  # noqa: S104 - only to print a URL one can open
             base = f"http://127.0.0.1:{options['port']}"
-        banner = self._banner(base)
+        banner = self._banner(base) + self._pairing_lines(base)
         if options["no_serve"]:
             self.stdout.write(banner)
             return
@@ -58,6 +58,30 @@ class Command(BaseCommand):
         code = supervisor.run(on_ready=lambda: self.stdout.write(banner + "\nPress Ctrl-C to stop.\n"))
         if code:
             raise CommandError(f"The demo stopped (exit code {code}).")
+
+    def _pairing_lines(self, base: str) -> str:
+        """Fresh one-time pairing links for the first register and its customer display."""
+        from kasse.core.actors import Actor
+        from kasse.register.services.pairing import PAIRING_CODE_TTL, create_pairing_code
+        from kasse.tenancy.models import Register
+
+        with scopes_disabled():
+            organization = shop.find_demo_organization()
+            register = (Register.objects.filter(organization=organization, is_active=True)
+                        .select_related("store").order_by("store__number", "number").first())
+        if register is None:
+            return ""
+        actor = Actor.system("demo")
+        register_code = create_pairing_code(actor=actor, register=register)
+        display_code = create_pairing_code(actor=actor, register=register, for_display=True)
+        minutes = int(PAIRING_CODE_TTL.total_seconds() // 60)
+        return "\n".join([
+            f"  Pair a browser as {register.store.name} · {register.name} (one-time links, {minutes} minutes;",
+            f"  more under {base}/devices/):",
+            f"    register          {base}/register/pair/?code={register_code}",
+            f"    customer display  {base}/register/pair/?code={display_code}  (in a second browser/profile)",
+            "",
+        ])
 
     def _check_static_files(self) -> None:
         htmx = Path(settings.BASE_DIR) / "static" / "vendor" / "htmx.min.js"
