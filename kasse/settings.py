@@ -27,6 +27,7 @@ from __future__ import annotations
 import os
 import secrets
 import sys
+import warnings
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -291,3 +292,7 @@ LOGGING = {
 }
 
 NINJA_PAGINATION_PER_PAGE = 50
+
+# WhiteNoise serves static files as synchronous file iterators; under ASGI Django warns on each one.
+# Harmless for small static files (it reads them in a thread), and too noisy for the demo's console.
+warnings.filterwarnings("ignore", message="StreamingHttpResponse must consume synchronous iterators")
