@@ -7,17 +7,69 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 
 from kasse.register.selectors import register_settings
 from kasse.tenancy.models import Employee
 from kasse.tenancy.permissions import Capability
-from kasse.tenancy.selectors import has_capability
+from kasse.tenancy.selectors import employee_by_pin, has_capability
 
 SESSION_EMPLOYEE = "register_employee_id"
 SESSION_ACTIVE_AT = "register_active_at"
 ACTIVITY_WRITE_INTERVAL = 10  # seconds; the auto-lock is at least 15 s
+
+
+PIN_MAX_FAILURES = 5
+PIN_LOCKOUT_SECONDS = 60
+
+
+class PinLockedOut(Exception):
+    """Too many wrong PINs on this device; the message is for the cashier."""
+
+
+def _failures_key(request: HttpRequest) -> str:
+    return f"register-pin-failures:{request.register_device.pk}"  # type: ignore[attr-defined]
+
+
+def employee_for_pin(request: HttpRequest, pin: str) -> Employee | None:
+    """The employee a PIN typed on this device belongs to, counting wrong PINs.
+
+    One counter per device for every PIN the register asks for (switching in,
+    manager approvals): after five wrong PINs the device refuses PINs for a
+    minute, so a manager PIN cannot be guessed from the register.
+    """
+    key = _failures_key(request)
+    failures = cache.get(key, 0)
+    if failures >= PIN_MAX_FAILURES:
+        raise PinLockedOut(_("Too many wrong PINs. Please wait a minute."))
+    employee = employee_by_pin(request.register_device.register.organization, pin)  # type: ignore[attr-defined]
+    if employee is None:
+        cache.set(key, failures + 1, PIN_LOCKOUT_SECONDS)
+    else:
+        cache.delete(key)
+    return employee
+
+
+def approver_from_request(request: HttpRequest) -> Employee | None:
+    """The employee whose manager PIN was typed on a form (``manager_pin``), or ``None`` if none was.
+
+    A wrong PIN is refused with a clear message, never silently ignored.
+    """
+    from kasse.sales.services.errors import SaleError
+
+    pin = request.POST.get("manager_pin", "").strip()
+    if not pin:
+        return None
+    try:
+        approver = employee_for_pin(request, pin)
+    except PinLockedOut as exc:
+        raise SaleError(str(exc)) from exc
+    if approver is None:
+        raise SaleError(_("Unknown manager PIN."))
+    return approver
 
 
 def unlock(request: HttpRequest, employee: Employee) -> None:

@@ -23,7 +23,7 @@ from kasse.catalog.selectors import price_for_store, search_products
 from kasse.core.actors import Actor
 from kasse.core.ids import uuid7
 from kasse.core.money import ZERO, round_money
-from kasse.register.access import register_view
+from kasse.register.access import approver_from_request, register_view
 from kasse.register.selectors import register_settings
 from kasse.register.services.scanning import resolve_code
 from kasse.sales.models import PaymentMethod, Sale, SaleKind
@@ -39,7 +39,6 @@ from kasse.sales.services.refunds import (
     refund_without_receipt,
 )
 from kasse.tenancy.models import Employee
-from kasse.tenancy.selectors import employee_by_pin
 
 TENDERS = ("original", "cash", "exchange")
 SEARCH_CHOICES = 8
@@ -72,13 +71,6 @@ def _quantity(value: str) -> Decimal:
         return Decimal((value or "0").strip().replace(",", ".") or "0")
     except InvalidOperation as exc:
         raise SaleError(_("Please enter a valid number.")) from exc
-
-
-def _approver(request: HttpRequest) -> Employee | None:
-    pin = request.POST.get("manager_pin", "").strip()
-    if not pin:
-        return None
-    return employee_by_pin(request.register.organization, pin)  # type: ignore[attr-defined]
 
 
 # --- finding the receipt ------------------------------------------------------
@@ -261,7 +253,7 @@ def _confirm(request: HttpRequest, sale: Sale | None) -> HttpResponse:
         if tender not in TENDERS or (sale is None and tender == "original"):
             raise SaleError(_("Please choose how the money goes back."))
         refund_id = uuid.UUID(data.get("refund_id", ""))
-        approver = _approver(request)
+        approver = approver_from_request(request)
         lines = returnable_lines(sale) if sale is not None else []
         chosen = [RefundLineInput(line_id, qty) for line_id, qty in _chosen(lines, data).items()]
         items = [ReturnItemInput(p.variant.pk, p.quantity, p.barcode) for p in _picked(request, data, "ret")]

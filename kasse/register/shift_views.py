@@ -16,13 +16,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from kasse.core.actors import Actor
 from kasse.core.money import MoneyError, parse_money, round_money
-from kasse.register.access import register_view
+from kasse.register.access import approver_from_request, register_view
 from kasse.register.selectors import register_settings
 from kasse.sales.models import CashMovementKind, PaymentMethod, Shift, ShiftStatus
 from kasse.sales.services import shifts
 from kasse.sales.services.errors import SaleError
-from kasse.tenancy.models import Employee
-from kasse.tenancy.selectors import employee_by_pin
 
 COUNT_PREFIX = "d-"
 _PIECES = re.compile(r"-?[0-9]{1,9}")
@@ -125,17 +123,6 @@ def _cash_form(request: HttpRequest, kind: str, *, error: str = "", status: int 
     return response  # a refusal is shown in the form itself (role=alert), not also as a toast
 
 
-def _approver(request: HttpRequest) -> Employee | None:
-    """The manager whose PIN was typed on the form; an unknown PIN is refused, not ignored."""
-    pin = request.POST.get("manager_pin", "").strip()
-    if not pin:
-        return None
-    approver = employee_by_pin(request.register.organization, pin)  # type: ignore[attr-defined]
-    if approver is None:
-        raise SaleError(_("Unknown manager PIN."))
-    return approver
-
-
 @require_http_methods(["GET", "POST"])
 @register_view()
 def cash_movement(request: HttpRequest) -> HttpResponse:
@@ -156,7 +143,7 @@ def cash_movement(request: HttpRequest) -> HttpResponse:
             raise SaleError(_("Please open a shift on this register first."))
         movement = shifts.record_cash_movement(
             actor=_actor(request), shift=shift, employee=request.cashier,  # type: ignore[attr-defined]
-            approver=_approver(request), kind=kind, amount=amount, reason=data["reason"],
+            approver=approver_from_request(request), kind=kind, amount=amount, reason=data["reason"],
         )
     except SaleError as exc:
         return _cash_form(request, kind, error=_message(exc), status=422, data=data)

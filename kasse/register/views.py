@@ -8,7 +8,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,7 +20,16 @@ from kasse.core.actors import Actor
 from kasse.core.money import MoneyError, parse_money
 from kasse.customers.models import Customer
 from kasse.register import returns_views, shift_views
-from kasse.register.access import current_cashier, lock, register_view, settings_for, unlock
+from kasse.register.access import (
+    PinLockedOut,
+    approver_from_request,
+    current_cashier,
+    employee_for_pin,
+    lock,
+    register_view,
+    settings_for,
+    unlock,
+)
 from kasse.register.live import publish_display
 from kasse.register.models import Cart, CartLine, CartStatus
 from kasse.register.selectors import grid_categories, grid_products, parked_carts
@@ -33,10 +41,7 @@ from kasse.sales.selectors import is_receipt_code
 from kasse.sales.services.checkout import PaymentInput
 from kasse.sales.services.errors import SaleError
 from kasse.tenancy.permissions import Capability
-from kasse.tenancy.selectors import employee_by_pin, has_capability
-
-PIN_MAX_FAILURES = 5
-PIN_LOCKOUT_SECONDS = 60
+from kasse.tenancy.selectors import has_capability
 
 
 def _actor(request: HttpRequest) -> Actor:
@@ -94,21 +99,17 @@ def lock_screen(request: HttpRequest) -> HttpResponse:
 def unlock_view(request: HttpRequest) -> HttpResponse:
     """Switch in with a PIN; five wrong PINs lock the device for a minute."""
     device = request.register_device  # type: ignore[attr-defined]
-    key = f"register-pin-failures:{device.pk}"
-    failures = cache.get(key, 0)
-    if failures >= PIN_MAX_FAILURES:
+    try:
+        employee = employee_for_pin(request, request.POST.get("pin", ""))
+    except PinLockedOut as exc:
         return render(request, "register/lock.html", {
-            "register": request.register,  # type: ignore[attr-defined]
-            "error": _("Too many wrong PINs. Please wait a minute."),
+            "register": request.register, "error": str(exc),  # type: ignore[attr-defined]
         }, status=429)
-    employee = employee_by_pin(device.register.organization, request.POST.get("pin", ""))
     if employee is None or not has_capability(employee, Capability.SELL, device.register.store):
-        cache.set(key, failures + 1, PIN_LOCKOUT_SECONDS)
         return render(request, "register/lock.html", {
             "register": request.register,  # type: ignore[attr-defined]
             "error": _("Unknown PIN, or no permission to sell here."),
         }, status=403)
-    cache.delete(key)
     unlock(request, employee)
     return redirect("register:main")
 
@@ -237,14 +238,6 @@ def _line(request: HttpRequest, line_id: uuid.UUID) -> CartLine:
                              cart__register=register, cart__status=CartStatus.ACTIVE)
 
 
-def _approver(request: HttpRequest) -> Any:
-    pin = request.POST.get("manager_pin", "")
-    if not pin:
-        return None
-    register = request.register  # type: ignore[attr-defined]
-    return employee_by_pin(register.organization, pin)
-
-
 @require_POST
 @register_view()
 def line_action(request: HttpRequest, line_id: uuid.UUID, action: str) -> HttpResponse:
@@ -260,12 +253,12 @@ def line_action(request: HttpRequest, line_id: uuid.UUID, action: str) -> HttpRe
             percent = request.POST.get("percent")
             amount = request.POST.get("amount")
             carts.set_line_discount(
-                line=line, employee=cashier, approver=_approver(request),
+                line=line, employee=cashier, approver=approver_from_request(request),
                 percent=_decimal(percent, field="quantity") if percent else None,
                 amount=_decimal(amount, field="money") if amount else None,
             )
         elif action == "price":
-            carts.override_price(line=line, employee=cashier, approver=_approver(request),
+            carts.override_price(line=line, employee=cashier, approver=approver_from_request(request),
                                  price=_decimal(request.POST.get("price"), field="money"))
         elif action == "note":
             carts.set_note(cart=line.cart, line=line, note=request.POST.get("note", ""))
@@ -288,7 +281,7 @@ def cart_action(request: HttpRequest, action: str) -> HttpResponse:
             percent = request.POST.get("percent")
             amount = request.POST.get("amount")
             carts.set_order_discount(
-                cart=cart_obj, employee=cashier, approver=_approver(request),
+                cart=cart_obj, employee=cashier, approver=approver_from_request(request),
                 percent=_decimal(percent, field="quantity") if percent else None,
                 amount=_decimal(amount, field="money") if amount else None,
             )

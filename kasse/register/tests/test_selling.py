@@ -178,3 +178,19 @@ def test_notes_on_cart_and_line_reach_the_receipt(till, bakery):
         sale = Sale.objects.get()
         assert (sale.note, sale.lines.get().note) == ("Abholung 15 Uhr", "mit Hafermilch")
     assert "mit Hafermilch" in till.get(f"/register/receipt/{sale.pk}/").content.decode()
+
+
+def test_manager_pin_cannot_be_guessed_from_the_register(till, bakery, manager):
+    till.post("/register/cart/scan/", {"code": "4000000000024"})
+    with scopes_disabled():
+        line = CartLine.objects.get()
+    for guess in ["0000", "0001", "0002", "0003", "0004"]:
+        refused = till.post(f"/register/cart/line/{line.pk}/price/", {"price": "1,00", "manager_pin": guess},
+                            HTTP_ACCEPT_LANGUAGE="en")
+        assert refused.status_code == 422
+    # Now even the right PIN is refused for a minute
+    locked = till.post(f"/register/cart/line/{line.pk}/price/", {"price": "1,00", "manager_pin": "2222"},
+                       HTTP_ACCEPT_LANGUAGE="en")
+    assert "Too many wrong PINs" in _soup(locked).select_one("[data-testid=cart-error]").text
+    with scopes_disabled():
+        assert CartLine.objects.get().unit_price is None
