@@ -16,6 +16,9 @@ from channels.layers import get_channel_layer
 from django.core.cache import cache
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.utils import translation
+
+from kasse.tenancy.models import Register
 
 LISTENING_TTL = 600  # seconds; a connected display refreshes its mark every DISPLAY_PING_SECONDS
 DISPLAY_PING_SECONDS = 120
@@ -45,14 +48,16 @@ def _send(register_id: uuid.UUID, payload: dict[str, Any]) -> None:
     async_to_sync(layer.group_send)(display_group(register_id), {"type": "display.update", "payload": payload})
 
 
-def publish_display(register_id: uuid.UUID, template: str, context: dict[str, Any]) -> None:
+def publish_display(register: Register, template: str, context: dict[str, Any]) -> None:
     """Render ``template`` and push it to the register's displays after the transaction commits.
 
     Skipped (no rendering at all) when no display of this register has been
     connected for the last ``LISTENING_TTL`` seconds: most registers have none,
     and the scan path should not pay for a second render.
     """
-    if not display_listening(register_id):
+    if not display_listening(register.pk):
         return
-    html = render_to_string(template, context)
-    transaction.on_commit(lambda: _send(register_id, {"html": html}))
+    # The customer display speaks the shop's language, whatever the cashier's browser is set to.
+    with translation.override(register.organization.language):
+        html = render_to_string(template, context)
+    transaction.on_commit(lambda: _send(register.pk, {"html": html}))

@@ -139,7 +139,7 @@ def _cart_response(request: HttpRequest, *, error: str = "", status: int = 200, 
                    **extra: Any) -> HttpResponse:
     context = _cart_context(request, cart, error=error, **extra)
     if not error:
-        publish_display(context["register"].pk, "register/partials/display_cart.html", {"view": context["view"]})
+        publish_display(context["register"], "register/partials/display_cart.html", {"view": context["view"]})
     response = render(request, "register/partials/cart.html", context, status=status)
     if error:
         response["HX-Trigger"] = json.dumps({"kasse:error": error})
@@ -341,7 +341,7 @@ def pay(request: HttpRequest) -> HttpResponse:
     except SaleError as exc:
         return _payment_refused(request, _error_text(exc))
     sale_context = {"sale": sale, **_sale_context(sale)}
-    publish_display(register.pk, "register/partials/display_done.html", sale_context)
+    publish_display(register, "register/partials/display_done.html", sale_context)
     response = render(request, "register/partials/done.html", sale_context)
     response["HX-Trigger"] = json.dumps({"kasse:sale-completed": str(sale.pk)})
     return response
