@@ -194,3 +194,15 @@ def test_manager_pin_cannot_be_guessed_from_the_register(till, bakery, manager):
     assert "Too many wrong PINs" in _soup(locked).select_one("[data-testid=cart-error]").text
     with scopes_disabled():
         assert CartLine.objects.get().unit_price is None
+
+
+def test_a_second_tap_on_pay_sells_nothing_twice(till, bakery):
+    till.post("/register/cart/scan/", {"code": "4000000000024"})
+    payment = {"payments": json.dumps([{"method": "cash", "amount": "5.00"}])}
+    first = till.post("/register/cart/pay/", payment)
+    again = till.post("/register/cart/pay/", payment, HTTP_ACCEPT_LANGUAGE="en")
+    assert first.status_code == 200
+    assert again.status_code == 422
+    assert "The cart is empty." in _soup(again).select_one("[data-testid=cart-error]").text
+    with scopes_disabled():
+        assert Sale.objects.count() == 1
