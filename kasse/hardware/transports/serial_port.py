@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from kasse.hardware.transports.base import DEFAULT_TIMEOUT, Transport, TransportError
@@ -88,7 +89,5 @@ class SerialTransport(Transport):
     def close(self) -> None:
         port, self._serial = self._serial, None
         if port is not None:
-            try:
+            with contextlib.suppress(Exception):  # closing a dead port must not mask the real error
                 port.close()
-            except Exception:  # noqa: S110 - closing a dead port must not mask the real error
-                pass
