@@ -92,7 +92,7 @@ class SocketTransport(Transport):
         try:
             sock.settimeout(self.timeout if timeout is None else timeout)
             data = sock.recv(size)
-        except TimeoutError:
+        except (TimeoutError, BlockingIOError):  # timeout 0 makes the socket non-blocking: nothing waiting
             return b""
         except OSError as exc:
             self.close()
