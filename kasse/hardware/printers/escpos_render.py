@@ -24,7 +24,7 @@ from kasse.hardware.printers.base import (
     Separator,
     TextLine,
 )
-from kasse.hardware.printers.text import encode_text, fit_columns, wrap
+from kasse.hardware.printers.text import encode_text, fit_columns, printable, wrap
 
 if TYPE_CHECKING:
     from PIL.Image import Image
@@ -167,16 +167,17 @@ class EscPosRenderer:
 
     def _block(self, block: Block) -> None:
         columns = self.profile.columns
+        codec = self.profile.codec
         if isinstance(block, TextLine):
             self._set(block.align, block.bold, block.double_width, block.double_height)
-            for line in wrap(block.text, columns // 2 if block.double_width else columns):
+            for line in wrap(printable(block.text, codec), columns // 2 if block.double_width else columns):
                 self._line(line)
         elif isinstance(block, Separator):
             self._set(Align.LEFT, False, False, False)
             self._line(block.char * columns)
         elif isinstance(block, Columns):
             self._set(Align.LEFT, block.bold, False, False)
-            for line in fit_columns(block.left, block.right, columns):
+            for line in fit_columns(printable(block.left, codec), printable(block.right, codec), columns):
                 self._line(line)
         elif isinstance(block, Barcode):
             self._set(Align.CENTER, False, False, False)

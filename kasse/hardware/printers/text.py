@@ -30,38 +30,38 @@ _FALLBACK = {
 }
 
 
-def _fallback(char: str, codec: str) -> bytes:
+def _encodable(text: str, codec: str) -> bool:
+    try:
+        text.encode(codec)
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _fallback(char: str, codec: str) -> str:
     replacement = _FALLBACK.get(char)
-    if replacement is not None:
-        try:
-            return replacement.encode(codec)
-        except UnicodeEncodeError:
-            pass
+    if replacement is not None and _encodable(replacement, codec):
+        return replacement
     # Strip accents: "ł" has no decomposition, "ő" becomes "o" + combining mark.
     base = "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
-    if base and base != char:
-        try:
-            return base.encode(codec)
-        except UnicodeEncodeError:
-            pass
-    return b"?"
+    if base and base != char and _encodable(base, codec):
+        return base
+    return "?"
+
+
+def printable(text: str, codec: str = "cp858") -> str:
+    """The text as the printer will show it: every character in the code page, fallbacks applied.
+
+    Fit and wrap this, not the original, so replacements such as "…" → "..." are counted in the width.
+    """
+    if _encodable(text, codec):
+        return text
+    return "".join(c if _encodable(c, codec) else _fallback(c, codec) for c in text)
 
 
 def encode_text(text: str, codec: str = "cp858") -> bytes:
     """Encode for the printer; characters the code page lacks get an ASCII fallback, never an exception."""
-    try:
-        return text.encode(codec)
-    except UnicodeEncodeError:
-        pass
-    out = bytearray()
-    for char in text:
-        if char in "\r\n":
-            continue
-        try:
-            out += char.encode(codec)
-        except UnicodeEncodeError:
-            out += _fallback(char, codec)
-    return bytes(out)
+    return printable(clean(text), codec).encode(codec)
 
 
 def clean(text: str) -> str:

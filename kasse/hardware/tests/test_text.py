@@ -82,3 +82,8 @@ def test_columns_rendered_at_profile_width():
 def test_double_width_text_wraps_at_half_width():
     out = r.render(ReceiptDocument().text("x" * 20, double_width=True), GENERIC_58)
     assert b"x" * 16 + b"\n" + b"x" * 4 + b"\n" in out
+
+
+def test_fallbacks_count_in_the_width():
+    out = r.render(ReceiptDocument().columns("Kaffee…", "2,00 €"), GENERIC_58)
+    assert out.endswith(b"Kaffee..." + b" " * (32 - 9 - 6) + b"2,00 \xd5\n")
