@@ -1,0 +1,113 @@
+"""`VirtualLabelPrinter`: a TSPL/ZPL label printer on a TCP port (9100 on real ones).
+
+Each job (TSPL up to `PRINT`, ZPL up to `^XZ`) is parsed back into its fields and drawn as a
+PNG per label; the last N labels stay in memory and can be written to a folder. The TSPL status
+query `ESC ! ?` is answered with one byte (0 ready, 1 head open, 4 paper out). Fault switches:
+`state = OFFLINE` (no answer, jobs not printed) and `stop_answering` (reads nothing at all).
+"""
+
+from __future__ import annotations
+
+import enum
+import io
+import re
+import threading
+import time
+from collections import deque
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from kasse.hardware.virtual._tcp import TcpDeviceServer
+from kasse.hardware.virtual.label_parser import ParsedLabel, parse_label_job
+
+if TYPE_CHECKING:
+    import socket
+
+_STATUS_QUERY = b"\x1b!?"
+_JOB_END = re.compile(rb"\^XZ|(?:^|\n)\s*PRINT[^\n]*\n", re.IGNORECASE)
+
+
+class LabelPrinterState(enum.Enum):
+    ONLINE = 0x00
+    HEAD_OPEN = 0x01
+    PAPER_OUT = 0x04
+    OFFLINE = -1
+
+
+class VirtualLabelPrinter(TcpDeviceServer):
+    def __init__(
+        self,
+        port: int = 0,
+        *,
+        host: str = "127.0.0.1",
+        keep_labels: int = 50,
+        out_dir: str | Path | None = None,
+        idle_timeout: float = 10.0,
+    ) -> None:
+        super().__init__(host=host, port=port, idle_timeout=idle_timeout, max_bytes_per_connection=4 * 1024 * 1024)
+        self.state = LabelPrinterState.ONLINE
+        self.stop_answering = False
+        self.out_dir = Path(out_dir) if out_dir is not None else None
+        self._labels: deque[ParsedLabel] = deque(maxlen=keep_labels)
+        self._changed = threading.Condition()
+        self._count = 0
+        self.rejected_jobs = 0
+
+    @property
+    def labels(self) -> list[ParsedLabel]:
+        with self._changed:
+            return list(self._labels)
+
+    def wait_for_labels(self, count: int, timeout: float = 5.0) -> list[ParsedLabel]:
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while len(self._labels) < count and (remaining := deadline - time.monotonic()) > 0:
+                self._changed.wait(remaining)
+            return list(self._labels)
+
+    def handle_connection(self, conn: socket.socket) -> None:
+        if self.stop_answering:
+            waited = 0.0
+            while not self.stopping and waited < self.idle_timeout and self.stop_answering:
+                time.sleep(self.poll_interval)
+                waited += self.poll_interval
+            return
+        buffer = bytearray()
+        for chunk in self.receive_chunks(conn):
+            if not chunk:
+                continue
+            buffer += chunk
+            while (at := buffer.find(_STATUS_QUERY)) >= 0:
+                del buffer[at : at + len(_STATUS_QUERY)]
+                if self.state is not LabelPrinterState.OFFLINE:
+                    conn.sendall(bytes([self.state.value]))
+            while (match := _JOB_END.search(buffer)) is not None:
+                self._print(bytes(buffer[: match.end()]))
+                del buffer[: match.end()]
+        if bytes(buffer).strip():
+            self._print(bytes(buffer))
+
+    def _print(self, job: bytes) -> None:
+        labels = [label for label in parse_label_job(job) if label.texts or label.barcodes]
+        if not labels:
+            return
+        if self.state is not LabelPrinterState.ONLINE:
+            self.rejected_jobs += 1
+            return
+        for label in labels:
+            with self._changed:
+                self._count += 1
+                number = self._count
+            if self.out_dir is not None:
+                self.out_dir.mkdir(parents=True, exist_ok=True)
+                buffer = io.BytesIO()
+                label.picture().save(buffer, format="PNG")
+                (self.out_dir / f"label-{number:04d}.png").write_bytes(buffer.getvalue())
+                (self.out_dir / f"label-{number:04d}.txt").write_text(
+                    "\n".join([*label.text_values, *(f"[{b.symbology} {b.data}]" for b in label.barcodes)])
+                    + f"\ncopies: {label.copies}\n",
+                    encoding="utf-8",
+                )
+            with self._changed:
+                self._labels.append(label)
+                self._changed.notify_all()
