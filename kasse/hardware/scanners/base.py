@@ -82,9 +82,7 @@ class Scanner(ABC):
 
     queue_size = 256
 
-    def __init__(
-        self, *, source: str, cleanup: CodeCleanup | None = None, on_scan: ScanCallback | None = None
-    ) -> None:
+    def __init__(self, *, source: str, cleanup: CodeCleanup | None = None, on_scan: ScanCallback | None = None) -> None:
         self.source = source
         self.cleanup = cleanup or CodeCleanup()
         self.on_scan = on_scan
