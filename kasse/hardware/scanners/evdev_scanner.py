@@ -2,7 +2,8 @@
 
 The device is grabbed (`EVIOCGRAB`) so the scanner's keystrokes reach only kasse, not the focused
 window. Reading `/dev/input/event*` needs the `input` group; a missing permission or a missing evdev
-module becomes a `ScannerError` that says what to do. Key codes are decoded with a US layout
+module becomes a `ScannerError` that says what to do. A device selected by path or name is reopened
+with backoff after it is unplugged. Key codes are decoded with a US layout
 (`keymap.py`), independent of the desktop's keyboard layout.
 """
 
@@ -73,6 +74,8 @@ class EvdevScanner(Scanner):
         grab: bool = True,
         poll_interval: float = 0.1,
         max_length: int = 256,
+        backoff_initial: float = 0.5,
+        backoff_max: float = 8.0,
         cleanup: CodeCleanup | None = None,
         on_scan: ScanCallback | None = None,
     ) -> None:
@@ -81,6 +84,8 @@ class EvdevScanner(Scanner):
         self._selector = device
         self.grab = grab
         self.poll_interval = poll_interval
+        self.backoff_initial = backoff_initial
+        self.backoff_max = backoff_max
         self.decoder = KeyDecoder(max_length=max_length)
         self.device: Any = None
 
@@ -122,19 +127,36 @@ class EvdevScanner(Scanner):
                 self._emit(code)
 
     def _run(self, stop: threading.Event) -> None:
-        device = self.open()
-        try:
-            while not stop.is_set():
-                readable, _, _ = select.select([device.fd], [], [], self.poll_interval)
-                if not readable:
-                    continue
-                try:
-                    events = list(device.read())
-                except BlockingIOError:
-                    continue
-                except OSError as exc:
-                    logger.warning("scanner %s disappeared: %s", self.source, os.strerror(exc.errno or 0))
-                    break
-                self.handle_events(events)
-        finally:
-            self.close()
+        delay = self.backoff_initial
+        while not stop.is_set():
+            try:
+                device = self.open()
+            except ScannerError as exc:
+                if not isinstance(self._selector, str):
+                    raise
+                logger.warning("scanner %s unavailable (%s); retrying in %.2f s", self.source, exc, delay)
+                if stop.wait(delay):
+                    return
+                delay = min(delay * 2, self.backoff_max)
+                continue
+            delay = self.backoff_initial
+            try:
+                self._read(device, stop)
+            finally:
+                self.close()
+            if not isinstance(self._selector, str):
+                return  # a device object handed in cannot be reopened
+
+    def _read(self, device: Any, stop: threading.Event) -> None:
+        while not stop.is_set():
+            readable, _, _ = select.select([device.fd], [], [], self.poll_interval)
+            if not readable:
+                continue
+            try:
+                events = list(device.read())
+            except BlockingIOError:
+                continue
+            except OSError as exc:  # unplugged: ENODEV
+                logger.warning("scanner %s disappeared: %s", self.source, os.strerror(exc.errno or 0))
+                return
+            self.handle_events(events)

@@ -130,3 +130,22 @@ def test_unknown_device_name_is_a_clear_error():
     with pytest.raises(ScannerError, match="no .*input device"):
         EvdevScanner("no-such-scanner-kasse").start()
     assert time.monotonic() - started < 5
+
+
+def test_unplugged_device_ends_the_reader_without_hanging():
+    class Unplugged(FakeInputDevice):
+        def read(self):
+            raise OSError(19, "No such device")
+
+    device = Unplugged([[]])
+    scanner = EvdevScanner(device, poll_interval=0.02)
+    try:
+        scanner.start()
+        deadline = time.monotonic() + 2
+        while scanner.running and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert not scanner.running
+        assert not device.grabbed
+    finally:
+        scanner.stop()
+        device.close()
