@@ -30,6 +30,8 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000, help="port (default 8000)")
         parser.add_argument("--no-serve", action="store_true",
                             help="only migrate, seed and print the logins, then exit")
+        parser.add_argument("--printer-port", type=int, default=9100,
+                            help="TCP port of the virtual receipt printer (default 9100)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if settings.KASSE_ENV == "production":
@@ -55,6 +57,14 @@ class Command(BaseCommand):
             [sys.executable, "-m", "kasse.cli", "cloud", "--host", options["host"], "--port", str(options["port"])],
             ready_url=f"{base}/health",
         )
+        printer_dir = Path(settings.DATA_DIR).parent / "virtual-printer"
+        supervisor.add(
+            "virtual-printer",
+            [sys.executable, "-m", "kasse.hardware.virtual.network_printer", "--host", "127.0.0.1",
+             "--port", str(options["printer_port"]), "--out", str(printer_dir)],
+        )
+        banner += (f"  Virtual receipt printer (ESC/POS over TCP)  127.0.0.1:{options['printer_port']}, "
+                   f"jobs decoded to {printer_dir}/\n")
         code = supervisor.run(on_ready=lambda: self.stdout.write(banner + "\nPress Ctrl-C to stop.\n"))
         if code:
             raise CommandError(f"The demo stopped (exit code {code}).")
