@@ -83,8 +83,10 @@ def on_postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def browser():
+    """Chromium for one test. Not session-wide: Playwright's sync API keeps an event loop running
+    in the main thread while it is open, which would leak into every later test."""
     from kasse.testing.browser import chromium_browser
 
     with chromium_browser() as b:

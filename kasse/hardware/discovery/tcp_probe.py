@@ -10,6 +10,7 @@ with a range the shop owner confirmed) passes it, and the range size is capped.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import ipaddress
 from collections.abc import Iterable
@@ -114,10 +115,22 @@ def probe_range(
     concurrency: int = 32,
     max_hosts: int = MAX_HOSTS,
 ) -> list[ProbeResult]:
-    """Synchronous wrapper; every host's result, in the order given. Use `.escpos` to pick printers."""
-    return asyncio.run(
-        probe_range_async(targets, port=port, timeout=timeout, concurrency=concurrency, max_hosts=max_hosts)
-    )
+    """Synchronous wrapper; every host's result, in the order given. Use `.escpos` to pick printers.
+
+    Callable from anywhere: when the calling thread already runs an event loop (an async server,
+    a test harness), the probe runs its own loop in a worker thread instead of failing.
+    """
+    def run() -> list[ProbeResult]:
+        return asyncio.run(
+            probe_range_async(targets, port=port, timeout=timeout, concurrency=concurrency, max_hosts=max_hosts)
+        )
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return run()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(run).result()
 
 
 def find_printers(

@@ -8,6 +8,8 @@ probe and manual entry. The interfaces to use are a parameter (a list of address
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import ipaddress
 import logging
 import threading
@@ -55,7 +57,22 @@ def browse_printers(
     service_types: Iterable[str] = PRINTER_SERVICE_TYPES,
     resolve_timeout: float = 1.0,
 ) -> BrowseResult:
-    """Listen for printer services on `interfaces` for `wait` seconds (at most 30) and resolve them."""
+    """Listen for printer services on `interfaces` for `wait` seconds (at most 30) and resolve them.
+
+    python-zeroconf attaches to an event loop already running in the calling thread (and then
+    blocks it); in that case the browse runs in a worker thread with zeroconf's own loop.
+    """
+    args = (interfaces, wait, list(service_types), resolve_timeout)
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return _browse(*args)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(_browse, *args).result()
+
+
+def _browse(interfaces: Sequence[str] | Any, wait: float, service_types: list[str],
+            resolve_timeout: float) -> BrowseResult:
     try:
         from zeroconf import ServiceBrowser, ServiceStateChange, Zeroconf
     except ImportError:

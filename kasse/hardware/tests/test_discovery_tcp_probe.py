@@ -133,3 +133,16 @@ def test_target_expansion_and_size_limit():
 def test_probe_has_no_default_range():
     with pytest.raises(TypeError):
         probe_range()  # type: ignore[call-arg]
+
+
+def test_probe_works_when_called_from_inside_a_running_event_loop():
+    import asyncio
+
+    from kasse.hardware.discovery.tcp_probe import probe_range
+
+    async def caller():
+        return probe_range("127.0.0.1", port=1, timeout=0.2)
+
+    results = asyncio.run(caller())
+    assert len(results) == 1
+    assert not results[0].escpos
