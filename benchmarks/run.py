@@ -1,5 +1,5 @@
-"""``make bench``: the catalog benchmark on SQLite and PostgreSQL and the register benchmark,
-written to docs/benchmarks.md.
+"""``make bench``: the catalog benchmark on SQLite and PostgreSQL, the register benchmark and the
+receipt printing benchmark, written to docs/benchmarks.md.
 
     .venv/bin/python -m benchmarks.run                 # 100,000 products, both databases, both suites
     .venv/bin/python -m benchmarks.run --products 500 --databases sqlite --output /tmp/b.md
@@ -147,6 +147,22 @@ def run_register(args: argparse.Namespace) -> str:
     ])
 
 
+def run_hardware() -> str:
+    """The receipt printing benchmark (issue 5) in its own process, as a markdown section."""
+    print("== Receipt printing: rendering a 30-line receipt …", flush=True)
+    done = subprocess.run([sys.executable, "-m", "benchmarks.hardware_bench"], cwd=PROJECT, check=True,
+                          capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(PROJECT)})
+    print(done.stdout, flush=True)
+    return "\n".join([
+        "## Receipt printing",
+        "",
+        "Measured by `python -m benchmarks.hardware_bench` (part of `make bench`), in process.",
+        "",
+        done.stdout.strip(),
+        "",
+    ])
+
+
 def _ok(value: float, target: float) -> str:
     return "✅" if value <= target else "❌"
 
@@ -240,7 +256,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--databases", default="sqlite,postgres", help="comma separated: sqlite,postgres")
     parser.add_argument("--output", default=str(PROJECT / "docs" / "benchmarks.md"))
     parser.add_argument("--no-serve", action="store_true", help="skip the serving-process memory measurement")
-    parser.add_argument("--suites", default="catalog,register", help="comma separated: catalog,register")
+    parser.add_argument("--suites", default="catalog,register,hardware",
+                        help="comma separated: catalog,register,hardware")
     args = parser.parse_args(argv)
     args.databases = {d.strip() for d in args.databases.split(",") if d.strip()}
     suites = {s.strip() for s in args.suites.split(",") if s.strip()}
@@ -249,6 +266,8 @@ def main(argv: list[str] | None = None) -> int:
     report = render(results, notes, args, time.perf_counter() - started) if "catalog" in suites else "# Benchmarks\n"
     if "register" in suites:
         report += "\n" + run_register(args)
+    if "hardware" in suites:
+        report += "\n" + run_hardware()
     Path(args.output).write_text(report)
     print(f"Results written to {args.output}")
     return 0
