@@ -13,26 +13,13 @@ Run: ``python -m benchmarks.hardware_bench`` (``make bench`` runs it).
 from __future__ import annotations
 
 import argparse
-import os
 import tempfile
 import time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from benchmarks.register_bench import summary
-
-
-def _setup(data_dir: Path) -> None:
-    os.environ["KASSE_DATA_DIR"] = str(data_dir)
-    os.environ["DATABASE_URL"] = f"sqlite:///{data_dir / 'bench.sqlite3'}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kasse.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+from benchmarks.register_bench import _setup_django, summary
 
 
 def _thirty_line_sale() -> Any:
@@ -70,7 +57,7 @@ def _time(call: Any, runs: int) -> list[float]:
 
 def run(runs: int = 500) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="kasse-bench-hw-") as tmp:
-        _setup(Path(tmp))
+        _setup_django(Path(tmp))
         from django_scopes import scope
 
         from kasse.hardware.printers.base import ReceiptDocument

@@ -24,7 +24,7 @@ from kasse.register.services.scanning import ScanResult
 from kasse.sales.models import Sale
 from kasse.sales.services.checkout import LineInput, PaymentInput, SaleInput, complete_sale
 from kasse.sales.services.errors import SaleError
-from kasse.sales.services.rules import CASHIER_DISCOUNT_LIMIT_PERCENT, MAX_QUANTITY
+from kasse.sales.services.rules import MAX_QUANTITY, discount_amount, discount_needs_manager
 from kasse.tenancy.models import Employee, Register, Store
 from kasse.tenancy.permissions import Capability
 from kasse.tenancy.selectors import has_capability
@@ -137,13 +137,9 @@ def set_line_discount(*, line: CartLine, employee: Employee, percent: Decimal | 
                       amount: Decimal | None = None, approver: Employee | None = None) -> CartLine:
     """A line discount (percent or amount); above the cashier limit it needs a manager."""
     base = round_money(_unit_price(line) * line.quantity)
-    if percent is not None and not Decimal(0) <= percent <= Decimal(100):
-        raise SaleError(_("A discount must be between 0 and 100 %."))
-    if amount is not None and not ZERO <= round_money(amount) <= base:
-        raise SaleError(_("A discount must not be negative or larger than the amount."))
-    discount = percent_of(base, percent) if percent is not None else round_money(amount or ZERO)
+    discount = discount_amount(base, percent, amount)
     line.approved_by = None
-    if base > 0 and discount * 100 > base * CASHIER_DISCOUNT_LIMIT_PERCENT:
+    if discount_needs_manager(discount, base):
         line.approved_by = _manager_for(employee, approver, line.cart.store)
     line.discount_percent = percent
     line.discount_amount = round_money(amount) if amount is not None else None
@@ -173,13 +169,9 @@ def set_order_discount(*, cart: Cart, employee: Employee, percent: Decimal | Non
                        amount: Decimal | None = None, approver: Employee | None = None) -> Cart:
     totals = cart_totals(cart, with_order_discount=False)
     base = totals.total
-    if percent is not None and not Decimal(0) <= percent <= Decimal(100):
-        raise SaleError(_("A discount must be between 0 and 100 %."))
-    if amount is not None and not ZERO <= round_money(amount) <= base:
-        raise SaleError(_("A discount must not be negative or larger than the amount."))
-    discount = percent_of(base, percent) if percent is not None else round_money(amount or ZERO)
+    discount = discount_amount(base, percent, amount)
     cart.discount_approved_by = None
-    if base > 0 and discount * 100 > base * CASHIER_DISCOUNT_LIMIT_PERCENT:
+    if discount_needs_manager(discount, base):
         cart.discount_approved_by = _manager_for(employee, approver, cart.store)
     cart.order_discount_percent = percent
     cart.order_discount_amount = round_money(amount) if amount is not None else None

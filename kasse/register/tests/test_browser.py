@@ -162,3 +162,14 @@ def test_layout_fits_all_in_ones_desktops_and_phones(live_server, page, register
         assert box["width"] >= 44, (testid, box)
         assert box["y"] >= 0, (testid, box)
         assert box["y"] + box["height"] <= height, (testid, box)
+
+
+def test_register_locks_itself_after_the_inactivity_time(live_server, page, register, till, bakery, store):
+    from kasse.register.models import RegisterSettings
+
+    _open_register(page, live_server.url, register)
+    with scopes_disabled():  # below the 15 s the settings form allows, to keep the test short
+        RegisterSettings.objects.filter(store=store).update(auto_lock_seconds=3)
+    page.reload()
+    page.wait_for_selector("body[data-ready='1'] [data-testid=cart]")  # still unlocked: the page's own timer
+    page.wait_for_selector("[data-testid=lock-screen]", timeout=8000)  # ... posts the lock form

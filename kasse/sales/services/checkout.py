@@ -20,7 +20,6 @@ from kasse.core.money import (
     ZERO,
     PricedLine,
     VatLine,
-    percent_of,
     receipt_totals,
     round_money,
     round_quantity,
@@ -43,7 +42,7 @@ from kasse.sales.models import (
 )
 from kasse.sales.services.errors import SaleError
 from kasse.sales.services.numbering import next_number
-from kasse.sales.services.rules import CASHIER_DISCOUNT_LIMIT_PERCENT, MAX_QUANTITY
+from kasse.sales.services.rules import MAX_QUANTITY, discount_amount, discount_needs_manager
 from kasse.tenancy.models import Employee, Register
 from kasse.tenancy.permissions import Capability
 from kasse.tenancy.selectors import has_capability
@@ -98,25 +97,6 @@ class _PricedCartLine:
     needs_approval: bool
 
 
-def _discount(base: Decimal, percent: Decimal | None, amount: Decimal | None) -> Decimal:
-    if percent is not None and amount is not None:
-        raise SaleError(_("Give a discount either in percent or as an amount, not both."))
-    if percent is not None:
-        if not Decimal(0) <= percent <= Decimal(100):
-            raise SaleError(_("A discount must be between 0 and 100 %."))
-        return percent_of(base, percent)
-    if amount is not None:
-        amount = round_money(amount)
-        if amount < 0 or amount > base:
-            raise SaleError(_("A discount must not be negative or larger than the amount."))
-        return amount
-    return ZERO
-
-
-def _exceeds_limit(discount: Decimal, base: Decimal) -> bool:
-    return base > 0 and discount * 100 > base * CASHIER_DISCOUNT_LIMIT_PERCENT
-
-
 def _price_lines(register: Register, lines: list[LineInput]) -> list[_PricedCartLine]:
     if not lines:
         raise SaleError(_("The cart is empty."))
@@ -144,10 +124,10 @@ def _price_lines(register: Register, lines: list[LineInput]) -> list[_PricedCart
                 raise SaleError(_("A price must not be negative."))
             overridden = unit_price != list_price and not line.price_from_label
         base = round_money(unit_price * quantity)
-        discount = _discount(base, line.discount_percent, line.discount_amount)
+        discount = discount_amount(base, line.discount_percent, line.discount_amount)
         priced.append(_PricedCartLine(
             line=line, variant=variant, list_price=list_price, unit_price=unit_price, quantity=quantity,
-            line_discount=discount, needs_approval=overridden or _exceeds_limit(discount, base),
+            line_discount=discount, needs_approval=overridden or discount_needs_manager(discount, base),
         ))
     return priced
 
@@ -206,7 +186,7 @@ def cart_total(register: Register, cart: SaleInput) -> Decimal:
     """What ``cart`` would cost if completed now (same pricing as :func:`complete_sale`), without writing."""
     priced = _price_lines(register, cart.lines)
     gross = sum((round_money(p.unit_price * p.quantity) - p.line_discount for p in priced), ZERO)
-    order_discount = _discount(gross, cart.order_discount_percent, cart.order_discount_amount)
+    order_discount = discount_amount(gross, cart.order_discount_percent, cart.order_discount_amount)
     totals = receipt_totals(
         [PricedLine(p.unit_price, p.quantity, vat_rate(p.variant.product.vat_class), p.line_discount)
          for p in priced],
@@ -250,9 +230,9 @@ def complete_sale(
         raise SaleError(_("%(name)s may not sell in this store.") % {"name": employee.display_name})
     shift = open_shift_for(register)
     priced = _price_lines(register, cart.lines)
-    gross_after_line_discounts = sum((round_money(p.unit_price * p.quantity) - p.line_discount for p in priced), ZERO)
-    order_discount = _discount(gross_after_line_discounts, cart.order_discount_percent, cart.order_discount_amount)
-    needs_approval = any(p.needs_approval for p in priced) or _exceeds_limit(order_discount, gross_after_line_discounts)
+    subtotal = sum((round_money(p.unit_price * p.quantity) - p.line_discount for p in priced), ZERO)
+    order_discount = discount_amount(subtotal, cart.order_discount_percent, cart.order_discount_amount)
+    needs_approval = any(p.needs_approval for p in priced) or discount_needs_manager(order_discount, subtotal)
     if needs_approval and not (approver and has_capability(approver, Capability.MANAGER_OVERRIDE, store)):
         raise SaleError(_("A manager must approve this price change or discount."))
     rates = {p.variant.pk: vat_rate(p.variant.product.vat_class) for p in priced}

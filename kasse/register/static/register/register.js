@@ -211,22 +211,7 @@
     });
   }
 
-  // --- auto-lock and connectivity ----------------------------------------------
-  const lockAfter = (Number(root.dataset.autolock) || 120) * 1000;
-  let lockTimer;
-  function armLock() {
-    clearTimeout(lockTimer);
-    lockTimer = setTimeout(() => {
-      const form = document.createElement("form");
-      form.method = "post";
-      form.action = root.dataset.lockUrl;
-      form.innerHTML = `<input type="hidden" name="csrfmiddlewaretoken" value="${JSON.parse(document.body.getAttribute("hx-headers"))["X-CSRFToken"]}">`;
-      document.body.appendChild(form);
-      form.submit();
-    }, lockAfter);
-  }
-  ["pointerdown", "keydown"].forEach((name) => document.addEventListener(name, armLock, true));
-  armLock();
+  // --- connectivity (auto-lock: autolock.js) -----------------------------------
 
   const net = document.getElementById("net-status");
   function updateNet() {

@@ -68,24 +68,5 @@
     });
   });
 
-  // Auto-lock after the store's inactivity time, as on the selling screen.
-  const screen = document.getElementById("shift-screen");
-  if (screen) {
-    const lockAfter = (Number(screen.dataset.autolock) || 120) * 1000;
-    let timer;
-    const arm = () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => {
-        const form = document.createElement("form");
-        form.method = "post";
-        form.action = screen.dataset.lockUrl;
-        form.innerHTML = `<input type="hidden" name="csrfmiddlewaretoken" value="${JSON.parse(document.body.getAttribute("hx-headers"))["X-CSRFToken"]}">`;
-        document.body.appendChild(form);
-        form.submit();
-      }, lockAfter);
-    };
-    ["pointerdown", "keydown"].forEach((name) => document.addEventListener(name, arm, true));
-    arm();
-  }
   document.body.dataset.ready = "1";
 })();
