@@ -5,5 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from kasse.register.routing import websocket_urlpatterns as register_ws
+from kasse.sync.routing import websocket_urlpatterns as sync_ws
 
-websocket_urlpatterns: list[Any] = [*register_ws]
+websocket_urlpatterns: list[Any] = [*register_ws, *sync_ws]

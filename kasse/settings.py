@@ -120,6 +120,7 @@ INSTALLED_APPS = [
     "kasse.register",
     "kasse.backoffice",
     "kasse.api",
+    "kasse.sync",
 ]
 
 MIDDLEWARE = [

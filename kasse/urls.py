@@ -18,6 +18,7 @@ def health(request: HttpRequest) -> JsonResponse:
 urlpatterns = [
     path("health", health, name="health"),
     path("api/v1/", api.urls),
+    path("sync/v1/", include("kasse.sync.urls")),
     # Back-office sections live in their bounded context's app; the shell is kasse.backoffice.
     path("catalog/", include("kasse.catalog.urls")),
     path("customers/", include("kasse.customers.urls")),

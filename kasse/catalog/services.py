@@ -20,6 +20,7 @@ from kasse.core.money import MoneyError, round_money, to_decimal
 from kasse.core.services import tenant_service
 from kasse.core.text import search_text
 from kasse.core.vat import VatClass
+from kasse.sync.changes import record
 from kasse.tenancy.models import Organization, Store
 
 PRODUCT_FIELDS = (
@@ -235,6 +236,7 @@ def save_product(
     checked = _clean_variants(organization, product, variants) if variants is not None else None
     product.save()
     changes: dict[str, Any] = {k: str(v) for k, v in cleaned.items()}
+    gone_barcodes: list[Barcode] = []
     if checked is not None:
         keep_ids = []
         for position, (variant_data, codes) in enumerate(checked):
@@ -251,14 +253,18 @@ def save_product(
             variant.position = position
             variant.save()
             keep_ids.append(variant.pk)
-            Barcode.objects.filter(variant=variant).exclude(code__in=[c for c, _k in codes]).delete()
+            stale = Barcode.objects.filter(variant=variant).exclude(code__in=[c for c, _k in codes])
+            gone_barcodes += list(stale)
+            stale.delete()
             existing = set(Barcode.objects.filter(variant=variant).values_list("code", flat=True))
             Barcode.objects.bulk_create(
                 Barcode(organization=organization, variant=variant, code=code, kind=kind)
                 for code, kind in codes if code not in existing
             )
         removed = Variant.objects.filter(product=product).exclude(pk__in=keep_ids)
-        Barcode.objects.filter(variant__in=removed).delete()
+        stale = Barcode.objects.filter(variant__in=removed)
+        gone_barcodes += list(stale)
+        stale.delete()
         removed.update(is_active=False)
         changes["variants"] = [v.sku for v, _c in checked]
     _refresh_search_text(product)
@@ -266,6 +272,8 @@ def save_product(
     log_action(organization, actor,
                "catalog.product.created" if creating else "catalog.product.changed",
                product, changes)
+    record("product", [product, *Variant.objects.filter(product=product),
+                       *Barcode.objects.filter(variant__product=product)], deleted=gone_barcodes)
     return product
 
 
@@ -277,7 +285,9 @@ def set_store_price(*, actor: Actor, store: Store, variant: Variant,
     if variant.organization_id != store.organization_id:
         raise ValidationError({"variant": _("Unknown variant.")})
     if amount is None:
+        gone = list(StorePrice.objects.filter(store=store, variant=variant))
         StorePrice.objects.filter(store=store, variant=variant).delete()
+        record("store_price", [], deleted=gone)
         log_action(store.organization, actor, "catalog.store_price.removed", variant,
                    {"store": str(store.pk)})
         return None
@@ -287,6 +297,7 @@ def set_store_price(*, actor: Actor, store: Store, variant: Variant,
     )
     log_action(store.organization, actor, "catalog.store_price.set", variant,
                {"store": str(store.pk), "price": str(amount)})
+    record("store_price", [store_price])
     return store_price
 
 
@@ -311,4 +322,5 @@ def save_category(*, actor: Actor, organization: Organization, data: dict[str, A
     log_action(organization, actor,
                "catalog.category.created" if creating else "catalog.category.changed",
                category, {"name": category.name})
+    record("category", [category])
     return category

@@ -17,9 +17,17 @@ def log_action(
     obj: models.Model | None = None,
     data: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    """Record that ``actor`` did ``action`` (``app.thing.verb``) to ``obj``."""
-    return AuditEntry.objects.create(
-        organization=organization,
+    """Record that ``actor`` did ``action`` (``app.thing.verb``) to ``obj``.
+
+    ``organization`` is the organization or its id. On a store node the entry
+    also goes into the outbox, in the same transaction.
+    """
+    from kasse.sync.changes import record
+
+    org = {"organization": organization} if isinstance(organization, models.Model) else {
+        "organization_id": organization}
+    entry = AuditEntry.objects.create(
+        **org,
         action=action,
         actor_user=actor.user,
         actor_label=f"{actor.kind}:{actor.label}"[:200],
@@ -27,3 +35,5 @@ def log_action(
         object_id=str(obj.pk) if obj is not None else "",
         data=data or {},
     )
+    record("audit", [entry])
+    return entry

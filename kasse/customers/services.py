@@ -14,6 +14,9 @@ from kasse.core.audit import log_action
 from kasse.core.services import tenant_service
 from kasse.core.text import search_text
 from kasse.customers.models import ConsentSource, Customer
+from kasse.sync.changes import record
+from kasse.sync.local import clock as sync_clock
+from kasse.sync.local import customer_number_range
 from kasse.tenancy.models import Organization
 from kasse.tenancy.validators import normalize_vat_id
 
@@ -32,9 +35,36 @@ def customer_search_text(customer: Any) -> str:
 
 
 def _next_customer_number(organization: Organization) -> int:
-    # Serialised by the surrounding transaction (SQLite IMMEDIATE, PostgreSQL unique constraint).
-    current = Customer.objects.filter(organization=organization).aggregate(n=Max("customer_number"))["n"]
-    return (current or 10000) + 1
+    """The next number of this place's range: the cloud's, or the block of this store node.
+
+    Serialised by the surrounding transaction (SQLite IMMEDIATE, PostgreSQL unique constraint).
+    """
+    low, high = customer_number_range()
+    current = Customer.objects.filter(
+        organization=organization, customer_number__gte=low, customer_number__lte=high,
+    ).aggregate(n=Max("customer_number"))["n"]
+    number = (current or low - 1) + 1
+    if number > high:
+        raise ValidationError(_("No customer numbers are left in this range; please contact support."))
+    return number
+
+
+def _stamp_changes(customer: Customer, changed: dict[str, Any]) -> None:
+    """Stamp the changed fields with this place's hybrid clock (for merging with other edits).
+
+    The stamps the record had before travel along (``base_clocks``) so the
+    cloud can tell a later edit from a concurrent one.
+    """
+    clock = sync_clock()
+    before = dict(customer.sync_clocks or {})
+    for stamp in before.values():
+        clock.observe(stamp)  # an edit is always stamped later than what it changes
+    fields = set(changed)
+    if "marketing_consent" in fields:
+        fields |= {"marketing_consent_at", "marketing_consent_source"}
+    now = clock.now()
+    customer.sync_clocks = {**before, **dict.fromkeys(fields, now)}
+    customer._sync_meta = {"base_clocks": {f: before.get(f, "") for f in fields}}  # type: ignore[attr-defined]
 
 
 @tenant_service
@@ -82,9 +112,11 @@ def save_customer(
             )
     if creating:
         customer.customer_number = _next_customer_number(organization)
-    customer.full_clean(exclude=["organization", "search_text", "customer_number"])
+    customer.full_clean(exclude=["organization", "search_text", "customer_number", "sync_clocks"])
     customer.search_text = customer_search_text(customer)
+    _stamp_changes(customer, changed)
     customer.save()
+    record("customer", [customer])
     log_action(organization, actor,
                "customers.customer.created" if creating else "customers.customer.changed",
                customer, {k: str(v) for k, v in changed.items()})

@@ -17,6 +17,7 @@ from django_scopes import scopes_disabled
 from kasse.core.actors import Actor
 from kasse.core.audit import log_action
 from kasse.core.services import tenant_service
+from kasse.sync.changes import record
 from kasse.tenancy.models import (
     Employee,
     Organization,
@@ -111,6 +112,7 @@ def update_organization(*, actor: Actor, organization: Organization, data: dict)
     organization.full_clean()
     organization.save()
     log_action(organization, actor, "tenancy.organization.changed", organization, changed)
+    record("organization", [organization])
     return organization
 
 
@@ -135,6 +137,7 @@ def save_store(*, actor: Actor, organization: Organization, data: dict,
     store.save()
     log_action(organization, actor, "tenancy.store.created" if creating else "tenancy.store.changed",
                store, {"name": store.name})
+    record("store", [store])
     return store
 
 
@@ -168,6 +171,7 @@ def save_register(*, actor: Actor, organization: Organization, store: Store, dat
     log_action(organization, actor,
                "tenancy.register.created" if creating else "tenancy.register.changed",
                register, {"name": register.name, "store": str(store.pk)})
+    record("register", [register])
     return register
 
 
@@ -241,6 +245,7 @@ def save_employee(
     employee.save()
     if pin:
         _set_pin(employee, pin)
+    gone_roles: list[StoreRole] = []
     if roles is not None:
         if not roles:
             raise ValidationError({"roles": _("An employee needs at least one role.")})
@@ -255,6 +260,7 @@ def save_employee(
                 raise ValidationError({"roles": _("Unknown store.")})
         _ensure_owner_remains(organization, employee, roles)
         with scopes_disabled():
+            gone_roles = list(StoreRole.objects.filter(employee=employee))
             StoreRole.objects.filter(employee=employee).delete()
             StoreRole.objects.bulk_create(
                 StoreRole(organization=organization, employee=employee, store=s, role=r)
@@ -270,6 +276,10 @@ def save_employee(
     log_action(organization, actor,
                "tenancy.employee.created" if creating else "tenancy.employee.changed",
                employee, audit)
+    with scopes_disabled():
+        employee.refresh_from_db(fields=["pin_digest"])
+        record("employee", [employee, *StoreRole.objects.filter(employee=employee)],
+               deleted=gone_roles)
     if invite and employee.user is not None:
         from kasse.tenancy.accounts import send_invitation_email
 

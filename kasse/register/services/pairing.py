@@ -16,6 +16,7 @@ from kasse.core.actors import Actor
 from kasse.core.audit import log_action
 from kasse.core.services import tenant_service
 from kasse.register.models import PairingCode, RegisterDevice
+from kasse.sync.changes import record
 from kasse.tenancy.models import Register
 
 PAIRING_CODE_TTL = timedelta(minutes=10)
@@ -33,12 +34,13 @@ def create_pairing_code(*, actor: Actor, register: Register, for_display: bool =
         code = f"{secrets.randbelow(10**8):08d}"
         if not PairingCode.objects.with_scopes_disabled().filter(code_digest=_digest(code)).exists():
             break
-    PairingCode.objects.create(
+    pairing = PairingCode.objects.create(
         organization_id=register.organization_id, register=register, code_digest=_digest(code),
         for_display=for_display, expires_at=timezone.now() + PAIRING_CODE_TTL, created_by=actor.user,
     )
     log_action(register.organization, actor, "register.pairing_code.created", register,
                {"for_display": for_display})
+    record("pairing_code", [pairing])
     return code
 
 
@@ -62,6 +64,7 @@ def pair_device(*, code: str, device_name: str = "") -> tuple[RegisterDevice, st
         log_action(pairing.register.organization, Actor(kind="device", label=device_name or "device"),
                    "register.device.paired", pairing.register, {"device": str(device.pk),
                                                                "display": pairing.for_display})
+        record("device", [pairing, device])
     return device, token
 
 
@@ -89,3 +92,4 @@ def revoke_device(*, actor: Actor, device: RegisterDevice) -> None:
         device.save(update_fields=["revoked_at", "updated_at"])
         log_action(device.organization, actor, "register.device.revoked", device.register,
                    {"device": str(device.pk)})
+        record("device", [device])

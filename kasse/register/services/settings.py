@@ -11,6 +11,7 @@ from kasse.core.actors import Actor
 from kasse.core.audit import log_action
 from kasse.core.services import tenant_service
 from kasse.register.models import RegisterSettings, ScaleLabelLayout
+from kasse.sync.changes import record
 from kasse.tenancy.models import Store
 
 FIELDS = ("scale_label_layout", "scale_label_pattern", "scanner_layout", "scanner_prefix", "scanner_suffix",
@@ -42,4 +43,5 @@ def save_register_settings(*, actor: Actor, store: Store, data: dict[str, Any]) 
     settings_obj.full_clean(exclude=["organization", "store"])
     settings_obj.save()
     log_action(store.organization, actor, "register.settings.changed", store, {k: str(data.get(k)) for k in FIELDS})
+    record("register_settings", [settings_obj])
     return settings_obj

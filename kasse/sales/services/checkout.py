@@ -43,6 +43,7 @@ from kasse.sales.models import (
 from kasse.sales.services.errors import SaleError
 from kasse.sales.services.numbering import next_number
 from kasse.sales.services.rules import MAX_QUANTITY, discount_amount, discount_needs_manager
+from kasse.sync.changes import record
 from kasse.tenancy.models import Employee, Register
 from kasse.tenancy.permissions import Capability
 from kasse.tenancy.selectors import has_capability
@@ -271,14 +272,14 @@ def complete_sale(
                 zip(priced, totals.order_discount_shares, totals.line_totals, strict=True), start=1
             )
         )
-        SaleVat.objects.bulk_create(vat_rows_for(sale, lines))
-        Payment.objects.bulk_create(
+        vats = SaleVat.objects.bulk_create(vat_rows_for(sale, lines))
+        payments = Payment.objects.bulk_create(
             Payment(organization_id=sale.organization_id, sale=sale, position=index, method=p.method,
                     amount=amount, tendered=round_money(p.amount) if p.method == PaymentMethod.CASH else ZERO,
                     change=change, reference=p.reference[:100])
             for index, (p, amount, change) in enumerate(settled, start=1)
         )
-        StockMovement.objects.bulk_create(
+        moves = StockMovement.objects.bulk_create(
             StockMovement(organization_id=sale.organization_id, store=store, variant=line.variant,
                           delta=-line.quantity, reason=StockReason.SALE, sale_line=line)
             for line in lines if line.variant.product.track_stock
@@ -286,6 +287,7 @@ def complete_sale(
         log_action(register.organization, actor, "sales.sale.completed", sale,
                    {"receipt_number": sale.receipt_number, "total": str(sale.total),
                     "approved_by": str(approver.pk) if needs_approval and approver else None})
+        record("sale", [sale, *lines, *vats, *payments, *moves])
     return sale
 
 

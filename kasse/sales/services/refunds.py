@@ -24,6 +24,7 @@ from kasse.sales.services.checkout import open_shift_for, vat_rows_for
 from kasse.sales.services.errors import SaleError
 from kasse.sales.services.numbering import next_number
 from kasse.sales.services.rules import MAX_QUANTITY
+from kasse.sync.changes import record
 from kasse.tenancy.models import Employee, Register, Store
 from kasse.tenancy.permissions import Capability
 from kasse.tenancy.selectors import has_capability
@@ -112,12 +113,12 @@ def _write_refund(
         line.sale = refund
         line.position = index
     new_lines = SaleLine.objects.bulk_create(lines)
-    SaleVat.objects.bulk_create(vat_rows_for(refund, new_lines))
-    Payment.objects.bulk_create(
+    vats = SaleVat.objects.bulk_create(vat_rows_for(refund, new_lines))
+    payment_rows = Payment.objects.bulk_create(
         Payment(organization_id=refund.organization_id, sale=refund, position=index, method=method, amount=amount)
         for index, (method, amount) in enumerate(payments, start=1)
     )
-    StockMovement.objects.bulk_create(
+    moves = StockMovement.objects.bulk_create(
         StockMovement(organization_id=refund.organization_id, store=register.store, variant=line.variant,
                       delta=-line.quantity, reason=StockReason.REFUND, sale_line=line)
         for line in new_lines if line.variant.product.track_stock
@@ -125,6 +126,7 @@ def _write_refund(
     log_action(register.organization, actor, action, refund,
                {"original": str(original.pk) if original else None, "receipt_number": refund.receipt_number,
                 "total": str(total)})
+    record("refund", [refund, *new_lines, *vats, *payment_rows, *moves])
     return refund
 
 

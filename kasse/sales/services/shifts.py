@@ -28,6 +28,7 @@ from kasse.sales.models import (
 )
 from kasse.sales.services.errors import SaleError
 from kasse.sales.services.numbering import next_number
+from kasse.sync.changes import record
 from kasse.tenancy.models import Employee, Register
 from kasse.tenancy.permissions import Capability
 from kasse.tenancy.selectors import has_capability
@@ -77,6 +78,7 @@ def open_shift(*, actor: Actor, register: Register, employee: Employee, count: d
     except IntegrityError as exc:
         raise SaleError(_("A shift is already open on this register.")) from exc
     log_action(register.organization, actor, "sales.shift.opened", shift, {"float": str(opening_float)})
+    record("shift", [shift])
     return shift
 
 
@@ -117,6 +119,7 @@ def record_cash_movement(*, actor: Actor, shift: Shift, employee: Employee, kind
     if approver is not None:
         data["approver"] = str(approver.pk)
     log_action(shift.organization, actor, f"sales.cash.{kind}", movement, data)
+    record("cash", [movement])
     return movement
 
 
@@ -226,5 +229,6 @@ def close_shift(*, actor: Actor, shift: Shift, employee: Employee, count: dict[s
     log_action(shift.organization, actor, "sales.shift.closed", shift,
                {"z": shift.closing_number, "counted": str(counted), "expected": str(figures.expected_cash),
                 "difference": str(shift.difference)})
+    record("shift", [shift])
     return shift
 

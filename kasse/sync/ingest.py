@@ -1,0 +1,386 @@
+"""The cloud takes a batch of outbox records from a store node.
+
+Each record is answered on its own:
+
+* ``ok``: stored; ``duplicate``: every row was already here (a resend);
+* ``quarantined``: accepted but could not be stored as is (a receipt number
+  already used on that register): kept whole in a :class:`SyncAnomaly`, never dropped;
+* ``retry``: it refers to a row that has not arrived yet (batches can come
+  reordered) or the database failed; the node sends it again later;
+* ``rejected``: malformed, of another organization or store, or of a table
+  that does not sync up; the node keeps it and shows it.
+
+Rows are stored by id, so a record can arrive any number of times. Sales are
+recomputed: totals, VAT rows and payments that do not add up, and times far
+from the cloud's clock, are flagged as anomalies — the sale is kept.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, models, transaction
+from django.utils import timezone
+from django_scopes import scope
+
+from kasse.customers.models import Customer
+from kasse.sync.feed import append_changes, publish_live
+from kasse.sync.merge import merge_customer
+from kasse.sync.models import AnomalyKind, StoreNode, SyncAnomaly, SyncConflict
+from kasse.sync.registry import BY_LABEL, ORDER, Direction, Scope, SyncSpec, decode_row, store_of_row
+
+log = logging.getLogger(__name__)
+
+CLOCK_TOLERANCE = timedelta(minutes=5)
+UP = {Direction.UP, Direction.BOTH}
+
+
+class Reject(Exception):
+    pass
+
+
+@dataclass
+class Row:
+    spec: SyncSpec
+    values: dict[str, Any]
+    raw: dict[str, Any]
+    meta: dict[str, Any]
+
+    @property
+    def key(self) -> tuple[str, Any]:
+        return self.spec.label, self.values["id"]
+
+
+@dataclass
+class Parsed:
+    id: str
+    kind: str
+    rows: list[Row] = field(default_factory=list)
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+def _parse(node: StoreNode, record: Any) -> Parsed:
+    if not isinstance(record, dict) or not isinstance(record.get("rows"), list):
+        raise Reject("a record needs an id and a list of rows")
+    try:
+        record_id = str(uuid.UUID(str(record.get("id"))))
+    except ValueError as exc:
+        raise Reject("the record id is not a UUID") from exc
+    parsed = Parsed(id=record_id, kind=str(record.get("kind", ""))[:40], raw=record)
+    for entry in record["rows"]:
+        if not isinstance(entry, list) or len(entry) not in (2, 3) or not isinstance(entry[1], dict):
+            raise Reject("a row is [table, values] or [table, values, meta]")
+        spec = BY_LABEL.get(entry[0]) if isinstance(entry[0], str) else None
+        if spec is None or spec.direction not in UP:
+            raise Reject(f"table {entry[0]!r} does not sync from a store node")
+        try:
+            values = decode_row(spec.model, entry[1])
+        except KeyError as exc:
+            raise Reject(f"{spec.label}: unknown column {exc.args[0]!r}") from exc
+        except (ValidationError, ValueError, TypeError) as exc:
+            raise Reject(f"{spec.label}: a value is invalid ({exc})") from exc
+        if values.get("id") is None:
+            raise Reject(f"{spec.label}: a row without id")
+        if str(values.get("organization_id")) != str(node.organization_id):
+            raise Reject("a row belongs to another organization")
+        meta = entry[2] if len(entry) == 3 and isinstance(entry[2], dict) else {}
+        parsed.rows.append(Row(spec=spec, values=values, raw=entry[1], meta=meta))
+    return parsed
+
+
+class Ingestor:
+    """One batch from one node; call :meth:`run`."""
+
+    def __init__(self, node: StoreNode, records: list[Any]) -> None:
+        self.node = node
+        self.records = records
+        self.results: dict[str, dict[str, str]] = {}
+        self.received_at = timezone.now()
+
+    def run(self) -> dict[str, dict[str, str]]:
+        parsed: list[Parsed] = []
+        for index, record in enumerate(self.records):
+            try:
+                parsed.append(_parse(self.node, record))
+            except Reject as exc:
+                key = str(record.get("id")) if isinstance(record, dict) else f"#{index}"
+                self.results[key] = {"status": "rejected", "detail": str(exc)}
+        with scope(organization=self.node.organization_id):
+            try:
+                with transaction.atomic():
+                    self._store(parsed)
+            except DatabaseError:
+                # One bad record must not hold back the others: store them one at a time.
+                log.warning("batch from node %s failed; storing its records one by one", self.node.pk, exc_info=True)
+                for record in parsed:
+                    if self.results.get(record.id, {}).get("status") in {"ok", "duplicate", "quarantined"}:
+                        self.results.pop(record.id)
+                    try:
+                        with transaction.atomic():
+                            self._store([record])
+                    except DatabaseError as exc:
+                        self.results[record.id] = {"status": "retry", "detail": f"database error: {exc}"[:300]}
+        return self.results
+
+    # --- the steps -------------------------------------------------------------------
+
+    def _store(self, records: list[Parsed]) -> None:
+        batch: dict[tuple[str, Any], Row] = {}
+        for record in records:
+            for row in record.rows:
+                batch[row.key] = row
+        existing = self._existing(batch)
+        records = self._check_stores(records, batch, existing)
+        records = self._check_references(records, batch, existing)
+        records = self._quarantine_number_clashes(records)
+        self._write(records, existing)
+
+    def _existing(self, batch: dict[tuple[str, Any], Row]) -> dict[str, dict[Any, dict[str, Any]]]:
+        """Rows of the batch already stored, with their current values (for merges and checks)."""
+        ids: dict[str, list[Any]] = defaultdict(list)
+        for label, pk in batch:
+            ids[label].append(pk)
+        found: dict[str, dict[Any, dict[str, Any]]] = {}
+        for label, pks in ids.items():
+            model = BY_LABEL[label].model
+            found[label] = {r["id"]: r for r in model._default_manager.filter(pk__in=pks).values()}
+        return found
+
+    def _lookup(self, batch: dict[tuple[str, Any], Row]) -> Any:
+        cache: dict[tuple[str, Any], dict[str, Any] | None] = {}
+
+        def lookup(label: str, pk: Any) -> dict[str, Any] | None:
+            key = (label, pk if not isinstance(pk, str) else uuid.UUID(pk))
+            if key in batch:
+                return batch[key].values
+            if key not in cache:
+                model = BY_LABEL[label].model if label in BY_LABEL else None
+                cache[key] = model._default_manager.filter(pk=key[1]).values().first() if model else None
+            return cache[key]
+
+        return lookup
+
+    def _check_stores(self, records: list[Parsed], batch: dict[tuple[str, Any], Row],
+                      existing: dict[str, dict[Any, dict[str, Any]]]) -> list[Parsed]:
+        lookup = self._lookup(batch)
+        kept = []
+        for record in records:
+            wrong = next((row for row in record.rows if row.spec.scope is Scope.STORE
+                          and str(store_of_row(row.spec, row.values, lookup)) not in {str(self.node.store_id), "None"}),
+                         None)
+            if wrong is not None:
+                self.results[record.id] = {"status": "rejected",
+                                           "detail": f"{wrong.spec.label} belongs to another store"}
+            else:
+                kept.append(record)
+        return kept
+
+    def _check_references(self, records: list[Parsed], batch: dict[tuple[str, Any], Row],
+                          existing: dict[str, dict[Any, dict[str, Any]]]) -> list[Parsed]:
+        """Hold back records pointing at rows that are neither stored nor in this batch."""
+        wanted: dict[type[models.Model], set[Any]] = defaultdict(set)
+        for record in records:
+            for row in record.rows:
+                for f in row.spec.model._meta.concrete_fields:
+                    if isinstance(f, models.ForeignKey) and row.values.get(f.attname) is not None:
+                        wanted[f.related_model].add(row.values[f.attname])  # type: ignore[index]
+        present: set[tuple[type[models.Model], Any]] = set()
+        for model, pks in wanted.items():
+            in_batch = {pk for (label, pk) in batch if BY_LABEL[label].model is model}
+            missing = pks - in_batch
+            stored: set[Any] = set()
+            if missing and model._meta.label == "tenancy.Organization":
+                stored = {pk for pk in missing if pk == self.node.organization_id}
+            elif missing and any(f.name == "organization" for f in model._meta.concrete_fields):
+                # The scoped manager: a reference into another organization counts as missing.
+                stored = set(model._default_manager.filter(pk__in=missing).values_list("pk", flat=True))
+            present |= {(model, pk) for pk in in_batch | stored}
+        held: set[str] = set()
+        changed = True
+        while changed:  # a record that depends on a held-back record is held back too
+            changed = False
+            held_rows = {row.key for r in records if r.id in held for row in r.rows}
+            for record in records:
+                if record.id in held:
+                    continue
+                for row in record.rows:
+                    reason = self._missing_reference(row, present, held_rows)
+                    if reason:
+                        held.add(record.id)
+                        self.results[record.id] = {"status": "retry", "detail": reason}
+                        changed = True
+                        break
+        return [r for r in records if r.id not in held]
+
+    @staticmethod
+    def _missing_reference(row: Row, present: set[tuple[type[models.Model], Any]],
+                           held_rows: set[tuple[str, Any]]) -> str:
+        for f in row.spec.model._meta.concrete_fields:
+            if not isinstance(f, models.ForeignKey):
+                continue
+            value = row.values.get(f.attname)
+            if value is None:
+                continue
+            target = f.related_model
+            if (target, value) not in present or (target._meta.label, value) in held_rows:  # type: ignore[union-attr]
+                return f"waiting for {target._meta.label} {value}"  # type: ignore[union-attr]
+        return ""
+
+    def _quarantine_number_clashes(self, records: list[Parsed]) -> list[Parsed]:
+        from kasse.sales.models import Sale
+
+        sales = [(record, row) for record in records for row in record.rows if row.spec.label == "sales.Sale"]
+        if not sales:
+            return records
+        numbers = {(row.values["register_id"], row.values["receipt_number"]): row.values["id"] for _r, row in sales}
+        clashes = set()
+        taken = Sale.objects.filter(
+            register_id__in={k[0] for k in numbers}, receipt_number__in={k[1] for k in numbers},
+        ).values_list("register_id", "receipt_number", "id")
+        for register_id, number, sale_id in taken:
+            incoming = numbers.get((register_id, number))
+            if incoming is not None and incoming != sale_id:
+                clashes.add(incoming)
+        kept = []
+        for record in records:
+            clash = next((row for row in record.rows if row.spec.label == "sales.Sale" and row.values["id"] in clashes),
+                         None)
+            if clash is None:
+                kept.append(record)
+                continue
+            SyncAnomaly.objects.get_or_create(
+                organization_id=self.node.organization_id, kind=AnomalyKind.NUMBER_CLASH, model="sales.Sale",
+                object_id=str(clash.values["id"]),
+                defaults={"node": self.node, "payload": record.raw,
+                          "detail": {"register_id": str(clash.values["register_id"]),
+                                     "receipt_number": clash.values["receipt_number"]}},
+            )
+            self.results[record.id] = {"status": "quarantined",
+                                       "detail": "receipt number already used; kept for review"}
+        return kept
+
+    def _write(self, records: list[Parsed], existing: dict[str, dict[Any, dict[str, Any]]]) -> None:
+        rows_by_label: dict[str, list[Row]] = defaultdict(list)
+        for record in records:
+            for row in record.rows:
+                rows_by_label[row.spec.label].append(row)
+        new_keys: set[tuple[str, Any]] = set()
+        changed_down: list[models.Model] = []
+        for label in sorted(rows_by_label, key=ORDER.__getitem__):
+            spec = BY_LABEL[label]
+            model = spec.model
+            stored = existing.get(label, {})
+            seen: set[Any] = set()
+            fresh = []
+            for row in rows_by_label[label]:
+                pk = row.values["id"]
+                if pk in stored or pk in seen:
+                    continue
+                seen.add(pk)
+                fresh.append(row)
+            if fresh:
+                model._default_manager.bulk_create([model(**r.values) for r in fresh], batch_size=1000,
+                                                   ignore_conflicts=True)
+                new_keys |= {r.key for r in fresh}
+                if label == "customers.Customer":
+                    changed_down += [model(**r.values) for r in fresh]
+            if spec.immutable:
+                continue
+            for row in rows_by_label[label]:
+                current = stored.get(row.values["id"])
+                if current is None:
+                    continue
+                obj = self._update(spec, row, current)
+                if obj is not None and label == "customers.Customer":
+                    changed_down.append(obj)
+        if changed_down:
+            append_changes(changed_down)
+        for record in records:
+            if record.id not in self.results:
+                is_new = any(row.key in new_keys for row in record.rows)
+                self.results[record.id] = {"status": "ok" if is_new or self._had_updates(record) else "duplicate"}
+        self._check_sales(records, new_keys)
+
+    @staticmethod
+    def _had_updates(record: Parsed) -> bool:
+        return any(not row.spec.immutable for row in record.rows)
+
+    def _update(self, spec: SyncSpec, row: Row, current: dict[str, Any]) -> models.Model | None:
+        model = spec.model
+        if spec.merge == "hlc":
+            customer = Customer.objects.get(pk=row.values["id"])
+            conflicts = merge_customer(customer, row.values, row.values.get("sync_clocks") or {},
+                                       row.meta.get("base_clocks") or {})
+            customer.save()
+            SyncConflict.objects.bulk_create(
+                SyncConflict(organization_id=self.node.organization_id, model=spec.label,
+                             object_id=str(customer.pk), field=c.field, kept_value=_jsonable(c.kept_value),
+                             kept_clock=c.kept_clock, lost_value=_jsonable(c.lost_value), lost_clock=c.lost_clock,
+                             node=self.node)
+                for c in conflicts
+            )
+            return customer
+        if spec.label == "sales.Shift" and current.get("status") == "closed" and row.values.get("status") != "closed":
+            return None  # an older state of the shift arrived late; a closed shift never reopens
+        fields = spec.up_fields or {f.attname for f in model._meta.concrete_fields if not f.primary_key}
+        updates = {name: row.values[name] for name in fields if name in row.values}
+        if spec.up_fields == frozenset({"used_at"}) and current.get("used_at") is not None:
+            return None
+        model._default_manager.filter(pk=row.values["id"]).update(**updates)
+        return None
+
+    def _check_sales(self, records: list[Parsed], new_keys: set[tuple[str, Any]]) -> None:
+        for record in records:
+            sale_rows = [row for row in record.rows if row.spec.label == "sales.Sale" and row.key in new_keys]
+            for sale in sale_rows:
+                sale_id = sale.values["id"]
+                lines = [r.values for r in record.rows if r.spec.label == "sales.SaleLine"
+                         and r.values["sale_id"] == sale_id]
+                vats = [r.values for r in record.rows if r.spec.label == "sales.SaleVat"
+                        and r.values["sale_id"] == sale_id]
+                payments = [r.values for r in record.rows if r.spec.label == "sales.Payment"
+                            and r.values["sale_id"] == sale_id]
+                for kind, detail in sale_anomalies(sale.values, lines, vats, payments, self.received_at):
+                    SyncAnomaly.objects.get_or_create(
+                        organization_id=self.node.organization_id, kind=kind, model="sales.Sale",
+                        object_id=str(sale_id), defaults={"node": self.node, "detail": detail},
+                    )
+            if sale_rows:
+                from kasse.sales.models import Sale
+
+                stored = list(Sale.objects.filter(pk__in=[r.values["id"] for r in sale_rows]))
+                publish_live(record.kind, stored)
+
+
+def sale_anomalies(sale: dict[str, Any], lines: list[dict[str, Any]], vats: list[dict[str, Any]],
+                   payments: list[dict[str, Any]], received_at: Any) -> list[tuple[str, dict[str, str]]]:
+    """What does not add up in a sale as received (recomputed from its lines)."""
+    found: list[tuple[str, dict[str, str]]] = []
+    total = Decimal(sale["total"])
+    line_sum = sum((Decimal(line["total"]) for line in lines), Decimal("0"))
+    if line_sum != total:
+        found.append((AnomalyKind.TOTALS, {"total": str(total), "lines": str(line_sum)}))
+    vat_sum = sum((Decimal(v["gross"]) for v in vats), Decimal("0"))
+    if vats and vat_sum != total:
+        found.append((AnomalyKind.VAT, {"total": str(total), "vat_gross": str(vat_sum)}))
+    paid = sum((Decimal(p["amount"]) for p in payments), Decimal("0"))
+    if paid != total:
+        found.append((AnomalyKind.PAYMENTS, {"total": str(total), "paid": str(paid)}))
+    completed = sale.get("completed_at")
+    if completed is not None and completed > received_at + CLOCK_TOLERANCE:
+        found.append((AnomalyKind.CLOCK, {"completed_at": completed.isoformat(),
+                                          "received_at": received_at.isoformat()}))
+    return found
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    return str(value)

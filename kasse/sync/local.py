@@ -1,0 +1,42 @@
+"""Facts about the process we run in: cloud or store node, and its clock."""
+
+from __future__ import annotations
+
+import functools
+
+from django.conf import settings
+
+from kasse.sync.hlc import HybridClock
+
+CLOUD_CUSTOMER_NUMBERS = (10_001, 999_999)  # the cloud numbers customers below the node blocks
+NODE_BLOCK_SIZE = 1_000_000
+
+
+def is_node() -> bool:
+    return bool(settings.KASSE_ROLE == "store")
+
+
+def node_state():  # type: ignore[no-untyped-def]
+    """This node's ``NodeState`` (``None`` before ``kasse store pair``)."""
+    from kasse.sync.models import NodeState
+
+    return NodeState.objects.first()
+
+
+@functools.cache
+def clock() -> HybridClock:
+    """The hybrid logical clock of this process: origin ``cloud`` or ``n<node id>``."""
+    if not is_node():
+        return HybridClock("cloud")
+    state = node_state()
+    return HybridClock(f"n{state.pk.hex[:12]}" if state else "node")
+
+
+def customer_number_range() -> tuple[int, int]:
+    """Lowest and highest customer number this place may hand out (nodes get a block each)."""
+    if not is_node():
+        return CLOUD_CUSTOMER_NUMBERS
+    state = node_state()
+    if state is None:
+        return CLOUD_CUSTOMER_NUMBERS
+    return state.customer_number_base + 1, state.customer_number_base + NODE_BLOCK_SIZE - 1

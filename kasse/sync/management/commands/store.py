@@ -1,0 +1,86 @@
+"""``kasse store``: the store node role.
+
+* ``kasse store pair CODE --cloud URL [--name NAME]``: pair with the cloud and download the replica;
+* ``kasse store run [--host H] [--port P]``: serve the registers on the LAN and sync with the cloud;
+* ``kasse store status``: online, records waiting, last contact.
+
+``kasse/cli.py`` sets ``KASSE_ROLE=store`` (and ``KASSE_DATA_DIR=./var/store``) before settings load.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from kasse.core.management.commands.cloud import LOG_LEVELS, uvicorn_options
+
+
+class Command(BaseCommand):
+    help = "Run kasse as a store node: pair, run, status."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True)
+        pair = sub.add_parser("pair", help="pair this node with the cloud using a code from the back office")
+        pair.add_argument("code")
+        pair.add_argument("--cloud", required=True, help="the cloud's URL, e.g. https://kasse.example.com")
+        pair.add_argument("--name", default="", help="a name for this node (default: the store's name)")
+        run = sub.add_parser("run", help="serve the registers and sync with the cloud")
+        run.add_argument("--host", default="0.0.0.0",  # noqa: S104 - registers on the LAN reach the node
+                         help="address to listen on (default 0.0.0.0: the shop's LAN)")
+        run.add_argument("--port", type=int, default=8100, help="port (default 8100)")
+        run.add_argument("--poll", type=float, default=10.0, help="seconds between pulls without a nudge")
+        run.add_argument("--log-level", default="info", choices=LOG_LEVELS)
+        sub.add_parser("status", help="print the sync status as JSON")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if settings.KASSE_ROLE != "store":
+            raise CommandError("kasse store runs with KASSE_ROLE=store (the kasse command sets it).")
+        call_command("migrate", interactive=False, verbosity=0)
+        action = options["action"]
+        if action == "pair":
+            self._pair(options)
+        elif action == "run":
+            self._run(options)
+        else:
+            from kasse.sync.node import status
+
+            self.stdout.write(json.dumps(status(), indent=2))
+
+    def _pair(self, options: dict[str, Any]) -> None:
+        from kasse.sync.client import CloudRefused, CloudUnreachable
+        from kasse.sync.node import AlreadyPaired, pair
+
+        try:
+            state = pair(options["cloud"], options["code"], options["name"])
+        except (AlreadyPaired, ValueError) as exc:
+            raise CommandError(str(exc)) from exc
+        except CloudRefused as exc:
+            raise CommandError(f"The cloud refused: {exc.detail or exc.code}") from exc
+        except CloudUnreachable as exc:
+            raise CommandError(f"The cloud at {options['cloud']} is unreachable: {exc}") from exc
+        self.stdout.write(self.style.SUCCESS(
+            f"Paired as node {state.pk} of store {state.store_id}; replica downloaded (feed position {state.cursor})."
+        ))
+
+    def _run(self, options: dict[str, Any]) -> None:
+        import uvicorn
+
+        from kasse.sync.node import state
+        from kasse.sync.runner import SyncRunner
+        from kasse.sync.status_feed import publish_node_status
+
+        node = state()
+        if node is None:
+            raise CommandError("This node is not paired yet: kasse store pair CODE --cloud URL")
+        runner = SyncRunner(node, poll_seconds=options["poll"], on_change=publish_node_status)
+        runner.start()
+        self.stdout.write(f"Store node for store {node.store_id}, syncing with {node.cloud_url}")
+        try:
+            uvicorn.run(**uvicorn_options({**options, "workers": 1,
+                                           "forwarded_allow_ips": "127.0.0.1"}))
+        finally:
+            runner.stop()

@@ -1,0 +1,146 @@
+"""What a store node does with the cloud: pair, push its outbox, pull the feed.
+
+Each step is one function over the database and a :class:`CloudClient`, so
+the runner (:mod:`kasse.sync.runner`), the CLI and the tests share them.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+from django_scopes import scopes_disabled
+
+from kasse.sync import outbox
+from kasse.sync.apply import apply_events, apply_snapshot_table
+from kasse.sync.client import CloudClient, CloudRefused
+from kasse.sync.models import NodeState, OutboxRecord
+from kasse.sync.protocol import PULL_LIMIT, PUSH_BATCH_SIZE
+
+log = logging.getLogger(__name__)
+
+
+class AlreadyPaired(Exception):
+    pass
+
+
+def pair(cloud_url: str, code: str, name: str = "") -> NodeState:
+    """Redeem ``code`` at the cloud, download the replica, and store the credential.
+
+    All or nothing: the snapshot and the node state commit in one transaction.
+    """
+    with scopes_disabled():
+        if NodeState.objects.exists():
+            raise AlreadyPaired("This store node is already paired. Use a new data directory to pair again.")
+    client = CloudClient(cloud_url)
+    answer = client.pair(code, name)
+    client.token = answer["token"]
+    data = client.snapshot()
+    with scopes_disabled(), transaction.atomic():
+        for label, rows in data["tables"]:
+            apply_snapshot_table(label, rows)
+        state = NodeState.objects.create(
+            id=answer["node_id"], organization_id=answer["organization_id"], store_id=answer["store_id"],
+            cloud_url=client.base, token=answer["token"], customer_number_base=answer["customer_number_base"],
+            cursor=data["cursor"], last_pull_at=timezone.now(), last_contact_at=timezone.now(),
+        )
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")  # the catalog search plans by these statistics
+    from kasse.sync import local
+
+    local.clock.cache_clear()
+    return state
+
+
+def state() -> NodeState | None:
+    with scopes_disabled():
+        return NodeState.objects.first()
+
+
+def client_for(node: NodeState, timeout: float = 15.0) -> CloudClient:
+    return CloudClient(node.cloud_url, node.token, timeout=timeout)
+
+
+@dataclass
+class PushResult:
+    sent: int = 0
+    acked: int = 0
+    retry: int = 0
+    rejected: int = 0
+
+
+def push_once(node: NodeState, client: CloudClient, batch_size: int = PUSH_BATCH_SIZE) -> PushResult:
+    """Send every due outbox record, batch by batch; stops at the first failed request."""
+    result = PushResult()
+    while True:
+        with scopes_disabled():
+            batch = outbox.due_batch(batch_size)
+            client.backlog = outbox.backlog()
+        if not batch:
+            return result
+        answer = client.push([{"id": str(r.id), "kind": r.kind, "rows": r.rows} for r in batch])
+        with scopes_disabled():
+            counts = outbox.apply_results(answer.get("results", {}), batch)
+            NodeState.objects.filter(pk=node.pk).update(last_push_at=timezone.now(),
+                                                        last_contact_at=timezone.now(), last_error="")
+        result.sent += len(batch)
+        result.acked += counts["acked"]
+        result.retry += counts["retry"] + counts["unanswered"]
+        result.rejected += counts["rejected"]
+        if counts["acked"] + counts["rejected"] == 0:
+            return result  # nothing moved: do not spin on records the cloud holds back
+
+
+def pull_once(node: NodeState, client: CloudClient, limit: int = PULL_LIMIT) -> int:
+    """Apply every feed event after the node's cursor; returns how many were applied."""
+    applied = 0
+    while True:
+        with scopes_disabled():
+            cursor = NodeState.objects.values_list("cursor", flat=True).get(pk=node.pk)
+        answer = client.changes(cursor, limit)
+        with scopes_disabled(), transaction.atomic():
+            # The cursor moves in the same transaction as the rows: a crash re-reads, never skips.
+            current = NodeState.objects.select_for_update().get(pk=node.pk)
+            if current.cursor != cursor:
+                continue  # another puller got here first
+            apply_events(answer["events"])
+            NodeState.objects.filter(pk=node.pk).update(
+                cursor=answer["cursor"], last_pull_at=timezone.now(), last_contact_at=timezone.now(), last_error="")
+        applied += len(answer["events"])
+        if not answer.get("more"):
+            return applied
+
+
+def note_error(node: NodeState, message: str, *, revoked: bool = False) -> None:
+    with scopes_disabled():
+        NodeState.objects.filter(pk=node.pk).update(last_error=message[:500], revoked=revoked or node.revoked)
+
+
+def status() -> dict[str, Any]:
+    """What the register and the node's page show: online, waiting records, last sync."""
+    with scopes_disabled():
+        node = NodeState.objects.first()
+        if node is None:
+            return {"paired": False}
+        pending = outbox.backlog()
+        rejected = OutboxRecord.objects.filter(status="rejected").count()
+    return {
+        "paired": True, "online": _online(node), "backlog": pending, "rejected": rejected,
+        "last_sync": (node.last_contact_at.isoformat() if node.last_contact_at else None),
+        "last_error": node.last_error, "revoked": node.revoked,
+    }
+
+
+def _online(node: NodeState) -> bool:
+    from kasse.sync.runner import RUNNER
+
+    if RUNNER is not None:
+        return RUNNER.online
+    return not node.last_error and node.last_contact_at is not None
+
+
+__all__ = ["AlreadyPaired", "CloudRefused", "pair", "pull_once", "push_once", "state", "status"]

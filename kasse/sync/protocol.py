@@ -1,0 +1,11 @@
+"""What both sides of sync must agree on. Bump ``PROTOCOL_VERSION`` on any incompatible change."""
+
+from __future__ import annotations
+
+PROTOCOL_VERSION = 1
+PROTOCOL_HEADER = "Kasse-Sync-Protocol"
+BACKLOG_HEADER = "Kasse-Sync-Backlog"
+VERSION_HEADER = "Kasse-Version"
+AUTH_SCHEME = "Node"
+PUSH_BATCH_SIZE = 500
+PULL_LIMIT = 1000

@@ -1,0 +1,10 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from kasse.sync.consumers import LiveFeedConsumer, NodeNudgeConsumer
+
+websocket_urlpatterns = [
+    path("ws/sync/", NodeNudgeConsumer.as_asgi()),
+    path("ws/live/", LiveFeedConsumer.as_asgi()),
+]

@@ -1,0 +1,156 @@
+"""The store node's sync loop: push the outbox, pull the feed, wait for a nudge.
+
+Runs in the node's serving process as two daemon threads:
+
+* the **loop** pushes due outbox records and pulls the feed, then sleeps until
+  a local sale wakes it, a nudge arrives, or ``poll_seconds`` pass; when the
+  cloud is unreachable it waits with exponential backoff and jitter;
+* the **listener** holds a WebSocket to the cloud's ``/ws/sync/`` and turns
+  each nudge into a wake-up (reconnecting with backoff).
+
+A revoked credential stops both at once. Nothing here holds state that a crash
+could lose: the outbox and the cursor are in the database.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from kasse.sync import node as node_ops
+from kasse.sync import outbox
+from kasse.sync.client import CloudRefused, CloudUnreachable
+from kasse.sync.models import NodeState
+
+log = logging.getLogger(__name__)
+
+RUNNER: SyncRunner | None = None
+
+
+class SyncRunner:
+    def __init__(self, state: NodeState, *, poll_seconds: float = 10.0, max_backoff: float = 60.0,
+                 on_change: Callable[[dict[str, Any]], None] | None = None, websocket: bool = True) -> None:
+        self.state = state
+        self.client = node_ops.client_for(state)
+        self.poll_seconds = poll_seconds
+        self.max_backoff = max_backoff
+        self.on_change = on_change or (lambda status: None)
+        self.use_websocket = websocket
+        self.online = False
+        self.revoked = state.revoked
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._failures = 0
+
+    # --- lifecycle ------------------------------------------------------------------
+
+    def start(self) -> None:
+        global RUNNER
+        RUNNER = self
+        outbox.on_new_records(self.wake)
+        self._threads = [threading.Thread(target=self._loop, name="kasse-sync", daemon=True)]
+        if self.use_websocket:
+            self._threads.append(threading.Thread(target=self._listen, name="kasse-sync-ws", daemon=True))
+        for thread in self._threads:
+            thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        for thread in self._threads:
+            thread.join(timeout)
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    # --- the loop ---------------------------------------------------------------------
+
+    def run_once(self) -> bool:
+        """One round of push and pull; returns whether the cloud answered."""
+        was_online = self.online
+        try:
+            pushed = node_ops.push_once(self.state, self.client)
+            pulled = node_ops.pull_once(self.state, self.client)
+        except CloudUnreachable as exc:
+            self.online = False
+            node_ops.note_error(self.state, f"cloud unreachable: {exc}")
+            self._notify(was_online, catalog_changed=False)
+            return False
+        except CloudRefused as exc:
+            self.online = False
+            revoked = exc.status == 401
+            self.revoked = revoked
+            node_ops.note_error(self.state, exc.detail or exc.code, revoked=revoked)
+            log.error("the cloud refused sync: %s", exc.detail or exc.code)
+            self._notify(was_online, catalog_changed=False)
+            return False
+        self.online = True
+        if pushed.sent or pulled or not was_online:
+            self._notify(was_online, catalog_changed=bool(pulled))
+        return True
+
+    def _notify(self, was_online: bool, *, catalog_changed: bool) -> None:
+        try:
+            status = node_ops.status()
+            status["catalog_changed"] = catalog_changed
+            self.on_change(status)
+        except Exception:
+            log.exception("could not publish the node status")
+
+    def _loop(self) -> None:
+        from django_scopes import scopes_disabled
+
+        while not self._stop.is_set() and not self.revoked:
+            self._wake.clear()
+            ok = self.run_once()
+            if self.revoked:
+                break
+            if ok:
+                self._failures = 0
+                self._wake.wait(self.poll_seconds)
+                continue
+            # The connection failed: back off with jitter (a local sale or a nudge tries sooner) ...
+            self._failures += 1
+            ceiling = min(self.max_backoff, 2.0 ** min(self._failures, 10))
+            self._wake.wait(random.uniform(ceiling / 2, ceiling))
+            # ... and then send what waited at once, not at each record's own backoff time.
+            try:
+                with scopes_disabled():
+                    outbox.retry_all_now()
+            except Exception:
+                log.exception("could not reschedule the outbox")
+
+    # --- the nudge listener ----------------------------------------------------------------
+
+    def _listen(self) -> None:
+        from websockets.exceptions import InvalidStatus, WebSocketException
+        from websockets.sync.client import connect
+
+        failures = 0
+        while not self._stop.is_set() and not self.revoked:
+            try:
+                with connect(self.client.websocket_url, additional_headers=self.client.websocket_headers(),
+                             open_timeout=10, close_timeout=2) as ws:
+                    failures = 0
+                    self.wake()  # we may have missed nudges while disconnected
+                    while not self._stop.is_set():
+                        try:
+                            message = ws.recv(timeout=1.0)
+                        except TimeoutError:
+                            continue
+                        data = json.loads(message)
+                        if data.get("type") == "revoked":
+                            self.revoked = True
+                            self.wake()
+                            return
+                        self.wake()
+            except (OSError, WebSocketException, InvalidStatus, ValueError) as exc:
+                failures += 1
+                log.debug("sync websocket: %s", exc)
+            ceiling = min(self.max_backoff, 2 ** min(failures, 10))
+            self._stop.wait(random.uniform(ceiling / 2, ceiling))

@@ -1,0 +1,98 @@
+"""Pairing store nodes with the cloud, recognising them, and revoking them."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_scopes import scopes_disabled
+
+from kasse.core.actors import Actor
+from kasse.core.audit import log_action
+from kasse.core.services import tenant_service
+from kasse.sync.feed import node_group
+from kasse.sync.local import NODE_BLOCK_SIZE
+from kasse.sync.models import NodePairingCode, StoreNode
+from kasse.tenancy.models import Store
+
+NODE_PAIRING_TTL = timedelta(hours=24)
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
+
+
+def _digest(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def normalize_code(code: str) -> str:
+    return "".join(ch for ch in code.upper() if ch in CODE_ALPHABET)
+
+
+@tenant_service
+def create_node_pairing_code(*, actor: Actor, store: Store) -> str:
+    """A one-time code (``XXXX-XXXX``, 24 hours) for ``kasse store pair``."""
+    while True:
+        raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+        if not NodePairingCode.objects.with_scopes_disabled().filter(code_digest=_digest(raw)).exists():
+            break
+    NodePairingCode.objects.create(organization_id=store.organization_id, store=store, code_digest=_digest(raw),
+                                   expires_at=timezone.now() + NODE_PAIRING_TTL)
+    log_action(store.organization_id, actor, "sync.node_pairing_code.created", store)
+    return f"{raw[:4]}-{raw[4:]}"
+
+
+def pair_node(*, code: str, name: str, version: str) -> tuple[StoreNode, str]:
+    """Redeem a node pairing code: returns the new node and its secret credential (shown once)."""
+    with scopes_disabled(), transaction.atomic():
+        pairing = (NodePairingCode.objects.select_for_update().select_related("store")
+                   .filter(code_digest=_digest(normalize_code(code))).first())
+        if pairing is None or pairing.used_at is not None or pairing.expires_at < timezone.now():
+            raise ValidationError(_("This pairing code is unknown, used or expired. Please create a new one."))
+        token = "kn_" + secrets.token_urlsafe(32)
+        highest = StoreNode.objects.filter(organization_id=pairing.organization_id).aggregate(
+            b=Max("customer_number_base"))["b"] or 0
+        node = StoreNode.objects.create(
+            organization_id=pairing.organization_id, store=pairing.store,
+            name=(name.strip() or pairing.store.name)[:120], token_digest=_digest(token),
+            customer_number_base=highest + NODE_BLOCK_SIZE, version=version[:40],
+            last_contact_at=timezone.now(),
+        )
+        pairing.used_at = timezone.now()
+        pairing.node = node
+        pairing.save(update_fields=["used_at", "node", "updated_at"])
+        log_action(pairing.organization_id, Actor(kind="node", label=node.name), "sync.node.paired", node,
+                   {"store": str(pairing.store_id), "version": version[:40]})
+    return node, token
+
+
+def node_for_token(token: str) -> StoreNode | None:
+    """The paired, not revoked node of a credential."""
+    if not token:
+        return None
+    with scopes_disabled():
+        return (StoreNode.objects.select_related("store", "organization")
+                .filter(token_digest=_digest(token), revoked_at__isnull=True).first())
+
+
+@tenant_service
+def revoke_node(*, actor: Actor, node: StoreNode) -> StoreNode:
+    """Stop a node's sync at once: its credential no longer works and its live connection closes."""
+    if node.revoked_at is None:
+        node.revoked_at = timezone.now()
+        node.save(update_fields=["revoked_at", "updated_at"])
+        log_action(node.organization_id, actor, "sync.node.revoked", node)
+        transaction.on_commit(lambda: _close_connections(node))
+    return node
+
+
+def _close_connections(node: StoreNode) -> None:
+    layer = get_channel_layer()
+    if layer is not None:
+        async_to_sync(layer.group_send)(node_group(node.pk), {"type": "sync.revoked"})

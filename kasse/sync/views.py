@@ -1,0 +1,147 @@
+"""The cloud's sync endpoints for store nodes (``/sync/v1/``).
+
+Nodes authenticate with ``Authorization: Node <credential>`` and say which
+protocol they speak in ``Kasse-Sync-Protocol``; a different protocol is
+refused with 409 and a message saying which side to update, before anything
+is read or written.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+from django_scopes import scope, scopes_disabled
+
+import kasse
+from kasse.sync.feed import current_seq, events_since, snapshot
+from kasse.sync.ingest import Ingestor
+from kasse.sync.models import StoreNode
+from kasse.sync.protocol import AUTH_SCHEME, BACKLOG_HEADER, PROTOCOL_HEADER, PROTOCOL_VERSION, PULL_LIMIT
+from kasse.sync.services import node_for_token, pair_node
+
+MAX_PUSH_RECORDS = 2000
+
+
+def _error(status: int, code: str, message: str) -> JsonResponse:
+    return JsonResponse({"protocol": PROTOCOL_VERSION, "error": code, "detail": message}, status=status)
+
+
+def _protocol_refusal(request: HttpRequest, body: dict[str, Any] | None = None) -> JsonResponse | None:
+    spoken = request.headers.get(PROTOCOL_HEADER) or (body or {}).get("protocol")
+    try:
+        theirs = int(spoken) if spoken is not None else None
+    except (TypeError, ValueError):
+        theirs = None
+    if theirs == PROTOCOL_VERSION:
+        return None
+    if theirs is None:
+        return _error(400, "protocol_missing", _("The request does not say which sync protocol it speaks."))
+    newer = _("the cloud") if theirs < PROTOCOL_VERSION else _("the store node")
+    return _error(409, "protocol_mismatch", _(
+        "This store node speaks sync protocol %(node)s, the cloud speaks %(cloud)s (kasse %(version)s). "
+        "Nothing was synced. Please update the older side to the version of %(newer)s."
+    ) % {"node": theirs, "cloud": PROTOCOL_VERSION, "version": kasse.__version__, "newer": newer})
+
+
+def _json_body(request: HttpRequest) -> dict[str, Any] | None:
+    try:
+        body = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return body if isinstance(body, dict) else None
+
+
+def node_endpoint(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Authenticate the node, check the protocol, note the contact, run in its organization's scope."""
+
+    @csrf_exempt
+    def wrapper(request: HttpRequest) -> HttpResponse:
+        header = request.headers.get("Authorization", "")
+        token = header[len(AUTH_SCHEME) + 1:].strip() if header.startswith(AUTH_SCHEME + " ") else ""
+        node = node_for_token(token)
+        if node is None:
+            return _error(401, "unauthorized", _("This store node is not paired or its pairing was revoked."))
+        body: dict[str, Any] | None = None
+        if request.method == "POST":
+            body = _json_body(request)
+            if body is None:
+                return _error(400, "bad_json", _("The request body is not a JSON object."))
+        refusal = _protocol_refusal(request, body)
+        if refusal is not None:
+            return refusal
+        updates: dict[str, Any] = {"last_contact_at": timezone.now()}
+        backlog = request.headers.get(BACKLOG_HEADER, "")
+        if backlog.isdigit():
+            updates["last_backlog"] = int(backlog)
+        version = request.headers.get("Kasse-Version", "")[:40]
+        if version:
+            updates["version"] = version
+        with scopes_disabled():
+            StoreNode.objects.filter(pk=node.pk).update(**updates)
+        with scope(organization=node.organization_id):
+            return view(request, node, body)
+
+    return wrapper
+
+
+@csrf_exempt
+@require_POST
+def pair(request: HttpRequest) -> HttpResponse:
+    body = _json_body(request)
+    if body is None:
+        return _error(400, "bad_json", _("The request body is not a JSON object."))
+    refusal = _protocol_refusal(request, body)
+    if refusal is not None:
+        return refusal
+    try:
+        node, token = pair_node(code=str(body.get("code", "")), name=str(body.get("name", "")),
+                                version=str(body.get("version", "")))
+    except ValidationError as exc:
+        return _error(400, "pairing_failed", " ".join(exc.messages))
+    return JsonResponse({
+        "protocol": PROTOCOL_VERSION, "node_id": str(node.pk), "token": token,
+        "organization_id": str(node.organization_id), "store_id": str(node.store_id),
+        "store_name": node.store.name, "customer_number_base": node.customer_number_base,
+    })
+
+
+@require_GET
+@node_endpoint
+def snapshot_view(request: HttpRequest, node: StoreNode, body: Any) -> HttpResponse:
+    # The cursor is read first: events after it are re-applied on top of the rows (upserts converge).
+    cursor = current_seq(node.organization_id)
+    tables = [[label, rows] for label, rows in snapshot(node)]
+    return JsonResponse({"protocol": PROTOCOL_VERSION, "cursor": cursor, "tables": tables})
+
+
+@require_GET
+@node_endpoint
+def changes(request: HttpRequest, node: StoreNode, body: Any) -> HttpResponse:
+    try:
+        since = int(request.GET.get("since", "0"))
+        limit = min(max(int(request.GET.get("limit", PULL_LIMIT)), 1), PULL_LIMIT)
+    except ValueError:
+        return _error(400, "bad_cursor", _("“since” and “limit” must be whole numbers."))
+    events, cursor, more = events_since(node, since, limit)
+    StoreNode.objects.filter(pk=node.pk).update(last_cursor=cursor)
+    return JsonResponse({"protocol": PROTOCOL_VERSION, "events": events, "cursor": cursor, "more": more})
+
+
+@require_POST
+@node_endpoint
+def push(request: HttpRequest, node: StoreNode, body: Any) -> HttpResponse:
+    records = body.get("records")
+    if not isinstance(records, list):
+        return _error(400, "bad_records", _("“records” must be a list."))
+    if len(records) > MAX_PUSH_RECORDS:
+        return _error(413, "too_many", _("At most %(n)s records per request.") % {"n": MAX_PUSH_RECORDS})
+    results = Ingestor(node, records).run()
+    return JsonResponse({"protocol": PROTOCOL_VERSION, "results": results})
