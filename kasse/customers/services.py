@@ -15,8 +15,7 @@ from kasse.core.services import tenant_service
 from kasse.core.text import search_text
 from kasse.customers.models import ConsentSource, Customer
 from kasse.sync.changes import record
-from kasse.sync.local import clock as sync_clock
-from kasse.sync.local import customer_number_range
+from kasse.sync import local as sync_local
 from kasse.tenancy.models import Organization
 from kasse.tenancy.validators import normalize_vat_id
 
@@ -39,7 +38,7 @@ def _next_customer_number(organization: Organization) -> int:
 
     Serialised by the surrounding transaction (SQLite IMMEDIATE, PostgreSQL unique constraint).
     """
-    low, high = customer_number_range()
+    low, high = sync_local.customer_number_range()
     current = Customer.objects.filter(
         organization=organization, customer_number__gte=low, customer_number__lte=high,
     ).aggregate(n=Max("customer_number"))["n"]
@@ -55,7 +54,7 @@ def _stamp_changes(customer: Customer, changed: dict[str, Any]) -> None:
     The stamps the record had before travel along (``base_clocks``) so the
     cloud can tell a later edit from a concurrent one.
     """
-    clock = sync_clock()
+    clock = sync_local.clock()
     before = dict(customer.sync_clocks or {})
     for stamp in before.values():
         clock.observe(stamp)  # an edit is always stamped later than what it changes

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+import pytest
+from django.utils import translation
+
+from kasse.core.actors import Actor
+from kasse.sales.services.shifts import open_shift
+from kasse.sync.local import NODE_BLOCK_SIZE
+from kasse.sync.models import StoreNode
+from kasse.tenancy.permissions import Role
+from kasse.testing.factories import EmployeeFactory, ProductFactory
+
+
+@pytest.fixture
+def cashier(organization, store):
+    return EmployeeFactory(organization=organization, display_name="Clara", pin="1111",
+                           role=(store, Role.CASHIER))
+
+
+@pytest.fixture
+def shift(register, cashier, in_scope):
+    return open_shift(actor=Actor.for_employee(cashier), register=register, employee=cashier,
+                      count={"20": 5})
+
+
+@pytest.fixture
+def rolls(organization):
+    return ProductFactory(organization=organization, name="Brötchen", price="0.45", vat_class="reduced",
+                          variant__barcode="4000000000017")
+
+
+@pytest.fixture
+def coffee(organization):
+    return ProductFactory(organization=organization, name="Kaffee", price="2.80", vat_class="standard")
+
+
+@pytest.fixture
+def node(organization, store):
+    return StoreNode.objects.with_scopes_disabled().create(
+        organization=organization, store=store, name="Laden-PC", token_digest="x" * 64,
+        customer_number_base=NODE_BLOCK_SIZE)
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    with translation.override("en"):
+        yield

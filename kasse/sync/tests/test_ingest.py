@@ -1,0 +1,151 @@
+"""The cloud taking outbox records from a node: exactly once, in any order, never dropping a sale."""
+
+from __future__ import annotations
+
+import copy
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+from django_scopes import scope, scopes_disabled
+
+from kasse.core.actors import Actor
+from kasse.core.ids import uuid7
+from kasse.inventory.models import StockMovement
+from kasse.sales.models import Payment, Sale, SaleLine, Shift
+from kasse.sales.services.checkout import LineInput, PaymentInput, SaleInput, complete_sale
+from kasse.sales.services.shifts import close_shift, open_shift
+from kasse.sync.ingest import Ingestor
+from kasse.sync.models import AnomalyKind, SyncAnomaly
+from kasse.testing.factories import OrganizationFactory, RegisterFactory, StoreFactory
+from kasse.testing.sync import node_records, of_kind
+
+D = Decimal
+pytestmark = pytest.mark.django_db
+
+
+def _sell(register, employee, *variants, pay="20.00"):
+    with scopes_disabled():
+        lines = [LineInput(v.variants.get().pk if hasattr(v, "variants") else v.pk, D(1)) for v in variants]
+    return complete_sale(actor=Actor.for_employee(employee), register=register, employee=employee,
+                         cart=SaleInput(id=uuid7(), lines=lines, payments=[PaymentInput("cash", D(pay))]))
+
+
+def _ingest(node, records):
+    return Ingestor(node, records).run()
+
+
+def _counts():
+    with scopes_disabled():
+        return (Sale.objects.count(), SaleLine.objects.count(), Payment.objects.count(),
+                StockMovement.objects.count())
+
+
+def test_a_sale_from_the_node_is_stored_once_however_often_it_arrives(node, register, cashier, shift, rolls, coffee):
+    records = node_records(lambda: _sell(register, cashier, rolls, coffee))
+    assert [r["kind"] for r in records] == ["audit", "sale"]
+    assert _counts() == (0, 0, 0, 0)  # born on the node only
+    first = _ingest(node, records)
+    assert {r["status"] for r in first.values()} == {"ok"}
+    again = _ingest(node, records + records)
+    assert {r["status"] for r in again.values()} == {"duplicate"}
+    assert _counts() == (1, 2, 1, 2)
+    with scopes_disabled():
+        sale = Sale.objects.get()
+        assert sale.total == D("3.25")
+        assert not SyncAnomaly.objects.exists()
+
+
+def test_records_arriving_before_what_they_refer_to_wait_and_then_land(node, register, cashier, rolls):
+    def offline_day():
+        shift = open_shift(actor=Actor.for_employee(cashier), register=register, employee=cashier, count={})
+        _sell(register, cashier, rolls)
+        close_shift(actor=Actor.for_employee(cashier), shift=shift, employee=cashier, count={"0.05": 9})
+
+    records = node_records(offline_day)
+    opened, closed = of_kind(records, "shift")
+    (sale,) = of_kind(records, "sale")
+    # The sale arrives first, alone: its shift is unknown, so it waits
+    results = _ingest(node, [sale])
+    assert results[sale["id"]]["status"] == "retry"
+    assert "sales.Shift" in results[sale["id"]]["detail"]
+    assert _counts()[0] == 0
+    # Then the closing and the sale again: both land (the closing carries the whole shift row)
+    results = _ingest(node, [closed, sale])
+    assert results[closed["id"]]["status"] == results[sale["id"]]["status"] == "ok"
+    # The opening arrives last
+    assert _ingest(node, [opened])[opened["id"]]["status"] == "ok"
+    with scopes_disabled():
+        shift = Shift.objects.get()
+        assert shift.status == "closed"  # the late "open" state did not reopen it
+        assert shift.closing_number == 1
+        assert Sale.objects.get().shift_id == shift.pk
+
+
+def test_one_bad_record_does_not_hold_back_the_others(node, register, cashier, shift, rolls, coffee):
+    good = of_kind(node_records(lambda: _sell(register, cashier, rolls)), "sale")[0]
+    foreign = copy.deepcopy(of_kind(node_records(lambda: _sell(register, cashier, coffee)), "sale")[0])
+    other = OrganizationFactory()
+    for entry in foreign["rows"]:
+        entry[1]["organization_id"] = str(other.pk)
+    unknown_table = {"id": str(uuid7()), "kind": "x", "rows": [["tenancy.User", {"id": str(uuid7())}]]}
+    unknown_column = copy.deepcopy(good)
+    unknown_column["id"] = str(uuid7())
+    unknown_column["rows"][0][1]["from_the_future"] = 1
+    results = _ingest(node, [foreign, good, unknown_table, unknown_column, "garbage"])
+    assert results[good["id"]]["status"] == "ok"
+    assert results[foreign["id"]] == {"status": "rejected", "detail": "a row belongs to another organization"}
+    assert results[unknown_table["id"]]["status"] == "rejected"
+    assert "from_the_future" in results[unknown_column["id"]]["detail"]
+    assert results["#4"]["status"] == "rejected"
+    assert _counts()[0] == 1
+
+
+def test_a_node_cannot_write_into_another_store(node, organization, cashier, rolls):
+    other_store = StoreFactory(organization=organization, number=2)
+    other_register = RegisterFactory(store=other_store, organization=organization)
+    with scope(organization=organization):
+        from kasse.tenancy.models import StoreRole
+
+        StoreRole.objects.filter(employee=cashier).update(store=None)
+
+    def elsewhere():
+        open_shift(actor=Actor.for_employee(cashier), register=other_register, employee=cashier, count={})
+        _sell(other_register, cashier, rolls)
+
+    records = node_records(elsewhere)
+    results = _ingest(node, records)
+    assert {results[r["id"]]["status"] for r in of_kind(records, "sale") + of_kind(records, "shift")} == {"rejected"}
+    assert _counts()[0] == 0
+
+
+def test_a_sale_that_does_not_add_up_is_kept_and_flagged(node, register, cashier, shift, rolls):
+    (record,) = of_kind(node_records(lambda: _sell(register, cashier, rolls)), "sale")
+    record["rows"][0][1]["total"] = "99.99"  # e.g. a bug on an old node
+    assert _ingest(node, [record])[record["id"]]["status"] == "ok"
+    with scopes_disabled():
+        assert Sale.objects.get().total == D("99.99")  # stored as it happened
+        kinds = set(SyncAnomaly.objects.values_list("kind", flat=True))
+    assert kinds == {AnomalyKind.TOTALS, AnomalyKind.VAT, AnomalyKind.PAYMENTS}
+
+
+def test_a_receipt_number_used_twice_is_quarantined_not_dropped(node, register, cashier, shift, rolls, coffee):
+    (first,) = of_kind(node_records(lambda: _sell(register, cashier, rolls)), "sale")
+    (second,) = of_kind(node_records(lambda: _sell(register, cashier, coffee)), "sale")  # also number 1
+    _ingest(node, [first])
+    assert _ingest(node, [second])[second["id"]]["status"] == "quarantined"
+    with scopes_disabled():
+        anomaly = SyncAnomaly.objects.get(kind=AnomalyKind.NUMBER_CLASH)
+        assert anomaly.payload == second
+        assert Sale.objects.count() == 1
+
+
+def test_a_node_clock_far_ahead_is_flagged_but_the_sale_kept(node, register, cashier, shift, rolls):
+    (record,) = of_kind(node_records(lambda: _sell(register, cashier, rolls)), "sale")
+    ahead = (timezone.now() + timedelta(minutes=30)).isoformat()
+    record["rows"][0][1]["completed_at"] = ahead
+    assert _ingest(node, [record])[record["id"]]["status"] == "ok"
+    with scopes_disabled():
+        assert SyncAnomaly.objects.get().kind == AnomalyKind.CLOCK
+        assert Sale.objects.count() == 1
