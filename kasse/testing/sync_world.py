@@ -1,0 +1,325 @@
+"""A cloud and a store node as real processes on loopback, for the sync tests and benchmarks.
+
+``World`` starts ``kasse cloud`` (its own database: SQLite in a temporary
+directory, or a fresh PostgreSQL database when ``KASSE_E2E_POSTGRES`` names a
+server URL), pairs ``kasse store`` (SQLite, its own directory) and runs it.
+Work inside a role is done by this module's command line in a child process
+with that role's settings, so each side only ever touches its own database:
+
+    python -m kasse.testing.sync_world setup          # cloud: shop, node pairing code, API token
+    python -m kasse.testing.sync_world sell N [LINES] # node: N sales, one line printed per commit
+    python -m kasse.testing.sync_world report         # either side: sales, totals, outbox (JSON)
+    python -m kasse.testing.sync_world revoke         # cloud: revoke every node
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import secrets
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable
+from contextlib import suppress
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+PIN = "4711"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until(check: Callable[[], Any], timeout: float, interval: float = 0.05, what: str = "condition") -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{what} not reached within {timeout} s")
+        time.sleep(interval)
+
+
+def _http_ok(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=1) as response:  # noqa: S310 - loopback URL
+            return bool(response.status == 200)
+    except OSError:
+        return False
+
+
+@dataclass
+class World:
+    root: Path
+    redis_url: str = ""
+    postgres_url: str = ""
+    cloud_ports: list[int] = field(default_factory=list)
+    cloud_procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    node_proc: subprocess.Popen[bytes] | None = None
+    node_port: int = 0
+    setup_info: dict[str, Any] = field(default_factory=dict)
+    cloud_db_url: str = ""
+    _pg_db: str = ""
+
+    # --- environments ---------------------------------------------------------------
+
+    def __post_init__(self) -> None:
+        (self.root / "cloud").mkdir(parents=True, exist_ok=True)
+        (self.root / "node").mkdir(parents=True, exist_ok=True)
+        if self.postgres_url:
+            self._pg_db = f"kasse_e2e_{secrets.token_hex(4)}"
+            self._pg_admin(f'CREATE DATABASE "{self._pg_db}"')
+            parsed = urlparse(self.postgres_url)
+            self.cloud_db_url = parsed._replace(path=f"/{self._pg_db}").geturl()
+        else:
+            self.cloud_db_url = f"sqlite:///{self.root / 'cloud' / 'kasse.sqlite3'}"
+
+    def _pg_admin(self, sql: str) -> None:
+        import psycopg
+
+        with psycopg.connect(self.postgres_url, autocommit=True) as conn:
+            conn.execute(sql)
+
+    def env(self, role: str) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith(("PYTEST", "DJANGO_", "KASSE_", "DATABASE_URL", "REDIS_URL", "TEST_DATABASE"))}
+        env.update({"KASSE_ENV": "dev", "KASSE_ROLE": role, "DJANGO_SETTINGS_MODULE": "kasse.settings",
+                    "KASSE_LOG_LEVEL": "WARNING", "PYTHONUNBUFFERED": "1"})
+        if role == "cloud":
+            env.update({"KASSE_DATA_DIR": str(self.root / "cloud"), "DATABASE_URL": self.cloud_db_url})
+            if self.redis_url:
+                env["REDIS_URL"] = self.redis_url
+        else:
+            env.update({"KASSE_DATA_DIR": str(self.root / "node"),
+                        "DATABASE_URL": f"sqlite:///{self.node_db}"})
+        return env
+
+    @property
+    def node_db(self) -> Path:
+        return self.root / "node" / "kasse.sqlite3"
+
+    def script(self, role: str, *args: str, timeout: float = 120) -> str:
+        done = subprocess.run([sys.executable, "-m", "kasse.testing.sync_world", *args],  # noqa: S603
+                              env=self.env(role), capture_output=True, timeout=timeout, check=False)
+        if done.returncode != 0:
+            raise RuntimeError(f"{args} failed: {done.stderr.decode()[-3000:]}")
+        return done.stdout.decode()
+
+    def kasse(self, role: str, *args: str, timeout: float = 120) -> str:
+        argv = [sys.executable, "-m", "kasse.cli", *(["store"] if role == "store" else []), *args]
+        done = subprocess.run(argv, env=self.env(role), capture_output=True,  # noqa: S603
+                              timeout=timeout, check=False)
+        if done.returncode != 0:
+            raise RuntimeError(f"kasse {args} failed: {done.stderr.decode()[-3000:]}")
+        return done.stdout.decode()
+
+    # --- the cloud --------------------------------------------------------------------
+
+    def setup_cloud(self, products: int = 20) -> dict[str, Any]:
+        self.kasse("cloud", "migrate", "--verbosity", "0")
+        self.setup_info = json.loads(self.script("cloud", "setup", str(products)).strip().splitlines()[-1])
+        return self.setup_info
+
+    def start_cloud(self, count: int = 1) -> None:
+        if not self.cloud_ports:
+            self.cloud_ports = [free_port() for _ in range(count)]
+        for port in self.cloud_ports[len(self.cloud_procs):]:
+            self.cloud_procs.append(subprocess.Popen(  # noqa: S603
+                [sys.executable, "-m", "kasse.cli", "cloud", "--port", str(port), "--log-level", "warning"],
+                env=self.env("cloud"), start_new_session=True))
+        for port in self.cloud_ports:
+            wait_until(lambda p=port: _http_ok(f"http://127.0.0.1:{p}/health"), 30, 0.1, "cloud up")
+
+    def stop_cloud(self) -> None:
+        for proc in self.cloud_procs:
+            proc.terminate()
+        for proc in self.cloud_procs:
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        self.cloud_procs = []
+
+    def cloud_url(self, index: int = 0) -> str:
+        return f"http://127.0.0.1:{self.cloud_ports[index]}"
+
+    def api(self, method: str, path: str, body: dict[str, Any], index: int = 0) -> dict[str, Any]:
+        request = urllib.request.Request(  # noqa: S310 - loopback URL
+            self.cloud_url(index) + path, data=json.dumps(body).encode(), method=method,
+            headers={"Authorization": f"Bearer {self.setup_info['api_token']}", "Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            return dict(json.loads(response.read()))
+
+    # --- the node ---------------------------------------------------------------------
+
+    def pair_node(self, index: int = 0) -> None:
+        self.kasse("store", "pair", self.setup_info["code"], "--cloud", self.cloud_url(index))
+
+    def start_node(self, poll: float = 0.5) -> None:
+        self.node_port = self.node_port or free_port()
+        self.node_proc = subprocess.Popen(  # noqa: S603
+            [sys.executable, "-m", "kasse.cli", "store", "run", "--host", "127.0.0.1", "--port", str(self.node_port),
+             "--poll", str(poll), "--log-level", "warning"],
+            env=self.env("store"), start_new_session=True)
+        wait_until(lambda: _http_ok(f"http://127.0.0.1:{self.node_port}/health"), 30, 0.1, "node up")
+
+    def kill_node(self) -> None:
+        if self.node_proc is not None:
+            with suppress(ProcessLookupError):
+                os.killpg(self.node_proc.pid, signal.SIGKILL)
+            self.node_proc.wait()
+            self.node_proc = None
+
+    def node_query(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        with sqlite3.connect(self.node_db, timeout=10) as conn:
+            return conn.execute(sql, params).fetchall()
+
+    def node_backlog(self) -> int:
+        return int(self.node_query("SELECT COUNT(*) FROM sync_outboxrecord WHERE status = 'pending'")[0][0])
+
+    def report(self, role: str) -> dict[str, Any]:
+        return dict(json.loads(self.script(role, "report").strip().splitlines()[-1]))
+
+    def close(self) -> None:
+        self.kill_node()
+        self.stop_cloud()
+        if self._pg_db:
+            with suppress(Exception):
+                self._pg_admin(f'DROP DATABASE IF EXISTS "{self._pg_db}" WITH (FORCE)')
+
+
+# --- the commands that run inside one role ---------------------------------------------------
+
+
+def _setup(products: int) -> dict[str, Any]:
+    from django_scopes import scope
+
+    from kasse.api.tokens import create_api_token
+    from kasse.catalog.services import save_product
+    from kasse.core.actors import Actor
+    from kasse.sync.services import create_node_pairing_code
+    from kasse.tenancy.services import create_organization
+
+    actor = Actor(kind="system", label="sync_world")
+    new = create_organization(
+        actor=actor, organization={"name": "Sync-Laden", "legal_name": "Sync-Laden GmbH", "street": "Weg 1",
+                                   "postal_code": "10115", "city": "Berlin", "tax_number": "30/123/45678"},
+        store={"name": "Filiale 1", "street": "Weg 1", "postal_code": "10115", "city": "Berlin"},
+        owner_email=f"owner-{secrets.token_hex(3)}@example.com", owner_password=secrets.token_urlsafe(16),
+        owner_name="Olga", owner_pin=PIN,
+    )
+    rng = random.Random(7)
+    with scope(organization=new.organization):
+        ids = []
+        for n in range(products):
+            product = save_product(actor=actor, organization=new.organization, data={
+                "name": f"Artikel {n:03d} Größe", "price": f"{rng.randint(50, 2500) / 100:.2f}",
+                "vat_class": rng.choice(["standard", "reduced"]),
+            })
+            ids.append(str(product.pk))
+        code = create_node_pairing_code(actor=actor, store=new.store)
+        _token, secret = create_api_token(actor=actor, organization=new.organization, name="e2e")
+    return {"code": code, "api_token": secret, "products": ids, "organization": str(new.organization.pk),
+            "register": str(new.register.pk)}
+
+
+def _sell(count: int, lines: int) -> None:
+    from django_scopes import scope, scopes_disabled
+
+    from kasse.catalog.models import Variant
+    from kasse.core.actors import Actor
+    from kasse.core.ids import uuid7
+    from kasse.sales.models import Shift
+    from kasse.sales.services.checkout import LineInput, PaymentInput, SaleInput, cart_total, complete_sale
+    from kasse.sales.services.shifts import open_shift
+    from kasse.sync.models import NodeState
+    from kasse.tenancy.models import Employee, Register
+
+    with scopes_disabled():
+        state = NodeState.objects.get()
+        register = Register.objects.filter(store_id=state.store_id).order_by("number").first()
+        employee = Employee.objects.exclude(pin_digest="").order_by("created_at").first()
+        variants = list(Variant.objects.filter(organization_id=state.organization_id).values_list("pk", flat=True))
+    if register is None or employee is None:
+        raise SystemExit("the node has no register or no employee with a PIN")
+    rng = random.Random()
+    with scope(organization=state.organization_id):
+        if not Shift.objects.filter(register=register, status="open").exists():
+            open_shift(actor=Actor.for_employee(employee), register=register, employee=employee, count={"20": 5})
+        for _ in range(count):
+            cart = SaleInput(id=uuid7(), payments=[], lines=[
+                LineInput(rng.choice(variants), Decimal(rng.randint(1, 3))) for _ in range(lines)])
+            cart.payments = [PaymentInput("cash", cart_total(register, cart))]
+            sale = complete_sale(actor=Actor.for_employee(employee), register=register, employee=employee, cart=cart)
+            print(f"sold {sale.receipt_number} {sale.total} {sale.pk}", flush=True)
+
+
+def _report() -> dict[str, Any]:
+    from django.db.models import Count, Sum
+    from django_scopes import scopes_disabled
+
+    from kasse.sales.models import Sale, SaleLine
+    from kasse.sync.models import OutboxRecord, SyncAnomaly
+
+    with scopes_disabled():
+        sales = Sale.objects.aggregate(n=Count("id"), total=Sum("total"))
+        numbers = sorted(Sale.objects.values_list("register_id", "receipt_number"))
+        per_register: dict[str, list[int]] = {}
+        for register_id, number in numbers:
+            per_register.setdefault(str(register_id), []).append(number)
+        return {
+            "sales": sales["n"], "total": str(Decimal(sales["total"] or 0).quantize(Decimal("0.01"))),
+            "lines": SaleLine.objects.count(), "numbers": per_register,
+            "ids": sorted(str(i) for i in Sale.objects.values_list("id", flat=True)),
+            "outbox": dict(OutboxRecord.objects.values_list("status").annotate(n=Count("id"))),
+            "anomalies": SyncAnomaly.objects.count(),
+        }
+
+
+def _revoke() -> None:
+    from django_scopes import scope, scopes_disabled
+
+    from kasse.core.actors import Actor
+    from kasse.sync.models import StoreNode
+    from kasse.sync.services import revoke_node
+
+    with scopes_disabled():
+        nodes = list(StoreNode.objects.all())
+    for node in nodes:
+        with scope(organization=node.organization_id):
+            revoke_node(actor=Actor(kind="system", label="sync_world"), node=node)
+
+
+def main(argv: list[str]) -> None:
+    import django
+
+    django.setup()
+    command = argv[0]
+    if command == "setup":
+        print(json.dumps(_setup(int(argv[1]) if len(argv) > 1 else 20)))
+    elif command == "sell":
+        _sell(int(argv[1]), int(argv[2]) if len(argv) > 2 else 5)
+    elif command == "report":
+        print(json.dumps(_report()))
+    elif command == "revoke":
+        _revoke()
+    else:
+        raise SystemExit(f"unknown command {command}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
