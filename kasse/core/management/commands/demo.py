@@ -30,6 +30,8 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000, help="port (default 8000)")
         parser.add_argument("--no-serve", action="store_true",
                             help="only migrate, seed and print the logins, then exit")
+        parser.add_argument("--node-port", type=int, default=8100,
+                            help="port of the store node that serves the first store's registers (default 8100)")
         parser.add_argument("--printer-port", type=int, default=9100,
                             help="TCP port of the virtual receipt printer (default 9100)")
 
@@ -47,7 +49,8 @@ class Command(BaseCommand):
         base = f"http://{options['host']}:{options['port']}"
         if options["host"] in {"0.0.0.0", "::"}:  # noqa: S104 - only to print a URL one can open
             base = f"http://127.0.0.1:{options['port']}"
-        banner = self._banner(base) + self._pairing_lines(base)
+        node_base = f"http://127.0.0.1:{options['node_port']}"
+        banner = self._banner(base, node_base) + self._pairing_lines(base, node_base)
         if options["no_serve"]:
             self.stdout.write(banner)
             return
@@ -56,6 +59,16 @@ class Command(BaseCommand):
             "cloud",
             [sys.executable, "-m", "kasse.cli", "cloud", "--host", options["host"], "--port", str(options["port"])],
             ready_url=f"{base}/health",
+        )
+        # The first store sells through a store node: its own process and database, paired with the
+        # cloud on first start (an unused code is harmless: it expires in a day).
+        supervisor.add(
+            "store-node",
+            [sys.executable, "-m", "kasse.cli", "store", "run", "--host", "127.0.0.1",
+             "--port", str(options["node_port"]), "--poll", "10", "--pair", self._node_code(), "--cloud", base],
+            env={"KASSE_DATA_DIR": str(Path(settings.DATA_DIR).parent / "store"), "KASSE_ROLE": "store",
+                 "DATABASE_URL": f"sqlite:///{Path(settings.DATA_DIR).parent / 'store' / 'kasse.sqlite3'}"},
+            ready_url=f"{node_base}/health",
         )
         printer_dir = Path(settings.DATA_DIR).parent / "virtual-printer"
         supervisor.add(
@@ -69,8 +82,18 @@ class Command(BaseCommand):
         if code:
             raise CommandError(f"The demo stopped (exit code {code}).")
 
-    def _pairing_lines(self, base: str) -> str:
-        """Fresh one-time pairing links for the first register and its customer display."""
+    def _node_code(self) -> str:
+        from kasse.core.actors import Actor
+        from kasse.sync.services import create_node_pairing_code
+        from kasse.tenancy.models import Store
+
+        with scopes_disabled():
+            store = Store.objects.filter(organization=shop.find_demo_organization()).order_by("number").first()
+        assert store is not None  # seeded above
+        return create_node_pairing_code(actor=Actor.system("demo"), store=store)
+
+    def _pairing_lines(self, base: str, node_base: str) -> str:
+        """Fresh one-time pairing links for the first register (on the store node) and its display."""
         from kasse.core.actors import Actor
         from kasse.register.services.pairing import PAIRING_CODE_TTL, create_pairing_code
         from kasse.tenancy.models import Register
@@ -86,10 +109,10 @@ class Command(BaseCommand):
         display_code = create_pairing_code(actor=actor, register=register, for_display=True)
         minutes = int(PAIRING_CODE_TTL.total_seconds() // 60)
         return "\n".join([
-            f"  Pair a browser as {register.store.name} · {register.name} (one-time links, {minutes} minutes;",
-            f"  more under {base}/devices/):",
-            f"    register          {base}/register/pair/?code={register_code}",
-            f"    customer display  {base}/register/pair/?code={display_code}  (in a second browser/profile)",
+            f"  Pair a browser as {register.store.name} · {register.name}, served by the store node",
+            f"  (one-time links, {minutes} minutes; more under {base}/devices/):",
+            f"    register          {node_base}/register/pair/?code={register_code}",
+            f"    customer display  {node_base}/register/pair/?code={display_code}  (in a second browser/profile)",
             "",
         ])
 
@@ -100,14 +123,17 @@ class Command(BaseCommand):
                 f"{htmx} is missing, so pages will not update in place. Run `make install` first."
             ))
 
-    def _banner(self, base: str) -> str:
+    def _banner(self, base: str, node_base: str) -> str:
         owner = shop.OWNER
         lines = [
             "",
             self.style.SUCCESS(f"kasse demo: {shop.DEMO_ORGANIZATION_NAME}"),
             "",
             f"  Back office     {base}/login/",
-            f"  Register        {base}/register/  (pair the browser first: back office → {base}/devices/)",
+            f"  Store node      {node_base}/register/  (registers of the first store; offline-capable,",
+            f"                  syncs with the cloud; status under {base}/nodes/)",
+            f"  Register        {base}/register/  (second store, selling directly through the cloud;",
+            f"                  pair the browser first: back office → {base}/devices/)",
             f"  API docs        {base}/api/v1/docs",
             f"  Health          {base}/health",
             "",

@@ -34,6 +34,9 @@ class Command(BaseCommand):
         run.add_argument("--port", type=int, default=8100, help="port (default 8100)")
         run.add_argument("--poll", type=float, default=10.0, help="seconds between pulls without a nudge")
         run.add_argument("--log-level", default="info", choices=LOG_LEVELS)
+        run.add_argument("--pair", default="", metavar="CODE",
+                         help="pair first with this code if the node is not paired yet (waits for the cloud)")
+        run.add_argument("--cloud", default="", help="the cloud's URL, with --pair")
         sub.add_parser("status", help="print the sync status as JSON")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -66,6 +69,25 @@ class Command(BaseCommand):
             f"Paired as node {state.pk} of store {state.store_id}; replica downloaded (feed position {state.cursor})."
         ))
 
+    def _pair_when_cloud_is_up(self, options: dict[str, Any], timeout: float = 120.0) -> Any:
+        import time
+
+        from kasse.sync.client import CloudRefused, CloudUnreachable
+        from kasse.sync.node import pair
+
+        if not options["cloud"]:
+            raise CommandError("--pair needs --cloud URL")
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                return pair(options["cloud"], options["pair"])
+            except CloudRefused as exc:
+                raise CommandError(f"The cloud refused: {exc.detail or exc.code}") from exc
+            except CloudUnreachable as exc:
+                if time.monotonic() > deadline:
+                    raise CommandError(f"The cloud at {options['cloud']} is unreachable: {exc}") from exc
+                time.sleep(0.5)
+
     def _run(self, options: dict[str, Any]) -> None:
         import uvicorn
 
@@ -74,6 +96,8 @@ class Command(BaseCommand):
         from kasse.sync.status_feed import publish_node_status
 
         node = state()
+        if node is None and options["pair"]:
+            node = self._pair_when_cloud_is_up(options)
         if node is None:
             raise CommandError("This node is not paired yet: kasse store pair CODE --cloud URL")
         runner = SyncRunner(node, poll_seconds=options["poll"], on_change=publish_node_status)
