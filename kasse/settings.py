@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "kasse.inventory",
     "kasse.sales",
     "kasse.register",
+    "kasse.printing",
     "kasse.backoffice",
     "kasse.api",
     "kasse.sync",

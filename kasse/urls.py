@@ -25,7 +25,9 @@ urlpatterns = [
     path("settings/", include("kasse.tenancy.urls")),
     path("signup/", include("kasse.tenancy.signup_urls")),
     path("settings/api/", include("kasse.api.ui_urls")),
+    path("register/print/", include("kasse.printing.register_urls")),
     path("register/", include("kasse.register.urls")),
+    path("devices/printers/", include("kasse.printing.urls")),
     path("devices/", include("kasse.register.backoffice_urls")),
     path("", include("kasse.backoffice.urls")),
 ]

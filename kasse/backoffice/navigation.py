@@ -30,6 +30,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("customers:customer_list", _("Customers"), Capability.MANAGE_CUSTOMERS),
     NavItem("tenancy:employee_list", _("Employees"), Capability.MANAGE_EMPLOYEES),
     NavItem("register_admin:devices", _("Devices"), Capability.MANAGE_SETTINGS),
+    NavItem("printing:printer_list", _("Printers"), Capability.MANAGE_SETTINGS),
     NavItem("tenancy:settings", _("Settings"), Capability.MANAGE_SETTINGS),
     NavItem("api_ui:token_list", _("API"), Capability.MANAGE_API),
 ]

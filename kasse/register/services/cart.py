@@ -19,6 +19,7 @@ from kasse.core.money import ZERO, MoneyError, PricedLine, ReceiptTotals, percen
 from kasse.core.services import tenant_service
 from kasse.core.vat import vat_rate
 from kasse.customers.models import Customer
+from kasse.printing.services import enqueue_sale_receipt
 from kasse.register.models import Cart, CartLine, CartStatus
 from kasse.register.services.scanning import ScanResult
 from kasse.sales.models import Sale
@@ -334,4 +335,5 @@ def checkout_cart(*, actor: Actor, cart: Cart, employee: Employee, payments: lis
         sale = complete_sale(actor=actor, register=cart.register, employee=employee, cart=sale_input,
                              approver=approver)
         cart.delete()
+        enqueue_sale_receipt(sale=sale, actor=actor)  # one row in this transaction; never fails the sale
     return sale

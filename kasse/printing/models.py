@@ -1,0 +1,208 @@
+"""Printers of a store, which register prints where, the print queue and the last known printer status.
+
+A ``Printer`` is configuration (the back office edits it). A ``PrintJob`` is one thing to print, kept
+in the database so that nothing is lost when the printer is off, out of paper or the process stops;
+the worker on the store node (:mod:`kasse.printing.worker`) sends the jobs of each printer in order.
+``PrinterState`` is what the worker saw last time it asked the printer (DLE EOT), shown on the
+register and in the back office.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from kasse.core.models import OrganizationScopedModel
+from kasse.hardware.printers.profiles import PROFILES
+
+
+class PrinterKind(models.TextChoices):
+    RECEIPT = "receipt", _("Receipt printer")
+    LABEL = "label", _("Label printer")
+
+
+class Connection(models.TextChoices):
+    TCP = "tcp", _("Network (TCP, port 9100)")
+    SERIAL = "serial", _("Serial port")
+    USB = "usb", _("USB")
+    DEVICE_FILE = "device_file", _("Device file (/dev/usb/lp0, /dev/rfcomm0)")
+    BLUETOOTH = "bluetooth", _("Bluetooth (RFCOMM)")
+
+
+class LabelLanguage(models.TextChoices):
+    TSPL = "tspl", "TSPL (TSC)"
+    ZPL = "zpl", "ZPL II (Zebra)"
+
+
+PROFILE_CHOICES = [(key, profile.name) for key, profile in PROFILES.items()]
+
+
+class Printer(OrganizationScopedModel):
+    """A receipt or label printer of a store and how the store node reaches it."""
+
+    store = models.ForeignKey("tenancy.Store", on_delete=models.PROTECT, related_name="printers",
+                              verbose_name=_("store"))
+    name = models.CharField(_("name"), max_length=120)
+    kind = models.CharField(_("kind"), max_length=10, choices=PrinterKind.choices, default=PrinterKind.RECEIPT)
+    connection = models.CharField(_("connection"), max_length=12, choices=Connection.choices,
+                                  default=Connection.TCP)
+    host = models.CharField(_("host"), max_length=255, blank=True, help_text=_("IP address or host name"))
+    port = models.PositiveIntegerField(_("port"), default=9100)
+    serial_device = models.CharField(_("serial device"), max_length=255, blank=True,
+                                     help_text=_("e.g. /dev/ttyUSB0"))
+    baud_rate = models.PositiveIntegerField(_("baud rate"), default=9600)
+    usb_vendor_id = models.CharField(_("USB vendor id"), max_length=4, blank=True, help_text=_("4 hex digits"))
+    usb_product_id = models.CharField(_("USB product id"), max_length=4, blank=True,
+                                      help_text=_("4 hex digits"))
+    device_path = models.CharField(_("device file"), max_length=255, blank=True, help_text=_("e.g. /dev/usb/lp0"))
+    bluetooth_address = models.CharField(_("Bluetooth address"), max_length=17, blank=True,
+                                         help_text=_("AA:BB:CC:DD:EE:FF"))
+    bluetooth_channel = models.PositiveSmallIntegerField(_("RFCOMM channel"), default=1)
+    profile = models.CharField(_("printer model"), max_length=32, choices=PROFILE_CHOICES, default="epson-tm-t20")
+    label_language = models.CharField(_("label language"), max_length=4, choices=LabelLanguage.choices,
+                                      default=LabelLanguage.TSPL)
+    label_width_mm = models.DecimalField(_("label width (mm)"), max_digits=5, decimal_places=1, default=50)
+    label_height_mm = models.DecimalField(_("label height (mm)"), max_digits=5, decimal_places=1, default=30)
+    query_status = models.BooleanField(
+        _("ask for status"), default=True,
+        help_text=_("Ask the printer for its status before and after each job (off for printers that never "
+                    "answer, e.g. a write-only device file)."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("printer")
+        verbose_name_plural = _("printers")
+        ordering = ["store__number", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def address(self) -> str:
+        """Where the printer is, as the back office shows it."""
+        if self.connection == Connection.TCP:
+            return f"{self.host}:{self.port}"
+        if self.connection == Connection.SERIAL:
+            return f"{self.serial_device} @ {self.baud_rate}"
+        if self.connection == Connection.USB:
+            return f"USB {self.usb_vendor_id}:{self.usb_product_id}"
+        if self.connection == Connection.DEVICE_FILE:
+            return self.device_path
+        return f"{self.bluetooth_address} / {self.bluetooth_channel}"
+
+    @property
+    def is_loopback(self) -> bool:
+        return self.connection == Connection.TCP and self.host in {"127.0.0.1", "localhost", "::1"}
+
+
+class RegisterPrinter(OrganizationScopedModel):
+    """The receipt printer a register prints on (one per register; a printer may serve several)."""
+
+    register = models.OneToOneField("tenancy.Register", on_delete=models.CASCADE, related_name="receipt_printer")
+    printer = models.ForeignKey(Printer, on_delete=models.CASCADE, related_name="register_links")
+
+    class Meta:
+        verbose_name = _("register printer")
+        verbose_name_plural = _("register printers")
+
+
+class JobKind(models.TextChoices):
+    RECEIPT = "receipt", _("Receipt")
+    REPRINT = "reprint", _("Receipt copy")
+    X_REPORT = "x_report", _("X report")
+    Z_REPORT = "z_report", _("Z report")
+    LABEL = "label", _("Labels")
+    TEST = "test", _("Test page")
+    DRAWER = "drawer", _("Open drawer")
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", _("queued")
+    PRINTING = "printing", _("printing")
+    DONE = "done", _("printed")
+    FAILED = "failed", _("failed")
+
+
+# Allowed transitions, the one place they are written down. A failed job goes back to the queue only
+# when a person asks for it (``retry_job``); ``printing`` → ``queued`` happens when nothing was sent.
+JOB_TRANSITIONS: dict[str, set[str]] = {
+    JobStatus.QUEUED: {JobStatus.PRINTING, JobStatus.FAILED},
+    JobStatus.PRINTING: {JobStatus.DONE, JobStatus.QUEUED, JobStatus.FAILED},
+    JobStatus.FAILED: {JobStatus.QUEUED},
+    JobStatus.DONE: set(),
+}
+
+
+class JobError(models.TextChoices):
+    """Why a job waits or failed; the text shown is translated from the code, the detail is technical."""
+
+    NONE = "", "–"
+    UNREACHABLE = "unreachable", _("Printer not reachable")
+    OFFLINE = "offline", _("Printer offline")
+    COVER_OPEN = "cover_open", _("Cover open")
+    PAPER_OUT = "paper_out", _("Paper out")
+    PRINTER_ERROR = "printer_error", _("Printer error")
+    INTERRUPTED = "interrupted", _("Interrupted while sending: check the printout, print again if needed")
+    CHECK_PRINTOUT = "check_printout", _("The printer reported a problem right after the job: check the printout")
+    EXPIRED = "expired", _("Too late: not sent")
+    PERMANENT = "permanent", _("Cannot be printed")
+
+
+class PrintJob(OrganizationScopedModel):
+    """One thing to print on one printer: a receipt, a report, labels, a test page, a drawer kick.
+
+    ``payload`` holds the bytes as sent; receipts of a sale are rendered by the worker on the first
+    attempt (the sale itself only writes this row) and kept, so a retry sends the same bytes.
+    ``send_started_at`` is set just before the first byte leaves: a job found ``printing`` after a
+    restart was interrupted and is failed for a person to decide if it has one, and queued again
+    if it has not (see docs/architecture.md, "Printing").
+    """
+
+    printer = models.ForeignKey(Printer, on_delete=models.CASCADE, related_name="jobs", verbose_name=_("printer"))
+    register = models.ForeignKey("tenancy.Register", null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="+")
+    kind = models.CharField(_("kind"), max_length=10, choices=JobKind.choices)
+    status = models.CharField(_("status"), max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    title = models.CharField(_("what"), max_length=120, blank=True)
+    payload = models.BinaryField(default=b"", blank=True)
+    sale = models.ForeignKey("sales.Sale", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    shift = models.ForeignKey("sales.Shift", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(_("error"), max_length=16, choices=JobError.choices, blank=True, default="")
+    error_detail = models.CharField(max_length=300, blank=True)
+    created_by = models.CharField(_("by"), max_length=200, blank=True)
+    send_started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("print job")
+        verbose_name_plural = _("print jobs")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["printer", "status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.title}".strip()
+
+
+class Health(models.TextChoices):
+    OK = "ok", _("ready")
+    WARNING = "warning", _("paper near end")
+    FAULT = "fault", _("fault")
+    UNKNOWN = "unknown", _("unknown")
+
+
+class PrinterState(OrganizationScopedModel):
+    """The worker's last answer from a printer (DLE EOT, or the TSPL status byte)."""
+
+    printer = models.OneToOneField(Printer, on_delete=models.CASCADE, related_name="state")
+    health = models.CharField(max_length=10, choices=Health.choices, default=Health.UNKNOWN)
+    online = models.BooleanField(null=True)
+    cover_open = models.BooleanField(null=True)
+    paper_near_end = models.BooleanField(null=True)
+    paper_out = models.BooleanField(null=True)
+    error = models.BooleanField(null=True)
+    reachable = models.BooleanField(default=False)
+    detail = models.CharField(max_length=300, blank=True)
+    checked_at = models.DateTimeField(null=True, blank=True)

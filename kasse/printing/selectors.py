@@ -1,0 +1,154 @@
+"""Reads for printing: which printer a register uses, recent jobs, what the virtual printer printed."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from kasse.printing.models import JobStatus, Printer, PrinterKind, PrinterState, PrintJob, RegisterPrinter
+from kasse.tenancy.models import Register, Store
+
+# The worker refreshes a printer's state at least this often while it runs; older means "nobody is asking".
+STATE_STALE_AFTER = timedelta(seconds=90)
+
+
+def receipt_printer_for(register: Register) -> Printer | None:
+    """The register's receipt printer: the one assigned to it, else the store's only active receipt printer."""
+    link = (RegisterPrinter.objects.filter(register=register, printer__is_active=True)
+            .select_related("printer").first())
+    if link is not None:
+        return link.printer
+    printers = list(Printer.objects.filter(store_id=register.store_id, kind=PrinterKind.RECEIPT,
+                                           is_active=True)[:2])
+    return printers[0] if len(printers) == 1 else None
+
+
+def printers_of_store(store: Store) -> QuerySet[Printer]:
+    return Printer.objects.filter(store=store).select_related("state").order_by("kind", "name")
+
+
+def recent_jobs(*, printer: Printer | None = None, register: Register | None = None,
+                limit: int = 20) -> list[PrintJob]:
+    jobs = PrintJob.objects.select_related("printer").defer("payload").order_by("-created_at")
+    if printer is not None:
+        jobs = jobs.filter(printer=printer)
+    if register is not None:
+        jobs = jobs.filter(register=register)
+    return list(jobs[:limit])
+
+
+def open_problems(register: Register, *, limit: int = 10) -> list[PrintJob]:
+    """Failed jobs of the register's printer from the last day: what the cashier may want to print again."""
+    since = timezone.now() - timedelta(days=1)
+    return list(PrintJob.objects.filter(register=register, status=JobStatus.FAILED, created_at__gte=since)
+                .select_related("printer").defer("payload").order_by("-created_at")[:limit])
+
+
+def waiting_jobs(printer: Printer) -> int:
+    return PrintJob.objects.filter(printer=printer, status__in=[JobStatus.QUEUED, JobStatus.PRINTING]).count()
+
+
+def state_of(printer: Printer) -> PrinterState | None:
+    """The last known state, or None when the worker has not asked recently (shown as "unknown")."""
+    state = PrinterState.objects.filter(printer=printer).first()
+    if state is None or state.checked_at is None or timezone.now() - state.checked_at > STATE_STALE_AFTER:
+        return None
+    return state
+
+
+# --- the virtual printer's output (demo and development) -----------------------------------------------
+
+_JOB_FILE = re.compile(r"job-(\d{4,})\.txt")
+
+
+@dataclass(frozen=True)
+class VirtualJob:
+    number: int
+    text: str
+    has_picture: bool
+
+
+def virtual_printer_dir() -> Path | None:
+    """Where the virtual ESC/POS printer writes decoded jobs (``KASSE_VIRTUAL_PRINTER_DIR``; the demo's
+    ``var/demo/virtual-printer``); None when not configured."""
+    configured = getattr(settings, "KASSE_VIRTUAL_PRINTER_DIR", "") or ""
+    if configured:
+        return Path(configured)
+    if settings.KASSE_ENV == "demo":
+        return Path(settings.DATA_DIR).parent / "virtual-printer"
+    return None
+
+
+def virtual_jobs(limit: int = 5) -> list[VirtualJob]:
+    folder = virtual_printer_dir()
+    if folder is None or not folder.is_dir():
+        return []
+    numbers = sorted((int(m.group(1)) for p in folder.iterdir() if (m := _JOB_FILE.fullmatch(p.name))),
+                     reverse=True)[:limit]
+    jobs = []
+    for number in numbers:
+        stem = folder / f"job-{number:04d}"
+        try:
+            text = stem.with_suffix(".txt").read_text(encoding="utf-8", errors="replace")[:20_000]
+        except OSError:
+            continue
+        jobs.append(VirtualJob(number, text, stem.with_suffix(".png").is_file()))
+    return jobs
+
+
+def virtual_job_picture(number: int) -> bytes | None:
+    folder = virtual_printer_dir()
+    if folder is None or number < 0:
+        return None
+    try:
+        return (folder / f"job-{number:04d}.png").read_bytes()
+    except OSError:
+        return None
+
+
+# --- what a status looks like on screen -------------------------------------------------------------
+
+@dataclass(frozen=True)
+class StatusView:
+    code: str  # ok | paper_near_end | paper_out | cover_open | offline | unreachable | error | unknown
+    label: str
+    level: str  # ok | warning | fault | unknown
+
+
+def status_view(state: PrinterState | None) -> StatusView:
+    """The one word (and colour level) the register and the back office show for a printer."""
+    from django.utils.translation import gettext as _
+
+    if state is None:
+        return StatusView("unknown", _("status unknown"), "unknown")
+    if not state.reachable:
+        return StatusView("unreachable", _("not reachable"), "fault")
+    if state.paper_out:
+        return StatusView("paper_out", _("paper out"), "fault")
+    if state.cover_open:
+        return StatusView("cover_open", _("cover open"), "fault")
+    if state.online is False:
+        return StatusView("offline", _("offline"), "fault")
+    if state.error:
+        return StatusView("error", _("printer error"), "fault")
+    if state.paper_near_end:
+        return StatusView("paper_near_end", _("paper near end"), "warning")
+    if state.online is None:
+        return StatusView("unknown", _("no status answer"), "unknown")
+    return StatusView("ok", _("ready"), "ok")
+
+
+def states_by_printer(printers: list[Printer]) -> dict[object, StatusView]:
+    states = {s.printer_id: s for s in PrinterState.objects.filter(printer__in=printers)}
+    now = timezone.now()
+    return {
+        p.pk: status_view(s if (s := states.get(p.pk)) and s.checked_at and now - s.checked_at <= STATE_STALE_AFTER
+                          else None)
+        for p in printers
+    }

@@ -1,0 +1,213 @@
+"""Back-office printer pages (mounted at /devices/printers/): list with live status, add and edit,
+discover (TCP probe of a given range, mDNS), USB devices, test print, recent jobs and retry, labels,
+and what the virtual printer printed."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from kasse.backoffice.access import backoffice_view
+from kasse.catalog.models import Variant
+from kasse.catalog.selectors import search_products
+from kasse.core.actors import Actor
+from kasse.printing import selectors, services
+from kasse.printing.documents import LabelRequest
+from kasse.printing.forms import DiscoverForm, PrinterForm
+from kasse.printing.models import Printer, PrinterKind, PrintJob
+from kasse.tenancy.models import Store
+from kasse.tenancy.permissions import Capability
+
+MAX_COPIES = 999
+
+
+def _actor(request: HttpRequest) -> Actor:
+    return Actor.for_user(request.user)  # type: ignore[arg-type]
+
+
+def _errors(exc: services.PrintingError) -> str:
+    return " ".join(exc.messages)
+
+
+def _list_context() -> dict[str, Any]:
+    stores = list(Store.objects.filter(is_active=True).order_by("number"))
+    printers = list(Printer.objects.select_related("store").order_by("store__number", "kind", "name"))
+    statuses = selectors.states_by_printer(printers)
+    return {
+        "stores": [{"store": s, "rows": [{"printer": p, "status": statuses[p.pk]} for p in printers
+                                         if p.store_id == s.pk]} for s in stores],
+        "jobs": selectors.recent_jobs(limit=20),
+        "virtual_printer": next((p for p in printers if p.is_loopback), None),
+        "virtual_jobs": selectors.virtual_jobs(limit=3) if any(p.is_loopback for p in printers) else [],
+    }
+
+
+@backoffice_view(Capability.MANAGE_SETTINGS)
+def printer_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "printing/backoffice/printers.html", _list_context())
+
+
+@require_GET
+@backoffice_view(Capability.MANAGE_SETTINGS)
+def live(request: HttpRequest) -> HttpResponse:
+    """The status table and the recent jobs, polled by the list page."""
+    return render(request, "printing/backoffice/partials/live.html", _list_context())
+
+
+def _printer_page(request: HttpRequest, store: Store, printer: Printer | None) -> HttpResponse:
+    initial = {key: request.GET[key] for key in ("host", "port", "usb_vendor_id", "usb_product_id", "connection",
+                                                  "name", "kind") if key in request.GET}
+    form = PrinterForm(request.POST or None, instance=printer, store=store, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        saved = services.save_printer(actor=_actor(request), store=store, printer=printer, data=form.printer_data(),
+                                      registers=form.cleaned_data["registers"])
+        messages.success(request, _("Printer “%(name)s” saved.") % {"name": saved.name})
+        return redirect("printing:printer_list")
+    status = 422 if request.method == "POST" else 200
+    return render(request, "printing/backoffice/printer_form.html",
+                  {"form": form, "store": store, "printer": printer}, status=status)
+
+
+@backoffice_view(Capability.MANAGE_SETTINGS)
+def printer_create(request: HttpRequest, store_id: uuid.UUID) -> HttpResponse:
+    return _printer_page(request, get_object_or_404(Store, pk=store_id), None)
+
+
+@backoffice_view(Capability.MANAGE_SETTINGS)
+def printer_edit(request: HttpRequest, printer_id: uuid.UUID) -> HttpResponse:
+    printer: Printer = get_object_or_404(Printer.objects.select_related("store"), pk=printer_id)
+    return _printer_page(request, printer.store, printer)
+
+
+@require_POST
+@backoffice_view(Capability.MANAGE_SETTINGS)
+def printer_test(request: HttpRequest, printer_id: uuid.UUID) -> HttpResponse:
+    printer: Printer = get_object_or_404(Printer.objects.select_related("store"), pk=printer_id)
+    services.enqueue_test_page(actor=_actor(request), printer=printer, language=get_language() or "de")
+    messages.success(request, _("Test page queued for “%(name)s”.") % {"name": printer.name})
+    return redirect("printing:printer_list")
+
+
+@require_POST
+@backoffice_view(Capability.MANAGE_SETTINGS)
+def job_retry(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
+    job: PrintJob = get_object_or_404(PrintJob.objects.defer("payload"), pk=job_id)
+    try:
+        services.retry_job(actor=_actor(request), job=job)
+    except services.PrintingError as exc:
+        messages.error(request, _errors(exc))
+    else:
+        messages.success(request, _("The job is queued again."))
+    return redirect("printing:printer_list")
+
+
+@require_GET
+@backoffice_view(Capability.MANAGE_SETTINGS)
+def virtual_picture(request: HttpRequest, printer_id: uuid.UUID, number: int) -> HttpResponse:
+    """A job as the virtual printer drew it (only for printers on this machine's loopback address)."""
+    printer = get_object_or_404(Printer, pk=printer_id)
+    picture = selectors.virtual_job_picture(number) if printer.is_loopback else None
+    if picture is None:
+        raise Http404
+    return HttpResponse(picture, content_type="image/png")
+
+
+@backoffice_view(Capability.MANAGE_SETTINGS)
+def discover(request: HttpRequest) -> HttpResponse:
+    """Probe an address range the owner typed (status query only) and optionally browse mDNS."""
+    form = DiscoverForm(request.POST or None)
+    context: dict[str, Any] = {"form": form, "stores": Store.objects.filter(is_active=True).order_by("number")}
+    if request.method == "POST":
+        if not form.is_valid():
+            return render(request, "printing/backoffice/discover.html", context, status=422)
+        from kasse.hardware.discovery.tcp_probe import probe_range
+
+        results = probe_range(form.cleaned_data["targets"], port=form.cleaned_data["port"], timeout=0.5,
+                              max_hosts=256)
+        context["probed"] = len(results)
+        context["found"] = [r for r in results if r.escpos]
+        context["answered_otherwise"] = [r for r in results if r.reachable and not r.escpos]
+        if form.cleaned_data["mdns_interface"]:
+            from kasse.hardware.discovery.zeroconf_browse import browse_printers
+
+            browsed = browse_printers(interfaces=[form.cleaned_data["mdns_interface"]], wait=3.0)
+            context["services"] = browsed.services
+            context["mdns_reason"] = browsed.reason
+    return render(request, "printing/backoffice/discover.html", context)
+
+
+@require_GET
+@backoffice_view(Capability.MANAGE_SETTINGS)
+def usb(request: HttpRequest) -> HttpResponse:
+    from kasse.hardware.discovery.usb_enum import list_usb_devices
+
+    found = list_usb_devices()
+    printers = [d for d in found.devices if d.kind in {"receipt_printer", "label_printer", "printer"}]
+    return render(request, "printing/backoffice/usb.html", {
+        "printers": printers, "others": [d for d in found.devices if d not in printers], "reason": found.reason,
+        "stores": Store.objects.filter(is_active=True).order_by("number"),
+    })
+
+
+def _decimal(value: str, default: Decimal) -> Decimal:
+    try:
+        return Decimal((value or "").replace(",", ".")) if value else default
+    except InvalidOperation as exc:
+        raise services.PrintingError(_("Please enter the label size in millimetres.")) from exc
+
+
+def _label_requests(request: HttpRequest) -> list[LabelRequest]:
+    wanted: dict[uuid.UUID, int] = {}
+    for name in request.POST:
+        value = str(request.POST.get(name, ""))
+        if not name.startswith("count-") or not value.strip():
+            continue
+        try:
+            variant_id = uuid.UUID(name.removeprefix("count-"))
+            copies = int(value)
+        except ValueError as exc:
+            raise services.PrintingError(_("Please enter whole numbers of labels.")) from exc
+        if not 0 <= copies <= MAX_COPIES:
+            raise services.PrintingError(_("From 0 to %(max)s labels per product, please.") % {"max": MAX_COPIES})
+        if copies:
+            wanted[variant_id] = copies
+    variants = {v.pk: v for v in Variant.objects.filter(pk__in=wanted).select_related("product")}
+    if len(variants) != len(wanted):
+        raise services.PrintingError(_("Some of these products do not exist (any more)."))
+    return [LabelRequest(variants[pk], copies) for pk, copies in wanted.items()]
+
+
+@backoffice_view(Capability.MANAGE_SETTINGS)
+def labels(request: HttpRequest) -> HttpResponse:
+    """Shelf labels: search products, type counts, choose the label printer and size, print."""
+    label_printers = list(Printer.objects.filter(kind=PrinterKind.LABEL, is_active=True).select_related("store"))
+    query = (request.POST.get("q") or request.GET.get("q") or "").strip()[:100]
+    found = list(search_products(request.organization, query, active=True)  # type: ignore[attr-defined]
+                 .prefetch_related("variants")[:30]) if query else []
+    context: dict[str, Any] = {"printers": label_printers, "query": query, "products": found, "error": ""}
+    if request.method == "POST" and request.POST.get("action") == "print":
+        printer_id = request.POST.get("printer", "")
+        printer = next((p for p in label_printers if str(p.pk) == printer_id), None)
+        try:
+            if printer is None:
+                raise services.PrintingError(_("Please choose an active label printer."))
+            requests = _label_requests(request)
+            width = _decimal(request.POST.get("width_mm", ""), printer.label_width_mm)
+            height = _decimal(request.POST.get("height_mm", ""), printer.label_height_mm)
+            job = services.enqueue_labels(actor=_actor(request), printer=printer, requests=requests,
+                                          width_mm=width, height_mm=height)
+        except services.PrintingError as exc:
+            context["error"] = _errors(exc)
+            return render(request, "printing/backoffice/labels.html", context, status=422)
+        messages.success(request, _("%(count)s labels queued for “%(name)s”.") % {"count": job.title,
+                                                                                  "name": printer.name})
+        return redirect("printing:labels")
+    return render(request, "printing/backoffice/labels.html", context)

@@ -1,0 +1,451 @@
+"""The print worker: one thread per printer sends that printer's queued jobs in order.
+
+The rules (docs/architecture.md, "Printing"):
+
+- A job is claimed by a compare-and-set from ``queued`` to ``printing`` (one worker per job, even with
+  two processes), then the printer is asked for its status (DLE EOT). Unreachable, offline, cover
+  open, paper out: nothing was sent, so the job goes back to the queue with exponential backoff and
+  jitter, and fails clearly after ``RetryPolicy.max_attempts``. Later jobs wait behind it (order).
+- ``send_started_at`` is written just before the first byte. If sending breaks, or the printer reports
+  a fault right after the job, the job is **failed, not retried**: part of it may be on paper, and
+  only the cashier can see that ("check the printout"). Retrying a failed job is a person's decision
+  (``services.retry_job``). So a job is never printed twice without somebody asking.
+- After a restart, ``printing`` jobs without ``send_started_at`` go back to the queue (nothing was
+  sent); those with it become failed "interrupted" (ESC/POS printers cannot say which job they
+  finished, so the printer cannot confirm it).
+- A drawer kick older than ``DRAWER_MAX_AGE`` is not sent at all: a drawer must not spring open
+  minutes after somebody asked.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import random
+import threading
+import time
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import close_old_connections, connections, transaction
+from django.utils import timezone
+from django_scopes import scope, scopes_disabled
+
+from kasse.hardware.printers import escpos_render
+from kasse.hardware.printers.profiles import get_profile
+from kasse.hardware.transports.base import Transport, TransportError
+from kasse.printing import devices
+from kasse.printing.devices import ConfigurationError, DeviceStatus
+from kasse.printing.models import (
+    Health,
+    JobError,
+    JobKind,
+    JobStatus,
+    Printer,
+    PrinterState,
+    PrintJob,
+)
+
+logger = logging.getLogger(__name__)
+
+TransportFactory = Callable[[Printer], Transport]
+DRAWER_MAX_AGE = timedelta(seconds=30)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff with jitter: base × 2^(attempt−1), capped, ±jitter; failed after max_attempts."""
+
+    base_seconds: float = 1.0
+    max_seconds: float = 60.0
+    jitter: float = 0.2
+    max_attempts: int = 10
+
+    def delay(self, attempts: int) -> float:
+        raw = min(self.max_seconds, self.base_seconds * 2 ** max(0, attempts - 1))
+        return raw * (1 + random.uniform(-self.jitter, self.jitter))
+
+
+DEFAULT_POLICY = RetryPolicy()
+
+
+@dataclass
+class StepResult:
+    job: PrintJob | None = None
+    outcome: str = "idle"  # idle | waiting | done | retry | failed
+    wait_seconds: float | None = None
+
+
+def _now() -> datetime:
+    return timezone.now()
+
+
+# --- state -------------------------------------------------------------------------------------------
+
+def save_state(printer: Printer, status: DeviceStatus) -> None:
+    PrinterState.objects.update_or_create(
+        printer=printer,
+        defaults={
+            "organization_id": printer.organization_id, "health": status.health, "reachable": status.reachable,
+            "online": status.online, "cover_open": status.cover_open, "paper_near_end": status.paper_near_end,
+            "paper_out": status.paper_out, "error": status.error, "detail": status.detail[:300],
+            "checked_at": _now(),
+        },
+    )
+
+
+def _fault_code(status: DeviceStatus) -> str:
+    if not status.reachable:
+        return JobError.UNREACHABLE
+    if status.paper_out:
+        return JobError.PAPER_OUT
+    if status.cover_open:
+        return JobError.COVER_OPEN
+    if status.online is False or status.health == Health.UNKNOWN:
+        return JobError.OFFLINE
+    return JobError.PRINTER_ERROR
+
+
+# --- one job -----------------------------------------------------------------------------------------
+
+def recover_interrupted(printer: Printer) -> int:
+    """After a restart: jobs left ``printing`` are queued again if nothing was sent, else failed."""
+    with scope(organization=printer.organization_id):
+        stuck = PrintJob.objects.filter(printer=printer, status=JobStatus.PRINTING)
+        requeued = stuck.filter(send_started_at__isnull=True).update(
+            status=JobStatus.QUEUED, next_attempt_at=_now(), updated_at=_now())
+        failed = stuck.filter(send_started_at__isnull=False).update(
+            status=JobStatus.FAILED, error=JobError.INTERRUPTED, finished_at=_now(), updated_at=_now(),
+            error_detail="the print worker stopped while sending")
+    if requeued or failed:
+        logger.warning("printer %s: %d interrupted job(s) queued again, %d failed", printer.pk, requeued, failed)
+    return requeued + failed
+
+
+def next_job(printer: Printer) -> PrintJob | None:
+    """The oldest queued job of the printer (order is kept: a job waiting for its retry holds the rest)."""
+    return (PrintJob.objects.filter(printer=printer, status=JobStatus.QUEUED)
+            .order_by("created_at", "id").first())
+
+
+def claim(job: PrintJob) -> bool:
+    """queued → printing, one attempt more; False when another worker was quicker."""
+    claimed = PrintJob.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(
+        status=JobStatus.PRINTING, attempts=job.attempts + 1, updated_at=_now())
+    if claimed:
+        job.status = JobStatus.PRINTING
+        job.attempts += 1
+    return bool(claimed)
+
+
+def _finish(job: PrintJob, status: str, error: str = "", detail: str = "") -> None:
+    job.status = status
+    job.error = error
+    job.error_detail = detail[:300]
+    job.finished_at = _now()
+    PrintJob.objects.filter(pk=job.pk).update(status=status, error=error, error_detail=job.error_detail,
+                                              finished_at=job.finished_at, updated_at=job.finished_at)
+
+
+def _retry_later(job: PrintJob, error: str, detail: str, policy: RetryPolicy) -> str:
+    if job.attempts >= policy.max_attempts:
+        _finish(job, JobStatus.FAILED, error, f"{detail} (gave up after {job.attempts} attempts)")
+        return "failed"
+    job.status = JobStatus.QUEUED
+    job.next_attempt_at = _now() + timedelta(seconds=policy.delay(job.attempts))
+    job.error, job.error_detail = error, detail[:300]
+    PrintJob.objects.filter(pk=job.pk).update(status=JobStatus.QUEUED, next_attempt_at=job.next_attempt_at,
+                                              error=error, error_detail=job.error_detail, updated_at=_now())
+    return "retry"
+
+
+def render_payload(job: PrintJob) -> bytes:
+    """The bytes of a job; receipts of a sale are rendered now (once) and kept for retries."""
+    if job.payload:
+        return bytes(job.payload)
+    if job.kind not in (JobKind.RECEIPT, JobKind.REPRINT) or job.sale_id is None:
+        raise ValueError("the job has nothing to print")
+    from kasse.printing.documents import mark_as_copy
+    from kasse.sales.models import Sale
+    from kasse.sales.printout import receipt_document
+
+    sale = Sale.objects.select_related("store__organization", "register", "original_sale").get(pk=job.sale_id)
+    document = receipt_document(sale)
+    if job.kind == JobKind.REPRINT:
+        document = mark_as_copy(document, language=sale.store.organization.language)
+    payload = escpos_render.render(document, get_profile(job.printer.profile))
+    PrintJob.objects.filter(pk=job.pk).update(payload=payload)
+    job.payload = payload
+    return payload
+
+
+def send_job(job: PrintJob, printer: Printer, transport_factory: TransportFactory = devices.transport_for,
+             policy: RetryPolicy = DEFAULT_POLICY) -> str:
+    """Send one claimed job; returns the outcome ("done", "retry" or "failed"). Never raises for printer trouble."""
+    if job.kind == JobKind.DRAWER and _now() - job.created_at > DRAWER_MAX_AGE:
+        _finish(job, JobStatus.FAILED, JobError.EXPIRED, "drawer kick older than 30 s")
+        return "failed"
+    try:
+        payload = render_payload(job)
+        transport = transport_factory(printer)
+    except (ConfigurationError, ValueError, KeyError) as exc:
+        _finish(job, JobStatus.FAILED, JobError.PERMANENT, str(exc))
+        return "failed"
+    try:
+        transport.open()
+    except TransportError as exc:
+        save_state(printer, DeviceStatus.unreachable(str(exc)))
+        return _retry_later(job, JobError.UNREACHABLE, str(exc), policy)
+    try:
+        if devices.asks_status(printer):
+            before = devices.query_status(printer, transport)
+            save_state(printer, before)
+            if not before.ready:  # a fault, or no answer: do not send into a printer that may drop it
+                return _retry_later(job, _fault_code(before), before.detail, policy)
+        started = _now()
+        PrintJob.objects.filter(pk=job.pk).update(send_started_at=started)
+        job.send_started_at = started
+        try:
+            transport.write(payload)
+        except TransportError as exc:
+            save_state(printer, DeviceStatus.unreachable(str(exc)))
+            _finish(job, JobStatus.FAILED, JobError.INTERRUPTED, str(exc))
+            return "failed"
+        if devices.asks_status(printer):
+            after = devices.query_status(printer, transport)
+            save_state(printer, after)
+            if not after.reachable:
+                _finish(job, JobStatus.FAILED, JobError.INTERRUPTED, after.detail or "connection lost after sending")
+                return "failed"
+            if not after.ready:
+                _finish(job, JobStatus.FAILED, JobError.CHECK_PRINTOUT, f"{_fault_code(after)}: {after.detail}")
+                return "failed"
+        _finish(job, JobStatus.DONE)
+        return "done"
+    finally:
+        transport.close()
+
+
+def process_next(printer_id: Any, *, transport_factory: TransportFactory = devices.transport_for,
+                 policy: RetryPolicy = DEFAULT_POLICY) -> StepResult:
+    """One step of a printer's worker: send the next due job, or say how long to wait."""
+    with scopes_disabled():
+        printer = Printer.objects.filter(pk=printer_id).select_related("store").first()
+    if printer is None:
+        return StepResult()
+    with scope(organization=printer.organization_id):
+        job = next_job(printer)
+        if job is None:
+            return StepResult()
+        if not printer.is_active:
+            _finish(job, JobStatus.FAILED, JobError.PERMANENT, "the printer is switched off in the back office")
+            return StepResult(job, "failed")
+        due = job.next_attempt_at or job.created_at
+        if due > _now():
+            return StepResult(job, "waiting", (due - _now()).total_seconds())
+        if not claim(job):
+            return StepResult(job, "idle", 0)
+        job.printer = printer
+        try:
+            outcome = send_job(job, printer, transport_factory, policy)
+        except Exception as exc:  # a bug must not leave the job "printing" forever nor kill the worker
+            logger.exception("print job %s failed unexpectedly", job.pk)
+            outcome = "failed"
+            if job.send_started_at is None:
+                outcome = _retry_later(job, JobError.PERMANENT, repr(exc)[:300], policy)
+            else:
+                _finish(job, JobStatus.FAILED, JobError.INTERRUPTED, repr(exc)[:300])
+        return StepResult(job, outcome)
+
+
+def poll_status(printer_id: Any, *, transport_factory: TransportFactory = devices.transport_for) -> DeviceStatus:
+    """Ask an idle printer how it is (the register's indicator), and store the answer."""
+    with scopes_disabled():
+        printer = Printer.objects.get(pk=printer_id)
+    try:
+        transport = transport_factory(printer)
+    except ConfigurationError as exc:
+        status = DeviceStatus.unreachable(str(exc))
+    else:
+        status = devices.check_status(printer, transport) if devices.asks_status(printer) else DeviceStatus(
+            health=Health.UNKNOWN, reachable=True, detail="status queries are switched off")
+    with scope(organization=printer.organization_id):
+        save_state(printer, status)
+    return status
+
+
+# --- threads -----------------------------------------------------------------------------------------
+
+class PrinterWorker(threading.Thread):
+    """Sends one printer's jobs, one after the other, until stopped."""
+
+    def __init__(self, printer_id: Any, *, transport_factory: TransportFactory, policy: RetryPolicy,
+                 idle_seconds: float, status_seconds: float) -> None:
+        super().__init__(name=f"print-worker-{printer_id}", daemon=True)
+        self.printer_id = printer_id
+        self.transport_factory = transport_factory
+        self.policy = policy
+        self.idle_seconds = idle_seconds
+        self.status_seconds = status_seconds
+        self.wake = threading.Event()
+        self.stopping = threading.Event()
+        self._last_poll = 0.0
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.wake.set()
+
+    def _recover(self) -> None:
+        for _attempt in range(20):  # the database may be busy right at start-up
+            try:
+                with scopes_disabled():
+                    printer = Printer.objects.filter(pk=self.printer_id).first()
+                if printer is not None:
+                    recover_interrupted(printer)
+                return
+            except Exception:
+                logger.exception("print worker for %s: cannot recover interrupted jobs yet", self.printer_id)
+                if self.stopping.wait(0.5):
+                    return
+
+    def run(self) -> None:
+        try:
+            self._recover()
+            while not self.stopping.is_set():
+                self.wake.clear()
+                close_old_connections()
+                try:
+                    result = process_next(self.printer_id, transport_factory=self.transport_factory,
+                                          policy=self.policy)
+                except Exception:
+                    logger.exception("print worker for %s: step failed", self.printer_id)
+                    result = StepResult(outcome="idle", wait_seconds=self.idle_seconds)
+                if result.outcome in {"done", "retry", "failed"}:
+                    self._last_poll = time.monotonic()  # the job just asked the printer
+                    continue
+                if time.monotonic() - self._last_poll >= self.status_seconds:
+                    self._last_poll = time.monotonic()
+                    with contextlib.suppress(Exception):
+                        poll_status(self.printer_id, transport_factory=self.transport_factory)
+                wait = self.idle_seconds if result.wait_seconds is None else min(result.wait_seconds,
+                                                                                 self.idle_seconds)
+                self.wake.wait(max(0.0, wait))
+        finally:
+            connections.close_all()  # this thread's connections
+
+
+_POOLS: weakref.WeakSet[PrintWorkerPool] = weakref.WeakSet()
+
+
+def notify(printer_id: Any) -> None:
+    """Wake the worker of a printer in this process (called after a job is committed)."""
+    for pool in list(_POOLS):
+        pool.wake(printer_id)
+
+
+def notify_printers_changed() -> None:
+    for pool in list(_POOLS):
+        pool.refresh_soon()
+
+
+@dataclass(eq=False)
+class PrintWorkerPool:
+    """One ``PrinterWorker`` per active printer (of ``store_ids``, or all); follows printers being added,
+    changed or switched off. The store node starts it; ``kasse printworker`` runs it on its own.
+
+    ``idle_seconds``: how often an idle worker looks for jobs queued by another process;
+    ``status_seconds``: how often an idle printer is asked for its status.
+    """
+
+    store_ids: list[Any] | None = None
+    transport_factory: TransportFactory = devices.transport_for
+    policy: RetryPolicy = DEFAULT_POLICY
+    idle_seconds: float = 1.0
+    status_seconds: float = 30.0
+    refresh_seconds: float = 10.0
+    workers: dict[Any, PrinterWorker] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._stop = threading.Event()
+        self._refresh = threading.Event()
+        self._lock = threading.Lock()
+        self._supervisor: threading.Thread | None = None
+
+    def start(self) -> PrintWorkerPool:
+        if self._supervisor is not None:
+            return self
+        self._stop.clear()
+        self.sync_workers()
+        _POOLS.add(self)
+        self._supervisor = threading.Thread(target=self._supervise, name="print-worker-pool", daemon=True)
+        self._supervisor.start()
+        return self
+
+    def stop(self, timeout: float = 5.0) -> None:
+        _POOLS.discard(self)
+        self._stop.set()
+        self._refresh.set()
+        if self._supervisor is not None:
+            self._supervisor.join(timeout)
+            self._supervisor = None
+        with self._lock:
+            workers = list(self.workers.values())
+            self.workers.clear()
+        for worker in workers:
+            worker.stop()
+        for worker in workers:
+            worker.join(timeout)
+
+    def __enter__(self) -> PrintWorkerPool:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def wake(self, printer_id: Any) -> None:
+        worker = self.workers.get(printer_id)
+        if worker is not None:
+            worker.wake.set()
+        else:
+            self.refresh_soon()  # a printer this pool does not know yet
+
+    def refresh_soon(self) -> None:
+        self._refresh.set()
+
+    def _active_printer_ids(self) -> set[Any]:
+        with scopes_disabled(), transaction.atomic():
+            printers = Printer.objects.filter(is_active=True)
+            if self.store_ids is not None:
+                printers = printers.filter(store_id__in=self.store_ids)
+            return set(printers.values_list("pk", flat=True))
+
+    def sync_workers(self) -> None:
+        """Start workers for new active printers, stop those of removed or switched-off ones."""
+        wanted = self._active_printer_ids()
+        with self._lock:
+            for printer_id in list(self.workers):
+                if printer_id not in wanted or not self.workers[printer_id].is_alive():
+                    self.workers.pop(printer_id).stop()
+            for printer_id in wanted - set(self.workers):
+                worker = PrinterWorker(printer_id, transport_factory=self.transport_factory, policy=self.policy,
+                                       idle_seconds=self.idle_seconds, status_seconds=self.status_seconds)
+                self.workers[printer_id] = worker
+                worker.start()
+
+    def _supervise(self) -> None:
+        try:
+            while not self._stop.is_set():
+                self._refresh.wait(self.refresh_seconds)
+                self._refresh.clear()
+                if self._stop.is_set():
+                    break
+                close_old_connections()
+                try:
+                    self.sync_workers()
+                except Exception:
+                    logger.exception("print worker pool: cannot read the printers")
+        finally:
+            connections.close_all()
