@@ -14,6 +14,7 @@ with that role's settings, so each side only ever touches its own database:
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import random
@@ -141,7 +142,7 @@ class World:
                 [sys.executable, "-m", "kasse.cli", "cloud", "--port", str(port), "--log-level", "warning"],
                 env=self.env("cloud"), start_new_session=True))
         for port in self.cloud_ports:
-            wait_until(lambda p=port: _http_ok(f"http://127.0.0.1:{p}/health"), 30, 0.1, "cloud up")
+            wait_until(functools.partial(_http_ok, f"http://127.0.0.1:{port}/health"), 30, 0.1, "cloud up")
 
     def stop_cloud(self) -> None:
         for proc in self.cloud_procs:
