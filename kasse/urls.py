@@ -29,6 +29,7 @@ urlpatterns = [
     path("register/", include("kasse.register.urls")),
     path("devices/printers/", include("kasse.printing.urls")),
     path("devices/", include("kasse.register.backoffice_urls")),
+    path("nodes/", include("kasse.sync.backoffice_urls")),
     path("", include("kasse.backoffice.urls")),
 ]
 

@@ -31,6 +31,8 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("tenancy:employee_list", _("Employees"), Capability.MANAGE_EMPLOYEES),
     NavItem("register_admin:devices", _("Devices"), Capability.MANAGE_SETTINGS),
     NavItem("printing:printer_list", _("Printers"), Capability.MANAGE_SETTINGS),
+    NavItem("sync_admin:nodes", _("Store nodes"), Capability.MANAGE_SETTINGS),
+    NavItem("sync_admin:live", _("Live sales"), Capability.VIEW_REPORTS),
     NavItem("tenancy:settings", _("Settings"), Capability.MANAGE_SETTINGS),
     NavItem("api_ui:token_list", _("API"), Capability.MANAGE_API),
 ]

@@ -211,15 +211,6 @@
     });
   }
 
-  // --- connectivity (auto-lock: autolock.js) -----------------------------------
-
-  const net = document.getElementById("net-status");
-  function updateNet() {
-    net.textContent = navigator.onLine ? t("online", "online") : t("offline", "offline");
-    net.classList.toggle("offline", !navigator.onLine);
-  }
-  window.addEventListener("online", updateNet);
-  window.addEventListener("offline", updateNet);
-  updateNet();
+  // Connectivity and sync state: the badge of kasse/sync (sync/register-status.js). Auto-lock: autolock.js.
   document.body.dataset.ready = "1";  // scanner and handlers are live (tests wait for this)
 })();

@@ -1,0 +1,109 @@
+"""Back-office pages of sync: store nodes (pairing, revoking), anomalies, customer conflicts, live sales."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+import kasse
+from kasse.backoffice.access import backoffice_view
+from kasse.core.actors import Actor
+from kasse.sync import selectors
+from kasse.sync.models import StoreNode, SyncAnomaly, SyncConflict
+from kasse.sync.review import mark_conflict_seen, resolve_anomaly
+from kasse.sync.services import NODE_PAIRING_TTL, create_node_pairing_code, revoke_node
+from kasse.tenancy.models import Store
+from kasse.tenancy.permissions import Capability
+
+PAGE_SIZE = 50
+
+
+def _actor(request: HttpRequest) -> Actor:
+    return Actor.for_user(request.user)  # type: ignore[arg-type]
+
+
+@backoffice_view(Capability.MANAGE_SETTINGS)
+def node_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "sync/backoffice/nodes.html", {
+        "stores": selectors.nodes_by_store(), "counts": selectors.open_counts(),
+        "cloud_version": kasse.__version__,
+    })
+
+
+@require_POST
+@backoffice_view(Capability.MANAGE_SETTINGS)
+def pairing_code(request: HttpRequest, store_id: uuid.UUID) -> HttpResponse:
+    store = get_object_or_404(Store, pk=store_id)
+    code = create_node_pairing_code(actor=_actor(request), store=store)
+    return render(request, "sync/backoffice/pairing_code.html", {
+        "store": store, "code": code, "cloud_url": settings.PUBLIC_URL.rstrip("/"),
+        "hours": int(NODE_PAIRING_TTL.total_seconds() // 3600),
+    })
+
+
+@require_POST
+@backoffice_view(Capability.MANAGE_SETTINGS)
+def node_revoke(request: HttpRequest, node_id: uuid.UUID) -> HttpResponse:
+    node = get_object_or_404(StoreNode, pk=node_id)
+    revoke_node(actor=_actor(request), node=node)
+    messages.success(request, _("The store node %(name)s can no longer sync.") % {"name": node.name})
+    return redirect("sync_admin:nodes")
+
+
+def _page(request: HttpRequest, queryset: object) -> object:
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))  # type: ignore[arg-type]
+
+
+@backoffice_view(Capability.MANAGE_SETTINGS)
+def anomaly_list(request: HttpRequest) -> HttpResponse:
+    show_resolved = request.GET.get("resolved") == "1"
+    page = _page(request, selectors.anomalies(resolved=show_resolved))
+    return render(request, "sync/backoffice/anomalies.html", {
+        "page": page, "rows": selectors.anomaly_rows(list(page)),  # type: ignore[call-overload]
+        "show_resolved": show_resolved, "counts": selectors.open_counts(),
+    })
+
+
+@require_POST
+@backoffice_view(Capability.MANAGE_SETTINGS)
+def anomaly_resolve(request: HttpRequest, anomaly_id: uuid.UUID) -> HttpResponse:
+    anomaly = get_object_or_404(SyncAnomaly, pk=anomaly_id)
+    resolve_anomaly(actor=_actor(request), anomaly=anomaly)
+    messages.success(request, _("The anomaly is marked as resolved."))
+    return redirect("sync_admin:anomalies")
+
+
+@backoffice_view(Capability.MANAGE_SETTINGS)
+def conflict_list(request: HttpRequest) -> HttpResponse:
+    show_seen = request.GET.get("seen") == "1"
+    page = _page(request, selectors.conflicts(seen=show_seen))
+    return render(request, "sync/backoffice/conflicts.html", {
+        "page": page, "rows": selectors.conflict_rows(list(page)),  # type: ignore[call-overload]
+        "show_seen": show_seen, "counts": selectors.open_counts(),
+        "time_zone": selectors.organization_time_zone(),
+    })
+
+
+@require_POST
+@backoffice_view(Capability.MANAGE_SETTINGS)
+def conflict_seen(request: HttpRequest, conflict_id: uuid.UUID) -> HttpResponse:
+    conflict = get_object_or_404(SyncConflict, pk=conflict_id)
+    mark_conflict_seen(actor=_actor(request), conflict=conflict)
+    messages.success(request, _("The conflict is marked as seen."))
+    return redirect("sync_admin:conflicts")
+
+
+@backoffice_view(Capability.VIEW_REPORTS)
+def live(request: HttpRequest) -> HttpResponse:
+    """Sales of every store as they happen (the page follows ``/ws/live/``)."""
+    return render(request, "sync/backoffice/live.html", {
+        "sales": selectors.recent_sales(), "directory": selectors.live_directory(),
+        "limit": selectors.LIVE_FEED_SIZE,
+    })

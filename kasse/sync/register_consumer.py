@@ -1,0 +1,58 @@
+"""``/ws/register/status/``: the sync state a register shows (online, records waiting, last sync).
+
+A register page connects with its device cookie. On a store node it gets the
+node's status at once and then every change the sync runner publishes
+(:func:`kasse.sync.status_feed.publish_node_status`), including whether master
+data such as prices changed, so the register refreshes its grid and cart.
+A register that sells through the cloud directly has nothing waiting: it is
+told so once.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+
+from kasse.register.services.pairing import DEVICE_COOKIE, device_for_token
+from kasse.sync.local import is_node
+from kasse.sync.status_feed import NODE_STATUS_GROUP
+
+DIRECT_STATUS: dict[str, Any] = {"paired": False, "online": True, "direct": True}
+
+
+def current_status() -> dict[str, Any]:
+    """What a register shows right after it connects."""
+    if not is_node():
+        return dict(DIRECT_STATUS)
+    from kasse.sync.node import status
+
+    return {**status(), "catalog_changed": False}
+
+
+class RegisterStatusConsumer(AsyncWebsocketConsumer):
+    """Sends the node's sync status to a paired register page, now and on every change."""
+
+    joined = False
+
+    async def connect(self) -> None:
+        token = self.scope.get("cookies", {}).get(DEVICE_COOKIE, "")
+        device = await database_sync_to_async(device_for_token)(token)
+        if device is None:
+            await self.close(code=4401)
+            return
+        await self.accept()
+        if is_node():
+            await self.channel_layer.group_add(NODE_STATUS_GROUP, self.channel_name)
+            self.joined = True
+        status = await database_sync_to_async(current_status)()
+        await self.send(text_data=json.dumps({"type": "status", "status": status}))
+
+    async def disconnect(self, code: int) -> None:
+        if self.joined:
+            await self.channel_layer.group_discard(NODE_STATUS_GROUP, self.channel_name)
+
+    async def node_status(self, event: dict[str, Any]) -> None:
+        await self.send(text_data=json.dumps({"type": "status", "status": event["status"]}))
