@@ -1,0 +1,100 @@
+"""The register's sync badge in Chromium: offline with records waiting, back online, and a new price
+pulled by the node showing on the register's screen without a reload."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+from django.test import override_settings
+from django_scopes import scopes_disabled
+
+from kasse.catalog.models import Product
+from kasse.register.services.pairing import DEVICE_COOKIE
+from kasse.register.tests.conftest import paired_client
+from kasse.sync.models import NodeState, OutboxRecord
+from kasse.sync.status_feed import publish_node_status
+from kasse.testing.asgi_server import asgi_server
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _open_register(page, base_url: str, token: str) -> None:
+    page.context.add_cookies([{"name": DEVICE_COOKIE, "value": token, "url": base_url}])
+    page.goto(base_url + "/register/")
+    for digit in "1111":
+        page.click(f".pinpad [data-key='{digit}']")
+    page.click("[data-testid=pin-submit]")
+    page.wait_for_selector("body[data-ready='1'] [data-testid=cart-empty]")
+
+
+@pytest.fixture
+def offline_node(organization, store):
+    """A paired node whose last push failed, with two sales waiting in its outbox."""
+    with scopes_disabled():
+        NodeState.objects.create(
+            id=uuid.uuid4(), organization_id=organization.pk, store_id=store.pk, cloud_url="http://127.0.0.1:9",
+            token="kn_x", customer_number_base=1_000_000, last_contact_at=datetime(2026, 11, 29, 6, 0, tzinfo=UTC),
+            last_error="cloud unreachable: connection refused")
+        for position in (1, 2):
+            OutboxRecord.objects.create(id=uuid.uuid4(), position=position, kind="sale", rows=[])
+
+
+def _status(**changes: object) -> dict[str, object]:
+    status: dict[str, object] = {"paired": True, "online": True, "backlog": 0, "rejected": 0,
+                                 "last_sync": "2026-11-29T07:30:00+00:00", "last_error": "", "revoked": False,
+                                 "catalog_changed": False}
+    status.update(changes)
+    return status
+
+
+def _publish(status: dict[str, object]) -> None:
+    """Publish as the node's sync runner does: from its own thread (Playwright holds this one's loop)."""
+    thread = threading.Thread(target=publish_node_status, args=(status,))
+    thread.start()
+    thread.join(5)
+
+
+def test_badge_goes_offline_to_online_and_a_new_price_reaches_the_screen(page, register, shift, rolls, offline_node):
+    paired_client(register, token="node-register")
+    with scopes_disabled():
+        Product.objects.filter(pk=rolls.pk).update(is_favourite=True)
+    with override_settings(KASSE_ROLE="store"), asgi_server() as base_url:
+        _open_register(page, base_url, "node-register")
+        badge = "[data-testid=sync-status]"
+        # Given the node cannot reach the cloud: the badge is red and says how much waits
+        page.wait_for_selector(f"{badge}[data-state=offline]")
+        assert page.text_content(badge) == "Offline – 2 Vorgänge warten"
+        assert "offline" in page.get_attribute(badge, "class")
+        assert "29.11.2026, 07:00:00" in page.get_attribute(badge, "title")  # last sync, in Berlin time
+        # And the cashier has rolls in the cart
+        page.click("[data-testid=tile][data-name='Brötchen']")
+        page.wait_for_selector("[data-testid=cart-total]:has-text('0,45')")
+
+        # When the node reaches the cloud again and has sent everything
+        _publish(_status())
+        # Then the badge turns green
+        page.wait_for_selector(f"{badge}[data-state=synced]", timeout=2000)
+        assert page.text_content(badge) == "Online – synchronisiert"
+        assert "offline" not in page.get_attribute(badge, "class")
+
+        # When the node pulls a new price for rolls and says the catalog changed
+        with scopes_disabled():
+            Product.objects.filter(pk=rolls.pk).update(price="0.55")
+        started = time.monotonic()
+        _publish(_status(catalog_changed=True))
+        # Then the grid and the cart show it within a second, without a reload
+        page.wait_for_selector("[data-testid=tile][data-name='Brötchen'] .price:has-text('0,55')", timeout=1000)
+        page.wait_for_selector("[data-testid=cart-total]:has-text('0,55')", timeout=1000)
+        assert time.monotonic() - started < 1.0
+        page.screenshot(path=os.environ.get("KASSE_SCREENSHOT_DIR", "/tmp") + "/register-sync-badge.png")
+
+    # When the store node itself is gone, the badge says so (and keeps trying)
+    page.wait_for_selector(f"{badge}[data-state=disconnected]", timeout=5000)
+    assert page.text_content(badge) == "Keine Verbindung zum Filialserver"
