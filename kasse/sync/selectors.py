@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -170,8 +171,8 @@ def conflict_rows(items: list[SyncConflict]) -> list[ConflictRow]:
     rows = []
     for conflict in items:
         try:
-            label = Customer._meta.get_field(conflict.field).verbose_name
-        except Exception:
+            label = getattr(Customer._meta.get_field(conflict.field), "verbose_name", conflict.field)
+        except FieldDoesNotExist:
             label = conflict.field
         rows.append(ConflictRow(
             conflict=conflict, customer=customers.get(conflict.object_id), field_label=label,
