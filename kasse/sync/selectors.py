@@ -94,6 +94,11 @@ def _fact(key: str, value: Any) -> tuple[Any, Any, str]:
     return label, value, "text"
 
 
+def _fact_order(key: str) -> tuple[int, str]:
+    order = list(DETAIL_LABELS)
+    return (order.index(key) if key in order else len(order), key)
+
+
 def anomalies(*, resolved: bool = False) -> QuerySet[SyncAnomaly]:
     return SyncAnomaly.objects.select_related("node").filter(resolved_at__isnull=not resolved)
 
@@ -117,7 +122,9 @@ def anomaly_rows(items: list[SyncAnomaly]) -> list[AnomalyRow]:
             row.register = registers.get(str(detail.get("register_id")))
             row.store = row.register.store if row.register is not None else None
             row.receipt_number = detail.get("receipt_number")
-        row.facts = [_fact(k, v) for k, v in detail.items() if k not in {"register_id", "receipt_number"}]
+        # jsonb keeps no key order: show the facts in one fixed order
+        keys = sorted((k for k in detail if k not in {"register_id", "receipt_number"}), key=_fact_order)
+        row.facts = [_fact(k, detail[k]) for k in keys]
         rows.append(row)
     return rows
 
