@@ -33,7 +33,7 @@ def customer_search_text(customer: Any) -> str:
     )[:400]
 
 
-def _next_customer_number(organization: Organization) -> int:
+def next_customer_number(organization: Organization) -> int:
     """The next number of this place's range: the cloud's, or the block of this store node.
 
     Serialised by the surrounding transaction (SQLite IMMEDIATE, PostgreSQL unique constraint).
@@ -110,7 +110,7 @@ def save_customer(
                 {"loyalty_card_code": _("This loyalty card is already assigned to another customer.")}
             )
     if creating:
-        customer.customer_number = _next_customer_number(organization)
+        customer.customer_number = next_customer_number(organization)
     customer.full_clean(exclude=["organization", "search_text", "customer_number", "sync_clocks"])
     customer.search_text = customer_search_text(customer)
     _stamp_changes(customer, changed)

@@ -44,11 +44,14 @@ def _protocol_refusal(request: HttpRequest, body: dict[str, Any] | None = None) 
         return None
     if theirs is None:
         return _error(400, "protocol_missing", _("The request does not say which sync protocol it speaks."))
-    newer = _("the cloud") if theirs < PROTOCOL_VERSION else _("the store node")
-    return _error(409, "protocol_mismatch", _(
-        "This store node speaks sync protocol %(node)s, the cloud speaks %(cloud)s (kasse %(version)s). "
-        "Nothing was synced. Please update the older side to the version of %(newer)s."
-    ) % {"node": theirs, "cloud": PROTOCOL_VERSION, "version": kasse.__version__, "newer": newer})
+    values = {"node": theirs, "cloud": PROTOCOL_VERSION, "version": kasse.__version__}
+    if theirs < PROTOCOL_VERSION:
+        message = _("This store node speaks sync protocol %(node)s, the cloud speaks %(cloud)s (kasse %(version)s). "
+                    "Nothing was synced. Please update the store node.")
+    else:
+        message = _("This store node speaks sync protocol %(node)s, the cloud speaks %(cloud)s (kasse %(version)s). "
+                    "Nothing was synced. Please update the cloud.")
+    return _error(409, "protocol_mismatch", message % values)
 
 
 def _json_body(request: HttpRequest) -> dict[str, Any] | None:

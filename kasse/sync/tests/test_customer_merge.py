@@ -87,3 +87,20 @@ def test_hlc_orders_by_time_then_counter_then_origin():
         assert local.is_node()
     with pytest.raises(ValueError, match="origin"):
         HybridClock("with-dash")
+
+
+def test_a_loyalty_card_handed_out_twice_offline_keeps_both_customers(node, organization):
+    save_customer(actor=OWNER, organization=organization, data={"last_name": "Cloud", "loyalty_card_code": "K-1"})
+    records = node_records(lambda: (
+        Customer.objects.with_scopes_disabled().filter(last_name="Cloud").delete(),
+        save_customer(actor=OWNER, organization=organization, data={"last_name": "Node", "loyalty_card_code": "K-1"}),
+    ))
+    results = Ingestor(node, records).run()
+    assert {r["status"] for r in results.values()} == {"ok"}
+    with scopes_disabled():
+        customers = {c.last_name: (c.loyalty_card_code, c.customer_number) for c in Customer.objects.all()}
+        conflicts = dict(SyncConflict.objects.values_list("field", "lost_value"))
+    # Both kept; card and number stay with the first, the second gets the next free number
+    assert customers == {"Cloud": ("K-1", 10001), "Node": (None, 10002)}
+    # (Without a NodeState the capture numbered like the cloud, so the number clashed too.)
+    assert conflicts == {"loyalty_card_code": "K-1", "customer_number": 10001}

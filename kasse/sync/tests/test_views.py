@@ -24,11 +24,13 @@ def _pair(client, store, protocol=PROTOCOL_VERSION):
     with scope(organization=store.organization_id):
         code = create_node_pairing_code(actor=OWNER, store=store)
     return client.post("/sync/v1/pair", json.dumps({"protocol": protocol, "code": code, "name": "Laden-PC"}),
-                       content_type="application/json", HTTP_KASSE_SYNC_PROTOCOL=str(protocol))
+                       content_type="application/json", HTTP_KASSE_SYNC_PROTOCOL=str(protocol),
+                       HTTP_ACCEPT_LANGUAGE="en")
 
 
 def _node_client(token, protocol=PROTOCOL_VERSION):
-    return Client(HTTP_AUTHORIZATION=f"Node {token}", HTTP_KASSE_SYNC_PROTOCOL=str(protocol))
+    return Client(HTTP_AUTHORIZATION=f"Node {token}", HTTP_KASSE_SYNC_PROTOCOL=str(protocol),
+                  HTTP_ACCEPT_LANGUAGE="en")
 
 
 @pytest.fixture
@@ -42,10 +44,10 @@ def test_pairing_gives_a_credential_once_and_uses_up_the_code(store):
     with scope(organization=store.organization_id):
         code = create_node_pairing_code(actor=OWNER, store=store)
     body = json.dumps({"protocol": PROTOCOL_VERSION, "code": code.lower().replace("-", " "), "name": ""})
-    first = Client().post("/sync/v1/pair", body, content_type="application/json")
+    first = Client(HTTP_ACCEPT_LANGUAGE="en").post("/sync/v1/pair", body, content_type="application/json")
     assert first.status_code == 200
     assert first.json()["token"].startswith("kn_")
-    again = Client().post("/sync/v1/pair", body, content_type="application/json")
+    again = Client(HTTP_ACCEPT_LANGUAGE="en").post("/sync/v1/pair", body, content_type="application/json")
     assert again.status_code == 400
     assert "unknown, used or expired" in again.json()["detail"]
     with scopes_disabled():
@@ -62,7 +64,7 @@ def test_another_protocol_version_is_refused_with_a_clear_message_and_nothing_ch
     assert answer.status_code == 409
     detail = answer.json()["detail"]
     assert f"protocol {PROTOCOL_VERSION + 1}" in detail
-    assert "update the older side" in detail
+    assert "Please update the cloud." in detail
     assert ChangeEvent.objects.with_scopes_disabled().count() == before
     missing = Client(HTTP_AUTHORIZATION=f"Node {paired['token']}").get("/sync/v1/changes?since=0")
     assert missing.status_code == 400
