@@ -170,12 +170,12 @@ class World:
     def pair_node(self, index: int = 0) -> None:
         self.kasse("store", "pair", self.setup_info["code"], "--cloud", self.cloud_url(index))
 
-    def start_node(self, poll: float = 0.5) -> None:
+    def start_node(self, poll: float = 0.5, watch_outbox: float = 0.0, stdout: Any = None) -> None:
         self.node_port = self.node_port or free_port()
         self.node_proc = subprocess.Popen(  # noqa: S603
             [sys.executable, "-m", "kasse.cli", "store", "run", "--host", "127.0.0.1", "--port", str(self.node_port),
-             "--poll", str(poll), "--log-level", "warning"],
-            env=self.env("store"), start_new_session=True)
+             "--poll", str(poll), "--watch-outbox", str(watch_outbox), "--log-level", "warning"],
+            env=self.env("store"), start_new_session=True, stdout=stdout)
         wait_until(lambda: _http_ok(f"http://127.0.0.1:{self.node_port}/health"), 30, 0.1, "node up")
 
     def kill_node(self) -> None:
@@ -212,16 +212,18 @@ def _setup(products: int) -> dict[str, Any]:
     from kasse.api.tokens import create_api_token
     from kasse.catalog.services import save_product
     from kasse.core.actors import Actor
+    from kasse.register.services.pairing import create_pairing_code
     from kasse.sync.services import create_node_pairing_code
     from kasse.tenancy.services import create_organization
 
     actor = Actor(kind="system", label="sync_world")
+    owner_email, owner_password = f"owner-{secrets.token_hex(3)}@example.com", secrets.token_urlsafe(16)
     new = create_organization(
         actor=actor, organization={"name": "Sync-Laden", "legal_name": "Sync-Laden GmbH", "street": "Weg 1",
                                    "postal_code": "10115", "city": "Berlin", "tax_number": "30/123/45678"},
         store={"name": "Filiale 1", "street": "Weg 1", "postal_code": "10115", "city": "Berlin"},
-        owner_email=f"owner-{secrets.token_hex(3)}@example.com", owner_password=secrets.token_urlsafe(16),
-        owner_name="Olga", owner_pin=PIN,
+        owner_email=owner_email, owner_password=owner_password, owner_name="Olga", owner_pin=PIN,
+        email_verified=True,
     )
     rng = random.Random(7)
     with scope(organization=new.organization):
@@ -233,9 +235,11 @@ def _setup(products: int) -> dict[str, Any]:
             })
             ids.append(str(product.pk))
         code = create_node_pairing_code(actor=actor, store=new.store)
+        register_code = create_pairing_code(actor=actor, register=new.register)
         _token, secret = create_api_token(actor=actor, organization=new.organization, name="e2e")
-    return {"code": code, "api_token": secret, "products": ids, "organization": str(new.organization.pk),
-            "register": str(new.register.pk)}
+    return {"code": code, "register_code": register_code, "api_token": secret, "products": ids,
+            "organization": str(new.organization.pk),
+            "register": str(new.register.pk), "owner_email": owner_email, "owner_password": owner_password}
 
 
 def _sell(count: int, lines: int) -> None:
