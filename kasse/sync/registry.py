@@ -14,6 +14,7 @@ A row travels as ``{attname: JSON value}`` of the model's concrete fields.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -50,7 +51,7 @@ class SyncSpec:
     merge: str = ""  # "hlc": per-field last writer wins by hybrid logical clock
     snapshot_filter: dict[str, Any] = field(default_factory=dict)  # extra filter when pairing
 
-    @property
+    @functools.cached_property
     def model(self) -> type[models.Model]:
         return apps.get_model(self.label)
 
@@ -70,6 +71,8 @@ SPECS: list[SyncSpec] = [
     SyncSpec("catalog.Barcode", D),
     SyncSpec("catalog.StorePrice", D, STORE),
     SyncSpec("register.RegisterSettings", D, STORE),
+    SyncSpec("printing.Printer", D, STORE),
+    SyncSpec("printing.RegisterPrinter", D, STORE, "printer.store_id"),
     SyncSpec("register.PairingCode", B, STORE, "register.store_id", up_fields=frozenset({"used_at"}),
              node_fields=frozenset({"used_at"}), node_drops=frozenset({"created_by_id"})),
     SyncSpec("register.RegisterDevice", B, STORE, "register.store_id", up_fields=frozenset({"last_seen_at", "name"}),
@@ -123,9 +126,14 @@ def encode_row(obj: models.Model) -> dict[str, Any]:
     return {f.attname: _encode(getattr(obj, f.attname)) for f in obj._meta.concrete_fields}
 
 
+@functools.cache
+def _fields_by_attname(model: type[models.Model]) -> dict[str, models.Field[Any, Any]]:
+    return {f.attname: f for f in model._meta.concrete_fields}
+
+
 def decode_row(model: type[models.Model], row: dict[str, Any]) -> dict[str, Any]:
     """Typed values for ``model(**values)``; unknown keys raise ``KeyError`` (a newer schema)."""
-    fields = {f.attname: f for f in model._meta.concrete_fields}
+    fields = _fields_by_attname(model)
     values: dict[str, Any] = {}
     for key, raw in row.items():
         f = fields[key]

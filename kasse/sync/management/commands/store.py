@@ -33,6 +33,9 @@ class Command(BaseCommand):
                          help="address to listen on (default 0.0.0.0: the shop's LAN)")
         run.add_argument("--port", type=int, default=8100, help="port (default 8100)")
         run.add_argument("--poll", type=float, default=10.0, help="seconds between pulls without a nudge")
+        run.add_argument("--watch-outbox", type=float, default=0.0, metavar="SECONDS",
+                         help="also push within SECONDS when another process writes sales (0: off; sales made "
+                              "through this node's registers are pushed at once anyway)")
         run.add_argument("--log-level", default="info", choices=LOG_LEVELS)
         run.add_argument("--pair", default="", metavar="CODE",
                          help="pair first with this code if the node is not paired yet (waits for the cloud)")
@@ -100,11 +103,17 @@ class Command(BaseCommand):
             node = self._pair_when_cloud_is_up(options)
         if node is None:
             raise CommandError("This node is not paired yet: kasse store pair CODE --cloud URL")
-        runner = SyncRunner(node, poll_seconds=options["poll"], on_change=publish_node_status)
+        runner = SyncRunner(node, poll_seconds=options["poll"], on_change=publish_node_status,
+                            watch_outbox=options["watch_outbox"])
         runner.start()
-        self.stdout.write(f"Store node for store {node.store_id}, syncing with {node.cloud_url}")
+        from kasse.printing.worker import PrintWorkerPool
+
+        printers = PrintWorkerPool(store_ids=[node.store_id]).start()  # one worker per printer of the store
+        self.stdout.write(f"Store node for store {node.store_id}, syncing with {node.cloud_url}; "
+                          f"{len(printers.workers)} printer(s)")
         try:
             uvicorn.run(**uvicorn_options({**options, "workers": 1,
                                            "forwarded_allow_ips": "127.0.0.1"}))
         finally:
+            printers.stop()
             runner.stop()
