@@ -4,7 +4,10 @@ Runs in the node's serving process as two daemon threads:
 
 * the **loop** pushes due outbox records and pulls the feed, then sleeps until
   a local sale wakes it, a nudge arrives, or ``poll_seconds`` pass; when the
-  cloud is unreachable it waits with exponential backoff and jitter;
+  cloud is unreachable it waits with exponential backoff and jitter. With
+  ``watch_outbox`` it also wakes within that many seconds when *another*
+  process commits outbox records (one indexed ``MAX(position)`` query per tick);
+  sales made in the serving process wake it through ``on_commit`` anyway;
 * the **listener** holds a WebSocket to the cloud's ``/ws/sync/`` and turns
   each nudge into a wake-up (reconnecting with backoff).
 
@@ -18,6 +21,7 @@ import json
 import logging
 import random
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -33,13 +37,15 @@ RUNNER: SyncRunner | None = None
 
 class SyncRunner:
     def __init__(self, state: NodeState, *, poll_seconds: float = 10.0, max_backoff: float = 60.0,
-                 on_change: Callable[[dict[str, Any]], None] | None = None, websocket: bool = True) -> None:
+                 on_change: Callable[[dict[str, Any]], None] | None = None, websocket: bool = True,
+                 watch_outbox: float = 0.0) -> None:
         self.state = state
         self.client = node_ops.client_for(state)
         self.poll_seconds = poll_seconds
         self.max_backoff = max_backoff
         self.on_change = on_change or (lambda status: None)
         self.use_websocket = websocket
+        self.watch_outbox = watch_outbox
         self.online = False
         self.revoked = state.revoked
         self._wake = threading.Event()
@@ -107,23 +113,48 @@ class SyncRunner:
 
         while not self._stop.is_set() and not self.revoked:
             self._wake.clear()
+            head = self._outbox_head()
             ok = self.run_once()
             if self.revoked:
                 break
             if ok:
                 self._failures = 0
-                self._wake.wait(self.poll_seconds)
+                self._idle(self.poll_seconds, head)
                 continue
             # The connection failed: back off with jitter (a local sale or a nudge tries sooner) ...
             self._failures += 1
             ceiling = min(self.max_backoff, 2.0 ** min(self._failures, 10))
-            self._wake.wait(random.uniform(ceiling / 2, ceiling))
+            self._idle(random.uniform(ceiling / 2, ceiling), head)
             # ... and then send what waited at once, not at each record's own backoff time.
             try:
                 with scopes_disabled():
                     outbox.retry_all_now()
             except Exception:
                 log.exception("could not reschedule the outbox")
+
+    def _outbox_head(self) -> int | None:
+        """The newest outbox position (only read with ``watch_outbox``)."""
+        if not self.watch_outbox:
+            return None
+        from django.db.models import Max
+        from django_scopes import scopes_disabled
+
+        try:
+            with scopes_disabled():
+                return outbox.OutboxRecord.objects.aggregate(p=Max("position"))["p"]
+        except Exception:
+            log.exception("could not read the outbox position")
+            return None
+
+    def _idle(self, seconds: float, head: int | None) -> None:
+        """Wait ``seconds`` or until woken; with ``watch_outbox``, also until the outbox grew past ``head``."""
+        if not self.watch_outbox:
+            self._wake.wait(seconds)
+            return
+        deadline = time.monotonic() + seconds
+        while not self._wake.wait(max(0.0, min(self.watch_outbox, deadline - time.monotonic()))):
+            if time.monotonic() >= deadline or self._outbox_head() != head:
+                return
 
     # --- the nudge listener ----------------------------------------------------------------
 
