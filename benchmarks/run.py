@@ -1,9 +1,10 @@
-"""``make bench``: the catalog benchmark on SQLite and PostgreSQL, the register benchmark and the
-receipt printing benchmark, written to docs/benchmarks.md.
+"""``make bench``: the catalog benchmark on SQLite and PostgreSQL, the register benchmark, the
+receipt printing benchmark and the print queue benchmark, written to docs/benchmarks.md.
 
     .venv/bin/python -m benchmarks.run                 # 100,000 products, both databases, both suites
     .venv/bin/python -m benchmarks.run --products 500 --databases sqlite --output /tmp/b.md
     .venv/bin/python -m benchmarks.run --suites register
+    .venv/bin/python -m benchmarks.run --suites printing --replace-sections   # only that section of the file
 
 PostgreSQL is ``postgres://postgres@127.0.0.1:5432/`` (``KASSE_BENCH_POSTGRES_URL``
 to change it); the benchmark creates and drops its own database ``kasse_bench``
@@ -163,6 +164,36 @@ def run_hardware() -> str:
     ])
 
 
+def run_printing() -> str:
+    """The print queue benchmark (issue 5) in its own process, as a markdown section."""
+    print("== Print queue: completed sale to the virtual printer's socket …", flush=True)
+    done = subprocess.run([sys.executable, "-m", "benchmarks.printing_bench"], cwd=PROJECT, check=True,
+                          capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(PROJECT)})
+    print(done.stdout, flush=True)
+    return "\n".join([
+        "## Print queue",
+        "",
+        "Measured by `python -m benchmarks.printing_bench` (part of `make bench`), in process, against the "
+        "virtual ESC/POS network printer on 127.0.0.1.",
+        "",
+        done.stdout.strip(),
+        "",
+    ])
+
+
+def replace_sections(existing: str, sections: list[str]) -> str:
+    """``existing`` with each ``## Heading`` section replaced by the new one of the same heading (or appended)."""
+    for section in sections:
+        heading = section.split("\n", 1)[0]
+        start = existing.find(heading + "\n")
+        if start < 0:
+            existing = existing.rstrip("\n") + "\n\n" + section
+            continue
+        end = existing.find("\n## ", start + len(heading))
+        existing = existing[:start] + section.rstrip("\n") + "\n" + (existing[end:] if end >= 0 else "")
+    return existing
+
+
 def _ok(value: float, target: float) -> str:
     return "✅" if value <= target else "❌"
 
@@ -256,11 +287,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--databases", default="sqlite,postgres", help="comma separated: sqlite,postgres")
     parser.add_argument("--output", default=str(PROJECT / "docs" / "benchmarks.md"))
     parser.add_argument("--no-serve", action="store_true", help="skip the serving-process memory measurement")
-    parser.add_argument("--suites", default="catalog,register,hardware",
-                        help="comma separated: catalog,register,hardware")
+    parser.add_argument("--suites", default="catalog,register,hardware,printing",
+                        help="comma separated: catalog,register,hardware,printing")
+    parser.add_argument("--replace-sections", action="store_true",
+                        help="keep the output file and replace only the sections of the chosen suites "
+                             "(register, hardware, printing)")
     args = parser.parse_args(argv)
     args.databases = {d.strip() for d in args.databases.split(",") if d.strip()}
     suites = {s.strip() for s in args.suites.split(",") if s.strip()}
+    if args.replace_sections:
+        if "catalog" in suites:
+            parser.error("--replace-sections works for register, hardware and printing, not catalog")
+        runners = {"register": lambda: run_register(args), "hardware": run_hardware, "printing": run_printing}
+        sections = [runners[name]() for name in ("register", "hardware", "printing") if name in suites]
+        output = Path(args.output)
+        output.write_text(replace_sections(output.read_text() if output.exists() else "# Benchmarks\n", sections))
+        print(f"Sections {', '.join(sorted(suites))} replaced in {args.output}")
+        return 0
     started = time.perf_counter()
     results, notes = run_all(args) if "catalog" in suites else ({}, [])
     report = render(results, notes, args, time.perf_counter() - started) if "catalog" in suites else "# Benchmarks\n"
@@ -268,6 +311,8 @@ def main(argv: list[str] | None = None) -> int:
         report += "\n" + run_register(args)
     if "hardware" in suites:
         report += "\n" + run_hardware()
+    if "printing" in suites:
+        report += "\n" + run_printing()
     Path(args.output).write_text(report)
     print(f"Results written to {args.output}")
     return 0
