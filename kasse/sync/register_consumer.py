@@ -10,7 +10,9 @@ told so once.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -19,6 +21,8 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from kasse.register.services.pairing import DEVICE_COOKIE, device_for_token
 from kasse.sync.local import is_node
 from kasse.sync.status_feed import NODE_STATUS_GROUP
+
+log = logging.getLogger(__name__)
 
 DIRECT_STATUS: dict[str, Any] = {"paired": False, "online": True, "direct": True}
 
@@ -33,9 +37,16 @@ def current_status() -> dict[str, Any]:
 
 
 class RegisterStatusConsumer(AsyncWebsocketConsumer):
-    """Sends the node's sync status to a paired register page, now and on every change."""
+    """Sends the node's sync status to a paired register page, now and on every change.
 
+    The runner publishes when something changes (a push, a pull, going on- or
+    offline); between those the consumer re-reads the status every
+    ``refresh_seconds`` so the register's "last sync" stays current.
+    """
+
+    refresh_seconds: float = 30.0
     joined = False
+    refresher: asyncio.Task[None] | None = None
 
     async def connect(self) -> None:
         token = self.scope.get("cookies", {}).get(DEVICE_COOKIE, "")
@@ -47,10 +58,25 @@ class RegisterStatusConsumer(AsyncWebsocketConsumer):
         if is_node():
             await self.channel_layer.group_add(NODE_STATUS_GROUP, self.channel_name)
             self.joined = True
+            self.refresher = asyncio.create_task(self._refresh())
+        await self._send_current()
+
+    async def _send_current(self) -> None:
         status = await database_sync_to_async(current_status)()
         await self.send(text_data=json.dumps({"type": "status", "status": status}))
 
+    async def _refresh(self) -> None:
+        while True:
+            await asyncio.sleep(self.refresh_seconds)
+            try:
+                await self._send_current()
+            except Exception:  # the socket closed under us; disconnect cancels this task
+                log.debug("status refresh stopped", exc_info=True)
+                return
+
     async def disconnect(self, code: int) -> None:
+        if self.refresher is not None:
+            self.refresher.cancel()
         if self.joined:
             await self.channel_layer.group_discard(NODE_STATUS_GROUP, self.channel_name)
 

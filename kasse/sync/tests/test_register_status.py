@@ -86,6 +86,22 @@ def test_on_a_node_the_register_gets_the_status_then_every_change(paired, node_s
     assert second == {"type": "status", "status": later}
 
 
+def test_between_changes_the_register_gets_the_status_again(paired, node_state, monkeypatch):
+    from kasse.sync.register_consumer import RegisterStatusConsumer
+
+    monkeypatch.setattr(RegisterStatusConsumer, "refresh_seconds", 0.2)
+    with override_settings(KASSE_ROLE="store"), _socket(paired) as ws:
+        first = _receive(ws)
+        # When the node reached the cloud meanwhile (the runner published nothing)
+        with scopes_disabled():
+            NodeState.objects.update(last_contact_at=datetime(2026, 11, 29, 7, 10, tzinfo=UTC), last_error="")
+        second = _receive(ws)
+    assert first["status"]["online"] is False
+    assert second["status"]["online"] is True
+    assert second["status"]["last_sync"] == "2026-11-29T07:10:00+00:00"
+    assert second["status"]["catalog_changed"] is False
+
+
 def test_a_node_not_paired_yet_says_so(paired):
     with override_settings(KASSE_ROLE="store"), _socket(paired) as ws:
         message = _receive(ws)
