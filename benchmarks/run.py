@@ -5,6 +5,7 @@ receipt printing benchmark and the print queue benchmark, written to docs/benchm
     .venv/bin/python -m benchmarks.run --products 500 --databases sqlite --output /tmp/b.md
     .venv/bin/python -m benchmarks.run --suites register
     .venv/bin/python -m benchmarks.run --suites printing --replace-sections   # only that section of the file
+    .venv/bin/python -m benchmarks.run --suites sync   # only the sync section (without catalog: sections replaced)
 
 PostgreSQL is ``postgres://postgres@127.0.0.1:5432/`` (``KASSE_BENCH_POSTGRES_URL``
 to change it); the benchmark creates and drops its own database ``kasse_bench``
@@ -181,6 +182,25 @@ def run_printing() -> str:
     ])
 
 
+def run_sync(args: argparse.Namespace) -> str:
+    """The sync benchmark (issue 4) in its own process, as a markdown section."""
+    print(f"== Sync: live feed, a backlog of {args.backlog:,} sales, ingestion (cloud on PostgreSQL) …", flush=True)
+    done = subprocess.run([sys.executable, "-m", "benchmarks.sync_bench", "--backlog", str(args.backlog)],
+                          cwd=PROJECT, check=True, stdout=subprocess.PIPE, text=True,
+                          env={**os.environ, "PYTHONPATH": str(PROJECT)})
+    print(done.stdout, flush=True)
+    return "\n".join([
+        "## Sync (store node → cloud)",
+        "",
+        "Measured by `python -m benchmarks.sync_bench` (part of `make bench`): `kasse cloud` on PostgreSQL and "
+        "`kasse store run` on SQLite as real processes on 127.0.0.1, plus the cloud's ingestion in process. "
+        f"Machine: {machine()}.",
+        "",
+        done.stdout.strip(),
+        "",
+    ])
+
+
 def replace_sections(existing: str, sections: list[str]) -> str:
     """``existing`` with each ``## Heading`` section replaced by the new one of the same heading (or appended)."""
     for section in sections:
@@ -287,19 +307,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--databases", default="sqlite,postgres", help="comma separated: sqlite,postgres")
     parser.add_argument("--output", default=str(PROJECT / "docs" / "benchmarks.md"))
     parser.add_argument("--no-serve", action="store_true", help="skip the serving-process memory measurement")
-    parser.add_argument("--suites", default="catalog,register,hardware,printing",
-                        help="comma separated: catalog,register,hardware,printing")
+    parser.add_argument("--suites", default="catalog,register,hardware,printing,sync",
+                        help="comma separated: catalog,register,hardware,printing,sync (without catalog, only "
+                             "the chosen suites' sections of the output file are replaced)")
     parser.add_argument("--replace-sections", action="store_true",
                         help="keep the output file and replace only the sections of the chosen suites "
-                             "(register, hardware, printing)")
+                             "(register, hardware, printing, sync); implied when catalog is not among them")
+    parser.add_argument("--backlog", type=int, default=10_000, help="offline sales replayed by the sync suite")
     args = parser.parse_args(argv)
     args.databases = {d.strip() for d in args.databases.split(",") if d.strip()}
     suites = {s.strip() for s in args.suites.split(",") if s.strip()}
-    if args.replace_sections:
+    if args.replace_sections or "catalog" not in suites:
         if "catalog" in suites:
-            parser.error("--replace-sections works for register, hardware and printing, not catalog")
-        runners = {"register": lambda: run_register(args), "hardware": run_hardware, "printing": run_printing}
-        sections = [runners[name]() for name in ("register", "hardware", "printing") if name in suites]
+            parser.error("--replace-sections works for register, hardware, printing and sync, not catalog")
+        runners = {"register": lambda: run_register(args), "hardware": run_hardware, "printing": run_printing,
+                   "sync": lambda: run_sync(args)}
+        sections = [runners[name]() for name in ("register", "hardware", "printing", "sync") if name in suites]
         output = Path(args.output)
         output.write_text(replace_sections(output.read_text() if output.exists() else "# Benchmarks\n", sections))
         print(f"Sections {', '.join(sorted(suites))} replaced in {args.output}")
@@ -313,6 +336,8 @@ def main(argv: list[str] | None = None) -> int:
         report += "\n" + run_hardware()
     if "printing" in suites:
         report += "\n" + run_printing()
+    if "sync" in suites:
+        report += "\n" + run_sync(args)
     Path(args.output).write_text(report)
     print(f"Results written to {args.output}")
     return 0
