@@ -23,6 +23,7 @@ from kasse.catalog.selectors import price_for_store, search_products
 from kasse.core.actors import Actor
 from kasse.core.ids import uuid7
 from kasse.core.money import ZERO, round_money
+from kasse.printing.services import enqueue_sale_receipt
 from kasse.register.access import approver_from_request, register_view
 from kasse.register.selectors import register_settings
 from kasse.register.services.scanning import resolve_code
@@ -296,6 +297,9 @@ def _exchange(request: HttpRequest, sale: Sale | None, chosen: list[RefundLineIn
 
 
 def _done(request: HttpRequest, refund: Sale, new_sale: Sale | None) -> HttpResponse:
+    for printed in (refund, new_sale):  # once per receipt: a repeated confirm queues nothing new
+        if printed is not None:
+            enqueue_sale_receipt(sale=printed, actor=Actor.for_employee(request.cashier))  # type: ignore[attr-defined]
     payments = list(refund.payments.all())
     cash_back = -sum((p.amount for p in payments if p.method == PaymentMethod.CASH), ZERO)
     context: dict[str, Any] = {"refund": refund, "payments": payments, "cash_back": cash_back,

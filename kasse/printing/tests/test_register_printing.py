@@ -202,3 +202,24 @@ def test_register_pages_offer_the_print_buttons(till, bakery, receipt_printer):
     assert receipts.select_one("[data-testid=print-copy]") is not None
     report = BeautifulSoup(till.get("/register/shift/x/").content, "html.parser")
     assert report.select_one("[data-testid=print-on-printer][hx-post='/register/print/x/']") is not None
+
+
+@pytest.mark.django_db
+def test_a_return_prints_its_own_receipt_once(till, register, bakery, receipt_printer, link, factory):
+    from kasse.register.tests.test_returns import _hidden, _qty_field
+
+    sale = _sell(till, "4000000000017", "4000000000017")
+    form = till.get("/register/returns/find/", {"code": str(sale.receipt_number)})
+    rolls = bakery["rolls"]
+    with scopes_disabled():
+        sku = rolls.variants.get().sku
+    data = {"action": "confirm", "tender": "cash", "refund_id": _hidden(form, "refund_id"),
+            _qty_field(form, sku): "1"}
+    assert till.post(f"/register/returns/{sale.pk}/", data).status_code == 200
+    assert till.post(f"/register/returns/{sale.pk}/", data).status_code in {200, 422}  # a second tap
+    with scopes_disabled():
+        refund = Sale.objects.get(kind="refund")
+    assert [(j.kind, j.sale_id) for j in _jobs()] == [(JobKind.RECEIPT, sale.pk), (JobKind.RECEIPT, refund.pk)]
+    process_next(receipt_printer.pk, transport_factory=factory)
+    process_next(receipt_printer.pk, transport_factory=factory)
+    assert decode(link.printed[1], paper_width_px=384).text.splitlines()[6] == "RÜCKGABE · zu Beleg 1"
