@@ -89,3 +89,33 @@ def test_the_pool_stops_cleanly_and_finds_printers_added_later(organization, sto
     finally:
         pool.stop(timeout=3)
     assert pool.workers == {}
+
+
+@pytest.mark.django_db
+def test_labels_reach_the_virtual_tspl_printer_and_wait_while_its_head_is_open(organization, store, label_printer):
+    from kasse.hardware.virtual.label_printer import LabelPrinterState, VirtualLabelPrinter
+    from kasse.printing.documents import LabelRequest
+    from kasse.printing.worker import process_next
+    from kasse.testing.factories import ProductFactory
+
+    product = ProductFactory(organization=organization, name="Bergkäse", price="24.90", unit="kg", is_measured=True,
+                             variant__barcode="4006381333931")
+    with scopes_disabled():
+        variant = product.variants.select_related("product").get()
+    with VirtualLabelPrinter(0, idle_timeout=2) as virtual:
+        with scopes_disabled():
+            Printer.objects.filter(pk=label_printer.pk).update(port=virtual.port)
+            label_printer.refresh_from_db()
+        job = services.enqueue_labels(actor=Actor.system(), printer=label_printer,
+                                      requests=[LabelRequest(variant, 2)], width_mm=50, height_mm=30)
+        virtual.state = LabelPrinterState.HEAD_OPEN
+        assert process_next(label_printer.pk).outcome == "retry"
+        with scopes_disabled():
+            waiting = PrintJob.objects.get(pk=job.pk)
+            assert waiting.error == JobError.COVER_OPEN
+            PrintJob.objects.filter(pk=job.pk).update(next_attempt_at=waiting.created_at)
+        virtual.state = LabelPrinterState.ONLINE
+        assert process_next(label_printer.pk).outcome == "done"
+        [label] = virtual.wait_for_labels(1)
+    assert label.text_values[:3] == ["Bergkäse", "24,90 €", "1 kg = 24,90 €"]
+    assert label.copies == 2

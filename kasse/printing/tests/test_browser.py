@@ -1,0 +1,55 @@
+"""An owner finds the (virtual) receipt printer on the network, adds it, prints a test page and sees it done."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django_scopes import scopes_disabled
+
+from kasse.hardware.virtual.network_printer import VirtualNetworkPrinter
+from kasse.printing.models import Printer
+from kasse.printing.worker import process_next
+from kasse.testing.factories import owner_user
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
+
+
+@pytest.mark.browser
+def test_owner_discovers_adds_and_test_prints_a_printer(live_server, page, transactional_db, organization, store,
+                                                        register):
+    owner_user(organization, email="inhaber@example.org", language="de")
+    with VirtualNetworkPrinter(0, paper_mm=80, idle_timeout=5) as virtual:
+        page.goto(live_server.url + "/login/")
+        page.fill("input[name=email]", "inhaber@example.org")
+        page.fill("input[name=password]", "correct horse battery staple")
+        page.click("[data-testid=login-submit]")
+        page.wait_for_selector("[data-testid=org-name]")
+
+        # When the owner opens Printers → Find printers and probes 127.0.0.1 on the virtual printer's port
+        page.click("[data-testid=mainnav] >> text=Drucker")
+        page.click("[data-testid=discover]")
+        page.fill("input[name=targets]", "127.0.0.1")
+        page.fill("input[name=port]", str(virtual.port))
+        page.click("[data-testid=discover-run]")
+        # Then it is found (asked for its status only) and can be added to the store with the address filled in
+        found = page.locator(f"[data-testid=found-printer][data-port='{virtual.port}']")
+        assert found.locator("td").first.text_content() == f"127.0.0.1:{virtual.port}"
+        assert virtual.jobs == []
+        found.locator("a", has_text="Filiale Mitte").click()
+        assert page.input_value("input[name=host]") == "127.0.0.1"
+        page.fill("input[name=name]", "Bondrucker Theke")
+        page.check(f"input[name=registers][value='{register.pk}']")
+        page.click("[data-testid=printer-save]")
+        page.wait_for_selector("[data-testid=printer-row]")
+
+        # When they print a test page and the store node's worker sends it
+        page.click("[data-testid=printer-test]")
+        assert page.locator("[data-testid=job-row]").get_attribute("data-status") == "queued"
+        with scopes_disabled():
+            printer = Printer.objects.get()
+        assert process_next(printer.pk).outcome == "done"
+        # Then the virtual printer has it, and the page (polling) shows it printed and the printer ready
+        assert "Testseite" in virtual.wait_for_jobs(1)[0].text
+        page.wait_for_selector("[data-testid=job-row][data-status=done]", timeout=10_000)
+        assert page.text_content("[data-testid=printer-status]").strip() == "bereit"
