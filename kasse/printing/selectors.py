@@ -62,6 +62,19 @@ def state_of(printer: Printer) -> PrinterState | None:
     return state
 
 
+def discovery_allowed() -> bool:
+    """Whether this process may probe networks and list USB devices for the back office.
+
+    On the multi-tenant cloud in production a probe would scan the cloud's own network on a tenant's
+    behalf, so it is off there unless ``KASSE_DEVICE_DISCOVERY`` says otherwise; on a store node, in
+    development and in the demo (the machine that shares the shop's LAN) it is on.
+    """
+    configured = getattr(settings, "KASSE_DEVICE_DISCOVERY", None)
+    if configured is not None:
+        return bool(configured)
+    return settings.KASSE_ENV != "production" or settings.KASSE_ROLE == "store"
+
+
 # --- the virtual printer's output (demo and development) -----------------------------------------------
 
 _JOB_FILE = re.compile(r"job-(\d{4,})\.txt")

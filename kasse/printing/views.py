@@ -124,7 +124,10 @@ def virtual_picture(request: HttpRequest, printer_id: uuid.UUID, number: int) ->
 def discover(request: HttpRequest) -> HttpResponse:
     """Probe an address range the owner typed (status query only) and optionally browse mDNS."""
     form = DiscoverForm(request.POST or None)
-    context: dict[str, Any] = {"form": form, "stores": Store.objects.filter(is_active=True).order_by("number")}
+    context: dict[str, Any] = {"form": form, "stores": Store.objects.filter(is_active=True).order_by("number"),
+                               "allowed": selectors.discovery_allowed()}
+    if not context["allowed"]:
+        return render(request, "printing/backoffice/discover.html", context, status=403 if request.POST else 200)
     if request.method == "POST":
         if not form.is_valid():
             return render(request, "printing/backoffice/discover.html", context, status=422)
@@ -147,9 +150,10 @@ def discover(request: HttpRequest) -> HttpResponse:
 @require_GET
 @backoffice_view(Capability.MANAGE_SETTINGS)
 def usb(request: HttpRequest) -> HttpResponse:
-    from kasse.hardware.discovery.usb_enum import list_usb_devices
+    from kasse.hardware.discovery.usb_enum import UsbEnumeration, list_usb_devices
 
-    found = list_usb_devices()
+    found = list_usb_devices() if selectors.discovery_allowed() else UsbEnumeration(
+        [], _("USB devices are listed on the store node, not on the cloud server."))
     printers = [d for d in found.devices if d.kind in {"receipt_printer", "label_printer", "printer"}]
     return render(request, "printing/backoffice/usb.html", {
         "printers": printers, "others": [d for d in found.devices if d not in printers], "reason": found.reason,

@@ -222,3 +222,20 @@ def test_a_cashier_login_cannot_manage_printers(client, organization, store):
     client.force_login(user)
     assert client.get("/devices/printers/").status_code == 403
     assert client.post(f"/devices/printers/new/{store.pk}/", PRINTER_POST).status_code == 403
+
+
+@pytest.mark.django_db
+def test_the_production_cloud_does_not_probe_its_own_network(owner_client, settings):
+    settings.KASSE_ENV = "production"
+    settings.KASSE_ROLE = "cloud"
+    with VirtualNetworkPrinter(0, idle_timeout=2) as virtual:
+        response = owner_client.post("/devices/printers/discover/", {"targets": "127.0.0.1", "port": virtual.port},
+                                     HTTP_ACCEPT_LANGUAGE="en")
+        assert virtual.connections_accepted == 0
+    assert response.status_code == 403
+    assert "from the store node" in _soup(response).select_one("[data-testid=discovery-off]").text
+    usb = _soup(owner_client.get("/devices/printers/usb/", HTTP_ACCEPT_LANGUAGE="en"))
+    assert usb.select_one("[data-testid=usb-reason]").text == (
+        "USB devices are listed on the store node, not on the cloud server.")
+    settings.KASSE_DEVICE_DISCOVERY = True
+    assert owner_client.get("/devices/printers/discover/").status_code == 200

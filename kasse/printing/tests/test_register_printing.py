@@ -223,3 +223,19 @@ def test_a_return_prints_its_own_receipt_once(till, register, bakery, receipt_pr
     process_next(receipt_printer.pk, transport_factory=factory)
     process_next(receipt_printer.pk, transport_factory=factory)
     assert decode(link.printed[1], paper_width_px=384).text.splitlines()[6] == "RÜCKGABE · zu Beleg 1"
+
+
+@pytest.mark.django_db
+def test_queueing_a_receipt_costs_the_sale_a_few_small_queries(till, bakery, receipt_printer,
+                                                               django_assert_max_num_queries):
+    from django.db import transaction
+
+    from kasse.printing.services import enqueue_sale_receipt
+
+    sale = _sell(till, "4000000000017")
+    with scopes_disabled():
+        PrintJob.objects.all().delete()
+        sale = Sale.objects.select_related("register").get(pk=sale.pk)
+    # savepoint, printer of the register, "already queued?", insert, release
+    with transaction.atomic(), django_assert_max_num_queries(5):
+        assert enqueue_sale_receipt(sale=sale) is not None
