@@ -53,3 +53,40 @@ def test_owner_discovers_adds_and_test_prints_a_printer(live_server, page, trans
         assert "Testseite" in virtual.wait_for_jobs(1)[0].text
         page.wait_for_selector("[data-testid=job-row][data-status=done]", timeout=10_000)
         assert page.text_content("[data-testid=printer-status]").strip() == "bereit"
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_cashier_sees_paper_out_and_opens_the_drawer_with_a_manager_pin(live_server, page, register, device, cashier,
+                                                                       manager, receipt_printer):
+    from django.utils import timezone
+
+    from kasse.core.actors import Actor
+    from kasse.printing.models import PrinterState, PrintJob
+    from kasse.register.services.pairing import DEVICE_COOKIE
+    from kasse.sales.services.shifts import open_shift
+
+    base = live_server.url
+    open_shift(actor=Actor.system(), register=register, employee=cashier, count={"20": 5})
+    with scopes_disabled():
+        PrinterState.objects.create(organization=register.organization, printer=receipt_printer, reachable=True,
+                                    online=True, paper_out=True, health="fault", checked_at=timezone.now())
+    page.context.add_cookies([{"name": DEVICE_COOKIE, "value": "device-token", "url": base}])
+    page.goto(base + "/register/")
+    for digit in "1111":
+        page.click(f".pinpad [data-key='{digit}']")
+    page.click("[data-testid=pin-submit]")
+    # The top bar shows the printer's last known state
+    indicator = page.wait_for_selector("[data-testid=printer-indicator][data-status=paper_out]")
+    assert "Papier leer" in indicator.text_content()
+    # Clara may not open the drawer herself: Max types his PIN
+    page.click("[data-testid=shift-button]")
+    page.click("[data-testid=open-drawer]")
+    page.click("[data-testid=drawer-open]")
+    page.wait_for_selector("[data-testid=toast]:has-text('Manager-PIN ist nötig')")
+    page.fill("[data-testid=drawer-pin]", "2222")
+    page.click("[data-testid=drawer-open]")
+    page.wait_for_selector("[data-testid=toast]:has-text('Die Kassenlade öffnet sich.')")
+    assert page.locator("[data-testid=drawer-form]").count() == 0
+    with scopes_disabled():
+        assert list(PrintJob.objects.values_list("kind", flat=True)) == ["drawer"]
