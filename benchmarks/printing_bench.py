@@ -16,6 +16,7 @@ Run: ``python -m benchmarks.printing_bench`` (``make bench`` runs it).
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 import time
 from decimal import Decimal
@@ -112,6 +113,7 @@ def run(runs: int = 200) -> dict[str, Any]:
             "sale_to_last_byte": summary(to_last_byte),
             "pay_to_last_byte": summary(pay_to_last_byte),
             "baseline": summary(baseline),
+            "load": ", ".join(f"{value:.1f}" for value in os.getloadavg()),
         }
 
 
@@ -133,7 +135,8 @@ def render_markdown(results: dict[str, Any]) -> str:
         "",
         "The queue path: commit → wake the printer's worker → claim the job → render the receipt from the sale → "
         "connect → DLE EOT status (4 queries) → mark sending → write → DLE EOT status → mark done. "
-        "\"Last byte\" is when the virtual printer has parsed the cut that ends the job.",
+        "\"Last byte\" is when the virtual printer has parsed the cut that ends the job. "
+        f"Load average {results['load']} when measured (2-CPU machine shared with other work).",
     ])
 
 
