@@ -119,3 +119,11 @@ def test_labels_reach_the_virtual_tspl_printer_and_wait_while_its_head_is_open(o
         [label] = virtual.wait_for_labels(1)
     assert label.text_values[:3] == ["Bergkäse", "24,90 €", "1 kg = 24,90 €"]
     assert label.copies == 2
+
+
+@pytest.mark.django_db
+def test_printworker_refuses_an_unknown_store():
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="Unknown store id"):
+        call_command("printworker", "--store", "01a22611-425e-7253-99b2-d68ca4a12f84")
