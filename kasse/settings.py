@@ -119,6 +119,7 @@ INSTALLED_APPS = [
     "kasse.sales",
     "kasse.register",
     "kasse.printing",
+    "kasse.peripherals",
     "kasse.backoffice",
     "kasse.api",
     "kasse.sync",

@@ -28,6 +28,7 @@ urlpatterns = [
     path("register/print/", include("kasse.printing.register_urls")),
     path("register/", include("kasse.register.urls")),
     path("devices/printers/", include("kasse.printing.urls")),
+    path("devices/peripherals/", include("kasse.peripherals.urls")),
     path("devices/", include("kasse.register.backoffice_urls")),
     path("nodes/", include("kasse.sync.backoffice_urls")),
     path("", include("kasse.backoffice.urls")),

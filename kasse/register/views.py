@@ -19,6 +19,7 @@ from kasse.catalog.models import Product, Variant
 from kasse.core.actors import Actor
 from kasse.core.money import MoneyError, parse_money
 from kasse.customers.models import Customer
+from kasse.peripherals.pole import show_cart_on_pole, show_sale_on_pole
 from kasse.register import returns_views, shift_views
 from kasse.register.access import (
     PinLockedOut,
@@ -140,6 +141,7 @@ def _cart_response(request: HttpRequest, *, error: str = "", status: int = 200, 
     context = _cart_context(request, cart, error=error, **extra)
     if not error:
         publish_display(context["register"], "register/partials/display_cart.html", {"view": context["view"]})
+        show_cart_on_pole(context["register"], context["view"])
     response = render(request, "register/partials/cart.html", context, status=status)
     if error:
         response["HX-Trigger"] = json.dumps({"kasse:error": error})
@@ -342,6 +344,7 @@ def pay(request: HttpRequest) -> HttpResponse:
         return _payment_refused(request, _error_text(exc))
     sale_context = {"sale": sale, **_sale_context(sale)}
     publish_display(register, "register/partials/display_done.html", sale_context)
+    show_sale_on_pole(register, sale, sale_context["change"])
     response = render(request, "register/partials/done.html", sale_context)
     response["HX-Trigger"] = json.dumps({"kasse:sale-completed": str(sale.pk)})
     return response

@@ -73,6 +73,8 @@ SPECS: list[SyncSpec] = [
     SyncSpec("register.RegisterSettings", D, STORE),
     SyncSpec("printing.Printer", D, STORE),
     SyncSpec("printing.RegisterPrinter", D, STORE, "printer.store_id"),
+    SyncSpec("peripherals.Scanner", D, STORE),
+    SyncSpec("peripherals.PoleDisplay", D, STORE),
     SyncSpec("register.PairingCode", B, STORE, "register.store_id", up_fields=frozenset({"used_at"}),
              node_fields=frozenset({"used_at"}), node_drops=frozenset({"created_by_id"})),
     SyncSpec("register.RegisterDevice", B, STORE, "register.store_id", up_fields=frozenset({"last_seen_at", "name"}),

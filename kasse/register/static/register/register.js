@@ -22,6 +22,8 @@
     layout: root.dataset.scannerLayout, prefix: root.dataset.scannerPrefix, suffix: root.dataset.scannerSuffix,
     maxGap: root.dataset.scannerGap, minLength: root.dataset.scannerMin, onScan: submitCode,
   });
+  // Scans from scanners on the store node (peripherals/scanner_ws.js) take the same path.
+  document.addEventListener("kasse:scan", (event) => submitCode(event.detail.code));
   const search = document.getElementById("product-search");
   search.addEventListener("keydown", (event) => {
     // A code typed by hand (or a scanner too slow to count as a burst) and Enter: scan it.

@@ -109,11 +109,16 @@ class Command(BaseCommand):
         from kasse.printing.worker import PrintWorkerPool
 
         printers = PrintWorkerPool(store_ids=[node.store_id]).start()  # one worker per printer of the store
+        from kasse.peripherals.runner import PeripheralRunner
+
+        peripherals = PeripheralRunner(store_ids=[node.store_id]).start()  # scanners and pole displays
         self.stdout.write(f"Store node for store {node.store_id}, syncing with {node.cloud_url}; "
-                          f"{len(printers.workers)} printer(s)")
+                          f"{len(printers.workers)} printer(s), {len(peripherals.scanners)} scanner(s), "
+                          f"{len(peripherals.displays)} pole display(s)")
         try:
             uvicorn.run(**uvicorn_options({**options, "workers": 1,
                                            "forwarded_allow_ips": "127.0.0.1"}))
         finally:
+            peripherals.stop()
             printers.stop()
             runner.stop()

@@ -1,0 +1,126 @@
+"""Back-office pages for scanners and pole displays (mounted at /devices/peripherals/): the list with
+each device's status and last scan, add and edit per store, switch off, test a display."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from kasse.backoffice.access import backoffice_view
+from kasse.core.actors import Actor
+from kasse.peripherals import selectors, services
+from kasse.peripherals.forms import PoleDisplayForm, ScannerForm
+from kasse.peripherals.models import PoleDisplay, Scanner
+from kasse.tenancy.models import Store
+from kasse.tenancy.permissions import Capability
+
+
+def _actor(request: HttpRequest) -> Actor:
+    return Actor.for_user(request.user)  # type: ignore[arg-type]
+
+
+def _errors(exc: services.PeripheralError) -> str:
+    return " ".join(exc.messages)
+
+
+@backoffice_view(Capability.MANAGE_SETTINGS)
+def device_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "peripherals/backoffice/list.html", {"stores": selectors.devices_by_store()})
+
+
+@require_GET
+@backoffice_view(Capability.MANAGE_SETTINGS)
+def live(request: HttpRequest) -> HttpResponse:
+    """The per-store tables with status and last scan, polled by the list page."""
+    return render(request, "peripherals/backoffice/partials/live.html", {"stores": selectors.devices_by_store()})
+
+
+def _scanner_page(request: HttpRequest, store: Store, scanner: Scanner | None) -> HttpResponse:
+    form = ScannerForm(request.POST or None, instance=scanner, store=store)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.save_scanner(actor=_actor(request), store=store, scanner=scanner,
+                                          data=form.device_data())
+        except services.PeripheralError as exc:
+            form.add_error(None, _errors(exc))
+        else:
+            messages.success(request, _("Scanner “%(name)s” saved.") % {"name": saved.name})
+            return redirect("peripherals:device_list")
+    return render(request, "peripherals/backoffice/scanner_form.html",
+                  {"form": form, "store": store, "scanner": scanner},
+                  status=422 if request.method == "POST" else 200)
+
+
+@backoffice_view(Capability.MANAGE_SETTINGS)
+def scanner_create(request: HttpRequest, store_id: uuid.UUID) -> HttpResponse:
+    return _scanner_page(request, get_object_or_404(Store, pk=store_id), None)
+
+
+@backoffice_view(Capability.MANAGE_SETTINGS)
+def scanner_edit(request: HttpRequest, scanner_id: uuid.UUID) -> HttpResponse:
+    scanner: Scanner = get_object_or_404(Scanner.objects.select_related("store"), pk=scanner_id)
+    return _scanner_page(request, scanner.store, scanner)
+
+
+@require_POST
+@backoffice_view(Capability.MANAGE_SETTINGS)
+def scanner_deactivate(request: HttpRequest, scanner_id: uuid.UUID) -> HttpResponse:
+    scanner: Scanner = get_object_or_404(Scanner, pk=scanner_id)
+    services.deactivate_scanner(actor=_actor(request), scanner=scanner)
+    messages.success(request, _("Scanner “%(name)s” switched off.") % {"name": scanner.name})
+    return redirect("peripherals:device_list")
+
+
+def _display_page(request: HttpRequest, store: Store, display: PoleDisplay | None) -> HttpResponse:
+    form = PoleDisplayForm(request.POST or None, instance=display, store=store)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.save_pole_display(actor=_actor(request), store=store, display=display,
+                                               data=form.device_data())
+        except services.PeripheralError as exc:
+            form.add_error(None, _errors(exc))
+        else:
+            messages.success(request, _("Pole display “%(name)s” saved.") % {"name": saved.name})
+            return redirect("peripherals:device_list")
+    return render(request, "peripherals/backoffice/display_form.html",
+                  {"form": form, "store": store, "display": display},
+                  status=422 if request.method == "POST" else 200)
+
+
+@backoffice_view(Capability.MANAGE_SETTINGS)
+def display_create(request: HttpRequest, store_id: uuid.UUID) -> HttpResponse:
+    return _display_page(request, get_object_or_404(Store, pk=store_id), None)
+
+
+@backoffice_view(Capability.MANAGE_SETTINGS)
+def display_edit(request: HttpRequest, display_id: uuid.UUID) -> HttpResponse:
+    display: PoleDisplay = get_object_or_404(PoleDisplay.objects.select_related("store"), pk=display_id)
+    return _display_page(request, display.store, display)
+
+
+@require_POST
+@backoffice_view(Capability.MANAGE_SETTINGS)
+def display_deactivate(request: HttpRequest, display_id: uuid.UUID) -> HttpResponse:
+    display: PoleDisplay = get_object_or_404(PoleDisplay, pk=display_id)
+    services.deactivate_pole_display(actor=_actor(request), display=display)
+    messages.success(request, _("Pole display “%(name)s” switched off.") % {"name": display.name})
+    return redirect("peripherals:device_list")
+
+
+@require_POST
+@backoffice_view(Capability.MANAGE_SETTINGS)
+def display_test(request: HttpRequest, display_id: uuid.UUID) -> HttpResponse:
+    display: PoleDisplay = get_object_or_404(PoleDisplay, pk=display_id)
+    try:
+        services.request_display_test(actor=_actor(request), display=display)
+    except services.PeripheralError as exc:
+        messages.error(request, _errors(exc))
+    else:
+        messages.success(request, _("The test text goes to “%(name)s” within a few seconds.")
+                         % {"name": display.name})
+    return redirect("peripherals:device_list")
