@@ -29,7 +29,7 @@ class PrinterForm(forms.ModelForm):
         model = Printer
         fields = ["name", "kind", "connection", "host", "port", "serial_device", "baud_rate", "usb_vendor_id",
                   "usb_product_id", "device_path", "bluetooth_address", "bluetooth_channel", "profile",
-                  "label_language", "label_width_mm", "label_height_mm", "query_status", "is_active"]
+                  "label_language", "label_width_mm", "label_height_mm", "query_status", "drawer_on_cash", "is_active"]
 
     def __init__(self, *args: Any, store: Store, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -68,6 +68,10 @@ class Printer(OrganizationScopedModel):
         help_text=_("Ask the printer for its status before and after each job (off for printers that never "
                     "answer, e.g. a write-only device file)."),
     )
+    drawer_on_cash = models.BooleanField(
+        _("open the drawer for cash"), default=True,
+        help_text=_("Receipt printers: the cash drawer on this printer opens when a receipt with cash is printed."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -174,6 +178,8 @@ class PrintJob(OrganizationScopedModel):
     error_detail = models.CharField(max_length=300, blank=True)
     created_by = models.CharField(_("by"), max_length=200, blank=True)
     send_started_at = models.DateTimeField(null=True, blank=True)
+    # Printed again because a person asked: a receipt then never opens the drawer.
+    manual_retry = models.BooleanField(default=False)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 
     class Meta:

@@ -219,14 +219,15 @@ def retry_job(*, actor: Actor, job: PrintJob) -> PrintJob:
     if job.kind == JobKind.DRAWER:
         raise PrintingError(_("A drawer that did not open is not opened later; please open it again."))
     job.status = JobStatus.QUEUED
+    job.manual_retry = True
     job.attempts = 0
     job.next_attempt_at = timezone.now()
     job.error = JobError.NONE
     job.error_detail = ""
     job.send_started_at = None
     job.finished_at = None
-    job.save(update_fields=["status", "attempts", "next_attempt_at", "error", "error_detail", "send_started_at",
-                            "finished_at", "updated_at"])
+    job.save(update_fields=["status", "manual_retry", "attempts", "next_attempt_at", "error", "error_detail",
+                            "send_started_at", "finished_at", "updated_at"])
     log_action(job.organization, actor, "printing.job.retried", job, {"kind": job.kind})
     _wake_after_commit(job.printer_id)
     return job

@@ -182,6 +182,18 @@ def render_payload(job: PrintJob) -> bytes:
     return payload
 
 
+def kicks_drawer(job: PrintJob, printer: Printer) -> bool:
+    """A fresh receipt of a sale with cash (paid or paid out) opens the drawer on its printer, once: not a copy,
+    not a job a person sent again, not a receipt that waited longer than ``DRAWER_MAX_AGE``."""
+    if job.kind != JobKind.RECEIPT or job.sale_id is None or job.manual_retry or not printer.drawer_on_cash:
+        return False
+    if _now() - job.created_at > DRAWER_MAX_AGE:
+        return False
+    from kasse.sales.models import Payment, PaymentMethod
+
+    return Payment.objects.filter(sale_id=job.sale_id, method=PaymentMethod.CASH).exists()
+
+
 def send_job(job: PrintJob, printer: Printer, transport_factory: TransportFactory = devices.transport_for,
              policy: RetryPolicy = DEFAULT_POLICY) -> str:
     """Send one claimed job; returns the outcome ("done", "retry" or "failed"). Never raises for printer trouble."""
@@ -190,6 +202,8 @@ def send_job(job: PrintJob, printer: Printer, transport_factory: TransportFactor
         return "failed"
     try:
         payload = render_payload(job)
+        if kicks_drawer(job, printer):
+            payload = escpos_render.drawer_kick() + payload
         transport = transport_factory(printer)
     except (ConfigurationError, ValueError, KeyError) as exc:
         _finish(job, JobStatus.FAILED, JobError.PERMANENT, str(exc))

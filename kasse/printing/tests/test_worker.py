@@ -60,7 +60,8 @@ def test_a_sale_receipt_is_rendered_by_the_worker_and_sent_between_two_status_ch
     assert job.attempts == 1
     assert job.send_started_at
     assert job.finished_at
-    assert bytes(job.payload) == link.printed[0]  # kept: a retry would send the same bytes
+    # kept: a retry sends the same receipt; this one was paid in cash, so the drawer opened first
+    assert link.printed[0] == b"\x1bp\x00\x19\xfa" + bytes(job.payload)
     with scopes_disabled():
         assert PrinterState.objects.get(printer=receipt_printer).health == "ok"
 
@@ -201,3 +202,28 @@ def test_a_claimed_job_is_not_taken_twice(receipt_printer, link, factory):
         copy = PrintJob.objects.get(pk=job.pk)
         assert claim(job) is True
         assert claim(copy) is False
+
+
+@pytest.mark.django_db
+def test_the_drawer_opens_for_a_fresh_cash_receipt_only(till, bakery, receipt_printer, link, factory):
+    from kasse.core.actors import Actor
+    from kasse.printing.services import retry_job
+
+    job = _sell(till, "4000000000017")
+    process_next(receipt_printer.pk, transport_factory=factory)
+    assert link.printed[-1].startswith(b"\x1bp\x00")
+    # a receipt a person prints again does not open the drawer
+    with scopes_disabled():
+        PrintJob.objects.filter(pk=job.pk).update(status=JobStatus.FAILED, error=JobError.INTERRUPTED)
+    retry_job(actor=Actor.system(), job=_reload(job))
+    process_next(receipt_printer.pk, transport_factory=factory)
+    assert not link.printed[-1].startswith(b"\x1bp")
+    # nor does a receipt that waited for the printer longer than 30 s, nor a printer set not to
+    for created, drawer_on_cash in ((timezone.now() - timedelta(minutes=5), True), (timezone.now(), False)):
+        with scopes_disabled():
+            PrintJob.objects.filter(pk=job.pk).update(status=JobStatus.QUEUED, manual_retry=False,
+                                                      created_at=created)
+            type(receipt_printer).objects.filter(pk=receipt_printer.pk).update(drawer_on_cash=drawer_on_cash)
+        process_next(receipt_printer.pk, transport_factory=factory)
+        assert not link.printed[-1].startswith(b"\x1bp")
+    assert len(link.printed) == 4
