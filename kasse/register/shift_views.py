@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import uuid
@@ -258,4 +259,13 @@ def _confirm_close(request: HttpRequest) -> HttpResponse:
                          status=409)
         return _page(request, "register/shift/close.html",
                      {"shift": shift, "rows": _count_rows(raw), "error": _message(exc)}, status=422)
+    _print_z_report(request, closed)
     return redirect("register:shift_z", shift_id=closed.pk)
+
+
+def _print_z_report(request: HttpRequest, shift: Shift) -> None:
+    """The Z report goes to the register's receipt printer when there is one (it is on screen anyway)."""
+    from kasse.printing.services import enqueue_shift_report
+
+    with contextlib.suppress(SaleError):  # no printer set up for this register
+        enqueue_shift_report(actor=_actor(request), shift=shift, register=request.register)  # type: ignore[attr-defined]

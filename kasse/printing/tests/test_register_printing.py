@@ -239,3 +239,21 @@ def test_queueing_a_receipt_costs_the_sale_a_few_small_queries(till, bakery, rec
     # savepoint, printer of the register, "already queued?", insert, release
     with transaction.atomic(), django_assert_max_num_queries(5):
         assert enqueue_sale_receipt(sale=sale) is not None
+
+
+@pytest.mark.django_db
+def test_closing_the_shift_prints_the_z_report(till, register, receipt_printer):
+    with scopes_disabled():
+        shift = Shift.objects.get(register=register)
+    response = till.post("/register/shift/close/", {"step": "confirm", "shift": str(shift.pk), "d-20": "5"})
+    assert response.status_code == 302
+    assert [(j.kind, j.title) for j in _jobs()] == [(JobKind.Z_REPORT, "Z 1")]
+
+
+@pytest.mark.django_db
+def test_closing_the_shift_without_a_printer_still_closes_it(till, register):
+    with scopes_disabled():
+        shift = Shift.objects.get(register=register)
+    response = till.post("/register/shift/close/", {"step": "confirm", "shift": str(shift.pk), "d-20": "5"})
+    assert response.status_code == 302
+    assert _jobs() == []
