@@ -418,6 +418,9 @@ class PeripheralRunner:
             self._by_register = {key: tuple(value) for key, value in by_register.items()}
         for item in stopped:
             item.stop()
+        for item in stopped:  # the old worker lets go of the port before anyone opens it again
+            if isinstance(item, DisplayWorker) and item is not threading.current_thread():
+                item.join(2.0)
         self._show_test_requests(display_rows)
 
     def _show_test_requests(self, rows: list[tuple[DisplayConfig, datetime | None]]) -> None:
