@@ -7,6 +7,7 @@ import json
 import os
 import threading
 import time
+import uuid
 from decimal import Decimal
 
 import pytest
@@ -104,6 +105,19 @@ def test_a_register_without_a_display_costs_no_query(till, bakery, django_assert
         show_cart_on_pole(register, object())
 
 
+def test_a_pole_display_adds_no_query_to_a_scan(till, bakery, virtual, make_display):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    till.post("/register/cart/scan/", {"code": "4000000000017"})
+    with CaptureQueriesContext(connection) as without_display:
+        till.post("/register/cart/scan/", {"code": "4000000000017"})
+    make_display(virtual.port)
+    with _runner(), CaptureQueriesContext(connection) as with_display:
+        till.post("/register/cart/scan/", {"code": "4000000000017"})
+    assert len(with_display) == len(without_display)
+
+
 class SlowPort:
     """A display port that takes 50 ms per write, like a 2×20 VFD at 9600 baud with a slow USB adapter."""
 
@@ -120,7 +134,7 @@ class SlowPort:
 
 def test_stale_frames_are_dropped_and_the_latest_is_shown():
     port = SlowPort()
-    config = DisplayConfig(id=__import__("uuid").uuid4(), register_id=__import__("uuid").uuid4(), name="Slow",
+    config = DisplayConfig(id=uuid.uuid4(), register_id=uuid.uuid4(), name="Slow",
                            serial_device="/dev/null", baud_rate=9600, code_page="pc858", language="de")
     worker = DisplayWorker(config, opener=lambda _config: PoleDisplayDevice(port), backoff=FAST)
     worker.start()
