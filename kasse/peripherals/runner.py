@@ -127,8 +127,8 @@ class ScannerHandle:
         try:
             device = self._open()
             device.start()
-        except (ScannerError, OSError) as exc:
-            self.error = str(exc)
+        except Exception as exc:  # ScannerError, OSError, or a driver's surprise: never the node's problem
+            self.error = str(exc) if isinstance(exc, ScannerError | OSError) else f"{type(exc).__name__}: {exc}"
             self._next_try = now + self._delay
             self._delay = min(self._delay * 2, self.backoff.maximum)
             logger.warning("scanner %s cannot be opened (%s); trying again", self.config.name, exc)
@@ -328,8 +328,12 @@ class PeripheralRunner:
         if self._supervisor is not None:
             return self
         self._stop.clear()
-        self.sync()
-        self.tick()
+        try:  # the node starts anyway when the database or the cache is not ready; the supervisor retries
+            self.sync()
+            self.tick()
+        except Exception:
+            logger.exception("peripheral runner: first start failed; retrying in the background")
+            self._refresh.set()
         bus.add_runner(self)
         self._supervisor = threading.Thread(target=self._supervise, name="peripheral-runner", daemon=True)
         self._supervisor.start()

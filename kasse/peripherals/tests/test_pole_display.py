@@ -175,3 +175,19 @@ def test_an_unplugged_display_is_reopened_and_shows_the_current_cart(tmp_path, o
             assert worker.state == "connected"
     finally:
         runner.stop()
+
+
+def test_a_display_that_fails_strangely_is_shown_as_an_error_and_never_stops_the_runner(make_display):
+    def broken(_config):
+        raise RuntimeError("the adapter answered nonsense")
+
+    display = make_display("/dev/ttyUSB7")
+    runner = PeripheralRunner(refresh_seconds=3600, status_seconds=0.05, backoff=FAST, display_opener=broken)
+    with runner:
+        worker = runner.displays[display.pk]
+        assert wait_for(lambda: worker.state == "error")
+        assert worker.status()["detail"] == "RuntimeError: the adapter answered nonsense"
+        runner.show(display.register_id, Frame("cart", (("Milch", Decimal("1.19")), ("Summe", Decimal("1.19")))))
+        time.sleep(0.2)
+        assert runner.alive
+        assert worker.is_alive()
