@@ -192,7 +192,8 @@ def run_sync(args: argparse.Namespace) -> str:
     return "\n".join([
         "## Sync (store node → cloud)",
         "",
-        "Measured by `python -m benchmarks.sync_bench` (part of `make bench`): `kasse cloud` on PostgreSQL and "
+        "Measured by `python -m benchmarks.sync_bench` (part of `make bench`; this section alone: "
+        "`.venv/bin/python -m benchmarks.run --suites sync [--backlog N]`): `kasse cloud` on PostgreSQL and "
         "`kasse store run` on SQLite as real processes on 127.0.0.1, plus the cloud's ingestion in process. "
         f"Machine: {machine()}.",
         "",
