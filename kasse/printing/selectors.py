@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from datetime import timedelta
@@ -72,6 +73,8 @@ def discovery_allowed() -> bool:
     configured = getattr(settings, "KASSE_DEVICE_DISCOVERY", None)
     if configured is not None:
         return bool(configured)
+    if os.environ.get("KASSE_DEVICE_DISCOVERY", "").strip():
+        return os.environ["KASSE_DEVICE_DISCOVERY"].strip().lower() in {"1", "true", "yes", "on"}
     return settings.KASSE_ENV != "production" or settings.KASSE_ROLE == "store"
 
 
@@ -90,7 +93,7 @@ class VirtualJob:
 def virtual_printer_dir() -> Path | None:
     """Where the virtual ESC/POS printer writes decoded jobs (``KASSE_VIRTUAL_PRINTER_DIR``; the demo's
     ``var/demo/virtual-printer``); None when not configured."""
-    configured = getattr(settings, "KASSE_VIRTUAL_PRINTER_DIR", "") or ""
+    configured = getattr(settings, "KASSE_VIRTUAL_PRINTER_DIR", "") or os.environ.get("KASSE_VIRTUAL_PRINTER_DIR", "")
     if configured:
         return Path(configured)
     if settings.KASSE_ENV == "demo":
