@@ -16,5 +16,6 @@ urlpatterns = [
     path("x/", views.x_report, name="x_report"),
     path("z/<uuid:shift_id>/", views.z_report, name="z_report"),
     path("drawer/", views.drawer, name="drawer"),
+    path("label/", views.label, name="label"),
     path("drawer/form/", views.drawer_form, name="drawer_form"),
 ]

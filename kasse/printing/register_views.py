@@ -86,6 +86,36 @@ def drawer(request: HttpRequest) -> HttpResponse:
     return _answer(request, _("The drawer opens."))
 
 
+MAX_REGISTER_LABELS = 99
+
+
+@require_POST
+@register_view()
+def label(request: HttpRequest) -> HttpResponse:
+    """A shelf label for a scanned or typed product on the store's label printer."""
+    from kasse.printing.documents import LabelRequest
+    from kasse.register.access import settings_for
+    from kasse.register.services.scanning import resolve_code
+
+    register = request.register  # type: ignore[attr-defined]
+    try:
+        copies = int(request.POST.get("copies", "1") or "1")
+        if not 1 <= copies <= MAX_REGISTER_LABELS:
+            raise ValueError
+    except ValueError:
+        return _answer(request, _("From 1 to %(max)s labels, please.") % {"max": MAX_REGISTER_LABELS}, error=True)
+    printer = selectors.label_printer_for(register.store)
+    try:
+        if printer is None:
+            raise services.PrintingError(_("This store has no label printer."))
+        variant = resolve_code(register.organization, request.POST.get("code", ""), settings_for(request)).variant
+        services.enqueue_labels(actor=_actor(request), printer=printer, requests=[LabelRequest(variant, copies)],
+                                width_mm=printer.label_width_mm, height_mm=printer.label_height_mm)
+    except SaleError as exc:
+        return _answer(request, " ".join(exc.messages), error=True)
+    return _answer(request, _("Label for %(name)s is being printed.") % {"name": str(variant)})
+
+
 @require_GET
 @register_view()
 def drawer_form(request: HttpRequest) -> HttpResponse:
@@ -113,6 +143,7 @@ def jobs(request: HttpRequest) -> HttpResponse:
     return render(request, "printing/register/jobs.html", {
         "jobs": selectors.recent_jobs(register=register, limit=15),
         "printer": selectors.receipt_printer_for(register),
+        "label_printer": selectors.label_printer_for(register.store),
     })
 
 

@@ -30,6 +30,11 @@ def receipt_printer_for(register: Register) -> Printer | None:
     return printers[0] if len(printers) == 1 else None
 
 
+def label_printer_for(store: Store) -> Printer | None:
+    """The store's label printer for the register (the first active one by name)."""
+    return Printer.objects.filter(store=store, kind=PrinterKind.LABEL, is_active=True).order_by("name").first()
+
+
 def printers_of_store(store: Store) -> QuerySet[Printer]:
     return Printer.objects.filter(store=store).select_related("state").order_by("kind", "name")
 

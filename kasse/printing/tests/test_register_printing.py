@@ -257,3 +257,28 @@ def test_closing_the_shift_without_a_printer_still_closes_it(till, register):
     response = till.post("/register/shift/close/", {"step": "confirm", "shift": str(shift.pk), "d-20": "5"})
     assert response.status_code == 302
     assert _jobs() == []
+
+
+@pytest.mark.django_db
+def test_a_shelf_label_from_the_register(till, bakery, label_printer):
+    from kasse.hardware.virtual.label_parser import parse_label_job
+
+    overlay = BeautifulSoup(till.get("/register/print/jobs/").content, "html.parser")
+    assert overlay.select_one("[data-testid=label-form][data-scan-into]") is not None
+    response = till.post("/register/print/label/", {"code": "4000000000017", "copies": "2"})
+    assert response.status_code == 200
+    assert json.loads(response["HX-Trigger"]) == {"kasse:printed": "Etikett für Brötchen wird gedruckt."}
+    [job] = _jobs()
+    [label] = parse_label_job(bytes(job.payload))
+    assert label.text_values[:2] == ["Brötchen", "0,45 €"]
+    assert label.copies == 2
+    assert till.post("/register/print/label/", {"code": "0000", "copies": "1"}).status_code == 422
+    assert till.post("/register/print/label/", {"code": "4000000000017", "copies": "500"}).status_code == 422
+    assert len(_jobs()) == 1
+
+
+@pytest.mark.django_db
+def test_no_label_printer_no_label(till, bakery):
+    response = till.post("/register/print/label/", {"code": "4000000000017"})
+    assert json.loads(response["HX-Trigger"]) == {"kasse:error": "Diese Filiale hat keinen Etikettendrucker."}
+    assert _jobs() == []
