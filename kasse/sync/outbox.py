@@ -9,6 +9,7 @@ accepted, kept here and shown). Retries back off exponentially with jitter.
 from __future__ import annotations
 
 import random
+from collections import defaultdict
 from datetime import timedelta
 from typing import Any
 
@@ -81,21 +82,25 @@ def apply_results(results: dict[str, dict[str, str]], sent: list[OutboxRecord]) 
     """Mark each sent record by the cloud's answer; a record it did not answer stays pending."""
     now = timezone.now()
     counts = {"acked": 0, "retry": 0, "rejected": 0, "unanswered": 0}
+    # Acknowledged and rejected records are marked with one UPDATE per (status, detail): a batch is
+    # hundreds of records, nearly all "ok" with no detail.
+    done: dict[tuple[str, str], list[Any]] = defaultdict(list)
     with transaction.atomic():
         for record in sent:
             answer = results.get(str(record.id))
             status = (answer or {}).get("status")
             if status in {"ok", "duplicate", "quarantined"}:
-                OutboxRecord.objects.filter(pk=record.pk).update(
-                    status=OutboxStatus.ACKED, acked_at=now, last_error=(answer or {}).get("detail", "")[:500])
+                done[(OutboxStatus.ACKED, (answer or {}).get("detail", "")[:500])].append(record.pk)
                 counts["acked"] += 1
             elif status == "rejected":
-                OutboxRecord.objects.filter(pk=record.pk).update(
-                    status=OutboxStatus.REJECTED, last_error=(answer or {}).get("detail", "")[:500])
+                done[(OutboxStatus.REJECTED, (answer or {}).get("detail", "")[:500])].append(record.pk)
                 counts["rejected"] += 1
             else:
                 delay_for(record, (answer or {}).get("detail", "no answer for this record"), now)
                 counts["retry" if answer else "unanswered"] += 1
+        for (status, detail), pks in done.items():
+            extra = {"acked_at": now} if status == OutboxStatus.ACKED else {}
+            OutboxRecord.objects.filter(pk__in=pks).update(status=status, last_error=detail, **extra)
     return counts
 
 
