@@ -268,6 +268,8 @@ SALE_TABLES = ("inventory_stockmovement", "sales_payment", "sales_salevat", "sal
 
 def _ingest_child(sales: int, rounds: int, profile: str) -> None:
     """Child on a fresh PostgreSQL database (DATABASE_URL): prints the ingestion figures as JSON."""
+    import gc
+
     import django
 
     django.setup()
@@ -335,10 +337,16 @@ def _ingest_child(sales: int, rounds: int, profile: str) -> None:
         decoded.append([(BY_LABEL[label].model, rows) for label, rows in sorted(by_label.items(),
                                                                                  key=lambda i: ORDER[i[0]])])
 
+    # The records and their decoded rows are millions of objects that live until the end: keep the
+    # garbage collector's full passes over them out of the timings (a server holds one batch at a time).
+    gc.collect()
+    gc.freeze()
+
     def empty_tables() -> None:
+        # No ANALYZE here: statistics of an empty table make PostgreSQL plan sequential scans (the
+        # foreign-key checks among them), and every batch would then take longer than the one before.
         with connection.cursor() as cursor:
             cursor.execute(f"TRUNCATE {', '.join(SALE_TABLES)} CASCADE")
-            cursor.execute(f"ANALYZE {', '.join(SALE_TABLES)}")
 
     def ingest() -> list[float]:
         times = []
@@ -485,22 +493,29 @@ def _ok(good: bool) -> str:
 FINDINGS = [
     "",
     "Where the time goes (cProfile of `Ingestor.run` over 4 batches on this machine): Django's `bulk_create` "
-    "(building the INSERT, preparing ~56,000 values per batch, PostgreSQL's time) about 45 %, model instances 8 %, "
-    "parsing and decoding the JSON rows 19 %, looking up existing rows and references 16 %, the commit (deferred "
-    "foreign-key checks, WAL flush) 7 %.",
+    "(building the INSERT, preparing ~56,000 values per batch, PostgreSQL's time) about 45 %, model instances "
+    "10 %, parsing and decoding the JSON rows 19 %, looking up existing rows and references 13–16 %, the commit "
+    "(deferred foreign-key checks, WAL flush) 7 %.",
     "",
     "- Fixed while measuring (`kasse.sync.ingest`, `feed`, `registry`): ingestion read every new sale back with "
     "one query per record to publish it, sent each live event through its own `async_to_sync` hop, and "
     "`SyncSpec.model` asked the app registry on every access (86,000 times per 2 batches). Now the live "
     "events of a batch are built from the ingested values and sent in one hop, and the model is cached: "
-    "in an A/B run on the same machine (1,000 sales, 2 rounds each) ingestion went from about 250 to about "
-    "550 sales/s, bulk insert being about 900–1,000 sales/s in both.",
-    "- Backlog replay pushes one batch at a time, so it runs at the speed of ingestion minus the node's own share "
-    "(reading 500 records from SQLite, the HTTP round trip, marking them acknowledged): about 10–20 %. "
-    "`PUSH_BATCH_SIZE` 250 and 1,000 were not faster than 500 in a quick in-process run.",
+    "in an A/B run on the same machine (1,000 sales, 2 rounds each) the median batch went from about 1,000 ms "
+    "to about 460 ms.",
+    "- Backlog replay pushes one batch at a time: its speed is ingestion's plus the node's own share. A cProfile "
+    "of the node's `push_once` over 2,000 sales: waiting for the cloud 72 %, marking the 500 records of each "
+    "batch with one UPDATE each 20 %, reading the batches 5 %. The node now marks a batch with one UPDATE per "
+    "status (`kasse.sync.outbox.apply_results`), which leaves about 88 % to the cloud. `PUSH_BATCH_SIZE` 250 "
+    "and 1,000 were not faster than 500 in a quick in-process run.",
     "- The live feed latency includes waiting for the node's watch tick (0–50 ms, 25 ms on average); the rest is "
     "the push of one small batch (the sale and its audit entry), its ingestion and commit on PostgreSQL, the "
     "channel layer and the WebSocket.",
+    "- Measuring pitfalls met on the way: running `ANALYZE` right after emptying the tables made PostgreSQL plan "
+    "sequential scans (every batch then took longer than the one before: 74 → 384 ms for the same COPY); and "
+    "the benchmark process holds all records and decoded rows (millions of objects), so the garbage collector's "
+    "full passes added 300 ms to every few batches. The harness truncates without `ANALYZE` and freezes those "
+    "objects (`gc.freeze()`) before timing.",
 ]
 
 
@@ -564,8 +579,9 @@ def render_markdown(results: dict[str, Any]) -> str:
         + ("So on this 2-CPU machine (shared with other work, see the load average) the target is beyond even the "
            "database's share, let alone the ORM path; a COPY-based write path for the immutable tables would be the "
            "next step if it matters (not done: not a small change)." if copy_ms > budget else
-           "The database could take it; the gap is the ORM path in Python. A COPY-based write path for the "
-           "immutable tables would be the next step (not done: not a small change).")
+           "The database could take it; the gap is Python: Django's INSERT path and the ingestor's own parsing "
+           "and checks. Reaching the target would take a different write path (COPY for the immutable tables, "
+           "or letting PostgreSQL decode the JSON rows) — not done here, not a small change.")
     )
     return "\n".join(lines)
 
