@@ -18,7 +18,7 @@ def test_benchmark_runs_end_to_end_on_sqlite_with_a_small_catalog(tmp_path):
 
     result = subprocess.run(
         [sys.executable, "-m", "benchmarks.run", "--products", "500", "--lookups", "20", "--search-repeat", "1",
-         "--databases", "sqlite", "--output", str(report)],
+         "--databases", "sqlite", "--suites", "catalog,register,hardware,printing", "--output", str(report)],
         cwd=PROJECT, capture_output=True, text=True, timeout=300,
     )
 
@@ -30,3 +30,22 @@ def test_benchmark_runs_end_to_end_on_sqlite_with_a_small_catalog(tmp_path):
                 "Serving process (`kasse cloud`, 1 worker): RSS"):
         assert row in text
     assert "Pages that did not answer 200" not in text
+
+
+def test_sync_benchmark_runs_end_to_end_with_a_tiny_backlog(tmp_path):
+    from kasse.testing.services import _port_open, need_service
+
+    need_service("PostgreSQL", _port_open("127.0.0.1", 5432), "the sync benchmark's cloud runs on PostgreSQL")
+    raw = tmp_path / "sync.json"
+    result = subprocess.run(
+        [sys.executable, "-m", "benchmarks.sync_bench", "--sales", "5", "--backlog", "20", "--ingest-sales", "100",
+         "--rounds", "1", "--json-out", str(raw)],
+        cwd=PROJECT, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    import json
+
+    data = json.loads(raw.read_text())
+    assert data["live"]["latency"]["n"] == 5
+    assert data["backlog"]["arrived"] == 20
+    assert data["backlog"]["same_sales"] is True
