@@ -33,6 +33,7 @@ from kasse.printing.models import (
 from kasse.printing.selectors import receipt_printer_for
 from kasse.sales.models import Sale, Shift, ShiftStatus
 from kasse.sales.services.errors import SaleError
+from kasse.sync.changes import record
 from kasse.tenancy.models import Employee, Register, Store
 from kasse.tenancy.permissions import Capability
 from kasse.tenancy.selectors import has_capability
@@ -84,13 +85,17 @@ def save_printer(*, actor: Actor, store: Store, data: dict[str, Any], printer: P
     printer.full_clean(exclude=["organization", "store"])
     printer.save()
     chosen = [r for r in registers if r.store_id == store.pk]
+    stale = RegisterPrinter.objects.filter(printer=printer)
     if printer.kind == PrinterKind.RECEIPT:
-        RegisterPrinter.objects.filter(printer=printer).exclude(register__in=chosen).delete()
-        for register in chosen:
-            RegisterPrinter.objects.update_or_create(
-                register=register, defaults={"printer": printer, "organization_id": printer.organization_id})
-    else:
-        RegisterPrinter.objects.filter(printer=printer).delete()
+        stale = stale.exclude(register__in=chosen)
+    gone = list(stale)
+    stale.delete()
+    links = [
+        RegisterPrinter.objects.update_or_create(
+            register=register, defaults={"printer": printer, "organization_id": printer.organization_id})[0]
+        for register in (chosen if printer.kind == PrinterKind.RECEIPT else [])
+    ]
+    record("printer", [printer, *links], deleted=gone)  # the store node prints with it
     log_action(store.organization, actor, f"printing.printer.{'created' if created else 'changed'}", printer,
                {"name": printer.name, "connection": printer.connection, "address": printer.address})
     from kasse.printing.worker import notify_printers_changed

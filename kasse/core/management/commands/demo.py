@@ -46,6 +46,7 @@ class Command(BaseCommand):
             self.stdout.write("Seeding the demo shop (once; delete var/demo/ to start over) …")
             seed_demo(progress=lambda message: self.stdout.write(f"  {message}"))
         self._check_static_files()
+        self._ensure_demo_printer(options["printer_port"])
         base = f"http://{options['host']}:{options['port']}"
         if options["host"] in {"0.0.0.0", "::"}:  # noqa: S104 - only to print a URL one can open
             base = f"http://127.0.0.1:{options['port']}"
@@ -81,6 +82,22 @@ class Command(BaseCommand):
         code = supervisor.run(on_ready=lambda: self.stdout.write(banner + "\nPress Ctrl-C to stop.\n"))
         if code:
             raise CommandError(f"The demo stopped (exit code {code}).")
+
+    def _ensure_demo_printer(self, port: int) -> None:
+        """The first store's receipt printer is the virtual one; the store node prints sales on it."""
+        from kasse.core.actors import Actor
+        from kasse.printing.models import Printer
+        from kasse.printing.services import save_printer
+        from kasse.tenancy.models import Register, Store
+
+        with scopes_disabled():
+            store = Store.objects.filter(organization=shop.find_demo_organization()).order_by("number").first()
+            if store is None or Printer.objects.filter(store=store).exists():
+                return
+            registers = list(Register.objects.filter(store=store))
+        save_printer(actor=Actor.system("demo"), store=store, registers=registers, data={
+            "name": "Bondrucker (virtuell)", "connection": "tcp", "host": "127.0.0.1", "port": port,
+            "profile": "epson-tm-t20"})
 
     def _node_code(self) -> str:
         from kasse.core.actors import Actor
