@@ -9,7 +9,8 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from kasse.peripherals.bus import remember_loop, scan_group
+from kasse.core.channels_bridge import remember_server_loop
+from kasse.peripherals.bus import scan_group
 from kasse.register.services.pairing import DEVICE_COOKIE, device_for_token
 
 
@@ -24,7 +25,7 @@ class ScannerConsumer(AsyncWebsocketConsumer):
         if device is None or device.is_display:
             await self.close(code=4401)
             return
-        remember_loop(asyncio.get_running_loop())
+        remember_server_loop(asyncio.get_running_loop())
         self.group = scan_group(device.register_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()

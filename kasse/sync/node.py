@@ -95,9 +95,16 @@ def push_once(node: NodeState, client: CloudClient, batch_size: int = PUSH_BATCH
             return result  # nothing moved: do not spin on records the cloud holds back
 
 
-def pull_once(node: NodeState, client: CloudClient, limit: int = PULL_LIMIT) -> int:
-    """Apply every feed event after the node's cursor; returns how many were applied."""
-    applied = 0
+# What the register's screen shows: when one of these changes, its pages reload grid and cart.
+REGISTER_SCREEN_TABLES = frozenset({
+    "catalog.Category", "catalog.Product", "catalog.Variant", "catalog.Barcode", "catalog.StorePrice",
+    "customers.Customer", "register.RegisterSettings", "tenancy.Register", "tenancy.Store",
+})
+
+
+def pull_once(node: NodeState, client: CloudClient, limit: int = PULL_LIMIT) -> set[str]:
+    """Apply every feed event after the node's cursor; returns the tables that changed."""
+    applied: set[str] = set()
     while True:
         with scopes_disabled():
             cursor = NodeState.objects.values_list("cursor", flat=True).get(pk=node.pk)
@@ -110,7 +117,7 @@ def pull_once(node: NodeState, client: CloudClient, limit: int = PULL_LIMIT) -> 
             apply_events(answer["events"])
             NodeState.objects.filter(pk=node.pk).update(
                 cursor=answer["cursor"], last_pull_at=timezone.now(), last_contact_at=timezone.now(), last_error="")
-        applied += len(answer["events"])
+        applied |= {event["model"] for event in answer["events"]}
         if not answer.get("more"):
             return applied
 

@@ -18,6 +18,7 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
+from kasse.core.channels_bridge import remember_server_loop
 from kasse.register.services.pairing import DEVICE_COOKIE, device_for_token
 from kasse.sync.local import is_node
 from kasse.sync.status_feed import NODE_STATUS_GROUP
@@ -55,6 +56,7 @@ class RegisterStatusConsumer(AsyncWebsocketConsumer):
             await self.close(code=4401)
             return
         await self.accept()
+        remember_server_loop(asyncio.get_running_loop())
         if is_node():
             await self.channel_layer.group_add(NODE_STATUS_GROUP, self.channel_name)
             self.joined = True

@@ -97,7 +97,7 @@ class SyncRunner:
             return False
         self.online = True
         if pushed.sent or pulled or not was_online:
-            self._notify(was_online, catalog_changed=bool(pulled))
+            self._notify(was_online, catalog_changed=bool(pulled & node_ops.REGISTER_SCREEN_TABLES))
         return True
 
     def _notify(self, was_online: bool, *, catalog_changed: bool) -> None:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from kasse.core.channels_bridge import send_from_thread
 
 NODE_STATUS_GROUP = "node-status"
 
 
 def publish_node_status(status: dict[str, Any]) -> None:
-    """Send the status (and whether master data changed) to every register page of this node."""
-    layer = get_channel_layer()
-    if layer is not None:
-        async_to_sync(layer.group_send)(NODE_STATUS_GROUP, {"type": "node.status", "status": status})
+    """Send the status (and whether master data changed) to every register page of this node.
+
+    Called from the sync runner's thread: handed to the server's loop (``send_from_thread``)."""
+    send_from_thread(NODE_STATUS_GROUP, {"type": "node.status", "status": status})
