@@ -96,10 +96,6 @@ def delete_row(label: str, object_id: str) -> None:
         model._default_manager.filter(pk=object_id).delete()
 
 
-def apply_snapshot_table(label: str, rows: list[dict[str, Any]]) -> int:
-    return upsert_rows(label, rows)
-
-
 def apply_events(events: list[dict[str, Any]]) -> int:
     """Apply feed events in sequence order (call inside one transaction with the cursor update)."""
     for event in events:

@@ -137,7 +137,7 @@ class Ingestor:
             for row in record.rows:
                 batch[row.key] = row
         existing = self._existing(batch)
-        records = self._check_stores(records, batch, existing)
+        records = self._check_stores(records, batch)
         records = self._check_references(records, batch, existing)
         records = self._quarantine_number_clashes(records)
         self._write(records, existing)
@@ -167,8 +167,7 @@ class Ingestor:
 
         return lookup
 
-    def _check_stores(self, records: list[Parsed], batch: dict[tuple[str, Any], Row],
-                      existing: dict[str, dict[Any, dict[str, Any]]]) -> list[Parsed]:
+    def _check_stores(self, records: list[Parsed], batch: dict[tuple[str, Any], Row]) -> list[Parsed]:
         lookup = self._lookup(batch)
         kept = []
         for record in records:

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from kasse.sync import outbox
-from kasse.sync.apply import apply_events, apply_snapshot_table
+from kasse.sync.apply import apply_events, upsert_rows
 from kasse.sync.client import CloudClient, CloudRefused
 from kasse.sync.models import NodeState, OutboxRecord
 from kasse.sync.protocol import PULL_LIMIT, PUSH_BATCH_SIZE
@@ -41,7 +41,7 @@ def pair(cloud_url: str, code: str, name: str = "") -> NodeState:
     data = client.snapshot()
     with scopes_disabled(), transaction.atomic():
         for label, rows in data["tables"]:
-            apply_snapshot_table(label, rows)
+            upsert_rows(label, rows)
         state = NodeState.objects.create(
             id=answer["node_id"], organization_id=answer["organization_id"], store_id=answer["store_id"],
             cloud_url=client.base, token=answer["token"], customer_number_base=answer["customer_number_base"],
