@@ -2,8 +2,10 @@
 
 Each job (TSPL up to `PRINT`, ZPL up to `^XZ`) is parsed back into its fields and drawn as a
 PNG per label; the last N labels stay in memory and can be written to a folder. The TSPL status
-query `ESC ! ?` is answered with one byte (0 ready, 1 head open, 4 paper out). Fault switches:
-`state = OFFLINE` (no answer, jobs not printed) and `stop_answering` (reads nothing at all).
+query `ESC ! ?` is answered with one byte (0 ready, 1 head open, 4 paper out, 0x10 paused), the ZPL
+host status `~HS` with its three framed strings (paper out, pause and head-up flags set from the state;
+see :mod:`kasse.hardware.labels.status`). Fault switches: `state = OFFLINE` (no answer, jobs not
+printed), `stop_answering` (reads nothing at all) and `zpl_reply` (answer `~HS` with these bytes instead).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
     import socket
 
 _STATUS_QUERY = b"\x1b!?"
+_ZPL_STATUS_QUERY = b"~HS"
 _JOB_END = re.compile(rb"\^XZ|(?:^|\n)\s*PRINT[^\n]*\n", re.IGNORECASE)
 
 
@@ -31,7 +34,20 @@ class LabelPrinterState(enum.Enum):
     ONLINE = 0x00
     HEAD_OPEN = 0x01
     PAPER_OUT = 0x04
+    PAUSED = 0x10
     OFFLINE = -1
+
+
+def zpl_host_status(state: LabelPrinterState, label_length_dots: int = 240) -> bytes:
+    """The three ``~HS`` strings a Zebra printer in ``state`` sends (b"" when offline)."""
+    if state is LabelPrinterState.OFFLINE:
+        return b""
+    paper_out = int(state is LabelPrinterState.PAPER_OUT)
+    paused = int(state is LabelPrinterState.PAUSED)
+    head_up = int(state is LabelPrinterState.HEAD_OPEN)
+    first = f"030,{paper_out},{paused},{label_length_dots:04d},000,0,0,0,000,0,0,0"
+    second = f"000,0,{head_up},0,0,2,6,0,00000000,1,000"
+    return b"".join(b"\x02" + part.encode("ascii") + b"\x03\r\n" for part in (first, second, "1234,0"))
 
 
 class VirtualLabelPrinter(TcpDeviceServer):
@@ -47,6 +63,8 @@ class VirtualLabelPrinter(TcpDeviceServer):
         super().__init__(host=host, port=port, idle_timeout=idle_timeout, max_bytes_per_connection=4 * 1024 * 1024)
         self.state = LabelPrinterState.ONLINE
         self.stop_answering = False
+        self.zpl_reply: bytes | None = None  # a fault switch: answer ~HS with exactly these bytes
+        self.status_queries: list[bytes] = []  # the status queries received, in order
         self.out_dir = Path(out_dir) if out_dir is not None else None
         self._labels: deque[ParsedLabel] = deque(maxlen=keep_labels)
         self._changed = threading.Condition()
@@ -79,8 +97,15 @@ class VirtualLabelPrinter(TcpDeviceServer):
             buffer += chunk
             while (at := buffer.find(_STATUS_QUERY)) >= 0:
                 del buffer[at : at + len(_STATUS_QUERY)]
+                self.status_queries.append(_STATUS_QUERY)
                 if self.state is not LabelPrinterState.OFFLINE:
                     conn.sendall(bytes([self.state.value]))
+            while (at := buffer.find(_ZPL_STATUS_QUERY)) >= 0:  # like a Zebra: answered at once, even mid-job
+                del buffer[at : at + len(_ZPL_STATUS_QUERY)]
+                self.status_queries.append(_ZPL_STATUS_QUERY)
+                reply = self.zpl_reply if self.zpl_reply is not None else zpl_host_status(self.state)
+                if reply:
+                    conn.sendall(reply)
             while (match := _JOB_END.search(buffer)) is not None:
                 self._print(bytes(buffer[: match.end()]))
                 del buffer[: match.end()]
