@@ -9,7 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kasse.hardware.labels.status import STATUS_QUERY as LABEL_STATUS_QUERY
-from kasse.hardware.labels.status import parse_label_status
+from kasse.hardware.labels.status import (
+    ZPL_STATUS_QUERY,
+    LabelStatus,
+    parse_label_status,
+    parse_zpl_host_status,
+    read_zpl_host_status,
+)
 from kasse.hardware.printers.escpos_printer import EscPosPrinter
 from kasse.hardware.printers.profiles import get_profile
 from kasse.hardware.printers.status import Health as HwHealth
@@ -48,9 +54,7 @@ class DeviceStatus:
 
 
 def asks_status(printer: Printer) -> bool:
-    """Whether the worker asks before and after each job (ZPL printers are not asked; see query_status)."""
-    if printer.kind == PrinterKind.LABEL and printer.label_language != LabelLanguage.TSPL:
-        return False
+    """Whether the worker asks before and after each job (DLE EOT, TSPL ``ESC ! ?``, ZPL ``~HS``)."""
     return printer.query_status
 
 
@@ -107,17 +111,20 @@ def query_status(printer: Printer, transport: Transport) -> DeviceStatus:
         return DeviceStatus(health=health, reachable=True, online=status.online, cover_open=status.cover_open,
                             paper_near_end=status.paper_near_end, paper_out=status.paper_out, error=status.error,
                             detail=status.detail[:300])
-    if printer.label_language != LabelLanguage.TSPL:
-        return DeviceStatus(health=Health.UNKNOWN, reachable=True, detail="ZPL printers are not asked")
+    label: LabelStatus
     try:
-        transport.write(LABEL_STATUS_QUERY)
-        reply = transport.read(1, timeout=STATUS_TIMEOUT)
+        if printer.label_language == LabelLanguage.ZPL:
+            transport.write(ZPL_STATUS_QUERY)
+            label = parse_zpl_host_status(read_zpl_host_status(transport, STATUS_TIMEOUT))
+        else:
+            transport.write(LABEL_STATUS_QUERY)
+            label = parse_label_status(transport.read(1, timeout=STATUS_TIMEOUT))
     except TransportError as exc:
         return DeviceStatus.unreachable(str(exc))
-    label = parse_label_status(reply)
     if not label.known:
         return DeviceStatus(health=Health.UNKNOWN, reachable=True, detail=label.detail)
-    return DeviceStatus(health=Health.OK if label.ready else Health.FAULT, reachable=True, online=True,
+    # A paused label printer keeps what it gets until somebody presses the button: shown and handled as offline.
+    return DeviceStatus(health=Health.OK if label.ready else Health.FAULT, reachable=True, online=not label.paused,
                         cover_open=label.head_open, paper_out=label.paper_out, error=label.error,
                         paper_near_end=False, detail=label.detail)
 

@@ -151,6 +151,8 @@ class JobError(models.TextChoices):
     CHECK_PRINTOUT = "check_printout", _("The printer reported a problem right after the job: check the printout")
     EXPIRED = "expired", _("Too late: not sent")
     PERMANENT = "permanent", _("Cannot be printed")
+    NODE_GONE = "node_gone", _("The store node was revoked before it reported this job: check the printer, "
+                               "print again if needed")
 
 
 class PrintJob(OrganizationScopedModel):
@@ -160,7 +162,9 @@ class PrintJob(OrganizationScopedModel):
     attempt (the sale itself only writes this row) and kept, so a retry sends the same bytes.
     ``send_started_at`` is set just before the first byte leaves: a job found ``printing`` after a
     restart was interrupted and is failed for a person to decide if it has one, and queued again
-    if it has not (see docs/architecture.md, "Printing").
+    if it has not (see docs/architecture.md, "Printing"). A job of a store served by a store node is
+    printed by the node (``on_node``): queued in the cloud, it travels down the change feed, and its
+    outcome travels back up (docs/sync.md).
     """
 
     printer = models.ForeignKey(Printer, on_delete=models.CASCADE, related_name="jobs", verbose_name=_("printer"))
@@ -180,6 +184,11 @@ class PrintJob(OrganizationScopedModel):
     send_started_at = models.DateTimeField(null=True, blank=True)
     # Printed again because a person asked: a receipt then never opens the drawer.
     manual_retry = models.BooleanField(default=False)
+    # How often a person sent it again; a retry asked for in the cloud reaches the node only if it is newer.
+    retries = models.PositiveIntegerField(default=0)
+    # Which side prints it, fixed when queued: the store's node (True) or the process next to this database.
+    # Exactly one side ever takes a job; it changes sides only while queued (``hand_over_to_node``).
+    on_node = models.BooleanField(default=False)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 
     class Meta:
@@ -200,7 +209,10 @@ class Health(models.TextChoices):
 
 
 class PrinterState(OrganizationScopedModel):
-    """The worker's last answer from a printer (DLE EOT, or the TSPL status byte)."""
+    """The worker's last answer from a printer (DLE EOT, the TSPL status byte or the ZPL host status).
+
+    Its id is the printer's id, so the row a store node sends up meets the cloud's row of the same printer.
+    """
 
     printer = models.OneToOneField(Printer, on_delete=models.CASCADE, related_name="state")
     health = models.CharField(max_length=10, choices=Health.choices, default=Health.UNKNOWN)

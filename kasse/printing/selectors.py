@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
@@ -66,6 +67,14 @@ def state_of(printer: Printer) -> PrinterState | None:
     if state is None or state.checked_at is None or timezone.now() - state.checked_at > STATE_STALE_AFTER:
         return None
     return state
+
+
+def printing_nodes(stores: list[Store]) -> dict[object, Any]:
+    """The paired store node that prints for each of ``stores`` (stores without one are missing)."""
+    from kasse.sync.models import StoreNode
+
+    nodes = StoreNode.objects.filter(store__in=stores, revoked_at__isnull=True).order_by("paired_at")
+    return {node.store_id: node for node in nodes}
 
 
 def discovery_allowed() -> bool:

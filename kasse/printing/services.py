@@ -1,7 +1,9 @@
 """Every write of printing: printers, queueing jobs, retrying them, opening the drawer.
 
 Queueing writes one ``PrintJob`` row in the caller's transaction and wakes the printer's worker
-after commit; nothing here talks to a printer, so no sale, report or click waits for one.
+after commit; nothing here talks to a printer, so no sale, report or click waits for one. A job of a
+store served by a store node is the node's to print (``on_node``): queued in the cloud, it goes into the
+change feed in the same transaction (:mod:`kasse.printing.syncing`).
 """
 
 from __future__ import annotations
@@ -31,9 +33,11 @@ from kasse.printing.models import (
     RegisterPrinter,
 )
 from kasse.printing.selectors import receipt_printer_for
+from kasse.printing.syncing import node_prints_for, report_jobs
 from kasse.sales.models import Sale, Shift, ShiftStatus
 from kasse.sales.services.errors import SaleError
 from kasse.sync.changes import record
+from kasse.sync.local import is_node
 from kasse.tenancy.models import Employee, Register, Store
 from kasse.tenancy.permissions import Capability
 from kasse.tenancy.selectors import has_capability
@@ -53,13 +57,24 @@ def _wake_after_commit(printer_id: Any) -> None:
     transaction.on_commit(lambda: notify(printer_id))
 
 
+def _send_to_node(job: PrintJob) -> None:
+    """In the cloud, a job the store's node prints goes down the change feed (with its bytes)."""
+    if job.on_node and not is_node():
+        if not job.payload and job.kind in (JobKind.RECEIPT, JobKind.REPRINT) and job.sale_id is not None:
+            from kasse.printing.worker import render_payload
+
+            render_payload(job)  # the node may not hold the sale
+        record("print_job", [job])
+
+
 def _queue(printer: Printer, kind: str, *, actor: Actor | None, title: str = "", payload: bytes = b"",
            register: Register | None = None, sale: Sale | None = None, shift: Shift | None = None) -> PrintJob:
     job = PrintJob.objects.create(
         organization_id=printer.organization_id, printer=printer, kind=kind, title=title[:120], payload=payload,
         register=register, sale=sale, shift=shift, created_by=(actor.label if actor else "")[:200],
-        next_attempt_at=timezone.now(),
+        next_attempt_at=timezone.now(), on_node=node_prints_for(printer.store_id),
     )
+    _send_to_node(job)
     _wake_after_commit(printer.pk)
     return job
 
@@ -217,13 +232,19 @@ def open_drawer(*, actor: Actor, register: Register, employee: Employee,
 
 @tenant_service
 def retry_job(*, actor: Actor, job: PrintJob) -> PrintJob:
-    """A person asks to print a failed job again: back to the queue with fresh attempts."""
-    job = PrintJob.objects.select_for_update().get(pk=job.pk)
+    """A person asks to print a failed job again: back to the queue with fresh attempts.
+
+    A failed job is in nobody's hands, so the retry decides afresh who prints it: the store's node if it
+    has one (the row goes down the feed; the node takes it if its copy failed too), else the worker here.
+    """
+    job = PrintJob.objects.select_for_update().select_related("printer").get(pk=job.pk)
     if job.status != JobStatus.FAILED:
         raise PrintingError(_("Only a failed print job can be printed again."))
     if job.kind == JobKind.DRAWER:
         raise PrintingError(_("A drawer that did not open is not opened later; please open it again."))
     job.status = JobStatus.QUEUED
+    job.on_node = node_prints_for(job.printer.store_id)
+    job.retries += 1
     job.manual_retry = True
     job.attempts = 0
     job.next_attempt_at = timezone.now()
@@ -231,8 +252,10 @@ def retry_job(*, actor: Actor, job: PrintJob) -> PrintJob:
     job.error_detail = ""
     job.send_started_at = None
     job.finished_at = None
-    job.save(update_fields=["status", "manual_retry", "attempts", "next_attempt_at", "error", "error_detail",
-                            "send_started_at", "finished_at", "updated_at"])
+    job.save(update_fields=["status", "on_node", "retries", "manual_retry", "attempts", "next_attempt_at", "error",
+                            "error_detail", "send_started_at", "finished_at", "updated_at"])
+    _send_to_node(job)
+    report_jobs([job.pk])  # on a node: the cloud sees it queued again
     log_action(job.organization, actor, "printing.job.retried", job, {"kind": job.kind})
     _wake_after_commit(job.printer_id)
     return job

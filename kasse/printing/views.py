@@ -41,9 +41,11 @@ def _list_context() -> dict[str, Any]:
     stores = list(Store.objects.filter(is_active=True).order_by("number"))
     printers = list(Printer.objects.select_related("store").order_by("store__number", "kind", "name"))
     statuses = selectors.states_by_printer(printers)
+    nodes = selectors.printing_nodes(stores)
     return {
-        "stores": [{"store": s, "rows": [{"printer": p, "status": statuses[p.pk]} for p in printers
-                                         if p.store_id == s.pk]} for s in stores],
+        "stores": [{"store": s, "node": nodes.get(s.pk),
+                    "rows": [{"printer": p, "status": statuses[p.pk]} for p in printers if p.store_id == s.pk]}
+                   for s in stores],
         "jobs": selectors.recent_jobs(limit=20),
         "virtual_printer": next((p for p in printers if p.is_loopback), None),
         "virtual_jobs": selectors.virtual_jobs(limit=3) if any(p.is_loopback for p in printers) else [],
@@ -91,8 +93,11 @@ def printer_edit(request: HttpRequest, printer_id: uuid.UUID) -> HttpResponse:
 @backoffice_view(Capability.MANAGE_SETTINGS)
 def printer_test(request: HttpRequest, printer_id: uuid.UUID) -> HttpResponse:
     printer: Printer = get_object_or_404(Printer.objects.select_related("store"), pk=printer_id)
-    services.enqueue_test_page(actor=_actor(request), printer=printer, language=get_language() or "de")
-    messages.success(request, _("Test page queued for “%(name)s”.") % {"name": printer.name})
+    job = services.enqueue_test_page(actor=_actor(request), printer=printer, language=get_language() or "de")
+    if job.on_node:
+        messages.success(request, _("Test page for “%(name)s” sent to the store node.") % {"name": printer.name})
+    else:
+        messages.success(request, _("Test page queued for “%(name)s”.") % {"name": printer.name})
     return redirect("printing:printer_list")
 
 
@@ -211,7 +216,11 @@ def labels(request: HttpRequest) -> HttpResponse:
         except services.PrintingError as exc:
             context["error"] = _errors(exc)
             return render(request, "printing/backoffice/labels.html", context, status=422)
-        messages.success(request, _("%(count)s labels queued for “%(name)s”.") % {"count": job.title,
-                                                                                  "name": printer.name})
+        if job.on_node:
+            messages.success(request, _("%(count)s labels for “%(name)s” sent to the store node.")
+                             % {"count": job.title, "name": printer.name})
+        else:
+            messages.success(request, _("%(count)s labels queued for “%(name)s”.") % {"count": job.title,
+                                                                                      "name": printer.name})
         return redirect("printing:labels")
     return render(request, "printing/backoffice/labels.html", context)

@@ -15,6 +15,9 @@ The rules (docs/architecture.md, "Printing"):
   finished, so the printer cannot confirm it).
 - A drawer kick older than ``DRAWER_MAX_AGE`` is not sent at all: a drawer must not spring open
   minutes after somebody asked.
+- A worker takes only the jobs of its side (``PrintJob.on_node``; :mod:`kasse.printing.syncing`): in the
+  cloud the jobs queued for itself, on a store node the node's. On a node every state a job waits in or
+  ends with goes into the outbox in the same transaction, and so does the printer's state.
 """
 
 from __future__ import annotations
@@ -48,6 +51,8 @@ from kasse.printing.models import (
     PrinterState,
     PrintJob,
 )
+from kasse.printing.syncing import hand_over_job, node_prints_for, node_store_ids, report_jobs, report_state
+from kasse.sync.local import is_node
 
 logger = logging.getLogger(__name__)
 
@@ -86,15 +91,17 @@ def _now() -> datetime:
 # --- state -------------------------------------------------------------------------------------------
 
 def save_state(printer: Printer, status: DeviceStatus) -> None:
-    PrinterState.objects.update_or_create(
-        printer=printer,
-        defaults={
-            "organization_id": printer.organization_id, "health": status.health, "reachable": status.reachable,
-            "online": status.online, "cover_open": status.cover_open, "paper_near_end": status.paper_near_end,
-            "paper_out": status.paper_out, "error": status.error, "detail": status.detail[:300],
-            "checked_at": _now(),
-        },
-    )
+    values = {
+        "organization_id": printer.organization_id, "health": status.health, "reachable": status.reachable,
+        "online": status.online, "cover_open": status.cover_open, "paper_near_end": status.paper_near_end,
+        "paper_out": status.paper_out, "error": status.error, "detail": status.detail[:300],
+        "checked_at": _now(),
+    }
+    with transaction.atomic():
+        # The printer's id is the state's id: the row a node sends up meets the cloud's row of the printer.
+        state, _created = PrinterState.objects.update_or_create(
+            printer=printer, defaults=values, create_defaults={"id": printer.pk, **values})
+        report_state(state)
 
 
 def _fault_code(status: DeviceStatus) -> str:
@@ -113,27 +120,30 @@ def _fault_code(status: DeviceStatus) -> str:
 
 def recover_interrupted(printer: Printer) -> int:
     """After a restart: jobs left ``printing`` are queued again if nothing was sent, else failed."""
-    with scope(organization=printer.organization_id):
-        stuck = PrintJob.objects.filter(printer=printer, status=JobStatus.PRINTING)
+    with scope(organization=printer.organization_id), transaction.atomic():
+        stuck = PrintJob.objects.filter(printer=printer, status=JobStatus.PRINTING, on_node=is_node())
+        ids = list(stuck.values_list("pk", flat=True))
         requeued = stuck.filter(send_started_at__isnull=True).update(
             status=JobStatus.QUEUED, next_attempt_at=_now(), updated_at=_now())
         failed = stuck.filter(send_started_at__isnull=False).update(
             status=JobStatus.FAILED, error=JobError.INTERRUPTED, finished_at=_now(), updated_at=_now(),
             error_detail="the print worker stopped while sending")
+        report_jobs(ids)
     if requeued or failed:
         logger.warning("printer %s: %d interrupted job(s) queued again, %d failed", printer.pk, requeued, failed)
     return requeued + failed
 
 
 def next_job(printer: Printer) -> PrintJob | None:
-    """The oldest queued job of the printer (order is kept: a job waiting for its retry holds the rest)."""
-    return (PrintJob.objects.filter(printer=printer, status=JobStatus.QUEUED)
+    """The oldest queued job of this side for the printer (order is kept: a job waiting for its retry holds
+    the rest)."""
+    return (PrintJob.objects.filter(printer=printer, status=JobStatus.QUEUED, on_node=is_node())
             .order_by("created_at", "id").first())
 
 
 def claim(job: PrintJob) -> bool:
-    """queued → printing, one attempt more; False when another worker was quicker."""
-    claimed = PrintJob.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(
+    """queued → printing, one attempt more; False when another worker was quicker or the job changed sides."""
+    claimed = PrintJob.objects.filter(pk=job.pk, status=JobStatus.QUEUED, on_node=is_node()).update(
         status=JobStatus.PRINTING, attempts=job.attempts + 1, updated_at=_now())
     if claimed:
         job.status = JobStatus.PRINTING
@@ -146,8 +156,10 @@ def _finish(job: PrintJob, status: str, error: str = "", detail: str = "") -> No
     job.error = error
     job.error_detail = detail[:300]
     job.finished_at = _now()
-    PrintJob.objects.filter(pk=job.pk).update(status=status, error=error, error_detail=job.error_detail,
-                                              finished_at=job.finished_at, updated_at=job.finished_at)
+    with transaction.atomic():
+        PrintJob.objects.filter(pk=job.pk).update(status=status, error=error, error_detail=job.error_detail,
+                                                  finished_at=job.finished_at, updated_at=job.finished_at)
+        report_jobs([job.pk])
 
 
 def _retry_later(job: PrintJob, error: str, detail: str, policy: RetryPolicy) -> str:
@@ -157,8 +169,12 @@ def _retry_later(job: PrintJob, error: str, detail: str, policy: RetryPolicy) ->
     job.status = JobStatus.QUEUED
     job.next_attempt_at = _now() + timedelta(seconds=policy.delay(job.attempts))
     job.error, job.error_detail = error, detail[:300]
-    PrintJob.objects.filter(pk=job.pk).update(status=JobStatus.QUEUED, next_attempt_at=job.next_attempt_at,
-                                              error=error, error_detail=job.error_detail, updated_at=_now())
+    with transaction.atomic():
+        PrintJob.objects.filter(pk=job.pk).update(status=JobStatus.QUEUED, next_attempt_at=job.next_attempt_at,
+                                                  error=error, error_detail=job.error_detail, updated_at=_now())
+        report_jobs([job.pk])
+        if not is_node() and node_prints_for(job.printer.store_id):
+            hand_over_job(job)  # a node paired while this worker tried: the next attempt is the node's
     return "retry"
 
 
@@ -434,6 +450,9 @@ class PrintWorkerPool:
             printers = Printer.objects.filter(is_active=True)
             if self.store_ids is not None:
                 printers = printers.filter(store_id__in=self.store_ids)
+            if not is_node():
+                # A store with a node: its printers are the node's (on its LAN); the cloud never drives them.
+                printers = printers.exclude(store_id__in=node_store_ids())
             return set(printers.values_list("pk", flat=True))
 
     def sync_workers(self) -> None:

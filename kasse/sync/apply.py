@@ -2,8 +2,9 @@
 
 Rows are upserted by primary key. Columns a node owns (``node_fields``) keep
 the node's value once the row exists, links to tables that are not
-replicated (``node_drops``, e.g. login users) are cleared, and customers
-are merged by hybrid clock (:mod:`kasse.sync.merge`).
+replicated (``node_drops``, e.g. login users) are cleared, customers
+are merged by hybrid clock (:mod:`kasse.sync.merge`) and print jobs by their
+own rule (:mod:`kasse.printing.syncing`).
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ def _decode(spec: SyncSpec, row: dict[str, Any]) -> dict[str, Any]:
         values = decode_row(spec.model, row)
     except KeyError as exc:
         raise IncompatibleRow(f"{spec.label}: unknown column {exc.args[0]!r}") from exc
+    except ValueError as exc:  # a value this version refuses (the table's check)
+        raise IncompatibleRow(str(exc)) from exc
     for name in spec.node_drops:
         if name in values:
             values[name] = None
@@ -50,6 +53,10 @@ def upsert_rows(label: str, rows: list[dict[str, Any]]) -> int:
     if label == "customers.Customer":
         return _merge_customers(rows)
     decoded = [_decode(spec, row) for row in rows]
+    if spec.merge == "print_job":
+        from kasse.printing.syncing import apply_print_jobs
+
+        return apply_print_jobs(decoded)
     with scopes_disabled():
         existing = set(model._default_manager.filter(pk__in=[v["id"] for v in decoded]).values_list("pk", flat=True))
     new = [model(**v) for v in decoded if v["id"] not in existing]

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from kasse.core.ids import uuid7
 from kasse.sync.models import OutboxRecord, OutboxStatus
-from kasse.sync.registry import encode_row, label_of
+from kasse.sync.registry import encode_row, label_of, spec_for
 
 BACKOFF_BASE_SECONDS = 1.0
 BACKOFF_MAX_SECONDS = 300.0
@@ -33,7 +33,8 @@ def backoff_seconds(attempts: int, rng: random.Random | None = None) -> float:
 
 def _row_entry(obj: models.Model) -> list[Any]:
     meta = getattr(obj, "_sync_meta", None)
-    entry: list[Any] = [label_of(obj), encode_row(obj)]
+    spec = spec_for(obj)
+    entry: list[Any] = [label_of(obj), encode_row(obj, spec.up_omit if spec else frozenset())]
     if meta:
         entry.append(meta)
     return entry

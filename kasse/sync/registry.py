@@ -8,14 +8,17 @@ node when it pairs and are its own from then on (counters, parked carts). :data:
 order: a row's foreign keys point only to tables earlier in the list (or to
 itself), which is the order snapshots and ingestion apply them in.
 
-A row travels as ``{attname: JSON value}`` of the model's concrete fields.
+A row travels as ``{attname: JSON value}`` of the model's concrete fields
+(binary columns as base64).
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import functools
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
@@ -24,6 +27,7 @@ from typing import Any
 from django.apps import apps
 from django.db import models
 from django.db.models.fields.files import FieldFile
+from django.utils.module_loading import import_string
 
 
 class Direction(StrEnum):
@@ -48,12 +52,18 @@ class SyncSpec:
     up_fields: frozenset[str] | None = None  # fields an upload may change on an existing row (None: all)
     node_fields: frozenset[str] = field(default_factory=frozenset)  # kept on the node when the feed updates
     node_drops: frozenset[str] = field(default_factory=frozenset)  # set to NULL on the node (not replicated)
-    merge: str = ""  # "hlc": per-field last writer wins by hybrid logical clock
+    merge: str = ""  # "hlc": per-field last writer wins by hybrid logical clock; "print_job": see printing.syncing
     snapshot_filter: dict[str, Any] = field(default_factory=dict)  # extra filter when pairing
+    up_omit: frozenset[str] = field(default_factory=frozenset)  # columns a node does not send up (bulky, cloud's)
+    check: str = ""  # dotted path of ``check(values) -> reason``: a row with a reason is refused (both ways)
 
     @functools.cached_property
     def model(self) -> type[models.Model]:
         return apps.get_model(self.label)
+
+    @functools.cached_property
+    def checker(self) -> Callable[[dict[str, Any]], str] | None:
+        return import_string(self.check) if self.check else None
 
 
 D, U, B, L = Direction.DOWN, Direction.UP, Direction.BOTH, Direction.LOCAL
@@ -92,6 +102,16 @@ SPECS: list[SyncSpec] = [
              snapshot_filter={"sale__shift__status": "open"}),
     SyncSpec("sales.Payment", U, STORE, "sale.store_id", immutable=True,
              snapshot_filter={"sale__shift__status": "open"}),
+    # Print jobs of a store with a node are the node's to print: queued in the cloud they come down, the
+    # node sends their outcome up (never the bytes). A pairing node takes the store's queued ones.
+    SyncSpec("printing.PrintJob", B, STORE, "printer.store_id", merge="print_job",
+             up_fields=frozenset({"status", "attempts", "retries", "manual_retry", "error", "error_detail",
+                                  "send_started_at", "finished_at", "next_attempt_at", "updated_at"}),
+             up_omit=frozenset({"payload"}), node_drops=frozenset({"sale_id", "shift_id"}),
+             check="kasse.printing.syncing.check_print_job",
+             snapshot_filter={"on_node": True, "status": "queued"}),
+    SyncSpec("printing.PrinterState", U, STORE, "printer.store_id", check="kasse.printing.syncing.check_printer_state",
+             snapshot_filter={"pk__in": []}),
     SyncSpec("inventory.StockMovement", B, STORE, immutable=True, node_drops=frozenset({"sale_line_id"})),
     SyncSpec("register.Cart", L, STORE, snapshot_filter={"status": "parked"}),
     SyncSpec("register.CartLine", L, STORE, "cart.store_id", snapshot_filter={"cart__status": "parked"}),
@@ -114,6 +134,8 @@ def spec_for(obj: models.Model | type[models.Model] | str) -> SyncSpec | None:
 def _encode(value: Any) -> Any:
     if isinstance(value, FieldFile):
         return value.name or ""  # the file's path in storage; the bytes do not travel
+    if isinstance(value, bytes | memoryview):
+        return base64.b64encode(bytes(value)).decode("ascii")  # BinaryField.to_python decodes it
     if isinstance(value, uuid.UUID):
         return str(value)
     if isinstance(value, Decimal):
@@ -123,9 +145,9 @@ def _encode(value: Any) -> Any:
     return value
 
 
-def encode_row(obj: models.Model) -> dict[str, Any]:
-    """The row as JSON-safe values, keyed by column attribute name."""
-    return {f.attname: _encode(getattr(obj, f.attname)) for f in obj._meta.concrete_fields}
+def encode_row(obj: models.Model, omit: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """The row as JSON-safe values, keyed by column attribute name (without the columns in ``omit``)."""
+    return {f.attname: _encode(getattr(obj, f.attname)) for f in obj._meta.concrete_fields if f.attname not in omit}
 
 
 @functools.cache
@@ -134,7 +156,8 @@ def _fields_by_attname(model: type[models.Model]) -> dict[str, models.Field[Any,
 
 
 def decode_row(model: type[models.Model], row: dict[str, Any]) -> dict[str, Any]:
-    """Typed values for ``model(**values)``; unknown keys raise ``KeyError`` (a newer schema)."""
+    """Typed values for ``model(**values)``; unknown keys raise ``KeyError`` (a newer schema), values the
+    table's ``check`` refuses raise ``ValueError``."""
     fields = _fields_by_attname(model)
     values: dict[str, Any] = {}
     for key, raw in row.items():
@@ -145,6 +168,9 @@ def decode_row(model: type[models.Model], row: dict[str, Any]) -> dict[str, Any]
             values[key] = f.target_field.to_python(raw)
         else:
             values[key] = f.to_python(raw)
+    spec = BY_LABEL.get(model._meta.label)
+    if spec is not None and spec.checker is not None and (reason := spec.checker(values)):
+        raise ValueError(f"{spec.label}: {reason}")
     return values
 
 

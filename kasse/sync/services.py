@@ -67,6 +67,9 @@ def pair_node(*, code: str, name: str, version: str) -> tuple[StoreNode, str]:
         pairing.used_at = timezone.now()
         pairing.node = node
         pairing.save(update_fields=["used_at", "node", "updated_at"])
+        from kasse.printing.syncing import hand_over_to_node
+
+        hand_over_to_node(pairing.store_id)  # the store's queued print jobs are the node's now (in its snapshot)
         log_action(pairing.organization_id, Actor(kind="node", label=node.name), "sync.node.paired", node,
                    {"store": str(pairing.store_id), "version": version[:40]})
     return node, token
@@ -87,7 +90,10 @@ def revoke_node(*, actor: Actor, node: StoreNode) -> StoreNode:
     if node.revoked_at is None:
         node.revoked_at = timezone.now()
         node.save(update_fields=["revoked_at", "updated_at"])
-        log_action(node.organization_id, actor, "sync.node.revoked", node)
+        from kasse.printing.syncing import release_node_jobs
+
+        released = release_node_jobs(node.store_id)  # never printed by the cloud on its own: a person checks
+        log_action(node.organization_id, actor, "sync.node.revoked", node, {"print_jobs_failed": released})
         transaction.on_commit(lambda: _close_connections(node))
     return node
 

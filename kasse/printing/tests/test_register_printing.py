@@ -15,6 +15,7 @@ from kasse.hardware.virtual.escpos_decoder import decode
 from kasse.printing.models import JobError, JobKind, JobStatus, PrinterState, PrintJob
 from kasse.printing.worker import process_next
 from kasse.sales.models import Sale, Shift
+from kasse.testing.sync import as_node
 
 
 def _sell(till, *codes):
@@ -236,9 +237,13 @@ def test_queueing_a_receipt_costs_the_sale_a_few_small_queries(till, bakery, rec
     with scopes_disabled():
         PrintJob.objects.all().delete()
         sale = Sale.objects.select_related("register").get(pk=sale.pk)
-    # savepoint, printer of the register, "already queued?", insert, release
-    with transaction.atomic(), django_assert_max_num_queries(5):
+    # savepoint, printer of the register, "already queued?", does a store node print here?, insert, release
+    with transaction.atomic(), django_assert_max_num_queries(6):
         assert enqueue_sale_receipt(sale=sale) is not None
+    with scopes_disabled():
+        PrintJob.objects.all().delete()
+    with as_node(), transaction.atomic(), django_assert_max_num_queries(5):  # a node prints its own jobs: no look-up
+        assert enqueue_sale_receipt(sale=sale).on_node
 
 
 @pytest.mark.django_db
