@@ -1,8 +1,8 @@
 """A small process supervisor for ``kasse demo``.
 
-The demo runs several programs on one machine: today the cloud; later a store
-node and virtual devices. Each runs as its own child process (as it would in a
-real installation). The supervisor starts them in order, stops all of them on
+The demo runs several programs on one machine: the cloud, a store node and the
+virtual devices. Each runs as its own child process (as it would in a real
+installation). The supervisor starts them in order, stops all of them on
 Ctrl-C or SIGTERM, and stops the rest when one exits, so nothing is left
 running in the background.
 """
@@ -22,12 +22,14 @@ from types import FrameType
 
 @dataclass
 class Child:
-    """One program the supervisor runs; ``ready_url`` answers 200 once it serves."""
+    """One program the supervisor runs; it is ready once ``ready_url`` answers 200 and ``ready_path``
+    exists (a virtual device's link to its pty)."""
 
     name: str
     argv: list[str]
     env: Mapping[str, str] | None = None
     ready_url: str = ""
+    ready_path: str = ""
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
 
@@ -51,8 +53,8 @@ class Supervisor:
         self._stopping = False
 
     def add(self, name: str, argv: list[str], *, env: Mapping[str, str] | None = None,
-            ready_url: str = "") -> Child:
-        child = Child(name=name, argv=argv, env=env, ready_url=ready_url)
+            ready_url: str = "", ready_path: str = "") -> Child:
+        child = Child(name=name, argv=argv, env=env, ready_url=ready_url, ready_path=ready_path)
         self.children.append(child)
         return child
 
@@ -62,19 +64,28 @@ class Supervisor:
             # A session of its own: Ctrl-C reaches only us, and we stop the children in order.
             child.process = subprocess.Popen(child.argv, env=env, start_new_session=True)  # noqa: S603
             self.log(f"[{child.name}] started (pid {child.process.pid})")
+            # A device the later children open (the store node opens the ptys) is there before they start.
+            deadline = time.monotonic() + 10
+            while (child.ready_path and not os.path.exists(child.ready_path) and child.process.poll() is None
+                   and time.monotonic() < deadline):
+                time.sleep(0.05)
 
     def wait_ready(self, timeout: float = 60.0) -> bool:
-        """Wait until every child with a ``ready_url`` answers; ``False`` on timeout or exit."""
+        """Wait until every child is ready (see :class:`Child`); ``False`` on timeout or exit."""
         deadline = time.monotonic() + timeout
         for child in self.children:
-            if not child.ready_url:
-                continue
-            while not url_ok(child.ready_url):
+            while not self._ready(child):
                 exited = child.process is None or child.process.poll() is not None
                 if self._stopping or exited or time.monotonic() > deadline:
                     return False
                 time.sleep(0.2)
         return True
+
+    @staticmethod
+    def _ready(child: Child) -> bool:
+        if child.ready_path and not os.path.exists(child.ready_path):
+            return False
+        return not child.ready_url or url_ok(child.ready_url)
 
     def run(self, on_ready: Callable[[], None] | None = None) -> int:
         """Start everything and block until a signal or a child's exit; returns an exit code."""

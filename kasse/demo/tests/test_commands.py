@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -13,9 +14,12 @@ import pytest
 from django.core.management import CommandError, call_command
 from django_scopes import scopes_disabled
 
+from kasse.catalog.models import Barcode
 from kasse.demo import shop
 from kasse.demo.supervisor import Supervisor
-from kasse.tenancy.models import Organization
+from kasse.peripherals.models import PoleDisplay, Scanner
+from kasse.printing.models import Printer, RegisterPrinter
+from kasse.tenancy.models import Organization, Register
 
 PROJECT = Path(__file__).resolve().parents[3]
 
@@ -40,7 +44,8 @@ def test_demo_no_serve_sets_up_an_empty_data_dir_and_prints_the_logins(tmp_path)
 
 
 @pytest.mark.django_db
-def test_demo_no_serve_seeds_only_once():
+def test_demo_no_serve_seeds_only_once(settings, tmp_path):
+    settings.DATA_DIR = str(tmp_path / "cloud")
     first, second = StringIO(), StringIO()
 
     call_command("demo", "--no-serve", stdout=first, stderr=StringIO())
@@ -51,6 +56,68 @@ def test_demo_no_serve_seeds_only_once():
     assert "1111  Anna Sonnenschein (owner, all stores)" in second.getvalue()
     with scopes_disabled():
         assert Organization.objects.filter(name=shop.DEMO_ORGANIZATION_NAME).count() == 1
+
+
+@pytest.mark.django_db
+def test_demo_makes_the_virtual_devices_the_first_stores_devices_once(settings, tmp_path):
+    # Given the demo set up twice (a restart)
+    settings.DATA_DIR = str(tmp_path / "cloud")
+    call_command("demo", "--no-serve", "--label-printer-port", "9111", stdout=StringIO(), stderr=StringIO())
+    out = StringIO()
+    call_command("demo", "--no-serve", "--label-printer-port", "9111", stdout=out, stderr=StringIO())
+
+    # Then the first store has each virtual device exactly once, bound to its first register
+    devices = tmp_path / "devices"
+    with scopes_disabled():
+        register = Register.objects.filter(organization=shop.find_demo_organization()).select_related(
+            "store").order_by("store__number", "number").first()
+        store = register.store
+        printers = {p.kind: p for p in Printer.objects.filter(store=store)}
+        assert Printer.objects.filter(store=store).count() == 2
+        assert (printers["receipt"].host, printers["receipt"].port) == ("127.0.0.1", 9100)
+        assert RegisterPrinter.objects.get(register=register).printer == printers["receipt"]
+        label = printers["label"]
+        assert (label.connection, label.host, label.port, label.label_language) == ("tcp", "127.0.0.1", 9111, "tspl")
+        [scanner] = Scanner.objects.filter(store=store)
+        assert (scanner.register, scanner.connection, scanner.serial_device) == (
+            register, "serial", str(devices / "scanner.tty"))
+        [display] = PoleDisplay.objects.filter(store=store)
+        assert (display.register, display.serial_device) == (register, str(devices / "pole-display.tty"))
+        # And the second store has none of them
+        assert not Scanner.objects.exclude(store=store).exists()
+        assert not Printer.objects.exclude(store=store).exists()
+    # And the summary says where to see each one and how to scan
+    text = out.getvalue()
+    assert "Label printer    127.0.0.1:9111 (TSPL): shelf labels from the register" in text
+    assert f"each label drawn to {tmp_path / 'virtual-label-printer'}/" in text
+    assert f"Scanner          {devices / 'scanner.tty'} (serial) → Kasse 1" in text
+    with scopes_disabled():
+        schrippe = Barcode.objects.get(variant__product__name="Schrippe").code
+    assert re.search(rf"kasse demo --scan {schrippe}` puts Schrippe into its cart", text)
+    assert f"Pole display     {devices / 'pole-display.tty'} (serial) → Kasse 1; shows the cart" in text
+
+
+@pytest.mark.django_db
+def test_demo_points_its_scanner_and_display_at_the_links_of_a_moved_folder(settings, tmp_path):
+    settings.DATA_DIR = str(tmp_path / "old" / "cloud")
+    call_command("demo", "--no-serve", stdout=StringIO(), stderr=StringIO())
+
+    settings.DATA_DIR = str(tmp_path / "new" / "cloud")
+    call_command("demo", "--no-serve", stdout=StringIO(), stderr=StringIO())
+
+    with scopes_disabled():
+        assert list(Scanner.objects.values_list("serial_device", flat=True)) == [
+            str(tmp_path / "new" / "devices" / "scanner.tty")]
+        assert list(PoleDisplay.objects.values_list("serial_device", flat=True)) == [
+            str(tmp_path / "new" / "devices" / "pole-display.tty")]
+
+
+def test_demo_scan_without_a_running_demo_says_so(settings, tmp_path):
+    settings.DATA_DIR = str(tmp_path / "cloud")
+
+    with pytest.raises(CommandError, match=r"The demo's virtual scanner is not running \(no virtual scanner is "
+                                           r"running \(.*scanner\.in does not exist\)\)"):
+        call_command("demo", "--scan", "4006381333931")
 
 
 @pytest.fixture

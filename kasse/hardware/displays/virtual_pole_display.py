@@ -3,10 +3,15 @@
 `PoleDisplayParser` is the pure decoder (feed bytes, read `lines`). `VirtualPoleDisplay` puts it
 behind a pty, so `PoleDisplay.serial(virtual.port)` talks to it through pyserial exactly as to a
 display on `/dev/ttyUSB0`; a reader thread decodes what arrives.
+
+As a program (`python -m kasse.hardware.displays.virtual_pole_display --link L --out F`, what
+`kasse demo` runs) it keeps a symlink to its pty at `L` and, whenever the two lines change, prints
+them and writes them to `F`.
 """
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import os
 import select
@@ -14,6 +19,9 @@ import threading
 import time
 import tty
 from collections.abc import Callable
+from pathlib import Path
+
+from kasse.hardware.virtual.pty_link import PtyLink, exit_on_sigterm
 
 CODE_TABLES = {0: "cp437", 2: "cp850", 16: "cp1252", 19: "cp858"}
 
@@ -178,3 +186,44 @@ class VirtualPoleDisplay:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def framed(lines: tuple[str, ...]) -> str:
+    """The display's lines in a box, as the demo prints them."""
+    width = max((len(line) for line in lines), default=0)
+    return "\n".join(["┌" + "─" * width + "┐", *(f"│{line}│" for line in lines), "└" + "─" * width + "┘"]) + "\n"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="A virtual 2x20 pole display (Epson DM-D) on a pty (demo and tests).")
+    parser.add_argument("--link", required=True, help="path of a symlink kept pointing at the pty's device")
+    parser.add_argument("--out", default=None, help="file that always holds the two lines shown")
+    parser.add_argument("--quiet", action="store_true", help="do not print the lines when they change")
+    args = parser.parse_args(argv)
+    exit_on_sigterm()
+    out = Path(args.out) if args.out else None
+    with VirtualPoleDisplay() as display, PtyLink(display.port, args.link):
+        print(f"virtual pole display on {display.port} (link {args.link})", flush=True)
+        shown: tuple[str, ...] | None = None
+        previous: tuple[str, ...] | None = None
+        try:
+            while True:
+                lines = display.lines
+                # Only a frame that stayed for one look: not the moment between its two lines' writes.
+                settled, previous = lines == previous, lines
+                if settled and lines != shown:
+                    shown = lines
+                    if out is not None:
+                        out.parent.mkdir(parents=True, exist_ok=True)
+                        temporary = out.with_name(f".{out.name}.tmp")
+                        temporary.write_text(framed(lines), encoding="utf-8")
+                        os.replace(temporary, out)  # readers never see half a frame
+                    if not args.quiet:
+                        print("pole display\n" + framed(lines), end="", flush=True)
+                time.sleep(0.05)
+        except KeyboardInterrupt:
+            pass
+
+
+if __name__ == "__main__":
+    main()

@@ -6,10 +6,12 @@ query `ESC ! ?` is answered with one byte (0 ready, 1 head open, 4 paper out, 0x
 host status `~HS` with its three framed strings (paper out, pause and head-up flags set from the state;
 see :mod:`kasse.hardware.labels.status`). Fault switches: `state = OFFLINE` (no answer, jobs not
 printed), `stop_answering` (reads nothing at all) and `zpl_reply` (answer `~HS` with these bytes instead).
+It runs standalone as `python -m kasse.hardware.virtual.label_printer --port 9101 --out DIR`.
 """
 
 from __future__ import annotations
 
+import argparse
 import enum
 import io
 import re
@@ -21,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from kasse.hardware.virtual._tcp import TcpDeviceServer
 from kasse.hardware.virtual.label_parser import ParsedLabel, parse_label_job
+from kasse.hardware.virtual.pty_link import exit_on_sigterm
 
 if TYPE_CHECKING:
     import socket
@@ -68,7 +71,7 @@ class VirtualLabelPrinter(TcpDeviceServer):
         self.out_dir = Path(out_dir) if out_dir is not None else None
         self._labels: deque[ParsedLabel] = deque(maxlen=keep_labels)
         self._changed = threading.Condition()
-        self._count = 0
+        self._count = self._last_number()  # a restarted printer does not overwrite earlier labels
         self.rejected_jobs = 0
 
     @property
@@ -82,6 +85,12 @@ class VirtualLabelPrinter(TcpDeviceServer):
             while len(self._labels) < count and (remaining := deadline - time.monotonic()) > 0:
                 self._changed.wait(remaining)
             return list(self._labels)
+
+    def _last_number(self) -> int:
+        if self.out_dir is None or not self.out_dir.is_dir():
+            return 0
+        numbers = [int(m.group(1)) for p in self.out_dir.iterdir() if (m := re.fullmatch(r"label-(\d+)\.txt", p.name))]
+        return max(numbers, default=0)
 
     def handle_connection(self, conn: socket.socket) -> None:
         if self.stop_answering:
@@ -136,3 +145,26 @@ class VirtualLabelPrinter(TcpDeviceServer):
             with self._changed:
                 self._labels.append(label)
                 self._changed.notify_all()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="A virtual TSPL/ZPL label printer for the demo and tests.")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=9101)
+    parser.add_argument("--out", default=None, help="folder for label-0001.txt/.png")
+    parser.add_argument("--keep", type=int, default=50, help="labels kept in memory")
+    args = parser.parse_args(argv)
+    exit_on_sigterm()
+    printer = VirtualLabelPrinter(args.port, host=args.host, keep_labels=args.keep, out_dir=args.out, idle_timeout=300)
+    with printer:
+        print(f"virtual label printer (TSPL/ZPL) on {args.host}:{printer.port}, labels to {args.out or 'memory'}",
+              flush=True)
+        try:
+            while True:
+                time.sleep(1)
+        except KeyboardInterrupt:
+            pass
+
+
+if __name__ == "__main__":
+    main()

@@ -2,12 +2,15 @@
 
 ``kasse/cli.py`` sets ``KASSE_ENV=demo`` and ``KASSE_DATA_DIR=var/demo/cloud``
 before settings load. The programs of the demo run as child processes of a
-small supervisor (:mod:`kasse.demo.supervisor`); today that is the cloud,
-later the store node and virtual devices join it.
+small supervisor (:mod:`kasse.demo.supervisor`): the cloud, the virtual devices
+(:mod:`kasse.demo.devices`) and a store node for the first store, which drives
+those devices. ``kasse demo --scan CODE`` hands a code to the running demo's
+virtual scanner.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -18,6 +21,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django_scopes import scopes_disabled
 
 from kasse.demo import shop
+from kasse.demo.devices import DemoDevices
 from kasse.demo.seed import seed_demo
 from kasse.demo.supervisor import Supervisor
 
@@ -34,10 +38,19 @@ class Command(BaseCommand):
                             help="port of the store node that serves the first store's registers (default 8100)")
         parser.add_argument("--printer-port", type=int, default=9100,
                             help="TCP port of the virtual receipt printer (default 9100)")
+        parser.add_argument("--label-printer-port", type=int, default=9101,
+                            help="TCP port of the virtual label printer (default 9101)")
+        parser.add_argument("--scan", metavar="CODE",
+                            help="do not start anything: send CODE to the running demo's virtual scanner and exit")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if settings.KASSE_ENV == "production":
             raise CommandError("kasse demo does not run with KASSE_ENV=production.")
+        devices = DemoDevices(Path(settings.DATA_DIR).parent, printer_port=options["printer_port"],
+                              label_printer_port=options["label_printer_port"])
+        if options["scan"] is not None:
+            self._scan(devices, options["scan"])
+            return
         self.stdout.write(f"Database: {settings.DATABASES['default']['NAME']}")
         call_command("migrate", interactive=False, verbosity=0)
         with scopes_disabled():
@@ -46,12 +59,15 @@ class Command(BaseCommand):
             self.stdout.write("Seeding the demo shop (once; delete var/demo/ to start over) …")
             seed_demo(progress=lambda message: self.stdout.write(f"  {message}"))
         self._check_static_files()
-        self._ensure_demo_printer(options["printer_port"])
+        register = self._first_register()
+        if register is not None:
+            devices.ensure_rows(register.store, register)
         base = f"http://{options['host']}:{options['port']}"
         if options["host"] in {"0.0.0.0", "::"}:  # noqa: S104 - only to print a URL one can open
             base = f"http://127.0.0.1:{options['port']}"
         node_base = f"http://127.0.0.1:{options['node_port']}"
-        banner = self._banner(base, node_base) + self._pairing_lines(base, node_base)
+        banner = (self._banner(base, node_base) + self._pairing_lines(base, node_base)
+                  + self._device_lines(devices, base, register))
         if options["no_serve"]:
             self.stdout.write(banner)
             return
@@ -61,6 +77,9 @@ class Command(BaseCommand):
             [sys.executable, "-m", "kasse.cli", "cloud", "--host", options["host"], "--port", str(options["port"])],
             ready_url=f"{base}/health",
         )
+        # The devices come before the node: it opens the scanner's and the display's ptys on start.
+        devices.clear_stale_links()
+        devices.add_processes(supervisor)
         # The first store sells through a store node: its own process and database, paired with the
         # cloud on first start (an unused code is harmless: it expires in a day).
         supervisor.add(
@@ -71,33 +90,68 @@ class Command(BaseCommand):
                  "DATABASE_URL": f"sqlite:///{Path(settings.DATA_DIR).parent / 'store' / 'kasse.sqlite3'}"},
             ready_url=f"{node_base}/health",
         )
-        printer_dir = Path(settings.DATA_DIR).parent / "virtual-printer"
-        supervisor.add(
-            "virtual-printer",
-            [sys.executable, "-m", "kasse.hardware.virtual.network_printer", "--host", "127.0.0.1",
-             "--port", str(options["printer_port"]), "--out", str(printer_dir)],
-        )
-        banner += (f"  Virtual receipt printer (ESC/POS over TCP)  127.0.0.1:{options['printer_port']}, "
-                   f"jobs decoded to {printer_dir}/\n")
         code = supervisor.run(on_ready=lambda: self.stdout.write(banner + "\nPress Ctrl-C to stop.\n"))
         if code:
             raise CommandError(f"The demo stopped (exit code {code}).")
 
-    def _ensure_demo_printer(self, port: int) -> None:
-        """The first store's receipt printer is the virtual one; the store node prints sales on it."""
-        from kasse.core.actors import Actor
-        from kasse.printing.models import Printer
-        from kasse.printing.services import save_printer
-        from kasse.tenancy.models import Register, Store
+    def _first_register(self) -> Any:
+        """The first store's first register: the store node serves it, the virtual devices are its own."""
+        from kasse.tenancy.models import Register
 
         with scopes_disabled():
-            store = Store.objects.filter(organization=shop.find_demo_organization()).order_by("number").first()
-            if store is None or Printer.objects.filter(store=store).exists():
-                return
-            registers = list(Register.objects.filter(store=store))
-        save_printer(actor=Actor.system("demo"), store=store, registers=registers, data={
-            "name": "Bondrucker (virtuell)", "connection": "tcp", "host": "127.0.0.1", "port": port,
-            "profile": "epson-tm-t20"})
+            return (Register.objects.filter(organization=shop.find_demo_organization(), is_active=True)
+                    .select_related("store").order_by("store__number", "number").first())
+
+    def _scan(self, devices: DemoDevices, code: str) -> None:
+        from kasse.hardware.scanners.virtual_scanner import InboxUnavailable, send_to_inbox
+
+        try:
+            send_to_inbox(devices.scanner_inbox, code)
+        except ValueError as exc:
+            raise CommandError(f"Nothing sent: {exc}.") from exc
+        except InboxUnavailable as exc:
+            raise CommandError(f"The demo's virtual scanner is not running ({exc}). Start the demo first "
+                               "(`make demo`) in this folder.") from exc
+        self.stdout.write(f"Scanned {code.strip()} on the virtual scanner. It lands in the cart of the register "
+                          "page that is open and unlocked on the store node.")
+
+    def _device_lines(self, devices: DemoDevices, base: str, register: Any) -> str:
+        """Where to see what each virtual device did, and how to scan."""
+        if register is None:
+            return ""
+        sample = self._sample_code(register.organization_id)
+        kasse = ".venv/bin/kasse" if Path(".venv/bin/kasse").exists() else "kasse"
+        scan = (f"`{kasse} demo --scan {sample[0]}` puts {sample[1]} into its cart" if sample
+                else f"`{kasse} demo --scan CODE` sends CODE to it")
+        return "\n".join([
+            f"  Virtual devices of {register.store.name}, driven by the store node (set up under",
+            f"  {base}/devices/printers/ and {base}/devices/peripherals/):",
+            f"    Receipt printer  127.0.0.1:{devices.printer_port} (ESC/POS): receipts, X and Z reports; "
+            "what it printed:",
+            f"                     back office → Printers, and {_shown(devices.printer_dir)}/",
+            f"    Label printer    127.0.0.1:{devices.label_printer_port} (TSPL): shelf labels from the register "
+            "(tap the printer",
+            f"                     status in the top bar); each label drawn to {_shown(devices.label_printer_dir)}/",
+            f"    Scanner          {_shown(devices.scanner_link)} (serial) → {register.name}; with the register page "
+            "open and unlocked,",
+            f"                     {scan}",
+            f"    Pole display     {_shown(devices.display_link)} (serial) → {register.name}; shows the cart on this "
+            "console",
+            f"                     and in {_shown(devices.display_out)}",
+            "",
+        ])
+
+    @staticmethod
+    def _sample_code(organization_id: Any) -> tuple[str, str] | None:
+        """A barcode of a plain product the cashier knows (the demo's first roll)."""
+        from kasse.catalog.models import Barcode
+
+        with scopes_disabled():
+            codes = Barcode.objects.filter(organization_id=organization_id, variant__is_active=True,
+                                           variant__product__is_active=True, variant__product__is_measured=False)
+            found = (codes.filter(variant__product__name="Schrippe").first()
+                     or codes.order_by("code").select_related("variant__product").first())
+            return (found.code, found.variant.product.name) if found else None
 
     def _node_code(self) -> str:
         from kasse.core.actors import Actor
@@ -164,3 +218,11 @@ class Command(BaseCommand):
         for person in shop.PEOPLE:
             lines.append(f"    {person.pin}  {person.name} ({person.role}, {stores[person.store or 0]})")
         return "\n".join(lines) + "\n"
+
+
+def _shown(path: Path) -> str:
+    """``path`` relative to the current folder when it is inside it (shorter to read and to type)."""
+    try:
+        return os.path.relpath(path) if Path(path).resolve().is_relative_to(Path.cwd()) else str(path)
+    except ValueError:
+        return str(path)
