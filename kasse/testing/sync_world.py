@@ -10,6 +10,10 @@ with that role's settings, so each side only ever touches its own database:
     python -m kasse.testing.sync_world sell N [LINES] # node: N sales, one line printed per commit
     python -m kasse.testing.sync_world report         # either side: sales, totals, outbox (JSON)
     python -m kasse.testing.sync_world revoke         # cloud: revoke every node
+    python -m kasse.testing.sync_world printer KIND PORT [LANG]  # cloud: a printer on 127.0.0.1:PORT
+    python -m kasse.testing.sync_world test-page PRINTER # cloud: queue a test page
+    python -m kasse.testing.sync_world labels PRINTER N  # cloud: N shelf labels of the first product
+    python -m kasse.testing.sync_world print-report   # either side: print jobs and printer states (JSON)
 """
 
 from __future__ import annotations
@@ -309,6 +313,77 @@ def _revoke() -> None:
             revoke_node(actor=Actor(kind="system", label="sync_world"), node=node)
 
 
+def _owner_actor() -> Any:
+    from kasse.core.actors import Actor
+
+    return Actor(kind="user", label="owner (sync_world)")
+
+
+def _printer(kind: str, port: int, language: str) -> dict[str, Any]:
+    from django_scopes import scope, scopes_disabled
+
+    from kasse.printing.services import save_printer
+    from kasse.tenancy.models import Store
+
+    with scopes_disabled():
+        store = Store.objects.order_by("number").first()
+    assert store is not None
+    with scope(organization=store.organization_id):
+        printer = save_printer(actor=_owner_actor(), store=store, data={
+            "name": f"Virtuell {kind}", "kind": kind, "connection": "tcp", "host": "127.0.0.1", "port": port,
+            "profile": "generic-58", "label_language": language, "label_width_mm": Decimal(50),
+            "label_height_mm": Decimal(30),
+        })
+    return {"printer": str(printer.pk)}
+
+
+def _test_page(printer_id: str) -> dict[str, Any]:
+    from django_scopes import scope, scopes_disabled
+
+    from kasse.printing.models import Printer
+    from kasse.printing.services import enqueue_test_page
+
+    with scopes_disabled():
+        printer = Printer.objects.get(pk=printer_id)
+    with scope(organization=printer.organization_id):
+        job = enqueue_test_page(actor=_owner_actor(), printer=printer, language="de")
+    return {"job": str(job.pk), "on_node": job.on_node}
+
+
+def _labels(printer_id: str, copies: int) -> dict[str, Any]:
+    from django_scopes import scope, scopes_disabled
+
+    from kasse.catalog.models import Variant
+    from kasse.printing.documents import LabelRequest
+    from kasse.printing.models import Printer
+    from kasse.printing.services import enqueue_labels
+
+    with scopes_disabled():
+        printer = Printer.objects.get(pk=printer_id)
+        variant = Variant.objects.select_related("product").order_by("product__name").first()
+    if variant is None:
+        raise SystemExit("the cloud has no products")
+    with scope(organization=printer.organization_id):
+        job = enqueue_labels(actor=_owner_actor(), printer=printer, requests=[LabelRequest(variant, copies)],
+                             width_mm=printer.label_width_mm, height_mm=printer.label_height_mm)
+    return {"job": str(job.pk), "on_node": job.on_node, "product": variant.product.name}
+
+
+def _print_report() -> dict[str, Any]:
+    from django_scopes import scopes_disabled
+
+    from kasse.printing.models import PrinterState, PrintJob
+
+    with scopes_disabled():
+        jobs = {str(j.pk): {"status": j.status, "error": j.error, "on_node": j.on_node, "attempts": j.attempts,
+                            "kind": j.kind}
+                for j in PrintJob.objects.defer("payload")}
+        states = {str(s.printer_id): {"health": s.health, "reachable": s.reachable, "paper_out": s.paper_out,
+                                      "checked_at": s.checked_at.isoformat() if s.checked_at else None}
+                  for s in PrinterState.objects.all()}
+    return {"jobs": jobs, "states": states}
+
+
 def main(argv: list[str]) -> None:
     import django
 
@@ -322,6 +397,14 @@ def main(argv: list[str]) -> None:
         print(json.dumps(_report()))
     elif command == "revoke":
         _revoke()
+    elif command == "printer":
+        print(json.dumps(_printer(argv[1], int(argv[2]), argv[3] if len(argv) > 3 else "tspl")))
+    elif command == "test-page":
+        print(json.dumps(_test_page(argv[1])))
+    elif command == "labels":
+        print(json.dumps(_labels(argv[1], int(argv[2]))))
+    elif command == "print-report":
+        print(json.dumps(_print_report()))
     else:
         raise SystemExit(f"unknown command {command}")
 
