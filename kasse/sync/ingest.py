@@ -17,24 +17,24 @@ from the cloud's clock, are flagged as anomalies — the sale is kept.
 
 from __future__ import annotations
 
+import functools
 import logging
-import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import DatabaseError, models, transaction
 from django.utils import timezone
 from django_scopes import scope
 
 from kasse.customers.models import Customer
+from kasse.sync.columns import ColumnError, codec_for, existing_ids, insert_rows, uuid_text
 from kasse.sync.feed import append_changes, publish_live
 from kasse.sync.merge import merge_customer
 from kasse.sync.models import AnomalyKind, StoreNode, SyncAnomaly, SyncConflict
-from kasse.sync.registry import BY_LABEL, ORDER, Direction, Scope, SyncSpec, decode_row, store_of_row
+from kasse.sync.registry import BY_LABEL, ORDER, SPECS, Direction, Scope, SyncSpec, store_of_row
 
 log = logging.getLogger(__name__)
 
@@ -48,13 +48,15 @@ class Reject(Exception):
 
 @dataclass
 class Row:
+    """One decoded row; ids and foreign keys are canonical UUID texts (see :mod:`kasse.sync.columns`)."""
+
     spec: SyncSpec
     values: dict[str, Any]
     raw: dict[str, Any]
     meta: dict[str, Any]
 
     @property
-    def key(self) -> tuple[str, Any]:
+    def key(self) -> tuple[str, str]:
         return self.spec.label, self.values["id"]
 
 
@@ -66,30 +68,44 @@ class Parsed:
     raw: dict[str, Any] = field(default_factory=dict)
 
 
-def _parse(node: StoreNode, record: Any) -> Parsed:
+@functools.cache
+def _up_specs() -> dict[str, SyncSpec]:
+    return {spec.label: spec for spec in SPECS if spec.direction in UP}
+
+
+@functools.cache
+def _foreign_keys(model: type[models.Model]) -> tuple[tuple[str, type[models.Model]], ...]:
+    return tuple((f.attname, f.related_model) for f in model._meta.concrete_fields  # type: ignore[misc]
+                 if isinstance(f, models.ForeignKey))
+
+
+def _parse(organization_id: str, record: Any) -> Parsed:
     if not isinstance(record, dict) or not isinstance(record.get("rows"), list):
         raise Reject("a record needs an id and a list of rows")
     try:
-        record_id = str(uuid.UUID(str(record.get("id"))))
+        record_id = uuid_text(record.get("id"))
     except ValueError as exc:
         raise Reject("the record id is not a UUID") from exc
     parsed = Parsed(id=record_id, kind=str(record.get("kind", ""))[:40], raw=record)
+    specs = _up_specs()
     for entry in record["rows"]:
-        if not isinstance(entry, list) or len(entry) not in (2, 3) or not isinstance(entry[1], dict):
+        if type(entry) is not list or len(entry) not in (2, 3) or type(entry[1]) is not dict:
             raise Reject("a row is [table, values] or [table, values, meta]")
-        spec = BY_LABEL.get(entry[0]) if isinstance(entry[0], str) else None
-        if spec is None or spec.direction not in UP:
+        spec = specs.get(entry[0]) if type(entry[0]) is str else None
+        if spec is None:
             raise Reject(f"table {entry[0]!r} does not sync from a store node")
+        if entry[1].get("id") is None:
+            raise Reject(f"{spec.label}: a row without id")
         try:
-            values = decode_row(spec.model, entry[1])
+            values = codec_for(spec.model).decode(entry[1])
         except KeyError as exc:
             raise Reject(f"{spec.label}: unknown column {exc.args[0]!r}") from exc
-        except (ValidationError, ValueError, TypeError) as exc:
+        except ColumnError as exc:
             raise Reject(f"{spec.label}: a value is invalid ({exc})") from exc
-        if values.get("id") is None:
-            raise Reject(f"{spec.label}: a row without id")
-        if str(values.get("organization_id")) != str(node.organization_id):
+        if values.get("organization_id") != organization_id:
             raise Reject("a row belongs to another organization")
+        if spec.checker is not None and (reason := spec.checker(values)):
+            raise Reject(f"{spec.label}: {reason}")
         meta = entry[2] if len(entry) == 3 and isinstance(entry[2], dict) else {}
         parsed.rows.append(Row(spec=spec, values=values, raw=entry[1], meta=meta))
     return parsed
@@ -103,12 +119,14 @@ class Ingestor:
         self.records = records
         self.results: dict[str, dict[str, str]] = {}
         self.received_at = timezone.now()
+        self.organization_id = str(node.organization_id)
+        self.store_id = str(node.store_id)
 
     def run(self) -> dict[str, dict[str, str]]:
         parsed: list[Parsed] = []
         for index, record in enumerate(self.records):
             try:
-                parsed.append(_parse(self.node, record))
+                parsed.append(_parse(self.organization_id, record))
             except Reject as exc:
                 key = str(record.get("id")) if isinstance(record, dict) else f"#{index}"
                 self.results[key] = {"status": "rejected", "detail": str(exc)}
@@ -138,28 +156,33 @@ class Ingestor:
                 batch[row.key] = row
         existing = self._existing(batch)
         records = self._check_stores(records, batch)
-        records = self._check_references(records, batch, existing)
+        records = self._check_references(records, batch)
         records = self._quarantine_number_clashes(records)
         self._write(records, existing)
 
-    def _existing(self, batch: dict[tuple[str, Any], Row]) -> dict[str, dict[Any, dict[str, Any]]]:
-        """Rows of the batch already stored, with their current values (for merges and checks)."""
-        ids: dict[str, list[Any]] = defaultdict(list)
+    def _existing(self, batch: dict[tuple[str, str], Row]) -> dict[str, dict[str, dict[str, Any]]]:
+        """Rows of the batch already stored: ids of insert-only tables, current values of the others
+        (for merges and checks)."""
+        ids: dict[str, list[str]] = defaultdict(list)
         for label, pk in batch:
             ids[label].append(pk)
-        found: dict[str, dict[Any, dict[str, Any]]] = {}
+        found: dict[str, dict[str, dict[str, Any]]] = {}
         for label, pks in ids.items():
-            model = BY_LABEL[label].model
-            found[label] = {r["id"]: r for r in model._default_manager.filter(pk__in=pks).values()}
+            spec = BY_LABEL[label]
+            if spec.immutable:
+                found[label] = dict.fromkeys(existing_ids(spec.model, pks, self.organization_id), {})
+            else:
+                found[label] = {str(r["id"]): r for r in spec.model._default_manager.filter(pk__in=pks).values()}
         return found
 
-    def _lookup(self, batch: dict[tuple[str, Any], Row]) -> Any:
-        cache: dict[tuple[str, Any], dict[str, Any] | None] = {}
+    def _lookup(self, batch: dict[tuple[str, str], Row]) -> Any:
+        cache: dict[tuple[str, str], dict[str, Any] | None] = {}
 
         def lookup(label: str, pk: Any) -> dict[str, Any] | None:
-            key = (label, pk if not isinstance(pk, str) else uuid.UUID(pk))
-            if key in batch:
-                return batch[key].values
+            key = (label, str(pk))
+            row = batch.get(key)
+            if row is not None:
+                return row.values
             if key not in cache:
                 model = BY_LABEL[label].model if label in BY_LABEL else None
                 cache[key] = model._default_manager.filter(pk=key[1]).values().first() if model else None
@@ -167,13 +190,13 @@ class Ingestor:
 
         return lookup
 
-    def _check_stores(self, records: list[Parsed], batch: dict[tuple[str, Any], Row]) -> list[Parsed]:
+    def _check_stores(self, records: list[Parsed], batch: dict[tuple[str, str], Row]) -> list[Parsed]:
         lookup = self._lookup(batch)
+        allowed = {self.store_id, "None"}
         kept = []
         for record in records:
             wrong = next((row for row in record.rows if row.spec.scope is Scope.STORE
-                          and str(store_of_row(row.spec, row.values, lookup)) not in {str(self.node.store_id), "None"}),
-                         None)
+                          and str(store_of_row(row.spec, row.values, lookup)) not in allowed), None)
             if wrong is not None:
                 self.results[record.id] = {"status": "rejected",
                                            "detail": f"{wrong.spec.label} belongs to another store"}
@@ -181,15 +204,16 @@ class Ingestor:
                 kept.append(record)
         return kept
 
-    def _check_references(self, records: list[Parsed], batch: dict[tuple[str, Any], Row],
-                          existing: dict[str, dict[Any, dict[str, Any]]]) -> list[Parsed]:
+    def _check_references(self, records: list[Parsed], batch: dict[tuple[str, str], Row]) -> list[Parsed]:
         """Hold back records pointing at rows that are neither stored nor in this batch."""
         wanted: dict[type[models.Model], set[Any]] = defaultdict(set)
         for record in records:
             for row in record.rows:
-                for f in row.spec.model._meta.concrete_fields:
-                    if isinstance(f, models.ForeignKey) and row.values.get(f.attname) is not None:
-                        wanted[f.related_model].add(row.values[f.attname])  # type: ignore[index]
+                values = row.values
+                for attname, target in _foreign_keys(row.spec.model):
+                    ref = values[attname]
+                    if ref is not None:
+                        wanted[target].add(ref)
         batch_pks: dict[type[models.Model], set[Any]] = defaultdict(set)
         for label, pk in batch:
             batch_pks[BY_LABEL[label].model].add(pk)
@@ -199,10 +223,10 @@ class Ingestor:
             missing = pks - in_batch
             stored: set[Any] = set()
             if missing and model._meta.label == "tenancy.Organization":
-                stored = {pk for pk in missing if pk == self.node.organization_id}
+                stored = {pk for pk in missing if pk == self.organization_id}
             elif missing and any(f.name == "organization" for f in model._meta.concrete_fields):
-                # The scoped manager: a reference into another organization counts as missing.
-                stored = set(model._default_manager.filter(pk__in=missing).values_list("pk", flat=True))
+                # Of this organization only: a reference into another organization counts as missing.
+                stored = existing_ids(model, missing, self.organization_id)
             present |= {(model, pk) for pk in in_batch | stored}
         held: set[str] = set()
         changed = True
@@ -224,15 +248,13 @@ class Ingestor:
     @staticmethod
     def _missing_reference(row: Row, present: set[tuple[type[models.Model], Any]],
                            held_rows: set[tuple[str, Any]]) -> str:
-        for f in row.spec.model._meta.concrete_fields:
-            if not isinstance(f, models.ForeignKey):
-                continue
-            value = row.values.get(f.attname)
+        values = row.values
+        for attname, target in _foreign_keys(row.spec.model):
+            value = values[attname]
             if value is None:
                 continue
-            target = f.related_model
-            if (target, value) not in present or (target._meta.label, value) in held_rows:  # type: ignore[union-attr]
-                return f"waiting for {target._meta.label} {value}"  # type: ignore[union-attr]
+            if (target, value) not in present or (target._meta.label, value) in held_rows:
+                return f"waiting for {target._meta.label} {value}"
         return ""
 
     def _quarantine_number_clashes(self, records: list[Parsed]) -> list[Parsed]:
@@ -247,8 +269,8 @@ class Ingestor:
             register_id__in={k[0] for k in numbers}, receipt_number__in={k[1] for k in numbers},
         ).values_list("register_id", "receipt_number", "id")
         for register_id, number, sale_id in taken:
-            incoming = numbers.get((register_id, number))
-            if incoming is not None and incoming != sale_id:
+            incoming = numbers.get((str(register_id), number))
+            if incoming is not None and incoming != str(sale_id):
                 clashes.add(incoming)
         kept = []
         for record in records:
@@ -259,21 +281,21 @@ class Ingestor:
                 continue
             SyncAnomaly.objects.get_or_create(
                 organization_id=self.node.organization_id, kind=AnomalyKind.NUMBER_CLASH, model="sales.Sale",
-                object_id=str(clash.values["id"]),
+                object_id=clash.values["id"],
                 defaults={"node": self.node, "payload": record.raw,
-                          "detail": {"register_id": str(clash.values["register_id"]),
+                          "detail": {"register_id": clash.values["register_id"],
                                      "receipt_number": clash.values["receipt_number"]}},
             )
             self.results[record.id] = {"status": "quarantined",
                                        "detail": "receipt number already used; kept for review"}
         return kept
 
-    def _write(self, records: list[Parsed], existing: dict[str, dict[Any, dict[str, Any]]]) -> None:
+    def _write(self, records: list[Parsed], existing: dict[str, dict[str, dict[str, Any]]]) -> None:
         rows_by_label: dict[str, list[Row]] = defaultdict(list)
         for record in records:
             for row in record.rows:
                 rows_by_label[row.spec.label].append(row)
-        new_keys: set[tuple[str, Any]] = set()
+        new_keys: set[tuple[str, str]] = set()
         changed_down: list[models.Model] = []
         for label in sorted(rows_by_label, key=ORDER.__getitem__):
             spec = BY_LABEL[label]
@@ -290,11 +312,10 @@ class Ingestor:
             if label == "customers.Customer":
                 self._settle_customer_clashes(fresh)
             if fresh:
-                model._default_manager.bulk_create([model(**r.values) for r in fresh], batch_size=1000,
-                                                   ignore_conflicts=True)
+                insert_rows(model, [r.values for r in fresh], self.received_at)
                 new_keys |= {r.key for r in fresh}
-                if label == "customers.Customer":
-                    changed_down += [model(**r.values) for r in fresh]
+                if label == "customers.Customer":  # read back: the feed sends them as stored
+                    changed_down += list(model._default_manager.filter(pk__in=[r.values["id"] for r in fresh]))
             if spec.immutable:
                 continue
             for row in rows_by_label[label]:

@@ -7,6 +7,8 @@ the runner (:mod:`kasse.sync.runner`), the CLI and the tests share them.
 from __future__ import annotations
 
 import logging
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +20,7 @@ from kasse.sync import outbox
 from kasse.sync.apply import apply_events, upsert_rows
 from kasse.sync.client import CloudClient, CloudRefused
 from kasse.sync.models import NodeState, OutboxRecord
-from kasse.sync.protocol import PULL_LIMIT, PUSH_BATCH_SIZE
+from kasse.sync.protocol import PULL_LIMIT, PUSH_BATCH_SIZE, PUSH_IN_FLIGHT
 
 log = logging.getLogger(__name__)
 
@@ -73,26 +75,49 @@ class PushResult:
     rejected: int = 0
 
 
-def push_once(node: NodeState, client: CloudClient, batch_size: int = PUSH_BATCH_SIZE) -> PushResult:
-    """Send every due outbox record, batch by batch; stops at the first failed request."""
+def push_once(node: NodeState, client: CloudClient, batch_size: int = PUSH_BATCH_SIZE,
+              in_flight: int = PUSH_IN_FLIGHT) -> PushResult:
+    """Send every due outbox record, batch by batch; stops at the first failed request.
+
+    Up to ``in_flight`` requests are under way at once: the next batch travels while the cloud
+    stores the one before, so a backlog replays at the cloud's speed, not at the sum of both sides'.
+    Batches are sent in outbox order; one that overtakes another is still safe (a record whose
+    reference has not arrived yet is answered ``retry`` and sent again), and an answer lost with a
+    failed request only means its records are sent again (the cloud answers ``duplicate``).
+    """
     result = PushResult()
-    while True:
-        with scopes_disabled():
-            batch = outbox.due_batch(batch_size)
-            client.backlog = outbox.backlog()
-        if not batch:
-            return result
-        answer = client.push([{"id": str(r.id), "kind": r.kind, "rows": r.rows} for r in batch])
-        with scopes_disabled():
-            counts = outbox.apply_results(answer.get("results", {}), batch)
-            NodeState.objects.filter(pk=node.pk).update(last_push_at=timezone.now(),
-                                                        last_contact_at=timezone.now(), last_error="")
-        result.sent += len(batch)
-        result.acked += counts["acked"]
-        result.retry += counts["retry"] + counts["unanswered"]
-        result.rejected += counts["rejected"]
-        if counts["acked"] + counts["rejected"] == 0:
-            return result  # nothing moved: do not spin on records the cloud holds back
+    waiting: deque[tuple[Future[dict[str, Any]], list[OutboxRecord]]] = deque()
+    after: int | None = None  # position of the last record sent in this call
+    moved = True
+    with ThreadPoolExecutor(max_workers=in_flight, thread_name_prefix="kasse-push") as pool:
+        try:
+            while True:
+                while moved and len(waiting) < in_flight:
+                    with scopes_disabled():
+                        batch = outbox.due_batch(batch_size, after=after)
+                        client.backlog = outbox.backlog()
+                    if not batch:
+                        break
+                    after = batch[-1].position
+                    records = [{"id": str(r.id), "kind": r.kind, "rows": r.rows} for r in batch]
+                    waiting.append((pool.submit(client.push, records), batch))
+                if not waiting:
+                    return result
+                future, batch = waiting.popleft()
+                answer = future.result()
+                with scopes_disabled():
+                    counts = outbox.apply_results(answer.get("results", {}), batch)
+                    NodeState.objects.filter(pk=node.pk).update(last_push_at=timezone.now(),
+                                                                last_contact_at=timezone.now(), last_error="")
+                result.sent += len(batch)
+                result.acked += counts["acked"]
+                result.retry += counts["retry"] + counts["unanswered"]
+                result.rejected += counts["rejected"]
+                if counts["acked"] + counts["rejected"] == 0:
+                    moved = False  # nothing moved: take the answers under way, send no more this time
+        finally:
+            for future, _batch in waiting:
+                future.cancel()
 
 
 # What the register's screen shows: when one of these changes, its pages reload grid and cart.

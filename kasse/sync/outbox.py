@@ -67,12 +67,12 @@ def wake_sync() -> None:
         callback()
 
 
-def due_batch(limit: int) -> list[OutboxRecord]:
-    """The oldest pending records that may be sent now."""
-    return list(
-        OutboxRecord.objects.filter(status=OutboxStatus.PENDING, next_attempt_at__lte=timezone.now())
-        .order_by("position")[:limit]
-    )
+def due_batch(limit: int, after: int | None = None) -> list[OutboxRecord]:
+    """The oldest pending records that may be sent now (after outbox position ``after``, if given)."""
+    due = OutboxRecord.objects.filter(status=OutboxStatus.PENDING, next_attempt_at__lte=timezone.now())
+    if after is not None:
+        due = due.filter(position__gt=after)
+    return list(due.order_by("position")[:limit])
 
 
 def backlog() -> int:

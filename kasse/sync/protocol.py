@@ -8,4 +8,5 @@ BACKLOG_HEADER = "Kasse-Sync-Backlog"
 VERSION_HEADER = "Kasse-Version"
 AUTH_SCHEME = "Node"
 PUSH_BATCH_SIZE = 500
+PUSH_IN_FLIGHT = 2  # push requests a node keeps under way at once (not part of the protocol: its pace)
 PULL_LIMIT = 1000

@@ -149,3 +149,41 @@ def test_a_node_clock_far_ahead_is_flagged_but_the_sale_kept(node, register, cas
     with scopes_disabled():
         assert SyncAnomaly.objects.get().kind == AnomalyKind.CLOCK
         assert Sale.objects.count() == 1
+
+
+@pytest.mark.parametrize(("table", "column", "value", "reason"), [
+    ("sales.SaleLine", "total", "1.005", "more than 2 decimal places"),  # the database would round it
+    ("sales.SaleLine", "total", "NaN", "not a finite number"),
+    ("sales.SaleLine", "total", 1.5, "not a decimal number"),  # a float is not money
+    ("sales.SaleLine", "quantity", "123456789012", "digits before the point"),
+    ("sales.SaleLine", "product_name", "x" * 500, "longer than"),
+    ("sales.SaleLine", "product_name", "Bio\x00Brot", "NUL character"),
+    ("sales.SaleLine", "variant_id", "not-a-uuid", "not a UUID"),
+    ("sales.SaleLine", "position", -1, "out of range"),
+    ("sales.SaleLine", "position", True, "not an integer"),
+    ("sales.Sale", "completed_at", "2026-11-29T10:00:00", "without time zone"),
+    ("sales.Sale", "employee_id", None, "may not be empty"),
+])
+def test_a_value_its_column_cannot_take_rejects_the_record_and_stores_nothing_of_it(
+        node, register, cashier, shift, rolls, table, column, value, reason):
+    records = of_kind(node_records(lambda: _sell(register, cashier, rolls)), "sale")
+    bad = copy.deepcopy(records[0])
+    next(entry for entry in bad["rows"] if entry[0] == table)[1][column] = value
+    result = _ingest(node, [bad])[bad["id"]]
+    assert result["status"] == "rejected"
+    assert table in result["detail"]
+    assert column in result["detail"]
+    assert reason in result["detail"]
+    assert _counts() == (0, 0, 0, 0)
+    assert _ingest(node, records)[records[0]["id"]]["status"] == "ok"  # the intact record still lands
+
+
+def test_ids_in_other_spellings_are_stored_in_canonical_form(node, register, cashier, shift, rolls):
+    (record,) = of_kind(node_records(lambda: _sell(register, cashier, rolls)), "sale")
+    shouted = copy.deepcopy(record)
+    for _table, values in shouted["rows"]:
+        values["id"] = values["id"].upper()
+        values["organization_id"] = values["organization_id"].upper()
+    assert _ingest(node, [shouted])[shouted["id"]]["status"] == "ok"
+    assert _ingest(node, [record])[record["id"]]["status"] == "duplicate"  # the same rows, as the node spells them
+    assert _counts() == (1, 1, 1, 1)

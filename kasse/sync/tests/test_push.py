@@ -1,0 +1,144 @@
+"""The node's push loop against an HTTP server on loopback: two requests under way, order, failures."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+from django_scopes import scopes_disabled
+
+from kasse.core.ids import uuid7
+from kasse.sync import node as node_ops
+from kasse.sync.client import CloudClient, CloudUnreachable
+from kasse.sync.models import NodeState, OutboxRecord, OutboxStatus
+from kasse.sync.protocol import PROTOCOL_VERSION
+
+pytestmark = pytest.mark.django_db
+
+Answer = Callable[[int, list[dict[str, Any]]], tuple[int, dict[str, dict[str, str]]]]
+
+
+class PushEndpoint:
+    """``POST /sync/v1/push`` on 127.0.0.1, answering each request with ``answer(request_no, records)``
+    after ``delay`` seconds, and noting what arrived and how many requests overlapped."""
+
+    def __init__(self, answer: Answer, delay: float = 0.05) -> None:
+        self.answer = answer
+        self.delay = delay
+        self.requests: list[list[str]] = []
+        self.busy = 0
+        self.most_busy = 0
+        self.lock = threading.Lock()
+        endpoint = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - the http.server name
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                with endpoint.lock:
+                    number = len(endpoint.requests)
+                    endpoint.requests.append([r["id"] for r in body["records"]])
+                    endpoint.busy += 1
+                    endpoint.most_busy = max(endpoint.most_busy, endpoint.busy)
+                time.sleep(endpoint.delay)
+                status, results = endpoint.answer(number, body["records"])
+                with endpoint.lock:
+                    endpoint.busy -= 1
+                payload = json.dumps({"protocol": PROTOCOL_VERSION, "results": results}).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def all_ok(_number: int, records: list[dict[str, Any]]) -> tuple[int, dict[str, dict[str, str]]]:
+    return 200, {r["id"]: {"status": "ok"} for r in records}
+
+
+@pytest.fixture
+def endpoint_factory() -> Iterator[Callable[..., PushEndpoint]]:
+    made: list[PushEndpoint] = []
+
+    def make(answer: Answer = all_ok, delay: float = 0.05) -> PushEndpoint:
+        made.append(PushEndpoint(answer, delay))
+        return made[-1]
+
+    yield make
+    for endpoint in made:
+        endpoint.close()
+
+
+def _outbox(count: int) -> list[str]:
+    with scopes_disabled():
+        records = [OutboxRecord.objects.create(id=uuid7(), position=i + 1, kind="audit", rows=[])
+                   for i in range(count)]
+    return [str(r.id) for r in records]
+
+
+def _state(url: str) -> NodeState:
+    with scopes_disabled():
+        return NodeState.objects.create(id=uuid7(), organization_id=uuid7(), store_id=uuid7(), cloud_url=url,
+                                        token="t", customer_number_base=1_000_000)
+
+
+def _status() -> dict[str, str]:
+    with scopes_disabled():
+        return {str(pk): status for pk, status in OutboxRecord.objects.values_list("id", "status")}
+
+
+def test_batches_go_in_outbox_order_two_at_a_time_and_each_record_once(endpoint_factory):
+    endpoint = endpoint_factory(delay=0.1)
+    ids = _outbox(14)
+    state = _state(endpoint.url)
+    result = node_ops.push_once(state, CloudClient(endpoint.url, "t"), batch_size=3, in_flight=2)
+    assert (result.sent, result.acked) == (14, 14)
+    assert [record for batch in endpoint.requests for record in batch] == ids  # in order, none twice
+    assert endpoint.most_busy == 2  # the next batch travelled while the cloud worked on the one before
+    assert set(_status().values()) == {OutboxStatus.ACKED}
+
+
+def test_a_failed_request_leaves_its_records_waiting_and_the_next_push_sends_them(endpoint_factory):
+    failing = endpoint_factory(lambda number, records: (503, {}) if number == 1 else all_ok(number, records))
+    ids = _outbox(9)
+    state = _state(failing.url)
+    with pytest.raises(CloudUnreachable):
+        node_ops.push_once(state, CloudClient(failing.url, "t"), batch_size=3, in_flight=2)
+    status = _status()
+    assert [status[i] for i in ids[:3]] == [OutboxStatus.ACKED] * 3  # answered before the failure
+    # Its request failed, and the answer to the batch after it was not taken: all of them still wait.
+    assert {status[i] for i in ids[3:]} == {OutboxStatus.PENDING}
+    healthy = endpoint_factory()
+    result = node_ops.push_once(state, CloudClient(healthy.url, "t"), batch_size=3, in_flight=2)
+    assert result.acked == 6
+    assert set(_status().values()) == {OutboxStatus.ACKED}
+    assert ids[3:6] == healthy.requests[0]
+
+
+def test_when_the_cloud_holds_everything_back_no_further_batches_are_sent(endpoint_factory):
+    def hold(_number: int, records: list[dict[str, Any]]) -> tuple[int, dict[str, dict[str, str]]]:
+        return 200, {r["id"]: {"status": "retry", "detail": "waiting for sales.Shift"} for r in records}
+
+    endpoint = endpoint_factory(hold)
+    _outbox(12)
+    result = node_ops.push_once(_state(endpoint.url), CloudClient(endpoint.url, "t"), batch_size=3, in_flight=2)
+    assert len(endpoint.requests) == 2  # the batch under way when the first answer came, no more
+    assert (result.sent, result.acked, result.retry) == (6, 0, 6)
+    with scopes_disabled():
+        assert OutboxRecord.objects.filter(attempts=1).count() == 6  # backing off, still waiting
+        assert OutboxRecord.objects.filter(status=OutboxStatus.PENDING).count() == 12
