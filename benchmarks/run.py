@@ -1,10 +1,12 @@
 """``make bench``: the catalog benchmark on SQLite and PostgreSQL, the register benchmark, the
-receipt printing benchmark and the print queue benchmark, written to docs/benchmarks.md.
+receipt printing benchmark, the print queue benchmark, the scanner benchmark and the sync benchmark,
+written to docs/benchmarks.md.
 
     .venv/bin/python -m benchmarks.run                 # 100,000 products, both databases, both suites
     .venv/bin/python -m benchmarks.run --products 500 --databases sqlite --output /tmp/b.md
     .venv/bin/python -m benchmarks.run --suites register
     .venv/bin/python -m benchmarks.run --suites printing --replace-sections   # only that section of the file
+    .venv/bin/python -m benchmarks.run --suites peripherals   # only the scanner section (serial scan → cart)
     .venv/bin/python -m benchmarks.run --suites sync   # only the sync section (without catalog: sections replaced)
 
 PostgreSQL is ``postgres://postgres@127.0.0.1:5432/`` (``KASSE_BENCH_POSTGRES_URL``
@@ -182,6 +184,25 @@ def run_printing() -> str:
     ])
 
 
+def run_peripherals() -> str:
+    """The scanner benchmark (issue 5) in its own process, as a markdown section."""
+    print("== Scanner: serial scan → WebSocket → register's cart …", flush=True)
+    done = subprocess.run([sys.executable, "-m", "benchmarks.peripherals_bench"], cwd=PROJECT, check=True,
+                          capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(PROJECT)})
+    print(done.stdout, flush=True)
+    return "\n".join([
+        "## Scanner → cart",
+        "",
+        "Measured by `python -m benchmarks.peripherals_bench` (part of `make bench`; this section alone: "
+        "`.venv/bin/python -m benchmarks.run --suites peripherals`): a virtual serial scanner on a pty, the "
+        "`PeripheralRunner` in a uvicorn process serving the register, and a client playing the register page, "
+        f"all on 127.0.0.1. Machine: {machine()}.",
+        "",
+        done.stdout.strip(),
+        "",
+    ])
+
+
 def run_sync(args: argparse.Namespace) -> str:
     """The sync benchmark (issue 4) in its own process, as a markdown section."""
     print(f"== Sync: live feed, a backlog of {args.backlog:,} sales, ingestion (cloud on PostgreSQL) …", flush=True)
@@ -308,22 +329,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--databases", default="sqlite,postgres", help="comma separated: sqlite,postgres")
     parser.add_argument("--output", default=str(PROJECT / "docs" / "benchmarks.md"))
     parser.add_argument("--no-serve", action="store_true", help="skip the serving-process memory measurement")
-    parser.add_argument("--suites", default="catalog,register,hardware,printing,sync",
-                        help="comma separated: catalog,register,hardware,printing,sync (without catalog, only "
-                             "the chosen suites' sections of the output file are replaced)")
+    parser.add_argument("--suites", default="catalog,register,hardware,printing,peripherals,sync",
+                        help="comma separated: catalog,register,hardware,printing,peripherals,sync (without "
+                             "catalog, only the chosen suites' sections of the output file are replaced)")
     parser.add_argument("--replace-sections", action="store_true",
                         help="keep the output file and replace only the sections of the chosen suites "
-                             "(register, hardware, printing, sync); implied when catalog is not among them")
+                             "(register, hardware, printing, peripherals, sync); implied when catalog is not "
+                             "among them")
     parser.add_argument("--backlog", type=int, default=10_000, help="offline sales replayed by the sync suite")
     args = parser.parse_args(argv)
     args.databases = {d.strip() for d in args.databases.split(",") if d.strip()}
     suites = {s.strip() for s in args.suites.split(",") if s.strip()}
     if args.replace_sections or "catalog" not in suites:
         if "catalog" in suites:
-            parser.error("--replace-sections works for register, hardware, printing and sync, not catalog")
+            parser.error("--replace-sections works for register, hardware, printing, peripherals and sync, "
+                         "not catalog")
         runners = {"register": lambda: run_register(args), "hardware": run_hardware, "printing": run_printing,
-                   "sync": lambda: run_sync(args)}
-        sections = [runners[name]() for name in ("register", "hardware", "printing", "sync") if name in suites]
+                   "peripherals": run_peripherals, "sync": lambda: run_sync(args)}
+        sections = [runners[name]() for name in ("register", "hardware", "printing", "peripherals", "sync")
+                    if name in suites]
         output = Path(args.output)
         output.write_text(replace_sections(output.read_text() if output.exists() else "# Benchmarks\n", sections))
         print(f"Sections {', '.join(sorted(suites))} replaced in {args.output}")
@@ -337,6 +361,8 @@ def main(argv: list[str] | None = None) -> int:
         report += "\n" + run_hardware()
     if "printing" in suites:
         report += "\n" + run_printing()
+    if "peripherals" in suites:
+        report += "\n" + run_peripherals()
     if "sync" in suites:
         report += "\n" + run_sync(args)
     Path(args.output).write_text(report)

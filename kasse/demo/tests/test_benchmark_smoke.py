@@ -49,3 +49,19 @@ def test_sync_benchmark_runs_end_to_end_with_a_tiny_backlog(tmp_path):
     assert data["live"]["latency"]["n"] == 5
     assert data["backlog"]["arrived"] == 20
     assert data["backlog"]["same_sales"] is True
+
+
+def test_scanner_benchmark_runs_end_to_end_with_a_few_scans(tmp_path):
+    raw = tmp_path / "scanner.json"
+    result = subprocess.run(
+        [sys.executable, "-m", "benchmarks.peripherals_bench", "--scans", "5", "--warmup", "2",
+         "--json-out", str(raw)],
+        cwd=PROJECT, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    import json
+
+    data = json.loads(raw.read_text())
+    for measurement in ("scan_to_socket", "scan_to_cart", "wedge_post", "health"):
+        assert data[measurement]["n"] == 5
+    assert "| serial scan → cart response with the product | ≤ 50 ms" in result.stdout
