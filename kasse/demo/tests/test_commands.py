@@ -88,8 +88,8 @@ def test_demo_makes_the_virtual_devices_the_first_stores_devices_once(settings, 
         assert not Printer.objects.exclude(store=store).exists()
     # And the summary says where to see each one and how to scan
     text = out.getvalue()
-    assert "Label printer    127.0.0.1:9111 (TSPL): shelf labels from the register" in text
-    assert f"each label drawn to {tmp_path / 'virtual-label-printer'}/" in text
+    assert "Label printer    127.0.0.1:9111 (TSPL): shelf labels (back office → Printers → Print labels," in text
+    assert f"drawn to {tmp_path / 'virtual-label-printer'}/" in text
     assert f"Scanner          {devices / 'scanner.tty'} (serial) → Kasse 1" in text
     with scopes_disabled():
         schrippe = Barcode.objects.get(variant__product__name="Schrippe").code

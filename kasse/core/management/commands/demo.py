@@ -129,9 +129,10 @@ class Command(BaseCommand):
             f"    Receipt printer  127.0.0.1:{devices.printer_port} (ESC/POS): receipts, X and Z reports; "
             "what it printed:",
             f"                     back office → Printers, and {_shown(devices.printer_dir)}/",
-            f"    Label printer    127.0.0.1:{devices.label_printer_port} (TSPL): shelf labels from the register "
-            "(tap the printer",
-            f"                     status in the top bar); each label drawn to {_shown(devices.label_printer_dir)}/",
+            f"    Label printer    127.0.0.1:{devices.label_printer_port} (TSPL): shelf labels (back office → "
+            "Printers → Print labels,",
+            "                     or at the register: tap the printer symbol, scan, Print label); each label",
+            f"                     drawn to {_shown(devices.label_printer_dir)}/",
             f"    Scanner          {_shown(devices.scanner_link)} (serial) → {register.name}; with the register page "
             "open and unlocked,",
             f"                     {scan}",
