@@ -34,7 +34,7 @@ from kasse.sync.columns import ColumnError, codec_for, existing_ids, insert_rows
 from kasse.sync.feed import append_changes, publish_live
 from kasse.sync.merge import merge_customer
 from kasse.sync.models import AnomalyKind, StoreNode, SyncAnomaly, SyncConflict
-from kasse.sync.registry import BY_LABEL, ORDER, SPECS, Direction, Scope, SyncSpec, store_of_row
+from kasse.sync.registry import BY_LABEL, ORDER, SPECS, Direction, Scope, SyncSpec
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ class Reject(Exception):
     pass
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     """One decoded row; ids and foreign keys are canonical UUID texts (see :mod:`kasse.sync.columns`)."""
 
@@ -77,6 +77,24 @@ def _up_specs() -> dict[str, SyncSpec]:
 def _foreign_keys(model: type[models.Model]) -> tuple[tuple[str, type[models.Model]], ...]:
     return tuple((f.attname, f.related_model) for f in model._meta.concrete_fields  # type: ignore[misc]
                  if isinstance(f, models.ForeignKey))
+
+
+def _store_route(spec: SyncSpec) -> tuple[str, tuple[str, str] | None] | None:
+    return _store_route_of(spec.label)
+
+
+@functools.cache
+def _store_route_of(label: str) -> tuple[str, tuple[str, str] | None] | None:
+    """How to find a STORE-scoped row's store: ``(attname, None)``, or ``(fk attname, (target label,
+    target attname))`` when the path goes through one foreign key (``store_path`` "sale.store_id")."""
+    spec = BY_LABEL[label]
+    if spec.scope is not Scope.STORE:
+        return None
+    if "." not in spec.store_path:
+        return spec.store_path, None
+    fk, rest = spec.store_path.split(".", 1)
+    target = spec.model._meta.get_field(fk).related_model
+    return f"{fk}_id", (target._meta.label, rest)  # type: ignore[union-attr]
 
 
 def _parse(organization_id: str, record: Any) -> Parsed:
@@ -192,11 +210,22 @@ class Ingestor:
 
     def _check_stores(self, records: list[Parsed], batch: dict[tuple[str, str], Row]) -> list[Parsed]:
         lookup = self._lookup(batch)
-        allowed = {self.store_id, "None"}
+        allowed = {self.store_id, None}
         kept = []
         for record in records:
-            wrong = next((row for row in record.rows if row.spec.scope is Scope.STORE
-                          and str(store_of_row(row.spec, row.values, lookup)) not in allowed), None)
+            wrong = None
+            for row in record.rows:
+                route = _store_route(row.spec)
+                if route is None:
+                    continue
+                attname, through = route
+                store = row.values.get(attname)
+                if through and store is not None:  # one foreign key away: usually a row of this batch
+                    target = lookup(through[0], store)
+                    store = None if target is None else target.get(through[1])
+                if store is not None and str(store) not in allowed:
+                    wrong = row
+                    break
             if wrong is not None:
                 self.results[record.id] = {"status": "rejected",
                                            "detail": f"{wrong.spec.label} belongs to another store"}
@@ -206,14 +235,19 @@ class Ingestor:
 
     def _check_references(self, records: list[Parsed], batch: dict[tuple[str, str], Row]) -> list[Parsed]:
         """Hold back records pointing at rows that are neither stored nor in this batch."""
-        wanted: dict[type[models.Model], set[Any]] = defaultdict(set)
+        record_refs: list[set[tuple[type[models.Model], Any]]] = []
         for record in records:
+            refs = set()
             for row in record.rows:
                 values = row.values
                 for attname, target in _foreign_keys(row.spec.model):
                     ref = values[attname]
                     if ref is not None:
-                        wanted[target].add(ref)
+                        refs.add((target, ref))
+            record_refs.append(refs)
+        wanted: dict[type[models.Model], set[Any]] = defaultdict(set)
+        for target, ref in set().union(*record_refs):
+            wanted[target].add(ref)
         batch_pks: dict[type[models.Model], set[Any]] = defaultdict(set)
         for label, pk in batch:
             batch_pks[BY_LABEL[label].model].add(pk)
@@ -227,35 +261,23 @@ class Ingestor:
             elif missing and any(f.name == "organization" for f in model._meta.concrete_fields):
                 # Of this organization only: a reference into another organization counts as missing.
                 stored = existing_ids(model, missing, self.organization_id)
-            present |= {(model, pk) for pk in in_batch | stored}
+            present |= {(model, pk) for pk in (pks & in_batch) | stored}
         held: set[str] = set()
+        held_rows: set[tuple[type[models.Model], Any]] = set()
         changed = True
         while changed:  # a record that depends on a held-back record is held back too
             changed = False
-            held_rows = {row.key for r in records if r.id in held for row in r.rows}
-            for record in records:
+            for record, refs in zip(records, record_refs, strict=True):
                 if record.id in held:
                     continue
-                for row in record.rows:
-                    reason = self._missing_reference(row, present, held_rows)
-                    if reason:
-                        held.add(record.id)
-                        self.results[record.id] = {"status": "retry", "detail": reason}
-                        changed = True
-                        break
+                waiting = (refs - present) | (refs & held_rows)
+                if waiting:
+                    target, ref = min(waiting, key=lambda item: (item[0]._meta.label, str(item[1])))
+                    held.add(record.id)
+                    held_rows |= {(row.spec.model, row.values["id"]) for row in record.rows}
+                    self.results[record.id] = {"status": "retry", "detail": f"waiting for {target._meta.label} {ref}"}
+                    changed = True
         return [r for r in records if r.id not in held]
-
-    @staticmethod
-    def _missing_reference(row: Row, present: set[tuple[type[models.Model], Any]],
-                           held_rows: set[tuple[str, Any]]) -> str:
-        values = row.values
-        for attname, target in _foreign_keys(row.spec.model):
-            value = values[attname]
-            if value is None:
-                continue
-            if (target, value) not in present or (target._meta.label, value) in held_rows:
-                return f"waiting for {target._meta.label} {value}"
-        return ""
 
     def _quarantine_number_clashes(self, records: list[Parsed]) -> list[Parsed]:
         from kasse.sales.models import Sale
@@ -397,16 +419,18 @@ class Ingestor:
         from kasse.sales.models import Sale
 
         arrived: dict[str, list[Sale]] = defaultdict(list)
+        parts = ("sales.SaleLine", "sales.SaleVat", "sales.Payment")
         for record in records:
             sale_rows = [row for row in record.rows if row.spec.label == "sales.Sale" and row.key in new_keys]
+            if not sale_rows:
+                continue
+            of_sale: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+            for r in record.rows:
+                if r.spec.label in parts:
+                    of_sale[(r.spec.label, r.values["sale_id"])].append(r.values)
             for sale in sale_rows:
                 sale_id = sale.values["id"]
-                lines = [r.values for r in record.rows if r.spec.label == "sales.SaleLine"
-                         and r.values["sale_id"] == sale_id]
-                vats = [r.values for r in record.rows if r.spec.label == "sales.SaleVat"
-                        and r.values["sale_id"] == sale_id]
-                payments = [r.values for r in record.rows if r.spec.label == "sales.Payment"
-                            and r.values["sale_id"] == sale_id]
+                lines, vats, payments = (of_sale.get((label, sale_id), []) for label in parts)
                 for kind, detail in sale_anomalies(sale.values, lines, vats, payments, self.received_at):
                     SyncAnomaly.objects.get_or_create(
                         organization_id=self.node.organization_id, kind=kind, model="sales.Sale",

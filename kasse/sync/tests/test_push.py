@@ -27,9 +27,13 @@ class PushEndpoint:
     """``POST /sync/v1/push`` on 127.0.0.1, answering each request with ``answer(request_no, records)``
     after ``delay`` seconds, and noting what arrived and how many requests overlapped."""
 
-    def __init__(self, answer: Answer, delay: float = 0.05) -> None:
+    def __init__(self, answer: Answer, delay: float = 0.05, hold_first_until_second: bool = False) -> None:
         self.answer = answer
         self.delay = delay
+        # The first request is answered only once the second has arrived (or after 10 s): proves that the
+        # node sent the next batch without waiting for the first answer, however slow the machine is.
+        self.second_arrived = threading.Event()
+        self.hold_first = hold_first_until_second
         self.requests: list[list[str]] = []
         self.busy = 0
         self.most_busy = 0
@@ -44,6 +48,10 @@ class PushEndpoint:
                     endpoint.requests.append([r["id"] for r in body["records"]])
                     endpoint.busy += 1
                     endpoint.most_busy = max(endpoint.most_busy, endpoint.busy)
+                if number == 1:
+                    endpoint.second_arrived.set()
+                if number == 0 and endpoint.hold_first:
+                    endpoint.second_arrived.wait(10)
                 time.sleep(endpoint.delay)
                 status, results = endpoint.answer(number, body["records"])
                 with endpoint.lock:
@@ -75,8 +83,8 @@ def all_ok(_number: int, records: list[dict[str, Any]]) -> tuple[int, dict[str, 
 def endpoint_factory() -> Iterator[Callable[..., PushEndpoint]]:
     made: list[PushEndpoint] = []
 
-    def make(answer: Answer = all_ok, delay: float = 0.05) -> PushEndpoint:
-        made.append(PushEndpoint(answer, delay))
+    def make(answer: Answer = all_ok, delay: float = 0.05, hold_first_until_second: bool = False) -> PushEndpoint:
+        made.append(PushEndpoint(answer, delay, hold_first_until_second))
         return made[-1]
 
     yield make
@@ -103,13 +111,14 @@ def _status() -> dict[str, str]:
 
 
 def test_batches_go_in_outbox_order_two_at_a_time_and_each_record_once(endpoint_factory):
-    endpoint = endpoint_factory(delay=0.1)
+    endpoint = endpoint_factory(hold_first_until_second=True)
     ids = _outbox(14)
     state = _state(endpoint.url)
     result = node_ops.push_once(state, CloudClient(endpoint.url, "t"), batch_size=3, in_flight=2)
     assert (result.sent, result.acked) == (14, 14)
     assert [record for batch in endpoint.requests for record in batch] == ids  # in order, none twice
     assert endpoint.most_busy == 2  # the next batch travelled while the cloud worked on the one before
+    assert endpoint.second_arrived.is_set()
     assert set(_status().values()) == {OutboxStatus.ACKED}
 
 
