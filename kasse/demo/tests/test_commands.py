@@ -30,7 +30,8 @@ def test_demo_no_serve_sets_up_an_empty_data_dir_and_prints_the_logins(tmp_path)
 
     result = subprocess.run(
         [sys.executable, "-m", "kasse.cli", "demo", "--no-serve", "--port", "8123"],
-        cwd=tmp_path, env={**env, "PYTHONPATH": str(PROJECT)}, capture_output=True, text=True, timeout=180,
+        cwd=tmp_path, env={**env, "PYTHONPATH": str(PROJECT), "KASSE_LANGUAGE": "en"}, capture_output=True,
+        text=True, timeout=180,
     )
 
     assert result.returncode == 0, result.stderr
@@ -39,21 +40,27 @@ def test_demo_no_serve_sets_up_an_empty_data_dir_and_prints_the_logins(tmp_path)
     assert "Seeding the demo shop" in out
     for expected in ("http://127.0.0.1:8123/login/", "http://127.0.0.1:8123/api/v1/docs",
                      "http://127.0.0.1:8123/health", shop.OWNER_EMAIL, shop.DEMO_PASSWORD,
-                     "5678  Marie Klein (cashier, Potsdam Innenstadt)"):
+                     "5678  Marie Klein (Cashier, Potsdam Innenstadt)"):
         assert expected in out
 
 
 @pytest.mark.django_db
-def test_demo_no_serve_seeds_only_once(settings, tmp_path):
+def test_demo_no_serve_seeds_only_once_and_speaks_the_installations_language(settings, tmp_path):
     settings.DATA_DIR = str(tmp_path / "cloud")
+    settings.LANGUAGE_CODE = "de"
     first, second = StringIO(), StringIO()
 
     call_command("demo", "--no-serve", stdout=first, stderr=StringIO())
     call_command("demo", "--no-serve", stdout=second, stderr=StringIO())
 
-    assert "Seeding the demo shop" in first.getvalue()
-    assert "Seeding the demo shop" not in second.getvalue()
-    assert "1111  Anna Sonnenschein (owner, all stores)" in second.getvalue()
+    assert "Der Demo-Laden wird angelegt" in first.getvalue()
+    assert "Der Demo-Laden wird angelegt" not in second.getvalue()
+    text = second.getvalue()
+    for expected in ("1111  Anna Sonnenschein (Inhaber, alle Filialen)", "  Backoffice      http://127.0.0.1:8000/login/",
+                     "Virtuelle Geräte von Berlin Prenzlauer Berg, betrieben vom Filialserver",
+                     "    Etikettendrucker 127.0.0.1:9101 (TSPL): Regaletiketten (Backoffice → Drucker → Etiketten",
+                     "legt Schrippe in ihren Warenkorb"):
+        assert expected in text
     with scopes_disabled():
         assert Organization.objects.filter(name=shop.DEMO_ORGANIZATION_NAME).count() == 1
 
@@ -62,6 +69,7 @@ def test_demo_no_serve_seeds_only_once(settings, tmp_path):
 def test_demo_makes_the_virtual_devices_the_first_stores_devices_once(settings, tmp_path):
     # Given the demo set up twice (a restart)
     settings.DATA_DIR = str(tmp_path / "cloud")
+    settings.LANGUAGE_CODE = "en"
     call_command("demo", "--no-serve", "--label-printer-port", "9111", stdout=StringIO(), stderr=StringIO())
     out = StringIO()
     call_command("demo", "--no-serve", "--label-printer-port", "9111", stdout=out, stderr=StringIO())
@@ -114,6 +122,7 @@ def test_demo_points_its_scanner_and_display_at_the_links_of_a_moved_folder(sett
 
 def test_demo_scan_without_a_running_demo_says_so(settings, tmp_path):
     settings.DATA_DIR = str(tmp_path / "cloud")
+    settings.LANGUAGE_CODE = "en"
 
     with pytest.raises(CommandError, match=r"The demo's virtual scanner is not running \(no virtual scanner is "
                                            r"running \(.*scanner\.in does not exist\)\)"):

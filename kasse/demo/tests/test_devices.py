@@ -83,6 +83,7 @@ def test_the_demo_devices_are_live_and_the_node_drives_them(settings, tmp_path, 
                                                              till, bakery):
     devices, supervisor = demo_devices
     settings.DATA_DIR = str(tmp_path / "cloud")  # `kasse demo --scan` finds the inbox next to it
+    settings.LANGUAGE_CODE = "en"
     # Given the store's devices as the demo seeds them: the rows name the links, which lead to live ptys
     assert sorted(devices.ensure_rows(store, register)) == sorted([
         "Bondrucker (virtuell)", "Etikettendrucker (virtuell)", "Handscanner (virtuell)", "Kundenanzeige (virtuell)"])

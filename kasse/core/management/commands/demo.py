@@ -18,6 +18,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import translation
+from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
 from kasse.demo import shop
@@ -44,19 +46,24 @@ class Command(BaseCommand):
                             help="do not start anything: send CODE to the running demo's virtual scanner and exit")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # What the demo prints is in the installation's language (KASSE_LANGUAGE), like its pages.
+        with translation.override(settings.LANGUAGE_CODE):
+            self._handle(**options)
+
+    def _handle(self, **options: Any) -> None:
         if settings.KASSE_ENV == "production":
-            raise CommandError("kasse demo does not run with KASSE_ENV=production.")
+            raise CommandError(_("kasse demo does not run with KASSE_ENV=production."))
         devices = DemoDevices(Path(settings.DATA_DIR).parent, printer_port=options["printer_port"],
                               label_printer_port=options["label_printer_port"])
         if options["scan"] is not None:
             self._scan(devices, options["scan"])
             return
-        self.stdout.write(f"Database: {settings.DATABASES['default']['NAME']}")
+        self.stdout.write(_("Database: %(name)s") % {"name": settings.DATABASES["default"]["NAME"]})
         call_command("migrate", interactive=False, verbosity=0)
         with scopes_disabled():
             organization = shop.find_demo_organization()
         if organization is None:
-            self.stdout.write("Seeding the demo shop (once; delete var/demo/ to start over) …")
+            self.stdout.write(_("Seeding the demo shop (once; delete var/demo/ to start over) …"))
             seed_demo(progress=lambda message: self.stdout.write(f"  {message}"))
         self._check_static_files()
         register = self._first_register()
@@ -90,9 +97,10 @@ class Command(BaseCommand):
                  "DATABASE_URL": f"sqlite:///{Path(settings.DATA_DIR).parent / 'store' / 'kasse.sqlite3'}"},
             ready_url=f"{node_base}/health",
         )
-        code = supervisor.run(on_ready=lambda: self.stdout.write(banner + "\nPress Ctrl-C to stop.\n"))
+        stop = _("Press Ctrl-C to stop.")
+        code = supervisor.run(on_ready=lambda: self.stdout.write(f"{banner}\n{stop}\n"))
         if code:
-            raise CommandError(f"The demo stopped (exit code {code}).")
+            raise CommandError(_("The demo stopped (exit code %(code)s).") % {"code": code})
 
     def _first_register(self) -> Any:
         """The first store's first register: the store node serves it, the virtual devices are its own."""
@@ -108,12 +116,12 @@ class Command(BaseCommand):
         try:
             send_to_inbox(devices.scanner_inbox, code)
         except ValueError as exc:
-            raise CommandError(f"Nothing sent: {exc}.") from exc
+            raise CommandError(_("Nothing sent: %(reason)s.") % {"reason": exc}) from exc
         except InboxUnavailable as exc:
-            raise CommandError(f"The demo's virtual scanner is not running ({exc}). Start the demo first "
-                               "(`make demo`) in this folder.") from exc
-        self.stdout.write(f"Scanned {code.strip()} on the virtual scanner. It lands in the cart of the register "
-                          "page that is open and unlocked on the store node.")
+            raise CommandError(_("The demo's virtual scanner is not running (%(reason)s). Start the demo first "
+                                 "(`make demo`) in this folder.") % {"reason": exc}) from exc
+        self.stdout.write(_("Scanned %(code)s on the virtual scanner. It lands in the cart of the register page "
+                            "that is open and unlocked on the store node.") % {"code": code.strip()})
 
     def _device_lines(self, devices: DemoDevices, base: str, register: Any) -> str:
         """Where to see what each virtual device did, and how to scan."""
@@ -121,24 +129,28 @@ class Command(BaseCommand):
             return ""
         sample = self._sample_code(register.organization_id)
         kasse = ".venv/bin/kasse" if Path(".venv/bin/kasse").exists() else "kasse"
-        scan = (f"`{kasse} demo --scan {sample[0]}` puts {sample[1]} into its cart" if sample
-                else f"`{kasse} demo --scan CODE` sends CODE to it")
+        scan = (_("`%(command)s` puts %(product)s into its cart")
+                % {"command": f"{kasse} demo --scan {sample[0]}", "product": sample[1]} if sample
+                else _("`%(command)s` sends CODE to it") % {"command": f"{kasse} demo --scan CODE"})
+        values = {"store": register.store.name, "register": register.name, "printers": f"{base}/devices/printers/",
+                  "peripherals": f"{base}/devices/peripherals/", "folder": ""}
         return "\n".join([
-            f"  Virtual devices of {register.store.name}, driven by the store node (set up under",
-            f"  {base}/devices/printers/ and {base}/devices/peripherals/):",
-            f"    Receipt printer  127.0.0.1:{devices.printer_port} (ESC/POS): receipts, X and Z reports; "
-            "what it printed:",
-            f"                     back office → Printers, and {_shown(devices.printer_dir)}/",
-            f"    Label printer    127.0.0.1:{devices.label_printer_port} (TSPL): shelf labels (back office → "
-            "Printers → Print labels,",
-            "                     or at the register: tap the printer symbol, scan, Print label); each label",
-            f"                     drawn to {_shown(devices.label_printer_dir)}/",
-            f"    Scanner          {_shown(devices.scanner_link)} (serial) → {register.name}; with the register page "
-            "open and unlocked,",
-            f"                     {scan}",
-            f"    Pole display     {_shown(devices.display_link)} (serial) → {register.name}; shows the cart on this "
-            "console",
-            f"                     and in {_shown(devices.display_out)}",
+            "  " + _("Virtual devices of %(store)s, driven by the store node (set up under") % values,
+            "  " + _("%(printers)s and %(peripherals)s):") % values,
+            _row(_("Receipt printer"), f"127.0.0.1:{devices.printer_port} (ESC/POS): "
+                 + _("receipts, X and Z reports; what it printed:")),
+            _row("", _("back office → Printers, and %(folder)s")
+                 % {"folder": f"{_shown(devices.printer_dir)}/"}),
+            _row(_("Label printer"), f"127.0.0.1:{devices.label_printer_port} (TSPL): "
+                 + _("shelf labels (back office → Printers → Print labels,")),
+            _row("", _("or at the register: tap the printer symbol, scan, Print label); each label")),
+            _row("", _("drawn to %(folder)s") % {"folder": f"{_shown(devices.label_printer_dir)}/"}),
+            _row(_("Scanner"), _("%(device)s (serial) → %(register)s; with the register page open and unlocked,")
+                 % {**values, "device": _shown(devices.scanner_link)}),
+            _row("", scan),
+            _row(_("Pole display"), _("%(device)s (serial) → %(register)s; shows the cart on this console")
+                 % {**values, "device": _shown(devices.display_link)}),
+            _row("", _("and in %(file)s") % {"file": _shown(devices.display_out)}),
             "",
         ])
 
@@ -180,11 +192,16 @@ class Command(BaseCommand):
         register_code = create_pairing_code(actor=actor, register=register)
         display_code = create_pairing_code(actor=actor, register=register, for_display=True)
         minutes = int(PAIRING_CODE_TTL.total_seconds() // 60)
+        values = {"store": register.store.name, "register": register.name, "minutes": minutes,
+                  "devices": f"{base}/devices/"}
+        as_register, as_display = _("register"), _("customer display")
         return "\n".join([
-            f"  Pair a browser as {register.store.name} · {register.name}, served by the store node",
-            f"  (one-time links, {minutes} minutes; more under {base}/devices/):",
-            f"    register          {node_base}/register/pair/?code={register_code}",
-            f"    customer display  {node_base}/register/pair/?code={display_code}  (in a second browser/profile)",
+            "",
+            "  " + _("Pair a browser as %(store)s · %(register)s, served by the store node") % values,
+            "  " + _("(one-time links, %(minutes)s minutes; more under %(devices)s):") % values,
+            f"    {as_register:<18}{node_base}/register/pair/?code={register_code}",
+            f"    {as_display:<18}{node_base}/register/pair/?code={display_code}  "
+            + _("(in a second browser/profile)"),
             "",
         ])
 
@@ -192,34 +209,40 @@ class Command(BaseCommand):
         htmx = Path(settings.BASE_DIR) / "static" / "vendor" / "htmx.min.js"
         if not htmx.exists():
             self.stderr.write(self.style.WARNING(
-                f"{htmx} is missing, so pages will not update in place. Run `make install` first."
-            ))
+                _("%(file)s is missing, so pages will not update in place. Run `make install` first.")
+                % {"file": htmx}))
 
     def _banner(self, base: str, node_base: str) -> str:
+        from kasse.tenancy.permissions import Role
+
         owner = shop.OWNER
+        stores = {s["number"]: s["name"] for s in shop.STORES}
+        all_stores = _("all stores")
         lines = [
             "",
             self.style.SUCCESS(f"kasse demo: {shop.DEMO_ORGANIZATION_NAME}"),
             "",
-            f"  Back office     {base}/login/",
-            f"  Store node      {node_base}/register/  (registers of the first store; offline-capable,",
-            f"                  syncs with the cloud; status under {base}/nodes/)",
-            f"  Register        {base}/register/  (second store, selling directly through the cloud;",
-            f"                  pair the browser first: back office → {base}/devices/)",
-            f"  API docs        {base}/api/v1/docs",
-            f"  Health          {base}/health",
+            _row(_("Back office"), f"{base}/login/", indent=2),
+            _row(_("Store node"), f"{node_base}/register/  " + _("(registers of the first store; offline-capable,"),
+                 indent=2),
+            _row("", _("syncs with the cloud; status under %(url)s)") % {"url": f"{base}/nodes/"}, indent=2),
+            _row(_("Register"), f"{base}/register/  " + _("(second store, selling directly through the cloud;"),
+                 indent=2),
+            _row("", _("pair the browser first: back office → %(url)s)") % {"url": f"{base}/devices/"}, indent=2),
+            _row(_("API docs"), f"{base}/api/v1/docs", indent=2),
+            _row(_("Health"), f"{base}/health", indent=2),
             "",
-            "  Back-office logins (password for all: " + self.style.WARNING(shop.DEMO_PASSWORD) + ")",
-            f"    {owner.email:<34} {owner.name} (owner)",
+            "  " + _("Back-office logins (password for all: %(password)s)")
+            % {"password": self.style.WARNING(shop.DEMO_PASSWORD)},
+            f"    {owner.email:<34} {owner.name} ({Role(owner.role).label})",
         ]
-        stores = {s["number"]: s["name"] for s in shop.STORES}
-        lines += [f"    {p.email:<34} {p.name} (manager, {stores[p.store or 0]})" for p in shop.PEOPLE if p.email]
-        lines += ["", "  Register PINs"]
-        lines.append(f"    {owner.pin}  {owner.name} (owner, all stores)")
+        lines += [f"    {p.email:<34} {p.name} ({Role(p.role).label}, {stores[p.store or 0]})"
+                  for p in shop.PEOPLE if p.email]
+        lines += ["", "  " + _("Register PINs")]
+        lines.append(f"    {owner.pin}  {owner.name} ({Role(owner.role).label}, {all_stores})")
         for person in shop.PEOPLE:
-            lines.append(f"    {person.pin}  {person.name} ({person.role}, {stores[person.store or 0]})")
+            lines.append(f"    {person.pin}  {person.name} ({Role(person.role).label}, {stores[person.store or 0]})")
         return "\n".join(lines) + "\n"
-
 
 def _shown(path: Path) -> str:
     """``path`` relative to the current folder when it is inside it (shorter to read and to type)."""
@@ -227,3 +250,9 @@ def _shown(path: Path) -> str:
         return os.path.relpath(path) if Path(path).resolve().is_relative_to(Path.cwd()) else str(path)
     except ValueError:
         return str(path)
+
+
+def _row(label: str, text: str, *, indent: int = 4) -> str:
+    """One line of the summary: a label column (as wide as the longest label in either language), then text."""
+    width = 17 if indent == 4 else 16
+    return f"{' ' * indent}{label:<{width}}{text}"
