@@ -49,6 +49,9 @@ def test_sync_benchmark_runs_end_to_end_with_a_tiny_backlog(tmp_path):
     assert data["live"]["latency"]["n"] == 5
     assert data["backlog"]["arrived"] == 20
     assert data["backlog"]["same_sales"] is True
+    assert set(data["ingest"]["by_processes"]) == {"1", "2"}  # one process, then two at once
+    assert data["ingest"]["sales"] == 100
+    assert data["ingest"]["anomalies"] == 0
 
 
 def test_scanner_benchmark_runs_end_to_end_with_a_few_scans(tmp_path):
