@@ -65,6 +65,6 @@ def test_scanner_benchmark_runs_end_to_end_with_a_few_scans(tmp_path):
     import json
 
     data = json.loads(raw.read_text())
-    for measurement in ("scan_to_socket", "scan_to_cart", "wedge_post", "health"):
+    for measurement in ("scan_to_socket", "scan_to_cart", "wedge_post", "in_process_post", "health"):
         assert data[measurement]["n"] == 5
     assert "| serial scan → cart response with the product | ≤ 50 ms" in result.stdout
