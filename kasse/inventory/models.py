@@ -22,6 +22,34 @@ class StockReason(models.TextChoices):
     TRANSFER = "transfer", _("Transfer")
 
 
+class GoodsReceipt(OrganizationScopedModel):
+    """Goods received in one store and booked together: the header its stock movements point to.
+
+    Booked in the back office (:func:`kasse.inventory.services.book_goods_receipt`) and
+    never changed afterwards; a mistake is corrected by another movement. ``number``
+    counts per store from 1.
+    """
+
+    store = models.ForeignKey("tenancy.Store", on_delete=models.PROTECT, related_name="+",
+                              verbose_name=_("store"))
+    number = models.PositiveIntegerField(_("number"))
+    reference = models.CharField(_("supplier / delivery note"), max_length=100, blank=True)
+    booked_by = models.ForeignKey("tenancy.Employee", on_delete=models.PROTECT, related_name="+",
+                                  verbose_name=_("booked by"))
+    booked_at = models.DateTimeField(_("booked at"))
+
+    class Meta:
+        verbose_name = _("goods receipt")
+        verbose_name_plural = _("goods receipts")
+        ordering = ["-booked_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["store", "number"], name="goods_receipt_number_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.number)
+
+
 class StockMovement(OrganizationScopedModel):
     """One change of stock of one variant in one store (positive in, negative out)."""
 
@@ -31,6 +59,10 @@ class StockMovement(OrganizationScopedModel):
     reason = models.CharField(_("reason"), max_length=20, choices=StockReason.choices)
     sale_line = models.ForeignKey(
         "sales.SaleLine", null=True, blank=True, on_delete=models.PROTECT, related_name="stock_movements"
+    )
+    goods_receipt = models.ForeignKey(
+        GoodsReceipt, null=True, blank=True, on_delete=models.PROTECT, related_name="movements",
+        verbose_name=_("goods receipt"),
     )
     note = models.CharField(_("note"), max_length=200, blank=True)
 

@@ -112,6 +112,8 @@ SPECS: list[SyncSpec] = [
              snapshot_filter={"on_node": True, "status": "queued"}),
     SyncSpec("printing.PrinterState", U, STORE, "printer.store_id", check="kasse.printing.syncing.check_printer_state",
              snapshot_filter={"pk__in": []}),
+    # Goods receipts are booked in the cloud's back office; their header comes down before its movements.
+    SyncSpec("inventory.GoodsReceipt", D, STORE, immutable=True),
     SyncSpec("inventory.StockMovement", B, STORE, immutable=True, node_drops=frozenset({"sale_line_id"})),
     SyncSpec("register.Cart", L, STORE, snapshot_filter={"status": "parked"}),
     SyncSpec("register.CartLine", L, STORE, "cart.store_id", snapshot_filter={"cart__status": "parked"}),

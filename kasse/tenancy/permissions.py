@@ -19,6 +19,7 @@ class Capability(models.TextChoices):
     CLOSE_SHIFT = "close_shift", _("Open and close shifts, Z reports")
     VIEW_REPORTS = "view_reports", _("View sales and reports")
     MANAGE_CATALOG = "manage_catalog", _("Manage products and prices")
+    RECEIVE_GOODS = "receive_goods", _("Book goods receipts")
     MANAGE_CUSTOMERS = "manage_customers", _("Manage customers")
     MANAGE_EMPLOYEES = "manage_employees", _("Manage employees and roles")
     MANAGE_SETTINGS = "manage_settings", _("Manage organization, stores, registers and devices")
@@ -36,7 +37,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.MANAGER: frozenset({
         Capability.SELL, Capability.REFUND, Capability.MANAGER_OVERRIDE,
         Capability.CASH_MANAGEMENT, Capability.CLOSE_SHIFT, Capability.VIEW_REPORTS,
-        Capability.MANAGE_CATALOG, Capability.MANAGE_CUSTOMERS, Capability.MANAGE_EMPLOYEES,
+        Capability.MANAGE_CATALOG, Capability.RECEIVE_GOODS, Capability.MANAGE_CUSTOMERS,
+        Capability.MANAGE_EMPLOYEES,
     }),
     Role.CASHIER: frozenset({Capability.SELL, Capability.REFUND, Capability.CLOSE_SHIFT}),
 }
