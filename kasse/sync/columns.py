@@ -90,21 +90,30 @@ def _integer(low: int | None, high: int | None) -> Converter:
 
 
 def _decimal(max_digits: int | None, places: int | None) -> Converter:
+    whole = None if max_digits is None or places is None else max_digits - places
+
     def decimal(raw: Any) -> Decimal:
-        if type(raw) is str or type(raw) is int:
+        if type(raw) is str:
             try:
                 value = Decimal(raw)
             except InvalidOperation as exc:
                 raise ValueError("not a number") from exc
+            if not value.is_finite():
+                raise ValueError("not a finite number")
+            if "e" in raw or "E" in raw:
+                exponent = value.as_tuple().exponent
+                given = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+            else:  # plain notation: the places are the characters after the point (cheaper than as_tuple)
+                dot = raw.find(".")
+                given = len(raw) - dot - 1 if dot >= 0 else 0
+        elif type(raw) is int:
+            value, given = Decimal(raw), 0
         else:
             raise ValueError("not a decimal number (send it as text)")
-        if not value.is_finite():
-            raise ValueError("not a finite number")
-        exponent = value.as_tuple().exponent
-        if places is not None and isinstance(exponent, int) and exponent < -places:
+        if places is not None and given > places:
             raise ValueError(f"more than {places} decimal places")
-        if max_digits is not None and places is not None and value and value.adjusted() >= max_digits - places:
-            raise ValueError(f"more than {max_digits - places} digits before the point")
+        if whole is not None and value and value.adjusted() >= whole:
+            raise ValueError(f"more than {whole} digits before the point")
         return value
 
     return decimal
@@ -150,12 +159,15 @@ def _binary(raw: Any) -> bytes:
         raise ValueError("not base64 text") from exc
 
 
-def _converter(f: models.Field[Any, Any]) -> Converter:
-    """The converter of one concrete field (a foreign key converts as the field it points to)."""
+def _converter(f: models.Field[Any, Any]) -> tuple[Converter, str]:
+    """The converter of one concrete field (a foreign key converts as the field it points to), and a Python
+    expression over ``v`` that is true when a value is already what the converter would return (the compiled
+    decoder skips the call then; ``""``: always call it)."""
     target = f.target_field if isinstance(f, models.ForeignKey) else f
     inner: Converter
+    fast = ""
     if isinstance(target, models.UUIDField):
-        inner = uuid_text
+        inner, fast = uuid_text, "type(v) is str and len(v) == 36 and _uuid_text(v) is not None"
     elif isinstance(target, models.DecimalField):
         inner = _decimal(target.max_digits, target.decimal_places)
     elif isinstance(target, models.DateTimeField):
@@ -165,25 +177,48 @@ def _converter(f: models.Field[Any, Any]) -> Converter:
     elif isinstance(target, models.TimeField):
         inner = _time
     elif isinstance(target, models.BooleanField):
-        inner = _boolean
+        inner, fast = _boolean, "type(v) is bool"
     elif isinstance(target, models.JSONField):
-        inner = _json
+        inner, fast = _json, "True"
     elif isinstance(target, models.BinaryField):
         inner = _binary
     elif isinstance(target, models.IntegerField | models.AutoField):
         low, high = connection.ops.integer_field_range(target.get_internal_type())
         inner = _integer(low, high)
+        fast = " and ".join(["type(v) is int", *([f"v >= {int(low)}"] if low is not None else []),
+                             *([f"v <= {int(high)}"] if high is not None else [])])
     elif isinstance(target, models.CharField | models.TextField | models.FileField):
-        inner = _text(getattr(target, "max_length", None) if not isinstance(target, models.TextField) else None)
+        max_length = getattr(target, "max_length", None) if not isinstance(target, models.TextField) else None
+        inner = _text(max_length)
+        fast = " and ".join(["type(v) is str", *([f"len(v) <= {int(max_length)}"] if max_length else []),
+                             '"\\x00" not in v'])
     else:
         raise TypeError(f"{f.model._meta.label}.{f.attname}: no sync converter for {type(target).__name__}")
     if not f.null:
-        return inner
+        return inner, fast
 
     def nullable(raw: Any) -> Any:
         return None if raw is None else inner(raw)
 
-    return nullable
+    return nullable, f"v is None or ({fast})" if fast else ""
+
+
+def _compile_decoder(model: type[models.Model], converters: list[tuple[str, Converter, str]],
+                     generic: Callable[[dict[str, Any]], dict[str, Any]]) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """One function for a row with exactly the model's columns: each value tested inline for being in stored
+    form already, the converter called only when it is not (which also raises the errors). Other rows (fewer
+    or unknown columns) go to ``generic``."""
+    namespace: dict[str, Any] = {"_uuid_text": _UUID_TEXT, "_keys": frozenset(name for name, _c, _f in converters),
+                                 "_generic": generic}
+    body = [f"def decode_{model._meta.model_name}(raw):", "    if raw.keys() != _keys:", "        return _generic(raw)"]
+    for index, (name, converter, fast) in enumerate(converters):
+        namespace[f"_c{index}"] = converter
+        body.append(f"    v = raw[{name!r}]")
+        body.append(f"    v{index} = v if {fast} else _c{index}(v)" if fast else f"    v{index} = _c{index}(v)")
+    values = ", ".join(f"{name!r}: v{index}" for index, (name, _c, _f) in enumerate(converters))
+    body.append(f"    return {{{values}}}")
+    exec("\n".join(body), namespace)  # noqa: S102 - source built above from the model's own field names
+    return namespace[f"decode_{model._meta.model_name}"]  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True)
@@ -193,6 +228,7 @@ class RowCodec:
     model: type[models.Model]
     converters: dict[str, Converter]
     fields: tuple[models.Field[Any, Any], ...]
+    fast_tests: dict[str, str]
 
     def decode(self, raw: dict[str, Any]) -> dict[str, Any]:
         """Stored values of the columns a row has (an insert gives the others their defaults).
@@ -200,13 +236,22 @@ class RowCodec:
         Raises ``KeyError`` for a column the model does not have (a newer schema) and
         :class:`ColumnError` for a value its column cannot take.
         """
+        try:
+            return self._compiled(raw)
+        except (ValueError, TypeError, ArithmeticError):
+            raise self._error(raw) from None
+
+    def decode_generic(self, raw: dict[str, Any]) -> dict[str, Any]:
         converters = self.converters
         try:
             return {key: converters[key](value) for key, value in raw.items()}
         except KeyError:
             raise KeyError(next(key for key in raw if key not in converters)) from None
-        except (ValueError, TypeError, ArithmeticError):
-            raise self._error(raw) from None
+
+    @functools.cached_property
+    def _compiled(self) -> Callable[[dict[str, Any]], dict[str, Any]]:
+        return _compile_decoder(self.model, [(name, converter, self.fast_tests[name])
+                                             for name, converter in self.converters.items()], self.decode_generic)
 
     def _error(self, raw: dict[str, Any]) -> ColumnError:
         for key, value in raw.items():
@@ -247,7 +292,9 @@ class RowCodec:
 @functools.cache
 def codec_for(model: type[models.Model]) -> RowCodec:
     fields = tuple(model._meta.concrete_fields)
-    return RowCodec(model=model, converters={f.attname: _converter(f) for f in fields}, fields=fields)
+    compiled = {f.attname: _converter(f) for f in fields}
+    return RowCodec(model=model, converters={name: c for name, (c, _fast) in compiled.items()}, fields=fields,
+                    fast_tests={name: fast for name, (_c, fast) in compiled.items()})
 
 
 def insert_rows(model: type[models.Model], rows: list[dict[str, Any]], now: dt.datetime) -> None:
