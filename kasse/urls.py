@@ -22,6 +22,7 @@ urlpatterns = [
     # Back-office sections live in their bounded context's app; the shell is kasse.backoffice.
     path("catalog/", include("kasse.catalog.urls")),
     path("customers/", include("kasse.customers.urls")),
+    path("stock/", include("kasse.inventory.urls")),
     path("settings/", include("kasse.tenancy.urls")),
     path("signup/", include("kasse.tenancy.signup_urls")),
     path("settings/api/", include("kasse.api.ui_urls")),

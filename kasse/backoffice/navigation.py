@@ -27,6 +27,7 @@ class NavItem:
 
 NAV_ITEMS: list[NavItem] = [
     NavItem("catalog:product_list", _("Catalog"), Capability.MANAGE_CATALOG),
+    NavItem("inventory:goods_receipts", _("Goods receipts"), Capability.RECEIVE_GOODS),
     NavItem("customers:customer_list", _("Customers"), Capability.MANAGE_CUSTOMERS),
     NavItem("tenancy:employee_list", _("Employees"), Capability.MANAGE_EMPLOYEES),
     NavItem("register_admin:devices", _("Devices"), Capability.MANAGE_SETTINGS),

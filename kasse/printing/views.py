@@ -194,14 +194,39 @@ def _label_requests(request: HttpRequest) -> list[LabelRequest]:
     return [LabelRequest(variants[pk], copies) for pk, copies in wanted.items()]
 
 
+def _goods_receipt_rows(request: HttpRequest) -> tuple[Any, list[dict[str, Any]]]:
+    """The goods receipt whose products the page starts with (``?goods_receipt=<id>``), and its rows:
+    the variants with the label counts the receipt gives (typed counts win when the form comes back)."""
+    from kasse.inventory.models import GoodsReceipt
+    from kasse.inventory.selectors import label_counts
+
+    raw = request.POST.get("goods_receipt") or request.GET.get("goods_receipt") or ""
+    if not raw:
+        return None, []
+    try:
+        receipt_id = uuid.UUID(raw)
+    except ValueError as exc:
+        raise Http404 from exc
+    receipt: GoodsReceipt = get_object_or_404(GoodsReceipt.objects.select_related("store"), pk=receipt_id)
+    rows = [{"variant": variant, "count": request.POST.get(f"count-{variant.pk}", copies)}
+            for variant, copies in label_counts(receipt, MAX_COPIES)]
+    return receipt, rows
+
+
 @backoffice_view(Capability.MANAGE_SETTINGS)
 def labels(request: HttpRequest) -> HttpResponse:
-    """Shelf labels: search products, type counts, choose the label printer and size, print."""
+    """Shelf labels: search products, type counts, choose the label printer and size, print. Opened from a
+    goods receipt, the receipt's products come with their counts and the store's label printer is chosen."""
     label_printers = list(Printer.objects.filter(kind=PrinterKind.LABEL, is_active=True).select_related("store"))
     query = (request.POST.get("q") or request.GET.get("q") or "").strip()[:100]
     found = list(search_products(request.organization, query, active=True)  # type: ignore[attr-defined]
                  .prefetch_related("variants")[:30]) if query else []
-    context: dict[str, Any] = {"printers": label_printers, "query": query, "products": found, "error": ""}
+    receipt, receipt_rows = _goods_receipt_rows(request)
+    chosen = request.POST.get("printer") or next(
+        (str(p.pk) for p in label_printers if receipt is not None and p.store_id == receipt.store_id), "")
+    context: dict[str, Any] = {"printers": label_printers, "query": query, "products": found, "error": "",
+                               "receipt": receipt, "receipt_rows": receipt_rows, "chosen_printer": chosen,
+                               "receipt_variants": {row["variant"].pk for row in receipt_rows}}
     if request.method == "POST" and request.POST.get("action") == "print":
         printer_id = request.POST.get("printer", "")
         printer = next((p for p in label_printers if str(p.pk) == printer_id), None)
