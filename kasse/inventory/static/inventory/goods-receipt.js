@@ -16,7 +16,8 @@
     const data = new FormData(form);
     data.set("code", item.code);
     if (item.name) data.set(item.name, item.value);
-    const response = await fetch(form.action || window.location.href, {
+    // form.action would be the buttons named "action"; the attribute is the URL (none: this page).
+    const response = await fetch(form.getAttribute("action") || window.location.href, {
       method: "POST", body: data, credentials: "same-origin",
       headers: { "HX-Request": "true", "X-CSRFToken": data.get("csrfmiddlewaretoken") },
     });
