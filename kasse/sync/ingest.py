@@ -30,7 +30,7 @@ from django.utils import timezone
 from django_scopes import scope
 
 from kasse.customers.models import Customer
-from kasse.sync.columns import ColumnError, codec_for, existing_ids, insert_rows, uuid_text
+from kasse.sync.columns import ColumnError, RowCodec, codec_for, existing_ids, insert_rows, uuid_text
 from kasse.sync.feed import append_changes, publish_live
 from kasse.sync.merge import merge_customer
 from kasse.sync.models import AnomalyKind, StoreNode, SyncAnomaly, SyncConflict
@@ -69,8 +69,8 @@ class Parsed:
 
 
 @functools.cache
-def _up_specs() -> dict[str, SyncSpec]:
-    return {spec.label: spec for spec in SPECS if spec.direction in UP}
+def _up_specs() -> dict[str, tuple[SyncSpec, RowCodec]]:
+    return {spec.label: (spec, codec_for(spec.model)) for spec in SPECS if spec.direction in UP}
 
 
 @functools.cache
@@ -109,13 +109,14 @@ def _parse(organization_id: str, record: Any) -> Parsed:
     for entry in record["rows"]:
         if type(entry) is not list or len(entry) not in (2, 3) or type(entry[1]) is not dict:
             raise Reject("a row is [table, values] or [table, values, meta]")
-        spec = specs.get(entry[0]) if type(entry[0]) is str else None
-        if spec is None:
+        found = specs.get(entry[0]) if type(entry[0]) is str else None
+        if found is None:
             raise Reject(f"table {entry[0]!r} does not sync from a store node")
+        spec, codec = found
         if entry[1].get("id") is None:
             raise Reject(f"{spec.label}: a row without id")
         try:
-            values = codec_for(spec.model).decode(entry[1])
+            values = codec.decode(entry[1])
         except KeyError as exc:
             raise Reject(f"{spec.label}: unknown column {exc.args[0]!r}") from exc
         except ColumnError as exc:
@@ -287,9 +288,19 @@ class Ingestor:
             return records
         numbers = {(row.values["register_id"], row.values["receipt_number"]): row.values["id"] for _r, row in sales}
         clashes = set()
-        taken = Sale.objects.filter(
-            register_id__in={k[0] for k in numbers}, receipt_number__in={k[1] for k in numbers},
-        ).values_list("register_id", "receipt_number", "id")
+        # A register's numbers in a batch are nearly consecutive: ask for each register's range (two
+        # parameters) rather than for hundreds of numbers, unless the numbers are spread far apart.
+        by_register: dict[str, list[int]] = defaultdict(list)
+        for register_id, number in numbers:
+            by_register[register_id].append(number)
+        within = models.Q()
+        for register_id, wanted in by_register.items():
+            low, high = min(wanted), max(wanted)
+            if high - low < 2 * len(wanted) + 10:
+                within |= models.Q(register_id=register_id, receipt_number__range=(low, high))
+            else:
+                within |= models.Q(register_id=register_id, receipt_number__in=wanted)
+        taken = Sale.objects.filter(within).values_list("register_id", "receipt_number", "id")
         for register_id, number, sale_id in taken:
             incoming = numbers.get((str(register_id), number))
             if incoming is not None and incoming != str(sale_id):

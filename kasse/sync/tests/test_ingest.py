@@ -141,6 +141,22 @@ def test_a_receipt_number_used_twice_is_quarantined_not_dropped(node, register, 
         assert Sale.objects.count() == 1
 
 
+def test_receipt_numbers_taken_are_found_whether_a_batch_numbers_closely_or_far_apart(
+        node, register, cashier, shift, rolls):
+    stored = of_kind(node_records(lambda: [_sell(register, cashier, rolls) for _ in range(3)]), "sale")
+    close = of_kind(node_records(lambda: [_sell(register, cashier, rolls) for _ in range(3)]), "sale")  # 1, 2, 3 again
+    assert {r["status"] for r in _ingest(node, stored).values()} == {"ok"}
+    far = copy.deepcopy(close[:2])
+    for record, number in zip(far, (2, 500), strict=True):
+        record["id"] = str(uuid7())
+        next(values for table, values in record["rows"] if table == "sales.Sale")["receipt_number"] = number
+    assert {r["status"] for r in _ingest(node, close).values()} == {"quarantined"}
+    results = _ingest(node, far)
+    assert [results[r["id"]]["status"] for r in far] == ["quarantined", "ok"]
+    with scopes_disabled():
+        assert sorted(Sale.objects.values_list("receipt_number", flat=True)) == [1, 2, 3, 500]
+
+
 def test_a_node_clock_far_ahead_is_flagged_but_the_sale_kept(node, register, cashier, shift, rolls):
     (record,) = of_kind(node_records(lambda: _sell(register, cashier, rolls)), "sale")
     ahead = (timezone.now() + timedelta(minutes=30)).isoformat()
