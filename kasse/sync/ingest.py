@@ -242,7 +242,7 @@ class Ingestor:
             for row in record.rows:
                 values = row.values
                 for attname, target in _foreign_keys(row.spec.model):
-                    ref = values[attname]
+                    ref = values.get(attname)
                     if ref is not None:
                         refs.add((target, ref))
             record_refs.append(refs)

@@ -203,3 +203,15 @@ def test_ids_in_other_spellings_are_stored_in_canonical_form(node, register, cas
     assert _ingest(node, [shouted])[shouted["id"]]["status"] == "ok"
     assert _ingest(node, [record])[record["id"]]["status"] == "duplicate"  # the same rows, as the node spells them
     assert _counts() == (1, 1, 1, 1)
+
+
+def test_rows_from_a_node_without_a_newer_optional_column_are_stored_with_its_default(
+        node, register, cashier, shift, rolls):
+    (record,) = of_kind(node_records(lambda: _sell(register, cashier, rolls)), "sale")
+    for table, values in record["rows"]:
+        if table == "inventory.StockMovement":
+            del values["sale_line_id"], values["note"]  # as a node of an older version, without these columns
+    assert _ingest(node, [record])[record["id"]]["status"] == "ok"
+    with scopes_disabled():
+        movement = StockMovement.objects.get()
+        assert (movement.sale_line_id, movement.note) == (None, "")
