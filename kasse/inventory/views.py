@@ -183,5 +183,6 @@ def goods_receipt_detail(request: HttpRequest, receipt_id: uuid.UUID) -> HttpRes
     rows = [{"movement": m, "quantity": display_quantity(m.delta)} for m in selectors.goods_receipt_lines(receipt)]
     return render(request, "inventory/backoffice/goods_receipt_detail.html", {
         "receipt": receipt, "store": receipt.store, "rows": rows,
-        "can_print_labels": has_capability(request.employee, Capability.MANAGE_SETTINGS),  # type: ignore[attr-defined]
+        "can_print_labels": has_capability(request.employee, Capability.MANAGE_CATALOG,  # type: ignore[attr-defined]
+                                           receipt.store),
     })

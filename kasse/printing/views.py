@@ -25,6 +25,7 @@ from kasse.printing.forms import DiscoverForm, PrinterForm
 from kasse.printing.models import Printer, PrinterKind, PrintJob
 from kasse.tenancy.models import Store
 from kasse.tenancy.permissions import Capability
+from kasse.tenancy.selectors import has_capability
 
 MAX_COPIES = 999
 
@@ -213,11 +214,15 @@ def _goods_receipt_rows(request: HttpRequest) -> tuple[Any, list[dict[str, Any]]
     return receipt, rows
 
 
-@backoffice_view(Capability.MANAGE_SETTINGS)
+@backoffice_view(Capability.MANAGE_CATALOG)
 def labels(request: HttpRequest) -> HttpResponse:
     """Shelf labels: search products, type counts, choose the label printer and size, print. Opened from a
-    goods receipt, the receipt's products come with their counts and the store's label printer is chosen."""
-    label_printers = list(Printer.objects.filter(kind=PrinterKind.LABEL, is_active=True).select_related("store"))
+    goods receipt, the receipt's products come with their counts and the store's label printer is chosen.
+    Whoever manages products and prices in a store may print on that store's label printers."""
+    label_printers = [
+        p for p in Printer.objects.filter(kind=PrinterKind.LABEL, is_active=True).select_related("store")
+        if has_capability(request.employee, Capability.MANAGE_CATALOG, p.store)  # type: ignore[attr-defined]
+    ]
     query = (request.POST.get("q") or request.GET.get("q") or "").strip()[:100]
     found = list(search_products(request.organization, query, active=True)  # type: ignore[attr-defined]
                  .prefetch_related("variants")[:30]) if query else []

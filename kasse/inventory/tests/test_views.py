@@ -12,7 +12,7 @@ from django_scopes import scopes_disabled
 from kasse.core.models import AuditEntry
 from kasse.inventory.models import GoodsReceipt, StockMovement
 from kasse.inventory.tests.conftest import variant_of
-from kasse.printing.models import Printer, PrinterKind
+from kasse.printing.models import Printer, PrinterKind, PrintJob
 from kasse.testing.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db
@@ -150,10 +150,29 @@ def test_a_cashier_gets_no_page_and_a_manager_only_their_store(client: Client, s
     assert _post(client, other_store, [(variant_of(rolls), "1")], htmx=False, action="book").status_code == 403
     response = _post(client, store, [(variant_of(rolls), "1")], htmx=False, action="book")
     assert response.status_code == 302
-    # a manager does not manage printers: the receipt says who prints the labels instead of linking
+    # a manager manages the store's products and prices, so prints its shelf labels
     detail = _soup(client.get(response["Location"]))
-    assert detail.select_one("[data-testid=receipt-print-labels]") is None
-    assert detail.select_one("[data-testid=receipt-labels-hint]") is not None
+    assert detail.select_one("[data-testid=receipt-print-labels]") is not None
+    assert detail.select_one("[data-testid=receipt-labels-hint]") is None
+    client.force_login(cashier.user)
+    assert client.get("/devices/printers/labels/").status_code == 403
+
+
+def test_a_store_manager_prints_labels_only_on_their_stores_label_printers(client: Client, organization, store,
+                                                                           other_store, manager, rolls):
+    with scopes_disabled():
+        theirs = Printer.objects.create(organization=organization, store=store, name="Mitte", kind=PrinterKind.LABEL,
+                                        host="127.0.0.1", port=9)
+        other = Printer.objects.create(organization=organization, store=other_store, name="Süd",
+                                       kind=PrinterKind.LABEL, host="127.0.0.1", port=9)
+    client.force_login(manager.user)
+    page = _soup(client.get("/devices/printers/labels/"))
+    assert [o["value"] for o in page.select("#label-printer option") if o["value"]] == [str(theirs.pk)]
+    refused = client.post("/devices/printers/labels/", {"action": "print", "printer": str(other.pk),
+                                                        f"count-{variant_of(rolls).pk}": "1"})
+    assert refused.status_code == 422
+    with scopes_disabled():
+        assert not PrintJob.objects.exists()
 
 
 def test_the_labels_page_opens_with_the_receipts_products_counts_and_printer(owner_client, organization, store,
