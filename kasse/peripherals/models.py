@@ -2,7 +2,8 @@
 
 Both are configuration the back office edits in the cloud; they sync down to the store's node,
 where :class:`kasse.peripherals.runner.PeripheralRunner` opens them. What the runner sees (connected,
-the last scan, the last error) is kept in the cache, not in these rows (see ``selectors``).
+the last scan or text shown, the last error) it keeps in ``ScannerState`` and ``PoleDisplayState``, whose
+id is the device's id; on a node they go up to the cloud (:mod:`kasse.sync.device_states`).
 """
 
 from __future__ import annotations
@@ -99,3 +100,37 @@ class PoleDisplay(OrganizationScopedModel):
     @property
     def address(self) -> str:
         return f"{self.serial_device} @ {self.baud_rate}"
+
+
+class DeviceHealth(models.TextChoices):
+    CONNECTED = "connected", _("connected")
+    DISCONNECTED = "disconnected", _("disconnected")
+    ERROR = "error", _("cannot be opened")
+
+
+class DeviceState(OrganizationScopedModel):
+    """What the runner last saw of a device; older than 90 s counts as unknown (nobody is driving it)."""
+
+    state = models.CharField(max_length=12, choices=DeviceHealth.choices, default=DeviceHealth.DISCONNECTED)
+    detail = models.CharField(max_length=300, blank=True)
+    last_at = models.DateTimeField(null=True, blank=True)  # the last scan, or the last text shown
+    checked_at = models.DateTimeField()
+
+    class Meta:
+        abstract = True
+
+
+class ScannerState(DeviceState):
+    """A scanner's state; its id is the scanner's id, so a node's row meets the cloud's row of the scanner."""
+
+    scanner = models.OneToOneField(Scanner, on_delete=models.CASCADE, related_name="state")
+    last_code = models.CharField(max_length=200, blank=True)
+    port = models.CharField(max_length=255, blank=True)  # the pty of a virtual scanner, on the machine running it
+
+
+class PoleDisplayState(DeviceState):
+    """A pole display's state and the two lines it shows; its id is the display's id."""
+
+    display = models.OneToOneField(PoleDisplay, on_delete=models.CASCADE, related_name="state")
+    line1 = models.CharField(max_length=40, blank=True)
+    line2 = models.CharField(max_length=40, blank=True)

@@ -10,8 +10,8 @@
   a request. A write error closes the port; the worker reopens it with backoff and shows the latest
   frame again.
 - The supervisor re-reads the configuration every ``refresh_seconds`` (and at once after a change
-  in this process) and writes every device's status to the cache every ``status_seconds`` for the
-  back-office page.
+  in this process) and looks at every device's status every ``status_seconds``; ``states`` stores it
+  for the back office (and on a node sends it up to the cloud) when it changed, and every 45 s.
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.core.cache import cache
 from django.db import close_old_connections, connections
 from django.utils import timezone
 from django_scopes import scopes_disabled
@@ -38,13 +37,12 @@ from kasse.hardware.scanners.base import Scanner as ScannerDevice
 from kasse.hardware.scanners.evdev_scanner import EvdevScanner
 from kasse.hardware.scanners.serial_scanner import SerialScanner
 from kasse.hardware.scanners.virtual_scanner import VirtualSerialScanner
-from kasse.peripherals import bus
+from kasse.peripherals import bus, states
 from kasse.peripherals.frames import Frame, render, test_frame
-from kasse.peripherals.models import PoleDisplay, Scanner, ScannerConnection
+from kasse.peripherals.models import DeviceHealth, PoleDisplay, Scanner, ScannerConnection
 
 logger = logging.getLogger(__name__)
 
-STATUS_TTL = 120  # seconds: a status older than this is "unknown" (the runner stopped)
 TEST_MAX_AGE = timedelta(minutes=2)  # a test request older than this is not shown any more
 
 CODE_PAGES = {
@@ -54,10 +52,6 @@ CODE_PAGES = {
     "wpc1252": pole_display.WPC1252,
     "ascii": None,
 }
-
-
-def status_key(kind: str, device_id: uuid.UUID) -> str:
-    return f"peripherals:{kind}:{device_id.hex}"
 
 
 @dataclass(frozen=True)
@@ -71,6 +65,7 @@ class Backoff:
 @dataclass(frozen=True)
 class ScannerConfig:
     id: uuid.UUID
+    organization_id: uuid.UUID
     register_id: uuid.UUID
     name: str
     connection: str
@@ -82,8 +77,9 @@ class ScannerConfig:
 
     @classmethod
     def of(cls, scanner: Scanner) -> ScannerConfig:
-        return cls(scanner.pk, scanner.register_id, scanner.name, scanner.connection, scanner.serial_device,
-                   scanner.baud_rate, scanner.input_device, scanner.strip_symbology_id, scanner.gs_substitute)
+        return cls(scanner.pk, scanner.organization_id, scanner.register_id, scanner.name, scanner.connection,
+                   scanner.serial_device, scanner.baud_rate, scanner.input_device, scanner.strip_symbology_id,
+                   scanner.gs_substitute)
 
 
 class ScannerHandle:
@@ -146,28 +142,26 @@ class ScannerHandle:
 
     @property
     def state(self) -> str:
-        """connected | waiting (reopening after it went away) | error (cannot be opened)."""
+        """connected | disconnected (reopening after it went away) | error (cannot be opened)."""
         device = self.device
         if device is None or not device.running:
-            return "error" if self.error else "waiting"
+            return DeviceHealth.ERROR if self.error else DeviceHealth.DISCONNECTED
         if isinstance(device, SerialScanner):
-            return "connected" if device.connected.is_set() else "waiting"
+            return DeviceHealth.CONNECTED if device.connected.is_set() else DeviceHealth.DISCONNECTED
         if isinstance(device, EvdevScanner):
-            return "connected" if device.device is not None else "waiting"
-        return "connected"
+            return DeviceHealth.CONNECTED if device.device is not None else DeviceHealth.DISCONNECTED
+        return DeviceHealth.CONNECTED
 
-    def status(self) -> dict[str, Any]:
+    def save_status(self) -> None:
         device = self.device
         detail = self.error
         if isinstance(device, SerialScanner) and not device.connected.is_set():
             detail = device.last_error or detail
-        elif self.state == "connected":
+        elif self.state == DeviceHealth.CONNECTED:
             detail = ""
-        return {
-            "state": self.state, "detail": detail[:300], "last_code": self.last_code, "scans": self.scans,
-            "last_at": self.last_at.isoformat() if self.last_at else "",
-            "port": self.virtual.port if self.virtual else "", "checked_at": timezone.now().isoformat(),
-        }
+        states.save_scanner_state(self.config.organization_id, self.config.id, state=self.state, detail=detail,
+                                  last_code=self.last_code, last_at=self.last_at,
+                                  port=self.virtual.port if self.virtual else "")
 
     def stop(self) -> None:
         if self.device is not None:
@@ -183,6 +177,7 @@ class ScannerHandle:
 @dataclass(frozen=True)
 class DisplayConfig:
     id: uuid.UUID
+    organization_id: uuid.UUID
     register_id: uuid.UUID
     name: str
     serial_device: str
@@ -192,8 +187,8 @@ class DisplayConfig:
 
     @classmethod
     def of(cls, display: PoleDisplay) -> DisplayConfig:
-        return cls(display.pk, display.register_id, display.name, display.serial_device, display.baud_rate,
-                   display.code_page, display.organization.language)
+        return cls(display.pk, display.organization_id, display.register_id, display.name, display.serial_device,
+                   display.baud_rate, display.code_page, display.organization.language)
 
 
 DisplayOpener = Callable[[DisplayConfig], PoleDisplayDevice]
@@ -214,6 +209,7 @@ class DisplayWorker(threading.Thread):
         self.device: PoleDisplayDevice | None = None
         self.error = ""
         self.shown: tuple[str, str] | None = None
+        self.shown_at: datetime | None = None
         self.frames_shown = 0
         self.frames_dropped = 0
         self._lock = threading.Lock()
@@ -286,18 +282,19 @@ class DisplayWorker(threading.Thread):
                 self._close()
                 continue  # _connect puts the current frame back
             self.shown = lines
+            self.shown_at = timezone.now()
             self.frames_shown += 1
         self._close()
 
     @property
     def state(self) -> str:
         if self.device is not None:
-            return "connected"
-        return "error" if self.error else "waiting"
+            return DeviceHealth.CONNECTED
+        return DeviceHealth.ERROR if self.error else DeviceHealth.DISCONNECTED
 
-    def status(self) -> dict[str, Any]:
-        return {"state": self.state, "detail": self.error[:300], "lines": list(self.shown or ()),
-                "checked_at": timezone.now().isoformat()}
+    def save_status(self) -> None:
+        states.save_display_state(self.config.organization_id, self.config.id, state=self.state,
+                                  detail=self.error, lines=self.shown or (), last_at=self.shown_at)
 
 
 # --- the runner --------------------------------------------------------------------------------------
@@ -443,17 +440,17 @@ class PeripheralRunner:
     # supervision ------------------------------------------------------------------------------------
 
     def tick(self) -> None:
-        """Start what is not running yet and write every device's status to the cache."""
+        """Start what is not running yet and save every device's status (``states`` decides when to write)."""
         now = time.monotonic()
         with self._lock:
             handles = list(self.scanners.values())
             workers = list(self.displays.values())
         for handle in handles:
             handle.ensure_started(now)
-        statuses = {status_key("scanner", h.config.id): h.status() for h in handles}
-        statuses.update({status_key("display", w.config.id): w.status() for w in workers})
-        if statuses:
-            cache.set_many(statuses, STATUS_TTL)
+        for handle in handles:
+            handle.save_status()
+        for worker in workers:
+            worker.save_status()
 
     def _supervise(self) -> None:
         last_sync = time.monotonic()

@@ -1,4 +1,5 @@
-"""Reads for peripherals: the devices of each store and what the runner last saw (from the cache)."""
+"""Reads for peripherals: the devices of each store, what their runner last reported, and the store node
+that drives them (whose report the cloud shows)."""
 
 from __future__ import annotations
 
@@ -6,18 +7,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.core.cache import cache
-from django.utils.dateparse import parse_datetime
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kasse.peripherals.models import PoleDisplay, Scanner
-from kasse.peripherals.runner import status_key
+from kasse.peripherals.models import DeviceHealth, PoleDisplay, PoleDisplayState, Scanner, ScannerState
+from kasse.sync.device_states import is_fresh
+from kasse.sync.selectors import serving_nodes
 from kasse.tenancy.models import Store
 
 
 @dataclass(frozen=True)
 class DeviceStatus:
-    code: str  # connected | waiting | error | unknown
+    code: str  # connected | disconnected | error | unknown
     label: str
     level: str  # ok | warning | fault | unknown
     detail: str = ""
@@ -25,41 +26,39 @@ class DeviceStatus:
     last_at: datetime | None = None
     lines: tuple[str, ...] = ()
     port: str = ""
+    checked_at: datetime | None = None
 
 
-def _status(raw: dict[str, Any] | None) -> DeviceStatus:
-    if not raw:
-        return DeviceStatus("unknown", _("not running on this server"), "unknown")
-    state = raw.get("state", "")
-    label, level = {
-        "connected": (_("connected"), "ok"),
-        "waiting": (_("waiting for the device"), "warning"),
-        "error": (_("cannot be opened"), "fault"),
-    }.get(state, (_("status unknown"), "unknown"))
-    last_at = parse_datetime(raw["last_at"]) if raw.get("last_at") else None
-    return DeviceStatus(state or "unknown", label, level, str(raw.get("detail", "")), str(raw.get("last_code", "")),
-                        last_at, tuple(raw.get("lines", ())), str(raw.get("port", "")))
+def _status(state: ScannerState | PoleDisplayState | None, now: datetime) -> DeviceStatus:
+    if state is None or not is_fresh(state.checked_at, now):
+        return DeviceStatus("unknown", _("status unknown: no report in the last 90 seconds"), "unknown")
+    level = {"connected": "ok", "disconnected": "warning"}.get(state.state, "fault")
+    label = DeviceHealth(state.state).label if state.state in DeviceHealth.values else _("status unknown")
+    if isinstance(state, ScannerState):
+        return DeviceStatus(state.state, str(label), level, state.detail, state.last_code, state.last_at,
+                            port=state.port, checked_at=state.checked_at)
+    lines = (state.line1, state.line2) if state.line1 or state.line2 else ()
+    return DeviceStatus(state.state, str(label), level, state.detail, "", state.last_at, lines,
+                        checked_at=state.checked_at)
 
 
-def scanner_statuses(scanners: list[Scanner]) -> dict[Any, DeviceStatus]:
-    found = cache.get_many([status_key("scanner", s.pk) for s in scanners])
-    return {s.pk: _status(found.get(status_key("scanner", s.pk))) for s in scanners}
-
-
-def display_statuses(displays: list[PoleDisplay]) -> dict[Any, DeviceStatus]:
-    found = cache.get_many([status_key("display", d.pk) for d in displays])
-    return {d.pk: _status(found.get(status_key("display", d.pk))) for d in displays}
+def _state(device: Scanner | PoleDisplay) -> Any:
+    try:
+        return device.state  # type: ignore[union-attr]
+    except (ScannerState.DoesNotExist, PoleDisplayState.DoesNotExist):
+        return None
 
 
 def devices_by_store() -> list[dict[str, Any]]:
-    """Per active store: its scanners and pole displays with their status."""
+    """Per active store: its scanners and pole displays with their status, and the node driving them."""
+    now = timezone.now()
     stores = list(Store.objects.filter(is_active=True).order_by("number"))
-    scanners = list(Scanner.objects.select_related("register").order_by("name"))
-    displays = list(PoleDisplay.objects.select_related("register").order_by("name"))
-    scanner_state = scanner_statuses(scanners)
-    display_state = display_statuses(displays)
+    scanners = list(Scanner.objects.select_related("register", "state").order_by("name"))
+    displays = list(PoleDisplay.objects.select_related("register", "state").order_by("name"))
+    nodes = serving_nodes(stores)
     return [{
         "store": store,
-        "scanners": [{"scanner": s, "status": scanner_state[s.pk]} for s in scanners if s.store_id == store.pk],
-        "displays": [{"display": d, "status": display_state[d.pk]} for d in displays if d.store_id == store.pk],
+        "node": nodes.get(store.pk),
+        "scanners": [{"scanner": s, "status": _status(_state(s), now)} for s in scanners if s.store_id == store.pk],
+        "displays": [{"display": d, "status": _status(_state(d), now)} for d in displays if d.store_id == store.pk],
     } for store in stores]

@@ -7,17 +7,14 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from kasse.printing.models import JobStatus, Printer, PrinterKind, PrinterState, PrintJob, RegisterPrinter
+from kasse.sync.device_states import is_fresh
 from kasse.tenancy.models import Register, Store
-
-# The worker refreshes a printer's state at least this often while it runs; older means "nobody is asking".
-STATE_STALE_AFTER = timedelta(seconds=90)
 
 
 def receipt_printer_for(register: Register) -> Printer | None:
@@ -64,17 +61,9 @@ def waiting_jobs(printer: Printer) -> int:
 def state_of(printer: Printer) -> PrinterState | None:
     """The last known state, or None when the worker has not asked recently (shown as "unknown")."""
     state = PrinterState.objects.filter(printer=printer).first()
-    if state is None or state.checked_at is None or timezone.now() - state.checked_at > STATE_STALE_AFTER:
+    if state is None or not is_fresh(state.checked_at):  # older: nobody is asking the printer any more
         return None
     return state
-
-
-def printing_nodes(stores: list[Store]) -> dict[object, Any]:
-    """The paired store node that prints for each of ``stores`` (stores without one are missing)."""
-    from kasse.sync.models import StoreNode
-
-    nodes = StoreNode.objects.filter(store__in=stores, revoked_at__isnull=True).order_by("paired_at")
-    return {node.store_id: node for node in nodes}
 
 
 def discovery_allowed() -> bool:
@@ -178,7 +167,6 @@ def states_by_printer(printers: list[Printer]) -> dict[object, StatusView]:
     states = {s.printer_id: s for s in PrinterState.objects.filter(printer__in=printers)}
     now = timezone.now()
     return {
-        p.pk: status_view(s if (s := states.get(p.pk)) and s.checked_at and now - s.checked_at <= STATE_STALE_AFTER
-                          else None)
+        p.pk: status_view(s if (s := states.get(p.pk)) and is_fresh(s.checked_at, now) else None)
         for p in printers
     }

@@ -18,15 +18,14 @@ jobs and do not drive printers of a store with a node at all; a node's workers t
   cloud jobs become the node's (``hand_over_to_node``), and so does one a cloud worker was trying at that
   moment once it goes back to the queue; when a node is revoked, the store's jobs it had not reported are
   failed for a person to check (``release_node_jobs``), never printed by the cloud on its own.
-- ``PrinterState`` goes up only (the node asks the printers), on change and at least every
-  ``STATE_REPORT_SECONDS`` so the cloud's copy does not go stale while the node runs.
+- ``PrinterState`` goes up only (the node asks the printers), on change and at least every 45 s so the
+  cloud's copy does not go stale while the node runs (:mod:`kasse.sync.device_states`, the rule scanners
+  and pole displays follow too).
 """
 
 from __future__ import annotations
 
 import functools
-import threading
-import time
 from typing import Any
 
 from django.db import transaction
@@ -35,9 +34,8 @@ from django_scopes import scopes_disabled
 
 from kasse.printing.models import Health, JobError, JobKind, JobStatus, PrinterState, PrintJob
 from kasse.sync.changes import record
+from kasse.sync.device_states import StateReporter, check_state
 from kasse.sync.local import is_node
-
-STATE_REPORT_SECONDS = 45.0  # below the 90 s after which a state counts as unknown
 
 
 def node_prints_for(store_id: Any) -> bool:
@@ -71,11 +69,7 @@ def check_print_job(values: dict[str, Any]) -> str:
 
 
 def check_printer_state(values: dict[str, Any]) -> str:
-    if "health" in values and values["health"] not in Health.values:
-        return f"unknown health {values['health']!r}"
-    if "printer_id" in values and "id" in values and values["id"] != values["printer_id"]:
-        return "a printer state has its printer's id"
-    return ""
+    return check_state(values, device_field="printer_id", status_field="health", allowed=Health.values)
 
 
 # --- on the node: the cloud's rows ----------------------------------------------------------------------
@@ -119,23 +113,13 @@ def report_jobs(job_ids: list[Any]) -> None:
         record("print_job", jobs)
 
 
-_reported: dict[Any, tuple[tuple[Any, ...], float]] = {}
-_reported_lock = threading.Lock()
+_states = StateReporter("printer_state")
 
 
 def report_state(state: PrinterState) -> None:
-    """On a node, a printer's state goes up when it changed or was last sent ``STATE_REPORT_SECONDS`` ago."""
-    if not is_node():
-        return
-    signature = (state.health, state.reachable, state.online, state.cover_open, state.paper_near_end,
-                 state.paper_out, state.error, state.detail)
-    now = time.monotonic()
-    with _reported_lock:
-        last = _reported.get(state.printer_id)
-        if last is not None and last[0] == signature and now - last[1] < STATE_REPORT_SECONDS:
-            return
-        _reported[state.printer_id] = (signature, now)
-    record("printer_state", [state])
+    """On a node, a printer's state goes up when it changed, and at least every 45 s."""
+    _states.report(state, (state.health, state.reachable, state.online, state.cover_open, state.paper_near_end,
+                           state.paper_out, state.error, state.detail))
 
 
 # --- in the cloud: a node arrives or goes ---------------------------------------------------------------

@@ -23,6 +23,7 @@ from kasse.printing import selectors, services
 from kasse.printing.documents import LabelRequest
 from kasse.printing.forms import DiscoverForm, PrinterForm
 from kasse.printing.models import Printer, PrinterKind, PrintJob
+from kasse.sync.selectors import serving_nodes
 from kasse.tenancy.models import Store
 from kasse.tenancy.permissions import Capability
 from kasse.tenancy.selectors import has_capability
@@ -42,7 +43,7 @@ def _list_context() -> dict[str, Any]:
     stores = list(Store.objects.filter(is_active=True).order_by("number"))
     printers = list(Printer.objects.select_related("store").order_by("store__number", "kind", "name"))
     statuses = selectors.states_by_printer(printers)
-    nodes = selectors.printing_nodes(stores)
+    nodes = serving_nodes(stores)
     return {
         "stores": [{"store": s, "node": nodes.get(s.pk),
                     "rows": [{"printer": p, "status": statuses[p.pk]} for p in printers if p.store_id == s.pk]}

@@ -112,6 +112,11 @@ SPECS: list[SyncSpec] = [
              snapshot_filter={"on_node": True, "status": "queued"}),
     SyncSpec("printing.PrinterState", U, STORE, "printer.store_id", check="kasse.printing.syncing.check_printer_state",
              snapshot_filter={"pk__in": []}),
+    # What the node's runner sees of its scanners and pole displays (id = the device's id; see device_states).
+    SyncSpec("peripherals.ScannerState", U, STORE, "scanner.store_id",
+             check="kasse.peripherals.states.check_scanner_state", snapshot_filter={"pk__in": []}),
+    SyncSpec("peripherals.PoleDisplayState", U, STORE, "display.store_id",
+             check="kasse.peripherals.states.check_display_state", snapshot_filter={"pk__in": []}),
     # Goods receipts are booked in the cloud's back office; their header comes down before its movements.
     SyncSpec("inventory.GoodsReceipt", D, STORE, immutable=True),
     SyncSpec("inventory.StockMovement", B, STORE, immutable=True, node_drops=frozenset({"sale_line_id"})),

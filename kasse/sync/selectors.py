@@ -34,6 +34,12 @@ def node_is_online(node: StoreNode, now: datetime | None = None) -> bool:
     return (now or timezone.now()) - node.last_contact_at <= ONLINE_WITHIN
 
 
+def serving_nodes(stores: list[Store]) -> dict[Any, StoreNode]:
+    """The paired store node serving each of ``stores`` (it drives their devices); stores without one are missing."""
+    nodes = StoreNode.objects.filter(store__in=stores, revoked_at__isnull=True).order_by("paired_at")
+    return {node.store_id: node for node in nodes}
+
+
 @dataclass
 class StoreNodes:
     store: Store

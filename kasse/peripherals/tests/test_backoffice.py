@@ -106,14 +106,14 @@ def test_the_list_shows_each_scanners_status_and_last_scan(owner_client, organiz
 
 
 @pytest.mark.django_db
-def test_a_device_nobody_runs_is_shown_as_not_running(owner_client, organization, store, register):
+def test_a_device_nobody_reported_for_90_seconds_is_unknown(owner_client, organization, store, register):
     with scopes_disabled():
         PoleDisplay.objects.create(organization=organization, store=store, register=register, name="Anzeige",
                                    serial_device="/dev/ttyUSB9")
     page = _soup(owner_client.get("/devices/peripherals/", HTTP_ACCEPT_LANGUAGE="de"))
     status = page.select_one("[data-testid=display-status]")
     assert status["data-status"] == "unknown"
-    assert status.text.strip() == "läuft nicht auf diesem Server"
+    assert status.text.strip() == "Status unbekannt: seit 90 Sekunden keine Meldung"
 
 
 @pytest.mark.django_db(transaction=True)

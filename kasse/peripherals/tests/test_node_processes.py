@@ -1,6 +1,7 @@
 """A real cloud and a real store node: a scanner and a pole display set up in the cloud's back office reach
 the node through the change feed; the node's runner opens them, sends scans to the register page served by
-the node and shows the test text the cloud asked for."""
+the node and shows the test text the cloud asked for; their status, the last scan and the text shown come
+back to the cloud's back office."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from websockets.sync.client import connect
 from kasse.hardware.displays.virtual_pole_display import VirtualPoleDisplay
 from kasse.hardware.scanners.virtual_scanner import VirtualSerialScanner
 from kasse.register.services.pairing import DEVICE_COOKIE
-from kasse.testing.sync_world import World
+from kasse.testing.sync_world import World, wait_until
 
 pytestmark = pytest.mark.processes
 
@@ -63,7 +64,7 @@ def test_devices_set_up_in_the_cloud_work_on_the_node(world):
     with VirtualPoleDisplay() as pole, VirtualSerialScanner() as scanner:
         # Given a pole display and a scanner added in the cloud for the store's register
         display = _cloud_step(world, "add-display", pole.port)["display"]
-        _cloud_step(world, "add-scanner", scanner.port)
+        scanner_id = _cloud_step(world, "add-scanner", scanner.port)["scanner"]
         # Then the node pulls them and opens the display (initialised: ESC @ …)
         assert pole.wait_for(lambda _lines: pole.received.startswith(b"\x1b@"), 20)
         # When the owner presses "test" in the cloud, the node's display shows the test text
@@ -75,3 +76,11 @@ def test_devices_set_up_in_the_cloud_work_on_the_node(world):
                      additional_headers={"Cookie": f"{DEVICE_COOKIE}={token}"}, open_timeout=10) as ws:
             scanner.scan("4006381333931")
             assert json.loads(ws.recv(timeout=10))["code"] == "4006381333931"
+        # And the cloud's back office shows both connected, the last scan and the test text, driven by the node
+        states = wait_until(
+            lambda: (s := _cloud_step(world, "states"))["scanners"][scanner_id]["last_code"] == "4006381333931"
+            and s, 30, 0.5, "the node's scanner state in the cloud")
+        assert states["node"] is not None
+        assert states["scanners"][scanner_id]["status"] == "connected"
+        assert states["displays"][display]["status"] == "connected"
+        assert states["displays"][display]["lines"][0].startswith("kasse Test")

@@ -17,6 +17,7 @@ from kasse.hardware.displays.pole_display import PoleDisplay as PoleDisplayDevic
 from kasse.hardware.displays.virtual_pole_display import VirtualPoleDisplay
 from kasse.peripherals import bus
 from kasse.peripherals.frames import Frame
+from kasse.peripherals.models import PoleDisplayState
 from kasse.peripherals.runner import DisplayConfig, DisplayWorker, PeripheralRunner
 from kasse.peripherals.tests.conftest import FAST, wait_for
 
@@ -134,7 +135,7 @@ class SlowPort:
 
 def test_stale_frames_are_dropped_and_the_latest_is_shown():
     port = SlowPort()
-    config = DisplayConfig(id=uuid.uuid4(), register_id=uuid.uuid4(), name="Slow",
+    config = DisplayConfig(id=uuid.uuid4(), organization_id=uuid.uuid4(), register_id=uuid.uuid4(), name="Slow",
                            serial_device="/dev/null", baud_rate=9600, code_page="pc858", language="de")
     worker = DisplayWorker(config, opener=lambda _config: PoleDisplayDevice(port), backoff=FAST)
     worker.start()
@@ -186,7 +187,8 @@ def test_a_display_that_fails_strangely_is_shown_as_an_error_and_never_stops_the
     with runner:
         worker = runner.displays[display.pk]
         assert wait_for(lambda: worker.state == "error")
-        assert worker.status()["detail"] == "RuntimeError: the adapter answered nonsense"
+        assert worker.error == "RuntimeError: the adapter answered nonsense"
+        assert wait_for(lambda: PoleDisplayState.objects.filter(pk=display.pk, detail=worker.error).exists())
         runner.show(display.register_id, Frame("cart", (("Milch", Decimal("1.19")), ("Summe", Decimal("1.19")))))
         time.sleep(0.2)
         assert runner.alive

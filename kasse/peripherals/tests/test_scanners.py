@@ -12,15 +12,14 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 from django_scopes import scopes_disabled
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
 from kasse.core.actors import Actor
 from kasse.hardware.scanners.virtual_scanner import VirtualSerialScanner
-from kasse.peripherals.models import ScannerConnection
-from kasse.peripherals.runner import PeripheralRunner, status_key
+from kasse.peripherals.models import ScannerConnection, ScannerState
+from kasse.peripherals.runner import PeripheralRunner
 from kasse.peripherals.tests.conftest import FAST, wait_for
 from kasse.register.models import CartLine
 from kasse.register.services.pairing import DEVICE_COOKIE
@@ -35,6 +34,11 @@ def _scan_socket(base_url: str, token: str) -> Iterator[Any]:
     with connect(base_url.replace("http://", "ws://") + "/ws/register/scanner/",
                  additional_headers={"Cookie": f"{DEVICE_COOKIE}={token}"}, open_timeout=5) as ws:
         yield ws
+
+
+def _state(scanner: Any) -> ScannerState:
+    """The state row the runner keeps for the back office (an empty one before the first)."""
+    return ScannerState.objects.filter(pk=scanner.pk).first() or ScannerState()
 
 
 def _runner() -> PeripheralRunner:
@@ -62,8 +66,7 @@ def test_a_scan_reaches_the_register_page_and_the_cart(till, bakery, make_scanne
             with scopes_disabled():
                 assert list(CartLine.objects.values_list("variant__product__name", flat=True)) == ["Brötchen"]
             # And the back office can see the last scan
-            assert wait_for(lambda: cache.get(status_key("scanner", scanner.pk), {}).get("last_code")
-                            == "4000000000017")
+            assert wait_for(lambda: _state(scanner).last_code == "4000000000017")
 
 
 def test_a_scan_goes_only_to_the_bound_register(till, bakery, organization, store, make_scanner):
@@ -93,8 +96,8 @@ def test_unplugged_scanner_is_reopened_and_scans_again(tmp_path, till, make_scan
         # When the cable is pulled
         first.close()
         link.unlink()
-        assert wait_for(lambda: handle.state == "waiting")
-        assert wait_for(lambda: cache.get(status_key("scanner", scanner.pk), {}).get("state") == "waiting")
+        assert wait_for(lambda: handle.state == "disconnected")
+        assert wait_for(lambda: _state(scanner).state == "disconnected")
         # And plugged in again under the same name
         with VirtualSerialScanner() as second:
             os.symlink(second.port, link)
@@ -109,7 +112,7 @@ def test_a_scanner_that_cannot_be_opened_is_retried_and_shown(make_scanner):
     scanner = make_scanner(connection=ScannerConnection.EVDEV, input_device="/dev/input/by-id/kasse-no-such-scanner")
     with _runner() as runner:
         handle = runner.scanners[scanner.pk]
-        assert wait_for(lambda: cache.get(status_key("scanner", scanner.pk), {}).get("state") == "error")
+        assert wait_for(lambda: _state(scanner).state == "error")
         assert "kasse-no-such-scanner" in handle.error or "evdev" in handle.error
         assert runner.alive
 
@@ -131,7 +134,7 @@ def test_the_virtual_connection_gets_its_own_pty(till, bakery, make_scanner):
         handle = runner.scanners[scanner.pk]
         assert wait_for(lambda: handle.state == "connected")
         assert handle.virtual is not None
-        assert cache.get(status_key("scanner", scanner.pk), {}).get("port", "").startswith("/dev/pts/")
+        assert wait_for(lambda: _state(scanner).port.startswith("/dev/pts/"))
         handle.virtual.scan("4000000000017")
         assert json.loads(ws.recv(timeout=5))["code"] == "4000000000017"
 

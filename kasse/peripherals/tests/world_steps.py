@@ -1,5 +1,6 @@
 """Steps the end-to-end test runs inside the cloud process's environment (``python -m ...``):
-add a scanner or a pole display to the one store of the world, ask for a display test."""
+add a scanner or a pole display to the one store of the world, ask for a display test, read what the
+back office shows of them."""
 
 from __future__ import annotations
 
@@ -33,6 +34,16 @@ def main(argv: list[str]) -> None:
                 "name": "Handscanner", "register": register, "connection": "serial", "serial_device": argv[1],
                 "baud_rate": 9600, "is_active": True})
             print(json.dumps({"scanner": str(scanner.pk)}))
+        elif command == "states":  # what the cloud's back office shows of the store's devices
+            from kasse.peripherals.selectors import devices_by_store
+
+            [entry] = devices_by_store()
+            print(json.dumps({
+                "node": entry["node"].name if entry["node"] else None,
+                "scanners": {str(r["scanner"].pk): {"status": r["status"].code, "last_code": r["status"].last_code}
+                             for r in entry["scanners"]},
+                "displays": {str(r["display"].pk): {"status": r["status"].code, "lines": r["status"].lines}
+                             for r in entry["displays"]}}))
         elif command == "test-display":
             services.request_display_test(actor=actor, display=PoleDisplay.objects.get(pk=argv[1]))
         else:

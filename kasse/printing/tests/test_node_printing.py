@@ -24,6 +24,7 @@ from kasse.printing.models import Health, JobError, JobKind, JobStatus, PrinterS
 from kasse.printing.services import enqueue_test_page, retry_job
 from kasse.printing.worker import PrintWorkerPool, claim, process_next, save_state
 from kasse.sync.apply import IncompatibleRow, apply_events
+from kasse.sync.device_states import StateReporter
 from kasse.sync.feed import snapshot
 from kasse.sync.ingest import Ingestor
 from kasse.sync.local import NODE_BLOCK_SIZE
@@ -45,7 +46,7 @@ def node(organization, store):
 
 @pytest.fixture(autouse=True)
 def _fresh_state_reports(monkeypatch):
-    monkeypatch.setattr(syncing, "_reported", {})
+    monkeypatch.setattr(syncing, "_states", StateReporter("printer_state"))
 
 
 def _events(organization, model="printing.PrintJob"):
@@ -282,7 +283,7 @@ def test_a_node_cannot_send_jobs_or_states_of_another_stores_printer(node, organ
         "0190a0c0-0000-7000-8000-000000000002": "rejected", "0190a0c0-0000-7000-8000-000000000003": "rejected",
         "0190a0c0-0000-7000-8000-000000000004": "rejected"}
     assert "another store" in answer["0190a0c0-0000-7000-8000-000000000002"]["detail"]
-    assert "its printer's id" in answer["0190a0c0-0000-7000-8000-000000000004"]["detail"]
+    assert "its device's id" in answer["0190a0c0-0000-7000-8000-000000000004"]["detail"]
     assert _job(job).status == JobStatus.QUEUED
     with scopes_disabled():
         assert not PrinterState.objects.exists()
