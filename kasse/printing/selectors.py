@@ -1,4 +1,4 @@
-"""Reads for printing: which printer a register uses, recent jobs, what the virtual printer printed."""
+"""Reads for printing: which printer a register uses, recent jobs, what the virtual printers printed."""
 
 from __future__ import annotations
 
@@ -81,10 +81,7 @@ def discovery_allowed() -> bool:
     return settings.KASSE_ENV != "production" or settings.KASSE_ROLE == "store"
 
 
-# --- the virtual printer's output (demo and development) -----------------------------------------------
-
-_JOB_FILE = re.compile(r"job-(\d{4,})\.txt")
-
+# --- the virtual printers' output (demo and development) ----------------------------------------------
 
 @dataclass(frozen=True)
 class VirtualJob:
@@ -93,26 +90,49 @@ class VirtualJob:
     has_picture: bool
 
 
-def virtual_printer_dir() -> Path | None:
-    """Where the virtual ESC/POS printer writes decoded jobs (``KASSE_VIRTUAL_PRINTER_DIR``; the demo's
-    ``var/demo/virtual-printer``); None when not configured."""
-    configured = getattr(settings, "KASSE_VIRTUAL_PRINTER_DIR", "") or os.environ.get("KASSE_VIRTUAL_PRINTER_DIR", "")
+# Per kind of printer: the setting naming the folder its virtual printer writes to, the folder's name next
+# to the demo's data, and how its files are called (the receipt printer's ``job-0001.txt/.png``, the label
+# printer's ``label-0001.txt/.png``).
+_VIRTUAL_OUTPUT = {
+    PrinterKind.RECEIPT: ("KASSE_VIRTUAL_PRINTER_DIR", "virtual-printer", "job"),
+    PrinterKind.LABEL: ("KASSE_VIRTUAL_LABEL_PRINTER_DIR", "virtual-label-printer", "label"),
+}
+
+
+def virtual_printer_dir(kind: str = PrinterKind.RECEIPT) -> Path | None:
+    """Where the virtual printer of ``kind`` writes what it printed (``KASSE_VIRTUAL_PRINTER_DIR``,
+    ``KASSE_VIRTUAL_LABEL_PRINTER_DIR``; in the demo ``var/demo/virtual-printer`` and
+    ``var/demo/virtual-label-printer``); None when not configured."""
+    setting, demo_folder, _prefix = _VIRTUAL_OUTPUT[PrinterKind(kind)]
+    configured = getattr(settings, setting, "") or os.environ.get(setting, "")
     if configured:
         return Path(configured)
     if settings.KASSE_ENV == "demo":
-        return Path(settings.DATA_DIR).parent / "virtual-printer"
+        return Path(settings.DATA_DIR).parent / demo_folder
     return None
 
 
-def virtual_jobs(limit: int = 5) -> list[VirtualJob]:
-    folder = virtual_printer_dir()
-    if folder is None or not folder.is_dir():
+def _virtual_files(printer: Printer) -> tuple[Path, re.Pattern[str], str] | None:
+    """The folder, file pattern and prefix of what the virtual printer at ``printer``'s address printed
+    (only printers on this machine's loopback address have one)."""
+    folder = virtual_printer_dir(printer.kind) if printer.is_loopback else None
+    if folder is None:
+        return None
+    prefix = _VIRTUAL_OUTPUT[PrinterKind(printer.kind)][2]
+    return folder, re.compile(rf"{prefix}-(\d{{4,}})\.txt"), prefix
+
+
+def virtual_jobs(printer: Printer, limit: int = 5) -> list[VirtualJob]:
+    """The last jobs (receipts) or labels the virtual printer at ``printer``'s address printed, newest first."""
+    found = _virtual_files(printer)
+    if found is None or not found[0].is_dir():
         return []
-    numbers = sorted((int(m.group(1)) for p in folder.iterdir() if (m := _JOB_FILE.fullmatch(p.name))),
+    folder, pattern, prefix = found
+    numbers = sorted((int(m.group(1)) for p in folder.iterdir() if (m := pattern.fullmatch(p.name))),
                      reverse=True)[:limit]
     jobs = []
     for number in numbers:
-        stem = folder / f"job-{number:04d}"
+        stem = folder / f"{prefix}-{number:04d}"
         try:
             text = stem.with_suffix(".txt").read_text(encoding="utf-8", errors="replace")[:20_000]
         except OSError:
@@ -121,12 +141,13 @@ def virtual_jobs(limit: int = 5) -> list[VirtualJob]:
     return jobs
 
 
-def virtual_job_picture(number: int) -> bytes | None:
-    folder = virtual_printer_dir()
-    if folder is None or number < 0:
+def virtual_job_picture(printer: Printer, number: int) -> bytes | None:
+    found = _virtual_files(printer)
+    if found is None or number < 0:
         return None
+    folder, _pattern, prefix = found
     try:
-        return (folder / f"job-{number:04d}.png").read_bytes()
+        return (folder / f"{prefix}-{number:04d}.png").read_bytes()
     except OSError:
         return None
 

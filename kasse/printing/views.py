@@ -1,6 +1,6 @@
 """Back-office printer pages (mounted at /devices/printers/): list with live status, add and edit,
 discover (TCP probe of a given range, mDNS), USB devices, test print, recent jobs and retry, labels,
-and what the virtual printer printed."""
+and what the virtual receipt and label printers printed."""
 
 from __future__ import annotations
 
@@ -49,14 +49,20 @@ def _list_context() -> dict[str, Any]:
                     "rows": [{"printer": p, "status": statuses[p.pk]} for p in printers if p.store_id == s.pk]}
                    for s in stores],
         "jobs": selectors.recent_jobs(limit=20),
-        "virtual_printer": next((p for p in printers if p.is_loopback), None),
-        "virtual_jobs": selectors.virtual_jobs(limit=3) if any(p.is_loopback for p in printers) else [],
     }
+
+
+def _virtual_output(printers: list[Printer]) -> list[dict[str, Any]]:
+    """What the virtual printers on this machine printed, per printer on the loopback address."""
+    shown = [{"printer": p, "jobs": selectors.virtual_jobs(p, limit=3)} for p in printers if p.is_loopback]
+    return [entry for entry in shown if entry["jobs"]]
 
 
 @backoffice_view(Capability.MANAGE_SETTINGS)
 def printer_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "printing/backoffice/printers.html", _list_context())
+    context = _list_context()
+    printers = [row["printer"] for entry in context["stores"] for row in entry["rows"]]
+    return render(request, "printing/backoffice/printers.html", {**context, "virtual": _virtual_output(printers)})
 
 
 @require_GET
@@ -119,9 +125,9 @@ def job_retry(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
 @require_GET
 @backoffice_view(Capability.MANAGE_SETTINGS)
 def virtual_picture(request: HttpRequest, printer_id: uuid.UUID, number: int) -> HttpResponse:
-    """A job as the virtual printer drew it (only for printers on this machine's loopback address)."""
+    """A job or label as the virtual printer drew it (only for printers on this machine's loopback address)."""
     printer = get_object_or_404(Printer, pk=printer_id)
-    picture = selectors.virtual_job_picture(number) if printer.is_loopback else None
+    picture = selectors.virtual_job_picture(printer, number)
     if picture is None:
         raise Http404
     return HttpResponse(picture, content_type="image/png")

@@ -212,6 +212,41 @@ def test_the_virtual_printers_output_is_shown_for_a_loopback_printer(owner_clien
     assert owner_client.get(f"/devices/printers/{receipt_printer.pk}/virtual/8.png").status_code == 404
 
 
+@pytest.mark.django_db(transaction=True)
+def test_labels_printed_on_the_virtual_label_printer_are_shown_like_receipts(owner_client, organization, label_printer,
+                                                                           settings, tmp_path):
+    from kasse.hardware.virtual.label_printer import VirtualLabelPrinter
+    from kasse.printing.worker import process_next
+
+    settings.KASSE_VIRTUAL_LABEL_PRINTER_DIR = str(tmp_path / "labels")
+    settings.KASSE_VIRTUAL_PRINTER_DIR = str(tmp_path / "receipts")  # the receipt printer printed nothing
+    product = ProductFactory(organization=organization, name="Bergkäse", price="4.99")
+    with scopes_disabled():
+        variant = product.variants.get()
+    with VirtualLabelPrinter(0, out_dir=tmp_path / "labels") as virtual:
+        with scopes_disabled():
+            Printer.objects.filter(pk=label_printer.pk).update(port=virtual.port)
+        # Given labels printed from the back office on the virtual label printer (a real TCP server)
+        owner_client.post("/devices/printers/labels/", {"action": "print", "printer": str(label_printer.pk),
+                                                        f"count-{variant.pk}": "1"})
+        assert process_next(label_printer.pk).outcome == "done"
+        virtual.wait_for_labels(1)
+    # When the owner opens the printers page
+    page = _soup(owner_client.get("/devices/printers/", HTTP_ACCEPT_LANGUAGE="de"))
+    # Then what the label printer drew is shown under its name, as the receipt printer's jobs are
+    [section] = page.select("[data-testid=virtual-output]")
+    assert section["data-printer"] == str(label_printer.pk)
+    assert section.select_one("h2").text == "Gedruckt auf dem virtuellen Drucker „Etiketten“"
+    assert section.select_one("figcaption").text == "Etikett 1"
+    text = section.select_one("[data-testid=virtual-job-text]").text
+    assert "Bergkäse" in text
+    assert "4,99 €" in text
+    picture = owner_client.get(section.select_one("[data-testid=virtual-job-picture]")["src"])
+    assert picture.status_code == 200
+    assert picture.content.startswith(b"\x89PNG")
+    assert owner_client.get(f"/devices/printers/{label_printer.pk}/virtual/2.png").status_code == 404
+
+
 @pytest.mark.django_db
 def test_a_cashier_login_cannot_manage_printers(client, organization, store):
     from kasse.tenancy.permissions import Role
