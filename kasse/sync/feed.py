@@ -112,7 +112,12 @@ def publish_live(kind: str, objs: Sequence[models.Model]) -> None:
     """After commit, push a completed sale or refund to the organization's live feed."""
     from kasse.sales.models import Sale
 
-    messages = [(live_group(o.organization_id), live_message(o)) for o in objs if isinstance(o, Sale)]
+    publish_live_sales([o for o in objs if isinstance(o, Sale)])
+
+
+def publish_live_sales(sales: Sequence[Any]) -> None:
+    """After commit, push sales (objects with a sale's attributes) to their organization's live feed."""
+    messages = [(live_group(sale.organization_id), live_message(sale)) for sale in sales]
     if messages:
         transaction.on_commit(functools.partial(_group_send_all, messages))
 

@@ -23,6 +23,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 from django.db import DatabaseError, models, transaction
@@ -31,7 +32,7 @@ from django_scopes import scope
 
 from kasse.customers.models import Customer
 from kasse.sync.columns import ColumnError, RowCodec, codec_for, existing_ids, insert_rows, uuid_text
-from kasse.sync.feed import append_changes, publish_live
+from kasse.sync.feed import append_changes, publish_live_sales
 from kasse.sync.merge import merge_customer
 from kasse.sync.models import AnomalyKind, StoreNode, SyncAnomaly, SyncConflict
 from kasse.sync.registry import BY_LABEL, ORDER, SPECS, Direction, Scope, SyncSpec
@@ -54,10 +55,7 @@ class Row:
     values: dict[str, Any]
     raw: dict[str, Any]
     meta: dict[str, Any]
-
-    @property
-    def key(self) -> tuple[str, str]:
-        return self.spec.label, self.values["id"]
+    key: tuple[str, str]  # (table, id)
 
 
 @dataclass
@@ -126,7 +124,7 @@ def _parse(organization_id: str, record: Any) -> Parsed:
         if spec.checker is not None and (reason := spec.checker(values)):
             raise Reject(f"{spec.label}: {reason}")
         meta = entry[2] if len(entry) == 3 and isinstance(entry[2], dict) else {}
-        parsed.rows.append(Row(spec=spec, values=values, raw=entry[1], meta=meta))
+        parsed.rows.append(Row(spec=spec, values=values, raw=entry[1], meta=meta, key=(spec.label, values["id"])))
     return parsed
 
 
@@ -427,9 +425,7 @@ class Ingestor:
         return None
 
     def _check_sales(self, records: list[Parsed], new_keys: set[tuple[str, Any]]) -> None:
-        from kasse.sales.models import Sale
-
-        arrived: dict[str, list[Sale]] = defaultdict(list)
+        arrived: list[SimpleNamespace] = []
         parts = ("sales.SaleLine", "sales.SaleVat", "sales.Payment")
         for record in records:
             sale_rows = [row for row in record.rows if row.spec.label == "sales.Sale" and row.key in new_keys]
@@ -448,9 +444,8 @@ class Ingestor:
                         object_id=str(sale_id), defaults={"node": self.node, "detail": detail},
                     )
             # Sales are immutable and were inserted from these very values: no need to read them back.
-            arrived[record.kind] += [Sale(**row.values) for row in sale_rows]
-        for kind, sales in arrived.items():
-            publish_live(kind, sales)
+            arrived += [SimpleNamespace(pk=row.values["id"], **row.values) for row in sale_rows]
+        publish_live_sales(arrived)
 
 
 def sale_anomalies(sale: dict[str, Any], lines: list[dict[str, Any]], vats: list[dict[str, Any]],
