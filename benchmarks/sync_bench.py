@@ -223,7 +223,7 @@ def _sell_paced() -> None:
 # --- 2. backlog replay ----------------------------------------------------------------------------------
 
 
-def measure_backlog(world: Any, count: int) -> dict[str, Any]:
+def measure_backlog(world: Any, count: int, cloud_workers: int = 1) -> dict[str, Any]:
     from kasse.testing.sync_world import wait_until
 
     wait_until(lambda: world.node_backlog() == 0, 60, 0.1, "outbox empty before the outage")
@@ -235,7 +235,7 @@ def measure_backlog(world: Any, count: int) -> dict[str, Any]:
     sell_seconds = time.perf_counter() - started
     records = world.node_backlog()
     before_cloud = world.report("cloud")
-    world.start_cloud()
+    world.start_cloud(workers=cloud_workers)
     cloud_up = time.perf_counter()
     loop_started: list[float] = []
 
@@ -255,7 +255,7 @@ def measure_backlog(world: Any, count: int) -> dict[str, Any]:
     node = world.report("store")
     replay = empty - loop_started[0]
     return {
-        "sales": count, "records": records, "sell_seconds": round(sell_seconds, 1),
+        "sales": count, "records": records, "sell_seconds": round(sell_seconds, 1), "cloud_workers": cloud_workers,
         "replay_seconds": round(replay, 2), "sales_per_second": round(count / replay),
         "records_per_second": round(records / replay),
         "cloud_up_to_empty_seconds": round(empty - cloud_up, 2),
@@ -536,7 +536,7 @@ def measure_ingest(sales: int, rounds: int, profile: str = "", processes: int = 
 
 
 def run(sales: int, backlog: int, ingest_sales: int, rounds: int, profile: str = "",
-        ingest_processes: int = 2) -> dict[str, Any]:
+        ingest_processes: int = 2, replay_workers: int = 1) -> dict[str, Any]:
     from kasse.testing.sync_world import World
 
     error = _postgres_error()
@@ -553,7 +553,7 @@ def run(sales: int, backlog: int, ingest_sales: int, rounds: int, profile: str =
             print(f"== live feed: {sales} sales …", file=sys.stderr, flush=True)
             results["live"] = measure_live(world, sales)
             print(f"== backlog: {backlog} sales …", file=sys.stderr, flush=True)
-            results["backlog"] = measure_backlog(world, backlog)
+            results["backlog"] = measure_backlog(world, backlog, replay_workers)
         finally:
             world.close()
     print(f"== ingestion: {ingest_sales} sales …", file=sys.stderr, flush=True)
@@ -638,7 +638,8 @@ def render_markdown(results: dict[str, Any]) -> str:
         "",
         "| measurement | target | result |",
         "| --- | --- | --- |",
-        f"| backlog replay: {backlog['sales']:,} offline 5-line sales ({backlog['records']:,} outbox records) "
+        f"| backlog replay: {backlog['sales']:,} offline 5-line sales ({backlog['records']:,} outbox records), "
+        f"cloud with {backlog['cloud_workers']} worker process{'es' if backlog['cloud_workers'] > 1 else ''} "
         f"| ≥ 1,000 sales/s {_ok(backlog['sales_per_second'] >= 1000)} | {backlog['sales_per_second']:,} sales/s "
         f"({backlog['records_per_second']:,} records/s; {backlog['replay_seconds']:.1f} s) |",
         *_ingest_rows(ingest),
@@ -679,6 +680,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--backlog", type=int, default=10_000, help="offline sales replayed")
     parser.add_argument("--ingest-sales", type=int, default=5_000, help="sales ingested in process")
     parser.add_argument("--rounds", type=int, default=2, help="rounds of ingestion and of bulk insert")
+    parser.add_argument("--replay-workers", type=int, default=1,
+                        help="worker processes of the cloud (kasse cloud --workers) while the backlog replays")
     parser.add_argument("--ingest-processes", type=int, default=2,
                         help="ingestion is also measured with this many processes at once (one shop each)")
     parser.add_argument("--profile", default="", help="also write a cProfile of one ingestion round here")
@@ -689,7 +692,8 @@ def main(argv: list[str] | None = None) -> None:
     saved = os.dup(1)
     os.dup2(2, 1)
     try:
-        results = run(args.sales, args.backlog, args.ingest_sales, args.rounds, args.profile, args.ingest_processes)
+        results = run(args.sales, args.backlog, args.ingest_sales, args.rounds, args.profile, args.ingest_processes,
+                      args.replay_workers)
     finally:
         sys.stdout.flush()
         os.dup2(saved, 1)

@@ -138,12 +138,14 @@ class World:
         self.setup_info = json.loads(self.script("cloud", "setup", str(products)).strip().splitlines()[-1])
         return self.setup_info
 
-    def start_cloud(self, count: int = 1) -> None:
+    def start_cloud(self, count: int = 1, workers: int = 1) -> None:
+        """``count`` cloud processes on ports of their own, each ``kasse cloud --workers workers``."""
         if not self.cloud_ports:
             self.cloud_ports = [free_port() for _ in range(count)]
         for port in self.cloud_ports[len(self.cloud_procs):]:
             self.cloud_procs.append(subprocess.Popen(  # noqa: S603
-                [sys.executable, "-m", "kasse.cli", "cloud", "--port", str(port), "--log-level", "warning"],
+                [sys.executable, "-m", "kasse.cli", "cloud", "--port", str(port), "--log-level", "warning",
+                 "--workers", str(workers)],
                 env=self.env("cloud"), start_new_session=True))
         for port in self.cloud_ports:
             wait_until(functools.partial(_http_ok, f"http://127.0.0.1:{port}/health"), 30, 0.1, "cloud up")
