@@ -29,6 +29,7 @@ import binascii
 import datetime as dt
 import functools
 import json
+import operator
 import re
 import uuid
 from collections.abc import Callable, Iterable
@@ -282,30 +283,35 @@ class RowCodec:
         return ColumnError("?", "invalid")  # pragma: no cover - decode failed, so one column does
 
     @functools.cached_property
-    def copy_statement(self) -> str:
+    def _copy_plan(self) -> tuple[str, Callable[[dict[str, Any]], tuple[Any, ...]], tuple[str, ...], int]:
+        """The COPY statement and how to make its rows: the plain columns first (taken from a row's values in
+        one step), then the JSON columns (as JSON text), then the columns Django stamps on insert."""
+        stamped = [f for f in self.fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
+        as_json = [f for f in self.fields if isinstance(f, models.JSONField) and f not in stamped]
+        plain = [f for f in self.fields if f not in stamped and f not in as_json]
         quote = connection.ops.quote_name
-        columns = ", ".join(quote(f.column) for f in self.fields)
-        return f"COPY {quote(self.model._meta.db_table)} ({columns}) FROM STDIN"
+        columns = ", ".join(quote(f.column) for f in [*plain, *as_json, *stamped])
+        statement = f"COPY {quote(self.model._meta.db_table)} ({columns}) FROM STDIN"
+        names = [f.attname for f in plain]
+        take = operator.itemgetter(*names) if len(names) > 1 else (lambda values: (values[names[0]],))
+        return statement, take, tuple(f.attname for f in as_json), len(stamped)
 
-    @functools.cached_property
-    def _copy_plan(self) -> tuple[tuple[str, ...], tuple[int, ...], tuple[int, ...]]:
-        attnames = tuple(f.attname for f in self.fields)
-        as_json = tuple(i for i, f in enumerate(self.fields) if isinstance(f, models.JSONField))
-        stamped = tuple(i for i, f in enumerate(self.fields)
-                        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False))
-        return attnames, as_json, stamped
+    @property
+    def copy_statement(self) -> str:
+        return self._copy_plan[0]
 
-    def copy_rows(self, rows: Iterable[dict[str, Any]], now: dt.datetime) -> Iterable[list[Any]]:
-        attnames, as_json, stamped = self._copy_plan
+    def copy_rows(self, rows: Iterable[dict[str, Any]], now: dt.datetime) -> Iterable[tuple[Any, ...]]:
+        """Rows for :attr:`copy_statement`; columns a row lacks get the model's defaults."""
+        _statement, take, as_json, stamped = self._copy_plan
+        stamp = (now,) * stamped
+        width = len(self.fields)
         for values in rows:
-            if len(values) != len(attnames):
+            if len(values) != width:
                 values = {**{f.attname: f.get_default() for f in self.fields if f.attname not in values}, **values}
-            row = [values[name] for name in attnames]
-            for i in as_json:
-                row[i] = json.dumps(row[i])
-            for i in stamped:
-                row[i] = now
-            yield row
+            row = take(values)
+            if as_json:
+                row += tuple(json.dumps(values[name]) for name in as_json)
+            yield row + stamp
 
 
 @functools.cache

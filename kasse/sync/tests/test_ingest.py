@@ -215,3 +215,22 @@ def test_rows_from_a_node_without_a_newer_optional_column_are_stored_with_its_de
     with scopes_disabled():
         movement = StockMovement.objects.get()
         assert (movement.sale_line_id, movement.note) == (None, "")
+
+
+def test_stored_rows_keep_their_values_json_included_and_get_the_time_they_arrived(node, register, cashier, shift,
+                                                                                   rolls):
+    from kasse.core.models import AuditEntry
+
+    records = node_records(lambda: _sell(register, cashier, rolls))
+    sent = {table: values for record in records for table, values, *_meta in record["rows"]}
+    before = timezone.now()
+    assert {r["status"] for r in _ingest(node, records).values()} == {"ok"}
+    with scopes_disabled():
+        audit = AuditEntry.objects.get(pk=sent["core.AuditEntry"]["id"])
+        sale = Sale.objects.get()
+        line = SaleLine.objects.get()
+    assert audit.data == sent["core.AuditEntry"]["data"]  # JSON as sent
+    assert audit.created_at.isoformat() == sent["core.AuditEntry"]["created_at"]
+    assert sale.completed_at.isoformat() == sent["sales.Sale"]["completed_at"]
+    assert (line.quantity, line.total) == (D(sent["sales.SaleLine"]["quantity"]), D(sent["sales.SaleLine"]["total"]))
+    assert sale.updated_at >= before  # stamped on arrival, as any insert in the cloud
