@@ -328,7 +328,9 @@ def insert_rows(model: type[models.Model], rows: list[dict[str, Any]], now: dt.d
         return
     if connection.vendor == "postgresql":
         codec = codec_for(model)
-        with connection.cursor() as cursor, cursor.cursor.copy(codec.copy_statement) as copy:
+        # The raw cursor's errors become Django's (IntegrityError, DataError …), as for any other query.
+        with connection.wrap_database_errors, connection.cursor() as cursor, \
+                cursor.cursor.copy(codec.copy_statement) as copy:
             for row in codec.copy_rows(rows, now):
                 copy.write_row(row)
     else:

@@ -26,7 +26,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
-from django.db import DatabaseError, models, transaction
+from django.db import DatabaseError, IntegrityError, models, transaction
 from django.utils import timezone
 from django_scopes import scope
 
@@ -149,14 +149,12 @@ class Ingestor:
                 self.results[key] = {"status": "rejected", "detail": str(exc)}
         with scope(organization=self.node.organization_id):
             try:
-                with transaction.atomic():
-                    self._store(parsed)
+                self._store_batch(parsed)
             except DatabaseError:
                 # One bad record must not hold back the others: store them one at a time.
                 log.warning("batch from node %s failed; storing its records one by one", self.node.pk, exc_info=True)
                 for record in parsed:
-                    if self.results.get(record.id, {}).get("status") in {"ok", "duplicate", "quarantined"}:
-                        self.results.pop(record.id)
+                    self._forget_stored(record)
                     try:
                         with transaction.atomic():
                             self._store([record])
@@ -164,14 +162,38 @@ class Ingestor:
                         self.results[record.id] = {"status": "retry", "detail": f"database error: {exc}"[:300]}
         return self.results
 
+    def _store_batch(self, records: list[Parsed]) -> None:
+        """Store a batch in one transaction.
+
+        A batch of insert-only rows (sales and their audit entries: nearly all traffic) is first written
+        without asking which of its rows are stored already: a resend then fails on a primary key, nothing
+        of the attempt remains, and the batch is stored the careful way, which finds the stored rows and
+        answers ``duplicate``. Batches with other rows (customers, shifts) go the careful way at once.
+        """
+        if all(row.spec.immutable for record in records for row in record.rows):
+            try:
+                with transaction.atomic():
+                    self._store(records, look_up_stored=False)
+                return
+            except IntegrityError:
+                for record in records:
+                    self._forget_stored(record)
+        with transaction.atomic():
+            self._store(records)
+
+    def _forget_stored(self, record: Parsed) -> None:
+        """Drop what a rolled-back attempt answered for ``record`` (it is stored again)."""
+        if self.results.get(record.id, {}).get("status") in {"ok", "duplicate", "quarantined"}:
+            self.results.pop(record.id)
+
     # --- the steps -------------------------------------------------------------------
 
-    def _store(self, records: list[Parsed]) -> None:
+    def _store(self, records: list[Parsed], look_up_stored: bool = True) -> None:
         batch: dict[tuple[str, Any], Row] = {}
         for record in records:
             for row in record.rows:
                 batch[row.key] = row
-        existing = self._existing(batch)
+        existing = self._existing(batch) if look_up_stored else {}
         records = self._check_stores(records, batch)
         records = self._check_references(records, batch)
         records = self._quarantine_number_clashes(records)

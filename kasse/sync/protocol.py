@@ -7,6 +7,6 @@ PROTOCOL_HEADER = "Kasse-Sync-Protocol"
 BACKLOG_HEADER = "Kasse-Sync-Backlog"
 VERSION_HEADER = "Kasse-Version"
 AUTH_SCHEME = "Node"
-PUSH_BATCH_SIZE = 500
+PUSH_BATCH_SIZE = 1000  # records per push request (the cloud takes up to 2,000)
 PUSH_IN_FLIGHT = 2  # push requests a node keeps under way at once (not part of the protocol: its pace)
 PULL_LIMIT = 1000

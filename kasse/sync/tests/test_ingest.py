@@ -234,3 +234,17 @@ def test_stored_rows_keep_their_values_json_included_and_get_the_time_they_arriv
     assert sale.completed_at.isoformat() == sent["sales.Sale"]["completed_at"]
     assert (line.quantity, line.total) == (D(sent["sales.SaleLine"]["quantity"]), D(sent["sales.SaleLine"]["total"]))
     assert sale.updated_at >= before  # stamped on arrival, as any insert in the cloud
+
+
+def test_a_batch_mixing_a_resent_sale_with_new_ones_stores_the_new_and_answers_duplicate_for_the_old(
+        node, register, cashier, shift, rolls, coffee):
+    first = of_kind(node_records(lambda: _sell(register, cashier, rolls)), "sale")
+    later = of_kind(node_records(lambda: [_sell(register, cashier, coffee) for _ in range(2)]), "sale")
+    for record, number in zip(later, (2, 3), strict=True):  # as the node numbers them after the first
+        next(values for table, values in record["rows"] if table == "sales.Sale")["receipt_number"] = number
+    _ingest(node, first)
+    # Insert-only rows go in without a lookup first; the resent sale makes that fail, and the batch is
+    # stored the careful way: nothing lost, nothing twice.
+    results = _ingest(node, later[:1] + first + later[1:])
+    assert [results[r["id"]]["status"] for r in later[:1] + first + later[1:]] == ["ok", "duplicate", "ok"]
+    assert _counts() == (3, 3, 3, 3)
