@@ -77,6 +77,21 @@ class PushResult:
 
 def push_once(node: NodeState, client: CloudClient, batch_size: int = PUSH_BATCH_SIZE,
               in_flight: int = PUSH_IN_FLIGHT) -> PushResult:
+    """Send every due outbox record, batch by batch; stops at the first failed request. A batch the cloud
+    refuses as too large (413) is sent again in halves, down to one record a request."""
+    result = PushResult()
+    while True:
+        try:
+            return _push_batches(node, client, batch_size, in_flight, result)
+        except CloudRefused as exc:
+            if exc.status != 413 or batch_size == 1:
+                raise
+            batch_size = max(1, batch_size // 2)
+            log.warning("the cloud refused a push as too large; sending %d records a request", batch_size)
+
+
+def _push_batches(node: NodeState, client: CloudClient, batch_size: int, in_flight: int,
+                  result: PushResult) -> PushResult:
     """Send every due outbox record, batch by batch; stops at the first failed request.
 
     Up to ``in_flight`` requests are under way at once: the next batch travels while the cloud
@@ -85,7 +100,6 @@ def push_once(node: NodeState, client: CloudClient, batch_size: int = PUSH_BATCH
     reference has not arrived yet is answered ``retry`` and sent again), and an answer lost with a
     failed request only means its records are sent again (the cloud answers ``duplicate``).
     """
-    result = PushResult()
     waiting: deque[tuple[Future[dict[str, Any]], list[OutboxRecord]]] = deque()
     after: int | None = None  # position of the last record sent in this call
     moved = True

@@ -24,7 +24,14 @@ import kasse
 from kasse.sync.feed import current_seq, events_since, snapshot
 from kasse.sync.ingest import Ingestor
 from kasse.sync.models import StoreNode
-from kasse.sync.protocol import AUTH_SCHEME, BACKLOG_HEADER, PROTOCOL_HEADER, PROTOCOL_VERSION, PULL_LIMIT
+from kasse.sync.protocol import (
+    AUTH_SCHEME,
+    BACKLOG_HEADER,
+    MAX_BODY_BYTES,
+    PROTOCOL_HEADER,
+    PROTOCOL_VERSION,
+    PULL_LIMIT,
+)
 from kasse.sync.services import node_for_token, pair_node
 
 MAX_PUSH_RECORDS = 2000
@@ -54,9 +61,20 @@ def _protocol_refusal(request: HttpRequest, body: dict[str, Any] | None = None) 
     return _error(409, "protocol_mismatch", message % values)
 
 
+class BodyTooLarge(Exception):
+    pass
+
+
 def _json_body(request: HttpRequest) -> dict[str, Any] | None:
+    """The JSON object of a node's request. Read with the protocol's own limit, not Django's upload limit
+    (2.5 MB): a batch of a thousand sales is larger than that."""
+    if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_BODY_BYTES:
+        raise BodyTooLarge
+    raw = request._body if hasattr(request, "_body") else request.read(MAX_BODY_BYTES + 1)
+    if len(raw) > MAX_BODY_BYTES:
+        raise BodyTooLarge
     try:
-        body = json.loads(request.body or b"{}")
+        body = json.loads(raw or b"{}")
     except (ValueError, UnicodeDecodeError):
         return None
     return body if isinstance(body, dict) else None
@@ -74,7 +92,11 @@ def node_endpoint(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
             return _error(401, "unauthorized", _("This store node is not paired or its pairing was revoked."))
         body: dict[str, Any] | None = None
         if request.method == "POST":
-            body = _json_body(request)
+            try:
+                body = _json_body(request)
+            except BodyTooLarge:
+                return _error(413, "too_large", _("The request is larger than %(n)s MB. Nothing was stored; "
+                                                   "send fewer records at a time.") % {"n": MAX_BODY_BYTES >> 20})
             if body is None:
                 return _error(400, "bad_json", _("The request body is not a JSON object."))
         refusal = _protocol_refusal(request, body)

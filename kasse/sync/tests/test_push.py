@@ -154,3 +154,15 @@ def test_when_the_cloud_holds_everything_back_no_further_batches_are_sent(endpoi
     with scopes_disabled():
         assert OutboxRecord.objects.filter(attempts=1).count() == 6  # backing off, still waiting
         assert OutboxRecord.objects.filter(status=OutboxStatus.PENDING).count() == 12
+
+
+def test_a_batch_the_cloud_finds_too_large_is_sent_again_in_halves(endpoint_factory):
+    def small_only(records: list[dict[str, Any]]) -> tuple[int, dict[str, dict[str, str]]]:
+        return (413, {}) if len(records) > 2 else all_ok(records)
+
+    endpoint = endpoint_factory(small_only, delay=0)
+    ids = _outbox(7)
+    result = node_ops.push_once(_state(endpoint.url), CloudClient(endpoint.url, "t"), batch_size=8, in_flight=2)
+    assert result.acked == 7
+    assert set(_status().values()) == {OutboxStatus.ACKED}
+    assert max(len(batch) for batch in endpoint.requests if set(batch) <= set(ids)) >= 4  # tried larger first

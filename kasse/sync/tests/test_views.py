@@ -129,3 +129,33 @@ def test_push_over_http_answers_per_record(organization, store, register, paired
     assert bad.status_code == 400
     with scopes_disabled():
         assert StoreNode.objects.get().last_backlog == 7
+
+
+def test_a_push_larger_than_djangos_upload_limit_is_taken_and_one_larger_than_the_protocols_refused(
+        organization, store, paired, monkeypatch):
+    from django.conf import settings
+
+    from kasse.core.ids import uuid7
+    from kasse.core.models import AuditEntry
+    from kasse.sync import views
+
+    def audit_record(size):
+        entry = {"id": str(uuid7()), "organization_id": str(organization.pk), "created_at": "2026-11-29T10:00:00+00:00",
+                 "action": "note", "actor_user_id": None, "actor_label": "Kim", "object_type": "", "object_id": "",
+                 "data": {"text": "ä" * size}}
+        return {"id": str(uuid7()), "kind": "audit", "rows": [["core.AuditEntry", entry]]}
+
+    client = _node_client(paired["token"])
+    big = audit_record(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)  # a thousand sales are this large, and more
+    answer = client.post("/sync/v1/push", json.dumps({"protocol": PROTOCOL_VERSION, "records": [big]}),
+                         content_type="application/json")
+    assert answer.json()["results"][big["id"]]["status"] == "ok"
+    monkeypatch.setattr(views, "MAX_BODY_BYTES", 1 << 20)
+    too_big = audit_record(1 << 20)
+    answer = client.post("/sync/v1/push", json.dumps({"protocol": PROTOCOL_VERSION, "records": [too_big]}),
+                         content_type="application/json")
+    assert answer.status_code == 413
+    assert answer.json()["error"] == "too_large"
+    assert "fewer records" in answer.json()["detail"]
+    with scopes_disabled():
+        assert not AuditEntry.objects.filter(pk=too_big["rows"][0][1]["id"]).exists()
