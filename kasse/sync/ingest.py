@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import functools
 import logging
+import operator
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
@@ -75,6 +77,29 @@ def _up_specs() -> dict[str, tuple[SyncSpec, RowCodec]]:
 def _foreign_keys(model: type[models.Model]) -> tuple[tuple[str, type[models.Model]], ...]:
     return tuple((f.attname, f.related_model) for f in model._meta.concrete_fields  # type: ignore[misc]
                  if isinstance(f, models.ForeignKey))
+
+
+_TARGETS: set[type[models.Model]] = set()  # every model a synced row may point to (filled as tables are read)
+
+
+@functools.cache
+def _reference_reader(label: str) -> tuple[tuple[type[models.Model], ...], Callable[[dict[str, Any]], tuple[Any, ...]]]:
+    """For a table: the models its foreign keys point to, and a function taking a row's values of those keys
+    (``None`` where the row has no such column), in one step."""
+    model = BY_LABEL[label].model
+    keys = _foreign_keys(model)
+    _TARGETS.update(target for _name, target in keys)
+    names = [name for name, _target in keys]
+    width = len(model._meta.concrete_fields)
+    every: Callable[[dict[str, Any]], Any] = (
+        operator.itemgetter(*names) if len(names) > 1 else lambda values: tuple(values[name] for name in names))
+
+    def take(values: dict[str, Any]) -> tuple[Any, ...]:
+        if len(values) == width:  # a whole row (the usual case): all keys at once
+            return every(values)  # type: ignore[no-any-return]
+        return tuple(values.get(name) for name in names)
+
+    return tuple(target for _name, target in keys), take
 
 
 def _store_route(spec: SyncSpec) -> tuple[str, tuple[str, str] | None] | None:
@@ -258,13 +283,11 @@ class Ingestor:
         """Hold back records pointing at rows that are neither stored nor in this batch."""
         record_refs: list[set[tuple[type[models.Model], Any]]] = []
         for record in records:
-            refs = set()
+            refs: set[tuple[type[models.Model], Any]] = set()
             for row in record.rows:
-                values = row.values
-                for attname, target in _foreign_keys(row.spec.model):
-                    ref = values.get(attname)
-                    if ref is not None:
-                        refs.add((target, ref))
+                targets, take = _reference_reader(row.key[0])
+                refs.update(zip(targets, take(row.values), strict=True))
+            refs.difference_update([(target, None) for target in _TARGETS])
             record_refs.append(refs)
         wanted: dict[type[models.Model], set[Any]] = defaultdict(set)
         for target, ref in set().union(*record_refs):
