@@ -385,10 +385,10 @@ class Ingestor:
                     continue
                 seen.add(pk)
                 fresh.append(row)
-            if label == "customers.Customer":
-                self._settle_customer_clashes(fresh)
+            inserted = self._settle_customer_clashes(fresh) if label == "customers.Customer" else [
+                r.values for r in fresh]
             if fresh:
-                insert_rows(model, [r.values for r in fresh], self.received_at)
+                insert_rows(model, inserted, self.received_at)
                 new_keys |= {r.key for r in fresh}
                 if label == "customers.Customer":  # read back: the feed sends them as stored
                     changed_down += list(model._default_manager.filter(pk__in=[r.values["id"] for r in fresh]))
@@ -409,10 +409,11 @@ class Ingestor:
                 self.results[record.id] = {"status": "ok" if is_new or self._had_updates(record) else "duplicate"}
         self._check_sales(records, new_keys)
 
-    def _settle_customer_clashes(self, fresh: list[Row]) -> None:
+    def _settle_customer_clashes(self, fresh: list[Row]) -> list[dict[str, Any]]:
         """New customers from a node whose loyalty card or number is taken here (two places handed out
         the same card while offline): the customer is stored without the card / with the next free
-        number, and the owner sees a conflict, so no insert is silently skipped."""
+        number, and the owner sees a conflict, so no insert is silently skipped. Returns the values to
+        insert; the rows keep what the node sent (a batch stored again after a failure settles anew)."""
         from kasse.customers.services import next_customer_number
 
         cards = {r.values.get("loyalty_card_code") for r in fresh} - {None, ""}
@@ -422,18 +423,22 @@ class Ingestor:
         taken_numbers = set(Customer.objects.filter(customer_number__in=numbers).values_list(
             "customer_number", flat=True))
         next_free: int | None = None
+        settled = []
         for row in fresh:
-            card = row.values.get("loyalty_card_code")
+            values = dict(row.values)
+            card = values.get("loyalty_card_code")
             if card and card in taken_cards:
-                row.values["loyalty_card_code"] = None
+                values["loyalty_card_code"] = None
                 self._conflict(row, "loyalty_card_code", kept=None, lost=card)
             taken_cards.add(card)
-            if row.values.get("customer_number") in taken_numbers:
-                lost = row.values["customer_number"]
+            if values.get("customer_number") in taken_numbers:
+                lost = values["customer_number"]
                 next_free = next_free + 1 if next_free else next_customer_number(self.node.organization)
-                row.values["customer_number"] = next_free
-                self._conflict(row, "customer_number", kept=row.values["customer_number"], lost=lost)
-            taken_numbers.add(row.values["customer_number"])
+                values["customer_number"] = next_free
+                self._conflict(row, "customer_number", kept=next_free, lost=lost)
+            taken_numbers.add(values["customer_number"])
+            settled.append(values)
+        return settled
 
     def _conflict(self, row: Row, field_name: str, *, kept: Any, lost: Any) -> None:
         SyncConflict.objects.create(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.db import DatabaseError
 from django_scopes import scopes_disabled
 
 from kasse.core.actors import Actor
@@ -104,3 +105,29 @@ def test_a_loyalty_card_handed_out_twice_offline_keeps_both_customers(node, orga
     assert customers == {"Cloud": ("K-1", 10001), "Node": (None, 10002)}
     # (Without a NodeState the capture numbered like the cloud, so the number clashed too.)
     assert conflicts == {"loyalty_card_code": "K-1", "customer_number": 10001}
+
+
+def test_a_batch_stored_again_after_a_failure_still_keeps_the_card_conflict(node, organization, monkeypatch):
+    from kasse.sync import ingest
+
+    save_customer(actor=OWNER, organization=organization, data={"last_name": "Cloud", "loyalty_card_code": "K-1"})
+    records = node_records(lambda: (
+        Customer.objects.with_scopes_disabled().filter(last_name="Cloud").delete(),
+        save_customer(actor=OWNER, organization=organization, data={"last_name": "Node", "loyalty_card_code": "K-1"}),
+    ))
+    real_insert, calls = ingest.insert_rows, []
+
+    def fail_once(*args, **kwargs):  # the database refuses the whole batch once (say, a lost connection)
+        calls.append(1)
+        if len(calls) == 1:
+            raise DatabaseError("connection lost")
+        return real_insert(*args, **kwargs)
+
+    monkeypatch.setattr(ingest, "insert_rows", fail_once)
+    results = Ingestor(node, records).run()
+    assert {r["status"] for r in results.values()} == {"ok"}
+    with scopes_disabled():
+        customers = {c.last_name: c.loyalty_card_code for c in Customer.objects.all()}
+        conflicts = dict(SyncConflict.objects.values_list("field", "lost_value"))
+    assert customers == {"Cloud": "K-1", "Node": None}
+    assert conflicts["loyalty_card_code"] == "K-1"  # settled again on the second attempt, not lost
