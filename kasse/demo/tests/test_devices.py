@@ -119,21 +119,23 @@ def test_the_demo_devices_are_live_and_the_node_drives_them(settings, tmp_path, 
                          "│Brötchen      0,45 €│\n"
                          "│Summe         0,45 €│\n"
                          "└────────────────────┘\n")
-        # When a shelf label and a test page are printed (the node's print pool, also in this process)
-        with PrintWorkerPool(store_ids=[store.pk], idle_seconds=0.1, status_seconds=0.5, refresh_seconds=0.2):
-            with scopes_disabled():
-                rolls = Variant.objects.select_related("product").get(product_id=bakery["rolls"].pk)
-            _retrying(lambda: printing.enqueue_labels(actor=Actor.system(), printer=label_printer,
-                                                      requests=[LabelRequest(rolls, 1)], width_mm=Decimal(50),
-                                                      height_mm=Decimal(30)))
-            _retrying(lambda: printing.enqueue_test_page(actor=Actor.system(), printer=receipt_printer, language="de"))
-            # Then the label printer's process drew the label and the receipt printer's decoded the page
-            label = _wait_for(lambda: (devices.label_printer_dir / "label-0001.txt").read_text(encoding="utf-8"), 20)
-            with scopes_disabled():
-                jobs = list(PrintJob.objects.values_list("kind", "status", "error_detail"))
-            assert label == "Brötchen\n0,45 €\ncopies: 1\n", jobs  # (the factory's code is no valid EAN-13)
-            assert _wait_for(lambda: (devices.printer_dir / "job-0001.txt").exists(), 20)
-            assert _wait_for(lambda: set(PrintJob.objects.values_list("status", flat=True)) == {"done"}, 20)
+    # When a shelf label and a test page are printed (the node's print pool, also in this process; after the
+    # peripheral runner stopped: the suite's in-memory SQLite refuses two writing threads at once, where a
+    # node's file database with its busy timeout makes one wait)
+    with PrintWorkerPool(store_ids=[store.pk], idle_seconds=0.1, status_seconds=0.5, refresh_seconds=0.2):
+        with scopes_disabled():
+            rolls = Variant.objects.select_related("product").get(product_id=bakery["rolls"].pk)
+        _retrying(lambda: printing.enqueue_labels(actor=Actor.system(), printer=label_printer,
+                                                  requests=[LabelRequest(rolls, 1)], width_mm=Decimal(50),
+                                                  height_mm=Decimal(30)))
+        _retrying(lambda: printing.enqueue_test_page(actor=Actor.system(), printer=receipt_printer, language="de"))
+        # Then the label printer's process drew the label and the receipt printer's decoded the page
+        label = _wait_for(lambda: (devices.label_printer_dir / "label-0001.txt").read_text(encoding="utf-8"), 20)
+        with scopes_disabled():
+            jobs = list(PrintJob.objects.values_list("kind", "status", "error_detail"))
+        assert label == "Brötchen\n0,45 €\ncopies: 1\n", jobs  # (the factory's code is no valid EAN-13)
+        assert _wait_for(lambda: (devices.printer_dir / "job-0001.txt").exists(), 20)
+        assert _wait_for(lambda: set(PrintJob.objects.values_list("status", flat=True)) == {"done"}, 20)
 
 
 def test_a_restarted_virtual_scanner_is_found_again_through_its_link(settings, tmp_path, demo_devices, store,
