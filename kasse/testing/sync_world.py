@@ -30,8 +30,8 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Callable
-from contextlib import suppress
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -210,6 +210,22 @@ class World:
 
 
 # --- the commands that run inside one role ---------------------------------------------------
+
+
+@contextmanager
+def paired_world(tmp_path: Path, products: int) -> Iterator[World]:
+    """A running cloud (on the suite's PostgreSQL when ``TEST_DATABASE_URL`` names one) with ``products``
+    products, and a running store node paired to it; both stopped afterwards."""
+    postgres = os.environ.get("TEST_DATABASE_URL", "")
+    world = World(tmp_path, postgres_url=postgres if postgres.startswith("postgres") else "")
+    try:
+        world.setup_cloud(products=products)
+        world.start_cloud()
+        world.pair_node()
+        world.start_node(poll=0.5)
+        yield world
+    finally:
+        world.close()
 
 
 def _setup(products: int) -> dict[str, Any]:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import http.cookiejar
 import json
-import os
 import re
 import subprocess
 import sys
@@ -20,23 +19,15 @@ from websockets.sync.client import connect
 from kasse.hardware.displays.virtual_pole_display import VirtualPoleDisplay
 from kasse.hardware.scanners.virtual_scanner import VirtualSerialScanner
 from kasse.register.services.pairing import DEVICE_COOKIE
-from kasse.testing.sync_world import World, wait_until
+from kasse.testing.sync_world import World, paired_world, wait_until
 
 pytestmark = pytest.mark.processes
 
 
 @pytest.fixture
 def world(tmp_path):
-    postgres = os.environ.get("TEST_DATABASE_URL", "")
-    w = World(tmp_path, postgres_url=postgres if postgres.startswith("postgres") else "")
-    try:
-        w.setup_cloud(products=2)
-        w.start_cloud()
-        w.pair_node()
-        w.start_node(poll=0.5)
+    with paired_world(tmp_path, products=2) as w:
         yield w
-    finally:
-        w.close()
 
 
 def _cloud_step(world: World, *args: str) -> dict:

@@ -16,23 +16,15 @@ import pytest
 from kasse.hardware.virtual.label_printer import VirtualLabelPrinter
 from kasse.hardware.virtual.network_printer import PrinterState as VirtualState
 from kasse.hardware.virtual.network_printer import VirtualNetworkPrinter
-from kasse.testing.sync_world import World, wait_until
+from kasse.testing.sync_world import World, paired_world, wait_until
 
 pytestmark = pytest.mark.processes
 
 
 @pytest.fixture
 def world(tmp_path):
-    postgres = os.environ.get("TEST_DATABASE_URL", "")
-    w = World(tmp_path, postgres_url=postgres if postgres.startswith("postgres") else "")
-    try:
-        w.setup_cloud(products=3)
-        w.start_cloud()
-        w.pair_node()
-        w.start_node(poll=0.5)
+    with paired_world(tmp_path, products=3) as w:
         yield w
-    finally:
-        w.close()
 
 
 @pytest.fixture
