@@ -57,7 +57,8 @@ class RegisterSettingsForm(forms.ModelForm):
     class Meta:
         model = RegisterSettings
         fields = ["scale_label_layout", "scale_label_pattern", "scanner_layout", "scanner_prefix",
-                  "scanner_suffix", "scanner_max_gap_ms", "scanner_min_length", "auto_lock_seconds",
+                  "scanner_suffix", "scanner_max_gap_ms", "scanner_min_length", "scanner_pause_ms",
+                  "scanner_late_suffix_ms", "scan_beep", "scan_beep_volume", "auto_lock_seconds",
                   "display_message"]
 
 

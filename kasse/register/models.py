@@ -121,8 +121,25 @@ class RegisterSettings(OrganizationScopedModel):
     )
     scanner_prefix = models.CharField(_("scanner prefix"), max_length=5, blank=True)
     scanner_suffix = models.CharField(_("scanner suffix"), max_length=5, blank=True, default="Enter")
-    scanner_max_gap_ms = models.PositiveIntegerField(_("max. ms between scanner keys"), default=35)
+    scanner_max_gap_ms = models.PositiveIntegerField(
+        _("max. ms between scanner keys"), default=60,
+        help_text=_("Keys closer together than this belong to one burst of the scanner (a person types slower)."),
+    )
     scanner_min_length = models.PositiveIntegerField(_("min. code length"), default=4)
+    scanner_pause_ms = models.PositiveIntegerField(
+        _("max. pause inside a scan (ms)"), default=160,
+        help_text=_("Bluetooth and radio scanners send a code in packets; bursts this close together are one "
+                    "code. A code without a terminator is taken after this quiet time."),
+    )
+    scanner_late_suffix_ms = models.PositiveIntegerField(
+        _("late terminator (ms)"), default=300,
+        help_text=_("A terminator (the suffix) arriving up to this long after the last key still ends the scan "
+                    "instead of reaching the page."),
+    )
+    scan_beep = models.BooleanField(
+        _("beep on an unknown or incomplete code"), default=True,
+    )
+    scan_beep_volume = models.PositiveSmallIntegerField(_("beep volume (%)"), default=60)
     auto_lock_seconds = models.PositiveIntegerField(_("lock after inactivity (seconds)"), default=120)
     display_message = models.TextField(
         _("customer display: offers and messages"), blank=True,

@@ -36,7 +36,7 @@ from kasse.register.models import Cart, CartLine, CartStatus
 from kasse.register.selectors import grid_categories, grid_products, parked_carts
 from kasse.register.services import cart as carts
 from kasse.register.services.pairing import DEVICE_COOKIE, pair_device
-from kasse.register.services.scanning import resolve_code
+from kasse.register.services.scanning import IncompleteScan, UnknownCode, resolve_code
 from kasse.sales.models import Sale, Shift, ShiftStatus
 from kasse.sales.selectors import is_receipt_code
 from kasse.sales.services.checkout import PaymentInput
@@ -137,13 +137,17 @@ def _cart_context(request: HttpRequest, cart: Cart | None = None, **extra: Any) 
 
 
 def _cart_response(request: HttpRequest, *, error: str = "", status: int = 200, cart: Cart | None = None,
-                   **extra: Any) -> HttpResponse:
-    context = _cart_context(request, cart, error=error, **extra)
+                   scan_rejected: str = "", **extra: Any) -> HttpResponse:
+    context = _cart_context(request, cart, error=error, scan_rejected=scan_rejected, **extra)
     if not error:
         publish_display(context["register"], "register/partials/display_cart.html", {"view": context["view"]})
         show_cart_on_pole(context["register"], context["view"])
     response = render(request, "register/partials/cart.html", context, status=status)
-    if error:
+    if scan_rejected:
+        # A refused scan is shown once, in the cart where the product would have appeared (no toast),
+        # and scanner.js beeps if the register's settings say so.
+        response["HX-Trigger"] = json.dumps({"kasse:scan-rejected": {"reason": scan_rejected}})
+    elif error:
         response["HX-Trigger"] = json.dumps({"kasse:error": error})
     else:
         response["HX-Trigger"] = json.dumps({"kasse:cart-changed": True})
@@ -209,7 +213,9 @@ def scan(request: HttpRequest) -> HttpResponse:
     except SaleError as exc:
         card_holder = Customer.objects.filter(loyalty_card_code=code.strip(), is_active=True).first()
         if card_holder is None:
-            return _cart_response(request, error=_error_text(exc), status=422)
+            reason = ("incomplete" if isinstance(exc, IncompleteScan)
+                      else "unknown" if isinstance(exc, UnknownCode) else "refused")
+            return _cart_response(request, error=_error_text(exc), status=422, scan_rejected=reason)
         # Not a product, but a loyalty card: attach its holder.
         carts.attach_customer(cart=cart_obj, customer=card_holder)
         return _cart_response(request, cart=cart_obj)

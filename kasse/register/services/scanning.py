@@ -1,5 +1,13 @@
 """What a scanned or typed code means: a product, and maybe a weight, count or price.
 
+A code of all digits with the length of a GTIN (EAN-8, UPC-A, EAN-13, GTIN-14)
+must carry a valid GS1 check digit: a wrong one almost always means a scan that
+was cut short or joined with a stray key, so it is refused as
+:class:`IncompleteScan` ("scan again") instead of "unknown". Only exact matches
+(an in-store barcode or SKU that happens to look like a GTIN, a loyalty card in
+the view) may still take such a code; it is never read as a scale label. An
+8-digit UPC-E counts as valid when its check digit is right for its UPC-A form.
+
 Order of resolution:
 1. the code as a barcode of the organization (one indexed query),
 2. the code as a SKU,
@@ -22,10 +30,47 @@ from django.utils.translation import gettext as _
 
 from kasse.catalog.models import Variant
 from kasse.catalog.selectors import variant_by_barcode
-from kasse.core.barcodes import gs1_check_digit
+from kasse.core.barcodes import gs1_check_digit, has_valid_check_digit
 from kasse.register.models import RegisterSettings, ScaleLabelLayout
 from kasse.sales.services.errors import SaleError
 from kasse.tenancy.models import Organization
+
+GTIN_LENGTHS = (8, 12, 13, 14)
+
+
+class IncompleteScan(SaleError):
+    """A GTIN-shaped code whose check digit is wrong: the cashier should scan again."""
+
+
+class UnknownCode(SaleError):
+    """A code that names no product."""
+
+
+def _upce_as_upca(code: str) -> str | None:
+    """The UPC-A form of an 8-digit UPC-E (number system 0 or 1), or None."""
+    if len(code) != 8 or code[0] not in "01":
+        return None
+    d = code[1:7]
+    last = d[5]
+    if last in "012":
+        body = d[0:2] + last + "0000" + d[2:5]
+    elif last == "3":
+        body = d[0:3] + "00000" + d[3:5]
+    elif last == "4":
+        body = d[0:4] + "00000" + d[4]
+    else:
+        body = d[0:5] + "0000" + last
+    return code[0] + body + code[7]
+
+
+def is_complete_gtin(code: str) -> bool:
+    """False only for a code that is all digits of a GTIN length with a wrong check digit."""
+    if not (code.isdigit() and len(code) in GTIN_LENGTHS):
+        return True
+    if has_valid_check_digit(code):
+        return True
+    upca = _upce_as_upca(code)
+    return upca is not None and has_valid_check_digit(upca)
 
 
 @dataclass(frozen=True)
@@ -82,6 +127,8 @@ def resolve_code(organization: Organization, code: str, settings: RegisterSettin
                    .select_related("product").first())
     if variant is not None:
         return ScanResult(variant=variant, barcode=code)
+    if not is_complete_gtin(code):
+        raise IncompleteScan(_("Incomplete scan, please scan again"))
     measured = _variable_measure(code, settings)
     if measured is not None:
         lookup, weight, price, count = measured
@@ -89,4 +136,4 @@ def resolve_code(organization: Organization, code: str, settings: RegisterSettin
         if variant is not None:
             quantity = weight if weight is not None else (Decimal(count) if count is not None else None)
             return ScanResult(variant=variant, barcode=code, quantity=quantity, label_price=price)
-    raise SaleError(_("Unknown barcode %(code)s.") % {"code": code})
+    raise UnknownCode(_("Unknown barcode %(code)s.") % {"code": code})
