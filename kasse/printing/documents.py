@@ -18,6 +18,7 @@ from kasse.hardware.printers.base import Align, ReceiptDocument, TextLine
 from kasse.hardware.printers.profiles import get_profile
 from kasse.printing.models import LabelLanguage, Printer
 from kasse.sales.models import PaymentMethod, Shift, ShiftStatus
+from kasse.sales.printout import register_line
 from kasse.sales.services.shifts import shift_figures
 from kasse.tenancy.models import Store
 
@@ -60,8 +61,7 @@ def shift_report_document(shift: Shift, *, language: str | None = None) -> Recei
         else:
             doc.text(_("X report"), bold=True, double_height=True)
             doc.text(_("Interim figures, not a closing"))
-        doc.text(_("Register %(name)s (%(serial)s)") % {"name": shift.register.name,
-                                                        "serial": shift.register.serial_number})
+        doc.text(register_line(shift.register.name, shift.register.serial_number))
         doc.text(_("Opened %(when)s %(name)s") % {"when": _when(shift.opened_at, store),
                                                   "name": shift.opened_by.display_name})
         if is_z and shift.closed_at and shift.closed_by:
@@ -82,11 +82,11 @@ def shift_report_document(shift: Shift, *, language: str | None = None) -> Recei
             doc.text(_("none"))
         doc.feed()
         doc.text(_("By VAT rate"), bold=True)
-        doc.columns(_("VAT"), _("Net  VAT  Gross"))
-        for row in figures.by_vat:
-            rate = formats.number_format(Decimal(row["vat_rate"]).normalize(), use_l10n=True)
-            doc.columns(f"{rate} %", f"{_amount(row['net'])}  {_amount(row['vat'])}  {_amount(row['gross'])}")
-        if not figures.by_vat:
+        if figures.by_vat:
+            doc.table((_("VAT rate"), _("Net"), _("VAT"), _("Gross")), [
+                (f"{formats.number_format(Decimal(row['vat_rate']).normalize(), use_l10n=True)} %",
+                 _amount(row["net"]), _amount(row["vat"]), _amount(row["gross"])) for row in figures.by_vat])
+        else:
             doc.text(_("none"))
         doc.feed()
         doc.text(_("By employee"), bold=True)
@@ -106,7 +106,7 @@ def shift_report_document(shift: Shift, *, language: str | None = None) -> Recei
             doc.columns(_("Counted cash"), _amount(shift.counted_cash))
             doc.columns(_("Difference"), _amount(shift.difference), bold=True)
         doc.separator()
-        doc.text(_("All amounts in EUR."))
+        doc.text(_("All amounts in €."))
         if not is_z:
             doc.text(_("Interim report: the shift stays open."))
         doc.cut()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import abc
 import enum
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -59,6 +60,25 @@ class Columns:
     left: str
     right: str
     bold: bool = False
+    double_height: bool = False  # same characters per line, twice as tall (a receipt's total)
+
+
+@dataclass(frozen=True)
+class Table:
+    """Rows under a heading: the first column left, every other column right-aligned under its heading.
+
+    Laid out for the paper width when printed, so the amounts line up with their headings on 32, 42 and
+    48 columns alike (a VAT breakdown: rate, net, VAT, gross).
+    """
+
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+    def __post_init__(self) -> None:
+        if len(self.header) < 2:
+            raise ValueError("a table has at least two columns")
+        if any(len(row) != len(self.header) for row in self.rows):
+            raise ValueError("every row has as many cells as the header")
 
 
 CODE128_MAX_LENGTH = 80
@@ -132,11 +152,13 @@ class Feed:
 
 @dataclass(frozen=True)
 class Cut:
+    """The end of a receipt: feed the last line past the cutter and cut (or, without a cutter, feed to the
+    tear bar). How far to feed is the printer profile's (``cut_margin_mm``, ``tear_feed_lines``)."""
+
     partial: bool = False
-    feed_lines: int = 3  # moves the last line past the cutter first
 
 
-Block = TextLine | Separator | Columns | Barcode | QRCode | Logo | Feed | Cut
+Block = TextLine | Separator | Columns | Table | Barcode | QRCode | Logo | Feed | Cut
 
 
 @dataclass
@@ -163,8 +185,11 @@ class ReceiptDocument:
     def separator(self, char: str = "-") -> ReceiptDocument:
         return self.add(Separator(char))
 
-    def columns(self, left: str, right: str, *, bold: bool = False) -> ReceiptDocument:
-        return self.add(Columns(left, right, bold))
+    def columns(self, left: str, right: str, *, bold: bool = False, double_height: bool = False) -> ReceiptDocument:
+        return self.add(Columns(left, right, bold, double_height))
+
+    def table(self, header: Sequence[str], rows: Iterable[Sequence[str]]) -> ReceiptDocument:
+        return self.add(Table(tuple(header), tuple(tuple(row) for row in rows)))
 
     def barcode(self, data: str, *, height: int = 80, module_width: int = 2) -> ReceiptDocument:
         return self.add(Barcode(data, height, module_width))
@@ -180,8 +205,8 @@ class ReceiptDocument:
     def feed(self, lines: int = 1) -> ReceiptDocument:
         return self.add(Feed(lines))
 
-    def cut(self, *, partial: bool = False, feed_lines: int = 3) -> ReceiptDocument:
-        return self.add(Cut(partial, feed_lines))
+    def cut(self, *, partial: bool = False) -> ReceiptDocument:
+        return self.add(Cut(partial))
 
 
 class ReceiptPrinter(abc.ABC):

@@ -45,7 +45,7 @@ class EscPosPrinter(ReceiptPrinter):
         self.send(self.render(document))
 
     def cut(self, *, partial: bool = False) -> None:
-        self.send(escpos_render.feed(3) + escpos_render.cut(partial))
+        self.send(escpos_render.end_of_receipt(self.profile, partial))
 
     def open_drawer(self, pin: DrawerPin = DrawerPin.PIN_2) -> None:
         self.send(escpos_render.drawer_kick(pin))

@@ -22,9 +22,10 @@ from kasse.hardware.printers.base import (
     QRCode,
     ReceiptDocument,
     Separator,
+    Table,
     TextLine,
 )
-from kasse.hardware.printers.text import encode_text, fit_columns, printable, wrap
+from kasse.hardware.printers.text import encode_text, fit_columns, fit_table, printable, wrap_phrases
 
 if TYPE_CHECKING:
     from PIL.Image import Image
@@ -62,7 +63,22 @@ def feed(lines: int) -> bytes:
 
 
 def cut(partial: bool = False) -> bytes:
+    """`GS V 0/1`: cut where the paper is now (the last line may still be before the cutter)."""
     return GS + b"V" + bytes([1 if partial else 0])
+
+
+def feed_and_cut(partial: bool = False, units: int = 0) -> bytes:
+    """`GS V 65/66 n` (function B): feed to the cutting position plus `n` motion units, then cut fully (65)
+    or partially (66). The printer knows how far its cutter sits behind the print head, so the last line is
+    never cut off or left on the next receipt."""
+    return GS + b"V" + bytes([66 if partial else 65, max(0, min(255, units))])
+
+
+def end_of_receipt(profile: PrinterProfile, partial: bool = False) -> bytes:
+    """What ends a receipt on this printer: feed-and-cut, or without a cutter a feed to the tear bar."""
+    if profile.has_cutter:
+        return feed_and_cut(partial, profile.cut_feed_units)
+    return feed(profile.tear_feed_lines)
 
 
 def drawer_kick(pin: DrawerPin = DrawerPin.PIN_2, on_ms: int = 50, off_ms: int = 500) -> bytes:
@@ -170,14 +186,20 @@ class EscPosRenderer:
         codec = self.profile.codec
         if isinstance(block, TextLine):
             self._set(block.align, block.bold, block.double_width, block.double_height)
-            for line in wrap(printable(block.text, codec), columns // 2 if block.double_width else columns):
+            for line in wrap_phrases(printable(block.text, codec), columns // 2 if block.double_width else columns):
                 self._line(line)
         elif isinstance(block, Separator):
             self._set(Align.LEFT, False, False, False)
             self._line(block.char * columns)
         elif isinstance(block, Columns):
-            self._set(Align.LEFT, block.bold, False, False)
+            self._set(Align.LEFT, block.bold, False, block.double_height)
             for line in fit_columns(printable(block.left, codec), printable(block.right, codec), columns):
+                self._line(line)
+        elif isinstance(block, Table):
+            self._set(Align.LEFT, False, False, False)
+            header = tuple(printable(cell, codec) for cell in block.header)
+            rows = tuple(tuple(printable(cell, codec) for cell in row) for row in block.rows)
+            for line in fit_table(header, rows, columns):
                 self._line(line)
         elif isinstance(block, Barcode):
             self._set(Align.CENTER, False, False, False)
@@ -192,10 +214,7 @@ class EscPosRenderer:
             if block.lines:
                 self._out += feed(block.lines)
         elif isinstance(block, Cut):
-            if block.feed_lines:
-                self._out += feed(block.feed_lines)
-            if self.profile.has_cutter:
-                self._out += cut(block.partial)
+            self._out += end_of_receipt(self.profile, block.partial)
         else:  # pragma: no cover - exhaustive over Block
             raise TypeError(f"unknown receipt block {block!r}")
 

@@ -34,7 +34,7 @@ class FakeReceiptPrinter(ReceiptPrinter):
         self.documents.append(document)
 
     def cut(self, *, partial: bool = False) -> None:
-        self._emit(escpos_render.feed(3) + escpos_render.cut(partial))
+        self._emit(escpos_render.end_of_receipt(self.profile, partial))
 
     def open_drawer(self, pin: DrawerPin = DrawerPin.PIN_2) -> None:
         self._emit(escpos_render.drawer_kick(pin))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 import unicodedata
 
@@ -74,6 +75,77 @@ def wrap(text: str, width: int) -> list[str]:
     width = max(1, width)
     lines = textwrap.wrap(clean(text), width=width, break_long_words=True, break_on_hyphens=False)
     return lines or [""]
+
+
+# Where a phrase ends: after sentence punctuation, a comma or a middle dot followed by a space.
+_PHRASE_END = re.compile(r"(?<=[.!?:;,·])\s+")
+
+
+def wrap_phrases(text: str, width: int) -> list[str]:
+    """Wrap like :func:`wrap`, but keep phrases whole: a line breaks after "Danke!" or "Einkauf," rather than
+    in the middle of the next phrase whenever that phrase fits on one line. Only phrases longer than a line
+    are broken, at word boundaries."""
+    width = max(1, width)
+    text = clean(text)
+    indent = text[: len(text) - len(text.lstrip(" "))]  # an indented line ("  3 x 0,45 €") keeps its indent
+    phrases = [p.strip() for p in _PHRASE_END.split(text) if p.strip()]
+    if phrases and len(indent) < width // 2:
+        phrases[0] = indent + phrases[0]
+    lines: list[str] = []
+    current = ""
+    for phrase in phrases:
+        candidate = f"{current} {phrase}" if current else phrase
+        if len(candidate) <= width:
+            current = candidate
+            continue
+        if current:
+            lines.append(current)
+        if len(phrase) <= width:
+            current = phrase
+        else:
+            *full, current = wrap(phrase, width)
+            lines.extend(full)
+    if current:
+        lines.append(current)
+    return lines or [""]
+
+
+def fit_table(header: tuple[str, ...], rows: tuple[tuple[str, ...], ...], width: int) -> list[str]:
+    """Lay out a table in `width` characters: the first column left-aligned, every other column right-aligned
+    so its values end exactly where its heading ends.
+
+    Columns are as wide as their widest cell, two spaces apart (one when the paper is narrow). When the
+    first column's cells do not fit before the amounts, each row's first cell goes on a line of its own
+    and the amounts follow on the next line, still under their headings.
+    """
+    width = max(1, width)
+    table = [tuple(clean(cell).strip() for cell in row) for row in (header, *rows)]
+    rights = [max(len(row[i]) for row in table) for i in range(1, len(header))]
+    firsts = [row[0] for row in table]
+    for gap in (2, 1):
+        room = width - sum(rights) - gap * len(rights)
+        if room >= max(len(cell) for cell in firsts):
+            return [row[0].ljust(room) + "".join(" " * gap + cell.rjust(w) for cell, w in zip(row[1:], rights,
+                                                                                             strict=True))
+                    for row in table]
+    room = width - sum(rights) - len(rights)
+    if room < 0:  # even the amounts alone are too wide: one "heading value" row per cell
+        out: list[str] = []
+        for row in table[1:]:
+            out.extend(wrap(row[0], width))
+            for title, cell in zip(table[0][1:], row[1:], strict=True):
+                out.extend(fit_columns(title, cell, width))
+        return out
+    out = []
+    for index, row in enumerate(table):
+        amounts = "".join(" " + cell.rjust(w) for cell, w in zip(row[1:], rights, strict=True))
+        if index == 0 and len(row[0]) <= room:
+            out.append(row[0].ljust(room) + amounts)
+            continue
+        if row[0]:
+            out.extend(wrap(row[0], width))
+        out.append(" " * room + amounts)
+    return out
 
 
 def fit_columns(left: str, right: str, width: int) -> list[str]:

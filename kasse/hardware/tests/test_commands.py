@@ -101,15 +101,33 @@ def test_whole_document_layout():
     assert out.startswith(b"\x1b@\x1bt\x13" + b"=" * 42 + b"\n" + b"Brot" + b" " * 32 + b"2,50 \xd5\n")
     assert b"\x1d\x6b\x49\x04{BR1\n" in out
     assert b"\x1d\x28\x6b\x03\x00\x31\x45\x33" in out
-    assert out.endswith(b"\x1bd\x02\x1bd\x03\x1dV\x01\x1ba\x00")
+    # GS V 66 n: the printer feeds the last line to its cutter plus n (3 mm at 180 dpi = 21 units), partial cut
+    assert out.endswith(b"\x1bd\x02\x1dVB\x15\x1ba\x00")
 
 
 def test_no_cut_command_for_printers_without_cutter():
     out = r.render(ReceiptDocument().cut(), GENERIC_58)
     assert b"\x1dV" not in out
-    assert out.endswith(b"\x1bd\x03")
+    assert out.endswith(b"\x1bd\x05")  # fed to the tear bar (the profile's tear_feed_lines)
 
 
 def test_control_characters_in_text_are_not_sent():
     out = r.render(ReceiptDocument().text("A\x1b@B\x07"), GENERIC_58)
     assert out == b"\x1b@\x1bt\x13A@B\n"
+
+
+def test_feed_and_cut_commands():
+    assert r.feed_and_cut() == b"\x1dVA\x00"
+    assert r.feed_and_cut(partial=True, units=40) == b"\x1dVB\x28"
+    assert r.feed_and_cut(units=999) == b"\x1dVA\xff"
+
+
+def test_code_page_override_selects_another_table_and_codec():
+    from kasse.hardware.printers.profiles import get_profile
+
+    profile = get_profile("hprt-tp808", codepage="cp1252-16")
+    assert (profile.codec, profile.codepage_number, profile.columns) == ("cp1252", 16, 48)
+    out = r.render(ReceiptDocument().text("5 €"), profile)
+    assert out == b"\x1b@\x1bt\x105 \x80\n"
+    no_euro = r.render(ReceiptDocument().text("5 €"), get_profile("hprt-tp808", codepage="cp437-0"))
+    assert no_euro == b"\x1b@\x1bt\x005 EUR\n"

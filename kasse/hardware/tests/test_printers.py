@@ -22,7 +22,8 @@ def test_escpos_printer_opens_per_job_and_writes_rendered_bytes():
     printer.print_document(doc)
     printer.cut(partial=True)
     printer.open_drawer(DrawerPin.PIN_2)
-    assert bytes(transport.written) == (b"\x1b@\x1bt\x13Hallo\n" + b"\x1bd\x03\x1dV\x01" + b"\x1bp\x00\x19\xfa")
+    # GS V 66 n: feed to the cutter + 3 mm (24 dots), partial cut
+    assert bytes(transport.written) == (b"\x1b@\x1bt\x13Hallo\n" + b"\x1dVB\x18" + b"\x1bp\x00\x19\xfa")
     assert transport.opened == 3
     assert not transport.is_open
 

@@ -65,7 +65,7 @@ def test_barcode_qr_image_and_cut_are_recognised() -> None:
         ("https://kasse.example/r/42", 4, "M")
     ]
     assert [(i.width, i.height) for i in receipt.images] == [(16, 2)]
-    assert [c.partial for c in receipt.cuts] == [True]
+    assert [(c.partial, c.feed) for c in receipt.cuts] == [(False, 3)]  # GS V 65 n: function B, full cut
     assert receipt.command_names[:3] == ["INIT", "CODE_PAGE", "ALIGN"]
     assert "[CODE128 Bon-0042]" in receipt.transcript()
 

@@ -92,6 +92,8 @@ class RasterImage:
 @dataclass(frozen=True, slots=True)
 class Cut:
     partial: bool
+    feed: int = 0  # GS V 65/66 n: motion units fed past the cutting position before the cut
+    feeds_to_cutter: bool = False  # function B (65/66): the printer first feeds the last line past the cutter
 
 
 Element = TextLine | Barcode | QrCode | RasterImage | Cut
@@ -145,7 +147,8 @@ class Receipt:
             elif isinstance(e, RasterImage):
                 out.append(f"[IMAGE {e.width * e.scale_x}x{e.height * e.scale_y}]")
             else:
-                out.append("-" * 8 + (" partial cut " if e.partial else " cut ") + "-" * 8)
+                feed = f"(feed {e.feed}) " if e.feeds_to_cutter else ""
+                out.append("-" * 8 + (" partial cut " if e.partial else " cut ") + feed + "-" * 8)
         return "\n".join(out) + "\n"
 
     def picture(self) -> Image:
@@ -296,7 +299,11 @@ class _State:
     # --- cuts, barcodes, QR, images ------------------------------------------------------
     def _do_cut(self, p: bytes) -> None:
         self.flush_line(force=False)
-        self.emit(Cut(partial=bool(p[0] & 1)))
+        m = p[0]
+        function_b = m in (65, 66)
+        # Partial: 1/49 (function A), 66 (B), 98 (C), 104 (D); 0/48/65/97/103 cut fully.
+        self.emit(Cut(partial=m in (1, 49, 66, 98, 104), feed=p[1] if function_b and len(p) > 1 else 0,
+                      feeds_to_cutter=function_b))
 
     def _do_cut_partial_legacy(self, p: bytes) -> None:
         self.flush_line(force=False)

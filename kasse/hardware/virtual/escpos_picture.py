@@ -107,11 +107,13 @@ def _raster(ri: RasterImage, paper: int) -> Image.Image:
     return out
 
 
-def _cut(paper: int) -> Image.Image:
-    img = Image.new("L", (paper, 16), WHITE)
+def _cut(cut: Cut, paper: int) -> Image.Image:
+    """The dashed cut line, below the blank margin a feed-and-cut leaves after the last line."""
+    margin = cut.feed if cut.feeds_to_cutter else 0
+    img = Image.new("L", (paper, 16 + margin), WHITE)
     draw = ImageDraw.Draw(img)
     for x in range(0, paper, 12):
-        draw.line([(x, 8), (x + 6, 8)], fill=BLACK, width=2)
+        draw.line([(x, 8 + margin), (x + 6, 8 + margin)], fill=BLACK, width=2)
     return img
 
 
@@ -125,7 +127,7 @@ def _element(e: Element, paper: int) -> Image.Image:
     if isinstance(e, RasterImage):
         return _raster(e, paper)
     assert isinstance(e, Cut)
-    return _cut(paper)
+    return _cut(e, paper)
 
 
 def render_picture(receipt: Receipt) -> Image.Image:

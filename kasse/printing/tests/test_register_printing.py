@@ -109,7 +109,7 @@ def test_x_report_on_paper_has_the_shift_figures_in_english(till, bakery, receip
     assert "3.25" in text
     assert "Opening float" in text
     assert "100.00" in text
-    assert text.endswith("All amounts in EUR.\nInterim report: the shift stays\nopen.")
+    assert text.endswith("All amounts in €.\nInterim report:\nthe shift stays open.")  # phrases kept whole
 
 
 @pytest.mark.django_db

@@ -51,7 +51,7 @@ def test_a_sale_receipt_is_rendered_by_the_worker_and_sent_between_two_status_ch
     text = decode(link.printed[0], paper_width_px=384).text
     assert "Brötchen" in text
     assert "Kaffee" in text
-    assert "3,25 EUR" in text
+    assert "3,25 €" in text
     written = bytes(link.written)
     first_query, payload_at = written.find(b"\x10\x04\x01"), written.find(link.printed[0])
     assert first_query < payload_at < written.rfind(b"\x10\x04\x01")
