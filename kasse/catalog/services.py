@@ -22,6 +22,8 @@ from kasse.core.text import search_text
 from kasse.core.vat import VatClass
 from kasse.sync.changes import record
 from kasse.tenancy.models import Organization, Store
+from kasse.tenancy.permissions import Capability
+from kasse.tenancy.selectors import actor_may
 
 PRODUCT_FIELDS = (
     "name", "description", "unit", "is_measured", "net_content", "net_content_unit",
@@ -280,10 +282,15 @@ def save_product(
 @tenant_service
 def set_store_price(*, actor: Actor, store: Store, variant: Variant,
                     price: Decimal | str | None) -> StorePrice | None:
-    """Set (or with ``price=None`` remove) a store's own price for a variant."""
+    """Set (or with ``price=None`` remove) a store's own price for a variant.
+
+    A back-office user needs the catalog capability in that store.
+    """
     amount = parse_price(price, "price", required=False)
     if variant.organization_id != store.organization_id:
         raise ValidationError({"variant": _("Unknown variant.")})
+    if not actor_may(actor, store.organization_id, Capability.MANAGE_CATALOG, store):
+        raise ValidationError({"price": _("You may only set prices of the stores you manage.")})
     if amount is None:
         gone = list(StorePrice.objects.filter(store=store, variant=variant))
         StorePrice.objects.filter(store=store, variant=variant).delete()

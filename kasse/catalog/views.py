@@ -42,6 +42,7 @@ from kasse.catalog.services import save_category, save_product, set_store_price
 from kasse.core.actors import Actor
 from kasse.tenancy.models import Store
 from kasse.tenancy.permissions import Capability
+from kasse.tenancy.selectors import stores_with_capability
 
 PAGE_SIZE = 50
 catalog_view = backoffice_view(Capability.MANAGE_CATALOG)
@@ -201,8 +202,11 @@ class _Rollback(Exception):
 def variant_prices(request: HttpRequest, pk: Any) -> HttpResponse:
     """A variant's own price per store; an empty field means the organization's price."""
     variant: Variant = get_object_or_404(Variant.objects.select_related("product"), pk=pk)
-    stores = list(Store.objects.filter(organization=request.organization, is_active=True))  # type: ignore[attr-defined]
-    current = dict(StorePrice.objects.filter(variant=variant).values_list("store_id", "price"))
+    # Only the stores where this user manages the catalog (a store manager sees their store's price only).
+    managed = stores_with_capability(request.employee, Capability.MANAGE_CATALOG)  # type: ignore[attr-defined]
+    stores = [s for s in Store.objects.filter(organization=request.organization, is_active=True)  # type: ignore[attr-defined]
+              if managed is None or s.pk in managed]
+    current = dict(StorePrice.objects.filter(variant=variant, store__in=stores).values_list("store_id", "price"))
     form = StorePriceForm(request.POST or None, stores=stores, current=current)
     if request.method == "POST" and form.is_valid():
         try:

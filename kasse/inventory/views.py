@@ -14,8 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -53,7 +52,7 @@ class EntryLine:
 def _store_for(request: HttpRequest, store_id: uuid.UUID) -> Store:
     store: Store = get_object_or_404(Store.objects.filter(is_active=True), pk=store_id)
     if not has_capability(request.employee, Capability.RECEIVE_GOODS, store):  # type: ignore[attr-defined]
-        raise PermissionDenied
+        raise Http404  # another store's page: the same answer as a missing store
     return store
 
 
@@ -179,7 +178,7 @@ def goods_receipt_detail(request: HttpRequest, receipt_id: uuid.UUID) -> HttpRes
     """A booked goods receipt: what arrived, who booked it, and shelf labels for it."""
     receipt: GoodsReceipt = get_object_or_404(GoodsReceipt.objects.select_related("store", "booked_by"), pk=receipt_id)
     if not has_capability(request.employee, Capability.RECEIVE_GOODS, receipt.store):  # type: ignore[attr-defined]
-        raise PermissionDenied
+        raise Http404  # another store's receipt: the same answer as a missing one
     rows = [{"movement": m, "quantity": display_quantity(m.delta)} for m in selectors.goods_receipt_lines(receipt)]
     return render(request, "inventory/backoffice/goods_receipt_detail.html", {
         "receipt": receipt, "store": receipt.store, "rows": rows,

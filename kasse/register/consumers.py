@@ -12,7 +12,7 @@ from django.utils import translation
 from django_scopes import scope
 
 from kasse.register.display import idle_context
-from kasse.register.live import display_group, mark_display_listening
+from kasse.register.live import device_group, display_group, mark_display_listening
 from kasse.register.models import Cart, CartStatus
 from kasse.register.services.pairing import DEVICE_COOKIE, device_for_token
 
@@ -30,9 +30,10 @@ def _initial_html(device: Any) -> str:
 
 
 class CustomerDisplayConsumer(AsyncWebsocketConsumer):
-    """Joins the display group of the register its device cookie belongs to."""
+    """Joins the display group of the register its device cookie belongs to; closed when the device is revoked."""
 
     group: str = ""
+    device_channel_group: str = ""
     register_id: Any = None
 
     async def connect(self) -> None:
@@ -44,6 +45,8 @@ class CustomerDisplayConsumer(AsyncWebsocketConsumer):
         self.group = display_group(device.register_id)
         self.register_id = device.register_id
         await self.channel_layer.group_add(self.group, self.channel_name)
+        self.device_channel_group = device_group(device.pk)
+        await self.channel_layer.group_add(self.device_channel_group, self.channel_name)
         await database_sync_to_async(mark_display_listening)(device.register_id)
         await self.accept()
         html = await database_sync_to_async(_initial_html)(device)
@@ -55,8 +58,15 @@ class CustomerDisplayConsumer(AsyncWebsocketConsumer):
             await database_sync_to_async(mark_display_listening)(self.register_id)
 
     async def disconnect(self, code: int) -> None:
-        if self.group:
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+        for group in (self.group, self.device_channel_group):
+            if group:
+                await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def device_revoked(self, event: dict[str, Any]) -> None:
+        """The device was revoked: no further cart reaches it."""
+        await self.channel_layer.group_discard(self.group, self.channel_name)
+        self.group = ""
+        await self.close(code=4403)
 
     async def display_update(self, event: dict[str, Any]) -> None:
         await self.send(text_data=json.dumps(event["payload"]))

@@ -94,7 +94,7 @@ CASES = [
     IsolationCase("register:line_action", _cart_line, methods=("post",), caller="register"),
     IsolationCase("register:resume", _parked_cart, methods=("post",), caller="register"),
     IsolationCase("register:receipt", _sale, caller="register"),
-    IsolationCase("register:variants", _product, caller="register"),
+    IsolationCase("register:variants", _product, caller="register", organization_wide=True),
     IsolationCase("register:shift_z", _closed_shift, caller="register"),
     IsolationCase("register_admin:pairing_code", _register, methods=("post",)),
     IsolationCase("register_admin:device_revoke", _device, methods=("post",)),

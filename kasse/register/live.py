@@ -28,6 +28,18 @@ def display_group(register_id: uuid.UUID) -> str:
     return f"register-display-{register_id.hex}"
 
 
+def device_group(device_id: uuid.UUID) -> str:
+    """The Channels group of one paired device's open sockets (closed when it is revoked)."""
+    return f"register-device-{device_id.hex}"
+
+
+def close_device_sockets(device_id: uuid.UUID) -> None:
+    """After commit of a revocation: every open socket of the device is told and closed."""
+    layer = get_channel_layer()
+    if layer is not None:
+        async_to_sync(layer.group_send)(device_group(device_id), {"type": "device.revoked"})
+
+
 def _listening_key(register_id: uuid.UUID) -> str:
     return f"register-display-listening:{register_id.hex}"
 

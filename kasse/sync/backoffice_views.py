@@ -102,8 +102,11 @@ def conflict_seen(request: HttpRequest, conflict_id: uuid.UUID) -> HttpResponse:
 
 @backoffice_view(Capability.VIEW_REPORTS)
 def live(request: HttpRequest) -> HttpResponse:
-    """Sales of every store as they happen (the page follows ``/ws/live/``)."""
+    """Sales of the stores this user may see reports of, as they happen (the page follows ``/ws/live/``)."""
+    from kasse.tenancy.selectors import stores_with_capability
+
+    store_ids = stores_with_capability(request.employee, Capability.VIEW_REPORTS)  # type: ignore[attr-defined]
     return render(request, "sync/backoffice/live.html", {
-        "sales": selectors.recent_sales(), "directory": selectors.live_directory(),
+        "sales": selectors.recent_sales(store_ids=store_ids), "directory": selectors.live_directory(store_ids),
         "limit": selectors.LIVE_FEED_SIZE,
     })

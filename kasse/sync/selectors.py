@@ -213,15 +213,21 @@ def open_counts() -> dict[str, int]:
 # --- live feed -------------------------------------------------------------------
 
 
-def recent_sales(limit: int = LIVE_FEED_SIZE) -> list[Any]:
+def recent_sales(limit: int = LIVE_FEED_SIZE, store_ids: set | None = None) -> list[Any]:
+    """The newest sales, of the stores ``store_ids`` (``None``: every store)."""
     from kasse.sales.models import Sale
 
-    return list(Sale.objects.select_related("store", "register").order_by("-completed_at")[:limit])
+    sales = Sale.objects.select_related("store", "register")
+    if store_ids is not None:
+        sales = sales.filter(store_id__in=store_ids)
+    return list(sales.order_by("-completed_at")[:limit])
 
 
-def live_directory() -> dict[str, Any]:
+def live_directory(store_ids: set | None = None) -> dict[str, Any]:
     """Names and time zones the live page's script needs to show a sale that arrives as ids."""
+    stores = Store.objects.all() if store_ids is None else Store.objects.filter(pk__in=store_ids)
+    registers = Register.objects.all() if store_ids is None else Register.objects.filter(store_id__in=store_ids)
     return {
-        "stores": {str(s.pk): {"name": s.name, "tz": s.time_zone} for s in Store.objects.all()},
-        "registers": {str(r.pk): r.name for r in Register.objects.all()},
+        "stores": {str(s.pk): {"name": s.name, "tz": s.time_zone} for s in stores},
+        "registers": {str(r.pk): r.name for r in registers},
     }

@@ -109,7 +109,8 @@ class EmployeeForm(forms.ModelForm):
         fields = ["display_name", "employee_number", "is_active"]
 
     def __init__(self, *args: Any, stores: list[Store], may_grant_owner: bool,
-                 current_roles: dict[str, str] | None = None, **kwargs: Any) -> None:
+                 current_roles: dict[str, str] | None = None, may_grant_all_stores: bool = True,
+                 **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.stores = stores
         if self.instance.pk is None:
@@ -131,6 +132,8 @@ class EmployeeForm(forms.ModelForm):
                 field_choices = [*field_choices, owner]
             self.fields[name] = forms.ChoiceField(
                 label=label, choices=field_choices, required=False, initial=current_roles.get(key, ""),
+                # Only owners grant all-stores roles; others see the row as it is.
+                disabled=key == ALL_STORES and not may_grant_all_stores,
             )
             self.role_fields.append((name, key))
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from kasse.tenancy.models import Employee, Organization, Register, Store
+from kasse.tenancy.models import Employee, Organization, Register, Store, StoreRole
+from kasse.tenancy.permissions import Role
 from kasse.testing.isolation import IsolationCase
 
 
@@ -29,7 +30,9 @@ def _register(org: Organization) -> dict[str, Any]:
 
 
 def _employee(org: Organization) -> dict[str, Any]:
-    return {"pk": Employee.objects.create(organization=org, display_name="Anna").pk}
+    employee = Employee.objects.create(organization=org, display_name="Anna")
+    StoreRole.objects.create(organization=org, employee=employee, store=_store(org), role=Role.MANAGER)
+    return {"pk": employee.pk}
 
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from typing import Any
+
+from django.db.models import Q, QuerySet
 from django_scopes import scopes_disabled
 
 from kasse.tenancy.models import Employee, Organization, Store, StoreRole, User, pin_digest
-from kasse.tenancy.permissions import ORGANIZATION_WIDE, role_capabilities
+from kasse.tenancy.permissions import ORGANIZATION_WIDE, Capability, role_capabilities
 
 
 def employees_for_user(user: User) -> QuerySet[Employee]:
@@ -43,7 +45,57 @@ def capabilities(employee: Employee | None, store: Store | None = None) -> froze
 
 
 def has_capability(employee: Employee | None, capability: str, store: Store | None = None) -> bool:
+    """Whether ``employee`` may do ``capability`` in ``store``.
+
+    ``store=None`` asks whether they may do it *somewhere* (the entry check of a
+    back-office section); a page then narrows to :func:`stores_with_capability`.
+    """
     return capability in capabilities(employee, store)
+
+
+def _roles_of(employee: Employee) -> list[tuple[object, str]]:
+    capabilities(employee)  # fills the cache
+    return employee._role_cache  # type: ignore[attr-defined,no-any-return]
+
+
+def has_capability_everywhere(employee: Employee | None, capability: str) -> bool:
+    """Whether ``capability`` comes from an all-stores role (so it holds in every store, new ones too)."""
+    if employee is None or not employee.is_active:
+        return False
+    return any(store_id is None and capability in role_capabilities(role)
+               for store_id, role in _roles_of(employee))
+
+
+def stores_with_capability(employee: Employee | None, capability: str) -> set | None:
+    """The ids of the stores where ``employee`` may do ``capability``; ``None`` means every store."""
+    if has_capability_everywhere(employee, capability):
+        return None
+    if employee is None or not employee.is_active:
+        return set()
+    return {store_id for store_id, role in _roles_of(employee)
+            if store_id is not None and capability in role_capabilities(role) - ORGANIZATION_WIDE}
+
+
+def may_manage_employee(acting: Employee | None, employee: Employee) -> bool:
+    """Whether ``acting`` may see and change ``employee``: they manage employees in every store
+    where ``employee`` has a role (an all-stores role, or no role at all, needs an all-stores manager)."""
+    allowed = stores_with_capability(acting, Capability.MANAGE_EMPLOYEES)
+    if allowed is None:
+        return True
+    with scopes_disabled():
+        held = list(StoreRole.objects.filter(employee=employee).values_list("store_id", flat=True))
+    return bool(held) and all(store_id is not None and store_id in allowed for store_id in held)
+
+
+def manageable_employees(acting: Employee | None, queryset: QuerySet[Employee]) -> QuerySet[Employee]:
+    """``queryset`` narrowed to the employees :func:`may_manage_employee` allows."""
+    allowed = stores_with_capability(acting, Capability.MANAGE_EMPLOYEES)
+    if allowed is None:
+        return queryset
+    with scopes_disabled():
+        elsewhere = StoreRole.objects.filter(Q(store__isnull=True) | ~Q(store_id__in=allowed))
+        return queryset.filter(pk__in=StoreRole.objects.values("employee_id")).exclude(
+            pk__in=elsewhere.values("employee_id"))
 
 
 def employee_by_pin(organization: Organization, pin: str) -> Employee | None:
@@ -54,3 +106,16 @@ def employee_by_pin(organization: Organization, pin: str) -> Employee | None:
         return Employee.objects.filter(
             organization=organization, pin_digest=pin_digest(organization, pin), is_active=True
         ).first()
+
+
+def actor_may(actor: object, organization_id: Any, capability: str, store: Store) -> bool:
+    """Whether a back-office user acting in an organization may do ``capability`` in ``store``.
+
+    Other actors (system, API token, device, node) are checked where they enter.
+    """
+    user = getattr(actor, "user", None)
+    if getattr(actor, "kind", "") != "user" or user is None:
+        return True
+    with scopes_disabled():
+        acting = Employee.objects.filter(organization_id=organization_id, user=user, is_active=True).first()
+    return has_capability(acting, capability, store)

@@ -27,7 +27,7 @@ from kasse.tenancy.models import (
     User,
     pin_digest,
 )
-from kasse.tenancy.permissions import Role
+from kasse.tenancy.permissions import Capability, Role
 from kasse.tenancy.validators import normalize_vat_id
 
 ORGANIZATION_FIELDS = (
@@ -294,25 +294,46 @@ def _is_owner(employee: Employee) -> bool:
 
 def _check_owner_rules(organization: Organization, actor: Actor, employee: Employee | None,
                        roles: list[tuple[Store | None, str]] | None) -> None:
-    """Owners are made and changed by owners only (when a back-office user acts)."""
+    """What a back-office user who is not an owner may do to an employee.
+
+    Owners are made and changed by owners only. A non-owner changes only
+    employees of the stores where they manage employees (every store the
+    employee has a role in), and grants or takes roles only in those stores,
+    never the all-stores row.
+    """
+    from kasse.tenancy.selectors import may_manage_employee, stores_with_capability
+
     if actor.kind != "user" or actor.user is None:
         return
     with scopes_disabled():
         acting = Employee.objects.filter(organization=organization, user=actor.user,
                                          is_active=True).first()
-    if acting is not None and StoreRole.objects.filter(
-        employee=acting, role=Role.OWNER, store__isnull=True
-    ).exists():
-        return
-    if employee is not None and employee.pk and _is_owner(employee):
-        raise ValidationError(_("Only an owner can change an owner."))
-    if acting is not None and employee is not None and acting.pk == employee.pk and roles is not None:
-        with scopes_disabled():
-            current = {(r.store_id, r.role) for r in StoreRole.objects.filter(employee=employee)}
-        if current != {(s.pk if s else None, r) for s, r in roles}:
-            raise ValidationError({"roles": _("You cannot change your own roles; please ask an owner.")})
+        if acting is not None and StoreRole.objects.filter(
+            employee=acting, role=Role.OWNER, store__isnull=True
+        ).exists():
+            return
+        existing = employee is not None and employee.pk is not None and not employee._state.adding
+        if existing and _is_owner(employee):  # type: ignore[arg-type]
+            raise ValidationError(_("Only an owner can change an owner."))
+        if existing and not may_manage_employee(acting, employee):  # type: ignore[arg-type]
+            raise ValidationError(_("You can only change employees of the stores where you manage employees."))
+        current = {(r.store_id, r.role) for r in StoreRole.objects.filter(employee=employee)} if existing else set()
+    own = acting is not None and employee is not None and acting.pk == employee.pk
+    if own and roles is not None and current != {(s.pk if s else None, r) for s, r in roles}:
+        raise ValidationError({"roles": _("You cannot change your own roles; please ask an owner.")})
     if roles and any(role == Role.OWNER for _store, role in roles):
         raise ValidationError({"roles": _("Only an owner can grant the owner role.")})
+    allowed = stores_with_capability(acting, Capability.MANAGE_EMPLOYEES)
+    if roles is None:
+        if not existing and allowed is not None:
+            raise ValidationError({"roles": _("An employee needs at least one role.")})
+        return
+    for store_id, _role in current ^ {(s.pk if s else None, r) for s, r in roles}:
+        if store_id is None:
+            raise ValidationError({"roles": _("Only an owner can grant or change a role in all stores.")})
+        if allowed is not None and store_id not in allowed:
+            raise ValidationError(
+                {"roles": _("You can only grant roles in the stores where you manage employees.")})
 
 
 def _apply_login_email(organization: Organization, employee: Employee,

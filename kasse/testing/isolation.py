@@ -7,6 +7,13 @@ A, then asks for it as an owner of organization B (session) and with an API
 token of organization B, and expects the same 404 a missing id gets, with
 nothing changed. A second test fails when a URL with an id parameter has no
 case, so a new endpoint cannot forget to join.
+
+The store dimension: the same object asked for inside its own organization by
+a manager bound to another store (session cases), or by a register of another
+store (register cases), is the same answer as a missing id (404, or 403 where
+the page needs a capability no store-bound role has) with nothing changed.
+Objects that belong to the whole organization (products, categories,
+customers) say so with ``organization_wide=True``.
 """
 
 from __future__ import annotations
@@ -29,6 +36,9 @@ class IsolationCase:
     # Who asks: "session" (back-office owner), "api" (bearer token) or "register" (a paired,
     # unlocked register device). API URLs are always asked with a token.
     caller: str = "session"
+    # The object belongs to the organization, not to a store (catalog, customers): a store-bound
+    # manager with the capability reaches it. Leave False for anything of a store.
+    organization_wide: bool = False
 
     @property
     def is_api(self) -> bool:

@@ -43,14 +43,13 @@ def _request(client: Client, method: str, url: str, data: dict, **headers: str):
     return client.post(url, data=data, **headers)
 
 
-def _unlocked_register(org) -> Client:
-    """A browser paired to a register of ``org`` with a cashier switched in."""
+def _unlocked_register(org, store=None, role: str = "cashier") -> Client:
+    """A browser paired to a register of ``org`` (in ``store`` or a new one) with an employee switched in."""
     from kasse.register.tests.conftest import paired_client
-    from kasse.tenancy.permissions import Role
     from kasse.testing.factories import EmployeeFactory, RegisterFactory, StoreFactory
 
-    store = StoreFactory(organization=org)
-    EmployeeFactory(organization=org, pin="8642", role=(store, Role.CASHIER))
+    store = store or StoreFactory(organization=org)
+    EmployeeFactory(organization=org, pin="8642", role=(store, role))
     client = paired_client(RegisterFactory(store=store, organization=org), token=f"b-{org.pk}")
     assert client.post("/register/unlock/", {"pin": "8642"}).status_code == 302
     return client
@@ -98,3 +97,43 @@ def test_every_url_with_an_id_has_an_isolation_case():
         "These URLs take an id but have no IsolationCase in kasse/<app>/isolation.py: "
         + ", ".join(uncovered)
     )
+
+
+STORE_CASES = [c for c in CASES if not c.is_api and not c.organization_wide]
+
+
+def _store_bound_caller(org, caller: str) -> Client:
+    """A manager bound to one new store of ``org`` (session), or a register of that store."""
+    from kasse.tenancy.permissions import Role
+    from kasse.testing.factories import EmployeeFactory, StoreFactory, UserFactory
+
+    store = StoreFactory(organization=org, number=990, name="Eigene Filiale")
+    if caller == "register":
+        return _unlocked_register(org, store, Role.MANAGER)
+    user = UserFactory()
+    EmployeeFactory(organization=org, user=user, role=(store, Role.MANAGER))
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("case", STORE_CASES, ids=[c.url_name for c in STORE_CASES])
+def test_another_stores_object_is_404_like_missing_for_a_store_bound_caller(case):
+    # Given an object of one store, and a manager (or a register) of another store of the same organization
+    org = OrganizationFactory(name="A")
+    client = _store_bound_caller(org, case.caller)
+    with scopes_disabled():
+        kwargs = case.make(org)
+    url = reverse(case.url_name, kwargs=kwargs)
+    missing_url = reverse(case.url_name, kwargs=_as_missing(kwargs))
+    before = _audit_count()
+    for method in case.methods:
+        # When they ask for it, and for an id that does not exist at all
+        foreign = _request(client, method, url, case.data)
+        missing = _request(client, method, missing_url, case.data)
+        # Then both get the same answer: 404 (403 where no store-bound role has the capability at all)
+        assert foreign.status_code in {403, 404}, f"{method.upper()} {url} gave {foreign.status_code}"
+        assert foreign.status_code == missing.status_code, f"{method.upper()} {url}: {foreign.status_code} " \
+            f"but {missing.status_code} for a missing id"
+    assert _audit_count() == before

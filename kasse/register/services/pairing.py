@@ -93,3 +93,7 @@ def revoke_device(*, actor: Actor, device: RegisterDevice) -> None:
         log_action(device.organization, actor, "register.device.revoked", device.register,
                    {"device": str(device.pk)})
         record("device", [device])
+        from kasse.register.live import close_device_sockets
+
+        device_id = device.pk
+        transaction.on_commit(lambda: close_device_sockets(device_id))

@@ -1,7 +1,9 @@
 """Employee pages: list, create, edit with PIN, roles per store and back-office login.
 
 Capability MANAGE_EMPLOYEES; owners are made and changed by owners only (the
-service enforces it, the page explains it).
+service enforces it, the page explains it). A store-bound manager sees and
+changes only employees of the stores where they manage employees, and only
+those stores' role rows; another store's employee is a 404.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -18,6 +20,7 @@ from kasse.backoffice.access import backoffice_view
 from kasse.tenancy.forms import ALL_STORES, EmployeeForm
 from kasse.tenancy.models import Employee, Store, StoreRole
 from kasse.tenancy.permissions import Capability, Role
+from kasse.tenancy.selectors import manageable_employees, may_manage_employee, stores_with_capability
 from kasse.tenancy.services import save_employee
 from kasse.tenancy.views import actor_of, show_service_errors
 
@@ -35,7 +38,7 @@ def _is_owner(employee: Employee | None) -> bool:
 def employee_list(request: HttpRequest) -> HttpResponse:
     org = request.organization  # type: ignore[attr-defined]
     employees = (
-        Employee.objects.filter(organization=org)
+        manageable_employees(request.employee, Employee.objects.filter(organization=org))  # type: ignore[attr-defined]
         .select_related("user")
         .prefetch_related(Prefetch("roles", queryset=StoreRole.objects.select_related("store")))
         .order_by("-is_active", "display_name")
@@ -45,8 +48,10 @@ def employee_list(request: HttpRequest) -> HttpResponse:
 
 def _employee_page(request: HttpRequest, employee: Employee | None) -> HttpResponse:
     org = request.organization  # type: ignore[attr-defined]
-    stores = list(Store.objects.filter(organization=org))
-    may_grant_owner = _is_owner(request.employee)  # type: ignore[attr-defined]
+    acting = request.employee  # type: ignore[attr-defined]
+    managed = stores_with_capability(acting, Capability.MANAGE_EMPLOYEES)
+    stores = [s for s in Store.objects.filter(organization=org) if managed is None or s.pk in managed]
+    may_grant_owner = _is_owner(acting)
     current_roles = {
         str(r.store_id) if r.store_id else ALL_STORES: r.role
         for r in StoreRole.objects.filter(employee=employee)
@@ -55,7 +60,8 @@ def _employee_page(request: HttpRequest, employee: Employee | None) -> HttpRespo
     draft = Employee.objects.select_related("user").get(pk=employee.pk) if employee else Employee(
         organization=org)
     form = EmployeeForm(request.POST or None, instance=draft, stores=stores,
-                        may_grant_owner=may_grant_owner, current_roles=current_roles)
+                        may_grant_owner=may_grant_owner, current_roles=current_roles,
+                        may_grant_all_stores=may_grant_owner)
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -86,4 +92,7 @@ def employee_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @employees_view
 def employee_edit(request: HttpRequest, pk: str) -> HttpResponse:
-    return _employee_page(request, get_object_or_404(Employee.objects, pk=pk))
+    employee: Employee = get_object_or_404(Employee.objects, pk=pk)
+    if not may_manage_employee(request.employee, employee):  # type: ignore[attr-defined]
+        raise Http404  # another store's employee: the same answer as a missing one
+    return _employee_page(request, employee)
