@@ -8,6 +8,7 @@ import pytest
 from bs4 import BeautifulSoup
 from django.core.exceptions import ValidationError
 from django.test import Client
+from django.utils import translation
 from django_scopes import scopes_disabled
 
 from kasse.catalog.models import StorePrice
@@ -49,7 +50,7 @@ def test_the_service_refuses_another_stores_price_from_a_store_manager(organizat
         variant = ProductFactory(organization=organization).variants.get()
     user = UserFactory()
     EmployeeFactory(organization=organization, user=user, role=(store, Role.MANAGER))
-    with pytest.raises(ValidationError) as err:
+    with pytest.raises(ValidationError) as err, translation.override("de"):
         set_store_price(actor=Actor.for_user(user), store=nord, variant=variant, price="0.01")
-    assert err.value.message_dict == {"price": ["You may only set prices of the stores you manage."]}
+    assert err.value.message_dict == {"price": ["Sie können nur Preise der Filialen festlegen, die Sie verwalten."]}
     assert _prices() == {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 from django_scopes import scopes_disabled
 
 from kasse.core.actors import Actor
@@ -15,6 +16,12 @@ from kasse.tenancy.tests.conftest import DE, EN, client_for, soup, texts
 from kasse.testing.factories import EmployeeFactory, StoreFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
