@@ -313,7 +313,18 @@ def cart_totals(cart: Cart, *, with_order_discount: bool = True) -> ReceiptTotal
 
 @tenant_service
 def checkout_cart(*, actor: Actor, cart: Cart, employee: Employee, payments: list[PaymentInput]) -> Sale:
-    """Pay the cart: one atomic sale (idempotent by the cart's id), then the cart is gone."""
+    """Pay the cart: one atomic sale (idempotent by the cart's id), then the cart is gone.
+
+    The cart row is locked first, so a second "pay" for the same cart (a double tap reaching
+    another worker process) waits for the first and then gets the sale it stored.
+    """
+    locked = Cart.objects.select_for_update().filter(pk=cart.pk).first()
+    if locked is None:  # paid (or cancelled) by a request that committed while this one waited
+        paid = Sale.objects.filter(pk=cart.pk, register_id=cart.register_id).first()
+        if paid is None:
+            raise SaleError(_("This cart is no longer open."))
+        return paid
+    cart = locked
     lines = list(cart.lines.select_related("variant__product"))
     approvers = {ln.approved_by for ln in lines if ln.approved_by} | (
         {cart.discount_approved_by} if cart.discount_approved_by else set())

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,6 +20,7 @@ from kasse.core.audit import log_action
 from kasse.core.money import (
     ZERO,
     PricedLine,
+    ReceiptTotals,
     VatLine,
     receipt_totals,
     round_money,
@@ -171,6 +173,12 @@ def _check_credits(register: Register, payments: list[PaymentInput]) -> None:
             refund_id = uuid.UUID(reference)
         except ValueError as exc:
             raise SaleError(_("This exchange credit is unknown.")) from exc
+        # Lock the return that issued the credit, so two sales spending it at the same moment
+        # (two registers, two worker processes) are checked one after the other.
+        issuer = Sale.objects.select_for_update().filter(
+            pk=refund_id, kind=SaleKind.REFUND, store_id=register.store_id).first()
+        if issuer is None:
+            raise SaleError(_("This exchange credit is unknown."))
         issued = -(Payment.objects.filter(
             sale_id=refund_id, sale__kind=SaleKind.REFUND, sale__store_id=register.store_id,
             method=PaymentMethod.CREDIT,
@@ -250,44 +258,80 @@ def complete_sale(
             raise SaleError(_("Unknown customer."))
 
     now = timezone.now()
-    with transaction.atomic():
-        sale = Sale.objects.create(
-            id=cart.id, organization_id=register.organization_id, store=store, register=register, shift=shift,
-            kind=SaleKind.SALE, receipt_number=next_number(register, CounterKind.RECEIPT),
-            employee=employee, employee_name=employee.display_name, customer=customer,
-            started_at=cart.started_at or now, completed_at=now, subtotal=totals.subtotal,
-            order_discount=totals.order_discount, total=totals.total, note=cart.note[:500],
+
+    def write() -> Sale:
+        return _write_sale(actor=actor, register=register, employee=employee, cart=cart, approver=approver,
+                           shift=shift, priced=priced, rates=rates, totals=totals, settled=settled,
+                           customer=customer, needs_approval=needs_approval, now=now)
+
+    sale = stored_once(cart.id, write)
+    if sale.register_id != register.pk:
+        raise SaleError(_("This receipt id is already used."))
+    return sale
+
+
+def stored_once(sale_id: uuid.UUID, write: Callable[[], Sale]) -> Sale:
+    """Run ``write`` (which stores the receipt ``sale_id``) in a savepoint.
+
+    Two requests with the same id at the same moment (a double tap on "pay" reaching
+    two worker processes) both pass the "already stored?" check; the second insert then
+    waits for the first to commit and fails on the primary key. That is not an error:
+    the receipt exists once, and the second request gets it.
+    """
+    try:
+        with transaction.atomic():
+            return write()
+    except IntegrityError:
+        existing = Sale.objects.filter(pk=sale_id).first()
+        if existing is None:
+            raise
+        return existing
+
+
+def _write_sale(
+    *, actor: Actor, register: Register, employee: Employee, cart: SaleInput, approver: Employee | None,
+    shift: Shift, priced: list[_PricedCartLine], rates: dict[uuid.UUID, Decimal], totals: ReceiptTotals,
+    settled: list[tuple[PaymentInput, Decimal, Decimal]], customer: Customer | None, needs_approval: bool,
+    now: datetime,
+) -> Sale:
+    store = register.store
+    sale = Sale.objects.create(
+        id=cart.id, organization_id=register.organization_id, store=store, register=register, shift=shift,
+        kind=SaleKind.SALE, receipt_number=next_number(register, CounterKind.RECEIPT),
+        employee=employee, employee_name=employee.display_name, customer=customer,
+        started_at=cart.started_at or now, completed_at=now, subtotal=totals.subtotal,
+        order_discount=totals.order_discount, total=totals.total, note=cart.note[:500],
+    )
+    lines = SaleLine.objects.bulk_create(
+        SaleLine(
+            organization_id=sale.organization_id, sale=sale, position=index, variant=p.variant,
+            product_name=p.variant.product.name, variant_name=p.variant.name, sku=p.variant.sku,
+            barcode=p.line.barcode[:48], unit=p.variant.product.unit, quantity=p.quantity,
+            list_price=p.list_price, unit_price=p.unit_price, line_discount=p.line_discount,
+            order_discount_share=share, total=line_total, vat_class=p.variant.product.vat_class,
+            vat_rate=rates[p.variant.pk], vat_dsfinvk_id=dsfinvk_id(p.variant.product.vat_class),
+            approved_by=approver if p.needs_approval else None, note=p.line.note[:200],
         )
-        lines = SaleLine.objects.bulk_create(
-            SaleLine(
-                organization_id=sale.organization_id, sale=sale, position=index, variant=p.variant,
-                product_name=p.variant.product.name, variant_name=p.variant.name, sku=p.variant.sku,
-                barcode=p.line.barcode[:48], unit=p.variant.product.unit, quantity=p.quantity,
-                list_price=p.list_price, unit_price=p.unit_price, line_discount=p.line_discount,
-                order_discount_share=share, total=line_total, vat_class=p.variant.product.vat_class,
-                vat_rate=rates[p.variant.pk], vat_dsfinvk_id=dsfinvk_id(p.variant.product.vat_class),
-                approved_by=approver if p.needs_approval else None, note=p.line.note[:200],
-            )
-            for index, (p, share, line_total) in enumerate(
-                zip(priced, totals.order_discount_shares, totals.line_totals, strict=True), start=1
-            )
+        for index, (p, share, line_total) in enumerate(
+            zip(priced, totals.order_discount_shares, totals.line_totals, strict=True), start=1
         )
-        vats = SaleVat.objects.bulk_create(vat_rows_for(sale, lines))
-        payments = Payment.objects.bulk_create(
-            Payment(organization_id=sale.organization_id, sale=sale, position=index, method=p.method,
-                    amount=amount, tendered=round_money(p.amount) if p.method == PaymentMethod.CASH else ZERO,
-                    change=change, reference=p.reference[:100])
-            for index, (p, amount, change) in enumerate(settled, start=1)
-        )
-        moves = StockMovement.objects.bulk_create(
-            StockMovement(organization_id=sale.organization_id, store=store, variant=line.variant,
-                          delta=-line.quantity, reason=StockReason.SALE, sale_line=line)
-            for line in lines if line.variant.product.track_stock
-        )
-        log_action(register.organization, actor, "sales.sale.completed", sale,
-                   {"receipt_number": sale.receipt_number, "total": str(sale.total),
-                    "approved_by": str(approver.pk) if needs_approval and approver else None})
-        record("sale", [sale, *lines, *vats, *payments, *moves])
+    )
+    vats = SaleVat.objects.bulk_create(vat_rows_for(sale, lines))
+    payments = Payment.objects.bulk_create(
+        Payment(organization_id=sale.organization_id, sale=sale, position=index, method=p.method,
+                amount=amount, tendered=round_money(p.amount) if p.method == PaymentMethod.CASH else ZERO,
+                change=change, reference=p.reference[:100])
+        for index, (p, amount, change) in enumerate(settled, start=1)
+    )
+    moves = StockMovement.objects.bulk_create(
+        StockMovement(organization_id=sale.organization_id, store=store, variant=line.variant,
+                      delta=-line.quantity, reason=StockReason.SALE, sale_line=line)
+        for line in lines if line.variant.product.track_stock
+    )
+    log_action(register.organization, actor, "sales.sale.completed", sale,
+               {"receipt_number": sale.receipt_number, "total": str(sale.total),
+                "approved_by": str(approver.pk) if needs_approval and approver else None})
+    record("sale", [sale, *lines, *vats, *payments, *moves])
     return sale
 
 

@@ -20,7 +20,7 @@ from kasse.core.vat import dsfinvk_id, vat_rate
 from kasse.customers.models import Customer
 from kasse.inventory.models import StockMovement, StockReason
 from kasse.sales.models import CounterKind, Payment, PaymentMethod, Sale, SaleKind, SaleLine, SaleVat
-from kasse.sales.services.checkout import open_shift_for, vat_rows_for
+from kasse.sales.services.checkout import open_shift_for, stored_once, vat_rows_for
 from kasse.sales.services.errors import SaleError
 from kasse.sales.services.numbering import next_number
 from kasse.sales.services.rules import MAX_QUANTITY
@@ -171,6 +171,10 @@ def refund_sale(
     credit that pays the replacement; ``credit_used`` is how much of it the
     replacement takes, the rest goes back in cash.
     """
+    # Lock the original receipt before anything is computed from it: two returns of the same
+    # receipt at the same moment (two registers, two worker processes) are then worked out one
+    # after the other, and the second sees what the first gave back.
+    original = Sale.objects.select_for_update().get(pk=original.pk)
     existing = Sale.objects.filter(pk=refund_id).first()
     if existing is not None:
         return existing
@@ -184,11 +188,11 @@ def refund_sale(
     original_methods = list(original.payments.values_list("method", flat=True))
     method = tender or (original_methods[0] if len(set(original_methods)) == 1 else PaymentMethod.CASH)
     _check_refund_tender(method, original, approver, register.store)
-    return _write_refund(
+    return stored_once(refund_id, lambda: _write_refund(
         actor=actor, register=register, employee=employee, refund_id=refund_id, original=original,
         customer=original.customer, lines=_returned_lines_from_receipt(chosen),
         payments=_split_credit(total, method, credit_used), action="sales.sale.refunded",
-    )
+    ))
 
 
 @dataclass
@@ -265,8 +269,8 @@ def refund_without_receipt(
     lines = _returned_lines_without_receipt(register, items, manager)
     open_shift_for(register)
     total = sum((line.total for line in lines), ZERO)
-    return _write_refund(
+    return stored_once(refund_id, lambda: _write_refund(
         actor=actor, register=register, employee=employee, refund_id=refund_id, original=None, customer=None,
         lines=lines, payments=_split_credit(total, tender, credit_used),
         action="sales.sale.refunded_without_receipt", note=note,
-    )
+    ))
