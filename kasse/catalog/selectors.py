@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
 from kasse.catalog.models import Barcode, Product, StorePrice, Variant
 from kasse.core.text import fold
@@ -32,8 +32,9 @@ def search_products(
     """Products whose name, variants or SKU contain every word of ``query``.
 
     Case-, accent- and umlaut-insensitive (``brotchen`` finds ``Brötchen``).
-    Matches at the start of the name come first. An exact barcode or SKU finds
-    its product too.
+    Ranked: the product named exactly so first ("Schrippe"), then names that start
+    with the query ("Schrippe mit Mohn"), then the rest ("Käse-Schrippe"),
+    alphabetically within each group. An exact barcode or SKU finds its product too.
     """
     qs = Product.objects.filter(organization=organization).select_related("category")
     if category_id:
@@ -58,7 +59,14 @@ def search_products(
             .values_list("variant__product_id", flat=True),
         ]
     qs = qs.filter(text_match | Q(pk__in=code_ids)) if code_ids else qs.filter(text_match)
-    return qs.order_by(*_search_order())
+    folded = " ".join(words)
+    rank = Case(
+        When(Q(name__iexact=raw) | Q(search_text=folded), then=Value(0)),
+        When(Q(name__istartswith=raw) | Q(search_text__startswith=folded), then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    return qs.alias(search_rank=rank).order_by("search_rank", *_search_order())
 
 
 def _search_order() -> tuple[str, ...]:

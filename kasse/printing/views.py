@@ -11,7 +11,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -253,11 +253,14 @@ def labels(request: HttpRequest) -> HttpResponse:
         except services.PrintingError as exc:
             context["error"] = _errors(exc)
             return render(request, "printing/backoffice/labels.html", context, status=422)
+        count = sum(r.copies for r in requests)
         if job.on_node:
-            messages.success(request, _("%(count)s labels for “%(name)s” sent to the store node.")
-                             % {"count": job.title, "name": printer.name})
+            messages.success(request, ngettext("%(count)s label for “%(name)s” sent to the store node.",
+                                               "%(count)s labels for “%(name)s” sent to the store node.", count)
+                             % {"count": count, "name": printer.name})
         else:
-            messages.success(request, _("%(count)s labels queued for “%(name)s”.") % {"count": job.title,
-                                                                                      "name": printer.name})
+            messages.success(request, ngettext("%(count)s label queued for “%(name)s”.",
+                                               "%(count)s labels queued for “%(name)s”.", count)
+                             % {"count": count, "name": printer.name})
         return redirect("printing:labels")
     return render(request, "printing/backoffice/labels.html", context)
