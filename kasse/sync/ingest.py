@@ -23,8 +23,6 @@ import operator
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
-from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
@@ -35,13 +33,20 @@ from django_scopes import scope
 from kasse.customers.models import Customer
 from kasse.sync.columns import ColumnError, RowCodec, codec_for, existing_ids, insert_rows, uuid_text
 from kasse.sync.feed import append_changes, publish_live_sales
+from kasse.sync.ingest_checks import (
+    StoreScope,
+    bad_clock_stamp,
+    missing_column,
+    sale_anomalies,
+    store_bound,
+    stored_stores,
+)
 from kasse.sync.merge import merge_customer
 from kasse.sync.models import AnomalyKind, StoreNode, SyncAnomaly, SyncConflict
-from kasse.sync.registry import BY_LABEL, ORDER, SPECS, Direction, Scope, SyncSpec
+from kasse.sync.registry import BY_LABEL, ORDER, SPECS, Direction, SyncSpec
 
 log = logging.getLogger(__name__)
 
-CLOCK_TOLERANCE = timedelta(minutes=5)
 UP = {Direction.UP, Direction.BOTH}
 
 
@@ -102,24 +107,6 @@ def _reference_reader(label: str) -> tuple[tuple[type[models.Model], ...], Calla
     return tuple(target for _name, target in keys), take
 
 
-def _store_route(spec: SyncSpec) -> tuple[str, tuple[str, str] | None] | None:
-    return _store_route_of(spec.label)
-
-
-@functools.cache
-def _store_route_of(label: str) -> tuple[str, tuple[str, str] | None] | None:
-    """How to find a STORE-scoped row's store: ``(attname, None)``, or ``(fk attname, (target label,
-    target attname))`` when the path goes through one foreign key (``store_path`` "sale.store_id")."""
-    spec = BY_LABEL[label]
-    if spec.scope is not Scope.STORE:
-        return None
-    if "." not in spec.store_path:
-        return spec.store_path, None
-    fk, rest = spec.store_path.split(".", 1)
-    target = spec.model._meta.get_field(fk).related_model
-    return f"{fk}_id", (target._meta.label, rest)  # type: ignore[union-attr]
-
-
 def _parse(organization_id: str, record: Any) -> Parsed:
     if not isinstance(record, dict) or not isinstance(record.get("rows"), list):
         raise Reject("a record needs an id and a list of rows")
@@ -144,11 +131,18 @@ def _parse(organization_id: str, record: Any) -> Parsed:
             raise Reject(f"{spec.label}: unknown column {exc.args[0]!r}") from exc
         except ColumnError as exc:
             raise Reject(f"{spec.label}: a value is invalid ({exc})") from exc
+        if (column := missing_column(spec.label, values)) is not None:
+            raise Reject(f"{spec.label}.{column}: missing (the column is required)")
         if values.get("organization_id") != organization_id:
             raise Reject("a row belongs to another organization")
         if spec.checker is not None and (reason := spec.checker(values)):
             raise Reject(f"{spec.label}: {reason}")
         meta = entry[2] if len(entry) == 3 and isinstance(entry[2], dict) else {}
+        if spec.merge == "hlc":
+            stamped = (("sync_clocks", values.get("sync_clocks")), ("base_clocks", meta.get("base_clocks")))
+            for column, stamps in stamped:
+                if (malformed := bad_clock_stamp(stamps)) is not None:
+                    raise Reject(f"{spec.label}.{column}: {malformed}")
         parsed.rows.append(Row(spec=spec, values=values, raw=entry[1], meta=meta, key=(spec.label, values["id"])))
     return parsed
 
@@ -183,8 +177,12 @@ class Ingestor:
                     try:
                         with transaction.atomic():
                             self._store([record])
-                    except DatabaseError as exc:
-                        self.results[record.id] = {"status": "retry", "detail": f"database error: {exc}"[:300]}
+                    except DatabaseError:
+                        # The database's text may name rows of other organizations: logged, not answered.
+                        log.warning("record %s from node %s refused by the database", record.id, self.node.pk,
+                                    exc_info=True)
+                        self.results[record.id] = {"status": "retry",
+                                                   "detail": "the cloud's database refused it; sent again later"}
         return self.results
 
     def _store_batch(self, records: list[Parsed]) -> None:
@@ -219,8 +217,7 @@ class Ingestor:
             for row in record.rows:
                 batch[row.key] = row
         existing = self._existing(batch) if look_up_stored else {}
-        records = self._check_stores(records, batch)
-        records = self._check_references(records, batch)
+        records = self._check_references(records, batch, existing)
         records = self._quarantine_number_clashes(records)
         self._write(records, existing)
 
@@ -239,48 +236,10 @@ class Ingestor:
                 found[label] = {str(r["id"]): r for r in spec.model._default_manager.filter(pk__in=pks).values()}
         return found
 
-    def _lookup(self, batch: dict[tuple[str, str], Row]) -> Any:
-        cache: dict[tuple[str, str], dict[str, Any] | None] = {}
-
-        def lookup(label: str, pk: Any) -> dict[str, Any] | None:
-            key = (label, str(pk))
-            row = batch.get(key)
-            if row is not None:
-                return row.values
-            if key not in cache:
-                model = BY_LABEL[label].model if label in BY_LABEL else None
-                cache[key] = model._default_manager.filter(pk=key[1]).values().first() if model else None
-            return cache[key]
-
-        return lookup
-
-    def _check_stores(self, records: list[Parsed], batch: dict[tuple[str, str], Row]) -> list[Parsed]:
-        lookup = self._lookup(batch)
-        allowed = {self.store_id, None}
-        kept = []
-        for record in records:
-            wrong = None
-            for row in record.rows:
-                route = _store_route(row.spec)
-                if route is None:
-                    continue
-                attname, through = route
-                store = row.values.get(attname)
-                if through and store is not None:  # one foreign key away: usually a row of this batch
-                    target = lookup(through[0], store)
-                    store = None if target is None else target.get(through[1])
-                if store is not None and str(store) not in allowed:
-                    wrong = row
-                    break
-            if wrong is not None:
-                self.results[record.id] = {"status": "rejected",
-                                           "detail": f"{wrong.spec.label} belongs to another store"}
-            else:
-                kept.append(record)
-        return kept
-
-    def _check_references(self, records: list[Parsed], batch: dict[tuple[str, str], Row]) -> list[Parsed]:
-        """Hold back records pointing at rows that are neither stored nor in this batch."""
+    def _check_references(self, records: list[Parsed], batch: dict[tuple[str, str], Row],
+                          existing: dict[str, dict[str, dict[str, Any]]]) -> list[Parsed]:
+        """Refuse records that reach into another store (:class:`StoreScope`), and hold back records
+        pointing at rows that are neither stored nor in this batch."""
         record_refs: list[set[tuple[type[models.Model], Any]]] = []
         for record in records:
             refs: set[tuple[type[models.Model], Any]] = set()
@@ -296,22 +255,44 @@ class Ingestor:
         for label, pk in batch:
             batch_pks[BY_LABEL[label].model].add(pk)
         present: set[tuple[type[models.Model], Any]] = set()
+        stores: dict[tuple[str, str], str | None] = {}  # where stored rows belong (the database says)
         for model, pks in wanted.items():
             in_batch = batch_pks[model]
             missing = pks - in_batch
             stored: set[Any] = set()
-            if missing and model._meta.label == "tenancy.Organization":
+            label = model._meta.label
+            if missing and store_bound(label):
+                found = stored_stores(label, missing, self.organization_id)
+                stores.update(((label, pk), store) for pk, store in found.items())
+                stored = set(found)
+            elif missing and label == "tenancy.Organization":
                 stored = {pk for pk in missing if pk == self.organization_id}
             elif missing and any(f.name == "organization" for f in model._meta.concrete_fields):
                 # Of this organization only: a reference into another organization counts as missing.
                 stored = existing_ids(model, missing, self.organization_id)
             present |= {(model, pk) for pk in (pks & in_batch) | stored}
+        resent: set[tuple[str, str]] = set()
+        for label, rows in existing.items():
+            if rows and store_bound(label):
+                resent |= {(label, pk) for pk in rows}
+                found = stored_stores(label, set(rows), self.organization_id)
+                stores.update(((label, pk), store) for pk, store in found.items())
+        scope_check = StoreScope(self.store_id, batch, stores, resent)
+        kept: list[Parsed] = []
+        kept_refs: list[set[tuple[type[models.Model], Any]]] = []
+        for record, refs in zip(records, record_refs, strict=True):
+            reason = scope_check.refusal(record.rows)
+            if reason is None:
+                kept.append(record)
+                kept_refs.append(refs)
+            else:
+                self.results[record.id] = {"status": "rejected", "detail": reason}
         held: set[str] = set()
         held_rows: set[tuple[type[models.Model], Any]] = set()
         changed = True
         while changed:  # a record that depends on a held-back record is held back too
             changed = False
-            for record, refs in zip(records, record_refs, strict=True):
+            for record, refs in zip(kept, kept_refs, strict=True):
                 if record.id in held:
                     continue
                 waiting = (refs - present) | (refs & held_rows)
@@ -321,7 +302,7 @@ class Ingestor:
                     held_rows |= {(row.spec.model, row.values["id"]) for row in record.rows}
                     self.results[record.id] = {"status": "retry", "detail": f"waiting for {target._meta.label} {ref}"}
                     changed = True
-        return [r for r in records if r.id not in held]
+        return [r for r in kept if r.id not in held]
 
     def _quarantine_number_clashes(self, records: list[Parsed]) -> list[Parsed]:
         from kasse.sales.models import Sale
@@ -496,27 +477,6 @@ class Ingestor:
             # Sales are immutable and were inserted from these very values: no need to read them back.
             arrived += [SimpleNamespace(pk=row.values["id"], **row.values) for row in sale_rows]
         publish_live_sales(arrived)
-
-
-def sale_anomalies(sale: dict[str, Any], lines: list[dict[str, Any]], vats: list[dict[str, Any]],
-                   payments: list[dict[str, Any]], received_at: Any) -> list[tuple[str, dict[str, str]]]:
-    """What does not add up in a sale as received (recomputed from its lines)."""
-    found: list[tuple[str, dict[str, str]]] = []
-    total = Decimal(sale["total"])
-    line_sum = sum((Decimal(line["total"]) for line in lines), Decimal("0"))
-    if line_sum != total:
-        found.append((AnomalyKind.TOTALS, {"total": str(total), "lines": str(line_sum)}))
-    vat_sum = sum((Decimal(v["gross"]) for v in vats), Decimal("0"))
-    if vats and vat_sum != total:
-        found.append((AnomalyKind.VAT, {"total": str(total), "vat_gross": str(vat_sum)}))
-    paid = sum((Decimal(p["amount"]) for p in payments), Decimal("0"))
-    if paid != total:
-        found.append((AnomalyKind.PAYMENTS, {"total": str(total), "paid": str(paid)}))
-    completed = sale.get("completed_at")
-    if completed is not None and completed > received_at + CLOCK_TOLERANCE:
-        found.append((AnomalyKind.CLOCK, {"completed_at": completed.isoformat(),
-                                          "received_at": received_at.isoformat()}))
-    return found
 
 
 def _jsonable(value: Any) -> Any:

@@ -94,6 +94,8 @@ class AnomalyKind(models.TextChoices):
     PAYMENTS = "payments", _("Payments do not match the total")
     NUMBER_CLASH = "number_clash", _("Receipt number used twice")
     CLOCK = "clock", _("Time far from the cloud's clock")
+    NEGATIVE = "negative", _("Negative total on a sale that is not a return")
+    DATED = "dated", _("Dated far in the past")
 
 
 class SyncAnomaly(OrganizationScopedModel):

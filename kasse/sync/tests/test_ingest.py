@@ -248,3 +248,23 @@ def test_a_batch_mixing_a_resent_sale_with_new_ones_stores_the_new_and_answers_d
     results = _ingest(node, later[:1] + first + later[1:])
     assert [results[r["id"]]["status"] for r in later[:1] + first + later[1:]] == ["ok", "duplicate", "ok"]
     assert _counts() == (3, 3, 3, 3)
+
+
+def test_a_negative_sale_that_is_not_a_return_and_one_dated_months_ago_are_kept_and_flagged(
+        node, register, cashier, shift, rolls, coffee):
+    (negative,) = of_kind(node_records(lambda: _sell(register, cashier, rolls)), "sale")
+    (old,) = of_kind(node_records(lambda: _sell(register, cashier, coffee)), "sale")
+    for entry in negative["rows"]:
+        for column in ("total", "amount", "gross", "net", "vat"):
+            if column in entry[1] and entry[0] != "inventory.StockMovement":
+                entry[1][column] = "-" + entry[1][column]
+    sale_row = next(values for table, values in old["rows"] if table == "sales.Sale")
+    sale_row["receipt_number"] = 2
+    sale_row["completed_at"] = sale_row["started_at"] = (timezone.now() - timedelta(days=400)).isoformat()
+    results = _ingest(node, [negative, old])
+    assert {results[negative["id"]]["status"], results[old["id"]]["status"]} == {"ok"}
+    with scopes_disabled():
+        assert Sale.objects.count() == 2  # a sale that happened is never dropped
+        flagged = sorted(SyncAnomaly.objects.values_list("kind", "object_id"))
+    assert flagged == sorted([(AnomalyKind.NEGATIVE, negative["rows"][0][1]["id"]),
+                              (AnomalyKind.DATED, sale_row["id"])])
