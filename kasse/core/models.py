@@ -87,3 +87,21 @@ class AuditEntry(UUIDModel):
 def money_field(verbose_name: Any = None, **kwargs: Any) -> models.DecimalField:
     """A euro amount with cents (up to 9,999,999,999.99), the one money column shape."""
     return models.DecimalField(verbose_name, max_digits=12, decimal_places=2, **kwargs)
+
+
+class Attempt(models.Model):
+    """One failed attempt at something guessable (a login, a pairing code), counted per key.
+
+    Kept in the database so that every worker process counts the same attempts
+    (see :mod:`kasse.core.throttle`); rows older than the longest window are pruned.
+    """
+
+    scope = models.CharField(max_length=40)
+    key = models.CharField(max_length=200)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["scope", "key", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.scope}:{self.key}@{self.at:%Y-%m-%d %H:%M:%S}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import uuid
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -18,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from kasse.catalog.models import Product, Variant
 from kasse.core.actors import Actor
 from kasse.core.money import MoneyError, parse_money
+from kasse.core.throttle import PAIRING, client_address
 from kasse.customers.models import Customer
 from kasse.peripherals.pole import show_cart_on_pole, show_sale_on_pole
 from kasse.register import returns_views, shift_views
@@ -72,11 +74,18 @@ def _decimal(value: str | None, *, field: str) -> Decimal:
 def pair(request: HttpRequest) -> HttpResponse:
     """Turn this browser into a register (or its customer display) with a one-time code."""
     error = ""
-    if request.method == "POST":
+    status = 400
+    address = client_address(request)
+    if request.method == "POST" and (wait := PAIRING.retry_after(address)):
+        error = _("Too many wrong pairing codes from this device. Please try again in %(minutes)s minutes.") % {
+            "minutes": math.ceil(wait / 60)}
+        status = 429
+    elif request.method == "POST":
         try:
             device, token = pair_device(code=request.POST.get("code", ""),
                                         device_name=request.POST.get("name", "")[:120])
         except ValidationError as exc:
+            PAIRING.note(address)
             error = _error_text(exc)
         else:
             target = "register:display" if device.is_display else "register:lock"
@@ -85,7 +94,7 @@ def pair(request: HttpRequest) -> HttpResponse:
                                 samesite="Lax", secure=settings.KASSE_ENV == "production")
             return response
     return render(request, "register/pair.html", {"error": error, "code": request.GET.get("code", "")[:12]},
-                  status=400 if error else 200)
+                  status=status if error else 200)
 
 
 @register_view(needs_cashier=False)

@@ -9,6 +9,7 @@ is read or written.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -21,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_scopes import scope, scopes_disabled
 
 import kasse
+from kasse.core.throttle import PAIRING, client_address
 from kasse.sync.feed import current_seq, events_since, snapshot
 from kasse.sync.ingest import Ingestor
 from kasse.sync.models import StoreNode
@@ -35,6 +37,7 @@ from kasse.sync.protocol import (
 from kasse.sync.services import node_for_token, pair_node
 
 MAX_PUSH_RECORDS = 2000
+PAIR_MAX_BYTES = 4096  # a code, a name and a version
 
 
 def _error(status: int, code: str, message: str) -> JsonResponse:
@@ -65,17 +68,23 @@ class BodyTooLarge(Exception):
     pass
 
 
-def _json_body(request: HttpRequest) -> dict[str, Any] | None:
+def _json_body(request: HttpRequest, limit: int | None = None) -> dict[str, Any] | None:
     """The JSON object of a node's request. Read with the protocol's own limit, not Django's upload limit
-    (2.5 MB): a batch of a thousand sales is larger than that."""
-    if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_BODY_BYTES:
+    (2.5 MB): a batch of a thousand sales is larger than that. ``None`` when it is not a JSON object,
+    also when it is nested too deeply for the parser."""
+    limit = MAX_BODY_BYTES if limit is None else limit
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > limit:
         raise BodyTooLarge
-    raw = request._body if hasattr(request, "_body") else request.read(MAX_BODY_BYTES + 1)
-    if len(raw) > MAX_BODY_BYTES:
+    raw = request._body if hasattr(request, "_body") else request.read(limit + 1)
+    if len(raw) > limit:
         raise BodyTooLarge
     try:
         body = json.loads(raw or b"{}")
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return None
     return body if isinstance(body, dict) else None
 
@@ -120,7 +129,20 @@ def node_endpoint(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
 @csrf_exempt
 @require_POST
 def pair(request: HttpRequest) -> HttpResponse:
-    body = _json_body(request)
+    """Redeem a node pairing code. Nothing is authenticated yet, so the body is small (a code, a name,
+    a version) and wrong codes are limited per address."""
+    address = client_address(request)
+    wait = PAIRING.retry_after(address)
+    if wait:
+        response = _error(429, "too_many_attempts", _("Too many wrong pairing codes from this address. "
+                                                        "Please try again in %(minutes)s minutes.")
+                          % {"minutes": math.ceil(wait / 60)})
+        response["Retry-After"] = str(wait)
+        return response
+    try:
+        body = _json_body(request, PAIR_MAX_BYTES)
+    except BodyTooLarge:
+        return _error(413, "too_large", _("A pairing request is at most %(n)s bytes.") % {"n": PAIR_MAX_BYTES})
     if body is None:
         return _error(400, "bad_json", _("The request body is not a JSON object."))
     refusal = _protocol_refusal(request, body)
@@ -130,6 +152,7 @@ def pair(request: HttpRequest) -> HttpResponse:
         node, token = pair_node(code=str(body.get("code", "")), name=str(body.get("name", "")),
                                 version=str(body.get("version", "")))
     except ValidationError as exc:
+        PAIRING.note(address)
         return _error(400, "pairing_failed", " ".join(exc.messages))
     return JsonResponse({
         "protocol": PROTOCOL_VERSION, "node_id": str(node.pk), "token": token,
