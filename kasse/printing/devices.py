@@ -17,10 +17,9 @@ from kasse.hardware.labels.status import (
     read_zpl_host_status,
 )
 from kasse.hardware.printers.escpos_printer import EscPosPrinter
-from kasse.hardware.printers.profiles import get_profile
 from kasse.hardware.printers.status import Health as HwHealth
 from kasse.hardware.transports.base import Transport, TransportError
-from kasse.printing.models import Connection, Health, LabelLanguage, Printer, PrinterKind
+from kasse.printing.models import Connection, FlowControl, Health, LabelLanguage, Printer, PrinterKind
 
 STATUS_TIMEOUT = 0.5  # seconds per status query; a printer that answers does so within milliseconds
 SEND_TIMEOUT = 10.0  # a 2 KB receipt takes well under a second even at 9600 baud
@@ -41,6 +40,7 @@ class DeviceStatus:
     paper_near_end: bool | None = None
     paper_out: bool | None = None
     error: bool | None = None
+    drawer_open: bool | None = None
     detail: str = ""
 
     @property
@@ -70,7 +70,9 @@ def transport_for(printer: Printer) -> Transport:
         if printer.connection == Connection.SERIAL:
             from kasse.hardware.transports.serial_port import SerialTransport
 
-            return SerialTransport(printer.serial_device, printer.baud_rate, timeout=SEND_TIMEOUT)
+            return SerialTransport(printer.serial_device, printer.baud_rate, timeout=SEND_TIMEOUT,
+                                   xonxoff=printer.flow_control == FlowControl.XON_XOFF,
+                                   rtscts=printer.flow_control == FlowControl.RTS_CTS)
         if printer.connection == Connection.USB:
             from kasse.hardware.transports.usb import UsbTransport
 
@@ -91,7 +93,7 @@ def transport_for(printer: Printer) -> Transport:
 
 def escpos_printer(printer: Printer, transport: Transport) -> EscPosPrinter:
     try:
-        profile = get_profile(printer.profile)
+        profile = printer.hardware_profile
     except KeyError as exc:
         raise ConfigurationError(str(exc)) from exc
     return EscPosPrinter(transport, profile, status_timeout=STATUS_TIMEOUT)
@@ -110,7 +112,7 @@ def query_status(printer: Printer, transport: Transport) -> DeviceStatus:
                   HwHealth.FAULT: Health.FAULT}.get(status.health, Health.UNKNOWN)
         return DeviceStatus(health=health, reachable=True, online=status.online, cover_open=status.cover_open,
                             paper_near_end=status.paper_near_end, paper_out=status.paper_out, error=status.error,
-                            detail=status.detail[:300])
+                            drawer_open=status.drawer_open, detail=status.detail[:300])
     label: LabelStatus
     try:
         if printer.label_language == LabelLanguage.ZPL:

@@ -15,7 +15,6 @@ from kasse.catalog.selectors import price_for_store
 from kasse.hardware.labels import LabelDocument, render_tspl, render_zpl, shelf_label
 from kasse.hardware.labels.document import ean13_is_valid
 from kasse.hardware.printers.base import Align, ReceiptDocument, TextLine
-from kasse.hardware.printers.profiles import get_profile
 from kasse.printing.models import LabelLanguage, Printer
 from kasse.sales.models import PaymentMethod, Shift, ShiftStatus
 from kasse.sales.printout import register_line
@@ -122,7 +121,7 @@ def mark_as_copy(doc: ReceiptDocument, *, language: str) -> ReceiptDocument:
 
 def test_page_document(printer: Printer, *, language: str) -> ReceiptDocument:
     """A short page that shows the printer, its code page (umlauts, ß, €) and the cutter work."""
-    profile = get_profile(printer.profile)
+    profile = printer.hardware_profile
     with translation.override(language):
         doc = ReceiptDocument()
         doc.text(_("Test page"), align=Align.CENTER, bold=True, double_width=True, double_height=True)

@@ -7,10 +7,12 @@ import re
 from typing import Any
 
 from django import forms
+from django.forms.models import model_to_dict
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from kasse.hardware.discovery.tcp_probe import expand_targets
-from kasse.printing.models import Connection, Printer, PrinterKind
+from kasse.printing.models import CONNECTION_FIELDS, KIND_FIELDS, Connection, Printer, PrinterKind
 from kasse.tenancy.models import Register, Store
 
 _HEX4 = re.compile(r"^[0-9a-fA-F]{4}$")
@@ -19,7 +21,16 @@ _HOST = re.compile(r"^[A-Za-z0-9.\-:]{1,255}$")
 DISCOVERY_MAX_HOSTS = 256
 
 
+def printer_fields(connection: str, kind: str) -> list[str]:
+    """The settings that apply to a printer on ``connection`` of ``kind``, in the order the form shows them."""
+    return ["name", "kind", "connection", *CONNECTION_FIELDS.get(connection, ()), *KIND_FIELDS.get(kind, ()),
+            "query_status", "is_active"]
+
+
 class PrinterForm(forms.ModelForm):
+    """A printer's settings; only the fields of the chosen connection and kind are on the form (the page swaps
+    them with htmx when either changes), the others keep their stored values."""
+
     registers: forms.ModelMultipleChoiceField = forms.ModelMultipleChoiceField(
         label=_("Registers that print their receipts here"), queryset=Register.objects.none(), required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -27,17 +38,39 @@ class PrinterForm(forms.ModelForm):
 
     class Meta:
         model = Printer
-        fields = ["name", "kind", "connection", "host", "port", "serial_device", "baud_rate", "usb_vendor_id",
-                  "usb_product_id", "device_path", "bluetooth_address", "bluetooth_channel", "profile",
-                  "label_language", "label_width_mm", "label_height_mm", "query_status", "drawer_on_cash", "is_active"]
+        fields = ["name", "kind", "connection", "host", "port", "serial_device", "baud_rate", "flow_control",
+                  "usb_vendor_id", "usb_product_id", "device_path", "bluetooth_address", "bluetooth_channel",
+                  "profile", "codepage", "label_language", "label_width_mm", "label_height_mm", "query_status",
+                  "drawer_on_cash", "is_active"]
 
-    def __init__(self, *args: Any, store: Store, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, store: Store, fields_url: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.store = store
-        registers = self.fields["registers"]
-        registers.queryset = Register.objects.filter(store=store, is_active=True)  # type: ignore[attr-defined]
-        if self.instance.pk:
-            registers.initial = [link.register_id for link in self.instance.register_links.all()]
+        self.connection_value = self._chosen("connection", Connection.values, Connection.TCP)
+        self.kind_value = self._chosen("kind", PrinterKind.values, PrinterKind.RECEIPT)
+        shown = printer_fields(self.connection_value, self.kind_value)
+        if self.kind_value == PrinterKind.RECEIPT:
+            shown.append("registers")
+        self.fields = {name: self.fields[name] for name in shown if name in self.fields}
+        self.shown_fields = ",".join(self.fields)
+        for name in ("connection", "kind"):
+            # Changing either asks the server for the matching fields (htmx swaps the rendered field set).
+            self.fields[name].widget.attrs.update({
+                "data-testid": f"printer-{name}", "hx-get": fields_url, "hx-trigger": "change",
+                "hx-include": "#printer-fields", "hx-target": "#printer-fields", "hx-swap": "outerHTML"})
+        if "registers" in self.fields:
+            registers = self.fields["registers"]
+            registers.queryset = Register.objects.filter(store=store, is_active=True)  # type: ignore[attr-defined]
+            if self.instance.pk:
+                registers.initial = [link.register_id for link in self.instance.register_links.all()]
+
+    def _chosen(self, name: str, allowed: list[str], default: str) -> str:
+        """The connection or kind the form is for: as posted, else as asked for (htmx swap), else stored."""
+        value = self.data.get(name) if self.is_bound else self.initial.get(name)
+        if value in allowed:
+            return str(value)
+        stored = getattr(self.instance, name, "") or default
+        return str(stored) if stored in allowed else default
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -50,7 +83,7 @@ class PrinterForm(forms.ModelForm):
             Connection.BLUETOOTH: ["bluetooth_address", "bluetooth_channel"],
         }
         for name in need.get(str(connection), []):
-            if data.get(name) in (None, ""):
+            if name in self.fields and data.get(name) in (None, ""):
                 self.add_error(name, _("Needed for this connection."))
         if connection == Connection.TCP and data.get("host") and not _HOST.match(data["host"]):
             self.add_error("host", _("Please enter an IP address or a host name."))
@@ -76,7 +109,29 @@ class PrinterForm(forms.ModelForm):
         return data
 
     def printer_data(self) -> dict[str, Any]:
-        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+        return {name: self.cleaned_data[name] for name in self.Meta.fields if name in self.fields}
+
+
+def swap_data(query: QueryDict, printer: Printer | None) -> QueryDict:
+    """The data of a field swap: what the page showed as typed (``_shown`` lists those fields; an unticked box
+    is absent), every other field as stored, so switching the connection back and forth loses nothing."""
+    shown = set(query.get("_shown", "").split(","))
+    data = QueryDict(mutable=True)
+    stored = model_to_dict(printer or Printer(), fields=PrinterForm.Meta.fields)
+    for name, value in stored.items():
+        if name in shown:
+            continue
+        if isinstance(value, bool):
+            if value:
+                data[name] = "on"
+        elif value is not None:
+            data[name] = str(value)
+    for name in query:
+        if name in shown or name in ("connection", "kind"):
+            data.setlist(name, query.getlist(name))
+    if printer is not None and "registers" not in shown:
+        data.setlist("registers", [str(link.register_id) for link in printer.register_links.all()])
+    return data
 
 
 class DiscoverForm(forms.Form):

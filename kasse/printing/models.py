@@ -13,7 +13,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from kasse.core.models import OrganizationScopedModel
-from kasse.hardware.printers.profiles import PROFILES
+from kasse.hardware.printers.profiles import CODE_PAGES, PROFILES, PrinterProfile, get_profile
 
 
 class PrinterKind(models.TextChoices):
@@ -34,7 +34,30 @@ class LabelLanguage(models.TextChoices):
     ZPL = "zpl", "ZPL II (Zebra)"
 
 
+class FlowControl(models.TextChoices):
+    """Handshake on a serial line (passed to pyserial): printers with a small buffer stop the sender."""
+
+    NONE = "none", _("none")
+    XON_XOFF = "xonxoff", _("XON/XOFF (software)")
+    RTS_CTS = "rtscts", _("RTS/CTS (hardware)")
+
+
 PROFILE_CHOICES = [(key, profile.name) for key, profile in PROFILES.items()]
+CODEPAGE_CHOICES = [("", _("as the printer model says (PC858 with €)")),
+                    *((key, page.name) for key, page in CODE_PAGES.items())]
+
+# Which settings belong to which connection and kind: the form shows only these, the rest keep their values.
+CONNECTION_FIELDS: dict[str, tuple[str, ...]] = {
+    "tcp": ("host", "port"),
+    "serial": ("serial_device", "baud_rate", "flow_control"),
+    "usb": ("usb_vendor_id", "usb_product_id"),
+    "device_file": ("device_path",),
+    "bluetooth": ("bluetooth_address", "bluetooth_channel"),
+}
+KIND_FIELDS: dict[str, tuple[str, ...]] = {
+    "receipt": ("profile", "codepage", "drawer_on_cash"),
+    "label": ("label_language", "label_width_mm", "label_height_mm"),
+}
 
 
 class Printer(OrganizationScopedModel):
@@ -51,6 +74,8 @@ class Printer(OrganizationScopedModel):
     serial_device = models.CharField(_("serial device"), max_length=255, blank=True,
                                      help_text=_("e.g. /dev/ttyUSB0"))
     baud_rate = models.PositiveIntegerField(_("baud rate"), default=9600)
+    flow_control = models.CharField(_("flow control"), max_length=8, choices=FlowControl.choices,
+                                    default=FlowControl.NONE)
     usb_vendor_id = models.CharField(_("USB vendor id"), max_length=4, blank=True, help_text=_("4 hex digits"))
     usb_product_id = models.CharField(_("USB product id"), max_length=4, blank=True,
                                       help_text=_("4 hex digits"))
@@ -59,6 +84,10 @@ class Printer(OrganizationScopedModel):
                                          help_text=_("AA:BB:CC:DD:EE:FF"))
     bluetooth_channel = models.PositiveSmallIntegerField(_("RFCOMM channel"), default=1)
     profile = models.CharField(_("printer model"), max_length=32, choices=PROFILE_CHOICES, default="epson-tm-t20")
+    codepage = models.CharField(
+        _("code page"), max_length=16, choices=CODEPAGE_CHOICES, blank=True, default="",
+        help_text=_("Change it only if the test page prints wrong characters for ä, ö, ü, ß or €."),
+    )
     label_language = models.CharField(_("label language"), max_length=4, choices=LabelLanguage.choices,
                                       default=LabelLanguage.TSPL)
     label_width_mm = models.DecimalField(_("label width (mm)"), max_digits=5, decimal_places=1, default=50)
@@ -94,6 +123,11 @@ class Printer(OrganizationScopedModel):
         if self.connection == Connection.DEVICE_FILE:
             return self.device_path
         return f"{self.bluetooth_address} / {self.bluetooth_channel}"
+
+    @property
+    def hardware_profile(self) -> PrinterProfile:
+        """The profile the hardware library prints with, this printer's code page applied."""
+        return get_profile(self.profile, codepage=self.codepage)
 
     @property
     def is_loopback(self) -> bool:
@@ -221,6 +255,8 @@ class PrinterState(OrganizationScopedModel):
     paper_near_end = models.BooleanField(null=True)
     paper_out = models.BooleanField(null=True)
     error = models.BooleanField(null=True)
+    # DLE EOT 1, bit 2 (drawer kick connector pin 3): None when the printer did not say.
+    drawer_open = models.BooleanField(null=True)
     reachable = models.BooleanField(default=False)
     detail = models.CharField(max_length=300, blank=True)
     checked_at = models.DateTimeField(null=True, blank=True)

@@ -140,9 +140,11 @@ def status(request: HttpRequest) -> HttpResponse:
 def jobs(request: HttpRequest) -> HttpResponse:
     """This register's recent print jobs, the failed ones with "print again"."""
     register = request.register  # type: ignore[attr-defined]
+    printer = selectors.receipt_printer_for(register)
     return render(request, "printing/register/jobs.html", {
         "jobs": selectors.recent_jobs(register=register, limit=15),
-        "printer": selectors.receipt_printer_for(register),
+        "printer": printer,
+        "drawer": selectors.drawer_view(printer, selectors.state_of(printer)) if printer else None,
         "label_printer": selectors.label_printer_for(register.store),
     })
 

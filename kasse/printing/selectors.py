@@ -184,6 +184,29 @@ def status_view(state: PrinterState | None) -> StatusView:
     return StatusView("ok", _("ready"), "ok")
 
 
+@dataclass(frozen=True)
+class DrawerView:
+    code: str  # open | closed | unknown
+    label: str
+
+
+def drawer_view(printer: Printer, state: PrinterState | None) -> DrawerView | None:
+    """The cash drawer on a receipt printer that opens it (DLE EOT 1 as last reported); None when there is none."""
+    from django.utils.translation import gettext as _
+
+    if printer.kind != PrinterKind.RECEIPT or not printer.drawer_on_cash:
+        return None
+    if state is None or not state.reachable or state.drawer_open is None or not is_fresh(state.checked_at,
+                                                                                         timezone.now()):
+        return DrawerView("unknown", _("drawer: unknown"))
+    return DrawerView("open", _("drawer open")) if state.drawer_open else DrawerView("closed", _("drawer closed"))
+
+
+def drawers_by_printer(printers: list[Printer]) -> dict[object, DrawerView | None]:
+    states = {s.printer_id: s for s in PrinterState.objects.filter(printer__in=printers)}
+    return {p.pk: drawer_view(p, states.get(p.pk)) for p in printers}
+
+
 def states_by_printer(printers: list[Printer]) -> dict[object, StatusView]:
     states = {s.printer_id: s for s in PrinterState.objects.filter(printer__in=printers)}
     now = timezone.now()

@@ -21,7 +21,6 @@ from kasse.core.actors import Actor
 from kasse.core.audit import log_action
 from kasse.core.services import tenant_service
 from kasse.hardware.printers import escpos_render
-from kasse.hardware.printers.profiles import get_profile
 from kasse.printing import documents
 from kasse.printing.models import (
     JobError,
@@ -161,7 +160,7 @@ def enqueue_shift_report(*, actor: Actor, shift: Shift, register: Register) -> P
     shift = Shift.objects.select_related("store__organization", "register", "opened_by", "closed_by").get(pk=shift.pk)
     is_z = shift.status == ShiftStatus.CLOSED
     document = documents.shift_report_document(shift)
-    payload = escpos_render.render(document, get_profile(printer.profile))
+    payload = escpos_render.render(document, printer.hardware_profile)
     kind = JobKind.Z_REPORT if is_z else JobKind.X_REPORT
     job = _queue(printer, kind, actor=actor, title=f"Z {shift.closing_number}" if is_z else "X", register=register,
                  shift=shift, payload=payload)
@@ -181,7 +180,7 @@ def enqueue_test_page(*, actor: Actor, printer: Printer, language: str) -> Print
         payload = (render_zpl if printer.label_language == "zpl" else render_tspl)(label)
     else:
         payload = escpos_render.render(documents.test_page_document(printer, language=language),
-                                       get_profile(printer.profile))
+                                       printer.hardware_profile)
     return _queue(printer, JobKind.TEST, actor=actor, title=printer.name, payload=payload)
 
 

@@ -119,7 +119,7 @@ _states = StateReporter("printer_state")
 def report_state(state: PrinterState) -> None:
     """On a node, a printer's state goes up when it changed, and at least every 45 s."""
     _states.report(state, (state.health, state.reachable, state.online, state.cover_open, state.paper_near_end,
-                           state.paper_out, state.error, state.detail))
+                           state.paper_out, state.error, state.drawer_open, state.detail))
 
 
 # --- in the cloud: a node arrives or goes ---------------------------------------------------------------

@@ -21,7 +21,7 @@ from kasse.catalog.selectors import search_products
 from kasse.core.actors import Actor
 from kasse.printing import selectors, services
 from kasse.printing.documents import LabelRequest
-from kasse.printing.forms import DiscoverForm, PrinterForm
+from kasse.printing.forms import DiscoverForm, PrinterForm, swap_data
 from kasse.printing.models import Printer, PrinterKind, PrintJob
 from kasse.sync.selectors import serving_nodes
 from kasse.tenancy.models import Store
@@ -43,10 +43,12 @@ def _list_context() -> dict[str, Any]:
     stores = list(Store.objects.filter(is_active=True).order_by("number"))
     printers = list(Printer.objects.select_related("store").order_by("store__number", "kind", "name"))
     statuses = selectors.states_by_printer(printers)
+    drawers = selectors.drawers_by_printer(printers)
     nodes = serving_nodes(stores)
     return {
         "stores": [{"store": s, "node": nodes.get(s.pk),
-                    "rows": [{"printer": p, "status": statuses[p.pk]} for p in printers if p.store_id == s.pk]}
+                    "rows": [{"printer": p, "status": statuses[p.pk], "drawer": drawers[p.pk]}
+                             for p in printers if p.store_id == s.pk]}
                    for s in stores],
         "jobs": selectors.recent_jobs(limit=20),
     }
@@ -73,12 +75,16 @@ def live(request: HttpRequest) -> HttpResponse:
 
 
 def _printer_page(request: HttpRequest, store: Store, printer: Printer | None) -> HttpResponse:
+    if request.method == "GET" and request.htmx:  # type: ignore[attr-defined]
+        # The connection or kind changed: the same form with what was typed so far, fields for the new choice.
+        swapped = PrinterForm(swap_data(request.GET, printer), instance=printer, store=store, fields_url=request.path)
+        return render(request, "printing/backoffice/partials/printer_fields.html", {"form": swapped})
     initial = {key: request.GET[key] for key in ("host", "port", "usb_vendor_id", "usb_product_id", "connection",
                                                   "name", "kind") if key in request.GET}
-    form = PrinterForm(request.POST or None, instance=printer, store=store, initial=initial)
+    form = PrinterForm(request.POST or None, instance=printer, store=store, initial=initial, fields_url=request.path)
     if request.method == "POST" and form.is_valid():
         saved = services.save_printer(actor=_actor(request), store=store, printer=printer, data=form.printer_data(),
-                                      registers=form.cleaned_data["registers"])
+                                      registers=form.cleaned_data.get("registers", []))
         messages.success(request, _("Printer “%(name)s” saved.") % {"name": saved.name})
         return redirect("printing:printer_list")
     status = 422 if request.method == "POST" else 200

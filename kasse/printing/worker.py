@@ -38,7 +38,6 @@ from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
 from kasse.hardware.printers import escpos_render
-from kasse.hardware.printers.profiles import get_profile
 from kasse.hardware.transports.base import Transport, TransportError
 from kasse.printing import devices
 from kasse.printing.devices import ConfigurationError, DeviceStatus
@@ -48,6 +47,7 @@ from kasse.printing.models import (
     JobKind,
     JobStatus,
     Printer,
+    PrinterKind,
     PrinterState,
     PrintJob,
 )
@@ -95,6 +95,7 @@ def save_state(printer: Printer, status: DeviceStatus) -> None:
         "organization_id": printer.organization_id, "health": status.health, "reachable": status.reachable,
         "online": status.online, "cover_open": status.cover_open, "paper_near_end": status.paper_near_end,
         "paper_out": status.paper_out, "error": status.error, "detail": status.detail[:300],
+        "drawer_open": status.drawer_open if printer.kind == PrinterKind.RECEIPT else None,
         "checked_at": _now(),
     }
     with transaction.atomic():
@@ -192,7 +193,7 @@ def render_payload(job: PrintJob) -> bytes:
     document = receipt_document(sale)
     if job.kind == JobKind.REPRINT:
         document = mark_as_copy(document, language=sale.store.organization.language)
-    payload = escpos_render.render(document, get_profile(job.printer.profile))
+    payload = escpos_render.render(document, job.printer.hardware_profile)
     PrintJob.objects.filter(pk=job.pk).update(payload=payload)
     job.payload = payload
     return payload
