@@ -19,6 +19,8 @@ Variables (all optional in dev):
 ``KASSE_TIME_ZONE``        default store time zone, ``Europe/Berlin``
 ``KASSE_EMAIL_URL``        ``smtp://user:pass@host:port`` or ``console:``
 ``KASSE_PUBLIC_URL``       absolute base URL used in e-mails
+``KASSE_HSTS_SECONDS``     HSTS max-age (production cloud: one year; ``0`` off)
+``KASSE_HSTS_INCLUDE_SUBDOMAINS``, ``KASSE_HSTS_PRELOAD``  ``1`` to add them
 =========================  ==============================================
 """
 
@@ -212,6 +214,25 @@ if KASSE_ENV == "production":
     SESSION_COOKIE_SECURE = env_bool("KASSE_SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from exc
+
+
+# HTTP Strict Transport Security: browsers only talk HTTPS to the cloud once they have seen it
+# (sent on HTTPS responses only). On by default in production; a store node on the shop's LAN
+# speaks plain HTTP and never sends it.
+SECURE_HSTS_SECONDS = env_int(
+    "KASSE_HSTS_SECONDS", 31_536_000 if KASSE_ENV == "production" and KASSE_ROLE == "cloud" else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("KASSE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("KASSE_HSTS_PRELOAD", False)
 
 # --- Language, time -----------------------------------------------------------
 LANGUAGE_CODE = env_str("KASSE_LANGUAGE", "de")

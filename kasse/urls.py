@@ -5,10 +5,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import HttpRequest, JsonResponse
 from django.urls import include, path
-from django.views.static import serve
 
 import kasse
 from kasse.api.urls import api
+from kasse.core.media import protected_media
 
 
 def health(request: HttpRequest) -> JsonResponse:
@@ -36,4 +36,4 @@ urlpatterns = [
 ]
 
 if settings.KASSE_ENV != "production":
-    urlpatterns.append(path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}))
+    urlpatterns.append(path("media/<path:path>", protected_media, name="media"))

@@ -13,6 +13,13 @@ Import rules:
 * **All or nothing**: every row is checked, through the same services the back
   office uses, inside one transaction; if any row is wrong the transaction is
   rolled back and the result lists every error by line.
+
+Formulas: a spreadsheet runs a cell that starts with ``=``, ``+``, ``-``, ``@``,
+a tab or a carriage return as a formula (CSV injection). The export puts an
+apostrophe before such a text cell (and before one that already starts with
+apostrophes followed by such a character), so it shows as text; the import
+takes one such apostrophe away again, so a file exported and imported again
+gives back the original values.
 """
 
 from __future__ import annotations
@@ -58,6 +65,24 @@ PRODUCT_LEVEL = ("category", "vat_class", "unit", "is_measured", "track_stock")
 
 # --- Export -------------------------------------------------------------------------------------
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+TEXT_COLUMNS = frozenset({"sku", "name", "variant", "category", "barcodes", "attributes"})
+
+
+def _needs_escape(value: str) -> bool:
+    return value.lstrip("'").startswith(FORMULA_STARTS)
+
+
+def neutralize_formula(value: str) -> str:
+    """``value`` as a spreadsheet shows it as text: an apostrophe in front if it would start a formula."""
+    return "'" + value if _needs_escape(value) else value
+
+
+def restore_formula(value: str) -> str:
+    """Undo :func:`neutralize_formula` (one apostrophe before a formula start is taken away)."""
+    return value[1:] if value.startswith("'") and _needs_escape(value[1:]) else value
+
+
 def _amount(value: Decimal | None) -> str:
     return "" if value is None else f"{value:.2f}".replace(".", ",")
 
@@ -94,7 +119,12 @@ def export_products_csv(organization: Organization) -> str:
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerows(export_rows(organization))
+    text = [i for i, column in enumerate(COLUMNS) if column in TEXT_COLUMNS]
+    for number, row in enumerate(export_rows(organization)):
+        if number:
+            for i in text:
+                row[i] = neutralize_formula(row[i])
+        writer.writerow(row)
     return out.getvalue()
 
 
@@ -224,6 +254,7 @@ def _parse_row(line: int, header: list[str], cells: list[str]) -> _Row:
         raise _RowProblem(_("The row has %(found)d fields, but the header only %(expected)d.")
                           % {"found": len(cells), "expected": len(header)})
     values = {col: (cells[i].strip() if i < len(cells) else "") for i, col in enumerate(header) if col}
+    values = {col: restore_formula(value) if col in TEXT_COLUMNS else value for col, value in values.items()}
     row = _Row(line=line, present=set(values))
     row.name = values.get("name", "")
     if not row.name:

@@ -48,3 +48,25 @@ def test_unknown_role_is_refused(tmp_path):
     result = _load_settings({"KASSE_DATA_DIR": str(tmp_path), "KASSE_ROLE": "register"})
     assert result.returncode != 0
     assert "KASSE_ROLE must be cloud or store" in result.stderr
+
+
+def _hsts(env: dict[str, str]) -> list[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("KASSE_") and k != "DATABASE_URL"}
+    clean.update(env)
+    result = subprocess.run(
+        [sys.executable, "-c", "import kasse.settings as s; print(s.SECURE_HSTS_SECONDS, "
+         "s.SECURE_HSTS_INCLUDE_SUBDOMAINS, s.SECURE_HSTS_PRELOAD)"],
+        env=clean, capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split()
+
+
+def test_production_sends_hsts_for_a_year_unless_configured_otherwise(tmp_path):
+    production = {"KASSE_ENV": "production", "KASSE_DATA_DIR": str(tmp_path), "KASSE_SECRET_KEY": "x" * 50,
+                  "KASSE_ALLOWED_HOSTS": "pos.example.org"}
+    assert _hsts(production) == ["31536000", "False", "False"]
+    assert _hsts({**production, "KASSE_HSTS_SECONDS": "600", "KASSE_HSTS_INCLUDE_SUBDOMAINS": "1",
+                  "KASSE_HSTS_PRELOAD": "1"}) == ["600", "True", "True"]
+    assert _hsts({**production, "KASSE_ROLE": "store"})[0] == "0"  # a node on the LAN speaks HTTP
+    assert _hsts({"KASSE_DATA_DIR": str(tmp_path)})[0] == "0"
