@@ -21,6 +21,8 @@ Variables (all optional in dev):
 ``KASSE_PUBLIC_URL``       absolute base URL used in e-mails
 ``KASSE_HSTS_SECONDS``     HSTS max-age (production cloud: one year; ``0`` off)
 ``KASSE_HSTS_INCLUDE_SUBDOMAINS``, ``KASSE_HSTS_PRELOAD``  ``1`` to add them
+``KASSE_OUTBOX_RETENTION_DAYS``  store node: days a synced record stays in the outbox (14)
+``KASSE_SYNC_ALERT_MINUTES``     records waiting longer than this alert the owner (15)
 =========================  ==============================================
 """
 
@@ -47,6 +49,19 @@ def env_bool(name: str, default: bool) -> bool:
     if value is None or value.strip() == "":
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int, minimum: int = 0) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
+    if number < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {number}")
+    return number
 
 
 def env_list(name: str, default: list[str]) -> list[str]:
@@ -172,9 +187,12 @@ def _database(url: str) -> dict:
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # WAL lets the register read while a sale commits; IMMEDIATE takes the
         # write lock at BEGIN so two writers queue instead of failing mid-transaction.
+        # A store node syncs each commit to disk (FULL): a sale the register printed survives a power
+        # cut, not only a crashed process. A cloud on SQLite (dev, tests) keeps NORMAL.
+        synchronous = "FULL" if KASSE_ROLE == "store" else "NORMAL"
         config["OPTIONS"] = {
             "init_command": (
-                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                f"PRAGMA journal_mode=WAL; PRAGMA synchronous={synchronous}; "
                 "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;"
             ),
             "transaction_mode": "IMMEDIATE",
@@ -189,6 +207,10 @@ def _database(url: str) -> dict:
 
 
 DATABASES = {"default": _database(DATABASE_URL)}
+
+# --- Sync -----------------------------------------------------------------------
+KASSE_OUTBOX_RETENTION_DAYS = env_int("KASSE_OUTBOX_RETENTION_DAYS", 14, minimum=1)
+KASSE_SYNC_ALERT_MINUTES = env_int("KASSE_SYNC_ALERT_MINUTES", 15, minimum=1)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Auth ---------------------------------------------------------------------
@@ -214,16 +236,6 @@ if KASSE_ENV == "production":
     SESSION_COOKIE_SECURE = env_bool("KASSE_SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-
-
-def env_int(name: str, default: int) -> int:
-    value = os.environ.get(name, "").strip()
-    if not value:
-        return default
-    try:
-        return int(value)
-    except ValueError as exc:
-        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from exc
 
 
 # HTTP Strict Transport Security: browsers only talk HTTPS to the cloud once they have seen it

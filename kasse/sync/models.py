@@ -30,6 +30,15 @@ class StoreNode(OrganizationScopedModel):
     last_backlog = models.PositiveIntegerField(_("records waiting"), default=0)
     last_cursor = models.BigIntegerField(default=0)
     version = models.CharField(_("version"), max_length=40, blank=True)
+    # What the node reports about its own sync with each request (``Kasse-Sync-Status``), and when the
+    # cloud last answered its push and its pull: the node page shows them, silence is a defect.
+    last_push_at = models.DateTimeField(_("last push"), null=True, blank=True)
+    last_pull_at = models.DateTimeField(_("last pull"), null=True, blank=True)
+    oldest_waiting_at = models.DateTimeField(_("oldest waiting record"), null=True, blank=True)
+    set_aside = models.PositiveIntegerField(_("records set aside"), default=0)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True)  # kept after it is over
+    last_error_at = models.DateTimeField(_("error since"), null=True, blank=True)
+    failing = models.BooleanField(default=False, help_text="the node's last report carried an error")
 
     class Meta:
         verbose_name = _("store node")
@@ -149,6 +158,8 @@ class NodeState(UUIDModel):
     last_pull_at = models.DateTimeField(null=True, blank=True)
     last_contact_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=500, blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)  # since when ``last_error`` holds
+    cloud_version = models.CharField(max_length=40, blank=True)  # what the cloud last said it runs
     revoked = models.BooleanField(default=False)
 
 
@@ -156,6 +167,7 @@ class OutboxStatus(models.TextChoices):
     PENDING = "pending", _("waiting")
     ACKED = "acked", _("synced")
     REJECTED = "rejected", _("refused by the cloud")
+    HELD = "held", _("set aside after a cloud error")
 
 
 class OutboxRecord(models.Model):
@@ -173,8 +185,34 @@ class OutboxRecord(models.Model):
     last_error = models.CharField(max_length=500, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+        indexes = [models.Index(fields=["status", "next_attempt_at"]), models.Index(fields=["status", "position"])]
         ordering = ["position"]
 
     def __str__(self) -> str:
         return f"#{self.position} {self.kind} ({self.status})"
+
+
+class SetAsideEvent(models.Model):
+    """A feed event this node could not apply (a newer cloud's table or column, a value it cannot take).
+
+    Kept with its row and the reason; the rest of the feed goes on. Retried when the node starts (after an
+    upgrade) and now and then; dropped when a later event of the same row was applied.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    seq = models.BigIntegerField(unique=True)
+    model = models.CharField(max_length=60)
+    object_id = models.CharField(max_length=64)
+    deleted = models.BooleanField(default=False)
+    row = models.JSONField(null=True, blank=True)
+    error = models.CharField(max_length=500)
+    version = models.CharField(max_length=40, help_text="the kasse version that set it aside")
+    attempts = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_attempt_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["seq"]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.model} {self.object_id}"

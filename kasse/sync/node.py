@@ -10,16 +10,19 @@ import logging
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
+import kasse
 from kasse.sync import outbox
 from kasse.sync.apply import apply_events, upsert_rows
-from kasse.sync.client import CloudClient, CloudRefused
-from kasse.sync.models import NodeState, OutboxRecord
+from kasse.sync.client import CloudClient, CloudRefused, CloudUnreachable
+from kasse.sync.models import NodeState, OutboxRecord, OutboxStatus
 from kasse.sync.protocol import PULL_LIMIT, PUSH_BATCH_SIZE, PUSH_IN_FLIGHT
 
 log = logging.getLogger(__name__)
@@ -73,21 +76,51 @@ class PushResult:
     acked: int = 0
     retry: int = 0
     rejected: int = 0
+    held: int = 0
 
 
 def push_once(node: NodeState, client: CloudClient, batch_size: int = PUSH_BATCH_SIZE,
               in_flight: int = PUSH_IN_FLIGHT) -> PushResult:
-    """Send every due outbox record, batch by batch; stops at the first failed request. A batch the cloud
-    refuses as too large (413) is sent again in halves, down to one record a request."""
+    """Send every due outbox record, batch by batch; stops at the first failed request, then retries the
+    set-aside records whose backoff ran out, each on its own.
+
+    A batch the cloud refuses as too large (413) is sent again in halves, down to one record a request.
+    A batch the cloud answers with a server error (5xx) is split until the one record it cannot store
+    is found; that record is set aside (``HELD``) and the others go on. Only when the cloud fails even
+    an empty push is it down, and the error goes up (the runner backs off)."""
     result = PushResult()
     while True:
         try:
-            return _push_batches(node, client, batch_size, in_flight, result)
+            _push_batches(node, client, batch_size, in_flight, result)
+            break
         except CloudRefused as exc:
             if exc.status != 413 or batch_size == 1:
                 raise
             batch_size = max(1, batch_size // 2)
             log.warning("the cloud refused a push as too large; sending %d records a request", batch_size)
+        except CloudUnreachable as exc:
+            if exc.status is None or not _set_aside_failing_record(node, client, result, batch_size):
+                raise
+    _retry_set_aside(node, client, result)
+    return result
+
+
+def _payload(batch: list[OutboxRecord]) -> list[dict[str, Any]]:
+    return [{"id": str(r.id), "kind": r.kind, "rows": r.rows} for r in batch]
+
+
+def _take(node: NodeState, client: CloudClient, answer: dict[str, Any], batch: list[OutboxRecord],
+          result: PushResult) -> dict[str, int]:
+    """Mark ``batch`` by the cloud's ``answer`` and note the successful push."""
+    results = answer.get("results")
+    with scopes_disabled():
+        counts = outbox.apply_results(results if isinstance(results, dict) else {}, batch)
+        note_contact(node, client, push=True)
+    result.sent += len(batch)
+    result.acked += counts["acked"]
+    result.retry += counts["retry"] + counts["unanswered"]
+    result.rejected += counts["rejected"]
+    return counts
 
 
 def _push_batches(node: NodeState, client: CloudClient, batch_size: int, in_flight: int,
@@ -113,25 +146,71 @@ def _push_batches(node: NodeState, client: CloudClient, batch_size: int, in_flig
                     if not batch:
                         break
                     after = batch[-1].position
-                    records = [{"id": str(r.id), "kind": r.kind, "rows": r.rows} for r in batch]
-                    waiting.append((pool.submit(client.push, records), batch))
+                    waiting.append((pool.submit(client.push, _payload(batch)), batch))
                 if not waiting:
                     return result
                 future, batch = waiting.popleft()
-                answer = future.result()
-                with scopes_disabled():
-                    counts = outbox.apply_results(answer.get("results", {}), batch)
-                    NodeState.objects.filter(pk=node.pk).update(last_push_at=timezone.now(),
-                                                                last_contact_at=timezone.now(), last_error="")
-                result.sent += len(batch)
-                result.acked += counts["acked"]
-                result.retry += counts["retry"] + counts["unanswered"]
-                result.rejected += counts["rejected"]
+                counts = _take(node, client, future.result(), batch, result)
                 if counts["acked"] + counts["rejected"] == 0:
                     moved = False  # nothing moved: take the answers under way, send no more this time
         finally:
             for future, _batch in waiting:
                 future.cancel()
+
+
+def _set_aside_failing_record(node: NodeState, client: CloudClient, result: PushResult, batch_size: int) -> bool:
+    """After a 5xx answer: find the first due record the cloud cannot store, set it aside, and return
+    ``True``; ``False`` when the cloud fails without any record (it is down: nothing is set aside)."""
+    with scopes_disabled():
+        candidates = outbox.due_batch(batch_size)
+    if not candidates:
+        return False
+    while len(candidates) > 1:  # halve: the half that fails holds the record
+        half = candidates[:len(candidates) // 2]
+        try:
+            answer = client.push(_payload(half))
+        except CloudUnreachable as exc:
+            if exc.status is None:
+                raise
+            candidates = half
+            continue
+        _take(node, client, answer, half, result)
+        candidates = candidates[len(half):]
+    suspect = candidates[0]
+    try:
+        answer = client.push(_payload([suspect]))
+    except CloudUnreachable as exc:
+        if exc.status is None:
+            raise
+        error = str(exc)
+    else:
+        _take(node, client, answer, [suspect], result)
+        return True
+    try:
+        client.push([])  # the cloud itself, without any record
+    except CloudUnreachable:
+        return False
+    with scopes_disabled():
+        outbox.set_aside(suspect, OutboxStatus.HELD, f"the cloud could not store this record ({error})")
+    log.error("outbox record %s (%s) set aside: the cloud answers %s for it", suspect.pk, suspect.kind, error)
+    result.held += 1
+    return True
+
+
+def _retry_set_aside(node: NodeState, client: CloudClient, result: PushResult) -> None:
+    """Send each set-aside record whose backoff ran out again, on its own."""
+    with scopes_disabled():
+        due = outbox.due_set_aside()
+    for record in due:
+        try:
+            answer = client.push(_payload([record]))
+        except CloudUnreachable as exc:
+            if exc.status is None:
+                raise
+            with scopes_disabled():
+                outbox.set_aside(record, OutboxStatus.HELD, f"the cloud could not store this record ({exc})")
+            continue
+        _take(node, client, answer, [record], result)
 
 
 # What the register's screen shows: when one of these changes, its pages reload grid and cart.
@@ -142,43 +221,121 @@ REGISTER_SCREEN_TABLES = frozenset({
 
 
 def pull_once(node: NodeState, client: CloudClient, limit: int = PULL_LIMIT) -> set[str]:
-    """Apply every feed event after the node's cursor; returns the tables that changed."""
+    """Apply every feed event after the node's cursor; returns the tables that changed.
+
+    An event this node cannot apply (a newer cloud's table or column, a value it cannot take) is set
+    aside (:class:`SetAsideEvent`) and the rest goes on: the feed never stops the node's sync."""
     applied: set[str] = set()
     while True:
         with scopes_disabled():
             cursor = NodeState.objects.values_list("cursor", flat=True).get(pk=node.pk)
         answer = client.changes(cursor, limit)
+        events = answer.get("events")
+        if not isinstance(events, list) or not isinstance(answer.get("cursor"), int):
+            raise CloudUnreachable("the cloud's feed answer has no events or cursor")
         with scopes_disabled(), transaction.atomic():
             # The cursor moves in the same transaction as the rows: a crash re-reads, never skips.
             current = NodeState.objects.select_for_update().get(pk=node.pk)
             if current.cursor != cursor:
                 continue  # another puller got here first
-            apply_events(answer["events"])
-            NodeState.objects.filter(pk=node.pk).update(
-                cursor=answer["cursor"], last_pull_at=timezone.now(), last_contact_at=timezone.now(), last_error="")
-        applied |= {event["model"] for event in answer["events"]}
+            done = apply_events(events, set_aside=True)
+            NodeState.objects.filter(pk=node.pk).update(cursor=answer["cursor"])
+            note_contact(node, client, pull=True)
+        applied |= done
         if not answer.get("more"):
             return applied
 
 
+def note_contact(node: NodeState, client: CloudClient, *, push: bool = False, pull: bool = False) -> None:
+    """The cloud answered: note when, and what it runs; a standing error is over."""
+    now = timezone.now()
+    updates: dict[str, Any] = {"last_contact_at": now, "last_error": "", "last_error_at": None}
+    if push:
+        updates["last_push_at"] = now
+    if pull:
+        updates["last_pull_at"] = now
+    if client.cloud_version:
+        updates["cloud_version"] = client.cloud_version
+    NodeState.objects.filter(pk=node.pk).update(**updates)
+
+
 def note_error(node: NodeState, message: str, *, revoked: bool = False) -> None:
+    """Record the error (and since when errors stand: the first one's time is kept)."""
     with scopes_disabled():
         NodeState.objects.filter(pk=node.pk).update(last_error=message[:500], revoked=revoked or node.revoked)
+        NodeState.objects.filter(pk=node.pk, last_error_at__isnull=True).update(last_error_at=timezone.now())
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value else None
+
+
+def version_key(version: str) -> tuple[int, ...]:
+    """``"1.2.10"`` → ``(1, 2, 10)``; anything unparsable sorts first."""
+    parts = []
+    for part in version.split("."):
+        digits = "".join(ch for ch in part if ch.isdigit())
+        if not digits:
+            break
+        parts.append(int(digits))
+    return tuple(parts)
+
+
+def update_needed(cloud_version: str) -> bool:
+    """Whether the cloud runs a newer kasse than this node (its feed may carry rows this node cannot take)."""
+    return bool(cloud_version) and version_key(cloud_version) > version_key(kasse.__version__)
+
+
+# Problems that mean sync needs a person (``kasse store status`` exits with 1); ``update`` only informs.
+STOPPING_PROBLEMS = frozenset({"revoked", "error", "set_aside", "feed_set_aside", "waiting_too_long"})
 
 
 def status() -> dict[str, Any]:
-    """What the register and the node's page show: online, waiting records, last sync."""
+    """What the register, ``kasse store status`` and the cloud's node page show.
+
+    ``problems`` lists what makes sync need a person: ``error`` (the last attempt failed), ``set_aside``
+    (records the cloud refused or could not store), ``feed_set_aside`` (changes from the cloud this
+    version cannot apply), ``waiting_too_long`` (a record waits longer than ``KASSE_SYNC_ALERT_MINUTES``),
+    ``update`` (the cloud runs a newer kasse), ``revoked``."""
+    from kasse.sync.models import SetAsideEvent
+
     with scopes_disabled():
         node = NodeState.objects.first()
         if node is None:
             return {"paired": False}
         pending = outbox.backlog()
-        rejected = OutboxRecord.objects.filter(status="rejected").count()
+        oldest = outbox.oldest_waiting()
+        set_aside = outbox.set_aside_count()
+        feed_set_aside = SetAsideEvent.objects.count()
+    alert_after = timedelta(minutes=settings.KASSE_SYNC_ALERT_MINUTES)
+    waited = (timezone.now() - oldest) if oldest is not None else None
+    problems = [name for name, present in (
+        ("revoked", node.revoked), ("error", bool(node.last_error)), ("set_aside", set_aside > 0),
+        ("feed_set_aside", feed_set_aside > 0), ("waiting_too_long", waited is not None and waited > alert_after),
+        ("update", update_needed(node.cloud_version)),
+    ) if present]
+    from kasse.sync.runner import RUNNER
+
     return {
-        "paired": True, "online": _online(node), "backlog": pending, "rejected": rejected,
-        "last_sync": (node.last_contact_at.isoformat() if node.last_contact_at else None),
-        "last_error": node.last_error, "revoked": node.revoked,
+        "paired": True, "online": _online(node), "stopped": bool(RUNNER is not None and RUNNER.stopped),
+        "backlog": pending, "oldest_waiting": _iso(oldest),
+        "oldest_waiting_seconds": int(waited.total_seconds()) if waited is not None else None,
+        "set_aside": set_aside,
+        "feed_set_aside": feed_set_aside,
+        "last_sync": _iso(node.last_contact_at), "last_push": _iso(node.last_push_at),
+        "last_pull": _iso(node.last_pull_at), "last_error": node.last_error,
+        "error_since": _iso(node.last_error_at), "revoked": node.revoked,
+        "version": kasse.__version__, "cloud_version": node.cloud_version,
+        "update_needed": "update" in problems, "problems": problems,
+        "healthy": not set(problems) & STOPPING_PROBLEMS,
     }
+
+
+def report_for_cloud(full: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The part of :func:`status` the node sends with each request (``Kasse-Sync-Status``)."""
+    full = full or status()
+    return {key: full.get(key) for key in (
+        "backlog", "oldest_waiting", "set_aside", "feed_set_aside", "last_error", "error_since")}
 
 
 def _online(node: NodeState) -> bool:

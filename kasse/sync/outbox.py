@@ -2,8 +2,13 @@
 
 Records leave in ``position`` order (the node's commit order), in batches.
 The cloud answers per record: ``ok``/``duplicate`` (done), ``retry`` (try again
-later, e.g. a row it depends on has not arrived) or ``rejected`` (never
-accepted, kept here and shown). Retries back off exponentially with jitter.
+later, e.g. a row it depends on has not arrived) or ``rejected`` (not accepted).
+Retries back off exponentially with jitter.
+
+A record the cloud refuses (``rejected``) or cannot store (a 500 for it alone)
+is **set aside** (``REJECTED`` / ``HELD``): kept, shown, and retried on its own
+with a longer backoff (up to an hour), so it never holds back the records
+behind it. Acknowledged records are pruned after ``KASSE_OUTBOX_RETENTION_DAYS``.
 """
 
 from __future__ import annotations
@@ -23,11 +28,13 @@ from kasse.sync.registry import encode_row, label_of, spec_for
 
 BACKOFF_BASE_SECONDS = 1.0
 BACKOFF_MAX_SECONDS = 300.0
+SET_ASIDE_BACKOFF_MAX_SECONDS = 3600.0
+SET_ASIDE = (OutboxStatus.REJECTED, OutboxStatus.HELD)
 
 
-def backoff_seconds(attempts: int, rng: random.Random | None = None) -> float:
+def backoff_seconds(attempts: int, rng: random.Random | None = None, ceiling: float = BACKOFF_MAX_SECONDS) -> float:
     """Exponential backoff with full jitter: uniform in [base/2, min(max, base·2^n)]."""
-    ceiling = min(BACKOFF_MAX_SECONDS, BACKOFF_BASE_SECONDS * 2 ** max(0, attempts - 1))
+    ceiling = min(ceiling, BACKOFF_BASE_SECONDS * 2 ** min(max(0, attempts - 1), 30))
     return (rng or random).uniform(ceiling / 2, ceiling)
 
 
@@ -79,29 +86,57 @@ def backlog() -> int:
     return OutboxRecord.objects.filter(status=OutboxStatus.PENDING).count()
 
 
+def oldest_waiting() -> Any:
+    """When the oldest record still waiting was written (``None``: nothing waits)."""
+    return (OutboxRecord.objects.filter(status=OutboxStatus.PENDING).order_by("position")
+            .values_list("created_at", flat=True).first())
+
+
+def set_aside_count() -> int:
+    return OutboxRecord.objects.filter(status__in=SET_ASIDE).count()
+
+
+def due_set_aside(limit: int = 20) -> list[OutboxRecord]:
+    """Set-aside records whose backoff has run out, oldest first (they are sent one at a time)."""
+    return list(OutboxRecord.objects.filter(status__in=SET_ASIDE, next_attempt_at__lte=timezone.now())
+                .order_by("position")[:limit])
+
+
+def set_aside(record: OutboxRecord, status: str, error: str, now: Any = None) -> None:
+    """Keep ``record`` aside (``REJECTED`` or ``HELD``) and retry it alone after a backoff of up to an hour."""
+    now = now or timezone.now()
+    attempts = record.attempts + 1
+    OutboxRecord.objects.filter(pk=record.pk).update(
+        status=status, attempts=attempts, last_error=error[:500],
+        next_attempt_at=now + timedelta(seconds=backoff_seconds(attempts, ceiling=SET_ASIDE_BACKOFF_MAX_SECONDS)),
+    )
+
+
 def apply_results(results: dict[str, dict[str, str]], sent: list[OutboxRecord]) -> dict[str, int]:
     """Mark each sent record by the cloud's answer; a record it did not answer stays pending."""
     now = timezone.now()
     counts = {"acked": 0, "retry": 0, "rejected": 0, "unanswered": 0}
-    # Acknowledged and rejected records are marked with one UPDATE per (status, detail): a batch is
-    # hundreds of records, nearly all "ok" with no detail.
-    done: dict[tuple[str, str], list[Any]] = defaultdict(list)
+    # Acknowledged records are marked with one UPDATE per detail: a batch is hundreds of records, nearly
+    # all "ok" with no detail.
+    done: dict[str, list[Any]] = defaultdict(list)
     with transaction.atomic():
         for record in sent:
             answer = results.get(str(record.id))
+            if not isinstance(answer, dict):
+                answer = None
             status = (answer or {}).get("status")
+            detail = str((answer or {}).get("detail", ""))[:500]
             if status in {"ok", "duplicate", "quarantined"}:
-                done[(OutboxStatus.ACKED, (answer or {}).get("detail", "")[:500])].append(record.pk)
+                done[detail].append(record.pk)
                 counts["acked"] += 1
             elif status == "rejected":
-                done[(OutboxStatus.REJECTED, (answer or {}).get("detail", "")[:500])].append(record.pk)
+                set_aside(record, OutboxStatus.REJECTED, detail, now)
                 counts["rejected"] += 1
             else:
-                delay_for(record, (answer or {}).get("detail", "no answer for this record"), now)
+                delay_for(record, detail or "no answer for this record", now)
                 counts["retry" if answer else "unanswered"] += 1
-        for (status, detail), pks in done.items():
-            extra = {"acked_at": now} if status == OutboxStatus.ACKED else {}
-            OutboxRecord.objects.filter(pk__in=pks).update(status=status, last_error=detail, **extra)
+        for detail, pks in done.items():
+            OutboxRecord.objects.filter(pk__in=pks).update(status=OutboxStatus.ACKED, last_error=detail, acked_at=now)
     return counts
 
 
@@ -110,7 +145,7 @@ def delay_for(record: OutboxRecord, error: str, now: Any = None) -> None:
     now = now or timezone.now()
     attempts = record.attempts + 1
     OutboxRecord.objects.filter(pk=record.pk).update(
-        attempts=attempts, last_error=error[:500],
+        status=OutboxStatus.PENDING, attempts=attempts, last_error=error[:500],
         next_attempt_at=now + timedelta(seconds=backoff_seconds(attempts)),
     )
 
@@ -120,7 +155,13 @@ def retry_all_now() -> int:
     return OutboxRecord.objects.filter(status=OutboxStatus.PENDING).update(next_attempt_at=timezone.now())
 
 
-def purge_acked(older_than: timedelta = timedelta(days=7)) -> int:
+def prune_acked(older_than: timedelta | None = None) -> int:
+    """Delete records the cloud acknowledged longer ago than the retention period
+    (``KASSE_OUTBOX_RETENTION_DAYS``, default 14); waiting and set-aside records are never pruned."""
+    from django.conf import settings
+
+    if older_than is None:
+        older_than = timedelta(days=settings.KASSE_OUTBOX_RETENTION_DAYS)
     deleted, _ = OutboxRecord.objects.filter(
         status=OutboxStatus.ACKED, acked_at__lt=timezone.now() - older_than).delete()
     return deleted

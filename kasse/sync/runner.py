@@ -11,6 +11,13 @@ Runs in the node's serving process as two daemon threads:
 * the **listener** holds a WebSocket to the cloud's ``/ws/sync/`` and turns
   each nudge into a wake-up (reconnecting with backoff).
 
+Whatever goes wrong in one round (no answer, an answer cut off anywhere, a
+garbled status line, a bug), the loop survives it: the error is logged, stored
+with the time it began (``NodeState.last_error``/``last_error_at``), shown on
+the registers' badge and reported to the cloud's node page, and the round is
+retried with backoff. Now and then the loop also prunes acknowledged outbox
+records and retries set-aside feed events.
+
 A revoked credential stops both at once. Nothing here holds state that a crash
 could lose: the outbox and the cursor are in the database.
 """
@@ -47,7 +54,10 @@ class SyncRunner:
         self.use_websocket = websocket
         self.watch_outbox = watch_outbox
         self.online = False
+        self.stopped = False  # the last round failed with an unexpected error ("sync stopped: ...")
         self.revoked = state.revoked
+        self.housekeeping_seconds = 3600.0
+        self._next_housekeeping = 0.0
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -77,60 +87,101 @@ class SyncRunner:
     # --- the loop ---------------------------------------------------------------------
 
     def run_once(self) -> bool:
-        """One round of push and pull; returns whether the cloud answered."""
-        was_online = self.online
+        """One round of push and pull; returns whether it went through. Never raises."""
+        was_online, was_stopped = self.online, self.stopped
         try:
+            self.client.status = node_ops.report_for_cloud()
             pushed = node_ops.push_once(self.state, self.client)
             pulled = node_ops.pull_once(self.state, self.client)
         except CloudUnreachable as exc:
-            self.online = False
-            node_ops.note_error(self.state, f"cloud unreachable: {exc}")
-            self._notify(was_online, catalog_changed=False)
+            self.online, self.stopped = False, False
+            log.warning("sync: cloud unreachable: %s", exc)
+            self._note_error(f"cloud unreachable: {exc}")
+            self._notify(catalog_changed=False)
             return False
         except CloudRefused as exc:
-            self.online = False
+            self.online, self.stopped = False, False
             revoked = exc.status == 401
             self.revoked = revoked
-            node_ops.note_error(self.state, exc.detail or exc.code, revoked=revoked)
+            self._note_error(exc.detail or exc.code, revoked=revoked)
             log.error("the cloud refused sync: %s", exc.detail or exc.code)
-            self._notify(was_online, catalog_changed=False)
+            self._notify(catalog_changed=False)
             return False
-        self.online = True
-        if pushed.sent or pulled or not was_online:
-            self._notify(was_online, catalog_changed=bool(pulled & node_ops.REGISTER_SCREEN_TABLES))
+        except Exception as exc:  # a bug or a surprise: the loop lives on, the error is shown
+            self.online, self.stopped = False, True
+            log.exception("sync stopped by an unexpected error (retrying with backoff)")
+            self._note_error(f"{type(exc).__name__}: {exc}")
+            self._notify(catalog_changed=False)
+            return False
+        self.online, self.stopped = True, False
+        if pushed.sent or pulled or not was_online or was_stopped or pushed.held:
+            self._notify(catalog_changed=bool(pulled & node_ops.REGISTER_SCREEN_TABLES))
         return True
 
-    def _notify(self, was_online: bool, *, catalog_changed: bool) -> None:
+    def _note_error(self, message: str, *, revoked: bool = False) -> None:
+        try:
+            node_ops.note_error(self.state, message, revoked=revoked)
+        except Exception:
+            log.exception("could not store the sync error")
+
+    def housekeeping(self) -> None:
+        """Prune acknowledged outbox records past their retention, retry set-aside feed events."""
+        from django_scopes import scopes_disabled
+
+        from kasse.sync.apply import retry_set_aside_events
+
+        with scopes_disabled():
+            pruned = outbox.prune_acked()
+        applied, remaining = retry_set_aside_events()
+        if pruned or applied or remaining:
+            log.info("sync housekeeping: %d synced records pruned, %d set-aside feed events applied, %d still "
+                     "set aside", pruned, applied, remaining)
+
+    def _notify(self, *, catalog_changed: bool) -> None:
         try:
             status = node_ops.status()
-            status["catalog_changed"] = catalog_changed
+            status.update(online=self.online, stopped=self.stopped, catalog_changed=catalog_changed)
             self.on_change(status)
         except Exception:
             log.exception("could not publish the node status")
 
     def _loop(self) -> None:
+        while not self._stop.is_set() and not self.revoked:
+            try:
+                self._round()
+            except Exception:  # never reached in practice (each step guards itself): the thread must not die
+                log.exception("sync loop error (retrying)")
+                self._failures += 1
+                self._stop.wait(min(self.max_backoff, 2.0 ** min(self._failures, 10)))
+
+    def _round(self) -> None:
         from django_scopes import scopes_disabled
 
-        while not self._stop.is_set() and not self.revoked:
-            self._wake.clear()
-            head = self._outbox_head()
-            ok = self.run_once()
-            if self.revoked:
-                break
-            if ok:
-                self._failures = 0
-                self._idle(self.poll_seconds, head)
-                continue
-            # The connection failed: back off with jitter (a local sale or a nudge tries sooner) ...
-            self._failures += 1
-            ceiling = min(self.max_backoff, 2.0 ** min(self._failures, 10))
-            self._idle(random.uniform(ceiling / 2, ceiling), head)
-            # ... and then send what waited at once, not at each record's own backoff time.
+        self._wake.clear()
+        if time.monotonic() >= self._next_housekeeping:
+            self._next_housekeeping = time.monotonic() + self.housekeeping_seconds
             try:
-                with scopes_disabled():
-                    outbox.retry_all_now()
+                self.housekeeping()
             except Exception:
-                log.exception("could not reschedule the outbox")
+                log.exception("sync housekeeping failed")
+        head = self._outbox_head()
+        ok = self.run_once()
+        if self.revoked:
+            return
+        if ok:
+            self._failures = 0
+            self._idle(self.poll_seconds, head)
+            return
+        # The round failed: back off with jitter (a local sale or a nudge tries sooner) ...
+        self._failures += 1
+        ceiling = min(self.max_backoff, 2.0 ** min(self._failures, 10))
+        self._idle(random.uniform(ceiling / 2, ceiling), head)
+        # ... and then send what waited at once, not at each record's own backoff time.
+        try:
+            with scopes_disabled():
+                outbox.retry_all_now()
+        except Exception:
+            log.exception("could not reschedule the outbox")
 
     def _outbox_head(self) -> int | None:
         """The newest outbox position (only read with ``watch_outbox``)."""

@@ -46,12 +46,51 @@ class StoreNodes:
     nodes: list[StoreNode]
 
 
+def node_problems(node: StoreNode, now: datetime | None = None) -> list[str]:
+    """Why a (not revoked) node needs the owner: ``offline``, ``failing`` (its sync reports an error),
+    ``set_aside`` (records or feed changes set aside), ``waiting_too_long`` (a record waits longer than
+    ``KASSE_SYNC_ALERT_MINUTES``)."""
+    from django.conf import settings
+
+    if node.revoked_at is not None:
+        return []
+    now = now or timezone.now()
+    alert_after = timedelta(minutes=settings.KASSE_SYNC_ALERT_MINUTES)
+    return [name for name, present in (
+        ("offline", not node_is_online(node, now)),
+        ("failing", node.failing),
+        ("set_aside", node.set_aside > 0),
+        ("waiting_too_long", node.oldest_waiting_at is not None and now - node.oldest_waiting_at > alert_after),
+    ) if present]
+
+
+@dataclass
+class NodeAlert:
+    node: StoreNode
+    problems: list[str]
+    waiting_minutes: int | None
+
+
+def node_alerts() -> list[NodeAlert]:
+    """The organization's nodes whose sync needs the owner: records waiting too long, errors, set-aside
+    records (shown on the store nodes page and the back office's start page)."""
+    now = timezone.now()
+    alerts = []
+    for node in StoreNode.objects.filter(revoked_at__isnull=True).select_related("store").order_by("store__name"):
+        problems = [p for p in node_problems(node, now) if p != "offline"]
+        if "waiting_too_long" in problems or "failing" in problems or "set_aside" in problems:
+            minutes = int((now - node.oldest_waiting_at).total_seconds() // 60) if node.oldest_waiting_at else None
+            alerts.append(NodeAlert(node, problems, minutes))
+    return alerts
+
+
 def nodes_by_store() -> list[StoreNodes]:
     """Every store of the organization with its nodes (active first, then revoked)."""
     now = timezone.now()
     nodes = list(StoreNode.objects.select_related("store").order_by("revoked_at", "-paired_at"))
     for node in nodes:
         node.is_online = node_is_online(node, now)  # type: ignore[attr-defined]
+        node.problems = node_problems(node, now)  # type: ignore[attr-defined]
     by_store: dict[Any, list[StoreNode]] = {}
     for node in nodes:
         by_store.setdefault(node.store_id, []).append(node)

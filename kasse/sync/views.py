@@ -16,6 +16,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
@@ -33,6 +34,8 @@ from kasse.sync.protocol import (
     PROTOCOL_HEADER,
     PROTOCOL_VERSION,
     PULL_LIMIT,
+    STATUS_HEADER,
+    VERSION_HEADER,
 )
 from kasse.sync.services import node_for_token, pair_node
 
@@ -115,15 +118,58 @@ def node_endpoint(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
         backlog = request.headers.get(BACKLOG_HEADER, "")
         if backlog.isdigit():
             updates["last_backlog"] = int(backlog)
-        version = request.headers.get("Kasse-Version", "")[:40]
+        version = request.headers.get(VERSION_HEADER, "")[:40]
         if version:
             updates["version"] = version
+        updates.update(_reported_status(request.headers.get(STATUS_HEADER, "")))
         with scopes_disabled():
             StoreNode.objects.filter(pk=node.pk).update(**updates)
         with scope(organization=node.organization_id):
-            return view(request, node, body)
+            response = view(request, node, body)
+        response[VERSION_HEADER] = kasse.__version__  # the handshake: a node learns that it is behind
+        return response
 
     return wrapper
+
+
+def _reported_status(header: str) -> dict[str, Any]:
+    """The node's own sync health from ``Kasse-Sync-Status`` (JSON), as ``StoreNode`` columns; whatever
+    is missing or malformed is left as it was (it only informs the owner, it never fails a request)."""
+    if not header or len(header) > 4000:
+        return {}
+    try:
+        report = json.loads(header)
+    except ValueError:
+        return {}
+    if not isinstance(report, dict):
+        return {}
+    updates: dict[str, Any] = {}
+    if "set_aside" in report or "feed_set_aside" in report:  # outbox records and feed events together
+        updates["set_aside"] = _count(report.get("set_aside")) + _count(report.get("feed_set_aside"))
+    if "oldest_waiting" in report:
+        updates["oldest_waiting_at"] = _moment(report["oldest_waiting"])
+    error = report.get("last_error")
+    if isinstance(error, str) and "last_error" in report:
+        # The last error and since when stay on the page after it is over; ``failing`` says whether it is.
+        updates["failing"] = bool(error)
+        if error:
+            updates["last_error"] = error[:500]
+            updates["last_error_at"] = _moment(report.get("error_since")) or timezone.now()
+    return updates
+
+
+def _count(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**30 else 0
+
+
+def _moment(value: Any) -> Any:
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = parse_datetime(value)
+    except ValueError:
+        return None
+    return moment if moment is not None and moment.tzinfo is not None else None
 
 
 @csrf_exempt
@@ -179,7 +225,7 @@ def changes(request: HttpRequest, node: StoreNode, body: Any) -> HttpResponse:
     except ValueError:
         return _error(400, "bad_cursor", _("“since” and “limit” must be whole numbers."))
     events, cursor, more = events_since(node, since, limit)
-    StoreNode.objects.filter(pk=node.pk).update(last_cursor=cursor)
+    StoreNode.objects.filter(pk=node.pk).update(last_cursor=cursor, last_pull_at=timezone.now())
     return JsonResponse({"protocol": PROTOCOL_VERSION, "events": events, "cursor": cursor, "more": more})
 
 
@@ -192,4 +238,5 @@ def push(request: HttpRequest, node: StoreNode, body: Any) -> HttpResponse:
     if len(records) > MAX_PUSH_RECORDS:
         return _error(413, "too_many", _("At most %(n)s records per request.") % {"n": MAX_PUSH_RECORDS})
     results = Ingestor(node, records).run()
+    StoreNode.objects.filter(pk=node.pk).update(last_push_at=timezone.now())
     return JsonResponse({"protocol": PROTOCOL_VERSION, "results": results})

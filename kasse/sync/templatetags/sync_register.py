@@ -28,8 +28,16 @@ def badge_texts(*, node: bool) -> dict[str, Any]:
             "Online – %(count)s record syncing", "Online – %(count)s records syncing", n)),
         "offline": _plural(lambda n: ngettext(
             "Offline – %(count)s record waiting", "Offline – %(count)s records waiting", n)),
-        "rejected": _plural(lambda n: ngettext(
-            "%(count)s record refused by the cloud", "%(count)s records refused by the cloud", n)),
+        "set_aside": _plural(lambda n: ngettext(
+            "%(count)s record set aside – see the store node", "%(count)s records set aside – see the store node",
+            n)),
+        "feed_set_aside": _plural(lambda n: ngettext(
+            "%(count)s change from the cloud set aside – update kasse",
+            "%(count)s changes from the cloud set aside – update kasse", n)),
+        "stopped": _("Sync stopped: {error}"),
+        "update": _("Please update kasse: the cloud runs version {version}"),
+        "error_since": _("Error since {time}: {error}"),
+        "oldest_waiting": _("Oldest waiting record: {time}"),
         "revoked": _("Store node revoked – sales stay on the node"),
         "unpaired": _("Store node not paired"),
         "disconnected": _("No connection to the store node") if node else _("No connection to the server"),

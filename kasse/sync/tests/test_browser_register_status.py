@@ -47,7 +47,7 @@ def offline_node(organization, store):
 
 
 def _status(**changes: object) -> dict[str, object]:
-    status: dict[str, object] = {"paired": True, "online": True, "backlog": 0, "rejected": 0,
+    status: dict[str, object] = {"paired": True, "online": True, "backlog": 0, "set_aside": 0, "feed_set_aside": 0,
                                  "last_sync": "2026-11-29T07:30:00+00:00", "last_error": "", "revoked": False,
                                  "catalog_changed": False}
     status.update(changes)
@@ -98,3 +98,30 @@ def test_badge_goes_offline_to_online_and_a_new_price_reaches_the_screen(page, r
     # When the store node itself is gone, the badge says so (and keeps trying)
     page.wait_for_selector(f"{badge}[data-state=disconnected]", timeout=5000)
     assert page.text_content(badge) == "Keine Verbindung zum Filialserver"
+
+
+def test_badge_shows_sync_stopped_set_aside_records_and_an_update(page, register, shift, offline_node):
+    paired_client(register, token="node-register")
+    with override_settings(KASSE_ROLE="store"), asgi_server() as base_url:
+        _open_register(page, base_url, "node-register")
+        badge = "[data-testid=sync-status]"
+        page.wait_for_selector(f"{badge}[data-state=offline]")
+        # When a round of sync failed with an unexpected error
+        _publish(_status(online=False, stopped=True, backlog=2, last_error="RuntimeError: kaputt",
+                         error_since="2026-11-29T07:31:00+00:00"))
+        # Then the badge says sync stopped and why, never "online"; since when is in its title
+        page.wait_for_selector(f"{badge}[data-state=stopped]", timeout=2000)
+        assert page.text_content(badge) == "Synchronisierung gestoppt: RuntimeError: kaputt"
+        assert "offline" in page.get_attribute(badge, "class")
+        assert "Fehler seit 29.11.2026, 08:31:00: RuntimeError: kaputt" in page.get_attribute(badge, "title")
+        # When the cloud could not store one record (the others went on)
+        _publish(_status(set_aside=1))
+        page.wait_for_selector(f"{badge}[data-state=attention]", timeout=2000)
+        assert page.text_content(badge) == "1 Vorgang zurückgestellt – siehe Filialserver"
+        # When the feed carried changes this version cannot apply and the cloud runs a newer kasse
+        _publish(_status(feed_set_aside=2, update_needed=True, cloud_version="0.2.0"))
+        page.wait_for_selector(f"{badge}[data-state=attention]:has-text('Änderungen')", timeout=2000)
+        assert page.text_content(badge) == "2 Änderungen aus der Cloud zurückgestellt – kasse aktualisieren"
+        assert "Bitte kasse aktualisieren: die Cloud läuft mit Version 0.2.0" in page.get_attribute(badge, "title")
+        _publish(_status(update_needed=True, cloud_version="0.2.0"))
+        page.wait_for_selector(f"{badge}:has-text('Bitte kasse aktualisieren')", timeout=2000)

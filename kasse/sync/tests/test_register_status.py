@@ -16,6 +16,7 @@ from django_scopes import scopes_disabled
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
+import kasse
 from kasse.register.services.pairing import DEVICE_COOKIE
 from kasse.register.tests.conftest import paired_client
 from kasse.sync.models import NodeState, OutboxRecord, OutboxStatus
@@ -78,10 +79,17 @@ def test_on_a_node_the_register_gets_the_status_then_every_change(paired, node_s
         # When the sync runner publishes a new status from its thread (the cloud is back, prices were pulled)
         publish_node_status(later)
         second = _receive(ws)
-    # Then it first got the node's state from the database: offline, three records waiting
-    assert first == {"type": "status", "status": {
-        "paired": True, "online": False, "backlog": 3, "rejected": 0, "last_sync": "2026-11-29T07:00:00+00:00",
-        "last_error": "cloud unreachable: refused", "revoked": False, "catalog_changed": False}}
+    # Then it first got the node's state from the database: offline, three records waiting, the error
+    assert first["type"] == "status"
+    oldest = first["status"].pop("oldest_waiting")
+    assert oldest is not None
+    assert 0 <= first["status"].pop("oldest_waiting_seconds") < 600
+    assert first["status"] == {
+        "paired": True, "online": False, "stopped": False, "backlog": 3, "set_aside": 0, "feed_set_aside": 0,
+        "last_sync": "2026-11-29T07:00:00+00:00", "last_push": None, "last_pull": None,
+        "last_error": "cloud unreachable: refused", "error_since": None, "revoked": False,
+        "version": kasse.__version__, "cloud_version": "", "update_needed": False, "problems": ["error"],
+        "healthy": False, "catalog_changed": False}
     # and then the published change, as it was sent
     assert second == {"type": "status", "status": later}
 

@@ -2,7 +2,10 @@
 
 * ``kasse store pair CODE --cloud URL [--name NAME]``: pair with the cloud and download the replica;
 * ``kasse store run [--host H] [--port P]``: serve the registers on the LAN and sync with the cloud;
-* ``kasse store status``: online, records waiting, last contact.
+* ``kasse store status``: online, last push and pull, records waiting (and the oldest one's age), records
+  set aside, the last error and since when, as JSON; exits with 1 when sync needs a person (an error,
+  set-aside records or feed events, records waiting longer than ``KASSE_SYNC_ALERT_MINUTES``, revoked,
+  not paired).
 
 ``kasse/cli.py`` sets ``KASSE_ROLE=store`` (and ``KASSE_DATA_DIR=./var/store``) before settings load.
 """
@@ -40,7 +43,7 @@ class Command(BaseCommand):
         run.add_argument("--pair", default="", metavar="CODE",
                          help="pair first with this code if the node is not paired yet (waits for the cloud)")
         run.add_argument("--cloud", default="", help="the cloud's URL, with --pair")
-        sub.add_parser("status", help="print the sync status as JSON")
+        sub.add_parser("status", help="print the sync status as JSON; exit 1 when sync is stopped")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if settings.KASSE_ROLE != "store":
@@ -52,9 +55,12 @@ class Command(BaseCommand):
         elif action == "run":
             self._run(options)
         else:
-            from kasse.sync.node import status
+            from kasse.sync.node import STOPPING_PROBLEMS, status
 
-            self.stdout.write(json.dumps(status(), indent=2))
+            current = status()
+            self.stdout.write(json.dumps(current, indent=2))
+            if not current.get("paired") or set(current.get("problems", ())) & STOPPING_PROBLEMS:
+                raise SystemExit(1)
 
     def _pair(self, options: dict[str, Any]) -> None:
         from kasse.sync.client import CloudRefused, CloudUnreachable

@@ -1,4 +1,6 @@
 /* The register's sync badge: online/offline, records waiting, last sync — pushed over /ws/register/status/.
+   Sync that stopped (an error), records or feed changes set aside, and a newer cloud ("update kasse") are
+   shown too, never hidden behind "online".
    A status that says master data changed (a new price) refreshes the product grid and the cart. */
 (function () {
   "use strict";
@@ -25,12 +27,27 @@
     if (status.direct) { show("direct", texts.direct, texts.direct_title); return; }
     if (!status.paired) { show("unpaired", texts.unpaired); return; }
     const backlog = Number(status.backlog || 0);
-    const lines = [status.last_sync ? texts.last_sync.replace("{time}", when.format(new Date(status.last_sync))) : texts.never];
-    if (status.rejected) lines.push(plural(texts.rejected, Number(status.rejected)));
-    if (status.last_error) lines.push(status.last_error);
+    const setAside = Number(status.set_aside || 0);
+    const feedSetAside = Number(status.feed_set_aside || 0);
+    const at = (iso) => when.format(new Date(iso));
+    const lines = [status.last_sync ? texts.last_sync.replace("{time}", at(status.last_sync)) : texts.never];
+    if (status.oldest_waiting) lines.push(texts.oldest_waiting.replace("{time}", at(status.oldest_waiting)));
+    if (setAside) lines.push(plural(texts.set_aside, setAside));
+    if (feedSetAside) lines.push(plural(texts.feed_set_aside, feedSetAside));
+    if (status.update_needed) lines.push(texts.update.replace("{version}", status.cloud_version));
+    if (status.last_error) {
+      lines.push(status.error_since
+        ? texts.error_since.replace("{time}", at(status.error_since)).replace("{error}", status.last_error)
+        : status.last_error);
+    }
     badge.dataset.backlog = String(backlog);
+    badge.dataset.setAside = String(setAside + feedSetAside);
     if (status.revoked) show("revoked", texts.revoked, lines.join("\n"));
+    else if (status.stopped) show("stopped", texts.stopped.replace("{error}", status.last_error || ""), lines.join("\n"));
     else if (!status.online) show("offline", plural(texts.offline, backlog), [texts.offline_hint, ...lines].join("\n"));
+    else if (setAside) show("attention", plural(texts.set_aside, setAside), lines.join("\n"));
+    else if (feedSetAside) show("attention", plural(texts.feed_set_aside, feedSetAside), lines.join("\n"));
+    else if (status.update_needed) show("attention", texts.update.replace("{version}", status.cloud_version), lines.join("\n"));
     else if (backlog > 0) show("online", plural(texts.waiting_online, backlog), lines.join("\n"));
     else show("synced", texts.synced, lines.join("\n"));
   }
