@@ -229,6 +229,7 @@ if TESTING:
     # Tests create many users; the production hasher is deliberately slow.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
+PASSWORD_RESET_TIMEOUT = 2 * 3600  # seconds a reset link works (it also stops once used)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from kasse.backoffice import views
+from kasse.backoffice import password_reset, views
 
 app_name = "backoffice"
 
@@ -12,4 +12,9 @@ urlpatterns = [
     path("logout/", views.logout_view, name="logout"),
     path("language/", views.set_language, name="set_language"),
     path("organization/switch/", views.switch_organization, name="switch_organization"),
+    path("password-reset/", password_reset.ResetRequestView.as_view(), name="password_reset"),
+    path("password-reset/sent/", password_reset.ResetSentView.as_view(), name="password_reset_sent"),
+    path("password-reset/<uidb64>/<token>/", password_reset.ResetConfirmView.as_view(),
+         name="password_reset_confirm"),
+    path("password-reset/done/", password_reset.ResetCompleteView.as_view(), name="password_reset_complete"),
 ]

@@ -12,6 +12,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from kasse.backoffice.access import backoffice_view
+from kasse.backoffice.login_limits import login_wait, record_failed_login, record_successful_login, wait_message
+from kasse.core.throttle import client_address
 from kasse.tenancy.middleware import SESSION_ORGANIZATION_KEY
 from kasse.tenancy.selectors import employees_for_user
 
@@ -32,20 +34,29 @@ def login_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("backoffice:dashboard")
     form = LoginForm(request.POST or None)
+    status = 200
     if request.method == "POST" and form.is_valid():
-        user = auth.authenticate(
-            request, username=form.cleaned_data["email"].lower(),
-            password=form.cleaned_data["password"],
-        )
-        if user is None:
-            form.add_error(None, _("E-mail address or password is wrong."))
-        elif user.email_verified_at is None:  # type: ignore[attr-defined]
-            form.add_error(None, _("Please confirm your e-mail address first; we sent you a link."))
+        email = form.cleaned_data["email"].lower()
+        address = client_address(request)
+        wait = login_wait(email, address)
+        if wait:
+            # Refused before the password is looked at, so guessing on costs nothing and learns nothing.
+            form.add_error(None, wait_message(wait))
+            status = 429
         else:
-            auth.login(request, user)
-            request.session["language"] = user.language  # type: ignore[attr-defined]
-            return HttpResponseRedirect(_safe_next(request, "/"))
-    return render(request, "backoffice/login.html", {"form": form, "next": request.GET.get("next", "")})
+            user = auth.authenticate(request, username=email, password=form.cleaned_data["password"])
+            if user is None:
+                record_failed_login(email=email, address=address)
+                form.add_error(None, _("E-mail address or password is wrong."))
+            elif user.email_verified_at is None:  # type: ignore[attr-defined]
+                form.add_error(None, _("Please confirm your e-mail address first; we sent you a link."))
+            else:
+                record_successful_login(email=email)
+                auth.login(request, user)
+                request.session["language"] = user.language  # type: ignore[attr-defined]
+                return HttpResponseRedirect(_safe_next(request, "/"))
+    return render(request, "backoffice/login.html", {"form": form, "next": request.GET.get("next", "")},
+                  status=status)
 
 
 @require_POST
