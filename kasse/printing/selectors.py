@@ -122,16 +122,57 @@ def _virtual_files(printer: Printer) -> tuple[Path, re.Pattern[str], str] | None
     return folder, re.compile(rf"{prefix}-(\d{{4,}})\.txt"), prefix
 
 
-def virtual_jobs(printer: Printer, limit: int = 5) -> list[VirtualJob]:
-    """The last jobs (receipts) or labels the virtual printer at ``printer``'s address printed, newest first."""
+VIRTUAL_SCAN = 200  # files looked at, newest first, to find the organization's own
+MIN_PART = 16  # bytes: a shorter job part is not taken as evidence of anything
+
+
+def _own_payloads(printer: Printer) -> list[bytes]:
+    """The bytes this printer's organization sent to loopback printers of its kind (newest first).
+
+    One virtual printer on this machine serves every organization's loopback printers (the demo),
+    so what it printed is matched to a viewer's organization by the bytes that organization sent.
+    """
+    payloads = (PrintJob.objects.filter(organization_id=printer.organization_id, printer__kind=printer.kind,
+                                        printer__host__in=("127.0.0.1", "localhost", "::1"))
+                .exclude(payload=b"").order_by("-created_at").values_list("payload", flat=True)[:VIRTUAL_SCAN])
+    return [bytes(p) for p in payloads]
+
+
+def _is_own(raw: bytes, payloads: list[bytes]) -> bool:
+    return any(payload in raw or (len(raw) >= MIN_PART and raw in payload) for payload in payloads)
+
+
+def _own_numbers(printer: Printer, limit: int) -> list[int]:
+    """Numbers of the newest files of the virtual printer that hold this organization's jobs."""
     found = _virtual_files(printer)
     if found is None or not found[0].is_dir():
         return []
     folder, pattern, prefix = found
     numbers = sorted((int(m.group(1)) for p in folder.iterdir() if (m := pattern.fullmatch(p.name))),
-                     reverse=True)[:limit]
-    jobs = []
+                     reverse=True)[:VIRTUAL_SCAN]
+    payloads = _own_payloads(printer)
+    own: list[int] = []
     for number in numbers:
+        try:
+            raw = (folder / f"{prefix}-{number:04d}.bin").read_bytes()
+        except OSError:
+            continue  # without the bytes it cannot be told whose it is: not shown
+        if raw and _is_own(raw, payloads):
+            own.append(number)
+            if len(own) == limit:
+                break
+    return own
+
+
+def virtual_jobs(printer: Printer, limit: int = 5) -> list[VirtualJob]:
+    """The last jobs (receipts) or labels of ``printer``'s organization that the virtual printer at its
+    address printed, newest first; other organizations' jobs on the same virtual printer are not shown."""
+    found = _virtual_files(printer)
+    if found is None:
+        return []
+    folder, _pattern, prefix = found
+    jobs = []
+    for number in _own_numbers(printer, limit):
         stem = folder / f"{prefix}-{number:04d}"
         try:
             text = stem.with_suffix(".txt").read_text(encoding="utf-8", errors="replace")[:20_000]
@@ -147,6 +188,9 @@ def virtual_job_picture(printer: Printer, number: int) -> bytes | None:
         return None
     folder, _pattern, prefix = found
     try:
+        raw = (folder / f"{prefix}-{number:04d}.bin").read_bytes()
+        if not _is_own(raw, _own_payloads(printer)):
+            return None
         return (folder / f"{prefix}-{number:04d}.png").read_bytes()
     except OSError:
         return None

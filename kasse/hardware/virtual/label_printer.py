@@ -137,6 +137,7 @@ class VirtualLabelPrinter(TcpDeviceServer):
                 buffer = io.BytesIO()
                 label.picture().save(buffer, format="PNG")
                 (self.out_dir / f"label-{number:04d}.png").write_bytes(buffer.getvalue())
+                (self.out_dir / f"label-{number:04d}.bin").write_bytes(job)  # whose job it was (the back office)
                 (self.out_dir / f"label-{number:04d}.txt").write_text(
                     "\n".join([*label.text_values, *(f"[{b.symbology} {b.data}]" for b in label.barcodes)])
                     + f"\ncopies: {label.copies}\n",

@@ -202,10 +202,18 @@ def test_labels_of_a_foreign_product_are_refused(owner_client, label_printer):
 def test_the_virtual_printers_output_is_shown_for_a_loopback_printer(owner_client, receipt_printer, settings,
                                                                    tmp_path):
     settings.KASSE_VIRTUAL_PRINTER_DIR = str(tmp_path)
+    with scopes_disabled():
+        PrintJob.objects.create(organization=receipt_printer.organization, printer=receipt_printer, kind="test",
+                                payload=b"\x1b@Baeckerei Summe 3,20\n\x1dV\x00")
     (tmp_path / "job-0007.txt").write_text("Bäckerei\nSumme 3,20 €\n", encoding="utf-8")
     (tmp_path / "job-0007.png").write_bytes(b"\x89PNG fake")
+    (tmp_path / "job-0007.bin").write_bytes(b"\x10\x04\x01\x1b@Baeckerei Summe 3,20\n\x1dV\x00")
+    # Another organization's job on the same virtual printer (the demo has one for everybody)
+    (tmp_path / "job-0008.txt").write_text("Fremder Laden\nSumme 9,99 €\n", encoding="utf-8")
+    (tmp_path / "job-0008.png").write_bytes(b"\x89PNG other")
+    (tmp_path / "job-0008.bin").write_bytes(b"\x1b@Fremder Laden Summe 9,99\n\x1dV\x00")
     page = _soup(owner_client.get("/devices/printers/"))
-    assert page.select_one("[data-testid=virtual-job-text]").text == "Bäckerei\nSumme 3,20 €\n"
+    assert [el.text for el in page.select("[data-testid=virtual-job-text]")] == ["Bäckerei\nSumme 3,20 €\n"]
     picture = owner_client.get(f"/devices/printers/{receipt_printer.pk}/virtual/7.png")
     assert picture.status_code == 200
     assert picture.content == b"\x89PNG fake"
