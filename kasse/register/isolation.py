@@ -90,8 +90,13 @@ def _closed_shift(org: Any) -> dict[str, Any]:
     return {"shift_id": shift.pk}
 
 
+def _cart_line_dialog(org: Any) -> dict[str, Any]:
+    return {**_cart_line(org), "action": "discount"}  # the discount dialog (GET) of another org's line
+
+
 CASES = [
     IsolationCase("register:line_action", _cart_line, methods=("post",), caller="register"),
+    IsolationCase("register:line_action", _cart_line_dialog, methods=("get",), caller="register"),
     IsolationCase("register:resume", _parked_cart, methods=("post",), caller="register"),
     IsolationCase("register:receipt", _sale, caller="register"),
     IsolationCase("register:variants", _product, caller="register", organization_wide=True),

@@ -38,6 +38,7 @@ from kasse.sales.services.refunds import (
     refund_amount,
     refund_sale,
     refund_without_receipt,
+    split_to_original_tenders,
 )
 from kasse.tenancy.models import Employee
 
@@ -195,10 +196,7 @@ def _form(request: HttpRequest, sale: Sale | None, data: Any = None, **extra: An
         **extra,
     }
     if sale is not None:
-        original_methods = {p.method for p in sale.payments.all()}
-        context["original_method"] = (
-            PaymentMethod(original_methods.pop()).label if len(original_methods) == 1 else PaymentMethod.CASH.label
-        )
+        context["original_tenders"] = [(PaymentMethod(p.method).label, p.amount) for p in sale.payments.all()]
     error = context.get("error", "")
     if posted and not error:
         try:
@@ -219,6 +217,9 @@ def _form(request: HttpRequest, sale: Sale | None, data: Any = None, **extra: An
     new_total = sum((p.total for p in context["replacement"] if p.quantity > 0), ZERO)
     context.update({"error": error, "refund_total": credit, "new_total": new_total,
                     "difference": new_total - credit, "give_back": credit - new_total})
+    if sale is not None and context["tender"] == "original" and credit > 0:
+        context["refund_split"] = [(PaymentMethod(method).value, PaymentMethod(method).label, amount)
+                                   for method, amount in split_to_original_tenders(sale, credit)]
     return _overlay(request, "register/returns/form.html", context, status=422 if error else 200)
 
 
@@ -302,7 +303,10 @@ def _done(request: HttpRequest, refund: Sale, new_sale: Sale | None) -> HttpResp
             enqueue_sale_receipt(sale=printed, actor=Actor.for_employee(request.cashier))  # type: ignore[attr-defined]
     payments = list(refund.payments.all())
     cash_back = -sum((p.amount for p in payments if p.method == PaymentMethod.CASH), ZERO)
-    context: dict[str, Any] = {"refund": refund, "payments": payments, "cash_back": cash_back,
+    # Each tender once, worded as what the cashier does: cash out of the drawer, the rest back to the card.
+    other_back = [(PaymentMethod(p.method).value, PaymentMethod(p.method).label, -p.amount) for p in payments
+                  if p.method not in (PaymentMethod.CASH, PaymentMethod.CREDIT) and p.amount]
+    context: dict[str, Any] = {"refund": refund, "other_back": other_back, "cash_back": cash_back,
                                "refund_total": -refund.total, "new_sale": new_sale}
     if new_sale is not None:
         context["credit"] = credit_issued(refund)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 from django.db.models import Prefetch, QuerySet
 
 from kasse.catalog.models import Category, Product, Variant
@@ -23,9 +26,37 @@ def grid_categories(organization: Organization) -> QuerySet[Category]:
 GRID_SIZE = 48
 
 
+@dataclass(frozen=True)
+class GridPage:
+    """One page of the touch grid: its products and where it sits in the whole list ("1–48 of 87")."""
+
+    products: Sequence[Product]
+    total: int
+    offset: int
+    category_id: str
+    query: str
+    favourites: bool
+
+    @property
+    def first(self) -> int:
+        return self.offset + 1 if self.products else 0
+
+    @property
+    def last(self) -> int:
+        return self.offset + len(self.products)
+
+    @property
+    def previous_offset(self) -> int | None:
+        return max(self.offset - GRID_SIZE, 0) if self.offset > 0 else None
+
+    @property
+    def next_offset(self) -> int | None:
+        return self.last if self.last < self.total else None
+
+
 def grid_products(organization: Organization, *, category_id: str | None = None, query: str = "",
-                  favourites: bool = False) -> list[Product]:
-    """Active products for the touch grid: favourites, a category, or a search."""
+                  favourites: bool = False, offset: int = 0) -> GridPage:
+    """Active products for the touch grid: favourites, a category, or a search, GRID_SIZE at a time."""
     if query:
         qs = search_products(organization, query, active=True)
     else:
@@ -35,9 +66,13 @@ def grid_products(organization: Organization, *, category_id: str | None = None,
         elif favourites:
             qs = qs.filter(is_favourite=True)
         qs = qs.order_by("name")
-    return list(qs.select_related("category").prefetch_related(
+    total = qs.count()
+    offset = min(offset, max(total - 1, 0)) // GRID_SIZE * GRID_SIZE  # a page boundary inside the list
+    products = list(qs.select_related("category").prefetch_related(
         Prefetch("variants", queryset=Variant.objects.filter(is_active=True), to_attr="active_variants")
-    )[:GRID_SIZE])
+    )[offset:offset + GRID_SIZE])
+    return GridPage(products=products, total=total, offset=offset, category_id=str(category_id or ""),
+                    query=query, favourites=favourites and not category_id and not query)
 
 
 def parked_carts(store: Store) -> QuerySet[Cart]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from kasse.register import customer_views, display, receipt_views, returns_views, shift_views, views
+from kasse.register import customer_views, display, pay_views, receipt_views, returns_views, shift_views, views
 
 app_name = "register"
 
@@ -20,6 +20,8 @@ urlpatterns = [
     path("cart/scan/", views.scan, name="scan"),
     path("cart/add/", views.add, name="add"),
     path("cart/pay/", views.pay, name="pay"),
+    path("cart/pay/panel/", pay_views.pay_panel, name="pay_panel"),
+    path("cart/pay/card/", pay_views.card_step, name="card_step"),
     path("cart/line/<uuid:line_id>/<slug:action>/", views.line_action, name="line_action"),
     path("cart/<slug:action>/", views.cart_action, name="cart_action"),
     path("customers/", customer_views.customer_search, name="customer_search"),

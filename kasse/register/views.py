@@ -14,7 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kasse.catalog.models import Product, Variant
 from kasse.core.actors import Actor
@@ -35,6 +35,7 @@ from kasse.register.access import (
 )
 from kasse.register.live import publish_display
 from kasse.register.models import Cart, CartLine, CartStatus
+from kasse.register.pay_views import cart_form, line_form, parse_times, pending_times, set_pending_times
 from kasse.register.selectors import grid_categories, grid_products, parked_carts
 from kasse.register.services import cart as carts
 from kasse.register.services.pairing import DEVICE_COOKIE, pair_device
@@ -142,7 +143,8 @@ def _line_url_prefix() -> str:
 def _cart_context(request: HttpRequest, cart: Cart | None = None, **extra: Any) -> dict[str, Any]:
     register = request.register  # type: ignore[attr-defined]
     cart = cart or carts.active_cart(register, request.cashier)  # type: ignore[attr-defined]
-    return {"view": carts.cart_view(cart), "register": register, "line_url": _line_url_prefix(), **extra}
+    return {"view": carts.cart_view(cart), "register": register, "line_url": _line_url_prefix(),
+            "times": pending_times(request), **extra}
 
 
 def _cart_response(request: HttpRequest, *, error: str = "", status: int = 200, cart: Cart | None = None,
@@ -171,7 +173,7 @@ def main(request: HttpRequest) -> HttpResponse:
     context = _cart_context(request)
     context.update({
         "categories": grid_categories(register.organization),
-        "products": grid_products(register.organization, favourites=True),
+        "page": grid_products(register.organization, favourites=True),
         "settings": settings_for(request),
         "cashier": request.cashier,  # type: ignore[attr-defined]
         "parked_count": parked_carts(register.store).count(),
@@ -184,9 +186,18 @@ def main(request: HttpRequest) -> HttpResponse:
 def products(request: HttpRequest) -> HttpResponse:
     register = request.register  # type: ignore[attr-defined]
     category = request.GET.get("category") or None
-    items = grid_products(register.organization, category_id=category, query=request.GET.get("q", "").strip(),
-                          favourites=not category)
-    return render(request, "register/partials/products.html", {"products": items})
+    if category is not None:
+        try:
+            category = str(uuid.UUID(category))
+        except ValueError:
+            category = None  # a stale or made-up link shows the favourites
+    try:
+        offset = max(int(request.GET.get("offset") or 0), 0)
+    except ValueError:
+        offset = 0
+    page = grid_products(register.organization, category_id=category, query=request.GET.get("q", "").strip(),
+                         favourites=not category, offset=offset)
+    return render(request, "register/partials/products.html", {"page": page})
 
 
 @require_GET
@@ -216,7 +227,10 @@ def scan(request: HttpRequest) -> HttpResponse:
     cart_obj = carts.active_cart(register, request.cashier)  # type: ignore[attr-defined]
     try:
         result = resolve_code(register.organization, code, settings_for(request))
-        carts.add_scan(cart=cart_obj, scan=result)
+        takes_times = carts.scan_takes_times(result)
+        carts.add_scan(cart=cart_obj, scan=result, times=pending_times(request) if takes_times else 1)
+        if takes_times:
+            set_pending_times(request, 1)
     except carts.WeightRequired as exc:
         return _cart_response(request, ask_weight=exc.variant)
     except SaleError as exc:
@@ -242,8 +256,11 @@ def add(request: HttpRequest) -> HttpResponse:
         quantity = _decimal(request.POST.get("quantity") or "1", field="quantity")
         if variant.product.is_measured and not request.POST.get("quantity"):
             return _cart_response(request, ask_weight=variant)
+        times = 1 if variant.product.is_measured else pending_times(request)
         carts.add_variant(cart=carts.active_cart(register, request.cashier),  # type: ignore[attr-defined]
-                          variant=variant, quantity=quantity)
+                          variant=variant, quantity=quantity * times)
+        if times > 1:
+            set_pending_times(request, 1)
     except SaleError as exc:
         return _cart_response(request, error=_error_text(exc), status=422)
     return _cart_response(request, flash=variant.pk)
@@ -255,11 +272,13 @@ def _line(request: HttpRequest, line_id: uuid.UUID) -> CartLine:
                              cart__register=register, cart__status=CartStatus.ACTIVE)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @register_view()
 def line_action(request: HttpRequest, line_id: uuid.UUID, action: str) -> HttpResponse:
-    """Quantity, void, discount or price override of one cart line."""
+    """Quantity, void, discount or price override of one cart line (GET: the dialog for it)."""
     line = _line(request, line_id)
+    if request.method == "GET":
+        return line_form(request, line, action)
     cashier = request.cashier  # type: ignore[attr-defined]
     try:
         if action == "quantity":
@@ -286,14 +305,23 @@ def line_action(request: HttpRequest, line_id: uuid.UUID, action: str) -> HttpRe
     return _cart_response(request)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @register_view()
 def cart_action(request: HttpRequest, action: str) -> HttpResponse:
-    """Order discount, customer, park, cancel on the active cart."""
+    """Order discount, customer, park, cancel, quantity key on the active cart (GET: the dialog for it)."""
     register = request.register  # type: ignore[attr-defined]
     cashier = request.cashier  # type: ignore[attr-defined]
     cart_obj = carts.active_cart(register, cashier)
+    if request.method == "GET":
+        return cart_form(request, cart_obj, action)
     try:
+        if action == "times":
+            typed = [v for v in request.POST.getlist("times") if v.strip()]
+            set_pending_times(request, parse_times(typed[-1] if typed else ""))
+            return _cart_response(request, cart=cart_obj)
+        if action == "times-clear":
+            set_pending_times(request, 1)
+            return _cart_response(request, cart=cart_obj)
         if action == "discount":
             percent = request.POST.get("percent")
             amount = request.POST.get("amount")

@@ -56,9 +56,15 @@ def _next_position(cart: Cart) -> int:
     return (cart.lines.aggregate(p=Max("position"))["p"] or 0) + 1
 
 
+def scan_takes_times(scan: ScanResult) -> bool:
+    """Whether the quantity key's multiplier applies to this scan: plain piece goods, not labels or weights."""
+    return scan.label_price is None and scan.quantity is None and not scan.variant.product.is_measured
+
+
 @tenant_service
-def add_scan(*, cart: Cart, scan: ScanResult) -> CartLine:
-    """Put a scanned product on the cart: same plain product again adds one; labels make a new line."""
+def add_scan(*, cart: Cart, scan: ScanResult, times: int = 1) -> CartLine:
+    """Put a scanned product on the cart: same plain product again adds one (or ``times``, from the
+    quantity key); labels make a new line."""
     variant = scan.variant
     if not variant.is_active or not variant.product.is_active:
         raise SaleError(_("“%(name)s” is not for sale.") % {"name": variant})
@@ -69,7 +75,7 @@ def add_scan(*, cart: Cart, scan: ScanResult) -> CartLine:
         return _new_line(cart, variant, scan.quantity, barcode=scan.barcode)
     if variant.product.is_measured:
         raise WeightRequired(variant)
-    return add_variant(cart=cart, variant=variant, quantity=Decimal(1), barcode=scan.barcode)
+    return add_variant(cart=cart, variant=variant, quantity=Decimal(times), barcode=scan.barcode)
 
 
 @tenant_service

@@ -117,7 +117,7 @@ def test_reprint_list_shows_the_last_receipts_and_finds_by_number(till, register
     found = till.get("/register/receipts/", {"q": "1", "partial": "1"})
     soup = _soup(found)
     assert [tr["data-number"] for tr in soup.select("[data-testid=receipt-row]")] == [f"{n}/1"]
-    assert soup.select_one("[data-testid=reprint]")["href"] == f"/register/receipt/{first.pk}/"
+    assert soup.select_one("[data-testid=show-receipt]")["href"] == f"/register/receipt/{first.pk}/"
     assert _soup(till.get("/register/receipts/", {"q": f"{n + 7}/1", "partial": "1"})).select_one(
         "[data-testid=no-receipts]") is not None
 

@@ -185,14 +185,42 @@ def refund_sale(
     chosen = _chosen_receipt_lines(original, lines)
     open_shift_for(register)
     total = -sum((amount for _line, _qty, amount in chosen), ZERO)
-    original_methods = list(original.payments.values_list("method", flat=True))
-    method = tender or (original_methods[0] if len(set(original_methods)) == 1 else PaymentMethod.CASH)
-    _check_refund_tender(method, original, approver, register.store)
+    if tender is None:  # back to the tenders the customer paid with
+        payments = [(method, -amount) for method, amount in split_to_original_tenders(original, -total)]
+    else:
+        _check_refund_tender(tender, original, approver, register.store)
+        payments = _split_credit(total, tender, credit_used)
     return stored_once(refund_id, lambda: _write_refund(
         actor=actor, register=register, employee=employee, refund_id=refund_id, original=original,
         customer=original.customer, lines=_returned_lines_from_receipt(chosen),
-        payments=_split_credit(total, method, credit_used), action="sales.sale.refunded",
+        payments=payments, action="sales.sale.refunded",
     ))
+
+
+def split_to_original_tenders(original: Sale, amount: Decimal) -> list[tuple[str, Decimal]]:
+    """How a refund of ``amount`` (positive) goes back to the tenders ``original`` was paid with.
+
+    Card (and other non-cash tenders) first, each up to what it paid less what earlier returns
+    already gave back to it, then cash: money paid by card never leaves the drawer as cash while
+    the card can take it back. Exchange credit is never re-issued; its share goes back in cash.
+    """
+    left: dict[str, Decimal] = {}
+    for method, paid in original.payments.values_list("method", "amount"):
+        left[method] = left.get(method, ZERO) + paid
+    earlier = Payment.objects.filter(sale__original_sale=original, sale__kind=SaleKind.REFUND)
+    for method, paid in earlier.values_list("method", "amount"):
+        left[method] = left.get(method, ZERO) + paid  # refund payments are negative
+    parts: list[tuple[str, Decimal]] = []
+    rest = amount
+    for method in sorted(left, key=lambda m: (m == PaymentMethod.CASH, m)):
+        if method in (PaymentMethod.CASH, PaymentMethod.CREDIT) or rest <= 0 or left[method] <= 0:
+            continue
+        share = min(rest, left[method])
+        parts.append((method, share))
+        rest -= share
+    if rest > 0 or not parts:
+        parts.append((PaymentMethod.CASH.value, rest))
+    return parts
 
 
 @dataclass

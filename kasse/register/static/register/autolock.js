@@ -13,7 +13,11 @@
       form.method = "post";
       form.action = el.dataset.lockUrl;
       const token = JSON.parse(document.body.getAttribute("hx-headers"))["X-CSRFToken"];
-      form.innerHTML = `<input type="hidden" name="csrfmiddlewaretoken" value="${token}">`;
+      const field = document.createElement("input");
+      field.type = "hidden";
+      field.name = "csrfmiddlewaretoken";
+      field.value = token;
+      form.appendChild(field);
       document.body.appendChild(form);
       form.submit();
     }, lockAfter);

@@ -2,7 +2,8 @@
 (function () {
   "use strict";
   const root = document.getElementById("display");
-  const idle = document.getElementById("idle-template").innerHTML;
+  const idleTemplate = document.getElementById("idle-template");
+  const showIdle = () => root.replaceChildren(idleTemplate.content.cloneNode(true));
   const idleAfter = Number(root.dataset.idleAfter) || 8000;
   let idleTimer = null;
   let delay = 500;
@@ -11,9 +12,9 @@
     root.innerHTML = html;
     clearTimeout(idleTimer);
     if (root.querySelector("[data-testid=display-done]")) {
-      idleTimer = setTimeout(() => { root.innerHTML = idle; }, idleAfter);
+      idleTimer = setTimeout(showIdle, idleAfter);
     } else if (!root.querySelector(".line")) {
-      root.innerHTML = idle;
+      showIdle();
     }
   }
 
