@@ -257,3 +257,26 @@ class EmailVerification(UUIDModel):
     token_digest = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
     used_at = models.DateTimeField(null=True, blank=True)
+
+
+class LoginInvitation(OrganizationScopedModel):
+    """An existing user asked to log in for an employee of this organization.
+
+    The user's account already exists (maybe for another organization), so it is
+    linked to the employee only when that user accepts, signed in as themselves.
+    The link carries a random token; only its SHA-256 digest is stored.
+    """
+
+    employee = models.ForeignKey(Employee, on_delete=models.CASCADE, related_name="login_invitations")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="login_invitations")
+    token_digest = models.CharField(max_length=64, unique=True)
+    invited_by = models.CharField(max_length=200, blank=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("login invitation")
+        verbose_name_plural = _("login invitations")
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.employee}"

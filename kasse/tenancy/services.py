@@ -280,7 +280,11 @@ def save_employee(
         employee.refresh_from_db(fields=["pin_digest"])
         record("employee", [employee, *StoreRole.objects.filter(employee=employee)],
                deleted=gone_roles)
-    if invite and employee.user is not None:
+    if isinstance(invite, User):
+        from kasse.tenancy.invitations import invite_existing_user
+
+        invite_existing_user(actor=actor, organization=organization, employee=employee, user=invite)
+    elif invite and employee.user is not None:
         from kasse.tenancy.accounts import send_invitation_email
 
         send_invitation_email(user=employee.user, organization=organization, invited_by=actor.label)
@@ -337,8 +341,9 @@ def _check_owner_rules(organization: Organization, actor: Actor, employee: Emplo
 
 
 def _apply_login_email(organization: Organization, employee: Employee,
-                       login_email: str | None) -> bool:
-    """Link (or unlink) the back-office user; returns whether an invitation is due."""
+                       login_email: str | None) -> bool | User:
+    """Link (or unlink) the back-office user: ``True`` when a new user was linked and is to be invited,
+    an existing :class:`User` who is to be asked to accept, ``False`` otherwise."""
     if login_email is None:
         return False
     email = login_email.strip().lower()
@@ -352,15 +357,15 @@ def _apply_login_email(organization: Organization, employee: Employee,
     except ValidationError as exc:
         raise ValidationError({"login_email": _("Enter a valid e-mail address.")}) from exc
     user = User.objects.filter(email=email).first()
-    if user is None:
-        user = User.objects.create_user(email, None, full_name=employee.display_name,
-                                        language=organization.language)
     with scopes_disabled():
-        taken = Employee.objects.filter(organization=organization, user=user).exclude(pk=employee.pk)
-        if taken.exists():
-            raise ValidationError(
-                {"login_email": _("Another employee already logs in with this e-mail address.")}
-            )
+        taken = user is not None and Employee.objects.filter(
+            organization=organization, user=user).exclude(pk=employee.pk).exists()
+    if taken:
+        raise ValidationError({"login_email": _("Another employee already logs in with this e-mail address.")})
+    if user is not None:
+        # An account that exists already (maybe of another organization) is linked only when its owner accepts.
+        return user
+    user = User.objects.create_user(email, None, full_name=employee.display_name, language=organization.language)
     employee.user = user
     return True
 

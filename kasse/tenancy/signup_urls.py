@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from kasse.tenancy.views import signup
+from kasse.tenancy.views import invitations, signup
 
 app_name = "signup"
 
@@ -13,4 +13,5 @@ urlpatterns: list[URLPattern] = [
     path("check-your-inbox/", signup.check_inbox, name="check_inbox"),
     path("verify/<str:token>/", signup.verify, name="verify"),
     path("resend/", signup.resend, name="resend"),
+    path("invitation/<str:token>/", invitations.invitation, name="invitation"),
 ]

@@ -236,21 +236,6 @@ def test_inviting_a_login_sends_a_link_to_choose_a_password(
     assert mia_client.get("/settings/employees/").status_code == 200
 
 
-def test_linking_an_existing_user_sends_a_notice_without_link(
-    owner_client, organization, mailoutbox, django_capture_on_commit_callbacks
-):
-    UserFactory(email="tom@example.org", language="en")
-    with django_capture_on_commit_callbacks(execute=True):
-        owner_client.post("/settings/employees/new/", {
-            "display_name": "Tom", "is_active": "on", "login_email": "tom@example.org",
-            "role_all": "cashier"}, **DE)
-    with scopes_disabled():
-        assert Employee.objects.get(display_name="Tom").user.email == "tom@example.org"
-    assert len(mailoutbox) == 1
-    assert "/signup/verify/" not in mailoutbox[0].body
-    assert "has given you access" in mailoutbox[0].body
-
-
 def test_same_login_for_two_employees_is_refused(owner_client, organization, owner):
     response = owner_client.post("/settings/employees/new/", {
         "display_name": "Doppelt", "is_active": "on", "login_email": "owner@example.org",

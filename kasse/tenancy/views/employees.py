@@ -77,6 +77,10 @@ def _employee_page(request: HttpRequest, employee: Employee | None) -> HttpRespo
                 show_service_errors(form, exc)
             else:
                 messages.success(request, _("“%(name)s” has been saved.") % {"name": saved.display_name})
+                wanted = (form.cleaned_data["login_email"] or "").strip().lower()
+                if wanted and (saved.user is None or saved.user.email != wanted):
+                    messages.info(request, _("%(email)s already has a kasse account: we asked them by e-mail to "
+                                             "accept; the login works once they have.") % {"email": wanted})
                 return redirect("tenancy:employee_edit", pk=saved.pk)
         status = 400
     context = {"form": form, "employee": employee, "locked": locked}
