@@ -95,14 +95,15 @@ def label(request: HttpRequest) -> HttpResponse:
     """A shelf label for a scanned or typed product on the store's label printer."""
     from kasse.printing.documents import LabelRequest
     from kasse.register.access import settings_for
+    from kasse.register.inputs import NumberInputError, parse_pieces
     from kasse.register.services.scanning import resolve_code
 
     register = request.register  # type: ignore[attr-defined]
     try:
-        copies = int(request.POST.get("copies", "1") or "1")
-        if not 1 <= copies <= MAX_REGISTER_LABELS:
-            raise ValueError
-    except ValueError:
+        copies = parse_pieces(request.POST.get("copies", "1") or "1", MAX_REGISTER_LABELS)
+        if copies < 1:
+            raise NumberInputError(_("From 1 to %(max)s labels, please.") % {"max": MAX_REGISTER_LABELS})
+    except NumberInputError:
         return _answer(request, _("From 1 to %(max)s labels, please.") % {"max": MAX_REGISTER_LABELS}, error=True)
     printer = selectors.label_printer_for(register.store)
     try:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, QueryDict
@@ -25,6 +25,7 @@ from kasse.core.ids import uuid7
 from kasse.core.money import ZERO, round_money
 from kasse.printing.services import enqueue_sale_receipt
 from kasse.register.access import approver_from_request, register_view
+from kasse.register.inputs import parse_quantity
 from kasse.register.selectors import register_settings
 from kasse.register.services.scanning import resolve_code
 from kasse.sales.models import PaymentMethod, Sale, SaleKind
@@ -69,10 +70,8 @@ def _overlay(request: HttpRequest, template: str, context: dict[str, Any], statu
 
 
 def _quantity(value: str) -> Decimal:
-    try:
-        return Decimal((value or "0").strip().replace(",", ".") or "0")
-    except InvalidOperation as exc:
-        raise SaleError(_("Please enter a valid number.")) from exc
+    """A typed quantity on the return form; empty means none."""
+    return parse_quantity(value) if str(value or "").strip() else Decimal(0)
 
 
 # --- finding the receipt ------------------------------------------------------

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import re
 import uuid
 from decimal import Decimal
 from typing import Any
@@ -16,15 +15,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from kasse.core.actors import Actor
-from kasse.core.money import MoneyError, parse_money, round_money
+from kasse.core.money import round_money
 from kasse.register.access import approver_from_request, register_view
+from kasse.register.inputs import parse_amount, parse_page, parse_pieces
 from kasse.register.selectors import register_settings
 from kasse.sales.models import CashMovementKind, PaymentMethod, Shift, ShiftStatus
 from kasse.sales.services import shifts
 from kasse.sales.services.errors import SaleError
 
 COUNT_PREFIX = "d-"
-_PIECES = re.compile(r"-?[0-9]{1,9}")
 
 
 def _actor(request: HttpRequest) -> Actor:
@@ -49,10 +48,7 @@ def _parse_count(raw: dict[str, str]) -> dict[str, int]:
     for key, value in raw.items():
         if not value:
             continue
-        if not _PIECES.fullmatch(value):
-            raise SaleError(_("The number of pieces must be a whole number from 0 to %(max)s.")
-                            % {"max": shifts.MAX_PIECES})
-        count[key] = int(value)
+        count[key] = parse_pieces(value, shifts.MAX_PIECES)
     shifts.count_total(count)  # refuses unknown denominations and bad numbers before anything is written
     return {key: pieces for key, pieces in count.items() if pieces}
 
@@ -135,10 +131,7 @@ def cash_movement(request: HttpRequest) -> HttpResponse:
         return _cash_form(request, kind)
     data = {"amount": request.POST.get("amount", "")[:20], "reason": request.POST.get("reason", "")[:200]}
     try:
-        try:
-            amount = parse_money(data["amount"])
-        except MoneyError as exc:
-            raise SaleError(_("Please enter an amount in euros, e.g. 20,00.")) from exc
+        amount = parse_amount(request.POST.get("amount", ""))
         shift = shifts.current_shift(request.register)  # type: ignore[attr-defined]
         if shift is None:
             raise SaleError(_("Please open a shift on this register first."))
@@ -203,7 +196,7 @@ def z_reports(request: HttpRequest) -> HttpResponse:
     """The register's past Z reports, newest first, to reprint."""
     before = request.GET.get("before", "")
     listed = shifts.closed_shifts(request.register,  # type: ignore[attr-defined]
-                                  before=int(before) if before.isdigit() else None)
+                                  before=parse_page(before))
     older = listed[-1].closing_number if len(listed) == 50 else None
     return _page(request, "register/shift/z_list.html", {"shifts": listed, "older": older})
 

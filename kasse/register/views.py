@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 import uuid
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -18,7 +18,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from kasse.catalog.models import Product, Variant
 from kasse.core.actors import Actor
-from kasse.core.money import MoneyError, parse_money
 from kasse.core.throttle import PAIRING, client_address
 from kasse.customers.models import Customer
 from kasse.peripherals.pole import show_cart_on_pole, show_sale_on_pole
@@ -33,6 +32,7 @@ from kasse.register.access import (
     settings_for,
     unlock,
 )
+from kasse.register.inputs import NumberInputError, parse_amount, parse_percent, parse_quantity
 from kasse.register.live import publish_display
 from kasse.register.models import Cart, CartLine, CartStatus
 from kasse.register.pay_views import cart_form, line_form, parse_times, pending_times, set_pending_times
@@ -61,13 +61,6 @@ def _uuid_or_404(value: str | None) -> uuid.UUID:
         return uuid.UUID(str(value))
     except ValueError as exc:
         raise Http404 from exc
-
-
-def _decimal(value: str | None, *, field: str) -> Decimal:
-    try:
-        return parse_money(value or "") if field == "money" else Decimal((value or "").replace(",", "."))
-    except (InvalidOperation, MoneyError) as exc:
-        raise SaleError(_("Please enter a valid number.")) from exc
 
 
 # --- pairing and lock ---------------------------------------------------------
@@ -253,7 +246,7 @@ def add(request: HttpRequest) -> HttpResponse:
     variant: Variant = get_object_or_404(Variant.objects.select_related("product"),
                                          pk=_uuid_or_404(request.POST.get("variant")))
     try:
-        quantity = _decimal(request.POST.get("quantity") or "1", field="quantity")
+        quantity = parse_quantity(request.POST.get("quantity") or "1")
         if variant.product.is_measured and not request.POST.get("quantity"):
             return _cart_response(request, ask_weight=variant)
         times = 1 if variant.product.is_measured else pending_times(request)
@@ -282,7 +275,7 @@ def line_action(request: HttpRequest, line_id: uuid.UUID, action: str) -> HttpRe
     cashier = request.cashier  # type: ignore[attr-defined]
     try:
         if action == "quantity":
-            carts.set_quantity(line=line, quantity=_decimal(request.POST.get("quantity"), field="quantity"))
+            carts.set_quantity(line=line, quantity=parse_quantity(request.POST.get("quantity")))
         elif action == "void":
             carts.void_line(actor=_actor(request), line=line)
         elif action == "discount":
@@ -290,12 +283,12 @@ def line_action(request: HttpRequest, line_id: uuid.UUID, action: str) -> HttpRe
             amount = request.POST.get("amount")
             carts.set_line_discount(
                 line=line, employee=cashier, approver=approver_from_request(request),
-                percent=_decimal(percent, field="quantity") if percent else None,
-                amount=_decimal(amount, field="money") if amount else None,
+                percent=parse_percent(percent) if percent else None,
+                amount=parse_amount(amount) if amount else None,
             )
         elif action == "price":
             carts.override_price(line=line, employee=cashier, approver=approver_from_request(request),
-                                 price=_decimal(request.POST.get("price"), field="money"))
+                                 price=parse_amount(request.POST.get("price")))
         elif action == "note":
             carts.set_note(cart=line.cart, line=line, note=request.POST.get("note", ""))
         else:
@@ -327,8 +320,8 @@ def cart_action(request: HttpRequest, action: str) -> HttpResponse:
             amount = request.POST.get("amount")
             carts.set_order_discount(
                 cart=cart_obj, employee=cashier, approver=approver_from_request(request),
-                percent=_decimal(percent, field="quantity") if percent else None,
-                amount=_decimal(amount, field="money") if amount else None,
+                percent=parse_percent(percent) if percent else None,
+                amount=parse_amount(amount) if amount else None,
             )
         elif action == "customer":
             customer_id = request.POST.get("customer") or None
@@ -376,9 +369,11 @@ def pay(request: HttpRequest) -> HttpResponse:
         raw = json.loads(request.POST.get("payments", "[]"))
         if not isinstance(raw, list):
             raise ValueError
-        payments = [PaymentInput(method=str(p["method"]), amount=parse_money(str(p["amount"])),
+        payments = [PaymentInput(method=str(p["method"]), amount=parse_amount(p["amount"]),
                                  reference=str(p.get("reference", ""))[:100]) for p in raw]
-    except (ValueError, KeyError, TypeError, MoneyError):
+    except NumberInputError as exc:
+        return _payment_refused(request, _error_text(exc))
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
         return _payment_refused(request, _("The payment could not be read. Please try again."))
     try:
         sale = carts.checkout_cart(actor=_actor(request), cart=cart_obj,

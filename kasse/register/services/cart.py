@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from kasse.catalog.models import StorePrice, Variant
 from kasse.core.actors import Actor
 from kasse.core.audit import log_action
-from kasse.core.money import ZERO, MoneyError, PricedLine, ReceiptTotals, percent_of, receipt_totals, round_money
+from kasse.core.money import ZERO, PricedLine, ReceiptTotals, percent_of, receipt_totals, round_money
 from kasse.core.services import tenant_service
 from kasse.core.vat import vat_rate
 from kasse.customers.models import Customer
@@ -25,7 +25,7 @@ from kasse.register.services.scanning import ScanResult
 from kasse.sales.models import Sale
 from kasse.sales.services.checkout import LineInput, PaymentInput, SaleInput, complete_sale
 from kasse.sales.services.errors import SaleError
-from kasse.sales.services.rules import MAX_QUANTITY, discount_amount, discount_needs_manager
+from kasse.sales.services.rules import check_amount, check_quantity, discount_amount, discount_needs_manager
 from kasse.tenancy.models import Employee, Register, Store
 from kasse.tenancy.permissions import Capability
 from kasse.tenancy.selectors import has_capability
@@ -81,15 +81,12 @@ def add_scan(*, cart: Cart, scan: ScanResult, times: int = 1) -> CartLine:
 @tenant_service
 def add_variant(*, cart: Cart, variant: Variant, quantity: Decimal, barcode: str = "") -> CartLine:
     """Add ``quantity`` of a product (tap on the grid, scan, or typed weight)."""
-    if quantity <= 0:
-        raise SaleError(_("The quantity must be greater than zero."))
-    if quantity > MAX_QUANTITY:
-        raise SaleError(_("The quantity %(qty)s is too large.") % {"qty": quantity})
+    quantity = check_quantity(quantity, by_piece=not variant.product.is_measured, name=variant)
     last = cart.lines.order_by("-position").first()
     if (not variant.product.is_measured and last is not None and last.variant_id == variant.pk
             and last.unit_price is None and last.discount_percent is None and last.discount_amount is None
             and not last.note):
-        last.quantity += quantity
+        last.quantity = check_quantity(last.quantity + quantity, by_piece=True, name=variant)
         last.save(update_fields=["quantity", "updated_at"])
         return last
     return _new_line(cart, variant, quantity, barcode=barcode, position=(last.position + 1) if last else 1)
@@ -97,8 +94,7 @@ def add_variant(*, cart: Cart, variant: Variant, quantity: Decimal, barcode: str
 
 def _new_line(cart: Cart, variant: Variant, quantity: Decimal, *, unit_price: Decimal | None = None,
               barcode: str = "", price_from_label: bool = False, position: int | None = None) -> CartLine:
-    if quantity <= 0:
-        raise SaleError(_("The quantity must be greater than zero."))
+    quantity = check_quantity(quantity, by_piece=not variant.product.is_measured, name=variant)
     line = CartLine.objects.create(
         organization_id=cart.organization_id, cart=cart, position=position or _next_position(cart), variant=variant,
         quantity=quantity, unit_price=unit_price, barcode=barcode[:48], price_from_label=price_from_label,
@@ -109,16 +105,12 @@ def _new_line(cart: Cart, variant: Variant, quantity: Decimal, *, unit_price: De
 @tenant_service
 def set_quantity(*, line: CartLine, quantity: Decimal) -> CartLine | None:
     """Change a line's quantity; zero removes the line."""
-    if quantity < 0:
+    if quantity.is_finite() and quantity < 0:
         raise SaleError(_("The quantity must not be negative."))
-    if quantity == 0:
+    if quantity.is_zero():
         line.delete()
         return None
-    if quantity > MAX_QUANTITY:
-        raise SaleError(_("The quantity %(qty)s is too large.") % {"qty": quantity})
-    if quantity != quantity.to_integral_value() and not line.variant.product.is_measured:
-        raise SaleError(_("“%(name)s” is sold by the piece.") % {"name": line.variant})
-    line.quantity = quantity
+    line.quantity = check_quantity(quantity, by_piece=not line.variant.product.is_measured, name=line.variant)
     line.save(update_fields=["quantity", "updated_at"])
     return line
 
@@ -149,7 +141,7 @@ def set_line_discount(*, line: CartLine, employee: Employee, percent: Decimal | 
     if discount_needs_manager(discount, base):
         line.approved_by = _manager_for(employee, approver, line.cart.store)
     line.discount_percent = percent
-    line.discount_amount = round_money(amount) if amount is not None else None
+    line.discount_amount = amount
     line.save()
     return line
 
@@ -158,10 +150,7 @@ def set_line_discount(*, line: CartLine, employee: Employee, percent: Decimal | 
 def override_price(*, line: CartLine, employee: Employee, price: Decimal, approver: Employee | None = None
                    ) -> CartLine:
     """Change a line's unit price; always needs a manager."""
-    try:
-        price = round_money(price)
-    except MoneyError as exc:
-        raise SaleError(_("Please enter a valid price.")) from exc
+    price = check_amount(price)
     if price < 0:
         raise SaleError(_("A price must not be negative."))
     line.approved_by = _manager_for(employee, approver, line.cart.store)
@@ -181,7 +170,7 @@ def set_order_discount(*, cart: Cart, employee: Employee, percent: Decimal | Non
     if discount_needs_manager(discount, base):
         cart.discount_approved_by = _manager_for(employee, approver, cart.store)
     cart.order_discount_percent = percent
-    cart.order_discount_amount = round_money(amount) if amount is not None else None
+    cart.order_discount_amount = amount
     cart.save()
     return cart
 

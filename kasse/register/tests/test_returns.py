@@ -121,7 +121,7 @@ def test_over_refund_zero_and_unknown_receipts_are_refused_and_change_nothing(ti
         ({field: "2"}, "“Brötchen”: at most 1 can still be returned."),
         ({field: "0"}, "Please choose what is returned."),
         ({field: "-1"}, "The quantity to return must be greater than zero."),
-        ({field: "x"}, "Please enter a valid number."),
+        ({field: "x"}, "Please enter a quantity such as 2 or 0,250 (at most three decimal places)."),
     ]
     for data, message in cases:
         refused = till.post(f"/register/returns/{sale.pk}/", {"action": "confirm", "tender": "cash",

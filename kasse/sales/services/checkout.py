@@ -24,7 +24,6 @@ from kasse.core.money import (
     VatLine,
     receipt_totals,
     round_money,
-    round_quantity,
     vat_breakdown,
 )
 from kasse.core.services import tenant_service
@@ -44,7 +43,7 @@ from kasse.sales.models import (
 )
 from kasse.sales.services.errors import SaleError
 from kasse.sales.services.numbering import next_number
-from kasse.sales.services.rules import MAX_QUANTITY, discount_amount, discount_needs_manager
+from kasse.sales.services.rules import check_amount, check_quantity, discount_amount, discount_needs_manager
 from kasse.sync.changes import record
 from kasse.tenancy.models import Employee, Register
 from kasse.tenancy.permissions import Capability
@@ -111,18 +110,12 @@ def _price_lines(register: Register, lines: list[LineInput]) -> list[_PricedCart
         variant = variants.get(line.variant_id)
         if variant is None or not variant.is_active or not variant.product.is_active:
             raise SaleError(_("A product in the cart is no longer available."))
-        quantity = round_quantity(line.quantity)
-        if quantity <= 0:
-            raise SaleError(_("“%(name)s”: the quantity must be greater than zero.") % {"name": variant})
-        if quantity > MAX_QUANTITY:
-            raise SaleError(_("“%(name)s”: the quantity %(qty)s is too large.") % {"name": variant, "qty": quantity})
-        if quantity != quantity.to_integral_value() and not variant.product.is_measured:
-            raise SaleError(_("“%(name)s” is sold by the piece.") % {"name": variant})
+        quantity = check_quantity(line.quantity, by_piece=not variant.product.is_measured, name=variant)
         list_price = price_for_store(variant, register.store)
         unit_price = list_price
         overridden = False
         if line.unit_price is not None:
-            unit_price = round_money(line.unit_price)
+            unit_price = check_amount(line.unit_price)
             if unit_price < 0:
                 raise SaleError(_("A price must not be negative."))
             overridden = unit_price != list_price and not line.price_from_label
@@ -140,7 +133,7 @@ def _settle_payments(total: Decimal, payments: list[PaymentInput]) -> list[tuple
     for payment in payments:
         if payment.method not in PaymentMethod.values:
             raise SaleError(_("Unknown payment method “%(method)s”.") % {"method": payment.method})
-        if round_money(payment.amount) <= 0:
+        if check_amount(payment.amount) <= 0:
             raise SaleError(_("A payment must be greater than zero."))
     non_cash = sum((round_money(p.amount) for p in payments if p.method != PaymentMethod.CASH), ZERO)
     cash = sum((round_money(p.amount) for p in payments if p.method == PaymentMethod.CASH), ZERO)
@@ -249,6 +242,7 @@ def complete_sale(
         [PricedLine(p.unit_price, p.quantity, rates[p.variant.pk], p.line_discount) for p in priced],
         order_discount=order_discount,
     )
+    check_amount(totals.total)
     settled = _settle_payments(totals.total, cart.payments)
     _check_credits(register, cart.payments)
     customer = None

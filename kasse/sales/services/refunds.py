@@ -14,7 +14,7 @@ from kasse.catalog.models import Variant
 from kasse.catalog.selectors import price_for_store
 from kasse.core.actors import Actor
 from kasse.core.audit import log_action
-from kasse.core.money import ZERO, round_money, round_quantity
+from kasse.core.money import ZERO, round_money
 from kasse.core.services import tenant_service
 from kasse.core.vat import dsfinvk_id, vat_rate
 from kasse.customers.models import Customer
@@ -23,7 +23,7 @@ from kasse.sales.models import CounterKind, Payment, PaymentMethod, Sale, SaleKi
 from kasse.sales.services.checkout import open_shift_for, stored_once, vat_rows_for
 from kasse.sales.services.errors import SaleError
 from kasse.sales.services.numbering import next_number
-from kasse.sales.services.rules import MAX_QUANTITY
+from kasse.sales.services.rules import check_quantity
 from kasse.sync.changes import record
 from kasse.tenancy.models import Employee, Register, Store
 from kasse.tenancy.permissions import Capability
@@ -65,9 +65,10 @@ def _chosen_receipt_lines(original: Sale, lines: list[RefundLineInput]) -> list[
         if line.pk in seen:
             raise SaleError(_("Each line can only be chosen once."))
         seen.add(line.pk)
-        quantity = round_quantity(item.quantity)
-        if quantity <= 0:
+        if item.quantity.is_finite() and item.quantity <= 0:
             raise SaleError(_("The quantity to return must be greater than zero."))
+        quantity = check_quantity(item.quantity, by_piece=line.quantity == line.quantity.to_integral_value()
+                                  and not line.variant.product.is_measured, name=line.product_name)
         if quantity > refundable_quantity(line):
             raise SaleError(_("“%(name)s”: at most %(qty)s can still be returned.")
                             % {"name": line.product_name, "qty": refundable_quantity(line).normalize()})
@@ -247,13 +248,9 @@ def _returned_lines_without_receipt(register: Register, items: list[ReturnItemIn
         if variant.pk in seen:
             raise SaleError(_("Each product can only be chosen once."))
         seen.add(variant.pk)
-        quantity = round_quantity(item.quantity)
-        if quantity <= 0:
+        if item.quantity.is_finite() and item.quantity <= 0:
             raise SaleError(_("The quantity to return must be greater than zero."))
-        if quantity > MAX_QUANTITY:
-            raise SaleError(_("“%(name)s”: the quantity %(qty)s is too large.") % {"name": variant, "qty": quantity})
-        if quantity != quantity.to_integral_value() and not variant.product.is_measured:
-            raise SaleError(_("“%(name)s” is sold by the piece.") % {"name": variant})
+        quantity = check_quantity(item.quantity, by_piece=not variant.product.is_measured, name=variant)
         price = price_for_store(variant, register.store)
         vat_class = variant.product.vat_class
         lines.append(SaleLine(

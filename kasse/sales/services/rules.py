@@ -6,17 +6,58 @@ cashier sees and what is committed are computed the same way.
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from kasse.core.money import ZERO, percent_of, round_money
+from kasse.core.money import CENT, QUANTITY_STEP, ZERO, percent_of
 from kasse.sales.services.errors import SaleError
 
 # Discounts above this share of a line or order need a manager's approval.
 CASHIER_DISCOUNT_LIMIT_PERCENT = Decimal("10")
 # Larger quantities are almost always a scanner or typing mistake.
 MAX_QUANTITY = Decimal("9999")
+# The largest price, discount, payment or receipt total the register takes (a small shop's
+# receipt; far inside what the money columns hold, so a typo never reaches the database).
+MAX_AMOUNT = Decimal("999999.99")
+
+
+def check_quantity(quantity: Decimal, *, by_piece: bool, name: object) -> Decimal:
+    """A quantity on a receipt: more than zero, at most ``MAX_QUANTITY``, at most three
+    decimal places, and a whole number for products sold by the piece."""
+    if not quantity.is_finite():
+        raise SaleError(_("“%(name)s”: please enter a valid quantity.") % {"name": name})
+    if quantity <= 0:
+        raise SaleError(_("“%(name)s”: the quantity must be greater than zero.") % {"name": name})
+    if quantity > MAX_QUANTITY:
+        raise SaleError(_("“%(name)s”: the quantity %(qty)s is too large.") % {"name": name, "qty": quantity})
+    if quantity != quantity.quantize(QUANTITY_STEP, rounding=ROUND_DOWN):
+        raise SaleError(_("“%(name)s”: a quantity has at most three decimal places.") % {"name": name})
+    if by_piece and quantity != quantity.to_integral_value():
+        raise SaleError(_("“%(name)s” is sold by the piece.") % {"name": name})
+    return quantity.quantize(QUANTITY_STEP)
+
+
+def check_amount(amount: Decimal) -> Decimal:
+    """An amount of money at the register: finite, whole cents, at most ``MAX_AMOUNT`` either way."""
+    if not amount.is_finite():
+        raise SaleError(_("Please enter an amount in euros, e.g. 20,00."))
+    if abs(amount) > MAX_AMOUNT:
+        raise SaleError(_("Amounts above %(max)s € are not possible at the register.")
+                        % {"max": number_format(MAX_AMOUNT, 2, force_grouping=True)})
+    if amount != amount.quantize(CENT, rounding=ROUND_DOWN):
+        raise SaleError(_("An amount has at most two decimal places."))
+    return amount.quantize(CENT)
+
+
+def check_percent(percent: Decimal) -> Decimal:
+    """A discount percentage: from 0 to 100 with at most two decimal places."""
+    if not percent.is_finite() or not Decimal(0) <= percent <= Decimal(100):
+        raise SaleError(_("A discount must be between 0 and 100 %."))
+    if percent != percent.quantize(CENT, rounding=ROUND_DOWN):
+        raise SaleError(_("A percentage has at most two decimal places."))
+    return percent
 
 
 def discount_amount(base: Decimal, percent: Decimal | None, amount: Decimal | None) -> Decimal:
@@ -24,11 +65,9 @@ def discount_amount(base: Decimal, percent: Decimal | None, amount: Decimal | No
     if percent is not None and amount is not None:
         raise SaleError(_("Give a discount either in percent or as an amount, not both."))
     if percent is not None:
-        if not Decimal(0) <= percent <= Decimal(100):
-            raise SaleError(_("A discount must be between 0 and 100 %."))
-        return percent_of(base, percent)
+        return percent_of(base, check_percent(percent))
     if amount is not None:
-        amount = round_money(amount)
+        amount = check_amount(amount)
         if amount < 0 or amount > base:
             raise SaleError(_("A discount must not be negative or larger than the amount."))
         return amount

@@ -28,6 +28,7 @@ from kasse.sales.models import (
 )
 from kasse.sales.services.errors import SaleError
 from kasse.sales.services.numbering import next_number
+from kasse.sales.services.rules import check_amount
 from kasse.sync.changes import record
 from kasse.tenancy.models import Employee, Register
 from kasse.tenancy.permissions import Capability
@@ -101,7 +102,7 @@ def record_cash_movement(*, actor: Actor, shift: Shift, employee: Employee, kind
         raise SaleError(_("%(name)s may not move cash.") % {"name": authorizer.display_name})
     if kind not in CashMovementKind.values:
         raise SaleError(_("Unknown cash movement."))
-    amount = round_money(amount)
+    amount = check_amount(amount)
     if amount <= 0:
         raise SaleError(_("The amount must be greater than zero."))
     if amount > MAX_CASH_MOVEMENT:
