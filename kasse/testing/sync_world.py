@@ -14,6 +14,8 @@ with that role's settings, so each side only ever touches its own database:
     python -m kasse.testing.sync_world test-page PRINTER # cloud: queue a test page
     python -m kasse.testing.sync_world labels PRINTER N  # cloud: N shelf labels of the first product
     python -m kasse.testing.sync_world print-report   # either side: print jobs and printer states (JSON)
+    python -m kasse.testing.sync_world inject-feed    # cloud: feed rows a node cannot apply, and a good price
+    python -m kasse.testing.sync_world node-health    # cloud: what the nodes reported (JSON)
 """
 
 from __future__ import annotations
@@ -173,8 +175,15 @@ class World:
 
     # --- the node ---------------------------------------------------------------------
 
-    def pair_node(self, index: int = 0) -> None:
-        self.kasse("store", "pair", self.setup_info["code"], "--cloud", self.cloud_url(index))
+    def pair_node(self, index: int = 0, url: str = "") -> None:
+        """Pair with cloud process ``index`` (or with ``url``: e.g. a fault-injecting proxy in front of it)."""
+        self.kasse("store", "pair", self.setup_info["code"], "--cloud", url or self.cloud_url(index))
+
+    def store_status(self) -> tuple[int, dict[str, Any]]:
+        """``kasse store status``: its exit code and the status it printed."""
+        done = subprocess.run([sys.executable, "-m", "kasse.cli", "store", "status"],  # noqa: S603
+                              env=self.env("store"), capture_output=True, timeout=120, check=False)
+        return done.returncode, dict(json.loads(done.stdout))
 
     def start_node(self, poll: float = 0.5, watch_outbox: float = 0.0, stdout: Any = None) -> None:
         self.node_port = self.node_port or free_port()
@@ -402,6 +411,49 @@ def _print_report() -> dict[str, Any]:
     return {"jobs": jobs, "states": states}
 
 
+def _inject_feed() -> dict[str, Any]:
+    """Three feed events this version cannot apply (a column from a newer cloud, an unknown table, a value
+    of the wrong type), then an ordinary price change behind them."""
+    from django.db import transaction
+    from django_scopes import scope, scopes_disabled
+
+    from kasse.catalog.models import Product
+    from kasse.catalog.services import save_product
+    from kasse.sync.feed import _reserve
+    from kasse.sync.models import ChangeEvent
+    from kasse.sync.registry import encode_row
+
+    with scopes_disabled():
+        products = list(Product.objects.order_by("name")[:2])
+    newer, good = products
+    organization_id = newer.organization_id
+    with scopes_disabled(), transaction.atomic():
+        first = _reserve(organization_id, 3)
+        future = {**encode_row(newer), "colour": "brown"}
+        wrong = {**encode_row(newer), "price": "zwei Euro"}
+        for offset, (model, object_id, row) in enumerate([
+            ("catalog.Product", str(newer.pk), future), ("loyalty.Stamp", str(newer.pk), {"id": str(newer.pk)}),
+            ("catalog.Product", str(newer.pk), wrong),
+        ]):
+            ChangeEvent.objects.create(organization_id=organization_id, seq=first + offset, model=model,
+                                       object_id=object_id, row=row)
+    with scope(organization=organization_id):
+        save_product(actor=_owner_actor(), organization=good.organization, product=good, data={"price": "7.77"})
+    return {"good_product": str(good.pk)}
+
+
+def _node_health() -> dict[str, Any]:
+    from django_scopes import scopes_disabled
+
+    from kasse.sync.models import StoreNode
+
+    with scopes_disabled():
+        return {str(n.pk): {"failing": n.failing, "last_error": n.last_error, "set_aside": n.set_aside,
+                            "backlog": n.last_backlog, "last_push_at": bool(n.last_push_at),
+                            "last_pull_at": bool(n.last_pull_at), "version": n.version}
+                for n in StoreNode.objects.all()}
+
+
 def main(argv: list[str]) -> None:
     import django
 
@@ -423,6 +475,10 @@ def main(argv: list[str]) -> None:
         print(json.dumps(_labels(argv[1], int(argv[2]))))
     elif command == "print-report":
         print(json.dumps(_print_report()))
+    elif command == "inject-feed":
+        print(json.dumps(_inject_feed()))
+    elif command == "node-health":
+        print(json.dumps(_node_health()))
     else:
         raise SystemExit(f"unknown command {command}")
 
