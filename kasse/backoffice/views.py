@@ -91,6 +91,7 @@ def switch_organization(request: HttpRequest) -> HttpResponse:
 def dashboard(request: HttpRequest) -> HttpResponse:
     from kasse.catalog.models import Product
     from kasse.customers.models import Customer
+    from kasse.register.selectors import recent_pin_lockouts
     from kasse.tenancy.models import Register, Store
 
     org = request.organization  # type: ignore[attr-defined]
@@ -99,5 +100,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "product_count": Product.objects.filter(organization=org, is_active=True).count(),
         "customer_count": Customer.objects.filter(organization=org).count(),
         "register_count": Register.objects.filter(organization=org, is_active=True).count(),
+        "pin_lockouts": recent_pin_lockouts(org, request.employee),  # type: ignore[attr-defined]
     }
     return render(request, "backoffice/dashboard.html", context)

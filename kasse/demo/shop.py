@@ -63,10 +63,10 @@ class DemoPerson:
     number: str = ""
 
 
-OWNER = DemoPerson("Anna Sonnenschein", "1111", Role.OWNER, None, OWNER_EMAIL, "001")
+OWNER = DemoPerson("Anna Sonnenschein", "111111", Role.OWNER, None, OWNER_EMAIL, "001")
 PEOPLE = [
-    DemoPerson("Mehmet Yılmaz", "2222", Role.MANAGER, 1, "berlin@sonnenschein.example", "010"),
-    DemoPerson("Katrin Schulze", "3333", Role.MANAGER, 2, "potsdam@sonnenschein.example", "020"),
+    DemoPerson("Mehmet Yılmaz", "222222", Role.MANAGER, 1, "berlin@sonnenschein.example", "010"),
+    DemoPerson("Katrin Schulze", "333333", Role.MANAGER, 2, "potsdam@sonnenschein.example", "020"),
     DemoPerson("Lena Hoffmann", "1234", Role.CASHIER, 1, number="011"),
     DemoPerson("Jonas Becker", "2345", Role.CASHIER, 1, number="012"),
     DemoPerson("Sophie Wagner", "3456", Role.CASHIER, 1, number="013"),

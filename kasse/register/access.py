@@ -7,69 +7,69 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
 from kasse.register.selectors import register_settings
+from kasse.register.services.pin_guard import PinLockedOut, check_pin
 from kasse.tenancy.models import Employee
 from kasse.tenancy.permissions import Capability
-from kasse.tenancy.selectors import employee_by_pin, has_capability
+from kasse.tenancy.selectors import has_capability, register_staff, register_staff_member
 
 SESSION_EMPLOYEE = "register_employee_id"
 SESSION_ACTIVE_AT = "register_active_at"
 ACTIVITY_WRITE_INTERVAL = 10  # seconds; the auto-lock is at least 15 s
 
 
-PIN_MAX_FAILURES = 5
-PIN_LOCKOUT_SECONDS = 60
+def picked_employee(request: HttpRequest, *, prefix: str = "", capability: str | None = None) -> Employee | None:
+    """The employee picked on a register form: a tile (``<prefix>employee``) or a typed employee number."""
+    store = request.register_device.register.store  # type: ignore[attr-defined]
+    return register_staff_member(
+        store, employee_id=request.POST.get(f"{prefix}employee", "").strip()[:40],
+        employee_number=request.POST.get(f"{prefix}employee_number", "").strip()[:20], capability=capability,
+    )
 
 
-class PinLockedOut(Exception):
-    """Too many wrong PINs on this device; the message is for the cashier."""
-
-
-def _failures_key(request: HttpRequest) -> str:
-    return f"register-pin-failures:{request.register_device.pk}"  # type: ignore[attr-defined]
-
-
-def employee_for_pin(request: HttpRequest, pin: str) -> Employee | None:
-    """The employee a PIN typed on this device belongs to, counting wrong PINs.
-
-    One counter per device for every PIN the register asks for (switching in,
-    manager approvals): after five wrong PINs the device refuses PINs for a
-    minute, so a manager PIN cannot be guessed from the register.
-    """
-    key = _failures_key(request)
-    failures = cache.get(key, 0)
-    if failures >= PIN_MAX_FAILURES:
-        raise PinLockedOut(_("Too many wrong PINs. Please wait a minute."))
-    employee = employee_by_pin(request.register_device.register.organization, pin)  # type: ignore[attr-defined]
-    if employee is None:
-        cache.set(key, failures + 1, PIN_LOCKOUT_SECONDS)
-    else:
-        cache.delete(key)
-    return employee
+def pin_is_right(request: HttpRequest, employee: Employee, pin: str, *, purpose: str) -> bool:
+    """Check the PIN of the one picked employee, counting wrong ones in the database (``pin_guard``)."""
+    return check_pin(device=request.register_device, employee=employee, pin=pin.strip()[:20],  # type: ignore[attr-defined]
+                     purpose=purpose)
 
 
 def approver_from_request(request: HttpRequest) -> Employee | None:
-    """The employee whose manager PIN was typed on a form (``manager_pin``), or ``None`` if none was.
+    """The manager who approved on a form (``approver`` picked, ``manager_pin`` typed), or ``None`` if nobody did.
 
-    A wrong PIN is refused with a clear message, never silently ignored.
+    A wrong PIN is refused with a clear message, never silently ignored, and counts
+    towards the same lockout as the lock screen.
     """
     from kasse.sales.services.errors import SaleError
 
     pin = request.POST.get("manager_pin", "").strip()
-    if not pin:
+    chosen = request.POST.get("approver", "").strip()
+    if not pin and not chosen:
         return None
+    store = request.register_device.register.store  # type: ignore[attr-defined]
+    approver = register_staff_member(store, employee_id=chosen[:40])
+    if approver is None:
+        raise SaleError(_("Please choose the manager who approves."))
+    if not pin:
+        raise SaleError(_("Please enter the manager's PIN."))
     try:
-        approver = employee_for_pin(request, pin)
+        right = pin_is_right(request, approver, pin, purpose="approval")
     except PinLockedOut as exc:
         raise SaleError(str(exc)) from exc
-    if approver is None:
-        raise SaleError(_("Unknown manager PIN."))
+    if not right:
+        raise SaleError(_("Wrong PIN for %(name)s.") % {"name": approver.display_name})
     return approver
+
+
+def approvers_for(request: HttpRequest) -> list[Employee]:
+    """Who may approve at this register (manager override or cash management), for the approver list."""
+    store = request.register_device.register.store  # type: ignore[attr-defined]
+    found = {e.pk: e for cap in (Capability.MANAGER_OVERRIDE, Capability.CASH_MANAGEMENT)
+             for e in register_staff(store, cap)}
+    return sorted(found.values(), key=lambda e: e.display_name.casefold())
 
 
 def unlock(request: HttpRequest, employee: Employee) -> None:

@@ -32,7 +32,7 @@ class PairingCode(OrganizationScopedModel):
     """A short-lived one-time code that turns a browser into a register (or its display)."""
 
     register = models.ForeignKey("tenancy.Register", on_delete=models.CASCADE, related_name="+")
-    code_digest = models.CharField(max_length=64, unique=True)
+    code_digest = models.CharField(max_length=128, unique=True)  # salted scrypt (services.pairing)
     for_display = models.BooleanField(default=False)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
@@ -145,3 +145,27 @@ class RegisterSettings(OrganizationScopedModel):
         _("customer display: offers and messages"), blank=True,
         help_text=_("Shown on the customer display between sales, one offer per line."),
     )
+
+
+class PinThrottle(OrganizationScopedModel):
+    """Wrong register PINs counted in the database, per device and per organization.
+
+    One row per paired device and one per organization (``device`` empty). Rows are
+    locked while a PIN is checked, so every worker process of the cloud (and the store
+    node on its own database) shares the count; a correct PIN never resets it, only
+    time does (``kasse.register.services.pin_guard``). Never synced.
+    """
+
+    device = models.ForeignKey(RegisterDevice, null=True, blank=True, on_delete=models.CASCADE,
+                               related_name="+")
+    failures = models.PositiveIntegerField(default=0)
+    last_failure_at = models.DateTimeField(null=True, blank=True)
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["device"], condition=models.Q(device__isnull=False),
+                                    name="pin_throttle_device_unique"),
+            models.UniqueConstraint(fields=["organization"], condition=models.Q(device__isnull=True),
+                                    name="pin_throttle_organization_unique"),
+        ]

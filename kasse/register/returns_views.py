@@ -192,6 +192,7 @@ def _form(request: HttpRequest, sale: Sale | None, data: Any = None, **extra: An
         "refund_id": data.get("refund_id") if _is_uuid(data.get("refund_id", "")) else str(uuid7()),
         "new_sale_id": data.get("new_sale_id") if _is_uuid(data.get("new_sale_id", "")) else str(uuid7()),
         "choices": [],
+        "approver": str(data.get("approver", ""))[:40],
         **extra,
     }
     if sale is not None:

@@ -78,3 +78,48 @@ def grid_products(organization: Organization, *, category_id: str | None = None,
 def parked_carts(store: Store) -> QuerySet[Cart]:
     return (Cart.objects.filter(store=store, status=CartStatus.PARKED)
             .select_related("employee", "customer").prefetch_related("lines").order_by("parked_at"))
+
+
+PIN_LOCKOUT_DAYS = 7
+
+
+def recent_pin_lockouts(organization: Organization, viewer: object, *, days: int = PIN_LOCKOUT_DAYS,
+                        limit: int = 20) -> list[dict[str, object]]:
+    """PIN lockouts of the last ``days`` (audit ``register.pin.locked_out``) in stores the viewer manages.
+
+    Shown on the back office's start page, so an owner notices somebody guessing PINs.
+    Entries written on a store node arrive with its audit log.
+    """
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from kasse.core.models import AuditEntry
+    from kasse.register.services.pin_guard import LOCKED_OUT_ACTION
+    from kasse.tenancy.models import Register
+    from kasse.tenancy.permissions import Capability
+    from kasse.tenancy.selectors import has_capability
+
+    since = timezone.now() - timedelta(days=days)
+    entries = list(AuditEntry.objects.filter(organization=organization, action=LOCKED_OUT_ACTION,
+                                             created_at__gte=since).order_by("-created_at")[:200])
+    if not entries:
+        return []
+    stores = {str(s.pk): s for s in Store.objects.filter(organization=organization)}
+    registers = {str(r.pk): r for r in Register.objects.filter(organization=organization)}
+    rows: list[dict[str, object]] = []
+    for entry in entries:
+        store = stores.get(str(entry.data.get("store", "")))
+        if store is None or not has_capability(viewer, Capability.MANAGE_EMPLOYEES, store):  # type: ignore[arg-type]
+            continue
+        register = registers.get(entry.object_id)
+        rows.append({
+            "at": entry.created_at, "store": store, "register": register.name if register else "",
+            "employee_name": str(entry.data.get("employee_name", "")),
+            "whole_organization": entry.data.get("scope") == "organization",
+            "minutes": max(1, int(entry.data.get("seconds", 60)) // 60),
+            "purpose": entry.data.get("purpose", ""),
+        })
+        if len(rows) >= limit:
+            break
+    return rows

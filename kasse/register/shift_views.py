@@ -129,7 +129,8 @@ def cash_movement(request: HttpRequest) -> HttpResponse:
         raise Http404
     if request.method == "GET":
         return _cash_form(request, kind)
-    data = {"amount": request.POST.get("amount", "")[:20], "reason": request.POST.get("reason", "")[:200]}
+    data = {"amount": request.POST.get("amount", "")[:20], "reason": request.POST.get("reason", "")[:200],
+            "approver": request.POST.get("approver", "")[:40]}
     try:
         amount = parse_amount(request.POST.get("amount", ""))
         shift = shifts.current_shift(request.register)  # type: ignore[attr-defined]

@@ -26,8 +26,9 @@ from kasse.register.access import (
     PinLockedOut,
     approver_from_request,
     current_cashier,
-    employee_for_pin,
     lock,
+    picked_employee,
+    pin_is_right,
     register_view,
     settings_for,
     unlock,
@@ -45,7 +46,7 @@ from kasse.sales.selectors import is_receipt_code
 from kasse.sales.services.checkout import PaymentInput
 from kasse.sales.services.errors import SaleError
 from kasse.tenancy.permissions import Capability
-from kasse.tenancy.selectors import has_capability
+from kasse.tenancy.selectors import register_staff
 
 
 def _actor(request: HttpRequest) -> Actor:
@@ -91,29 +92,37 @@ def pair(request: HttpRequest) -> HttpResponse:
                   status=status if error else 200)
 
 
+def _lock_page(request: HttpRequest, *, error: str = "", picked: str = "", status: int = 200) -> HttpResponse:
+    store = request.register.store  # type: ignore[attr-defined]
+    return render(request, "register/lock.html", {
+        "register": request.register, "staff": register_staff(store, Capability.SELL),  # type: ignore[attr-defined]
+        "error": error, "picked": picked,
+    }, status=status)
+
+
 @register_view(needs_cashier=False)
 def lock_screen(request: HttpRequest) -> HttpResponse:
+    """Who is working: a tile per employee who may sell here (or their employee number), then the PIN."""
     if current_cashier(request) is not None:
         return redirect("register:main")
-    return render(request, "register/lock.html", {"register": request.register})  # type: ignore[attr-defined]
+    return _lock_page(request)
 
 
 @require_POST
 @register_view(needs_cashier=False)
 def unlock_view(request: HttpRequest) -> HttpResponse:
-    """Switch in with a PIN; five wrong PINs lock the device for a minute."""
-    device = request.register_device  # type: ignore[attr-defined]
+    """Switch in: the PIN is checked against the one employee picked (wrong PINs counted, ``pin_guard``)."""
+    employee = picked_employee(request, capability=Capability.SELL)
+    if employee is None:
+        typed = request.POST.get("employee_number", "").strip()
+        return _lock_page(request, status=400, error=_("Unknown employee number.") if typed
+                          else _("Please tap your name (or type your employee number) first."))
     try:
-        employee = employee_for_pin(request, request.POST.get("pin", ""))
+        right = pin_is_right(request, employee, request.POST.get("pin", ""), purpose="unlock")
     except PinLockedOut as exc:
-        return render(request, "register/lock.html", {
-            "register": request.register, "error": str(exc),  # type: ignore[attr-defined]
-        }, status=429)
-    if employee is None or not has_capability(employee, Capability.SELL, device.register.store):
-        return render(request, "register/lock.html", {
-            "register": request.register,  # type: ignore[attr-defined]
-            "error": _("Unknown PIN, or no permission to sell here."),
-        }, status=403)
+        return _lock_page(request, error=str(exc), picked=str(employee.pk), status=429)
+    if not right:
+        return _lock_page(request, error=_("Wrong PIN. Please try again."), picked=str(employee.pk), status=403)
     unlock(request, employee)
     return redirect("register:main")
 

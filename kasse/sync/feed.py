@@ -170,7 +170,19 @@ def events_since(node: StoreNode, cursor: int, limit: int) -> tuple[list[dict[st
         {"seq": r["seq"], "model": r["model"], "id": r["object_id"], "deleted": r["deleted"], "row": r["row"]}
         for r in rows if r["store_id"] is None or r["store_id"] == node.store_id
     ]
-    return events, new_cursor, more
+    return _for_node_store(events, node), new_cursor, more
+
+
+def _for_node_store(events: list[dict[str, Any]], node: StoreNode) -> list[dict[str, Any]]:
+    """Employee rows carry a PIN digest only to nodes of stores the employee works in (tenancy.syncing)."""
+    from kasse.tenancy.syncing import EMPLOYEE, employee_rows_for_store
+
+    people = [e for e in events if e["model"] == EMPLOYEE and e["row"]]
+    if people:
+        for event, row in zip(people, employee_rows_for_store([e["row"] for e in people], node.store_id),
+                              strict=True):
+            event["row"] = row
+    return events
 
 
 def current_seq(organization_id: Any) -> int:
@@ -204,7 +216,13 @@ def snapshot(node: StoreNode) -> Iterator[tuple[str, list[dict[str, Any]]]]:
             for obj in _snapshot_queryset(spec, node).iterator(chunk_size=2000):
                 chunk.append(encode_row(obj))
                 if len(chunk) >= 2000:
-                    yield spec.label, chunk
+                    yield spec.label, _snapshot_rows(spec.label, chunk, node)
                     chunk = []
         if chunk:
-            yield spec.label, chunk
+            yield spec.label, _snapshot_rows(spec.label, chunk, node)
+
+
+def _snapshot_rows(label: str, rows: list[dict[str, Any]], node: StoreNode) -> list[dict[str, Any]]:
+    from kasse.tenancy.syncing import EMPLOYEE, employee_rows_for_store
+
+    return employee_rows_for_store(rows, node.store_id) if label == EMPLOYEE else rows

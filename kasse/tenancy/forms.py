@@ -92,10 +92,11 @@ class EmployeeForm(forms.ModelForm):
     """Name, number, active, PIN and login; the roles grid is added per store in ``__init__``."""
 
     pin = forms.CharField(
-        label=gettext_lazy("Register PIN"), required=False, min_length=4, max_length=8,
+        label=gettext_lazy("Register PIN"), required=False, min_length=4, max_length=12,
         widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "new-password"},
                                    render_value=False),
-        help_text=gettext_lazy("4 to 8 digits. Leave empty to keep the current PIN."),
+        help_text=gettext_lazy("4 to 12 digits (owners and managers: at least 6). Leave empty to keep the "
+                               "current PIN."),
     )
     login_email = forms.EmailField(
         label=gettext_lazy("Back-office login (e-mail)"), required=False,
@@ -114,7 +115,8 @@ class EmployeeForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.stores = stores
         if self.instance.pk is None:
-            self.fields["pin"].help_text = _("4 to 8 digits, used to log in at the register.")
+            self.fields["pin"].help_text = _("4 to 12 digits (owners and managers: at least 6), used to log "
+                                             "in at the register.")
         elif self.instance.user_id:
             self.fields["login_email"].initial = self.instance.user.email  # type: ignore[union-attr]
         owner: tuple[str, str] = (Role.OWNER.value, str(Role.OWNER.label))
@@ -139,8 +141,8 @@ class EmployeeForm(forms.ModelForm):
 
     def clean_pin(self) -> str:
         pin = self.cleaned_data.get("pin", "")
-        if pin and not pin.isdigit():
-            raise forms.ValidationError(_("A PIN has 4 to 8 digits."))
+        if pin and not (pin.isascii() and pin.isdigit()):
+            raise forms.ValidationError(_("A PIN has 4 to 12 digits."))
         return pin
 
     def role_field_list(self) -> list[forms.BoundField]:

@@ -183,10 +183,46 @@ class Register(OrganizationScopedModel):
         return f"{self.store.name} · {self.name}"
 
 
-def pin_digest(organization: Organization, pin: str) -> str:
-    """Keyed digest of a register PIN, unique per organization so a PIN alone logs in."""
+PIN_HASH = "pbkdf2_sha256"
+MAX_PIN_ITERATIONS = 5_000_000  # a digest asking for more is refused, not computed
+
+
+def pin_digest(organization: Organization, pin: str, *, salt: str | None = None,
+               iterations: int | None = None) -> str:
+    """Salted, slow digest of a register PIN, keyed with the organization's pepper.
+
+    ``pbkdf2_sha256$<iterations>$<salt>$<hex>``: a PIN is checked against the one
+    employee who picked themselves at the register (PINs need not be unique), so the
+    digest can be salted per employee and slow; a stolen store node's replica then
+    costs a brute force per employee instead of one table lookup for everybody.
+    """
+    from django.conf import settings
+
+    salt = salt or secrets.token_hex(8)
+    iterations = iterations or settings.KASSE_PIN_HASH_ITERATIONS
+    secret = f"{organization.pin_pepper}:{organization.pk}:{pin}".encode()
+    value = hashlib.pbkdf2_hmac("sha256", secret, salt.encode(), iterations).hex()
+    return f"{PIN_HASH}${iterations}${salt}${value}"
+
+
+def _legacy_pin_digest(organization: Organization, pin: str) -> str:
+    """The unsalted HMAC of PINs set before salted digests (still accepted until the PIN changes)."""
     key = organization.pin_pepper.encode()
     return hmac.new(key, f"{organization.pk}:{pin}".encode(), hashlib.sha256).hexdigest()
+
+
+def pin_matches(organization: Organization, digest: str, pin: str) -> bool:
+    """Whether ``pin`` is the PIN behind ``digest`` (constant time; ``False`` for no PIN)."""
+    if not digest or not pin or not pin.isascii() or not pin.isdigit():
+        return False
+    parts = digest.split("$")
+    if len(parts) == 4 and parts[0] == PIN_HASH and parts[1].isdigit() and 0 < int(parts[1]) <= MAX_PIN_ITERATIONS:
+        expected = pin_digest(organization, pin, salt=parts[2], iterations=int(parts[1]))
+    elif len(parts) == 1:
+        expected = _legacy_pin_digest(organization, pin)
+    else:
+        return False
+    return hmac.compare_digest(expected, digest)
 
 
 class Employee(OrganizationScopedModel):
@@ -198,7 +234,10 @@ class Employee(OrganizationScopedModel):
     )
     display_name = models.CharField(_("name"), max_length=120)
     employee_number = models.CharField(_("employee number"), max_length=20, blank=True)
-    pin_digest = models.CharField(max_length=64, blank=True, editable=False)
+    pin_digest = models.CharField(max_length=128, blank=True, editable=False)
+    # Set with the PIN: it has the length an owner or manager needs (6+ digits); a cashier
+    # promoted to manager with a shorter one must choose a new PIN.
+    pin_is_long = models.BooleanField(default=False, editable=False)
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -206,10 +245,6 @@ class Employee(OrganizationScopedModel):
         verbose_name_plural = _("employees")
         ordering = ["display_name"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["organization", "pin_digest"], condition=~models.Q(pin_digest=""),
-                name="employee_pin_unique",
-            ),
             models.UniqueConstraint(
                 fields=["organization", "user"], condition=models.Q(user__isnull=False),
                 name="employee_user_unique",
@@ -222,6 +257,10 @@ class Employee(OrganizationScopedModel):
     @property
     def has_pin(self) -> bool:
         return bool(self.pin_digest)
+
+    def check_pin(self, pin: str) -> bool:
+        """Whether ``pin`` is this employee's register PIN."""
+        return pin_matches(self.organization, self.pin_digest, pin)
 
 
 class StoreRole(OrganizationScopedModel):

@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django_scopes import scopes_disabled
 
-from kasse.tenancy.models import Employee, Organization, Store, StoreRole, User, pin_digest
+from kasse.tenancy.models import Employee, Store, StoreRole, User
 from kasse.tenancy.permissions import ORGANIZATION_WIDE, Capability, role_capabilities
 
 
@@ -98,14 +98,33 @@ def manageable_employees(acting: Employee | None, queryset: QuerySet[Employee]) 
             pk__in=elsewhere.values("employee_id"))
 
 
-def employee_by_pin(organization: Organization, pin: str) -> Employee | None:
-    """The active employee whose register PIN this is, or ``None``."""
-    if not pin or not pin.isdigit():
-        return None
+def register_staff(store: Store, capability: str | None = None) -> list[Employee]:
+    """Active employees with a PIN who may work at ``store`` (tiles on the lock screen, approvers).
+
+    With ``capability``, only those whose role grants it in that store. An
+    organization-wide role counts in every store.
+    """
+    from django.db.models import Q
+
     with scopes_disabled():
-        return Employee.objects.filter(
-            organization=organization, pin_digest=pin_digest(organization, pin), is_active=True
-        ).first()
+        roles = (StoreRole.objects.filter(Q(store=store) | Q(store__isnull=True), organization_id=store.organization_id,
+                                          employee__is_active=True)
+                 .exclude(employee__pin_digest="").select_related("employee"))
+        found: dict[object, Employee] = {}
+        for role in roles:
+            if capability is None or capability in role_capabilities(role.role):
+                found[role.employee_id] = role.employee
+    return sorted(found.values(), key=lambda e: (e.display_name.casefold(), e.employee_number, str(e.pk)))
+
+
+def register_staff_member(store: Store, *, employee_id: str = "", employee_number: str = "",
+                          capability: str | None = None) -> Employee | None:
+    """The one employee picked at the register (by tile id or typed employee number), or ``None``."""
+    staff = register_staff(store, capability)
+    if employee_number:
+        matches = [e for e in staff if e.employee_number == employee_number.strip()]
+        return matches[0] if len(matches) == 1 else None
+    return next((e for e in staff if str(e.pk) == employee_id), None)
 
 
 def actor_may(actor: object, organization_id: Any, capability: str, store: Store) -> bool:

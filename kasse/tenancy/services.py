@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
@@ -95,6 +95,7 @@ def create_organization(
             organization=org, user=user, display_name=owner_name or email.split("@")[0],
         )
         if owner_pin:
+            validate_pin(owner_pin, long=True)
             _set_pin(employee, owner_pin)
         StoreRole.objects.create(organization=org, employee=employee, store=None, role=Role.OWNER)
         log_action(org, actor, "tenancy.organization.created", org, {"owner": email})
@@ -185,26 +186,45 @@ def _check_unique(model: type, organization: Organization, obj: object, *, messa
             raise ValidationError({field: message})
 
 
-def validate_pin(pin: str) -> None:
-    if not (pin.isdigit() and 4 <= len(pin) <= 8):
-        raise ValidationError({"pin": _("A PIN has 4 to 8 digits.")})
+PIN_MIN_LENGTH = 4  # cashiers
+LONG_PIN_MIN_LENGTH = 6  # owners and managers: their PIN approves refunds, discounts and the drawer
+PIN_MAX_LENGTH = 12
+LONG_PIN_ROLES = frozenset({Role.OWNER, Role.MANAGER})
+
+
+def needs_long_pin(roles: list[tuple[Store | None, str]]) -> bool:
+    """Whether these roles make the employee's PIN a manager's (6 digits or more)."""
+    return any(role in LONG_PIN_ROLES for _store, role in roles)
+
+
+def validate_pin(pin: str, *, long: bool = False) -> None:
+    """A PIN is ASCII digits only, 4 to 12 of them (6 to 12 for owners and managers)."""
+    shortest = LONG_PIN_MIN_LENGTH if long else PIN_MIN_LENGTH
+    if not (pin.isascii() and pin.isdigit() and shortest <= len(pin) <= PIN_MAX_LENGTH):
+        if long:
+            raise ValidationError({"pin": _("Owners and managers need a PIN of 6 to 12 digits.")})
+        raise ValidationError({"pin": _("A PIN has 4 to 12 digits.")})
+
+
+def _check_pin_for_roles(employee: Employee, pin: str | None,
+                         roles: list[tuple[Store | None, str]]) -> None:
+    """A new PIN fits the roles; an owner or manager keeping a short PIN must choose a new one.
+
+    PINs need not be unique: the register asks who is working first and checks the
+    PIN of that one employee, so nothing here tells one employee another's PIN.
+    """
+    long = needs_long_pin(roles)
+    if pin:
+        validate_pin(pin, long=long)
+    elif long and employee.has_pin and not employee.pin_is_long:
+        raise ValidationError({"pin": _(
+            "Owners and managers need a PIN of 6 to 12 digits. Please set a new PIN.")})
 
 
 def _set_pin(employee: Employee, pin: str) -> None:
-    validate_pin(pin)
-    digest = pin_digest(employee.organization, pin)
-    with scopes_disabled():
-        taken = Employee.objects.filter(
-            organization_id=employee.organization_id, pin_digest=digest
-        ).exclude(pk=employee.pk).exists()
-    if taken:
-        raise ValidationError({"pin": _("This PIN is already used by another employee. Please choose another.")})
-    employee.pin_digest = digest
-    try:
-        with transaction.atomic():
-            employee.save(update_fields=["pin_digest", "updated_at"])
-    except IntegrityError as exc:
-        raise ValidationError({"pin": _("This PIN is already used by another employee.")}) from exc
+    employee.pin_digest = pin_digest(employee.organization, pin)
+    employee.pin_is_long = len(pin) >= LONG_PIN_MIN_LENGTH
+    employee.save(update_fields=["pin_digest", "pin_is_long", "updated_at"])
 
 
 @tenant_service
@@ -237,6 +257,8 @@ def save_employee(
         if field in data:
             setattr(employee, field, data[field])
     employee.full_clean(exclude=["organization", "user", "pin_digest"])
+    _check_employee_number(organization, employee)
+    _check_pin_for_roles(employee, pin, roles if roles is not None else _current_roles(employee))
     invite = _apply_login_email(organization, employee, login_email)
     if roles is None and not employee.is_active and employee.pk and _is_owner(employee):
         with scopes_disabled():
@@ -277,7 +299,7 @@ def save_employee(
                "tenancy.employee.created" if creating else "tenancy.employee.changed",
                employee, audit)
     with scopes_disabled():
-        employee.refresh_from_db(fields=["pin_digest"])
+        employee.refresh_from_db(fields=["pin_digest", "pin_is_long"])
         record("employee", [employee, *StoreRole.objects.filter(employee=employee)],
                deleted=gone_roles)
     if isinstance(invite, User):
@@ -289,6 +311,21 @@ def save_employee(
 
         send_invitation_email(user=employee.user, organization=organization, invited_by=actor.label)
     return employee
+
+
+def _current_roles(employee: Employee) -> list[tuple[Store | None, str]]:
+    if not employee.pk:
+        return []
+    with scopes_disabled():
+        return [(r.store, r.role) for r in StoreRole.objects.filter(employee=employee).select_related("store")]
+
+
+def _check_employee_number(organization: Organization, employee: Employee) -> None:
+    """Employee numbers are unique in the organization: a cashier may log in with theirs."""
+    if employee.employee_number:
+        _check_unique(Employee, organization, employee, field="employee_number",
+                      message=_("Another employee already has this employee number."),
+                      employee_number=employee.employee_number)
 
 
 def _is_owner(employee: Employee) -> bool:

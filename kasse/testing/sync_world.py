@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-PIN = "4711"
+PIN = "471147"
 
 
 def free_port() -> int:

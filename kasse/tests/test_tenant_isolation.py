@@ -48,10 +48,12 @@ def _unlocked_register(org, store=None, role: str = "cashier") -> Client:
     from kasse.register.tests.conftest import paired_client
     from kasse.testing.factories import EmployeeFactory, RegisterFactory, StoreFactory
 
+    from kasse.testing.register_login import unlock_data
+
     store = store or StoreFactory(organization=org)
-    EmployeeFactory(organization=org, pin="8642", role=(store, role))
+    cashier = EmployeeFactory(organization=org, pin="8642", role=(store, role))
     client = paired_client(RegisterFactory(store=store, organization=org), token=f"b-{org.pk}")
-    assert client.post("/register/unlock/", {"pin": "8642"}).status_code == 302
+    assert client.post("/register/unlock/", unlock_data(cashier, "8642")).status_code == 302
     return client
 
 

@@ -56,7 +56,7 @@ def test_demo_no_serve_seeds_only_once_and_speaks_the_installations_language(set
     assert "Der Demo-Laden wird angelegt" in first.getvalue()
     assert "Der Demo-Laden wird angelegt" not in second.getvalue()
     text = second.getvalue()
-    for expected in ("1111  Anna Sonnenschein (Inhaber, alle Filialen)", "  Backoffice      http://127.0.0.1:8000/login/",
+    for expected in ("111111  Anna Sonnenschein (Inhaber, alle Filialen)", "  Backoffice      http://127.0.0.1:8000/login/",
                      "Virtuelle Geräte von Berlin Prenzlauer Berg, betrieben vom Filialserver",
                      "    Etikettendrucker 127.0.0.1:9101 (TSPL): Regaletiketten (Backoffice → Drucker → Etiketten",
                      "legt Schrippe in ihren Warenkorb"):

@@ -11,6 +11,7 @@ from kasse.hardware.virtual.network_printer import VirtualNetworkPrinter
 from kasse.printing.models import Printer
 from kasse.printing.worker import process_next
 from kasse.testing.factories import owner_user
+from kasse.testing.register_login import approve_in_browser, unlock_in_browser
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
 
@@ -73,9 +74,7 @@ def test_cashier_sees_paper_out_and_opens_the_drawer_with_a_manager_pin(live_ser
                                     online=True, paper_out=True, health="fault", checked_at=timezone.now())
     page.context.add_cookies([{"name": DEVICE_COOKIE, "value": "device-token", "url": base}])
     page.goto(base + "/register/")
-    for digit in "1111":
-        page.click(f".pinpad [data-key='{digit}']")
-    page.click("[data-testid=pin-submit]")
+    unlock_in_browser(page, "Clara", "1111")
     # The top bar shows the printer's last known state
     indicator = page.wait_for_selector("[data-testid=printer-indicator][data-status=paper_out]")
     assert "Papier leer" in indicator.text_content()
@@ -84,7 +83,7 @@ def test_cashier_sees_paper_out_and_opens_the_drawer_with_a_manager_pin(live_ser
     page.click("[data-testid=open-drawer]")
     page.click("[data-testid=drawer-open]")
     page.wait_for_selector("[data-testid=toast]:has-text('Manager-PIN ist nötig')")
-    page.fill("[data-testid=drawer-pin]", "2222")
+    approve_in_browser(page, "Max", "2222", pin_testid="drawer-pin")
     page.click("[data-testid=drawer-open]")
     page.wait_for_selector("[data-testid=toast]:has-text('Die Kassenlade öffnet sich.')")
     assert page.locator("[data-testid=drawer-form]").count() == 0

@@ -15,6 +15,7 @@ from kasse.hardware.virtual.escpos_decoder import decode
 from kasse.printing.models import JobError, JobKind, JobStatus, PrinterState, PrintJob
 from kasse.printing.worker import process_next
 from kasse.sales.models import Sale, Shift
+from kasse.testing.register_login import approval
 from kasse.testing.sync import as_node
 
 
@@ -137,7 +138,7 @@ def test_a_cashier_needs_a_manager_pin_to_open_the_drawer(till, receipt_printer,
     assert json.loads(refused["HX-Trigger"])["kasse:error"] == (
         "Clara darf die Kassenlade nicht öffnen; eine Manager-PIN ist nötig.")
     assert _jobs() == []
-    opened = till.post("/register/print/drawer/", {"manager_pin": "2222"})
+    opened = till.post("/register/print/drawer/", approval(manager, "2222"))
     assert opened.status_code == 200
     [job] = _jobs()
     assert job.kind == JobKind.DRAWER
@@ -149,8 +150,8 @@ def test_a_cashier_needs_a_manager_pin_to_open_the_drawer(till, receipt_printer,
 
 
 @pytest.mark.django_db
-def test_a_wrong_manager_pin_opens_nothing(till, receipt_printer):
-    response = till.post("/register/print/drawer/", {"manager_pin": "9999"})
+def test_a_wrong_manager_pin_opens_nothing(till, receipt_printer, manager):
+    response = till.post("/register/print/drawer/", approval(manager, "9999"))
     assert response.status_code == 422
     assert _jobs() == []
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from datetime import timedelta
 
@@ -24,18 +25,39 @@ DEVICE_COOKIE = "kasse_register"
 
 
 def _digest(value: str) -> str:
+    """SHA-256 of a device token (32 random bytes: nothing to brute-force)."""
     return hashlib.sha256(value.encode()).hexdigest()
+
+
+CODE_HASH = "scrypt"
+CODE_SCRYPT_N = 2**13  # about 30 ms per check; a code is tried against the few codes open at that moment
+MAX_OPEN_CODES_CHECKED = 50
+
+
+def _code_digest(code: str, salt: str | None = None) -> str:
+    """Salted scrypt of an 8-digit pairing code (``scrypt$<salt>$<hex>``).
+
+    The store node's replica holds these rows: a salted slow hash makes a code cost a
+    brute force of its own, far longer than the 10 minutes it is valid.
+    """
+    salt = salt or secrets.token_hex(8)
+    value = hashlib.scrypt(code.encode(), salt=salt.encode(), n=CODE_SCRYPT_N, r=8, p=1, maxmem=64 * 1024 * 1024)
+    return f"{CODE_HASH}${salt}${value.hex()}"
+
+
+def _code_matches(code: str, digest: str) -> bool:
+    parts = digest.split("$")
+    if len(parts) == 3 and parts[0] == CODE_HASH:
+        return hmac.compare_digest(_code_digest(code, parts[1]), digest)
+    return hmac.compare_digest(_digest(code), digest)  # a code created before salted digests
 
 
 @tenant_service
 def create_pairing_code(*, actor: Actor, register: Register, for_display: bool = False) -> str:
     """A new 8-digit code, valid for 10 minutes, shown once to whoever pairs the device."""
-    while True:
-        code = f"{secrets.randbelow(10**8):08d}"
-        if not PairingCode.objects.with_scopes_disabled().filter(code_digest=_digest(code)).exists():
-            break
+    code = f"{secrets.randbelow(10**8):08d}"
     pairing = PairingCode.objects.create(
-        organization_id=register.organization_id, register=register, code_digest=_digest(code),
+        organization_id=register.organization_id, register=register, code_digest=_code_digest(code),
         for_display=for_display, expires_at=timezone.now() + PAIRING_CODE_TTL, created_by=actor.user,
     )
     log_action(register.organization, actor, "register.pairing_code.created", register,
@@ -46,13 +68,10 @@ def create_pairing_code(*, actor: Actor, register: Register, for_display: bool =
 
 def pair_device(*, code: str, device_name: str = "") -> tuple[RegisterDevice, str]:
     """Redeem a pairing code: returns the new device and its secret token (for the cookie)."""
-    code = "".join(ch for ch in code if ch.isdigit())
+    code = "".join(ch for ch in code if ch.isascii() and ch.isdigit())
     with scopes_disabled(), transaction.atomic():
-        pairing = (
-            PairingCode.objects.select_for_update().select_related("register__organization")
-            .filter(code_digest=_digest(code)).first()
-        )
-        if pairing is None or pairing.used_at is not None or pairing.expires_at < timezone.now():
+        pairing = _open_code(code) if len(code) == 8 else None
+        if pairing is None:
             raise ValidationError({"code": _("This pairing code is unknown or has expired. Please create a new one.")})
         pairing.used_at = timezone.now()
         pairing.save(update_fields=["used_at", "updated_at"])
@@ -66,6 +85,14 @@ def pair_device(*, code: str, device_name: str = "") -> tuple[RegisterDevice, st
                                                                "display": pairing.for_display})
         record("device", [pairing, device])
     return device, token
+
+
+def _open_code(code: str) -> PairingCode | None:
+    """The unused, unexpired pairing code ``code`` is (locked), checked against each open code's salted digest."""
+    candidates = (PairingCode.objects.select_for_update().select_related("register__organization")
+                  .filter(used_at__isnull=True, expires_at__gt=timezone.now())
+                  .order_by("-expires_at")[:MAX_OPEN_CODES_CHECKED])
+    return next((p for p in candidates if _code_matches(code, p.code_digest)), None)
 
 
 def device_for_token(token: str) -> RegisterDevice | None:

@@ -10,6 +10,7 @@ from kasse.register.services.pairing import DEVICE_COOKIE, _digest
 from kasse.sales.services.shifts import open_shift
 from kasse.tenancy.permissions import Role
 from kasse.testing.factories import CategoryFactory, EmployeeFactory, ProductFactory
+from kasse.testing.register_login import unlock_data
 
 
 def paired_client(register, token: str = "device-token") -> Client:
@@ -40,7 +41,7 @@ def device(register):
 def till(device, register, cashier):
     """A paired register with an open shift and Clara logged in."""
     open_shift(actor=Actor.system(), register=register, employee=cashier, count={"20": 5})
-    response = device.post("/register/unlock/", {"pin": "1111"})
+    response = device.post("/register/unlock/", unlock_data(cashier, "1111"))
     assert response.status_code == 302
     return device
 

@@ -12,6 +12,7 @@ from kasse.register.services.pairing import DEVICE_COOKIE
 from kasse.register.tests.conftest import paired_client
 from kasse.sales.models import Sale
 from kasse.testing.factories import ProductFactory
+from kasse.testing.register_login import unlock_in_browser
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
 
@@ -30,9 +31,7 @@ def _tolerant_scanner_timing(store):
 def _open_register(page, base_url, register, token="device-token"):
     page.context.add_cookies([{"name": DEVICE_COOKIE, "value": token, "url": base_url}])
     page.goto(base_url + "/register/")
-    for digit in "1111":
-        page.click(f".pinpad [data-key='{digit}']")
-    page.click("[data-testid=pin-submit]")
+    unlock_in_browser(page, "Clara", "1111")
     page.wait_for_selector("body[data-ready='1'] [data-testid=cart-empty]")
 
 

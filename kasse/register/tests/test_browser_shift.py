@@ -10,6 +10,7 @@ from django_scopes import scopes_disabled
 
 from kasse.register.services.pairing import DEVICE_COOKIE
 from kasse.sales.models import CashMovement, Shift
+from kasse.testing.register_login import approve_in_browser, unlock_in_browser
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
 
@@ -35,9 +36,7 @@ def test_a_shift_from_opening_to_z_report(live_server, page, register, device, c
     # Given a paired register without an open shift, Clara switches in with her PIN
     page.context.add_cookies([{"name": DEVICE_COOKIE, "value": "device-token", "url": base}])
     page.goto(base + "/register/")
-    for digit in "1111":
-        page.click(f".pinpad [data-key='{digit}']")
-    page.click("[data-testid=pin-submit]")
+    unlock_in_browser(page, "Clara", "1111")
     # Then the register asks her to count the float first
     page.wait_for_selector("body[data-ready='1'] [data-testid=open-shift]")
     # She types 4 twenty-euro notes, taps + once more, and counts 20 coins of 1 € with the arrow key
@@ -71,7 +70,7 @@ def test_a_shift_from_opening_to_z_report(live_server, page, register, device, c
     page.click("[data-testid=cash-submit]")
     page.wait_for_selector("[data-testid=cash-error]")  # without the PIN she may not
     page.screenshot(path=f"{shots}/shift-cash-out.png")
-    page.fill("[data-testid=manager-pin]", "2222")
+    approve_in_browser(page, "Max", "2222")
     page.click("[data-testid=cash-submit]")
     page.wait_for_selector("[data-testid=cash-done]")
     assert page.text_content("[data-testid=cash-done-amount]") == "-10,00 €"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 
 import pytest
@@ -14,6 +15,7 @@ from kasse.register.models import PairingCode, RegisterDevice
 from kasse.register.services.pairing import DEVICE_COOKIE
 from kasse.tenancy.permissions import Role
 from kasse.testing.factories import EmployeeFactory, StoreFactory
+from kasse.testing.register_login import unlock_data
 
 pytestmark = pytest.mark.django_db
 
@@ -41,6 +43,18 @@ def test_owner_creates_a_code_and_a_browser_pairs_with_it(owner_client, register
     assert "unknown or has expired" in again.content.decode()
 
 
+def test_pairing_codes_are_stored_salted_and_slow(owner_client, register):
+    # The store node's replica holds these rows: an 8-digit code must not be one SHA-256 away
+    code = _code_from(owner_client.post(f"/devices/register/{register.pk}/pairing-code/"))
+    with scopes_disabled():
+        digest = PairingCode.objects.get().code_digest
+    kind, salt, value = digest.split("$")
+    assert (kind, len(salt)) == ("scrypt", 16)
+    assert hashlib.sha256(code.encode()).hexdigest() not in digest
+    assert value == hashlib.scrypt(code.encode(), salt=salt.encode(), n=2**13, r=8, p=1).hex()
+    assert Client().post("/register/pair/", {"code": code}).status_code == 302
+
+
 def test_expired_code_pairs_nothing(owner_client, register):
     code = _code_from(owner_client.post(f"/devices/register/{register.pk}/pairing-code/"))
     with scopes_disabled():
@@ -64,25 +78,74 @@ def test_revoked_device_is_sent_to_pairing_at_once(device, register, owner_clien
 
 
 def test_pin_unlocks_and_wrong_pin_is_refused(device, cashier):
-    wrong = device.post("/register/unlock/", {"pin": "9999"}, HTTP_ACCEPT_LANGUAGE="en")
+    wrong = device.post("/register/unlock/", unlock_data(cashier, "9999"), HTTP_ACCEPT_LANGUAGE="en")
     assert wrong.status_code == 403
-    assert "Unknown PIN" in wrong.content.decode()
+    page = BeautifulSoup(wrong.content, "html.parser")
+    assert page.select_one("[data-testid=pin-error]").text == "Wrong PIN. Please try again."
+    # The tile stays picked, so she only types the PIN again
+    assert page.select_one(f"[data-employee='{cashier.pk}'] input").has_attr("checked")
     assert device.get("/register/")["Location"] == "/register/lock/"
-    assert device.post("/register/unlock/", {"pin": "1111"})["Location"] == "/register/"
+    assert device.post("/register/unlock/", unlock_data(cashier, "1111"))["Location"] == "/register/"
     page = BeautifulSoup(device.get("/register/").content, "html.parser")
     assert page.select_one("[data-testid=cashier]").text == "Clara"
 
 
+def test_lock_screen_shows_a_tile_for_everybody_who_may_sell_here(device, organization, store, cashier, manager):
+    # Given an owner (all stores), a cashier of another store and one without a PIN
+    EmployeeFactory(organization=organization, display_name="Olga", pin="123456", role=Role.OWNER)
+    EmployeeFactory(organization=organization, display_name="Paul", pin="4444",
+                    role=(StoreFactory(organization=organization), Role.CASHIER))
+    EmployeeFactory(organization=organization, display_name="Nina", role=(store, Role.CASHIER))
+    page = BeautifulSoup(device.get("/register/lock/", HTTP_ACCEPT_LANGUAGE="de").content, "html.parser")
+    tiles = [tile.select_one("span").text for tile in page.select("[data-testid=staff-tile]")]
+    assert tiles == ["Clara", "Max", "Olga"]
+    assert page.select_one("[data-testid=staff-tiles] legend").text == "Wer arbeitet?"
+    assert page.select_one("[data-testid=employee-number]")["name"] == "employee_number"
+
+
+def test_employee_number_instead_of_a_tile(device, organization, store):
+    lena = EmployeeFactory(organization=organization, display_name="Lena", employee_number="011", pin="1234",
+                           role=(store, Role.CASHIER))
+    assert device.post("/register/unlock/", {"employee_number": "011", "pin": "1234"})["Location"] == "/register/"
+    device.post("/register/lock/now/")
+    unknown = device.post("/register/unlock/", {"employee_number": "099", "pin": "1234"}, HTTP_ACCEPT_LANGUAGE="de")
+    assert unknown.status_code == 400
+    error = BeautifulSoup(unknown.content, "html.parser").select_one("[data-testid=pin-error]").text
+    assert error == "Unbekannte Personalnummer."
+    nobody = device.post("/register/unlock/", {"pin": "1234"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert nobody.status_code == 400
+    assert "Please tap your name" in nobody.content.decode()
+    assert lena.pk
+
+
+def test_a_pin_only_opens_the_register_for_the_employee_picked(device, organization, store, cashier):
+    # Given Jonas has the same PIN as Clara (PINs need not be unique)
+    jonas = EmployeeFactory(organization=organization, display_name="Jonas", pin="1111", role=(store, Role.CASHIER))
+    assert device.post("/register/unlock/", unlock_data(jonas, "1111"))["Location"] == "/register/"
+    page = BeautifulSoup(device.get("/register/").content, "html.parser")
+    assert page.select_one("[data-testid=cashier]").text == "Jonas"
+    # And a PIN typed for somebody else who is not allowed here opens nothing
+    device.post("/register/lock/now/")
+    paul = EmployeeFactory(organization=organization, display_name="Paul", pin="4444",
+                           role=(StoreFactory(organization=organization), Role.CASHIER))
+    assert device.post("/register/unlock/", unlock_data(paul, "4444")).status_code == 400
+
+
 def test_five_wrong_pins_lock_the_device_for_a_minute(device, cashier):
     for _ in range(5):
-        device.post("/register/unlock/", {"pin": "0000"})
-    response = device.post("/register/unlock/", {"pin": "1111"})
+        device.post("/register/unlock/", unlock_data(cashier, "0000"))
+    response = device.post("/register/unlock/", unlock_data(cashier, "1111"), HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 429
+    error = BeautifulSoup(response.content, "html.parser").select_one("[data-testid=pin-error]").text
+    assert error == "Too many wrong PINs. Please wait 60 seconds."
 
 
 def test_cashier_of_another_store_cannot_unlock(device, organization):
-    EmployeeFactory(organization=organization, pin="3333", role=(StoreFactory(organization=organization), Role.CASHIER))
-    assert device.post("/register/unlock/", {"pin": "3333"}).status_code == 403
+    other = EmployeeFactory(organization=organization, pin="3333",
+                            role=(StoreFactory(organization=organization), Role.CASHIER))
+    assert device.post("/register/unlock/", unlock_data(other, "3333")).status_code == 400
+    assert device.post("/register/unlock/", {"employee_number": other.employee_number or "x",
+                                             "pin": "3333"}).status_code == 400
 
 
 def test_lock_button_locks(till):

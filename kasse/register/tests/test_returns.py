@@ -12,6 +12,7 @@ from django_scopes import scopes_disabled
 from kasse.inventory.selectors import stock_level as _stock_level
 from kasse.register.code128 import symbols
 from kasse.sales.models import Sale
+from kasse.testing.register_login import approval
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -149,7 +150,8 @@ def test_german_messages_on_the_returns_screen(till, register, bakery):
         "„Brötchen“: Es können höchstens noch 1 zurückgegeben werden."
 
 
-def test_return_without_receipt_is_refused_without_manager_pin_and_accepted_with_it(till, register, bakery, manager):
+def test_return_without_receipt_is_refused_without_manager_pin_and_accepted_with_it(till, register, bakery, manager,
+                                                                                   cashier):
     rolls = _variant(bakery["rolls"])
     form = till.get("/register/returns/without-receipt/")
     assert form.status_code == 200
@@ -166,7 +168,7 @@ def test_return_without_receipt_is_refused_without_manager_pin_and_accepted_with
             "ret_variant": str(rolls.pk), "ret_qty": "2", "ret_code": "4000000000017"}
     # Without a manager PIN (or with the cashier's own) it is refused and nothing is written
     for pin in ("", "1111"):
-        refused = till.post("/register/returns/without-receipt/", {**data, "manager_pin": pin},
+        refused = till.post("/register/returns/without-receipt/", {**data, **(approval(cashier, pin) if pin else {})},
                             HTTP_ACCEPT_LANGUAGE="en")
         assert refused.status_code == 422
         assert _soup(refused).select_one("[data-testid=return-error]").text == \
@@ -174,7 +176,7 @@ def test_return_without_receipt_is_refused_without_manager_pin_and_accepted_with
     with scopes_disabled():
         assert not Sale.objects.exists()
     # With Max's PIN the return is stored, without an original, in cash
-    done = till.post("/register/returns/without-receipt/", {**data, "manager_pin": "2222"},
+    done = till.post("/register/returns/without-receipt/", {**data, **approval(manager, "2222")},
                      HTTP_ACCEPT_LANGUAGE="en")
     assert done.status_code == 200
     assert _soup(done).select_one("[data-testid=refund-total]").text == "0.90 €"
@@ -184,7 +186,7 @@ def test_return_without_receipt_is_refused_without_manager_pin_and_accepted_with
         assert refund.lines.get().approved_by_id == manager.pk
     assert stock_level(register.store, rolls) == D("2")
     # A retried confirm (same refund id) does not return twice
-    till.post("/register/returns/without-receipt/", {**data, "manager_pin": "2222"})
+    till.post("/register/returns/without-receipt/", {**data, **approval(manager, "2222")})
     with scopes_disabled():
         assert Sale.objects.count() == 1
     receipt = till.get(f"/register/receipt/{refund.pk}/", HTTP_ACCEPT_LANGUAGE="de")
@@ -211,7 +213,7 @@ def test_exchange_with_receipt_needs_a_manager_and_takes_the_difference_in_cash(
     with scopes_disabled():
         assert Sale.objects.count() == 1
     # With the manager's PIN: a return paid out as credit, and a new sale paid with it plus 1.90 cash
-    done = till.post(f"/register/returns/{sale.pk}/", {**data, "manager_pin": "2222"}, HTTP_ACCEPT_LANGUAGE="en")
+    done = till.post(f"/register/returns/{sale.pk}/", {**data, **approval(manager, "2222")}, HTTP_ACCEPT_LANGUAGE="en")
     assert done.status_code == 200
     assert _soup(done).select_one("[data-testid=exchange-cash-taken]").text.split() == [
         "Take", "in", "cash", "1.90", "€"]

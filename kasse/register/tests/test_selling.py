@@ -11,6 +11,7 @@ from django_scopes import scopes_disabled
 
 from kasse.register.models import Cart, CartLine
 from kasse.sales.models import Sale
+from kasse.testing.register_login import approval, unlock_data
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -87,7 +88,7 @@ def test_price_override_needs_a_manager_pin(till, bakery, manager):
     refused = till.post(f"/register/cart/line/{line.pk}/price/", {"price": "1,00"}, HTTP_ACCEPT_LANGUAGE="en")
     assert refused.status_code == 422
     assert "manager" in _soup(refused).select_one("[data-testid=cart-error]").text
-    ok = till.post(f"/register/cart/line/{line.pk}/price/", {"price": "1,00", "manager_pin": "2222"},
+    ok = till.post(f"/register/cart/line/{line.pk}/price/", {"price": "1,00", **approval(manager, "2222")},
                    HTTP_ACCEPT_LANGUAGE="de")
     assert _lines(ok)[0][2] == "1,00 €"
 
@@ -146,7 +147,7 @@ def test_park_and_resume_on_another_register(till, bakery, register, cashier):
     assert _lines(till.get("/register/cart/")) == []
     other = paired_client(RegisterFactory(store=register.store, organization=register.organization, number=2),
                           token="second")
-    other.post("/register/unlock/", {"pin": "1111"})
+    other.post("/register/unlock/", unlock_data(cashier, "1111"))
     listing = _soup(other.get("/register/parked/"))
     assert "Frau Schmidt" in listing.select_one("[data-testid=parked-list]").text
     with scopes_disabled():
@@ -185,11 +186,11 @@ def test_manager_pin_cannot_be_guessed_from_the_register(till, bakery, manager):
     with scopes_disabled():
         line = CartLine.objects.get()
     for guess in ["0000", "0001", "0002", "0003", "0004"]:
-        refused = till.post(f"/register/cart/line/{line.pk}/price/", {"price": "1,00", "manager_pin": guess},
+        refused = till.post(f"/register/cart/line/{line.pk}/price/", {"price": "1,00", **approval(manager, guess)},
                             HTTP_ACCEPT_LANGUAGE="en")
         assert refused.status_code == 422
     # Now even the right PIN is refused for a minute
-    locked = till.post(f"/register/cart/line/{line.pk}/price/", {"price": "1,00", "manager_pin": "2222"},
+    locked = till.post(f"/register/cart/line/{line.pk}/price/", {"price": "1,00", **approval(manager, "2222")},
                        HTTP_ACCEPT_LANGUAGE="en")
     assert "Too many wrong PINs" in _soup(locked).select_one("[data-testid=cart-error]").text
     with scopes_disabled():

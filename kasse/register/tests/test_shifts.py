@@ -15,7 +15,9 @@ from kasse.core.actors import Actor
 from kasse.core.models import AuditEntry
 from kasse.sales.models import CashMovement, RegisterCounter, Shift
 from kasse.sales.services.shifts import close_shift, open_shift
+from kasse.tenancy.models import Employee
 from kasse.testing.factories import RegisterFactory
+from kasse.testing.register_login import approval, unlock_data
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -47,8 +49,13 @@ def _movements():
         return list(CashMovement.objects.values_list("kind", "amount", "reason", "employee__display_name"))
 
 
+def _employee(name):
+    with scopes_disabled():
+        return Employee.objects.get(display_name=name)
+
+
 def _unlock(device, pin="1111"):
-    assert device.post("/register/unlock/", {"pin": pin}).status_code == 302
+    assert device.post("/register/unlock/", unlock_data(_employee("Clara"), pin)).status_code == 302
     return device
 
 
@@ -59,8 +66,10 @@ def _sell(till, code, method="cash", amount="10.00"):
 
 
 def _cash(till, kind, amount, reason, pin="", **headers):
-    return till.post("/register/shift/cash/", {"kind": kind, "amount": amount, "reason": reason,
-                                               "manager_pin": pin}, **headers)
+    # Clara's own PIN (1111) or Max's (2222; 9999 is a wrong guess at it), each picked as the approver
+    approver = approval(_employee("Clara" if pin == "1111" else "Max"), pin) if pin else {}
+    return till.post("/register/shift/cash/", {"kind": kind, "amount": amount, "reason": reason, **approver},
+                     **headers)
 
 
 # --- opening ----------------------------------------------------------------------
@@ -158,7 +167,7 @@ def test_cash_in_and_out_with_a_manager_pin(till, manager):
 @pytest.mark.parametrize(("amount", "reason", "pin", "message"), [
     ("5", "Porto", "", "Clara may not move cash; a manager PIN is needed."),
     ("5", "Porto", "1111", "Clara may not move cash."),
-    ("5", "Porto", "9999", "Unknown manager PIN."),
+    ("5", "Porto", "9999", "Wrong PIN for Max."),
     ("100,01", "Bank", "2222", "There is not that much cash in the drawer."),
     ("-5", "Porto", "2222", "The amount must be greater than zero."),
     ("0", "Porto", "2222", "The amount must be greater than zero."),

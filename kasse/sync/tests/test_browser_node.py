@@ -6,6 +6,7 @@ import os
 
 import pytest
 
+from kasse.testing.register_login import unlock_in_browser
 from kasse.testing.sync_world import PIN, World, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.processes]
@@ -31,9 +32,7 @@ def test_a_cashier_keeps_selling_on_the_node_while_the_cloud_is_down(world, page
     # The register pairing code was made in the cloud; the node has it from its replica
     page.goto(f"{node}/register/pair/?code={world.setup_info['register_code']}")
     page.click("[data-testid=pair-submit]")
-    for digit in PIN:
-        page.click(f".pinpad [data-key='{digit}']")
-    page.click("[data-testid=pin-submit]")
+    unlock_in_browser(page, "Olga", PIN)
     page.wait_for_selector("body[data-ready='1'] [data-testid=cart-empty]")
     # The internet goes down
     world.stop_cloud()

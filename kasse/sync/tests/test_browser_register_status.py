@@ -19,6 +19,7 @@ from kasse.register.tests.conftest import paired_client
 from kasse.sync.models import NodeState, OutboxRecord
 from kasse.sync.status_feed import publish_node_status
 from kasse.testing.asgi_server import asgi_server
+from kasse.testing.register_login import unlock_in_browser
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
 
@@ -28,9 +29,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def _open_register(page, base_url: str, token: str) -> None:
     page.context.add_cookies([{"name": DEVICE_COOKIE, "value": token, "url": base_url}])
     page.goto(base_url + "/register/")
-    for digit in "1111":
-        page.click(f".pinpad [data-key='{digit}']")
-    page.click("[data-testid=pin-submit]")
+    unlock_in_browser(page, "Clara", "1111")
     page.wait_for_selector("body[data-ready='1'] [data-testid=cart-empty]")
 
 

@@ -23,6 +23,7 @@ from kasse.sync.models import NodeState, OutboxRecord, OutboxStatus
 from kasse.sync.status_feed import publish_node_status
 from kasse.sync.templatetags.sync_register import badge_texts
 from kasse.testing.asgi_server import asgi_server
+from kasse.testing.register_login import unlock_data
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -142,11 +143,11 @@ def test_badge_texts_in_both_languages():
         assert badge_texts(node=False)["disconnected"] == "Keine Verbindung zum Server"
 
 
-def test_the_register_page_carries_the_badge(register, shift):
+def test_the_register_page_carries_the_badge(register, shift, cashier):
     from bs4 import BeautifulSoup
 
     till = paired_client(register, token="page-token")
-    assert till.post("/register/unlock/", {"pin": "1111"}).status_code == 302
+    assert till.post("/register/unlock/", unlock_data(cashier, "1111")).status_code == 302
     response = till.get("/register/")
     soup = BeautifulSoup(response.content, "html.parser")
     badge = soup.select_one("[data-testid=sync-status]")

@@ -10,9 +10,8 @@ from django.test import Client
 from django.utils import translation
 from django_scopes import scopes_disabled
 
-from kasse.tenancy.models import Employee, StoreRole, User, pin_digest
+from kasse.tenancy.models import Employee, StoreRole, User
 from kasse.tenancy.permissions import Role
-from kasse.tenancy.selectors import employee_by_pin
 from kasse.tenancy.tests.conftest import DE, client_for, soup, texts
 from kasse.testing.factories import EmployeeFactory, StoreFactory, UserFactory
 
@@ -40,7 +39,8 @@ def test_owner_creates_a_cashier_with_pin_and_a_store_role(owner_client, organiz
     lena = _employee("Lena")
     assert (lena.employee_number, lena.is_active, lena.user) == ("017", True, None)
     assert _roles(lena) == {("Filiale Mitte", Role.CASHIER)}
-    assert employee_by_pin(organization, "4711") == lena
+    assert lena.check_pin("4711")
+    assert not lena.check_pin("4712")
 
 
 def test_the_pin_is_never_shown_back(owner_client, organization):
@@ -55,31 +55,64 @@ def test_the_pin_is_never_shown_back(owner_client, organization):
 
 def test_empty_pin_keeps_the_current_one(owner_client, organization):
     lena = EmployeeFactory(organization=organization, display_name="Lena", pin="4711", role=Role.CASHIER)
+    digest = lena.pin_digest
     response = owner_client.post(f"/settings/employees/{lena.pk}/", {
         "display_name": "Lena K.", "is_active": "on", "pin": "", "role_all": "cashier"}, **DE)
     assert response.status_code == 302
     lena.refresh_from_db()
-    assert (lena.display_name, lena.pin_digest) == ("Lena K.", pin_digest(organization, "4711"))
+    assert (lena.display_name, lena.pin_digest) == ("Lena K.", digest)
+    assert lena.check_pin("4711")
 
 
-def test_duplicate_pin_is_refused_and_nothing_changes(owner_client, organization):
+def test_a_pin_somebody_else_has_is_accepted_and_nothing_tells_who(owner_client, organization):
     # Given Max with PIN 1234 and Lena with PIN 4711
-    EmployeeFactory(organization=organization, display_name="Max", pin="1234", role=Role.CASHIER)
+    max_ = EmployeeFactory(organization=organization, display_name="Max", pin="1234", role=Role.CASHIER)
     lena = EmployeeFactory(organization=organization, display_name="Lena", pin="4711", role=Role.CASHIER)
-    # When the owner renames Lena and gives her Max's PIN
+    # When the owner gives Lena Max's PIN: it is taken, without a word about Max (no PIN oracle)
     response = owner_client.post(f"/settings/employees/{lena.pk}/", {
-        "display_name": "Lena Neu", "is_active": "on", "pin": "1234", "role_all": "manager"}, **DE)
-    # Then the PIN is refused in German, and neither the name, the PIN nor the role changed
+        "display_name": "Lena Neu", "is_active": "on", "pin": "1234", "role_all": "cashier"}, **DE)
+    assert response.status_code == 302
+    lena.refresh_from_db()
+    assert (lena.display_name, lena.check_pin("1234"), max_.check_pin("1234")) == ("Lena Neu", True, True)
+    # Each digest is salted: the same PIN does not give the same digest
+    assert lena.pin_digest != Employee.objects.with_scopes_disabled().get(pk=max_.pk).pin_digest
+
+
+def test_owners_and_managers_need_six_digits(owner_client, organization, store):
+    response = owner_client.post("/settings/employees/new/", {
+        "display_name": "Mia", "is_active": "on", "pin": "1234", "role_all": "",
+        f"role_{store.pk}": "manager"}, **DE)
     assert response.status_code == 400
     assert texts(soup(response), "error-pin") == [
-        "Diese PIN verwendet bereits ein anderer Mitarbeiter. Bitte wählen Sie eine andere."]
-    lena.refresh_from_db()
-    assert (lena.display_name, lena.pin_digest) == ("Lena", pin_digest(organization, "4711"))
-    assert _roles(lena) == {(None, Role.CASHIER)}
+        "Inhaber und Filialleitung brauchen eine PIN mit 6 bis 12 Ziffern."]
+    response = owner_client.post("/settings/employees/new/", {
+        "display_name": "Mia", "is_active": "on", "pin": "123456", "role_all": "",
+        f"role_{store.pk}": "manager"}, **DE)
+    assert response.status_code == 302
+    assert _employee("Mia").pin_is_long
 
 
-@pytest.mark.parametrize("pin", ["123", "123456789", "12a4"])
-def test_pin_must_have_4_to_8_digits(owner_client, organization, pin):
+def test_a_cashier_promoted_to_manager_must_choose_a_longer_pin(owner_client, organization, store):
+    lena = EmployeeFactory(organization=organization, display_name="Lena", pin="4711", role=(store, Role.CASHIER))
+    response = owner_client.post(f"/settings/employees/{lena.pk}/", {
+        "display_name": "Lena", "is_active": "on", "pin": "", "role_all": "", f"role_{store.pk}": "manager"}, **DE)
+    assert response.status_code == 400
+    assert texts(soup(response), "error-pin") == [
+        "Inhaber und Filialleitung brauchen eine PIN mit 6 bis 12 Ziffern. Bitte eine neue PIN vergeben."]
+    assert _roles(lena) == {("Filiale Mitte", Role.CASHIER)}
+
+
+def test_employee_numbers_are_unique(owner_client, organization, store):
+    EmployeeFactory(organization=organization, display_name="Max", employee_number="017", role=Role.CASHIER)
+    response = owner_client.post("/settings/employees/new/", {
+        "display_name": "Lena", "employee_number": "017", "is_active": "on", "pin": "4711", "role_all": "cashier",
+    }, **DE)
+    assert response.status_code == 400
+    assert "Ein anderer Mitarbeiter hat bereits diese Personalnummer." in response.content.decode()
+
+
+@pytest.mark.parametrize("pin", ["123", "1234567890123", "12a4", "１２３４"])
+def test_pin_must_have_4_to_12_ascii_digits(owner_client, organization, pin):
     response = owner_client.post("/settings/employees/new/", {
         "display_name": "Kurz", "is_active": "on", "pin": pin, "role_all": "cashier"}, **DE)
     assert response.status_code == 400

@@ -51,7 +51,7 @@ class Command(BaseCommand):
         owner.add_argument("--owner-email", required=True)
         owner.add_argument("--owner-name", default="")
         owner.add_argument("--password", help="owner's password (else asked for)")
-        owner.add_argument("--pin", help="owner's register PIN (4 to 8 digits)")
+        owner.add_argument("--pin", help="owner's register PIN (6 to 12 digits)")
         parser.add_argument("--no-input", "--noinput", action="store_false", dest="interactive",
                             help="never prompt (then --password is required)")
 
