@@ -231,8 +231,8 @@ if TESTING:
 
 PASSWORD_RESET_TIMEOUT = 2 * 3600  # seconds a reset link works (it also stops once used)
 
-# Register PINs: PBKDF2 rounds per check (about 40 ms on a small shop PC; see docs/security.md).
-KASSE_PIN_HASH_ITERATIONS = int(env_str("KASSE_PIN_HASH_ITERATIONS", "1000" if TESTING else "120000"))
+# Register PINs: PBKDF2 rounds per check (tens of milliseconds on a small shop PC; docs/security.md).
+KASSE_PIN_HASH_ITERATIONS = int(env_str("KASSE_PIN_HASH_ITERATIONS", "1000" if TESTING else "60000"))
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
