@@ -40,7 +40,7 @@ import urllib.parse
 from pathlib import Path
 from typing import Any
 
-from benchmarks.register_bench import _cashier_pin, _setup_django, _wait_for, summary
+from benchmarks.register_bench import _cashier, _setup_django, _wait_for, summary
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_MS = 50.0
@@ -89,10 +89,11 @@ class Page:
                 self.cookies[name] = morsel.value
         return response.status, text
 
-    def unlock(self, pin: str) -> None:
+    def unlock(self, employee_id: str, pin: str) -> None:
         _status, html = self.request("GET", "/register/lock/")
         self.csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)  # type: ignore[union-attr]
-        status, _ = self.request("POST", "/register/unlock/", {"pin": pin, "csrfmiddlewaretoken": self.csrf})
+        status, _ = self.request("POST", "/register/unlock/", {"employee": employee_id, "pin": pin,
+                                                                 "csrfmiddlewaretoken": self.csrf})
         if status != 302:
             raise RuntimeError(f"unlocking the register answered {status}")
         _status, html = self.request("GET", "/register/")
@@ -111,7 +112,6 @@ def _prepare(scanner_port: str) -> dict[str, Any]:
     from kasse.register.services.pairing import _digest
     from kasse.sales.services.shifts import open_shift
     from kasse.tenancy.models import Register
-    from kasse.tenancy.selectors import employee_by_pin
 
     organization = seed_demo(customers_count=0).organization
     token = "bench-device"  # noqa: S105 (a test device token, not a secret)
@@ -126,10 +126,9 @@ def _prepare(scanner_port: str) -> dict[str, Any]:
                                                variant__product__is_active=True, variant__is_active=True,
                                                code__regex=r"^\d{13}$")
                         .values_list("code", "variant__product__name"))
-        pin = _cashier_pin(organization, register)
-        employee = employee_by_pin(organization, pin)
+        employee, pin = _cashier(organization, register)
     open_shift(actor=Actor.system("bench"), register=register, employee=employee, count={"20": 5})
-    return {"register": register, "token": token, "pin": pin, "products": products}
+    return {"register": register, "token": token, "pin": pin, "employee_id": str(employee.pk), "products": products}
 
 
 def _free_port() -> int:
@@ -184,7 +183,7 @@ def run(scans: int = 300, warmup: int = 20) -> dict[str, Any]:
             try:
                 _wait_for(f"http://127.0.0.1:{port}/health")
                 page = Page(port, {DEVICE_COOKIE: ctx["token"]})
-                page.unlock(ctx["pin"])
+                page.unlock(ctx["employee_id"], ctx["pin"])
                 cookie = "; ".join(f"{k}={v}" for k, v in page.cookies.items())
                 rng = random.Random(5)
                 codes = sorted(ctx["products"])

@@ -75,7 +75,6 @@ def _prepare(products: int) -> dict[str, Any]:
     from kasse.register.services.pairing import DEVICE_COOKIE, _digest
     from kasse.sales.services.shifts import open_shift
     from kasse.tenancy.models import Register
-    from kasse.tenancy.selectors import employee_by_pin
 
     started = time.perf_counter()
     result = seed_demo(products=products, customers_count=200)
@@ -91,30 +90,33 @@ def _prepare(products: int) -> dict[str, Any]:
                      .values_list("code", flat=True)[:5000])
     client = Client()
     client.cookies[DEVICE_COOKIE] = token
-    pin = _cashier_pin(organization, register)
-    response = client.post("/register/unlock/", {"pin": pin})
+    employee, pin = _cashier(organization, register)
+    response = client.post("/register/unlock/", {"employee": str(employee.pk), "pin": pin})
     assert response.status_code == 302, response.status_code
-    with scopes_disabled():
-        employee = employee_by_pin(organization, pin)
     open_shift(actor=Actor.system("bench"), register=register, employee=employee, count={"20": 5})
     display_token = "bench-display"  # noqa: S105 (a test device token, not a secret)
     with scopes_disabled():
         RegisterDevice.objects.create(organization=organization, register=register, is_display=True,
                                       token_digest=_digest(display_token))
     return {"client": client, "codes": codes, "register": register, "seed_seconds": seed_seconds,
-            "organization": organization, "pin": pin, "token": token, "display_token": display_token}
+            "organization": organization, "pin": pin, "employee_id": str(employee.pk), "token": token,
+            "display_token": display_token}
 
 
-def _cashier_pin(organization: Any, register: Any) -> str:
-    """A PIN of an employee who may sell in the register's store (the demo prints them)."""
+def _cashier(organization: Any, register: Any) -> tuple[Any, str]:
+    """An employee who may sell in the register's store and their PIN (the demo prints them)."""
+    from django_scopes import scopes_disabled
+
     from kasse.demo import shop
+    from kasse.tenancy.models import Employee
     from kasse.tenancy.permissions import Capability
-    from kasse.tenancy.selectors import employee_by_pin, has_capability
+    from kasse.tenancy.selectors import has_capability
 
-    for person in shop.PEOPLE:
-        employee = employee_by_pin(organization, person.pin)
-        if employee is not None and has_capability(employee, Capability.SELL, register.store):
-            return person.pin
+    with scopes_disabled():
+        for person in shop.PEOPLE:
+            employee = Employee.objects.filter(organization=organization, display_name=person.name).first()
+            if employee is not None and has_capability(employee, Capability.SELL, register.store):
+                return employee, person.pin
     raise RuntimeError("no demo employee can sell in the first store")
 
 
@@ -220,6 +222,7 @@ def in_browser(ctx: dict[str, Any], data_dir: Path, loads: int, scans: int) -> d
             context.add_cookies([{"name": "kasse_register", "value": ctx["token"], "url": base}])
             page = context.new_page()
             page.goto(base + "/register/lock/")
+            page.click(f"[data-employee='{ctx['employee_id']}']")
             page.fill("[data-testid=pin-input]", ctx["pin"])
             page.click("[data-testid=pin-submit]")
             page.wait_for_selector("body[data-ready='1']")

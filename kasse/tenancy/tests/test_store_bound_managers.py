@@ -9,7 +9,7 @@ from django_scopes import scopes_disabled
 
 from kasse.core.actors import Actor
 from kasse.core.models import AuditEntry
-from kasse.tenancy.models import Employee, StoreRole, pin_digest
+from kasse.tenancy.models import Employee, StoreRole
 from kasse.tenancy.permissions import Role
 from kasse.tenancy.services import save_employee
 from kasse.tenancy.tests.conftest import DE, EN, client_for, soup, texts
@@ -122,7 +122,7 @@ def test_another_stores_employee_is_404_and_unchanged(organization, mitte, nord,
     assert response.status_code == 404
     nord_manager.refresh_from_db()
     assert (nord_manager.is_active, nord_manager.user_id) == (True, boss.pk)
-    assert nord_manager.pin_digest == pin_digest(organization, "1357")
+    assert nord_manager.check_pin("1357")
     assert _roles(nord_manager) == {("Filiale Nord", Role.MANAGER)}
     assert _audits() == before
     # and the list does not show her

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('register', '0002_registersettings_display_message'),
+        ('register', '0003_scanner_timing_and_beep'),
         ('tenancy', '0002_employee_pins_need_not_be_unique'),
     ]
 
