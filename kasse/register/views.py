@@ -117,6 +117,8 @@ def unlock_view(request: HttpRequest) -> HttpResponse:
         typed = request.POST.get("employee_number", "").strip()
         return _lock_page(request, status=400, error=_("Unknown employee number.") if typed
                           else _("Please tap your name (or type your employee number) first."))
+    if not request.POST.get("pin", "").strip():
+        return _lock_page(request, error=_("Please enter your PIN."), picked=str(employee.pk), status=400)
     try:
         right = pin_is_right(request, employee, request.POST.get("pin", ""), purpose="unlock")
     except PinLockedOut as exc:

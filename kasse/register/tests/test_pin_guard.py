@@ -139,3 +139,11 @@ def test_the_owner_sees_lockouts_on_the_start_page(device, cashier, owner_client
     other = Client()
     other.force_login(user)
     assert "pin-lockouts" not in other.get("/").content.decode()
+
+
+def test_a_tile_picked_without_a_pin_is_not_a_guess(device, cashier):
+    # Enter on a tile before typing the PIN asks for it and counts nothing
+    for _ in range(6):
+        empty = device.post("/register/unlock/", unlock_data(cashier, ""), HTTP_ACCEPT_LANGUAGE="de")
+        assert (empty.status_code, _error(empty)) == (400, "Bitte geben Sie Ihre PIN ein.")
+    assert device.post("/register/unlock/", unlock_data(cashier, "1111")).status_code == 302

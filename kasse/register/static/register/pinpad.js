@@ -18,6 +18,17 @@
       input.value = "";
       setTimeout(() => input.focus(), 0);
     });
+    // Keyboard: Enter or a digit on the chosen tile goes on to the PIN (a digit is its first one).
+    radio.addEventListener("keydown", (event) => {
+      if (event.key === "Enter") { event.preventDefault(); radio.checked = true; input.focus(); }
+      else if (/^[0-9]$/.test(event.key)) {
+        event.preventDefault();
+        radio.checked = true;
+        if (number) number.value = "";
+        input.value = event.key;
+        input.focus();
+      }
+    });
   });
   if (number) {
     number.addEventListener("input", () => {
