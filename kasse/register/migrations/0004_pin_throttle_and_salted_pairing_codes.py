@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('register', '0003_scanner_timing_and_beep'),
-        ('tenancy', '0002_employee_pins_need_not_be_unique'),
+        ('tenancy', '0003_employee_pins_need_not_be_unique'),
     ]
 
     operations = [
