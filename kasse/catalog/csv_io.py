@@ -35,6 +35,7 @@ from typing import IO, Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Prefetch
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -56,6 +57,11 @@ COLUMN_ALIASES = {
     "gewogen": "is_measured", "ean": "barcodes", "einkaufspreis": "cost_price",
     "bestand": "track_stock", "aktiv": "active", "merkmale": "attributes",
 }
+# Limits of one import, so a wrong file (an export of something else, a log, a cell holding a
+# whole document) gets a clear message instead of tying up the server: far above a shop's catalog.
+MAX_IMPORT_BYTES = 4 * 1024 * 1024
+MAX_IMPORT_ROWS = 20_000
+MAX_CELL_CHARS = 1_000
 VAT_ALIASES = {"19": VatClass.STANDARD, "19%": VatClass.STANDARD, "7": VatClass.REDUCED,
                "7%": VatClass.REDUCED, "0": VatClass.ZERO, "0%": VatClass.ZERO}
 TRUE_WORDS = {"1", "true", "yes", "y", "ja", "j", "x", "wahr"}
@@ -214,8 +220,18 @@ class _Row:
     target: Variant | None = None  # the existing variant this row updates
 
 
+class _TooLarge(Exception):
+    """The file is larger than ``MAX_IMPORT_BYTES``."""
+
+
+def _grouped(number: int) -> str:
+    return number_format(number, force_grouping=True)
+
+
 def _decode(file: IO[bytes] | bytes | str) -> str:
-    raw: bytes | str = file if isinstance(file, bytes | str) else file.read()
+    raw: bytes | str = file if isinstance(file, bytes | str) else file.read(MAX_IMPORT_BYTES + 1)
+    if len(raw) > MAX_IMPORT_BYTES:
+        raise _TooLarge
     if isinstance(raw, str):
         return raw.removeprefix("\ufeff")
     try:
@@ -250,6 +266,8 @@ def _price_value(raw: str, column: str) -> Decimal | None:
 
 
 def _parse_row(line: int, header: list[str], cells: list[str]) -> _Row:
+    if any(len(cell) > MAX_CELL_CHARS for cell in cells):
+        raise _RowProblem(_("A cell has more than %(max)s characters.") % {"max": _grouped(MAX_CELL_CHARS)})
     if len(cells) > len(header) and any(c.strip() for c in cells[len(header):]):
         raise _RowProblem(_("The row has %(found)d fields, but the header only %(expected)d.")
                           % {"found": len(cells), "expected": len(header)})
@@ -293,7 +311,20 @@ def _read_rows(text: str, result: ImportResult) -> list[_Row]:
     reader = csv.reader(io.StringIO(text), delimiter=_delimiter(text))
     header: list[str] | None = None
     rows: list[_Row] = []
-    for cells in reader:
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error:  # a cell longer than the csv module reads (128 KiB) or a broken quote
+            result.errors.append(RowError(reader.line_num, _("This line cannot be read: a cell has more than "
+                                                             "%(max)s characters or an unclosed quote.")
+                                          % {"max": _grouped(MAX_CELL_CHARS)}))
+            return []
+        if len(rows) >= MAX_IMPORT_ROWS:
+            result.errors.append(RowError(None, _("The file has more than %(max)s rows; please split it.")
+                                          % {"max": _grouped(MAX_IMPORT_ROWS)}))
+            return []
         if not any(c.strip() for c in cells):
             continue
         if header is None:
@@ -502,7 +533,13 @@ def import_products_csv(*, actor: Actor, organization: Organization, file: IO[by
                         dry_run: bool = False) -> ImportResult:
     """Import products from CSV, all or nothing. ``dry_run`` checks and reports, but keeps nothing."""
     result = ImportResult(dry_run=dry_run)
-    rows = _read_rows(_decode(file), result)
+    try:
+        text = _decode(file)
+    except _TooLarge:
+        result.errors.append(RowError(None, _("The file is larger than %(size)d MB; please split it.")
+                                      % {"size": MAX_IMPORT_BYTES // (1024 * 1024)}))
+        return result
+    rows = _read_rows(text, result)
     if not rows:
         return result
     with transaction.atomic():

@@ -17,6 +17,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from kasse.catalog import csv_io
 from kasse.catalog.models import Category, ContentUnit, Product, Unit, Variant
 from kasse.catalog.services import VariantData
 from kasse.core.vat import VatClass
@@ -240,8 +241,6 @@ class StorePriceForm(forms.Form):
             )
 
 
-MAX_IMPORT_BYTES = 20 * 1024 * 1024
-
 
 class ImportForm(forms.Form):
     file = forms.FileField(label=gettext_lazy("CSV file"),
@@ -249,7 +248,7 @@ class ImportForm(forms.Form):
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_IMPORT_BYTES:
+        if upload.size > csv_io.MAX_IMPORT_BYTES:
             raise ValidationError(_("The file is larger than %(size)d MB; please split it.")
-                                  % {"size": MAX_IMPORT_BYTES // (1024 * 1024)})
+                                  % {"size": csv_io.MAX_IMPORT_BYTES // (1024 * 1024)})
         return upload
