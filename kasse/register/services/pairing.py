@@ -41,7 +41,8 @@ def _code_digest(code: str, salt: str | None = None) -> str:
     brute force of its own, far longer than the 10 minutes it is valid.
     """
     salt = salt or secrets.token_hex(8)
-    value = hashlib.scrypt(code.encode(), salt=salt.encode(), n=CODE_SCRYPT_N, r=8, p=1, maxmem=64 * 1024 * 1024)
+    value = hashlib.scrypt(code.encode(), salt=salt.encode(), n=CODE_SCRYPT_N, r=8, p=1, maxmem=64 * 1024 * 1024,
+                           dklen=32)
     return f"{CODE_HASH}${salt}${value.hex()}"
 
 

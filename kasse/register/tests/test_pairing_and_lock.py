@@ -51,7 +51,8 @@ def test_pairing_codes_are_stored_salted_and_slow(owner_client, register):
     kind, salt, value = digest.split("$")
     assert (kind, len(salt)) == ("scrypt", 16)
     assert hashlib.sha256(code.encode()).hexdigest() not in digest
-    assert value == hashlib.scrypt(code.encode(), salt=salt.encode(), n=2**13, r=8, p=1).hex()
+    assert value == hashlib.scrypt(code.encode(), salt=salt.encode(), n=2**13, r=8, p=1, dklen=32).hex()
+    assert len(digest) <= PairingCode._meta.get_field("code_digest").max_length
     assert Client().post("/register/pair/", {"code": code}).status_code == 302
 
 

@@ -147,3 +147,16 @@ def test_a_tile_picked_without_a_pin_is_not_a_guess(device, cashier):
         empty = device.post("/register/unlock/", unlock_data(cashier, ""), HTTP_ACCEPT_LANGUAGE="de")
         assert (empty.status_code, _error(empty)) == (400, "Bitte geben Sie Ihre PIN ein.")
     assert device.post("/register/unlock/", unlock_data(cashier, "1111")).status_code == 302
+
+
+def test_approval_dialogs_name_the_managers_of_this_store(till, bakery, organization, manager, cashier):
+    EmployeeFactory(organization=organization, display_name="Paul", pin="654321",
+                    role=(StoreFactory(organization=organization), Role.MANAGER))
+    till.post("/register/cart/scan/", {"code": "4000000000024"})
+    with scopes_disabled():
+        line = CartLine.objects.get()
+    for url in (f"/register/cart/line/{line.pk}/discount/", f"/register/cart/line/{line.pk}/price/",
+                "/register/print/drawer/form/"):
+        page = BeautifulSoup(till.get(url, HTTP_ACCEPT_LANGUAGE="de").content, "html.parser")
+        options = [o.text for o in page.select("[data-testid=approver-select] option")]
+        assert options == ["– bitte wählen –", "Max"], url  # not Clara (no approval), not Paul (other store)
