@@ -23,6 +23,7 @@ from kasse.printing import selectors, services
 from kasse.printing.documents import LabelRequest
 from kasse.printing.forms import DiscoverForm, PrinterForm, swap_data
 from kasse.printing.models import Printer, PrinterKind, PrintJob
+from kasse.sync.local import is_node
 from kasse.sync.selectors import serving_nodes
 from kasse.tenancy.models import Store
 from kasse.tenancy.permissions import Capability
@@ -166,17 +167,36 @@ def discover(request: HttpRequest) -> HttpResponse:
     return render(request, "printing/backoffice/discover.html", context)
 
 
+def _usb_reason(code: str, detail: str) -> str:
+    """The enumeration's reason in the user's language (the hardware library says it in English)."""
+    texts = {
+        "no_pyusb": _("The USB library (pyusb) is not installed on this store node."),
+        "no_backend": _("The USB driver library libusb is missing on this store node (apt install libusb-1.0-0)."),
+        "none_visible": _("No USB devices are visible: none is attached, or this store node may not read "
+                          "/dev/bus/usb."),
+    }
+    if code in texts:
+        return texts[code]
+    return _("Listing the USB devices failed: %(detail)s") % {"detail": detail} if detail else ""
+
+
 @require_GET
 @backoffice_view(Capability.MANAGE_SETTINGS)
 def usb(request: HttpRequest) -> HttpResponse:
-    from kasse.hardware.discovery.usb_enum import UsbEnumeration, list_usb_devices
+    """USB devices are listed where they are plugged in: on a store node its own bus. The cloud never lists
+    its own USB bus for a store; it tells which node to ask (``kasse store devices``), store by store."""
+    stores = list(Store.objects.filter(is_active=True).order_by("number"))
+    if not is_node():
+        nodes = serving_nodes(stores)
+        return render(request, "printing/backoffice/usb.html", {
+            "in_cloud": True, "stores": [{"store": s, "node": nodes.get(s.pk)} for s in stores]})
+    from kasse.hardware.discovery.usb_enum import list_usb_devices
 
-    found = list_usb_devices() if selectors.discovery_allowed() else UsbEnumeration(
-        [], _("USB devices are listed on the store node, not on the cloud server."))
+    found = list_usb_devices()
     printers = [d for d in found.devices if d.kind in {"receipt_printer", "label_printer", "printer"}]
     return render(request, "printing/backoffice/usb.html", {
-        "printers": printers, "others": [d for d in found.devices if d not in printers], "reason": found.reason,
-        "stores": Store.objects.filter(is_active=True).order_by("number"),
+        "printers": printers, "others": [d for d in found.devices if d not in printers],
+        "reason": _usb_reason(found.code, found.reason), "stores": stores,
     })
 
 

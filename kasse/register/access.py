@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
+from kasse.register.node_gate import refuse_in_cloud
 from kasse.register.selectors import register_settings
 from kasse.register.services.pin_guard import PinLockedOut, check_pin
 from kasse.tenancy.models import Employee
@@ -124,6 +125,9 @@ def register_view(*, needs_cashier: bool = True) -> Callable[..., Any]:
             device = getattr(request, "register_device", None)
             if device is None or device.is_display:
                 return _go(request, "register:pair")
+            refusal = refuse_in_cloud(request, device.register)  # a node's store sells through the node
+            if refusal is not None:
+                return refusal
             request.register = device.register  # type: ignore[attr-defined]
             request.cashier = None  # type: ignore[attr-defined]
             if needs_cashier:

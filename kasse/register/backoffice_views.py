@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import uuid
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kasse.backoffice.access import backoffice_view
 from kasse.core.actors import Actor
 from kasse.register.models import RegisterDevice, RegisterSettings
+from kasse.register.node_gate import node_pair_url, serving_node
 from kasse.register.selectors import register_settings
 from kasse.register.services.pairing import PAIRING_CODE_TTL, create_pairing_code, revoke_device
 from kasse.register.services.settings import save_register_settings
@@ -37,10 +40,19 @@ def pairing_code(request: HttpRequest, register_id: uuid.UUID) -> HttpResponse:
     for_display = request.POST.get("display") == "1"
     code = create_pairing_code(actor=Actor.for_user(request.user), register=register,  # type: ignore[arg-type]
                                for_display=for_display)
+    node = serving_node(register.store_id)
+    # A store that sells through its node pairs its registers there: the node's address, never the cloud's.
+    pair_url = node_pair_url(node) if node else request.build_absolute_uri("/register/pair/")
+    qr_svg = ""
+    if pair_url:
+        import segno
+
+        qr_svg = segno.make(f"{pair_url}?{urlencode({'code': code})}", error="m").svg_inline(
+            scale=5, title=_("Pairing link"))
     return render(request, "register/backoffice/pairing_code.html", {
         "register": register, "code": f"{code[:4]} {code[4:]}", "for_display": for_display,
-        "minutes": int(PAIRING_CODE_TTL.total_seconds() // 60),
-        "pair_url": request.build_absolute_uri("/register/pair/"),
+        "minutes": int(PAIRING_CODE_TTL.total_seconds() // 60), "pair_url": pair_url,
+        "node_name": node["name"] if node else "", "qr_svg": mark_safe(qr_svg),  # noqa: S308 - segno's own SVG
     })
 
 

@@ -14,6 +14,7 @@ from django_scopes import scope
 from kasse.register.display import idle_context
 from kasse.register.live import device_group, display_group, mark_display_listening
 from kasse.register.models import Cart, CartStatus
+from kasse.register.node_gate import serving_node
 from kasse.register.services.pairing import DEVICE_COOKIE, device_for_token
 
 
@@ -41,6 +42,9 @@ class CustomerDisplayConsumer(AsyncWebsocketConsumer):
         device = await database_sync_to_async(device_for_token)(token)
         if device is None:
             await self.close(code=4401)
+            return
+        if await database_sync_to_async(serving_node)(device.register.store_id) is not None:
+            await self.close(code=4409)  # the store sells through its node: its display is served there
             return
         self.group = display_group(device.register_id)
         self.register_id = device.register_id

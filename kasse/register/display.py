@@ -7,6 +7,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from kasse.register.node_gate import refuse_in_cloud
 from kasse.register.selectors import register_settings
 from kasse.tenancy.models import Register
 
@@ -16,6 +17,9 @@ def display(request: HttpRequest) -> HttpResponse:
     device = getattr(request, "register_device", None)
     if device is None:
         return redirect("register:pair")
+    refusal = refuse_in_cloud(request, device.register)
+    if refusal is not None:
+        return refusal
     return render(request, "register/display.html", idle_context(device.register))
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlencode, urlparse
 
 import kasse
+from kasse.sync.lan_address import NODE_URL_HEADER, advertised_url
 from kasse.sync.protocol import (
     AUTH_SCHEME,
     BACKLOG_HEADER,
@@ -72,6 +73,8 @@ class CloudClient:
             headers[BACKLOG_HEADER] = str(self.backlog)
         if self.status is not None:
             headers[STATUS_HEADER] = json.dumps(self.status, separators=(",", ":"))  # ASCII: escaped
+        if advertised_url():
+            headers[NODE_URL_HEADER] = advertised_url()  # where the shop's registers reach this node
         data = None
         if body is not None:
             data = json.dumps({"protocol": PROTOCOL_VERSION, **body}, separators=(",", ":")).encode()

@@ -26,6 +26,7 @@ import kasse
 from kasse.core.throttle import PAIRING, client_address
 from kasse.sync.feed import current_seq, events_since, snapshot
 from kasse.sync.ingest import Ingestor
+from kasse.sync.lan_address import NODE_URL_HEADER, clean_lan_url
 from kasse.sync.models import StoreNode
 from kasse.sync.protocol import (
     AUTH_SCHEME,
@@ -122,6 +123,9 @@ def node_endpoint(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
         if version:
             updates["version"] = version
         updates.update(_reported_status(request.headers.get(STATUS_HEADER, "")))
+        lan_url = clean_lan_url(request.headers.get(NODE_URL_HEADER, ""))
+        if lan_url:
+            updates["lan_url"] = lan_url
         with scopes_disabled():
             StoreNode.objects.filter(pk=node.pk).update(**updates)
         with scope(organization=node.organization_id):

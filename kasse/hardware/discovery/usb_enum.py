@@ -54,6 +54,7 @@ class UsbDevice:
 class UsbEnumeration:
     devices: list[UsbDevice] = field(default_factory=list)
     reason: str = ""  # set when the list is empty or incomplete for a known reason
+    code: str = ""  # the reason as a word the caller can translate: no_pyusb, no_backend, failed, none_visible
 
 
 def classify(vendor_id: int, interface_classes: tuple[int, ...]) -> tuple[str, str]:
@@ -100,13 +101,14 @@ def list_usb_devices(*, max_devices: int = 128) -> UsbEnumeration:
     try:
         import usb.core
     except ImportError:
-        return UsbEnumeration([], "pyusb is not installed (pip install pyusb)")
+        return UsbEnumeration([], "pyusb is not installed (pip install pyusb)", "no_pyusb")
     try:
         found = list(usb.core.find(find_all=True) or [])
     except usb.core.NoBackendError:
-        return UsbEnumeration([], "no libusb backend found (install libusb-1.0, e.g. apt install libusb-1.0-0)")
+        return UsbEnumeration([], "no libusb backend found (install libusb-1.0, e.g. apt install libusb-1.0-0)",
+                               "no_backend")
     except Exception as exc:
-        return UsbEnumeration([], f"USB enumeration failed: {exc}")
+        return UsbEnumeration([], f"USB enumeration failed: {exc}", "failed")
     devices = []
     for device in found[:max_devices]:
         classes = _interface_classes(device)
@@ -125,5 +127,7 @@ def list_usb_devices(*, max_devices: int = 128) -> UsbEnumeration:
                 interface_classes=classes,
             )
         )
-    reason = "" if devices else "no USB devices visible (none attached, or /dev/bus/usb is not available here)"
-    return UsbEnumeration(devices, reason)
+    if devices:
+        return UsbEnumeration(devices)
+    return UsbEnumeration([], "no USB devices visible (none attached, or /dev/bus/usb is not available here)",
+                          "none_visible")

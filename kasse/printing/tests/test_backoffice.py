@@ -126,18 +126,57 @@ def test_discovery_refuses_a_range_that_is_too_large(owner_client):
 
 
 @pytest.mark.django_db
-def test_usb_page_lists_devices_or_says_why_not(owner_client, monkeypatch):
+def test_usb_page_on_a_store_node_lists_its_devices_or_says_why_not_in_german(owner_client, monkeypatch, settings):
     from kasse.hardware.discovery import usb_enum
 
+    settings.KASSE_ROLE = "store"
     monkeypatch.setattr(usb_enum, "list_usb_devices", lambda: usb_enum.UsbEnumeration(
         [usb_enum.UsbDevice(0x04B8, 0x0202, "receipt_printer", "Epson", product="TM-T20")]))
     page = _soup(owner_client.get("/devices/printers/usb/"))
     row = page.select_one("[data-testid=usb-printers] tr")
     assert "04b8:0202" in row.text
     assert "usb_vendor_id=04b8&usb_product_id=0202" in row.select_one("a")["href"]
-    monkeypatch.setattr(usb_enum, "list_usb_devices", lambda: usb_enum.UsbEnumeration([], "no libusb backend"))
-    page = _soup(owner_client.get("/devices/printers/usb/"))
-    assert page.select_one("[data-testid=usb-reason]").text == "no libusb backend"
+    monkeypatch.setattr(usb_enum, "list_usb_devices", lambda: usb_enum.UsbEnumeration(
+        [], "no libusb backend found (install libusb-1.0, e.g. apt install libusb-1.0-0)", "no_backend"))
+    page = _soup(owner_client.get("/devices/printers/usb/", HTTP_ACCEPT_LANGUAGE="de"))
+    assert page.select_one("[data-testid=usb-reason]").text == (
+        "Auf diesem Filialserver fehlt die USB-Treiberbibliothek libusb (apt install libusb-1.0-0).")
+
+
+@pytest.mark.django_db
+def test_the_cloud_never_lists_its_own_usb_bus_and_names_the_node_to_ask(owner_client, store, monkeypatch):
+    from kasse.hardware.discovery import usb_enum
+    from kasse.sync.models import StoreNode
+    from kasse.sync.services import NODE_BLOCK_SIZE
+    from kasse.testing.factories import StoreFactory
+
+    def must_not_run():
+        raise AssertionError("the cloud listed its own USB bus")
+
+    monkeypatch.setattr(usb_enum, "list_usb_devices", must_not_run)
+    other = StoreFactory(organization=store.organization, name="Filiale Süd", number=2)
+    with scopes_disabled():
+        StoreNode.objects.create(organization=store.organization, store=store, name="Laden-PC",
+                                 token_digest="u" * 64, customer_number_base=NODE_BLOCK_SIZE)
+    page = _soup(owner_client.get("/devices/printers/usb/", HTTP_ACCEPT_LANGUAGE="en"))
+    assert page.select_one("[data-testid=usb-in-cloud]") is not None
+    rows = {row["data-store"]: " ".join(row.text.split()) for row in page.select("[data-testid=usb-store]")}
+    assert "On the store node “Laden-PC”, run kasse store devices" in rows[str(store.pk)]
+    assert "network printers only" in rows[str(other.pk)]
+
+
+def test_kasse_store_devices_lists_usb_ids_and_serial_ports(monkeypatch):
+    from kasse.hardware.discovery import usb_enum
+    from kasse.printing import discovery
+
+    monkeypatch.setattr(usb_enum, "list_usb_devices", lambda: usb_enum.UsbEnumeration(
+        [usb_enum.UsbDevice(0x04B8, 0x0202, "receipt_printer", "Epson", product="TM-T20")]))
+    monkeypatch.setattr(discovery, "serial_ports", lambda: [("/dev/ttyUSB0", "USB-Serial Controller")])
+    assert discovery.local_devices_text() == (
+        "USB devices (connection USB: vendor id and product id):\n"
+        "  04b8 0202  receipt_printer  Epson TM-T20\n"
+        "Serial ports (connection serial: device):\n"
+        "  /dev/ttyUSB0  USB-Serial Controller\n")
 
 
 @pytest.mark.django_db
@@ -278,7 +317,6 @@ def test_the_production_cloud_does_not_probe_its_own_network(owner_client, setti
     assert response.status_code == 403
     assert "from the store node" in _soup(response).select_one("[data-testid=discovery-off]").text
     usb = _soup(owner_client.get("/devices/printers/usb/", HTTP_ACCEPT_LANGUAGE="en"))
-    assert usb.select_one("[data-testid=usb-reason]").text == (
-        "USB devices are listed on the store node, not on the cloud server.")
+    assert "listed there, not on the cloud server" in usb.select_one("[data-testid=usb-in-cloud]").text
     settings.KASSE_DEVICE_DISCOVERY = True
     assert owner_client.get("/devices/printers/discover/").status_code == 200

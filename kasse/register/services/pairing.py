@@ -17,6 +17,7 @@ from kasse.core.actors import Actor
 from kasse.core.audit import log_action
 from kasse.core.services import tenant_service
 from kasse.register.models import PairingCode, RegisterDevice
+from kasse.register.node_gate import node_pair_url, serving_node
 from kasse.sync.changes import record
 from kasse.tenancy.models import Register
 
@@ -74,6 +75,12 @@ def pair_device(*, code: str, device_name: str = "") -> tuple[RegisterDevice, st
         pairing = _open_code(code) if len(code) == 8 else None
         if pairing is None:
             raise ValidationError({"code": _("This pairing code is unknown or has expired. Please create a new one.")})
+        node = serving_node(pairing.register.store_id)
+        if node is not None:  # the code stays unused: it works on the node
+            where = node_pair_url(node) or _("the store node's address in the shop, followed by /register/pair/")
+            raise ValidationError({"code": _(
+                "This register belongs to a store that sells through its store node “%(node)s”. Pair it there: "
+                "open %(where)s on this device and enter the code again.") % {"node": node["name"], "where": where}})
         pairing.used_at = timezone.now()
         pairing.save(update_fields=["used_at", "updated_at"])
         token = secrets.token_urlsafe(32)

@@ -6,6 +6,8 @@
   set aside, the last error and since when, as JSON; exits with 1 when sync needs a person (an error,
   set-aside records or feed events, records waiting longer than ``KASSE_SYNC_ALERT_MINUTES``, revoked,
   not paired).
+* ``kasse store devices``: the USB devices and serial ports of this machine (where USB and serial printers are
+  plugged in), with the ids the back office's printer form asks for.
 
 ``kasse/cli.py`` sets ``KASSE_ROLE=store`` (and ``KASSE_DATA_DIR=./var/store``) before settings load.
 """
@@ -35,6 +37,9 @@ class Command(BaseCommand):
         run.add_argument("--host", default="0.0.0.0",  # noqa: S104 - registers on the LAN reach the node
                          help="address to listen on (default 0.0.0.0: the shop's LAN)")
         run.add_argument("--port", type=int, default=8100, help="port (default 8100)")
+        run.add_argument("--lan-url", default="", metavar="URL",
+                         help="the address registers in the shop open, e.g. http://192.168.1.10:8100 (default: "
+                              "the listening address, or the first private address of this machine)")
         run.add_argument("--poll", type=float, default=10.0, help="seconds between pulls without a nudge")
         run.add_argument("--watch-outbox", type=float, default=0.0, metavar="SECONDS",
                          help="also push within SECONDS when another process writes sales (0: off; sales made "
@@ -44,6 +49,7 @@ class Command(BaseCommand):
                          help="pair first with this code if the node is not paired yet (waits for the cloud)")
         run.add_argument("--cloud", default="", help="the cloud's URL, with --pair")
         sub.add_parser("status", help="print the sync status as JSON; exit 1 when sync is stopped")
+        sub.add_parser("devices", help="list this machine's USB devices and serial ports (for adding printers)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if settings.KASSE_ROLE != "store":
@@ -54,6 +60,10 @@ class Command(BaseCommand):
             self._pair(options)
         elif action == "run":
             self._run(options)
+        elif action == "devices":
+            from kasse.printing.discovery import local_devices_text
+
+            self.stdout.write(local_devices_text())
         else:
             from kasse.sync.node import STOPPING_PROBLEMS, status
 
@@ -109,6 +119,9 @@ class Command(BaseCommand):
             node = self._pair_when_cloud_is_up(options)
         if node is None:
             raise CommandError("This node is not paired yet: kasse store pair CODE --cloud URL")
+        from kasse.sync.lan_address import advertised_url, guess_lan_url, set_advertised_url
+
+        set_advertised_url(options["lan_url"] or guess_lan_url(options["host"], options["port"]))
         runner = SyncRunner(node, poll_seconds=options["poll"], on_change=publish_node_status,
                             watch_outbox=options["watch_outbox"])
         runner.start()
@@ -118,6 +131,8 @@ class Command(BaseCommand):
         from kasse.peripherals.runner import PeripheralRunner
 
         peripherals = PeripheralRunner(store_ids=[node.store_id]).start()  # scanners and pole displays
+        self.stdout.write(f"Registers pair and sell at {advertised_url() or '(address unknown: use --lan-url)'}"
+                          "/register/pair/")
         self.stdout.write(f"Store node for store {node.store_id}, syncing with {node.cloud_url}; "
                           f"{len(printers.workers)} printer(s), {len(peripherals.scanners)} scanner(s), "
                           f"{len(peripherals.displays)} pole display(s)")
