@@ -61,6 +61,11 @@ class Cart(OrganizationScopedModel):
     discount_approved_by = models.ForeignKey(
         "tenancy.Employee", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # What the manager approved of the order discount (re-checked at checkout): the discount
+    # and the amount it was on, so a smaller cart cannot turn an approved 10 % into 100 %.
+    approved_order_percent = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    approved_order_amount = money_field(null=True, blank=True)
+    approved_order_base = money_field(null=True, blank=True)
     note = models.CharField(_("note"), max_length=500, blank=True)
     parked_at = models.DateTimeField(null=True, blank=True)
     parked_label = models.CharField(_("label"), max_length=60, blank=True)
@@ -86,6 +91,12 @@ class CartLine(OrganizationScopedModel):
     approved_by = models.ForeignKey(
         "tenancy.Employee", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # What ``approved_by`` approved on this line (re-checked at checkout): the overridden price,
+    # and the discount with the amount it was on.
+    approved_price = money_field(null=True, blank=True)
+    approved_discount_percent = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    approved_discount_amount = money_field(null=True, blank=True)
+    approved_discount_base = money_field(null=True, blank=True)
     price_from_label = models.BooleanField(default=False)  # unit_price was printed on a scale/price label
     barcode = models.CharField(max_length=48, blank=True)
     note = models.CharField(max_length=200, blank=True)

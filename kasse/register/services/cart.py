@@ -25,7 +25,7 @@ from kasse.register.services.scanning import ScanResult
 from kasse.sales.models import Sale
 from kasse.sales.services.checkout import LineInput, PaymentInput, SaleInput, complete_sale
 from kasse.sales.services.errors import SaleError
-from kasse.sales.services.rules import check_amount, check_quantity, discount_amount, discount_needs_manager
+from kasse.sales.services.rules import Approval, check_amount, check_quantity, discount_amount, discount_needs_manager
 from kasse.tenancy.models import Employee, Register, Store
 from kasse.tenancy.permissions import Capability
 from kasse.tenancy.selectors import has_capability
@@ -111,6 +111,14 @@ def set_quantity(*, line: CartLine, quantity: Decimal) -> CartLine | None:
         line.delete()
         return None
     line.quantity = check_quantity(quantity, by_piece=not line.variant.product.is_measured, name=line.variant)
+    base = round_money(_unit_price(line) * line.quantity)
+    over = line.discount_amount is not None and line.discount_amount > base  # more off than the line costs
+    discount = base if over else discount_amount(base, line.discount_percent, line.discount_amount)
+    approval = line_approval(line)
+    if discount_needs_manager(discount, base) and not (
+            approval and approval.covers_discount(line.discount_percent, line.discount_amount, base)):
+        raise SaleError(_("With this quantity the discount on “%(name)s” would be larger than a manager approved. "
+                          "Please change the discount first.") % {"name": line.variant})
     line.save(update_fields=["quantity", "updated_at"])
     return line
 
@@ -121,6 +129,14 @@ def void_line(*, actor: Actor, line: CartLine) -> None:
     log_action(line.cart.organization, actor, "register.cart.line_voided", line.cart,
                {"sku": line.variant.sku, "quantity": str(line.quantity)})
     line.delete()
+
+
+def line_approval(line: CartLine) -> Approval | None:
+    """What a manager approved on ``line`` (its own approval; it covers no other line)."""
+    if line.approved_by is None:
+        return None
+    return Approval(line.approved_by, price=line.approved_price, discount_percent=line.approved_discount_percent,
+                    discount_amount=line.approved_discount_amount, discount_base=line.approved_discount_base)
 
 
 def _manager_for(employee: Employee, approver: Employee | None, store: Store) -> Employee:
@@ -137,9 +153,13 @@ def set_line_discount(*, line: CartLine, employee: Employee, percent: Decimal | 
     """A line discount (percent or amount); above the cashier limit it needs a manager."""
     base = round_money(_unit_price(line) * line.quantity)
     discount = discount_amount(base, percent, amount)
-    line.approved_by = None
+    line.approved_discount_percent = line.approved_discount_amount = line.approved_discount_base = None
     if discount_needs_manager(discount, base):
         line.approved_by = _manager_for(employee, approver, line.cart.store)
+        line.approved_discount_percent, line.approved_discount_amount = percent, amount
+        line.approved_discount_base = base
+    elif line.approved_price is None:
+        line.approved_by = None
     line.discount_percent = percent
     line.discount_amount = amount
     line.save()
@@ -154,6 +174,7 @@ def override_price(*, line: CartLine, employee: Employee, price: Decimal, approv
     if price < 0:
         raise SaleError(_("A price must not be negative."))
     line.approved_by = _manager_for(employee, approver, line.cart.store)
+    line.approved_price = price
     line.unit_price = price
     line.price_from_label = False
     line.save()
@@ -167,8 +188,11 @@ def set_order_discount(*, cart: Cart, employee: Employee, percent: Decimal | Non
     base = totals.total
     discount = discount_amount(base, percent, amount)
     cart.discount_approved_by = None
+    cart.approved_order_percent = cart.approved_order_amount = cart.approved_order_base = None
     if discount_needs_manager(discount, base):
         cart.discount_approved_by = _manager_for(employee, approver, cart.store)
+        cart.approved_order_percent, cart.approved_order_amount = percent, amount
+        cart.approved_order_base = base
     cart.order_discount_percent = percent
     cart.order_discount_amount = amount
     cart.save()
@@ -320,26 +344,26 @@ def checkout_cart(*, actor: Actor, cart: Cart, employee: Employee, payments: lis
             raise SaleError(_("This cart is no longer open."))
         return paid
     cart = locked
-    lines = list(cart.lines.select_related("variant__product"))
-    approvers = {ln.approved_by for ln in lines if ln.approved_by} | (
-        {cart.discount_approved_by} if cart.discount_approved_by else set())
-    approver = next(iter(approvers), None)
+    lines = list(cart.lines.select_related("variant__product", "approved_by"))
     sale_input = SaleInput(
         id=cart.pk,
         lines=[LineInput(variant_id=ln.variant_id, quantity=ln.quantity, unit_price=ln.unit_price,
                          discount_percent=ln.discount_percent, discount_amount=ln.discount_amount,
-                         barcode=ln.barcode, note=ln.note, price_from_label=ln.price_from_label)
+                         barcode=ln.barcode, note=ln.note, price_from_label=ln.price_from_label,
+                         approval=line_approval(ln))
                for ln in lines],
         payments=payments,
         customer_id=cart.customer_id,
         order_discount_percent=cart.order_discount_percent,
         order_discount_amount=cart.order_discount_amount,
+        order_approval=Approval(cart.discount_approved_by, discount_percent=cart.approved_order_percent,
+                                discount_amount=cart.approved_order_amount,
+                                discount_base=cart.approved_order_base) if cart.discount_approved_by else None,
         started_at=cart.created_at,
         note=cart.note,
     )
     with transaction.atomic():
-        sale = complete_sale(actor=actor, register=cart.register, employee=employee, cart=sale_input,
-                             approver=approver)
+        sale = complete_sale(actor=actor, register=cart.register, employee=employee, cart=sale_input)
         cart.delete()
         enqueue_sale_receipt(sale=sale, actor=actor)  # one row in this transaction; never fails the sale
     return sale

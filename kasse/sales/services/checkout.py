@@ -43,7 +43,13 @@ from kasse.sales.models import (
 )
 from kasse.sales.services.errors import SaleError
 from kasse.sales.services.numbering import next_number
-from kasse.sales.services.rules import check_amount, check_quantity, discount_amount, discount_needs_manager
+from kasse.sales.services.rules import (
+    Approval,
+    check_amount,
+    check_quantity,
+    discount_amount,
+    discount_needs_manager,
+)
 from kasse.sync.changes import record
 from kasse.tenancy.models import Employee, Register
 from kasse.tenancy.permissions import Capability
@@ -62,6 +68,7 @@ class LineInput:
     barcode: str = ""
     note: str = ""
     price_from_label: bool = False  # the price printed on a scale/price label, not an override
+    approval: Approval | None = None  # what a manager approved on this line (price, discount)
 
 
 @dataclass
@@ -83,6 +90,7 @@ class SaleInput:
     customer_id: uuid.UUID | None = None
     order_discount_percent: Decimal | None = None
     order_discount_amount: Decimal | None = None
+    order_approval: Approval | None = None  # what a manager approved of the order discount
     started_at: datetime | None = None
     note: str = ""
     meta: dict[str, str] = field(default_factory=dict)
@@ -96,7 +104,13 @@ class _PricedCartLine:
     unit_price: Decimal
     quantity: Decimal
     line_discount: Decimal
-    needs_approval: bool
+    overridden: bool
+    discount_needs_approval: bool
+    base: Decimal
+
+    @property
+    def needs_approval(self) -> bool:
+        return self.overridden or self.discount_needs_approval
 
 
 def _price_lines(register: Register, lines: list[LineInput]) -> list[_PricedCartLine]:
@@ -123,7 +137,8 @@ def _price_lines(register: Register, lines: list[LineInput]) -> list[_PricedCart
         discount = discount_amount(base, line.discount_percent, line.discount_amount)
         priced.append(_PricedCartLine(
             line=line, variant=variant, list_price=list_price, unit_price=unit_price, quantity=quantity,
-            line_discount=discount, needs_approval=overridden or discount_needs_manager(discount, base),
+            line_discount=discount, overridden=overridden, base=base,
+            discount_needs_approval=discount_needs_manager(discount, base),
         ))
     return priced
 
@@ -184,6 +199,41 @@ def _check_credits(register: Register, payments: list[PaymentInput]) -> None:
             raise SaleError(_("Only %(left)s € of this exchange credit are left.") % {"left": issued - spent})
 
 
+def _valid_approval(approval: Approval | None, register: Register) -> Approval:
+    if approval is None or not has_capability(approval.approver, Capability.MANAGER_OVERRIDE, register.store):
+        raise SaleError(_("A manager must approve this price change or discount."))
+    return approval
+
+
+def _line_approver(p: _PricedCartLine, present: Employee | None, register: Register) -> Employee | None:
+    """Who approved what this line needs: a manager at checkout, else the line's own approval, if it
+    still covers the line as it is now (price unchanged, discount not larger than approved)."""
+    if not p.needs_approval:
+        return None
+    if present is not None:
+        return present
+    approval = _valid_approval(p.line.approval, register)
+    if (p.overridden and not approval.covers_price(p.unit_price)) or (
+            p.discount_needs_approval
+            and not approval.covers_discount(p.line.discount_percent, p.line.discount_amount, p.base)):
+        raise SaleError(_("“%(name)s” changed after a manager approved its price or discount. "
+                          "A manager must approve it again.") % {"name": p.variant})
+    return approval.approver  # type: ignore[no-any-return]
+
+
+def _order_approver(cart: SaleInput, discount: Decimal, subtotal: Decimal, present: Employee | None,
+                    register: Register) -> Employee | None:
+    if not discount_needs_manager(discount, subtotal):
+        return None
+    if present is not None:
+        return present
+    approval = _valid_approval(cart.order_approval, register)
+    if not approval.covers_discount(cart.order_discount_percent, cart.order_discount_amount, subtotal):
+        raise SaleError(_("The cart changed after a manager approved the discount on the whole sale. "
+                          "A manager must approve it again."))
+    return approval.approver  # type: ignore[no-any-return]
+
+
 def cart_total(register: Register, cart: SaleInput) -> Decimal:
     """What ``cart`` would cost if completed now (same pricing as :func:`complete_sale`), without writing."""
     priced = _price_lines(register, cart.lines)
@@ -234,9 +284,9 @@ def complete_sale(
     priced = _price_lines(register, cart.lines)
     subtotal = sum((round_money(p.unit_price * p.quantity) - p.line_discount for p in priced), ZERO)
     order_discount = discount_amount(subtotal, cart.order_discount_percent, cart.order_discount_amount)
-    needs_approval = any(p.needs_approval for p in priced) or discount_needs_manager(order_discount, subtotal)
-    if needs_approval and not (approver and has_capability(approver, Capability.MANAGER_OVERRIDE, store)):
-        raise SaleError(_("A manager must approve this price change or discount."))
+    present = approver if approver and has_capability(approver, Capability.MANAGER_OVERRIDE, store) else None
+    line_approvers = [_line_approver(p, present, register) for p in priced]
+    order_approver = _order_approver(cart, order_discount, subtotal, present, register)
     rates = {p.variant.pk: vat_rate(p.variant.product.vat_class) for p in priced}
     totals = receipt_totals(
         [PricedLine(p.unit_price, p.quantity, rates[p.variant.pk], p.line_discount) for p in priced],
@@ -254,9 +304,9 @@ def complete_sale(
     now = timezone.now()
 
     def write() -> Sale:
-        return _write_sale(actor=actor, register=register, employee=employee, cart=cart, approver=approver,
-                           shift=shift, priced=priced, rates=rates, totals=totals, settled=settled,
-                           customer=customer, needs_approval=needs_approval, now=now)
+        return _write_sale(actor=actor, register=register, employee=employee, cart=cart,
+                           approvers=(line_approvers, order_approver), shift=shift, priced=priced, rates=rates,
+                           totals=totals, settled=settled, customer=customer, now=now)
 
     sale = stored_once(cart.id, write)
     if sale.register_id != register.pk:
@@ -283,11 +333,12 @@ def stored_once(sale_id: uuid.UUID, write: Callable[[], Sale]) -> Sale:
 
 
 def _write_sale(
-    *, actor: Actor, register: Register, employee: Employee, cart: SaleInput, approver: Employee | None,
-    shift: Shift, priced: list[_PricedCartLine], rates: dict[uuid.UUID, Decimal], totals: ReceiptTotals,
-    settled: list[tuple[PaymentInput, Decimal, Decimal]], customer: Customer | None, needs_approval: bool,
-    now: datetime,
+    *, actor: Actor, register: Register, employee: Employee, cart: SaleInput,
+    approvers: tuple[list[Employee | None], Employee | None], shift: Shift, priced: list[_PricedCartLine],
+    rates: dict[uuid.UUID, Decimal], totals: ReceiptTotals, settled: list[tuple[PaymentInput, Decimal, Decimal]],
+    customer: Customer | None, now: datetime,
 ) -> Sale:
+    line_approvers, order_approver = approvers
     store = register.store
     sale = Sale.objects.create(
         id=cart.id, organization_id=register.organization_id, store=store, register=register, shift=shift,
@@ -304,10 +355,10 @@ def _write_sale(
             list_price=p.list_price, unit_price=p.unit_price, line_discount=p.line_discount,
             order_discount_share=share, total=line_total, vat_class=p.variant.product.vat_class,
             vat_rate=rates[p.variant.pk], vat_dsfinvk_id=dsfinvk_id(p.variant.product.vat_class),
-            approved_by=approver if p.needs_approval else None, note=p.line.note[:200],
+            approved_by=line_approver, note=p.line.note[:200],
         )
-        for index, (p, share, line_total) in enumerate(
-            zip(priced, totals.order_discount_shares, totals.line_totals, strict=True), start=1
+        for index, (p, share, line_total, line_approver) in enumerate(
+            zip(priced, totals.order_discount_shares, totals.line_totals, line_approvers, strict=True), start=1
         )
     )
     vats = SaleVat.objects.bulk_create(vat_rows_for(sale, lines))
@@ -324,7 +375,9 @@ def _write_sale(
     )
     log_action(register.organization, actor, "sales.sale.completed", sale,
                {"receipt_number": sale.receipt_number, "total": str(sale.total),
-                "approved_by": str(approver.pk) if needs_approval and approver else None})
+                "approved_by": next((str(a.pk) for a in [*line_approvers, order_approver] if a), None),
+                "line_approvals": {str(i): str(a.pk) for i, a in enumerate(line_approvers, start=1) if a},
+                "order_discount_approved_by": str(order_approver.pk) if order_approver else None})
     record("sale", [sale, *lines, *vats, *payments, *moves])
     return sale
 

@@ -6,7 +6,9 @@ cashier sees and what is committed are computed the same way.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
+from typing import Any
 
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
@@ -77,3 +79,32 @@ def discount_amount(base: Decimal, percent: Decimal | None, amount: Decimal | No
 def discount_needs_manager(discount: Decimal, base: Decimal) -> bool:
     """Whether a discount is above what a cashier may give alone."""
     return base > 0 and discount * 100 > base * CASHIER_DISCOUNT_LIMIT_PERCENT
+
+
+@dataclass(frozen=True)
+class Approval:
+    """What a manager approved on one cart line (a price, a discount) or on the order discount.
+
+    It covers exactly that: the same overridden price; a percentage discount up to the
+    approved percentage; an amount discount up to the approved amount and never a larger
+    share than approved (lowering a quantity cannot turn an approved 10 % into 100 %).
+    ``complete_sale`` checks it again at checkout.
+    """
+
+    approver: Any  # the approving Employee
+    price: Decimal | None = None
+    discount_percent: Decimal | None = None
+    discount_amount: Decimal | None = None
+    discount_base: Decimal | None = None  # the amount the approved discount was on
+
+    def covers_price(self, price: Decimal) -> bool:
+        return self.price is not None and self.price == price
+
+    def covers_discount(self, percent: Decimal | None, amount: Decimal | None, base: Decimal) -> bool:
+        if percent is not None:
+            return self.discount_percent is not None and percent <= self.discount_percent
+        if amount is not None:
+            if self.discount_amount is None or self.discount_base is None:
+                return False
+            return amount <= self.discount_amount and amount * self.discount_base <= self.discount_amount * base
+        return True
