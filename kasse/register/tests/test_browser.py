@@ -66,7 +66,10 @@ def test_us_scanner_on_a_german_keyboard_does_not_swap_y_and_z(live_server, page
       const keys = [["Y","KeyZ",true],["Z","KeyY",true],["ß","Minus",false],["1","Digit1",false],
                     ["2","Digit2",false],["3","Digit3",false],["4","Digit4",false],["Enter","Enter",false]];
       for (const [key, code, shiftKey] of keys) {
-        document.activeElement.dispatchEvent(new KeyboardEvent("keydown", {key, code, shiftKey, bubbles: true}));
+        // A scanner releases each key before it sends the next one.
+        for (const type of ["keydown", "keyup"]) {
+          document.activeElement.dispatchEvent(new KeyboardEvent(type, {key, code, shiftKey, bubbles: true}));
+        }
       }
     }""")
     page.wait_for_selector("[data-testid=cart-line]")
