@@ -4,8 +4,9 @@
  * once. Every printable key aimed at a text field (or at no field) is held
  * back first and decided afterwards:
  *
- * - A key still held down after `maxGap` ms was pressed by a person (scanners
- *   release a key before sending the next one).
+ * - A key still down when the next key arrives, or held down longer than
+ *   `maxGap` ms, was pressed by a person (scanners release a key before
+ *   sending the next one).
  * - The other keys form bursts: keys at most `maxGap` ms apart. Bursts at
  *   most `pause` ms apart form one chain (Bluetooth and radio scanners send a
  *   code in packets with short pauses between them). A chain that has a burst
@@ -17,8 +18,8 @@
  *   it never reaches the page (a focused button, the search box).
  * - Keys that turn out to be a person's are put into the field they were
  *   typed in, in the order they were typed (an `input` event lets the
- *   search-as-you-type box see them). A person's characters arrive at most
- *   `maxGap` ms late, or `pause` ms after a very short tap.
+ *   search-as-you-type box see them), as soon as they are decided: at the key-up
+ *   or the next key, at most `pause` ms late.
  *
  * Scanner characters therefore never reach a text field, and a scan is
  * never cut in two by a packet pause or a late Enter. A refused scan (the
@@ -82,11 +83,9 @@
   class Beeper {
     constructor(volume) {
       this.volume = Math.max(0, Math.min(100, Number(volume) || 0));
+      // Made at the first beep: browsers allow audio once the page has had a key or a tap (a scan's
+      // keys count), and nothing heavy runs while keys arrive.
       this.context = null;
-      // Browsers start audio only after a gesture; a key (a scanner's too) or a tap is one.
-      const unlock = () => this.ready();
-      document.addEventListener("keydown", unlock, true);
-      document.addEventListener("pointerdown", unlock, true);
     }
 
     ready() {
@@ -205,8 +204,9 @@
       let burst = 0;
       let previous = null;
       for (const key of this.keys) {
-        const dwell = key.up === null ? now - key.t : key.up - key.t;
-        if (dwell > this.maxGap) key.human = true;  // held down longer than a scanner ever does
+        // Held down longer than a scanner ever does. Only a key-up says so: the clock alone could
+        // run ahead of key-ups still queued on a busy page.
+        if (key.up !== null && key.up - key.t > this.maxGap) key.human = true;
         if (key.human) continue;
         if (!chain || key.t - previous.t > this.pause) {
           chain = { keys: [], last: 0, scan: false };
@@ -297,10 +297,7 @@
       if (!this.keys.length) return;
       const now = performance.now();
       let next = Infinity;
-      for (const key of this.keys) {
-        if (key.up === null) next = Math.min(next, key.t + this.maxGap + 1);
-        next = Math.min(next, key.t + this.pause + 1);
-      }
+      for (const key of this.keys) next = Math.min(next, key.t + this.pause + 1);
       this.timer = setTimeout(() => this.settle(performance.now()), Math.max(5, next - now));
     }
   }
