@@ -23,6 +23,7 @@ from django_scopes import scopes_disabled
 
 from kasse.register.services.pairing import DEVICE_COOKIE
 from kasse.testing.factories import ProductFactory
+from kasse.testing.register_login import unlock_in_browser
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
 
@@ -158,9 +159,7 @@ def _open(page, base_url, viewport):
     page.set_viewport_size({"width": viewport[0], "height": viewport[1]})
     page.context.add_cookies([{"name": DEVICE_COOKIE, "value": "device-token", "url": base_url}])
     page.goto(base_url + "/register/")
-    for digit in "1111":
-        page.click(f".pinpad [data-key='{digit}']")
-    page.click("[data-testid=pin-submit]")
+    unlock_in_browser(page, "Clara", "1111")
     page.wait_for_selector("body[data-ready='1'] [data-testid=cart-empty]")
 
 
@@ -343,3 +342,19 @@ def test_a_tap_takes_the_message_away_and_no_beep_when_switched_off(live_server,
     assert page.evaluate("document.body.dataset.scanBeeps || '0'") == "0"
     page.click("[data-testid=cart]")
     page.wait_for_selector("[data-testid=cart-error]", state="detached", timeout=5_000)
+
+
+def test_the_quantity_key_applies_to_the_next_scan_and_leaves_no_star_in_the_search_box(live_server, page,
+                                                                                         register, till, shelf):
+    _open(page, live_server.url, (1024, 768))
+    # "3" and "*" typed in the search box (the quantity key), then a scan: the scan goes through the same
+    # cart endpoint, so the pending quantity applies to it.
+    page.fill("[data-testid=product-search]", "3")
+    page.press("[data-testid=product-search]", "*")
+    page.wait_for_selector("[data-testid=pending-times][data-times='3']")
+    page.wait_for_timeout(PAUSE + 100)
+    assert page.input_value("[data-testid=product-search]") == ""
+    page.keyboard.type(MILK, delay=5)
+    page.keyboard.press("Enter")
+    _wait_cart(page, [["MILCH-1", "3"]])
+    assert page.input_value("[data-testid=product-search]") == ""

@@ -183,9 +183,16 @@
       }
       const el = document.activeElement;
       const held = takesKeys(el);
-      if (held) event.preventDefault();
       const ch = this.charOf(event);
-      this.keys.push({ ch, text, code: event.code, t: now, up: null, el, held, human: ch === null });
+      const key = { ch, text, code: event.code, t: now, up: null, el, held, human: ch === null, taken: false };
+      if (held) {
+        event.preventDefault();
+        // A handler after this one that takes the key itself (the quantity key's "*" in the search box)
+        // calls preventDefault too: then the key is a person's and is not put into the field again.
+        const prevent = event.preventDefault.bind(event);
+        event.preventDefault = () => { key.taken = true; key.human = true; prevent(); };
+      }
+      this.keys.push(key);
       this.settle(now);
     }
 
@@ -283,7 +290,7 @@
           blocked = true;
           remaining.push(key);
         } else if (key.human && !blocked) {
-          if (key.held) insertText(key.el, key.text);
+          if (key.held && !key.taken) insertText(key.el, key.text);
         } else {
           remaining.push(key);
         }
