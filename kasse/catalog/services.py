@@ -86,10 +86,10 @@ def parse_price(value: Any, field_name: str, *, required: bool) -> Decimal | Non
         raise ValidationError({field_name: _("“%(value)s” is not a valid amount.") % {"value": value}}) from exc
     if amount < 0:
         raise ValidationError({field_name: _("A price must not be negative.")})
+    if amount >= Decimal("100000000"):  # before rounding: 1e30 has more digits than rounding can hold
+        raise ValidationError({field_name: _("This price is too large.")})
     if amount != round_money(amount):
         raise ValidationError({field_name: _("A price has at most two decimal places.")})
-    if amount >= Decimal("100000000"):
-        raise ValidationError({field_name: _("This price is too large.")})
     return round_money(amount)
 
 

@@ -138,3 +138,10 @@ def test_category_names_are_unique_regardless_of_case(in_scope, actor):
         save_category(actor=actor, organization=in_scope, data={"name": "backwaren "})
     assert info.value.message_dict["name"] == ["Eine Kategorie mit diesem Namen gibt es schon."]
     assert Product.objects.count() == 0
+
+
+@pytest.mark.parametrize("typed", ["1e30", "1E+30", "9" * 40, "-1e30"])
+def test_parse_price_refuses_huge_amounts_with_a_message(typed):
+    with translation.override("en"), pytest.raises(ValidationError) as refused:
+        parse_price(typed, "price", required=True)
+    assert refused.value.message_dict["price"] in (["This price is too large."], ["A price must not be negative."])
