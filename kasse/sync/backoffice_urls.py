@@ -14,6 +14,7 @@ urlpatterns = [
     path("<uuid:node_id>/revoke/", views.node_revoke, name="node_revoke"),
     path("anomalies/", views.anomaly_list, name="anomalies"),
     path("anomalies/<uuid:anomaly_id>/resolve/", views.anomaly_resolve, name="anomaly_resolve"),
+    path("anomalies/<uuid:anomaly_id>/release/", views.anomaly_release, name="anomaly_release"),
     path("conflicts/", views.conflict_list, name="conflicts"),
     path("conflicts/<uuid:conflict_id>/seen/", views.conflict_seen, name="conflict_seen"),
     path("live/", views.live, name="live"),

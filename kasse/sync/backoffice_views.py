@@ -6,6 +6,7 @@ import uuid
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,7 +18,7 @@ from kasse.backoffice.access import backoffice_view
 from kasse.core.actors import Actor
 from kasse.sync import selectors
 from kasse.sync.models import StoreNode, SyncAnomaly, SyncConflict
-from kasse.sync.review import mark_conflict_seen, resolve_anomaly
+from kasse.sync.review import mark_conflict_seen, release_quarantined_sale, resolve_anomaly
 from kasse.sync.services import NODE_PAIRING_TTL, create_node_pairing_code, revoke_node
 from kasse.tenancy.models import Store
 from kasse.tenancy.permissions import Capability
@@ -41,7 +42,8 @@ def node_list(request: HttpRequest) -> HttpResponse:
 @backoffice_view(Capability.MANAGE_SETTINGS)
 def pairing_code(request: HttpRequest, store_id: uuid.UUID) -> HttpResponse:
     store = get_object_or_404(Store, pk=store_id)
-    code = create_node_pairing_code(actor=_actor(request), store=store)
+    code = create_node_pairing_code(actor=_actor(request), store=store,
+                                    give_up_waiting=request.POST.get("give_up_waiting") == "1")
     return render(request, "sync/backoffice/pairing_code.html", {
         "store": store, "code": code, "cloud_url": settings.PUBLIC_URL.rstrip("/"),
         "hours": int(NODE_PAIRING_TTL.total_seconds() // 3600),
@@ -77,6 +79,20 @@ def anomaly_resolve(request: HttpRequest, anomaly_id: uuid.UUID) -> HttpResponse
     anomaly = get_object_or_404(SyncAnomaly, pk=anomaly_id)
     resolve_anomaly(actor=_actor(request), anomaly=anomaly)
     messages.success(request, _("The anomaly is marked as resolved."))
+    return redirect("sync_admin:anomalies")
+
+
+@require_POST
+@backoffice_view(Capability.MANAGE_SETTINGS)
+def anomaly_release(request: HttpRequest, anomaly_id: uuid.UUID) -> HttpResponse:
+    anomaly = get_object_or_404(SyncAnomaly, pk=anomaly_id)
+    try:
+        booked = release_quarantined_sale(actor=_actor(request), anomaly=anomaly)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The sale is booked under receipt number %(number)s; the printed number is "
+                                    "kept with it.") % {"number": booked})
     return redirect("sync_admin:anomalies")
 
 

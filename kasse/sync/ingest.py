@@ -34,6 +34,7 @@ from kasse.customers.models import Customer
 from kasse.sync.columns import ColumnError, RowCodec, codec_for, existing_ids, insert_rows, uuid_text
 from kasse.sync.feed import append_changes, publish_live_sales
 from kasse.sync.ingest_checks import (
+    CLOCK_TOLERANCE,
     StoreScope,
     bad_clock_stamp,
     missing_column,
@@ -157,6 +158,7 @@ class Ingestor:
         self.received_at = timezone.now()
         self.organization_id = str(node.organization_id)
         self.store_id = str(node.store_id)
+        self.clock_ahead: int | None = None  # seconds the node's clock ran ahead in a sale, when too far
 
     def run(self) -> dict[str, dict[str, str]]:
         parsed: list[Parsed] = []
@@ -469,6 +471,9 @@ class Ingestor:
             for sale in sale_rows:
                 sale_id = sale.values["id"]
                 lines, vats, payments = (of_sale.get((label, sale_id), []) for label in parts)
+                completed = sale.values.get("completed_at")
+                if completed is not None and completed > self.received_at + CLOCK_TOLERANCE:
+                    self.clock_ahead = max(self.clock_ahead or 0, int((completed - self.received_at).total_seconds()))
                 for kind, detail in sale_anomalies(sale.values, lines, vats, payments, self.received_at):
                     SyncAnomaly.objects.get_or_create(
                         organization_id=self.node.organization_id, kind=kind, model="sales.Sale",

@@ -47,5 +47,6 @@ CASES = [
     IsolationCase("sync_admin:pairing_code", _store, methods=("post",)),
     IsolationCase("sync_admin:node_revoke", _node_id, methods=("post",)),
     IsolationCase("sync_admin:anomaly_resolve", _anomaly, methods=("post",)),
+    IsolationCase("sync_admin:anomaly_release", _anomaly, methods=("post",)),
     IsolationCase("sync_admin:conflict_seen", _conflict, methods=("post",)),
 ]

@@ -41,6 +41,13 @@ class StoreNode(OrganizationScopedModel):
     failing = models.BooleanField(default=False, help_text="the node's last report carried an error")
     # Where the shop's registers reach the node, as it last reported (kasse.sync.lan_address).
     lan_url = models.CharField(_("address in the shop"), max_length=200, blank=True)
+    last_position = models.BigIntegerField(default=0, help_text="the highest outbox position received from it")
+    positions_moved = models.BooleanField(
+        default=False, help_text="a register's numbers moved in the cloud (a released sale): tell the node")
+    clock_ahead_seconds = models.IntegerField(
+        _("clock ahead (seconds)"), null=True, blank=True,
+        help_text="how far the node's clock ran ahead of the cloud's in its last sale that was too far ahead")
+    clock_ahead_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("store node")
@@ -49,6 +56,10 @@ class StoreNode(OrganizationScopedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def clock_ahead_minutes(self) -> int:
+        return (self.clock_ahead_seconds or 0) // 60
 
 
 class NodePairingCode(OrganizationScopedModel):
@@ -59,6 +70,8 @@ class NodePairingCode(OrganizationScopedModel):
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
     node = models.ForeignKey(StoreNode, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    give_up_waiting = models.BooleanField(
+        default=False, help_text="the owner gave up the records the store's current node still has waiting")
 
 
 class FeedCounter(models.Model):
@@ -163,6 +176,9 @@ class NodeState(UUIDModel):
     last_error_at = models.DateTimeField(null=True, blank=True)  # since when ``last_error`` holds
     cloud_version = models.CharField(max_length=40, blank=True)  # what the cloud last said it runs
     revoked = models.BooleanField(default=False)
+    needs_positions = models.BooleanField(
+        default=False, help_text="restored from a backup: sell only after the cloud said where the registers stand")
+    positions_checked_at = models.DateTimeField(null=True, blank=True)
 
 
 class OutboxStatus(models.TextChoices):

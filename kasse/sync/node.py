@@ -23,7 +23,9 @@ from kasse.sync import outbox
 from kasse.sync.apply import apply_events, upsert_rows
 from kasse.sync.client import CloudClient, CloudRefused, CloudUnreachable
 from kasse.sync.models import NodeState, OutboxRecord, OutboxStatus
+from kasse.sync.positions import POSITIONS_PATH, fast_forward
 from kasse.sync.protocol import PULL_LIMIT, PUSH_BATCH_SIZE, PUSH_IN_FLIGHT
+from kasse.sync.registry import BY_LABEL, Direction
 
 log = logging.getLogger(__name__)
 
@@ -38,20 +40,26 @@ def pair(cloud_url: str, code: str, name: str = "") -> NodeState:
     All or nothing: the snapshot and the node state commit in one transaction.
     """
     with scopes_disabled():
-        if NodeState.objects.exists():
-            raise AlreadyPaired("This store node is already paired. Use a new data directory to pair again.")
+        previous = NodeState.objects.first()
     client = CloudClient(cloud_url)
-    answer = client.pair(code, name)
+    # Pairing onto an old data directory (a restored backup, the old PC's disk): the cloud checks it is
+    # this store's and retires the old node; what waits in the outbox is sent with the new credential.
+    answer = client._request("POST", "/sync/v1/pair", {"code": code, "name": name, "version": kasse.__version__,
+                                                       "replaces": str(previous.pk) if previous else ""})
     client.token = answer["token"]
     data = client.snapshot()
+    cloud_positions = client._request("GET", POSITIONS_PATH)
     with scopes_disabled(), transaction.atomic():
         for label, rows in data["tables"]:
-            upsert_rows(label, rows)
+            upsert_rows(label, _not_held_here(label, rows) if previous else rows)
+        if previous is not None:
+            NodeState.objects.filter(pk=previous.pk).delete()
         state = NodeState.objects.create(
             id=answer["node_id"], organization_id=answer["organization_id"], store_id=answer["store_id"],
             cloud_url=client.base, token=answer["token"], customer_number_base=answer["customer_number_base"],
             cursor=data["cursor"], last_pull_at=timezone.now(), last_contact_at=timezone.now(),
         )
+        fast_forward(cloud_positions)  # numbers continue after the cloud's (the snapshot's counters lag)
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")  # the catalog search plans by these statistics
@@ -59,6 +67,16 @@ def pair(cloud_url: str, code: str, name: str = "") -> NodeState:
 
     local.clock.cache_clear()
     return state
+
+
+def _not_held_here(label: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """On an old data directory, rows born on a node (sales, shifts, counters, parked carts) that it holds
+    already stay as they are: its own copy is as new as the cloud's or newer (not pushed yet)."""
+    spec = BY_LABEL.get(label)
+    if spec is None or spec.direction not in (Direction.UP, Direction.LOCAL):
+        return rows
+    held = set(spec.model._base_manager.filter(pk__in=[row["id"] for row in rows]).values_list("pk", flat=True))
+    return [row for row in rows if spec.model._meta.pk.to_python(row["id"]) not in held]
 
 
 def state() -> NodeState | None:
@@ -106,12 +124,14 @@ def push_once(node: NodeState, client: CloudClient, batch_size: int = PUSH_BATCH
 
 
 def _payload(batch: list[OutboxRecord]) -> list[dict[str, Any]]:
-    return [{"id": str(r.id), "kind": r.kind, "rows": r.rows} for r in batch]
+    return [{"id": str(r.id), "kind": r.kind, "rows": r.rows, "position": r.position} for r in batch]
 
 
 def _take(node: NodeState, client: CloudClient, answer: dict[str, Any], batch: list[OutboxRecord],
           result: PushResult) -> dict[str, int]:
     """Mark ``batch`` by the cloud's ``answer`` and note the successful push."""
+    if isinstance(answer.get("positions"), dict):
+        fast_forward(answer["positions"])  # the cloud's numbers moved: continue after them
     results = answer.get("results")
     with scopes_disabled():
         counts = outbox.apply_results(results if isinstance(results, dict) else {}, batch)

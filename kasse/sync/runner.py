@@ -36,6 +36,7 @@ from kasse.sync import node as node_ops
 from kasse.sync import outbox
 from kasse.sync.client import CloudRefused, CloudUnreachable
 from kasse.sync.models import NodeState
+from kasse.sync.positions import catch_up
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,7 @@ class SyncRunner:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._failures = 0
+        self._positions_known = False  # asked the cloud where the registers stand since this start
 
     # --- lifecycle ------------------------------------------------------------------
 
@@ -91,6 +93,11 @@ class SyncRunner:
         was_online, was_stopped = self.online, self.stopped
         try:
             self.client.status = node_ops.report_for_cloud()
+            if not self._positions_known:
+                # First thing after a start: a node restored from a backup continues after the cloud's
+                # receipt and Z numbers instead of handing out numbers the cloud already holds.
+                catch_up(self.client)
+                self._positions_known = True
             pushed = node_ops.push_once(self.state, self.client)
             pulled = node_ops.pull_once(self.state, self.client)
         except CloudUnreachable as exc:

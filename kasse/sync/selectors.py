@@ -107,6 +107,8 @@ DETAIL_LABELS = {
     "completed_at": _("Completed (register clock)"),
     "received_at": _("Received by the cloud"),
     "receipt_number": _("Receipt number"),
+    "printed_number": _("Printed receipt number"),
+    "booked_number": _("Booked under receipt number"),
 }
 MONEY_KEYS = {"total", "lines", "vat_gross", "paid"}
 TIME_KEYS = {"completed_at", "received_at"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import uuid
 from datetime import timedelta
 
 from asgiref.sync import async_to_sync
@@ -36,25 +37,47 @@ def normalize_code(code: str) -> str:
 
 
 @tenant_service
-def create_node_pairing_code(*, actor: Actor, store: Store) -> str:
-    """A one-time code (``XXXX-XXXX``, 24 hours) for ``kasse store pair``."""
+def create_node_pairing_code(*, actor: Actor, store: Store, give_up_waiting: bool = False) -> str:
+    """A one-time code (``XXXX-XXXX``, 24 hours) for ``kasse store pair``.
+
+    One node serves a store: the node paired with the code retires the store's current one. If that one
+    still has records waiting, pairing is refused unless ``give_up_waiting`` (the owner's explicit word),
+    or the new node pairs onto the old node's data directory (its waiting records come along)."""
     while True:
         raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
         if not NodePairingCode.objects.with_scopes_disabled().filter(code_digest=_digest(raw)).exists():
             break
     NodePairingCode.objects.create(organization_id=store.organization_id, store=store, code_digest=_digest(raw),
-                                   expires_at=timezone.now() + NODE_PAIRING_TTL)
-    log_action(store.organization_id, actor, "sync.node_pairing_code.created", store)
+                                   expires_at=timezone.now() + NODE_PAIRING_TTL, give_up_waiting=give_up_waiting)
+    log_action(store.organization_id, actor, "sync.node_pairing_code.created", store,
+               {"give_up_waiting": give_up_waiting})
     return f"{raw[:4]}-{raw[4:]}"
 
 
-def pair_node(*, code: str, name: str, version: str) -> tuple[StoreNode, str]:
-    """Redeem a node pairing code: returns the new node and its secret credential (shown once)."""
+def pair_node(*, code: str, name: str, version: str, replaces: str = "") -> tuple[StoreNode, str]:
+    """Redeem a node pairing code: returns the new node and its secret credential (shown once).
+
+    ``replaces`` is the node id of the data directory the node pairs onto (empty for a fresh one). The
+    store's current node is retired in the same transaction (its credential stops working), so one node
+    serves the store and its registers."""
     with scopes_disabled(), transaction.atomic():
         pairing = (NodePairingCode.objects.select_for_update().select_related("store")
                    .filter(code_digest=_digest(normalize_code(code))).first())
         if pairing is None or pairing.used_at is not None or pairing.expires_at < timezone.now():
             raise ValidationError(_("This pairing code is unknown, used or expired. Please create a new one."))
+        current = list(StoreNode.objects.select_for_update().filter(store_id=pairing.store_id,
+                                                                    revoked_at__isnull=True))
+        replaced = _uuid_or_none(replaces) if replaces else None
+        if replaces and (replaced is None or not StoreNode.objects.filter(pk=replaced,
+                                                                         store_id=pairing.store_id).exists()):
+            raise ValidationError(_("This data directory belongs to another store. Nothing was changed; pair "
+                                    "with a fresh data directory."))
+        for old in current:
+            if old.last_backlog and str(old.pk) != replaces and not pairing.give_up_waiting:
+                raise ValidationError(_(
+                    "The store's node “%(name)s” still has %(count)s records waiting for the cloud. Start it "
+                    "once with internet so they arrive, pair onto its data directory, or create a new code and "
+                    "give them up explicitly. Nothing was changed.") % {"name": old.name, "count": old.last_backlog})
         token = "kn_" + secrets.token_urlsafe(32)
         highest = StoreNode.objects.filter(organization_id=pairing.organization_id).aggregate(
             b=Max("customer_number_base"))["b"] or 0
@@ -67,12 +90,34 @@ def pair_node(*, code: str, name: str, version: str) -> tuple[StoreNode, str]:
         pairing.used_at = timezone.now()
         pairing.node = node
         pairing.save(update_fields=["used_at", "node", "updated_at"])
+        for old in current:
+            _retire(old, node, given_up=pairing.give_up_waiting and str(old.pk) != replaces)
         from kasse.printing.syncing import hand_over_to_node
 
         hand_over_to_node(pairing.store_id)  # the store's queued print jobs are the node's now (in its snapshot)
         log_action(pairing.organization_id, Actor(kind="node", label=node.name), "sync.node.paired", node,
                    {"store": str(pairing.store_id), "version": version[:40]})
     return node, token
+
+
+def _uuid_or_none(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+
+
+def _retire(old: StoreNode, new: StoreNode, *, given_up: bool) -> None:
+    """The store's previous node stops: credential refused, connection closed, unreported print jobs failed."""
+    from kasse.printing.syncing import release_node_jobs
+
+    old.revoked_at = timezone.now()
+    old.save(update_fields=["revoked_at", "updated_at"])
+    released = release_node_jobs(old.store_id)
+    log_action(old.organization_id, Actor(kind="node", label=new.name), "sync.node.retired", old,
+               {"replaced_by": str(new.pk), "records_waiting": old.last_backlog, "waiting_given_up": given_up,
+                "print_jobs_failed": released})
+    transaction.on_commit(lambda: _close_connections(old))
 
 
 def node_for_token(token: str) -> StoreNode | None:

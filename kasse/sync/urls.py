@@ -13,4 +13,5 @@ urlpatterns = [
     path("snapshot", views.snapshot_view, name="snapshot"),
     path("changes", views.changes, name="changes"),
     path("push", views.push, name="push"),
+    path("positions", views.positions, name="positions"),
 ]

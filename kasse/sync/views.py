@@ -28,6 +28,7 @@ from kasse.sync.feed import current_seq, events_since, snapshot
 from kasse.sync.ingest import Ingestor
 from kasse.sync.lan_address import NODE_URL_HEADER, clean_lan_url
 from kasse.sync.models import StoreNode
+from kasse.sync.positions import note_received_positions, positions_answer
 from kasse.sync.protocol import (
     AUTH_SCHEME,
     BACKLOG_HEADER,
@@ -200,7 +201,7 @@ def pair(request: HttpRequest) -> HttpResponse:
         return refusal
     try:
         node, token = pair_node(code=str(body.get("code", "")), name=str(body.get("name", "")),
-                                version=str(body.get("version", "")))
+                                version=str(body.get("version", "")), replaces=str(body.get("replaces") or ""))
     except ValidationError as exc:
         PAIRING.note(address)
         return _error(400, "pairing_failed", " ".join(exc.messages))
@@ -241,6 +242,28 @@ def push(request: HttpRequest, node: StoreNode, body: Any) -> HttpResponse:
         return _error(400, "bad_records", _("“records” must be a list."))
     if len(records) > MAX_PUSH_RECORDS:
         return _error(413, "too_many", _("At most %(n)s records per request.") % {"n": MAX_PUSH_RECORDS})
-    results = Ingestor(node, records).run()
+    ingestor = Ingestor(node, records)
+    results = ingestor.run()
     StoreNode.objects.filter(pk=node.pk).update(last_push_at=timezone.now())
-    return JsonResponse({"protocol": PROTOCOL_VERSION, "results": results})
+    note_received_positions(node, records, results)
+    answer: dict[str, Any] = {"protocol": PROTOCOL_VERSION, "results": results}
+    if node.positions_moved or any(r.get("status") == "quarantined" for r in results.values()):
+        # A register's numbers moved in the cloud (a released sale) or the node reused numbers: it continues
+        # after the cloud's (the node raises its counters, never lowers them).
+        StoreNode.objects.filter(pk=node.pk).update(positions_moved=False)
+        answer["positions"] = positions_answer(node)
+    if ingestor.clock_ahead is not None:
+        StoreNode.objects.filter(pk=node.pk).update(clock_ahead_seconds=ingestor.clock_ahead,
+                                                    clock_ahead_at=timezone.now())
+        answer["warnings"] = [{"code": "clock_ahead", "seconds": ingestor.clock_ahead, "detail": _(
+            "This store node's clock runs %(minutes)s minutes ahead of the cloud's. Receipts carry wrong "
+            "times: please set the clock of the store PC (automatic time).") % {
+                "minutes": ingestor.clock_ahead // 60}}]
+    return JsonResponse(answer)
+
+
+@require_GET
+@node_endpoint
+def positions(request: HttpRequest, node: StoreNode, body: Any) -> HttpResponse:
+    """Where each register of the node's store stands in the cloud (see :mod:`kasse.sync.positions`)."""
+    return JsonResponse({"protocol": PROTOCOL_VERSION, **positions_answer(node)})

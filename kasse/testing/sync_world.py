@@ -10,6 +10,7 @@ with that role's settings, so each side only ever touches its own database:
     python -m kasse.testing.sync_world sell N [LINES] # node: N sales, one line printed per commit
     python -m kasse.testing.sync_world report         # either side: sales, totals, outbox (JSON)
     python -m kasse.testing.sync_world revoke         # cloud: revoke every node
+    python -m kasse.testing.sync_world node-code [give-up]  # cloud: a new node pairing code for the store
     python -m kasse.testing.sync_world printer KIND PORT [LANG]  # cloud: a printer on 127.0.0.1:PORT
     python -m kasse.testing.sync_world test-page PRINTER # cloud: queue a test page
     python -m kasse.testing.sync_world labels PRINTER N  # cloud: N shelf labels of the first product
@@ -175,6 +176,7 @@ class World:
 
     # --- the node ---------------------------------------------------------------------
 
+<<<<<<< HEAD
     def pair_node(self, index: int = 0, url: str = "") -> None:
         """Pair with cloud process ``index`` (or with ``url``: e.g. a fault-injecting proxy in front of it)."""
         self.kasse("store", "pair", self.setup_info["code"], "--cloud", url or self.cloud_url(index))
@@ -184,6 +186,10 @@ class World:
         done = subprocess.run([sys.executable, "-m", "kasse.cli", "store", "status"],  # noqa: S603
                               env=self.env("store"), capture_output=True, timeout=120, check=False)
         return done.returncode, dict(json.loads(done.stdout))
+=======
+    def pair_node(self, index: int = 0, code: str = "") -> None:
+        self.kasse("store", "pair", code or self.setup_info["code"], "--cloud", self.cloud_url(index))
+>>>>>>> bcc55ad (sync: restore and replacement — the cloud says where each register stands (GET /sync/v1/positions: last receipt/Z number, outbox position received); the node catches up when it pairs, first thing when it starts, and when a push answer carries positions, never lowering a counter; kasse store restored refuses numbers until asked; one node per store (pairing retires the old node, credential 401, unless it still has records waiting that neither come along nor were given up by the owner); re-pair onto an old data directory keeps its outbox and node-born rows; the owner books a quarantined sale under the next free number (printed number kept, audited, GoBD note); a node clock far ahead is told in the push answer and shown on the Store nodes page. Small hooks in node.py/runner.py (h1's files: pair, position in pushed records, positions in push answers, catch-up at start) and numbering.next_number (the restore gate). Tests: test_positions.py, test_restore_processes.py (real processes); user guides: restore and replacement procedures)
 
     def start_node(self, poll: float = 0.5, watch_outbox: float = 0.0, stdout: Any = None) -> None:
         self.node_port = self.node_port or free_port()
@@ -309,7 +315,7 @@ def _report() -> dict[str, Any]:
     from django_scopes import scopes_disabled
 
     from kasse.sales.models import Sale, SaleLine
-    from kasse.sync.models import OutboxRecord, SyncAnomaly
+    from kasse.sync.models import OutboxRecord, StoreNode, SyncAnomaly
 
     with scopes_disabled():
         sales = Sale.objects.aggregate(n=Count("id"), total=Sum("total"))
@@ -323,6 +329,8 @@ def _report() -> dict[str, Any]:
             "ids": sorted(str(i) for i in Sale.objects.values_list("id", flat=True)),
             "outbox": dict(OutboxRecord.objects.values_list("status").annotate(n=Count("id"))),
             "anomalies": SyncAnomaly.objects.count(),
+            "active_nodes": sorted(str(pk) for pk in StoreNode.objects.filter(revoked_at__isnull=True).values_list(
+                "pk", flat=True)),
         }
 
 
@@ -338,6 +346,20 @@ def _revoke() -> None:
     for node in nodes:
         with scope(organization=node.organization_id):
             revoke_node(actor=Actor(kind="system", label="sync_world"), node=node)
+
+
+def _node_code(give_up: bool) -> dict[str, Any]:
+    from django_scopes import scope, scopes_disabled
+
+    from kasse.sync.services import create_node_pairing_code
+    from kasse.tenancy.models import Store
+
+    with scopes_disabled():
+        store = Store.objects.order_by("number").first()
+    assert store is not None
+    with scope(organization=store.organization_id):
+        code = create_node_pairing_code(actor=_owner_actor(), store=store, give_up_waiting=give_up)
+    return {"code": code}
 
 
 def _owner_actor() -> Any:
@@ -467,6 +489,8 @@ def main(argv: list[str]) -> None:
         print(json.dumps(_report()))
     elif command == "revoke":
         _revoke()
+    elif command == "node-code":
+        print(json.dumps(_node_code(argv[1:] == ["give-up"])))
     elif command == "printer":
         print(json.dumps(_printer(argv[1], int(argv[2]), argv[3] if len(argv) > 3 else "tspl")))
     elif command == "test-page":

@@ -8,6 +8,8 @@
   not paired).
 * ``kasse store devices``: the USB devices and serial ports of this machine (where USB and serial printers are
   plugged in), with the ids the back office's printer form asks for.
+* ``kasse store restored``: after restoring the data directory from a backup: no receipt number is handed
+  out until the cloud said which numbers it already holds (``kasse store run`` asks it first thing).
 
 ``kasse/cli.py`` sets ``KASSE_ROLE=store`` (and ``KASSE_DATA_DIR=./var/store``) before settings load.
 """
@@ -50,6 +52,8 @@ class Command(BaseCommand):
         run.add_argument("--cloud", default="", help="the cloud's URL, with --pair")
         sub.add_parser("status", help="print the sync status as JSON; exit 1 when sync is stopped")
         sub.add_parser("devices", help="list this machine's USB devices and serial ports (for adding printers)")
+        sub.add_parser("restored", help="after restoring a backup: sell only after the cloud said which receipt "
+                                        "numbers it already holds")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if settings.KASSE_ROLE != "store":
@@ -64,6 +68,13 @@ class Command(BaseCommand):
             from kasse.printing.discovery import local_devices_text
 
             self.stdout.write(local_devices_text())
+        elif action == "restored":
+            from kasse.sync.positions import mark_restored
+
+            if not mark_restored():
+                raise CommandError("This node is not paired: nothing to do.")
+            self.stdout.write("The registers sell again as soon as the cloud said where their receipt and Z "
+                              "numbers stand (kasse store run asks it when it starts).")
         else:
             from kasse.sync.node import STOPPING_PROBLEMS, status
 
