@@ -176,20 +176,16 @@ class World:
 
     # --- the node ---------------------------------------------------------------------
 
-<<<<<<< HEAD
-    def pair_node(self, index: int = 0, url: str = "") -> None:
-        """Pair with cloud process ``index`` (or with ``url``: e.g. a fault-injecting proxy in front of it)."""
-        self.kasse("store", "pair", self.setup_info["code"], "--cloud", url or self.cloud_url(index))
+    def pair_node(self, index: int = 0, url: str = "", code: str = "") -> None:
+        """Pair with cloud process ``index`` (or with ``url``: e.g. a fault-injecting proxy in front of it), with
+        the setup's code or ``code``."""
+        self.kasse("store", "pair", code or self.setup_info["code"], "--cloud", url or self.cloud_url(index))
 
     def store_status(self) -> tuple[int, dict[str, Any]]:
         """``kasse store status``: its exit code and the status it printed."""
         done = subprocess.run([sys.executable, "-m", "kasse.cli", "store", "status"],  # noqa: S603
                               env=self.env("store"), capture_output=True, timeout=120, check=False)
         return done.returncode, dict(json.loads(done.stdout))
-=======
-    def pair_node(self, index: int = 0, code: str = "") -> None:
-        self.kasse("store", "pair", code or self.setup_info["code"], "--cloud", self.cloud_url(index))
->>>>>>> bcc55ad (sync: restore and replacement — the cloud says where each register stands (GET /sync/v1/positions: last receipt/Z number, outbox position received); the node catches up when it pairs, first thing when it starts, and when a push answer carries positions, never lowering a counter; kasse store restored refuses numbers until asked; one node per store (pairing retires the old node, credential 401, unless it still has records waiting that neither come along nor were given up by the owner); re-pair onto an old data directory keeps its outbox and node-born rows; the owner books a quarantined sale under the next free number (printed number kept, audited, GoBD note); a node clock far ahead is told in the push answer and shown on the Store nodes page. Small hooks in node.py/runner.py (h1's files: pair, position in pushed records, positions in push answers, catch-up at start) and numbering.next_number (the restore gate). Tests: test_positions.py, test_restore_processes.py (real processes); user guides: restore and replacement procedures)
 
     def start_node(self, poll: float = 0.5, watch_outbox: float = 0.0, stdout: Any = None) -> None:
         self.node_port = self.node_port or free_port()
