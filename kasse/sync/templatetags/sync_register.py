@@ -38,6 +38,8 @@ def badge_texts(*, node: bool) -> dict[str, Any]:
         "update": _("Please update kasse: the cloud runs version {version}"),
         "error_since": _("Error since {time}: {error}"),
         "oldest_waiting": _("Oldest waiting record: {time}"),
+        "last_push": _("Last sent to the cloud: {time}"),
+        "last_pull": _("Last fetched from the cloud: {time}"),
         "revoked": _("Store node revoked – sales stay on the node"),
         "unpaired": _("Store node not paired"),
         "disconnected": _("No connection to the store node") if node else _("No connection to the server"),

@@ -107,12 +107,17 @@ def test_badge_shows_sync_stopped_set_aside_records_and_an_update(page, register
         page.wait_for_selector(f"{badge}[data-state=offline]")
         # When a round of sync failed with an unexpected error
         _publish(_status(online=False, stopped=True, backlog=2, last_error="RuntimeError: kaputt",
-                         error_since="2026-11-29T07:31:00+00:00"))
+                         error_since="2026-11-29T07:31:00+00:00", last_push="2026-11-29T07:29:00+00:00",
+                         last_pull="2026-11-29T07:30:00+00:00", oldest_waiting="2026-11-29T07:32:00+00:00"))
         # Then the badge says sync stopped and why, never "online"; since when is in its title
         page.wait_for_selector(f"{badge}[data-state=stopped]", timeout=2000)
         assert page.text_content(badge) == "Synchronisierung gestoppt: RuntimeError: kaputt"
         assert "offline" in page.get_attribute(badge, "class")
-        assert "Fehler seit 29.11.2026, 08:31:00: RuntimeError: kaputt" in page.get_attribute(badge, "title")
+        title = page.get_attribute(badge, "title")
+        assert "Fehler seit 29.11.2026, 08:31:00: RuntimeError: kaputt" in title
+        assert "Zuletzt an die Cloud gesendet: 29.11.2026, 08:29:00" in title
+        assert "Zuletzt aus der Cloud geholt: 29.11.2026, 08:30:00" in title
+        assert "Ältester wartender Vorgang: 29.11.2026, 08:32:00" in title
         # When the cloud could not store one record (the others went on)
         _publish(_status(set_aside=1))
         page.wait_for_selector(f"{badge}[data-state=attention]", timeout=2000)

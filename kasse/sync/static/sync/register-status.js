@@ -31,6 +31,8 @@
     const feedSetAside = Number(status.feed_set_aside || 0);
     const at = (iso) => when.format(new Date(iso));
     const lines = [status.last_sync ? texts.last_sync.replace("{time}", at(status.last_sync)) : texts.never];
+    if (status.last_push) lines.push(texts.last_push.replace("{time}", at(status.last_push)));
+    if (status.last_pull) lines.push(texts.last_pull.replace("{time}", at(status.last_pull)));
     if (status.oldest_waiting) lines.push(texts.oldest_waiting.replace("{time}", at(status.oldest_waiting)));
     if (setAside) lines.push(plural(texts.set_aside, setAside));
     if (feedSetAside) lines.push(plural(texts.feed_set_aside, feedSetAside));
