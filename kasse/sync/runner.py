@@ -78,10 +78,13 @@ class SyncRunner:
             thread.start()
 
     def stop(self, timeout: float = 5.0) -> None:
+        global RUNNER
         self._stop.set()
         self._wake.set()
         for thread in self._threads:
             thread.join(timeout)
+        if RUNNER is self:
+            RUNNER = None  # the status no longer comes from a stopped runner
 
     def wake(self) -> None:
         self._wake.set()
