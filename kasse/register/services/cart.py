@@ -105,6 +105,7 @@ def _new_line(cart: Cart, variant: Variant, quantity: Decimal, *, unit_price: De
 @tenant_service
 def set_quantity(*, line: CartLine, quantity: Decimal) -> CartLine | None:
     """Change a line's quantity; zero removes the line."""
+    quantity = Decimal(quantity)
     if quantity.is_finite() and quantity < 0:
         raise SaleError(_("The quantity must not be negative."))
     if quantity.is_zero():

@@ -65,7 +65,7 @@ def _chosen_receipt_lines(original: Sale, lines: list[RefundLineInput]) -> list[
         if line.pk in seen:
             raise SaleError(_("Each line can only be chosen once."))
         seen.add(line.pk)
-        if item.quantity.is_finite() and item.quantity <= 0:
+        if Decimal(item.quantity).is_finite() and item.quantity <= 0:
             raise SaleError(_("The quantity to return must be greater than zero."))
         quantity = check_quantity(item.quantity, by_piece=line.quantity == line.quantity.to_integral_value()
                                   and not line.variant.product.is_measured, name=line.product_name)
@@ -248,7 +248,7 @@ def _returned_lines_without_receipt(register: Register, items: list[ReturnItemIn
         if variant.pk in seen:
             raise SaleError(_("Each product can only be chosen once."))
         seen.add(variant.pk)
-        if item.quantity.is_finite() and item.quantity <= 0:
+        if Decimal(item.quantity).is_finite() and item.quantity <= 0:
             raise SaleError(_("The quantity to return must be greater than zero."))
         quantity = check_quantity(item.quantity, by_piece=not variant.product.is_measured, name=variant)
         price = price_for_store(variant, register.store)

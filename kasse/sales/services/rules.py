@@ -13,7 +13,7 @@ from typing import Any
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from kasse.core.money import CENT, QUANTITY_STEP, ZERO, percent_of
+from kasse.core.money import CENT, QUANTITY_STEP, ZERO, MoneyError, percent_of, to_decimal
 from kasse.sales.services.errors import SaleError
 
 # Discounts above this share of a line or order need a manager's approval.
@@ -25,9 +25,18 @@ MAX_QUANTITY = Decimal("9999")
 MAX_AMOUNT = Decimal("999999.99")
 
 
+def _as_decimal(value: object, message: str) -> Decimal:
+    """``value`` (Decimal, int or text) as a Decimal; floats and garbage are ``message``."""
+    try:
+        return to_decimal(value) if not isinstance(value, Decimal) else value
+    except MoneyError as exc:
+        raise SaleError(message) from exc
+
+
 def check_quantity(quantity: Decimal, *, by_piece: bool, name: object) -> Decimal:
     """A quantity on a receipt: more than zero, at most ``MAX_QUANTITY``, at most three
     decimal places, and a whole number for products sold by the piece."""
+    quantity = _as_decimal(quantity, _("“%(name)s”: please enter a valid quantity.") % {"name": name})
     if not quantity.is_finite():
         raise SaleError(_("“%(name)s”: please enter a valid quantity.") % {"name": name})
     if quantity <= 0:
@@ -43,6 +52,7 @@ def check_quantity(quantity: Decimal, *, by_piece: bool, name: object) -> Decima
 
 def check_amount(amount: Decimal) -> Decimal:
     """An amount of money at the register: finite, whole cents, at most ``MAX_AMOUNT`` either way."""
+    amount = _as_decimal(amount, _("Please enter an amount in euros, e.g. 20,00."))
     if not amount.is_finite():
         raise SaleError(_("Please enter an amount in euros, e.g. 20,00."))
     if abs(amount) > MAX_AMOUNT:
@@ -55,6 +65,7 @@ def check_amount(amount: Decimal) -> Decimal:
 
 def check_percent(percent: Decimal) -> Decimal:
     """A discount percentage: from 0 to 100 with at most two decimal places."""
+    percent = _as_decimal(percent, _("A discount must be between 0 and 100 %."))
     if not percent.is_finite() or not Decimal(0) <= percent <= Decimal(100):
         raise SaleError(_("A discount must be between 0 and 100 %."))
     if percent != percent.quantize(CENT, rounding=ROUND_DOWN):
