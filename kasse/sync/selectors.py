@@ -109,6 +109,7 @@ DETAIL_LABELS = {
     "receipt_number": _("Receipt number"),
     "printed_number": _("Printed receipt number"),
     "booked_number": _("Booked under receipt number"),
+    "kind": _("Receipt kind"),
 }
 MONEY_KEYS = {"total", "lines", "vat_gross", "paid"}
 TIME_KEYS = {"completed_at", "received_at"}
@@ -134,6 +135,10 @@ def _fact(key: str, value: Any) -> tuple[Any, Any, str]:
             return label, Decimal(str(value)), "money"
         except InvalidOperation:
             return label, value, "text"
+    if key == "kind":
+        from kasse.sales.models import SaleKind
+
+        return label, dict(SaleKind.choices).get(value, value), "text"
     if key in TIME_KEYS and isinstance(value, str):
         parsed = parse_datetime(value)
         if parsed is not None:

@@ -197,3 +197,19 @@ def test_positions_answer_counts_the_clouds_own_counters(store, register):
         node = StoreNode.objects.create(organization_id=store.organization_id, store=store, name="PC",
                                         token_digest="y" * 64, customer_number_base=1_000_000)
     assert positions_answer(node)["registers"] == {str(register.pk): {"receipt": 0, "closing": 12}}
+
+
+def test_the_owner_sees_a_negative_sale_that_is_not_a_return_on_the_anomalies_page(client, owner, store, register,
+                                                                                   cashier, shift, rolls):
+    answer = _pair(store).json()
+    (record,) = of_kind(node_records(lambda: _sell(register, cashier, rolls)), "sale")
+    for table, values in record["rows"]:
+        for column in ("total", "amount", "gross", "net", "vat"):
+            if column in values and table != "inventory.StockMovement":
+                values[column] = "-" + values[column]
+    assert _push(answer["token"], [record])["results"][record["id"]]["status"] == "ok"
+    client.force_login(owner)
+    page = client.get("/nodes/anomalies/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert 'data-kind="negative"' in page
+    assert "Negative Summe bei einem Verkauf, der keine Rückgabe ist" in page
+    assert re.search(r"<dt>Belegart</dt>\s*<dd>Verkauf</dd>", page)
