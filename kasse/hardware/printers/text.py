@@ -86,7 +86,9 @@ def wrap_phrases(text: str, width: int) -> list[str]:
     in the middle of the next phrase whenever that phrase fits on one line. Only phrases longer than a line
     are broken, at word boundaries."""
     width = max(1, width)
-    text = clean(text)
+    text = clean(text).rstrip()
+    if len(text) <= width:  # most receipt lines: nothing to wrap
+        return [text]
     indent = text[: len(text) - len(text.lstrip(" "))]  # an indented line ("  3 x 0,45 €") keeps its indent
     phrases = [p.strip() for p in _PHRASE_END.split(text) if p.strip()]
     if phrases and len(indent) < width // 2:
