@@ -121,14 +121,18 @@ def update_category(request: HttpRequest, category_id: UUID, payload: CategoryPa
 
 # --- Products --------------------------------------------------------------------------------
 
-def product_queryset(org: Organization) -> QuerySet[Product]:
-    """Products with everything the API shows, in a fixed number of queries."""
+def with_api_relations(products: QuerySet[Product]) -> QuerySet[Product]:
+    """``products`` with everything the API shows, in a fixed number of queries."""
     variants = Variant.objects.order_by("position", "name", "pk").prefetch_related(
         Prefetch("barcodes", queryset=Barcode.objects.order_by("pk")),
         Prefetch("store_prices", queryset=StorePrice.objects.order_by("pk")),
     )
-    return (Product.objects.filter(organization=org).select_related("category")
-            .prefetch_related(Prefetch("variants", queryset=variants)))
+    return products.select_related("category").prefetch_related(Prefetch("variants", queryset=variants))
+
+
+def product_queryset(org: Organization) -> QuerySet[Product]:
+    """The organization's products with everything the API shows."""
+    return with_api_relations(Product.objects.filter(organization=org))
 
 
 def _product_or_404(org: Organization, product_id: UUID) -> Product:
@@ -158,7 +162,8 @@ def list_products(request: HttpRequest, filters: Query[ProductFilters]) -> Query
     since = parse_since(filters.updated_since)
     if since is not None:
         found = found.filter(updated_at__gte=since)
-    return product_queryset(org).filter(pk__in=found.values("pk")).order_by(*found.query.order_by)
+    # The search's own queryset keeps its ranking (exact name, then prefix, then the rest).
+    return with_api_relations(found)
 
 
 @router.get("/products/by-barcode/{code}", response={200: BarcodeLookupOut, **ERRORS_WITH_ID},

@@ -69,6 +69,17 @@ def test_product_search_ignores_case_and_umlauts_and_finds_barcodes(api, organiz
     assert [p["name"] for p in by_code["items"]] == ["Laugenbrezel"]
 
 
+def test_product_search_lists_the_exact_name_first_then_names_that_start_with_it(api, organization):
+    # Given a product named exactly as searched, one starting with it and one containing it
+    ProductFactory(organization=organization, name="Käse-Schrippe")
+    ProductFactory(organization=organization, name="Schrippe mit Mohn")
+    ProductFactory(organization=organization, name="Schrippe")
+    # When the client searches for the name
+    found = api.get("/products", {"q": "schrippe"}).json()
+    # Then the exact match comes first, then the prefix match, then the rest
+    assert [p["name"] for p in found["items"]] == ["Schrippe", "Schrippe mit Mohn", "Käse-Schrippe"]
+
+
 def test_product_list_filters_by_category_active_and_updated_since(api, organization):
     # Given products in and out of a category, one inactive, one changed long ago
     bread = CategoryFactory(organization=organization, name="Brot")
