@@ -96,7 +96,10 @@ def browser():
 @pytest.fixture
 def page(browser):
     """A fresh browser context and page (German locale, 1280×800)."""
-    context = browser.new_context(locale="de-DE", viewport={"width": 1280, "height": 800})
+    # bypass_csp: Playwright's wait_for_function evaluates its predicate as a string, which the pages'
+    # Content-Security-Policy refuses; the policy itself is checked in kasse/tests/test_csp.py with a context
+    # that does not bypass it.
+    context = browser.new_context(locale="de-DE", viewport={"width": 1280, "height": 800}, bypass_csp=True)
     context.set_default_timeout(10_000)
     pg = context.new_page()
     yield pg
