@@ -63,7 +63,7 @@ def test_back_office_register_and_display_work_under_the_policy(live_server, bro
         bread = Category.objects.create(organization=organization, name="Brot", color="#ff0000")
         ProductFactory(organization=organization, name="Roggenbrot", category=bread)
     context = browser.new_context(locale="de-DE", viewport={"width": 1280, "height": 800})  # policy enforced
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(30_000)  # a loaded CI machine
     page = context.new_page()
     violations = _violations(page)
     # The back office, logged in as the owner
