@@ -40,7 +40,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from kasse.catalog.models import Barcode, Category, Product, Unit, Variant
-from kasse.catalog.services import VariantData, parse_price, save_category, save_product
+from kasse.catalog.services import VariantData, check_organization_catalog, parse_price, save_category, save_product
 from kasse.core.actors import Actor
 from kasse.core.vat import VatClass
 from kasse.tenancy.models import Organization
@@ -533,6 +533,11 @@ def import_products_csv(*, actor: Actor, organization: Organization, file: IO[by
                         dry_run: bool = False) -> ImportResult:
     """Import products from CSV, all or nothing. ``dry_run`` checks and reports, but keeps nothing."""
     result = ImportResult(dry_run=dry_run)
+    try:
+        check_organization_catalog(actor, organization)
+    except ValidationError as exc:
+        result.errors.append(RowError(None, exc.messages[0]))
+        return result
     try:
         text = _decode(file)
     except _TooLarge:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.translation import gettext as _
 
 from kasse.catalog.models import Barcode, Category, Product, StorePrice, Unit, Variant
@@ -23,7 +23,7 @@ from kasse.core.vat import VatClass
 from kasse.sync.changes import record
 from kasse.tenancy.models import Organization, Store
 from kasse.tenancy.permissions import Capability
-from kasse.tenancy.selectors import actor_may
+from kasse.tenancy.selectors import actor_may, actor_may_everywhere
 
 PRODUCT_FIELDS = (
     "name", "description", "unit", "is_measured", "net_content", "net_content_unit",
@@ -200,6 +200,22 @@ def _refresh_search_text(product: Product) -> None:
     )[:400]
 
 
+ORGANIZATION_CATALOG_REFUSED = _(
+    "Products and categories are shared by every store, so only owners and managers of all stores change them. "
+    "You can set your store's own prices."
+)
+
+
+def check_organization_catalog(actor: Actor, organization: Organization) -> None:
+    """Refuse a back-office user without an all-stores catalog role (a store-bound manager).
+
+    The catalog is organization-wide: a product's price is what every store without its own
+    price charges, so a manager of one store changes only that store's prices (``set_store_price``).
+    """
+    if not actor_may_everywhere(actor, organization.pk, Capability.MANAGE_CATALOG):
+        raise ValidationError({NON_FIELD_ERRORS: [ORGANIZATION_CATALOG_REFUSED]})
+
+
 @tenant_service
 def save_product(
     *,
@@ -215,6 +231,7 @@ def save_product(
     variants means one default variant. Variants left out of the list on a
     change are deactivated (sales refer to them) and their barcodes freed.
     """
+    check_organization_catalog(actor, organization)
     creating = product is None
     cleaned = _clean_product_data(data)
     category = cleaned.get("category")
@@ -311,6 +328,8 @@ def set_store_price(*, actor: Actor, store: Store, variant: Variant,
 @tenant_service
 def save_category(*, actor: Actor, organization: Organization, data: dict[str, Any],
                   category: Category | None = None) -> Category:
+    """Create or change a category (organization-wide: owners and all-stores managers)."""
+    check_organization_catalog(actor, organization)
     creating = category is None
     if category is None:
         category = Category(organization=organization)

@@ -7,11 +7,13 @@ next to the field it names, and nothing is saved.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Prefetch
@@ -42,10 +44,38 @@ from kasse.catalog.services import save_category, save_product, set_store_price
 from kasse.core.actors import Actor
 from kasse.tenancy.models import Store
 from kasse.tenancy.permissions import Capability
-from kasse.tenancy.selectors import stores_with_capability
+from kasse.tenancy.selectors import has_capability_everywhere, stores_with_capability
 
 PAGE_SIZE = 50
 catalog_view = backoffice_view(Capability.MANAGE_CATALOG)
+
+
+View = Callable[..., HttpResponse]
+
+
+def organization_catalog_view(*, readable: bool) -> Callable[[View], View]:
+    """A catalog page that changes what every store sells: owners and all-stores managers only.
+
+    A store-bound manager may read the catalog and set their own store's prices
+    (``variant_prices``). On a ``readable`` page (lists, a product's page) they get
+    ``request.may_change_catalog = False`` and every POST answers with the back office's
+    403 page; pages that only exist to change the catalog (new product or category,
+    editing a category, the CSV import) answer them with it at once.
+    """
+
+    def decorator(view: View) -> View:
+        @catalog_view
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            may = has_capability_everywhere(request.employee, Capability.MANAGE_CATALOG)  # type: ignore[attr-defined]
+            request.may_change_catalog = may  # type: ignore[attr-defined]
+            if not may and (request.method == "POST" or not readable):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
 
 
 def _actor(request: HttpRequest) -> Actor:
@@ -55,7 +85,7 @@ def _actor(request: HttpRequest) -> Actor:
 # --- Product list -------------------------------------------------------------------------------
 
 @require_GET
-@catalog_view
+@organization_catalog_view(readable=True)
 def product_list(request: HttpRequest) -> HttpResponse:
     org = request.organization  # type: ignore[attr-defined]
     query = request.GET.get("q", "").strip()
@@ -147,13 +177,13 @@ def _product_page(request: HttpRequest, product: Product | None) -> HttpResponse
 
 
 @require_http_methods(["GET", "POST"])
-@catalog_view
+@organization_catalog_view(readable=False)
 def product_create(request: HttpRequest) -> HttpResponse:
     return _product_page(request, None)
 
 
 @require_http_methods(["GET", "POST"])
-@catalog_view
+@organization_catalog_view(readable=True)
 def product_edit(request: HttpRequest, pk: Any) -> HttpResponse:
     product: Product = get_object_or_404(Product.objects.select_related("category"), pk=pk)
     return _product_page(request, product)
@@ -236,7 +266,7 @@ def variant_prices(request: HttpRequest, pk: Any) -> HttpResponse:
 # --- Categories ---------------------------------------------------------------------------------
 
 @require_GET
-@catalog_view
+@organization_catalog_view(readable=True)
 def category_list(request: HttpRequest) -> HttpResponse:
     categories = (Category.objects.filter(organization=request.organization)  # type: ignore[attr-defined]
                   .select_related("parent").annotate(product_count=Count("products")))
@@ -263,13 +293,13 @@ def _category_page(request: HttpRequest, category: Category | None) -> HttpRespo
 
 
 @require_http_methods(["GET", "POST"])
-@catalog_view
+@organization_catalog_view(readable=False)
 def category_create(request: HttpRequest) -> HttpResponse:
     return _category_page(request, None)
 
 
 @require_http_methods(["GET", "POST"])
-@catalog_view
+@organization_catalog_view(readable=False)
 def category_edit(request: HttpRequest, pk: Any) -> HttpResponse:
     return _category_page(request, get_object_or_404(Category.objects.select_related("parent"), pk=pk))
 
@@ -287,7 +317,7 @@ def product_export(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@catalog_view
+@organization_catalog_view(readable=False)
 def product_import(request: HttpRequest) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None)
     result = None

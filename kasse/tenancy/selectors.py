@@ -127,6 +127,21 @@ def register_staff_member(store: Store, *, employee_id: str = "", employee_numbe
     return next((e for e in staff if str(e.pk) == employee_id), None)
 
 
+def actor_may_everywhere(actor: object, organization_id: Any, capability: str) -> bool:
+    """Whether a back-office user may do ``capability`` for the whole organization (an all-stores role).
+
+    Organization-wide data that every store uses (the catalog's products, categories and their
+    prices) is changed only by owners and all-stores managers; a store-bound role would otherwise
+    change what other stores sell. Other actors are checked where they enter, as in :func:`actor_may`.
+    """
+    user = getattr(actor, "user", None)
+    if getattr(actor, "kind", "") != "user" or user is None:
+        return True
+    with scopes_disabled():
+        acting = Employee.objects.filter(organization_id=organization_id, user=user, is_active=True).first()
+    return has_capability_everywhere(acting, capability)
+
+
 def actor_may(actor: object, organization_id: Any, capability: str, store: Store) -> bool:
     """Whether a back-office user acting in an organization may do ``capability`` in ``store``.
 
