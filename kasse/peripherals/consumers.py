@@ -11,10 +11,11 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 
 from kasse.core.channels_bridge import remember_server_loop
 from kasse.peripherals.bus import scan_group
+from kasse.register.device_sockets import DeviceSocketMixin
 from kasse.register.services.pairing import DEVICE_COOKIE, device_for_token
 
 
-class ScannerConsumer(AsyncWebsocketConsumer):
+class ScannerConsumer(DeviceSocketMixin, AsyncWebsocketConsumer):
     """Joins the scan group of the register its device cookie belongs to (displays are refused)."""
 
     group: str = ""
@@ -28,9 +29,11 @@ class ScannerConsumer(AsyncWebsocketConsumer):
         remember_server_loop(asyncio.get_running_loop())
         self.group = scan_group(device.register_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.join_device(device.pk)
         await self.accept()
 
     async def disconnect(self, code: int) -> None:
+        await self.leave_device()
         if self.group:
             await self.channel_layer.group_discard(self.group, self.channel_name)
 

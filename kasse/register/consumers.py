@@ -11,8 +11,9 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django_scopes import scope
 
+from kasse.register.device_sockets import DeviceSocketMixin
 from kasse.register.display import idle_context
-from kasse.register.live import device_group, display_group, mark_display_listening
+from kasse.register.live import display_group, mark_display_listening
 from kasse.register.models import Cart, CartStatus
 from kasse.register.node_gate import serving_node
 from kasse.register.services.pairing import DEVICE_COOKIE, device_for_token
@@ -30,11 +31,10 @@ def _initial_html(device: Any) -> str:
         return render_to_string("register/partials/display_idle.html", idle_context(register))
 
 
-class CustomerDisplayConsumer(AsyncWebsocketConsumer):
+class CustomerDisplayConsumer(DeviceSocketMixin, AsyncWebsocketConsumer):
     """Joins the display group of the register its device cookie belongs to; closed when the device is revoked."""
 
     group: str = ""
-    device_channel_group: str = ""
     register_id: Any = None
 
     async def connect(self) -> None:
@@ -49,8 +49,7 @@ class CustomerDisplayConsumer(AsyncWebsocketConsumer):
         self.group = display_group(device.register_id)
         self.register_id = device.register_id
         await self.channel_layer.group_add(self.group, self.channel_name)
-        self.device_channel_group = device_group(device.pk)
-        await self.channel_layer.group_add(self.device_channel_group, self.channel_name)
+        await self.join_device(device.pk)
         await database_sync_to_async(mark_display_listening)(device.register_id)
         await self.accept()
         html = await database_sync_to_async(_initial_html)(device)
@@ -62,15 +61,16 @@ class CustomerDisplayConsumer(AsyncWebsocketConsumer):
             await database_sync_to_async(mark_display_listening)(self.register_id)
 
     async def disconnect(self, code: int) -> None:
-        for group in (self.group, self.device_channel_group):
-            if group:
-                await self.channel_layer.group_discard(group, self.channel_name)
+        await self.leave_device()
+        if self.group:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
 
     async def device_revoked(self, event: dict[str, Any]) -> None:
         """The device was revoked: no further cart reaches it."""
-        await self.channel_layer.group_discard(self.group, self.channel_name)
-        self.group = ""
-        await self.close(code=4403)
+        if self.group:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+            self.group = ""
+        await super().device_revoked(event)
 
     async def display_update(self, event: dict[str, Any]) -> None:
         await self.send(text_data=json.dumps(event["payload"]))

@@ -8,6 +8,7 @@ process; with Redis (``REDIS_URL``: channel layer and cache) across processes.
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from typing import Any
 
@@ -18,6 +19,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from kasse.core.channels_bridge import send_from_thread
 from kasse.tenancy.models import Register
 
 LISTENING_TTL = 600  # seconds; a connected display refreshes its mark every DISPLAY_PING_SECONDS
@@ -34,10 +36,25 @@ def device_group(device_id: uuid.UUID) -> str:
 
 
 def close_device_sockets(device_id: uuid.UUID) -> None:
-    """After commit of a revocation: every open socket of the device is told and closed."""
-    layer = get_channel_layer()
-    if layer is not None:
-        async_to_sync(layer.group_send)(device_group(device_id), {"type": "device.revoked"})
+    """After commit of a revocation: every open socket of the device (display, register status,
+    scanner) is told and closed. Called from a request or from the node's sync thread, so the
+    send goes to the serving loop (:func:`send_from_thread`)."""
+    send_from_thread(device_group(device_id), {"type": "device.revoked"})
+
+
+def close_sockets_of_revoked_devices(events: list[dict[str, Any]]) -> None:
+    """On a store node, after pulled feed events commit: a device revoked in the cloud loses its
+    open sockets on the node at once, as it does in the cloud (the events are the pulled batch)."""
+    from kasse.register.models import RegisterDevice
+    from kasse.sync.registry import label_of
+
+    label = label_of(RegisterDevice)
+    revoked = [str(e.get("id")) for e in events if isinstance(e, dict) and e.get("model") == label
+               and (e.get("deleted") or (isinstance(e.get("row"), dict) and e["row"].get("revoked_at")))]
+    for device_id in revoked:
+        with contextlib.suppress(ValueError):
+            uid = uuid.UUID(device_id)
+            transaction.on_commit(lambda uid=uid: close_device_sockets(uid))  # type: ignore[misc]
 
 
 def _listening_key(register_id: uuid.UUID) -> str:

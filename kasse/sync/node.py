@@ -19,6 +19,7 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 import kasse
+from kasse.register.live import close_sockets_of_revoked_devices
 from kasse.sync import outbox
 from kasse.sync.apply import apply_events, upsert_rows
 from kasse.sync.client import CloudClient, CloudRefused, CloudUnreachable
@@ -259,6 +260,7 @@ def pull_once(node: NodeState, client: CloudClient, limit: int = PULL_LIMIT) -> 
             if current.cursor != cursor:
                 continue  # another puller got here first
             done = apply_events(events, set_aside=True)
+            close_sockets_of_revoked_devices(events)
             NodeState.objects.filter(pk=node.pk).update(cursor=answer["cursor"])
             note_contact(node, client, pull=True)
         applied |= done

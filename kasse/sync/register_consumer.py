@@ -19,6 +19,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from kasse.core.channels_bridge import remember_server_loop
+from kasse.register.device_sockets import DeviceSocketMixin
 from kasse.register.services.pairing import DEVICE_COOKIE, device_for_token
 from kasse.sync.local import is_node
 from kasse.sync.status_feed import NODE_STATUS_GROUP
@@ -37,7 +38,7 @@ def current_status() -> dict[str, Any]:
     return {**status(), "catalog_changed": False}
 
 
-class RegisterStatusConsumer(AsyncWebsocketConsumer):
+class RegisterStatusConsumer(DeviceSocketMixin, AsyncWebsocketConsumer):
     """Sends the node's sync status to a paired register page, now and on every change.
 
     The runner publishes when something changes (a push, a pull, going on- or
@@ -55,6 +56,7 @@ class RegisterStatusConsumer(AsyncWebsocketConsumer):
         if device is None:
             await self.close(code=4401)
             return
+        await self.join_device(device.pk)
         await self.accept()
         remember_server_loop(asyncio.get_running_loop())
         if is_node():
@@ -77,6 +79,7 @@ class RegisterStatusConsumer(AsyncWebsocketConsumer):
                 return
 
     async def disconnect(self, code: int) -> None:
+        await self.leave_device()
         if self.refresher is not None:
             self.refresher.cancel()
         if self.joined:
