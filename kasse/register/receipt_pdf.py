@@ -69,7 +69,7 @@ def receipt_rows(sale: Sale) -> list[Row]:
         rows.append(Row(detail, f"{money(line.total)} {line.vat_dsfinvk_id}"))
         if line.note:
             rows.append(Row(f"  {line.note}"))
-    rows.append(Row(_("Total"), f"{money(sale.total)} EUR", bold=True, rule=True))
+    rows.append(Row(_("Total"), f"{money(sale.total)} €", bold=True, rule=True))
     rows.append(Row(f"{_('VAT')}   {_('Net')} / {_('VAT')} / {_('Gross')}", rule=True))
     for vat in sale.vat_rows.all():
         rows.append(Row(f"{vat.vat_dsfinvk_id} = {formats.localize(vat.vat_rate.normalize())} %",

@@ -105,7 +105,7 @@ def test_cash_payment_completes_the_sale_and_shows_change(till, bakery):
         assert (sale.receipt_number, sale.total) == (1, D("3.25"))
         assert not Cart.objects.exists()
     receipt = _soup(till.get(f"/register/receipt/{sale.pk}/", HTTP_ACCEPT_LANGUAGE="de"))
-    assert receipt.select_one("[data-testid=receipt-total]").text == "3,25 EUR"
+    assert receipt.select_one("[data-testid=receipt-total]").text == "3,25 €"
 
 
 def test_short_payment_is_refused_and_the_cart_stays(till, bakery):
