@@ -21,6 +21,7 @@ import kasse
 from kasse.customers.models import Customer
 from kasse.sync.local import clock
 from kasse.sync.merge import merge_customer
+from kasse.sync.protocol import error_text
 from kasse.sync.registry import BY_LABEL, SyncSpec, decode_row
 
 log = logging.getLogger(__name__)
@@ -177,7 +178,7 @@ def _keep_aside(event: Any, exc: Exception) -> None:
     from kasse.sync.models import SetAsideEvent
 
     event = event if isinstance(event, dict) else {}
-    error = f"{type(exc).__name__}: {exc}"[:500]
+    error = error_text(f"{type(exc).__name__}: {exc}")
     log.error("feed event #%s (%s %s) set aside: %s", event.get("seq"), event.get("model"), event.get("id"), error)
     SetAsideEvent.objects.update_or_create(seq=_seq(event), defaults={
         "model": str(event.get("model", ""))[:60], "object_id": str(event.get("id", ""))[:64],
@@ -204,7 +205,7 @@ def retry_set_aside_events() -> tuple[int, int]:
                 if not _cannot_apply(exc):
                     raise
                 SetAsideEvent.objects.filter(pk=kept.pk).update(
-                    error=f"{type(exc).__name__}: {exc}"[:500], version=kasse.__version__,
+                    error=error_text(f"{type(exc).__name__}: {exc}"), version=kasse.__version__,
                     attempts=kept.attempts + 1, last_attempt_at=timezone.now())
                 continue
             kept.delete()

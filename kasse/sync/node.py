@@ -25,7 +25,7 @@ from kasse.sync.apply import apply_events, upsert_rows
 from kasse.sync.client import CloudClient, CloudRefused, CloudUnreachable
 from kasse.sync.models import NodeState, OutboxRecord, OutboxStatus
 from kasse.sync.positions import POSITIONS_PATH, fast_forward
-from kasse.sync.protocol import PULL_LIMIT, PUSH_BATCH_SIZE, PUSH_IN_FLIGHT
+from kasse.sync.protocol import PULL_LIMIT, PUSH_BATCH_SIZE, PUSH_IN_FLIGHT, error_text
 from kasse.sync.registry import BY_LABEL, Direction
 
 log = logging.getLogger(__name__)
@@ -284,7 +284,7 @@ def note_contact(node: NodeState, client: CloudClient, *, push: bool = False, pu
 def note_error(node: NodeState, message: str, *, revoked: bool = False) -> None:
     """Record the error (and since when errors stand: the first one's time is kept)."""
     with scopes_disabled():
-        NodeState.objects.filter(pk=node.pk).update(last_error=message[:500], revoked=revoked or node.revoked)
+        NodeState.objects.filter(pk=node.pk).update(last_error=error_text(message), revoked=revoked or node.revoked)
         NodeState.objects.filter(pk=node.pk, last_error_at__isnull=True).update(last_error_at=timezone.now())
 
 

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from kasse.core.ids import uuid7
 from kasse.sync.models import OutboxRecord, OutboxStatus
+from kasse.sync.protocol import error_text
 from kasse.sync.registry import encode_row, label_of, spec_for
 
 BACKOFF_BASE_SECONDS = 1.0
@@ -107,7 +108,7 @@ def set_aside(record: OutboxRecord, status: str, error: str, now: Any = None) ->
     now = now or timezone.now()
     attempts = record.attempts + 1
     OutboxRecord.objects.filter(pk=record.pk).update(
-        status=status, attempts=attempts, last_error=error[:500],
+        status=status, attempts=attempts, last_error=error_text(error),
         next_attempt_at=now + timedelta(seconds=backoff_seconds(attempts, ceiling=SET_ASIDE_BACKOFF_MAX_SECONDS)),
     )
 
@@ -125,7 +126,7 @@ def apply_results(results: dict[str, dict[str, str]], sent: list[OutboxRecord]) 
             if not isinstance(answer, dict):
                 answer = None
             status = (answer or {}).get("status")
-            detail = str((answer or {}).get("detail", ""))[:500]
+            detail = error_text((answer or {}).get("detail", ""))
             if status in {"ok", "duplicate", "quarantined"}:
                 done[detail].append(record.pk)
                 counts["acked"] += 1
@@ -145,7 +146,7 @@ def delay_for(record: OutboxRecord, error: str, now: Any = None) -> None:
     now = now or timezone.now()
     attempts = record.attempts + 1
     OutboxRecord.objects.filter(pk=record.pk).update(
-        status=OutboxStatus.PENDING, attempts=attempts, last_error=error[:500],
+        status=OutboxStatus.PENDING, attempts=attempts, last_error=error_text(error),
         next_attempt_at=now + timedelta(seconds=backoff_seconds(attempts)),
     )
 

@@ -44,7 +44,7 @@ def release_quarantined_sale(*, actor: Actor, anomaly: SyncAnomaly) -> int:
     from kasse.tenancy.models import Register
 
     with transaction.atomic():
-        anomaly = SyncAnomaly.objects.select_for_update().select_related("node").get(pk=anomaly.pk)
+        anomaly = SyncAnomaly.objects.select_for_update(of=("self",)).select_related("node").get(pk=anomaly.pk)
         if anomaly.kind != AnomalyKind.NUMBER_CLASH or not anomaly.payload or anomaly.resolved_at is not None:
             raise ValidationError(_("Only an open anomaly of a receipt number used twice can be released."))
         if anomaly.node is None:

@@ -38,6 +38,7 @@ from kasse.sync.protocol import (
     PULL_LIMIT,
     STATUS_HEADER,
     VERSION_HEADER,
+    error_text,
 )
 from kasse.sync.services import node_for_token, pair_node
 
@@ -158,7 +159,7 @@ def _reported_status(header: str) -> dict[str, Any]:
         # The last error and since when stay on the page after it is over; ``failing`` says whether it is.
         updates["failing"] = bool(error)
         if error:
-            updates["last_error"] = error[:500]
+            updates["last_error"] = error_text(error)
             updates["last_error_at"] = _moment(report.get("error_since")) or timezone.now()
     return updates
 
