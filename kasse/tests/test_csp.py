@@ -95,6 +95,8 @@ def test_back_office_register_and_display_work_under_the_policy(live_server, bro
     assert tab.evaluate("el => getComputedStyle(el).borderTopColor") == "rgb(255, 0, 0)"
     # and htmx still works under the policy: a tapped product lands in the cart
     tab.click()
+    # (the colour is painted when htmx settles the swapped grid, a moment after the tile appears)
+    register_page.wait_for_selector("[data-testid=tile][data-name='Roggenbrot'][style*='border-top-color']")
     tile = register_page.wait_for_selector("[data-testid=tile][data-name='Roggenbrot']")
     assert tile.evaluate("el => getComputedStyle(el).borderTopColor") == "rgb(255, 0, 0)"
     tile.click()

@@ -40,7 +40,6 @@
     });
   }
   document.addEventListener("DOMContentLoaded", function () { paint(document); });
-  document.addEventListener("htmx:afterSettle", function (event) {
-    if (event.target instanceof Element) paint(event.target.parentElement || event.target);
-  });
+  // Swapped content (outerHTML swaps replace the event's target, so paint the whole page; it is cheap).
+  document.addEventListener("htmx:afterSettle", function () { paint(document); });
 })();
