@@ -129,6 +129,7 @@ INSTALLED_APPS = [
     "channels",
     "ninja",
     "kasse.core",
+    "kasse.demo",  # right after core: its catalog held these messages before (same precedence)
     "kasse.tenancy",
     "kasse.catalog",
     "kasse.customers",
