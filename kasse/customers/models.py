@@ -40,7 +40,7 @@ class Customer(OrganizationScopedModel):
     is_active = models.BooleanField(_("active"), default=True)
     search_text = models.CharField(max_length=400, blank=True, editable=False, db_index=True)
     # {field: hybrid-clock stamp of its last change}: how edits made offline on a store node
-    # and in the cloud are merged, field by field (kasse.sync.merge).
+    # and in the cloud are merged, field by field (kasse.customers.syncing).
     sync_clocks = models.JSONField(default=dict, blank=True, editable=False)
 
     class Meta:

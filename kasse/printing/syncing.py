@@ -36,6 +36,7 @@ from kasse.printing.models import Health, JobError, JobKind, JobStatus, PrinterS
 from kasse.sync.changes import record
 from kasse.sync.device_states import StateReporter, check_state
 from kasse.sync.local import is_node
+from kasse.sync.registry import Direction, NodeHooks, Scope, SyncSpec, register
 
 
 def node_prints_for(store_id: Any) -> bool:
@@ -168,3 +169,25 @@ def release_node_jobs(store_id: Any) -> int:
             printer__store_id=store_id, on_node=True, status__in=[JobStatus.QUEUED, JobStatus.PRINTING],
         ).update(status=JobStatus.FAILED, error=JobError.NODE_GONE, finished_at=now, updated_at=now,
                  error_detail="the store node was revoked before it reported this job")
+
+
+def _node_retired(store_id: Any) -> dict[str, Any]:
+    return {"print_jobs_failed": release_node_jobs(store_id)}
+
+
+register(
+    SyncSpec("printing.Printer", Direction.DOWN, Scope.STORE),
+    SyncSpec("printing.RegisterPrinter", Direction.DOWN, Scope.STORE, "printer.store_id"),
+    # Print jobs of a store with a node are the node's to print: queued in the cloud they come down, the
+    # node sends their outcome up (never the bytes). A pairing node takes the store's queued ones.
+    SyncSpec("printing.PrintJob", Direction.BOTH, Scope.STORE, "printer.store_id",
+             up_fields=frozenset({"status", "attempts", "retries", "manual_retry", "error", "error_detail",
+                                  "send_started_at", "finished_at", "next_attempt_at", "updated_at"}),
+             up_omit=frozenset({"payload"}), node_drops=frozenset({"sale_id", "shift_id"}),
+             check=check_print_job, apply=apply_print_jobs, snapshot_filter={"on_node": True, "status": "queued"}),
+    SyncSpec("printing.PrinterState", Direction.UP, Scope.STORE, "printer.store_id", check=check_printer_state,
+             snapshot_filter={"pk__in": []}),
+    # Pairing hands the store's queued jobs to the node (its snapshot carries them); a node that goes fails
+    # the jobs it had not reported, for a person to check.
+    node_hooks=NodeHooks(paired=hand_over_to_node, retired=_node_retired),
+)

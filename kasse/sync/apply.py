@@ -2,9 +2,9 @@
 
 Rows are upserted by primary key. Columns a node owns (``node_fields``) keep
 the node's value once the row exists, links to tables that are not
-replicated (``node_drops``, e.g. login users) are cleared, customers
-are merged by hybrid clock (:mod:`kasse.sync.merge`) and print jobs by their
-own rule (:mod:`kasse.printing.syncing`).
+replicated (``node_drops``, e.g. login users) are cleared, and a table with
+its own ``apply`` rule (customers merged by hybrid clock, print jobs taken
+only as a newer retry) stores its rows by that rule.
 """
 
 from __future__ import annotations
@@ -18,9 +18,6 @@ from django.db.models.deletion import ProtectedError, RestrictedError
 from django_scopes import scopes_disabled
 
 import kasse
-from kasse.customers.models import Customer
-from kasse.sync.local import clock
-from kasse.sync.merge import merge_customer
 from kasse.sync.protocol import error_text
 from kasse.sync.registry import BY_LABEL, SyncSpec, decode_row
 
@@ -55,13 +52,9 @@ def upsert_rows(label: str, rows: list[dict[str, Any]]) -> int:
     """Insert or update rows of one table on the node; returns how many were written."""
     spec = _spec(label)
     model = spec.model
-    if label == "customers.Customer":
-        return _merge_customers(rows)
     decoded = [_decode(spec, row) for row in rows]
-    if spec.merge == "print_job":
-        from kasse.printing.syncing import apply_print_jobs
-
-        return apply_print_jobs(decoded)
+    if spec.apply is not None:
+        return spec.apply(decoded)
     with scopes_disabled():
         existing = set(model._default_manager.filter(pk__in=[v["id"] for v in decoded]).values_list("pk", flat=True))
     new = [model(**v) for v in decoded if v["id"] not in existing]
@@ -81,24 +74,6 @@ def _field_name(model: type[models.Model], attname: str) -> str:
         if f.attname == attname:
             return f.name
     return attname
-
-
-def _merge_customers(rows: list[dict[str, Any]]) -> int:
-    spec = _spec("customers.Customer")
-    with scopes_disabled():
-        for row in rows:
-            values = _decode(spec, row)
-            clocks = values.get("sync_clocks") or {}
-            for stamp in clocks.values():
-                clock().observe(stamp)
-            current = Customer.objects.filter(pk=values["id"]).first()
-            if current is None:
-                Customer.objects.create(**values)
-                continue
-            merge_customer(current, values, clocks, base_clocks=None)
-            current.customer_number = values.get("customer_number", current.customer_number)
-            current.save()
-    return len(rows)
 
 
 def delete_row(label: str, object_id: str) -> None:

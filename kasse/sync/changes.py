@@ -6,19 +6,35 @@
   outbox record, committed together with the change or not at all;
 * in the cloud, rows of tables that sync down (``DOWN``/``BOTH``) become change
   events of the organization's feed, and nodes are nudged after the commit;
-  a completed sale also goes to the owner's live feed.
+  rows of a table with a live feed (``SyncSpec.live``: completed sales) also go
+  to the owner's live feed.
+
+The feed's sequence numbers come from one counter row per organization that every
+writer locks in its transaction: commits happen in sequence order, so a node that
+pulled up to ``seq`` can never miss a smaller number committed later.
 
 No signals: services say what they changed (house style).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+import logging
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any
 
-from django.db import models
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
 
 from kasse.sync.local import is_node
-from kasse.sync.registry import Direction, spec_for
+from kasse.sync.models import ChangeEvent, FeedCounter
+from kasse.sync.registry import Direction, Scope, SyncSpec, encode_row, label_of, organization_label, spec_for
+
+log = logging.getLogger(__name__)
 
 UP_DIRECTIONS = {Direction.UP, Direction.BOTH}
 DOWN_DIRECTIONS = {Direction.DOWN, Direction.BOTH}
@@ -35,11 +51,132 @@ def record(kind: str, objs: Iterable[models.Model], *, deleted: Iterable[models.
         if up:
             enqueue(kind, up)
         return
-    from kasse.sync.feed import append_changes, publish_live
-
     down = [o for o in objs if (spec := spec_for(o)) is not None and spec.direction in DOWN_DIRECTIONS]
     gone = [o for o in deleted if (spec := spec_for(o)) is not None and spec.direction in DOWN_DIRECTIONS]
     if down or gone:
         append_changes(down, gone)
-    if kind in {"sale", "refund"}:
-        publish_live(kind, objs)
+    live: dict[str, list[models.Model]] = defaultdict(list)
+    for obj in objs:
+        if (spec := spec_for(obj)) is not None and spec.live is not None:
+            live[spec.label].append(obj)
+    for objs_of_table in live.values():
+        publish_live(spec_for(objs_of_table[0]), objs_of_table)  # type: ignore[arg-type]
+
+
+# --- Channels groups ---------------------------------------------------------------------------
+
+
+def sync_group(organization_id: uuid.UUID | str) -> str:
+    """The Channels group of an organization's connected store nodes."""
+    return f"sync-org-{uuid.UUID(str(organization_id)).hex}"
+
+
+def live_group(organization_id: uuid.UUID | str) -> str:
+    """The Channels group of an organization's back-office live feed."""
+    return f"live-org-{uuid.UUID(str(organization_id)).hex}"
+
+
+def node_group(node_id: uuid.UUID | str) -> str:
+    return f"sync-node-{uuid.UUID(str(node_id)).hex}"
+
+
+# --- the cloud's change feed ----------------------------------------------------------------------
+
+
+def _store_id(spec: SyncSpec, obj: models.Model) -> Any:
+    if spec.scope is not Scope.STORE:
+        return None
+    value: Any = obj
+    path = spec.store_path.split(".")
+    for part in path[:-1]:
+        value = getattr(value, part)
+    return getattr(value, path[-1])
+
+
+def _reserve(organization_id: Any, count: int) -> int:
+    """Reserve ``count`` sequence numbers; returns the first. Locks the counter row until commit."""
+    try:
+        with transaction.atomic():
+            FeedCounter.objects.get_or_create(organization_id=organization_id)
+    except IntegrityError:  # created concurrently by another process
+        pass
+    counter = FeedCounter.objects.select_for_update().get(organization_id=organization_id)
+    first = counter.seq + 1
+    FeedCounter.objects.filter(pk=counter.pk).update(seq=counter.seq + count)
+    return first
+
+
+def append_changes(objs: list[models.Model], deleted: list[models.Model] = ()) -> None:  # type: ignore[assignment]
+    """Append change events for rows written (and deleted) in the current transaction."""
+    by_org: dict[Any, list[tuple[models.Model, bool]]] = defaultdict(list)
+    for obj in deleted:  # deletions first: a unique code can move from a deleted row to a new one
+        by_org[_org_id(obj)].append((obj, True))
+    for obj in objs:
+        by_org[_org_id(obj)].append((obj, False))
+    now = timezone.now()
+    for organization_id, items in by_org.items():
+        first = _reserve(organization_id, len(items))
+        events = []
+        for offset, (obj, gone) in enumerate(items):
+            spec = spec_for(obj)
+            assert spec is not None
+            events.append(ChangeEvent(
+                organization_id=organization_id, seq=first + offset, store_id=_store_id(spec, obj),
+                model=label_of(obj), object_id=str(obj.pk), deleted=gone,
+                row=None if gone else encode_row(obj), created_at=now,
+            ))
+        ChangeEvent.objects.bulk_create(events)
+        last = first + len(items) - 1
+        transaction.on_commit(functools.partial(nudge, organization_id, last))
+
+
+def _org_id(obj: models.Model) -> Any:
+    return obj.pk if label_of(obj) == organization_label() else obj.organization_id  # type: ignore[attr-defined]
+
+
+def _group_send(group: str, message: dict[str, Any]) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(group, message)
+    except Exception:  # a missed nudge costs latency, never data: nodes also poll
+        log.exception("could not send to %s", group)
+
+
+def nudge(organization_id: Any, seq: int) -> None:
+    """Tell the organization's connected nodes that the feed has grown to ``seq``."""
+    _group_send(sync_group(organization_id), {"type": "sync.nudge", "seq": seq})
+
+
+# --- the owner's live feed ---------------------------------------------------------------------------
+
+
+def publish_live(spec: SyncSpec, objs: Sequence[Any]) -> None:
+    """After commit, push rows of ``spec``'s table (objects with the row's attributes) to their
+    organization's live feed, as the table's ``live`` rule words them."""
+    if spec.live is None:
+        return
+    message = spec.live
+    messages = [(live_group(obj.organization_id), message(obj)) for obj in objs]
+    if messages:
+        transaction.on_commit(functools.partial(_group_send_all, messages))
+
+
+def _group_send_all(messages: list[tuple[str, dict[str, Any]]]) -> None:
+    """``_group_send`` for many messages in one hop to the event loop (an ingested batch has hundreds)."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+
+    async def send_all() -> None:
+        for group, message in messages:
+            try:
+                await layer.group_send(group, message)
+            except Exception:  # a missed live event costs a refresh of the page, never data
+                log.exception("could not send to %s", group)
+
+    try:
+        async_to_sync(send_all)()
+    except Exception:  # as _group_send: a missed live event never fails the commit that caused it
+        log.exception("could not send %d live events", len(messages))

@@ -9,7 +9,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django_scopes import scope
 
-from kasse.sync.feed import live_group, node_group, sync_group
+from kasse.sync.changes import live_group, node_group, sync_group
 from kasse.sync.protocol import AUTH_SCHEME, PROTOCOL_HEADER, PROTOCOL_VERSION
 from kasse.sync.services import node_for_token
 

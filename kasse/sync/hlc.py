@@ -11,11 +11,14 @@ order is total and every replica picks the same winner.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 _MAX_COUNTER = 99_999
+_STAMP = re.compile(r"\d{13}-\d{5}-[A-Za-z0-9_]{1,40}").fullmatch
 
 
 def parse(stamp: str) -> tuple[int, int, str]:
@@ -57,3 +60,15 @@ class HybridClock:
         with self._lock:
             if (ms, counter) > (self._ms, self._counter):
                 self._ms, self._counter = ms, counter
+
+
+def bad_stamps(stamps: Any) -> str | None:
+    """Why a ``{field: stamp}`` map (as received) is malformed, or ``None``."""
+    if stamps is None:
+        return None
+    if not isinstance(stamps, dict):
+        return "not an object of field: stamp"
+    for name, stamp in stamps.items():
+        if type(stamp) is not str or (stamp and not _STAMP(stamp)):  # "": the field had no stamp yet
+            return f"the stamp of {str(name)[:60]!r} is not <13-digit ms>-<5-digit counter>-<origin>"
+    return None

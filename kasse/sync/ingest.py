@@ -10,9 +10,11 @@ Each record is answered on its own:
 * ``rejected``: malformed, of another organization or store, or of a table
   that does not sync up; the node keeps it and shows it.
 
-Rows are stored by id, so a record can arrive any number of times. Sales are
-recomputed: totals, VAT rows and payments that do not add up, and times far
-from the cloud's clock, are flagged as anomalies — the sale is kept.
+Rows are stored by id, so a record can arrive any number of times. What is
+special about a table (a merge, a check, a quarantine, what does not add up)
+is a rule of its :class:`~kasse.sync.registry.SyncSpec`, declared in the
+``syncing.py`` of the app that owns it; this module runs the rules and knows
+no table.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import functools
 import logging
 import operator
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
@@ -30,21 +32,21 @@ from django.db import DatabaseError, IntegrityError, models, transaction
 from django.utils import timezone
 from django_scopes import scope
 
-from kasse.customers.models import Customer
+from kasse.sync.changes import append_changes, publish_live
 from kasse.sync.columns import ColumnError, RowCodec, codec_for, existing_ids, insert_rows, uuid_text
-from kasse.sync.feed import append_changes, publish_live_sales
-from kasse.sync.ingest_checks import (
-    CLOCK_TOLERANCE,
-    StoreScope,
-    bad_clock_stamp,
-    missing_column,
-    sale_anomalies,
-    store_bound,
-    stored_stores,
+from kasse.sync.ingest_checks import StoreScope, missing_column, store_bound, stored_stores
+from kasse.sync.models import StoreNode, SyncAnomaly, SyncConflict
+from kasse.sync.registry import (
+    BY_LABEL,
+    ORDER,
+    SPECS,
+    Conflict,
+    Direction,
+    Quarantined,
+    SyncSpec,
+    UpRow,
+    organization_label,
 )
-from kasse.sync.merge import merge_customer
-from kasse.sync.models import AnomalyKind, StoreNode, SyncAnomaly, SyncConflict
-from kasse.sync.registry import BY_LABEL, ORDER, SPECS, Direction, SyncSpec
 
 log = logging.getLogger(__name__)
 
@@ -136,14 +138,11 @@ def _parse(organization_id: str, record: Any) -> Parsed:
             raise Reject(f"{spec.label}.{column}: missing (the column is required)")
         if values.get("organization_id") != organization_id:
             raise Reject("a row belongs to another organization")
-        if spec.checker is not None and (reason := spec.checker(values)):
+        if spec.check is not None and (reason := spec.check(values)):
             raise Reject(f"{spec.label}: {reason}")
         meta = entry[2] if len(entry) == 3 and isinstance(entry[2], dict) else {}
-        if spec.merge == "hlc":
-            stamped = (("sync_clocks", values.get("sync_clocks")), ("base_clocks", meta.get("base_clocks")))
-            for column, stamps in stamped:
-                if (malformed := bad_clock_stamp(stamps)) is not None:
-                    raise Reject(f"{spec.label}.{column}: {malformed}")
+        if spec.check_up is not None and (refused := spec.check_up(values, meta)):
+            raise Reject(f"{spec.label}.{refused}")
         parsed.rows.append(Row(spec=spec, values=values, raw=entry[1], meta=meta, key=(spec.label, values["id"])))
     return parsed
 
@@ -220,7 +219,7 @@ class Ingestor:
                 batch[row.key] = row
         existing = self._existing(batch) if look_up_stored else {}
         records = self._check_references(records, batch, existing)
-        records = self._quarantine_number_clashes(records)
+        records = self._quarantine(records)
         self._write(records, existing)
 
     def _existing(self, batch: dict[tuple[str, str], Row]) -> dict[str, dict[str, dict[str, Any]]]:
@@ -267,7 +266,7 @@ class Ingestor:
                 found = stored_stores(label, missing, self.organization_id)
                 stores.update(((label, pk), store) for pk, store in found.items())
                 stored = set(found)
-            elif missing and label == "tenancy.Organization":
+            elif missing and label == organization_label():
                 stored = {pk for pk in missing if pk == self.organization_id}
             elif missing and any(f.name == "organization" for f in model._meta.concrete_fields):
                 # Of this organization only: a reference into another organization counts as missing.
@@ -306,47 +305,33 @@ class Ingestor:
                     changed = True
         return [r for r in kept if r.id not in held]
 
-    def _quarantine_number_clashes(self, records: list[Parsed]) -> list[Parsed]:
-        from kasse.sales.models import Sale
-
-        sales = [(record, row) for record in records for row in record.rows if row.spec.label == "sales.Sale"]
-        if not sales:
-            return records
-        numbers = {(row.values["register_id"], row.values["receipt_number"]): row.values["id"] for _r, row in sales}
-        clashes = set()
-        # A register's numbers in a batch are nearly consecutive: ask for each register's range (two
-        # parameters) rather than for hundreds of numbers, unless the numbers are spread far apart.
-        by_register: dict[str, list[int]] = defaultdict(list)
-        for register_id, number in numbers:
-            by_register[register_id].append(number)
-        within = models.Q()
-        for register_id, wanted in by_register.items():
-            low, high = min(wanted), max(wanted)
-            if high - low < 2 * len(wanted) + 10:
-                within |= models.Q(register_id=register_id, receipt_number__range=(low, high))
-            else:
-                within |= models.Q(register_id=register_id, receipt_number__in=wanted)
-        taken = Sale.objects.filter(within).values_list("register_id", "receipt_number", "id")
-        for register_id, number, sale_id in taken:
-            incoming = numbers.get((str(register_id), number))
-            if incoming is not None and incoming != str(sale_id):
-                clashes.add(incoming)
-        kept = []
+    def _quarantine(self, records: list[Parsed]) -> list[Parsed]:
+        """Records holding a row its table's ``quarantine`` rule names are kept whole for the owner."""
+        by_label: dict[str, list[Row]] = defaultdict(list)
         for record in records:
-            clash = next((row for row in record.rows if row.spec.label == "sales.Sale" and row.values["id"] in clashes),
-                         None)
-            if clash is None:
+            for row in record.rows:
+                if row.spec.quarantine is not None:
+                    by_label[row.spec.label].append(row)
+        found: dict[tuple[str, str], Quarantined] = {}
+        for label, rows in by_label.items():
+            rule = BY_LABEL[label].quarantine
+            assert rule is not None
+            found.update(((label, pk), why) for pk, why in rule(rows).items())
+        if not found:
+            return records
+        kept: list[Parsed] = []
+        for record in records:
+            held = next((row for row in record.rows if row.key in found), None)
+            if held is None:
                 kept.append(record)
                 continue
+            why = found[held.key]
             SyncAnomaly.objects.get_or_create(
-                organization_id=self.node.organization_id, kind=AnomalyKind.NUMBER_CLASH, model="sales.Sale",
-                object_id=clash.values["id"],
-                defaults={"node": self.node, "payload": record.raw,
-                          "detail": {"register_id": clash.values["register_id"],
-                                     "receipt_number": clash.values["receipt_number"]}},
+                organization_id=self.node.organization_id, kind=why.kind, model=held.spec.label,
+                object_id=held.values["id"], defaults={"node": self.node, "payload": record.raw,
+                                                       "detail": why.detail},
             )
-            self.results[record.id] = {"status": "quarantined",
-                                       "detail": "receipt number already used; kept for review"}
+            self.results[record.id] = {"status": "quarantined", "detail": why.answer}
         return kept
 
     def _write(self, records: list[Parsed], existing: dict[str, dict[str, dict[str, Any]]]) -> None:
@@ -368,12 +353,11 @@ class Ingestor:
                     continue
                 seen.add(pk)
                 fresh.append(row)
-            inserted = self._settle_customer_clashes(fresh) if label == "customers.Customer" else [
-                r.values for r in fresh]
             if fresh:
+                inserted = spec.settle_new(fresh, self) if spec.settle_new is not None else [r.values for r in fresh]
                 insert_rows(model, inserted, self.received_at)
                 new_keys |= {r.key for r in fresh}
-                if label == "customers.Customer":  # read back: the feed sends them as stored
+                if spec.relay:  # read back: the feed sends them as stored
                     changed_down += list(model._default_manager.filter(pk__in=[r.values["id"] for r in fresh]))
             if spec.immutable:
                 continue
@@ -382,7 +366,7 @@ class Ingestor:
                 if current is None:
                     continue
                 obj = self._update(spec, row, current)
-                if obj is not None and label == "customers.Customer":
+                if obj is not None and spec.relay:
                     changed_down.append(obj)
         if changed_down:
             append_changes(changed_down)
@@ -390,98 +374,61 @@ class Ingestor:
             if record.id not in self.results:
                 is_new = any(row.key in new_keys for row in record.rows)
                 self.results[record.id] = {"status": "ok" if is_new or self._had_updates(record) else "duplicate"}
-        self._check_sales(records, new_keys)
+        self._arrived(records, new_keys)
 
-    def _settle_customer_clashes(self, fresh: list[Row]) -> list[dict[str, Any]]:
-        """New customers from a node whose loyalty card or number is taken here (two places handed out
-        the same card while offline): the customer is stored without the card / with the next free
-        number, and the owner sees a conflict, so no insert is silently skipped. Returns the values to
-        insert; the rows keep what the node sent (a batch stored again after a failure settles anew)."""
-        from kasse.customers.services import next_customer_number
+    # --- what a table's rules may do (:class:`~kasse.sync.registry.Upload`) -----------------------
 
-        cards = {r.values.get("loyalty_card_code") for r in fresh} - {None, ""}
-        numbers = {r.values.get("customer_number") for r in fresh}
-        taken_cards = set(Customer.objects.filter(loyalty_card_code__in=cards).values_list(
-            "loyalty_card_code", flat=True)) if cards else set()
-        taken_numbers = set(Customer.objects.filter(customer_number__in=numbers).values_list(
-            "customer_number", flat=True))
-        next_free: int | None = None
-        settled = []
-        for row in fresh:
-            values = dict(row.values)
-            card = values.get("loyalty_card_code")
-            if card and card in taken_cards:
-                values["loyalty_card_code"] = None
-                self._conflict(row, "loyalty_card_code", kept=None, lost=card)
-            taken_cards.add(card)
-            if values.get("customer_number") in taken_numbers:
-                lost = values["customer_number"]
-                next_free = next_free + 1 if next_free else next_customer_number(self.node.organization)
-                values["customer_number"] = next_free
-                self._conflict(row, "customer_number", kept=next_free, lost=lost)
-            taken_numbers.add(values["customer_number"])
-            settled.append(values)
-        return settled
+    def conflicts(self, row: UpRow, found: Sequence[Conflict]) -> None:
+        SyncConflict.objects.bulk_create(
+            SyncConflict(organization_id=self.node.organization_id, model=row.spec.label,
+                         object_id=str(row.values["id"]), field=c.field, kept_value=_jsonable(c.kept_value),
+                         kept_clock=c.kept_clock, lost_value=_jsonable(c.lost_value), lost_clock=c.lost_clock,
+                         node=self.node)
+            for c in found
+        )
 
-    def _conflict(self, row: Row, field_name: str, *, kept: Any, lost: Any) -> None:
-        SyncConflict.objects.create(
-            organization_id=self.node.organization_id, model=row.spec.label, object_id=str(row.values["id"]),
-            field=field_name, kept_value=_jsonable(kept), kept_clock="", lost_value=_jsonable(lost),
-            lost_clock=(row.values.get("sync_clocks") or {}).get(field_name, ""), node=self.node)
+    def flag(self, row: UpRow, kind: str, detail: dict[str, Any]) -> None:
+        SyncAnomaly.objects.get_or_create(
+            organization_id=self.node.organization_id, kind=kind, model=row.spec.label,
+            object_id=str(row.values["id"]), defaults={"node": self.node, "detail": detail},
+        )
+
+    def note_clock_ahead(self, seconds: int) -> None:
+        self.clock_ahead = max(self.clock_ahead or 0, seconds)
 
     @staticmethod
     def _had_updates(record: Parsed) -> bool:
         return any(not row.spec.immutable for row in record.rows)
 
     def _update(self, spec: SyncSpec, row: Row, current: dict[str, Any]) -> models.Model | None:
+        """A row stored already, sent again (changed): merged by its table's rule, or its ``up_fields``
+        overwritten unless the rule keeps the stored row. Returns the merged object (to relay it)."""
+        if spec.merge_up is not None:
+            return spec.merge_up(row, self)
+        if spec.keeps_stored is not None and spec.keeps_stored(current, row.values):
+            return None  # e.g. an older state arrived late
         model = spec.model
-        if spec.merge == "hlc":
-            customer = Customer.objects.get(pk=row.values["id"])
-            conflicts = merge_customer(customer, row.values, row.values.get("sync_clocks") or {},
-                                       row.meta.get("base_clocks") or {})
-            customer.save()
-            SyncConflict.objects.bulk_create(
-                SyncConflict(organization_id=self.node.organization_id, model=spec.label,
-                             object_id=str(customer.pk), field=c.field, kept_value=_jsonable(c.kept_value),
-                             kept_clock=c.kept_clock, lost_value=_jsonable(c.lost_value), lost_clock=c.lost_clock,
-                             node=self.node)
-                for c in conflicts
-            )
-            return customer
-        if spec.label == "sales.Shift" and current.get("status") == "closed" and row.values.get("status") != "closed":
-            return None  # an older state of the shift arrived late; a closed shift never reopens
         fields = spec.up_fields or {f.attname for f in model._meta.concrete_fields if not f.primary_key}
         updates = {name: row.values[name] for name in fields if name in row.values}
-        if spec.up_fields == frozenset({"used_at"}) and current.get("used_at") is not None:
-            return None
         model._default_manager.filter(pk=row.values["id"]).update(**updates)
         return None
 
-    def _check_sales(self, records: list[Parsed], new_keys: set[tuple[str, Any]]) -> None:
-        arrived: list[SimpleNamespace] = []
-        parts = ("sales.SaleLine", "sales.SaleVat", "sales.Payment")
+    def _arrived(self, records: list[Parsed], new_keys: set[tuple[str, Any]]) -> None:
+        """New rows meet their table's ``arrived`` rule (e.g. a sale that does not add up is flagged) and go
+        to the owner's live feed when the table has one."""
+        live: dict[str, list[SimpleNamespace]] = defaultdict(list)
         for record in records:
-            sale_rows = [row for row in record.rows if row.spec.label == "sales.Sale" and row.key in new_keys]
-            if not sale_rows:
-                continue
-            of_sale: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
-            for r in record.rows:
-                if r.spec.label in parts:
-                    of_sale[(r.spec.label, r.values["sale_id"])].append(r.values)
-            for sale in sale_rows:
-                sale_id = sale.values["id"]
-                lines, vats, payments = (of_sale.get((label, sale_id), []) for label in parts)
-                completed = sale.values.get("completed_at")
-                if completed is not None and completed > self.received_at + CLOCK_TOLERANCE:
-                    self.clock_ahead = max(self.clock_ahead or 0, int((completed - self.received_at).total_seconds()))
-                for kind, detail in sale_anomalies(sale.values, lines, vats, payments, self.received_at):
-                    SyncAnomaly.objects.get_or_create(
-                        organization_id=self.node.organization_id, kind=kind, model="sales.Sale",
-                        object_id=str(sale_id), defaults={"node": self.node, "detail": detail},
-                    )
-            # Sales are immutable and were inserted from these very values: no need to read them back.
-            arrived += [SimpleNamespace(pk=row.values["id"], **row.values) for row in sale_rows]
-        publish_live_sales(arrived)
+            for row in record.rows:
+                spec = row.spec
+                if (spec.arrived is None and spec.live is None) or row.key not in new_keys:
+                    continue
+                if spec.arrived is not None:
+                    spec.arrived(row, record.rows, self)
+                if spec.live is not None:
+                    # Rows were inserted from these very values (inserts only): no need to read them back.
+                    live[spec.label].append(SimpleNamespace(pk=row.values["id"], **row.values))
+        for label, objs in live.items():
+            publish_live(BY_LABEL[label], objs)
 
 
 def _jsonable(value: Any) -> Any:

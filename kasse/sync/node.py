@@ -19,14 +19,13 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 import kasse
-from kasse.register.live import close_sockets_of_revoked_devices
 from kasse.sync import outbox
 from kasse.sync.apply import apply_events, upsert_rows
 from kasse.sync.client import CloudClient, CloudRefused, CloudUnreachable
 from kasse.sync.models import NodeState, OutboxRecord, OutboxStatus
 from kasse.sync.positions import POSITIONS_PATH, fast_forward
 from kasse.sync.protocol import PULL_LIMIT, PUSH_BATCH_SIZE, PUSH_IN_FLIGHT, error_text
-from kasse.sync.registry import BY_LABEL, Direction
+from kasse.sync.registry import BY_LABEL, SPECS, Direction
 
 log = logging.getLogger(__name__)
 
@@ -234,11 +233,9 @@ def _retry_set_aside(node: NodeState, client: CloudClient, result: PushResult) -
         _take(node, client, answer, [record], result)
 
 
-# What the register's screen shows: when one of these changes, its pages reload grid and cart.
-REGISTER_SCREEN_TABLES = frozenset({
-    "catalog.Category", "catalog.Product", "catalog.Variant", "catalog.Barcode", "catalog.StorePrice",
-    "customers.Customer", "register.RegisterSettings", "tenancy.Register", "tenancy.Store",
-})
+def register_screen_tables() -> frozenset[str]:
+    """What the register's screen shows: when one of these changes, its pages reload grid and cart."""
+    return frozenset(spec.label for spec in SPECS if spec.on_register_screen)
 
 
 def pull_once(node: NodeState, client: CloudClient, limit: int = PULL_LIMIT) -> set[str]:
@@ -260,12 +257,22 @@ def pull_once(node: NodeState, client: CloudClient, limit: int = PULL_LIMIT) -> 
             if current.cursor != cursor:
                 continue  # another puller got here first
             done = apply_events(events, set_aside=True)
-            close_sockets_of_revoked_devices(events)
+            _pulled(events)
             NodeState.objects.filter(pk=node.pk).update(cursor=answer["cursor"])
             note_contact(node, client, pull=True)
         applied |= done
         if not answer.get("more"):
             return applied
+
+
+def _pulled(events: list[Any]) -> None:
+    """Tables with a ``pulled`` rule see the events of theirs in the pulled batch (e.g. a device revoked in
+    the cloud loses its sockets here); inside the pull's transaction."""
+    for spec in SPECS:
+        if spec.pulled is not None:
+            of_table = [e for e in events if isinstance(e, dict) and e.get("model") == spec.label]
+            if of_table:
+                spec.pulled(of_table)
 
 
 def note_contact(node: NodeState, client: CloudClient, *, push: bool = False, pull: bool = False) -> None:

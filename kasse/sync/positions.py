@@ -3,8 +3,8 @@
 A node restored from an old backup, re-paired onto an old data directory, or installed fresh on a
 replacement PC would otherwise hand out receipt and Z numbers the cloud already holds (the cloud then
 quarantines those sales). So the cloud answers ``GET /sync/v1/positions`` with, per register of the
-node's store, the highest receipt number and Z number it holds (its sales and shifts, and its own
-counters), and the highest outbox position it received from the store's nodes. The node raises its
+node's store, the highest numbers it holds (the ``Numbering`` an app registers: receipt and Z numbers of
+the sales app), and the highest outbox position it received from the store's nodes. The node raises its
 counters to at least these (never lowers them) and continues its outbox after that position:
 
 * when it pairs (the snapshot's counters are the cloud's, which lag behind a node's sales);
@@ -26,9 +26,8 @@ from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
 from kasse.core.ids import uuid7
-from kasse.sales.models import CounterKind, RegisterCounter, Sale, Shift
 from kasse.sync.models import NodeState, OutboxRecord, OutboxStatus, StoreNode
-from kasse.tenancy.models import Register
+from kasse.sync.registry import NUMBERING
 
 log = logging.getLogger(__name__)
 
@@ -40,17 +39,12 @@ RESTORE_MARK = "position-mark"  # an acknowledged, empty outbox record: the outb
 
 
 def register_positions(store_id: Any) -> dict[str, dict[str, int]]:
-    """``{register id: {"receipt": n, "closing": n}}`` for every register of the store."""
-    with scopes_disabled():
-        positions: dict[str, dict[str, int]] = {}
-        for register_id in Register.objects.filter(store_id=store_id).values_list("pk", flat=True):
-            counters = dict(RegisterCounter.objects.filter(register_id=register_id).values_list("kind", "last_value"))
-            receipt = Sale.objects.filter(register_id=register_id).aggregate(n=Max("receipt_number"))["n"] or 0
-            closing = Shift.objects.filter(register_id=register_id).aggregate(n=Max("closing_number"))["n"] or 0
-            positions[str(register_id)] = {
-                "receipt": max(receipt, counters.get(CounterKind.RECEIPT, 0)),
-                "closing": max(closing, counters.get(CounterKind.CLOSING, 0)),
-            }
+    """``{register id: {"receipt": n, "closing": n}}`` for every register of the store (the highest numbers
+    the cloud holds, as each registered ``Numbering`` counts them)."""
+    positions: dict[str, dict[str, int]] = {}
+    for numbering in NUMBERING:
+        for register_id, stands in numbering.positions(store_id).items():
+            positions.setdefault(register_id, {}).update(stands)
     return positions
 
 
@@ -88,19 +82,8 @@ def fast_forward(positions: dict[str, Any]) -> dict[str, int]:
         state = NodeState.objects.select_for_update().first()
         if state is None:
             return moved
-        known = {str(pk): organization for pk, organization in Register.objects.filter(
-            pk__in=[pk for pk in registers if isinstance(pk, str)][:1000]).values_list("pk", "organization_id")}
-        for register_id, stands in registers.items():
-            if register_id not in known or not isinstance(stands, dict):
-                continue
-            for kind, key in ((CounterKind.RECEIPT, "receipt"), (CounterKind.CLOSING, "closing")):
-                value = _number(stands.get(key, 0))
-                counter, _created = RegisterCounter.objects.get_or_create(
-                    register_id=register_id, kind=kind, defaults={"organization_id": known[register_id]})
-                if counter.last_value < value:
-                    RegisterCounter.objects.filter(pk=counter.pk).update(last_value=value, updated_at=timezone.now())
-                    if kind == CounterKind.RECEIPT:
-                        moved[register_id] = value
+        for numbering in NUMBERING:
+            moved.update(numbering.catch_up(registers))
         received = _number(positions.get("outbox_position", 0))
         local = OutboxRecord.objects.aggregate(p=Max("position"))["p"] or 0
         if received > local:

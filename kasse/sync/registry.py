@@ -1,15 +1,19 @@
-"""Which tables sync, in which direction, and how a row travels.
+"""Which tables sync, in which direction, how a row travels, and the rules of each table.
 
-One table, one :class:`SyncSpec`. ``DOWN`` tables are owned by the cloud and
-reach nodes through the change feed; ``UP`` tables are born on a node and
-reach the cloud through its outbox; ``BOTH`` tables are written in both places
-and merged by the rules named in their spec; ``LOCAL`` tables are copied to a
-node when it pairs and are its own from then on (counters, parked carts). :data:`SPECS` is in dependency
-order: a row's foreign keys point only to tables earlier in the list (or to
-itself), which is the order snapshots and ingestion apply them in.
+One table, one :class:`SyncSpec`, declared by the app that owns the table in its ``syncing.py`` and
+registered with :func:`register` (the sync app imports every app's ``syncing`` module when Django starts).
+The engine knows no table of its own: what is special about a table (a merge rule, a check, when a row is
+quarantined, what happens after it was applied) is a field of its spec, never a branch on its name.
 
-A row travels as ``{attname: JSON value}`` of the model's concrete fields
-(binary columns as base64).
+``DOWN`` tables are owned by the cloud and reach nodes through the change feed; ``UP`` tables are born on
+a node and reach the cloud through its outbox; ``BOTH`` tables are written in both places and merged by
+the rules named in their spec; ``LOCAL`` tables are copied to a node when it pairs and are its own from
+then on (counters, parked carts). :data:`SPECS` is in dependency order: a row's foreign keys point only to
+tables earlier in the list (or to itself), which is the order snapshots and ingestion apply them in; it is
+sorted by the foreign keys when tables are registered, in the order of ``INSTALLED_APPS`` where the
+keys leave a choice.
+
+A row travels as ``{attname: JSON value}`` of the model's concrete fields (binary columns as base64).
 """
 
 from __future__ import annotations
@@ -18,16 +22,16 @@ import base64
 import datetime as dt
 import functools
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from django.apps import apps
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.db.models.fields.files import FieldFile
-from django.utils.module_loading import import_string
 
 
 class Direction(StrEnum):
@@ -42,92 +46,192 @@ class Scope(StrEnum):
     STORE = "store"  # only the node of the row's store (``store_path`` leads to it)
 
 
+class Role(StrEnum):
+    """A table the tenancy rests on: its row's id *is* an organization's or a store's id."""
+
+    ORGANIZATION = "organization"
+    STORE = "store"
+
+
+# --- what a table's rules receive --------------------------------------------------------------------
+
+
+class UpRow(Protocol):
+    """One row of a node's upload, decoded (ids and foreign keys as canonical UUID texts)."""
+
+    spec: SyncSpec
+    values: dict[str, Any]
+    raw: dict[str, Any]  # as the node sent it
+    meta: dict[str, Any]  # the entry's third element (e.g. the clock stamps an edit was based on)
+    key: tuple[str, str]  # (table, id)
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """Two places changed one field concurrently: the value kept and the value lost, with their stamps."""
+
+    field: str
+    kept_value: Any
+    kept_clock: str
+    lost_value: Any
+    lost_clock: str
+
+
+class Upload(Protocol):
+    """What a table's cloud rules may do while the cloud stores one batch from a node."""
+
+    node: Any  # the sending ``StoreNode``
+    organization_id: str
+    received_at: dt.datetime
+
+    def conflicts(self, row: UpRow, found: Sequence[Conflict]) -> None:
+        """Keep conflicts of ``row`` for the owner (``SyncConflict``)."""
+
+    def flag(self, row: UpRow, kind: str, detail: dict[str, Any]) -> None:
+        """Keep an anomaly of ``row`` for the owner (``SyncAnomaly``); the row is stored as it came."""
+
+    def note_clock_ahead(self, seconds: int) -> None:
+        """The node's clock ran ``seconds`` ahead of the cloud's (the push answer warns it)."""
+
+
+@dataclass(frozen=True)
+class PartOf:
+    """Rows that travel only in the record of the row they belong to (a sale's lines), which never
+    changes once stored. The reasons are what the cloud answers when a row breaks the rule."""
+
+    column: str  # the foreign key to the row they belong to
+    apart: str  # the reason when that row is not in the same record
+    sealed: str  # the reason when that row is stored already and this row is new
+
+
+@dataclass(frozen=True)
+class Quarantined:
+    """A row the cloud accepts but cannot store as is: its whole record is kept for the owner's review."""
+
+    kind: str  # an ``AnomalyKind``
+    detail: dict[str, Any]
+    answer: str  # what the node is told
+
+
+# --- the spec ------------------------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class SyncSpec:
+    """How one table syncs. Only ``label`` and ``direction`` are required; every rule is optional."""
+
     label: str  # "app_label.ModelName"
     direction: Direction
     scope: Scope = Scope.ORGANIZATION
     store_path: str = "store_id"  # attname, or "register.store_id" style path through one FK
     immutable: bool = False  # inserted once, never changed afterwards (facts: sales, movements, audit)
+    role: Role | None = None  # the organization or store table itself
     up_fields: frozenset[str] | None = None  # fields an upload may change on an existing row (None: all)
     node_fields: frozenset[str] = field(default_factory=frozenset)  # kept on the node when the feed updates
     node_drops: frozenset[str] = field(default_factory=frozenset)  # set to NULL on the node (not replicated)
-    merge: str = ""  # "hlc": per-field last writer wins by hybrid logical clock; "print_job": see printing.syncing
     snapshot_filter: dict[str, Any] = field(default_factory=dict)  # extra filter when pairing
     up_omit: frozenset[str] = field(default_factory=frozenset)  # columns a node does not send up (bulky, cloud's)
-    check: str = ""  # dotted path of ``check(values) -> reason``: a row with a reason is refused (both ways)
+    on_register_screen: bool = False  # the registers' pages reload grid and cart when a pull changed it
+
+    # Both ways: ``check(values) -> reason``; a row with a reason is refused whole (by the cloud: rejected;
+    # by a node: the feed event is set aside).
+    check: Callable[[dict[str, Any]], str] | None = None
+
+    # --- the cloud, taking a node's upload -----------------------------------------------------------
+    # ``check_up(values, meta) -> "column: reason"`` (or None): the record is rejected naming the column.
+    check_up: Callable[[dict[str, Any], dict[str, Any]], str | None] | None = None
+    part_of: PartOf | None = None
+    # New rows: ``settle_new(rows, upload) -> values to insert`` (one per row, in order), e.g. a unique
+    # code taken meanwhile is cleared and the conflict kept.
+    settle_new: Callable[[Sequence[UpRow], Upload], list[dict[str, Any]]] | None = None
+    # Stored rows: ``merge_up(row, upload) -> the merged object`` instead of overwriting ``up_fields``.
+    merge_up: Callable[[UpRow, Upload], models.Model] | None = None
+    # ``keeps_stored(current, values) -> True`` when the stored row stays as it is (the upload is older news).
+    keeps_stored: Callable[[dict[str, Any], dict[str, Any]], bool] | None = None
+    relay: bool = False  # rows a node inserted or merged go down the feed again, as stored
+    # ``quarantine(rows of the batch) -> {row id: Quarantined}``: records holding such a row are kept whole.
+    quarantine: Callable[[Sequence[UpRow]], dict[str, Quarantined]] | None = None
+    # ``arrived(row, rows of its record, upload)`` once for every new row (flag what does not add up).
+    arrived: Callable[[UpRow, Sequence[UpRow], Upload], None] | None = None
+    # ``live(obj) -> message`` for the owner's live feed when a row arrives in the cloud (from a node or a
+    # service there); ``obj`` has the row's attributes.
+    live: Callable[[Any], dict[str, Any]] | None = None
+    # ``for_node(rows, store_id) -> rows`` as the node of that store receives them (feed and snapshot).
+    for_node: Callable[[list[dict[str, Any]], Any], list[dict[str, Any]]] | None = None
+
+    # --- a node, taking the cloud's rows -------------------------------------------------------------
+    # ``apply(decoded rows) -> how many changed`` instead of the upsert by id.
+    apply: Callable[[list[dict[str, Any]]], int] | None = None
+    # ``pulled(events)`` after a pull applied events of this table, inside its transaction.
+    pulled: Callable[[list[dict[str, Any]]], None] | None = None
 
     @functools.cached_property
     def model(self) -> type[models.Model]:
         return apps.get_model(self.label)
 
-    @functools.cached_property
-    def checker(self) -> Callable[[dict[str, Any]], str] | None:
-        return import_string(self.check) if self.check else None
+
+@dataclass(frozen=True)
+class NodeHooks:
+    """What an app does in the cloud when a store gains or loses its node (inside that transaction)."""
+
+    paired: Callable[[Any], object] | None = None  # ``paired(store_id)``
+    retired: Callable[[Any], dict[str, Any]] | None = None  # ``retired(store_id) -> details for the audit entry``
 
 
-D, U, B, L = Direction.DOWN, Direction.UP, Direction.BOTH, Direction.LOCAL
-ORG, STORE = Scope.ORGANIZATION, Scope.STORE
+@dataclass(frozen=True)
+class Numbering:
+    """Numbers a node hands out per register (receipts, Z reports), which must continue after the cloud's
+    after a restore: ``positions(store_id) -> {register id: {name: highest}}`` in the cloud,
+    ``catch_up({register id: {name: highest}}) -> {register id: receipt moved to}`` on the node."""
 
-SPECS: list[SyncSpec] = [
-    SyncSpec("tenancy.Organization", D),
-    SyncSpec("tenancy.Store", D),
-    SyncSpec("tenancy.Register", D, STORE),
-    SyncSpec("tenancy.Employee", D, node_drops=frozenset({"user_id"})),
-    SyncSpec("tenancy.StoreRole", D),
-    SyncSpec("catalog.Category", D),
-    SyncSpec("catalog.Product", D),
-    SyncSpec("catalog.Variant", D),
-    SyncSpec("catalog.Barcode", D),
-    SyncSpec("catalog.StorePrice", D, STORE),
-    SyncSpec("register.RegisterSettings", D, STORE),
-    SyncSpec("printing.Printer", D, STORE),
-    SyncSpec("printing.RegisterPrinter", D, STORE, "printer.store_id"),
-    SyncSpec("peripherals.Scanner", D, STORE),
-    SyncSpec("peripherals.PoleDisplay", D, STORE),
-    SyncSpec("register.PairingCode", B, STORE, "register.store_id", up_fields=frozenset({"used_at"}),
-             node_fields=frozenset({"used_at"}), node_drops=frozenset({"created_by_id"})),
-    SyncSpec("register.RegisterDevice", B, STORE, "register.store_id", up_fields=frozenset({"last_seen_at", "name"}),
-             node_fields=frozenset({"last_seen_at"})),
-    SyncSpec("customers.Customer", B, merge="hlc"),
-    SyncSpec("sales.Shift", U, STORE, snapshot_filter={"status": "open"}),
-    SyncSpec("sales.CashMovement", U, STORE, "shift.store_id", immutable=True,
-             snapshot_filter={"shift__status": "open"}),
-    SyncSpec("sales.RegisterCounter", L, STORE, "register.store_id"),
-    # Of the sales, a pairing node gets those of open shifts (its X and Z reports need them).
-    SyncSpec("sales.Sale", U, STORE, immutable=True, snapshot_filter={"shift__status": "open"}),
-    SyncSpec("sales.SaleLine", U, STORE, "sale.store_id", immutable=True,
-             snapshot_filter={"sale__shift__status": "open"}),
-    SyncSpec("sales.SaleVat", U, STORE, "sale.store_id", immutable=True,
-             snapshot_filter={"sale__shift__status": "open"}),
-    SyncSpec("sales.Payment", U, STORE, "sale.store_id", immutable=True,
-             snapshot_filter={"sale__shift__status": "open"}),
-    # Print jobs of a store with a node are the node's to print: queued in the cloud they come down, the
-    # node sends their outcome up (never the bytes). A pairing node takes the store's queued ones.
-    SyncSpec("printing.PrintJob", B, STORE, "printer.store_id", merge="print_job",
-             up_fields=frozenset({"status", "attempts", "retries", "manual_retry", "error", "error_detail",
-                                  "send_started_at", "finished_at", "next_attempt_at", "updated_at"}),
-             up_omit=frozenset({"payload"}), node_drops=frozenset({"sale_id", "shift_id"}),
-             check="kasse.printing.syncing.check_print_job",
-             snapshot_filter={"on_node": True, "status": "queued"}),
-    SyncSpec("printing.PrinterState", U, STORE, "printer.store_id", check="kasse.printing.syncing.check_printer_state",
-             snapshot_filter={"pk__in": []}),
-    # What the node's runner sees of its scanners and pole displays (id = the device's id; see device_states).
-    SyncSpec("peripherals.ScannerState", U, STORE, "scanner.store_id",
-             check="kasse.peripherals.states.check_scanner_state", snapshot_filter={"pk__in": []}),
-    SyncSpec("peripherals.PoleDisplayState", U, STORE, "display.store_id",
-             check="kasse.peripherals.states.check_display_state", snapshot_filter={"pk__in": []}),
-    # Goods receipts are booked in the cloud's back office; their header comes down before its movements.
-    SyncSpec("inventory.GoodsReceipt", D, STORE, immutable=True),
-    SyncSpec("inventory.StockMovement", B, STORE, immutable=True, node_drops=frozenset({"sale_line_id"})),
-    SyncSpec("register.Cart", L, STORE, snapshot_filter={"status": "parked"}),
-    SyncSpec("register.CartLine", L, STORE, "cart.store_id", snapshot_filter={"cart__status": "parked"}),
-    SyncSpec("core.AuditEntry", U, immutable=True, node_drops=frozenset({"actor_user_id"}),
-             snapshot_filter={"pk__in": []}),
-]
+    positions: Callable[[Any], dict[str, dict[str, int]]]
+    catch_up: Callable[[dict[str, Any]], dict[str, int]]
 
-BY_LABEL: dict[str, SyncSpec] = {spec.label: spec for spec in SPECS}
-ORDER: dict[str, int] = {spec.label: index for index, spec in enumerate(SPECS)}
+
+SPECS: list[SyncSpec] = []  # in dependency order
+BY_LABEL: dict[str, SyncSpec] = {}
+ORDER: dict[str, int] = {}
+NODE_HOOKS: list[NodeHooks] = []
+NUMBERING: list[Numbering] = []
+_registered: list[SyncSpec] = []  # in registration order
+
+
+def register(*specs: SyncSpec, node_hooks: NodeHooks | None = None, numbering: Numbering | None = None) -> None:
+    """Declare an app's synced tables (and its hooks). Called once, from the app's ``syncing`` module."""
+    for spec in specs:
+        if spec.label in BY_LABEL:
+            raise ImproperlyConfigured(f"sync: {spec.label} is registered twice")
+        _registered.append(spec)
+        BY_LABEL[spec.label] = spec
+    if node_hooks is not None:
+        NODE_HOOKS.append(node_hooks)
+    if numbering is not None:
+        NUMBERING.append(numbering)
+    if specs:
+        _sort()
+
+
+def _sort() -> None:
+    """Dependency order: a table after the synced tables its foreign keys point to; registration order
+    where the keys leave a choice."""
+    depends: dict[str, set[str]] = {}
+    for spec in _registered:
+        targets = {f.related_model._meta.label for f in spec.model._meta.concrete_fields  # type: ignore[union-attr]
+                   if isinstance(f, models.ForeignKey)}
+        depends[spec.label] = (targets & BY_LABEL.keys()) - {spec.label}
+    placed: list[SyncSpec] = []
+    done: set[str] = set()
+    waiting = list(_registered)
+    while waiting:
+        ready = next((spec for spec in waiting if depends[spec.label] <= done), None)
+        if ready is None:
+            raise ImproperlyConfigured(f"sync: foreign keys form a cycle among {[s.label for s in waiting]}")
+        waiting.remove(ready)
+        placed.append(ready)
+        done.add(ready.label)
+    SPECS[:] = placed
+    ORDER.clear()
+    ORDER.update((spec.label, index) for index, spec in enumerate(placed))
 
 
 def label_of(obj: models.Model | type[models.Model]) -> str:
@@ -136,6 +240,24 @@ def label_of(obj: models.Model | type[models.Model]) -> str:
 
 def spec_for(obj: models.Model | type[models.Model] | str) -> SyncSpec | None:
     return BY_LABEL.get(obj if isinstance(obj, str) else label_of(obj))
+
+
+def label_with(role: Role) -> str:
+    """The table that plays ``role`` (the organization or the store table)."""
+    for spec in SPECS:
+        if spec.role is role:
+            return spec.label
+    raise ImproperlyConfigured(f"sync: no table is registered as the {role} table")
+
+
+@functools.cache
+def organization_label() -> str:
+    return label_with(Role.ORGANIZATION)
+
+
+@functools.cache
+def store_label() -> str:
+    return label_with(Role.STORE)
 
 
 def _encode(value: Any) -> Any:
@@ -176,22 +298,7 @@ def decode_row(model: type[models.Model], row: dict[str, Any]) -> dict[str, Any]
         else:
             values[key] = f.to_python(raw)
     spec = BY_LABEL.get(model._meta.label)
-    if spec is not None and spec.checker is not None and (reason := spec.checker(values)):
+    if spec is not None and spec.check is not None and (reason := spec.check(values)):
         raise ValueError(f"{spec.label}: {reason}")
     return values
 
-
-def store_of_row(spec: SyncSpec, row: dict[str, Any], lookup: Any = None) -> str | None:
-    """The store id a STORE-scoped row belongs to (``lookup(label, id) -> row`` follows one FK)."""
-    if spec.scope is not Scope.STORE:
-        return None
-    if "." not in spec.store_path:
-        return row.get(spec.store_path)
-    fk, rest = spec.store_path.split(".", 1)
-    target_id = row.get(f"{fk}_id")
-    if target_id is None or lookup is None:
-        return None
-    model = spec.model
-    target_label = model._meta.get_field(fk).related_model._meta.label  # type: ignore[union-attr]
-    target = lookup(target_label, target_id)
-    return None if target is None else target.get(rest)

@@ -125,7 +125,7 @@ class SyncRunner:
             return False
         self.online, self.stopped = True, False
         if pushed.sent or pulled or not was_online or was_stopped or pushed.held:
-            self._notify(catalog_changed=bool(pulled & node_ops.REGISTER_SCREEN_TABLES))
+            self._notify(catalog_changed=bool(pulled & node_ops.register_screen_tables()))
         return True
 
     def _note_error(self, message: str, *, revoked: bool = False) -> None:

@@ -6,6 +6,7 @@ import hashlib
 import secrets
 import uuid
 from datetime import timedelta
+from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -19,9 +20,10 @@ from django_scopes import scopes_disabled
 from kasse.core.actors import Actor
 from kasse.core.audit import log_action
 from kasse.core.services import tenant_service
-from kasse.sync.feed import node_group
+from kasse.sync.changes import node_group
 from kasse.sync.local import NODE_BLOCK_SIZE
 from kasse.sync.models import NodePairingCode, StoreNode
+from kasse.sync.registry import NODE_HOOKS
 from kasse.tenancy.models import Store
 
 NODE_PAIRING_TTL = timedelta(hours=24)
@@ -92,9 +94,9 @@ def pair_node(*, code: str, name: str, version: str, replaces: str = "") -> tupl
         pairing.save(update_fields=["used_at", "node", "updated_at"])
         for old in current:
             _retire(old, node, given_up=pairing.give_up_waiting and str(old.pk) != replaces)
-        from kasse.printing.syncing import hand_over_to_node
-
-        hand_over_to_node(pairing.store_id)  # the store's queued print jobs are the node's now (in its snapshot)
+        for hooks in NODE_HOOKS:  # e.g. the store's queued print jobs are the node's now (in its snapshot)
+            if hooks.paired is not None:
+                hooks.paired(pairing.store_id)
         log_action(pairing.organization_id, Actor(kind="node", label=node.name), "sync.node.paired", node,
                    {"store": str(pairing.store_id), "version": version[:40]})
     return node, token
@@ -109,15 +111,22 @@ def _uuid_or_none(value: str) -> uuid.UUID | None:
 
 def _retire(old: StoreNode, new: StoreNode, *, given_up: bool) -> None:
     """The store's previous node stops: credential refused, connection closed, unreported print jobs failed."""
-    from kasse.printing.syncing import release_node_jobs
-
     old.revoked_at = timezone.now()
     old.save(update_fields=["revoked_at", "updated_at"])
-    released = release_node_jobs(old.store_id)
+    released = _node_gone(old.store_id)
     log_action(old.organization_id, Actor(kind="node", label=new.name), "sync.node.retired", old,
                {"replaced_by": str(new.pk), "records_waiting": old.last_backlog, "waiting_given_up": given_up,
-                "print_jobs_failed": released})
+                **released})
     transaction.on_commit(lambda: _close_connections(old))
+
+
+def _node_gone(store_id: Any) -> dict[str, Any]:
+    """The store lost its node: each app's hook runs; returns what they did, for the audit entry."""
+    details: dict[str, Any] = {}
+    for hooks in NODE_HOOKS:
+        if hooks.retired is not None:
+            details.update(hooks.retired(store_id))
+    return details
 
 
 def node_for_token(token: str) -> StoreNode | None:
@@ -135,10 +144,8 @@ def revoke_node(*, actor: Actor, node: StoreNode) -> StoreNode:
     if node.revoked_at is None:
         node.revoked_at = timezone.now()
         node.save(update_fields=["revoked_at", "updated_at"])
-        from kasse.printing.syncing import release_node_jobs
-
-        released = release_node_jobs(node.store_id)  # never printed by the cloud on its own: a person checks
-        log_action(node.organization_id, actor, "sync.node.revoked", node, {"print_jobs_failed": released})
+        released = _node_gone(node.store_id)  # e.g. print jobs: never printed by the cloud on its own
+        log_action(node.organization_id, actor, "sync.node.revoked", node, released)
         transaction.on_commit(lambda: _close_connections(node))
     return node
 

@@ -1,6 +1,7 @@
-"""What a store node receives of the employees: PIN digests only of those who may work in its store.
+"""How the tenancy's tables sync: the organization, its stores, registers, employees and their roles.
 
-Every node gets every employee's row (names appear on receipts and shifts), but the PIN
+All come down from the cloud. The organization and store tables are the ones the engine scopes every
+row by (``Role``). Every node gets every employee's row (names appear on receipts and shifts), but the PIN
 digest only of employees with a role in the node's store or in all stores. A stolen
 shop PC then holds no PIN of a cashier or manager of another store (docs/security.md).
 """
@@ -11,6 +12,8 @@ from typing import Any
 
 from django.db.models import Q
 from django_scopes import scopes_disabled
+
+from kasse.sync.registry import Direction, Role, Scope, SyncSpec, register
 
 EMPLOYEE = "tenancy.Employee"
 NODE_HIDDEN = {"pin_digest": "", "pin_is_long": False}
@@ -28,3 +31,12 @@ def employee_rows_for_store(rows: list[dict[str, Any]], store_id: Any) -> list[d
             Q(store_id=store_id) | Q(store__isnull=True)).values_list("employee_id", flat=True)}
     return [row if not row or not row.get("pin_digest") or str(row["id"]) in working else {**row, **NODE_HIDDEN}
             for row in rows]
+
+
+register(
+    SyncSpec("tenancy.Organization", Direction.DOWN, role=Role.ORGANIZATION),
+    SyncSpec("tenancy.Store", Direction.DOWN, role=Role.STORE, on_register_screen=True),
+    SyncSpec("tenancy.Register", Direction.DOWN, Scope.STORE, on_register_screen=True),
+    SyncSpec(EMPLOYEE, Direction.DOWN, node_drops=frozenset({"user_id"}), for_node=employee_rows_for_store),
+    SyncSpec("tenancy.StoreRole", Direction.DOWN),
+)

@@ -437,7 +437,7 @@ def _inject_feed() -> dict[str, Any]:
 
     from kasse.catalog.models import Product
     from kasse.catalog.services import save_product
-    from kasse.sync.feed import _reserve
+    from kasse.sync.changes import _reserve
     from kasse.sync.models import ChangeEvent
     from kasse.sync.registry import encode_row
 

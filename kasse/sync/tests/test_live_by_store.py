@@ -15,7 +15,8 @@ from websockets.sync.client import connect
 
 from kasse.register.isolation import _sale
 from kasse.sales.models import Sale
-from kasse.sync.feed import live_group, live_message
+from kasse.sales.syncing import live_sale as live_message
+from kasse.sync.changes import live_group
 from kasse.tenancy.permissions import Role
 from kasse.testing.asgi_server import asgi_server
 from kasse.testing.factories import EmployeeFactory, UserFactory
