@@ -11,7 +11,7 @@ from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -28,6 +28,18 @@ from kasse.sync.protocol import PULL_LIMIT, PUSH_BATCH_SIZE, PUSH_IN_FLIGHT, err
 from kasse.sync.registry import BY_LABEL, SPECS, Direction
 
 log = logging.getLogger(__name__)
+
+
+class LiveSync(Protocol):
+    """What :func:`status` reads from the sync loop running in this process."""
+
+    online: bool
+    stopped: bool
+
+
+# The sync loop of this process (:class:`kasse.sync.runner.SyncRunner` sets and clears it); ``None``
+# when none runs. The loop registers itself here so that this module never imports the runner.
+RUNNER: LiveSync | None = None
 
 
 class AlreadyPaired(Exception):
@@ -343,8 +355,6 @@ def status() -> dict[str, Any]:
         ("feed_set_aside", feed_set_aside > 0), ("waiting_too_long", waited is not None and waited > alert_after),
         ("update", update_needed(node.cloud_version)),
     ) if present]
-    from kasse.sync.runner import RUNNER
-
     return {
         "paired": True, "online": _online(node), "stopped": bool(RUNNER is not None and RUNNER.stopped),
         "backlog": pending, "oldest_waiting": _iso(oldest),
@@ -368,8 +378,6 @@ def report_for_cloud(full: dict[str, Any] | None = None) -> dict[str, Any]:
 
 
 def _online(node: NodeState) -> bool:
-    from kasse.sync.runner import RUNNER
-
     if RUNNER is not None:
         return RUNNER.online
     return not node.last_error and node.last_contact_at is not None

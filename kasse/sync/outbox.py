@@ -22,6 +22,7 @@ from django.db import models, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from kasse.core.backoff import Backoff
 from kasse.core.ids import uuid7
 from kasse.sync.models import OutboxRecord, OutboxStatus
 from kasse.sync.protocol import error_text
@@ -34,9 +35,9 @@ SET_ASIDE = (OutboxStatus.REJECTED, OutboxStatus.HELD)
 
 
 def backoff_seconds(attempts: int, rng: random.Random | None = None, ceiling: float = BACKOFF_MAX_SECONDS) -> float:
-    """Exponential backoff with full jitter: uniform in [base/2, min(max, base·2^n)]."""
-    ceiling = min(ceiling, BACKOFF_BASE_SECONDS * 2 ** min(max(0, attempts - 1), 30))
-    return (rng or random).uniform(ceiling / 2, ceiling)
+    """The wait before a record's next attempt (:class:`kasse.core.backoff.Backoff`: 0.5–1 s, 1–2 s, ... up to
+    ``ceiling``)."""
+    return Backoff(initial=BACKOFF_BASE_SECONDS, maximum=ceiling, jitter=0.5).delay(max(1, attempts), rng)
 
 
 def _row_entry(obj: models.Model) -> list[Any]:

@@ -26,12 +26,12 @@ from __future__ import annotations
 
 import json
 import logging
-import random
-import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
+from kasse.core.backoff import Backoff
+from kasse.core.supervisor import Health, Supervisor
 from kasse.sync import node as node_ops
 from kasse.sync import outbox
 from kasse.sync.client import CloudRefused, CloudUnreachable
@@ -39,8 +39,6 @@ from kasse.sync.models import NodeState
 from kasse.sync.positions import catch_up
 
 log = logging.getLogger(__name__)
-
-RUNNER: SyncRunner | None = None
 
 
 class SyncRunner:
@@ -59,35 +57,36 @@ class SyncRunner:
         self.revoked = state.revoked
         self.housekeeping_seconds = 3600.0
         self._next_housekeeping = 0.0
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._threads: list[threading.Thread] = []
+        # A failed round waits 1–2 s, then 2–4 s, ... up to max_backoff (kasse.core.backoff).
+        self.backoff = Backoff(initial=2.0, maximum=max_backoff, jitter=0.5)
         self._failures = 0
         self._positions_known = False  # asked the cloud where the registers stand since this start
+        self.loop = Supervisor("kasse-sync", self._round, backoff=self.backoff, idle_seconds=0.0)
+        self.listener = Supervisor("kasse-sync-ws", self._listen_once, backoff=self.backoff, idle_seconds=0.0,
+                                   quiet=_websocket_errors())
 
     # --- lifecycle ------------------------------------------------------------------
 
     def start(self) -> None:
-        global RUNNER
-        RUNNER = self
+        node_ops.RUNNER = self
         outbox.on_new_records(self.wake)
-        self._threads = [threading.Thread(target=self._loop, name="kasse-sync", daemon=True)]
+        self.loop.start()
         if self.use_websocket:
-            self._threads.append(threading.Thread(target=self._listen, name="kasse-sync-ws", daemon=True))
-        for thread in self._threads:
-            thread.start()
+            self.listener.start()
 
     def stop(self, timeout: float = 5.0) -> None:
-        global RUNNER
-        self._stop.set()
-        self._wake.set()
-        for thread in self._threads:
-            thread.join(timeout)
-        if RUNNER is self:
-            RUNNER = None  # the status no longer comes from a stopped runner
+        self.loop.finish()
+        self.listener.finish()
+        self.loop.stop(timeout)
+        self.listener.stop(timeout)
+        if node_ops.RUNNER is self:
+            node_ops.RUNNER = None  # the status no longer comes from a stopped runner
 
     def wake(self) -> None:
-        self._wake.set()
+        self.loop.wake()
+
+    def health(self) -> list[Health]:
+        return [self.loop.health()] + ([self.listener.health()] if self.use_websocket else [])
 
     # --- the loop ---------------------------------------------------------------------
 
@@ -155,19 +154,14 @@ class SyncRunner:
         except Exception:
             log.exception("could not publish the node status")
 
-    def _loop(self) -> None:
-        while not self._stop.is_set() and not self.revoked:
-            try:
-                self._round()
-            except Exception:  # never reached in practice (each step guards itself): the thread must not die
-                log.exception("sync loop error (retrying)")
-                self._failures += 1
-                self._stop.wait(min(self.max_backoff, 2.0 ** min(self._failures, 10)))
-
-    def _round(self) -> None:
+    def _round(self) -> float:
+        """One round, then the wait before the next (run by the ``kasse-sync`` supervisor; a revoked
+        credential ends it)."""
         from django_scopes import scopes_disabled
 
-        self._wake.clear()
+        if self.revoked:
+            self.loop.finish()
+            return 0.0
         if time.monotonic() >= self._next_housekeeping:
             self._next_housekeeping = time.monotonic() + self.housekeeping_seconds
             try:
@@ -177,21 +171,22 @@ class SyncRunner:
         head = self._outbox_head()
         ok = self.run_once()
         if self.revoked:
-            return
+            self.loop.finish()
+            return 0.0
         if ok:
             self._failures = 0
             self._idle(self.poll_seconds, head)
-            return
+            return 0.0
         # The round failed: back off with jitter (a local sale or a nudge tries sooner) ...
         self._failures += 1
-        ceiling = min(self.max_backoff, 2.0 ** min(self._failures, 10))
-        self._idle(random.uniform(ceiling / 2, ceiling), head)
+        self._idle(self.backoff.delay(self._failures), head)
         # ... and then send what waited at once, not at each record's own backoff time.
         try:
             with scopes_disabled():
                 outbox.retry_all_now()
         except Exception:
             log.exception("could not reschedule the outbox")
+        return 0.0
 
     def _outbox_head(self) -> int | None:
         """The newest outbox position (only read with ``watch_outbox``)."""
@@ -210,39 +205,43 @@ class SyncRunner:
     def _idle(self, seconds: float, head: int | None) -> None:
         """Wait ``seconds`` or until woken; with ``watch_outbox``, also until the outbox grew past ``head``."""
         if not self.watch_outbox:
-            self._wake.wait(seconds)
+            self.loop.wait(seconds)
             return
         deadline = time.monotonic() + seconds
-        while not self._wake.wait(max(0.0, min(self.watch_outbox, deadline - time.monotonic()))):
+        while not self.loop.wait(min(self.watch_outbox, deadline - time.monotonic())):
             if time.monotonic() >= deadline or self._outbox_head() != head:
                 return
 
     # --- the nudge listener ----------------------------------------------------------------
 
-    def _listen(self) -> None:
-        from websockets.exceptions import InvalidStatus, WebSocketException
+    def _listen_once(self) -> float:
+        """One connection to the cloud's ``/ws/sync/``, held until it drops or the runner stops (run by the
+        ``kasse-sync-ws`` supervisor: a failed connection is tried again with the runner's backoff)."""
         from websockets.sync.client import connect
 
-        failures = 0
-        while not self._stop.is_set() and not self.revoked:
-            try:
-                with connect(self.client.websocket_url, additional_headers=self.client.websocket_headers(),
-                             open_timeout=10, close_timeout=2) as ws:
-                    failures = 0
-                    self.wake()  # we may have missed nudges while disconnected
-                    while not self._stop.is_set():
-                        try:
-                            message = ws.recv(timeout=1.0)
-                        except TimeoutError:
-                            continue
-                        data = json.loads(message)
-                        if data.get("type") == "revoked":
-                            self.revoked = True
-                            self.wake()
-                            return
-                        self.wake()
-            except (OSError, WebSocketException, InvalidStatus, ValueError) as exc:
-                failures += 1
-                log.debug("sync websocket: %s", exc)
-            ceiling = min(self.max_backoff, 2 ** min(failures, 10))
-            self._stop.wait(random.uniform(ceiling / 2, ceiling))
+        if self.revoked:
+            self.listener.finish()
+            return 0.0
+        with connect(self.client.websocket_url, additional_headers=self.client.websocket_headers(),
+                     open_timeout=10, close_timeout=2) as ws:
+            self.listener.failures.succeeded()  # connected: a later drop waits from the start of the backoff
+            self.wake()  # we may have missed nudges while disconnected
+            while not self.listener.stopping.is_set():
+                try:
+                    message = ws.recv(timeout=1.0)
+                except TimeoutError:
+                    continue
+                data = json.loads(message)
+                if data.get("type") == "revoked":
+                    self.revoked = True
+                    self.wake()
+                    self.listener.finish()
+                    return 0.0
+                self.wake()
+        return 0.0
+
+
+def _websocket_errors() -> tuple[type[BaseException], ...]:
+    from websockets.exceptions import WebSocketException
+
+    return (OSError, WebSocketException, ValueError)

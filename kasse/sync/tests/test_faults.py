@@ -233,7 +233,7 @@ def test_the_loop_thread_survives_broken_answers_and_sends_everything(cloud, pro
         assert set(_statuses().values()) == {OutboxStatus.ACKED}
         assert proxy.count("mid_body") == 2
         assert proxy.count("bad_status_line") == 1
-        assert runner._threads[0].is_alive()
+        assert runner.loop.is_alive()
     finally:
         runner.stop()
     assert sorted(set(cloud.committed)) == sorted(ids)
