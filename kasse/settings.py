@@ -23,6 +23,8 @@ Variables (all optional in dev):
 ``KASSE_HSTS_INCLUDE_SUBDOMAINS``, ``KASSE_HSTS_PRELOAD``  ``1`` to add them
 ``KASSE_OUTBOX_RETENTION_DAYS``  store node: days a synced record stays in the outbox (14)
 ``KASSE_SYNC_ALERT_MINUTES``     records waiting longer than this alert the owner (15)
+``KASSE_FISCAL_KEYS``      Fernet keys encrypting TSE secrets (comma separated; required in production)
+``KASSE_FISKALY_BASE_URL``  fiskaly SIGN DE v2 API (``KASSE_FISKALY_*_TIMEOUT`` seconds per kind of request)
 =========================  ==============================================
 """
 
@@ -141,6 +143,7 @@ INSTALLED_APPS = [
     "kasse.backoffice",
     "kasse.api",
     "kasse.sync",
+    "kasse.fiscal",
 ]
 
 MIDDLEWARE = [
@@ -214,6 +217,16 @@ DATABASES = {"default": _database(DATABASE_URL)}
 KASSE_OUTBOX_RETENTION_DAYS = env_int("KASSE_OUTBOX_RETENTION_DAYS", 14, minimum=1)
 KASSE_SYNC_ALERT_MINUTES = env_int("KASSE_SYNC_ALERT_MINUTES", 15, minimum=1)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Fiscal (TSE; docs/fiscal.md) -----------------------------------------------------------
+# Fernet keys that encrypt TSE secrets in the database (first encrypts, all decrypt); required in production.
+KASSE_FISCAL_KEYS = env_list("KASSE_FISCAL_KEYS", [])
+KASSE_FISKALY_BASE_URL = env_str("KASSE_FISKALY_BASE_URL", "https://kassensichv-middleware.fiskaly.com/api/v2")
+# Seconds per request (fiskaly: 3-5 s for transactions, 3-4 s to authenticate, at least 30 s for TSS set-up).
+KASSE_FISKALY_TX_TIMEOUT = float(env_str("KASSE_FISKALY_TX_TIMEOUT", "4"))
+KASSE_FISKALY_AUTH_TIMEOUT = float(env_str("KASSE_FISKALY_AUTH_TIMEOUT", "4"))
+KASSE_FISKALY_SETUP_TIMEOUT = float(env_str("KASSE_FISKALY_SETUP_TIMEOUT", "30"))
+KASSE_FISKALY_EXPORT_TIMEOUT = float(env_str("KASSE_FISKALY_EXPORT_TIMEOUT", "600"))
 
 # --- Auth ---------------------------------------------------------------------
 AUTH_USER_MODEL = "tenancy.User"

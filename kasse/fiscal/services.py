@@ -1,0 +1,214 @@
+"""The fiscal services: set up TSEs and register clients, and sign a register's transactions.
+
+Every TSE call is made *outside* the caller's database transaction and its answer is stored in a
+transaction of its own (``atomic(durable=True)``): a TSE keeps what it signed whatever happens to
+the sale, so kasse keeps it too. A call never raises into the caller: a failure is recorded (an
+unsigned :class:`~kasse.fiscal.models.TseTransactionRecord`, and a :class:`TseOutage` opened for
+the register) and returned as :class:`Unsigned`, and the register sells on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from uuid import UUID
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django_scopes import scope
+
+from kasse.core.actors import Actor
+from kasse.core.audit import log_action
+from kasse.core.services import tenant_service
+from kasse.fiscal.models import (
+    Backend,
+    DeviceState,
+    OutageReason,
+    Outcome,
+    TseClientRegistration,
+    TseDevice,
+    TseOutage,
+    TseTransactionRecord,
+)
+from kasse.fiscal.tse.interface import Operation, Receipt, TseBackend, TseClient, TseLog, TseRefused, TseUnavailable
+from kasse.tenancy.models import Register, Store
+
+
+class FiscalSetupError(ValueError):
+    """A TSE cannot be set up or a register not registered as asked (translated message)."""
+
+
+def backend_for(device: TseDevice) -> TseBackend:
+    """The backend object that talks to ``device``."""
+    if device.backend == Backend.DEVELOPMENT:
+        from kasse.fiscal.tse.development import DevelopmentTse
+
+        return DevelopmentTse(device)
+    if device.backend == Backend.FISKALY:
+        from kasse.fiscal.tse.fiskaly import FiskalyTse
+
+        return FiskalyTse.for_device(device)
+    raise FiscalSetupError(f"unknown TSE backend {device.backend!r}")
+
+
+# -- set-up --------------------------------------------------------------------------------------
+@tenant_service
+def create_development_tse(*, organization: object, actor: Actor, store: Store | None = None,
+                           name: str = "Entwicklungs-TSE") -> TseDevice:
+    """A development TSE for one store (or all), ready at once. Refused with ``KASSE_ENV=production``."""
+    from kasse.fiscal.tse.development import new_key_material
+
+    device = TseDevice.objects.create(organization_id=getattr(organization, "pk", organization), store=store,
+                                      name=name, backend=Backend.DEVELOPMENT, state=DeviceState.READY,
+                                      **new_key_material())
+    log_action(device.organization_id, actor, "fiscal.tse.created", device,
+               {"backend": device.backend, "serial_number": device.serial_number})
+    return device
+
+
+@tenant_service
+def register_tse_client(*, register: Register, actor: Actor) -> TseClientRegistration:
+    """Make ``register`` a client of the TSE responsible for its store (development TSE: at once;
+    fiskaly: :func:`kasse.fiscal.fiskaly_setup.register_fiskaly_client` does the remote part first)."""
+    device = device_for_store(register.store)
+    if device is None or device.state != DeviceState.READY:
+        raise FiscalSetupError("no TSE is set up for this store")
+    existing = TseClientRegistration.objects.filter(device=device, register=register).first()
+    if existing is not None:
+        return existing
+    registration = TseClientRegistration.objects.create(
+        organization_id=register.organization_id, device=device, register=register,
+        client_id=str(register.pk) if device.backend == Backend.FISKALY else register.serial_number,
+        serial_number=register.serial_number)
+    log_action(register.organization_id, actor, "fiscal.tse.client_registered", registration,
+               {"register": str(register.pk), "device": str(device.pk)})
+    return registration
+
+
+def device_for_store(store: Store) -> TseDevice | None:
+    """The store's own TSE, else the organization's TSE for all stores (retired ones never)."""
+    devices = TseDevice.objects.filter(organization_id=store.organization_id).exclude(state=DeviceState.RETIRED)
+    return devices.filter(store=store).first() or devices.filter(store__isnull=True).first()
+
+
+# -- signing -------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Signed:
+    """A step the TSE signed; ``record`` is the stored answer."""
+
+    record: TseTransactionRecord
+    log: TseLog
+
+
+@dataclass(frozen=True)
+class Unsigned:
+    """A step that could not be signed; the receipt says "Sicherheitseinrichtung ausgefallen"."""
+
+    record: TseTransactionRecord
+    reason: str
+    detail: str
+
+
+SignResult = Signed | Unsigned
+
+
+def _registration(register: Register) -> TseClientRegistration | None:
+    device = device_for_store(register.store)
+    if device is None:
+        return None
+    return TseClientRegistration.objects.filter(device=device, register=register).select_related("device").first()
+
+
+def _signed_revisions(register: Register, tx_id: UUID) -> int:
+    result = TseTransactionRecord.objects.filter(register=register, tx_id=tx_id, outcome=Outcome.SIGNED).aggregate(
+        last=Max("revision"))
+    return int(result["last"] or 0)
+
+
+def _run(register: Register, tx_id: UUID, operation: Operation, call: object, process_type: str = "",
+         process_data: str = "") -> SignResult:
+    """Call the TSE (``call(backend, client, revision)``) and store what came back."""
+    with scope(organization=register.organization_id):
+        registration = _registration(register)
+        last = _signed_revisions(register, tx_id)
+    revision = 1 if operation == Operation.START else last + 1
+    if registration is None:
+        return _failed(register, None, tx_id, revision, operation, OutageReason.NOT_CONFIGURED,
+                       "no TSE client is registered for this register", process_type, process_data)
+    if operation != Operation.START and last == 0:
+        # Never sign the end of a transaction whose start was not signed: its start time would be wrong.
+        return _failed(register, registration.device, tx_id, revision, operation, OutageReason.UNREACHABLE,
+                       "the transaction's start was not signed", process_type, process_data)
+    client = TseClient(registration.client_id, registration.serial_number)
+    try:
+        backend = backend_for(registration.device)
+        log = call(backend, client, revision)  # type: ignore[operator]
+    except TseUnavailable as exc:
+        return _failed(register, registration.device, tx_id, revision, operation, OutageReason.UNREACHABLE,
+                       str(exc), process_type, process_data)
+    except TseRefused as exc:
+        return _failed(register, registration.device, tx_id, revision, operation, OutageReason.REFUSED,
+                       str(exc), process_type, process_data)
+    return _signed(register, registration, log)
+
+
+def _signed(register: Register, registration: TseClientRegistration, log: TseLog) -> Signed:
+    device = registration.device
+    with scope(organization=register.organization_id), transaction.atomic(durable=True):
+        record = TseTransactionRecord.objects.filter(device=device, tx_id=log.tx_id, revision=log.revision,
+                                                     outcome=Outcome.SIGNED).first()
+        if record is None:
+            record = TseTransactionRecord.objects.create(
+                organization_id=register.organization_id, device=device, register=register, tx_id=log.tx_id,
+                revision=log.revision, operation=log.operation.value, outcome=Outcome.SIGNED,
+                process_type=log.process_type, process_data=log.process_data,
+                transaction_number=log.transaction_number, signature_counter=log.signature_counter,
+                signature=log.signature, signature_algorithm=device.signature_algorithm,
+                tse_serial=device.serial_number, client_serial=registration.serial_number,
+                time_start=log.time_start, time_end=log.time_end, log_time=log.log_time,
+                log_time_format=log.log_time_format.value, qr_code_data=log.qr_code_data)
+        TseOutage.objects.filter(register=register, ended_at__isnull=True).update(ended_at=timezone.now())
+    return Signed(record, log)
+
+
+def _failed(register: Register, device: TseDevice | None, tx_id: UUID, revision: int, operation: Operation,
+            reason: str, detail: str, process_type: str, process_data: str) -> Unsigned:
+    now = timezone.now()
+    with scope(organization=register.organization_id), transaction.atomic(durable=True):
+        record = TseTransactionRecord.objects.create(
+            organization_id=register.organization_id, device=device, register=register, tx_id=tx_id,
+            revision=revision, operation=operation.value, outcome=Outcome.FAILED, process_type=process_type,
+            process_data=process_data, client_serial=register.serial_number, error=f"{reason}: {detail}"[:2000])
+        if not TseOutage.objects.filter(register=register, ended_at__isnull=True).exists():
+            TseOutage.objects.create(organization_id=register.organization_id, register=register, device=device,
+                                     started_at=now, reason=reason, detail=detail[:2000])
+    return Unsigned(record, reason, detail)
+
+
+def start_transaction(*, register: Register, tx_id: UUID) -> SignResult:
+    """Start the TSE transaction of a cart (call when its first item is entered)."""
+    return _run(register, tx_id, Operation.START, lambda backend, client, _rev: backend.start(client, tx_id))
+
+
+def update_transaction(*, register: Register, tx_id: UUID, process_type: str, process_data: str) -> SignResult:
+    return _run(register, tx_id, Operation.UPDATE,
+                lambda backend, client, rev: backend.update(client, tx_id, rev, process_type, process_data),
+                process_type, process_data)
+
+
+def finish_transaction(*, register: Register, tx_id: UUID, receipt: Receipt) -> SignResult:
+    """Finish with what the receipt says (sale, return, training receipt, cash movement …)."""
+    data = receipt.process_data()
+    return _run(register, tx_id, Operation.FINISH,
+                lambda backend, client, rev: backend.finish(client, tx_id, rev, receipt),
+                data.process_type, data.process_data)
+
+
+def cancel_transaction(*, register: Register, tx_id: UUID, receipt: Receipt | None = None) -> SignResult:
+    """End a started transaction of a cart given up (AVBelegabbruch)."""
+    from kasse.fiscal.process_data import abort
+
+    data = receipt.process_data() if receipt is not None else abort()
+    return _run(register, tx_id, Operation.CANCEL,
+                lambda backend, client, rev: backend.cancel(client, tx_id, rev, receipt),
+                data.process_type, data.process_data)

@@ -1,0 +1,1 @@
+"""TSE backends behind one interface (:mod:`kasse.fiscal.tse.interface`)."""
