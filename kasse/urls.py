@@ -8,6 +8,7 @@ from django.urls import include, path
 
 import kasse
 from kasse.api.urls import api
+from kasse.core.jsi18n import javascript_catalog
 from kasse.core.media import protected_media
 
 
@@ -17,6 +18,7 @@ def health(request: HttpRequest) -> JsonResponse:
 
 urlpatterns = [
     path("health", health, name="health"),
+    path("jsi18n/<str:language>.js", javascript_catalog, name="javascript_catalog"),
     path("api/v1/", api.urls),
     path("sync/v1/", include("kasse.sync.urls")),
     # Back-office sections live in their bounded context's app; the shell is kasse.backoffice.

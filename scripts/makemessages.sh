@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Update the German catalog of one app: scripts/makemessages.sh catalog
-# Writes kasse/<app>/locale/de/LC_MESSAGES/django.po (kept translations are merged).
+# Writes kasse/<app>/locale/de/LC_MESSAGES/django.po (kept translations are merged), and djangojs.po for the
+# strings of the app's own static JavaScript (gettext/ngettext, served by the JavaScript catalog /jsi18n/).
 # Then fill in the msgstr lines and run `make messages` to compile.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,3 +14,8 @@ DJANGO_SETTINGS_MODULE=kasse.settings PYTHONPATH="$root" "$root/.venv/bin/django
   makemessages -l de --no-obsolete --add-location file "${extra[@]}" \
   -d django -e html,txt,py
 echo "updated $dir/locale/de/LC_MESSAGES/django.po"
+if [ "$app" != "kasse" ] && grep -rlqE '\b(n?gettext|pgettext|npgettext)\(' --include='*.js' static 2>/dev/null; then
+  DJANGO_SETTINGS_MODULE=kasse.settings PYTHONPATH="$root" "$root/.venv/bin/django-admin" \
+    makemessages -l de --no-obsolete --add-location file -d djangojs -e js --ignore 'vendor/*'
+  echo "updated $dir/locale/de/LC_MESSAGES/djangojs.po"
+fi

@@ -21,7 +21,8 @@
       method: "POST", body: data, credentials: "same-origin",
       headers: { "HX-Request": "true", "X-CSRFToken": data.get("csrfmiddlewaretoken") },
     });
-    lines.innerHTML = await response.text();
+    // The server rendered (and escaped) the lines; htmx swaps them in like any other partial.
+    htmx.swap(lines, await response.text(), { swapStyle: "innerHTML" });
   }
 
   async function drain() {
@@ -33,8 +34,12 @@
         try {
           await send(queue.shift());
         } catch (error) {
-          lines.insertAdjacentHTML("afterbegin", '<div class="errors" role="alert" data-testid="form-errors"></div>');
-          lines.firstElementChild.textContent = String(error);
+          const alert = document.createElement("div");
+          alert.className = "errors";
+          alert.setAttribute("role", "alert");
+          alert.dataset.testid = "form-errors";
+          alert.textContent = String(error);
+          lines.prepend(alert);
         }
       }
     } finally {

@@ -14,7 +14,7 @@
     }
     const overlay = document.getElementById("overlay");
     if (overlay && overlay.querySelector("[data-print-form]")) {
-      overlay.innerHTML = "";
+      overlay.replaceChildren();
       overlay.classList.remove("open");
     }
   });

@@ -9,7 +9,8 @@
   let delay = 500;
 
   function show(html) {
-    root.innerHTML = html;
+    // The server rendered (and escaped) this partial; htmx swaps it in like any other.
+    htmx.swap(root, html, { swapStyle: "innerHTML" });
     clearTimeout(idleTimer);
     if (root.querySelector("[data-testid=display-done]")) {
       idleTimer = setTimeout(showIdle, idleAfter);

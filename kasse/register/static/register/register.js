@@ -4,8 +4,7 @@
   const root = document.getElementById("register");
   const overlay = document.getElementById("overlay");
   const toast = document.getElementById("toast");
-  const lang = document.documentElement.lang || "de";
-  const t = (de, en) => (lang.startsWith("de") ? de : en);
+  // Texts: gettext() of Django's JavaScript catalog (/jsi18n/<language>.js from djangojs.po, loaded before this file).
   const cents = (value) => Math.round(Number(value) * 100);
 
   // --- scanning ---------------------------------------------------------------
@@ -41,9 +40,9 @@
   }
   document.body.addEventListener("kasse:error", (event) => showToast(event.detail.value));
   document.body.addEventListener("htmx:responseError", (event) => {
-    if (event.detail.xhr.status >= 500) showToast(t("Fehler am Server. Bitte erneut versuchen.", "Server error. Please try again."));
+    if (event.detail.xhr.status >= 500) showToast(gettext("Server error. Please try again."));
   });
-  document.body.addEventListener("htmx:sendError", () => showToast(t("Keine Verbindung.", "No connection.")));
+  document.body.addEventListener("htmx:sendError", () => showToast(gettext("No connection.")));
   // Error responses still carry the cart; swap them in.
   document.body.addEventListener("htmx:beforeSwap", (event) => {
     if (event.detail.xhr.status === 422) { event.detail.shouldSwap = true; event.detail.isError = false; }
@@ -109,7 +108,7 @@
   function renderPay() { return openOverlay(root.dataset.payPanelUrl, { payments: tendersJson() }); }
 
   function addTender(method, amountCents) {
-    if (!(amountCents > 0)) { showToast(t("Bitte einen Betrag eingeben.", "Please enter an amount.")); return; }
+    if (!(amountCents > 0)) { showToast(gettext("Please enter an amount.")); return; }
     tenders.push({ method, cents: amountCents });
     if (paid() >= due()) finishPayment(); else renderPay();
   }
@@ -136,13 +135,13 @@
   };
 
   function chargeCard(amountCents) {
-    if (!(amountCents > 0)) { showToast(t("Bitte einen Betrag eingeben.", "Please enter an amount.")); return; }
+    if (!(amountCents > 0)) { showToast(gettext("Please enter an amount.")); return; }
     window.KasseCardTerminal.charge(amountCents).then((result) => {
       if (result.approved) {
         tenders.push({ method: "card", cents: amountCents, reference: result.reference || "" });
         if (paid() >= due()) finishPayment(); else renderPay();
       } else {
-        showToast(t("Kartenzahlung abgelehnt.", "Card payment declined."));
+        showToast(gettext("Card payment declined."));
         renderPay();
       }
     });
