@@ -5,6 +5,9 @@ from __future__ import annotations
 import functools
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django_scopes import scopes_disabled
 
 from kasse.sync.hlc import HybridClock
 
@@ -40,3 +43,16 @@ def customer_number_range() -> tuple[int, int]:
     if state is None:
         return CLOUD_CUSTOMER_NUMBERS
     return state.customer_number_base + 1, state.customer_number_base + NODE_BLOCK_SIZE - 1
+
+
+def require_known_positions() -> None:
+    """On a node: refuse to hand out a receipt number while the cloud has not been asked after a restore."""
+    from kasse.sync.models import NodeState
+
+    with scopes_disabled():
+        waiting = NodeState.objects.filter(needs_positions=True).exists()
+    if waiting:
+        raise ValidationError(_(
+            "This store node was restored from a backup and must first ask the cloud which receipt numbers "
+            "are already used. Please check the internet connection; selling starts again as soon as the "
+            "cloud answers."))

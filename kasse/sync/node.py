@@ -21,10 +21,10 @@ from django_scopes import scopes_disabled
 import kasse
 from kasse.sync import outbox
 from kasse.sync.apply import apply_events, upsert_rows
+from kasse.sync.catch_up import fast_forward
 from kasse.sync.client import CloudClient, CloudRefused, CloudUnreachable
 from kasse.sync.models import NodeState, OutboxRecord, OutboxStatus
-from kasse.sync.positions import POSITIONS_PATH, fast_forward
-from kasse.sync.protocol import PULL_LIMIT, PUSH_BATCH_SIZE, PUSH_IN_FLIGHT, error_text
+from kasse.sync.protocol import POSITIONS_PATH, PULL_LIMIT, PUSH_BATCH_SIZE, PUSH_IN_FLIGHT, error_text
 from kasse.sync.registry import BY_LABEL, SPECS, Direction
 
 log = logging.getLogger(__name__)

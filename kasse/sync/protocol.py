@@ -12,6 +12,7 @@ PUSH_BATCH_SIZE = 1000  # records per push request (the cloud takes up to 2,000)
 MAX_BODY_BYTES = 32 * 1024 * 1024  # the largest request body the cloud reads (a node halves a batch refused as larger)
 PUSH_IN_FLIGHT = 2  # push requests a node keeps under way at once (not part of the protocol: its pace)
 PULL_LIMIT = 1000
+POSITIONS_PATH = "/sync/v1/positions"
 
 
 def error_text(value: object, limit: int = 500) -> str:

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from django.urls import path
 
-from kasse.sync.consumers import LiveFeedConsumer, NodeNudgeConsumer
+from kasse.sync.consumers import NodeNudgeConsumer
+from kasse.sync.live_consumer import LiveFeedConsumer
 from kasse.sync.register_consumer import RegisterStatusConsumer
 
 websocket_urlpatterns = [

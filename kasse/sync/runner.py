@@ -34,9 +34,9 @@ from kasse.core.backoff import Backoff
 from kasse.core.supervisor import Health, Supervisor
 from kasse.sync import node as node_ops
 from kasse.sync import outbox
+from kasse.sync.catch_up import catch_up
 from kasse.sync.client import CloudRefused, CloudUnreachable
 from kasse.sync.models import NodeState
-from kasse.sync.positions import catch_up
 
 log = logging.getLogger(__name__)
 

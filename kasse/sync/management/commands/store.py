@@ -69,7 +69,7 @@ class Command(BaseCommand):
 
             self.stdout.write(local_devices_text())
         elif action == "restored":
-            from kasse.sync.positions import mark_restored
+            from kasse.sync.catch_up import mark_restored
 
             if not mark_restored():
                 raise CommandError("This node is not paired: nothing to do.")
