@@ -17,7 +17,7 @@ from kasse.hardware.labels.document import ean13_is_valid
 from kasse.hardware.printers.base import Align, ReceiptDocument, TextLine
 from kasse.printing.models import LabelLanguage, Printer
 from kasse.sales.models import PaymentMethod, Shift, ShiftStatus
-from kasse.sales.printout import register_line
+from kasse.sales.receipt import register_line
 from kasse.sales.services.shifts import shift_figures
 from kasse.tenancy.models import Store
 

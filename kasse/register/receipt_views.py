@@ -13,6 +13,7 @@ from kasse.register.access import register_view
 from kasse.register.receipt_pdf import receipt_pdf
 from kasse.register.services.receipts import email_receipt, receipt_context
 from kasse.sales.models import Sale
+from kasse.sales.receipt import build_receipt
 from kasse.sales.selectors import recent_receipts
 from kasse.sales.services.errors import SaleError
 
@@ -29,7 +30,7 @@ def _store_sale(request: HttpRequest, sale_id: uuid.UUID) -> Sale:
 @register_view()
 def pdf(request: HttpRequest, sale_id: uuid.UUID) -> HttpResponse:
     sale = _store_sale(request, sale_id)
-    response = HttpResponse(receipt_pdf(sale), content_type="application/pdf")
+    response = HttpResponse(receipt_pdf(build_receipt(sale)), content_type="application/pdf")
     response["Content-Disposition"] = (
         f'attachment; filename="receipt-{sale.register.number}-{sale.receipt_number}.pdf"'
     )

@@ -40,6 +40,7 @@ from kasse.register.pay_views import cart_form, line_form, parse_times, pending_
 from kasse.register.selectors import grid_categories, grid_products, parked_carts
 from kasse.register.services import cart as carts
 from kasse.register.services.pairing import DEVICE_COOKIE, pair_device
+from kasse.register.services.receipts import receipt_context
 from kasse.register.services.scanning import IncompleteScan, UnknownCode, resolve_code
 from kasse.sales.models import Sale, Shift, ShiftStatus
 from kasse.sales.selectors import is_receipt_code
@@ -422,9 +423,7 @@ def receipt(request: HttpRequest, sale_id: uuid.UUID) -> HttpResponse:
     """The receipt on screen and for the browser's print dialog."""
     sale: Sale = get_object_or_404(Sale.objects.select_related("store", "register", "customer"), pk=sale_id,
                              store=request.register.store)  # type: ignore[attr-defined]
-    return render(request, "register/receipt.html", {
-        "sale": sale, "organization": sale.store.organization, **_sale_context(sale),
-    })
+    return render(request, "register/receipt.html", receipt_context(sale))
 
 
 ICON_SIZES = (192, 512)

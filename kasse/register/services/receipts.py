@@ -1,4 +1,5 @@
-"""Sending a receipt by e-mail (HTML + text, the PDF attached) in the organization's language."""
+"""Sending a receipt by e-mail (text and HTML of one receipt document, its PDF attached) in the organization's
+language."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from kasse.core.services import tenant_service
 from kasse.core.throttle import Limit
 from kasse.register.receipt_pdf import receipt_pdf
 from kasse.sales.models import Sale
+from kasse.sales.receipt import build_receipt
 from kasse.sales.services.errors import SaleError
 
 log = logging.getLogger(__name__)
@@ -29,16 +31,8 @@ PER_ORGANIZATION = Limit("receipt-email-organization", 300, timedelta(hours=1))
 
 
 def receipt_context(sale: Sale) -> dict[str, object]:
-    """What the receipt page, the e-mail and the PDF show."""
-    payments = list(sale.payments.all())
-    return {
-        "sale": sale,
-        "organization": sale.store.organization,
-        "lines": list(sale.lines.all()),
-        "vat_rows": list(sale.vat_rows.all()),
-        "payments": payments,
-        "change": sum((p.change for p in payments), sale.total * 0),
-    }
+    """The receipt page's and the e-mail's context: the sale (for its links) and its receipt document."""
+    return {"sale": sale, "receipt": build_receipt(sale)}
 
 
 @tenant_service
@@ -65,11 +59,12 @@ def email_receipt(*, actor: Actor, sale: Sale, to: str) -> str:
     PER_REGISTER.note(register_key)
     PER_ORGANIZATION.note(organization_key)
     with translation.override(organization.language or settings.LANGUAGE_CODE):
-        context = receipt_context(sale)
+        receipt = build_receipt(sale)
+        context = {"sale": sale, "receipt": receipt}
         subject = " ".join(render_to_string("register/receipts/email_subject.txt", context).split())
         text = render_to_string("register/receipts/email_body.txt", context)
         html = render_to_string("register/receipts/email_body.html", context)
-        pdf = receipt_pdf(sale)
+        pdf = receipt_pdf(receipt)
         filename = _("receipt-%(number)s.pdf") % {"number": sale.receipt_number}
     message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [address],
                                      reply_to=[organization.email] if organization.email else None)

@@ -1,21 +1,41 @@
-"""Receipt template tags: the receipt's own barcode as inline SVG."""
+"""Receipt template tags: amounts written as on every receipt, and the receipt code as inline SVG."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import template
 
-from kasse.register.code128 import bars
-from kasse.sales.models import Sale
-from kasse.sales.selectors import receipt_code
+from kasse.register.barcodes import code128_bars
+from kasse.sales import receipt as receipt_text
 
 register = template.Library()
 
 
+@register.filter
+def euro(value: Decimal) -> str:
+    """ "1.234,50 €" in the active language (:func:`kasse.sales.receipt.euro`)."""
+    return receipt_text.euro(value)
+
+
+@register.filter
+def amount(value: Decimal) -> str:
+    """ "1.234,50" in the active language (:func:`kasse.sales.receipt.amount`)."""
+    return receipt_text.amount(value)
+
+
 @register.inclusion_tag("register/receipts/barcode.html")
-def receipt_barcode(sale: Sale, module: float = 1.0, height: int = 40) -> dict[str, Any]:
+def receipt_barcode(code: str, module: float = 1.0, height: int = 40) -> dict[str, Any]:
     """Code 128 of the receipt code (``R-store-register-number``), drawn in modules of ``module`` px."""
-    code = receipt_code(sale)
-    drawn = bars(code)
+    drawn = code128_bars(code)
     return {"code": code, "bars": drawn.bars, "width": drawn.width, "height": height, "module": module}
+
+
+@register.simple_tag
+def qr_svg(payload: str) -> str:
+    """The fiscal QR code as inline SVG (segno writes the markup and escapes nothing of ours into it)."""
+    import segno
+    from django.utils.safestring import mark_safe
+
+    return mark_safe(segno.make(payload, error="m").svg_inline(scale=3, border=2))  # noqa: S308 - segno's own SVG

@@ -1,4 +1,4 @@
-"""Receipt outputs at the register: PDF download, e-mail, reprint list; the Code 128 encoder."""
+"""Receipt outputs at the register: PDF download, e-mail, reprint list; the receipt code's Code 128 bars."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from bs4 import BeautifulSoup
 from django_scopes import scopes_disabled
 
 from kasse.core.models import AuditEntry
-from kasse.register.code128 import Code128Error, bars, symbols
+from kasse.register.barcodes import code128_bars
 from kasse.sales.models import Sale
 from kasse.tenancy.models import Organization
 
@@ -122,20 +122,13 @@ def test_reprint_list_shows_the_last_receipts_and_finds_by_number(till, register
         "[data-testid=no-receipts]") is not None
 
 
-def test_code128_matches_an_independent_encoder():
-    for text in ("R-1-1-1", "R-1-2-1042", "R-12-3-123456789", "12345678", "Kasse 7"):
-        expected = Code128(text).build()[0].strip("0")
-        drawn = bars(text)
-        modules = ["0"] * drawn.width
-        for x, width in drawn.bars:
-            modules[x:x + width] = ["1"] * width
-        assert "".join(modules).strip("0") == expected, text
-
-
-def test_code128_uses_set_c_for_digit_runs_and_refuses_non_ascii():
-    assert symbols("R-1-2-1042") == [104, 50, 13, 17, 13, 18, 13, 99, 10, 42, 57, 106]
-    assert symbols("12345678")[:1] == [105]
-    with pytest.raises(Code128Error):
-        symbols("Brötchen")
-    with pytest.raises(Code128Error):
-        symbols("")
+def test_receipt_code_bars_are_code128_with_set_c_for_digit_runs_and_quiet_zones():
+    drawn = code128_bars("R-1-2-1042")
+    modules = ["0"] * drawn.width
+    for x, width in drawn.bars:
+        modules[x:x + width] = ["1"] * width
+    assert "".join(modules) == "0" * 10 + Code128("R-1-2-1042").build()[0] + "0" * 10
+    # start B, "R-1-2-", code C, "10" "42", check, stop: 11 symbols of 11 modules and a stop of 13
+    assert drawn.width == 10 + 11 * 11 + 13 + 10
+    assert "".join(modules[10:21]) == "11010010000"  # start B
+    assert "".join(modules[-23:-10]) == "1100011101011"  # stop
