@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterable
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, DecimalField, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 
 from kasse.catalog.models import Barcode, Product, StorePrice, Variant
+from kasse.core.money import round_money
 from kasse.core.text import fold
 from kasse.tenancy.models import Organization, Store
 
@@ -83,12 +86,29 @@ def _search_order() -> tuple[str, ...]:
     return ("search_text",)  # unique in practice: it carries the variants' SKUs
 
 
+def selling_price(variant: Variant, store_price: Decimal | None) -> Decimal:
+    """The price ``variant`` sells at: the store's own price if it has one, else the variant's, else the
+    product's. The one rule; ``store_price`` comes from :func:`store_prices` or :func:`with_store_price`."""
+    # round_money: SQLite hands an annotated decimal back as a float-born Decimal (3.10000000000000)
+    return round_money(store_price) if store_price is not None else variant.effective_price
+
+
+def store_prices(store_id: uuid.UUID | None, variant_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Decimal]:
+    """The own prices of store ``store_id`` for these variants (one query), by variant id."""
+    ids = list(variant_ids)
+    if store_id is None or not ids:
+        return {}
+    return dict(StorePrice.objects.filter(store_id=store_id, variant_id__in=ids).values_list("variant_id", "price"))
+
+
+def with_store_price(variants: QuerySet[Variant], store_id: uuid.UUID | None) -> QuerySet[Variant]:
+    """``variants`` with ``store_price`` (the own price of store ``store_id`` or ``None``) in the same query."""
+    if store_id is None:
+        return variants.annotate(store_price=Value(None, output_field=DecimalField()))
+    own = StorePrice.objects.filter(store_id=store_id, variant=OuterRef("pk")).values("price")[:1]
+    return variants.annotate(store_price=Subquery(own, output_field=DecimalField()))
+
+
 def price_for_store(variant: Variant, store: Store | None) -> Decimal:
-    """The selling price of ``variant`` in ``store``: store override, variant, product."""
-    if store is not None:
-        override = (
-            StorePrice.objects.filter(store=store, variant=variant).values_list("price", flat=True).first()
-        )
-        if override is not None:
-            return override
-    return variant.effective_price
+    """The selling price of ``variant`` in ``store`` (one query for the store's own price)."""
+    return selling_price(variant, store_prices(store.pk if store else None, [variant.pk]).get(variant.pk))

@@ -13,14 +13,15 @@ All amounts are ``Decimal`` in euros with two places. Prices are VAT-inclusive
   with the largest-remainder method (:func:`allocate`), so no cent is lost or
   invented and each line keeps its own VAT rate.
 
+How these make the price of a cart or receipt is ``kasse.sales.pricing.price_cart``.
+
 This module imports nothing from Django so the store node, the hardware layer
 and the benchmarks can use it as is.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 CENT = Decimal("0.01")
@@ -131,103 +132,3 @@ def allocate(amount: Decimal, weights: Sequence[Decimal]) -> list[Decimal]:
     for i in order[:leftover]:
         floors[i] += 1
     return [(Decimal(sign * c) * CENT).quantize(CENT) for c in floors]
-
-
-@dataclass(frozen=True)
-class VatLine:
-    """One VAT-inclusive amount at one rate, as input to a breakdown."""
-
-    rate: Decimal
-    gross: Decimal
-
-
-@dataclass(frozen=True)
-class VatRow:
-    """One row of a receipt's VAT breakdown."""
-
-    rate: Decimal
-    gross: Decimal
-    net: Decimal
-    vat: Decimal
-
-
-def vat_breakdown(lines: Iterable[VatLine]) -> list[VatRow]:
-    """Per-rate gross, net and VAT, highest rate first; net + vat == gross per row."""
-    per_rate: dict[Decimal, Decimal] = {}
-    for line in lines:
-        rate = to_decimal(line.rate).normalize()
-        per_rate[rate] = per_rate.get(rate, ZERO) + round_money(line.gross)
-    rows = []
-    for rate in sorted(per_rate, reverse=True):
-        gross = per_rate[rate]
-        vat = vat_from_gross(gross, rate)
-        rows.append(VatRow(rate=rate, gross=gross, net=gross - vat, vat=vat))
-    return rows
-
-
-@dataclass(frozen=True)
-class PricedLine:
-    """A cart line before order discounts: price, quantity, rate and its own discount."""
-
-    unit_price: Decimal
-    quantity: Decimal
-    rate: Decimal
-    line_discount: Decimal = ZERO  # amount off this line, already in euros
-
-    @property
-    def gross_before_discount(self) -> Decimal:
-        return line_gross(self.unit_price, self.quantity)
-
-    @property
-    def gross(self) -> Decimal:
-        return self.gross_before_discount - round_money(self.line_discount)
-
-
-@dataclass(frozen=True)
-class ReceiptTotals:
-    """Totals of a receipt: per-line gross after all discounts and the VAT breakdown."""
-
-    line_totals: list[Decimal]
-    order_discount_shares: list[Decimal]
-    subtotal: Decimal
-    order_discount: Decimal
-    total: Decimal
-    vat_rows: list[VatRow] = field(default_factory=list)
-
-    @property
-    def net(self) -> Decimal:
-        return sum((row.net for row in self.vat_rows), ZERO)
-
-    @property
-    def vat(self) -> Decimal:
-        return sum((row.vat for row in self.vat_rows), ZERO)
-
-
-def receipt_totals(lines: Sequence[PricedLine], order_discount: Decimal = ZERO) -> ReceiptTotals:
-    """Compute a receipt: line totals, the order discount spread over lines, VAT per rate.
-
-    The order discount is allocated in proportion to each line's gross (after
-    its line discount); refunds (negative quantities) carry their share with
-    the same sign rule, so a receipt that is only returns gets no discount.
-    """
-    order_discount = round_money(order_discount)
-    grosses = [line.gross for line in lines]
-    subtotal = sum(grosses, ZERO)
-    if order_discount < 0:
-        raise MoneyError("an order discount must not be negative")
-    positive = [g if g > 0 else ZERO for g in grosses]
-    if order_discount > sum(positive, ZERO):
-        raise MoneyError("the order discount is larger than the amount it applies to")
-    shares = allocate(order_discount, positive) if lines else []
-    totals = [g - s for g, s in zip(grosses, shares, strict=True)]
-    rows = vat_breakdown(
-        VatLine(rate=line.rate, gross=total) for line, total in zip(lines, totals, strict=True)
-    )
-    return ReceiptTotals(
-        line_totals=totals,
-        order_discount_shares=shares,
-        subtotal=subtotal,
-        order_discount=order_discount,
-        total=subtotal - order_discount,
-        vat_rows=rows,
-    )

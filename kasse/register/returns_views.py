@@ -19,16 +19,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from kasse.catalog.models import Variant
-from kasse.catalog.selectors import price_for_store, search_products
+from kasse.catalog.selectors import price_for_store, search_products, selling_price, store_prices
 from kasse.core.actors import Actor
 from kasse.core.ids import uuid7
-from kasse.core.money import ZERO, round_money
+from kasse.core.money import ZERO
 from kasse.printing.services import enqueue_sale_receipt
 from kasse.register.access import approver_from_request, register_view
 from kasse.register.inputs import parse_quantity
 from kasse.register.selectors import register_settings
 from kasse.register.services.scanning import resolve_code
-from kasse.sales.models import PaymentMethod, Sale, SaleKind
+from kasse.sales.models import PaymentMethod, Sale, SaleKind, SaleLine
+from kasse.sales.pricing import CartItem, Item, VatCode, price_cart
 from kasse.sales.selectors import ReturnableLine, find_receipt, returnable_lines
 from kasse.sales.services.checkout import LineInput, PaymentInput, SaleInput
 from kasse.sales.services.errors import SaleError
@@ -36,9 +37,9 @@ from kasse.sales.services.exchanges import credit_issued, exchange_sale
 from kasse.sales.services.refunds import (
     RefundLineInput,
     ReturnItemInput,
-    refund_amount,
     refund_sale,
     refund_without_receipt,
+    returned_item,
     split_to_original_tenders,
 )
 from kasse.tenancy.models import Employee
@@ -54,11 +55,28 @@ class Picked:
     variant: Variant
     quantity: Decimal
     barcode: str
-    price: Decimal
+    price: Decimal  # the store's price
+
+    def item(self, *, returned: bool = False) -> CartItem:
+        """This product as the pricing sees it (``returned``: coming back, a negative quantity)."""
+        return CartItem(list_price=self.price, quantity=-self.quantity if returned else self.quantity,
+                        vat=VatCode.current(self.variant.product.vat_class))
 
     @property
     def total(self) -> Decimal:
-        return round_money(self.price * self.quantity)
+        return price_cart([self.item()]).total
+
+
+def _credit(receipt_lines: list[tuple[SaleLine, Decimal]], returned: list[Picked]) -> Decimal:
+    """What the goods coming back are worth (positive), priced as the return will be."""
+    items: list[Item] = [returned_item(line, quantity) for line, quantity in receipt_lines]
+    items += [p.item(returned=True) for p in returned if p.quantity > 0]
+    return -price_cart(items).total
+
+
+def _new_total(replacement: list[Picked]) -> Decimal:
+    """What the products taken in exchange cost, priced as their sale will be."""
+    return price_cart([p.item() for p in replacement if p.quantity > 0]).total
 
 
 def _overlay(request: HttpRequest, template: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
@@ -123,6 +141,7 @@ def _picked(request: HttpRequest, data: Any, prefix: str) -> list[Picked]:
     codes = data.getlist(f"{prefix}_code")
     variants = {str(v.pk): v for v in Variant.objects.filter(pk__in=[i for i in ids if _is_uuid(i)])
                 .select_related("product")}
+    own_prices = store_prices(register.store_id, [v.pk for v in variants.values()])
     picked = []
     for index, variant_id in enumerate(ids):
         variant = variants.get(variant_id)
@@ -132,7 +151,7 @@ def _picked(request: HttpRequest, data: Any, prefix: str) -> list[Picked]:
         if quantity == 0:
             continue  # set to zero: taken off the list
         picked.append(Picked(variant=variant, quantity=quantity, barcode=codes[index] if index < len(codes) else "",
-                             price=price_for_store(variant, register.store)))
+                             price=selling_price(variant, own_prices.get(variant.pk))))
     return picked
 
 
@@ -211,10 +230,9 @@ def _form(request: HttpRequest, sale: Sale | None, data: Any = None, **extra: An
             error = " ".join(exc.messages)
     for item in lines:
         item.chosen = context["chosen"].get(item.line.pk, ZERO)  # type: ignore[attr-defined]
-    credit = sum((refund_amount(item.line, min(item.chosen, item.returnable))  # type: ignore[attr-defined]
-                  for item in lines if 0 < item.chosen <= item.returnable), ZERO)  # type: ignore[attr-defined]
-    credit += sum((p.total for p in context["returned"] if p.quantity > 0), ZERO)
-    new_total = sum((p.total for p in context["replacement"] if p.quantity > 0), ZERO)
+    credit = _credit([(item.line, item.chosen) for item in lines  # type: ignore[attr-defined]
+                      if 0 < item.chosen <= item.returnable], context["returned"])  # type: ignore[attr-defined]
+    new_total = _new_total(context["replacement"])
     context.update({"error": error, "refund_total": credit, "new_total": new_total,
                     "difference": new_total - credit, "give_back": credit - new_total})
     if sale is not None and context["tender"] == "original" and credit > 0:
@@ -281,12 +299,11 @@ def _exchange(request: HttpRequest, sale: Sale | None, chosen: list[RefundLineIn
               replacement: list[Picked], refund_id: uuid.UUID, approver: Employee | None) -> tuple[Sale, Sale]:
     register = request.register  # type: ignore[attr-defined]
     new_lines = [LineInput(p.variant.pk, p.quantity, barcode=p.barcode) for p in replacement]
-    credit = sum((refund_amount(line.line, next(c.quantity for c in chosen if c.original_line_id == line.line.pk))
-                  for line in (returnable_lines(sale) if sale else [])
-                  if any(c.original_line_id == line.line.pk for c in chosen)), ZERO)
-    credit += sum((round_money(price_for_store(Variant.objects.get(pk=i.variant_id), register.store) * i.quantity)
-                   for i in items), ZERO)
-    difference = sum((p.total for p in replacement), ZERO) - credit
+    chosen_lines = {c.original_line_id: c.quantity for c in chosen}
+    returned = _picked(request, request.POST, "ret") if sale is None else []
+    credit = _credit([(line.line, chosen_lines[line.line.pk]) for line in (returnable_lines(sale) if sale else [])
+                      if line.line.pk in chosen_lines], returned)
+    difference = _new_total(replacement) - credit
     payments = [PaymentInput(PaymentMethod.CASH, difference)] if difference > 0 else []
     return exchange_sale(
         actor=Actor.for_employee(request.cashier),  # type: ignore[attr-defined]

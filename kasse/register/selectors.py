@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db.models import Prefetch, QuerySet
 
 from kasse.catalog.models import Category, Product, Variant
-from kasse.catalog.selectors import search_products
+from kasse.catalog.selectors import search_products, selling_price, with_store_price
 from kasse.register.models import Cart, CartStatus, RegisterSettings
 from kasse.tenancy.models import Organization, Store
 
@@ -27,10 +29,31 @@ GRID_SIZE = 48
 
 
 @dataclass(frozen=True)
-class GridPage:
-    """One page of the touch grid: its products and where it sits in the whole list ("1–48 of 87")."""
+class Tile:
+    """A product on the touch grid with the price it sells at in this store.
 
-    products: Sequence[Product]
+    ``price`` is the lowest of its active variants' selling prices (store price → variant price →
+    product price, :func:`kasse.catalog.selectors.selling_price`); ``price_varies`` says the variants
+    differ ("from 2,50 €"). Tapping a single-variant tile adds it at exactly this price.
+    """
+
+    product: Product
+    variants: Sequence[Variant]
+    price: Decimal
+    price_varies: bool
+
+
+def tile(product: Product, variants: Sequence[Variant]) -> Tile:
+    """``product``'s tile; ``variants`` were read with their ``store_price`` (``with_store_price``)."""
+    prices = [selling_price(v, getattr(v, "store_price", None)) for v in variants] or [product.price]
+    return Tile(product=product, variants=variants, price=min(prices), price_varies=len(set(prices)) > 1)
+
+
+@dataclass(frozen=True)
+class GridPage:
+    """One page of the touch grid: its tiles and where it sits in the whole list ("1–48 of 87")."""
+
+    tiles: Sequence[Tile]
     total: int
     offset: int
     category_id: str
@@ -38,12 +61,16 @@ class GridPage:
     favourites: bool
 
     @property
+    def products(self) -> list[Product]:
+        return [t.product for t in self.tiles]
+
+    @property
     def first(self) -> int:
-        return self.offset + 1 if self.products else 0
+        return self.offset + 1 if self.tiles else 0
 
     @property
     def last(self) -> int:
-        return self.offset + len(self.products)
+        return self.offset + len(self.tiles)
 
     @property
     def previous_offset(self) -> int | None:
@@ -54,9 +81,10 @@ class GridPage:
         return self.last if self.last < self.total else None
 
 
-def grid_products(organization: Organization, *, category_id: str | None = None, query: str = "",
-                  favourites: bool = False, offset: int = 0) -> GridPage:
-    """Active products for the touch grid: favourites, a category, or a search, GRID_SIZE at a time."""
+def grid_products(organization: Organization, *, store_id: uuid.UUID | None, category_id: str | None = None,
+                  query: str = "", favourites: bool = False, offset: int = 0) -> GridPage:
+    """Active products for the touch grid: favourites, a category, or a search, GRID_SIZE at a time,
+    each with its price in store ``store_id`` (read with the variants: no extra query)."""
     if query:
         qs = search_products(organization, query, active=True)
     else:
@@ -68,10 +96,12 @@ def grid_products(organization: Organization, *, category_id: str | None = None,
         qs = qs.order_by("name")
     total = qs.count()
     offset = min(offset, max(total - 1, 0)) // GRID_SIZE * GRID_SIZE  # a page boundary inside the list
+    variants = with_store_price(Variant.objects.filter(is_active=True), store_id)
     products = list(qs.select_related("category").prefetch_related(
-        Prefetch("variants", queryset=Variant.objects.filter(is_active=True), to_attr="active_variants")
+        Prefetch("variants", queryset=variants, to_attr="active_variants")
     )[offset:offset + GRID_SIZE])
-    return GridPage(products=products, total=total, offset=offset, category_id=str(category_id or ""),
+    return GridPage(tiles=[tile(p, p.active_variants) for p in products], total=total,  # type: ignore[attr-defined]
+                    offset=offset, category_id=str(category_id or ""),
                     query=query, favourites=favourites and not category_id and not query)
 
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kasse.catalog.models import Product, Variant
+from kasse.catalog.selectors import with_store_price
 from kasse.core.actors import Actor
 from kasse.core.throttle import PAIRING, client_address
 from kasse.customers.models import Customer
@@ -37,7 +38,7 @@ from kasse.register.inputs import NumberInputError, parse_amount, parse_percent,
 from kasse.register.live import publish_display
 from kasse.register.models import Cart, CartLine, CartStatus
 from kasse.register.pay_views import cart_form, line_form, parse_times, pending_times, set_pending_times
-from kasse.register.selectors import grid_categories, grid_products, parked_carts
+from kasse.register.selectors import grid_categories, grid_products, parked_carts, tile
 from kasse.register.services import cart as carts
 from kasse.register.services.pairing import DEVICE_COOKIE, pair_device
 from kasse.register.services.receipts import receipt_context
@@ -178,7 +179,7 @@ def main(request: HttpRequest) -> HttpResponse:
     context = _cart_context(request)
     context.update({
         "categories": grid_categories(register.organization),
-        "page": grid_products(register.organization, favourites=True),
+        "page": grid_products(register.organization, store_id=register.store_id, favourites=True),
         "settings": settings_for(request),
         "cashier": request.cashier,  # type: ignore[attr-defined]
         "parked_count": parked_carts(register.store).count(),
@@ -200,8 +201,8 @@ def products(request: HttpRequest) -> HttpResponse:
         offset = max(int(request.GET.get("offset") or 0), 0)
     except ValueError:
         offset = 0
-    page = grid_products(register.organization, category_id=category, query=request.GET.get("q", "").strip(),
-                         favourites=not category, offset=offset)
+    page = grid_products(register.organization, store_id=register.store_id, category_id=category,
+                         query=request.GET.get("q", "").strip(), favourites=not category, offset=offset)
     return render(request, "register/partials/products.html", {"page": page})
 
 
@@ -210,8 +211,10 @@ def products(request: HttpRequest) -> HttpResponse:
 def variants(request: HttpRequest, product_id: uuid.UUID) -> HttpResponse:
     """The variant picker for a product with several variants (sizes, colours)."""
     product = get_object_or_404(Product, pk=product_id, is_active=True)
+    variants = with_store_price(product.variants.filter(is_active=True).select_related("product"),
+                                request.register.store_id)  # type: ignore[attr-defined]
     return render(request, "register/partials/variants.html", {
-        "product": product, "variants": product.variants.filter(is_active=True).select_related("product"),
+        "product": product, "tiles": [tile(product, [v]) for v in variants],
     })
 
 

@@ -3,8 +3,7 @@ cart into a sale with ``complete_sale`` and the cart's id as the sale's id."""
 
 from __future__ import annotations
 
-import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -12,17 +11,17 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kasse.catalog.models import StorePrice, Variant
+from kasse.catalog.models import Variant
+from kasse.catalog.selectors import selling_price, store_prices
 from kasse.core.actors import Actor
 from kasse.core.audit import log_action
-from kasse.core.money import ZERO, PricedLine, ReceiptTotals, percent_of, receipt_totals, round_money
 from kasse.core.services import tenant_service
-from kasse.core.vat import vat_rate
 from kasse.customers.models import Customer
 from kasse.printing.services import enqueue_sale_receipt
 from kasse.register.models import Cart, CartLine, CartStatus
 from kasse.register.services.scanning import ScanResult
 from kasse.sales.models import Sale
+from kasse.sales.pricing import CartItem, PricedCart, PricedLine, VatCode, discount_of, price_cart
 from kasse.sales.services.checkout import LineInput, PaymentInput, SaleInput, complete_sale
 from kasse.sales.services.errors import SaleError
 from kasse.sales.services.rules import Approval, check_amount, check_quantity, discount_amount, discount_needs_manager
@@ -112,9 +111,8 @@ def set_quantity(*, line: CartLine, quantity: Decimal) -> CartLine | None:
         line.delete()
         return None
     line.quantity = check_quantity(quantity, by_piece=not line.variant.product.is_measured, name=line.variant)
-    base = round_money(_unit_price(line) * line.quantity)
-    over = line.discount_amount is not None and line.discount_amount > base  # more off than the line costs
-    discount = base if over else discount_amount(base, line.discount_percent, line.discount_amount)
+    base = _line_amount(line)
+    discount = discount_of(base, line.discount_percent, line.discount_amount)  # as the cart will show it
     approval = line_approval(line)
     if discount_needs_manager(discount, base) and not (
             approval and approval.covers_discount(line.discount_percent, line.discount_amount, base)):
@@ -152,7 +150,7 @@ def _manager_for(employee: Employee, approver: Employee | None, store: Store) ->
 def set_line_discount(*, line: CartLine, employee: Employee, percent: Decimal | None = None,
                       amount: Decimal | None = None, approver: Employee | None = None) -> CartLine:
     """A line discount (percent or amount); above the cashier limit it needs a manager."""
-    base = round_money(_unit_price(line) * line.quantity)
+    base = _line_amount(line)
     discount = discount_amount(base, percent, amount)
     line.approved_discount_percent = line.approved_discount_amount = line.approved_discount_base = None
     if discount_needs_manager(discount, base):
@@ -185,8 +183,7 @@ def override_price(*, line: CartLine, employee: Employee, price: Decimal, approv
 @tenant_service
 def set_order_discount(*, cart: Cart, employee: Employee, percent: Decimal | None = None,
                        amount: Decimal | None = None, approver: Employee | None = None) -> Cart:
-    totals = cart_totals(cart, with_order_discount=False)
-    base = totals.total
+    base = cart_totals(cart).subtotal  # the lines after their own discounts
     discount = discount_amount(base, percent, amount)
     cart.discount_approved_by = None
     cart.approved_order_percent = cart.approved_order_amount = cart.approved_order_base = None
@@ -261,74 +258,65 @@ def cancel_cart(*, actor: Actor, cart: Cart) -> None:
     cart.delete()
 
 
-@dataclass
+@dataclass(frozen=True)
 class CartLineView:
+    """A cart line with its price, as the register and the customer display show it."""
+
     line: CartLine
-    unit_price: Decimal
-    gross: Decimal
-    discount: Decimal
-    total: Decimal
+    priced: PricedLine
 
+    @property
+    def unit_price(self) -> Decimal:
+        return self.priced.unit_price
 
-@dataclass
-class CartView:
-    cart: Cart
-    lines: list[CartLineView] = field(default_factory=list)
-    totals: ReceiptTotals | None = None
+    @property
+    def discount(self) -> Decimal:
+        return self.priced.line_discount
 
     @property
     def total(self) -> Decimal:
-        return self.totals.total if self.totals else ZERO
+        return self.priced.total
 
 
-def _store_prices(cart: Cart, lines: list[CartLine]) -> dict[uuid.UUID, Decimal]:
-    return dict(StorePrice.objects.filter(store_id=cart.store_id, variant_id__in=[ln.variant_id for ln in lines])
-                .values_list("variant_id", "price"))
+@dataclass(frozen=True)
+class CartView:
+    """The cart and its price (:func:`kasse.sales.pricing.price_cart`, as ``complete_sale`` prices it)."""
+
+    cart: Cart
+    totals: PricedCart
+    lines: list[CartLineView] = field(default_factory=list)
+
+    @property
+    def total(self) -> Decimal:
+        return self.totals.total
 
 
-def _unit_price(line: CartLine, store_prices: dict[uuid.UUID, Decimal] | None = None) -> Decimal:
-    if line.unit_price is not None:
-        return line.unit_price
-    if store_prices is None:
-        store_prices = _store_prices(line.cart, [line])
-    return store_prices.get(line.variant_id, line.variant.effective_price)
+def _item(line: CartLine, store_price: Decimal | None) -> CartItem:
+    """A cart line as the pricing sees it (the same fields ``checkout_cart`` hands to ``complete_sale``)."""
+    return CartItem(list_price=selling_price(line.variant, store_price), quantity=line.quantity,
+                    vat=VatCode.current(line.variant.product.vat_class), price=line.unit_price,
+                    discount_percent=line.discount_percent, discount_amount=line.discount_amount)
+
+
+def _line_amount(line: CartLine) -> Decimal:
+    """The line's amount before discounts (what a line discount is on)."""
+    own = store_prices(line.cart.store_id, [line.variant_id]).get(line.variant_id)
+    return price_cart([replace(_item(line, own), discount_percent=None, discount_amount=None)]).lines[0].amount
 
 
 def cart_view(cart: Cart) -> CartView:
-    """The cart as the register and the customer display show it (same math as the receipt)."""
+    """The cart as the register and the customer display show it: priced by the one rule."""
     lines = list(cart.lines.select_related("variant__product"))
-    store_prices = _store_prices(cart, lines)
-    priced = []
-    for line in lines:
-        price = _unit_price(line, store_prices)
-        gross = round_money(price * line.quantity)
-        if line.discount_percent is not None:
-            discount = percent_of(gross, line.discount_percent)
-        else:
-            discount = round_money(line.discount_amount or ZERO)
-        priced.append((line, price, gross, min(discount, gross)))
-    subtotal = sum((g - d for _ln, _p, g, d in priced), ZERO)
-    if cart.order_discount_percent is not None:
-        order_discount = percent_of(subtotal, cart.order_discount_percent)
-    else:
-        order_discount = min(round_money(cart.order_discount_amount or ZERO), subtotal)
-    totals = receipt_totals(
-        [PricedLine(p, ln.quantity, vat_rate(ln.variant.product.vat_class), d) for ln, p, _g, d in priced],
-        order_discount=order_discount,
-    )
-    return CartView(
-        cart=cart,
-        lines=[CartLineView(ln, p, g, d, t) for (ln, p, g, d), t in zip(priced, totals.line_totals, strict=True)],
-        totals=totals,
-    )
+    own = store_prices(cart.store_id, [ln.variant_id for ln in lines]) if lines else {}
+    priced = price_cart([_item(ln, own.get(ln.variant_id)) for ln in lines],
+                        order_discount_percent=cart.order_discount_percent,
+                        order_discount_amount=cart.order_discount_amount)
+    return CartView(cart=cart, totals=priced,
+                    lines=[CartLineView(ln, p) for ln, p in zip(lines, priced.lines, strict=True)])
 
 
-def cart_totals(cart: Cart, *, with_order_discount: bool = True) -> ReceiptTotals:
-    view = cart_view(cart)
-    assert view.totals is not None
-    if with_order_discount:
-        return view.totals
-    return receipt_totals([PricedLine(v.unit_price, v.line.quantity, Decimal(0), v.discount) for v in view.lines])
+def cart_totals(cart: Cart) -> PricedCart:
+    return cart_view(cart).totals
 
 
 @tenant_service

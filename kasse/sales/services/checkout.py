@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
@@ -14,20 +15,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kasse.catalog.models import Variant
-from kasse.catalog.selectors import price_for_store
+from kasse.catalog.selectors import selling_price, store_prices
 from kasse.core.actors import Actor
 from kasse.core.audit import log_action
-from kasse.core.money import (
-    ZERO,
-    PricedLine,
-    ReceiptTotals,
-    VatLine,
-    receipt_totals,
-    round_money,
-    vat_breakdown,
-)
+from kasse.core.money import ZERO, round_money
 from kasse.core.services import tenant_service
-from kasse.core.vat import dsfinvk_id, vat_rate
 from kasse.customers.models import Customer
 from kasse.inventory.models import StockMovement, StockReason
 from kasse.sales.models import (
@@ -41,13 +33,14 @@ from kasse.sales.models import (
     Shift,
     ShiftStatus,
 )
+from kasse.sales.pricing import CartItem, PricedCart, PricedLine, VatCode, price_cart
 from kasse.sales.services.errors import SaleError
 from kasse.sales.services.numbering import next_number
 from kasse.sales.services.rules import (
     Approval,
     check_amount,
+    check_percent,
     check_quantity,
-    discount_amount,
     discount_needs_manager,
 )
 from kasse.sync.changes import record
@@ -97,50 +90,71 @@ class SaleInput:
 
 
 @dataclass(frozen=True)
-class _PricedCartLine:
+class _CheckedLine:
+    """A cart line as checked for checkout: its product, its priced line and what needs a manager."""
+
     line: LineInput
     variant: Variant
-    list_price: Decimal
-    unit_price: Decimal
-    quantity: Decimal
-    line_discount: Decimal
-    overridden: bool
-    discount_needs_approval: bool
-    base: Decimal
+    priced: PricedLine
+    overridden: bool  # a price other than the store's (not a label's)
+
+    @property
+    def base(self) -> Decimal:
+        return self.priced.amount
+
+    @property
+    def discount_needs_approval(self) -> bool:
+        return discount_needs_manager(self.priced.line_discount, self.priced.amount)
 
     @property
     def needs_approval(self) -> bool:
         return self.overridden or self.discount_needs_approval
 
 
-def _price_lines(register: Register, lines: list[LineInput]) -> list[_PricedCartLine]:
+def _check_discount(percent: Decimal | None, amount: Decimal | None) -> None:
+    if percent is not None and amount is not None:
+        raise SaleError(_("Give a discount either in percent or as an amount, not both."))
+    if percent is not None:
+        check_percent(percent)
+    if amount is not None and check_amount(amount) < 0:
+        raise SaleError(_("A discount must not be negative or larger than the amount."))
+
+
+def _price_lines(register: Register, cart: SaleInput) -> tuple[list[_CheckedLine], PricedCart]:
+    """Check the cart's lines and price them with :func:`price_cart` (the cart's rule, so the sale
+    stores what the register showed)."""
+    lines = cart.lines
     if not lines:
         raise SaleError(_("The cart is empty."))
     variants = {
         v.pk: v for v in Variant.objects.filter(pk__in=[ln.variant_id for ln in lines]).select_related("product")
     }
-    priced = []
+    own_prices = store_prices(register.store_id, variants)
+    items = []
     for line in lines:
         variant = variants.get(line.variant_id)
         if variant is None or not variant.is_active or not variant.product.is_active:
             raise SaleError(_("A product in the cart is no longer available."))
         quantity = check_quantity(line.quantity, by_piece=not variant.product.is_measured, name=variant)
-        list_price = price_for_store(variant, register.store)
-        unit_price = list_price
-        overridden = False
+        price = None
         if line.unit_price is not None:
-            unit_price = check_amount(line.unit_price)
-            if unit_price < 0:
+            price = check_amount(line.unit_price)
+            if price < 0:
                 raise SaleError(_("A price must not be negative."))
-            overridden = unit_price != list_price and not line.price_from_label
-        base = round_money(unit_price * quantity)
-        discount = discount_amount(base, line.discount_percent, line.discount_amount)
-        priced.append(_PricedCartLine(
-            line=line, variant=variant, list_price=list_price, unit_price=unit_price, quantity=quantity,
-            line_discount=discount, overridden=overridden, base=base,
-            discount_needs_approval=discount_needs_manager(discount, base),
-        ))
-    return priced
+        _check_discount(line.discount_percent, line.discount_amount)
+        items.append(CartItem(list_price=selling_price(variant, own_prices.get(variant.pk)), quantity=quantity,
+                              vat=VatCode.current(variant.product.vat_class), price=price,
+                              discount_percent=line.discount_percent, discount_amount=line.discount_amount))
+    _check_discount(cart.order_discount_percent, cart.order_discount_amount)
+    priced = price_cart(items, order_discount_percent=cart.order_discount_percent,
+                        order_discount_amount=cart.order_discount_amount)
+    checked = [
+        _CheckedLine(line=line, variant=variants[line.variant_id], priced=p,
+                     overridden=line.unit_price is not None and p.unit_price != p.list_price
+                     and not line.price_from_label)
+        for line, p in zip(lines, priced.lines, strict=True)
+    ]
+    return checked, priced
 
 
 def _settle_payments(total: Decimal, payments: list[PaymentInput]) -> list[tuple[PaymentInput, Decimal, Decimal]]:
@@ -205,7 +219,7 @@ def _valid_approval(approval: Approval | None, register: Register) -> Approval:
     return approval
 
 
-def _line_approver(p: _PricedCartLine, present: Employee | None, register: Register) -> Employee | None:
+def _line_approver(p: _CheckedLine, present: Employee | None, register: Register) -> Employee | None:
     """Who approved what this line needs: a manager at checkout, else the line's own approval, if it
     still covers the line as it is now (price unchanged, discount not larger than approved)."""
     if not p.needs_approval:
@@ -213,7 +227,7 @@ def _line_approver(p: _PricedCartLine, present: Employee | None, register: Regis
     if present is not None:
         return present
     approval = _valid_approval(p.line.approval, register)
-    if (p.overridden and not approval.covers_price(p.unit_price)) or (
+    if (p.overridden and not approval.covers_price(p.priced.unit_price)) or (
             p.discount_needs_approval
             and not approval.covers_discount(p.line.discount_percent, p.line.discount_amount, p.base)):
         raise SaleError(_("“%(name)s” changed after a manager approved its price or discount. "
@@ -235,16 +249,8 @@ def _order_approver(cart: SaleInput, discount: Decimal, subtotal: Decimal, prese
 
 
 def cart_total(register: Register, cart: SaleInput) -> Decimal:
-    """What ``cart`` would cost if completed now (same pricing as :func:`complete_sale`), without writing."""
-    priced = _price_lines(register, cart.lines)
-    gross = sum((round_money(p.unit_price * p.quantity) - p.line_discount for p in priced), ZERO)
-    order_discount = discount_amount(gross, cart.order_discount_percent, cart.order_discount_amount)
-    totals = receipt_totals(
-        [PricedLine(p.unit_price, p.quantity, vat_rate(p.variant.product.vat_class), p.line_discount)
-         for p in priced],
-        order_discount=order_discount,
-    )
-    return totals.total
+    """What ``cart`` would cost if completed now (priced as :func:`complete_sale` prices it), without writing."""
+    return _price_lines(register, cart)[1].total
 
 
 def open_shift_for(register: Register) -> Shift:
@@ -281,19 +287,12 @@ def complete_sale(
     if not has_capability(employee, Capability.SELL, store):
         raise SaleError(_("%(name)s may not sell in this store.") % {"name": employee.display_name})
     shift = open_shift_for(register)
-    priced = _price_lines(register, cart.lines)
-    subtotal = sum((round_money(p.unit_price * p.quantity) - p.line_discount for p in priced), ZERO)
-    order_discount = discount_amount(subtotal, cart.order_discount_percent, cart.order_discount_amount)
+    checked, priced = _price_lines(register, cart)
     present = approver if approver and has_capability(approver, Capability.MANAGER_OVERRIDE, store) else None
-    line_approvers = [_line_approver(p, present, register) for p in priced]
-    order_approver = _order_approver(cart, order_discount, subtotal, present, register)
-    rates = {p.variant.pk: vat_rate(p.variant.product.vat_class) for p in priced}
-    totals = receipt_totals(
-        [PricedLine(p.unit_price, p.quantity, rates[p.variant.pk], p.line_discount) for p in priced],
-        order_discount=order_discount,
-    )
-    check_amount(totals.total)
-    settled = _settle_payments(totals.total, cart.payments)
+    line_approvers = [_line_approver(p, present, register) for p in checked]
+    order_approver = _order_approver(cart, priced.order_discount, priced.subtotal, present, register)
+    check_amount(priced.total)
+    settled = _settle_payments(priced.total, cart.payments)
     _check_credits(register, cart.payments)
     customer = None
     if cart.customer_id:
@@ -305,8 +304,8 @@ def complete_sale(
 
     def write() -> Sale:
         return _write_sale(actor=actor, register=register, employee=employee, cart=cart,
-                           approvers=(line_approvers, order_approver), shift=shift, priced=priced, rates=rates,
-                           totals=totals, settled=settled, customer=customer, now=now)
+                           approvers=(line_approvers, order_approver), shift=shift, checked=checked,
+                           priced=priced, settled=settled, customer=customer, now=now)
 
     sale = stored_once(cart.id, write)
     if sale.register_id != register.pk:
@@ -334,8 +333,8 @@ def stored_once(sale_id: uuid.UUID, write: Callable[[], Sale]) -> Sale:
 
 def _write_sale(
     *, actor: Actor, register: Register, employee: Employee, cart: SaleInput,
-    approvers: tuple[list[Employee | None], Employee | None], shift: Shift, priced: list[_PricedCartLine],
-    rates: dict[uuid.UUID, Decimal], totals: ReceiptTotals, settled: list[tuple[PaymentInput, Decimal, Decimal]],
+    approvers: tuple[list[Employee | None], Employee | None], shift: Shift, checked: list[_CheckedLine],
+    priced: PricedCart, settled: list[tuple[PaymentInput, Decimal, Decimal]],
     customer: Customer | None, now: datetime,
 ) -> Sale:
     line_approvers, order_approver = approvers
@@ -344,24 +343,19 @@ def _write_sale(
         id=cart.id, organization_id=register.organization_id, store=store, register=register, shift=shift,
         kind=SaleKind.SALE, receipt_number=next_number(register, CounterKind.RECEIPT),
         employee=employee, employee_name=employee.display_name, customer=customer,
-        started_at=cart.started_at or now, completed_at=now, subtotal=totals.subtotal,
-        order_discount=totals.order_discount, total=totals.total, note=cart.note[:500],
+        started_at=cart.started_at or now, completed_at=now, subtotal=priced.subtotal,
+        order_discount=priced.order_discount, total=priced.total, note=cart.note[:500],
     )
     lines = SaleLine.objects.bulk_create(
         SaleLine(
-            organization_id=sale.organization_id, sale=sale, position=index, variant=p.variant,
-            product_name=p.variant.product.name, variant_name=p.variant.name, sku=p.variant.sku,
-            barcode=p.line.barcode[:48], unit=p.variant.product.unit, quantity=p.quantity,
-            list_price=p.list_price, unit_price=p.unit_price, line_discount=p.line_discount,
-            order_discount_share=share, total=line_total, vat_class=p.variant.product.vat_class,
-            vat_rate=rates[p.variant.pk], vat_dsfinvk_id=dsfinvk_id(p.variant.product.vat_class),
-            approved_by=line_approver, note=p.line.note[:200],
+            organization_id=sale.organization_id, sale=sale, position=index, variant=c.variant,
+            product_name=c.variant.product.name, variant_name=c.variant.name, sku=c.variant.sku,
+            barcode=c.line.barcode[:48], unit=c.variant.product.unit, approved_by=line_approver,
+            note=c.line.note[:200], **sale_line_amounts(c.priced),
         )
-        for index, (p, share, line_total, line_approver) in enumerate(
-            zip(priced, totals.order_discount_shares, totals.line_totals, line_approvers, strict=True), start=1
-        )
+        for index, (c, line_approver) in enumerate(zip(checked, line_approvers, strict=True), start=1)
     )
-    vats = SaleVat.objects.bulk_create(vat_rows_for(sale, lines))
+    vats = SaleVat.objects.bulk_create(sale_vat_rows(sale, priced))
     payments = Payment.objects.bulk_create(
         Payment(organization_id=sale.organization_id, sale=sale, position=index, method=p.method,
                 amount=amount, tendered=round_money(p.amount) if p.method == PaymentMethod.CASH else ZERO,
@@ -382,19 +376,19 @@ def _write_sale(
     return sale
 
 
-def vat_rows_for(sale: Sale, lines: list[SaleLine]) -> list[SaleVat]:
-    """The receipt's VAT rows: one per VAT class (DSFinV-K id), computed from the lines' totals.
+def sale_line_amounts(line: PricedLine) -> dict[str, Any]:
+    """The money fields of a receipt line, exactly as priced."""
+    return {
+        "quantity": line.quantity, "list_price": line.list_price, "unit_price": line.unit_price,
+        "line_discount": line.line_discount, "order_discount_share": line.order_discount_share,
+        "total": line.total, "vat_class": line.vat_code.vat_class, "vat_rate": line.vat_code.rate,
+        "vat_dsfinvk_id": line.vat_code.dsfinvk_id,
+    }
 
-    Grouped by class rather than rate, so the zero rate and tax-exempt sales,
-    both 0 %, stay apart as DSFinV-K requires.
-    """
-    by_class: dict[str, list[SaleLine]] = {}
-    for line in lines:
-        by_class.setdefault(line.vat_class, []).append(line)
-    rows = []
-    for vat_class, class_lines in by_class.items():
-        rate = class_lines[0].vat_rate
-        (row,) = vat_breakdown(VatLine(rate=rate, gross=line.total) for line in class_lines)
-        rows.append(SaleVat(organization_id=sale.organization_id, sale=sale, vat_rate=rate,
-                            vat_dsfinvk_id=dsfinvk_id(vat_class), gross=row.gross, net=row.net, vat=row.vat))
-    return sorted(rows, key=lambda r: (-r.vat_rate, r.vat_dsfinvk_id))
+
+def sale_vat_rows(sale: Sale, priced: PricedCart) -> list[SaleVat]:
+    """The receipt's VAT rows, exactly as priced (one per rate and DSFinV-K id: zero rate and exempt,
+    both 0 %, stay apart as DSFinV-K requires)."""
+    return [SaleVat(organization_id=sale.organization_id, sale=sale, vat_rate=row.rate,
+                    vat_dsfinvk_id=row.vat_code.dsfinvk_id, gross=row.gross, net=row.net, vat=row.vat)
+            for row in priced.vat_rows]

@@ -11,16 +11,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kasse.catalog.models import Variant
-from kasse.catalog.selectors import price_for_store
+from kasse.catalog.selectors import selling_price, store_prices
 from kasse.core.actors import Actor
 from kasse.core.audit import log_action
-from kasse.core.money import ZERO, round_money
+from kasse.core.money import ZERO
 from kasse.core.services import tenant_service
-from kasse.core.vat import dsfinvk_id, vat_rate
 from kasse.customers.models import Customer
 from kasse.inventory.models import StockMovement, StockReason
 from kasse.sales.models import CounterKind, Payment, PaymentMethod, Sale, SaleKind, SaleLine, SaleVat
-from kasse.sales.services.checkout import open_shift_for, stored_once, vat_rows_for
+from kasse.sales.pricing import CartItem, PricedCart, ReturnedItem, VatCode, price_cart, returned_share
+from kasse.sales.services.checkout import open_shift_for, sale_line_amounts, sale_vat_rows, stored_once
 from kasse.sales.services.errors import SaleError
 from kasse.sales.services.numbering import next_number
 from kasse.sales.services.rules import check_quantity
@@ -43,10 +43,15 @@ def refundable_quantity(line: SaleLine) -> Decimal:
 
 
 def refund_amount(line: SaleLine, quantity: Decimal) -> Decimal:
-    """The share of what was paid for ``line`` that ``quantity`` units give back."""
-    if quantity == line.quantity:
-        return line.total
-    return round_money(line.total * quantity / line.quantity)
+    """The share of what was paid for ``line`` that ``quantity`` units give back (the pricing rule)."""
+    return returned_share(line.total, line.quantity, quantity)
+
+
+def returned_item(line: SaleLine, quantity: Decimal) -> ReturnedItem:
+    """``quantity`` of ``line`` coming back, as the pricing sees it (at the VAT it was sold with)."""
+    return ReturnedItem(list_price=line.list_price, unit_price=line.unit_price, sold_quantity=line.quantity,
+                        paid_total=line.total, quantity=quantity,
+                        vat=VatCode(line.vat_class, line.vat_rate, line.vat_dsfinvk_id))
 
 
 def _chosen_receipt_lines(original: Sale, lines: list[RefundLineInput]) -> list[tuple[SaleLine, Decimal, Decimal]]:
@@ -94,14 +99,28 @@ def _require_manager(approver: Employee | None, store: Store, message: str) -> E
     return approver
 
 
+@dataclass(frozen=True)
+class _ReturnedLine:
+    """What a return line says besides its amounts: the product, the original line, the approver."""
+
+    variant: Variant
+    product_name: str
+    variant_name: str
+    sku: str
+    unit: str
+    barcode: str = ""
+    original_line: SaleLine | None = None
+    approved_by: Employee | None = None
+
+
 def _write_refund(
     *, actor: Actor, register: Register, employee: Employee, refund_id: uuid.UUID, original: Sale | None,
-    customer: Customer | None, lines: list[SaleLine], payments: list[tuple[str, Decimal]], action: str,
-    note: str = "",
+    customer: Customer | None, lines: list[_ReturnedLine], priced: PricedCart, payments: list[tuple[str, Decimal]],
+    action: str, note: str = "",
 ) -> Sale:
     """Store a return: receipt, its (negative) lines, VAT rows, payments, stock back, audit entry."""
     shift = open_shift_for(register)
-    total = sum((line.total for line in lines), ZERO)
+    total = priced.total
     now = timezone.now()
     refund = Sale.objects.create(
         id=refund_id, organization_id=register.organization_id, store=register.store, register=register,
@@ -109,12 +128,14 @@ def _write_refund(
         employee=employee, employee_name=employee.display_name, customer=customer,
         original_sale=original, started_at=now, completed_at=now, subtotal=total, total=total, note=note[:500],
     )
-    for index, line in enumerate(lines, start=1):
-        line.organization_id = refund.organization_id
-        line.sale = refund
-        line.position = index
-    new_lines = SaleLine.objects.bulk_create(lines)
-    vats = SaleVat.objects.bulk_create(vat_rows_for(refund, new_lines))
+    new_lines = SaleLine.objects.bulk_create(
+        SaleLine(organization_id=refund.organization_id, sale=refund, position=index, variant=line.variant,
+                 product_name=line.product_name, variant_name=line.variant_name, sku=line.sku,
+                 barcode=line.barcode[:48], unit=line.unit, original_line=line.original_line,
+                 approved_by=line.approved_by, **sale_line_amounts(p))
+        for index, (line, p) in enumerate(zip(lines, priced.lines, strict=True), start=1)
+    )
+    vats = SaleVat.objects.bulk_create(sale_vat_rows(refund, priced))
     payment_rows = Payment.objects.bulk_create(
         Payment(organization_id=refund.organization_id, sale=refund, position=index, method=method, amount=amount)
         for index, (method, amount) in enumerate(payments, start=1)
@@ -131,16 +152,11 @@ def _write_refund(
     return refund
 
 
-def _returned_lines_from_receipt(chosen: list[tuple[SaleLine, Decimal, Decimal]]) -> list[SaleLine]:
-    return [
-        SaleLine(
-            variant=line.variant, product_name=line.product_name, variant_name=line.variant_name, sku=line.sku,
-            unit=line.unit, quantity=-qty, list_price=line.list_price, unit_price=line.unit_price,
-            total=-amount, vat_class=line.vat_class, vat_rate=line.vat_rate,
-            vat_dsfinvk_id=line.vat_dsfinvk_id, original_line=line,
-        )
-        for line, qty, amount in chosen
-    ]
+def _returned_from_receipt(chosen: list[tuple[SaleLine, Decimal, Decimal]]) -> tuple[list[_ReturnedLine], PricedCart]:
+    lines = [_ReturnedLine(variant=line.variant, product_name=line.product_name, variant_name=line.variant_name,
+                           sku=line.sku, unit=line.unit, original_line=line)
+             for line, _qty, _amount in chosen]
+    return lines, price_cart([returned_item(line, qty) for line, qty, _amount in chosen])
 
 
 def _split_credit(total: Decimal, method: str, credit_used: Decimal | None) -> list[tuple[str, Decimal]]:
@@ -185,7 +201,8 @@ def refund_sale(
         raise SaleError(_("This receipt is from another store."))
     chosen = _chosen_receipt_lines(original, lines)
     open_shift_for(register)
-    total = -sum((amount for _line, _qty, amount in chosen), ZERO)
+    returned, priced = _returned_from_receipt(chosen)
+    total = priced.total
     if tender is None:  # back to the tenders the customer paid with
         payments = [(method, -amount) for method, amount in split_to_original_tenders(original, -total)]
     else:
@@ -193,7 +210,7 @@ def refund_sale(
         payments = _split_credit(total, tender, credit_used)
     return stored_once(refund_id, lambda: _write_refund(
         actor=actor, register=register, employee=employee, refund_id=refund_id, original=original,
-        customer=original.customer, lines=_returned_lines_from_receipt(chosen),
+        customer=original.customer, lines=returned, priced=priced,
         payments=payments, action="sales.sale.refunded",
     ))
 
@@ -233,13 +250,15 @@ class ReturnItemInput:
     barcode: str = ""
 
 
-def _returned_lines_without_receipt(register: Register, items: list[ReturnItemInput],
-                                    approver: Employee) -> list[SaleLine]:
+def _returned_without_receipt(register: Register, items: list[ReturnItemInput],
+                              approver: Employee) -> tuple[list[_ReturnedLine], PricedCart]:
     if not items:
         raise SaleError(_("Please choose what is returned."))
     variants = {v.pk: v for v in Variant.objects.filter(pk__in=[i.variant_id for i in items])
                 .select_related("product")}
+    own_prices = store_prices(register.store_id, variants)
     lines = []
+    priced_items = []
     seen = set()
     for item in items:
         variant = variants.get(item.variant_id)
@@ -251,15 +270,12 @@ def _returned_lines_without_receipt(register: Register, items: list[ReturnItemIn
         if Decimal(item.quantity).is_finite() and item.quantity <= 0:
             raise SaleError(_("The quantity to return must be greater than zero."))
         quantity = check_quantity(item.quantity, by_piece=not variant.product.is_measured, name=variant)
-        price = price_for_store(variant, register.store)
-        vat_class = variant.product.vat_class
-        lines.append(SaleLine(
-            variant=variant, product_name=variant.product.name, variant_name=variant.name, sku=variant.sku,
-            barcode=item.barcode[:48], unit=variant.product.unit, quantity=-quantity, list_price=price,
-            unit_price=price, total=-round_money(price * quantity), vat_class=vat_class,
-            vat_rate=vat_rate(vat_class), vat_dsfinvk_id=dsfinvk_id(vat_class), approved_by=approver,
-        ))
-    return lines
+        priced_items.append(CartItem(list_price=selling_price(variant, own_prices.get(variant.pk)),
+                                     quantity=-quantity, vat=VatCode.current(variant.product.vat_class)))
+        lines.append(_ReturnedLine(variant=variant, product_name=variant.product.name, variant_name=variant.name,
+                                   sku=variant.sku, unit=variant.product.unit, barcode=item.barcode,
+                                   approved_by=approver))
+    return lines, price_cart(priced_items)
 
 
 @tenant_service
@@ -291,11 +307,10 @@ def refund_without_receipt(
                                _("A return without a receipt needs a manager. Please enter a manager PIN."))
     if tender not in (PaymentMethod.CASH, PaymentMethod.CREDIT):
         raise SaleError(_("A return without a receipt is refunded in cash."))
-    lines = _returned_lines_without_receipt(register, items, manager)
+    lines, priced = _returned_without_receipt(register, items, manager)
     open_shift_for(register)
-    total = sum((line.total for line in lines), ZERO)
     return stored_once(refund_id, lambda: _write_refund(
         actor=actor, register=register, employee=employee, refund_id=refund_id, original=None, customer=None,
-        lines=lines, payments=_split_credit(total, tender, credit_used),
+        lines=lines, priced=priced, payments=_split_credit(priced.total, tender, credit_used),
         action="sales.sale.refunded_without_receipt", note=note,
     ))

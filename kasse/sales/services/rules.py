@@ -13,7 +13,8 @@ from typing import Any
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from kasse.core.money import CENT, QUANTITY_STEP, ZERO, MoneyError, percent_of, to_decimal
+from kasse.core.money import CENT, QUANTITY_STEP, MoneyError, to_decimal
+from kasse.sales.pricing import discount_of
 from kasse.sales.services.errors import SaleError
 
 # Discounts above this share of a line or order need a manager's approval.
@@ -74,17 +75,17 @@ def check_percent(percent: Decimal) -> Decimal:
 
 
 def discount_amount(base: Decimal, percent: Decimal | None, amount: Decimal | None) -> Decimal:
-    """The discount in euros on ``base``: a percentage or an amount, never both, never more than ``base``."""
+    """A discount being entered on ``base``: a percentage or an amount, never both, never more than
+    ``base`` (else a clear error); its euros by the pricing rule (:func:`kasse.sales.pricing.discount_of`)."""
     if percent is not None and amount is not None:
         raise SaleError(_("Give a discount either in percent or as an amount, not both."))
     if percent is not None:
-        return percent_of(base, check_percent(percent))
+        percent = check_percent(percent)
     if amount is not None:
         amount = check_amount(amount)
         if amount < 0 or amount > base:
             raise SaleError(_("A discount must not be negative or larger than the amount."))
-        return amount
-    return ZERO
+    return discount_of(base, percent, amount)
 
 
 def discount_needs_manager(discount: Decimal, base: Decimal) -> bool:
