@@ -15,6 +15,7 @@ from uuid import UUID
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_scopes import scope
 
 from kasse.core.actors import Actor
@@ -72,7 +73,7 @@ def register_tse_client(*, register: Register, actor: Actor) -> TseClientRegistr
     fiskaly: :func:`kasse.fiscal.fiskaly_setup.register_fiskaly_client` does the remote part first)."""
     device = device_for_store(register.store)
     if device is None or device.state != DeviceState.READY:
-        raise FiscalSetupError("no TSE is set up for this store")
+        raise FiscalSetupError(_("no TSE is set up for this store"))
     existing = TseClientRegistration.objects.filter(device=device, register=register).first()
     if existing is not None:
         return existing
