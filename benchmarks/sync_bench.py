@@ -54,7 +54,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.register_bench import summary
-from kasse.sync.protocol import PUSH_BATCH_SIZE as PUSH_BATCH
+from kasse.sync.engine.protocol import PUSH_BATCH_SIZE as PUSH_BATCH
 
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_URL = os.environ.get("KASSE_BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/")
@@ -287,9 +287,9 @@ def _make_stream(sales: int, seed: int) -> dict[str, Any]:
     from kasse.core.ids import uuid7
     from kasse.sales.services.checkout import LineInput, PaymentInput, SaleInput, cart_total, complete_sale
     from kasse.sales.services.shifts import open_shift
-    from kasse.sync.local import NODE_BLOCK_SIZE
+    from kasse.sync.engine.local import NODE_BLOCK_SIZE
+    from kasse.sync.engine.registry import BY_LABEL, ORDER, decode_row
     from kasse.sync.models import StoreNode
-    from kasse.sync.registry import BY_LABEL, ORDER, decode_row
     from kasse.tenancy.models import Employee, Register, StoreRole
     from kasse.tenancy.permissions import Role
     from kasse.testing.sync import node_records
@@ -357,7 +357,7 @@ def _bulk(stream: dict[str, Any]) -> list[float]:
 
 
 def _ingest(stream: dict[str, Any]) -> list[float]:
-    from kasse.sync.ingest import Ingestor
+    from kasse.sync.cloud.ingest import Ingestor
 
     times = []
     for batch in stream["batches"]:
@@ -568,9 +568,9 @@ def _ok(good: bool) -> str:
 # Written under the tables on every run; update when the code changes what they say.
 FINDINGS = [
     "",
-    "How ingestion is built for this (`kasse.sync.columns`, `kasse.sync.ingest`): each column's JSON value goes "
-    "through a decoder compiled once per model, which checks what PostgreSQL would otherwise refuse half-way "
-    "through a batch (or, for decimals with too many places, silently round); ids and plain decimals stay the "
+    "How ingestion is built for this (`kasse.sync.engine.columns`, `kasse.sync.cloud.ingest`): each column's JSON "
+    "value goes through a decoder compiled once per model, which checks what PostgreSQL would otherwise refuse "
+    "half-way through a batch (or, for decimals with too many places, silently round); ids and plain decimals stay the "
     "text they came as; new rows are written with `COPY`; a batch of insert-only rows is written without first "
     "looking up which rows are stored (a resend fails on a primary key and is then stored the careful way). "
     "Before this, rows were decoded with Django's `to_python` and written with `bulk_create` (637 sales/s, 0.59 "

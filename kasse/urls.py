@@ -20,7 +20,7 @@ urlpatterns = [
     path("health", health, name="health"),
     path("jsi18n/<str:language>.js", javascript_catalog, name="javascript_catalog"),
     path("api/v1/", api.urls),
-    path("sync/v1/", include("kasse.sync.urls")),
+    path("sync/v1/", include("kasse.sync.cloud.urls")),
     # Back-office sections live in their bounded context's app; the shell is kasse.backoffice.
     path("catalog/", include("kasse.catalog.urls")),
     path("customers/", include("kasse.customers.urls")),
@@ -33,7 +33,7 @@ urlpatterns = [
     path("devices/printers/", include("kasse.printing.urls")),
     path("devices/peripherals/", include("kasse.peripherals.urls")),
     path("devices/", include("kasse.register.backoffice_urls")),
-    path("nodes/", include("kasse.sync.backoffice_urls")),
+    path("nodes/", include("kasse.sync.backoffice.urls")),
     path("", include("kasse.backoffice.urls")),
 ]
 

@@ -20,7 +20,7 @@ from kasse.core.money import MoneyError, round_money, to_decimal
 from kasse.core.services import tenant_service
 from kasse.core.text import search_text
 from kasse.core.vat import VatClass
-from kasse.sync.changes import record
+from kasse.sync.engine.changes import record
 from kasse.tenancy.models import Organization, Store
 from kasse.tenancy.permissions import Capability
 from kasse.tenancy.selectors import actor_may, actor_may_everywhere

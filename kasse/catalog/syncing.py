@@ -4,7 +4,7 @@ one of them changed."""
 
 from __future__ import annotations
 
-from kasse.sync.registry import Direction, Scope, SyncSpec, register
+from kasse.sync.engine.registry import Direction, Scope, SyncSpec, register
 
 register(
     SyncSpec("catalog.Category", Direction.DOWN, on_register_screen=True),

@@ -22,7 +22,7 @@ def log_action(
     ``organization`` is the organization or its id. On a store node the entry
     also goes into the outbox, in the same transaction.
     """
-    from kasse.sync.changes import record
+    from kasse.sync.engine.changes import record
 
     org = {"organization": organization} if isinstance(organization, models.Model) else {
         "organization_id": organization}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kasse.sync.registry import Direction, SyncSpec, register
+from kasse.sync.engine.registry import Direction, SyncSpec, register
 
 register(
     SyncSpec("core.AuditEntry", Direction.UP, immutable=True, node_drops=frozenset({"actor_user_id"}),

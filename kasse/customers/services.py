@@ -14,8 +14,8 @@ from kasse.core.audit import log_action
 from kasse.core.services import tenant_service
 from kasse.core.text import search_text
 from kasse.customers.models import ConsentSource, Customer
-from kasse.sync import local as sync_local
-from kasse.sync.changes import record
+from kasse.sync.engine import local as sync_local
+from kasse.sync.engine.changes import record
 from kasse.tenancy.models import Organization
 from kasse.tenancy.validators import normalize_vat_id
 

@@ -18,9 +18,9 @@ from django_scopes import scopes_disabled
 
 from kasse.customers.models import Customer
 from kasse.customers.services import CUSTOMER_FIELDS, customer_search_text, next_customer_number
-from kasse.sync.hlc import bad_stamps
-from kasse.sync.local import clock
-from kasse.sync.registry import Conflict, Direction, SyncSpec, Upload, UpRow, register
+from kasse.sync.engine.hlc import bad_stamps
+from kasse.sync.engine.local import clock
+from kasse.sync.engine.registry import Conflict, Direction, SyncSpec, Upload, UpRow, register
 
 MERGED_FIELDS: tuple[str, ...] = (
     *CUSTOMER_FIELDS, "marketing_consent", "marketing_consent_at", "marketing_consent_source",

@@ -20,8 +20,8 @@ from kasse.core.actors import Actor
 from kasse.core.audit import log_action
 from kasse.core.services import tenant_service
 from kasse.inventory.models import GoodsReceipt, StockMovement, StockReason
-from kasse.sync.changes import record
-from kasse.sync.local import is_node
+from kasse.sync.engine.changes import record
+from kasse.sync.engine.local import is_node
 from kasse.tenancy.models import Employee, Store
 from kasse.tenancy.permissions import Capability
 from kasse.tenancy.selectors import has_capability

@@ -3,7 +3,7 @@ in the cloud's back office and come down to their store's node, the header befor
 
 from __future__ import annotations
 
-from kasse.sync.registry import Direction, Scope, SyncSpec, register
+from kasse.sync.engine.registry import Direction, Scope, SyncSpec, register
 
 register(
     SyncSpec("inventory.GoodsReceipt", Direction.DOWN, Scope.STORE, immutable=True),

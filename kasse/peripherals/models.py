@@ -3,7 +3,7 @@
 Both are configuration the back office edits in the cloud; they sync down to the store's node,
 where :class:`kasse.peripherals.runner.PeripheralRunner` opens them. What the runner sees (connected,
 the last scan or text shown, the last error) it keeps in ``ScannerState`` and ``PoleDisplayState``, whose
-id is the device's id; on a node they go up to the cloud (:mod:`kasse.sync.device_states`).
+id is the device's id; on a node they go up to the cloud (:mod:`kasse.sync.engine.device_states`).
 """
 
 from __future__ import annotations

@@ -11,8 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kasse.peripherals.models import DeviceHealth, PoleDisplay, PoleDisplayState, Scanner, ScannerState
-from kasse.sync.device_states import is_fresh
-from kasse.sync.selectors import serving_nodes
+from kasse.sync.backoffice.selectors import serving_nodes
+from kasse.sync.engine.device_states import is_fresh
 from kasse.tenancy.models import Store
 
 

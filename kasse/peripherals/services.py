@@ -18,7 +18,7 @@ from kasse.core.audit import log_action
 from kasse.core.services import tenant_service
 from kasse.peripherals import bus
 from kasse.peripherals.models import PoleDisplay, Scanner
-from kasse.sync.changes import record
+from kasse.sync.engine.changes import record
 from kasse.tenancy.models import Register, Store
 
 

@@ -2,7 +2,7 @@
 
 The runner calls :func:`save_scanner_state` and :func:`save_display_state` every second; the row is
 written when something changed (and every 45 s, so it stays fresh). On a store node it goes up to the
-cloud in the same transaction by the rule of :mod:`kasse.sync.device_states`: at once when the device
+cloud in the same transaction by the rule of :mod:`kasse.sync.engine.device_states`: at once when the device
 connects, disconnects or fails, within 5 s when only the last scan or the text shown changed, and every
 45 s anyway. The back office shows a row younger than 90 s; an older one means no runner drives the device
 any more.
@@ -20,8 +20,8 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from kasse.peripherals.models import DeviceHealth, PoleDisplayState, ScannerState
-from kasse.sync.device_states import StateReporter, check_state
-from kasse.sync.local import is_node
+from kasse.sync.engine.device_states import StateReporter, check_state
+from kasse.sync.engine.local import is_node
 
 logger = logging.getLogger(__name__)
 

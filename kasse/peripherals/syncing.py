@@ -1,11 +1,11 @@
 """How scanners and pole displays sync: the devices come down to their store's node; what the node's
 runner saw of them goes up, one row per device whose id is the device's id (the rule of
-:mod:`kasse.sync.device_states`), never in a snapshot."""
+:mod:`kasse.sync.engine.device_states`), never in a snapshot."""
 
 from __future__ import annotations
 
 from kasse.peripherals.states import check_display_state, check_scanner_state
-from kasse.sync.registry import Direction, Scope, SyncSpec, register
+from kasse.sync.engine.registry import Direction, Scope, SyncSpec, register
 
 register(
     SyncSpec("peripherals.Scanner", Direction.DOWN, Scope.STORE),

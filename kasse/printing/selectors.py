@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from kasse.printing.models import JobStatus, Printer, PrinterKind, PrinterState, PrintJob, RegisterPrinter
-from kasse.sync.device_states import is_fresh
+from kasse.sync.engine.device_states import is_fresh
 from kasse.tenancy.models import Register, Store
 
 

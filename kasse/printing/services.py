@@ -35,8 +35,8 @@ from kasse.printing.selectors import receipt_printer_for
 from kasse.printing.syncing import node_prints_for, report_jobs
 from kasse.sales.models import Sale, Shift, ShiftStatus
 from kasse.sales.services.errors import SaleError
-from kasse.sync.changes import record
-from kasse.sync.local import is_node
+from kasse.sync.engine.changes import record
+from kasse.sync.engine.local import is_node
 from kasse.tenancy.models import Employee, Register, Store
 from kasse.tenancy.permissions import Capability
 from kasse.tenancy.selectors import has_capability

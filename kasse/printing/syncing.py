@@ -19,7 +19,7 @@ jobs and do not drive printers of a store with a node at all; a node's workers t
   moment once it goes back to the queue; when a node is revoked, the store's jobs it had not reported are
   failed for a person to check (``release_node_jobs``), never printed by the cloud on its own.
 - ``PrinterState`` goes up only (the node asks the printers), on change and at least every 45 s so the
-  cloud's copy does not go stale while the node runs (:mod:`kasse.sync.device_states`, the rule scanners
+  cloud's copy does not go stale while the node runs (:mod:`kasse.sync.engine.device_states`, the rule scanners
   and pole displays follow too).
 """
 
@@ -33,10 +33,10 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from kasse.printing.models import Health, JobError, JobKind, JobStatus, PrinterState, PrintJob
-from kasse.sync.changes import record
-from kasse.sync.device_states import StateReporter, check_state
-from kasse.sync.local import is_node
-from kasse.sync.registry import Direction, NodeHooks, Scope, SyncSpec, register
+from kasse.sync.engine.changes import record
+from kasse.sync.engine.device_states import StateReporter, check_state
+from kasse.sync.engine.local import is_node
+from kasse.sync.engine.registry import Direction, NodeHooks, Scope, SyncSpec, register
 
 
 def node_prints_for(store_id: Any) -> bool:

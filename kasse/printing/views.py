@@ -23,8 +23,8 @@ from kasse.printing import selectors, services
 from kasse.printing.documents import LabelRequest
 from kasse.printing.forms import DiscoverForm, PrinterForm, swap_data
 from kasse.printing.models import Printer, PrinterKind, PrintJob
-from kasse.sync.local import is_node
-from kasse.sync.selectors import serving_nodes
+from kasse.sync.backoffice.selectors import serving_nodes
+from kasse.sync.engine.local import is_node
 from kasse.tenancy.models import Store
 from kasse.tenancy.permissions import Capability
 from kasse.tenancy.selectors import has_capability

@@ -52,7 +52,7 @@ from kasse.printing.models import (
     PrintJob,
 )
 from kasse.printing.syncing import hand_over_job, node_prints_for, node_store_ids, report_jobs, report_state
-from kasse.sync.local import is_node
+from kasse.sync.engine.local import is_node
 
 logger = logging.getLogger(__name__)
 

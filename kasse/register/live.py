@@ -46,7 +46,7 @@ def close_sockets_of_revoked_devices(events: list[dict[str, Any]]) -> None:
     """On a store node, after pulled feed events commit: a device revoked in the cloud loses its
     open sockets on the node at once, as it does in the cloud (the events are the pulled batch)."""
     from kasse.register.models import RegisterDevice
-    from kasse.sync.registry import label_of
+    from kasse.sync.engine.registry import label_of
 
     label = label_of(RegisterDevice)
     revoked = [str(e.get("id")) for e in events if isinstance(e, dict) and e.get("model") == label

@@ -3,7 +3,7 @@
 Selling past the node would bypass offline selling and let the same register be operated from two places,
 which breaks shifts and gapless receipt numbers. So in the cloud a register (and its customer display) of a
 store with a paired store node is refused with a page that says where to go: the node's address in the
-shop, as the node reported it (:mod:`kasse.sync.lan_address`). On the node itself nothing is refused.
+shop, as the node reported it (:mod:`kasse.sync.engine.lan_address`). On the node itself nothing is refused.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from kasse.sync.local import is_node
+from kasse.sync.engine.local import is_node
 
 _CACHE_SECONDS = 10  # a node paired a moment ago takes over within seconds, without a query per request
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from kasse.register.live import close_sockets_of_revoked_devices
-from kasse.sync.registry import Direction, Scope, SyncSpec, register
+from kasse.sync.engine.registry import Direction, Scope, SyncSpec, register
 
 
 def _used_once(current: dict[str, Any], values: dict[str, Any]) -> bool:

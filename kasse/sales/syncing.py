@@ -26,8 +26,7 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from kasse.sales.models import CounterKind, RegisterCounter, Sale, Shift
-from kasse.sync.models import AnomalyKind
-from kasse.sync.registry import (
+from kasse.sync.engine.registry import (
     Direction,
     Numbering,
     PartOf,
@@ -38,6 +37,7 @@ from kasse.sync.registry import (
     UpRow,
     register,
 )
+from kasse.sync.models import AnomalyKind
 from kasse.tenancy.models import Register
 
 SALE = "sales.Sale"

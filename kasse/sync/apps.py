@@ -8,5 +8,5 @@ class SyncConfig(AppConfig):
     verbose_name = "Sync"
 
     def ready(self) -> None:
-        # Every app declares its synced tables in its own ``syncing`` module (kasse.sync.registry.register).
+        # Every app declares its synced tables in its own ``syncing`` module (kasse.sync.engine.registry.register).
         autodiscover_modules("syncing")

@@ -39,7 +39,7 @@ class StoreNode(OrganizationScopedModel):
     last_error = models.CharField(_("last error"), max_length=500, blank=True)  # kept after it is over
     last_error_at = models.DateTimeField(_("error since"), null=True, blank=True)
     failing = models.BooleanField(default=False, help_text="the node's last report carried an error")
-    # Where the shop's registers reach the node, as it last reported (kasse.sync.lan_address).
+    # Where the shop's registers reach the node, as it last reported (kasse.sync.engine.lan_address).
     lan_url = models.CharField(_("address in the shop"), max_length=200, blank=True)
     last_position = models.BigIntegerField(default=0, help_text="the highest outbox position received from it")
     positions_moved = models.BooleanField(

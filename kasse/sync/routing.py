@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from django.urls import path
 
-from kasse.sync.consumers import NodeNudgeConsumer
-from kasse.sync.live_consumer import LiveFeedConsumer
-from kasse.sync.register_consumer import RegisterStatusConsumer
+from kasse.sync.backoffice.consumers import LiveFeedConsumer
+from kasse.sync.cloud.consumers import NodeNudgeConsumer
+from kasse.sync.node.register_consumer import RegisterStatusConsumer
 
 websocket_urlpatterns = [
     path("ws/sync/", NodeNudgeConsumer.as_asgi()),

@@ -17,7 +17,7 @@ from django_scopes import scopes_disabled
 from kasse.core.actors import Actor
 from kasse.core.audit import log_action
 from kasse.core.services import tenant_service
-from kasse.sync.changes import record
+from kasse.sync.engine.changes import record
 from kasse.tenancy.models import (
     Employee,
     Organization,

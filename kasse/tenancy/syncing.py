@@ -13,7 +13,7 @@ from typing import Any
 from django.db.models import Q
 from django_scopes import scopes_disabled
 
-from kasse.sync.registry import Direction, Role, Scope, SyncSpec, register
+from kasse.sync.engine.registry import Direction, Role, Scope, SyncSpec, register
 
 EMPLOYEE = "tenancy.Employee"
 NODE_HIDDEN = {"pin_digest": "", "pin_is_long": False}

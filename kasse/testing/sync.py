@@ -11,7 +11,7 @@ from django.db import transaction
 from django.test import override_settings
 from django_scopes import scopes_disabled
 
-from kasse.sync import local
+from kasse.sync.engine import local
 from kasse.sync.models import OutboxRecord
 
 

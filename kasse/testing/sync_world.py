@@ -246,7 +246,7 @@ def _setup(products: int) -> dict[str, Any]:
     from kasse.catalog.services import save_product
     from kasse.core.actors import Actor
     from kasse.register.services.pairing import create_pairing_code
-    from kasse.sync.services import create_node_pairing_code
+    from kasse.sync.cloud.services import create_node_pairing_code
     from kasse.tenancy.services import create_organization
 
     actor = Actor(kind="system", label="sync_world")
@@ -334,8 +334,8 @@ def _revoke() -> None:
     from django_scopes import scope, scopes_disabled
 
     from kasse.core.actors import Actor
+    from kasse.sync.cloud.services import revoke_node
     from kasse.sync.models import StoreNode
-    from kasse.sync.services import revoke_node
 
     with scopes_disabled():
         nodes = list(StoreNode.objects.all())
@@ -347,7 +347,7 @@ def _revoke() -> None:
 def _node_code(give_up: bool) -> dict[str, Any]:
     from django_scopes import scope, scopes_disabled
 
-    from kasse.sync.services import create_node_pairing_code
+    from kasse.sync.cloud.services import create_node_pairing_code
     from kasse.tenancy.models import Store
 
     with scopes_disabled():
@@ -437,9 +437,9 @@ def _inject_feed() -> dict[str, Any]:
 
     from kasse.catalog.models import Product
     from kasse.catalog.services import save_product
-    from kasse.sync.changes import _reserve
+    from kasse.sync.engine.changes import _reserve
+    from kasse.sync.engine.registry import encode_row
     from kasse.sync.models import ChangeEvent
-    from kasse.sync.registry import encode_row
 
     with scopes_disabled():
         products = list(Product.objects.order_by("name")[:2])

@@ -15,9 +15,9 @@ from kasse.inventory.models import GoodsReceipt, StockMovement, StockReason
 from kasse.inventory.selectors import stock_level
 from kasse.inventory.services import ReceiptLine, book_goods_receipt
 from kasse.inventory.tests.conftest import variant_of
-from kasse.sync.apply import apply_events, upsert_rows
-from kasse.sync.protocol import PROTOCOL_VERSION
-from kasse.sync.services import create_node_pairing_code
+from kasse.sync.cloud.services import create_node_pairing_code
+from kasse.sync.engine.protocol import PROTOCOL_VERSION
+from kasse.sync.node.apply import apply_events, upsert_rows
 from kasse.testing.sync import as_node, node_records
 
 pytestmark = pytest.mark.django_db

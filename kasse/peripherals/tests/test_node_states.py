@@ -18,9 +18,9 @@ from kasse.peripherals.frames import Frame
 from kasse.peripherals.models import PoleDisplay, PoleDisplayState, Scanner, ScannerState
 from kasse.peripherals.runner import PeripheralRunner
 from kasse.peripherals.tests.conftest import FAST, wait_for
-from kasse.sync import device_states
-from kasse.sync.ingest import Ingestor
-from kasse.sync.local import NODE_BLOCK_SIZE
+from kasse.sync.cloud.ingest import Ingestor
+from kasse.sync.engine import device_states
+from kasse.sync.engine.local import NODE_BLOCK_SIZE
 from kasse.sync.models import StoreNode
 from kasse.testing.factories import RegisterFactory, StoreFactory
 from kasse.testing.sync import node_records, of_kind

@@ -146,8 +146,8 @@ def test_usb_page_on_a_store_node_lists_its_devices_or_says_why_not_in_german(ow
 @pytest.mark.django_db
 def test_the_cloud_never_lists_its_own_usb_bus_and_names_the_node_to_ask(owner_client, store, monkeypatch):
     from kasse.hardware.discovery import usb_enum
+    from kasse.sync.cloud.services import NODE_BLOCK_SIZE
     from kasse.sync.models import StoreNode
-    from kasse.sync.services import NODE_BLOCK_SIZE
     from kasse.testing.factories import StoreFactory
 
     def must_not_run():

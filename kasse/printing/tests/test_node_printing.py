@@ -23,13 +23,13 @@ from kasse.printing.devices import DeviceStatus
 from kasse.printing.models import Health, JobError, JobKind, JobStatus, PrinterState, PrintJob
 from kasse.printing.services import enqueue_test_page, retry_job
 from kasse.printing.worker import PrintWorkerPool, claim, process_next, save_state
-from kasse.sync.apply import IncompatibleRow, apply_events
-from kasse.sync.device_states import StateReporter
-from kasse.sync.feed import snapshot
-from kasse.sync.ingest import Ingestor
-from kasse.sync.local import NODE_BLOCK_SIZE
+from kasse.sync.cloud.feed import snapshot
+from kasse.sync.cloud.ingest import Ingestor
+from kasse.sync.cloud.services import create_node_pairing_code, pair_node, revoke_node
+from kasse.sync.engine.device_states import StateReporter
+from kasse.sync.engine.local import NODE_BLOCK_SIZE
 from kasse.sync.models import ChangeEvent, StoreNode
-from kasse.sync.services import create_node_pairing_code, pair_node, revoke_node
+from kasse.sync.node.apply import IncompatibleRow, apply_events
 from kasse.testing.factories import StoreFactory
 from kasse.testing.sync import as_node, node_records, of_kind
 
@@ -233,7 +233,7 @@ def test_printer_states_from_the_node_show_on_the_clouds_printers_page(node, own
 
 def _job_row(job, **changes):
     """The job as a node would send it up (JSON, without its bytes), changed."""
-    from kasse.sync.registry import encode_row
+    from kasse.sync.engine.registry import encode_row
 
     with scopes_disabled():
         row = json.loads(json.dumps(encode_row(PrintJob.objects.get(pk=job.pk), frozenset({"payload"}))))

@@ -18,7 +18,7 @@ from kasse.core.audit import log_action
 from kasse.core.services import tenant_service
 from kasse.register.models import PairingCode, RegisterDevice
 from kasse.register.node_gate import node_pair_url, serving_node
-from kasse.sync.changes import record
+from kasse.sync.engine.changes import record
 from kasse.tenancy.models import Register
 
 PAIRING_CODE_TTL = timedelta(minutes=10)

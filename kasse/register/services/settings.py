@@ -11,7 +11,7 @@ from kasse.core.actors import Actor
 from kasse.core.audit import log_action
 from kasse.core.services import tenant_service
 from kasse.register.models import RegisterSettings, ScaleLabelLayout
-from kasse.sync.changes import record
+from kasse.sync.engine.changes import record
 from kasse.tenancy.models import Store
 
 FIELDS = ("scale_label_layout", "scale_label_pattern", "scanner_layout", "scanner_prefix", "scanner_suffix",

@@ -14,7 +14,7 @@ from kasse.core.actors import Actor
 from kasse.register.live import close_sockets_of_revoked_devices
 from kasse.register.models import RegisterDevice
 from kasse.register.services.pairing import DEVICE_COOKIE, _digest, revoke_device
-from kasse.sync.registry import label_of
+from kasse.sync.engine.registry import label_of
 from kasse.testing.asgi_server import asgi_server
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -13,9 +13,9 @@ from kasse.register.models import PairingCode
 from kasse.register.node_gate import serving_node
 from kasse.register.services.pairing import DEVICE_COOKIE
 from kasse.register.tests.conftest import paired_client
-from kasse.sync.lan_address import clean_lan_url, guess_lan_url
+from kasse.sync.cloud.services import NODE_BLOCK_SIZE
+from kasse.sync.engine.lan_address import clean_lan_url, guess_lan_url
 from kasse.sync.models import StoreNode
-from kasse.sync.services import NODE_BLOCK_SIZE
 
 pytestmark = pytest.mark.django_db
 
@@ -117,7 +117,7 @@ def test_a_revoked_node_hands_the_registers_back_to_the_cloud(store, register):
 
 
 def test_the_node_reports_its_lan_address_with_every_sync_request(store):
-    from kasse.sync.services import _digest
+    from kasse.sync.cloud.services import _digest
 
     token = "node-secret"
     with scopes_disabled():

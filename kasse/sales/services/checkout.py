@@ -43,7 +43,7 @@ from kasse.sales.services.rules import (
     check_quantity,
     discount_needs_manager,
 )
-from kasse.sync.changes import record
+from kasse.sync.engine.changes import record
 from kasse.tenancy.models import Employee, Register
 from kasse.tenancy.permissions import Capability
 from kasse.tenancy.selectors import has_capability

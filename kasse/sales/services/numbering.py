@@ -18,7 +18,7 @@ def next_number(register: Register, kind: str) -> int:
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("next_number must run inside the transaction that uses the number")
     if settings.KASSE_ROLE == "store":
-        from kasse.sync.local import require_known_positions
+        from kasse.sync.engine.local import require_known_positions
 
         require_known_positions()  # after a restore: not before the cloud said which numbers are used
     counter, _created = RegisterCounter.objects.get_or_create(

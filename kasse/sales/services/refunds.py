@@ -24,7 +24,7 @@ from kasse.sales.services.checkout import open_shift_for, sale_line_amounts, sal
 from kasse.sales.services.errors import SaleError
 from kasse.sales.services.numbering import next_number
 from kasse.sales.services.rules import check_quantity
-from kasse.sync.changes import record
+from kasse.sync.engine.changes import record
 from kasse.tenancy.models import Employee, Register, Store
 from kasse.tenancy.permissions import Capability
 from kasse.tenancy.selectors import has_capability

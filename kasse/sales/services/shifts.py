@@ -29,7 +29,7 @@ from kasse.sales.models import (
 from kasse.sales.services.errors import SaleError
 from kasse.sales.services.numbering import next_number
 from kasse.sales.services.rules import check_amount
-from kasse.sync.changes import record
+from kasse.sync.engine.changes import record
 from kasse.tenancy.models import Employee, Register
 from kasse.tenancy.permissions import Capability
 from kasse.tenancy.selectors import has_capability

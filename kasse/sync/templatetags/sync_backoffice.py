@@ -17,7 +17,7 @@ register = template.Library()
 def sync_node_alerts(context: template.Context) -> dict[str, Any]:
     from django.conf import settings
 
-    from kasse.sync.selectors import node_alerts
+    from kasse.sync.backoffice.selectors import node_alerts
 
     request = context.get("request")
     employee = getattr(request, "employee", None)

@@ -9,7 +9,7 @@ from django import template
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from kasse.sync.local import is_node
+from kasse.sync.engine.local import is_node
 
 register = template.Library()
 

@@ -5,7 +5,7 @@ from django.utils import translation
 
 from kasse.core.actors import Actor
 from kasse.sales.services.shifts import open_shift
-from kasse.sync.local import NODE_BLOCK_SIZE
+from kasse.sync.engine.local import NODE_BLOCK_SIZE
 from kasse.sync.models import StoreNode
 from kasse.tenancy.permissions import Role
 from kasse.testing.factories import EmployeeFactory, ProductFactory

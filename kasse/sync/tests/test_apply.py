@@ -13,9 +13,9 @@ from kasse.catalog.services import VariantData, save_product
 from kasse.core.actors import Actor
 from kasse.customers.models import Customer
 from kasse.register.models import RegisterDevice
-from kasse.sync.apply import IncompatibleRow, apply_events
+from kasse.sync.engine.registry import encode_row
 from kasse.sync.models import ChangeEvent
-from kasse.sync.registry import encode_row
+from kasse.sync.node.apply import IncompatibleRow, apply_events
 from kasse.testing.factories import ean13
 from kasse.testing.sync import as_node
 

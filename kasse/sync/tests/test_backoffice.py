@@ -16,8 +16,8 @@ from kasse.core.actors import Actor
 from kasse.core.ids import uuid7
 from kasse.core.models import AuditEntry
 from kasse.sales.services.checkout import LineInput, PaymentInput, SaleInput, complete_sale
+from kasse.sync.cloud.services import node_for_token, pair_node
 from kasse.sync.models import AnomalyKind, NodePairingCode, StoreNode, SyncAnomaly, SyncConflict
-from kasse.sync.services import node_for_token, pair_node
 from kasse.tenancy.permissions import Role
 from kasse.testing.factories import CustomerFactory, EmployeeFactory, StoreFactory, UserFactory
 

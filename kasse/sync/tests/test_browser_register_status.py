@@ -17,7 +17,7 @@ from kasse.catalog.models import Product
 from kasse.register.services.pairing import DEVICE_COOKIE
 from kasse.register.tests.conftest import paired_client
 from kasse.sync.models import NodeState, OutboxRecord
-from kasse.sync.status_feed import publish_node_status
+from kasse.sync.node.status_feed import publish_node_status
 from kasse.testing.asgi_server import asgi_server
 from kasse.testing.register_login import unlock_in_browser
 

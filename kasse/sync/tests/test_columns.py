@@ -9,8 +9,8 @@ import pytest
 from kasse.core.actors import Actor
 from kasse.core.ids import uuid7
 from kasse.sales.services.checkout import LineInput, PaymentInput, SaleInput, complete_sale
-from kasse.sync.columns import ColumnError, codec_for
-from kasse.sync.registry import BY_LABEL
+from kasse.sync.engine.columns import ColumnError, codec_for
+from kasse.sync.engine.registry import BY_LABEL
 from kasse.testing.sync import node_records
 
 pytestmark = pytest.mark.django_db

@@ -9,9 +9,9 @@ from django_scopes import scopes_disabled
 from kasse.core.actors import Actor
 from kasse.customers.models import Customer
 from kasse.customers.services import save_customer
-from kasse.sync import local
-from kasse.sync.hlc import HybridClock, parse
-from kasse.sync.ingest import Ingestor
+from kasse.sync.cloud.ingest import Ingestor
+from kasse.sync.engine import local
+from kasse.sync.engine.hlc import HybridClock, parse
 from kasse.sync.models import NodeState, SyncConflict
 from kasse.testing.sync import as_node, node_records
 
@@ -108,7 +108,7 @@ def test_a_loyalty_card_handed_out_twice_offline_keeps_both_customers(node, orga
 
 
 def test_a_batch_stored_again_after_a_failure_still_keeps_the_card_conflict(node, organization, monkeypatch):
-    from kasse.sync import ingest
+    from kasse.sync.cloud import ingest
 
     save_customer(actor=OWNER, organization=organization, data={"last_name": "Cloud", "loyalty_card_code": "K-1"})
     records = node_records(lambda: (

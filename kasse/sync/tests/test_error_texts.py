@@ -11,7 +11,7 @@ from kasse.core.actors import Actor
 from kasse.core.ids import uuid7
 from kasse.core.models import AuditEntry
 from kasse.sales.services.checkout import LineInput, PaymentInput, SaleInput, complete_sale
-from kasse.sync.ingest import Ingestor
+from kasse.sync.cloud.ingest import Ingestor
 from kasse.testing.factories import OrganizationFactory
 from kasse.testing.sync import node_records, of_kind
 

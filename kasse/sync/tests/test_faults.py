@@ -20,11 +20,11 @@ from django_scopes import scopes_disabled
 
 import kasse
 from kasse.core.ids import uuid7
-from kasse.sync import node as node_ops
-from kasse.sync.client import CloudClient, CloudUnreachable
+from kasse.sync.engine.protocol import PROTOCOL_VERSION, STATUS_HEADER
 from kasse.sync.models import NodeState, OutboxRecord, OutboxStatus
-from kasse.sync.protocol import PROTOCOL_VERSION, STATUS_HEADER
-from kasse.sync.runner import SyncRunner
+from kasse.sync.node import steps as node_ops
+from kasse.sync.node.client import CloudClient, CloudUnreachable
+from kasse.sync.node.runner import SyncRunner
 from kasse.testing.fault_proxy import FAULTS, FaultProxy
 
 pytestmark = pytest.mark.django_db
@@ -161,7 +161,7 @@ def test_an_answer_broken_anywhere_is_an_error_of_one_round_and_the_next_round_s
     assert set(_statuses().values()) == {OutboxStatus.PENDING}
     # and the next round sends them again: the cloud answers them (duplicate in a real cloud), the error is over
     with scopes_disabled():
-        from kasse.sync import outbox
+        from kasse.sync.engine import outbox
 
         outbox.retry_all_now()
     assert runner.run_once() is True

@@ -14,11 +14,11 @@ from django_scopes import scope, scopes_disabled
 from kasse.catalog.models import Barcode, Product, Variant
 from kasse.catalog.services import VariantData, save_product
 from kasse.core.actors import Actor
-from kasse.sync import apply as apply_module
-from kasse.sync import node as node_ops
-from kasse.sync.apply import retry_set_aside_events
 from kasse.sync.models import ChangeEvent, NodeState, OutboxRecord, OutboxStatus, SetAsideEvent
-from kasse.sync.runner import SyncRunner
+from kasse.sync.node import apply as apply_module
+from kasse.sync.node import steps as node_ops
+from kasse.sync.node.apply import retry_set_aside_events
+from kasse.sync.node.runner import SyncRunner
 from kasse.sync.tests.test_faults import FakeCloud, _outbox
 from kasse.testing.factories import ean13
 from kasse.testing.sync import as_node

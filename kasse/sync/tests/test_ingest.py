@@ -16,7 +16,7 @@ from kasse.inventory.models import StockMovement
 from kasse.sales.models import Payment, Sale, SaleLine, Shift
 from kasse.sales.services.checkout import LineInput, PaymentInput, SaleInput, complete_sale
 from kasse.sales.services.shifts import close_shift, open_shift
-from kasse.sync.ingest import Ingestor
+from kasse.sync.cloud.ingest import Ingestor
 from kasse.sync.models import AnomalyKind, SyncAnomaly
 from kasse.testing.factories import OrganizationFactory, RegisterFactory, StoreFactory
 from kasse.testing.sync import node_records, of_kind

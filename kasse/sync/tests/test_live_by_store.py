@@ -16,7 +16,7 @@ from websockets.sync.client import connect
 from kasse.register.isolation import _sale
 from kasse.sales.models import Sale
 from kasse.sales.syncing import live_sale as live_message
-from kasse.sync.changes import live_group
+from kasse.sync.engine.changes import live_group
 from kasse.tenancy.permissions import Role
 from kasse.testing.asgi_server import asgi_server
 from kasse.testing.factories import EmployeeFactory, UserFactory

@@ -18,8 +18,8 @@ from django_scopes import scopes_disabled
 
 import kasse
 from kasse.core.ids import uuid7
+from kasse.sync.engine.protocol import PROTOCOL_VERSION, STATUS_HEADER
 from kasse.sync.models import NodeState, OutboxRecord, OutboxStatus, SetAsideEvent, StoreNode
-from kasse.sync.protocol import PROTOCOL_VERSION, STATUS_HEADER
 from kasse.sync.tests.test_views import _node_client, _pair
 from kasse.tenancy.permissions import Role
 from kasse.testing.factories import EmployeeFactory, UserFactory

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kasse.core.actors import Actor
-from kasse.sync.feed import events_since, snapshot
+from kasse.sync.cloud.feed import events_since, snapshot
 from kasse.tenancy.permissions import Role
 from kasse.tenancy.services import save_employee
 from kasse.testing.factories import StoreFactory

@@ -17,7 +17,7 @@ from django_scopes import scopes_disabled
 
 from kasse.core.ids import uuid7
 from kasse.sync.models import NodeState, OutboxRecord, OutboxStatus
-from kasse.sync.runner import SyncRunner
+from kasse.sync.node.runner import SyncRunner
 from kasse.sync.tests.test_ingest import _sell
 from kasse.testing.factories import ProductFactory
 from kasse.testing.sync import node_records, of_kind

@@ -9,10 +9,10 @@ from django.test import Client
 from django_scopes import scopes_disabled
 
 from kasse.core.actors import Actor
+from kasse.sync.cloud.services import create_node_pairing_code
+from kasse.sync.cloud.views import PAIR_MAX_BYTES
+from kasse.sync.engine.protocol import PROTOCOL_VERSION
 from kasse.sync.models import StoreNode
-from kasse.sync.protocol import PROTOCOL_VERSION
-from kasse.sync.services import create_node_pairing_code
-from kasse.sync.views import PAIR_MAX_BYTES
 
 pytestmark = pytest.mark.django_db
 

@@ -19,12 +19,12 @@ from kasse.core.ids import uuid7
 from kasse.core.models import AuditEntry
 from kasse.sales.models import RegisterCounter, Sale
 from kasse.sales.services.checkout import LineInput, PaymentInput, SaleInput, cart_total, complete_sale
-from kasse.sync.catch_up import fast_forward, mark_restored
+from kasse.sync.cloud.positions import positions_answer
+from kasse.sync.cloud.review import release_quarantined_sale
+from kasse.sync.cloud.services import create_node_pairing_code
+from kasse.sync.engine.protocol import PROTOCOL_VERSION
 from kasse.sync.models import AnomalyKind, NodeState, StoreNode, SyncAnomaly
-from kasse.sync.positions import positions_answer
-from kasse.sync.protocol import PROTOCOL_VERSION
-from kasse.sync.review import release_quarantined_sale
-from kasse.sync.services import create_node_pairing_code
+from kasse.sync.node.catch_up import fast_forward, mark_restored
 from kasse.testing.sync import as_node, node_records, of_kind
 
 D = Decimal

@@ -13,10 +13,10 @@ import pytest
 from django_scopes import scopes_disabled
 
 from kasse.core.ids import uuid7
-from kasse.sync import node as node_ops
-from kasse.sync.client import CloudClient, CloudUnreachable
+from kasse.sync.engine.protocol import PROTOCOL_VERSION
 from kasse.sync.models import NodeState, OutboxRecord, OutboxStatus
-from kasse.sync.protocol import PROTOCOL_VERSION
+from kasse.sync.node import steps as node_ops
+from kasse.sync.node.client import CloudClient, CloudUnreachable
 
 pytestmark = pytest.mark.django_db
 

@@ -20,7 +20,7 @@ import kasse
 from kasse.register.services.pairing import DEVICE_COOKIE
 from kasse.register.tests.conftest import paired_client
 from kasse.sync.models import NodeState, OutboxRecord, OutboxStatus
-from kasse.sync.status_feed import publish_node_status
+from kasse.sync.node.status_feed import publish_node_status
 from kasse.sync.templatetags.sync_register import badge_texts
 from kasse.testing.asgi_server import asgi_server
 from kasse.testing.register_login import unlock_data
@@ -96,7 +96,7 @@ def test_on_a_node_the_register_gets_the_status_then_every_change(paired, node_s
 
 
 def test_between_changes_the_register_gets_the_status_again(paired, node_state, monkeypatch):
-    from kasse.sync.register_consumer import RegisterStatusConsumer
+    from kasse.sync.node.register_consumer import RegisterStatusConsumer
 
     monkeypatch.setattr(RegisterStatusConsumer, "refresh_seconds", 0.2)
     with override_settings(KASSE_ROLE="store"), _socket(paired) as ws:

@@ -13,7 +13,7 @@ import urllib.request
 
 import pytest
 
-from kasse.sync.protocol import PROTOCOL_VERSION
+from kasse.sync.engine.protocol import PROTOCOL_VERSION
 from kasse.testing.sync_world import World, wait_until
 
 pytestmark = pytest.mark.processes

@@ -20,11 +20,11 @@ from kasse.core.ids import uuid7
 from kasse.sales.models import Payment, Sale, SaleLine, SaleVat, Shift
 from kasse.sales.services.checkout import LineInput, PaymentInput, SaleInput, cart_total, complete_sale
 from kasse.sales.services.shifts import open_shift
-from kasse.sync.feed import snapshot
+from kasse.sync.cloud.feed import snapshot
+from kasse.sync.cloud.services import create_node_pairing_code
+from kasse.sync.engine.protocol import PROTOCOL_VERSION
+from kasse.sync.engine.registry import BY_LABEL, encode_row
 from kasse.sync.models import StoreNode, SyncAnomaly
-from kasse.sync.protocol import PROTOCOL_VERSION
-from kasse.sync.registry import BY_LABEL, encode_row
-from kasse.sync.services import create_node_pairing_code
 from kasse.tenancy.permissions import Role
 from kasse.testing.factories import EmployeeFactory, RegisterFactory, StoreFactory
 from kasse.testing.sync import node_records, of_kind

@@ -10,9 +10,9 @@ from django_scopes import scope, scopes_disabled
 
 from kasse.catalog.services import save_product, set_store_price
 from kasse.core.actors import Actor
+from kasse.sync.cloud.services import create_node_pairing_code, revoke_node
+from kasse.sync.engine.protocol import PROTOCOL_VERSION
 from kasse.sync.models import ChangeEvent, StoreNode
-from kasse.sync.protocol import PROTOCOL_VERSION
-from kasse.sync.services import create_node_pairing_code, revoke_node
 from kasse.testing.factories import OrganizationFactory, StoreFactory
 from kasse.testing.sync import node_records
 
@@ -137,7 +137,7 @@ def test_a_push_larger_than_djangos_upload_limit_is_taken_and_one_larger_than_th
 
     from kasse.core.ids import uuid7
     from kasse.core.models import AuditEntry
-    from kasse.sync import views
+    from kasse.sync.cloud import views
 
     def audit_record(size):
         entry = {"id": str(uuid7()), "organization_id": str(organization.pk), "created_at": "2026-11-29T10:00:00+00:00",

@@ -168,7 +168,7 @@ class Command(BaseCommand):
 
     def _node_code(self) -> str:
         from kasse.core.actors import Actor
-        from kasse.sync.services import create_node_pairing_code
+        from kasse.sync.cloud.services import create_node_pairing_code
         from kasse.tenancy.models import Store
 
         with scopes_disabled():

@@ -69,14 +69,14 @@ class Command(BaseCommand):
 
             self.stdout.write(local_devices_text())
         elif action == "restored":
-            from kasse.sync.catch_up import mark_restored
+            from kasse.sync.node.catch_up import mark_restored
 
             if not mark_restored():
                 raise CommandError("This node is not paired: nothing to do.")
             self.stdout.write("The registers sell again as soon as the cloud said where their receipt and Z "
                               "numbers stand (kasse store run asks it when it starts).")
         else:
-            from kasse.sync.node import STOPPING_PROBLEMS, status
+            from kasse.sync.node.steps import STOPPING_PROBLEMS, status
 
             current = status()
             self.stdout.write(json.dumps(current, indent=2))
@@ -84,8 +84,8 @@ class Command(BaseCommand):
                 raise SystemExit(1)
 
     def _pair(self, options: dict[str, Any]) -> None:
-        from kasse.sync.client import CloudRefused, CloudUnreachable
-        from kasse.sync.node import AlreadyPaired, pair
+        from kasse.sync.node.client import CloudRefused, CloudUnreachable
+        from kasse.sync.node.steps import AlreadyPaired, pair
 
         try:
             state = pair(options["cloud"], options["code"], options["name"])
@@ -102,8 +102,8 @@ class Command(BaseCommand):
     def _pair_when_cloud_is_up(self, options: dict[str, Any], timeout: float = 120.0) -> Any:
         import time
 
-        from kasse.sync.client import CloudRefused, CloudUnreachable
-        from kasse.sync.node import pair
+        from kasse.sync.node.client import CloudRefused, CloudUnreachable
+        from kasse.sync.node.steps import pair
 
         if not options["cloud"]:
             raise CommandError("--pair needs --cloud URL")
@@ -121,16 +121,16 @@ class Command(BaseCommand):
     def _run(self, options: dict[str, Any]) -> None:
         import uvicorn
 
-        from kasse.sync.node import state
-        from kasse.sync.runner import SyncRunner
-        from kasse.sync.status_feed import publish_node_status
+        from kasse.sync.node.runner import SyncRunner
+        from kasse.sync.node.status_feed import publish_node_status
+        from kasse.sync.node.steps import state
 
         node = state()
         if node is None and options["pair"]:
             node = self._pair_when_cloud_is_up(options)
         if node is None:
             raise CommandError("This node is not paired yet: kasse store pair CODE --cloud URL")
-        from kasse.sync.lan_address import advertised_url, guess_lan_url, set_advertised_url
+        from kasse.sync.engine.lan_address import advertised_url, guess_lan_url, set_advertised_url
 
         set_advertised_url(options["lan_url"] or guess_lan_url(options["host"], options["port"]))
         runner = SyncRunner(node, poll_seconds=options["poll"], on_change=publish_node_status,

@@ -24,9 +24,9 @@ from django.utils import timezone
 
 from kasse.core.backoff import Backoff
 from kasse.core.ids import uuid7
+from kasse.sync.engine.protocol import error_text
+from kasse.sync.engine.registry import encode_row, label_of, spec_for
 from kasse.sync.models import OutboxRecord, OutboxStatus
-from kasse.sync.protocol import error_text
-from kasse.sync.registry import encode_row, label_of, spec_for
 
 BACKOFF_BASE_SECONDS = 1.0
 BACKOFF_MAX_SECONDS = 300.0

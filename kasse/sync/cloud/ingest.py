@@ -12,7 +12,7 @@ Each record is answered on its own:
 
 Rows are stored by id, so a record can arrive any number of times. What is
 special about a table (a merge, a check, a quarantine, what does not add up)
-is a rule of its :class:`~kasse.sync.registry.SyncSpec`, declared in the
+is a rule of its :class:`~kasse.sync.engine.registry.SyncSpec`, declared in the
 ``syncing.py`` of the app that owns it; this module runs the rules and knows
 no table.
 """
@@ -32,11 +32,10 @@ from django.db import DatabaseError, IntegrityError, models, transaction
 from django.utils import timezone
 from django_scopes import scope
 
-from kasse.sync.changes import append_changes, publish_live
-from kasse.sync.columns import ColumnError, RowCodec, codec_for, existing_ids, insert_rows, uuid_text
-from kasse.sync.ingest_checks import StoreScope, missing_column, store_bound, stored_stores
-from kasse.sync.models import StoreNode, SyncAnomaly, SyncConflict
-from kasse.sync.registry import (
+from kasse.sync.cloud.checks import StoreScope, missing_column, store_bound, stored_stores
+from kasse.sync.engine.changes import append_changes, publish_live
+from kasse.sync.engine.columns import ColumnError, RowCodec, codec_for, existing_ids, insert_rows, uuid_text
+from kasse.sync.engine.registry import (
     BY_LABEL,
     ORDER,
     SPECS,
@@ -47,6 +46,7 @@ from kasse.sync.registry import (
     UpRow,
     organization_label,
 )
+from kasse.sync.models import StoreNode, SyncAnomaly, SyncConflict
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ class Reject(Exception):
 
 @dataclass(slots=True)
 class Row:
-    """One decoded row; ids and foreign keys are canonical UUID texts (see :mod:`kasse.sync.columns`)."""
+    """One decoded row; ids and foreign keys are canonical UUID texts (see :mod:`kasse.sync.engine.columns`)."""
 
     spec: SyncSpec
     values: dict[str, Any]
@@ -376,7 +376,7 @@ class Ingestor:
                 self.results[record.id] = {"status": "ok" if is_new or self._had_updates(record) else "duplicate"}
         self._arrived(records, new_keys)
 
-    # --- what a table's rules may do (:class:`~kasse.sync.registry.Upload`) -----------------------
+    # --- what a table's rules may do (:class:`~kasse.sync.engine.registry.Upload`) -----------------------
 
     def conflicts(self, row: UpRow, found: Sequence[Conflict]) -> None:
         SyncConflict.objects.bulk_create(

@@ -1,7 +1,7 @@
 """What a store node does with the cloud: pair, push its outbox, pull the feed.
 
 Each step is one function over the database and a :class:`CloudClient`, so
-the runner (:mod:`kasse.sync.runner`), the CLI and the tests share them.
+the runner (:mod:`kasse.sync.node.runner`), the CLI and the tests share them.
 """
 
 from __future__ import annotations
@@ -19,13 +19,13 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 import kasse
-from kasse.sync import outbox
-from kasse.sync.apply import apply_events, upsert_rows
-from kasse.sync.catch_up import fast_forward
-from kasse.sync.client import CloudClient, CloudRefused, CloudUnreachable
+from kasse.sync.engine import outbox
+from kasse.sync.engine.protocol import POSITIONS_PATH, PULL_LIMIT, PUSH_BATCH_SIZE, PUSH_IN_FLIGHT, error_text
+from kasse.sync.engine.registry import BY_LABEL, SPECS, Direction
 from kasse.sync.models import NodeState, OutboxRecord, OutboxStatus
-from kasse.sync.protocol import POSITIONS_PATH, PULL_LIMIT, PUSH_BATCH_SIZE, PUSH_IN_FLIGHT, error_text
-from kasse.sync.registry import BY_LABEL, SPECS, Direction
+from kasse.sync.node.apply import apply_events, upsert_rows
+from kasse.sync.node.catch_up import fast_forward
+from kasse.sync.node.client import CloudClient, CloudRefused, CloudUnreachable
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ class LiveSync(Protocol):
     stopped: bool
 
 
-# The sync loop of this process (:class:`kasse.sync.runner.SyncRunner` sets and clears it); ``None``
+# The sync loop of this process (:class:`kasse.sync.node.runner.SyncRunner` sets and clears it); ``None``
 # when none runs. The loop registers itself here so that this module never imports the runner.
 RUNNER: LiveSync | None = None
 
@@ -75,7 +75,7 @@ def pair(cloud_url: str, code: str, name: str = "") -> NodeState:
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")  # the catalog search plans by these statistics
-    from kasse.sync import local
+    from kasse.sync.engine import local
 
     local.clock.cache_clear()
     return state

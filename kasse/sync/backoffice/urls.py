@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from kasse.sync import backoffice_views as views
+from kasse.sync.backoffice import views as views
 
 app_name = "sync_admin"
 

@@ -32,11 +32,11 @@ from typing import Any
 
 from kasse.core.backoff import Backoff
 from kasse.core.supervisor import Health, Supervisor
-from kasse.sync import node as node_ops
-from kasse.sync import outbox
-from kasse.sync.catch_up import catch_up
-from kasse.sync.client import CloudRefused, CloudUnreachable
+from kasse.sync.engine import outbox
 from kasse.sync.models import NodeState
+from kasse.sync.node import steps as node_ops
+from kasse.sync.node.catch_up import catch_up
+from kasse.sync.node.client import CloudRefused, CloudUnreachable
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +137,7 @@ class SyncRunner:
         """Prune acknowledged outbox records past their retention, retry set-aside feed events."""
         from django_scopes import scopes_disabled
 
-        from kasse.sync.apply import retry_set_aside_events
+        from kasse.sync.node.apply import retry_set_aside_events
 
         with scopes_disabled():
             pruned = outbox.prune_acked()

@@ -20,7 +20,7 @@ from typing import Any
 
 from django.db import models
 
-from kasse.sync.registry import BY_LABEL, Scope, organization_label, store_label
+from kasse.sync.engine.registry import BY_LABEL, Scope, organization_label, store_label
 
 MISSING = object()  # a referenced row that is neither stored nor in the batch (the record waits)
 

@@ -8,9 +8,9 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from kasse.sync.changes import node_group, sync_group
-from kasse.sync.protocol import AUTH_SCHEME, PROTOCOL_HEADER, PROTOCOL_VERSION
-from kasse.sync.services import node_for_token
+from kasse.sync.cloud.services import node_for_token
+from kasse.sync.engine.changes import node_group, sync_group
+from kasse.sync.engine.protocol import AUTH_SCHEME, PROTOCOL_HEADER, PROTOCOL_VERSION
 
 
 def _header(scope: dict[str, Any], name: str) -> str:

@@ -9,7 +9,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django_scopes import scope
 
-from kasse.sync.changes import live_group
+from kasse.sync.engine.changes import live_group
 
 
 def _organization_for_session(user: Any, session: Any) -> tuple[Any, set | None]:

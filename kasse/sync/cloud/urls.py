@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from kasse.sync import views
+from kasse.sync.cloud import views
 
 app_name = "sync"
 

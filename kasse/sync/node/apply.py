@@ -18,8 +18,8 @@ from django.db.models.deletion import ProtectedError, RestrictedError
 from django_scopes import scopes_disabled
 
 import kasse
-from kasse.sync.protocol import error_text
-from kasse.sync.registry import BY_LABEL, SyncSpec, decode_row
+from kasse.sync.engine.protocol import error_text
+from kasse.sync.engine.registry import BY_LABEL, SyncSpec, decode_row
 
 log = logging.getLogger(__name__)
 

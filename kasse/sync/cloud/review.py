@@ -40,7 +40,7 @@ def release_quarantined_sale(*, actor: Actor, anomaly: SyncAnomaly) -> int:
     The store node is told to continue its numbering after the booked number. Returns the booked number.
     """
     from kasse.sales.models import Sale
-    from kasse.sync.ingest import Ingestor
+    from kasse.sync.cloud.ingest import Ingestor
     from kasse.tenancy.models import Register
 
     with transaction.atomic():

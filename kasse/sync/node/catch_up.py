@@ -1,4 +1,4 @@
-"""A store node catching up to where the cloud says each register stands (see :mod:`kasse.sync.positions`):
+"""A store node catching up to where the cloud says each register stands (see :mod:`kasse.sync.cloud.positions`):
 its counters raised to the cloud's positions (never lowered), its outbox continued after the position
 the cloud received; when it pairs, each time ``kasse store run`` starts, when a push answer carries
 positions, and before the first number after ``kasse store restored``.
@@ -15,9 +15,9 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from kasse.core.ids import uuid7
+from kasse.sync.engine.protocol import POSITIONS_PATH
+from kasse.sync.engine.registry import NUMBERING
 from kasse.sync.models import NodeState, OutboxRecord, OutboxStatus
-from kasse.sync.protocol import POSITIONS_PATH
-from kasse.sync.registry import NUMBERING
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ def fast_forward(positions: dict[str, Any]) -> dict[str, int]:
 
 def catch_up(client: Any) -> dict[str, int]:
     """Ask the cloud where the registers stand and continue after it (raises the client's errors)."""
-    from kasse.sync.client import CloudRefused
+    from kasse.sync.node.client import CloudRefused
 
     try:
         answer = client._request("GET", POSITIONS_PATH)

@@ -24,12 +24,12 @@ from django_scopes import scope, scopes_disabled
 
 import kasse
 from kasse.core.throttle import PAIRING, client_address
-from kasse.sync.feed import current_seq, events_since, snapshot
-from kasse.sync.ingest import Ingestor
-from kasse.sync.lan_address import NODE_URL_HEADER, clean_lan_url
-from kasse.sync.models import StoreNode
-from kasse.sync.positions import note_received_positions, positions_answer
-from kasse.sync.protocol import (
+from kasse.sync.cloud.feed import current_seq, events_since, snapshot
+from kasse.sync.cloud.ingest import Ingestor
+from kasse.sync.cloud.positions import note_received_positions, positions_answer
+from kasse.sync.cloud.services import node_for_token, pair_node
+from kasse.sync.engine.lan_address import NODE_URL_HEADER, clean_lan_url
+from kasse.sync.engine.protocol import (
     AUTH_SCHEME,
     BACKLOG_HEADER,
     MAX_BODY_BYTES,
@@ -40,7 +40,7 @@ from kasse.sync.protocol import (
     VERSION_HEADER,
     error_text,
 )
-from kasse.sync.services import node_for_token, pair_node
+from kasse.sync.models import StoreNode
 
 MAX_PUSH_RECORDS = 2000
 PAIR_MAX_BYTES = 4096  # a code, a name and a version
@@ -266,5 +266,5 @@ def push(request: HttpRequest, node: StoreNode, body: Any) -> HttpResponse:
 @require_GET
 @node_endpoint
 def positions(request: HttpRequest, node: StoreNode, body: Any) -> HttpResponse:
-    """Where each register of the node's store stands in the cloud (see :mod:`kasse.sync.positions`)."""
+    """Where each register of the node's store stands in the cloud (see :mod:`kasse.sync.cloud.positions`)."""
     return JsonResponse({"protocol": PROTOCOL_VERSION, **positions_answer(node)})

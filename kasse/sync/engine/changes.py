@@ -30,9 +30,9 @@ from channels.layers import get_channel_layer
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
-from kasse.sync.local import is_node
+from kasse.sync.engine.local import is_node
+from kasse.sync.engine.registry import Direction, Scope, SyncSpec, encode_row, label_of, organization_label, spec_for
 from kasse.sync.models import ChangeEvent, FeedCounter
-from kasse.sync.registry import Direction, Scope, SyncSpec, encode_row, label_of, organization_label, spec_for
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ def record(kind: str, objs: Iterable[models.Model], *, deleted: Iterable[models.
     objs = list(objs)
     deleted = list(deleted)
     if is_node():
-        from kasse.sync.outbox import enqueue
+        from kasse.sync.engine.outbox import enqueue
 
         up = [o for o in objs if (spec := spec_for(o)) is not None and spec.direction in UP_DIRECTIONS]
         if up:

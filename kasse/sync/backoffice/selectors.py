@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
-from kasse.sync import hlc
+from kasse.sync.engine import hlc
 from kasse.sync.models import StoreNode, SyncAnomaly, SyncConflict
 from kasse.tenancy.models import Register, Store
 

@@ -20,10 +20,10 @@ from django_scopes import scopes_disabled
 from kasse.core.actors import Actor
 from kasse.core.audit import log_action
 from kasse.core.services import tenant_service
-from kasse.sync.changes import node_group
-from kasse.sync.local import NODE_BLOCK_SIZE
+from kasse.sync.engine.changes import node_group
+from kasse.sync.engine.local import NODE_BLOCK_SIZE
+from kasse.sync.engine.registry import NODE_HOOKS
 from kasse.sync.models import NodePairingCode, StoreNode
-from kasse.sync.registry import NODE_HOOKS
 from kasse.tenancy.models import Store
 
 NODE_PAIRING_TTL = timedelta(hours=24)

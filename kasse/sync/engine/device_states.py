@@ -24,8 +24,8 @@ from typing import Any
 from django.db import models
 from django.utils import timezone
 
-from kasse.sync.changes import record
-from kasse.sync.local import is_node
+from kasse.sync.engine.changes import record
+from kasse.sync.engine.local import is_node
 
 REPORT_SECONDS = 45.0  # below STALE_AFTER, so a running node's states never look stale in the cloud
 CONTENT_REPORT_SECONDS = 5.0  # a scan or a display's text changes often; the cloud may lag that much

@@ -1,5 +1,5 @@
 """What the cloud serves a store node of its change feed: the events after its cursor, and the pairing
-snapshot. Events are written by :func:`kasse.sync.changes.append_changes`; a table's ``for_node`` rule
+snapshot. Events are written by :func:`kasse.sync.engine.changes.append_changes`; a table's ``for_node`` rule
 shapes its rows for the node of one store (e.g. PIN digests only of the store's employees).
 """
 
@@ -11,8 +11,8 @@ from typing import Any
 from django.db import models
 from django_scopes import scopes_disabled
 
+from kasse.sync.engine.registry import BY_LABEL, SPECS, Direction, Scope, SyncSpec, encode_row, organization_label
 from kasse.sync.models import ChangeEvent, FeedCounter, StoreNode
-from kasse.sync.registry import BY_LABEL, SPECS, Direction, Scope, SyncSpec, encode_row, organization_label
 
 SNAPSHOT_DIRECTIONS = {Direction.DOWN, Direction.BOTH, Direction.UP, Direction.LOCAL}
 

@@ -10,8 +10,8 @@ from typing import Any
 from urllib.parse import urlencode, urlparse
 
 import kasse
-from kasse.sync.lan_address import NODE_URL_HEADER, advertised_url
-from kasse.sync.protocol import (
+from kasse.sync.engine.lan_address import NODE_URL_HEADER, advertised_url
+from kasse.sync.engine.protocol import (
     AUTH_SCHEME,
     BACKLOG_HEADER,
     PROTOCOL_HEADER,

@@ -16,10 +16,10 @@ from django.views.decorators.http import require_POST
 import kasse
 from kasse.backoffice.access import backoffice_view
 from kasse.core.actors import Actor
-from kasse.sync import selectors
+from kasse.sync.backoffice import selectors
+from kasse.sync.cloud.review import mark_conflict_seen, release_quarantined_sale, resolve_anomaly
+from kasse.sync.cloud.services import NODE_PAIRING_TTL, create_node_pairing_code, revoke_node
 from kasse.sync.models import StoreNode, SyncAnomaly, SyncConflict
-from kasse.sync.review import mark_conflict_seen, release_quarantined_sale, resolve_anomaly
-from kasse.sync.services import NODE_PAIRING_TTL, create_node_pairing_code, revoke_node
 from kasse.tenancy.models import Store
 from kasse.tenancy.permissions import Capability
 

@@ -12,7 +12,7 @@ counters to at least these (never lowers them) and continues its outbox after th
 * when a push answer carries positions (the owner released a quarantined sale under a new number);
 * after ``kasse store restored``, the node refuses to hand out receipt numbers until it has asked.
 
-This module is the cloud's side; the node's is :mod:`kasse.sync.catch_up`.
+This module is the cloud's side; the node's is :mod:`kasse.sync.node.catch_up`.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from typing import Any
 from django.db.models import Max
 from django_scopes import scopes_disabled
 
+from kasse.sync.engine.registry import NUMBERING
 from kasse.sync.models import StoreNode
-from kasse.sync.registry import NUMBERING
 
 
 def register_positions(store_id: Any) -> dict[str, dict[str, int]]:

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
-from kasse.sync.hlc import HybridClock
+from kasse.sync.engine.hlc import HybridClock
 
 CLOUD_CUSTOMER_NUMBERS = (10_001, 999_999)  # the cloud numbers customers below the node blocks
 NODE_BLOCK_SIZE = 1_000_000

@@ -2,7 +2,7 @@
 
 A register page connects with its device cookie. On a store node it gets the
 node's status at once and then every change the sync runner publishes
-(:func:`kasse.sync.status_feed.publish_node_status`), including whether master
+(:func:`kasse.sync.node.status_feed.publish_node_status`), including whether master
 data such as prices changed, so the register refreshes its grid and cart.
 A register that sells through the cloud directly has nothing waiting: it is
 told so once.
@@ -21,8 +21,8 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from kasse.core.channels_bridge import remember_server_loop
 from kasse.register.device_sockets import DeviceSocketMixin
 from kasse.register.services.pairing import DEVICE_COOKIE, device_for_token
-from kasse.sync.local import is_node
-from kasse.sync.status_feed import NODE_STATUS_GROUP
+from kasse.sync.engine.local import is_node
+from kasse.sync.node.status_feed import NODE_STATUS_GROUP
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ def current_status() -> dict[str, Any]:
     """What a register shows right after it connects."""
     if not is_node():
         return dict(DIRECT_STATUS)
-    from kasse.sync.node import status
+    from kasse.sync.node.steps import status
 
     return {**status(), "catalog_changed": False}
 
