@@ -37,3 +37,11 @@ def tse_rows(record: TseTransactionRecord | None, device: TseDevice | None = Non
     if device is not None and device.backend == Backend.DEVELOPMENT:
         rows.append((_("Development TSE, not certified: not a valid receipt"), ""))
     return rows
+
+
+def receipt_facts(record: TseTransactionRecord | None, device: TseDevice | None = None,
+                  time_zone: object = None) -> dict[str, object]:
+    """The keyword arguments of ``kasse.sales.receipt.FiscalBlock`` (rows, qr_payload, outage)."""
+    if record is None or record.outcome != Outcome.SIGNED:
+        return {"rows": (), "qr_payload": "", "outage": _("Security device failed")}
+    return {"rows": tuple(tse_rows(record, device, time_zone)), "qr_payload": record.qr_code_data, "outage": ""}

@@ -129,6 +129,8 @@ def _signed_revisions(register: Register, tx_id: UUID) -> int:
 def _run(register: Register, tx_id: UUID, operation: Operation, call: object, process_type: str = "",
          process_data: str = "") -> SignResult:
     """Call the TSE (``call(backend, client, revision)``) and store what came back."""
+    with transaction.atomic(durable=True):
+        pass  # refuses (RuntimeError) inside the caller's transaction: the TSE is called outside it
     with scope(organization=register.organization_id):
         registration = _registration(register)
         last = _signed_revisions(register, tx_id)

@@ -192,7 +192,7 @@ def test_the_receipt_block_names_the_tse_data_or_the_outage_in_german_and_englis
                                                                                     register):
     from django.utils import translation
 
-    from kasse.fiscal.receipt_block import tse_rows
+    from kasse.fiscal.receipt_block import receipt_facts, tse_rows
 
     tx = uuid7()
     start_transaction(register=signing_register, tx_id=tx)
@@ -204,6 +204,10 @@ def test_the_receipt_block_names_the_tse_data_or_the_outage_in_german_and_englis
         assert rows["Seriennummer der Kasse"] == signing_register.serial_number
         assert "Entwicklungs-TSE, nicht zertifiziert: kein gültiger Beleg" in rows
         assert tse_rows(None) == [("Sicherheitseinrichtung ausgefallen", "")]
+        assert receipt_facts(None) == {"rows": (), "qr_payload": "", "outage": "Sicherheitseinrichtung ausgefallen"}
+        facts = receipt_facts(record, dev_tse)
+        assert facts["qr_payload"] == record.qr_code_data
+        assert facts["outage"] == ""
     with translation.override("en"):
         assert tse_rows(None) == [("Security device failed", "")]
         assert dict(tse_rows(record, dev_tse))["TSE serial number"] == dev_tse.serial_number
@@ -237,3 +241,16 @@ def test_an_organization_wide_tse_signs_for_stores_without_their_own(organizatio
     with scope(organization=organization):
         assert device_for_store(store) == own
         assert device_for_store(StoreFactory(organization=organization, number=2)) == shared
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_tse_is_never_called_inside_the_callers_database_transaction(organization, store, register):
+    from django.db import transaction
+
+    from kasse.fiscal.services import register_tse_client
+
+    create_development_tse(organization=organization, actor=Actor.system(), store=store)
+    register_tse_client(register=register, actor=Actor.system())
+    with pytest.raises(RuntimeError), transaction.atomic():
+        start_transaction(register=register, tx_id=uuid7())
+    assert isinstance(start_transaction(register=register, tx_id=uuid7()), Signed)
