@@ -19,6 +19,7 @@ from kasse.sync.engine.changes import record
 from kasse.tenancy.models import Organization
 from kasse.tenancy.validators import normalize_vat_id
 
+CLOUD_CUSTOMER_NUMBERS = (10_001, 999_999)  # the cloud numbers customers below the nodes' blocks
 CUSTOMER_FIELDS = (
     "first_name", "last_name", "company", "email", "phone", "street", "postal_code", "city",
     "country", "vat_id", "notes", "loyalty_card_code", "is_active",
@@ -38,7 +39,7 @@ def next_customer_number(organization: Organization) -> int:
 
     Serialised by the surrounding transaction (SQLite IMMEDIATE, PostgreSQL unique constraint).
     """
-    low, high = sync_local.customer_number_range()
+    low, high = sync_local.node_number_block() or CLOUD_CUSTOMER_NUMBERS
     current = Customer.objects.filter(
         organization=organization, customer_number__gte=low, customer_number__lte=high,
     ).aggregate(n=Max("customer_number"))["n"]

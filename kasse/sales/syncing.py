@@ -3,9 +3,9 @@
 - A sale's lines, VAT rows and payments travel in the record of their sale; a receipt the cloud holds
   never gains a row.
 - A sale whose receipt number is already used on its register is quarantined whole (kept for the owner's
-  review, never dropped). A sale that does not add up (lines, VAT rows, payments), a negative sale that is
-  not a return, and one dated far from the cloud's clock are stored as they happened and flagged; a node
-  whose clock runs ahead is told so.
+  review, never dropped); the owner releases it under the register's next free number. A sale that does
+  not add up (lines, VAT rows, payments), a negative sale that is not a return, and one dated far from the
+  cloud's clock are stored as they happened and flagged; a node whose clock runs ahead is told so.
 - A closed shift never reopens when an older state of it arrives late.
 - A node hands out receipt and Z numbers per register; they continue after the cloud's after a restore
   (``Numbering``: the cloud's positions, the node's counters raised to them).
@@ -21,8 +21,10 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import Max, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
 from kasse.sales.models import CounterKind, RegisterCounter, Sale, Shift
@@ -31,6 +33,7 @@ from kasse.sync.engine.registry import (
     Numbering,
     PartOf,
     Quarantined,
+    Released,
     Scope,
     SyncSpec,
     Upload,
@@ -121,6 +124,32 @@ def sale_arrived(sale: UpRow, record: Sequence[UpRow], upload: Upload) -> None:
         upload.flag(sale, kind, detail)
 
 
+def release_sale(record: dict[str, Any], sale_id: str) -> Released:
+    """Book a sale quarantined for a receipt number already used on its register, after the owner's review.
+
+    The sale happened (it was paid and printed), so it belongs in the books; its printed number belongs to
+    another sale there. GoBD asks for complete, unaltered and traceable records, and a register's numbers
+    must stay unique: the sale is booked with every row as received under the register's next free number,
+    and the link between the printed and the booked number is kept for ever (the anomaly keeps the record
+    as received, with ``printed_number`` and ``booked_number``; the audit log says who released it when).
+    The store node is told to continue its numbering after the booked number.
+    """
+    sale_row = next((values for table, values, *_meta in record.get("rows", [])
+                     if table == SALE and values.get("id") == sale_id), None)
+    if sale_row is None:
+        raise ValidationError(_("The kept record holds no sale; it cannot be released."))
+    register = Register.objects.select_for_update().filter(pk=sale_row.get("register_id")).first()
+    if register is None:
+        raise ValidationError(_("The sale's register no longer exists; it cannot be released."))
+    printed = sale_row.get("receipt_number")
+    booked = (Sale.objects.filter(register=register).aggregate(n=Max("receipt_number"))["n"] or 0) + 1
+    sale_row["receipt_number"] = booked
+    return Released(record=record, detail={"printed_number": printed, "booked_number": booked},
+                    audit={"sale": sale_id, "register": str(register.pk), "printed_number": printed,
+                           "booked_number": booked},
+                    store_id=register.store_id, booked=booked)
+
+
 def live_sale(sale: Any) -> dict[str, Any]:
     """A completed sale or refund on the owner's live feed."""
     return {
@@ -199,7 +228,7 @@ register(
     SyncSpec("sales.RegisterCounter", Direction.LOCAL, Scope.STORE, "register.store_id"),
     # Of the sales, a pairing node gets those of open shifts (its X and Z reports need them).
     SyncSpec(SALE, Direction.UP, Scope.STORE, immutable=True, snapshot_filter={"shift__status": "open"},
-             quarantine=receipt_number_clashes, arrived=sale_arrived, live=live_sale),
+             quarantine=receipt_number_clashes, release=release_sale, arrived=sale_arrived, live=live_sale),
     *(_part(label) for label in SALE_PARTS),
     numbering=Numbering(positions=register_positions, catch_up=raise_counters),
 )

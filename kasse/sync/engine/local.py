@@ -11,7 +11,6 @@ from django_scopes import scopes_disabled
 
 from kasse.sync.engine.hlc import HybridClock
 
-CLOUD_CUSTOMER_NUMBERS = (10_001, 999_999)  # the cloud numbers customers below the node blocks
 NODE_BLOCK_SIZE = 1_000_000
 
 
@@ -35,13 +34,14 @@ def clock() -> HybridClock:
     return HybridClock(f"n{state.pk.hex[:12]}" if state else "node")
 
 
-def customer_number_range() -> tuple[int, int]:
-    """Lowest and highest customer number this place may hand out (nodes get a block each)."""
+def node_number_block() -> tuple[int, int] | None:
+    """The block of numbers this node hands out for what it numbers offline (customers), so that places
+    never collide: ``(lowest, highest)``; ``None`` in the cloud and on a node not paired yet."""
     if not is_node():
-        return CLOUD_CUSTOMER_NUMBERS
+        return None
     state = node_state()
     if state is None:
-        return CLOUD_CUSTOMER_NUMBERS
+        return None
     return state.customer_number_base + 1, state.customer_number_base + NODE_BLOCK_SIZE - 1
 
 

@@ -113,6 +113,17 @@ class Quarantined:
     answer: str  # what the node is told
 
 
+@dataclass(frozen=True)
+class Released:
+    """How a quarantined record is booked after the owner's review (its table's ``release`` rule says)."""
+
+    record: dict[str, Any]  # the record to store, as the rule changed it
+    detail: dict[str, Any]  # added to the anomaly's detail
+    audit: dict[str, Any]  # the audit entry's detail
+    store_id: Any  # the store whose node must continue after what was booked (its positions moved)
+    booked: Any  # what the owner is told (the booked number)
+
+
 # --- the spec ------------------------------------------------------------------------------------------
 
 
@@ -151,6 +162,9 @@ class SyncSpec:
     relay: bool = False  # rows a node inserted or merged go down the feed again, as stored
     # ``quarantine(rows of the batch) -> {row id: Quarantined}``: records holding such a row are kept whole.
     quarantine: Callable[[Sequence[UpRow]], dict[str, Quarantined]] | None = None
+    # ``release(record as received, row id) -> Released``: how the owner books a quarantined record (raises
+    # ``ValidationError`` when it cannot be booked); called in the transaction that stores it.
+    release: Callable[[dict[str, Any], str], Released] | None = None
     # ``arrived(row, rows of its record, upload)`` once for every new row (flag what does not add up).
     arrived: Callable[[UpRow, Sequence[UpRow], Upload], None] | None = None
     # ``live(obj) -> message`` for the owner's live feed when a row arrives in the cloud (from a node or a
