@@ -93,10 +93,8 @@ def _draw(pdf: _ReceiptPdf, receipt: Receipt) -> None:
         pdf.row(receipt.note)
     if receipt.fiscal is not None:
         pdf.rule()
-        if receipt.fiscal.outage:
-            pdf.row(receipt.fiscal.outage, bold=True)
-        for label, value in receipt.fiscal.rows:
-            pdf.row(f"{label}: {value}")
+        for fiscal_line in receipt.fiscal.lines:
+            pdf.row(fiscal_line)
         if receipt.fiscal.qr_payload:
             png = io.BytesIO()
             segno.make(receipt.fiscal.qr_payload, error="m").save(png, kind="png", scale=4, border=2)

@@ -64,10 +64,8 @@ def print_layout(receipt: Receipt, *, language: str) -> ReceiptDocument:
             doc.text(receipt.note)
         if receipt.fiscal is not None:
             doc.separator()
-            if receipt.fiscal.outage:
-                doc.text(receipt.fiscal.outage, bold=True)
-            for label, value in receipt.fiscal.rows:
-                doc.text(f"{label}: {value}")
+            for fiscal_line in receipt.fiscal.lines:
+                doc.text(fiscal_line)
             if receipt.fiscal.qr_payload:
                 doc.qr(receipt.fiscal.qr_payload, size=3)
         if receipt.footer:

@@ -173,14 +173,19 @@ class ReceiptCustomer:
 class FiscalBlock:
     """The signed-transaction data German law asks for (§6 KassenSichV), as the TSE answered it.
 
-    Filled by the fiscal module from the stored TSE answer: ``rows`` are the labelled values printed in
-    order (TSE transaction number, start, end, signature counter, serial numbers, signature), ``qr_payload``
-    the DSFinV-K QR code (``V0;...``), ``outage`` the note printed when the TSE could not sign.
+    Filled by the fiscal module from the stored TSE answer (``kasse.fiscal.receipt_block.tse_rows``):
+    ``rows`` are the labelled values printed in order (TSE transaction number, start, end, serial numbers,
+    signature counter, signature), or a label alone such as the note that the TSE failed;
+    ``qr_payload`` is the DSFinV-K QR code (``V0;...``), empty when there is none.
     """
 
     rows: tuple[tuple[str, str], ...] = ()
     qr_payload: str = ""
-    outage: str = ""
+
+    @property
+    def lines(self) -> tuple[str, ...]:
+        """ "TSE transaction: 42", or the label alone when it has no value."""
+        return tuple(f"{label}: {value}" if value else label for label, value in self.rows)
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ from kasse.sales.services.exchanges import exchange_sale
 from kasse.sales.services.refunds import RefundLineInput, ReturnItemInput, refund_without_receipt
 from kasse.sales.services.rules import Approval
 from kasse.sales.services.shifts import open_shift
-from kasse.testing.factories import CustomerFactory
+from kasse.testing.factories import CustomerFactory, ProductFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("_open")]
 D = Decimal
@@ -194,11 +194,12 @@ def test_the_fiscal_block_is_empty_until_the_fiscal_module_fills_it_then_every_r
     printed = decode(render(print_layout(receipt, language="de"), get_profile("generic-58")))
     assert printed.qr_codes == []
     # A filled block (what the fiscal module will store; these values are only the test's)
-    signed = replace(receipt, fiscal=FiscalBlock(rows=(("TSE-Transaktion", "42"), ("Signaturzähler", "7")),
-                                                 qr_payload="V0;test"))
+    signed = replace(receipt, fiscal=FiscalBlock(rows=(("TSE-Transaktion", "42"), ("Signaturzähler", "7"),
+                                                       ("Nicht zertifiziert", "")), qr_payload="V0;test"))
     printed = decode(render(print_layout(signed, language="de"), get_profile("generic-58")))
     assert "TSE-Transaktion: 42" in printed.text
     assert "Signaturzähler: 7" in printed.text
+    assert "Nicht zertifiziert" in printed.text.splitlines()  # a label without a value has no colon
     assert [q.data for q in printed.qr_codes] == ["V0;test"]
     with translation.override("de"):
         assert "TSE-Transaktion: 42" in _pdf_text(receipt_pdf(signed))
@@ -206,3 +207,22 @@ def test_the_fiscal_block_is_empty_until_the_fiscal_module_fills_it_then_every_r
                                "html.parser")
     assert "Signaturzähler: 7" in screen.select_one("[data-testid=receipt-fiscal]").text
     assert screen.select_one("[data-testid=receipt-fiscal] svg") is not None
+
+
+def test_a_product_named_like_markup_is_text_on_every_rendering(
+        register, cashier, organization, mailoutbox, django_capture_on_commit_callbacks):
+    name = "<img src=x onerror=alert(1)>"
+    product = ProductFactory(organization=organization, name=name, price="1.00", vat_class="standard")
+    sale = complete_sale(actor=Actor.system(), register=register, employee=cashier, cart=SaleInput(
+        id=uuid7(), lines=[LineInput(_variant(product).pk, D(1))], payments=[PaymentInput("card", D("1.00"))]))
+    receipt = build_receipt(sale)
+    with translation.override("de"):
+        screen = render_to_string("register/receipts/receipt_body.html", {"receipt": receipt, "barcode": True})
+    with django_capture_on_commit_callbacks(execute=True):
+        email_receipt(actor=Actor.system(), sale=sale, to="kunde@example.org")
+    for html in (screen, mailoutbox[-1].alternatives[0][0]):
+        soup = BeautifulSoup(html, "html.parser")
+        assert soup.select("img") == []
+        assert soup.select_one("[data-testid=receipt-line] td").text == name
+    for where, text in _renderings(receipt, sale, mailoutbox, django_capture_on_commit_callbacks).items():
+        assert name in text, where
