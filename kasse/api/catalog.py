@@ -84,14 +84,7 @@ def _category_or_error(org: Organization, category_id: UUID | None, field: str) 
 def _write_category(request: HttpRequest, data: dict[str, Any], category: Category | None) -> Category:
     org = _org(request)
     if "parent_id" in data:
-        parent = _category_or_error(org, data.pop("parent_id"), "parent_id")
-        ancestor = parent
-        while category is not None and ancestor is not None:
-            if ancestor.pk == category.pk:
-                raise RequestError([{"field": "parent_id",
-                                     "message": _("A category cannot be placed inside itself.")}])
-            ancestor = ancestor.parent
-        data["parent"] = parent
+        data["parent"] = _category_or_error(org, data.pop("parent_id"), "parent_id")
     return save_category(actor=_actor(request), organization=org, data=data, category=category)
 
 

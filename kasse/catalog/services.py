@@ -325,6 +325,17 @@ def set_store_price(*, actor: Actor, store: Store, variant: Variant,
     return store_price
 
 
+def _would_be_own_ancestor(category: Category) -> bool:
+    """Whether ``category`` is among the ancestors its (new) parent gives it: the tree would become a cycle."""
+    ancestor, seen = category.parent, set()
+    while ancestor is not None and ancestor.pk not in seen:
+        if ancestor.pk == category.pk:
+            return True
+        seen.add(ancestor.pk)
+        ancestor = ancestor.parent
+    return False
+
+
 @tenant_service
 def save_category(*, actor: Actor, organization: Organization, data: dict[str, Any],
                   category: Category | None = None) -> Category:
@@ -339,6 +350,8 @@ def save_category(*, actor: Actor, organization: Organization, data: dict[str, A
     category.name = (category.name or "").strip()
     if category.parent_id and category.parent and category.parent.organization_id != organization.pk:
         raise ValidationError({"parent": _("Unknown category.")})
+    if _would_be_own_ancestor(category):
+        raise ValidationError({"parent": _("A category cannot be placed inside itself.")})
     category.full_clean(exclude=["organization"])
     clash = Category.objects.filter(organization=organization, parent=category.parent,
                                     name__iexact=category.name).exclude(pk=category.pk)

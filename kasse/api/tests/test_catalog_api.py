@@ -355,13 +355,26 @@ def test_category_create_list_and_patch(api, organization):
     assert child["parent_id"] == category_id
 
 
-def test_category_cannot_be_its_own_ancestor(api, organization, counts):
+@pytest.mark.parametrize(("language", "message"), [
+    ("de", "Eine Kategorie kann nicht in sich selbst liegen."),
+    ("en", "A category cannot be placed inside itself."),
+])
+def test_category_cannot_be_its_own_ancestor(api, organization, counts, language, message):
     parent = CategoryFactory(organization=organization, name="Backwaren")
     child = CategoryFactory(organization=organization, name="Brötchen", parent=parent)
     before = counts()
-    response = api.patch(f"/categories/{parent.pk}", {"parent_id": str(child.pk)}, language="de")
-    assert response.json() == {"detail": [{"field": "parent_id",
-                                           "message": "Eine Kategorie kann nicht in sich selbst liegen."}]}
+    response = api.patch(f"/categories/{parent.pk}", {"parent_id": str(child.pk)}, language=language)
+    assert response.status_code == 422
+    assert response.json() == {"detail": [{"field": "parent_id", "message": message}]}
+    assert counts() == before
+
+
+def test_category_cannot_be_its_own_parent(api, organization, counts):
+    category = CategoryFactory(organization=organization, name="Backwaren")
+    before = counts()
+    response = api.put(f"/categories/{category.pk}", {"name": "Backwaren", "parent_id": str(category.pk)})
+    assert response.json()["detail"] == [{"field": "parent_id",
+                                          "message": "A category cannot be placed inside itself."}]
     assert counts() == before
 
 

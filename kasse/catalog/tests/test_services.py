@@ -140,6 +140,23 @@ def test_category_names_are_unique_regardless_of_case(in_scope, actor):
     assert Product.objects.count() == 0
 
 
+@pytest.mark.parametrize("depth", [0, 1, 2])
+def test_a_category_cannot_become_its_own_ancestor(in_scope, actor, depth):
+    # Given a chain Backwaren > level 1 > level 2
+    top = save_category(actor=actor, organization=in_scope, data={"name": "Backwaren"})
+    chain = [top]
+    for level in (1, 2):
+        chain.append(save_category(actor=actor, organization=in_scope,
+                                   data={"name": f"Ebene {level}", "parent": chain[-1]}))
+    # When the top is moved under itself or one of its descendants
+    with translation.override("de"), pytest.raises(ValidationError) as refused:
+        save_category(actor=actor, organization=in_scope, data={"parent": chain[depth]}, category=top)
+    # Then it is refused with a German message and the top stays at the top
+    assert refused.value.message_dict["parent"] == ["Eine Kategorie kann nicht in sich selbst liegen."]
+    top.refresh_from_db()
+    assert top.parent_id is None
+
+
 @pytest.mark.parametrize("typed", ["1e30", "1E+30", "9" * 40, "-1e30"])
 def test_parse_price_refuses_huge_amounts_with_a_message(typed):
     with translation.override("en"), pytest.raises(ValidationError) as refused:

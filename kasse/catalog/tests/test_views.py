@@ -313,6 +313,22 @@ def test_duplicate_category_name_is_a_german_error(de_client, organization, coun
     assert counts() == before
 
 
+def test_category_form_refuses_a_descendant_as_parent_like_the_api(de_client, organization, counts):
+    # Given Backwaren > Brötchen
+    parent = CategoryFactory(organization=organization, name="Backwaren")
+    child = CategoryFactory(organization=organization, name="Brötchen", parent=parent)
+    before = counts()
+    # When the owner puts Backwaren inside Brötchen in the back office
+    response = de_client.post(reverse("catalog:category_edit", kwargs={"pk": parent.pk}),
+                              {"name": "Backwaren", "parent": str(child.pk), "position": "0"})
+    # Then the form shows the service's German message and nothing changed
+    assert response.status_code == 400
+    assert _texts(_soup(response), "error-parent") == ["Eine Kategorie kann nicht in sich selbst liegen."]
+    assert counts() == before
+    with scopes_disabled():
+        assert Category.objects.get(pk=parent.pk).parent_id is None
+
+
 # --- pages render -----------------------------------------------------------------------------------
 
 def test_every_catalog_page_renders_for_the_owner(de_client, organization, store):
