@@ -42,7 +42,7 @@ from kasse.register.selectors import grid_categories, grid_products, parked_cart
 from kasse.register.services import cart as carts
 from kasse.register.services.pairing import DEVICE_COOKIE, pair_device
 from kasse.register.services.receipts import receipt_context
-from kasse.register.services.scanning import IncompleteScan, UnknownCode, resolve_code
+from kasse.register.services.scanning import IncompleteScan, LoyaltyCard, UnknownCode, resolve_scan
 from kasse.sales.models import Sale, Shift, ShiftStatus
 from kasse.sales.selectors import is_receipt_code
 from kasse.sales.services.checkout import PaymentInput
@@ -234,7 +234,10 @@ def scan(request: HttpRequest) -> HttpResponse:
         return returns_views.scanned_receipt(request, code.strip())
     cart_obj = carts.active_cart(register, request.cashier)  # type: ignore[attr-defined]
     try:
-        result = resolve_code(register.organization, code, settings_for(request))
+        result = resolve_scan(register.organization, code, settings_for(request))
+        if isinstance(result, LoyaltyCard):
+            carts.attach_customer(cart=cart_obj, customer=result.customer)
+            return _cart_response(request, cart=cart_obj)
         takes_times = carts.scan_takes_times(result)
         carts.add_scan(cart=cart_obj, scan=result, times=pending_times(request) if takes_times else 1)
         if takes_times:
@@ -242,14 +245,9 @@ def scan(request: HttpRequest) -> HttpResponse:
     except carts.WeightRequired as exc:
         return _cart_response(request, ask_weight=exc.variant)
     except SaleError as exc:
-        card_holder = Customer.objects.filter(loyalty_card_code=code.strip(), is_active=True).first()
-        if card_holder is None:
-            reason = ("incomplete" if isinstance(exc, IncompleteScan)
-                      else "unknown" if isinstance(exc, UnknownCode) else "refused")
-            return _cart_response(request, error=_error_text(exc), status=422, scan_rejected=reason)
-        # Not a product, but a loyalty card: attach its holder.
-        carts.attach_customer(cart=cart_obj, customer=card_holder)
-        return _cart_response(request, cart=cart_obj)
+        reason = ("incomplete" if isinstance(exc, IncompleteScan)
+                  else "unknown" if isinstance(exc, UnknownCode) else "refused")
+        return _cart_response(request, error=_error_text(exc), status=422, scan_rejected=reason)
     return _cart_response(request, cart=cart_obj, flash=result.variant.pk)
 
 

@@ -4,8 +4,8 @@ A code of all digits with the length of a GTIN (EAN-8, UPC-A, EAN-13, GTIN-14)
 must carry a valid GS1 check digit: a wrong one almost always means a scan that
 was cut short or joined with a stray key, so it is refused as
 :class:`IncompleteScan` ("scan again") instead of "unknown". Only exact matches
-(an in-store barcode or SKU that happens to look like a GTIN, a loyalty card in
-the view) may still take such a code; it is never read as a scale label. An
+(an in-store barcode or SKU that happens to look like a GTIN, a loyalty card)
+may still take such a code; it is never read as a scale label. An
 8-digit UPC-E counts as valid when its check digit is right for its UPC-A form.
 
 Order of resolution:
@@ -16,6 +16,9 @@ Order of resolution:
    28/29 weight) or a custom pattern such as ``21IIIIIWWWWWC``. The product is
    found under the code with the variable part zeroed (as labels are set up in
    the catalog).
+
+At the register a code that names no product for sale may be a customer's
+loyalty card (:func:`resolve_scan`): its holder is attached to the cart.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from django.utils.translation import gettext as _
 from kasse.catalog.models import Variant
 from kasse.catalog.selectors import variant_by_barcode
 from kasse.core.barcodes import gs1_check_digit, has_valid_check_digit
+from kasse.customers.models import Customer
 from kasse.register.models import RegisterSettings, ScaleLabelLayout
 from kasse.sales.services.errors import SaleError
 from kasse.tenancy.models import Organization
@@ -137,3 +141,35 @@ def resolve_code(organization: Organization, code: str, settings: RegisterSettin
             quantity = weight if weight is not None else (Decimal(count) if count is not None else None)
             return ScanResult(variant=variant, barcode=code, quantity=quantity, label_price=price)
     raise UnknownCode(_("Unknown barcode %(code)s.") % {"code": code})
+
+
+@dataclass(frozen=True)
+class LoyaltyCard:
+    """A scanned code that is not a product for sale but the loyalty card of this (active) customer."""
+
+    customer: Customer
+
+
+def loyalty_card_holder(organization: Organization, code: str) -> Customer | None:
+    """The active customer whose loyalty card carries ``code``, or None."""
+    return Customer.objects.filter(organization=organization, loyalty_card_code=(code or "").strip(),
+                                   is_active=True).first()
+
+
+def resolve_scan(organization: Organization, code: str,
+                 settings: RegisterSettings | None = None) -> ScanResult | LoyaltyCard:
+    """What a code scanned at the register is: a product (:func:`resolve_code`) or, when it names no
+    product, or only one that is not for sale, a customer's loyalty card. Otherwise the product's
+    :class:`SaleError` stands (unknown, incomplete, unreadable label)."""
+    try:
+        result = resolve_code(organization, code, settings)
+    except SaleError:
+        holder = loyalty_card_holder(organization, code)
+        if holder is None:
+            raise
+        return LoyaltyCard(holder)
+    if not (result.variant.is_active and result.variant.product.is_active):
+        holder = loyalty_card_holder(organization, code)
+        if holder is not None:
+            return LoyaltyCard(holder)
+    return result

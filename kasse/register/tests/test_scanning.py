@@ -10,7 +10,7 @@ from django_scopes import scopes_disabled
 
 from kasse.core.actors import Actor
 from kasse.register.models import CartLine, RegisterSettings
-from kasse.register.services.scanning import is_complete_gtin
+from kasse.register.services.scanning import LoyaltyCard, UnknownCode, is_complete_gtin, resolve_scan
 from kasse.register.services.settings import save_register_settings
 from kasse.testing.factories import CustomerFactory, ProductFactory
 
@@ -81,6 +81,28 @@ def test_shop_codes_that_look_like_gtins_still_resolve(till, organization):
     assert card.status_code == 200
     assert "Karla Kolumna" in _soup(card).select_one("[data-testid=cart-customer]").text
     assert _soup(card).select("[data-testid=cart-error]") == []
+
+
+def test_resolve_scan_falls_back_to_a_loyalty_card_only_for_codes_that_sell_nothing(in_scope):
+    # Given an active product, an inactive one and customers whose cards carry codes
+    ProductFactory(organization=in_scope, name="Hausbrot", variant__barcode="HB-1")
+    ProductFactory(organization=in_scope, name="Altbrot", variant__barcode="AB-1", is_active=False)
+    karla = CustomerFactory(organization=in_scope, loyalty_card_code="KK-0042")
+    product_owner = CustomerFactory(organization=in_scope, loyalty_card_code="HB-1")
+    retired = CustomerFactory(organization=in_scope, loyalty_card_code="AB-1")
+    CustomerFactory(organization=in_scope, loyalty_card_code="GONE-1", is_active=False)
+    # Then a code that names no product is its holder's card
+    assert resolve_scan(in_scope, " KK-0042 ") == LoyaltyCard(karla)
+    # and so is the code of a product that is not for sale
+    assert resolve_scan(in_scope, "AB-1") == LoyaltyCard(retired)
+    # but a product for sale wins over a card with the same code
+    result = resolve_scan(in_scope, "HB-1")
+    assert not isinstance(result, LoyaltyCard)
+    assert result.variant.product.name == "Hausbrot"
+    assert product_owner.loyalty_card_code == "HB-1"
+    # and an inactive customer's card is no card: the product error stands
+    with pytest.raises(UnknownCode):
+        resolve_scan(in_scope, "GONE-1")
 
 
 def test_a_refused_scan_changes_no_cart_line(till, bakery):
