@@ -13,7 +13,7 @@ from uuid import UUID
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet
-from django.http import Http404, HttpRequest
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
@@ -37,16 +37,17 @@ from kasse.catalog.selectors import search_products, variant_by_barcode
 from kasse.catalog.services import VariantData, save_category, save_product, set_store_price
 from kasse.core.actors import Actor
 from kasse.tenancy.models import Organization, Store
+from kasse.tenancy.requests import ApiRequest
 
 router = Router(tags=["catalog"])
 
 
-def _org(request: HttpRequest) -> Organization:
-    return request.organization  # type: ignore[attr-defined, no-any-return]
+def _org(request: ApiRequest) -> Organization:
+    return request.organization
 
 
-def _actor(request: HttpRequest) -> Actor:
-    return Actor.for_api_token(request.api_token)  # type: ignore[attr-defined]
+def _actor(request: ApiRequest) -> Actor:
+    return Actor.for_api_token(request.api_token)
 
 
 # --- Categories ------------------------------------------------------------------------------
@@ -57,7 +58,7 @@ class CategoryFilters(Schema):
 
 @router.get("/categories", response={200: list[CategoryOut], **ERRORS}, url_name="category_list")
 @paginate(Pagination)
-def list_categories(request: HttpRequest, filters: Query[CategoryFilters]) -> QuerySet[Category]:
+def list_categories(request: ApiRequest, filters: Query[CategoryFilters]) -> QuerySet[Category]:
     """All categories, by position and name."""
     qs = Category.objects.filter(organization=_org(request))
     if filters.active is not None:
@@ -67,7 +68,7 @@ def list_categories(request: HttpRequest, filters: Query[CategoryFilters]) -> Qu
 
 @router.get("/categories/{category_id}", response={200: CategoryOut, **ERRORS_WITH_ID},
             url_name="category_detail")
-def get_category(request: HttpRequest, category_id: UUID) -> Category:
+def get_category(request: ApiRequest, category_id: UUID) -> Category:
     """One category."""
     return get_object_or_404(Category, organization=_org(request), pk=category_id)
 
@@ -81,7 +82,7 @@ def _category_or_error(org: Organization, category_id: UUID | None, field: str) 
     return category
 
 
-def _write_category(request: HttpRequest, data: dict[str, Any], category: Category | None) -> Category:
+def _write_category(request: ApiRequest, data: dict[str, Any], category: Category | None) -> Category:
     org = _org(request)
     if "parent_id" in data:
         data["parent"] = _category_or_error(org, data.pop("parent_id"), "parent_id")
@@ -89,14 +90,14 @@ def _write_category(request: HttpRequest, data: dict[str, Any], category: Catego
 
 
 @router.post("/categories", response={201: CategoryOut, **ERRORS}, url_name="category_create")
-def create_category(request: HttpRequest, payload: CategoryIn) -> Status[Category]:
+def create_category(request: ApiRequest, payload: CategoryIn) -> Status[Category]:
     """Create a category."""
     return Status(201, _write_category(request, payload.model_dump(), None))
 
 
 @router.put("/categories/{category_id}", response={200: CategoryOut, **ERRORS_WITH_ID},
             url_name="category_detail")
-def replace_category(request: HttpRequest, category_id: UUID, payload: CategoryIn) -> Category:
+def replace_category(request: ApiRequest, category_id: UUID, payload: CategoryIn) -> Category:
     """Change a category; fields left out get their defaults."""
     category = get_object_or_404(Category, organization=_org(request), pk=category_id)
     return _write_category(request, payload.model_dump(), category)
@@ -104,7 +105,7 @@ def replace_category(request: HttpRequest, category_id: UUID, payload: CategoryI
 
 @router.patch("/categories/{category_id}", response={200: CategoryOut, **ERRORS_WITH_ID},
               url_name="category_detail")
-def update_category(request: HttpRequest, category_id: UUID, payload: CategoryPatch) -> Category:
+def update_category(request: ApiRequest, category_id: UUID, payload: CategoryPatch) -> Category:
     """Change the fields sent; null leaves a field as it is (except `parent_id`)."""
     category = get_object_or_404(Category, organization=_org(request), pk=category_id)
     data = {k: v for k, v in payload.model_dump(exclude_unset=True).items()
@@ -146,7 +147,7 @@ class ProductFilters(Schema):
 
 @router.get("/products", response={200: list[ProductOut], **ERRORS}, url_name="product_list")
 @paginate(Pagination)
-def list_products(request: HttpRequest, filters: Query[ProductFilters]) -> QuerySet[Product]:
+def list_products(request: ApiRequest, filters: Query[ProductFilters]) -> QuerySet[Product]:
     """Products with their variants, barcodes and store prices; searchable and filterable."""
     org = _org(request)
     found = search_products(org, filters.q or "",
@@ -161,7 +162,7 @@ def list_products(request: HttpRequest, filters: Query[ProductFilters]) -> Query
 
 @router.get("/products/by-barcode/{code}", response={200: BarcodeLookupOut, **ERRORS_WITH_ID},
             url_name="product_by_barcode")
-def product_by_barcode(request: HttpRequest, code: str) -> dict[str, Any]:
+def product_by_barcode(request: ApiRequest, code: str) -> dict[str, Any]:
     """The variant (and its product) a scanned code belongs to; 404 if the code is unknown."""
     org = _org(request)
     variant = None if "\x00" in code else variant_by_barcode(org, code)
@@ -174,7 +175,7 @@ def product_by_barcode(request: HttpRequest, code: str) -> dict[str, Any]:
 
 @router.get("/products/{product_id}", response={200: ProductOut, **ERRORS_WITH_ID},
             url_name="product_detail")
-def get_product(request: HttpRequest, product_id: UUID) -> Product:
+def get_product(request: ApiRequest, product_id: UUID) -> Product:
     """One product with its variants, barcodes and store prices."""
     return _product_or_404(_org(request), product_id)
 
@@ -208,7 +209,7 @@ def _variant_data(variant: VariantIn) -> VariantData:
     )
 
 
-def _apply_store_prices(request: HttpRequest, product: Product, before: set[UUID],
+def _apply_store_prices(request: ApiRequest, product: Product, before: set[UUID],
                         variants: list[VariantIn], stores: dict[UUID, Store]) -> None:
     """Make each variant's store prices exactly those of the request (where it sent a list)."""
     new_variants = iter(Variant.objects.filter(product=product).exclude(pk__in=before)
@@ -230,7 +231,7 @@ def _apply_store_prices(request: HttpRequest, product: Product, before: set[UUID
             set_store_price(actor=_actor(request), store=store, variant=variant, price=None)
 
 
-def _set_store_price(request: HttpRequest, store: Store, variant: Variant, wanted: StorePriceIn,
+def _set_store_price(request: ApiRequest, store: Store, variant: Variant, wanted: StorePriceIn,
                      current: Decimal | None) -> None:
     if current is not None and Decimal(wanted.price) == current:
         return
@@ -240,7 +241,7 @@ def _set_store_price(request: HttpRequest, store: Store, variant: Variant, wante
 PRODUCT_NULLABLE = {"category_id", "net_content", "cost_price"}
 
 
-def _write_product(request: HttpRequest, data: dict[str, Any], variants: list[VariantIn] | None,
+def _write_product(request: ApiRequest, data: dict[str, Any], variants: list[VariantIn] | None,
                    product: Product | None) -> Product:
     org = _org(request)
     data = {k: v for k, v in data.items() if k != "variants"}
@@ -261,14 +262,14 @@ def _write_product(request: HttpRequest, data: dict[str, Any], variants: list[Va
 
 
 @router.post("/products", response={201: ProductOut, **ERRORS}, url_name="product_create")
-def create_product(request: HttpRequest, payload: ProductIn) -> Status[Product]:
+def create_product(request: ApiRequest, payload: ProductIn) -> Status[Product]:
     """Create a product with its variants, barcodes and store prices."""
     return Status(201, _write_product(request, payload.model_dump(), payload.variants, None))
 
 
 @router.put("/products/{product_id}", response={200: ProductOut, **ERRORS_WITH_ID},
             url_name="product_detail")
-def replace_product(request: HttpRequest, product_id: UUID, payload: ProductIn) -> Product:
+def replace_product(request: ApiRequest, product_id: UUID, payload: ProductIn) -> Product:
     """Change a product; fields left out get their defaults, `variants` left out stay as they are."""
     product = _product_or_404(_org(request), product_id)
     return _write_product(request, payload.model_dump(), payload.variants, product)
@@ -276,7 +277,7 @@ def replace_product(request: HttpRequest, product_id: UUID, payload: ProductIn) 
 
 @router.patch("/products/{product_id}", response={200: ProductOut, **ERRORS_WITH_ID},
               url_name="product_detail")
-def update_product(request: HttpRequest, product_id: UUID, payload: ProductPatch) -> Product:
+def update_product(request: ApiRequest, product_id: UUID, payload: ProductPatch) -> Product:
     """Change the fields sent. null leaves a field as it is, except `category_id`,
     `net_content` and `cost_price`, where it clears the value."""
     product = _product_or_404(_org(request), product_id)
@@ -287,7 +288,7 @@ def update_product(request: HttpRequest, product_id: UUID, payload: ProductPatch
 
 @router.post("/products/{product_id}/deactivate", response={200: ProductOut, **ERRORS_WITH_ID},
              url_name="product_deactivate")
-def deactivate_product(request: HttpRequest, product_id: UUID) -> Product:
+def deactivate_product(request: ApiRequest, product_id: UUID) -> Product:
     """Take a product off sale. Products are never deleted: past sales refer to them.
     `PATCH` with `"is_active": true` puts it back on sale."""
     product = _product_or_404(_org(request), product_id)

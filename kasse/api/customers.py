@@ -9,7 +9,6 @@ from typing import Any
 from uuid import UUID
 
 from django.db.models import QuerySet
-from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
@@ -21,6 +20,7 @@ from kasse.customers.models import ConsentSource, Customer
 from kasse.customers.selectors import search_customers
 from kasse.customers.services import save_customer
 from kasse.tenancy.models import Organization
+from kasse.tenancy.requests import ApiRequest
 
 router = Router(tags=["customers"])
 
@@ -101,19 +101,19 @@ class CustomerFilters(Schema):
     updated_since: datetime | None = Field(None, description="Only customers changed at or after this time.")
 
 
-def _org(request: HttpRequest) -> Organization:
-    return request.organization  # type: ignore[attr-defined, no-any-return]
+def _org(request: ApiRequest) -> Organization:
+    return request.organization
 
 
-def _save(request: HttpRequest, data: dict[str, Any], customer: Customer | None) -> Customer:
-    return save_customer(actor=Actor.for_api_token(request.api_token),  # type: ignore[attr-defined]
+def _save(request: ApiRequest, data: dict[str, Any], customer: Customer | None) -> Customer:
+    return save_customer(actor=Actor.for_api_token(request.api_token),
                          organization=_org(request), data=data, customer=customer,
                          consent_source=ConsentSource.API)
 
 
 @router.get("/customers", response={200: list[CustomerOut], **ERRORS}, url_name="customer_list")
 @paginate(Pagination)
-def list_customers(request: HttpRequest, filters: Query[CustomerFilters]) -> QuerySet[Customer]:
+def list_customers(request: ApiRequest, filters: Query[CustomerFilters]) -> QuerySet[Customer]:
     """Customers by name; searchable."""
     qs = search_customers(_org(request), filters.q or "")
     if filters.active is not None:
@@ -126,20 +126,20 @@ def list_customers(request: HttpRequest, filters: Query[CustomerFilters]) -> Que
 
 @router.get("/customers/{customer_id}", response={200: CustomerOut, **ERRORS_WITH_ID},
             url_name="customer_detail")
-def get_customer(request: HttpRequest, customer_id: UUID) -> Customer:
+def get_customer(request: ApiRequest, customer_id: UUID) -> Customer:
     """One customer."""
     return get_object_or_404(Customer, organization=_org(request), pk=customer_id)
 
 
 @router.post("/customers", response={201: CustomerOut, **ERRORS}, url_name="customer_create")
-def create_customer(request: HttpRequest, payload: CustomerIn) -> Status[Customer]:
+def create_customer(request: ApiRequest, payload: CustomerIn) -> Status[Customer]:
     """Create a customer; the customer number is given by kasse."""
     return Status(201, _save(request, payload.model_dump(), None))
 
 
 @router.put("/customers/{customer_id}", response={200: CustomerOut, **ERRORS_WITH_ID},
             url_name="customer_detail")
-def replace_customer(request: HttpRequest, customer_id: UUID, payload: CustomerIn) -> Customer:
+def replace_customer(request: ApiRequest, customer_id: UUID, payload: CustomerIn) -> Customer:
     """Change a customer; fields left out get their defaults."""
     customer = get_object_or_404(Customer, organization=_org(request), pk=customer_id)
     return _save(request, payload.model_dump(), customer)
@@ -147,7 +147,7 @@ def replace_customer(request: HttpRequest, customer_id: UUID, payload: CustomerI
 
 @router.patch("/customers/{customer_id}", response={200: CustomerOut, **ERRORS_WITH_ID},
               url_name="customer_detail")
-def update_customer(request: HttpRequest, customer_id: UUID, payload: CustomerPatch) -> Customer:
+def update_customer(request: ApiRequest, customer_id: UUID, payload: CustomerPatch) -> Customer:
     """Change the fields sent."""
     customer = get_object_or_404(Customer, organization=_org(request), pk=customer_id)
     data = {k: v for k, v in payload.model_dump(exclude_unset=True).items()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest
 from ninja import NinjaAPI, Schema, Swagger
 
 import kasse
@@ -10,6 +9,7 @@ from kasse.api import catalog, customers
 from kasse.api.auth import ApiTokenAuth
 from kasse.api.errors import register_exception_handlers
 from kasse.api.types import DetailOut
+from kasse.tenancy.requests import ApiRequest
 
 DESCRIPTION = """\
 REST API of kasse for one organization.
@@ -52,9 +52,9 @@ class OrganizationOut(Schema):
 
 
 @api.get("/organization", response={200: OrganizationOut, 401: DetailOut}, tags=["organization"])
-def get_organization(request: HttpRequest) -> OrganizationOut:
+def get_organization(request: ApiRequest) -> OrganizationOut:
     """The organization this token belongs to."""
-    org = request.organization  # type: ignore[attr-defined]
+    org = request.organization
     return OrganizationOut(
         id=str(org.pk), name=org.name, legal_name=org.legal_name, vat_id=org.vat_id,
         tax_number=org.tax_number, api_version=kasse.__version__,

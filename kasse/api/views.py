@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -16,6 +16,7 @@ from kasse.api.tokens import create_api_token, revoke_api_token
 from kasse.backoffice.access import backoffice_view
 from kasse.core.actors import Actor
 from kasse.tenancy.permissions import Capability
+from kasse.tenancy.requests import BackofficeRequest
 
 api_view = backoffice_view(Capability.MANAGE_API)
 
@@ -27,27 +28,27 @@ class TokenForm(forms.Form):
     )
 
 
-def _list_context(request: HttpRequest, form: TokenForm) -> dict[str, object]:
-    tokens = ApiToken.objects.filter(organization=request.organization)  # type: ignore[attr-defined]
+def _list_context(request: BackofficeRequest, form: TokenForm) -> dict[str, object]:
+    tokens = ApiToken.objects.filter(organization=request.organization)
     return {"tokens": tokens.select_related("created_by"), "form": form,
             "api_root": request.build_absolute_uri(reverse("api-v1:api-root"))}
 
 
 @require_GET
 @api_view
-def token_list(request: HttpRequest) -> HttpResponse:
+def token_list(request: BackofficeRequest) -> HttpResponse:
     return render(request, "api/token_list.html", _list_context(request, TokenForm()))
 
 
 @require_POST
 @api_view
-def token_create(request: HttpRequest) -> HttpResponse:
+def token_create(request: BackofficeRequest) -> HttpResponse:
     form = TokenForm(request.POST)
     if not form.is_valid():
         return render(request, "api/token_list.html", _list_context(request, form), status=422)
     token, raw = create_api_token(
-        actor=Actor.for_user(request.user),  # type: ignore[arg-type]
-        organization=request.organization,  # type: ignore[attr-defined]
+        actor=Actor.for_user(request.user),
+        organization=request.organization,
         name=form.cleaned_data["name"],
     )
     # The plain token is only in this response: it is neither stored nor redirected.
@@ -60,10 +61,10 @@ def token_create(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @api_view
-def token_revoke(request: HttpRequest, pk: str) -> HttpResponse:
-    token = get_object_or_404(ApiToken, organization=request.organization, pk=pk)  # type: ignore[attr-defined]
+def token_revoke(request: BackofficeRequest, pk: str) -> HttpResponse:
+    token = get_object_or_404(ApiToken, organization=request.organization, pk=pk)
     if token.revoked_at is None:
-        revoke_api_token(actor=Actor.for_user(request.user), token=token)  # type: ignore[arg-type]
+        revoke_api_token(actor=Actor.for_user(request.user), token=token)
         messages.success(request, _("The token “%(name)s” is revoked; it no longer works.")
                          % {"name": token.name})
     return redirect("api_ui:token_list")

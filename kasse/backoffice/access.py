@@ -8,8 +8,9 @@ from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 
+from kasse.tenancy.requests import BackofficeRequest
 from kasse.tenancy.selectors import has_capability
 
 
@@ -23,12 +24,12 @@ def backoffice_view(capability: str | None = None) -> Callable[..., Any]:
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapped(request: BackofficeRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             if getattr(request, "organization", None) is None:
                 raise PermissionDenied
-            if capability and not has_capability(request.employee, capability):  # type: ignore[attr-defined]
+            if capability and not has_capability(request.employee, capability):
                 raise PermissionDenied
             return view(request, *args, **kwargs)
 

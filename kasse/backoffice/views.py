@@ -15,6 +15,7 @@ from kasse.backoffice.access import backoffice_view
 from kasse.backoffice.login_limits import login_wait, record_failed_login, record_successful_login, wait_message
 from kasse.core.throttle import client_address
 from kasse.tenancy.middleware import SESSION_ORGANIZATION_KEY
+from kasse.tenancy.requests import BackofficeRequest
 from kasse.tenancy.selectors import employees_for_user
 
 
@@ -48,12 +49,12 @@ def login_view(request: HttpRequest) -> HttpResponse:
             if user is None:
                 record_failed_login(email=email, address=address)
                 form.add_error(None, _("E-mail address or password is wrong."))
-            elif user.email_verified_at is None:  # type: ignore[attr-defined]
+            elif user.email_verified_at is None:
                 form.add_error(None, _("Please confirm your e-mail address first; we sent you a link."))
             else:
                 record_successful_login(email=email)
                 auth.login(request, user)
-                request.session["language"] = user.language  # type: ignore[attr-defined]
+                request.session["language"] = user.language
                 return HttpResponseRedirect(_safe_next(request, "/"))
     return render(request, "backoffice/login.html", {"form": form, "next": request.GET.get("next", "")},
                   status=status)
@@ -71,16 +72,16 @@ def set_language(request: HttpRequest) -> HttpResponse:
     if language in {"de", "en"}:
         request.session["language"] = language
         if request.user.is_authenticated:
-            request.user.language = language  # type: ignore[attr-defined]
+            request.user.language = language
             request.user.save(update_fields=["language"])
     return HttpResponseRedirect(_safe_next(request, "/"))
 
 
 @require_POST
 @backoffice_view()
-def switch_organization(request: HttpRequest) -> HttpResponse:
+def switch_organization(request: BackofficeRequest) -> HttpResponse:
     wanted = request.POST.get("organization", "")
-    if any(str(e.organization_id) == wanted for e in employees_for_user(request.user)):  # type: ignore[arg-type]
+    if any(str(e.organization_id) == wanted for e in employees_for_user(request.user)):
         request.session[SESSION_ORGANIZATION_KEY] = wanted
     else:
         messages.error(request, _("You do not have access to that organization."))
@@ -88,18 +89,18 @@ def switch_organization(request: HttpRequest) -> HttpResponse:
 
 
 @backoffice_view()
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: BackofficeRequest) -> HttpResponse:
     from kasse.catalog.models import Product
     from kasse.customers.models import Customer
     from kasse.register.selectors import recent_pin_lockouts
     from kasse.tenancy.models import Register, Store
 
-    org = request.organization  # type: ignore[attr-defined]
+    org = request.organization
     context = {
         "stores": Store.objects.filter(organization=org),
         "product_count": Product.objects.filter(organization=org, is_active=True).count(),
         "customer_count": Customer.objects.filter(organization=org).count(),
         "register_count": Register.objects.filter(organization=org, is_active=True).count(),
-        "pin_lockouts": recent_pin_lockouts(org, request.employee),  # type: ignore[attr-defined]
+        "pin_lockouts": recent_pin_lockouts(org, request.employee),
     }
     return render(request, "backoffice/dashboard.html", context)

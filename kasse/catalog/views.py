@@ -44,6 +44,7 @@ from kasse.catalog.services import save_category, save_product, set_store_price
 from kasse.core.actors import Actor
 from kasse.tenancy.models import Store
 from kasse.tenancy.permissions import Capability
+from kasse.tenancy.requests import BackofficeRequest
 from kasse.tenancy.selectors import has_capability_everywhere, stores_with_capability
 
 PAGE_SIZE = 50
@@ -66,9 +67,9 @@ def organization_catalog_view(*, readable: bool) -> Callable[[View], View]:
     def decorator(view: View) -> View:
         @catalog_view
         @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            may = has_capability_everywhere(request.employee, Capability.MANAGE_CATALOG)  # type: ignore[attr-defined]
-            request.may_change_catalog = may  # type: ignore[attr-defined]
+        def wrapped(request: BackofficeRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            may = has_capability_everywhere(request.employee, Capability.MANAGE_CATALOG)
+            request.may_change_catalog = may  # type: ignore[attr-defined]  # read by the catalog templates only
             if not may and (request.method == "POST" or not readable):
                 raise PermissionDenied
             return view(request, *args, **kwargs)
@@ -78,16 +79,16 @@ def organization_catalog_view(*, readable: bool) -> Callable[[View], View]:
     return decorator
 
 
-def _actor(request: HttpRequest) -> Actor:
-    return Actor.for_user(request.user)  # type: ignore[arg-type]
+def _actor(request: BackofficeRequest) -> Actor:
+    return Actor.for_user(request.user)
 
 
 # --- Product list -------------------------------------------------------------------------------
 
 @require_GET
 @organization_catalog_view(readable=True)
-def product_list(request: HttpRequest) -> HttpResponse:
-    org = request.organization  # type: ignore[attr-defined]
+def product_list(request: BackofficeRequest) -> HttpResponse:
+    org = request.organization
     query = request.GET.get("q", "").strip()
     categories = list(Category.objects.filter(organization=org))
     category_id = request.GET.get("category", "")
@@ -105,7 +106,7 @@ def product_list(request: HttpRequest) -> HttpResponse:
         "active_filter": active_filter, "filter_query": urlencode(filters),
     }
     template = "catalog/product_list.html"
-    if request.htmx and request.htmx.target == "product-results":  # type: ignore[attr-defined]
+    if request.htmx and request.htmx.target == "product-results":
         template = "catalog/partials/product_results.html"
     return render(request, template, context)
 
@@ -142,8 +143,8 @@ def _apply_service_errors(exc: ValidationError, form: ProductForm, variant_forms
                 target.add_error(None, error)
 
 
-def _product_page(request: HttpRequest, product: Product | None) -> HttpResponse:
-    org = request.organization  # type: ignore[attr-defined]
+def _product_page(request: BackofficeRequest, product: Product | None) -> HttpResponse:
+    org = request.organization
     initial = _variant_rows(product)
     variant_ids = {row["id"] for row in initial if row.get("id")}
     variant_errors: list[str] = []
@@ -178,13 +179,13 @@ def _product_page(request: HttpRequest, product: Product | None) -> HttpResponse
 
 @require_http_methods(["GET", "POST"])
 @organization_catalog_view(readable=False)
-def product_create(request: HttpRequest) -> HttpResponse:
+def product_create(request: BackofficeRequest) -> HttpResponse:
     return _product_page(request, None)
 
 
 @require_http_methods(["GET", "POST"])
 @organization_catalog_view(readable=True)
-def product_edit(request: HttpRequest, pk: Any) -> HttpResponse:
+def product_edit(request: BackofficeRequest, pk: Any) -> HttpResponse:
     product: Product = get_object_or_404(Product.objects.select_related("category"), pk=pk)
     return _product_page(request, product)
 
@@ -229,12 +230,12 @@ class _Rollback(Exception):
 
 @require_http_methods(["GET", "POST"])
 @catalog_view
-def variant_prices(request: HttpRequest, pk: Any) -> HttpResponse:
+def variant_prices(request: BackofficeRequest, pk: Any) -> HttpResponse:
     """A variant's own price per store; an empty field means the organization's price."""
     variant: Variant = get_object_or_404(Variant.objects.select_related("product"), pk=pk)
     # Only the stores where this user manages the catalog (a store manager sees their store's price only).
-    managed = stores_with_capability(request.employee, Capability.MANAGE_CATALOG)  # type: ignore[attr-defined]
-    stores = [s for s in Store.objects.filter(organization=request.organization, is_active=True)  # type: ignore[attr-defined]
+    managed = stores_with_capability(request.employee, Capability.MANAGE_CATALOG)
+    stores = [s for s in Store.objects.filter(organization=request.organization, is_active=True)
               if managed is None or s.pk in managed]
     current = dict(StorePrice.objects.filter(variant=variant, store__in=stores).values_list("store_id", "price"))
     form = StorePriceForm(request.POST or None, stores=stores, current=current)
@@ -267,14 +268,14 @@ def variant_prices(request: HttpRequest, pk: Any) -> HttpResponse:
 
 @require_GET
 @organization_catalog_view(readable=True)
-def category_list(request: HttpRequest) -> HttpResponse:
-    categories = (Category.objects.filter(organization=request.organization)  # type: ignore[attr-defined]
+def category_list(request: BackofficeRequest) -> HttpResponse:
+    categories = (Category.objects.filter(organization=request.organization)
                   .select_related("parent").annotate(product_count=Count("products")))
     return render(request, "catalog/category_list.html", {"categories": categories})
 
 
-def _category_page(request: HttpRequest, category: Category | None) -> HttpResponse:
-    org = request.organization  # type: ignore[attr-defined]
+def _category_page(request: BackofficeRequest, category: Category | None) -> HttpResponse:
+    org = request.organization
     form = CategoryForm(request.POST or None, organization=org, category=category)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -294,13 +295,13 @@ def _category_page(request: HttpRequest, category: Category | None) -> HttpRespo
 
 @require_http_methods(["GET", "POST"])
 @organization_catalog_view(readable=False)
-def category_create(request: HttpRequest) -> HttpResponse:
+def category_create(request: BackofficeRequest) -> HttpResponse:
     return _category_page(request, None)
 
 
 @require_http_methods(["GET", "POST"])
 @organization_catalog_view(readable=False)
-def category_edit(request: HttpRequest, pk: Any) -> HttpResponse:
+def category_edit(request: BackofficeRequest, pk: Any) -> HttpResponse:
     return _category_page(request, get_object_or_404(Category.objects.select_related("parent"), pk=pk))
 
 
@@ -308,8 +309,8 @@ def category_edit(request: HttpRequest, pk: Any) -> HttpResponse:
 
 @require_GET
 @catalog_view
-def product_export(request: HttpRequest) -> HttpResponse:
-    content = csv_io.export_products_csv(request.organization)  # type: ignore[attr-defined]
+def product_export(request: BackofficeRequest) -> HttpResponse:
+    content = csv_io.export_products_csv(request.organization)
     response = HttpResponse(content, content_type="text/csv; charset=utf-8")
     filename = f"kasse-products-{timezone.localdate():%Y-%m-%d}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -318,12 +319,12 @@ def product_export(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @organization_catalog_view(readable=False)
-def product_import(request: HttpRequest) -> HttpResponse:
+def product_import(request: BackofficeRequest) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None)
     result = None
     if request.method == "POST" and form.is_valid():
         dry_run = request.POST.get("action") != "import"
-        result = csv_io.import_products_csv(actor=_actor(request), organization=request.organization,  # type: ignore[attr-defined]
+        result = csv_io.import_products_csv(actor=_actor(request), organization=request.organization,
                                             file=form.cleaned_data["file"], dry_run=dry_run)
         if result.ok and not dry_run:
             messages.success(request, result.summary)

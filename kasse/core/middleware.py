@@ -23,7 +23,7 @@ class LanguageMiddleware:
         if language not in {"de", "en"}:
             language = translation.get_language_from_request(request)
         translation.activate(language)
-        request.LANGUAGE_CODE = translation.get_language()  # type: ignore[attr-defined]
+        request.LANGUAGE_CODE = translation.get_language()
         response = self.get_response(request)
-        response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)  # type: ignore[attr-defined]
+        response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
         return response

@@ -24,6 +24,7 @@ from kasse.customers.models import ConsentSource, Customer
 from kasse.customers.selectors import search_customers
 from kasse.customers.services import save_customer
 from kasse.tenancy.permissions import Capability
+from kasse.tenancy.requests import BackofficeRequest
 
 PAGE_SIZE = 50
 customers_view = backoffice_view(Capability.MANAGE_CUSTOMERS)
@@ -31,20 +32,20 @@ customers_view = backoffice_view(Capability.MANAGE_CUSTOMERS)
 
 @require_GET
 @customers_view
-def customer_list(request: HttpRequest) -> HttpResponse:
-    org = request.organization  # type: ignore[attr-defined]
+def customer_list(request: BackofficeRequest) -> HttpResponse:
+    org = request.organization
     query = request.GET.get("q", "").strip()
     customers = search_customers(org, query).order_by("last_name", "first_name", "company", "customer_number")
     page = Paginator(customers, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"page": page, "query": query, "filter_query": urlencode({"q": query}) if query else ""}
     template = "customers/customer_list.html"
-    if request.htmx and request.htmx.target == "customer-results":  # type: ignore[attr-defined]
+    if request.htmx and request.htmx.target == "customer-results":
         template = "customers/partials/customer_results.html"
     return render(request, template, context)
 
 
-def _customer_page(request: HttpRequest, customer: Customer | None) -> HttpResponse:
-    org = request.organization  # type: ignore[attr-defined]
+def _customer_page(request: BackofficeRequest, customer: Customer | None) -> HttpResponse:
+    org = request.organization
     draft = Customer.objects.get(pk=customer.pk) if customer else Customer(organization=org)
     form = CustomerForm(request.POST or None, instance=draft)
     status = 200
@@ -52,7 +53,7 @@ def _customer_page(request: HttpRequest, customer: Customer | None) -> HttpRespo
         if form.is_valid():
             try:
                 saved = save_customer(
-                    actor=Actor.for_user(request.user),  # type: ignore[arg-type]
+                    actor=Actor.for_user(request.user),
                     organization=org, data=form.service_data(),
                     customer=Customer.objects.get(pk=customer.pk) if customer else None,
                     consent_source=ConsentSource.BACKOFFICE,
@@ -72,13 +73,13 @@ def _customer_page(request: HttpRequest, customer: Customer | None) -> HttpRespo
 
 @require_http_methods(["GET", "POST"])
 @customers_view
-def customer_create(request: HttpRequest) -> HttpResponse:
+def customer_create(request: BackofficeRequest) -> HttpResponse:
     return _customer_page(request, None)
 
 
 @require_http_methods(["GET", "POST"])
 @customers_view
-def customer_edit(request: HttpRequest, pk: str) -> HttpResponse:
+def customer_edit(request: BackofficeRequest, pk: str) -> HttpResponse:
     return _customer_page(request, get_object_or_404(Customer.objects, pk=pk))
 
 

@@ -315,7 +315,7 @@ def bulk_insert(actor: Actor, organization: Organization, specs: Iterable[Produc
         for spec in batch:
             category = categories[spec.category]
             product = Product(organization=organization, search_text=product_search_text(spec, category),
-                              **_product_data(spec, category))  # type: ignore[arg-type]
+                              **_product_data(spec, category))
             products.append(product)
             for position, v in enumerate(spec.variants):
                 variant = Variant(organization=organization, product=product, name=v.name, sku=v.sku,

@@ -34,6 +34,7 @@ from kasse.inventory.services import (
 )
 from kasse.tenancy.models import Store
 from kasse.tenancy.permissions import Capability
+from kasse.tenancy.requests import BackofficeRequest, KasseRequest
 from kasse.tenancy.selectors import has_capability
 
 
@@ -49,17 +50,17 @@ class EntryLine:
         return is_countable(self.variant)
 
 
-def _store_for(request: HttpRequest, store_id: uuid.UUID) -> Store:
+def _store_for(request: BackofficeRequest, store_id: uuid.UUID) -> Store:
     store: Store = get_object_or_404(Store.objects.filter(is_active=True), pk=store_id)
-    if not has_capability(request.employee, Capability.RECEIVE_GOODS, store):  # type: ignore[attr-defined]
+    if not has_capability(request.employee, Capability.RECEIVE_GOODS, store):
         raise Http404  # another store's page: the same answer as a missing store
     return store
 
 
 @backoffice_view(Capability.RECEIVE_GOODS)
-def store_list(request: HttpRequest) -> HttpResponse:
+def store_list(request: BackofficeRequest) -> HttpResponse:
     """Which store received goods; with one store there is nothing to choose."""
-    stores = selectors.stores_for_goods_receipts(request.employee)  # type: ignore[attr-defined]
+    stores = selectors.stores_for_goods_receipts(request.employee)
     if len(stores) == 1:
         return redirect("inventory:goods_receipt", store_id=stores[0].pk)
     return render(request, "inventory/backoffice/stores.html", {"stores": stores})
@@ -104,15 +105,15 @@ def _add(lines: list[EntryLine], variant: Variant) -> EntryLine:
     return line
 
 
-def _render(request: HttpRequest, store: Store, context: dict[str, Any], status: int = 200) -> HttpResponse:
+def _render(request: KasseRequest, store: Store, context: dict[str, Any], status: int = 200) -> HttpResponse:
     context = {"store": store, "recent": selectors.recent_goods_receipts(store), "max_lines": MAX_LINES, **context}
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         return render(request, "inventory/backoffice/partials/receipt_lines.html", context, status=status)
     return render(request, "inventory/backoffice/goods_receipt.html", context, status=status)
 
 
 @backoffice_view(Capability.RECEIVE_GOODS)
-def goods_receipt(request: HttpRequest, store_id: uuid.UUID) -> HttpResponse:
+def goods_receipt(request: BackofficeRequest, store_id: uuid.UUID) -> HttpResponse:
     """Enter and book a goods receipt for one store; its recent receipts below."""
     store = _store_for(request, store_id)
     if request.method != "POST":
@@ -135,7 +136,7 @@ def goods_receipt(request: HttpRequest, store_id: uuid.UUID) -> HttpResponse:
         else:
             context["added"] = _add(lines, variant).variant.pk
     elif code := request.POST.get("code", "").strip()[:100]:
-        found = selectors.variants_for_code(request.organization, code)  # type: ignore[attr-defined]
+        found = selectors.variants_for_code(request.organization, code)
         if not found:
             context["error"] = _("Nothing found for “%(code)s”.") % {"code": code}
         elif len(found) == 1:
@@ -149,15 +150,15 @@ def goods_receipt(request: HttpRequest, store_id: uuid.UUID) -> HttpResponse:
     return _render(request, store, context)
 
 
-def _book(request: HttpRequest, store: Store, lines: list[EntryLine], context: dict[str, Any]) -> HttpResponse:
+def _book(request: BackofficeRequest, store: Store, lines: list[EntryLine], context: dict[str, Any]) -> HttpResponse:
     try:
         receipt_lines = []
         for line in lines:
             if not line.quantity:
                 raise InventoryError(_("Please enter the quantity of “%(name)s”.") % {"name": str(line.variant)})
             receipt_lines.append(ReceiptLine(line.variant.pk, parse_quantity(line.quantity)))
-        receipt = book_goods_receipt(actor=Actor.for_user(request.user),  # type: ignore[arg-type]
-                                     store=store, employee=request.employee,  # type: ignore[attr-defined]
+        receipt = book_goods_receipt(actor=Actor.for_user(request.user),
+                                     store=store, employee=request.employee,
                                      lines=receipt_lines, reference=context["reference"])
     except InventoryError as exc:
         context["error"] = " ".join(exc.messages)
@@ -174,14 +175,14 @@ def display_quantity(value: Decimal) -> Decimal:
 
 @require_GET
 @backoffice_view(Capability.RECEIVE_GOODS)
-def goods_receipt_detail(request: HttpRequest, receipt_id: uuid.UUID) -> HttpResponse:
+def goods_receipt_detail(request: BackofficeRequest, receipt_id: uuid.UUID) -> HttpResponse:
     """A booked goods receipt: what arrived, who booked it, and shelf labels for it."""
     receipt: GoodsReceipt = get_object_or_404(GoodsReceipt.objects.select_related("store", "booked_by"), pk=receipt_id)
-    if not has_capability(request.employee, Capability.RECEIVE_GOODS, receipt.store):  # type: ignore[attr-defined]
+    if not has_capability(request.employee, Capability.RECEIVE_GOODS, receipt.store):
         raise Http404  # another store's receipt: the same answer as a missing one
     rows = [{"movement": m, "quantity": display_quantity(m.delta)} for m in selectors.goods_receipt_lines(receipt)]
     return render(request, "inventory/backoffice/goods_receipt_detail.html", {
         "receipt": receipt, "store": receipt.store, "rows": rows,
-        "can_print_labels": has_capability(request.employee, Capability.MANAGE_CATALOG,  # type: ignore[attr-defined]
+        "can_print_labels": has_capability(request.employee, Capability.MANAGE_CATALOG,
                                            receipt.store),
     })

@@ -44,7 +44,7 @@ def _status(state: ScannerState | PoleDisplayState | None, now: datetime) -> Dev
 
 def _state(device: Scanner | PoleDisplay) -> Any:
     try:
-        return device.state  # type: ignore[union-attr]
+        return device.state
     except (ScannerState.DoesNotExist, PoleDisplayState.DoesNotExist):
         return None
 

@@ -66,7 +66,7 @@ def _save(reporter: StateReporter, model: type[ScannerState | PoleDisplayState],
     try:
         with scopes_disabled(), transaction.atomic():
             # The device's id is the state's id: a node's row meets the cloud's row of the same device.
-            row, _created = model.objects.update_or_create(  # type: ignore[attr-defined]
+            row, _created = model.objects.update_or_create(
                 pk=device_id, defaults=values,
                 create_defaults={"organization_id": organization_id, device_field: device_id, **values})
             if send:

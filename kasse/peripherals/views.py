@@ -18,10 +18,11 @@ from kasse.peripherals.forms import PoleDisplayForm, ScannerForm
 from kasse.peripherals.models import PoleDisplay, Scanner
 from kasse.tenancy.models import Store
 from kasse.tenancy.permissions import Capability
+from kasse.tenancy.requests import BackofficeRequest
 
 
-def _actor(request: HttpRequest) -> Actor:
-    return Actor.for_user(request.user)  # type: ignore[arg-type]
+def _actor(request: BackofficeRequest) -> Actor:
+    return Actor.for_user(request.user)
 
 
 def _errors(exc: services.PeripheralError) -> str:
@@ -40,7 +41,7 @@ def live(request: HttpRequest) -> HttpResponse:
     return render(request, "peripherals/backoffice/partials/live.html", {"stores": selectors.devices_by_store()})
 
 
-def _scanner_page(request: HttpRequest, store: Store, scanner: Scanner | None) -> HttpResponse:
+def _scanner_page(request: BackofficeRequest, store: Store, scanner: Scanner | None) -> HttpResponse:
     form = ScannerForm(request.POST or None, instance=scanner, store=store)
     if request.method == "POST" and form.is_valid():
         try:
@@ -57,26 +58,26 @@ def _scanner_page(request: HttpRequest, store: Store, scanner: Scanner | None) -
 
 
 @backoffice_view(Capability.MANAGE_SETTINGS)
-def scanner_create(request: HttpRequest, store_id: uuid.UUID) -> HttpResponse:
+def scanner_create(request: BackofficeRequest, store_id: uuid.UUID) -> HttpResponse:
     return _scanner_page(request, get_object_or_404(Store, pk=store_id), None)
 
 
 @backoffice_view(Capability.MANAGE_SETTINGS)
-def scanner_edit(request: HttpRequest, scanner_id: uuid.UUID) -> HttpResponse:
+def scanner_edit(request: BackofficeRequest, scanner_id: uuid.UUID) -> HttpResponse:
     scanner: Scanner = get_object_or_404(Scanner.objects.select_related("store"), pk=scanner_id)
     return _scanner_page(request, scanner.store, scanner)
 
 
 @require_POST
 @backoffice_view(Capability.MANAGE_SETTINGS)
-def scanner_deactivate(request: HttpRequest, scanner_id: uuid.UUID) -> HttpResponse:
+def scanner_deactivate(request: BackofficeRequest, scanner_id: uuid.UUID) -> HttpResponse:
     scanner: Scanner = get_object_or_404(Scanner, pk=scanner_id)
     services.deactivate_scanner(actor=_actor(request), scanner=scanner)
     messages.success(request, _("Scanner “%(name)s” switched off.") % {"name": scanner.name})
     return redirect("peripherals:device_list")
 
 
-def _display_page(request: HttpRequest, store: Store, display: PoleDisplay | None) -> HttpResponse:
+def _display_page(request: BackofficeRequest, store: Store, display: PoleDisplay | None) -> HttpResponse:
     form = PoleDisplayForm(request.POST or None, instance=display, store=store)
     if request.method == "POST" and form.is_valid():
         try:
@@ -93,19 +94,19 @@ def _display_page(request: HttpRequest, store: Store, display: PoleDisplay | Non
 
 
 @backoffice_view(Capability.MANAGE_SETTINGS)
-def display_create(request: HttpRequest, store_id: uuid.UUID) -> HttpResponse:
+def display_create(request: BackofficeRequest, store_id: uuid.UUID) -> HttpResponse:
     return _display_page(request, get_object_or_404(Store, pk=store_id), None)
 
 
 @backoffice_view(Capability.MANAGE_SETTINGS)
-def display_edit(request: HttpRequest, display_id: uuid.UUID) -> HttpResponse:
+def display_edit(request: BackofficeRequest, display_id: uuid.UUID) -> HttpResponse:
     display: PoleDisplay = get_object_or_404(PoleDisplay.objects.select_related("store"), pk=display_id)
     return _display_page(request, display.store, display)
 
 
 @require_POST
 @backoffice_view(Capability.MANAGE_SETTINGS)
-def display_deactivate(request: HttpRequest, display_id: uuid.UUID) -> HttpResponse:
+def display_deactivate(request: BackofficeRequest, display_id: uuid.UUID) -> HttpResponse:
     display: PoleDisplay = get_object_or_404(PoleDisplay, pk=display_id)
     services.deactivate_pole_display(actor=_actor(request), display=display)
     messages.success(request, _("Pole display “%(name)s” switched off.") % {"name": display.name})
@@ -114,7 +115,7 @@ def display_deactivate(request: HttpRequest, display_id: uuid.UUID) -> HttpRespo
 
 @require_POST
 @backoffice_view(Capability.MANAGE_SETTINGS)
-def display_test(request: HttpRequest, display_id: uuid.UUID) -> HttpResponse:
+def display_test(request: BackofficeRequest, display_id: uuid.UUID) -> HttpResponse:
     display: PoleDisplay = get_object_or_404(PoleDisplay, pk=display_id)
     try:
         services.request_display_test(actor=_actor(request), display=display)

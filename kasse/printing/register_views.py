@@ -20,10 +20,11 @@ from kasse.register.access import approver_from_request, register_view
 from kasse.sales.models import Sale, Shift, ShiftStatus
 from kasse.sales.services import shifts
 from kasse.sales.services.errors import SaleError
+from kasse.tenancy.requests import CashierRequest
 
 
-def _actor(request: HttpRequest) -> Actor:
-    return Actor.for_employee(request.cashier)  # type: ignore[attr-defined]
+def _actor(request: CashierRequest) -> Actor:
+    return Actor.for_employee(request.cashier)
 
 
 def _answer(request: HttpRequest, message: str, *, error: bool = False) -> HttpResponse:
@@ -36,8 +37,8 @@ def _answer(request: HttpRequest, message: str, *, error: bool = False) -> HttpR
 
 @require_POST
 @register_view()
-def reprint(request: HttpRequest, sale_id: uuid.UUID) -> HttpResponse:
-    register = request.register  # type: ignore[attr-defined]
+def reprint(request: CashierRequest, sale_id: uuid.UUID) -> HttpResponse:
+    register = request.register
     sale: Sale = get_object_or_404(Sale.objects.select_related("register"), pk=sale_id, store=register.store)
     try:
         services.enqueue_reprint(actor=_actor(request), sale=sale, register=register)
@@ -48,8 +49,8 @@ def reprint(request: HttpRequest, sale_id: uuid.UUID) -> HttpResponse:
 
 @require_POST
 @register_view()
-def x_report(request: HttpRequest) -> HttpResponse:
-    register = request.register  # type: ignore[attr-defined]
+def x_report(request: CashierRequest) -> HttpResponse:
+    register = request.register
     shift = shifts.current_shift(register)
     if shift is None:
         return _answer(request, _("No shift is open on this register."), error=True)
@@ -62,8 +63,8 @@ def x_report(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @register_view()
-def z_report(request: HttpRequest, shift_id: uuid.UUID) -> HttpResponse:
-    register = request.register  # type: ignore[attr-defined]
+def z_report(request: CashierRequest, shift_id: uuid.UUID) -> HttpResponse:
+    register = request.register
     shift = get_object_or_404(Shift, pk=shift_id, register=register, status=ShiftStatus.CLOSED)
     try:
         services.enqueue_shift_report(actor=_actor(request), shift=shift, register=register)
@@ -74,12 +75,12 @@ def z_report(request: HttpRequest, shift_id: uuid.UUID) -> HttpResponse:
 
 @require_POST
 @register_view()
-def drawer(request: HttpRequest) -> HttpResponse:
+def drawer(request: CashierRequest) -> HttpResponse:
     """Open the cash drawer: the cashier's right to manage cash, or a manager's PIN typed on the form."""
-    register = request.register  # type: ignore[attr-defined]
+    register = request.register
     try:
         services.open_drawer(actor=_actor(request), register=register,
-                             employee=request.cashier,  # type: ignore[attr-defined]
+                             employee=request.cashier,
                              approver=approver_from_request(request))
     except SaleError as exc:
         return _answer(request, " ".join(exc.messages), error=True)
@@ -91,14 +92,14 @@ MAX_REGISTER_LABELS = 99
 
 @require_POST
 @register_view()
-def label(request: HttpRequest) -> HttpResponse:
+def label(request: CashierRequest) -> HttpResponse:
     """A shelf label for a scanned or typed product on the store's label printer."""
     from kasse.printing.documents import LabelRequest
     from kasse.register.access import settings_for
     from kasse.register.inputs import NumberInputError, parse_pieces
     from kasse.register.services.scanning import resolve_code
 
-    register = request.register  # type: ignore[attr-defined]
+    register = request.register
     try:
         copies = parse_pieces(request.POST.get("copies", "1") or "1", MAX_REGISTER_LABELS)
         if copies < 1:
@@ -125,9 +126,9 @@ def drawer_form(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @register_view()
-def status(request: HttpRequest) -> HttpResponse:
+def status(request: CashierRequest) -> HttpResponse:
     """The printer indicator in the register's top bar (polled every few seconds)."""
-    register = request.register  # type: ignore[attr-defined]
+    register = request.register
     printer = selectors.receipt_printer_for(register)
     context: dict[str, object] = {"printer": printer, "problems": len(selectors.open_problems(register))}
     if printer is not None:
@@ -138,9 +139,9 @@ def status(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @register_view()
-def jobs(request: HttpRequest) -> HttpResponse:
+def jobs(request: CashierRequest) -> HttpResponse:
     """This register's recent print jobs, the failed ones with "print again"."""
-    register = request.register  # type: ignore[attr-defined]
+    register = request.register
     printer = selectors.receipt_printer_for(register)
     return render(request, "printing/register/jobs.html", {
         "jobs": selectors.recent_jobs(register=register, limit=15),
@@ -152,8 +153,8 @@ def jobs(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @register_view()
-def retry(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
-    register = request.register  # type: ignore[attr-defined]
+def retry(request: CashierRequest, job_id: uuid.UUID) -> HttpResponse:
+    register = request.register
     job: PrintJob = get_object_or_404(PrintJob.objects.defer("payload"), pk=job_id, register=register)
     try:
         services.retry_job(actor=_actor(request), job=job)

@@ -27,13 +27,14 @@ from kasse.sync.backoffice.selectors import serving_nodes
 from kasse.sync.engine.local import is_node
 from kasse.tenancy.models import Store
 from kasse.tenancy.permissions import Capability
+from kasse.tenancy.requests import BackofficeRequest
 from kasse.tenancy.selectors import has_capability
 
 MAX_COPIES = 999
 
 
-def _actor(request: HttpRequest) -> Actor:
-    return Actor.for_user(request.user)  # type: ignore[arg-type]
+def _actor(request: BackofficeRequest) -> Actor:
+    return Actor.for_user(request.user)
 
 
 def _errors(exc: services.PrintingError) -> str:
@@ -75,8 +76,8 @@ def live(request: HttpRequest) -> HttpResponse:
     return render(request, "printing/backoffice/partials/live.html", _list_context())
 
 
-def _printer_page(request: HttpRequest, store: Store, printer: Printer | None) -> HttpResponse:
-    if request.method == "GET" and request.htmx:  # type: ignore[attr-defined]
+def _printer_page(request: BackofficeRequest, store: Store, printer: Printer | None) -> HttpResponse:
+    if request.method == "GET" and request.htmx:
         # The connection or kind changed: the same form with what was typed so far, fields for the new choice.
         swapped = PrinterForm(swap_data(request.GET, printer), instance=printer, store=store, fields_url=request.path)
         return render(request, "printing/backoffice/partials/printer_fields.html", {"form": swapped})
@@ -94,19 +95,19 @@ def _printer_page(request: HttpRequest, store: Store, printer: Printer | None) -
 
 
 @backoffice_view(Capability.MANAGE_SETTINGS)
-def printer_create(request: HttpRequest, store_id: uuid.UUID) -> HttpResponse:
+def printer_create(request: BackofficeRequest, store_id: uuid.UUID) -> HttpResponse:
     return _printer_page(request, get_object_or_404(Store, pk=store_id), None)
 
 
 @backoffice_view(Capability.MANAGE_SETTINGS)
-def printer_edit(request: HttpRequest, printer_id: uuid.UUID) -> HttpResponse:
+def printer_edit(request: BackofficeRequest, printer_id: uuid.UUID) -> HttpResponse:
     printer: Printer = get_object_or_404(Printer.objects.select_related("store"), pk=printer_id)
     return _printer_page(request, printer.store, printer)
 
 
 @require_POST
 @backoffice_view(Capability.MANAGE_SETTINGS)
-def printer_test(request: HttpRequest, printer_id: uuid.UUID) -> HttpResponse:
+def printer_test(request: BackofficeRequest, printer_id: uuid.UUID) -> HttpResponse:
     printer: Printer = get_object_or_404(Printer.objects.select_related("store"), pk=printer_id)
     job = services.enqueue_test_page(actor=_actor(request), printer=printer, language=get_language() or "de")
     if job.on_node:
@@ -118,7 +119,7 @@ def printer_test(request: HttpRequest, printer_id: uuid.UUID) -> HttpResponse:
 
 @require_POST
 @backoffice_view(Capability.MANAGE_SETTINGS)
-def job_retry(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
+def job_retry(request: BackofficeRequest, job_id: uuid.UUID) -> HttpResponse:
     job: PrintJob = get_object_or_404(PrintJob.objects.defer("payload"), pk=job_id)
     try:
         services.retry_job(actor=_actor(request), job=job)
@@ -248,16 +249,16 @@ def _goods_receipt_rows(request: HttpRequest) -> tuple[Any, list[dict[str, Any]]
 
 
 @backoffice_view(Capability.MANAGE_CATALOG)
-def labels(request: HttpRequest) -> HttpResponse:
+def labels(request: BackofficeRequest) -> HttpResponse:
     """Shelf labels: search products, type counts, choose the label printer and size, print. Opened from a
     goods receipt, the receipt's products come with their counts and the store's label printer is chosen.
     Whoever manages products and prices in a store may print on that store's label printers."""
     label_printers = [
         p for p in Printer.objects.filter(kind=PrinterKind.LABEL, is_active=True).select_related("store")
-        if has_capability(request.employee, Capability.MANAGE_CATALOG, p.store)  # type: ignore[attr-defined]
+        if has_capability(request.employee, Capability.MANAGE_CATALOG, p.store)
     ]
     query = (request.POST.get("q") or request.GET.get("q") or "").strip()[:100]
-    found = list(search_products(request.organization, query, active=True)  # type: ignore[attr-defined]
+    found = list(search_products(request.organization, query, active=True)
                  .prefetch_related("variants")[:30]) if query else []
     receipt, receipt_rows = _goods_receipt_rows(request)
     chosen = request.POST.get("printer") or next(

@@ -16,6 +16,7 @@ from kasse.register.selectors import register_settings
 from kasse.register.services.pin_guard import PinLockedOut, check_pin
 from kasse.tenancy.models import Employee
 from kasse.tenancy.permissions import Capability
+from kasse.tenancy.requests import RegisterRequest
 from kasse.tenancy.selectors import has_capability, register_staff, register_staff_member
 
 SESSION_EMPLOYEE = "register_employee_id"
@@ -23,22 +24,22 @@ SESSION_ACTIVE_AT = "register_active_at"
 ACTIVITY_WRITE_INTERVAL = 10  # seconds; the auto-lock is at least 15 s
 
 
-def picked_employee(request: HttpRequest, *, prefix: str = "", capability: str | None = None) -> Employee | None:
+def picked_employee(request: RegisterRequest, *, prefix: str = "", capability: str | None = None) -> Employee | None:
     """The employee picked on a register form: a tile (``<prefix>employee``) or a typed employee number."""
-    store = request.register_device.register.store  # type: ignore[attr-defined]
+    store = request.register_device.register.store
     return register_staff_member(
         store, employee_id=request.POST.get(f"{prefix}employee", "").strip()[:40],
         employee_number=request.POST.get(f"{prefix}employee_number", "").strip()[:20], capability=capability,
     )
 
 
-def pin_is_right(request: HttpRequest, employee: Employee, pin: str, *, purpose: str) -> bool:
+def pin_is_right(request: RegisterRequest, employee: Employee, pin: str, *, purpose: str) -> bool:
     """Check the PIN of the one picked employee, counting wrong ones in the database (``pin_guard``)."""
-    return check_pin(device=request.register_device, employee=employee, pin=pin.strip()[:20],  # type: ignore[attr-defined]
+    return check_pin(device=request.register_device, employee=employee, pin=pin.strip()[:20],
                      purpose=purpose)
 
 
-def approver_from_request(request: HttpRequest) -> Employee | None:
+def approver_from_request(request: RegisterRequest) -> Employee | None:
     """The manager who approved on a form (``approver`` picked, ``manager_pin`` typed), or ``None`` if nobody did.
 
     A wrong PIN is refused with a clear message, never silently ignored, and counts
@@ -50,7 +51,7 @@ def approver_from_request(request: HttpRequest) -> Employee | None:
     chosen = request.POST.get("approver", "").strip()
     if not pin and not chosen:
         return None
-    store = request.register_device.register.store  # type: ignore[attr-defined]
+    store = request.register_device.register.store
     approver = register_staff_member(store, employee_id=chosen[:40])
     if approver is None:
         raise SaleError(_("Please choose the manager who approves."))
@@ -65,9 +66,9 @@ def approver_from_request(request: HttpRequest) -> Employee | None:
     return approver
 
 
-def approvers_for(request: HttpRequest) -> list[Employee]:
+def approvers_for(request: RegisterRequest) -> list[Employee]:
     """Who may approve at this register (manager override or cash management), for the approver list."""
-    store = request.register_device.register.store  # type: ignore[attr-defined]
+    store = request.register_device.register.store
     found = {e.pk: e for cap in (Capability.MANAGER_OVERRIDE, Capability.CASH_MANAGEMENT)
              for e in register_staff(store, cap)}
     return sorted(found.values(), key=lambda e: e.display_name.casefold())
@@ -83,9 +84,9 @@ def lock(request: HttpRequest) -> None:
     request.session.pop(SESSION_ACTIVE_AT, None)
 
 
-def current_cashier(request: HttpRequest) -> Employee | None:
+def current_cashier(request: RegisterRequest) -> Employee | None:
     """The employee who unlocked this register, unless the register locked itself meanwhile."""
-    device = request.register_device  # type: ignore[attr-defined]
+    device = request.register_device
     employee_id = request.session.get(SESSION_EMPLOYEE)
     if device is None or not employee_id:
         return None
@@ -105,12 +106,12 @@ def current_cashier(request: HttpRequest) -> Employee | None:
     return employee
 
 
-def settings_for(request: HttpRequest) -> Any:
+def settings_for(request: RegisterRequest) -> Any:
     """The register settings of the device's store, read once per request."""
     if not hasattr(request, "register_settings"):
-        request.register_settings = register_settings(  # type: ignore[attr-defined]
-            request.register_device.register.store)  # type: ignore[attr-defined]
-    return request.register_settings  # type: ignore[attr-defined]
+        request.register_settings = register_settings(
+            request.register_device.register.store)
+    return request.register_settings
 
 
 def register_view(*, needs_cashier: bool = True) -> Callable[..., Any]:
@@ -121,20 +122,20 @@ def register_view(*, needs_cashier: bool = True) -> Callable[..., Any]:
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapped(request: RegisterRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             device = getattr(request, "register_device", None)
             if device is None or device.is_display:
                 return _go(request, "register:pair")
             refusal = refuse_in_cloud(request, device.register)  # a node's store sells through the node
             if refusal is not None:
                 return refusal
-            request.register = device.register  # type: ignore[attr-defined]
-            request.cashier = None  # type: ignore[attr-defined]
+            request.register = device.register
+            request.cashier = None
             if needs_cashier:
                 cashier = current_cashier(request)
                 if cashier is None:
                     return _go(request, "register:lock")
-                request.cashier = cashier  # type: ignore[attr-defined]
+                request.cashier = cashier
             return view(request, *args, **kwargs)
 
         return wrapped

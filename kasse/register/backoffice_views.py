@@ -22,6 +22,7 @@ from kasse.register.services.pairing import PAIRING_CODE_TTL, create_pairing_cod
 from kasse.register.services.settings import save_register_settings
 from kasse.tenancy.models import Register, Store
 from kasse.tenancy.permissions import Capability
+from kasse.tenancy.requests import BackofficeRequest
 
 
 @backoffice_view(Capability.MANAGE_SETTINGS)
@@ -35,10 +36,10 @@ def device_list(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @backoffice_view(Capability.MANAGE_SETTINGS)
-def pairing_code(request: HttpRequest, register_id: uuid.UUID) -> HttpResponse:
+def pairing_code(request: BackofficeRequest, register_id: uuid.UUID) -> HttpResponse:
     register: Register = get_object_or_404(Register.objects.select_related("store"), pk=register_id)
     for_display = request.POST.get("display") == "1"
-    code = create_pairing_code(actor=Actor.for_user(request.user), register=register,  # type: ignore[arg-type]
+    code = create_pairing_code(actor=Actor.for_user(request.user), register=register,
                                for_display=for_display)
     node = serving_node(register.store_id)
     # A store that sells through its node pairs its registers there: the node's address, never the cloud's.
@@ -58,9 +59,9 @@ def pairing_code(request: HttpRequest, register_id: uuid.UUID) -> HttpResponse:
 
 @require_POST
 @backoffice_view(Capability.MANAGE_SETTINGS)
-def device_revoke(request: HttpRequest, device_id: uuid.UUID) -> HttpResponse:
+def device_revoke(request: BackofficeRequest, device_id: uuid.UUID) -> HttpResponse:
     device: RegisterDevice = get_object_or_404(RegisterDevice.objects.select_related("register"), pk=device_id)
-    revoke_device(actor=Actor.for_user(request.user), device=device)  # type: ignore[arg-type]
+    revoke_device(actor=Actor.for_user(request.user), device=device)
     messages.success(request, _("The device can no longer use the register."))
     return redirect("register_admin:devices")
 
@@ -75,13 +76,13 @@ class RegisterSettingsForm(forms.ModelForm):
 
 
 @backoffice_view(Capability.MANAGE_SETTINGS)
-def store_settings(request: HttpRequest, store_id: uuid.UUID) -> HttpResponse:
+def store_settings(request: BackofficeRequest, store_id: uuid.UUID) -> HttpResponse:
     store = get_object_or_404(Store, pk=store_id)
     current = register_settings(store)
     form = RegisterSettingsForm(request.POST or None, instance=current)
     if request.method == "POST" and form.is_valid():
         try:
-            save_register_settings(actor=Actor.for_user(request.user), store=store,  # type: ignore[arg-type]
+            save_register_settings(actor=Actor.for_user(request.user), store=store,
                                    data=form.cleaned_data)
         except forms.ValidationError as exc:
             form.add_error(None, exc)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
@@ -15,6 +15,7 @@ from kasse.customers.selectors import search_customers
 from kasse.customers.services import save_customer
 from kasse.register.access import register_view
 from kasse.register.services import cart as carts
+from kasse.tenancy.requests import CashierRequest
 
 SEARCH_LIMIT = 12
 
@@ -30,9 +31,9 @@ class QuickCustomerForm(forms.Form):
 
 @require_GET
 @register_view()
-def customer_search(request: HttpRequest) -> HttpResponse:
+def customer_search(request: CashierRequest) -> HttpResponse:
     """The customer overlay: a search box and matching customers as big buttons."""
-    register = request.register  # type: ignore[attr-defined]
+    register = request.register
     query = request.GET.get("q", "").strip()
     results = list(search_customers(register.organization, query)[:SEARCH_LIMIT]) if query else []
     template = "register/partials/customer_results.html" if request.GET.get("partial") else \
@@ -41,14 +42,14 @@ def customer_search(request: HttpRequest) -> HttpResponse:
 
 
 @register_view()
-def customer_create(request: HttpRequest) -> HttpResponse:
+def customer_create(request: CashierRequest) -> HttpResponse:
     """Create a customer at the register and attach them to the cart in the same step."""
-    register = request.register  # type: ignore[attr-defined]
+    register = request.register
     form = QuickCustomerForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             customer = save_customer(
-                actor=Actor.for_employee(request.cashier),  # type: ignore[attr-defined]
+                actor=Actor.for_employee(request.cashier),
                 organization=register.organization, data=form.cleaned_data,
                 consent_source=ConsentSource.REGISTER,
             )
@@ -56,7 +57,7 @@ def customer_create(request: HttpRequest) -> HttpResponse:
             for field, errors in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
         else:
-            cart = carts.active_cart(register, request.cashier)  # type: ignore[attr-defined]
+            cart = carts.active_cart(register, request.cashier)
             carts.attach_customer(cart=cart, customer=customer)
             response = HttpResponse(status=204)
             response["HX-Trigger"] = '{"kasse:customer-attached": true}'

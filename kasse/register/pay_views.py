@@ -23,6 +23,7 @@ from kasse.register.access import register_view
 from kasse.register.models import Cart, CartLine
 from kasse.register.services import cart as carts
 from kasse.sales.models import PaymentMethod
+from kasse.tenancy.requests import CashierRequest
 
 # Notes a shop gives change for; the quick-cash buttons are the next of each above the amount due.
 ROUND_STEPS = (Decimal(1), Decimal(5), Decimal(10), Decimal(20), Decimal(50), Decimal(100), Decimal(200),
@@ -82,10 +83,10 @@ def _tenders(raw: str) -> list[Tender]:
 
 @require_GET
 @register_view()
-def pay_panel(request: HttpRequest) -> HttpResponse:
+def pay_panel(request: CashierRequest) -> HttpResponse:
     """What is still due, the tenders given, quick-cash buttons, cash/card."""
-    register = request.register  # type: ignore[attr-defined]
-    view = carts.cart_view(carts.active_cart(register, request.cashier))  # type: ignore[attr-defined]
+    register = request.register
+    view = carts.cart_view(carts.active_cart(register, request.cashier))
     tenders = _tenders(request.GET.get("payments", ""))
     rest = max(view.total - sum((t.amount for t in tenders), Decimal("0.00")), Decimal("0.00"))
     return render(request, "register/partials/pay.html", {

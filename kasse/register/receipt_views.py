@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -16,19 +16,20 @@ from kasse.sales.models import Sale
 from kasse.sales.receipt import build_receipt
 from kasse.sales.selectors import recent_receipts
 from kasse.sales.services.errors import SaleError
+from kasse.tenancy.requests import CashierRequest, RegisterRequest
 
 
-def _store_sale(request: HttpRequest, sale_id: uuid.UUID) -> Sale:
+def _store_sale(request: RegisterRequest, sale_id: uuid.UUID) -> Sale:
     """A receipt of this register's store; any other id is the same 404."""
     return get_object_or_404(
         Sale.objects.select_related("store__organization", "register", "customer", "original_sale"),
-        pk=sale_id, store=request.register.store,  # type: ignore[attr-defined]
+        pk=sale_id, store=request.register.store,
     )
 
 
 @require_GET
 @register_view()
-def pdf(request: HttpRequest, sale_id: uuid.UUID) -> HttpResponse:
+def pdf(request: RegisterRequest, sale_id: uuid.UUID) -> HttpResponse:
     sale = _store_sale(request, sale_id)
     response = HttpResponse(receipt_pdf(build_receipt(sale)), content_type="application/pdf")
     response["Content-Disposition"] = (
@@ -39,13 +40,13 @@ def pdf(request: HttpRequest, sale_id: uuid.UUID) -> HttpResponse:
 
 @require_POST
 @register_view()
-def email(request: HttpRequest, sale_id: uuid.UUID) -> HttpResponse:
+def email(request: CashierRequest, sale_id: uuid.UUID) -> HttpResponse:
     """Send the receipt to the typed address (or the customer's) and show the receipt page again."""
     sale = _store_sale(request, sale_id)
     address = request.POST.get("email", "")
     context = receipt_context(sale)
     try:
-        context["email_sent"] = email_receipt(actor=Actor.for_employee(request.cashier),  # type: ignore[attr-defined]
+        context["email_sent"] = email_receipt(actor=Actor.for_employee(request.cashier),
                                               sale=sale, to=address)
     except SaleError as exc:
         context.update({"email_error": " ".join(exc.messages), "email_value": address})
@@ -55,9 +56,9 @@ def email(request: HttpRequest, sale_id: uuid.UUID) -> HttpResponse:
 
 @require_GET
 @register_view()
-def receipts(request: HttpRequest) -> HttpResponse:
+def receipts(request: CashierRequest) -> HttpResponse:
     """The last receipts of this register, or any receipt of the store by number, to reprint or return."""
-    register = request.register  # type: ignore[attr-defined]
+    register = request.register
     query = request.GET.get("q", "").strip()
     found = recent_receipts(register.store, register=register, query=query)
     template = "register/receipts/results.html" if request.GET.get("partial") else "register/receipts/list.html"

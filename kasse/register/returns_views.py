@@ -43,6 +43,7 @@ from kasse.sales.services.refunds import (
     split_to_original_tenders,
 )
 from kasse.tenancy.models import Employee
+from kasse.tenancy.requests import CashierRequest, RegisterRequest
 
 TENDERS = ("original", "cash", "exchange")
 SEARCH_CHOICES = 8
@@ -103,20 +104,20 @@ def start(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @register_view()
-def find(request: HttpRequest) -> HttpResponse:
+def find(request: CashierRequest) -> HttpResponse:
     code = request.GET.get("code", "")
     try:
-        sale = find_receipt(request.register, code)  # type: ignore[attr-defined]
+        sale = find_receipt(request.register, code)
     except SaleError as exc:
         return _overlay(request, "register/returns/start.html", {"error": " ".join(exc.messages), "code": code},
                         status=422)
     return _form(request, sale)
 
 
-def scanned_receipt(request: HttpRequest, code: str) -> HttpResponse:
+def scanned_receipt(request: RegisterRequest, code: str) -> HttpResponse:
     """A receipt code scanned on the selling screen (``register:scan`` hands it over)."""
     try:
-        sale = find_receipt(request.register, code)  # type: ignore[attr-defined]
+        sale = find_receipt(request.register, code)
     except SaleError as exc:
         return _overlay(request, "register/returns/start.html", {"error": " ".join(exc.messages), "code": code},
                         status=422)
@@ -134,8 +135,8 @@ def _chosen(lines: list[ReturnableLine], data: Any) -> dict[uuid.UUID, Decimal]:
     return chosen
 
 
-def _picked(request: HttpRequest, data: Any, prefix: str) -> list[Picked]:
-    register = request.register  # type: ignore[attr-defined]
+def _picked(request: RegisterRequest, data: Any, prefix: str) -> list[Picked]:
+    register = request.register
     ids = data.getlist(f"{prefix}_variant")
     quantities = data.getlist(f"{prefix}_qty")
     codes = data.getlist(f"{prefix}_code")
@@ -163,9 +164,9 @@ def _is_uuid(value: str) -> bool:
     return True
 
 
-def _add(request: HttpRequest, picked: list[Picked], code: str, pick: str) -> list[Variant]:
+def _add(request: RegisterRequest, picked: list[Picked], code: str, pick: str) -> list[Variant]:
     """Add a scanned/typed code or a chosen product to ``picked``; returns choices when a search is ambiguous."""
-    register = request.register  # type: ignore[attr-defined]
+    register = request.register
     variant: Variant | None = None
     quantity = Decimal(1)
     barcode = ""
@@ -195,7 +196,7 @@ def _add(request: HttpRequest, picked: list[Picked], code: str, pick: str) -> li
     return []
 
 
-def _form(request: HttpRequest, sale: Sale | None, data: Any = None, **extra: Any) -> HttpResponse:
+def _form(request: RegisterRequest, sale: Sale | None, data: Any = None, **extra: Any) -> HttpResponse:
     """The return form, fresh (``data`` None) or re-rendered with what was entered."""
     posted = data is not None
     data = data if posted else QueryDict()
@@ -242,9 +243,9 @@ def _form(request: HttpRequest, sale: Sale | None, data: Any = None, **extra: An
 
 
 @register_view()
-def with_receipt(request: HttpRequest, sale_id: uuid.UUID) -> HttpResponse:
+def with_receipt(request: CashierRequest, sale_id: uuid.UUID) -> HttpResponse:
     """Return lines of one receipt of this store: choose, then confirm."""
-    register = request.register  # type: ignore[attr-defined]
+    register = request.register
     sale: Sale = get_object_or_404(Sale.objects.select_related("store", "register", "customer"), pk=sale_id,
                              store=register.store)
     if sale.kind != SaleKind.SALE:
@@ -256,16 +257,16 @@ def with_receipt(request: HttpRequest, sale_id: uuid.UUID) -> HttpResponse:
 
 
 @register_view()
-def without_receipt(request: HttpRequest) -> HttpResponse:
+def without_receipt(request: CashierRequest) -> HttpResponse:
     """Take goods back without a receipt (manager PIN): pick products by scan or search."""
     if request.method == "POST" and request.POST.get("action") == "confirm":
         return _confirm(request, None)
     return _form(request, None, request.POST if request.method == "POST" else None)
 
 
-def _confirm(request: HttpRequest, sale: Sale | None) -> HttpResponse:
-    register = request.register  # type: ignore[attr-defined]
-    cashier = request.cashier  # type: ignore[attr-defined]
+def _confirm(request: CashierRequest, sale: Sale | None) -> HttpResponse:
+    register = request.register
+    cashier = request.cashier
     actor = Actor.for_employee(cashier)
     data = request.POST
     tender = data.get("tender", "")
@@ -295,9 +296,9 @@ def _confirm(request: HttpRequest, sale: Sale | None) -> HttpResponse:
     return _done(request, refund, None)
 
 
-def _exchange(request: HttpRequest, sale: Sale | None, chosen: list[RefundLineInput], items: list[ReturnItemInput],
+def _exchange(request: CashierRequest, sale: Sale | None, chosen: list[RefundLineInput], items: list[ReturnItemInput],
               replacement: list[Picked], refund_id: uuid.UUID, approver: Employee | None) -> tuple[Sale, Sale]:
-    register = request.register  # type: ignore[attr-defined]
+    register = request.register
     new_lines = [LineInput(p.variant.pk, p.quantity, barcode=p.barcode) for p in replacement]
     chosen_lines = {c.original_line_id: c.quantity for c in chosen}
     returned = _picked(request, request.POST, "ret") if sale is None else []
@@ -306,18 +307,18 @@ def _exchange(request: HttpRequest, sale: Sale | None, chosen: list[RefundLineIn
     difference = _new_total(replacement) - credit
     payments = [PaymentInput(PaymentMethod.CASH, difference)] if difference > 0 else []
     return exchange_sale(
-        actor=Actor.for_employee(request.cashier),  # type: ignore[attr-defined]
-        register=register, employee=request.cashier, approver=approver,  # type: ignore[attr-defined]
+        actor=Actor.for_employee(request.cashier),
+        register=register, employee=request.cashier, approver=approver,
         refund_id=refund_id,
         replacement=SaleInput(id=uuid.UUID(request.POST.get("new_sale_id", "")), lines=new_lines, payments=payments),
         original=sale, lines=chosen if sale is not None else None, items=items if sale is None else None,
     )
 
 
-def _done(request: HttpRequest, refund: Sale, new_sale: Sale | None) -> HttpResponse:
+def _done(request: CashierRequest, refund: Sale, new_sale: Sale | None) -> HttpResponse:
     for printed in (refund, new_sale):  # once per receipt: a repeated confirm queues nothing new
         if printed is not None:
-            enqueue_sale_receipt(sale=printed, actor=Actor.for_employee(request.cashier))  # type: ignore[attr-defined]
+            enqueue_sale_receipt(sale=printed, actor=Actor.for_employee(request.cashier))
     payments = list(refund.payments.all())
     cash_back = -sum((p.amount for p in payments if p.method == PaymentMethod.CASH), ZERO)
     # Each tender once, worded as what the cashier does: cash out of the drawer, the rest back to the card.

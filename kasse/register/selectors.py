@@ -100,7 +100,7 @@ def grid_products(organization: Organization, *, store_id: uuid.UUID | None, cat
     products = list(qs.select_related("category").prefetch_related(
         Prefetch("variants", queryset=variants, to_attr="active_variants")
     )[offset:offset + GRID_SIZE])
-    return GridPage(tiles=[tile(p, p.active_variants) for p in products], total=total,  # type: ignore[attr-defined]
+    return GridPage(tiles=[tile(p, p.active_variants) for p in products], total=total,
                     offset=offset, category_id=str(category_id or ""),
                     query=query, favourites=favourites and not category_id and not query)
 

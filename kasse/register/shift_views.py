@@ -22,12 +22,13 @@ from kasse.register.selectors import register_settings
 from kasse.sales.models import CashMovementKind, PaymentMethod, Shift, ShiftStatus
 from kasse.sales.services import shifts
 from kasse.sales.services.errors import SaleError
+from kasse.tenancy.requests import CashierRequest
 
 COUNT_PREFIX = "d-"
 
 
-def _actor(request: HttpRequest) -> Actor:
-    return Actor.for_employee(request.cashier)  # type: ignore[attr-defined]
+def _actor(request: CashierRequest) -> Actor:
+    return Actor.for_employee(request.cashier)
 
 
 def _message(exc: SaleError) -> str:
@@ -71,16 +72,16 @@ def _counted_rows(count: dict[str, int]) -> list[dict[str, Any]]:
     return rows
 
 
-def _page(request: HttpRequest, template: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
-    register = request.register  # type: ignore[attr-defined]
-    base = {"register": register, "cashier": request.cashier,  # type: ignore[attr-defined]
+def _page(request: CashierRequest, template: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
+    register = request.register
+    base = {"register": register, "cashier": request.cashier,
             "settings": register_settings(register.store)}
     return render(request, template, {**base, **context}, status=status)
 
 
 # --- opening ---------------------------------------------------------------------
 
-def open_page(request: HttpRequest, *, raw: dict[str, str] | None = None, error: str = "",
+def open_page(request: CashierRequest, *, raw: dict[str, str] | None = None, error: str = "",
               status: int = 200) -> HttpResponse:
     """The open-shift screen; the selling screen shows it while the register has no open shift."""
     return _page(request, "register/shift/open.html", {"rows": _count_rows(raw), "error": error}, status)
@@ -88,15 +89,15 @@ def open_page(request: HttpRequest, *, raw: dict[str, str] | None = None, error:
 
 @require_http_methods(["GET", "POST"])
 @register_view()
-def open_shift_view(request: HttpRequest) -> HttpResponse:
-    register = request.register  # type: ignore[attr-defined]
+def open_shift_view(request: CashierRequest) -> HttpResponse:
+    register = request.register
     if request.method == "GET":
         if shifts.current_shift(register) is not None:
             return redirect("register:main")
         return open_page(request)
     raw = _raw_count(request.POST)
     try:
-        shifts.open_shift(actor=_actor(request), register=register, employee=request.cashier,  # type: ignore[attr-defined]
+        shifts.open_shift(actor=_actor(request), register=register, employee=request.cashier,
                           count=_parse_count(raw))
     except SaleError as exc:
         return open_page(request, raw=raw, error=_message(exc), status=422)
@@ -107,8 +108,8 @@ def open_shift_view(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @register_view()
-def menu(request: HttpRequest) -> HttpResponse:
-    shift = shifts.current_shift(request.register)  # type: ignore[attr-defined]
+def menu(request: CashierRequest) -> HttpResponse:
+    shift = shifts.current_shift(request.register)
     return render(request, "register/shift/partials/menu.html", {"shift": shift})
 
 
@@ -122,7 +123,7 @@ def _cash_form(request: HttpRequest, kind: str, *, error: str = "", status: int 
 
 @require_http_methods(["GET", "POST"])
 @register_view()
-def cash_movement(request: HttpRequest) -> HttpResponse:
+def cash_movement(request: CashierRequest) -> HttpResponse:
     """Cash in or out with an amount and a reason; needs cash management rights (a manager PIN)."""
     kind = request.POST.get("kind") or request.GET.get("kind") or ""
     if kind not in CashMovementKind.values:
@@ -133,11 +134,11 @@ def cash_movement(request: HttpRequest) -> HttpResponse:
             "approver": request.POST.get("approver", "")[:40]}
     try:
         amount = parse_amount(request.POST.get("amount", ""))
-        shift = shifts.current_shift(request.register)  # type: ignore[attr-defined]
+        shift = shifts.current_shift(request.register)
         if shift is None:
             raise SaleError(_("Please open a shift on this register first."))
         movement = shifts.record_cash_movement(
-            actor=_actor(request), shift=shift, employee=request.cashier,  # type: ignore[attr-defined]
+            actor=_actor(request), shift=shift, employee=request.cashier,
             approver=approver_from_request(request), kind=kind, amount=amount, reason=data["reason"],
         )
     except SaleError as exc:
@@ -169,9 +170,9 @@ def _report_context(shift: Shift) -> dict[str, Any]:
 
 @require_GET
 @register_view()
-def x_report(request: HttpRequest) -> HttpResponse:
+def x_report(request: CashierRequest) -> HttpResponse:
     """Interim figures of the open shift, any time, without a number and without closing anything."""
-    shift = shifts.current_shift(request.register)  # type: ignore[attr-defined]
+    shift = shifts.current_shift(request.register)
     if shift is None:
         return redirect("register:main")
     shift = Shift.objects.select_related("store__organization", "register", "opened_by").get(pk=shift.pk)
@@ -182,21 +183,21 @@ def x_report(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @register_view()
-def z_report(request: HttpRequest, shift_id: uuid.UUID) -> HttpResponse:
+def z_report(request: CashierRequest, shift_id: uuid.UUID) -> HttpResponse:
     """A closed shift's Z report, for the screen and the browser's print dialog (reprint any time)."""
     shift: Shift = get_object_or_404(Shift.objects.select_related("store__organization", "register", "opened_by",
                                                            "closed_by"),
-                              pk=shift_id, register=request.register,  # type: ignore[attr-defined]
+                              pk=shift_id, register=request.register,
                               status=ShiftStatus.CLOSED)
     return _page(request, "register/shift/report.html", {**_report_context(shift), "is_z": True})
 
 
 @require_GET
 @register_view()
-def z_reports(request: HttpRequest) -> HttpResponse:
+def z_reports(request: CashierRequest) -> HttpResponse:
     """The register's past Z reports, newest first, to reprint."""
     before = request.GET.get("before", "")
-    listed = shifts.closed_shifts(request.register,  # type: ignore[attr-defined]
+    listed = shifts.closed_shifts(request.register,
                                   before=parse_page(before))
     older = listed[-1].closing_number if len(listed) == 50 else None
     return _page(request, "register/shift/z_list.html", {"shifts": listed, "older": older})
@@ -206,13 +207,13 @@ def z_reports(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @register_view()
-def close(request: HttpRequest) -> HttpResponse:
+def close(request: CashierRequest) -> HttpResponse:
     """Count the drawer, see expected against counted, confirm, and get the Z report.
 
     The confirm step names the shift it closes, so a second tap finds it closed
     and says so instead of closing anything else.
     """
-    register = request.register  # type: ignore[attr-defined]
+    register = request.register
     step = request.POST.get("step", "")
     if step == "confirm":
         return _confirm_close(request)
@@ -233,8 +234,8 @@ def close(request: HttpRequest) -> HttpResponse:
     })
 
 
-def _confirm_close(request: HttpRequest) -> HttpResponse:
-    register = request.register  # type: ignore[attr-defined]
+def _confirm_close(request: CashierRequest) -> HttpResponse:
+    register = request.register
     try:
         shift_id = uuid.UUID(request.POST.get("shift", ""))
     except ValueError as exc:
@@ -244,7 +245,7 @@ def _confirm_close(request: HttpRequest) -> HttpResponse:
     try:
         if shift.status != ShiftStatus.OPEN:
             raise SaleError(_("This shift is already closed."))
-        closed = shifts.close_shift(actor=_actor(request), shift=shift, employee=request.cashier,  # type: ignore[attr-defined]
+        closed = shifts.close_shift(actor=_actor(request), shift=shift, employee=request.cashier,
                                     count=_parse_count(raw))
     except SaleError as exc:
         shift.refresh_from_db()
@@ -257,9 +258,9 @@ def _confirm_close(request: HttpRequest) -> HttpResponse:
     return redirect("register:shift_z", shift_id=closed.pk)
 
 
-def _print_z_report(request: HttpRequest, shift: Shift) -> None:
+def _print_z_report(request: CashierRequest, shift: Shift) -> None:
     """The Z report goes to the register's receipt printer when there is one (it is on screen anyway)."""
     from kasse.printing.services import enqueue_shift_report
 
     with contextlib.suppress(SaleError):  # no printer set up for this register
-        enqueue_shift_report(actor=_actor(request), shift=shift, register=request.register)  # type: ignore[attr-defined]
+        enqueue_shift_report(actor=_actor(request), shift=shift, register=request.register)

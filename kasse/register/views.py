@@ -48,11 +48,12 @@ from kasse.sales.selectors import is_receipt_code
 from kasse.sales.services.checkout import PaymentInput
 from kasse.sales.services.errors import SaleError
 from kasse.tenancy.permissions import Capability
+from kasse.tenancy.requests import CashierRequest, RegisterRequest
 from kasse.tenancy.selectors import register_staff
 
 
-def _actor(request: HttpRequest) -> Actor:
-    return Actor.for_employee(request.cashier)  # type: ignore[attr-defined]
+def _actor(request: CashierRequest) -> Actor:
+    return Actor.for_employee(request.cashier)
 
 
 def _error_text(exc: ValidationError) -> str:
@@ -94,16 +95,16 @@ def pair(request: HttpRequest) -> HttpResponse:
                   status=status if error else 200)
 
 
-def _lock_page(request: HttpRequest, *, error: str = "", picked: str = "", status: int = 200) -> HttpResponse:
-    store = request.register.store  # type: ignore[attr-defined]
+def _lock_page(request: RegisterRequest, *, error: str = "", picked: str = "", status: int = 200) -> HttpResponse:
+    store = request.register.store
     return render(request, "register/lock.html", {
-        "register": request.register, "staff": register_staff(store, Capability.SELL),  # type: ignore[attr-defined]
+        "register": request.register, "staff": register_staff(store, Capability.SELL),
         "error": error, "picked": picked,
     }, status=status)
 
 
 @register_view(needs_cashier=False)
-def lock_screen(request: HttpRequest) -> HttpResponse:
+def lock_screen(request: RegisterRequest) -> HttpResponse:
     """Who is working: a tile per employee who may sell here (or their employee number), then the PIN."""
     if current_cashier(request) is not None:
         return redirect("register:main")
@@ -112,7 +113,7 @@ def lock_screen(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @register_view(needs_cashier=False)
-def unlock_view(request: HttpRequest) -> HttpResponse:
+def unlock_view(request: RegisterRequest) -> HttpResponse:
     """Switch in: the PIN is checked against the one employee picked (wrong PINs counted, ``pin_guard``)."""
     employee = picked_employee(request, capability=Capability.SELL)
     if employee is None:
@@ -146,14 +147,14 @@ def _line_url_prefix() -> str:
     return reverse("register:line_action", args=[placeholder, "x"]).split(str(placeholder))[0]
 
 
-def _cart_context(request: HttpRequest, cart: Cart | None = None, **extra: Any) -> dict[str, Any]:
-    register = request.register  # type: ignore[attr-defined]
-    cart = cart or carts.active_cart(register, request.cashier)  # type: ignore[attr-defined]
+def _cart_context(request: CashierRequest, cart: Cart | None = None, **extra: Any) -> dict[str, Any]:
+    register = request.register
+    cart = cart or carts.active_cart(register, request.cashier)
     return {"view": carts.cart_view(cart), "register": register, "line_url": _line_url_prefix(),
             "times": pending_times(request), **extra}
 
 
-def _cart_response(request: HttpRequest, *, error: str = "", status: int = 200, cart: Cart | None = None,
+def _cart_response(request: CashierRequest, *, error: str = "", status: int = 200, cart: Cart | None = None,
                    scan_rejected: str = "", **extra: Any) -> HttpResponse:
     context = _cart_context(request, cart, error=error, scan_rejected=scan_rejected, **extra)
     if not error:
@@ -172,8 +173,8 @@ def _cart_response(request: HttpRequest, *, error: str = "", status: int = 200, 
 
 
 @register_view()
-def main(request: HttpRequest) -> HttpResponse:
-    register = request.register  # type: ignore[attr-defined]
+def main(request: CashierRequest) -> HttpResponse:
+    register = request.register
     if not Shift.objects.filter(register=register, status=ShiftStatus.OPEN).exists():
         return shift_views.open_page(request)  # no selling without an open shift: count the float first
     context = _cart_context(request)
@@ -181,7 +182,7 @@ def main(request: HttpRequest) -> HttpResponse:
         "categories": grid_categories(register.organization),
         "page": grid_products(register.organization, store_id=register.store_id, favourites=True),
         "settings": settings_for(request),
-        "cashier": request.cashier,  # type: ignore[attr-defined]
+        "cashier": request.cashier,
         "parked_count": parked_carts(register.store).count(),
     })
     return render(request, "register/main.html", context)
@@ -189,8 +190,8 @@ def main(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @register_view()
-def products(request: HttpRequest) -> HttpResponse:
-    register = request.register  # type: ignore[attr-defined]
+def products(request: CashierRequest) -> HttpResponse:
+    register = request.register
     category = request.GET.get("category") or None
     if category is not None:
         try:
@@ -220,19 +221,19 @@ def variants(request: HttpRequest, product_id: uuid.UUID) -> HttpResponse:
 
 @require_GET
 @register_view()
-def cart(request: HttpRequest) -> HttpResponse:
+def cart(request: CashierRequest) -> HttpResponse:
     return render(request, "register/partials/cart.html", _cart_context(request))
 
 
 @require_POST
 @register_view()
-def scan(request: HttpRequest) -> HttpResponse:
+def scan(request: CashierRequest) -> HttpResponse:
     """A scanner burst or a typed code: resolve it and put it on the cart."""
-    register = request.register  # type: ignore[attr-defined]
+    register = request.register
     code = request.POST.get("code", "")
     if is_receipt_code(code):  # a receipt's own barcode: start a return
         return returns_views.scanned_receipt(request, code.strip())
-    cart_obj = carts.active_cart(register, request.cashier)  # type: ignore[attr-defined]
+    cart_obj = carts.active_cart(register, request.cashier)
     try:
         result = resolve_scan(register.organization, code, settings_for(request))
         if isinstance(result, LoyaltyCard):
@@ -253,9 +254,9 @@ def scan(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @register_view()
-def add(request: HttpRequest) -> HttpResponse:
+def add(request: CashierRequest) -> HttpResponse:
     """Tap on a product tile (or a typed weight for measured goods)."""
-    register = request.register  # type: ignore[attr-defined]
+    register = request.register
     variant: Variant = get_object_or_404(Variant.objects.select_related("product"),
                                          pk=_uuid_or_404(request.POST.get("variant")))
     try:
@@ -263,7 +264,7 @@ def add(request: HttpRequest) -> HttpResponse:
         if variant.product.is_measured and not request.POST.get("quantity"):
             return _cart_response(request, ask_weight=variant)
         times = 1 if variant.product.is_measured else pending_times(request)
-        carts.add_variant(cart=carts.active_cart(register, request.cashier),  # type: ignore[attr-defined]
+        carts.add_variant(cart=carts.active_cart(register, request.cashier),
                           variant=variant, quantity=quantity * times)
         if times > 1:
             set_pending_times(request, 1)
@@ -272,20 +273,20 @@ def add(request: HttpRequest) -> HttpResponse:
     return _cart_response(request, flash=variant.pk)
 
 
-def _line(request: HttpRequest, line_id: uuid.UUID) -> CartLine:
-    register = request.register  # type: ignore[attr-defined]
+def _line(request: RegisterRequest, line_id: uuid.UUID) -> CartLine:
+    register = request.register
     return get_object_or_404(CartLine.objects.select_related("cart", "variant__product"), pk=line_id,
                              cart__register=register, cart__status=CartStatus.ACTIVE)
 
 
 @require_http_methods(["GET", "POST"])
 @register_view()
-def line_action(request: HttpRequest, line_id: uuid.UUID, action: str) -> HttpResponse:
+def line_action(request: CashierRequest, line_id: uuid.UUID, action: str) -> HttpResponse:
     """Quantity, void, discount or price override of one cart line (GET: the dialog for it)."""
     line = _line(request, line_id)
     if request.method == "GET":
         return line_form(request, line, action)
-    cashier = request.cashier  # type: ignore[attr-defined]
+    cashier = request.cashier
     try:
         if action == "quantity":
             carts.set_quantity(line=line, quantity=parse_quantity(request.POST.get("quantity")))
@@ -313,10 +314,10 @@ def line_action(request: HttpRequest, line_id: uuid.UUID, action: str) -> HttpRe
 
 @require_http_methods(["GET", "POST"])
 @register_view()
-def cart_action(request: HttpRequest, action: str) -> HttpResponse:
+def cart_action(request: CashierRequest, action: str) -> HttpResponse:
     """Order discount, customer, park, cancel, quantity key on the active cart (GET: the dialog for it)."""
-    register = request.register  # type: ignore[attr-defined]
-    cashier = request.cashier  # type: ignore[attr-defined]
+    register = request.register
+    cashier = request.cashier
     cart_obj = carts.active_cart(register, cashier)
     if request.method == "GET":
         return cart_form(request, cart_obj, action)
@@ -354,19 +355,19 @@ def cart_action(request: HttpRequest, action: str) -> HttpResponse:
 
 
 @register_view()
-def parked(request: HttpRequest) -> HttpResponse:
-    register = request.register  # type: ignore[attr-defined]
+def parked(request: CashierRequest) -> HttpResponse:
+    register = request.register
     return render(request, "register/partials/parked.html", {"carts": parked_carts(register.store)})
 
 
 @require_POST
 @register_view()
-def resume(request: HttpRequest, cart_id: uuid.UUID) -> HttpResponse:
-    register = request.register  # type: ignore[attr-defined]
+def resume(request: CashierRequest, cart_id: uuid.UUID) -> HttpResponse:
+    register = request.register
     cart_obj = get_object_or_404(Cart, pk=cart_id, store=register.store, status=CartStatus.PARKED)
     try:
         carts.resume_cart(actor=_actor(request), cart=cart_obj, register=register,
-                          employee=request.cashier)  # type: ignore[attr-defined]
+                          employee=request.cashier)
     except SaleError as exc:
         return _cart_response(request, error=_error_text(exc), status=422)
     return _cart_response(request)
@@ -374,10 +375,10 @@ def resume(request: HttpRequest, cart_id: uuid.UUID) -> HttpResponse:
 
 @require_POST
 @register_view()
-def pay(request: HttpRequest) -> HttpResponse:
+def pay(request: CashierRequest) -> HttpResponse:
     """Complete the sale with one or more tenders: ``payments`` is JSON [{method, amount}]."""
-    register = request.register  # type: ignore[attr-defined]
-    cart_obj = carts.active_cart(register, request.cashier)  # type: ignore[attr-defined]
+    register = request.register
+    cart_obj = carts.active_cart(register, request.cashier)
     try:
         raw = json.loads(request.POST.get("payments", "[]"))
         if not isinstance(raw, list):
@@ -390,7 +391,7 @@ def pay(request: HttpRequest) -> HttpResponse:
         return _payment_refused(request, _("The payment could not be read. Please try again."))
     try:
         sale = carts.checkout_cart(actor=_actor(request), cart=cart_obj,
-                                   employee=request.cashier, payments=payments)  # type: ignore[attr-defined]
+                                   employee=request.cashier, payments=payments)
     except SaleError as exc:
         return _payment_refused(request, _error_text(exc))
     sale_context = {"sale": sale, **_sale_context(sale)}
@@ -401,7 +402,7 @@ def pay(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _payment_refused(request: HttpRequest, error: str) -> HttpResponse:
+def _payment_refused(request: CashierRequest, error: str) -> HttpResponse:
     """The pay panel stays open; the cart (with the message) is swapped in where it belongs."""
     response = _cart_response(request, error=error, status=422)
     response["HX-Retarget"] = "#cart"
@@ -420,10 +421,10 @@ def _sale_context(sale: Sale) -> dict[str, Any]:
 
 
 @register_view()
-def receipt(request: HttpRequest, sale_id: uuid.UUID) -> HttpResponse:
+def receipt(request: CashierRequest, sale_id: uuid.UUID) -> HttpResponse:
     """The receipt on screen and for the browser's print dialog."""
     sale: Sale = get_object_or_404(Sale.objects.select_related("store", "register", "customer"), pk=sale_id,
-                             store=request.register.store)  # type: ignore[attr-defined]
+                             store=request.register.store)
     return render(request, "register/receipt.html", receipt_context(sale))
 
 

@@ -118,7 +118,7 @@ class EmployeeForm(forms.ModelForm):
             self.fields["pin"].help_text = _("4 to 12 digits (owners and managers: at least 6), used to log "
                                              "in at the register.")
         elif self.instance.user_id:
-            self.fields["login_email"].initial = self.instance.user.email  # type: ignore[union-attr]
+            self.fields["login_email"].initial = self.instance.user.email
         owner: tuple[str, str] = (Role.OWNER.value, str(Role.OWNER.label))
         choices: list[tuple[str, str]] = [("", _("– no role –"))]
         if may_grant_owner:

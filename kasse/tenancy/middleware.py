@@ -15,6 +15,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 from django_scopes import scope
 
+from kasse.tenancy.requests import KasseRequest
 from kasse.tenancy.selectors import employees_for_user
 
 SESSION_ORGANIZATION_KEY = "organization_id"
@@ -25,11 +26,11 @@ class OrganizationMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        request.organization = None  # type: ignore[attr-defined]
-        request.employee = None  # type: ignore[attr-defined]
-        request.api_token = None  # type: ignore[attr-defined]
-        request.register_device = None  # type: ignore[attr-defined]
+    def __call__(self, request: KasseRequest) -> HttpResponse:
+        request.organization = None
+        request.employee = None
+        request.api_token = None
+        request.register_device = None
 
         auth_header = request.headers.get("Authorization", "")
         if auth_header.startswith("Bearer "):
@@ -37,33 +38,33 @@ class OrganizationMiddleware:
 
             token = authenticate_token(auth_header.removeprefix("Bearer ").strip())
             if token is not None:
-                request.api_token = token  # type: ignore[attr-defined]
-                request.organization = token.organization  # type: ignore[attr-defined]
+                request.api_token = token
+                request.organization = token.organization
         elif request.path.startswith(REGISTER_PATH_PREFIX):
             self._resolve_register_device(request)
         elif getattr(request, "user", None) is not None and request.user.is_authenticated:
             self._resolve_user(request)
 
-        if request.organization is None:  # type: ignore[attr-defined]
+        if request.organization is None:
             return self.get_response(request)
-        with scope(organization=request.organization):  # type: ignore[attr-defined]
+        with scope(organization=request.organization):
             return self.get_response(request)
 
-    def _resolve_register_device(self, request: HttpRequest) -> None:
+    def _resolve_register_device(self, request: KasseRequest) -> None:
         from kasse.register.services.pairing import DEVICE_COOKIE, device_for_token
 
         device = device_for_token(request.COOKIES.get(DEVICE_COOKIE, ""))
         if device is not None:
-            request.register_device = device  # type: ignore[attr-defined]
-            request.organization = device.register.organization  # type: ignore[attr-defined]
+            request.register_device = device
+            request.organization = device.register.organization
 
-    def _resolve_user(self, request: HttpRequest) -> None:
+    def _resolve_user(self, request: KasseRequest) -> None:
         employees = list(employees_for_user(request.user))  # type: ignore[arg-type]
         if not employees:
             return
         wanted = request.session.get(SESSION_ORGANIZATION_KEY)
         chosen = next((e for e in employees if str(e.organization_id) == wanted), employees[0])
         request.session[SESSION_ORGANIZATION_KEY] = str(chosen.organization_id)
-        request.employee = chosen  # type: ignore[attr-defined]
-        request.organization = chosen.organization  # type: ignore[attr-defined]
-        request.organizations = [e.organization for e in employees]  # type: ignore[attr-defined]
+        request.employee = chosen
+        request.organization = chosen.organization
+        request.organizations = [e.organization for e in employees]

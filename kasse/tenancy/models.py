@@ -64,7 +64,7 @@ class User(AbstractBaseUser, PermissionsMixin, UUIDModel):
     language = models.CharField(
         _("language"), max_length=5, choices=Language.choices, default=Language.GERMAN
     )
-    is_active = models.BooleanField(_("active"), default=True)  # type: ignore[assignment,misc]
+    is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(_("operator"), default=False)
     email_verified_at = models.DateTimeField(_("e-mail verified"), null=True, blank=True)
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)

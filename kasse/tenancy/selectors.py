@@ -55,7 +55,7 @@ def has_capability(employee: Employee | None, capability: str, store: Store | No
 
 def _roles_of(employee: Employee) -> list[tuple[object, str]]:
     capabilities(employee)  # fills the cache
-    return employee._role_cache  # type: ignore[attr-defined,no-any-return]
+    return employee._role_cache  # type: ignore[attr-defined]
 
 
 def has_capability_everywhere(employee: Employee | None, capability: str) -> bool:

@@ -232,7 +232,7 @@ def _line_approver(p: _CheckedLine, present: Employee | None, register: Register
             and not approval.covers_discount(p.line.discount_percent, p.line.discount_amount, p.base)):
         raise SaleError(_("“%(name)s” changed after a manager approved its price or discount. "
                           "A manager must approve it again.") % {"name": p.variant})
-    return approval.approver  # type: ignore[no-any-return]
+    return approval.approver
 
 
 def _order_approver(cart: SaleInput, discount: Decimal, subtotal: Decimal, present: Employee | None,
@@ -245,7 +245,7 @@ def _order_approver(cart: SaleInput, discount: Decimal, subtotal: Decimal, prese
     if not approval.covers_discount(cart.order_discount_percent, cart.order_discount_amount, subtotal):
         raise SaleError(_("The cart changed after a manager approved the discount on the whole sale. "
                           "A manager must approve it again."))
-    return approval.approver  # type: ignore[no-any-return]
+    return approval.approver
 
 
 def cart_total(register: Register, cart: SaleInput) -> Decimal:

@@ -22,12 +22,13 @@ from kasse.sync.cloud.services import NODE_PAIRING_TTL, create_node_pairing_code
 from kasse.sync.models import StoreNode, SyncAnomaly, SyncConflict
 from kasse.tenancy.models import Store
 from kasse.tenancy.permissions import Capability
+from kasse.tenancy.requests import BackofficeRequest
 
 PAGE_SIZE = 50
 
 
-def _actor(request: HttpRequest) -> Actor:
-    return Actor.for_user(request.user)  # type: ignore[arg-type]
+def _actor(request: BackofficeRequest) -> Actor:
+    return Actor.for_user(request.user)
 
 
 @backoffice_view(Capability.MANAGE_SETTINGS)
@@ -40,7 +41,7 @@ def node_list(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @backoffice_view(Capability.MANAGE_SETTINGS)
-def pairing_code(request: HttpRequest, store_id: uuid.UUID) -> HttpResponse:
+def pairing_code(request: BackofficeRequest, store_id: uuid.UUID) -> HttpResponse:
     store = get_object_or_404(Store, pk=store_id)
     code = create_node_pairing_code(actor=_actor(request), store=store,
                                     give_up_waiting=request.POST.get("give_up_waiting") == "1")
@@ -52,7 +53,7 @@ def pairing_code(request: HttpRequest, store_id: uuid.UUID) -> HttpResponse:
 
 @require_POST
 @backoffice_view(Capability.MANAGE_SETTINGS)
-def node_revoke(request: HttpRequest, node_id: uuid.UUID) -> HttpResponse:
+def node_revoke(request: BackofficeRequest, node_id: uuid.UUID) -> HttpResponse:
     node = get_object_or_404(StoreNode, pk=node_id)
     revoke_node(actor=_actor(request), node=node)
     messages.success(request, _("The store node %(name)s can no longer sync.") % {"name": node.name})
@@ -75,7 +76,7 @@ def anomaly_list(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @backoffice_view(Capability.MANAGE_SETTINGS)
-def anomaly_resolve(request: HttpRequest, anomaly_id: uuid.UUID) -> HttpResponse:
+def anomaly_resolve(request: BackofficeRequest, anomaly_id: uuid.UUID) -> HttpResponse:
     anomaly = get_object_or_404(SyncAnomaly, pk=anomaly_id)
     resolve_anomaly(actor=_actor(request), anomaly=anomaly)
     messages.success(request, _("The anomaly is marked as resolved."))
@@ -84,7 +85,7 @@ def anomaly_resolve(request: HttpRequest, anomaly_id: uuid.UUID) -> HttpResponse
 
 @require_POST
 @backoffice_view(Capability.MANAGE_SETTINGS)
-def anomaly_release(request: HttpRequest, anomaly_id: uuid.UUID) -> HttpResponse:
+def anomaly_release(request: BackofficeRequest, anomaly_id: uuid.UUID) -> HttpResponse:
     anomaly = get_object_or_404(SyncAnomaly, pk=anomaly_id)
     try:
         booked = release_quarantined_sale(actor=_actor(request), anomaly=anomaly)
@@ -109,7 +110,7 @@ def conflict_list(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @backoffice_view(Capability.MANAGE_SETTINGS)
-def conflict_seen(request: HttpRequest, conflict_id: uuid.UUID) -> HttpResponse:
+def conflict_seen(request: BackofficeRequest, conflict_id: uuid.UUID) -> HttpResponse:
     conflict = get_object_or_404(SyncConflict, pk=conflict_id)
     mark_conflict_seen(actor=_actor(request), conflict=conflict)
     messages.success(request, _("The conflict is marked as seen."))
@@ -117,11 +118,11 @@ def conflict_seen(request: HttpRequest, conflict_id: uuid.UUID) -> HttpResponse:
 
 
 @backoffice_view(Capability.VIEW_REPORTS)
-def live(request: HttpRequest) -> HttpResponse:
+def live(request: BackofficeRequest) -> HttpResponse:
     """Sales of the stores this user may see reports of, as they happen (the page follows ``/ws/live/``)."""
     from kasse.tenancy.selectors import stores_with_capability
 
-    store_ids = stores_with_capability(request.employee, Capability.VIEW_REPORTS)  # type: ignore[attr-defined]
+    store_ids = stores_with_capability(request.employee, Capability.VIEW_REPORTS)
     return render(request, "sync/backoffice/live.html", {
         "sales": selectors.recent_sales(store_ids=store_ids), "directory": selectors.live_directory(store_ids),
         "limit": selectors.LIVE_FEED_SIZE,

@@ -125,7 +125,7 @@ class StoreScope:
             value = row.values.get(spec.store_path)
             return None if value is None else str(value)
         fk, _rest = spec.store_path.split(".", 1)
-        target = spec.model._meta.get_field(fk).related_model._meta.label  # type: ignore[union-attr]
+        target = spec.model._meta.get_field(fk).related_model._meta.label
         value = row.values.get(f"{fk}_id")
         return None if value is None else self.store_of(target, str(value), hops + 1)
 

@@ -104,7 +104,7 @@ def _reference_reader(label: str) -> tuple[tuple[type[models.Model], ...], Calla
 
     def take(values: dict[str, Any]) -> tuple[Any, ...]:
         if len(values) == width:  # a whole row (the usual case): all keys at once
-            return every(values)  # type: ignore[no-any-return]
+            return every(values)
         return tuple(values.get(name) for name in names)
 
     return tuple(target for _name, target in keys), take

@@ -238,7 +238,7 @@ def _compile_decoder(model: type[models.Model], converters: list[tuple[str, Conv
     values = ", ".join(f"{name!r}: v{index}" for index, (name, _c, _f) in enumerate(converters))
     body.append(f"    return {{{values}}}")
     exec("\n".join(body), namespace)  # noqa: S102 - source built above from the model's own field names
-    return namespace[f"decode_{model._meta.model_name}"]  # type: ignore[no-any-return]
+    return namespace[f"decode_{model._meta.model_name}"]
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -11,6 +12,9 @@ from django_scopes import scopes_disabled
 
 from kasse.sync.engine.hlc import HybridClock
 
+if TYPE_CHECKING:
+    from kasse.sync.models import NodeState
+
 NODE_BLOCK_SIZE = 1_000_000
 
 
@@ -18,7 +22,7 @@ def is_node() -> bool:
     return bool(settings.KASSE_ROLE == "store")
 
 
-def node_state():  # type: ignore[no-untyped-def]
+def node_state() -> NodeState | None:
     """This node's ``NodeState`` (``None`` before ``kasse store pair``)."""
     from kasse.sync.models import NodeState
 

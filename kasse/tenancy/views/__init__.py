@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
 
 from kasse.core.actors import Actor
+from kasse.tenancy.requests import BackofficeRequest
 
 
-def actor_of(request: HttpRequest) -> Actor:
-    return Actor.for_user(request.user)  # type: ignore[arg-type]
+def actor_of(request: BackofficeRequest) -> Actor:
+    return Actor.for_user(request.user)
 
 
 def show_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:

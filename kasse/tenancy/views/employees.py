@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -20,6 +20,7 @@ from kasse.backoffice.access import backoffice_view
 from kasse.tenancy.forms import ALL_STORES, EmployeeForm
 from kasse.tenancy.models import Employee, Store, StoreRole
 from kasse.tenancy.permissions import Capability, Role
+from kasse.tenancy.requests import BackofficeRequest
 from kasse.tenancy.selectors import manageable_employees, may_manage_employee, stores_with_capability
 from kasse.tenancy.services import save_employee
 from kasse.tenancy.views import actor_of, show_service_errors
@@ -35,10 +36,10 @@ def _is_owner(employee: Employee | None) -> bool:
 
 @require_GET
 @employees_view
-def employee_list(request: HttpRequest) -> HttpResponse:
-    org = request.organization  # type: ignore[attr-defined]
+def employee_list(request: BackofficeRequest) -> HttpResponse:
+    org = request.organization
     employees = (
-        manageable_employees(request.employee, Employee.objects.filter(organization=org))  # type: ignore[attr-defined]
+        manageable_employees(request.employee, Employee.objects.filter(organization=org))
         .select_related("user")
         .prefetch_related(Prefetch("roles", queryset=StoreRole.objects.select_related("store")))
         .order_by("-is_active", "display_name")
@@ -46,9 +47,9 @@ def employee_list(request: HttpRequest) -> HttpResponse:
     return render(request, "tenancy/employee_list.html", {"employees": employees})
 
 
-def _employee_page(request: HttpRequest, employee: Employee | None) -> HttpResponse:
-    org = request.organization  # type: ignore[attr-defined]
-    acting = request.employee  # type: ignore[attr-defined]
+def _employee_page(request: BackofficeRequest, employee: Employee | None) -> HttpResponse:
+    org = request.organization
+    acting = request.employee
     managed = stores_with_capability(acting, Capability.MANAGE_EMPLOYEES)
     stores = [s for s in Store.objects.filter(organization=org) if managed is None or s.pk in managed]
     may_grant_owner = _is_owner(acting)
@@ -89,14 +90,14 @@ def _employee_page(request: HttpRequest, employee: Employee | None) -> HttpRespo
 
 @require_http_methods(["GET", "POST"])
 @employees_view
-def employee_create(request: HttpRequest) -> HttpResponse:
+def employee_create(request: BackofficeRequest) -> HttpResponse:
     return _employee_page(request, None)
 
 
 @require_http_methods(["GET", "POST"])
 @employees_view
-def employee_edit(request: HttpRequest, pk: str) -> HttpResponse:
+def employee_edit(request: BackofficeRequest, pk: str) -> HttpResponse:
     employee: Employee = get_object_or_404(Employee.objects, pk=pk)
-    if not may_manage_employee(request.employee, employee):  # type: ignore[attr-defined]
+    if not may_manage_employee(request.employee, employee):
         raise Http404  # another store's employee: the same answer as a missing one
     return _employee_page(request, employee)

@@ -31,7 +31,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "tenancy/invitation.html", context, status=403)
     if request.method == "POST":
         try:
-            accept_invitation(token=token, user=request.user)  # type: ignore[arg-type]
+            accept_invitation(token=token, user=request.user)
         except ValidationError as exc:
             context["error"] = " ".join(exc.messages)
             return render(request, "tenancy/invitation.html", context, status=400)

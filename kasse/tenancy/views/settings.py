@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -14,6 +14,7 @@ from kasse.backoffice.access import backoffice_view
 from kasse.tenancy.forms import OrganizationForm, RegisterForm, StoreForm
 from kasse.tenancy.models import Organization, Register, Store
 from kasse.tenancy.permissions import Capability
+from kasse.tenancy.requests import BackofficeRequest
 from kasse.tenancy.services import save_register, save_store, update_organization
 from kasse.tenancy.views import actor_of, show_service_errors
 
@@ -22,16 +23,16 @@ settings_view = backoffice_view(Capability.MANAGE_SETTINGS)
 
 @require_GET
 @settings_view
-def settings_overview(request: HttpRequest) -> HttpResponse:
-    org = request.organization  # type: ignore[attr-defined]
+def settings_overview(request: BackofficeRequest) -> HttpResponse:
+    org = request.organization
     stores = Store.objects.filter(organization=org).annotate(register_count=Count("registers"))
     return render(request, "tenancy/settings.html", {"org": org, "stores": stores})
 
 
 @require_http_methods(["GET", "POST"])
 @settings_view
-def organization_edit(request: HttpRequest) -> HttpResponse:
-    org = request.organization  # type: ignore[attr-defined]
+def organization_edit(request: BackofficeRequest) -> HttpResponse:
+    org = request.organization
     # The form validates on its own copy, so a refused save leaves the request's object alone.
     draft = Organization.objects.get(pk=org.pk)
     form = OrganizationForm(request.POST or None, instance=draft)
@@ -51,14 +52,14 @@ def organization_edit(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @settings_view
-def store_list(request: HttpRequest) -> HttpResponse:
-    org = request.organization  # type: ignore[attr-defined]
+def store_list(request: BackofficeRequest) -> HttpResponse:
+    org = request.organization
     stores = Store.objects.filter(organization=org).annotate(register_count=Count("registers"))
     return render(request, "tenancy/store_list.html", {"stores": stores})
 
 
-def _store_page(request: HttpRequest, store: Store | None) -> HttpResponse:
-    org = request.organization  # type: ignore[attr-defined]
+def _store_page(request: BackofficeRequest, store: Store | None) -> HttpResponse:
+    org = request.organization
     draft = Store.objects.get(pk=store.pk) if store else Store(organization=org)
     form = StoreForm(request.POST or None, instance=draft)
     status = 200
@@ -81,18 +82,18 @@ def _store_page(request: HttpRequest, store: Store | None) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @settings_view
-def store_create(request: HttpRequest) -> HttpResponse:
+def store_create(request: BackofficeRequest) -> HttpResponse:
     return _store_page(request, None)
 
 
 @require_http_methods(["GET", "POST"])
 @settings_view
-def store_edit(request: HttpRequest, pk: str) -> HttpResponse:
+def store_edit(request: BackofficeRequest, pk: str) -> HttpResponse:
     return _store_page(request, get_object_or_404(Store.objects, pk=pk))
 
 
-def _register_page(request: HttpRequest, store: Store, register: Register | None) -> HttpResponse:
-    org = request.organization  # type: ignore[attr-defined]
+def _register_page(request: BackofficeRequest, store: Store, register: Register | None) -> HttpResponse:
+    org = request.organization
     draft = Register.objects.get(pk=register.pk) if register else Register(organization=org, store=store)
     form = RegisterForm(request.POST or None, instance=draft)
     status = 200
@@ -114,12 +115,12 @@ def _register_page(request: HttpRequest, store: Store, register: Register | None
 
 @require_http_methods(["GET", "POST"])
 @settings_view
-def register_create(request: HttpRequest, store_pk: str) -> HttpResponse:
+def register_create(request: BackofficeRequest, store_pk: str) -> HttpResponse:
     return _register_page(request, get_object_or_404(Store.objects, pk=store_pk), None)
 
 
 @require_http_methods(["GET", "POST"])
 @settings_view
-def register_edit(request: HttpRequest, pk: str) -> HttpResponse:
+def register_edit(request: BackofficeRequest, pk: str) -> HttpResponse:
     register: Register = get_object_or_404(Register.objects.select_related("store"), pk=pk)
     return _register_page(request, register.store, register)

@@ -36,7 +36,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         return redirect("backoffice:dashboard")
     data = request.POST or None
     org_form = SignupOrganizationForm(data, prefix="org", instance=Organization(),
-                                      initial={"language": request.LANGUAGE_CODE})  # type: ignore[attr-defined]
+                                      initial={"language": request.LANGUAGE_CODE})
     store_form = SignupStoreForm(data, prefix="store", instance=Store())
     owner_form = SignupOwnerForm(data, prefix="owner")
     forms_ = (org_form, store_form, owner_form)
