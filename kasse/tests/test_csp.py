@@ -32,6 +32,49 @@ def test_every_response_carries_the_policy(client, path):
     assert "'unsafe-eval'" not in POLICY
 
 
+def _script_sources(policy: str) -> list[str]:
+    directives = dict(part.strip().split(" ", 1) for part in policy.split(";"))
+    return directives["script-src"].split()
+
+
+@pytest.mark.django_db
+def test_register_display_and_back_office_pages_carry_a_policy_without_inline_script(organization, store, owner):
+    from kasse.core.actors import Actor
+    from kasse.register.models import RegisterDevice
+    from kasse.register.tests.conftest import paired_client
+    from kasse.sales.services.shifts import open_shift
+    from kasse.tenancy.models import Employee
+    from kasse.testing.factories import RegisterFactory
+    from kasse.tests.test_tenant_isolation import _unlocked_register
+
+    register_client = _unlocked_register(organization, store)
+    with scopes_disabled():
+        device = RegisterDevice.objects.select_related("register").get(register__store=store)
+        cashier = Employee.objects.get(roles__store=store, user__isnull=True)
+    open_shift(actor=Actor.system(), register=device.register, employee=cashier, count={})
+    display_client = paired_client(RegisterFactory(store=store, organization=organization, number=7), token="d")
+    office = Client()
+    office.force_login(owner)
+    surfaces = {
+        "register": (register_client, ["/register/", "/register/products/", "/register/cart/",
+                                       "/register/cart/pay/panel/?payments=[]", "/register/cart/pay/card/?amount=1.00",
+                                       "/register/returns/", "/register/receipts/", "/register/shift/menu/",
+                                       "/jsi18n/de.js"]),
+        "lock screen": (display_client, ["/register/lock/"]),
+        "display": (display_client, ["/register/display/"]),
+        "back office": (office, ["/", "/catalog/", "/customers/", "/settings/employees/", "/devices/",
+                                 "/nodes/live/", "/stock/receipts/"]),
+    }
+    for surface, (client, paths) in surfaces.items():
+        for path in paths:
+            response = client.get(path, follow=True)
+            assert response.status_code == 200, (surface, path)
+            policy = response["Content-Security-Policy"]
+            assert policy == POLICY, (surface, path)
+            assert _script_sources(policy) == ["'self'"], (surface, path)
+            assert "'unsafe-inline'" not in policy, (surface, path)
+
+
 def test_no_template_has_inline_script_style_or_event_handler():
     found = [f"{path.relative_to(TEMPLATES)}: {match.group(0).strip()}"
              for path in TEMPLATES.rglob("templates/**/*.html") if not NOT_PAGES.search(str(path))
