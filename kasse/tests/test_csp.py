@@ -52,7 +52,7 @@ def test_register_display_and_back_office_pages_carry_a_policy_without_inline_sc
         device = RegisterDevice.objects.select_related("register").get(register__store=store)
         cashier = Employee.objects.get(roles__store=store, user__isnull=True)
     open_shift(actor=Actor.system(), register=device.register, employee=cashier, count={})
-    display_client = paired_client(RegisterFactory(store=store, organization=organization, number=7), token="d")
+    display_client = paired_client(RegisterFactory(store=store, organization=organization), token="d")
     office = Client()
     office.force_login(owner)
     surfaces = {
@@ -145,7 +145,7 @@ def test_back_office_register_and_display_work_under_the_policy(live_server, bro
     tile.click()
     register_page.wait_for_selector("[data-testid=cart-line]")
     # The customer display of another register of the store
-    display_register = RegisterFactory(store=store, organization=organization, number=7)
+    display_register = RegisterFactory(store=store, organization=organization)
     paired_client(display_register, token="display-token")
     display = page.context.new_page()
     display_violations = _violations(display)
