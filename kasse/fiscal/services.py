@@ -9,6 +9,8 @@ the register) and returned as :class:`Unsigned`, and the register sells on.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -33,6 +35,8 @@ from kasse.fiscal.models import (
 )
 from kasse.fiscal.tse.interface import Operation, Receipt, TseBackend, TseClient, TseLog, TseRefused, TseUnavailable
 from kasse.tenancy.models import Register, Store
+
+logger = logging.getLogger(__name__)
 
 
 class FiscalSetupError(ValueError):
@@ -79,7 +83,7 @@ def register_tse_client(*, register: Register, actor: Actor) -> TseClientRegistr
         return existing
     registration = TseClientRegistration.objects.create(
         organization_id=register.organization_id, device=device, register=register,
-        client_id=str(register.pk) if device.backend == Backend.FISKALY else register.serial_number,
+        client_id=str(register.pk),  # ASCII whatever the serial number holds (TR-03151 PrintableString)
         serial_number=register.serial_number)
     log_action(register.organization_id, actor, "fiscal.tse.client_registered", registration,
                {"register": str(register.pk), "device": str(device.pk)})
@@ -126,7 +130,10 @@ def _signed_revisions(register: Register, tx_id: UUID) -> int:
     return int(result["last"] or 0)
 
 
-def _run(register: Register, tx_id: UUID, operation: Operation, call: object, process_type: str = "",
+TseCall = Callable[[TseBackend, TseClient, int], TseLog]
+
+
+def _run(register: Register, tx_id: UUID, operation: Operation, call: TseCall, process_type: str = "",
          process_data: str = "") -> SignResult:
     """Call the TSE (``call(backend, client, revision)``) and store what came back."""
     with transaction.atomic(durable=True):
@@ -145,13 +152,17 @@ def _run(register: Register, tx_id: UUID, operation: Operation, call: object, pr
     client = TseClient(registration.client_id, registration.serial_number)
     try:
         backend = backend_for(registration.device)
-        log = call(backend, client, revision)  # type: ignore[operator]
+        log = call(backend, client, revision)
     except TseUnavailable as exc:
         return _failed(register, registration.device, tx_id, revision, operation, OutageReason.UNREACHABLE,
                        str(exc), process_type, process_data)
     except TseRefused as exc:
         return _failed(register, registration.device, tx_id, revision, operation, OutageReason.REFUSED,
                        str(exc), process_type, process_data)
+    except Exception as exc:  # a TSE fault never stops the register: recorded, logged, sold on
+        logger.exception("TSE %s of %s failed unexpectedly", operation.value, tx_id)
+        return _failed(register, registration.device, tx_id, revision, operation, OutageReason.REFUSED,
+                       f"{type(exc).__name__}: {exc}", process_type, process_data)
     return _signed(register, registration, log)
 
 

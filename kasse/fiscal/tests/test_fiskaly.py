@@ -220,3 +220,14 @@ def test_device_information_and_the_tss_export(fiskaly, device):
     assert info.serial_number == device.serial_number
     assert info.certificate_expires_at is not None
     assert backend.export() == b"fake-tar:" + str(device.fiskaly_tss_id).encode()
+
+
+def test_an_unexpected_fault_never_reaches_the_register_it_is_recorded_as_an_outage(fiskaly, till):
+    from cryptography.fernet import Fernet
+
+    with override_settings(KASSE_FISCAL_KEYS=[Fernet.generate_key().decode()]):  # the secret cannot be read
+        result = start_transaction(register=till, tx_id=uuid7())
+    assert isinstance(result, Unsigned)
+    assert "ImproperlyConfigured" in result.detail
+    with scope(organization=till.organization_id):
+        assert TseOutage.objects.get().ended_at is None
