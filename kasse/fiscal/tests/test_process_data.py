@@ -99,3 +99,19 @@ def test_the_amounts_in_process_data_equal_the_inputs_to_the_cent(bon_typ, vat, 
     for value in text.split("^")[1].split("_"):
         assert value.lstrip("-").split(".")[1].__len__() == 2
     assert sum(parsed_vat.values()) == sum(vat.values())
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(list(BonTyp)), slots, st.dictionaries(st.builds(PaymentKey, st.sampled_from(list(PaymentKind))),
+                                                            cents))
+def test_fiskalys_standard_v1_carries_the_same_amounts_and_yields_the_same_process_data(bon_typ, vat, pay):
+    from kasse.fiscal.tse.fiskaly import standard_v1
+    from kasse.fiscal.tse.interface import Receipt
+    from kasse.testing.fiskaly_server import _process
+
+    schema = standard_v1(Receipt(bon_typ, vat, pay))
+    rows = schema["standard_v1"]["receipt"]
+    assert sum(Decimal(r["amount"]) for r in rows["amounts_per_vat_rate"]) == sum(vat.values())
+    assert sum(Decimal(r["amount"]) for r in rows["amounts_per_payment_type"]) == sum(pay.values())
+    # The local fiskaly writes processData from the JSON with its own code: it must be kasse's, to the byte.
+    assert _process(schema) == ("Kassenbeleg-V1", kassenbeleg(bon_typ, vat, pay).process_data)
