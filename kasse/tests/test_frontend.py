@@ -96,15 +96,27 @@ def _gettext_calls(code: str) -> set[str]:
     return set(re.findall(r"\bgettext\(\s*\"([^\"]+)\"\s*\)", code))
 
 
-def test_every_text_the_register_script_translates_is_in_the_german_catalog(client):
-    messages = _gettext_calls((KASSE / "register/static/register/register.js").read_text(encoding="utf-8"))
-    assert "Card payment declined." in messages
+def test_every_text_a_script_translates_is_in_the_german_catalog(client):
+    messages = set().union(*(_gettext_calls(_code(path.read_text(encoding="utf-8"))) for path in our_scripts()))
+    assert {"Card payment declined.", "The scan could not be sent. Please check the connection and scan again."} \
+        <= messages
     german = client.get("/jsi18n/de.js").content.decode()
     english = client.get("/jsi18n/en.js").content.decode()
     for message in messages:
         assert f'"{message}": "' in german, message  # a msgid with its German msgstr in the catalog
         assert f'"{message}"' not in english  # English shows the msgid itself
     assert '"Kartenzahlung abgelehnt."' in german
+
+
+@pytest.mark.django_db
+def test_the_back_office_loads_the_catalog_of_its_language_before_its_scripts(owner_client, store):
+    from bs4 import BeautifulSoup
+
+    page = BeautifulSoup(owner_client.get(f"/stock/receipts/store/{store.pk}/", HTTP_ACCEPT_LANGUAGE="en").content,
+                         "html.parser")
+    sources = [script.get("src") or "" for script in page.select("script")]
+    assert "/jsi18n/en.js" in sources
+    assert sources.index("/jsi18n/en.js") < next(i for i, src in enumerate(sources) if src.endswith("goods-receipt.js"))
 
 
 def test_the_catalog_is_a_cacheable_script_per_language_and_404_for_others(client):

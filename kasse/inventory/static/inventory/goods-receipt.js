@@ -1,7 +1,8 @@
 /* Goods receipt entry: a scan (a keyboard-wedge scanner types the code and Enter into the focused field) or a
    typed search adds the product without reloading the page. Requests go one at a time in the order they were
    made, and each is built from the lines as they stand when it is sent, so fast scans in a row all count.
-   Booking is an ordinary form submit once nothing is waiting. Without this script the form works by reloading. */
+   Booking is an ordinary form submit once nothing is waiting. Without this script the form works by reloading.
+   Texts: gettext() of Django's JavaScript catalog (/jsi18n/<language>.js, loaded by the back office's base). */
 (function () {
   "use strict";
   const form = document.querySelector("form[data-goods-receipt]");
@@ -38,7 +39,7 @@
           alert.className = "errors";
           alert.setAttribute("role", "alert");
           alert.dataset.testid = "form-errors";
-          alert.textContent = String(error);
+          alert.textContent = gettext("The scan could not be sent. Please check the connection and scan again.");
           lines.prepend(alert);
         }
       }
