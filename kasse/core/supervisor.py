@@ -53,14 +53,15 @@ class Supervisor:
 
     def __init__(self, name: str, step: Step, *, backoff: Backoff | None = None, idle_seconds: float = 1.0,
                  database: bool = False, on_exit: Callable[[], None] | None = None,
-                 quiet: tuple[type[BaseException], ...] = ()) -> None:
+                 quiet: tuple[type[BaseException], ...] = (), quiet_level: int = logging.WARNING) -> None:
         self.name = name
         self.step = step
         self.failures = Failures(backoff or Backoff())
         self.idle_seconds = idle_seconds
         self.database = database
         self.on_exit = on_exit
-        self.quiet = quiet  # expected failures (a peer not reachable): logged without a traceback
+        self.quiet = quiet  # expected failures (a device or peer not reachable): logged without a traceback
+        self.quiet_level = quiet_level
         self.stopping = threading.Event()
         self.woken = threading.Event()
         self.restarts = 0
@@ -146,7 +147,7 @@ class Supervisor:
             self.restarts += 1
             delay = self.failures.failed()
             if isinstance(exc, self.quiet):
-                logger.info("%s: %s (again in %.2f s)", self.name, exc, delay)
+                logger.log(self.quiet_level, "%s: %s (again in %.2f s)", self.name, exc, delay)
             else:
                 logger.exception("%s failed (again in %.2f s)", self.name, delay)
             self.last_error = f"{type(exc).__name__}: {exc}"[:500]

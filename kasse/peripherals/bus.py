@@ -15,17 +15,28 @@ from __future__ import annotations
 import logging
 import uuid
 import weakref
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from kasse.core.channels_bridge import send_from_thread
 
 if TYPE_CHECKING:
     from kasse.peripherals.frames import Frame
-    from kasse.peripherals.runner import PeripheralRunner
 
 logger = logging.getLogger(__name__)
 
-_RUNNERS: weakref.WeakSet[PeripheralRunner] = weakref.WeakSet()
+
+class DisplayRunner(Protocol):
+    """What the bus needs of a runner (:class:`kasse.peripherals.runner.PeripheralRunner`), which
+    registers itself here: the runner imports the bus, never the other way round."""
+
+    def has_display(self, register_id: uuid.UUID) -> bool: ...
+
+    def show(self, register_id: uuid.UUID, frame: Frame) -> None: ...
+
+    def refresh_soon(self) -> None: ...
+
+
+_RUNNERS: weakref.WeakSet[Any] = weakref.WeakSet()
 
 
 def scan_group(register_id: uuid.UUID) -> str:
@@ -39,15 +50,15 @@ def publish_scan(register_id: uuid.UUID, payload: dict[str, Any]) -> None:
 
 # --- pole displays -----------------------------------------------------------------------------------
 
-def add_runner(runner: PeripheralRunner) -> None:
+def add_runner(runner: DisplayRunner) -> None:
     _RUNNERS.add(runner)
 
 
-def remove_runner(runner: PeripheralRunner) -> None:
+def remove_runner(runner: DisplayRunner) -> None:
     _RUNNERS.discard(runner)
 
 
-def runners() -> list[PeripheralRunner]:
+def runners() -> list[DisplayRunner]:
     return list(_RUNNERS)
 
 

@@ -3,13 +3,14 @@
 - A scanner (serial, evdev, virtual pty) is opened with :mod:`kasse.hardware.scanners`; each scan is
   published to the bound register's Channels group (:func:`kasse.peripherals.bus.publish_scan`). A
   serial scanner that disappears is reopened by its reader with backoff; one that cannot be opened
-  at all (no device, no permission) is tried again by the supervisor with backoff. Nothing here
-  raises into the node.
+  at all (no device, no permission) is tried again by the runner with backoff. Nothing here
+  raises into the node. Every wait after a failure follows :class:`kasse.core.backoff.Backoff`, and
+  every thread here is a :class:`kasse.core.supervisor.Supervisor` (docs/devices.md).
 - A pole display has a worker thread with a one-frame mailbox: a new frame replaces one not yet
   shown (stale frames are dropped, the latest wins), so a slow or unplugged display never holds up
   a request. A write error closes the port; the worker reopens it with backoff and shows the latest
   frame again.
-- The supervisor re-reads the configuration every ``refresh_seconds`` (and at once after a change
+- The runner re-reads the configuration every ``refresh_seconds`` (and at once after a change
   in this process) and looks at every device's status every ``status_seconds``; ``states`` stores it
   for the back office (and on a node sends it up to the cloud) when it changed, and every 45 s.
 """
@@ -26,10 +27,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import close_old_connections, connections
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
+from kasse.core.backoff import Backoff, Failures
+from kasse.core.supervisor import Health, Supervisor
 from kasse.hardware.displays import pole_display
 from kasse.hardware.displays.pole_display import PoleDisplay as PoleDisplayDevice
 from kasse.hardware.scanners.base import CodeCleanup, ScanEvent, ScannerError
@@ -54,10 +56,8 @@ CODE_PAGES = {
 }
 
 
-@dataclass(frozen=True)
-class Backoff:
-    initial: float = 0.25
-    maximum: float = 8.0
+# Devices on the LAN or a cable come back quickly: start at a quarter second, never wait more than 8 s.
+DEVICE_BACKOFF = Backoff(initial=0.25, maximum=8.0)
 
 
 # --- scanners ----------------------------------------------------------------------------------------
@@ -94,7 +94,7 @@ class ScannerHandle:
         self.last_code = ""
         self.last_at: datetime | None = None
         self.scans = 0
-        self._delay = backoff.initial
+        self._failures = Failures(backoff)
         self._next_try = 0.0
 
     def _open(self) -> ScannerDevice:
@@ -125,12 +125,11 @@ class ScannerHandle:
             device.start()
         except Exception as exc:  # ScannerError, OSError, or a driver's surprise: never the node's problem
             self.error = str(exc) if isinstance(exc, ScannerError | OSError) else f"{type(exc).__name__}: {exc}"
-            self._next_try = now + self._delay
-            self._delay = min(self._delay * 2, self.backoff.maximum)
+            self._next_try = now + self._failures.failed()
             logger.warning("scanner %s cannot be opened (%s); trying again", self.config.name, exc)
             return
         self.device = device
-        self._delay = self.backoff.initial
+        self._failures.succeeded()
 
     def _on_scan(self, event: ScanEvent) -> None:
         self.last_code = event.code
@@ -198,11 +197,14 @@ def open_serial_display(config: DisplayConfig) -> PoleDisplayDevice:
     return PoleDisplayDevice.serial(config.serial_device, config.baud_rate, code_page=CODE_PAGES[config.code_page])
 
 
-class DisplayWorker(threading.Thread):
-    """Writes frames to one pole display; ``submit`` never waits."""
+class DisplayUnavailable(Exception):
+    """The pole display cannot be opened (its supervisor tries again with backoff)."""
+
+
+class DisplayWorker:
+    """Writes frames to one pole display on its own :class:`Supervisor` thread; ``submit`` never waits."""
 
     def __init__(self, config: DisplayConfig, *, opener: DisplayOpener, backoff: Backoff) -> None:
-        super().__init__(name=f"pole-display-{config.id}", daemon=True)
         self.config = config
         self.opener = opener
         self.backoff = backoff
@@ -215,8 +217,8 @@ class DisplayWorker(threading.Thread):
         self._lock = threading.Lock()
         self._pending: Frame | None = None
         self._current: Frame | None = None  # shown again after a reconnect
-        self._wake = threading.Event()
-        self._stopping = threading.Event()
+        self.supervisor = Supervisor(f"pole-display-{config.id}", self._step, backoff=backoff, idle_seconds=1.0,
+                                     on_exit=self._close, quiet=(DisplayUnavailable,))
 
     def submit(self, frame: Frame) -> None:
         with self._lock:
@@ -224,11 +226,19 @@ class DisplayWorker(threading.Thread):
                 self.frames_dropped += 1
             self._pending = frame
             self._current = frame
-        self._wake.set()
+        self.supervisor.wake()
+
+    def start(self) -> None:
+        self.supervisor.start()
 
     def stop(self) -> None:
-        self._stopping.set()
-        self._wake.set()
+        self.supervisor.finish()
+
+    def join(self, timeout: float | None = None) -> None:
+        self.supervisor.join(timeout)
+
+    def is_alive(self) -> bool:
+        return self.supervisor.is_alive()
 
     def _take(self) -> Frame | None:
         with self._lock:
@@ -241,50 +251,39 @@ class DisplayWorker(threading.Thread):
             with contextlib.suppress(Exception):
                 device.close()
 
-    def _connect(self) -> bool:
+    def _connect(self) -> None:
         try:
             device = self.opener(self.config)
             device.initialise()
         except Exception as exc:  # serial.SerialException is an OSError; anything else must not kill us
             self.error = f"{type(exc).__name__}: {exc}"
-            return False
+            raise DisplayUnavailable(f"pole display {self.config.name} unavailable ({self.error})") from exc
         self.device = device
         self.error = ""
         with self._lock:  # a fresh (or replugged) display shows what it should be showing now
             if self._pending is None and self._current is not None:
                 self._pending = self._current
-        return True
 
-    def run(self) -> None:
-        delay = self.backoff.initial
-        while not self._stopping.is_set():
-            if self.device is None:
-                if not self._connect():
-                    logger.warning("pole display %s unavailable (%s); retrying in %.2f s", self.config.name,
-                                   self.error, delay)
-                    if self._stopping.wait(delay):
-                        break
-                    delay = min(delay * 2, self.backoff.maximum)
-                    continue
-                delay = self.backoff.initial
-            frame = self._take()
-            if frame is None:
-                self._wake.wait(1.0)
-                self._wake.clear()
-                continue
-            assert self.device is not None
-            lines = render(self.device, frame)
-            try:
-                self.device.show(*lines)
-            except Exception as exc:
-                self.error = f"{type(exc).__name__}: {exc}"
-                logger.warning("pole display %s lost (%s); reconnecting", self.config.name, exc)
-                self._close()
-                continue  # _connect puts the current frame back
-            self.shown = lines
-            self.shown_at = timezone.now()
-            self.frames_shown += 1
-        self._close()
+    def _step(self) -> float | None:
+        """Open the display if needed, show the newest frame; ``None``: wait for one (up to a second)."""
+        if self.device is None:
+            self._connect()
+        frame = self._take()
+        if frame is None:
+            return None
+        assert self.device is not None
+        lines = render(self.device, frame)
+        try:
+            self.device.show(*lines)
+        except Exception as exc:
+            self.error = f"{type(exc).__name__}: {exc}"
+            logger.warning("pole display %s lost (%s); reconnecting", self.config.name, exc)
+            self._close()
+            return 0.0  # _connect puts the current frame back
+        self.shown = lines
+        self.shown_at = timezone.now()
+        self.frames_shown += 1
+        return 0.0
 
     @property
     def state(self) -> str:
@@ -306,43 +305,42 @@ class PeripheralRunner:
     store_ids: list[Any] | None = None
     refresh_seconds: float = 5.0
     status_seconds: float = 1.0
-    backoff: Backoff = field(default_factory=Backoff)
+    backoff: Backoff = DEVICE_BACKOFF
     display_opener: DisplayOpener = open_serial_display
     scanners: dict[uuid.UUID, ScannerHandle] = field(default_factory=dict)
     displays: dict[uuid.UUID, DisplayWorker] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self._stop = threading.Event()
-        self._refresh = threading.Event()
         self._lock = threading.Lock()
         self._by_register: dict[uuid.UUID, tuple[DisplayWorker, ...]] = {}
         self._tests_seen: dict[uuid.UUID, datetime | None] = {}
-        self._supervisor: threading.Thread | None = None
+        self._supervisor = Supervisor("peripheral-runner", self._step, backoff=self.backoff, idle_seconds=0.0,
+                                      database=True)
+        self._started = False
+        self._sync_due = False
+        self._last_sync = 0.0
 
     # lifecycle --------------------------------------------------------------------------------------
 
     def start(self) -> PeripheralRunner:
-        if self._supervisor is not None:
+        if self._started:
             return self
-        self._stop.clear()
+        self._started = True
+        self._last_sync = time.monotonic()
         try:  # the node starts anyway when the database or the cache is not ready; the supervisor retries
             self.sync()
             self.tick()
         except Exception:
             logger.exception("peripheral runner: first start failed; retrying in the background")
-            self._refresh.set()
+            self._sync_due = True
         bus.add_runner(self)
-        self._supervisor = threading.Thread(target=self._supervise, name="peripheral-runner", daemon=True)
         self._supervisor.start()
         return self
 
     def stop(self, timeout: float = 5.0) -> None:
         bus.remove_runner(self)
-        self._stop.set()
-        self._refresh.set()
-        if self._supervisor is not None:
-            self._supervisor.join(timeout)
-            self._supervisor = None
+        self._supervisor.stop(timeout)
+        self._started = False
         with self._lock:
             handles = list(self.scanners.values())
             workers = list(self.displays.values())
@@ -363,12 +361,19 @@ class PeripheralRunner:
         self.stop()
 
     def refresh_soon(self) -> None:
-        self._refresh.set()
+        self._sync_due = True
+        self._supervisor.wake()
 
     @property
     def alive(self) -> bool:
         """The supervisor still runs (nothing a device did has stopped it)."""
-        return self._supervisor is not None and self._supervisor.is_alive()
+        return self._supervisor.is_alive()
+
+    def health(self) -> list[Health]:
+        """The runner's own supervisor and each pole display's."""
+        with self._lock:
+            workers = list(self.displays.values())
+        return [self._supervisor.health()] + [worker.supervisor.health() for worker in workers]
 
     # pole displays ----------------------------------------------------------------------------------
 
@@ -420,7 +425,7 @@ class PeripheralRunner:
         for item in stopped:
             item.stop()
         for item in stopped:  # the old worker lets go of the port before anyone opens it again
-            if isinstance(item, DisplayWorker) and item is not threading.current_thread():
+            if isinstance(item, DisplayWorker):
                 item.join(2.0)
         self._show_test_requests(display_rows)
 
@@ -452,24 +457,18 @@ class PeripheralRunner:
         for worker in workers:
             worker.save_status()
 
-    def _supervise(self) -> None:
-        last_sync = time.monotonic()
-        try:
-            while not self._stop.is_set():
-                requested = self._refresh.wait(self.status_seconds)
-                self._refresh.clear()
-                if self._stop.is_set():
-                    break
-                if requested or time.monotonic() - last_sync >= self.refresh_seconds:
-                    last_sync = time.monotonic()
-                    close_old_connections()
-                    try:
-                        self.sync()
-                    except Exception:
-                        logger.exception("peripheral runner: cannot read the configuration")
-                try:
-                    self.tick()
-                except Exception:
-                    logger.exception("peripheral runner: status update failed")
-        finally:
-            connections.close_all()
+    def _step(self) -> float:
+        """Every ``status_seconds`` (or at once after a change): re-read the configuration when due, then
+        :meth:`tick` (the runner's supervisor; a failed tick is tried again with backoff)."""
+        self._supervisor.wait(self.status_seconds)
+        if self._supervisor.stopping.is_set():
+            return 0.0
+        if self._sync_due or time.monotonic() - self._last_sync >= self.refresh_seconds:
+            self._sync_due = False
+            self._last_sync = time.monotonic()
+            try:
+                self.sync()
+            except Exception:  # the devices that run keep running; the status below is still saved
+                logger.exception("peripheral runner: cannot read the configuration")
+        self.tick()
+        return 0.0

@@ -51,7 +51,7 @@ class PrintingError(SaleError):
 
 
 def _wake_after_commit(printer_id: Any) -> None:
-    from kasse.printing.worker import notify
+    from kasse.printing.wakeup import notify
 
     transaction.on_commit(lambda: notify(printer_id))
 
@@ -60,7 +60,7 @@ def _send_to_node(job: PrintJob) -> None:
     """In the cloud, a job the store's node prints goes down the change feed (with its bytes)."""
     if job.on_node and not is_node():
         if not job.payload and job.kind in (JobKind.RECEIPT, JobKind.REPRINT) and job.sale_id is not None:
-            from kasse.printing.worker import render_payload
+            from kasse.printing.payloads import render_payload
 
             render_payload(job)  # the node may not hold the sale
         record("print_job", [job])
@@ -112,7 +112,7 @@ def save_printer(*, actor: Actor, store: Store, data: dict[str, Any], printer: P
     record("printer", [printer, *links], deleted=gone)  # the store node prints with it
     log_action(store.organization, actor, f"printing.printer.{'created' if created else 'changed'}", printer,
                {"name": printer.name, "connection": printer.connection, "address": printer.address})
-    from kasse.printing.worker import notify_printers_changed
+    from kasse.printing.wakeup import notify_printers_changed
 
     transaction.on_commit(notify_printers_changed)
     return printer

@@ -81,7 +81,7 @@ def apply_print_jobs(rows: list[dict[str, Any]]) -> int:
     A new job is inserted (due now by the node's clock); a known one changes only when the row is a
     newer retry of a job that failed here.
     """
-    from kasse.printing.worker import notify
+    from kasse.printing.wakeup import notify
 
     now = timezone.now()
     written = 0
@@ -128,7 +128,7 @@ def report_state(state: PrinterState) -> None:
 def _with_bytes(job: PrintJob) -> PrintJob:
     """A receipt queued in the cloud is rendered before it goes to a node (the node may not hold the sale)."""
     if not job.payload and job.kind in (JobKind.RECEIPT, JobKind.REPRINT) and job.sale_id is not None:
-        from kasse.printing.worker import render_payload
+        from kasse.printing.payloads import render_payload
 
         render_payload(job)
     return job

@@ -24,19 +24,20 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import random
 import threading
 import time
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import close_old_connections, connections, transaction
+from django.db import transaction
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
+from kasse.core.backoff import Backoff
+from kasse.core.supervisor import Health as SupervisorHealth
+from kasse.core.supervisor import Supervisor
 from kasse.hardware.printers import escpos_render
 from kasse.hardware.transports.base import Transport, TransportError
 from kasse.printing import devices
@@ -51,7 +52,9 @@ from kasse.printing.models import (
     PrinterState,
     PrintJob,
 )
+from kasse.printing.payloads import render_payload
 from kasse.printing.syncing import hand_over_job, node_prints_for, node_store_ids, report_jobs, report_state
+from kasse.printing.wakeup import add_pool, remove_pool
 from kasse.sync.engine.local import is_node
 
 logger = logging.getLogger(__name__)
@@ -62,16 +65,20 @@ DRAWER_MAX_AGE = timedelta(seconds=30)
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """Exponential backoff with jitter: base × 2^(attempt−1), capped, ±jitter; failed after max_attempts."""
+    """A job waits by the one backoff rule (:class:`kasse.core.backoff.Backoff`: base × 2^(attempt−1), capped,
+    up to ``jitter`` of it taken off at random) and fails after ``max_attempts``."""
 
     base_seconds: float = 1.0
     max_seconds: float = 60.0
     jitter: float = 0.2
     max_attempts: int = 10
 
+    @property
+    def backoff(self) -> Backoff:
+        return Backoff(initial=self.base_seconds, maximum=self.max_seconds, jitter=self.jitter)
+
     def delay(self, attempts: int) -> float:
-        raw = min(self.max_seconds, self.base_seconds * 2 ** max(0, attempts - 1))
-        return raw * (1 + random.uniform(-self.jitter, self.jitter))
+        return self.backoff.delay(max(1, attempts))
 
 
 DEFAULT_POLICY = RetryPolicy()
@@ -177,26 +184,6 @@ def _retry_later(job: PrintJob, error: str, detail: str, policy: RetryPolicy) ->
         if not is_node() and node_prints_for(job.printer.store_id):
             hand_over_job(job)  # a node paired while this worker tried: the next attempt is the node's
     return "retry"
-
-
-def render_payload(job: PrintJob) -> bytes:
-    """The bytes of a job; receipts of a sale are rendered now (once) and kept for retries."""
-    if job.payload:
-        return bytes(job.payload)
-    if job.kind not in (JobKind.RECEIPT, JobKind.REPRINT) or job.sale_id is None:
-        raise ValueError("the job has nothing to print")
-    from kasse.printing.documents import mark_as_copy
-    from kasse.sales.models import Sale
-    from kasse.sales.printout import receipt_document
-
-    sale = Sale.objects.select_related("store__organization", "register", "original_sale").get(pk=job.sale_id)
-    document = receipt_document(sale)
-    if job.kind == JobKind.REPRINT:
-        document = mark_as_copy(document, language=sale.store.organization.language)
-    payload = escpos_render.render(document, job.printer.hardware_profile)
-    PrintJob.objects.filter(pk=job.pk).update(payload=payload)
-    job.payload = payload
-    return payload
 
 
 def kicks_drawer(job: PrintJob, printer: Printer) -> bool:
@@ -310,76 +297,61 @@ def poll_status(printer_id: Any, *, transport_factory: TransportFactory = device
 
 # --- threads -----------------------------------------------------------------------------------------
 
-class PrinterWorker(threading.Thread):
-    """Sends one printer's jobs, one after the other, until stopped."""
+class PrinterWorker:
+    """Sends one printer's jobs, one after the other, until stopped (one :class:`Supervisor` thread)."""
 
     def __init__(self, printer_id: Any, *, transport_factory: TransportFactory, policy: RetryPolicy,
                  idle_seconds: float, status_seconds: float) -> None:
-        super().__init__(name=f"print-worker-{printer_id}", daemon=True)
         self.printer_id = printer_id
         self.transport_factory = transport_factory
         self.policy = policy
         self.idle_seconds = idle_seconds
         self.status_seconds = status_seconds
-        self.wake = threading.Event()
-        self.stopping = threading.Event()
         self._last_poll = 0.0
+        self._recovered = False
+        # A step that fails (the database is busy at start-up, a bug) is tried again by the one backoff rule.
+        self.supervisor = Supervisor(f"print-worker-{printer_id}", self._step, idle_seconds=idle_seconds,
+                                     backoff=Backoff(initial=min(0.5, idle_seconds), maximum=max(idle_seconds, 30.0)),
+                                     database=True)
+
+    def start(self) -> None:
+        self.supervisor.start()
 
     def stop(self) -> None:
-        self.stopping.set()
-        self.wake.set()
+        self.supervisor.finish()
+
+    def join(self, timeout: float | None = None) -> None:
+        self.supervisor.join(timeout)
+
+    def is_alive(self) -> bool:
+        return self.supervisor.is_alive()
+
+    def wake(self) -> None:
+        self.supervisor.wake()
+
+    def health(self) -> SupervisorHealth:
+        return self.supervisor.health()
 
     def _recover(self) -> None:
-        for _attempt in range(20):  # the database may be busy right at start-up
-            try:
-                with scopes_disabled():
-                    printer = Printer.objects.filter(pk=self.printer_id).first()
-                if printer is not None:
-                    recover_interrupted(printer)
-                return
-            except Exception:
-                logger.exception("print worker for %s: cannot recover interrupted jobs yet", self.printer_id)
-                if self.stopping.wait(0.5):
-                    return
+        with scopes_disabled():
+            printer = Printer.objects.filter(pk=self.printer_id).first()
+        if printer is not None:
+            recover_interrupted(printer)  # before the first job: nothing interrupted is sent again unseen
+        self._recovered = True
 
-    def run(self) -> None:
-        try:
+    def _step(self) -> float:
+        if not self._recovered:
             self._recover()
-            while not self.stopping.is_set():
-                self.wake.clear()
-                close_old_connections()
-                try:
-                    result = process_next(self.printer_id, transport_factory=self.transport_factory,
-                                          policy=self.policy)
-                except Exception:
-                    logger.exception("print worker for %s: step failed", self.printer_id)
-                    result = StepResult(outcome="idle", wait_seconds=self.idle_seconds)
-                if result.outcome in {"done", "retry", "failed"}:
-                    self._last_poll = time.monotonic()  # the job just asked the printer
-                    continue
-                if time.monotonic() - self._last_poll >= self.status_seconds:
-                    self._last_poll = time.monotonic()
-                    with contextlib.suppress(Exception):
-                        poll_status(self.printer_id, transport_factory=self.transport_factory)
-                wait = self.idle_seconds if result.wait_seconds is None else min(result.wait_seconds,
-                                                                                 self.idle_seconds)
-                self.wake.wait(max(0.0, wait))
-        finally:
-            connections.close_all()  # this thread's connections
-
-
-_POOLS: weakref.WeakSet[PrintWorkerPool] = weakref.WeakSet()
-
-
-def notify(printer_id: Any) -> None:
-    """Wake the worker of a printer in this process (called after a job is committed)."""
-    for pool in list(_POOLS):
-        pool.wake(printer_id)
-
-
-def notify_printers_changed() -> None:
-    for pool in list(_POOLS):
-        pool.refresh_soon()
+        result = process_next(self.printer_id, transport_factory=self.transport_factory, policy=self.policy)
+        if result.outcome in {"done", "retry", "failed"}:
+            self._last_poll = time.monotonic()  # the job just asked the printer
+            return 0.0
+        if time.monotonic() - self._last_poll >= self.status_seconds:
+            self._last_poll = time.monotonic()
+            with contextlib.suppress(Exception):
+                poll_status(self.printer_id, transport_factory=self.transport_factory)
+        wait = self.idle_seconds if result.wait_seconds is None else min(result.wait_seconds, self.idle_seconds)
+        return max(0.0, wait)
 
 
 @dataclass(eq=False)
@@ -400,28 +372,25 @@ class PrintWorkerPool:
     workers: dict[Any, PrinterWorker] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self._stop = threading.Event()
-        self._refresh = threading.Event()
         self._lock = threading.Lock()
-        self._supervisor: threading.Thread | None = None
+        self._supervisor = Supervisor("print-worker-pool", self._refresh_step, idle_seconds=0.0, database=True,
+                                      backoff=Backoff(initial=min(1.0, self.refresh_seconds),
+                                                      maximum=self.refresh_seconds))
+        self._started = False
 
     def start(self) -> PrintWorkerPool:
-        if self._supervisor is not None:
+        if self._started:
             return self
-        self._stop.clear()
+        self._started = True
         self.sync_workers()
-        _POOLS.add(self)
-        self._supervisor = threading.Thread(target=self._supervise, name="print-worker-pool", daemon=True)
+        add_pool(self)
         self._supervisor.start()
         return self
 
     def stop(self, timeout: float = 5.0) -> None:
-        _POOLS.discard(self)
-        self._stop.set()
-        self._refresh.set()
-        if self._supervisor is not None:
-            self._supervisor.join(timeout)
-            self._supervisor = None
+        remove_pool(self)
+        self._supervisor.stop(timeout)
+        self._started = False
         with self._lock:
             workers = list(self.workers.values())
             self.workers.clear()
@@ -439,12 +408,18 @@ class PrintWorkerPool:
     def wake(self, printer_id: Any) -> None:
         worker = self.workers.get(printer_id)
         if worker is not None:
-            worker.wake.set()
+            worker.wake()
         else:
             self.refresh_soon()  # a printer this pool does not know yet
 
     def refresh_soon(self) -> None:
-        self._refresh.set()
+        self._supervisor.wake()
+
+    def health(self) -> list[SupervisorHealth]:
+        """The pool's own supervisor and each printer's worker."""
+        with self._lock:
+            workers = list(self.workers.values())
+        return [self._supervisor.health()] + [worker.health() for worker in workers]
 
     def _active_printer_ids(self) -> set[Any]:
         with scopes_disabled(), transaction.atomic():
@@ -469,17 +444,9 @@ class PrintWorkerPool:
                 self.workers[printer_id] = worker
                 worker.start()
 
-    def _supervise(self) -> None:
-        try:
-            while not self._stop.is_set():
-                self._refresh.wait(self.refresh_seconds)
-                self._refresh.clear()
-                if self._stop.is_set():
-                    break
-                close_old_connections()
-                try:
-                    self.sync_workers()
-                except Exception:
-                    logger.exception("print worker pool: cannot read the printers")
-        finally:
-            connections.close_all()
+    def _refresh_step(self) -> float:
+        """Wait for a change (or ``refresh_seconds``), then follow the printers (the pool's supervisor)."""
+        self._supervisor.wait(self.refresh_seconds)
+        if not self._supervisor.stopping.is_set():
+            self.sync_workers()
+        return 0.0

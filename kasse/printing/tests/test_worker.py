@@ -127,8 +127,10 @@ def test_backoff_has_jitter_and_a_cap():
     policy = RetryPolicy(base_seconds=1, max_seconds=60, jitter=0.2, max_attempts=10)
     delays = {round(policy.delay(3), 3) for _ in range(50)}
     assert len(delays) > 1
-    assert all(3.2 <= d <= 4.8 for d in delays)
-    assert all(48 <= policy.delay(20) <= 72 for _ in range(20))
+    # The one backoff rule (kasse.core.backoff): jitter only shortens a wait, so the cap holds
+    # (this worker's own rule used to add up to 20 % on top: 72 s for a cap of 60 s).
+    assert all(3.2 <= d <= 4 for d in delays)
+    assert all(48 <= policy.delay(20) <= 60 for _ in range(20))
 
 
 @pytest.mark.django_db

@@ -63,7 +63,7 @@ class SyncRunner:
         self._positions_known = False  # asked the cloud where the registers stand since this start
         self.loop = Supervisor("kasse-sync", self._round, backoff=self.backoff, idle_seconds=0.0)
         self.listener = Supervisor("kasse-sync-ws", self._listen_once, backoff=self.backoff, idle_seconds=0.0,
-                                   quiet=_websocket_errors())
+                                   quiet=_websocket_errors(), quiet_level=logging.DEBUG)
 
     # --- lifecycle ------------------------------------------------------------------
 
