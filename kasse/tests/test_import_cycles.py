@@ -84,3 +84,25 @@ def test_no_import_cycle_among_the_device_runtime_modules():
 
 def test_the_cycle_finder_finds_a_cycle():
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+RUNTIME_MODULES = ("kasse.printing.worker", "kasse.peripherals.runner", "kasse.sync.runner", "kasse.sync.outbox")
+
+
+def test_the_device_runtime_takes_its_threads_and_its_waits_from_core():
+    """One supervisor and one backoff rule: the runtime modules start no thread of their own and draw no
+    random wait of their own (``kasse.core.supervisor``, ``kasse.core.backoff``)."""
+    known = _modules()
+    offenders = []
+    for name in RUNTIME_MODULES:
+        tree = ast.parse(known[name].read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import | ast.ImportFrom):
+                modules = [alias.name for alias in node.names] if isinstance(node, ast.Import) else [node.module]
+                if "random" in modules:
+                    offenders.append(f"{name}:{node.lineno} imports random")
+            elif isinstance(node, ast.Attribute) and node.attr == "Thread":
+                offenders.append(f"{name}:{node.lineno} starts a thread")
+    assert offenders == []
+    assert {"kasse.core.backoff", "kasse.core.supervisor"} <= {
+        target for name in RUNTIME_MODULES[:3] for target in _imports(name, known[name], known)}

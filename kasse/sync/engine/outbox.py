@@ -13,7 +13,6 @@ behind it. Acknowledged records are pruned after ``KASSE_OUTBOX_RETENTION_DAYS``
 
 from __future__ import annotations
 
-import random
 from collections import defaultdict
 from datetime import timedelta
 from typing import Any
@@ -34,10 +33,10 @@ SET_ASIDE_BACKOFF_MAX_SECONDS = 3600.0
 SET_ASIDE = (OutboxStatus.REJECTED, OutboxStatus.HELD)
 
 
-def backoff_seconds(attempts: int, rng: random.Random | None = None, ceiling: float = BACKOFF_MAX_SECONDS) -> float:
+def backoff_seconds(attempts: int, ceiling: float = BACKOFF_MAX_SECONDS) -> float:
     """The wait before a record's next attempt (:class:`kasse.core.backoff.Backoff`: 0.5–1 s, 1–2 s, ... up to
     ``ceiling``)."""
-    return Backoff(initial=BACKOFF_BASE_SECONDS, maximum=ceiling, jitter=0.5).delay(max(1, attempts), rng)
+    return Backoff(initial=BACKOFF_BASE_SECONDS, maximum=ceiling, jitter=0.5).delay(max(1, attempts))
 
 
 def _row_entry(obj: models.Model) -> list[Any]:
