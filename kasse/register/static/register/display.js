@@ -1,4 +1,4 @@
-/* The customer display: follows the register over a WebSocket, reconnecting with backoff. */
+/* The customer display: follows the register over a WebSocket (kasse/socket.js reconnects with backoff). */
 (function () {
   "use strict";
   const root = document.getElementById("display");
@@ -6,7 +6,6 @@
   const showIdle = () => root.replaceChildren(idleTemplate.content.cloneNode(true));
   const idleAfter = Number(root.dataset.idleAfter) || 8000;
   let idleTimer = null;
-  let delay = 500;
 
   function show(html) {
     // The server rendered (and escaped) this partial; htmx swaps it in like any other.
@@ -19,22 +18,12 @@
     }
   }
 
-  function connect() {
-    const scheme = location.protocol === "https:" ? "wss" : "ws";
-    const socket = new WebSocket(`${scheme}://${location.host}${root.dataset.ws}`);
-    let ping = null;
-    socket.onopen = () => {
-      delay = 500;
-      document.body.classList.remove("offline");
-      ping = setInterval(() => socket.send("ping"), Number(root.dataset.pingSeconds || 120) * 1000);
-    };
-    socket.onmessage = (event) => show(JSON.parse(event.data).html);
-    socket.onclose = () => {
-      clearInterval(ping);
-      document.body.classList.add("offline");
-      setTimeout(connect, delay);
-      delay = Math.min(delay * 2, 10000);
-    };
-  }
-  connect();
+  window.kasseSocket.open(root.dataset.ws, {
+    ping: { text: "ping", seconds: Number(root.dataset.pingSeconds || 120) },
+    onState: (state) => {
+      if (state === "open") document.body.classList.remove("offline");
+      else if (state === "closed" || state === "stopped") document.body.classList.add("offline");
+    },
+    onMessage: (data) => show(data.html),
+  });
 })();

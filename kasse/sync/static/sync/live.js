@@ -68,27 +68,18 @@ function add(sale) {
 // Rows rendered by the server get the same time format as the ones that arrive later.
 body.querySelectorAll("time[data-tz]").forEach((el) => { el.textContent = formatTime(el.dateTime, el.dataset.tz); });
 
-let delay = 500;
-function connect() {
-  const scheme = location.protocol === "https:" ? "wss" : "ws";
-  const socket = new WebSocket(`${scheme}://${location.host}${body.dataset.ws}`);
-  socket.onopen = () => {
-    delay = 500;
-    state.textContent = state.dataset.online;
-    state.classList.add("on");
-    document.body.dataset.live = "1";
-  };
-  socket.onmessage = (event) => {
-    const data = JSON.parse(event.data);
-    if (data.type === "sale") add(data.sale);
-  };
-  socket.onclose = () => {
-    state.textContent = state.dataset.offline;
-    state.classList.remove("on");
-    delete document.body.dataset.live;
-    setTimeout(connect, delay);
-    delay = Math.min(delay * 2, 10000);
-  };
-}
-connect();
+window.kasseSocket.open(body.dataset.ws, {
+  onState: (socketState) => {
+    if (socketState === "open") {
+      state.textContent = state.dataset.online;
+      state.classList.add("on");
+      document.body.dataset.live = "1";
+    } else if (socketState === "closed" || socketState === "stopped") {
+      state.textContent = state.dataset.offline;
+      state.classList.remove("on");
+      delete document.body.dataset.live;
+    }
+  },
+  onMessage: (data) => { if (data.type === "sale") add(data.sale); },
+});
 document.body.dataset.ready = "1";

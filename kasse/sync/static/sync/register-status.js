@@ -14,7 +14,6 @@
   });
   const plural = (forms, n) => (n === 1 ? forms.one : forms.other).replace("{n}", new Intl.NumberFormat(lang).format(n));
   let gridUrl = badge.dataset.productsUrl;
-  let delay = 500;
 
   function show(state, text, title) {
     badge.dataset.state = state;
@@ -65,29 +64,13 @@
     if (document.getElementById("cart")) htmx.ajax("GET", badge.dataset.cartUrl, { target: "#cart", swap: "outerHTML" });
   });
 
-  function connect() {
-    const scheme = location.protocol === "https:" ? "wss" : "ws";
-    let socket;
-    try {
-      socket = new WebSocket(`${scheme}://${location.host}${badge.dataset.ws}`);
-    } catch (error) {
-      show("disconnected", texts.disconnected);
-      setTimeout(connect, delay);
-      return;
-    }
-    socket.onopen = () => { delay = 500; };
-    socket.onmessage = (event) => {
-      const data = JSON.parse(event.data);
+  window.kasseSocket.open(badge.dataset.ws, {
+    stopCodes: [4401],  // the device is no longer paired; the page itself will say so
+    onState: (state) => { if (state === "closed" || state === "stopped") show("disconnected", texts.disconnected); },
+    onMessage: (data) => {
       if (data.type !== "status") return;
       render(data.status);
       if (data.status.catalog_changed) htmx.trigger(document.body, "kasse:catalog-changed");
-    };
-    socket.onclose = (event) => {
-      show("disconnected", texts.disconnected);
-      if (event.code === 4401) return;  // the device is no longer paired; the page itself will say so
-      setTimeout(connect, delay);
-      delay = Math.min(delay * 2, 10000);
-    };
-  }
-  connect();
+    },
+  });
 })();
