@@ -86,7 +86,8 @@ def test_the_cycle_finder_finds_a_cycle():
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
 
 
-RUNTIME_MODULES = ("kasse.printing.worker", "kasse.peripherals.runner", "kasse.sync.runner", "kasse.sync.outbox")
+RUNTIME_MODULES = (
+    "kasse.printing.worker", "kasse.peripherals.runner", "kasse.sync.node.runner", "kasse.sync.engine.outbox")
 
 
 def test_the_device_runtime_takes_its_threads_and_its_waits_from_core():
