@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.install-stamp
 VENDOR := kasse/static/vendor
 
-.PHONY: install demo test test-sqlite test-postgres lint bench clean messages
+.PHONY: install demo test test-fast test-postgres lint bench clean messages
 
 $(STAMP): pyproject.toml package.json package-lock.json
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,9 +27,19 @@ messages: $(STAMP)
 demo: install
 	$(BIN)/kasse demo
 
-# SQLite by default; set TEST_DATABASE_URL=postgres://... to run on PostgreSQL.
+# Tiers and how CI covers SQLite and PostgreSQL: docs/testing.md.
+# SQLite by default; set TEST_DATABASE_URL=postgres://... to run on PostgreSQL. One xdist worker per core.
+KASSE_TEST_WORKERS ?= auto
+export KASSE_TEST_WORKERS
+FAST := not processes and not browser and not benchmark
+
+# Everything: unit, integration, browser, real processes, benchmark smoke runs.
 test: install
 	bash scripts/run-tests.sh
+
+# Everything except real processes, Chromium and benchmarks: the command to run all day.
+test-fast: install
+	bash scripts/run-tests.sh -m "$(FAST)"
 
 test-postgres: install
 	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} bash scripts/run-tests.sh

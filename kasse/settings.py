@@ -99,8 +99,17 @@ def _secret_key() -> str:
     # dev/demo: a random key kept in the data directory, so sessions survive restarts.
     key_file = DATA_DIR / "secret_key"
     if not key_file.exists():
-        key_file.write_text(secrets.token_urlsafe(50))
-        key_file.chmod(0o600)
+        # Written aside and linked into place: of processes starting at the same moment (a cloud and its
+        # workers, parallel test workers) the first one's key wins and none reads a half-written file.
+        draft = key_file.with_name(f".secret_key.{os.getpid()}")
+        draft.write_text(secrets.token_urlsafe(50))
+        draft.chmod(0o600)
+        try:
+            os.link(draft, key_file)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
     return key_file.read_text().strip()
 
 

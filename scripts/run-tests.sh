@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Runs the whole suite once, on SQLite or (with TEST_DATABASE_URL) on PostgreSQL.
-# Prints which database it used and what was skipped. In CI (CI=true) a test
-# skipped for lack of a service is a failure.
+# Runs the suite (or what the arguments select) on SQLite or (with TEST_DATABASE_URL) on PostgreSQL.
+# Prints which database it used and what was skipped. In CI (CI=true) a test skipped for lack of a
+# service is a failure.
+#
+# KASSE_TEST_WORKERS: pytest-xdist worker processes ("auto": one per core; 0: none, everything in this
+# process; the default, for a file or two). `make test` and `make test-fast` use "auto".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
@@ -15,9 +18,19 @@ else
 fi
 export KASSE_DATA_DIR="$(pwd)/var/test"
 mkdir -p "$KASSE_DATA_DIR"
+# Test modules are compiled (and their asserts rewritten) once, not at every run: that is a third of a
+# run's CPU time when the environment says not to write bytecode.
+unset PYTHONDONTWRITEBYTECODE
+
+workers=()
+if [ "${KASSE_TEST_WORKERS:-0}" != "0" ]; then
+  # loadgroup: tests go to whichever worker is free, one at a time, except an xdist_group's tests, which
+  # share module-scoped processes and stay together.
+  workers=(-n "$KASSE_TEST_WORKERS" --dist loadgroup)
+fi
 
 set +e
-$BIN/python -m pytest -p no:cacheprovider "$@"
+$BIN/python -m pytest -p no:cacheprovider "${workers[@]}" "$@"
 status=$?
 set -e
 if [ "$status" -eq 5 ]; then

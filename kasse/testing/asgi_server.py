@@ -7,7 +7,6 @@ sees the rows a ``transactional_db`` test writes.
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -15,22 +14,20 @@ from contextlib import contextmanager
 
 import uvicorn
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from kasse.testing.ports import bound_socket
 
 
 @contextmanager
 def asgi_server() -> Iterator[str]:
     from kasse.asgi import application
 
-    port = _free_port()
+    # The socket is bound here and handed to uvicorn: no other process can take the port in between.
+    sock = bound_socket()
+    port = int(sock.getsockname()[1])
     config = uvicorn.Config(application, host="127.0.0.1", port=port, log_level="warning", lifespan="off",
                             ws="websockets-sansio")
     server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
     while not server.started:
@@ -42,3 +39,4 @@ def asgi_server() -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+        sock.close()

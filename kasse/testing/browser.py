@@ -1,12 +1,17 @@
 """Playwright driving Debian's Chromium, for browser tests of what people do.
 
-Use the ``page`` fixture (from the root conftest) together with pytest-django's
+Use the ``page`` fixture (``kasse/testing/plugin.py``) together with pytest-django's
 ``live_server``; mark such tests ``@pytest.mark.browser`` and give them
 ``transactional_db`` so the server thread sees the rows the test made.
+
+One Chromium serves every browser test of a test process (``SharedChromium``); each test gets a
+new browser context (cookies, storage, viewport of its own), which costs milliseconds where a
+Chromium costs seconds.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -26,6 +31,7 @@ CHROMIUM_ARGS = [
 
 @contextmanager
 def chromium_browser() -> Iterator[Any]:
+    """A Chromium of its own, closed afterwards."""
     executable = require_chromium()
     from playwright.sync_api import sync_playwright
 
@@ -37,3 +43,57 @@ def chromium_browser() -> Iterator[Any]:
             yield browser
         finally:
             browser.close()
+
+
+class SharedChromium:
+    """One Chromium for many tests, started on first use.
+
+    Playwright's sync API marks an asyncio event loop as running in the main thread for as long as it is
+    open. Django then refuses ORM calls there unless ``DJANGO_ALLOW_ASYNC_UNSAFE`` is set, and
+    ``async_to_sync`` refuses to run at all. So the plugin runs browser tests last in each test process
+    and stops the shared Chromium before any other test; ``DJANGO_ALLOW_ASYNC_UNSAFE`` is set only while
+    it runs.
+    """
+
+    def __init__(self) -> None:
+        self._manager: Any = None
+        self._browser: Any = None
+
+    @property
+    def running(self) -> bool:
+        return self._manager is not None
+
+    def get(self) -> Any:
+        if self._browser is not None and not self._browser.is_connected():
+            self.stop()  # it crashed: start a new one rather than fail every later test
+        if self._browser is None:
+            executable = require_chromium()
+            from playwright.sync_api import sync_playwright
+
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+            self._manager = sync_playwright()
+            playwright = self._manager.__enter__()
+            try:
+                self._browser = playwright.chromium.launch(executable_path=executable, headless=True,
+                                                           args=CHROMIUM_ARGS)
+            except BaseException:
+                self.stop()
+                raise
+        return self._browser
+
+    def close_contexts(self) -> None:
+        """Close what a test left open, so that the next test starts with a browser like new."""
+        if self._browser is not None and self._browser.is_connected():
+            for context in list(self._browser.contexts):
+                context.close()
+
+    def stop(self) -> None:
+        browser, manager = self._browser, self._manager
+        self._browser = self._manager = None
+        try:
+            if browser is not None and browser.is_connected():
+                browser.close()
+        finally:
+            if manager is not None:
+                manager.__exit__(None, None, None)
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)

@@ -1,8 +1,10 @@
 """A cloud and a store node as real processes on loopback, for the sync tests and benchmarks.
 
 ``World`` starts ``kasse cloud`` (its own database: SQLite in a temporary
-directory, or a fresh PostgreSQL database when ``KASSE_E2E_POSTGRES`` names a
-server URL), pairs ``kasse store`` (SQLite, its own directory) and runs it.
+directory, or a fresh PostgreSQL database when ``postgres_url`` names a
+server), pairs ``kasse store`` (SQLite, its own directory) and runs it. Both
+databases start as copies of a migrated template (``kasse/testing/template_db.py``)
+instead of being migrated from scratch.
 Work inside a role is done by this module's command line in a child process
 with that role's settings, so each side only ever touches its own database:
 
@@ -27,7 +29,6 @@ import os
 import random
 import secrets
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -39,15 +40,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
+
+from kasse.testing.ports import free_port
+from kasse.testing.template_db import copy_sqlite_template, create_postgres_from_template
 
 PIN = "471147"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_until(check: Callable[[], Any], timeout: float, interval: float = 0.05, what: str = "condition") -> Any:
@@ -89,11 +86,11 @@ class World:
         (self.root / "node").mkdir(parents=True, exist_ok=True)
         if self.postgres_url:
             self._pg_db = f"kasse_e2e_{secrets.token_hex(4)}"
-            self._pg_admin(f'CREATE DATABASE "{self._pg_db}"')
-            parsed = urlparse(self.postgres_url)
-            self.cloud_db_url = parsed._replace(path=f"/{self._pg_db}").geturl()
+            self.cloud_db_url = create_postgres_from_template(self.postgres_url, self._pg_db)
         else:
+            copy_sqlite_template(self.root / "cloud" / "kasse.sqlite3")
             self.cloud_db_url = f"sqlite:///{self.root / 'cloud' / 'kasse.sqlite3'}"
+        copy_sqlite_template(self.node_db)
 
     def _pg_admin(self, sql: str) -> None:
         import psycopg
@@ -137,7 +134,7 @@ class World:
     # --- the cloud --------------------------------------------------------------------
 
     def setup_cloud(self, products: int = 20) -> dict[str, Any]:
-        self.kasse("cloud", "migrate", "--verbosity", "0")
+        """A shop with ``products`` products in the (already migrated) cloud database."""
         self.setup_info = json.loads(self.script("cloud", "setup", str(products)).strip().splitlines()[-1])
         return self.setup_info
 

@@ -41,10 +41,10 @@ def _script_sources(policy: str) -> list[str]:
 def test_register_display_and_back_office_pages_carry_a_policy_without_inline_script(organization, store, owner):
     from kasse.core.actors import Actor
     from kasse.register.models import RegisterDevice
-    from kasse.register.tests.conftest import paired_client
     from kasse.sales.services.shifts import open_shift
     from kasse.tenancy.models import Employee
     from kasse.testing.factories import RegisterFactory
+    from kasse.testing.plugin import paired_client
     from kasse.tests.test_tenant_isolation import _unlocked_register
 
     register_client = _unlocked_register(organization, store)
@@ -96,10 +96,10 @@ def test_back_office_register_and_display_work_under_the_policy(live_server, bro
     from kasse.core.actors import Actor
     from kasse.register.models import RegisterDevice
     from kasse.register.services.pairing import DEVICE_COOKIE
-    from kasse.register.tests.conftest import paired_client
     from kasse.sales.services.shifts import open_shift
     from kasse.tenancy.models import Employee
     from kasse.testing.factories import ProductFactory, RegisterFactory
+    from kasse.testing.plugin import paired_client
     from kasse.tests.test_tenant_isolation import _unlocked_register
 
     with scopes_disabled():

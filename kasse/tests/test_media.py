@@ -6,8 +6,8 @@ import pytest
 from django.test import Client
 from django_scopes import scopes_disabled
 
-from kasse.register.tests.conftest import paired_client
 from kasse.testing.factories import OrganizationFactory, ProductFactory, RegisterFactory, StoreFactory, owner_user
+from kasse.testing.plugin import paired_client
 
 pytestmark = pytest.mark.django_db
 

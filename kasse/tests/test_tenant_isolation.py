@@ -45,8 +45,8 @@ def _request(client: Client, method: str, url: str, data: dict, **headers: str):
 
 def _unlocked_register(org, store=None, role: str = "cashier") -> Client:
     """A browser paired to a register of ``org`` (in ``store`` or a new one) with an employee switched in."""
-    from kasse.register.tests.conftest import paired_client
     from kasse.testing.factories import EmployeeFactory, RegisterFactory, StoreFactory
+    from kasse.testing.plugin import paired_client
     from kasse.testing.register_login import unlock_data
 
     store = store or StoreFactory(organization=org)

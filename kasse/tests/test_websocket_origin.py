@@ -9,8 +9,8 @@ from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
 from kasse.register.services.pairing import DEVICE_COOKIE
-from kasse.register.tests.conftest import paired_client
 from kasse.testing.asgi_server import asgi_server
+from kasse.testing.plugin import paired_client
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -6,7 +6,6 @@ cart reaches the pole display, labels and receipts reach the two printers."""
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -32,14 +31,9 @@ from kasse.printing.models import Printer, PrinterKind, PrintJob
 from kasse.printing.worker import PrintWorkerPool
 from kasse.register.services.pairing import DEVICE_COOKIE
 from kasse.testing.asgi_server import asgi_server
+from kasse.testing.ports import free_port
 
 pytestmark = [pytest.mark.processes, pytest.mark.django_db(transaction=True)]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _wait_for(predicate, timeout: float = 10.0):
@@ -68,7 +62,7 @@ def _retrying(call):
 
 @pytest.fixture
 def demo_devices(tmp_path) -> Iterator[tuple[DemoDevices, Supervisor]]:
-    devices = DemoDevices(tmp_path, printer_port=_free_port(), label_printer_port=_free_port())
+    devices = DemoDevices(tmp_path, printer_port=free_port(), label_printer_port=free_port())
     supervisor = Supervisor(stop_timeout=5, log=lambda _message: None)
     devices.add_processes(supervisor, quiet_display=True)
     try:

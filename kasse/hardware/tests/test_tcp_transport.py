@@ -12,6 +12,7 @@ from kasse.hardware.printers.profiles import HPRT_TP808
 from kasse.hardware.printers.status import Health
 from kasse.hardware.transports.base import TransportError
 from kasse.hardware.transports.tcp import TcpTransport
+from kasse.testing.ports import free_port
 
 ONLINE = {1: 0x12, 2: 0x12, 3: 0x12, 4: 0x12}
 
@@ -119,14 +120,8 @@ def test_status_without_reply_is_unknown_and_fast():
     assert elapsed < 2  # does not wait four timeouts
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_connection_refused_is_a_transport_error():
-    transport = TcpTransport("127.0.0.1", _free_port(), connect_timeout=1)
+    transport = TcpTransport("127.0.0.1", free_port(), connect_timeout=1)
     with pytest.raises(TransportError, match="refused"):
         transport.open()
     status = EscPosPrinter(transport, HPRT_TP808).status()

@@ -10,7 +10,6 @@ from django_scopes import scopes_disabled
 
 from kasse.peripherals.models import PoleDisplay, Scanner
 from kasse.peripherals.runner import Backoff
-from kasse.register.tests.conftest import bakery, cashier, device, manager, paired_client, till  # noqa: F401
 
 FAST = Backoff(initial=0.05, maximum=0.2)
 

@@ -71,7 +71,7 @@ def test_a_scan_reaches_the_register_page_and_the_cart(till, bakery, make_scanne
 
 def test_a_scan_goes_only_to_the_bound_register(till, bakery, organization, store, make_scanner):
     other = RegisterFactory(store=store, organization=organization, number=2)
-    from kasse.register.tests.conftest import paired_client
+    from kasse.testing.plugin import paired_client
 
     paired_client(other, token="other-token")
     with VirtualSerialScanner() as virtual, asgi_server() as base_url:

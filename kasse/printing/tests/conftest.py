@@ -10,7 +10,6 @@ from kasse.hardware.transports.memory import MemoryTransport
 from kasse.hardware.virtual.network_printer import PrinterState as VirtualState
 from kasse.hardware.virtual.network_printer import status_byte
 from kasse.printing.models import Printer, PrinterKind, RegisterPrinter
-from kasse.register.tests.conftest import bakery, cashier, device, manager, paired_client, till  # noqa: F401
 
 
 class FakePrinterLink(MemoryTransport):

@@ -9,9 +9,9 @@ import pytest
 from django_scopes import scopes_disabled
 
 from kasse.register.services.pairing import DEVICE_COOKIE
-from kasse.register.tests.conftest import paired_client
 from kasse.sales.models import Sale
 from kasse.testing.factories import ProductFactory
+from kasse.testing.plugin import paired_client
 from kasse.testing.register_login import unlock_in_browser
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop

@@ -14,9 +14,9 @@ from django.test import Client
 from django_scopes import scopes_disabled
 
 from kasse.register.services.pairing import DEVICE_COOKIE
-from kasse.register.tests.conftest import paired_client
 from kasse.register.tests.test_browser import _tolerant_scanner_timing  # noqa: F401
 from kasse.register.tests.test_markup_as_text import CASHIER, CUSTOMER, IMG, PRODUCT, STORE, name_like_markup
+from kasse.testing.plugin import paired_client
 from kasse.testing.register_login import unlock_in_browser
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop

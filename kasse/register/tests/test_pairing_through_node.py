@@ -12,10 +12,10 @@ from django_scopes import scopes_disabled
 from kasse.register.models import PairingCode
 from kasse.register.node_gate import serving_node
 from kasse.register.services.pairing import DEVICE_COOKIE
-from kasse.register.tests.conftest import paired_client
 from kasse.sync.cloud.services import NODE_BLOCK_SIZE
 from kasse.sync.engine.lan_address import clean_lan_url, guess_lan_url
 from kasse.sync.models import StoreNode
+from kasse.testing.plugin import paired_client
 
 pytestmark = pytest.mark.django_db
 

@@ -14,9 +14,9 @@ from django_scopes import scopes_disabled
 from kasse.core.models import AuditEntry
 from kasse.register.models import CartLine, PinThrottle
 from kasse.register.services import pin_guard
-from kasse.register.tests.conftest import paired_client
 from kasse.tenancy.permissions import Role
 from kasse.testing.factories import EmployeeFactory, RegisterFactory, StoreFactory, UserFactory
+from kasse.testing.plugin import paired_client
 from kasse.testing.register_login import approval, unlock_data
 
 pytestmark = pytest.mark.django_db

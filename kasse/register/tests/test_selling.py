@@ -139,8 +139,8 @@ def test_split_payment_card_and_cash(till, bakery):
 
 
 def test_park_and_resume_on_another_register(till, bakery, register, cashier):
-    from kasse.register.tests.conftest import paired_client
     from kasse.testing.factories import RegisterFactory
+    from kasse.testing.plugin import paired_client
 
     till.post("/register/cart/scan/", {"code": "4000000000017"})
     till.post("/register/cart/park/", {"label": "Frau Schmidt"})

@@ -3,28 +3,13 @@ from __future__ import annotations
 import pytest
 from django.utils import translation
 
-from kasse.core.actors import Actor
-from kasse.sales.services.shifts import open_shift
-from kasse.tenancy.permissions import Role
-from kasse.testing.factories import EmployeeFactory, ProductFactory
+from kasse.testing.factories import ProductFactory
 
 
 @pytest.fixture
-def cashier(organization, store):
-    return EmployeeFactory(organization=organization, display_name="Clara", pin="1111",
-                           role=(store, Role.CASHIER))
-
-
-@pytest.fixture
-def manager(organization, store):
-    return EmployeeFactory(organization=organization, display_name="Max", pin="2222",
-                           role=(store, Role.MANAGER))
-
-
-@pytest.fixture
-def shift(register, cashier):
-    return open_shift(actor=Actor.for_employee(cashier), register=register, employee=cashier,
-                      count={"20": 5, "10": 5})  # 150.00
+def opening_float():
+    """The sales tests' shifts open with 150.00 in the drawer."""
+    return {"20": 5, "10": 5}
 
 
 @pytest.fixture

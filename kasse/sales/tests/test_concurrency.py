@@ -22,7 +22,8 @@ from django.db import connection
 from kasse.testing.register_race import Till, post, race
 from kasse.testing.sync_world import World
 
-pytestmark = [pytest.mark.processes, pytest.mark.postgres]
+# xdist_group: the module's tests share one cloud (module-scoped); with pytest-xdist they run on one worker.
+pytestmark = [pytest.mark.processes, pytest.mark.postgres, pytest.mark.xdist_group("sales_concurrency")]
 ROUNDS = 4
 
 

@@ -3,24 +3,9 @@ from __future__ import annotations
 import pytest
 from django.utils import translation
 
-from kasse.core.actors import Actor
-from kasse.sales.services.shifts import open_shift
 from kasse.sync.engine.local import NODE_BLOCK_SIZE
 from kasse.sync.models import StoreNode
-from kasse.tenancy.permissions import Role
-from kasse.testing.factories import EmployeeFactory, ProductFactory
-
-
-@pytest.fixture
-def cashier(organization, store):
-    return EmployeeFactory(organization=organization, display_name="Clara", pin="1111",
-                           role=(store, Role.CASHIER))
-
-
-@pytest.fixture
-def shift(register, cashier, in_scope):
-    return open_shift(actor=Actor.for_employee(cashier), register=register, employee=cashier,
-                      count={"20": 5})
+from kasse.testing.factories import ProductFactory
 
 
 @pytest.fixture

@@ -15,10 +15,10 @@ from django_scopes import scopes_disabled
 
 from kasse.catalog.models import Product
 from kasse.register.services.pairing import DEVICE_COOKIE
-from kasse.register.tests.conftest import paired_client
 from kasse.sync.models import NodeState, OutboxRecord
 from kasse.sync.node.status_feed import publish_node_status
 from kasse.testing.asgi_server import asgi_server
+from kasse.testing.plugin import paired_client
 from kasse.testing.register_login import unlock_in_browser
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop

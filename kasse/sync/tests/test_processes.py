@@ -92,10 +92,15 @@ def test_killing_the_node_during_checkout_and_sync_loses_and_duplicates_nothing(
     for _round in range(4):
         seller = subprocess.Popen(  # noqa: S603
             [sys.executable, "-m", "kasse.testing.sync_world", "sell", "400", "5"],
-            env=world.env("store"), stdout=subprocess.DEVNULL, start_new_session=True)
-        time.sleep(rng.uniform(0.8, 2.0))
+            env=world.env("store"), stdout=subprocess.PIPE, start_new_session=True)
+        # Counted in sales, not seconds: a loaded machine may take seconds to start the seller at all.
+        assert seller.stdout is not None
+        for _sale in range(rng.randint(3, 30)):
+            assert seller.stdout.readline().startswith(b"sold ")
+        time.sleep(rng.uniform(0, 0.2))
         os.killpg(seller.pid, signal.SIGKILL)  # mid-checkout, somewhere
         seller.wait()
+        seller.stdout.close()
         world.kill_node()  # mid-sync, somewhere
         world.start_node(poll=0.2)
     node = world.report("store")

@@ -18,11 +18,11 @@ from websockets.sync.client import connect
 
 import kasse
 from kasse.register.services.pairing import DEVICE_COOKIE
-from kasse.register.tests.conftest import paired_client
 from kasse.sync.models import NodeState, OutboxRecord, OutboxStatus
 from kasse.sync.node.status_feed import publish_node_status
 from kasse.sync.templatetags.sync_register import badge_texts
 from kasse.testing.asgi_server import asgi_server
+from kasse.testing.plugin import paired_client
 from kasse.testing.register_login import unlock_data
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -1,0 +1,318 @@
+"""kasse's pytest plugin: the fixtures and helpers every test app shares, and how the suite runs.
+
+Registered by the root ``conftest.py``. It holds, once each:
+
+* tenants and people: ``organization``, ``store``, ``register``, ``owner``, ``owner_client``, ``cashier``
+  (Clara, PIN 1111), ``manager`` (Max, PIN 2222), ``shift`` (opened by Clara with ``opening_float``);
+* the register: ``paired_client()``, ``device``, ``till`` (paired, shift open, Clara logged in), ``bakery``;
+* HTML: ``parse_html()``, ``texts()``, ``text()`` (read what a user sees by ``data-testid``);
+* the browser: ``browser`` (one Chromium per test process), ``page`` (a new context per test),
+  ``open_register()``;
+* free ports: ``kasse/testing/ports.py``.
+
+And how the suite runs (``docs/testing.md``): tests that start processes or run a benchmark go first,
+browser tests last (see ``SharedChromium``); with pytest-xdist each worker has a data directory of its
+own (its database name is suffixed by pytest-django).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from bs4 import BeautifulSoup
+from django.test import Client
+
+from kasse.testing.browser import SharedChromium
+from kasse.testing.register_login import unlock_data, unlock_in_browser
+from kasse.testing.services import SERVICE_SKIP_PREFIX
+
+DEVICE_TOKEN = "device-token"  # noqa: S105 - the paired test register's cookie, not a secret
+
+# --- HTML ----------------------------------------------------------------------------------------------
+
+
+def parse_html(response: Any) -> BeautifulSoup:
+    """The page of a test client's response, to read by ``data-testid``."""
+    return BeautifulSoup(response.content, "html.parser")
+
+
+def _squash(element: Any) -> str:
+    return " ".join(element.get_text(" ", strip=True).split())
+
+
+def texts(page: BeautifulSoup, testid: str) -> list[str]:
+    """The text of every element with ``data-testid=testid``, whitespace squashed as a reader sees it."""
+    return [_squash(element) for element in page.select(f"[data-testid={testid}]")]
+
+
+def text(page: Any, testid: str | None = None) -> str:
+    """The text of the first element with ``data-testid=testid`` (or of ``page`` itself), squashed."""
+    element = page.select_one(f"[data-testid={testid}]") if testid else page
+    if element is None:
+        raise AssertionError(f"nothing with data-testid={testid} on the page")
+    return _squash(element)
+
+
+# --- the register --------------------------------------------------------------------------------------
+
+
+def paired_client(register: Any, token: str = DEVICE_TOKEN) -> Client:
+    """A test client that is a paired device of ``register`` (its device cookie is ``token``)."""
+    from django_scopes import scopes_disabled
+
+    from kasse.register.models import RegisterDevice
+    from kasse.register.services.pairing import DEVICE_COOKIE, _digest
+
+    with scopes_disabled():
+        RegisterDevice.objects.create(organization=register.organization, register=register,
+                                      token_digest=_digest(token))
+    client = Client()
+    client.cookies[DEVICE_COOKIE] = token
+    return client
+
+
+def open_register(page: Any, base_url: str, token: str = DEVICE_TOKEN, name: str = "Clara",
+                  pin: str = "1111") -> None:
+    """In the browser: open the paired register ``token``, log ``name`` in and wait for the empty cart."""
+    from kasse.register.services.pairing import DEVICE_COOKIE
+
+    page.context.add_cookies([{"name": DEVICE_COOKIE, "value": token, "url": base_url}])
+    page.goto(base_url + "/register/")
+    unlock_in_browser(page, name, pin)
+    page.wait_for_selector("body[data-ready='1'] [data-testid=cart-empty]")
+
+
+# --- fixtures: tenants and people ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def organization(db: None) -> Any:
+    from kasse.testing.factories import OrganizationFactory
+
+    return OrganizationFactory()
+
+
+@pytest.fixture
+def store(organization: Any) -> Any:
+    from kasse.testing.factories import StoreFactory
+
+    return StoreFactory(organization=organization, name="Filiale Mitte")
+
+
+@pytest.fixture
+def register(store: Any) -> Any:
+    from kasse.testing.factories import RegisterFactory
+
+    return RegisterFactory(store=store, organization=store.organization, number=1)
+
+
+@pytest.fixture
+def owner(organization: Any, store: Any) -> Any:
+    from kasse.testing.factories import owner_user
+
+    return owner_user(organization, email="owner@example.org")
+
+
+@pytest.fixture
+def owner_client(owner: Any) -> Client:
+    client = Client()
+    client.force_login(owner)
+    return client
+
+
+@pytest.fixture
+def in_scope(organization: Any) -> Iterator[Any]:
+    """Run the test body inside the organization's scope, as a request would."""
+    from django_scopes import scope
+
+    with scope(organization=organization):
+        yield organization
+
+
+@pytest.fixture
+def no_scopes() -> Iterator[None]:
+    from django_scopes import scopes_disabled
+
+    with scopes_disabled():
+        yield
+
+
+@pytest.fixture
+def on_postgres() -> bool:
+    from django.db import connection
+
+    return connection.vendor == "postgresql"
+
+
+@pytest.fixture
+def cashier(organization: Any, store: Any) -> Any:
+    """Clara, cashier of ``store``, PIN 1111 (no back-office login)."""
+    from kasse.tenancy.permissions import Role
+    from kasse.testing.factories import EmployeeFactory
+
+    return EmployeeFactory(organization=organization, display_name="Clara", pin="1111", role=(store, Role.CASHIER))
+
+
+@pytest.fixture
+def manager(organization: Any, store: Any) -> Any:
+    """Max, manager of ``store``, PIN 2222 (no back-office login)."""
+    from kasse.tenancy.permissions import Role
+    from kasse.testing.factories import EmployeeFactory
+
+    return EmployeeFactory(organization=organization, display_name="Max", pin="2222", role=(store, Role.MANAGER))
+
+
+@pytest.fixture
+def opening_float() -> dict[str, int]:
+    """The notes counted into the drawer when ``shift`` opens (denomination: count); 100.00 unless a test
+    module says otherwise."""
+    return {"20": 5}
+
+
+@pytest.fixture
+def shift(register: Any, cashier: Any, opening_float: dict[str, int], in_scope: Any) -> Any:
+    """A shift of ``register`` opened by Clara."""
+    from kasse.core.actors import Actor
+    from kasse.sales.services.shifts import open_shift
+
+    return open_shift(actor=Actor.for_employee(cashier), register=register, employee=cashier, count=opening_float)
+
+
+# --- fixtures: the register ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def device(register: Any) -> Client:
+    """A test client paired as ``register``'s device."""
+    return paired_client(register)
+
+
+@pytest.fixture
+def till(device: Client, register: Any, cashier: Any) -> Client:
+    """A paired register with an open shift and Clara logged in."""
+    from kasse.core.actors import Actor
+    from kasse.sales.services.shifts import open_shift
+
+    open_shift(actor=Actor.system(), register=register, employee=cashier, count={"20": 5})
+    response = device.post("/register/unlock/", unlock_data(cashier, "1111"))
+    assert response.status_code == 302
+    return device
+
+
+@pytest.fixture
+def bakery(organization: Any) -> dict[str, Any]:
+    """A few products: rolls (7 %, barcode), coffee (19 %), cheese by weight with a scale label code."""
+    from kasse.testing.factories import CategoryFactory, ProductFactory
+
+    category = CategoryFactory(organization=organization, name="Backwaren")
+    return {
+        "rolls": ProductFactory(organization=organization, name="Brötchen", price="0.45", category=category,
+                                variant__barcode="4000000000017", is_favourite=True),
+        "coffee": ProductFactory(organization=organization, name="Kaffee", price="2.80", vat_class="standard",
+                                 variant__barcode="4000000000024"),
+        # German weight label: 28 + item 0001 + value check digit + 5 digits of grams, zeroed in the catalog.
+        "cheese": ProductFactory(organization=organization, name="Bergkäse", price="24.90", unit="kg",
+                                 is_measured=True, variant__barcode="2800010000001"),
+    }
+
+
+# --- fixtures: the browser -----------------------------------------------------------------------------
+
+_CHROMIUM = SharedChromium()
+
+
+def _uses_browser(item: pytest.Item) -> bool:
+    names = getattr(item, "fixturenames", ())
+    return "browser" in names or "page" in names or item.get_closest_marker("browser") is not None
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    """The test process's Chromium; whatever contexts the test opens are closed after it."""
+    shared = _CHROMIUM.get()
+    yield shared
+    _CHROMIUM.close_contexts()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """A fresh browser context and page (German locale, 1280×800)."""
+    # bypass_csp: Playwright's wait_for_function evaluates its predicate as a string, which the pages'
+    # Content-Security-Policy refuses; the policy itself is checked in kasse/tests/test_csp.py with a context
+    # that does not bypass it.
+    context = browser.new_context(locale="de-DE", viewport={"width": 1280, "height": 800}, bypass_csp=True)
+    context.set_default_timeout(10_000)
+    pg = context.new_page()
+    yield pg
+    context.close()
+
+
+# --- how the suite runs --------------------------------------------------------------------------------
+
+_FIRST, _MIDDLE, _LAST = 0, 1, 2
+
+
+def _tier(item: pytest.Item) -> int:
+    if _uses_browser(item):
+        return _LAST
+    if item.get_closest_marker("processes") or item.get_closest_marker("benchmark"):
+        return _FIRST
+    return _MIDDLE
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Slow tests that start processes first (on two workers they overlap with everything else instead of
+    finishing alone at the end), browser tests last (the shared Chromium's event loop must not meet other
+    tests). The sort is stable: within a tier, tests keep the order of their files."""
+    items.sort(key=_tier)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if _CHROMIUM.running and not _uses_browser(item):
+        _CHROMIUM.stop()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    _CHROMIUM.stop()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _worker_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Each xdist worker writes media and files into a data directory of its own."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker:
+        yield
+        return
+    from django.conf import settings
+    from django.test import override_settings
+
+    data_dir = Path(settings.DATA_DIR) / worker
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with override_settings(DATA_DIR=data_dir, MEDIA_ROOT=data_dir / "media"):
+        yield
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    from django.conf import settings
+
+    engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    return [f"kasse: database engine {engine}"]
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    skipped = terminalreporter.stats.get("skipped", [])
+    if not skipped:
+        return
+    terminalreporter.section("kasse: skipped tests")
+    for report in skipped:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        terminalreporter.write_line(f"SKIPPED {report.nodeid}: {reason}")
+    missing = [r for r in skipped if SERVICE_SKIP_PREFIX in str(r.longrepr)]
+    if missing:
+        terminalreporter.write_line(
+            f"{len(missing)} test(s) skipped because a service was unavailable (CI runs them)."
+        )
