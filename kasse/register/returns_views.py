@@ -68,14 +68,14 @@ class Picked:
         return price_cart([self.item()]).total
 
 
-def _credit(receipt_lines: list[tuple[SaleLine, Decimal]], returned: list[Picked]) -> Decimal:
+def return_credit(receipt_lines: list[tuple[SaleLine, Decimal]], returned: list[Picked]) -> Decimal:
     """What the goods coming back are worth (positive), priced as the return will be."""
     items: list[Item] = [returned_item(line, quantity) for line, quantity in receipt_lines]
     items += [p.item(returned=True) for p in returned if p.quantity > 0]
     return -price_cart(items).total
 
 
-def _new_total(replacement: list[Picked]) -> Decimal:
+def exchange_total(replacement: list[Picked]) -> Decimal:
     """What the products taken in exchange cost, priced as their sale will be."""
     return price_cart([p.item() for p in replacement if p.quantity > 0]).total
 
@@ -231,9 +231,9 @@ def _form(request: RegisterRequest, sale: Sale | None, data: Any = None, **extra
             error = " ".join(exc.messages)
     for item in lines:
         item.chosen = context["chosen"].get(item.line.pk, ZERO)  # type: ignore[attr-defined]
-    credit = _credit([(item.line, item.chosen) for item in lines  # type: ignore[attr-defined]
+    credit = return_credit([(item.line, item.chosen) for item in lines  # type: ignore[attr-defined]
                       if 0 < item.chosen <= item.returnable], context["returned"])  # type: ignore[attr-defined]
-    new_total = _new_total(context["replacement"])
+    new_total = exchange_total(context["replacement"])
     context.update({"error": error, "refund_total": credit, "new_total": new_total,
                     "difference": new_total - credit, "give_back": credit - new_total})
     if sale is not None and context["tender"] == "original" and credit > 0:
@@ -302,9 +302,9 @@ def _exchange(request: CashierRequest, sale: Sale | None, chosen: list[RefundLin
     new_lines = [LineInput(p.variant.pk, p.quantity, barcode=p.barcode) for p in replacement]
     chosen_lines = {c.original_line_id: c.quantity for c in chosen}
     returned = _picked(request, request.POST, "ret") if sale is None else []
-    credit = _credit([(line.line, chosen_lines[line.line.pk]) for line in (returnable_lines(sale) if sale else [])
+    credit = return_credit([(line.line, chosen_lines[line.line.pk]) for line in (returnable_lines(sale) if sale else [])
                       if line.line.pk in chosen_lines], returned)
-    difference = _new_total(replacement) - credit
+    difference = exchange_total(replacement) - credit
     payments = [PaymentInput(PaymentMethod.CASH, difference)] if difference > 0 else []
     return exchange_sale(
         actor=Actor.for_employee(request.cashier),
