@@ -60,5 +60,5 @@ CASES = [
     IsolationCase("api-v1:product_by_barcode", _barcode),
     IsolationCase("api-v1:customer_detail", _customer_id, methods=("get", "put", "patch"),
                   data={"last_name": "Fremd"}),
-    IsolationCase("api_ui:token_revoke", _token, methods=("post",)),
+    IsolationCase("api-backoffice:token-revoke", _token, methods=("post",)),
 ]

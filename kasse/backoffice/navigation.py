@@ -26,16 +26,16 @@ class NavItem:
 
 
 NAV_ITEMS: list[NavItem] = [
-    NavItem("catalog:product_list", _("Catalog"), Capability.MANAGE_CATALOG),
-    NavItem("inventory:goods_receipts", _("Goods receipts"), Capability.RECEIVE_GOODS),
-    NavItem("customers:customer_list", _("Customers"), Capability.MANAGE_CUSTOMERS),
-    NavItem("tenancy:employee_list", _("Employees"), Capability.MANAGE_EMPLOYEES),
-    NavItem("register_admin:devices", _("Devices"), Capability.MANAGE_SETTINGS),
-    NavItem("printing:printer_list", _("Printers"), Capability.MANAGE_SETTINGS),
-    NavItem("sync_admin:nodes", _("Store nodes"), Capability.MANAGE_SETTINGS),
-    NavItem("sync_admin:live", _("Live sales"), Capability.VIEW_REPORTS),
+    NavItem("catalog:product-list", _("Catalog"), Capability.MANAGE_CATALOG),
+    NavItem("inventory:goods-receipt-list", _("Goods receipts"), Capability.RECEIVE_GOODS),
+    NavItem("customers:customer-list", _("Customers"), Capability.MANAGE_CUSTOMERS),
+    NavItem("tenancy:employee-list", _("Employees"), Capability.MANAGE_EMPLOYEES),
+    NavItem("register-backoffice:device-list", _("Devices"), Capability.MANAGE_SETTINGS),
+    NavItem("printing:printer-list", _("Printers"), Capability.MANAGE_SETTINGS),
+    NavItem("sync-backoffice:node-list", _("Store nodes"), Capability.MANAGE_SETTINGS),
+    NavItem("sync-backoffice:live", _("Live sales"), Capability.VIEW_REPORTS),
     NavItem("tenancy:settings", _("Settings"), Capability.MANAGE_SETTINGS),
-    NavItem("api_ui:token_list", _("API"), Capability.MANAGE_API),
+    NavItem("api-backoffice:token-list", _("API"), Capability.MANAGE_API),
 ]
 
 

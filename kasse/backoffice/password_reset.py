@@ -54,7 +54,7 @@ class ResetRequestView(auth_views.PasswordResetView):
     email_template_name = "backoffice/password_reset/email_body.txt"
     subject_template_name = "backoffice/password_reset/email_subject.txt"
     form_class = ResetRequestForm
-    success_url = reverse_lazy("backoffice:password_reset_sent")
+    success_url = reverse_lazy("backoffice:password-reset-sent")
 
     def form_valid(self, form: Any) -> HttpResponse:
         address = client_address(self.request)
@@ -74,7 +74,7 @@ class ResetSentView(auth_views.PasswordResetDoneView):
 
 class ResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "backoffice/password_reset/confirm.html"
-    success_url = reverse_lazy("backoffice:password_reset_complete")
+    success_url = reverse_lazy("backoffice:password-reset-complete")
 
     def form_valid(self, form: Any) -> HttpResponse:
         with transaction.atomic():

@@ -34,11 +34,11 @@ def _category(org: Organization) -> dict[str, Any]:
 
 
 CASES = [
-    IsolationCase("catalog:product_edit", _product, methods=("get", "post"),
+    IsolationCase("catalog:product-edit", _product, methods=("get", "post"),
                   data={"name": "Fremd", "price": "1,00", "vat_class": "standard", "unit": "piece",
                         "variants-TOTAL_FORMS": "0", "variants-INITIAL_FORMS": "0"}, organization_wide=True),
-    IsolationCase("catalog:variant_prices", _variant_with_store, methods=("get", "post"), data={},
+    IsolationCase("catalog:variant-prices", _variant_with_store, methods=("get", "post"), data={},
                   organization_wide=True),
-    IsolationCase("catalog:category_edit", _category, methods=("get", "post"),
+    IsolationCase("catalog:category-edit", _category, methods=("get", "post"),
                   data={"name": "Fremd", "position": "0"}, organization_wide=True),
 ]

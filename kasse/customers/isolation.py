@@ -15,7 +15,7 @@ def _customer(org: Organization) -> dict[str, Any]:
 
 
 CASES = [
-    IsolationCase("customers:customer_detail", _customer, organization_wide=True),
-    IsolationCase("customers:customer_edit", _customer, methods=("get", "post"),
+    IsolationCase("customers:customer-detail", _customer, organization_wide=True),
+    IsolationCase("customers:customer-edit", _customer, methods=("get", "post"),
                   data={"last_name": "Geändert", "country": "DE"}, organization_wide=True),
 ]

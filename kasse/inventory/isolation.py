@@ -30,7 +30,7 @@ def _receipt(org: Any) -> dict[str, Any]:
 
 
 CASES = [
-    IsolationCase("inventory:goods_receipt", _store, methods=("get", "post"),
+    IsolationCase("inventory:goods-receipt-create", _store, methods=("get", "post"),
                   data={"action": "book", "variant": [], "quantity": [], "code": "x"}),
-    IsolationCase("inventory:goods_receipt_detail", _receipt),
+    IsolationCase("inventory:goods-receipt-detail", _receipt),
 ]

@@ -40,11 +40,11 @@ def _store(org: Any) -> dict[str, Any]:
 
 
 CASES = [
-    IsolationCase("peripherals:scanner_create", _store, methods=("get", "post"), data={"name": "X"}),
-    IsolationCase("peripherals:scanner_edit", _scanner, methods=("get", "post"), data={"name": "X"}),
-    IsolationCase("peripherals:scanner_deactivate", _scanner, methods=("post",)),
-    IsolationCase("peripherals:display_create", _store, methods=("get", "post"), data={"name": "X"}),
-    IsolationCase("peripherals:display_edit", _display, methods=("get", "post"), data={"name": "X"}),
-    IsolationCase("peripherals:display_test", _display, methods=("post",)),
-    IsolationCase("peripherals:display_deactivate", _display, methods=("post",)),
+    IsolationCase("peripherals:scanner-create", _store, methods=("get", "post"), data={"name": "X"}),
+    IsolationCase("peripherals:scanner-edit", _scanner, methods=("get", "post"), data={"name": "X"}),
+    IsolationCase("peripherals:scanner-deactivate", _scanner, methods=("post",)),
+    IsolationCase("peripherals:display-create", _store, methods=("get", "post"), data={"name": "X"}),
+    IsolationCase("peripherals:display-edit", _display, methods=("get", "post"), data={"name": "X"}),
+    IsolationCase("peripherals:display-test", _display, methods=("post",)),
+    IsolationCase("peripherals:display-deactivate", _display, methods=("post",)),
 ]

@@ -53,12 +53,12 @@ def _closed_shift(org: Any) -> dict[str, Any]:
 
 
 CASES = [
-    IsolationCase("printing:printer_create", _store, methods=("get", "post"), data={"name": "X"}),
-    IsolationCase("printing:printer_edit", _printer, methods=("get", "post"), data={"name": "X"}),
-    IsolationCase("printing:printer_test", _printer, methods=("post",)),
-    IsolationCase("printing:virtual_picture", _virtual),
-    IsolationCase("printing:job_retry", _job, methods=("post",)),
-    IsolationCase("register_print:reprint", _sale, methods=("post",), caller="register"),
-    IsolationCase("register_print:z_report", _closed_shift, methods=("post",), caller="register"),
-    IsolationCase("register_print:retry", _job, methods=("post",), caller="register"),
+    IsolationCase("printing:printer-create", _store, methods=("get", "post"), data={"name": "X"}),
+    IsolationCase("printing:printer-edit", _printer, methods=("get", "post"), data={"name": "X"}),
+    IsolationCase("printing:printer-test", _printer, methods=("post",)),
+    IsolationCase("printing:virtual-picture", _virtual),
+    IsolationCase("printing:job-retry", _job, methods=("post",)),
+    IsolationCase("printing-register:reprint", _sale, methods=("post",), caller="register"),
+    IsolationCase("printing-register:z-report", _closed_shift, methods=("post",), caller="register"),
+    IsolationCase("printing-register:retry", _job, methods=("post",), caller="register"),
 ]

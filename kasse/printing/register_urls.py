@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from django.urls import path
 
-from kasse.printing import register_views as views
+from kasse.printing import register_views
 
-app_name = "register_print"
+app_name = "printing-register"
 
 urlpatterns = [
-    path("status/", views.status, name="status"),
-    path("jobs/", views.jobs, name="jobs"),
-    path("jobs/<uuid:job_id>/retry/", views.retry, name="retry"),
-    path("receipt/<uuid:sale_id>/", views.reprint, name="reprint"),
-    path("x/", views.x_report, name="x_report"),
-    path("z/<uuid:shift_id>/", views.z_report, name="z_report"),
-    path("drawer/", views.drawer, name="drawer"),
-    path("label/", views.label, name="label"),
-    path("drawer/form/", views.drawer_form, name="drawer_form"),
+    path("status/", register_views.status, name="status"),
+    path("jobs/", register_views.jobs, name="job-list"),
+    path("jobs/<uuid:job_id>/retry/", register_views.retry, name="retry"),
+    path("receipt/<uuid:sale_id>/", register_views.reprint, name="reprint"),
+    path("x/", register_views.x_report, name="x-report"),
+    path("z/<uuid:shift_id>/", register_views.z_report, name="z-report"),
+    path("drawer/", register_views.drawer, name="drawer"),
+    path("label/", register_views.label, name="label"),
+    path("drawer/form/", register_views.drawer_form, name="drawer-form"),
 ]

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from django.urls import path
 
-from kasse.register import backoffice_views as views
+from kasse.register import backoffice_views
 
-app_name = "register_admin"
+app_name = "register-backoffice"
 
 urlpatterns = [
-    path("", views.device_list, name="devices"),
-    path("register/<uuid:register_id>/pairing-code/", views.pairing_code, name="pairing_code"),
-    path("device/<uuid:device_id>/revoke/", views.device_revoke, name="device_revoke"),
-    path("store/<uuid:store_id>/settings/", views.store_settings, name="store_settings"),
+    path("", backoffice_views.device_list, name="device-list"),
+    path("register/<uuid:register_id>/pairing-code/", backoffice_views.pairing_code, name="pairing-code"),
+    path("device/<uuid:device_id>/revoke/", backoffice_views.device_revoke, name="device-revoke"),
+    path("store/<uuid:store_id>/settings/", backoffice_views.store_settings, name="store-settings"),
 ]

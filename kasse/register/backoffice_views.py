@@ -63,7 +63,7 @@ def device_revoke(request: BackofficeRequest, device_id: uuid.UUID) -> HttpRespo
     device: RegisterDevice = get_object_or_404(RegisterDevice.objects.select_related("register"), pk=device_id)
     revoke_device(actor=Actor.for_user(request.user), device=device)
     messages.success(request, _("The device can no longer use the register."))
-    return redirect("register_admin:devices")
+    return redirect("register-backoffice:device-list")
 
 
 class RegisterSettingsForm(forms.ModelForm):
@@ -88,5 +88,5 @@ def store_settings(request: BackofficeRequest, store_id: uuid.UUID) -> HttpRespo
             form.add_error(None, exc)
         else:
             messages.success(request, _("Register settings saved."))
-            return redirect("register_admin:devices")
+            return redirect("register-backoffice:device-list")
     return render(request, "register/backoffice/settings.html", {"form": form, "store": store})

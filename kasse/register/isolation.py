@@ -95,18 +95,18 @@ def _cart_line_dialog(org: Any) -> dict[str, Any]:
 
 
 CASES = [
-    IsolationCase("register:line_action", _cart_line, methods=("post",), caller="register"),
-    IsolationCase("register:line_action", _cart_line_dialog, methods=("get",), caller="register"),
+    IsolationCase("register:line-action", _cart_line, methods=("post",), caller="register"),
+    IsolationCase("register:line-action", _cart_line_dialog, methods=("get",), caller="register"),
     IsolationCase("register:resume", _parked_cart, methods=("post",), caller="register"),
     IsolationCase("register:receipt", _sale, caller="register"),
     IsolationCase("register:variants", _product, caller="register", organization_wide=True),
-    IsolationCase("register:shift_z", _closed_shift, caller="register"),
-    IsolationCase("register_admin:pairing_code", _register, methods=("post",)),
-    IsolationCase("register_admin:device_revoke", _device, methods=("post",)),
-    IsolationCase("register_admin:store_settings", _store, methods=("get", "post")),
-    IsolationCase("register:returns_receipt", _sale, methods=("get", "post"), data={"action": "confirm"},
+    IsolationCase("register:shift-z", _closed_shift, caller="register"),
+    IsolationCase("register-backoffice:pairing-code", _register, methods=("post",)),
+    IsolationCase("register-backoffice:device-revoke", _device, methods=("post",)),
+    IsolationCase("register-backoffice:store-settings", _store, methods=("get", "post")),
+    IsolationCase("register:return-with-receipt", _sale, methods=("get", "post"), data={"action": "confirm"},
                   caller="register"),
-    IsolationCase("register:receipt_pdf", _sale, caller="register"),
-    IsolationCase("register:receipt_email", _sale, methods=("post",), data={"email": "a@example.org"},
+    IsolationCase("register:receipt-pdf", _sale, caller="register"),
+    IsolationCase("register:receipt-email", _sale, methods=("post",), data={"email": "a@example.org"},
                   caller="register"),
 ]

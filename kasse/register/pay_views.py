@@ -109,10 +109,10 @@ def card_step(request: HttpRequest) -> HttpResponse:
 
 def line_form(request: HttpRequest, line: CartLine, action: str) -> HttpResponse:
     """The discount, price or note dialog of one cart line."""
-    base = reverse("register:line_action", args=[line.pk, action])
+    base = reverse("register:line-action", args=[line.pk, action])
     context: dict[str, Any] = {"action_url": base, "title": str(line.variant), "is_line": True}
     if action == "discount":
-        context["price_url"] = reverse("register:line_action", args=[line.pk, "price"])
+        context["price_url"] = reverse("register:line-action", args=[line.pk, "price"])
         return render(request, "register/partials/discount_form.html", context)
     if action == "price":
         return render(request, "register/partials/price_form.html", context)
@@ -123,7 +123,7 @@ def line_form(request: HttpRequest, line: CartLine, action: str) -> HttpResponse
 
 def cart_form(request: HttpRequest, cart: Cart, action: str) -> HttpResponse:
     """The discount or note dialog of the whole sale."""
-    url = reverse("register:cart_action", args=[action])
+    url = reverse("register:cart-action", args=[action])
     if action == "discount":
         return render(request, "register/partials/discount_form.html", {
             "action_url": url, "title": _("Whole sale"), "is_line": False,

@@ -255,7 +255,7 @@ def _confirm_close(request: CashierRequest) -> HttpResponse:
         return _page(request, "register/shift/close.html",
                      {"shift": shift, "rows": _count_rows(raw), "error": _message(exc)}, status=422)
     _print_z_report(request, closed)
-    return redirect("register:shift_z", shift_id=closed.pk)
+    return redirect("register:shift-z", shift_id=closed.pk)
 
 
 def _print_z_report(request: CashierRequest, shift: Shift) -> None:

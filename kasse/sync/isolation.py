@@ -44,9 +44,9 @@ def _conflict(org: Any) -> dict[str, Any]:
 
 
 CASES = [
-    IsolationCase("sync_admin:pairing_code", _store, methods=("post",)),
-    IsolationCase("sync_admin:node_revoke", _node_id, methods=("post",)),
-    IsolationCase("sync_admin:anomaly_resolve", _anomaly, methods=("post",)),
-    IsolationCase("sync_admin:anomaly_release", _anomaly, methods=("post",)),
-    IsolationCase("sync_admin:conflict_seen", _conflict, methods=("post",)),
+    IsolationCase("sync-backoffice:pairing-code", _store, methods=("post",)),
+    IsolationCase("sync-backoffice:node-revoke", _node_id, methods=("post",)),
+    IsolationCase("sync-backoffice:anomaly-resolve", _anomaly, methods=("post",)),
+    IsolationCase("sync-backoffice:anomaly-release", _anomaly, methods=("post",)),
+    IsolationCase("sync-backoffice:conflict-seen", _conflict, methods=("post",)),
 ]

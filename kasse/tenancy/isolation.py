@@ -37,13 +37,13 @@ def _employee(org: Organization) -> dict[str, Any]:
 
 
 CASES = [
-    IsolationCase("tenancy:store_edit", _store_kwargs, methods=("get", "post"),
+    IsolationCase("tenancy:store-edit", _store_kwargs, methods=("get", "post"),
                   data={"name": "Fremd", "street": "X 1", "postal_code": "10115", "city": "Berlin",
                         "time_zone": "Europe/Berlin", "currency": "EUR"}),
-    IsolationCase("tenancy:register_create", _store_pk_kwargs, methods=("get", "post"),
+    IsolationCase("tenancy:register-create", _store_pk_kwargs, methods=("get", "post"),
                   data={"name": "Fremd"}),
-    IsolationCase("tenancy:register_edit", _register, methods=("get", "post"),
+    IsolationCase("tenancy:register-edit", _register, methods=("get", "post"),
                   data={"number": "1", "name": "Fremd", "serial_number": "X-1"}),
-    IsolationCase("tenancy:employee_edit", _employee, methods=("get", "post"),
+    IsolationCase("tenancy:employee-edit", _employee, methods=("get", "post"),
                   data={"display_name": "Fremd", "role_all": "cashier"}),
 ]

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from kasse.tenancy.views import invitations, signup
+from kasse.tenancy.backoffice_views import invitations, signup
 
 app_name = "signup"
 
 urlpatterns: list[URLPattern] = [
     path("", signup.signup, name="signup"),
-    path("check-your-inbox/", signup.check_inbox, name="check_inbox"),
+    path("check-your-inbox/", signup.check_inbox, name="check-inbox"),
     path("verify/<str:token>/", signup.verify, name="verify"),
     path("resend/", signup.resend, name="resend"),
     path("invitation/<str:token>/", invitations.invitation, name="invitation"),

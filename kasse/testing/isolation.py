@@ -88,5 +88,5 @@ def urls_with_ids() -> list[str]:
 
 
 # URL names with parameters that are not object ids of a tenant (e.g. e-mail tokens).
-NOT_TENANT_OBJECTS: set[str] = {"media", "register:icon", "register:cart_action", "signup:verify",
-                                 "backoffice:password_reset_confirm", "signup:invitation", "javascript_catalog"}
+NOT_TENANT_OBJECTS: set[str] = {"media", "register:icon", "register:cart-action", "signup:verify",
+                                 "backoffice:password-reset-confirm", "signup:invitation", "javascript_catalog"}

@@ -23,7 +23,7 @@ def _soup(response) -> BeautifulSoup:
 
 def test_owner_sees_tokens_and_the_nav_item(owner_client, organization):
     create_api_token(actor=Actor.system(), organization=organization, name="Buchhaltung")
-    response = owner_client.get(reverse("api_ui:token_list"), HTTP_ACCEPT_LANGUAGE="de")
+    response = owner_client.get(reverse("api-backoffice:token-list"), HTTP_ACCEPT_LANGUAGE="de")
     soup = _soup(response)
     assert response.status_code == 200
     assert [n.get_text(strip=True) for n in soup.select("[data-testid=token-name]")] == ["Buchhaltung"]
@@ -35,7 +35,7 @@ def test_owner_sees_tokens_and_the_nav_item(owner_client, organization):
 
 def test_created_token_is_shown_once_and_works(owner_client, organization):
     # When the owner creates a token
-    response = owner_client.post(reverse("api_ui:token_create"), {"name": "Onlineshop"})
+    response = owner_client.post(reverse("api-backoffice:token-create"), {"name": "Onlineshop"})
     raw = _soup(response).select_one("[data-testid=raw-token]")["value"]
     # Then the page shows it, not cached, and only a digest is stored
     assert response["Cache-Control"] == "no-store"
@@ -44,13 +44,13 @@ def test_created_token_is_shown_once_and_works(owner_client, organization):
     assert raw.startswith(f"kasse_{token.prefix}_")
     assert raw.split("_", 2)[2] not in token.secret_digest
     # And the list afterwards does not show it again
-    assert _soup(owner_client.get(reverse("api_ui:token_list"))).select_one("[data-testid=raw-token]") is None
+    assert _soup(owner_client.get(reverse("api-backoffice:token-list"))).select_one("[data-testid=raw-token]") is None
     # And it opens the API
     assert Client().get("/api/v1/organization", HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 200
 
 
 def test_empty_name_is_refused(owner_client, organization):
-    response = owner_client.post(reverse("api_ui:token_create"), {"name": " "}, HTTP_ACCEPT_LANGUAGE="de")
+    response = owner_client.post(reverse("api-backoffice:token-create"), {"name": " "}, HTTP_ACCEPT_LANGUAGE="de")
     assert response.status_code == 422
     assert _soup(response).select_one("[data-testid=error-name]").get_text(strip=True) == (
         "Dieses Feld ist zwingend erforderlich.")
@@ -60,20 +60,20 @@ def test_empty_name_is_refused(owner_client, organization):
 
 def test_revoke_stops_the_token_at_once(owner_client, organization):
     token, raw = create_api_token(actor=Actor.system(), organization=organization, name="Alt")
-    response = owner_client.post(reverse("api_ui:token_revoke", args=[token.pk]))
+    response = owner_client.post(reverse("api-backoffice:token-revoke", args=[token.pk]))
     assert response.status_code == 302
     with scopes_disabled():
         token.refresh_from_db()
     assert token.revoked_at is not None
     assert Client().get("/api/v1/organization", HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 401
-    page = _soup(owner_client.get(reverse("api_ui:token_list"), HTTP_ACCEPT_LANGUAGE="en"))
+    page = _soup(owner_client.get(reverse("api-backoffice:token-list"), HTTP_ACCEPT_LANGUAGE="en"))
     assert page.select_one("[data-testid=token-status]").get_text(strip=True).startswith("revoked")
     assert page.select_one("[data-testid=token-revoke]") is None
 
 
 def test_revoke_needs_post(owner_client, organization):
     token, _raw = create_api_token(actor=Actor.system(), organization=organization, name="Alt")
-    assert owner_client.get(reverse("api_ui:token_revoke", args=[token.pk])).status_code == 405
+    assert owner_client.get(reverse("api-backoffice:token-revoke", args=[token.pk])).status_code == 405
 
 
 def test_a_manager_may_not_manage_tokens(organization):
@@ -81,11 +81,11 @@ def test_a_manager_may_not_manage_tokens(organization):
     EmployeeFactory(organization=organization, user=user, role=Role.MANAGER)
     client = Client()
     client.force_login(user)
-    assert client.get(reverse("api_ui:token_list")).status_code == 403
-    assert client.post(reverse("api_ui:token_create"), {"name": "x"}).status_code == 403
+    assert client.get(reverse("api-backoffice:token-list")).status_code == 403
+    assert client.post(reverse("api-backoffice:token-create"), {"name": "x"}).status_code == 403
 
 
 def test_anonymous_is_sent_to_login(db):
-    response = Client().get(reverse("api_ui:token_list"))
+    response = Client().get(reverse("api-backoffice:token-list"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("backoffice:login"))

@@ -221,12 +221,12 @@ def test_import_page_checks_then_imports(owner_client, organization, counts):
     session.save()
     upload = _excel("E-1;Brezel;;;0,80;reduced;piece;0;;;1;1")
     before = counts()
-    response = owner_client.post(reverse("catalog:product_import"),
+    response = owner_client.post(reverse("catalog:product-import"),
                                  {"file": SimpleUploadedFile("p.csv", upload), "action": "check"}, **de)
     page = BeautifulSoup(response.content, "html.parser")
     assert page.select_one("[data-testid=import-summary]").text.strip().startswith("Die Datei ist in Ordnung.")
     assert counts() == before
-    response = owner_client.post(reverse("catalog:product_import"),
+    response = owner_client.post(reverse("catalog:product-import"),
                                  {"file": SimpleUploadedFile("p.csv", upload), "action": "import"}, **de)
     assert response.status_code == 200
     with scopes_disabled():
@@ -238,7 +238,7 @@ def test_import_page_lists_errors(owner_client, organization, counts):
     session["language"] = "de"
     session.save()
     before = counts()
-    response = owner_client.post(reverse("catalog:product_import"), {
+    response = owner_client.post(reverse("catalog:product-import"), {
         "file": SimpleUploadedFile("p.csv", _excel("F-1;Brot;;;1,00;standard;piece;0;4006381333932;;1;1")),
         "action": "import"})
     page = BeautifulSoup(response.content, "html.parser")
@@ -250,7 +250,7 @@ def test_import_page_lists_errors(owner_client, organization, counts):
 
 def test_export_download(owner_client, organization):
     ProductFactory(organization=organization, name="Brötchen", variant__sku="X-1")
-    response = owner_client.get(reverse("catalog:product_export"))
+    response = owner_client.get(reverse("catalog:product-export"))
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"].startswith('attachment; filename="kasse-products-')
     assert response.content.decode("utf-8").splitlines()[1].startswith("X-1;Brötchen;")

@@ -17,7 +17,7 @@ HEADER = "sku;name;price;vat_class"
 
 
 def _upload(client, content: bytes):
-    response = client.post(reverse("catalog:product_import"),
+    response = client.post(reverse("catalog:product-import"),
                            {"file": SimpleUploadedFile("p.csv", content), "action": "import"},
                            HTTP_ACCEPT_LANGUAGE="en")
     return response, BeautifulSoup(response.content, "html.parser")

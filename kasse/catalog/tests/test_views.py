@@ -156,7 +156,7 @@ def test_owner_creates_a_product_with_variants(owner_client, organization):
                          "variants-0-barcodes": f"{ean13(21)}, {ean13(22)}", "variants-0-attributes": "Größe: M",
                          "variants-1-name": "L", "variants-1-sku": "SH-L", "variants-1-price": "21,90",
                          "variants-1-is_active": "on", "variants-1-barcodes": ean13(23)})
-    response = owner_client.post(reverse("catalog:product_create"), data)
+    response = owner_client.post(reverse("catalog:product-create"), data)
     assert response.status_code == 302
     with scopes_disabled():
         product = Product.objects.get(name="Shirt")
@@ -165,11 +165,11 @@ def test_owner_creates_a_product_with_variants(owner_client, organization):
             ("SH-M", None, {"Größe": "M"}), ("SH-L", Decimal("21.90"), {})]
         assert sorted(Barcode.objects.filter(variant__product=product).values_list("code", flat=True)) == [
             ean13(21), ean13(22), ean13(23)]
-    assert response["Location"] == reverse("catalog:product_edit", kwargs={"pk": product.pk})
+    assert response["Location"] == reverse("catalog:product-edit", kwargs={"pk": product.pk})
 
 
 def test_simple_product_without_variant_rows_gets_a_default_variant(owner_client):
-    response = owner_client.post(reverse("catalog:product_create"), _post_data(name="Kaffee"))
+    response = owner_client.post(reverse("catalog:product-create"), _post_data(name="Kaffee"))
     assert response.status_code == 302
     with scopes_disabled():
         assert Variant.objects.filter(product__name="Kaffee", name="").count() == 1
@@ -178,7 +178,7 @@ def test_simple_product_without_variant_rows_gets_a_default_variant(owner_client
 def test_edit_shows_the_product_with_german_amounts(de_client, organization):
     product = ProductFactory(organization=organization, name="Brötchen", price=Decimal("0.45"),
                              variant__barcode=ean13(31))
-    page = _soup(de_client.get(reverse("catalog:product_edit", kwargs={"pk": product.pk})))
+    page = _soup(de_client.get(reverse("catalog:product-edit", kwargs={"pk": product.pk})))
     assert page.select_one("input[name=price]")["value"] == "0,45"
     assert page.select_one("textarea[name=variants-0-barcodes]").text.strip() == ean13(31)
 
@@ -196,7 +196,7 @@ def test_bad_input_on_edit_is_shown_next_to_the_field_and_changes_nothing(
     product = ProductFactory(organization=organization, name="Brötchen", price=Decimal("0.45"))
     before = counts()
     # When the owner saves it with one bad field
-    response = de_client.post(reverse("catalog:product_edit", kwargs={"pk": product.pk}),
+    response = de_client.post(reverse("catalog:product-edit", kwargs={"pk": product.pk}),
                               _post_data(product, **{field: value}))
     # Then the page comes back with the German message next to that field, and nothing changed
     assert response.status_code == 400
@@ -218,7 +218,7 @@ def test_duplicate_barcode_is_shown_at_the_variant_but_other_org_is_fine(de_clie
     product = ProductFactory(organization=organization, name="Brötchen")
     before = counts()
     # When I give my product my other product's code
-    url = reverse("catalog:product_edit", kwargs={"pk": product.pk})
+    url = reverse("catalog:product-edit", kwargs={"pk": product.pk})
     response = de_client.post(url, _post_data(product, **{"variants-0-barcodes": ean13(41)}))
     # Then it is refused with a clear message at the variant
     assert _texts(_soup(response), "variant-error-barcodes") == [
@@ -236,7 +236,7 @@ def test_deleting_a_variant_row_deactivates_it(owner_client, organization):
     variant = _variant(product)
     data = _post_data(product, **{"variants-TOTAL_FORMS": "2", "variants-0-DELETE": "on",
                                   "variants-1-name": "groß", "variants-1-is_active": "on"})
-    assert owner_client.post(reverse("catalog:product_edit", kwargs={"pk": product.pk}), data).status_code == 302
+    assert owner_client.post(reverse("catalog:product-edit", kwargs={"pk": product.pk}), data).status_code == 302
     with scopes_disabled():
         assert list(Variant.objects.filter(product=product).values_list("name", "is_active")) == [
             ("groß", True), ("", False)] or sorted(
@@ -246,7 +246,7 @@ def test_deleting_a_variant_row_deactivates_it(owner_client, organization):
 
 
 def test_add_variant_row_comes_with_the_next_form_count(owner_client):
-    response = owner_client.get(reverse("catalog:variant_row"), {"variants-TOTAL_FORMS": "2"},
+    response = owner_client.get(reverse("catalog:variant-row"), {"variants-TOTAL_FORMS": "2"},
                                 HTTP_HX_REQUEST="true")
     page = _soup(response)
     assert page.select_one("input[name=variants-2-sku]") is not None
@@ -255,7 +255,7 @@ def test_add_variant_row_comes_with_the_next_form_count(owner_client):
 
 
 def test_generate_variants_from_sizes_and_colours(de_client):
-    response = de_client.post(reverse("catalog:variant_generate"),
+    response = de_client.post(reverse("catalog:variant-generate"),
                               {"variants-TOTAL_FORMS": "1", "sizes": "S, M", "colours": "Rot, Blau"},
                               HTTP_HX_REQUEST="true")
     page = _soup(response)
@@ -270,7 +270,7 @@ def test_generate_variants_from_sizes_and_colours(de_client):
 def test_store_price_override_is_saved_and_removed(owner_client, organization, store):
     product = ProductFactory(organization=organization, price=Decimal("0.45"))
     variant = _variant(product)
-    url = reverse("catalog:variant_prices", kwargs={"pk": variant.pk})
+    url = reverse("catalog:variant-prices", kwargs={"pk": variant.pk})
     assert owner_client.post(url, {f"store_{store.pk}": "0,50"}).status_code == 302
     with scopes_disabled():
         assert list(StorePrice.objects.values_list("store", "variant", "price")) == [
@@ -283,7 +283,7 @@ def test_store_price_override_is_saved_and_removed(owner_client, organization, s
 def test_negative_store_price_is_shown_and_nothing_saved(de_client, organization, store, counts):
     variant = _variant(ProductFactory(organization=organization))
     before = counts()
-    response = de_client.post(reverse("catalog:variant_prices", kwargs={"pk": variant.pk}),
+    response = de_client.post(reverse("catalog:variant-prices", kwargs={"pk": variant.pk}),
                               {f"store_{store.pk}": "-1"})
     assert response.status_code == 400
     assert _texts(_soup(response), f"error-store_{store.pk}") == ["Ein Preis darf nicht negativ sein."]
@@ -293,22 +293,22 @@ def test_negative_store_price_is_shown_and_nothing_saved(de_client, organization
 # --- categories -------------------------------------------------------------------------------------
 
 def test_owner_creates_and_renames_a_category(owner_client, organization):
-    response = owner_client.post(reverse("catalog:category_create"),
+    response = owner_client.post(reverse("catalog:category-create"),
                                  {"name": "Backwaren", "position": "1", "color": "#aa8800", "is_active": "on"})
     assert response.status_code == 302
     with scopes_disabled():
         category = Category.objects.get(organization=organization)
     assert (category.name, category.position, category.color) == ("Backwaren", 1, "#aa8800")
-    owner_client.post(reverse("catalog:category_edit", kwargs={"pk": category.pk}),
+    owner_client.post(reverse("catalog:category-edit", kwargs={"pk": category.pk}),
                       {"name": "Brot & Brötchen", "position": "2", "color": "#aa8800", "is_active": "on"})
-    page = _soup(owner_client.get(reverse("catalog:category_list")))
+    page = _soup(owner_client.get(reverse("catalog:category-list")))
     assert _texts(page, "category-name") == ["Brot & Brötchen"]
 
 
 def test_duplicate_category_name_is_a_german_error(de_client, organization, counts):
     CategoryFactory(organization=organization, name="Backwaren")
     before = counts()
-    response = de_client.post(reverse("catalog:category_create"), {"name": "backwaren", "position": "0"})
+    response = de_client.post(reverse("catalog:category-create"), {"name": "backwaren", "position": "0"})
     assert _texts(_soup(response), "error-name") == ["Eine Kategorie mit diesem Namen gibt es schon."]
     assert counts() == before
 
@@ -319,7 +319,7 @@ def test_category_form_refuses_a_descendant_as_parent_like_the_api(de_client, or
     child = CategoryFactory(organization=organization, name="Brötchen", parent=parent)
     before = counts()
     # When the owner puts Backwaren inside Brötchen in the back office
-    response = de_client.post(reverse("catalog:category_edit", kwargs={"pk": parent.pk}),
+    response = de_client.post(reverse("catalog:category-edit", kwargs={"pk": parent.pk}),
                               {"name": "Backwaren", "parent": str(child.pk), "position": "0"})
     # Then the form shows the service's German message and nothing changed
     assert response.status_code == 400
@@ -334,11 +334,11 @@ def test_category_form_refuses_a_descendant_as_parent_like_the_api(de_client, or
 def test_every_catalog_page_renders_for_the_owner(de_client, organization, store):
     product = ProductFactory(organization=organization)
     category = CategoryFactory(organization=organization)
-    for url in ("/catalog/", reverse("catalog:product_create"), reverse("catalog:category_list"),
-                reverse("catalog:category_create"), reverse("catalog:product_import"),
-                reverse("catalog:product_edit", kwargs={"pk": product.pk}),
-                reverse("catalog:category_edit", kwargs={"pk": category.pk}),
-                reverse("catalog:variant_prices", kwargs={"pk": _variant(product).pk})):
+    for url in ("/catalog/", reverse("catalog:product-create"), reverse("catalog:category-list"),
+                reverse("catalog:category-create"), reverse("catalog:product-import"),
+                reverse("catalog:product-edit", kwargs={"pk": product.pk}),
+                reverse("catalog:category-edit", kwargs={"pk": category.pk}),
+                reverse("catalog:variant-prices", kwargs={"pk": _variant(product).pk})):
         response = de_client.get(url)
         assert response.status_code == 200, url
         assert _soup(response).select_one("[data-testid=catalog-subnav]") is not None, url
@@ -355,7 +355,7 @@ def test_image_upload_is_saved_with_the_product(owner_client, organization, sett
     Image.new("RGB", (4, 4), "orange").save(buffer, format="PNG")
     product = ProductFactory(organization=organization, name="Brötchen")
     data = _post_data(product, image=SimpleUploadedFile("broetchen.png", buffer.getvalue(), "image/png"))
-    assert owner_client.post(reverse("catalog:product_edit", kwargs={"pk": product.pk}), data).status_code == 302
+    assert owner_client.post(reverse("catalog:product-edit", kwargs={"pk": product.pk}), data).status_code == 302
     with scopes_disabled():
         product.refresh_from_db()
     assert product.image.name.startswith("products/broetchen")
@@ -365,7 +365,7 @@ def test_image_upload_is_saved_with_the_product(owner_client, organization, sett
 def test_foreign_category_cannot_be_chosen_for_a_product(de_client, organization, counts):
     foreign = CategoryFactory(organization=OrganizationFactory(), name="Fremd")
     before = counts()
-    response = de_client.post(reverse("catalog:product_create"), _post_data(category=str(foreign.pk)))
+    response = de_client.post(reverse("catalog:product-create"), _post_data(category=str(foreign.pk)))
     assert response.status_code == 400
     assert _texts(_soup(response), "error-category") == [
         "Bitte eine gültige Auswahl treffen. Dies ist keine gültige Auswahl."]

@@ -6,16 +6,16 @@ from django.urls import path
 
 from kasse.sync.backoffice import views as views
 
-app_name = "sync_admin"
+app_name = "sync-backoffice"
 
 urlpatterns = [
-    path("", views.node_list, name="nodes"),
-    path("store/<uuid:store_id>/pairing-code/", views.pairing_code, name="pairing_code"),
-    path("<uuid:node_id>/revoke/", views.node_revoke, name="node_revoke"),
-    path("anomalies/", views.anomaly_list, name="anomalies"),
-    path("anomalies/<uuid:anomaly_id>/resolve/", views.anomaly_resolve, name="anomaly_resolve"),
-    path("anomalies/<uuid:anomaly_id>/release/", views.anomaly_release, name="anomaly_release"),
-    path("conflicts/", views.conflict_list, name="conflicts"),
-    path("conflicts/<uuid:conflict_id>/seen/", views.conflict_seen, name="conflict_seen"),
+    path("", views.node_list, name="node-list"),
+    path("store/<uuid:store_id>/pairing-code/", views.pairing_code, name="pairing-code"),
+    path("<uuid:node_id>/revoke/", views.node_revoke, name="node-revoke"),
+    path("anomalies/", views.anomaly_list, name="anomaly-list"),
+    path("anomalies/<uuid:anomaly_id>/resolve/", views.anomaly_resolve, name="anomaly-resolve"),
+    path("anomalies/<uuid:anomaly_id>/release/", views.anomaly_release, name="anomaly-release"),
+    path("conflicts/", views.conflict_list, name="conflict-list"),
+    path("conflicts/<uuid:conflict_id>/seen/", views.conflict_seen, name="conflict-seen"),
     path("live/", views.live, name="live"),
 ]

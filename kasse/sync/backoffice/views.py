@@ -57,7 +57,7 @@ def node_revoke(request: BackofficeRequest, node_id: uuid.UUID) -> HttpResponse:
     node = get_object_or_404(StoreNode, pk=node_id)
     revoke_node(actor=_actor(request), node=node)
     messages.success(request, _("The store node %(name)s can no longer sync.") % {"name": node.name})
-    return redirect("sync_admin:nodes")
+    return redirect("sync-backoffice:node-list")
 
 
 def _page(request: HttpRequest, queryset: object) -> object:
@@ -80,7 +80,7 @@ def anomaly_resolve(request: BackofficeRequest, anomaly_id: uuid.UUID) -> HttpRe
     anomaly = get_object_or_404(SyncAnomaly, pk=anomaly_id)
     resolve_anomaly(actor=_actor(request), anomaly=anomaly)
     messages.success(request, _("The anomaly is marked as resolved."))
-    return redirect("sync_admin:anomalies")
+    return redirect("sync-backoffice:anomaly-list")
 
 
 @require_POST
@@ -94,7 +94,7 @@ def anomaly_release(request: BackofficeRequest, anomaly_id: uuid.UUID) -> HttpRe
     else:
         messages.success(request, _("The sale is booked under receipt number %(number)s; the printed number is "
                                     "kept with it.") % {"number": booked})
-    return redirect("sync_admin:anomalies")
+    return redirect("sync-backoffice:anomaly-list")
 
 
 @backoffice_view(Capability.MANAGE_SETTINGS)
@@ -114,7 +114,7 @@ def conflict_seen(request: BackofficeRequest, conflict_id: uuid.UUID) -> HttpRes
     conflict = get_object_or_404(SyncConflict, pk=conflict_id)
     mark_conflict_seen(actor=_actor(request), conflict=conflict)
     messages.success(request, _("The conflict is marked as seen."))
-    return redirect("sync_admin:conflicts")
+    return redirect("sync-backoffice:conflict-list")
 
 
 @backoffice_view(Capability.VIEW_REPORTS)

@@ -65,7 +65,7 @@ def _customer_page(request: BackofficeRequest, customer: Customer | None) -> Htt
                         form.add_error(field if field in form.fields else None, error)
             else:
                 messages.success(request, _("“%(name)s” has been saved.") % {"name": saved.display_name})
-                return redirect("customers:customer_detail", pk=saved.pk)
+                return redirect("customers:customer-detail", pk=saved.pk)
         status = 400
     return render(request, "customers/customer_form.html", {"form": form, "customer": customer},
                   status=status)

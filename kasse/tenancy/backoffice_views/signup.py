@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods
 
 from kasse.core.actors import Actor
 from kasse.tenancy.accounts import check_token, resend_verification, send_verification_email, verify_email
+from kasse.tenancy.backoffice_views import show_service_errors
 from kasse.tenancy.forms import (
     ResendForm,
     SetPasswordForm,
@@ -25,7 +26,6 @@ from kasse.tenancy.forms import (
 )
 from kasse.tenancy.models import Organization, Store
 from kasse.tenancy.services import create_organization
-from kasse.tenancy.views import show_service_errors
 
 SESSION_SIGNUP_EMAIL = "signup_email"
 
@@ -57,7 +57,7 @@ def signup(request: HttpRequest) -> HttpResponse:
                 show_service_errors(org_form, exc)
             else:
                 request.session[SESSION_SIGNUP_EMAIL] = created.owner.email
-                return redirect("signup:check_inbox")
+                return redirect("signup:check-inbox")
         return render(request, "tenancy/signup.html",
                       {"org_form": org_form, "store_form": store_form, "owner_form": owner_form}, status=400)
     return render(request, "tenancy/signup.html",

@@ -164,7 +164,7 @@ def _product_page(request: BackofficeRequest, product: Product | None) -> HttpRe
                     product.refresh_from_db()  # the service may have changed it in memory
             else:
                 messages.success(request, _("“%(name)s” has been saved.") % {"name": saved.name})
-                return redirect("catalog:product_edit", pk=saved.pk)
+                return redirect("catalog:product-edit", pk=saved.pk)
     else:
         form = ProductForm(organization=org, product=product)
         formset = VariantFormSet(prefix=VARIANT_PREFIX, initial=initial, variant_ids=variant_ids)
@@ -258,7 +258,7 @@ def variant_prices(request: BackofficeRequest, pk: Any) -> HttpResponse:
             pass
         else:
             messages.success(request, _("Store prices of “%(name)s” have been saved.") % {"name": variant})
-            return redirect("catalog:product_edit", pk=variant.product_id)
+            return redirect("catalog:product-edit", pk=variant.product_id)
     return render(request, "catalog/variant_prices.html",
                   {"form": form, "variant": variant, "product": variant.product},
                   status=400 if form.errors else 200)
@@ -288,7 +288,7 @@ def _category_page(request: BackofficeRequest, category: Category | None) -> Htt
                     form.add_error(field if field in form.fields else None, error)
         else:
             messages.success(request, _("Category “%(name)s” has been saved.") % {"name": saved.name})
-            return redirect("catalog:category_list")
+            return redirect("catalog:category-list")
     return render(request, "catalog/category_form.html", {"form": form, "category": category},
                   status=400 if form.errors else 200)
 

@@ -62,7 +62,7 @@ def store_list(request: BackofficeRequest) -> HttpResponse:
     """Which store received goods; with one store there is nothing to choose."""
     stores = selectors.stores_for_goods_receipts(request.employee)
     if len(stores) == 1:
-        return redirect("inventory:goods_receipt", store_id=stores[0].pk)
+        return redirect("inventory:goods-receipt-create", store_id=stores[0].pk)
     return render(request, "inventory/backoffice/stores.html", {"stores": stores})
 
 
@@ -165,7 +165,7 @@ def _book(request: BackofficeRequest, store: Store, lines: list[EntryLine], cont
         return _render(request, store, context, status=422)
     messages.success(request, _("Goods receipt %(number)s booked: %(lines)s lines.")
                      % {"number": receipt.number, "lines": len(receipt_lines)})
-    return redirect("inventory:goods_receipt_detail", receipt_id=receipt.pk)
+    return redirect("inventory:goods-receipt-detail", receipt_id=receipt.pk)
 
 
 def display_quantity(value: Decimal) -> Decimal:

@@ -88,7 +88,7 @@ def _printer_page(request: BackofficeRequest, store: Store, printer: Printer | N
         saved = services.save_printer(actor=_actor(request), store=store, printer=printer, data=form.printer_data(),
                                       registers=form.cleaned_data.get("registers", []))
         messages.success(request, _("Printer “%(name)s” saved.") % {"name": saved.name})
-        return redirect("printing:printer_list")
+        return redirect("printing:printer-list")
     status = 422 if request.method == "POST" else 200
     return render(request, "printing/backoffice/printer_form.html",
                   {"form": form, "store": store, "printer": printer}, status=status)
@@ -114,7 +114,7 @@ def printer_test(request: BackofficeRequest, printer_id: uuid.UUID) -> HttpRespo
         messages.success(request, _("Test page for “%(name)s” sent to the store node.") % {"name": printer.name})
     else:
         messages.success(request, _("Test page queued for “%(name)s”.") % {"name": printer.name})
-    return redirect("printing:printer_list")
+    return redirect("printing:printer-list")
 
 
 @require_POST
@@ -127,7 +127,7 @@ def job_retry(request: BackofficeRequest, job_id: uuid.UUID) -> HttpResponse:
         messages.error(request, _errors(exc))
     else:
         messages.success(request, _("The job is queued again."))
-    return redirect("printing:printer_list")
+    return redirect("printing:printer-list")
 
 
 @require_GET
@@ -289,5 +289,5 @@ def labels(request: BackofficeRequest) -> HttpResponse:
             messages.success(request, ngettext("%(count)s label queued for “%(name)s”.",
                                                "%(count)s labels queued for “%(name)s”.", count)
                              % {"count": count, "name": printer.name})
-        return redirect("printing:labels")
+        return redirect("printing:label-list")
     return render(request, "printing/backoffice/labels.html", context)

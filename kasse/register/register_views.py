@@ -144,7 +144,7 @@ def lock_view(request: HttpRequest) -> HttpResponse:
 def _line_url_prefix() -> str:
     """``/register/cart/line/`` as routed, for building each line's action URLs in the template."""
     placeholder = uuid.UUID(int=0)
-    return reverse("register:line_action", args=[placeholder, "x"]).split(str(placeholder))[0]
+    return reverse("register:line-action", args=[placeholder, "x"]).split(str(placeholder))[0]
 
 
 def _cart_context(request: CashierRequest, cart: Cart | None = None, **extra: Any) -> dict[str, Any]:

@@ -67,4 +67,4 @@ def token_revoke(request: BackofficeRequest, pk: str) -> HttpResponse:
         revoke_api_token(actor=Actor.for_user(request.user), token=token)
         messages.success(request, _("The token “%(name)s” is revoked; it no longer works.")
                          % {"name": token.name})
-    return redirect("api_ui:token_list")
+    return redirect("api-backoffice:token-list")

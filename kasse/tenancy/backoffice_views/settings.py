@@ -11,12 +11,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from kasse.backoffice.access import backoffice_view
+from kasse.tenancy.backoffice_views import actor_of, show_service_errors
 from kasse.tenancy.forms import OrganizationForm, RegisterForm, StoreForm
 from kasse.tenancy.models import Organization, Register, Store
 from kasse.tenancy.permissions import Capability
 from kasse.tenancy.requests import BackofficeRequest
 from kasse.tenancy.services import save_register, save_store, update_organization
-from kasse.tenancy.views import actor_of, show_service_errors
 
 settings_view = backoffice_view(Capability.MANAGE_SETTINGS)
 
@@ -73,7 +73,7 @@ def _store_page(request: BackofficeRequest, store: Store | None) -> HttpResponse
                 show_service_errors(form, exc)
             else:
                 messages.success(request, _("“%(name)s” has been saved.") % {"name": saved.name})
-                return redirect("tenancy:store_edit", pk=saved.pk)
+                return redirect("tenancy:store-edit", pk=saved.pk)
         status = 400
     registers = Register.objects.filter(store=store) if store else []
     return render(request, "tenancy/store_form.html",
@@ -107,7 +107,7 @@ def _register_page(request: BackofficeRequest, store: Store, register: Register 
                 show_service_errors(form, exc)
             else:
                 messages.success(request, _("“%(name)s” has been saved.") % {"name": saved.name})
-                return redirect("tenancy:store_edit", pk=store.pk)
+                return redirect("tenancy:store-edit", pk=store.pk)
         status = 400
     return render(request, "tenancy/register_form.html",
                   {"form": form, "store": store, "register": register}, status=status)

@@ -17,13 +17,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from kasse.backoffice.access import backoffice_view
+from kasse.tenancy.backoffice_views import actor_of, show_service_errors
 from kasse.tenancy.forms import ALL_STORES, EmployeeForm
 from kasse.tenancy.models import Employee, Store, StoreRole
 from kasse.tenancy.permissions import Capability, Role
 from kasse.tenancy.requests import BackofficeRequest
 from kasse.tenancy.selectors import manageable_employees, may_manage_employee, stores_with_capability
 from kasse.tenancy.services import save_employee
-from kasse.tenancy.views import actor_of, show_service_errors
 
 employees_view = backoffice_view(Capability.MANAGE_EMPLOYEES)
 
@@ -82,7 +82,7 @@ def _employee_page(request: BackofficeRequest, employee: Employee | None) -> Htt
                 if wanted and (saved.user is None or saved.user.email != wanted):
                     messages.info(request, _("%(email)s already has a kasse account: we asked them by e-mail to "
                                              "accept; the login works once they have.") % {"email": wanted})
-                return redirect("tenancy:employee_edit", pk=saved.pk)
+                return redirect("tenancy:employee-edit", pk=saved.pk)
         status = 400
     context = {"form": form, "employee": employee, "locked": locked}
     return render(request, "tenancy/employee_form.html", context, status=status)

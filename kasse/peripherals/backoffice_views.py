@@ -51,7 +51,7 @@ def _scanner_page(request: BackofficeRequest, store: Store, scanner: Scanner | N
             form.add_error(None, _errors(exc))
         else:
             messages.success(request, _("Scanner “%(name)s” saved.") % {"name": saved.name})
-            return redirect("peripherals:device_list")
+            return redirect("peripherals:device-list")
     return render(request, "peripherals/backoffice/scanner_form.html",
                   {"form": form, "store": store, "scanner": scanner},
                   status=422 if request.method == "POST" else 200)
@@ -74,7 +74,7 @@ def scanner_deactivate(request: BackofficeRequest, scanner_id: uuid.UUID) -> Htt
     scanner: Scanner = get_object_or_404(Scanner, pk=scanner_id)
     services.deactivate_scanner(actor=_actor(request), scanner=scanner)
     messages.success(request, _("Scanner “%(name)s” switched off.") % {"name": scanner.name})
-    return redirect("peripherals:device_list")
+    return redirect("peripherals:device-list")
 
 
 def _display_page(request: BackofficeRequest, store: Store, display: PoleDisplay | None) -> HttpResponse:
@@ -87,7 +87,7 @@ def _display_page(request: BackofficeRequest, store: Store, display: PoleDisplay
             form.add_error(None, _errors(exc))
         else:
             messages.success(request, _("Pole display “%(name)s” saved.") % {"name": saved.name})
-            return redirect("peripherals:device_list")
+            return redirect("peripherals:device-list")
     return render(request, "peripherals/backoffice/display_form.html",
                   {"form": form, "store": store, "display": display},
                   status=422 if request.method == "POST" else 200)
@@ -110,7 +110,7 @@ def display_deactivate(request: BackofficeRequest, display_id: uuid.UUID) -> Htt
     display: PoleDisplay = get_object_or_404(PoleDisplay, pk=display_id)
     services.deactivate_pole_display(actor=_actor(request), display=display)
     messages.success(request, _("Pole display “%(name)s” switched off.") % {"name": display.name})
-    return redirect("peripherals:device_list")
+    return redirect("peripherals:device-list")
 
 
 @require_POST
@@ -124,4 +124,4 @@ def display_test(request: BackofficeRequest, display_id: uuid.UUID) -> HttpRespo
     else:
         messages.success(request, _("The test text goes to “%(name)s” within a few seconds.")
                          % {"name": display.name})
-    return redirect("peripherals:device_list")
+    return redirect("peripherals:device-list")

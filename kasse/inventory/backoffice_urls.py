@@ -1,0 +1,15 @@
+"""Back-office stock pages, mounted at /stock/."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from kasse.inventory import backoffice_views
+
+app_name = "inventory"
+
+urlpatterns = [
+    path("receipts/", backoffice_views.store_list, name="goods-receipt-list"),
+    path("receipts/store/<uuid:store_id>/", backoffice_views.goods_receipt, name="goods-receipt-create"),
+    path("receipts/<uuid:receipt_id>/", backoffice_views.goods_receipt_detail, name="goods-receipt-detail"),
+]
