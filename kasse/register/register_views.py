@@ -209,11 +209,11 @@ def products(request: CashierRequest) -> HttpResponse:
 
 @require_GET
 @register_view()
-def variants(request: HttpRequest, product_id: uuid.UUID) -> HttpResponse:
+def variants(request: CashierRequest, product_id: uuid.UUID) -> HttpResponse:
     """The variant picker for a product with several variants (sizes, colours)."""
     product = get_object_or_404(Product, pk=product_id, is_active=True)
     variants = with_store_price(product.variants.filter(is_active=True).select_related("product"),
-                                request.register.store_id)  # type: ignore[attr-defined]
+                                request.register.store_id)
     return render(request, "register/partials/variants.html", {
         "product": product, "tiles": [tile(product, [v]) for v in variants],
     })
