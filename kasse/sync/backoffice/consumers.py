@@ -9,7 +9,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django_scopes import scope
 
-from kasse.sync.engine.changes import live_group
+from kasse.sync.engine.changes import live_group, live_store_group
 
 
 def _organization_for_session(user: Any, session: Any) -> tuple[Any, set | None]:
@@ -33,10 +33,14 @@ def _organization_for_session(user: Any, session: Any) -> tuple[Any, set | None]
 
 
 class LiveFeedConsumer(AsyncWebsocketConsumer):
-    """``/ws/live/``: completed sales of the signed-in user's organization, as they happen;
-    a store-bound manager receives only the sales of their stores."""
+    """``/ws/live/``: completed sales of the signed-in user's organization, as they happen.
 
-    group = ""
+    Owners and all-stores managers join the organization's group; a store-bound manager joins
+    only the groups of the stores where they may see reports, so another store's sale is never
+    delivered to their connection (and ``live_sale`` checks the store once more before sending).
+    The stores are read when the socket opens: a changed role counts from the next connection."""
+
+    groups: list[str] = []
     store_ids: set[str] | None = None
 
     async def connect(self) -> None:
@@ -46,13 +50,17 @@ class LiveFeedConsumer(AsyncWebsocketConsumer):
         if organization_id is None:
             await self.close(code=4403)
             return
-        self.group = live_group(organization_id)
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        if self.store_ids is None:
+            self.groups = [live_group(organization_id)]
+        else:
+            self.groups = [live_store_group(pk) for pk in sorted(self.store_ids)]
+        for group in self.groups:
+            await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
 
     async def disconnect(self, code: int) -> None:
-        if self.group:
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+        for group in self.groups:
+            await self.channel_layer.group_discard(group, self.channel_name)
 
     async def live_sale(self, event: dict[str, Any]) -> None:
         if self.store_ids is not None and event["sale"]["store_id"] not in self.store_ids:

@@ -72,8 +72,15 @@ def sync_group(organization_id: uuid.UUID | str) -> str:
 
 
 def live_group(organization_id: uuid.UUID | str) -> str:
-    """The Channels group of an organization's back-office live feed."""
+    """The Channels group of an organization's back-office live feed: every store's rows
+    (owners and all-stores managers listen here)."""
     return f"live-org-{uuid.UUID(str(organization_id)).hex}"
+
+
+def live_store_group(store_id: uuid.UUID | str) -> str:
+    """The Channels group of one store's rows of the live feed (a store-bound manager listens
+    to their stores' groups only, so another store's sale never reaches their connection)."""
+    return f"live-store-{uuid.UUID(str(store_id)).hex}"
 
 
 def node_group(node_id: uuid.UUID | str) -> str:
@@ -154,11 +161,15 @@ def nudge(organization_id: Any, seq: int) -> None:
 
 def publish_live(spec: SyncSpec, objs: Sequence[Any]) -> None:
     """After commit, push rows of ``spec``'s table (objects with the row's attributes) to their
-    organization's live feed, as the table's ``live`` rule words them."""
+    organization's live feed and to their store's, as the table's ``live`` rule words them."""
     if spec.live is None:
         return
-    message = spec.live
-    messages = [(live_group(obj.organization_id), message(obj)) for obj in objs]
+    messages = []
+    for obj in objs:
+        message = spec.live(obj)
+        messages.append((live_group(obj.organization_id), message))
+        if getattr(obj, "store_id", None) is not None:
+            messages.append((live_store_group(obj.store_id), message))
     if messages:
         transaction.on_commit(functools.partial(_group_send_all, messages))
 

@@ -5,9 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from asgiref.sync import async_to_sync
 from bs4 import BeautifulSoup
-from channels.layers import get_channel_layer
 from django.conf import settings
 from django.test import Client
 from django_scopes import scopes_disabled
@@ -15,11 +13,11 @@ from websockets.sync.client import connect
 
 from kasse.register.isolation import _sale
 from kasse.sales.models import Sale
-from kasse.sales.syncing import live_sale as live_message
-from kasse.sync.engine.changes import live_group
+from kasse.sync.engine.changes import publish_live
+from kasse.sync.engine.registry import spec_for
 from kasse.tenancy.permissions import Role
 from kasse.testing.asgi_server import asgi_server
-from kasse.testing.factories import EmployeeFactory, UserFactory
+from kasse.testing.factories import EmployeeFactory, OrganizationFactory, UserFactory, owner_user
 
 
 def _two_stores_with_a_sale_each(organization) -> tuple[Sale, Sale]:
@@ -30,8 +28,9 @@ def _two_stores_with_a_sale_each(organization) -> tuple[Sale, Sale]:
 
 
 def _manager_of(organization, store) -> Client:
+    """A signed-in manager of ``store`` (``None``: of all stores)."""
     user = UserFactory()
-    EmployeeFactory(organization=organization, user=user, role=(store, Role.MANAGER))
+    EmployeeFactory(organization=organization, user=user, role=(store, Role.MANAGER) if store else Role.MANAGER)
     client = Client()
     client.force_login(user)
     return client
@@ -52,16 +51,50 @@ def test_a_store_manager_sees_only_their_stores_live_sales(organization, owner):
     assert {row["data-id"] for row in page.select("[data-testid=live-sale]")} == {str(mine.pk), str(theirs.pk)}
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_store_manager_is_sent_only_their_stores_sales_over_the_socket(organization, owner):
-    mine, theirs = _two_stores_with_a_sale_each(organization)
-    client = _manager_of(organization, mine.store)
+def _publish(*sales: Sale) -> None:
+    """What the cloud does when it stores a completed sale (outside a transaction: sent at once)."""
+    for sale in sales:
+        publish_live(spec_for(sale), [sale])  # type: ignore[arg-type]
+
+
+def _received_over_the_socket(client: Client, *published: Sale) -> list[str]:
+    """The ids of the sales ``client``'s /ws/live/ connection receives when ``published`` are
+    published in order (until nothing more arrives for two seconds)."""
     session = client.cookies[settings.SESSION_COOKIE_NAME].value
     with asgi_server() as base_url, connect(base_url.replace("http://", "ws://") + "/ws/live/", open_timeout=5,
                                             additional_headers={"Cookie": f"sessionid={session}"}) as ws:
-        # When a sale of the other store and then one of theirs are published
-        send = async_to_sync(get_channel_layer().group_send)
-        send(live_group(organization.pk), live_message(theirs))
-        send(live_group(organization.pk), live_message(mine))
-        # Then the first thing they receive is their own store's sale
-        assert json.loads(ws.recv(timeout=5))["sale"]["id"] == str(mine.pk)
+        _publish(*published)
+        received = []
+        while True:
+            try:
+                received.append(json.loads(ws.recv(timeout=2))["sale"]["id"])
+            except TimeoutError:
+                return received
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_store_manager_is_sent_only_their_stores_sales_over_the_socket(organization, owner):
+    # Given a sale in store A and one in store B, and a manager of store A watching the live feed
+    mine, theirs = _two_stores_with_a_sale_each(organization)
+    client = _manager_of(organization, mine.store)
+    # When both are published, B's first
+    received = _received_over_the_socket(client, theirs, mine)
+    # Then the manager receives A's sale and nothing of B
+    assert received == [str(mine.pk)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_owners_and_all_stores_managers_are_sent_every_stores_sales_and_no_other_organizations(
+        organization, owner):
+    mine, theirs = _two_stores_with_a_sale_each(organization)
+    with scopes_disabled():
+        elsewhere = Sale.objects.get(pk=_sale(OrganizationFactory(name="Andere GmbH"))["sale_id"])
+    owner_client = Client()
+    owner_client.force_login(owner)
+    all_stores_manager = _manager_of(organization, None)
+    for client in (owner_client, all_stores_manager):
+        assert _received_over_the_socket(client, theirs, elsewhere, mine) == [str(theirs.pk), str(mine.pk)]
+    # and the other organization's owner receives only their own
+    other = Client()
+    other.force_login(owner_user(elsewhere.organization))
+    assert _received_over_the_socket(other, theirs, elsewhere, mine) == [str(elsewhere.pk)]
