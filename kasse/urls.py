@@ -34,6 +34,7 @@ urlpatterns = [
     path("devices/peripherals/", include("kasse.peripherals.backoffice_urls")),
     path("devices/", include("kasse.register.backoffice_urls")),
     path("nodes/", include("kasse.sync.backoffice.urls")),
+    path("fiscal/", include("kasse.fiscal.backoffice_urls")),
     path("", include("kasse.backoffice.urls")),
 ]
 

@@ -34,6 +34,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("printing:printer-list", _("Printers"), Capability.MANAGE_SETTINGS),
     NavItem("sync-backoffice:node-list", _("Store nodes"), Capability.MANAGE_SETTINGS),
     NavItem("sync-backoffice:live", _("Live sales"), Capability.VIEW_REPORTS),
+    NavItem("fiscal:datev-export", _("DATEV export"), Capability.VIEW_REPORTS),
     NavItem("tenancy:settings", _("Settings"), Capability.MANAGE_SETTINGS),
     NavItem("api-backoffice:token-list", _("API"), Capability.MANAGE_API),
 ]

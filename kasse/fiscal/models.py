@@ -189,3 +189,7 @@ class DevTseLogMessage(OrganizationScopedModel):
         constraints = [
             models.UniqueConstraint(fields=["device", "signature_counter"], name="devtse_counter_once"),
         ]
+
+
+# The DATEV export's settings live in their own module; imported here so Django finds the model.
+from kasse.fiscal.datev_settings import DatevSettings  # noqa: E402, F401

@@ -1,0 +1,15 @@
+"""Back-office pages of the fiscal app (mounted by kasse/urls.py at /fiscal/)."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern, path
+
+from kasse.fiscal import backoffice_views
+
+app_name = "fiscal"
+
+urlpatterns: list[URLPattern] = [
+    path("datev/", backoffice_views.datev_export, name="datev-export"),
+    path("datev/stores/<uuid:store_pk>/", backoffice_views.datev_store_export, name="datev-store-export"),
+    path("datev/settings/", backoffice_views.datev_settings, name="datev-settings"),
+]

@@ -1,0 +1,120 @@
+"""Back-office pages of the fiscal app: the DATEV export and its settings."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from kasse.backoffice.access import backoffice_view
+from kasse.fiscal.datev_export import (
+    DatevExportError,
+    ExportRequest,
+    export_lines,
+    filename,
+    log_export,
+    prepare_export,
+    save_datev_settings,
+    settings_for,
+)
+from kasse.fiscal.datev_forms import DatevExportForm, DatevSettingsForm
+from kasse.fiscal.datev_settings import DatevSettings
+from kasse.tenancy.models import Store
+from kasse.tenancy.permissions import Capability
+from kasse.tenancy.requests import BackofficeRequest
+from kasse.tenancy.selectors import stores_with_capability
+from kasse.tenancy.views import actor_of, show_service_errors
+
+
+def _export_stores(request: BackofficeRequest) -> QuerySet[Store]:
+    """The stores whose revenue this user may export: every store for owners and all-stores managers."""
+    stores = Store.objects.filter(organization=request.organization).order_by("number", "name")
+    allowed = stores_with_capability(request.employee, Capability.VIEW_REPORTS)
+    return stores if allowed is None else stores.filter(pk__in=allowed)
+
+
+def _export_page(request: BackofficeRequest, form: DatevExportForm, status: int = 200,
+                 store: Store | None = None) -> HttpResponse:
+    settings = settings_for(request.organization)
+    return render(request, "fiscal/datev_export.html", {
+        "form": form, "settings": settings, "store": store,
+        "accounts": settings.accounts(), "may_configure": request.user.is_authenticated and _may_configure(request),
+    }, status=status)
+
+
+def _may_configure(request: BackofficeRequest) -> bool:
+    from kasse.tenancy.selectors import has_capability
+
+    return has_capability(request.employee, Capability.MANAGE_SETTINGS)
+
+
+def _download(request: BackofficeRequest, form: DatevExportForm, stores: list[Store],
+              store: Store | None = None) -> HttpResponseBase:
+    export = ExportRequest(organization=request.organization, stores=stores,
+                           date_from=form.cleaned_data["date_from"], date_to=form.cleaned_data["date_to"])
+    try:
+        settings = prepare_export(export)
+    except DatevExportError as exc:
+        form.add_error(None, str(exc))
+        return _export_page(request, form, status=400, store=store)
+    log_export(actor_of(request), export)
+    response = StreamingHttpResponse(export_lines(export, settings), content_type="text/csv; charset=windows-1252")
+    response["Content-Disposition"] = f'attachment; filename="{filename(export)}"'
+    return response
+
+
+@require_GET
+@backoffice_view(Capability.VIEW_REPORTS)
+def datev_export(request: BackofficeRequest) -> HttpResponseBase:
+    """The export page; with dates in the query it answers with the file (all permitted stores or one)."""
+    stores = _export_stores(request)
+    if "date_from" not in request.GET:
+        return _export_page(request, DatevExportForm(stores=stores))
+    form = DatevExportForm(request.GET, stores=stores)
+    if not form.is_valid():
+        return _export_page(request, form, status=400)
+    chosen = form.cleaned_data.get("store")
+    return _download(request, form, [chosen] if chosen else list(stores))
+
+
+@require_GET
+@backoffice_view(Capability.VIEW_REPORTS)
+def datev_store_export(request: BackofficeRequest, store_pk: str) -> HttpResponseBase:
+    """One store's file (a link a user can keep); a store they may not see is a 404 like a missing one."""
+    store = _export_stores(request).filter(pk=store_pk).first()
+    if store is None:
+        raise Http404
+    form = DatevExportForm(request.GET if "date_from" in request.GET else None, stores=Store.objects.none(),
+                           with_store=False)
+    if not form.is_bound:
+        return _export_page(request, form, store=store)
+    if not form.is_valid():
+        return _export_page(request, form, status=400, store=store)
+    return _download(request, form, [store], store=store)
+
+
+@require_http_methods(["GET", "POST"])
+@backoffice_view(Capability.MANAGE_SETTINGS)
+def datev_settings(request: BackofficeRequest) -> HttpResponse:
+    """Consultant and client number, fiscal year, chart and accounts (owners)."""
+    current = settings_for(request.organization)
+    draft = DatevSettings.objects.get(pk=current.pk) if current.pk and not current._state.adding else DatevSettings(
+        organization=request.organization)
+    form = DatevSettingsForm(request.POST or None, instance=draft)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                save_datev_settings(actor=actor_of(request), organization=request.organization,
+                                    data={name: form.cleaned_data[name] for name in form.fields})
+            except ValidationError as exc:
+                show_service_errors(form, exc)
+            else:
+                messages.success(request, _("The DATEV settings have been saved."))
+                return redirect("fiscal:datev-export")
+        return render(request, "fiscal/datev_settings.html", {"form": form}, status=400)
+    return render(request, "fiscal/datev_settings.html", {"form": form})

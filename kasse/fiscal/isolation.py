@@ -1,0 +1,20 @@
+"""Tenant-isolation cases of the fiscal pages (see kasse/testing/isolation.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kasse.tenancy.models import Organization, Store
+from kasse.testing.isolation import IsolationCase
+
+
+def _store(org: Organization) -> dict[str, Any]:
+    store = Store.objects.create(organization=org, name="Filiale D", number=41, street="Markt 1",
+                                 postal_code="10115", city="Berlin")
+    return {"store_pk": store.pk}
+
+
+CASES = [
+    # Without dates the page, with dates the file: both only for a store the caller may see.
+    IsolationCase("fiscal:datev-store-export", _store),
+]
