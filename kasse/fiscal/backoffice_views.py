@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from kasse.backoffice.access import backoffice_view
+from kasse.core.actors import Actor
 from kasse.fiscal.datev_export import (
     DatevExportError,
     ExportRequest,
@@ -24,11 +25,15 @@ from kasse.fiscal.datev_export import (
 )
 from kasse.fiscal.datev_forms import DatevExportForm, DatevSettingsForm
 from kasse.fiscal.datev_settings import DatevSettings
+from kasse.sales import daily_sums
 from kasse.tenancy.models import Store
 from kasse.tenancy.permissions import Capability
 from kasse.tenancy.requests import BackofficeRequest
 from kasse.tenancy.selectors import stores_with_capability
-from kasse.tenancy.views import actor_of, show_service_errors
+
+
+def actor_of(request: BackofficeRequest) -> Actor:
+    return Actor.for_user(request.user)
 
 
 def _export_stores(request: BackofficeRequest) -> QuerySet[Store]:
@@ -63,7 +68,8 @@ def _download(request: BackofficeRequest, form: DatevExportForm, stores: list[St
         form.add_error(None, str(exc))
         return _export_page(request, form, status=400, store=store)
     log_export(actor_of(request), export)
-    response = StreamingHttpResponse(export_lines(export, settings), content_type="text/csv; charset=windows-1252")
+    response = StreamingHttpResponse(export_lines(export, settings, daily_sums),
+                                     content_type="text/csv; charset=windows-1252")
     response["Content-Disposition"] = f'attachment; filename="{filename(export)}"'
     return response
 
@@ -112,7 +118,9 @@ def datev_settings(request: BackofficeRequest) -> HttpResponse:
                 save_datev_settings(actor=actor_of(request), organization=request.organization,
                                     data={name: form.cleaned_data[name] for name in form.fields})
             except ValidationError as exc:
-                show_service_errors(form, exc)
+                for field, errors in exc.message_dict.items():
+                    for error in errors:
+                        form.add_error(field if field in form.fields else None, error)
             else:
                 messages.success(request, _("The DATEV settings have been saved."))
                 return redirect("fiscal:datev-export")

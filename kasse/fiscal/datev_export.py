@@ -22,17 +22,13 @@ one day's sums at a time plus the list of days, never the receipts.
 
 from __future__ import annotations
 
-import itertools
-from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from django.db.models import Sum
-from django.db.models.functions import TruncDate
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_scopes import scope
@@ -41,12 +37,24 @@ from kasse.core.actors import Actor
 from kasse.core.audit import log_action
 from kasse.core.services import tenant_service
 from kasse.fiscal import datev
-from kasse.fiscal.datev_settings import Accounts, DatevSettings
-from kasse.sales.models import CashMovement, Payment, PaymentMethod, SaleKind, SaleVat
+from kasse.fiscal.datev_settings import PAYMENT_LABELS, REFUND, Accounts, DatevSettings
 from kasse.tenancy.models import Organization, Store
 
 BERLIN = ZoneInfo("Europe/Berlin")
-_METHOD_ORDER = list(PaymentMethod.values)
+
+
+class DailySums(Protocol):
+    """Where the sums come from: ``kasse.sales.daily_sums`` (the sales app sits above fiscal, so its
+    data is handed in by the caller, a view or command, instead of imported here)."""
+
+    def revenue_by_day(self, store: Store, date_from: date, date_to: date
+                       ) -> dict[date, list[tuple[str, Decimal, Decimal]]]: ...
+
+    def payments_by_day(self, store: Store, date_from: date, date_to: date
+                        ) -> dict[date, list[tuple[str, str, Decimal]]]: ...
+
+    def cash_movements_by_day(self, store: Store, date_from: date, date_to: date
+                              ) -> Iterator[tuple[date, list[Any]]]: ...
 
 
 class DatevExportError(ValueError):
@@ -98,51 +106,6 @@ def check_request(settings: DatevSettings, date_from: date, date_to: date) -> No
                                  "export each fiscal year separately."))
 
 
-def _bounds(store: Store, date_from: date, date_to: date) -> tuple[ZoneInfo, datetime, datetime]:
-    tz = ZoneInfo(store.time_zone)
-    return (tz, datetime.combine(date_from, time.min, tzinfo=tz),
-            datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=tz))
-
-
-def revenue_by_day(store: Store, date_from: date, date_to: date) -> dict[date, list[tuple[str, Decimal, Decimal]]]:
-    """``{day: [(kind, VAT rate, gross sum)]}`` of the store's receipts, from their stored VAT rows."""
-    tz, start, end = _bounds(store, date_from, date_to)
-    rows = (SaleVat.objects.filter(sale__store=store, sale__completed_at__gte=start, sale__completed_at__lt=end)
-            .annotate(day=TruncDate("sale__completed_at", tzinfo=tz))
-            .values("day", "sale__kind", "vat_rate").annotate(total=Sum("gross"))
-            .order_by("day"))
-    found: dict[date, list[tuple[str, Decimal, Decimal]]] = defaultdict(list)
-    for row in rows:
-        found[row["day"]].append((row["sale__kind"], row["vat_rate"], row["total"]))
-    for day_rows in found.values():  # sales before returns, the highest rate first
-        day_rows.sort(key=lambda r: (r[0] != SaleKind.SALE, -r[1]))
-    return found
-
-
-def payments_by_day(store: Store, date_from: date, date_to: date) -> dict[date, list[tuple[str, str, Decimal]]]:
-    """``{day: [(kind, payment method, sum)]}`` of the store's receipts."""
-    tz, start, end = _bounds(store, date_from, date_to)
-    rows = (Payment.objects.filter(sale__store=store, sale__completed_at__gte=start, sale__completed_at__lt=end)
-            .annotate(day=TruncDate("sale__completed_at", tzinfo=tz))
-            .values("day", "sale__kind", "method").annotate(total=Sum("amount"))
-            .order_by("day"))
-    found: dict[date, list[tuple[str, str, Decimal]]] = defaultdict(list)
-    for row in rows:
-        found[row["day"]].append((row["sale__kind"], row["method"], row["total"]))
-    for day_rows in found.values():  # sales before returns, methods in their declared order (cash first)
-        day_rows.sort(key=lambda r: (r[0] != SaleKind.SALE, _METHOD_ORDER.index(r[1])))
-    return found
-
-
-def cash_movements_by_day(store: Store, date_from: date, date_to: date) -> Iterator[tuple[date, list[Any]]]:
-    """The store's cash movements, grouped by local day, read as a stream."""
-    tz, start, end = _bounds(store, date_from, date_to)
-    rows = (CashMovement.objects.filter(shift__store=store, created_at__gte=start, created_at__lt=end)
-            .order_by("created_at", "id").values("created_at", "amount", "reason").iterator(chunk_size=500))
-    for day, group in itertools.groupby(rows, key=lambda r: r["created_at"].astimezone(tz).date()):
-        yield day, list(group)
-
-
 def _side(value: Decimal) -> tuple[str, Decimal]:
     return ("S", value) if value > 0 else ("H", -value)
 
@@ -163,7 +126,7 @@ def day_bookings(store: Store, accounts: Accounts, day: date, revenue: list[tupl
         except KeyError:
             raise DatevExportError(_("There is no revenue account for VAT rate %(rate)s %%.")
                                    % {"rate": _rate_text(rate)}) from None
-        template = _("Returns %(rate)s %% VAT, %(store)s") if kind == SaleKind.REFUND else _(
+        template = _("Returns %(rate)s %% VAT, %(store)s") if kind == REFUND else _(
             "Revenue %(rate)s %% VAT, %(store)s")
         side, value = _side(total)
         yield datev.Booking(value, side, accounts.clearing, revenue_account, day, document,
@@ -175,11 +138,11 @@ def day_bookings(store: Store, accounts: Accounts, day: date, revenue: list[tupl
         if account == accounts.clearing:
             continue  # exchange credit: stays on the clearing account
         old_total, labels = by_account.get((kind, account), (Decimal("0"), []))
-        by_account[(kind, account)] = (old_total + total, [*labels, str(PaymentMethod(method).label)])
+        by_account[(kind, account)] = (old_total + total, [*labels, str(PAYMENT_LABELS[method])])
     for (kind, account), (total, labels) in by_account.items():
         if not total:
             continue
-        template = _("Refunds %(methods)s, %(store)s") if kind == SaleKind.REFUND else _(
+        template = _("Refunds %(methods)s, %(store)s") if kind == REFUND else _(
             "Payments %(methods)s, %(store)s")
         side, value = _side(total)
         yield datev.Booking(value, side, account, accounts.clearing, day, document,
@@ -193,11 +156,12 @@ def day_bookings(store: Store, accounts: Accounts, day: date, revenue: list[tupl
                             template % {"reason": movement["reason"]})
 
 
-def store_bookings(store: Store, accounts: Accounts, date_from: date, date_to: date) -> Iterator[datev.Booking]:
+def store_bookings(sums: DailySums, store: Store, accounts: Accounts, date_from: date, date_to: date
+                   ) -> Iterator[datev.Booking]:
     """One store's bookings, day by day."""
-    revenue = revenue_by_day(store, date_from, date_to)
-    payments = payments_by_day(store, date_from, date_to)
-    movements = cash_movements_by_day(store, date_from, date_to)
+    revenue = sums.revenue_by_day(store, date_from, date_to)
+    payments = sums.payments_by_day(store, date_from, date_to)
+    movements = sums.cash_movements_by_day(store, date_from, date_to)
     next_movement = next(movements, None)
     for day in sorted(set(revenue) | set(payments)):
         while next_movement is not None and next_movement[0] < day:
@@ -232,14 +196,15 @@ def prepare_export(request: ExportRequest) -> DatevSettings:
     return settings
 
 
-def export_lines(request: ExportRequest, settings: DatevSettings, now: datetime | None = None) -> Iterator[bytes]:
+def export_lines(request: ExportRequest, settings: DatevSettings, sums: DailySums,
+                 now: datetime | None = None) -> Iterator[bytes]:
     """The Buchungsstapel file as a stream of encoded lines, texts in the organization's language."""
     header = header_for(request, settings, now)
     accounts = settings.accounts()
 
     def bookings() -> Iterable[datev.Booking]:
         for store in request.stores:
-            yield from store_bookings(store, accounts, request.date_from, request.date_to)
+            yield from store_bookings(sums, store, accounts, request.date_from, request.date_to)
 
     with scope(organization=request.organization), translation.override(request.organization.language):
         yield from datev.write(header, bookings())

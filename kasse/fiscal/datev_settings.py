@@ -17,7 +17,6 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from kasse.core.models import OrganizationScopedModel
-from kasse.sales.models import PaymentMethod
 
 
 class Chart(models.TextChoices):
@@ -56,10 +55,10 @@ DEFAULT_ACCOUNTS: dict[str, dict[str, str]] = {
     },
 }
 
-PAYMENT_ROLES: dict[str, str] = {
-    PaymentMethod.CASH: "cash", PaymentMethod.CARD: "card", PaymentMethod.OTHER: "other",
-    PaymentMethod.CREDIT: "credit",
-}
+# kasse.sales' payment methods and receipt kinds by their stored values (fiscal sits below sales).
+PAYMENT_ROLES: dict[str, str] = {"cash": "cash", "card": "card", "other": "other", "credit": "credit"}
+PAYMENT_LABELS = {"cash": _("Cash"), "card": _("Card"), "other": _("Other"), "credit": _("Exchange credit")}
+REFUND = "refund"
 
 account_validator = RegexValidator(r"^\d{4,8}$", _("An account number has 4 to 8 digits."))
 

@@ -23,6 +23,7 @@ from kasse.fiscal.tests.datev_world import (
     signed,
     unquote,
 )
+from kasse.sales import daily_sums
 from kasse.sales.models import SaleKind
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -35,7 +36,7 @@ def at(day: int, hour: int, minute: int = 0) -> datetime:
 
 def export(organization, stores, date_from: date, date_to: date) -> bytes:
     request = ExportRequest(organization=organization, stores=stores, date_from=date_from, date_to=date_to)
-    return b"".join(export_lines(request, prepare_export(request), now=NOW))
+    return b"".join(export_lines(request, prepare_export(request), daily_sums, now=NOW))
 
 
 @pytest.fixture
@@ -165,7 +166,7 @@ def test_what_datev_would_refuse_is_refused_before_anything_is_written(organizat
     with pytest.raises(DatevExportError, match="before"):
         prepare_export(ExportRequest(organization, [store], date(2026, 12, 2), date(2026, 12, 1)))
     # A fiscal year from July: December's header names 1 July as its start
-    header, _, rows = parse(b"".join(export_lines(request, prepare_export(request), now=NOW)))
+    header, _, rows = parse(b"".join(export_lines(request, prepare_export(request), daily_sums, now=NOW)))
     assert header[12] == "20260701"
     assert rows == []
 

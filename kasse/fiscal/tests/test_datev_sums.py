@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from kasse.fiscal.datev_export import ExportRequest, export_lines, prepare_export
 from kasse.fiscal.tests.datev_world import add_cash_movement, add_sale, configure, open_shift, parse, signed
+from kasse.sales import daily_sums
 from kasse.sales.models import CashMovement, Payment, Sale, SaleKind
 from kasse.testing.factories import RegisterFactory, StoreFactory
 
@@ -71,7 +72,7 @@ def test_exported_sums_per_day_and_rate_equal_the_sales_to_the_cent(organization
 
         # When the three days are exported for both stores
         request = ExportRequest(organization, stores, FIRST, FIRST + timedelta(days=2))
-        _, _, rows = parse(b"".join(export_lines(request, prepare_export(request))))
+        _, _, rows = parse(b"".join(export_lines(request, prepare_export(request), daily_sums)))
 
         # Then, per store, day and rate, the revenue booked equals the VAT rows of the receipts
         exported: dict[tuple, Decimal] = defaultdict(Decimal)

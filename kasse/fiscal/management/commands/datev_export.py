@@ -22,6 +22,7 @@ from django_scopes import scopes_disabled
 
 from kasse.core.actors import Actor
 from kasse.fiscal.datev_export import DatevExportError, ExportRequest, export_lines, log_export, prepare_export
+from kasse.sales import daily_sums
 from kasse.tenancy.models import Organization, Store
 
 
@@ -67,14 +68,14 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         log_export(Actor.system(), request)
         if options["out"] == "-":
-            for line in export_lines(request, settings):
+            for line in export_lines(request, settings, daily_sums):
                 sys.stdout.buffer.write(line)
             sys.stdout.buffer.flush()
             return
         path = Path(options["out"])
         partial = path.with_name(path.name + ".partial")
         with partial.open("wb") as out:
-            for line in export_lines(request, settings):
+            for line in export_lines(request, settings, daily_sums):
                 out.write(line)
         partial.replace(path)
         self.stderr.write(f"{path}")
