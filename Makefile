@@ -44,9 +44,9 @@ test-fast: install
 test-postgres: install
 	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} bash scripts/run-tests.sh
 
+# The pre-commit hooks on every file: ruff, mypy, makemigrations --check, module size (.pre-commit-config.yaml).
 lint: install
-	$(BIN)/ruff check .
-	$(BIN)/mypy kasse
+	$(BIN)/pre-commit run --all-files
 
 bench: install
 	$(BIN)/python -m benchmarks.run

@@ -5,7 +5,7 @@ Registered by the root ``conftest.py``. It holds, once each:
 * tenants and people: ``organization``, ``store``, ``register``, ``owner``, ``owner_client``, ``cashier``
   (Clara, PIN 1111), ``manager`` (Max, PIN 2222), ``shift`` (opened by Clara with ``opening_float``);
 * the register: ``paired_client()``, ``device``, ``till`` (paired, shift open, Clara logged in), ``bakery``;
-* HTML: ``parse_html()``, ``texts()``, ``text()`` (read what a user sees by ``data-testid``);
+* HTML: ``soup_of()``, ``texts()``, ``text()`` (read what a user sees by ``data-testid``);
 * the browser: ``browser`` (one Chromium per test process), ``page`` (a new context per test),
   ``open_register()``;
 * free ports: ``kasse/testing/ports.py``.
@@ -28,14 +28,14 @@ from django.test import Client
 
 from kasse.testing.browser import SharedChromium
 from kasse.testing.register_login import unlock_data, unlock_in_browser
-from kasse.testing.services import SERVICE_SKIP_PREFIX
+from kasse.testing.services import IN_CI, SERVICE_SKIP_PREFIX
 
 DEVICE_TOKEN = "device-token"  # noqa: S105 - the paired test register's cookie, not a secret
 
 # --- HTML ----------------------------------------------------------------------------------------------
 
 
-def parse_html(response: Any) -> BeautifulSoup:
+def soup_of(response: Any) -> BeautifulSoup:
     """The page of a test client's response, to read by ``data-testid``."""
     return BeautifulSoup(response.content, "html.parser")
 
@@ -276,8 +276,13 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         _CHROMIUM.stop()
 
 
-def pytest_sessionfinish(session: pytest.Session) -> None:
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     _CHROMIUM.stop()
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter is not None else []
+    if IN_CI and skipped and exitstatus == pytest.ExitCode.OK and not hasattr(session.config, "workerinput"):
+        # CI proves everything it runs: a skipped test is a failed run (select with -m instead).
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -316,3 +321,5 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         terminalreporter.write_line(
             f"{len(missing)} test(s) skipped because a service was unavailable (CI runs them)."
         )
+    if IN_CI:
+        terminalreporter.write_line(f"CI=true: {len(skipped)} skipped test(s) fail the run.")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from bs4 import BeautifulSoup
 from django.test import Client
 from django.urls import reverse
 from django_scopes import scopes_disabled
@@ -13,18 +12,15 @@ from kasse.api.tokens import create_api_token
 from kasse.core.actors import Actor
 from kasse.tenancy.permissions import Role
 from kasse.testing.factories import EmployeeFactory, UserFactory
+from kasse.testing.plugin import soup_of
 
 pytestmark = pytest.mark.django_db
-
-
-def _soup(response) -> BeautifulSoup:
-    return BeautifulSoup(response.content, "html.parser")
 
 
 def test_owner_sees_tokens_and_the_nav_item(owner_client, organization):
     create_api_token(actor=Actor.system(), organization=organization, name="Buchhaltung")
     response = owner_client.get(reverse("api-backoffice:token-list"), HTTP_ACCEPT_LANGUAGE="de")
-    soup = _soup(response)
+    soup = soup_of(response)
     assert response.status_code == 200
     assert [n.get_text(strip=True) for n in soup.select("[data-testid=token-name]")] == ["Buchhaltung"]
     assert soup.select_one("[data-testid=token-status]").get_text(strip=True) == "aktiv"
@@ -36,7 +32,7 @@ def test_owner_sees_tokens_and_the_nav_item(owner_client, organization):
 def test_created_token_is_shown_once_and_works(owner_client, organization):
     # When the owner creates a token
     response = owner_client.post(reverse("api-backoffice:token-create"), {"name": "Onlineshop"})
-    raw = _soup(response).select_one("[data-testid=raw-token]")["value"]
+    raw = soup_of(response).select_one("[data-testid=raw-token]")["value"]
     # Then the page shows it, not cached, and only a digest is stored
     assert response["Cache-Control"] == "no-store"
     with scopes_disabled():
@@ -44,7 +40,7 @@ def test_created_token_is_shown_once_and_works(owner_client, organization):
     assert raw.startswith(f"kasse_{token.prefix}_")
     assert raw.split("_", 2)[2] not in token.secret_digest
     # And the list afterwards does not show it again
-    assert _soup(owner_client.get(reverse("api-backoffice:token-list"))).select_one("[data-testid=raw-token]") is None
+    assert soup_of(owner_client.get(reverse("api-backoffice:token-list"))).select_one("[data-testid=raw-token]") is None
     # And it opens the API
     assert Client().get("/api/v1/organization", HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 200
 
@@ -52,7 +48,7 @@ def test_created_token_is_shown_once_and_works(owner_client, organization):
 def test_empty_name_is_refused(owner_client, organization):
     response = owner_client.post(reverse("api-backoffice:token-create"), {"name": " "}, HTTP_ACCEPT_LANGUAGE="de")
     assert response.status_code == 422
-    assert _soup(response).select_one("[data-testid=error-name]").get_text(strip=True) == (
+    assert soup_of(response).select_one("[data-testid=error-name]").get_text(strip=True) == (
         "Dieses Feld ist zwingend erforderlich.")
     with scopes_disabled():
         assert ApiToken.objects.count() == 0
@@ -66,7 +62,7 @@ def test_revoke_stops_the_token_at_once(owner_client, organization):
         token.refresh_from_db()
     assert token.revoked_at is not None
     assert Client().get("/api/v1/organization", HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 401
-    page = _soup(owner_client.get(reverse("api-backoffice:token-list"), HTTP_ACCEPT_LANGUAGE="en"))
+    page = soup_of(owner_client.get(reverse("api-backoffice:token-list"), HTTP_ACCEPT_LANGUAGE="en"))
     assert page.select_one("[data-testid=token-status]").get_text(strip=True).startswith("revoked")
     assert page.select_one("[data-testid=token-revoke]") is None
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from bs4 import BeautifulSoup
 from django.test import Client
 from django.urls import reverse
 from django_scopes import scopes_disabled
@@ -20,17 +19,10 @@ from kasse.testing.factories import (
     UserFactory,
     ean13,
 )
+from kasse.testing.plugin import soup_of, texts
 
 pytestmark = pytest.mark.django_db
 DE = {"HTTP_ACCEPT_LANGUAGE": "de"}
-
-
-def _soup(response) -> BeautifulSoup:
-    return BeautifulSoup(response.content, "html.parser")
-
-
-def _texts(page: BeautifulSoup, testid: str) -> list[str]:
-    return [" ".join(el.get_text(" ", strip=True).split()) for el in page.select(f"[data-testid={testid}]")]
 
 
 @pytest.fixture
@@ -76,16 +68,16 @@ def test_product_list_shows_columns_in_german_format(de_client, organization):
         Barcode.objects.create(organization=organization, variant=_variant(product), code="TORTE-1",
                                kind="instore")
     # When the owner opens the catalog
-    page = _soup(de_client.get("/catalog/"))
+    page = soup_of(de_client.get("/catalog/"))
     # Then the row shows name, category, German price, VAT, unit, barcode count and status
     row = page.select_one("[data-testid=product-row]")
-    assert _texts(row, "product-name") == ["Hochzeitstorte"]
-    assert _texts(row, "product-category") == ["Torten"]
-    assert _texts(row, "product-price") == ["1.234,50 €"]
-    assert _texts(row, "product-vat") == ["7 % (ermäßigter Satz)"]
-    assert _texts(row, "product-unit") == ["Stück"]
-    assert _texts(row, "product-barcodes") == ["2"]
-    assert _texts(row, "product-active") == ["aktiv"]
+    assert texts(row, "product-name") == ["Hochzeitstorte"]
+    assert texts(row, "product-category") == ["Torten"]
+    assert texts(row, "product-price") == ["1.234,50 €"]
+    assert texts(row, "product-vat") == ["7 % (ermäßigter Satz)"]
+    assert texts(row, "product-unit") == ["Stück"]
+    assert texts(row, "product-barcodes") == ["2"]
+    assert texts(row, "product-active") == ["aktiv"]
 
 
 def test_search_is_umlaut_insensitive_and_swaps_only_the_results(owner_client, organization):
@@ -98,7 +90,7 @@ def test_search_is_umlaut_insensitive_and_swaps_only_the_results(owner_client, o
     # Then only the result table comes back, with Brötchen in it
     html = response.content.decode()
     assert "<html" not in html
-    assert _texts(_soup(response), "product-name") == ["Brötchen"]
+    assert texts(soup_of(response), "product-name") == ["Brötchen"]
 
 
 def test_filters_by_category_and_status(owner_client, organization):
@@ -106,27 +98,27 @@ def test_filters_by_category_and_status(owner_client, organization):
     ProductFactory(organization=organization, name="Roggenbrot", category=bread)
     ProductFactory(organization=organization, name="Dinkelbrot", category=bread, is_active=False)
     ProductFactory(organization=organization, name="Kaffee")
-    page = _soup(owner_client.get("/catalog/", {"category": str(bread.pk)}))
-    assert _texts(page, "product-name") == ["Dinkelbrot", "Roggenbrot"]
-    page = _soup(owner_client.get("/catalog/", {"category": str(bread.pk), "active": "no"}))
-    assert _texts(page, "product-name") == ["Dinkelbrot"]
-    page = _soup(owner_client.get("/catalog/", {"active": "yes"}))
-    assert _texts(page, "product-name") == ["Kaffee", "Roggenbrot"]
+    page = soup_of(owner_client.get("/catalog/", {"category": str(bread.pk)}))
+    assert texts(page, "product-name") == ["Dinkelbrot", "Roggenbrot"]
+    page = soup_of(owner_client.get("/catalog/", {"category": str(bread.pk), "active": "no"}))
+    assert texts(page, "product-name") == ["Dinkelbrot"]
+    page = soup_of(owner_client.get("/catalog/", {"active": "yes"}))
+    assert texts(page, "product-name") == ["Kaffee", "Roggenbrot"]
 
 
 def test_foreign_category_filter_is_ignored(owner_client, organization):
     foreign = CategoryFactory(organization=OrganizationFactory())
     ProductFactory(organization=organization, name="Kaffee")
-    page = _soup(owner_client.get("/catalog/", {"category": str(foreign.pk)}))
-    assert _texts(page, "product-name") == ["Kaffee"]
+    page = soup_of(owner_client.get("/catalog/", {"category": str(foreign.pk)}))
+    assert texts(page, "product-name") == ["Kaffee"]
 
 
 def test_list_is_paginated(de_client, organization):
     for n in range(55):
         ProductFactory(organization=organization, name=f"Artikel {n:02d}")
-    page = _soup(de_client.get("/catalog/", {"page": "2"}))
+    page = soup_of(de_client.get("/catalog/", {"page": "2"}))
     assert len(page.select("[data-testid=product-row]")) == 5
-    assert _texts(page, "page-info") == ["Seite 2 von 2 (55 Produkte)"]
+    assert texts(page, "page-info") == ["Seite 2 von 2 (55 Produkte)"]
 
 
 def test_product_list_query_budget(owner_client, organization, django_assert_max_num_queries):
@@ -135,7 +127,7 @@ def test_product_list_query_budget(owner_client, organization, django_assert_max
                        category=CategoryFactory(organization=organization))
     with django_assert_max_num_queries(10):
         response = owner_client.get("/catalog/", {"q": "brot"})
-    assert len(_soup(response).select("[data-testid=product-row]")) == 30
+    assert len(soup_of(response).select("[data-testid=product-row]")) == 30
 
 
 def test_cashier_may_not_open_the_catalog(organization):
@@ -178,7 +170,7 @@ def test_simple_product_without_variant_rows_gets_a_default_variant(owner_client
 def test_edit_shows_the_product_with_german_amounts(de_client, organization):
     product = ProductFactory(organization=organization, name="Brötchen", price=Decimal("0.45"),
                              variant__barcode=ean13(31))
-    page = _soup(de_client.get(reverse("catalog:product-edit", kwargs={"pk": product.pk})))
+    page = soup_of(de_client.get(reverse("catalog:product-edit", kwargs={"pk": product.pk})))
     assert page.select_one("input[name=price]")["value"] == "0,45"
     assert page.select_one("textarea[name=variants-0-barcodes]").text.strip() == ean13(31)
 
@@ -200,9 +192,9 @@ def test_bad_input_on_edit_is_shown_next_to_the_field_and_changes_nothing(
                               _post_data(product, **{field: value}))
     # Then the page comes back with the German message next to that field, and nothing changed
     assert response.status_code == 400
-    page = _soup(response)
-    assert any(message in text for text in _texts(page, testid))
-    assert _texts(page, "product-form-refused") == [
+    page = soup_of(response)
+    assert any(message in text for text in texts(page, testid))
+    assert texts(page, "product-form-refused") == [
         "Es wurde nichts gespeichert. Bitte korrigieren Sie die unten markierten Felder."]
     assert page.select_one("h1").text == "Brötchen"
     assert counts() == before
@@ -221,7 +213,7 @@ def test_duplicate_barcode_is_shown_at_the_variant_but_other_org_is_fine(de_clie
     url = reverse("catalog:product-edit", kwargs={"pk": product.pk})
     response = de_client.post(url, _post_data(product, **{"variants-0-barcodes": ean13(41)}))
     # Then it is refused with a clear message at the variant
-    assert _texts(_soup(response), "variant-error-barcodes") == [
+    assert texts(soup_of(response), "variant-error-barcodes") == [
         f"Der Barcode {ean13(41)} gehört schon zu „Laugenbrezel“."]
     assert counts() == before
     # But the other organization's code is fine
@@ -248,7 +240,7 @@ def test_deleting_a_variant_row_deactivates_it(owner_client, organization):
 def test_add_variant_row_comes_with_the_next_form_count(owner_client):
     response = owner_client.get(reverse("catalog:variant-row"), {"variants-TOTAL_FORMS": "2"},
                                 HTTP_HX_REQUEST="true")
-    page = _soup(response)
+    page = soup_of(response)
     assert page.select_one("input[name=variants-2-sku]") is not None
     total = page.select_one("input[name=variants-TOTAL_FORMS]")
     assert (total["value"], total["hx-swap-oob"]) == ("3", "true")
@@ -258,7 +250,7 @@ def test_generate_variants_from_sizes_and_colours(de_client):
     response = de_client.post(reverse("catalog:variant-generate"),
                               {"variants-TOTAL_FORMS": "1", "sizes": "S, M", "colours": "Rot, Blau"},
                               HTTP_HX_REQUEST="true")
-    page = _soup(response)
+    page = soup_of(response)
     names = [el["value"] for el in page.select("input[name$=-name]")]
     assert names == ["S / Rot", "S / Blau", "M / Rot", "M / Blau"]
     assert page.select_one("input[name=variants-1-attributes]")["value"] == "Größe: S, Farbe: Rot"
@@ -286,7 +278,7 @@ def test_negative_store_price_is_shown_and_nothing_saved(de_client, organization
     response = de_client.post(reverse("catalog:variant-prices", kwargs={"pk": variant.pk}),
                               {f"store_{store.pk}": "-1"})
     assert response.status_code == 400
-    assert _texts(_soup(response), f"error-store_{store.pk}") == ["Ein Preis darf nicht negativ sein."]
+    assert texts(soup_of(response), f"error-store_{store.pk}") == ["Ein Preis darf nicht negativ sein."]
     assert counts() == before
 
 
@@ -301,15 +293,15 @@ def test_owner_creates_and_renames_a_category(owner_client, organization):
     assert (category.name, category.position, category.color) == ("Backwaren", 1, "#aa8800")
     owner_client.post(reverse("catalog:category-edit", kwargs={"pk": category.pk}),
                       {"name": "Brot & Brötchen", "position": "2", "color": "#aa8800", "is_active": "on"})
-    page = _soup(owner_client.get(reverse("catalog:category-list")))
-    assert _texts(page, "category-name") == ["Brot & Brötchen"]
+    page = soup_of(owner_client.get(reverse("catalog:category-list")))
+    assert texts(page, "category-name") == ["Brot & Brötchen"]
 
 
 def test_duplicate_category_name_is_a_german_error(de_client, organization, counts):
     CategoryFactory(organization=organization, name="Backwaren")
     before = counts()
     response = de_client.post(reverse("catalog:category-create"), {"name": "backwaren", "position": "0"})
-    assert _texts(_soup(response), "error-name") == ["Eine Kategorie mit diesem Namen gibt es schon."]
+    assert texts(soup_of(response), "error-name") == ["Eine Kategorie mit diesem Namen gibt es schon."]
     assert counts() == before
 
 
@@ -323,7 +315,7 @@ def test_category_form_refuses_a_descendant_as_parent_like_the_api(de_client, or
                               {"name": "Backwaren", "parent": str(child.pk), "position": "0"})
     # Then the form shows the service's German message and nothing changed
     assert response.status_code == 400
-    assert _texts(_soup(response), "error-parent") == ["Eine Kategorie kann nicht in sich selbst liegen."]
+    assert texts(soup_of(response), "error-parent") == ["Eine Kategorie kann nicht in sich selbst liegen."]
     assert counts() == before
     with scopes_disabled():
         assert Category.objects.get(pk=parent.pk).parent_id is None
@@ -341,7 +333,7 @@ def test_every_catalog_page_renders_for_the_owner(de_client, organization, store
                 reverse("catalog:variant-prices", kwargs={"pk": _variant(product).pk})):
         response = de_client.get(url)
         assert response.status_code == 200, url
-        assert _soup(response).select_one("[data-testid=catalog-subnav]") is not None, url
+        assert soup_of(response).select_one("[data-testid=catalog-subnav]") is not None, url
 
 
 def test_image_upload_is_saved_with_the_product(owner_client, organization, settings, tmp_path):
@@ -367,7 +359,7 @@ def test_foreign_category_cannot_be_chosen_for_a_product(de_client, organization
     before = counts()
     response = de_client.post(reverse("catalog:product-create"), _post_data(category=str(foreign.pk)))
     assert response.status_code == 400
-    assert _texts(_soup(response), "error-category") == [
+    assert texts(soup_of(response), "error-category") == [
         "Bitte eine gültige Auswahl treffen. Dies ist keine gültige Auswahl."]
     assert counts() == before
 
@@ -377,6 +369,6 @@ def test_english_page_uses_english_labels(owner_client, organization):
     session["language"] = "en"
     session.save()
     ProductFactory(organization=organization, name="Brötchen", price=Decimal("1234.50"), vat_class="reduced")
-    row = _soup(owner_client.get("/catalog/")).select_one("[data-testid=product-row]")
-    assert _texts(row, "product-vat") == ["7 % (reduced rate)"]
-    assert _texts(row, "product-price") == ["1,234.50 €"]
+    row = soup_of(owner_client.get("/catalog/")).select_one("[data-testid=product-row]")
+    assert texts(row, "product-vat") == ["7 % (reduced rate)"]
+    assert texts(row, "product-price") == ["1,234.50 €"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from bs4 import BeautifulSoup
 from django.test import Client
 from django_scopes import scopes_disabled
 
@@ -11,6 +10,7 @@ from kasse.core.models import AuditEntry
 from kasse.customers.models import Customer
 from kasse.tenancy.permissions import Role
 from kasse.testing.factories import CustomerFactory, EmployeeFactory, UserFactory
+from kasse.testing.plugin import soup_of, texts
 
 pytestmark = pytest.mark.django_db
 DE = {"HTTP_ACCEPT_LANGUAGE": "de"}
@@ -20,14 +20,6 @@ FORM = {
     "phone": "0171 555", "street": "Gartenstraße 2", "postal_code": "10115", "city": "Berlin",
     "country": "de", "vat_id": "", "loyalty_card_code": "", "notes": "Mag Roggenbrot.", "is_active": "on",
 }
-
-
-def _soup(response) -> BeautifulSoup:
-    return BeautifulSoup(response.content, "html.parser")
-
-
-def _texts(page: BeautifulSoup, testid: str) -> list[str]:
-    return [" ".join(el.get_text(" ", strip=True).split()) for el in page.select(f"[data-testid={testid}]")]
 
 
 def _customer(**lookup) -> Customer:
@@ -49,11 +41,11 @@ def test_owner_creates_a_customer_with_marketing_consent(owner_client, organizat
     assert customer.marketing_consent_at is not None
     assert customer.loyalty_card_code is None
     # And the detail page shows it
-    page = _soup(owner_client.get(response["Location"], **DE))
-    assert _texts(page, "customer-title") == ["Jürgen Weiß"]
-    assert _texts(page, "fact-number") == ["10001"]
-    assert _texts(page, "fact-consent")[0].startswith("stimmt zu · erfasst ")
-    assert _texts(page, "fact-consent")[0].endswith(", Im Back Office")
+    page = soup_of(owner_client.get(response["Location"], **DE))
+    assert texts(page, "customer-title") == ["Jürgen Weiß"]
+    assert texts(page, "fact-number") == ["10001"]
+    assert texts(page, "fact-consent")[0].startswith("stimmt zu · erfasst ")
+    assert texts(page, "fact-consent")[0].endswith(", Im Back Office")
 
 
 def test_withdrawing_consent_records_the_time_and_source(owner_client, organization):
@@ -76,7 +68,7 @@ def test_unchanged_consent_keeps_its_record(owner_client, organization):
 def test_customer_needs_a_name_or_company(owner_client):
     response = owner_client.post("/customers/new/", {**FORM, "first_name": "", "last_name": ""}, **DE)
     assert response.status_code == 400
-    assert _texts(_soup(response), "error-last_name") == ["Bitte geben Sie einen Namen oder eine Firma ein."]
+    assert texts(soup_of(response), "error-last_name") == ["Bitte geben Sie einen Namen oder eine Firma ein."]
     with scopes_disabled():
         assert Customer.objects.count() == 0
 
@@ -89,7 +81,7 @@ def test_duplicate_loyalty_card_is_refused_and_nothing_changes(owner_client, org
     response = owner_client.post(f"/customers/{other.pk}/edit/",
                                  {**FORM, "last_name": "Neu", "loyalty_card_code": "CARD-1"}, **DE)
     assert response.status_code == 400
-    assert _texts(_soup(response), "error-loyalty_card_code") == [
+    assert texts(soup_of(response), "error-loyalty_card_code") == [
         "Diese Kundenkarte ist bereits einem anderen Kunden zugeordnet."]
     other.refresh_from_db()
     assert (other.last_name, other.loyalty_card_code) == ("Anders", None)
@@ -100,7 +92,7 @@ def test_duplicate_loyalty_card_is_refused_and_nothing_changes(owner_client, org
 def test_invalid_email_is_refused(owner_client):
     response = owner_client.post("/customers/new/", {**FORM, "email": "kein-at"}, **DE)
     assert response.status_code == 400
-    assert _texts(_soup(response), "error-email") == ["Bitte gültige E-Mail-Adresse eingeben."]
+    assert texts(soup_of(response), "error-email") == ["Bitte gültige E-Mail-Adresse eingeben."]
 
 
 def test_search_as_you_type_returns_the_results_partial(owner_client, organization):
@@ -111,9 +103,9 @@ def test_search_as_you_type_returns_the_results_partial(owner_client, organizati
     response = owner_client.get("/customers/", {"q": "jurgen"}, HTTP_HX_REQUEST="true",
                                 HTTP_HX_TARGET="customer-results", **DE)
     # Then only the results partial comes back, with Jürgen alone
-    page = _soup(response)
+    page = soup_of(response)
     assert page.select_one("html") is None
-    assert _texts(page, "customer-name") == ["Jürgen Weiß"]
+    assert texts(page, "customer-name") == ["Jürgen Weiß"]
 
 
 def test_search_finds_by_number_and_card(owner_client, organization):
@@ -122,24 +114,24 @@ def test_search_finds_by_number_and_card(owner_client, organization):
 
     save_customer(actor=Actor.system(), organization=organization,
                   data={"last_name": "Weiß", "loyalty_card_code": "KK-777"})
-    page = _soup(owner_client.get("/customers/", {"q": "KK-777"}, **DE))
-    assert _texts(page, "customer-name") == ["Weiß"]
-    page = _soup(owner_client.get("/customers/", {"q": "10001"}, **DE))
-    assert _texts(page, "customer-name") == ["Weiß"]
+    page = soup_of(owner_client.get("/customers/", {"q": "KK-777"}, **DE))
+    assert texts(page, "customer-name") == ["Weiß"]
+    page = soup_of(owner_client.get("/customers/", {"q": "10001"}, **DE))
+    assert texts(page, "customer-name") == ["Weiß"]
 
 
 def test_empty_search_says_so(owner_client, organization):
-    page = _soup(owner_client.get("/customers/", {"q": "zzz"}, **DE))
-    assert _texts(page, "customer-empty") == ["Keine Kunden passen zu „zzz“."]
+    page = soup_of(owner_client.get("/customers/", {"q": "zzz"}, **DE))
+    assert texts(page, "customer-empty") == ["Keine Kunden passen zu „zzz“."]
 
 
 def test_list_is_paginated(owner_client, organization):
     for n in range(55):
         CustomerFactory(organization=organization, last_name=f"Kunde {n:02d}", search_text=f"kunde {n:02d}")
-    first = _soup(owner_client.get("/customers/", **DE))
+    first = soup_of(owner_client.get("/customers/", **DE))
     assert len(first.select("[data-testid=customer-row]")) == 50
-    assert _texts(first, "page-info") == ["Seite 1 von 2 (55 Kunden)"]
-    second = _soup(owner_client.get("/customers/", {"page": "2"}, **DE))
+    assert texts(first, "page-info") == ["Seite 1 von 2 (55 Kunden)"]
+    second = soup_of(owner_client.get("/customers/", {"page": "2"}, **DE))
     assert len(second.select("[data-testid=customer-row]")) == 5
 
 
@@ -152,7 +144,7 @@ def test_list_query_count_is_bounded(owner_client, organization, django_assert_m
 
 def test_another_organizations_customers_are_not_listed(owner_client, organization):
     CustomerFactory(last_name="Fremdkunde", search_text="fremdkunde")
-    page = _soup(owner_client.get("/customers/", **DE))
+    page = soup_of(owner_client.get("/customers/", **DE))
     assert "Fremdkunde" not in page.text
 
 

@@ -30,7 +30,7 @@ def font(size: int, *, bold: bool = False, mono: bool = True) -> FreeTypeFont | 
 
 def modules(symbology: str, data: str) -> str:
     """'1'/'0' modules for the barcode; an arbitrary but stable pattern when it cannot be encoded."""
-    import barcode  # python-barcode, a dependency of python-escpos
+    import barcode  # python-barcode (pyproject.toml)
 
     name = {"CODE128": "code128", "EAN13": "ean13", "EAN8": "ean8", "CODE39": "code39", "UPC-A": "upca"}.get(symbology)
     if name is not None and data:

@@ -4,7 +4,6 @@ scan, test a display, switch off; every change goes to the store's change feed."
 from __future__ import annotations
 
 import pytest
-from bs4 import BeautifulSoup
 from django_scopes import scopes_disabled
 
 from kasse.core.models import AuditEntry
@@ -15,11 +14,7 @@ from kasse.peripherals.runner import PeripheralRunner
 from kasse.peripherals.tests.conftest import FAST, wait_for
 from kasse.sync.models import ChangeEvent
 from kasse.testing.factories import RegisterFactory, StoreFactory
-
-
-def _soup(response):
-    return BeautifulSoup(response.content, "html.parser")
-
+from kasse.testing.plugin import soup_of
 
 SCANNER_POST = {"name": "Handscanner Kasse 1", "connection": "serial", "serial_device": "/dev/ttyACM0",
                 "baud_rate": "9600", "strip_symbology_id": "on", "is_active": "on"}
@@ -29,7 +24,7 @@ DISPLAY_POST = {"name": "Kundenanzeige", "serial_device": "/dev/ttyUSB0", "baud_
 
 @pytest.mark.django_db
 def test_devices_page_links_to_scanners_and_pole_displays(owner_client, store):
-    page = _soup(owner_client.get("/devices/", HTTP_ACCEPT_LANGUAGE="de"))
+    page = soup_of(owner_client.get("/devices/", HTTP_ACCEPT_LANGUAGE="de"))
     link = page.select_one("[data-testid=peripherals-link]")
     assert link["href"] == "/devices/peripherals/"
     assert link.text == "Scanner und Kundenanzeigen"
@@ -66,7 +61,7 @@ def test_bad_scanner_settings_are_refused_in_german_and_nothing_is_saved(owner_c
     response = owner_client.post(f"/devices/peripherals/scanners/new/{store.pk}/",
                                  {**SCANNER_POST, "register": register.pk, **changes}, HTTP_ACCEPT_LANGUAGE="de")
     assert response.status_code == 422
-    assert _soup(response).select_one(f"[data-testid=error-{field}]").text == message
+    assert soup_of(response).select_one(f"[data-testid=error-{field}]").text == message
     with scopes_disabled():
         assert not Scanner.objects.exists()
         assert not ChangeEvent.objects.exists()
@@ -78,7 +73,7 @@ def test_a_register_of_another_store_cannot_be_bound(owner_client, organization,
     response = owner_client.post(f"/devices/peripherals/displays/new/{store.pk}/",
                                  {**DISPLAY_POST, "register": elsewhere.pk}, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 422
-    assert "Select a valid choice" in _soup(response).select_one("[data-testid=error-register]").text
+    assert "Select a valid choice" in soup_of(response).select_one("[data-testid=error-register]").text
     with scopes_disabled():
         assert not PoleDisplay.objects.exists()
 
@@ -95,13 +90,13 @@ def test_the_list_shows_each_scanners_status_and_last_scan(owner_client, organiz
             virtual.scan("4006381333931")
             assert wait_for(lambda: handle.last_code == "4006381333931")
             runner.tick()
-            page = _soup(owner_client.get("/devices/peripherals/", HTTP_ACCEPT_LANGUAGE="de"))
+            page = soup_of(owner_client.get("/devices/peripherals/", HTTP_ACCEPT_LANGUAGE="de"))
     row = page.select_one(f"[data-testid=scanner-row][data-scanner='{scanner.pk}']")
     assert row.select_one("[data-testid=scanner-status]")["data-status"] == "connected"
     assert row.select_one("[data-testid=scanner-status]").text.strip() == "verbunden"
     assert row.select_one("[data-testid=scanner-last-scan] code").text == "4006381333931"
     # Once the runner is gone its status expires; until then the live partial shows the same
-    live = _soup(owner_client.get("/devices/peripherals/live/"))
+    live = soup_of(owner_client.get("/devices/peripherals/live/"))
     assert live.select_one("[data-testid=scanner-last-scan] code").text == "4006381333931"
 
 
@@ -110,7 +105,7 @@ def test_a_device_nobody_reported_for_90_seconds_is_unknown(owner_client, organi
     with scopes_disabled():
         PoleDisplay.objects.create(organization=organization, store=store, register=register, name="Anzeige",
                                    serial_device="/dev/ttyUSB9")
-    page = _soup(owner_client.get("/devices/peripherals/", HTTP_ACCEPT_LANGUAGE="de"))
+    page = soup_of(owner_client.get("/devices/peripherals/", HTTP_ACCEPT_LANGUAGE="de"))
     status = page.select_one("[data-testid=display-status]")
     assert status["data-status"] == "unknown"
     assert status.text.strip() == "Status unbekannt: seit 90 Sekunden keine Meldung"
@@ -143,7 +138,7 @@ def test_switching_off_a_display_and_on_again(owner_client, organization, store,
         assert not display.is_active
     # A switched-off display cannot be tested
     owner_client.post(f"/devices/peripherals/displays/{display.pk}/test/", HTTP_ACCEPT_LANGUAGE="de")
-    page = _soup(owner_client.get("/devices/peripherals/", HTTP_ACCEPT_LANGUAGE="de"))
+    page = soup_of(owner_client.get("/devices/peripherals/", HTTP_ACCEPT_LANGUAGE="de"))
     assert "Die Anzeige ist ausgeschaltet; zum Testen bitte einschalten." in page.text
     response = owner_client.post(f"/devices/peripherals/displays/{display.pk}/",
                                  {**DISPLAY_POST, "register": register.pk})

@@ -8,7 +8,6 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from bs4 import BeautifulSoup
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
@@ -23,6 +22,7 @@ from kasse.sync.engine import device_states
 from kasse.sync.engine.local import NODE_BLOCK_SIZE
 from kasse.sync.models import StoreNode
 from kasse.testing.factories import RegisterFactory, StoreFactory
+from kasse.testing.plugin import soup_of
 from kasse.testing.sync import node_records, of_kind
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -33,10 +33,6 @@ def node(organization, store):
     return StoreNode.objects.with_scopes_disabled().create(
         organization=organization, store=store, name="Laden-PC", token_digest="x" * 64,
         customer_number_base=NODE_BLOCK_SIZE, last_contact_at=timezone.now())
-
-
-def _soup(response):
-    return BeautifulSoup(response.content, "html.parser")
 
 
 def test_device_states_from_the_node_show_on_the_clouds_page(node, owner_client, organization, store, register,
@@ -83,7 +79,7 @@ def test_device_states_from_the_node_show_on_the_clouds_page(node, owner_client,
     answer = Ingestor(node, records).run()
     assert {value["status"] for value in answer.values()} == {"ok"}
     # Then the back office shows them with the node that drives them and its last contact
-    page = _soup(owner_client.get("/devices/peripherals/", HTTP_ACCEPT_LANGUAGE="en"))
+    page = soup_of(owner_client.get("/devices/peripherals/", HTTP_ACCEPT_LANGUAGE="en"))
     row = page.select_one(f"[data-testid=scanner-row][data-scanner='{scanner.pk}']")
     assert row.select_one("[data-testid=scanner-status]")["data-status"] == "connected"
     assert row.select_one("[data-testid=scanner-status]").text.strip() == "connected"
@@ -95,7 +91,7 @@ def test_device_states_from_the_node_show_on_the_clouds_page(node, owner_client,
     driven = page.select_one("[data-testid=driven-by-node]").text
     assert "“Laden-PC” drives these devices" in driven
     assert f"Last contact {timezone.localtime(node.last_contact_at):%d.%m.%Y %H:%M:%S}." in driven
-    german = _soup(owner_client.get("/devices/peripherals/live/", HTTP_ACCEPT_LANGUAGE="de"))
+    german = soup_of(owner_client.get("/devices/peripherals/live/", HTTP_ACCEPT_LANGUAGE="de"))
     assert "Der Filialserver „Laden-PC“ steuert diese Geräte" in german.select_one("[data-testid=driven-by-node]").text
 
 
@@ -105,12 +101,12 @@ def test_a_state_older_than_90_seconds_is_unknown(owner_client, organization, st
                                          serial_device="/dev/ttyACM0")
         ScannerState.objects.create(id=scanner.pk, organization=organization, scanner=scanner, state="error",
                                     detail="permission denied", checked_at=timezone.now() - timedelta(seconds=91))
-    cell = _soup(owner_client.get("/devices/peripherals/", HTTP_ACCEPT_LANGUAGE="en")).select_one(
+    cell = soup_of(owner_client.get("/devices/peripherals/", HTTP_ACCEPT_LANGUAGE="en")).select_one(
         "[data-testid=scanner-status]")
     assert (cell["data-status"], cell.text.strip()) == ("unknown", "status unknown: no report in the last 90 seconds")
     with scopes_disabled():
         ScannerState.objects.filter(pk=scanner.pk).update(checked_at=timezone.now())
-    cell = _soup(owner_client.get("/devices/peripherals/live/", HTTP_ACCEPT_LANGUAGE="de")).select_one(
+    cell = soup_of(owner_client.get("/devices/peripherals/live/", HTTP_ACCEPT_LANGUAGE="de")).select_one(
         "[data-testid=scanner-status]")
     assert cell["data-status"] == "error"
     assert cell.select_one(".status").text == "lässt sich nicht öffnen"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from bs4 import BeautifulSoup
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
@@ -12,11 +11,7 @@ from kasse.hardware.virtual.label_parser import parse_label_job
 from kasse.hardware.virtual.network_printer import VirtualNetworkPrinter
 from kasse.printing.models import JobKind, JobStatus, Printer, PrinterState, PrintJob, RegisterPrinter
 from kasse.testing.factories import ProductFactory, RegisterFactory
-
-
-def _soup(response):
-    return BeautifulSoup(response.content, "html.parser")
-
+from kasse.testing.plugin import soup_of
 
 PRINTER_POST = {"name": "Bondrucker Kasse 1", "kind": "receipt", "connection": "tcp", "host": "192.0.2.50",
                 "port": "9100", "baud_rate": "9600", "bluetooth_channel": "1", "profile": "hprt-tp808",
@@ -53,7 +48,7 @@ def test_bad_printer_settings_are_refused_in_german_and_nothing_is_saved(owner_c
     response = owner_client.post(f"/devices/printers/new/{store.pk}/", {**PRINTER_POST, **changes},
                                  HTTP_ACCEPT_LANGUAGE="de")
     assert response.status_code == 422
-    assert _soup(response).select_one(f"[data-testid=error-{field}]").text == message
+    assert soup_of(response).select_one(f"[data-testid=error-{field}]").text == message
     with scopes_disabled():
         assert not Printer.objects.exists()
 
@@ -74,7 +69,7 @@ def test_list_shows_status_and_jobs_and_test_print_queues_a_page(owner_client, s
         PrinterState.objects.create(organization=receipt_printer.organization, printer=receipt_printer,
                                     reachable=True, online=True, cover_open=True, health="fault",
                                     checked_at=timezone.now())
-    page = _soup(owner_client.get("/devices/printers/", HTTP_ACCEPT_LANGUAGE="de"))
+    page = soup_of(owner_client.get("/devices/printers/", HTTP_ACCEPT_LANGUAGE="de"))
     row = page.select_one(f"[data-printer='{receipt_printer.pk}']")
     assert row.select_one("[data-testid=printer-status]")["data-status"] == "cover_open"
     assert row.select_one("[data-testid=printer-status]").text.strip() == "Deckel offen"
@@ -83,7 +78,7 @@ def test_list_shows_status_and_jobs_and_test_print_queues_a_page(owner_client, s
         job = PrintJob.objects.get()
     assert job.kind == JobKind.TEST
     assert bytes(job.payload).startswith(b"\x1b@\x1bt\x13")
-    live = _soup(owner_client.get("/devices/printers/live/"))
+    live = soup_of(owner_client.get("/devices/printers/live/"))
     assert [r["data-status"] for r in live.select("[data-testid=job-row]")] == ["queued"]
 
 
@@ -93,7 +88,7 @@ def test_a_failed_job_can_be_printed_again_from_the_back_office(owner_client, re
         job = PrintJob.objects.create(organization=receipt_printer.organization, printer=receipt_printer,
                                       kind=JobKind.TEST, payload=b"x", status=JobStatus.FAILED, attempts=10,
                                       error="unreachable")
-    page = _soup(owner_client.get("/devices/printers/", HTTP_ACCEPT_LANGUAGE="en"))
+    page = soup_of(owner_client.get("/devices/printers/", HTTP_ACCEPT_LANGUAGE="en"))
     assert page.select_one("[data-testid=job-error]").text == "Printer not reachable"
     assert owner_client.post(f"/devices/printers/jobs/{job.pk}/retry/").status_code == 302
     with scopes_disabled():
@@ -109,11 +104,11 @@ def test_discovery_finds_the_virtual_printer_on_loopback_only(owner_client, stor
         response = owner_client.post("/devices/printers/discover/", {"targets": "127.0.0.1", "port": str(port)})
         assert virtual.status_queries == 1
         assert virtual.jobs == []
-    found = _soup(response).select("[data-testid=found-printer]")
+    found = soup_of(response).select("[data-testid=found-printer]")
     assert [(f["data-host"], f["data-port"]) for f in found] == [("127.0.0.1", str(port))]
     link = found[0].select_one("a")["href"]
     assert link == f"/devices/printers/new/{store.pk}/?connection=tcp&host=127.0.0.1&port={port}"
-    form = _soup(owner_client.get(link))
+    form = soup_of(owner_client.get(link))
     assert form.select_one("input[name=host]")["value"] == "127.0.0.1"
 
 
@@ -122,7 +117,7 @@ def test_discovery_refuses_a_range_that_is_too_large(owner_client):
     response = owner_client.post("/devices/printers/discover/", {"targets": "10.0.0.0/16", "port": "9100"},
                                  HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 422
-    assert "at most 256 addresses" in _soup(response).select_one("[data-testid=error-targets]").text
+    assert "at most 256 addresses" in soup_of(response).select_one("[data-testid=error-targets]").text
 
 
 @pytest.mark.django_db
@@ -132,13 +127,13 @@ def test_usb_page_on_a_store_node_lists_its_devices_or_says_why_not_in_german(ow
     settings.KASSE_ROLE = "store"
     monkeypatch.setattr(usb_enum, "list_usb_devices", lambda: usb_enum.UsbEnumeration(
         [usb_enum.UsbDevice(0x04B8, 0x0202, "receipt_printer", "Epson", product="TM-T20")]))
-    page = _soup(owner_client.get("/devices/printers/usb/"))
+    page = soup_of(owner_client.get("/devices/printers/usb/"))
     row = page.select_one("[data-testid=usb-printers] tr")
     assert "04b8:0202" in row.text
     assert "usb_vendor_id=04b8&usb_product_id=0202" in row.select_one("a")["href"]
     monkeypatch.setattr(usb_enum, "list_usb_devices", lambda: usb_enum.UsbEnumeration(
         [], "no libusb backend found (install libusb-1.0, e.g. apt install libusb-1.0-0)", "no_backend"))
-    page = _soup(owner_client.get("/devices/printers/usb/", HTTP_ACCEPT_LANGUAGE="de"))
+    page = soup_of(owner_client.get("/devices/printers/usb/", HTTP_ACCEPT_LANGUAGE="de"))
     assert page.select_one("[data-testid=usb-reason]").text == (
         "Auf diesem Filialserver fehlt die USB-Treiberbibliothek libusb (apt install libusb-1.0-0).")
 
@@ -158,7 +153,7 @@ def test_the_cloud_never_lists_its_own_usb_bus_and_names_the_node_to_ask(owner_c
     with scopes_disabled():
         StoreNode.objects.create(organization=store.organization, store=store, name="Laden-PC",
                                  token_digest="u" * 64, customer_number_base=NODE_BLOCK_SIZE)
-    page = _soup(owner_client.get("/devices/printers/usb/", HTTP_ACCEPT_LANGUAGE="en"))
+    page = soup_of(owner_client.get("/devices/printers/usb/", HTTP_ACCEPT_LANGUAGE="en"))
     assert page.select_one("[data-testid=usb-in-cloud]") is not None
     rows = {row["data-store"]: " ".join(row.text.split()) for row in page.select("[data-testid=usb-store]")}
     assert "On the store node “Laden-PC”, run kasse store devices" in rows[str(store.pk)]
@@ -185,7 +180,7 @@ def test_shelf_labels_with_base_price_go_to_the_label_printer(owner_client, orga
                            net_content_unit="g", variant__barcode="4006381333931")
     with scopes_disabled():
         variant = honey.variants.get()
-    search = _soup(owner_client.get("/devices/printers/labels/?q=honig"))
+    search = soup_of(owner_client.get("/devices/printers/labels/?q=honig"))
     assert search.select_one(f"input[name='count-{variant.pk}']") is not None
     response = owner_client.post("/devices/printers/labels/", {
         "action": "print", "printer": str(label_printer.pk), f"count-{variant.pk}": "3", "width_mm": "58",
@@ -220,7 +215,7 @@ def test_bad_label_input_is_refused_and_nothing_is_queued(owner_client, organiza
         post["width_mm"] = data["width_mm"]
     response = owner_client.post("/devices/printers/labels/", post, HTTP_ACCEPT_LANGUAGE="de")
     assert response.status_code == 422
-    assert _soup(response).select_one("[data-testid=form-errors]").text.strip() == message
+    assert soup_of(response).select_one("[data-testid=form-errors]").text.strip() == message
     with scopes_disabled():
         assert not PrintJob.objects.exists()
 
@@ -251,7 +246,7 @@ def test_the_virtual_printers_output_is_shown_for_a_loopback_printer(owner_clien
     (tmp_path / "job-0008.txt").write_text("Fremder Laden\nSumme 9,99 €\n", encoding="utf-8")
     (tmp_path / "job-0008.png").write_bytes(b"\x89PNG other")
     (tmp_path / "job-0008.bin").write_bytes(b"\x1b@Fremder Laden Summe 9,99\n\x1dV\x00")
-    page = _soup(owner_client.get("/devices/printers/"))
+    page = soup_of(owner_client.get("/devices/printers/"))
     assert [el.text for el in page.select("[data-testid=virtual-job-text]")] == ["Bäckerei\nSumme 3,20 €\n"]
     picture = owner_client.get(f"/devices/printers/{receipt_printer.pk}/virtual/7.png")
     assert picture.status_code == 200
@@ -279,7 +274,7 @@ def test_labels_printed_on_the_virtual_label_printer_are_shown_like_receipts(own
         assert process_next(label_printer.pk).outcome == "done"
         virtual.wait_for_labels(1)
     # When the owner opens the printers page
-    page = _soup(owner_client.get("/devices/printers/", HTTP_ACCEPT_LANGUAGE="de"))
+    page = soup_of(owner_client.get("/devices/printers/", HTTP_ACCEPT_LANGUAGE="de"))
     # Then what the label printer drew is shown under its name, as the receipt printer's jobs are
     [section] = page.select("[data-testid=virtual-output]")
     assert section["data-printer"] == str(label_printer.pk)
@@ -315,8 +310,8 @@ def test_the_production_cloud_does_not_probe_its_own_network(owner_client, setti
                                      HTTP_ACCEPT_LANGUAGE="en")
         assert virtual.connections_accepted == 0
     assert response.status_code == 403
-    assert "from the store node" in _soup(response).select_one("[data-testid=discovery-off]").text
-    usb = _soup(owner_client.get("/devices/printers/usb/", HTTP_ACCEPT_LANGUAGE="en"))
+    assert "from the store node" in soup_of(response).select_one("[data-testid=discovery-off]").text
+    usb = soup_of(owner_client.get("/devices/printers/usb/", HTTP_ACCEPT_LANGUAGE="en"))
     assert "listed there, not on the cloud server" in usb.select_one("[data-testid=usb-in-cloud]").text
     settings.KASSE_DEVICE_DISCOVERY = True
     assert owner_client.get("/devices/printers/discover/").status_code == 200

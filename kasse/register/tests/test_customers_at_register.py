@@ -3,28 +3,24 @@
 from __future__ import annotations
 
 import pytest
-from bs4 import BeautifulSoup
 from django_scopes import scopes_disabled
 
 from kasse.customers.models import Customer
 from kasse.register.models import Cart
 from kasse.testing.factories import CustomerFactory
+from kasse.testing.plugin import soup_of
 
 pytestmark = pytest.mark.django_db
-
-
-def _soup(response):
-    return BeautifulSoup(response.content, "html.parser")
 
 
 def test_search_and_attach_in_two_taps(till, organization, bakery):
     CustomerFactory(organization=organization, first_name="Jürgen", last_name="Müller")
     CustomerFactory()  # another organization's Müller must not appear
-    results = _soup(till.get("/register/customers/", {"q": "muller", "partial": "1"}))
+    results = soup_of(till.get("/register/customers/", {"q": "muller", "partial": "1"}))
     buttons = results.select("[data-testid=customer-result]")
     assert [b.text.split("#")[0].strip() for b in buttons] == ["Jürgen Müller"]
     customer_id = buttons[0]["hx-vals"].split('"')[3]
-    cart = _soup(till.post("/register/cart/customer/", {"customer": customer_id}))
+    cart = soup_of(till.post("/register/cart/customer/", {"customer": customer_id}))
     assert cart.select_one("[data-testid=cart-customer]").text.strip().startswith("Jürgen Müller")
 
 
@@ -48,5 +44,5 @@ def test_quick_create_without_a_name_is_refused(till):
 
 def test_scanning_a_loyalty_card_attaches_its_holder(till, organization):
     CustomerFactory(organization=organization, first_name="Karla", last_name="Kolumna", loyalty_card_code="KK-0042")
-    cart = _soup(till.post("/register/cart/scan/", {"code": "KK-0042"}))
+    cart = soup_of(till.post("/register/cart/scan/", {"code": "KK-0042"}))
     assert "Karla Kolumna" in cart.select_one("[data-testid=cart-customer]").text

@@ -15,7 +15,7 @@ from kasse.register.services.pairing import DEVICE_COOKIE
 from kasse.sync.cloud.services import NODE_BLOCK_SIZE
 from kasse.sync.engine.lan_address import clean_lan_url, guess_lan_url
 from kasse.sync.models import StoreNode
-from kasse.testing.plugin import paired_client
+from kasse.testing.plugin import paired_client, soup_of
 
 pytestmark = pytest.mark.django_db
 
@@ -35,12 +35,8 @@ def _node(store, lan_url="http://192.168.1.20:8100"):
     return node
 
 
-def _soup(response):
-    return BeautifulSoup(response.content, "html.parser")
-
-
 def _pairing_page(owner_client, register, **extra):
-    return _soup(owner_client.post(f"/devices/register/{register.pk}/pairing-code/", extra,
+    return soup_of(owner_client.post(f"/devices/register/{register.pk}/pairing-code/", extra,
                                    HTTP_ACCEPT_LANGUAGE="en"))
 
 
@@ -79,7 +75,7 @@ def test_the_cloud_refuses_to_pair_a_register_of_a_node_store_and_leaves_the_cod
     response = Client().post("/register/pair/", {"code": code}, HTTP_ACCEPT_LANGUAGE="de")
     assert response.status_code == 400
     assert DEVICE_COOKIE not in response.cookies
-    assert _soup(response).select_one("[data-testid=pair-error]").text == (
+    assert soup_of(response).select_one("[data-testid=pair-error]").text == (
         "Diese Kasse gehört zu einer Filiale, die über ihren Filialserver „Laden-PC“ verkauft. Bitte dort koppeln: "
         "http://192.168.1.20:8100/register/pair/ auf diesem Gerät öffnen und den Code erneut eingeben.")
     with scopes_disabled():
@@ -93,7 +89,7 @@ def test_the_cloud_does_not_serve_a_paired_register_or_display_of_a_node_store(s
     _node(store)
     response = device.get(path, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 409
-    page = _soup(response)
+    page = soup_of(response)
     assert page.select_one("[data-testid=sells-through-node]") is not None
     assert page.select_one("[data-testid=node-address]").text == "http://192.168.1.20:8100/register/pair/"
 

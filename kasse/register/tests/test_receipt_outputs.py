@@ -16,10 +16,7 @@ from kasse.core.models import AuditEntry
 from kasse.register.barcodes import code128_bars
 from kasse.sales.models import Sale
 from kasse.tenancy.models import Organization
-
-
-def _soup(response):
-    return BeautifulSoup(response.content, "html.parser")
+from kasse.testing.plugin import soup_of, text
 
 
 def _sell(till, *codes, cash="20"):
@@ -78,7 +75,7 @@ def test_email_in_the_organization_language_with_html_text_and_pdf(till, bakery,
         response = till.post(f"/register/receipt/{sale.pk}/email/", {"email": " kunde@example.org "},
                              HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
-    assert _soup(response).select_one("[data-testid=email-sent]").text == "The receipt was sent to kunde@example.org."
+    assert soup_of(response).select_one("[data-testid=email-sent]").text == "The receipt was sent to kunde@example.org."
     assert len(mailoutbox) == 1
     mail = mailoutbox[0]
     assert mail.to == ["kunde@example.org"]
@@ -99,8 +96,8 @@ def test_email_to_a_bad_address_is_refused_and_sends_nothing(till, bakery, mailo
     with django_capture_on_commit_callbacks(execute=True):
         response = till.post(f"/register/receipt/{sale.pk}/email/", {"email": "kunde@"}, HTTP_ACCEPT_LANGUAGE="de")
     assert response.status_code == 422
-    assert _soup(response).select_one("[data-testid=email-error]").text == "Bitte eine gültige E-Mail-Adresse eingeben."
-    assert _soup(response).select_one("[data-testid=receipt-email]")["value"] == "kunde@"
+    assert text(soup_of(response), "email-error") == "Bitte eine gültige E-Mail-Adresse eingeben."
+    assert soup_of(response).select_one("[data-testid=receipt-email]")["value"] == "kunde@"
     assert mailoutbox == []
 
 
@@ -111,14 +108,14 @@ def test_reprint_list_shows_the_last_receipts_and_finds_by_number(till, register
     _sell(till, "4000000000017", "4000000000017")
     listing = till.get("/register/receipts/", HTTP_ACCEPT_LANGUAGE="de")
     rows = [(tr["data-number"], tr.select_one(".num").text)
-            for tr in _soup(listing).select("[data-testid=receipt-row]")]
+            for tr in soup_of(listing).select("[data-testid=receipt-row]")]
     n = register.number
     assert rows == [(f"{n}/3", "0,90 €"), (f"{n}/2", "2,80 €"), (f"{n}/1", "0,45 €")]
     found = till.get("/register/receipts/", {"q": "1", "partial": "1"})
-    soup = _soup(found)
+    soup = soup_of(found)
     assert [tr["data-number"] for tr in soup.select("[data-testid=receipt-row]")] == [f"{n}/1"]
     assert soup.select_one("[data-testid=show-receipt]")["href"] == f"/register/receipt/{first.pk}/"
-    assert _soup(till.get("/register/receipts/", {"q": f"{n + 7}/1", "partial": "1"})).select_one(
+    assert soup_of(till.get("/register/receipts/", {"q": f"{n + 7}/1", "partial": "1"})).select_one(
         "[data-testid=no-receipts]") is not None
 
 

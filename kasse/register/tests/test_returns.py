@@ -7,19 +7,15 @@ from decimal import Decimal
 
 import pytest
 from barcode import Code128
-from bs4 import BeautifulSoup
 from django_scopes import scopes_disabled
 
 from kasse.inventory.selectors import stock_level as _stock_level
 from kasse.sales.models import Sale
+from kasse.testing.plugin import soup_of
 from kasse.testing.register_login import approval
 
 pytestmark = pytest.mark.django_db
 D = Decimal
-
-
-def _soup(response):
-    return BeautifulSoup(response.content, "html.parser")
 
 
 def _sell(till, *codes, cash="20"):
@@ -33,16 +29,16 @@ def _sell(till, *codes, cash="20"):
 
 def _return_lines(response):
     return [(tr["data-sku"], tr.select_one("[data-testid=returnable]").text)
-            for tr in _soup(response).select("[data-testid=return-line]")]
+            for tr in soup_of(response).select("[data-testid=return-line]")]
 
 
 def _qty_field(response, sku):
-    row = _soup(response).select_one(f"[data-testid=return-line][data-sku='{sku}']")
+    row = soup_of(response).select_one(f"[data-testid=return-line][data-sku='{sku}']")
     return row.select_one("[data-testid=return-qty]")["name"]
 
 
 def _hidden(response, name):
-    return _soup(response).select_one(f"input[name={name}]")["value"]
+    return soup_of(response).select_one(f"input[name={name}]")["value"]
 
 
 def stock_level(store, variant):
@@ -63,7 +59,7 @@ def test_partial_return_by_receipt_number(till, register, bakery):
     form = till.get("/register/returns/find/", {"code": str(sale.receipt_number)}, HTTP_ACCEPT_LANGUAGE="de")
     assert form.status_code == 200
     assert form["HX-Retarget"] == "#overlay"
-    assert _soup(form).select_one("[data-testid=return-title]").text == f"Rückgabe von Beleg {register.number}/1"
+    assert soup_of(form).select_one("[data-testid=return-title]").text == f"Rückgabe von Beleg {register.number}/1"
     assert _return_lines(form) == [(rolls.sku, "3"), (_variant(bakery["coffee"]).sku, "1")]
     # And returns 2 of the 3 rolls in cash
     done = till.post(f"/register/returns/{sale.pk}/", {
@@ -72,8 +68,8 @@ def test_partial_return_by_receipt_number(till, register, bakery):
     }, HTTP_ACCEPT_LANGUAGE="de")
     # Then a return receipt of -0.90 linked to the original exists and the rolls are back in stock
     assert done.status_code == 200
-    assert _soup(done).select_one("[data-testid=refund-total]").text == "0,90 €"
-    assert _soup(done).select_one("[data-testid=cash-back]").text.split() == ["Bar", "auszahlen", "0,90", "€"]
+    assert soup_of(done).select_one("[data-testid=refund-total]").text == "0,90 €"
+    assert soup_of(done).select_one("[data-testid=cash-back]").text.split() == ["Bar", "auszahlen", "0,90", "€"]
     with scopes_disabled():
         refund = Sale.objects.get(kind="refund")
         assert (refund.original_sale_id, refund.receipt_number, refund.total) == (sale.pk, 2, D("-0.90"))
@@ -85,13 +81,13 @@ def test_partial_return_by_receipt_number(till, register, bakery):
     assert _return_lines(again) == [(rolls.sku, "1"), (_variant(bakery["coffee"]).sku, "1")]
     # And the return receipt says what it is
     receipt = till.get(f"/register/receipt/{refund.pk}/", HTTP_ACCEPT_LANGUAGE="en")
-    assert _soup(receipt).select_one("[data-testid=receipt-kind]").text == "RETURN · for receipt 1"
+    assert soup_of(receipt).select_one("[data-testid=receipt-kind]").text == "RETURN · for receipt 1"
 
 
 def test_scanned_receipt_code_opens_the_return_instead_of_unknown_barcode(till, register, bakery):
     sale = _sell(till, "4000000000024", "4000000000024")
     receipt = till.get(f"/register/receipt/{sale.pk}/")
-    barcode = _soup(receipt).select_one("[data-testid=receipt-barcode]")
+    barcode = soup_of(receipt).select_one("[data-testid=receipt-barcode]")
     code = barcode["data-code"]
     assert code == f"R-{register.store.number}-{register.number}-1"
     # The SVG draws exactly the modules of Code 128 (python-barcode's), with 10 white modules either side
@@ -105,13 +101,13 @@ def test_scanned_receipt_code_opens_the_return_instead_of_unknown_barcode(till, 
     # Then the return form for that receipt opens in the overlay, and the cart is untouched
     assert response.status_code == 200
     assert (response["HX-Retarget"], response["HX-Reswap"]) == ("#overlay", "innerHTML")
-    assert _soup(response).select_one("[data-testid=return-title]").text == f"Return from receipt {register.number}/1"
+    assert soup_of(response).select_one("[data-testid=return-title]").text == f"Return from receipt {register.number}/1"
     coffee = _variant(bakery["coffee"])
     done = till.post(f"/register/returns/{sale.pk}/", {
         "action": "confirm", "tender": "original", "refund_id": _hidden(response, "refund_id"),
         _qty_field(response, coffee.sku): "1",
     }, HTTP_ACCEPT_LANGUAGE="en")
-    assert _soup(done).select_one("[data-testid=refund-total]").text == "2.80 €"
+    assert soup_of(done).select_one("[data-testid=refund-total]").text == "2.80 €"
     with scopes_disabled():
         assert Sale.objects.get(kind="refund").total == D("-2.80")
     assert stock_level(register.store, coffee) == D("-1")
@@ -133,13 +129,13 @@ def test_over_refund_zero_and_unknown_receipts_are_refused_and_change_nothing(ti
                                                                 "refund_id": refund_id, **data},
                             HTTP_ACCEPT_LANGUAGE="en")
         assert refused.status_code == 422
-        assert _soup(refused).select_one("[data-testid=return-error]").text == message
+        assert soup_of(refused).select_one("[data-testid=return-error]").text == message
     for code, message in (("99", "No receipt 99 in this store."),
                           (f"{register.number + 7}/1", f"No receipt {register.number + 7}/1 in this store."),
                           (f"R-{register.store.number + 5}-1-1", "is from another store.")):
         response = till.get("/register/returns/find/", {"code": code}, HTTP_ACCEPT_LANGUAGE="en")
         assert response.status_code == 422
-        assert message in _soup(response).select_one("[data-testid=returns-error]").text
+        assert message in soup_of(response).select_one("[data-testid=returns-error]").text
     with scopes_disabled():
         assert Sale.objects.filter(kind="refund").count() == 0
 
@@ -150,7 +146,7 @@ def test_german_messages_on_the_returns_screen(till, register, bakery):
     refused = till.post(f"/register/returns/{sale.pk}/", {
         "action": "confirm", "tender": "cash", "refund_id": _hidden(form, "refund_id"),
         _qty_field(form, _variant(bakery["rolls"]).sku): "5"}, HTTP_ACCEPT_LANGUAGE="de")
-    assert _soup(refused).select_one("[data-testid=return-error]").text == \
+    assert soup_of(refused).select_one("[data-testid=return-error]").text == \
         "„Brötchen“: Es können höchstens noch 1 zurückgegeben werden."
 
 
@@ -167,7 +163,7 @@ def test_return_without_receipt_is_refused_without_manager_pin_and_accepted_with
         "ret_variant": str(rolls.pk), "ret_qty": "1", "ret_code": "4000000000017"}, HTTP_ACCEPT_LANGUAGE="de")
     assert [(tr["data-sku"], tr.select_one("[data-testid=ret-qty]")["value"],
              tr.select_one("[data-testid=ret-total]").text)
-            for tr in _soup(added).select("[data-testid=ret-line]")] == [(rolls.sku, "2", "0,90 €")]
+            for tr in soup_of(added).select("[data-testid=ret-line]")] == [(rolls.sku, "2", "0,90 €")]
     data = {"action": "confirm", "tender": "cash", "refund_id": _hidden(form, "refund_id"),
             "ret_variant": str(rolls.pk), "ret_qty": "2", "ret_code": "4000000000017"}
     # Without a manager PIN (or with the cashier's own) it is refused and nothing is written
@@ -175,7 +171,7 @@ def test_return_without_receipt_is_refused_without_manager_pin_and_accepted_with
         refused = till.post("/register/returns/without-receipt/", {**data, **(approval(cashier, pin) if pin else {})},
                             HTTP_ACCEPT_LANGUAGE="en")
         assert refused.status_code == 422
-        assert _soup(refused).select_one("[data-testid=return-error]").text == \
+        assert soup_of(refused).select_one("[data-testid=return-error]").text == \
             "A return without a receipt needs a manager. Please enter a manager PIN."
     with scopes_disabled():
         assert not Sale.objects.exists()
@@ -183,7 +179,7 @@ def test_return_without_receipt_is_refused_without_manager_pin_and_accepted_with
     done = till.post("/register/returns/without-receipt/", {**data, **approval(manager, "2222")},
                      HTTP_ACCEPT_LANGUAGE="en")
     assert done.status_code == 200
-    assert _soup(done).select_one("[data-testid=refund-total]").text == "0.90 €"
+    assert soup_of(done).select_one("[data-testid=refund-total]").text == "0.90 €"
     with scopes_disabled():
         refund = Sale.objects.get()
         assert (refund.kind, refund.original_sale_id, refund.total) == ("refund", None, D("-0.90"))
@@ -194,7 +190,7 @@ def test_return_without_receipt_is_refused_without_manager_pin_and_accepted_with
     with scopes_disabled():
         assert Sale.objects.count() == 1
     receipt = till.get(f"/register/receipt/{refund.pk}/", HTTP_ACCEPT_LANGUAGE="de")
-    assert _soup(receipt).select_one("[data-testid=receipt-kind]").text == "RÜCKGABE · ohne Beleg"
+    assert soup_of(receipt).select_one("[data-testid=receipt-kind]").text == "RÜCKGABE · ohne Beleg"
 
 
 def test_exchange_with_receipt_needs_a_manager_and_takes_the_difference_in_cash(till, register, bakery, manager):
@@ -208,8 +204,8 @@ def test_exchange_with_receipt_needs_a_manager_and_takes_the_difference_in_cash(
     # When the cashier chooses "exchange" and scans a coffee
     picked = till.post(f"/register/returns/{sale.pk}/", {**base, "code": "4000000000024"},
                        HTTP_ACCEPT_LANGUAGE="en")
-    assert _soup(picked).select_one("[data-testid=exchange-new-total]").text == "2.80 €"
-    assert _soup(picked).select_one("[data-testid=exchange-difference]").text.split() == [
+    assert soup_of(picked).select_one("[data-testid=exchange-new-total]").text == "2.80 €"
+    assert soup_of(picked).select_one("[data-testid=exchange-difference]").text.split() == [
         "Customer", "pays", "in", "cash", "1.90", "€"]
     data = {**base, "action": "confirm", "new_variant": str(coffee.pk), "new_qty": "1", "new_code": "4000000000024"}
     refused = till.post(f"/register/returns/{sale.pk}/", data, HTTP_ACCEPT_LANGUAGE="en")
@@ -219,7 +215,7 @@ def test_exchange_with_receipt_needs_a_manager_and_takes_the_difference_in_cash(
     # With the manager's PIN: a return paid out as credit, and a new sale paid with it plus 1.90 cash
     done = till.post(f"/register/returns/{sale.pk}/", {**data, **approval(manager, "2222")}, HTTP_ACCEPT_LANGUAGE="en")
     assert done.status_code == 200
-    assert _soup(done).select_one("[data-testid=exchange-cash-taken]").text.split() == [
+    assert soup_of(done).select_one("[data-testid=exchange-cash-taken]").text.split() == [
         "Take", "in", "cash", "1.90", "€"]
     with scopes_disabled():
         refund = Sale.objects.get(kind="refund")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from bs4 import BeautifulSoup
 from django_scopes import scopes_disabled
 
 from kasse.core.actors import Actor
@@ -13,16 +12,13 @@ from kasse.register.models import CartLine, RegisterSettings
 from kasse.register.services.scanning import LoyaltyCard, UnknownCode, is_complete_gtin, resolve_scan
 from kasse.register.services.settings import save_register_settings
 from kasse.testing.factories import CustomerFactory, ProductFactory
+from kasse.testing.plugin import soup_of
 
 pytestmark = pytest.mark.django_db
 
 
-def _soup(response):
-    return BeautifulSoup(response.content, "html.parser")
-
-
 def _skus(response):
-    return [li["data-sku"] for li in _soup(response).select("[data-testid=cart-line]")]
+    return [li["data-sku"] for li in soup_of(response).select("[data-testid=cart-line]")]
 
 
 @pytest.mark.parametrize(("code", "complete"), [
@@ -42,19 +38,19 @@ def test_a_scan_cut_short_is_incomplete_not_unknown(till, bakery):
     # The rolls' EAN-13 4000000000017 lost its last digit: 12 digits, but no valid UPC-A.
     response = till.post("/register/cart/scan/", {"code": "400000000001"}, HTTP_ACCEPT_LANGUAGE="de")
     assert response.status_code == 422
-    message = _soup(response).select("[data-testid=cart-error]")
+    message = soup_of(response).select("[data-testid=cart-error]")
     assert [(p.text, p["data-scan-message"]) for p in message] == [
         ("Scan unvollständig, bitte erneut scannen", "incomplete")]
     assert json.loads(response["HX-Trigger"]) == {"kasse:scan-rejected": {"reason": "incomplete"}}
     assert len(_skus(response)) == 1
     english = till.post("/register/cart/scan/", {"code": "40000000"}, HTTP_ACCEPT_LANGUAGE="en")
-    assert _soup(english).select_one("[data-testid=cart-error]").text == "Incomplete scan, please scan again"
+    assert soup_of(english).select_one("[data-testid=cart-error]").text == "Incomplete scan, please scan again"
 
 
 def test_an_unknown_valid_gtin_is_unknown_and_beeps(till, bakery):
     response = till.post("/register/cart/scan/", {"code": "04006381333931"}, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 422
-    assert _soup(response).select_one("[data-testid=cart-error]").text == "Unknown barcode 04006381333931."
+    assert soup_of(response).select_one("[data-testid=cart-error]").text == "Unknown barcode 04006381333931."
     assert json.loads(response["HX-Trigger"]) == {"kasse:scan-rejected": {"reason": "unknown"}}
 
 
@@ -62,7 +58,7 @@ def test_a_bad_outer_check_digit_on_a_scale_label_is_incomplete(till, bakery):
     # 2800019003478 is a valid weight label; with its last digit changed it is a damaged scan.
     response = till.post("/register/cart/scan/", {"code": "2800019003479"}, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 422
-    assert _soup(response).select_one("[data-testid=cart-error]").text == "Incomplete scan, please scan again"
+    assert soup_of(response).select_one("[data-testid=cart-error]").text == "Incomplete scan, please scan again"
 
 
 def test_shop_codes_that_look_like_gtins_still_resolve(till, organization):
@@ -79,8 +75,8 @@ def test_shop_codes_that_look_like_gtins_still_resolve(till, organization):
         assert by_sku.variants.get().sku == "12345671"
     card = till.post("/register/cart/scan/", {"code": "9990000000001"})
     assert card.status_code == 200
-    assert "Karla Kolumna" in _soup(card).select_one("[data-testid=cart-customer]").text
-    assert _soup(card).select("[data-testid=cart-error]") == []
+    assert "Karla Kolumna" in soup_of(card).select_one("[data-testid=cart-customer]").text
+    assert soup_of(card).select("[data-testid=cart-error]") == []
 
 
 def test_resolve_scan_falls_back_to_a_loyalty_card_only_for_codes_that_sell_nothing(in_scope):
@@ -139,8 +135,8 @@ def test_scanner_settings_out_of_range_are_refused(store, data, field):
 def test_the_register_page_carries_the_scanner_settings(till, store):
     save_register_settings(actor=Actor.system(), store=store, data={
         "scanner_pause_ms": 220, "scanner_late_suffix_ms": 400, "scan_beep": True, "scan_beep_volume": 35})
-    root = _soup(till.get("/register/")).select_one("#register")
+    root = soup_of(till.get("/register/")).select_one("#register")
     assert (root["data-scanner-gap"], root["data-scanner-pause"], root["data-scanner-late"],
             root["data-scan-beep"]) == ("60", "220", "400", "35")
     save_register_settings(actor=Actor.system(), store=store, data={"scan_beep": False})
-    assert _soup(till.get("/register/")).select_one("#register")["data-scan-beep"] == "0"
+    assert soup_of(till.get("/register/")).select_one("#register")["data-scan-beep"] == "0"

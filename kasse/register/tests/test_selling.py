@@ -6,26 +6,22 @@ import json
 from decimal import Decimal
 
 import pytest
-from bs4 import BeautifulSoup
 from django_scopes import scopes_disabled
 
 from kasse.register.models import Cart, CartLine
 from kasse.sales.models import Sale
+from kasse.testing.plugin import soup_of
 from kasse.testing.register_login import approval, unlock_data
 
 pytestmark = pytest.mark.django_db
 D = Decimal
 
 
-def _soup(response):
-    return BeautifulSoup(response.content, "html.parser")
-
-
 def _lines(response):
     return [
         (li["data-sku"], li.select_one("[data-testid=line-qty]").text.split(" ")[0],
          li.select_one("[data-testid=line-total]").text)
-        for li in _soup(response).select("[data-testid=cart-line]")
+        for li in soup_of(response).select("[data-testid=cart-line]")
     ]
 
 
@@ -38,14 +34,14 @@ def test_scanning_a_barcode_twice_adds_two(till, bakery):
     till.post("/register/cart/scan/", {"code": "4000000000017"})
     response = till.post("/register/cart/scan/", {"code": "4000000000017"}, HTTP_ACCEPT_LANGUAGE="de")
     assert _lines(response) == [(_sku(bakery["rolls"]), "2", "0,90 €")]
-    assert _soup(response).select_one("[data-testid=cart-total]").text == "0,90 €"
+    assert soup_of(response).select_one("[data-testid=cart-total]").text == "0,90 €"
 
 
 def test_unknown_barcode_is_a_clear_message_and_changes_nothing(till, bakery):
     till.post("/register/cart/scan/", {"code": "4000000000024"})
     response = till.post("/register/cart/scan/", {"code": "4006381333931"}, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 422
-    assert _soup(response).select_one("[data-testid=cart-error]").text == "Unknown barcode 4006381333931."
+    assert soup_of(response).select_one("[data-testid=cart-error]").text == "Unknown barcode 4006381333931."
     assert json.loads(response["HX-Trigger"]) == {"kasse:scan-rejected": {"reason": "unknown"}}
     assert len(_lines(response)) == 1
 
@@ -59,14 +55,14 @@ def test_german_weight_label_puts_the_weight_on_the_cart(till, bakery):
 def test_label_with_a_wrong_price_check_digit_is_refused(till, bakery):
     response = till.post("/register/cart/scan/", {"code": "2800011003476"}, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 422
-    assert "cannot be read" in _soup(response).select_one("[data-testid=cart-error]").text
+    assert "cannot be read" in soup_of(response).select_one("[data-testid=cart-error]").text
 
 
 def test_weighed_item_without_label_asks_for_the_weight(till, bakery):
     with scopes_disabled():
         variant = bakery["cheese"].variants.get()
     asked = till.post("/register/cart/add/", {"variant": str(variant.pk)})
-    assert _soup(asked).select_one("[data-testid=weight-form]") is not None
+    assert soup_of(asked).select_one("[data-testid=weight-form]") is not None
     added = till.post("/register/cart/add/", {"variant": str(variant.pk), "quantity": "0,5"}, HTTP_ACCEPT_LANGUAGE="de")
     assert _lines(added) == [(variant.sku, "0,5", "12,45 €")]
 
@@ -87,7 +83,7 @@ def test_price_override_needs_a_manager_pin(till, bakery, manager):
         line = CartLine.objects.get()
     refused = till.post(f"/register/cart/line/{line.pk}/price/", {"price": "1,00"}, HTTP_ACCEPT_LANGUAGE="en")
     assert refused.status_code == 422
-    assert "manager" in _soup(refused).select_one("[data-testid=cart-error]").text
+    assert "manager" in soup_of(refused).select_one("[data-testid=cart-error]").text
     ok = till.post(f"/register/cart/line/{line.pk}/price/", {"price": "1,00", **approval(manager, "2222")},
                    HTTP_ACCEPT_LANGUAGE="de")
     assert _lines(ok)[0][2] == "1,00 €"
@@ -98,13 +94,13 @@ def test_cash_payment_completes_the_sale_and_shows_change(till, bakery):
     till.post("/register/cart/scan/", {"code": "4000000000024"})
     response = till.post("/register/cart/pay/", {"payments": json.dumps([{"method": "cash", "amount": "10.00"}])},
                          HTTP_ACCEPT_LANGUAGE="de")
-    done = _soup(response)
+    done = soup_of(response)
     assert done.select_one("[data-testid=change]").text.split() == ["Rückgeld", "6,75", "€"]
     with scopes_disabled():
         sale = Sale.objects.get()
         assert (sale.receipt_number, sale.total) == (1, D("3.25"))
         assert not Cart.objects.exists()
-    receipt = _soup(till.get(f"/register/receipt/{sale.pk}/", HTTP_ACCEPT_LANGUAGE="de"))
+    receipt = soup_of(till.get(f"/register/receipt/{sale.pk}/", HTTP_ACCEPT_LANGUAGE="de"))
     assert receipt.select_one("[data-testid=receipt-total]").text == "3,25 €"
 
 
@@ -114,7 +110,7 @@ def test_short_payment_is_refused_and_the_cart_stays(till, bakery):
                          HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 422
     assert response["HX-Retarget"] == "#cart"
-    assert "still missing" in _soup(response).select_one("[data-testid=cart-error]").text
+    assert "still missing" in soup_of(response).select_one("[data-testid=cart-error]").text
     with scopes_disabled():
         assert not Sale.objects.exists()
         assert CartLine.objects.count() == 1
@@ -148,7 +144,7 @@ def test_park_and_resume_on_another_register(till, bakery, register, cashier):
     other = paired_client(RegisterFactory(store=register.store, organization=register.organization, number=2),
                           token="second")
     other.post("/register/unlock/", unlock_data(cashier, "1111"))
-    listing = _soup(other.get("/register/parked/"))
+    listing = soup_of(other.get("/register/parked/"))
     assert "Frau Schmidt" in listing.select_one("[data-testid=parked-list]").text
     with scopes_disabled():
         cart = Cart.objects.get(status="parked")
@@ -171,7 +167,7 @@ def test_notes_on_cart_and_line_reach_the_receipt(till, bakery):
     with scopes_disabled():
         line = CartLine.objects.get()
     till.post(f"/register/cart/line/{line.pk}/note/", {"note": "mit Hafermilch"})
-    cart = _soup(till.post("/register/cart/note/", {"note": "Abholung 15 Uhr"}))
+    cart = soup_of(till.post("/register/cart/note/", {"note": "Abholung 15 Uhr"}))
     assert cart.select_one("[data-testid=line-note]").text == "mit Hafermilch"
     assert cart.select_one("[data-testid=cart-note]").text == "Abholung 15 Uhr"
     till.post("/register/cart/pay/", {"payments": json.dumps([{"method": "cash", "amount": "5"}])})
@@ -192,7 +188,7 @@ def test_manager_pin_cannot_be_guessed_from_the_register(till, bakery, manager):
     # Now even the right PIN is refused for a minute
     locked = till.post(f"/register/cart/line/{line.pk}/price/", {"price": "1,00", **approval(manager, "2222")},
                        HTTP_ACCEPT_LANGUAGE="en")
-    assert "Too many wrong PINs" in _soup(locked).select_one("[data-testid=cart-error]").text
+    assert "Too many wrong PINs" in soup_of(locked).select_one("[data-testid=cart-error]").text
     with scopes_disabled():
         assert CartLine.objects.get().unit_price is None
 
@@ -204,6 +200,6 @@ def test_a_second_tap_on_pay_sells_nothing_twice(till, bakery):
     again = till.post("/register/cart/pay/", payment, HTTP_ACCEPT_LANGUAGE="en")
     assert first.status_code == 200
     assert again.status_code == 422
-    assert "The cart is empty." in _soup(again).select_one("[data-testid=cart-error]").text
+    assert "The cart is empty." in soup_of(again).select_one("[data-testid=cart-error]").text
     with scopes_disabled():
         assert Sale.objects.count() == 1

@@ -7,7 +7,6 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-from bs4 import BeautifulSoup
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
@@ -17,16 +16,13 @@ from kasse.sales.models import CashMovement, RegisterCounter, Shift
 from kasse.sales.services.shifts import close_shift, open_shift
 from kasse.tenancy.models import Employee
 from kasse.testing.factories import RegisterFactory
+from kasse.testing.plugin import soup_of
 from kasse.testing.register_login import approval, unlock_data
 
 pytestmark = pytest.mark.django_db
 D = Decimal
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 DE = {"HTTP_ACCEPT_LANGUAGE": "de"}
-
-
-def _soup(response):
-    return BeautifulSoup(response.content, "html.parser")
 
 
 def _text(page, testid):
@@ -78,7 +74,7 @@ def test_without_an_open_shift_the_register_asks_to_count_the_float(device, cash
     # Given Clara switches in on a register that has no open shift
     _unlock(device)
     # When the register opens
-    page = _soup(device.get("/register/", **EN))
+    page = soup_of(device.get("/register/", **EN))
     # Then she sees the open-shift screen with a row per note and coin, not the selling screen
     assert page.select_one("[data-testid=open-shift] h1").text == "Open a shift"
     assert page.select_one("[data-testid=cashier]").text == "Clara"
@@ -98,7 +94,7 @@ def test_opening_with_a_counted_float_leads_to_the_selling_screen(device, cashie
         assert (shift.status, shift.opening_float, shift.opening_count) == ("open", D("105.00"),
                                                                           {"20": 5, "0.50": 10})
         assert shift.opened_by.display_name == "Clara"
-    page = _soup(device.get("/register/", **DE))
+    page = soup_of(device.get("/register/", **DE))
     assert page.select_one("[data-testid=cart-empty]") is not None
     assert page.select_one("[data-testid=shift-button]").text == "Schicht"
     assert device.get("/register/shift/open/")["Location"] == "/register/"
@@ -116,7 +112,7 @@ def test_bad_opening_counts_are_refused_and_open_nothing(device, cashier, count,
     _unlock(device)
     response = device.post("/register/shift/open/", count, **EN)
     assert response.status_code == 422
-    page = _soup(response)
+    page = soup_of(response)
     assert _text(page, "shift-error") == message
     assert _shifts() == []
     key, value = next(iter(count.items()))
@@ -126,7 +122,7 @@ def test_bad_opening_counts_are_refused_and_open_nothing(device, cashier, count,
 
 def test_bad_count_message_is_german_for_a_german_register(device, cashier):
     _unlock(device)
-    page = _soup(device.post("/register/shift/open/", {"d-3": "1"}, **DE))
+    page = soup_of(device.post("/register/shift/open/", {"d-3": "1"}, **DE))
     assert _text(page, "shift-error") == "Unbekannte Stückelung „3“."
     assert page.select_one("[data-testid=open-shift] h1").text == "Schicht öffnen"
 
@@ -134,25 +130,25 @@ def test_bad_count_message_is_german_for_a_german_register(device, cashier):
 def test_a_second_shift_cannot_be_opened(till):
     response = till.post("/register/shift/open/", {"d-10": "1"}, **EN)
     assert response.status_code == 422
-    assert _text(_soup(response), "shift-error") == "A shift is already open on this register."
+    assert _text(soup_of(response), "shift-error") == "A shift is already open on this register."
     assert _shifts() == [("open", D("100.00"), None)]
 
 
 # --- cash in and out --------------------------------------------------------------------
 
 def test_shift_menu_offers_cash_reports_and_closing(till):
-    page = _soup(till.get("/register/shift/menu/", **DE))
+    page = soup_of(till.get("/register/shift/menu/", **DE))
     assert [el.get_text(strip=True) for el in page.select(".menu-grid > *")] == [
         "Einzahlung", "Auszahlung", "X-Bericht", "Schicht abschließen", "Frühere Z-Bons"]
     assert page.select_one("[data-testid=x-report]")["href"] == "/register/shift/x/"
 
 
 def test_cash_in_and_out_with_a_manager_pin(till, manager):
-    form = _soup(till.get("/register/shift/cash/?kind=pay_out", **DE))
+    form = soup_of(till.get("/register/shift/cash/?kind=pay_out", **DE))
     assert form.select_one("h2").text == "Auszahlung"
     response = _cash(till, "pay_in", "20,00", "Wechselgeld von der Bank", pin="2222", **DE)
     assert response.status_code == 200
-    assert _text(_soup(response), "cash-done-amount") == "20,00 €"
+    assert _text(soup_of(response), "cash-done-amount") == "20,00 €"
     assert json.loads(response["HX-Trigger"])["kasse:cash-moved"]
     response = _cash(till, "pay_out", "12,5", "Briefmarken", pin="2222")
     assert response.status_code == 200
@@ -180,7 +176,7 @@ def test_refused_cash_out_says_why_and_moves_nothing(till, manager, amount, reas
     # The drawer holds the 100 € float
     response = _cash(till, "pay_out", amount, reason, pin=pin, **EN)
     assert response.status_code == 422
-    page = _soup(response)
+    page = soup_of(response)
     assert _text(page, "cash-error") == message
     assert "HX-Trigger" not in response  # the form says it; no toast on top
     assert page.select_one("[data-testid=cash-amount]")["value"] == amount  # the form keeps what was typed
@@ -207,7 +203,7 @@ def test_x_report_shows_the_open_shift_and_closes_nothing(till, bakery, manager)
     _sell(till, "4000000000024", "card", "2.80")
     _cash(till, "pay_out", "12,50", "Briefmarken", pin="2222")
     # When Clara prints an X report
-    page = _soup(till.get("/register/shift/x/", **DE))
+    page = soup_of(till.get("/register/shift/x/", **DE))
     # Then it has no number and shows the figures so far
     assert page.select_one("[data-testid=shift-report]")["data-kind"] == "x"
     assert _text(page, "report-title") == "X-Bericht (Zwischenstand, kein Abschluss)"
@@ -228,7 +224,7 @@ def test_x_report_shows_the_open_shift_and_closes_nothing(till, bakery, manager)
 def _close(till, count, **headers):
     review = till.post("/register/shift/close/", {"step": "review", **count}, **headers)
     assert review.status_code == 200, review.content
-    form = _soup(review).select_one("[data-testid=close-review-panel] form")
+    form = soup_of(review).select_one("[data-testid=close-review-panel] form")
     data = {i["name"]: i["value"] for i in form.select("input[type=hidden]")}
     return till.post("/register/shift/close/", {**data, "step": "confirm"}, **headers)
 
@@ -237,12 +233,12 @@ def test_close_shows_expected_against_counted_then_gives_the_z_report(till, bake
     _sell(till, "4000000000024", "cash", "5.00")  # 2,80 cash
     _cash(till, "pay_in", "20", "Wechselgeld", pin="2222")
     # The count screen does not tell the expected amount before counting
-    count_page = _soup(till.get("/register/shift/close/", **DE))
+    count_page = soup_of(till.get("/register/shift/close/", **DE))
     assert count_page.select_one("[data-testid=close-figures]") is None
     assert len(count_page.select(".count-row")) == 15
     # When Clara counts 6 × 20 € and 1 × 2 € (122,00 €; 122,80 € expected)
     review = till.post("/register/shift/close/", {"step": "review", "d-20": "6", "d-2": "1"}, **DE)
-    page = _soup(review)
+    page = soup_of(review)
     assert _rows(page, "close-figures") == [["Soll-Bestand", "122,80 €"], ["Gezählter Bestand", "122,00 €"],
                                             ["Differenz", "-0,80 €"]]
     assert _text(page, "difference-note") == "In der Kasse ist weniger Bargeld als erwartet."
@@ -256,7 +252,7 @@ def test_close_shows_expected_against_counted_then_gives_the_z_report(till, bake
     assert (shift.status, shift.closing_number, shift.counted_cash, shift.expected_cash, shift.difference,
             shift.closing_count) == ("closed", 1, D("122.00"), D("122.80"), D("-0.80"), {"20": 6, "2": 1})
     # Then the Z report has the number and everything the closing needs
-    z = _soup(till.get(response["Location"], **DE))
+    z = soup_of(till.get(response["Location"], **DE))
     assert _text(z, "report-title") == "Z-Bon 1"
     assert _rows(z, "report-head")[0] == ["Kasse", f"{register.name} ({register.serial_number})"]
     assert _rows(z, "report-sales") == [["Verkäufe (1)", "2,80"], ["Rückgaben (0)", "0,00"], ["Summe", "2,80"]]
@@ -269,7 +265,7 @@ def test_close_shows_expected_against_counted_then_gives_the_z_report(till, bake
     assert _rows(z, "closing-count") == [["6 × 20", "120,00"], ["1 × 2", "2,00"]]
     assert _rows(z, "opening-count") == [["5 × 20", "100,00"]]
     # And the register is back at the open-shift screen
-    assert _soup(till.get("/register/")).select_one("[data-testid=open-shift]") is not None
+    assert soup_of(till.get("/register/")).select_one("[data-testid=open-shift]") is not None
 
 
 def test_report_times_are_in_the_stores_time_zone(till, store):
@@ -278,7 +274,7 @@ def test_report_times_are_in_the_stores_time_zone(till, store):
         store.save()
         shift = Shift.objects.get()
     response = _close(till, {"d-20": "5"})
-    z = _soup(till.get(response["Location"]))
+    z = soup_of(till.get(response["Location"]))
     shift.refresh_from_db()
     local = timezone.localtime(shift.closed_at, ZoneInfo("America/New_York")).strftime("%d.%m.%Y %H:%M")
     assert _rows(z, "report-head")[2] == ["Abgeschlossen", f"{local} Clara"]
@@ -292,7 +288,7 @@ def test_a_second_tap_on_close_changes_nothing(till, register):
         shift = Shift.objects.get()
     again = till.post("/register/shift/close/", {"step": "confirm", "shift": str(shift.pk), "d-20": "4"}, **EN)
     assert again.status_code == 409
-    page = _soup(again)
+    page = soup_of(again)
     assert _text(page, "shift-error") == "This shift is already closed."
     assert page.select_one("[data-testid=z-link]")["href"] == f"/register/shift/{shift.pk}/z/"
     shift.refresh_from_db()
@@ -303,25 +299,25 @@ def test_a_second_tap_on_close_changes_nothing(till, register):
     # Closing with no open shift says so
     closed = till.post("/register/shift/close/", {"step": "review", "d-20": "1"}, **EN)
     assert closed.status_code == 409
-    assert _text(_soup(closed), "shift-error") == "No shift is open on this register."
+    assert _text(soup_of(closed), "shift-error") == "No shift is open on this register."
 
 
 def test_bad_closing_counts_are_refused_and_close_nothing(till):
     response = till.post("/register/shift/close/", {"step": "review", "d-7": "1"}, **EN)
     assert response.status_code == 422
-    assert _text(_soup(response), "shift-error") == "Unknown denomination “7”."
+    assert _text(soup_of(response), "shift-error") == "Unknown denomination “7”."
     with scopes_disabled():
         shift = Shift.objects.get()
     response = till.post("/register/shift/close/", {"step": "confirm", "shift": str(shift.pk), "d-20": "-2"}, **EN)
     assert response.status_code == 422
-    assert _text(_soup(response), "shift-error") == "The number of pieces must be a whole number from 0 to 99999."
+    assert _text(soup_of(response), "shift-error") == "The number of pieces must be a whole number from 0 to 99999."
     assert _shifts() == [("open", D("100.00"), None)]
     assert till.post("/register/shift/close/", {"step": "confirm", "shift": "nonsense"}).status_code == 404
 
 
 def test_count_again_keeps_what_was_counted(till):
     response = till.post("/register/shift/close/", {"step": "count", "d-20": "5", "d-0.10": "3"})
-    page = _soup(response)
+    page = soup_of(response)
     assert page.select_one("[data-testid='count-20']")["value"] == "5"
     assert page.select_one("[data-testid='count-0.10']")["value"] == "3"
 
@@ -332,13 +328,13 @@ def test_z_numbers_are_gapless_across_shifts_and_listed_for_reprint(device, cash
         assert device.post("/register/shift/open/", {"d-10": pieces}).status_code == 302
         assert _close(device, {"d-10": pieces}).status_code == 302
     assert [row[2] for row in _shifts()] == [1, 2, 3]
-    page = _soup(device.get("/register/shift/reports/", **EN))
+    page = soup_of(device.get("/register/shift/reports/", **EN))
     assert [row.select("td")[0].text for row in page.select("[data-testid=z-row]")] == ["3", "2", "1"]
     with scopes_disabled():
         first = Shift.objects.get(closing_number=1)
     link = page.select("[data-testid=z-link]")[-1]["href"]
     assert link == f"/register/shift/{first.pk}/z/"
-    z = _soup(device.get(link, **EN))
+    z = soup_of(device.get(link, **EN))
     assert _text(z, "report-title") == "Z report 1"
     assert _rows(z, "report-cash")[-3:] == [["Expected cash", "10.00"], ["Counted cash", "10.00"],
                                             ["Difference", "0.00"]]

@@ -5,18 +5,14 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from bs4 import BeautifulSoup
 from django_scopes import scopes_disabled
 
 from kasse.catalog.models import StorePrice, Variant
 from kasse.testing.factories import CategoryFactory, ProductFactory, StoreFactory
+from kasse.testing.plugin import soup_of
 
 pytestmark = pytest.mark.django_db
 D = Decimal
-
-
-def _soup(response):
-    return BeautifulSoup(response.content, "html.parser")
 
 
 def _tile_prices(soup):
@@ -45,12 +41,12 @@ def shelf(organization, store):
 
 def test_a_tile_shows_the_store_price_and_the_cart_charges_it(till, shelf):
     # The tile showed the organization's product price (2,80 €) while the cart charged the store's.
-    soup = _soup(till.get("/register/products/", {"category": str(shelf["category"].pk)},
+    soup = soup_of(till.get("/register/products/", {"category": str(shelf["category"].pk)},
                           HTTP_ACCEPT_LANGUAGE="de"))
     assert _tile_prices(soup) == {"Kaffee": "3,10 €", "Shirt": "ab 12,00 €", "Tee": "1,40 €"}
     with scopes_disabled():
         variant = shelf["coffee"].variants.get()
-    cart = _soup(till.post("/register/cart/add/", {"variant": str(variant.pk)}, HTTP_ACCEPT_LANGUAGE="de"))
+    cart = soup_of(till.post("/register/cart/add/", {"variant": str(variant.pk)}, HTTP_ACCEPT_LANGUAGE="de"))
     assert cart.select_one("[data-testid=line-total]").get_text(strip=True) == "3,10 €"
     assert cart.select_one("[data-testid=cart-total]").get_text(strip=True) == "3,10 €"
 
@@ -59,7 +55,7 @@ def test_the_variant_picker_shows_each_variants_store_price(till, shelf, store, 
     with scopes_disabled():
         large = shelf["shirt"].variants.get(name="XL")
         StorePrice.objects.create(organization=organization, store=store, variant=large, price=D("13.50"))
-    soup = _soup(till.get(f"/register/products/{shelf['shirt'].pk}/variants/", HTTP_ACCEPT_LANGUAGE="en"))
+    soup = soup_of(till.get(f"/register/products/{shelf['shirt'].pk}/variants/", HTTP_ACCEPT_LANGUAGE="en"))
     prices = [t.select_one("[data-testid=tile-price]").get_text(strip=True)
               for t in soup.select("[data-testid=variant-tile]")]
     assert prices == ["12.00 €", "13.50 €"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from bs4 import BeautifulSoup
 from django.test import Client
 
 from kasse.tenancy.permissions import Role
@@ -11,14 +10,6 @@ from kasse.testing.factories import EmployeeFactory, UserFactory
 
 DE = {"HTTP_ACCEPT_LANGUAGE": "de"}
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
-
-
-def soup(response) -> BeautifulSoup:
-    return BeautifulSoup(response.content, "html.parser")
-
-
-def texts(page: BeautifulSoup, testid: str) -> list[str]:
-    return [" ".join(el.get_text(" ", strip=True).split()) for el in page.select(f"[data-testid={testid}]")]
 
 
 def client_for(organization, role, store=None, **user_kwargs) -> Client:

@@ -12,8 +12,9 @@ from django_scopes import scopes_disabled
 
 from kasse.tenancy.models import Employee, StoreRole, User
 from kasse.tenancy.permissions import Role
-from kasse.tenancy.tests.conftest import DE, client_for, soup, texts
+from kasse.tenancy.tests.conftest import DE, client_for
 from kasse.testing.factories import EmployeeFactory, StoreFactory, UserFactory
+from kasse.testing.plugin import soup_of, texts
 
 pytestmark = pytest.mark.django_db
 
@@ -48,7 +49,7 @@ def test_the_pin_is_never_shown_back(owner_client, organization):
     response = owner_client.get(f"/settings/employees/{lena.pk}/", **DE)
     html = response.content.decode()
     assert "4711" not in html
-    page = soup(response)
+    page = soup_of(response)
     assert page.select_one("input[name=pin]").get("value") is None
     assert texts(page, "pin-status") == ["Eine Kassen-PIN ist gesetzt."]
 
@@ -83,7 +84,7 @@ def test_owners_and_managers_need_six_digits(owner_client, organization, store):
         "display_name": "Mia", "is_active": "on", "pin": "1234", "role_all": "",
         f"role_{store.pk}": "manager"}, **DE)
     assert response.status_code == 400
-    assert texts(soup(response), "error-pin") == [
+    assert texts(soup_of(response), "error-pin") == [
         "Inhaber und Filialleitung brauchen eine PIN mit 6 bis 12 Ziffern."]
     response = owner_client.post("/settings/employees/new/", {
         "display_name": "Mia", "is_active": "on", "pin": "123456", "role_all": "",
@@ -97,7 +98,7 @@ def test_a_cashier_promoted_to_manager_must_choose_a_longer_pin(owner_client, or
     response = owner_client.post(f"/settings/employees/{lena.pk}/", {
         "display_name": "Lena", "is_active": "on", "pin": "", "role_all": "", f"role_{store.pk}": "manager"}, **DE)
     assert response.status_code == 400
-    assert texts(soup(response), "error-pin") == [
+    assert texts(soup_of(response), "error-pin") == [
         "Inhaber und Filialleitung brauchen eine PIN mit 6 bis 12 Ziffern. Bitte eine neue PIN vergeben."]
     assert _roles(lena) == {("Filiale Mitte", Role.CASHIER)}
 
@@ -116,7 +117,7 @@ def test_pin_must_have_4_to_12_ascii_digits(owner_client, organization, pin):
     response = owner_client.post("/settings/employees/new/", {
         "display_name": "Kurz", "is_active": "on", "pin": pin, "role_all": "cashier"}, **DE)
     assert response.status_code == 400
-    assert texts(soup(response), "error-pin")
+    assert texts(soup_of(response), "error-pin")
     with scopes_disabled():
         assert not Employee.objects.filter(display_name="Kurz").exists()
 
@@ -124,12 +125,12 @@ def test_pin_must_have_4_to_12_ascii_digits(owner_client, organization, pin):
 def test_employee_without_any_role_is_refused(owner_client):
     response = owner_client.post("/settings/employees/new/", {"display_name": "Niemand", "is_active": "on"}, **DE)
     assert response.status_code == 400
-    assert texts(soup(response), "form-errors") == ["Ein Mitarbeiter braucht mindestens eine Rolle."]
+    assert texts(soup_of(response), "form-errors") == ["Ein Mitarbeiter braucht mindestens eine Rolle."]
 
 
 def test_roles_grid_has_all_stores_and_each_store(owner_client, organization, store):
     StoreFactory(organization=organization, name="Filiale Nord")
-    page = soup(owner_client.get("/settings/employees/new/", **DE))
+    page = soup_of(owner_client.get("/settings/employees/new/", **DE))
     labels = [row.select_one("label").text for row in page.select("[data-testid=role-row]")]
     assert labels == ["Alle Filialen", "Filiale Mitte", "Filiale Nord"]
     all_stores = [o.text for o in page.select("select[name=role_all] option")]
@@ -139,7 +140,7 @@ def test_roles_grid_has_all_stores_and_each_store(owner_client, organization, st
 
 
 def test_manager_is_not_offered_the_owner_role(manager_client):
-    page = soup(manager_client.get("/settings/employees/new/", **DE))
+    page = soup_of(manager_client.get("/settings/employees/new/", **DE))
     assert [o["value"] for o in page.select("select[name=role_all] option")] == ["", "manager", "cashier"]
 
 
@@ -150,7 +151,7 @@ def test_manager_cannot_make_someone_owner(manager_client, organization):
     response = manager_client.post(f"/settings/employees/{lena.pk}/", {
         "display_name": "Lena", "is_active": "on", "role_all": "owner"}, **DE)
     # Then it is not taken (only an owner sets the all-stores row; the form shows it disabled) and Lena stays cashier
-    assert texts(soup(response), "error-role_all") == []
+    assert texts(soup_of(response), "error-role_all") == []
     assert _roles(lena) == {(None, Role.CASHIER)}
 
 
@@ -173,14 +174,14 @@ def test_manager_cannot_edit_an_owner(manager_client, organization, owner):
     with scopes_disabled():
         boss = Employee.objects.get(user=owner)
     # When a manager opens it, they are told why they cannot change it
-    page = soup(manager_client.get(f"/settings/employees/{boss.pk}/", **DE))
+    page = soup_of(manager_client.get(f"/settings/employees/{boss.pk}/", **DE))
     assert texts(page, "owner-locked") == ["Dieser Mitarbeiter ist Inhaber. Nur ein Inhaber kann einen Inhaber ändern."]
     assert page.select_one("[data-testid=employee-save]").has_attr("disabled")
     # And posting anyway changes nothing
     response = manager_client.post(f"/settings/employees/{boss.pk}/", {
         "display_name": "Abgesetzt", "is_active": "", "role_all": "owner"}, **DE)
     assert response.status_code == 400
-    assert texts(soup(response), "form-errors") == ["Nur ein Inhaber kann einen Inhaber ändern."]
+    assert texts(soup_of(response), "form-errors") == ["Nur ein Inhaber kann einen Inhaber ändern."]
     boss.refresh_from_db()
     assert boss.is_active
     assert boss.display_name != "Abgesetzt"
@@ -192,7 +193,7 @@ def test_removing_the_last_owner_is_refused(owner_client, organization, owner):
     response = owner_client.post(f"/settings/employees/{me.pk}/", {
         "display_name": me.display_name, "is_active": "on", "role_all": "manager"}, **DE)
     assert response.status_code == 400
-    assert texts(soup(response), "form-errors") == ["Die Organisation muss mindestens einen Inhaber behalten."]
+    assert texts(soup_of(response), "form-errors") == ["Die Organisation muss mindestens einen Inhaber behalten."]
     assert _roles(me) == {(None, Role.OWNER)}
 
 
@@ -225,7 +226,7 @@ def test_cashier_with_a_login_gets_403_on_employees(cashier_client):
 
 def test_employee_list_shows_roles_login_and_pin_state(owner_client, organization, store, owner):
     EmployeeFactory(organization=organization, display_name="Lena", pin="4711", role=(store, Role.CASHIER))
-    page = soup(owner_client.get("/settings/employees/", **DE))
+    page = soup_of(owner_client.get("/settings/employees/", **DE))
     rows = {texts(row, "employee-name")[0]: row for row in page.select("[data-testid=employee-row]")}
     assert texts(rows["Lena"], "employee-roles") == ["Kassierer (Filiale Mitte)"]
     assert texts(rows["Lena"], "employee-pin") == ["gesetzt"]
@@ -258,7 +259,7 @@ def test_inviting_a_login_sends_a_link_to_choose_a_password(
     path = link.split("127.0.0.1:8000", 1)[1]
     # When Mia opens the link she chooses a password and is logged in
     mia_client = Client()
-    page = soup(mia_client.get(path, **DE))
+    page = soup_of(mia_client.get(path, **DE))
     assert page.select_one("[data-testid=set-password-form]") is not None
     response = mia_client.post(path, {"password1": "Apfelkuchen-2024", "password2": "Apfelkuchen-2024"}, **DE)
     assert response.status_code == 302
@@ -274,7 +275,7 @@ def test_same_login_for_two_employees_is_refused(owner_client, organization, own
         "display_name": "Doppelt", "is_active": "on", "login_email": "owner@example.org",
         "role_all": "cashier"}, **DE)
     assert response.status_code == 400
-    assert texts(soup(response), "error-login_email") == [
+    assert texts(soup_of(response), "error-login_email") == [
         "Mit dieser E-Mail-Adresse meldet sich bereits ein anderer Mitarbeiter an."]
     with scopes_disabled():
         assert not Employee.objects.filter(display_name="Doppelt").exists()
@@ -297,7 +298,7 @@ def test_manager_cannot_widen_their_own_roles(organization, store, owner):
         f"role_{store.pk}": ""}, **DE)
     # Then it is refused and their role stays
     assert response.status_code == 400
-    assert texts(soup(response), "form-errors") == [
+    assert texts(soup_of(response), "form-errors") == [
         "Sie können Ihre eigenen Rollen nicht ändern; bitte fragen Sie einen Inhaber."]
     assert _roles(me) == {("Filiale Mitte", Role.MANAGER)}
 
@@ -309,7 +310,7 @@ def test_manager_may_rename_themselves(organization, store, owner):
     response = client.post(f"/settings/employees/{me.pk}/", {
         "display_name": "Neuer Name", "is_active": "on", f"role_{store.pk}": "manager",
         "login_email": "filiale@example.org"}, **DE)
-    assert texts(soup(response), "form-errors") == []
+    assert texts(soup_of(response), "form-errors") == []
     assert response.status_code == 302
     me.refresh_from_db()
     assert me.display_name == "Neuer Name"
@@ -320,4 +321,4 @@ def test_employee_list_query_count_is_bounded(owner_client, organization, store,
         EmployeeFactory(organization=organization, display_name=f"Person {n}", role=(store, Role.CASHIER))
     with django_assert_max_num_queries(12):
         response = owner_client.get("/settings/employees/")
-    assert len(soup(response).select("[data-testid=employee-row]")) == 21
+    assert len(soup_of(response).select("[data-testid=employee-row]")) == 21

@@ -10,8 +10,9 @@ from django_scopes import scopes_disabled
 
 from kasse.core.models import AuditEntry
 from kasse.tenancy.models import Employee
-from kasse.tenancy.tests.conftest import DE, EN, soup, texts
+from kasse.tenancy.tests.conftest import DE, EN
 from kasse.testing.factories import OrganizationFactory, owner_user
+from kasse.testing.plugin import soup_of, texts
 
 pytestmark = pytest.mark.django_db
 
@@ -48,13 +49,13 @@ def test_another_organizations_owner_is_invited_not_attached(owner_client, organ
     stranger.force_login(owner_user(OrganizationFactory(), email="fremd@example.org"))
     refused = stranger.post(path, **EN)
     assert refused.status_code == 403
-    assert texts(soup(refused), "invitation-error") == [
+    assert texts(soup_of(refused), "invitation-error") == [
         "This invitation is for another account. Please log in as tom@example.org."]
     assert _tom().user is None
     # When Tom, logged in, accepts
     client = Client()
     client.force_login(tom)
-    page = soup(client.get(path, **DE))
+    page = soup_of(client.get(path, **DE))
     assert texts(page, "invitation-text")[0].startswith("owner@example.org lädt Sie ein")
     assert client.post(path, **DE)["Location"] == "/"
     # Then he logs in for the employee, and the link is used up

@@ -7,8 +7,9 @@ from django_scopes import scopes_disabled
 
 from kasse.core.models import AuditEntry
 from kasse.tenancy.models import Organization, Register, Store
-from kasse.tenancy.tests.conftest import DE, soup, texts
+from kasse.tenancy.tests.conftest import DE
 from kasse.testing.factories import RegisterFactory, StoreFactory
+from kasse.testing.plugin import soup_of, texts
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +34,7 @@ def test_settings_overview_shows_the_organization_and_its_stores(owner_client, o
     # Given an organization with one store and one register
     RegisterFactory(store=store, organization=organization)
     # When the owner opens the settings
-    page = soup(owner_client.get("/settings/", **DE))
+    page = soup_of(owner_client.get("/settings/", **DE))
     # Then they see the legal name, the VAT ID and the store with its register count
     assert texts(page, "org-legal-name") == [organization.legal_name]
     assert texts(page, "org-vat-id") == ["DE123456789"]
@@ -60,7 +61,7 @@ def test_invalid_vat_id_is_refused_in_german_and_nothing_changes(owner_client, o
     response = owner_client.post("/settings/organization/", {**ORG_POST, "vat_id": "DE12345678"}, **DE)
     # Then the page says what is wrong, in German, next to the field, and nothing was saved
     assert response.status_code == 400
-    assert texts(soup(response), "error-vat_id") == [
+    assert texts(soup_of(response), "error-vat_id") == [
         "Eine deutsche USt-IdNr. besteht aus „DE“ und 9 Ziffern, z. B. DE123456789."]
     assert Organization.objects.values().get(pk=organization.pk) == before
     assert _audit_count() == audits
@@ -69,7 +70,7 @@ def test_invalid_vat_id_is_refused_in_german_and_nothing_changes(owner_client, o
 def test_organization_needs_a_vat_id_or_a_tax_number(owner_client, organization):
     response = owner_client.post("/settings/organization/", {**ORG_POST, "vat_id": "", "tax_number": ""}, **DE)
     assert response.status_code == 400
-    assert texts(soup(response), "error-vat_id") == [
+    assert texts(soup_of(response), "error-vat_id") == [
         "Belege brauchen eine USt-IdNr. oder eine Steuernummer; bitte geben Sie eine davon an."]
 
 
@@ -86,7 +87,7 @@ def test_owner_creates_a_store_with_the_next_number(owner_client, organization, 
 
 
 def test_the_time_zone_is_a_select_of_iana_names(owner_client, store):
-    page = soup(owner_client.get(f"/settings/stores/{store.pk}/", **DE))
+    page = soup_of(owner_client.get(f"/settings/stores/{store.pk}/", **DE))
     select = page.select_one("select[name=time_zone]")
     values = [o["value"] for o in select.select("option")]
     assert values[0] == "Europe/Berlin"
@@ -100,7 +101,7 @@ def test_unknown_time_zone_is_refused_and_the_store_stays(owner_client, store):
     response = owner_client.post(f"/settings/stores/{store.pk}/",
                                  {**STORE_POST, "number": store.number, "time_zone": "Europe/Atlantis"}, **DE)
     assert response.status_code == 400
-    assert texts(soup(response), "error-time_zone") == ["„Europe/Atlantis“ ist keine bekannte Zeitzone."]
+    assert texts(soup_of(response), "error-time_zone") == ["„Europe/Atlantis“ ist keine bekannte Zeitzone."]
     with scopes_disabled():
         assert Store.objects.values().get(pk=store.pk) == before
 
@@ -109,7 +110,7 @@ def test_duplicate_store_number_is_refused(owner_client, organization, store):
     other = StoreFactory(organization=organization)
     response = owner_client.post(f"/settings/stores/{other.pk}/", {**STORE_POST, "number": store.number}, **DE)
     assert response.status_code == 400
-    assert texts(soup(response), "error-number") == [f"Eine andere Filiale hat bereits die Nummer {store.number}."]
+    assert texts(soup_of(response), "error-number") == [f"Eine andere Filiale hat bereits die Nummer {store.number}."]
     other.refresh_from_db()
     assert other.number != store.number
 
@@ -117,7 +118,7 @@ def test_duplicate_store_number_is_refused(owner_client, organization, store):
 def test_store_page_lists_its_registers(owner_client, organization, store):
     RegisterFactory(store=store, organization=organization, number=2, name="Theke",
                     serial_number="SN-THEKE")
-    page = soup(owner_client.get(f"/settings/stores/{store.pk}/", **DE))
+    page = soup_of(owner_client.get(f"/settings/stores/{store.pk}/", **DE))
     assert texts(page, "register-name") == ["Theke"]
     assert texts(page, "register-serial") == ["SN-THEKE"]
 
@@ -141,7 +142,7 @@ def test_duplicate_register_number_is_refused(owner_client, organization, store)
     response = owner_client.post(f"/settings/stores/{store.pk}/registers/new/",
                                  {"name": "Doppelt", "number": "1", "serial_number": "SN-NEU"}, **DE)
     assert response.status_code == 400
-    assert texts(soup(response), "error-number") == ["Diese Filiale hat bereits eine Kasse mit dieser Nummer."]
+    assert texts(soup_of(response), "error-number") == ["Diese Filiale hat bereits eine Kasse mit dieser Nummer."]
     with scopes_disabled():
         assert not Register.objects.filter(name="Doppelt").exists()
 
@@ -157,7 +158,7 @@ def test_duplicate_register_serial_is_refused_across_stores(owner_client, organi
                                  **DE)
     # Then it is refused and the register keeps its serial
     assert response.status_code == 400
-    assert texts(soup(response), "error-serial_number") == ["Eine andere Kasse hat bereits diese Seriennummer."]
+    assert texts(soup_of(response), "error-serial_number") == ["Eine andere Kasse hat bereits diese Seriennummer."]
     register.refresh_from_db()
     assert register.serial_number == "SN-2"
 
@@ -188,6 +189,6 @@ def test_manager_may_not_change_settings(manager_client, store):
 
 
 def test_settings_pages_speak_english_too(owner_client, store):
-    page = soup(owner_client.get(f"/settings/stores/{store.pk}/", HTTP_ACCEPT_LANGUAGE="en"))
+    page = soup_of(owner_client.get(f"/settings/stores/{store.pk}/", HTTP_ACCEPT_LANGUAGE="en"))
     assert page.select_one("label[for=id_time_zone]").text == "time zone"
     assert page.select_one("[data-testid=register-create]").text == "New register"

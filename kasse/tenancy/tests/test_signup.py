@@ -13,8 +13,9 @@ from django_scopes import scopes_disabled
 from kasse.tenancy.accounts import token_digest
 from kasse.tenancy.models import EmailVerification, Employee, Organization, Register, Store, StoreRole, User
 from kasse.tenancy.permissions import Role
-from kasse.tenancy.tests.conftest import DE, EN, soup, texts
+from kasse.tenancy.tests.conftest import DE, EN
 from kasse.testing.factories import UserFactory
+from kasse.testing.plugin import soup_of, texts
 
 pytestmark = pytest.mark.django_db
 
@@ -54,7 +55,7 @@ def test_signup_creates_the_shop_sends_a_german_link_and_the_link_logs_in(
     # Then it is told to check its inbox
     assert response.status_code == 302
     assert response["Location"] == "/signup/check-your-inbox/"
-    page = soup(client.get(response["Location"], **DE))
+    page = soup_of(client.get(response["Location"], **DE))
     assert "petra@feinkost.example" in texts(page, "check-inbox")[0]
     # And organization, store (with the organization's address), register and unverified owner exist
     with scopes_disabled():
@@ -80,7 +81,7 @@ def test_signup_creates_the_shop_sends_a_german_link_and_the_link_logs_in(
     assert list(EmailVerification.objects.values_list("token_digest", flat=True)) == [token_digest(token)]
     # And the owner cannot log in yet
     refused = client.post("/login/", {"email": "petra@feinkost.example", "password": "Senf-und-Essig-42"}, **DE)
-    assert "Bitte bestätigen Sie zuerst Ihre E-Mail-Adresse" in texts(soup(refused), "form-errors")[0]
+    assert "Bitte bestätigen Sie zuerst Ihre E-Mail-Adresse" in texts(soup_of(refused), "form-errors")[0]
     # When they follow the link
     response = client.get(path, **DE)
     # Then they are verified, logged in, and land on their dashboard
@@ -88,13 +89,13 @@ def test_signup_creates_the_shop_sends_a_german_link_and_the_link_logs_in(
     assert response["Location"] == "/"
     user.refresh_from_db()
     assert user.email_verified_at is not None
-    dashboard = soup(client.get("/", **DE))
+    dashboard = soup_of(client.get("/", **DE))
     assert texts(dashboard, "org-name") == ["Feinkost Müller"]
     assert "Danke, Ihre E-Mail-Adresse ist bestätigt. Willkommen bei kasse!" in dashboard.select_one(".messages").text
     # And the link works only once
     again = Client().get(path, **DE)
     assert again.status_code == 400
-    assert texts(soup(again), "verify-message") == [
+    assert texts(soup_of(again), "verify-message") == [
         "Dieser Bestätigungslink wurde bereits verwendet. Sie können sich anmelden oder einen neuen Link anfordern."]
 
 
@@ -108,7 +109,7 @@ def test_signup_with_an_invalid_vat_id_changes_nothing(client, mailoutbox, djang
     before = _counts()
     response = _sign_up(client, django_capture_on_commit_callbacks, **{"org-vat_id": "DE12", "org-tax_number": ""})
     assert response.status_code == 400
-    assert texts(soup(response), "error-vat_id") == [
+    assert texts(soup_of(response), "error-vat_id") == [
         "Eine deutsche USt-IdNr. besteht aus „DE“ und 9 Ziffern, z. B. DE123456789."]
     assert _counts() == before
     assert mailoutbox == []
@@ -118,7 +119,7 @@ def test_signup_with_an_unknown_time_zone_is_refused(client, django_capture_on_c
     before = _counts()
     response = _sign_up(client, django_capture_on_commit_callbacks, **{"store-time_zone": "Mars/Olympus"})
     assert response.status_code == 400
-    assert texts(soup(response), "error-time_zone") == ["„Mars/Olympus“ ist keine bekannte Zeitzone."]
+    assert texts(soup_of(response), "error-time_zone") == ["„Mars/Olympus“ ist keine bekannte Zeitzone."]
     assert _counts() == before
 
 
@@ -127,7 +128,7 @@ def test_signup_with_a_weak_password_is_refused_by_djangos_validators(client, dj
     response = _sign_up(client, django_capture_on_commit_callbacks,
                         **{"owner-password1": "12345678", "owner-password2": "12345678"})
     assert response.status_code == 400
-    errors = " ".join(texts(soup(response), "error-password1"))
+    errors = " ".join(texts(soup_of(response), "error-password1"))
     assert "Dieses Passwort ist zu kurz" in errors
     assert "Dieses Passwort ist komplett numerisch" in errors
     assert _counts() == before
@@ -135,7 +136,7 @@ def test_signup_with_a_weak_password_is_refused_by_djangos_validators(client, dj
 
 def test_signup_with_differing_passwords_is_refused(client, django_capture_on_commit_callbacks):
     response = _sign_up(client, django_capture_on_commit_callbacks, **{"owner-password2": "etwas-anderes-99"})
-    assert texts(soup(response), "error-password2") == ["Die beiden Passwörter stimmen nicht überein."]
+    assert texts(soup_of(response), "error-password2") == ["Die beiden Passwörter stimmen nicht überein."]
 
 
 def test_signup_with_a_taken_email_is_refused(client, django_capture_on_commit_callbacks):
@@ -143,7 +144,7 @@ def test_signup_with_a_taken_email_is_refused(client, django_capture_on_commit_c
     before = _counts()
     response = _sign_up(client, django_capture_on_commit_callbacks)
     assert response.status_code == 400
-    assert texts(soup(response), "error-email")[0].startswith("Zu dieser E-Mail-Adresse gibt es bereits ein Konto.")
+    assert texts(soup_of(response), "error-email")[0].startswith("Zu dieser E-Mail-Adresse gibt es bereits ein Konto.")
     assert _counts() == before
 
 
@@ -156,7 +157,7 @@ def test_expired_link_says_so_and_does_not_verify(client):
     _verification(user, "alt-token", created_at=timezone.now() - timedelta(hours=49))
     response = client.get("/signup/verify/alt-token/", **DE)
     assert response.status_code == 400
-    assert texts(soup(response), "verify-message") == [
+    assert texts(soup_of(response), "verify-message") == [
         "Dieser Bestätigungslink ist abgelaufen (Links gelten 48 Stunden). Bitte fordern Sie einen neuen an."]
     user.refresh_from_db()
     assert user.email_verified_at is None
@@ -174,7 +175,7 @@ def test_link_just_inside_48_hours_works(client):
 def test_garbage_link_is_a_clear_message(client, db):
     response = client.get("/signup/verify/nonsense/", **EN)
     assert response.status_code == 400
-    assert texts(soup(response), "verify-message") == [
+    assert texts(soup_of(response), "verify-message") == [
         "This confirmation link is not valid. Please copy the whole link from the e-mail."]
 
 
@@ -201,19 +202,19 @@ def test_resend_does_not_reveal_whether_an_address_has_an_account(
         pending = Client().post("/signup/resend/", {"email": "neu@example.org"}, follow=True, **DE)
     # The page says the same thing either way; only the pending account got mail
     assert unknown.status_code == pending.status_code == 200
-    assert soup(unknown).select_one(".messages").text == soup(pending).select_one(".messages").text
+    assert soup_of(unknown).select_one(".messages").text == soup_of(pending).select_one(".messages").text
     assert [m.to for m in mailoutbox] == [["neu@example.org"]]
 
 
 def test_login_page_links_to_signup_and_resend(client, db):
-    page = soup(client.get("/login/", **DE))
+    page = soup_of(client.get("/login/", **DE))
     assert page.select_one("[data-testid=signup-link]")["href"] == "/signup/"
     assert page.select_one("[data-testid=resend-link]")["href"] == "/signup/resend/"
     assert texts(page, "signup-link") == ["Neu bei kasse? Geschäft anmelden"]
 
 
 def test_signup_page_shows_three_sections_and_time_zones(client, db):
-    page = soup(client.get("/signup/", **DE))
+    page = soup_of(client.get("/signup/", **DE))
     assert page.select_one("[data-testid=signup-organization] legend").text == "Ihr Unternehmen"
     assert page.select_one("select[name=store-time_zone] option[selected]")["value"] == "Europe/Berlin"
     assert page.select_one("input[name=owner-password1]")["type"] == "password"

@@ -12,8 +12,9 @@ from kasse.core.models import AuditEntry
 from kasse.tenancy.models import Employee, StoreRole
 from kasse.tenancy.permissions import Role
 from kasse.tenancy.services import save_employee
-from kasse.tenancy.tests.conftest import DE, EN, client_for, soup, texts
+from kasse.tenancy.tests.conftest import DE, EN, client_for
 from kasse.testing.factories import EmployeeFactory, StoreFactory, UserFactory
+from kasse.testing.plugin import soup_of, texts
 
 pytestmark = pytest.mark.django_db
 
@@ -57,7 +58,7 @@ def test_a_store_manager_cannot_create_an_all_stores_manager(organization, mitte
         f"role_{mitte.pk}": ""}, **EN)
     # Then it is refused (the all-stores row is not theirs to set) and nobody was created
     assert response.status_code == 400
-    assert texts(soup(response), "form-errors") == ["An employee needs at least one role."]
+    assert texts(soup_of(response), "form-errors") == ["An employee needs at least one role."]
     with scopes_disabled():
         assert not Employee.objects.filter(display_name="Komplize").exists()
     assert _audits() == before
@@ -126,7 +127,7 @@ def test_another_stores_employee_is_404_and_unchanged(organization, mitte, nord,
     assert _roles(nord_manager) == {("Filiale Nord", Role.MANAGER)}
     assert _audits() == before
     # and the list does not show her
-    page = soup(mitte_manager.get("/settings/employees/"))
+    page = soup_of(mitte_manager.get("/settings/employees/"))
     assert not any("Nora" in row for row in texts(page, "employee-row"))
 
 
@@ -150,12 +151,12 @@ def test_a_store_manager_sees_and_changes_their_own_stores_people(organization, 
     lena = EmployeeFactory(organization=organization, display_name="Lena", role=(mitte, Role.CASHIER))
     EmployeeFactory(organization=organization, display_name="Nora", role=(nord, Role.CASHIER))
     EmployeeFactory(organization=organization, display_name="Olga", role=Role.CASHIER)
-    page = soup(mitte_manager.get("/settings/employees/", **DE))
+    page = soup_of(mitte_manager.get("/settings/employees/", **DE))
     names = " ".join(texts(page, "employee-row"))
     assert "Lena" in names
     assert "Nora" not in names
     assert "Olga" not in names  # all stores: not only Mitte's
-    form = soup(mitte_manager.get(f"/settings/employees/{lena.pk}/", **DE))
+    form = soup_of(mitte_manager.get(f"/settings/employees/{lena.pk}/", **DE))
     assert [el["name"] for el in form.select("[data-testid=role-row] select")] == ["role_all", f"role_{mitte.pk}"]
     assert form.select_one("select[name=role_all]").has_attr("disabled")
     response = mitte_manager.post(f"/settings/employees/{lena.pk}/", {
