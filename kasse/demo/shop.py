@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 
 from kasse.core.actors import Actor
-from kasse.tenancy.models import Organization, Store
+from kasse.tenancy.models import Organization, Register, Store
 from kasse.tenancy.permissions import Role
 from kasse.tenancy.services import create_organization, save_employee, save_register, save_store
 
@@ -106,6 +106,7 @@ def create_shop(actor: Actor, *, name: str = DEMO_ORGANIZATION_NAME) -> tuple[Or
                   data={"name": "Kasse 1"})
     save_employee(actor=actor, organization=org, employee=created.employee,
                   data={"employee_number": OWNER.number})
+    _set_up_development_tse(actor, org)
     User = get_user_model()
     for person in PEOPLE:
         user = None
@@ -119,3 +120,17 @@ def create_shop(actor: Actor, *, name: str = DEMO_ORGANIZATION_NAME) -> tuple[Or
                       data={"display_name": person.name, "employee_number": person.number, "user": user},
                       pin=person.pin, roles=[(where, person.role)])
     return org, stores
+
+
+def _set_up_development_tse(actor: Actor, organization: Organization) -> None:
+    """The demo shop signs with a development TSE for all its stores, every register its client
+    (docs/fiscal.md). Not with ``KASSE_ENV=production``, which refuses a development TSE."""
+    from django.conf import settings
+
+    from kasse.fiscal.services import create_development_tse, register_tse_client
+
+    if settings.KASSE_ENV == "production":
+        return
+    create_development_tse(organization=organization, actor=actor)
+    for register in Register.objects.filter(organization=organization):
+        register_tse_client(register=register, actor=actor)

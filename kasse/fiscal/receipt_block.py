@@ -23,7 +23,7 @@ def tse_rows(record: TseTransactionRecord | None, device: TseDevice | None = Non
         return [(_("Security device failed"), "")]
 
     def local(moment: datetime) -> str:
-        return formats.date_format(timezone.localtime(moment, time_zone), "DATETIME_FORMAT")  # type: ignore[arg-type]
+        return formats.date_format(timezone.localtime(moment, time_zone), "d.m.Y H:i:s")  # type: ignore[arg-type]
 
     rows = [
         (_("TSE transaction"), str(record.transaction_number)),
@@ -32,6 +32,7 @@ def tse_rows(record: TseTransactionRecord | None, device: TseDevice | None = Non
         (_("TSE serial number"), record.tse_serial),
         (_("TSE signature counter"), str(record.signature_counter)),
         (_("TSE signature"), record.signature),
+        (_("TSE process type"), record.process_type),
         (_("Register serial number"), record.client_serial),
     ]
     if device is not None and device.backend == Backend.DEVELOPMENT:
@@ -41,7 +42,8 @@ def tse_rows(record: TseTransactionRecord | None, device: TseDevice | None = Non
 
 def receipt_facts(record: TseTransactionRecord | None, device: TseDevice | None = None,
                   time_zone: object = None) -> dict[str, object]:
-    """The keyword arguments of ``kasse.sales.receipt.FiscalBlock`` (rows, qr_payload, outage)."""
-    if record is None or record.outcome != Outcome.SIGNED:
-        return {"rows": (), "qr_payload": "", "outage": _("Security device failed")}
-    return {"rows": tuple(tse_rows(record, device, time_zone)), "qr_payload": record.qr_code_data, "outage": ""}
+    """The keyword arguments of ``kasse.sales.receipt.FiscalBlock``: the rows (or the outage note alone)
+    and the QR payload (empty when unsigned)."""
+    signed = record is not None and record.outcome == Outcome.SIGNED
+    return {"rows": tuple(tse_rows(record, device, time_zone)),
+            "qr_payload": record.qr_code_data if signed and record is not None else ""}

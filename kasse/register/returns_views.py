@@ -23,6 +23,7 @@ from kasse.catalog.selectors import price_for_store, search_products, selling_pr
 from kasse.core.actors import Actor
 from kasse.core.ids import uuid7
 from kasse.core.money import ZERO
+from kasse.fiscal.signing import sign_sale
 from kasse.printing.services import enqueue_sale_receipt
 from kasse.register.access import approver_from_request, register_view
 from kasse.register.inputs import parse_quantity
@@ -318,6 +319,7 @@ def _exchange(request: CashierRequest, sale: Sale | None, chosen: list[RefundLin
 def _done(request: CashierRequest, refund: Sale, new_sale: Sale | None) -> HttpResponse:
     for printed in (refund, new_sale):  # once per receipt: a repeated confirm queues nothing new
         if printed is not None:
+            sign_sale(printed)  # with a TSE: signed before its receipt is queued; never stops the return
             enqueue_sale_receipt(sale=printed, actor=Actor.for_employee(request.cashier))
     payments = list(refund.payments.all())
     cash_back = -sum((p.amount for p in payments if p.method == PaymentMethod.CASH), ZERO)

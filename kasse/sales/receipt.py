@@ -11,8 +11,9 @@ they share (amounts, quantity rows, VAT labels) are written by the functions and
 language active when they are rendered.
 
 ``Receipt.fiscal`` is where the TSE data of German fiscal law goes (§6 KassenSichV: transaction number,
-start and end, signature counter, signature, serial numbers, and the DSFinV-K QR code). The fiscal module
-fills it; until it exists the block is empty and no rendering shows one.
+start and end, signature counter, signature, processType, serial numbers, and the DSFinV-K QR code), or the
+note that the security device failed. :func:`build_receipt` fills it from the stored TSE answer
+(``kasse.fiscal.signing.receipt_record``); a sale of a shop without a TSE has none and no rendering shows one.
 """
 
 from __future__ import annotations
@@ -294,7 +295,21 @@ def build_receipt(sale: Sale) -> Receipt:
         note=sale.note,
         footer=tuple(store.receipt_footer.splitlines()) if store.receipt_footer else (),
         barcode=receipt_code(sale),
+        fiscal=_fiscal_block(sale, tz),
     )
+
+
+def _fiscal_block(sale: Sale, tz: datetime.tzinfo) -> FiscalBlock | None:
+    """The TSE block from the record of the sale's end; None when no TSE was asked (a shop without one)."""
+    from kasse.fiscal.receipt_block import receipt_facts
+    from kasse.fiscal.signing import receipt_record
+
+    found = receipt_record(sale)
+    if found is None:
+        return None
+    record, device = found
+    facts = receipt_facts(record, device, tz)
+    return FiscalBlock(rows=facts["rows"], qr_payload=str(facts["qr_payload"]))  # type: ignore[arg-type]
 
 
 def _credit_receipts(sale: Sale, payments: list[Payment]) -> dict[str, int]:

@@ -204,10 +204,11 @@ def test_the_receipt_block_names_the_tse_data_or_the_outage_in_german_and_englis
         assert rows["Seriennummer der Kasse"] == signing_register.serial_number
         assert "Entwicklungs-TSE, nicht zertifiziert: kein gültiger Beleg" in rows
         assert tse_rows(None) == [("Sicherheitseinrichtung ausgefallen", "")]
-        assert receipt_facts(None) == {"rows": (), "qr_payload": "", "outage": "Sicherheitseinrichtung ausgefallen"}
+        assert rows["TSE-Prozesstyp"] == "Kassenbeleg-V1"
+        assert receipt_facts(None) == {"rows": (("Sicherheitseinrichtung ausgefallen", ""),), "qr_payload": ""}
         facts = receipt_facts(record, dev_tse)
         assert facts["qr_payload"] == record.qr_code_data
-        assert facts["outage"] == ""
+        assert facts["rows"] == tuple(tse_rows(record, dev_tse))
     with translation.override("en"):
         assert tse_rows(None) == [("Security device failed", "")]
         assert dict(tse_rows(record, dev_tse))["TSE serial number"] == dev_tse.serial_number

@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_scopes import scope
 
 from kasse.catalog.models import Variant
 from kasse.catalog.selectors import selling_price, store_prices
@@ -17,6 +18,7 @@ from kasse.core.actors import Actor
 from kasse.core.audit import log_action
 from kasse.core.services import tenant_service
 from kasse.customers.models import Customer
+from kasse.fiscal.signing import sign_abort, sign_sale, tse_in_use
 from kasse.printing.services import enqueue_sale_receipt
 from kasse.register.models import Cart, CartLine, CartStatus
 from kasse.register.services.scanning import ScanResult
@@ -249,13 +251,33 @@ def resume_cart(*, actor: Actor, cart: Cart, register: Register, employee: Emplo
     return cart
 
 
-@tenant_service
 def cancel_cart(*, actor: Actor, cart: Cart) -> None:
-    """Abandon a cart before payment (audit-logged, as a cancelled receipt attempt)."""
+    """Abandon a cart before payment (audit-logged, as a cancelled receipt attempt). With a TSE, a
+    cart with items is signed as given up (AVBelegabbruch) after its deletion committed."""
+    cart_id, register = cart.pk, cart.register
+    gross = _drop_cart(actor=actor, cart=cart)
+    if gross:
+        sign_abort(register=register, cart_id=cart_id, gross=gross)
+
+
+@tenant_service
+def _drop_cart(*, actor: Actor, cart: Cart) -> dict[int, Decimal]:
+    """Delete the cart; the gross per DSFinV-K VAT id of what was in it (empty for an empty cart)."""
+    gross: dict[int, Decimal] = {}
     if cart.lines.exists():
+        totals = cart_totals(cart)
         log_action(cart.organization, actor, "register.cart.cancelled", cart,
-                   {"lines": cart.lines.count(), "total": str(cart_totals(cart).total)})
+                   {"lines": cart.lines.count(), "total": str(totals.total)})
+        gross = _gross_per_vat_id(totals)
     cart.delete()
+    return gross
+
+
+def _gross_per_vat_id(totals: PricedCart) -> dict[int, Decimal]:
+    gross: dict[int, Decimal] = {}
+    for row in totals.vat_rows:
+        gross[row.vat_code.dsfinvk_id] = gross.get(row.vat_code.dsfinvk_id, Decimal("0.00")) + row.gross
+    return gross
 
 
 @dataclass(frozen=True)
@@ -319,12 +341,28 @@ def cart_totals(cart: Cart) -> PricedCart:
     return cart_view(cart).totals
 
 
-@tenant_service
 def checkout_cart(*, actor: Actor, cart: Cart, employee: Employee, payments: list[PaymentInput]) -> Sale:
     """Pay the cart: one atomic sale (idempotent by the cart's id), then the cart is gone.
 
-    The cart row is locked first, so a second "pay" for the same cart (a double tap reaching
-    another worker process) waits for the first and then gets the sale it stored.
+    With a TSE (``kasse.fiscal.signing``) the sale is signed after its transaction committed and its
+    receipt is queued for printing after the TSE answered, so the printed receipt carries the TSE
+    data; a TSE that fails never stops the sale. Without one, the receipt is queued in the sale's
+    transaction, as it always was.
+    """
+    signs = tse_in_use(cart.register)
+    sale = _store_sale(actor=actor, cart=cart, employee=employee, payments=payments, print_now=not signs)
+    if signs:
+        sign_sale(sale)
+        with scope(organization=sale.organization_id), transaction.atomic():
+            enqueue_sale_receipt(sale=sale, actor=actor)
+    return sale
+
+
+@tenant_service
+def _store_sale(*, actor: Actor, cart: Cart, employee: Employee, payments: list[PaymentInput],
+                print_now: bool) -> Sale:
+    """The sale in one transaction. The cart row is locked first, so a second "pay" for the same cart
+    (a double tap reaching another worker process) waits for the first and then gets the sale it stored.
     """
     locked = Cart.objects.select_for_update().filter(pk=cart.pk).first()
     if locked is None:  # paid (or cancelled) by a request that committed while this one waited
@@ -354,5 +392,6 @@ def checkout_cart(*, actor: Actor, cart: Cart, employee: Employee, payments: lis
     with transaction.atomic():
         sale = complete_sale(actor=actor, register=cart.register, employee=employee, cart=sale_input)
         cart.delete()
-        enqueue_sale_receipt(sale=sale, actor=actor)  # one row in this transaction; never fails the sale
+        if print_now:
+            enqueue_sale_receipt(sale=sale, actor=actor)  # one row in this transaction; never fails the sale
     return sale

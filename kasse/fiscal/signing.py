@@ -1,0 +1,94 @@
+"""The sale flow's calls of the TSE: sign a completed sale or return, record a cart given up.
+
+Only for a register whose store (or organization) has a TSE: :func:`tse_in_use` is the gate, and
+without a TSE nothing here writes anything, so such a shop sells exactly as before. Every call is
+made after the sale's transaction committed (the signing services refuse to run inside one) and
+never raises into the register: a TSE that fails leaves an unsigned record and an outage, and the
+receipt says "Sicherheitseinrichtung ausgefallen" (docs/fiscal.md).
+
+The transaction is started and finished right after the sale committed (not when the first item
+entered the cart): the sale's id is its TSE transaction id, and the receipt is queued for printing
+only after the TSE answered.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+from uuid import UUID
+
+from django.db.models import Q
+from django_scopes import scope
+
+from kasse.fiscal.models import DeviceState, Outcome, TseDevice, TseTransactionRecord
+from kasse.fiscal.process_data import PaymentKey, PaymentKind, VatSlot
+from kasse.fiscal.services import SignResult, cancel_transaction, finish_transaction, start_transaction
+from kasse.fiscal.tse.interface import BonTyp, Operation, Receipt
+from kasse.sales.models import PaymentMethod, Sale
+from kasse.tenancy.models import Register
+
+
+def tse_in_use(register: Register) -> bool:
+    """Whether ``register`` signs: its store or its organization has a TSE that is not retired."""
+    with scope(organization=register.organization_id):
+        return TseDevice.objects.filter(
+            Q(store_id=register.store_id) | Q(store__isnull=True), organization_id=register.organization_id,
+        ).exclude(state=DeviceState.RETIRED).exists()
+
+
+def sale_receipt(sale: Sale) -> Receipt:
+    """What the TSE signs for ``sale``: gross per VAT slot from its stored VAT rows, payments by kind
+    (cash is ``Bar``; card, other and exchange credit are ``Unbar``). A return's amounts are negative."""
+    gross: dict[VatSlot, Decimal] = defaultdict(lambda: Decimal("0.00"))
+    for row in sale.vat_rows.all():
+        gross[VatSlot.for_dsfinvk_id(row.vat_dsfinvk_id)] += row.gross
+    payments: dict[PaymentKey, Decimal] = defaultdict(lambda: Decimal("0.00"))
+    for payment in sale.payments.all():
+        kind = PaymentKind.CASH if payment.method == PaymentMethod.CASH else PaymentKind.NON_CASH
+        payments[PaymentKey(kind)] += payment.amount
+    return Receipt(BonTyp.RECEIPT, dict(gross), {key: value for key, value in payments.items() if value})
+
+
+def sign_sale(sale: Sale) -> SignResult | None:
+    """Start and finish the TSE transaction of a completed sale or return (its id is the transaction's).
+
+    None when the register has no TSE, or when the sale's end was recorded already (a repeated
+    "pay" signs nothing twice). Call after the sale's transaction committed.
+    """
+    register = sale.register
+    if not tse_in_use(register):
+        return None
+    with scope(organization=sale.organization_id):
+        if TseTransactionRecord.objects.filter(register=register, tx_id=sale.pk,
+                                               operation=Operation.FINISH.value).exists():
+            return None
+        receipt = sale_receipt(sale)
+    start_transaction(register=register, tx_id=sale.pk)
+    return finish_transaction(register=register, tx_id=sale.pk, receipt=receipt)
+
+
+def sign_abort(*, register: Register, cart_id: UUID, gross: dict[int, Decimal]) -> SignResult | None:
+    """Record a cart given up with items (AVBelegabbruch): ``gross`` per DSFinV-K VAT id of what was in it.
+    The cart's id is the transaction's. Call after the cart's deletion committed."""
+    if not tse_in_use(register):
+        return None
+    tx_id = cart_id
+    slots: dict[VatSlot, Decimal] = defaultdict(lambda: Decimal("0.00"))
+    for vat_id, amount in gross.items():
+        slots[VatSlot.for_dsfinvk_id(vat_id)] += amount
+    start_transaction(register=register, tx_id=tx_id)
+    return cancel_transaction(register=register, tx_id=tx_id, receipt=Receipt(BonTyp.ABORT, dict(slots)))
+
+
+def receipt_record(sale: Sale) -> tuple[TseTransactionRecord | None, TseDevice | None] | None:
+    """The record of the sale's end (the signed one if any) and its device; None when none was made
+    (no TSE: the receipt has no fiscal block)."""
+    with scope(organization=sale.organization_id):
+        records = list(TseTransactionRecord.objects.filter(
+            tx_id=sale.pk, operation__in=[Operation.FINISH.value, Operation.CANCEL.value],
+        ).select_related("device").order_by("-revision"))
+    if not records:
+        return None
+    signed = [r for r in records if r.outcome == Outcome.SIGNED]
+    record = signed[0] if signed else records[0]
+    return record, record.device
