@@ -1,0 +1,195 @@
+"""The back office's menu: groups an owner recognises, only pages that exist and that the role may open,
+the active page and its group marked; on a phone behind a "Menu" button, on a laptop a narrow side column."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from django.test import Client
+from django.urls import resolve
+
+from kasse.backoffice import navigation
+from kasse.tenancy.permissions import Role
+from kasse.testing.factories import EmployeeFactory, UserFactory, owner_user
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
+
+SCREENSHOTS = Path(os.environ.get("KASSE_SCREENSHOTS", "/tmp/kasse-screenshots"))
+
+
+def _menu(client: Client, path: str = "/") -> list[tuple[str, list[str]]]:
+    """The side menu as (group, [pages]); a group of one page is a link of its own: (group, [])."""
+    soup = BeautifulSoup(client.get(path).content, "html.parser")
+    menu = []
+    for group in soup.select("[data-testid=mainnav] [data-testid=navgroup]"):
+        if group.name == "a":
+            menu.append((group.get_text(strip=True), []))
+        else:
+            menu.append((group.select_one(".navgroup-title").get_text(strip=True),
+                         [a.get_text(strip=True) for a in group.select("a")]))
+    return menu
+
+
+def _login(organization, language: str, role=None) -> Client:
+    user = owner_user(organization, language=language) if role is None else UserFactory(language=language)
+    if role is not None:
+        EmployeeFactory(organization=organization, user=user, role=role)
+    client = Client()
+    client.force_login(user)
+    client.post("/language/", {"language": language})
+    return client
+
+
+@pytest.mark.django_db
+def test_an_owner_sees_the_groups_a_shop_owner_thinks_in(organization, store):
+    assert _menu(_login(organization, "de")) == [
+        ("Übersicht", []),
+        ("Verkäufe", ["Live-Verkäufe", "DATEV-Export"]),
+        ("Artikel", ["Sortiment", "Wareneingang", "Etiketten"]),
+        ("Kunden", []),
+        ("Team", []),
+        ("Einstellungen", ["Organisation", "Filialen und Kassen", "Geräte", "Drucker", "Scanner & Displays",
+                           "Filialserver", "API"]),
+    ]
+    assert [group for group, _pages in _menu(_login(organization, "en"))] == [
+        "Overview", "Sales", "Articles", "Customers", "Team", "Settings"]
+
+
+@pytest.mark.django_db
+def test_every_link_in_the_menu_opens_a_page(organization, store):
+    client = _login(organization, "en")
+    soup = BeautifulSoup(client.get("/").content, "html.parser")
+    links = {a["href"] for a in soup.select("[data-testid=mainnav] a")}
+    assert len(links) == 15
+    for href in links:
+        assert client.get(href, follow=True).status_code == 200, href
+    # and the phone menu holds the same links
+    assert {a["href"] for a in soup.select("[data-testid=navmenu] a")} == links
+
+
+@pytest.mark.django_db
+def test_a_store_manager_sees_only_the_pages_their_role_opens(organization, store):
+    client = _login(organization, "en", role=(store, Role.MANAGER))
+    menu = _menu(client)
+    assert "Settings" not in [group for group, _pages in menu]
+    soup = BeautifulSoup(client.get("/").content, "html.parser")
+    for a in soup.select("[data-testid=mainnav] a"):
+        assert client.get(a["href"], follow=True).status_code == 200, a["href"]
+
+
+@pytest.mark.django_db
+def test_a_cashier_with_a_login_sees_only_the_overview(organization, store):
+    assert _menu(_login(organization, "en", role=(store, Role.CASHIER))) == [("Overview", [])]
+
+
+@pytest.mark.django_db
+def test_a_page_not_built_yet_is_left_out_and_an_empty_group_with_it(organization, store, monkeypatch):
+    monkeypatch.setattr(navigation, "NAV_GROUPS", [
+        *navigation.NAV_GROUPS,
+        navigation.NavGroup("Reports", (navigation.NavItem("nowhere:report-list", "Sales by day"),)),
+    ])
+    assert "Reports" not in [group for group, _pages in _menu(_login(organization, "en"))]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("path", "group", "page"), [
+    ("/", "Overview", "Overview"),
+    ("/devices/printers/labels/", "Articles", "Labels"),
+    ("/devices/printers/", "Settings", "Printers"),
+    ("/settings/stores/", "Settings", "Stores and registers"),
+    ("/settings/employees/new/", "Team", "Team"),
+    ("/nodes/live/", "Sales", "Live sales"),
+])
+def test_the_page_open_and_its_group_are_marked(organization, store, path, group, page):
+    soup = BeautifulSoup(_login(organization, "en").get(path).content, "html.parser")
+    nav = soup.select_one("[data-testid=mainnav]")
+    assert [a.get_text(strip=True) for a in nav.select("a.active")] == [page]
+    assert nav.select_one("a.active")["aria-current"] == "page"
+    active_groups = nav.select("[data-testid=navgroup].active")
+    assert len(active_groups) == 1
+    title = active_groups[0].select_one(".navgroup-title")
+    assert (title or active_groups[0]).get_text(strip=True) == group
+    assert resolve(path)  # the path is a real page
+
+
+# --- in Chromium: a phone and a laptop -------------------------------------------------------------------
+
+_NO_OVERFLOW = "() => document.documentElement.scrollWidth <= window.innerWidth"
+
+
+def _signed_in_page(browser, live_server, organization, width: int, height: int):
+    owner_user(organization, email="inhaber@example.org", language="de")
+    context = browser.new_context(locale="de-DE", viewport={"width": width, "height": height}, bypass_csp=True)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    page.goto(live_server.url + "/login/")
+    page.fill("input[name=email]", "inhaber@example.org")
+    page.fill("input[name=password]", "correct horse battery staple")
+    page.click("[data-testid=login-submit]")
+    page.wait_for_url(live_server.url + "/")
+    return context, page
+
+
+def _one_line(locator) -> bool:
+    """Every link's text in one line (its height is that of one line of its font) and none cut off."""
+    one_line = all(box["height"] < 48 for box in (a.bounding_box() for a in locator.all()) if box)
+    return one_line and locator.evaluate_all("links => links.every(a => a.scrollWidth <= a.clientWidth)")
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_on_a_phone_the_menu_is_one_button_and_opens_every_group(browser, live_server, organization, store):
+    context, page = _signed_in_page(browser, live_server, organization, 390, 844)
+    try:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "menu-phone-closed.png"))
+        assert page.locator("[data-testid=mainnav]").is_hidden()
+        button = page.locator("[data-testid=navmenu-button]")
+        assert button.is_visible()
+        topbar = page.locator(".topbar").bounding_box()
+        assert topbar is not None
+        assert topbar["height"] < 70  # one row: nothing wrapped
+        assert page.evaluate(_NO_OVERFLOW)
+        # When the owner taps Menü
+        button.click()
+        panel = page.locator(".navmenu-panel")
+        assert panel.is_visible()
+        assert _one_line(panel.locator("a"))
+        assert page.evaluate(_NO_OVERFLOW)
+        page.screenshot(path=str(SCREENSHOTS / "menu-phone-open.png"), full_page=True)
+        # Then every page is one tap away: Drucker opens the printers page, marked in the menu
+        panel.locator("a", has_text="Drucker").click()
+        page.wait_for_url("**/devices/printers/")
+        page.locator("[data-testid=navmenu-button]").click()
+        assert page.locator(".navmenu-panel a.active").text_content().strip() == "Drucker"
+        assert page.evaluate(_NO_OVERFLOW)
+    finally:
+        context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_on_a_laptop_the_menu_is_a_narrow_column_always_open(browser, live_server, organization, store):
+    context, page = _signed_in_page(browser, live_server, organization, 1366, 768)
+    try:
+        nav = page.locator("[data-testid=mainnav]")
+        assert nav.is_visible()
+        assert page.locator("[data-testid=navmenu]").is_hidden()
+        box = nav.bounding_box()
+        assert box is not None
+        assert box["width"] <= 1366 / 6  # far less than a third of the screen
+        assert _one_line(nav.locator("a"))
+        assert page.evaluate(_NO_OVERFLOW)
+        nav.locator("a", has_text="Wareneingang").click()
+        page.wait_for_url("**/stock/receipts/**")
+        assert page.locator("[data-testid=mainnav] a.active").text_content().strip() == "Wareneingang"
+        group = page.locator("[data-testid=mainnav] .navgroup.active .navgroup-title")
+        assert group.text_content().strip() == "Artikel"
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "menu-laptop.png"))
+        assert page.evaluate(_NO_OVERFLOW)
+    finally:
+        context.close()
