@@ -55,7 +55,8 @@ def sign_sale(sale: Sale) -> SignResult | None:
     None when the register has no TSE, or when the sale's end was recorded already (a repeated
     "pay" signs nothing twice). Call after the sale's transaction committed.
     """
-    register = sale.register
+    with scope(organization=sale.organization_id):
+        register = sale.register
     if not tse_in_use(register):
         return None
     with scope(organization=sale.organization_id):

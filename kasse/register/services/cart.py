@@ -254,7 +254,8 @@ def resume_cart(*, actor: Actor, cart: Cart, register: Register, employee: Emplo
 def cancel_cart(*, actor: Actor, cart: Cart) -> None:
     """Abandon a cart before payment (audit-logged, as a cancelled receipt attempt). With a TSE, a
     cart with items is signed as given up (AVBelegabbruch) after its deletion committed."""
-    cart_id, register = cart.pk, cart.register
+    with scope(organization=cart.organization_id):
+        cart_id, register = cart.pk, cart.register
     gross = _drop_cart(actor=actor, cart=cart)
     if gross:
         sign_abort(register=register, cart_id=cart_id, gross=gross)
@@ -349,7 +350,8 @@ def checkout_cart(*, actor: Actor, cart: Cart, employee: Employee, payments: lis
     data; a TSE that fails never stops the sale. Without one, the receipt is queued in the sale's
     transaction, as it always was.
     """
-    signs = tse_in_use(cart.register)
+    with scope(organization=cart.organization_id):
+        signs = tse_in_use(cart.register)
     sale = _store_sale(actor=actor, cart=cart, employee=employee, payments=payments, print_now=not signs)
     if signs:
         sign_sale(sale)
