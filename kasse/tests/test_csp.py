@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -12,8 +11,6 @@ from django.test import Client
 from django_scopes import scopes_disabled
 
 from kasse.core.csp import POLICY
-
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
 
 TEMPLATES = Path(settings.BASE_DIR)
 # E-mails are not web pages: mail programs need their styles inline.

@@ -1,13 +1,9 @@
 from __future__ import annotations
 
-import os
-
 import pytest
 from bs4 import BeautifulSoup
 
 from kasse.testing.factories import UserFactory, owner_user
-
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
 
 
 def test_login_with_email_and_password_shows_dashboard(client, organization, store):

@@ -15,8 +15,6 @@ from kasse.backoffice import navigation
 from kasse.tenancy.permissions import Role
 from kasse.testing.factories import EmployeeFactory, UserFactory, owner_user
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
-
 SCREENSHOTS = Path(os.environ.get("KASSE_SCREENSHOTS", "/tmp/kasse-screenshots"))
 
 

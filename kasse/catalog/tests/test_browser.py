@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from decimal import Decimal
 
 import pytest
@@ -10,8 +9,6 @@ from django_scopes import scopes_disabled
 
 from kasse.catalog.models import Product
 from kasse.testing.factories import ProductFactory, owner_user
-
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
 
 
 @pytest.mark.browser

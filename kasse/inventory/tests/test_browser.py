@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from decimal import Decimal
 
 import pytest
@@ -15,8 +14,6 @@ from kasse.inventory.tests.conftest import variant_of
 from kasse.printing.models import Printer, PrinterKind
 from kasse.printing.worker import process_next
 from kasse.testing.factories import owner_user
-
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
 
 
 def _scan(page, code: str) -> None:

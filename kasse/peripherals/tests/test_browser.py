@@ -13,8 +13,6 @@ from kasse.register.services.pairing import DEVICE_COOKIE
 from kasse.testing.asgi_server import asgi_server
 from kasse.testing.register_login import unlock_in_browser
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 

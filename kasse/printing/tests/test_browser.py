@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 from django_scopes import scopes_disabled
 
@@ -12,8 +10,6 @@ from kasse.printing.models import Printer
 from kasse.printing.worker import process_next
 from kasse.testing.factories import owner_user
 from kasse.testing.register_login import approve_in_browser, unlock_in_browser
-
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
 
 
 @pytest.mark.browser

@@ -14,8 +14,6 @@ from kasse.testing.factories import ProductFactory
 from kasse.testing.plugin import paired_client
 from kasse.testing.register_login import unlock_in_browser
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 

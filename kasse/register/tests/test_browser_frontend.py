@@ -19,8 +19,6 @@ from kasse.register.tests.test_markup_as_text import CASHIER, CUSTOMER, IMG, PRO
 from kasse.testing.plugin import paired_client
 from kasse.testing.register_login import unlock_in_browser
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SIZES = [(1024, 768), (1366, 768)]
 SHOTS = os.environ.get("KASSE_SCREENSHOT_DIR", "/tmp")

@@ -12,8 +12,6 @@ from kasse.inventory.selectors import stock_level
 from kasse.register.tests.test_browser import _open_register, _tolerant_scanner_timing  # noqa: F401
 from kasse.sales.models import Sale
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 

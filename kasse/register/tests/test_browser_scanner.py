@@ -13,7 +13,6 @@ delivered it. Assertions wait with bounded timeouts.
 
 from __future__ import annotations
 
-import os
 import random
 import time
 from dataclasses import dataclass, field
@@ -24,8 +23,6 @@ from django_scopes import scopes_disabled
 from kasse.register.services.pairing import DEVICE_COOKIE
 from kasse.testing.factories import ProductFactory
 from kasse.testing.register_login import unlock_in_browser
-
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -13,8 +13,6 @@ from django_scopes import scopes_disabled
 from kasse.register.tests.test_browser import _open_register, _tolerant_scanner_timing  # noqa: F401
 from kasse.testing.factories import CategoryFactory, ProductFactory
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SIZES = [(1024, 768), (1366, 768)]
 SHOTS = os.environ.get("KASSE_SCREENSHOT_DIR", "/tmp")

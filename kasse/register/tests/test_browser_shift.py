@@ -12,8 +12,6 @@ from kasse.register.services.pairing import DEVICE_COOKIE
 from kasse.sales.models import CashMovement, Shift
 from kasse.testing.register_login import approve_in_browser, unlock_in_browser
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 

@@ -13,8 +13,6 @@ from kasse.sales.services.checkout import LineInput, PaymentInput, SaleInput, co
 from kasse.testing.asgi_server import asgi_server
 from kasse.testing.factories import owner_user
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 

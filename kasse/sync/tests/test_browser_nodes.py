@@ -13,8 +13,6 @@ from django_scopes import scopes_disabled
 from kasse.sync.models import AnomalyKind, StoreNode, SyncAnomaly
 from kasse.testing.factories import owner_user
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 

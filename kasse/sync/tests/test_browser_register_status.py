@@ -21,8 +21,6 @@ from kasse.testing.asgi_server import asgi_server
 from kasse.testing.plugin import paired_client
 from kasse.testing.register_login import unlock_in_browser
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 

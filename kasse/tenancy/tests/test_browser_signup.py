@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import re
 
 import pytest
 from django.core import mail
-
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
 
 
 @pytest.mark.browser
