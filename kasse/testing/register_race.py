@@ -7,6 +7,8 @@ command line runs inside the cloud's role (its database) and prepares what the r
     python -m kasse.testing.register_race setup N   # two unlocked registers, N receipts, N credits (JSON)
     python -m kasse.testing.register_race report    # returns per receipt, credit spent, sales (JSON)
 
+The tests start that cloud with :func:`racing_cloud` and run the commands with :func:`in_cloud`.
+
 Each register is a paired device (cookie) with a session in which the owner has switched in,
 written straight into the database, so the tests do not depend on how the lock screen asks for a PIN.
 :func:`race` sends requests from threads that start together behind a barrier.
@@ -15,16 +17,24 @@ written straight into the database, so the tests do not depend on how the lock s
 from __future__ import annotations
 
 import json
+import os
 import secrets
+import subprocess
 import sys
 import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
+
+if TYPE_CHECKING:
+    from kasse.testing.sync_world import World
 
 CSRF = "k" * 32  # a CSRF secret of Django's length: cookie and header carry the same value
 
@@ -71,6 +81,42 @@ def race(calls: list[tuple[str, Till, str, dict[str, str]]]) -> list[tuple[int, 
     for thread in threads:
         thread.join(timeout=120)
     return answers
+
+
+# --- the test side: a cloud to race against -----------------------------------------------------
+
+def in_cloud(world: World, *args: str) -> dict[str, Any]:
+    """Run this module's command ``args`` inside the cloud's role; its JSON answer."""
+    done = subprocess.run([sys.executable, "-m", "kasse.testing.register_race", *args],  # noqa: S603
+                          env=world.env("cloud"), capture_output=True, timeout=180, check=False)
+    assert done.returncode == 0, done.stderr.decode()[-3000:]
+    return dict(json.loads(done.stdout.decode().strip().splitlines()[-1]))
+
+
+@contextmanager
+def racing_cloud(directory: Path, *, products: int, rounds: int) -> Iterator[dict[str, Any]]:
+    """A cloud on a fresh PostgreSQL database (the suite's ``TEST_DATABASE_URL``) with ``products`` products,
+    prepared by ``setup rounds`` and running with two worker processes; skips the test on SQLite. Yields
+    setup's answer with ``url``, the ``tills`` as :class:`Till` and the ``world``; stopped afterwards."""
+    import pytest
+    from django.db import connection
+
+    from kasse.testing.sync_world import World
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (TEST_DATABASE_URL=postgres://…): the races are about row locks "
+                    "between worker processes, and SQLite serializes every write")
+    world = World(directory, postgres_url=os.environ["TEST_DATABASE_URL"])
+    try:
+        world.setup_cloud(products=products)
+        info = in_cloud(world, "setup", str(rounds))
+        world.start_cloud(workers=2)
+        info["url"] = world.cloud_url()
+        info["tills"] = [Till(**t) for t in info["tills"]]
+        info["world"] = world
+        yield info
+    finally:
+        world.close()
 
 
 # --- the commands that run inside the cloud's role ----------------------------------------------

@@ -221,19 +221,27 @@ class World:
 
 
 @contextmanager
-def paired_world(tmp_path: Path, products: int) -> Iterator[World]:
-    """A running cloud (on the suite's PostgreSQL when ``TEST_DATABASE_URL`` names one) with ``products``
-    products, and a running store node paired to it; both stopped afterwards."""
+def set_up_world(tmp_path: Path, products: int, *, redis_url: str = "") -> Iterator[World]:
+    """A world whose cloud database (the suite's PostgreSQL when ``TEST_DATABASE_URL`` names one, else
+    SQLite) is set up with ``products`` products, nothing started yet; every process stopped afterwards."""
     postgres = os.environ.get("TEST_DATABASE_URL", "")
-    world = World(tmp_path, postgres_url=postgres if postgres.startswith("postgres") else "")
+    world = World(tmp_path, redis_url=redis_url, postgres_url=postgres if postgres.startswith("postgres") else "")
     try:
         world.setup_cloud(products=products)
+        yield world
+    finally:
+        world.close()
+
+
+@contextmanager
+def paired_world(tmp_path: Path, products: int) -> Iterator[World]:
+    """A running cloud (see :func:`set_up_world`) with ``products`` products, and a running store node
+    paired to it; both stopped afterwards."""
+    with set_up_world(tmp_path, products) as world:
         world.start_cloud()
         world.pair_node()
         world.start_node(poll=0.5)
         yield world
-    finally:
-        world.close()
 
 
 def _setup(products: int) -> dict[str, Any]:

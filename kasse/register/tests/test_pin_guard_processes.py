@@ -8,41 +8,19 @@ let each worker count on its own.
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import subprocess
-import sys
 
 import pytest
-from django.db import connection
 
-from kasse.testing.register_race import Till, post, race
-from kasse.testing.sync_world import World
+from kasse.testing.register_race import post, race, racing_cloud
 
 pytestmark = [pytest.mark.processes, pytest.mark.postgres]
 
 
-def _setup(world: World) -> dict:
-    done = subprocess.run([sys.executable, "-m", "kasse.testing.register_race", "setup", "1"],  # noqa: S603
-                          env=world.env("cloud"), capture_output=True, timeout=180, check=False)
-    assert done.returncode == 0, done.stderr.decode()[-3000:]
-    return json.loads(done.stdout.decode().strip().splitlines()[-1])
-
-
 @pytest.fixture(scope="module")
 def cloud(tmp_path_factory):
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL (TEST_DATABASE_URL=postgres://…): the race is about row locks "
-                    "between worker processes, and SQLite serializes every write")
-    world = World(tmp_path_factory.mktemp("pins"), postgres_url=os.environ["TEST_DATABASE_URL"])
-    try:
-        world.setup_cloud(products=1)
-        info = _setup(world)
-        world.start_cloud(workers=2)
-        yield {"url": world.cloud_url(), "tills": [Till(**t) for t in info["tills"]]}
-    finally:
-        world.close()
+    with racing_cloud(tmp_path_factory.mktemp("pins"), products=1, rounds=1) as info:
+        yield info
 
 
 def test_wrong_pins_racing_to_two_worker_processes_are_counted_once_each(cloud):

@@ -9,47 +9,23 @@ PostgreSQL only: SQLite serializes every write, so there is nothing to race ther
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 import uuid
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 
-from kasse.testing.register_race import Till, post, race
-from kasse.testing.sync_world import World
+from kasse.testing.register_race import in_cloud, post, race, racing_cloud
 
 # xdist_group: the module's tests share one cloud (module-scoped); with pytest-xdist they run on one worker.
 pytestmark = [pytest.mark.processes, pytest.mark.postgres, pytest.mark.xdist_group("sales_concurrency")]
 ROUNDS = 4
 
 
-def _script(world: World, *args: str) -> dict:
-    done = subprocess.run([sys.executable, "-m", "kasse.testing.register_race", *args],  # noqa: S603
-                          env=world.env("cloud"), capture_output=True, timeout=180, check=False)
-    assert done.returncode == 0, done.stderr.decode()[-3000:]
-    return json.loads(done.stdout.decode().strip().splitlines()[-1])
-
-
 @pytest.fixture(scope="module")
 def shop(tmp_path_factory):
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL (TEST_DATABASE_URL=postgres://…): the races are about row locks "
-                    "between worker processes, and SQLite serializes every write")
-    world = World(tmp_path_factory.mktemp("race"), postgres_url=os.environ["TEST_DATABASE_URL"])
-    try:
-        world.setup_cloud(products=3)
-        info = _script(world, "setup", str(ROUNDS))
-        world.start_cloud(workers=2)
-        info["url"] = world.cloud_url()
-        info["tills"] = [Till(**t) for t in info["tills"]]
-        info["world"] = world
+    with racing_cloud(tmp_path_factory.mktemp("race"), products=3, rounds=ROUNDS) as info:
         yield info
-    finally:
-        world.close()
 
 
 def test_two_returns_of_the_same_line_at_the_same_moment_pay_out_once(shop):
@@ -63,7 +39,7 @@ def test_two_returns_of_the_same_line_at_the_same_moment_pay_out_once(shop):
         assert sorted(status for status, _body in answers) == [200, 422]
         refused = next(body for status, body in answers if status == 422)
         assert "at most 0 can still be returned" in refused
-    report = _script(shop["world"], "report")
+    report = in_cloud(shop["world"], "report")
     assert {sale: report["returns"].get(sale) for sale in (r["sale"] for r in shop["receipts"])} == {
         r["sale"]: 1 for r in shop["receipts"]}
 
@@ -80,14 +56,14 @@ def test_two_sales_spending_the_same_exchange_credit_at_the_same_moment_spend_it
         assert "Only 0.00 € of this exchange credit are left." in next(b for s, b in answers if s == 422)
         for till in (first, second):  # the refused cart is cleared for the next round
             post(shop["url"], till, "/register/cart/cancel/", {})
-    report = _script(shop["world"], "report")
+    report = in_cloud(shop["world"], "report")
     assert {c["refund"]: Decimal(report["credit_spent"][c["refund"]]) for c in shop["credits"]} == {
         c["refund"]: Decimal(c["amount"]) for c in shop["credits"]}
 
 
 def test_a_double_tap_on_pay_stores_the_sale_once_and_both_taps_get_it(shop):
     till = shop["tills"][0]
-    sales_before = _script(shop["world"], "report")["sales"]
+    sales_before = in_cloud(shop["world"], "report")["sales"]
     for _round in range(ROUNDS):
         status, _body = post(shop["url"], till, "/register/cart/add/", {"variant": shop["variant"]})
         assert status == 200
@@ -96,4 +72,4 @@ def test_a_double_tap_on_pay_stores_the_sale_once_and_both_taps_get_it(shop):
         assert [status for status, _body in answers] == [200, 200]
         shown = {re.search(r'data-testid="sale-done" data-sale="([^"]+)"', body).group(1) for _s, body in answers}
         assert len(shown) == 1  # both taps show the same receipt
-    assert _script(shop["world"], "report")["sales"] == sales_before + ROUNDS
+    assert in_cloud(shop["world"], "report")["sales"] == sales_before + ROUNDS

@@ -2,29 +2,19 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from kasse.testing.register_login import unlock_in_browser
-from kasse.testing.sync_world import PIN, World, wait_until
+from kasse.testing.sync_world import PIN, paired_world, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.processes]
 
 
 @pytest.fixture
 def world(tmp_path):
-    postgres = os.environ.get("TEST_DATABASE_URL", "")
-    w = World(tmp_path, postgres_url=postgres if postgres.startswith("postgres") else "")
-    try:
-        w.setup_cloud(products=6)
-        w.start_cloud()
-        w.pair_node()
-        w.start_node(poll=0.5)
+    with paired_world(tmp_path, products=6) as w:
         w.script("store", "sell", "0")  # opens the register's shift on the node
         yield w
-    finally:
-        w.close()
 
 
 def test_a_cashier_keeps_selling_on_the_node_while_the_cloud_is_down(world, page):

@@ -6,13 +6,12 @@ status, ``kasse store status``, the cloud's node page), and every sale arrives e
 from __future__ import annotations
 
 import json
-import os
 
 import pytest
 
 from kasse.sync.tests.test_processes import _assert_same_sales, _gapless
 from kasse.testing.fault_proxy import FaultProxy
-from kasse.testing.sync_world import World, wait_until
+from kasse.testing.sync_world import World, set_up_world, wait_until
 
 pytestmark = pytest.mark.processes
 
@@ -22,14 +21,9 @@ ONE_ROUND_FAULTS = ("in_status_line", "in_headers", "no_body", "mid_body", "body
 
 @pytest.fixture
 def world(tmp_path):
-    postgres = os.environ.get("TEST_DATABASE_URL", "")
-    w = World(tmp_path, postgres_url=postgres if postgres.startswith("postgres") else "")
-    try:
-        w.setup_cloud(products=12)
+    with set_up_world(tmp_path, products=12) as w:
         w.start_cloud()
         yield w
-    finally:
-        w.close()
 
 
 def _node_health(world: World) -> dict:

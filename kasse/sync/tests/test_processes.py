@@ -17,20 +17,15 @@ import time
 import pytest
 
 from kasse.testing.services import require_redis
-from kasse.testing.sync_world import World, wait_until
+from kasse.testing.sync_world import World, set_up_world, wait_until
 
 pytestmark = pytest.mark.processes
 
 
 @pytest.fixture
 def world(tmp_path):
-    postgres = os.environ.get("TEST_DATABASE_URL", "")
-    w = World(tmp_path, postgres_url=postgres if postgres.startswith("postgres") else "")
-    try:
-        w.setup_cloud(products=12)
+    with set_up_world(tmp_path, products=12) as w:
         yield w
-    finally:
-        w.close()
 
 
 def _synced(world: World) -> dict:
@@ -125,10 +120,7 @@ def test_a_revoked_node_stops_syncing_at_once(world):
 
 def test_two_cloud_processes_pass_nudges_through_redis(tmp_path):
     redis_url = require_redis()
-    postgres = os.environ.get("TEST_DATABASE_URL", "")
-    world = World(tmp_path, redis_url=redis_url, postgres_url=postgres if postgres.startswith("postgres") else "")
-    try:
-        world.setup_cloud(products=3)
+    with set_up_world(tmp_path, products=3, redis_url=redis_url) as world:
         world.start_cloud(count=2)
         world.pair_node(index=1)  # the node talks to the second process ...
         world.start_node(poll=60)
@@ -138,5 +130,3 @@ def test_two_cloud_processes_pass_nudges_through_redis(tmp_path):
         wait_until(lambda: world.node_query("SELECT price FROM catalog_product WHERE id = ?",
                                             (product.replace("-", ""),))[0][0] in {"4.44", 4.44}, 5, 0.02,
                    "price on the node via the other cloud process")
-    finally:
-        world.close()

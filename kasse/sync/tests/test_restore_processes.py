@@ -6,7 +6,6 @@ every payment with HTTP 500; the old node was never retired."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import urllib.error
 import urllib.request
@@ -14,23 +13,15 @@ import urllib.request
 import pytest
 
 from kasse.sync.engine.protocol import PROTOCOL_VERSION
-from kasse.testing.sync_world import World, wait_until
+from kasse.testing.sync_world import World, paired_world, wait_until
 
 pytestmark = pytest.mark.processes
 
 
 @pytest.fixture
 def world(tmp_path):
-    postgres = os.environ.get("TEST_DATABASE_URL", "")
-    w = World(tmp_path, postgres_url=postgres if postgres.startswith("postgres") else "")
-    try:
-        w.setup_cloud(products=8)
-        w.start_cloud()
-        w.pair_node()
-        w.start_node(poll=0.5)
+    with paired_world(tmp_path, products=8) as w:
         yield w
-    finally:
-        w.close()
 
 
 def _synced(world: World, sales: int) -> dict:
