@@ -5,9 +5,10 @@ Registered by the root ``conftest.py``. It holds, once each:
 * tenants and people: ``organization``, ``store``, ``register``, ``owner``, ``owner_client``, ``cashier``
   (Clara, PIN 1111), ``manager`` (Max, PIN 2222), ``shift`` (opened by Clara with ``opening_float``);
 * the register: ``paired_client()``, ``device``, ``till`` (paired, shift open, Clara logged in), ``bakery``;
+* two products on their own: ``rolls`` (7 %, barcode) and ``coffee`` (19 %);
 * HTML: ``soup_of()``, ``texts()``, ``text()`` (read what a user sees by ``data-testid``);
 * the browser: ``browser`` (one Chromium per test process), ``page`` (a new context per test),
-  ``open_register()``;
+  ``open_register()``, ``log_in_in_browser()``;
 * free ports: ``kasse/testing/ports.py``.
 
 And how the suite runs (``docs/testing.md``): tests that start processes or run a benchmark go first,
@@ -84,6 +85,15 @@ def open_register(page: Any, base_url: str, token: str = DEVICE_TOKEN, name: str
     page.goto(base_url + "/register/")
     unlock_in_browser(page, name, pin)
     page.wait_for_selector("body[data-ready='1'] [data-testid=cart-empty]")
+
+
+def log_in_in_browser(page: Any, base_url: str, email: str = "owner@example.org") -> None:
+    """In the browser: log ``email`` in to the back office with the factories' password, wait for its start page."""
+    page.goto(base_url + "/login/")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", "correct horse battery staple")
+    page.click("[data-testid=login-submit]")
+    page.wait_for_selector("[data-testid=org-name]")
 
 
 # --- fixtures: tenants and people ----------------------------------------------------------------------
@@ -218,6 +228,23 @@ def bakery(organization: Any) -> dict[str, Any]:
         "cheese": ProductFactory(organization=organization, name="Bergkäse", price="24.90", unit="kg",
                                  is_measured=True, variant__barcode="2800010000001"),
     }
+
+
+@pytest.fixture
+def rolls(organization: Any) -> Any:
+    """Rolls at 0.45 (reduced VAT, barcode 4000000000017)."""
+    from kasse.testing.factories import ProductFactory
+
+    return ProductFactory(organization=organization, name="Brötchen", price="0.45", vat_class="reduced",
+                          variant__barcode="4000000000017")
+
+
+@pytest.fixture
+def coffee(organization: Any) -> Any:
+    """Coffee at 2.80 (standard VAT)."""
+    from kasse.testing.factories import ProductFactory
+
+    return ProductFactory(organization=organization, name="Kaffee", price="2.80", vat_class="standard")
 
 
 # --- fixtures: the browser -----------------------------------------------------------------------------

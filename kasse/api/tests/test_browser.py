@@ -5,17 +5,14 @@ from __future__ import annotations
 import pytest
 
 from kasse.testing.factories import owner_user
+from kasse.testing.plugin import log_in_in_browser
 
 
 @pytest.mark.browser
 def test_owner_creates_a_token_and_opens_the_docs(live_server, page, transactional_db, organization, store):
     # Given an owner who is logged in
     owner_user(organization, email="inhaber@example.org", language="de")
-    page.goto(live_server.url + "/login/")
-    page.fill("input[name=email]", "inhaber@example.org")
-    page.fill("input[name=password]", "correct horse battery staple")
-    page.click("[data-testid=login-submit]")
-    page.wait_for_selector("[data-testid=org-name]")
+    log_in_in_browser(page, live_server.url, "inhaber@example.org")
 
     # When they open the API section from the main navigation and create a token
     page.click("[data-testid=mainnav] >> text=API")

@@ -9,6 +9,7 @@ from django_scopes import scopes_disabled
 
 from kasse.catalog.models import Product
 from kasse.testing.factories import ProductFactory, owner_user
+from kasse.testing.plugin import log_in_in_browser
 
 
 @pytest.mark.browser
@@ -18,11 +19,7 @@ def test_owner_searches_edits_price_and_sees_it_in_the_list(live_server, page, t
     owner_user(organization, email="inhaber@example.org", language="de")
     ProductFactory(organization=organization, name="Brötchen", price=Decimal("0.45"))
     ProductFactory(organization=organization, name="Milchkaffee", price=Decimal("2.80"))
-    page.goto(live_server.url + "/login/")
-    page.fill("input[name=email]", "inhaber@example.org")
-    page.fill("input[name=password]", "correct horse battery staple")
-    page.click("[data-testid=login-submit]")
-    page.wait_for_selector("[data-testid=org-name]")
+    log_in_in_browser(page, live_server.url, "inhaber@example.org")
 
     # When they open the catalog and type "brotchen" (no umlaut) into the search box
     page.goto(live_server.url + "/catalog/")

@@ -14,6 +14,7 @@ from kasse.inventory.tests.conftest import variant_of
 from kasse.printing.models import Printer, PrinterKind
 from kasse.printing.worker import process_next
 from kasse.testing.factories import owner_user
+from kasse.testing.plugin import log_in_in_browser
 
 
 def _scan(page, code: str) -> None:
@@ -32,11 +33,7 @@ def test_owner_scans_a_delivery_books_it_and_prints_its_shelf_labels(live_server
             printer = Printer.objects.create(organization=organization, store=store, name="Etiketten",
                                              kind=PrinterKind.LABEL, host="127.0.0.1", port=virtual.port,
                                              label_language="tspl")
-        page.goto(live_server.url + "/login/")
-        page.fill("input[name=email]", "inhaber@example.org")
-        page.fill("input[name=password]", "correct horse battery staple")
-        page.click("[data-testid=login-submit]")
-        page.wait_for_selector("[data-testid=org-name]")
+        log_in_in_browser(page, live_server.url, "inhaber@example.org")
         page.click("[data-testid=mainnav] >> text=Wareneingang")
         assert page.text_content("[data-testid=receipt-store-name]") == "Filiale Mitte"
 

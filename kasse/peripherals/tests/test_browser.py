@@ -9,18 +9,10 @@ import pytest
 from kasse.hardware.scanners.virtual_scanner import VirtualSerialScanner
 from kasse.peripherals.runner import PeripheralRunner
 from kasse.peripherals.tests.conftest import FAST, wait_for
-from kasse.register.services.pairing import DEVICE_COOKIE
 from kasse.testing.asgi_server import asgi_server
-from kasse.testing.register_login import unlock_in_browser
+from kasse.testing.plugin import open_register
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _open_register(page, base_url: str, token: str) -> None:
-    page.context.add_cookies([{"name": DEVICE_COOKIE, "value": token, "url": base_url}])
-    page.goto(base_url + "/register/")
-    unlock_in_browser(page, "Clara", "1111")
-    page.wait_for_selector("body[data-ready='1'] [data-testid=cart-empty]")
 
 
 def test_a_scan_on_the_nodes_scanner_lands_in_the_cart(page, till, bakery, make_scanner):
@@ -29,7 +21,7 @@ def test_a_scan_on_the_nodes_scanner_lands_in_the_cart(page, till, bakery, make_
         scanner = make_scanner(virtual.port)
         with PeripheralRunner(refresh_seconds=3600, status_seconds=0.1, backoff=FAST) as runner:
             assert wait_for(lambda: runner.scanners[scanner.pk].state == "connected")
-            _open_register(page, base_url, "device-token")
+            open_register(page, base_url)
             page.wait_for_selector("#register[data-scanner-socket='open']")
             # When the scanner reads the rolls, twice, and the coffee
             for code in ("4000000000017", "4000000000017", "4000000000024"):

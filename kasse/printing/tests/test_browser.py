@@ -9,6 +9,7 @@ from kasse.hardware.virtual.network_printer import VirtualNetworkPrinter
 from kasse.printing.models import Printer
 from kasse.printing.worker import process_next
 from kasse.testing.factories import owner_user
+from kasse.testing.plugin import log_in_in_browser
 from kasse.testing.register_login import approve_in_browser, unlock_in_browser
 
 
@@ -17,11 +18,7 @@ def test_owner_discovers_adds_and_test_prints_a_printer(live_server, page, trans
                                                         register):
     owner_user(organization, email="inhaber@example.org", language="de")
     with VirtualNetworkPrinter(0, paper_mm=80, idle_timeout=5) as virtual:
-        page.goto(live_server.url + "/login/")
-        page.fill("input[name=email]", "inhaber@example.org")
-        page.fill("input[name=password]", "correct horse battery staple")
-        page.click("[data-testid=login-submit]")
-        page.wait_for_selector("[data-testid=org-name]")
+        log_in_in_browser(page, live_server.url, "inhaber@example.org")
 
         # When the owner opens Printers → Find printers and probes 127.0.0.1 on the virtual printer's port
         page.click("[data-testid=mainnav] >> text=Drucker")

@@ -11,8 +11,7 @@ from django_scopes import scopes_disabled
 from kasse.register.services.pairing import DEVICE_COOKIE
 from kasse.sales.models import Sale
 from kasse.testing.factories import ProductFactory
-from kasse.testing.plugin import paired_client
-from kasse.testing.register_login import unlock_in_browser
+from kasse.testing.plugin import open_register, paired_client
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -26,16 +25,9 @@ def _tolerant_scanner_timing(store):
     save_register_settings(actor=Actor.system(), store=store, data={"scanner_max_gap_ms": 150})
 
 
-def _open_register(page, base_url, register, token="device-token"):
-    page.context.add_cookies([{"name": DEVICE_COOKIE, "value": token, "url": base_url}])
-    page.goto(base_url + "/register/")
-    unlock_in_browser(page, "Clara", "1111")
-    page.wait_for_selector("body[data-ready='1'] [data-testid=cart-empty]")
-
-
 def test_scanner_burst_then_cash_with_change(live_server, page, register, cashier, till, bakery):
     # Given a paired, unlocked register (the device cookie is the one the till fixture paired)
-    _open_register(page, live_server.url, register)
+    open_register(page, live_server.url)
     # When the scanner types a code in a burst ending with Enter, twice
     for _ in range(2):
         page.keyboard.type("4000000000017", delay=3)
@@ -58,7 +50,7 @@ def test_scanner_burst_then_cash_with_change(live_server, page, register, cashie
 
 def test_us_scanner_on_a_german_keyboard_does_not_swap_y_and_z(live_server, page, register, till, organization):
     ProductFactory(organization=organization, name="Zwieback", price="1.99", variant__barcode="ZY-1234")
-    _open_register(page, live_server.url, register)
+    open_register(page, live_server.url)
     # A scanner set to US layout sends the physical key "KeyZ" for Z; the QWERTZ device reports key "Y".
     page.evaluate("""() => {
       const keys = [["Y","KeyZ",true],["Z","KeyY",true],["ß","Minus",false],["1","Digit1",false],
@@ -75,7 +67,7 @@ def test_us_scanner_on_a_german_keyboard_does_not_swap_y_and_z(live_server, page
 
 
 def test_split_payment_card_then_cash(live_server, page, register, till, bakery):
-    _open_register(page, live_server.url, register)
+    open_register(page, live_server.url)
     for _ in range(3):
         page.keyboard.type("4000000000024", delay=3)
         page.keyboard.press("Enter")
@@ -98,7 +90,7 @@ def test_split_payment_card_then_cash(live_server, page, register, till, bakery)
 
 
 def test_weighed_item_label_and_typed_weight(live_server, page, register, till, bakery):
-    _open_register(page, live_server.url, register)
+    open_register(page, live_server.url)
     page.keyboard.type("2800019003478", delay=3)
     page.keyboard.press("Enter")
     page.wait_for_selector("[data-testid=cart-total]:has-text('8,64')")
@@ -111,7 +103,7 @@ def test_weighed_item_label_and_typed_weight(live_server, page, register, till, 
 
 
 def test_park_and_resume(live_server, page, register, till, bakery):
-    _open_register(page, live_server.url, register)
+    open_register(page, live_server.url)
     page.keyboard.type("4000000000017", delay=3)
     page.keyboard.press("Enter")
     page.wait_for_selector("[data-testid=cart-line]")
@@ -132,7 +124,7 @@ def test_customer_display_follows_the_register_live(page, browser, register, til
         display_context.add_cookies([{"name": DEVICE_COOKIE, "value": "display-token", "url": base_url}])
         display.goto(base_url + "/register/display/")
         display.wait_for_selector("[data-testid=display-idle]")
-        _open_register(page, base_url, register)
+        open_register(page, base_url)
         page.keyboard.type("4000000000024", delay=3)
         page.keyboard.press("Enter")
         display.wait_for_selector("[data-testid=display-total]:has-text('2,80')", timeout=5000)
@@ -145,7 +137,7 @@ def test_customer_display_follows_the_register_live(page, browser, register, til
 @pytest.mark.parametrize(("width", "height"), [(1024, 768), (1920, 1080), (390, 844)])
 def test_layout_fits_all_in_ones_desktops_and_phones(live_server, page, register, till, bakery, width, height):
     page.set_viewport_size({"width": width, "height": height})
-    _open_register(page, live_server.url, register)
+    open_register(page, live_server.url)
     page.keyboard.type("4000000000017", delay=3)
     page.keyboard.press("Enter")
     page.wait_for_selector("[data-testid=cart-line]")
@@ -167,7 +159,7 @@ def test_layout_fits_all_in_ones_desktops_and_phones(live_server, page, register
 def test_register_locks_itself_after_the_inactivity_time(live_server, page, register, till, bakery, store):
     from kasse.register.models import RegisterSettings
 
-    _open_register(page, live_server.url, register)
+    open_register(page, live_server.url)
     with scopes_disabled():  # below the 15 s the settings form allows, to keep the test short
         RegisterSettings.objects.filter(store=store).update(auto_lock_seconds=3)
     page.reload()

@@ -20,9 +20,8 @@ from dataclasses import dataclass, field
 import pytest
 from django_scopes import scopes_disabled
 
-from kasse.register.services.pairing import DEVICE_COOKIE
 from kasse.testing.factories import ProductFactory
-from kasse.testing.register_login import unlock_in_browser
+from kasse.testing.plugin import open_register
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -154,10 +153,7 @@ def _delivered(timeline: Timeline, arrived: list[float]) -> str:
 
 def _open(page, base_url, viewport):
     page.set_viewport_size({"width": viewport[0], "height": viewport[1]})
-    page.context.add_cookies([{"name": DEVICE_COOKIE, "value": "device-token", "url": base_url}])
-    page.goto(base_url + "/register/")
-    unlock_in_browser(page, "Clara", "1111")
-    page.wait_for_selector("body[data-ready='1'] [data-testid=cart-empty]")
+    open_register(page, base_url)
 
 
 def _fresh_cart(page, register):

@@ -13,17 +13,6 @@ def opening_float():
 
 
 @pytest.fixture
-def rolls(organization):
-    return ProductFactory(organization=organization, name="Brötchen", price="0.45", vat_class="reduced",
-                          variant__barcode="4000000000017")
-
-
-@pytest.fixture
-def coffee(organization):
-    return ProductFactory(organization=organization, name="Kaffee", price="2.80", vat_class="standard")
-
-
-@pytest.fixture
 def cheese(organization):
     return ProductFactory(organization=organization, name="Bergkäse", price="24.90", vat_class="reduced",
                           unit="kg", is_measured=True)

@@ -5,18 +5,6 @@ from django.utils import translation
 
 from kasse.sync.engine.local import NODE_BLOCK_SIZE
 from kasse.sync.models import StoreNode
-from kasse.testing.factories import ProductFactory
-
-
-@pytest.fixture
-def rolls(organization):
-    return ProductFactory(organization=organization, name="Brötchen", price="0.45", vat_class="reduced",
-                          variant__barcode="4000000000017")
-
-
-@pytest.fixture
-def coffee(organization):
-    return ProductFactory(organization=organization, name="Kaffee", price="2.80", vat_class="standard")
 
 
 @pytest.fixture

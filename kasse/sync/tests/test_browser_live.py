@@ -12,6 +12,7 @@ from kasse.core.ids import uuid7
 from kasse.sales.services.checkout import LineInput, PaymentInput, SaleInput, complete_sale
 from kasse.testing.asgi_server import asgi_server
 from kasse.testing.factories import owner_user
+from kasse.testing.plugin import log_in_in_browser
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -39,11 +40,7 @@ def test_a_sale_appears_on_the_live_page_as_it_happens(page, organization, store
     owner_user(organization, email="inhaber@example.org", language="de")
     _sell(register, cashier, rolls.variants.get(), "1")
     with asgi_server() as base_url:
-        page.goto(base_url + "/login/")
-        page.fill("input[name=email]", "inhaber@example.org")
-        page.fill("input[name=password]", "correct horse battery staple")
-        page.click("[data-testid=login-submit]")
-        page.wait_for_selector("[data-testid=org-name]")
+        log_in_in_browser(page, base_url, "inhaber@example.org")
         page.goto(base_url + "/nodes/live/")
         # Given the page shows the earlier sale and is connected
         page.wait_for_selector("body[data-ready='1'][data-live='1']")

@@ -12,6 +12,7 @@ from django_scopes import scopes_disabled
 
 from kasse.sync.models import AnomalyKind, StoreNode, SyncAnomaly
 from kasse.testing.factories import owner_user
+from kasse.testing.plugin import log_in_in_browser
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -26,11 +27,7 @@ def test_owner_creates_a_pairing_code_and_revokes_a_node(live_server, page, orga
                                    object_id="0190a0a0-0000-7000-8000-000000000001",
                                    detail={"completed_at": "2026-11-29T09:00:00+00:00",
                                            "received_at": "2026-11-29T07:00:00+00:00"})
-    page.goto(live_server.url + "/login/")
-    page.fill("input[name=email]", "inhaber@example.org")
-    page.fill("input[name=password]", "correct horse battery staple")
-    page.click("[data-testid=login-submit]")
-    page.wait_for_selector("[data-testid=org-name]")
+    log_in_in_browser(page, live_server.url, "inhaber@example.org")
     # When the owner opens Filialserver from the navigation
     page.click("[data-testid=mainnav] >> text=Filialserver")
     row = page.locator("[data-testid=node-row]")

@@ -14,21 +14,12 @@ from django.test import override_settings
 from django_scopes import scopes_disabled
 
 from kasse.catalog.models import Product
-from kasse.register.services.pairing import DEVICE_COOKIE
 from kasse.sync.models import NodeState, OutboxRecord
 from kasse.sync.node.status_feed import publish_node_status
 from kasse.testing.asgi_server import asgi_server
-from kasse.testing.plugin import paired_client
-from kasse.testing.register_login import unlock_in_browser
+from kasse.testing.plugin import open_register, paired_client
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _open_register(page, base_url: str, token: str) -> None:
-    page.context.add_cookies([{"name": DEVICE_COOKIE, "value": token, "url": base_url}])
-    page.goto(base_url + "/register/")
-    unlock_in_browser(page, "Clara", "1111")
-    page.wait_for_selector("body[data-ready='1'] [data-testid=cart-empty]")
 
 
 @pytest.fixture
@@ -63,7 +54,7 @@ def test_badge_goes_offline_to_online_and_a_new_price_reaches_the_screen(page, r
     with scopes_disabled():
         Product.objects.filter(pk=rolls.pk).update(is_favourite=True)
     with override_settings(KASSE_ROLE="store"), asgi_server() as base_url:
-        _open_register(page, base_url, "node-register")
+        open_register(page, base_url, "node-register")
         badge = "[data-testid=sync-status]"
         # Given the node cannot reach the cloud: the badge is red and says how much waits
         page.wait_for_selector(f"{badge}[data-state=offline]")
@@ -100,7 +91,7 @@ def test_badge_goes_offline_to_online_and_a_new_price_reaches_the_screen(page, r
 def test_badge_shows_sync_stopped_set_aside_records_and_an_update(page, register, shift, offline_node):
     paired_client(register, token="node-register")
     with override_settings(KASSE_ROLE="store"), asgi_server() as base_url:
-        _open_register(page, base_url, "node-register")
+        open_register(page, base_url, "node-register")
         badge = "[data-testid=sync-status]"
         page.wait_for_selector(f"{badge}[data-state=offline]")
         # When a round of sync failed with an unexpected error
