@@ -4,6 +4,8 @@ each device's status and last scan, add and edit per store, switch off, test a d
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -14,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from kasse.backoffice.access import backoffice_view
 from kasse.core.actors import Actor
 from kasse.peripherals import selectors, services
-from kasse.peripherals.forms import PoleDisplayForm, ScannerForm
+from kasse.peripherals.forms import PoleDisplayForm, ScannerForm, StoreDeviceForm
 from kasse.peripherals.models import PoleDisplay, Scanner
 from kasse.tenancy.models import Store
 from kasse.tenancy.permissions import Capability
@@ -41,20 +43,26 @@ def live(request: HttpRequest) -> HttpResponse:
     return render(request, "peripherals/backoffice/partials/live.html", {"stores": selectors.devices_by_store()})
 
 
-def _scanner_page(request: BackofficeRequest, store: Store, scanner: Scanner | None) -> HttpResponse:
-    form = ScannerForm(request.POST or None, instance=scanner, store=store)
+def _device_page(request: BackofficeRequest, form: StoreDeviceForm, save: Callable[[dict[str, Any]], Any],
+                 saved: str, template: str, context: dict[str, Any]) -> HttpResponse:
+    """The add/edit page of a scanner or display: ``save`` the valid form's data, or show it again (422)."""
     if request.method == "POST" and form.is_valid():
         try:
-            saved = services.save_scanner(actor=_actor(request), store=store, scanner=scanner,
-                                          data=form.device_data())
+            device = save(form.device_data())
         except services.PeripheralError as exc:
             form.add_error(None, _errors(exc))
         else:
-            messages.success(request, _("Scanner “%(name)s” saved.") % {"name": saved.name})
+            messages.success(request, saved % {"name": device.name})
             return redirect("peripherals:device-list")
-    return render(request, "peripherals/backoffice/scanner_form.html",
-                  {"form": form, "store": store, "scanner": scanner},
-                  status=422 if request.method == "POST" else 200)
+    return render(request, template, {"form": form, **context}, status=422 if request.method == "POST" else 200)
+
+
+def _scanner_page(request: BackofficeRequest, store: Store, scanner: Scanner | None) -> HttpResponse:
+    return _device_page(
+        request, ScannerForm(request.POST or None, instance=scanner, store=store),
+        lambda data: services.save_scanner(actor=_actor(request), store=store, scanner=scanner, data=data),
+        _("Scanner “%(name)s” saved."), "peripherals/backoffice/scanner_form.html",
+        {"store": store, "scanner": scanner})
 
 
 @backoffice_view(Capability.MANAGE_SETTINGS)
@@ -78,19 +86,11 @@ def scanner_deactivate(request: BackofficeRequest, scanner_id: uuid.UUID) -> Htt
 
 
 def _display_page(request: BackofficeRequest, store: Store, display: PoleDisplay | None) -> HttpResponse:
-    form = PoleDisplayForm(request.POST or None, instance=display, store=store)
-    if request.method == "POST" and form.is_valid():
-        try:
-            saved = services.save_pole_display(actor=_actor(request), store=store, display=display,
-                                               data=form.device_data())
-        except services.PeripheralError as exc:
-            form.add_error(None, _errors(exc))
-        else:
-            messages.success(request, _("Pole display “%(name)s” saved.") % {"name": saved.name})
-            return redirect("peripherals:device-list")
-    return render(request, "peripherals/backoffice/display_form.html",
-                  {"form": form, "store": store, "display": display},
-                  status=422 if request.method == "POST" else 200)
+    return _device_page(
+        request, PoleDisplayForm(request.POST or None, instance=display, store=store),
+        lambda data: services.save_pole_display(actor=_actor(request), store=store, display=display, data=data),
+        _("Pole display “%(name)s” saved."), "peripherals/backoffice/display_form.html",
+        {"store": store, "display": display})
 
 
 @backoffice_view(Capability.MANAGE_SETTINGS)

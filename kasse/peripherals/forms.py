@@ -23,7 +23,7 @@ def _check_serial(form: forms.ModelForm, data: dict[str, Any]) -> None:
         form.add_error("baud_rate", _("One of %(rates)s, please.") % {"rates": ", ".join(map(str, BAUD_RATES))})
 
 
-class _StoreDeviceForm(forms.ModelForm):
+class StoreDeviceForm(forms.ModelForm):
     register: forms.ModelChoiceField = forms.ModelChoiceField(label=_("Register"), queryset=Register.objects.none())
 
     def __init__(self, *args: Any, store: Store, **kwargs: Any) -> None:
@@ -36,7 +36,7 @@ class _StoreDeviceForm(forms.ModelForm):
         return {name: self.cleaned_data[name] for name in self._meta.fields or ()}
 
 
-class ScannerForm(_StoreDeviceForm):
+class ScannerForm(StoreDeviceForm):
     class Meta:
         model = Scanner
         fields = ["name", "register", "connection", "serial_device", "baud_rate", "input_device",
@@ -56,7 +56,7 @@ class ScannerForm(_StoreDeviceForm):
         return data
 
 
-class PoleDisplayForm(_StoreDeviceForm):
+class PoleDisplayForm(StoreDeviceForm):
     class Meta:
         model = PoleDisplay
         fields = ["name", "register", "serial_device", "baud_rate", "code_page", "is_active"]

@@ -36,61 +36,61 @@ def _changed(obj: Scanner | PoleDisplay) -> None:
     transaction.on_commit(bus.displays_changed)
 
 
+def _save(*, actor: Actor, store: Store, device: Scanner | PoleDisplay, data: dict[str, Any], created: bool,
+          kind: str, logged: tuple[str, ...] = ()) -> None:
+    """Write ``data`` into ``device`` (created or changed), log it (with the fields ``logged`` besides name,
+    address, register and whether it is on) and publish it."""
+    _check_register(store, data.get("register"))
+    for name, value in data.items():
+        setattr(device, name, value)
+    device.full_clean(exclude=["organization", "store"])
+    device.save()
+    details = {"name": device.name, **{field: getattr(device, field) for field in logged},
+               "address": device.address, "register": str(device.register_id), "active": device.is_active}
+    log_action(store.organization, actor, f"peripherals.{kind}.{'created' if created else 'changed'}", device,
+               details)
+    _changed(device)
+
+
+def _switch_off(*, actor: Actor, device: Scanner | PoleDisplay, kind: str) -> None:
+    """Switch a locked ``device`` off (once: a second call changes and logs nothing)."""
+    if device.is_active:
+        device.is_active = False
+        device.save(update_fields=["is_active", "updated_at"])
+        log_action(device.organization, actor, f"peripherals.{kind}.deactivated", device, {"name": device.name})
+        _changed(device)
+
+
 @tenant_service
 def save_scanner(*, actor: Actor, store: Store, data: dict[str, Any], scanner: Scanner | None = None) -> Scanner:
     """Create or change a scanner of ``store`` (``data``: a validated form's cleaned data)."""
-    _check_register(store, data.get("register"))
-    created = scanner is None
-    scanner = scanner or Scanner(organization_id=store.organization_id, store=store)
-    for name, value in data.items():
-        setattr(scanner, name, value)
-    scanner.full_clean(exclude=["organization", "store"])
-    scanner.save()
-    log_action(store.organization, actor, f"peripherals.scanner.{'created' if created else 'changed'}", scanner,
-               {"name": scanner.name, "connection": scanner.connection, "address": scanner.address,
-                "register": str(scanner.register_id), "active": scanner.is_active})
-    _changed(scanner)
-    return scanner
+    device = scanner or Scanner(organization_id=store.organization_id, store=store)
+    _save(actor=actor, store=store, device=device, data=data, created=scanner is None, kind="scanner",
+          logged=("connection",))
+    return device
 
 
 @tenant_service
 def save_pole_display(*, actor: Actor, store: Store, data: dict[str, Any],
                       display: PoleDisplay | None = None) -> PoleDisplay:
     """Create or change a pole display of ``store``."""
-    _check_register(store, data.get("register"))
-    created = display is None
-    display = display or PoleDisplay(organization_id=store.organization_id, store=store)
-    for name, value in data.items():
-        setattr(display, name, value)
-    display.full_clean(exclude=["organization", "store"])
-    display.save()
-    log_action(store.organization, actor, f"peripherals.display.{'created' if created else 'changed'}", display,
-               {"name": display.name, "address": display.address, "register": str(display.register_id),
-                "active": display.is_active})
-    _changed(display)
-    return display
+    device = display or PoleDisplay(organization_id=store.organization_id, store=store)
+    _save(actor=actor, store=store, device=device, data=data, created=display is None, kind="display")
+    return device
 
 
 @tenant_service
 def deactivate_scanner(*, actor: Actor, scanner: Scanner) -> Scanner:
     """Switch a scanner off: the node closes it; it stays listed and can be switched on again."""
     scanner = Scanner.objects.select_for_update().get(pk=scanner.pk)
-    if scanner.is_active:
-        scanner.is_active = False
-        scanner.save(update_fields=["is_active", "updated_at"])
-        log_action(scanner.organization, actor, "peripherals.scanner.deactivated", scanner, {"name": scanner.name})
-        _changed(scanner)
+    _switch_off(actor=actor, device=scanner, kind="scanner")
     return scanner
 
 
 @tenant_service
 def deactivate_pole_display(*, actor: Actor, display: PoleDisplay) -> PoleDisplay:
     display = PoleDisplay.objects.select_for_update().get(pk=display.pk)
-    if display.is_active:
-        display.is_active = False
-        display.save(update_fields=["is_active", "updated_at"])
-        log_action(display.organization, actor, "peripherals.display.deactivated", display, {"name": display.name})
-        _changed(display)
+    _switch_off(actor=actor, device=display, kind="display")
     return display
 
 
