@@ -6,6 +6,7 @@ Registered by the root ``conftest.py``. It holds, once each:
   (Clara, PIN 1111), ``manager`` (Max, PIN 2222), ``shift`` (opened by Clara with ``opening_float``);
 * the register: ``paired_client()``, ``device``, ``till`` (paired, shift open, Clara logged in), ``bakery``;
 * two products on their own: ``rolls`` (7 %, barcode) and ``coffee`` (19 %);
+* ``node``: a store node paired to ``store`` (``Laden-PC``);
 * HTML: ``soup_of()``, ``texts()``, ``text()`` (read what a user sees by ``data-testid``);
 * the browser: ``browser`` (one Chromium per test process), ``page`` (a new context per test),
   ``open_register()``, ``log_in_in_browser()``;
@@ -245,6 +246,17 @@ def coffee(organization: Any) -> Any:
     from kasse.testing.factories import ProductFactory
 
     return ProductFactory(organization=organization, name="Kaffee", price="2.80", vat_class="standard")
+
+
+@pytest.fixture
+def node(organization: Any, store: Any) -> Any:
+    """A store node paired to ``store`` (a placeholder token digest; never contacted the cloud)."""
+    from kasse.sync.engine.local import NODE_BLOCK_SIZE
+    from kasse.sync.models import StoreNode
+
+    return StoreNode.objects.with_scopes_disabled().create(
+        organization=organization, store=store, name="Laden-PC", token_digest="x" * 64,
+        customer_number_base=NODE_BLOCK_SIZE)
 
 
 # --- fixtures: the browser -----------------------------------------------------------------------------

@@ -37,13 +37,6 @@ pytestmark = pytest.mark.django_db
 OWNER = Actor(kind="user", label="owner@example.org")
 
 
-@pytest.fixture
-def node(organization, store):
-    return StoreNode.objects.with_scopes_disabled().create(
-        organization=organization, store=store, name="Laden-PC", token_digest="x" * 64,
-        customer_number_base=NODE_BLOCK_SIZE)
-
-
 @pytest.fixture(autouse=True)
 def _fresh_state_reports(monkeypatch):
     monkeypatch.setattr(syncing, "_states", StateReporter("printer_state"))
