@@ -67,6 +67,15 @@ def device_revoke(request: BackofficeRequest, device_id: uuid.UUID) -> HttpRespo
 
 
 class RegisterSettingsForm(forms.ModelForm):
+    # Timings and codes of the scanner's keyboard bursts: the defaults fit nearly every scanner, and the
+    # owner reading the page first should not meet "ms between keys" (shown under "Advanced").
+    advanced_fields = ("scanner_prefix", "scanner_suffix", "scanner_max_gap_ms", "scanner_min_length",
+                       "scanner_pause_ms", "scanner_late_suffix_ms", "scale_label_pattern")
+
+    @property
+    def advanced_has_errors(self) -> bool:
+        return any(name in self.errors for name in self.advanced_fields)
+
     class Meta:
         model = RegisterSettings
         fields = ["scale_label_layout", "scale_label_pattern", "scanner_layout", "scanner_prefix",

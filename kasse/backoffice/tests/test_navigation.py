@@ -191,3 +191,35 @@ def test_on_a_laptop_the_menu_is_a_narrow_column_always_open(browser, live_serve
         assert page.evaluate(_NO_OVERFLOW)
     finally:
         context.close()
+
+
+# --- technical words wait under "Advanced" ---------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_scanners_timings_are_under_advanced_on_the_register_settings_page(organization, store):
+    client = _login(organization, "de")
+    soup = BeautifulSoup(client.get(f"/devices/store/{store.pk}/settings/").content, "html.parser")
+    advanced = soup.select_one("[data-testid=advanced]")
+    assert advanced.select_one("summary").get_text(strip=True) == "Erweitert"
+    assert advanced.get("open") is None  # closed: the owner meets the keyboard layout and the beep first
+    inside = {field["name"] for field in advanced.select("input, select")}
+    assert {"scanner_max_gap_ms", "scanner_pause_ms", "scanner_late_suffix_ms"} <= inside
+    outside = {field["name"] for field in soup.select("form input, form select") if field not in advanced.select("*")}
+    assert "scanner_layout" in outside
+    assert not outside & inside
+    # and a mistake inside opens it
+    data = {field["name"]: field.get("value", "") for field in soup.select("form input") if field.get("name")}
+    for select in soup.select("form select"):
+        chosen = select.select_one("option[selected]") or select.select_one("option")
+        data[select["name"]] = chosen.get("value", "")
+    data["scanner_max_gap_ms"] = "999"
+    page = BeautifulSoup(client.post(f"/devices/store/{store.pk}/settings/", data).content, "html.parser")
+    assert page.select_one("[data-testid=advanced] [data-testid=error-scanner_max_gap_ms]") is not None
+    assert page.select_one("[data-testid=advanced]").get("open") is not None
+
+
+@pytest.mark.django_db
+def test_printer_discovery_speaks_without_protocol_words(organization, store):
+    page = _login(organization, "de").get("/devices/printers/discover/").content.decode()
+    assert "DLE EOT" not in page
