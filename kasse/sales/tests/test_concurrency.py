@@ -17,8 +17,7 @@ import pytest
 
 from kasse.testing.register_race import in_cloud, post, race, racing_cloud
 
-# xdist_group: the module's tests share one cloud (module-scoped); with pytest-xdist they run on one worker.
-pytestmark = [pytest.mark.processes, pytest.mark.postgres, pytest.mark.xdist_group("sales_concurrency")]
+pytestmark = [pytest.mark.processes, pytest.mark.postgres]
 ROUNDS = 4
 
 
