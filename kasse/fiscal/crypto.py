@@ -9,6 +9,8 @@ setting (``ImproperlyConfigured``), so secrets never end up under a key nobody c
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -21,8 +23,9 @@ def _keys() -> list[str]:
     if settings.KASSE_ENV == "production":
         raise ImproperlyConfigured(
             "KASSE_FISCAL_KEYS is not set: kasse stores no TSE secrets in production without it.")
-    key_file = settings.DATA_DIR / "fiscal_key"
+    key_file = Path(settings.DATA_DIR) / "fiscal_key"
     if not key_file.exists():
+        key_file.parent.mkdir(parents=True, exist_ok=True)
         key_file.write_text(Fernet.generate_key().decode())
         key_file.chmod(0o600)
     return [key_file.read_text().strip()]

@@ -23,12 +23,12 @@ from kasse.catalog.selectors import price_for_store, search_products, selling_pr
 from kasse.core.actors import Actor
 from kasse.core.ids import uuid7
 from kasse.core.money import ZERO
-from kasse.fiscal.signing import sign_sale
 from kasse.printing.services import enqueue_sale_receipt
 from kasse.register.access import approver_from_request, register_view
 from kasse.register.inputs import parse_quantity
 from kasse.register.selectors import register_settings
 from kasse.register.services.scanning import resolve_code
+from kasse.sales.fiscal_signing import sign_sale
 from kasse.sales.models import PaymentMethod, Sale, SaleKind, SaleLine
 from kasse.sales.pricing import CartItem, Item, VatCode, price_cart
 from kasse.sales.selectors import ReturnableLine, find_receipt, returnable_lines

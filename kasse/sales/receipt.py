@@ -13,7 +13,7 @@ language active when they are rendered.
 ``Receipt.fiscal`` is where the TSE data of German fiscal law goes (§6 KassenSichV: transaction number,
 start and end, signature counter, signature, processType, serial numbers, and the DSFinV-K QR code), or the
 note that the security device failed. :func:`build_receipt` fills it from the stored TSE answer
-(``kasse.fiscal.signing.receipt_record``); a sale of a shop without a TSE has none and no rendering shows one.
+(``kasse.sales.fiscal_signing.receipt_record``); a sale of a shop without a TSE has none and no rendering shows one.
 """
 
 from __future__ import annotations
@@ -302,7 +302,7 @@ def build_receipt(sale: Sale) -> Receipt:
 def _fiscal_block(sale: Sale, tz: datetime.tzinfo) -> FiscalBlock | None:
     """The TSE block from the record of the sale's end; None when no TSE was asked (a shop without one)."""
     from kasse.fiscal.receipt_block import receipt_facts
-    from kasse.fiscal.signing import receipt_record
+    from kasse.sales.fiscal_signing import receipt_record
 
     found = receipt_record(sale)
     if found is None:

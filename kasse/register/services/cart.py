@@ -18,10 +18,10 @@ from kasse.core.actors import Actor
 from kasse.core.audit import log_action
 from kasse.core.services import tenant_service
 from kasse.customers.models import Customer
-from kasse.fiscal.signing import sign_abort, sign_sale, tse_in_use
 from kasse.printing.services import enqueue_sale_receipt
 from kasse.register.models import Cart, CartLine, CartStatus
 from kasse.register.services.scanning import ScanResult
+from kasse.sales.fiscal_signing import sign_abort, sign_sale, tse_in_use
 from kasse.sales.models import Sale
 from kasse.sales.pricing import CartItem, PricedCart, PricedLine, VatCode, discount_of, price_cart
 from kasse.sales.services.checkout import LineInput, PaymentInput, SaleInput, complete_sale
@@ -345,7 +345,7 @@ def cart_totals(cart: Cart) -> PricedCart:
 def checkout_cart(*, actor: Actor, cart: Cart, employee: Employee, payments: list[PaymentInput]) -> Sale:
     """Pay the cart: one atomic sale (idempotent by the cart's id), then the cart is gone.
 
-    With a TSE (``kasse.fiscal.signing``) the sale is signed after its transaction committed and its
+    With a TSE (``kasse.sales.fiscal_signing``) the sale is signed after its transaction committed and its
     receipt is queued for printing after the TSE answered, so the printed receipt carries the TSE
     data; a TSE that fails never stops the sale. Without one, the receipt is queued in the sale's
     transaction, as it always was.

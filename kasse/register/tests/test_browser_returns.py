@@ -9,8 +9,9 @@ import pytest
 from django_scopes import scopes_disabled
 
 from kasse.inventory.selectors import stock_level
-from kasse.register.tests.test_browser import _open_register, _tolerant_scanner_timing  # noqa: F401
+from kasse.register.tests.test_browser import _tolerant_scanner_timing  # noqa: F401
 from kasse.sales.models import Sale
+from kasse.testing.plugin import open_register
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -22,7 +23,7 @@ def _scan(page, code):
 
 
 def test_partial_return_by_scanning_the_receipt_code(live_server, page, register, till, bakery):
-    _open_register(page, live_server.url, register)
+    open_register(page, live_server.url)
     # Given a sale of three rolls, paid in cash
     for _ in range(3):
         _scan(page, "4000000000017")

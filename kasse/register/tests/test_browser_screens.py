@@ -10,8 +10,9 @@ import os
 import pytest
 from django_scopes import scopes_disabled
 
-from kasse.register.tests.test_browser import _open_register, _tolerant_scanner_timing  # noqa: F401
+from kasse.register.tests.test_browser import _tolerant_scanner_timing  # noqa: F401
 from kasse.testing.factories import CategoryFactory, ProductFactory
+from kasse.testing.plugin import open_register
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SIZES = [(1024, 768), (1366, 768)]
@@ -47,7 +48,7 @@ def test_a_product_named_like_markup_runs_no_script_in_any_dialog(live_server, p
     alerts = []
     page.on("dialog", lambda dialog: (alerts.append(dialog.message), dialog.dismiss()))
     page.set_viewport_size({"width": width, "height": height})
-    _open_register(page, live_server.url, register)
+    open_register(page, live_server.url)
     page.click("[data-testid=tile]")
     page.wait_for_selector("[data-testid=cart-line]")
     # When the cashier opens the discount dialog, switches to the price, and opens the note
@@ -117,7 +118,7 @@ def test_every_product_of_a_long_category_is_reachable_and_its_tab_is_marked(liv
                                                                             organization, bakery, width, height):
     deli = _deli(organization)
     page.set_viewport_size({"width": width, "height": height})
-    _open_register(page, live_server.url, register)
+    open_register(page, live_server.url)
     # When the cashier taps the Feinkost tab
     page.click(f"[data-testid=category-tab][data-category='{deli.pk}']")
     page.wait_for_selector("[data-testid=grid-position]:has-text('1–48 von 87')")
@@ -158,7 +159,7 @@ def test_every_product_of_a_long_category_is_reachable_and_its_tab_is_marked(liv
 def test_quantity_key_for_a_tap_and_a_scan_then_quick_cash(live_server, page, register, till, bakery,
                                                            width, height):
     page.set_viewport_size({"width": width, "height": height})
-    _open_register(page, live_server.url, register)
+    open_register(page, live_server.url)
     # "6 ×" from the quantity key, then a tap on the rolls
     page.click("[data-testid=quantity-key]")
     page.click("[data-testid=times-6]")
@@ -217,7 +218,7 @@ def test_receipts_list_and_return_dialog_fit_and_name_the_tenders_once(live_serv
         RegisterPrinter.objects.create(organization=organization, register=register, printer=printer)
     _card_and_cash_sale(till, organization)
     page.set_viewport_size({"width": width, "height": height})
-    _open_register(page, live_server.url, register)
+    open_register(page, live_server.url)
     page.wait_for_selector("[data-testid=printer-indicator] svg[data-testid=printer-icon]")
     # The receipts list: every button in view and inside the dialog; amount and date on one line
     page.click("[data-testid=receipts-button]")

@@ -18,7 +18,6 @@ from django_scopes import scope, scopes_disabled
 from kasse.core.actors import Actor
 from kasse.fiscal.models import DevTseLogMessage, Outcome, TseOutage, TseTransactionRecord
 from kasse.fiscal.services import create_development_tse, register_tse_client
-from kasse.fiscal.signing import sign_sale
 from kasse.fiscal.tse.development import DevelopmentTse
 from kasse.fiscal.tse.interface import TseUnavailable
 from kasse.fiscal.tse.log_message import signed_data_and_signature, verify_plain
@@ -26,6 +25,7 @@ from kasse.hardware.printers.base import QRCode
 from kasse.printing.models import JobKind, PrintJob
 from kasse.register.models import Cart
 from kasse.register.receipt_pdf import receipt_pdf
+from kasse.sales.fiscal_signing import sign_sale
 from kasse.sales.models import Sale
 from kasse.sales.printout import receipt_document
 from kasse.sales.receipt import build_receipt
