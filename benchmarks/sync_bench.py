@@ -230,7 +230,7 @@ def measure_backlog(world: Any, count: int, cloud_workers: int = 1) -> dict[str,
     world.kill_node()
     world.stop_cloud()
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "kasse.testing.sync_world", "sell", str(count), str(LINES)],  # noqa: S603
+    subprocess.run([sys.executable, "-m", "kasse.testing.world_commands", "sell", str(count), str(LINES)],  # noqa: S603
                    env=world.env("store"), capture_output=True, check=True, timeout=3600)
     sell_seconds = time.perf_counter() - started
     records = world.node_backlog()
@@ -293,7 +293,7 @@ def _make_stream(sales: int, seed: int) -> dict[str, Any]:
     from kasse.tenancy.models import Employee, Register, StoreRole
     from kasse.tenancy.permissions import Role
     from kasse.testing.sync import node_records
-    from kasse.testing.sync_world import _setup
+    from kasse.testing.world_commands import _setup
 
     info = _setup(50)
     with scopes_disabled():

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kasse.backoffice.access import backoffice_view
-from kasse.catalog import csv_io
+from kasse.catalog import csv_export, csv_io
 from kasse.catalog.forms import (
     VARIANT_PREFIX,
     BaseVariantFormSet,
@@ -310,7 +310,7 @@ def category_edit(request: BackofficeRequest, pk: Any) -> HttpResponse:
 @require_GET
 @catalog_view
 def product_export(request: BackofficeRequest) -> HttpResponse:
-    content = csv_io.export_products_csv(request.organization)
+    content = csv_export.export_products_csv(request.organization)
     response = HttpResponse(content, content_type="text/csv; charset=utf-8")
     filename = f"kasse-products-{timezone.localdate():%Y-%m-%d}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -330,4 +330,4 @@ def product_import(request: BackofficeRequest) -> HttpResponse:
             messages.success(request, result.summary)
     status = 400 if (form.errors or (result is not None and not result.ok)) else 200
     return render(request, "catalog/product_import.html",
-                  {"form": form, "result": result, "columns": csv_io.COLUMNS}, status=status)
+                  {"form": form, "result": result, "columns": csv_export.COLUMNS}, status=status)

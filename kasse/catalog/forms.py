@@ -17,7 +17,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kasse.catalog import csv_io
+from kasse.catalog import csv_export
 from kasse.catalog.models import Category, ContentUnit, Product, Unit, Variant
 from kasse.catalog.services import VariantData
 from kasse.core.vat import VatClass
@@ -248,7 +248,7 @@ class ImportForm(forms.Form):
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
-        if upload.size > csv_io.MAX_IMPORT_BYTES:
+        if upload.size > csv_export.MAX_IMPORT_BYTES:
             raise ValidationError(_("The file is larger than %(size)d MB; please split it.")
-                                  % {"size": csv_io.MAX_IMPORT_BYTES // (1024 * 1024)})
+                                  % {"size": csv_export.MAX_IMPORT_BYTES // (1024 * 1024)})
         return upload

@@ -5,20 +5,20 @@ directory, or a fresh PostgreSQL database when ``postgres_url`` names a
 server), pairs ``kasse store`` (SQLite, its own directory) and runs it. Both
 databases start as copies of a migrated template (``kasse/testing/template_db.py``)
 instead of being migrated from scratch.
-Work inside a role is done by this module's command line in a child process
+Work inside a role is done by ``kasse.testing.world_commands`` in a child process
 with that role's settings, so each side only ever touches its own database:
 
-    python -m kasse.testing.sync_world setup          # cloud: shop, node pairing code, API token
-    python -m kasse.testing.sync_world sell N [LINES] # node: N sales, one line printed per commit
-    python -m kasse.testing.sync_world report         # either side: sales, totals, outbox (JSON)
-    python -m kasse.testing.sync_world revoke         # cloud: revoke every node
-    python -m kasse.testing.sync_world node-code [give-up]  # cloud: a new node pairing code for the store
-    python -m kasse.testing.sync_world printer KIND PORT [LANG]  # cloud: a printer on 127.0.0.1:PORT
-    python -m kasse.testing.sync_world test-page PRINTER # cloud: queue a test page
-    python -m kasse.testing.sync_world labels PRINTER N  # cloud: N shelf labels of the first product
-    python -m kasse.testing.sync_world print-report   # either side: print jobs and printer states (JSON)
-    python -m kasse.testing.sync_world inject-feed    # cloud: feed rows a node cannot apply, and a good price
-    python -m kasse.testing.sync_world node-health    # cloud: what the nodes reported (JSON)
+    python -m kasse.testing.world_commands setup          # cloud: shop, node pairing code, API token
+    python -m kasse.testing.world_commands sell N [LINES] # node: N sales, one line printed per commit
+    python -m kasse.testing.world_commands report         # either side: sales, totals, outbox (JSON)
+    python -m kasse.testing.world_commands revoke         # cloud: revoke every node
+    python -m kasse.testing.world_commands node-code [give-up]  # cloud: a new node pairing code for the store
+    python -m kasse.testing.world_commands printer KIND PORT [LANG]  # cloud: a printer on 127.0.0.1:PORT
+    python -m kasse.testing.world_commands test-page PRINTER # cloud: queue a test page
+    python -m kasse.testing.world_commands labels PRINTER N  # cloud: N shelf labels of the first product
+    python -m kasse.testing.world_commands print-report   # either side: print jobs and printer states (JSON)
+    python -m kasse.testing.world_commands inject-feed    # cloud: feed rows a node cannot apply, and a good price
+    python -m kasse.testing.world_commands node-health    # cloud: what the nodes reported (JSON)
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ from __future__ import annotations
 import functools
 import json
 import os
-import random
 import secrets
 import signal
 import sqlite3
@@ -37,7 +36,6 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -117,7 +115,7 @@ class World:
         return self.root / "node" / "kasse.sqlite3"
 
     def script(self, role: str, *args: str, timeout: float = 120) -> str:
-        done = subprocess.run([sys.executable, "-m", "kasse.testing.sync_world", *args],  # noqa: S603
+        done = subprocess.run([sys.executable, "-m", "kasse.testing.world_commands", *args],  # noqa: S603
                               env=self.env(role), capture_output=True, timeout=timeout, check=False)
         if done.returncode != 0:
             raise RuntimeError(f"{args} failed: {done.stderr.decode()[-3000:]}")
@@ -242,271 +240,3 @@ def paired_world(tmp_path: Path, products: int) -> Iterator[World]:
         world.pair_node()
         world.start_node(poll=0.5)
         yield world
-
-
-def _setup(products: int) -> dict[str, Any]:
-    from django_scopes import scope
-
-    from kasse.api.tokens import create_api_token
-    from kasse.catalog.services import save_product
-    from kasse.core.actors import Actor
-    from kasse.register.services.pairing import create_pairing_code
-    from kasse.sync.cloud.services import create_node_pairing_code
-    from kasse.tenancy.services import create_organization
-
-    actor = Actor(kind="system", label="sync_world")
-    owner_email, owner_password = f"owner-{secrets.token_hex(3)}@example.com", secrets.token_urlsafe(16)
-    new = create_organization(
-        actor=actor, organization={"name": "Sync-Laden", "legal_name": "Sync-Laden GmbH", "street": "Weg 1",
-                                   "postal_code": "10115", "city": "Berlin", "tax_number": "30/123/45678"},
-        store={"name": "Filiale 1", "street": "Weg 1", "postal_code": "10115", "city": "Berlin"},
-        owner_email=owner_email, owner_password=owner_password, owner_name="Olga", owner_pin=PIN,
-        email_verified=True,
-    )
-    rng = random.Random(7)
-    with scope(organization=new.organization):
-        ids = []
-        for n in range(products):
-            product = save_product(actor=actor, organization=new.organization, data={
-                "name": f"Artikel {n:03d} Größe", "price": f"{rng.randint(50, 2500) / 100:.2f}",
-                "vat_class": rng.choice(["standard", "reduced"]),
-            })
-            ids.append(str(product.pk))
-        code = create_node_pairing_code(actor=actor, store=new.store)
-        register_code = create_pairing_code(actor=actor, register=new.register)
-        _token, secret = create_api_token(actor=actor, organization=new.organization, name="e2e")
-    return {"code": code, "register_code": register_code, "api_token": secret, "products": ids,
-            "organization": str(new.organization.pk),
-            "register": str(new.register.pk), "owner_email": owner_email, "owner_password": owner_password}
-
-
-def _sell(count: int, lines: int) -> None:
-    from django_scopes import scope, scopes_disabled
-
-    from kasse.catalog.models import Variant
-    from kasse.core.actors import Actor
-    from kasse.core.ids import uuid7
-    from kasse.sales.models import Shift
-    from kasse.sales.services.checkout import LineInput, PaymentInput, SaleInput, cart_total, complete_sale
-    from kasse.sales.services.shifts import open_shift
-    from kasse.sync.models import NodeState
-    from kasse.tenancy.models import Employee, Register
-
-    with scopes_disabled():
-        state = NodeState.objects.get()
-        register = Register.objects.filter(store_id=state.store_id).order_by("number").first()
-        employee = Employee.objects.exclude(pin_digest="").order_by("created_at").first()
-        variants = list(Variant.objects.filter(organization_id=state.organization_id).values_list("pk", flat=True))
-    if register is None or employee is None:
-        raise SystemExit("the node has no register or no employee with a PIN")
-    rng = random.Random()
-    with scope(organization=state.organization_id):
-        if not Shift.objects.filter(register=register, status="open").exists():
-            open_shift(actor=Actor.for_employee(employee), register=register, employee=employee, count={"20": 5})
-        for _ in range(count):
-            cart = SaleInput(id=uuid7(), payments=[], lines=[
-                LineInput(rng.choice(variants), Decimal(rng.randint(1, 3))) for _ in range(lines)])
-            cart.payments = [PaymentInput("cash", cart_total(register, cart))]
-            sale = complete_sale(actor=Actor.for_employee(employee), register=register, employee=employee, cart=cart)
-            print(f"sold {sale.receipt_number} {sale.total} {sale.pk}", flush=True)
-
-
-def _report() -> dict[str, Any]:
-    from django.db.models import Count, Sum
-    from django_scopes import scopes_disabled
-
-    from kasse.sales.models import Sale, SaleLine
-    from kasse.sync.models import OutboxRecord, StoreNode, SyncAnomaly
-
-    with scopes_disabled():
-        sales = Sale.objects.aggregate(n=Count("id"), total=Sum("total"))
-        numbers = sorted(Sale.objects.values_list("register_id", "receipt_number"))
-        per_register: dict[str, list[int]] = {}
-        for register_id, number in numbers:
-            per_register.setdefault(str(register_id), []).append(number)
-        return {
-            "sales": sales["n"], "total": str(Decimal(sales["total"] or 0).quantize(Decimal("0.01"))),
-            "lines": SaleLine.objects.count(), "numbers": per_register,
-            "ids": sorted(str(i) for i in Sale.objects.values_list("id", flat=True)),
-            "outbox": dict(OutboxRecord.objects.values_list("status").annotate(n=Count("id"))),
-            "anomalies": SyncAnomaly.objects.count(),
-            "active_nodes": sorted(str(pk) for pk in StoreNode.objects.filter(revoked_at__isnull=True).values_list(
-                "pk", flat=True)),
-        }
-
-
-def _revoke() -> None:
-    from django_scopes import scope, scopes_disabled
-
-    from kasse.core.actors import Actor
-    from kasse.sync.cloud.services import revoke_node
-    from kasse.sync.models import StoreNode
-
-    with scopes_disabled():
-        nodes = list(StoreNode.objects.all())
-    for node in nodes:
-        with scope(organization=node.organization_id):
-            revoke_node(actor=Actor(kind="system", label="sync_world"), node=node)
-
-
-def _node_code(give_up: bool) -> dict[str, Any]:
-    from django_scopes import scope, scopes_disabled
-
-    from kasse.sync.cloud.services import create_node_pairing_code
-    from kasse.tenancy.models import Store
-
-    with scopes_disabled():
-        store = Store.objects.order_by("number").first()
-    assert store is not None
-    with scope(organization=store.organization_id):
-        code = create_node_pairing_code(actor=_owner_actor(), store=store, give_up_waiting=give_up)
-    return {"code": code}
-
-
-def _owner_actor() -> Any:
-    from kasse.core.actors import Actor
-
-    return Actor(kind="user", label="owner (sync_world)")
-
-
-def _printer(kind: str, port: int, language: str) -> dict[str, Any]:
-    from django_scopes import scope, scopes_disabled
-
-    from kasse.printing.services import save_printer
-    from kasse.tenancy.models import Store
-
-    with scopes_disabled():
-        store = Store.objects.order_by("number").first()
-    assert store is not None
-    with scope(organization=store.organization_id):
-        printer = save_printer(actor=_owner_actor(), store=store, data={
-            "name": f"Virtuell {kind}", "kind": kind, "connection": "tcp", "host": "127.0.0.1", "port": port,
-            "profile": "generic-58", "label_language": language, "label_width_mm": Decimal(50),
-            "label_height_mm": Decimal(30),
-        })
-    return {"printer": str(printer.pk)}
-
-
-def _test_page(printer_id: str) -> dict[str, Any]:
-    from django_scopes import scope, scopes_disabled
-
-    from kasse.printing.models import Printer
-    from kasse.printing.services import enqueue_test_page
-
-    with scopes_disabled():
-        printer = Printer.objects.get(pk=printer_id)
-    with scope(organization=printer.organization_id):
-        job = enqueue_test_page(actor=_owner_actor(), printer=printer, language="de")
-    return {"job": str(job.pk), "on_node": job.on_node}
-
-
-def _labels(printer_id: str, copies: int) -> dict[str, Any]:
-    from django_scopes import scope, scopes_disabled
-
-    from kasse.catalog.models import Variant
-    from kasse.printing.documents import LabelRequest
-    from kasse.printing.models import Printer
-    from kasse.printing.services import enqueue_labels
-
-    with scopes_disabled():
-        printer = Printer.objects.get(pk=printer_id)
-        variant = Variant.objects.select_related("product").order_by("product__name").first()
-    if variant is None:
-        raise SystemExit("the cloud has no products")
-    with scope(organization=printer.organization_id):
-        job = enqueue_labels(actor=_owner_actor(), printer=printer, requests=[LabelRequest(variant, copies)],
-                             width_mm=printer.label_width_mm, height_mm=printer.label_height_mm)
-    return {"job": str(job.pk), "on_node": job.on_node, "product": variant.product.name}
-
-
-def _print_report() -> dict[str, Any]:
-    from django_scopes import scopes_disabled
-
-    from kasse.printing.models import PrinterState, PrintJob
-
-    with scopes_disabled():
-        jobs = {str(j.pk): {"status": j.status, "error": j.error, "on_node": j.on_node, "attempts": j.attempts,
-                            "kind": j.kind}
-                for j in PrintJob.objects.defer("payload")}
-        states = {str(s.printer_id): {"health": s.health, "reachable": s.reachable, "paper_out": s.paper_out,
-                                      "checked_at": s.checked_at.isoformat() if s.checked_at else None}
-                  for s in PrinterState.objects.all()}
-    return {"jobs": jobs, "states": states}
-
-
-def _inject_feed() -> dict[str, Any]:
-    """Three feed events this version cannot apply (a column from a newer cloud, an unknown table, a value
-    of the wrong type), then an ordinary price change behind them."""
-    from django.db import transaction
-    from django_scopes import scope, scopes_disabled
-
-    from kasse.catalog.models import Product
-    from kasse.catalog.services import save_product
-    from kasse.sync.engine.changes import _reserve
-    from kasse.sync.engine.registry import encode_row
-    from kasse.sync.models import ChangeEvent
-
-    with scopes_disabled():
-        products = list(Product.objects.order_by("name")[:2])
-    newer, good = products
-    organization_id = newer.organization_id
-    with scopes_disabled(), transaction.atomic():
-        first = _reserve(organization_id, 3)
-        future = {**encode_row(newer), "colour": "brown"}
-        wrong = {**encode_row(newer), "price": "zwei Euro"}
-        for offset, (model, object_id, row) in enumerate([
-            ("catalog.Product", str(newer.pk), future), ("loyalty.Stamp", str(newer.pk), {"id": str(newer.pk)}),
-            ("catalog.Product", str(newer.pk), wrong),
-        ]):
-            ChangeEvent.objects.create(organization_id=organization_id, seq=first + offset, model=model,
-                                       object_id=object_id, row=row)
-    with scope(organization=organization_id):
-        save_product(actor=_owner_actor(), organization=good.organization, product=good, data={"price": "7.77"})
-    return {"good_product": str(good.pk)}
-
-
-def _node_health() -> dict[str, Any]:
-    from django_scopes import scopes_disabled
-
-    from kasse.sync.models import StoreNode
-
-    with scopes_disabled():
-        return {str(n.pk): {"failing": n.failing, "last_error": n.last_error, "set_aside": n.set_aside,
-                            "backlog": n.last_backlog, "last_push_at": bool(n.last_push_at),
-                            "last_pull_at": bool(n.last_pull_at), "version": n.version}
-                for n in StoreNode.objects.all()}
-
-
-def main(argv: list[str]) -> None:
-    import django
-
-    django.setup()
-    command = argv[0]
-    if command == "setup":
-        print(json.dumps(_setup(int(argv[1]) if len(argv) > 1 else 20)))
-    elif command == "sell":
-        _sell(int(argv[1]), int(argv[2]) if len(argv) > 2 else 5)
-    elif command == "report":
-        print(json.dumps(_report()))
-    elif command == "revoke":
-        _revoke()
-    elif command == "node-code":
-        print(json.dumps(_node_code(argv[1:] == ["give-up"])))
-    elif command == "printer":
-        print(json.dumps(_printer(argv[1], int(argv[2]), argv[3] if len(argv) > 3 else "tspl")))
-    elif command == "test-page":
-        print(json.dumps(_test_page(argv[1])))
-    elif command == "labels":
-        print(json.dumps(_labels(argv[1], int(argv[2]))))
-    elif command == "print-report":
-        print(json.dumps(_print_report()))
-    elif command == "inject-feed":
-        print(json.dumps(_inject_feed()))
-    elif command == "node-health":
-        print(json.dumps(_node_health()))
-    else:
-        raise SystemExit(f"unknown command {command}")
-
-
-if __name__ == "__main__":
-    main(sys.argv[1:])

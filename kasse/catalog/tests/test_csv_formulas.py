@@ -9,7 +9,8 @@ import pytest
 from django.utils import translation
 from django_scopes import scope, scopes_disabled
 
-from kasse.catalog.csv_io import export_products_csv, import_products_csv, neutralize_formula, restore_formula
+from kasse.catalog.csv_export import export_products_csv, neutralize_formula, restore_formula
+from kasse.catalog.csv_io import import_products_csv
 from kasse.catalog.models import Variant
 from kasse.catalog.services import VariantData, save_product
 from kasse.testing.factories import CategoryFactory

@@ -9,7 +9,8 @@ from django.urls import reverse
 from django.utils import translation
 from django_scopes import scope
 
-from kasse.catalog.csv_io import MAX_IMPORT_BYTES, MAX_IMPORT_ROWS, import_products_csv
+from kasse.catalog.csv_export import MAX_IMPORT_BYTES, MAX_IMPORT_ROWS
+from kasse.catalog.csv_io import import_products_csv
 
 pytestmark = pytest.mark.django_db
 

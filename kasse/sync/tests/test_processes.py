@@ -86,7 +86,7 @@ def test_killing_the_node_during_checkout_and_sync_loses_and_duplicates_nothing(
     rng = random.Random(4)
     for _round in range(4):
         seller = subprocess.Popen(  # noqa: S603
-            [sys.executable, "-m", "kasse.testing.sync_world", "sell", "400", "5"],
+            [sys.executable, "-m", "kasse.testing.world_commands", "sell", "400", "5"],
             env=world.env("store"), stdout=subprocess.PIPE, start_new_session=True)
         # Counted in sales, not seconds: a loaded machine may take seconds to start the seller at all.
         assert seller.stdout is not None
