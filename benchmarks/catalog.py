@@ -32,10 +32,20 @@ from typing import Any
 
 # Queries people type: umlaut-free spelling, word prefixes and fragments inside words.
 SEARCHES: list[tuple[str, str]] = [
-    ("brotchen", "umlaut-free"), ("Brötchen", "word"), ("kase", "umlaut-free"), ("kürbis brot", "two words"),
-    ("dinkel", "prefix"), ("schorl", "prefix"), ("havel", "prefix"), ("sonnensch", "prefix"),
-    ("rotche", "contains"), ("kirschku", "contains"), ("ndelkro", "contains"), ("lade", "contains"),
-    ("quittengelee", "rare"), ("zzqx", "no match"),
+    ("brotchen", "umlaut-free"),
+    ("Brötchen", "word"),
+    ("kase", "umlaut-free"),
+    ("kürbis brot", "two words"),
+    ("dinkel", "prefix"),
+    ("schorl", "prefix"),
+    ("havel", "prefix"),
+    ("sonnensch", "prefix"),
+    ("rotche", "contains"),
+    ("kirschku", "contains"),
+    ("ndelkro", "contains"),
+    ("lade", "contains"),
+    ("quittengelee", "rare"),
+    ("zzqx", "no match"),
 ]
 
 
@@ -103,9 +113,10 @@ def measure_searches(organization: Any, repeat: int) -> dict[str, Any]:
         per_query[query] = {"kind": kind, "matches": hits, **summary(samples)}
     texts = list(Product.objects.filter(organization=organization).values_list("search_text", flat=True)[:2000])
     rng = random.Random(5)
-    baseline = timed(lambda: list(Product.objects.filter(organization=organization,
-                                                         search_text=rng.choice(texts))[:50]),
-                     repeat * len(SEARCHES))
+    baseline = timed(
+        lambda: list(Product.objects.filter(organization=organization, search_text=rng.choice(texts))[:50]),
+        repeat * len(SEARCHES),
+    )
     return {"search": summary(everything), "per_query": per_query, "baseline_equality": summary(baseline)}
 
 
@@ -117,16 +128,20 @@ def _free_port() -> int:
 
 def _rss_kib(pid: int) -> dict[str, int]:
     status = Path(f"/proc/{pid}/status").read_text()
-    return {key: int(re.search(rf"^{key}:\s+(\d+) kB", status, re.M).group(1))  # type: ignore[union-attr]
-            for key in ("VmRSS", "VmHWM")}
+    return {
+        key: int(re.search(rf"^{key}:\s+(\d+) kB", status, re.M).group(1))  # type: ignore[union-attr]
+        for key in ("VmRSS", "VmHWM")
+    }
 
 
 def measure_server_memory(email: str, password: str) -> dict[str, Any]:
     """Start ``kasse cloud`` against this database, browse as the owner, read its memory."""
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen([sys.executable, "-m", "kasse.cli", "cloud", "--port", str(port),
-                               "--log-level", "warning"], env=dict(os.environ))
+    server = subprocess.Popen(
+        [sys.executable, "-m", "kasse.cli", "cloud", "--port", str(port), "--log-level", "warning"],
+        env=dict(os.environ),
+    )
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -146,8 +161,17 @@ def measure_server_memory(email: str, password: str) -> dict[str, Any]:
         body = urllib.parse.urlencode({"csrfmiddlewaretoken": token, "email": email, "password": password})
         request = urllib.request.Request(f"{base}/login/", data=body.encode(), headers={"Referer": f"{base}/login/"})
         opener.open(request, timeout=30).read()
-        pages = ["/", "/catalog/", "/catalog/?q=brotchen", "/catalog/?q=kase", "/catalog/?page=200",
-                 "/catalog/?q=dinkel&page=3", "/customers/", "/api/v1/openapi.json", "/api/v1/docs"]
+        pages = [
+            "/",
+            "/catalog/",
+            "/catalog/?q=brotchen",
+            "/catalog/?q=kase",
+            "/catalog/?page=200",
+            "/catalog/?q=dinkel&page=3",
+            "/customers/",
+            "/api/v1/openapi.json",
+            "/api/v1/docs",
+        ]
         timings = {}
         for _round in range(3):
             for page in pages:
@@ -166,8 +190,12 @@ def measure_server_memory(email: str, password: str) -> dict[str, Any]:
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
-    return {"rss_start_mib": started["VmRSS"] / 1024, "rss_after_mib": after["VmRSS"] / 1024,
-            "rss_peak_mib": after["VmHWM"] / 1024, "pages": timings}
+    return {
+        "rss_start_mib": started["VmRSS"] / 1024,
+        "rss_after_mib": after["VmRSS"] / 1024,
+        "rss_peak_mib": after["VmHWM"] / 1024,
+        "pages": timings,
+    }
 
 
 def run(*, products: int, lookups: int, search_repeat: int, serve: bool = True) -> dict[str, Any]:
@@ -200,8 +228,11 @@ def run(*, products: int, lookups: int, search_repeat: int, serve: bool = True) 
         from kasse.catalog.models import Product
 
         figures: dict[str, Any] = {
-            "database": version, "vendor": connection.vendor, "products": Product.objects.count(),
-            "seed_seconds": seed_seconds, "engine": settings.DATABASES["default"]["ENGINE"],
+            "database": version,
+            "vendor": connection.vendor,
+            "products": Product.objects.count(),
+            "seed_seconds": seed_seconds,
+            "engine": settings.DATABASES["default"]["ENGINE"],
         }
         figures.update(measure_lookups(organization, lookups, rng))
         figures.update(measure_searches(organization, search_repeat))
@@ -229,8 +260,9 @@ def main(argv: list[str] | None = None) -> None:
     import django
 
     django.setup()
-    figures = run(products=args.products, lookups=args.lookups, search_repeat=args.search_repeat,
-                  serve=not args.no_serve)
+    figures = run(
+        products=args.products, lookups=args.lookups, search_repeat=args.search_repeat, serve=not args.no_serve
+    )
     Path(args.json).write_text(json.dumps(figures, indent=2))
 
 

@@ -37,13 +37,23 @@ def _thirty_line_sale() -> Any:
     with scopes_disabled():
         register = Register.objects.filter(organization=organization).order_by("store__number", "number").first()
         owner = Employee.objects.filter(organization=organization, user__isnull=False).first()
-        variants = list(Variant.objects.filter(organization=organization, is_active=True,
-                                               product__is_measured=False).order_by("sku")[:30])
+        variants = list(
+            Variant.objects.filter(organization=organization, is_active=True, product__is_measured=False).order_by(
+                "sku"
+            )[:30]
+        )
     actor = Actor.system("bench")
     open_shift(actor=actor, register=register, employee=owner, count={})
-    return complete_sale(actor=actor, register=register, employee=owner, cart=SaleInput(
-        id=uuid7(), lines=[LineInput(v.pk, Decimal(1 + i % 3)) for i, v in enumerate(variants)],
-        payments=[PaymentInput("cash", Decimal("1000.00"))]))
+    return complete_sale(
+        actor=actor,
+        register=register,
+        employee=owner,
+        cart=SaleInput(
+            id=uuid7(),
+            lines=[LineInput(v.pk, Decimal(1 + i % 3)) for i, v in enumerate(variants)],
+            payments=[PaymentInput("cash", Decimal("1000.00"))],
+        ),
+    )
 
 
 def _time(call: Any, runs: int) -> list[float]:
@@ -78,8 +88,9 @@ def run(runs: int = 500) -> dict[str, Any]:
                 "lines": sale.lines.count(),
                 "bytes": size,
                 "render": summary(_time(lambda: render(document, profile), runs)),
-                "build_and_render": summary(_time(lambda: render(receipt_document(sale, language="de"), profile),
-                                                  runs)),
+                "build_and_render": summary(
+                    _time(lambda: render(receipt_document(sale, language="de"), profile), runs)
+                ),
                 "baseline": summary(_time(lambda: render(plain, profile), runs)),
             }
 
@@ -87,19 +98,21 @@ def run(runs: int = 500) -> dict[str, Any]:
 def render_markdown(results: dict[str, Any]) -> str:
     render_, both, base = results["render"], results["build_and_render"], results["baseline"]
     ok = "✅" if render_["p95_ms"] <= 5 else "❌"
-    return "\n".join([
-        f"A {results['lines']}-line sale on the Epson TM-T20 profile ({results['bytes']:,} bytes of ESC/POS).",
-        "",
-        "| measurement | target | median | p95 | median vs. baseline |",
-        "| --- | --- | --- | --- | --- |",
-        f"| baseline: render 30 plain text lines | – | {base['median_ms']:.3f} ms | {base['p95_ms']:.3f} ms | 1× |",
-        f"| render the receipt document to ESC/POS | p95 ≤ 5 ms {ok} | {render_['median_ms']:.3f} ms "
-        f"| {render_['p95_ms']:.3f} ms | {render_['median_ms'] / base['median_ms']:.1f}× |",
-        f"| build it from the sale (SQLite) and render | – | {both['median_ms']:.3f} ms | {both['p95_ms']:.3f} ms "
-        f"| {both['median_ms'] / base['median_ms']:.1f}× |",
-        "",
-        "From a completed sale to the last byte on the virtual printer's socket: see \"Print queue\".",
-    ])
+    return "\n".join(
+        [
+            f"A {results['lines']}-line sale on the Epson TM-T20 profile ({results['bytes']:,} bytes of ESC/POS).",
+            "",
+            "| measurement | target | median | p95 | median vs. baseline |",
+            "| --- | --- | --- | --- | --- |",
+            f"| baseline: render 30 plain text lines | – | {base['median_ms']:.3f} ms | {base['p95_ms']:.3f} ms | 1× |",
+            f"| render the receipt document to ESC/POS | p95 ≤ 5 ms {ok} | {render_['median_ms']:.3f} ms "
+            f"| {render_['p95_ms']:.3f} ms | {render_['median_ms'] / base['median_ms']:.1f}× |",
+            f"| build it from the sale (SQLite) and render | – | {both['median_ms']:.3f} ms | {both['p95_ms']:.3f} ms "
+            f"| {both['median_ms'] / base['median_ms']:.1f}× |",
+            "",
+            'From a completed sale to the last byte on the virtual printer\'s socket: see "Print queue".',
+        ]
+    )
 
 
 def main() -> None:

@@ -48,6 +48,7 @@ TARGET_MS = 50.0
 
 # --- the node's side (a child process) ---------------------------------------------------------------
 
+
 def serve(data_dir: Path, port: int, store_id: str) -> None:
     """Serve the register with the store's scanners running in the same process, until terminated."""
     _setup_django(data_dir)
@@ -58,13 +59,23 @@ def serve(data_dir: Path, port: int, store_id: str) -> None:
 
     runner = PeripheralRunner(store_ids=[store_id]).start()
     try:
-        uvicorn.run(**uvicorn_options({"host": "127.0.0.1", "port": port, "workers": 1, "log_level": "warning",
-                                       "forwarded_allow_ips": "127.0.0.1"}))
+        uvicorn.run(
+            **uvicorn_options(
+                {
+                    "host": "127.0.0.1",
+                    "port": port,
+                    "workers": 1,
+                    "log_level": "warning",
+                    "forwarded_allow_ips": "127.0.0.1",
+                }
+            )
+        )
     finally:
         runner.stop()
 
 
 # --- the register page's side ------------------------------------------------------------------------
+
 
 class Page:
     """HTTP on one keep-alive connection with the cookies a browser would keep, like the register page."""
@@ -79,8 +90,9 @@ class Page:
         body = None
         if form is not None:
             body = urllib.parse.urlencode(form)
-            headers.update({"Content-Type": "application/x-www-form-urlencoded", "X-CSRFToken": self.csrf,
-                            "HX-Request": "true"})
+            headers.update(
+                {"Content-Type": "application/x-www-form-urlencoded", "X-CSRFToken": self.csrf, "HX-Request": "true"}
+            )
         self.connection.request(method, path, body=body, headers=headers)
         response = self.connection.getresponse()
         text = response.read().decode()
@@ -92,8 +104,9 @@ class Page:
     def unlock(self, employee_id: str, pin: str) -> None:
         _status, html = self.request("GET", "/register/lock/")
         self.csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)  # type: ignore[union-attr]
-        status, _ = self.request("POST", "/register/unlock/", {"employee": employee_id, "pin": pin,
-                                                                 "csrfmiddlewaretoken": self.csrf})
+        status, _ = self.request(
+            "POST", "/register/unlock/", {"employee": employee_id, "pin": pin, "csrfmiddlewaretoken": self.csrf}
+        )
         if status != 302:
             raise RuntimeError(f"unlocking the register answered {status}")
         _status, html = self.request("GET", "/register/")
@@ -116,16 +129,26 @@ def _prepare(scanner_port: str) -> dict[str, Any]:
     organization = seed_demo(customers_count=0).organization
     token = "bench-device"  # noqa: S105 (a test device token, not a secret)
     with scopes_disabled():
-        register = (Register.objects.filter(organization=organization).select_related("store")
-                    .order_by("store__number", "number").first())
+        register = (
+            Register.objects.filter(organization=organization)
+            .select_related("store")
+            .order_by("store__number", "number")
+            .first()
+        )
         assert register is not None
         RegisterDevice.objects.create(organization=organization, register=register, token_digest=_digest(token))
-        Scanner.objects.create(organization=organization, store=register.store, register=register,
-                               name="Bench", serial_device=scanner_port)
-        products = dict(Barcode.objects.filter(organization=organization, variant__product__is_measured=False,
-                                               variant__product__is_active=True, variant__is_active=True,
-                                               code__regex=r"^\d{13}$")
-                        .values_list("code", "variant__product__name"))
+        Scanner.objects.create(
+            organization=organization, store=register.store, register=register, name="Bench", serial_device=scanner_port
+        )
+        products = dict(
+            Barcode.objects.filter(
+                organization=organization,
+                variant__product__is_measured=False,
+                variant__product__is_active=True,
+                variant__is_active=True,
+                code__regex=r"^\d{13}$",
+            ).values_list("code", "variant__product__name")
+        )
         employee, pin = _cashier(organization, register)
     open_shift(actor=Actor.system("bench"), register=register, employee=employee, count={"20": 5})
     return {"register": register, "token": token, "pin": pin, "employee_id": str(employee.pk), "products": products}
@@ -143,8 +166,9 @@ def _add(page: Page, code: str, name: str) -> None:
         raise RuntimeError(f"scanning {code} did not put {name} into the cart ({status})")
 
 
-def _in_process_posts(cookies: dict[str, str], codes: list[str], products: dict[str, str], count: int,
-                      rng: random.Random) -> list[float]:
+def _in_process_posts(
+    cookies: dict[str, str], codes: list[str], products: dict[str, str], count: int, rng: random.Random
+) -> list[float]:
     """The wedge cart POST through Django's test client in this process (the register benchmark's way)."""
     from django.test import Client
 
@@ -177,9 +201,20 @@ def run(scans: int = 300, warmup: int = 20) -> dict[str, Any]:
             ctx = _prepare(scanner.port)
             port = _free_port()
             server = subprocess.Popen(  # noqa: S603
-                [sys.executable, "-m", "benchmarks.peripherals_bench", "--serve", str(data_dir), "--port", str(port),
-                 "--store", str(ctx["register"].store_id)],
-                cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+                [
+                    sys.executable,
+                    "-m",
+                    "benchmarks.peripherals_bench",
+                    "--serve",
+                    str(data_dir),
+                    "--port",
+                    str(port),
+                    "--store",
+                    str(ctx["register"].store_id),
+                ],
+                cwd=ROOT,
+                env={**os.environ, "PYTHONPATH": str(ROOT)},
+            )
             try:
                 _wait_for(f"http://127.0.0.1:{port}/health")
                 page = Page(port, {DEVICE_COOKIE: ctx["token"]})
@@ -191,8 +226,11 @@ def run(scans: int = 300, warmup: int = 20) -> dict[str, Any]:
                 to_cart: list[float] = []
                 wedge: list[float] = []
                 health: list[float] = []
-                with connect(f"ws://127.0.0.1:{port}/ws/register/scanner/", additional_headers={"Cookie": cookie},
-                             open_timeout=10) as ws:
+                with connect(
+                    f"ws://127.0.0.1:{port}/ws/register/scanner/",
+                    additional_headers={"Cookie": cookie},
+                    open_timeout=10,
+                ) as ws:
                     time.sleep(0.5)  # the runner's reader thread has opened the pty (it started before serving)
                     for index in range(warmup + scans):
                         if index % 20 == 0:
@@ -241,31 +279,35 @@ def render_markdown(results: dict[str, Any]) -> str:
     sock, cart = results["scan_to_socket"], results["scan_to_cart"]
     wedge, health, local = results["wedge_post"], results["health"], results["in_process_post"]
     ok = "✅" if cart["p95_ms"] <= TARGET_MS else "❌"
-    return "\n".join([
-        f"{results['scans']} scans of random products of the demo catalog ({results['products']} plain EAN-13 codes), "
-        "SQLite in WAL mode; a serial scanner on a pty (real bytes, pyserial) read by the `PeripheralRunner` "
-        "inside the serving uvicorn process, as on the store node; the register page played by the benchmark "
-        "process (WebSocket plus one keep-alive HTTP connection on 127.0.0.1). The cart is emptied every 20 scans.",
-        "",
-        "| measurement | target | median | p95 | median vs. baseline |",
-        "| --- | --- | --- | --- | --- |",
-        f"| baseline: `GET /health` round trip (with the register's cookies) | – | {health['median_ms']:.2f} ms "
-        f"| {health['p95_ms']:.2f} ms | 1× |",
-        f"| baseline: wedge scan, `POST /register/cart/scan/` round trip | – | {wedge['median_ms']:.2f} ms "
-        f"| {wedge['p95_ms']:.2f} ms | {wedge['median_ms'] / health['median_ms']:.1f}× |",
-        f"| baseline: the same POST in process (Django test client, no HTTP) | – | {local['median_ms']:.2f} ms "
-        f"| {local['p95_ms']:.2f} ms | {local['median_ms'] / health['median_ms']:.1f}× |",
-        f"| serial scan → code on `/ws/register/scanner/` | – | {sock['median_ms']:.2f} ms | {sock['p95_ms']:.2f} ms "
-        f"| {sock['median_ms'] / health['median_ms']:.1f}× |",
-        f"| serial scan → cart response with the product | ≤ 50 ms {ok} | {cart['median_ms']:.2f} ms "
-        f"| {cart['p95_ms']:.2f} ms | {cart['median_ms'] / health['median_ms']:.1f}× |",
-        "",
-        "The serial scanner adds the WebSocket leg to what a wedge scan costs (serial scan → cart ≈ scan → "
-        "WebSocket + wedge POST); a browser adds its parsing and the htmx swap on top. Most of the time is the "
-        "cart POST itself (compare the in-process row) and serving it over HTTP through uvicorn, not the scanner "
-        "path. "
-        f"Load average {results['load']} when measured (2-CPU machine shared with other work).",
-    ])
+    return "\n".join(
+        [
+            f"{results['scans']} scans of random products of the demo catalog "
+            f"({results['products']} plain EAN-13 codes), "
+            "SQLite in WAL mode; a serial scanner on a pty (real bytes, pyserial) read by the `PeripheralRunner` "
+            "inside the serving uvicorn process, as on the store node; the register page played by the benchmark "
+            "process (WebSocket plus one keep-alive HTTP connection on 127.0.0.1). "
+            "The cart is emptied every 20 scans.",
+            "",
+            "| measurement | target | median | p95 | median vs. baseline |",
+            "| --- | --- | --- | --- | --- |",
+            f"| baseline: `GET /health` round trip (with the register's cookies) | – | {health['median_ms']:.2f} ms "
+            f"| {health['p95_ms']:.2f} ms | 1× |",
+            f"| baseline: wedge scan, `POST /register/cart/scan/` round trip | – | {wedge['median_ms']:.2f} ms "
+            f"| {wedge['p95_ms']:.2f} ms | {wedge['median_ms'] / health['median_ms']:.1f}× |",
+            f"| baseline: the same POST in process (Django test client, no HTTP) | – | {local['median_ms']:.2f} ms "
+            f"| {local['p95_ms']:.2f} ms | {local['median_ms'] / health['median_ms']:.1f}× |",
+            f"| serial scan → code on `/ws/register/scanner/` | – | {sock['median_ms']:.2f} ms "
+            f"| {sock['p95_ms']:.2f} ms | {sock['median_ms'] / health['median_ms']:.1f}× |",
+            f"| serial scan → cart response with the product | ≤ 50 ms {ok} | {cart['median_ms']:.2f} ms "
+            f"| {cart['p95_ms']:.2f} ms | {cart['median_ms'] / health['median_ms']:.1f}× |",
+            "",
+            "The serial scanner adds the WebSocket leg to what a wedge scan costs (serial scan → cart ≈ scan → "
+            "WebSocket + wedge POST); a browser adds its parsing and the htmx swap on top. Most of the time is the "
+            "cart POST itself (compare the in-process row) and serving it over HTTP through uvicorn, not the scanner "
+            "path. "
+            f"Load average {results['load']} when measured (2-CPU machine shared with other work).",
+        ]
+    )
 
 
 def main() -> None:

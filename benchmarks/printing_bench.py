@@ -40,14 +40,26 @@ def _prepare(port: int) -> dict[str, Any]:
 
     organization = seed_demo(customers_count=0).organization
     with scopes_disabled():
-        register = (Register.objects.filter(organization=organization).select_related("store")
-                    .order_by("store__number", "number").first())
+        register = (
+            Register.objects.filter(organization=organization)
+            .select_related("store")
+            .order_by("store__number", "number")
+            .first()
+        )
         owner = Employee.objects.filter(organization=organization, user__isnull=False).first()
-        variants = list(Variant.objects.filter(organization=organization, is_active=True,
-                                               product__is_measured=False).select_related("product")
-                        .order_by("sku")[:10])
-        printer = Printer.objects.create(organization=organization, store=register.store, name="Virtual",
-                                         host="127.0.0.1", port=port, profile="epson-tm-t20")
+        variants = list(
+            Variant.objects.filter(organization=organization, is_active=True, product__is_measured=False)
+            .select_related("product")
+            .order_by("sku")[:10]
+        )
+        printer = Printer.objects.create(
+            organization=organization,
+            store=register.store,
+            name="Virtual",
+            host="127.0.0.1",
+            port=port,
+            profile="epson-tm-t20",
+        )
         RegisterPrinter.objects.create(organization=organization, register=register, printer=printer)
     assert register is not None
     assert owner is not None
@@ -69,8 +81,12 @@ def _sell(prepared: dict[str, Any]) -> tuple[float, float, Any]:
         for index, variant in enumerate(prepared["variants"]):
             carts.add_variant(cart=cart, variant=variant, quantity=Decimal(1 + index % 2))
         before = time.time()
-        sale = carts.checkout_cart(actor=Actor.for_employee(owner), cart=cart, employee=owner,
-                                   payments=[PaymentInput("cash", Decimal("500.00"))])
+        sale = carts.checkout_cart(
+            actor=Actor.for_employee(owner),
+            cart=cart,
+            employee=owner,
+            payments=[PaymentInput("cash", Decimal("500.00"))],
+        )
         committed = time.time()
     return before, committed, sale
 
@@ -120,24 +136,27 @@ def run(runs: int = 200) -> dict[str, Any]:
 def render_markdown(results: dict[str, Any]) -> str:
     sale, pay, base = results["sale_to_last_byte"], results["pay_to_last_byte"], results["baseline"]
     ok = "✅" if sale["p95_ms"] <= TARGET_P95_MS else "❌"
-    return "\n".join([
-        f"{results['runs']} sales of {results['lines']} lines each ({results['bytes']:,} bytes of ESC/POS per receipt, "
-        "Epson TM-T20 profile), SQLite in WAL mode, the worker pool in the same process as on the store node.",
-        "",
-        "| measurement | target | median | p95 | median vs. baseline |",
-        "| --- | --- | --- | --- | --- |",
-        f"| baseline: the same bytes over a new TCP connection | – | {base['median_ms']:.2f} ms "
-        f"| {base['p95_ms']:.2f} ms | 1× |",
-        f"| completed sale → last byte on the printer's socket | p95 ≤ 100 ms {ok} | {sale['median_ms']:.2f} ms "
-        f"| {sale['p95_ms']:.2f} ms | {sale['median_ms'] / base['median_ms']:.1f}× |",
-        f"| pay (sale transaction) → last byte | – | {pay['median_ms']:.2f} ms | {pay['p95_ms']:.2f} ms "
-        f"| {pay['median_ms'] / base['median_ms']:.1f}× |",
-        "",
-        "The queue path: commit → wake the printer's worker → claim the job → render the receipt from the sale → "
-        "connect → DLE EOT status (4 queries) → mark sending → write → DLE EOT status → mark done. "
-        "\"Last byte\" is when the virtual printer has parsed the cut that ends the job. "
-        f"Load average {results['load']} when measured (2-CPU machine shared with other work).",
-    ])
+    return "\n".join(
+        [
+            f"{results['runs']} sales of {results['lines']} lines each "
+            f"({results['bytes']:,} bytes of ESC/POS per receipt, "
+            "Epson TM-T20 profile), SQLite in WAL mode, the worker pool in the same process as on the store node.",
+            "",
+            "| measurement | target | median | p95 | median vs. baseline |",
+            "| --- | --- | --- | --- | --- |",
+            f"| baseline: the same bytes over a new TCP connection | – | {base['median_ms']:.2f} ms "
+            f"| {base['p95_ms']:.2f} ms | 1× |",
+            f"| completed sale → last byte on the printer's socket | p95 ≤ 100 ms {ok} | {sale['median_ms']:.2f} ms "
+            f"| {sale['p95_ms']:.2f} ms | {sale['median_ms'] / base['median_ms']:.1f}× |",
+            f"| pay (sale transaction) → last byte | – | {pay['median_ms']:.2f} ms | {pay['p95_ms']:.2f} ms "
+            f"| {pay['median_ms'] / base['median_ms']:.1f}× |",
+            "",
+            "The queue path: commit → wake the printer's worker → claim the job → render the receipt from the sale → "
+            "connect → DLE EOT status (4 queries) → mark sending → write → DLE EOT status → mark done. "
+            '"Last byte" is when the virtual printer has parsed the cut that ends the job. '
+            f"Load average {results['load']} when measured (2-CPU machine shared with other work).",
+        ]
+    )
 
 
 def main() -> None:

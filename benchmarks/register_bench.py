@@ -47,8 +47,11 @@ def percentile(values: list[float], pct: float) -> float:
 
 
 def summary(values_ms: list[float]) -> dict[str, float]:
-    return {"n": len(values_ms), "median_ms": round(statistics.median(values_ms), 3),
-            "p95_ms": round(percentile(values_ms, 95), 3)}
+    return {
+        "n": len(values_ms),
+        "median_ms": round(statistics.median(values_ms), 3),
+        "p95_ms": round(percentile(values_ms, 95), 3),
+    }
 
 
 def _setup_django(data_dir: Path) -> None:
@@ -85,9 +88,14 @@ def _prepare(products: int) -> dict[str, Any]:
         assert register is not None
         token = "bench-device"  # noqa: S105 (a test device token, not a secret)
         RegisterDevice.objects.create(organization=organization, register=register, token_digest=_digest(token))
-        codes = list(Barcode.objects.filter(organization=organization, variant__product__is_measured=False,
-                                            variant__product__is_active=True, variant__is_active=True)
-                     .values_list("code", flat=True)[:5000])
+        codes = list(
+            Barcode.objects.filter(
+                organization=organization,
+                variant__product__is_measured=False,
+                variant__product__is_active=True,
+                variant__is_active=True,
+            ).values_list("code", flat=True)[:5000]
+        )
     client = Client()
     client.cookies[DEVICE_COOKIE] = token
     employee, pin = _cashier(organization, register)
@@ -96,11 +104,20 @@ def _prepare(products: int) -> dict[str, Any]:
     open_shift(actor=Actor.system("bench"), register=register, employee=employee, count={"20": 5})
     display_token = "bench-display"  # noqa: S105 (a test device token, not a secret)
     with scopes_disabled():
-        RegisterDevice.objects.create(organization=organization, register=register, is_display=True,
-                                      token_digest=_digest(display_token))
-    return {"client": client, "codes": codes, "register": register, "seed_seconds": seed_seconds,
-            "organization": organization, "pin": pin, "employee_id": str(employee.pk), "token": token,
-            "display_token": display_token}
+        RegisterDevice.objects.create(
+            organization=organization, register=register, is_display=True, token_digest=_digest(display_token)
+        )
+    return {
+        "client": client,
+        "codes": codes,
+        "register": register,
+        "seed_seconds": seed_seconds,
+        "organization": organization,
+        "pin": pin,
+        "employee_id": str(employee.pk),
+        "token": token,
+        "display_token": display_token,
+    }
 
 
 def _cashier(organization: Any, register: Any) -> tuple[Any, str]:
@@ -182,7 +199,8 @@ def page_weight(ctx: dict[str, Any]) -> dict[str, int]:
     client = ctx["client"]
     html = client.get("/register/").content.decode()
     assets = re.findall(r'<script[^>]+src="([^"]+)"', html) + re.findall(
-        r'<link[^>]+rel="stylesheet"[^>]+href="([^"]+)"', html)
+        r'<link[^>]+rel="stylesheet"[^>]+href="([^"]+)"', html
+    )
     raw = gz = 0
     for url in assets:
         response = client.get(url)
@@ -207,8 +225,21 @@ def in_browser(ctx: dict[str, Any], data_dir: Path, loads: int, scans: int) -> d
         port = sock.getsockname()[1]
     env = {**os.environ, "KASSE_DATA_DIR": str(data_dir), "DATABASE_URL": os.environ["DATABASE_URL"]}
     server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "kasse.asgi:application", "--host", "127.0.0.1", "--port", str(port),
-         "--log-level", "warning"], env=env, cwd=ROOT)
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "kasse.asgi:application",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        cwd=ROOT,
+    )
     try:
         base = f"http://127.0.0.1:{port}"
         _wait_for(base + "/health")
@@ -218,8 +249,9 @@ def in_browser(ctx: dict[str, Any], data_dir: Path, loads: int, scans: int) -> d
         latencies: list[float] = []
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-            context = browser.new_context(locale="de-DE", viewport={"width": 1024, "height": 768},
-                                          bypass_csp=True)  # the timing probes evaluate strings
+            context = browser.new_context(
+                locale="de-DE", viewport={"width": 1024, "height": 768}, bypass_csp=True
+            )  # the timing probes evaluate strings
             context.add_cookies([{"name": "kasse_register", "value": ctx["token"], "url": base}])
             page = context.new_page()
             page.goto(base + "/register/lock/")
@@ -260,9 +292,12 @@ def _display_latency(browser: Any, page: Any, base: str, ctx: dict[str, Any], sc
             page.wait_for_timeout(200)
         seen = display.evaluate("window.updates.length")
         code = rng.choice(ctx["codes"])
-        started = page.evaluate("""(code) => { const t = Date.now();
+        started = page.evaluate(
+            """(code) => { const t = Date.now();
             document.getElementById('code-input').value = code;
-            htmx.trigger(document.getElementById('code-form'), 'submit'); return t; }""", code)
+            htmx.trigger(document.getElementById('code-form'), 'submit'); return t; }""",
+            code,
+        )
         display.wait_for_function(f"window.updates.length > {seen}", timeout=5000)
         latencies.append(display.evaluate(f"window.updates[{seen}]") - started)
         page.wait_for_timeout(50)
@@ -303,8 +338,7 @@ def run(products: int = 100_000, scans: int = 400, sales: int = 200, loads: int 
         base = results["baseline_health"]["median_ms"]
         results["scan"]["ratio_to_baseline"] = round(results["scan"]["median_ms"] / base, 1)
         results["complete_sale"]["ratio_to_baseline"] = round(results["complete_sale"]["median_ms"] / base, 1)
-        results["complete_sale_full"]["ratio_to_baseline"] = round(
-            results["complete_sale_full"]["median_ms"] / base, 1)
+        results["complete_sale_full"]["ratio_to_baseline"] = round(results["complete_sale_full"]["median_ms"] / base, 1)
         return results
 
 
@@ -313,32 +347,42 @@ def render_markdown(results: dict[str, Any]) -> str:
     full = results["complete_sale_full"]
     weight = results["page_weight"]
     usable = results["time_to_usable"]
-    usable_row = (f"| register page usable (Chromium, loopback) | ≤ 1000 ms | {usable['median_ms']:.0f} ms "
-                  f"| {usable['p95_ms']:.0f} ms | – |" if isinstance(usable, dict)
-                  else f"| register page usable | ≤ 1000 ms | {usable} | | |")
+    usable_row = (
+        f"| register page usable (Chromium, loopback) | ≤ 1000 ms | {usable['median_ms']:.0f} ms "
+        f"| {usable['p95_ms']:.0f} ms | – |"
+        if isinstance(usable, dict)
+        else f"| register page usable | ≤ 1000 ms | {usable} | | |"
+    )
     display = results["display_latency"]
-    display_row = (f"| scan → customer display updated (Chromium, WebSocket) | ≤ 100 ms | "
-                   f"{display['median_ms']:.0f} ms | {display['p95_ms']:.0f} ms | – |" if isinstance(display, dict)
-                   else f"| scan → customer display updated | ≤ 100 ms | {display} | | |")
-    return "\n".join([
-        f"Catalog: {results['products']:,} products on SQLite (seeded in {results['seed_seconds']} s).",
-        "",
-        "| measurement | target | median | p95 | median vs. baseline |",
-        "| --- | --- | --- | --- | --- |",
-        f"| baseline: `GET /health` through the same stack | – | {base['median_ms']:.2f} ms | {base['p95_ms']:.2f} ms "
-        "| 1× |",
-        f"| scan → updated cart (server) | p95 ≤ 20 ms | {scan['median_ms']:.2f} ms | {scan['p95_ms']:.2f} ms "
-        f"| {scan['ratio_to_baseline']}× |",
-        f"| complete a 5-line sale (server, `synchronous=NORMAL`) | p95 ≤ 50 ms | {sale['median_ms']:.2f} ms "
-        f"| {sale['p95_ms']:.2f} ms | {sale['ratio_to_baseline']}× |",
-        f"| complete a 5-line sale (server, store node `synchronous=FULL`) | p95 ≤ 50 ms | {full['median_ms']:.2f} ms "
-        f"| {full['p95_ms']:.2f} ms | {full['ratio_to_baseline']}× |",
-        usable_row,
-        display_row,
-        "",
-        f"JavaScript + CSS of the register page: {weight['files']} files, {weight['bytes'] / 1024:.1f} KB "
-        f"({weight['gzip_bytes'] / 1024:.1f} KB gzip); target ≤ 150 KB.",
-    ])
+    display_row = (
+        f"| scan → customer display updated (Chromium, WebSocket) | ≤ 100 ms | "
+        f"{display['median_ms']:.0f} ms | {display['p95_ms']:.0f} ms | – |"
+        if isinstance(display, dict)
+        else f"| scan → customer display updated | ≤ 100 ms | {display} | | |"
+    )
+    return "\n".join(
+        [
+            f"Catalog: {results['products']:,} products on SQLite (seeded in {results['seed_seconds']} s).",
+            "",
+            "| measurement | target | median | p95 | median vs. baseline |",
+            "| --- | --- | --- | --- | --- |",
+            f"| baseline: `GET /health` through the same stack | – | {base['median_ms']:.2f} ms "
+            f"| {base['p95_ms']:.2f} ms "
+            "| 1× |",
+            f"| scan → updated cart (server) | p95 ≤ 20 ms | {scan['median_ms']:.2f} ms | {scan['p95_ms']:.2f} ms "
+            f"| {scan['ratio_to_baseline']}× |",
+            f"| complete a 5-line sale (server, `synchronous=NORMAL`) | p95 ≤ 50 ms | {sale['median_ms']:.2f} ms "
+            f"| {sale['p95_ms']:.2f} ms | {sale['ratio_to_baseline']}× |",
+            f"| complete a 5-line sale (server, store node `synchronous=FULL`) | p95 ≤ 50 ms "
+            f"| {full['median_ms']:.2f} ms "
+            f"| {full['p95_ms']:.2f} ms | {full['ratio_to_baseline']}× |",
+            usable_row,
+            display_row,
+            "",
+            f"JavaScript + CSS of the register page: {weight['files']} files, {weight['bytes'] / 1024:.1f} KB "
+            f"({weight['gzip_bytes'] / 1024:.1f} KB gzip); target ≤ 150 KB.",
+        ]
+    )
 
 
 def main() -> None:

@@ -71,8 +71,10 @@ def machine() -> str:
     except (OSError, ValueError, IndexError):
         pass
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
-    return (f"{cpu}, {os.cpu_count()} CPUs{memory}; {platform.system()} {platform.release()}; "
-            f"Python {platform.python_version()}; load average {load} when the report was written")
+    return (
+        f"{cpu}, {os.cpu_count()} CPUs{memory}; {platform.system()} {platform.release()}; "
+        f"Python {platform.python_version()}; load average {load} when the report was written"
+    )
 
 
 def _postgres_admin(sql: str) -> str | None:
@@ -89,9 +91,23 @@ def _postgres_admin(sql: str) -> str | None:
 
 def run_one(name: str, url: str, data_dir: Path, args: argparse.Namespace) -> dict[str, Any]:
     out = data_dir / "figures.json"
-    command = [sys.executable, "-m", "benchmarks.catalog", "--database-url", url, "--data-dir", str(data_dir),
-               "--products", str(args.products), "--lookups", str(args.lookups),
-               "--search-repeat", str(args.search_repeat), "--json", str(out)]
+    command = [
+        sys.executable,
+        "-m",
+        "benchmarks.catalog",
+        "--database-url",
+        url,
+        "--data-dir",
+        str(data_dir),
+        "--products",
+        str(args.products),
+        "--lookups",
+        str(args.lookups),
+        "--search-repeat",
+        str(args.search_repeat),
+        "--json",
+        str(out),
+    ]
     if args.no_serve:
         command.append("--no-serve")
     print(f"== {name}: seeding {args.products} products and measuring …", flush=True)
@@ -99,8 +115,11 @@ def run_one(name: str, url: str, data_dir: Path, args: argparse.Namespace) -> di
     subprocess.run(command, cwd=PROJECT, check=True, env={**os.environ, "PYTHONPATH": str(PROJECT)})
     figures: dict[str, Any] = json.loads(out.read_text())
     figures["wall_seconds"] = time.perf_counter() - started
-    print(f"   lookup p95 {figures['lookup']['p95_ms']:.2f} ms, search p95 {figures['search']['p95_ms']:.2f} ms "
-          f"({figures['wall_seconds']:.0f} s)", flush=True)
+    print(
+        f"   lookup p95 {figures['lookup']['p95_ms']:.2f} ms, search p95 {figures['search']['p95_ms']:.2f} ms "
+        f"({figures['wall_seconds']:.0f} s)",
+        flush=True,
+    )
     return figures
 
 
@@ -122,8 +141,7 @@ def run_all(args: argparse.Namespace) -> tuple[dict[str, dict[str, Any]], list[s
         else:
             folder = Path(tempfile.mkdtemp(prefix="kasse-bench-pg-"))
             try:
-                results["PostgreSQL"] = run_one("PostgreSQL", POSTGRES_URL.rstrip("/") + f"/{BENCH_DB}", folder,
-                                                args)
+                results["PostgreSQL"] = run_one("PostgreSQL", POSTGRES_URL.rstrip("/") + f"/{BENCH_DB}", folder, args)
             finally:
                 _postgres_admin(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
                 shutil.rmtree(folder, ignore_errors=True)
@@ -134,93 +152,127 @@ def run_register(args: argparse.Namespace) -> str:
     """The register benchmark (issue 3) in its own process, as a markdown section."""
     print(f"== Register: seeding {args.products} products on SQLite and measuring …", flush=True)
     command = [sys.executable, "-m", "benchmarks.register_bench", "--products", str(args.products)]
-    done = subprocess.run(command, cwd=PROJECT, check=True, capture_output=True, text=True,
-                          env={**os.environ, "PYTHONPATH": str(PROJECT)})
+    done = subprocess.run(
+        command, cwd=PROJECT, check=True, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(PROJECT)}
+    )
     print(done.stdout, flush=True)
-    return "\n".join([
-        "## Register (SQLite)",
-        "",
-        "Measured by `python -m benchmarks.register_bench` (part of `make bench`): server time of the "
-        "register's own HTTP requests, in process through the whole Django stack (middleware, tenant scope, "
-        "queries, templates; no network), against a baseline request measured in the same run; the page "
-        "weight as served; and the time until the register page is usable (scanner and handlers live) in "
-        "Chromium against uvicorn on loopback.",
-        "",
-        done.stdout.strip(),
-        "",
-    ])
+    return "\n".join(
+        [
+            "## Register (SQLite)",
+            "",
+            "Measured by `python -m benchmarks.register_bench` (part of `make bench`): server time of the "
+            "register's own HTTP requests, in process through the whole Django stack (middleware, tenant scope, "
+            "queries, templates; no network), against a baseline request measured in the same run; the page "
+            "weight as served; and the time until the register page is usable (scanner and handlers live) in "
+            "Chromium against uvicorn on loopback.",
+            "",
+            done.stdout.strip(),
+            "",
+        ]
+    )
 
 
 def run_hardware() -> str:
     """The receipt printing benchmark (issue 5) in its own process, as a markdown section."""
     print("== Receipt printing: rendering a 30-line receipt …", flush=True)
-    done = subprocess.run([sys.executable, "-m", "benchmarks.hardware_bench"], cwd=PROJECT, check=True,
-                          capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(PROJECT)})
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.hardware_bench"],
+        cwd=PROJECT,
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(PROJECT)},
+    )
     print(done.stdout, flush=True)
-    return "\n".join([
-        "## Receipt printing",
-        "",
-        "Measured by `python -m benchmarks.hardware_bench` (part of `make bench`), in process.",
-        "",
-        done.stdout.strip(),
-        "",
-    ])
+    return "\n".join(
+        [
+            "## Receipt printing",
+            "",
+            "Measured by `python -m benchmarks.hardware_bench` (part of `make bench`), in process.",
+            "",
+            done.stdout.strip(),
+            "",
+        ]
+    )
 
 
 def run_printing() -> str:
     """The print queue benchmark (issue 5) in its own process, as a markdown section."""
     print("== Print queue: completed sale to the virtual printer's socket …", flush=True)
-    done = subprocess.run([sys.executable, "-m", "benchmarks.printing_bench"], cwd=PROJECT, check=True,
-                          capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(PROJECT)})
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.printing_bench"],
+        cwd=PROJECT,
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(PROJECT)},
+    )
     print(done.stdout, flush=True)
-    return "\n".join([
-        "## Print queue",
-        "",
-        "Measured by `python -m benchmarks.printing_bench` (part of `make bench`), in process, against the "
-        "virtual ESC/POS network printer on 127.0.0.1.",
-        "",
-        done.stdout.strip(),
-        "",
-    ])
+    return "\n".join(
+        [
+            "## Print queue",
+            "",
+            "Measured by `python -m benchmarks.printing_bench` (part of `make bench`), in process, against the "
+            "virtual ESC/POS network printer on 127.0.0.1.",
+            "",
+            done.stdout.strip(),
+            "",
+        ]
+    )
 
 
 def run_peripherals() -> str:
     """The scanner benchmark (issue 5) in its own process, as a markdown section."""
     print("== Scanner: serial scan → WebSocket → register's cart …", flush=True)
-    done = subprocess.run([sys.executable, "-m", "benchmarks.peripherals_bench"], cwd=PROJECT, check=True,
-                          capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(PROJECT)})
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.peripherals_bench"],
+        cwd=PROJECT,
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(PROJECT)},
+    )
     print(done.stdout, flush=True)
-    return "\n".join([
-        "## Scanner → cart",
-        "",
-        "Measured by `python -m benchmarks.peripherals_bench` (part of `make bench`; this section alone: "
-        "`.venv/bin/python -m benchmarks.run --suites peripherals`): a virtual serial scanner on a pty, the "
-        "`PeripheralRunner` in a uvicorn process serving the register, and a client playing the register page, "
-        f"all on 127.0.0.1. Machine: {machine()}.",
-        "",
-        done.stdout.strip(),
-        "",
-    ])
+    return "\n".join(
+        [
+            "## Scanner → cart",
+            "",
+            "Measured by `python -m benchmarks.peripherals_bench` (part of `make bench`; this section alone: "
+            "`.venv/bin/python -m benchmarks.run --suites peripherals`): a virtual serial scanner on a pty, the "
+            "`PeripheralRunner` in a uvicorn process serving the register, and a client playing the register page, "
+            f"all on 127.0.0.1. Machine: {machine()}.",
+            "",
+            done.stdout.strip(),
+            "",
+        ]
+    )
 
 
 def run_sync(args: argparse.Namespace) -> str:
     """The sync benchmark (issue 4) in its own process, as a markdown section."""
     print(f"== Sync: live feed, a backlog of {args.backlog:,} sales, ingestion (cloud on PostgreSQL) …", flush=True)
-    done = subprocess.run([sys.executable, "-m", "benchmarks.sync_bench", "--backlog", str(args.backlog)],
-                          cwd=PROJECT, check=True, stdout=subprocess.PIPE, text=True,
-                          env={**os.environ, "PYTHONPATH": str(PROJECT)})
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.sync_bench", "--backlog", str(args.backlog)],
+        cwd=PROJECT,
+        check=True,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(PROJECT)},
+    )
     print(done.stdout, flush=True)
-    return "\n".join([
-        "## Sync (store node → cloud)",
-        "",
-        "Measured by `python -m benchmarks.sync_bench` (part of `make bench`; this section alone: "
-        "`.venv/bin/python -m benchmarks.run --suites sync [--backlog N]`): `kasse cloud` on PostgreSQL and "
-        "`kasse store run` on SQLite as real processes on 127.0.0.1, plus the cloud's ingestion in process. "
-        f"Machine: {machine()}.",
-        "",
-        done.stdout.strip(),
-        "",
-    ])
+    return "\n".join(
+        [
+            "## Sync (store node → cloud)",
+            "",
+            "Measured by `python -m benchmarks.sync_bench` (part of `make bench`; this section alone: "
+            "`.venv/bin/python -m benchmarks.run --suites sync [--backlog N]`): `kasse cloud` on PostgreSQL and "
+            "`kasse store run` on SQLite as real processes on 127.0.0.1, plus the cloud's ingestion in process. "
+            f"Machine: {machine()}.",
+            "",
+            done.stdout.strip(),
+            "",
+        ]
+    )
 
 
 def replace_sections(existing: str, sections: list[str]) -> str:
@@ -240,8 +292,7 @@ def _ok(value: float, target: float) -> str:
     return "✅" if value <= target else "❌"
 
 
-def render(results: dict[str, dict[str, Any]], notes: list[str], args: argparse.Namespace,
-           seconds: float) -> str:
+def render(results: dict[str, dict[str, Any]], notes: list[str], args: argparse.Namespace, seconds: float) -> str:
     """docs/benchmarks.md: one table per database, plus how and where it was measured."""
     today = dt.datetime.now(dt.UTC).astimezone().strftime("%Y-%m-%d %H:%M %Z")
     lines = [
@@ -329,25 +380,36 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--databases", default="sqlite,postgres", help="comma separated: sqlite,postgres")
     parser.add_argument("--output", default=str(PROJECT / "docs" / "benchmarks.md"))
     parser.add_argument("--no-serve", action="store_true", help="skip the serving-process memory measurement")
-    parser.add_argument("--suites", default="catalog,register,hardware,printing,peripherals,sync",
-                        help="comma separated: catalog,register,hardware,printing,peripherals,sync (without "
-                             "catalog, only the chosen suites' sections of the output file are replaced)")
-    parser.add_argument("--replace-sections", action="store_true",
-                        help="keep the output file and replace only the sections of the chosen suites "
-                             "(register, hardware, printing, peripherals, sync); implied when catalog is not "
-                             "among them")
+    parser.add_argument(
+        "--suites",
+        default="catalog,register,hardware,printing,peripherals,sync",
+        help="comma separated: catalog,register,hardware,printing,peripherals,sync (without "
+        "catalog, only the chosen suites' sections of the output file are replaced)",
+    )
+    parser.add_argument(
+        "--replace-sections",
+        action="store_true",
+        help="keep the output file and replace only the sections of the chosen suites "
+        "(register, hardware, printing, peripherals, sync); implied when catalog is not "
+        "among them",
+    )
     parser.add_argument("--backlog", type=int, default=10_000, help="offline sales replayed by the sync suite")
     args = parser.parse_args(argv)
     args.databases = {d.strip() for d in args.databases.split(",") if d.strip()}
     suites = {s.strip() for s in args.suites.split(",") if s.strip()}
     if args.replace_sections or "catalog" not in suites:
         if "catalog" in suites:
-            parser.error("--replace-sections works for register, hardware, printing, peripherals and sync, "
-                         "not catalog")
-        runners = {"register": lambda: run_register(args), "hardware": run_hardware, "printing": run_printing,
-                   "peripherals": run_peripherals, "sync": lambda: run_sync(args)}
-        sections = [runners[name]() for name in ("register", "hardware", "printing", "peripherals", "sync")
-                    if name in suites]
+            parser.error("--replace-sections works for register, hardware, printing, peripherals and sync, not catalog")
+        runners = {
+            "register": lambda: run_register(args),
+            "hardware": run_hardware,
+            "printing": run_printing,
+            "peripherals": run_peripherals,
+            "sync": lambda: run_sync(args),
+        }
+        sections = [
+            runners[name]() for name in ("register", "hardware", "printing", "peripherals", "sync") if name in suites
+        ]
         output = Path(args.output)
         output.write_text(replace_sections(output.read_text() if output.exists() else "# Benchmarks\n", sections))
         print(f"Sections {', '.join(sorted(suites))} replaced in {args.output}")

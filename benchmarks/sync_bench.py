@@ -89,8 +89,9 @@ def _login(base: str, email: str, password: str) -> str:
     match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
     if match is None:
         raise RuntimeError("no CSRF token on the login page")
-    body = urllib.parse.urlencode({"csrfmiddlewaretoken": match.group(1), "email": email,
-                                   "password": password}).encode()
+    body = urllib.parse.urlencode(
+        {"csrfmiddlewaretoken": match.group(1), "email": email, "password": password}
+    ).encode()
     with opener.open(urllib.request.Request(base + "/login/", data=body, method="POST"), timeout=10):
         pass
     cookies = {c.name: c.value for c in jar}
@@ -147,8 +148,15 @@ def _health_round_trips(base: str, count: int) -> list[float]:
 
 def _child(world: Any, *args: str) -> subprocess.Popen[str]:
     env = {**world.env("store"), "PYTHONPATH": str(ROOT)}
-    return subprocess.Popen([sys.executable, "-m", "benchmarks.sync_bench", *args], env=env, cwd=ROOT,  # noqa: S603
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
+    return subprocess.Popen(
+        [sys.executable, "-m", "benchmarks.sync_bench", *args],
+        env=env,
+        cwd=ROOT,  # noqa: S603
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        bufsize=1,
+    )
 
 
 def measure_live(world: Any, sales: int) -> dict[str, Any]:
@@ -212,8 +220,11 @@ def _sell_paced() -> None:
         if not Shift.objects.filter(register=register, status="open").exists():
             open_shift(actor=actor, register=register, employee=employee, count={"20": 5})
         for _line in sys.stdin:
-            cart = SaleInput(id=uuid7(), payments=[], lines=[
-                LineInput(rng.choice(variants), Decimal(rng.randint(1, 3))) for _ in range(LINES)])
+            cart = SaleInput(
+                id=uuid7(),
+                payments=[],
+                lines=[LineInput(rng.choice(variants), Decimal(rng.randint(1, 3))) for _ in range(LINES)],
+            )
             cart.payments = [PaymentInput("cash", cart_total(register, cart))]
             sale = complete_sale(actor=actor, register=register, employee=employee, cart=cart)
             committed = time.time()  # complete_sale's transaction is the outermost: committed now
@@ -230,8 +241,13 @@ def measure_backlog(world: Any, count: int, cloud_workers: int = 1) -> dict[str,
     world.kill_node()
     world.stop_cloud()
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "kasse.testing.world_commands", "sell", str(count), str(LINES)],  # noqa: S603
-                   env=world.env("store"), capture_output=True, check=True, timeout=3600)
+    subprocess.run(
+        [sys.executable, "-m", "kasse.testing.world_commands", "sell", str(count), str(LINES)],  # noqa: S603
+        env=world.env("store"),
+        capture_output=True,
+        check=True,
+        timeout=3600,
+    )
     sell_seconds = time.perf_counter() - started
     records = world.node_backlog()
     before_cloud = world.report("cloud")
@@ -255,21 +271,32 @@ def measure_backlog(world: Any, count: int, cloud_workers: int = 1) -> dict[str,
     node = world.report("store")
     replay = empty - loop_started[0]
     return {
-        "sales": count, "records": records, "sell_seconds": round(sell_seconds, 1), "cloud_workers": cloud_workers,
-        "replay_seconds": round(replay, 2), "sales_per_second": round(count / replay),
+        "sales": count,
+        "records": records,
+        "sell_seconds": round(sell_seconds, 1),
+        "cloud_workers": cloud_workers,
+        "replay_seconds": round(replay, 2),
+        "sales_per_second": round(count / replay),
         "records_per_second": round(records / replay),
         "cloud_up_to_empty_seconds": round(empty - cloud_up, 2),
         "node_start_seconds": round(node_up - cloud_up, 2),
-        "arrived": cloud["sales"] - before_cloud["sales"], "same_sales": cloud["ids"] == node["ids"]
-        and cloud["total"] == node["total"], "anomalies": cloud["anomalies"],
+        "arrived": cloud["sales"] - before_cloud["sales"],
+        "same_sales": cloud["ids"] == node["ids"] and cloud["total"] == node["total"],
+        "anomalies": cloud["anomalies"],
     }
 
 
 # --- 3. cloud ingestion, in process ---------------------------------------------------------------------
 
 
-SALE_TABLES = ("inventory_stockmovement", "sales_payment", "sales_salevat", "sales_saleline", "sales_sale",
-               "core_auditentry")
+SALE_TABLES = (
+    "inventory_stockmovement",
+    "sales_payment",
+    "sales_salevat",
+    "sales_saleline",
+    "sales_sale",
+    "core_auditentry",
+)
 
 
 def _make_stream(sales: int, seed: int) -> dict[str, Any]:
@@ -300,12 +327,17 @@ def _make_stream(sales: int, seed: int) -> dict[str, Any]:
         register = Register.objects.get(pk=info["register"])
         # A cashier without a user account, as employees are on a node (their user ids do not travel down).
         employee = Employee.objects.create(organization_id=register.organization_id, display_name="Kim")
-        StoreRole.objects.create(organization_id=register.organization_id, employee=employee,
-                                 store_id=register.store_id, role=Role.MANAGER)
+        StoreRole.objects.create(
+            organization_id=register.organization_id, employee=employee, store_id=register.store_id, role=Role.MANAGER
+        )
         variants = list(Variant.objects.filter(organization_id=register.organization_id).values_list("pk", flat=True))
-        node = StoreNode.objects.create(organization_id=register.organization_id, store_id=register.store_id,
-                                        name="Bench", token_digest=secrets.token_hex(32),
-                                        customer_number_base=NODE_BLOCK_SIZE)
+        node = StoreNode.objects.create(
+            organization_id=register.organization_id,
+            store_id=register.store_id,
+            name="Bench",
+            token_digest=secrets.token_hex(32),
+            customer_number_base=NODE_BLOCK_SIZE,
+        )
     actor = Actor.for_employee(employee)
     rng = random.Random(seed)
     with scope(organization=register.organization_id):
@@ -314,14 +346,17 @@ def _make_stream(sales: int, seed: int) -> dict[str, Any]:
 
         def sell() -> None:
             for _ in range(sales):
-                cart = SaleInput(id=uuid7(), payments=[], lines=[
-                    LineInput(rng.choice(variants), Decimal(rng.randint(1, 3))) for _ in range(LINES)])
+                cart = SaleInput(
+                    id=uuid7(),
+                    payments=[],
+                    lines=[LineInput(rng.choice(variants), Decimal(rng.randint(1, 3))) for _ in range(LINES)],
+                )
                 cart.payments = [PaymentInput("cash", cart_total(register, cart))]
                 complete_sale(actor=actor, register=register, employee=employee, cart=cart)
 
         records = node_records(sell)
     size = int(os.environ.get("KASSE_BENCH_BATCH", PUSH_BATCH))
-    batches = [records[i:i + size] for i in range(0, len(records), size)]
+    batches = [records[i : i + size] for i in range(0, len(records), size)]
     decoded = []
     row_counts: dict[str, int] = defaultdict(int)
     for batch in batches:
@@ -330,14 +365,33 @@ def _make_stream(sales: int, seed: int) -> dict[str, Any]:
             for label, values, *_meta in record["rows"]:
                 by_label[label].append(decode_row(BY_LABEL[label].model, values))
                 row_counts[label] += 1
-        decoded.append([(BY_LABEL[label].model, rows) for label, rows in sorted(by_label.items(),
-                                                                                 key=lambda i: ORDER[i[0]])])
+        decoded.append(
+            [(BY_LABEL[label].model, rows) for label, rows in sorted(by_label.items(), key=lambda i: ORDER[i[0]])]
+        )
     # For COPY: the same rows already converted to column values, as Django would send them.
-    prepared = [[(model, [[f.get_db_prep_save(getattr(obj, f.attname), connection)
-                           for f in model._meta.concrete_fields] for obj in (model(**values) for values in rows)])
-                 for model, rows in batch_rows] for batch_rows in decoded]
-    return {"organization": register.organization_id, "node": node, "sales": sales, "records": len(records),
-            "batches": batches, "decoded": decoded, "prepared": prepared, "rows": dict(row_counts)}
+    prepared = [
+        [
+            (
+                model,
+                [
+                    [f.get_db_prep_save(getattr(obj, f.attname), connection) for f in model._meta.concrete_fields]
+                    for obj in (model(**values) for values in rows)
+                ],
+            )
+            for model, rows in batch_rows
+        ]
+        for batch_rows in decoded
+    ]
+    return {
+        "organization": register.organization_id,
+        "node": node,
+        "sales": sales,
+        "records": len(records),
+        "batches": batches,
+        "decoded": decoded,
+        "prepared": prepared,
+        "rows": dict(row_counts),
+    }
 
 
 def _bulk(stream: dict[str, Any]) -> list[float]:
@@ -498,12 +552,24 @@ def _ingest_child(sales: int, rounds: int, profile: str, processes: int) -> None
         for label, count in stream["rows"].items():
             rows[label] += count
     records = sum(stream["records"] for stream in streams)
-    print(json.dumps({
-        "sales": total_sales, "records": records, "batches": sum(len(s["batches"]) for s in streams),
-        "rounds": rounds, "processes": processes, "rows": dict(rows),
-        "rows_per_sale": round(sum(rows.values()) / total_sales, 1), "made_seconds": round(made_seconds, 1),
-        "postgres": version, "anomalies": anomalies, "cpus": os.cpu_count(), "by_processes": figures,
-    }))
+    print(
+        json.dumps(
+            {
+                "sales": total_sales,
+                "records": records,
+                "batches": sum(len(s["batches"]) for s in streams),
+                "rounds": rounds,
+                "processes": processes,
+                "rows": dict(rows),
+                "rows_per_sale": round(sum(rows.values()) / total_sales, 1),
+                "made_seconds": round(made_seconds, 1),
+                "postgres": version,
+                "anomalies": anomalies,
+                "cpus": os.cpu_count(),
+                "by_processes": figures,
+            }
+        )
+    )
 
 
 def measure_ingest(sales: int, rounds: int, profile: str = "", processes: int = 2) -> dict[str, Any]:
@@ -515,15 +581,40 @@ def measure_ingest(sales: int, rounds: int, profile: str = "", processes: int = 
         conn.execute(f'CREATE DATABASE "{database}"')  # type: ignore[arg-type]
     try:
         with tempfile.TemporaryDirectory(prefix="kasse-bench-sync-") as tmp:
-            env = {k: v for k, v in os.environ.items()
-                   if not k.startswith(("DJANGO_", "KASSE_", "DATABASE_URL", "REDIS_URL"))}
-            env.update({"DJANGO_SETTINGS_MODULE": "kasse.settings", "KASSE_ENV": "dev", "KASSE_ROLE": "cloud",
-                        "KASSE_DATA_DIR": tmp, "KASSE_LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT),
-                        "DATABASE_URL": POSTGRES_URL.rstrip("/") + f"/{database}"})
+            env = {
+                k: v
+                for k, v in os.environ.items()
+                if not k.startswith(("DJANGO_", "KASSE_", "DATABASE_URL", "REDIS_URL"))
+            }
+            env.update(
+                {
+                    "DJANGO_SETTINGS_MODULE": "kasse.settings",
+                    "KASSE_ENV": "dev",
+                    "KASSE_ROLE": "cloud",
+                    "KASSE_DATA_DIR": tmp,
+                    "KASSE_LOG_LEVEL": "WARNING",
+                    "PYTHONPATH": str(ROOT),
+                    "DATABASE_URL": POSTGRES_URL.rstrip("/") + f"/{database}",
+                }
+            )
             done = subprocess.run(  # noqa: S603
-                [sys.executable, "-m", "benchmarks.sync_bench", "_ingest", str(sales), str(rounds), str(processes),
-                 profile],
-                env=env, cwd=ROOT, capture_output=True, text=True, check=False, timeout=3600)
+                [
+                    sys.executable,
+                    "-m",
+                    "benchmarks.sync_bench",
+                    "_ingest",
+                    str(sales),
+                    str(rounds),
+                    str(processes),
+                    profile,
+                ],
+                env=env,
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                check=False,
+                timeout=3600,
+            )
             if done.returncode != 0:
                 raise RuntimeError(f"ingestion benchmark failed: {done.stderr[-3000:]}")
             return dict(json.loads(done.stdout.strip().splitlines()[-1]))
@@ -535,8 +626,15 @@ def measure_ingest(sales: int, rounds: int, profile: str = "", processes: int = 
 # --- the whole run ---------------------------------------------------------------------------------------
 
 
-def run(sales: int, backlog: int, ingest_sales: int, rounds: int, profile: str = "",
-        ingest_processes: int = 2, replay_workers: int = 1) -> dict[str, Any]:
+def run(
+    sales: int,
+    backlog: int,
+    ingest_sales: int,
+    rounds: int,
+    profile: str = "",
+    ingest_processes: int = 2,
+    replay_workers: int = 1,
+) -> dict[str, Any]:
     from kasse.testing.sync_world import World
 
     error = _postgres_error()
@@ -683,10 +781,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--backlog", type=int, default=10_000, help="offline sales replayed")
     parser.add_argument("--ingest-sales", type=int, default=5_000, help="sales ingested in process")
     parser.add_argument("--rounds", type=int, default=2, help="rounds of ingestion and of bulk insert")
-    parser.add_argument("--replay-workers", type=int, default=1,
-                        help="worker processes of the cloud (kasse cloud --workers) while the backlog replays")
-    parser.add_argument("--ingest-processes", type=int, default=2,
-                        help="ingestion is also measured with this many processes at once (one shop each)")
+    parser.add_argument(
+        "--replay-workers",
+        type=int,
+        default=1,
+        help="worker processes of the cloud (kasse cloud --workers) while the backlog replays",
+    )
+    parser.add_argument(
+        "--ingest-processes",
+        type=int,
+        default=2,
+        help="ingestion is also measured with this many processes at once (one shop each)",
+    )
     parser.add_argument("--profile", default="", help="also write a cProfile of one ingestion round here")
     parser.add_argument("--json-out", help="also write the raw results as JSON to this file")
     args = parser.parse_args(argv)
@@ -695,8 +801,15 @@ def main(argv: list[str] | None = None) -> None:
     saved = os.dup(1)
     os.dup2(2, 1)
     try:
-        results = run(args.sales, args.backlog, args.ingest_sales, args.rounds, args.profile, args.ingest_processes,
-                      args.replay_workers)
+        results = run(
+            args.sales,
+            args.backlog,
+            args.ingest_sales,
+            args.rounds,
+            args.profile,
+            args.ingest_processes,
+            args.replay_workers,
+        )
     finally:
         sys.stdout.flush()
         os.dup2(saved, 1)

@@ -93,9 +93,7 @@ def _secret_key() -> str:
     if key:
         return key
     if KASSE_ENV == "production":
-        raise ImproperlyConfigured(
-            "KASSE_SECRET_KEY is not set. kasse refuses to run in production without it."
-        )
+        raise ImproperlyConfigured("KASSE_SECRET_KEY is not set. kasse refuses to run in production without it.")
     # dev/demo: a random key kept in the data directory, so sessions survive restarts.
     key_file = DATA_DIR / "secret_key"
     if not key_file.exists():
@@ -119,9 +117,7 @@ DEBUG = env_bool("KASSE_DEBUG", KASSE_ENV == "demo")
 ALLOWED_HOSTS = env_list("KASSE_ALLOWED_HOSTS", [])
 if not ALLOWED_HOSTS:
     if KASSE_ENV == "production":
-        raise ImproperlyConfigured(
-            "KASSE_ALLOWED_HOSTS is not set. kasse refuses to run in production without it."
-        )
+        raise ImproperlyConfigured("KASSE_ALLOWED_HOSTS is not set. kasse refuses to run in production without it.")
     ALLOWED_HOSTS = ["localhost", "127.0.0.1", "[::1]", "testserver"]
 CSRF_TRUSTED_ORIGINS = env_list("KASSE_CSRF_TRUSTED_ORIGINS", [])
 
@@ -244,8 +240,7 @@ LOGIN_REDIRECT_URL = "backoffice:dashboard"
 LOGOUT_REDIRECT_URL = "backoffice:login"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-     "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -271,7 +266,8 @@ if KASSE_ENV == "production":
 # (sent on HTTPS responses only). On by default in production; a store node on the shop's LAN
 # speaks plain HTTP and never sends it.
 SECURE_HSTS_SECONDS = env_int(
-    "KASSE_HSTS_SECONDS", 31_536_000 if KASSE_ENV == "production" and KASSE_ROLE == "cloud" else 0)
+    "KASSE_HSTS_SECONDS", 31_536_000 if KASSE_ENV == "production" and KASSE_ROLE == "cloud" else 0
+)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("KASSE_HSTS_INCLUDE_SUBDOMAINS", False)
 SECURE_HSTS_PRELOAD = env_bool("KASSE_HSTS_PRELOAD", False)
 
@@ -322,9 +318,7 @@ if REDIS_URL:
 TASKS = {
     "default": {
         "BACKEND": (
-            "django_tasks.backends.immediate.ImmediateBackend"
-            if TESTING
-            else "django_tasks_db.DatabaseBackend"
+            "django_tasks.backends.immediate.ImmediateBackend" if TESTING else "django_tasks_db.DatabaseBackend"
         ),
     }
 }

@@ -23,15 +23,19 @@ api_view = backoffice_view(Capability.MANAGE_API)
 
 class TokenForm(forms.Form):
     name = forms.CharField(
-        label=gettext_lazy("Name"), max_length=100,
+        label=gettext_lazy("Name"),
+        max_length=100,
         help_text=gettext_lazy("Who or what uses the token, e.g. “Online shop” or “Accounting export”."),
     )
 
 
 def _list_context(request: BackofficeRequest, form: TokenForm) -> dict[str, object]:
     tokens = ApiToken.objects.filter(organization=request.organization)
-    return {"tokens": tokens.select_related("created_by"), "form": form,
-            "api_root": request.build_absolute_uri(reverse("api-v1:api-root"))}
+    return {
+        "tokens": tokens.select_related("created_by"),
+        "form": form,
+        "api_root": request.build_absolute_uri(reverse("api-v1:api-root")),
+    }
 
 
 @require_GET
@@ -65,6 +69,5 @@ def token_revoke(request: BackofficeRequest, pk: str) -> HttpResponse:
     token = get_object_or_404(ApiToken, organization=request.organization, pk=pk)
     if token.revoked_at is None:
         revoke_api_token(actor=Actor.for_user(request.user), token=token)
-        messages.success(request, _("The token “%(name)s” is revoked; it no longer works.")
-                         % {"name": token.name})
+        messages.success(request, _("The token “%(name)s” is revoked; it no longer works.") % {"name": token.name})
     return redirect("api-backoffice:token-list")

@@ -52,6 +52,7 @@ def _actor(request: ApiRequest) -> Actor:
 
 # --- Categories ------------------------------------------------------------------------------
 
+
 class CategoryFilters(Schema):
     active: bool | None = Field(None, description="Only active (true) or inactive (false) categories.")
 
@@ -66,8 +67,7 @@ def list_categories(request: ApiRequest, filters: Query[CategoryFilters]) -> Que
     return qs.order_by("position", "name", "pk")
 
 
-@router.get("/categories/{category_id}", response={200: CategoryOut, **ERRORS_WITH_ID},
-            url_name="category_detail")
+@router.get("/categories/{category_id}", response={200: CategoryOut, **ERRORS_WITH_ID}, url_name="category_detail")
 def get_category(request: ApiRequest, category_id: UUID) -> Category:
     """One category."""
     return get_object_or_404(Category, organization=_org(request), pk=category_id)
@@ -95,25 +95,23 @@ def create_category(request: ApiRequest, payload: CategoryIn) -> Status[Category
     return Status(201, _write_category(request, payload.model_dump(), None))
 
 
-@router.put("/categories/{category_id}", response={200: CategoryOut, **ERRORS_WITH_ID},
-            url_name="category_detail")
+@router.put("/categories/{category_id}", response={200: CategoryOut, **ERRORS_WITH_ID}, url_name="category_detail")
 def replace_category(request: ApiRequest, category_id: UUID, payload: CategoryIn) -> Category:
     """Change a category; fields left out get their defaults."""
     category = get_object_or_404(Category, organization=_org(request), pk=category_id)
     return _write_category(request, payload.model_dump(), category)
 
 
-@router.patch("/categories/{category_id}", response={200: CategoryOut, **ERRORS_WITH_ID},
-              url_name="category_detail")
+@router.patch("/categories/{category_id}", response={200: CategoryOut, **ERRORS_WITH_ID}, url_name="category_detail")
 def update_category(request: ApiRequest, category_id: UUID, payload: CategoryPatch) -> Category:
     """Change the fields sent; null leaves a field as it is (except `parent_id`)."""
     category = get_object_or_404(Category, organization=_org(request), pk=category_id)
-    data = {k: v for k, v in payload.model_dump(exclude_unset=True).items()
-            if v is not None or k == "parent_id"}
+    data = {k: v for k, v in payload.model_dump(exclude_unset=True).items() if v is not None or k == "parent_id"}
     return _write_category(request, data, category)
 
 
 # --- Products --------------------------------------------------------------------------------
+
 
 def with_api_relations(products: QuerySet[Product]) -> QuerySet[Product]:
     """``products`` with everything the API shows, in a fixed number of queries."""
@@ -134,13 +132,17 @@ def _product_or_404(org: Organization, product_id: UUID) -> Product:
 
 
 class ProductFilters(Schema):
-    q: Text | None = Field(None, max_length=200,
-                           description="Search words (name, variant, SKU; case and umlauts ignored) "
-                                       "or an exact barcode/SKU.", examples=["brotchen"])
+    q: Text | None = Field(
+        None,
+        max_length=200,
+        description="Search words (name, variant, SKU; case and umlauts ignored) or an exact barcode/SKU.",
+        examples=["brotchen"],
+    )
     category_id: UUID | None = Field(None, description="Only products in this category.")
     active: bool | None = Field(None, description="Only active (true) or inactive (false) products.")
     updated_since: datetime | None = Field(
-        None, description="Only products changed at or after this time (ISO 8601).",
+        None,
+        description="Only products changed at or after this time (ISO 8601).",
         examples=["2025-01-31T12:00:00Z"],
     )
 
@@ -150,9 +152,12 @@ class ProductFilters(Schema):
 def list_products(request: ApiRequest, filters: Query[ProductFilters]) -> QuerySet[Product]:
     """Products with their variants, barcodes and store prices; searchable and filterable."""
     org = _org(request)
-    found = search_products(org, filters.q or "",
-                            category_id=str(filters.category_id) if filters.category_id else None,
-                            active=filters.active)
+    found = search_products(
+        org,
+        filters.q or "",
+        category_id=str(filters.category_id) if filters.category_id else None,
+        active=filters.active,
+    )
     since = parse_since(filters.updated_since)
     if since is not None:
         found = found.filter(updated_at__gte=since)
@@ -160,8 +165,9 @@ def list_products(request: ApiRequest, filters: Query[ProductFilters]) -> QueryS
     return with_api_relations(found)
 
 
-@router.get("/products/by-barcode/{code}", response={200: BarcodeLookupOut, **ERRORS_WITH_ID},
-            url_name="product_by_barcode")
+@router.get(
+    "/products/by-barcode/{code}", response={200: BarcodeLookupOut, **ERRORS_WITH_ID}, url_name="product_by_barcode"
+)
 def product_by_barcode(request: ApiRequest, code: str) -> dict[str, Any]:
     """The variant (and its product) a scanned code belongs to; 404 if the code is unknown."""
     org = _org(request)
@@ -173,8 +179,7 @@ def product_by_barcode(request: ApiRequest, code: str) -> dict[str, Any]:
     return {"variant": variant, "product": product}
 
 
-@router.get("/products/{product_id}", response={200: ProductOut, **ERRORS_WITH_ID},
-            url_name="product_detail")
+@router.get("/products/{product_id}", response={200: ProductOut, **ERRORS_WITH_ID}, url_name="product_detail")
 def get_product(request: ApiRequest, product_id: UUID) -> Product:
     """One product with its variants, barcodes and store prices."""
     return _product_or_404(_org(request), product_id)
@@ -201,29 +206,30 @@ def _stores_for(org: Organization, variants: list[VariantIn]) -> dict[UUID, Stor
 
 def _variant_data(variant: VariantIn) -> VariantData:
     return VariantData(
-        id=variant.id, name=variant.name, sku=variant.sku,
+        id=variant.id,
+        name=variant.name,
+        sku=variant.sku,
         price=None if variant.price is None else Decimal(variant.price),
         cost_price=None if variant.cost_price is None else Decimal(variant.cost_price),
-        barcodes=list(variant.barcodes), attributes=dict(variant.attributes),
+        barcodes=list(variant.barcodes),
+        attributes=dict(variant.attributes),
         is_active=variant.is_active,
     )
 
 
-def _apply_store_prices(request: ApiRequest, product: Product, before: set[UUID],
-                        variants: list[VariantIn], stores: dict[UUID, Store]) -> None:
+def _apply_store_prices(
+    request: ApiRequest, product: Product, before: set[UUID], variants: list[VariantIn], stores: dict[UUID, Store]
+) -> None:
     """Make each variant's store prices exactly those of the request (where it sent a list)."""
-    new_variants = iter(Variant.objects.filter(product=product).exclude(pk__in=before)
-                        .order_by("position"))
+    new_variants = iter(Variant.objects.filter(product=product).exclude(pk__in=before).order_by("position"))
     for i, variant_in in enumerate(variants):
-        variant = (Variant.objects.get(pk=variant_in.id) if variant_in.id is not None
-                   else next(new_variants))
+        variant = Variant.objects.get(pk=variant_in.id) if variant_in.id is not None else next(new_variants)
         if variant_in.store_prices is None:
             continue
         current = {sp.store_id: sp.price for sp in StorePrice.objects.filter(variant=variant)}
         for j, wanted in enumerate(variant_in.store_prices):
             try:
-                _set_store_price(request, stores[wanted.store_id], variant, wanted,
-                                 current.get(wanted.store_id))
+                _set_store_price(request, stores[wanted.store_id], variant, wanted, current.get(wanted.store_id))
             except ValidationError as exc:
                 raise RequestError(service_errors(exc, f"variants.{i}.store_prices.{j}.")) from exc
         for store_id in set(current) - {sp.store_id for sp in variant_in.store_prices}:
@@ -231,8 +237,9 @@ def _apply_store_prices(request: ApiRequest, product: Product, before: set[UUID]
             set_store_price(actor=_actor(request), store=store, variant=variant, price=None)
 
 
-def _set_store_price(request: ApiRequest, store: Store, variant: Variant, wanted: StorePriceIn,
-                     current: Decimal | None) -> None:
+def _set_store_price(
+    request: ApiRequest, store: Store, variant: Variant, wanted: StorePriceIn, current: Decimal | None
+) -> None:
     if current is not None and Decimal(wanted.price) == current:
         return
     set_store_price(actor=_actor(request), store=store, variant=variant, price=Decimal(wanted.price))
@@ -241,8 +248,9 @@ def _set_store_price(request: ApiRequest, store: Store, variant: Variant, wanted
 PRODUCT_NULLABLE = {"category_id", "net_content", "cost_price"}
 
 
-def _write_product(request: ApiRequest, data: dict[str, Any], variants: list[VariantIn] | None,
-                   product: Product | None) -> Product:
+def _write_product(
+    request: ApiRequest, data: dict[str, Any], variants: list[VariantIn] | None, product: Product | None
+) -> Product:
     org = _org(request)
     data = {k: v for k, v in data.items() if k != "variants"}
     if "category_id" in data:
@@ -253,7 +261,10 @@ def _write_product(request: ApiRequest, data: dict[str, Any], variants: list[Var
     with transaction.atomic():
         before = set(Variant.objects.filter(product=product).values_list("pk", flat=True)) if product else set()
         saved = save_product(
-            actor=_actor(request), organization=org, data=data, product=product,
+            actor=_actor(request),
+            organization=org,
+            data=data,
+            product=product,
             variants=None if variants is None else [_variant_data(v) for v in variants],
         )
         if variants is not None:
@@ -267,33 +278,30 @@ def create_product(request: ApiRequest, payload: ProductIn) -> Status[Product]:
     return Status(201, _write_product(request, payload.model_dump(), payload.variants, None))
 
 
-@router.put("/products/{product_id}", response={200: ProductOut, **ERRORS_WITH_ID},
-            url_name="product_detail")
+@router.put("/products/{product_id}", response={200: ProductOut, **ERRORS_WITH_ID}, url_name="product_detail")
 def replace_product(request: ApiRequest, product_id: UUID, payload: ProductIn) -> Product:
     """Change a product; fields left out get their defaults, `variants` left out stay as they are."""
     product = _product_or_404(_org(request), product_id)
     return _write_product(request, payload.model_dump(), payload.variants, product)
 
 
-@router.patch("/products/{product_id}", response={200: ProductOut, **ERRORS_WITH_ID},
-              url_name="product_detail")
+@router.patch("/products/{product_id}", response={200: ProductOut, **ERRORS_WITH_ID}, url_name="product_detail")
 def update_product(request: ApiRequest, product_id: UUID, payload: ProductPatch) -> Product:
     """Change the fields sent. null leaves a field as it is, except `category_id`,
     `net_content` and `cost_price`, where it clears the value."""
     product = _product_or_404(_org(request), product_id)
-    data = {k: v for k, v in payload.model_dump(exclude_unset=True).items()
-            if v is not None or k in PRODUCT_NULLABLE}
+    data = {k: v for k, v in payload.model_dump(exclude_unset=True).items() if v is not None or k in PRODUCT_NULLABLE}
     return _write_product(request, data, payload.variants, product)
 
 
-@router.post("/products/{product_id}/deactivate", response={200: ProductOut, **ERRORS_WITH_ID},
-             url_name="product_deactivate")
+@router.post(
+    "/products/{product_id}/deactivate", response={200: ProductOut, **ERRORS_WITH_ID}, url_name="product_deactivate"
+)
 def deactivate_product(request: ApiRequest, product_id: UUID) -> Product:
     """Take a product off sale. Products are never deleted: past sales refer to them.
     `PATCH` with `"is_active": true` puts it back on sale."""
     product = _product_or_404(_org(request), product_id)
     if product.is_active:
-        save_product(actor=_actor(request), organization=_org(request), data={"is_active": False},
-                     product=product)
+        save_product(actor=_actor(request), organization=_org(request), data={"is_active": False}, product=product)
         product = _product_or_404(_org(request), product_id)
     return product

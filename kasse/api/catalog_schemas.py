@@ -27,6 +27,7 @@ class StrictIn(Schema):
 
 # --- Categories ------------------------------------------------------------------------------
 
+
 class CategoryOut(Schema):
     id: UUID
     name: str = Field(..., examples=["Brot & Brötchen"])
@@ -42,8 +43,7 @@ class CategoryIn(StrictIn):
     name: Text = Field(..., min_length=1, max_length=100, examples=["Brot & Brötchen"])
     parent_id: UUID | None = Field(None, description="Id of the parent category, or null.")
     position: int = Field(0, ge=0, le=MAX_POSITION)
-    color: str = Field("", pattern=COLOR_PATTERN, description="`#RRGGBB` or empty.",
-                       examples=["#C8A165"])
+    color: str = Field("", pattern=COLOR_PATTERN, description="`#RRGGBB` or empty.", examples=["#C8A165"])
     is_active: bool = True
 
 
@@ -59,10 +59,10 @@ class CategoryPatch(StrictIn):
 
 # --- Products --------------------------------------------------------------------------------
 
+
 class BarcodeOut(Schema):
     code: str = Field(..., examples=["4006381333931"])
-    kind: str = Field(..., description="One of: " + ", ".join(BarcodeKind.values) + ".",
-                      examples=["ean13"])
+    kind: str = Field(..., description="One of: " + ", ".join(BarcodeKind.values) + ".", examples=["ean13"])
 
 
 class StorePriceOut(Schema):
@@ -91,11 +91,9 @@ class ProductOut(Schema):
     category_id: UUID | None
     unit: str = Field(..., description="One of: " + ", ".join(Unit.values) + ".", examples=["piece"])
     is_measured: bool = Field(..., description="Sold by weight or measure.")
-    net_content: str | None = Field(None, description="Content of one pack (base price).",
-                                    examples=["0.750"])
+    net_content: str | None = Field(None, description="Content of one pack (base price).", examples=["0.750"])
     net_content_unit: str = Field(..., examples=["kg"])
-    vat_class: str = Field(..., description="One of: " + ", ".join(VatClass.values) + ".",
-                           examples=["reduced"])
+    vat_class: str = Field(..., description="One of: " + ", ".join(VatClass.values) + ".", examples=["reduced"])
     vat_rate: str = Field(..., description="Current VAT rate in percent.", examples=["7.00"])
     price: MoneyOut = Field(..., description="Selling price including VAT.")
     cost_price: MoneyOut | None = Field(None, description="Purchase price, net.")
@@ -131,21 +129,24 @@ class StorePriceIn(StrictIn):
 
 
 class VariantIn(StrictIn):
-    id: UUID | None = Field(None, description="Id of an existing variant of this product to change; "
-                                              "leave out to add a new one.")
+    id: UUID | None = Field(
+        None, description="Id of an existing variant of this product to change; leave out to add a new one."
+    )
     name: Text = Field("", max_length=120, examples=["M / blau"])
     sku: Text = Field("", max_length=64, description="Unique in the organization; empty: generated.")
     price: MoneyIn | None = Field(None, description="Own price; null: the product's price.")
     cost_price: MoneyIn | None = None
     barcodes: list[Text] = Field(
-        [], max_length=50,
+        [],
+        max_length=50,
         description="EAN-13, EAN-8, UPC-A (with a valid check digit) or in-store codes.",
         examples=[["4006381333931"]],
     )
     attributes: dict[Text, Text] = Field({}, examples=[{"Größe": "M", "Farbe": "blau"}])
     is_active: bool = True
     store_prices: list[StorePriceIn] | None = Field(
-        None, max_length=200,
+        None,
+        max_length=200,
         description="Store-specific prices. A list replaces all of them; null leaves them as they are.",
     )
 

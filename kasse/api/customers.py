@@ -95,8 +95,11 @@ class CustomerPatch(Schema):
 
 
 class CustomerFilters(Schema):
-    q: Text | None = Field(None, max_length=200, description="Search words (name, company, e-mail, "
-                                                             "phone, number, city) or a loyalty card code.")
+    q: Text | None = Field(
+        None,
+        max_length=200,
+        description="Search words (name, company, e-mail, phone, number, city) or a loyalty card code.",
+    )
     active: bool | None = Field(None, description="Only active (true) or inactive (false) customers.")
     updated_since: datetime | None = Field(None, description="Only customers changed at or after this time.")
 
@@ -106,9 +109,13 @@ def _org(request: ApiRequest) -> Organization:
 
 
 def _save(request: ApiRequest, data: dict[str, Any], customer: Customer | None) -> Customer:
-    return save_customer(actor=Actor.for_api_token(request.api_token),
-                         organization=_org(request), data=data, customer=customer,
-                         consent_source=ConsentSource.API)
+    return save_customer(
+        actor=Actor.for_api_token(request.api_token),
+        organization=_org(request),
+        data=data,
+        customer=customer,
+        consent_source=ConsentSource.API,
+    )
 
 
 @router.get("/customers", response={200: list[CustomerOut], **ERRORS}, url_name="customer_list")
@@ -124,8 +131,7 @@ def list_customers(request: ApiRequest, filters: Query[CustomerFilters]) -> Quer
     return qs.order_by("last_name", "first_name", "company", "pk")
 
 
-@router.get("/customers/{customer_id}", response={200: CustomerOut, **ERRORS_WITH_ID},
-            url_name="customer_detail")
+@router.get("/customers/{customer_id}", response={200: CustomerOut, **ERRORS_WITH_ID}, url_name="customer_detail")
 def get_customer(request: ApiRequest, customer_id: UUID) -> Customer:
     """One customer."""
     return get_object_or_404(Customer, organization=_org(request), pk=customer_id)
@@ -137,19 +143,18 @@ def create_customer(request: ApiRequest, payload: CustomerIn) -> Status[Customer
     return Status(201, _save(request, payload.model_dump(), None))
 
 
-@router.put("/customers/{customer_id}", response={200: CustomerOut, **ERRORS_WITH_ID},
-            url_name="customer_detail")
+@router.put("/customers/{customer_id}", response={200: CustomerOut, **ERRORS_WITH_ID}, url_name="customer_detail")
 def replace_customer(request: ApiRequest, customer_id: UUID, payload: CustomerIn) -> Customer:
     """Change a customer; fields left out get their defaults."""
     customer = get_object_or_404(Customer, organization=_org(request), pk=customer_id)
     return _save(request, payload.model_dump(), customer)
 
 
-@router.patch("/customers/{customer_id}", response={200: CustomerOut, **ERRORS_WITH_ID},
-              url_name="customer_detail")
+@router.patch("/customers/{customer_id}", response={200: CustomerOut, **ERRORS_WITH_ID}, url_name="customer_detail")
 def update_customer(request: ApiRequest, customer_id: UUID, payload: CustomerPatch) -> Customer:
     """Change the fields sent."""
     customer = get_object_or_404(Customer, organization=_org(request), pk=customer_id)
-    data = {k: v for k, v in payload.model_dump(exclude_unset=True).items()
-            if v is not None or k == "loyalty_card_code"}
+    data = {
+        k: v for k, v in payload.model_dump(exclude_unset=True).items() if v is not None or k == "loyalty_card_code"
+    }
     return _save(request, data, customer)

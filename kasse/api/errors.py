@@ -24,8 +24,13 @@ from kasse.api.types import MONEY_PATTERN
 NOT_FOUND = {"detail": "Not found"}
 
 # Service field names that the API calls differently.
-FIELD_NAMES = {"category": "category_id", "parent": "parent_id", "store": "store_id",
-               "variant": "variant_id", NON_FIELD_ERRORS: "non_field_errors"}
+FIELD_NAMES = {
+    "category": "category_id",
+    "parent": "parent_id",
+    "store": "store_id",
+    "variant": "variant_id",
+    NON_FIELD_ERRORS: "non_field_errors",
+}
 
 
 class RequestError(Exception):
@@ -77,8 +82,12 @@ def _pydantic_message(error: dict[str, Any]) -> str:
     if kind in {"int_type", "int_parsing", "int_from_float"}:
         return _("Enter a whole number.")
     if kind in {"greater_than_equal", "greater_than", "less_than_equal", "less_than"}:
-        bounds = {"greater_than_equal": _("at least %(limit)s"), "greater_than": _("more than %(limit)s"),
-                  "less_than_equal": _("at most %(limit)s"), "less_than": _("less than %(limit)s")}
+        bounds = {
+            "greater_than_equal": _("at least %(limit)s"),
+            "greater_than": _("more than %(limit)s"),
+            "less_than_equal": _("at most %(limit)s"),
+            "less_than": _("less than %(limit)s"),
+        }
         limit = next(iter(ctx.values()), "")
         return _("Enter a number that is %(bound)s.") % {"bound": bounds[kind] % {"limit": limit}}
     if kind in {"bool_type", "bool_parsing"}:
@@ -107,8 +116,7 @@ def _field_of(loc: tuple[Any, ...] | list[Any]) -> str:
 
 
 def request_errors(errors: list[dict[str, Any]]) -> list[dict[str, str]]:
-    return [{"field": _field_of(error.get("loc", ())), "message": _pydantic_message(error)}
-            for error in errors]
+    return [{"field": _field_of(error.get("loc", ())), "message": _pydantic_message(error)} for error in errors]
 
 
 def register_exception_handlers(api: NinjaAPI) -> None:

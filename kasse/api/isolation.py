@@ -46,19 +46,17 @@ def _customer_id(org: Organization) -> dict[str, Any]:
 
 
 def _token(org: Organization) -> dict[str, Any]:
-    token = ApiToken.objects.create(organization=org, name="Fremd", prefix="f00dcafe",
-                                    secret_digest="0" * 64)
+    token = ApiToken.objects.create(organization=org, name="Fremd", prefix="f00dcafe", secret_digest="0" * 64)
     return {"pk": token.pk}
 
 
 CASES = [
-    IsolationCase("api-v1:category_detail", _category_id, methods=("get", "put", "patch"),
-                  data={"name": "Fremd"}),
-    IsolationCase("api-v1:product_detail", _product_id, methods=("get", "put", "patch"),
-                  data={"name": "Fremd", "price": "1.00"}),
+    IsolationCase("api-v1:category_detail", _category_id, methods=("get", "put", "patch"), data={"name": "Fremd"}),
+    IsolationCase(
+        "api-v1:product_detail", _product_id, methods=("get", "put", "patch"), data={"name": "Fremd", "price": "1.00"}
+    ),
     IsolationCase("api-v1:product_deactivate", _product_id, methods=("post",)),
     IsolationCase("api-v1:product_by_barcode", _barcode),
-    IsolationCase("api-v1:customer_detail", _customer_id, methods=("get", "put", "patch"),
-                  data={"last_name": "Fremd"}),
+    IsolationCase("api-v1:customer_detail", _customer_id, methods=("get", "put", "patch"), data={"last_name": "Fremd"}),
     IsolationCase("api-backoffice:token-revoke", _token, methods=("post",)),
 ]

@@ -20,7 +20,10 @@ class ApiToken(OrganizationScopedModel):
     prefix = models.CharField(max_length=12, unique=True, editable=False)
     secret_digest = models.CharField(max_length=64, editable=False)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)

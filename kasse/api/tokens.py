@@ -29,8 +29,11 @@ def create_api_token(*, actor: Actor, organization: Organization, name: str) -> 
     prefix = secrets.token_hex(4)
     secret = secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
-        organization=organization, name=name.strip()[:100] or "API", prefix=prefix,
-        secret_digest=_digest(secret), created_by=actor.user,
+        organization=organization,
+        name=name.strip()[:100] or "API",
+        prefix=prefix,
+        secret_digest=_digest(secret),
+        created_by=actor.user,
     )
     log_action(organization, actor, "api.token.created", token, {"name": token.name})
     return token, f"{TOKEN_PREFIX}{prefix}_{secret}"

@@ -24,17 +24,27 @@ MAX_OFFSET = 1_000_000_000
 MoneyIn = Annotated[
     str,
     StringConstraints(pattern=MONEY_PATTERN),
-    WithJsonSchema({
-        "type": "string", "pattern": MONEY_PATTERN, "examples": ["2.49"],
-        "description": "Euro amount as a decimal string with a point and at most two decimals.",
-    }),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": MONEY_PATTERN,
+            "examples": ["2.49"],
+            "description": "Euro amount as a decimal string with a point and at most two decimals.",
+        }
+    ),
 ]
 
 MoneyOut = Annotated[
     Decimal,
     PlainSerializer(lambda value: f"{value:.2f}", return_type=str),
-    WithJsonSchema({"type": "string", "pattern": r"^-?[0-9]+\.[0-9]{2}$", "examples": ["2.49"],
-                    "description": "Euro amount as a decimal string with two decimals."}),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^-?[0-9]+\.[0-9]{2}$",
+            "examples": ["2.49"],
+            "description": "Euro amount as a decimal string with two decimals.",
+        }
+    ),
 ]
 
 
@@ -43,10 +53,14 @@ Text = Annotated[str, StringConstraints(pattern=NO_NUL_PATTERN)]
 
 
 class FieldError(Schema):
-    field: str = Field(..., description="The field in the request, dotted for nested ones.",
-                       examples=["variants.0.barcodes"])
-    message: str = Field(..., description="What is wrong, in the language of `Accept-Language`.",
-                         examples=["The check digit of 4006381333932 is wrong (expected 1)."])
+    field: str = Field(
+        ..., description="The field in the request, dotted for nested ones.", examples=["variants.0.barcodes"]
+    )
+    message: str = Field(
+        ...,
+        description="What is wrong, in the language of `Accept-Language`.",
+        examples=["The check digit of 4006381333932 is wrong (expected 1)."],
+    )
 
 
 class ValidationErrorOut(Schema):
@@ -72,8 +86,7 @@ class Pagination(LimitOffsetPagination):
         limit: int = Field(50, ge=1, le=500, description="How many items to return (1–500).")
         offset: int = Field(0, ge=0, le=MAX_OFFSET, description="How many items to skip.")
 
-    def paginate_queryset(self, queryset: QuerySet, pagination: Any, request: HttpRequest,
-                          **params: Any) -> Any:
+    def paginate_queryset(self, queryset: QuerySet, pagination: Any, request: HttpRequest, **params: Any) -> Any:
         ordering = list(queryset.query.order_by or queryset.model._meta.ordering or [])
         if "pk" not in ordering and "id" not in ordering:
             queryset = queryset.order_by(*ordering, "pk")

@@ -56,6 +56,10 @@ def get_organization(request: ApiRequest) -> OrganizationOut:
     """The organization this token belongs to."""
     org = request.organization
     return OrganizationOut(
-        id=str(org.pk), name=org.name, legal_name=org.legal_name, vat_id=org.vat_id,
-        tax_number=org.tax_number, api_version=kasse.__version__,
+        id=str(org.pk),
+        name=org.name,
+        legal_name=org.legal_name,
+        vat_id=org.vat_id,
+        tax_number=org.tax_number,
+        api_version=kasse.__version__,
     )

@@ -35,9 +35,11 @@ def login_wait(email: str, address: str) -> int:
 
 def wait_message(seconds: int) -> str:
     minutes = max(1, math.ceil(seconds / 60))
-    return ngettext("Too many failed logins. Please try again in %(minutes)s minute.",
-                    "Too many failed logins. Please try again in %(minutes)s minutes.", minutes) % {
-        "minutes": minutes}
+    return ngettext(
+        "Too many failed logins. Please try again in %(minutes)s minute.",
+        "Too many failed logins. Please try again in %(minutes)s minutes.",
+        minutes,
+    ) % {"minutes": minutes}
 
 
 @transaction.atomic
@@ -50,15 +52,22 @@ def record_failed_login(*, email: str, address: str) -> None:
         log.warning("back-office logins from %s blocked after %d failures", address, PER_ADDRESS.limit)
     if not account_locked:
         return
-    log.warning("back-office login of %s locked after %d failures (last from %s)", email, PER_ACCOUNT.limit,
-                address)
+    log.warning("back-office login of %s locked after %d failures (last from %s)", email, PER_ACCOUNT.limit, address)
     with scopes_disabled():
         employees = list(Employee.objects.filter(user__email=email).select_related("user"))
     for employee in employees:
-        log_action(employee.organization_id, Actor.system(_("login limit")), "backoffice.login.locked",
-                   employee.user, {"email": email, "address": address,
-                                   "failures": PER_ACCOUNT.limit,
-                                   "minutes": int(PER_ACCOUNT.window.total_seconds() // 60)})
+        log_action(
+            employee.organization_id,
+            Actor.system(_("login limit")),
+            "backoffice.login.locked",
+            employee.user,
+            {
+                "email": email,
+                "address": address,
+                "failures": PER_ACCOUNT.limit,
+                "minutes": int(PER_ACCOUNT.window.total_seconds() // 60),
+            },
+        )
 
 
 def record_successful_login(*, email: str) -> None:

@@ -35,28 +35,37 @@ class NavGroup:
 
 NAV_GROUPS: list[NavGroup] = [
     NavGroup(_("Overview"), (NavItem("backoffice:dashboard", _("Overview")),), is_page=True),
-    NavGroup(_("Sales"), (
-        NavItem("sync-backoffice:live", _("Live sales"), Capability.VIEW_REPORTS),
-        NavItem("fiscal:datev-export", _("DATEV export"), Capability.VIEW_REPORTS),
-    )),
-    NavGroup(_("Articles"), (
-        NavItem("catalog:product-list", _("Catalog"), Capability.MANAGE_CATALOG),
-        NavItem("inventory:goods-receipt-list", _("Goods receipts"), Capability.RECEIVE_GOODS),
-        NavItem("printing:label-list", _("Labels"), Capability.MANAGE_CATALOG),
-    )),
-    NavGroup(_("Customers"), (
-        NavItem("customers:customer-list", _("Customers"), Capability.MANAGE_CUSTOMERS),
-    ), is_page=True),
+    NavGroup(
+        _("Sales"),
+        (
+            NavItem("sync-backoffice:live", _("Live sales"), Capability.VIEW_REPORTS),
+            NavItem("fiscal:datev-export", _("DATEV export"), Capability.VIEW_REPORTS),
+        ),
+    ),
+    NavGroup(
+        _("Articles"),
+        (
+            NavItem("catalog:product-list", _("Catalog"), Capability.MANAGE_CATALOG),
+            NavItem("inventory:goods-receipt-list", _("Goods receipts"), Capability.RECEIVE_GOODS),
+            NavItem("printing:label-list", _("Labels"), Capability.MANAGE_CATALOG),
+        ),
+    ),
+    NavGroup(
+        _("Customers"), (NavItem("customers:customer-list", _("Customers"), Capability.MANAGE_CUSTOMERS),), is_page=True
+    ),
     NavGroup(_("Team"), (NavItem("tenancy:employee-list", _("Team"), Capability.MANAGE_EMPLOYEES),), is_page=True),
-    NavGroup(_("Settings"), (
-        NavItem("tenancy:settings", _("Organization"), Capability.MANAGE_SETTINGS),
-        NavItem("tenancy:store-list", _("Stores and registers"), Capability.MANAGE_SETTINGS),
-        NavItem("register-backoffice:device-list", _("Devices"), Capability.MANAGE_SETTINGS),
-        NavItem("printing:printer-list", _("Printers"), Capability.MANAGE_SETTINGS),
-        NavItem("peripherals:device-list", _("Scanners & displays"), Capability.MANAGE_SETTINGS),
-        NavItem("sync-backoffice:node-list", _("Store nodes"), Capability.MANAGE_SETTINGS),
-        NavItem("api-backoffice:token-list", _("API"), Capability.MANAGE_API),
-    )),
+    NavGroup(
+        _("Settings"),
+        (
+            NavItem("tenancy:settings", _("Organization"), Capability.MANAGE_SETTINGS),
+            NavItem("tenancy:store-list", _("Stores and registers"), Capability.MANAGE_SETTINGS),
+            NavItem("register-backoffice:device-list", _("Devices"), Capability.MANAGE_SETTINGS),
+            NavItem("printing:printer-list", _("Printers"), Capability.MANAGE_SETTINGS),
+            NavItem("peripherals:device-list", _("Scanners & displays"), Capability.MANAGE_SETTINGS),
+            NavItem("sync-backoffice:node-list", _("Store nodes"), Capability.MANAGE_SETTINGS),
+            NavItem("api-backoffice:token-list", _("API"), Capability.MANAGE_API),
+        ),
+    ),
 ]
 
 
@@ -80,12 +89,23 @@ def backoffice_nav(request: HttpRequest) -> dict[str, Any]:
                 continue  # page not built yet
             items.append({"url": url, "label": item.label, "active": False})
         if items:
-            groups.append({"label": group.label, "url": items[0]["url"], "active": False, "items": items,
-                           "is_page": group.is_page})
+            groups.append(
+                {
+                    "label": group.label,
+                    "url": items[0]["url"],
+                    "active": False,
+                    "items": items,
+                    "is_page": group.is_page,
+                }
+            )
     # The page whose URL is the longest prefix of the path is the active one (/settings/employees/ is
     # "Employees", not also "Organization"; the overview "/" only on "/" itself), and its group with it.
-    matching = [(g, i) for g in groups for i in g["items"]
-                if request.path == i["url"] or (i["url"] != "/" and request.path.startswith(str(i["url"])))]
+    matching = [
+        (g, i)
+        for g in groups
+        for i in g["items"]
+        if request.path == i["url"] or (i["url"] != "/" and request.path.startswith(str(i["url"])))
+    ]
     if matching:
         active_group, active_item = max(matching, key=lambda gi: len(str(gi[1]["url"])))
         active_group["active"] = active_item["active"] = True

@@ -37,8 +37,15 @@ class ResetRequestForm(auth_forms.PasswordResetForm):
 
     address = ""
 
-    def send_mail(self, subject_template_name: str, email_template_name: str, context: dict[str, Any],
-                  from_email: str | None, to_email: str, html_email_template_name: str | None = None) -> None:
+    def send_mail(
+        self,
+        subject_template_name: str,
+        email_template_name: str,
+        context: dict[str, Any],
+        from_email: str | None,
+        to_email: str,
+        html_email_template_name: str | None = None,
+    ) -> None:
         user = context["user"]
         if RESET_PER_EMAIL.blocked(to_email):
             return  # a mailbox is not flooded; the page says the same as always

@@ -14,7 +14,6 @@ urlpatterns = [
     path("organization/switch/", views.switch_organization, name="switch-organization"),
     path("password-reset/", password_reset.ResetRequestView.as_view(), name="password-reset"),
     path("password-reset/sent/", password_reset.ResetSentView.as_view(), name="password-reset-sent"),
-    path("password-reset/<uidb64>/<token>/", password_reset.ResetConfirmView.as_view(),
-         name="password-reset-confirm"),
+    path("password-reset/<uidb64>/<token>/", password_reset.ResetConfirmView.as_view(), name="password-reset-confirm"),
     path("password-reset/done/", password_reset.ResetCompleteView.as_view(), name="password-reset-complete"),
 ]

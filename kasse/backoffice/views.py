@@ -56,8 +56,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 auth.login(request, user)
                 request.session["language"] = user.language
                 return HttpResponseRedirect(_safe_next(request, "/"))
-    return render(request, "backoffice/login.html", {"form": form, "next": request.GET.get("next", "")},
-                  status=status)
+    return render(request, "backoffice/login.html", {"form": form, "next": request.GET.get("next", "")}, status=status)
 
 
 @require_POST

@@ -85,6 +85,7 @@ def _actor(request: BackofficeRequest) -> Actor:
 
 # --- Product list -------------------------------------------------------------------------------
 
+
 @require_GET
 @organization_catalog_view(readable=True)
 def product_list(request: BackofficeRequest) -> HttpResponse:
@@ -97,13 +98,18 @@ def product_list(request: BackofficeRequest) -> HttpResponse:
     active_filter = request.GET.get("active", "")
     active = {"yes": True, "no": False}.get(active_filter)
     products = search_products(org, query, category_id=category_id or None, active=active).annotate(
-        barcode_count=Count("variants__barcodes"), variant_count=Count("variants", distinct=True),
+        barcode_count=Count("variants__barcodes"),
+        variant_count=Count("variants", distinct=True),
     )
     page = Paginator(products, PAGE_SIZE).get_page(request.GET.get("page"))
     filters = {k: v for k, v in {"q": query, "category": category_id, "active": active_filter}.items() if v}
     context = {
-        "page": page, "query": query, "categories": categories, "category_id": category_id,
-        "active_filter": active_filter, "filter_query": urlencode(filters),
+        "page": page,
+        "query": query,
+        "categories": categories,
+        "category_id": category_id,
+        "active_filter": active_filter,
+        "filter_query": urlencode(filters),
     }
     template = "catalog/product_list.html"
     if request.htmx and request.htmx.target == "product-results":
@@ -112,6 +118,7 @@ def product_list(request: BackofficeRequest) -> HttpResponse:
 
 
 # --- Product create/edit ------------------------------------------------------------------------
+
 
 def _variant_rows(product: Product | None) -> list[dict[str, Any]]:
     if product is None:
@@ -122,8 +129,9 @@ def _variant_rows(product: Product | None) -> list[dict[str, Any]]:
     return [variant_initial(v, [b.code for b in v.barcodes.all()]) for v in variants]
 
 
-def _apply_service_errors(exc: ValidationError, form: ProductForm, variant_forms: list[VariantForm],
-                          variant_errors: list[str]) -> None:
+def _apply_service_errors(
+    exc: ValidationError, form: ProductForm, variant_forms: list[VariantForm], variant_errors: list[str]
+) -> None:
     """Put each message of a service error next to the field it is about."""
     index = getattr(exc, "variant_index", None)
     target: ProductForm | VariantForm = form
@@ -150,14 +158,20 @@ def _product_page(request: BackofficeRequest, product: Product | None) -> HttpRe
     variant_errors: list[str] = []
     if request.method == "POST":
         form = ProductForm(request.POST, request.FILES, organization=org, product=product)
-        formset: BaseVariantFormSet = VariantFormSet(request.POST, prefix=VARIANT_PREFIX, initial=initial,
-                                                     variant_ids=variant_ids)
+        formset: BaseVariantFormSet = VariantFormSet(
+            request.POST, prefix=VARIANT_PREFIX, initial=initial, variant_ids=variant_ids
+        )
         if form.is_valid() and formset.is_valid():
             kept = formset.kept_forms()
             variants = [f.variant_data() for f in kept] if (product is not None or kept) else None
             try:
-                saved = save_product(actor=_actor(request), organization=org, data=form.service_data(),
-                                     variants=variants, product=product)
+                saved = save_product(
+                    actor=_actor(request),
+                    organization=org,
+                    data=form.service_data(),
+                    variants=variants,
+                    product=product,
+                )
             except ValidationError as exc:
                 _apply_service_errors(exc, form, kept, variant_errors)
                 if product is not None:
@@ -169,7 +183,9 @@ def _product_page(request: BackofficeRequest, product: Product | None) -> HttpRe
         form = ProductForm(organization=org, product=product)
         formset = VariantFormSet(prefix=VARIANT_PREFIX, initial=initial, variant_ids=variant_ids)
     context = {
-        "form": form, "formset": formset, "product": product,
+        "form": form,
+        "formset": formset,
+        "product": product,
         "variant_errors": variant_errors + list(formset.non_form_errors()),
         "generate_form": GenerateVariantsForm(),
         "has_errors": request.method == "POST",  # a POST that gets here was refused
@@ -192,16 +208,27 @@ def product_edit(request: BackofficeRequest, pk: Any) -> HttpResponse:
 
 def _total_forms(request: HttpRequest) -> int:
     try:
-        return max(0, min(int(request.GET.get(f"{VARIANT_PREFIX}-TOTAL_FORMS")
-                              or request.POST.get(f"{VARIANT_PREFIX}-TOTAL_FORMS", "0")), 1000))
+        return max(
+            0,
+            min(
+                int(
+                    request.GET.get(f"{VARIANT_PREFIX}-TOTAL_FORMS")
+                    or request.POST.get(f"{VARIANT_PREFIX}-TOTAL_FORMS", "0")
+                ),
+                1000,
+            ),
+        )
     except ValueError:
         return 0
 
 
 def _rows_response(request: HttpRequest, start: int, initials: list[dict[str, Any]]) -> HttpResponse:
     forms = [VariantForm(prefix=f"{VARIANT_PREFIX}-{start + i}", initial=row) for i, row in enumerate(initials)]
-    return render(request, "catalog/partials/variant_rows.html",
-                  {"forms": forms, "total_forms": start + len(forms), "prefix": VARIANT_PREFIX})
+    return render(
+        request,
+        "catalog/partials/variant_rows.html",
+        {"forms": forms, "total_forms": start + len(forms), "prefix": VARIANT_PREFIX},
+    )
 
 
 @require_GET
@@ -217,12 +244,14 @@ def variant_generate(request: HttpRequest) -> HttpResponse:
     """htmx: one new variant row per size × colour."""
     form = GenerateVariantsForm(request.POST)
     combos = form.combinations() if form.is_valid() else []
-    rows = [{"name": " / ".join(c.values()), "attributes": format_attributes(c), "is_active": True}
-            for c in combos[:200]]
+    rows = [
+        {"name": " / ".join(c.values()), "attributes": format_attributes(c), "is_active": True} for c in combos[:200]
+    ]
     return _rows_response(request, _total_forms(request), rows)
 
 
 # --- Store prices -------------------------------------------------------------------------------
+
 
 class _Rollback(Exception):
     pass
@@ -235,8 +264,11 @@ def variant_prices(request: BackofficeRequest, pk: Any) -> HttpResponse:
     variant: Variant = get_object_or_404(Variant.objects.select_related("product"), pk=pk)
     # Only the stores where this user manages the catalog (a store manager sees their store's price only).
     managed = stores_with_capability(request.employee, Capability.MANAGE_CATALOG)
-    stores = [s for s in Store.objects.filter(organization=request.organization, is_active=True)
-              if managed is None or s.pk in managed]
+    stores = [
+        s
+        for s in Store.objects.filter(organization=request.organization, is_active=True)
+        if managed is None or s.pk in managed
+    ]
     current = dict(StorePrice.objects.filter(variant=variant, store__in=stores).values_list("store_id", "price"))
     form = StorePriceForm(request.POST or None, stores=stores, current=current)
     if request.method == "POST" and form.is_valid():
@@ -247,8 +279,9 @@ def variant_prices(request: BackofficeRequest, pk: Any) -> HttpResponse:
                     if name not in form.changed_data:
                         continue
                     try:
-                        set_store_price(actor=_actor(request), store=store, variant=variant,
-                                        price=form.cleaned_data[name] or None)
+                        set_store_price(
+                            actor=_actor(request), store=store, variant=variant, price=form.cleaned_data[name] or None
+                        )
                     except ValidationError as exc:
                         for error in exc.messages:
                             form.add_error(name, error)
@@ -259,18 +292,25 @@ def variant_prices(request: BackofficeRequest, pk: Any) -> HttpResponse:
         else:
             messages.success(request, _("Store prices of “%(name)s” have been saved.") % {"name": variant})
             return redirect("catalog:product-edit", pk=variant.product_id)
-    return render(request, "catalog/variant_prices.html",
-                  {"form": form, "variant": variant, "product": variant.product},
-                  status=400 if form.errors else 200)
+    return render(
+        request,
+        "catalog/variant_prices.html",
+        {"form": form, "variant": variant, "product": variant.product},
+        status=400 if form.errors else 200,
+    )
 
 
 # --- Categories ---------------------------------------------------------------------------------
 
+
 @require_GET
 @organization_catalog_view(readable=True)
 def category_list(request: BackofficeRequest) -> HttpResponse:
-    categories = (Category.objects.filter(organization=request.organization)
-                  .select_related("parent").annotate(product_count=Count("products")))
+    categories = (
+        Category.objects.filter(organization=request.organization)
+        .select_related("parent")
+        .annotate(product_count=Count("products"))
+    )
     return render(request, "catalog/category_list.html", {"categories": categories})
 
 
@@ -289,8 +329,9 @@ def _category_page(request: BackofficeRequest, category: Category | None) -> Htt
         else:
             messages.success(request, _("Category “%(name)s” has been saved.") % {"name": saved.name})
             return redirect("catalog:category-list")
-    return render(request, "catalog/category_form.html", {"form": form, "category": category},
-                  status=400 if form.errors else 200)
+    return render(
+        request, "catalog/category_form.html", {"form": form, "category": category}, status=400 if form.errors else 200
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -306,6 +347,7 @@ def category_edit(request: BackofficeRequest, pk: Any) -> HttpResponse:
 
 
 # --- CSV ----------------------------------------------------------------------------------------
+
 
 @require_GET
 @catalog_view
@@ -324,10 +366,15 @@ def product_import(request: BackofficeRequest) -> HttpResponse:
     result = None
     if request.method == "POST" and form.is_valid():
         dry_run = request.POST.get("action") != "import"
-        result = csv_io.import_products_csv(actor=_actor(request), organization=request.organization,
-                                            file=form.cleaned_data["file"], dry_run=dry_run)
+        result = csv_io.import_products_csv(
+            actor=_actor(request), organization=request.organization, file=form.cleaned_data["file"], dry_run=dry_run
+        )
         if result.ok and not dry_run:
             messages.success(request, result.summary)
     status = 400 if (form.errors or (result is not None and not result.ok)) else 200
-    return render(request, "catalog/product_import.html",
-                  {"form": form, "result": result, "columns": csv_export.COLUMNS}, status=status)
+    return render(
+        request,
+        "catalog/product_import.html",
+        {"form": form, "result": result, "columns": csv_export.COLUMNS},
+        status=status,
+    )

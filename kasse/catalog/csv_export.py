@@ -21,24 +21,51 @@ from kasse.core.vat import VatClass
 from kasse.tenancy.models import Organization
 
 COLUMNS = (
-    "sku", "name", "variant", "category", "price", "vat_class", "unit", "is_measured",
-    "barcodes", "cost_price", "track_stock", "active", "attributes",
+    "sku",
+    "name",
+    "variant",
+    "category",
+    "price",
+    "vat_class",
+    "unit",
+    "is_measured",
+    "barcodes",
+    "cost_price",
+    "track_stock",
+    "active",
+    "attributes",
 )
 BARCODE_SEPARATOR = "|"
 # Header names people write in German spreadsheets, mapped to ours.
 COLUMN_ALIASES = {
-    "artikelnummer": "sku", "art.-nr.": "sku", "bezeichnung": "name", "variante": "variant",
-    "kategorie": "category", "preis": "price", "mwst": "vat_class", "einheit": "unit",
-    "gewogen": "is_measured", "ean": "barcodes", "einkaufspreis": "cost_price",
-    "bestand": "track_stock", "aktiv": "active", "merkmale": "attributes",
+    "artikelnummer": "sku",
+    "art.-nr.": "sku",
+    "bezeichnung": "name",
+    "variante": "variant",
+    "kategorie": "category",
+    "preis": "price",
+    "mwst": "vat_class",
+    "einheit": "unit",
+    "gewogen": "is_measured",
+    "ean": "barcodes",
+    "einkaufspreis": "cost_price",
+    "bestand": "track_stock",
+    "aktiv": "active",
+    "merkmale": "attributes",
 }
 # Limits of one import, so a wrong file (an export of something else, a log, a cell holding a
 # whole document) gets a clear message instead of tying up the server: far above a shop's catalog.
 MAX_IMPORT_BYTES = 4 * 1024 * 1024
 MAX_IMPORT_ROWS = 20_000
 MAX_CELL_CHARS = 1_000
-VAT_ALIASES = {"19": VatClass.STANDARD, "19%": VatClass.STANDARD, "7": VatClass.REDUCED,
-               "7%": VatClass.REDUCED, "0": VatClass.ZERO, "0%": VatClass.ZERO}
+VAT_ALIASES = {
+    "19": VatClass.STANDARD,
+    "19%": VatClass.STANDARD,
+    "7": VatClass.REDUCED,
+    "7%": VatClass.REDUCED,
+    "0": VatClass.ZERO,
+    "0%": VatClass.ZERO,
+}
 TRUE_WORDS = {"1", "true", "yes", "y", "ja", "j", "x", "wahr"}
 FALSE_WORDS = {"0", "false", "no", "n", "nein", "falsch"}
 PRODUCT_LEVEL = ("category", "vat_class", "unit", "is_measured", "track_stock")
@@ -78,18 +105,27 @@ def export_rows(organization: Organization) -> Iterator[list[str]]:
     variants = Variant.objects.order_by("position", "name").prefetch_related(
         Prefetch("barcodes", queryset=Barcode.objects.order_by("code"))
     )
-    products = (Product.objects.filter(organization=organization).select_related("category")
-                .prefetch_related(Prefetch("variants", queryset=variants)).order_by("name", "pk"))
+    products = (
+        Product.objects.filter(organization=organization)
+        .select_related("category")
+        .prefetch_related(Prefetch("variants", queryset=variants))
+        .order_by("name", "pk")
+    )
     for product in products.iterator(chunk_size=1000):
         for variant in product.variants.all():
             cost = variant.cost_price if variant.cost_price is not None else product.cost_price
             yield [
-                variant.sku, product.name, variant.name,
+                variant.sku,
+                product.name,
+                variant.name,
                 product.category.name if product.category else "",
-                _amount(variant.effective_price), product.vat_class, product.unit,
+                _amount(variant.effective_price),
+                product.vat_class,
+                product.unit,
                 _flag(product.is_measured),
                 BARCODE_SEPARATOR.join(b.code for b in variant.barcodes.all()),
-                _amount(cost), _flag(product.track_stock),
+                _amount(cost),
+                _flag(product.track_stock),
                 _flag(product.is_active and variant.is_active),  # see _product_active
                 BARCODE_SEPARATOR.join(f"{k}={v}" for k, v in (variant.attributes or {}).items()),
             ]

@@ -59,6 +59,7 @@ from kasse.tenancy.models import Organization
 
 # --- Import results -----------------------------------------------------------------------------
 
+
 @dataclass
 class RowError:
     """One problem, on a line of the file (``line=None``: the file as a whole)."""
@@ -72,7 +73,10 @@ class RowError:
             return self.message
         if self.column:
             return _("Line %(line)d, column “%(column)s”: %(message)s") % {
-                "line": self.line, "column": self.column, "message": self.message}
+                "line": self.line,
+                "column": self.column,
+                "message": self.message,
+            }
         return _("Line %(line)d: %(message)s") % {"line": self.line, "message": self.message}
 
 
@@ -101,20 +105,27 @@ class ImportResult:
     @property
     def summary(self) -> str:
         if not self.ok:
-            return ngettext("Nothing was imported: the file has %(count)d error.",
-                            "Nothing was imported: the file has %(count)d errors.",
-                            len(self.errors)) % {"count": len(self.errors)}
-        created = ngettext("%(count)d new product", "%(count)d new products",
-                           self.created_products) % {"count": self.created_products}
-        updated = ngettext("%(count)d changed product", "%(count)d changed products",
-                           self.updated_products) % {"count": self.updated_products}
+            return ngettext(
+                "Nothing was imported: the file has %(count)d error.",
+                "Nothing was imported: the file has %(count)d errors.",
+                len(self.errors),
+            ) % {"count": len(self.errors)}
+        created = ngettext("%(count)d new product", "%(count)d new products", self.created_products) % {
+            "count": self.created_products
+        }
+        updated = ngettext("%(count)d changed product", "%(count)d changed products", self.updated_products) % {
+            "count": self.updated_products
+        }
         if self.dry_run:
             return _("The file is fine. Importing it would give %(created)s and %(updated)s.") % {
-                "created": created, "updated": updated}
+                "created": created,
+                "updated": updated,
+            }
         return _("Imported: %(created)s and %(updated)s.") % {"created": created, "updated": updated}
 
 
 # --- Import: reading rows -----------------------------------------------------------------------
+
 
 class _RowProblem(Exception):
     def __init__(self, message: str, column: str = "") -> None:
@@ -177,8 +188,9 @@ def _flag_value(raw: str, column: str) -> bool | None:
         return True
     if word in FALSE_WORDS:
         return False
-    raise _RowProblem(_("“%(value)s” in column “%(column)s” is not yes or no (use 1 or 0).")
-                      % {"value": raw, "column": column})
+    raise _RowProblem(
+        _("“%(value)s” in column “%(column)s” is not yes or no (use 1 or 0).") % {"value": raw, "column": column}
+    )
 
 
 def _price_value(raw: str, column: str) -> Decimal | None:
@@ -191,9 +203,11 @@ def _price_value(raw: str, column: str) -> Decimal | None:
 def _parse_row(line: int, header: list[str], cells: list[str]) -> _Row:
     if any(len(cell) > MAX_CELL_CHARS for cell in cells):
         raise _RowProblem(_("A cell has more than %(max)s characters.") % {"max": _grouped(MAX_CELL_CHARS)})
-    if len(cells) > len(header) and any(c.strip() for c in cells[len(header):]):
-        raise _RowProblem(_("The row has %(found)d fields, but the header only %(expected)d.")
-                          % {"found": len(cells), "expected": len(header)})
+    if len(cells) > len(header) and any(c.strip() for c in cells[len(header) :]):
+        raise _RowProblem(
+            _("The row has %(found)d fields, but the header only %(expected)d.")
+            % {"found": len(cells), "expected": len(header)}
+        )
     values = {col: (cells[i].strip() if i < len(cells) else "") for i, col in enumerate(header) if col}
     values = {col: restore_formula(value) if col in TEXT_COLUMNS else value for col, value in values.items()}
     row = _Row(line=line, present=set(values))
@@ -208,13 +222,17 @@ def _parse_row(line: int, header: list[str], cells: list[str]) -> _Row:
     vat = values.get("vat_class", "")
     vat = VAT_ALIASES.get(vat.replace(" ", ""), vat.lower())
     if "vat_class" in values and vat not in VatClass.values:
-        raise _RowProblem(_("Unknown VAT class “%(value)s”. Use one of: %(choices)s.")
-                          % {"value": values["vat_class"], "choices": ", ".join(VatClass.values)})
+        raise _RowProblem(
+            _("Unknown VAT class “%(value)s”. Use one of: %(choices)s.")
+            % {"value": values["vat_class"], "choices": ", ".join(VatClass.values)}
+        )
     row.vat_class = vat
     unit = values.get("unit", "").lower().replace(" ", "")
     if "unit" in values and unit not in Unit.values:
-        raise _RowProblem(_("Unknown unit “%(value)s”. Use one of: %(choices)s.")
-                          % {"value": values["unit"], "choices": ", ".join(Unit.values)})
+        raise _RowProblem(
+            _("Unknown unit “%(value)s”. Use one of: %(choices)s.")
+            % {"value": values["unit"], "choices": ", ".join(Unit.values)}
+        )
     row.unit = unit
     row.is_measured = _flag_value(values.get("is_measured", ""), "is_measured")
     row.track_stock = _flag_value(values.get("track_stock", ""), "track_stock")
@@ -240,13 +258,21 @@ def _read_rows(text: str, result: ImportResult) -> list[_Row]:
         except StopIteration:
             break
         except csv.Error:  # a cell longer than the csv module reads (128 KiB) or a broken quote
-            result.errors.append(RowError(reader.line_num, _("This line cannot be read: a cell has more than "
-                                                             "%(max)s characters or an unclosed quote.")
-                                          % {"max": _grouped(MAX_CELL_CHARS)}))
+            result.errors.append(
+                RowError(
+                    reader.line_num,
+                    _("This line cannot be read: a cell has more than %(max)s characters or an unclosed quote.")
+                    % {"max": _grouped(MAX_CELL_CHARS)},
+                )
+            )
             return []
         if len(rows) >= MAX_IMPORT_ROWS:
-            result.errors.append(RowError(None, _("The file has more than %(max)s rows; please split it.")
-                                          % {"max": _grouped(MAX_IMPORT_ROWS)}))
+            result.errors.append(
+                RowError(
+                    None,
+                    _("The file has more than %(max)s rows; please split it.") % {"max": _grouped(MAX_IMPORT_ROWS)},
+                )
+            )
             return []
         if not any(c.strip() for c in cells):
             continue
@@ -255,9 +281,13 @@ def _read_rows(text: str, result: ImportResult) -> list[_Row]:
             header = [COLUMN_ALIASES.get(c, c) for c in header]
             unknown = [c for c in header if c and c not in COLUMNS]
             if unknown:
-                result.errors.append(RowError(reader.line_num, _(
-                    "Unknown column(s): %(columns)s. Known columns: %(known)s."
-                ) % {"columns": ", ".join(unknown), "known": ", ".join(COLUMNS)}))
+                result.errors.append(
+                    RowError(
+                        reader.line_num,
+                        _("Unknown column(s): %(columns)s. Known columns: %(known)s.")
+                        % {"columns": ", ".join(unknown), "known": ", ".join(COLUMNS)},
+                    )
+                )
             if "name" not in header:
                 result.errors.append(RowError(reader.line_num, _("The column “name” is missing.")))
             if result.errors:
@@ -276,6 +306,7 @@ def _read_rows(text: str, result: ImportResult) -> list[_Row]:
 
 # --- Import: grouping rows into products --------------------------------------------------------
 
+
 @dataclass
 class _Group:
     product: Product | None
@@ -284,7 +315,7 @@ class _Group:
 
 def _chunks(items: list[str], size: int = 500) -> Iterable[list[str]]:
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]
 
 
 def _group_rows(organization: Organization, rows: list[_Row], result: ImportResult) -> list[_Group]:
@@ -308,14 +339,19 @@ def _group_rows(organization: Organization, rows: list[_Row], result: ImportResu
         elif len(by_name.get(row.name, [])) == 1:
             product = by_name[row.name][0]
             if not row.sku:
-                row.target = next((v for v in product.variants.all()
-                                   if v.name.casefold() == row.variant.casefold()), None)
+                row.target = next(
+                    (v for v in product.variants.all() if v.name.casefold() == row.variant.casefold()), None
+                )
         else:
             product = None
         if row.target is not None:
             if row.target.pk in targeted:
-                result.errors.append(RowError(row.line, _("This row changes the same variant as line %(line)d.")
-                                              % {"line": targeted[row.target.pk]}))
+                result.errors.append(
+                    RowError(
+                        row.line,
+                        _("This row changes the same variant as line %(line)d.") % {"line": targeted[row.target.pk]},
+                    )
+                )
                 continue
             targeted[row.target.pk] = row.line
         key = ("id", product.pk) if product is not None else ("new", row.name.casefold())
@@ -330,12 +366,17 @@ def _check_consistent(group: _Group, result: ImportResult) -> None:
     for row in group.rows[1:]:
         for column in PRODUCT_LEVEL:
             if column in row.present and column in first.present and getattr(row, column) != getattr(first, column):
-                result.errors.append(RowError(row.line, _(
-                    "“%(column)s” differs from line %(line)d of the same product “%(name)s”."
-                ) % {"column": column, "line": first.line, "name": first.name}))
+                result.errors.append(
+                    RowError(
+                        row.line,
+                        _("“%(column)s” differs from line %(line)d of the same product “%(name)s”.")
+                        % {"column": column, "line": first.line, "name": first.name},
+                    )
+                )
 
 
 # --- Import: writing ----------------------------------------------------------------------------
+
 
 def _own(value: Decimal | None, product_value: Decimal | None) -> Decimal | None:
     """A variant's own amount: empty when it equals the product's."""
@@ -356,20 +397,32 @@ def _product_data(group: _Group, categories: dict[str, Category | None]) -> dict
     return data
 
 
-def _variant_data(row: _Row, existing: Variant | None, product_price: Decimal | None,
-                  product_cost: Decimal | None, codes: list[str], *, row_active: bool = True) -> VariantData:
+def _variant_data(
+    row: _Row,
+    existing: Variant | None,
+    product_price: Decimal | None,
+    product_cost: Decimal | None,
+    codes: list[str],
+    *,
+    row_active: bool = True,
+) -> VariantData:
     return VariantData(
         id=existing.pk if existing else None,
         name=row.variant if ("variant" in row.present or existing is None) else existing.name,
         sku=row.sku or (existing.sku if existing else ""),
-        price=(_own(row.price, product_price) if "price" in row.present and row.price is not None
-               else (existing.price if existing else None)),
-        cost_price=(_own(row.cost_price, product_cost) if "cost_price" in row.present
-                    else (existing.cost_price if existing else None)),
+        price=(
+            _own(row.price, product_price)
+            if "price" in row.present and row.price is not None
+            else (existing.price if existing else None)
+        ),
+        cost_price=(
+            _own(row.cost_price, product_cost)
+            if "cost_price" in row.present
+            else (existing.cost_price if existing else None)
+        ),
         barcodes=row.barcodes if "barcodes" in row.present else codes,
         attributes=row.attributes if "attributes" in row.present else (existing.attributes if existing else {}),
-        is_active=(row.active if row_active and row.active is not None
-                   else (existing.is_active if existing else True)),
+        is_active=(row.active if row_active and row.active is not None else (existing.is_active if existing else True)),
     )
 
 
@@ -387,8 +440,9 @@ def _product_active(group: _Group, untouched: list[bool], data: dict[str, Any]) 
     return bool(data["is_active"])
 
 
-def _plan(group: _Group, categories: dict[str, Category | None]) -> tuple[dict[str, Any], list[VariantData],
-                                                                           list[_Row]]:
+def _plan(
+    group: _Group, categories: dict[str, Category | None]
+) -> tuple[dict[str, Any], list[VariantData], list[_Row]]:
     """``save_product`` arguments for a group, and which row each variant came from."""
     data = _product_data(group, categories)
     first = group.rows[0]
@@ -420,13 +474,23 @@ def _plan(group: _Group, categories: dict[str, Category | None]) -> tuple[dict[s
         codes = [b.code for b in variant.barcodes.all()]
         target_row = by_target.get(variant.pk)
         if target_row is None:
-            variants.append(VariantData(id=variant.pk, name=variant.name, sku=variant.sku, price=variant.price,
-                                        cost_price=variant.cost_price, barcodes=codes,
-                                        attributes=variant.attributes, is_active=variant.is_active))
+            variants.append(
+                VariantData(
+                    id=variant.pk,
+                    name=variant.name,
+                    sku=variant.sku,
+                    price=variant.price,
+                    cost_price=variant.cost_price,
+                    barcodes=codes,
+                    attributes=variant.attributes,
+                    is_active=variant.is_active,
+                )
+            )
             sources.append(first)
         else:
-            variants.append(_variant_data(target_row, variant, product_price, product_cost, codes,
-                                          row_active=row_active))
+            variants.append(
+                _variant_data(target_row, variant, product_price, product_cost, codes, row_active=row_active)
+            )
             sources.append(target_row)
     for row in group.rows:
         if row.target is None:
@@ -435,8 +499,9 @@ def _plan(group: _Group, categories: dict[str, Category | None]) -> tuple[dict[s
     return data, variants, sources
 
 
-def _ensure_categories(actor: Actor, organization: Organization, rows: list[_Row],
-                       result: ImportResult) -> dict[str, Category | None]:
+def _ensure_categories(
+    actor: Actor, organization: Organization, rows: list[_Row], result: ImportResult
+) -> dict[str, Category | None]:
     categories: dict[str, Category | None] = {}
     for category in Category.objects.filter(organization=organization).order_by("parent_id", "position"):
         categories.setdefault(category.name.casefold(), category)
@@ -445,15 +510,17 @@ def _ensure_categories(actor: Actor, organization: Organization, rows: list[_Row
             try:
                 with transaction.atomic():
                     categories[row.category.casefold()] = save_category(
-                        actor=actor, organization=organization, data={"name": row.category})
+                        actor=actor, organization=organization, data={"name": row.category}
+                    )
             except ValidationError as exc:
                 result.errors.append(RowError(row.line, " ".join(exc.messages)))
                 categories[row.category.casefold()] = None
     return categories
 
 
-def import_products_csv(*, actor: Actor, organization: Organization, file: IO[bytes] | bytes | str,
-                        dry_run: bool = False) -> ImportResult:
+def import_products_csv(
+    *, actor: Actor, organization: Organization, file: IO[bytes] | bytes | str, dry_run: bool = False
+) -> ImportResult:
     """Import products from CSV, all or nothing. ``dry_run`` checks and reports, but keeps nothing."""
     result = ImportResult(dry_run=dry_run)
     try:
@@ -464,8 +531,13 @@ def import_products_csv(*, actor: Actor, organization: Organization, file: IO[by
     try:
         text = _decode(file)
     except _TooLarge:
-        result.errors.append(RowError(None, _("The file is larger than %(size)d MB; please split it.")
-                                      % {"size": MAX_IMPORT_BYTES // (1024 * 1024)}))
+        result.errors.append(
+            RowError(
+                None,
+                _("The file is larger than %(size)d MB; please split it.")
+                % {"size": MAX_IMPORT_BYTES // (1024 * 1024)},
+            )
+        )
         return result
     rows = _read_rows(text, result)
     if not rows:
@@ -481,8 +553,9 @@ def import_products_csv(*, actor: Actor, organization: Organization, file: IO[by
             creating = group.product is None
             try:
                 with transaction.atomic():
-                    save_product(actor=actor, organization=organization, data=data, variants=variants,
-                                 product=group.product)
+                    save_product(
+                        actor=actor, organization=organization, data=data, variants=variants, product=group.product
+                    )
             except ValidationError as exc:
                 index = getattr(exc, "variant_index", None)
                 line = sources[index].line if index is not None and index < len(sources) else group.rows[0].line
@@ -493,8 +566,10 @@ def import_products_csv(*, actor: Actor, organization: Organization, file: IO[by
                 result.created_products += 1
             else:
                 result.updated_products += 1
-            result.rows.extend(ImportedRow(line=r.line, product=r.name, variant=r.variant,
-                                           created=creating or r.target is None) for r in group.rows)
+            result.rows.extend(
+                ImportedRow(line=r.line, product=r.name, variant=r.variant, created=creating or r.target is None)
+                for r in group.rows
+            )
         result.errors.sort(key=lambda e: e.line or 0)
         if result.errors or dry_run:
             transaction.set_rollback(True)

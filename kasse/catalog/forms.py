@@ -62,38 +62,62 @@ def format_attributes(attributes: dict[str, Any]) -> str:
 
 class ProductForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("Name"), max_length=200)
-    description = forms.CharField(label=gettext_lazy("Description"), required=False,
-                                  widget=forms.Textarea(attrs={"rows": 3}))
+    description = forms.CharField(
+        label=gettext_lazy("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
     category: forms.ModelChoiceField[Category] = forms.ModelChoiceField(
-        label=gettext_lazy("Category"), queryset=Category.objects.none(),
-        required=False, empty_label=gettext_lazy("– no category –"))
-    price = forms.CharField(label=gettext_lazy("Price (incl. VAT, €)"), max_length=20,
-                            widget=forms.TextInput(attrs={"inputmode": "decimal"}))
+        label=gettext_lazy("Category"),
+        queryset=Category.objects.none(),
+        required=False,
+        empty_label=gettext_lazy("– no category –"),
+    )
+    price = forms.CharField(
+        label=gettext_lazy("Price (incl. VAT, €)"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
     vat_class = forms.ChoiceField(label=gettext_lazy("VAT"), choices=VatClass.choices)
-    cost_price = forms.CharField(label=gettext_lazy("Cost price (net, €)"), max_length=20, required=False,
-                                 widget=forms.TextInput(attrs={"inputmode": "decimal"}))
+    cost_price = forms.CharField(
+        label=gettext_lazy("Cost price (net, €)"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
     unit = forms.ChoiceField(label=gettext_lazy("Unit"), choices=Unit.choices)
     is_measured = forms.BooleanField(label=gettext_lazy("Sold by weight or measure"), required=False)
-    net_content = forms.DecimalField(label=gettext_lazy("Net content"), required=False, localize=True,
-                                     max_digits=10, decimal_places=3, min_value=Decimal("0.001"))
-    net_content_unit = forms.ChoiceField(label=gettext_lazy("Net content unit"), required=False,
-                                         choices=[("", "–"), *ContentUnit.choices])
+    net_content = forms.DecimalField(
+        label=gettext_lazy("Net content"),
+        required=False,
+        localize=True,
+        max_digits=10,
+        decimal_places=3,
+        min_value=Decimal("0.001"),
+    )
+    net_content_unit = forms.ChoiceField(
+        label=gettext_lazy("Net content unit"), required=False, choices=[("", "–"), *ContentUnit.choices]
+    )
     track_stock = forms.BooleanField(label=gettext_lazy("Track stock"), required=False, initial=True)
     is_active = forms.BooleanField(label=gettext_lazy("Active"), required=False, initial=True)
     is_favourite = forms.BooleanField(label=gettext_lazy("Favourite on the register"), required=False)
     image = forms.ImageField(label=gettext_lazy("Image"), required=False)
 
-    def __init__(self, *args: Any, organization: Organization, product: Product | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(self, *args: Any, organization: Organization, product: Product | None = None, **kwargs: Any) -> None:
         if product is not None and "initial" not in kwargs:
             kwargs["initial"] = {
-                "name": product.name, "description": product.description,
-                "category": product.category_id, "price": format_amount(product.price),
-                "vat_class": product.vat_class, "cost_price": format_amount(product.cost_price),
-                "unit": product.unit, "is_measured": product.is_measured,
-                "net_content": product.net_content, "net_content_unit": product.net_content_unit,
-                "track_stock": product.track_stock, "is_active": product.is_active,
-                "is_favourite": product.is_favourite, "image": product.image,
+                "name": product.name,
+                "description": product.description,
+                "category": product.category_id,
+                "price": format_amount(product.price),
+                "vat_class": product.vat_class,
+                "cost_price": format_amount(product.cost_price),
+                "unit": product.unit,
+                "is_measured": product.is_measured,
+                "net_content": product.net_content,
+                "net_content_unit": product.net_content_unit,
+                "track_stock": product.track_stock,
+                "is_active": product.is_active,
+                "is_favourite": product.is_favourite,
+                "image": product.image,
             }
         super().__init__(*args, **kwargs)
         self.fields["category"].queryset = Category.objects.filter(organization=organization)  # type: ignore[attr-defined]
@@ -114,18 +138,34 @@ class ProductForm(forms.Form):
 class VariantForm(forms.Form):
     id = forms.UUIDField(required=False, widget=forms.HiddenInput)
     name = forms.CharField(label=gettext_lazy("Variant"), max_length=120, required=False)
-    sku = forms.CharField(label=gettext_lazy("SKU"), max_length=64, required=False,
-                          help_text=gettext_lazy("Empty: kasse assigns one."))
-    price = forms.CharField(label=gettext_lazy("Own price (€)"), max_length=20, required=False,
-                            widget=forms.TextInput(attrs={"inputmode": "decimal"}),
-                            help_text=gettext_lazy("Empty: the product's price."))
-    cost_price = forms.CharField(label=gettext_lazy("Cost price (net, €)"), max_length=20, required=False,
-                                 widget=forms.TextInput(attrs={"inputmode": "decimal"}))
-    attributes = forms.CharField(label=gettext_lazy("Attributes"), max_length=500, required=False,
-                                 help_text=gettext_lazy("e.g. “Size: M, Colour: blue”"))
-    barcodes = forms.CharField(label=gettext_lazy("Barcodes"), required=False,
-                               widget=forms.Textarea(attrs={"rows": 2}),
-                               help_text=gettext_lazy("One per line or separated by commas."))
+    sku = forms.CharField(
+        label=gettext_lazy("SKU"), max_length=64, required=False, help_text=gettext_lazy("Empty: kasse assigns one.")
+    )
+    price = forms.CharField(
+        label=gettext_lazy("Own price (€)"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+        help_text=gettext_lazy("Empty: the product's price."),
+    )
+    cost_price = forms.CharField(
+        label=gettext_lazy("Cost price (net, €)"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
+    attributes = forms.CharField(
+        label=gettext_lazy("Attributes"),
+        max_length=500,
+        required=False,
+        help_text=gettext_lazy("e.g. “Size: M, Colour: blue”"),
+    )
+    barcodes = forms.CharField(
+        label=gettext_lazy("Barcodes"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=gettext_lazy("One per line or separated by commas."),
+    )
     is_active = forms.BooleanField(label=gettext_lazy("Active"), required=False, initial=True)
 
     def clean_attributes(self) -> dict[str, str]:
@@ -134,10 +174,14 @@ class VariantForm(forms.Form):
     def variant_data(self) -> VariantData:
         data = self.cleaned_data
         return VariantData(
-            id=data.get("id"), name=data.get("name", ""), sku=data.get("sku", ""),
-            price=data.get("price") or None, cost_price=data.get("cost_price") or None,
+            id=data.get("id"),
+            name=data.get("name", ""),
+            sku=data.get("sku", ""),
+            price=data.get("price") or None,
+            cost_price=data.get("cost_price") or None,
             barcodes=split_barcodes(data.get("barcodes", "")),
-            attributes=data.get("attributes") or {}, is_active=data.get("is_active", False),
+            attributes=data.get("attributes") or {},
+            is_active=data.get("is_active", False),
         )
 
 
@@ -177,18 +221,24 @@ VariantFormSet = cast(
 
 def variant_initial(variant: Variant, barcodes: list[str]) -> dict[str, Any]:
     return {
-        "id": variant.pk, "name": variant.name, "sku": variant.sku,
-        "price": format_amount(variant.price), "cost_price": format_amount(variant.cost_price),
-        "attributes": format_attributes(variant.attributes), "barcodes": "\n".join(barcodes),
+        "id": variant.pk,
+        "name": variant.name,
+        "sku": variant.sku,
+        "price": format_amount(variant.price),
+        "cost_price": format_amount(variant.cost_price),
+        "attributes": format_attributes(variant.attributes),
+        "barcodes": "\n".join(barcodes),
         "is_active": variant.is_active,
     }
 
 
 class GenerateVariantsForm(forms.Form):
-    sizes = forms.CharField(label=gettext_lazy("Sizes"), required=False,
-                            help_text=gettext_lazy("Comma separated, e.g. S, M, L"))
-    colours = forms.CharField(label=gettext_lazy("Colours"), required=False,
-                              help_text=gettext_lazy("Comma separated, e.g. red, blue"))
+    sizes = forms.CharField(
+        label=gettext_lazy("Sizes"), required=False, help_text=gettext_lazy("Comma separated, e.g. S, M, L")
+    )
+    colours = forms.CharField(
+        label=gettext_lazy("Colours"), required=False, help_text=gettext_lazy("Comma separated, e.g. red, blue")
+    )
 
     def combinations(self) -> list[dict[str, str]]:
         """One attributes dict per size × colour (either list may be empty)."""
@@ -205,20 +255,30 @@ class GenerateVariantsForm(forms.Form):
 class CategoryForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("Name"), max_length=100)
     parent: forms.ModelChoiceField[Category] = forms.ModelChoiceField(
-        label=gettext_lazy("Parent category"), queryset=Category.objects.none(),
-        required=False, empty_label=gettext_lazy("– none –"))
+        label=gettext_lazy("Parent category"),
+        queryset=Category.objects.none(),
+        required=False,
+        empty_label=gettext_lazy("– none –"),
+    )
     position = forms.IntegerField(label=gettext_lazy("Position"), min_value=0, initial=0)
-    color = forms.RegexField(label=gettext_lazy("Colour"), regex=r"^(#[0-9A-Fa-f]{6})?$", required=False,
-                             widget=forms.TextInput(attrs={"type": "color"}),
-                             error_messages={"invalid": gettext_lazy("Please enter a colour as #RRGGBB.")})
+    color = forms.RegexField(
+        label=gettext_lazy("Colour"),
+        regex=r"^(#[0-9A-Fa-f]{6})?$",
+        required=False,
+        widget=forms.TextInput(attrs={"type": "color"}),
+        error_messages={"invalid": gettext_lazy("Please enter a colour as #RRGGBB.")},
+    )
     is_active = forms.BooleanField(label=gettext_lazy("Active"), required=False, initial=True)
 
-    def __init__(self, *args: Any, organization: Organization, category: Category | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(self, *args: Any, organization: Organization, category: Category | None = None, **kwargs: Any) -> None:
         if category is not None and "initial" not in kwargs:
-            kwargs["initial"] = {"name": category.name, "parent": category.parent_id,
-                                 "position": category.position, "color": category.color or "#ffffff",
-                                 "is_active": category.is_active}
+            kwargs["initial"] = {
+                "name": category.name,
+                "parent": category.parent_id,
+                "position": category.position,
+                "color": category.color or "#ffffff",
+                "is_active": category.is_active,
+            }
         super().__init__(*args, **kwargs)
         parents = Category.objects.filter(organization=organization)
         if category is not None:
@@ -234,21 +294,25 @@ class StorePriceForm(forms.Form):
         self.stores = stores
         for store in stores:
             self.fields[f"store_{store.pk}"] = forms.CharField(
-                label=store.name, required=False, max_length=20,
+                label=store.name,
+                required=False,
+                max_length=20,
                 initial=format_amount(current.get(store.pk)),
-                widget=forms.TextInput(attrs={"inputmode": "decimal",
-                                              "data-testid": f"store-price-{store.number}"}),
+                widget=forms.TextInput(attrs={"inputmode": "decimal", "data-testid": f"store-price-{store.number}"}),
             )
 
 
-
 class ImportForm(forms.Form):
-    file = forms.FileField(label=gettext_lazy("CSV file"),
-                           help_text=gettext_lazy("Separated by “;” or “,”, UTF-8 (as Excel saves “CSV UTF-8”)."))
+    file = forms.FileField(
+        label=gettext_lazy("CSV file"),
+        help_text=gettext_lazy("Separated by “;” or “,”, UTF-8 (as Excel saves “CSV UTF-8”)."),
+    )
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
         if upload.size > csv_export.MAX_IMPORT_BYTES:
-            raise ValidationError(_("The file is larger than %(size)d MB; please split it.")
-                                  % {"size": csv_export.MAX_IMPORT_BYTES // (1024 * 1024)})
+            raise ValidationError(
+                _("The file is larger than %(size)d MB; please split it.")
+                % {"size": csv_export.MAX_IMPORT_BYTES // (1024 * 1024)}
+            )
         return upload

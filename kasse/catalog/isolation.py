@@ -24,8 +24,9 @@ def _product(org: Organization) -> dict[str, Any]:
 
 
 def _variant_with_store(org: Organization) -> dict[str, Any]:
-    Store.objects.create(organization=org, name="Filiale", number=1, street="Markt 1",
-                         postal_code="10115", city="Berlin")
+    Store.objects.create(
+        organization=org, name="Filiale", number=1, street="Markt 1", postal_code="10115", city="Berlin"
+    )
     return {"pk": _variant(org).pk}
 
 
@@ -34,11 +35,28 @@ def _category(org: Organization) -> dict[str, Any]:
 
 
 CASES = [
-    IsolationCase("catalog:product-edit", _product, methods=("get", "post"),
-                  data={"name": "Fremd", "price": "1,00", "vat_class": "standard", "unit": "piece",
-                        "variants-TOTAL_FORMS": "0", "variants-INITIAL_FORMS": "0"}, organization_wide=True),
-    IsolationCase("catalog:variant-prices", _variant_with_store, methods=("get", "post"), data={},
-                  organization_wide=True),
-    IsolationCase("catalog:category-edit", _category, methods=("get", "post"),
-                  data={"name": "Fremd", "position": "0"}, organization_wide=True),
+    IsolationCase(
+        "catalog:product-edit",
+        _product,
+        methods=("get", "post"),
+        data={
+            "name": "Fremd",
+            "price": "1,00",
+            "vat_class": "standard",
+            "unit": "piece",
+            "variants-TOTAL_FORMS": "0",
+            "variants-INITIAL_FORMS": "0",
+        },
+        organization_wide=True,
+    ),
+    IsolationCase(
+        "catalog:variant-prices", _variant_with_store, methods=("get", "post"), data={}, organization_wide=True
+    ),
+    IsolationCase(
+        "catalog:category-edit",
+        _category,
+        methods=("get", "post"),
+        data={"name": "Fremd", "position": "0"},
+        organization_wide=True,
+    ),
 ]

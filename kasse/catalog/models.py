@@ -47,7 +47,11 @@ class Category(OrganizationScopedModel):
 
     name = models.CharField(_("name"), max_length=100)
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
         verbose_name=_("parent category"),
     )
     position = models.PositiveIntegerField(_("position"), default=0)
@@ -59,11 +63,12 @@ class Category(OrganizationScopedModel):
         verbose_name_plural = _("categories")
         ordering = ["position", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["organization", "parent", "name"],
-                                    name="category_name_unique"),
-            models.UniqueConstraint(fields=["organization", "name"],
-                                    condition=models.Q(parent__isnull=True),
-                                    name="category_top_name_unique"),
+            models.UniqueConstraint(fields=["organization", "parent", "name"], name="category_name_unique"),
+            models.UniqueConstraint(
+                fields=["organization", "name"],
+                condition=models.Q(parent__isnull=True),
+                name="category_top_name_unique",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -74,32 +79,39 @@ class Product(OrganizationScopedModel):
     """Something the shop sells. Priced, taxed and stocked through its variants."""
 
     category = models.ForeignKey(
-        Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="products",
+        Category,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="products",
         verbose_name=_("category"),
     )
     name = models.CharField(_("name"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     unit = models.CharField(_("unit"), max_length=10, choices=Unit.choices, default=Unit.PIECE)
     is_measured = models.BooleanField(
-        _("sold by weight or measure"), default=False,
+        _("sold by weight or measure"),
+        default=False,
         help_text=_("The register asks for the weight or length if no scale label is scanned."),
     )
     net_content = models.DecimalField(
-        _("net content"), max_digits=10, decimal_places=3, null=True, blank=True,
+        _("net content"),
+        max_digits=10,
+        decimal_places=3,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(Decimal("0.001"))],
         help_text=_("Content of one pack, for the base price (e.g. 500 g)."),
     )
-    net_content_unit = models.CharField(
-        _("net content unit"), max_length=10, choices=ContentUnit.choices, blank=True
-    )
-    vat_class = models.CharField(
-        _("VAT"), max_length=10, choices=VatClass.choices, default=VatClass.STANDARD
-    )
-    price = models.DecimalField(
-        _("price (incl. VAT)"), max_digits=10, decimal_places=2, validators=NON_NEGATIVE
-    )
+    net_content_unit = models.CharField(_("net content unit"), max_length=10, choices=ContentUnit.choices, blank=True)
+    vat_class = models.CharField(_("VAT"), max_length=10, choices=VatClass.choices, default=VatClass.STANDARD)
+    price = models.DecimalField(_("price (incl. VAT)"), max_digits=10, decimal_places=2, validators=NON_NEGATIVE)
     cost_price = models.DecimalField(
-        _("cost price (net)"), max_digits=10, decimal_places=2, null=True, blank=True,
+        _("cost price (net)"),
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
         validators=NON_NEGATIVE,
     )
     track_stock = models.BooleanField(_("track stock"), default=True)
@@ -122,19 +134,27 @@ class Product(OrganizationScopedModel):
 class Variant(OrganizationScopedModel):
     """A sellable version of a product (e.g. size M in blue), with its SKU and barcodes."""
 
-    product = models.ForeignKey(
-        Product, on_delete=models.CASCADE, related_name="variants", verbose_name=_("product")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="variants", verbose_name=_("product"))
+    name = models.CharField(
+        _("variant"), max_length=120, blank=True, help_text=_("Empty for a product without variants.")
     )
-    name = models.CharField(_("variant"), max_length=120, blank=True,
-                            help_text=_("Empty for a product without variants."))
     attributes = models.JSONField(_("attributes"), default=dict, blank=True)
     sku = models.CharField(_("SKU"), max_length=64)
     price = models.DecimalField(
-        _("price (incl. VAT)"), max_digits=10, decimal_places=2, null=True, blank=True,
-        validators=NON_NEGATIVE, help_text=_("Empty: the product's price."),
+        _("price (incl. VAT)"),
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=NON_NEGATIVE,
+        help_text=_("Empty: the product's price."),
     )
     cost_price = models.DecimalField(
-        _("cost price (net)"), max_digits=10, decimal_places=2, null=True, blank=True,
+        _("cost price (net)"),
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
         validators=NON_NEGATIVE,
     )
     position = models.PositiveIntegerField(_("position"), default=0)
@@ -160,9 +180,7 @@ class Variant(OrganizationScopedModel):
 class Barcode(OrganizationScopedModel):
     """A code that finds a variant when scanned; unique within an organization."""
 
-    variant = models.ForeignKey(
-        Variant, on_delete=models.CASCADE, related_name="barcodes", verbose_name=_("variant")
-    )
+    variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="barcodes", verbose_name=_("variant"))
     code = models.CharField(_("barcode"), max_length=48)
     kind = models.CharField(_("type"), max_length=10, choices=BarcodeKind.choices)
 
@@ -180,15 +198,11 @@ class Barcode(OrganizationScopedModel):
 class StorePrice(OrganizationScopedModel):
     """A store's own selling price for a variant, overriding the organization's."""
 
-    store = models.ForeignKey(
-        "tenancy.Store", on_delete=models.CASCADE, related_name="prices", verbose_name=_("store")
-    )
+    store = models.ForeignKey("tenancy.Store", on_delete=models.CASCADE, related_name="prices", verbose_name=_("store"))
     variant = models.ForeignKey(
         Variant, on_delete=models.CASCADE, related_name="store_prices", verbose_name=_("variant")
     )
-    price = models.DecimalField(
-        _("price (incl. VAT)"), max_digits=10, decimal_places=2, validators=NON_NEGATIVE
-    )
+    price = models.DecimalField(_("price (incl. VAT)"), max_digits=10, decimal_places=2, validators=NON_NEGATIVE)
 
     class Meta:
         verbose_name = _("store price")

@@ -18,9 +18,7 @@ from kasse.tenancy.models import Organization, Store
 def variant_by_barcode(organization: Organization, code: str) -> Variant | None:
     """The variant a scanned code belongs to (one indexed query), or ``None``."""
     barcode = (
-        Barcode.objects.filter(organization=organization, code=code.strip())
-        .select_related("variant__product")
-        .first()
+        Barcode.objects.filter(organization=organization, code=code.strip()).select_related("variant__product").first()
     )
     return barcode.variant if barcode else None
 
@@ -58,8 +56,7 @@ def search_products(
         # can serve; an OR with a join subquery made every search scan all rows.
         code_ids = [
             *Variant.objects.filter(organization=organization, sku=raw).values_list("product_id", flat=True),
-            *Barcode.objects.filter(organization=organization, code=raw)
-            .values_list("variant__product_id", flat=True),
+            *Barcode.objects.filter(organization=organization, code=raw).values_list("variant__product_id", flat=True),
         ]
     qs = qs.filter(text_match | Q(pk__in=code_ids)) if code_ids else qs.filter(text_match)
     folded = " ".join(words)

@@ -26,8 +26,19 @@ from kasse.tenancy.permissions import Capability
 from kasse.tenancy.selectors import actor_may, actor_may_everywhere
 
 PRODUCT_FIELDS = (
-    "name", "description", "unit", "is_measured", "net_content", "net_content_unit",
-    "vat_class", "price", "cost_price", "track_stock", "is_active", "is_favourite", "category",
+    "name",
+    "description",
+    "unit",
+    "is_measured",
+    "net_content",
+    "net_content_unit",
+    "vat_class",
+    "price",
+    "cost_price",
+    "track_stock",
+    "is_active",
+    "is_favourite",
+    "category",
     "image",
 )
 
@@ -100,11 +111,19 @@ def _clean_product_data(data: dict[str, Any]) -> dict[str, Any]:
         if not cleaned["name"]:
             raise ValidationError({"name": _("Please enter a name.")})
     if "vat_class" in cleaned and cleaned["vat_class"] not in VatClass.values:
-        raise ValidationError({"vat_class": _("Unknown VAT class “%(value)s”. Use one of: %(choices)s.")
-                               % {"value": cleaned["vat_class"], "choices": ", ".join(VatClass.values)}})
+        raise ValidationError(
+            {
+                "vat_class": _("Unknown VAT class “%(value)s”. Use one of: %(choices)s.")
+                % {"value": cleaned["vat_class"], "choices": ", ".join(VatClass.values)}
+            }
+        )
     if "unit" in cleaned and cleaned["unit"] not in Unit.values:
-        raise ValidationError({"unit": _("Unknown unit “%(value)s”. Use one of: %(choices)s.")
-                               % {"value": cleaned["unit"], "choices": ", ".join(Unit.values)}})
+        raise ValidationError(
+            {
+                "unit": _("Unknown unit “%(value)s”. Use one of: %(choices)s.")
+                % {"value": cleaned["unit"], "choices": ", ".join(Unit.values)}
+            }
+        )
     if "price" in cleaned:
         cleaned["price"] = parse_price(cleaned["price"], "price", required=True)
     if "cost_price" in cleaned:
@@ -112,8 +131,9 @@ def _clean_product_data(data: dict[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
-def _clean_variants(organization: Organization, product: Product | None,
-                    variants: list[VariantData]) -> list[tuple[VariantData, list[tuple[str, str]]]]:
+def _clean_variants(
+    organization: Organization, product: Product | None, variants: list[VariantData]
+) -> list[tuple[VariantData, list[tuple[str, str]]]]:
     """Validate prices, SKUs and barcodes of all variants against each other and the org."""
     if not variants:
         raise ValidationError({"variants": _("A product needs at least one variant.")})
@@ -126,8 +146,7 @@ def _clean_variants(organization: Organization, product: Product | None,
     code_index: dict[str, int] = {}
     for index, variant in enumerate(variants, start=1):
         try:
-            codes = _clean_one_variant(organization, variant, index, own_variant_ids,
-                                       seen_codes, seen_skus)
+            codes = _clean_one_variant(organization, variant, index, own_variant_ids, seen_codes, seen_skus)
         except ValidationError as exc:
             raise _for_variant(exc, index - 1) from exc
         for code, _kind in codes:
@@ -139,24 +158,33 @@ def _clean_variants(organization: Organization, product: Product | None,
             taken = taken.exclude(variant_id__in=own_variant_ids)
         clash_barcode = taken.select_related("variant__product").first()
         if clash_barcode is not None:
-            raise _for_variant(ValidationError(
-                {"barcodes": _("The barcode %(code)s already belongs to “%(product)s”.")
-                 % {"code": clash_barcode.code, "product": clash_barcode.variant}}),
-                code_index[clash_barcode.code])
+            raise _for_variant(
+                ValidationError(
+                    {
+                        "barcodes": _("The barcode %(code)s already belongs to “%(product)s”.")
+                        % {"code": clash_barcode.code, "product": clash_barcode.variant}
+                    }
+                ),
+                code_index[clash_barcode.code],
+            )
     return result
 
 
-def _clean_one_variant(organization: Organization, variant: VariantData, index: int,
-                       own_variant_ids: set[Any], seen_codes: dict[str, str],
-                       seen_skus: set[str]) -> list[tuple[str, str]]:
+def _clean_one_variant(
+    organization: Organization,
+    variant: VariantData,
+    index: int,
+    own_variant_ids: set[Any],
+    seen_codes: dict[str, str],
+    seen_skus: set[str],
+) -> list[tuple[str, str]]:
     """Check one variant (1-based ``index``); its cleaned barcodes."""
     variant.name = (variant.name or "").strip()
     variant.sku = (variant.sku or "").strip()
     variant.price = parse_price(variant.price, "price", required=False)
     variant.cost_price = parse_price(variant.cost_price, "cost_price", required=False)
     if variant.id is not None and variant.id not in own_variant_ids:
-        raise ValidationError({"variants": _("Variant %(n)d does not belong to this product.")
-                               % {"n": index}})
+        raise ValidationError({"variants": _("Variant %(n)d does not belong to this product.") % {"n": index}})
     if variant.sku:
         if variant.sku in seen_skus:
             raise ValidationError({"sku": _("The SKU “%(sku)s” is used twice.") % {"sku": variant.sku}})
@@ -165,8 +193,9 @@ def _clean_one_variant(organization: Organization, variant: VariantData, index: 
         if variant.id:
             clash = clash.exclude(pk=variant.id)
         if clash.exists():
-            raise ValidationError({"sku": _("The SKU “%(sku)s” is already used by another product.")
-                                   % {"sku": variant.sku}})
+            raise ValidationError(
+                {"sku": _("The SKU “%(sku)s” is already used by another product.") % {"sku": variant.sku}}
+            )
     codes = []
     for raw in variant.barcodes:
         if not (raw or "").strip():
@@ -176,8 +205,7 @@ def _clean_one_variant(organization: Organization, variant: VariantData, index: 
         except BarcodeError as exc:
             raise ValidationError({"barcodes": exc.message}) from exc
         if code in seen_codes:
-            raise ValidationError({"barcodes": _("The barcode %(code)s is entered twice.")
-                                   % {"code": code}})
+            raise ValidationError({"barcodes": _("The barcode %(code)s is entered twice.") % {"code": code}})
         seen_codes[code] = variant.sku
         codes.append((code, kind))
     return codes
@@ -278,7 +306,8 @@ def save_product(
             existing = set(Barcode.objects.filter(variant=variant).values_list("code", flat=True))
             Barcode.objects.bulk_create(
                 Barcode(organization=organization, variant=variant, code=code, kind=kind)
-                for code, kind in codes if code not in existing
+                for code, kind in codes
+                if code not in existing
             )
         removed = Variant.objects.filter(product=product).exclude(pk__in=keep_ids)
         stale = Barcode.objects.filter(variant__in=removed)
@@ -288,17 +317,19 @@ def save_product(
         changes["variants"] = [v.sku for v, _c in checked]
     _refresh_search_text(product)
     product.save(update_fields=["search_text", "updated_at"])
-    log_action(organization, actor,
-               "catalog.product.created" if creating else "catalog.product.changed",
-               product, changes)
-    record("product", [product, *Variant.objects.filter(product=product),
-                       *Barcode.objects.filter(variant__product=product)], deleted=gone_barcodes)
+    log_action(
+        organization, actor, "catalog.product.created" if creating else "catalog.product.changed", product, changes
+    )
+    record(
+        "product",
+        [product, *Variant.objects.filter(product=product), *Barcode.objects.filter(variant__product=product)],
+        deleted=gone_barcodes,
+    )
     return product
 
 
 @tenant_service
-def set_store_price(*, actor: Actor, store: Store, variant: Variant,
-                    price: Decimal | str | None) -> StorePrice | None:
+def set_store_price(*, actor: Actor, store: Store, variant: Variant, price: Decimal | str | None) -> StorePrice | None:
     """Set (or with ``price=None`` remove) a store's own price for a variant.
 
     A back-office user needs the catalog capability in that store.
@@ -312,15 +343,16 @@ def set_store_price(*, actor: Actor, store: Store, variant: Variant,
         gone = list(StorePrice.objects.filter(store=store, variant=variant))
         StorePrice.objects.filter(store=store, variant=variant).delete()
         record("store_price", [], deleted=gone)
-        log_action(store.organization, actor, "catalog.store_price.removed", variant,
-                   {"store": str(store.pk)})
+        log_action(store.organization, actor, "catalog.store_price.removed", variant, {"store": str(store.pk)})
         return None
     store_price, _created = StorePrice.objects.update_or_create(
-        store=store, variant=variant,
+        store=store,
+        variant=variant,
         defaults={"price": amount, "organization_id": store.organization_id},
     )
-    log_action(store.organization, actor, "catalog.store_price.set", variant,
-               {"store": str(store.pk), "price": str(amount)})
+    log_action(
+        store.organization, actor, "catalog.store_price.set", variant, {"store": str(store.pk), "price": str(amount)}
+    )
     record("store_price", [store_price])
     return store_price
 
@@ -337,8 +369,9 @@ def _would_be_own_ancestor(category: Category) -> bool:
 
 
 @tenant_service
-def save_category(*, actor: Actor, organization: Organization, data: dict[str, Any],
-                  category: Category | None = None) -> Category:
+def save_category(
+    *, actor: Actor, organization: Organization, data: dict[str, Any], category: Category | None = None
+) -> Category:
     """Create or change a category (organization-wide: owners and all-stores managers)."""
     check_organization_catalog(actor, organization)
     creating = category is None
@@ -353,13 +386,18 @@ def save_category(*, actor: Actor, organization: Organization, data: dict[str, A
     if _would_be_own_ancestor(category):
         raise ValidationError({"parent": _("A category cannot be placed inside itself.")})
     category.full_clean(exclude=["organization"])
-    clash = Category.objects.filter(organization=organization, parent=category.parent,
-                                    name__iexact=category.name).exclude(pk=category.pk)
+    clash = Category.objects.filter(
+        organization=organization, parent=category.parent, name__iexact=category.name
+    ).exclude(pk=category.pk)
     if clash.exists():
         raise ValidationError({"name": _("A category with this name already exists.")})
     category.save()
-    log_action(organization, actor,
-               "catalog.category.created" if creating else "catalog.category.changed",
-               category, {"name": category.name})
+    log_action(
+        organization,
+        actor,
+        "catalog.category.created" if creating else "catalog.category.changed",
+        category,
+        {"name": category.name},
+    )
     record("category", [category])
     return category

@@ -29,8 +29,11 @@ class Actor:
     @classmethod
     def for_employee(cls, employee: Employee) -> Actor:
         return cls(
-            kind="employee", label=employee.display_name, employee=employee,
-            user=employee.user, ref=str(employee.pk),
+            kind="employee",
+            label=employee.display_name,
+            employee=employee,
+            user=employee.user,
+            ref=str(employee.pk),
         )
 
     @classmethod

@@ -24,8 +24,9 @@ def log_action(
     """
     from kasse.sync.engine.changes import record
 
-    org = {"organization": organization} if isinstance(organization, models.Model) else {
-        "organization_id": organization}
+    org = (
+        {"organization": organization} if isinstance(organization, models.Model) else {"organization_id": organization}
+    )
     entry = AuditEntry.objects.create(
         **org,
         action=action,

@@ -35,7 +35,7 @@ class Backoff:
         if failures <= 0:
             return 0.0
         exponent = min(failures - 1, 64)  # past 2^64 every cap has long been reached
-        return min(self.maximum, self.initial * self.factor ** exponent)
+        return min(self.maximum, self.initial * self.factor**exponent)
 
     def delay(self, failures: int, rng: random.Random | None = None) -> float:
         """The wait after ``failures`` failures in a row: in ``[ceiling × (1 − jitter), ceiling]``."""

@@ -67,21 +67,27 @@ def validate_barcode(code: str, kind: str | None = None) -> tuple[str, str]:
         raise BarcodeError(str(_("Unknown barcode type “%(kind)s”.") % {"kind": kind})) from exc
     if kind == BarcodeKind.INSTORE:
         if not _INSTORE.match(code):
-            raise BarcodeError(str(_(
-                "An in-store code may contain letters, digits, “-” and “.”, at most 48 characters."
-            )))
+            raise BarcodeError(
+                str(_("An in-store code may contain letters, digits, “-” and “.”, at most 48 characters."))
+            )
         if code.isdigit() and len(code) in (8, 12, 13) and has_valid_check_digit(code):
             # A valid GTIN typed in as "in-store" is still that GTIN.
             return code, guess_kind(code)
         return code, kind
     length = _GTIN_LENGTHS[kind]
     if not code.isdigit() or len(code) != length:
-        raise BarcodeError(str(_("%(kind)s must be exactly %(length)d digits.")
-                               % {"kind": kind.label, "length": length}))
+        raise BarcodeError(
+            str(_("%(kind)s must be exactly %(length)d digits.") % {"kind": kind.label, "length": length})
+        )
     if not has_valid_check_digit(code):
         expected = gs1_check_digit(code[:-1])
-        raise BarcodeError(str(_(
-            "The check digit of %(code)s is wrong (expected %(expected)d). "
-            "Please check the code for typing errors."
-        ) % {"code": code, "expected": expected}))
+        raise BarcodeError(
+            str(
+                _(
+                    "The check digit of %(code)s is wrong (expected %(expected)d). "
+                    "Please check the code for typing errors."
+                )
+                % {"code": code, "expected": expected}
+            )
+        )
     return code, kind

@@ -53,8 +53,7 @@ def send_from_thread(group: str, message: dict[str, Any]) -> None:
             except RuntimeError:
                 running = None
             if running is not loop:
-                asyncio.run_coroutine_threadsafe(layer.group_send(group, message), loop).add_done_callback(
-                    _log_failure)
+                asyncio.run_coroutine_threadsafe(layer.group_send(group, message), loop).add_done_callback(_log_failure)
                 return
         async_to_sync(layer.group_send)(group, message)
     except Exception:

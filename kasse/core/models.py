@@ -43,7 +43,9 @@ class OrganizationScopedModel(TimestampedModel):
     """Base for every tenant table: carries the organization and the scoped manager."""
 
     organization = models.ForeignKey(
-        "tenancy.Organization", on_delete=models.PROTECT, related_name="+",
+        "tenancy.Organization",
+        on_delete=models.PROTECT,
+        related_name="+",
         verbose_name=_("organization"),
     )
 
@@ -60,13 +62,14 @@ class AuditEntry(UUIDModel):
     ``action`` is dotted, ``<app>.<thing>.<verb>``, e.g. ``catalog.product.created``.
     """
 
-    organization = models.ForeignKey(
-        "tenancy.Organization", on_delete=models.PROTECT, related_name="audit_entries"
-    )
+    organization = models.ForeignKey("tenancy.Organization", on_delete=models.PROTECT, related_name="audit_entries")
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     action = models.CharField(max_length=100)
     actor_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     actor_label = models.CharField(max_length=200, blank=True)

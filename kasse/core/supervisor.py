@@ -51,9 +51,18 @@ class Health:
 class Supervisor:
     """Runs ``step`` in a daemon thread named ``name`` until stopped; restarts it with backoff after a crash."""
 
-    def __init__(self, name: str, step: Step, *, backoff: Backoff | None = None, idle_seconds: float = 1.0,
-                 database: bool = False, on_exit: Callable[[], None] | None = None,
-                 quiet: tuple[type[BaseException], ...] = (), quiet_level: int = logging.WARNING) -> None:
+    def __init__(
+        self,
+        name: str,
+        step: Step,
+        *,
+        backoff: Backoff | None = None,
+        idle_seconds: float = 1.0,
+        database: bool = False,
+        on_exit: Callable[[], None] | None = None,
+        quiet: tuple[type[BaseException], ...] = (),
+        quiet_level: int = logging.WARNING,
+    ) -> None:
         self.name = name
         self.step = step
         self.failures = Failures(backoff or Backoff())
@@ -113,8 +122,14 @@ class Supervisor:
             self._thread.join(timeout)
 
     def health(self) -> Health:
-        return Health(name=self.name, running=self.is_alive(), failures=self.failures.count, restarts=self.restarts,
-                      last_error=self.last_error, last_error_at=self.last_error_at)
+        return Health(
+            name=self.name,
+            running=self.is_alive(),
+            failures=self.failures.count,
+            restarts=self.restarts,
+            last_error=self.last_error,
+            last_error_at=self.last_error_at,
+        )
 
     # --- the loop ------------------------------------------------------------------------------------
 

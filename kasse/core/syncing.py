@@ -5,6 +5,11 @@ from __future__ import annotations
 from kasse.sync.engine.registry import Direction, SyncSpec, register
 
 register(
-    SyncSpec("core.AuditEntry", Direction.UP, immutable=True, node_drops=frozenset({"actor_user_id"}),
-             snapshot_filter={"pk__in": []}),
+    SyncSpec(
+        "core.AuditEntry",
+        Direction.UP,
+        immutable=True,
+        node_drops=frozenset({"actor_user_id"}),
+        snapshot_filter={"pk__in": []},
+    ),
 )

@@ -31,8 +31,11 @@ class Limit:
     def retry_after(self, key: str) -> int:
         """Seconds until ``key`` may try again; 0 when it may now."""
         since = timezone.now() - self.window
-        times = list(Attempt.objects.filter(scope=self.scope, key=key[:200], at__gt=since)
-                     .order_by("-at").values_list("at", flat=True)[:self.limit])
+        times = list(
+            Attempt.objects.filter(scope=self.scope, key=key[:200], at__gt=since)
+            .order_by("-at")
+            .values_list("at", flat=True)[: self.limit]
+        )
         if len(times) < self.limit:
             return 0
         free_at = times[-1] + self.window

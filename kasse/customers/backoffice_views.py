@@ -54,21 +54,20 @@ def _customer_page(request: BackofficeRequest, customer: Customer | None) -> Htt
             try:
                 saved = save_customer(
                     actor=Actor.for_user(request.user),
-                    organization=org, data=form.service_data(),
+                    organization=org,
+                    data=form.service_data(),
                     customer=Customer.objects.get(pk=customer.pk) if customer else None,
                     consent_source=ConsentSource.BACKOFFICE,
                 )
             except ValidationError as exc:
-                for field, errors in exc.message_dict.items() if hasattr(exc, "error_dict") else [
-                        (None, exc.messages)]:
+                for field, errors in exc.message_dict.items() if hasattr(exc, "error_dict") else [(None, exc.messages)]:
                     for error in errors:
                         form.add_error(field if field in form.fields else None, error)
             else:
                 messages.success(request, _("“%(name)s” has been saved.") % {"name": saved.display_name})
                 return redirect("customers:customer-detail", pk=saved.pk)
         status = 400
-    return render(request, "customers/customer_form.html", {"form": form, "customer": customer},
-                  status=status)
+    return render(request, "customers/customer_form.html", {"form": form, "customer": customer}, status=status)
 
 
 @require_http_methods(["GET", "POST"])

@@ -10,8 +10,20 @@ from django.utils.translation import gettext_lazy
 from kasse.customers.models import Customer
 
 CUSTOMER_FORM_FIELDS = [
-    "first_name", "last_name", "company", "email", "phone", "street", "postal_code", "city",
-    "country", "vat_id", "loyalty_card_code", "notes", "marketing_consent", "is_active",
+    "first_name",
+    "last_name",
+    "company",
+    "email",
+    "phone",
+    "street",
+    "postal_code",
+    "city",
+    "country",
+    "vat_id",
+    "loyalty_card_code",
+    "notes",
+    "marketing_consent",
+    "is_active",
 ]
 
 

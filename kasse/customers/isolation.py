@@ -16,6 +16,11 @@ def _customer(org: Organization) -> dict[str, Any]:
 
 CASES = [
     IsolationCase("customers:customer-detail", _customer, organization_wide=True),
-    IsolationCase("customers:customer-edit", _customer, methods=("get", "post"),
-                  data={"last_name": "Geändert", "country": "DE"}, organization_wide=True),
+    IsolationCase(
+        "customers:customer-edit",
+        _customer,
+        methods=("get", "post"),
+        data={"last_name": "Geändert", "country": "DE"},
+        organization_wide=True,
+    ),
 ]

@@ -48,11 +48,12 @@ class Customer(OrganizationScopedModel):
         verbose_name_plural = _("customers")
         ordering = ["last_name", "first_name", "company"]
         constraints = [
-            models.UniqueConstraint(fields=["organization", "customer_number"],
-                                    name="customer_number_unique"),
-            models.UniqueConstraint(fields=["organization", "loyalty_card_code"],
-                                    name="customer_card_unique",
-                                    condition=models.Q(loyalty_card_code__isnull=False)),
+            models.UniqueConstraint(fields=["organization", "customer_number"], name="customer_number_unique"),
+            models.UniqueConstraint(
+                fields=["organization", "loyalty_card_code"],
+                name="customer_card_unique",
+                condition=models.Q(loyalty_card_code__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -21,16 +21,33 @@ from kasse.tenancy.validators import normalize_vat_id
 
 CLOUD_CUSTOMER_NUMBERS = (10_001, 999_999)  # the cloud numbers customers below the nodes' blocks
 CUSTOMER_FIELDS = (
-    "first_name", "last_name", "company", "email", "phone", "street", "postal_code", "city",
-    "country", "vat_id", "notes", "loyalty_card_code", "is_active",
+    "first_name",
+    "last_name",
+    "company",
+    "email",
+    "phone",
+    "street",
+    "postal_code",
+    "city",
+    "country",
+    "vat_id",
+    "notes",
+    "loyalty_card_code",
+    "is_active",
 )
 
 
 def customer_search_text(customer: Any) -> str:
     """The folded text a customer is found by (name, company, contact, number, card)."""
     return search_text(
-        customer.first_name, customer.last_name, customer.company, customer.email,
-        customer.phone, customer.city, str(customer.customer_number), customer.loyalty_card_code,
+        customer.first_name,
+        customer.last_name,
+        customer.company,
+        customer.email,
+        customer.phone,
+        customer.city,
+        str(customer.customer_number),
+        customer.loyalty_card_code,
     )[:400]
 
 
@@ -41,7 +58,9 @@ def next_customer_number(organization: Organization) -> int:
     """
     low, high = sync_local.node_number_block() or CLOUD_CUSTOMER_NUMBERS
     current = Customer.objects.filter(
-        organization=organization, customer_number__gte=low, customer_number__lte=high,
+        organization=organization,
+        customer_number__gte=low,
+        customer_number__lte=high,
     ).aggregate(n=Max("customer_number"))["n"]
     number = (current or low - 1) + 1
     if number > high:
@@ -117,7 +136,11 @@ def save_customer(
     _stamp_changes(customer, changed)
     customer.save()
     record("customer", [customer])
-    log_action(organization, actor,
-               "customers.customer.created" if creating else "customers.customer.changed",
-               customer, {k: str(v) for k, v in changed.items()})
+    log_action(
+        organization,
+        actor,
+        "customers.customer.created" if creating else "customers.customer.changed",
+        customer,
+        {k: str(v) for k, v in changed.items()},
+    )
     return customer

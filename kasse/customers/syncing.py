@@ -23,12 +23,17 @@ from kasse.sync.engine.local import clock
 from kasse.sync.engine.registry import Conflict, Direction, SyncSpec, Upload, UpRow, register
 
 MERGED_FIELDS: tuple[str, ...] = (
-    *CUSTOMER_FIELDS, "marketing_consent", "marketing_consent_at", "marketing_consent_source",
+    *CUSTOMER_FIELDS,
+    "marketing_consent",
+    "marketing_consent_at",
+    "marketing_consent_source",
 )
 
 
 def merge_customer(
-    existing: Customer, incoming: dict[str, Any], incoming_clocks: dict[str, str],
+    existing: Customer,
+    incoming: dict[str, Any],
+    incoming_clocks: dict[str, str],
     base_clocks: dict[str, str] | None,
 ) -> list[Conflict]:
     """Merge ``incoming`` (decoded values) into ``existing`` in place; returns the conflicts seen.
@@ -75,10 +80,12 @@ def settle_new_customers(fresh: Sequence[UpRow], upload: Upload) -> list[dict[st
     node sent (a batch stored again after a failure settles anew)."""
     cards = {r.values.get("loyalty_card_code") for r in fresh} - {None, ""}
     numbers = {r.values.get("customer_number") for r in fresh}
-    taken_cards = set(Customer.objects.filter(loyalty_card_code__in=cards).values_list(
-        "loyalty_card_code", flat=True)) if cards else set()
-    taken_numbers = set(Customer.objects.filter(customer_number__in=numbers).values_list(
-        "customer_number", flat=True))
+    taken_cards = (
+        set(Customer.objects.filter(loyalty_card_code__in=cards).values_list("loyalty_card_code", flat=True))
+        if cards
+        else set()
+    )
+    taken_numbers = set(Customer.objects.filter(customer_number__in=numbers).values_list("customer_number", flat=True))
     next_free: int | None = None
     settled = []
     for row in fresh:
@@ -102,8 +109,9 @@ def settle_new_customers(fresh: Sequence[UpRow], upload: Upload) -> list[dict[st
 def merge_uploaded_customer(row: UpRow, upload: Upload) -> Customer:
     """A node's edit of a stored customer, merged field by field; concurrent edits are kept as conflicts."""
     customer = Customer.objects.get(pk=row.values["id"])
-    conflicts = merge_customer(customer, row.values, row.values.get("sync_clocks") or {},
-                               row.meta.get("base_clocks") or {})
+    conflicts = merge_customer(
+        customer, row.values, row.values.get("sync_clocks") or {}, row.meta.get("base_clocks") or {}
+    )
     customer.save()
     upload.conflicts(row, conflicts)
     return customer
@@ -130,6 +138,14 @@ def apply_customers(rows: Sequence[dict[str, Any]]) -> int:
 
 
 register(
-    SyncSpec("customers.Customer", Direction.BOTH, relay=True, on_register_screen=True, check_up=check_stamps,
-             settle_new=settle_new_customers, merge_up=merge_uploaded_customer, apply=apply_customers),
+    SyncSpec(
+        "customers.Customer",
+        Direction.BOTH,
+        relay=True,
+        on_register_screen=True,
+        check_up=check_stamps,
+        settle_new=settle_new_customers,
+        merge_up=merge_uploaded_customer,
+        apply=apply_customers,
+    ),
 )

@@ -102,11 +102,15 @@ def cost_of(gross: Decimal, vat_class: str, share: str) -> Decimal:
     return (net * Decimal(share)).quantize(CENT)
 
 
-def _simple(name: str, category: str, price: str, vat_class: str, number: int, code: str, *,
-            share: str, **extra: object) -> ProductSpec:
+def _simple(
+    name: str, category: str, price: str, vat_class: str, number: int, code: str, *, share: str, **extra: object
+) -> ProductSpec:
     gross = Decimal(price)
     return ProductSpec(
-        name=name, category=category, price=gross, vat_class=vat_class,
+        name=name,
+        category=category,
+        price=gross,
+        vat_class=vat_class,
         cost_price=cost_of(gross, vat_class, share),
         variants=[VariantSpec(sku=f"{category}-{number:04d}", barcode=code)],
         **extra,  # type: ignore[arg-type]
@@ -119,38 +123,100 @@ def _bakery() -> Iterator[ProductSpec]:
     for bread, sizes in data.BREADS:
         for grams, price in sizes:
             number += 1
-            yield _simple(f"{bread} {grams} g", "BRO", price, reduced, number, own_code("BRO", number),
-                          share="0.30", net_content=Decimal(grams), net_content_unit=ContentUnit.G,
-                          track_stock=False)
+            yield _simple(
+                f"{bread} {grams} g",
+                "BRO",
+                price,
+                reduced,
+                number,
+                own_code("BRO", number),
+                share="0.30",
+                net_content=Decimal(grams),
+                net_content_unit=ContentUnit.G,
+                track_stock=False,
+            )
     for number, (roll, price, favourite) in enumerate(data.ROLLS, start=1):
-        yield _simple(roll, "BRT", price, reduced, number, own_code("BRT", number), share="0.25",
-                      track_stock=False, is_favourite=favourite)
+        yield _simple(
+            roll,
+            "BRT",
+            price,
+            reduced,
+            number,
+            own_code("BRT", number),
+            share="0.25",
+            track_stock=False,
+            is_favourite=favourite,
+        )
     number = 0
     for cake, piece, whole in data.CAKES:
         number += 1
         label = f"{cake}, Stück" if whole else cake
-        yield _simple(label, "KUC", piece, reduced, number, own_code("KUC", number), share="0.30",
-                      track_stock=False, is_favourite=cake in {"Bienenstich", "Käsekuchen"})
+        yield _simple(
+            label,
+            "KUC",
+            piece,
+            reduced,
+            number,
+            own_code("KUC", number),
+            share="0.30",
+            track_stock=False,
+            is_favourite=cake in {"Bienenstich", "Käsekuchen"},
+        )
         if whole:
             number += 1
-            yield _simple(f"{cake}, ganz", "KUC", whole, reduced, number, own_code("KUC", number),
-                          share="0.30", track_stock=False,
-                          description="Ganzer Kuchen bzw. ganze Torte, bitte einen Tag vorher bestellen.")
+            yield _simple(
+                f"{cake}, ganz",
+                "KUC",
+                whole,
+                reduced,
+                number,
+                own_code("KUC", number),
+                share="0.30",
+                track_stock=False,
+                description="Ganzer Kuchen bzw. ganze Torte, bitte einen Tag vorher bestellen.",
+            )
 
 
 def _counter_and_shelf() -> Iterator[ProductSpec]:
     reduced, standard = VatClass.REDUCED, VatClass.STANDARD
     for number, (name, content, unit, price) in enumerate(data.DELI, start=1):
-        yield _simple(name, "FEI", price, reduced, number, gtin_code("FEI", number), share="0.55",
-                      net_content=Decimal(content), net_content_unit=unit)
+        yield _simple(
+            name,
+            "FEI",
+            price,
+            reduced,
+            number,
+            gtin_code("FEI", number),
+            share="0.55",
+            net_content=Decimal(content),
+            net_content_unit=unit,
+        )
     for key, items, first_item in (("KAS", data.CHEESES, 1001), ("WUR", data.SAUSAGES, 2001)):
         for number, (name, per_kg) in enumerate(items, start=1):
-            yield _simple(name, key, per_kg, reduced, number, weighed_code(first_item + number - 1),
-                          share="0.50", unit=Unit.KG, is_measured=True,
-                          description="Preis je kg, an der Theke gewogen.")
+            yield _simple(
+                name,
+                key,
+                per_kg,
+                reduced,
+                number,
+                weighed_code(first_item + number - 1),
+                share="0.50",
+                unit=Unit.KG,
+                is_measured=True,
+                description="Preis je kg, an der Theke gewogen.",
+            )
     for number, (name, content, unit, price) in enumerate(data.DRINKS, start=1):
-        yield _simple(name, "GET", price, standard, number, gtin_code("GET", number), share="0.50",
-                      net_content=Decimal(content), net_content_unit=unit)
+        yield _simple(
+            name,
+            "GET",
+            price,
+            standard,
+            number,
+            gtin_code("GET", number),
+            share="0.50",
+            net_content=Decimal(content),
+            net_content_unit=unit,
+        )
 
 
 def _coffee_gifts_merch() -> Iterator[ProductSpec]:
@@ -159,18 +225,28 @@ def _coffee_gifts_merch() -> Iterator[ProductSpec]:
         vat_class = reduced if milk else standard
         first = Decimal(cups[0][1])
         variants = [
-            VariantSpec(sku=f"KAF-{number:04d}-{index}", barcode=own_code("KAF", number * 10 + index),
-                        name=size, attributes={"Größe": size}, price=Decimal(price))
+            VariantSpec(
+                sku=f"KAF-{number:04d}-{index}",
+                barcode=own_code("KAF", number * 10 + index),
+                name=size,
+                attributes={"Größe": size},
+                price=Decimal(price),
+            )
             for index, (size, price) in enumerate(cups, start=1)
         ]
         yield ProductSpec(
-            name=name, category="KAF", price=first, vat_class=vat_class, variants=variants,
-            cost_price=cost_of(first, vat_class, "0.20"), track_stock=False, is_favourite=True,
+            name=name,
+            category="KAF",
+            price=first,
+            vat_class=vat_class,
+            variants=variants,
+            cost_price=cost_of(first, vat_class, "0.20"),
+            track_stock=False,
+            is_favourite=True,
             description="Milchgetränk mit mindestens 75 % Milch (7 %)." if milk else "",
         )
     for number, (name, price, book) in enumerate(data.GIFTS, start=1):
-        yield _simple(name, "GES", price, reduced if book else standard, number, gtin_code("GES", number),
-                      share="0.50")
+        yield _simple(name, "GES", price, reduced if book else standard, number, gtin_code("GES", number), share="0.50")
     for number, (name, price, colours, sizes, surcharge) in enumerate(data.MERCH, start=1):
         base = Decimal(price)
         variants = []
@@ -179,14 +255,23 @@ def _coffee_gifts_merch() -> Iterator[ProductSpec]:
                 attributes = {k: v for k, v in (("Farbe", colour), ("Größe", size)) if v}
                 suffix = "-".join(p for p in (colour_code, size.replace("–", "")) if p)
                 index = len(variants) + 1
-                variants.append(VariantSpec(
-                    sku=f"MER-{number:04d}" + (f"-{suffix}" if suffix else ""),
-                    barcode=own_code("MER", number * 100 + index),
-                    name=" / ".join(attributes.values()), attributes=attributes,
-                    price=base + Decimal(surcharge) if size == "XXL" else None,
-                ))
-        yield ProductSpec(name=name, category="MER", price=base, vat_class=standard, variants=variants,
-                          cost_price=cost_of(base, standard, "0.35"))
+                variants.append(
+                    VariantSpec(
+                        sku=f"MER-{number:04d}" + (f"-{suffix}" if suffix else ""),
+                        barcode=own_code("MER", number * 100 + index),
+                        name=" / ".join(attributes.values()),
+                        attributes=attributes,
+                        price=base + Decimal(surcharge) if size == "XXL" else None,
+                    )
+                )
+        yield ProductSpec(
+            name=name,
+            category="MER",
+            price=base,
+            vat_class=standard,
+            variants=variants,
+            cost_price=cost_of(base, standard, "0.35"),
+        )
 
 
 def demo_catalog() -> list[ProductSpec]:
@@ -196,33 +281,126 @@ def demo_catalog() -> list[ProductSpec]:
 
 # Generated products for large catalogs: (category, VAT, shapes, sizes, flavours).
 _FILLER_GROUPS: list[tuple[str, str, list[str], list[str], list[str]]] = [
-    ("BRO", VatClass.REDUCED, ["brot", "laib", "kruste", "zopf"], ["500 g", "750 g", "1000 g"],
-     ["Roggen", "Dinkel", "Weizen", "Vollkorn", "Kürbiskern", "Sonnenblumen", "Mehrkorn", "Kartoffel",
-      "Buttermilch", "Sauerteig", "Walnuss", "Emmer"]),
-    ("BRT", VatClass.REDUCED, ["brötchen", "semmel", "stange", "knoten", "schnecke"],
-     ["1 Stück", "4 Stück", "6 Stück", "10 Stück"],
-     ["Mohn", "Sesam", "Käse", "Laugen", "Dinkel", "Roggen", "Körner", "Kürbiskern", "Schoko", "Rosinen",
-      "Milch"]),
-    ("KUC", VatClass.REDUCED, ["kuchen", "torte", "schnitte", "strudel", "tarte", "muffin"],
-     ["Stück", "klein", "ganz"],
-     ["Apfel", "Kirsch", "Pflaumen", "Käse", "Schoko", "Mohn", "Rhabarber", "Erdbeer", "Himbeer", "Nuss",
-      "Quark", "Zitronen"]),
-    ("FEI", VatClass.REDUCED, ["aufstrich", "konfitüre", "pesto", "senf", "chutney", "creme", "sauce"],
-     ["125 g", "200 g", "340 g"],
-     ["Tomaten", "Paprika", "Kräuter", "Feigen", "Bärlauch", "Oliven", "Aprikosen", "Mango", "Zwiebel",
-      "Knoblauch", "Chili", "Walnuss"]),
-    ("GET", VatClass.STANDARD, ["saft", "schorle", "limonade", "nektar", "eistee", "brause"],
-     ["0,33 l", "0,5 l", "0,75 l", "1 l"],
-     ["Apfel", "Orangen", "Rhabarber", "Holunder", "Ingwer", "Johannisbeer", "Trauben", "Kirsch",
-      "Pfirsich", "Maracuja", "Zitronen", "Mango"]),
-    ("GES", VatClass.STANDARD, ["kerze", "tasse", "geschenkbox", "dose", "karte", "schale"],
-     ["klein", "groß"],
-     ["Sommer", "Winter", "Oster", "Weihnachts", "Geburtstags", "Dankeschön", "Berlin", "Potsdam"]),
+    (
+        "BRO",
+        VatClass.REDUCED,
+        ["brot", "laib", "kruste", "zopf"],
+        ["500 g", "750 g", "1000 g"],
+        [
+            "Roggen",
+            "Dinkel",
+            "Weizen",
+            "Vollkorn",
+            "Kürbiskern",
+            "Sonnenblumen",
+            "Mehrkorn",
+            "Kartoffel",
+            "Buttermilch",
+            "Sauerteig",
+            "Walnuss",
+            "Emmer",
+        ],
+    ),
+    (
+        "BRT",
+        VatClass.REDUCED,
+        ["brötchen", "semmel", "stange", "knoten", "schnecke"],
+        ["1 Stück", "4 Stück", "6 Stück", "10 Stück"],
+        ["Mohn", "Sesam", "Käse", "Laugen", "Dinkel", "Roggen", "Körner", "Kürbiskern", "Schoko", "Rosinen", "Milch"],
+    ),
+    (
+        "KUC",
+        VatClass.REDUCED,
+        ["kuchen", "torte", "schnitte", "strudel", "tarte", "muffin"],
+        ["Stück", "klein", "ganz"],
+        [
+            "Apfel",
+            "Kirsch",
+            "Pflaumen",
+            "Käse",
+            "Schoko",
+            "Mohn",
+            "Rhabarber",
+            "Erdbeer",
+            "Himbeer",
+            "Nuss",
+            "Quark",
+            "Zitronen",
+        ],
+    ),
+    (
+        "FEI",
+        VatClass.REDUCED,
+        ["aufstrich", "konfitüre", "pesto", "senf", "chutney", "creme", "sauce"],
+        ["125 g", "200 g", "340 g"],
+        [
+            "Tomaten",
+            "Paprika",
+            "Kräuter",
+            "Feigen",
+            "Bärlauch",
+            "Oliven",
+            "Aprikosen",
+            "Mango",
+            "Zwiebel",
+            "Knoblauch",
+            "Chili",
+            "Walnuss",
+        ],
+    ),
+    (
+        "GET",
+        VatClass.STANDARD,
+        ["saft", "schorle", "limonade", "nektar", "eistee", "brause"],
+        ["0,33 l", "0,5 l", "0,75 l", "1 l"],
+        [
+            "Apfel",
+            "Orangen",
+            "Rhabarber",
+            "Holunder",
+            "Ingwer",
+            "Johannisbeer",
+            "Trauben",
+            "Kirsch",
+            "Pfirsich",
+            "Maracuja",
+            "Zitronen",
+            "Mango",
+        ],
+    ),
+    (
+        "GES",
+        VatClass.STANDARD,
+        ["kerze", "tasse", "geschenkbox", "dose", "karte", "schale"],
+        ["klein", "groß"],
+        ["Sommer", "Winter", "Oster", "Weihnachts", "Geburtstags", "Dankeschön", "Berlin", "Potsdam"],
+    ),
 ]
 _BRANDS = [
-    "Havelland", "Uckermark", "Gut Bornim", "Märkische Mühle", "Spreeperle", "Nordlicht", "Hofladen Kremmen",
-    "Sonnenschein", "Barnim", "Fläming", "Oderbruch", "Werder", "Prignitz", "Lausitz", "Ruppin", "Schorfheide",
-    "Kiez", "Gutshof Marquardt", "Müritz", "Elbtal", "Teltow", "Zauche", "Glien", "Beelitz",
+    "Havelland",
+    "Uckermark",
+    "Gut Bornim",
+    "Märkische Mühle",
+    "Spreeperle",
+    "Nordlicht",
+    "Hofladen Kremmen",
+    "Sonnenschein",
+    "Barnim",
+    "Fläming",
+    "Oderbruch",
+    "Werder",
+    "Prignitz",
+    "Lausitz",
+    "Ruppin",
+    "Schorfheide",
+    "Kiez",
+    "Gutshof Marquardt",
+    "Müritz",
+    "Elbtal",
+    "Teltow",
+    "Zauche",
+    "Glien",
+    "Beelitz",
 ]
 
 
@@ -239,7 +417,10 @@ def filler_products(count: int, *, start: int, seed: int = 7) -> Iterator[Produc
         name = f"{rng.choice(_BRANDS)} {flavour}{shape} {rng.choice(sizes)}"
         gross = Decimal(rng.randrange(49, 2999)) / 100
         yield ProductSpec(
-            name=name, category=key, price=gross, vat_class=vat_class,
+            name=name,
+            category=key,
+            price=gross,
+            vat_class=vat_class,
             cost_price=cost_of(gross, vat_class, "0.5"),
             variants=[VariantSpec(sku=f"SO-{serial:07d}", barcode=ean13(f"401{serial:09d}"))],
         )
@@ -260,30 +441,44 @@ def ensure_categories(actor: Actor, organization: Organization) -> dict[str, Cat
     for position, (key, name, colour) in enumerate(CATEGORIES, start=1):
         category = existing.get(name)
         if category is None:
-            category = save_category(actor=actor, organization=organization,
-                                     data={"name": name, "position": position * 10, "color": colour})
+            category = save_category(
+                actor=actor, organization=organization, data={"name": name, "position": position * 10, "color": colour}
+            )
         result[key] = category
     return result
 
 
 def _product_data(spec: ProductSpec, category: Category) -> dict[str, object]:
     return {
-        "name": spec.name, "description": spec.description, "unit": spec.unit, "is_measured": spec.is_measured,
-        "net_content": spec.net_content, "net_content_unit": spec.net_content_unit, "vat_class": spec.vat_class,
-        "price": spec.price, "cost_price": spec.cost_price, "track_stock": spec.track_stock,
-        "is_favourite": spec.is_favourite, "category": category,
+        "name": spec.name,
+        "description": spec.description,
+        "unit": spec.unit,
+        "is_measured": spec.is_measured,
+        "net_content": spec.net_content,
+        "net_content_unit": spec.net_content_unit,
+        "vat_class": spec.vat_class,
+        "price": spec.price,
+        "cost_price": spec.cost_price,
+        "track_stock": spec.track_stock,
+        "is_favourite": spec.is_favourite,
+        "category": category,
     }
 
 
-def save_with_services(actor: Actor, organization: Organization, specs: Iterable[ProductSpec],
-                       categories: dict[str, Category]) -> int:
+def save_with_services(
+    actor: Actor, organization: Organization, specs: Iterable[ProductSpec], categories: dict[str, Category]
+) -> int:
     """Create products through :func:`kasse.catalog.services.save_product` (validated, audited)."""
     count = 0
     for spec in specs:
         save_product(
-            actor=actor, organization=organization, data=_product_data(spec, categories[spec.category]),
-            variants=[VariantData(name=v.name, sku=v.sku, price=v.price, barcodes=[v.barcode],
-                                  attributes=v.attributes) for v in spec.variants],
+            actor=actor,
+            organization=organization,
+            data=_product_data(spec, categories[spec.category]),
+            variants=[
+                VariantData(name=v.name, sku=v.sku, price=v.price, barcodes=[v.barcode], attributes=v.attributes)
+                for v in spec.variants
+            ],
         )
         count += 1
     return count
@@ -299,8 +494,14 @@ def product_search_text(spec: ProductSpec, category: Category) -> str:
     )[:400]
 
 
-def bulk_insert(actor: Actor, organization: Organization, specs: Iterable[ProductSpec],
-                categories: dict[str, Category], *, batch_size: int = 2000) -> int:
+def bulk_insert(
+    actor: Actor,
+    organization: Organization,
+    specs: Iterable[ProductSpec],
+    categories: dict[str, Category],
+    *,
+    batch_size: int = 2000,
+) -> int:
     """Insert products, variants and barcodes with ``bulk_create``, for catalogs of 100,000 and more.
 
     Skips per-row validation, so only for generated specs whose SKUs and codes
@@ -314,15 +515,26 @@ def bulk_insert(actor: Actor, organization: Organization, specs: Iterable[Produc
         products, variants, barcodes = [], [], []
         for spec in batch:
             category = categories[spec.category]
-            product = Product(organization=organization, search_text=product_search_text(spec, category),
-                              **_product_data(spec, category))
+            product = Product(
+                organization=organization,
+                search_text=product_search_text(spec, category),
+                **_product_data(spec, category),
+            )
             products.append(product)
             for position, v in enumerate(spec.variants):
-                variant = Variant(organization=organization, product=product, name=v.name, sku=v.sku,
-                                  price=v.price, attributes=v.attributes, position=position)
+                variant = Variant(
+                    organization=organization,
+                    product=product,
+                    name=v.name,
+                    sku=v.sku,
+                    price=v.price,
+                    attributes=v.attributes,
+                    position=position,
+                )
                 variants.append(variant)
-                barcodes.append(Barcode(organization=organization, variant=variant, code=v.barcode,
-                                        kind=BarcodeKind.EAN13))
+                barcodes.append(
+                    Barcode(organization=organization, variant=variant, code=v.barcode, kind=BarcodeKind.EAN13)
+                )
         with transaction.atomic():
             Product.objects.bulk_create(products, batch_size=batch_size)
             Variant.objects.bulk_create(variants, batch_size=batch_size)
@@ -347,8 +559,12 @@ def apply_store_prices(actor: Actor, organization: Organization, stores: dict[in
     """The demo's per-store price overrides, through the service."""
     count = 0
     with scopes_disabled():
-        variants = {v.sku: v for v in Variant.objects.filter(
-            organization=organization, sku__in=[sku for sku, _store, _price in data.STORE_PRICES])}
+        variants = {
+            v.sku: v
+            for v in Variant.objects.filter(
+                organization=organization, sku__in=[sku for sku, _store, _price in data.STORE_PRICES]
+            )
+        }
     for sku, store_number, price in data.STORE_PRICES:
         if sku in variants and store_number in stores:
             set_store_price(actor=actor, store=stores[store_number], variant=variants[sku], price=price)

@@ -80,18 +80,61 @@ class DemoDevices:
         """The four virtual devices as children of ``supervisor`` (add them before the store node:
         the supervisor starts the node only once the ptys' links exist)."""
         python = sys.executable
-        supervisor.add("virtual-printer", [
-            python, "-m", "kasse.hardware.virtual.network_printer", "--host", "127.0.0.1",
-            "--port", str(self.printer_port), "--out", str(self.printer_dir)])
-        supervisor.add("virtual-label-printer", [
-            python, "-m", "kasse.hardware.virtual.label_printer", "--host", "127.0.0.1",
-            "--port", str(self.label_printer_port), "--out", str(self.label_printer_dir)])
-        supervisor.add("virtual-scanner", [
-            python, "-m", "kasse.hardware.scanners.virtual_scanner", "--link", str(self.scanner_link),
-            "--inbox", str(self.scanner_inbox)], ready_path=str(self.scanner_link))
-        supervisor.add("virtual-pole-display", [
-            python, "-m", "kasse.hardware.displays.virtual_pole_display", "--link", str(self.display_link),
-            "--out", str(self.display_out), *(["--quiet"] if quiet_display else [])], ready_path=str(self.display_link))
+        supervisor.add(
+            "virtual-printer",
+            [
+                python,
+                "-m",
+                "kasse.hardware.virtual.network_printer",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.printer_port),
+                "--out",
+                str(self.printer_dir),
+            ],
+        )
+        supervisor.add(
+            "virtual-label-printer",
+            [
+                python,
+                "-m",
+                "kasse.hardware.virtual.label_printer",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.label_printer_port),
+                "--out",
+                str(self.label_printer_dir),
+            ],
+        )
+        supervisor.add(
+            "virtual-scanner",
+            [
+                python,
+                "-m",
+                "kasse.hardware.scanners.virtual_scanner",
+                "--link",
+                str(self.scanner_link),
+                "--inbox",
+                str(self.scanner_inbox),
+            ],
+            ready_path=str(self.scanner_link),
+        )
+        supervisor.add(
+            "virtual-pole-display",
+            [
+                python,
+                "-m",
+                "kasse.hardware.displays.virtual_pole_display",
+                "--link",
+                str(self.display_link),
+                "--out",
+                str(self.display_out),
+                *(["--quiet"] if quiet_display else []),
+            ],
+            ready_path=str(self.display_link),
+        )
 
     def ensure_rows(self, store: Store, register: Register) -> list[str]:
         """Make the virtual devices ``store``'s devices (scanner and display bound to ``register``).
@@ -113,33 +156,71 @@ class DemoDevices:
             displays = list(PoleDisplay.objects.filter(store=store))
             registers = list(Register.objects.filter(store=store))
         if PrinterKind.RECEIPT not in printers:
-            save_printer(actor=actor, store=store, registers=registers, data={
-                "name": RECEIPT_PRINTER_NAME, "kind": PrinterKind.RECEIPT, "connection": "tcp",
-                "host": "127.0.0.1", "port": self.printer_port, "profile": "epson-tm-t20"})
+            save_printer(
+                actor=actor,
+                store=store,
+                registers=registers,
+                data={
+                    "name": RECEIPT_PRINTER_NAME,
+                    "kind": PrinterKind.RECEIPT,
+                    "connection": "tcp",
+                    "host": "127.0.0.1",
+                    "port": self.printer_port,
+                    "profile": "epson-tm-t20",
+                },
+            )
             created.append(RECEIPT_PRINTER_NAME)
         if PrinterKind.LABEL not in printers:
-            save_printer(actor=actor, store=store, data={
-                "name": LABEL_PRINTER_NAME, "kind": PrinterKind.LABEL, "connection": "tcp", "host": "127.0.0.1",
-                "port": self.label_printer_port, "label_language": "tspl"})
+            save_printer(
+                actor=actor,
+                store=store,
+                data={
+                    "name": LABEL_PRINTER_NAME,
+                    "kind": PrinterKind.LABEL,
+                    "connection": "tcp",
+                    "host": "127.0.0.1",
+                    "port": self.label_printer_port,
+                    "label_language": "tspl",
+                },
+            )
             created.append(LABEL_PRINTER_NAME)
         scanner_path, display_path = str(self.scanner_link), str(self.display_link)
         if not scanners:
-            save_scanner(actor=actor, store=store, data={
-                "name": SCANNER_NAME, "register": register, "connection": ScannerConnection.SERIAL,
-                "serial_device": scanner_path, "baud_rate": 9600})
+            save_scanner(
+                actor=actor,
+                store=store,
+                data={
+                    "name": SCANNER_NAME,
+                    "register": register,
+                    "connection": ScannerConnection.SERIAL,
+                    "serial_device": scanner_path,
+                    "baud_rate": 9600,
+                },
+            )
             created.append(SCANNER_NAME)
         for scanner in scanners:
             if _moved(scanner.serial_device, self.scanner_link):
-                save_scanner(actor=actor, store=store, scanner=scanner,
-                             data={"register": scanner.register, "serial_device": scanner_path})
+                save_scanner(
+                    actor=actor,
+                    store=store,
+                    scanner=scanner,
+                    data={"register": scanner.register, "serial_device": scanner_path},
+                )
         if not displays:
-            save_pole_display(actor=actor, store=store, data={
-                "name": DISPLAY_NAME, "register": register, "serial_device": display_path, "baud_rate": 9600})
+            save_pole_display(
+                actor=actor,
+                store=store,
+                data={"name": DISPLAY_NAME, "register": register, "serial_device": display_path, "baud_rate": 9600},
+            )
             created.append(DISPLAY_NAME)
         for display in displays:
             if _moved(display.serial_device, self.display_link):
-                save_pole_display(actor=actor, store=store, display=display,
-                                  data={"register": display.register, "serial_device": display_path})
+                save_pole_display(
+                    actor=actor,
+                    store=store,
+                    display=display,
+                    data={"register": display.register, "serial_device": display_path},
+                )
         return created
 
 

@@ -71,7 +71,7 @@ def seed_demo(
         if organization is not None and organization_name is None:
             if not force:
                 raise SeedRefused(
-                    f"The demo organization “{name}” already exists. Use --organization \"{name}\" to add "
+                    f'The demo organization “{name}” already exists. Use --organization "{name}" to add '
                     "products and customers to it, or --force to create another copy."
                 )
             name = _free_name(name)
@@ -105,8 +105,9 @@ def _free_name(name: str) -> str:
     return f"{name} {number}"
 
 
-def _seed_products(actor: Actor, organization: Organization, stores: dict[int, Store], count: int,
-                   say: Callable[[str], None]) -> int:
+def _seed_products(
+    actor: Actor, organization: Organization, stores: dict[int, Store], count: int, say: Callable[[str], None]
+) -> int:
     if count == 0:
         return 0
     categories = catalog.ensure_categories(actor, organization)

@@ -42,14 +42,30 @@ ORGANIZATION = {
     "language": "de",
 }
 STORES = [
-    {"name": "Berlin Prenzlauer Berg", "number": 1, "street": "Kastanienallee 42", "postal_code": "10435",
-     "city": "Berlin", "country": "DE", "time_zone": "Europe/Berlin", "phone": "+49 30 23125 101",
-     "email": "berlin@sonnenschein.example",
-     "receipt_footer": "Danke für Ihren Einkauf! Mo–Sa 6:30–19 Uhr, So 7–13 Uhr."},
-    {"name": "Potsdam Innenstadt", "number": 2, "street": "Brandenburger Straße 17", "postal_code": "14467",
-     "city": "Potsdam", "country": "DE", "time_zone": "Europe/Berlin", "phone": "+49 30 23125 102",
-     "email": "potsdam@sonnenschein.example",
-     "receipt_footer": "Danke und bis bald in der Brandenburger Straße!"},
+    {
+        "name": "Berlin Prenzlauer Berg",
+        "number": 1,
+        "street": "Kastanienallee 42",
+        "postal_code": "10435",
+        "city": "Berlin",
+        "country": "DE",
+        "time_zone": "Europe/Berlin",
+        "phone": "+49 30 23125 101",
+        "email": "berlin@sonnenschein.example",
+        "receipt_footer": "Danke für Ihren Einkauf! Mo–Sa 6:30–19 Uhr, So 7–13 Uhr.",
+    },
+    {
+        "name": "Potsdam Innenstadt",
+        "number": 2,
+        "street": "Brandenburger Straße 17",
+        "postal_code": "14467",
+        "city": "Potsdam",
+        "country": "DE",
+        "time_zone": "Europe/Berlin",
+        "phone": "+49 30 23125 102",
+        "email": "potsdam@sonnenschein.example",
+        "receipt_footer": "Danke und bis bald in der Brandenburger Straße!",
+    },
 ]
 
 
@@ -87,9 +103,14 @@ def create_shop(actor: Actor, *, name: str = DEMO_ORGANIZATION_NAME) -> tuple[Or
     """
     first, *others = STORES
     created = create_organization(
-        actor=actor, organization={**ORGANIZATION, "name": name}, store=first,
-        owner_email=OWNER.email, owner_password=DEMO_PASSWORD, owner_name=OWNER.name,
-        owner_pin=OWNER.pin, email_verified=True,
+        actor=actor,
+        organization={**ORGANIZATION, "name": name},
+        store=first,
+        owner_email=OWNER.email,
+        owner_password=DEMO_PASSWORD,
+        owner_name=OWNER.name,
+        owner_pin=OWNER.pin,
+        email_verified=True,
     )
     org = created.organization
     stores = {created.store.number: created.store}
@@ -99,26 +120,37 @@ def create_shop(actor: Actor, *, name: str = DEMO_ORGANIZATION_NAME) -> tuple[Or
     for number, store in stores.items():
         existing = 1 if number == created.store.number else 0
         for register_number in range(existing + 1, REGISTERS_PER_STORE + 1):
-            save_register(actor=actor, organization=org, store=store,
-                          data={"number": register_number, "name": f"Kasse {register_number}"})
+            save_register(
+                actor=actor,
+                organization=org,
+                store=store,
+                data={"number": register_number, "name": f"Kasse {register_number}"},
+            )
     # create_organization names the first register in the active language; the demo is German.
-    save_register(actor=actor, organization=org, store=created.store, register=created.register,
-                  data={"name": "Kasse 1"})
-    save_employee(actor=actor, organization=org, employee=created.employee,
-                  data={"employee_number": OWNER.number})
+    save_register(
+        actor=actor, organization=org, store=created.store, register=created.register, data={"name": "Kasse 1"}
+    )
+    save_employee(actor=actor, organization=org, employee=created.employee, data={"employee_number": OWNER.number})
     _set_up_development_tse(actor, org)
     User = get_user_model()
     for person in PEOPLE:
         user = None
         if person.email:
             user = User.objects.filter(email=person.email).first() or User.objects.create_user(
-                person.email, DEMO_PASSWORD, full_name=person.name, language="de",
+                person.email,
+                DEMO_PASSWORD,
+                full_name=person.name,
+                language="de",
                 email_verified_at=created.owner.email_verified_at,
             )
         where = stores[person.store] if person.store else None
-        save_employee(actor=actor, organization=org,
-                      data={"display_name": person.name, "employee_number": person.number, "user": user},
-                      pin=person.pin, roles=[(where, person.role)])
+        save_employee(
+            actor=actor,
+            organization=org,
+            data={"display_name": person.name, "employee_number": person.number, "user": user},
+            pin=person.pin,
+            roles=[(where, person.role)],
+        )
     return org, stores
 
 

@@ -52,8 +52,15 @@ class Supervisor:
         self.log = log or (lambda message: print(message, file=sys.stderr))
         self._stopping = False
 
-    def add(self, name: str, argv: list[str], *, env: Mapping[str, str] | None = None,
-            ready_url: str = "", ready_path: str = "") -> Child:
+    def add(
+        self,
+        name: str,
+        argv: list[str],
+        *,
+        env: Mapping[str, str] | None = None,
+        ready_url: str = "",
+        ready_path: str = "",
+    ) -> Child:
         child = Child(name=name, argv=argv, env=env, ready_url=ready_url, ready_path=ready_path)
         self.children.append(child)
         return child
@@ -66,8 +73,12 @@ class Supervisor:
             self.log(f"[{child.name}] started (pid {child.process.pid})")
             # A device the later children open (the store node opens the ptys) is there before they start.
             deadline = time.monotonic() + 10
-            while (child.ready_path and not os.path.exists(child.ready_path) and child.process.poll() is None
-                   and time.monotonic() < deadline):
+            while (
+                child.ready_path
+                and not os.path.exists(child.ready_path)
+                and child.process.poll() is None
+                and time.monotonic() < deadline
+            ):
                 time.sleep(0.05)
 
     def wait_ready(self, timeout: float = 60.0) -> bool:

@@ -43,13 +43,22 @@ def _export_stores(request: BackofficeRequest) -> QuerySet[Store]:
     return stores if allowed is None else stores.filter(pk__in=allowed)
 
 
-def _export_page(request: BackofficeRequest, form: DatevExportForm, status: int = 200,
-                 store: Store | None = None) -> HttpResponse:
+def _export_page(
+    request: BackofficeRequest, form: DatevExportForm, status: int = 200, store: Store | None = None
+) -> HttpResponse:
     settings = settings_for(request.organization)
-    return render(request, "fiscal/datev_export.html", {
-        "form": form, "settings": settings, "store": store,
-        "accounts": settings.accounts(), "may_configure": request.user.is_authenticated and _may_configure(request),
-    }, status=status)
+    return render(
+        request,
+        "fiscal/datev_export.html",
+        {
+            "form": form,
+            "settings": settings,
+            "store": store,
+            "accounts": settings.accounts(),
+            "may_configure": request.user.is_authenticated and _may_configure(request),
+        },
+        status=status,
+    )
 
 
 def _may_configure(request: BackofficeRequest) -> bool:
@@ -58,18 +67,24 @@ def _may_configure(request: BackofficeRequest) -> bool:
     return has_capability(request.employee, Capability.MANAGE_SETTINGS)
 
 
-def _download(request: BackofficeRequest, form: DatevExportForm, stores: list[Store],
-              store: Store | None = None) -> HttpResponseBase:
-    export = ExportRequest(organization=request.organization, stores=stores,
-                           date_from=form.cleaned_data["date_from"], date_to=form.cleaned_data["date_to"])
+def _download(
+    request: BackofficeRequest, form: DatevExportForm, stores: list[Store], store: Store | None = None
+) -> HttpResponseBase:
+    export = ExportRequest(
+        organization=request.organization,
+        stores=stores,
+        date_from=form.cleaned_data["date_from"],
+        date_to=form.cleaned_data["date_to"],
+    )
     try:
         settings = prepare_export(export)
     except DatevExportError as exc:
         form.add_error(None, str(exc))
         return _export_page(request, form, status=400, store=store)
     log_export(actor_of(request), export)
-    response = StreamingHttpResponse(export_lines(export, settings, daily_sums),
-                                     content_type="text/csv; charset=windows-1252")
+    response = StreamingHttpResponse(
+        export_lines(export, settings, daily_sums), content_type="text/csv; charset=windows-1252"
+    )
     response["Content-Disposition"] = f'attachment; filename="{filename(export)}"'
     return response
 
@@ -95,8 +110,9 @@ def datev_store_export(request: BackofficeRequest, store_pk: str) -> HttpRespons
     store = _export_stores(request).filter(pk=store_pk).first()
     if store is None:
         raise Http404
-    form = DatevExportForm(request.GET if "date_from" in request.GET else None, stores=Store.objects.none(),
-                           with_store=False)
+    form = DatevExportForm(
+        request.GET if "date_from" in request.GET else None, stores=Store.objects.none(), with_store=False
+    )
     if not form.is_bound:
         return _export_page(request, form, store=store)
     if not form.is_valid():
@@ -109,14 +125,20 @@ def datev_store_export(request: BackofficeRequest, store_pk: str) -> HttpRespons
 def datev_settings(request: BackofficeRequest) -> HttpResponse:
     """Consultant and client number, fiscal year, chart and accounts (owners)."""
     current = settings_for(request.organization)
-    draft = DatevSettings.objects.get(pk=current.pk) if current.pk and not current._state.adding else DatevSettings(
-        organization=request.organization)
+    draft = (
+        DatevSettings.objects.get(pk=current.pk)
+        if current.pk and not current._state.adding
+        else DatevSettings(organization=request.organization)
+    )
     form = DatevSettingsForm(request.POST or None, instance=draft)
     if request.method == "POST":
         if form.is_valid():
             try:
-                save_datev_settings(actor=actor_of(request), organization=request.organization,
-                                    data={name: form.cleaned_data[name] for name in form.fields})
+                save_datev_settings(
+                    actor=actor_of(request),
+                    organization=request.organization,
+                    data={name: form.cleaned_data[name] for name in form.fields},
+                )
             except ValidationError as exc:
                 for field, errors in exc.message_dict.items():
                     for error in errors:

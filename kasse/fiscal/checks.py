@@ -20,14 +20,19 @@ def development_tse_in_production(app_configs: Any = None, **kwargs: Any) -> lis
 
     try:
         with scopes_disabled():
-            names = list(TseDevice.objects.filter(backend=Backend.DEVELOPMENT)
-                         .exclude(state=DeviceState.RETIRED).values_list("name", flat=True)[:5])
+            names = list(
+                TseDevice.objects.filter(backend=Backend.DEVELOPMENT)
+                .exclude(state=DeviceState.RETIRED)
+                .values_list("name", flat=True)[:5]
+            )
     except DatabaseError:  # not migrated yet: nothing can be in use
         return []
     if not names:
         return []
-    return [Error(
-        "A development TSE (not certified) is in use: " + ", ".join(names),
-        hint="Retire it and set up a fiskaly TSE for every store (docs/fiscal.md); production never signs with it.",
-        id="kasse.fiscal.E001",
-    )]
+    return [
+        Error(
+            "A development TSE (not certified) is in use: " + ", ".join(names),
+            hint="Retire it and set up a fiskaly TSE for every store (docs/fiscal.md); production never signs with it.",
+            id="kasse.fiscal.E001",
+        )
+    ]

@@ -22,7 +22,8 @@ def _keys() -> list[str]:
         return keys
     if settings.KASSE_ENV == "production":
         raise ImproperlyConfigured(
-            "KASSE_FISCAL_KEYS is not set: kasse stores no TSE secrets in production without it.")
+            "KASSE_FISCAL_KEYS is not set: kasse stores no TSE secrets in production without it."
+        )
     key_file = Path(settings.DATA_DIR) / "fiscal_key"
     if not key_file.exists():
         key_file.parent.mkdir(parents=True, exist_ok=True)

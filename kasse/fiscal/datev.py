@@ -30,28 +30,82 @@ FORMAT_NAME = "Buchungsstapel"
 FORMAT_VERSION = 13
 HEADER_FIELDS = 31
 
-_ZUSATZ = [name for n in range(1, 21) for name in (f"Zusatzinformation - Art {n}",
-                                                   f"Zusatzinformation - Inhalt {n}")]
+_ZUSATZ = [name for n in range(1, 21) for name in (f"Zusatzinformation - Art {n}", f"Zusatzinformation - Inhalt {n}")]
 _BELEGINFO = [name for n in range(1, 9) for name in (f"Beleginfo - Art {n}", f"Beleginfo - Inhalt {n}")]
 
 # The 125 columns of format version 13, in DATEV's order (the import reads them by position).
 COLUMNS: tuple[str, ...] = (
-    "Umsatz (ohne Soll/Haben-Kz)", "Soll/Haben-Kennzeichen", "WKZ Umsatz", "Kurs", "Basis-Umsatz",
-    "WKZ Basis-Umsatz", "Konto", "Gegenkonto (ohne BU-Schlüssel)", "BU-Schlüssel", "Belegdatum",
-    "Belegfeld 1", "Belegfeld 2", "Skonto", "Buchungstext", "Postensperre", "Diverse Adressnummer",
-    "Geschäftspartnerbank", "Sachverhalt", "Zinssperre", "Beleglink", *_BELEGINFO,
-    "KOST1 - Kostenstelle", "KOST2 - Kostenstelle", "Kost-Menge", "EU-Land u. UStID (Bestimmung)",
-    "EU-Steuersatz (Bestimmung)", "Abw. Versteuerungsart", "Sachverhalt L+L", "Funktionsergänzung L+L",
-    "BU 49 Hauptfunktionstyp", "BU 49 Hauptfunktionsnummer", "BU 49 Funktionsergänzung", *_ZUSATZ,
-    "Stück", "Gewicht", "Zahlweise", "Forderungsart", "Veranlagungsjahr", "Zugeordnete Fälligkeit",
-    "Skontotyp", "Auftragsnummer", "Buchungstyp", "USt-Schlüssel (Anzahlungen)", "EU-Land (Anzahlungen)",
-    "Sachverhalt L+L (Anzahlungen)", "EU-Steuersatz (Anzahlungen)", "Erlöskonto (Anzahlungen)",
-    "Herkunft-Kz", "Buchungs GUID", "KOST-Datum", "SEPA-Mandatsreferenz", "Skontosperre",
-    "Gesellschaftername", "Beteiligtennummer", "Identifikationsnummer", "Zeichnernummer",
-    "Postensperre bis", "Bezeichnung SoBil-Sachverhalt", "Kennzeichen SoBil-Buchung", "Festschreibung",
-    "Leistungsdatum", "Datum Zuord. Steuerperiode", "Fälligkeit", "Generalumkehr (GU)", "Steuersatz",
-    "Land", "Abrechnungsreferenz", "BVV-Position", "EU-Land u. UStID (Ursprung)",
-    "EU-Steuersatz (Ursprung)", "Abw. Skontokonto",
+    "Umsatz (ohne Soll/Haben-Kz)",
+    "Soll/Haben-Kennzeichen",
+    "WKZ Umsatz",
+    "Kurs",
+    "Basis-Umsatz",
+    "WKZ Basis-Umsatz",
+    "Konto",
+    "Gegenkonto (ohne BU-Schlüssel)",
+    "BU-Schlüssel",
+    "Belegdatum",
+    "Belegfeld 1",
+    "Belegfeld 2",
+    "Skonto",
+    "Buchungstext",
+    "Postensperre",
+    "Diverse Adressnummer",
+    "Geschäftspartnerbank",
+    "Sachverhalt",
+    "Zinssperre",
+    "Beleglink",
+    *_BELEGINFO,
+    "KOST1 - Kostenstelle",
+    "KOST2 - Kostenstelle",
+    "Kost-Menge",
+    "EU-Land u. UStID (Bestimmung)",
+    "EU-Steuersatz (Bestimmung)",
+    "Abw. Versteuerungsart",
+    "Sachverhalt L+L",
+    "Funktionsergänzung L+L",
+    "BU 49 Hauptfunktionstyp",
+    "BU 49 Hauptfunktionsnummer",
+    "BU 49 Funktionsergänzung",
+    *_ZUSATZ,
+    "Stück",
+    "Gewicht",
+    "Zahlweise",
+    "Forderungsart",
+    "Veranlagungsjahr",
+    "Zugeordnete Fälligkeit",
+    "Skontotyp",
+    "Auftragsnummer",
+    "Buchungstyp",
+    "USt-Schlüssel (Anzahlungen)",
+    "EU-Land (Anzahlungen)",
+    "Sachverhalt L+L (Anzahlungen)",
+    "EU-Steuersatz (Anzahlungen)",
+    "Erlöskonto (Anzahlungen)",
+    "Herkunft-Kz",
+    "Buchungs GUID",
+    "KOST-Datum",
+    "SEPA-Mandatsreferenz",
+    "Skontosperre",
+    "Gesellschaftername",
+    "Beteiligtennummer",
+    "Identifikationsnummer",
+    "Zeichnernummer",
+    "Postensperre bis",
+    "Bezeichnung SoBil-Sachverhalt",
+    "Kennzeichen SoBil-Buchung",
+    "Festschreibung",
+    "Leistungsdatum",
+    "Datum Zuord. Steuerperiode",
+    "Fälligkeit",
+    "Generalumkehr (GU)",
+    "Steuersatz",
+    "Land",
+    "Abrechnungsreferenz",
+    "BVV-Position",
+    "EU-Land u. UStID (Ursprung)",
+    "EU-Steuersatz (Ursprung)",
+    "Abw. Skontokonto",
 )
 assert len(COLUMNS) == 125
 
@@ -125,24 +179,37 @@ def header_line(h: Header) -> str:
         raise DatevFormatError(f"unknown chart of accounts: {h.chart}")
     created = h.created_at.strftime("%Y%m%d%H%M%S") + f"{h.created_at.microsecond // 1000:03d}"
     fields = [
-        text("EXTF"), str(HEADER_VERSION), str(CATEGORY_BOOKINGS), text(FORMAT_NAME), str(FORMAT_VERSION),
+        text("EXTF"),
+        str(HEADER_VERSION),
+        str(CATEGORY_BOOKINGS),
+        text(FORMAT_NAME),
+        str(FORMAT_VERSION),
         created,  # 6 erzeugt am
         "",  # 7 importiert (DATEV fills it)
         text(""),  # 8 Herkunft
         text(h.exported_by[:25]),  # 9 exportiert von
         text(""),  # 10 importiert von
-        str(h.consultant_number), str(h.client_number),  # 11, 12
-        h.fiscal_year_start.strftime("%Y%m%d"), str(h.account_length),  # 13, 14
-        h.date_from.strftime("%Y%m%d"), h.date_to.strftime("%Y%m%d"),  # 15, 16
+        str(h.consultant_number),
+        str(h.client_number),  # 11, 12
+        h.fiscal_year_start.strftime("%Y%m%d"),
+        str(h.account_length),  # 13, 14
+        h.date_from.strftime("%Y%m%d"),
+        h.date_to.strftime("%Y%m%d"),  # 15, 16
         text(h.label[:LABEL_LENGTH]),  # 17 Bezeichnung
         text(""),  # 18 Diktatkürzel
         "1",  # 19 Buchungstyp: Finanzbuchführung
         "0",  # 20 Rechnungslegungszweck: unabhängig
         "0",  # 21 Festschreibung: no, the tax adviser fixes the batch after checking it
         text(h.currency),  # 22 WKZ
-        "", text(""), "", "",  # 23 reserviert, 24 Derivatskennzeichen, 25, 26 reserviert
+        "",
+        text(""),
+        "",
+        "",  # 23 reserviert, 24 Derivatskennzeichen, 25, 26 reserviert
         text(h.chart),  # 27 Sachkontenrahmen
-        "", "", text(""), text(""),  # 28 Branchenlösungs-Id, 29 reserviert, 30 reserviert, 31 Anwendungsinfo
+        "",
+        "",
+        text(""),
+        text(""),  # 28 Branchenlösungs-Id, 29 reserviert, 30 reserviert, 31 Anwendungsinfo
     ]
     assert len(fields) == HEADER_FIELDS
     return ";".join(fields)

@@ -47,14 +47,17 @@ class DailySums(Protocol):
     """Where the sums come from: ``kasse.sales.daily_sums`` (the sales app sits above fiscal, so its
     data is handed in by the caller, a view or command, instead of imported here)."""
 
-    def revenue_by_day(self, store: Store, date_from: date, date_to: date
-                       ) -> dict[date, list[tuple[str, Decimal, Decimal]]]: ...
+    def revenue_by_day(
+        self, store: Store, date_from: date, date_to: date
+    ) -> dict[date, list[tuple[str, Decimal, Decimal]]]: ...
 
-    def payments_by_day(self, store: Store, date_from: date, date_to: date
-                        ) -> dict[date, list[tuple[str, str, Decimal]]]: ...
+    def payments_by_day(
+        self, store: Store, date_from: date, date_to: date
+    ) -> dict[date, list[tuple[str, str, Decimal]]]: ...
 
-    def cash_movements_by_day(self, store: Store, date_from: date, date_to: date
-                              ) -> Iterator[tuple[date, list[Any]]]: ...
+    def cash_movements_by_day(
+        self, store: Store, date_from: date, date_to: date
+    ) -> Iterator[tuple[date, list[Any]]]: ...
 
 
 class DatevExportError(ValueError):
@@ -79,14 +82,18 @@ def settings_for(organization: Organization) -> DatevSettings:
 @tenant_service
 def save_datev_settings(*, actor: Actor, organization: Organization, data: dict[str, Any]) -> DatevSettings:
     """Create or change the organization's DATEV settings (validated), with an audit entry."""
-    row = DatevSettings.objects.filter(organization=organization).first() or DatevSettings(
-        organization=organization)
+    row = DatevSettings.objects.filter(organization=organization).first() or DatevSettings(organization=organization)
     for field, value in data.items():
         setattr(row, field, value)
     row.full_clean()
     row.save()
-    log_action(organization, actor, "fiscal.datev_settings.saved", row,
-               {k: str(v) if v is not None else None for k, v in data.items()})
+    log_action(
+        organization,
+        actor,
+        "fiscal.datev_settings.saved",
+        row,
+        {k: str(v) if v is not None else None for k, v in data.items()},
+    )
     return row
 
 
@@ -102,8 +109,12 @@ def check_request(settings: DatevSettings, date_from: date, date_to: date) -> No
     if date_to < date_from:
         raise DatevExportError(_("The end date is before the start date."))
     if fiscal_year_start(settings, date_from) != fiscal_year_start(settings, date_to):
-        raise DatevExportError(_("The dates span two fiscal years. DATEV takes one fiscal year per file: "
-                                 "export each fiscal year separately."))
+        raise DatevExportError(
+            _(
+                "The dates span two fiscal years. DATEV takes one fiscal year per file: "
+                "export each fiscal year separately."
+            )
+        )
 
 
 def _side(value: Decimal) -> tuple[str, Decimal]:
@@ -114,8 +125,14 @@ def _rate_text(rate: Decimal) -> str:
     return f"{Decimal(rate).normalize():f}"
 
 
-def day_bookings(store: Store, accounts: Accounts, day: date, revenue: list[tuple[str, Decimal, Decimal]],
-                 payments: list[tuple[str, str, Decimal]], movements: list[Any]) -> Iterator[datev.Booking]:
+def day_bookings(
+    store: Store,
+    accounts: Accounts,
+    day: date,
+    revenue: list[tuple[str, Decimal, Decimal]],
+    payments: list[tuple[str, str, Decimal]],
+    movements: list[Any],
+) -> Iterator[datev.Booking]:
     """The bookings of one store's day (texts in the active language)."""
     document = f"{store.number}-{day:%Y%m%d}"
     for kind, rate, total in revenue:
@@ -124,13 +141,22 @@ def day_bookings(store: Store, accounts: Accounts, day: date, revenue: list[tupl
         try:
             revenue_account = accounts.revenue(rate)
         except KeyError:
-            raise DatevExportError(_("There is no revenue account for VAT rate %(rate)s %%.")
-                                   % {"rate": _rate_text(rate)}) from None
-        template = _("Returns %(rate)s %% VAT, %(store)s") if kind == REFUND else _(
-            "Revenue %(rate)s %% VAT, %(store)s")
+            raise DatevExportError(
+                _("There is no revenue account for VAT rate %(rate)s %%.") % {"rate": _rate_text(rate)}
+            ) from None
+        template = (
+            _("Returns %(rate)s %% VAT, %(store)s") if kind == REFUND else _("Revenue %(rate)s %% VAT, %(store)s")
+        )
         side, value = _side(total)
-        yield datev.Booking(value, side, accounts.clearing, revenue_account, day, document,
-                            template % {"rate": _rate_text(rate), "store": store.name})
+        yield datev.Booking(
+            value,
+            side,
+            accounts.clearing,
+            revenue_account,
+            day,
+            document,
+            template % {"rate": _rate_text(rate), "store": store.name},
+        )
     # Payments summed per account (card and other payments may share Geldtransit).
     by_account: dict[tuple[str, str], tuple[Decimal, list[str]]] = {}
     for kind, method, total in payments:
@@ -142,22 +168,30 @@ def day_bookings(store: Store, accounts: Accounts, day: date, revenue: list[tupl
     for (kind, account), (total, labels) in by_account.items():
         if not total:
             continue
-        template = _("Refunds %(methods)s, %(store)s") if kind == REFUND else _(
-            "Payments %(methods)s, %(store)s")
+        template = _("Refunds %(methods)s, %(store)s") if kind == REFUND else _("Payments %(methods)s, %(store)s")
         side, value = _side(total)
-        yield datev.Booking(value, side, account, accounts.clearing, day, document,
-                            template % {"methods": "/".join(labels), "store": store.name})
+        yield datev.Booking(
+            value,
+            side,
+            account,
+            accounts.clearing,
+            day,
+            document,
+            template % {"methods": "/".join(labels), "store": store.name},
+        )
     for movement in movements:
         if not movement["amount"]:
             continue
         template = _("Cash in: %(reason)s") if movement["amount"] > 0 else _("Cash out: %(reason)s")
         side, value = _side(movement["amount"])
-        yield datev.Booking(value, side, accounts.cash, accounts.cash_transfer, day, document,
-                            template % {"reason": movement["reason"]})
+        yield datev.Booking(
+            value, side, accounts.cash, accounts.cash_transfer, day, document, template % {"reason": movement["reason"]}
+        )
 
 
-def store_bookings(sums: DailySums, store: Store, accounts: Accounts, date_from: date, date_to: date
-                   ) -> Iterator[datev.Booking]:
+def store_bookings(
+    sums: DailySums, store: Store, accounts: Accounts, date_from: date, date_to: date
+) -> Iterator[datev.Booking]:
     """One store's bookings, day by day."""
     revenue = sums.revenue_by_day(store, date_from, date_to)
     payments = sums.payments_by_day(store, date_from, date_to)
@@ -181,10 +215,14 @@ def header_for(request: ExportRequest, settings: DatevSettings, now: datetime | 
     assert settings.consultant_number is not None
     assert settings.client_number is not None
     return datev.Header(
-        consultant_number=settings.consultant_number, client_number=settings.client_number,
-        fiscal_year_start=fiscal_year_start(settings, request.date_from), account_length=settings.account_length,
-        date_from=request.date_from, date_to=request.date_to,
-        label=f"Kasse {request.date_from:%d.%m.%y}-{request.date_to:%d.%m.%y}", chart=settings.chart,
+        consultant_number=settings.consultant_number,
+        client_number=settings.client_number,
+        fiscal_year_start=fiscal_year_start(settings, request.date_from),
+        account_length=settings.account_length,
+        date_from=request.date_from,
+        date_to=request.date_to,
+        label=f"Kasse {request.date_from:%d.%m.%y}-{request.date_to:%d.%m.%y}",
+        chart=settings.chart,
         created_at=timezone.localtime(now or timezone.now(), BERLIN),
     )
 
@@ -196,8 +234,9 @@ def prepare_export(request: ExportRequest) -> DatevSettings:
     return settings
 
 
-def export_lines(request: ExportRequest, settings: DatevSettings, sums: DailySums,
-                 now: datetime | None = None) -> Iterator[bytes]:
+def export_lines(
+    request: ExportRequest, settings: DatevSettings, sums: DailySums, now: datetime | None = None
+) -> Iterator[bytes]:
     """The Buchungsstapel file as a stream of encoded lines, texts in the organization's language."""
     header = header_for(request, settings, now)
     accounts = settings.accounts()
@@ -217,7 +256,14 @@ def filename(request: ExportRequest) -> str:
 def log_export(actor: Actor, request: ExportRequest) -> None:
     """Who exported what: an audit entry per export (GoBD: traceable hand-over to the tax adviser)."""
     with scope(organization=request.organization):
-        log_action(request.organization, actor, "fiscal.datev.exported", None, {
-            "from": request.date_from.isoformat(), "to": request.date_to.isoformat(),
-            "stores": [str(s.pk) for s in request.stores],
-        })
+        log_action(
+            request.organization,
+            actor,
+            "fiscal.datev.exported",
+            None,
+            {
+                "from": request.date_from.isoformat(),
+                "to": request.date_to.isoformat(),
+                "stores": [str(s.pk) for s in request.stores],
+            },
+        )

@@ -15,8 +15,14 @@ from kasse.tenancy.models import Store
 class DatevSettingsForm(forms.ModelForm):
     class Meta:
         model = DatevSettings
-        fields = ["consultant_number", "client_number", "fiscal_year_start_month", "account_length", "chart",
-                  *ACCOUNT_ROLES]
+        fields = [
+            "consultant_number",
+            "client_number",
+            "fiscal_year_start_month",
+            "account_length",
+            "chart",
+            *ACCOUNT_ROLES,
+        ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -34,7 +40,8 @@ class DatevExportForm(forms.Form):
     date_from = forms.DateField(label=_("from"), widget=DateInput(format="%Y-%m-%d"))
     date_to = forms.DateField(label=_("to"), widget=DateInput(format="%Y-%m-%d"))
     store: forms.ModelChoiceField = forms.ModelChoiceField(
-        label=_("store"), queryset=Store.objects.none(), required=False, empty_label=_("All my stores"))
+        label=_("store"), queryset=Store.objects.none(), required=False, empty_label=_("All my stores")
+    )
 
     def __init__(self, *args: Any, stores: QuerySet[Store], with_store: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -27,7 +27,15 @@ class Chart(models.TextChoices):
 # The accounts kasse books to, by role. Revenue accounts 8400/8300 (SKR03) and 4400/4300 (SKR04) are
 # DATEV's automatic VAT accounts: the VAT is split off by the account, so no BU-Schlüssel is sent.
 ACCOUNT_ROLES: tuple[str, ...] = (
-    "revenue_19", "revenue_7", "revenue_0", "clearing", "cash", "card", "other", "credit", "cash_transfer",
+    "revenue_19",
+    "revenue_7",
+    "revenue_0",
+    "clearing",
+    "cash",
+    "card",
+    "other",
+    "credit",
+    "cash_transfer",
 )
 
 DEFAULT_ACCOUNTS: dict[str, dict[str, str]] = {
@@ -64,26 +72,40 @@ account_validator = RegexValidator(r"^\d{4,8}$", _("An account number has 4 to 8
 
 
 def _account_field(label: Any) -> models.CharField:
-    return models.CharField(label, max_length=8, blank=True, validators=[account_validator],
-                            help_text=_("Empty: the chart's default."))
+    return models.CharField(
+        label, max_length=8, blank=True, validators=[account_validator], help_text=_("Empty: the chart's default.")
+    )
 
 
 class DatevSettings(OrganizationScopedModel):
     """What the tax adviser's DATEV needs to import kasse's bookings: one row per organization."""
 
     consultant_number = models.PositiveIntegerField(
-        _("consultant number"), null=True, blank=True,
+        _("consultant number"),
+        null=True,
+        blank=True,
         validators=[MinValueValidator(1001), MaxValueValidator(9999999)],
-        help_text=_("Beraternummer, from your tax adviser (1001 to 9999999)."))
+        help_text=_("Beraternummer, from your tax adviser (1001 to 9999999)."),
+    )
     client_number = models.PositiveIntegerField(
-        _("client number"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(99999)],
-        help_text=_("Mandantennummer, from your tax adviser (1 to 99999)."))
+        _("client number"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(99999)],
+        help_text=_("Mandantennummer, from your tax adviser (1 to 99999)."),
+    )
     fiscal_year_start_month = models.PositiveSmallIntegerField(
-        _("fiscal year starts in month"), default=1, validators=[MinValueValidator(1), MaxValueValidator(12)],
-        help_text=_("1 = January (the fiscal year is the calendar year)."))
+        _("fiscal year starts in month"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(12)],
+        help_text=_("1 = January (the fiscal year is the calendar year)."),
+    )
     account_length = models.PositiveSmallIntegerField(
-        _("account length"), default=4, validators=[MinValueValidator(4), MaxValueValidator(8)],
-        help_text=_("Sachkontenlänge: digits of a general ledger account, usually 4."))
+        _("account length"),
+        default=4,
+        validators=[MinValueValidator(4), MaxValueValidator(8)],
+        help_text=_("Sachkontenlänge: digits of a general ledger account, usually 4."),
+    )
     chart = models.CharField(_("chart of accounts"), max_length=2, choices=Chart.choices, default=Chart.SKR03)
     revenue_19 = _account_field(_("revenue 19 % VAT"))
     revenue_7 = _account_field(_("revenue 7 % VAT"))
@@ -108,7 +130,9 @@ class DatevSettings(OrganizationScopedModel):
             own = str(getattr(self, role) or "")
             if own and self.account_length and len(own) != self.account_length:
                 errors[role] = _("This account has %(digits)d digits, the account length is %(length)d.") % {
-                    "digits": len(own), "length": self.account_length}
+                    "digits": len(own),
+                    "length": self.account_length,
+                }
         if errors:
             raise ValidationError(errors)
 
@@ -144,7 +168,8 @@ class Accounts:
     def revenue(self, rate: Decimal) -> str:
         """The revenue account of a VAT rate; ``KeyError`` for a rate kasse has no account for."""
         return {Decimal("19"): self.revenue_19, Decimal("7"): self.revenue_7, Decimal("0"): self.revenue_0}[
-            Decimal(rate).normalize() if rate else Decimal("0")]
+            Decimal(rate).normalize() if rate else Decimal("0")
+        ]
 
     def payment(self, method: str) -> str:
         return str(getattr(self, PAYMENT_ROLES[method]))

@@ -33,8 +33,9 @@ from kasse.fiscal.tse.interface import TseRefused
 from kasse.tenancy.models import Register, Store
 
 
-def provision_tss(api: FiskalyApi, tss_id: uuid.UUID, admin_pin: str, known_puk: str,
-                  keep_puk: Callable[[str], None]) -> dict[str, Any]:
+def provision_tss(
+    api: FiskalyApi, tss_id: uuid.UUID, admin_pin: str, known_puk: str, keep_puk: Callable[[str], None]
+) -> dict[str, Any]:
     """Walk the TSS from wherever it is to ``INITIALIZED``; the TSS as fiskaly then describes it."""
     path = f"/tss/{tss_id}"
     try:
@@ -60,8 +61,9 @@ def provision_tss(api: FiskalyApi, tss_id: uuid.UUID, admin_pin: str, known_puk:
     return api.request("GET", path, kind="setup")
 
 
-def register_client(api: FiskalyApi, tss_id: uuid.UUID, client_id: str, serial_number: str,
-                    admin_pin: str) -> dict[str, Any]:
+def register_client(
+    api: FiskalyApi, tss_id: uuid.UUID, client_id: str, serial_number: str, admin_pin: str
+) -> dict[str, Any]:
     """Register a client (as admin; fiskaly wants the admin logged in for it)."""
     path = f"/tss/{tss_id}"
     api.request("POST", f"{path}/admin/auth", {"admin_pin": admin_pin}, kind="setup")
@@ -80,15 +82,28 @@ def register_client(api: FiskalyApi, tss_id: uuid.UUID, client_id: str, serial_n
 
 # -- services --------------------------------------------------------------------------------------
 @tenant_service
-def create_fiskaly_tse(*, organization: object, actor: Actor, api_key: str, api_secret: str,
-                       store: Store | None = None, name: str = "fiskaly TSE") -> TseDevice:
+def create_fiskaly_tse(
+    *,
+    organization: object,
+    actor: Actor,
+    api_key: str,
+    api_secret: str,
+    store: Store | None = None,
+    name: str = "fiskaly TSE",
+) -> TseDevice:
     """Record a fiskaly TSS to be set up (credentials of the fiskaly organization, encrypted)."""
     if not api_key.strip() or not api_secret.strip():
         raise FiscalSetupError(_("fiskaly needs an API key and its secret"))
     device = TseDevice.objects.create(
-        organization_id=getattr(organization, "pk", organization), store=store, name=name, backend=Backend.FISKALY,
-        fiskaly_tss_id=uuid.uuid4(), fiskaly_api_key=api_key.strip(), fiskaly_api_secret=crypto.encrypt(api_secret),
-        fiskaly_admin_pin=crypto.encrypt(f"{secrets.randbelow(10**10):010d}"))
+        organization_id=getattr(organization, "pk", organization),
+        store=store,
+        name=name,
+        backend=Backend.FISKALY,
+        fiskaly_tss_id=uuid.uuid4(),
+        fiskaly_api_key=api_key.strip(),
+        fiskaly_api_secret=crypto.encrypt(api_secret),
+        fiskaly_admin_pin=crypto.encrypt(f"{secrets.randbelow(10**10):010d}"),
+    )
     log_action(device.organization_id, actor, "fiscal.tse.created", device, {"backend": device.backend})
     return device
 
@@ -106,8 +121,13 @@ def set_up_fiskaly_tse(*, device: TseDevice, actor: Actor) -> TseDevice:
     with scope(organization=device.organization_id):
         stored = TseDevice.objects.get(pk=device.pk)
     assert device.fiskaly_tss_id is not None  # for_device refused otherwise
-    tss = provision_tss(backend.api, device.fiskaly_tss_id, crypto.decrypt(stored.fiskaly_admin_pin),
-                        crypto.decrypt(stored.fiskaly_admin_puk), keep_puk)
+    tss = provision_tss(
+        backend.api,
+        device.fiskaly_tss_id,
+        crypto.decrypt(stored.fiskaly_admin_pin),
+        crypto.decrypt(stored.fiskaly_admin_puk),
+        keep_puk,
+    )
     info = info_from_tss(tss)
     with scope(organization=device.organization_id), transaction.atomic():
         device = TseDevice.objects.select_for_update().get(pk=device.pk)
@@ -116,8 +136,13 @@ def set_up_fiskaly_tse(*, device: TseDevice, actor: Actor) -> TseDevice:
         device.certificate, device.certificate_expires_at = info.certificate_pem, info.certificate_expires_at
         device.state = DeviceState.READY
         device.save()
-        log_action(device.organization_id, actor, "fiscal.tse.set_up", device,
-                   {"serial_number": device.serial_number, "tss_id": str(device.fiskaly_tss_id)})
+        log_action(
+            device.organization_id,
+            actor,
+            "fiscal.tse.set_up",
+            device,
+            {"serial_number": device.serial_number, "tss_id": str(device.fiskaly_tss_id)},
+        )
     return device
 
 
@@ -129,6 +154,11 @@ def register_fiskaly_client(*, register: Register, actor: Actor) -> TseClientReg
         raise FiscalSetupError(_("no fiskaly TSE is set up for this store"))
     assert device.fiskaly_tss_id is not None
     backend = FiskalyTse.for_device(device)
-    register_client(backend.api, device.fiskaly_tss_id, str(register.pk), register.serial_number,
-                    crypto.decrypt(device.fiskaly_admin_pin))
+    register_client(
+        backend.api,
+        device.fiskaly_tss_id,
+        str(register.pk),
+        register.serial_number,
+        crypto.decrypt(device.fiskaly_admin_pin),
+    )
     return register_tse_client(register=register, actor=actor)

@@ -9,8 +9,9 @@ from kasse.testing.isolation import IsolationCase
 
 
 def _store(org: Organization) -> dict[str, Any]:
-    store = Store.objects.create(organization=org, name="Filiale D", number=41, street="Markt 1",
-                                 postal_code="10115", city="Berlin")
+    store = Store.objects.create(
+        organization=org, name="Filiale D", number=41, street="Markt 1", postal_code="10115", city="Berlin"
+    )
     return {"store_pk": store.pk}
 
 

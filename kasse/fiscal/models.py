@@ -32,8 +32,9 @@ class TseDevice(OrganizationScopedModel):
     """One TSE: for one store, or (``store`` empty) for every store of the organization that has
     none of its own. Registers sign through it once they are registered as its clients."""
 
-    store = models.ForeignKey("tenancy.Store", null=True, blank=True, on_delete=models.PROTECT,
-                              related_name="+", verbose_name=_("store"))
+    store = models.ForeignKey(
+        "tenancy.Store", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("store")
+    )
     name = models.CharField(_("name"), max_length=120)
     backend = models.CharField(_("kind"), max_length=20, choices=Backend.choices)
     state = models.CharField(_("state"), max_length=10, choices=DeviceState.choices, default=DeviceState.NEW)
@@ -59,10 +60,14 @@ class TseDevice(OrganizationScopedModel):
         verbose_name = _("TSE")
         verbose_name_plural = _("TSEs")
         constraints = [
-            models.UniqueConstraint(fields=["organization", "store"], condition=~Q(state="retired"),
-                                    name="tse_one_active_per_store"),
-            models.UniqueConstraint(fields=["organization"], condition=Q(store__isnull=True) & ~Q(state="retired"),
-                                    name="tse_one_active_per_organization"),
+            models.UniqueConstraint(
+                fields=["organization", "store"], condition=~Q(state="retired"), name="tse_one_active_per_store"
+            ),
+            models.UniqueConstraint(
+                fields=["organization"],
+                condition=Q(store__isnull=True) & ~Q(state="retired"),
+                name="tse_one_active_per_organization",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -119,8 +124,11 @@ class TseTransactionRecord(OrganizationScopedModel):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["device", "tx_id", "revision"], condition=Q(outcome="signed"),
-                                    name="tse_record_signed_revision_once"),
+            models.UniqueConstraint(
+                fields=["device", "tx_id", "revision"],
+                condition=Q(outcome="signed"),
+                name="tse_record_signed_revision_once",
+            ),
         ]
         indexes = [models.Index(fields=["register", "created_at"])]
 
@@ -146,8 +154,9 @@ class TseOutage(OrganizationScopedModel):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["register"], condition=Q(ended_at__isnull=True),
-                                    name="tse_one_open_outage_per_register"),
+            models.UniqueConstraint(
+                fields=["register"], condition=Q(ended_at__isnull=True), name="tse_one_open_outage_per_register"
+            ),
         ]
 
 

@@ -144,8 +144,9 @@ def kassenbeleg(
     )
 
 
-def receipt(gross_per_slot: Mapping[VatSlot, Decimal], payments: Mapping[PaymentKey, Decimal],
-            *, training: bool = False) -> ProcessData:
+def receipt(
+    gross_per_slot: Mapping[VatSlot, Decimal], payments: Mapping[PaymentKey, Decimal], *, training: bool = False
+) -> ProcessData:
     """A sale or a return (negative amounts); in training mode ``AVTraining``."""
     return kassenbeleg(BonTyp.TRAINING if training else BonTyp.RECEIPT, gross_per_slot, payments)
 

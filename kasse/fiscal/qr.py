@@ -15,10 +15,33 @@ def qr_time(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
-def qr_payload(*, client_serial: str, process_type: str, process_data: str, transaction_number: int,
-               signature_counter: int, time_start: datetime, log_time: datetime, signature_algorithm: str,
-               log_time_format: str, signature: str, public_key: str) -> str:
-    return ";".join([
-        "V0", client_serial, process_type, process_data, str(transaction_number), str(signature_counter),
-        qr_time(time_start), qr_time(log_time), signature_algorithm, log_time_format, signature, public_key,
-    ])
+def qr_payload(
+    *,
+    client_serial: str,
+    process_type: str,
+    process_data: str,
+    transaction_number: int,
+    signature_counter: int,
+    time_start: datetime,
+    log_time: datetime,
+    signature_algorithm: str,
+    log_time_format: str,
+    signature: str,
+    public_key: str,
+) -> str:
+    return ";".join(
+        [
+            "V0",
+            client_serial,
+            process_type,
+            process_data,
+            str(transaction_number),
+            str(signature_counter),
+            qr_time(time_start),
+            qr_time(log_time),
+            signature_algorithm,
+            log_time_format,
+            signature,
+            public_key,
+        ]
+    )

@@ -16,8 +16,9 @@ from django.utils.translation import gettext as _
 from kasse.fiscal.models import Backend, Outcome, TseDevice, TseTransactionRecord
 
 
-def tse_rows(record: TseTransactionRecord | None, device: TseDevice | None = None,
-             time_zone: object = None) -> list[tuple[str, str]]:
+def tse_rows(
+    record: TseTransactionRecord | None, device: TseDevice | None = None, time_zone: object = None
+) -> list[tuple[str, str]]:
     """Rows for the receipt from the finish (or cancel) record of its transaction."""
     if record is None or record.outcome != Outcome.SIGNED:
         return [(_("Security device failed"), "")]
@@ -40,10 +41,13 @@ def tse_rows(record: TseTransactionRecord | None, device: TseDevice | None = Non
     return rows
 
 
-def receipt_facts(record: TseTransactionRecord | None, device: TseDevice | None = None,
-                  time_zone: object = None) -> dict[str, object]:
+def receipt_facts(
+    record: TseTransactionRecord | None, device: TseDevice | None = None, time_zone: object = None
+) -> dict[str, object]:
     """The keyword arguments of ``kasse.sales.receipt.FiscalBlock``: the rows (or the outage note alone)
     and the QR payload (empty when unsigned)."""
     signed = record is not None and record.outcome == Outcome.SIGNED
-    return {"rows": tuple(tse_rows(record, device, time_zone)),
-            "qr_payload": record.qr_code_data if signed and record is not None else ""}
+    return {
+        "rows": tuple(tse_rows(record, device, time_zone)),
+        "qr_payload": record.qr_code_data if signed and record is not None else "",
+    }

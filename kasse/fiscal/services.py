@@ -58,16 +58,27 @@ def backend_for(device: TseDevice) -> TseBackend:
 
 # -- set-up --------------------------------------------------------------------------------------
 @tenant_service
-def create_development_tse(*, organization: object, actor: Actor, store: Store | None = None,
-                           name: str = "Entwicklungs-TSE") -> TseDevice:
+def create_development_tse(
+    *, organization: object, actor: Actor, store: Store | None = None, name: str = "Entwicklungs-TSE"
+) -> TseDevice:
     """A development TSE for one store (or all), ready at once. Refused with ``KASSE_ENV=production``."""
     from kasse.fiscal.tse.development import new_key_material
 
-    device = TseDevice.objects.create(organization_id=getattr(organization, "pk", organization), store=store,
-                                      name=name, backend=Backend.DEVELOPMENT, state=DeviceState.READY,
-                                      **new_key_material())
-    log_action(device.organization_id, actor, "fiscal.tse.created", device,
-               {"backend": device.backend, "serial_number": device.serial_number})
+    device = TseDevice.objects.create(
+        organization_id=getattr(organization, "pk", organization),
+        store=store,
+        name=name,
+        backend=Backend.DEVELOPMENT,
+        state=DeviceState.READY,
+        **new_key_material(),
+    )
+    log_action(
+        device.organization_id,
+        actor,
+        "fiscal.tse.created",
+        device,
+        {"backend": device.backend, "serial_number": device.serial_number},
+    )
     return device
 
 
@@ -82,11 +93,19 @@ def register_tse_client(*, register: Register, actor: Actor) -> TseClientRegistr
     if existing is not None:
         return existing
     registration = TseClientRegistration.objects.create(
-        organization_id=register.organization_id, device=device, register=register,
+        organization_id=register.organization_id,
+        device=device,
+        register=register,
         client_id=str(register.pk),  # ASCII whatever the serial number holds (TR-03151 PrintableString)
-        serial_number=register.serial_number)
-    log_action(register.organization_id, actor, "fiscal.tse.client_registered", registration,
-               {"register": str(register.pk), "device": str(device.pk)})
+        serial_number=register.serial_number,
+    )
+    log_action(
+        register.organization_id,
+        actor,
+        "fiscal.tse.client_registered",
+        registration,
+        {"register": str(register.pk), "device": str(device.pk)},
+    )
     return registration
 
 
@@ -126,15 +145,17 @@ def _registration(register: Register) -> TseClientRegistration | None:
 
 def _signed_revisions(register: Register, tx_id: UUID) -> int:
     result = TseTransactionRecord.objects.filter(register=register, tx_id=tx_id, outcome=Outcome.SIGNED).aggregate(
-        last=Max("revision"))
+        last=Max("revision")
+    )
     return int(result["last"] or 0)
 
 
 TseCall = Callable[[TseBackend, TseClient, int], TseLog]
 
 
-def _run(register: Register, tx_id: UUID, operation: Operation, call: TseCall, process_type: str = "",
-         process_data: str = "") -> SignResult:
+def _run(
+    register: Register, tx_id: UUID, operation: Operation, call: TseCall, process_type: str = "", process_data: str = ""
+) -> SignResult:
     """Call the TSE (``call(backend, client, revision)``) and store what came back."""
     with transaction.atomic(durable=True):
         pass  # refuses (RuntimeError) inside the caller's transaction: the TSE is called outside it
@@ -143,59 +164,142 @@ def _run(register: Register, tx_id: UUID, operation: Operation, call: TseCall, p
         last = _signed_revisions(register, tx_id)
     revision = 1 if operation == Operation.START else last + 1
     if registration is None:
-        return _failed(register, None, tx_id, revision, operation, OutageReason.NOT_CONFIGURED,
-                       "no TSE client is registered for this register", process_type, process_data)
+        return _failed(
+            register,
+            None,
+            tx_id,
+            revision,
+            operation,
+            OutageReason.NOT_CONFIGURED,
+            "no TSE client is registered for this register",
+            process_type,
+            process_data,
+        )
     if operation != Operation.START and last == 0:
         # Never sign the end of a transaction whose start was not signed: its start time would be wrong.
-        return _failed(register, registration.device, tx_id, revision, operation, OutageReason.UNREACHABLE,
-                       "the transaction's start was not signed", process_type, process_data)
+        return _failed(
+            register,
+            registration.device,
+            tx_id,
+            revision,
+            operation,
+            OutageReason.UNREACHABLE,
+            "the transaction's start was not signed",
+            process_type,
+            process_data,
+        )
     client = TseClient(registration.client_id, registration.serial_number)
     try:
         backend = backend_for(registration.device)
         log = call(backend, client, revision)
     except TseUnavailable as exc:
-        return _failed(register, registration.device, tx_id, revision, operation, OutageReason.UNREACHABLE,
-                       str(exc), process_type, process_data)
+        return _failed(
+            register,
+            registration.device,
+            tx_id,
+            revision,
+            operation,
+            OutageReason.UNREACHABLE,
+            str(exc),
+            process_type,
+            process_data,
+        )
     except TseRefused as exc:
-        return _failed(register, registration.device, tx_id, revision, operation, OutageReason.REFUSED,
-                       str(exc), process_type, process_data)
+        return _failed(
+            register,
+            registration.device,
+            tx_id,
+            revision,
+            operation,
+            OutageReason.REFUSED,
+            str(exc),
+            process_type,
+            process_data,
+        )
     except Exception as exc:  # a TSE fault never stops the register: recorded, logged, sold on
         logger.exception("TSE %s of %s failed unexpectedly", operation.value, tx_id)
-        return _failed(register, registration.device, tx_id, revision, operation, OutageReason.REFUSED,
-                       f"{type(exc).__name__}: {exc}", process_type, process_data)
+        return _failed(
+            register,
+            registration.device,
+            tx_id,
+            revision,
+            operation,
+            OutageReason.REFUSED,
+            f"{type(exc).__name__}: {exc}",
+            process_type,
+            process_data,
+        )
     return _signed(register, registration, log)
 
 
 def _signed(register: Register, registration: TseClientRegistration, log: TseLog) -> Signed:
     device = registration.device
     with scope(organization=register.organization_id), transaction.atomic(durable=True):
-        record = TseTransactionRecord.objects.filter(device=device, tx_id=log.tx_id, revision=log.revision,
-                                                     outcome=Outcome.SIGNED).first()
+        record = TseTransactionRecord.objects.filter(
+            device=device, tx_id=log.tx_id, revision=log.revision, outcome=Outcome.SIGNED
+        ).first()
         if record is None:
             record = TseTransactionRecord.objects.create(
-                organization_id=register.organization_id, device=device, register=register, tx_id=log.tx_id,
-                revision=log.revision, operation=log.operation.value, outcome=Outcome.SIGNED,
-                process_type=log.process_type, process_data=log.process_data,
-                transaction_number=log.transaction_number, signature_counter=log.signature_counter,
-                signature=log.signature, signature_algorithm=device.signature_algorithm,
-                tse_serial=device.serial_number, client_serial=registration.serial_number,
-                time_start=log.time_start, time_end=log.time_end, log_time=log.log_time,
-                log_time_format=log.log_time_format.value, qr_code_data=log.qr_code_data)
+                organization_id=register.organization_id,
+                device=device,
+                register=register,
+                tx_id=log.tx_id,
+                revision=log.revision,
+                operation=log.operation.value,
+                outcome=Outcome.SIGNED,
+                process_type=log.process_type,
+                process_data=log.process_data,
+                transaction_number=log.transaction_number,
+                signature_counter=log.signature_counter,
+                signature=log.signature,
+                signature_algorithm=device.signature_algorithm,
+                tse_serial=device.serial_number,
+                client_serial=registration.serial_number,
+                time_start=log.time_start,
+                time_end=log.time_end,
+                log_time=log.log_time,
+                log_time_format=log.log_time_format.value,
+                qr_code_data=log.qr_code_data,
+            )
         TseOutage.objects.filter(register=register, ended_at__isnull=True).update(ended_at=timezone.now())
     return Signed(record, log)
 
 
-def _failed(register: Register, device: TseDevice | None, tx_id: UUID, revision: int, operation: Operation,
-            reason: str, detail: str, process_type: str, process_data: str) -> Unsigned:
+def _failed(
+    register: Register,
+    device: TseDevice | None,
+    tx_id: UUID,
+    revision: int,
+    operation: Operation,
+    reason: str,
+    detail: str,
+    process_type: str,
+    process_data: str,
+) -> Unsigned:
     now = timezone.now()
     with scope(organization=register.organization_id), transaction.atomic(durable=True):
         record = TseTransactionRecord.objects.create(
-            organization_id=register.organization_id, device=device, register=register, tx_id=tx_id,
-            revision=revision, operation=operation.value, outcome=Outcome.FAILED, process_type=process_type,
-            process_data=process_data, client_serial=register.serial_number, error=f"{reason}: {detail}"[:2000])
+            organization_id=register.organization_id,
+            device=device,
+            register=register,
+            tx_id=tx_id,
+            revision=revision,
+            operation=operation.value,
+            outcome=Outcome.FAILED,
+            process_type=process_type,
+            process_data=process_data,
+            client_serial=register.serial_number,
+            error=f"{reason}: {detail}"[:2000],
+        )
         if not TseOutage.objects.filter(register=register, ended_at__isnull=True).exists():
-            TseOutage.objects.create(organization_id=register.organization_id, register=register, device=device,
-                                     started_at=now, reason=reason, detail=detail[:2000])
+            TseOutage.objects.create(
+                organization_id=register.organization_id,
+                register=register,
+                device=device,
+                started_at=now,
+                reason=reason,
+                detail=detail[:2000],
+            )
     return Unsigned(record, reason, detail)
 
 
@@ -205,17 +309,27 @@ def start_transaction(*, register: Register, tx_id: UUID) -> SignResult:
 
 
 def update_transaction(*, register: Register, tx_id: UUID, process_type: str, process_data: str) -> SignResult:
-    return _run(register, tx_id, Operation.UPDATE,
-                lambda backend, client, rev: backend.update(client, tx_id, rev, process_type, process_data),
-                process_type, process_data)
+    return _run(
+        register,
+        tx_id,
+        Operation.UPDATE,
+        lambda backend, client, rev: backend.update(client, tx_id, rev, process_type, process_data),
+        process_type,
+        process_data,
+    )
 
 
 def finish_transaction(*, register: Register, tx_id: UUID, receipt: Receipt) -> SignResult:
     """Finish with what the receipt says (sale, return, training receipt, cash movement …)."""
     data = receipt.process_data()
-    return _run(register, tx_id, Operation.FINISH,
-                lambda backend, client, rev: backend.finish(client, tx_id, rev, receipt),
-                data.process_type, data.process_data)
+    return _run(
+        register,
+        tx_id,
+        Operation.FINISH,
+        lambda backend, client, rev: backend.finish(client, tx_id, rev, receipt),
+        data.process_type,
+        data.process_data,
+    )
 
 
 def cancel_transaction(*, register: Register, tx_id: UUID, receipt: Receipt | None = None) -> SignResult:
@@ -223,6 +337,11 @@ def cancel_transaction(*, register: Register, tx_id: UUID, receipt: Receipt | No
     from kasse.fiscal.process_data import abort
 
     data = receipt.process_data() if receipt is not None else abort()
-    return _run(register, tx_id, Operation.CANCEL,
-                lambda backend, client, rev: backend.cancel(client, tx_id, rev, receipt),
-                data.process_type, data.process_data)
+    return _run(
+        register,
+        tx_id,
+        Operation.CANCEL,
+        lambda backend, client, rev: backend.cancel(client, tx_id, rev, receipt),
+        data.process_type,
+        data.process_data,
+    )

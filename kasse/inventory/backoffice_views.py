@@ -69,7 +69,7 @@ def store_list(request: BackofficeRequest) -> HttpResponse:
 def _posted_lines(request: HttpRequest) -> tuple[list[EntryLine], str]:
     """The lines in the posted form, in order; ids that are malformed or not this organization's are
     dropped with an error (a foreign id is as unknown as a missing one)."""
-    ids = request.POST.getlist("variant")[:MAX_LINES + 1]
+    ids = request.POST.getlist("variant")[: MAX_LINES + 1]
     quantities = request.POST.getlist("quantity")
     parsed: list[tuple[uuid.UUID, str]] = []
     error = ""
@@ -157,14 +157,21 @@ def _book(request: BackofficeRequest, store: Store, lines: list[EntryLine], cont
             if not line.quantity:
                 raise InventoryError(_("Please enter the quantity of “%(name)s”.") % {"name": str(line.variant)})
             receipt_lines.append(ReceiptLine(line.variant.pk, parse_quantity(line.quantity)))
-        receipt = book_goods_receipt(actor=Actor.for_user(request.user),
-                                     store=store, employee=request.employee,
-                                     lines=receipt_lines, reference=context["reference"])
+        receipt = book_goods_receipt(
+            actor=Actor.for_user(request.user),
+            store=store,
+            employee=request.employee,
+            lines=receipt_lines,
+            reference=context["reference"],
+        )
     except InventoryError as exc:
         context["error"] = " ".join(exc.messages)
         return _render(request, store, context, status=422)
-    messages.success(request, _("Goods receipt %(number)s booked: %(lines)s lines.")
-                     % {"number": receipt.number, "lines": len(receipt_lines)})
+    messages.success(
+        request,
+        _("Goods receipt %(number)s booked: %(lines)s lines.")
+        % {"number": receipt.number, "lines": len(receipt_lines)},
+    )
     return redirect("inventory:goods-receipt-detail", receipt_id=receipt.pk)
 
 
@@ -181,8 +188,13 @@ def goods_receipt_detail(request: BackofficeRequest, receipt_id: uuid.UUID) -> H
     if not has_capability(request.employee, Capability.RECEIVE_GOODS, receipt.store):
         raise Http404  # another store's receipt: the same answer as a missing one
     rows = [{"movement": m, "quantity": display_quantity(m.delta)} for m in selectors.goods_receipt_lines(receipt)]
-    return render(request, "inventory/backoffice/goods_receipt_detail.html", {
-        "receipt": receipt, "store": receipt.store, "rows": rows,
-        "can_print_labels": has_capability(request.employee, Capability.MANAGE_CATALOG,
-                                           receipt.store),
-    })
+    return render(
+        request,
+        "inventory/backoffice/goods_receipt_detail.html",
+        {
+            "receipt": receipt,
+            "store": receipt.store,
+            "rows": rows,
+            "can_print_labels": has_capability(request.employee, Capability.MANAGE_CATALOG, receipt.store),
+        },
+    )

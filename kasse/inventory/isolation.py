@@ -21,16 +21,22 @@ def _receipt(org: Any) -> dict[str, Any]:
 
     store = StoreFactory(organization=org)
     employee = EmployeeFactory(organization=org, role=Role.OWNER)
-    receipt = GoodsReceipt.objects.create(organization=org, store=store, number=1, booked_by=employee,
-                                          booked_at=timezone.now())
+    receipt = GoodsReceipt.objects.create(
+        organization=org, store=store, number=1, booked_by=employee, booked_at=timezone.now()
+    )
     variant = ProductFactory(organization=org).variants.get()
-    StockMovement.objects.create(organization=org, store=store, variant=variant, delta=3,
-                                 reason=StockReason.RECEIPT, goods_receipt=receipt)
+    StockMovement.objects.create(
+        organization=org, store=store, variant=variant, delta=3, reason=StockReason.RECEIPT, goods_receipt=receipt
+    )
     return {"receipt_id": receipt.pk}
 
 
 CASES = [
-    IsolationCase("inventory:goods-receipt-create", _store, methods=("get", "post"),
-                  data={"action": "book", "variant": [], "quantity": [], "code": "x"}),
+    IsolationCase(
+        "inventory:goods-receipt-create",
+        _store,
+        methods=("get", "post"),
+        data={"action": "book", "variant": [], "quantity": [], "code": "x"},
+    ),
     IsolationCase("inventory:goods-receipt-detail", _receipt),
 ]

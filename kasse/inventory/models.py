@@ -30,12 +30,12 @@ class GoodsReceipt(OrganizationScopedModel):
     counts per store from 1.
     """
 
-    store = models.ForeignKey("tenancy.Store", on_delete=models.PROTECT, related_name="+",
-                              verbose_name=_("store"))
+    store = models.ForeignKey("tenancy.Store", on_delete=models.PROTECT, related_name="+", verbose_name=_("store"))
     number = models.PositiveIntegerField(_("number"))
     reference = models.CharField(_("supplier / delivery note"), max_length=100, blank=True)
-    booked_by = models.ForeignKey("tenancy.Employee", on_delete=models.PROTECT, related_name="+",
-                                  verbose_name=_("booked by"))
+    booked_by = models.ForeignKey(
+        "tenancy.Employee", on_delete=models.PROTECT, related_name="+", verbose_name=_("booked by")
+    )
     booked_at = models.DateTimeField(_("booked at"))
 
     class Meta:
@@ -61,7 +61,11 @@ class StockMovement(OrganizationScopedModel):
         "sales.SaleLine", null=True, blank=True, on_delete=models.PROTECT, related_name="stock_movements"
     )
     goods_receipt = models.ForeignKey(
-        GoodsReceipt, null=True, blank=True, on_delete=models.PROTECT, related_name="movements",
+        GoodsReceipt,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="movements",
         verbose_name=_("goods receipt"),
     )
     note = models.CharField(_("note"), max_length=200, blank=True)

@@ -28,7 +28,8 @@ def stores_for_goods_receipts(employee: Employee | None) -> list[Store]:
 def recent_goods_receipts(store: Store, limit: int = 20) -> list[GoodsReceipt]:
     """The store's latest goods receipts, newest first, each with its ``line_count``."""
     return list(
-        GoodsReceipt.objects.filter(store=store).select_related("booked_by")
+        GoodsReceipt.objects.filter(store=store)
+        .select_related("booked_by")
         .annotate(line_count=Count("movements"))
         .order_by("-number")[:limit]
     )
@@ -68,5 +69,6 @@ def variants_for_code(organization: Organization, code: str, limit: int = 10) ->
     products = search_products(organization, code, active=True)[:limit]
     return list(
         Variant.objects.filter(product__in=list(products), is_active=True)
-        .select_related("product").order_by("product__name", "position", "name")[:limit]
+        .select_related("product")
+        .order_by("product__name", "position", "name")[:limit]
     )

@@ -76,13 +76,15 @@ def check_quantity(variant: Variant, quantity: Decimal) -> None:
     if is_countable(variant) and places:
         raise InventoryError(_("“%(name)s” is counted in pieces: please enter a whole number.") % {"name": name})
     if places > QUANTITY_PLACES:
-        raise InventoryError(_("At most %(places)s decimal places for “%(name)s”, please.")
-                             % {"places": QUANTITY_PLACES, "name": name})
+        raise InventoryError(
+            _("At most %(places)s decimal places for “%(name)s”, please.") % {"places": QUANTITY_PLACES, "name": name}
+        )
 
 
 @tenant_service
-def book_goods_receipt(*, actor: Actor, store: Store, employee: Employee, lines: list[ReceiptLine],
-                       reference: str = "") -> GoodsReceipt:
+def book_goods_receipt(
+    *, actor: Actor, store: Store, employee: Employee, lines: list[ReceiptLine], reference: str = ""
+) -> GoodsReceipt:
     """Book goods received in ``store``: one receipt and one positive ``RECEIPT`` movement per line.
 
     All or nothing: any bad line refuses the whole receipt. ``employee`` needs the
@@ -92,14 +94,14 @@ def book_goods_receipt(*, actor: Actor, store: Store, employee: Employee, lines:
     if is_node():
         raise InventoryError(_("Goods receipts are booked in the back office in the cloud."))
     if not has_capability(employee, Capability.RECEIVE_GOODS, store):
-        raise InventoryError(_("%(name)s may not book goods receipts in this store.")
-                             % {"name": employee.display_name})
+        raise InventoryError(_("%(name)s may not book goods receipts in this store.") % {"name": employee.display_name})
     if not store.is_active:
         raise InventoryError(_("This store is not active."))
     reference = reference.strip()
     if len(reference) > MAX_REFERENCE:
-        raise InventoryError(_("The supplier or delivery note may have at most %(max)s characters.")
-                             % {"max": MAX_REFERENCE})
+        raise InventoryError(
+            _("The supplier or delivery note may have at most %(max)s characters.") % {"max": MAX_REFERENCE}
+        )
     if not lines:
         raise InventoryError(_("Please add at least one product."))
     if len(lines) > MAX_LINES:
@@ -118,17 +120,37 @@ def book_goods_receipt(*, actor: Actor, store: Store, employee: Employee, lines:
     Store.objects.select_for_update().filter(pk=store.pk).first()
     last = GoodsReceipt.objects.filter(store=store).aggregate(last=Max("number"))["last"] or 0
     receipt = GoodsReceipt.objects.create(
-        organization_id=store.organization_id, store=store, number=last + 1, reference=reference,
-        booked_by=employee, booked_at=timezone.now(),
+        organization_id=store.organization_id,
+        store=store,
+        number=last + 1,
+        reference=reference,
+        booked_by=employee,
+        booked_at=timezone.now(),
     )
-    movements = StockMovement.objects.bulk_create([
-        StockMovement(organization_id=store.organization_id, store=store, variant=variants[line.variant_id],
-                      delta=line.quantity, reason=StockReason.RECEIPT, goods_receipt=receipt)
-        for line in lines
-    ])
-    log_action(store.organization_id, actor, "inventory.goods_receipt.booked", receipt, {
-        "store": str(store.pk), "number": receipt.number, "reference": reference,
-        "lines": [[str(line.variant_id), str(line.quantity)] for line in lines],
-    })
+    movements = StockMovement.objects.bulk_create(
+        [
+            StockMovement(
+                organization_id=store.organization_id,
+                store=store,
+                variant=variants[line.variant_id],
+                delta=line.quantity,
+                reason=StockReason.RECEIPT,
+                goods_receipt=receipt,
+            )
+            for line in lines
+        ]
+    )
+    log_action(
+        store.organization_id,
+        actor,
+        "inventory.goods_receipt.booked",
+        receipt,
+        {
+            "store": str(store.pk),
+            "number": receipt.number,
+            "reference": reference,
+            "lines": [[str(line.variant_id), str(line.quantity)] for line in lines],
+        },
+    )
     record("goods_receipt", [receipt, *movements])
     return receipt

@@ -7,6 +7,7 @@ from kasse.sync.engine.registry import Direction, Scope, SyncSpec, register
 
 register(
     SyncSpec("inventory.GoodsReceipt", Direction.DOWN, Scope.STORE, immutable=True),
-    SyncSpec("inventory.StockMovement", Direction.BOTH, Scope.STORE, immutable=True,
-             node_drops=frozenset({"sale_line_id"})),
+    SyncSpec(
+        "inventory.StockMovement", Direction.BOTH, Scope.STORE, immutable=True, node_drops=frozenset({"sale_line_id"})
+    ),
 )

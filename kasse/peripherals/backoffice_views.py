@@ -43,8 +43,14 @@ def live(request: HttpRequest) -> HttpResponse:
     return render(request, "peripherals/backoffice/partials/live.html", {"stores": selectors.devices_by_store()})
 
 
-def _device_page(request: BackofficeRequest, form: StoreDeviceForm, save: Callable[[dict[str, Any]], Any],
-                 saved: str, template: str, context: dict[str, Any]) -> HttpResponse:
+def _device_page(
+    request: BackofficeRequest,
+    form: StoreDeviceForm,
+    save: Callable[[dict[str, Any]], Any],
+    saved: str,
+    template: str,
+    context: dict[str, Any],
+) -> HttpResponse:
     """The add/edit page of a scanner or display: ``save`` the valid form's data, or show it again (422)."""
     if request.method == "POST" and form.is_valid():
         try:
@@ -59,10 +65,13 @@ def _device_page(request: BackofficeRequest, form: StoreDeviceForm, save: Callab
 
 def _scanner_page(request: BackofficeRequest, store: Store, scanner: Scanner | None) -> HttpResponse:
     return _device_page(
-        request, ScannerForm(request.POST or None, instance=scanner, store=store),
+        request,
+        ScannerForm(request.POST or None, instance=scanner, store=store),
         lambda data: services.save_scanner(actor=_actor(request), store=store, scanner=scanner, data=data),
-        _("Scanner “%(name)s” saved."), "peripherals/backoffice/scanner_form.html",
-        {"store": store, "scanner": scanner})
+        _("Scanner “%(name)s” saved."),
+        "peripherals/backoffice/scanner_form.html",
+        {"store": store, "scanner": scanner},
+    )
 
 
 @backoffice_view(Capability.MANAGE_SETTINGS)
@@ -87,10 +96,13 @@ def scanner_deactivate(request: BackofficeRequest, scanner_id: uuid.UUID) -> Htt
 
 def _display_page(request: BackofficeRequest, store: Store, display: PoleDisplay | None) -> HttpResponse:
     return _device_page(
-        request, PoleDisplayForm(request.POST or None, instance=display, store=store),
+        request,
+        PoleDisplayForm(request.POST or None, instance=display, store=store),
         lambda data: services.save_pole_display(actor=_actor(request), store=store, display=display, data=data),
-        _("Pole display “%(name)s” saved."), "peripherals/backoffice/display_form.html",
-        {"store": store, "display": display})
+        _("Pole display “%(name)s” saved."),
+        "peripherals/backoffice/display_form.html",
+        {"store": store, "display": display},
+    )
 
 
 @backoffice_view(Capability.MANAGE_SETTINGS)
@@ -122,6 +134,5 @@ def display_test(request: BackofficeRequest, display_id: uuid.UUID) -> HttpRespo
     except services.PeripheralError as exc:
         messages.error(request, _errors(exc))
     else:
-        messages.success(request, _("The test text goes to “%(name)s” within a few seconds.")
-                         % {"name": display.name})
+        messages.success(request, _("The test text goes to “%(name)s” within a few seconds.") % {"name": display.name})
     return redirect("peripherals:device-list")

@@ -50,6 +50,7 @@ def publish_scan(register_id: uuid.UUID, payload: dict[str, Any]) -> None:
 
 # --- pole displays -----------------------------------------------------------------------------------
 
+
 def add_runner(runner: DisplayRunner) -> None:
     _RUNNERS.add(runner)
 

@@ -30,7 +30,8 @@ class StoreDeviceForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.store = store
         self.fields["register"].queryset = Register.objects.filter(  # type: ignore[attr-defined]
-            store=store, is_active=True).order_by("number")
+            store=store, is_active=True
+        ).order_by("number")
 
     def device_data(self) -> dict[str, Any]:
         return {name: self.cleaned_data[name] for name in self._meta.fields or ()}
@@ -39,8 +40,17 @@ class StoreDeviceForm(forms.ModelForm):
 class ScannerForm(StoreDeviceForm):
     class Meta:
         model = Scanner
-        fields = ["name", "register", "connection", "serial_device", "baud_rate", "input_device",
-                  "strip_symbology_id", "gs_substitute", "is_active"]
+        fields = [
+            "name",
+            "register",
+            "connection",
+            "serial_device",
+            "baud_rate",
+            "input_device",
+            "strip_symbology_id",
+            "gs_substitute",
+            "is_active",
+        ]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

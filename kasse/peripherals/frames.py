@@ -38,8 +38,11 @@ def cart_frame(view: Any, language: str) -> Frame:
     quantity = Decimal(last.line.quantity)
     name = str(last.line.variant)
     if quantity != 1:
-        shown = format(quantity.normalize(), "f").replace(".", ",") if language.startswith("de") else format(
-            quantity.normalize(), "f")
+        shown = (
+            format(quantity.normalize(), "f").replace(".", ",")
+            if language.startswith("de")
+            else format(quantity.normalize(), "f")
+        )
         name = f"{shown} x {name}"
     with translation.override(language):
         label = pgettext("pole display", "Total")
@@ -50,8 +53,9 @@ def done_frame(total: Decimal, change: Decimal, language: str) -> Frame:
     """After payment: "Vielen Dank" and the change (or the total when there is none)."""
     with translation.override(language):
         thanks = pgettext("pole display", "Thank you")
-        second: Row = ((pgettext("pole display", "Change"), change) if change > 0
-                       else (pgettext("pole display", "Total"), total))
+        second: Row = (
+            (pgettext("pole display", "Change"), change) if change > 0 else (pgettext("pole display", "Total"), total)
+        )
     return Frame("done", ((thanks, None), second))
 
 

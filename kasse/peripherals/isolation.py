@@ -20,8 +20,9 @@ def _scanner(org: Any) -> dict[str, Any]:
 
     register = _register(org)
     with scopes_disabled():
-        scanner = Scanner.objects.create(organization=org, store=register.store, register=register, name="Hand",
-                                         serial_device="/dev/ttyACM0")
+        scanner = Scanner.objects.create(
+            organization=org, store=register.store, register=register, name="Hand", serial_device="/dev/ttyACM0"
+        )
     return {"scanner_id": scanner.pk}
 
 
@@ -30,8 +31,9 @@ def _display(org: Any) -> dict[str, Any]:
 
     register = _register(org)
     with scopes_disabled():
-        display = PoleDisplay.objects.create(organization=org, store=register.store, register=register, name="Pole",
-                                             serial_device="/dev/ttyUSB0")
+        display = PoleDisplay.objects.create(
+            organization=org, store=register.store, register=register, name="Pole", serial_device="/dev/ttyUSB0"
+        )
     return {"display_id": display.pk}
 
 

@@ -31,25 +31,40 @@ class CodePageChoice(models.TextChoices):
 class Scanner(OrganizationScopedModel):
     """A barcode scanner attached to the store node; its scans go to the cart of ``register``."""
 
-    store = models.ForeignKey("tenancy.Store", on_delete=models.PROTECT, related_name="scanners",
-                              verbose_name=_("store"))
-    register = models.ForeignKey("tenancy.Register", on_delete=models.PROTECT, related_name="scanners",
-                                 verbose_name=_("register"))
+    store = models.ForeignKey(
+        "tenancy.Store", on_delete=models.PROTECT, related_name="scanners", verbose_name=_("store")
+    )
+    register = models.ForeignKey(
+        "tenancy.Register", on_delete=models.PROTECT, related_name="scanners", verbose_name=_("register")
+    )
     name = models.CharField(_("name"), max_length=120)
-    connection = models.CharField(_("connection"), max_length=10, choices=ScannerConnection.choices,
-                                  default=ScannerConnection.SERIAL)
-    serial_device = models.CharField(_("serial device"), max_length=255, blank=True,
-                                     help_text=_("e.g. /dev/serial/by-id/usb-…, /dev/ttyACM0, /dev/rfcomm0"))
+    connection = models.CharField(
+        _("connection"), max_length=10, choices=ScannerConnection.choices, default=ScannerConnection.SERIAL
+    )
+    serial_device = models.CharField(
+        _("serial device"),
+        max_length=255,
+        blank=True,
+        help_text=_("e.g. /dev/serial/by-id/usb-…, /dev/ttyACM0, /dev/rfcomm0"),
+    )
     baud_rate = models.PositiveIntegerField(_("baud rate"), default=9600)
     input_device = models.CharField(
-        _("input device"), max_length=255, blank=True,
-        help_text=_("The scanner's stable path under /dev/input/by-id/ (it survives replugging)"))
+        _("input device"),
+        max_length=255,
+        blank=True,
+        help_text=_("The scanner's stable path under /dev/input/by-id/ (it survives replugging)"),
+    )
     strip_symbology_id = models.BooleanField(
-        _("remove symbology identifiers"), default=True,
-        help_text=_("The scanner sends an AIM identifier such as ]E0 before each code; remove it."))
+        _("remove symbology identifiers"),
+        default=True,
+        help_text=_("The scanner sends an AIM identifier such as ]E0 before each code; remove it."),
+    )
     gs_substitute = models.CharField(
-        _("group separator replacement"), max_length=8, blank=True,
-        help_text=_("Text the scanner sends instead of the GS1 group separator (e.g. ^]); empty: none."))
+        _("group separator replacement"),
+        max_length=8,
+        blank=True,
+        help_text=_("Text the scanner sends instead of the GS1 group separator (e.g. ^]); empty: none."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -76,16 +91,20 @@ class PoleDisplay(OrganizationScopedModel):
     change and the node's runner shows a test text when it sees a new value.
     """
 
-    store = models.ForeignKey("tenancy.Store", on_delete=models.PROTECT, related_name="pole_displays",
-                              verbose_name=_("store"))
-    register = models.ForeignKey("tenancy.Register", on_delete=models.PROTECT, related_name="pole_displays",
-                                 verbose_name=_("register"))
+    store = models.ForeignKey(
+        "tenancy.Store", on_delete=models.PROTECT, related_name="pole_displays", verbose_name=_("store")
+    )
+    register = models.ForeignKey(
+        "tenancy.Register", on_delete=models.PROTECT, related_name="pole_displays", verbose_name=_("register")
+    )
     name = models.CharField(_("name"), max_length=120)
-    serial_device = models.CharField(_("serial device"), max_length=255,
-                                     help_text=_("e.g. /dev/serial/by-id/usb-…, /dev/ttyUSB0"))
+    serial_device = models.CharField(
+        _("serial device"), max_length=255, help_text=_("e.g. /dev/serial/by-id/usb-…, /dev/ttyUSB0")
+    )
     baud_rate = models.PositiveIntegerField(_("baud rate"), default=9600)
-    code_page = models.CharField(_("character set"), max_length=8, choices=CodePageChoice.choices,
-                                 default=CodePageChoice.PC858)
+    code_page = models.CharField(
+        _("character set"), max_length=8, choices=CodePageChoice.choices, default=CodePageChoice.PC858
+    )
     is_active = models.BooleanField(_("active"), default=True)
     test_requested_at = models.DateTimeField(_("test requested"), null=True, blank=True, editable=False)
 

@@ -62,6 +62,7 @@ DEVICE_BACKOFF = Backoff(initial=0.25, maximum=8.0)
 
 # --- scanners ----------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class ScannerConfig:
     id: uuid.UUID
@@ -77,9 +78,18 @@ class ScannerConfig:
 
     @classmethod
     def of(cls, scanner: Scanner) -> ScannerConfig:
-        return cls(scanner.pk, scanner.organization_id, scanner.register_id, scanner.name, scanner.connection,
-                   scanner.serial_device, scanner.baud_rate, scanner.input_device, scanner.strip_symbology_id,
-                   scanner.gs_substitute)
+        return cls(
+            scanner.pk,
+            scanner.organization_id,
+            scanner.register_id,
+            scanner.name,
+            scanner.connection,
+            scanner.serial_device,
+            scanner.baud_rate,
+            scanner.input_device,
+            scanner.strip_symbology_id,
+            scanner.gs_substitute,
+        )
 
 
 class ScannerHandle:
@@ -101,15 +111,26 @@ class ScannerHandle:
         config = self.config
         cleanup = CodeCleanup(aim_ids=config.strip_symbology_id, gs_substitute=config.gs_substitute or None)
         if config.connection == ScannerConnection.EVDEV:
-            return EvdevScanner(config.input_device, cleanup=cleanup, on_scan=self._on_scan,
-                                backoff_initial=self.backoff.initial, backoff_max=self.backoff.maximum)
+            return EvdevScanner(
+                config.input_device,
+                cleanup=cleanup,
+                on_scan=self._on_scan,
+                backoff_initial=self.backoff.initial,
+                backoff_max=self.backoff.maximum,
+            )
         port = config.serial_device
         if config.connection == ScannerConnection.VIRTUAL:
             if self.virtual is None:
                 self.virtual = VirtualSerialScanner()
             port = self.virtual.port
-        return SerialScanner(port, config.baud_rate, cleanup=cleanup, on_scan=self._on_scan,
-                             backoff_initial=self.backoff.initial, backoff_max=self.backoff.maximum)
+        return SerialScanner(
+            port,
+            config.baud_rate,
+            cleanup=cleanup,
+            on_scan=self._on_scan,
+            backoff_initial=self.backoff.initial,
+            backoff_max=self.backoff.maximum,
+        )
 
     def ensure_started(self, now: float) -> None:
         """Start the reader if it is not running (with backoff between failed attempts)."""
@@ -135,9 +156,14 @@ class ScannerHandle:
         self.last_code = event.code
         self.last_at = event.received_at
         self.scans += 1
-        bus.publish_scan(self.config.register_id, {
-            "code": event.code, "scanner": self.config.name, "symbology": event.symbology_id or "",
-        })
+        bus.publish_scan(
+            self.config.register_id,
+            {
+                "code": event.code,
+                "scanner": self.config.name,
+                "symbology": event.symbology_id or "",
+            },
+        )
 
     @property
     def state(self) -> str:
@@ -158,9 +184,15 @@ class ScannerHandle:
             detail = device.last_error or detail
         elif self.state == DeviceHealth.CONNECTED:
             detail = ""
-        states.save_scanner_state(self.config.organization_id, self.config.id, state=self.state, detail=detail,
-                                  last_code=self.last_code, last_at=self.last_at,
-                                  port=self.virtual.port if self.virtual else "")
+        states.save_scanner_state(
+            self.config.organization_id,
+            self.config.id,
+            state=self.state,
+            detail=detail,
+            last_code=self.last_code,
+            last_at=self.last_at,
+            port=self.virtual.port if self.virtual else "",
+        )
 
     def stop(self) -> None:
         if self.device is not None:
@@ -172,6 +204,7 @@ class ScannerHandle:
 
 
 # --- pole displays -----------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class DisplayConfig:
@@ -186,8 +219,16 @@ class DisplayConfig:
 
     @classmethod
     def of(cls, display: PoleDisplay) -> DisplayConfig:
-        return cls(display.pk, display.organization_id, display.register_id, display.name, display.serial_device,
-                   display.baud_rate, display.code_page, display.organization.language)
+        return cls(
+            display.pk,
+            display.organization_id,
+            display.register_id,
+            display.name,
+            display.serial_device,
+            display.baud_rate,
+            display.code_page,
+            display.organization.language,
+        )
 
 
 DisplayOpener = Callable[[DisplayConfig], PoleDisplayDevice]
@@ -217,8 +258,14 @@ class DisplayWorker:
         self._lock = threading.Lock()
         self._pending: Frame | None = None
         self._current: Frame | None = None  # shown again after a reconnect
-        self.supervisor = Supervisor(f"pole-display-{config.id}", self._step, backoff=backoff, idle_seconds=1.0,
-                                     on_exit=self._close, quiet=(DisplayUnavailable,))
+        self.supervisor = Supervisor(
+            f"pole-display-{config.id}",
+            self._step,
+            backoff=backoff,
+            idle_seconds=1.0,
+            on_exit=self._close,
+            quiet=(DisplayUnavailable,),
+        )
 
     def submit(self, frame: Frame) -> None:
         with self._lock:
@@ -292,11 +339,18 @@ class DisplayWorker:
         return DeviceHealth.ERROR if self.error else DeviceHealth.DISCONNECTED
 
     def save_status(self) -> None:
-        states.save_display_state(self.config.organization_id, self.config.id, state=self.state,
-                                  detail=self.error, lines=self.shown or (), last_at=self.shown_at)
+        states.save_display_state(
+            self.config.organization_id,
+            self.config.id,
+            state=self.state,
+            detail=self.error,
+            lines=self.shown or (),
+            last_at=self.shown_at,
+        )
 
 
 # --- the runner --------------------------------------------------------------------------------------
+
 
 @dataclass(eq=False)
 class PeripheralRunner:
@@ -314,8 +368,9 @@ class PeripheralRunner:
         self._lock = threading.Lock()
         self._by_register: dict[uuid.UUID, tuple[DisplayWorker, ...]] = {}
         self._tests_seen: dict[uuid.UUID, datetime | None] = {}
-        self._supervisor = Supervisor("peripheral-runner", self._step, backoff=self.backoff, idle_seconds=0.0,
-                                      database=True)
+        self._supervisor = Supervisor(
+            "peripheral-runner", self._step, backoff=self.backoff, idle_seconds=0.0, database=True
+        )
         self._started = False
         self._sync_due = False
         self._last_sync = 0.0
@@ -390,12 +445,15 @@ class PeripheralRunner:
         with scopes_disabled():
             scanners = Scanner.objects.filter(is_active=True, register__is_active=True)
             displays = PoleDisplay.objects.filter(is_active=True, register__is_active=True).select_related(
-                "organization")
+                "organization"
+            )
             if self.store_ids is not None:
                 scanners = scanners.filter(store_id__in=self.store_ids)
                 displays = displays.filter(store_id__in=self.store_ids)
-            return ([ScannerConfig.of(s) for s in scanners],
-                    [(DisplayConfig.of(d), d.test_requested_at) for d in displays])
+            return (
+                [ScannerConfig.of(s) for s in scanners],
+                [(DisplayConfig.of(d), d.test_requested_at) for d in displays],
+            )
 
     def sync(self) -> None:
         """Open new devices, close removed or switched-off ones, reopen changed ones; show test requests."""

@@ -35,11 +35,20 @@ def _status(state: ScannerState | PoleDisplayState | None, now: datetime) -> Dev
     level = {"connected": "ok", "disconnected": "warning"}.get(state.state, "fault")
     label = DeviceHealth(state.state).label if state.state in DeviceHealth.values else _("status unknown")
     if isinstance(state, ScannerState):
-        return DeviceStatus(state.state, str(label), level, state.detail, state.last_code, state.last_at,
-                            port=state.port, checked_at=state.checked_at)
+        return DeviceStatus(
+            state.state,
+            str(label),
+            level,
+            state.detail,
+            state.last_code,
+            state.last_at,
+            port=state.port,
+            checked_at=state.checked_at,
+        )
     lines = (state.line1, state.line2) if state.line1 or state.line2 else ()
-    return DeviceStatus(state.state, str(label), level, state.detail, "", state.last_at, lines,
-                        checked_at=state.checked_at)
+    return DeviceStatus(
+        state.state, str(label), level, state.detail, "", state.last_at, lines, checked_at=state.checked_at
+    )
 
 
 def _state(device: Scanner | PoleDisplay) -> Any:
@@ -56,9 +65,12 @@ def devices_by_store() -> list[dict[str, Any]]:
     scanners = list(Scanner.objects.select_related("register", "state").order_by("name"))
     displays = list(PoleDisplay.objects.select_related("register", "state").order_by("name"))
     nodes = serving_nodes(stores)
-    return [{
-        "store": store,
-        "node": nodes.get(store.pk),
-        "scanners": [{"scanner": s, "status": _status(_state(s), now)} for s in scanners if s.store_id == store.pk],
-        "displays": [{"display": d, "status": _status(_state(d), now)} for d in displays if d.store_id == store.pk],
-    } for store in stores]
+    return [
+        {
+            "store": store,
+            "node": nodes.get(store.pk),
+            "scanners": [{"scanner": s, "status": _status(_state(s), now)} for s in scanners if s.store_id == store.pk],
+            "displays": [{"display": d, "status": _status(_state(d), now)} for d in displays if d.store_id == store.pk],
+        }
+        for store in stores
+    ]

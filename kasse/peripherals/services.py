@@ -36,8 +36,16 @@ def _changed(obj: Scanner | PoleDisplay) -> None:
     transaction.on_commit(bus.displays_changed)
 
 
-def _save(*, actor: Actor, store: Store, device: Scanner | PoleDisplay, data: dict[str, Any], created: bool,
-          kind: str, logged: tuple[str, ...] = ()) -> None:
+def _save(
+    *,
+    actor: Actor,
+    store: Store,
+    device: Scanner | PoleDisplay,
+    data: dict[str, Any],
+    created: bool,
+    kind: str,
+    logged: tuple[str, ...] = (),
+) -> None:
     """Write ``data`` into ``device`` (created or changed), log it (with the fields ``logged`` besides name,
     address, register and whether it is on) and publish it."""
     _check_register(store, data.get("register"))
@@ -45,10 +53,14 @@ def _save(*, actor: Actor, store: Store, device: Scanner | PoleDisplay, data: di
         setattr(device, name, value)
     device.full_clean(exclude=["organization", "store"])
     device.save()
-    details = {"name": device.name, **{field: getattr(device, field) for field in logged},
-               "address": device.address, "register": str(device.register_id), "active": device.is_active}
-    log_action(store.organization, actor, f"peripherals.{kind}.{'created' if created else 'changed'}", device,
-               details)
+    details = {
+        "name": device.name,
+        **{field: getattr(device, field) for field in logged},
+        "address": device.address,
+        "register": str(device.register_id),
+        "active": device.is_active,
+    }
+    log_action(store.organization, actor, f"peripherals.{kind}.{'created' if created else 'changed'}", device, details)
     _changed(device)
 
 
@@ -65,14 +77,22 @@ def _switch_off(*, actor: Actor, device: Scanner | PoleDisplay, kind: str) -> No
 def save_scanner(*, actor: Actor, store: Store, data: dict[str, Any], scanner: Scanner | None = None) -> Scanner:
     """Create or change a scanner of ``store`` (``data``: a validated form's cleaned data)."""
     device = scanner or Scanner(organization_id=store.organization_id, store=store)
-    _save(actor=actor, store=store, device=device, data=data, created=scanner is None, kind="scanner",
-          logged=("connection",))
+    _save(
+        actor=actor,
+        store=store,
+        device=device,
+        data=data,
+        created=scanner is None,
+        kind="scanner",
+        logged=("connection",),
+    )
     return device
 
 
 @tenant_service
-def save_pole_display(*, actor: Actor, store: Store, data: dict[str, Any],
-                      display: PoleDisplay | None = None) -> PoleDisplay:
+def save_pole_display(
+    *, actor: Actor, store: Store, data: dict[str, Any], display: PoleDisplay | None = None
+) -> PoleDisplay:
     """Create or change a pole display of ``store``."""
     device = display or PoleDisplay(organization_id=store.organization_id, store=store)
     _save(actor=actor, store=store, device=device, data=data, created=display is None, kind="display")

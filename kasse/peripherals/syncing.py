@@ -10,8 +10,20 @@ from kasse.sync.engine.registry import Direction, Scope, SyncSpec, register
 register(
     SyncSpec("peripherals.Scanner", Direction.DOWN, Scope.STORE),
     SyncSpec("peripherals.PoleDisplay", Direction.DOWN, Scope.STORE),
-    SyncSpec("peripherals.ScannerState", Direction.UP, Scope.STORE, "scanner.store_id", check=check_scanner_state,
-             snapshot_filter={"pk__in": []}),
-    SyncSpec("peripherals.PoleDisplayState", Direction.UP, Scope.STORE, "display.store_id",
-             check=check_display_state, snapshot_filter={"pk__in": []}),
+    SyncSpec(
+        "peripherals.ScannerState",
+        Direction.UP,
+        Scope.STORE,
+        "scanner.store_id",
+        check=check_scanner_state,
+        snapshot_filter={"pk__in": []},
+    ),
+    SyncSpec(
+        "peripherals.PoleDisplayState",
+        Direction.UP,
+        Scope.STORE,
+        "display.store_id",
+        check=check_display_state,
+        snapshot_filter={"pk__in": []},
+    ),
 )

@@ -48,10 +48,18 @@ def _list_context() -> dict[str, Any]:
     drawers = selectors.drawers_by_printer(printers)
     nodes = serving_nodes(stores)
     return {
-        "stores": [{"store": s, "node": nodes.get(s.pk),
-                    "rows": [{"printer": p, "status": statuses[p.pk], "drawer": drawers[p.pk]}
-                             for p in printers if p.store_id == s.pk]}
-                   for s in stores],
+        "stores": [
+            {
+                "store": s,
+                "node": nodes.get(s.pk),
+                "rows": [
+                    {"printer": p, "status": statuses[p.pk], "drawer": drawers[p.pk]}
+                    for p in printers
+                    if p.store_id == s.pk
+                ],
+            }
+            for s in stores
+        ],
         "jobs": selectors.recent_jobs(limit=20),
     }
 
@@ -81,17 +89,29 @@ def _printer_page(request: BackofficeRequest, store: Store, printer: Printer | N
         # The connection or kind changed: the same form with what was typed so far, fields for the new choice.
         swapped = PrinterForm(swap_data(request.GET, printer), instance=printer, store=store, fields_url=request.path)
         return render(request, "printing/backoffice/partials/printer_fields.html", {"form": swapped})
-    initial = {key: request.GET[key] for key in ("host", "port", "usb_vendor_id", "usb_product_id", "connection",
-                                                  "name", "kind") if key in request.GET}
+    initial = {
+        key: request.GET[key]
+        for key in ("host", "port", "usb_vendor_id", "usb_product_id", "connection", "name", "kind")
+        if key in request.GET
+    }
     form = PrinterForm(request.POST or None, instance=printer, store=store, initial=initial, fields_url=request.path)
     if request.method == "POST" and form.is_valid():
-        saved = services.save_printer(actor=_actor(request), store=store, printer=printer, data=form.printer_data(),
-                                      registers=form.cleaned_data.get("registers", []))
+        saved = services.save_printer(
+            actor=_actor(request),
+            store=store,
+            printer=printer,
+            data=form.printer_data(),
+            registers=form.cleaned_data.get("registers", []),
+        )
         messages.success(request, _("Printer “%(name)s” saved.") % {"name": saved.name})
         return redirect("printing:printer-list")
     status = 422 if request.method == "POST" else 200
-    return render(request, "printing/backoffice/printer_form.html",
-                  {"form": form, "store": store, "printer": printer}, status=status)
+    return render(
+        request,
+        "printing/backoffice/printer_form.html",
+        {"form": form, "store": store, "printer": printer},
+        status=status,
+    )
 
 
 @backoffice_view(Capability.MANAGE_SETTINGS)
@@ -145,8 +165,11 @@ def virtual_picture(request: HttpRequest, printer_id: uuid.UUID, number: int) ->
 def discover(request: HttpRequest) -> HttpResponse:
     """Probe an address range the owner typed (status query only) and optionally browse mDNS."""
     form = DiscoverForm(request.POST or None)
-    context: dict[str, Any] = {"form": form, "stores": Store.objects.filter(is_active=True).order_by("number"),
-                               "allowed": selectors.discovery_allowed()}
+    context: dict[str, Any] = {
+        "form": form,
+        "stores": Store.objects.filter(is_active=True).order_by("number"),
+        "allowed": selectors.discovery_allowed(),
+    }
     if not context["allowed"]:
         return render(request, "printing/backoffice/discover.html", context, status=403 if request.POST else 200)
     if request.method == "POST":
@@ -154,8 +177,7 @@ def discover(request: HttpRequest) -> HttpResponse:
             return render(request, "printing/backoffice/discover.html", context, status=422)
         from kasse.hardware.discovery.tcp_probe import probe_range
 
-        results = probe_range(form.cleaned_data["targets"], port=form.cleaned_data["port"], timeout=0.5,
-                              max_hosts=256)
+        results = probe_range(form.cleaned_data["targets"], port=form.cleaned_data["port"], timeout=0.5, max_hosts=256)
         context["probed"] = len(results)
         context["found"] = [r for r in results if r.escpos]
         context["answered_otherwise"] = [r for r in results if r.reachable and not r.escpos]
@@ -173,8 +195,9 @@ def _usb_reason(code: str, detail: str) -> str:
     texts = {
         "no_pyusb": _("The USB library (pyusb) is not installed on this store node."),
         "no_backend": _("The USB driver library libusb is missing on this store node (apt install libusb-1.0-0)."),
-        "none_visible": _("No USB devices are visible: none is attached, or this store node may not read "
-                          "/dev/bus/usb."),
+        "none_visible": _(
+            "No USB devices are visible: none is attached, or this store node may not read /dev/bus/usb."
+        ),
     }
     if code in texts:
         return texts[code]
@@ -189,16 +212,25 @@ def usb(request: HttpRequest) -> HttpResponse:
     stores = list(Store.objects.filter(is_active=True).order_by("number"))
     if not is_node():
         nodes = serving_nodes(stores)
-        return render(request, "printing/backoffice/usb.html", {
-            "in_cloud": True, "stores": [{"store": s, "node": nodes.get(s.pk)} for s in stores]})
+        return render(
+            request,
+            "printing/backoffice/usb.html",
+            {"in_cloud": True, "stores": [{"store": s, "node": nodes.get(s.pk)} for s in stores]},
+        )
     from kasse.hardware.discovery.usb_enum import list_usb_devices
 
     found = list_usb_devices()
     printers = [d for d in found.devices if d.kind in {"receipt_printer", "label_printer", "printer"}]
-    return render(request, "printing/backoffice/usb.html", {
-        "printers": printers, "others": [d for d in found.devices if d not in printers],
-        "reason": _usb_reason(found.code, found.reason), "stores": stores,
-    })
+    return render(
+        request,
+        "printing/backoffice/usb.html",
+        {
+            "printers": printers,
+            "others": [d for d in found.devices if d not in printers],
+            "reason": _usb_reason(found.code, found.reason),
+            "stores": stores,
+        },
+    )
 
 
 def _decimal(value: str, default: Decimal) -> Decimal:
@@ -243,8 +275,10 @@ def _goods_receipt_rows(request: HttpRequest) -> tuple[Any, list[dict[str, Any]]
     except ValueError as exc:
         raise Http404 from exc
     receipt: GoodsReceipt = get_object_or_404(GoodsReceipt.objects.select_related("store"), pk=receipt_id)
-    rows = [{"variant": variant, "count": request.POST.get(f"count-{variant.pk}", copies)}
-            for variant, copies in label_counts(receipt, MAX_COPIES)]
+    rows = [
+        {"variant": variant, "count": request.POST.get(f"count-{variant.pk}", copies)}
+        for variant, copies in label_counts(receipt, MAX_COPIES)
+    ]
     return receipt, rows
 
 
@@ -254,18 +288,30 @@ def labels(request: BackofficeRequest) -> HttpResponse:
     goods receipt, the receipt's products come with their counts and the store's label printer is chosen.
     Whoever manages products and prices in a store may print on that store's label printers."""
     label_printers = [
-        p for p in Printer.objects.filter(kind=PrinterKind.LABEL, is_active=True).select_related("store")
+        p
+        for p in Printer.objects.filter(kind=PrinterKind.LABEL, is_active=True).select_related("store")
         if has_capability(request.employee, Capability.MANAGE_CATALOG, p.store)
     ]
     query = (request.POST.get("q") or request.GET.get("q") or "").strip()[:100]
-    found = list(search_products(request.organization, query, active=True)
-                 .prefetch_related("variants")[:30]) if query else []
+    found = (
+        list(search_products(request.organization, query, active=True).prefetch_related("variants")[:30])
+        if query
+        else []
+    )
     receipt, receipt_rows = _goods_receipt_rows(request)
     chosen = request.POST.get("printer") or next(
-        (str(p.pk) for p in label_printers if receipt is not None and p.store_id == receipt.store_id), "")
-    context: dict[str, Any] = {"printers": label_printers, "query": query, "products": found, "error": "",
-                               "receipt": receipt, "receipt_rows": receipt_rows, "chosen_printer": chosen,
-                               "receipt_variants": {row["variant"].pk for row in receipt_rows}}
+        (str(p.pk) for p in label_printers if receipt is not None and p.store_id == receipt.store_id), ""
+    )
+    context: dict[str, Any] = {
+        "printers": label_printers,
+        "query": query,
+        "products": found,
+        "error": "",
+        "receipt": receipt,
+        "receipt_rows": receipt_rows,
+        "chosen_printer": chosen,
+        "receipt_variants": {row["variant"].pk for row in receipt_rows},
+    }
     if request.method == "POST" and request.POST.get("action") == "print":
         printer_id = request.POST.get("printer", "")
         printer = next((p for p in label_printers if str(p.pk) == printer_id), None)
@@ -275,19 +321,28 @@ def labels(request: BackofficeRequest) -> HttpResponse:
             requests = _label_requests(request)
             width = _decimal(request.POST.get("width_mm", ""), printer.label_width_mm)
             height = _decimal(request.POST.get("height_mm", ""), printer.label_height_mm)
-            job = services.enqueue_labels(actor=_actor(request), printer=printer, requests=requests,
-                                          width_mm=width, height_mm=height)
+            job = services.enqueue_labels(
+                actor=_actor(request), printer=printer, requests=requests, width_mm=width, height_mm=height
+            )
         except services.PrintingError as exc:
             context["error"] = _errors(exc)
             return render(request, "printing/backoffice/labels.html", context, status=422)
         count = sum(r.copies for r in requests)
         if job.on_node:
-            messages.success(request, ngettext("%(count)s label for “%(name)s” sent to the store node.",
-                                               "%(count)s labels for “%(name)s” sent to the store node.", count)
-                             % {"count": count, "name": printer.name})
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)s label for “%(name)s” sent to the store node.",
+                    "%(count)s labels for “%(name)s” sent to the store node.",
+                    count,
+                )
+                % {"count": count, "name": printer.name},
+            )
         else:
-            messages.success(request, ngettext("%(count)s label queued for “%(name)s”.",
-                                               "%(count)s labels queued for “%(name)s”.", count)
-                             % {"count": count, "name": printer.name})
+            messages.success(
+                request,
+                ngettext("%(count)s label queued for “%(name)s”.", "%(count)s labels queued for “%(name)s”.", count)
+                % {"count": count, "name": printer.name},
+            )
         return redirect("printing:label-list")
     return render(request, "printing/backoffice/labels.html", context)

@@ -70,14 +70,17 @@ def transport_for(printer: Printer) -> Transport:
         if printer.connection == Connection.SERIAL:
             from kasse.hardware.transports.serial_port import SerialTransport
 
-            return SerialTransport(printer.serial_device, printer.baud_rate, timeout=SEND_TIMEOUT,
-                                   xonxoff=printer.flow_control == FlowControl.XON_XOFF,
-                                   rtscts=printer.flow_control == FlowControl.RTS_CTS)
+            return SerialTransport(
+                printer.serial_device,
+                printer.baud_rate,
+                timeout=SEND_TIMEOUT,
+                xonxoff=printer.flow_control == FlowControl.XON_XOFF,
+                rtscts=printer.flow_control == FlowControl.RTS_CTS,
+            )
         if printer.connection == Connection.USB:
             from kasse.hardware.transports.usb import UsbTransport
 
-            return UsbTransport(int(printer.usb_vendor_id, 16), int(printer.usb_product_id, 16),
-                                timeout=SEND_TIMEOUT)
+            return UsbTransport(int(printer.usb_vendor_id, 16), int(printer.usb_product_id, 16), timeout=SEND_TIMEOUT)
         if printer.connection == Connection.DEVICE_FILE:
             from kasse.hardware.transports.device_file import DeviceFileTransport
 
@@ -108,11 +111,20 @@ def query_status(printer: Printer, transport: Transport) -> DeviceStatus:
             return DeviceStatus.unreachable(str(exc))
         if not transport.is_open:  # the link broke while asking
             return DeviceStatus.unreachable(status.detail or "connection lost")
-        health = {HwHealth.OK: Health.OK, HwHealth.WARNING: Health.WARNING,
-                  HwHealth.FAULT: Health.FAULT}.get(status.health, Health.UNKNOWN)
-        return DeviceStatus(health=health, reachable=True, online=status.online, cover_open=status.cover_open,
-                            paper_near_end=status.paper_near_end, paper_out=status.paper_out, error=status.error,
-                            drawer_open=status.drawer_open, detail=status.detail[:300])
+        health = {HwHealth.OK: Health.OK, HwHealth.WARNING: Health.WARNING, HwHealth.FAULT: Health.FAULT}.get(
+            status.health, Health.UNKNOWN
+        )
+        return DeviceStatus(
+            health=health,
+            reachable=True,
+            online=status.online,
+            cover_open=status.cover_open,
+            paper_near_end=status.paper_near_end,
+            paper_out=status.paper_out,
+            error=status.error,
+            drawer_open=status.drawer_open,
+            detail=status.detail[:300],
+        )
     label: LabelStatus
     try:
         if printer.label_language == LabelLanguage.ZPL:
@@ -126,9 +138,16 @@ def query_status(printer: Printer, transport: Transport) -> DeviceStatus:
     if not label.known:
         return DeviceStatus(health=Health.UNKNOWN, reachable=True, detail=label.detail)
     # A paused label printer keeps what it gets until somebody presses the button: shown and handled as offline.
-    return DeviceStatus(health=Health.OK if label.ready else Health.FAULT, reachable=True, online=not label.paused,
-                        cover_open=label.head_open, paper_out=label.paper_out, error=label.error,
-                        paper_near_end=False, detail=label.detail)
+    return DeviceStatus(
+        health=Health.OK if label.ready else Health.FAULT,
+        reachable=True,
+        online=not label.paused,
+        cover_open=label.head_open,
+        paper_out=label.paper_out,
+        error=label.error,
+        paper_near_end=False,
+        detail=label.detail,
+    )
 
 
 def check_status(printer: Printer, transport: Transport | None = None) -> DeviceStatus:

@@ -61,11 +61,15 @@ def shift_report_document(shift: Shift, *, language: str | None = None) -> Recei
             doc.text(_("X report"), bold=True, double_height=True)
             doc.text(_("Interim figures, not a closing"))
         doc.text(register_line(shift.register.name, shift.register.serial_number))
-        doc.text(_("Opened %(when)s %(name)s") % {"when": _when(shift.opened_at, store),
-                                                  "name": shift.opened_by.display_name})
+        doc.text(
+            _("Opened %(when)s %(name)s")
+            % {"when": _when(shift.opened_at, store), "name": shift.opened_by.display_name}
+        )
         if is_z and shift.closed_at and shift.closed_by:
-            doc.text(_("Closed %(when)s %(name)s") % {"when": _when(shift.closed_at, store),
-                                                      "name": shift.closed_by.display_name})
+            doc.text(
+                _("Closed %(when)s %(name)s")
+                % {"when": _when(shift.closed_at, store), "name": shift.closed_by.display_name}
+            )
         else:
             doc.text(_("As of %(when)s") % {"when": _when(timezone.now(), store)})
         doc.separator()
@@ -82,9 +86,18 @@ def shift_report_document(shift: Shift, *, language: str | None = None) -> Recei
         doc.feed()
         doc.text(_("By VAT rate"), bold=True)
         if figures.by_vat:
-            doc.table((_("VAT rate"), _("Net"), _("VAT"), _("Gross")), [
-                (f"{formats.number_format(Decimal(row['vat_rate']).normalize(), use_l10n=True)} %",
-                 _amount(row["net"]), _amount(row["vat"]), _amount(row["gross"])) for row in figures.by_vat])
+            doc.table(
+                (_("VAT rate"), _("Net"), _("VAT"), _("Gross")),
+                [
+                    (
+                        f"{formats.number_format(Decimal(row['vat_rate']).normalize(), use_l10n=True)} %",
+                        _amount(row["net"]),
+                        _amount(row["vat"]),
+                        _amount(row["gross"]),
+                    )
+                    for row in figures.by_vat
+                ],
+            )
         else:
             doc.text(_("none"))
         doc.feed()
@@ -127,8 +140,11 @@ def test_page_document(printer: Printer, *, language: str) -> ReceiptDocument:
         doc.text(_("Test page"), align=Align.CENTER, bold=True, double_width=True, double_height=True)
         doc.text(printer.name, align=Align.CENTER)
         doc.text(f"{printer.store.name} · {printer.address}", align=Align.CENTER)
-        doc.text(_("%(model)s, %(paper)s mm, %(columns)s columns") % {
-            "model": profile.name, "paper": profile.paper_mm, "columns": profile.columns}, align=Align.CENTER)
+        doc.text(
+            _("%(model)s, %(paper)s mm, %(columns)s columns")
+            % {"model": profile.name, "paper": profile.paper_mm, "columns": profile.columns},
+            align=Align.CENTER,
+        )
         doc.separator()
         doc.text("ÄÖÜ äöü ß € 1.234,56")
         doc.columns(_("Left"), _("Right"))
@@ -166,12 +182,19 @@ def label_document(request: LabelRequest, store: Store, *, width_mm: float, heig
         quantity, unit = _MEASURED_BASE[product.unit]
     elif product.net_content and product.net_content_unit in {"g", "kg", "ml", "l"}:
         quantity, unit = product.net_content, product.net_content_unit
-    return shelf_label(name, price, ean=_ean(variant), quantity=quantity, unit=unit, width_mm=width_mm,
-                       height_mm=height_mm, copies=request.copies)
+    return shelf_label(
+        name,
+        price,
+        ean=_ean(variant),
+        quantity=quantity,
+        unit=unit,
+        width_mm=width_mm,
+        height_mm=height_mm,
+        copies=request.copies,
+    )
 
 
 def render_labels(printer: Printer, requests: list[LabelRequest], *, width_mm: float, height_mm: float) -> bytes:
     """All labels of one request as one job in the printer's language."""
     render = render_zpl if printer.label_language == LabelLanguage.ZPL else render_tspl
-    return b"".join(render(label_document(r, printer.store, width_mm=width_mm, height_mm=height_mm))
-                    for r in requests)
+    return b"".join(render(label_document(r, printer.store, width_mm=width_mm, height_mm=height_mm)) for r in requests)

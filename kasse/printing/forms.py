@@ -23,8 +23,15 @@ DISCOVERY_MAX_HOSTS = 256
 
 def printer_fields(connection: str, kind: str) -> list[str]:
     """The settings that apply to a printer on ``connection`` of ``kind``, in the order the form shows them."""
-    return ["name", "kind", "connection", *CONNECTION_FIELDS.get(connection, ()), *KIND_FIELDS.get(kind, ()),
-            "query_status", "is_active"]
+    return [
+        "name",
+        "kind",
+        "connection",
+        *CONNECTION_FIELDS.get(connection, ()),
+        *KIND_FIELDS.get(kind, ()),
+        "query_status",
+        "is_active",
+    ]
 
 
 class PrinterForm(forms.ModelForm):
@@ -32,16 +39,37 @@ class PrinterForm(forms.ModelForm):
     them with htmx when either changes), the others keep their stored values."""
 
     registers: forms.ModelMultipleChoiceField = forms.ModelMultipleChoiceField(
-        label=_("Registers that print their receipts here"), queryset=Register.objects.none(), required=False,
+        label=_("Registers that print their receipts here"),
+        queryset=Register.objects.none(),
+        required=False,
         widget=forms.CheckboxSelectMultiple,
     )
 
     class Meta:
         model = Printer
-        fields = ["name", "kind", "connection", "host", "port", "serial_device", "baud_rate", "flow_control",
-                  "usb_vendor_id", "usb_product_id", "device_path", "bluetooth_address", "bluetooth_channel",
-                  "profile", "codepage", "label_language", "label_width_mm", "label_height_mm", "query_status",
-                  "drawer_on_cash", "is_active"]
+        fields = [
+            "name",
+            "kind",
+            "connection",
+            "host",
+            "port",
+            "serial_device",
+            "baud_rate",
+            "flow_control",
+            "usb_vendor_id",
+            "usb_product_id",
+            "device_path",
+            "bluetooth_address",
+            "bluetooth_channel",
+            "profile",
+            "codepage",
+            "label_language",
+            "label_width_mm",
+            "label_height_mm",
+            "query_status",
+            "drawer_on_cash",
+            "is_active",
+        ]
 
     def __init__(self, *args: Any, store: Store, fields_url: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -55,9 +83,16 @@ class PrinterForm(forms.ModelForm):
         self.shown_fields = ",".join(self.fields)
         for name in ("connection", "kind"):
             # Changing either asks the server for the matching fields (htmx swaps the rendered field set).
-            self.fields[name].widget.attrs.update({
-                "data-testid": f"printer-{name}", "hx-get": fields_url, "hx-trigger": "change",
-                "hx-include": "#printer-fields", "hx-target": "#printer-fields", "hx-swap": "outerHTML"})
+            self.fields[name].widget.attrs.update(
+                {
+                    "data-testid": f"printer-{name}",
+                    "hx-get": fields_url,
+                    "hx-trigger": "change",
+                    "hx-include": "#printer-fields",
+                    "hx-target": "#printer-fields",
+                    "hx-swap": "outerHTML",
+                }
+            )
         if "registers" in self.fields:
             registers = self.fields["registers"]
             registers.queryset = Register.objects.filter(store=store, is_active=True)  # type: ignore[attr-defined]
@@ -136,14 +171,19 @@ def swap_data(query: QueryDict, printer: Printer | None) -> QueryDict:
 
 class DiscoverForm(forms.Form):
     targets = forms.CharField(
-        label=_("Addresses to probe"), max_length=200,
-        help_text=_("One address, a range like 192.168.1.20-60 or a network like 192.168.1.0/24 "
-                    "(at most 256 addresses). Only a status query is sent; nothing is printed."),
+        label=_("Addresses to probe"),
+        max_length=200,
+        help_text=_(
+            "One address, a range like 192.168.1.20-60 or a network like 192.168.1.0/24 "
+            "(at most 256 addresses). Only a status query is sent; nothing is printed."
+        ),
     )
     port = forms.IntegerField(label=_("Port"), initial=9100, min_value=1, max_value=65535)
     mdns_interface = forms.CharField(
         label=_("Also listen for printers announcing themselves (mDNS) on this address of the node"),
-        required=False, max_length=45, help_text=_("e.g. the node's LAN address; empty: skip mDNS."),
+        required=False,
+        max_length=45,
+        help_text=_("e.g. the node's LAN address; empty: skip mDNS."),
     )
 
     def clean_targets(self) -> list[str]:
@@ -153,7 +193,8 @@ class DiscoverForm(forms.Form):
         except ValueError as exc:
             raise forms.ValidationError(
                 _("Please enter addresses, a range or a network of at most %(max)s addresses."),
-                params={"max": DISCOVERY_MAX_HOSTS}) from exc
+                params={"max": DISCOVERY_MAX_HOSTS},
+            ) from exc
 
     def clean_mdns_interface(self) -> str:
         value = self.cleaned_data["mdns_interface"].strip()

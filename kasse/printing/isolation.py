@@ -35,8 +35,9 @@ def _job(org: Any) -> dict[str, Any]:
 
     printer = _printer_obj(org)
     with scopes_disabled():
-        job = PrintJob.objects.create(organization=org, printer=printer, kind="test", status=JobStatus.FAILED,
-                                      payload=b"x")
+        job = PrintJob.objects.create(
+            organization=org, printer=printer, kind="test", status=JobStatus.FAILED, payload=b"x"
+        )
     return {"job_id": job.pk}
 
 

@@ -43,8 +43,10 @@ class FlowControl(models.TextChoices):
 
 
 PROFILE_CHOICES = [(key, profile.name) for key, profile in PROFILES.items()]
-CODEPAGE_CHOICES = [("", _("as the printer model says (PC858 with €)")),
-                    *((key, page.name) for key, page in CODE_PAGES.items())]
+CODEPAGE_CHOICES = [
+    ("", _("as the printer model says (PC858 with €)")),
+    *((key, page.name) for key, page in CODE_PAGES.items()),
+]
 
 # Which settings belong to which connection and kind: the form shows only these, the rest keep their values.
 CONNECTION_FIELDS: dict[str, tuple[str, ...]] = {
@@ -63,42 +65,51 @@ KIND_FIELDS: dict[str, tuple[str, ...]] = {
 class Printer(OrganizationScopedModel):
     """A receipt or label printer of a store and how the store node reaches it."""
 
-    store = models.ForeignKey("tenancy.Store", on_delete=models.PROTECT, related_name="printers",
-                              verbose_name=_("store"))
+    store = models.ForeignKey(
+        "tenancy.Store", on_delete=models.PROTECT, related_name="printers", verbose_name=_("store")
+    )
     name = models.CharField(_("name"), max_length=120)
     kind = models.CharField(_("kind"), max_length=10, choices=PrinterKind.choices, default=PrinterKind.RECEIPT)
-    connection = models.CharField(_("connection"), max_length=12, choices=Connection.choices,
-                                  default=Connection.TCP)
+    connection = models.CharField(_("connection"), max_length=12, choices=Connection.choices, default=Connection.TCP)
     host = models.CharField(_("host"), max_length=255, blank=True, help_text=_("IP address or host name"))
     port = models.PositiveIntegerField(_("port"), default=9100)
-    serial_device = models.CharField(_("serial device"), max_length=255, blank=True,
-                                     help_text=_("e.g. /dev/ttyUSB0"))
+    serial_device = models.CharField(_("serial device"), max_length=255, blank=True, help_text=_("e.g. /dev/ttyUSB0"))
     baud_rate = models.PositiveIntegerField(_("baud rate"), default=9600)
-    flow_control = models.CharField(_("flow control"), max_length=8, choices=FlowControl.choices,
-                                    default=FlowControl.NONE)
+    flow_control = models.CharField(
+        _("flow control"), max_length=8, choices=FlowControl.choices, default=FlowControl.NONE
+    )
     usb_vendor_id = models.CharField(_("USB vendor id"), max_length=4, blank=True, help_text=_("4 hex digits"))
-    usb_product_id = models.CharField(_("USB product id"), max_length=4, blank=True,
-                                      help_text=_("4 hex digits"))
+    usb_product_id = models.CharField(_("USB product id"), max_length=4, blank=True, help_text=_("4 hex digits"))
     device_path = models.CharField(_("device file"), max_length=255, blank=True, help_text=_("e.g. /dev/usb/lp0"))
-    bluetooth_address = models.CharField(_("Bluetooth address"), max_length=17, blank=True,
-                                         help_text=_("AA:BB:CC:DD:EE:FF"))
+    bluetooth_address = models.CharField(
+        _("Bluetooth address"), max_length=17, blank=True, help_text=_("AA:BB:CC:DD:EE:FF")
+    )
     bluetooth_channel = models.PositiveSmallIntegerField(_("RFCOMM channel"), default=1)
     profile = models.CharField(_("printer model"), max_length=32, choices=PROFILE_CHOICES, default="epson-tm-t20")
     codepage = models.CharField(
-        _("code page"), max_length=16, choices=CODEPAGE_CHOICES, blank=True, default="",
+        _("code page"),
+        max_length=16,
+        choices=CODEPAGE_CHOICES,
+        blank=True,
+        default="",
         help_text=_("Change it only if the test page prints wrong characters for ä, ö, ü, ß or €."),
     )
-    label_language = models.CharField(_("label language"), max_length=4, choices=LabelLanguage.choices,
-                                      default=LabelLanguage.TSPL)
+    label_language = models.CharField(
+        _("label language"), max_length=4, choices=LabelLanguage.choices, default=LabelLanguage.TSPL
+    )
     label_width_mm = models.DecimalField(_("label width (mm)"), max_digits=5, decimal_places=1, default=50)
     label_height_mm = models.DecimalField(_("label height (mm)"), max_digits=5, decimal_places=1, default=30)
     query_status = models.BooleanField(
-        _("ask for status"), default=True,
-        help_text=_("Ask the printer for its status before and after each job (off for printers that never "
-                    "answer, e.g. a write-only device file)."),
+        _("ask for status"),
+        default=True,
+        help_text=_(
+            "Ask the printer for its status before and after each job (off for printers that never "
+            "answer, e.g. a write-only device file)."
+        ),
     )
     drawer_on_cash = models.BooleanField(
-        _("open the drawer for cash"), default=True,
+        _("open the drawer for cash"),
+        default=True,
         help_text=_("Receipt printers: the cash drawer on this printer opens when a receipt with cash is printed."),
     )
     is_active = models.BooleanField(_("active"), default=True)
@@ -185,8 +196,10 @@ class JobError(models.TextChoices):
     CHECK_PRINTOUT = "check_printout", _("The printer reported a problem right after the job: check the printout")
     EXPIRED = "expired", _("Too late: not sent")
     PERMANENT = "permanent", _("Cannot be printed")
-    NODE_GONE = "node_gone", _("The store node was revoked before it reported this job: check the printer, "
-                               "print again if needed")
+    NODE_GONE = (
+        "node_gone",
+        _("The store node was revoked before it reported this job: check the printer, print again if needed"),
+    )
 
 
 class PrintJob(OrganizationScopedModel):
@@ -202,8 +215,7 @@ class PrintJob(OrganizationScopedModel):
     """
 
     printer = models.ForeignKey(Printer, on_delete=models.CASCADE, related_name="jobs", verbose_name=_("printer"))
-    register = models.ForeignKey("tenancy.Register", null=True, blank=True, on_delete=models.SET_NULL,
-                                 related_name="+")
+    register = models.ForeignKey("tenancy.Register", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     kind = models.CharField(_("kind"), max_length=10, choices=JobKind.choices)
     status = models.CharField(_("status"), max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
     title = models.CharField(_("what"), max_length=120, blank=True)

@@ -29,8 +29,9 @@ def _actor(request: CashierRequest) -> Actor:
 
 def _answer(request: HttpRequest, message: str, *, error: bool = False) -> HttpResponse:
     """A small confirmation (or refusal) the register shows as a toast."""
-    response = render(request, "printing/register/answer.html", {"message": message, "error": error},
-                      status=422 if error else 200)
+    response = render(
+        request, "printing/register/answer.html", {"message": message, "error": error}, status=422 if error else 200
+    )
     response["HX-Trigger"] = json.dumps({"kasse:error" if error else "kasse:printed": message})
     return response
 
@@ -79,9 +80,9 @@ def drawer(request: CashierRequest) -> HttpResponse:
     """Open the cash drawer: the cashier's right to manage cash, or a manager's PIN typed on the form."""
     register = request.register
     try:
-        services.open_drawer(actor=_actor(request), register=register,
-                             employee=request.cashier,
-                             approver=approver_from_request(request))
+        services.open_drawer(
+            actor=_actor(request), register=register, employee=request.cashier, approver=approver_from_request(request)
+        )
     except SaleError as exc:
         return _answer(request, " ".join(exc.messages), error=True)
     return _answer(request, _("The drawer opens."))
@@ -111,8 +112,13 @@ def label(request: CashierRequest) -> HttpResponse:
         if printer is None:
             raise services.PrintingError(_("This store has no label printer."))
         variant = resolve_code(register.organization, request.POST.get("code", ""), settings_for(request)).variant
-        services.enqueue_labels(actor=_actor(request), printer=printer, requests=[LabelRequest(variant, copies)],
-                                width_mm=printer.label_width_mm, height_mm=printer.label_height_mm)
+        services.enqueue_labels(
+            actor=_actor(request),
+            printer=printer,
+            requests=[LabelRequest(variant, copies)],
+            width_mm=printer.label_width_mm,
+            height_mm=printer.label_height_mm,
+        )
     except SaleError as exc:
         return _answer(request, " ".join(exc.messages), error=True)
     return _answer(request, _("Label for %(name)s is being printed.") % {"name": str(variant)})
@@ -143,12 +149,16 @@ def jobs(request: CashierRequest) -> HttpResponse:
     """This register's recent print jobs, the failed ones with "print again"."""
     register = request.register
     printer = selectors.receipt_printer_for(register)
-    return render(request, "printing/register/jobs.html", {
-        "jobs": selectors.recent_jobs(register=register, limit=15),
-        "printer": printer,
-        "drawer": selectors.drawer_view(printer, selectors.state_of(printer)) if printer else None,
-        "label_printer": selectors.label_printer_for(register.store),
-    })
+    return render(
+        request,
+        "printing/register/jobs.html",
+        {
+            "jobs": selectors.recent_jobs(register=register, limit=15),
+            "printer": printer,
+            "drawer": selectors.drawer_view(printer, selectors.state_of(printer)) if printer else None,
+            "label_printer": selectors.label_printer_for(register.store),
+        },
+    )
 
 
 @require_POST

@@ -19,12 +19,10 @@ from kasse.tenancy.models import Register, Store
 
 def receipt_printer_for(register: Register) -> Printer | None:
     """The register's receipt printer: the one assigned to it, else the store's only active receipt printer."""
-    link = (RegisterPrinter.objects.filter(register=register, printer__is_active=True)
-            .select_related("printer").first())
+    link = RegisterPrinter.objects.filter(register=register, printer__is_active=True).select_related("printer").first()
     if link is not None:
         return link.printer
-    printers = list(Printer.objects.filter(store_id=register.store_id, kind=PrinterKind.RECEIPT,
-                                           is_active=True)[:2])
+    printers = list(Printer.objects.filter(store_id=register.store_id, kind=PrinterKind.RECEIPT, is_active=True)[:2])
     return printers[0] if len(printers) == 1 else None
 
 
@@ -37,8 +35,7 @@ def printers_of_store(store: Store) -> QuerySet[Printer]:
     return Printer.objects.filter(store=store).select_related("state").order_by("kind", "name")
 
 
-def recent_jobs(*, printer: Printer | None = None, register: Register | None = None,
-                limit: int = 20) -> list[PrintJob]:
+def recent_jobs(*, printer: Printer | None = None, register: Register | None = None, limit: int = 20) -> list[PrintJob]:
     jobs = PrintJob.objects.select_related("printer").defer("payload").order_by("-created_at")
     if printer is not None:
         jobs = jobs.filter(printer=printer)
@@ -50,8 +47,12 @@ def recent_jobs(*, printer: Printer | None = None, register: Register | None = N
 def open_problems(register: Register, *, limit: int = 10) -> list[PrintJob]:
     """Failed jobs of the register's printer from the last day: what the cashier may want to print again."""
     since = timezone.now() - timedelta(days=1)
-    return list(PrintJob.objects.filter(register=register, status=JobStatus.FAILED, created_at__gte=since)
-                .select_related("printer").defer("payload").order_by("-created_at")[:limit])
+    return list(
+        PrintJob.objects.filter(register=register, status=JobStatus.FAILED, created_at__gte=since)
+        .select_related("printer")
+        .defer("payload")
+        .order_by("-created_at")[:limit]
+    )
 
 
 def waiting_jobs(printer: Printer) -> int:
@@ -82,6 +83,7 @@ def discovery_allowed() -> bool:
 
 
 # --- the virtual printers' output (demo and development) ----------------------------------------------
+
 
 @dataclass(frozen=True)
 class VirtualJob:
@@ -132,9 +134,16 @@ def _own_payloads(printer: Printer) -> list[bytes]:
     One virtual printer on this machine serves every organization's loopback printers (the demo),
     so what it printed is matched to a viewer's organization by the bytes that organization sent.
     """
-    payloads = (PrintJob.objects.filter(organization_id=printer.organization_id, printer__kind=printer.kind,
-                                        printer__host__in=("127.0.0.1", "localhost", "::1"))
-                .exclude(payload=b"").order_by("-created_at").values_list("payload", flat=True)[:VIRTUAL_SCAN])
+    payloads = (
+        PrintJob.objects.filter(
+            organization_id=printer.organization_id,
+            printer__kind=printer.kind,
+            printer__host__in=("127.0.0.1", "localhost", "::1"),
+        )
+        .exclude(payload=b"")
+        .order_by("-created_at")
+        .values_list("payload", flat=True)[:VIRTUAL_SCAN]
+    )
     return [bytes(p) for p in payloads]
 
 
@@ -148,8 +157,9 @@ def _own_numbers(printer: Printer, limit: int) -> list[int]:
     if found is None or not found[0].is_dir():
         return []
     folder, pattern, prefix = found
-    numbers = sorted((int(m.group(1)) for p in folder.iterdir() if (m := pattern.fullmatch(p.name))),
-                     reverse=True)[:VIRTUAL_SCAN]
+    numbers = sorted((int(m.group(1)) for p in folder.iterdir() if (m := pattern.fullmatch(p.name))), reverse=True)[
+        :VIRTUAL_SCAN
+    ]
     payloads = _own_payloads(printer)
     own: list[int] = []
     for number in numbers:
@@ -198,6 +208,7 @@ def virtual_job_picture(printer: Printer, number: int) -> bytes | None:
 
 # --- what a status looks like on screen -------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class StatusView:
     code: str  # ok | paper_near_end | paper_out | cover_open | offline | unreachable | error | unknown
@@ -240,8 +251,12 @@ def drawer_view(printer: Printer, state: PrinterState | None) -> DrawerView | No
 
     if printer.kind != PrinterKind.RECEIPT or not printer.drawer_on_cash:
         return None
-    if state is None or not state.reachable or state.drawer_open is None or not is_fresh(state.checked_at,
-                                                                                         timezone.now()):
+    if (
+        state is None
+        or not state.reachable
+        or state.drawer_open is None
+        or not is_fresh(state.checked_at, timezone.now())
+    ):
         return DrawerView("unknown", _("drawer: unknown"))
     return DrawerView("open", _("drawer open")) if state.drawer_open else DrawerView("closed", _("drawer closed"))
 
@@ -254,7 +269,4 @@ def drawers_by_printer(printers: list[Printer]) -> dict[object, DrawerView | Non
 def states_by_printer(printers: list[Printer]) -> dict[object, StatusView]:
     states = {s.printer_id: s for s in PrinterState.objects.filter(printer__in=printers)}
     now = timezone.now()
-    return {
-        p.pk: status_view(s if (s := states.get(p.pk)) and is_fresh(s.checked_at, now) else None)
-        for p in printers
-    }
+    return {p.pk: status_view(s if (s := states.get(p.pk)) and is_fresh(s.checked_at, now) else None) for p in printers}

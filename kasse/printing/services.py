@@ -66,12 +66,29 @@ def _send_to_node(job: PrintJob) -> None:
         record("print_job", [job])
 
 
-def _queue(printer: Printer, kind: str, *, actor: Actor | None, title: str = "", payload: bytes = b"",
-           register: Register | None = None, sale: Sale | None = None, shift: Shift | None = None) -> PrintJob:
+def _queue(
+    printer: Printer,
+    kind: str,
+    *,
+    actor: Actor | None,
+    title: str = "",
+    payload: bytes = b"",
+    register: Register | None = None,
+    sale: Sale | None = None,
+    shift: Shift | None = None,
+) -> PrintJob:
     job = PrintJob.objects.create(
-        organization_id=printer.organization_id, printer=printer, kind=kind, title=title[:120], payload=payload,
-        register=register, sale=sale, shift=shift, created_by=(actor.label if actor else "")[:200],
-        next_attempt_at=timezone.now(), on_node=node_prints_for(printer.store_id),
+        organization_id=printer.organization_id,
+        printer=printer,
+        kind=kind,
+        title=title[:120],
+        payload=payload,
+        register=register,
+        sale=sale,
+        shift=shift,
+        created_by=(actor.label if actor else "")[:200],
+        next_attempt_at=timezone.now(),
+        on_node=node_prints_for(printer.store_id),
     )
     _send_to_node(job)
     _wake_after_commit(printer.pk)
@@ -87,9 +104,16 @@ def _receipt_printer(register: Register) -> Printer:
 
 # --- printers ---------------------------------------------------------------------------------------
 
+
 @tenant_service
-def save_printer(*, actor: Actor, store: Store, data: dict[str, Any], printer: Printer | None = None,
-                 registers: Iterable[Register] = ()) -> Printer:
+def save_printer(
+    *,
+    actor: Actor,
+    store: Store,
+    data: dict[str, Any],
+    printer: Printer | None = None,
+    registers: Iterable[Register] = (),
+) -> Printer:
     """Create or change a printer of ``store`` (``data`` is a validated form's cleaned data) and which of
     the store's registers print their receipts on it."""
     created = printer is None
@@ -106,12 +130,18 @@ def save_printer(*, actor: Actor, store: Store, data: dict[str, Any], printer: P
     stale.delete()
     links = [
         RegisterPrinter.objects.update_or_create(
-            register=register, defaults={"printer": printer, "organization_id": printer.organization_id})[0]
+            register=register, defaults={"printer": printer, "organization_id": printer.organization_id}
+        )[0]
         for register in (chosen if printer.kind == PrinterKind.RECEIPT else [])
     ]
     record("printer", [printer, *links], deleted=gone)  # the store node prints with it
-    log_action(store.organization, actor, f"printing.printer.{'created' if created else 'changed'}", printer,
-               {"name": printer.name, "connection": printer.connection, "address": printer.address})
+    log_action(
+        store.organization,
+        actor,
+        f"printing.printer.{'created' if created else 'changed'}",
+        printer,
+        {"name": printer.name, "connection": printer.connection, "address": printer.address},
+    )
     from kasse.printing.wakeup import notify_printers_changed
 
     transaction.on_commit(notify_printers_changed)
@@ -120,13 +150,20 @@ def save_printer(*, actor: Actor, store: Store, data: dict[str, Any], printer: P
 
 # --- queueing ---------------------------------------------------------------------------------------
 
+
 @tenant_service
 def _queue_sale_receipt(*, sale: Sale, actor: Actor | None) -> PrintJob | None:
     printer = receipt_printer_for(sale.register)
     if printer is None or PrintJob.objects.filter(sale=sale, kind=JobKind.RECEIPT).exists():
         return None  # no printer, or the sale was completed before (a repeated "pay" prints nothing new)
-    return _queue(printer, JobKind.RECEIPT, actor=actor, title=f"{sale.register.number}/{sale.receipt_number}",
-                  register=sale.register, sale=sale)
+    return _queue(
+        printer,
+        JobKind.RECEIPT,
+        actor=actor,
+        title=f"{sale.register.number}/{sale.receipt_number}",
+        register=sale.register,
+        sale=sale,
+    )
 
 
 def enqueue_sale_receipt(*, sale: Sale, actor: Actor | None = None) -> PrintJob | None:
@@ -146,10 +183,21 @@ def enqueue_sale_receipt(*, sale: Sale, actor: Actor | None = None) -> PrintJob 
 def enqueue_reprint(*, actor: Actor, sale: Sale, register: Register) -> PrintJob:
     """Print a receipt again (marked as a copy) on ``register``'s printer; logged."""
     printer = _receipt_printer(register)
-    job = _queue(printer, JobKind.REPRINT, actor=actor, title=f"{sale.register.number}/{sale.receipt_number}",
-                 register=register, sale=sale)
-    log_action(register.organization, actor, "printing.receipt.reprinted", sale,
-               {"receipt_number": sale.receipt_number, "printer": str(printer.pk)})
+    job = _queue(
+        printer,
+        JobKind.REPRINT,
+        actor=actor,
+        title=f"{sale.register.number}/{sale.receipt_number}",
+        register=register,
+        sale=sale,
+    )
+    log_action(
+        register.organization,
+        actor,
+        "printing.receipt.reprinted",
+        sale,
+        {"receipt_number": sale.receipt_number, "printer": str(printer.pk)},
+    )
     return job
 
 
@@ -162,8 +210,15 @@ def enqueue_shift_report(*, actor: Actor, shift: Shift, register: Register) -> P
     document = documents.shift_report_document(shift)
     payload = escpos_render.render(document, printer.hardware_profile)
     kind = JobKind.Z_REPORT if is_z else JobKind.X_REPORT
-    job = _queue(printer, kind, actor=actor, title=f"Z {shift.closing_number}" if is_z else "X", register=register,
-                 shift=shift, payload=payload)
+    job = _queue(
+        printer,
+        kind,
+        actor=actor,
+        title=f"Z {shift.closing_number}" if is_z else "X",
+        register=register,
+        shift=shift,
+        payload=payload,
+    )
     log_action(register.organization, actor, f"printing.{kind}.printed", shift, {"printer": str(printer.pk)})
     return job
 
@@ -174,19 +229,27 @@ def enqueue_test_page(*, actor: Actor, printer: Printer, language: str) -> Print
     if printer.kind == PrinterKind.LABEL:
         from kasse.hardware.labels import render_tspl, render_zpl, shelf_label
 
-        label = shelf_label(_("Test label") + " ÄÖÜ ß", Decimal("1.99"), ean="4006381333931",
-                            quantity=Decimal(500), unit="g", width_mm=float(printer.label_width_mm),
-                            height_mm=float(printer.label_height_mm))
+        label = shelf_label(
+            _("Test label") + " ÄÖÜ ß",
+            Decimal("1.99"),
+            ean="4006381333931",
+            quantity=Decimal(500),
+            unit="g",
+            width_mm=float(printer.label_width_mm),
+            height_mm=float(printer.label_height_mm),
+        )
         payload = (render_zpl if printer.label_language == "zpl" else render_tspl)(label)
     else:
-        payload = escpos_render.render(documents.test_page_document(printer, language=language),
-                                       printer.hardware_profile)
+        payload = escpos_render.render(
+            documents.test_page_document(printer, language=language), printer.hardware_profile
+        )
     return _queue(printer, JobKind.TEST, actor=actor, title=printer.name, payload=payload)
 
 
 @tenant_service
-def enqueue_labels(*, actor: Actor, printer: Printer, requests: list[documents.LabelRequest],
-                   width_mm: Decimal, height_mm: Decimal) -> PrintJob:
+def enqueue_labels(
+    *, actor: Actor, printer: Printer, requests: list[documents.LabelRequest], width_mm: Decimal, height_mm: Decimal
+) -> PrintJob:
     """Shelf labels for the chosen variants and counts, one job on a label printer."""
     if printer.kind != PrinterKind.LABEL or not printer.is_active:
         raise PrintingError(_("Please choose an active label printer."))
@@ -203,25 +266,36 @@ def enqueue_labels(*, actor: Actor, printer: Printer, requests: list[documents.L
     except ValueError as exc:
         raise PrintingError(_("These labels cannot be printed: %(reason)s") % {"reason": exc}) from exc
     job = _queue(printer, JobKind.LABEL, actor=actor, title=f"{total}", payload=payload)
-    log_action(printer.organization, actor, "printing.labels.printed", job,
-               {"labels": total, "variants": [str(r.variant.pk) for r in requests]})
+    log_action(
+        printer.organization,
+        actor,
+        "printing.labels.printed",
+        job,
+        {"labels": total, "variants": [str(r.variant.pk) for r in requests]},
+    )
     return job
 
 
 @tenant_service
-def open_drawer(*, actor: Actor, register: Register, employee: Employee,
-                approver: Employee | None = None) -> PrintJob:
+def open_drawer(*, actor: Actor, register: Register, employee: Employee, approver: Employee | None = None) -> PrintJob:
     """Kick the cash drawer on the register's receipt printer; needs the cash-management capability
     (the cashier's, or a manager's typed PIN) and is written to the audit log with who and why."""
     authorizer = approver or employee
     if not has_capability(authorizer, Capability.CASH_MANAGEMENT, register.store):
         if approver is None:
-            raise PrintingError(_("%(name)s may not open the drawer; a manager PIN is needed.")
-                                % {"name": employee.display_name})
+            raise PrintingError(
+                _("%(name)s may not open the drawer; a manager PIN is needed.") % {"name": employee.display_name}
+            )
         raise PrintingError(_("%(name)s may not open the drawer.") % {"name": authorizer.display_name})
     printer = _receipt_printer(register)
-    job = _queue(printer, JobKind.DRAWER, actor=actor, title=register.name, register=register,
-                 payload=escpos_render.drawer_kick())
+    job = _queue(
+        printer,
+        JobKind.DRAWER,
+        actor=actor,
+        title=register.name,
+        register=register,
+        payload=escpos_render.drawer_kick(),
+    )
     data = {"register": str(register.pk), "employee": str(employee.pk), "printer": str(printer.pk)}
     if approver is not None:
         data["approver"] = str(approver.pk)
@@ -251,8 +325,21 @@ def retry_job(*, actor: Actor, job: PrintJob) -> PrintJob:
     job.error_detail = ""
     job.send_started_at = None
     job.finished_at = None
-    job.save(update_fields=["status", "on_node", "retries", "manual_retry", "attempts", "next_attempt_at", "error",
-                            "error_detail", "send_started_at", "finished_at", "updated_at"])
+    job.save(
+        update_fields=[
+            "status",
+            "on_node",
+            "retries",
+            "manual_retry",
+            "attempts",
+            "next_attempt_at",
+            "error",
+            "error_detail",
+            "send_started_at",
+            "finished_at",
+            "updated_at",
+        ]
+    )
     _send_to_node(job)
     report_jobs([job.pk])  # on a node: the cloud sees it queued again
     log_action(job.organization, actor, "printing.job.retried", job, {"kind": job.kind})

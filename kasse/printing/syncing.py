@@ -59,6 +59,7 @@ def node_store_ids() -> set[Any]:
 
 # --- checks of rows that travel (both ways) -------------------------------------------------------------
 
+
 def check_print_job(values: dict[str, Any]) -> str:
     """Why a print job row may not be stored from the other side ('' when it may)."""
     if values.get("on_node") is not True:
@@ -75,6 +76,7 @@ def check_printer_state(values: dict[str, Any]) -> str:
 
 # --- on the node: the cloud's rows ----------------------------------------------------------------------
 
+
 def apply_print_jobs(rows: list[dict[str, Any]]) -> int:
     """Store print jobs from the cloud's feed on the node (decoded rows); returns how many changed.
 
@@ -90,12 +92,23 @@ def apply_print_jobs(rows: list[dict[str, Any]]) -> int:
             current = PrintJob.objects.filter(pk=values["id"]).only("status", "retries", "printer_id").first()
             if current is None:
                 PrintJob.objects.create(**{**values, "next_attempt_at": now})
-            elif (values.get("status") == JobStatus.QUEUED and current.status == JobStatus.FAILED
-                  and values.get("retries", 0) > current.retries):
+            elif (
+                values.get("status") == JobStatus.QUEUED
+                and current.status == JobStatus.FAILED
+                and values.get("retries", 0) > current.retries
+            ):
                 PrintJob.objects.filter(pk=current.pk, status=JobStatus.FAILED).update(
-                    status=JobStatus.QUEUED, manual_retry=True, retries=values["retries"], attempts=0,
-                    next_attempt_at=now, error=JobError.NONE, error_detail="", send_started_at=None,
-                    finished_at=None, updated_at=now)
+                    status=JobStatus.QUEUED,
+                    manual_retry=True,
+                    retries=values["retries"],
+                    attempts=0,
+                    next_attempt_at=now,
+                    error=JobError.NONE,
+                    error_detail="",
+                    send_started_at=None,
+                    finished_at=None,
+                    updated_at=now,
+                )
             else:
                 continue  # the node's state wins: printed, printing, waiting, or this retry is not newer
             written += 1
@@ -104,6 +117,7 @@ def apply_print_jobs(rows: list[dict[str, Any]]) -> int:
 
 
 # --- on the node: what goes up --------------------------------------------------------------------------
+
 
 def report_jobs(job_ids: list[Any]) -> None:
     """On a node, the current state of these jobs goes into the outbox (call inside the change's transaction)."""
@@ -119,11 +133,24 @@ _states = StateReporter("printer_state")
 
 def report_state(state: PrinterState) -> None:
     """On a node, a printer's state goes up when it changed, and at least every 45 s."""
-    _states.report(state, (state.health, state.reachable, state.online, state.cover_open, state.paper_near_end,
-                           state.paper_out, state.error, state.drawer_open, state.detail))
+    _states.report(
+        state,
+        (
+            state.health,
+            state.reachable,
+            state.online,
+            state.cover_open,
+            state.paper_near_end,
+            state.paper_out,
+            state.error,
+            state.drawer_open,
+            state.detail,
+        ),
+    )
 
 
 # --- in the cloud: a node arrives or goes ---------------------------------------------------------------
+
 
 def _with_bytes(job: PrintJob) -> PrintJob:
     """A receipt queued in the cloud is rendered before it goes to a node (the node may not hold the sale)."""
@@ -166,9 +193,16 @@ def release_node_jobs(store_id: Any) -> int:
     now = timezone.now()
     with scopes_disabled():
         return PrintJob.objects.filter(
-            printer__store_id=store_id, on_node=True, status__in=[JobStatus.QUEUED, JobStatus.PRINTING],
-        ).update(status=JobStatus.FAILED, error=JobError.NODE_GONE, finished_at=now, updated_at=now,
-                 error_detail="the store node was revoked before it reported this job")
+            printer__store_id=store_id,
+            on_node=True,
+            status__in=[JobStatus.QUEUED, JobStatus.PRINTING],
+        ).update(
+            status=JobStatus.FAILED,
+            error=JobError.NODE_GONE,
+            finished_at=now,
+            updated_at=now,
+            error_detail="the store node was revoked before it reported this job",
+        )
 
 
 def _node_retired(store_id: Any) -> dict[str, Any]:
@@ -180,13 +214,39 @@ register(
     SyncSpec("printing.RegisterPrinter", Direction.DOWN, Scope.STORE, "printer.store_id"),
     # Print jobs of a store with a node are the node's to print: queued in the cloud they come down, the
     # node sends their outcome up (never the bytes). A pairing node takes the store's queued ones.
-    SyncSpec("printing.PrintJob", Direction.BOTH, Scope.STORE, "printer.store_id",
-             up_fields=frozenset({"status", "attempts", "retries", "manual_retry", "error", "error_detail",
-                                  "send_started_at", "finished_at", "next_attempt_at", "updated_at"}),
-             up_omit=frozenset({"payload"}), node_drops=frozenset({"sale_id", "shift_id"}),
-             check=check_print_job, apply=apply_print_jobs, snapshot_filter={"on_node": True, "status": "queued"}),
-    SyncSpec("printing.PrinterState", Direction.UP, Scope.STORE, "printer.store_id", check=check_printer_state,
-             snapshot_filter={"pk__in": []}),
+    SyncSpec(
+        "printing.PrintJob",
+        Direction.BOTH,
+        Scope.STORE,
+        "printer.store_id",
+        up_fields=frozenset(
+            {
+                "status",
+                "attempts",
+                "retries",
+                "manual_retry",
+                "error",
+                "error_detail",
+                "send_started_at",
+                "finished_at",
+                "next_attempt_at",
+                "updated_at",
+            }
+        ),
+        up_omit=frozenset({"payload"}),
+        node_drops=frozenset({"sale_id", "shift_id"}),
+        check=check_print_job,
+        apply=apply_print_jobs,
+        snapshot_filter={"on_node": True, "status": "queued"},
+    ),
+    SyncSpec(
+        "printing.PrinterState",
+        Direction.UP,
+        Scope.STORE,
+        "printer.store_id",
+        check=check_printer_state,
+        snapshot_filter={"pk__in": []},
+    ),
     # Pairing hands the store's queued jobs to the node (its snapshot carries them); a node that goes fails
     # the jobs it had not reported, for a person to check.
     node_hooks=NodeHooks(paired=hand_over_to_node, retired=_node_retired),

@@ -97,18 +97,26 @@ def _now() -> datetime:
 
 # --- state -------------------------------------------------------------------------------------------
 
+
 def save_state(printer: Printer, status: DeviceStatus) -> None:
     values = {
-        "organization_id": printer.organization_id, "health": status.health, "reachable": status.reachable,
-        "online": status.online, "cover_open": status.cover_open, "paper_near_end": status.paper_near_end,
-        "paper_out": status.paper_out, "error": status.error, "detail": status.detail[:300],
+        "organization_id": printer.organization_id,
+        "health": status.health,
+        "reachable": status.reachable,
+        "online": status.online,
+        "cover_open": status.cover_open,
+        "paper_near_end": status.paper_near_end,
+        "paper_out": status.paper_out,
+        "error": status.error,
+        "detail": status.detail[:300],
         "drawer_open": status.drawer_open if printer.kind == PrinterKind.RECEIPT else None,
         "checked_at": _now(),
     }
     with transaction.atomic():
         # The printer's id is the state's id: the row a node sends up meets the cloud's row of the printer.
         state, _created = PrinterState.objects.update_or_create(
-            printer=printer, defaults=values, create_defaults={"id": printer.pk, **values})
+            printer=printer, defaults=values, create_defaults={"id": printer.pk, **values}
+        )
         report_state(state)
 
 
@@ -126,16 +134,22 @@ def _fault_code(status: DeviceStatus) -> str:
 
 # --- one job -----------------------------------------------------------------------------------------
 
+
 def recover_interrupted(printer: Printer) -> int:
     """After a restart: jobs left ``printing`` are queued again if nothing was sent, else failed."""
     with scope(organization=printer.organization_id), transaction.atomic():
         stuck = PrintJob.objects.filter(printer=printer, status=JobStatus.PRINTING, on_node=is_node())
         ids = list(stuck.values_list("pk", flat=True))
         requeued = stuck.filter(send_started_at__isnull=True).update(
-            status=JobStatus.QUEUED, next_attempt_at=_now(), updated_at=_now())
+            status=JobStatus.QUEUED, next_attempt_at=_now(), updated_at=_now()
+        )
         failed = stuck.filter(send_started_at__isnull=False).update(
-            status=JobStatus.FAILED, error=JobError.INTERRUPTED, finished_at=_now(), updated_at=_now(),
-            error_detail="the print worker stopped while sending")
+            status=JobStatus.FAILED,
+            error=JobError.INTERRUPTED,
+            finished_at=_now(),
+            updated_at=_now(),
+            error_detail="the print worker stopped while sending",
+        )
         report_jobs(ids)
     if requeued or failed:
         logger.warning("printer %s: %d interrupted job(s) queued again, %d failed", printer.pk, requeued, failed)
@@ -145,14 +159,18 @@ def recover_interrupted(printer: Printer) -> int:
 def next_job(printer: Printer) -> PrintJob | None:
     """The oldest queued job of this side for the printer (order is kept: a job waiting for its retry holds
     the rest)."""
-    return (PrintJob.objects.filter(printer=printer, status=JobStatus.QUEUED, on_node=is_node())
-            .order_by("created_at", "id").first())
+    return (
+        PrintJob.objects.filter(printer=printer, status=JobStatus.QUEUED, on_node=is_node())
+        .order_by("created_at", "id")
+        .first()
+    )
 
 
 def claim(job: PrintJob) -> bool:
     """queued → printing, one attempt more; False when another worker was quicker or the job changed sides."""
     claimed = PrintJob.objects.filter(pk=job.pk, status=JobStatus.QUEUED, on_node=is_node()).update(
-        status=JobStatus.PRINTING, attempts=job.attempts + 1, updated_at=_now())
+        status=JobStatus.PRINTING, attempts=job.attempts + 1, updated_at=_now()
+    )
     if claimed:
         job.status = JobStatus.PRINTING
         job.attempts += 1
@@ -165,8 +183,13 @@ def _finish(job: PrintJob, status: str, error: str = "", detail: str = "") -> No
     job.error_detail = detail[:300]
     job.finished_at = _now()
     with transaction.atomic():
-        PrintJob.objects.filter(pk=job.pk).update(status=status, error=error, error_detail=job.error_detail,
-                                                  finished_at=job.finished_at, updated_at=job.finished_at)
+        PrintJob.objects.filter(pk=job.pk).update(
+            status=status,
+            error=error,
+            error_detail=job.error_detail,
+            finished_at=job.finished_at,
+            updated_at=job.finished_at,
+        )
         report_jobs([job.pk])
 
 
@@ -178,8 +201,13 @@ def _retry_later(job: PrintJob, error: str, detail: str, policy: RetryPolicy) ->
     job.next_attempt_at = _now() + timedelta(seconds=policy.delay(job.attempts))
     job.error, job.error_detail = error, detail[:300]
     with transaction.atomic():
-        PrintJob.objects.filter(pk=job.pk).update(status=JobStatus.QUEUED, next_attempt_at=job.next_attempt_at,
-                                                  error=error, error_detail=job.error_detail, updated_at=_now())
+        PrintJob.objects.filter(pk=job.pk).update(
+            status=JobStatus.QUEUED,
+            next_attempt_at=job.next_attempt_at,
+            error=error,
+            error_detail=job.error_detail,
+            updated_at=_now(),
+        )
         report_jobs([job.pk])
         if not is_node() and node_prints_for(job.printer.store_id):
             hand_over_job(job)  # a node paired while this worker tried: the next attempt is the node's
@@ -198,8 +226,12 @@ def kicks_drawer(job: PrintJob, printer: Printer) -> bool:
     return Payment.objects.filter(sale_id=job.sale_id, method=PaymentMethod.CASH).exists()
 
 
-def send_job(job: PrintJob, printer: Printer, transport_factory: TransportFactory = devices.transport_for,
-             policy: RetryPolicy = DEFAULT_POLICY) -> str:
+def send_job(
+    job: PrintJob,
+    printer: Printer,
+    transport_factory: TransportFactory = devices.transport_for,
+    policy: RetryPolicy = DEFAULT_POLICY,
+) -> str:
     """Send one claimed job; returns the outcome ("done", "retry" or "failed"). Never raises for printer trouble."""
     if job.kind == JobKind.DRAWER and _now() - job.created_at > DRAWER_MAX_AGE:
         _finish(job, JobStatus.FAILED, JobError.EXPIRED, "drawer kick older than 30 s")
@@ -247,8 +279,12 @@ def send_job(job: PrintJob, printer: Printer, transport_factory: TransportFactor
         transport.close()
 
 
-def process_next(printer_id: Any, *, transport_factory: TransportFactory = devices.transport_for,
-                 policy: RetryPolicy = DEFAULT_POLICY) -> StepResult:
+def process_next(
+    printer_id: Any,
+    *,
+    transport_factory: TransportFactory = devices.transport_for,
+    policy: RetryPolicy = DEFAULT_POLICY,
+) -> StepResult:
     """One step of a printer's worker: send the next due job, or say how long to wait."""
     with scopes_disabled():
         printer = Printer.objects.filter(pk=printer_id).select_related("store").first()
@@ -288,8 +324,11 @@ def poll_status(printer_id: Any, *, transport_factory: TransportFactory = device
     except ConfigurationError as exc:
         status = DeviceStatus.unreachable(str(exc))
     else:
-        status = devices.check_status(printer, transport) if devices.asks_status(printer) else DeviceStatus(
-            health=Health.UNKNOWN, reachable=True, detail="status queries are switched off")
+        status = (
+            devices.check_status(printer, transport)
+            if devices.asks_status(printer)
+            else DeviceStatus(health=Health.UNKNOWN, reachable=True, detail="status queries are switched off")
+        )
     with scope(organization=printer.organization_id):
         save_state(printer, status)
     return status
@@ -297,11 +336,19 @@ def poll_status(printer_id: Any, *, transport_factory: TransportFactory = device
 
 # --- threads -----------------------------------------------------------------------------------------
 
+
 class PrinterWorker:
     """Sends one printer's jobs, one after the other, until stopped (one :class:`Supervisor` thread)."""
 
-    def __init__(self, printer_id: Any, *, transport_factory: TransportFactory, policy: RetryPolicy,
-                 idle_seconds: float, status_seconds: float) -> None:
+    def __init__(
+        self,
+        printer_id: Any,
+        *,
+        transport_factory: TransportFactory,
+        policy: RetryPolicy,
+        idle_seconds: float,
+        status_seconds: float,
+    ) -> None:
         self.printer_id = printer_id
         self.transport_factory = transport_factory
         self.policy = policy
@@ -310,9 +357,13 @@ class PrinterWorker:
         self._last_poll = 0.0
         self._recovered = False
         # A step that fails (the database is busy at start-up, a bug) is tried again by the one backoff rule.
-        self.supervisor = Supervisor(f"print-worker-{printer_id}", self._step, idle_seconds=idle_seconds,
-                                     backoff=Backoff(initial=min(0.5, idle_seconds), maximum=max(idle_seconds, 30.0)),
-                                     database=True)
+        self.supervisor = Supervisor(
+            f"print-worker-{printer_id}",
+            self._step,
+            idle_seconds=idle_seconds,
+            backoff=Backoff(initial=min(0.5, idle_seconds), maximum=max(idle_seconds, 30.0)),
+            database=True,
+        )
 
     def start(self) -> None:
         self.supervisor.start()
@@ -373,9 +424,13 @@ class PrintWorkerPool:
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
-        self._supervisor = Supervisor("print-worker-pool", self._refresh_step, idle_seconds=0.0, database=True,
-                                      backoff=Backoff(initial=min(1.0, self.refresh_seconds),
-                                                      maximum=self.refresh_seconds))
+        self._supervisor = Supervisor(
+            "print-worker-pool",
+            self._refresh_step,
+            idle_seconds=0.0,
+            database=True,
+            backoff=Backoff(initial=min(1.0, self.refresh_seconds), maximum=self.refresh_seconds),
+        )
         self._started = False
 
     def start(self) -> PrintWorkerPool:
@@ -439,8 +494,13 @@ class PrintWorkerPool:
                 if printer_id not in wanted or not self.workers[printer_id].is_alive():
                     self.workers.pop(printer_id).stop()
             for printer_id in wanted - set(self.workers):
-                worker = PrinterWorker(printer_id, transport_factory=self.transport_factory, policy=self.policy,
-                                       idle_seconds=self.idle_seconds, status_seconds=self.status_seconds)
+                worker = PrinterWorker(
+                    printer_id,
+                    transport_factory=self.transport_factory,
+                    policy=self.policy,
+                    idle_seconds=self.idle_seconds,
+                    status_seconds=self.status_seconds,
+                )
                 self.workers[printer_id] = worker
                 worker.start()
 

@@ -28,15 +28,16 @@ def picked_employee(request: RegisterRequest, *, prefix: str = "", capability: s
     """The employee picked on a register form: a tile (``<prefix>employee``) or a typed employee number."""
     store = request.register_device.register.store
     return register_staff_member(
-        store, employee_id=request.POST.get(f"{prefix}employee", "").strip()[:40],
-        employee_number=request.POST.get(f"{prefix}employee_number", "").strip()[:20], capability=capability,
+        store,
+        employee_id=request.POST.get(f"{prefix}employee", "").strip()[:40],
+        employee_number=request.POST.get(f"{prefix}employee_number", "").strip()[:20],
+        capability=capability,
     )
 
 
 def pin_is_right(request: RegisterRequest, employee: Employee, pin: str, *, purpose: str) -> bool:
     """Check the PIN of the one picked employee, counting wrong ones in the database (``pin_guard``)."""
-    return check_pin(device=request.register_device, employee=employee, pin=pin.strip()[:20],
-                     purpose=purpose)
+    return check_pin(device=request.register_device, employee=employee, pin=pin.strip()[:20], purpose=purpose)
 
 
 def approver_from_request(request: RegisterRequest) -> Employee | None:
@@ -69,8 +70,9 @@ def approver_from_request(request: RegisterRequest) -> Employee | None:
 def approvers_for(request: RegisterRequest) -> list[Employee]:
     """Who may approve at this register (manager override or cash management), for the approver list."""
     store = request.register_device.register.store
-    found = {e.pk: e for cap in (Capability.MANAGER_OVERRIDE, Capability.CASH_MANAGEMENT)
-             for e in register_staff(store, cap)}
+    found = {
+        e.pk: e for cap in (Capability.MANAGER_OVERRIDE, Capability.CASH_MANAGEMENT) for e in register_staff(store, cap)
+    }
     return sorted(found.values(), key=lambda e: e.display_name.casefold())
 
 
@@ -109,8 +111,7 @@ def current_cashier(request: RegisterRequest) -> Employee | None:
 def settings_for(request: RegisterRequest) -> Any:
     """The register settings of the device's store, read once per request."""
     if not hasattr(request, "register_settings"):
-        request.register_settings = register_settings(
-            request.register_device.register.store)
+        request.register_settings = register_settings(request.register_device.register.store)
     return request.register_settings
 
 

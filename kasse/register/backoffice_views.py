@@ -27,11 +27,15 @@ from kasse.tenancy.requests import BackofficeRequest
 
 @backoffice_view(Capability.MANAGE_SETTINGS)
 def device_list(request: HttpRequest) -> HttpResponse:
-    registers = (Register.objects.select_related("store").prefetch_related("devices")
-                 .order_by("store__number", "number"))
-    return render(request, "register/backoffice/devices.html", {
-        "registers": registers, "stores": Store.objects.order_by("number"),
-    })
+    registers = Register.objects.select_related("store").prefetch_related("devices").order_by("store__number", "number")
+    return render(
+        request,
+        "register/backoffice/devices.html",
+        {
+            "registers": registers,
+            "stores": Store.objects.order_by("number"),
+        },
+    )
 
 
 @require_POST
@@ -39,8 +43,7 @@ def device_list(request: HttpRequest) -> HttpResponse:
 def pairing_code(request: BackofficeRequest, register_id: uuid.UUID) -> HttpResponse:
     register: Register = get_object_or_404(Register.objects.select_related("store"), pk=register_id)
     for_display = request.POST.get("display") == "1"
-    code = create_pairing_code(actor=Actor.for_user(request.user), register=register,
-                               for_display=for_display)
+    code = create_pairing_code(actor=Actor.for_user(request.user), register=register, for_display=for_display)
     node = serving_node(register.store_id)
     # A store that sells through its node pairs its registers there: the node's address, never the cloud's.
     pair_url = node_pair_url(node) if node else request.build_absolute_uri("/register/pair/")
@@ -49,12 +52,21 @@ def pairing_code(request: BackofficeRequest, register_id: uuid.UUID) -> HttpResp
         import segno
 
         qr_svg = segno.make(f"{pair_url}?{urlencode({'code': code})}", error="m").svg_inline(
-            scale=5, title=_("Pairing link"))
-    return render(request, "register/backoffice/pairing_code.html", {
-        "register": register, "code": f"{code[:4]} {code[4:]}", "for_display": for_display,
-        "minutes": int(PAIRING_CODE_TTL.total_seconds() // 60), "pair_url": pair_url,
-        "node_name": node["name"] if node else "", "qr_svg": mark_safe(qr_svg),  # noqa: S308 - segno's own SVG
-    })
+            scale=5, title=_("Pairing link")
+        )
+    return render(
+        request,
+        "register/backoffice/pairing_code.html",
+        {
+            "register": register,
+            "code": f"{code[:4]} {code[4:]}",
+            "for_display": for_display,
+            "minutes": int(PAIRING_CODE_TTL.total_seconds() // 60),
+            "pair_url": pair_url,
+            "node_name": node["name"] if node else "",
+            "qr_svg": mark_safe(qr_svg),  # noqa: S308 - segno's own SVG
+        },
+    )
 
 
 @require_POST
@@ -69,8 +81,15 @@ def device_revoke(request: BackofficeRequest, device_id: uuid.UUID) -> HttpRespo
 class RegisterSettingsForm(forms.ModelForm):
     # Timings and codes of the scanner's keyboard bursts: the defaults fit nearly every scanner, and the
     # owner reading the page first should not meet "ms between keys" (shown under "Advanced").
-    advanced_fields = ("scanner_prefix", "scanner_suffix", "scanner_max_gap_ms", "scanner_min_length",
-                       "scanner_pause_ms", "scanner_late_suffix_ms", "scale_label_pattern")
+    advanced_fields = (
+        "scanner_prefix",
+        "scanner_suffix",
+        "scanner_max_gap_ms",
+        "scanner_min_length",
+        "scanner_pause_ms",
+        "scanner_late_suffix_ms",
+        "scale_label_pattern",
+    )
 
     @property
     def advanced_has_errors(self) -> bool:
@@ -78,10 +97,21 @@ class RegisterSettingsForm(forms.ModelForm):
 
     class Meta:
         model = RegisterSettings
-        fields = ["scale_label_layout", "scale_label_pattern", "scanner_layout", "scanner_prefix",
-                  "scanner_suffix", "scanner_max_gap_ms", "scanner_min_length", "scanner_pause_ms",
-                  "scanner_late_suffix_ms", "scan_beep", "scan_beep_volume", "auto_lock_seconds",
-                  "display_message"]
+        fields = [
+            "scale_label_layout",
+            "scale_label_pattern",
+            "scanner_layout",
+            "scanner_prefix",
+            "scanner_suffix",
+            "scanner_max_gap_ms",
+            "scanner_min_length",
+            "scanner_pause_ms",
+            "scanner_late_suffix_ms",
+            "scan_beep",
+            "scan_beep_volume",
+            "auto_lock_seconds",
+            "display_message",
+        ]
 
 
 @backoffice_view(Capability.MANAGE_SETTINGS)
@@ -91,8 +121,7 @@ def store_settings(request: BackofficeRequest, store_id: uuid.UUID) -> HttpRespo
     form = RegisterSettingsForm(request.POST or None, instance=current)
     if request.method == "POST" and form.is_valid():
         try:
-            save_register_settings(actor=Actor.for_user(request.user), store=store,
-                                   data=form.cleaned_data)
+            save_register_settings(actor=Actor.for_user(request.user), store=store, data=form.cleaned_data)
         except forms.ValidationError as exc:
             form.add_error(None, exc)
         else:

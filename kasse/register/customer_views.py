@@ -36,8 +36,11 @@ def customer_search(request: CashierRequest) -> HttpResponse:
     register = request.register
     query = request.GET.get("q", "").strip()
     results = list(search_customers(register.organization, query)[:SEARCH_LIMIT]) if query else []
-    template = "register/partials/customer_results.html" if request.GET.get("partial") else \
-        "register/partials/customer_picker.html"
+    template = (
+        "register/partials/customer_results.html"
+        if request.GET.get("partial")
+        else "register/partials/customer_picker.html"
+    )
     return render(request, template, {"results": results, "query": query, "form": QuickCustomerForm()})
 
 
@@ -50,7 +53,8 @@ def customer_create(request: CashierRequest) -> HttpResponse:
         try:
             customer = save_customer(
                 actor=Actor.for_employee(request.cashier),
-                organization=register.organization, data=form.cleaned_data,
+                organization=register.organization,
+                data=form.cleaned_data,
                 consent_source=ConsentSource.REGISTER,
             )
         except ValidationError as exc:

@@ -27,6 +27,8 @@ def idle_context(register: Register) -> dict[str, Any]:
     """What the idle customer display shows: shop name, store and the store's offers."""
     settings = register_settings(register.store)
     return {
-        "register": register, "store": register.store, "organization": register.organization,
+        "register": register,
+        "store": register.store,
+        "organization": register.organization,
         "offers": [line.strip() for line in settings.display_message.splitlines() if line.strip()],
     }

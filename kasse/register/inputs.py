@@ -60,8 +60,9 @@ def parse_quantity(text: object) -> Decimal:
     Zero and negative values come back as typed (setting a line to 0 removes it; the
     services refuse the rest with their own message).
     """
-    quantity = _decimal(text, places=3, message=_(
-        "Please enter a quantity such as 2 or 0,250 (at most three decimal places)."))
+    quantity = _decimal(
+        text, places=3, message=_("Please enter a quantity such as 2 or 0,250 (at most three decimal places).")
+    )
     if quantity > MAX_QUANTITY:
         raise NumberInputError(_("The quantity %(qty)s is too large.") % {"qty": quantity.normalize()})
     return quantity
@@ -99,8 +100,7 @@ def parse_pieces(text: object, maximum: int) -> int:
     """A whole number of pieces (a float count by denomination), 0 to ``maximum``."""
     value = _SPACES.sub("", str(text if text is not None else ""))
     if not _WHOLE.fullmatch(value) or int(value) > maximum:
-        raise NumberInputError(_("The number of pieces must be a whole number from 0 to %(max)s.")
-                               % {"max": maximum})
+        raise NumberInputError(_("The number of pieces must be a whole number from 0 to %(max)s.") % {"max": maximum})
     return int(value)
 
 

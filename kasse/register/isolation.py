@@ -33,8 +33,9 @@ def _cart_line(org: Any) -> dict[str, Any]:
     register = RegisterFactory(store=StoreFactory(organization=org), organization=org)
     with scopes_disabled():
         variant = ProductFactory(organization=org).variants.get()
-        cart = Cart.objects.create(organization=org, store=register.store, register=register,
-                                   employee=EmployeeFactory(organization=org))
+        cart = Cart.objects.create(
+            organization=org, store=register.store, register=register, employee=EmployeeFactory(organization=org)
+        )
         line = CartLine.objects.create(organization=org, cart=cart, position=1, variant=variant, quantity=1)
     return {"line_id": line.pk, "action": "void"}
 
@@ -64,9 +65,12 @@ def _sale(org: Any) -> dict[str, Any]:
     open_shift(actor=Actor.system(), register=register, employee=cashier, count={})
     with scopes_disabled():
         variant = ProductFactory(organization=org).variants.get()
-    sale = complete_sale(actor=Actor.system(), register=register, employee=cashier,
-                         cart=SaleInput(id=uuid7(), lines=[LineInput(variant.pk, 1)],
-                                        payments=[PaymentInput("cash", 5)]))
+    sale = complete_sale(
+        actor=Actor.system(),
+        register=register,
+        employee=cashier,
+        cart=SaleInput(id=uuid7(), lines=[LineInput(variant.pk, 1)], payments=[PaymentInput("cash", 5)]),
+    )
     return {"sale_id": sale.pk}
 
 
@@ -104,9 +108,11 @@ CASES = [
     IsolationCase("register-backoffice:pairing-code", _register, methods=("post",)),
     IsolationCase("register-backoffice:device-revoke", _device, methods=("post",)),
     IsolationCase("register-backoffice:store-settings", _store, methods=("get", "post")),
-    IsolationCase("register:return-with-receipt", _sale, methods=("get", "post"), data={"action": "confirm"},
-                  caller="register"),
+    IsolationCase(
+        "register:return-with-receipt", _sale, methods=("get", "post"), data={"action": "confirm"}, caller="register"
+    ),
     IsolationCase("register:receipt-pdf", _sale, caller="register"),
-    IsolationCase("register:receipt-email", _sale, methods=("post",), data={"email": "a@example.org"},
-                  caller="register"),
+    IsolationCase(
+        "register:receipt-email", _sale, methods=("post",), data={"email": "a@example.org"}, caller="register"
+    ),
 ]

@@ -49,8 +49,13 @@ def close_sockets_of_revoked_devices(events: list[dict[str, Any]]) -> None:
     from kasse.sync.engine.registry import label_of
 
     label = label_of(RegisterDevice)
-    revoked = [str(e.get("id")) for e in events if isinstance(e, dict) and e.get("model") == label
-               and (e.get("deleted") or (isinstance(e.get("row"), dict) and e["row"].get("revoked_at")))]
+    revoked = [
+        str(e.get("id"))
+        for e in events
+        if isinstance(e, dict)
+        and e.get("model") == label
+        and (e.get("deleted") or (isinstance(e.get("row"), dict) and e["row"].get("revoked_at")))
+    ]
     for device_id in revoked:
         with contextlib.suppress(ValueError):
             uid = uuid.UUID(device_id)

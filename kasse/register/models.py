@@ -36,9 +36,7 @@ class PairingCode(OrganizationScopedModel):
     for_display = models.BooleanField(default=False)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
-    created_by = models.ForeignKey(
-        "tenancy.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    created_by = models.ForeignKey("tenancy.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
 
 class CartStatus(models.TextChoices):
@@ -73,8 +71,9 @@ class Cart(OrganizationScopedModel):
     class Meta:
         ordering = ["created_at"]
         constraints = [
-            models.UniqueConstraint(fields=["register"], condition=models.Q(status="active"),
-                                    name="one_active_cart_per_register"),
+            models.UniqueConstraint(
+                fields=["register"], condition=models.Q(status="active"), name="one_active_cart_per_register"
+            ),
         ]
 
 
@@ -123,9 +122,13 @@ class RegisterSettings(OrganizationScopedModel):
         _("scale labels"), max_length=10, choices=ScaleLabelLayout.choices, default=ScaleLabelLayout.GERMANY
     )
     scale_label_pattern = models.CharField(
-        _("custom scale label pattern"), max_length=13, blank=True,
-        help_text=_("13 characters: fixed digits, I = item, P = price in cents, W = weight in grams, "
-                    "C = check digit; e.g. 21IIIIIWWWWWC."),
+        _("custom scale label pattern"),
+        max_length=13,
+        blank=True,
+        help_text=_(
+            "13 characters: fixed digits, I = item, P = price in cents, W = weight in grams, "
+            "C = check digit; e.g. 21IIIIIWWWWWC."
+        ),
     )
     scanner_layout = models.CharField(
         _("scanner keyboard layout"), max_length=10, choices=ScannerLayout.choices, default=ScannerLayout.US
@@ -133,27 +136,36 @@ class RegisterSettings(OrganizationScopedModel):
     scanner_prefix = models.CharField(_("scanner prefix"), max_length=5, blank=True)
     scanner_suffix = models.CharField(_("scanner suffix"), max_length=5, blank=True, default="Enter")
     scanner_max_gap_ms = models.PositiveIntegerField(
-        _("max. ms between scanner keys"), default=60,
+        _("max. ms between scanner keys"),
+        default=60,
         help_text=_("Keys closer together than this belong to one burst of the scanner (a person types slower)."),
     )
     scanner_min_length = models.PositiveIntegerField(_("min. code length"), default=4)
     scanner_pause_ms = models.PositiveIntegerField(
-        _("max. pause inside a scan (ms)"), default=160,
-        help_text=_("Bluetooth and radio scanners send a code in packets; bursts this close together are one "
-                    "code. A code without a terminator is taken after this quiet time."),
+        _("max. pause inside a scan (ms)"),
+        default=160,
+        help_text=_(
+            "Bluetooth and radio scanners send a code in packets; bursts this close together are one "
+            "code. A code without a terminator is taken after this quiet time."
+        ),
     )
     scanner_late_suffix_ms = models.PositiveIntegerField(
-        _("late terminator (ms)"), default=300,
-        help_text=_("A terminator (the suffix) arriving up to this long after the last key still ends the scan "
-                    "instead of reaching the page."),
+        _("late terminator (ms)"),
+        default=300,
+        help_text=_(
+            "A terminator (the suffix) arriving up to this long after the last key still ends the scan "
+            "instead of reaching the page."
+        ),
     )
     scan_beep = models.BooleanField(
-        _("beep on an unknown or incomplete code"), default=True,
+        _("beep on an unknown or incomplete code"),
+        default=True,
     )
     scan_beep_volume = models.PositiveSmallIntegerField(_("beep volume (%)"), default=60)
     auto_lock_seconds = models.PositiveIntegerField(_("lock after inactivity (seconds)"), default=120)
     display_message = models.TextField(
-        _("customer display: offers and messages"), blank=True,
+        _("customer display: offers and messages"),
+        blank=True,
         help_text=_("Shown on the customer display between sales, one offer per line."),
     )
 
@@ -167,16 +179,19 @@ class PinThrottle(OrganizationScopedModel):
     time does (``kasse.register.services.pin_guard``). Never synced.
     """
 
-    device = models.ForeignKey(RegisterDevice, null=True, blank=True, on_delete=models.CASCADE,
-                               related_name="+")
+    device = models.ForeignKey(RegisterDevice, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     failures = models.PositiveIntegerField(default=0)
     last_failure_at = models.DateTimeField(null=True, blank=True)
     locked_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["device"], condition=models.Q(device__isnull=False),
-                                    name="pin_throttle_device_unique"),
-            models.UniqueConstraint(fields=["organization"], condition=models.Q(device__isnull=True),
-                                    name="pin_throttle_organization_unique"),
+            models.UniqueConstraint(
+                fields=["device"], condition=models.Q(device__isnull=False), name="pin_throttle_device_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["organization"],
+                condition=models.Q(device__isnull=True),
+                name="pin_throttle_organization_unique",
+            ),
         ]

@@ -31,8 +31,12 @@ def serving_node(store_id: Any) -> Any:
         from kasse.sync.models import StoreNode
 
         with scopes_disabled():
-            node = (StoreNode.objects.filter(store_id=store_id, revoked_at__isnull=True)
-                    .order_by("-paired_at").values("name", "lan_url").first())
+            node = (
+                StoreNode.objects.filter(store_id=store_id, revoked_at__isnull=True)
+                .order_by("-paired_at")
+                .values("name", "lan_url")
+                .first()
+            )
         cached = node or {}
         cache.set(key, cached, _CACHE_SECONDS)
     return cached or None

@@ -26,8 +26,7 @@ from kasse.sales.models import PaymentMethod
 from kasse.tenancy.requests import CashierRequest
 
 # Notes a shop gives change for; the quick-cash buttons are the next of each above the amount due.
-ROUND_STEPS = (Decimal(1), Decimal(5), Decimal(10), Decimal(20), Decimal(50), Decimal(100), Decimal(200),
-               Decimal(500))
+ROUND_STEPS = (Decimal(1), Decimal(5), Decimal(10), Decimal(20), Decimal(50), Decimal(100), Decimal(200), Decimal(500))
 QUICK_CASH_BUTTONS = 5  # "exact" and the next four round amounts
 SESSION_TIMES = "register_pending_times"
 MAX_TIMES = 999
@@ -89,9 +88,15 @@ def pay_panel(request: CashierRequest) -> HttpResponse:
     view = carts.cart_view(carts.active_cart(register, request.cashier))
     tenders = _tenders(request.GET.get("payments", ""))
     rest = max(view.total - sum((t.amount for t in tenders), Decimal("0.00")), Decimal("0.00"))
-    return render(request, "register/partials/pay.html", {
-        "rest": rest, "tenders": tenders, "quick": quick_cash_amounts(rest),
-    })
+    return render(
+        request,
+        "register/partials/pay.html",
+        {
+            "rest": rest,
+            "tenders": tenders,
+            "quick": quick_cash_amounts(rest),
+        },
+    )
 
 
 @require_GET
@@ -106,6 +111,7 @@ def card_step(request: HttpRequest) -> HttpResponse:
 
 
 # --- cart line and whole-sale dialogs -----------------------------------------------
+
 
 def line_form(request: HttpRequest, line: CartLine, action: str) -> HttpResponse:
     """The discount, price or note dialog of one cart line."""
@@ -125,21 +131,39 @@ def cart_form(request: HttpRequest, cart: Cart, action: str) -> HttpResponse:
     """The discount or note dialog of the whole sale."""
     url = reverse("register:cart-action", args=[action])
     if action == "discount":
-        return render(request, "register/partials/discount_form.html", {
-            "action_url": url, "title": _("Whole sale"), "is_line": False,
-        })
+        return render(
+            request,
+            "register/partials/discount_form.html",
+            {
+                "action_url": url,
+                "title": _("Whole sale"),
+                "is_line": False,
+            },
+        )
     if action == "note":
-        return render(request, "register/partials/note_form.html", {
-            "action_url": url, "title": _("Note"), "current": cart.note,
-        })
+        return render(
+            request,
+            "register/partials/note_form.html",
+            {
+                "action_url": url,
+                "title": _("Note"),
+                "current": cart.note,
+            },
+        )
     if action == "times":
-        return render(request, "register/partials/quantity_form.html", {
-            "action_url": url, "choices": (2, 3, 4, 5, 6, 10, 12, 24),
-        })
+        return render(
+            request,
+            "register/partials/quantity_form.html",
+            {
+                "action_url": url,
+                "choices": (2, 3, 4, 5, 6, 10, 12, 24),
+            },
+        )
     return HttpResponse(status=404)
 
 
 # --- the quantity key: "6 ×", then a tap or a scan adds six -----------------------------
+
 
 def pending_times(request: HttpRequest) -> int:
     """The multiplier typed with the quantity key, waiting for the next tap or scan (1 if none)."""

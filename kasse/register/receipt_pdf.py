@@ -52,8 +52,14 @@ class _ReceiptPdf(FPDF):
         self.set_font("Helvetica", size=8.5)
         for index, (text, share) in enumerate(zip(texts, VAT_COLUMNS, strict=True)):
             last = index == len(texts) - 1
-            self.cell(WIDTH * share, LINE, _safe(text), align="L" if index == 0 else "R",
-                      new_x="LMARGIN" if last else "RIGHT", new_y="NEXT" if last else "TOP")
+            self.cell(
+                WIDTH * share,
+                LINE,
+                _safe(text),
+                align="L" if index == 0 else "R",
+                new_x="LMARGIN" if last else "RIGHT",
+                new_y="NEXT" if last else "TOP",
+            )
 
 
 def _draw(pdf: _ReceiptPdf, receipt: Receipt) -> None:

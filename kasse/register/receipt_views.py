@@ -23,7 +23,8 @@ def _store_sale(request: RegisterRequest, sale_id: uuid.UUID) -> Sale:
     """A receipt of this register's store; any other id is the same 404."""
     return get_object_or_404(
         Sale.objects.select_related("store__organization", "register", "customer", "original_sale"),
-        pk=sale_id, store=request.register.store,
+        pk=sale_id,
+        store=request.register.store,
     )
 
 
@@ -32,9 +33,7 @@ def _store_sale(request: RegisterRequest, sale_id: uuid.UUID) -> Sale:
 def pdf(request: RegisterRequest, sale_id: uuid.UUID) -> HttpResponse:
     sale = _store_sale(request, sale_id)
     response = HttpResponse(receipt_pdf(build_receipt(sale)), content_type="application/pdf")
-    response["Content-Disposition"] = (
-        f'attachment; filename="receipt-{sale.register.number}-{sale.receipt_number}.pdf"'
-    )
+    response["Content-Disposition"] = f'attachment; filename="receipt-{sale.register.number}-{sale.receipt_number}.pdf"'
     return response
 
 
@@ -46,8 +45,7 @@ def email(request: CashierRequest, sale_id: uuid.UUID) -> HttpResponse:
     address = request.POST.get("email", "")
     context = receipt_context(sale)
     try:
-        context["email_sent"] = email_receipt(actor=Actor.for_employee(request.cashier),
-                                              sale=sale, to=address)
+        context["email_sent"] = email_receipt(actor=Actor.for_employee(request.cashier), sale=sale, to=address)
     except SaleError as exc:
         context.update({"email_error": " ".join(exc.messages), "email_value": address})
         return render(request, "register/receipt.html", context, status=422)

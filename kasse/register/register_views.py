@@ -69,6 +69,7 @@ def _uuid_or_404(value: str | None) -> uuid.UUID:
 
 # --- pairing and lock ---------------------------------------------------------
 
+
 def pair(request: HttpRequest) -> HttpResponse:
     """Turn this browser into a register (or its customer display) with a one-time code."""
     error = ""
@@ -76,31 +77,50 @@ def pair(request: HttpRequest) -> HttpResponse:
     address = client_address(request)
     if request.method == "POST" and (wait := PAIRING.retry_after(address)):
         error = _("Too many wrong pairing codes from this device. Please try again in %(minutes)s minutes.") % {
-            "minutes": math.ceil(wait / 60)}
+            "minutes": math.ceil(wait / 60)
+        }
         status = 429
     elif request.method == "POST":
         try:
-            device, token = pair_device(code=request.POST.get("code", ""),
-                                        device_name=request.POST.get("name", "")[:120])
+            device, token = pair_device(
+                code=request.POST.get("code", ""), device_name=request.POST.get("name", "")[:120]
+            )
         except ValidationError as exc:
             PAIRING.note(address)
             error = _error_text(exc)
         else:
             target = "register:display" if device.is_display else "register:lock"
             response = redirect(target)
-            response.set_cookie(DEVICE_COOKIE, token, max_age=5 * 365 * 24 * 3600, httponly=True,
-                                samesite="Lax", secure=settings.KASSE_ENV == "production")
+            response.set_cookie(
+                DEVICE_COOKIE,
+                token,
+                max_age=5 * 365 * 24 * 3600,
+                httponly=True,
+                samesite="Lax",
+                secure=settings.KASSE_ENV == "production",
+            )
             return response
-    return render(request, "register/pair.html", {"error": error, "code": request.GET.get("code", "")[:12]},
-                  status=status if error else 200)
+    return render(
+        request,
+        "register/pair.html",
+        {"error": error, "code": request.GET.get("code", "")[:12]},
+        status=status if error else 200,
+    )
 
 
 def _lock_page(request: RegisterRequest, *, error: str = "", picked: str = "", status: int = 200) -> HttpResponse:
     store = request.register.store
-    return render(request, "register/lock.html", {
-        "register": request.register, "staff": register_staff(store, Capability.SELL),
-        "error": error, "picked": picked,
-    }, status=status)
+    return render(
+        request,
+        "register/lock.html",
+        {
+            "register": request.register,
+            "staff": register_staff(store, Capability.SELL),
+            "error": error,
+            "picked": picked,
+        },
+        status=status,
+    )
 
 
 @register_view(needs_cashier=False)
@@ -118,8 +138,13 @@ def unlock_view(request: RegisterRequest) -> HttpResponse:
     employee = picked_employee(request, capability=Capability.SELL)
     if employee is None:
         typed = request.POST.get("employee_number", "").strip()
-        return _lock_page(request, status=400, error=_("Unknown employee number.") if typed
-                          else _("Please tap your name (or type your employee number) first."))
+        return _lock_page(
+            request,
+            status=400,
+            error=_("Unknown employee number.")
+            if typed
+            else _("Please tap your name (or type your employee number) first."),
+        )
     if not request.POST.get("pin", "").strip():
         return _lock_page(request, error=_("Please enter your PIN."), picked=str(employee.pk), status=400)
     try:
@@ -141,6 +166,7 @@ def lock_view(request: HttpRequest) -> HttpResponse:
 
 # --- the selling screen -------------------------------------------------------
 
+
 def _line_url_prefix() -> str:
     """``/register/cart/line/`` as routed, for building each line's action URLs in the template."""
     placeholder = uuid.UUID(int=0)
@@ -150,12 +176,24 @@ def _line_url_prefix() -> str:
 def _cart_context(request: CashierRequest, cart: Cart | None = None, **extra: Any) -> dict[str, Any]:
     register = request.register
     cart = cart or carts.active_cart(register, request.cashier)
-    return {"view": carts.cart_view(cart), "register": register, "line_url": _line_url_prefix(),
-            "times": pending_times(request), **extra}
+    return {
+        "view": carts.cart_view(cart),
+        "register": register,
+        "line_url": _line_url_prefix(),
+        "times": pending_times(request),
+        **extra,
+    }
 
 
-def _cart_response(request: CashierRequest, *, error: str = "", status: int = 200, cart: Cart | None = None,
-                   scan_rejected: str = "", **extra: Any) -> HttpResponse:
+def _cart_response(
+    request: CashierRequest,
+    *,
+    error: str = "",
+    status: int = 200,
+    cart: Cart | None = None,
+    scan_rejected: str = "",
+    **extra: Any,
+) -> HttpResponse:
     context = _cart_context(request, cart, error=error, scan_rejected=scan_rejected, **extra)
     if not error:
         publish_display(context["register"], "register/partials/display_cart.html", {"view": context["view"]})
@@ -178,13 +216,15 @@ def main(request: CashierRequest) -> HttpResponse:
     if not Shift.objects.filter(register=register, status=ShiftStatus.OPEN).exists():
         return shift_views.open_page(request)  # no selling without an open shift: count the float first
     context = _cart_context(request)
-    context.update({
-        "categories": grid_categories(register.organization),
-        "page": grid_products(register.organization, store_id=register.store_id, favourites=True),
-        "settings": settings_for(request),
-        "cashier": request.cashier,
-        "parked_count": parked_carts(register.store).count(),
-    })
+    context.update(
+        {
+            "categories": grid_categories(register.organization),
+            "page": grid_products(register.organization, store_id=register.store_id, favourites=True),
+            "settings": settings_for(request),
+            "cashier": request.cashier,
+            "parked_count": parked_carts(register.store).count(),
+        }
+    )
     return render(request, "register/main.html", context)
 
 
@@ -202,8 +242,14 @@ def products(request: CashierRequest) -> HttpResponse:
         offset = max(int(request.GET.get("offset") or 0), 0)
     except ValueError:
         offset = 0
-    page = grid_products(register.organization, store_id=register.store_id, category_id=category,
-                         query=request.GET.get("q", "").strip(), favourites=not category, offset=offset)
+    page = grid_products(
+        register.organization,
+        store_id=register.store_id,
+        category_id=category,
+        query=request.GET.get("q", "").strip(),
+        favourites=not category,
+        offset=offset,
+    )
     return render(request, "register/partials/products.html", {"page": page})
 
 
@@ -212,11 +258,17 @@ def products(request: CashierRequest) -> HttpResponse:
 def variants(request: CashierRequest, product_id: uuid.UUID) -> HttpResponse:
     """The variant picker for a product with several variants (sizes, colours)."""
     product = get_object_or_404(Product, pk=product_id, is_active=True)
-    variants = with_store_price(product.variants.filter(is_active=True).select_related("product"),
-                                request.register.store_id)
-    return render(request, "register/partials/variants.html", {
-        "product": product, "tiles": [tile(product, [v]) for v in variants],
-    })
+    variants = with_store_price(
+        product.variants.filter(is_active=True).select_related("product"), request.register.store_id
+    )
+    return render(
+        request,
+        "register/partials/variants.html",
+        {
+            "product": product,
+            "tiles": [tile(product, [v]) for v in variants],
+        },
+    )
 
 
 @require_GET
@@ -246,8 +298,13 @@ def scan(request: CashierRequest) -> HttpResponse:
     except carts.WeightRequired as exc:
         return _cart_response(request, ask_weight=exc.variant)
     except SaleError as exc:
-        reason = ("incomplete" if isinstance(exc, IncompleteScan)
-                  else "unknown" if isinstance(exc, UnknownCode) else "refused")
+        reason = (
+            "incomplete"
+            if isinstance(exc, IncompleteScan)
+            else "unknown"
+            if isinstance(exc, UnknownCode)
+            else "refused"
+        )
         return _cart_response(request, error=_error_text(exc), status=422, scan_rejected=reason)
     return _cart_response(request, cart=cart_obj, flash=result.variant.pk)
 
@@ -257,15 +314,15 @@ def scan(request: CashierRequest) -> HttpResponse:
 def add(request: CashierRequest) -> HttpResponse:
     """Tap on a product tile (or a typed weight for measured goods)."""
     register = request.register
-    variant: Variant = get_object_or_404(Variant.objects.select_related("product"),
-                                         pk=_uuid_or_404(request.POST.get("variant")))
+    variant: Variant = get_object_or_404(
+        Variant.objects.select_related("product"), pk=_uuid_or_404(request.POST.get("variant"))
+    )
     try:
         quantity = parse_quantity(request.POST.get("quantity") or "1")
         if variant.product.is_measured and not request.POST.get("quantity"):
             return _cart_response(request, ask_weight=variant)
         times = 1 if variant.product.is_measured else pending_times(request)
-        carts.add_variant(cart=carts.active_cart(register, request.cashier),
-                          variant=variant, quantity=quantity * times)
+        carts.add_variant(cart=carts.active_cart(register, request.cashier), variant=variant, quantity=quantity * times)
         if times > 1:
             set_pending_times(request, 1)
     except SaleError as exc:
@@ -275,8 +332,12 @@ def add(request: CashierRequest) -> HttpResponse:
 
 def _line(request: RegisterRequest, line_id: uuid.UUID) -> CartLine:
     register = request.register
-    return get_object_or_404(CartLine.objects.select_related("cart", "variant__product"), pk=line_id,
-                             cart__register=register, cart__status=CartStatus.ACTIVE)
+    return get_object_or_404(
+        CartLine.objects.select_related("cart", "variant__product"),
+        pk=line_id,
+        cart__register=register,
+        cart__status=CartStatus.ACTIVE,
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -296,13 +357,19 @@ def line_action(request: CashierRequest, line_id: uuid.UUID, action: str) -> Htt
             percent = request.POST.get("percent")
             amount = request.POST.get("amount")
             carts.set_line_discount(
-                line=line, employee=cashier, approver=approver_from_request(request),
+                line=line,
+                employee=cashier,
+                approver=approver_from_request(request),
                 percent=parse_percent(percent) if percent else None,
                 amount=parse_amount(amount) if amount else None,
             )
         elif action == "price":
-            carts.override_price(line=line, employee=cashier, approver=approver_from_request(request),
-                                 price=parse_amount(request.POST.get("price")))
+            carts.override_price(
+                line=line,
+                employee=cashier,
+                approver=approver_from_request(request),
+                price=parse_amount(request.POST.get("price")),
+            )
         elif action == "note":
             carts.set_note(cart=line.cart, line=line, note=request.POST.get("note", ""))
         else:
@@ -333,7 +400,9 @@ def cart_action(request: CashierRequest, action: str) -> HttpResponse:
             percent = request.POST.get("percent")
             amount = request.POST.get("amount")
             carts.set_order_discount(
-                cart=cart_obj, employee=cashier, approver=approver_from_request(request),
+                cart=cart_obj,
+                employee=cashier,
+                approver=approver_from_request(request),
                 percent=parse_percent(percent) if percent else None,
                 amount=parse_amount(amount) if amount else None,
             )
@@ -366,8 +435,7 @@ def resume(request: CashierRequest, cart_id: uuid.UUID) -> HttpResponse:
     register = request.register
     cart_obj = get_object_or_404(Cart, pk=cart_id, store=register.store, status=CartStatus.PARKED)
     try:
-        carts.resume_cart(actor=_actor(request), cart=cart_obj, register=register,
-                          employee=request.cashier)
+        carts.resume_cart(actor=_actor(request), cart=cart_obj, register=register, employee=request.cashier)
     except SaleError as exc:
         return _cart_response(request, error=_error_text(exc), status=422)
     return _cart_response(request)
@@ -383,15 +451,18 @@ def pay(request: CashierRequest) -> HttpResponse:
         raw = json.loads(request.POST.get("payments", "[]"))
         if not isinstance(raw, list):
             raise ValueError
-        payments = [PaymentInput(method=str(p["method"]), amount=parse_amount(p["amount"]),
-                                 reference=str(p.get("reference", ""))[:100]) for p in raw]
+        payments = [
+            PaymentInput(
+                method=str(p["method"]), amount=parse_amount(p["amount"]), reference=str(p.get("reference", ""))[:100]
+            )
+            for p in raw
+        ]
     except NumberInputError as exc:
         return _payment_refused(request, _error_text(exc))
     except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
         return _payment_refused(request, _("The payment could not be read. Please try again."))
     try:
-        sale = carts.checkout_cart(actor=_actor(request), cart=cart_obj,
-                                   employee=request.cashier, payments=payments)
+        sale = carts.checkout_cart(actor=_actor(request), cart=cart_obj, employee=request.cashier, payments=payments)
     except SaleError as exc:
         return _payment_refused(request, _error_text(exc))
     sale_context = {"sale": sale, **_sale_context(sale)}
@@ -423,8 +494,9 @@ def _sale_context(sale: Sale) -> dict[str, Any]:
 @register_view()
 def receipt(request: CashierRequest, sale_id: uuid.UUID) -> HttpResponse:
     """The receipt on screen and for the browser's print dialog."""
-    sale: Sale = get_object_or_404(Sale.objects.select_related("store", "register", "customer"), pk=sale_id,
-                             store=request.register.store)
+    sale: Sale = get_object_or_404(
+        Sale.objects.select_related("store", "register", "customer"), pk=sale_id, store=request.register.store
+    )
     return render(request, "register/receipt.html", receipt_context(sale))
 
 
@@ -456,17 +528,20 @@ def icon(request: HttpRequest, size: int) -> HttpResponse:
 
 def manifest(request: HttpRequest) -> JsonResponse:
     """Web app manifest: the register installs full-screen on tablets and all-in-ones."""
-    return JsonResponse({
-        "name": "kasse",
-        "short_name": "kasse",
-        "start_url": reverse("register:main"),
-        "scope": "/register/",
-        "display": "fullscreen",
-        "orientation": "any",
-        "background_color": "#ffffff",
-        "theme_color": "#0b6e4f",
-        "icons": [
-            {"src": reverse("register:icon", args=[size]), "sizes": f"{size}x{size}", "type": "image/png"}
-            for size in ICON_SIZES
-        ],
-    }, content_type="application/manifest+json")
+    return JsonResponse(
+        {
+            "name": "kasse",
+            "short_name": "kasse",
+            "start_url": reverse("register:main"),
+            "scope": "/register/",
+            "display": "fullscreen",
+            "orientation": "any",
+            "background_color": "#ffffff",
+            "theme_color": "#0b6e4f",
+            "icons": [
+                {"src": reverse("register:icon", args=[size]), "sizes": f"{size}x{size}", "type": "image/png"}
+                for size in ICON_SIZES
+            ],
+        },
+        content_type="application/manifest+json",
+    )

@@ -61,8 +61,11 @@ class Picked:
 
     def item(self, *, returned: bool = False) -> CartItem:
         """This product as the pricing sees it (``returned``: coming back, a negative quantity)."""
-        return CartItem(list_price=self.price, quantity=-self.quantity if returned else self.quantity,
-                        vat=VatCode.current(self.variant.product.vat_class))
+        return CartItem(
+            list_price=self.price,
+            quantity=-self.quantity if returned else self.quantity,
+            vat=VatCode.current(self.variant.product.vat_class),
+        )
 
     @property
     def total(self) -> Decimal:
@@ -96,6 +99,7 @@ def _quantity(value: str) -> Decimal:
 
 # --- finding the receipt ------------------------------------------------------
 
+
 @require_GET
 @register_view()
 def start(request: HttpRequest) -> HttpResponse:
@@ -110,8 +114,9 @@ def find(request: CashierRequest) -> HttpResponse:
     try:
         sale = find_receipt(request.register, code)
     except SaleError as exc:
-        return _overlay(request, "register/returns/start.html", {"error": " ".join(exc.messages), "code": code},
-                        status=422)
+        return _overlay(
+            request, "register/returns/start.html", {"error": " ".join(exc.messages), "code": code}, status=422
+        )
     return _form(request, sale)
 
 
@@ -120,12 +125,14 @@ def scanned_receipt(request: RegisterRequest, code: str) -> HttpResponse:
     try:
         sale = find_receipt(request.register, code)
     except SaleError as exc:
-        return _overlay(request, "register/returns/start.html", {"error": " ".join(exc.messages), "code": code},
-                        status=422)
+        return _overlay(
+            request, "register/returns/start.html", {"error": " ".join(exc.messages), "code": code}, status=422
+        )
     return _form(request, sale)
 
 
 # --- the return form ------------------------------------------------------------
+
 
 def _chosen(lines: list[ReturnableLine], data: Any) -> dict[uuid.UUID, Decimal]:
     chosen = {}
@@ -141,8 +148,9 @@ def _picked(request: RegisterRequest, data: Any, prefix: str) -> list[Picked]:
     ids = data.getlist(f"{prefix}_variant")
     quantities = data.getlist(f"{prefix}_qty")
     codes = data.getlist(f"{prefix}_code")
-    variants = {str(v.pk): v for v in Variant.objects.filter(pk__in=[i for i in ids if _is_uuid(i)])
-                .select_related("product")}
+    variants = {
+        str(v.pk): v for v in Variant.objects.filter(pk__in=[i for i in ids if _is_uuid(i)]).select_related("product")
+    }
     own_prices = store_prices(register.store_id, [v.pk for v in variants.values()])
     picked = []
     for index, variant_id in enumerate(ids):
@@ -152,8 +160,14 @@ def _picked(request: RegisterRequest, data: Any, prefix: str) -> list[Picked]:
         quantity = _quantity(quantities[index] if index < len(quantities) else "1")
         if quantity == 0:
             continue  # set to zero: taken off the list
-        picked.append(Picked(variant=variant, quantity=quantity, barcode=codes[index] if index < len(codes) else "",
-                             price=selling_price(variant, own_prices.get(variant.pk))))
+        picked.append(
+            Picked(
+                variant=variant,
+                quantity=quantity,
+                barcode=codes[index] if index < len(codes) else "",
+                price=selling_price(variant, own_prices.get(variant.pk)),
+            )
+        )
     return picked
 
 
@@ -172,16 +186,18 @@ def _add(request: RegisterRequest, picked: list[Picked], code: str, pick: str) -
     quantity = Decimal(1)
     barcode = ""
     if pick:
-        variant = get_object_or_404(Variant.objects.select_related("product"), pk=pick if _is_uuid(pick) else None,
-                                    is_active=True)
+        variant = get_object_or_404(
+            Variant.objects.select_related("product"), pk=pick if _is_uuid(pick) else None, is_active=True
+        )
     else:
         try:
             result = resolve_code(register.organization, code, register_settings(register.store))
             variant, barcode = result.variant, result.barcode
             quantity = result.quantity or quantity
         except SaleError:
-            products = list(search_products(register.organization, code, active=True)
-                            .prefetch_related("variants")[:SEARCH_CHOICES])
+            products = list(
+                search_products(register.organization, code, active=True).prefetch_related("variants")[:SEARCH_CHOICES]
+            )
             choices = [v for p in products for v in p.variants.all() if v.is_active]
             if len(choices) != 1:
                 if not choices:
@@ -192,8 +208,9 @@ def _add(request: RegisterRequest, picked: list[Picked], code: str, pick: str) -
         if item.variant.pk == variant.pk and not variant.product.is_measured:
             item.quantity += quantity
             return []
-    picked.append(Picked(variant=variant, quantity=quantity, barcode=barcode,
-                         price=price_for_store(variant, register.store)))
+    picked.append(
+        Picked(variant=variant, quantity=quantity, barcode=barcode, price=price_for_store(variant, register.store))
+    )
     return []
 
 
@@ -225,21 +242,37 @@ def _form(request: RegisterRequest, sale: Sale | None, data: Any = None, **extra
             code = data.get("code", "").strip()
             pick = data.get("pick", "")
             if code or pick:
-                target = context["returned"] if context["add_to"] == "returned" and sale is None \
-                    else context["replacement"]
+                target = (
+                    context["returned"] if context["add_to"] == "returned" and sale is None else context["replacement"]
+                )
                 context["choices"] = _add(request, target, code, pick)
         except SaleError as exc:
             error = " ".join(exc.messages)
     for item in lines:
         item.chosen = context["chosen"].get(item.line.pk, ZERO)  # type: ignore[attr-defined]
-    credit = return_credit([(item.line, item.chosen) for item in lines  # type: ignore[attr-defined]
-                      if 0 < item.chosen <= item.returnable], context["returned"])  # type: ignore[attr-defined]
+    credit = return_credit(
+        [
+            (item.line, item.chosen)
+            for item in lines  # type: ignore[attr-defined]
+            if 0 < item.chosen <= item.returnable
+        ],
+        context["returned"],
+    )  # type: ignore[attr-defined]
     new_total = exchange_total(context["replacement"])
-    context.update({"error": error, "refund_total": credit, "new_total": new_total,
-                    "difference": new_total - credit, "give_back": credit - new_total})
+    context.update(
+        {
+            "error": error,
+            "refund_total": credit,
+            "new_total": new_total,
+            "difference": new_total - credit,
+            "give_back": credit - new_total,
+        }
+    )
     if sale is not None and context["tender"] == "original" and credit > 0:
-        context["refund_split"] = [(PaymentMethod(method).value, PaymentMethod(method).label, amount)
-                                   for method, amount in split_to_original_tenders(sale, credit)]
+        context["refund_split"] = [
+            (PaymentMethod(method).value, PaymentMethod(method).label, amount)
+            for method, amount in split_to_original_tenders(sale, credit)
+        ]
     return _overlay(request, "register/returns/form.html", context, status=422 if error else 200)
 
 
@@ -247,11 +280,13 @@ def _form(request: RegisterRequest, sale: Sale | None, data: Any = None, **extra
 def with_receipt(request: CashierRequest, sale_id: uuid.UUID) -> HttpResponse:
     """Return lines of one receipt of this store: choose, then confirm."""
     register = request.register
-    sale: Sale = get_object_or_404(Sale.objects.select_related("store", "register", "customer"), pk=sale_id,
-                             store=register.store)
+    sale: Sale = get_object_or_404(
+        Sale.objects.select_related("store", "register", "customer"), pk=sale_id, store=register.store
+    )
     if sale.kind != SaleKind.SALE:
-        return _overlay(request, "register/returns/start.html", {"error": _("A return cannot be returned.")},
-                        status=422)
+        return _overlay(
+            request, "register/returns/start.html", {"error": _("A return cannot be returned.")}, status=422
+        )
     if request.method == "POST" and request.POST.get("action") == "confirm":
         return _confirm(request, sale)
     return _form(request, sale, request.POST if request.method == "POST" else None)
@@ -286,33 +321,58 @@ def _confirm(request: CashierRequest, sale: Sale | None) -> HttpResponse:
             refund, new_sale = _exchange(request, sale, chosen, items, replacement, refund_id, approver)
             return _done(request, refund, new_sale)
         if sale is not None:
-            refund = refund_sale(actor=actor, register=register, employee=cashier, original=sale, lines=chosen,
-                                 refund_id=refund_id, tender=PaymentMethod.CASH if tender == "cash" else None)
+            refund = refund_sale(
+                actor=actor,
+                register=register,
+                employee=cashier,
+                original=sale,
+                lines=chosen,
+                refund_id=refund_id,
+                tender=PaymentMethod.CASH if tender == "cash" else None,
+            )
         else:
-            refund = refund_without_receipt(actor=actor, register=register, employee=cashier, approver=approver,
-                                            items=items, refund_id=refund_id)
+            refund = refund_without_receipt(
+                actor=actor, register=register, employee=cashier, approver=approver, items=items, refund_id=refund_id
+            )
     except (SaleError, ValueError) as exc:
         message = " ".join(exc.messages) if isinstance(exc, SaleError) else _("Please try again.")
         return _form(request, sale, data, error=message)
     return _done(request, refund, None)
 
 
-def _exchange(request: CashierRequest, sale: Sale | None, chosen: list[RefundLineInput], items: list[ReturnItemInput],
-              replacement: list[Picked], refund_id: uuid.UUID, approver: Employee | None) -> tuple[Sale, Sale]:
+def _exchange(
+    request: CashierRequest,
+    sale: Sale | None,
+    chosen: list[RefundLineInput],
+    items: list[ReturnItemInput],
+    replacement: list[Picked],
+    refund_id: uuid.UUID,
+    approver: Employee | None,
+) -> tuple[Sale, Sale]:
     register = request.register
     new_lines = [LineInput(p.variant.pk, p.quantity, barcode=p.barcode) for p in replacement]
     chosen_lines = {c.original_line_id: c.quantity for c in chosen}
     returned = _picked(request, request.POST, "ret") if sale is None else []
-    credit = return_credit([(line.line, chosen_lines[line.line.pk]) for line in (returnable_lines(sale) if sale else [])
-                      if line.line.pk in chosen_lines], returned)
+    credit = return_credit(
+        [
+            (line.line, chosen_lines[line.line.pk])
+            for line in (returnable_lines(sale) if sale else [])
+            if line.line.pk in chosen_lines
+        ],
+        returned,
+    )
     difference = exchange_total(replacement) - credit
     payments = [PaymentInput(PaymentMethod.CASH, difference)] if difference > 0 else []
     return exchange_sale(
         actor=Actor.for_employee(request.cashier),
-        register=register, employee=request.cashier, approver=approver,
+        register=register,
+        employee=request.cashier,
+        approver=approver,
         refund_id=refund_id,
         replacement=SaleInput(id=uuid.UUID(request.POST.get("new_sale_id", "")), lines=new_lines, payments=payments),
-        original=sale, lines=chosen if sale is not None else None, items=items if sale is None else None,
+        original=sale,
+        lines=chosen if sale is not None else None,
+        items=items if sale is None else None,
     )
 
 
@@ -324,12 +384,19 @@ def _done(request: CashierRequest, refund: Sale, new_sale: Sale | None) -> HttpR
     payments = list(refund.payments.all())
     cash_back = -sum((p.amount for p in payments if p.method == PaymentMethod.CASH), ZERO)
     # Each tender once, worded as what the cashier does: cash out of the drawer, the rest back to the card.
-    other_back = [(PaymentMethod(p.method).value, PaymentMethod(p.method).label, -p.amount) for p in payments
-                  if p.method not in (PaymentMethod.CASH, PaymentMethod.CREDIT) and p.amount]
-    context: dict[str, Any] = {"refund": refund, "other_back": other_back, "cash_back": cash_back,
-                               "refund_total": -refund.total, "new_sale": new_sale}
+    other_back = [
+        (PaymentMethod(p.method).value, PaymentMethod(p.method).label, -p.amount)
+        for p in payments
+        if p.method not in (PaymentMethod.CASH, PaymentMethod.CREDIT) and p.amount
+    ]
+    context: dict[str, Any] = {
+        "refund": refund,
+        "other_back": other_back,
+        "cash_back": cash_back,
+        "refund_total": -refund.total,
+        "new_sale": new_sale,
+    }
     if new_sale is not None:
         context["credit"] = credit_issued(refund)
-        context["cash_taken"] = sum((p.amount for p in new_sale.payments.all() if p.method == PaymentMethod.CASH),
-                                    ZERO)
+        context["cash_taken"] = sum((p.amount for p in new_sale.payments.all() if p.method == PaymentMethod.CASH), ZERO)
     return _overlay(request, "register/returns/done.html", context)

@@ -81,8 +81,15 @@ class GridPage:
         return self.last if self.last < self.total else None
 
 
-def grid_products(organization: Organization, *, store_id: uuid.UUID | None, category_id: str | None = None,
-                  query: str = "", favourites: bool = False, offset: int = 0) -> GridPage:
+def grid_products(
+    organization: Organization,
+    *,
+    store_id: uuid.UUID | None,
+    category_id: str | None = None,
+    query: str = "",
+    favourites: bool = False,
+    offset: int = 0,
+) -> GridPage:
     """Active products for the touch grid: favourites, a category, or a search, GRID_SIZE at a time,
     each with its price in store ``store_id`` (read with the variants: no extra query)."""
     if query:
@@ -97,24 +104,36 @@ def grid_products(organization: Organization, *, store_id: uuid.UUID | None, cat
     total = qs.count()
     offset = min(offset, max(total - 1, 0)) // GRID_SIZE * GRID_SIZE  # a page boundary inside the list
     variants = with_store_price(Variant.objects.filter(is_active=True), store_id)
-    products = list(qs.select_related("category").prefetch_related(
-        Prefetch("variants", queryset=variants, to_attr="active_variants")
-    )[offset:offset + GRID_SIZE])
-    return GridPage(tiles=[tile(p, p.active_variants) for p in products], total=total,
-                    offset=offset, category_id=str(category_id or ""),
-                    query=query, favourites=favourites and not category_id and not query)
+    products = list(
+        qs.select_related("category").prefetch_related(
+            Prefetch("variants", queryset=variants, to_attr="active_variants")
+        )[offset : offset + GRID_SIZE]
+    )
+    return GridPage(
+        tiles=[tile(p, p.active_variants) for p in products],
+        total=total,
+        offset=offset,
+        category_id=str(category_id or ""),
+        query=query,
+        favourites=favourites and not category_id and not query,
+    )
 
 
 def parked_carts(store: Store) -> QuerySet[Cart]:
-    return (Cart.objects.filter(store=store, status=CartStatus.PARKED)
-            .select_related("employee", "customer").prefetch_related("lines").order_by("parked_at"))
+    return (
+        Cart.objects.filter(store=store, status=CartStatus.PARKED)
+        .select_related("employee", "customer")
+        .prefetch_related("lines")
+        .order_by("parked_at")
+    )
 
 
 PIN_LOCKOUT_DAYS = 7
 
 
-def recent_pin_lockouts(organization: Organization, viewer: object, *, days: int = PIN_LOCKOUT_DAYS,
-                        limit: int = 20) -> list[dict[str, object]]:
+def recent_pin_lockouts(
+    organization: Organization, viewer: object, *, days: int = PIN_LOCKOUT_DAYS, limit: int = 20
+) -> list[dict[str, object]]:
     """PIN lockouts of the last ``days`` (audit ``register.pin.locked_out``) in stores the viewer manages.
 
     Shown on the back office's start page, so an owner notices somebody guessing PINs.
@@ -131,8 +150,11 @@ def recent_pin_lockouts(organization: Organization, viewer: object, *, days: int
     from kasse.tenancy.selectors import has_capability
 
     since = timezone.now() - timedelta(days=days)
-    entries = list(AuditEntry.objects.filter(organization=organization, action=LOCKED_OUT_ACTION,
-                                             created_at__gte=since).order_by("-created_at")[:200])
+    entries = list(
+        AuditEntry.objects.filter(organization=organization, action=LOCKED_OUT_ACTION, created_at__gte=since).order_by(
+            "-created_at"
+        )[:200]
+    )
     if not entries:
         return []
     stores = {str(s.pk): s for s in Store.objects.filter(organization=organization)}
@@ -143,13 +165,17 @@ def recent_pin_lockouts(organization: Organization, viewer: object, *, days: int
         if store is None or not has_capability(viewer, Capability.MANAGE_EMPLOYEES, store):  # type: ignore[arg-type]
             continue
         register = registers.get(entry.object_id)
-        rows.append({
-            "at": entry.created_at, "store": store, "register": register.name if register else "",
-            "employee_name": str(entry.data.get("employee_name", "")),
-            "whole_organization": entry.data.get("scope") == "organization",
-            "minutes": max(1, int(entry.data.get("seconds", 60)) // 60),
-            "purpose": entry.data.get("purpose", ""),
-        })
+        rows.append(
+            {
+                "at": entry.created_at,
+                "store": store,
+                "register": register.name if register else "",
+                "employee_name": str(entry.data.get("employee_name", "")),
+                "whole_organization": entry.data.get("scope") == "organization",
+                "minutes": max(1, int(entry.data.get("seconds", 60)) // 60),
+                "purpose": entry.data.get("purpose", ""),
+            }
+        )
         if len(rows) >= limit:
             break
     return rows

@@ -37,10 +37,12 @@ def _message(exc: SaleError) -> str:
 
 # --- counting by denomination ---------------------------------------------------
 
+
 def _raw_count(data: QueryDict) -> dict[str, str]:
     """What was typed per denomination, as typed (kept to show the form again)."""
-    return {name[len(COUNT_PREFIX):]: str(data.get(name, "")).strip() for name in data
-            if name.startswith(COUNT_PREFIX)}
+    return {
+        name[len(COUNT_PREFIX) :]: str(data.get(name, "")).strip() for name in data if name.startswith(COUNT_PREFIX)
+    }
 
 
 def _parse_count(raw: dict[str, str]) -> dict[str, int]:
@@ -74,15 +76,16 @@ def _counted_rows(count: dict[str, int]) -> list[dict[str, Any]]:
 
 def _page(request: CashierRequest, template: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
     register = request.register
-    base = {"register": register, "cashier": request.cashier,
-            "settings": register_settings(register.store)}
+    base = {"register": register, "cashier": request.cashier, "settings": register_settings(register.store)}
     return render(request, template, {**base, **context}, status=status)
 
 
 # --- opening ---------------------------------------------------------------------
 
-def open_page(request: CashierRequest, *, raw: dict[str, str] | None = None, error: str = "",
-              status: int = 200) -> HttpResponse:
+
+def open_page(
+    request: CashierRequest, *, raw: dict[str, str] | None = None, error: str = "", status: int = 200
+) -> HttpResponse:
     """The open-shift screen; the selling screen shows it while the register has no open shift."""
     return _page(request, "register/shift/open.html", {"rows": _count_rows(raw), "error": error}, status)
 
@@ -97,14 +100,14 @@ def open_shift_view(request: CashierRequest) -> HttpResponse:
         return open_page(request)
     raw = _raw_count(request.POST)
     try:
-        shifts.open_shift(actor=_actor(request), register=register, employee=request.cashier,
-                          count=_parse_count(raw))
+        shifts.open_shift(actor=_actor(request), register=register, employee=request.cashier, count=_parse_count(raw))
     except SaleError as exc:
         return open_page(request, raw=raw, error=_message(exc), status=422)
     return redirect("register:main")
 
 
 # --- the shift menu and cash in/out ------------------------------------------------
+
 
 @require_GET
 @register_view()
@@ -113,11 +116,20 @@ def menu(request: CashierRequest) -> HttpResponse:
     return render(request, "register/shift/partials/menu.html", {"shift": shift})
 
 
-def _cash_form(request: HttpRequest, kind: str, *, error: str = "", status: int = 200,
-               data: dict[str, str] | None = None) -> HttpResponse:
-    response = render(request, "register/shift/partials/cash_form.html", {
-        "kind": kind, "kind_label": CashMovementKind(kind).label, "error": error, "data": data or {},
-    }, status=status)
+def _cash_form(
+    request: HttpRequest, kind: str, *, error: str = "", status: int = 200, data: dict[str, str] | None = None
+) -> HttpResponse:
+    response = render(
+        request,
+        "register/shift/partials/cash_form.html",
+        {
+            "kind": kind,
+            "kind_label": CashMovementKind(kind).label,
+            "error": error,
+            "data": data or {},
+        },
+        status=status,
+    )
     return response  # a refusal is shown in the form itself (role=alert), not also as a toast
 
 
@@ -130,16 +142,24 @@ def cash_movement(request: CashierRequest) -> HttpResponse:
         raise Http404
     if request.method == "GET":
         return _cash_form(request, kind)
-    data = {"amount": request.POST.get("amount", "")[:20], "reason": request.POST.get("reason", "")[:200],
-            "approver": request.POST.get("approver", "")[:40]}
+    data = {
+        "amount": request.POST.get("amount", "")[:20],
+        "reason": request.POST.get("reason", "")[:200],
+        "approver": request.POST.get("approver", "")[:40],
+    }
     try:
         amount = parse_amount(request.POST.get("amount", ""))
         shift = shifts.current_shift(request.register)
         if shift is None:
             raise SaleError(_("Please open a shift on this register first."))
         movement = shifts.record_cash_movement(
-            actor=_actor(request), shift=shift, employee=request.cashier,
-            approver=approver_from_request(request), kind=kind, amount=amount, reason=data["reason"],
+            actor=_actor(request),
+            shift=shift,
+            employee=request.cashier,
+            approver=approver_from_request(request),
+            kind=kind,
+            amount=amount,
+            reason=data["reason"],
         )
     except SaleError as exc:
         return _cash_form(request, kind, error=_message(exc), status=422, data=data)
@@ -150,18 +170,24 @@ def cash_movement(request: CashierRequest) -> HttpResponse:
 
 # --- reports ----------------------------------------------------------------------
 
+
 def _report_context(shift: Shift) -> dict[str, Any]:
     figures = shifts.shift_figures(shift)
     labels = dict(PaymentMethod.choices)
-    by_payment = [{"method": method, "label": labels.get(method, method), "amount": amount}
-                  for method, amount in sorted(figures.by_payment.items())]
+    by_payment = [
+        {"method": method, "label": labels.get(method, method), "amount": amount}
+        for method, amount in sorted(figures.by_payment.items())
+    ]
     return {
-        "shift": shift, "figures": figures, "by_payment": by_payment,
+        "shift": shift,
+        "figures": figures,
+        "by_payment": by_payment,
         "by_employee": sorted(figures.by_employee.items()),
         "movements": list(shift.cash_movements.select_related("employee")),
         "opening_rows": _counted_rows(shift.opening_count),
         "closing_rows": _counted_rows(shift.closing_count),
-        "store": shift.store, "organization": shift.store.organization,
+        "store": shift.store,
+        "organization": shift.store.organization,
         "cash_payments": figures.by_payment.get(PaymentMethod.CASH, Decimal("0.00")),
         # A closed shift shows what was recorded at closing; an open one what the drawer should hold now.
         "expected": shift.expected_cash if shift.status == ShiftStatus.CLOSED else figures.expected_cash,
@@ -176,19 +202,27 @@ def x_report(request: CashierRequest) -> HttpResponse:
     if shift is None:
         return redirect("register:main")
     shift = Shift.objects.select_related("store__organization", "register", "opened_by").get(pk=shift.pk)
-    return _page(request, "register/shift/report.html", {
-        **_report_context(shift), "is_z": False, "printed_at": timezone.now(),
-    })
+    return _page(
+        request,
+        "register/shift/report.html",
+        {
+            **_report_context(shift),
+            "is_z": False,
+            "printed_at": timezone.now(),
+        },
+    )
 
 
 @require_GET
 @register_view()
 def z_report(request: CashierRequest, shift_id: uuid.UUID) -> HttpResponse:
     """A closed shift's Z report, for the screen and the browser's print dialog (reprint any time)."""
-    shift: Shift = get_object_or_404(Shift.objects.select_related("store__organization", "register", "opened_by",
-                                                           "closed_by"),
-                              pk=shift_id, register=request.register,
-                              status=ShiftStatus.CLOSED)
+    shift: Shift = get_object_or_404(
+        Shift.objects.select_related("store__organization", "register", "opened_by", "closed_by"),
+        pk=shift_id,
+        register=request.register,
+        status=ShiftStatus.CLOSED,
+    )
     return _page(request, "register/shift/report.html", {**_report_context(shift), "is_z": True})
 
 
@@ -197,13 +231,13 @@ def z_report(request: CashierRequest, shift_id: uuid.UUID) -> HttpResponse:
 def z_reports(request: CashierRequest) -> HttpResponse:
     """The register's past Z reports, newest first, to reprint."""
     before = request.GET.get("before", "")
-    listed = shifts.closed_shifts(request.register,
-                                  before=parse_page(before))
+    listed = shifts.closed_shifts(request.register, before=parse_page(before))
     older = listed[-1].closing_number if len(listed) == 50 else None
     return _page(request, "register/shift/z_list.html", {"shifts": listed, "older": older})
 
 
 # --- closing ----------------------------------------------------------------------
+
 
 @require_http_methods(["GET", "POST"])
 @register_view()
@@ -227,11 +261,22 @@ def close(request: CashierRequest) -> HttpResponse:
         count = _parse_count(raw)
         preview = shifts.preview_closing(shift, count)
     except SaleError as exc:
-        return _page(request, "register/shift/close.html",
-                     {"shift": shift, "rows": _count_rows(raw), "error": _message(exc)}, status=422)
-    return _page(request, "register/shift/review.html", {
-        "shift": shift, "preview": preview, "count": count, "counted_rows": _counted_rows(count),
-    })
+        return _page(
+            request,
+            "register/shift/close.html",
+            {"shift": shift, "rows": _count_rows(raw), "error": _message(exc)},
+            status=422,
+        )
+    return _page(
+        request,
+        "register/shift/review.html",
+        {
+            "shift": shift,
+            "preview": preview,
+            "count": count,
+            "counted_rows": _counted_rows(count),
+        },
+    )
 
 
 def _confirm_close(request: CashierRequest) -> HttpResponse:
@@ -245,15 +290,19 @@ def _confirm_close(request: CashierRequest) -> HttpResponse:
     try:
         if shift.status != ShiftStatus.OPEN:
             raise SaleError(_("This shift is already closed."))
-        closed = shifts.close_shift(actor=_actor(request), shift=shift, employee=request.cashier,
-                                    count=_parse_count(raw))
+        closed = shifts.close_shift(
+            actor=_actor(request), shift=shift, employee=request.cashier, count=_parse_count(raw)
+        )
     except SaleError as exc:
         shift.refresh_from_db()
         if shift.status == ShiftStatus.CLOSED:
-            return _page(request, "register/shift/no_shift.html", {"error": _message(exc), "closed": shift},
-                         status=409)
-        return _page(request, "register/shift/close.html",
-                     {"shift": shift, "rows": _count_rows(raw), "error": _message(exc)}, status=422)
+            return _page(request, "register/shift/no_shift.html", {"error": _message(exc), "closed": shift}, status=409)
+        return _page(
+            request,
+            "register/shift/close.html",
+            {"shift": shift, "rows": _count_rows(raw), "error": _message(exc)},
+            status=422,
+        )
     _print_z_report(request, closed)
     return redirect("register:shift-z", shift_id=closed.pk)
 

@@ -23,13 +23,27 @@ def _used_once(current: dict[str, Any], values: dict[str, Any]) -> bool:
 
 register(
     SyncSpec("register.RegisterSettings", Direction.DOWN, Scope.STORE, on_register_screen=True),
-    SyncSpec("register.PairingCode", Direction.BOTH, Scope.STORE, "register.store_id",
-             up_fields=frozenset({"used_at"}), node_fields=frozenset({"used_at"}),
-             node_drops=frozenset({"created_by_id"}), keeps_stored=_used_once),
-    SyncSpec("register.RegisterDevice", Direction.BOTH, Scope.STORE, "register.store_id",
-             up_fields=frozenset({"last_seen_at", "name"}), node_fields=frozenset({"last_seen_at"}),
-             pulled=close_sockets_of_revoked_devices),
+    SyncSpec(
+        "register.PairingCode",
+        Direction.BOTH,
+        Scope.STORE,
+        "register.store_id",
+        up_fields=frozenset({"used_at"}),
+        node_fields=frozenset({"used_at"}),
+        node_drops=frozenset({"created_by_id"}),
+        keeps_stored=_used_once,
+    ),
+    SyncSpec(
+        "register.RegisterDevice",
+        Direction.BOTH,
+        Scope.STORE,
+        "register.store_id",
+        up_fields=frozenset({"last_seen_at", "name"}),
+        node_fields=frozenset({"last_seen_at"}),
+        pulled=close_sockets_of_revoked_devices,
+    ),
     SyncSpec("register.Cart", Direction.LOCAL, Scope.STORE, snapshot_filter={"status": "parked"}),
-    SyncSpec("register.CartLine", Direction.LOCAL, Scope.STORE, "cart.store_id",
-             snapshot_filter={"cart__status": "parked"}),
+    SyncSpec(
+        "register.CartLine", Direction.LOCAL, Scope.STORE, "cart.store_id", snapshot_filter={"cart__status": "parked"}
+    ),
 )

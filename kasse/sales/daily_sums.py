@@ -26,18 +26,24 @@ _METHOD_ORDER = list(PaymentMethod.values)
 
 def _bounds(store: Store, date_from: date, date_to: date) -> tuple[ZoneInfo, datetime, datetime]:
     tz = ZoneInfo(store.time_zone)
-    return (tz, datetime.combine(date_from, time.min, tzinfo=tz),
-            datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=tz))
+    return (
+        tz,
+        datetime.combine(date_from, time.min, tzinfo=tz),
+        datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=tz),
+    )
 
 
 def revenue_by_day(store: Store, date_from: date, date_to: date) -> dict[date, list[tuple[str, Decimal, Decimal]]]:
     """``{day: [(kind, VAT rate, gross sum)]}`` from the receipts' stored VAT rows; sales before returns,
     the highest rate first."""
     tz, start, end = _bounds(store, date_from, date_to)
-    rows = (SaleVat.objects.filter(sale__store=store, sale__completed_at__gte=start, sale__completed_at__lt=end)
-            .annotate(day=TruncDate("sale__completed_at", tzinfo=tz))
-            .values("day", "sale__kind", "vat_rate").annotate(total=Sum("gross"))
-            .order_by("day"))
+    rows = (
+        SaleVat.objects.filter(sale__store=store, sale__completed_at__gte=start, sale__completed_at__lt=end)
+        .annotate(day=TruncDate("sale__completed_at", tzinfo=tz))
+        .values("day", "sale__kind", "vat_rate")
+        .annotate(total=Sum("gross"))
+        .order_by("day")
+    )
     found: dict[date, list[tuple[str, Decimal, Decimal]]] = defaultdict(list)
     for row in rows:
         found[row["day"]].append((row["sale__kind"], row["vat_rate"], row["total"]))
@@ -49,10 +55,13 @@ def revenue_by_day(store: Store, date_from: date, date_to: date) -> dict[date, l
 def payments_by_day(store: Store, date_from: date, date_to: date) -> dict[date, list[tuple[str, str, Decimal]]]:
     """``{day: [(kind, payment method, sum)]}`` of the receipts; sales before returns, cash first."""
     tz, start, end = _bounds(store, date_from, date_to)
-    rows = (Payment.objects.filter(sale__store=store, sale__completed_at__gte=start, sale__completed_at__lt=end)
-            .annotate(day=TruncDate("sale__completed_at", tzinfo=tz))
-            .values("day", "sale__kind", "method").annotate(total=Sum("amount"))
-            .order_by("day"))
+    rows = (
+        Payment.objects.filter(sale__store=store, sale__completed_at__gte=start, sale__completed_at__lt=end)
+        .annotate(day=TruncDate("sale__completed_at", tzinfo=tz))
+        .values("day", "sale__kind", "method")
+        .annotate(total=Sum("amount"))
+        .order_by("day")
+    )
     found: dict[date, list[tuple[str, str, Decimal]]] = defaultdict(list)
     for row in rows:
         found[row["day"]].append((row["sale__kind"], row["method"], row["total"]))
@@ -64,7 +73,11 @@ def payments_by_day(store: Store, date_from: date, date_to: date) -> dict[date, 
 def cash_movements_by_day(store: Store, date_from: date, date_to: date) -> Iterator[tuple[date, list[Any]]]:
     """The store's cash movements (``created_at``, signed ``amount``, ``reason``) by local day, as a stream."""
     tz, start, end = _bounds(store, date_from, date_to)
-    rows = (CashMovement.objects.filter(shift__store=store, created_at__gte=start, created_at__lt=end)
-            .order_by("created_at", "id").values("created_at", "amount", "reason").iterator(chunk_size=500))
+    rows = (
+        CashMovement.objects.filter(shift__store=store, created_at__gte=start, created_at__lt=end)
+        .order_by("created_at", "id")
+        .values("created_at", "amount", "reason")
+        .iterator(chunk_size=500)
+    )
     for day, group in itertools.groupby(rows, key=lambda r: r["created_at"].astimezone(tz).date()):
         yield day, list(group)

@@ -31,9 +31,14 @@ from kasse.tenancy.models import Register
 def tse_in_use(register: Register) -> bool:
     """Whether ``register`` signs: its store or its organization has a TSE that is not retired."""
     with scope(organization=register.organization_id):
-        return TseDevice.objects.filter(
-            Q(store_id=register.store_id) | Q(store__isnull=True), organization_id=register.organization_id,
-        ).exclude(state=DeviceState.RETIRED).exists()
+        return (
+            TseDevice.objects.filter(
+                Q(store_id=register.store_id) | Q(store__isnull=True),
+                organization_id=register.organization_id,
+            )
+            .exclude(state=DeviceState.RETIRED)
+            .exists()
+        )
 
 
 def sale_receipt(sale: Sale) -> Receipt:
@@ -60,8 +65,9 @@ def sign_sale(sale: Sale) -> SignResult | None:
     if not tse_in_use(register):
         return None
     with scope(organization=sale.organization_id):
-        if TseTransactionRecord.objects.filter(register=register, tx_id=sale.pk,
-                                               operation=Operation.FINISH.value).exists():
+        if TseTransactionRecord.objects.filter(
+            register=register, tx_id=sale.pk, operation=Operation.FINISH.value
+        ).exists():
             return None
         receipt = sale_receipt(sale)
     start_transaction(register=register, tx_id=sale.pk)
@@ -85,9 +91,14 @@ def receipt_record(sale: Sale) -> tuple[TseTransactionRecord | None, TseDevice |
     """The record of the sale's end (the signed one if any) and its device; None when none was made
     (no TSE: the receipt has no fiscal block)."""
     with scope(organization=sale.organization_id):
-        records = list(TseTransactionRecord.objects.filter(
-            tx_id=sale.pk, operation__in=[Operation.FINISH.value, Operation.CANCEL.value],
-        ).select_related("device").order_by("-revision"))
+        records = list(
+            TseTransactionRecord.objects.filter(
+                tx_id=sale.pk,
+                operation__in=[Operation.FINISH.value, Operation.CANCEL.value],
+            )
+            .select_related("device")
+            .order_by("-revision")
+        )
     if not records:
         return None
     signed = [r for r in records if r.outcome == Outcome.SIGNED]

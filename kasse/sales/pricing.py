@@ -118,6 +118,7 @@ def discount_of(base: Decimal, percent: Decimal | None, amount: Decimal | None) 
 
 # --- the cart while its steps run -----------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class DraftLine:
     """One line between the steps: its amount before discounts and what the steps took off."""
@@ -160,12 +161,15 @@ PricingStep = Callable[[Draft], Draft]
 
 def apply_line_discounts(draft: Draft) -> Draft:
     """Each line's own discount (rule 3)."""
-    return replace(draft, lines=tuple(
-        replace(line, line_discount=discount_of(line.amount, line.item.discount_percent,
-                                                line.item.discount_amount))
-        if isinstance(line.item, CartItem) else line
-        for line in draft.lines
-    ))
+    return replace(
+        draft,
+        lines=tuple(
+            replace(line, line_discount=discount_of(line.amount, line.item.discount_percent, line.item.discount_amount))
+            if isinstance(line.item, CartItem)
+            else line
+            for line in draft.lines
+        ),
+    )
 
 
 def apply_order_discount(draft: Draft) -> Draft:
@@ -175,9 +179,11 @@ def apply_order_discount(draft: Draft) -> Draft:
         return replace(draft, order_discount=ZERO)
     weights = [max(line.after_line_discount, ZERO) for line in draft.lines]
     shares = allocate(discount, weights)
-    return replace(draft, order_discount=discount, lines=tuple(
-        replace(line, order_discount_share=share) for line, share in zip(draft.lines, shares, strict=True)
-    ))
+    return replace(
+        draft,
+        order_discount=discount,
+        lines=tuple(replace(line, order_discount_share=share) for line, share in zip(draft.lines, shares, strict=True)),
+    )
 
 
 # The order in which a cart is priced. Later capabilities add their step here and nowhere else:
@@ -188,6 +194,7 @@ STEPS: tuple[PricingStep, ...] = (apply_line_discounts, apply_order_discount)
 
 
 # --- the result ------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class PricedLine:
@@ -256,10 +263,22 @@ def _draft_line(item: Item) -> DraftLine:
         if item.quantity <= 0:
             raise MoneyError("a returned quantity is greater than zero")
         amount = -returned_share(item.paid_total, item.sold_quantity, item.quantity)
-        return DraftLine(item=item, list_price=item.list_price, unit_price=item.unit_price,
-                         quantity=-item.quantity, vat=item.vat, amount=amount)
-    return DraftLine(item=item, list_price=item.list_price, unit_price=item.unit_price, quantity=item.quantity,
-                     vat=item.vat, amount=line_gross(item.unit_price, item.quantity))
+        return DraftLine(
+            item=item,
+            list_price=item.list_price,
+            unit_price=item.unit_price,
+            quantity=-item.quantity,
+            vat=item.vat,
+            amount=amount,
+        )
+    return DraftLine(
+        item=item,
+        list_price=item.list_price,
+        unit_price=item.unit_price,
+        quantity=item.quantity,
+        vat=item.vat,
+        amount=line_gross(item.unit_price, item.quantity),
+    )
 
 
 def vat_rows(lines: Iterable[tuple[VatCode, Decimal]]) -> tuple[VatRow, ...]:
@@ -277,20 +296,40 @@ def vat_rows(lines: Iterable[tuple[VatCode, Decimal]]) -> tuple[VatRow, ...]:
     return tuple(rows)
 
 
-def price_cart(items: Sequence[Item], *, order_discount_percent: Decimal | None = None,
-               order_discount_amount: Decimal | None = None,
-               steps: Sequence[PricingStep] = STEPS) -> PricedCart:
+def price_cart(
+    items: Sequence[Item],
+    *,
+    order_discount_percent: Decimal | None = None,
+    order_discount_amount: Decimal | None = None,
+    steps: Sequence[PricingStep] = STEPS,
+) -> PricedCart:
     """Price ``items`` with an optional discount on the whole order: the one rule for a cart's price."""
-    draft = Draft(lines=tuple(_draft_line(item) for item in items), order_discount_percent=order_discount_percent,
-                  order_discount_amount=order_discount_amount)
+    draft = Draft(
+        lines=tuple(_draft_line(item) for item in items),
+        order_discount_percent=order_discount_percent,
+        order_discount_amount=order_discount_amount,
+    )
     for step in steps:
         draft = step(draft)
     lines = tuple(
-        PricedLine(item=d.item, list_price=d.list_price, unit_price=d.unit_price, quantity=d.quantity, vat_code=d.vat,
-                   amount=d.amount, line_discount=d.line_discount, order_discount_share=d.order_discount_share,
-                   total=d.total)
+        PricedLine(
+            item=d.item,
+            list_price=d.list_price,
+            unit_price=d.unit_price,
+            quantity=d.quantity,
+            vat_code=d.vat,
+            amount=d.amount,
+            line_discount=d.line_discount,
+            order_discount_share=d.order_discount_share,
+            total=d.total,
+        )
         for d in draft.lines
     )
     total = sum((line.total for line in lines), ZERO)
-    return PricedCart(lines=lines, subtotal=draft.subtotal, order_discount=draft.order_discount, total=total,
-                      vat_rows=vat_rows((line.vat_code, line.total) for line in lines))
+    return PricedCart(
+        lines=lines,
+        subtotal=draft.subtotal,
+        order_discount=draft.order_discount,
+        total=total,
+        vat_rows=vat_rows((line.vat_code, line.total) for line in lines),
+    )

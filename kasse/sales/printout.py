@@ -45,8 +45,10 @@ def print_layout(receipt: Receipt, *, language: str) -> ReceiptDocument:
         doc.separator()
         doc.columns(_("Total"), euro(receipt.total), bold=True, double_height=True)
         doc.feed()
-        doc.table((_("VAT rate"), _("Net"), _("VAT"), _("Gross")),
-                  [(row.label, amount(row.net), amount(row.vat), amount(row.gross)) for row in receipt.vat_rows])
+        doc.table(
+            (_("VAT rate"), _("Net"), _("VAT"), _("Gross")),
+            [(row.label, amount(row.net), amount(row.vat), amount(row.gross)) for row in receipt.vat_rows],
+        )
         doc.feed()
         for payment in receipt.payments:
             doc.columns(payment.label, euro(payment.amount))

@@ -260,8 +260,12 @@ def build_receipt(sale: Sale) -> Receipt:
         sale_id=sale.pk,
         language=organization.language,
         header=ReceiptHeader(
-            company=organization.legal_name, store=store.name, street=store.street, postal_code=store.postal_code,
-            city=store.city, vat_id=organization.vat_id,
+            company=organization.legal_name,
+            store=store.name,
+            street=store.street,
+            postal_code=store.postal_code,
+            city=store.city,
+            vat_id=organization.vat_id,
             tax_number="" if organization.vat_id else organization.tax_number,
         ),
         register_name=sale.register.name,
@@ -275,23 +279,35 @@ def build_receipt(sale: Sale) -> Receipt:
         original_receipt=original.receipt_number if original is not None else None,
         lines=tuple(
             ReceiptLine(
-                name=f"{line.product_name} {line.variant_name}".strip(), quantity=line.quantity, unit=line.unit,
-                unit_price=line.unit_price, discount=line.line_discount + line.order_discount_share,
-                vat_letter=line.vat_dsfinvk_id, amount=line.total, note=line.note,
+                name=f"{line.product_name} {line.variant_name}".strip(),
+                quantity=line.quantity,
+                unit=line.unit,
+                unit_price=line.unit_price,
+                discount=line.line_discount + line.order_discount_share,
+                vat_letter=line.vat_dsfinvk_id,
+                amount=line.total,
+                note=line.note,
             )
             for line in sale.lines.all()
         ),
         total=sale.total,
-        vat_rows=tuple(VatRow(letter=row.vat_dsfinvk_id, rate=row.vat_rate, net=row.net, vat=row.vat,
-                              gross=row.gross) for row in sale.vat_rows.all()),
+        vat_rows=tuple(
+            VatRow(letter=row.vat_dsfinvk_id, rate=row.vat_rate, net=row.net, vat=row.vat, gross=row.gross)
+            for row in sale.vat_rows.all()
+        ),
         payments=tuple(
-            ReceiptPayment(method=p.method, amount=p.amount, tendered=p.tendered,
-                           credit_from_receipt=credit_numbers.get(p.reference))
+            ReceiptPayment(
+                method=p.method,
+                amount=p.amount,
+                tendered=p.tendered,
+                credit_from_receipt=credit_numbers.get(p.reference),
+            )
             for p in payments
         ),
         change=sum((p.change for p in payments), Decimal("0.00")),
         customer=ReceiptCustomer(number=customer.customer_number, name=customer.display_name)
-        if customer is not None else None,
+        if customer is not None
+        else None,
         note=sale.note,
         footer=tuple(store.receipt_footer.splitlines()) if store.receipt_footer else (),
         barcode=receipt_code(sale),
@@ -323,6 +339,5 @@ def _credit_receipts(sale: Sale, payments: list[Payment]) -> dict[str, int]:
             valid.add(uuid.UUID(reference))
         except ValueError:
             continue
-    found = Sale.objects.filter(organization_id=sale.organization_id, pk__in=valid).values_list("pk",
-                                                                                               "receipt_number")
+    found = Sale.objects.filter(organization_id=sale.organization_id, pk__in=valid).values_list("pk", "receipt_number")
     return {str(pk): number for pk, number in found}

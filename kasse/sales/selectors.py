@@ -51,8 +51,11 @@ def find_receipt(register: Register, text: str) -> Sale:
         number = int(typed.group(2))
     else:
         raise SaleError(_("Please enter a receipt number, e.g. 42, or register and number, e.g. 2/42."))
-    sale = (Sale.objects.filter(store=store, register__number=register_number, receipt_number=number)
-            .select_related("store", "register", "customer").first())
+    sale = (
+        Sale.objects.filter(store=store, register__number=register_number, receipt_number=number)
+        .select_related("store", "register", "customer")
+        .first()
+    )
     if sale is None:
         raise SaleError(_("No receipt %(code)s in this store.") % {"code": text})
     return sale
@@ -74,8 +77,9 @@ def returnable_lines(sale: Sale) -> list[ReturnableLine]:
     return [ReturnableLine(line, refundable_quantity(line)) for line in sale.lines.all()]
 
 
-def recent_receipts(store: Store, *, register: Register | None = None, query: str = "",
-                    limit: int = 30) -> QuerySet[Sale]:
+def recent_receipts(
+    store: Store, *, register: Register | None = None, query: str = "", limit: int = 30
+) -> QuerySet[Sale]:
     """The newest receipts of ``store`` (or one register of it), optionally matching a typed number."""
     qs = Sale.objects.filter(store=store).select_related("register", "store")
     if register is not None and not query:

@@ -70,19 +70,24 @@ def receipt_number_clashes(sales: Sequence[UpRow]) -> dict[str, Quarantined]:
         else:
             within |= Q(register_id=register_id, receipt_number__in=wanted)
     clashes: dict[str, Quarantined] = {}
-    for register_id, number, sale_id in Sale.objects.filter(within).values_list("register_id", "receipt_number",
-                                                                                 "id"):
+    for register_id, number, sale_id in Sale.objects.filter(within).values_list("register_id", "receipt_number", "id"):
         incoming = numbers.get((str(register_id), number))
         if incoming is not None and incoming.values["id"] != str(sale_id):
             clashes[incoming.values["id"]] = Quarantined(
                 AnomalyKind.NUMBER_CLASH,
                 {"register_id": incoming.values["register_id"], "receipt_number": incoming.values["receipt_number"]},
-                "receipt number already used; kept for review")
+                "receipt number already used; kept for review",
+            )
     return clashes
 
 
-def sale_anomalies(sale: dict[str, Any], lines: list[dict[str, Any]], vats: list[dict[str, Any]],
-                   payments: list[dict[str, Any]], received_at: Any) -> list[tuple[str, dict[str, str]]]:
+def sale_anomalies(
+    sale: dict[str, Any],
+    lines: list[dict[str, Any]],
+    vats: list[dict[str, Any]],
+    payments: list[dict[str, Any]],
+    received_at: Any,
+) -> list[tuple[str, dict[str, str]]]:
     """What does not add up in a sale as received (recomputed from its lines)."""
     found: list[tuple[str, dict[str, str]]] = []
     total = Decimal(sale["total"])
@@ -99,11 +104,13 @@ def sale_anomalies(sale: dict[str, Any], lines: list[dict[str, Any]], vats: list
         found.append((AnomalyKind.NEGATIVE, {"total": str(total), "kind": str(sale.get("kind", ""))}))
     completed = sale.get("completed_at")
     if completed is not None and completed > received_at + CLOCK_TOLERANCE:
-        found.append((AnomalyKind.CLOCK, {"completed_at": completed.isoformat(),
-                                          "received_at": received_at.isoformat()}))
+        found.append(
+            (AnomalyKind.CLOCK, {"completed_at": completed.isoformat(), "received_at": received_at.isoformat()})
+        )
     elif completed is not None and completed < received_at - DATED_TOLERANCE:
-        found.append((AnomalyKind.DATED, {"completed_at": completed.isoformat(),
-                                          "received_at": received_at.isoformat()}))
+        found.append(
+            (AnomalyKind.DATED, {"completed_at": completed.isoformat(), "received_at": received_at.isoformat()})
+        )
     return found
 
 
@@ -134,8 +141,10 @@ def release_sale(record: dict[str, Any], sale_id: str) -> Released:
     as received, with ``printed_number`` and ``booked_number``; the audit log says who released it when).
     The store node is told to continue its numbering after the booked number.
     """
-    sale_row = next((values for table, values, *_meta in record.get("rows", [])
-                     if table == SALE and values.get("id") == sale_id), None)
+    sale_row = next(
+        (values for table, values, *_meta in record.get("rows", []) if table == SALE and values.get("id") == sale_id),
+        None,
+    )
     if sale_row is None:
         raise ValidationError(_("The kept record holds no sale; it cannot be released."))
     register = Register.objects.select_for_update().filter(pk=sale_row.get("register_id")).first()
@@ -144,10 +153,13 @@ def release_sale(record: dict[str, Any], sale_id: str) -> Released:
     printed = sale_row.get("receipt_number")
     booked = (Sale.objects.filter(register=register).aggregate(n=Max("receipt_number"))["n"] or 0) + 1
     sale_row["receipt_number"] = booked
-    return Released(record=record, detail={"printed_number": printed, "booked_number": booked},
-                    audit={"sale": sale_id, "register": str(register.pk), "printed_number": printed,
-                           "booked_number": booked},
-                    store_id=register.store_id, booked=booked)
+    return Released(
+        record=record,
+        detail={"printed_number": printed, "booked_number": booked},
+        audit={"sale": sale_id, "register": str(register.pk), "printed_number": printed, "booked_number": booked},
+        store_id=register.store_id,
+        booked=booked,
+    )
 
 
 def live_sale(sale: Any) -> dict[str, Any]:
@@ -155,9 +167,13 @@ def live_sale(sale: Any) -> dict[str, Any]:
     return {
         "type": "live.sale",
         "sale": {
-            "id": str(sale.pk), "kind": sale.kind, "store_id": str(sale.store_id),
-            "register_id": str(sale.register_id), "receipt_number": sale.receipt_number,
-            "total": str(sale.total), "employee": sale.employee_name,
+            "id": str(sale.pk),
+            "kind": sale.kind,
+            "store_id": str(sale.store_id),
+            "register_id": str(sale.register_id),
+            "receipt_number": sale.receipt_number,
+            "total": str(sale.total),
+            "employee": sale.employee_name,
             "completed_at": sale.completed_at.isoformat(),
         },
     }
@@ -196,15 +212,20 @@ def raise_counters(registers: dict[str, Any]) -> dict[str, int]:
     """On a node: raise the registers' receipt and Z counters to the cloud's positions (never lower them);
     returns ``{register id: receipt number moved to}`` for the registers that moved."""
     moved: dict[str, int] = {}
-    known = {str(pk): organization for pk, organization in Register.objects.filter(
-        pk__in=[pk for pk in registers if isinstance(pk, str)][:1000]).values_list("pk", "organization_id")}
+    known = {
+        str(pk): organization
+        for pk, organization in Register.objects.filter(
+            pk__in=[pk for pk in registers if isinstance(pk, str)][:1000]
+        ).values_list("pk", "organization_id")
+    }
     for register_id, stands in registers.items():
         if register_id not in known or not isinstance(stands, dict):
             continue
         for kind, key in ((CounterKind.RECEIPT, "receipt"), (CounterKind.CLOSING, "closing")):
             value = _number(stands.get(key, 0))
             counter, _created = RegisterCounter.objects.get_or_create(
-                register_id=register_id, kind=kind, defaults={"organization_id": known[register_id]})
+                register_id=register_id, kind=kind, defaults={"organization_id": known[register_id]}
+            )
             if counter.last_value < value:
                 RegisterCounter.objects.filter(pk=counter.pk).update(last_value=value, updated_at=timezone.now())
                 if kind == CounterKind.RECEIPT:
@@ -213,22 +234,44 @@ def raise_counters(registers: dict[str, Any]) -> dict[str, int]:
 
 
 def _part(label: str) -> SyncSpec:
-    return SyncSpec(label, Direction.UP, Scope.STORE, "sale.store_id", immutable=True,
-                    snapshot_filter={"sale__shift__status": "open"},
-                    part_of=PartOf("sale_id", apart="a sale's lines, VAT rows and payments travel in the record "
-                                                    "of their sale",
-                                   sealed="the sale is stored already; a finished receipt never changes"))
+    return SyncSpec(
+        label,
+        Direction.UP,
+        Scope.STORE,
+        "sale.store_id",
+        immutable=True,
+        snapshot_filter={"sale__shift__status": "open"},
+        part_of=PartOf(
+            "sale_id",
+            apart="a sale's lines, VAT rows and payments travel in the record of their sale",
+            sealed="the sale is stored already; a finished receipt never changes",
+        ),
+    )
 
 
 register(
-    SyncSpec("sales.Shift", Direction.UP, Scope.STORE, snapshot_filter={"status": "open"},
-             keeps_stored=_closed_shift),
-    SyncSpec("sales.CashMovement", Direction.UP, Scope.STORE, "shift.store_id", immutable=True,
-             snapshot_filter={"shift__status": "open"}),
+    SyncSpec("sales.Shift", Direction.UP, Scope.STORE, snapshot_filter={"status": "open"}, keeps_stored=_closed_shift),
+    SyncSpec(
+        "sales.CashMovement",
+        Direction.UP,
+        Scope.STORE,
+        "shift.store_id",
+        immutable=True,
+        snapshot_filter={"shift__status": "open"},
+    ),
     SyncSpec("sales.RegisterCounter", Direction.LOCAL, Scope.STORE, "register.store_id"),
     # Of the sales, a pairing node gets those of open shifts (its X and Z reports need them).
-    SyncSpec(SALE, Direction.UP, Scope.STORE, immutable=True, snapshot_filter={"shift__status": "open"},
-             quarantine=receipt_number_clashes, release=release_sale, arrived=sale_arrived, live=live_sale),
+    SyncSpec(
+        SALE,
+        Direction.UP,
+        Scope.STORE,
+        immutable=True,
+        snapshot_filter={"shift__status": "open"},
+        quarantine=receipt_number_clashes,
+        release=release_sale,
+        arrived=sale_arrived,
+        live=live_sale,
+    ),
     *(_part(label) for label in SALE_PARTS),
     numbering=Numbering(positions=register_positions, catch_up=raise_counters),
 )

@@ -18,8 +18,13 @@ def _store(org: Any) -> dict[str, Any]:
 
 def _node(org: Any) -> StoreNode:
     with scopes_disabled():
-        return StoreNode.objects.create(organization=org, store=StoreFactory(organization=org), name="Laden-PC",
-                                        token_digest=uuid.uuid4().hex, customer_number_base=1_000_000)
+        return StoreNode.objects.create(
+            organization=org,
+            store=StoreFactory(organization=org),
+            name="Laden-PC",
+            token_digest=uuid.uuid4().hex,
+            customer_number_base=1_000_000,
+        )
 
 
 def _node_id(org: Any) -> dict[str, Any]:
@@ -28,18 +33,29 @@ def _node_id(org: Any) -> dict[str, Any]:
 
 def _anomaly(org: Any) -> dict[str, Any]:
     with scopes_disabled():
-        anomaly = SyncAnomaly.objects.create(organization=org, node=_node(org), kind=AnomalyKind.TOTALS,
-                                             model="sales.Sale", object_id=str(uuid.uuid4()),
-                                             detail={"total": "1.00", "lines": "2.00"})
+        anomaly = SyncAnomaly.objects.create(
+            organization=org,
+            node=_node(org),
+            kind=AnomalyKind.TOTALS,
+            model="sales.Sale",
+            object_id=str(uuid.uuid4()),
+            detail={"total": "1.00", "lines": "2.00"},
+        )
     return {"anomaly_id": anomaly.pk}
 
 
 def _conflict(org: Any) -> dict[str, Any]:
     with scopes_disabled():
         conflict = SyncConflict.objects.create(
-            organization=org, model="customers.Customer", object_id=str(uuid.uuid4()), field="email",
-            kept_value="a@example.org", kept_clock="1764400000000-00000-cloud",
-            lost_value="b@example.org", lost_clock="1764399999000-00000-node")
+            organization=org,
+            model="customers.Customer",
+            object_id=str(uuid.uuid4()),
+            field="email",
+            kept_value="a@example.org",
+            kept_clock="1764400000000-00000-cloud",
+            lost_value="b@example.org",
+            lost_clock="1764399999000-00000-node",
+        )
     return {"conflict_id": conflict.pk}
 
 

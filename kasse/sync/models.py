@@ -18,12 +18,12 @@ from kasse.core.models import OrganizationScopedModel, UUIDModel, organization_s
 class StoreNode(OrganizationScopedModel):
     """A paired ``kasse store`` node of one store. Its credential is stored hashed."""
 
-    store = models.ForeignKey("tenancy.Store", on_delete=models.PROTECT, related_name="nodes",
-                              verbose_name=_("store"))
+    store = models.ForeignKey("tenancy.Store", on_delete=models.PROTECT, related_name="nodes", verbose_name=_("store"))
     name = models.CharField(_("name"), max_length=120)
     token_digest = models.CharField(max_length=64, unique=True)
     customer_number_base = models.PositiveIntegerField(
-        help_text="Customers created on this node are numbered from base+1 (a block of its own).")
+        help_text="Customers created on this node are numbered from base+1 (a block of its own)."
+    )
     paired_at = models.DateTimeField(_("paired"), default=timezone.now)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
     last_contact_at = models.DateTimeField(_("last contact"), null=True, blank=True)
@@ -43,10 +43,14 @@ class StoreNode(OrganizationScopedModel):
     lan_url = models.CharField(_("address in the shop"), max_length=200, blank=True)
     last_position = models.BigIntegerField(default=0, help_text="the highest outbox position received from it")
     positions_moved = models.BooleanField(
-        default=False, help_text="a register's numbers moved in the cloud (a released sale): tell the node")
+        default=False, help_text="a register's numbers moved in the cloud (a released sale): tell the node"
+    )
     clock_ahead_seconds = models.IntegerField(
-        _("clock ahead (seconds)"), null=True, blank=True,
-        help_text="how far the node's clock ran ahead of the cloud's in its last sale that was too far ahead")
+        _("clock ahead (seconds)"),
+        null=True,
+        blank=True,
+        help_text="how far the node's clock ran ahead of the cloud's in its last sale that was too far ahead",
+    )
     clock_ahead_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -71,7 +75,8 @@ class NodePairingCode(OrganizationScopedModel):
     used_at = models.DateTimeField(null=True, blank=True)
     node = models.ForeignKey(StoreNode, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     give_up_waiting = models.BooleanField(
-        default=False, help_text="the owner gave up the records the store's current node still has waiting")
+        default=False, help_text="the owner gave up the records the store's current node still has waiting"
+    )
 
 
 class FeedCounter(models.Model):
@@ -81,8 +86,9 @@ class FeedCounter(models.Model):
     order and a reader that has seen ``seq`` never later finds a smaller one.
     """
 
-    organization = models.OneToOneField("tenancy.Organization", on_delete=models.CASCADE,
-                                        primary_key=True, related_name="+")
+    organization = models.OneToOneField(
+        "tenancy.Organization", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
     seq = models.BigIntegerField(default=0)
 
     def __str__(self) -> str:
@@ -95,8 +101,14 @@ class ChangeEvent(models.Model):
     id = models.BigAutoField(primary_key=True)
     organization = models.ForeignKey("tenancy.Organization", on_delete=models.CASCADE, related_name="+")
     seq = models.BigIntegerField()
-    store = models.ForeignKey("tenancy.Store", null=True, blank=True, on_delete=models.CASCADE,
-                              related_name="+", help_text="set for rows only one store's node receives")
+    store = models.ForeignKey(
+        "tenancy.Store",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text="set for rows only one store's node receives",
+    )
     model = models.CharField(max_length=60)
     object_id = models.CharField(max_length=64)
     deleted = models.BooleanField(default=False)
@@ -130,8 +142,9 @@ class SyncAnomaly(OrganizationScopedModel):
     model = models.CharField(max_length=60)
     object_id = models.CharField(max_length=64)
     detail = models.JSONField(default=dict)
-    payload = models.JSONField(null=True, blank=True,
-                               help_text="the record as received, kept when it could not be stored as is")
+    payload = models.JSONField(
+        null=True, blank=True, help_text="the record as received, kept when it could not be stored as is"
+    )
     resolved_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -177,7 +190,8 @@ class NodeState(UUIDModel):
     cloud_version = models.CharField(max_length=40, blank=True)  # what the cloud last said it runs
     revoked = models.BooleanField(default=False)
     needs_positions = models.BooleanField(
-        default=False, help_text="restored from a backup: sell only after the cloud said where the registers stand")
+        default=False, help_text="restored from a backup: sell only after the cloud said where the registers stand"
+    )
     positions_checked_at = models.DateTimeField(null=True, blank=True)
 
 

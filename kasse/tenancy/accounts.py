@@ -46,19 +46,23 @@ def _send_after_commit(user: User, template: str, context: dict[str, object]) ->
         subject = " ".join(render_to_string(f"tenancy/email/{template}_subject.txt", context).split())
         body = render_to_string(f"tenancy/email/{template}_body.txt", context)
     recipient = user.email
-    transaction.on_commit(
-        lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient])
-    )
+    transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient]))
 
 
 @transaction.atomic
 def send_verification_email(*, user: User, organization: Organization | None = None) -> None:
     """Issue a fresh link for ``user`` and e-mail it (after commit)."""
     token = _issue_token(user)
-    _send_after_commit(user, "verify", {
-        "user": user, "organization": organization, "url": verification_url(token),
-        "hours": int(TOKEN_LIFETIME.total_seconds() // 3600),
-    })
+    _send_after_commit(
+        user,
+        "verify",
+        {
+            "user": user,
+            "organization": organization,
+            "url": verification_url(token),
+            "hours": int(TOKEN_LIFETIME.total_seconds() // 3600),
+        },
+    )
 
 
 def send_invitation_email(*, user: User, organization: Organization, invited_by: str) -> None:
@@ -70,7 +74,9 @@ def send_invitation_email(*, user: User, organization: Organization, invited_by:
     """
     needs_link = not user.has_usable_password() or user.email_verified_at is None
     context: dict[str, object] = {
-        "user": user, "organization": organization, "invited_by": invited_by,
+        "user": user,
+        "organization": organization,
+        "invited_by": invited_by,
         "login_url": settings.PUBLIC_URL.rstrip("/") + reverse("backoffice:login"),
         "hours": int(TOKEN_LIFETIME.total_seconds() // 3600),
     }
@@ -95,7 +101,8 @@ def check_token(token: str) -> EmailVerification:
     """The unused, unexpired verification of ``token``, or a ``ValidationError`` saying why not."""
     verification = (
         EmailVerification.objects.select_related("user").filter(token_digest=token_digest(token)).first()
-        if token else None
+        if token
+        else None
     )
     if verification is None or not verification.user.is_active:
         raise ValidationError(
@@ -109,8 +116,7 @@ def check_token(token: str) -> EmailVerification:
         )
     if timezone.now() - verification.created_at > TOKEN_LIFETIME:
         raise ValidationError(
-            _("This confirmation link has expired (links are valid for 48 hours). "
-              "Please request a new one."),
+            _("This confirmation link has expired (links are valid for 48 hours). Please request a new one."),
             code="expired",
         )
     return verification
@@ -124,9 +130,7 @@ def verify_email(*, token: str, password: str | None = None) -> User:
     """
     verification = check_token(token)
     # Lock the row so the same link cannot be used twice by two requests at once.
-    verification = EmailVerification.objects.select_for_update().select_related("user").get(
-        pk=verification.pk
-    )
+    verification = EmailVerification.objects.select_for_update().select_related("user").get(pk=verification.pk)
     if verification.used_at is not None:
         raise ValidationError(_("This confirmation link has already been used."), code="used")
     user = verification.user

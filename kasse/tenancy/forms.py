@@ -19,12 +19,29 @@ from kasse.tenancy.models import Employee, Organization, Register, Store, User
 from kasse.tenancy.permissions import Role
 
 ORGANIZATION_FORM_FIELDS = [
-    "name", "legal_name", "street", "postal_code", "city", "vat_id", "tax_number",
-    "email", "phone", "language",
+    "name",
+    "legal_name",
+    "street",
+    "postal_code",
+    "city",
+    "vat_id",
+    "tax_number",
+    "email",
+    "phone",
+    "language",
 ]
 STORE_FORM_FIELDS = [
-    "name", "number", "street", "postal_code", "city", "time_zone", "currency",
-    "phone", "email", "receipt_footer", "is_active",
+    "name",
+    "number",
+    "street",
+    "postal_code",
+    "city",
+    "time_zone",
+    "currency",
+    "phone",
+    "email",
+    "receipt_footer",
+    "is_active",
 ]
 
 
@@ -38,9 +55,7 @@ class TimeZoneField(forms.ChoiceField):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("label", gettext_lazy("time zone"))
         super().__init__(choices=time_zone_choices, initial="Europe/Berlin", **kwargs)
-        self.error_messages["invalid_choice"] = gettext_lazy(
-            "“%(value)s” is not a known time zone."
-        )
+        self.error_messages["invalid_choice"] = gettext_lazy("“%(value)s” is not a known time zone.")
 
 
 class OrganizationForm(forms.ModelForm):
@@ -78,9 +93,7 @@ class RegisterForm(forms.ModelForm):
         self.fields["number"].required = False
         self.fields["number"].help_text = _("Leave empty for the next free number.")
         self.fields["serial_number"].required = False
-        self.fields["serial_number"].help_text = _(
-            "The serial of the till or tablet; leave empty to have one made up."
-        )
+        self.fields["serial_number"].help_text = _("The serial of the till or tablet; leave empty to have one made up.")
 
 
 # --- Employees ------------------------------------------------------------------------------------
@@ -92,31 +105,40 @@ class EmployeeForm(forms.ModelForm):
     """Name, number, active, PIN and login; the roles grid is added per store in ``__init__``."""
 
     pin = forms.CharField(
-        label=gettext_lazy("Register PIN"), required=False, min_length=4, max_length=12,
-        widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "new-password"},
-                                   render_value=False),
-        help_text=gettext_lazy("4 to 12 digits (owners and managers: at least 6). Leave empty to keep the "
-                               "current PIN."),
+        label=gettext_lazy("Register PIN"),
+        required=False,
+        min_length=4,
+        max_length=12,
+        widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "new-password"}, render_value=False),
+        help_text=gettext_lazy(
+            "4 to 12 digits (owners and managers: at least 6). Leave empty to keep the current PIN."
+        ),
     )
     login_email = forms.EmailField(
-        label=gettext_lazy("Back-office login (e-mail)"), required=False,
-        help_text=gettext_lazy(
-            "Optional. We e-mail an invitation; leave empty for register-only staff."
-        ),
+        label=gettext_lazy("Back-office login (e-mail)"),
+        required=False,
+        help_text=gettext_lazy("Optional. We e-mail an invitation; leave empty for register-only staff."),
     )
 
     class Meta:
         model = Employee
         fields = ["display_name", "employee_number", "is_active"]
 
-    def __init__(self, *args: Any, stores: list[Store], may_grant_owner: bool,
-                 current_roles: dict[str, str] | None = None, may_grant_all_stores: bool = True,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        stores: list[Store],
+        may_grant_owner: bool,
+        current_roles: dict[str, str] | None = None,
+        may_grant_all_stores: bool = True,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.stores = stores
         if self.instance.pk is None:
-            self.fields["pin"].help_text = _("4 to 12 digits (owners and managers: at least 6), used to log "
-                                             "in at the register.")
+            self.fields["pin"].help_text = _(
+                "4 to 12 digits (owners and managers: at least 6), used to log in at the register."
+            )
         elif self.instance.user_id:
             self.fields["login_email"].initial = self.instance.user.email
         owner: tuple[str, str] = (Role.OWNER.value, str(Role.OWNER.label))
@@ -133,7 +155,10 @@ class EmployeeForm(forms.ModelForm):
             if current_roles.get(key) == Role.OWNER and not may_grant_owner:
                 field_choices = [*field_choices, owner]
             self.fields[name] = forms.ChoiceField(
-                label=label, choices=field_choices, required=False, initial=current_roles.get(key, ""),
+                label=label,
+                choices=field_choices,
+                required=False,
+                initial=current_roles.get(key, ""),
                 # Only owners grant all-stores roles; others see the row as it is.
                 disabled=key == ALL_STORES and not may_grant_all_stores,
             )
@@ -149,8 +174,7 @@ class EmployeeForm(forms.ModelForm):
         return [self[name] for name, _key in self.role_fields]
 
     def basic_fields(self) -> list[forms.BoundField]:
-        return [self[name] for name in ("display_name", "employee_number", "pin", "login_email",
-                                        "is_active")]
+        return [self[name] for name in ("display_name", "employee_number", "pin", "login_email", "is_active")]
 
     def roles(self) -> list[tuple[Store | None, str]]:
         by_pk = {str(s.pk): s for s in self.stores}
@@ -164,11 +188,11 @@ class EmployeeForm(forms.ModelForm):
 
 # --- Sign-up --------------------------------------------------------------------------------------
 
+
 class SignupOrganizationForm(forms.ModelForm):
     class Meta:
         model = Organization
-        fields = ["name", "legal_name", "street", "postal_code", "city", "vat_id", "tax_number",
-                  "language"]
+        fields = ["name", "legal_name", "street", "postal_code", "city", "vat_id", "tax_number", "language"]
         labels = {"name": gettext_lazy("Shop name")}
         help_texts = OrganizationForm.Meta.help_texts
 
@@ -191,17 +215,23 @@ class SignupStoreForm(forms.ModelForm):
 class SignupOwnerForm(forms.Form):
     full_name = forms.CharField(label=gettext_lazy("Your name"), max_length=150)
     email = forms.EmailField(label=gettext_lazy("E-mail"))
-    password1 = forms.CharField(label=gettext_lazy("Password"), strip=False,
-                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
-    password2 = forms.CharField(label=gettext_lazy("Password again"), strip=False,
-                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password1 = forms.CharField(
+        label=gettext_lazy("Password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+    password2 = forms.CharField(
+        label=gettext_lazy("Password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
 
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].strip().lower()
         if User.objects.filter(email=email).exists():
             raise forms.ValidationError(
-                _("There is already an account with this e-mail address. Please log in; "
-                  "if you never confirmed it, ask for a new confirmation e-mail on the login page.")
+                _(
+                    "There is already an account with this e-mail address. Please log in; "
+                    "if you never confirmed it, ask for a new confirmation e-mail on the login page."
+                )
             )
         return email
 
@@ -242,5 +272,3 @@ class SetPasswordForm(forms.Form):
 
 class ResendForm(forms.Form):
     email = forms.EmailField(label=gettext_lazy("E-mail"))
-
-

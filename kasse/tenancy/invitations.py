@@ -37,12 +37,20 @@ def invite_existing_user(*, actor: Actor, organization: Organization, employee: 
     token = secrets.token_urlsafe(32)
     with scopes_disabled():
         LoginInvitation.objects.filter(employee=employee, accepted_at__isnull=True).delete()
-        LoginInvitation.objects.create(organization=organization, employee=employee, user=user,
-                                       token_digest=_digest(token), invited_by=actor.label[:200],
-                                       expires_at=timezone.now() + INVITATION_LIFETIME)
+        LoginInvitation.objects.create(
+            organization=organization,
+            employee=employee,
+            user=user,
+            token_digest=_digest(token),
+            invited_by=actor.label[:200],
+            expires_at=timezone.now() + INVITATION_LIFETIME,
+        )
     log_action(organization, actor, "tenancy.employee.login_invited", employee, {"email": user.email})
     context = {
-        "user": user, "organization": organization, "invited_by": actor.label, "employee": employee,
+        "user": user,
+        "organization": organization,
+        "invited_by": actor.label,
+        "employee": employee,
         "url": settings.PUBLIC_URL.rstrip("/") + reverse("signup:invitation", kwargs={"token": token}),
         "days": INVITATION_LIFETIME.days,
     }
@@ -56,8 +64,13 @@ def invite_existing_user(*, actor: Actor, organization: Organization, employee: 
 def open_invitation(token: str) -> LoginInvitation:
     """The open invitation of ``token``, or a ``ValidationError`` saying why not."""
     with scopes_disabled():
-        invitation = (LoginInvitation.objects.select_related("organization", "employee", "user")
-                      .filter(token_digest=_digest(token)).first() if token else None)
+        invitation = (
+            LoginInvitation.objects.select_related("organization", "employee", "user")
+            .filter(token_digest=_digest(token))
+            .first()
+            if token
+            else None
+        )
     if invitation is None or invitation.accepted_at is not None or invitation.expires_at < timezone.now():
         raise ValidationError(_("This invitation is unknown, used or expired. Please ask for a new one."))
     return invitation
@@ -68,21 +81,34 @@ def accept_invitation(*, token: str, user: User) -> LoginInvitation:
     """``user`` accepts: they become the employee's back-office login."""
     invitation = open_invitation(token)
     with scopes_disabled():
-        invitation = LoginInvitation.objects.select_for_update().select_related(
-            "organization", "employee", "user").get(pk=invitation.pk)
+        invitation = (
+            LoginInvitation.objects.select_for_update()
+            .select_related("organization", "employee", "user")
+            .get(pk=invitation.pk)
+        )
         if invitation.accepted_at is not None:
             raise ValidationError(_("This invitation is unknown, used or expired. Please ask for a new one."))
         if invitation.user_id != user.pk:
-            raise ValidationError(_("This invitation is for another account. Please log in as %(email)s.")
-                                  % {"email": invitation.user.email})
+            raise ValidationError(
+                _("This invitation is for another account. Please log in as %(email)s.")
+                % {"email": invitation.user.email}
+            )
         employee = Employee.objects.select_for_update().get(pk=invitation.employee_id)
-        if Employee.objects.filter(organization_id=invitation.organization_id, user=user).exclude(
-                pk=employee.pk).exists():
+        if (
+            Employee.objects.filter(organization_id=invitation.organization_id, user=user)
+            .exclude(pk=employee.pk)
+            .exists()
+        ):
             raise ValidationError(_("You already log in for another employee of this organization."))
         employee.user = user
         employee.save(update_fields=["user", "updated_at"])
         invitation.accepted_at = timezone.now()
         invitation.save(update_fields=["accepted_at", "updated_at"])
-        log_action(invitation.organization, Actor.for_user(user), "tenancy.employee.login_accepted", employee,
-                   {"email": user.email})
+        log_action(
+            invitation.organization,
+            Actor.for_user(user),
+            "tenancy.employee.login_accepted",
+            employee,
+            {"email": user.email},
+        )
     return invitation

@@ -10,8 +10,9 @@ from kasse.testing.isolation import IsolationCase
 
 
 def _store(org: Organization) -> Store:
-    return Store.objects.create(organization=org, name="Filiale A", number=7, street="Markt 1",
-                                postal_code="10115", city="Berlin")
+    return Store.objects.create(
+        organization=org, name="Filiale A", number=7, street="Markt 1", postal_code="10115", city="Berlin"
+    )
 
 
 def _store_kwargs(org: Organization) -> dict[str, Any]:
@@ -24,8 +25,9 @@ def _store_pk_kwargs(org: Organization) -> dict[str, Any]:
 
 def _register(org: Organization) -> dict[str, Any]:
     store = _store(org)
-    register = Register.objects.create(organization=org, store=store, number=1, name="Kasse 1",
-                                       serial_number=f"ISO-{store.pk.hex[:10]}")
+    register = Register.objects.create(
+        organization=org, store=store, number=1, name="Kasse 1", serial_number=f"ISO-{store.pk.hex[:10]}"
+    )
     return {"pk": register.pk}
 
 
@@ -35,15 +37,31 @@ def _employee(org: Organization) -> dict[str, Any]:
     return {"pk": employee.pk}
 
 
-
 CASES = [
-    IsolationCase("tenancy:store-edit", _store_kwargs, methods=("get", "post"),
-                  data={"name": "Fremd", "street": "X 1", "postal_code": "10115", "city": "Berlin",
-                        "time_zone": "Europe/Berlin", "currency": "EUR"}),
-    IsolationCase("tenancy:register-create", _store_pk_kwargs, methods=("get", "post"),
-                  data={"name": "Fremd"}),
-    IsolationCase("tenancy:register-edit", _register, methods=("get", "post"),
-                  data={"number": "1", "name": "Fremd", "serial_number": "X-1"}),
-    IsolationCase("tenancy:employee-edit", _employee, methods=("get", "post"),
-                  data={"display_name": "Fremd", "role_all": "cashier"}),
+    IsolationCase(
+        "tenancy:store-edit",
+        _store_kwargs,
+        methods=("get", "post"),
+        data={
+            "name": "Fremd",
+            "street": "X 1",
+            "postal_code": "10115",
+            "city": "Berlin",
+            "time_zone": "Europe/Berlin",
+            "currency": "EUR",
+        },
+    ),
+    IsolationCase("tenancy:register-create", _store_pk_kwargs, methods=("get", "post"), data={"name": "Fremd"}),
+    IsolationCase(
+        "tenancy:register-edit",
+        _register,
+        methods=("get", "post"),
+        data={"number": "1", "name": "Fremd", "serial_number": "X-1"},
+    ),
+    IsolationCase(
+        "tenancy:employee-edit",
+        _employee,
+        methods=("get", "post"),
+        data={"display_name": "Fremd", "role_all": "cashier"},
+    ),
 ]

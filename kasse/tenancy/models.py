@@ -61,9 +61,7 @@ class User(AbstractBaseUser, PermissionsMixin, UUIDModel):
 
     email = models.EmailField(_("e-mail address"), unique=True)
     full_name = models.CharField(_("name"), max_length=150, blank=True)
-    language = models.CharField(
-        _("language"), max_length=5, choices=Language.choices, default=Language.GERMAN
-    )
+    language = models.CharField(_("language"), max_length=5, choices=Language.choices, default=Language.GERMAN)
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(_("operator"), default=False)
     email_verified_at = models.DateTimeField(_("e-mail verified"), null=True, blank=True)
@@ -96,9 +94,7 @@ class Organization(TimestampedModel):
     tax_number = models.CharField(_("tax number"), max_length=30, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
-    language = models.CharField(
-        _("language"), max_length=5, choices=Language.choices, default=Language.GERMAN
-    )
+    language = models.CharField(_("language"), max_length=5, choices=Language.choices, default=Language.GERMAN)
     # Key for register PIN digests; synced to store nodes with the employees.
     pin_pepper = models.CharField(max_length=64, default=secrets.token_hex, editable=False)
     is_active = models.BooleanField(_("active"), default=True)
@@ -133,9 +129,7 @@ class Store(OrganizationScopedModel):
     time_zone = models.CharField(
         _("time zone"), max_length=64, default="Europe/Berlin", validators=[validate_time_zone]
     )
-    currency = models.CharField(
-        _("currency"), max_length=3, choices=Currency.choices, default=Currency.EUR
-    )
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, default=Currency.EUR)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     receipt_footer = models.TextField(_("receipt footer"), blank=True)
@@ -160,9 +154,7 @@ class Store(OrganizationScopedModel):
 class Register(OrganizationScopedModel):
     """A till in a store: a paired browser or terminal that sells."""
 
-    store = models.ForeignKey(
-        Store, on_delete=models.PROTECT, related_name="registers", verbose_name=_("store")
-    )
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="registers", verbose_name=_("store"))
     number = models.PositiveIntegerField(_("register number"))
     name = models.CharField(_("name"), max_length=120)
     serial_number = models.CharField(_("serial number"), max_length=64)
@@ -174,9 +166,7 @@ class Register(OrganizationScopedModel):
         ordering = ["store__number", "number"]
         constraints = [
             models.UniqueConstraint(fields=["store", "number"], name="register_number_unique"),
-            models.UniqueConstraint(
-                fields=["organization", "serial_number"], name="register_serial_unique"
-            ),
+            models.UniqueConstraint(fields=["organization", "serial_number"], name="register_serial_unique"),
         ]
 
     def __str__(self) -> str:
@@ -187,8 +177,7 @@ PIN_HASH = "pbkdf2_sha256"
 MAX_PIN_ITERATIONS = 5_000_000  # a digest asking for more is refused, not computed
 
 
-def pin_digest(organization: Organization, pin: str, *, salt: str | None = None,
-               iterations: int | None = None) -> str:
+def pin_digest(organization: Organization, pin: str, *, salt: str | None = None, iterations: int | None = None) -> str:
     """Salted, slow digest of a register PIN, keyed with the organization's pepper.
 
     ``pbkdf2_sha256$<iterations>$<salt>$<hex>``: a PIN is checked against the one
@@ -229,7 +218,11 @@ class Employee(OrganizationScopedModel):
     """Somebody who works for an organization: register PIN, roles, optional login user."""
 
     user = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="employees",
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="employees",
         verbose_name=_("login"),
     )
     display_name = models.CharField(_("name"), max_length=120)
@@ -246,7 +239,8 @@ class Employee(OrganizationScopedModel):
         ordering = ["display_name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["organization", "user"], condition=models.Q(user__isnull=False),
+                fields=["organization", "user"],
+                condition=models.Q(user__isnull=False),
                 name="employee_user_unique",
             ),
         ]
@@ -266,12 +260,15 @@ class Employee(OrganizationScopedModel):
 class StoreRole(OrganizationScopedModel):
     """A role an employee holds in one store, or in all stores when ``store`` is empty."""
 
-    employee = models.ForeignKey(
-        Employee, on_delete=models.CASCADE, related_name="roles", verbose_name=_("employee")
-    )
+    employee = models.ForeignKey(Employee, on_delete=models.CASCADE, related_name="roles", verbose_name=_("employee"))
     store = models.ForeignKey(
-        Store, null=True, blank=True, on_delete=models.CASCADE, related_name="roles",
-        verbose_name=_("store"), help_text=_("Empty means all stores."),
+        Store,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="roles",
+        verbose_name=_("store"),
+        help_text=_("Empty means all stores."),
     )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
 
@@ -280,8 +277,9 @@ class StoreRole(OrganizationScopedModel):
         verbose_name_plural = _("roles")
         constraints = [
             models.UniqueConstraint(fields=["employee", "store"], name="store_role_unique"),
-            models.UniqueConstraint(fields=["employee"], condition=models.Q(store__isnull=True),
-                                    name="store_role_org_wide_unique"),
+            models.UniqueConstraint(
+                fields=["employee"], condition=models.Q(store__isnull=True), name="store_role_org_wide_unique"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -34,12 +34,20 @@ class Role(models.TextChoices):
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.OWNER: frozenset(Capability.values),
-    Role.MANAGER: frozenset({
-        Capability.SELL, Capability.REFUND, Capability.MANAGER_OVERRIDE,
-        Capability.CASH_MANAGEMENT, Capability.CLOSE_SHIFT, Capability.VIEW_REPORTS,
-        Capability.MANAGE_CATALOG, Capability.RECEIVE_GOODS, Capability.MANAGE_CUSTOMERS,
-        Capability.MANAGE_EMPLOYEES,
-    }),
+    Role.MANAGER: frozenset(
+        {
+            Capability.SELL,
+            Capability.REFUND,
+            Capability.MANAGER_OVERRIDE,
+            Capability.CASH_MANAGEMENT,
+            Capability.CLOSE_SHIFT,
+            Capability.VIEW_REPORTS,
+            Capability.MANAGE_CATALOG,
+            Capability.RECEIVE_GOODS,
+            Capability.MANAGE_CUSTOMERS,
+            Capability.MANAGE_EMPLOYEES,
+        }
+    ),
     Role.CASHIER: frozenset({Capability.SELL, Capability.REFUND, Capability.CLOSE_SHIFT}),
 }
 

@@ -62,8 +62,7 @@ def has_capability_everywhere(employee: Employee | None, capability: str) -> boo
     """Whether ``capability`` comes from an all-stores role (so it holds in every store, new ones too)."""
     if employee is None or not employee.is_active:
         return False
-    return any(store_id is None and capability in role_capabilities(role)
-               for store_id, role in _roles_of(employee))
+    return any(store_id is None and capability in role_capabilities(role) for store_id, role in _roles_of(employee))
 
 
 def stores_with_capability(employee: Employee | None, capability: str) -> set | None:
@@ -72,8 +71,11 @@ def stores_with_capability(employee: Employee | None, capability: str) -> set | 
         return None
     if employee is None or not employee.is_active:
         return set()
-    return {store_id for store_id, role in _roles_of(employee)
-            if store_id is not None and capability in role_capabilities(role) - ORGANIZATION_WIDE}
+    return {
+        store_id
+        for store_id, role in _roles_of(employee)
+        if store_id is not None and capability in role_capabilities(role) - ORGANIZATION_WIDE
+    }
 
 
 def may_manage_employee(acting: Employee | None, employee: Employee) -> bool:
@@ -95,7 +97,8 @@ def manageable_employees(acting: Employee | None, queryset: QuerySet[Employee]) 
     with scopes_disabled():
         elsewhere = StoreRole.objects.filter(Q(store__isnull=True) | ~Q(store_id__in=allowed))
         return queryset.filter(pk__in=StoreRole.objects.values("employee_id")).exclude(
-            pk__in=elsewhere.values("employee_id"))
+            pk__in=elsewhere.values("employee_id")
+        )
 
 
 def register_staff(store: Store, capability: str | None = None) -> list[Employee]:
@@ -107,9 +110,13 @@ def register_staff(store: Store, capability: str | None = None) -> list[Employee
     from django.db.models import Q
 
     with scopes_disabled():
-        roles = (StoreRole.objects.filter(Q(store=store) | Q(store__isnull=True), organization_id=store.organization_id,
-                                          employee__is_active=True)
-                 .exclude(employee__pin_digest="").select_related("employee"))
+        roles = (
+            StoreRole.objects.filter(
+                Q(store=store) | Q(store__isnull=True), organization_id=store.organization_id, employee__is_active=True
+            )
+            .exclude(employee__pin_digest="")
+            .select_related("employee")
+        )
         found: dict[object, Employee] = {}
         for role in roles:
             if capability is None or capability in role_capabilities(role.role):
@@ -117,8 +124,9 @@ def register_staff(store: Store, capability: str | None = None) -> list[Employee
     return sorted(found.values(), key=lambda e: (e.display_name.casefold(), e.employee_number, str(e.pk)))
 
 
-def register_staff_member(store: Store, *, employee_id: str = "", employee_number: str = "",
-                          capability: str | None = None) -> Employee | None:
+def register_staff_member(
+    store: Store, *, employee_id: str = "", employee_number: str = "", capability: str | None = None
+) -> Employee | None:
     """The one employee picked at the register (by tile id or typed employee number), or ``None``."""
     staff = register_staff(store, capability)
     if employee_number:

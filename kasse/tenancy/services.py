@@ -31,12 +31,31 @@ from kasse.tenancy.permissions import Capability, Role
 from kasse.tenancy.validators import normalize_vat_id
 
 ORGANIZATION_FIELDS = (
-    "name", "legal_name", "street", "postal_code", "city", "country", "vat_id",
-    "tax_number", "email", "phone", "language",
+    "name",
+    "legal_name",
+    "street",
+    "postal_code",
+    "city",
+    "country",
+    "vat_id",
+    "tax_number",
+    "email",
+    "phone",
+    "language",
 )
 STORE_FIELDS = (
-    "name", "number", "street", "postal_code", "city", "country", "time_zone", "currency",
-    "phone", "email", "receipt_footer", "is_active",
+    "name",
+    "number",
+    "street",
+    "postal_code",
+    "city",
+    "country",
+    "time_zone",
+    "currency",
+    "phone",
+    "email",
+    "receipt_footer",
+    "is_active",
 )
 
 
@@ -81,18 +100,26 @@ def create_organization(
         _full_clean(new_store, exclude=["organization"])
         new_store.save()
         register = Register.objects.create(
-            organization=org, store=new_store, number=1, name=_("Register 1"),
+            organization=org,
+            store=new_store,
+            number=1,
+            name=_("Register 1"),
             serial_number=f"K{new_store.number:02d}-01-{str(org.pk)[-8:].upper()}",
         )
         email = owner_email.strip().lower()
         user = User.objects.filter(email=email).first()
         if user is None:
             user = User.objects.create_user(
-                email, owner_password, full_name=owner_name, language=org.language,
+                email,
+                owner_password,
+                full_name=owner_name,
+                language=org.language,
                 email_verified_at=timezone.now() if email_verified else None,
             )
         employee = Employee.objects.create(
-            organization=org, user=user, display_name=owner_name or email.split("@")[0],
+            organization=org,
+            user=user,
+            display_name=owner_name or email.split("@")[0],
         )
         if owner_pin:
             validate_pin(owner_pin, long=True)
@@ -118,8 +145,7 @@ def update_organization(*, actor: Actor, organization: Organization, data: dict)
 
 
 @tenant_service
-def save_store(*, actor: Actor, organization: Organization, data: dict,
-               store: Store | None = None) -> Store:
+def save_store(*, actor: Actor, organization: Organization, data: dict, store: Store | None = None) -> Store:
     """Create a store (``store=None``) or change one."""
     creating = store is None
     if store is None:
@@ -132,19 +158,30 @@ def save_store(*, actor: Actor, organization: Organization, data: dict,
         if field in data:
             setattr(store, field, data[field])
     store.full_clean(exclude=["organization"])
-    _check_unique(Store, organization, store, number=store.number,
-                  message=_("Another store already has number %(value)s.") % {"value": store.number},
-                  field="number")
+    _check_unique(
+        Store,
+        organization,
+        store,
+        number=store.number,
+        message=_("Another store already has number %(value)s.") % {"value": store.number},
+        field="number",
+    )
     store.save()
-    log_action(organization, actor, "tenancy.store.created" if creating else "tenancy.store.changed",
-               store, {"name": store.name})
+    log_action(
+        organization,
+        actor,
+        "tenancy.store.created" if creating else "tenancy.store.changed",
+        store,
+        {"name": store.name},
+    )
     record("store", [store])
     return store
 
 
 @tenant_service
-def save_register(*, actor: Actor, organization: Organization, store: Store, data: dict,
-                  register: Register | None = None) -> Register:
+def save_register(
+    *, actor: Actor, organization: Organization, store: Store, data: dict, register: Register | None = None
+) -> Register:
     """Create a register in ``store`` or change one; numbers and serials stay unique."""
     creating = register is None
     if register is None:
@@ -158,26 +195,34 @@ def save_register(*, actor: Actor, organization: Organization, store: Store, dat
         if field in data:
             setattr(register, field, data[field])
     if not register.serial_number:
-        register.serial_number = (
-            f"K{store.number:02d}-{register.number:02d}-{str(organization.pk)[-8:].upper()}"
-        )
+        register.serial_number = f"K{store.number:02d}-{register.number:02d}-{str(organization.pk)[-8:].upper()}"
     register.full_clean(exclude=["organization", "store"])
     with scopes_disabled():
         if Register.objects.filter(store=store, number=register.number).exclude(pk=register.pk).exists():
             raise ValidationError({"number": _("This store already has a register with that number.")})
-    _check_unique(Register, organization, register, serial_number=register.serial_number,
-                  message=_("Another register already has this serial number."),
-                  field="serial_number")
+    _check_unique(
+        Register,
+        organization,
+        register,
+        serial_number=register.serial_number,
+        message=_("Another register already has this serial number."),
+        field="serial_number",
+    )
     register.save()
-    log_action(organization, actor,
-               "tenancy.register.created" if creating else "tenancy.register.changed",
-               register, {"name": register.name, "store": str(store.pk)})
+    log_action(
+        organization,
+        actor,
+        "tenancy.register.created" if creating else "tenancy.register.changed",
+        register,
+        {"name": register.name, "store": str(store.pk)},
+    )
     record("register", [register])
     return register
 
 
-def _check_unique(model: type, organization: Organization, obj: object, *, message: str,
-                  field: str, **lookup: object) -> None:
+def _check_unique(
+    model: type, organization: Organization, obj: object, *, message: str, field: str, **lookup: object
+) -> None:
     with scopes_disabled():
         qs = model.objects.filter(organization=organization, **lookup).exclude(  # type: ignore[attr-defined]
             pk=obj.pk  # type: ignore[attr-defined]
@@ -206,8 +251,7 @@ def validate_pin(pin: str, *, long: bool = False) -> None:
         raise ValidationError({"pin": _("A PIN has 4 to 12 digits.")})
 
 
-def _check_pin_for_roles(employee: Employee, pin: str | None,
-                         roles: list[tuple[Store | None, str]]) -> None:
+def _check_pin_for_roles(employee: Employee, pin: str | None, roles: list[tuple[Store | None, str]]) -> None:
     """A new PIN fits the roles; an owner or manager keeping a short PIN must choose a new one.
 
     PINs need not be unique: the register asks who is working first and checks the
@@ -217,8 +261,7 @@ def _check_pin_for_roles(employee: Employee, pin: str | None,
     if pin:
         validate_pin(pin, long=long)
     elif long and employee.has_pin and not employee.pin_is_long:
-        raise ValidationError({"pin": _(
-            "Owners and managers need a PIN of 6 to 12 digits. Please set a new PIN.")})
+        raise ValidationError({"pin": _("Owners and managers need a PIN of 6 to 12 digits. Please set a new PIN.")})
 
 
 def _set_pin(employee: Employee, pin: str) -> None:
@@ -285,23 +328,22 @@ def save_employee(
             gone_roles = list(StoreRole.objects.filter(employee=employee))
             StoreRole.objects.filter(employee=employee).delete()
             StoreRole.objects.bulk_create(
-                StoreRole(organization=organization, employee=employee, store=s, role=r)
-                for s, r in roles
+                StoreRole(organization=organization, employee=employee, store=s, role=r) for s, r in roles
             )
         employee._role_cache = None  # type: ignore[attr-defined]
     audit: dict[str, object] = {
-        "name": employee.display_name, "pin_changed": bool(pin),
+        "name": employee.display_name,
+        "pin_changed": bool(pin),
         "roles": [[str(s.pk) if s else None, r] for s, r in (roles or [])],
     }
     if login_email is not None:
         audit["login"] = employee.user.email if employee.user else ""
-    log_action(organization, actor,
-               "tenancy.employee.created" if creating else "tenancy.employee.changed",
-               employee, audit)
+    log_action(
+        organization, actor, "tenancy.employee.created" if creating else "tenancy.employee.changed", employee, audit
+    )
     with scopes_disabled():
         employee.refresh_from_db(fields=["pin_digest", "pin_is_long"])
-        record("employee", [employee, *StoreRole.objects.filter(employee=employee)],
-               deleted=gone_roles)
+        record("employee", [employee, *StoreRole.objects.filter(employee=employee)], deleted=gone_roles)
     if isinstance(invite, User):
         from kasse.tenancy.invitations import invite_existing_user
 
@@ -323,9 +365,14 @@ def _current_roles(employee: Employee) -> list[tuple[Store | None, str]]:
 def _check_employee_number(organization: Organization, employee: Employee) -> None:
     """Employee numbers are unique in the organization: a cashier may log in with theirs."""
     if employee.employee_number:
-        _check_unique(Employee, organization, employee, field="employee_number",
-                      message=_("Another employee already has this employee number."),
-                      employee_number=employee.employee_number)
+        _check_unique(
+            Employee,
+            organization,
+            employee,
+            field="employee_number",
+            message=_("Another employee already has this employee number."),
+            employee_number=employee.employee_number,
+        )
 
 
 def _is_owner(employee: Employee) -> bool:
@@ -333,8 +380,9 @@ def _is_owner(employee: Employee) -> bool:
         return StoreRole.objects.filter(employee=employee, role=Role.OWNER).exists()
 
 
-def _check_owner_rules(organization: Organization, actor: Actor, employee: Employee | None,
-                       roles: list[tuple[Store | None, str]] | None) -> None:
+def _check_owner_rules(
+    organization: Organization, actor: Actor, employee: Employee | None, roles: list[tuple[Store | None, str]] | None
+) -> None:
     """What a back-office user who is not an owner may do to an employee.
 
     Owners are made and changed by owners only. A non-owner changes only
@@ -347,11 +395,11 @@ def _check_owner_rules(organization: Organization, actor: Actor, employee: Emplo
     if actor.kind != "user" or actor.user is None:
         return
     with scopes_disabled():
-        acting = Employee.objects.filter(organization=organization, user=actor.user,
-                                         is_active=True).first()
-        if acting is not None and StoreRole.objects.filter(
-            employee=acting, role=Role.OWNER, store__isnull=True
-        ).exists():
+        acting = Employee.objects.filter(organization=organization, user=actor.user, is_active=True).first()
+        if (
+            acting is not None
+            and StoreRole.objects.filter(employee=acting, role=Role.OWNER, store__isnull=True).exists()
+        ):
             return
         existing = employee is not None and employee.pk is not None and not employee._state.adding
         if existing and _is_owner(employee):  # type: ignore[arg-type]
@@ -373,12 +421,10 @@ def _check_owner_rules(organization: Organization, actor: Actor, employee: Emplo
         if store_id is None:
             raise ValidationError({"roles": _("Only an owner can grant or change a role in all stores.")})
         if allowed is not None and store_id not in allowed:
-            raise ValidationError(
-                {"roles": _("You can only grant roles in the stores where you manage employees.")})
+            raise ValidationError({"roles": _("You can only grant roles in the stores where you manage employees.")})
 
 
-def _apply_login_email(organization: Organization, employee: Employee,
-                       login_email: str | None) -> bool | User:
+def _apply_login_email(organization: Organization, employee: Employee, login_email: str | None) -> bool | User:
     """Link (or unlink) the back-office user: ``True`` when a new user was linked and is to be invited,
     an existing :class:`User` who is to be asked to accept, ``False`` otherwise."""
     if login_email is None:
@@ -395,8 +441,10 @@ def _apply_login_email(organization: Organization, employee: Employee,
         raise ValidationError({"login_email": _("Enter a valid e-mail address.")}) from exc
     user = User.objects.filter(email=email).first()
     with scopes_disabled():
-        taken = user is not None and Employee.objects.filter(
-            organization=organization, user=user).exclude(pk=employee.pk).exists()
+        taken = (
+            user is not None
+            and Employee.objects.filter(organization=organization, user=user).exclude(pk=employee.pk).exists()
+        )
     if taken:
         raise ValidationError({"login_email": _("Another employee already logs in with this e-mail address.")})
     if user is not None:
@@ -407,14 +455,17 @@ def _apply_login_email(organization: Organization, employee: Employee,
     return True
 
 
-def _ensure_owner_remains(organization: Organization, employee: Employee,
-                          roles: list[tuple[Store | None, str]]) -> None:
+def _ensure_owner_remains(
+    organization: Organization, employee: Employee, roles: list[tuple[Store | None, str]]
+) -> None:
     """An organization must always keep at least one active owner."""
     if employee.is_active and any(store is None and role == Role.OWNER for store, role in roles):
         return
     with scopes_disabled():
         others = StoreRole.objects.filter(
-            organization=organization, role=Role.OWNER, store__isnull=True,
+            organization=organization,
+            role=Role.OWNER,
+            store__isnull=True,
             employee__is_active=True,
         ).exclude(employee=employee)
         if not others.exists():

@@ -27,10 +27,16 @@ def employee_rows_for_store(rows: list[dict[str, Any]], store_id: Any) -> list[d
     if not ids:
         return rows
     with scopes_disabled():
-        working = {str(pk) for pk in StoreRole.objects.filter(employee_id__in=ids).filter(
-            Q(store_id=store_id) | Q(store__isnull=True)).values_list("employee_id", flat=True)}
-    return [row if not row or not row.get("pin_digest") or str(row["id"]) in working else {**row, **NODE_HIDDEN}
-            for row in rows]
+        working = {
+            str(pk)
+            for pk in StoreRole.objects.filter(employee_id__in=ids)
+            .filter(Q(store_id=store_id) | Q(store__isnull=True))
+            .values_list("employee_id", flat=True)
+        }
+    return [
+        row if not row or not row.get("pin_digest") or str(row["id"]) in working else {**row, **NODE_HIDDEN}
+        for row in rows
+    ]
 
 
 register(

@@ -24,8 +24,9 @@ def asgi_server() -> Iterator[str]:
     # The socket is bound here and handed to uvicorn: no other process can take the port in between.
     sock = bound_socket()
     port = int(sock.getsockname()[1])
-    config = uvicorn.Config(application, host="127.0.0.1", port=port, log_level="warning", lifespan="off",
-                            ws="websockets-sansio")
+    config = uvicorn.Config(
+        application, host="127.0.0.1", port=port, log_level="warning", lifespan="off", ws="websockets-sansio"
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

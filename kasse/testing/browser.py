@@ -36,9 +36,7 @@ def chromium_browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=executable, headless=True, args=CHROMIUM_ARGS
-        )
+        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
         try:
             yield browser
         finally:
@@ -74,8 +72,9 @@ class SharedChromium:
             self._manager = sync_playwright()
             playwright = self._manager.__enter__()
             try:
-                self._browser = playwright.chromium.launch(executable_path=executable, headless=True,
-                                                           args=CHROMIUM_ARGS)
+                self._browser = playwright.chromium.launch(
+                    executable_path=executable, headless=True, args=CHROMIUM_ARGS
+                )
             except BaseException:
                 self.stop()
                 raise

@@ -107,15 +107,13 @@ class EmployeeFactory(ScopesDisabledFactory):
             return
         store, role = extracted if isinstance(extracted, tuple) else (None, extracted)
         with scopes_disabled():
-            StoreRole.objects.create(organization=self.organization, employee=self,
-                                     store=store, role=role)
+            StoreRole.objects.create(organization=self.organization, employee=self, store=store, role=role)
 
 
 def owner_user(organization: Organization, **kwargs: object) -> User:
     """A verified user who is an owner of ``organization``."""
     user = UserFactory(**kwargs)
-    EmployeeFactory(organization=organization, user=user, display_name=user.full_name,
-                    role=Role.OWNER)
+    EmployeeFactory(organization=organization, user=user, display_name=user.full_name, role=Role.OWNER)
     return user
 
 
@@ -151,14 +149,17 @@ class ProductFactory(ScopesDisabledFactory):
         barcode = kwargs.pop("barcode", None)
         with scopes_disabled():
             variant = Variant.objects.create(
-                organization=self.organization, product=self,
-                sku=kwargs.pop("sku", f"SKU-{self.pk.hex[-12:]}"), **kwargs,
+                organization=self.organization,
+                product=self,
+                sku=kwargs.pop("sku", f"SKU-{self.pk.hex[-12:]}"),
+                **kwargs,
             )
             if barcode:
                 from kasse.core.barcodes import guess_kind
 
-                Barcode.objects.create(organization=self.organization, variant=variant,
-                                       code=barcode, kind=guess_kind(barcode))
+                Barcode.objects.create(
+                    organization=self.organization, variant=variant, code=barcode, kind=guess_kind(barcode)
+                )
 
 
 class CustomerFactory(ScopesDisabledFactory):

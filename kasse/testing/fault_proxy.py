@@ -30,8 +30,19 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-FAULTS = ("in_status_line", "in_headers", "end_of_headers", "no_body", "one_body_byte", "mid_body",
-          "body_but_one", "after_body", "reset", "bad_status_line", "garbage")
+FAULTS = (
+    "in_status_line",
+    "in_headers",
+    "end_of_headers",
+    "no_body",
+    "one_body_byte",
+    "mid_body",
+    "body_but_one",
+    "after_body",
+    "reset",
+    "bad_status_line",
+    "garbage",
+)
 
 
 @dataclass
@@ -152,7 +163,7 @@ def _read_all(sock: socket.socket) -> bytes:
         if end >= 0:
             length = _content_length(data[:end])
             if length is not None and len(data) >= end + 4 + length:
-                return data[:end + 4 + length]
+                return data[: end + 4 + length]
         try:
             chunk = sock.recv(65536)
         except OSError:
@@ -181,15 +192,15 @@ def _reset(sock: socket.socket) -> None:
 
 def _damage(client: socket.socket, answer: bytes, fault: str) -> None:
     end = answer.find(b"\r\n\r\n")
-    head, body = (answer[:end], answer[end + 4:]) if end >= 0 else (answer, b"")
+    head, body = (answer[:end], answer[end + 4 :]) if end >= 0 else (answer, b"")
     status_end = head.find(b"\r\n")
     cuts = {
-        "in_status_line": answer[:max(1, min(6, status_end // 2))],
-        "in_headers": answer[:status_end + 2 + (len(head) - status_end - 2) // 2],
+        "in_status_line": answer[: max(1, min(6, status_end // 2))],
+        "in_headers": answer[: status_end + 2 + (len(head) - status_end - 2) // 2],
         "end_of_headers": head + b"\r\n",
         "no_body": head + b"\r\n\r\n",
         "one_body_byte": head + b"\r\n\r\n" + body[:1],
-        "mid_body": head + b"\r\n\r\n" + body[:len(body) // 2],
+        "mid_body": head + b"\r\n\r\n" + body[: len(body) // 2],
         "body_but_one": head + b"\r\n\r\n" + body[:-1],
     }
     try:

@@ -35,9 +35,17 @@ from cryptography.x509.oid import NameOID
 from kasse.fiscal.tse.log_message import TransactionLogMessage, b64, public_key_bytes, serial_number, sign_plain
 
 RATES = ["NORMAL", "REDUCED_1", "SPECIAL_RATE_1", "SPECIAL_RATE_2", "NULL"]
-BON = {"RECEIPT": "Beleg", "TRAINING": "AVTraining", "TRANSFER": "AVTransfer", "ORDER": "AVBestellung",
-       "CANCELLATION": "AVBelegstorno", "ABORT": "AVBelegabbruch", "BENEFIT_IN_KIND": "AVSachbezug",
-       "INVOICE": "AVRechnung", "OTHER": "AVSonstige"}
+BON = {
+    "RECEIPT": "Beleg",
+    "TRAINING": "AVTraining",
+    "TRANSFER": "AVTransfer",
+    "ORDER": "AVBestellung",
+    "CANCELLATION": "AVBelegstorno",
+    "ABORT": "AVBelegabbruch",
+    "BENEFIT_IN_KIND": "AVSachbezug",
+    "INVOICE": "AVRechnung",
+    "OTHER": "AVSonstige",
+}
 
 
 class Problem(Exception):
@@ -71,8 +79,12 @@ class Fault:
 
 
 class FakeFiskaly:
-    def __init__(self, api_key: str = "key", api_secret: str = "secret",  # noqa: S107 - test credentials
-                 token_seconds: int = 300) -> None:
+    def __init__(
+        self,
+        api_key: str = "key",
+        api_secret: str = "secret",  # noqa: S107 - test credentials
+        token_seconds: int = 300,
+    ) -> None:
         self.api_key, self.api_secret, self.token_seconds = api_key, api_secret, token_seconds
         self.delay = 2.0
         self.lock = threading.Lock()
@@ -128,21 +140,40 @@ class FakeFiskaly:
                 raw = self.rfile.read(length) if length else b""
                 fault = fake._fault(method, url.path)
                 if fault in {"500", "503"}:
-                    self._answer(int(fault), {"status_code": int(fault), "error": "Server Error",
-                                              "code": "E_INTERNAL", "message": "injected"}, method, url.path)
+                    self._answer(
+                        int(fault),
+                        {
+                            "status_code": int(fault),
+                            "error": "Server Error",
+                            "code": "E_INTERNAL",
+                            "message": "injected",
+                        },
+                        method,
+                        url.path,
+                    )
                     return
                 if fault == "timeout":
                     time.sleep(fake.delay)
                 try:
                     body = json.loads(raw.decode() or "{}")
-                    status, answer = fake.route(method, url.path, parse_qs(url.query), body,
-                                                self.headers.get("Authorization", ""))
+                    status, answer = fake.route(
+                        method, url.path, parse_qs(url.query), body, self.headers.get("Authorization", "")
+                    )
                 except Problem as problem:
-                    status, answer = problem.status, {"status_code": problem.status, "error": "Error",
-                                                      "code": problem.code, "message": problem.message}
+                    status, answer = (
+                        problem.status,
+                        {
+                            "status_code": problem.status,
+                            "error": "Error",
+                            "code": problem.code,
+                            "message": problem.message,
+                        },
+                    )
                 except json.JSONDecodeError:
-                    status, answer = 400, {"status_code": 400, "error": "Bad Request", "code": "E_JSON",
-                                           "message": "body is not JSON"}
+                    status, answer = (
+                        400,
+                        {"status_code": 400, "error": "Bad Request", "code": "E_JSON", "message": "body is not JSON"},
+                    )
                 if fault == "lost":
                     time.sleep(fake.delay)
                 self._answer(status, answer, method, url.path)
@@ -153,8 +184,9 @@ class FakeFiskaly:
                 data = answer if isinstance(answer, bytes) else json.dumps(answer).encode()
                 try:
                     self.send_response(status)
-                    self.send_header("Content-Type", "application/octet-stream" if isinstance(answer, bytes)
-                                     else "application/json")
+                    self.send_header(
+                        "Content-Type", "application/octet-stream" if isinstance(answer, bytes) else "application/json"
+                    )
                     self.send_header("Content-Length", str(len(data)))
                     self.end_headers()
                     self.wfile.write(data)
@@ -176,8 +208,9 @@ class FakeFiskaly:
         return Handler
 
     # -- the API ----------------------------------------------------------------------------------
-    def route(self, method: str, path: str, query: dict[str, list[str]], body: dict[str, Any],
-              authorization: str) -> tuple[int, Any]:
+    def route(
+        self, method: str, path: str, query: dict[str, list[str]], body: dict[str, Any], authorization: str
+    ) -> tuple[int, Any]:
         path = path.removeprefix("/api/v2")
         with self.lock:
             if (method, path) == ("POST", "/auth"):
@@ -209,8 +242,12 @@ class FakeFiskaly:
         access, refresh = secrets.token_hex(16), secrets.token_hex(16)
         self.tokens[access] = time.monotonic() + self.token_seconds
         self.refresh_tokens.add(refresh)
-        return {"access_token": access, "access_token_expires_in": self.token_seconds,
-                "refresh_token": refresh, "refresh_token_expires_in": self.token_seconds * 10}
+        return {
+            "access_token": access,
+            "access_token_expires_in": self.token_seconds,
+            "refresh_token": refresh,
+            "refresh_token_expires_in": self.token_seconds * 10,
+        }
 
     def _create_tss(self, tss_id: str) -> tuple[int, Any]:
         if tss_id in self.tss:
@@ -218,23 +255,39 @@ class FakeFiskaly:
         key = ec.generate_private_key(ec.BrainpoolP384R1())
         now = datetime.now(tz=UTC)
         name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "fake fiskaly TSS")])
-        cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-                .serial_number(1).not_valid_before(now).not_valid_after(now + timedelta(days=5 * 365))
-                .sign(key, hashes.SHA384()))
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(name)
+            .issuer_name(name)
+            .public_key(key.public_key())
+            .serial_number(1)
+            .not_valid_before(now)
+            .not_valid_after(now + timedelta(days=5 * 365))
+            .sign(key, hashes.SHA384())
+        )
         tss = Tss(tss_id, key, cert.public_bytes(serialization.Encoding.PEM).decode(), puk=secrets.token_hex(5))
         self.tss[tss_id] = tss
         return 200, {**self._tss_json(tss), "admin_puk": tss.puk}
 
     def _tss_json(self, tss: Tss) -> dict[str, Any]:
-        return {"_id": tss.id, "_type": "TSS", "_env": "TEST", "state": tss.state,
-                "serial_number": serial_number(tss.key.public_key()).hex(),
-                "public_key": b64(public_key_bytes(tss.key.public_key())),
-                "signature_algorithm": "ecdsa-plain-SHA384", "signature_timestamp_format": "unixTime",
-                "certificate": tss.certificate, "signature_counter": str(tss.signature_counter),
-                "transaction_counter": str(tss.tx_counter), "description": "fake"}
+        return {
+            "_id": tss.id,
+            "_type": "TSS",
+            "_env": "TEST",
+            "state": tss.state,
+            "serial_number": serial_number(tss.key.public_key()).hex(),
+            "public_key": b64(public_key_bytes(tss.key.public_key())),
+            "signature_algorithm": "ecdsa-plain-SHA384",
+            "signature_timestamp_format": "unixTime",
+            "certificate": tss.certificate,
+            "signature_counter": str(tss.signature_counter),
+            "transaction_counter": str(tss.tx_counter),
+            "description": "fake",
+        }
 
-    def _tss_route(self, tss: Tss, method: str, rest: str, query: dict[str, list[str]],
-                   body: dict[str, Any]) -> tuple[int, Any]:
+    def _tss_route(
+        self, tss: Tss, method: str, rest: str, query: dict[str, list[str]], body: dict[str, Any]
+    ) -> tuple[int, Any]:
         if rest == "" and method == "GET":
             return 200, self._tss_json(tss)
         if rest == "" and method == "PATCH":
@@ -280,8 +333,13 @@ class FakeFiskaly:
             raise Problem(401, "E_ADMIN_NOT_AUTHENTICATED", "an initialised TSS and its admin register clients")
         if client_id in tss.clients:
             raise Problem(409, "E_CLIENT_CONFLICT", client_id)
-        tss.clients[client_id] = {"_id": client_id, "_type": "CLIENT", "serial_number": body.get("serial_number"),
-                                  "state": "REGISTERED", "tss_id": tss.id}
+        tss.clients[client_id] = {
+            "_id": client_id,
+            "_type": "CLIENT",
+            "serial_number": body.get("serial_number"),
+            "state": "REGISTERED",
+            "tss_id": tss.id,
+        }
         return 200, tss.clients[client_id]
 
     def _tx(self, tss: Tss, method: str, tx_id: str, revision: int, body: dict[str, Any]) -> tuple[int, Any]:
@@ -310,27 +368,60 @@ class FakeFiskaly:
         number = revisions[0]["number"] if revisions else tss.tx_counter
         start = revisions[0]["time_start"] if revisions else now
         operation = "start" if not revisions else ("update" if state == "ACTIVE" else "finish")
-        message = TransactionLogMessage(operation, client["_id"], process_data.encode(), process_type, number,
-                                        serial_number(tss.key.public_key()), "ecdsa-plain-SHA384",
-                                        tss.signature_counter, datetime.fromtimestamp(now, tz=UTC))
+        message = TransactionLogMessage(
+            operation,
+            client["_id"],
+            process_data.encode(),
+            process_type,
+            number,
+            serial_number(tss.key.public_key()),
+            "ecdsa-plain-SHA384",
+            tss.signature_counter,
+            datetime.fromtimestamp(now, tz=UTC),
+        )
         signature = b64(sign_plain(tss.key, "ecdsa-plain-SHA384", message.data_to_be_signed()))
         answer: dict[str, Any] = {
-            "_id": tx_id, "_type": "TRANSACTION", "number": number, "state": state, "revision": revision,
-            "latest_revision": revision, "client_id": client["_id"], "client_serial_number": client["serial_number"],
-            "tss_id": tss.id, "tss_serial_number": serial_number(tss.key.public_key()).hex(), "time_start": start,
-            "schema": body.get("schema", {}), "process_type": process_type,
+            "_id": tx_id,
+            "_type": "TRANSACTION",
+            "number": number,
+            "state": state,
+            "revision": revision,
+            "latest_revision": revision,
+            "client_id": client["_id"],
+            "client_serial_number": client["serial_number"],
+            "tss_id": tss.id,
+            "tss_serial_number": serial_number(tss.key.public_key()).hex(),
+            "time_start": start,
+            "schema": body.get("schema", {}),
+            "process_type": process_type,
             "process_data": base64.b64encode(process_data.encode()).decode(),
-            "signature": {"value": signature, "counter": tss.signature_counter, "algorithm": "ecdsa-plain-SHA384",
-                          "public_key": b64(public_key_bytes(tss.key.public_key()))},
+            "signature": {
+                "value": signature,
+                "counter": tss.signature_counter,
+                "algorithm": "ecdsa-plain-SHA384",
+                "public_key": b64(public_key_bytes(tss.key.public_key())),
+            },
             "log": {"operation": operation.upper() + "_TRANSACTION", "timestamp": now, "timestamp_format": "unixTime"},
         }
         if state in {"FINISHED", "CANCELLED"}:
             answer["time_end"] = now
             t = lambda s: datetime.fromtimestamp(s, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")  # noqa: E731
-            answer["qr_code_data"] = ";".join([
-                "V0", client["serial_number"], process_type, process_data, str(number), str(tss.signature_counter),
-                t(start), t(now), "ecdsa-plain-SHA384", "unixTime", signature,
-                answer["signature"]["public_key"]])
+            answer["qr_code_data"] = ";".join(
+                [
+                    "V0",
+                    client["serial_number"],
+                    process_type,
+                    process_data,
+                    str(number),
+                    str(tss.signature_counter),
+                    t(start),
+                    t(now),
+                    "ecdsa-plain-SHA384",
+                    "unixTime",
+                    signature,
+                    answer["signature"]["public_key"],
+                ]
+            )
         tss.txs[tx_id] = [*revisions, answer]
         return 200, answer
 

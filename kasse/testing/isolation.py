@@ -78,8 +78,10 @@ def urls_with_ids() -> list[str]:
                 if pattern.namespace and namespace:
                     ns = f"{namespace}:{pattern.namespace}"
                 walk(pattern.url_patterns, ns)
-            elif isinstance(pattern, URLPattern) and pattern.name and (
-                pattern.pattern.converters or "(?P<" in str(pattern.pattern)
+            elif (
+                isinstance(pattern, URLPattern)
+                and pattern.name
+                and (pattern.pattern.converters or "(?P<" in str(pattern.pattern))
             ):
                 found.append(f"{namespace}:{pattern.name}" if namespace else pattern.name)
 
@@ -88,5 +90,12 @@ def urls_with_ids() -> list[str]:
 
 
 # URL names with parameters that are not object ids of a tenant (e.g. e-mail tokens).
-NOT_TENANT_OBJECTS: set[str] = {"media", "register:icon", "register:cart-action", "signup:verify",
-                                 "backoffice:password-reset-confirm", "signup:invitation", "javascript_catalog"}
+NOT_TENANT_OBJECTS: set[str] = {
+    "media",
+    "register:icon",
+    "register:cart-action",
+    "signup:verify",
+    "backoffice:password-reset-confirm",
+    "signup:invitation",
+    "javascript_catalog",
+}

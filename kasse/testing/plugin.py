@@ -70,15 +70,15 @@ def paired_client(register: Any, token: str = DEVICE_TOKEN) -> Client:
     from kasse.register.services.pairing import DEVICE_COOKIE, _digest
 
     with scopes_disabled():
-        RegisterDevice.objects.create(organization=register.organization, register=register,
-                                      token_digest=_digest(token))
+        RegisterDevice.objects.create(
+            organization=register.organization, register=register, token_digest=_digest(token)
+        )
     client = Client()
     client.cookies[DEVICE_COOKIE] = token
     return client
 
 
-def open_register(page: Any, base_url: str, token: str = DEVICE_TOKEN, name: str = "Clara",
-                  pin: str = "1111") -> None:
+def open_register(page: Any, base_url: str, token: str = DEVICE_TOKEN, name: str = "Clara", pin: str = "1111") -> None:
     """In the browser: open the paired register ``token``, log ``name`` in and wait for the empty cart."""
     from kasse.register.services.pairing import DEVICE_COOKIE
 
@@ -221,13 +221,30 @@ def bakery(organization: Any) -> dict[str, Any]:
 
     category = CategoryFactory(organization=organization, name="Backwaren")
     return {
-        "rolls": ProductFactory(organization=organization, name="Brötchen", price="0.45", category=category,
-                                variant__barcode="4000000000017", is_favourite=True),
-        "coffee": ProductFactory(organization=organization, name="Kaffee", price="2.80", vat_class="standard",
-                                 variant__barcode="4000000000024"),
+        "rolls": ProductFactory(
+            organization=organization,
+            name="Brötchen",
+            price="0.45",
+            category=category,
+            variant__barcode="4000000000017",
+            is_favourite=True,
+        ),
+        "coffee": ProductFactory(
+            organization=organization,
+            name="Kaffee",
+            price="2.80",
+            vat_class="standard",
+            variant__barcode="4000000000024",
+        ),
         # German weight label: 28 + item 0001 + value check digit + 5 digits of grams, zeroed in the catalog.
-        "cheese": ProductFactory(organization=organization, name="Bergkäse", price="24.90", unit="kg",
-                                 is_measured=True, variant__barcode="2800010000001"),
+        "cheese": ProductFactory(
+            organization=organization,
+            name="Bergkäse",
+            price="24.90",
+            unit="kg",
+            is_measured=True,
+            variant__barcode="2800010000001",
+        ),
     }
 
 
@@ -236,8 +253,9 @@ def rolls(organization: Any) -> Any:
     """Rolls at 0.45 (reduced VAT, barcode 4000000000017)."""
     from kasse.testing.factories import ProductFactory
 
-    return ProductFactory(organization=organization, name="Brötchen", price="0.45", vat_class="reduced",
-                          variant__barcode="4000000000017")
+    return ProductFactory(
+        organization=organization, name="Brötchen", price="0.45", vat_class="reduced", variant__barcode="4000000000017"
+    )
 
 
 @pytest.fixture
@@ -255,8 +273,12 @@ def node(organization: Any, store: Any) -> Any:
     from kasse.sync.models import StoreNode
 
     return StoreNode.objects.with_scopes_disabled().create(
-        organization=organization, store=store, name="Laden-PC", token_digest="x" * 64,
-        customer_number_base=NODE_BLOCK_SIZE)
+        organization=organization,
+        store=store,
+        name="Laden-PC",
+        token_digest="x" * 64,
+        customer_number_base=NODE_BLOCK_SIZE,
+    )
 
 
 # --- fixtures: the browser -----------------------------------------------------------------------------
@@ -357,8 +379,6 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         terminalreporter.write_line(f"SKIPPED {report.nodeid}: {reason}")
     missing = [r for r in skipped if SERVICE_SKIP_PREFIX in str(r.longrepr)]
     if missing:
-        terminalreporter.write_line(
-            f"{len(missing)} test(s) skipped because a service was unavailable (CI runs them)."
-        )
+        terminalreporter.write_line(f"{len(missing)} test(s) skipped because a service was unavailable (CI runs them).")
     if IN_CI:
         terminalreporter.write_line(f"CI=true: {len(skipped)} skipped test(s) fail the run.")

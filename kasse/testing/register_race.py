@@ -49,15 +49,23 @@ class Till:
     def headers(self) -> dict[str, str]:
         from kasse.register.services.pairing import DEVICE_COOKIE
 
-        return {"Cookie": f"{DEVICE_COOKIE}={self.token}; sessionid={self.session}; csrftoken={CSRF}",
-                "X-CSRFToken": CSRF, "HX-Request": "true", "Accept-Language": "en",
-                "Content-Type": "application/x-www-form-urlencoded"}
+        return {
+            "Cookie": f"{DEVICE_COOKIE}={self.token}; sessionid={self.session}; csrftoken={CSRF}",
+            "X-CSRFToken": CSRF,
+            "HX-Request": "true",
+            "Accept-Language": "en",
+            "Content-Type": "application/x-www-form-urlencoded",
+        }
 
 
 def post(base: str, till: Till, path: str, data: dict[str, str]) -> tuple[int, str]:
     """POST a form as the register does; returns status and body (also for 4xx/5xx answers)."""
-    request = urllib.request.Request(base + path, data=urlencode(data).encode(), method="POST",  # noqa: S310
-                                     headers=till.headers())
+    request = urllib.request.Request(  # noqa: S310 - a http:// URL of the test cloud
+        base + path,
+        data=urlencode(data).encode(),
+        method="POST",
+        headers=till.headers(),
+    )
     try:
         with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - loopback URL
             return int(response.status), response.read().decode()
@@ -85,10 +93,16 @@ def race(calls: list[tuple[str, Till, str, dict[str, str]]]) -> list[tuple[int, 
 
 # --- the test side: a cloud to race against -----------------------------------------------------
 
+
 def in_cloud(world: World, *args: str) -> dict[str, Any]:
     """Run this module's command ``args`` inside the cloud's role; its JSON answer."""
-    done = subprocess.run([sys.executable, "-m", "kasse.testing.register_race", *args],  # noqa: S603
-                          env=world.env("cloud"), capture_output=True, timeout=180, check=False)
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "kasse.testing.register_race", *args],
+        env=world.env("cloud"),
+        capture_output=True,
+        timeout=180,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr.decode()[-3000:]
     return dict(json.loads(done.stdout.decode().strip().splitlines()[-1]))
 
@@ -104,8 +118,10 @@ def racing_cloud(directory: Path, *, products: int, rounds: int) -> Iterator[dic
     from kasse.testing.sync_world import World
 
     if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL (TEST_DATABASE_URL=postgres://…): the races are about row locks "
-                    "between worker processes, and SQLite serializes every write")
+        pytest.skip(
+            "needs PostgreSQL (TEST_DATABASE_URL=postgres://…): the races are about row locks "
+            "between worker processes, and SQLite serializes every write"
+        )
     world = World(directory, postgres_url=os.environ["TEST_DATABASE_URL"])
     try:
         world.setup_cloud(products=products)
@@ -121,6 +137,7 @@ def racing_cloud(directory: Path, *, products: int, rounds: int) -> Iterator[dic
 
 # --- the commands that run inside the cloud's role ----------------------------------------------
 
+
 def _till(register: Any, employee: Any) -> dict[str, str]:
     from importlib import import_module
 
@@ -131,8 +148,12 @@ def _till(register: Any, employee: Any) -> dict[str, str]:
     from kasse.register.services.pairing import _digest
 
     token = secrets.token_urlsafe(24)
-    RegisterDevice.objects.create(organization=register.organization, register=register,
-                                  token_digest=_digest(token), name=f"race {register.number}")
+    RegisterDevice.objects.create(
+        organization=register.organization,
+        register=register,
+        token_digest=_digest(token),
+        name=f"race {register.number}",
+    )
     session = import_module(settings.SESSION_ENGINE).SessionStore()
     session[SESSION_EMPLOYEE] = str(employee.pk)
     session[SESSION_ACTIVE_AT] = time.time() + 3600  # no auto-lock during the test
@@ -161,8 +182,9 @@ def _setup(count: int) -> dict[str, Any]:
     assert variant is not None
     store = first.store
     with scope(organization=store.organization_id):
-        second = save_register(actor=Actor.system(), organization=store.organization, store=store,
-                               data={"name": "Kasse 2"})
+        second = save_register(
+            actor=Actor.system(), organization=store.organization, store=store, data={"name": "Kasse 2"}
+        )
         actor = Actor.for_employee(owner)
         tills = []
         for register in (first, second):
@@ -177,8 +199,16 @@ def _setup(count: int) -> dict[str, Any]:
             if index < count:
                 receipts.append({"sale": str(sale.pk), "line": str(line.pk)})
                 continue
-            refund = refund_sale(actor=actor, register=first, employee=owner, original=sale, approver=owner,
-                                 lines=[RefundLineInput(line.pk, Decimal(1))], refund_id=uuid7(), tender="credit")
+            refund = refund_sale(
+                actor=actor,
+                register=first,
+                employee=owner,
+                original=sale,
+                approver=owner,
+                lines=[RefundLineInput(line.pk, Decimal(1))],
+                refund_id=uuid7(),
+                tender="credit",
+            )
             credits.append({"refund": str(refund.pk), "amount": str(-refund.total)})
     return {"tills": tills, "receipts": receipts, "credits": credits, "variant": str(variant.pk)}
 
@@ -190,13 +220,19 @@ def _report() -> dict[str, Any]:
     from kasse.sales.models import Payment, Sale
 
     with scopes_disabled():
-        returns = dict(Sale.objects.filter(original_sale__isnull=False).values_list("original_sale")
-                       .annotate(n=Count("id")))
-        spent = dict(Payment.objects.filter(method="credit", sale__kind="sale").values_list("reference")
-                     .annotate(s=Sum("amount")))
-        return {"returns": {str(k): v for k, v in returns.items()},
-                "credit_spent": {k: str(v) for k, v in spent.items()},
-                "sales": Sale.objects.filter(kind="sale").count()}
+        returns = dict(
+            Sale.objects.filter(original_sale__isnull=False).values_list("original_sale").annotate(n=Count("id"))
+        )
+        spent = dict(
+            Payment.objects.filter(method="credit", sale__kind="sale")
+            .values_list("reference")
+            .annotate(s=Sum("amount"))
+        )
+        return {
+            "returns": {str(k): v for k, v in returns.items()},
+            "credit_spent": {k: str(v) for k, v in spent.items()},
+            "sales": Sale.objects.filter(kind="sale").count(),
+        }
 
 
 def main(argv: list[str]) -> None:

@@ -47,8 +47,10 @@ def node_records(fn: Callable[[], Any]) -> list[dict[str, Any]]:
             with transaction.atomic():
                 fn()
                 with scopes_disabled():
-                    records = [{"id": str(r.id), "kind": r.kind, "rows": r.rows}
-                               for r in OutboxRecord.objects.order_by("position")]
+                    records = [
+                        {"id": str(r.id), "kind": r.kind, "rows": r.rows}
+                        for r in OutboxRecord.objects.order_by("position")
+                    ]
                 raise _Rollback
         except _Rollback:
             pass

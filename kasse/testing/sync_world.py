@@ -97,17 +97,26 @@ class World:
             conn.execute(sql)
 
     def env(self, role: str) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith(("PYTEST", "DJANGO_", "KASSE_", "DATABASE_URL", "REDIS_URL", "TEST_DATABASE"))}
-        env.update({"KASSE_ENV": "dev", "KASSE_ROLE": role, "DJANGO_SETTINGS_MODULE": "kasse.settings",
-                    "KASSE_LOG_LEVEL": "WARNING", "PYTHONUNBUFFERED": "1"})
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("PYTEST", "DJANGO_", "KASSE_", "DATABASE_URL", "REDIS_URL", "TEST_DATABASE"))
+        }
+        env.update(
+            {
+                "KASSE_ENV": "dev",
+                "KASSE_ROLE": role,
+                "DJANGO_SETTINGS_MODULE": "kasse.settings",
+                "KASSE_LOG_LEVEL": "WARNING",
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
         if role == "cloud":
             env.update({"KASSE_DATA_DIR": str(self.root / "cloud"), "DATABASE_URL": self.cloud_db_url})
             if self.redis_url:
                 env["REDIS_URL"] = self.redis_url
         else:
-            env.update({"KASSE_DATA_DIR": str(self.root / "node"),
-                        "DATABASE_URL": f"sqlite:///{self.node_db}"})
+            env.update({"KASSE_DATA_DIR": str(self.root / "node"), "DATABASE_URL": f"sqlite:///{self.node_db}"})
         return env
 
     @property
@@ -115,16 +124,26 @@ class World:
         return self.root / "node" / "kasse.sqlite3"
 
     def script(self, role: str, *args: str, timeout: float = 120) -> str:
-        done = subprocess.run([sys.executable, "-m", "kasse.testing.world_commands", *args],  # noqa: S603
-                              env=self.env(role), capture_output=True, timeout=timeout, check=False)
+        done = subprocess.run(  # noqa: S603
+            [sys.executable, "-m", "kasse.testing.world_commands", *args],
+            env=self.env(role),
+            capture_output=True,
+            timeout=timeout,
+            check=False,
+        )
         if done.returncode != 0:
             raise RuntimeError(f"{args} failed: {done.stderr.decode()[-3000:]}")
         return done.stdout.decode()
 
     def kasse(self, role: str, *args: str, timeout: float = 120) -> str:
         argv = [sys.executable, "-m", "kasse.cli", *(["store"] if role == "store" else []), *args]
-        done = subprocess.run(argv, env=self.env(role), capture_output=True,  # noqa: S603
-                              timeout=timeout, check=False)
+        done = subprocess.run(  # noqa: S603
+            argv,
+            env=self.env(role),
+            capture_output=True,
+            timeout=timeout,
+            check=False,
+        )
         if done.returncode != 0:
             raise RuntimeError(f"kasse {args} failed: {done.stderr.decode()[-3000:]}")
         return done.stdout.decode()
@@ -140,11 +159,25 @@ class World:
         """``count`` cloud processes on ports of their own, each ``kasse cloud --workers workers``."""
         if not self.cloud_ports:
             self.cloud_ports = [free_port() for _ in range(count)]
-        for port in self.cloud_ports[len(self.cloud_procs):]:
-            self.cloud_procs.append(subprocess.Popen(  # noqa: S603
-                [sys.executable, "-m", "kasse.cli", "cloud", "--port", str(port), "--log-level", "warning",
-                 "--workers", str(workers)],
-                env=self.env("cloud"), start_new_session=True))
+        for port in self.cloud_ports[len(self.cloud_procs) :]:
+            self.cloud_procs.append(
+                subprocess.Popen(  # noqa: S603
+                    [
+                        sys.executable,
+                        "-m",
+                        "kasse.cli",
+                        "cloud",
+                        "--port",
+                        str(port),
+                        "--log-level",
+                        "warning",
+                        "--workers",
+                        str(workers),
+                    ],
+                    env=self.env("cloud"),
+                    start_new_session=True,
+                )
+            )
         for port in self.cloud_ports:
             wait_until(functools.partial(_http_ok, f"http://127.0.0.1:{port}/health"), 30, 0.1, "cloud up")
 
@@ -164,8 +197,11 @@ class World:
 
     def api(self, method: str, path: str, body: dict[str, Any], index: int = 0) -> dict[str, Any]:
         request = urllib.request.Request(  # noqa: S310 - loopback URL
-            self.cloud_url(index) + path, data=json.dumps(body).encode(), method=method,
-            headers={"Authorization": f"Bearer {self.setup_info['api_token']}", "Content-Type": "application/json"})
+            self.cloud_url(index) + path,
+            data=json.dumps(body).encode(),
+            method=method,
+            headers={"Authorization": f"Bearer {self.setup_info['api_token']}", "Content-Type": "application/json"},
+        )
         with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
             return dict(json.loads(response.read()))
 
@@ -178,16 +214,39 @@ class World:
 
     def store_status(self) -> tuple[int, dict[str, Any]]:
         """``kasse store status``: its exit code and the status it printed."""
-        done = subprocess.run([sys.executable, "-m", "kasse.cli", "store", "status"],  # noqa: S603
-                              env=self.env("store"), capture_output=True, timeout=120, check=False)
+        done = subprocess.run(
+            [sys.executable, "-m", "kasse.cli", "store", "status"],  # noqa: S603
+            env=self.env("store"),
+            capture_output=True,
+            timeout=120,
+            check=False,
+        )
         return done.returncode, dict(json.loads(done.stdout))
 
     def start_node(self, poll: float = 0.5, watch_outbox: float = 0.0, stdout: Any = None) -> None:
         self.node_port = self.node_port or free_port()
         self.node_proc = subprocess.Popen(  # noqa: S603
-            [sys.executable, "-m", "kasse.cli", "store", "run", "--host", "127.0.0.1", "--port", str(self.node_port),
-             "--poll", str(poll), "--watch-outbox", str(watch_outbox), "--log-level", "warning"],
-            env=self.env("store"), start_new_session=True, stdout=stdout)
+            [
+                sys.executable,
+                "-m",
+                "kasse.cli",
+                "store",
+                "run",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.node_port),
+                "--poll",
+                str(poll),
+                "--watch-outbox",
+                str(watch_outbox),
+                "--log-level",
+                "warning",
+            ],
+            env=self.env("store"),
+            start_new_session=True,
+            stdout=stdout,
+        )
         wait_until(lambda: _http_ok(f"http://127.0.0.1:{self.node_port}/health"), 30, 0.1, "node up")
 
     def kill_node(self) -> None:

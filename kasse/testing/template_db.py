@@ -47,12 +47,28 @@ def _templates_dir() -> Path:
 
 
 def _migrate(database_url: str, data_dir: Path) -> None:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("PYTEST", "DJANGO_", "KASSE_", "DATABASE_URL", "REDIS_URL", "TEST_DATABASE"))}
-    env.update({"KASSE_ENV": "dev", "KASSE_ROLE": "cloud", "DJANGO_SETTINGS_MODULE": "kasse.settings",
-                "KASSE_DATA_DIR": str(data_dir), "DATABASE_URL": database_url, "KASSE_LOG_LEVEL": "WARNING"})
-    done = subprocess.run([sys.executable, "-m", "kasse.cli", "migrate", "--verbosity", "0"],  # noqa: S603
-                          env=env, capture_output=True, timeout=600, check=False)
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("PYTEST", "DJANGO_", "KASSE_", "DATABASE_URL", "REDIS_URL", "TEST_DATABASE"))
+    }
+    env.update(
+        {
+            "KASSE_ENV": "dev",
+            "KASSE_ROLE": "cloud",
+            "DJANGO_SETTINGS_MODULE": "kasse.settings",
+            "KASSE_DATA_DIR": str(data_dir),
+            "DATABASE_URL": database_url,
+            "KASSE_LOG_LEVEL": "WARNING",
+        }
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "kasse.cli", "migrate", "--verbosity", "0"],  # noqa: S603
+        env=env,
+        capture_output=True,
+        timeout=600,
+        check=False,
+    )
     if done.returncode != 0:
         raise RuntimeError(f"migrating the template database failed: {done.stderr.decode()[-3000:]}")
 

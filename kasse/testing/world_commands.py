@@ -39,27 +39,49 @@ def _setup(products: int) -> dict[str, Any]:
     actor = Actor(kind="system", label="sync_world")
     owner_email, owner_password = f"owner-{secrets.token_hex(3)}@example.com", secrets.token_urlsafe(16)
     new = create_organization(
-        actor=actor, organization={"name": "Sync-Laden", "legal_name": "Sync-Laden GmbH", "street": "Weg 1",
-                                   "postal_code": "10115", "city": "Berlin", "tax_number": "30/123/45678"},
+        actor=actor,
+        organization={
+            "name": "Sync-Laden",
+            "legal_name": "Sync-Laden GmbH",
+            "street": "Weg 1",
+            "postal_code": "10115",
+            "city": "Berlin",
+            "tax_number": "30/123/45678",
+        },
         store={"name": "Filiale 1", "street": "Weg 1", "postal_code": "10115", "city": "Berlin"},
-        owner_email=owner_email, owner_password=owner_password, owner_name="Olga", owner_pin=PIN,
+        owner_email=owner_email,
+        owner_password=owner_password,
+        owner_name="Olga",
+        owner_pin=PIN,
         email_verified=True,
     )
     rng = random.Random(7)
     with scope(organization=new.organization):
         ids = []
         for n in range(products):
-            product = save_product(actor=actor, organization=new.organization, data={
-                "name": f"Artikel {n:03d} Größe", "price": f"{rng.randint(50, 2500) / 100:.2f}",
-                "vat_class": rng.choice(["standard", "reduced"]),
-            })
+            product = save_product(
+                actor=actor,
+                organization=new.organization,
+                data={
+                    "name": f"Artikel {n:03d} Größe",
+                    "price": f"{rng.randint(50, 2500) / 100:.2f}",
+                    "vat_class": rng.choice(["standard", "reduced"]),
+                },
+            )
             ids.append(str(product.pk))
         code = create_node_pairing_code(actor=actor, store=new.store)
         register_code = create_pairing_code(actor=actor, register=new.register)
         _token, secret = create_api_token(actor=actor, organization=new.organization, name="e2e")
-    return {"code": code, "register_code": register_code, "api_token": secret, "products": ids,
-            "organization": str(new.organization.pk),
-            "register": str(new.register.pk), "owner_email": owner_email, "owner_password": owner_password}
+    return {
+        "code": code,
+        "register_code": register_code,
+        "api_token": secret,
+        "products": ids,
+        "organization": str(new.organization.pk),
+        "register": str(new.register.pk),
+        "owner_email": owner_email,
+        "owner_password": owner_password,
+    }
 
 
 def _sell(count: int, lines: int) -> None:
@@ -86,8 +108,11 @@ def _sell(count: int, lines: int) -> None:
         if not Shift.objects.filter(register=register, status="open").exists():
             open_shift(actor=Actor.for_employee(employee), register=register, employee=employee, count={"20": 5})
         for _ in range(count):
-            cart = SaleInput(id=uuid7(), payments=[], lines=[
-                LineInput(rng.choice(variants), Decimal(rng.randint(1, 3))) for _ in range(lines)])
+            cart = SaleInput(
+                id=uuid7(),
+                payments=[],
+                lines=[LineInput(rng.choice(variants), Decimal(rng.randint(1, 3))) for _ in range(lines)],
+            )
             cart.payments = [PaymentInput("cash", cart_total(register, cart))]
             sale = complete_sale(actor=Actor.for_employee(employee), register=register, employee=employee, cart=cart)
             print(f"sold {sale.receipt_number} {sale.total} {sale.pk}", flush=True)
@@ -107,13 +132,16 @@ def _report() -> dict[str, Any]:
         for register_id, number in numbers:
             per_register.setdefault(str(register_id), []).append(number)
         return {
-            "sales": sales["n"], "total": str(Decimal(sales["total"] or 0).quantize(Decimal("0.01"))),
-            "lines": SaleLine.objects.count(), "numbers": per_register,
+            "sales": sales["n"],
+            "total": str(Decimal(sales["total"] or 0).quantize(Decimal("0.01"))),
+            "lines": SaleLine.objects.count(),
+            "numbers": per_register,
             "ids": sorted(str(i) for i in Sale.objects.values_list("id", flat=True)),
             "outbox": dict(OutboxRecord.objects.values_list("status").annotate(n=Count("id"))),
             "anomalies": SyncAnomaly.objects.count(),
-            "active_nodes": sorted(str(pk) for pk in StoreNode.objects.filter(revoked_at__isnull=True).values_list(
-                "pk", flat=True)),
+            "active_nodes": sorted(
+                str(pk) for pk in StoreNode.objects.filter(revoked_at__isnull=True).values_list("pk", flat=True)
+            ),
         }
 
 
@@ -161,11 +189,21 @@ def _printer(kind: str, port: int, language: str) -> dict[str, Any]:
         store = Store.objects.order_by("number").first()
     assert store is not None
     with scope(organization=store.organization_id):
-        printer = save_printer(actor=_owner_actor(), store=store, data={
-            "name": f"Virtuell {kind}", "kind": kind, "connection": "tcp", "host": "127.0.0.1", "port": port,
-            "profile": "generic-58", "label_language": language, "label_width_mm": Decimal(50),
-            "label_height_mm": Decimal(30),
-        })
+        printer = save_printer(
+            actor=_owner_actor(),
+            store=store,
+            data={
+                "name": f"Virtuell {kind}",
+                "kind": kind,
+                "connection": "tcp",
+                "host": "127.0.0.1",
+                "port": port,
+                "profile": "generic-58",
+                "label_language": language,
+                "label_width_mm": Decimal(50),
+                "label_height_mm": Decimal(30),
+            },
+        )
     return {"printer": str(printer.pk)}
 
 
@@ -196,8 +234,13 @@ def _labels(printer_id: str, copies: int) -> dict[str, Any]:
     if variant is None:
         raise SystemExit("the cloud has no products")
     with scope(organization=printer.organization_id):
-        job = enqueue_labels(actor=_owner_actor(), printer=printer, requests=[LabelRequest(variant, copies)],
-                             width_mm=printer.label_width_mm, height_mm=printer.label_height_mm)
+        job = enqueue_labels(
+            actor=_owner_actor(),
+            printer=printer,
+            requests=[LabelRequest(variant, copies)],
+            width_mm=printer.label_width_mm,
+            height_mm=printer.label_height_mm,
+        )
     return {"job": str(job.pk), "on_node": job.on_node, "product": variant.product.name}
 
 
@@ -207,12 +250,25 @@ def _print_report() -> dict[str, Any]:
     from kasse.printing.models import PrinterState, PrintJob
 
     with scopes_disabled():
-        jobs = {str(j.pk): {"status": j.status, "error": j.error, "on_node": j.on_node, "attempts": j.attempts,
-                            "kind": j.kind}
-                for j in PrintJob.objects.defer("payload")}
-        states = {str(s.printer_id): {"health": s.health, "reachable": s.reachable, "paper_out": s.paper_out,
-                                      "checked_at": s.checked_at.isoformat() if s.checked_at else None}
-                  for s in PrinterState.objects.all()}
+        jobs = {
+            str(j.pk): {
+                "status": j.status,
+                "error": j.error,
+                "on_node": j.on_node,
+                "attempts": j.attempts,
+                "kind": j.kind,
+            }
+            for j in PrintJob.objects.defer("payload")
+        }
+        states = {
+            str(s.printer_id): {
+                "health": s.health,
+                "reachable": s.reachable,
+                "paper_out": s.paper_out,
+                "checked_at": s.checked_at.isoformat() if s.checked_at else None,
+            }
+            for s in PrinterState.objects.all()
+        }
     return {"jobs": jobs, "states": states}
 
 
@@ -236,12 +292,16 @@ def _inject_feed() -> dict[str, Any]:
         first = _reserve(organization_id, 3)
         future = {**encode_row(newer), "colour": "brown"}
         wrong = {**encode_row(newer), "price": "zwei Euro"}
-        for offset, (model, object_id, row) in enumerate([
-            ("catalog.Product", str(newer.pk), future), ("loyalty.Stamp", str(newer.pk), {"id": str(newer.pk)}),
-            ("catalog.Product", str(newer.pk), wrong),
-        ]):
-            ChangeEvent.objects.create(organization_id=organization_id, seq=first + offset, model=model,
-                                       object_id=object_id, row=row)
+        for offset, (model, object_id, row) in enumerate(
+            [
+                ("catalog.Product", str(newer.pk), future),
+                ("loyalty.Stamp", str(newer.pk), {"id": str(newer.pk)}),
+                ("catalog.Product", str(newer.pk), wrong),
+            ]
+        ):
+            ChangeEvent.objects.create(
+                organization_id=organization_id, seq=first + offset, model=model, object_id=object_id, row=row
+            )
     with scope(organization=organization_id):
         save_product(actor=_owner_actor(), organization=good.organization, product=good, data={"price": "7.77"})
     return {"good_product": str(good.pk)}
@@ -253,10 +313,18 @@ def _node_health() -> dict[str, Any]:
     from kasse.sync.models import StoreNode
 
     with scopes_disabled():
-        return {str(n.pk): {"failing": n.failing, "last_error": n.last_error, "set_aside": n.set_aside,
-                            "backlog": n.last_backlog, "last_push_at": bool(n.last_push_at),
-                            "last_pull_at": bool(n.last_pull_at), "version": n.version}
-                for n in StoreNode.objects.all()}
+        return {
+            str(n.pk): {
+                "failing": n.failing,
+                "last_error": n.last_error,
+                "set_aside": n.set_aside,
+                "backlog": n.last_backlog,
+                "last_push_at": bool(n.last_push_at),
+                "last_pull_at": bool(n.last_pull_at),
+                "version": n.version,
+            }
+            for n in StoreNode.objects.all()
+        }
 
 
 def main(argv: list[str]) -> None:

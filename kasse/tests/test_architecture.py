@@ -34,18 +34,41 @@ DOMAIN_MAY_IMPORT: dict[str, set[str]] = {
     "sales": {"core", "tenancy", "sync", "hardware", "catalog", "customers", "inventory", "fiscal"},
     "printing": {"core", "tenancy", "sync", "hardware", "catalog", "sales", "fiscal"},
     "peripherals": {"core", "tenancy", "sync", "hardware"},
-    "register": {"core", "tenancy", "sync", "hardware", "catalog", "customers", "inventory", "sales", "fiscal",
-                 "printing", "peripherals"},
+    "register": {
+        "core",
+        "tenancy",
+        "sync",
+        "hardware",
+        "catalog",
+        "customers",
+        "inventory",
+        "sales",
+        "fiscal",
+        "printing",
+        "peripherals",
+    },
     "api": {"core", "tenancy", "sync", "catalog", "customers", "inventory", "sales"},
-    "backoffice": {"core", "tenancy", "sync", "catalog", "customers", "inventory", "sales", "printing",
-                   "peripherals", "register"},
+    "backoffice": {
+        "core",
+        "tenancy",
+        "sync",
+        "catalog",
+        "customers",
+        "inventory",
+        "sales",
+        "printing",
+        "peripherals",
+        "register",
+    },
 }
 OUTSIDE_THE_RULES = {"testing", "demo"}
 
 # Web modules: what serves a request or a socket. They may import any app's domain layer, but another
 # app's web modules only through these entry points.
-WEB_MODULE = re.compile(r"^(views|\w+_views|urls|\w+_urls|forms|consumers?|\w+_consumers?|templatetags|routing"
-                        r"|access|middleware|context_processors|management)$")
+WEB_MODULE = re.compile(
+    r"^(views|\w+_views|urls|\w+_urls|forms|consumers?|\w+_consumers?|templatetags|routing"
+    r"|access|middleware|context_processors|management)$"
+)
 WEB_ENTRY_POINTS = {
     "kasse.backoffice.access",  # backoffice_view: every back-office page's login and capability check
     "kasse.register.access",  # register_view: every register page's device and cashier check
@@ -149,28 +172,33 @@ def test_imports_follow_the_map():
     assert found == []
 
 
-@pytest.mark.parametrize(("module", "imported", "allowed"), [
-    ("kasse.catalog.services", "kasse.sales.models", False),  # upward: catalog is below sales
-    ("kasse.sales.services.checkout", "kasse.catalog.models", True),
-    ("kasse.sales.services.checkout", "kasse.register.views", False),  # a web module of another app
-    ("kasse.catalog.models", "kasse.catalog.views", True),  # same app: the map is between apps
-    ("kasse.printing.register_views", "kasse.register.access", True),  # an entry point
-    ("kasse.printing.services", "kasse.register.access", False),  # ... but only from a web module
-    ("kasse.register.views", "kasse.printing.views", False),
-    ("kasse.register.views", "kasse.peripherals.pole", True),  # web may use any app's domain layer
-    ("kasse.core.money", "kasse.tenancy.models", False),
-    ("kasse.hardware.printers.escpos_render", "kasse.core.money", False),
-    ("kasse.catalog.services", "kasse.demo.seed", False),
-    ("kasse.catalog.views", "kasse.testing.factories", False),
-    ("kasse.catalog.isolation", "kasse.testing.isolation", True),
-    ("kasse.catalog.services", "kasse.newapp.models", False),
-])
+@pytest.mark.parametrize(
+    ("module", "imported", "allowed"),
+    [
+        ("kasse.catalog.services", "kasse.sales.models", False),  # upward: catalog is below sales
+        ("kasse.sales.services.checkout", "kasse.catalog.models", True),
+        ("kasse.sales.services.checkout", "kasse.register.views", False),  # a web module of another app
+        ("kasse.catalog.models", "kasse.catalog.views", True),  # same app: the map is between apps
+        ("kasse.printing.register_views", "kasse.register.access", True),  # an entry point
+        ("kasse.printing.services", "kasse.register.access", False),  # ... but only from a web module
+        ("kasse.register.views", "kasse.printing.views", False),
+        ("kasse.register.views", "kasse.peripherals.pole", True),  # web may use any app's domain layer
+        ("kasse.core.money", "kasse.tenancy.models", False),
+        ("kasse.hardware.printers.escpos_render", "kasse.core.money", False),
+        ("kasse.catalog.services", "kasse.demo.seed", False),
+        ("kasse.catalog.views", "kasse.testing.factories", False),
+        ("kasse.catalog.isolation", "kasse.testing.isolation", True),
+        ("kasse.catalog.services", "kasse.newapp.models", False),
+    ],
+)
 def test_the_rules_refuse_what_the_map_forbids(module, imported, allowed):
     assert (forbidden(module, imported) is None) is allowed
 
 
 def test_type_checking_imports_do_not_count(tmp_path):
     source = tmp_path / "m.py"
-    source.write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from kasse.sales.models import Sale\n"
-                      "def f():\n    from kasse.register.views import main\n")
+    source.write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from kasse.sales.models import Sale\n"
+        "def f():\n    from kasse.register.views import main\n"
+    )
     assert list(runtime_imports(source)) == [("kasse.register.views", 5)]

@@ -15,8 +15,9 @@ from kasse.core.csp import POLICY
 TEMPLATES = Path(settings.BASE_DIR)
 # E-mails are not web pages: mail programs need their styles inline.
 NOT_PAGES = re.compile(r"/email_body\.html$|/email/")
-INLINE = re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*type=\"application/json\")[^>]*>|\sstyle=\"|\son[a-z]+=\"|<style",
-                    re.IGNORECASE)
+INLINE = re.compile(
+    r"<script(?![^>]*\bsrc=)(?![^>]*type=\"application/json\")[^>]*>|\sstyle=\"|\son[a-z]+=\"|<style", re.IGNORECASE
+)
 
 
 @pytest.mark.django_db
@@ -53,14 +54,26 @@ def test_register_display_and_back_office_pages_carry_a_policy_without_inline_sc
     office = Client()
     office.force_login(owner)
     surfaces = {
-        "register": (register_client, ["/register/", "/register/products/", "/register/cart/",
-                                       "/register/cart/pay/panel/?payments=[]", "/register/cart/pay/card/?amount=1.00",
-                                       "/register/returns/", "/register/receipts/", "/register/shift/menu/",
-                                       "/jsi18n/de.js"]),
+        "register": (
+            register_client,
+            [
+                "/register/",
+                "/register/products/",
+                "/register/cart/",
+                "/register/cart/pay/panel/?payments=[]",
+                "/register/cart/pay/card/?amount=1.00",
+                "/register/returns/",
+                "/register/receipts/",
+                "/register/shift/menu/",
+                "/jsi18n/de.js",
+            ],
+        ),
         "lock screen": (display_client, ["/register/lock/"]),
         "display": (display_client, ["/register/display/"]),
-        "back office": (office, ["/", "/catalog/", "/customers/", "/settings/employees/", "/devices/",
-                                 "/nodes/live/", "/stock/receipts/"]),
+        "back office": (
+            office,
+            ["/", "/catalog/", "/customers/", "/settings/employees/", "/devices/", "/nodes/live/", "/stock/receipts/"],
+        ),
     }
     for surface, (client, paths) in surfaces.items():
         for path in paths:
@@ -73,16 +86,20 @@ def test_register_display_and_back_office_pages_carry_a_policy_without_inline_sc
 
 
 def test_no_template_has_inline_script_style_or_event_handler():
-    found = [f"{path.relative_to(TEMPLATES)}: {match.group(0).strip()}"
-             for path in TEMPLATES.rglob("templates/**/*.html") if not NOT_PAGES.search(str(path))
-             for match in INLINE.finditer(path.read_text(encoding="utf-8"))]
+    found = [
+        f"{path.relative_to(TEMPLATES)}: {match.group(0).strip()}"
+        for path in TEMPLATES.rglob("templates/**/*.html")
+        if not NOT_PAGES.search(str(path))
+        for match in INLINE.finditer(path.read_text(encoding="utf-8"))
+    ]
     assert found == []
 
 
 def _violations(page) -> list[str]:
     messages: list[str] = []
-    page.on("console", lambda message: messages.append(message.text)
-            if "Content Security Policy" in message.text else None)
+    page.on(
+        "console", lambda message: messages.append(message.text) if "Content Security Policy" in message.text else None
+    )
     return messages
 
 
@@ -126,9 +143,12 @@ def test_back_office_register_and_display_work_under_the_policy(live_server, bro
     register_page = page.context.new_page()
     register_violations = _violations(register_page)
     register_page.context.clear_cookies()
-    register_page.context.add_cookies([
-        {"name": name, "value": morsel.value, "url": live_server.url}
-        for name, morsel in register_client.cookies.items()])
+    register_page.context.add_cookies(
+        [
+            {"name": name, "value": morsel.value, "url": live_server.url}
+            for name, morsel in register_client.cookies.items()
+        ]
+    )
     register_page.goto(live_server.url + "/register/")
     register_page.wait_for_selector("body[data-ready='1']")
     tab = register_page.wait_for_selector("[data-testid=category-tab][data-color]")

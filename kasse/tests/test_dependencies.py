@@ -46,8 +46,12 @@ def _declared() -> tuple[set[str], set[str]]:
 
 
 def _sources() -> list[Path]:
-    files = [*sorted((PROJECT / "kasse").rglob("*.py")), *sorted((PROJECT / "benchmarks").rglob("*.py")),
-             PROJECT / "conftest.py", PROJECT / "manage.py"]
+    files = [
+        *sorted((PROJECT / "kasse").rglob("*.py")),
+        *sorted((PROJECT / "benchmarks").rglob("*.py")),
+        PROJECT / "conftest.py",
+        PROJECT / "manage.py",
+    ]
     return [f for f in files if "/migrations/" not in str(f)]
 
 
@@ -64,9 +68,13 @@ def _imports(path: Path) -> set[str]:
 def _settings_modules() -> set[str]:
     """Top-level modules the settings name as dotted strings (installed apps, middleware, backends)."""
     tree = ast.parse((PROJECT / "kasse" / "settings.py").read_text())
-    return {node.value.split(".")[0] for node in ast.walk(tree)
-            if isinstance(node, ast.Constant) and isinstance(node.value, str)
-            and re.fullmatch(r"[a-z_][a-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+", node.value)}
+    return {
+        node.value.split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and re.fullmatch(r"[a-z_][a-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+", node.value)
+    }
 
 
 @functools.cache

@@ -35,8 +35,11 @@ def _code(source: str) -> str:
 
 def markup_from_strings(source: str) -> list[str]:
     code = _code(source)
-    return [f"{reason}: {match.group(0)[:80]!r}"
-            for pattern, reason in MARKUP_SINKS.items() for match in re.finditer(pattern, code)]
+    return [
+        f"{reason}: {match.group(0)[:80]!r}"
+        for pattern, reason in MARKUP_SINKS.items()
+        for match in re.finditer(pattern, code)
+    ]
 
 
 def our_scripts() -> list[Path]:
@@ -53,29 +56,35 @@ def test_no_script_inserts_strings_as_html(path):
     assert markup_from_strings(path.read_text(encoding="utf-8")) == []
 
 
-@pytest.mark.parametrize("snippet", [
-    "root.innerHTML = html;",
-    "el.outerHTML = '<b>' + name + '</b>';",
-    "list.innerHTML += row;",
-    'lines.insertAdjacentHTML("afterbegin", x);',
-    "document.write(x);",
-    "new DOMParser().parseFromString(text, 'text/html');",
-    "const row = `<tr><td>${name}</td></tr>`;",
-    "button.append('<span class=\"badge\">');",
-    "frame.srcdoc = page;",
-])
+@pytest.mark.parametrize(
+    "snippet",
+    [
+        "root.innerHTML = html;",
+        "el.outerHTML = '<b>' + name + '</b>';",
+        "list.innerHTML += row;",
+        'lines.insertAdjacentHTML("afterbegin", x);',
+        "document.write(x);",
+        "new DOMParser().parseFromString(text, 'text/html');",
+        "const row = `<tr><td>${name}</td></tr>`;",
+        "button.append('<span class=\"badge\">');",
+        "frame.srcdoc = page;",
+    ],
+)
 def test_the_check_finds_markup_built_in_javascript(snippet):
     assert markup_from_strings(snippet) != []
 
 
-@pytest.mark.parametrize("snippet", [
-    'htmx.swap(root, html, { swapStyle: "innerHTML" });',
-    'htmx.ajax("GET", url, { target: "#cart", swap: "outerHTML" });',
-    "if (a.innerHTML === b) {}",
-    "cell.textContent = name;",
-    "const socket = new WebSocket(`${scheme}://${location.host}${path}`);  // a socket",
-    "/* builds <tr> rows */ if (n < limit) go();",
-])
+@pytest.mark.parametrize(
+    "snippet",
+    [
+        'htmx.swap(root, html, { swapStyle: "innerHTML" });',
+        'htmx.ajax("GET", url, { target: "#cart", swap: "outerHTML" });',
+        "if (a.innerHTML === b) {}",
+        "cell.textContent = name;",
+        "const socket = new WebSocket(`${scheme}://${location.host}${path}`);  // a socket",
+        "/* builds <tr> rows */ if (n < limit) go();",
+    ],
+)
 def test_the_check_lets_dom_and_htmx_calls_pass(snippet):
     assert markup_from_strings(snippet) == []
 
@@ -98,8 +107,10 @@ def _gettext_calls(code: str) -> set[str]:
 
 def test_every_text_a_script_translates_is_in_the_german_catalog(client):
     messages = set().union(*(_gettext_calls(_code(path.read_text(encoding="utf-8"))) for path in our_scripts()))
-    assert {"Card payment declined.", "The scan could not be sent. Please check the connection and scan again."} \
-        <= messages
+    assert {
+        "Card payment declined.",
+        "The scan could not be sent. Please check the connection and scan again.",
+    } <= messages
     german = client.get("/jsi18n/de.js").content.decode()
     english = client.get("/jsi18n/en.js").content.decode()
     for message in messages:
@@ -112,8 +123,9 @@ def test_every_text_a_script_translates_is_in_the_german_catalog(client):
 def test_the_back_office_loads_the_catalog_of_its_language_before_its_scripts(owner_client, store):
     from bs4 import BeautifulSoup
 
-    page = BeautifulSoup(owner_client.get(f"/stock/receipts/store/{store.pk}/", HTTP_ACCEPT_LANGUAGE="en").content,
-                         "html.parser")
+    page = BeautifulSoup(
+        owner_client.get(f"/stock/receipts/store/{store.pk}/", HTTP_ACCEPT_LANGUAGE="en").content, "html.parser"
+    )
     sources = [script.get("src") or "" for script in page.select("script")]
     assert "/jsi18n/en.js" in sources
     assert sources.index("/jsi18n/en.js") < next(i for i, src in enumerate(sources) if src.endswith("goods-receipt.js"))

@@ -87,7 +87,11 @@ def test_the_cycle_finder_finds_a_cycle():
 
 
 RUNTIME_MODULES = (
-    "kasse.printing.worker", "kasse.peripherals.runner", "kasse.sync.node.runner", "kasse.sync.engine.outbox")
+    "kasse.printing.worker",
+    "kasse.peripherals.runner",
+    "kasse.sync.node.runner",
+    "kasse.sync.engine.outbox",
+)
 
 
 def test_the_device_runtime_takes_its_threads_and_its_waits_from_core():
@@ -106,4 +110,5 @@ def test_the_device_runtime_takes_its_threads_and_its_waits_from_core():
                 offenders.append(f"{name}:{node.lineno} starts a thread")
     assert offenders == []
     assert {"kasse.core.backoff", "kasse.core.supervisor"} <= {
-        target for name in RUNTIME_MODULES[:3] for target in _imports(name, known[name], known)}
+        target for name in RUNTIME_MODULES[:3] for target in _imports(name, known[name], known)
+    }

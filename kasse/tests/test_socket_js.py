@@ -35,8 +35,9 @@ def _serve(page, answer, after_js=""):
         answer(len(opened), ws)
 
     page.route(f"{ORIGIN}/", lambda route: route.fulfill(body=PAGE, content_type="text/html"))
-    page.route(f"{ORIGIN}/socket.js", lambda route: route.fulfill(body=SOCKET_JS + after_js,
-                                                                         content_type="text/javascript"))
+    page.route(
+        f"{ORIGIN}/socket.js", lambda route: route.fulfill(body=SOCKET_JS + after_js, content_type="text/javascript")
+    )
     page.route_web_socket("**/ws/test/", on_socket)
     return opened
 

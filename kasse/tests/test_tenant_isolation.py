@@ -94,9 +94,8 @@ def test_foreign_object_is_404_like_missing(case):
 def test_every_url_with_an_id_has_an_isolation_case():
     covered = {case.url_name for case in CASES} | NOT_TENANT_OBJECTS
     uncovered = [name for name in urls_with_ids() if name not in covered]
-    assert not uncovered, (
-        "These URLs take an id but have no IsolationCase in kasse/<app>/isolation.py: "
-        + ", ".join(uncovered)
+    assert not uncovered, "These URLs take an id but have no IsolationCase in kasse/<app>/isolation.py: " + ", ".join(
+        uncovered
     )
 
 
@@ -135,6 +134,7 @@ def test_another_stores_object_is_404_like_missing_for_a_store_bound_caller(case
         missing = _request(client, method, missing_url, case.data)
         # Then both get the same answer: 404 (403 where no store-bound role has the capability at all)
         assert foreign.status_code in {403, 404}, f"{method.upper()} {url} gave {foreign.status_code}"
-        assert foreign.status_code == missing.status_code, f"{method.upper()} {url}: {foreign.status_code} " \
-            f"but {missing.status_code} for a missing id"
+        assert foreign.status_code == missing.status_code, (
+            f"{method.upper()} {url}: {foreign.status_code} but {missing.status_code} for a missing id"
+        )
     assert _audit_count() == before

@@ -24,8 +24,12 @@ def test_a_page_of_another_site_cannot_open_a_socket(register, path):
         url = base_url.replace("http://", "ws://") + path
         # When a page on another site opens the socket with the register's cookie
         with pytest.raises(InvalidStatus) as refused:
-            connect(url, origin="http://evil.example", open_timeout=5,
-                    additional_headers={"Cookie": f"{DEVICE_COOKIE}=origin-token"})
+            connect(
+                url,
+                origin="http://evil.example",
+                open_timeout=5,
+                additional_headers={"Cookie": f"{DEVICE_COOKIE}=origin-token"},
+            )
     # Then the handshake is refused before any consumer runs
     assert refused.value.response.status_code == 403
 
@@ -34,6 +38,7 @@ def test_the_register_page_of_our_own_host_still_connects(register):
     paired_client(register, token="origin-token")
     with asgi_server() as base_url:
         url = base_url.replace("http://", "ws://") + "/ws/register/display/"
-        with connect(url, origin=base_url, open_timeout=5,
-                     additional_headers={"Cookie": f"{DEVICE_COOKIE}=origin-token"}) as ws:
+        with connect(
+            url, origin=base_url, open_timeout=5, additional_headers={"Cookie": f"{DEVICE_COOKIE}=origin-token"}
+        ) as ws:
             assert "html" in json.loads(ws.recv(timeout=5))

@@ -24,15 +24,15 @@ class ApiClient:
         self.language = language
 
     def _headers(self, language: str | None) -> dict[str, str]:
-        return {"HTTP_AUTHORIZATION": f"Bearer {self.raw_token}",
-                "HTTP_ACCEPT_LANGUAGE": language or self.language}
+        return {"HTTP_AUTHORIZATION": f"Bearer {self.raw_token}", "HTTP_ACCEPT_LANGUAGE": language or self.language}
 
     def get(self, path: str, data: dict[str, Any] | None = None, *, language: str | None = None) -> Any:
         return self.client.get(f"/api/v1{path}", data, **self._headers(language))
 
     def send(self, method: str, path: str, body: Any = None, *, language: str | None = None) -> Any:
-        return getattr(self.client, method)(f"/api/v1{path}", data=body, content_type="application/json",
-                                            **self._headers(language))
+        return getattr(self.client, method)(
+            f"/api/v1{path}", data=body, content_type="application/json", **self._headers(language)
+        )
 
     def post(self, path: str, body: Any = None, **kwargs: Any) -> Any:
         return self.send("post", path, body, **kwargs)
@@ -65,7 +65,9 @@ def counts():
 
     def snapshot() -> dict[str, int]:
         with scopes_disabled():
-            return {model.__name__: model.objects.count()
-                    for model in (Category, Product, Variant, Barcode, StorePrice, Customer, AuditEntry)}
+            return {
+                model.__name__: model.objects.count()
+                for model in (Category, Product, Variant, Barcode, StorePrice, Customer, AuditEntry)
+            }
 
     return snapshot

@@ -43,9 +43,14 @@ def test_organization_endpoint(api, organization):
 def test_openapi_schema_documents_itself():
     schema = Client().get("/api/v1/openapi.json").json()
     assert sorted(schema["paths"]) == [
-        "/api/v1/categories", "/api/v1/categories/{category_id}", "/api/v1/customers",
-        "/api/v1/customers/{customer_id}", "/api/v1/organization", "/api/v1/products",
-        "/api/v1/products/by-barcode/{code}", "/api/v1/products/{product_id}",
+        "/api/v1/categories",
+        "/api/v1/categories/{category_id}",
+        "/api/v1/customers",
+        "/api/v1/customers/{customer_id}",
+        "/api/v1/organization",
+        "/api/v1/products",
+        "/api/v1/products/by-barcode/{code}",
+        "/api/v1/products/{product_id}",
         "/api/v1/products/{product_id}/deactivate",
     ]
     product_in = schema["components"]["schemas"]["ProductIn"]["properties"]
@@ -64,4 +69,3 @@ def test_docs_page_uses_only_our_own_assets():
     assert "https://" not in html
     assert "http://" not in html
     assert Client().get("/static/ninja/swagger-ui-bundle.js").status_code == 200
-

@@ -25,15 +25,21 @@ def _product_rows(product_id):
 
 # --- Reading ---------------------------------------------------------------------------------
 
+
 def test_product_list_shows_variants_barcodes_and_store_prices(api, organization, store):
     # Given a product with a barcode and a store price
     category = CategoryFactory(organization=organization, name="Brot")
-    product = ProductFactory(organization=organization, name="Roggenbrot", price=Decimal("3.20"),
-                             category=category, variant__barcode=ean13(11), variant__sku="RB-1")
+    product = ProductFactory(
+        organization=organization,
+        name="Roggenbrot",
+        price=Decimal("3.20"),
+        category=category,
+        variant__barcode=ean13(11),
+        variant__sku="RB-1",
+    )
     with scopes_disabled():
         variant = product.variants.get()
-        StorePrice.objects.create(organization=organization, store=store, variant=variant,
-                                  price=Decimal("2.99"))
+        StorePrice.objects.create(organization=organization, store=store, variant=variant, price=Decimal("2.99"))
     # When the client lists products
     response = api.get("/products")
     # Then it gets the product with everything, money as strings
@@ -42,17 +48,39 @@ def test_product_list_shows_variants_barcodes_and_store_prices(api, organization
     assert body["count"] == 1
     item = body["items"][0]
     assert item == {
-        "id": str(product.pk), "name": "Roggenbrot", "description": "", "category_id": str(category.pk),
-        "unit": "piece", "is_measured": False, "net_content": None, "net_content_unit": "",
-        "vat_class": "reduced", "vat_rate": "7.00", "price": "3.20", "cost_price": None,
-        "track_stock": True, "is_active": True, "is_favourite": False, "image_url": None,
-        "variants": [{
-            "id": str(variant.pk), "name": "", "sku": "RB-1", "price": None, "effective_price": "3.20",
-            "cost_price": None, "attributes": {}, "position": 0, "is_active": True,
-            "barcodes": [{"code": ean13(11), "kind": "ean13"}],
-            "store_prices": [{"store_id": str(store.pk), "price": "2.99"}],
-        }],
-        "created_at": item["created_at"], "updated_at": item["updated_at"],
+        "id": str(product.pk),
+        "name": "Roggenbrot",
+        "description": "",
+        "category_id": str(category.pk),
+        "unit": "piece",
+        "is_measured": False,
+        "net_content": None,
+        "net_content_unit": "",
+        "vat_class": "reduced",
+        "vat_rate": "7.00",
+        "price": "3.20",
+        "cost_price": None,
+        "track_stock": True,
+        "is_active": True,
+        "is_favourite": False,
+        "image_url": None,
+        "variants": [
+            {
+                "id": str(variant.pk),
+                "name": "",
+                "sku": "RB-1",
+                "price": None,
+                "effective_price": "3.20",
+                "cost_price": None,
+                "attributes": {},
+                "position": 0,
+                "is_active": True,
+                "barcodes": [{"code": ean13(11), "kind": "ean13"}],
+                "store_prices": [{"store_id": str(store.pk), "price": "2.99"}],
+            }
+        ],
+        "created_at": item["created_at"],
+        "updated_at": item["updated_at"],
     }
 
 
@@ -112,8 +140,9 @@ def test_product_list_has_a_query_budget(api, organization, store, django_assert
     for n in range(30):
         product = ProductFactory(organization=organization, variant__barcode=ean13(100 + n))
         with scopes_disabled():
-            StorePrice.objects.create(organization=organization, store=store,
-                                      variant=product.variants.get(), price=Decimal("1.00"))
+            StorePrice.objects.create(
+                organization=organization, store=store, variant=product.variants.get(), price=Decimal("1.00")
+            )
     # Then listing them takes a fixed number of queries, not one per product
     with django_assert_max_num_queries(8):
         response = api.get("/products", {"limit": 30})
@@ -142,24 +171,38 @@ def test_malformed_and_missing_ids_are_the_same_404(api):
 
 # --- Writing ---------------------------------------------------------------------------------
 
+
 def test_create_product_with_variants_barcodes_and_store_prices(api, organization, store, api_token):
     # Given a category
     clothing = CategoryFactory(organization=organization, name="Kleidung")
     # When the client creates a T-shirt in two sizes
-    response = api.post("/products", {
-        "name": "T-Shirt", "price": "19.90", "vat_class": "standard", "category_id": str(clothing.pk),
-        "variants": [
-            {"name": "M", "sku": "TS-M", "barcodes": [ean13(41)], "attributes": {"Größe": "M"},
-             "store_prices": [{"store_id": str(store.pk), "price": "17.90"}]},
-            {"name": "L", "sku": "TS-L", "price": "21.90", "barcodes": [ean13(42), "REGAL-7"]},
-        ],
-    })
+    response = api.post(
+        "/products",
+        {
+            "name": "T-Shirt",
+            "price": "19.90",
+            "vat_class": "standard",
+            "category_id": str(clothing.pk),
+            "variants": [
+                {
+                    "name": "M",
+                    "sku": "TS-M",
+                    "barcodes": [ean13(41)],
+                    "attributes": {"Größe": "M"},
+                    "store_prices": [{"store_id": str(store.pk), "price": "17.90"}],
+                },
+                {"name": "L", "sku": "TS-L", "price": "21.90", "barcodes": [ean13(42), "REGAL-7"]},
+            ],
+        },
+    )
     # Then it exists with both variants, their codes and the store price
     assert response.status_code == 201, response.json()
     body = response.json()
     assert body["price"] == "19.90"
-    assert [(v["sku"], v["effective_price"], [b["code"] for b in v["barcodes"]], v["store_prices"])
-            for v in body["variants"]] == [
+    assert [
+        (v["sku"], v["effective_price"], [b["code"] for b in v["barcodes"]], v["store_prices"])
+        for v in body["variants"]
+    ] == [
         ("TS-M", "19.90", [ean13(41)], [{"store_id": str(store.pk), "price": "17.90"}]),
         ("TS-L", "21.90", [ean13(42), "REGAL-7"], []),
     ]
@@ -183,23 +226,31 @@ def test_put_replaces_variants_and_store_prices(api, organization, store):
     product = ProductFactory(organization=organization, name="Brezel", variant__barcode=ean13(51))
     with scopes_disabled():
         old_variant = product.variants.get()
-        StorePrice.objects.create(organization=organization, store=store, variant=old_variant,
-                                  price=Decimal("0.80"))
+        StorePrice.objects.create(organization=organization, store=store, variant=old_variant, price=Decimal("0.80"))
     # When the client puts the product with the variant's price removed from the store and a new variant
-    response = api.put(f"/products/{product.pk}", {
-        "name": "Laugenbrezel", "price": "0.95", "vat_class": "reduced",
-        "variants": [
-            {"id": str(old_variant.pk), "sku": old_variant.sku, "barcodes": [ean13(51)], "store_prices": []},
-            {"name": "groß", "barcodes": [ean13(52)],
-             "store_prices": [{"store_id": str(store.pk), "price": "1.50"}]},
-        ],
-    })
+    response = api.put(
+        f"/products/{product.pk}",
+        {
+            "name": "Laugenbrezel",
+            "price": "0.95",
+            "vat_class": "reduced",
+            "variants": [
+                {"id": str(old_variant.pk), "sku": old_variant.sku, "barcodes": [ean13(51)], "store_prices": []},
+                {
+                    "name": "groß",
+                    "barcodes": [ean13(52)],
+                    "store_prices": [{"store_id": str(store.pk), "price": "1.50"}],
+                },
+            ],
+        },
+    )
     # Then the product, its variants and store prices are exactly as sent
     assert response.status_code == 200, response.json()
     body = response.json()
     assert body["name"] == "Laugenbrezel"
     assert [(v["name"], v["store_prices"]) for v in body["variants"]] == [
-        ("", []), ("groß", [{"store_id": str(store.pk), "price": "1.50"}]),
+        ("", []),
+        ("groß", [{"store_id": str(store.pk), "price": "1.50"}]),
     ]
     with scopes_disabled():
         assert StorePrice.objects.filter(variant=old_variant).count() == 0
@@ -213,14 +264,17 @@ def test_put_without_variants_keeps_them(api, organization):
 
 
 def test_patch_changes_only_the_fields_sent(api, organization):
-    product = ProductFactory(organization=organization, name="Brezel", price=Decimal("0.90"),
-                             is_favourite=True)
+    product = ProductFactory(organization=organization, name="Brezel", price=Decimal("0.90"), is_favourite=True)
     response = api.patch(f"/products/{product.pk}", {"price": "0.95"})
     assert response.status_code == 200
     with scopes_disabled():
         product.refresh_from_db()
     assert (product.name, product.price, product.is_favourite, product.vat_class) == (
-        "Brezel", Decimal("0.95"), True, "reduced")
+        "Brezel",
+        Decimal("0.95"),
+        True,
+        "reduced",
+    )
 
 
 def test_deactivate_keeps_the_product(api, organization):
@@ -256,35 +310,47 @@ BAD_PRODUCTS = [
         id="duplicate-barcode",
     ),
     pytest.param(
-        {"name": "Kaffee", "price": "-1.00"}, "price",
-        "A price must not be negative.", "Ein Preis darf nicht negativ sein.", id="negative-price",
+        {"name": "Kaffee", "price": "-1.00"},
+        "price",
+        "A price must not be negative.",
+        "Ein Preis darf nicht negativ sein.",
+        id="negative-price",
     ),
     pytest.param(
-        {"name": "Kaffee", "price": "2.49", "vat_class": "luxury"}, "vat_class",
+        {"name": "Kaffee", "price": "2.49", "vat_class": "luxury"},
+        "vat_class",
         "Unknown VAT class “luxury”. Use one of: standard, reduced, zero, exempt.",
         "Unbekannte MwSt.-Klasse „luxury“. Erlaubt sind: standard, reduced, zero, exempt.",
         id="unknown-vat-class",
     ),
     pytest.param(
-        {"name": "Kaffee", "price": "2.49", "category_id": "FOREIGN"}, "category_id",
-        "Unknown category.", "Unbekannte Kategorie.", id="foreign-category",
+        {"name": "Kaffee", "price": "2.49", "category_id": "FOREIGN"},
+        "category_id",
+        "Unknown category.",
+        "Unbekannte Kategorie.",
+        id="foreign-category",
     ),
     pytest.param(
-        {"name": "Kaffee", "price": 2.49}, "price",
+        {"name": "Kaffee", "price": 2.49},
+        "price",
         "Enter an amount as a string with a decimal point, e.g. “2.49”.",
         "Geben Sie einen Betrag als Zeichenkette mit Dezimalpunkt ein, z. B. „2.49“.",
         id="price-as-json-number",
     ),
     pytest.param(
-        {"price": "2.49"}, "name", "This field is required.", "Dieses Feld ist zwingend erforderlich.",
+        {"price": "2.49"},
+        "name",
+        "This field is required.",
+        "Dieses Feld ist zwingend erforderlich.",
         id="missing-name",
     ),
 ]
 
 
 @pytest.mark.parametrize(("body", "field", "english", "german"), BAD_PRODUCTS)
-def test_bad_product_input_is_422_translated_and_changes_nothing(api, organization, counts, body, field,
-                                                                  english, german):
+def test_bad_product_input_is_422_translated_and_changes_nothing(
+    api, organization, counts, body, field, english, german
+):
     # Given an existing product with a barcode and a category of another organization
     ProductFactory(organization=organization, name="Brötchen", variant__barcode=ean13(61))
     foreign = CategoryFactory()
@@ -303,30 +369,43 @@ def test_bad_product_input_is_422_translated_and_changes_nothing(api, organizati
 
 def test_bad_store_price_rolls_back_the_whole_product(api, organization, store, counts):
     before = counts()
-    response = api.post("/products", {
-        "name": "Kaffee", "price": "2.49",
-        "variants": [{"store_prices": [{"store_id": str(store.pk), "price": "-2.00"}]}],
-    })
-    assert response.json() == {"detail": [{"field": "variants.0.store_prices.0.price",
-                                           "message": "A price must not be negative."}]}
+    response = api.post(
+        "/products",
+        {
+            "name": "Kaffee",
+            "price": "2.49",
+            "variants": [{"store_prices": [{"store_id": str(store.pk), "price": "-2.00"}]}],
+        },
+    )
+    assert response.json() == {
+        "detail": [{"field": "variants.0.store_prices.0.price", "message": "A price must not be negative."}]
+    }
     assert counts() == before
 
 
 def test_store_of_another_organization_is_refused(api, organization, counts):
     other_store = StoreFactory()
     before = counts()
-    response = api.post("/products", {
-        "name": "Kaffee", "price": "2.49",
-        "variants": [{"store_prices": [{"store_id": str(other_store.pk), "price": "2.00"}]}],
-    })
-    assert response.json() == {"detail": [{"field": "variants.0.store_prices.0.store_id",
-                                           "message": "Unknown store."}]}
+    response = api.post(
+        "/products",
+        {
+            "name": "Kaffee",
+            "price": "2.49",
+            "variants": [{"store_prices": [{"store_id": str(other_store.pk), "price": "2.00"}]}],
+        },
+    )
+    assert response.json() == {"detail": [{"field": "variants.0.store_prices.0.store_id", "message": "Unknown store."}]}
     assert counts() == before
 
 
 def test_malformed_json_is_422(api):
-    response = api.client.post("/api/v1/products", data="{name: 1", content_type="application/json",
-                               HTTP_AUTHORIZATION=f"Bearer {api.raw_token}", HTTP_ACCEPT_LANGUAGE="de")
+    response = api.client.post(
+        "/api/v1/products",
+        data="{name: 1",
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {api.raw_token}",
+        HTTP_ACCEPT_LANGUAGE="de",
+    )
     assert response.status_code == 422
     assert response.json() == {"detail": [{"field": "body", "message": "Der Anfragetext ist kein gültiges JSON."}]}
 
@@ -340,6 +419,7 @@ def test_unknown_fields_are_refused(api, counts):
 
 # --- Categories ------------------------------------------------------------------------------
 
+
 def test_category_create_list_and_patch(api, organization):
     created = api.post("/categories", {"name": "Backwaren", "color": "#C8A165", "position": 2})
     assert created.status_code == 201
@@ -350,15 +430,19 @@ def test_category_create_list_and_patch(api, organization):
     assert patched.json()["is_active"] is False
     assert patched.json()["color"] == "#C8A165"
     assert [(c["name"], c["parent_id"]) for c in listing["items"]] == [
-        ("Brötchen", category_id), ("Backwaren", None),
+        ("Brötchen", category_id),
+        ("Backwaren", None),
     ]
     assert child["parent_id"] == category_id
 
 
-@pytest.mark.parametrize(("language", "message"), [
-    ("de", "Eine Kategorie kann nicht in sich selbst liegen."),
-    ("en", "A category cannot be placed inside itself."),
-])
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("de", "Eine Kategorie kann nicht in sich selbst liegen."),
+        ("en", "A category cannot be placed inside itself."),
+    ],
+)
 def test_category_cannot_be_its_own_ancestor(api, organization, counts, language, message):
     parent = CategoryFactory(organization=organization, name="Backwaren")
     child = CategoryFactory(organization=organization, name="Brötchen", parent=parent)
@@ -373,8 +457,9 @@ def test_category_cannot_be_its_own_parent(api, organization, counts):
     category = CategoryFactory(organization=organization, name="Backwaren")
     before = counts()
     response = api.put(f"/categories/{category.pk}", {"name": "Backwaren", "parent_id": str(category.pk)})
-    assert response.json()["detail"] == [{"field": "parent_id",
-                                          "message": "A category cannot be placed inside itself."}]
+    assert response.json()["detail"] == [
+        {"field": "parent_id", "message": "A category cannot be placed inside itself."}
+    ]
     assert counts() == before
 
 
@@ -398,16 +483,20 @@ def test_barcode_rows_follow_the_variant(api, organization):
     product = ProductFactory(organization=organization, variant__barcode=ean13(71))
     with scopes_disabled():
         variant = product.variants.get()
-    api.patch(f"/products/{product.pk}", {"variants": [{"id": str(variant.pk), "sku": variant.sku,
-                                                        "barcodes": [ean13(72)]}]})
+    api.patch(
+        f"/products/{product.pk}", {"variants": [{"id": str(variant.pk), "sku": variant.sku, "barcodes": [ean13(72)]}]}
+    )
     with scopes_disabled():
         assert list(Barcode.objects.filter(variant=variant).values_list("code", flat=True)) == [ean13(72)]
 
 
-@pytest.mark.parametrize(("language", "message"), [
-    ("en", "Enter a number that is at least 1."),
-    ("de", "Geben Sie eine Zahl ein, die mindestens 1 ist."),
-])
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("en", "Enter a number that is at least 1."),
+        ("de", "Geben Sie eine Zahl ein, die mindestens 1 ist."),
+    ],
+)
 def test_bad_query_parameters_get_readable_messages(api, language, message):
     response = api.get("/products", {"limit": 0}, language=language)
     assert response.status_code == 422

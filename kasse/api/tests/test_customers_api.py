@@ -12,14 +12,32 @@ pytestmark = pytest.mark.django_db
 
 
 def test_create_customer_records_consent_from_the_api(api, organization):
-    response = api.post("/customers", {"first_name": "Anna", "last_name": "Schmidt",
-                                       "email": "anna@example.org", "marketing_consent": True})
+    response = api.post(
+        "/customers",
+        {"first_name": "Anna", "last_name": "Schmidt", "email": "anna@example.org", "marketing_consent": True},
+    )
     assert response.status_code == 201
     body = response.json()
-    assert {k: body[k] for k in ("customer_number", "first_name", "last_name", "email", "country",
-                                 "loyalty_card_code", "marketing_consent", "marketing_consent_source")} == {
-        "customer_number": 10001, "first_name": "Anna", "last_name": "Schmidt", "email": "anna@example.org",
-        "country": "DE", "loyalty_card_code": None, "marketing_consent": True,
+    assert {
+        k: body[k]
+        for k in (
+            "customer_number",
+            "first_name",
+            "last_name",
+            "email",
+            "country",
+            "loyalty_card_code",
+            "marketing_consent",
+            "marketing_consent_source",
+        )
+    } == {
+        "customer_number": 10001,
+        "first_name": "Anna",
+        "last_name": "Schmidt",
+        "email": "anna@example.org",
+        "country": "DE",
+        "loyalty_card_code": None,
+        "marketing_consent": True,
         "marketing_consent_source": "api",
     }
     assert body["marketing_consent_at"] is not None
@@ -41,8 +59,7 @@ def test_customer_list_has_a_query_budget(api, organization, django_assert_max_n
 
 
 def test_patch_customer_changes_only_the_fields_sent(api, organization):
-    customer = CustomerFactory(organization=organization, first_name="Anna", last_name="Schmidt",
-                               city="Berlin")
+    customer = CustomerFactory(organization=organization, first_name="Anna", last_name="Schmidt", city="Berlin")
     response = api.patch(f"/customers/{customer.pk}", {"city": "Hamburg", "loyalty_card_code": "K-1001"})
     assert response.status_code == 200
     with scopes_disabled():
@@ -50,15 +67,17 @@ def test_patch_customer_changes_only_the_fields_sent(api, organization):
     assert (customer.first_name, customer.city, customer.loyalty_card_code) == ("Anna", "Hamburg", "K-1001")
 
 
-@pytest.mark.parametrize(("language", "message"), [
-    ("en", "Enter a valid email address."),
-    ("de", "Bitte gültige E-Mail-Adresse eingeben."),
-])
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("en", "Enter a valid email address."),
+        ("de", "Bitte gültige E-Mail-Adresse eingeben."),
+    ],
+)
 def test_invalid_email_is_422_and_changes_nothing(api, organization, counts, language, message):
     customer = CustomerFactory(organization=organization, email="anna@example.org")
     before = counts()
-    response = api.put(f"/customers/{customer.pk}", {"last_name": "Schmidt", "email": "anna@"},
-                       language=language)
+    response = api.put(f"/customers/{customer.pk}", {"last_name": "Schmidt", "email": "anna@"}, language=language)
     assert response.status_code == 422
     assert response.json() == {"detail": [{"field": "email", "message": message}]}
     assert counts() == before
@@ -86,7 +105,8 @@ def test_updated_since_with_an_unusual_offset_is_understood(db):
     _token, raw = create_api_token(actor=Actor.system(), organization=org, name="t")
     from django.test import Client
 
-    response = Client().get("/api/v1/customers", {"updated_since": "0245-02-12T02:49:54.0095-16:32"},
-                            HTTP_AUTHORIZATION=f"Bearer {raw}")
+    response = Client().get(
+        "/api/v1/customers", {"updated_since": "0245-02-12T02:49:54.0095-16:32"}, HTTP_AUTHORIZATION=f"Bearer {raw}"
+    )
     assert response.status_code == 200
     assert len(response.json()["items"]) == 1

@@ -49,7 +49,8 @@ def test_empty_name_is_refused(owner_client, organization):
     response = owner_client.post(reverse("api-backoffice:token-create"), {"name": " "}, HTTP_ACCEPT_LANGUAGE="de")
     assert response.status_code == 422
     assert soup_of(response).select_one("[data-testid=error-name]").get_text(strip=True) == (
-        "Dieses Feld ist zwingend erforderlich.")
+        "Dieses Feld ist zwingend erforderlich."
+    )
     with scopes_disabled():
         assert ApiToken.objects.count() == 0
 

@@ -11,10 +11,13 @@ from kasse.testing.factories import EmployeeFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize(("language", "heading"), [
-    ("de", "Diese Seite dürfen Sie nicht öffnen"),
-    ("en", "You may not open this page"),
-])
+@pytest.mark.parametrize(
+    ("language", "heading"),
+    [
+        ("de", "Diese Seite dürfen Sie nicht öffnen"),
+        ("en", "You may not open this page"),
+    ],
+)
 def test_a_store_manager_gets_the_translated_back_office_403_page(client, organization, store, language, heading):
     user = UserFactory()
     EmployeeFactory(organization=organization, user=user, role=(store, Role.MANAGER))

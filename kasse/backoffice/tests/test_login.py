@@ -19,16 +19,16 @@ def test_login_with_email_and_password_shows_dashboard(client, organization, sto
 
 def test_wrong_password_is_a_clear_error_in_german(client, organization):
     owner_user(organization, email="inhaber@example.org")
-    response = client.post("/login/", {"email": "inhaber@example.org", "password": "nope"},
-                           HTTP_ACCEPT_LANGUAGE="de")
+    response = client.post("/login/", {"email": "inhaber@example.org", "password": "nope"}, HTTP_ACCEPT_LANGUAGE="de")
     page = BeautifulSoup(response.content, "html.parser")
     assert "E-Mail-Adresse oder Passwort ist falsch." in page.select_one("[data-testid=form-errors]").text
 
 
 def test_unverified_user_cannot_log_in(client, organization):
     user = UserFactory(email="neu@example.org", email_verified_at=None)
-    response = client.post("/login/", {"email": user.email, "password": "correct horse battery staple"},
-                           HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post(
+        "/login/", {"email": user.email, "password": "correct horse battery staple"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert response.status_code == 200
     assert "confirm your e-mail address" in response.content.decode()
 

@@ -17,12 +17,14 @@ RIGHT = "correct horse battery staple"
 
 def _login(email: str, password: str, address: str = "192.0.2.7", language: str = "en"):
     return Client(REMOTE_ADDR=address, HTTP_ACCEPT_LANGUAGE=language).post(
-        "/login/", {"email": email, "password": password})
+        "/login/", {"email": email, "password": password}
+    )
 
 
 def _error(response) -> str:
-    return BeautifulSoup(response.content, "html.parser").select_one("[data-testid=form-errors]").get_text(" ",
-                                                                                                           strip=True)
+    return (
+        BeautifulSoup(response.content, "html.parser").select_one("[data-testid=form-errors]").get_text(" ", strip=True)
+    )
 
 
 def test_five_wrong_passwords_lock_the_account_even_for_the_right_one(organization):
@@ -35,7 +37,8 @@ def test_five_wrong_passwords_lock_the_account_even_for_the_right_one(organizati
     assert refused.status_code == 429
     assert _error(refused) == "Too many failed logins. Please try again in 15 minutes."
     assert _error(_login("inhaber@example.org", RIGHT, language="de")) == (
-        "Zu viele fehlgeschlagene Anmeldungen. Bitte versuchen Sie es in 15 Minuten erneut.")
+        "Zu viele fehlgeschlagene Anmeldungen. Bitte versuchen Sie es in 15 Minuten erneut."
+    )
     # and the owner finds it in the audit log
     with scopes_disabled():
         entry = AuditEntry.objects.get(action="backoffice.login.locked")

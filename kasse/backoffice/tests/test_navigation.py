@@ -26,8 +26,12 @@ def _menu(client: Client, path: str = "/") -> list[tuple[str, list[str]]]:
         if group.name == "a":
             menu.append((group.get_text(strip=True), []))
         else:
-            menu.append((group.select_one(".navgroup-title").get_text(strip=True),
-                         [a.get_text(strip=True) for a in group.select("a")]))
+            menu.append(
+                (
+                    group.select_one(".navgroup-title").get_text(strip=True),
+                    [a.get_text(strip=True) for a in group.select("a")],
+                )
+            )
     return menu
 
 
@@ -49,11 +53,19 @@ def test_an_owner_sees_the_groups_a_shop_owner_thinks_in(organization, store):
         ("Artikel", ["Sortiment", "Wareneingang", "Etiketten"]),
         ("Kunden", []),
         ("Team", []),
-        ("Einstellungen", ["Organisation", "Filialen und Kassen", "Geräte", "Drucker", "Scanner & Displays",
-                           "Filialserver", "API"]),
+        (
+            "Einstellungen",
+            ["Organisation", "Filialen und Kassen", "Geräte", "Drucker", "Scanner & Displays", "Filialserver", "API"],
+        ),
     ]
     assert [group for group, _pages in _menu(_login(organization, "en"))] == [
-        "Overview", "Sales", "Articles", "Customers", "Team", "Settings"]
+        "Overview",
+        "Sales",
+        "Articles",
+        "Customers",
+        "Team",
+        "Settings",
+    ]
 
 
 @pytest.mark.django_db
@@ -85,22 +97,29 @@ def test_a_cashier_with_a_login_sees_only_the_overview(organization, store):
 
 @pytest.mark.django_db
 def test_a_page_not_built_yet_is_left_out_and_an_empty_group_with_it(organization, store, monkeypatch):
-    monkeypatch.setattr(navigation, "NAV_GROUPS", [
-        *navigation.NAV_GROUPS,
-        navigation.NavGroup("Reports", (navigation.NavItem("nowhere:report-list", "Sales by day"),)),
-    ])
+    monkeypatch.setattr(
+        navigation,
+        "NAV_GROUPS",
+        [
+            *navigation.NAV_GROUPS,
+            navigation.NavGroup("Reports", (navigation.NavItem("nowhere:report-list", "Sales by day"),)),
+        ],
+    )
     assert "Reports" not in [group for group, _pages in _menu(_login(organization, "en"))]
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("path", "group", "page"), [
-    ("/", "Overview", "Overview"),
-    ("/devices/printers/labels/", "Articles", "Labels"),
-    ("/devices/printers/", "Settings", "Printers"),
-    ("/settings/stores/", "Settings", "Stores and registers"),
-    ("/settings/employees/new/", "Team", "Team"),
-    ("/nodes/live/", "Sales", "Live sales"),
-])
+@pytest.mark.parametrize(
+    ("path", "group", "page"),
+    [
+        ("/", "Overview", "Overview"),
+        ("/devices/printers/labels/", "Articles", "Labels"),
+        ("/devices/printers/", "Settings", "Printers"),
+        ("/settings/stores/", "Settings", "Stores and registers"),
+        ("/settings/employees/new/", "Team", "Team"),
+        ("/nodes/live/", "Sales", "Live sales"),
+    ],
+)
 def test_the_page_open_and_its_group_are_marked(organization, store, path, group, page):
     soup = BeautifulSoup(_login(organization, "en").get(path).content, "html.parser")
     nav = soup.select_one("[data-testid=mainnav]")

@@ -18,7 +18,8 @@ pytestmark = pytest.mark.django_db
 
 def _ask(email: str, language: str = "en", address: str = "192.0.2.5"):
     return Client(HTTP_ACCEPT_LANGUAGE=language, REMOTE_ADDR=address).post(
-        "/password-reset/", {"email": email}, follow=True)
+        "/password-reset/", {"email": email}, follow=True
+    )
 
 
 def _text(response, testid: str) -> str:

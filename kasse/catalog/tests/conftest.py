@@ -20,7 +20,8 @@ def counts():
 
     def snapshot() -> dict[str, int]:
         with scopes_disabled():
-            return {model.__name__: model.objects.count()
-                    for model in (Category, Product, Variant, Barcode, StorePrice)}
+            return {
+                model.__name__: model.objects.count() for model in (Category, Product, Variant, Barcode, StorePrice)
+            }
 
     return snapshot

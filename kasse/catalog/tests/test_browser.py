@@ -13,8 +13,7 @@ from kasse.testing.plugin import log_in_in_browser
 
 
 @pytest.mark.browser
-def test_owner_searches_edits_price_and_sees_it_in_the_list(live_server, page, transactional_db,
-                                                             organization, store):
+def test_owner_searches_edits_price_and_sees_it_in_the_list(live_server, page, transactional_db, organization, store):
     # Given an owner and a bakery catalog
     owner_user(organization, email="inhaber@example.org", language="de")
     ProductFactory(organization=organization, name="Brötchen", price=Decimal("0.45"))
@@ -25,8 +24,7 @@ def test_owner_searches_edits_price_and_sees_it_in_the_list(live_server, page, t
     page.goto(live_server.url + "/catalog/")
     page.fill("[data-testid=product-search]", "brotchen")
     # Then the list shows only Brötchen, swapped in without a page load
-    page.wait_for_function(
-        "document.querySelectorAll('[data-testid=product-row]').length === 1")
+    page.wait_for_function("document.querySelectorAll('[data-testid=product-row]').length === 1")
     assert page.text_content("[data-testid=product-row] [data-testid=product-name]").strip() == "Brötchen"
 
     # When they open it, change the price to 0,55 and save

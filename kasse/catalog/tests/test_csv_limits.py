@@ -18,9 +18,11 @@ HEADER = "sku;name;price;vat_class"
 
 
 def _upload(client, content: bytes):
-    response = client.post(reverse("catalog:product-import"),
-                           {"file": SimpleUploadedFile("p.csv", content), "action": "import"},
-                           HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post(
+        reverse("catalog:product-import"),
+        {"file": SimpleUploadedFile("p.csv", content), "action": "import"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
     return response, BeautifulSoup(response.content, "html.parser")
 
 
@@ -33,7 +35,7 @@ def _english(owner_client):
 def test_a_10_mb_file_is_refused_before_it_is_read(owner_client, organization, counts):
     _english(owner_client)
     row = "\r\nS-{n};Brötchen {n};0,45;reduced"
-    content = (HEADER + "".join(row.format(n=n) for n in range(400_000))).encode()[:10 * 1024 * 1024]
+    content = (HEADER + "".join(row.format(n=n) for n in range(400_000))).encode()[: 10 * 1024 * 1024]
     before = counts()
     response, page = _upload(owner_client, content)
     assert response.status_code == 400
@@ -54,7 +56,8 @@ def test_a_200_kb_cell_is_a_clear_error(owner_client, organization, counts):
     response, page = _upload(owner_client, content)
     assert response.status_code == 400
     assert [li.text for li in page.select("[data-testid=import-errors] li")] == [
-        "Line 3: This line cannot be read: a cell has more than 1,000 characters or an unclosed quote."]
+        "Line 3: This line cannot be read: a cell has more than 1,000 characters or an unclosed quote."
+    ]
     assert counts() == before
 
 
@@ -65,7 +68,8 @@ def test_a_cell_over_1000_characters_is_a_clear_error(owner_client, organization
     response, page = _upload(owner_client, content)
     assert response.status_code == 400
     assert [li.text for li in page.select("[data-testid=import-errors] li")] == [
-        "Line 2: A cell has more than 1,000 characters."]
+        "Line 2: A cell has more than 1,000 characters."
+    ]
     assert counts() == before
 
 

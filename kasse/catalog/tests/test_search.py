@@ -21,5 +21,8 @@ def test_exact_name_first_then_prefix_then_names_containing_it(organization, in_
 def test_ranking_folds_umlauts_for_prefix_matches(organization, in_scope):
     for name in ("Rosinenbrötchen", "Brötchen", "Brötchentüte"):
         ProductFactory(organization=organization, name=name)
-    assert [p.name for p in search_products(organization, "brotchen")] == ["Brötchen", "Brötchentüte",
-                                                                             "Rosinenbrötchen"]
+    assert [p.name for p in search_products(organization, "brotchen")] == [
+        "Brötchen",
+        "Brötchentüte",
+        "Rosinenbrötchen",
+    ]

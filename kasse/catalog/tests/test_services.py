@@ -19,11 +19,11 @@ pytestmark = pytest.mark.django_db
 
 def _shirt(actor, organization, **data):
     return save_product(
-        actor=actor, organization=organization,
+        actor=actor,
+        organization=organization,
         data={"name": "T-Shirt", "price": "19,90", "vat_class": "standard", **data},
         variants=[
-            VariantData(name="M / Rot", sku="TS-M-R", barcodes=[ean13(1)],
-                        attributes={"Größe": "M", "Farbe": "Rot"}),
+            VariantData(name="M / Rot", sku="TS-M-R", barcodes=[ean13(1)], attributes={"Größe": "M", "Farbe": "Rot"}),
             VariantData(name="L / Rot", sku="TS-L-R", price=Decimal("21.90"), barcodes=[ean13(2), "REGAL-7"]),
         ],
     )
@@ -35,9 +35,12 @@ def test_save_product_writes_product_variants_and_barcodes(in_scope, actor):
     # Then exactly these rows exist
     assert product.price == Decimal("19.90")
     assert list(Variant.objects.filter(product=product).values_list("name", "sku", "price", "position")) == [
-        ("M / Rot", "TS-M-R", None, 0), ("L / Rot", "TS-L-R", Decimal("21.90"), 1)]
-    assert sorted(Barcode.objects.filter(variant__product=product).values_list("code", "kind")) == sorted([
-        (ean13(1), "ean13"), (ean13(2), "ean13"), ("REGAL-7", "instore")])
+        ("M / Rot", "TS-M-R", None, 0),
+        ("L / Rot", "TS-L-R", Decimal("21.90"), 1),
+    ]
+    assert sorted(Barcode.objects.filter(variant__product=product).values_list("code", "kind")) == sorted(
+        [(ean13(1), "ean13"), (ean13(2), "ean13"), ("REGAL-7", "instore")]
+    )
     assert Variant.objects.get(sku="TS-M-R").attributes == {"Größe": "M", "Farbe": "Rot"}
     assert AuditEntry.objects.filter(action="catalog.product.created", object_id=str(product.pk)).count() == 1
 
@@ -47,8 +50,13 @@ def test_removed_variant_is_deactivated_and_its_barcodes_freed(in_scope, actor):
     product = _shirt(actor, in_scope)
     keep = Variant.objects.get(sku="TS-M-R")
     # When it is saved with only one of them
-    save_product(actor=actor, organization=in_scope, product=product, data={},
-                 variants=[VariantData(id=keep.pk, name="M / Rot", sku="TS-M-R", barcodes=[ean13(1)])])
+    save_product(
+        actor=actor,
+        organization=in_scope,
+        product=product,
+        data={},
+        variants=[VariantData(id=keep.pk, name="M / Rot", sku="TS-M-R", barcodes=[ean13(1)])],
+    )
     # Then the other one still exists (sales refer to it) but is inactive and has no barcodes
     removed = Variant.objects.get(sku="TS-L-R")
     assert removed.is_active is False
@@ -56,20 +64,27 @@ def test_removed_variant_is_deactivated_and_its_barcodes_freed(in_scope, actor):
     assert list(Barcode.objects.filter(variant=keep).values_list("code", flat=True)) == [ean13(1)]
 
 
-@pytest.mark.parametrize(("data", "variants", "field", "message"), [
-    ({"price": "-1,00"}, None, "price", "Ein Preis darf nicht negativ sein."),
-    ({"vat_class": "20"}, None, "vat_class", "Unbekannte MwSt.-Klasse"),
-    ({}, [VariantData(barcodes=["4006381333932"])], "barcodes", "Die Prüfziffer von 4006381333932 ist falsch"),
-    ({}, [VariantData(barcodes=[ean13(5), ean13(5)])], "barcodes", "zweimal"),
-    ({}, [VariantData(price="1,999")], "price", "höchstens zwei Nachkommastellen"),
-])
+@pytest.mark.parametrize(
+    ("data", "variants", "field", "message"),
+    [
+        ({"price": "-1,00"}, None, "price", "Ein Preis darf nicht negativ sein."),
+        ({"vat_class": "20"}, None, "vat_class", "Unbekannte MwSt.-Klasse"),
+        ({}, [VariantData(barcodes=["4006381333932"])], "barcodes", "Die Prüfziffer von 4006381333932 ist falsch"),
+        ({}, [VariantData(barcodes=[ean13(5), ean13(5)])], "barcodes", "zweimal"),
+        ({}, [VariantData(price="1,999")], "price", "höchstens zwei Nachkommastellen"),
+    ],
+)
 def test_bad_input_is_a_translated_error_and_changes_nothing(in_scope, actor, counts, data, variants, field, message):
     # Given the organization's catalog as it is
     before = counts()
     # When a product with bad input is saved (in German)
     with translation.override("de"), pytest.raises(ValidationError) as info:
-        save_product(actor=actor, organization=in_scope, variants=variants,
-                     data={"name": "Brötchen", "price": "0,45", "vat_class": "reduced", **data})
+        save_product(
+            actor=actor,
+            organization=in_scope,
+            variants=variants,
+            data={"name": "Brötchen", "price": "0,45", "vat_class": "reduced", **data},
+        )
     # Then the error names the field in German, and nothing was written
     assert message in " ".join(info.value.message_dict[field])
     assert counts() == before
@@ -81,8 +96,12 @@ def test_duplicate_barcode_in_the_organization_is_refused_and_names_the_variant(
     before = counts()
     # When another product's second variant uses the same code
     with translation.override("de"), pytest.raises(ValidationError) as info:
-        save_product(actor=actor, organization=in_scope, data={"name": "Brezel", "price": "1"},
-                     variants=[VariantData(name="klein"), VariantData(name="groß", barcodes=[ean13(7)])])
+        save_product(
+            actor=actor,
+            organization=in_scope,
+            data={"name": "Brezel", "price": "1"},
+            variants=[VariantData(name="klein"), VariantData(name="groß", barcodes=[ean13(7)])],
+        )
     # Then it is refused, the error points at that variant, and nothing changed
     assert info.value.variant_index == 1
     assert f"Der Barcode {ean13(7)} gehört schon zu „Laugenbrezel" in info.value.message_dict["barcodes"][0]
@@ -96,8 +115,12 @@ def test_same_barcode_in_another_organization_is_fine(actor):
     mine = OrganizationFactory()
     # When my product uses the same code
     with scope(organization=mine):
-        product = save_product(actor=actor, organization=mine, data={"name": "Milch", "price": "1,19"},
-                               variants=[VariantData(barcodes=[ean13(8)])])
+        product = save_product(
+            actor=actor,
+            organization=mine,
+            data={"name": "Milch", "price": "1,19"},
+            variants=[VariantData(barcodes=[ean13(8)])],
+        )
     # Then both organizations have it
     with scopes_disabled():
         assert Barcode.objects.filter(code=ean13(8)).count() == 2
@@ -117,7 +140,8 @@ def test_store_price_is_set_changed_and_removed(in_scope, actor):
     set_store_price(actor=actor, store=store, variant=variant, price="0,55")
     set_store_price(actor=actor, store=store, variant=variant, price="0,60")
     assert list(StorePrice.objects.values_list("store", "variant", "price")) == [
-        (store.pk, variant.pk, Decimal("0.60"))]
+        (store.pk, variant.pk, Decimal("0.60"))
+    ]
     set_store_price(actor=actor, store=store, variant=variant, price=None)
     assert not StorePrice.objects.exists()
 
@@ -146,8 +170,9 @@ def test_a_category_cannot_become_its_own_ancestor(in_scope, actor, depth):
     top = save_category(actor=actor, organization=in_scope, data={"name": "Backwaren"})
     chain = [top]
     for level in (1, 2):
-        chain.append(save_category(actor=actor, organization=in_scope,
-                                   data={"name": f"Ebene {level}", "parent": chain[-1]}))
+        chain.append(
+            save_category(actor=actor, organization=in_scope, data={"name": f"Ebene {level}", "parent": chain[-1]})
+        )
     # When the top is moved under itself or one of its descendants
     with translation.override("de"), pytest.raises(ValidationError) as refused:
         save_category(actor=actor, organization=in_scope, data={"parent": chain[depth]}, category=top)

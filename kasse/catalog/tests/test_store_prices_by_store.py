@@ -38,7 +38,8 @@ def test_a_store_manager_sets_only_their_stores_price(organization, store):
     # The page offers their store only
     page = BeautifulSoup(client.get(url).content, "html.parser")
     assert [el["name"] for el in page.select("[data-testid=store-price-form] input[type=text]")] == [
-        f"store_{store.pk}"]
+        f"store_{store.pk}"
+    ]
     # and a posted price for the other store is not taken
     response = client.post(url, {f"store_{store.pk}": "1,10", f"store_{nord.pk}": "0,01"})
     assert response.status_code == 302
@@ -92,8 +93,9 @@ def test_new_products_categories_and_the_csv_import_are_for_all_stores_roles(org
     # and the services refuse too (an entry point forgetting the check changes nothing)
     with pytest.raises(ValidationError), translation.override("de"):
         save_category(actor=Actor.for_user(user), organization=organization, data={"name": "Neu"})
-    result = import_products_csv(actor=Actor.for_user(user), organization=organization,
-                                 file=b"name;price\nBillig;0,01\n")
+    result = import_products_csv(
+        actor=Actor.for_user(user), organization=organization, file=b"name;price\nBillig;0,01\n"
+    )
     assert not result.ok
     with scopes_disabled():
         assert not Category.objects.filter(name="Neu").exists()

@@ -24,8 +24,12 @@ def test_jitter_takes_off_up_to_its_fraction_and_varies():
 
 
 @settings(deadline=None)  # a busy machine must not fail a rule about arithmetic
-@given(failures=st.integers(min_value=1, max_value=10_000), initial=st.floats(0.001, 10),
-       cap=st.floats(10, 3600), jitter=st.floats(0, 1))
+@given(
+    failures=st.integers(min_value=1, max_value=10_000),
+    initial=st.floats(0.001, 10),
+    cap=st.floats(10, 3600),
+    jitter=st.floats(0, 1),
+)
 def test_a_wait_is_never_above_the_cap_nor_below_the_jittered_ceiling(failures, initial, cap, jitter):
     backoff = Backoff(initial=initial, maximum=cap, jitter=jitter)
     ceiling = backoff.ceiling(failures)

@@ -10,9 +10,14 @@ from kasse.core.ids import uuid7, uuid7_time_ms
 from kasse.core.text import fold, search_text
 
 
-@pytest.mark.parametrize(("code", "kind"), [
-    ("4006381333931", "ean13"), ("96385074", "ean8"), ("036000291452", "upca"),
-])
+@pytest.mark.parametrize(
+    ("code", "kind"),
+    [
+        ("4006381333931", "ean13"),
+        ("96385074", "ean8"),
+        ("036000291452", "upca"),
+    ],
+)
 def test_valid_gtins_are_accepted_with_their_kind(code, kind):
     assert validate_barcode(code) == (code, kind)
 

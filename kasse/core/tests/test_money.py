@@ -40,10 +40,18 @@ def test_floats_are_refused():
         to_decimal("NaN")
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("2,99", "2.99"), ("2.99", "2.99"), ("1.234,50", "1234.50"), ("1,234.50", "1234.50"),
-    ("2,99 €", "2.99"), ("EUR 10", "10.00"), (" 0,5 ", "0.50"),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2,99", "2.99"),
+        ("2.99", "2.99"),
+        ("1.234,50", "1234.50"),
+        ("1,234.50", "1234.50"),
+        ("2,99 €", "2.99"),
+        ("EUR 10", "10.00"),
+        (" 0,5 ", "0.50"),
+    ],
+)
 def test_parse_money_understands_german_and_english_input(text, expected):
     assert parse_money(text) == D(expected)
 

@@ -16,9 +16,19 @@ pytestmark = pytest.mark.django_db
 DE = {"HTTP_ACCEPT_LANGUAGE": "de"}
 
 FORM = {
-    "first_name": "Jürgen", "last_name": "Weiß", "company": "", "email": "juergen@example.org",
-    "phone": "0171 555", "street": "Gartenstraße 2", "postal_code": "10115", "city": "Berlin",
-    "country": "de", "vat_id": "", "loyalty_card_code": "", "notes": "Mag Roggenbrot.", "is_active": "on",
+    "first_name": "Jürgen",
+    "last_name": "Weiß",
+    "company": "",
+    "email": "juergen@example.org",
+    "phone": "0171 555",
+    "street": "Gartenstraße 2",
+    "postal_code": "10115",
+    "city": "Berlin",
+    "country": "de",
+    "vat_id": "",
+    "loyalty_card_code": "",
+    "notes": "Mag Roggenbrot.",
+    "is_active": "on",
 }
 
 
@@ -35,7 +45,12 @@ def test_owner_creates_a_customer_with_marketing_consent(owner_client, organizat
     customer = _customer(last_name="Weiß")
     assert response["Location"] == f"/customers/{customer.pk}/"
     assert (customer.customer_number, customer.first_name, customer.email, customer.country, customer.notes) == (
-        10001, "Jürgen", "juergen@example.org", "DE", "Mag Roggenbrot.")
+        10001,
+        "Jürgen",
+        "juergen@example.org",
+        "DE",
+        "Mag Roggenbrot.",
+    )
     assert customer.marketing_consent is True
     assert customer.marketing_consent_source == "backoffice"
     assert customer.marketing_consent_at is not None
@@ -49,8 +64,9 @@ def test_owner_creates_a_customer_with_marketing_consent(owner_client, organizat
 
 
 def test_withdrawing_consent_records_the_time_and_source(owner_client, organization):
-    customer = CustomerFactory(organization=organization, last_name="Weiß", marketing_consent=True,
-                               marketing_consent_source="register")
+    customer = CustomerFactory(
+        organization=organization, last_name="Weiß", marketing_consent=True, marketing_consent_source="register"
+    )
     response = owner_client.post(f"/customers/{customer.pk}/edit/", {**FORM}, **DE)
     assert response.status_code == 302
     customer.refresh_from_db()
@@ -78,11 +94,13 @@ def test_duplicate_loyalty_card_is_refused_and_nothing_changes(owner_client, org
     other = CustomerFactory(organization=organization, last_name="Anders", loyalty_card_code=None)
     with scopes_disabled():
         audits = AuditEntry.objects.count()
-    response = owner_client.post(f"/customers/{other.pk}/edit/",
-                                 {**FORM, "last_name": "Neu", "loyalty_card_code": "CARD-1"}, **DE)
+    response = owner_client.post(
+        f"/customers/{other.pk}/edit/", {**FORM, "last_name": "Neu", "loyalty_card_code": "CARD-1"}, **DE
+    )
     assert response.status_code == 400
     assert texts(soup_of(response), "error-loyalty_card_code") == [
-        "Diese Kundenkarte ist bereits einem anderen Kunden zugeordnet."]
+        "Diese Kundenkarte ist bereits einem anderen Kunden zugeordnet."
+    ]
     other.refresh_from_db()
     assert (other.last_name, other.loyalty_card_code) == ("Anders", None)
     with scopes_disabled():
@@ -100,8 +118,9 @@ def test_search_as_you_type_returns_the_results_partial(owner_client, organizati
     CustomerFactory(organization=organization, first_name="Jürgen", last_name="Weiß", search_text="jurgen weiss")
     CustomerFactory(organization=organization, first_name="Anna", last_name="Schmidt", search_text="anna schmidt")
     # When the search box sends "jurgen" through htmx
-    response = owner_client.get("/customers/", {"q": "jurgen"}, HTTP_HX_REQUEST="true",
-                                HTTP_HX_TARGET="customer-results", **DE)
+    response = owner_client.get(
+        "/customers/", {"q": "jurgen"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="customer-results", **DE
+    )
     # Then only the results partial comes back, with Jürgen alone
     page = soup_of(response)
     assert page.select_one("html") is None
@@ -112,8 +131,9 @@ def test_search_finds_by_number_and_card(owner_client, organization):
     from kasse.core.actors import Actor
     from kasse.customers.services import save_customer
 
-    save_customer(actor=Actor.system(), organization=organization,
-                  data={"last_name": "Weiß", "loyalty_card_code": "KK-777"})
+    save_customer(
+        actor=Actor.system(), organization=organization, data={"last_name": "Weiß", "loyalty_card_code": "KK-777"}
+    )
     page = soup_of(owner_client.get("/customers/", {"q": "KK-777"}, **DE))
     assert texts(page, "customer-name") == ["Weiß"]
     page = soup_of(owner_client.get("/customers/", {"q": "10001"}, **DE))

@@ -21,17 +21,39 @@ def test_benchmark_runs_end_to_end_on_sqlite_with_a_small_catalog(tmp_path):
     report = tmp_path / "benchmarks.md"
 
     result = subprocess.run(
-        [sys.executable, "-m", "benchmarks.run", "--products", "500", "--lookups", "20", "--search-repeat", "1",
-         "--databases", "sqlite", "--suites", "catalog,register,hardware,printing", "--output", str(report)],
-        cwd=PROJECT, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.run",
+            "--products",
+            "500",
+            "--lookups",
+            "20",
+            "--search-repeat",
+            "1",
+            "--databases",
+            "sqlite",
+            "--suites",
+            "catalog,register,hardware,printing",
+            "--output",
+            str(report),
+        ],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
     assert result.returncode == 0, result.stdout + result.stderr
     text = report.read_text()
     assert "## SQLite" in text
     assert "500 products" in text
-    for row in ("| barcode lookup |", "| name search (all queries) |", "| `brotchen` | umlaut-free |",
-                "Serving process (`kasse cloud`, 1 worker): RSS"):
+    for row in (
+        "| barcode lookup |",
+        "| name search (all queries) |",
+        "| `brotchen` | umlaut-free |",
+        "Serving process (`kasse cloud`, 1 worker): RSS",
+    ):
         assert row in text
     assert "Pages that did not answer 200" not in text
 
@@ -42,9 +64,25 @@ def test_sync_benchmark_runs_end_to_end_with_a_tiny_backlog(tmp_path):
     need_service("PostgreSQL", _port_open("127.0.0.1", 5432), "the sync benchmark's cloud runs on PostgreSQL")
     raw = tmp_path / "sync.json"
     result = subprocess.run(
-        [sys.executable, "-m", "benchmarks.sync_bench", "--sales", "5", "--backlog", "20", "--ingest-sales", "100",
-         "--rounds", "1", "--json-out", str(raw)],
-        cwd=PROJECT, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.sync_bench",
+            "--sales",
+            "5",
+            "--backlog",
+            "20",
+            "--ingest-sales",
+            "100",
+            "--rounds",
+            "1",
+            "--json-out",
+            str(raw),
+        ],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     import json
@@ -61,9 +99,11 @@ def test_sync_benchmark_runs_end_to_end_with_a_tiny_backlog(tmp_path):
 def test_scanner_benchmark_runs_end_to_end_with_a_few_scans(tmp_path):
     raw = tmp_path / "scanner.json"
     result = subprocess.run(
-        [sys.executable, "-m", "benchmarks.peripherals_bench", "--scans", "5", "--warmup", "2",
-         "--json-out", str(raw)],
-        cwd=PROJECT, capture_output=True, text=True, timeout=300,
+        [sys.executable, "-m", "benchmarks.peripherals_bench", "--scans", "5", "--warmup", "2", "--json-out", str(raw)],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     import json

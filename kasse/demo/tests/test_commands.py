@@ -25,22 +25,33 @@ PROJECT = Path(__file__).resolve().parents[3]
 
 
 def test_demo_no_serve_sets_up_an_empty_data_dir_and_prints_the_logins(tmp_path):
-    env = {k: v for k, v in os.environ.items()
-           if k not in {"DATABASE_URL", "KASSE_DATA_DIR", "KASSE_ENV", "DJANGO_SETTINGS_MODULE"}}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "KASSE_DATA_DIR", "KASSE_ENV", "DJANGO_SETTINGS_MODULE"}
+    }
 
     result = subprocess.run(
         [sys.executable, "-m", "kasse.cli", "demo", "--no-serve", "--port", "8123"],
-        cwd=tmp_path, env={**env, "PYTHONPATH": str(PROJECT), "KASSE_LANGUAGE": "en"}, capture_output=True,
-        text=True, timeout=180,
+        cwd=tmp_path,
+        env={**env, "PYTHONPATH": str(PROJECT), "KASSE_LANGUAGE": "en"},
+        capture_output=True,
+        text=True,
+        timeout=180,
     )
 
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "var" / "demo" / "cloud" / "kasse.sqlite3").exists()
     out = result.stdout
     assert "Seeding the demo shop" in out
-    for expected in ("http://127.0.0.1:8123/login/", "http://127.0.0.1:8123/api/v1/docs",
-                     "http://127.0.0.1:8123/health", shop.OWNER_EMAIL, shop.DEMO_PASSWORD,
-                     "5678  Marie Klein (Cashier, Potsdam Innenstadt)"):
+    for expected in (
+        "http://127.0.0.1:8123/login/",
+        "http://127.0.0.1:8123/api/v1/docs",
+        "http://127.0.0.1:8123/health",
+        shop.OWNER_EMAIL,
+        shop.DEMO_PASSWORD,
+        "5678  Marie Klein (Cashier, Potsdam Innenstadt)",
+    ):
         assert expected in out
 
 
@@ -56,10 +67,13 @@ def test_demo_no_serve_seeds_only_once_and_speaks_the_installations_language(set
     assert "Der Demo-Laden wird angelegt" in first.getvalue()
     assert "Der Demo-Laden wird angelegt" not in second.getvalue()
     text = second.getvalue()
-    for expected in ("111111  Anna Sonnenschein (Inhaber, alle Filialen)", "  Backoffice      http://127.0.0.1:8000/login/",
-                     "Virtuelle Geräte von Berlin Prenzlauer Berg, betrieben vom Filialserver",
-                     "    Etikettendrucker 127.0.0.1:9101 (TSPL): Regaletiketten (Backoffice → Drucker → Etiketten",
-                     "legt Schrippe in ihren Warenkorb"):
+    for expected in (
+        "111111  Anna Sonnenschein (Inhaber, alle Filialen)",
+        "  Backoffice      http://127.0.0.1:8000/login/",
+        "Virtuelle Geräte von Berlin Prenzlauer Berg, betrieben vom Filialserver",
+        "    Etikettendrucker 127.0.0.1:9101 (TSPL): Regaletiketten (Backoffice → Drucker → Etiketten",
+        "legt Schrippe in ihren Warenkorb",
+    ):
         assert expected in text
     with scopes_disabled():
         assert Organization.objects.filter(name=shop.DEMO_ORGANIZATION_NAME).count() == 1
@@ -77,8 +91,12 @@ def test_demo_makes_the_virtual_devices_the_first_stores_devices_once(settings, 
     # Then the first store has each virtual device exactly once, bound to its first register
     devices = tmp_path / "devices"
     with scopes_disabled():
-        register = Register.objects.filter(organization=shop.find_demo_organization()).select_related(
-            "store").order_by("store__number", "number").first()
+        register = (
+            Register.objects.filter(organization=shop.find_demo_organization())
+            .select_related("store")
+            .order_by("store__number", "number")
+            .first()
+        )
         store = register.store
         printers = {p.kind: p for p in Printer.objects.filter(store=store)}
         assert Printer.objects.filter(store=store).count() == 2
@@ -88,7 +106,10 @@ def test_demo_makes_the_virtual_devices_the_first_stores_devices_once(settings, 
         assert (label.connection, label.host, label.port, label.label_language) == ("tcp", "127.0.0.1", 9111, "tspl")
         [scanner] = Scanner.objects.filter(store=store)
         assert (scanner.register, scanner.connection, scanner.serial_device) == (
-            register, "serial", str(devices / "scanner.tty"))
+            register,
+            "serial",
+            str(devices / "scanner.tty"),
+        )
         [display] = PoleDisplay.objects.filter(store=store)
         assert (display.register, display.serial_device) == (register, str(devices / "pole-display.tty"))
         # And the second store has none of them
@@ -115,17 +136,22 @@ def test_demo_points_its_scanner_and_display_at_the_links_of_a_moved_folder(sett
 
     with scopes_disabled():
         assert list(Scanner.objects.values_list("serial_device", flat=True)) == [
-            str(tmp_path / "new" / "devices" / "scanner.tty")]
+            str(tmp_path / "new" / "devices" / "scanner.tty")
+        ]
         assert list(PoleDisplay.objects.values_list("serial_device", flat=True)) == [
-            str(tmp_path / "new" / "devices" / "pole-display.tty")]
+            str(tmp_path / "new" / "devices" / "pole-display.tty")
+        ]
 
 
 def test_demo_scan_without_a_running_demo_says_so(settings, tmp_path):
     settings.DATA_DIR = str(tmp_path / "cloud")
     settings.LANGUAGE_CODE = "en"
 
-    with pytest.raises(CommandError, match=r"The demo's virtual scanner is not running \(no virtual scanner is "
-                                           r"running \(.*scanner\.in does not exist\)\)"):
+    with pytest.raises(
+        CommandError,
+        match=r"The demo's virtual scanner is not running \(no virtual scanner is "
+        r"running \(.*scanner\.in does not exist\)\)",
+    ):
         call_command("demo", "--scan", "4006381333931")
 
 
@@ -139,27 +165,34 @@ def uvicorn_calls(monkeypatch):
 
 
 def test_cloud_passes_host_port_and_workers_to_uvicorn(uvicorn_calls):
-    call_command("cloud", "--host", "0.0.0.0", "--port", "9001", "--workers", "3", "--log-level", "warning",
-                 stderr=StringIO())
+    call_command(
+        "cloud", "--host", "0.0.0.0", "--port", "9001", "--workers", "3", "--log-level", "warning", stderr=StringIO()
+    )
 
     [options] = uvicorn_calls
     assert options["app"] == "kasse.asgi:application"
     assert (options["host"], options["port"], options["workers"], options["log_level"]) == (
-        "0.0.0.0", 9001, 3, "warning")
+        "0.0.0.0",
+        9001,
+        3,
+        "warning",
+    )
     assert options["proxy_headers"] is True
 
 
 def test_cloud_defaults_to_loopback_port_8000(uvicorn_calls):
     call_command("cloud")
 
-    assert (uvicorn_calls[0]["host"], uvicorn_calls[0]["port"], uvicorn_calls[0]["workers"]) == (
-        "127.0.0.1", 8000, 1)
+    assert (uvicorn_calls[0]["host"], uvicorn_calls[0]["port"], uvicorn_calls[0]["workers"]) == ("127.0.0.1", 8000, 1)
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--port", "0"], "--port must be between 1 and 65535"),
-    (["--workers", "0"], "--workers must be 1 or more"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--port", "0"], "--port must be between 1 and 65535"),
+        (["--workers", "0"], "--workers must be 1 or more"),
+    ],
+)
 def test_cloud_rejects_bad_arguments(uvicorn_calls, args, message):
     with pytest.raises(CommandError, match=message):
         call_command("cloud", *args)

@@ -73,14 +73,16 @@ def demo_devices(tmp_path) -> Iterator[tuple[DemoDevices, Supervisor]]:
         supervisor.stop()
 
 
-def test_the_demo_devices_are_live_and_the_node_drives_them(settings, tmp_path, demo_devices, store, register,
-                                                             till, bakery):
+def test_the_demo_devices_are_live_and_the_node_drives_them(
+    settings, tmp_path, demo_devices, store, register, till, bakery
+):
     devices, supervisor = demo_devices
     settings.DATA_DIR = str(tmp_path / "cloud")  # `kasse demo --scan` finds the inbox next to it
     settings.LANGUAGE_CODE = "en"
     # Given the store's devices as the demo seeds them: the rows name the links, which lead to live ptys
-    assert sorted(devices.ensure_rows(store, register)) == sorted([
-        "Bondrucker (virtuell)", "Etikettendrucker (virtuell)", "Handscanner (virtuell)", "Kundenanzeige (virtuell)"])
+    assert sorted(devices.ensure_rows(store, register)) == sorted(
+        ["Bondrucker (virtuell)", "Etikettendrucker (virtuell)", "Handscanner (virtuell)", "Kundenanzeige (virtuell)"]
+    )
     with scopes_disabled():
         scanner = Scanner.objects.get(store=store)
         display = PoleDisplay.objects.get(store=store)
@@ -90,38 +92,56 @@ def test_the_demo_devices_are_live_and_the_node_drives_them(settings, tmp_path, 
     assert Path(display.serial_device).resolve().as_posix().startswith("/dev/pts/")
     # And the node's peripheral runner (in this process, as in `kasse store run`)
     fast = Backoff(initial=0.05, maximum=0.2)
-    with asgi_server() as base_url, \
-            PeripheralRunner(store_ids=[store.pk], refresh_seconds=0.5, status_seconds=0.1, backoff=fast) as runner, \
-            connect(base_url.replace("http://", "ws://") + "/ws/register/scanner/",
-                    additional_headers={"Cookie": f"{DEVICE_COOKIE}=device-token"}, open_timeout=5) as ws:
+    with (
+        asgi_server() as base_url,
+        PeripheralRunner(store_ids=[store.pk], refresh_seconds=0.5, status_seconds=0.1, backoff=fast) as runner,
+        connect(
+            base_url.replace("http://", "ws://") + "/ws/register/scanner/",
+            additional_headers={"Cookie": f"{DEVICE_COOKIE}=device-token"},
+            open_timeout=5,
+        ) as ws,
+    ):
         assert _wait_for(lambda: runner.scanners[scanner.pk].state == "connected")
         # When the rolls are scanned with `kasse demo --scan`
         out = StringIO()
         call_command("demo", "--scan", "4000000000017", stdout=out)
         # Then the register page gets the code over its WebSocket
         message = json.loads(ws.recv(timeout=10))
-        assert message == {"type": "scan", "code": "4000000000017", "scanner": "Handscanner (virtuell)",
-                           "symbology": ""}
+        assert message == {
+            "type": "scan",
+            "code": "4000000000017",
+            "scanner": "Handscanner (virtuell)",
+            "symbology": "",
+        }
         assert "Scanned 4000000000017 on the virtual scanner." in out.getvalue()
         # And, posted as the page posts it, the rolls are in the cart and on the pole display's process
         response = till.post("/register/cart/scan/", {"code": message["code"]})
         assert response.status_code == 200
         assert "Brötchen" in response.content.decode()
-        shown = _wait_for(lambda: "Brötchen" in devices.display_out.read_text(encoding="utf-8")
-                          and devices.display_out.read_text(encoding="utf-8"))
-        assert shown == ("┌────────────────────┐\n"
-                         "│Brötchen      0,45 €│\n"
-                         "│Summe         0,45 €│\n"
-                         "└────────────────────┘\n")
+        shown = _wait_for(
+            lambda: (
+                "Brötchen" in devices.display_out.read_text(encoding="utf-8")
+                and devices.display_out.read_text(encoding="utf-8")
+            )
+        )
+        assert shown == (
+            "┌────────────────────┐\n│Brötchen      0,45 €│\n│Summe         0,45 €│\n└────────────────────┘\n"
+        )
     # When a shelf label and a test page are printed (the node's print pool, also in this process; after the
     # peripheral runner stopped: the suite's in-memory SQLite refuses two writing threads at once, where a
     # node's file database with its busy timeout makes one wait)
     with PrintWorkerPool(store_ids=[store.pk], idle_seconds=0.1, status_seconds=0.5, refresh_seconds=0.2):
         with scopes_disabled():
             rolls = Variant.objects.select_related("product").get(product_id=bakery["rolls"].pk)
-        _retrying(lambda: printing.enqueue_labels(actor=Actor.system(), printer=label_printer,
-                                                  requests=[LabelRequest(rolls, 1)], width_mm=Decimal(50),
-                                                  height_mm=Decimal(30)))
+        _retrying(
+            lambda: printing.enqueue_labels(
+                actor=Actor.system(),
+                printer=label_printer,
+                requests=[LabelRequest(rolls, 1)],
+                width_mm=Decimal(50),
+                height_mm=Decimal(30),
+            )
+        )
         _retrying(lambda: printing.enqueue_test_page(actor=Actor.system(), printer=receipt_printer, language="de"))
         # Then the label printer's process drew the label and the receipt printer's decoded the page
         label = _wait_for(lambda: (devices.label_printer_dir / "label-0001.txt").read_text(encoding="utf-8"), 20)
@@ -132,18 +152,24 @@ def test_the_demo_devices_are_live_and_the_node_drives_them(settings, tmp_path, 
         assert _wait_for(lambda: set(PrintJob.objects.values_list("status", flat=True)) == {"done"}, 20)
 
 
-def test_a_restarted_virtual_scanner_is_found_again_through_its_link(settings, tmp_path, demo_devices, store,
-                                                                     register, device):
+def test_a_restarted_virtual_scanner_is_found_again_through_its_link(
+    settings, tmp_path, demo_devices, store, register, device
+):
     devices, supervisor = demo_devices
     settings.DATA_DIR = str(tmp_path / "cloud")
     devices.ensure_rows(store, register)
     with scopes_disabled():
         scanner = Scanner.objects.get(store=store)
     fast = Backoff(initial=0.05, maximum=0.2)
-    with asgi_server() as base_url, \
-            PeripheralRunner(store_ids=[store.pk], refresh_seconds=0.5, status_seconds=0.1, backoff=fast) as runner, \
-            connect(base_url.replace("http://", "ws://") + "/ws/register/scanner/",
-                    additional_headers={"Cookie": f"{DEVICE_COOKIE}=device-token"}, open_timeout=5) as ws:
+    with (
+        asgi_server() as base_url,
+        PeripheralRunner(store_ids=[store.pk], refresh_seconds=0.5, status_seconds=0.1, backoff=fast) as runner,
+        connect(
+            base_url.replace("http://", "ws://") + "/ws/register/scanner/",
+            additional_headers={"Cookie": f"{DEVICE_COOKIE}=device-token"},
+            open_timeout=5,
+        ) as ws,
+    ):
         assert _wait_for(lambda: runner.scanners[scanner.pk].state == "connected")
         device = runner.scanners[scanner.pk].device
         assert device is not None

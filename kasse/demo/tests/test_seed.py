@@ -47,9 +47,15 @@ def test_seed_creates_the_demo_shop_through_the_services():
     with scopes_disabled():
         stores = list(Store.objects.filter(organization=org).order_by("number"))
         assert [(s.city, s.postal_code, s.time_zone) for s in stores] == [
-            ("Berlin", "10435", "Europe/Berlin"), ("Potsdam", "14467", "Europe/Berlin")]
+            ("Berlin", "10435", "Europe/Berlin"),
+            ("Potsdam", "14467", "Europe/Berlin"),
+        ]
         assert [(r.store.number, r.number, r.name) for r in Register.objects.filter(organization=org)] == [
-            (1, 1, "Kasse 1"), (1, 2, "Kasse 2"), (2, 1, "Kasse 1"), (2, 2, "Kasse 2")]
+            (1, 1, "Kasse 1"),
+            (1, 2, "Kasse 2"),
+            (2, 1, "Kasse 1"),
+            (2, 2, "Kasse 2"),
+        ]
         assert Employee.objects.filter(organization=org).count() == 8
         for person in [shop.OWNER, *shop.PEOPLE]:
             employee = Employee.objects.get(organization=org, display_name=person.name)
@@ -93,8 +99,17 @@ def test_demo_catalog_has_valid_unique_barcodes_both_vat_rates_weighed_items_and
         assert variants[4].name == "Schwarz / XXL"
         assert variants[4].effective_price == Decimal("52.90")
         assert {c.name for c in Category.objects.filter(organization=org)} == {
-            "Brot", "Brötchen", "Kuchen & Torten", "Feinkost", "Käse", "Wurst", "Getränke", "Kaffee to go",
-            "Geschenke", "Merch"}
+            "Brot",
+            "Brötchen",
+            "Kuchen & Torten",
+            "Feinkost",
+            "Käse",
+            "Wurst",
+            "Getränke",
+            "Kaffee to go",
+            "Geschenke",
+            "Merch",
+        }
         schrippe = Variant.objects.get(organization=org, sku="BRT-0001")
         berlin = Store.objects.get(organization=org, number=1)
         assert StorePrice.objects.get(store=berlin, variant=schrippe).price == Decimal("0.40")
@@ -109,8 +124,7 @@ def test_scale_label_of_a_seeded_cheese_finds_it_with_its_weight():
         cheese = Product.objects.get(organization=org, name="Gouda jung")
         code = cheese.variants.get().barcodes.get().code
     # German scale label: 28 + item + value check digit + 1,250 kg + check digit.
-    label = next(c for c in (ean13(code[:6] + str(v) + "01250") for v in range(10))
-                 if _reads_as_weight(c))
+    label = next(c for c in (ean13(code[:6] + str(v) + "01250") for v in range(10)) if _reads_as_weight(c))
 
     with scopes_disabled():
         result = resolve_code(org, label)
@@ -193,6 +207,7 @@ def test_adding_more_products_continues_the_generated_numbers():
     _seed("--organization", name, "--products", "20", "--customers", "0")
 
     with scopes_disabled():
-        skus = sorted(Variant.objects.filter(organization=_demo_org(), sku__startswith="SO-")
-                      .values_list("sku", flat=True))
+        skus = sorted(
+            Variant.objects.filter(organization=_demo_org(), sku__startswith="SO-").values_list("sku", flat=True)
+        )
     assert skus == [f"SO-{n:07d}" for n in range(1, 41)]

@@ -31,30 +31,56 @@ def configure(organization, **fields) -> DatevSettings:
 
 
 def open_shift(register: Register, at: datetime) -> Shift:
-    employee = EmployeeFactory(organization=register.organization, display_name="Kim",
-                               role=(register.store, Role.CASHIER))
+    employee = EmployeeFactory(
+        organization=register.organization, display_name="Kim", role=(register.store, Role.CASHIER)
+    )
     with scopes_disabled():
-        return Shift.objects.create(organization=register.organization, store=register.store, register=register,
-                                    opened_at=at, opened_by=employee, opening_float=Decimal("100.00"))
+        return Shift.objects.create(
+            organization=register.organization,
+            store=register.store,
+            register=register,
+            opened_at=at,
+            opened_by=employee,
+            opening_float=Decimal("100.00"),
+        )
 
 
-def add_sale(shift: Shift, at: datetime, vat: dict[str, str], payments: dict[str, str],
-             kind: str = SaleKind.SALE) -> Sale:
+def add_sale(
+    shift: Shift, at: datetime, vat: dict[str, str], payments: dict[str, str], kind: str = SaleKind.SALE
+) -> Sale:
     """A receipt: ``vat`` maps a rate ("19") to its gross, ``payments`` a method ("cash") to its amount."""
     gross = {Decimal(rate): Decimal(amount) for rate, amount in vat.items()}
     total = sum(gross.values(), Decimal("0"))
     with scopes_disabled():
         sale = Sale.objects.create(
-            organization=shift.organization, store=shift.store, register=shift.register, shift=shift, kind=kind,
-            receipt_number=next(_numbers), employee=shift.opened_by, employee_name="Kim", started_at=at,
-            completed_at=at, subtotal=total, total=total)
+            organization=shift.organization,
+            store=shift.store,
+            register=shift.register,
+            shift=shift,
+            kind=kind,
+            receipt_number=next(_numbers),
+            employee=shift.opened_by,
+            employee_name="Kim",
+            started_at=at,
+            completed_at=at,
+            subtotal=total,
+            total=total,
+        )
         for rate, amount in gross.items():
             net = (amount / (1 + rate / 100)).quantize(Decimal("0.01"))
-            SaleVat.objects.create(organization=shift.organization, sale=sale, vat_rate=rate,
-                                   vat_dsfinvk_id=DSFINVK[rate], gross=amount, net=net, vat=amount - net)
+            SaleVat.objects.create(
+                organization=shift.organization,
+                sale=sale,
+                vat_rate=rate,
+                vat_dsfinvk_id=DSFINVK[rate],
+                gross=amount,
+                net=net,
+                vat=amount - net,
+            )
         for position, (method, amount) in enumerate(payments.items(), start=1):
-            Payment.objects.create(organization=shift.organization, sale=sale, position=position, method=method,
-                                   amount=Decimal(amount))
+            Payment.objects.create(
+                organization=shift.organization, sale=sale, position=position, method=method, amount=Decimal(amount)
+            )
     return sale
 
 
@@ -62,8 +88,14 @@ def add_cash_movement(shift: Shift, at: datetime, amount: str, reason: str) -> C
     value = Decimal(amount)
     with scopes_disabled():
         return CashMovement.objects.create(
-            organization=shift.organization, shift=shift, created_at=at, amount=value, reason=reason,
-            kind=CashMovementKind.PAY_IN if value > 0 else CashMovementKind.PAY_OUT, employee=shift.opened_by)
+            organization=shift.organization,
+            shift=shift,
+            created_at=at,
+            amount=value,
+            reason=reason,
+            kind=CashMovementKind.PAY_IN if value > 0 else CashMovementKind.PAY_OUT,
+            employee=shift.opened_by,
+        )
 
 
 def parse(data: bytes) -> tuple[list[str], list[str], list[list[str]]]:

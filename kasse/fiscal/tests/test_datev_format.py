@@ -73,9 +73,19 @@ def test_the_file_has_the_documented_header_columns_encoding_and_bookings(organi
     assert header[26] == '"03"'
     # and the column line names the 125 columns of format version 13
     assert len(columns) == 125
-    assert columns[:11] == ["Umsatz (ohne Soll/Haben-Kz)", "Soll/Haben-Kennzeichen", "WKZ Umsatz", "Kurs",
-                            "Basis-Umsatz", "WKZ Basis-Umsatz", "Konto", "Gegenkonto (ohne BU-Schlüssel)",
-                            "BU-Schlüssel", "Belegdatum", "Belegfeld 1"]
+    assert columns[:11] == [
+        "Umsatz (ohne Soll/Haben-Kz)",
+        "Soll/Haben-Kennzeichen",
+        "WKZ Umsatz",
+        "Kurs",
+        "Basis-Umsatz",
+        "WKZ Basis-Umsatz",
+        "Konto",
+        "Gegenkonto (ohne BU-Schlüssel)",
+        "BU-Schlüssel",
+        "Belegdatum",
+        "Belegfeld 1",
+    ]
     assert columns[13] == "Buchungstext"
     assert columns[124] == "Abw. Skontokonto"
     # and every booking has 125 fields, a positive amount with a decimal comma, S or H, TTMM
@@ -135,8 +145,12 @@ def test_skr04_defaults_are_lengthened_to_the_account_length_and_own_accounts_wi
     # Then the header says SKR04 and length 5, and the accounts are SKR04's with a zero added
     assert header[13] == "5"
     assert header[26] == '"04"'
-    assert {(r[6], r[7]) for r in rows} == {("13700", "44000"), ("13700", "42000"), ("16000", "13700"),
-                                           ("14650", "13700")}
+    assert {(r[6], r[7]) for r in rows} == {
+        ("13700", "44000"),
+        ("13700", "42000"),
+        ("16000", "13700"),
+        ("14650", "13700"),
+    }
 
 
 @pytest.mark.django_db
@@ -148,14 +162,18 @@ def test_exchange_credit_stays_on_the_clearing_account(organization, store, shop
     _, _, rows = parse(export(organization, [store], date(2026, 12, 7), date(2026, 12, 7)))
     # Then revenue and return are booked, only the cash is a payment, and no booking is 1590 against 1590
     assert [(r[0], unquote(r[1]), r[6], r[7]) for r in rows] == [
-        ("8,33", "S", "1590", "8400"), ("5,95", "H", "1590", "8400"), ("2,38", "S", "1000", "1590")]
+        ("8,33", "S", "1590", "8400"),
+        ("5,95", "H", "1590", "8400"),
+        ("2,38", "S", "1000", "1590"),
+    ]
 
 
 @pytest.mark.django_db
 @translation.override("en")
 def test_what_datev_would_refuse_is_refused_before_anything_is_written(organization, store):
-    request = ExportRequest(organization=organization, stores=[store], date_from=date(2026, 12, 1),
-                            date_to=date(2026, 12, 31))
+    request = ExportRequest(
+        organization=organization, stores=[store], date_from=date(2026, 12, 1), date_to=date(2026, 12, 31)
+    )
     # Without consultant and client number
     with pytest.raises(DatevExportError, match="consultant"):
         prepare_export(request)

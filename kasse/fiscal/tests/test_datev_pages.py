@@ -27,8 +27,9 @@ def two_stores(organization, store, register):
     configure(organization)
     other = StoreFactory(organization=organization, name="Filiale Süd", number=902)
     add_sale(open_shift(register, DAY), DAY, {"19": "11.90"}, {"cash": "11.90"})
-    add_sale(open_shift(RegisterFactory(store=other, organization=organization), DAY), DAY, {"7": "2.14"},
-             {"card": "2.14"})
+    add_sale(
+        open_shift(RegisterFactory(store=other, organization=organization), DAY), DAY, {"7": "2.14"}, {"card": "2.14"}
+    )
     return store, other
 
 
@@ -106,8 +107,13 @@ def test_a_refused_export_says_why_in_german_and_english(owner_client, organizat
 @pytest.mark.django_db
 def test_the_owner_saves_the_settings_and_a_wrong_account_length_is_refused(owner_client, organization):
     url = reverse("fiscal:datev-settings")
-    form = {"consultant_number": "29098", "client_number": "55003", "fiscal_year_start_month": "1",
-            "account_length": "4", "chart": "04"}
+    form = {
+        "consultant_number": "29098",
+        "client_number": "55003",
+        "fiscal_year_start_month": "1",
+        "account_length": "4",
+        "chart": "04",
+    }
     # An account with five digits at length four is refused, nothing saved
     refused = owner_client.post(url, {**form, "card": "14650"})
     assert refused.status_code == 400
@@ -120,21 +126,45 @@ def test_the_owner_saves_the_settings_and_a_wrong_account_length_is_refused(owne
         saved = DatevSettings.objects.get(organization=organization)
         assert AuditEntry.objects.filter(organization=organization, action="fiscal.datev_settings.saved").exists()
     assert (saved.consultant_number, saved.account("card"), saved.account("cash"), saved.account("revenue_19")) == (
-        29098, "1465", "1600", "4400")
+        29098,
+        "1465",
+        "1600",
+        "4400",
+    )
     assert owner_client.get(url).status_code == 200
 
 
 @pytest.mark.django_db
 def test_the_command_writes_the_same_bookings_as_the_page(owner_client, organization, two_stores, tmp_path):
     out = tmp_path / "datev.csv"
-    call_command("datev_export", "--org", str(organization.pk), "--from", "2026-12-07", "--to", "2026-12-07",
-                 "--store", "902", "--out", str(out))
+    call_command(
+        "datev_export",
+        "--org",
+        str(organization.pk),
+        "--from",
+        "2026-12-07",
+        "--to",
+        "2026-12-07",
+        "--store",
+        "902",
+        "--out",
+        str(out),
+    )
     _, _, rows = parse(out.read_bytes())
     page = owner_client.get(reverse("fiscal:datev-export"), {**DATES, "store": two_stores[1].pk})
     _, _, page_rows = parse(b"".join(page.streaming_content))
     assert rows == page_rows
     assert [r[7] for r in rows] == ["8300", "1590"]
     with pytest.raises(CommandError, match="two fiscal years|zwei Wirtschaftsjahre"):
-        call_command("datev_export", "--org", str(organization.pk), "--from", "2026-12-07", "--to", "2027-01-02",
-                     "--out", str(tmp_path / "x.csv"))
+        call_command(
+            "datev_export",
+            "--org",
+            str(organization.pk),
+            "--from",
+            "2026-12-07",
+            "--to",
+            "2027-01-02",
+            "--out",
+            str(tmp_path / "x.csv"),
+        )
     assert not (tmp_path / "x.csv").exists()

@@ -26,13 +26,15 @@ REVENUE = {Decimal("19"): "8400", Decimal("7"): "8300", Decimal("0"): "8200"}
 PAYMENT = {"cash": "1000", "card": "1360", "other": "1360"}
 
 cents = st.integers(min_value=1, max_value=500_000).map(lambda c: Decimal(c) / 100)
-receipt = st.fixed_dictionaries({
-    "store": st.integers(0, 1),
-    "minute": st.integers(0, 3 * 24 * 60 - 1),
-    "refund": st.booleans(),
-    "vat": st.dictionaries(st.sampled_from(["19", "7", "0"]), cents, min_size=1),
-    "methods": st.lists(st.sampled_from(["cash", "card", "other"]), min_size=1, max_size=3, unique=True),
-})
+receipt = st.fixed_dictionaries(
+    {
+        "store": st.integers(0, 1),
+        "minute": st.integers(0, 3 * 24 * 60 - 1),
+        "refund": st.booleans(),
+        "vat": st.dictionaries(st.sampled_from(["19", "7", "0"]), cents, min_size=1),
+        "methods": st.lists(st.sampled_from(["cash", "card", "other"]), min_size=1, max_size=3, unique=True),
+    }
+)
 movement = st.tuples(st.integers(0, 1), st.integers(0, 3 * 24 * 60 - 1), st.integers(-50_000, 50_000))
 
 
@@ -63,12 +65,18 @@ def test_exported_sums_per_day_and_rate_equal_the_sales_to_the_cent(organization
             total = sum((Decimal(v) for v in vat.values()), Decimal("0"))
             # Minutes counted in UTC so that the hour skipped by summer time is no gap in the test data
             when = timezone.localtime(start + timedelta(minutes=r["minute"]), BERLIN)
-            add_sale(shifts[r["store"]], when, vat, _split(total, r["methods"]),
-                     kind=SaleKind.REFUND if r["refund"] else SaleKind.SALE)
+            add_sale(
+                shifts[r["store"]],
+                when,
+                vat,
+                _split(total, r["methods"]),
+                kind=SaleKind.REFUND if r["refund"] else SaleKind.SALE,
+            )
         for store_index, minute, amount in movements:
             if amount:
-                add_cash_movement(shifts[store_index], start + timedelta(minutes=minute), str(Decimal(amount) / 100),
-                                  "Bank")
+                add_cash_movement(
+                    shifts[store_index], start + timedelta(minutes=minute), str(Decimal(amount) / 100), "Bank"
+                )
 
         # When the three days are exported for both stores
         request = ExportRequest(organization, stores, FIRST, FIRST + timedelta(days=2))

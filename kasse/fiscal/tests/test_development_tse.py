@@ -34,8 +34,11 @@ from kasse.fiscal.tse.log_message import signed_data_and_signature, verify_plain
 from kasse.testing.factories import RegisterFactory
 
 pytestmark = pytest.mark.django_db
-SALE = Receipt("Beleg", {VatSlot.NORMAL: Decimal("4.05"), VatSlot.REDUCED_1: Decimal("3.00")},  # type: ignore[arg-type]
-               {PaymentKey(PaymentKind.CASH): Decimal("7.05")})
+SALE = Receipt(
+    "Beleg",
+    {VatSlot.NORMAL: Decimal("4.05"), VatSlot.REDUCED_1: Decimal("3.00")},  # type: ignore[arg-type]
+    {PaymentKey(PaymentKind.CASH): Decimal("7.05")},
+)
 
 
 def _public_key(device) -> ec.EllipticCurvePublicKey:
@@ -71,8 +74,14 @@ def test_the_qr_code_has_the_twelve_fields_of_the_specification(signing_register
     record = finish_transaction(register=signing_register, tx_id=tx, receipt=SALE).record
     fields = record.qr_code_data.split(";")
     assert len(fields) == 12
-    assert fields[:6] == ["V0", signing_register.serial_number, "Kassenbeleg-V1",
-                          "Beleg^4.05_3.00_0.00_0.00_0.00^7.05:Bar", "1", "2"]
+    assert fields[:6] == [
+        "V0",
+        signing_register.serial_number,
+        "Kassenbeleg-V1",
+        "Beleg^4.05_3.00_0.00_0.00_0.00^7.05:Bar",
+        "1",
+        "2",
+    ]
     assert fields[6].endswith(".000Z")
     assert fields[7].endswith(".000Z")
     assert fields[8:10] == ["ecdsa-plain-SHA384", "unixTime"]
@@ -96,12 +105,16 @@ def test_counters_rise_without_gaps_across_registers_updates_and_aborts(signing_
         rows = list(TseTransactionRecord.objects.order_by("signature_counter"))
     assert [r.signature_counter for r in rows] == [1, 2, 3, 4, 5]
     assert [(r.operation, r.transaction_number, r.revision) for r in rows] == [
-        ("start", 1, 1), ("start", 2, 1), ("update", 1, 2), ("cancel", 2, 2), ("finish", 1, 3)]
+        ("start", 1, 1),
+        ("start", 2, 1),
+        ("update", 1, 2),
+        ("cancel", 2, 2),
+        ("finish", 1, 3),
+    ]
     assert rows[3].process_data == "AVBelegabbruch^0.00_0.00_0.00_0.00_0.00^"
 
 
-def test_a_step_repeated_after_a_lost_answer_returns_the_stored_signature_and_counts_nothing(
-        signing_register, dev_tse):
+def test_a_step_repeated_after_a_lost_answer_returns_the_stored_signature_and_counts_nothing(signing_register, dev_tse):
     backend = backend_for(dev_tse)
     client = TseClient(signing_register.serial_number, signing_register.serial_number)
     tx = uuid.uuid4()
@@ -188,8 +201,7 @@ def test_the_end_of_a_transaction_whose_start_was_not_signed_is_never_signed_lat
     assert outage.ended_at >= outage.started_at
 
 
-def test_the_receipt_block_names_the_tse_data_or_the_outage_in_german_and_english(signing_register, dev_tse,
-                                                                                    register):
+def test_the_receipt_block_names_the_tse_data_or_the_outage_in_german_and_english(signing_register, dev_tse, register):
     from django.utils import translation
 
     from kasse.fiscal.receipt_block import receipt_facts, tse_rows

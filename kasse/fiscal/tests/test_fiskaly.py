@@ -26,8 +26,11 @@ from kasse.testing.fiskaly_server import FakeFiskaly
 
 pytestmark = pytest.mark.django_db
 D = Decimal
-SALE = Receipt(BonTyp.RECEIPT, {VatSlot.NORMAL: D("11.90"), VatSlot.REDUCED_1: D("2.14")},
-               {PaymentKey(PaymentKind.CASH): D("4.04"), PaymentKey(PaymentKind.NON_CASH): D("10.00")})
+SALE = Receipt(
+    BonTyp.RECEIPT,
+    {VatSlot.NORMAL: D("11.90"), VatSlot.REDUCED_1: D("2.14")},
+    {PaymentKey(PaymentKind.CASH): D("4.04"), PaymentKey(PaymentKind.NON_CASH): D("10.00")},
+)
 SALE_DATA = "Beleg^11.90_2.14_0.00_0.00_0.00^4.04:Bar_10.00:Unbar"
 
 
@@ -36,16 +39,21 @@ def fiskaly():
     FiskalyApi.forget_tokens()
     with FakeFiskaly() as fake:
         fake.delay = 1.5
-        with override_settings(KASSE_FISKALY_BASE_URL=fake.url, KASSE_FISKALY_TX_TIMEOUT=1.0,
-                               KASSE_FISKALY_AUTH_TIMEOUT=1.0, KASSE_FISKALY_SETUP_TIMEOUT=5.0):
+        with override_settings(
+            KASSE_FISKALY_BASE_URL=fake.url,
+            KASSE_FISKALY_TX_TIMEOUT=1.0,
+            KASSE_FISKALY_AUTH_TIMEOUT=1.0,
+            KASSE_FISKALY_SETUP_TIMEOUT=5.0,
+        ):
             yield fake
     FiskalyApi.forget_tokens()
 
 
 @pytest.fixture
 def device(fiskaly, organization, store):
-    new = create_fiskaly_tse(organization=organization, actor=Actor.system(), store=store, api_key="key",
-                             api_secret="secret")
+    new = create_fiskaly_tse(
+        organization=organization, actor=Actor.system(), store=store, api_key="key", api_secret="secret"
+    )
     return set_up_fiskaly_tse(device=new, actor=Actor.system())
 
 
@@ -62,8 +70,16 @@ def _calls(fake: FakeFiskaly) -> list[str]:
 def test_a_tss_is_created_personalised_initialised_and_its_secrets_are_stored_encrypted(fiskaly, device):
     tss = f"/tss/{device.fiskaly_tss_id}"
     steps = [f"{m} {p.removeprefix('/api/v2')}" for m, p, status in fiskaly.requests if status == 200]
-    assert steps == ["POST /auth", f"PUT {tss}", f"PATCH {tss}", f"PATCH {tss}/admin", f"POST {tss}/admin/auth",
-                     f"PATCH {tss}", f"POST {tss}/admin/logout", f"GET {tss}"]
+    assert steps == [
+        "POST /auth",
+        f"PUT {tss}",
+        f"PATCH {tss}",
+        f"PATCH {tss}/admin",
+        f"POST {tss}/admin/auth",
+        f"PATCH {tss}",
+        f"POST {tss}/admin/logout",
+        f"GET {tss}",
+    ]
     fake_tss = fiskaly.tss[str(device.fiskaly_tss_id)]
     assert fake_tss.state == "INITIALIZED"
     assert device.state == "ready"
@@ -80,8 +96,9 @@ def test_a_tss_is_created_personalised_initialised_and_its_secrets_are_stored_en
 
 
 def test_an_interrupted_set_up_is_finished_by_running_it_again(fiskaly, organization, store):
-    new = create_fiskaly_tse(organization=organization, actor=Actor.system(), store=store, api_key="key",
-                             api_secret="secret")
+    new = create_fiskaly_tse(
+        organization=organization, actor=Actor.system(), store=store, api_key="key", api_secret="secret"
+    )
     fiskaly.fail("PATCH", "/admin", "503", times=3)
     with pytest.raises(TseUnavailable):
         set_up_fiskaly_tse(device=new, actor=Actor.system())
@@ -108,19 +125,32 @@ def test_a_sale_is_signed_with_standard_v1_and_the_tss_writes_the_same_process_d
     assert record.process_type == "Kassenbeleg-V1"
     assert record.process_data == SALE_DATA == SALE.process_data().process_data
     sent = fiskaly.tss[str(device.fiskaly_tss_id)].txs[str(tx)][1]["schema"]["standard_v1"]["receipt"]
-    assert sent == {"receipt_type": "RECEIPT",
-                    "amounts_per_vat_rate": [{"vat_rate": "NORMAL", "amount": "11.90"},
-                                             {"vat_rate": "REDUCED_1", "amount": "2.14"}],
-                    "amounts_per_payment_type": [
-                        {"payment_type": "CASH", "amount": "4.04", "currency_code": "EUR"},
-                        {"payment_type": "NON_CASH", "amount": "10.00", "currency_code": "EUR"}]}
+    assert sent == {
+        "receipt_type": "RECEIPT",
+        "amounts_per_vat_rate": [
+            {"vat_rate": "NORMAL", "amount": "11.90"},
+            {"vat_rate": "REDUCED_1", "amount": "2.14"},
+        ],
+        "amounts_per_payment_type": [
+            {"payment_type": "CASH", "amount": "4.04", "currency_code": "EUR"},
+            {"payment_type": "NON_CASH", "amount": "10.00", "currency_code": "EUR"},
+        ],
+    }
     assert (record.transaction_number, record.signature_counter, record.revision) == (1, 2, 2)
     assert record.qr_code_data.split(";")[3] == SALE_DATA
     # The signature is real: it verifies against the TSS's public key over the TR-03151 message.
     public = ec.EllipticCurvePublicKey.from_encoded_point(ec.BrainpoolP384R1(), base64.b64decode(device.public_key))
-    message = TransactionLogMessage("finish", str(till.pk), SALE_DATA.encode(), "Kassenbeleg-V1", 1,
-                                    bytes.fromhex(device.serial_number), "ecdsa-plain-SHA384", 2,
-                                    datetime.fromtimestamp(record.log_time.timestamp(), tz=UTC))
+    message = TransactionLogMessage(
+        "finish",
+        str(till.pk),
+        SALE_DATA.encode(),
+        "Kassenbeleg-V1",
+        1,
+        bytes.fromhex(device.serial_number),
+        "ecdsa-plain-SHA384",
+        2,
+        datetime.fromtimestamp(record.log_time.timestamp(), tz=UTC),
+    )
     assert verify_plain(public, "ecdsa-plain-SHA384", message.data_to_be_signed(), base64.b64decode(record.signature))
 
 
@@ -154,8 +184,7 @@ def test_a_server_error_is_retried_and_signed(fiskaly, till, device):
     assert [s for m, p, s in fiskaly.requests if "/tx/" in p] == [500, 200]
 
 
-def test_server_errors_that_persist_are_an_outage_the_register_sells_on_and_the_next_signature_ends_it(
-        fiskaly, till):
+def test_server_errors_that_persist_are_an_outage_the_register_sells_on_and_the_next_signature_ends_it(fiskaly, till):
     fiskaly.fail("PUT", "/tx/", "503", times=3)
     tx = uuid7()
     result = start_transaction(register=till, tx_id=tx)

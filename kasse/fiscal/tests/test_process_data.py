@@ -33,22 +33,34 @@ def test_the_specifications_example_is_written_exactly():
 
 
 def test_the_five_slots_keep_the_specifications_order_whatever_the_input_order():
-    data = receipt({VatSlot.NULL: D("5.00"), VatSlot.SPECIAL_RATE_2: D("4.00"), VatSlot.SPECIAL_RATE_1: D("3.00"),
-                    VatSlot.REDUCED_1: D("2.00"), VatSlot.NORMAL: D("1.00")}, {CARD: D("15.00")})
+    data = receipt(
+        {
+            VatSlot.NULL: D("5.00"),
+            VatSlot.SPECIAL_RATE_2: D("4.00"),
+            VatSlot.SPECIAL_RATE_1: D("3.00"),
+            VatSlot.REDUCED_1: D("2.00"),
+            VatSlot.NORMAL: D("1.00"),
+        },
+        {CARD: D("15.00")},
+    )
     assert data.process_data == "Beleg^1.00_2.00_3.00_4.00_5.00^15.00:Unbar"
 
 
 def test_cash_comes_before_non_cash_and_a_foreign_currency_is_named():
-    data = receipt({VatSlot.NORMAL: D("30.00")},
-                   {CARD: D("10.00"), PaymentKey(PaymentKind.CASH, "CHF"): D("5.50"), CASH: D("14.50")})
+    data = receipt(
+        {VatSlot.NORMAL: D("30.00")},
+        {CARD: D("10.00"), PaymentKey(PaymentKind.CASH, "CHF"): D("5.50"), CASH: D("14.50")},
+    )
     assert data.process_data == "Beleg^30.00_0.00_0.00_0.00_0.00^14.50:Bar_5.50:Bar:CHF_10.00:Unbar"
 
 
 def test_a_return_is_negative_and_a_training_receipt_is_av_training():
     assert receipt({VatSlot.REDUCED_1: D("-2.40")}, {CASH: D("-2.40")}).process_data == (
-        "Beleg^0.00_-2.40_0.00_0.00_0.00^-2.40:Bar")
+        "Beleg^0.00_-2.40_0.00_0.00_0.00^-2.40:Bar"
+    )
     assert receipt({VatSlot.NORMAL: D("1.19")}, {CASH: D("1.19")}, training=True).process_data == (
-        "AVTraining^1.19_0.00_0.00_0.00_0.00^1.19:Bar")
+        "AVTraining^1.19_0.00_0.00_0.00_0.00^1.19:Bar"
+    )
 
 
 def test_an_abort_lists_what_was_in_the_cart_and_no_payment():
@@ -102,8 +114,11 @@ def test_the_amounts_in_process_data_equal_the_inputs_to_the_cent(bon_typ, vat, 
 
 
 @settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.sampled_from(list(BonTyp)), slots, st.dictionaries(st.builds(PaymentKey, st.sampled_from(list(PaymentKind))),
-                                                            cents))
+@given(
+    st.sampled_from(list(BonTyp)),
+    slots,
+    st.dictionaries(st.builds(PaymentKey, st.sampled_from(list(PaymentKind))), cents),
+)
 def test_fiskalys_standard_v1_carries_the_same_amounts_and_yields_the_same_process_data(bon_typ, vat, pay):
     from kasse.fiscal.tse.fiskaly import standard_v1
     from kasse.fiscal.tse.interface import Receipt

@@ -55,12 +55,18 @@ def new_key_material(now: datetime | None = None) -> dict[str, object]:
     key = ec.generate_private_key(CURVE())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, NOT_CERTIFIED)])
     certificate = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-        .serial_number(x509.random_serial_number()).not_valid_before(now)
-        .not_valid_after(now + timedelta(days=365 * CERTIFICATE_YEARS)).sign(key, hashes.SHA384())
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(now + timedelta(days=365 * CERTIFICATE_YEARS))
+        .sign(key, hashes.SHA384())
     )
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption()).decode()
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
     return {
         "dev_private_key": crypto.encrypt(pem),
         "serial_number": serial_number(key.public_key()).hex(),
@@ -95,10 +101,15 @@ class DevelopmentTse:
     def info(self) -> TseInfo:
         device = self._device
         return TseInfo(
-            backend=self.name, serial_number=device.serial_number, public_key=device.public_key,
-            signature_algorithm=device.signature_algorithm, time_format=TimeFormat(device.time_format),
-            certificate_pem=device.certificate, certificate_expires_at=device.certificate_expires_at,
-            certified=False, description=NOT_CERTIFIED,
+            backend=self.name,
+            serial_number=device.serial_number,
+            public_key=device.public_key,
+            signature_algorithm=device.signature_algorithm,
+            time_format=TimeFormat(device.time_format),
+            certificate_pem=device.certificate,
+            certificate_expires_at=device.certificate_expires_at,
+            certified=False,
+            description=NOT_CERTIFIED,
         )
 
     # -- transactions ----------------------------------------------------------------------------
@@ -118,8 +129,9 @@ class DevelopmentTse:
         data = receipt.process_data() if receipt is not None else abort()
         return self._step(Operation.CANCEL, client, tx_id, revision, data.process_type, data.process_data)
 
-    def _step(self, operation: Operation, client: TseClient, tx_id: UUID, revision: int, process_type: str,
-              process_data: str) -> TseLog:
+    def _step(
+        self, operation: Operation, client: TseClient, tx_id: UUID, revision: int, process_type: str, process_data: str
+    ) -> TseLog:
         with scope(organization=self.organization_id), transaction.atomic(durable=True):
             device = TseDevice.objects.select_for_update().get(pk=self.device_id)
             tx = DevTseTransaction.objects.select_for_update().filter(device=device, tx_id=tx_id).first()
@@ -129,39 +141,62 @@ class DevelopmentTse:
             if operation == Operation.START:
                 device.dev_transaction_counter += 1
                 tx = DevTseTransaction.objects.create(
-                    organization_id=self.organization_id, device=device, tx_id=tx_id, client_id=client.client_id,
-                    number=device.dev_transaction_counter, started_at=now)
+                    organization_id=self.organization_id,
+                    device=device,
+                    tx_id=tx_id,
+                    client_id=client.client_id,
+                    number=device.dev_transaction_counter,
+                    started_at=now,
+                )
             elif tx is None:
                 raise TseRefused(f"transaction {tx_id} was never started", status=404, code="E_TX_NOT_FOUND")
             elif tx.finished_at is not None:
                 raise TseRefused(f"transaction {tx_id} is finished", status=409, code="E_TX_FINISHED")
             elif revision != tx.revision + 1:
-                raise TseRefused(f"revision {revision} does not follow {tx.revision}", status=409,
-                                 code="E_TX_REVISION")
+                raise TseRefused(f"revision {revision} does not follow {tx.revision}", status=409, code="E_TX_REVISION")
             elif client.client_id != tx.client_id:
                 raise TseRefused("another client started this transaction", status=409, code="E_CLIENT")
             device.dev_signature_counter += 1
             message = TransactionLogMessage(
-                operation=operation.value, client_id=client.client_id, process_data=process_data.encode(),
-                process_type=process_type, transaction_number=tx.number,
-                serial_number=bytes.fromhex(device.serial_number), signature_algorithm=device.signature_algorithm,
-                signature_counter=device.dev_signature_counter, log_time=now)
+                operation=operation.value,
+                client_id=client.client_id,
+                process_data=process_data.encode(),
+                process_type=process_type,
+                transaction_number=tx.number,
+                serial_number=bytes.fromhex(device.serial_number),
+                signature_algorithm=device.signature_algorithm,
+                signature_counter=device.dev_signature_counter,
+                log_time=now,
+            )
             signature = sign_plain(self._private_key(device), device.signature_algorithm, message.data_to_be_signed())
             log_time = datetime.fromtimestamp(int(now.timestamp()), tz=UTC)
             DevTseLogMessage.objects.create(
-                organization_id=self.organization_id, device=device, signature_counter=device.dev_signature_counter,
-                transaction_number=tx.number, operation=operation.value, client_id=client.client_id, tx_id=tx_id,
-                revision=revision, process_type=process_type, process_data=process_data, log_time=log_time,
-                signature=b64(signature), message=message.encode(signature))
+                organization_id=self.organization_id,
+                device=device,
+                signature_counter=device.dev_signature_counter,
+                transaction_number=tx.number,
+                operation=operation.value,
+                client_id=client.client_id,
+                tx_id=tx_id,
+                revision=revision,
+                process_type=process_type,
+                process_data=process_data,
+                log_time=log_time,
+                signature=b64(signature),
+                message=message.encode(signature),
+            )
             if operation != Operation.START:
                 tx.revision = revision
                 if operation in {Operation.FINISH, Operation.CANCEL}:
                     tx.finished_at = log_time
                 tx.save(update_fields=["revision", "finished_at", "updated_at"])
             device.save(update_fields=["dev_signature_counter", "dev_transaction_counter", "updated_at"])
-            return self._log(device, tx, DevTseLogMessage.objects.get(device=device,
-                                                                       signature_counter=device.dev_signature_counter),
-                             client)
+            return self._log(
+                device,
+                tx,
+                DevTseLogMessage.objects.get(device=device, signature_counter=device.dev_signature_counter),
+                client,
+            )
 
     def _stored(self, device: TseDevice, tx: DevTseTransaction, revision: int, client: TseClient) -> TseLog:
         message = DevTseLogMessage.objects.filter(device=device, tx_id=tx.tx_id, revision=revision).first()
@@ -173,18 +208,38 @@ class DevelopmentTse:
         operation = Operation(message.operation)
         start = datetime.fromtimestamp(int(tx.started_at.timestamp()), tz=UTC)
         ended = operation in {Operation.FINISH, Operation.CANCEL}
-        qr = qr_payload(
-            client_serial=client.serial_number, process_type=message.process_type,
-            process_data=message.process_data, transaction_number=tx.number,
-            signature_counter=message.signature_counter, time_start=start, log_time=message.log_time,
-            signature_algorithm=device.signature_algorithm, log_time_format=device.time_format,
-            signature=message.signature, public_key=device.public_key) if ended else ""
+        qr = (
+            qr_payload(
+                client_serial=client.serial_number,
+                process_type=message.process_type,
+                process_data=message.process_data,
+                transaction_number=tx.number,
+                signature_counter=message.signature_counter,
+                time_start=start,
+                log_time=message.log_time,
+                signature_algorithm=device.signature_algorithm,
+                log_time_format=device.time_format,
+                signature=message.signature,
+                public_key=device.public_key,
+            )
+            if ended
+            else ""
+        )
         return TseLog(
-            operation=operation, tx_id=tx.tx_id, revision=message.revision, transaction_number=tx.number,
-            signature_counter=message.signature_counter, signature=message.signature, log_time=message.log_time,
-            log_time_format=TimeFormat(device.time_format), process_type=message.process_type,
-            process_data=message.process_data, time_start=start, time_end=message.log_time if ended else None,
-            qr_code_data=qr)
+            operation=operation,
+            tx_id=tx.tx_id,
+            revision=message.revision,
+            transaction_number=tx.number,
+            signature_counter=message.signature_counter,
+            signature=message.signature,
+            log_time=message.log_time,
+            log_time_format=TimeFormat(device.time_format),
+            process_type=message.process_type,
+            process_data=message.process_data,
+            time_start=start,
+            time_end=message.log_time if ended else None,
+            qr_code_data=qr,
+        )
 
     # -- export ----------------------------------------------------------------------------------
     def export(self) -> bytes:
@@ -194,12 +249,18 @@ class DevelopmentTse:
             buffer = io.BytesIO()
             with tarfile.open(fileobj=buffer, mode="w") as tar:
                 certificate = x509.load_pem_x509_certificate(device.certificate.encode())
-                _add(tar, f"{device.serial_number.upper()}_X509.cer",
-                     certificate.public_bytes(serialization.Encoding.DER), certificate.not_valid_before_utc)
+                _add(
+                    tar,
+                    f"{device.serial_number.upper()}_X509.cer",
+                    certificate.public_bytes(serialization.Encoding.DER),
+                    certificate.not_valid_before_utc,
+                )
                 kinds = {"start": "Start", "update": "Update", "finish": "Finish", "cancel": "Finish"}
                 for msg in DevTseLogMessage.objects.filter(device=device).order_by("signature_counter").iterator():
-                    name = (f"Unixt_{int(msg.log_time.timestamp())}_Sig-{msg.signature_counter}_Log-Tra_"
-                            f"No-{msg.transaction_number}_{kinds[msg.operation]}_Client-{msg.client_id}.log")
+                    name = (
+                        f"Unixt_{int(msg.log_time.timestamp())}_Sig-{msg.signature_counter}_Log-Tra_"
+                        f"No-{msg.transaction_number}_{kinds[msg.operation]}_Client-{msg.client_id}.log"
+                    )
                     _add(tar, name, bytes(msg.message), msg.log_time)
             return buffer.getvalue()
 

@@ -34,12 +34,25 @@ if TYPE_CHECKING:
     from kasse.fiscal.models import TseDevice
 
 # standard_v1 enums (fiskaly API reference) for our slots, payment kinds and BON_TYP.
-VAT_RATES = {VatSlot.NORMAL: "NORMAL", VatSlot.REDUCED_1: "REDUCED_1", VatSlot.SPECIAL_RATE_1: "SPECIAL_RATE_1",
-             VatSlot.SPECIAL_RATE_2: "SPECIAL_RATE_2", VatSlot.NULL: "NULL"}
+VAT_RATES = {
+    VatSlot.NORMAL: "NORMAL",
+    VatSlot.REDUCED_1: "REDUCED_1",
+    VatSlot.SPECIAL_RATE_1: "SPECIAL_RATE_1",
+    VatSlot.SPECIAL_RATE_2: "SPECIAL_RATE_2",
+    VatSlot.NULL: "NULL",
+}
 PAYMENT_TYPES = {PaymentKind.CASH: "CASH", PaymentKind.NON_CASH: "NON_CASH"}
-RECEIPT_TYPES = {BonTyp.RECEIPT: "RECEIPT", BonTyp.TRAINING: "TRAINING", BonTyp.TRANSFER: "TRANSFER",
-                 BonTyp.ORDER: "ORDER", BonTyp.CANCELLATION: "CANCELLATION", BonTyp.ABORT: "ABORT",
-                 BonTyp.BENEFIT_IN_KIND: "BENEFIT_IN_KIND", BonTyp.INVOICE: "INVOICE", BonTyp.OTHER: "OTHER"}
+RECEIPT_TYPES = {
+    BonTyp.RECEIPT: "RECEIPT",
+    BonTyp.TRAINING: "TRAINING",
+    BonTyp.TRANSFER: "TRANSFER",
+    BonTyp.ORDER: "ORDER",
+    BonTyp.CANCELLATION: "CANCELLATION",
+    BonTyp.ABORT: "ABORT",
+    BonTyp.BENEFIT_IN_KIND: "BENEFIT_IN_KIND",
+    BonTyp.INVOICE: "INVOICE",
+    BonTyp.OTHER: "OTHER",
+}
 EXPORT_POLL_SECONDS = 1.0
 
 
@@ -47,18 +60,29 @@ def standard_v1(receipt: Receipt) -> dict[str, Any]:
     """The ``standard_v1`` receipt schema: gross amounts as strings with two decimals."""
     from kasse.fiscal.process_data import format_amount
 
-    return {"standard_v1": {"receipt": {
-        "receipt_type": RECEIPT_TYPES[BonTyp(receipt.bon_typ)],
-        "amounts_per_vat_rate": [
-            {"vat_rate": VAT_RATES[slot], "amount": format_amount(receipt.gross_per_slot[slot])}
-            for slot in VatSlot if receipt.gross_per_slot.get(slot, Decimal(0)) != 0
-        ],
-        "amounts_per_payment_type": [
-            {"payment_type": PAYMENT_TYPES[key.kind], "amount": format_amount(amount), "currency_code": key.currency}
-            for key, amount in sorted(receipt.payments.items(), key=lambda item: (item[0].kind, item[0].currency))
-            if amount != 0
-        ],
-    }}}
+    return {
+        "standard_v1": {
+            "receipt": {
+                "receipt_type": RECEIPT_TYPES[BonTyp(receipt.bon_typ)],
+                "amounts_per_vat_rate": [
+                    {"vat_rate": VAT_RATES[slot], "amount": format_amount(receipt.gross_per_slot[slot])}
+                    for slot in VatSlot
+                    if receipt.gross_per_slot.get(slot, Decimal(0)) != 0
+                ],
+                "amounts_per_payment_type": [
+                    {
+                        "payment_type": PAYMENT_TYPES[key.kind],
+                        "amount": format_amount(amount),
+                        "currency_code": key.currency,
+                    }
+                    for key, amount in sorted(
+                        receipt.payments.items(), key=lambda item: (item[0].kind, item[0].currency)
+                    )
+                    if amount != 0
+                ],
+            }
+        }
+    }
 
 
 def _time(value: Any) -> datetime | None:
@@ -82,10 +106,15 @@ class FiskalyTse:
 
         if device.fiskaly_tss_id is None:
             raise TseRefused("this fiskaly TSE has no TSS yet", code="E_NOT_SET_UP")
-        timeouts = Timeouts(tx=settings.KASSE_FISKALY_TX_TIMEOUT, auth=settings.KASSE_FISKALY_AUTH_TIMEOUT,
-                            setup=settings.KASSE_FISKALY_SETUP_TIMEOUT, export=settings.KASSE_FISKALY_EXPORT_TIMEOUT)
-        api = FiskalyApi(settings.KASSE_FISKALY_BASE_URL, device.fiskaly_api_key,
-                         crypto.decrypt(device.fiskaly_api_secret), timeouts)
+        timeouts = Timeouts(
+            tx=settings.KASSE_FISKALY_TX_TIMEOUT,
+            auth=settings.KASSE_FISKALY_AUTH_TIMEOUT,
+            setup=settings.KASSE_FISKALY_SETUP_TIMEOUT,
+            export=settings.KASSE_FISKALY_EXPORT_TIMEOUT,
+        )
+        api = FiskalyApi(
+            settings.KASSE_FISKALY_BASE_URL, device.fiskaly_api_key, crypto.decrypt(device.fiskaly_api_secret), timeouts
+        )
         return cls(api, device.fiskaly_tss_id)
 
     # -- device information ------------------------------------------------------------------------
@@ -99,8 +128,13 @@ class FiskalyTse:
         return self._put(Operation.START, tx_id, 1, body)
 
     def update(self, client: TseClient, tx_id: UUID, revision: int, process_type: str, process_data: str) -> TseLog:
-        body = {"state": "ACTIVE", "client_id": client.client_id, "schema": {"raw": {
-            "process_type": process_type, "process_data": base64.b64encode(process_data.encode()).decode()}}}
+        body = {
+            "state": "ACTIVE",
+            "client_id": client.client_id,
+            "schema": {
+                "raw": {"process_type": process_type, "process_data": base64.b64encode(process_data.encode()).decode()}
+            },
+        }
         return self._put(Operation.UPDATE, tx_id, revision, body)
 
     def finish(self, client: TseClient, tx_id: UUID, revision: int, receipt: Receipt) -> TseLog:
@@ -112,8 +146,9 @@ class FiskalyTse:
         body = {"state": "CANCELLED", "client_id": client.client_id, "schema": standard_v1(receipt)}
         return self._put(Operation.CANCEL, tx_id, revision, body, receipt)
 
-    def _put(self, operation: Operation, tx_id: UUID, revision: int, body: dict[str, Any],
-             receipt: Receipt | None = None) -> TseLog:
+    def _put(
+        self, operation: Operation, tx_id: UUID, revision: int, body: dict[str, Any], receipt: Receipt | None = None
+    ) -> TseLog:
         path = f"/tss/{self.tss_id}/tx/{tx_id}"
         try:
             answer = self.api.request("PUT", path, body, query={"tx_revision": revision})
@@ -126,8 +161,9 @@ class FiskalyTse:
                 raise
         return self._log(operation, tx_id, revision, answer, receipt)
 
-    def _log(self, operation: Operation, tx_id: UUID, revision: int, answer: dict[str, Any],
-             receipt: Receipt | None) -> TseLog:
+    def _log(
+        self, operation: Operation, tx_id: UUID, revision: int, answer: dict[str, Any], receipt: Receipt | None
+    ) -> TseLog:
         try:
             signature = answer["signature"]
             log = answer.get("log") or {}
@@ -143,12 +179,21 @@ class FiskalyTse:
             if started is None or log_time is None:
                 raise KeyError("time_start")
             return TseLog(
-                operation=operation, tx_id=tx_id, revision=int(answer.get("revision", revision)),
-                transaction_number=int(answer["number"]), signature_counter=int(signature["counter"]),
-                signature=str(signature["value"]), log_time=log_time,
+                operation=operation,
+                tx_id=tx_id,
+                revision=int(answer.get("revision", revision)),
+                transaction_number=int(answer["number"]),
+                signature_counter=int(signature["counter"]),
+                signature=str(signature["value"]),
+                log_time=log_time,
                 log_time_format=TimeFormat(log.get("timestamp_format", "unixTime")),
-                process_type=process_type, process_data=str(process_data or ""), time_start=started,
-                time_end=_time(answer.get("time_end")), qr_code_data=str(answer.get("qr_code_data", "")), raw=answer)
+                process_type=process_type,
+                process_data=str(process_data or ""),
+                time_start=started,
+                time_end=_time(answer.get("time_end")),
+                qr_code_data=str(answer.get("qr_code_data", "")),
+                raw=answer,
+            )
         except (KeyError, TypeError, ValueError) as exc:
             raise TseUnavailable(f"fiskaly answered a transaction without {exc}") from exc
 
@@ -181,8 +226,13 @@ def info_from_tss(tss: dict[str, Any]) -> TseInfo:
         except ValueError:
             expires = None
     return TseInfo(
-        backend=FiskalyTse.name, serial_number=str(tss.get("serial_number", "")),
-        public_key=str(tss.get("public_key", "")), signature_algorithm=str(tss.get("signature_algorithm", "")),
-        time_format=TimeFormat(tss.get("signature_timestamp_format", "unixTime")), certificate_pem=certificate,
-        certificate_expires_at=expires, certified=True, description=str(tss.get("description", "")),
+        backend=FiskalyTse.name,
+        serial_number=str(tss.get("serial_number", "")),
+        public_key=str(tss.get("public_key", "")),
+        signature_algorithm=str(tss.get("signature_algorithm", "")),
+        time_format=TimeFormat(tss.get("signature_timestamp_format", "unixTime")),
+        certificate_pem=certificate,
+        certificate_expires_at=expires,
+        certified=True,
+        description=str(tss.get("description", "")),
     )

@@ -57,8 +57,15 @@ class Timeouts:
 class FiskalyApi:
     """Requests to one fiskaly organization (API key) at one base URL."""
 
-    def __init__(self, base_url: str, api_key: str, api_secret: str, timeouts: Timeouts | None = None,
-                 clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        api_secret: str,
+        timeouts: Timeouts | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.api_key = api_key
         self.api_secret = api_secret
@@ -105,8 +112,16 @@ class FiskalyApi:
             _TOKENS.clear()
 
     # -- requests ----------------------------------------------------------------------------------
-    def request(self, method: str, path: str, body: dict[str, Any] | None = None, *, kind: str = "tx",
-                query: dict[str, Any] | None = None, raw: bool = False) -> Any:
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None = None,
+        *,
+        kind: str = "tx",
+        query: dict[str, Any] | None = None,
+        raw: bool = False,
+    ) -> Any:
         """Send an authenticated request; the parsed JSON answer (``raw``: the bytes)."""
         deadline = self.clock() + getattr(self.timeouts, kind)
         renewed = False
@@ -131,8 +146,16 @@ class FiskalyApi:
                 raise _refusal(status, answer, f"fiskaly refused {method} {path}")
             return answer if raw else _json(answer)
 
-    def _send(self, method: str, path: str, body: dict[str, Any] | None, query: dict[str, Any] | None,
-              deadline: float, *, token: str | None) -> tuple[int, bytes]:
+    def _send(
+        self,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None,
+        query: dict[str, Any] | None,
+        deadline: float,
+        *,
+        token: str | None,
+    ) -> tuple[int, bytes]:
         remaining = deadline - self.clock()
         if remaining <= 0:
             raise TseUnavailable(f"fiskaly {method} {path}: no time left")

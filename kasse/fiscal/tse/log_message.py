@@ -25,8 +25,12 @@ ALGORITHMS = {
     "ecdsa-plain-SHA256": ("0.4.0.127.0.7.1.1.4.1.3", hashes.SHA256),
     "ecdsa-plain-SHA384": ("0.4.0.127.0.7.1.1.4.1.4", hashes.SHA384),
 }
-OPERATION_TYPES = {"start": "StartTransaction", "update": "UpdateTransaction", "finish": "FinishTransaction",
-                   "cancel": "FinishTransaction"}  # a cancelled transaction is finished with its processData
+OPERATION_TYPES = {
+    "start": "StartTransaction",
+    "update": "UpdateTransaction",
+    "finish": "FinishTransaction",
+    "cancel": "FinishTransaction",
+}  # a cancelled transaction is finished with its processData
 
 
 def _length(n: int) -> bytes:
@@ -150,9 +154,9 @@ def _read(data: bytes, pos: int) -> tuple[int, bytes, int]:
     pos += 2
     if length & 0x80:
         count = length & 0x7F
-        length = int.from_bytes(data[pos:pos + count], "big")
+        length = int.from_bytes(data[pos : pos + count], "big")
         pos += count
-    return tag, data[pos:pos + length], pos + length
+    return tag, data[pos : pos + length], pos + length
 
 
 def decode(message: bytes) -> list[tuple[int, bytes]]:

@@ -120,6 +120,7 @@ def probe_range(
     Callable from anywhere: when the calling thread already runs an event loop (an async server,
     a test harness), the probe runs its own loop in a worker thread instead of failing.
     """
+
     def run() -> list[ProbeResult]:
         return asyncio.run(
             probe_range_async(targets, port=port, timeout=timeout, concurrency=concurrency, max_hosts=max_hosts)

@@ -105,8 +105,9 @@ def list_usb_devices(*, max_devices: int = 128) -> UsbEnumeration:
     try:
         found = list(usb.core.find(find_all=True) or [])
     except usb.core.NoBackendError:
-        return UsbEnumeration([], "no libusb backend found (install libusb-1.0, e.g. apt install libusb-1.0-0)",
-                               "no_backend")
+        return UsbEnumeration(
+            [], "no libusb backend found (install libusb-1.0, e.g. apt install libusb-1.0-0)", "no_backend"
+        )
     except Exception as exc:
         return UsbEnumeration([], f"USB enumeration failed: {exc}", "failed")
     devices = []
@@ -129,5 +130,6 @@ def list_usb_devices(*, max_devices: int = 128) -> UsbEnumeration:
         )
     if devices:
         return UsbEnumeration(devices)
-    return UsbEnumeration([], "no USB devices visible (none attached, or /dev/bus/usb is not available here)",
-                          "none_visible")
+    return UsbEnumeration(
+        [], "no USB devices visible (none attached, or /dev/bus/usb is not available here)", "none_visible"
+    )

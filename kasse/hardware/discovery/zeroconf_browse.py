@@ -71,8 +71,9 @@ def browse_printers(
         return pool.submit(_browse, *args).result()
 
 
-def _browse(interfaces: Sequence[str] | Any, wait: float, service_types: list[str],
-            resolve_timeout: float) -> BrowseResult:
+def _browse(
+    interfaces: Sequence[str] | Any, wait: float, service_types: list[str], resolve_timeout: float
+) -> BrowseResult:
     try:
         from zeroconf import ServiceBrowser, ServiceStateChange, Zeroconf
     except ImportError:

@@ -73,8 +73,10 @@ def _flag(fields: list[bytes], index: int) -> bool | None:
 def parse_zpl_host_status(reply: bytes) -> LabelStatus:
     """The answer to ZPL ``~HS``. Never raises; silence, garbage or a short answer is "unknown"."""
     if not reply:
-        return LabelStatus(known=False, detail="no reply to ~HS (Zebra printers stay silent while out of "
-                                               "media or ribbon or with the head open)")
+        return LabelStatus(
+            known=False,
+            detail="no reply to ~HS (Zebra printers stay silent while out of media or ribbon or with the head open)",
+        )
     frames = _FRAME.findall(reply[:_MAX_REPLY])
     if len(frames) < 2:
         return LabelStatus(known=False, detail=f"unreadable reply to ~HS ({len(reply)} bytes)")
@@ -84,14 +86,27 @@ def parse_zpl_host_status(reply: bytes) -> LabelStatus:
     if len(first) < 12 or len(second) < 4 or None in (paper_out, paused, head_open, ribbon_out):
         return LabelStatus(known=False, detail=f"unreadable reply to ~HS ({len(reply)} bytes)")
     buffer_full, corrupt_ram, under_temp, over_temp = (_flag(first, i) for i in (5, 9, 10, 11))
-    problems = [name for name, flag in (
-        ("paper out", paper_out), ("paused", paused), ("head open", head_open), ("ribbon out", ribbon_out),
-        ("receive buffer full", buffer_full), ("configuration lost", corrupt_ram),
-        ("under temperature", under_temp), ("over temperature", over_temp),
-    ) if flag]
+    problems = [
+        name
+        for name, flag in (
+            ("paper out", paper_out),
+            ("paused", paused),
+            ("head open", head_open),
+            ("ribbon out", ribbon_out),
+            ("receive buffer full", buffer_full),
+            ("configuration lost", corrupt_ram),
+            ("under temperature", under_temp),
+            ("over temperature", over_temp),
+        )
+        if flag
+    ]
     return LabelStatus(
-        known=True, head_open=bool(head_open), paper_out=bool(paper_out), paused=bool(paused),
-        ribbon_out=bool(ribbon_out), error=bool(ribbon_out or corrupt_ram or over_temp),
+        known=True,
+        head_open=bool(head_open),
+        paper_out=bool(paper_out),
+        paused=bool(paused),
+        ribbon_out=bool(ribbon_out),
+        error=bool(ribbon_out or corrupt_ram or over_temp),
         detail=", ".join(problems),
     )
 

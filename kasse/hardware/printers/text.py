@@ -127,9 +127,10 @@ def fit_table(header: tuple[str, ...], rows: tuple[tuple[str, ...], ...], width:
     for gap in (2, 1):
         room = width - sum(rights) - gap * len(rights)
         if room >= max(len(cell) for cell in firsts):
-            return [row[0].ljust(room) + "".join(" " * gap + cell.rjust(w) for cell, w in zip(row[1:], rights,
-                                                                                             strict=True))
-                    for row in table]
+            return [
+                row[0].ljust(room) + "".join(" " * gap + cell.rjust(w) for cell, w in zip(row[1:], rights, strict=True))
+                for row in table
+            ]
     room = width - sum(rights) - len(rights)
     if room < 0:  # even the amounts alone are too wide: one "heading value" row per cell
         out: list[str] = []

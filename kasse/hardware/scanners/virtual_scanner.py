@@ -150,8 +150,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--aim-id", default=None, help="AIM symbology id sent before each code, e.g. ]E0")
     args = parser.parse_args(argv)
     exit_on_sigterm()
-    with VirtualSerialScanner(aim_id=args.aim_id) as scanner, CodeInbox(args.inbox) as inbox, \
-            PtyLink(scanner.port, args.link):
+    with (
+        VirtualSerialScanner(aim_id=args.aim_id) as scanner,
+        CodeInbox(args.inbox) as inbox,
+        PtyLink(scanner.port, args.link),
+    ):
         print(f"virtual serial scanner on {scanner.port} (link {args.link}), codes from {args.inbox}", flush=True)
         try:
             for code in inbox.codes():

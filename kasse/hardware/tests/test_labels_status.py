@@ -16,9 +16,7 @@ from kasse.hardware.labels.status import (
 from kasse.hardware.transports.tcp import TcpTransport
 from kasse.hardware.virtual.label_printer import LabelPrinterState, VirtualLabelPrinter, zpl_host_status
 
-READY = (b"\x02030,0,0,0240,000,0,0,0,000,0,0,0\x03\r\n"
-         b"\x02000,0,0,0,0,2,6,0,00000000,1,000\x03\r\n"
-         b"\x021234,0\x03\r\n")
+READY = b"\x02030,0,0,0240,000,0,0,0,000,0,0,0\x03\r\n\x02000,0,0,0,0,2,6,0,00000000,1,000\x03\r\n\x021234,0\x03\r\n"
 
 
 @pytest.fixture
@@ -44,18 +42,22 @@ def test_the_query_is_tilde_h_s_and_the_virtual_printer_answers_three_framed_str
     assert status.detail == ""
 
 
-@pytest.mark.parametrize(("state", "flag"), [
-    (LabelPrinterState.PAPER_OUT, "paper_out"),
-    (LabelPrinterState.PAUSED, "paused"),
-    (LabelPrinterState.HEAD_OPEN, "head_open"),
-])
+@pytest.mark.parametrize(
+    ("state", "flag"),
+    [
+        (LabelPrinterState.PAPER_OUT, "paper_out"),
+        (LabelPrinterState.PAUSED, "paused"),
+        (LabelPrinterState.HEAD_OPEN, "head_open"),
+    ],
+)
 def test_paper_out_pause_and_head_open_come_back_over_the_socket(printer, state, flag):
     printer.state = state
     status = parse_zpl_host_status(ask(printer.port))
     assert status.known
     assert not status.ready
-    assert {name for name in ("paper_out", "paused", "head_open", "ribbon_out", "error")
-            if getattr(status, name)} == {flag}
+    assert {name for name in ("paper_out", "paused", "head_open", "ribbon_out", "error") if getattr(status, name)} == {
+        flag
+    }
     assert status.detail == flag.replace("_", " ")
 
 
@@ -79,15 +81,18 @@ def test_ribbon_out_overheating_and_lost_configuration_are_errors():
     assert parse_zpl_host_status(lost).detail == "configuration lost"
 
 
-@pytest.mark.parametrize("reply", [
-    b"\x00\xff\x13",                                          # noise
-    b"\x02030,0,0,0240,000,0,0,0,000,0,0,0\x03\r\n",          # only the first string
-    READY.replace(b"030,0,0", b"030,x,0"),                    # a flag that is not 0/1
-    READY.replace(b",0,0,0\x03", b"\x03"),                    # the first string too short
-    b"\x02a,b\x03\x02c\x03\x02d\x03",                         # framed, but not a host status
-    READY.replace(b"\x03", b""),                              # no end of text
-    b"~HS" * 400,                                             # an echo, far too long
-])
+@pytest.mark.parametrize(
+    "reply",
+    [
+        b"\x00\xff\x13",  # noise
+        b"\x02030,0,0,0240,000,0,0,0,000,0,0,0\x03\r\n",  # only the first string
+        READY.replace(b"030,0,0", b"030,x,0"),  # a flag that is not 0/1
+        READY.replace(b",0,0,0\x03", b"\x03"),  # the first string too short
+        b"\x02a,b\x03\x02c\x03\x02d\x03",  # framed, but not a host status
+        READY.replace(b"\x03", b""),  # no end of text
+        b"~HS" * 400,  # an echo, far too long
+    ],
+)
 def test_garbage_is_unknown_never_ready_and_never_raises(reply):
     status = parse_zpl_host_status(reply)
     assert not status.known
@@ -105,8 +110,10 @@ def test_the_virtual_printer_sends_a_garbage_reply_when_told_and_it_reads_as_unk
 @given(st.binary(max_size=300))
 def test_any_bytes_parse_without_raising(reply):
     status = parse_zpl_host_status(reply)
-    assert status.ready is (status.known and not (status.paper_out or status.paused or status.head_open
-                                                  or status.ribbon_out or status.error))
+    assert status.ready is (
+        status.known
+        and not (status.paper_out or status.paused or status.head_open or status.ribbon_out or status.error)
+    )
 
 
 def test_tspl_pause_is_not_ready(printer):

@@ -98,5 +98,6 @@ def test_a_restarted_label_printer_does_not_overwrite_earlier_labels(tmp_path):
                 link.write(job)
             assert len(printer.wait_for_labels(1)) == 1
         assert (tmp_path / expected).read_text(encoding="utf-8") == (
-            "Brötchen\n0,45 €\n[EAN13 4006381333931]\ncopies: 1\n")
+            "Brötchen\n0,45 €\n[EAN13 4006381333931]\ncopies: 1\n"
+        )
     assert sorted(p.name for p in Path(tmp_path).glob("*.txt")) == ["label-0001.txt", "label-0002.txt"]

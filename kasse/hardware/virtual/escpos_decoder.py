@@ -302,8 +302,13 @@ class _State:
         m = p[0]
         function_b = m in (65, 66)
         # Partial: 1/49 (function A), 66 (B), 98 (C), 104 (D); 0/48/65/97/103 cut fully.
-        self.emit(Cut(partial=m in (1, 49, 66, 98, 104), feed=p[1] if function_b and len(p) > 1 else 0,
-                      feeds_to_cutter=function_b))
+        self.emit(
+            Cut(
+                partial=m in (1, 49, 66, 98, 104),
+                feed=p[1] if function_b and len(p) > 1 else 0,
+                feeds_to_cutter=function_b,
+            )
+        )
 
     def _do_cut_partial_legacy(self, p: bytes) -> None:
         self.flush_line(force=False)

@@ -158,8 +158,10 @@ def main(argv: list[str] | None = None) -> None:
     exit_on_sigterm()
     printer = VirtualLabelPrinter(args.port, host=args.host, keep_labels=args.keep, out_dir=args.out, idle_timeout=300)
     with printer:
-        print(f"virtual label printer (TSPL/ZPL) on {args.host}:{printer.port}, labels to {args.out or 'memory'}",
-              flush=True)
+        print(
+            f"virtual label printer (TSPL/ZPL) on {args.host}:{printer.port}, labels to {args.out or 'memory'}",
+            flush=True,
+        )
         try:
             while True:
                 time.sleep(1)

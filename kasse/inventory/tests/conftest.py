@@ -34,15 +34,23 @@ def cashier(organization, store):
 @pytest.fixture
 def rolls(organization):
     """Counted in pieces, with a barcode."""
-    return ProductFactory(organization=organization, name="Brötchen", price="0.45", variant__barcode="4000000000017",
-                          variant__sku="BR-1")
+    return ProductFactory(
+        organization=organization, name="Brötchen", price="0.45", variant__barcode="4000000000017", variant__sku="BR-1"
+    )
 
 
 @pytest.fixture
 def cheese(organization):
     """Sold by weight (kg)."""
-    return ProductFactory(organization=organization, name="Bergkäse", price="24.90", unit="kg", is_measured=True,
-                          variant__barcode="4006381333931", variant__sku="KAE-1")
+    return ProductFactory(
+        organization=organization,
+        name="Bergkäse",
+        price="24.90",
+        unit="kg",
+        is_measured=True,
+        variant__barcode="4006381333931",
+        variant__sku="KAE-1",
+    )
 
 
 def variant_of(product):

@@ -24,15 +24,22 @@ def _scan(page, code: str) -> None:
 
 
 @pytest.mark.browser
-def test_owner_scans_a_delivery_books_it_and_prints_its_shelf_labels(live_server, page, transactional_db,
-                                                                     organization, store, rolls, cheese):
+def test_owner_scans_a_delivery_books_it_and_prints_its_shelf_labels(
+    live_server, page, transactional_db, organization, store, rolls, cheese
+):
     owner_user(organization, email="inhaber@example.org", language="de")
     bread, kaese = variant_of(rolls), variant_of(cheese)
     with VirtualLabelPrinter(0, idle_timeout=5) as virtual:
         with scopes_disabled():
-            printer = Printer.objects.create(organization=organization, store=store, name="Etiketten",
-                                             kind=PrinterKind.LABEL, host="127.0.0.1", port=virtual.port,
-                                             label_language="tspl")
+            printer = Printer.objects.create(
+                organization=organization,
+                store=store,
+                name="Etiketten",
+                kind=PrinterKind.LABEL,
+                host="127.0.0.1",
+                port=virtual.port,
+                label_language="tspl",
+            )
         log_in_in_browser(page, live_server.url, "inhaber@example.org")
         page.click("[data-testid=mainnav] >> text=Wareneingang")
         assert page.text_content("[data-testid=receipt-store-name]") == "Filiale Mitte"
@@ -58,7 +65,9 @@ def test_owner_scans_a_delivery_books_it_and_prints_its_shelf_labels(live_server
         page.click("[data-testid=receipt-book]")
         page.wait_for_selector("[data-testid=receipt-header]")
         assert [q.strip() for q in page.locator("[data-testid=receipt-line-quantity]").all_text_contents()] == [
-            "3", "2,4"]
+            "3",
+            "2,4",
+        ]
         with scope(organization=organization):
             assert GoodsReceipt.objects.get().reference == "Käserei Berg, LS 77"
             assert stock_level(store, bread) == Decimal(3)

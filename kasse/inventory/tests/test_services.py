@@ -29,8 +29,9 @@ def _english():
 
 
 def _book(store, employee, lines, reference=""):
-    return book_goods_receipt(actor=Actor.for_user(employee.user), store=store, employee=employee,
-                              lines=lines, reference=reference)
+    return book_goods_receipt(
+        actor=Actor.for_user(employee.user), store=store, employee=employee, lines=lines, reference=reference
+    )
 
 
 def _nothing_written(store):
@@ -43,9 +44,12 @@ def _nothing_written(store):
 
 def test_a_receipt_books_one_movement_per_line_and_raises_the_stock(store, owner_employee, rolls, cheese):
     bread, kaese = variant_of(rolls), variant_of(cheese)
-    receipt = _book(store, owner_employee, [ReceiptLine(bread.pk, Decimal(24)), ReceiptLine(kaese.pk,
-                                                                                             Decimal("3.125"))],
-                    reference="  Lieferschein 4711 ")
+    receipt = _book(
+        store,
+        owner_employee,
+        [ReceiptLine(bread.pk, Decimal(24)), ReceiptLine(kaese.pk, Decimal("3.125"))],
+        reference="  Lieferschein 4711 ",
+    )
     with scope(organization=store.organization):
         assert (receipt.number, receipt.reference, receipt.booked_by) == (1, "Lieferschein 4711", owner_employee)
         movements = list(StockMovement.objects.filter(goods_receipt=receipt).order_by("id"))
@@ -59,29 +63,42 @@ def test_a_receipt_books_one_movement_per_line_and_raises_the_stock(store, owner
         [entry] = AuditEntry.objects.filter(action="inventory.goods_receipt.booked")
         assert entry.object_id == str(receipt.pk)
         assert entry.actor_user == owner_employee.user
-        assert entry.data == {"store": str(store.pk), "number": 1, "reference": "Lieferschein 4711",
-                              "lines": [[str(bread.pk), "24"], [str(kaese.pk), "3.125"]]}
+        assert entry.data == {
+            "store": str(store.pk),
+            "number": 1,
+            "reference": "Lieferschein 4711",
+            "lines": [[str(bread.pk), "24"], [str(kaese.pk), "3.125"]],
+        }
         # the header goes down the feed before its movements, all to this store only
         events = list(ChangeEvent.objects.filter(model__startswith="inventory.").order_by("seq"))
-        assert [e.model for e in events] == ["inventory.GoodsReceipt", "inventory.StockMovement",
-                                            "inventory.StockMovement"]
+        assert [e.model for e in events] == [
+            "inventory.GoodsReceipt",
+            "inventory.StockMovement",
+            "inventory.StockMovement",
+        ]
         assert {e.store_id for e in events} == {store.pk}
 
 
 def test_numbers_count_per_store(store, other_store, owner_employee, rolls):
     bread = variant_of(rolls)
     line = [ReceiptLine(bread.pk, Decimal(1))]
-    numbers = [_book(store, owner_employee, line).number, _book(store, owner_employee, line).number,
-               _book(other_store, owner_employee, line).number]
+    numbers = [
+        _book(store, owner_employee, line).number,
+        _book(store, owner_employee, line).number,
+        _book(other_store, owner_employee, line).number,
+    ]
     assert numbers == [1, 2, 1]
 
 
-@pytest.mark.parametrize(("quantity", "message"), [
-    (Decimal(0), "The quantity of “Bergkäse” must be greater than zero."),
-    (Decimal("-2"), "The quantity of “Bergkäse” must be greater than zero."),
-    (Decimal("1.2345"), "At most 3 decimal places for “Bergkäse”, please."),
-    (Decimal("1000000"), "The quantity of “Bergkäse” is too large."),
-])
+@pytest.mark.parametrize(
+    ("quantity", "message"),
+    [
+        (Decimal(0), "The quantity of “Bergkäse” must be greater than zero."),
+        (Decimal("-2"), "The quantity of “Bergkäse” must be greater than zero."),
+        (Decimal("1.2345"), "At most 3 decimal places for “Bergkäse”, please."),
+        (Decimal("1000000"), "The quantity of “Bergkäse” is too large."),
+    ],
+)
 def test_a_bad_quantity_refuses_the_whole_receipt(store, owner_employee, rolls, cheese, quantity, message):
     # Given a good first line and a bad second one
     lines = [ReceiptLine(variant_of(rolls).pk, Decimal(5)), ReceiptLine(variant_of(cheese).pk, quantity)]
@@ -103,10 +120,14 @@ def test_unknown_foreign_duplicate_or_no_products_are_refused(store, owner_emplo
     bread = variant_of(rolls)
     cases = [
         ([ReceiptLine(uuid.uuid4(), Decimal(1))], "Some of these products do not exist (any more)."),
-        ([ReceiptLine(bread.pk, Decimal(1)), ReceiptLine(foreign.pk, Decimal(1))],
-         "Some of these products do not exist (any more)."),
-        ([ReceiptLine(bread.pk, Decimal(1)), ReceiptLine(bread.pk, Decimal(2))],
-         "A product appears twice; please enter it once with the total quantity."),
+        (
+            [ReceiptLine(bread.pk, Decimal(1)), ReceiptLine(foreign.pk, Decimal(1))],
+            "Some of these products do not exist (any more).",
+        ),
+        (
+            [ReceiptLine(bread.pk, Decimal(1)), ReceiptLine(bread.pk, Decimal(2))],
+            "A product appears twice; please enter it once with the total quantity.",
+        ),
         ([], "Please add at least one product."),
     ]
     for lines, message in cases:
@@ -165,8 +186,7 @@ def test_what_is_not_a_quantity_is_refused(raw):
 
 def test_labels_one_per_piece_and_one_per_weighed_line(store, owner_employee, rolls, cheese):
     bread, kaese = variant_of(rolls), variant_of(cheese)
-    receipt = _book(store, owner_employee, [ReceiptLine(bread.pk, Decimal(12)), ReceiptLine(kaese.pk,
-                                                                                            Decimal("4.2"))])
+    receipt = _book(store, owner_employee, [ReceiptLine(bread.pk, Decimal(12)), ReceiptLine(kaese.pk, Decimal("4.2"))])
     with scope(organization=store.organization):
         assert [(v.pk, n) for v, n in label_counts(receipt, max_copies=999)] == [(bread.pk, 12), (kaese.pk, 1)]
         assert [n for _v, n in label_counts(receipt, max_copies=10)] == [10, 1]

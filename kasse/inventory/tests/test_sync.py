@@ -26,11 +26,14 @@ pytestmark = pytest.mark.django_db
 def _node_client(store) -> Client:
     with scope(organization=store.organization_id):
         code = create_node_pairing_code(actor=Actor.system(), store=store)
-    answer = Client().post("/sync/v1/pair", json.dumps({"protocol": PROTOCOL_VERSION, "code": code, "name": "PC"}),
-                           content_type="application/json", HTTP_KASSE_SYNC_PROTOCOL=str(PROTOCOL_VERSION))
+    answer = Client().post(
+        "/sync/v1/pair",
+        json.dumps({"protocol": PROTOCOL_VERSION, "code": code, "name": "PC"}),
+        content_type="application/json",
+        HTTP_KASSE_SYNC_PROTOCOL=str(PROTOCOL_VERSION),
+    )
     assert answer.status_code == 200
-    return Client(HTTP_AUTHORIZATION=f"Node {answer.json()['token']}",
-                  HTTP_KASSE_SYNC_PROTOCOL=str(PROTOCOL_VERSION))
+    return Client(HTTP_AUTHORIZATION=f"Node {answer.json()['token']}", HTTP_KASSE_SYNC_PROTOCOL=str(PROTOCOL_VERSION))
 
 
 def _book(store, employee, lines):
@@ -44,8 +47,9 @@ def _forget_inventory():
         GoodsReceipt.objects.all().delete()
 
 
-def test_a_receipt_booked_in_the_cloud_reaches_only_its_stores_node_and_its_stock(store, other_store,
-                                                                                  owner_employee, rolls, cheese):
+def test_a_receipt_booked_in_the_cloud_reaches_only_its_stores_node_and_its_stock(
+    store, other_store, owner_employee, rolls, cheese
+):
     node = _node_client(store)
     bread, kaese = variant_of(rolls), variant_of(cheese)
     mine = _book(store, owner_employee, [ReceiptLine(bread.pk, Decimal(24)), ReceiptLine(kaese.pk, Decimal("2.5"))])
@@ -54,8 +58,11 @@ def test_a_receipt_booked_in_the_cloud_reaches_only_its_stores_node_and_its_stoc
     feed = node.get("/sync/v1/changes?since=0").json()
     events = [e for e in feed["events"] if e["model"].startswith("inventory.")]
     # Only this store's receipt and movements, header first
-    assert [e["model"] for e in events] == ["inventory.GoodsReceipt", "inventory.StockMovement",
-                                           "inventory.StockMovement"]
+    assert [e["model"] for e in events] == [
+        "inventory.GoodsReceipt",
+        "inventory.StockMovement",
+        "inventory.StockMovement",
+    ]
     assert {e["row"]["store_id"] for e in events} == {str(store.pk)}
     assert {e["row"]["goods_receipt_id"] for e in events[1:]} == {str(mine.pk)}
 
@@ -98,14 +105,21 @@ def test_sales_from_the_node_still_land_with_their_movements(store, register, ow
         open_shift(actor=Actor.system(), register=register, employee=owner_employee, count={"20": 5})
 
     def sell():
-        complete_sale(actor=Actor.system(), register=register, employee=owner_employee, cart=SaleInput(
-            id=uuid7(), lines=[LineInput(bread.pk, Decimal(3))], payments=[PaymentInput("cash", Decimal(5))]))
+        complete_sale(
+            actor=Actor.system(),
+            register=register,
+            employee=owner_employee,
+            cart=SaleInput(
+                id=uuid7(), lines=[LineInput(bread.pk, Decimal(3))], payments=[PaymentInput("cash", Decimal(5))]
+            ),
+        )
 
     records = node_records(sell)
     movement_rows = [row for r in records for label, row, *_ in r["rows"] if label == "inventory.StockMovement"]
     assert [row["goods_receipt_id"] for row in movement_rows] == [None]
-    answer = node.post("/sync/v1/push", json.dumps({"protocol": PROTOCOL_VERSION, "records": records}),
-                       content_type="application/json").json()
+    answer = node.post(
+        "/sync/v1/push", json.dumps({"protocol": PROTOCOL_VERSION, "records": records}), content_type="application/json"
+    ).json()
     assert {result["status"] for result in answer["results"].values()} == {"ok"}
     with scope(organization=store.organization):
         assert stock_level(store, bread) == Decimal(7)

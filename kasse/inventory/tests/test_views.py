@@ -24,8 +24,10 @@ def _url(store) -> str:
 
 
 def _lines(page: BeautifulSoup) -> list[tuple[str, str]]:
-    return [(row["data-variant"], row.select_one("input[name=quantity]")["value"])
-            for row in page.select("[data-testid=receipt-line]")]
+    return [
+        (row["data-variant"], row.select_one("input[name=quantity]")["value"])
+        for row in page.select("[data-testid=receipt-line]")
+    ]
 
 
 def _post(client, store, lines=(), htmx=True, **data):
@@ -84,35 +86,47 @@ def test_a_line_can_be_removed_before_booking(owner_client, store, rolls, cheese
 
 def test_booking_redirects_to_the_receipt_with_the_prefilled_labels_link(owner_client, store, rolls, cheese):
     bread, kaese = variant_of(rolls), variant_of(cheese)
-    response = _post(owner_client, store, [(bread, "12"), (kaese, "2,45")], htmx=False, action="book",
-                     reference="Mühle Schulz, LS 815")
+    response = _post(
+        owner_client,
+        store,
+        [(bread, "12"), (kaese, "2,45")],
+        htmx=False,
+        action="book",
+        reference="Mühle Schulz, LS 815",
+    )
     assert response.status_code == 302
     with scopes_disabled():
         receipt = GoodsReceipt.objects.get()
         assert sorted((m.variant_id, m.delta) for m in receipt.movements.all()) == sorted(
-            [(bread.pk, Decimal("12.000")), (kaese.pk, Decimal("2.450"))])
+            [(bread.pk, Decimal("12.000")), (kaese.pk, Decimal("2.450"))]
+        )
     assert response["Location"] == f"/stock/receipts/{receipt.pk}/"
     detail = soup_of(owner_client.get(response["Location"], HTTP_ACCEPT_LANGUAGE="de"))
     assert [q.text for q in detail.select("[data-testid=receipt-line-quantity]")] == ["12", "2,45"]
     assert detail.select_one("[data-testid=receipt-reference]").text == "Mühle Schulz, LS 815"
     assert detail.select_one("[data-testid=receipt-print-labels]")["href"] == (
-        f"/devices/printers/labels/?goods_receipt={receipt.pk}")
+        f"/devices/printers/labels/?goods_receipt={receipt.pk}"
+    )
     # the store's page lists it among the recent receipts
     recent = soup_of(owner_client.get(_url(store))).select("[data-testid=recent-receipt]")
     assert [(r["data-number"], r.select("td")[3].text) for r in recent] == [("1", "2")]
 
 
-@pytest.mark.parametrize(("lines", "message"), [
-    ([("rolls", "0")], "Die Menge von „Brötchen“ muss größer als null sein."),
-    ([("rolls", "-3")], "Die Menge von „Brötchen“ muss größer als null sein."),
-    ([("rolls", "zwölf")], "„zwölf“ ist keine Menge."),
-    ([("rolls", "2,5")], "„Brötchen“ wird in Stück gezählt: bitte eine ganze Zahl eingeben."),
-    ([("rolls", "5"), ("cheese", "1,2345")], "Höchstens 3 Nachkommastellen für „Bergkäse“, bitte."),
-    ([("cheese", "")], "Bitte die Menge von „Bergkäse“ eingeben."),
-    ([], "Bitte mindestens ein Produkt hinzufügen."),
-])
-def test_bad_input_is_refused_with_a_german_message_and_nothing_is_booked(owner_client, store, rolls, cheese,
-                                                                        lines, message):
+@pytest.mark.parametrize(
+    ("lines", "message"),
+    [
+        ([("rolls", "0")], "Die Menge von „Brötchen“ muss größer als null sein."),
+        ([("rolls", "-3")], "Die Menge von „Brötchen“ muss größer als null sein."),
+        ([("rolls", "zwölf")], "„zwölf“ ist keine Menge."),
+        ([("rolls", "2,5")], "„Brötchen“ wird in Stück gezählt: bitte eine ganze Zahl eingeben."),
+        ([("rolls", "5"), ("cheese", "1,2345")], "Höchstens 3 Nachkommastellen für „Bergkäse“, bitte."),
+        ([("cheese", "")], "Bitte die Menge von „Bergkäse“ eingeben."),
+        ([], "Bitte mindestens ein Produkt hinzufügen."),
+    ],
+)
+def test_bad_input_is_refused_with_a_german_message_and_nothing_is_booked(
+    owner_client, store, rolls, cheese, lines, message
+):
     products = {"rolls": variant_of(rolls), "cheese": variant_of(cheese)}
     response = _post(owner_client, store, [(products[p], q) for p, q in lines], htmx=False, action="book")
     assert response.status_code == 422
@@ -127,8 +141,7 @@ def test_another_organizations_product_id_is_refused(owner_client, store, rolls)
     response = _post(owner_client, store, [(variant_of(rolls), "1"), (foreign, "5")], htmx=False, action="book")
     assert response.status_code == 422  # not booked: the form comes back without the unknown line
     page = soup_of(response)
-    assert page.select_one("[data-testid=form-errors]").text.strip() == (
-        "Einige dieser Produkte gibt es nicht (mehr).")
+    assert page.select_one("[data-testid=form-errors]").text.strip() == ("Einige dieser Produkte gibt es nicht (mehr).")
     assert _lines(page) == [(str(variant_of(rolls).pk), "1")]
     _nothing_booked()
     added = soup_of(_post(owner_client, store, pick=str(foreign.pk)))
@@ -136,8 +149,9 @@ def test_another_organizations_product_id_is_refused(owner_client, store, rolls)
     _nothing_booked()
 
 
-def test_a_cashier_gets_no_page_and_a_manager_only_their_store(client: Client, store, other_store, manager, cashier,
-                                                                rolls):
+def test_a_cashier_gets_no_page_and_a_manager_only_their_store(
+    client: Client, store, other_store, manager, cashier, rolls
+):
     client.force_login(cashier.user)
     assert client.get("/stock/receipts/").status_code == 403
     assert client.get(_url(store)).status_code == 403
@@ -155,30 +169,37 @@ def test_a_cashier_gets_no_page_and_a_manager_only_their_store(client: Client, s
     assert client.get("/devices/printers/labels/").status_code == 403
 
 
-def test_a_store_manager_prints_labels_only_on_their_stores_label_printers(client: Client, organization, store,
-                                                                           other_store, manager, rolls):
+def test_a_store_manager_prints_labels_only_on_their_stores_label_printers(
+    client: Client, organization, store, other_store, manager, rolls
+):
     with scopes_disabled():
-        theirs = Printer.objects.create(organization=organization, store=store, name="Mitte", kind=PrinterKind.LABEL,
-                                        host="127.0.0.1", port=9)
-        other = Printer.objects.create(organization=organization, store=other_store, name="Süd",
-                                       kind=PrinterKind.LABEL, host="127.0.0.1", port=9)
+        theirs = Printer.objects.create(
+            organization=organization, store=store, name="Mitte", kind=PrinterKind.LABEL, host="127.0.0.1", port=9
+        )
+        other = Printer.objects.create(
+            organization=organization, store=other_store, name="Süd", kind=PrinterKind.LABEL, host="127.0.0.1", port=9
+        )
     client.force_login(manager.user)
     page = soup_of(client.get("/devices/printers/labels/"))
     assert [o["value"] for o in page.select("#label-printer option") if o["value"]] == [str(theirs.pk)]
-    refused = client.post("/devices/printers/labels/", {"action": "print", "printer": str(other.pk),
-                                                        f"count-{variant_of(rolls).pk}": "1"})
+    refused = client.post(
+        "/devices/printers/labels/", {"action": "print", "printer": str(other.pk), f"count-{variant_of(rolls).pk}": "1"}
+    )
     assert refused.status_code == 422
     with scopes_disabled():
         assert not PrintJob.objects.exists()
 
 
-def test_the_labels_page_opens_with_the_receipts_products_counts_and_printer(owner_client, organization, store,
-                                                                          other_store, rolls, cheese):
+def test_the_labels_page_opens_with_the_receipts_products_counts_and_printer(
+    owner_client, organization, store, other_store, rolls, cheese
+):
     with scopes_disabled():
-        Printer.objects.create(organization=organization, store=other_store, name="Süd", kind=PrinterKind.LABEL,
-                               host="127.0.0.1", port=9)
-        mine = Printer.objects.create(organization=organization, store=store, name="Mitte", kind=PrinterKind.LABEL,
-                                      host="127.0.0.1", port=9)
+        Printer.objects.create(
+            organization=organization, store=other_store, name="Süd", kind=PrinterKind.LABEL, host="127.0.0.1", port=9
+        )
+        mine = Printer.objects.create(
+            organization=organization, store=store, name="Mitte", kind=PrinterKind.LABEL, host="127.0.0.1", port=9
+        )
     bread, kaese = variant_of(rolls), variant_of(cheese)
     booked = _post(owner_client, store, [(bread, "12"), (kaese, "2,45")], htmx=False, action="book")
     with scopes_disabled():

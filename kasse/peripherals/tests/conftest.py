@@ -33,8 +33,15 @@ def wait_for(predicate: Callable[[], Any], timeout: float = 5.0) -> Any:
 def make_display(organization, store, register):
     def make(port: str, **fields: Any) -> PoleDisplay:
         with scopes_disabled():
-            return PoleDisplay.objects.create(organization=organization, store=store, register=register,
-                                              name=fields.pop("name", "Kundenanzeige"), serial_device=port, **fields)
+            return PoleDisplay.objects.create(
+                organization=organization,
+                store=store,
+                register=register,
+                name=fields.pop("name", "Kundenanzeige"),
+                serial_device=port,
+                **fields,
+            )
+
     return make
 
 
@@ -42,6 +49,13 @@ def make_display(organization, store, register):
 def make_scanner(organization, store, register):
     def make(port: str = "", **fields: Any) -> Scanner:
         with scopes_disabled():
-            return Scanner.objects.create(organization=organization, store=store, register=register,
-                                          name=fields.pop("name", "Handscanner"), serial_device=port, **fields)
+            return Scanner.objects.create(
+                organization=organization,
+                store=store,
+                register=register,
+                name=fields.pop("name", "Handscanner"),
+                serial_device=port,
+                **fields,
+            )
+
     return make

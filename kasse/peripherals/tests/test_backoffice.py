@@ -16,10 +16,21 @@ from kasse.sync.models import ChangeEvent
 from kasse.testing.factories import RegisterFactory, StoreFactory
 from kasse.testing.plugin import soup_of
 
-SCANNER_POST = {"name": "Handscanner Kasse 1", "connection": "serial", "serial_device": "/dev/ttyACM0",
-                "baud_rate": "9600", "strip_symbology_id": "on", "is_active": "on"}
-DISPLAY_POST = {"name": "Kundenanzeige", "serial_device": "/dev/ttyUSB0", "baud_rate": "9600", "code_page": "pc858",
-                "is_active": "on"}
+SCANNER_POST = {
+    "name": "Handscanner Kasse 1",
+    "connection": "serial",
+    "serial_device": "/dev/ttyACM0",
+    "baud_rate": "9600",
+    "strip_symbology_id": "on",
+    "is_active": "on",
+}
+DISPLAY_POST = {
+    "name": "Kundenanzeige",
+    "serial_device": "/dev/ttyUSB0",
+    "baud_rate": "9600",
+    "code_page": "pc858",
+    "is_active": "on",
+}
 
 
 @pytest.mark.django_db
@@ -33,13 +44,18 @@ def test_devices_page_links_to_scanners_and_pole_displays(owner_client, store):
 @pytest.mark.django_db
 def test_owner_adds_a_serial_scanner_for_a_register(owner_client, store, register):
     assert owner_client.get(f"/devices/peripherals/scanners/new/{store.pk}/").status_code == 200
-    response = owner_client.post(f"/devices/peripherals/scanners/new/{store.pk}/",
-                                 {**SCANNER_POST, "register": register.pk})
+    response = owner_client.post(
+        f"/devices/peripherals/scanners/new/{store.pk}/", {**SCANNER_POST, "register": register.pk}
+    )
     assert response.status_code == 302
     with scopes_disabled():
         scanner = Scanner.objects.get()
         assert (scanner.store_id, scanner.register_id, scanner.serial_device, scanner.baud_rate) == (
-            store.pk, register.pk, "/dev/ttyACM0", 9600)
+            store.pk,
+            register.pk,
+            "/dev/ttyACM0",
+            9600,
+        )
         assert AuditEntry.objects.filter(action="peripherals.scanner.created", object_id=str(scanner.pk)).exists()
         # The node of the store gets it through the change feed
         event = ChangeEvent.objects.get(model="peripherals.Scanner", object_id=str(scanner.pk))
@@ -47,19 +63,32 @@ def test_owner_adds_a_serial_scanner_for_a_register(owner_client, store, registe
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("changes", "field", "message"), [
-    ({"serial_device": ""}, "serial_device", "Für diese Verbindung nötig."),
-    ({"serial_device": "/etc/passwd"}, "serial_device", "Ein Gerät unter /dev/, bitte."),
-    ({"baud_rate": "1234"}, "baud_rate",
-     "Einer dieser Werte, bitte: 1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200."),
-    ({"connection": "evdev", "input_device": "/dev/ttyACM0"}, "input_device",
-     "Ein Gerät unter /dev/input/, bitte (am besten /dev/input/by-id/…)."),
-    ({"connection": "evdev", "input_device": ""}, "input_device", "Für diese Verbindung nötig."),
-])
-def test_bad_scanner_settings_are_refused_in_german_and_nothing_is_saved(owner_client, store, register, changes,
-                                                                         field, message):
-    response = owner_client.post(f"/devices/peripherals/scanners/new/{store.pk}/",
-                                 {**SCANNER_POST, "register": register.pk, **changes}, HTTP_ACCEPT_LANGUAGE="de")
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"serial_device": ""}, "serial_device", "Für diese Verbindung nötig."),
+        ({"serial_device": "/etc/passwd"}, "serial_device", "Ein Gerät unter /dev/, bitte."),
+        (
+            {"baud_rate": "1234"},
+            "baud_rate",
+            "Einer dieser Werte, bitte: 1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200.",
+        ),
+        (
+            {"connection": "evdev", "input_device": "/dev/ttyACM0"},
+            "input_device",
+            "Ein Gerät unter /dev/input/, bitte (am besten /dev/input/by-id/…).",
+        ),
+        ({"connection": "evdev", "input_device": ""}, "input_device", "Für diese Verbindung nötig."),
+    ],
+)
+def test_bad_scanner_settings_are_refused_in_german_and_nothing_is_saved(
+    owner_client, store, register, changes, field, message
+):
+    response = owner_client.post(
+        f"/devices/peripherals/scanners/new/{store.pk}/",
+        {**SCANNER_POST, "register": register.pk, **changes},
+        HTTP_ACCEPT_LANGUAGE="de",
+    )
     assert response.status_code == 422
     assert soup_of(response).select_one(f"[data-testid=error-{field}]").text == message
     with scopes_disabled():
@@ -70,8 +99,11 @@ def test_bad_scanner_settings_are_refused_in_german_and_nothing_is_saved(owner_c
 @pytest.mark.django_db
 def test_a_register_of_another_store_cannot_be_bound(owner_client, organization, store):
     elsewhere = RegisterFactory(store=StoreFactory(organization=organization), organization=organization)
-    response = owner_client.post(f"/devices/peripherals/displays/new/{store.pk}/",
-                                 {**DISPLAY_POST, "register": elsewhere.pk}, HTTP_ACCEPT_LANGUAGE="en")
+    response = owner_client.post(
+        f"/devices/peripherals/displays/new/{store.pk}/",
+        {**DISPLAY_POST, "register": elsewhere.pk},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
     assert response.status_code == 422
     assert "Select a valid choice" in soup_of(response).select_one("[data-testid=error-register]").text
     with scopes_disabled():
@@ -82,8 +114,13 @@ def test_a_register_of_another_store_cannot_be_bound(owner_client, organization,
 def test_the_list_shows_each_scanners_status_and_last_scan(owner_client, organization, store, register):
     with VirtualSerialScanner() as virtual:
         with scopes_disabled():
-            scanner = Scanner.objects.create(organization=organization, store=store, register=register,
-                                             name="Handscanner", serial_device=virtual.port)
+            scanner = Scanner.objects.create(
+                organization=organization,
+                store=store,
+                register=register,
+                name="Handscanner",
+                serial_device=virtual.port,
+            )
         with PeripheralRunner(refresh_seconds=3600, status_seconds=0.05, backoff=FAST) as runner:
             handle = runner.scanners[scanner.pk]
             assert wait_for(lambda: handle.state == "connected")
@@ -103,8 +140,9 @@ def test_the_list_shows_each_scanners_status_and_last_scan(owner_client, organiz
 @pytest.mark.django_db
 def test_a_device_nobody_reported_for_90_seconds_is_unknown(owner_client, organization, store, register):
     with scopes_disabled():
-        PoleDisplay.objects.create(organization=organization, store=store, register=register, name="Anzeige",
-                                   serial_device="/dev/ttyUSB9")
+        PoleDisplay.objects.create(
+            organization=organization, store=store, register=register, name="Anzeige", serial_device="/dev/ttyUSB9"
+        )
     page = soup_of(owner_client.get("/devices/peripherals/", HTTP_ACCEPT_LANGUAGE="de"))
     status = page.select_one("[data-testid=display-status]")
     assert status["data-status"] == "unknown"
@@ -115,8 +153,9 @@ def test_a_device_nobody_reported_for_90_seconds_is_unknown(owner_client, organi
 def test_the_test_button_shows_a_test_text_on_the_display(owner_client, organization, store, register):
     with VirtualPoleDisplay() as virtual:
         with scopes_disabled():
-            display = PoleDisplay.objects.create(organization=organization, store=store, register=register,
-                                                 name="Anzeige", serial_device=virtual.port)
+            display = PoleDisplay.objects.create(
+                organization=organization, store=store, register=register, name="Anzeige", serial_device=virtual.port
+            )
         with PeripheralRunner(refresh_seconds=3600, status_seconds=0.05, backoff=FAST):
             response = owner_client.post(f"/devices/peripherals/displays/{display.pk}/test/")
             assert response.status_code == 302
@@ -130,8 +169,9 @@ def test_the_test_button_shows_a_test_text_on_the_display(owner_client, organiza
 @pytest.mark.django_db
 def test_switching_off_a_display_and_on_again(owner_client, organization, store, register):
     with scopes_disabled():
-        display = PoleDisplay.objects.create(organization=organization, store=store, register=register,
-                                             name="Anzeige", serial_device="/dev/ttyUSB0")
+        display = PoleDisplay.objects.create(
+            organization=organization, store=store, register=register, name="Anzeige", serial_device="/dev/ttyUSB0"
+        )
     assert owner_client.post(f"/devices/peripherals/displays/{display.pk}/deactivate/").status_code == 302
     with scopes_disabled():
         display.refresh_from_db()
@@ -140,8 +180,9 @@ def test_switching_off_a_display_and_on_again(owner_client, organization, store,
     owner_client.post(f"/devices/peripherals/displays/{display.pk}/test/", HTTP_ACCEPT_LANGUAGE="de")
     page = soup_of(owner_client.get("/devices/peripherals/", HTTP_ACCEPT_LANGUAGE="de"))
     assert "Die Anzeige ist ausgeschaltet; zum Testen bitte einschalten." in page.text
-    response = owner_client.post(f"/devices/peripherals/displays/{display.pk}/",
-                                 {**DISPLAY_POST, "register": register.pk})
+    response = owner_client.post(
+        f"/devices/peripherals/displays/{display.pk}/", {**DISPLAY_POST, "register": register.pk}
+    )
     assert response.status_code == 302
     with scopes_disabled():
         display.refresh_from_db()

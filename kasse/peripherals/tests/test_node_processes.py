@@ -31,8 +31,13 @@ def world(tmp_path):
 
 
 def _cloud_step(world: World, *args: str) -> dict:
-    done = subprocess.run([sys.executable, "-m", "kasse.peripherals.tests.world_steps", *args],  # noqa: S603
-                          env=world.env("cloud"), capture_output=True, timeout=60, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "kasse.peripherals.tests.world_steps", *args],  # noqa: S603
+        env=world.env("cloud"),
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr.decode()[-3000:]
     out = done.stdout.decode().strip().splitlines()
     return json.loads(out[-1]) if out else {}
@@ -45,8 +50,9 @@ def _pair_register_on_node(world: World) -> str:
     base = f"http://127.0.0.1:{world.node_port}/register/pair/"
     page = opener.open(base, timeout=10).read().decode()  # noqa: S310 - loopback
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-    body = urllib.parse.urlencode({"csrfmiddlewaretoken": token, "code": world.setup_info["register_code"],
-                                   "name": "Kasse 1"}).encode()
+    body = urllib.parse.urlencode(
+        {"csrfmiddlewaretoken": token, "code": world.setup_info["register_code"], "name": "Kasse 1"}
+    ).encode()
     opener.open(urllib.request.Request(base, data=body, method="POST"), timeout=10)  # noqa: S310
     return next(cookie.value for cookie in jar if cookie.name == DEVICE_COOKIE)
 
@@ -63,14 +69,20 @@ def test_devices_set_up_in_the_cloud_work_on_the_node(world):
         assert pole.wait_for(lambda lines: lines[0].startswith("kasse Test"), 20)
         # And a scan on the node's scanner reaches the register page served by the node
         token = _pair_register_on_node(world)
-        with connect(f"ws://127.0.0.1:{world.node_port}/ws/register/scanner/",
-                     additional_headers={"Cookie": f"{DEVICE_COOKIE}={token}"}, open_timeout=10) as ws:
+        with connect(
+            f"ws://127.0.0.1:{world.node_port}/ws/register/scanner/",
+            additional_headers={"Cookie": f"{DEVICE_COOKIE}={token}"},
+            open_timeout=10,
+        ) as ws:
             scanner.scan("4006381333931")
             assert json.loads(ws.recv(timeout=10))["code"] == "4006381333931"
         # And the cloud's back office shows both connected, the last scan and the test text, driven by the node
         states = wait_until(
-            lambda: (s := _cloud_step(world, "states"))["scanners"][scanner_id]["last_code"] == "4006381333931"
-            and s, 30, 0.5, "the node's scanner state in the cloud")
+            lambda: (s := _cloud_step(world, "states"))["scanners"][scanner_id]["last_code"] == "4006381333931" and s,
+            30,
+            0.5,
+            "the node's scanner state in the cloud",
+        )
         assert states["node"] is not None
         assert states["scanners"][scanner_id]["status"] == "connected"
         assert states["displays"][display]["status"] == "connected"

@@ -39,8 +39,9 @@ def _runner() -> PeripheralRunner:
     return PeripheralRunner(refresh_seconds=3600, status_seconds=3600, backoff=FAST)
 
 
-def test_a_scan_sends_the_item_and_the_total_to_the_pole_display(till, bakery, virtual, make_display,
-                                                                 django_capture_on_commit_callbacks):
+def test_a_scan_sends_the_item_and_the_total_to_the_pole_display(
+    till, bakery, virtual, make_display, django_capture_on_commit_callbacks
+):
     # Given a pole display of the register on a (virtual) serial port, opened by the runner
     display = make_display(virtual.port)
     with _runner() as runner:
@@ -53,14 +54,21 @@ def test_a_scan_sends_the_item_and_the_total_to_the_pole_display(till, bakery, v
         assert virtual.wait_for(lambda lines: lines[1].startswith("Summe"))
         assert bytes(virtual.received) == (
             INITIALISE
-            + _line(1) + b"Br\x94tchen" + b" " * 6 + b"0,45 \xd5"
-            + _line(2) + b"Summe" + b" " * 9 + b"0,45 \xd5"
+            + _line(1)
+            + b"Br\x94tchen"
+            + b" " * 6
+            + b"0,45 \xd5"
+            + _line(2)
+            + b"Summe"
+            + b" " * 9
+            + b"0,45 \xd5"
         )
         assert virtual.lines == ("Brötchen      0,45 €", "Summe         0,45 €")
 
 
-def test_the_last_item_with_its_quantity_and_the_running_total(till, bakery, virtual, make_display,
-                                                               django_capture_on_commit_callbacks):
+def test_the_last_item_with_its_quantity_and_the_running_total(
+    till, bakery, virtual, make_display, django_capture_on_commit_callbacks
+):
     make_display(virtual.port)
     with _runner():
         for code in ("4000000000017", "4000000000024", "4000000000024"):
@@ -69,21 +77,20 @@ def test_the_last_item_with_its_quantity_and_the_running_total(till, bakery, vir
         assert virtual.wait_for(lambda lines: lines == ("2 x Kaffee    5,60 €", "Summe         6,05 €"))
 
 
-def test_after_payment_thanks_and_the_change(till, bakery, virtual, make_display,
-                                             django_capture_on_commit_callbacks):
+def test_after_payment_thanks_and_the_change(till, bakery, virtual, make_display, django_capture_on_commit_callbacks):
     make_display(virtual.port)
     with _runner():
         with django_capture_on_commit_callbacks(execute=True):
             till.post("/register/cart/scan/", {"code": "4000000000017"})
         with django_capture_on_commit_callbacks(execute=True):
-            response = till.post("/register/cart/pay/",
-                                 {"payments": json.dumps([{"method": "cash", "amount": "5"}])})
+            response = till.post("/register/cart/pay/", {"payments": json.dumps([{"method": "cash", "amount": "5"}])})
         assert response.status_code == 200
         assert virtual.wait_for(lambda lines: lines == ("Vielen Dank         ", "Rückgeld      4,55 €"))
 
 
-def test_an_english_shop_gets_english_labels(till, bakery, organization, virtual, make_display,
-                                             django_capture_on_commit_callbacks):
+def test_an_english_shop_gets_english_labels(
+    till, bakery, organization, virtual, make_display, django_capture_on_commit_callbacks
+):
     with scopes_disabled():
         type(organization).objects.filter(pk=organization.pk).update(language="en")
     make_display(virtual.port)
@@ -135,8 +142,16 @@ class SlowPort:
 
 def test_stale_frames_are_dropped_and_the_latest_is_shown():
     port = SlowPort()
-    config = DisplayConfig(id=uuid.uuid4(), organization_id=uuid.uuid4(), register_id=uuid.uuid4(), name="Slow",
-                           serial_device="/dev/null", baud_rate=9600, code_page="pc858", language="de")
+    config = DisplayConfig(
+        id=uuid.uuid4(),
+        organization_id=uuid.uuid4(),
+        register_id=uuid.uuid4(),
+        name="Slow",
+        serial_device="/dev/null",
+        baud_rate=9600,
+        code_page="pc858",
+        language="de",
+    )
     worker = DisplayWorker(config, opener=lambda _config: PoleDisplayDevice(port), backoff=FAST)
     worker.start()
     try:
@@ -152,8 +167,9 @@ def test_stale_frames_are_dropped_and_the_latest_is_shown():
         worker.join(2)
 
 
-def test_an_unplugged_display_is_reopened_and_shows_the_current_cart(tmp_path, organization, store, register,
-                                                                     make_display):
+def test_an_unplugged_display_is_reopened_and_shows_the_current_cart(
+    tmp_path, organization, store, register, make_display
+):
     link = tmp_path / "pole"  # like /dev/serial/by-id/...: the same name after replugging
     first = VirtualPoleDisplay()
     os.symlink(first.port, link)

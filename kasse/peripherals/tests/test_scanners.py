@@ -31,8 +31,11 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @contextmanager
 def _scan_socket(base_url: str, token: str) -> Iterator[Any]:
-    with connect(base_url.replace("http://", "ws://") + "/ws/register/scanner/",
-                 additional_headers={"Cookie": f"{DEVICE_COOKIE}={token}"}, open_timeout=5) as ws:
+    with connect(
+        base_url.replace("http://", "ws://") + "/ws/register/scanner/",
+        additional_headers={"Cookie": f"{DEVICE_COOKIE}={token}"},
+        open_timeout=5,
+    ) as ws:
         yield ws
 
 
@@ -76,8 +79,11 @@ def test_a_scan_goes_only_to_the_bound_register(till, bakery, organization, stor
     paired_client(other, token="other-token")
     with VirtualSerialScanner() as virtual, asgi_server() as base_url:
         scanner = make_scanner(virtual.port)
-        with _runner() as runner, _scan_socket(base_url, "other-token") as other_ws, \
-                _scan_socket(base_url, "device-token") as ws:
+        with (
+            _runner() as runner,
+            _scan_socket(base_url, "other-token") as other_ws,
+            _scan_socket(base_url, "device-token") as ws,
+        ):
             assert wait_for(lambda: runner.scanners[scanner.pk].state == "connected")
             virtual.scan("4000000000024")
             assert json.loads(ws.recv(timeout=5))["code"] == "4000000000024"
@@ -144,8 +150,12 @@ def test_the_scanner_socket_refuses_unpaired_browsers_and_displays(register):
     from kasse.register.services.pairing import _digest
 
     with scopes_disabled():
-        RegisterDevice.objects.create(organization=register.organization, register=register,
-                                      token_digest=_digest("display-token"), is_display=True)
+        RegisterDevice.objects.create(
+            organization=register.organization,
+            register=register,
+            token_digest=_digest("display-token"),
+            is_display=True,
+        )
     with asgi_server() as base_url:
         for token in ("nobody", "display-token"):
             with pytest.raises((InvalidStatus, ConnectionClosed)), _scan_socket(base_url, token) as ws:

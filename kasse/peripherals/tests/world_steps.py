@@ -25,25 +25,52 @@ def main(argv: list[str]) -> None:
     with scope(organization=register.organization):
         command = argv[0]
         if command == "add-display":
-            display = services.save_pole_display(actor=actor, store=register.store, data={
-                "name": "Kundenanzeige", "register": register, "serial_device": argv[1], "baud_rate": 9600,
-                "code_page": "pc858", "is_active": True})
+            display = services.save_pole_display(
+                actor=actor,
+                store=register.store,
+                data={
+                    "name": "Kundenanzeige",
+                    "register": register,
+                    "serial_device": argv[1],
+                    "baud_rate": 9600,
+                    "code_page": "pc858",
+                    "is_active": True,
+                },
+            )
             print(json.dumps({"display": str(display.pk)}))
         elif command == "add-scanner":
-            scanner = services.save_scanner(actor=actor, store=register.store, data={
-                "name": "Handscanner", "register": register, "connection": "serial", "serial_device": argv[1],
-                "baud_rate": 9600, "is_active": True})
+            scanner = services.save_scanner(
+                actor=actor,
+                store=register.store,
+                data={
+                    "name": "Handscanner",
+                    "register": register,
+                    "connection": "serial",
+                    "serial_device": argv[1],
+                    "baud_rate": 9600,
+                    "is_active": True,
+                },
+            )
             print(json.dumps({"scanner": str(scanner.pk)}))
         elif command == "states":  # what the cloud's back office shows of the store's devices
             from kasse.peripherals.selectors import devices_by_store
 
             [entry] = devices_by_store()
-            print(json.dumps({
-                "node": entry["node"].name if entry["node"] else None,
-                "scanners": {str(r["scanner"].pk): {"status": r["status"].code, "last_code": r["status"].last_code}
-                             for r in entry["scanners"]},
-                "displays": {str(r["display"].pk): {"status": r["status"].code, "lines": r["status"].lines}
-                             for r in entry["displays"]}}))
+            print(
+                json.dumps(
+                    {
+                        "node": entry["node"].name if entry["node"] else None,
+                        "scanners": {
+                            str(r["scanner"].pk): {"status": r["status"].code, "last_code": r["status"].last_code}
+                            for r in entry["scanners"]
+                        },
+                        "displays": {
+                            str(r["display"].pk): {"status": r["status"].code, "lines": r["status"].lines}
+                            for r in entry["displays"]
+                        },
+                    }
+                )
+            )
         elif command == "test-display":
             services.request_display_test(actor=actor, display=PoleDisplay.objects.get(pk=argv[1]))
         else:

@@ -59,8 +59,15 @@ def factory(link) -> Callable[[Printer], FakePrinterLink]:
 @pytest.fixture
 def receipt_printer(organization, store, register):
     with scopes_disabled():
-        printer = Printer.objects.create(organization=organization, store=store, name="Bondrucker",
-                                         kind=PrinterKind.RECEIPT, host="127.0.0.1", port=9, profile="generic-58")
+        printer = Printer.objects.create(
+            organization=organization,
+            store=store,
+            name="Bondrucker",
+            kind=PrinterKind.RECEIPT,
+            host="127.0.0.1",
+            port=9,
+            profile="generic-58",
+        )
         RegisterPrinter.objects.create(organization=organization, register=register, printer=printer)
     return printer
 
@@ -68,5 +75,12 @@ def receipt_printer(organization, store, register):
 @pytest.fixture
 def label_printer(organization, store):
     with scopes_disabled():
-        return Printer.objects.create(organization=organization, store=store, name="Etiketten",
-                                      kind=PrinterKind.LABEL, host="127.0.0.1", port=9, label_language="tspl")
+        return Printer.objects.create(
+            organization=organization,
+            store=store,
+            name="Etiketten",
+            kind=PrinterKind.LABEL,
+            host="127.0.0.1",
+            port=9,
+            label_language="tspl",
+        )

@@ -14,8 +14,9 @@ from kasse.testing.register_login import approve_in_browser, unlock_in_browser
 
 
 @pytest.mark.browser
-def test_owner_discovers_adds_and_test_prints_a_printer(live_server, page, transactional_db, organization, store,
-                                                        register):
+def test_owner_discovers_adds_and_test_prints_a_printer(
+    live_server, page, transactional_db, organization, store, register
+):
     owner_user(organization, email="inhaber@example.org", language="de")
     with VirtualNetworkPrinter(0, paper_mm=80, idle_timeout=5) as virtual:
         log_in_in_browser(page, live_server.url, "inhaber@example.org")
@@ -51,8 +52,9 @@ def test_owner_discovers_adds_and_test_prints_a_printer(live_server, page, trans
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_cashier_sees_paper_out_and_opens_the_drawer_with_a_manager_pin(live_server, page, register, device, cashier,
-                                                                       manager, receipt_printer):
+def test_cashier_sees_paper_out_and_opens_the_drawer_with_a_manager_pin(
+    live_server, page, register, device, cashier, manager, receipt_printer
+):
     from django.utils import timezone
 
     from kasse.core.actors import Actor
@@ -63,8 +65,15 @@ def test_cashier_sees_paper_out_and_opens_the_drawer_with_a_manager_pin(live_ser
     base = live_server.url
     open_shift(actor=Actor.system(), register=register, employee=cashier, count={"20": 5})
     with scopes_disabled():
-        PrinterState.objects.create(organization=register.organization, printer=receipt_printer, reachable=True,
-                                    online=True, paper_out=True, health="fault", checked_at=timezone.now())
+        PrinterState.objects.create(
+            organization=register.organization,
+            printer=receipt_printer,
+            reachable=True,
+            online=True,
+            paper_out=True,
+            health="fault",
+            checked_at=timezone.now(),
+        )
     page.context.add_cookies([{"name": DEVICE_COOKIE, "value": "device-token", "url": base}])
     page.goto(base + "/register/")
     unlock_in_browser(page, "Clara", "1111")

@@ -29,15 +29,27 @@ def virtual_labels():
 @pytest.fixture
 def zebra(organization, store, virtual_labels):
     with scopes_disabled():
-        return Printer.objects.create(organization=organization, store=store, name="Zebra", kind=PrinterKind.LABEL,
-                                      host="127.0.0.1", port=virtual_labels.port, label_language="zpl")
+        return Printer.objects.create(
+            organization=organization,
+            store=store,
+            name="Zebra",
+            kind=PrinterKind.LABEL,
+            host="127.0.0.1",
+            port=virtual_labels.port,
+            label_language="zpl",
+        )
 
 
 def _label_job(printer):
     payload = render_zpl(shelf_label("Bergkäse", Decimal("1.95"), ean="4006381333931", width_mm=50, height_mm=30))
     with scopes_disabled():
-        return PrintJob.objects.create(organization_id=printer.organization_id, printer=printer, kind=JobKind.LABEL,
-                                       payload=payload, next_attempt_at=timezone.now())
+        return PrintJob.objects.create(
+            organization_id=printer.organization_id,
+            printer=printer,
+            kind=JobKind.LABEL,
+            payload=payload,
+            next_attempt_at=timezone.now(),
+        )
 
 
 def test_a_zpl_printer_is_asked_with_tilde_hs_and_its_answer_is_stored(zebra, virtual_labels):

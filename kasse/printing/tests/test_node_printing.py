@@ -44,8 +44,10 @@ def _fresh_state_reports(monkeypatch):
 
 def _events(organization, model="printing.PrintJob"):
     with scopes_disabled():
-        return [{"seq": e.seq, "model": e.model, "id": e.object_id, "deleted": e.deleted, "row": e.row}
-                for e in ChangeEvent.objects.filter(organization=organization, model=model).order_by("seq")]
+        return [
+            {"seq": e.seq, "model": e.model, "id": e.object_id, "deleted": e.deleted, "row": e.row}
+            for e in ChangeEvent.objects.filter(organization=organization, model=model).order_by("seq")
+        ]
 
 
 def _test_page(printer):
@@ -60,6 +62,7 @@ def _job(job):
 
 def _node_prints(events, factory, *, before=None):
     """As the node: (optionally change the shared row first), apply the cloud's events, run the worker once."""
+
     def run():
         with scopes_disabled():
             if before is not None:
@@ -72,7 +75,8 @@ def _node_prints(events, factory, *, before=None):
 
 
 def test_a_test_page_for_a_node_store_goes_down_the_feed_and_the_cloud_never_prints_it(
-        node, receipt_printer, link, factory):
+    node, receipt_printer, link, factory
+):
     job = _test_page(receipt_printer)
     assert job.on_node
     [event] = _events(receipt_printer.organization)
@@ -88,8 +92,7 @@ def test_a_test_page_for_a_node_store_goes_down_the_feed_and_the_cloud_never_pri
     assert _job(job).status == JobStatus.QUEUED
 
 
-def test_the_node_prints_a_cloud_job_and_its_outcome_comes_back_without_the_bytes(
-        node, receipt_printer, link, factory):
+def test_the_node_prints_a_cloud_job_and_its_outcome_comes_back_without_the_bytes(node, receipt_printer, link, factory):
     job = _test_page(receipt_printer)
     events = _events(receipt_printer.organization)
     records = _node_prints(events, factory, before=lambda: PrintJob.objects.all().delete())
@@ -111,8 +114,9 @@ def test_a_waiting_job_shows_why_in_the_cloud(node, receipt_printer, link, facto
 
     job = _test_page(receipt_printer)
     link.state = VirtualState.PAPER_OUT
-    records = _node_prints(_events(receipt_printer.organization), factory,
-                           before=lambda: PrintJob.objects.all().delete())
+    records = _node_prints(
+        _events(receipt_printer.organization), factory, before=lambda: PrintJob.objects.all().delete()
+    )
     assert link.printed == []
     Ingestor(node, records).run()
     cloud = _job(job)
@@ -123,7 +127,8 @@ def test_a_waiting_job_shows_why_in_the_cloud(node, receipt_printer, link, facto
 
 
 def test_a_retry_in_the_cloud_prints_once_on_the_node_and_a_replayed_event_never_prints_again(
-        node, receipt_printer, link, factory):
+    node, receipt_printer, link, factory
+):
     job = _test_page(receipt_printer)
     [created] = _events(receipt_printer.organization)
     with scopes_disabled():
@@ -156,7 +161,8 @@ def test_a_retry_in_the_cloud_prints_once_on_the_node_and_a_replayed_event_never
 
 
 def test_a_revoked_nodes_unreported_jobs_fail_and_a_person_can_print_them_in_the_cloud(
-        node, receipt_printer, link, factory):
+    node, receipt_printer, link, factory
+):
     job = _test_page(receipt_printer)
     with scope(organization=receipt_printer.organization_id):
         revoke_node(actor=OWNER, node=node)
@@ -171,7 +177,8 @@ def test_a_revoked_nodes_unreported_jobs_fail_and_a_person_can_print_them_in_the
 
 
 def test_a_pairing_node_takes_the_stores_queued_jobs_but_not_one_a_worker_is_sending(
-        organization, store, receipt_printer):
+    organization, store, receipt_printer
+):
     queued = _test_page(receipt_printer)
     sending = _test_page(receipt_printer)
     assert not queued.on_node
@@ -197,13 +204,21 @@ def test_a_store_without_a_node_prints_in_the_cloud_as_before(receipt_printer, l
 
 
 def test_printer_states_from_the_node_show_on_the_clouds_printers_page(node, owner_client, receipt_printer):
-    paper_out = DeviceStatus(health=Health.FAULT, reachable=True, online=True, cover_open=False,
-                             paper_near_end=False, paper_out=True, error=False)
+    paper_out = DeviceStatus(
+        health=Health.FAULT,
+        reachable=True,
+        online=True,
+        cover_open=False,
+        paper_near_end=False,
+        paper_out=True,
+        error=False,
+    )
 
     def node_sees(status):
         def run():
             with scope(organization=receipt_printer.organization_id):
                 save_state(receipt_printer, status)
+
         return node_records(run)
 
     records = node_sees(paper_out)
@@ -217,8 +232,15 @@ def test_printer_states_from_the_node_show_on_the_clouds_printers_page(node, own
     cell = page.select_one(f"[data-printer='{receipt_printer.pk}'] [data-testid=printer-status]")
     assert cell["data-status"] == "paper_out"
     assert "Laden-PC" in page.select_one("[data-testid=printed-by-node]").text
-    ready = DeviceStatus(health=Health.OK, reachable=True, online=True, cover_open=False, paper_near_end=False,
-                         paper_out=False, error=False)
+    ready = DeviceStatus(
+        health=Health.OK,
+        reachable=True,
+        online=True,
+        cover_open=False,
+        paper_near_end=False,
+        paper_out=False,
+        error=False,
+    )
     Ingestor(node, node_sees(ready)).run()  # changed: sent at once
     page = BeautifulSoup(owner_client.get("/devices/printers/live/").content, "html.parser")
     assert page.select_one(f"[data-printer='{receipt_printer.pk}'] [data-testid=printer-status]")["data-status"] == "ok"
@@ -233,19 +255,24 @@ def _job_row(job, **changes):
     return {**row, **changes}
 
 
-@pytest.mark.parametrize(("changes", "reason"), [
-    ({"on_node": False}, "only jobs printed by the store node sync"),
-    ({"status": "vanished"}, "unknown status 'vanished'"),
-    ({"kind": "fax"}, "unknown kind 'fax'"),
-    ({"payload": "%%% not base64"}, "base64"),
-])
+@pytest.mark.parametrize(
+    ("changes", "reason"),
+    [
+        ({"on_node": False}, "only jobs printed by the store node sync"),
+        ({"status": "vanished"}, "unknown status 'vanished'"),
+        ({"kind": "fax"}, "unknown kind 'fax'"),
+        ({"payload": "%%% not base64"}, "base64"),
+    ],
+)
 def test_bad_print_job_uploads_are_refused_and_change_nothing(node, receipt_printer, changes, reason):
     job = _test_page(receipt_printer)
     row = _job_row(job, **{"status": "done", **changes})
     with scopes_disabled():
         PrintJob.objects.all().delete()
-    answer = Ingestor(node, [{"id": "0190a0c0-0000-7000-8000-000000000001", "kind": "print_job",
-                              "rows": [["printing.PrintJob", row]]}]).run()
+    answer = Ingestor(
+        node,
+        [{"id": "0190a0c0-0000-7000-8000-000000000001", "kind": "print_job", "rows": [["printing.PrintJob", row]]}],
+    ).run()
     [result] = answer.values()
     assert result["status"] == "rejected"
     assert reason in result["detail"]
@@ -261,20 +288,39 @@ def test_a_node_cannot_send_jobs_or_states_of_another_stores_printer(node, organ
         other = Printer.objects.create(organization=organization, store=other_store, name="Fremd", host="192.0.2.9")
     job = _test_page(other)  # the other store has no node: a cloud job
     row = _job_row(job, on_node=True, status="done")
-    state = {"id": str(other.pk), "organization_id": str(organization.pk), "printer_id": str(other.pk),
-             "health": "ok", "reachable": True, "online": True, "detail": "",
-             "checked_at": timezone.now().isoformat(), "created_at": timezone.now().isoformat(),
-             "updated_at": timezone.now().isoformat()}
-    answer = Ingestor(node, [
-        {"id": "0190a0c0-0000-7000-8000-000000000002", "kind": "print_job", "rows": [["printing.PrintJob", row]]},
-        {"id": "0190a0c0-0000-7000-8000-000000000003", "kind": "printer_state",
-         "rows": [["printing.PrinterState", state]]},
-        {"id": "0190a0c0-0000-7000-8000-000000000004", "kind": "printer_state",
-         "rows": [["printing.PrinterState", {**state, "printer_id": str(receipt_printer.pk)}]]},
-    ]).run()
+    state = {
+        "id": str(other.pk),
+        "organization_id": str(organization.pk),
+        "printer_id": str(other.pk),
+        "health": "ok",
+        "reachable": True,
+        "online": True,
+        "detail": "",
+        "checked_at": timezone.now().isoformat(),
+        "created_at": timezone.now().isoformat(),
+        "updated_at": timezone.now().isoformat(),
+    }
+    answer = Ingestor(
+        node,
+        [
+            {"id": "0190a0c0-0000-7000-8000-000000000002", "kind": "print_job", "rows": [["printing.PrintJob", row]]},
+            {
+                "id": "0190a0c0-0000-7000-8000-000000000003",
+                "kind": "printer_state",
+                "rows": [["printing.PrinterState", state]],
+            },
+            {
+                "id": "0190a0c0-0000-7000-8000-000000000004",
+                "kind": "printer_state",
+                "rows": [["printing.PrinterState", {**state, "printer_id": str(receipt_printer.pk)}]],
+            },
+        ],
+    ).run()
     assert {key: value["status"] for key, value in answer.items()} == {
-        "0190a0c0-0000-7000-8000-000000000002": "rejected", "0190a0c0-0000-7000-8000-000000000003": "rejected",
-        "0190a0c0-0000-7000-8000-000000000004": "rejected"}
+        "0190a0c0-0000-7000-8000-000000000002": "rejected",
+        "0190a0c0-0000-7000-8000-000000000003": "rejected",
+        "0190a0c0-0000-7000-8000-000000000004": "rejected",
+    }
     assert "another store" in answer["0190a0c0-0000-7000-8000-000000000002"]["detail"]
     assert "its device's id" in answer["0190a0c0-0000-7000-8000-000000000004"]["detail"]
     assert _job(job).status == JobStatus.QUEUED
@@ -292,13 +338,19 @@ def test_the_node_refuses_a_job_row_it_would_not_print(node, receipt_printer):
     assert job.kind == JobKind.TEST
 
 
-def test_a_job_the_cloud_could_not_send_goes_to_a_node_paired_meanwhile(organization, store, receipt_printer, link,
-                                                                        factory):
+def test_a_job_the_cloud_could_not_send_goes_to_a_node_paired_meanwhile(
+    organization, store, receipt_printer, link, factory
+):
     job = _test_page(receipt_printer)
     with scopes_disabled():
         PrintJob.objects.filter(pk=job.pk).update(status=JobStatus.PRINTING, attempts=1)  # a cloud worker has it
-    StoreNode.objects.with_scopes_disabled().create(organization=organization, store=store, name="Laden-PC",
-                                                    token_digest="y" * 64, customer_number_base=NODE_BLOCK_SIZE)
+    StoreNode.objects.with_scopes_disabled().create(
+        organization=organization,
+        store=store,
+        name="Laden-PC",
+        token_digest="y" * 64,
+        customer_number_base=NODE_BLOCK_SIZE,
+    )
     link.refuse = True
     with scope(organization=organization):
         from kasse.printing.worker import send_job

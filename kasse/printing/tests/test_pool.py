@@ -47,12 +47,19 @@ def virtual_printer(tmp_path):
 
 @pytest.mark.django_db(transaction=True)
 def test_queued_jobs_reach_the_virtual_printer_through_the_pool_and_wait_while_the_paper_is_out(
-        organization, store, virtual_printer):
+    organization, store, virtual_printer
+):
     # Given a receipt printer pointing at the virtual printer, whose paper is out, and a running pool
     with scopes_disabled():
-        printer = Printer.objects.create(organization=organization, store=store, name="Virtuell",
-                                         kind=PrinterKind.RECEIPT, host="127.0.0.1", port=virtual_printer.port,
-                                         profile="generic-58")
+        printer = Printer.objects.create(
+            organization=organization,
+            store=store,
+            name="Virtuell",
+            kind=PrinterKind.RECEIPT,
+            host="127.0.0.1",
+            port=virtual_printer.port,
+            profile="generic-58",
+        )
     virtual_printer.state = VirtualState.PAPER_OUT
     policy = RetryPolicy(base_seconds=0.2, max_seconds=0.4, jitter=0.1, max_attempts=50)
     with PrintWorkerPool(policy=policy, idle_seconds=0.1, status_seconds=0.2, refresh_seconds=0.2):
@@ -81,8 +88,14 @@ def test_the_pool_stops_cleanly_and_finds_printers_added_later(organization, sto
     try:
         assert pool.workers == {}
         with scopes_disabled():
-            printer = Printer.objects.create(organization=organization, store=store, name="Neu",
-                                             host="127.0.0.1", port=virtual_printer.port, profile="generic-58")
+            printer = Printer.objects.create(
+                organization=organization,
+                store=store,
+                name="Neu",
+                host="127.0.0.1",
+                port=virtual_printer.port,
+                profile="generic-58",
+            )
         pool.refresh_soon()
         assert _wait_for(lambda: printer.pk in pool.workers)
         assert _wait_for(lambda: PrinterState.objects.filter(printer=printer, health="ok").exists())
@@ -98,16 +111,23 @@ def test_labels_reach_the_virtual_tspl_printer_and_wait_while_its_head_is_open(o
     from kasse.printing.worker import process_next
     from kasse.testing.factories import ProductFactory
 
-    product = ProductFactory(organization=organization, name="Bergkäse", price="24.90", unit="kg", is_measured=True,
-                             variant__barcode="4006381333931")
+    product = ProductFactory(
+        organization=organization,
+        name="Bergkäse",
+        price="24.90",
+        unit="kg",
+        is_measured=True,
+        variant__barcode="4006381333931",
+    )
     with scopes_disabled():
         variant = product.variants.select_related("product").get()
     with VirtualLabelPrinter(0, idle_timeout=2) as virtual:
         with scopes_disabled():
             Printer.objects.filter(pk=label_printer.pk).update(port=virtual.port)
             label_printer.refresh_from_db()
-        job = services.enqueue_labels(actor=Actor.system(), printer=label_printer,
-                                      requests=[LabelRequest(variant, 2)], width_mm=50, height_mm=30)
+        job = services.enqueue_labels(
+            actor=Actor.system(), printer=label_printer, requests=[LabelRequest(variant, 2)], width_mm=50, height_mm=30
+        )
         virtual.state = LabelPrinterState.HEAD_OPEN
         assert process_next(label_printer.pk).outcome == "retry"
         with scopes_disabled():

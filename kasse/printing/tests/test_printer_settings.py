@@ -30,20 +30,35 @@ def test_a_new_network_receipt_printer_shows_only_its_fields(owner_client, store
     assert _fields(page.content) == ["name", "kind", "connection", "host", "port", *COMMON_RECEIPT]
 
 
-@pytest.mark.parametrize(("connection", "kind", "expected"), [
-    ("serial", "receipt", ["serial_device", "baud_rate", "flow_control", *COMMON_RECEIPT]),
-    ("usb", "receipt", ["usb_vendor_id", "usb_product_id", *COMMON_RECEIPT]),
-    ("bluetooth", "receipt", ["bluetooth_address", "bluetooth_channel", *COMMON_RECEIPT]),
-    ("device_file", "receipt", ["device_path", *COMMON_RECEIPT]),
-    ("tcp", "label", ["host", "port", "label_language", "label_width_mm", "label_height_mm", "query_status",
-                      "is_active"]),
-])
-def test_changing_connection_or_kind_swaps_in_the_servers_field_set(owner_client, store, connection, kind,
-                                                                    expected):
+@pytest.mark.parametrize(
+    ("connection", "kind", "expected"),
+    [
+        ("serial", "receipt", ["serial_device", "baud_rate", "flow_control", *COMMON_RECEIPT]),
+        ("usb", "receipt", ["usb_vendor_id", "usb_product_id", *COMMON_RECEIPT]),
+        ("bluetooth", "receipt", ["bluetooth_address", "bluetooth_channel", *COMMON_RECEIPT]),
+        ("device_file", "receipt", ["device_path", *COMMON_RECEIPT]),
+        (
+            "tcp",
+            "label",
+            ["host", "port", "label_language", "label_width_mm", "label_height_mm", "query_status", "is_active"],
+        ),
+    ],
+)
+def test_changing_connection_or_kind_swaps_in_the_servers_field_set(owner_client, store, connection, kind, expected):
     shown = "name,kind,connection,host,port,profile,codepage,drawer_on_cash,query_status,is_active,registers"
-    response = owner_client.get(f"/devices/printers/new/{store.pk}/", {
-        "_shown": shown, "name": "Etiketten", "kind": kind, "connection": connection, "host": "192.0.2.9",
-        "port": "9100", "query_status": "on"}, HTTP_HX_REQUEST="true")
+    response = owner_client.get(
+        f"/devices/printers/new/{store.pk}/",
+        {
+            "_shown": shown,
+            "name": "Etiketten",
+            "kind": kind,
+            "connection": connection,
+            "host": "192.0.2.9",
+            "port": "9100",
+            "query_status": "on",
+        },
+        HTTP_HX_REQUEST="true",
+    )
     assert response.status_code == 200
     assert b"<html" not in response.content  # the field set only, for htmx to swap
     soup = BeautifulSoup(response.content, "html.parser")
@@ -56,15 +71,29 @@ def test_changing_connection_or_kind_swaps_in_the_servers_field_set(owner_client
 
 
 def test_serial_printer_with_flow_control_and_code_page_reaches_the_driver(owner_client, store):
-    post = {"name": "Seriell", "kind": "receipt", "connection": "serial", "serial_device": "/dev/ttyUSB0",
-            "baud_rate": "19200", "flow_control": "rtscts", "profile": "hprt-tp808", "codepage": "cp1252-16",
-            "query_status": "on", "is_active": "on", "drawer_on_cash": "on"}
+    post = {
+        "name": "Seriell",
+        "kind": "receipt",
+        "connection": "serial",
+        "serial_device": "/dev/ttyUSB0",
+        "baud_rate": "19200",
+        "flow_control": "rtscts",
+        "profile": "hprt-tp808",
+        "codepage": "cp1252-16",
+        "query_status": "on",
+        "is_active": "on",
+        "drawer_on_cash": "on",
+    }
     assert owner_client.post(f"/devices/printers/new/{store.pk}/", post).status_code == 302
     with scopes_disabled():
         printer = Printer.objects.get()
     transport = devices.transport_for(printer)
-    assert (transport.port, transport.baudrate, transport.rtscts, transport.xonxoff) == ("/dev/ttyUSB0", 19200,
-                                                                                          True, False)
+    assert (transport.port, transport.baudrate, transport.rtscts, transport.xonxoff) == (
+        "/dev/ttyUSB0",
+        19200,
+        True,
+        False,
+    )
     assert (printer.hardware_profile.codec, printer.hardware_profile.codepage_number) == ("cp1252", 16)
     printer.flow_control = "xonxoff"
     transport = devices.transport_for(printer)
@@ -72,9 +101,17 @@ def test_serial_printer_with_flow_control_and_code_page_reaches_the_driver(owner
 
 
 def test_unknown_code_page_or_flow_control_is_refused(owner_client, store):
-    response = owner_client.post(f"/devices/printers/new/{store.pk}/", {
-        **PRINTER_POST, "codepage": "cp999", "connection": "serial", "serial_device": "/dev/ttyS0",
-        "flow_control": "magic"}, HTTP_ACCEPT_LANGUAGE="en")
+    response = owner_client.post(
+        f"/devices/printers/new/{store.pk}/",
+        {
+            **PRINTER_POST,
+            "codepage": "cp999",
+            "connection": "serial",
+            "serial_device": "/dev/ttyS0",
+            "flow_control": "magic",
+        },
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
     assert response.status_code == 422
     soup = BeautifulSoup(response.content, "html.parser")
     assert soup.select_one("[data-testid=error-codepage]") is not None
@@ -92,17 +129,27 @@ def test_a_label_printer_keeps_its_stored_receipt_settings_untouched(owner_clien
 
 
 def _receipt_printer(owner_client, store, register):
-    assert owner_client.post(f"/devices/printers/new/{store.pk}/",
-                             {**PRINTER_POST, "drawer_on_cash": "on", "registers": [register.pk]}).status_code == 302
+    assert (
+        owner_client.post(
+            f"/devices/printers/new/{store.pk}/", {**PRINTER_POST, "drawer_on_cash": "on", "registers": [register.pk]}
+        ).status_code
+        == 302
+    )
     with scopes_disabled():
         return Printer.objects.get()
 
 
-@pytest.mark.parametrize(("drawer_open", "code", "label"), [
-    (True, "open", "Kassenlade offen"), (False, "closed", "Kassenlade zu"), (None, "unknown", "Kassenlade: unbekannt"),
-])
-def test_the_drawer_state_the_printer_reports_is_stored_and_shown(owner_client, store, register, drawer_open,
-                                                                  code, label):
+@pytest.mark.parametrize(
+    ("drawer_open", "code", "label"),
+    [
+        (True, "open", "Kassenlade offen"),
+        (False, "closed", "Kassenlade zu"),
+        (None, "unknown", "Kassenlade: unbekannt"),
+    ],
+)
+def test_the_drawer_state_the_printer_reports_is_stored_and_shown(
+    owner_client, store, register, drawer_open, code, label
+):
     printer = _receipt_printer(owner_client, store, register)
     with scopes_disabled():
         save_state(printer, DeviceStatus(health="ok", reachable=True, online=True, drawer_open=drawer_open))

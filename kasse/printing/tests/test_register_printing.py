@@ -37,8 +37,12 @@ def _jobs(**filters):
 def test_a_completed_sale_queues_its_receipt_in_the_same_transaction(till, bakery, receipt_printer):
     sale = _sell(till, "4000000000017")
     [job] = _jobs()
-    assert (job.kind, job.status, job.sale_id, job.printer_id) == (JobKind.RECEIPT, JobStatus.QUEUED, sale.pk,
-                                                                   receipt_printer.pk)
+    assert (job.kind, job.status, job.sale_id, job.printer_id) == (
+        JobKind.RECEIPT,
+        JobStatus.QUEUED,
+        sale.pk,
+        receipt_printer.pk,
+    )
     assert job.title == f"{sale.register.number}/{sale.receipt_number}"
 
 
@@ -136,7 +140,8 @@ def test_a_cashier_needs_a_manager_pin_to_open_the_drawer(till, receipt_printer,
     refused = till.post("/register/print/drawer/")
     assert refused.status_code == 422
     assert json.loads(refused["HX-Trigger"])["kasse:error"] == (
-        "Clara darf die Kassenlade nicht öffnen; eine Manager-PIN ist nötig.")
+        "Clara darf die Kassenlade nicht öffnen; eine Manager-PIN ist nötig."
+    )
     assert _jobs() == []
     opened = till.post("/register/print/drawer/", approval(manager, "2222"))
     assert opened.status_code == 200
@@ -164,9 +169,15 @@ def test_the_indicator_shows_the_workers_last_status(till, receipt_printer):
 
     assert indicator()["data-status"] == "unknown"
     with scopes_disabled():
-        PrinterState.objects.create(organization=receipt_printer.organization, printer=receipt_printer,
-                                    reachable=True, online=True, paper_out=True, health="fault",
-                                    checked_at=timezone.now())
+        PrinterState.objects.create(
+            organization=receipt_printer.organization,
+            printer=receipt_printer,
+            reachable=True,
+            online=True,
+            paper_out=True,
+            health="fault",
+            checked_at=timezone.now(),
+        )
     assert indicator()["data-status"] == "paper_out"
     with scopes_disabled():
         PrinterState.objects.filter(printer=receipt_printer).update(paper_out=False, paper_near_end=True)
@@ -215,8 +226,7 @@ def test_a_return_prints_its_own_receipt_once(till, register, bakery, receipt_pr
     rolls = bakery["rolls"]
     with scopes_disabled():
         sku = rolls.variants.get().sku
-    data = {"action": "confirm", "tender": "cash", "refund_id": _hidden(form, "refund_id"),
-            _qty_field(form, sku): "1"}
+    data = {"action": "confirm", "tender": "cash", "refund_id": _hidden(form, "refund_id"), _qty_field(form, sku): "1"}
     assert till.post(f"/register/returns/{sale.pk}/", data).status_code == 200
     assert till.post(f"/register/returns/{sale.pk}/", data).status_code in {200, 422}  # a second tap
     with scopes_disabled():
@@ -228,8 +238,9 @@ def test_a_return_prints_its_own_receipt_once(till, register, bakery, receipt_pr
 
 
 @pytest.mark.django_db
-def test_queueing_a_receipt_costs_the_sale_a_few_small_queries(till, bakery, receipt_printer,
-                                                               django_assert_max_num_queries):
+def test_queueing_a_receipt_costs_the_sale_a_few_small_queries(
+    till, bakery, receipt_printer, django_assert_max_num_queries
+):
     from django.db import transaction
 
     from kasse.printing.services import enqueue_sale_receipt

@@ -19,8 +19,14 @@ FAST = RetryPolicy(base_seconds=1, max_seconds=8, jitter=0.0, max_attempts=3)
 
 def _job(printer, kind=JobKind.TEST, payload=b"\x1b@hello\n\x1dV\x00", **extra):
     with scopes_disabled():
-        return PrintJob.objects.create(organization_id=printer.organization_id, printer=printer, kind=kind,
-                                       payload=payload, next_attempt_at=timezone.now(), **extra)
+        return PrintJob.objects.create(
+            organization_id=printer.organization_id,
+            printer=printer,
+            kind=kind,
+            payload=payload,
+            next_attempt_at=timezone.now(),
+            **extra,
+        )
 
 
 def _reload(job):
@@ -39,7 +45,8 @@ def _sell(till, *codes):
 
 @pytest.mark.django_db
 def test_a_sale_receipt_is_rendered_by_the_worker_and_sent_between_two_status_checks(
-        till, bakery, receipt_printer, link, factory):
+    till, bakery, receipt_printer, link, factory
+):
     # Given a completed sale whose receipt job holds no bytes yet
     job = _sell(till, "4000000000017", "4000000000024")
     assert bytes(job.payload) == b""
@@ -77,13 +84,17 @@ def test_jobs_go_out_in_order_one_per_step(receipt_printer, link, factory):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("state", "error"), [
-    (VirtualState.PAPER_OUT, JobError.PAPER_OUT),
-    (VirtualState.COVER_OPEN, JobError.COVER_OPEN),
-    (VirtualState.OFFLINE, JobError.OFFLINE),  # connects, but no answer to DLE EOT at all
-])
+@pytest.mark.parametrize(
+    ("state", "error"),
+    [
+        (VirtualState.PAPER_OUT, JobError.PAPER_OUT),
+        (VirtualState.COVER_OPEN, JobError.COVER_OPEN),
+        (VirtualState.OFFLINE, JobError.OFFLINE),  # connects, but no answer to DLE EOT at all
+    ],
+)
 def test_a_printer_that_cannot_print_gets_nothing_and_the_job_waits_with_backoff(
-        receipt_printer, link, factory, state, error):
+    receipt_printer, link, factory, state, error
+):
     link.state = state
     job = _job(receipt_printer)
     result = process_next(receipt_printer.pk, transport_factory=factory, policy=FAST)
@@ -223,8 +234,7 @@ def test_the_drawer_opens_for_a_fresh_cash_receipt_only(till, bakery, receipt_pr
     # nor does a receipt that waited for the printer longer than 30 s, nor a printer set not to
     for created, drawer_on_cash in ((timezone.now() - timedelta(minutes=5), True), (timezone.now(), False)):
         with scopes_disabled():
-            PrintJob.objects.filter(pk=job.pk).update(status=JobStatus.QUEUED, manual_retry=False,
-                                                      created_at=created)
+            PrintJob.objects.filter(pk=job.pk).update(status=JobStatus.QUEUED, manual_retry=False, created_at=created)
             type(receipt_printer).objects.filter(pk=receipt_printer.pk).update(drawer_on_cash=drawer_on_cash)
         process_next(receipt_printer.pk, transport_factory=factory)
         assert not link.printed[-1].startswith(b"\x1bp")

@@ -47,8 +47,12 @@ def active_cart(register: Register, employee: Employee) -> Cart:
         return cart
     try:
         with transaction.atomic():
-            return Cart.objects.create(organization_id=register.organization_id, store_id=register.store_id,
-                                       register=register, employee=employee)
+            return Cart.objects.create(
+                organization_id=register.organization_id,
+                store_id=register.store_id,
+                register=register,
+                employee=employee,
+            )
     except IntegrityError:
         return Cart.objects.get(register=register, status=CartStatus.ACTIVE)
 
@@ -70,8 +74,9 @@ def add_scan(*, cart: Cart, scan: ScanResult, times: int = 1) -> CartLine:
     if not variant.is_active or not variant.product.is_active:
         raise SaleError(_("“%(name)s” is not for sale.") % {"name": variant})
     if scan.label_price is not None:
-        return _new_line(cart, variant, Decimal(1), unit_price=scan.label_price, barcode=scan.barcode,
-                         price_from_label=True)
+        return _new_line(
+            cart, variant, Decimal(1), unit_price=scan.label_price, barcode=scan.barcode, price_from_label=True
+        )
     if scan.quantity is not None:
         return _new_line(cart, variant, scan.quantity, barcode=scan.barcode)
     if variant.product.is_measured:
@@ -84,21 +89,41 @@ def add_variant(*, cart: Cart, variant: Variant, quantity: Decimal, barcode: str
     """Add ``quantity`` of a product (tap on the grid, scan, or typed weight)."""
     quantity = check_quantity(quantity, by_piece=not variant.product.is_measured, name=variant)
     last = cart.lines.order_by("-position").first()
-    if (not variant.product.is_measured and last is not None and last.variant_id == variant.pk
-            and last.unit_price is None and last.discount_percent is None and last.discount_amount is None
-            and not last.note):
+    if (
+        not variant.product.is_measured
+        and last is not None
+        and last.variant_id == variant.pk
+        and last.unit_price is None
+        and last.discount_percent is None
+        and last.discount_amount is None
+        and not last.note
+    ):
         last.quantity = check_quantity(last.quantity + quantity, by_piece=True, name=variant)
         last.save(update_fields=["quantity", "updated_at"])
         return last
     return _new_line(cart, variant, quantity, barcode=barcode, position=(last.position + 1) if last else 1)
 
 
-def _new_line(cart: Cart, variant: Variant, quantity: Decimal, *, unit_price: Decimal | None = None,
-              barcode: str = "", price_from_label: bool = False, position: int | None = None) -> CartLine:
+def _new_line(
+    cart: Cart,
+    variant: Variant,
+    quantity: Decimal,
+    *,
+    unit_price: Decimal | None = None,
+    barcode: str = "",
+    price_from_label: bool = False,
+    position: int | None = None,
+) -> CartLine:
     quantity = check_quantity(quantity, by_piece=not variant.product.is_measured, name=variant)
     line = CartLine.objects.create(
-        organization_id=cart.organization_id, cart=cart, position=position or _next_position(cart), variant=variant,
-        quantity=quantity, unit_price=unit_price, barcode=barcode[:48], price_from_label=price_from_label,
+        organization_id=cart.organization_id,
+        cart=cart,
+        position=position or _next_position(cart),
+        variant=variant,
+        quantity=quantity,
+        unit_price=unit_price,
+        barcode=barcode[:48],
+        price_from_label=price_from_label,
     )
     return line
 
@@ -117,9 +142,15 @@ def set_quantity(*, line: CartLine, quantity: Decimal) -> CartLine | None:
     discount = discount_of(base, line.discount_percent, line.discount_amount)  # as the cart will show it
     approval = line_approval(line)
     if discount_needs_manager(discount, base) and not (
-            approval and approval.covers_discount(line.discount_percent, line.discount_amount, base)):
-        raise SaleError(_("With this quantity the discount on “%(name)s” would be larger than a manager approved. "
-                          "Please change the discount first.") % {"name": line.variant})
+        approval and approval.covers_discount(line.discount_percent, line.discount_amount, base)
+    ):
+        raise SaleError(
+            _(
+                "With this quantity the discount on “%(name)s” would be larger than a manager approved. "
+                "Please change the discount first."
+            )
+            % {"name": line.variant}
+        )
     line.save(update_fields=["quantity", "updated_at"])
     return line
 
@@ -127,8 +158,13 @@ def set_quantity(*, line: CartLine, quantity: Decimal) -> CartLine | None:
 @tenant_service
 def void_line(*, actor: Actor, line: CartLine) -> None:
     """Remove a line before payment (recorded in the audit log)."""
-    log_action(line.cart.organization, actor, "register.cart.line_voided", line.cart,
-               {"sku": line.variant.sku, "quantity": str(line.quantity)})
+    log_action(
+        line.cart.organization,
+        actor,
+        "register.cart.line_voided",
+        line.cart,
+        {"sku": line.variant.sku, "quantity": str(line.quantity)},
+    )
     line.delete()
 
 
@@ -136,8 +172,13 @@ def line_approval(line: CartLine) -> Approval | None:
     """What a manager approved on ``line`` (its own approval; it covers no other line)."""
     if line.approved_by is None:
         return None
-    return Approval(line.approved_by, price=line.approved_price, discount_percent=line.approved_discount_percent,
-                    discount_amount=line.approved_discount_amount, discount_base=line.approved_discount_base)
+    return Approval(
+        line.approved_by,
+        price=line.approved_price,
+        discount_percent=line.approved_discount_percent,
+        discount_amount=line.approved_discount_amount,
+        discount_base=line.approved_discount_base,
+    )
 
 
 def _manager_for(employee: Employee, approver: Employee | None, store: Store) -> Employee:
@@ -149,8 +190,14 @@ def _manager_for(employee: Employee, approver: Employee | None, store: Store) ->
 
 
 @tenant_service
-def set_line_discount(*, line: CartLine, employee: Employee, percent: Decimal | None = None,
-                      amount: Decimal | None = None, approver: Employee | None = None) -> CartLine:
+def set_line_discount(
+    *,
+    line: CartLine,
+    employee: Employee,
+    percent: Decimal | None = None,
+    amount: Decimal | None = None,
+    approver: Employee | None = None,
+) -> CartLine:
     """A line discount (percent or amount); above the cashier limit it needs a manager."""
     base = _line_amount(line)
     discount = discount_amount(base, percent, amount)
@@ -168,8 +215,7 @@ def set_line_discount(*, line: CartLine, employee: Employee, percent: Decimal | 
 
 
 @tenant_service
-def override_price(*, line: CartLine, employee: Employee, price: Decimal, approver: Employee | None = None
-                   ) -> CartLine:
+def override_price(*, line: CartLine, employee: Employee, price: Decimal, approver: Employee | None = None) -> CartLine:
     """Change a line's unit price; always needs a manager."""
     price = check_amount(price)
     if price < 0:
@@ -183,8 +229,14 @@ def override_price(*, line: CartLine, employee: Employee, price: Decimal, approv
 
 
 @tenant_service
-def set_order_discount(*, cart: Cart, employee: Employee, percent: Decimal | None = None,
-                       amount: Decimal | None = None, approver: Employee | None = None) -> Cart:
+def set_order_discount(
+    *,
+    cart: Cart,
+    employee: Employee,
+    percent: Decimal | None = None,
+    amount: Decimal | None = None,
+    approver: Employee | None = None,
+) -> Cart:
     base = cart_totals(cart).subtotal  # the lines after their own discounts
     discount = discount_amount(base, percent, amount)
     cart.discount_approved_by = None
@@ -267,8 +319,13 @@ def _drop_cart(*, actor: Actor, cart: Cart) -> dict[int, Decimal]:
     gross: dict[int, Decimal] = {}
     if cart.lines.exists():
         totals = cart_totals(cart)
-        log_action(cart.organization, actor, "register.cart.cancelled", cart,
-                   {"lines": cart.lines.count(), "total": str(totals.total)})
+        log_action(
+            cart.organization,
+            actor,
+            "register.cart.cancelled",
+            cart,
+            {"lines": cart.lines.count(), "total": str(totals.total)},
+        )
         gross = _gross_per_vat_id(totals)
     cart.delete()
     return gross
@@ -316,9 +373,14 @@ class CartView:
 
 def _item(line: CartLine, store_price: Decimal | None) -> CartItem:
     """A cart line as the pricing sees it (the same fields ``checkout_cart`` hands to ``complete_sale``)."""
-    return CartItem(list_price=selling_price(line.variant, store_price), quantity=line.quantity,
-                    vat=VatCode.current(line.variant.product.vat_class), price=line.unit_price,
-                    discount_percent=line.discount_percent, discount_amount=line.discount_amount)
+    return CartItem(
+        list_price=selling_price(line.variant, store_price),
+        quantity=line.quantity,
+        vat=VatCode.current(line.variant.product.vat_class),
+        price=line.unit_price,
+        discount_percent=line.discount_percent,
+        discount_amount=line.discount_amount,
+    )
 
 
 def _line_amount(line: CartLine) -> Decimal:
@@ -331,11 +393,14 @@ def cart_view(cart: Cart) -> CartView:
     """The cart as the register and the customer display show it: priced by the one rule."""
     lines = list(cart.lines.select_related("variant__product"))
     own = store_prices(cart.store_id, [ln.variant_id for ln in lines]) if lines else {}
-    priced = price_cart([_item(ln, own.get(ln.variant_id)) for ln in lines],
-                        order_discount_percent=cart.order_discount_percent,
-                        order_discount_amount=cart.order_discount_amount)
-    return CartView(cart=cart, totals=priced,
-                    lines=[CartLineView(ln, p) for ln, p in zip(lines, priced.lines, strict=True)])
+    priced = price_cart(
+        [_item(ln, own.get(ln.variant_id)) for ln in lines],
+        order_discount_percent=cart.order_discount_percent,
+        order_discount_amount=cart.order_discount_amount,
+    )
+    return CartView(
+        cart=cart, totals=priced, lines=[CartLineView(ln, p) for ln, p in zip(lines, priced.lines, strict=True)]
+    )
 
 
 def cart_totals(cart: Cart) -> PricedCart:
@@ -361,8 +426,7 @@ def checkout_cart(*, actor: Actor, cart: Cart, employee: Employee, payments: lis
 
 
 @tenant_service
-def _store_sale(*, actor: Actor, cart: Cart, employee: Employee, payments: list[PaymentInput],
-                print_now: bool) -> Sale:
+def _store_sale(*, actor: Actor, cart: Cart, employee: Employee, payments: list[PaymentInput], print_now: bool) -> Sale:
     """The sale in one transaction. The cart row is locked first, so a second "pay" for the same cart
     (a double tap reaching another worker process) waits for the first and then gets the sale it stored.
     """
@@ -376,18 +440,32 @@ def _store_sale(*, actor: Actor, cart: Cart, employee: Employee, payments: list[
     lines = list(cart.lines.select_related("variant__product", "approved_by"))
     sale_input = SaleInput(
         id=cart.pk,
-        lines=[LineInput(variant_id=ln.variant_id, quantity=ln.quantity, unit_price=ln.unit_price,
-                         discount_percent=ln.discount_percent, discount_amount=ln.discount_amount,
-                         barcode=ln.barcode, note=ln.note, price_from_label=ln.price_from_label,
-                         approval=line_approval(ln))
-               for ln in lines],
+        lines=[
+            LineInput(
+                variant_id=ln.variant_id,
+                quantity=ln.quantity,
+                unit_price=ln.unit_price,
+                discount_percent=ln.discount_percent,
+                discount_amount=ln.discount_amount,
+                barcode=ln.barcode,
+                note=ln.note,
+                price_from_label=ln.price_from_label,
+                approval=line_approval(ln),
+            )
+            for ln in lines
+        ],
         payments=payments,
         customer_id=cart.customer_id,
         order_discount_percent=cart.order_discount_percent,
         order_discount_amount=cart.order_discount_amount,
-        order_approval=Approval(cart.discount_approved_by, discount_percent=cart.approved_order_percent,
-                                discount_amount=cart.approved_order_amount,
-                                discount_base=cart.approved_order_base) if cart.discount_approved_by else None,
+        order_approval=Approval(
+            cart.discount_approved_by,
+            discount_percent=cart.approved_order_percent,
+            discount_amount=cart.approved_order_amount,
+            discount_base=cart.approved_order_base,
+        )
+        if cart.discount_approved_by
+        else None,
         started_at=cart.created_at,
         note=cart.note,
     )

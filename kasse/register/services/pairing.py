@@ -42,8 +42,9 @@ def _code_digest(code: str, salt: str | None = None) -> str:
     brute force of its own, far longer than the 10 minutes it is valid.
     """
     salt = salt or secrets.token_hex(8)
-    value = hashlib.scrypt(code.encode(), salt=salt.encode(), n=CODE_SCRYPT_N, r=8, p=1, maxmem=64 * 1024 * 1024,
-                           dklen=32)
+    value = hashlib.scrypt(
+        code.encode(), salt=salt.encode(), n=CODE_SCRYPT_N, r=8, p=1, maxmem=64 * 1024 * 1024, dklen=32
+    )
     return f"{CODE_HASH}${salt}${value.hex()}"
 
 
@@ -59,11 +60,14 @@ def create_pairing_code(*, actor: Actor, register: Register, for_display: bool =
     """A new 8-digit code, valid for 10 minutes, shown once to whoever pairs the device."""
     code = f"{secrets.randbelow(10**8):08d}"
     pairing = PairingCode.objects.create(
-        organization_id=register.organization_id, register=register, code_digest=_code_digest(code),
-        for_display=for_display, expires_at=timezone.now() + PAIRING_CODE_TTL, created_by=actor.user,
+        organization_id=register.organization_id,
+        register=register,
+        code_digest=_code_digest(code),
+        for_display=for_display,
+        expires_at=timezone.now() + PAIRING_CODE_TTL,
+        created_by=actor.user,
     )
-    log_action(register.organization, actor, "register.pairing_code.created", register,
-               {"for_display": for_display})
+    log_action(register.organization, actor, "register.pairing_code.created", register, {"for_display": for_display})
     record("pairing_code", [pairing])
     return code
 
@@ -78,28 +82,44 @@ def pair_device(*, code: str, device_name: str = "") -> tuple[RegisterDevice, st
         node = serving_node(pairing.register.store_id)
         if node is not None:  # the code stays unused: it works on the node
             where = node_pair_url(node) or _("the store node's address in the shop, followed by /register/pair/")
-            raise ValidationError({"code": _(
-                "This register belongs to a store that sells through its store node “%(node)s”. Pair it there: "
-                "open %(where)s on this device and enter the code again.") % {"node": node["name"], "where": where}})
+            raise ValidationError(
+                {
+                    "code": _(
+                        "This register belongs to a store that sells through its store node “%(node)s”. Pair it there: "
+                        "open %(where)s on this device and enter the code again."
+                    )
+                    % {"node": node["name"], "where": where}
+                }
+            )
         pairing.used_at = timezone.now()
         pairing.save(update_fields=["used_at", "updated_at"])
         token = secrets.token_urlsafe(32)
         device = RegisterDevice.objects.create(
-            organization_id=pairing.organization_id, register=pairing.register, name=device_name[:120],
-            token_digest=_digest(token), is_display=pairing.for_display,
+            organization_id=pairing.organization_id,
+            register=pairing.register,
+            name=device_name[:120],
+            token_digest=_digest(token),
+            is_display=pairing.for_display,
         )
-        log_action(pairing.register.organization, Actor(kind="device", label=device_name or "device"),
-                   "register.device.paired", pairing.register, {"device": str(device.pk),
-                                                               "display": pairing.for_display})
+        log_action(
+            pairing.register.organization,
+            Actor(kind="device", label=device_name or "device"),
+            "register.device.paired",
+            pairing.register,
+            {"device": str(device.pk), "display": pairing.for_display},
+        )
         record("device", [pairing, device])
     return device, token
 
 
 def _open_code(code: str) -> PairingCode | None:
     """The unused, unexpired pairing code ``code`` is (locked), checked against each open code's salted digest."""
-    candidates = (PairingCode.objects.select_for_update().select_related("register__organization")
-                  .filter(used_at__isnull=True, expires_at__gt=timezone.now())
-                  .order_by("-expires_at")[:MAX_OPEN_CODES_CHECKED])
+    candidates = (
+        PairingCode.objects.select_for_update()
+        .select_related("register__organization")
+        .filter(used_at__isnull=True, expires_at__gt=timezone.now())
+        .order_by("-expires_at")[:MAX_OPEN_CODES_CHECKED]
+    )
     return next((p for p in candidates if _code_matches(code, p.code_digest)), None)
 
 
@@ -125,8 +145,7 @@ def revoke_device(*, actor: Actor, device: RegisterDevice) -> None:
     if device.revoked_at is None:
         device.revoked_at = timezone.now()
         device.save(update_fields=["revoked_at", "updated_at"])
-        log_action(device.organization, actor, "register.device.revoked", device.register,
-                   {"device": str(device.pk)})
+        log_action(device.organization, actor, "register.device.revoked", device.register, {"device": str(device.pk)})
         record("device", [device])
         from kasse.register.live import close_device_sockets
 

@@ -48,10 +48,12 @@ class Limit:
         return min(self.first_lock * (2 ** min(failures - self.free, 20)), self.longest_lock)
 
 
-DEVICE_LIMIT = Limit(free=5, forgive_every=timedelta(minutes=10), first_lock=timedelta(minutes=1),
-                     longest_lock=timedelta(hours=1))
-ORGANIZATION_LIMIT = Limit(free=20, forgive_every=timedelta(minutes=3), first_lock=timedelta(minutes=1),
-                           longest_lock=timedelta(minutes=15))
+DEVICE_LIMIT = Limit(
+    free=5, forgive_every=timedelta(minutes=10), first_lock=timedelta(minutes=1), longest_lock=timedelta(hours=1)
+)
+ORGANIZATION_LIMIT = Limit(
+    free=20, forgive_every=timedelta(minutes=3), first_lock=timedelta(minutes=1), longest_lock=timedelta(minutes=15)
+)
 
 
 class PinLockedOut(Exception):
@@ -60,13 +62,19 @@ class PinLockedOut(Exception):
     def __init__(self, until: datetime) -> None:
         seconds = max(1, int((until - timezone.now()).total_seconds() + 0.999))
         if seconds < 120:
-            message = ngettext("Too many wrong PINs. Please wait %(count)d second.",
-                               "Too many wrong PINs. Please wait %(count)d seconds.", seconds)
+            message = ngettext(
+                "Too many wrong PINs. Please wait %(count)d second.",
+                "Too many wrong PINs. Please wait %(count)d seconds.",
+                seconds,
+            )
             count = seconds
         else:
             count = (seconds + 59) // 60
-            message = ngettext("Too many wrong PINs. Please wait %(count)d minute.",
-                               "Too many wrong PINs. Please wait %(count)d minutes.", count)
+            message = ngettext(
+                "Too many wrong PINs. Please wait %(count)d minute.",
+                "Too many wrong PINs. Please wait %(count)d minutes.",
+                count,
+            )
         super().__init__(message % {"count": count})
         self.until = until
 
@@ -98,8 +106,10 @@ def check_pin(*, device: RegisterDevice, employee: Employee, pin: str, purpose: 
     now = timezone.now()
     with scopes_disabled(), transaction.atomic():
         # Always the organization's row first, then the device's: one order, no deadlocks.
-        rows = [(_row(device.organization_id, None), ORGANIZATION_LIMIT, "organization"),
-                (_row(device.organization_id, device), DEVICE_LIMIT, "device")]
+        rows = [
+            (_row(device.organization_id, None), ORGANIZATION_LIMIT, "organization"),
+            (_row(device.organization_id, device), DEVICE_LIMIT, "device"),
+        ]
         for row, _limit, _scope in rows:
             if row.locked_until is not None and row.locked_until > now:
                 raise PinLockedOut(row.locked_until)
@@ -116,12 +126,23 @@ def check_pin(*, device: RegisterDevice, employee: Employee, pin: str, purpose: 
     return False
 
 
-def _audit_lockout(device: RegisterDevice, employee: Employee, *, scope: str, failures: int, lock: timedelta,
-                   purpose: str) -> None:
+def _audit_lockout(
+    device: RegisterDevice, employee: Employee, *, scope: str, failures: int, lock: timedelta, purpose: str
+) -> None:
     register = device.register
-    log_action(device.organization_id, Actor(kind="device", label=device.name or register.name, ref=str(device.pk)),
-               LOCKED_OUT_ACTION, register, {
-                   "scope": scope, "failures": failures, "seconds": int(lock.total_seconds()),
-                   "purpose": purpose, "device": str(device.pk), "store": str(register.store_id),
-                   "employee": str(employee.pk), "employee_name": employee.display_name,
-               })
+    log_action(
+        device.organization_id,
+        Actor(kind="device", label=device.name or register.name, ref=str(device.pk)),
+        LOCKED_OUT_ACTION,
+        register,
+        {
+            "scope": scope,
+            "failures": failures,
+            "seconds": int(lock.total_seconds()),
+            "purpose": purpose,
+            "device": str(device.pk),
+            "store": str(register.store_id),
+            "employee": str(employee.pk),
+            "employee_name": employee.display_name,
+        },
+    )

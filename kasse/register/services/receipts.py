@@ -54,8 +54,9 @@ def email_receipt(*, actor: Actor, sale: Sale, to: str) -> str:
     register_key, organization_key = str(sale.register_id), str(organization.pk)
     if PER_REGISTER.blocked(register_key) or PER_ORGANIZATION.blocked(organization_key):
         log.warning("receipt e-mail of sale %s refused: hourly limit reached", sale.pk)
-        raise SaleError(_("Too many receipt e-mails were sent in the last hour. Please print the receipt "
-                          "or try again later."))
+        raise SaleError(
+            _("Too many receipt e-mails were sent in the last hour. Please print the receipt or try again later.")
+        )
     PER_REGISTER.note(register_key)
     PER_ORGANIZATION.note(organization_key)
     with translation.override(organization.language or settings.LANGUAGE_CODE):
@@ -66,8 +67,13 @@ def email_receipt(*, actor: Actor, sale: Sale, to: str) -> str:
         html = render_to_string("register/receipts/email_body.html", context)
         pdf = receipt_pdf(receipt)
         filename = _("receipt-%(number)s.pdf") % {"number": sale.receipt_number}
-    message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [address],
-                                     reply_to=[organization.email] if organization.email else None)
+    message = EmailMultiAlternatives(
+        subject,
+        text,
+        settings.DEFAULT_FROM_EMAIL,
+        [address],
+        reply_to=[organization.email] if organization.email else None,
+    )
     message.attach_alternative(html, "text/html")
     message.attach(filename, pdf, "application/pdf")
     log_action(organization, actor, "sales.receipt.emailed", sale, {"receipt_number": sale.receipt_number})

@@ -101,8 +101,9 @@ def _custom_layout(code: str, pattern: str) -> tuple[str, Decimal | None, Decima
     return lookup, weight, price
 
 
-def _variable_measure(code: str, settings: RegisterSettings | None) -> tuple[str, Decimal | None, Decimal | None,
-                                                                           int | None] | None:
+def _variable_measure(
+    code: str, settings: RegisterSettings | None
+) -> tuple[str, Decimal | None, Decimal | None, int | None] | None:
     if not (len(code) == 13 and code.isdigit() and code[0] == "2"):
         return None
     if settings is not None and settings.scale_label_layout == ScaleLabelLayout.CUSTOM:
@@ -112,8 +113,10 @@ def _variable_measure(code: str, settings: RegisterSettings | None) -> tuple[str
     rcn = result.gtin
     if not isinstance(rcn, Rcn) or (rcn.weight is None and rcn.price is None and rcn.count is None):
         if result.gtin_error and "check digit" in result.gtin_error.lower():
-            raise SaleError(_("The label %(code)s cannot be read (its check digit is wrong). "
-                              "Please scan again or type the weight.") % {"code": code})
+            raise SaleError(
+                _("The label %(code)s cannot be read (its check digit is wrong). Please scan again or type the weight.")
+                % {"code": code}
+            )
         return None
     return rcn.without_variable_measure().value, rcn.weight, rcn.price, rcn.count
 
@@ -127,8 +130,11 @@ def resolve_code(organization: Organization, code: str, settings: RegisterSettin
         raise SaleError(_("This code is too long to be a product barcode."))
     variant = variant_by_barcode(organization, code)
     if variant is None:
-        variant = (Variant.objects.filter(organization=organization, sku=code, is_active=True)
-                   .select_related("product").first())
+        variant = (
+            Variant.objects.filter(organization=organization, sku=code, is_active=True)
+            .select_related("product")
+            .first()
+        )
     if variant is not None:
         return ScanResult(variant=variant, barcode=code)
     if not is_complete_gtin(code):
@@ -152,12 +158,14 @@ class LoyaltyCard:
 
 def loyalty_card_holder(organization: Organization, code: str) -> Customer | None:
     """The active customer whose loyalty card carries ``code``, or None."""
-    return Customer.objects.filter(organization=organization, loyalty_card_code=(code or "").strip(),
-                                   is_active=True).first()
+    return Customer.objects.filter(
+        organization=organization, loyalty_card_code=(code or "").strip(), is_active=True
+    ).first()
 
 
-def resolve_scan(organization: Organization, code: str,
-                 settings: RegisterSettings | None = None) -> ScanResult | LoyaltyCard:
+def resolve_scan(
+    organization: Organization, code: str, settings: RegisterSettings | None = None
+) -> ScanResult | LoyaltyCard:
     """What a code scanned at the register is: a product (:func:`resolve_code`) or, when it names no
     product, or only one that is not for sale, a customer's loyalty card. Otherwise the product's
     :class:`SaleError` stands (unknown, incomplete, unreadable label)."""

@@ -14,24 +14,43 @@ from kasse.register.models import RegisterSettings, ScaleLabelLayout
 from kasse.sync.engine.changes import record
 from kasse.tenancy.models import Store
 
-FIELDS = ("scale_label_layout", "scale_label_pattern", "scanner_layout", "scanner_prefix", "scanner_suffix",
-          "scanner_max_gap_ms", "scanner_min_length", "scanner_pause_ms", "scanner_late_suffix_ms", "scan_beep",
-          "scan_beep_volume", "auto_lock_seconds", "display_message")
+FIELDS = (
+    "scale_label_layout",
+    "scale_label_pattern",
+    "scanner_layout",
+    "scanner_prefix",
+    "scanner_suffix",
+    "scanner_max_gap_ms",
+    "scanner_min_length",
+    "scanner_pause_ms",
+    "scanner_late_suffix_ms",
+    "scan_beep",
+    "scan_beep_volume",
+    "auto_lock_seconds",
+    "display_message",
+)
 
 
 def validate_scale_pattern(pattern: str) -> None:
     if len(pattern) != 13 or any(c not in "0123456789IPWC" for c in pattern):
-        raise ValidationError({"scale_label_pattern": _(
-            "A pattern has 13 characters: digits, I (item), P (price), W (weight) and C (check digit).")})
+        raise ValidationError(
+            {
+                "scale_label_pattern": _(
+                    "A pattern has 13 characters: digits, I (item), P (price), W (weight) and C (check digit)."
+                )
+            }
+        )
     if pattern[-1] != "C" or ("P" in pattern) == ("W" in pattern):
-        raise ValidationError({"scale_label_pattern": _(
-            "A pattern ends with C and contains either P (price) or W (weight).")})
+        raise ValidationError(
+            {"scale_label_pattern": _("A pattern ends with C and contains either P (price) or W (weight).")}
+        )
 
 
 @tenant_service
 def save_register_settings(*, actor: Actor, store: Store, data: dict[str, Any]) -> RegisterSettings:
     settings_obj = RegisterSettings.objects.filter(store=store).first() or RegisterSettings(
-        organization_id=store.organization_id, store=store)
+        organization_id=store.organization_id, store=store
+    )
     for key in FIELDS:
         if key in data:
             setattr(settings_obj, key, data[key])
@@ -42,8 +61,9 @@ def save_register_settings(*, actor: Actor, store: Store, data: dict[str, Any]) 
     if not 2 <= settings_obj.scanner_min_length <= 48:
         raise ValidationError({"scanner_min_length": _("Choose between 2 and 48 characters.")})
     if not max(20, settings_obj.scanner_max_gap_ms) <= settings_obj.scanner_pause_ms <= 1000:
-        raise ValidationError({"scanner_pause_ms": _(
-            "Choose between 20 and 1000 ms, at least the time between scanner keys.")})
+        raise ValidationError(
+            {"scanner_pause_ms": _("Choose between 20 and 1000 ms, at least the time between scanner keys.")}
+        )
     if not 0 <= settings_obj.scanner_late_suffix_ms <= 2000:
         raise ValidationError({"scanner_late_suffix_ms": _("Choose between 0 and 2000 ms.")})
     if not 0 <= settings_obj.scan_beep_volume <= 100:

@@ -10,8 +10,9 @@ register = template.Library()
 
 
 @register.inclusion_tag("register/partials/approver_fields.html", takes_context=True)
-def approver_fields(context: template.Context, label: str = "", pin_testid: str = "manager-pin",
-                    selected: str = "") -> dict[str, Any]:
+def approver_fields(
+    context: template.Context, label: str = "", pin_testid: str = "manager-pin", selected: str = ""
+) -> dict[str, Any]:
     """A list of the managers who may approve at this register and a PIN field (``approver``, ``manager_pin``).
 
     The PIN is checked against the manager picked, never looked up among all PINs.

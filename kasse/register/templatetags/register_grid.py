@@ -25,8 +25,9 @@ def _dictionary() -> pyphen.Pyphen:
 def hyphenated(text: str) -> str:
     """``text`` with soft hyphens where a German word may break ("Kai­ser­bröt­chen")."""
     words = text.split(" ")
-    return " ".join(_dictionary().inserted(word, hyphen=SOFT_HYPHEN) if len(word) >= MIN_WORD else word
-                    for word in words)
+    return " ".join(
+        _dictionary().inserted(word, hyphen=SOFT_HYPHEN) if len(word) >= MIN_WORD else word for word in words
+    )
 
 
 @register.filter
@@ -37,7 +38,7 @@ def hyphenate(value: object) -> SafeString:
 
 @register.filter
 def unit_label(unit: str) -> str:
-    """"kg", "100 g", "litre" for a stored unit code; empty for pieces (a count needs no unit)."""
+    """ "kg", "100 g", "litre" for a stored unit code; empty for pieces (a count needs no unit)."""
     from kasse.catalog.models import Unit
 
     if not unit or unit == Unit.PIECE:

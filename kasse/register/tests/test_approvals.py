@@ -41,8 +41,12 @@ def _line(cart, product, quantity):
 
 
 def _pay(cart, cashier):
-    return carts.checkout_cart(actor=Actor.for_employee(cashier), cart=Cart.objects.get(pk=cart.pk),
-                               employee=cashier, payments=[PaymentInput("cash", D("500"))])
+    return carts.checkout_cart(
+        actor=Actor.for_employee(cashier),
+        cart=Cart.objects.get(pk=cart.pk),
+        employee=cashier,
+        payments=[PaymentInput("cash", D("500"))],
+    )
 
 
 def _reprice(product, price):
@@ -69,7 +73,8 @@ def test_lowering_a_quantity_cannot_turn_an_approved_discount_into_a_larger_one(
         carts.set_quantity(line=coffee, quantity=D(2))  # 5.00 off 5.60 would be 89 %
     assert refused.value.messages == [
         "With this quantity the discount on “Kaffee” would be larger than a manager approved. "
-        "Please change the discount first."]
+        "Please change the discount first."
+    ]
     coffee.refresh_from_db()
     assert coffee.quantity == D(10)
 
@@ -81,7 +86,8 @@ def test_checkout_checks_each_approval_again(counter, bakery, cashier, manager):
     with pytest.raises(SaleError) as refused:
         _pay(counter, cashier)
     assert refused.value.messages == [
-        "“Kaffee” changed after a manager approved its price or discount. A manager must approve it again."]
+        "“Kaffee” changed after a manager approved its price or discount. A manager must approve it again."
+    ]
     assert not Sale.objects.exists()
 
 
@@ -94,7 +100,8 @@ def test_an_order_discount_approval_does_not_grow_when_lines_are_removed(counter
     with pytest.raises(SaleError) as refused:
         _pay(counter, cashier)
     assert refused.value.messages == [
-        "The cart changed after a manager approved the discount on the whole sale. A manager must approve it again."]
+        "The cart changed after a manager approved the discount on the whole sale. A manager must approve it again."
+    ]
     assert not Sale.objects.exists()
 
 
@@ -107,4 +114,7 @@ def test_an_approved_percentage_stays_approved_and_each_line_names_its_approver(
     _line(counter, bakery["cheese"], "0.250")
     sale = _pay(counter, cashier)
     assert [(line.product_name, line.total, line.approved_by_id) for line in sale.lines.order_by("position")] == [
-        ("Brötchen", D("0.90"), manager.pk), ("Kaffee", D("2.00"), manager.pk), ("Bergkäse", D("6.23"), None)]
+        ("Brötchen", D("0.90"), manager.pk),
+        ("Kaffee", D("2.00"), manager.pk),
+        ("Bergkäse", D("6.23"), None),
+    ]

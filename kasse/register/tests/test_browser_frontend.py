@@ -41,8 +41,9 @@ def _enforcing_page(browser, width, height, problems):
     context.add_init_script(WATCH)
     page = context.new_page()
     page.on("dialog", lambda dialog: (problems.append(f"dialog: {dialog.message}"), dialog.dismiss()))
-    page.on("console", lambda message: problems.append(message.text)
-            if "Content Security Policy" in message.text else None)
+    page.on(
+        "console", lambda message: problems.append(message.text) if "Content Security Policy" in message.text else None
+    )
     return page
 
 
@@ -60,8 +61,9 @@ def _shot(page, name, width, height):
 
 
 @pytest.mark.parametrize(("width", "height"), SIZES)
-def test_a_walk_under_the_policy_with_names_like_markup(browser, organization, store, register, cashier, till,
-                                                        owner, width, height):
+def test_a_walk_under_the_policy_with_names_like_markup(
+    browser, organization, store, register, cashier, till, owner, width, height
+):
     from kasse.sales.models import Sale
     from kasse.testing.asgi_server import asgi_server
 
@@ -157,10 +159,23 @@ def test_a_walk_under_the_policy_with_names_like_markup(browser, organization, s
         client = Client()
         client.force_login(owner)
         office = _enforcing_page(browser, width, height, problems)
-        office.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME,
-                                     "value": client.cookies[settings.SESSION_COOKIE_NAME].value, "url": base_url}])
-        for path, name in (("/catalog/", PRODUCT), ("/customers/", CUSTOMER), ("/settings/employees/", CASHIER),
-                           ("/settings/stores/", STORE), ("/nodes/live/", STORE), ("/", "")):
+        office.context.add_cookies(
+            [
+                {
+                    "name": settings.SESSION_COOKIE_NAME,
+                    "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                    "url": base_url,
+                }
+            ]
+        )
+        for path, name in (
+            ("/catalog/", PRODUCT),
+            ("/customers/", CUSTOMER),
+            ("/settings/employees/", CASHIER),
+            ("/settings/stores/", STORE),
+            ("/nodes/live/", STORE),
+            ("/", ""),
+        ):
             office.goto(base_url + path)
             office.wait_for_selector("body")
             assert name in office.text_content("body"), path

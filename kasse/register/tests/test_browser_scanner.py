@@ -144,8 +144,10 @@ def _delivered(timeline: Timeline, arrived: list[float]) -> str:
         if who == "scanner" and held > MAX_GAP:
             return f"the scanner's {key} was held {held:.0f} ms"
         if who == "person":
-            overlapped = any(w == "scanner" and k == "down" and arrived[index] < arrived[n] < arrived[index + 1]
-                             for n, (_a, k, _key, w) in enumerate(timeline.events))
+            overlapped = any(
+                w == "scanner" and k == "down" and arrived[index] < arrived[n] < arrived[index + 1]
+                for n, (_a, k, _key, w) in enumerate(timeline.events)
+            )
             if held <= MAX_GAP and not overlapped:
                 return f"the person's {key} was held only {held:.0f} ms"
     return ""
@@ -169,8 +171,10 @@ def _fresh_cart(page, register):
 
 
 def _cart(page) -> list[tuple[str, str]]:
-    return [(line.get_attribute("data-sku"), line.query_selector("[data-testid=line-qty]").inner_text().split(" ")[0])
-            for line in page.query_selector_all("[data-testid=cart-line]")]
+    return [
+        (line.get_attribute("data-sku"), line.query_selector("[data-testid=line-qty]").inner_text().split(" ")[0])
+        for line in page.query_selector_all("[data-testid=cart-line]")
+    ]
 
 
 def _attempts(page, register, build, check):
@@ -192,10 +196,12 @@ def _attempts(page, register, build, check):
 @pytest.fixture
 def shelf(organization):
     with scopes_disabled():
-        milk = ProductFactory(organization=organization, name="Milch", price="1.19", variant__barcode=MILK,
-                              variant__sku="MILCH-1")
-        bread = ProductFactory(organization=organization, name="Brot", price="3.20", variant__barcode=BREAD,
-                               variant__sku="BROT-1")
+        milk = ProductFactory(
+            organization=organization, name="Milch", price="1.19", variant__barcode=MILK, variant__sku="MILCH-1"
+        )
+        bread = ProductFactory(
+            organization=organization, name="Brot", price="3.20", variant__barcode=BREAD, variant__sku="BROT-1"
+        )
     return {"milk": milk, "bread": bread}
 
 
@@ -206,15 +212,20 @@ def _wait_cart(page, expected, timeout=10_000):
         _wait_for_cart(page, expected, timeout)
     except PlaywrightTimeout:
         errors = [e.inner_text() for e in page.query_selector_all("[data-testid=cart-error]")]
-        pytest.fail(f"cart {_cart(page)} instead of {expected}; search box "
-                    f"{page.input_value('[data-testid=product-search]')!r}; messages {errors}")
+        pytest.fail(
+            f"cart {_cart(page)} instead of {expected}; search box "
+            f"{page.input_value('[data-testid=product-search]')!r}; messages {errors}"
+        )
 
 
 def _wait_for_cart(page, expected, timeout):
     page.wait_for_function(
         """expected => JSON.stringify([...document.querySelectorAll("[data-testid=cart-line]")].map(
              l => [l.dataset.sku, l.querySelector("[data-testid=line-qty]").innerText.split(" ")[0]]))
-           === JSON.stringify(expected)""", arg=expected, timeout=timeout)
+           === JSON.stringify(expected)""",
+        arg=expected,
+        timeout=timeout,
+    )
 
 
 def _settled(page):
@@ -233,8 +244,7 @@ SCENARIOS = {
 
 
 @pytest.mark.parametrize("viewport", VIEWPORTS)
-def test_every_scan_timing_puts_exactly_one_product_in_the_cart(live_server, page, register, till, shelf,
-                                                                viewport):
+def test_every_scan_timing_puts_exactly_one_product_in_the_cart(live_server, page, register, till, shelf, viewport):
     _open(page, live_server.url, viewport)
     rng = random.Random(7)
     # The terminator follows the last key like the next key would.
@@ -243,6 +253,7 @@ def test_every_scan_timing_puts_exactly_one_product_in_the_cart(live_server, pag
     cases += [("no terminator (timeout mode)", lambda rng: [30] * 12, None)]
     cases += [("packets and Enter 120 ms late", lambda rng: _packets(MILK, rng), 120)]
     for name, gaps, enter in cases:
+
         def build(gaps=gaps, enter=enter):
             timeline = Timeline()
             timeline.scan(MILK, 0, gaps(rng), enter)
@@ -259,11 +270,11 @@ def test_every_scan_timing_puts_exactly_one_product_in_the_cart(live_server, pag
 
 
 @pytest.mark.parametrize("viewport", VIEWPORTS)
-def test_a_person_typing_in_the_search_box_while_a_scan_comes_in(live_server, page, register, till, shelf,
-                                                                 viewport):
+def test_a_person_typing_in_the_search_box_while_a_scan_comes_in(live_server, page, register, till, shelf, viewport):
     _open(page, live_server.url, viewport)
     rng = random.Random(11)
     for packets in (False, True):
+
         def build(packets=packets):
             timeline = Timeline()
             # She types "brot" (a key every 170 ms, held 95 ms); the scan starts between her 2nd and 3rd key
@@ -285,12 +296,16 @@ def test_a_person_typing_in_the_search_box_while_a_scan_comes_in(live_server, pa
 
 
 @pytest.mark.parametrize("viewport", VIEWPORTS)
-def test_a_bad_scan_gives_one_message_and_one_beep_until_the_next_action(live_server, page, register, till, shelf,
-                                                                        viewport):
+def test_a_bad_scan_gives_one_message_and_one_beep_until_the_next_action(
+    live_server, page, register, till, shelf, viewport
+):
     _open(page, live_server.url, viewport)
     state = {}
-    for code, message in ((MILK[:12], "Scan unvollständig, bitte erneut scannen"),
-                          ("4006381333924", "Unbekannter Barcode 4006381333924.")):
+    for code, message in (
+        (MILK[:12], "Scan unvollständig, bitte erneut scannen"),
+        ("4006381333924", "Unbekannter Barcode 4006381333924."),
+    ):
+
         def build(code=code):
             state["beeps"] = int(page.evaluate("document.body.dataset.scanBeeps || 0"))
             timeline = Timeline()
@@ -337,8 +352,9 @@ def test_a_tap_takes_the_message_away_and_no_beep_when_switched_off(live_server,
     page.wait_for_selector("[data-testid=cart-error]", state="detached", timeout=5_000)
 
 
-def test_the_quantity_key_applies_to_the_next_scan_and_leaves_no_star_in_the_search_box(live_server, page,
-                                                                                         register, till, shelf):
+def test_the_quantity_key_applies_to_the_next_scan_and_leaves_no_star_in_the_search_box(
+    live_server, page, register, till, shelf
+):
     _open(page, live_server.url, (1024, 768))
     # "3" and "*" typed in the search box (the quantity key), then a scan: the scan goes through the same
     # cart endpoint, so the pending quantity applies to it.

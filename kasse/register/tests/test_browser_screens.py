@@ -31,9 +31,12 @@ def _scan(page, code):
 
 
 def _inside(inner, outer, slack=1.0):
-    return (inner["x"] >= outer["x"] - slack and inner["y"] >= outer["y"] - slack
-            and inner["x"] + inner["width"] <= outer["x"] + outer["width"] + slack
-            and inner["y"] + inner["height"] <= outer["y"] + outer["height"] + slack)
+    return (
+        inner["x"] >= outer["x"] - slack
+        and inner["y"] >= outer["y"] - slack
+        and inner["x"] + inner["width"] <= outer["x"] + outer["width"] + slack
+        and inner["y"] + inner["height"] <= outer["y"] + outer["height"] + slack
+    )
 
 
 def _viewport(width, height):
@@ -41,8 +44,9 @@ def _viewport(width, height):
 
 
 @pytest.mark.parametrize(("width", "height"), SIZES)
-def test_a_product_named_like_markup_runs_no_script_in_any_dialog(live_server, page, register, till, organization,
-                                                                   width, height):
+def test_a_product_named_like_markup_runs_no_script_in_any_dialog(
+    live_server, page, register, till, organization, width, height
+):
     # Given a product whose name a manager (or an import) set to an image tag with a script
     ProductFactory(organization=organization, name=EVIL, price="2.00", is_favourite=True)
     alerts = []
@@ -70,16 +74,31 @@ def test_a_product_named_like_markup_runs_no_script_in_any_dialog(live_server, p
     assert alerts == []
 
 
-FEINKOST = ["Kürbiskernbrötchen", "Schwarzwälder Kirschtorte", "Bärlauchfrischkäse", "Cappuccino",
-            "Kaiserbrötchen", "Rinderrouladen mit Rotkohl", "Mozzarellatomaten", "Weißwurstsenf süß",
-            "Schokoladencroissant", "Olivenöl extra vergine", "Zwiebelschmalz", "Hausmacherleberwurst"]
+FEINKOST = [
+    "Kürbiskernbrötchen",
+    "Schwarzwälder Kirschtorte",
+    "Bärlauchfrischkäse",
+    "Cappuccino",
+    "Kaiserbrötchen",
+    "Rinderrouladen mit Rotkohl",
+    "Mozzarellatomaten",
+    "Weißwurstsenf süß",
+    "Schokoladencroissant",
+    "Olivenöl extra vergine",
+    "Zwiebelschmalz",
+    "Hausmacherleberwurst",
+]
 
 
 def _deli(organization):
     category = CategoryFactory(organization=organization, name="Feinkost", color="#b54708")
     for index in range(87):
-        ProductFactory(organization=organization, category=category, price="3.49",
-                       name=f"{FEINKOST[index % len(FEINKOST)]} {index // len(FEINKOST) + 1}")
+        ProductFactory(
+            organization=organization,
+            category=category,
+            price="3.49",
+            name=f"{FEINKOST[index % len(FEINKOST)]} {index // len(FEINKOST) + 1}",
+        )
     return category
 
 
@@ -114,8 +133,9 @@ NAME_PROBLEMS = """() => {
 
 
 @pytest.mark.parametrize(("width", "height"), SIZES)
-def test_every_product_of_a_long_category_is_reachable_and_its_tab_is_marked(live_server, page, register, till,
-                                                                            organization, bakery, width, height):
+def test_every_product_of_a_long_category_is_reachable_and_its_tab_is_marked(
+    live_server, page, register, till, organization, bakery, width, height
+):
     deli = _deli(organization)
     page.set_viewport_size({"width": width, "height": height})
     open_register(page, live_server.url)
@@ -126,8 +146,10 @@ def test_every_product_of_a_long_category_is_reachable_and_its_tab_is_marked(liv
     # Then that tab is the highlighted one, not Favourites
     assert page.get_attribute(f"[data-category='{deli.pk}']", "aria-pressed") == "true"
     assert page.get_attribute("[data-category=favourites]", "aria-pressed") == "false"
-    colours = dict(page.evaluate("""() => [...document.querySelectorAll('[data-testid=category-tab]')]
-        .map((t) => [t.dataset.category, getComputedStyle(t).backgroundColor])"""))
+    colours = dict(
+        page.evaluate("""() => [...document.querySelectorAll('[data-testid=category-tab]')]
+        .map((t) => [t.dataset.category, getComputedStyle(t).backgroundColor])""")
+    )
     highlighted = colours.pop(str(deli.pk))
     assert highlighted not in colours.values()  # it looks different from every other tab
     assert page.locator(".tab.active").count() == 1
@@ -156,8 +178,7 @@ def test_every_product_of_a_long_category_is_reachable_and_its_tab_is_marked(liv
 
 
 @pytest.mark.parametrize(("width", "height"), SIZES)
-def test_quantity_key_for_a_tap_and_a_scan_then_quick_cash(live_server, page, register, till, bakery,
-                                                           width, height):
+def test_quantity_key_for_a_tap_and_a_scan_then_quick_cash(live_server, page, register, till, bakery, width, height):
     page.set_viewport_size({"width": width, "height": height})
     open_register(page, live_server.url)
     # "6 ×" from the quantity key, then a tap on the rolls
@@ -195,11 +216,20 @@ def _ean(first12: str) -> str:
 
 
 def _card_and_cash_sale(till, organization):
-    names = ["Schwarzwälder Schinken", "Bergkäse am Stück", "Rotwein Spätburgunder", "Kürbiskernbrötchen",
-             "Olivenöl", "Milch", "Butter", "Honig aus der Region"]
+    names = [
+        "Schwarzwälder Schinken",
+        "Bergkäse am Stück",
+        "Rotwein Spätburgunder",
+        "Kürbiskernbrötchen",
+        "Olivenöl",
+        "Milch",
+        "Butter",
+        "Honig aus der Region",
+    ]
     for index, name in enumerate(names):
-        ProductFactory(organization=organization, name=name, price=f"{2 + index}.29",
-                       variant__barcode=_ean(f"40000001{index:04d}"))
+        ProductFactory(
+            organization=organization, name=name, price=f"{2 + index}.29", variant__barcode=_ean(f"40000001{index:04d}")
+        )
     for index in range(len(names)):
         till.post("/register/cart/scan/", {"code": _ean(f"40000001{index:04d}")})
     payments = [{"method": "card", "amount": "20.00"}, {"method": "cash", "amount": "26.32"}]
@@ -208,13 +238,21 @@ def _card_and_cash_sale(till, organization):
 
 
 @pytest.mark.parametrize(("width", "height"), SIZES)
-def test_receipts_list_and_return_dialog_fit_and_name_the_tenders_once(live_server, page, register, till,
-                                                                      organization, store, width, height):
+def test_receipts_list_and_return_dialog_fit_and_name_the_tenders_once(
+    live_server, page, register, till, organization, store, width, height
+):
     from kasse.printing.models import Printer, PrinterKind, RegisterPrinter
 
     with scopes_disabled():
-        printer = Printer.objects.create(organization=organization, store=store, name="Bondrucker",
-                                         kind=PrinterKind.RECEIPT, host="127.0.0.1", port=9, profile="generic-58")
+        printer = Printer.objects.create(
+            organization=organization,
+            store=store,
+            name="Bondrucker",
+            kind=PrinterKind.RECEIPT,
+            host="127.0.0.1",
+            port=9,
+            profile="generic-58",
+        )
         RegisterPrinter.objects.create(organization=organization, register=register, printer=printer)
     _card_and_cash_sale(till, organization)
     page.set_viewport_size({"width": width, "height": height})
@@ -245,8 +283,10 @@ def test_receipts_list_and_return_dialog_fit_and_name_the_tenders_once(live_serv
     page.click("[data-testid=receipt-return]")
     page.wait_for_selector("[data-testid=return-form]")
     _settled(page)
-    assert " ".join(page.text_content("[data-testid=original-tenders]").split()) == \
-        "Bezahlt mit Karte 20,00 € · Bar 26,32 €"
+    assert (
+        " ".join(page.text_content("[data-testid=original-tenders]").split())
+        == "Bezahlt mit Karte 20,00 € · Bar 26,32 €"
+    )
     # The olive oil at 6,29 €, the milk at 7,29 € and the honey at 9,29 €, one tap at a time
     for row, total in ((4, "6,29"), (5, "13,58"), (7, "22,87")):
         page.locator("[data-testid=qty-plus]").nth(row).click()

@@ -25,8 +25,10 @@ def test_search_and_attach_in_two_taps(till, organization, bakery):
 
 
 def test_quick_create_records_consent_from_the_register(till, organization):
-    response = till.post("/register/customers/new/", {"first_name": "Ada", "last_name": "Lovelace",
-                                                       "email": "ada@example.org", "marketing_consent": "on"})
+    response = till.post(
+        "/register/customers/new/",
+        {"first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.org", "marketing_consent": "on"},
+    )
     assert response.status_code == 204
     with scopes_disabled():
         customer = Customer.objects.get(last_name="Lovelace")

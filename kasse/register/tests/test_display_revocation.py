@@ -22,8 +22,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def _display(register, token: str) -> RegisterDevice:
     with scopes_disabled():
-        return RegisterDevice.objects.create(organization=register.organization, register=register,
-                                             token_digest=_digest(token), is_display=True)
+        return RegisterDevice.objects.create(
+            organization=register.organization, register=register, token_digest=_digest(token), is_display=True
+        )
 
 
 def test_revoking_a_display_closes_its_open_socket_at_once(register, owner):
@@ -31,8 +32,10 @@ def test_revoking_a_display_closes_its_open_socket_at_once(register, owner):
     other = _display(register, "other-display")
     with asgi_server() as base_url:
         url = base_url.replace("http://", "ws://") + "/ws/register/display/"
-        with connect(url, additional_headers={"Cookie": f"{DEVICE_COOKIE}=display-token"}, open_timeout=5) as ws, \
-                connect(url, additional_headers={"Cookie": f"{DEVICE_COOKIE}=other-display"}, open_timeout=5) as ws2:
+        with (
+            connect(url, additional_headers={"Cookie": f"{DEVICE_COOKIE}=display-token"}, open_timeout=5) as ws,
+            connect(url, additional_headers={"Cookie": f"{DEVICE_COOKIE}=other-display"}, open_timeout=5) as ws2,
+        ):
             # Given two displays of one register, each showing the idle screen
             assert "html" in json.loads(ws.recv(timeout=5))
             assert "html" in json.loads(ws2.recv(timeout=5))
@@ -68,8 +71,10 @@ def test_revoking_a_register_closes_its_status_and_scanner_sockets_too(register,
     with asgi_server() as base_url:
         ws_base = base_url.replace("http://", "ws://")
         headers = {"Cookie": f"{DEVICE_COOKIE}=register-token"}
-        with connect(ws_base + "/ws/register/status/", additional_headers=headers, open_timeout=5) as status, \
-                connect(ws_base + "/ws/register/scanner/", additional_headers=headers, open_timeout=5) as scanner:
+        with (
+            connect(ws_base + "/ws/register/status/", additional_headers=headers, open_timeout=5) as status,
+            connect(ws_base + "/ws/register/scanner/", additional_headers=headers, open_timeout=5) as scanner,
+        ):
             assert json.loads(status.recv(timeout=5))["type"] == "status"
             # When the owner revokes the register
             with scopes_disabled():
@@ -85,16 +90,28 @@ def test_a_revocation_pulled_by_a_store_node_closes_the_devices_sockets_on_the_n
     label = label_of(RegisterDevice)
     with asgi_server() as base_url:
         url = base_url.replace("http://", "ws://") + "/ws/register/display/"
-        with connect(url, additional_headers={"Cookie": f"{DEVICE_COOKIE}=display-token"}, open_timeout=5) as ws, \
-                connect(url, additional_headers={"Cookie": f"{DEVICE_COOKIE}=other-display"}, open_timeout=5) as ws2:
+        with (
+            connect(url, additional_headers={"Cookie": f"{DEVICE_COOKIE}=display-token"}, open_timeout=5) as ws,
+            connect(url, additional_headers={"Cookie": f"{DEVICE_COOKIE}=other-display"}, open_timeout=5) as ws2,
+        ):
             assert "html" in json.loads(ws.recv(timeout=5))
             assert "html" in json.loads(ws2.recv(timeout=5))
             # When the node commits a pulled batch in which the cloud revoked one display (the other changed)
             events = [
-                {"seq": 7, "model": label, "id": str(display.pk), "deleted": False,
-                 "row": {"id": str(display.pk), "revoked_at": "2026-12-06T20:00:00+00:00"}},
-                {"seq": 8, "model": label, "id": str(other.pk), "deleted": False,
-                 "row": {"id": str(other.pk), "revoked_at": None}},
+                {
+                    "seq": 7,
+                    "model": label,
+                    "id": str(display.pk),
+                    "deleted": False,
+                    "row": {"id": str(display.pk), "revoked_at": "2026-12-06T20:00:00+00:00"},
+                },
+                {
+                    "seq": 8,
+                    "model": label,
+                    "id": str(other.pk),
+                    "deleted": False,
+                    "row": {"id": str(other.pk), "revoked_at": None},
+                },
             ]
             with transaction.atomic():
                 close_sockets_of_revoked_devices(events)
@@ -102,4 +119,3 @@ def test_a_revocation_pulled_by_a_store_node_closes_the_devices_sockets_on_the_n
             assert _closed_with(ws) == 4403
             ws2.send("ping")
             ws2.ping().wait(timeout=5)
-

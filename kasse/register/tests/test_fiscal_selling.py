@@ -117,11 +117,15 @@ def test_a_sale_and_a_return_are_signed_and_their_receipts_carry_the_tse_block(t
     form = till.get("/register/returns/find/", {"code": str(sale.receipt_number)})
     rolls_sku = _soup(form).select_one("[data-testid=return-line]")["data-sku"]
     row = _soup(form).select_one(f"[data-testid=return-line][data-sku='{rolls_sku}']")
-    done = till.post(f"/register/returns/{sale.pk}/", {
-        "action": "confirm", "tender": "cash",
-        "refund_id": _soup(form).select_one("input[name=refund_id]")["value"],
-        row.select_one("[data-testid=return-qty]")["name"]: "2",
-    })
+    done = till.post(
+        f"/register/returns/{sale.pk}/",
+        {
+            "action": "confirm",
+            "tender": "cash",
+            "refund_id": _soup(form).select_one("input[name=refund_id]")["value"],
+            row.select_one("[data-testid=return-qty]")["name"]: "2",
+        },
+    )
     assert done.status_code == 200
     with scopes_disabled():
         refund = Sale.objects.get(kind="refund")
@@ -152,8 +156,7 @@ def test_a_cart_given_up_with_items_is_signed_as_an_abort(till, register, bakery
         assert TseTransactionRecord.objects.count() == 2
 
 
-def test_an_outage_mid_day_never_stops_a_sale_and_nothing_is_signed_later(till, register, bakery, dev_tse,
-                                                                          monkeypatch):
+def test_an_outage_mid_day_never_stops_a_sale_and_nothing_is_signed_later(till, register, bakery, dev_tse, monkeypatch):
     signed = _sell(till, "4000000000017")
     assert _records(signed.pk)[-1].outcome == Outcome.SIGNED
 
@@ -211,8 +214,9 @@ def test_without_a_tse_the_sale_flow_is_unchanged(till, register, bakery):
     assert sign_sale(sale) is None
 
 
-def test_an_organization_wide_tse_without_this_register_as_client_records_an_outage(till, register, bakery,
-                                                                                   organization):
+def test_an_organization_wide_tse_without_this_register_as_client_records_an_outage(
+    till, register, bakery, organization
+):
     create_development_tse(organization=organization, actor=Actor.system())  # no client registered
     sale = _sell(till, "4000000000017")
     assert [r.outcome for r in _records(sale.pk)] == ["failed", "failed"]
@@ -222,8 +226,9 @@ def test_an_organization_wide_tse_without_this_register_as_client_records_an_out
 
 
 @pytest.mark.parametrize("with_tse", [False, True])
-def test_the_pay_path_stays_within_a_query_budget(till, register, bakery, organization, store, with_tse,
-                                                  django_assert_max_num_queries):
+def test_the_pay_path_stays_within_a_query_budget(
+    till, register, bakery, organization, store, with_tse, django_assert_max_num_queries
+):
     if with_tse:
         create_development_tse(organization=organization, actor=Actor.system(), store=store)
         register_tse_client(register=register, actor=Actor.system())

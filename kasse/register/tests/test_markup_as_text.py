@@ -61,8 +61,9 @@ def name_like_markup(organization, store, cashier) -> dict[str, object]:
     with scopes_disabled():
         Store.objects.filter(pk=store.pk).update(name=STORE)
         Employee.objects.filter(pk=cashier.pk).update(display_name=CASHIER)
-    product = ProductFactory(organization=organization, name=PRODUCT, price="2.00", is_favourite=True,
-                             variant__barcode=BARCODE)
+    product = ProductFactory(
+        organization=organization, name=PRODUCT, price="2.00", is_favourite=True, variant__barcode=BARCODE
+    )
     customer = CustomerFactory(organization=organization, first_name="", last_name=CUSTOMER)
     return {"product": product, "customer": customer}
 
@@ -106,8 +107,12 @@ def test_register_tiles_cart_and_every_dialog_show_the_names_as_text(till, marke
     for action in ("discount", "price", "note"):
         shows_as_text(till.get(f"/register/cart/line/{line.pk}/{action}/"), PRODUCT)
     till.post(f"/register/cart/line/{line.pk}/note/", {"note": BREAKOUT + IMG})
-    assert BeautifulSoup(till.get(f"/register/cart/line/{line.pk}/note/").content,
-                         "html.parser").select_one("[data-testid=note-input]")["value"] == BREAKOUT + IMG
+    assert (
+        BeautifulSoup(till.get(f"/register/cart/line/{line.pk}/note/").content, "html.parser").select_one(
+            "[data-testid=note-input]"
+        )["value"]
+        == BREAKOUT + IMG
+    )
     shows_as_text(till.get("/register/cart/"), PRODUCT, BREAKOUT + IMG)
     for action in ("discount", "note", "times"):
         shows_as_text(till.get(f"/register/cart/{action}/"))
@@ -119,8 +124,9 @@ def test_register_tiles_cart_and_every_dialog_show_the_names_as_text(till, marke
     shows_as_text(till.get("/register/parked/"), IMG)
 
 
-def test_sale_done_receipts_returns_and_lock_screen_show_the_names_as_text(till, marked_up, mailoutbox,
-                                                                             django_capture_on_commit_callbacks):
+def test_sale_done_receipts_returns_and_lock_screen_show_the_names_as_text(
+    till, marked_up, mailoutbox, django_capture_on_commit_callbacks
+):
     till.post("/register/cart/scan/", {"code": BARCODE})
     till.post("/register/cart/customer/", {"customer": marked_up["customer"].pk})
     done = till.post("/register/cart/pay/", {"payments": json.dumps([{"method": "cash", "amount": "5.00"}])})
@@ -150,8 +156,9 @@ def test_sale_done_receipts_returns_and_lock_screen_show_the_names_as_text(till,
     shows_as_text(till.get("/register/lock/"), CASHIER)
 
 
-def test_the_customer_display_shows_the_names_as_text(till, register, marked_up, monkeypatch,
-                                                      django_capture_on_commit_callbacks):
+def test_the_customer_display_shows_the_names_as_text(
+    till, register, marked_up, monkeypatch, django_capture_on_commit_callbacks
+):
     from kasse.register import live
 
     pushed: list[str] = []

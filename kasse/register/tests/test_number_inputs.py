@@ -21,10 +21,49 @@ from kasse.sales.models import CashMovement, Sale, Shift
 pytestmark = pytest.mark.django_db
 
 NOT_NUMBERS = [
-    "NaN", "nan", "-NaN", "sNaN", "Infinity", "-Infinity", "inf", "1e30", "1e309", "-1e309", "1e-400", "1E2",
-    "0x10", "1_000", "٣", "١٢٫٥", "३", "３", "１２", "²", "½", "Ⅻ", "1,2,3", "1..2", "--1", "+-1", " ", "€",
-    ".", ",", "e", "null", "true", "[]", "12abc", "1\x002", "9" * 30, "9" * 5000, "0,0001", "0.0001",
-    "123456789012", "-5", "-0,5",
+    "NaN",
+    "nan",
+    "-NaN",
+    "sNaN",
+    "Infinity",
+    "-Infinity",
+    "inf",
+    "1e30",
+    "1e309",
+    "-1e309",
+    "1e-400",
+    "1E2",
+    "0x10",
+    "1_000",
+    "٣",
+    "١٢٫٥",
+    "३",
+    "３",
+    "１２",
+    "²",
+    "½",
+    "Ⅻ",
+    "1,2,3",
+    "1..2",
+    "--1",
+    "+-1",
+    " ",
+    "€",
+    ".",
+    ",",
+    "e",
+    "null",
+    "true",
+    "[]",
+    "12abc",
+    "1\x002",
+    "9" * 30,
+    "9" * 5000,
+    "0,0001",
+    "0.0001",
+    "123456789012",
+    "-5",
+    "-0,5",
 ]
 
 
@@ -51,24 +90,27 @@ def counter(till, bakery, register, cashier):
         "line_price": (f"/register/cart/line/{line.pk}/price/", lambda v: {"price": v}),
         "order_percent": ("/register/cart/discount/", lambda v: {"percent": v}),
         "order_amount": ("/register/cart/discount/", lambda v: {"amount": v}),
-        "payment": ("/register/cart/pay/",
-                    lambda v: {"payments": json.dumps([{"method": "cash", "amount": v}])}),
+        "payment": ("/register/cart/pay/", lambda v: {"payments": json.dumps([{"method": "cash", "amount": v}])}),
         "cash_in": ("/register/shift/cash/", lambda v: {"kind": "pay_in", "amount": v, "reason": "Wechselgeld"}),
         "cash_out": ("/register/shift/cash/", lambda v: {"kind": "pay_out", "amount": v, "reason": "Einkauf"}),
         "float_count": ("/register/shift/close/", lambda v: {"step": "review", "d-20": v}),
-        "return_quantity": (f"/register/returns/{sale.pk}/",
-                            lambda v: {"action": "confirm", "tender": "cash", "refund_id": refund_id,
-                                       f"qty_{sold_line.pk}": v}),
+        "return_quantity": (
+            f"/register/returns/{sale.pk}/",
+            lambda v: {"action": "confirm", "tender": "cash", "refund_id": refund_id, f"qty_{sold_line.pk}": v},
+        ),
     }
 
 
 def _state():
     with scopes_disabled():
         return (
-            sorted((str(ln.variant_id), ln.quantity, ln.unit_price, ln.discount_percent, ln.discount_amount)
-                   for ln in CartLine.objects.all()),
+            sorted(
+                (str(ln.variant_id), ln.quantity, ln.unit_price, ln.discount_percent, ln.discount_amount)
+                for ln in CartLine.objects.all()
+            ),
             sorted((c.status, c.order_discount_percent, c.order_discount_amount) for c in Cart.objects.all()),
-            Sale.objects.count(), CashMovement.objects.count(),
+            Sale.objects.count(),
+            CashMovement.objects.count(),
             list(Shift.objects.values_list("status", flat=True)),
         )
 
@@ -98,12 +140,14 @@ def _with_poison(parts):
 _DIGITS = "0123456789.,"
 # A character that makes any typed value a non-number: letters, other scripts' digits, symbols.
 _POISON = st.characters(min_codepoint=0x21, codec="utf-8").filter(
-    lambda c: not c.isspace() and c not in _DIGITS + "+-€" and c not in "EUR")
+    lambda c: not c.isspace() and c not in _DIGITS + "+-€" and c not in "EUR"
+)
 _BAD = st.one_of(
     st.sampled_from(NOT_NUMBERS),
     st.tuples(st.text(_DIGITS, max_size=6), _POISON, st.text(_DIGITS, max_size=6)).map(_with_poison),
     st.tuples(st.integers(0, 9999), st.integers(1, 9999).filter(lambda f: f % 10)).map(
-        lambda p: f"{p[0]},{p[1]:04d}"),  # four decimal places: more than any field takes
+        lambda p: f"{p[0]},{p[1]:04d}"
+    ),  # four decimal places: more than any field takes
     st.integers(10**7, 10**40).map(str),  # larger than any quantity, percentage, amount or count
     st.integers(10**7, 10**40).map(lambda n: f"{n:,}".replace(",", ".")),
 )
@@ -123,8 +167,9 @@ def _error(response):
 def test_a_fraction_of_a_piece_product_is_refused(till, bakery, quantity):
     with scopes_disabled():
         rolls = bakery["rolls"].variants.get()
-    response = till.post("/register/cart/add/", {"variant": str(rolls.pk), "quantity": quantity},
-                         HTTP_ACCEPT_LANGUAGE="en")
+    response = till.post(
+        "/register/cart/add/", {"variant": str(rolls.pk), "quantity": quantity}, HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert response.status_code == 422
     with scopes_disabled():
         assert not CartLine.objects.exists()
@@ -133,11 +178,11 @@ def test_a_fraction_of_a_piece_product_is_refused(till, bakery, quantity):
 def test_measured_goods_take_three_decimal_places_and_more_than_zero(till, bakery):
     with scopes_disabled():
         cheese = bakery["cheese"].variants.get()
-    refused = till.post("/register/cart/add/", {"variant": str(cheese.pk), "quantity": "0,0004"},
-                        HTTP_ACCEPT_LANGUAGE="en")
+    refused = till.post(
+        "/register/cart/add/", {"variant": str(cheese.pk), "quantity": "0,0004"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert _error(refused) == "Please enter a quantity such as 2 or 0,250 (at most three decimal places)."
-    zero = till.post("/register/cart/add/", {"variant": str(cheese.pk), "quantity": "0,000"},
-                     HTTP_ACCEPT_LANGUAGE="en")
+    zero = till.post("/register/cart/add/", {"variant": str(cheese.pk), "quantity": "0,000"}, HTTP_ACCEPT_LANGUAGE="en")
     assert _error(zero) == "“Bergkäse”: the quantity must be greater than zero."
     added = till.post("/register/cart/add/", {"variant": str(cheese.pk), "quantity": "0,001"})
     assert added.status_code == 200
@@ -155,25 +200,42 @@ def test_refusals_are_translated(till, bakery):
         line = CartLine.objects.get()
     price = till.post(f"/register/cart/line/{line.pk}/price/", {"price": "1.000.000,00"}, HTTP_ACCEPT_LANGUAGE="de")
     assert _error(price) == "Beträge über 999.999,99 € sind an der Kasse nicht möglich."
-    english = till.post(f"/register/cart/line/{line.pk}/price/", {"price": "1,000,000.00"},
-                        HTTP_ACCEPT_LANGUAGE="en")
+    english = till.post(f"/register/cart/line/{line.pk}/price/", {"price": "1,000,000.00"}, HTTP_ACCEPT_LANGUAGE="en")
     assert _error(english) == "Amounts above 999,999.99 € are not possible at the register."
 
 
-@pytest.mark.parametrize(("typed", "amount"), [
-    ("20", "20.00"), ("2,99", "2.99"), ("2.99", "2.99"), ("1.234,50 €", "1234.50"), ("1,234.50", "1234.50"),
-    ("1 234,50", "1234.50"), ("999.999,99", "999999.99"), ("-5", "-5.00"), ("12EUR", "12.00"),
-])
+@pytest.mark.parametrize(
+    ("typed", "amount"),
+    [
+        ("20", "20.00"),
+        ("2,99", "2.99"),
+        ("2.99", "2.99"),
+        ("1.234,50 €", "1234.50"),
+        ("1,234.50", "1234.50"),
+        ("1 234,50", "1234.50"),
+        ("999.999,99", "999999.99"),
+        ("-5", "-5.00"),
+        ("12EUR", "12.00"),
+    ],
+)
 def test_amounts_in_german_and_english_notation_are_read(typed, amount):
     assert parse_amount(typed) == Decimal(amount)
 
 
-@pytest.mark.parametrize(("typed", "quantity"), [("2", "2"), ("0,250", "0.250"), ("1.5", "1.5"), (",5", "0.5"),
-                                                 ("-1", "-1"), ("0", "0")])
+@pytest.mark.parametrize(
+    ("typed", "quantity"), [("2", "2"), ("0,250", "0.250"), ("1.5", "1.5"), (",5", "0.5"), ("-1", "-1"), ("0", "0")]
+)
 def test_quantities_are_read_with_comma_or_point(typed, quantity):
     assert parse_quantity(typed) == Decimal(quantity)
 
 
 def test_page_markers_that_are_not_page_numbers_mean_the_first_page():
-    assert [parse_page(v) for v in ("120", "0", "-3", "²", "٣", "9" * 5000, "")] == [120, None, None, None, None,
-                                                                                      None, None]
+    assert [parse_page(v) for v in ("120", "0", "-3", "²", "٣", "9" * 5000, "")] == [
+        120,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+    ]

@@ -94,8 +94,12 @@ def test_pin_unlocks_and_wrong_pin_is_refused(device, cashier):
 def test_lock_screen_shows_a_tile_for_everybody_who_may_sell_here(device, organization, store, cashier, manager):
     # Given an owner (all stores), a cashier of another store and one without a PIN
     EmployeeFactory(organization=organization, display_name="Olga", pin="123456", role=Role.OWNER)
-    EmployeeFactory(organization=organization, display_name="Paul", pin="4444",
-                    role=(StoreFactory(organization=organization), Role.CASHIER))
+    EmployeeFactory(
+        organization=organization,
+        display_name="Paul",
+        pin="4444",
+        role=(StoreFactory(organization=organization), Role.CASHIER),
+    )
     EmployeeFactory(organization=organization, display_name="Nina", role=(store, Role.CASHIER))
     page = BeautifulSoup(device.get("/register/lock/", HTTP_ACCEPT_LANGUAGE="de").content, "html.parser")
     tiles = [tile.select_one("span").text for tile in page.select("[data-testid=staff-tile]")]
@@ -105,8 +109,9 @@ def test_lock_screen_shows_a_tile_for_everybody_who_may_sell_here(device, organi
 
 
 def test_employee_number_instead_of_a_tile(device, organization, store):
-    lena = EmployeeFactory(organization=organization, display_name="Lena", employee_number="011", pin="1234",
-                           role=(store, Role.CASHIER))
+    lena = EmployeeFactory(
+        organization=organization, display_name="Lena", employee_number="011", pin="1234", role=(store, Role.CASHIER)
+    )
     assert device.post("/register/unlock/", {"employee_number": "011", "pin": "1234"})["Location"] == "/register/"
     device.post("/register/lock/now/")
     unknown = device.post("/register/unlock/", {"employee_number": "099", "pin": "1234"}, HTTP_ACCEPT_LANGUAGE="de")
@@ -127,8 +132,12 @@ def test_a_pin_only_opens_the_register_for_the_employee_picked(device, organizat
     assert page.select_one("[data-testid=cashier]").text == "Jonas"
     # And a PIN typed for somebody else who is not allowed here opens nothing
     device.post("/register/lock/now/")
-    paul = EmployeeFactory(organization=organization, display_name="Paul", pin="4444",
-                           role=(StoreFactory(organization=organization), Role.CASHIER))
+    paul = EmployeeFactory(
+        organization=organization,
+        display_name="Paul",
+        pin="4444",
+        role=(StoreFactory(organization=organization), Role.CASHIER),
+    )
     assert device.post("/register/unlock/", unlock_data(paul, "4444")).status_code == 400
 
 
@@ -142,11 +151,14 @@ def test_five_wrong_pins_lock_the_device_for_a_minute(device, cashier):
 
 
 def test_cashier_of_another_store_cannot_unlock(device, organization):
-    other = EmployeeFactory(organization=organization, pin="3333",
-                            role=(StoreFactory(organization=organization), Role.CASHIER))
+    other = EmployeeFactory(
+        organization=organization, pin="3333", role=(StoreFactory(organization=organization), Role.CASHIER)
+    )
     assert device.post("/register/unlock/", unlock_data(other, "3333")).status_code == 400
-    assert device.post("/register/unlock/", {"employee_number": other.employee_number or "x",
-                                             "pin": "3333"}).status_code == 400
+    assert (
+        device.post("/register/unlock/", {"employee_number": other.employee_number or "x", "pin": "3333"}).status_code
+        == 400
+    )
 
 
 def test_lock_button_locks(till):
@@ -167,9 +179,12 @@ def test_customer_display_idle_screen_shows_the_shop_and_its_offers(device, regi
     from kasse.core.actors import Actor
     from kasse.register.services.settings import save_register_settings
 
-    save_register_settings(actor=Actor.system(), store=store,
-                           data={"display_message": "Heute: 6 Schrippen 2,50 €\n\nKaffee to go 1,50 €"})
+    save_register_settings(
+        actor=Actor.system(), store=store, data={"display_message": "Heute: 6 Schrippen 2,50 €\n\nKaffee to go 1,50 €"}
+    )
     page = BeautifulSoup(device.get("/register/display/").content, "html.parser")
     assert page.select_one("[data-testid=display-idle] h1").text == register.organization.name
     assert [li.text for li in page.select("[data-testid=display-offers] li")] == [
-        "Heute: 6 Schrippen 2,50 €", "Kaffee to go 1,50 €"]
+        "Heute: 6 Schrippen 2,50 €",
+        "Kaffee to go 1,50 €",
+    ]

@@ -29,15 +29,22 @@ def _fresh_cache():
 
 def _node(store, lan_url="http://192.168.1.20:8100"):
     with scopes_disabled():
-        node = StoreNode.objects.create(organization=store.organization, store=store, name="Laden-PC",
-                                        token_digest="n" * 64, customer_number_base=NODE_BLOCK_SIZE, lan_url=lan_url)
+        node = StoreNode.objects.create(
+            organization=store.organization,
+            store=store,
+            name="Laden-PC",
+            token_digest="n" * 64,
+            customer_number_base=NODE_BLOCK_SIZE,
+            lan_url=lan_url,
+        )
     cache.clear()
     return node
 
 
 def _pairing_page(owner_client, register, **extra):
-    return soup_of(owner_client.post(f"/devices/register/{register.pk}/pairing-code/", extra,
-                                   HTTP_ACCEPT_LANGUAGE="en"))
+    return soup_of(
+        owner_client.post(f"/devices/register/{register.pk}/pairing-code/", extra, HTTP_ACCEPT_LANGUAGE="en")
+    )
 
 
 def test_pairing_page_of_a_node_store_names_the_nodes_address_with_a_qr_code(owner_client, store, register):
@@ -45,8 +52,10 @@ def test_pairing_page_of_a_node_store_names_the_nodes_address_with_a_qr_code(own
     page = _pairing_page(owner_client, register)
     code = page.select_one("[data-testid=pairing-code]").text.replace(" ", "")
     assert "Laden-PC" in page.select_one("[data-testid=pair-on-node]").text
-    assert "Open http://192.168.1.20:8100/register/pair/ on the device" in page.select_one(
-        "[data-testid=pair-instructions]").text
+    assert (
+        "Open http://192.168.1.20:8100/register/pair/ on the device"
+        in page.select_one("[data-testid=pair-instructions]").text
+    )
     svg = page.select_one("[data-testid=pair-qr] svg")
     expected = segno.make(f"http://192.168.1.20:8100/register/pair/?code={code}", error="m")
     assert str(svg) == str(BeautifulSoup(expected.svg_inline(scale=5, title="Pairing link"), "html.parser").svg)
@@ -55,8 +64,9 @@ def test_pairing_page_of_a_node_store_names_the_nodes_address_with_a_qr_code(own
 
 def test_pairing_page_without_a_node_keeps_the_clouds_address(owner_client, register):
     page = _pairing_page(owner_client, register)
-    assert "Open http://testserver/register/pair/ on the device" in page.select_one(
-        "[data-testid=pair-instructions]").text
+    assert (
+        "Open http://testserver/register/pair/ on the device" in page.select_one("[data-testid=pair-instructions]").text
+    )
     assert page.select_one("[data-testid=pair-on-node]") is None
     assert page.select_one("[data-testid=pair-qr] svg") is not None
 
@@ -69,7 +79,8 @@ def test_pairing_page_says_so_when_the_node_has_not_reported_its_address(owner_c
 
 
 def test_the_cloud_refuses_to_pair_a_register_of_a_node_store_and_leaves_the_code_for_the_node(
-        owner_client, store, register):
+    owner_client, store, register
+):
     _node(store)
     code = _pairing_page(owner_client, register).select_one("[data-testid=pairing-code]").text.replace(" ", "")
     response = Client().post("/register/pair/", {"code": code}, HTTP_ACCEPT_LANGUAGE="de")
@@ -77,7 +88,8 @@ def test_the_cloud_refuses_to_pair_a_register_of_a_node_store_and_leaves_the_cod
     assert DEVICE_COOKIE not in response.cookies
     assert soup_of(response).select_one("[data-testid=pair-error]").text == (
         "Diese Kasse gehört zu einer Filiale, die über ihren Filialserver „Laden-PC“ verkauft. Bitte dort koppeln: "
-        "http://192.168.1.20:8100/register/pair/ auf diesem Gerät öffnen und den Code erneut eingeben.")
+        "http://192.168.1.20:8100/register/pair/ auf diesem Gerät öffnen und den Code erneut eingeben."
+    )
     with scopes_disabled():
         assert PairingCode.objects.get().used_at is None
 
@@ -117,8 +129,13 @@ def test_the_node_reports_its_lan_address_with_every_sync_request(store):
 
     token = "node-secret"
     with scopes_disabled():
-        node = StoreNode.objects.create(organization=store.organization, store=store, name="Laden-PC",
-                                        token_digest=_digest(token), customer_number_base=NODE_BLOCK_SIZE)
+        node = StoreNode.objects.create(
+            organization=store.organization,
+            store=store,
+            name="Laden-PC",
+            token_digest=_digest(token),
+            customer_number_base=NODE_BLOCK_SIZE,
+        )
     headers = {"HTTP_AUTHORIZATION": f"Node {token}", "HTTP_KASSE_SYNC_PROTOCOL": "1"}
     Client().get("/sync/v1/changes?since=0", HTTP_KASSE_NODE_URL="http://192.168.1.20:8100/", **headers)
     node.refresh_from_db()
@@ -128,17 +145,20 @@ def test_the_node_reports_its_lan_address_with_every_sync_request(store):
     assert node.lan_url == "http://192.168.1.20:8100"  # a value that is no LAN URL is ignored
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    ("http://192.168.1.20:8100", "http://192.168.1.20:8100"),
-    ("https://kasse-laden.local/", "https://kasse-laden.local"),
-    ("http://[fd00::1]:8100", "http://[fd00::1]:8100"),
-    ("http://user:pw@10.0.0.1", ""),
-    ("http://10.0.0.1/evil?x=1", ""),
-    ("ftp://10.0.0.1", ""),
-    ("http://10.0.0.1:99999", ""),
-    ("http://<script>", ""),
-    ("", ""),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("http://192.168.1.20:8100", "http://192.168.1.20:8100"),
+        ("https://kasse-laden.local/", "https://kasse-laden.local"),
+        ("http://[fd00::1]:8100", "http://[fd00::1]:8100"),
+        ("http://user:pw@10.0.0.1", ""),
+        ("http://10.0.0.1/evil?x=1", ""),
+        ("ftp://10.0.0.1", ""),
+        ("http://10.0.0.1:99999", ""),
+        ("http://<script>", ""),
+        ("", ""),
+    ],
+)
 def test_lan_urls_are_cleaned(value, expected):
     assert clean_lan_url(value) == expected
 

@@ -60,7 +60,9 @@ def test_the_count_lives_in_the_database_not_in_one_process(device, cashier):
     assert device.post("/register/unlock/", unlock_data(cashier, "1111")).status_code == 429
     with scopes_disabled():
         assert sorted((row.device_id is None, row.failures) for row in PinThrottle.objects.all()) == [
-            (False, 5), (True, 5)]
+            (False, 5),
+            (True, 5),
+        ]
 
 
 def test_each_further_wrong_pin_locks_longer(device, cashier, clock):
@@ -90,8 +92,10 @@ def test_wrong_pins_are_forgiven_only_after_quiet_time(device, cashier, clock):
 
 def test_the_organization_count_locks_every_register_when_guesses_are_spread(organization, store, cashier):
     # Four wrong PINs on each of five registers: no device reaches its limit, the organization does
-    clients = [paired_client(RegisterFactory(store=store, organization=organization, number=n), token=f"t{n}")
-               for n in range(1, 7)]
+    clients = [
+        paired_client(RegisterFactory(store=store, organization=organization, number=n), token=f"t{n}")
+        for n in range(1, 7)
+    ]
     for client in clients[:5]:
         for _ in range(4):
             assert client.post("/register/unlock/", unlock_data(cashier, "0000")).status_code == 403
@@ -108,19 +112,24 @@ def test_manager_approval_pins_count_with_the_lock_screen(till, bakery, manager,
     with scopes_disabled():
         line = CartLine.objects.get()
     for guess in ("0000", "0001", "0002"):
-        refused = till.post(f"/register/cart/line/{line.pk}/price/", {"price": "1,00", **approval(manager, guess)},
-                            HTTP_ACCEPT_LANGUAGE="en")
+        refused = till.post(
+            f"/register/cart/line/{line.pk}/price/",
+            {"price": "1,00", **approval(manager, guess)},
+            HTTP_ACCEPT_LANGUAGE="en",
+        )
         assert "Wrong PIN for Max." in refused.content.decode()
     for guess in ("0003", "0004"):
         till.post("/register/print/drawer/", approval(manager, guess))
-    locked = till.post(f"/register/cart/line/{line.pk}/price/", {"price": "1,00", **approval(manager, "2222")},
-                       HTTP_ACCEPT_LANGUAGE="en")
+    locked = till.post(
+        f"/register/cart/line/{line.pk}/price/",
+        {"price": "1,00", **approval(manager, "2222")},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
     assert "Too many wrong PINs" in locked.content.decode()
     with scopes_disabled():
         assert CartLine.objects.get().unit_price is None
         entry = AuditEntry.objects.get(action="register.pin.locked_out", data__scope="device")
-    assert (entry.data["purpose"], entry.data["employee"], entry.data["failures"]) == (
-        "approval", str(manager.pk), 5)
+    assert (entry.data["purpose"], entry.data["employee"], entry.data["failures"]) == ("approval", str(manager.pk), 5)
 
 
 def test_the_owner_sees_lockouts_on_the_start_page(device, cashier, owner_client, organization, store):
@@ -134,8 +143,7 @@ def test_the_owner_sees_lockouts_on_the_start_page(device, cashier, owner_client
     assert cells == ["Filiale Mitte", "Kasse 1", "Clara", "diese Kasse, 1 Minute"]
     # A manager of another store does not see this store's lockouts
     user = UserFactory(email="other@example.org")
-    EmployeeFactory(organization=organization, user=user, role=(StoreFactory(organization=organization),
-                                                                Role.MANAGER))
+    EmployeeFactory(organization=organization, user=user, role=(StoreFactory(organization=organization), Role.MANAGER))
     other = Client()
     other.force_login(user)
     assert "pin-lockouts" not in other.get("/").content.decode()
@@ -150,13 +158,20 @@ def test_a_tile_picked_without_a_pin_is_not_a_guess(device, cashier):
 
 
 def test_approval_dialogs_name_the_managers_of_this_store(till, bakery, organization, manager, cashier):
-    EmployeeFactory(organization=organization, display_name="Paul", pin="654321",
-                    role=(StoreFactory(organization=organization), Role.MANAGER))
+    EmployeeFactory(
+        organization=organization,
+        display_name="Paul",
+        pin="654321",
+        role=(StoreFactory(organization=organization), Role.MANAGER),
+    )
     till.post("/register/cart/scan/", {"code": "4000000000024"})
     with scopes_disabled():
         line = CartLine.objects.get()
-    for url in (f"/register/cart/line/{line.pk}/discount/", f"/register/cart/line/{line.pk}/price/",
-                "/register/print/drawer/form/"):
+    for url in (
+        f"/register/cart/line/{line.pk}/discount/",
+        f"/register/cart/line/{line.pk}/price/",
+        "/register/print/drawer/form/",
+    ):
         page = BeautifulSoup(till.get(url, HTTP_ACCEPT_LANGUAGE="de").content, "html.parser")
         options = [o.text for o in page.select("[data-testid=approver-select] option")]
         assert options == ["– bitte wählen –", "Max"], url  # not Clara (no approval), not Paul (other store)

@@ -55,8 +55,9 @@ def _pdf_text(data: bytes) -> str:
         raw = match.group(1)
         with contextlib.suppress(zlib.error):
             raw = zlib.decompress(raw)
-        chunks.extend(re.sub(rb"\\(.)", rb"\1", m).decode("cp1252")
-                      for m in re.findall(rb"\(((?:[^()\\]|\\.)*)\)\s*Tj", raw))
+        chunks.extend(
+            re.sub(rb"\\(.)", rb"\1", m).decode("cp1252") for m in re.findall(rb"\(((?:[^()\\]|\\.)*)\)\s*Tj", raw)
+        )
     return "\n".join(chunks)
 
 
@@ -70,14 +71,20 @@ def _renderings(receipt: Receipt, sale, mailoutbox, capture) -> dict[str, str]:
     printed = decode(render(print_layout(receipt, language="de"), get_profile("epson-tm-t20"))).text
     with translation.override("de"):
         pdf = _pdf_text(receipt_pdf(receipt))
-        screen = _html_text(render_to_string("register/receipts/receipt_body.html",
-                                             {"receipt": receipt, "barcode": True}))
+        screen = _html_text(
+            render_to_string("register/receipts/receipt_body.html", {"receipt": receipt, "barcode": True})
+        )
     with capture(execute=True):
         email_receipt(actor=Actor.system(), sale=sale, to="kunde@example.org")
     mail = mailoutbox[-1]
     assert _pdf_text(mail.attachments[0][1]) == pdf  # the attachment is the same PDF
-    return {"printer": printed, "pdf": pdf, "screen": screen, "email text": mail.body,
-            "email html": _html_text(mail.alternatives[0][0])}
+    return {
+        "printer": printed,
+        "pdf": pdf,
+        "screen": screen,
+        "email text": mail.body,
+        "email html": _html_text(mail.alternatives[0][0]),
+    }
 
 
 def _facts(receipt: Receipt) -> list[str]:
@@ -115,7 +122,8 @@ def _assert_in_order(text: str, facts: list[str], where: str) -> None:
 
 
 def test_a_sale_shows_the_same_facts_on_paper_pdf_screen_and_email(
-        register, cashier, manager, bakery, mailoutbox, django_capture_on_commit_callbacks):
+    register, cashier, manager, bakery, mailoutbox, django_capture_on_commit_callbacks
+):
     # Given a sale with a discounted line, a weighed line, a note, a customer, cash with change and a card
     organization = register.organization
     organization.vat_id, organization.tax_number = "DE123456789", "12/345/67890"
@@ -123,13 +131,27 @@ def test_a_sale_shows_the_same_facts_on_paper_pdf_screen_and_email(
     register.store.receipt_footer = "Danke für Ihren Einkauf!\nBis bald"
     register.store.save()
     customer = CustomerFactory(organization=organization, first_name="Erika", last_name="Muster")
-    sale = complete_sale(actor=Actor.system(), register=register, employee=cashier, cart=SaleInput(
-        id=uuid7(), customer_id=customer.pk, lines=[
-            LineInput(_variant(bakery["rolls"]).pk, D(3), discount_percent=D(10), note="warm",
-                      approval=Approval(manager, discount_percent=D(10))),
-            LineInput(_variant(bakery["coffee"]).pk, D(1)),
-            LineInput(_variant(bakery["cheese"]).pk, D("0.235"))],
-        payments=[PaymentInput("card", D("3.00")), PaymentInput("cash", D("10.00"))]))
+    sale = complete_sale(
+        actor=Actor.system(),
+        register=register,
+        employee=cashier,
+        cart=SaleInput(
+            id=uuid7(),
+            customer_id=customer.pk,
+            lines=[
+                LineInput(
+                    _variant(bakery["rolls"]).pk,
+                    D(3),
+                    discount_percent=D(10),
+                    note="warm",
+                    approval=Approval(manager, discount_percent=D(10)),
+                ),
+                LineInput(_variant(bakery["coffee"]).pk, D(1)),
+                LineInput(_variant(bakery["cheese"]).pk, D("0.235")),
+            ],
+            payments=[PaymentInput("card", D("3.00")), PaymentInput("cash", D("10.00"))],
+        ),
+    )
     receipt = build_receipt(sale)
     # When it is printed, downloaded, shown and e-mailed
     renderings = _renderings(receipt, sale, mailoutbox, django_capture_on_commit_callbacks)
@@ -144,16 +166,24 @@ def test_a_sale_shows_the_same_facts_on_paper_pdf_screen_and_email(
         # one tax id: the VAT ID (the PDF and the screen used to show the tax number as well)
         assert "12/345/67890" not in text, where
     # And the receipt code is the printer's barcode, the PDF's and the screen's text under the bars
-    assert [b.data for b in decode(render(print_layout(receipt, language="de"),
-                                          get_profile("epson-tm-t20"))).barcodes] == [receipt.barcode]
+    assert [
+        b.data for b in decode(render(print_layout(receipt, language="de"), get_profile("epson-tm-t20"))).barcodes
+    ] == [receipt.barcode]
     for where in ("pdf", "screen"):
         assert receipt.barcode in renderings[where]
 
 
 def test_a_return_without_receipt_says_so_everywhere_also_on_paper(
-        register, cashier, manager, bakery, mailoutbox, django_capture_on_commit_callbacks):
-    refund = refund_without_receipt(actor=Actor.system(), register=register, employee=cashier, approver=manager,
-                                    items=[ReturnItemInput(_variant(bakery["coffee"]).pk, D(1))], refund_id=uuid7())
+    register, cashier, manager, bakery, mailoutbox, django_capture_on_commit_callbacks
+):
+    refund = refund_without_receipt(
+        actor=Actor.system(),
+        register=register,
+        employee=cashier,
+        approver=manager,
+        items=[ReturnItemInput(_variant(bakery["coffee"]).pk, D(1))],
+        refund_id=uuid7(),
+    )
     receipt = build_receipt(refund)
     renderings = _renderings(receipt, refund, mailoutbox, django_capture_on_commit_callbacks)
     with translation.override("de"):
@@ -165,14 +195,30 @@ def test_a_return_without_receipt_says_so_everywhere_also_on_paper(
 
 
 def test_an_exchange_sale_names_the_return_whose_credit_paid_it(
-        register, cashier, manager, bakery, mailoutbox, django_capture_on_commit_callbacks):
-    sale = complete_sale(actor=Actor.system(), register=register, employee=cashier, cart=SaleInput(
-        id=uuid7(), lines=[LineInput(_variant(bakery["coffee"]).pk, D(1))], payments=[PaymentInput("cash", D(5))]))
+    register, cashier, manager, bakery, mailoutbox, django_capture_on_commit_callbacks
+):
+    sale = complete_sale(
+        actor=Actor.system(),
+        register=register,
+        employee=cashier,
+        cart=SaleInput(
+            id=uuid7(), lines=[LineInput(_variant(bakery["coffee"]).pk, D(1))], payments=[PaymentInput("cash", D(5))]
+        ),
+    )
     refund, new = exchange_sale(
-        actor=Actor.system(), register=register, employee=cashier, approver=manager, refund_id=uuid7(),
-        original=sale, lines=[RefundLineInput(sale.lines.get().pk, D(1))],
-        replacement=SaleInput(id=uuid7(), lines=[LineInput(_variant(bakery["rolls"]).pk, D(8))],
-                              payments=[PaymentInput("cash", D("1.00"))]))
+        actor=Actor.system(),
+        register=register,
+        employee=cashier,
+        approver=manager,
+        refund_id=uuid7(),
+        original=sale,
+        lines=[RefundLineInput(sale.lines.get().pk, D(1))],
+        replacement=SaleInput(
+            id=uuid7(),
+            lines=[LineInput(_variant(bakery["rolls"]).pk, D(8))],
+            payments=[PaymentInput("cash", D("1.00"))],
+        ),
+    )
     receipt = build_receipt(new)
     assert receipt.payments[0].credit_from_receipt == refund.receipt_number
     with translation.override("de"):
@@ -186,16 +232,29 @@ def test_an_exchange_sale_names_the_return_whose_credit_paid_it(
 
 
 def test_the_fiscal_block_is_empty_until_the_fiscal_module_fills_it_then_every_rendering_shows_it(
-        register, cashier, bakery):
-    sale = complete_sale(actor=Actor.system(), register=register, employee=cashier, cart=SaleInput(
-        id=uuid7(), lines=[LineInput(_variant(bakery["coffee"]).pk, D(1))], payments=[PaymentInput("card", D("2.80"))]))
+    register, cashier, bakery
+):
+    sale = complete_sale(
+        actor=Actor.system(),
+        register=register,
+        employee=cashier,
+        cart=SaleInput(
+            id=uuid7(),
+            lines=[LineInput(_variant(bakery["coffee"]).pk, D(1))],
+            payments=[PaymentInput("card", D("2.80"))],
+        ),
+    )
     receipt = build_receipt(sale)
     assert receipt.fiscal is None
     printed = decode(render(print_layout(receipt, language="de"), get_profile("generic-58")))
     assert printed.qr_codes == []
     # A filled block (what the fiscal module will store; these values are only the test's)
-    signed = replace(receipt, fiscal=FiscalBlock(rows=(("TSE-Transaktion", "42"), ("Signaturzähler", "7"),
-                                                       ("Nicht zertifiziert", "")), qr_payload="V0;test"))
+    signed = replace(
+        receipt,
+        fiscal=FiscalBlock(
+            rows=(("TSE-Transaktion", "42"), ("Signaturzähler", "7"), ("Nicht zertifiziert", "")), qr_payload="V0;test"
+        ),
+    )
     printed = decode(render(print_layout(signed, language="de"), get_profile("generic-58")))
     assert "TSE-Transaktion: 42" in printed.text
     assert "Signaturzähler: 7" in printed.text
@@ -203,18 +262,26 @@ def test_the_fiscal_block_is_empty_until_the_fiscal_module_fills_it_then_every_r
     assert [q.data for q in printed.qr_codes] == ["V0;test"]
     with translation.override("de"):
         assert "TSE-Transaktion: 42" in _pdf_text(receipt_pdf(signed))
-        screen = BeautifulSoup(render_to_string("register/receipts/receipt_body.html", {"receipt": signed}),
-                               "html.parser")
+        screen = BeautifulSoup(
+            render_to_string("register/receipts/receipt_body.html", {"receipt": signed}), "html.parser"
+        )
     assert "Signaturzähler: 7" in screen.select_one("[data-testid=receipt-fiscal]").text
     assert screen.select_one("[data-testid=receipt-fiscal] svg") is not None
 
 
 def test_a_product_named_like_markup_is_text_on_every_rendering(
-        register, cashier, organization, mailoutbox, django_capture_on_commit_callbacks):
+    register, cashier, organization, mailoutbox, django_capture_on_commit_callbacks
+):
     name = "<img src=x onerror=alert(1)>"
     product = ProductFactory(organization=organization, name=name, price="1.00", vat_class="standard")
-    sale = complete_sale(actor=Actor.system(), register=register, employee=cashier, cart=SaleInput(
-        id=uuid7(), lines=[LineInput(_variant(product).pk, D(1))], payments=[PaymentInput("card", D("1.00"))]))
+    sale = complete_sale(
+        actor=Actor.system(),
+        register=register,
+        employee=cashier,
+        cart=SaleInput(
+            id=uuid7(), lines=[LineInput(_variant(product).pk, D(1))], payments=[PaymentInput("card", D("1.00"))]
+        ),
+    )
     receipt = build_receipt(sale)
     with translation.override("de"):
         screen = render_to_string("register/receipts/receipt_body.html", {"receipt": receipt, "barcode": True})

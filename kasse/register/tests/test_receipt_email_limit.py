@@ -15,8 +15,9 @@ from kasse.sales.models import Sale
 
 
 @pytest.mark.django_db
-def test_the_register_stops_sending_receipts_at_its_hourly_limit(till, bakery, mailoutbox, monkeypatch,
-                                                                 django_capture_on_commit_callbacks):
+def test_the_register_stops_sending_receipts_at_its_hourly_limit(
+    till, bakery, mailoutbox, monkeypatch, django_capture_on_commit_callbacks
+):
     monkeypatch.setattr(receipts, "PER_REGISTER", Limit("receipt-email-register", 2, receipts.PER_REGISTER.window))
     till.post("/register/cart/scan/", {"code": "4000000000017"})
     till.post("/register/cart/pay/", {"payments": json.dumps([{"method": "cash", "amount": "5"}])})
@@ -25,12 +26,16 @@ def test_the_register_stops_sending_receipts_at_its_hourly_limit(till, bakery, m
     answers = []
     with django_capture_on_commit_callbacks(execute=True):
         for n in range(3):
-            answers.append(till.post(f"/register/receipt/{sale.pk}/email/", {"email": f"opfer{n}@example.org"},
-                                     HTTP_ACCEPT_LANGUAGE="de"))
+            answers.append(
+                till.post(
+                    f"/register/receipt/{sale.pk}/email/", {"email": f"opfer{n}@example.org"}, HTTP_ACCEPT_LANGUAGE="de"
+                )
+            )
     assert [a.status_code for a in answers] == [200, 200, 422]
     assert BeautifulSoup(answers[2].content, "html.parser").select_one("[data-testid=email-error]").text == (
         "In der letzten Stunde wurden zu viele Belege per E-Mail verschickt. Bitte drucken Sie den Beleg "
-        "oder versuchen Sie es später erneut.")
+        "oder versuchen Sie es später erneut."
+    )
     assert [m.to for m in mailoutbox] == [["opfer0@example.org"], ["opfer1@example.org"]]
     with scopes_disabled():
         assert AuditEntry.objects.filter(action="sales.receipt.emailed").count() == 2

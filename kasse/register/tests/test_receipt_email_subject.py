@@ -10,8 +10,7 @@ from kasse.tenancy.models import Organization
 
 
 @pytest.mark.django_db
-def test_email_subject_is_not_html_escaped(till, bakery, organization, mailoutbox,
-                                           django_capture_on_commit_callbacks):
+def test_email_subject_is_not_html_escaped(till, bakery, organization, mailoutbox, django_capture_on_commit_callbacks):
     with scopes_disabled():
         Organization.objects.filter(pk=organization.pk).update(language="de", legal_name="Bäckerei & Feinkost")
     sale = _sell(till, "4000000000017")

@@ -61,19 +61,23 @@ def test_pdf_of_a_foreign_or_missing_receipt_is_404(till):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("language", "subject", "total_line"), [
-    ("de", "Ihr Beleg 1 von", "Summe: 3,25 €"),
-    ("en", "Your receipt 1 from", "Total: 3.25 €"),
-])
-def test_email_in_the_organization_language_with_html_text_and_pdf(till, bakery, organization, mailoutbox,
-                                                                   django_capture_on_commit_callbacks,
-                                                                   language, subject, total_line):
+@pytest.mark.parametrize(
+    ("language", "subject", "total_line"),
+    [
+        ("de", "Ihr Beleg 1 von", "Summe: 3,25 €"),
+        ("en", "Your receipt 1 from", "Total: 3.25 €"),
+    ],
+)
+def test_email_in_the_organization_language_with_html_text_and_pdf(
+    till, bakery, organization, mailoutbox, django_capture_on_commit_callbacks, language, subject, total_line
+):
     with scopes_disabled():
         Organization.objects.filter(pk=organization.pk).update(language=language)
     sale = _sell(till, "4000000000017", "4000000000024")
     with django_capture_on_commit_callbacks(execute=True):
-        response = till.post(f"/register/receipt/{sale.pk}/email/", {"email": " kunde@example.org "},
-                             HTTP_ACCEPT_LANGUAGE="en")
+        response = till.post(
+            f"/register/receipt/{sale.pk}/email/", {"email": " kunde@example.org "}, HTTP_ACCEPT_LANGUAGE="en"
+        )
     assert response.status_code == 200
     assert soup_of(response).select_one("[data-testid=email-sent]").text == "The receipt was sent to kunde@example.org."
     assert len(mailoutbox) == 1
@@ -90,8 +94,9 @@ def test_email_in_the_organization_language_with_html_text_and_pdf(till, bakery,
 
 
 @pytest.mark.django_db
-def test_email_to_a_bad_address_is_refused_and_sends_nothing(till, bakery, mailoutbox,
-                                                             django_capture_on_commit_callbacks):
+def test_email_to_a_bad_address_is_refused_and_sends_nothing(
+    till, bakery, mailoutbox, django_capture_on_commit_callbacks
+):
     sale = _sell(till, "4000000000017")
     with django_capture_on_commit_callbacks(execute=True):
         response = till.post(f"/register/receipt/{sale.pk}/email/", {"email": "kunde@"}, HTTP_ACCEPT_LANGUAGE="de")
@@ -107,23 +112,28 @@ def test_reprint_list_shows_the_last_receipts_and_finds_by_number(till, register
     _sell(till, "4000000000024")
     _sell(till, "4000000000017", "4000000000017")
     listing = till.get("/register/receipts/", HTTP_ACCEPT_LANGUAGE="de")
-    rows = [(tr["data-number"], tr.select_one(".num").text)
-            for tr in soup_of(listing).select("[data-testid=receipt-row]")]
+    rows = [
+        (tr["data-number"], tr.select_one(".num").text) for tr in soup_of(listing).select("[data-testid=receipt-row]")
+    ]
     n = register.number
     assert rows == [(f"{n}/3", "0,90 €"), (f"{n}/2", "2,80 €"), (f"{n}/1", "0,45 €")]
     found = till.get("/register/receipts/", {"q": "1", "partial": "1"})
     soup = soup_of(found)
     assert [tr["data-number"] for tr in soup.select("[data-testid=receipt-row]")] == [f"{n}/1"]
     assert soup.select_one("[data-testid=show-receipt]")["href"] == f"/register/receipt/{first.pk}/"
-    assert soup_of(till.get("/register/receipts/", {"q": f"{n + 7}/1", "partial": "1"})).select_one(
-        "[data-testid=no-receipts]") is not None
+    assert (
+        soup_of(till.get("/register/receipts/", {"q": f"{n + 7}/1", "partial": "1"})).select_one(
+            "[data-testid=no-receipts]"
+        )
+        is not None
+    )
 
 
 def test_receipt_code_bars_are_code128_with_set_c_for_digit_runs_and_quiet_zones():
     drawn = code128_bars("R-1-2-1042")
     modules = ["0"] * drawn.width
     for x, width in drawn.bars:
-        modules[x:x + width] = ["1"] * width
+        modules[x : x + width] = ["1"] * width
     assert "".join(modules) == "0" * 10 + Code128("R-1-2-1042").build()[0] + "0" * 10
     # start B, "R-1-2-", code C, "10" "42", check, stop: 11 symbols of 11 modules and a stop of 13
     assert drawn.width == 10 + 11 * 11 + 13 + 10

@@ -33,6 +33,7 @@ def _line():
 
 # --- dialogs rendered on the server ---------------------------------------------------------
 
+
 def test_discount_dialog_shows_a_product_name_as_text_never_as_markup(till, organization):
     ProductFactory(organization=organization, name=EVIL, price="2.00", variant__barcode="4000000000037")
     till.post("/register/cart/scan/", {"code": "4000000000037"})
@@ -67,12 +68,16 @@ def test_unknown_dialog_is_404(till, bakery):
 
 # --- pay panel and quick cash -----------------------------------------------------------------
 
-@pytest.mark.parametrize(("due", "expected"), [
-    ("10.97", ["10.97", "11.00", "15.00", "20.00", "50.00"]),
-    ("0.90", ["0.90", "1.00", "5.00", "10.00", "20.00"]),
-    ("11.00", ["11.00", "15.00", "20.00", "50.00", "100.00"]),
-    ("49.50", ["49.50", "50.00", "60.00", "100.00", "200.00"]),
-])
+
+@pytest.mark.parametrize(
+    ("due", "expected"),
+    [
+        ("10.97", ["10.97", "11.00", "15.00", "20.00", "50.00"]),
+        ("0.90", ["0.90", "1.00", "5.00", "10.00", "20.00"]),
+        ("11.00", ["11.00", "15.00", "20.00", "50.00", "100.00"]),
+        ("49.50", ["49.50", "50.00", "60.00", "100.00", "200.00"]),
+    ],
+)
 def test_quick_cash_is_exact_then_the_next_round_amounts(due, expected):
     assert [str(q.amount) for q in quick_cash_amounts(D(due))] == expected
 
@@ -83,18 +88,24 @@ def test_pay_panel_shows_what_is_left_after_the_tenders_given(till, organization
     soup = soup_of(till.get("/register/cart/pay/panel/"))
     assert _text(soup, "pay-due") == "10,97 €"
     assert [b["data-testid"] for b in soup.select("[data-cash]")] == [
-        "cash-exact", "cash-1100", "cash-1500", "cash-2000", "cash-5000"]
+        "cash-exact",
+        "cash-1100",
+        "cash-1500",
+        "cash-2000",
+        "cash-5000",
+    ]
     assert _text(soup, "cash-1100") == "11 €"
     given = json.dumps([{"method": "card", "amount": "5.00"}])
     soup = soup_of(till.get("/register/cart/pay/panel/", {"payments": given}))
     assert _text(soup, "pay-due") == "5,97 €"
     assert _text(soup, "tenders") == "Karte 5,00 €"
     # Garbage from the page counts as nothing given, never a 500.
-    soup = soup_of(till.get("/register/cart/pay/panel/", {"payments": "[{\"method\": 1}"}))
+    soup = soup_of(till.get("/register/cart/pay/panel/", {"payments": '[{"method": 1}'}))
     assert _text(soup, "pay-due") == "10,97 €"
 
 
 # --- quantity key -----------------------------------------------------------------------------
+
 
 def test_quantity_key_applies_to_the_next_tap_and_the_next_scan_only(till, bakery):
     with scopes_disabled():
@@ -106,8 +117,7 @@ def test_quantity_key_applies_to_the_next_tap_and_the_next_scan_only(till, baker
     assert soup.select("[data-testid=pending-times]") == []
     till.post("/register/cart/times/", {"times": ["", "3"]})  # a typed number next to the preset buttons
     soup = soup_of(till.post("/register/cart/scan/", {"code": "4000000000024"}))
-    assert [q.get_text(" ", strip=True) for q in soup.select("[data-testid=line-qty]")] == ["6 × 0,45 €",
-                                                                                           "3 × 2,80 €"]
+    assert [q.get_text(" ", strip=True) for q in soup.select("[data-testid=line-qty]")] == ["6 × 0,45 €", "3 × 2,80 €"]
     soup = soup_of(till.post("/register/cart/scan/", {"code": "4000000000024"}))
     assert soup.select("[data-testid=line-qty]")[1].get_text(" ", strip=True) == "4 × 2,80 €"
 
@@ -129,6 +139,7 @@ def test_quantity_key_refuses_what_is_not_a_whole_number(till, bakery, typed):
 
 
 # --- the grid ---------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def deli(organization):
@@ -176,6 +187,7 @@ def test_tile_names_carry_german_soft_hyphens_and_stay_escaped(till, organizatio
 
 # --- returns to the tenders paid with -------------------------------------------------------------
 
+
 def _sell_card_and_cash(till, organization):
     ProductFactory(organization=organization, name="Milch", price="2.29", variant__barcode="4000000000051")
     ProductFactory(organization=organization, name="Wein", price="6.11", variant__barcode="4000000000068")
@@ -197,7 +209,9 @@ def test_return_of_a_card_and_cash_sale_names_both_and_goes_back_card_first(till
     ids = {"refund_id": form.select_one("input[name=refund_id]")["value"], "tender": "original"}
     preview = soup_of(till.post(f"/register/returns/{sale.pk}/", {**ids, f"qty_{wine.pk}": "1"}))
     assert [(p["data-method"], p.get_text(" ", strip=True)) for p in preview.select("[data-testid=refund-split]")] == [
-        ("card", "Zurück auf Karte (am Terminal) 5,00 €"), ("cash", "Bar auszahlen 1,11 €")]
+        ("card", "Zurück auf Karte (am Terminal) 5,00 €"),
+        ("cash", "Bar auszahlen 1,11 €"),
+    ]
     done = soup_of(till.post(f"/register/returns/{sale.pk}/", {**ids, f"qty_{wine.pk}": "1", "action": "confirm"}))
     assert _text(done, "refund-to-tender") == "Zurück auf Karte (am Terminal) 5,00 €"
     assert _text(done, "cash-back") == "Bar auszahlen 1,11 €"
@@ -205,8 +219,10 @@ def test_return_of_a_card_and_cash_sale_names_both_and_goes_back_card_first(till
     assert "-1,11" not in done.get_text()
     with scopes_disabled():
         refund = Sale.objects.get(kind="refund")
-        assert sorted((p.method, p.amount) for p in refund.payments.all()) == [("card", D("-5.00")),
-                                                                              ("cash", D("-1.11"))]
+        assert sorted((p.method, p.amount) for p in refund.payments.all()) == [
+            ("card", D("-5.00")),
+            ("cash", D("-1.11")),
+        ]
     # The card took back all it paid: the milk goes back in cash.
     form = soup_of(till.get(f"/register/returns/{sale.pk}/"))
     ids["refund_id"] = form.select_one("input[name=refund_id]")["value"]
@@ -227,14 +243,21 @@ def test_weighed_lines_show_their_unit_in_the_return_form(till, bakery):
 
 # --- top bar ------------------------------------------------------------------------------------
 
+
 def test_printer_indicator_draws_an_icon_that_ships_with_kasse(till, organization, store, register):
     from kasse.printing.models import Printer, PrinterKind, RegisterPrinter
 
     with scopes_disabled():
-        printer = Printer.objects.create(organization=organization, store=store, name="Bondrucker",
-                                         kind=PrinterKind.RECEIPT, host="127.0.0.1", port=9, profile="generic-58")
-        RegisterPrinter.objects.create(organization=organization, register=register,
-                                       printer=printer)
+        printer = Printer.objects.create(
+            organization=organization,
+            store=store,
+            name="Bondrucker",
+            kind=PrinterKind.RECEIPT,
+            host="127.0.0.1",
+            port=9,
+            profile="generic-58",
+        )
+        RegisterPrinter.objects.create(organization=organization, register=register, printer=printer)
     html = till.get("/register/print/status/").content.decode()
     assert "🖨" not in html
     indicator = BeautifulSoup(html, "html.parser").select_one("[data-testid=printer-indicator]")

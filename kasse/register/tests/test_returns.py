@@ -28,8 +28,10 @@ def _sell(till, *codes, cash="20"):
 
 
 def _return_lines(response):
-    return [(tr["data-sku"], tr.select_one("[data-testid=returnable]").text)
-            for tr in soup_of(response).select("[data-testid=return-line]")]
+    return [
+        (tr["data-sku"], tr.select_one("[data-testid=returnable]").text)
+        for tr in soup_of(response).select("[data-testid=return-line]")
+    ]
 
 
 def _qty_field(response, sku):
@@ -62,10 +64,16 @@ def test_partial_return_by_receipt_number(till, register, bakery):
     assert soup_of(form).select_one("[data-testid=return-title]").text == f"Rückgabe von Beleg {register.number}/1"
     assert _return_lines(form) == [(rolls.sku, "3"), (_variant(bakery["coffee"]).sku, "1")]
     # And returns 2 of the 3 rolls in cash
-    done = till.post(f"/register/returns/{sale.pk}/", {
-        "action": "confirm", "tender": "cash", "refund_id": _hidden(form, "refund_id"),
-        _qty_field(form, rolls.sku): "2",
-    }, HTTP_ACCEPT_LANGUAGE="de")
+    done = till.post(
+        f"/register/returns/{sale.pk}/",
+        {
+            "action": "confirm",
+            "tender": "cash",
+            "refund_id": _hidden(form, "refund_id"),
+            _qty_field(form, rolls.sku): "2",
+        },
+        HTTP_ACCEPT_LANGUAGE="de",
+    )
     # Then a return receipt of -0.90 linked to the original exists and the rolls are back in stock
     assert done.status_code == 200
     assert soup_of(done).select_one("[data-testid=refund-total]").text == "0,90 €"
@@ -94,7 +102,7 @@ def test_scanned_receipt_code_opens_the_return_instead_of_unknown_barcode(till, 
     modules = ["0"] * int(barcode["viewbox"].split()[2])
     for rect in barcode.select("rect")[1:]:
         x, width = int(rect["x"]), int(rect["width"])
-        modules[x:x + width] = ["1"] * width
+        modules[x : x + width] = ["1"] * width
     assert "".join(modules) == "0" * 10 + Code128(code).build()[0] + "0" * 10
     # When the scanner reads that code on the selling screen
     response = till.post("/register/cart/scan/", {"code": code}, HTTP_ACCEPT_LANGUAGE="en")
@@ -103,10 +111,16 @@ def test_scanned_receipt_code_opens_the_return_instead_of_unknown_barcode(till, 
     assert (response["HX-Retarget"], response["HX-Reswap"]) == ("#overlay", "innerHTML")
     assert soup_of(response).select_one("[data-testid=return-title]").text == f"Return from receipt {register.number}/1"
     coffee = _variant(bakery["coffee"])
-    done = till.post(f"/register/returns/{sale.pk}/", {
-        "action": "confirm", "tender": "original", "refund_id": _hidden(response, "refund_id"),
-        _qty_field(response, coffee.sku): "1",
-    }, HTTP_ACCEPT_LANGUAGE="en")
+    done = till.post(
+        f"/register/returns/{sale.pk}/",
+        {
+            "action": "confirm",
+            "tender": "original",
+            "refund_id": _hidden(response, "refund_id"),
+            _qty_field(response, coffee.sku): "1",
+        },
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
     assert soup_of(done).select_one("[data-testid=refund-total]").text == "2.80 €"
     with scopes_disabled():
         assert Sale.objects.get(kind="refund").total == D("-2.80")
@@ -125,14 +139,18 @@ def test_over_refund_zero_and_unknown_receipts_are_refused_and_change_nothing(ti
         ({field: "x"}, "Please enter a quantity such as 2 or 0,250 (at most three decimal places)."),
     ]
     for data, message in cases:
-        refused = till.post(f"/register/returns/{sale.pk}/", {"action": "confirm", "tender": "cash",
-                                                                "refund_id": refund_id, **data},
-                            HTTP_ACCEPT_LANGUAGE="en")
+        refused = till.post(
+            f"/register/returns/{sale.pk}/",
+            {"action": "confirm", "tender": "cash", "refund_id": refund_id, **data},
+            HTTP_ACCEPT_LANGUAGE="en",
+        )
         assert refused.status_code == 422
         assert soup_of(refused).select_one("[data-testid=return-error]").text == message
-    for code, message in (("99", "No receipt 99 in this store."),
-                          (f"{register.number + 7}/1", f"No receipt {register.number + 7}/1 in this store."),
-                          (f"R-{register.store.number + 5}-1-1", "is from another store.")):
+    for code, message in (
+        ("99", "No receipt 99 in this store."),
+        (f"{register.number + 7}/1", f"No receipt {register.number + 7}/1 in this store."),
+        (f"R-{register.store.number + 5}-1-1", "is from another store."),
+    ):
         response = till.get("/register/returns/find/", {"code": code}, HTTP_ACCEPT_LANGUAGE="en")
         assert response.status_code == 422
         assert message in soup_of(response).select_one("[data-testid=returns-error]").text
@@ -143,41 +161,75 @@ def test_over_refund_zero_and_unknown_receipts_are_refused_and_change_nothing(ti
 def test_german_messages_on_the_returns_screen(till, register, bakery):
     sale = _sell(till, "4000000000017")
     form = till.get(f"/register/returns/{sale.pk}/")
-    refused = till.post(f"/register/returns/{sale.pk}/", {
-        "action": "confirm", "tender": "cash", "refund_id": _hidden(form, "refund_id"),
-        _qty_field(form, _variant(bakery["rolls"]).sku): "5"}, HTTP_ACCEPT_LANGUAGE="de")
-    assert soup_of(refused).select_one("[data-testid=return-error]").text == \
-        "„Brötchen“: Es können höchstens noch 1 zurückgegeben werden."
+    refused = till.post(
+        f"/register/returns/{sale.pk}/",
+        {
+            "action": "confirm",
+            "tender": "cash",
+            "refund_id": _hidden(form, "refund_id"),
+            _qty_field(form, _variant(bakery["rolls"]).sku): "5",
+        },
+        HTTP_ACCEPT_LANGUAGE="de",
+    )
+    assert (
+        soup_of(refused).select_one("[data-testid=return-error]").text
+        == "„Brötchen“: Es können höchstens noch 1 zurückgegeben werden."
+    )
 
 
-def test_return_without_receipt_is_refused_without_manager_pin_and_accepted_with_it(till, register, bakery, manager,
-                                                                                   cashier):
+def test_return_without_receipt_is_refused_without_manager_pin_and_accepted_with_it(
+    till, register, bakery, manager, cashier
+):
     rolls = _variant(bakery["rolls"])
     form = till.get("/register/returns/without-receipt/")
     assert form.status_code == 200
     # Scanning a product puts it on the return list
-    added = till.post("/register/returns/without-receipt/", {
-        "refund_id": _hidden(form, "refund_id"), "tender": "cash", "code": "4000000000017"})
-    added = till.post("/register/returns/without-receipt/", {
-        "refund_id": _hidden(form, "refund_id"), "tender": "cash", "code": "4000000000017",
-        "ret_variant": str(rolls.pk), "ret_qty": "1", "ret_code": "4000000000017"}, HTTP_ACCEPT_LANGUAGE="de")
-    assert [(tr["data-sku"], tr.select_one("[data-testid=ret-qty]")["value"],
-             tr.select_one("[data-testid=ret-total]").text)
-            for tr in soup_of(added).select("[data-testid=ret-line]")] == [(rolls.sku, "2", "0,90 €")]
-    data = {"action": "confirm", "tender": "cash", "refund_id": _hidden(form, "refund_id"),
-            "ret_variant": str(rolls.pk), "ret_qty": "2", "ret_code": "4000000000017"}
+    added = till.post(
+        "/register/returns/without-receipt/",
+        {"refund_id": _hidden(form, "refund_id"), "tender": "cash", "code": "4000000000017"},
+    )
+    added = till.post(
+        "/register/returns/without-receipt/",
+        {
+            "refund_id": _hidden(form, "refund_id"),
+            "tender": "cash",
+            "code": "4000000000017",
+            "ret_variant": str(rolls.pk),
+            "ret_qty": "1",
+            "ret_code": "4000000000017",
+        },
+        HTTP_ACCEPT_LANGUAGE="de",
+    )
+    assert [
+        (tr["data-sku"], tr.select_one("[data-testid=ret-qty]")["value"], tr.select_one("[data-testid=ret-total]").text)
+        for tr in soup_of(added).select("[data-testid=ret-line]")
+    ] == [(rolls.sku, "2", "0,90 €")]
+    data = {
+        "action": "confirm",
+        "tender": "cash",
+        "refund_id": _hidden(form, "refund_id"),
+        "ret_variant": str(rolls.pk),
+        "ret_qty": "2",
+        "ret_code": "4000000000017",
+    }
     # Without a manager PIN (or with the cashier's own) it is refused and nothing is written
     for pin in ("", "1111"):
-        refused = till.post("/register/returns/without-receipt/", {**data, **(approval(cashier, pin) if pin else {})},
-                            HTTP_ACCEPT_LANGUAGE="en")
+        refused = till.post(
+            "/register/returns/without-receipt/",
+            {**data, **(approval(cashier, pin) if pin else {})},
+            HTTP_ACCEPT_LANGUAGE="en",
+        )
         assert refused.status_code == 422
-        assert soup_of(refused).select_one("[data-testid=return-error]").text == \
-            "A return without a receipt needs a manager. Please enter a manager PIN."
+        assert (
+            soup_of(refused).select_one("[data-testid=return-error]").text
+            == "A return without a receipt needs a manager. Please enter a manager PIN."
+        )
     with scopes_disabled():
         assert not Sale.objects.exists()
     # With Max's PIN the return is stored, without an original, in cash
-    done = till.post("/register/returns/without-receipt/", {**data, **approval(manager, "2222")},
-                     HTTP_ACCEPT_LANGUAGE="en")
+    done = till.post(
+        "/register/returns/without-receipt/", {**data, **approval(manager, "2222")}, HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert done.status_code == 200
     assert soup_of(done).select_one("[data-testid=refund-total]").text == "0.90 €"
     with scopes_disabled():
@@ -199,14 +251,23 @@ def test_exchange_with_receipt_needs_a_manager_and_takes_the_difference_in_cash(
     rolls, coffee = _variant(bakery["rolls"]), _variant(bakery["coffee"])
     form = till.get(f"/register/returns/{sale.pk}/")
     field = _qty_field(form, rolls.sku)
-    base = {"refund_id": _hidden(form, "refund_id"), "new_sale_id": _hidden(form, "new_sale_id"),
-            "tender": "exchange", field: "2"}
+    base = {
+        "refund_id": _hidden(form, "refund_id"),
+        "new_sale_id": _hidden(form, "new_sale_id"),
+        "tender": "exchange",
+        field: "2",
+    }
     # When the cashier chooses "exchange" and scans a coffee
-    picked = till.post(f"/register/returns/{sale.pk}/", {**base, "code": "4000000000024"},
-                       HTTP_ACCEPT_LANGUAGE="en")
+    picked = till.post(f"/register/returns/{sale.pk}/", {**base, "code": "4000000000024"}, HTTP_ACCEPT_LANGUAGE="en")
     assert soup_of(picked).select_one("[data-testid=exchange-new-total]").text == "2.80 €"
     assert soup_of(picked).select_one("[data-testid=exchange-difference]").text.split() == [
-        "Customer", "pays", "in", "cash", "1.90", "€"]
+        "Customer",
+        "pays",
+        "in",
+        "cash",
+        "1.90",
+        "€",
+    ]
     data = {**base, "action": "confirm", "new_variant": str(coffee.pk), "new_qty": "1", "new_code": "4000000000024"}
     refused = till.post(f"/register/returns/{sale.pk}/", data, HTTP_ACCEPT_LANGUAGE="en")
     assert refused.status_code == 422
@@ -216,12 +277,19 @@ def test_exchange_with_receipt_needs_a_manager_and_takes_the_difference_in_cash(
     done = till.post(f"/register/returns/{sale.pk}/", {**data, **approval(manager, "2222")}, HTTP_ACCEPT_LANGUAGE="en")
     assert done.status_code == 200
     assert soup_of(done).select_one("[data-testid=exchange-cash-taken]").text.split() == [
-        "Take", "in", "cash", "1.90", "€"]
+        "Take",
+        "in",
+        "cash",
+        "1.90",
+        "€",
+    ]
     with scopes_disabled():
         refund = Sale.objects.get(kind="refund")
         new = Sale.objects.get(kind="sale", receipt_number=3)
         assert [(p.method, p.amount) for p in refund.payments.all()] == [("credit", D("-0.90"))]
         assert [(p.method, p.amount, p.reference) for p in new.payments.all()] == [
-            ("credit", D("0.90"), str(refund.pk)), ("cash", D("1.90"), "")]
+            ("credit", D("0.90"), str(refund.pk)),
+            ("cash", D("1.90"), ""),
+        ]
     assert stock_level(register.store, rolls) == D("0")
     assert stock_level(register.store, coffee) == D("-1")

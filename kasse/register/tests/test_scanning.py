@@ -21,14 +21,26 @@ def _skus(response):
     return [li["data-sku"] for li in soup_of(response).select("[data-testid=cart-line]")]
 
 
-@pytest.mark.parametrize(("code", "complete"), [
-    ("4000000000013", True), ("400000000001", False),  # EAN-13 and the same scan one digit short
-    ("40000000", False), ("96385074", True),  # EAN-8
-    ("042100005264", True), ("04252614", True),  # UPC-A and its UPC-E form
-    ("04252615", False), ("14006381333938", True), ("14006381333935", False), ("04006381333931", True),
-    ("0000057", True), ("123456789", True),  # not a GTIN length: the lookup decides
-    ("R-1-1-1", True), ("KK-0042", True), ("SKU-12345678", True),
-])
+@pytest.mark.parametrize(
+    ("code", "complete"),
+    [
+        ("4000000000013", True),
+        ("400000000001", False),  # EAN-13 and the same scan one digit short
+        ("40000000", False),
+        ("96385074", True),  # EAN-8
+        ("042100005264", True),
+        ("04252614", True),  # UPC-A and its UPC-E form
+        ("04252615", False),
+        ("14006381333938", True),
+        ("14006381333935", False),
+        ("04006381333931", True),
+        ("0000057", True),
+        ("123456789", True),  # not a GTIN length: the lookup decides
+        ("R-1-1-1", True),
+        ("KK-0042", True),
+        ("SKU-12345678", True),
+    ],
+)
 def test_only_gtin_shaped_codes_need_a_valid_check_digit(code, complete):
     assert is_complete_gtin(code) is complete
 
@@ -40,7 +52,8 @@ def test_a_scan_cut_short_is_incomplete_not_unknown(till, bakery):
     assert response.status_code == 422
     message = soup_of(response).select("[data-testid=cart-error]")
     assert [(p.text, p["data-scan-message"]) for p in message] == [
-        ("Scan unvollständig, bitte erneut scannen", "incomplete")]
+        ("Scan unvollständig, bitte erneut scannen", "incomplete")
+    ]
     assert json.loads(response["HX-Trigger"]) == {"kasse:scan-rejected": {"reason": "incomplete"}}
     assert len(_skus(response)) == 1
     english = till.post("/register/cart/scan/", {"code": "40000000"}, HTTP_ACCEPT_LANGUAGE="en")
@@ -66,8 +79,9 @@ def test_shop_codes_that_look_like_gtins_still_resolve(till, organization):
     # and a loyalty card of 13 digits: exact matches still win.
     instore = ProductFactory(organization=organization, name="Hausbrot", variant__barcode="1234567890120")
     by_sku = ProductFactory(organization=organization, name="Streusel", variant__sku="12345671")
-    CustomerFactory(organization=organization, first_name="Karla", last_name="Kolumna",
-                    loyalty_card_code="9990000000001")
+    CustomerFactory(
+        organization=organization, first_name="Karla", last_name="Kolumna", loyalty_card_code="9990000000001"
+    )
     till.post("/register/cart/scan/", {"code": "1234567890120"})
     response = till.post("/register/cart/scan/", {"code": "12345671"})
     with scopes_disabled():
@@ -105,23 +119,30 @@ def test_a_refused_scan_changes_no_cart_line(till, bakery):
     till.post("/register/cart/scan/", {"code": "4000000000017"})
     till.post("/register/cart/scan/", {"code": "400000000001"})
     with scopes_disabled():
-        assert [(line.variant.product.name, line.quantity) for line in CartLine.objects.all()] == [
-            ("Brötchen", 1)]
+        assert [(line.variant.product.name, line.quantity) for line in CartLine.objects.all()] == [("Brötchen", 1)]
 
 
 def test_scanner_settings_have_defaults_for_packets_and_late_enter(store):
     saved = save_register_settings(actor=Actor.system(), store=store, data={"display_message": "Hallo"})
-    assert (saved.scanner_max_gap_ms, saved.scanner_pause_ms, saved.scanner_late_suffix_ms,
-            saved.scan_beep, saved.scan_beep_volume) == (60, 160, 300, True, 60)
+    assert (
+        saved.scanner_max_gap_ms,
+        saved.scanner_pause_ms,
+        saved.scanner_late_suffix_ms,
+        saved.scan_beep,
+        saved.scan_beep_volume,
+    ) == (60, 160, 300, True, 60)
 
 
-@pytest.mark.parametrize(("data", "field"), [
-    ({"scanner_pause_ms": 40, "scanner_max_gap_ms": 60}, "scanner_pause_ms"),
-    ({"scanner_pause_ms": 5000}, "scanner_pause_ms"),
-    ({"scanner_late_suffix_ms": 3000}, "scanner_late_suffix_ms"),
-    ({"scan_beep_volume": 150}, "scan_beep_volume"),
-    ({"scanner_min_length": 1}, "scanner_min_length"),
-])
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"scanner_pause_ms": 40, "scanner_max_gap_ms": 60}, "scanner_pause_ms"),
+        ({"scanner_pause_ms": 5000}, "scanner_pause_ms"),
+        ({"scanner_late_suffix_ms": 3000}, "scanner_late_suffix_ms"),
+        ({"scan_beep_volume": 150}, "scan_beep_volume"),
+        ({"scanner_min_length": 1}, "scanner_min_length"),
+    ],
+)
 def test_scanner_settings_out_of_range_are_refused(store, data, field):
     from django.core.exceptions import ValidationError
 
@@ -133,10 +154,17 @@ def test_scanner_settings_out_of_range_are_refused(store, data, field):
 
 
 def test_the_register_page_carries_the_scanner_settings(till, store):
-    save_register_settings(actor=Actor.system(), store=store, data={
-        "scanner_pause_ms": 220, "scanner_late_suffix_ms": 400, "scan_beep": True, "scan_beep_volume": 35})
+    save_register_settings(
+        actor=Actor.system(),
+        store=store,
+        data={"scanner_pause_ms": 220, "scanner_late_suffix_ms": 400, "scan_beep": True, "scan_beep_volume": 35},
+    )
     root = soup_of(till.get("/register/")).select_one("#register")
-    assert (root["data-scanner-gap"], root["data-scanner-pause"], root["data-scanner-late"],
-            root["data-scan-beep"]) == ("60", "220", "400", "35")
+    assert (
+        root["data-scanner-gap"],
+        root["data-scanner-pause"],
+        root["data-scanner-late"],
+        root["data-scan-beep"],
+    ) == ("60", "220", "400", "35")
     save_register_settings(actor=Actor.system(), store=store, data={"scan_beep": False})
     assert soup_of(till.get("/register/")).select_one("#register")["data-scan-beep"] == "0"

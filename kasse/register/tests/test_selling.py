@@ -19,8 +19,11 @@ D = Decimal
 
 def _lines(response):
     return [
-        (li["data-sku"], li.select_one("[data-testid=line-qty]").text.split(" ")[0],
-         li.select_one("[data-testid=line-total]").text)
+        (
+            li["data-sku"],
+            li.select_one("[data-testid=line-qty]").text.split(" ")[0],
+            li.select_one("[data-testid=line-total]").text,
+        )
         for li in soup_of(response).select("[data-testid=cart-line]")
     ]
 
@@ -84,16 +87,22 @@ def test_price_override_needs_a_manager_pin(till, bakery, manager):
     refused = till.post(f"/register/cart/line/{line.pk}/price/", {"price": "1,00"}, HTTP_ACCEPT_LANGUAGE="en")
     assert refused.status_code == 422
     assert "manager" in soup_of(refused).select_one("[data-testid=cart-error]").text
-    ok = till.post(f"/register/cart/line/{line.pk}/price/", {"price": "1,00", **approval(manager, "2222")},
-                   HTTP_ACCEPT_LANGUAGE="de")
+    ok = till.post(
+        f"/register/cart/line/{line.pk}/price/",
+        {"price": "1,00", **approval(manager, "2222")},
+        HTTP_ACCEPT_LANGUAGE="de",
+    )
     assert _lines(ok)[0][2] == "1,00 €"
 
 
 def test_cash_payment_completes_the_sale_and_shows_change(till, bakery):
     till.post("/register/cart/scan/", {"code": "4000000000017"})
     till.post("/register/cart/scan/", {"code": "4000000000024"})
-    response = till.post("/register/cart/pay/", {"payments": json.dumps([{"method": "cash", "amount": "10.00"}])},
-                         HTTP_ACCEPT_LANGUAGE="de")
+    response = till.post(
+        "/register/cart/pay/",
+        {"payments": json.dumps([{"method": "cash", "amount": "10.00"}])},
+        HTTP_ACCEPT_LANGUAGE="de",
+    )
     done = soup_of(response)
     assert done.select_one("[data-testid=change]").text.split() == ["Rückgeld", "6,75", "€"]
     with scopes_disabled():
@@ -106,8 +115,9 @@ def test_cash_payment_completes_the_sale_and_shows_change(till, bakery):
 
 def test_short_payment_is_refused_and_the_cart_stays(till, bakery):
     till.post("/register/cart/scan/", {"code": "4000000000024"})
-    response = till.post("/register/cart/pay/", {"payments": json.dumps([{"method": "cash", "amount": "1"}])},
-                         HTTP_ACCEPT_LANGUAGE="en")
+    response = till.post(
+        "/register/cart/pay/", {"payments": json.dumps([{"method": "cash", "amount": "1"}])}, HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert response.status_code == 422
     assert response["HX-Retarget"] == "#cart"
     assert "still missing" in soup_of(response).select_one("[data-testid=cart-error]").text
@@ -127,8 +137,10 @@ def test_garbage_payment_payload_is_refused(till, bakery):
 def test_split_payment_card_and_cash(till, bakery):
     for _ in range(3):
         till.post("/register/cart/scan/", {"code": "4000000000024"})
-    till.post("/register/cart/pay/", {"payments": json.dumps([{"method": "card", "amount": "5.00"},
-                                                               {"method": "cash", "amount": "5.00"}])})
+    till.post(
+        "/register/cart/pay/",
+        {"payments": json.dumps([{"method": "card", "amount": "5.00"}, {"method": "cash", "amount": "5.00"}])},
+    )
     with scopes_disabled():
         payments = list(Sale.objects.get().payments.values_list("method", "amount", "change"))
     assert payments == [("card", D("5.00"), D("0.00")), ("cash", D("3.40"), D("1.60"))]
@@ -141,8 +153,9 @@ def test_park_and_resume_on_another_register(till, bakery, register, cashier):
     till.post("/register/cart/scan/", {"code": "4000000000017"})
     till.post("/register/cart/park/", {"label": "Frau Schmidt"})
     assert _lines(till.get("/register/cart/")) == []
-    other = paired_client(RegisterFactory(store=register.store, organization=register.organization, number=2),
-                          token="second")
+    other = paired_client(
+        RegisterFactory(store=register.store, organization=register.organization, number=2), token="second"
+    )
     other.post("/register/unlock/", unlock_data(cashier, "1111"))
     listing = soup_of(other.get("/register/parked/"))
     assert "Frau Schmidt" in listing.select_one("[data-testid=parked-list]").text
@@ -182,12 +195,18 @@ def test_manager_pin_cannot_be_guessed_from_the_register(till, bakery, manager):
     with scopes_disabled():
         line = CartLine.objects.get()
     for guess in ["0000", "0001", "0002", "0003", "0004"]:
-        refused = till.post(f"/register/cart/line/{line.pk}/price/", {"price": "1,00", **approval(manager, guess)},
-                            HTTP_ACCEPT_LANGUAGE="en")
+        refused = till.post(
+            f"/register/cart/line/{line.pk}/price/",
+            {"price": "1,00", **approval(manager, guess)},
+            HTTP_ACCEPT_LANGUAGE="en",
+        )
         assert refused.status_code == 422
     # Now even the right PIN is refused for a minute
-    locked = till.post(f"/register/cart/line/{line.pk}/price/", {"price": "1,00", **approval(manager, "2222")},
-                       HTTP_ACCEPT_LANGUAGE="en")
+    locked = till.post(
+        f"/register/cart/line/{line.pk}/price/",
+        {"price": "1,00", **approval(manager, "2222")},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
     assert "Too many wrong PINs" in soup_of(locked).select_one("[data-testid=cart-error]").text
     with scopes_disabled():
         assert CartLine.objects.get().unit_price is None

@@ -31,8 +31,10 @@ def _text(page, testid):
 
 def _rows(page, testid):
     """The rows of a report table as lists of cell texts."""
-    return [[" ".join(cell.get_text(" ").split()) for cell in row.select("td, th")]
-            for row in page.select(f"[data-testid={testid}] tr")]
+    return [
+        [" ".join(cell.get_text(" ").split()) for cell in row.select("td, th")]
+        for row in page.select(f"[data-testid={testid}] tr")
+    ]
 
 
 def _shifts():
@@ -64,11 +66,11 @@ def _sell(till, code, method="cash", amount="10.00"):
 def _cash(till, kind, amount, reason, pin="", **headers):
     # Clara's own PIN (1111) or Max's (2222; 9999 is a wrong guess at it), each picked as the approver
     approver = approval(_employee("Clara" if pin == "1111" else "Max"), pin) if pin else {}
-    return till.post("/register/shift/cash/", {"kind": kind, "amount": amount, "reason": reason, **approver},
-                     **headers)
+    return till.post("/register/shift/cash/", {"kind": kind, "amount": amount, "reason": reason, **approver}, **headers)
 
 
 # --- opening ----------------------------------------------------------------------
+
 
 def test_without_an_open_shift_the_register_asks_to_count_the_float(device, cashier):
     # Given Clara switches in on a register that has no open shift
@@ -80,7 +82,22 @@ def test_without_an_open_shift_the_register_asks_to_count_the_float(device, cash
     assert page.select_one("[data-testid=cashier]").text == "Clara"
     assert page.select_one("[data-testid=cart]") is None
     assert [row["data-value"] for row in page.select(".count-row")] == [
-        "500", "200", "100", "50", "20", "10", "5", "2", "1", "0.50", "0.20", "0.10", "0.05", "0.02", "0.01"]
+        "500",
+        "200",
+        "100",
+        "50",
+        "20",
+        "10",
+        "5",
+        "2",
+        "1",
+        "0.50",
+        "0.20",
+        "0.10",
+        "0.05",
+        "0.02",
+        "0.01",
+    ]
     assert [label.text for label in page.select(".count-row label")][-3:] == ["0.05 €", "0.02 €", "0.01 €"]
 
 
@@ -91,8 +108,7 @@ def test_opening_with_a_counted_float_leads_to_the_selling_screen(device, cashie
     assert response["Location"] == "/register/"
     with scopes_disabled():
         shift = Shift.objects.get()
-        assert (shift.status, shift.opening_float, shift.opening_count) == ("open", D("105.00"),
-                                                                          {"20": 5, "0.50": 10})
+        assert (shift.status, shift.opening_float, shift.opening_count) == ("open", D("105.00"), {"20": 5, "0.50": 10})
         assert shift.opened_by.display_name == "Clara"
     page = soup_of(device.get("/register/", **DE))
     assert page.select_one("[data-testid=cart-empty]") is not None
@@ -100,14 +116,17 @@ def test_opening_with_a_counted_float_leads_to_the_selling_screen(device, cashie
     assert device.get("/register/shift/open/")["Location"] == "/register/"
 
 
-@pytest.mark.parametrize(("count", "message"), [
-    ({"d-20": "-1"}, "The number of pieces must be a whole number from 0 to 99999."),
-    ({"d-20": "1,5"}, "The number of pieces must be a whole number from 0 to 99999."),
-    ({"d-20": "drei"}, "The number of pieces must be a whole number from 0 to 99999."),
-    ({"d-20": "100000"}, "The number of pieces must be a whole number from 0 to 99999."),
-    ({"d-3": "1"}, "Unknown denomination “3”."),
-    ({"d-abc": "0"}, "Unknown denomination “abc”."),
-])
+@pytest.mark.parametrize(
+    ("count", "message"),
+    [
+        ({"d-20": "-1"}, "The number of pieces must be a whole number from 0 to 99999."),
+        ({"d-20": "1,5"}, "The number of pieces must be a whole number from 0 to 99999."),
+        ({"d-20": "drei"}, "The number of pieces must be a whole number from 0 to 99999."),
+        ({"d-20": "100000"}, "The number of pieces must be a whole number from 0 to 99999."),
+        ({"d-3": "1"}, "Unknown denomination “3”."),
+        ({"d-abc": "0"}, "Unknown denomination “abc”."),
+    ],
+)
 def test_bad_opening_counts_are_refused_and_open_nothing(device, cashier, count, message):
     _unlock(device)
     response = device.post("/register/shift/open/", count, **EN)
@@ -136,10 +155,16 @@ def test_a_second_shift_cannot_be_opened(till):
 
 # --- cash in and out --------------------------------------------------------------------
 
+
 def test_shift_menu_offers_cash_reports_and_closing(till):
     page = soup_of(till.get("/register/shift/menu/", **DE))
     assert [el.get_text(strip=True) for el in page.select(".menu-grid > *")] == [
-        "Einzahlung", "Auszahlung", "X-Bericht", "Schicht abschließen", "Frühere Z-Bons"]
+        "Einzahlung",
+        "Auszahlung",
+        "X-Bericht",
+        "Schicht abschließen",
+        "Frühere Z-Bons",
+    ]
     assert page.select_one("[data-testid=x-report]")["href"] == "/register/shift/x/"
 
 
@@ -153,25 +178,30 @@ def test_cash_in_and_out_with_a_manager_pin(till, manager):
     response = _cash(till, "pay_out", "12,5", "Briefmarken", pin="2222")
     assert response.status_code == 200
     # Clara handed the cash over; Max's rights counted, and the audit log says so
-    assert _movements() == [("pay_in", D("20.00"), "Wechselgeld von der Bank", "Clara"),
-                            ("pay_out", D("-12.50"), "Briefmarken", "Clara")]
+    assert _movements() == [
+        ("pay_in", D("20.00"), "Wechselgeld von der Bank", "Clara"),
+        ("pay_out", D("-12.50"), "Briefmarken", "Clara"),
+    ]
     with scopes_disabled():
         entry = AuditEntry.objects.filter(action="sales.cash.pay_out").get()
         assert entry.data["approver"] == str(manager.pk)
 
 
-@pytest.mark.parametrize(("amount", "reason", "pin", "message"), [
-    ("5", "Porto", "", "Clara may not move cash; a manager PIN is needed."),
-    ("5", "Porto", "1111", "Clara may not move cash."),
-    ("5", "Porto", "9999", "Wrong PIN for Max."),
-    ("100,01", "Bank", "2222", "There is not that much cash in the drawer."),
-    ("-5", "Porto", "2222", "The amount must be greater than zero."),
-    ("0", "Porto", "2222", "The amount must be greater than zero."),
-    ("fünf", "Porto", "2222", "Please enter an amount in euros, e.g. 20,00."),
-    ("1,234", "Porto", "2222", "Please enter an amount in euros, e.g. 20,00."),
-    ("", "Porto", "2222", "Please enter an amount in euros, e.g. 20,00."),
-    ("5", "  ", "2222", "Please give a reason."),
-])
+@pytest.mark.parametrize(
+    ("amount", "reason", "pin", "message"),
+    [
+        ("5", "Porto", "", "Clara may not move cash; a manager PIN is needed."),
+        ("5", "Porto", "1111", "Clara may not move cash."),
+        ("5", "Porto", "9999", "Wrong PIN for Max."),
+        ("100,01", "Bank", "2222", "There is not that much cash in the drawer."),
+        ("-5", "Porto", "2222", "The amount must be greater than zero."),
+        ("0", "Porto", "2222", "The amount must be greater than zero."),
+        ("fünf", "Porto", "2222", "Please enter an amount in euros, e.g. 20,00."),
+        ("1,234", "Porto", "2222", "Please enter an amount in euros, e.g. 20,00."),
+        ("", "Porto", "2222", "Please enter an amount in euros, e.g. 20,00."),
+        ("5", "  ", "2222", "Please give a reason."),
+    ],
+)
 def test_refused_cash_out_says_why_and_moves_nothing(till, manager, amount, reason, pin, message):
     # The drawer holds the 100 € float
     response = _cash(till, "pay_out", amount, reason, pin=pin, **EN)
@@ -196,6 +226,7 @@ def test_unknown_cash_movement_kind_is_404(till, manager):
 
 # --- X report -----------------------------------------------------------------------
 
+
 def test_x_report_shows_the_open_shift_and_closes_nothing(till, bakery, manager):
     # Given rolls and coffee paid cash, a coffee paid by card, and 12,50 € taken out
     till.post("/register/cart/scan/", {"code": "4000000000017"})
@@ -209,17 +240,25 @@ def test_x_report_shows_the_open_shift_and_closes_nothing(till, bakery, manager)
     assert _text(page, "report-title") == "X-Bericht (Zwischenstand, kein Abschluss)"
     assert _rows(page, "report-sales") == [["Verkäufe (2)", "6,05"], ["Rückgaben (0)", "0,00"], ["Summe", "6,05"]]
     assert _rows(page, "by-payment") == [["Karte", "2,80"], ["Bar", "3,25"]]
-    assert _rows(page, "by-vat") == [["MwSt.", "Netto", "MwSt.", "Brutto"], ["19 %", "4,70", "0,90", "5,60"],
-                                     ["7 %", "0,42", "0,03", "0,45"]]
+    assert _rows(page, "by-vat") == [
+        ["MwSt.", "Netto", "MwSt.", "Brutto"],
+        ["19 %", "4,70", "0,90", "5,60"],
+        ["7 %", "0,42", "0,03", "0,45"],
+    ]
     assert _rows(page, "by-employee") == [["Clara", "6,05"]]
     assert _rows(page, "report-cash") == [
-        ["Anfangsbestand", "100,00"], ["Barzahlungen", "3,25"], ["Einzahlungen", "0,00"], ["Auszahlungen", "-12,50"],
-        ["Soll-Bestand", "90,75"]]
+        ["Anfangsbestand", "100,00"],
+        ["Barzahlungen", "3,25"],
+        ["Einzahlungen", "0,00"],
+        ["Auszahlungen", "-12,50"],
+        ["Soll-Bestand", "90,75"],
+    ]
     assert page.select_one("[data-testid=row-counted]") is None
     assert _shifts() == [("open", D("100.00"), None)]
 
 
 # --- closing ----------------------------------------------------------------------
+
 
 def _close(till, count, **headers):
     review = till.post("/register/shift/close/", {"step": "review", **count}, **headers)
@@ -239,8 +278,11 @@ def test_close_shows_expected_against_counted_then_gives_the_z_report(till, bake
     # When Clara counts 6 × 20 € and 1 × 2 € (122,00 €; 122,80 € expected)
     review = till.post("/register/shift/close/", {"step": "review", "d-20": "6", "d-2": "1"}, **DE)
     page = soup_of(review)
-    assert _rows(page, "close-figures") == [["Soll-Bestand", "122,80 €"], ["Gezählter Bestand", "122,00 €"],
-                                            ["Differenz", "-0,80 €"]]
+    assert _rows(page, "close-figures") == [
+        ["Soll-Bestand", "122,80 €"],
+        ["Gezählter Bestand", "122,00 €"],
+        ["Differenz", "-0,80 €"],
+    ]
     assert _text(page, "difference-note") == "In der Kasse ist weniger Bargeld als erwartet."
     assert _shifts() == [("open", D("100.00"), None)]  # nothing closed yet
     # And confirms
@@ -249,8 +291,14 @@ def test_close_shows_expected_against_counted_then_gives_the_z_report(till, bake
         shift = Shift.objects.get()
     assert response.status_code == 302
     assert response["Location"] == f"/register/shift/{shift.pk}/z/"
-    assert (shift.status, shift.closing_number, shift.counted_cash, shift.expected_cash, shift.difference,
-            shift.closing_count) == ("closed", 1, D("122.00"), D("122.80"), D("-0.80"), {"20": 6, "2": 1})
+    assert (
+        shift.status,
+        shift.closing_number,
+        shift.counted_cash,
+        shift.expected_cash,
+        shift.difference,
+        shift.closing_count,
+    ) == ("closed", 1, D("122.00"), D("122.80"), D("-0.80"), {"20": 6, "2": 1})
     # Then the Z report has the number and everything the closing needs
     z = soup_of(till.get(response["Location"], **DE))
     assert _text(z, "report-title") == "Z-Bon 1"
@@ -260,8 +308,14 @@ def test_close_shows_expected_against_counted_then_gives_the_z_report(till, bake
     assert _rows(z, "by-vat")[1:] == [["19 %", "2,35", "0,45", "2,80"]]
     assert _rows(z, "by-employee") == [["Clara", "2,80"]]
     assert _rows(z, "report-cash") == [
-        ["Anfangsbestand", "100,00"], ["Barzahlungen", "2,80"], ["Einzahlungen", "20,00"], ["Auszahlungen", "0,00"],
-        ["Soll-Bestand", "122,80"], ["Gezählter Bestand", "122,00"], ["Differenz", "-0,80"]]
+        ["Anfangsbestand", "100,00"],
+        ["Barzahlungen", "2,80"],
+        ["Einzahlungen", "20,00"],
+        ["Auszahlungen", "0,00"],
+        ["Soll-Bestand", "122,80"],
+        ["Gezählter Bestand", "122,00"],
+        ["Differenz", "-0,80"],
+    ]
     assert _rows(z, "closing-count") == [["6 × 20", "120,00"], ["1 × 2", "2,00"]]
     assert _rows(z, "opening-count") == [["5 × 20", "100,00"]]
     # And the register is back at the open-shift screen
@@ -336,8 +390,11 @@ def test_z_numbers_are_gapless_across_shifts_and_listed_for_reprint(device, cash
     assert link == f"/register/shift/{first.pk}/z/"
     z = soup_of(device.get(link, **EN))
     assert _text(z, "report-title") == "Z report 1"
-    assert _rows(z, "report-cash")[-3:] == [["Expected cash", "10.00"], ["Counted cash", "10.00"],
-                                            ["Difference", "0.00"]]
+    assert _rows(z, "report-cash")[-3:] == [
+        ["Expected cash", "10.00"],
+        ["Counted cash", "10.00"],
+        ["Difference", "0.00"],
+    ]
 
 
 def test_z_report_of_another_register_is_not_found(till, store, organization, cashier):

@@ -5,6 +5,16 @@ from kasse.sales.models.sale import Payment, PaymentMethod, Sale, SaleKind, Sale
 from kasse.sales.models.shift import CashMovement, CashMovementKind, Shift, ShiftStatus
 
 __all__ = [
-    "CashMovement", "CashMovementKind", "CounterKind", "Payment", "PaymentMethod", "RegisterCounter",
-    "Sale", "SaleKind", "SaleLine", "SaleVat", "Shift", "ShiftStatus",
+    "CashMovement",
+    "CashMovementKind",
+    "CounterKind",
+    "Payment",
+    "PaymentMethod",
+    "RegisterCounter",
+    "Sale",
+    "SaleKind",
+    "SaleLine",
+    "SaleVat",
+    "Shift",
+    "ShiftStatus",
 ]

@@ -44,7 +44,11 @@ class Sale(OrganizationScopedModel):
         "customers.Customer", null=True, blank=True, on_delete=models.PROTECT, related_name="sales"
     )
     original_sale = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="refunds",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="refunds",
         verbose_name=_("original receipt"),
     )
     started_at = models.DateTimeField(_("started"))

@@ -32,9 +32,7 @@ class Shift(OrganizationScopedModel):
     opening_float = money_field(_("opening float"))
     opening_count = models.JSONField(default=dict, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
-    closed_by = models.ForeignKey(
-        "tenancy.Employee", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+    closed_by = models.ForeignKey("tenancy.Employee", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     closing_count = models.JSONField(default=dict, blank=True)
     counted_cash = money_field(_("counted cash"), null=True, blank=True)
     expected_cash = money_field(_("expected cash"), null=True, blank=True)
@@ -46,8 +44,9 @@ class Shift(OrganizationScopedModel):
         verbose_name_plural = _("shifts")
         ordering = ["-opened_at"]
         constraints = [
-            models.UniqueConstraint(fields=["register"], condition=models.Q(status="open"),
-                                    name="one_open_shift_per_register"),
+            models.UniqueConstraint(
+                fields=["register"], condition=models.Q(status="open"), name="one_open_shift_per_register"
+            ),
             models.UniqueConstraint(fields=["register", "closing_number"], name="shift_closing_number_unique"),
         ]
 

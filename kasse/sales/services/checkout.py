@@ -142,16 +142,27 @@ def _price_lines(register: Register, cart: SaleInput) -> tuple[list[_CheckedLine
             if price < 0:
                 raise SaleError(_("A price must not be negative."))
         _check_discount(line.discount_percent, line.discount_amount)
-        items.append(CartItem(list_price=selling_price(variant, own_prices.get(variant.pk)), quantity=quantity,
-                              vat=VatCode.current(variant.product.vat_class), price=price,
-                              discount_percent=line.discount_percent, discount_amount=line.discount_amount))
+        items.append(
+            CartItem(
+                list_price=selling_price(variant, own_prices.get(variant.pk)),
+                quantity=quantity,
+                vat=VatCode.current(variant.product.vat_class),
+                price=price,
+                discount_percent=line.discount_percent,
+                discount_amount=line.discount_amount,
+            )
+        )
     _check_discount(cart.order_discount_percent, cart.order_discount_amount)
-    priced = price_cart(items, order_discount_percent=cart.order_discount_percent,
-                        order_discount_amount=cart.order_discount_amount)
+    priced = price_cart(
+        items, order_discount_percent=cart.order_discount_percent, order_discount_amount=cart.order_discount_amount
+    )
     checked = [
-        _CheckedLine(line=line, variant=variants[line.variant_id], priced=p,
-                     overridden=line.unit_price is not None and p.unit_price != p.list_price
-                     and not line.price_from_label)
+        _CheckedLine(
+            line=line,
+            variant=variants[line.variant_id],
+            priced=p,
+            overridden=line.unit_price is not None and p.unit_price != p.list_price and not line.price_from_label,
+        )
         for line, p in zip(lines, priced.lines, strict=True)
     ]
     return checked, priced
@@ -197,16 +208,28 @@ def _check_credits(register: Register, payments: list[PaymentInput]) -> None:
             raise SaleError(_("This exchange credit is unknown.")) from exc
         # Lock the return that issued the credit, so two sales spending it at the same moment
         # (two registers, two worker processes) are checked one after the other.
-        issuer = Sale.objects.select_for_update().filter(
-            pk=refund_id, kind=SaleKind.REFUND, store_id=register.store_id).first()
+        issuer = (
+            Sale.objects.select_for_update()
+            .filter(pk=refund_id, kind=SaleKind.REFUND, store_id=register.store_id)
+            .first()
+        )
         if issuer is None:
             raise SaleError(_("This exchange credit is unknown."))
-        issued = -(Payment.objects.filter(
-            sale_id=refund_id, sale__kind=SaleKind.REFUND, sale__store_id=register.store_id,
-            method=PaymentMethod.CREDIT,
-        ).aggregate(s=Sum("amount"))["s"] or ZERO)
-        spent = Payment.objects.filter(method=PaymentMethod.CREDIT, reference=reference,
-                                       sale__kind=SaleKind.SALE).aggregate(s=Sum("amount"))["s"] or ZERO
+        issued = -(
+            Payment.objects.filter(
+                sale_id=refund_id,
+                sale__kind=SaleKind.REFUND,
+                sale__store_id=register.store_id,
+                method=PaymentMethod.CREDIT,
+            ).aggregate(s=Sum("amount"))["s"]
+            or ZERO
+        )
+        spent = (
+            Payment.objects.filter(
+                method=PaymentMethod.CREDIT, reference=reference, sale__kind=SaleKind.SALE
+            ).aggregate(s=Sum("amount"))["s"]
+            or ZERO
+        )
         if issued <= 0:
             raise SaleError(_("This exchange credit is unknown."))
         if spent + amount > issued:
@@ -228,23 +251,31 @@ def _line_approver(p: _CheckedLine, present: Employee | None, register: Register
         return present
     approval = _valid_approval(p.line.approval, register)
     if (p.overridden and not approval.covers_price(p.priced.unit_price)) or (
-            p.discount_needs_approval
-            and not approval.covers_discount(p.line.discount_percent, p.line.discount_amount, p.base)):
-        raise SaleError(_("“%(name)s” changed after a manager approved its price or discount. "
-                          "A manager must approve it again.") % {"name": p.variant})
+        p.discount_needs_approval
+        and not approval.covers_discount(p.line.discount_percent, p.line.discount_amount, p.base)
+    ):
+        raise SaleError(
+            _("“%(name)s” changed after a manager approved its price or discount. A manager must approve it again.")
+            % {"name": p.variant}
+        )
     return approval.approver
 
 
-def _order_approver(cart: SaleInput, discount: Decimal, subtotal: Decimal, present: Employee | None,
-                    register: Register) -> Employee | None:
+def _order_approver(
+    cart: SaleInput, discount: Decimal, subtotal: Decimal, present: Employee | None, register: Register
+) -> Employee | None:
     if not discount_needs_manager(discount, subtotal):
         return None
     if present is not None:
         return present
     approval = _valid_approval(cart.order_approval, register)
     if not approval.covers_discount(cart.order_discount_percent, cart.order_discount_amount, subtotal):
-        raise SaleError(_("The cart changed after a manager approved the discount on the whole sale. "
-                          "A manager must approve it again."))
+        raise SaleError(
+            _(
+                "The cart changed after a manager approved the discount on the whole sale. "
+                "A manager must approve it again."
+            )
+        )
     return approval.approver
 
 
@@ -303,9 +334,19 @@ def complete_sale(
     now = timezone.now()
 
     def write() -> Sale:
-        return _write_sale(actor=actor, register=register, employee=employee, cart=cart,
-                           approvers=(line_approvers, order_approver), shift=shift, checked=checked,
-                           priced=priced, settled=settled, customer=customer, now=now)
+        return _write_sale(
+            actor=actor,
+            register=register,
+            employee=employee,
+            cart=cart,
+            approvers=(line_approvers, order_approver),
+            shift=shift,
+            checked=checked,
+            priced=priced,
+            settled=settled,
+            customer=customer,
+            now=now,
+        )
 
     sale = stored_once(cart.id, write)
     if sale.register_id != register.pk:
@@ -332,46 +373,95 @@ def stored_once(sale_id: uuid.UUID, write: Callable[[], Sale]) -> Sale:
 
 
 def _write_sale(
-    *, actor: Actor, register: Register, employee: Employee, cart: SaleInput,
-    approvers: tuple[list[Employee | None], Employee | None], shift: Shift, checked: list[_CheckedLine],
-    priced: PricedCart, settled: list[tuple[PaymentInput, Decimal, Decimal]],
-    customer: Customer | None, now: datetime,
+    *,
+    actor: Actor,
+    register: Register,
+    employee: Employee,
+    cart: SaleInput,
+    approvers: tuple[list[Employee | None], Employee | None],
+    shift: Shift,
+    checked: list[_CheckedLine],
+    priced: PricedCart,
+    settled: list[tuple[PaymentInput, Decimal, Decimal]],
+    customer: Customer | None,
+    now: datetime,
 ) -> Sale:
     line_approvers, order_approver = approvers
     store = register.store
     sale = Sale.objects.create(
-        id=cart.id, organization_id=register.organization_id, store=store, register=register, shift=shift,
-        kind=SaleKind.SALE, receipt_number=next_number(register, CounterKind.RECEIPT),
-        employee=employee, employee_name=employee.display_name, customer=customer,
-        started_at=cart.started_at or now, completed_at=now, subtotal=priced.subtotal,
-        order_discount=priced.order_discount, total=priced.total, note=cart.note[:500],
+        id=cart.id,
+        organization_id=register.organization_id,
+        store=store,
+        register=register,
+        shift=shift,
+        kind=SaleKind.SALE,
+        receipt_number=next_number(register, CounterKind.RECEIPT),
+        employee=employee,
+        employee_name=employee.display_name,
+        customer=customer,
+        started_at=cart.started_at or now,
+        completed_at=now,
+        subtotal=priced.subtotal,
+        order_discount=priced.order_discount,
+        total=priced.total,
+        note=cart.note[:500],
     )
     lines = SaleLine.objects.bulk_create(
         SaleLine(
-            organization_id=sale.organization_id, sale=sale, position=index, variant=c.variant,
-            product_name=c.variant.product.name, variant_name=c.variant.name, sku=c.variant.sku,
-            barcode=c.line.barcode[:48], unit=c.variant.product.unit, approved_by=line_approver,
-            note=c.line.note[:200], **sale_line_amounts(c.priced),
+            organization_id=sale.organization_id,
+            sale=sale,
+            position=index,
+            variant=c.variant,
+            product_name=c.variant.product.name,
+            variant_name=c.variant.name,
+            sku=c.variant.sku,
+            barcode=c.line.barcode[:48],
+            unit=c.variant.product.unit,
+            approved_by=line_approver,
+            note=c.line.note[:200],
+            **sale_line_amounts(c.priced),
         )
         for index, (c, line_approver) in enumerate(zip(checked, line_approvers, strict=True), start=1)
     )
     vats = SaleVat.objects.bulk_create(sale_vat_rows(sale, priced))
     payments = Payment.objects.bulk_create(
-        Payment(organization_id=sale.organization_id, sale=sale, position=index, method=p.method,
-                amount=amount, tendered=round_money(p.amount) if p.method == PaymentMethod.CASH else ZERO,
-                change=change, reference=p.reference[:100])
+        Payment(
+            organization_id=sale.organization_id,
+            sale=sale,
+            position=index,
+            method=p.method,
+            amount=amount,
+            tendered=round_money(p.amount) if p.method == PaymentMethod.CASH else ZERO,
+            change=change,
+            reference=p.reference[:100],
+        )
         for index, (p, amount, change) in enumerate(settled, start=1)
     )
     moves = StockMovement.objects.bulk_create(
-        StockMovement(organization_id=sale.organization_id, store=store, variant=line.variant,
-                      delta=-line.quantity, reason=StockReason.SALE, sale_line=line)
-        for line in lines if line.variant.product.track_stock
+        StockMovement(
+            organization_id=sale.organization_id,
+            store=store,
+            variant=line.variant,
+            delta=-line.quantity,
+            reason=StockReason.SALE,
+            sale_line=line,
+        )
+        for line in lines
+        if line.variant.product.track_stock
     )
-    log_action(register.organization, actor, "sales.sale.completed", sale,
-               {"receipt_number": sale.receipt_number, "total": str(sale.total),
-                "approved_by": next((str(a.pk) for a in [*line_approvers, order_approver] if a), None),
-                "line_approvals": {str(i): str(a.pk) for i, a in enumerate(line_approvers, start=1) if a},
-                "order_discount_approved_by": str(order_approver.pk) if order_approver else None})
+    log_action(
+        register.organization,
+        actor,
+        "sales.sale.completed",
+        sale,
+        {
+            "receipt_number": sale.receipt_number,
+            "total": str(sale.total),
+            "approved_by": next((str(a.pk) for a in [*line_approvers, order_approver] if a), None),
+            "line_approvals": {str(i): str(a.pk) for i, a in enumerate(line_approvers, start=1) if a},
+            "order_discount_approved_by": str(order_approver.pk) if order_approver else None,
+        },
+    )
     record("sale", [sale, *lines, *vats, *payments, *moves])
     return sale
 
@@ -379,9 +469,14 @@ def _write_sale(
 def sale_line_amounts(line: PricedLine) -> dict[str, Any]:
     """The money fields of a receipt line, exactly as priced."""
     return {
-        "quantity": line.quantity, "list_price": line.list_price, "unit_price": line.unit_price,
-        "line_discount": line.line_discount, "order_discount_share": line.order_discount_share,
-        "total": line.total, "vat_class": line.vat_code.vat_class, "vat_rate": line.vat_code.rate,
+        "quantity": line.quantity,
+        "list_price": line.list_price,
+        "unit_price": line.unit_price,
+        "line_discount": line.line_discount,
+        "order_discount_share": line.order_discount_share,
+        "total": line.total,
+        "vat_class": line.vat_code.vat_class,
+        "vat_rate": line.vat_code.rate,
         "vat_dsfinvk_id": line.vat_code.dsfinvk_id,
     }
 
@@ -389,6 +484,15 @@ def sale_line_amounts(line: PricedLine) -> dict[str, Any]:
 def sale_vat_rows(sale: Sale, priced: PricedCart) -> list[SaleVat]:
     """The receipt's VAT rows, exactly as priced (one per rate and DSFinV-K id: zero rate and exempt,
     both 0 %, stay apart as DSFinV-K requires)."""
-    return [SaleVat(organization_id=sale.organization_id, sale=sale, vat_rate=row.rate,
-                    vat_dsfinvk_id=row.vat_code.dsfinvk_id, gross=row.gross, net=row.net, vat=row.vat)
-            for row in priced.vat_rows]
+    return [
+        SaleVat(
+            organization_id=sale.organization_id,
+            sale=sale,
+            vat_rate=row.rate,
+            vat_dsfinvk_id=row.vat_code.dsfinvk_id,
+            gross=row.gross,
+            net=row.net,
+            vat=row.vat,
+        )
+        for row in priced.vat_rows
+    ]

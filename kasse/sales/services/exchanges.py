@@ -63,18 +63,46 @@ def exchange_sale(
         raise SaleError(_("Please choose what is returned."))
     new_total = cart_total(register, replacement)
     if original is not None:
-        refund = refund_sale(actor=actor, register=register, employee=employee, original=original,
-                             lines=lines or [], refund_id=refund_id, tender=PaymentMethod.CREDIT,
-                             approver=approver, credit_used=new_total)
+        refund = refund_sale(
+            actor=actor,
+            register=register,
+            employee=employee,
+            original=original,
+            lines=lines or [],
+            refund_id=refund_id,
+            tender=PaymentMethod.CREDIT,
+            approver=approver,
+            credit_used=new_total,
+        )
     else:
-        refund = refund_without_receipt(actor=actor, register=register, employee=employee, approver=approver,
-                                        items=items or [], refund_id=refund_id, tender=PaymentMethod.CREDIT,
-                                        credit_used=new_total)
+        refund = refund_without_receipt(
+            actor=actor,
+            register=register,
+            employee=employee,
+            approver=approver,
+            items=items or [],
+            refund_id=refund_id,
+            tender=PaymentMethod.CREDIT,
+            credit_used=new_total,
+        )
     credit = credit_issued(refund)
     payments = [PaymentInput(PaymentMethod.CREDIT, credit, reference=str(refund.pk))] if credit > 0 else []
-    sale = complete_sale(actor=actor, register=register, employee=employee, approver=approver,
-                         cart=replace(replacement, payments=[*payments, *replacement.payments],
-                                      customer_id=replacement.customer_id or refund.customer_id))
-    log_action(register.organization, actor, "sales.sale.exchanged", sale,
-               {"return": str(refund.pk), "credit": str(credit), "total": str(sale.total)})
+    sale = complete_sale(
+        actor=actor,
+        register=register,
+        employee=employee,
+        approver=approver,
+        cart=replace(
+            replacement,
+            payments=[*payments, *replacement.payments],
+            customer_id=replacement.customer_id or refund.customer_id,
+        ),
+    )
+    log_action(
+        register.organization,
+        actor,
+        "sales.sale.exchanged",
+        sale,
+        {"return": str(refund.pk), "credit": str(credit), "total": str(sale.total)},
+    )
     return refund, sale

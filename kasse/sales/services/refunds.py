@@ -49,9 +49,14 @@ def refund_amount(line: SaleLine, quantity: Decimal) -> Decimal:
 
 def returned_item(line: SaleLine, quantity: Decimal) -> ReturnedItem:
     """``quantity`` of ``line`` coming back, as the pricing sees it (at the VAT it was sold with)."""
-    return ReturnedItem(list_price=line.list_price, unit_price=line.unit_price, sold_quantity=line.quantity,
-                        paid_total=line.total, quantity=quantity,
-                        vat=VatCode(line.vat_class, line.vat_rate, line.vat_dsfinvk_id))
+    return ReturnedItem(
+        list_price=line.list_price,
+        unit_price=line.unit_price,
+        sold_quantity=line.quantity,
+        paid_total=line.total,
+        quantity=quantity,
+        vat=VatCode(line.vat_class, line.vat_rate, line.vat_dsfinvk_id),
+    )
 
 
 def _chosen_receipt_lines(original: Sale, lines: list[RefundLineInput]) -> list[tuple[SaleLine, Decimal, Decimal]]:
@@ -72,11 +77,16 @@ def _chosen_receipt_lines(original: Sale, lines: list[RefundLineInput]) -> list[
         seen.add(line.pk)
         if Decimal(item.quantity).is_finite() and item.quantity <= 0:
             raise SaleError(_("The quantity to return must be greater than zero."))
-        quantity = check_quantity(item.quantity, by_piece=line.quantity == line.quantity.to_integral_value()
-                                  and not line.variant.product.is_measured, name=line.product_name)
+        quantity = check_quantity(
+            item.quantity,
+            by_piece=line.quantity == line.quantity.to_integral_value() and not line.variant.product.is_measured,
+            name=line.product_name,
+        )
         if quantity > refundable_quantity(line):
-            raise SaleError(_("“%(name)s”: at most %(qty)s can still be returned.")
-                            % {"name": line.product_name, "qty": refundable_quantity(line).normalize()})
+            raise SaleError(
+                _("“%(name)s”: at most %(qty)s can still be returned.")
+                % {"name": line.product_name, "qty": refundable_quantity(line).normalize()}
+            )
         chosen.append((line, quantity, refund_amount(line, quantity)))
     return chosen
 
@@ -114,25 +124,56 @@ class _ReturnedLine:
 
 
 def _write_refund(
-    *, actor: Actor, register: Register, employee: Employee, refund_id: uuid.UUID, original: Sale | None,
-    customer: Customer | None, lines: list[_ReturnedLine], priced: PricedCart, payments: list[tuple[str, Decimal]],
-    action: str, note: str = "",
+    *,
+    actor: Actor,
+    register: Register,
+    employee: Employee,
+    refund_id: uuid.UUID,
+    original: Sale | None,
+    customer: Customer | None,
+    lines: list[_ReturnedLine],
+    priced: PricedCart,
+    payments: list[tuple[str, Decimal]],
+    action: str,
+    note: str = "",
 ) -> Sale:
     """Store a return: receipt, its (negative) lines, VAT rows, payments, stock back, audit entry."""
     shift = open_shift_for(register)
     total = priced.total
     now = timezone.now()
     refund = Sale.objects.create(
-        id=refund_id, organization_id=register.organization_id, store=register.store, register=register,
-        shift=shift, kind=SaleKind.REFUND, receipt_number=next_number(register, CounterKind.RECEIPT),
-        employee=employee, employee_name=employee.display_name, customer=customer,
-        original_sale=original, started_at=now, completed_at=now, subtotal=total, total=total, note=note[:500],
+        id=refund_id,
+        organization_id=register.organization_id,
+        store=register.store,
+        register=register,
+        shift=shift,
+        kind=SaleKind.REFUND,
+        receipt_number=next_number(register, CounterKind.RECEIPT),
+        employee=employee,
+        employee_name=employee.display_name,
+        customer=customer,
+        original_sale=original,
+        started_at=now,
+        completed_at=now,
+        subtotal=total,
+        total=total,
+        note=note[:500],
     )
     new_lines = SaleLine.objects.bulk_create(
-        SaleLine(organization_id=refund.organization_id, sale=refund, position=index, variant=line.variant,
-                 product_name=line.product_name, variant_name=line.variant_name, sku=line.sku,
-                 barcode=line.barcode[:48], unit=line.unit, original_line=line.original_line,
-                 approved_by=line.approved_by, **sale_line_amounts(p))
+        SaleLine(
+            organization_id=refund.organization_id,
+            sale=refund,
+            position=index,
+            variant=line.variant,
+            product_name=line.product_name,
+            variant_name=line.variant_name,
+            sku=line.sku,
+            barcode=line.barcode[:48],
+            unit=line.unit,
+            original_line=line.original_line,
+            approved_by=line.approved_by,
+            **sale_line_amounts(p),
+        )
         for index, (line, p) in enumerate(zip(lines, priced.lines, strict=True), start=1)
     )
     vats = SaleVat.objects.bulk_create(sale_vat_rows(refund, priced))
@@ -141,21 +182,44 @@ def _write_refund(
         for index, (method, amount) in enumerate(payments, start=1)
     )
     moves = StockMovement.objects.bulk_create(
-        StockMovement(organization_id=refund.organization_id, store=register.store, variant=line.variant,
-                      delta=-line.quantity, reason=StockReason.REFUND, sale_line=line)
-        for line in new_lines if line.variant.product.track_stock
+        StockMovement(
+            organization_id=refund.organization_id,
+            store=register.store,
+            variant=line.variant,
+            delta=-line.quantity,
+            reason=StockReason.REFUND,
+            sale_line=line,
+        )
+        for line in new_lines
+        if line.variant.product.track_stock
     )
-    log_action(register.organization, actor, action, refund,
-               {"original": str(original.pk) if original else None, "receipt_number": refund.receipt_number,
-                "total": str(total)})
+    log_action(
+        register.organization,
+        actor,
+        action,
+        refund,
+        {
+            "original": str(original.pk) if original else None,
+            "receipt_number": refund.receipt_number,
+            "total": str(total),
+        },
+    )
     record("refund", [refund, *new_lines, *vats, *payment_rows, *moves])
     return refund
 
 
 def _returned_from_receipt(chosen: list[tuple[SaleLine, Decimal, Decimal]]) -> tuple[list[_ReturnedLine], PricedCart]:
-    lines = [_ReturnedLine(variant=line.variant, product_name=line.product_name, variant_name=line.variant_name,
-                           sku=line.sku, unit=line.unit, original_line=line)
-             for line, _qty, _amount in chosen]
+    lines = [
+        _ReturnedLine(
+            variant=line.variant,
+            product_name=line.product_name,
+            variant_name=line.variant_name,
+            sku=line.sku,
+            unit=line.unit,
+            original_line=line,
+        )
+        for line, _qty, _amount in chosen
+    ]
     return lines, price_cart([returned_item(line, qty) for line, qty, _amount in chosen])
 
 
@@ -208,11 +272,21 @@ def refund_sale(
     else:
         _check_refund_tender(tender, original, approver, register.store)
         payments = _split_credit(total, tender, credit_used)
-    return stored_once(refund_id, lambda: _write_refund(
-        actor=actor, register=register, employee=employee, refund_id=refund_id, original=original,
-        customer=original.customer, lines=returned, priced=priced,
-        payments=payments, action="sales.sale.refunded",
-    ))
+    return stored_once(
+        refund_id,
+        lambda: _write_refund(
+            actor=actor,
+            register=register,
+            employee=employee,
+            refund_id=refund_id,
+            original=original,
+            customer=original.customer,
+            lines=returned,
+            priced=priced,
+            payments=payments,
+            action="sales.sale.refunded",
+        ),
+    )
 
 
 def split_to_original_tenders(original: Sale, amount: Decimal) -> list[tuple[str, Decimal]]:
@@ -250,12 +324,12 @@ class ReturnItemInput:
     barcode: str = ""
 
 
-def _returned_without_receipt(register: Register, items: list[ReturnItemInput],
-                              approver: Employee) -> tuple[list[_ReturnedLine], PricedCart]:
+def _returned_without_receipt(
+    register: Register, items: list[ReturnItemInput], approver: Employee
+) -> tuple[list[_ReturnedLine], PricedCart]:
     if not items:
         raise SaleError(_("Please choose what is returned."))
-    variants = {v.pk: v for v in Variant.objects.filter(pk__in=[i.variant_id for i in items])
-                .select_related("product")}
+    variants = {v.pk: v for v in Variant.objects.filter(pk__in=[i.variant_id for i in items]).select_related("product")}
     own_prices = store_prices(register.store_id, variants)
     lines = []
     priced_items = []
@@ -270,11 +344,24 @@ def _returned_without_receipt(register: Register, items: list[ReturnItemInput],
         if Decimal(item.quantity).is_finite() and item.quantity <= 0:
             raise SaleError(_("The quantity to return must be greater than zero."))
         quantity = check_quantity(item.quantity, by_piece=not variant.product.is_measured, name=variant)
-        priced_items.append(CartItem(list_price=selling_price(variant, own_prices.get(variant.pk)),
-                                     quantity=-quantity, vat=VatCode.current(variant.product.vat_class)))
-        lines.append(_ReturnedLine(variant=variant, product_name=variant.product.name, variant_name=variant.name,
-                                   sku=variant.sku, unit=variant.product.unit, barcode=item.barcode,
-                                   approved_by=approver))
+        priced_items.append(
+            CartItem(
+                list_price=selling_price(variant, own_prices.get(variant.pk)),
+                quantity=-quantity,
+                vat=VatCode.current(variant.product.vat_class),
+            )
+        )
+        lines.append(
+            _ReturnedLine(
+                variant=variant,
+                product_name=variant.product.name,
+                variant_name=variant.name,
+                sku=variant.sku,
+                unit=variant.product.unit,
+                barcode=item.barcode,
+                approved_by=approver,
+            )
+        )
     return lines, price_cart(priced_items)
 
 
@@ -303,14 +390,26 @@ def refund_without_receipt(
         return existing
     if not has_capability(employee, Capability.REFUND, register.store):
         raise SaleError(_("%(name)s may not process returns.") % {"name": employee.display_name})
-    manager = _require_manager(approver, register.store,
-                               _("A return without a receipt needs a manager. Please enter a manager PIN."))
+    manager = _require_manager(
+        approver, register.store, _("A return without a receipt needs a manager. Please enter a manager PIN.")
+    )
     if tender not in (PaymentMethod.CASH, PaymentMethod.CREDIT):
         raise SaleError(_("A return without a receipt is refunded in cash."))
     lines, priced = _returned_without_receipt(register, items, manager)
     open_shift_for(register)
-    return stored_once(refund_id, lambda: _write_refund(
-        actor=actor, register=register, employee=employee, refund_id=refund_id, original=None, customer=None,
-        lines=lines, priced=priced, payments=_split_credit(priced.total, tender, credit_used),
-        action="sales.sale.refunded_without_receipt", note=note,
-    ))
+    return stored_once(
+        refund_id,
+        lambda: _write_refund(
+            actor=actor,
+            register=register,
+            employee=employee,
+            refund_id=refund_id,
+            original=None,
+            customer=None,
+            lines=lines,
+            priced=priced,
+            payments=_split_credit(priced.total, tender, credit_used),
+            action="sales.sale.refunded_without_receipt",
+            note=note,
+        ),
+    )

@@ -57,8 +57,10 @@ def check_amount(amount: Decimal) -> Decimal:
     if not amount.is_finite():
         raise SaleError(_("Please enter an amount in euros, e.g. 20,00."))
     if abs(amount) > MAX_AMOUNT:
-        raise SaleError(_("Amounts above %(max)s € are not possible at the register.")
-                        % {"max": number_format(MAX_AMOUNT, 2, force_grouping=True)})
+        raise SaleError(
+            _("Amounts above %(max)s € are not possible at the register.")
+            % {"max": number_format(MAX_AMOUNT, 2, force_grouping=True)}
+        )
     if amount != amount.quantize(CENT, rounding=ROUND_DOWN):
         raise SaleError(_("An amount has at most two decimal places."))
     return amount.quantize(CENT)

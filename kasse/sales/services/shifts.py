@@ -35,9 +35,26 @@ from kasse.tenancy.permissions import Capability
 from kasse.tenancy.selectors import has_capability
 
 # Euro notes and coins a drawer count may contain.
-DENOMINATIONS = tuple(Decimal(d) for d in (
-    "500", "200", "100", "50", "20", "10", "5", "2", "1", "0.50", "0.20", "0.10", "0.05", "0.02", "0.01",
-))
+DENOMINATIONS = tuple(
+    Decimal(d)
+    for d in (
+        "500",
+        "200",
+        "100",
+        "50",
+        "20",
+        "10",
+        "5",
+        "2",
+        "1",
+        "0.50",
+        "0.20",
+        "0.10",
+        "0.05",
+        "0.02",
+        "0.01",
+    )
+)
 # More pieces of one denomination than this is a typing error, not a drawer.
 MAX_PIECES = 99_999
 # The largest single cash in or out the register accepts.
@@ -55,8 +72,7 @@ def count_total(count: dict[str, int]) -> Decimal:
         if value not in DENOMINATIONS:
             raise SaleError(_("Unknown denomination “%(value)s”.") % {"value": key})
         if not isinstance(pieces, int) or isinstance(pieces, bool) or not 0 <= pieces <= MAX_PIECES:
-            raise SaleError(_("The number of pieces must be a whole number from 0 to %(max)s.")
-                            % {"max": MAX_PIECES})
+            raise SaleError(_("The number of pieces must be a whole number from 0 to %(max)s.") % {"max": MAX_PIECES})
         total += value * pieces
     return round_money(total)
 
@@ -72,8 +88,12 @@ def open_shift(*, actor: Actor, register: Register, employee: Employee, count: d
     try:
         with transaction.atomic():
             shift = Shift.objects.create(
-                organization_id=register.organization_id, store=register.store, register=register,
-                opened_at=timezone.now(), opened_by=employee, opening_float=opening_float,
+                organization_id=register.organization_id,
+                store=register.store,
+                register=register,
+                opened_at=timezone.now(),
+                opened_by=employee,
+                opening_float=opening_float,
                 opening_count={str(k): v for k, v in count.items()},
             )
     except IntegrityError as exc:
@@ -84,8 +104,16 @@ def open_shift(*, actor: Actor, register: Register, employee: Employee, count: d
 
 
 @tenant_service
-def record_cash_movement(*, actor: Actor, shift: Shift, employee: Employee, kind: str, amount: Decimal,
-                         reason: str, approver: Employee | None = None) -> CashMovement:
+def record_cash_movement(
+    *,
+    actor: Actor,
+    shift: Shift,
+    employee: Employee,
+    kind: str,
+    amount: Decimal,
+    reason: str,
+    approver: Employee | None = None,
+) -> CashMovement:
     """Cash in or out of the drawer with a reason; a pay-out cannot exceed the cash in the drawer.
 
     ``employee`` is who hands the cash over; the rights that count are those of
@@ -97,8 +125,7 @@ def record_cash_movement(*, actor: Actor, shift: Shift, employee: Employee, kind
     authorizer = approver or employee
     if not has_capability(authorizer, Capability.CASH_MANAGEMENT, shift.store):
         if approver is None:
-            raise SaleError(_("%(name)s may not move cash; a manager PIN is needed.")
-                            % {"name": employee.display_name})
+            raise SaleError(_("%(name)s may not move cash; a manager PIN is needed.") % {"name": employee.display_name})
         raise SaleError(_("%(name)s may not move cash.") % {"name": authorizer.display_name})
     if kind not in CashMovementKind.values:
         raise SaleError(_("Unknown cash movement."))
@@ -113,8 +140,12 @@ def record_cash_movement(*, actor: Actor, shift: Shift, employee: Employee, kind
     if kind == CashMovementKind.PAY_OUT and amount > shift_figures(shift).expected_cash:
         raise SaleError(_("There is not that much cash in the drawer."))
     movement = CashMovement.objects.create(
-        organization_id=shift.organization_id, shift=shift, kind=kind, amount=signed,
-        reason=reason.strip()[:200], employee=employee,
+        organization_id=shift.organization_id,
+        shift=shift,
+        kind=kind,
+        amount=signed,
+        reason=reason.strip()[:200],
+        employee=employee,
     )
     data = {"amount": str(signed)}
     if approver is not None:
@@ -151,13 +182,17 @@ def shift_figures(shift: Shift) -> ShiftFigures:
     totals = {row["kind"]: row for row in sales.values("kind").annotate(total=Sum("total"), n=Count("id"))}
     by_payment = {
         row["method"]: round_money(row["amount"])
-        for row in Payment.objects.filter(sale__shift=shift).values("method").annotate(amount=Sum("amount"))
+        for row in Payment.objects.filter(sale__shift=shift)
+        .values("method")
+        .annotate(amount=Sum("amount"))
         .order_by("method")
     }
     by_vat = [
         {**row, "gross": round_money(row["gross"]), "net": round_money(row["net"]), "vat": round_money(row["vat"])}
-        for row in SaleVat.objects.filter(sale__shift=shift).values("vat_rate", "vat_dsfinvk_id")
-        .annotate(gross=Sum("gross"), net=Sum("net"), vat=Sum("vat")).order_by("-vat_rate", "vat_dsfinvk_id")
+        for row in SaleVat.objects.filter(sale__shift=shift)
+        .values("vat_rate", "vat_dsfinvk_id")
+        .annotate(gross=Sum("gross"), net=Sum("net"), vat=Sum("vat"))
+        .order_by("-vat_rate", "vat_dsfinvk_id")
     ]
     by_employee = {
         row["employee_name"]: round_money(row["total"])
@@ -172,9 +207,14 @@ def shift_figures(shift: Shift) -> ShiftFigures:
         opening_float=shift.opening_float,
         sales_count=int(totals.get(SaleKind.SALE, {}).get("n") or 0),
         refunds_count=int(totals.get(SaleKind.REFUND, {}).get("n") or 0),
-        gross_sales=sales_total, gross_refunds=refunds_total, total=sales_total + refunds_total,
-        by_payment=by_payment, by_vat=by_vat, by_employee=by_employee,
-        cash_in=cash_in, cash_out=cash_out,
+        gross_sales=sales_total,
+        gross_refunds=refunds_total,
+        total=sales_total + refunds_total,
+        by_payment=by_payment,
+        by_vat=by_vat,
+        by_employee=by_employee,
+        cash_in=cash_in,
+        cash_out=cash_out,
         expected_cash=shift.opening_float + by_payment.get(PaymentMethod.CASH, ZERO) + cash_in + cash_out,
     )
 
@@ -227,9 +267,17 @@ def close_shift(*, actor: Actor, shift: Shift, employee: Employee, count: dict[s
     shift.difference = counted - figures.expected_cash
     shift.closing_number = next_number(shift.register, CounterKind.CLOSING)
     shift.save()
-    log_action(shift.organization, actor, "sales.shift.closed", shift,
-               {"z": shift.closing_number, "counted": str(counted), "expected": str(figures.expected_cash),
-                "difference": str(shift.difference)})
+    log_action(
+        shift.organization,
+        actor,
+        "sales.shift.closed",
+        shift,
+        {
+            "z": shift.closing_number,
+            "counted": str(counted),
+            "expected": str(figures.expected_cash),
+            "difference": str(shift.difference),
+        },
+    )
     record("shift", [shift])
     return shift
-

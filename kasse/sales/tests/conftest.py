@@ -14,8 +14,9 @@ def opening_float():
 
 @pytest.fixture
 def cheese(organization):
-    return ProductFactory(organization=organization, name="Bergkäse", price="24.90", vat_class="reduced",
-                          unit="kg", is_measured=True)
+    return ProductFactory(
+        organization=organization, name="Bergkäse", price="24.90", vat_class="reduced", unit="kg", is_measured=True
+    )
 
 
 @pytest.fixture(autouse=True)

@@ -26,8 +26,9 @@ def _variant(product):
 
 def _sell(register, employee, lines, payments, approver=None, cart_id=None, **extra):
     cart = SaleInput(id=cart_id or uuid7(), lines=lines, payments=payments, **extra)
-    return complete_sale(actor=Actor.for_employee(employee), register=register, employee=employee,
-                         cart=cart, approver=approver)
+    return complete_sale(
+        actor=Actor.for_employee(employee), register=register, employee=employee, cart=cart, approver=approver
+    )
 
 
 def _counts():
@@ -37,20 +38,31 @@ def _counts():
 
 def test_cash_sale_with_change_stores_lines_vat_payments_and_stock(register, cashier, shift, rolls, coffee):
     # Given 3 rolls (7 %) and a coffee (19 %), paid with a 10 € note
-    sale = _sell(register, cashier,
-                 [LineInput(_variant(rolls).pk, D(3), barcode="4000000000017"), LineInput(_variant(coffee).pk, D(1))],
-                 [PaymentInput("cash", D("10.00"))])
+    sale = _sell(
+        register,
+        cashier,
+        [LineInput(_variant(rolls).pk, D(3), barcode="4000000000017"), LineInput(_variant(coffee).pk, D(1))],
+        [PaymentInput("cash", D("10.00"))],
+    )
     # Then the receipt is complete and numbered 1
     with scopes_disabled():
         assert sale.receipt_number == 1
         assert sale.total == D("4.15")
         assert [(ln.product_name, ln.quantity, ln.total, ln.vat_rate) for ln in sale.lines.all()] == [
-            ("Brötchen", D("3.000"), D("1.35"), D("7.00")), ("Kaffee", D("1.000"), D("2.80"), D("19.00"))]
+            ("Brötchen", D("3.000"), D("1.35"), D("7.00")),
+            ("Kaffee", D("1.000"), D("2.80"), D("19.00")),
+        ]
         assert [(r.vat_rate, r.gross, r.net, r.vat, r.vat_dsfinvk_id) for r in sale.vat_rows.all()] == [
-            (D("19.00"), D("2.80"), D("2.35"), D("0.45"), 1), (D("7.00"), D("1.35"), D("1.26"), D("0.09"), 2)]
+            (D("19.00"), D("2.80"), D("2.35"), D("0.45"), 1),
+            (D("7.00"), D("1.35"), D("1.26"), D("0.09"), 2),
+        ]
         payment = sale.payments.get()
         assert (payment.method, payment.amount, payment.tendered, payment.change) == (
-            "cash", D("4.15"), D("10.00"), D("5.85"))
+            "cash",
+            D("4.15"),
+            D("10.00"),
+            D("5.85"),
+        )
         assert stock_level(register.store, _variant(rolls)) == D("-3.000")
 
 
@@ -74,11 +86,17 @@ def test_second_tap_on_pay_returns_the_same_sale_and_writes_nothing(register, ca
 
 
 def test_split_payment_card_then_cash_gives_change_only_from_cash(register, cashier, shift, coffee):
-    sale = _sell(register, cashier, [LineInput(_variant(coffee).pk, D(3))],
-                 [PaymentInput("card", D("5.00")), PaymentInput("cash", D("5.00"))])
+    sale = _sell(
+        register,
+        cashier,
+        [LineInput(_variant(coffee).pk, D(3))],
+        [PaymentInput("card", D("5.00")), PaymentInput("cash", D("5.00"))],
+    )
     with scopes_disabled():
         assert [(p.method, p.amount, p.change) for p in sale.payments.all()] == [
-            ("card", D("5.00"), D("0.00")), ("cash", D("3.40"), D("1.60"))]
+            ("card", D("5.00"), D("0.00")),
+            ("cash", D("3.40"), D("1.60")),
+        ]
 
 
 def test_card_payment_above_the_total_is_refused(register, cashier, shift, coffee):
@@ -125,8 +143,13 @@ def test_small_discount_needs_no_manager_but_a_large_one_does(register, cashier,
 
 
 def test_order_discount_is_spread_over_lines_and_vat_rows(register, cashier, manager, shift, rolls, coffee):
-    sale = _sell(register, cashier, [LineInput(_variant(rolls).pk, D(10)), LineInput(_variant(coffee).pk, D(1))],
-                 [PaymentInput("cash", D("10"))], order_discount_amount=D("0.73"))
+    sale = _sell(
+        register,
+        cashier,
+        [LineInput(_variant(rolls).pk, D(10)), LineInput(_variant(coffee).pk, D(1))],
+        [PaymentInput("cash", D("10"))],
+        order_discount_amount=D("0.73"),
+    )
     with scopes_disabled():
         lines = list(sale.lines.all())
         assert sum(ln.order_discount_share for ln in lines) == D("0.73")

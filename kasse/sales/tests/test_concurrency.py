@@ -31,16 +31,19 @@ def test_two_returns_of_the_same_line_at_the_same_moment_pay_out_once(shop):
     first, second = shop["tills"]
     for receipt in shop["receipts"]:
         form = {"action": "confirm", "tender": "cash", f"qty_{receipt['line']}": "1"}
-        answers = race([
-            (shop["url"], till, f"/register/returns/{receipt['sale']}/", {**form, "refund_id": str(uuid.uuid4())})
-            for till in (first, second)
-        ])
+        answers = race(
+            [
+                (shop["url"], till, f"/register/returns/{receipt['sale']}/", {**form, "refund_id": str(uuid.uuid4())})
+                for till in (first, second)
+            ]
+        )
         assert sorted(status for status, _body in answers) == [200, 422]
         refused = next(body for status, body in answers if status == 422)
         assert "at most 0 can still be returned" in refused
     report = in_cloud(shop["world"], "report")
     assert {sale: report["returns"].get(sale) for sale in (r["sale"] for r in shop["receipts"])} == {
-        r["sale"]: 1 for r in shop["receipts"]}
+        r["sale"]: 1 for r in shop["receipts"]
+    }
 
 
 def test_two_sales_spending_the_same_exchange_credit_at_the_same_moment_spend_it_once(shop):
@@ -57,7 +60,8 @@ def test_two_sales_spending_the_same_exchange_credit_at_the_same_moment_spend_it
             post(shop["url"], till, "/register/cart/cancel/", {})
     report = in_cloud(shop["world"], "report")
     assert {c["refund"]: Decimal(report["credit_spent"][c["refund"]]) for c in shop["credits"]} == {
-        c["refund"]: Decimal(c["amount"]) for c in shop["credits"]}
+        c["refund"]: Decimal(c["amount"]) for c in shop["credits"]
+    }
 
 
 def test_a_double_tap_on_pay_stores_the_sale_once_and_both_taps_get_it(shop):

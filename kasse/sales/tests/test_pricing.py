@@ -57,8 +57,9 @@ def test_line_discount_in_percent_is_rounded_to_the_cent_on_the_line_amount():
 
 
 def test_order_discount_is_spread_proportionally_and_keeps_each_lines_rate():
-    priced = price_cart([CartItem(D("10.00"), D(1), STANDARD), CartItem(D("5.00"), D(2), REDUCED)],
-                        order_discount_amount=D("2.00"))
+    priced = price_cart(
+        [CartItem(D("10.00"), D(1), STANDARD), CartItem(D("5.00"), D(2), REDUCED)], order_discount_amount=D("2.00")
+    )
     assert [ln.order_discount_share for ln in priced.lines] == [D("1.00"), D("1.00")]
     assert [ln.total for ln in priced.lines] == [D("9.00"), D("9.00")]
     assert (priced.subtotal, priced.order_discount, priced.total) == (D("20.00"), D("2.00"), D("18.00"))
@@ -67,15 +68,18 @@ def test_order_discount_is_spread_proportionally_and_keeps_each_lines_rate():
 
 def test_order_discount_in_percent_is_on_the_lines_after_their_own_discounts():
     # 10.00 − 1.00 line discount = 9.00; 5 % of 9.00 = 0.45 (not 5 % of 10.00)
-    priced = price_cart([CartItem(D("10.00"), D(1), STANDARD, discount_amount=D("1.00"))],
-                        order_discount_percent=D("5"))
+    priced = price_cart(
+        [CartItem(D("10.00"), D(1), STANDARD, discount_amount=D("1.00"))], order_discount_percent=D("5")
+    )
     assert (priced.subtotal, priced.order_discount, priced.total) == (D("9.00"), D("0.45"), D("8.55"))
 
 
 def test_a_discount_amount_larger_than_what_it_is_on_takes_all_of_it_and_no_more():
     # The cart showed such a line as free while complete_sale refused it; the one rule caps it.
-    priced = price_cart([CartItem(D("0.45"), D(1), REDUCED, discount_amount=D("2.00")),
-                         CartItem(D("2.80"), D(1), STANDARD)], order_discount_amount=D("5.00"))
+    priced = price_cart(
+        [CartItem(D("0.45"), D(1), REDUCED, discount_amount=D("2.00")), CartItem(D("2.80"), D(1), STANDARD)],
+        order_discount_amount=D("5.00"),
+    )
     assert [ln.line_discount for ln in priced.lines] == [D("0.45"), D("0.00")]
     assert priced.order_discount == D("2.80")
     assert priced.total == D("0.00")
@@ -84,18 +88,27 @@ def test_a_discount_amount_larger_than_what_it_is_on_takes_all_of_it_and_no_more
 
 def test_zero_rate_and_exempt_lines_are_separate_vat_rows():
     # The cart used to merge them into one 0 % row while the receipt kept them apart (DSFinV-K 5 and 6).
-    priced = price_cart([CartItem(D("3.00"), D(1), ZERO_RATE), CartItem(D("4.00"), D(1), EXEMPT),
-                         CartItem(D("1.19"), D(1), STANDARD)])
+    priced = price_cart(
+        [CartItem(D("3.00"), D(1), ZERO_RATE), CartItem(D("4.00"), D(1), EXEMPT), CartItem(D("1.19"), D(1), STANDARD)]
+    )
     assert [(r.rate, r.vat_code.dsfinvk_id, r.gross, r.vat) for r in priced.vat_rows] == [
-        (D("19"), 1, D("1.19"), D("0.19")), (D("0"), 5, D("3.00"), D("0.00")), (D("0"), 6, D("4.00"), D("0.00")),
+        (D("19"), 1, D("1.19"), D("0.19")),
+        (D("0"), 5, D("3.00"), D("0.00")),
+        (D("0"), 6, D("4.00"), D("0.00")),
     ]
 
 
 def test_a_returned_line_gives_back_its_share_of_what_was_paid_at_its_old_rate():
     # 3 sold for 10.00 (after discounts), 2 come back: round(10.00 × 2 / 3) = 6.67; sold at 16 % in 2020
     old_rate = VatCode("standard", D("16.00"), 1)
-    item = ReturnedItem(list_price=D("4.00"), unit_price=D("4.00"), sold_quantity=D(3), paid_total=D("10.00"),
-                        quantity=D(2), vat=old_rate)
+    item = ReturnedItem(
+        list_price=D("4.00"),
+        unit_price=D("4.00"),
+        sold_quantity=D(3),
+        paid_total=D("10.00"),
+        quantity=D(2),
+        vat=old_rate,
+    )
     priced = price_cart([item])
     (line,) = priced.lines
     assert (line.quantity, line.unit_price, line.total) == (D(-2), D("4.00"), D("-6.67"))
@@ -104,9 +117,10 @@ def test_a_returned_line_gives_back_its_share_of_what_was_paid_at_its_old_rate()
 
 
 def test_goods_coming_back_get_no_discount():
-    priced = price_cart([CartItem(D("5.00"), D(1), REDUCED), CartItem(D("2.00"), D(-1), REDUCED,
-                                                                     discount_percent=D("50"))],
-                        order_discount_percent=D("10"))
+    priced = price_cart(
+        [CartItem(D("5.00"), D(1), REDUCED), CartItem(D("2.00"), D(-1), REDUCED, discount_percent=D("50"))],
+        order_discount_percent=D("10"),
+    )
     assert [ln.line_discount for ln in priced.lines] == [D("0.00"), D("0.00")]
     assert [ln.order_discount_share for ln in priced.lines] == [D("0.30"), D("0.00")]  # 10 % of 3.00
     assert priced.total == D("2.70")
@@ -123,14 +137,19 @@ def test_bad_discounts_are_programming_errors_not_prices():
 
 def test_steps_are_the_extension_point_and_run_in_order():
     def two_for_one(draft: Draft) -> Draft:  # what a promotion step will look like
-        return replace(draft, lines=tuple(
-            replace(ln, line_discount=ln.line_discount + line_gross(ln.unit_price, ln.quantity // 2))
-            for ln in draft.lines))
+        return replace(
+            draft,
+            lines=tuple(
+                replace(ln, line_discount=ln.line_discount + line_gross(ln.unit_price, ln.quantity // 2))
+                for ln in draft.lines
+            ),
+        )
 
     items = [CartItem(D("1.00"), D(4), REDUCED, discount_percent=D("10"))]
     assert (apply_line_discounts, apply_order_discount) == STEPS
-    priced = price_cart(items, order_discount_amount=D("0.50"),
-                        steps=(apply_line_discounts, two_for_one, apply_order_discount))
+    priced = price_cart(
+        items, order_discount_amount=D("0.50"), steps=(apply_line_discounts, two_for_one, apply_order_discount)
+    )
     (line,) = priced.lines
     assert (line.line_discount, line.order_discount_share, line.total) == (D("2.40"), D("0.50"), D("1.10"))
     assert priced.subtotal == D("1.60")
@@ -152,7 +171,9 @@ def cart_items(draw: st.DrawFn) -> CartItem:
         quantity = -quantity  # goods taken back without a receipt
     kind = draw(st.sampled_from(["none", "percent", "amount"]))
     return CartItem(
-        list_price=draw(prices), quantity=quantity, vat=draw(st.sampled_from(VATS)),
+        list_price=draw(prices),
+        quantity=quantity,
+        vat=draw(st.sampled_from(VATS)),
         price=draw(st.one_of(st.none(), prices)),
         discount_percent=draw(percents) if kind == "percent" else None,
         discount_amount=draw(prices) if kind == "amount" else None,
@@ -162,13 +183,19 @@ def cart_items(draw: st.DrawFn) -> CartItem:
 @st.composite
 def returned_items(draw: st.DrawFn) -> ReturnedItem:
     sold = draw(pieces)
-    return ReturnedItem(list_price=draw(prices), unit_price=draw(prices), sold_quantity=sold,
-                        paid_total=draw(prices), quantity=D(draw(st.integers(min_value=1, max_value=int(sold)))),
-                        vat=draw(st.sampled_from(VATS)))
+    return ReturnedItem(
+        list_price=draw(prices),
+        unit_price=draw(prices),
+        sold_quantity=sold,
+        paid_total=draw(prices),
+        quantity=D(draw(st.integers(min_value=1, max_value=int(sold)))),
+        vat=draw(st.sampled_from(VATS)),
+    )
 
 
 order_discounts = st.one_of(
-    st.tuples(st.none(), st.none()), st.tuples(percents, st.none()), st.tuples(st.none(), prices))
+    st.tuples(st.none(), st.none()), st.tuples(percents, st.none()), st.tuples(st.none(), prices)
+)
 
 
 # The machine running the suite may be busy: slow generation is not a failure of the rule.

@@ -20,9 +20,16 @@ D = Decimal
 
 
 def _sale(register, cashier, rolls, coffee):
-    return complete_sale(actor=Actor.system(), register=register, employee=cashier, cart=SaleInput(
-        id=uuid7(), lines=[LineInput(rolls.variants.get().pk, D(3)), LineInput(coffee.variants.get().pk, D(1))],
-        payments=[PaymentInput("cash", D("10.00"))]))
+    return complete_sale(
+        actor=Actor.system(),
+        register=register,
+        employee=cashier,
+        cart=SaleInput(
+            id=uuid7(),
+            lines=[LineInput(rolls.variants.get().pk, D(3)), LineInput(coffee.variants.get().pk, D(1))],
+            payments=[PaymentInput("cash", D("10.00"))],
+        ),
+    )
 
 
 def test_printed_receipt_has_what_the_law_and_the_customer_need_in_german(register, cashier, shift, rolls, coffee):
@@ -63,18 +70,18 @@ def test_euro_sign_and_umlauts_survive_the_code_page(register, cashier, shift, r
     assert "Schönen Tag! Gutscheine ab 5 €" in printed
 
 
-PROFILE_WIDTHS = {"epson-tm-t20": 48, "hprt-tp808": 48, "epson-tm-t20-42": 42, "epson-tm-t88": 42,
-                  "generic-58": 32}
+PROFILE_WIDTHS = {"epson-tm-t20": 48, "hprt-tp808": 48, "epson-tm-t20-42": 42, "epson-tm-t88": 42, "generic-58": 32}
 
 
 def _vat_lines(lines: list[str]) -> list[str]:
     start = next(i for i, line in enumerate(lines) if line.startswith("MwSt-Satz"))
-    return lines[start:start + 3]
+    return lines[start : start + 3]
 
 
 @pytest.mark.parametrize("profile", sorted(PROFILE_WIDTHS))
-def test_vat_amounts_end_exactly_under_their_headings_on_every_profile(profile, register, cashier, shift, rolls,
-                                                                       coffee):
+def test_vat_amounts_end_exactly_under_their_headings_on_every_profile(
+    profile, register, cashier, shift, rolls, coffee
+):
     sale = _sale(register, cashier, rolls, coffee)
     lines = decode(render(receipt_document(sale, language="de"), get_profile(profile))).text.splitlines()
     width = PROFILE_WIDTHS[profile]
@@ -86,7 +93,7 @@ def test_vat_amounts_end_exactly_under_their_headings_on_every_profile(profile, 
         for heading in ("Netto", "MwSt.", "Brutto"):
             end = header.index(heading) + len(heading)
             assert row[end - 1] != " "
-            assert row[end:end + 1] in ("", " ")
+            assert row[end : end + 1] in ("", " ")
 
 
 def test_vat_table_with_wide_amounts_on_58_mm_puts_the_rate_above_its_amounts():
@@ -100,9 +107,16 @@ def test_vat_table_with_wide_amounts_on_58_mm_puts_the_rate_above_its_amounts():
 
 
 def test_register_name_printed_once_and_weighed_line_shows_kg_and_euro_per_kg(register, cashier, shift, cheese):
-    sale = complete_sale(actor=Actor.system(), register=register, employee=cashier, cart=SaleInput(
-        id=uuid7(), lines=[LineInput(cheese.variants.get().pk, D("0.235"))],
-        payments=[PaymentInput("cash", D("10.00"))]))
+    sale = complete_sale(
+        actor=Actor.system(),
+        register=register,
+        employee=cashier,
+        cart=SaleInput(
+            id=uuid7(),
+            lines=[LineInput(cheese.variants.get().pk, D("0.235"))],
+            payments=[PaymentInput("cash", D("10.00"))],
+        ),
+    )
     lines = decode(render(receipt_document(sale, language="de"), get_profile("epson-tm-t20"))).text.splitlines()
     assert f"Kasse 1 ({register.serial_number})" in lines
     assert not any("Kasse Kasse" in line for line in lines)
@@ -134,18 +148,22 @@ def test_euro_sign_throughout_and_the_total_in_double_height(register, cashier, 
     assert "Rückgeld".ljust(42) + "5,85 €" in lines
 
 
-@pytest.mark.parametrize(("profile", "ending"), [
-    ("epson-tm-t20", b"\x1dVA\x18"),  # GS V 65 n: feed to the cutter + 3 mm at 203 dpi (24 dots), full cut
-    ("hprt-tp808", b"\x1dVA\x28"),  # its cutter sits 15 mm past the head: 5 mm margin (40 dots)
-    ("epson-tm-t88", b"\x1dVA\x15"),  # 180 dpi: 21 units
-    ("generic-58", b"\x1bd\x05"),  # no cutter: five lines to the tear bar
-])
-def test_the_receipt_ends_with_feed_and_cut_at_the_profiles_distance(profile, ending, register, cashier, shift,
-                                                                     rolls, coffee):
+@pytest.mark.parametrize(
+    ("profile", "ending"),
+    [
+        ("epson-tm-t20", b"\x1dVA\x18"),  # GS V 65 n: feed to the cutter + 3 mm at 203 dpi (24 dots), full cut
+        ("hprt-tp808", b"\x1dVA\x28"),  # its cutter sits 15 mm past the head: 5 mm margin (40 dots)
+        ("epson-tm-t88", b"\x1dVA\x15"),  # 180 dpi: 21 units
+        ("generic-58", b"\x1bd\x05"),  # no cutter: five lines to the tear bar
+    ],
+)
+def test_the_receipt_ends_with_feed_and_cut_at_the_profiles_distance(
+    profile, ending, register, cashier, shift, rolls, coffee
+):
     sale = _sale(register, cashier, rolls, coffee)
     data = render(receipt_document(sale, language="de"), get_profile(profile))
     code = b"{B" + f"R-{register.store.number}-{register.number}-1".encode()
-    assert data[data.rindex(code) + len(code):] == b"\n" + ending + b"\x1ba\x00"
+    assert data[data.rindex(code) + len(code) :] == b"\n" + ending + b"\x1ba\x00"
     assert data.endswith(ending + b"\x1ba\x00")
     assert b"\x1bd\x03" not in data  # the old short feed before a plain cut is gone
     cuts = decode(data).cuts
@@ -156,19 +174,18 @@ def test_the_receipt_ends_with_feed_and_cut_at_the_profiles_distance(profile, en
 
 
 def test_the_footer_wraps_between_phrases_not_inside_them(register, cashier, shift, rolls, coffee):
-    register.store.receipt_footer = ("Vielen Dank für Ihren Einkauf! Brot von gestern gibt es zum halben Preis. "
-                                     "Bis bald!")
+    register.store.receipt_footer = (
+        "Vielen Dank für Ihren Einkauf! Brot von gestern gibt es zum halben Preis. Bis bald!"
+    )
     register.store.save()
     sale = _sale(register, cashier, rolls, coffee)
     for profile, expected in [
-        ("epson-tm-t20", ["Vielen Dank für Ihren Einkauf!",
-                          "Brot von gestern gibt es zum halben Preis.",
-                          "Bis bald!"]),
-        ("generic-58", ["Vielen Dank für Ihren Einkauf!",
-                        "Brot von gestern gibt es zum",
-                        "halben Preis. Bis bald!"]),
+        ("epson-tm-t20", ["Vielen Dank für Ihren Einkauf!", "Brot von gestern gibt es zum halben Preis.", "Bis bald!"]),
+        ("generic-58", ["Vielen Dank für Ihren Einkauf!", "Brot von gestern gibt es zum", "halben Preis. Bis bald!"]),
     ]:
-        lines = [line.strip() for line in
-                 decode(render(receipt_document(sale, language="de"), get_profile(profile))).text.splitlines()]
+        lines = [
+            line.strip()
+            for line in decode(render(receipt_document(sale, language="de"), get_profile(profile))).text.splitlines()
+        ]
         start = lines.index("Vielen Dank für Ihren Einkauf!")
-        assert lines[start:start + 3] == expected
+        assert lines[start : start + 3] == expected

@@ -45,7 +45,8 @@ class LiveFeedConsumer(AsyncWebsocketConsumer):
 
     async def connect(self) -> None:
         organization_id, store_ids = await database_sync_to_async(_organization_for_session)(
-            self.scope.get("user"), self.scope.get("session"))
+            self.scope.get("user"), self.scope.get("session")
+        )
         self.store_ids = None if store_ids is None else {str(pk) for pk in store_ids}
         if organization_id is None:
             await self.close(code=4403)

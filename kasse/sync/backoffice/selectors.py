@@ -56,12 +56,16 @@ def node_problems(node: StoreNode, now: datetime | None = None) -> list[str]:
         return []
     now = now or timezone.now()
     alert_after = timedelta(minutes=settings.KASSE_SYNC_ALERT_MINUTES)
-    return [name for name, present in (
-        ("offline", not node_is_online(node, now)),
-        ("failing", node.failing),
-        ("set_aside", node.set_aside > 0),
-        ("waiting_too_long", node.oldest_waiting_at is not None and now - node.oldest_waiting_at > alert_after),
-    ) if present]
+    return [
+        name
+        for name, present in (
+            ("offline", not node_is_online(node, now)),
+            ("failing", node.failing),
+            ("set_aside", node.set_aside > 0),
+            ("waiting_too_long", node.oldest_waiting_at is not None and now - node.oldest_waiting_at > alert_after),
+        )
+        if present
+    ]
 
 
 @dataclass
@@ -233,11 +237,17 @@ def conflict_rows(items: list[SyncConflict]) -> list[ConflictRow]:
             label = getattr(Customer._meta.get_field(conflict.field), "verbose_name", conflict.field)
         except FieldDoesNotExist:
             label = conflict.field
-        rows.append(ConflictRow(
-            conflict=conflict, customer=customers.get(conflict.object_id), field_label=label,
-            kept_at=clock_time(conflict.kept_clock), kept_where=clock_origin(conflict.kept_clock, nodes),
-            lost_at=clock_time(conflict.lost_clock), lost_where=clock_origin(conflict.lost_clock, nodes),
-        ))
+        rows.append(
+            ConflictRow(
+                conflict=conflict,
+                customer=customers.get(conflict.object_id),
+                field_label=label,
+                kept_at=clock_time(conflict.kept_clock),
+                kept_where=clock_origin(conflict.kept_clock, nodes),
+                lost_at=clock_time(conflict.lost_clock),
+                lost_where=clock_origin(conflict.lost_clock, nodes),
+            )
+        )
     return rows
 
 

@@ -33,22 +33,34 @@ def _actor(request: BackofficeRequest) -> Actor:
 
 @backoffice_view(Capability.MANAGE_SETTINGS)
 def node_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "sync/backoffice/nodes.html", {
-        "stores": selectors.nodes_by_store(), "counts": selectors.open_counts(),
-        "cloud_version": kasse.__version__,
-    })
+    return render(
+        request,
+        "sync/backoffice/nodes.html",
+        {
+            "stores": selectors.nodes_by_store(),
+            "counts": selectors.open_counts(),
+            "cloud_version": kasse.__version__,
+        },
+    )
 
 
 @require_POST
 @backoffice_view(Capability.MANAGE_SETTINGS)
 def pairing_code(request: BackofficeRequest, store_id: uuid.UUID) -> HttpResponse:
     store = get_object_or_404(Store, pk=store_id)
-    code = create_node_pairing_code(actor=_actor(request), store=store,
-                                    give_up_waiting=request.POST.get("give_up_waiting") == "1")
-    return render(request, "sync/backoffice/pairing_code.html", {
-        "store": store, "code": code, "cloud_url": settings.PUBLIC_URL.rstrip("/"),
-        "hours": int(NODE_PAIRING_TTL.total_seconds() // 3600),
-    })
+    code = create_node_pairing_code(
+        actor=_actor(request), store=store, give_up_waiting=request.POST.get("give_up_waiting") == "1"
+    )
+    return render(
+        request,
+        "sync/backoffice/pairing_code.html",
+        {
+            "store": store,
+            "code": code,
+            "cloud_url": settings.PUBLIC_URL.rstrip("/"),
+            "hours": int(NODE_PAIRING_TTL.total_seconds() // 3600),
+        },
+    )
 
 
 @require_POST
@@ -68,10 +80,16 @@ def _page(request: HttpRequest, queryset: object) -> object:
 def anomaly_list(request: HttpRequest) -> HttpResponse:
     show_resolved = request.GET.get("resolved") == "1"
     page = _page(request, selectors.anomalies(resolved=show_resolved))
-    return render(request, "sync/backoffice/anomalies.html", {
-        "page": page, "rows": selectors.anomaly_rows(list(page)),  # type: ignore[call-overload]
-        "show_resolved": show_resolved, "counts": selectors.open_counts(),
-    })
+    return render(
+        request,
+        "sync/backoffice/anomalies.html",
+        {
+            "page": page,
+            "rows": selectors.anomaly_rows(list(page)),  # type: ignore[call-overload]
+            "show_resolved": show_resolved,
+            "counts": selectors.open_counts(),
+        },
+    )
 
 
 @require_POST
@@ -92,8 +110,11 @@ def anomaly_release(request: BackofficeRequest, anomaly_id: uuid.UUID) -> HttpRe
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, _("The sale is booked under receipt number %(number)s; the printed number is "
-                                    "kept with it.") % {"number": booked})
+        messages.success(
+            request,
+            _("The sale is booked under receipt number %(number)s; the printed number is kept with it.")
+            % {"number": booked},
+        )
     return redirect("sync-backoffice:anomaly-list")
 
 
@@ -101,11 +122,17 @@ def anomaly_release(request: BackofficeRequest, anomaly_id: uuid.UUID) -> HttpRe
 def conflict_list(request: HttpRequest) -> HttpResponse:
     show_seen = request.GET.get("seen") == "1"
     page = _page(request, selectors.conflicts(seen=show_seen))
-    return render(request, "sync/backoffice/conflicts.html", {
-        "page": page, "rows": selectors.conflict_rows(list(page)),  # type: ignore[call-overload]
-        "show_seen": show_seen, "counts": selectors.open_counts(),
-        "time_zone": selectors.organization_time_zone(),
-    })
+    return render(
+        request,
+        "sync/backoffice/conflicts.html",
+        {
+            "page": page,
+            "rows": selectors.conflict_rows(list(page)),  # type: ignore[call-overload]
+            "show_seen": show_seen,
+            "counts": selectors.open_counts(),
+            "time_zone": selectors.organization_time_zone(),
+        },
+    )
 
 
 @require_POST
@@ -123,7 +150,12 @@ def live(request: BackofficeRequest) -> HttpResponse:
     from kasse.tenancy.selectors import stores_with_capability
 
     store_ids = stores_with_capability(request.employee, Capability.VIEW_REPORTS)
-    return render(request, "sync/backoffice/live.html", {
-        "sales": selectors.recent_sales(store_ids=store_ids), "directory": selectors.live_directory(store_ids),
-        "limit": selectors.LIVE_FEED_SIZE,
-    })
+    return render(
+        request,
+        "sync/backoffice/live.html",
+        {
+            "sales": selectors.recent_sales(store_ids=store_ids),
+            "directory": selectors.live_directory(store_ids),
+            "limit": selectors.LIVE_FEED_SIZE,
+        },
+    )

@@ -32,9 +32,14 @@ MISSING = object()  # a referenced row that is neither stored nor in the batch (
 def _required(label: str) -> frozenset[str]:
     spec = BY_LABEL[label]
     return frozenset(
-        f.attname for f in spec.model._meta.concrete_fields
-        if not f.null and f.get_default() is None and not f.primary_key and f.attname not in spec.up_omit
-        and not getattr(f, "auto_now", False) and not getattr(f, "auto_now_add", False)
+        f.attname
+        for f in spec.model._meta.concrete_fields
+        if not f.null
+        and f.get_default() is None
+        and not f.primary_key
+        and f.attname not in spec.up_omit
+        and not getattr(f, "auto_now", False)
+        and not getattr(f, "auto_now_add", False)
     )
 
 
@@ -92,18 +97,27 @@ def stored_stores(label: str, ids: set[str], organization_id: str) -> dict[str, 
 
         model = apps.get_model(label)
     query = model._base_manager.filter(pk__in=list(ids))
-    query = query.filter(pk=organization_id) if label == organization_label() else query.filter(
-        organization_id=organization_id)
-    return {str(pk): (None if store is None else str(store))
-            for pk, store in query.values_list("pk", _store_lookup(label))}
+    query = (
+        query.filter(pk=organization_id)
+        if label == organization_label()
+        else query.filter(organization_id=organization_id)
+    )
+    return {
+        str(pk): (None if store is None else str(store)) for pk, store in query.values_list("pk", _store_lookup(label))
+    }
 
 
 class StoreScope:
     """Resolves where rows belong. ``stored`` holds the stores of stored rows (references, and rows of the
     batch that are stored already); ``batch`` the rows under way, by ``(table, id)``."""
 
-    def __init__(self, store_id: str, batch: dict[tuple[str, str], Any],
-                 stored: dict[tuple[str, str], str | None], existing: set[tuple[str, str]]) -> None:
+    def __init__(
+        self,
+        store_id: str,
+        batch: dict[tuple[str, str], Any],
+        stored: dict[tuple[str, str], str | None],
+        existing: set[tuple[str, str]],
+    ) -> None:
         self.store_id = store_id
         self.batch = batch
         self.stored = stored

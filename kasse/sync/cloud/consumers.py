@@ -29,7 +29,7 @@ class NodeNudgeConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
         self.groups_joined = []
         header = _header(self.scope, "authorization")
-        token = header[len(AUTH_SCHEME) + 1:].strip() if header.startswith(AUTH_SCHEME + " ") else ""
+        token = header[len(AUTH_SCHEME) + 1 :].strip() if header.startswith(AUTH_SCHEME + " ") else ""
         node = await database_sync_to_async(node_for_token)(token)
         if node is None or _header(self.scope, PROTOCOL_HEADER) != str(PROTOCOL_VERSION):
             await self.close(code=4401)

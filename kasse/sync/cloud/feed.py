@@ -25,14 +25,16 @@ def events_since(node: StoreNode, cursor: int, limit: int) -> tuple[list[dict[st
     """
     rows = list(
         ChangeEvent.objects.filter(organization_id=node.organization_id, seq__gt=cursor)
-        .order_by("seq").values("seq", "store_id", "model", "object_id", "deleted", "row")[: limit + 1]
+        .order_by("seq")
+        .values("seq", "store_id", "model", "object_id", "deleted", "row")[: limit + 1]
     )
     more = len(rows) > limit
     rows = rows[:limit]
     new_cursor = rows[-1]["seq"] if rows else cursor
     events = [
         {"seq": r["seq"], "model": r["model"], "id": r["object_id"], "deleted": r["deleted"], "row": r["row"]}
-        for r in rows if r["store_id"] is None or r["store_id"] == node.store_id
+        for r in rows
+        if r["store_id"] is None or r["store_id"] == node.store_id
     ]
     return _for_node_store(events, node), new_cursor, more
 

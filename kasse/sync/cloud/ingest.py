@@ -83,8 +83,11 @@ def _up_specs() -> dict[str, tuple[SyncSpec, RowCodec]]:
 
 @functools.cache
 def _foreign_keys(model: type[models.Model]) -> tuple[tuple[str, type[models.Model]], ...]:
-    return tuple((f.attname, f.related_model) for f in model._meta.concrete_fields  # type: ignore[misc]
-                 if isinstance(f, models.ForeignKey))
+    return tuple(
+        (f.attname, f.related_model)
+        for f in model._meta.concrete_fields  # type: ignore[misc]
+        if isinstance(f, models.ForeignKey)
+    )
 
 
 _TARGETS: set[type[models.Model]] = set()  # every model a synced row may point to (filled as tables are read)
@@ -100,7 +103,8 @@ def _reference_reader(label: str) -> tuple[tuple[type[models.Model], ...], Calla
     names = [name for name, _target in keys]
     width = len(model._meta.concrete_fields)
     every: Callable[[dict[str, Any]], Any] = (
-        operator.itemgetter(*names) if len(names) > 1 else lambda values: tuple(values[name] for name in names))
+        operator.itemgetter(*names) if len(names) > 1 else lambda values: tuple(values[name] for name in names)
+    )
 
     def take(values: dict[str, Any]) -> tuple[Any, ...]:
         if len(values) == width:  # a whole row (the usual case): all keys at once
@@ -180,10 +184,13 @@ class Ingestor:
                             self._store([record])
                     except DatabaseError:
                         # The database's text may name rows of other organizations: logged, not answered.
-                        log.warning("record %s from node %s refused by the database", record.id, self.node.pk,
-                                    exc_info=True)
-                        self.results[record.id] = {"status": "retry",
-                                                   "detail": "the cloud's database refused it; sent again later"}
+                        log.warning(
+                            "record %s from node %s refused by the database", record.id, self.node.pk, exc_info=True
+                        )
+                        self.results[record.id] = {
+                            "status": "retry",
+                            "detail": "the cloud's database refused it; sent again later",
+                        }
         return self.results
 
     def _store_batch(self, records: list[Parsed]) -> None:
@@ -237,8 +244,9 @@ class Ingestor:
                 found[label] = {str(r["id"]): r for r in spec.model._default_manager.filter(pk__in=pks).values()}
         return found
 
-    def _check_references(self, records: list[Parsed], batch: dict[tuple[str, str], Row],
-                          existing: dict[str, dict[str, dict[str, Any]]]) -> list[Parsed]:
+    def _check_references(
+        self, records: list[Parsed], batch: dict[tuple[str, str], Row], existing: dict[str, dict[str, dict[str, Any]]]
+    ) -> list[Parsed]:
         """Refuse records that reach into another store (:class:`StoreScope`), and hold back records
         pointing at rows that are neither stored nor in this batch."""
         record_refs: list[set[tuple[type[models.Model], Any]]] = []
@@ -327,9 +335,11 @@ class Ingestor:
                 continue
             why = found[held.key]
             SyncAnomaly.objects.get_or_create(
-                organization_id=self.node.organization_id, kind=why.kind, model=held.spec.label,
-                object_id=held.values["id"], defaults={"node": self.node, "payload": record.raw,
-                                                       "detail": why.detail},
+                organization_id=self.node.organization_id,
+                kind=why.kind,
+                model=held.spec.label,
+                object_id=held.values["id"],
+                defaults={"node": self.node, "payload": record.raw, "detail": why.detail},
             )
             self.results[record.id] = {"status": "quarantined", "detail": why.answer}
         return kept
@@ -380,17 +390,27 @@ class Ingestor:
 
     def conflicts(self, row: UpRow, found: Sequence[Conflict]) -> None:
         SyncConflict.objects.bulk_create(
-            SyncConflict(organization_id=self.node.organization_id, model=row.spec.label,
-                         object_id=str(row.values["id"]), field=c.field, kept_value=_jsonable(c.kept_value),
-                         kept_clock=c.kept_clock, lost_value=_jsonable(c.lost_value), lost_clock=c.lost_clock,
-                         node=self.node)
+            SyncConflict(
+                organization_id=self.node.organization_id,
+                model=row.spec.label,
+                object_id=str(row.values["id"]),
+                field=c.field,
+                kept_value=_jsonable(c.kept_value),
+                kept_clock=c.kept_clock,
+                lost_value=_jsonable(c.lost_value),
+                lost_clock=c.lost_clock,
+                node=self.node,
+            )
             for c in found
         )
 
     def flag(self, row: UpRow, kind: str, detail: dict[str, Any]) -> None:
         SyncAnomaly.objects.get_or_create(
-            organization_id=self.node.organization_id, kind=kind, model=row.spec.label,
-            object_id=str(row.values["id"]), defaults={"node": self.node, "detail": detail},
+            organization_id=self.node.organization_id,
+            kind=kind,
+            model=row.spec.label,
+            object_id=str(row.values["id"]),
+            defaults={"node": self.node, "detail": detail},
         )
 
     def note_clock_ahead(self, seconds: int) -> None:

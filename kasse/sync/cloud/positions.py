@@ -45,8 +45,16 @@ def positions_answer(node: StoreNode) -> dict[str, Any]:
 def note_received_positions(node: StoreNode, records: list[Any], results: dict[str, dict[str, str]]) -> None:
     """Remember the highest outbox position of the records this push answered for good."""
     done = {"ok", "duplicate", "quarantined", "rejected"}
-    highest = max((r["position"] for r in records if isinstance(r, dict) and type(r.get("position")) is int
-                   and results.get(str(r.get("id")), {}).get("status") in done), default=0)
+    highest = max(
+        (
+            r["position"]
+            for r in records
+            if isinstance(r, dict)
+            and type(r.get("position")) is int
+            and results.get(str(r.get("id")), {}).get("status") in done
+        ),
+        default=0,
+    )
     if highest > node.last_position:
         with scopes_disabled():
             StoreNode.objects.filter(pk=node.pk, last_position__lt=highest).update(last_position=highest)

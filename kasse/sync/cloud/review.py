@@ -24,8 +24,13 @@ def resolve_anomaly(*, actor: Actor, anomaly: SyncAnomaly) -> SyncAnomaly:
     if anomaly.resolved_at is None:
         anomaly.resolved_at = timezone.now()
         anomaly.save(update_fields=["resolved_at", "updated_at"])
-        log_action(anomaly.organization_id, actor, "sync.anomaly.resolved", anomaly,
-                   {"kind": anomaly.kind, "object_id": anomaly.object_id})
+        log_action(
+            anomaly.organization_id,
+            actor,
+            "sync.anomaly.resolved",
+            anomaly,
+            {"kind": anomaly.kind, "object_id": anomaly.object_id},
+        )
     return anomaly
 
 
@@ -51,14 +56,15 @@ def release_quarantined_sale(*, actor: Actor, anomaly: SyncAnomaly) -> Any:
         record: Any = released.record
         result = Ingestor(anomaly.node, [record]).run().get(record.get("id"), {})
         if result.get("status") not in {"ok", "duplicate"}:
-            raise ValidationError(_("The sale could not be booked: %(detail)s") % {
-                "detail": result.get("detail") or result.get("status") or "?"})
+            raise ValidationError(
+                _("The sale could not be booked: %(detail)s")
+                % {"detail": result.get("detail") or result.get("status") or "?"}
+            )
         anomaly.resolved_at = timezone.now()
         anomaly.detail = {**anomaly.detail, **released.detail}
         anomaly.save(update_fields=["resolved_at", "detail", "updated_at"])
         StoreNode.objects.filter(store_id=released.store_id, revoked_at__isnull=True).update(positions_moved=True)
-        log_action(anomaly.organization_id, actor, "sync.anomaly.released", anomaly,
-                   released.audit)
+        log_action(anomaly.organization_id, actor, "sync.anomaly.released", anomaly, released.audit)
     return released.booked
 
 
@@ -68,6 +74,11 @@ def mark_conflict_seen(*, actor: Actor, conflict: SyncConflict) -> SyncConflict:
     if conflict.seen_at is None:
         conflict.seen_at = timezone.now()
         conflict.save(update_fields=["seen_at", "updated_at"])
-        log_action(conflict.organization_id, actor, "sync.conflict.seen", conflict,
-                   {"object_id": conflict.object_id, "field": conflict.field})
+        log_action(
+            conflict.organization_id,
+            actor,
+            "sync.conflict.seen",
+            conflict,
+            {"object_id": conflict.object_id, "field": conflict.field},
+        )
     return conflict

@@ -49,10 +49,16 @@ def create_node_pairing_code(*, actor: Actor, store: Store, give_up_waiting: boo
         raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
         if not NodePairingCode.objects.with_scopes_disabled().filter(code_digest=_digest(raw)).exists():
             break
-    NodePairingCode.objects.create(organization_id=store.organization_id, store=store, code_digest=_digest(raw),
-                                   expires_at=timezone.now() + NODE_PAIRING_TTL, give_up_waiting=give_up_waiting)
-    log_action(store.organization_id, actor, "sync.node_pairing_code.created", store,
-               {"give_up_waiting": give_up_waiting})
+    NodePairingCode.objects.create(
+        organization_id=store.organization_id,
+        store=store,
+        code_digest=_digest(raw),
+        expires_at=timezone.now() + NODE_PAIRING_TTL,
+        give_up_waiting=give_up_waiting,
+    )
+    log_action(
+        store.organization_id, actor, "sync.node_pairing_code.created", store, {"give_up_waiting": give_up_waiting}
+    )
     return f"{raw[:4]}-{raw[4:]}"
 
 
@@ -63,30 +69,49 @@ def pair_node(*, code: str, name: str, version: str, replaces: str = "") -> tupl
     store's current node is retired in the same transaction (its credential stops working), so one node
     serves the store and its registers."""
     with scopes_disabled(), transaction.atomic():
-        pairing = (NodePairingCode.objects.select_for_update().select_related("store")
-                   .filter(code_digest=_digest(normalize_code(code))).first())
+        pairing = (
+            NodePairingCode.objects.select_for_update()
+            .select_related("store")
+            .filter(code_digest=_digest(normalize_code(code)))
+            .first()
+        )
         if pairing is None or pairing.used_at is not None or pairing.expires_at < timezone.now():
             raise ValidationError(_("This pairing code is unknown, used or expired. Please create a new one."))
-        current = list(StoreNode.objects.select_for_update().filter(store_id=pairing.store_id,
-                                                                    revoked_at__isnull=True))
+        current = list(StoreNode.objects.select_for_update().filter(store_id=pairing.store_id, revoked_at__isnull=True))
         replaced = _uuid_or_none(replaces) if replaces else None
-        if replaces and (replaced is None or not StoreNode.objects.filter(pk=replaced,
-                                                                         store_id=pairing.store_id).exists()):
-            raise ValidationError(_("This data directory belongs to another store. Nothing was changed; pair "
-                                    "with a fresh data directory."))
+        if replaces and (
+            replaced is None or not StoreNode.objects.filter(pk=replaced, store_id=pairing.store_id).exists()
+        ):
+            raise ValidationError(
+                _(
+                    "This data directory belongs to another store. Nothing was changed; pair "
+                    "with a fresh data directory."
+                )
+            )
         for old in current:
             if old.last_backlog and str(old.pk) != replaces and not pairing.give_up_waiting:
-                raise ValidationError(_(
-                    "The store's node “%(name)s” still has %(count)s records waiting for the cloud. Start it "
-                    "once with internet so they arrive, pair onto its data directory, or create a new code and "
-                    "give them up explicitly. Nothing was changed.") % {"name": old.name, "count": old.last_backlog})
+                raise ValidationError(
+                    _(
+                        "The store's node “%(name)s” still has %(count)s records waiting for the cloud. Start it "
+                        "once with internet so they arrive, pair onto its data directory, or create a new code and "
+                        "give them up explicitly. Nothing was changed."
+                    )
+                    % {"name": old.name, "count": old.last_backlog}
+                )
         token = "kn_" + secrets.token_urlsafe(32)
-        highest = StoreNode.objects.filter(organization_id=pairing.organization_id).aggregate(
-            b=Max("customer_number_base"))["b"] or 0
+        highest = (
+            StoreNode.objects.filter(organization_id=pairing.organization_id).aggregate(b=Max("customer_number_base"))[
+                "b"
+            ]
+            or 0
+        )
         node = StoreNode.objects.create(
-            organization_id=pairing.organization_id, store=pairing.store,
-            name=(name.strip() or pairing.store.name)[:120], token_digest=_digest(token),
-            customer_number_base=highest + NODE_BLOCK_SIZE, version=version[:40],
+            organization_id=pairing.organization_id,
+            store=pairing.store,
+            name=(name.strip() or pairing.store.name)[:120],
+            token_digest=_digest(token),
+            customer_number_base=highest + NODE_BLOCK_SIZE,
+            version=version[:40],
             last_contact_at=timezone.now(),
         )
         pairing.used_at = timezone.now()
@@ -97,8 +122,13 @@ def pair_node(*, code: str, name: str, version: str, replaces: str = "") -> tupl
         for hooks in NODE_HOOKS:  # e.g. the store's queued print jobs are the node's now (in its snapshot)
             if hooks.paired is not None:
                 hooks.paired(pairing.store_id)
-        log_action(pairing.organization_id, Actor(kind="node", label=node.name), "sync.node.paired", node,
-                   {"store": str(pairing.store_id), "version": version[:40]})
+        log_action(
+            pairing.organization_id,
+            Actor(kind="node", label=node.name),
+            "sync.node.paired",
+            node,
+            {"store": str(pairing.store_id), "version": version[:40]},
+        )
     return node, token
 
 
@@ -114,9 +144,13 @@ def _retire(old: StoreNode, new: StoreNode, *, given_up: bool) -> None:
     old.revoked_at = timezone.now()
     old.save(update_fields=["revoked_at", "updated_at"])
     released = _node_gone(old.store_id)
-    log_action(old.organization_id, Actor(kind="node", label=new.name), "sync.node.retired", old,
-               {"replaced_by": str(new.pk), "records_waiting": old.last_backlog, "waiting_given_up": given_up,
-                **released})
+    log_action(
+        old.organization_id,
+        Actor(kind="node", label=new.name),
+        "sync.node.retired",
+        old,
+        {"replaced_by": str(new.pk), "records_waiting": old.last_backlog, "waiting_given_up": given_up, **released},
+    )
     transaction.on_commit(lambda: _close_connections(old))
 
 
@@ -134,8 +168,11 @@ def node_for_token(token: str) -> StoreNode | None:
     if not token:
         return None
     with scopes_disabled():
-        return (StoreNode.objects.select_related("store", "organization")
-                .filter(token_digest=_digest(token), revoked_at__isnull=True).first())
+        return (
+            StoreNode.objects.select_related("store", "organization")
+            .filter(token_digest=_digest(token), revoked_at__isnull=True)
+            .first()
+        )
 
 
 @tenant_service

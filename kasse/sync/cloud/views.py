@@ -62,11 +62,15 @@ def _protocol_refusal(request: HttpRequest, body: dict[str, Any] | None = None) 
         return _error(400, "protocol_missing", _("The request does not say which sync protocol it speaks."))
     values = {"node": theirs, "cloud": PROTOCOL_VERSION, "version": kasse.__version__}
     if theirs < PROTOCOL_VERSION:
-        message = _("This store node speaks sync protocol %(node)s, the cloud speaks %(cloud)s (kasse %(version)s). "
-                    "Nothing was synced. Please update the store node.")
+        message = _(
+            "This store node speaks sync protocol %(node)s, the cloud speaks %(cloud)s (kasse %(version)s). "
+            "Nothing was synced. Please update the store node."
+        )
     else:
-        message = _("This store node speaks sync protocol %(node)s, the cloud speaks %(cloud)s (kasse %(version)s). "
-                    "Nothing was synced. Please update the cloud.")
+        message = _(
+            "This store node speaks sync protocol %(node)s, the cloud speaks %(cloud)s (kasse %(version)s). "
+            "Nothing was synced. Please update the cloud."
+        )
     return _error(409, "protocol_mismatch", message % values)
 
 
@@ -101,7 +105,7 @@ def node_endpoint(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
     @csrf_exempt
     def wrapper(request: HttpRequest) -> HttpResponse:
         header = request.headers.get("Authorization", "")
-        token = header[len(AUTH_SCHEME) + 1:].strip() if header.startswith(AUTH_SCHEME + " ") else ""
+        token = header[len(AUTH_SCHEME) + 1 :].strip() if header.startswith(AUTH_SCHEME + " ") else ""
         node = node_for_token(token)
         if node is None:
             return _error(401, "unauthorized", _("This store node is not paired or its pairing was revoked."))
@@ -110,8 +114,12 @@ def node_endpoint(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
             try:
                 body = _json_body(request)
             except BodyTooLarge:
-                return _error(413, "too_large", _("The request is larger than %(n)s MB. Nothing was stored; "
-                                                   "send fewer records at a time.") % {"n": MAX_BODY_BYTES >> 20})
+                return _error(
+                    413,
+                    "too_large",
+                    _("The request is larger than %(n)s MB. Nothing was stored; send fewer records at a time.")
+                    % {"n": MAX_BODY_BYTES >> 20},
+                )
             if body is None:
                 return _error(400, "bad_json", _("The request body is not a JSON object."))
         refusal = _protocol_refusal(request, body)
@@ -186,9 +194,12 @@ def pair(request: HttpRequest) -> HttpResponse:
     address = client_address(request)
     wait = PAIRING.retry_after(address)
     if wait:
-        response = _error(429, "too_many_attempts", _("Too many wrong pairing codes from this address. "
-                                                        "Please try again in %(minutes)s minutes.")
-                          % {"minutes": math.ceil(wait / 60)})
+        response = _error(
+            429,
+            "too_many_attempts",
+            _("Too many wrong pairing codes from this address. Please try again in %(minutes)s minutes.")
+            % {"minutes": math.ceil(wait / 60)},
+        )
         response["Retry-After"] = str(wait)
         return response
     try:
@@ -201,16 +212,26 @@ def pair(request: HttpRequest) -> HttpResponse:
     if refusal is not None:
         return refusal
     try:
-        node, token = pair_node(code=str(body.get("code", "")), name=str(body.get("name", "")),
-                                version=str(body.get("version", "")), replaces=str(body.get("replaces") or ""))
+        node, token = pair_node(
+            code=str(body.get("code", "")),
+            name=str(body.get("name", "")),
+            version=str(body.get("version", "")),
+            replaces=str(body.get("replaces") or ""),
+        )
     except ValidationError as exc:
         PAIRING.note(address)
         return _error(400, "pairing_failed", " ".join(exc.messages))
-    return JsonResponse({
-        "protocol": PROTOCOL_VERSION, "node_id": str(node.pk), "token": token,
-        "organization_id": str(node.organization_id), "store_id": str(node.store_id),
-        "store_name": node.store.name, "customer_number_base": node.customer_number_base,
-    })
+    return JsonResponse(
+        {
+            "protocol": PROTOCOL_VERSION,
+            "node_id": str(node.pk),
+            "token": token,
+            "organization_id": str(node.organization_id),
+            "store_id": str(node.store_id),
+            "store_name": node.store.name,
+            "customer_number_base": node.customer_number_base,
+        }
+    )
 
 
 @require_GET
@@ -254,12 +275,20 @@ def push(request: HttpRequest, node: StoreNode, body: Any) -> HttpResponse:
         StoreNode.objects.filter(pk=node.pk).update(positions_moved=False)
         answer["positions"] = positions_answer(node)
     if ingestor.clock_ahead is not None:
-        StoreNode.objects.filter(pk=node.pk).update(clock_ahead_seconds=ingestor.clock_ahead,
-                                                    clock_ahead_at=timezone.now())
-        answer["warnings"] = [{"code": "clock_ahead", "seconds": ingestor.clock_ahead, "detail": _(
-            "This store node's clock runs %(minutes)s minutes ahead of the cloud's. Receipts carry wrong "
-            "times: please set the clock of the store PC (automatic time).") % {
-                "minutes": ingestor.clock_ahead // 60}}]
+        StoreNode.objects.filter(pk=node.pk).update(
+            clock_ahead_seconds=ingestor.clock_ahead, clock_ahead_at=timezone.now()
+        )
+        answer["warnings"] = [
+            {
+                "code": "clock_ahead",
+                "seconds": ingestor.clock_ahead,
+                "detail": _(
+                    "This store node's clock runs %(minutes)s minutes ahead of the cloud's. Receipts carry wrong "
+                    "times: please set the clock of the store PC (automatic time)."
+                )
+                % {"minutes": ingestor.clock_ahead // 60},
+            }
+        ]
     return JsonResponse(answer)
 
 

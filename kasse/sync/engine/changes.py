@@ -127,11 +127,18 @@ def append_changes(objs: list[models.Model], deleted: list[models.Model] = ()) -
         for offset, (obj, gone) in enumerate(items):
             spec = spec_for(obj)
             assert spec is not None
-            events.append(ChangeEvent(
-                organization_id=organization_id, seq=first + offset, store_id=_store_id(spec, obj),
-                model=label_of(obj), object_id=str(obj.pk), deleted=gone,
-                row=None if gone else encode_row(obj), created_at=now,
-            ))
+            events.append(
+                ChangeEvent(
+                    organization_id=organization_id,
+                    seq=first + offset,
+                    store_id=_store_id(spec, obj),
+                    model=label_of(obj),
+                    object_id=str(obj.pk),
+                    deleted=gone,
+                    row=None if gone else encode_row(obj),
+                    created_at=now,
+                )
+            )
         ChangeEvent.objects.bulk_create(events)
         last = first + len(items) - 1
         transaction.on_commit(functools.partial(nudge, organization_id, last))

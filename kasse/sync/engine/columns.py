@@ -204,13 +204,19 @@ def _converter(f: models.Field[Any, Any]) -> tuple[Converter, str]:
     elif isinstance(target, models.IntegerField | models.AutoField):
         low, high = connection.ops.integer_field_range(target.get_internal_type())
         inner = _integer(low, high)
-        fast = " and ".join(["type(v) is int", *([f"v >= {int(low)}"] if low is not None else []),
-                             *([f"v <= {int(high)}"] if high is not None else [])])
+        fast = " and ".join(
+            [
+                "type(v) is int",
+                *([f"v >= {int(low)}"] if low is not None else []),
+                *([f"v <= {int(high)}"] if high is not None else []),
+            ]
+        )
     elif isinstance(target, models.CharField | models.TextField | models.FileField):
         max_length = getattr(target, "max_length", None) if not isinstance(target, models.TextField) else None
         inner = _text(max_length)
-        fast = " and ".join(["type(v) is str", *([f"len(v) <= {int(max_length)}"] if max_length else []),
-                             '"\\x00" not in v'])
+        fast = " and ".join(
+            ["type(v) is str", *([f"len(v) <= {int(max_length)}"] if max_length else []), '"\\x00" not in v']
+        )
     else:
         raise TypeError(f"{f.model._meta.label}.{f.attname}: no sync converter for {type(target).__name__}")
     if not f.null:
@@ -222,14 +228,20 @@ def _converter(f: models.Field[Any, Any]) -> tuple[Converter, str]:
     return nullable, f"v is None or ({fast})" if fast else ""
 
 
-def _compile_decoder(model: type[models.Model], converters: list[tuple[str, Converter, str]],
-                     generic: Callable[[dict[str, Any]], dict[str, Any]]) -> Callable[[dict[str, Any]], dict[str, Any]]:
+def _compile_decoder(
+    model: type[models.Model],
+    converters: list[tuple[str, Converter, str]],
+    generic: Callable[[dict[str, Any]], dict[str, Any]],
+) -> Callable[[dict[str, Any]], dict[str, Any]]:
     """One function for a row with exactly the model's columns: each value tested inline for being in stored
     form already, the converter called only when it is not (which also raises the errors). Other rows (fewer
     or unknown columns) go to ``generic``."""
-    namespace: dict[str, Any] = {**_PLAIN_DECIMALS, "_uuid_text": _UUID_TEXT,
-                                 "_keys": frozenset(name for name, _c, _f in converters),
-                                 "_generic": generic}
+    namespace: dict[str, Any] = {
+        **_PLAIN_DECIMALS,
+        "_uuid_text": _UUID_TEXT,
+        "_keys": frozenset(name for name, _c, _f in converters),
+        "_generic": generic,
+    }
     body = [f"def decode_{model._meta.model_name}(raw):", "    if raw.keys() != _keys:", "        return _generic(raw)"]
     for index, (name, converter, fast) in enumerate(converters):
         namespace[f"_c{index}"] = converter
@@ -270,8 +282,11 @@ class RowCodec:
 
     @functools.cached_property
     def _compiled(self) -> Callable[[dict[str, Any]], dict[str, Any]]:
-        return _compile_decoder(self.model, [(name, converter, self.fast_tests[name])
-                                             for name, converter in self.converters.items()], self.decode_generic)
+        return _compile_decoder(
+            self.model,
+            [(name, converter, self.fast_tests[name]) for name, converter in self.converters.items()],
+            self.decode_generic,
+        )
 
     def _error(self, raw: dict[str, Any]) -> ColumnError:
         for key, value in raw.items():
@@ -318,8 +333,12 @@ class RowCodec:
 def codec_for(model: type[models.Model]) -> RowCodec:
     fields = tuple(model._meta.concrete_fields)
     compiled = {f.attname: _converter(f) for f in fields}
-    return RowCodec(model=model, converters={name: c for name, (c, _fast) in compiled.items()}, fields=fields,
-                    fast_tests={name: fast for name, (_c, fast) in compiled.items()})
+    return RowCodec(
+        model=model,
+        converters={name: c for name, (c, _fast) in compiled.items()},
+        fields=fields,
+        fast_tests={name: fast for name, (_c, fast) in compiled.items()},
+    )
 
 
 def insert_rows(model: type[models.Model], rows: list[dict[str, Any]], now: dt.datetime) -> None:
@@ -329,8 +348,11 @@ def insert_rows(model: type[models.Model], rows: list[dict[str, Any]], now: dt.d
     if connection.vendor == "postgresql":
         codec = codec_for(model)
         # The raw cursor's errors become Django's (IntegrityError, DataError …), as for any other query.
-        with connection.wrap_database_errors, connection.cursor() as cursor, \
-                cursor.cursor.copy(codec.copy_statement) as copy:
+        with (
+            connection.wrap_database_errors,
+            connection.cursor() as cursor,
+            cursor.cursor.copy(codec.copy_statement) as copy,
+        ):
             for row in codec.copy_rows(rows, now):
                 copy.write_row(row)
     else:
@@ -346,8 +368,10 @@ def existing_ids(model: type[models.Model], ids: Iterable[str], organization_id:
         quote = connection.ops.quote_name
         pk = quote(model._meta.pk.column)
         # Names from the model, quoted; the ids go as one parameter (one text, split by the server).
-        sql = (f"SELECT {pk}::text FROM {quote(model._meta.db_table)} "  # noqa: S608
-               f"WHERE {pk} = ANY(string_to_array(%s, ',')::uuid[])")
+        sql = (
+            f"SELECT {pk}::text FROM {quote(model._meta.db_table)} "  # noqa: S608
+            f"WHERE {pk} = ANY(string_to_array(%s, ',')::uuid[])"
+        )
         params: list[Any] = [",".join(wanted)]
         if organization_id is not None:
             sql += f" AND {quote('organization_id')} = %s::uuid"

@@ -64,8 +64,11 @@ class StateReporter:
             if last is not None:
                 last_status, last_content, sent_at = last
                 age = now - sent_at
-                if last_status == status and (last_content == content or age < CONTENT_REPORT_SECONDS) \
-                        and age < REPORT_SECONDS:
+                if (
+                    last_status == status
+                    and (last_content == content or age < CONTENT_REPORT_SECONDS)
+                    and age < REPORT_SECONDS
+                ):
                     return False
             self._sent[device_id] = (status, content, now)
             return True

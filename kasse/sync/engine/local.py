@@ -56,7 +56,10 @@ def require_known_positions() -> None:
     with scopes_disabled():
         waiting = NodeState.objects.filter(needs_positions=True).exists()
     if waiting:
-        raise ValidationError(_(
-            "This store node was restored from a backup and must first ask the cloud which receipt numbers "
-            "are already used. Please check the internet connection; selling starts again as soon as the "
-            "cloud answers."))
+        raise ValidationError(
+            _(
+                "This store node was restored from a backup and must first ask the cloud which receipt numbers "
+                "are already used. Please check the internet connection; selling starts again as soon as the "
+                "cloud answers."
+            )
+        )

@@ -56,7 +56,10 @@ def enqueue(kind: str, objs: list[models.Model]) -> OutboxRecord:
     with transaction.atomic():
         last = OutboxRecord.objects.aggregate(p=Max("position"))["p"] or 0
         record = OutboxRecord.objects.create(
-            id=uuid7(), position=last + 1, kind=kind, rows=[_row_entry(o) for o in objs],
+            id=uuid7(),
+            position=last + 1,
+            kind=kind,
+            rows=[_row_entry(o) for o in objs],
         )
     transaction.on_commit(wake_sync)
     return record
@@ -89,8 +92,12 @@ def backlog() -> int:
 
 def oldest_waiting() -> Any:
     """When the oldest record still waiting was written (``None``: nothing waits)."""
-    return (OutboxRecord.objects.filter(status=OutboxStatus.PENDING).order_by("position")
-            .values_list("created_at", flat=True).first())
+    return (
+        OutboxRecord.objects.filter(status=OutboxStatus.PENDING)
+        .order_by("position")
+        .values_list("created_at", flat=True)
+        .first()
+    )
 
 
 def set_aside_count() -> int:
@@ -99,8 +106,11 @@ def set_aside_count() -> int:
 
 def due_set_aside(limit: int = 20) -> list[OutboxRecord]:
     """Set-aside records whose backoff has run out, oldest first (they are sent one at a time)."""
-    return list(OutboxRecord.objects.filter(status__in=SET_ASIDE, next_attempt_at__lte=timezone.now())
-                .order_by("position")[:limit])
+    return list(
+        OutboxRecord.objects.filter(status__in=SET_ASIDE, next_attempt_at__lte=timezone.now()).order_by("position")[
+            :limit
+        ]
+    )
 
 
 def set_aside(record: OutboxRecord, status: str, error: str, now: Any = None) -> None:
@@ -108,7 +118,9 @@ def set_aside(record: OutboxRecord, status: str, error: str, now: Any = None) ->
     now = now or timezone.now()
     attempts = record.attempts + 1
     OutboxRecord.objects.filter(pk=record.pk).update(
-        status=status, attempts=attempts, last_error=error_text(error),
+        status=status,
+        attempts=attempts,
+        last_error=error_text(error),
         next_attempt_at=now + timedelta(seconds=backoff_seconds(attempts, ceiling=SET_ASIDE_BACKOFF_MAX_SECONDS)),
     )
 
@@ -146,7 +158,9 @@ def delay_for(record: OutboxRecord, error: str, now: Any = None) -> None:
     now = now or timezone.now()
     attempts = record.attempts + 1
     OutboxRecord.objects.filter(pk=record.pk).update(
-        status=OutboxStatus.PENDING, attempts=attempts, last_error=error_text(error),
+        status=OutboxStatus.PENDING,
+        attempts=attempts,
+        last_error=error_text(error),
         next_attempt_at=now + timedelta(seconds=backoff_seconds(attempts)),
     )
 
@@ -164,5 +178,6 @@ def prune_acked(older_than: timedelta | None = None) -> int:
     if older_than is None:
         older_than = timedelta(days=settings.KASSE_OUTBOX_RETENTION_DAYS)
     deleted, _ = OutboxRecord.objects.filter(
-        status=OutboxStatus.ACKED, acked_at__lt=timezone.now() - older_than).delete()
+        status=OutboxStatus.ACKED, acked_at__lt=timezone.now() - older_than
+    ).delete()
     return deleted

@@ -230,8 +230,11 @@ def _sort() -> None:
     where the keys leave a choice."""
     depends: dict[str, set[str]] = {}
     for spec in _registered:
-        targets = {f.related_model._meta.label for f in spec.model._meta.concrete_fields  # type: ignore[union-attr]
-                   if isinstance(f, models.ForeignKey)}
+        targets = {
+            f.related_model._meta.label
+            for f in spec.model._meta.concrete_fields  # type: ignore[union-attr]
+            if isinstance(f, models.ForeignKey)
+        }
         depends[spec.label] = (targets & BY_LABEL.keys()) - {spec.label}
     placed: list[SyncSpec] = []
     done: set[str] = set()
@@ -315,4 +318,3 @@ def decode_row(model: type[models.Model], row: dict[str, Any]) -> dict[str, Any]
     if spec is not None and spec.check is not None and (reason := spec.check(values)):
         raise ValueError(f"{spec.label}: {reason}")
     return values
-

@@ -62,8 +62,9 @@ def upsert_rows(label: str, rows: list[dict[str, Any]]) -> int:
         model._default_manager.bulk_create(new, batch_size=500)
     changed = [v for v in decoded if v["id"] in existing]
     if changed and not spec.immutable:
-        columns = [f.attname for f in model._meta.concrete_fields
-                   if not f.primary_key and f.attname not in spec.node_fields]
+        columns = [
+            f.attname for f in model._meta.concrete_fields if not f.primary_key and f.attname not in spec.node_fields
+        ]
         objs = [model(**v) for v in changed]
         model._default_manager.bulk_update(objs, [_field_name(model, c) for c in columns], batch_size=500)
     return len(new) + (0 if spec.immutable else len(changed))
@@ -139,8 +140,7 @@ def apply_events(events: list[dict[str, Any]], *, set_aside: bool = False) -> se
             continue
         applied.add(label)
         if careful:
-            SetAsideEvent.objects.filter(model=label, object_id=str(event.get("id")),
-                                         seq__lt=_seq(event)).delete()
+            SetAsideEvent.objects.filter(model=label, object_id=str(event.get("id")), seq__lt=_seq(event)).delete()
     return applied
 
 
@@ -155,11 +155,17 @@ def _keep_aside(event: Any, exc: Exception) -> None:
     event = event if isinstance(event, dict) else {}
     error = error_text(f"{type(exc).__name__}: {exc}")
     log.error("feed event #%s (%s %s) set aside: %s", event.get("seq"), event.get("model"), event.get("id"), error)
-    SetAsideEvent.objects.update_or_create(seq=_seq(event), defaults={
-        "model": str(event.get("model", ""))[:60], "object_id": str(event.get("id", ""))[:64],
-        "deleted": bool(event.get("deleted")), "row": event.get("row"), "error": error,
-        "version": kasse.__version__,
-    })
+    SetAsideEvent.objects.update_or_create(
+        seq=_seq(event),
+        defaults={
+            "model": str(event.get("model", ""))[:60],
+            "object_id": str(event.get("id", ""))[:64],
+            "deleted": bool(event.get("deleted")),
+            "row": event.get("row"),
+            "error": error,
+            "version": kasse.__version__,
+        },
+    )
 
 
 def retry_set_aside_events() -> tuple[int, int]:
@@ -172,16 +178,24 @@ def retry_set_aside_events() -> tuple[int, int]:
     applied = 0
     with scopes_disabled(), transaction.atomic():
         for kept in list(SetAsideEvent.objects.order_by("seq")):
-            event = {"seq": kept.seq, "model": kept.model, "id": kept.object_id, "deleted": kept.deleted,
-                     "row": kept.row}
+            event = {
+                "seq": kept.seq,
+                "model": kept.model,
+                "id": kept.object_id,
+                "deleted": kept.deleted,
+                "row": kept.row,
+            }
             try:
                 _apply_checked(event, True)
             except Exception as exc:
                 if not _cannot_apply(exc):
                     raise
                 SetAsideEvent.objects.filter(pk=kept.pk).update(
-                    error=error_text(f"{type(exc).__name__}: {exc}"), version=kasse.__version__,
-                    attempts=kept.attempts + 1, last_attempt_at=timezone.now())
+                    error=error_text(f"{type(exc).__name__}: {exc}"),
+                    version=kasse.__version__,
+                    attempts=kept.attempts + 1,
+                    last_attempt_at=timezone.now(),
+                )
                 continue
             kept.delete()
             applied += 1

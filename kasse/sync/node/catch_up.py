@@ -46,10 +46,19 @@ def fast_forward(positions: dict[str, Any]) -> dict[str, int]:
         if received > local:
             # The cloud has records of this store this directory never wrote (or lost in a restore): new
             # records continue after them, so the outbox order stays the store's order.
-            OutboxRecord.objects.create(id=uuid7(), position=received, kind=RESTORE_MARK, rows=[],
-                                        status=OutboxStatus.ACKED, acked_at=timezone.now())
-            log.warning("the cloud holds outbox records up to %d, this node only up to %d: restored from an "
-                        "older backup?", received, local)
+            OutboxRecord.objects.create(
+                id=uuid7(),
+                position=received,
+                kind=RESTORE_MARK,
+                rows=[],
+                status=OutboxStatus.ACKED,
+                acked_at=timezone.now(),
+            )
+            log.warning(
+                "the cloud holds outbox records up to %d, this node only up to %d: restored from an older backup?",
+                received,
+                local,
+            )
         NodeState.objects.filter(pk=state.pk).update(needs_positions=False, positions_checked_at=timezone.now())
     if moved:
         log.warning("receipt numbers continue after the cloud's: %s", moved)

@@ -65,8 +65,11 @@ class CloudClient:
         self.cloud_version = ""  # what the cloud's last answer said it runs (``Kasse-Version``)
 
     def _request(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
-        headers = {PROTOCOL_HEADER: str(PROTOCOL_VERSION), VERSION_HEADER: kasse.__version__,
-                   "Accept": "application/json"}
+        headers = {
+            PROTOCOL_HEADER: str(PROTOCOL_VERSION),
+            VERSION_HEADER: kasse.__version__,
+            "Accept": "application/json",
+        }
         if self.token:
             headers["Authorization"] = f"{AUTH_SCHEME} {self.token}"
         if self.backlog is not None:
@@ -100,9 +103,12 @@ class CloudClient:
         if not isinstance(payload, dict):
             raise CloudUnreachable("the cloud's answer is not a JSON object")
         if payload.get("protocol") != PROTOCOL_VERSION:
-            raise CloudRefused(409, "protocol_mismatch",
-                               f"The cloud answered with sync protocol {payload.get('protocol')}, "
-                               f"this node speaks {PROTOCOL_VERSION}. Nothing was applied.")
+            raise CloudRefused(
+                409,
+                "protocol_mismatch",
+                f"The cloud answered with sync protocol {payload.get('protocol')}, "
+                f"this node speaks {PROTOCOL_VERSION}. Nothing was applied.",
+            )
         return dict(payload)
 
     def pair(self, code: str, name: str) -> dict[str, Any]:

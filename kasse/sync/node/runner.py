@@ -42,9 +42,16 @@ log = logging.getLogger(__name__)
 
 
 class SyncRunner:
-    def __init__(self, state: NodeState, *, poll_seconds: float = 10.0, max_backoff: float = 60.0,
-                 on_change: Callable[[dict[str, Any]], None] | None = None, websocket: bool = True,
-                 watch_outbox: float = 0.0) -> None:
+    def __init__(
+        self,
+        state: NodeState,
+        *,
+        poll_seconds: float = 10.0,
+        max_backoff: float = 60.0,
+        on_change: Callable[[dict[str, Any]], None] | None = None,
+        websocket: bool = True,
+        watch_outbox: float = 0.0,
+    ) -> None:
         self.state = state
         self.client = node_ops.client_for(state)
         self.poll_seconds = poll_seconds
@@ -62,8 +69,14 @@ class SyncRunner:
         self._failures = 0
         self._positions_known = False  # asked the cloud where the registers stand since this start
         self.loop = Supervisor("kasse-sync", self._round, backoff=self.backoff, idle_seconds=0.0)
-        self.listener = Supervisor("kasse-sync-ws", self._listen_once, backoff=self.backoff, idle_seconds=0.0,
-                                   quiet=_websocket_errors(), quiet_level=logging.DEBUG)
+        self.listener = Supervisor(
+            "kasse-sync-ws",
+            self._listen_once,
+            backoff=self.backoff,
+            idle_seconds=0.0,
+            quiet=_websocket_errors(),
+            quiet_level=logging.DEBUG,
+        )
 
     # --- lifecycle ------------------------------------------------------------------
 
@@ -143,8 +156,12 @@ class SyncRunner:
             pruned = outbox.prune_acked()
         applied, remaining = retry_set_aside_events()
         if pruned or applied or remaining:
-            log.info("sync housekeeping: %d synced records pruned, %d set-aside feed events applied, %d still "
-                     "set aside", pruned, applied, remaining)
+            log.info(
+                "sync housekeeping: %d synced records pruned, %d set-aside feed events applied, %d still set aside",
+                pruned,
+                applied,
+                remaining,
+            )
 
     def _notify(self, *, catalog_changed: bool) -> None:
         try:
@@ -222,8 +239,12 @@ class SyncRunner:
         if self.revoked:
             self.listener.finish()
             return 0.0
-        with connect(self.client.websocket_url, additional_headers=self.client.websocket_headers(),
-                     open_timeout=10, close_timeout=2) as ws:
+        with connect(
+            self.client.websocket_url,
+            additional_headers=self.client.websocket_headers(),
+            open_timeout=10,
+            close_timeout=2,
+        ) as ws:
             self.listener.failures.succeeded()  # connected: a later drop waits from the start of the backoff
             self.wake()  # we may have missed nudges while disconnected
             while not self.listener.stopping.is_set():

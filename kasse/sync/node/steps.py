@@ -56,8 +56,11 @@ def pair(cloud_url: str, code: str, name: str = "") -> NodeState:
     client = CloudClient(cloud_url)
     # Pairing onto an old data directory (a restored backup, the old PC's disk): the cloud checks it is
     # this store's and retires the old node; what waits in the outbox is sent with the new credential.
-    answer = client._request("POST", "/sync/v1/pair", {"code": code, "name": name, "version": kasse.__version__,
-                                                       "replaces": str(previous.pk) if previous else ""})
+    answer = client._request(
+        "POST",
+        "/sync/v1/pair",
+        {"code": code, "name": name, "version": kasse.__version__, "replaces": str(previous.pk) if previous else ""},
+    )
     client.token = answer["token"]
     data = client.snapshot()
     cloud_positions = client._request("GET", POSITIONS_PATH)
@@ -67,9 +70,15 @@ def pair(cloud_url: str, code: str, name: str = "") -> NodeState:
         if previous is not None:
             NodeState.objects.filter(pk=previous.pk).delete()
         state = NodeState.objects.create(
-            id=answer["node_id"], organization_id=answer["organization_id"], store_id=answer["store_id"],
-            cloud_url=client.base, token=answer["token"], customer_number_base=answer["customer_number_base"],
-            cursor=data["cursor"], last_pull_at=timezone.now(), last_contact_at=timezone.now(),
+            id=answer["node_id"],
+            organization_id=answer["organization_id"],
+            store_id=answer["store_id"],
+            cloud_url=client.base,
+            token=answer["token"],
+            customer_number_base=answer["customer_number_base"],
+            cursor=data["cursor"],
+            last_pull_at=timezone.now(),
+            last_contact_at=timezone.now(),
         )
         fast_forward(cloud_positions)  # numbers continue after the cloud's (the snapshot's counters lag)
     if connection.vendor == "sqlite":
@@ -109,8 +118,9 @@ class PushResult:
     held: int = 0
 
 
-def push_once(node: NodeState, client: CloudClient, batch_size: int = PUSH_BATCH_SIZE,
-              in_flight: int = PUSH_IN_FLIGHT) -> PushResult:
+def push_once(
+    node: NodeState, client: CloudClient, batch_size: int = PUSH_BATCH_SIZE, in_flight: int = PUSH_IN_FLIGHT
+) -> PushResult:
     """Send every due outbox record, batch by batch; stops at the first failed request, then retries the
     set-aside records whose backoff ran out, each on its own.
 
@@ -139,8 +149,9 @@ def _payload(batch: list[OutboxRecord]) -> list[dict[str, Any]]:
     return [{"id": str(r.id), "kind": r.kind, "rows": r.rows, "position": r.position} for r in batch]
 
 
-def _take(node: NodeState, client: CloudClient, answer: dict[str, Any], batch: list[OutboxRecord],
-          result: PushResult) -> dict[str, int]:
+def _take(
+    node: NodeState, client: CloudClient, answer: dict[str, Any], batch: list[OutboxRecord], result: PushResult
+) -> dict[str, int]:
     """Mark ``batch`` by the cloud's ``answer`` and note the successful push."""
     if isinstance(answer.get("positions"), dict):
         fast_forward(answer["positions"])  # the cloud's numbers moved: continue after them
@@ -155,8 +166,9 @@ def _take(node: NodeState, client: CloudClient, answer: dict[str, Any], batch: l
     return counts
 
 
-def _push_batches(node: NodeState, client: CloudClient, batch_size: int, in_flight: int,
-                  result: PushResult) -> PushResult:
+def _push_batches(
+    node: NodeState, client: CloudClient, batch_size: int, in_flight: int, result: PushResult
+) -> PushResult:
     """Send every due outbox record, batch by batch; stops at the first failed request.
 
     Up to ``in_flight`` requests are under way at once: the next batch travels while the cloud
@@ -198,7 +210,7 @@ def _set_aside_failing_record(node: NodeState, client: CloudClient, result: Push
     if not candidates:
         return False
     while len(candidates) > 1:  # halve: the half that fails holds the record
-        half = candidates[:len(candidates) // 2]
+        half = candidates[: len(candidates) // 2]
         try:
             answer = client.push(_payload(half))
         except CloudUnreachable as exc:
@@ -207,7 +219,7 @@ def _set_aside_failing_record(node: NodeState, client: CloudClient, result: Push
             candidates = half
             continue
         _take(node, client, answer, half, result)
-        candidates = candidates[len(half):]
+        candidates = candidates[len(half) :]
     suspect = candidates[0]
     try:
         answer = client.push(_payload([suspect]))
@@ -350,22 +362,37 @@ def status() -> dict[str, Any]:
         feed_set_aside = SetAsideEvent.objects.count()
     alert_after = timedelta(minutes=settings.KASSE_SYNC_ALERT_MINUTES)
     waited = (timezone.now() - oldest) if oldest is not None else None
-    problems = [name for name, present in (
-        ("revoked", node.revoked), ("error", bool(node.last_error)), ("set_aside", set_aside > 0),
-        ("feed_set_aside", feed_set_aside > 0), ("waiting_too_long", waited is not None and waited > alert_after),
-        ("update", update_needed(node.cloud_version)),
-    ) if present]
+    problems = [
+        name
+        for name, present in (
+            ("revoked", node.revoked),
+            ("error", bool(node.last_error)),
+            ("set_aside", set_aside > 0),
+            ("feed_set_aside", feed_set_aside > 0),
+            ("waiting_too_long", waited is not None and waited > alert_after),
+            ("update", update_needed(node.cloud_version)),
+        )
+        if present
+    ]
     return {
-        "paired": True, "online": _online(node), "stopped": bool(RUNNER is not None and RUNNER.stopped),
-        "backlog": pending, "oldest_waiting": _iso(oldest),
+        "paired": True,
+        "online": _online(node),
+        "stopped": bool(RUNNER is not None and RUNNER.stopped),
+        "backlog": pending,
+        "oldest_waiting": _iso(oldest),
         "oldest_waiting_seconds": int(waited.total_seconds()) if waited is not None else None,
         "set_aside": set_aside,
         "feed_set_aside": feed_set_aside,
-        "last_sync": _iso(node.last_contact_at), "last_push": _iso(node.last_push_at),
-        "last_pull": _iso(node.last_pull_at), "last_error": node.last_error,
-        "error_since": _iso(node.last_error_at), "revoked": node.revoked,
-        "version": kasse.__version__, "cloud_version": node.cloud_version,
-        "update_needed": "update" in problems, "problems": problems,
+        "last_sync": _iso(node.last_contact_at),
+        "last_push": _iso(node.last_push_at),
+        "last_pull": _iso(node.last_pull_at),
+        "last_error": node.last_error,
+        "error_since": _iso(node.last_error_at),
+        "revoked": node.revoked,
+        "version": kasse.__version__,
+        "cloud_version": node.cloud_version,
+        "update_needed": "update" in problems,
+        "problems": problems,
         "healthy": not set(problems) & STOPPING_PROBLEMS,
     }
 
@@ -373,8 +400,10 @@ def status() -> dict[str, Any]:
 def report_for_cloud(full: dict[str, Any] | None = None) -> dict[str, Any]:
     """The part of :func:`status` the node sends with each request (``Kasse-Sync-Status``)."""
     full = full or status()
-    return {key: full.get(key) for key in (
-        "backlog", "oldest_waiting", "set_aside", "feed_set_aside", "last_error", "error_since")}
+    return {
+        key: full.get(key)
+        for key in ("backlog", "oldest_waiting", "set_aside", "feed_set_aside", "last_error", "error_since")
+    }
 
 
 def _online(node: NodeState) -> bool:

@@ -24,16 +24,24 @@ def badge_texts(*, node: bool) -> dict[str, Any]:
         "synced": _("Online – synchronised"),
         "direct": _("Online"),
         "direct_title": _("This register sells through the cloud directly."),
-        "waiting_online": _plural(lambda n: ngettext(
-            "Online – %(count)s record syncing", "Online – %(count)s records syncing", n)),
-        "offline": _plural(lambda n: ngettext(
-            "Offline – %(count)s record waiting", "Offline – %(count)s records waiting", n)),
-        "set_aside": _plural(lambda n: ngettext(
-            "%(count)s record set aside – see the store node", "%(count)s records set aside – see the store node",
-            n)),
-        "feed_set_aside": _plural(lambda n: ngettext(
-            "%(count)s change from the cloud set aside – update kasse",
-            "%(count)s changes from the cloud set aside – update kasse", n)),
+        "waiting_online": _plural(
+            lambda n: ngettext("Online – %(count)s record syncing", "Online – %(count)s records syncing", n)
+        ),
+        "offline": _plural(
+            lambda n: ngettext("Offline – %(count)s record waiting", "Offline – %(count)s records waiting", n)
+        ),
+        "set_aside": _plural(
+            lambda n: ngettext(
+                "%(count)s record set aside – see the store node", "%(count)s records set aside – see the store node", n
+            )
+        ),
+        "feed_set_aside": _plural(
+            lambda n: ngettext(
+                "%(count)s change from the cloud set aside – update kasse",
+                "%(count)s changes from the cloud set aside – update kasse",
+                n,
+            )
+        ),
         "stopped": _("Sync stopped: {error}"),
         "update": _("Please update kasse: the cloud runs version {version}"),
         "error_since": _("Error since {time}: {error}"),

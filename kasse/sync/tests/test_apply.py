@@ -25,19 +25,30 @@ OWNER = Actor(kind="user", label="owner")
 
 def _events(organization, since=0):
     with scopes_disabled():
-        return [{"seq": e.seq, "model": e.model, "id": e.object_id, "deleted": e.deleted, "row": e.row}
-                for e in ChangeEvent.objects.filter(organization=organization, seq__gt=since).order_by("seq")]
+        return [
+            {"seq": e.seq, "model": e.model, "id": e.object_id, "deleted": e.deleted, "row": e.row}
+            for e in ChangeEvent.objects.filter(organization=organization, seq__gt=since).order_by("seq")
+        ]
 
 
 def test_replaying_the_feed_is_idempotent_and_follows_deletions(organization):
     with scope(organization=organization):
-        product = save_product(actor=OWNER, organization=organization, data={"name": "Brot", "price": "3.20"},
-                               variants=[VariantData(name="", barcodes=[ean13(1)])])
+        product = save_product(
+            actor=OWNER,
+            organization=organization,
+            data={"name": "Brot", "price": "3.20"},
+            variants=[VariantData(name="", barcodes=[ean13(1)])],
+        )
     events = _events(organization)
     with scope(organization=organization):
         variant = product.variants.get()
-        save_product(actor=OWNER, organization=organization, product=product, data={"price": "3.40"},
-                     variants=[VariantData(id=variant.pk, name="", barcodes=[ean13(2)])])
+        save_product(
+            actor=OWNER,
+            organization=organization,
+            product=product,
+            data={"price": "3.40"},
+            variants=[VariantData(id=variant.pk, name="", barcodes=[ean13(2)])],
+        )
     later = _events(organization, since=events[-1]["seq"])
     assert any(e["deleted"] and e["model"] == "catalog.Barcode" for e in later)
     # A node holds the first state; it replays everything twice (a crash before its cursor moved)

@@ -56,9 +56,12 @@ def _audit(action: str) -> list[AuditEntry]:
 
 
 def _sale(register, cashier, variant, amount: str = "5"):
-    return complete_sale(actor=Actor.for_employee(cashier), register=register, employee=cashier,
-                         cart=SaleInput(id=uuid7(), lines=[LineInput(variant.pk, 1)],
-                                        payments=[PaymentInput("cash", amount)]))
+    return complete_sale(
+        actor=Actor.for_employee(cashier),
+        register=register,
+        employee=cashier,
+        cart=SaleInput(id=uuid7(), lines=[LineInput(variant.pk, 1)], payments=[PaymentInput("cash", amount)]),
+    )
 
 
 # --- store nodes -----------------------------------------------------------------
@@ -69,9 +72,14 @@ def test_nodes_page_shows_each_node_with_contact_backlog_version_and_state(owner
     contact = timezone.now() - timedelta(seconds=30)
     with scopes_disabled():
         StoreNode.objects.filter(pk=node.pk).update(last_contact_at=contact, last_backlog=3, version="0.9.0")
-        StoreNode.objects.create(organization=organization, store=store, name="Lager-PC", token_digest="y" * 64,
-                                 customer_number_base=2_000_000,
-                                 last_contact_at=timezone.now() - timedelta(minutes=10))
+        StoreNode.objects.create(
+            organization=organization,
+            store=store,
+            name="Lager-PC",
+            token_digest="y" * 64,
+            customer_number_base=2_000_000,
+            last_contact_at=timezone.now() - timedelta(minutes=10),
+        )
     other_store = StoreFactory(organization=organization, name="Filiale Süd")
     # When the owner opens the page
     soup = _soup(owner_en.get("/nodes/"))
@@ -110,7 +118,8 @@ def test_create_pairing_code_shows_the_code_once_with_the_command(owner_en, stor
     code = soup.select_one("[data-testid=node-pairing-code]").get_text(strip=True)
     assert re.fullmatch(r"[A-Z2-9]{4}-[A-Z2-9]{4}", code)
     assert soup.select_one("[data-testid=pair-command]").get_text(strip=True) == (
-        f"kasse store pair {code} --cloud https://kasse.example.com")
+        f"kasse store pair {code} --cloud https://kasse.example.com"
+    )
     with scopes_disabled():
         assert NodePairingCode.objects.filter(store=store, used_at__isnull=True).count() == 1
     assert len(_audit("sync.node_pairing_code.created")) == 1
@@ -175,13 +184,19 @@ def sold(register, shift, cashier, coffee, in_scope):
 def test_anomalies_list_the_sale_the_details_and_can_be_resolved(owner_en, organization, register, node, sold):
     with scopes_disabled():
         anomaly = SyncAnomaly.objects.create(
-            organization=organization, node=node, kind=AnomalyKind.PAYMENTS, model="sales.Sale",
-            object_id=str(sold.pk), detail={"total": "2.80", "paid": "2.50"})
+            organization=organization,
+            node=node,
+            kind=AnomalyKind.PAYMENTS,
+            model="sales.Sale",
+            object_id=str(sold.pk),
+            detail={"total": "2.80", "paid": "2.50"},
+        )
     soup = _soup(owner_en.get("/nodes/anomalies/"))
     row = soup.select_one("[data-testid=anomaly-row]")
     assert _text(row.select_one("[data-testid=anomaly-kind]")) == "Payments do not match the total"
     assert _text(row.select_one("[data-testid=anomaly-sale]")) == (
-        f"Receipt {sold.receipt_number} {register.store.name} · {register.name}")
+        f"Receipt {sold.receipt_number} {register.store.name} · {register.name}"
+    )
     assert _text(row.select_one("[data-testid=anomaly-detail]")) == "Total of the sale 2.80 € Paid 2.50 €"
     assert "Laden-PC" in _text(row)
     assert soup.select_one("[data-testid=anomalies-link] .badge").get_text(strip=True) == "1"
@@ -206,24 +221,34 @@ def test_anomalies_list_the_sale_the_details_and_can_be_resolved(owner_en, organ
 def test_a_quarantined_number_clash_shows_the_register_from_the_detail(owner_de, organization, register, node):
     with scopes_disabled():
         SyncAnomaly.objects.create(
-            organization=organization, node=node, kind=AnomalyKind.NUMBER_CLASH, model="sales.Sale",
-            object_id=str(uuid.uuid4()), payload={"id": "x", "rows": []},
-            detail={"register_id": str(register.pk), "receipt_number": 17})
+            organization=organization,
+            node=node,
+            kind=AnomalyKind.NUMBER_CLASH,
+            model="sales.Sale",
+            object_id=str(uuid.uuid4()),
+            payload={"id": "x", "rows": []},
+            detail={"register_id": str(register.pk), "receipt_number": 17},
+        )
     soup = _soup(owner_de.get("/nodes/anomalies/"))
     row = soup.select_one("[data-testid=anomaly-row]")
-    assert _text(row.select_one("[data-testid=anomaly-sale]")) == (
-        f"Beleg 17 {register.store.name} · {register.name}")
+    assert _text(row.select_one("[data-testid=anomaly-sale]")) == (f"Beleg 17 {register.store.name} · {register.name}")
     assert _text(row.select_one("[data-testid=anomaly-kind]")) == "Belegnummer doppelt vergeben"
 
 
 def test_anomaly_amounts_in_german(owner_de, organization, node, sold):
     with scopes_disabled():
-        SyncAnomaly.objects.create(organization=organization, node=node, kind=AnomalyKind.TOTALS,
-                                   model="sales.Sale", object_id=str(sold.pk),
-                                   detail={"total": "1234.50", "lines": "1234.00"})
+        SyncAnomaly.objects.create(
+            organization=organization,
+            node=node,
+            kind=AnomalyKind.TOTALS,
+            model="sales.Sale",
+            object_id=str(sold.pk),
+            detail={"total": "1234.50", "lines": "1234.00"},
+        )
     soup = _soup(owner_de.get("/nodes/anomalies/"))
     assert _text(soup.select_one("[data-testid=anomaly-detail]")) == (
-        "Summe des Verkaufs 1234,50 € Summe der Positionen 1234,00 €")
+        "Summe des Verkaufs 1234,50 € Summe der Positionen 1234,00 €"
+    )
 
 
 # --- conflicts -------------------------------------------------------------------
@@ -235,10 +260,16 @@ def test_conflicts_show_customer_field_values_and_times_and_can_be_marked_seen(o
     lost_at = datetime(2026, 1, 15, 9, 29, 10, tzinfo=UTC)
     with scopes_disabled():
         conflict = SyncConflict.objects.create(
-            organization=organization, model="customers.Customer", object_id=str(customer.pk), field="email",
-            kept_value="erika@neu.example", kept_clock=f"{int(kept_at.timestamp() * 1000):013d}-00000-cloud",
+            organization=organization,
+            model="customers.Customer",
+            object_id=str(customer.pk),
+            field="email",
+            kept_value="erika@neu.example",
+            kept_clock=f"{int(kept_at.timestamp() * 1000):013d}-00000-cloud",
             lost_value="erika@alt.example",
-            lost_clock=f"{int(lost_at.timestamp() * 1000):013d}-00002-n{node.pk.hex[:12]}", node=node)
+            lost_clock=f"{int(lost_at.timestamp() * 1000):013d}-00002-n{node.pk.hex[:12]}",
+            node=node,
+        )
     soup = _soup(owner_de.get("/nodes/conflicts/"))
     row = soup.select_one("[data-testid=conflict-row]")
     link = row.select_one("[data-testid=conflict-customer]")
@@ -260,10 +291,16 @@ def test_conflicts_show_customer_field_values_and_times_and_can_be_marked_seen(o
 def test_conflict_of_an_empty_value(owner_en, organization):
     customer = CustomerFactory(organization=organization)
     with scopes_disabled():
-        SyncConflict.objects.create(organization=organization, model="customers.Customer",
-                                    object_id=str(customer.pk), field="phone", kept_value="",
-                                    kept_clock="1764400000000-00000-cloud", lost_value="0301234",
-                                    lost_clock="1764399000000-00000-nabc")
+        SyncConflict.objects.create(
+            organization=organization,
+            model="customers.Customer",
+            object_id=str(customer.pk),
+            field="phone",
+            kept_value="",
+            kept_clock="1764400000000-00000-cloud",
+            lost_value="0301234",
+            lost_clock="1764399000000-00000-nabc",
+        )
     row = _soup(owner_en.get("/nodes/conflicts/")).select_one("[data-testid=conflict-row]")
     assert _text(row.select_one("[data-testid=conflict-kept]")).startswith("(empty)")
     assert _text(row.select_one("[data-testid=conflict-lost]")).endswith("store node")
@@ -294,8 +331,14 @@ def test_live_page_needs_reports_capability(organization, store):
 def test_pages_stay_within_a_query_budget(owner_en, organization, store, node, django_assert_max_num_queries):
     with scopes_disabled():
         for i in range(10):
-            SyncAnomaly.objects.create(organization=organization, node=node, kind=AnomalyKind.TOTALS,
-                                       model="sales.Sale", object_id=str(uuid.uuid4()), detail={"total": str(i)})
+            SyncAnomaly.objects.create(
+                organization=organization,
+                node=node,
+                kind=AnomalyKind.TOTALS,
+                model="sales.Sale",
+                object_id=str(uuid.uuid4()),
+                detail={"total": str(i)},
+            )
     for url in ("/nodes/", "/nodes/anomalies/", "/nodes/conflicts/", "/nodes/live/"):
         with django_assert_max_num_queries(20):
             assert owner_en.get(url).status_code == 200

@@ -23,9 +23,12 @@ def _sell(register, cashier, variant, amount: str) -> None:
 
     def run() -> None:
         try:
-            complete_sale(actor=Actor.for_employee(cashier), register=register, employee=cashier,
-                          cart=SaleInput(id=uuid7(), lines=[LineInput(variant.pk, 1)],
-                                         payments=[PaymentInput("cash", amount)]))
+            complete_sale(
+                actor=Actor.for_employee(cashier),
+                register=register,
+                employee=cashier,
+                cart=SaleInput(id=uuid7(), lines=[LineInput(variant.pk, 1)], payments=[PaymentInput("cash", amount)]),
+            )
         except BaseException as exc:  # pragma: no cover - shown by the assert below
             errors.append(exc)
 
@@ -35,8 +38,9 @@ def _sell(register, cashier, variant, amount: str) -> None:
     assert not errors, errors
 
 
-def test_a_sale_appears_on_the_live_page_as_it_happens(page, organization, store, register, shift, cashier,
-                                                       coffee, rolls):
+def test_a_sale_appears_on_the_live_page_as_it_happens(
+    page, organization, store, register, shift, cashier, coffee, rolls
+):
     owner_user(organization, email="inhaber@example.org", language="de")
     _sell(register, cashier, rolls.variants.get(), "1")
     with asgi_server() as base_url:

@@ -21,12 +21,17 @@ def test_owner_creates_a_pairing_code_and_revokes_a_node(live_server, page, orga
     settings.PUBLIC_URL = "https://kasse.example.com"
     owner_user(organization, email="inhaber@example.org", language="de")
     with scopes_disabled():
-        StoreNode.objects.filter(pk=node.pk).update(last_contact_at=timezone.now() - timedelta(seconds=20),
-                                                    last_backlog=4, version="0.1.0")
-        SyncAnomaly.objects.create(organization=organization, node=node, kind=AnomalyKind.CLOCK, model="sales.Sale",
-                                   object_id="0190a0a0-0000-7000-8000-000000000001",
-                                   detail={"completed_at": "2026-11-29T09:00:00+00:00",
-                                           "received_at": "2026-11-29T07:00:00+00:00"})
+        StoreNode.objects.filter(pk=node.pk).update(
+            last_contact_at=timezone.now() - timedelta(seconds=20), last_backlog=4, version="0.1.0"
+        )
+        SyncAnomaly.objects.create(
+            organization=organization,
+            node=node,
+            kind=AnomalyKind.CLOCK,
+            model="sales.Sale",
+            object_id="0190a0a0-0000-7000-8000-000000000001",
+            detail={"completed_at": "2026-11-29T09:00:00+00:00", "received_at": "2026-11-29T07:00:00+00:00"},
+        )
     log_in_in_browser(page, live_server.url, "inhaber@example.org")
     # When the owner opens Filialserver from the navigation
     page.click("[data-testid=mainnav] >> text=Filialserver")
@@ -40,7 +45,8 @@ def test_owner_creates_a_pairing_code_and_revokes_a_node(live_server, page, orga
     code = page.text_content("[data-testid=node-pairing-code]").strip()
     assert re.fullmatch(r"[A-Z2-9]{4}-[A-Z2-9]{4}", code)
     assert page.text_content("[data-testid=pair-command]").strip() == (
-        f"kasse store pair {code} --cloud https://kasse.example.com")
+        f"kasse store pair {code} --cloud https://kasse.example.com"
+    )
     # Then back on the list, they revoke the old node and confirm
     page.click("text=Zurück zu den Filialservern")
     page.once("dialog", lambda dialog: dialog.accept())

@@ -27,17 +27,31 @@ def offline_node(organization, store):
     """A paired node whose last push failed, with two sales waiting in its outbox."""
     with scopes_disabled():
         NodeState.objects.create(
-            id=uuid.uuid4(), organization_id=organization.pk, store_id=store.pk, cloud_url="http://127.0.0.1:9",
-            token="kn_x", customer_number_base=1_000_000, last_contact_at=datetime(2026, 11, 29, 6, 0, tzinfo=UTC),
-            last_error="cloud unreachable: connection refused")
+            id=uuid.uuid4(),
+            organization_id=organization.pk,
+            store_id=store.pk,
+            cloud_url="http://127.0.0.1:9",
+            token="kn_x",
+            customer_number_base=1_000_000,
+            last_contact_at=datetime(2026, 11, 29, 6, 0, tzinfo=UTC),
+            last_error="cloud unreachable: connection refused",
+        )
         for position in (1, 2):
             OutboxRecord.objects.create(id=uuid.uuid4(), position=position, kind="sale", rows=[])
 
 
 def _status(**changes: object) -> dict[str, object]:
-    status: dict[str, object] = {"paired": True, "online": True, "backlog": 0, "set_aside": 0, "feed_set_aside": 0,
-                                 "last_sync": "2026-11-29T07:30:00+00:00", "last_error": "", "revoked": False,
-                                 "catalog_changed": False}
+    status: dict[str, object] = {
+        "paired": True,
+        "online": True,
+        "backlog": 0,
+        "set_aside": 0,
+        "feed_set_aside": 0,
+        "last_sync": "2026-11-29T07:30:00+00:00",
+        "last_error": "",
+        "revoked": False,
+        "catalog_changed": False,
+    }
     status.update(changes)
     return status
 
@@ -95,9 +109,18 @@ def test_badge_shows_sync_stopped_set_aside_records_and_an_update(page, register
         badge = "[data-testid=sync-status]"
         page.wait_for_selector(f"{badge}[data-state=offline]")
         # When a round of sync failed with an unexpected error
-        _publish(_status(online=False, stopped=True, backlog=2, last_error="RuntimeError: kaputt",
-                         error_since="2026-11-29T07:31:00+00:00", last_push="2026-11-29T07:29:00+00:00",
-                         last_pull="2026-11-29T07:30:00+00:00", oldest_waiting="2026-11-29T07:32:00+00:00"))
+        _publish(
+            _status(
+                online=False,
+                stopped=True,
+                backlog=2,
+                last_error="RuntimeError: kaputt",
+                error_since="2026-11-29T07:31:00+00:00",
+                last_push="2026-11-29T07:29:00+00:00",
+                last_pull="2026-11-29T07:30:00+00:00",
+                oldest_waiting="2026-11-29T07:32:00+00:00",
+            )
+        )
         # Then the badge says sync stopped and why, never "online"; since when is in its title
         page.wait_for_selector(f"{badge}[data-state=stopped]", timeout=2000)
         assert page.text_content(badge) == "Synchronisierung gestoppt: RuntimeError: kaputt"

@@ -20,8 +20,12 @@ pytestmark = pytest.mark.django_db
 def sale_rows(register, cashier, shift, rolls, coffee):
     def sell():
         lines = [LineInput(rolls.variants.get().pk, Decimal(2)), LineInput(coffee.variants.get().pk, Decimal(1))]
-        complete_sale(actor=Actor.for_employee(cashier), register=register, employee=cashier,
-                      cart=SaleInput(id=uuid7(), lines=lines, payments=[PaymentInput("cash", Decimal("20.00"))]))
+        complete_sale(
+            actor=Actor.for_employee(cashier),
+            register=register,
+            employee=cashier,
+            cart=SaleInput(id=uuid7(), lines=lines, payments=[PaymentInput("cash", Decimal("20.00"))]),
+        )
 
     return [(label, values) for record in node_records(sell) for label, values, *_meta in record["rows"]]
 
@@ -41,8 +45,9 @@ def test_the_compiled_decoder_gives_what_the_converters_give(sale_rows):
 
 
 def _plain(values):
-    return {key: Decimal(value) if isinstance(value, str) and key in DECIMALS else value
-            for key, value in values.items()}
+    return {
+        key: Decimal(value) if isinstance(value, str) and key in DECIMALS else value for key, value in values.items()
+    }
 
 
 DECIMALS = {"quantity", "list_price", "unit_price", "line_discount", "order_discount_share", "total", "vat_rate"}
@@ -52,8 +57,9 @@ def test_rows_with_fewer_columns_or_other_spellings_decode_too(sale_rows):
     label, values = next((label, values) for label, values in sale_rows if label == "sales.SaleLine")
     codec = codec_for(BY_LABEL[label].model)
     partial = {key: value for key, value in values.items() if key != "note"}
-    assert _plain(codec.decode(partial)) == {key: value for key, value in _plain(codec.decode(values)).items()
-                                             if key != "note"}
+    assert _plain(codec.decode(partial)) == {
+        key: value for key, value in _plain(codec.decode(values)).items() if key != "note"
+    }
     shouted = {**values, "variant_id": values["variant_id"].upper()}
     assert codec.decode(shouted)["variant_id"] == values["variant_id"]
     with pytest.raises(KeyError):

@@ -64,9 +64,14 @@ def test_a_node_clock_minutes_behind_still_orders_edits_it_has_seen(node, organi
 
 def test_customers_created_on_a_node_are_numbered_from_its_own_block(node, organization):
     def create_on_node():
-        NodeState.objects.create(id=node.pk, organization_id=organization.pk, store_id=node.store_id,
-                                 cloud_url="http://127.0.0.1:1", token="t",
-                                 customer_number_base=node.customer_number_base)
+        NodeState.objects.create(
+            id=node.pk,
+            organization_id=organization.pk,
+            store_id=node.store_id,
+            cloud_url="http://127.0.0.1:1",
+            token="t",
+            customer_number_base=node.customer_number_base,
+        )
         save_customer(actor=OWNER, organization=organization, data={"last_name": "Neu"})
 
     records = node_records(create_on_node)
@@ -92,10 +97,14 @@ def test_hlc_orders_by_time_then_counter_then_origin():
 
 def test_a_loyalty_card_handed_out_twice_offline_keeps_both_customers(node, organization):
     save_customer(actor=OWNER, organization=organization, data={"last_name": "Cloud", "loyalty_card_code": "K-1"})
-    records = node_records(lambda: (
-        Customer.objects.with_scopes_disabled().filter(last_name="Cloud").delete(),
-        save_customer(actor=OWNER, organization=organization, data={"last_name": "Node", "loyalty_card_code": "K-1"}),
-    ))
+    records = node_records(
+        lambda: (
+            Customer.objects.with_scopes_disabled().filter(last_name="Cloud").delete(),
+            save_customer(
+                actor=OWNER, organization=organization, data={"last_name": "Node", "loyalty_card_code": "K-1"}
+            ),
+        )
+    )
     results = Ingestor(node, records).run()
     assert {r["status"] for r in results.values()} == {"ok"}
     with scopes_disabled():
@@ -111,10 +120,14 @@ def test_a_batch_stored_again_after_a_failure_still_keeps_the_card_conflict(node
     from kasse.sync.cloud import ingest
 
     save_customer(actor=OWNER, organization=organization, data={"last_name": "Cloud", "loyalty_card_code": "K-1"})
-    records = node_records(lambda: (
-        Customer.objects.with_scopes_disabled().filter(last_name="Cloud").delete(),
-        save_customer(actor=OWNER, organization=organization, data={"last_name": "Node", "loyalty_card_code": "K-1"}),
-    ))
+    records = node_records(
+        lambda: (
+            Customer.objects.with_scopes_disabled().filter(last_name="Cloud").delete(),
+            save_customer(
+                actor=OWNER, organization=organization, data={"last_name": "Node", "loyalty_card_code": "K-1"}
+            ),
+        )
+    )
     real_insert, calls = ingest.insert_rows, []
 
     def fail_once(*args, **kwargs):  # the database refuses the whole batch once (say, a lost connection)

@@ -21,9 +21,14 @@ pytestmark = pytest.mark.django_db
 def test_an_id_taken_in_another_organization_is_not_revealed(node, register, cashier, shift, rolls):
     with scopes_disabled():
         variant = rolls.variants.get()
-    records = node_records(lambda: complete_sale(
-        actor=Actor.for_employee(cashier), register=register, employee=cashier,
-        cart=SaleInput(id=uuid7(), lines=[LineInput(variant.pk, 1)], payments=[PaymentInput("cash", 5)])))
+    records = node_records(
+        lambda: complete_sale(
+            actor=Actor.for_employee(cashier),
+            register=register,
+            employee=cashier,
+            cart=SaleInput(id=uuid7(), lines=[LineInput(variant.pk, 1)], payments=[PaymentInput("cash", 5)]),
+        )
+    )
     audit = of_kind(records, "audit")[0]
     taken = audit["rows"][0][1]["id"]
     # Given the audit entry's id is already used by a row of another organization

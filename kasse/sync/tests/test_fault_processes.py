@@ -15,8 +15,16 @@ from kasse.testing.sync_world import World, set_up_world, wait_until
 
 pytestmark = pytest.mark.processes
 
-ONE_ROUND_FAULTS = ("in_status_line", "in_headers", "no_body", "mid_body", "body_but_one", "after_body", "reset",
-                    "bad_status_line")
+ONE_ROUND_FAULTS = (
+    "in_status_line",
+    "in_headers",
+    "no_body",
+    "mid_body",
+    "body_but_one",
+    "after_body",
+    "reset",
+    "bad_status_line",
+)
 
 
 @pytest.fixture
@@ -48,8 +56,12 @@ def test_the_node_survives_broken_answers_and_feed_rows_it_cannot_apply(world):
         proxy.arm("/sync/v1/push", "mid_body", times=-1)
         world.script("store", "sell", "1", "2")
         # Then the node keeps the error and since when, `kasse store status` fails, and the cloud's page shows it
-        wait_until(lambda: "cut off" in (world.node_query("SELECT last_error FROM sync_nodestate")[0][0] or ""),
-                   60, 0.2, "node notes the error")
+        wait_until(
+            lambda: "cut off" in (world.node_query("SELECT last_error FROM sync_nodestate")[0][0] or ""),
+            60,
+            0.2,
+            "node notes the error",
+        )
         code, status = world.store_status()
         assert code == 1
         assert "error" in status["problems"]
@@ -66,11 +78,19 @@ def test_the_node_survives_broken_answers_and_feed_rows_it_cannot_apply(world):
         good = world.script("cloud", "inject-feed").strip().splitlines()[-1]
         world.script("store", "sell", "3", "2")
         # Then the rows are set aside, the price change is applied, and the sales still go up
-        wait_until(lambda: world.node_query("SELECT COUNT(*) FROM sync_setasideevent")[0][0] == 3, 60, 0.2,
-                   "feed rows set aside")
+        wait_until(
+            lambda: world.node_query("SELECT COUNT(*) FROM sync_setasideevent")[0][0] == 3,
+            60,
+            0.2,
+            "feed rows set aside",
+        )
         product = json.loads(good)["good_product"].replace("-", "")
-        wait_until(lambda: str(world.node_query("SELECT price FROM catalog_product WHERE id = ?", (product,))[0][0])
-                   == "7.77", 60, 0.2, "good price applied")
+        wait_until(
+            lambda: str(world.node_query("SELECT price FROM catalog_product WHERE id = ?", (product,))[0][0]) == "7.77",
+            60,
+            0.2,
+            "good price applied",
+        )
         wait_until(lambda: world.node_backlog() == 0, 60, 0.2, "outbox empty with rows set aside")
         code, status = world.store_status()
         assert code == 1

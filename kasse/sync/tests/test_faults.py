@@ -113,14 +113,22 @@ def proxy(cloud: FakeCloud) -> Iterator[FaultProxy]:
 
 def _outbox(count: int, start: int = 1) -> list[str]:
     with scopes_disabled():
-        return [str(OutboxRecord.objects.create(id=uuid7(), position=start + i, kind="audit", rows=[]).id)
-                for i in range(count)]
+        return [
+            str(OutboxRecord.objects.create(id=uuid7(), position=start + i, kind="audit", rows=[]).id)
+            for i in range(count)
+        ]
 
 
 def _state(url: str) -> NodeState:
     with scopes_disabled():
-        return NodeState.objects.create(id=uuid7(), organization_id=uuid7(), store_id=uuid7(), cloud_url=url,
-                                        token="t", customer_number_base=1_000_000)
+        return NodeState.objects.create(
+            id=uuid7(),
+            organization_id=uuid7(),
+            store_id=uuid7(),
+            cloud_url=url,
+            token="t",
+            customer_number_base=1_000_000,
+        )
 
 
 def _statuses() -> dict[str, str]:
@@ -227,8 +235,9 @@ def test_the_loop_thread_survives_broken_answers_and_sends_everything(cloud, pro
     runner.start()
     try:
         deadline = timezone.now() + timedelta(seconds=30)
-        while ((set(_statuses().values()) != {OutboxStatus.ACKED} or proxy.count("bad_status_line") == 0)
-               and timezone.now() < deadline):
+        while (
+            set(_statuses().values()) != {OutboxStatus.ACKED} or proxy.count("bad_status_line") == 0
+        ) and timezone.now() < deadline:
             threading.Event().wait(0.1)
         assert set(_statuses().values()) == {OutboxStatus.ACKED}
         assert proxy.count("mid_body") == 2
@@ -295,8 +304,11 @@ def test_a_cloud_failing_every_push_sets_nothing_aside_and_is_unreachable(cloud)
 def test_a_refused_record_is_set_aside_retried_with_backoff_and_holds_back_nothing(cloud):
     ids = _outbox(4)
     refused = ids[0]
-    cloud.answer = lambda record: ((200, {"status": "rejected", "detail": "sales.Sale: another store"})
-                                   if record["id"] == refused else (200, {"status": "ok"}))
+    cloud.answer = lambda record: (
+        (200, {"status": "rejected", "detail": "sales.Sale: another store"})
+        if record["id"] == refused
+        else (200, {"status": "ok"})
+    )
     state = _state(cloud.url)
     runner = _runner(state)
     assert runner.run_once() is True

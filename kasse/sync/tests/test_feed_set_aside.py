@@ -36,8 +36,10 @@ def cloud() -> Iterator[FakeCloud]:
 
 def _feed(organization: Any) -> list[dict[str, Any]]:
     with scopes_disabled():
-        return [{"seq": e.seq, "model": e.model, "id": e.object_id, "deleted": e.deleted, "row": e.row}
-                for e in ChangeEvent.objects.filter(organization=organization).order_by("seq")]
+        return [
+            {"seq": e.seq, "model": e.model, "id": e.object_id, "deleted": e.deleted, "row": e.row}
+            for e in ChangeEvent.objects.filter(organization=organization).order_by("seq")
+        ]
 
 
 def _product_events(organization: Any, name: str, code: int) -> list[dict[str, Any]]:
@@ -45,8 +47,12 @@ def _product_events(organization: Any, name: str, code: int) -> list[dict[str, A
     (the node has not seen it)."""
     before = {e["seq"] for e in _feed(organization)}
     with scope(organization=organization):
-        product = save_product(actor=OWNER, organization=organization, data={"name": name, "price": "2.50"},
-                               variants=[VariantData(name="", barcodes=[ean13(code)])])
+        product = save_product(
+            actor=OWNER,
+            organization=organization,
+            data={"name": name, "price": "2.50"},
+            variants=[VariantData(name="", barcodes=[ean13(code)])],
+        )
     events = [e for e in _feed(organization) if e["seq"] not in before and not e["deleted"]]
     with scopes_disabled():
         Barcode.objects.filter(variant__product=product).delete()
@@ -57,8 +63,14 @@ def _product_events(organization: Any, name: str, code: int) -> list[dict[str, A
 
 def _state(organization: Any, store: Any, url: str) -> NodeState:
     with scopes_disabled():
-        return NodeState.objects.create(id=uuid.uuid4(), organization_id=organization.pk, store_id=store.pk,
-                                        cloud_url=url, token="t", customer_number_base=1_000_000)
+        return NodeState.objects.create(
+            id=uuid.uuid4(),
+            organization_id=organization.pk,
+            store_id=store.pk,
+            cloud_url=url,
+            token="t",
+            customer_number_base=1_000_000,
+        )
 
 
 def test_rows_the_node_cannot_apply_are_set_aside_and_the_rest_goes_on(organization, store, cloud):
@@ -87,8 +99,10 @@ def test_rows_the_node_cannot_apply_are_set_aside_and_the_rest_goes_on(organizat
         # and the node's own sales went up all the same
         assert set(OutboxRecord.objects.filter(pk__in=sales).values_list("status", flat=True)) == {OutboxStatus.ACKED}
     assert kept == {
-        ("catalog.Product", "IncompatibleRow"), ("catalog.Variant", "IntegrityError"),
-        ("catalog.Barcode", "IntegrityError"), ("loyalty.Stamp", "IncompatibleRow"),
+        ("catalog.Product", "IncompatibleRow"),
+        ("catalog.Variant", "IntegrityError"),
+        ("catalog.Barcode", "IntegrityError"),
+        ("loyalty.Stamp", "IncompatibleRow"),
         ("catalog.Product", "ValidationError"),
     }
     with scopes_disabled():
@@ -101,8 +115,9 @@ def test_rows_the_node_cannot_apply_are_set_aside_and_the_rest_goes_on(organizat
     assert status["healthy"] is False
 
 
-def test_set_aside_rows_are_applied_after_an_upgrade_and_later_rows_replace_them(organization, store, cloud,
-                                                                              monkeypatch):
+def test_set_aside_rows_are_applied_after_an_upgrade_and_later_rows_replace_them(
+    organization, store, cloud, monkeypatch
+):
     newer = _product_events(organization, "Kaffee", 1)
     newer[0]["row"]["colour"] = "brown"
     tea = _product_events(organization, "Tee", 2)

@@ -28,8 +28,12 @@ pytestmark = pytest.mark.django_db
 def _sell(register, employee, *variants, pay="20.00"):
     with scopes_disabled():
         lines = [LineInput(v.variants.get().pk if hasattr(v, "variants") else v.pk, D(1)) for v in variants]
-    return complete_sale(actor=Actor.for_employee(employee), register=register, employee=employee,
-                         cart=SaleInput(id=uuid7(), lines=lines, payments=[PaymentInput("cash", D(pay))]))
+    return complete_sale(
+        actor=Actor.for_employee(employee),
+        register=register,
+        employee=employee,
+        cart=SaleInput(id=uuid7(), lines=lines, payments=[PaymentInput("cash", D(pay))]),
+    )
 
 
 def _ingest(node, records):
@@ -38,8 +42,7 @@ def _ingest(node, records):
 
 def _counts():
     with scopes_disabled():
-        return (Sale.objects.count(), SaleLine.objects.count(), Payment.objects.count(),
-                StockMovement.objects.count())
+        return (Sale.objects.count(), SaleLine.objects.count(), Payment.objects.count(), StockMovement.objects.count())
 
 
 def test_a_sale_from_the_node_is_stored_once_however_often_it_arrives(node, register, cashier, shift, rolls, coffee):
@@ -142,7 +145,8 @@ def test_a_receipt_number_used_twice_is_quarantined_not_dropped(node, register, 
 
 
 def test_receipt_numbers_taken_are_found_whether_a_batch_numbers_closely_or_far_apart(
-        node, register, cashier, shift, rolls):
+    node, register, cashier, shift, rolls
+):
     stored = of_kind(node_records(lambda: [_sell(register, cashier, rolls) for _ in range(3)]), "sale")
     close = of_kind(node_records(lambda: [_sell(register, cashier, rolls) for _ in range(3)]), "sale")  # 1, 2, 3 again
     assert {r["status"] for r in _ingest(node, stored).values()} == {"ok"}
@@ -167,21 +171,25 @@ def test_a_node_clock_far_ahead_is_flagged_but_the_sale_kept(node, register, cas
         assert Sale.objects.count() == 1
 
 
-@pytest.mark.parametrize(("table", "column", "value", "reason"), [
-    ("sales.SaleLine", "total", "1.005", "more than 2 decimal places"),  # the database would round it
-    ("sales.SaleLine", "total", "NaN", "not a finite number"),
-    ("sales.SaleLine", "total", 1.5, "not a decimal number"),  # a float is not money
-    ("sales.SaleLine", "quantity", "123456789012", "digits before the point"),
-    ("sales.SaleLine", "product_name", "x" * 500, "longer than"),
-    ("sales.SaleLine", "product_name", "Bio\x00Brot", "NUL character"),
-    ("sales.SaleLine", "variant_id", "not-a-uuid", "not a UUID"),
-    ("sales.SaleLine", "position", -1, "out of range"),
-    ("sales.SaleLine", "position", True, "not an integer"),
-    ("sales.Sale", "completed_at", "2026-11-29T10:00:00", "without time zone"),
-    ("sales.Sale", "employee_id", None, "may not be empty"),
-])
+@pytest.mark.parametrize(
+    ("table", "column", "value", "reason"),
+    [
+        ("sales.SaleLine", "total", "1.005", "more than 2 decimal places"),  # the database would round it
+        ("sales.SaleLine", "total", "NaN", "not a finite number"),
+        ("sales.SaleLine", "total", 1.5, "not a decimal number"),  # a float is not money
+        ("sales.SaleLine", "quantity", "123456789012", "digits before the point"),
+        ("sales.SaleLine", "product_name", "x" * 500, "longer than"),
+        ("sales.SaleLine", "product_name", "Bio\x00Brot", "NUL character"),
+        ("sales.SaleLine", "variant_id", "not-a-uuid", "not a UUID"),
+        ("sales.SaleLine", "position", -1, "out of range"),
+        ("sales.SaleLine", "position", True, "not an integer"),
+        ("sales.Sale", "completed_at", "2026-11-29T10:00:00", "without time zone"),
+        ("sales.Sale", "employee_id", None, "may not be empty"),
+    ],
+)
 def test_a_value_its_column_cannot_take_rejects_the_record_and_stores_nothing_of_it(
-        node, register, cashier, shift, rolls, table, column, value, reason):
+    node, register, cashier, shift, rolls, table, column, value, reason
+):
     records = of_kind(node_records(lambda: _sell(register, cashier, rolls)), "sale")
     bad = copy.deepcopy(records[0])
     next(entry for entry in bad["rows"] if entry[0] == table)[1][column] = value
@@ -206,7 +214,8 @@ def test_ids_in_other_spellings_are_stored_in_canonical_form(node, register, cas
 
 
 def test_rows_from_a_node_without_a_newer_optional_column_are_stored_with_its_default(
-        node, register, cashier, shift, rolls):
+    node, register, cashier, shift, rolls
+):
     (record,) = of_kind(node_records(lambda: _sell(register, cashier, rolls)), "sale")
     for table, values in record["rows"]:
         if table == "inventory.StockMovement":
@@ -217,8 +226,9 @@ def test_rows_from_a_node_without_a_newer_optional_column_are_stored_with_its_de
         assert (movement.sale_line_id, movement.note) == (None, "")
 
 
-def test_stored_rows_keep_their_values_json_included_and_get_the_time_they_arrived(node, register, cashier, shift,
-                                                                                   rolls):
+def test_stored_rows_keep_their_values_json_included_and_get_the_time_they_arrived(
+    node, register, cashier, shift, rolls
+):
     from kasse.core.models import AuditEntry
 
     records = node_records(lambda: _sell(register, cashier, rolls))
@@ -237,7 +247,8 @@ def test_stored_rows_keep_their_values_json_included_and_get_the_time_they_arriv
 
 
 def test_a_batch_mixing_a_resent_sale_with_new_ones_stores_the_new_and_answers_duplicate_for_the_old(
-        node, register, cashier, shift, rolls, coffee):
+    node, register, cashier, shift, rolls, coffee
+):
     first = of_kind(node_records(lambda: _sell(register, cashier, rolls)), "sale")
     later = of_kind(node_records(lambda: [_sell(register, cashier, coffee) for _ in range(2)]), "sale")
     for record, number in zip(later, (2, 3), strict=True):  # as the node numbers them after the first
@@ -251,7 +262,8 @@ def test_a_batch_mixing_a_resent_sale_with_new_ones_stores_the_new_and_answers_d
 
 
 def test_a_negative_sale_that_is_not_a_return_and_one_dated_months_ago_are_kept_and_flagged(
-        node, register, cashier, shift, rolls, coffee):
+    node, register, cashier, shift, rolls, coffee
+):
     (negative,) = of_kind(node_records(lambda: _sell(register, cashier, rolls)), "sale")
     (old,) = of_kind(node_records(lambda: _sell(register, cashier, coffee)), "sale")
     for entry in negative["rows"]:
@@ -266,5 +278,6 @@ def test_a_negative_sale_that_is_not_a_return_and_one_dated_months_ago_are_kept_
     with scopes_disabled():
         assert Sale.objects.count() == 2  # a sale that happened is never dropped
         flagged = sorted(SyncAnomaly.objects.values_list("kind", "object_id"))
-    assert flagged == sorted([(AnomalyKind.NEGATIVE, negative["rows"][0][1]["id"]),
-                              (AnomalyKind.DATED, sale_row["id"])])
+    assert flagged == sorted(
+        [(AnomalyKind.NEGATIVE, negative["rows"][0][1]["id"]), (AnomalyKind.DATED, sale_row["id"])]
+    )

@@ -61,8 +61,14 @@ def _received_over_the_socket(client: Client, *published: Sale) -> list[str]:
     """The ids of the sales ``client``'s /ws/live/ connection receives when ``published`` are
     published in order (until nothing more arrives for two seconds)."""
     session = client.cookies[settings.SESSION_COOKIE_NAME].value
-    with asgi_server() as base_url, connect(base_url.replace("http://", "ws://") + "/ws/live/", open_timeout=5,
-                                            additional_headers={"Cookie": f"sessionid={session}"}) as ws:
+    with (
+        asgi_server() as base_url,
+        connect(
+            base_url.replace("http://", "ws://") + "/ws/live/",
+            open_timeout=5,
+            additional_headers={"Cookie": f"sessionid={session}"},
+        ) as ws,
+    ):
         _publish(*published)
         received = []
         while True:
@@ -84,8 +90,7 @@ def test_a_store_manager_is_sent_only_their_stores_sales_over_the_socket(organiz
 
 
 @pytest.mark.django_db(transaction=True)
-def test_owners_and_all_stores_managers_are_sent_every_stores_sales_and_no_other_organizations(
-        organization, owner):
+def test_owners_and_all_stores_managers_are_sent_every_stores_sales_and_no_other_organizations(organization, owner):
     mine, theirs = _two_stores_with_a_sale_each(organization)
     with scopes_disabled():
         elsewhere = Sale.objects.get(pk=_sale(OrganizationFactory(name="Andere GmbH"))["sale_id"])

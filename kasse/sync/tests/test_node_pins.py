@@ -37,7 +37,12 @@ def test_a_node_gets_the_pins_of_its_stores_people_only(organization, store, nod
     assert _digests(tables["tenancy.Employee"]) == {"Clara": True, "Olga": True, "Paul": False, "Mia": False}
     # When Paul also works in the node's store, his next change brings his digest
     cursor = _cursor
-    save_employee(actor=OWNER, organization=organization, employee=paul, data={},
-                  roles=[(other, Role.CASHIER), (store, Role.CASHIER)])
+    save_employee(
+        actor=OWNER,
+        organization=organization,
+        employee=paul,
+        data={},
+        roles=[(other, Role.CASHIER), (store, Role.CASHIER)],
+    )
     later, _cursor, _more = events_since(node, cursor, 1000)
     assert _digests([e["row"] for e in later if e["model"] == "tenancy.Employee"]) == {"Paul": True}

@@ -28,8 +28,11 @@ pytestmark = pytest.mark.django_db
 def _record(position: int, status: str, acked_days_ago: float | None) -> str:
     acked = timezone.now() - timedelta(days=acked_days_ago) if acked_days_ago is not None else None
     with scopes_disabled():
-        return str(OutboxRecord.objects.create(id=uuid7(), position=position, kind="sale", rows=[], status=status,
-                                               acked_at=acked).id)
+        return str(
+            OutboxRecord.objects.create(
+                id=uuid7(), position=position, kind="sale", rows=[], status=status, acked_at=acked
+            ).id
+        )
 
 
 def test_acknowledged_records_are_pruned_after_the_retention_period_by_the_runner():
@@ -40,8 +43,14 @@ def test_acknowledged_records_are_pruned_after_the_retention_period_by_the_runne
     held = _record(4, OutboxStatus.HELD, None)
     refused = _record(5, OutboxStatus.REJECTED, None)
     with scopes_disabled():
-        state = NodeState.objects.create(id=uuid7(), organization_id=uuid7(), store_id=uuid7(),
-                                         cloud_url="http://127.0.0.1:9", token="t", customer_number_base=1_000_000)
+        state = NodeState.objects.create(
+            id=uuid7(),
+            organization_id=uuid7(),
+            store_id=uuid7(),
+            cloud_url="http://127.0.0.1:9",
+            token="t",
+            customer_number_base=1_000_000,
+        )
     runner = SyncRunner(state, websocket=False)
     runner.housekeeping()
     with scopes_disabled():
@@ -57,8 +66,12 @@ def test_acknowledged_records_are_pruned_after_the_retention_period_by_the_runne
 
 
 def test_a_five_line_sale_takes_a_few_kilobytes_in_the_outbox(organization, register, cashier, shift):
-    products = [ProductFactory(organization=organization, name=f"Artikel {n} mit einem längeren Namen",
-                               price=Decimal("2.49") + n) for n in range(5)]
+    products = [
+        ProductFactory(
+            organization=organization, name=f"Artikel {n} mit einem längeren Namen", price=Decimal("2.49") + n
+        )
+        for n in range(5)
+    ]
     records = node_records(lambda: _sell(register, cashier, *products, pay="50.00"))
     sale = of_kind(records, "sale")[0]
     size = len(json.dumps(sale["rows"], separators=(",", ":")).encode())
@@ -73,13 +86,24 @@ def _synchronous(tmp_path, role: str) -> str:
     import subprocess
     import sys
 
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("PYTEST", "DJANGO_", "KASSE_", "DATABASE_URL", "TEST_DATABASE"))}
-    env.update({"KASSE_ROLE": role, "KASSE_DATA_DIR": str(tmp_path / role), "KASSE_ENV": "dev",
-                "DATABASE_URL": f"sqlite:///{tmp_path / role / 'kasse.sqlite3'}",
-                "DJANGO_SETTINGS_MODULE": "kasse.settings"})
-    code = ("import django; django.setup(); from django.db import connection; c = connection.cursor(); "
-            "print(c.execute('PRAGMA synchronous').fetchone()[0], c.execute('PRAGMA journal_mode').fetchone()[0])")
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("PYTEST", "DJANGO_", "KASSE_", "DATABASE_URL", "TEST_DATABASE"))
+    }
+    env.update(
+        {
+            "KASSE_ROLE": role,
+            "KASSE_DATA_DIR": str(tmp_path / role),
+            "KASSE_ENV": "dev",
+            "DATABASE_URL": f"sqlite:///{tmp_path / role / 'kasse.sqlite3'}",
+            "DJANGO_SETTINGS_MODULE": "kasse.settings",
+        }
+    )
+    code = (
+        "import django; django.setup(); from django.db import connection; c = connection.cursor(); "
+        "print(c.execute('PRAGMA synchronous').fetchone()[0], c.execute('PRAGMA journal_mode').fetchone()[0])"
+    )
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, timeout=120, check=True)  # noqa: S603
     return done.stdout.decode().strip()
 

@@ -19,7 +19,8 @@ pytestmark = pytest.mark.django_db
 
 def _post(body: str | bytes, address: str = "192.0.2.1"):
     return Client(HTTP_ACCEPT_LANGUAGE="en", REMOTE_ADDR=address).post(
-        "/sync/v1/pair", body, content_type="application/json", HTTP_KASSE_SYNC_PROTOCOL=str(PROTOCOL_VERSION))
+        "/sync/v1/pair", body, content_type="application/json", HTTP_KASSE_SYNC_PROTOCOL=str(PROTOCOL_VERSION)
+    )
 
 
 def test_deeply_nested_json_is_a_400_not_a_500(store):

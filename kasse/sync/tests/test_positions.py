@@ -43,31 +43,46 @@ def _pair(store, replaces="", give_up=False):
     with scope(organization=store.organization_id):
         code = create_node_pairing_code(actor=OWNER, store=store, give_up_waiting=give_up)
     return Client(HTTP_ACCEPT_LANGUAGE="en").post(
-        "/sync/v1/pair", json.dumps({"protocol": PROTOCOL_VERSION, "code": code, "name": "PC", "replaces": replaces}),
-        content_type="application/json", HTTP_KASSE_SYNC_PROTOCOL=str(PROTOCOL_VERSION))
+        "/sync/v1/pair",
+        json.dumps({"protocol": PROTOCOL_VERSION, "code": code, "name": "PC", "replaces": replaces}),
+        content_type="application/json",
+        HTTP_KASSE_SYNC_PROTOCOL=str(PROTOCOL_VERSION),
+    )
 
 
 def _client(token, backlog=None):
     extra = {"HTTP_KASSE_SYNC_BACKLOG": str(backlog)} if backlog is not None else {}
-    return Client(HTTP_AUTHORIZATION=f"Node {token}", HTTP_KASSE_SYNC_PROTOCOL=str(PROTOCOL_VERSION),
-                  HTTP_ACCEPT_LANGUAGE="en", **extra)
+    return Client(
+        HTTP_AUTHORIZATION=f"Node {token}",
+        HTTP_KASSE_SYNC_PROTOCOL=str(PROTOCOL_VERSION),
+        HTTP_ACCEPT_LANGUAGE="en",
+        **extra,
+    )
 
 
 def _push(token, records):
-    answer = _client(token).post("/sync/v1/push", json.dumps({"protocol": PROTOCOL_VERSION, "records": records}),
-                                 content_type="application/json")
+    answer = _client(token).post(
+        "/sync/v1/push", json.dumps({"protocol": PROTOCOL_VERSION, "records": records}), content_type="application/json"
+    )
     assert answer.status_code == 200, answer.content
     return answer.json()
 
 
 def _node_state(store, node_id):
     with scopes_disabled():
-        return NodeState.objects.create(id=node_id, organization_id=store.organization_id, store_id=store.pk,
-                                        cloud_url="http://127.0.0.1:1", token="t", customer_number_base=1_000_000)
+        return NodeState.objects.create(
+            id=node_id,
+            organization_id=store.organization_id,
+            store_id=store.pk,
+            cloud_url="http://127.0.0.1:1",
+            token="t",
+            customer_number_base=1_000_000,
+        )
 
 
 def test_the_cloud_says_where_each_register_stands_and_a_restored_node_continues_after_it(
-        store, register, cashier, shift, rolls):
+    store, register, cashier, shift, rolls
+):
     answer = _pair(store).json()
     sold = node_records(lambda: [_sell(register, cashier, rolls) for _ in range(3)])
     for position, record in enumerate(sold, start=1):
@@ -103,7 +118,8 @@ def test_pairing_a_new_node_retires_the_old_one_and_its_credential_stops_working
     assert _client(new.json()["token"]).get("/sync/v1/positions").status_code == 200
     with scopes_disabled():
         assert list(StoreNode.objects.filter(revoked_at__isnull=True).values_list("pk", flat=True)) == [
-            StoreNode.objects.get(pk=new.json()["node_id"]).pk]
+            StoreNode.objects.get(pk=new.json()["node_id"]).pk
+        ]
         retired = AuditEntry.objects.get(action="sync.node.retired")
     assert retired.object_id == old["node_id"]
     assert retired.data["replaced_by"] == new.json()["node_id"]
@@ -127,12 +143,14 @@ def test_a_node_with_records_waiting_is_only_retired_when_they_come_along_or_are
     given_up = _pair(store, give_up=True)
     assert given_up.status_code == 200
     with scopes_disabled():
-        assert AuditEntry.objects.filter(action="sync.node.retired").latest("created_at").data[
-            "waiting_given_up"] is True
+        assert (
+            AuditEntry.objects.filter(action="sync.node.retired").latest("created_at").data["waiting_given_up"] is True
+        )
 
 
-def test_the_owner_releases_a_quarantined_sale_under_the_next_free_number(store, register, cashier, shift, rolls,
-                                                                          coffee):
+def test_the_owner_releases_a_quarantined_sale_under_the_next_free_number(
+    store, register, cashier, shift, rolls, coffee
+):
     answer = _pair(store).json()
     first = of_kind(node_records(lambda: [_sell(register, cashier, rolls) for _ in range(2)]), "sale")
     again = of_kind(node_records(lambda: _sell(register, cashier, coffee)), "sale")  # number 1 again (restored)
@@ -176,8 +194,9 @@ def test_the_owner_releases_from_the_anomalies_page(client, owner, store, regist
         assert sorted(Sale.objects.values_list("receipt_number", flat=True)) == [1, 2]
 
 
-def test_a_node_clock_far_ahead_is_told_in_the_answer_and_shown_to_the_owner(client, owner, store, register,
-                                                                             cashier, shift, rolls):
+def test_a_node_clock_far_ahead_is_told_in_the_answer_and_shown_to_the_owner(
+    client, owner, store, register, cashier, shift, rolls
+):
     answer = _pair(store).json()
     (record,) = of_kind(node_records(lambda: _sell(register, cashier, rolls)), "sale")
     record["rows"][0][1]["completed_at"] = (timezone.now() + timedelta(minutes=42)).isoformat()
@@ -193,15 +212,22 @@ def test_a_node_clock_far_ahead_is_told_in_the_answer_and_shown_to_the_owner(cli
 
 def test_positions_answer_counts_the_clouds_own_counters(store, register):
     with scopes_disabled():
-        RegisterCounter.objects.create(organization_id=store.organization_id, register=register, kind="closing",
-                                       last_value=12)
-        node = StoreNode.objects.create(organization_id=store.organization_id, store=store, name="PC",
-                                        token_digest="y" * 64, customer_number_base=1_000_000)
+        RegisterCounter.objects.create(
+            organization_id=store.organization_id, register=register, kind="closing", last_value=12
+        )
+        node = StoreNode.objects.create(
+            organization_id=store.organization_id,
+            store=store,
+            name="PC",
+            token_digest="y" * 64,
+            customer_number_base=1_000_000,
+        )
     assert positions_answer(node)["registers"] == {str(register.pk): {"receipt": 0, "closing": 12}}
 
 
-def test_the_owner_sees_a_negative_sale_that_is_not_a_return_on_the_anomalies_page(client, owner, store, register,
-                                                                                   cashier, shift, rolls):
+def test_the_owner_sees_a_negative_sale_that_is_not_a_return_on_the_anomalies_page(
+    client, owner, store, register, cashier, shift, rolls
+):
     answer = _pair(store).json()
     (record,) = of_kind(node_records(lambda: _sell(register, cashier, rolls)), "sale")
     for table, values in record["rows"]:

@@ -32,7 +32,10 @@ def cloud_print_worker(world):
     """``kasse printworker`` next to the cloud's database, looking for jobs ten times a second."""
     proc = subprocess.Popen(  # noqa: S603
         [sys.executable, "-m", "kasse.cli", "printworker", "--idle", "0.1", "--status-every", "1"],
-        env=world.env("cloud"), start_new_session=True, stdout=subprocess.DEVNULL)
+        env=world.env("cloud"),
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+    )
     time.sleep(1.0)
     yield proc
     os.killpg(proc.pid, signal.SIGTERM)
@@ -55,8 +58,12 @@ def test_a_test_page_from_the_cloud_prints_once_on_the_node_and_its_outcome_come
         [job] = virtual.wait_for_jobs(1, timeout=20)
         assert "Testseite" in job.text
         wait_until(lambda: _cloud_job(world, queued["job"])["status"] == "done", 20, 0.2, "done in the cloud")
-        states = wait_until(lambda: _json(world, "cloud", "print-report")["states"].get(printer), 20, 0.2,
-                            "the node's printer state in the cloud")
+        states = wait_until(
+            lambda: _json(world, "cloud", "print-report")["states"].get(printer),
+            20,
+            0.2,
+            "the node's printer state in the cloud",
+        )
         assert (states["health"], states["reachable"]) == ("ok", True)
         # The cloud's own worker ran all along and neither printed it nor asked the printer.
         time.sleep(1.5)
@@ -68,8 +75,12 @@ def test_a_test_page_from_the_cloud_prints_once_on_the_node_and_its_outcome_come
         second = _json(world, "cloud", "test-page", printer)["job"]
         wait_until(lambda: _cloud_job(world, second)["error"] == "paper_out", 20, 0.2, "waiting for paper")
         assert _cloud_job(world, second)["status"] == "queued"
-        wait_until(lambda: _json(world, "cloud", "print-report")["states"][printer]["paper_out"] is True, 20, 0.2,
-                   "paper out shown in the cloud")
+        wait_until(
+            lambda: _json(world, "cloud", "print-report")["states"][printer]["paper_out"] is True,
+            20,
+            0.2,
+            "paper out shown in the cloud",
+        )
         virtual.state = VirtualState.ONLINE
         wait_until(lambda: _cloud_job(world, second)["status"] == "done", 30, 0.2, "printed after the paper came")
         assert len(virtual.wait_for_jobs(2, timeout=5)) == 2

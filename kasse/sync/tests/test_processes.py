@@ -55,8 +55,12 @@ def test_sales_made_while_the_cloud_is_down_arrive_exactly_once(world):
     sold = world.script("store", "sell", "25", "3").splitlines()
     assert len(sold) == 25  # the cashier never waited on the internet
     assert world.node_backlog() >= 25
-    wait_until(lambda: "unreachable" in (world.node_query("SELECT last_error FROM sync_nodestate")[0][0] or ""),
-               15, 0.2, "node notices the cloud is down")
+    wait_until(
+        lambda: "unreachable" in (world.node_query("SELECT last_error FROM sync_nodestate")[0][0] or ""),
+        15,
+        0.2,
+        "node notices the cloud is down",
+    )
     world.start_cloud()  # same port: the internet is back
     cloud = _synced(world)
     node = world.report("store")
@@ -73,9 +77,15 @@ def test_a_price_change_in_the_cloud_reaches_the_node_through_the_nudge(world):
     time.sleep(1.0)  # the node's WebSocket connects
     started = time.monotonic()
     world.api("PATCH", f"/api/v1/products/{product}", {"price": "9.99"})
-    wait_until(lambda: world.node_query("SELECT price FROM catalog_product WHERE id = ?",
-                                        (product.replace("-", ""),))[0][0] in {"9.99", 9.99}, 5, 0.02,
-               "price on the node")
+    wait_until(
+        lambda: (
+            world.node_query("SELECT price FROM catalog_product WHERE id = ?", (product.replace("-", ""),))[0][0]
+            in {"9.99", 9.99}
+        ),
+        5,
+        0.02,
+        "price on the node",
+    )
     assert time.monotonic() - started < 5
 
 
@@ -87,7 +97,10 @@ def test_killing_the_node_during_checkout_and_sync_loses_and_duplicates_nothing(
     for _round in range(4):
         seller = subprocess.Popen(  # noqa: S603
             [sys.executable, "-m", "kasse.testing.world_commands", "sell", "400", "5"],
-            env=world.env("store"), stdout=subprocess.PIPE, start_new_session=True)
+            env=world.env("store"),
+            stdout=subprocess.PIPE,
+            start_new_session=True,
+        )
         # Counted in sales, not seconds: a loaded machine may take seconds to start the seller at all.
         assert seller.stdout is not None
         for _sale in range(rng.randint(3, 30)):
@@ -127,6 +140,12 @@ def test_two_cloud_processes_pass_nudges_through_redis(tmp_path):
         time.sleep(1.0)
         product = world.setup_info["products"][1]
         world.api("PATCH", f"/api/v1/products/{product}", {"price": "4.44"}, index=0)  # ... the owner to the first
-        wait_until(lambda: world.node_query("SELECT price FROM catalog_product WHERE id = ?",
-                                            (product.replace("-", ""),))[0][0] in {"4.44", 4.44}, 5, 0.02,
-                   "price on the node via the other cloud process")
+        wait_until(
+            lambda: (
+                world.node_query("SELECT price FROM catalog_product WHERE id = ?", (product.replace("-", ""),))[0][0]
+                in {"4.44", 4.44}
+            ),
+            5,
+            0.02,
+            "price on the node via the other cloud process",
+        )

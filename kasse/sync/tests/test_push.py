@@ -95,15 +95,20 @@ def endpoint_factory() -> Iterator[Callable[..., PushEndpoint]]:
 
 def _outbox(count: int) -> list[str]:
     with scopes_disabled():
-        records = [OutboxRecord.objects.create(id=uuid7(), position=i + 1, kind="audit", rows=[])
-                   for i in range(count)]
+        records = [OutboxRecord.objects.create(id=uuid7(), position=i + 1, kind="audit", rows=[]) for i in range(count)]
     return [str(r.id) for r in records]
 
 
 def _state(url: str) -> NodeState:
     with scopes_disabled():
-        return NodeState.objects.create(id=uuid7(), organization_id=uuid7(), store_id=uuid7(), cloud_url=url,
-                                        token="t", customer_number_base=1_000_000)
+        return NodeState.objects.create(
+            id=uuid7(),
+            organization_id=uuid7(),
+            store_id=uuid7(),
+            cloud_url=url,
+            token="t",
+            customer_number_base=1_000_000,
+        )
 
 
 def _status() -> dict[str, str]:
@@ -119,7 +124,7 @@ def test_batches_go_in_outbox_order_two_at_a_time_and_each_record_once(endpoint_
     assert (result.sent, result.acked) == (14, 14)
     sent = [record for batch in endpoint.requests for record in batch]
     assert sorted(sent) == sorted(ids)  # none twice, none left out
-    assert {tuple(batch) for batch in endpoint.requests} == {tuple(ids[i:i + 3]) for i in range(0, 14, 3)}
+    assert {tuple(batch) for batch in endpoint.requests} == {tuple(ids[i : i + 3]) for i in range(0, 14, 3)}
     assert endpoint.most_busy == 2  # the next batch travelled while the cloud worked on the one before
     assert endpoint.second_arrived.is_set()
     assert set(_status().values()) == {OutboxStatus.ACKED}

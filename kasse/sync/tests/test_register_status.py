@@ -31,10 +31,14 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @contextmanager
 def _socket(token: str) -> Iterator[Any]:
     """A WebSocket to the status endpoint of a real ASGI server (uvicorn on 127.0.0.1)."""
-    with asgi_server() as base_url, connect(
-        base_url.replace("http://", "ws://") + "/ws/register/status/",
-        additional_headers={"Cookie": f"{DEVICE_COOKIE}={token}"}, open_timeout=5,
-    ) as ws:
+    with (
+        asgi_server() as base_url,
+        connect(
+            base_url.replace("http://", "ws://") + "/ws/register/status/",
+            additional_headers={"Cookie": f"{DEVICE_COOKIE}={token}"},
+            open_timeout=5,
+        ) as ws,
+    ):
         yield ws
 
 
@@ -52,9 +56,15 @@ def paired(register):
 def node_state(organization, store):
     with scopes_disabled():
         state = NodeState.objects.create(
-            id=uuid.uuid4(), organization_id=organization.pk, store_id=store.pk, cloud_url="http://127.0.0.1:9",
-            token="kn_x", customer_number_base=1_000_000,
-            last_contact_at=datetime(2026, 11, 29, 7, 0, tzinfo=UTC), last_error="cloud unreachable: refused")
+            id=uuid.uuid4(),
+            organization_id=organization.pk,
+            store_id=store.pk,
+            cloud_url="http://127.0.0.1:9",
+            token="kn_x",
+            customer_number_base=1_000_000,
+            last_contact_at=datetime(2026, 11, 29, 7, 0, tzinfo=UTC),
+            last_error="cloud unreachable: refused",
+        )
         for position in range(1, 4):
             OutboxRecord.objects.create(id=uuid.uuid4(), position=position, kind="sale", rows=[])
         OutboxRecord.objects.create(id=uuid.uuid4(), position=4, kind="sale", rows=[], status=OutboxStatus.ACKED)
@@ -72,8 +82,16 @@ def test_a_register_selling_through_the_cloud_is_told_it_is_direct(paired):
 
 
 def test_on_a_node_the_register_gets_the_status_then_every_change(paired, node_state):
-    later = {"paired": True, "online": True, "backlog": 0, "rejected": 0, "last_sync": "2026-11-29T07:05:00+00:00",
-             "last_error": "", "revoked": False, "catalog_changed": True}
+    later = {
+        "paired": True,
+        "online": True,
+        "backlog": 0,
+        "rejected": 0,
+        "last_sync": "2026-11-29T07:05:00+00:00",
+        "last_error": "",
+        "revoked": False,
+        "catalog_changed": True,
+    }
 
     with override_settings(KASSE_ROLE="store"), _socket(paired) as ws:
         first = _receive(ws)
@@ -86,11 +104,25 @@ def test_on_a_node_the_register_gets_the_status_then_every_change(paired, node_s
     assert oldest is not None
     assert 0 <= first["status"].pop("oldest_waiting_seconds") < 600
     assert first["status"] == {
-        "paired": True, "online": False, "stopped": False, "backlog": 3, "set_aside": 0, "feed_set_aside": 0,
-        "last_sync": "2026-11-29T07:00:00+00:00", "last_push": None, "last_pull": None,
-        "last_error": "cloud unreachable: refused", "error_since": None, "revoked": False,
-        "version": kasse.__version__, "cloud_version": "", "update_needed": False, "problems": ["error"],
-        "healthy": False, "catalog_changed": False}
+        "paired": True,
+        "online": False,
+        "stopped": False,
+        "backlog": 3,
+        "set_aside": 0,
+        "feed_set_aside": 0,
+        "last_sync": "2026-11-29T07:00:00+00:00",
+        "last_push": None,
+        "last_pull": None,
+        "last_error": "cloud unreachable: refused",
+        "error_since": None,
+        "revoked": False,
+        "version": kasse.__version__,
+        "cloud_version": "",
+        "update_needed": False,
+        "problems": ["error"],
+        "healthy": False,
+        "catalog_changed": False,
+    }
     # and then the published change, as it was sent
     assert second == {"type": "status", "status": later}
 

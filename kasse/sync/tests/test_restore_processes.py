@@ -25,8 +25,12 @@ def world(tmp_path):
 
 
 def _synced(world: World, sales: int) -> dict:
-    wait_until(lambda: world.node_backlog() == 0 and world.report("cloud")["sales"] == sales, 90, 0.3,
-               f"{sales} sales in the cloud")
+    wait_until(
+        lambda: world.node_backlog() == 0 and world.report("cloud")["sales"] == sales,
+        90,
+        0.3,
+        f"{sales} sales in the cloud",
+    )
     return world.report("cloud")
 
 
@@ -87,8 +91,15 @@ def test_a_restore_without_the_command_is_caught_up_when_the_node_starts(world, 
     world.kill_node()
     _restore(world, tmp_path / "backup")
     world.start_node(poll=0.5)  # the node asks the cloud first thing
-    wait_until(lambda: _positions_checked(world) and world.node_query(
-        "SELECT last_value FROM sales_registercounter WHERE kind = 'receipt'") == [(3,)], 60, 0.2, "caught up")
+    wait_until(
+        lambda: (
+            _positions_checked(world)
+            and world.node_query("SELECT last_value FROM sales_registercounter WHERE kind = 'receipt'") == [(3,)]
+        ),
+        60,
+        0.2,
+        "caught up",
+    )
     world.script("store", "sell", "1", "1")
     assert _synced(world, 4)["anomalies"] == 0
     assert _numbers(world) == [1, 2, 3, 4]
@@ -112,8 +123,10 @@ def test_a_replacement_pc_paired_while_a_shift_is_open_sells_on_and_the_old_node
     assert _numbers(world) == [1, 2, 3, 4, 5, 6]
     assert len(cloud["active_nodes"]) == 1  # one node serves the store ...
     assert cloud["active_nodes"] != old_id  # ... the new one
-    request = urllib.request.Request(world.cloud_url() + "/sync/v1/positions", headers={
-        "Authorization": f"Node {old_token}", "Kasse-Sync-Protocol": str(PROTOCOL_VERSION)})
+    request = urllib.request.Request(
+        world.cloud_url() + "/sync/v1/positions",
+        headers={"Authorization": f"Node {old_token}", "Kasse-Sync-Protocol": str(PROTOCOL_VERSION)},
+    )
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(request, timeout=10)  # noqa: S310 - loopback
     assert refused.value.code == 401

@@ -64,8 +64,12 @@ def sale2(register2, boss, shift2, rolls):
 def token(store):
     with scope(organization=store.organization_id):
         code = create_node_pairing_code(actor=OWNER, store=store)
-    answer = Client().post("/sync/v1/pair", json.dumps({"protocol": PROTOCOL_VERSION, "code": code, "name": "PC"}),
-                           content_type="application/json", HTTP_KASSE_SYNC_PROTOCOL=str(PROTOCOL_VERSION))
+    answer = Client().post(
+        "/sync/v1/pair",
+        json.dumps({"protocol": PROTOCOL_VERSION, "code": code, "name": "PC"}),
+        content_type="application/json",
+        HTTP_KASSE_SYNC_PROTOCOL=str(PROTOCOL_VERSION),
+    )
     assert answer.status_code == 200
     return answer.json()["token"]
 
@@ -79,10 +83,12 @@ def _sell(register, employee, *variants):
 
 
 def _push(token, records):
-    client = Client(HTTP_AUTHORIZATION=f"Node {token}", HTTP_KASSE_SYNC_PROTOCOL=str(PROTOCOL_VERSION),
-                    HTTP_ACCEPT_LANGUAGE="en")
-    answer = client.post("/sync/v1/push", json.dumps({"protocol": PROTOCOL_VERSION, "records": records}),
-                         content_type="application/json")
+    client = Client(
+        HTTP_AUTHORIZATION=f"Node {token}", HTTP_KASSE_SYNC_PROTOCOL=str(PROTOCOL_VERSION), HTTP_ACCEPT_LANGUAGE="en"
+    )
+    answer = client.post(
+        "/sync/v1/push", json.dumps({"protocol": PROTOCOL_VERSION, "records": records}), content_type="application/json"
+    )
     assert answer.status_code == 200, answer.content
     return answer.json()["results"]
 
@@ -95,13 +101,18 @@ def _row(obj, **changes):
 
 def _state():
     with scopes_disabled():
-        return (sorted(Sale.objects.values_list("store_id", "register_id", "receipt_number", "total")),
-                SaleLine.objects.count(), SaleVat.objects.count(), Payment.objects.count(),
-                sorted(Shift.objects.values_list("id", "store_id", "register_id", "status")))
+        return (
+            sorted(Sale.objects.values_list("store_id", "register_id", "receipt_number", "total")),
+            SaleLine.objects.count(),
+            SaleVat.objects.count(),
+            Payment.objects.count(),
+            sorted(Shift.objects.values_list("id", "store_id", "register_id", "status")),
+        )
 
 
 def test_a_sale_on_another_stores_register_is_refused_and_that_register_keeps_selling(
-        token, store, register, store2, register2, shift2, boss, rolls, coffee):
+    token, store, register, store2, register2, shift2, boss, rolls, coffee
+):
     records = node_records(lambda: _sell(register2, boss, rolls))  # store 2's register, its next number
     for record in records:
         for _table, values in record["rows"]:
@@ -110,53 +121,89 @@ def test_a_sale_on_another_stores_register_is_refused_and_that_register_keeps_se
     before = _state()
     results = _push(token, records)
     (sale,) = of_kind(records, "sale")
-    assert results[sale["id"]] == {"status": "rejected",
-                                   "detail": "sales.Sale.register_id: points to a Register of another store"}
+    assert results[sale["id"]] == {
+        "status": "rejected",
+        "detail": "sales.Sale.register_id: points to a Register of another store",
+    }
     assert _state() == before
     with scope(organization=store.organization_id):
         _sell(register2, boss, coffee)  # store 2 still completes its next sale
     assert _state()[0][-1][2] == 1
 
 
-def test_lines_vat_rows_and_payments_cannot_be_added_to_another_stores_sale(token, store, sale2, register, boss,
-                                                                            shift, coffee):
+def test_lines_vat_rows_and_payments_cannot_be_added_to_another_stores_sale(
+    token, store, sale2, register, boss, shift, coffee
+):
     with scopes_disabled():
         line, vat, payment = sale2.lines.get(), sale2.vat_rows.first(), sale2.payments.get()
-    extra = [_row(line, id=str(uuid7()), position=9, total="100.00"), _row(vat, id=str(uuid7())),
-             _row(payment, id=str(uuid7()), position=9, amount="100.00")]
+    extra = [
+        _row(line, id=str(uuid7()), position=9, total="100.00"),
+        _row(vat, id=str(uuid7())),
+        _row(payment, id=str(uuid7()), position=9, amount="100.00"),
+    ]
     resent = {"id": str(uuid7()), "kind": "sale", "rows": [_row(sale2, store_id=str(store.pk)), *extra]}
     orphans = {"id": str(uuid7()), "kind": "sale", "rows": extra}  # the children alone, pointing at it
     before = _state()
     results = _push(token, [resent, orphans])
-    assert results[resent["id"]] == {"status": "rejected",
-                                     "detail": "sales.Sale.register_id: points to a Register of another store"}
+    assert results[resent["id"]] == {
+        "status": "rejected",
+        "detail": "sales.Sale.register_id: points to a Register of another store",
+    }
     assert results[orphans["id"]] == {
         "status": "rejected",
-        "detail": "sales.SaleLine.sale_id: a sale's lines, VAT rows and payments travel in the record of their sale"}
+        "detail": "sales.SaleLine.sale_id: a sale's lines, VAT rows and payments travel in the record of their sale",
+    }
     assert _state() == before
 
 
 def test_another_stores_shift_cannot_be_closed_by_sending_it_again(token, store, shift2):
-    closed = {"id": str(uuid7()), "kind": "shift",
-              "rows": [_row(shift2, store_id=str(store.pk), status="closed", closing_number=1,
-                            closed_at=shift2.opened_at.isoformat(), closed_by_id=str(shift2.opened_by_id))]}
+    closed = {
+        "id": str(uuid7()),
+        "kind": "shift",
+        "rows": [
+            _row(
+                shift2,
+                store_id=str(store.pk),
+                status="closed",
+                closing_number=1,
+                closed_at=shift2.opened_at.isoformat(),
+                closed_by_id=str(shift2.opened_by_id),
+            )
+        ],
+    }
     before = _state()
     results = _push(token, [closed])
-    assert results[closed["id"]] == {"status": "rejected",
-                                     "detail": "sales.Shift: the stored row with this id belongs to another store"}
+    assert results[closed["id"]] == {
+        "status": "rejected",
+        "detail": "sales.Shift: the stored row with this id belongs to another store",
+    }
     assert _state() == before
     with scopes_disabled():
         assert Shift.objects.get(pk=shift2.pk).status == "open"
 
 
 def test_a_shift_of_the_node_on_another_stores_register_is_refused(token, store, shift2):
-    foreign = {"id": str(uuid7()), "kind": "shift",
-               "rows": [_row(shift2, id=str(uuid7()), store_id=str(store.pk), status="closed", closing_number=5,
-                             closed_at=shift2.opened_at.isoformat(), closed_by_id=str(shift2.opened_by_id))]}
+    foreign = {
+        "id": str(uuid7()),
+        "kind": "shift",
+        "rows": [
+            _row(
+                shift2,
+                id=str(uuid7()),
+                store_id=str(store.pk),
+                status="closed",
+                closing_number=5,
+                closed_at=shift2.opened_at.isoformat(),
+                closed_by_id=str(shift2.opened_by_id),
+            )
+        ],
+    }
     before = _state()
     results = _push(token, [foreign])
-    assert results[foreign["id"]] == {"status": "rejected",
-                                      "detail": "sales.Shift.register_id: points to a Register of another store"}
+    assert results[foreign["id"]] == {
+        "status": "rejected",
+        "detail": "sales.Shift.register_id: points to a Register of another store",
+    }
     assert _state() == before
 
 
@@ -171,15 +218,17 @@ def test_a_line_added_to_an_own_receipt_already_synced_is_refused(token, registe
     grown["rows"].append(line)
     before = _state()
     results = _push(token, [grown])
-    assert results[grown["id"]] == {"status": "rejected",
-                                    "detail": "sales.SaleLine: the sale is stored already; a finished receipt never "
-                                              "changes"}
+    assert results[grown["id"]] == {
+        "status": "rejected",
+        "detail": "sales.SaleLine: the sale is stored already; a finished receipt never changes",
+    }
     assert _state() == before
     assert _push(token, [sale])[sale["id"]]["status"] == "duplicate"  # the receipt as it was is still fine
 
 
 def test_after_every_refused_attack_the_stores_snapshot_holds_only_its_own_rows(
-        token, store, register, store2, register2, shift2, sale2, boss, rolls):
+    token, store, register, store2, register2, shift2, sale2, boss, rolls
+):
     """A row of store 1 pointing into store 2 would reach the next node of store 1 in its snapshot, whose
     replica cannot hold it (the register is not there): pairing fails. Such rows never get in."""
     records = node_records(lambda: _sell(register2, boss, rolls))
@@ -199,12 +248,19 @@ def test_after_every_refused_attack_the_stores_snapshot_holds_only_its_own_rows(
     assert all(s["register_id"] in registers and s["shift_id"] in shifts for s in rows.get("sales.Sale", {}).values())
 
 
-@pytest.mark.parametrize(("table", "column"), [
-    ("sales.Sale", "receipt_number"), ("sales.Sale", "register_id"), ("sales.Sale", "total"),
-    ("sales.SaleLine", "total"), ("sales.Payment", "amount"),
-])
-def test_a_row_missing_a_required_column_is_refused_per_record_not_with_a_500(token, register, cashier, shift, rolls,
-                                                                              table, column):
+@pytest.mark.parametrize(
+    ("table", "column"),
+    [
+        ("sales.Sale", "receipt_number"),
+        ("sales.Sale", "register_id"),
+        ("sales.Sale", "total"),
+        ("sales.SaleLine", "total"),
+        ("sales.Payment", "amount"),
+    ],
+)
+def test_a_row_missing_a_required_column_is_refused_per_record_not_with_a_500(
+    token, register, cashier, shift, rolls, table, column
+):
     records = of_kind(node_records(lambda: _sell(register, cashier, rolls)), "sale")
     bad = copy.deepcopy(records[0])
     del next(entry for entry in bad["rows"] if entry[0] == table)[1][column]
@@ -218,8 +274,9 @@ def test_a_customer_missing_its_number_or_with_malformed_clock_stamps_is_refused
 
     def create():
         with scope(organization=organization):
-            save_customer(actor=OWNER, organization=organization, customer=None,
-                          data={"first_name": "Ida", "last_name": "Ost"})
+            save_customer(
+                actor=OWNER, organization=organization, customer=None, data={"first_name": "Ida", "last_name": "Ost"}
+            )
 
     (record,) = of_kind(node_records(create), "customer")
     no_number = copy.deepcopy(record)
@@ -233,7 +290,9 @@ def test_a_customer_missing_its_number_or_with_malformed_clock_stamps_is_refused
     bad_base["rows"][0][2:] = [{"base_clocks": {"first_name": "yesterday"}}]
     results = _push(token, [no_number, bad_clock, bad_base])
     assert results[no_number["id"]] == {
-        "status": "rejected", "detail": "customers.Customer.customer_number: missing (the column is required)"}
+        "status": "rejected",
+        "detail": "customers.Customer.customer_number: missing (the column is required)",
+    }
     assert results[bad_clock["id"]]["status"] == results[bad_base["id"]]["status"] == "rejected"
     assert results[bad_clock["id"]]["detail"].startswith("customers.Customer.sync_clocks: the stamp of 'first_name'")
     assert results[bad_base["id"]]["detail"].startswith("customers.Customer.base_clocks: the stamp of 'first_name'")

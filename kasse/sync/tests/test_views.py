@@ -23,14 +23,17 @@ OWNER = Actor(kind="user", label="owner")
 def _pair(client, store, protocol=PROTOCOL_VERSION):
     with scope(organization=store.organization_id):
         code = create_node_pairing_code(actor=OWNER, store=store)
-    return client.post("/sync/v1/pair", json.dumps({"protocol": protocol, "code": code, "name": "Laden-PC"}),
-                       content_type="application/json", HTTP_KASSE_SYNC_PROTOCOL=str(protocol),
-                       HTTP_ACCEPT_LANGUAGE="en")
+    return client.post(
+        "/sync/v1/pair",
+        json.dumps({"protocol": protocol, "code": code, "name": "Laden-PC"}),
+        content_type="application/json",
+        HTTP_KASSE_SYNC_PROTOCOL=str(protocol),
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
 
 
 def _node_client(token, protocol=PROTOCOL_VERSION):
-    return Client(HTTP_AUTHORIZATION=f"Node {token}", HTTP_KASSE_SYNC_PROTOCOL=str(protocol),
-                  HTTP_ACCEPT_LANGUAGE="en")
+    return Client(HTTP_AUTHORIZATION=f"Node {token}", HTTP_KASSE_SYNC_PROTOCOL=str(protocol), HTTP_ACCEPT_LANGUAGE="en")
 
 
 @pytest.fixture
@@ -59,8 +62,9 @@ def test_pairing_gives_a_credential_once_and_uses_up_the_code(store):
 def test_another_protocol_version_is_refused_with_a_clear_message_and_nothing_changes(store, paired):
     client = _node_client(paired["token"], protocol=PROTOCOL_VERSION + 1)
     before = ChangeEvent.objects.with_scopes_disabled().count()
-    answer = client.post("/sync/v1/push", json.dumps({"protocol": PROTOCOL_VERSION + 1, "records": []}),
-                         content_type="application/json")
+    answer = client.post(
+        "/sync/v1/push", json.dumps({"protocol": PROTOCOL_VERSION + 1, "records": []}), content_type="application/json"
+    )
     assert answer.status_code == 409
     detail = answer.json()["detail"]
     assert f"protocol {PROTOCOL_VERSION + 1}" in detail
@@ -117,13 +121,23 @@ def test_push_over_http_answers_per_record(organization, store, register, paired
         variant = rolls.variants.get()
 
     def sell():
-        complete_sale(actor=OWNER, register=register, employee=employee, cart=SaleInput(
-            id=uuid7(), lines=[LineInput(variant.pk, Decimal(2))], payments=[PaymentInput("cash", Decimal(1))]))
+        complete_sale(
+            actor=OWNER,
+            register=register,
+            employee=employee,
+            cart=SaleInput(
+                id=uuid7(), lines=[LineInput(variant.pk, Decimal(2))], payments=[PaymentInput("cash", Decimal(1))]
+            ),
+        )
 
     records = node_records(sell)
     client = _node_client(paired["token"])
-    answer = client.post("/sync/v1/push", json.dumps({"protocol": PROTOCOL_VERSION, "records": records}),
-                         content_type="application/json", HTTP_KASSE_SYNC_BACKLOG="7")
+    answer = client.post(
+        "/sync/v1/push",
+        json.dumps({"protocol": PROTOCOL_VERSION, "records": records}),
+        content_type="application/json",
+        HTTP_KASSE_SYNC_BACKLOG="7",
+    )
     assert {r["status"] for r in answer.json()["results"].values()} == {"ok"}
     bad = client.post("/sync/v1/push", b"{not json", content_type="application/json")
     assert bad.status_code == 400
@@ -132,7 +146,8 @@ def test_push_over_http_answers_per_record(organization, store, register, paired
 
 
 def test_a_push_larger_than_djangos_upload_limit_is_taken_and_one_larger_than_the_protocols_refused(
-        organization, store, paired, monkeypatch):
+    organization, store, paired, monkeypatch
+):
     from django.conf import settings
 
     from kasse.core.ids import uuid7
@@ -140,20 +155,32 @@ def test_a_push_larger_than_djangos_upload_limit_is_taken_and_one_larger_than_th
     from kasse.sync.cloud import views
 
     def audit_record(size):
-        entry = {"id": str(uuid7()), "organization_id": str(organization.pk), "created_at": "2026-11-29T10:00:00+00:00",
-                 "action": "note", "actor_user_id": None, "actor_label": "Kim", "object_type": "", "object_id": "",
-                 "data": {"text": "ä" * size}}
+        entry = {
+            "id": str(uuid7()),
+            "organization_id": str(organization.pk),
+            "created_at": "2026-11-29T10:00:00+00:00",
+            "action": "note",
+            "actor_user_id": None,
+            "actor_label": "Kim",
+            "object_type": "",
+            "object_id": "",
+            "data": {"text": "ä" * size},
+        }
         return {"id": str(uuid7()), "kind": "audit", "rows": [["core.AuditEntry", entry]]}
 
     client = _node_client(paired["token"])
     big = audit_record(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)  # a thousand sales are this large, and more
-    answer = client.post("/sync/v1/push", json.dumps({"protocol": PROTOCOL_VERSION, "records": [big]}),
-                         content_type="application/json")
+    answer = client.post(
+        "/sync/v1/push", json.dumps({"protocol": PROTOCOL_VERSION, "records": [big]}), content_type="application/json"
+    )
     assert answer.json()["results"][big["id"]]["status"] == "ok"
     monkeypatch.setattr(views, "MAX_BODY_BYTES", 1 << 20)
     too_big = audit_record(1 << 20)
-    answer = client.post("/sync/v1/push", json.dumps({"protocol": PROTOCOL_VERSION, "records": [too_big]}),
-                         content_type="application/json")
+    answer = client.post(
+        "/sync/v1/push",
+        json.dumps({"protocol": PROTOCOL_VERSION, "records": [too_big]}),
+        content_type="application/json",
+    )
     assert answer.status_code == 413
     assert answer.json()["error"] == "too_large"
     assert "fewer records" in answer.json()["detail"]

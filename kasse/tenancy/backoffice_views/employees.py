@@ -53,25 +53,33 @@ def _employee_page(request: BackofficeRequest, employee: Employee | None) -> Htt
     managed = stores_with_capability(acting, Capability.MANAGE_EMPLOYEES)
     stores = [s for s in Store.objects.filter(organization=org) if managed is None or s.pk in managed]
     may_grant_owner = _is_owner(acting)
-    current_roles = {
-        str(r.store_id) if r.store_id else ALL_STORES: r.role
-        for r in StoreRole.objects.filter(employee=employee)
-    } if employee else {}
+    current_roles = (
+        {str(r.store_id) if r.store_id else ALL_STORES: r.role for r in StoreRole.objects.filter(employee=employee)}
+        if employee
+        else {}
+    )
     locked = employee is not None and not may_grant_owner and Role.OWNER in current_roles.values()
-    draft = Employee.objects.select_related("user").get(pk=employee.pk) if employee else Employee(
-        organization=org)
-    form = EmployeeForm(request.POST or None, instance=draft, stores=stores,
-                        may_grant_owner=may_grant_owner, current_roles=current_roles,
-                        may_grant_all_stores=may_grant_owner)
+    draft = Employee.objects.select_related("user").get(pk=employee.pk) if employee else Employee(organization=org)
+    form = EmployeeForm(
+        request.POST or None,
+        instance=draft,
+        stores=stores,
+        may_grant_owner=may_grant_owner,
+        current_roles=current_roles,
+        may_grant_all_stores=may_grant_owner,
+    )
     status = 200
     if request.method == "POST":
         if form.is_valid():
             data = {k: form.cleaned_data[k] for k in ("display_name", "employee_number", "is_active")}
             try:
                 saved = save_employee(
-                    actor=actor_of(request), organization=org, data=data,
+                    actor=actor_of(request),
+                    organization=org,
+                    data=data,
                     employee=Employee.objects.select_related("user").get(pk=employee.pk) if employee else None,
-                    pin=form.cleaned_data["pin"] or None, roles=form.roles(),
+                    pin=form.cleaned_data["pin"] or None,
+                    roles=form.roles(),
                     login_email=form.cleaned_data["login_email"],
                 )
             except ValidationError as exc:
@@ -80,8 +88,14 @@ def _employee_page(request: BackofficeRequest, employee: Employee | None) -> Htt
                 messages.success(request, _("“%(name)s” has been saved.") % {"name": saved.display_name})
                 wanted = (form.cleaned_data["login_email"] or "").strip().lower()
                 if wanted and (saved.user is None or saved.user.email != wanted):
-                    messages.info(request, _("%(email)s already has a kasse account: we asked them by e-mail to "
-                                             "accept; the login works once they have.") % {"email": wanted})
+                    messages.info(
+                        request,
+                        _(
+                            "%(email)s already has a kasse account: we asked them by e-mail to "
+                            "accept; the login works once they have."
+                        )
+                        % {"email": wanted},
+                    )
                 return redirect("tenancy:employee-edit", pk=saved.pk)
         status = 400
     context = {"form": form, "employee": employee, "locked": locked}

@@ -27,7 +27,8 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
     context: dict[str, Any] = {"invitation": invited, "organization": invited.organization}
     if invited.user_id != request.user.pk:
         context["error"] = _("This invitation is for another account. Please log in as %(email)s.") % {
-            "email": invited.user.email}
+            "email": invited.user.email
+        }
         return render(request, "tenancy/invitation.html", context, status=403)
     if request.method == "POST":
         try:

@@ -39,8 +39,9 @@ def organization_edit(request: BackofficeRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                update_organization(actor=actor_of(request), organization=Organization.objects.get(pk=org.pk),
-                                    data=form.cleaned_data)
+                update_organization(
+                    actor=actor_of(request), organization=Organization.objects.get(pk=org.pk), data=form.cleaned_data
+                )
             except ValidationError as exc:
                 show_service_errors(form, exc)
             else:
@@ -67,8 +68,12 @@ def _store_page(request: BackofficeRequest, store: Store | None) -> HttpResponse
         if form.is_valid():
             data = {k: v for k, v in form.cleaned_data.items() if not (k == "number" and v is None)}
             try:
-                saved = save_store(actor=actor_of(request), organization=org, data=data,
-                                   store=Store.objects.get(pk=store.pk) if store else None)
+                saved = save_store(
+                    actor=actor_of(request),
+                    organization=org,
+                    data=data,
+                    store=Store.objects.get(pk=store.pk) if store else None,
+                )
             except ValidationError as exc:
                 show_service_errors(form, exc)
             else:
@@ -76,8 +81,9 @@ def _store_page(request: BackofficeRequest, store: Store | None) -> HttpResponse
                 return redirect("tenancy:store-edit", pk=saved.pk)
         status = 400
     registers = Register.objects.filter(store=store) if store else []
-    return render(request, "tenancy/store_form.html",
-                  {"form": form, "store": store, "registers": registers}, status=status)
+    return render(
+        request, "tenancy/store_form.html", {"form": form, "store": store, "registers": registers}, status=status
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -101,16 +107,22 @@ def _register_page(request: BackofficeRequest, store: Store, register: Register 
         if form.is_valid():
             data = {k: v for k, v in form.cleaned_data.items() if v is not None}
             try:
-                saved = save_register(actor=actor_of(request), organization=org, store=store, data=data,
-                                      register=Register.objects.get(pk=register.pk) if register else None)
+                saved = save_register(
+                    actor=actor_of(request),
+                    organization=org,
+                    store=store,
+                    data=data,
+                    register=Register.objects.get(pk=register.pk) if register else None,
+                )
             except ValidationError as exc:
                 show_service_errors(form, exc)
             else:
                 messages.success(request, _("“%(name)s” has been saved.") % {"name": saved.name})
                 return redirect("tenancy:store-edit", pk=store.pk)
         status = 400
-    return render(request, "tenancy/register_form.html",
-                  {"form": form, "store": store, "register": register}, status=status)
+    return render(
+        request, "tenancy/register_form.html", {"form": form, "store": store, "register": register}, status=status
+    )
 
 
 @require_http_methods(["GET", "POST"])

@@ -35,8 +35,9 @@ def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("backoffice:dashboard")
     data = request.POST or None
-    org_form = SignupOrganizationForm(data, prefix="org", instance=Organization(),
-                                      initial={"language": request.LANGUAGE_CODE})
+    org_form = SignupOrganizationForm(
+        data, prefix="org", instance=Organization(), initial={"language": request.LANGUAGE_CODE}
+    )
     store_form = SignupStoreForm(data, prefix="store", instance=Store())
     owner_form = SignupOwnerForm(data, prefix="owner")
     forms_ = (org_form, store_form, owner_form)
@@ -48,9 +49,13 @@ def signup(request: HttpRequest) -> HttpResponse:
             try:
                 with transaction.atomic():
                     created = create_organization(
-                        actor=Actor(kind="user", label=owner["email"]), organization=org_data,
-                        store=store_data, owner_email=owner["email"], owner_password=owner["password1"],
-                        owner_name=owner["full_name"], email_verified=False,
+                        actor=Actor(kind="user", label=owner["email"]),
+                        organization=org_data,
+                        store=store_data,
+                        owner_email=owner["email"],
+                        owner_password=owner["password1"],
+                        owner_name=owner["full_name"],
+                        email_verified=False,
                     )
                     send_verification_email(user=created.owner, organization=created.organization)
             except ValidationError as exc:
@@ -58,15 +63,19 @@ def signup(request: HttpRequest) -> HttpResponse:
             else:
                 request.session[SESSION_SIGNUP_EMAIL] = created.owner.email
                 return redirect("signup:check-inbox")
-        return render(request, "tenancy/signup.html",
-                      {"org_form": org_form, "store_form": store_form, "owner_form": owner_form}, status=400)
-    return render(request, "tenancy/signup.html",
-                  {"org_form": org_form, "store_form": store_form, "owner_form": owner_form})
+        return render(
+            request,
+            "tenancy/signup.html",
+            {"org_form": org_form, "store_form": store_form, "owner_form": owner_form},
+            status=400,
+        )
+    return render(
+        request, "tenancy/signup.html", {"org_form": org_form, "store_form": store_form, "owner_form": owner_form}
+    )
 
 
 def check_inbox(request: HttpRequest) -> HttpResponse:
-    return render(request, "tenancy/check_inbox.html",
-                  {"email": request.session.get(SESSION_SIGNUP_EMAIL, "")})
+    return render(request, "tenancy/check_inbox.html", {"email": request.session.get(SESSION_SIGNUP_EMAIL, "")})
 
 
 def _log_in(request: HttpRequest, user: object) -> HttpResponse:
@@ -82,26 +91,31 @@ def verify(request: HttpRequest, token: str) -> HttpResponse:
     try:
         verification = check_token(token)
     except ValidationError as exc:
-        return render(request, "tenancy/verify_failed.html",
-                      {"message": exc.messages[0], "code": exc.code}, status=400)
+        return render(request, "tenancy/verify_failed.html", {"message": exc.messages[0], "code": exc.code}, status=400)
     user = verification.user
     if user.has_usable_password():
         try:
             user = verify_email(token=token)
         except ValidationError as exc:
-            return render(request, "tenancy/verify_failed.html",
-                          {"message": exc.messages[0], "code": exc.code}, status=400)
+            return render(
+                request, "tenancy/verify_failed.html", {"message": exc.messages[0], "code": exc.code}, status=400
+            )
         return _log_in(request, user)
     form = SetPasswordForm(request.POST or None, user=user)
     if request.method == "POST" and form.is_valid():
         try:
             user = verify_email(token=token, password=form.cleaned_data["password1"])
         except ValidationError as exc:
-            return render(request, "tenancy/verify_failed.html",
-                          {"message": exc.messages[0], "code": exc.code}, status=400)
+            return render(
+                request, "tenancy/verify_failed.html", {"message": exc.messages[0], "code": exc.code}, status=400
+            )
         return _log_in(request, user)
-    return render(request, "tenancy/set_password.html", {"form": form, "invited_user": user},
-                  status=400 if request.method == "POST" else 200)
+    return render(
+        request,
+        "tenancy/set_password.html",
+        {"form": form, "invited_user": user},
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -109,9 +123,12 @@ def resend(request: HttpRequest) -> HttpResponse:
     form = ResendForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         resend_verification(email=form.cleaned_data["email"])
-        messages.success(request, _(
-            "If an account with this address is waiting for confirmation, we have just sent it "
-            "a new link. Please check your inbox."
-        ))
+        messages.success(
+            request,
+            _(
+                "If an account with this address is waiting for confirmation, we have just sent it "
+                "a new link. Please check your inbox."
+            ),
+        )
         return redirect("backoffice:login")
     return render(request, "tenancy/resend.html", {"form": form})

@@ -15,8 +15,9 @@ EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 def client_for(organization, role, store=None, **user_kwargs) -> Client:
     """A logged-in client of a new employee with ``role`` (org-wide, or in ``store``)."""
     user = UserFactory(**user_kwargs)
-    EmployeeFactory(organization=organization, user=user, display_name=user.full_name,
-                    role=(store, role) if store else role)
+    EmployeeFactory(
+        organization=organization, user=user, display_name=user.full_name, role=(store, role) if store else role
+    )
     client = Client()
     client.force_login(user)
     return client

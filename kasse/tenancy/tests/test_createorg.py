@@ -13,9 +13,22 @@ from kasse.testing.factories import UserFactory
 pytestmark = pytest.mark.django_db
 
 ARGS = [
-    "--name", "Eisdiele Venezia", "--legal-name", "Eisdiele Venezia GmbH", "--street", "Am Markt 1",
-    "--postal-code", "80331", "--city", "München", "--vat-id", "DE 987 654 321",
-    "--owner-email", "Gino@Venezia.example", "--owner-name", "Gino Rossi",
+    "--name",
+    "Eisdiele Venezia",
+    "--legal-name",
+    "Eisdiele Venezia GmbH",
+    "--street",
+    "Am Markt 1",
+    "--postal-code",
+    "80331",
+    "--city",
+    "München",
+    "--vat-id",
+    "DE 987 654 321",
+    "--owner-email",
+    "Gino@Venezia.example",
+    "--owner-name",
+    "Gino Rossi",
 ]
 
 
@@ -26,8 +39,17 @@ def _counts() -> dict[str, int]:
 
 def test_createorg_creates_organization_store_register_and_verified_owner(capsys):
     # When the operator runs createorg with a password and a PIN, without prompts
-    call_command("createorg", *ARGS, "--password", "Stracciatella-77", "--pin", "246810", "--no-input",
-                 "--time-zone", "Europe/Rome")
+    call_command(
+        "createorg",
+        *ARGS,
+        "--password",
+        "Stracciatella-77",
+        "--pin",
+        "246810",
+        "--no-input",
+        "--time-zone",
+        "Europe/Rome",
+    )
     # Then everything exists, the owner is verified and can log in with the password
     with scopes_disabled():
         org = Organization.objects.get(name="Eisdiele Venezia")
@@ -96,9 +118,26 @@ def test_exit_code_is_non_zero_from_the_command_line():
     import sys
 
     result = subprocess.run(
-        [sys.executable, "manage.py", "createorg", "--name", "X", "--street", "S 1", "--postal-code", "1",
-         "--city", "C", "--owner-email", "x@example.org", "--no-input"],
-        capture_output=True, text=True, check=False, timeout=60,
+        [
+            sys.executable,
+            "manage.py",
+            "createorg",
+            "--name",
+            "X",
+            "--street",
+            "S 1",
+            "--postal-code",
+            "1",
+            "--city",
+            "C",
+            "--owner-email",
+            "x@example.org",
+            "--no-input",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
     )
     assert result.returncode != 0
     assert "--password is required" in result.stderr

@@ -31,10 +31,19 @@ def _employee(name: str) -> Employee:
 
 def test_owner_creates_a_cashier_with_pin_and_a_store_role(owner_client, organization, store):
     # When the owner creates Lena as cashier in "Filiale Mitte" with PIN 4711
-    response = owner_client.post("/settings/employees/new/", {
-        "display_name": "Lena", "employee_number": "017", "is_active": "on", "pin": "4711",
-        "login_email": "", "role_all": "", f"role_{store.pk}": "cashier",
-    }, **DE)
+    response = owner_client.post(
+        "/settings/employees/new/",
+        {
+            "display_name": "Lena",
+            "employee_number": "017",
+            "is_active": "on",
+            "pin": "4711",
+            "login_email": "",
+            "role_all": "",
+            f"role_{store.pk}": "cashier",
+        },
+        **DE,
+    )
     # Then Lena exists with that role, and the PIN logs her in at the register
     assert response.status_code == 302
     lena = _employee("Lena")
@@ -57,8 +66,11 @@ def test_the_pin_is_never_shown_back(owner_client, organization):
 def test_empty_pin_keeps_the_current_one(owner_client, organization):
     lena = EmployeeFactory(organization=organization, display_name="Lena", pin="4711", role=Role.CASHIER)
     digest = lena.pin_digest
-    response = owner_client.post(f"/settings/employees/{lena.pk}/", {
-        "display_name": "Lena K.", "is_active": "on", "pin": "", "role_all": "cashier"}, **DE)
+    response = owner_client.post(
+        f"/settings/employees/{lena.pk}/",
+        {"display_name": "Lena K.", "is_active": "on", "pin": "", "role_all": "cashier"},
+        **DE,
+    )
     assert response.status_code == 302
     lena.refresh_from_db()
     assert (lena.display_name, lena.pin_digest) == ("Lena K.", digest)
@@ -70,8 +82,11 @@ def test_a_pin_somebody_else_has_is_accepted_and_nothing_tells_who(owner_client,
     max_ = EmployeeFactory(organization=organization, display_name="Max", pin="1234", role=Role.CASHIER)
     lena = EmployeeFactory(organization=organization, display_name="Lena", pin="4711", role=Role.CASHIER)
     # When the owner gives Lena Max's PIN: it is taken, without a word about Max (no PIN oracle)
-    response = owner_client.post(f"/settings/employees/{lena.pk}/", {
-        "display_name": "Lena Neu", "is_active": "on", "pin": "1234", "role_all": "cashier"}, **DE)
+    response = owner_client.post(
+        f"/settings/employees/{lena.pk}/",
+        {"display_name": "Lena Neu", "is_active": "on", "pin": "1234", "role_all": "cashier"},
+        **DE,
+    )
     assert response.status_code == 302
     lena.refresh_from_db()
     assert (lena.display_name, lena.check_pin("1234"), max_.check_pin("1234")) == ("Lena Neu", True, True)
@@ -80,42 +95,60 @@ def test_a_pin_somebody_else_has_is_accepted_and_nothing_tells_who(owner_client,
 
 
 def test_owners_and_managers_need_six_digits(owner_client, organization, store):
-    response = owner_client.post("/settings/employees/new/", {
-        "display_name": "Mia", "is_active": "on", "pin": "1234", "role_all": "",
-        f"role_{store.pk}": "manager"}, **DE)
+    response = owner_client.post(
+        "/settings/employees/new/",
+        {"display_name": "Mia", "is_active": "on", "pin": "1234", "role_all": "", f"role_{store.pk}": "manager"},
+        **DE,
+    )
     assert response.status_code == 400
     assert texts(soup_of(response), "error-pin") == [
-        "Inhaber und Filialleitung brauchen eine PIN mit 6 bis 12 Ziffern."]
-    response = owner_client.post("/settings/employees/new/", {
-        "display_name": "Mia", "is_active": "on", "pin": "123456", "role_all": "",
-        f"role_{store.pk}": "manager"}, **DE)
+        "Inhaber und Filialleitung brauchen eine PIN mit 6 bis 12 Ziffern."
+    ]
+    response = owner_client.post(
+        "/settings/employees/new/",
+        {"display_name": "Mia", "is_active": "on", "pin": "123456", "role_all": "", f"role_{store.pk}": "manager"},
+        **DE,
+    )
     assert response.status_code == 302
     assert _employee("Mia").pin_is_long
 
 
 def test_a_cashier_promoted_to_manager_must_choose_a_longer_pin(owner_client, organization, store):
     lena = EmployeeFactory(organization=organization, display_name="Lena", pin="4711", role=(store, Role.CASHIER))
-    response = owner_client.post(f"/settings/employees/{lena.pk}/", {
-        "display_name": "Lena", "is_active": "on", "pin": "", "role_all": "", f"role_{store.pk}": "manager"}, **DE)
+    response = owner_client.post(
+        f"/settings/employees/{lena.pk}/",
+        {"display_name": "Lena", "is_active": "on", "pin": "", "role_all": "", f"role_{store.pk}": "manager"},
+        **DE,
+    )
     assert response.status_code == 400
     assert texts(soup_of(response), "error-pin") == [
-        "Inhaber und Filialleitung brauchen eine PIN mit 6 bis 12 Ziffern. Bitte eine neue PIN vergeben."]
+        "Inhaber und Filialleitung brauchen eine PIN mit 6 bis 12 Ziffern. Bitte eine neue PIN vergeben."
+    ]
     assert _roles(lena) == {("Filiale Mitte", Role.CASHIER)}
 
 
 def test_employee_numbers_are_unique(owner_client, organization, store):
     EmployeeFactory(organization=organization, display_name="Max", employee_number="017", role=Role.CASHIER)
-    response = owner_client.post("/settings/employees/new/", {
-        "display_name": "Lena", "employee_number": "017", "is_active": "on", "pin": "4711", "role_all": "cashier",
-    }, **DE)
+    response = owner_client.post(
+        "/settings/employees/new/",
+        {
+            "display_name": "Lena",
+            "employee_number": "017",
+            "is_active": "on",
+            "pin": "4711",
+            "role_all": "cashier",
+        },
+        **DE,
+    )
     assert response.status_code == 400
     assert "Ein anderer Mitarbeiter hat bereits diese Personalnummer." in response.content.decode()
 
 
 @pytest.mark.parametrize("pin", ["123", "1234567890123", "12a4", "１２３４"])
 def test_pin_must_have_4_to_12_ascii_digits(owner_client, organization, pin):
-    response = owner_client.post("/settings/employees/new/", {
-        "display_name": "Kurz", "is_active": "on", "pin": pin, "role_all": "cashier"}, **DE)
+    response = owner_client.post(
+        "/settings/employees/new/", {"display_name": "Kurz", "is_active": "on", "pin": pin, "role_all": "cashier"}, **DE
+    )
     assert response.status_code == 400
     assert texts(soup_of(response), "error-pin")
     with scopes_disabled():
@@ -148,8 +181,9 @@ def test_manager_cannot_make_someone_owner(manager_client, organization):
     # Given a cashier
     lena = EmployeeFactory(organization=organization, display_name="Lena", role=Role.CASHIER)
     # When a manager posts the owner role anyway
-    response = manager_client.post(f"/settings/employees/{lena.pk}/", {
-        "display_name": "Lena", "is_active": "on", "role_all": "owner"}, **DE)
+    response = manager_client.post(
+        f"/settings/employees/{lena.pk}/", {"display_name": "Lena", "is_active": "on", "role_all": "owner"}, **DE
+    )
     # Then it is not taken (only an owner sets the all-stores row; the form shows it disabled) and Lena stays cashier
     assert texts(soup_of(response), "error-role_all") == []
     assert _roles(lena) == {(None, Role.CASHIER)}
@@ -162,8 +196,12 @@ def test_service_refuses_owner_role_from_a_manager(organization, store):
     manager = UserFactory()
     EmployeeFactory(organization=organization, user=manager, role=Role.MANAGER)
     with translation.override("en"), pytest.raises(ValidationError) as refused:
-        save_employee(actor=Actor.for_user(manager), organization=organization,
-                      data={"display_name": "Neu"}, roles=[(None, Role.OWNER)])
+        save_employee(
+            actor=Actor.for_user(manager),
+            organization=organization,
+            data={"display_name": "Neu"},
+            roles=[(None, Role.OWNER)],
+        )
     assert refused.value.message_dict == {"roles": ["Only an owner can grant the owner role."]}
     with scopes_disabled():
         assert not Employee.objects.filter(display_name="Neu").exists()
@@ -178,8 +216,9 @@ def test_manager_cannot_edit_an_owner(manager_client, organization, owner):
     assert texts(page, "owner-locked") == ["Dieser Mitarbeiter ist Inhaber. Nur ein Inhaber kann einen Inhaber ändern."]
     assert page.select_one("[data-testid=employee-save]").has_attr("disabled")
     # And posting anyway changes nothing
-    response = manager_client.post(f"/settings/employees/{boss.pk}/", {
-        "display_name": "Abgesetzt", "is_active": "", "role_all": "owner"}, **DE)
+    response = manager_client.post(
+        f"/settings/employees/{boss.pk}/", {"display_name": "Abgesetzt", "is_active": "", "role_all": "owner"}, **DE
+    )
     assert response.status_code == 400
     assert texts(soup_of(response), "form-errors") == ["Nur ein Inhaber kann einen Inhaber ändern."]
     boss.refresh_from_db()
@@ -190,8 +229,11 @@ def test_manager_cannot_edit_an_owner(manager_client, organization, owner):
 def test_removing_the_last_owner_is_refused(owner_client, organization, owner):
     with scopes_disabled():
         me = Employee.objects.get(user=owner)
-    response = owner_client.post(f"/settings/employees/{me.pk}/", {
-        "display_name": me.display_name, "is_active": "on", "role_all": "manager"}, **DE)
+    response = owner_client.post(
+        f"/settings/employees/{me.pk}/",
+        {"display_name": me.display_name, "is_active": "on", "role_all": "manager"},
+        **DE,
+    )
     assert response.status_code == 400
     assert texts(soup_of(response), "form-errors") == ["Die Organisation muss mindestens einen Inhaber behalten."]
     assert _roles(me) == {(None, Role.OWNER)}
@@ -200,8 +242,9 @@ def test_removing_the_last_owner_is_refused(owner_client, organization, owner):
 def test_deactivating_the_last_owner_is_refused(owner_client, organization, owner):
     with scopes_disabled():
         me = Employee.objects.get(user=owner)
-    response = owner_client.post(f"/settings/employees/{me.pk}/", {
-        "display_name": me.display_name, "is_active": "", "role_all": "owner"}, **DE)
+    response = owner_client.post(
+        f"/settings/employees/{me.pk}/", {"display_name": me.display_name, "is_active": "", "role_all": "owner"}, **DE
+    )
     assert response.status_code == 400
     me.refresh_from_db()
     assert me.is_active
@@ -211,8 +254,11 @@ def test_owner_can_hand_over_to_a_second_owner(owner_client, organization, owner
     second = EmployeeFactory(organization=organization, display_name="Zweite", role=Role.OWNER)
     with scopes_disabled():
         me = Employee.objects.get(user=owner)
-    response = owner_client.post(f"/settings/employees/{me.pk}/", {
-        "display_name": me.display_name, "is_active": "on", "role_all": "manager"}, **DE)
+    response = owner_client.post(
+        f"/settings/employees/{me.pk}/",
+        {"display_name": me.display_name, "is_active": "on", "role_all": "manager"},
+        **DE,
+    )
     assert response.status_code == 302
     assert _roles(me) == {(None, Role.MANAGER)}
     assert _roles(second) == {(None, Role.OWNER)}
@@ -241,9 +287,11 @@ def test_inviting_a_login_sends_a_link_to_choose_a_password(
 ):
     # When the owner gives a new employee a back-office login
     with django_capture_on_commit_callbacks(execute=True):
-        response = owner_client.post("/settings/employees/new/", {
-            "display_name": "Mia", "is_active": "on", "login_email": "Mia@Example.org",
-            "role_all": "manager"}, **DE)
+        response = owner_client.post(
+            "/settings/employees/new/",
+            {"display_name": "Mia", "is_active": "on", "login_email": "Mia@Example.org", "role_all": "manager"},
+            **DE,
+        )
     assert response.status_code == 302
     # Then a user without password exists, linked to Mia, and she got a German invitation
     with scopes_disabled():
@@ -271,12 +319,15 @@ def test_inviting_a_login_sends_a_link_to_choose_a_password(
 
 
 def test_same_login_for_two_employees_is_refused(owner_client, organization, owner):
-    response = owner_client.post("/settings/employees/new/", {
-        "display_name": "Doppelt", "is_active": "on", "login_email": "owner@example.org",
-        "role_all": "cashier"}, **DE)
+    response = owner_client.post(
+        "/settings/employees/new/",
+        {"display_name": "Doppelt", "is_active": "on", "login_email": "owner@example.org", "role_all": "cashier"},
+        **DE,
+    )
     assert response.status_code == 400
     assert texts(soup_of(response), "error-login_email") == [
-        "Mit dieser E-Mail-Adresse meldet sich bereits ein anderer Mitarbeiter an."]
+        "Mit dieser E-Mail-Adresse meldet sich bereits ein anderer Mitarbeiter an."
+    ]
     with scopes_disabled():
         assert not Employee.objects.filter(display_name="Doppelt").exists()
 
@@ -293,13 +344,16 @@ def test_manager_cannot_widen_their_own_roles(organization, store, owner):
     with scopes_disabled():
         me = Employee.objects.get(user__email="filiale@example.org")
     # When they try to become manager of all stores
-    response = client.post(f"/settings/employees/{me.pk}/", {
-        "display_name": me.display_name, "is_active": "on", "role_all": "manager",
-        f"role_{store.pk}": ""}, **DE)
+    response = client.post(
+        f"/settings/employees/{me.pk}/",
+        {"display_name": me.display_name, "is_active": "on", "role_all": "manager", f"role_{store.pk}": ""},
+        **DE,
+    )
     # Then it is refused and their role stays
     assert response.status_code == 400
     assert texts(soup_of(response), "form-errors") == [
-        "Sie können Ihre eigenen Rollen nicht ändern; bitte fragen Sie einen Inhaber."]
+        "Sie können Ihre eigenen Rollen nicht ändern; bitte fragen Sie einen Inhaber."
+    ]
     assert _roles(me) == {("Filiale Mitte", Role.MANAGER)}
 
 
@@ -307,9 +361,16 @@ def test_manager_may_rename_themselves(organization, store, owner):
     client = client_for(organization, Role.MANAGER, store=store, email="filiale@example.org")
     with scopes_disabled():
         me = Employee.objects.get(user__email="filiale@example.org")
-    response = client.post(f"/settings/employees/{me.pk}/", {
-        "display_name": "Neuer Name", "is_active": "on", f"role_{store.pk}": "manager",
-        "login_email": "filiale@example.org"}, **DE)
+    response = client.post(
+        f"/settings/employees/{me.pk}/",
+        {
+            "display_name": "Neuer Name",
+            "is_active": "on",
+            f"role_{store.pk}": "manager",
+            "login_email": "filiale@example.org",
+        },
+        **DE,
+    )
     assert texts(soup_of(response), "form-errors") == []
     assert response.status_code == 302
     me.refresh_from_db()

@@ -19,8 +19,11 @@ pytestmark = pytest.mark.django_db
 
 def _invite(owner_client, email: str, mailoutbox, django_capture_on_commit_callbacks) -> str:
     with django_capture_on_commit_callbacks(execute=True):
-        response = owner_client.post("/settings/employees/new/", {
-            "display_name": "Tom", "is_active": "on", "login_email": email, "role_all": "cashier"}, **EN)
+        response = owner_client.post(
+            "/settings/employees/new/",
+            {"display_name": "Tom", "is_active": "on", "login_email": email, "role_all": "cashier"},
+            **EN,
+        )
     assert response.status_code == 302
     return re.search(r"http://\S+(/signup/invitation/\S+/)", mailoutbox[-1].body).group(1)
 
@@ -30,8 +33,9 @@ def _tom() -> Employee:
         return Employee.objects.select_related("user").get(display_name="Tom")
 
 
-def test_another_organizations_owner_is_invited_not_attached(owner_client, organization, mailoutbox,
-                                                              django_capture_on_commit_callbacks):
+def test_another_organizations_owner_is_invited_not_attached(
+    owner_client, organization, mailoutbox, django_capture_on_commit_callbacks
+):
     # Given the owner of another shop
     elsewhere = OrganizationFactory(name="Anderer Laden")
     tom = owner_user(elsewhere, email="tom@example.org", language="de")
@@ -50,7 +54,8 @@ def test_another_organizations_owner_is_invited_not_attached(owner_client, organ
     refused = stranger.post(path, **EN)
     assert refused.status_code == 403
     assert texts(soup_of(refused), "invitation-error") == [
-        "This invitation is for another account. Please log in as tom@example.org."]
+        "This invitation is for another account. Please log in as tom@example.org."
+    ]
     assert _tom().user is None
     # When Tom, logged in, accepts
     client = Client()
@@ -65,11 +70,15 @@ def test_another_organizations_owner_is_invited_not_attached(owner_client, organ
     assert client.get(path, **EN).status_code == 404
 
 
-def test_a_new_address_still_gets_a_linked_account_and_a_password_link(owner_client, organization, mailoutbox,
-                                                                        django_capture_on_commit_callbacks):
+def test_a_new_address_still_gets_a_linked_account_and_a_password_link(
+    owner_client, organization, mailoutbox, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
-        owner_client.post("/settings/employees/new/", {
-            "display_name": "Mia", "is_active": "on", "login_email": "mia@example.org", "role_all": "cashier"}, **DE)
+        owner_client.post(
+            "/settings/employees/new/",
+            {"display_name": "Mia", "is_active": "on", "login_email": "mia@example.org", "role_all": "cashier"},
+            **DE,
+        )
     with scopes_disabled():
         assert Employee.objects.get(display_name="Mia").user.email == "mia@example.org"
     assert "/signup/verify/" in mailoutbox[-1].body

@@ -53,8 +53,13 @@ def test_a_pin_checks_only_against_its_employee_and_organization():
 
 def test_two_employees_of_one_organization_may_share_a_pin(organization, store):
     EmployeeFactory(organization=organization, pin="123456", role=Role.OWNER)
-    clara = save_employee(actor=Actor.system(), organization=organization,
-                          data={"display_name": "Clara"}, pin="123456", roles=[(store, Role.CASHIER)])
+    clara = save_employee(
+        actor=Actor.system(),
+        organization=organization,
+        data={"display_name": "Clara"},
+        pin="123456",
+        roles=[(store, Role.CASHIER)],
+    )
     assert clara.check_pin("123456")
 
 
@@ -70,18 +75,27 @@ def test_a_pin_set_before_salted_digests_still_opens_the_register(organization):
 def test_last_owner_cannot_lose_the_owner_role(organization, store):
     owner = EmployeeFactory(organization=organization, role=Role.OWNER)
     with pytest.raises(ValidationError):
-        save_employee(actor=Actor.system(), organization=organization, employee=owner,
-                      data={}, roles=[(store, Role.MANAGER)])
+        save_employee(
+            actor=Actor.system(), organization=organization, employee=owner, data={}, roles=[(store, Role.MANAGER)]
+        )
     assert has_capability(owner, Capability.MANAGE_SETTINGS)
 
 
 def test_create_organization_makes_store_register_and_owner(db):
     result = create_organization(
         actor=Actor.system("test"),
-        organization={"name": "Kiosk Eck", "legal_name": "Kiosk Eck e.K.", "street": "Eckstr. 1",
-                      "postal_code": "04109", "city": "Leipzig", "vat_id": "de 123 456 789"},
+        organization={
+            "name": "Kiosk Eck",
+            "legal_name": "Kiosk Eck e.K.",
+            "street": "Eckstr. 1",
+            "postal_code": "04109",
+            "city": "Leipzig",
+            "vat_id": "de 123 456 789",
+        },
         store={"name": "Eck", "street": "Eckstr. 1", "postal_code": "04109", "city": "Leipzig"},
-        owner_email="Eck@Example.org", owner_password="a long enough password", owner_pin="999999",
+        owner_email="Eck@Example.org",
+        owner_password="a long enough password",
+        owner_pin="999999",
     )
     assert result.organization.vat_id == "DE123456789"
     assert result.owner.email == "eck@example.org"
@@ -95,10 +109,17 @@ def test_create_organization_with_invalid_vat_id_creates_nothing(db):
     with pytest.raises(ValidationError) as err:
         create_organization(
             actor=Actor.system("test"),
-            organization={"name": "X", "legal_name": "X GmbH", "street": "a", "postal_code": "1",
-                          "city": "b", "vat_id": "DE12"},
+            organization={
+                "name": "X",
+                "legal_name": "X GmbH",
+                "street": "a",
+                "postal_code": "1",
+                "city": "b",
+                "vat_id": "DE12",
+            },
             store={"name": "X", "street": "a", "postal_code": "1", "city": "b"},
-            owner_email="x@example.org", owner_password="a long enough password",
+            owner_email="x@example.org",
+            owner_password="a long enough password",
         )
     assert "vat_id" in err.value.message_dict
     with scopes_disabled():

@@ -14,14 +14,29 @@ from kasse.testing.plugin import soup_of, texts
 pytestmark = pytest.mark.django_db
 
 ORG_POST = {
-    "name": "Bäckerei Sonne", "legal_name": "Bäckerei Sonne GmbH", "street": "Hauptstraße 5",
-    "postal_code": "10115", "city": "Berlin", "vat_id": "de 123 456 789", "tax_number": "",
-    "email": "info@sonne.example", "phone": "030 1234", "language": "de",
+    "name": "Bäckerei Sonne",
+    "legal_name": "Bäckerei Sonne GmbH",
+    "street": "Hauptstraße 5",
+    "postal_code": "10115",
+    "city": "Berlin",
+    "vat_id": "de 123 456 789",
+    "tax_number": "",
+    "email": "info@sonne.example",
+    "phone": "030 1234",
+    "language": "de",
 }
 STORE_POST = {
-    "name": "Filiale Süd", "number": "", "street": "Südring 3", "postal_code": "12345",
-    "city": "Potsdam", "time_zone": "Europe/Berlin", "currency": "EUR", "phone": "", "email": "",
-    "receipt_footer": "Danke für Ihren Einkauf!", "is_active": "on",
+    "name": "Filiale Süd",
+    "number": "",
+    "street": "Südring 3",
+    "postal_code": "12345",
+    "city": "Potsdam",
+    "time_zone": "Europe/Berlin",
+    "currency": "EUR",
+    "phone": "",
+    "email": "",
+    "receipt_footer": "Danke für Ihren Einkauf!",
+    "is_active": "on",
 }
 
 
@@ -48,7 +63,11 @@ def test_owner_changes_the_organization_and_the_vat_id_is_normalised(owner_clien
     assert response.status_code == 302
     organization.refresh_from_db()
     assert (organization.name, organization.legal_name, organization.vat_id, organization.email) == (
-        "Bäckerei Sonne", "Bäckerei Sonne GmbH", "DE123456789", "info@sonne.example")
+        "Bäckerei Sonne",
+        "Bäckerei Sonne GmbH",
+        "DE123456789",
+        "info@sonne.example",
+    )
     with scopes_disabled():
         assert AuditEntry.objects.filter(action="tenancy.organization.changed").count() == 1
 
@@ -62,7 +81,8 @@ def test_invalid_vat_id_is_refused_in_german_and_nothing_changes(owner_client, o
     # Then the page says what is wrong, in German, next to the field, and nothing was saved
     assert response.status_code == 400
     assert texts(soup_of(response), "error-vat_id") == [
-        "Eine deutsche USt-IdNr. besteht aus „DE“ und 9 Ziffern, z. B. DE123456789."]
+        "Eine deutsche USt-IdNr. besteht aus „DE“ und 9 Ziffern, z. B. DE123456789."
+    ]
     assert Organization.objects.values().get(pk=organization.pk) == before
     assert _audit_count() == audits
 
@@ -71,7 +91,8 @@ def test_organization_needs_a_vat_id_or_a_tax_number(owner_client, organization)
     response = owner_client.post("/settings/organization/", {**ORG_POST, "vat_id": "", "tax_number": ""}, **DE)
     assert response.status_code == 400
     assert texts(soup_of(response), "error-vat_id") == [
-        "Belege brauchen eine USt-IdNr. oder eine Steuernummer; bitte geben Sie eine davon an."]
+        "Belege brauchen eine USt-IdNr. oder eine Steuernummer; bitte geben Sie eine davon an."
+    ]
 
 
 def test_owner_creates_a_store_with_the_next_number(owner_client, organization, store):
@@ -82,7 +103,13 @@ def test_owner_creates_a_store_with_the_next_number(owner_client, organization, 
     with scopes_disabled():
         new = Store.objects.get(organization=organization, name="Filiale Süd")
     assert (new.number, new.city, new.time_zone, new.currency, new.receipt_footer, new.is_active) == (
-        store.number + 1, "Potsdam", "Europe/Vienna", "EUR", "Danke für Ihren Einkauf!", True)
+        store.number + 1,
+        "Potsdam",
+        "Europe/Vienna",
+        "EUR",
+        "Danke für Ihren Einkauf!",
+        True,
+    )
     assert response["Location"] == f"/settings/stores/{new.pk}/"
 
 
@@ -98,8 +125,9 @@ def test_the_time_zone_is_a_select_of_iana_names(owner_client, store):
 def test_unknown_time_zone_is_refused_and_the_store_stays(owner_client, store):
     with scopes_disabled():
         before = Store.objects.values().get(pk=store.pk)
-    response = owner_client.post(f"/settings/stores/{store.pk}/",
-                                 {**STORE_POST, "number": store.number, "time_zone": "Europe/Atlantis"}, **DE)
+    response = owner_client.post(
+        f"/settings/stores/{store.pk}/", {**STORE_POST, "number": store.number, "time_zone": "Europe/Atlantis"}, **DE
+    )
     assert response.status_code == 400
     assert texts(soup_of(response), "error-time_zone") == ["„Europe/Atlantis“ ist keine bekannte Zeitzone."]
     with scopes_disabled():
@@ -116,8 +144,7 @@ def test_duplicate_store_number_is_refused(owner_client, organization, store):
 
 
 def test_store_page_lists_its_registers(owner_client, organization, store):
-    RegisterFactory(store=store, organization=organization, number=2, name="Theke",
-                    serial_number="SN-THEKE")
+    RegisterFactory(store=store, organization=organization, number=2, name="Theke", serial_number="SN-THEKE")
     page = soup_of(owner_client.get(f"/settings/stores/{store.pk}/", **DE))
     assert texts(page, "register-name") == ["Theke"]
     assert texts(page, "register-serial") == ["SN-THEKE"]
@@ -127,8 +154,11 @@ def test_owner_adds_a_register_with_a_made_up_serial(owner_client, organization,
     # Given a store with register 1
     RegisterFactory(store=store, organization=organization, number=1)
     # When the owner adds a register without number and serial
-    response = owner_client.post(f"/settings/stores/{store.pk}/registers/new/",
-                                 {"name": "Kasse Café", "number": "", "serial_number": "", "is_active": "on"}, **DE)
+    response = owner_client.post(
+        f"/settings/stores/{store.pk}/registers/new/",
+        {"name": "Kasse Café", "number": "", "serial_number": "", "is_active": "on"},
+        **DE,
+    )
     # Then it is register 2 with a generated serial
     assert response.status_code == 302
     with scopes_disabled():
@@ -139,8 +169,11 @@ def test_owner_adds_a_register_with_a_made_up_serial(owner_client, organization,
 
 def test_duplicate_register_number_is_refused(owner_client, organization, store):
     RegisterFactory(store=store, organization=organization, number=1)
-    response = owner_client.post(f"/settings/stores/{store.pk}/registers/new/",
-                                 {"name": "Doppelt", "number": "1", "serial_number": "SN-NEU"}, **DE)
+    response = owner_client.post(
+        f"/settings/stores/{store.pk}/registers/new/",
+        {"name": "Doppelt", "number": "1", "serial_number": "SN-NEU"},
+        **DE,
+    )
     assert response.status_code == 400
     assert texts(soup_of(response), "error-number") == ["Diese Filiale hat bereits eine Kasse mit dieser Nummer."]
     with scopes_disabled():
@@ -153,9 +186,11 @@ def test_duplicate_register_serial_is_refused_across_stores(owner_client, organi
     RegisterFactory(store=elsewhere, organization=organization, serial_number="SN-1")
     register = RegisterFactory(store=store, organization=organization, number=3, serial_number="SN-2")
     # When the owner gives a register of this store the same serial
-    response = owner_client.post(f"/settings/registers/{register.pk}/",
-                                 {"name": "Kasse 3", "number": "3", "serial_number": "SN-1", "is_active": "on"},
-                                 **DE)
+    response = owner_client.post(
+        f"/settings/registers/{register.pk}/",
+        {"name": "Kasse 3", "number": "3", "serial_number": "SN-1", "is_active": "on"},
+        **DE,
+    )
     # Then it is refused and the register keeps its serial
     assert response.status_code == 400
     assert texts(soup_of(response), "error-serial_number") == ["Eine andere Kasse hat bereits diese Seriennummer."]
@@ -166,13 +201,13 @@ def test_duplicate_register_serial_is_refused_across_stores(owner_client, organi
 def test_a_register_of_another_store_number_may_repeat(owner_client, organization, store):
     elsewhere = StoreFactory(organization=organization)
     RegisterFactory(store=elsewhere, organization=organization, number=1)
-    response = owner_client.post(f"/settings/stores/{store.pk}/registers/new/",
-                                 {"name": "Kasse 1", "number": "1", "serial_number": "SN-X"}, **DE)
+    response = owner_client.post(
+        f"/settings/stores/{store.pk}/registers/new/", {"name": "Kasse 1", "number": "1", "serial_number": "SN-X"}, **DE
+    )
     assert response.status_code == 302
 
 
-@pytest.mark.parametrize("url", ["/settings/", "/settings/organization/", "/settings/stores/",
-                                 "/settings/stores/new/"])
+@pytest.mark.parametrize("url", ["/settings/", "/settings/organization/", "/settings/stores/", "/settings/stores/new/"])
 def test_cashier_with_a_login_gets_403_on_settings(cashier_client, url):
     assert cashier_client.get(url).status_code == 403
 

@@ -20,20 +20,32 @@ from kasse.testing.plugin import soup_of, texts
 pytestmark = pytest.mark.django_db
 
 SIGNUP = {
-    "org-name": "Feinkost Müller", "org-legal_name": "Feinkost Müller e. K.", "org-street": "Lindenallee 4",
-    "org-postal_code": "50667", "org-city": "Köln", "org-vat_id": "", "org-tax_number": "215/5700/1234",
+    "org-name": "Feinkost Müller",
+    "org-legal_name": "Feinkost Müller e. K.",
+    "org-street": "Lindenallee 4",
+    "org-postal_code": "50667",
+    "org-city": "Köln",
+    "org-vat_id": "",
+    "org-tax_number": "215/5700/1234",
     "org-language": "de",
-    "store-name": "Laden Altstadt", "store-street": "", "store-postal_code": "", "store-city": "",
+    "store-name": "Laden Altstadt",
+    "store-street": "",
+    "store-postal_code": "",
+    "store-city": "",
     "store-time_zone": "Europe/Berlin",
-    "owner-full_name": "Petra Müller", "owner-email": "Petra@Feinkost.example",
-    "owner-password1": "Senf-und-Essig-42", "owner-password2": "Senf-und-Essig-42",
+    "owner-full_name": "Petra Müller",
+    "owner-email": "Petra@Feinkost.example",
+    "owner-password1": "Senf-und-Essig-42",
+    "owner-password2": "Senf-und-Essig-42",
 }
 
 
 def _counts() -> dict[str, int]:
     with scopes_disabled():
-        return {m.__name__: m.objects.count() for m in (Organization, Store, Register, User, Employee,
-                                                           StoreRole, EmailVerification)}
+        return {
+            m.__name__: m.objects.count()
+            for m in (Organization, Store, Register, User, Employee, StoreRole, EmailVerification)
+        }
 
 
 def _link_path(body: str) -> str:
@@ -66,7 +78,12 @@ def test_signup_creates_the_shop_sends_a_german_link_and_the_link_logs_in(
         assert list(StoreRole.objects.filter(employee=employee).values_list("store", "role")) == [(None, Role.OWNER)]
     assert (org.legal_name, org.tax_number, org.language) == ("Feinkost Müller e. K.", "215/5700/1234", "de")
     assert (store.name, store.street, store.postal_code, store.city, store.time_zone) == (
-        "Laden Altstadt", "Lindenallee 4", "50667", "Köln", "Europe/Berlin")
+        "Laden Altstadt",
+        "Lindenallee 4",
+        "50667",
+        "Köln",
+        "Europe/Berlin",
+    )
     user = employee.user
     assert (user.email, user.full_name, user.email_verified_at) == ("petra@feinkost.example", "Petra Müller", None)
     # And the e-mail is German, and the database keeps only the token's digest
@@ -96,7 +113,8 @@ def test_signup_creates_the_shop_sends_a_german_link_and_the_link_logs_in(
     again = Client().get(path, **DE)
     assert again.status_code == 400
     assert texts(soup_of(again), "verify-message") == [
-        "Dieser Bestätigungslink wurde bereits verwendet. Sie können sich anmelden oder einen neuen Link anfordern."]
+        "Dieser Bestätigungslink wurde bereits verwendet. Sie können sich anmelden oder einen neuen Link anfordern."
+    ]
 
 
 def test_signup_in_english_sends_an_english_email(client, mailoutbox, django_capture_on_commit_callbacks):
@@ -110,7 +128,8 @@ def test_signup_with_an_invalid_vat_id_changes_nothing(client, mailoutbox, djang
     response = _sign_up(client, django_capture_on_commit_callbacks, **{"org-vat_id": "DE12", "org-tax_number": ""})
     assert response.status_code == 400
     assert texts(soup_of(response), "error-vat_id") == [
-        "Eine deutsche USt-IdNr. besteht aus „DE“ und 9 Ziffern, z. B. DE123456789."]
+        "Eine deutsche USt-IdNr. besteht aus „DE“ und 9 Ziffern, z. B. DE123456789."
+    ]
     assert _counts() == before
     assert mailoutbox == []
 
@@ -125,8 +144,9 @@ def test_signup_with_an_unknown_time_zone_is_refused(client, django_capture_on_c
 
 def test_signup_with_a_weak_password_is_refused_by_djangos_validators(client, django_capture_on_commit_callbacks):
     before = _counts()
-    response = _sign_up(client, django_capture_on_commit_callbacks,
-                        **{"owner-password1": "12345678", "owner-password2": "12345678"})
+    response = _sign_up(
+        client, django_capture_on_commit_callbacks, **{"owner-password1": "12345678", "owner-password2": "12345678"}
+    )
     assert response.status_code == 400
     errors = " ".join(texts(soup_of(response), "error-password1"))
     assert "Dieses Passwort ist zu kurz" in errors
@@ -158,7 +178,8 @@ def test_expired_link_says_so_and_does_not_verify(client):
     response = client.get("/signup/verify/alt-token/", **DE)
     assert response.status_code == 400
     assert texts(soup_of(response), "verify-message") == [
-        "Dieser Bestätigungslink ist abgelaufen (Links gelten 48 Stunden). Bitte fordern Sie einen neuen an."]
+        "Dieser Bestätigungslink ist abgelaufen (Links gelten 48 Stunden). Bitte fordern Sie einen neuen an."
+    ]
     user.refresh_from_db()
     assert user.email_verified_at is None
     assert "_auth_user_id" not in client.session
@@ -176,7 +197,8 @@ def test_garbage_link_is_a_clear_message(client, db):
     response = client.get("/signup/verify/nonsense/", **EN)
     assert response.status_code == 400
     assert texts(soup_of(response), "verify-message") == [
-        "This confirmation link is not valid. Please copy the whole link from the e-mail."]
+        "This confirmation link is not valid. Please copy the whole link from the e-mail."
+    ]
 
 
 def test_resend_sends_a_new_link_to_an_unverified_account(client, mailoutbox, django_capture_on_commit_callbacks):

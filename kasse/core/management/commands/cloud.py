@@ -19,23 +19,27 @@ class Command(BaseCommand):
     help = "Serve kasse (cloud role) with uvicorn."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--host", default="127.0.0.1",
-                            help="address to listen on (default 127.0.0.1; 0.0.0.0 for all)")
+        parser.add_argument(
+            "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; 0.0.0.0 for all)"
+        )
         parser.add_argument("--port", type=int, default=8000, help="port (default 8000)")
         parser.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
         parser.add_argument("--migrate", action="store_true", help="apply database migrations first")
         parser.add_argument("--log-level", default="info", choices=LOG_LEVELS)
         parser.add_argument(
-            "--forwarded-allow-ips", default="127.0.0.1",
+            "--forwarded-allow-ips",
+            default="127.0.0.1",
             help="proxies whose X-Forwarded-* headers are trusted (default 127.0.0.1)",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
         config = uvicorn_options(options)
         if config["workers"] > 1 and not settings.REDIS_URL:
-            self.stderr.write(self.style.WARNING(
-                "Several workers without REDIS_URL: live updates only reach clients of the same worker."
-            ))
+            self.stderr.write(
+                self.style.WARNING(
+                    "Several workers without REDIS_URL: live updates only reach clients of the same worker."
+                )
+            )
         if options["migrate"]:
             call_command("migrate", interactive=False, verbosity=1, stdout=self.stdout)
         import uvicorn

@@ -18,18 +18,28 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "--products", type=int, default=None, metavar="N",
+            "--products",
+            type=int,
+            default=None,
+            metavar="N",
             help=f"products to create (default: the demo assortment of {default_product_count()}); "
-                 "beyond that, generated products are bulk-inserted (100000 takes about a minute)",
+            "beyond that, generated products are bulk-inserted (100000 takes about a minute)",
         )
-        parser.add_argument("--customers", type=int, default=DEFAULT_CUSTOMERS, metavar="N",
-                            help=f"customers to create (default {DEFAULT_CUSTOMERS})")
         parser.add_argument(
-            "--organization", metavar="NAME",
+            "--customers",
+            type=int,
+            default=DEFAULT_CUSTOMERS,
+            metavar="N",
+            help=f"customers to create (default {DEFAULT_CUSTOMERS})",
+        )
+        parser.add_argument(
+            "--organization",
+            metavar="NAME",
             help="add to the organization with this name, or create the demo shop under this name",
         )
-        parser.add_argument("--force", action="store_true",
-                            help="create another copy of the demo organization if it already exists")
+        parser.add_argument(
+            "--force", action="store_true", help="create another copy of the demo organization if it already exists"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         for option in ("products", "customers"):
@@ -37,14 +47,18 @@ class Command(BaseCommand):
                 raise CommandError(f"--{option} must be 0 or more.")
         try:
             result = seed_demo(
-                organization_name=options["organization"], products=options["products"],
-                customers_count=options["customers"], force=options["force"],
+                organization_name=options["organization"],
+                products=options["products"],
+                customers_count=options["customers"],
+                force=options["force"],
                 progress=lambda message: self.stdout.write(message),
             )
         except SeedRefused as exc:
             raise CommandError(str(exc)) from exc
         verb = "Created" if result.created_organization else "Added to"
-        self.stdout.write(self.style.SUCCESS(
-            f"{verb} “{result.organization.name}”: {result.products} products, "
-            f"{result.customers} customers in {result.seconds:.1f} s."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{verb} “{result.organization.name}”: {result.products} products, "
+                f"{result.customers} customers in {result.seconds:.1f} s."
+            )
+        )

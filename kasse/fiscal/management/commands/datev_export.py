@@ -40,8 +40,14 @@ class Command(BaseCommand):
         parser.add_argument("--org", required=True, help="organization id")
         parser.add_argument("--from", dest="date_from", required=True, help="first day, YYYY-MM-DD")
         parser.add_argument("--to", dest="date_to", required=True, help="last day, YYYY-MM-DD")
-        parser.add_argument("--store", dest="stores", action="append", type=int, default=[],
-                            help="store number (repeat for several; default: every store)")
+        parser.add_argument(
+            "--store",
+            dest="stores",
+            action="append",
+            type=int,
+            default=[],
+            help="store number (repeat for several; default: every store)",
+        )
         parser.add_argument("--out", required=True, help="file to write, or - for standard output")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -60,8 +66,12 @@ class Command(BaseCommand):
             if missing:
                 raise CommandError(f"no store number {', '.join(map(str, sorted(missing)))} in this organization")
             stores = [s for s in stores if s.number in wanted]
-        request = ExportRequest(organization=organization, stores=stores,
-                                date_from=_day(options["date_from"]), date_to=_day(options["date_to"]))
+        request = ExportRequest(
+            organization=organization,
+            stores=stores,
+            date_from=_day(options["date_from"]),
+            date_to=_day(options["date_to"]),
+        )
         try:
             settings = prepare_export(request)
         except DatevExportError as exc:

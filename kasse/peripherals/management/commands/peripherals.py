@@ -24,10 +24,15 @@ class Command(BaseCommand):
     help = "Open the scanners and pole displays of the stores (default: all) and run them until stopped."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--store", action="append", default=[],
-                            help="only the devices of this store (id); repeat for several (default: all)")
-        parser.add_argument("--refresh", type=float, default=5.0,
-                            help="seconds between looks for changed devices (default 5)")
+        parser.add_argument(
+            "--store",
+            action="append",
+            default=[],
+            help="only the devices of this store (id); repeat for several (default: all)",
+        )
+        parser.add_argument(
+            "--refresh", type=float, default=5.0, help="seconds between looks for changed devices (default 5)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         store_ids = None
@@ -45,8 +50,10 @@ class Command(BaseCommand):
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stop.set())
         runner = PeripheralRunner(store_ids=store_ids, refresh_seconds=options["refresh"]).start()
-        self.stdout.write(f"Peripherals running: {len(runner.scanners)} scanner(s), {len(runner.displays)} pole "
-                          "display(s). Stop with Ctrl-C or SIGTERM.")
+        self.stdout.write(
+            f"Peripherals running: {len(runner.scanners)} scanner(s), {len(runner.displays)} pole "
+            "display(s). Stop with Ctrl-C or SIGTERM."
+        )
         try:
             stop.wait()
         finally:

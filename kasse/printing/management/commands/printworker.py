@@ -22,12 +22,24 @@ class Command(BaseCommand):
     help = "Send queued print jobs to the printers (one worker per printer) until stopped."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--store", action="append", default=[],
-                            help="only the printers of this store (id); repeat for several (default: all)")
-        parser.add_argument("--idle", type=float, default=1.0,
-                            help="seconds between looks for jobs queued by other processes (default 1)")
-        parser.add_argument("--status-every", type=float, default=30.0,
-                            help="seconds between status queries of an idle printer (default 30)")
+        parser.add_argument(
+            "--store",
+            action="append",
+            default=[],
+            help="only the printers of this store (id); repeat for several (default: all)",
+        )
+        parser.add_argument(
+            "--idle",
+            type=float,
+            default=1.0,
+            help="seconds between looks for jobs queued by other processes (default 1)",
+        )
+        parser.add_argument(
+            "--status-every",
+            type=float,
+            default=30.0,
+            help="seconds between status queries of an idle printer (default 30)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         store_ids = None
@@ -42,8 +54,9 @@ class Command(BaseCommand):
         stop = threading.Event()
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stop.set())
-        pool = PrintWorkerPool(store_ids=store_ids, idle_seconds=options["idle"],
-                               status_seconds=options["status_every"]).start()
+        pool = PrintWorkerPool(
+            store_ids=store_ids, idle_seconds=options["idle"], status_seconds=options["status_every"]
+        ).start()
         self.stdout.write(f"Print workers running for {len(pool.workers)} printer(s). Stop with Ctrl-C or SIGTERM.")
         try:
             stop.wait()

@@ -36,24 +36,42 @@ class Command(BaseCommand):
         pair.add_argument("--cloud", required=True, help="the cloud's URL, e.g. https://kasse.example.com")
         pair.add_argument("--name", default="", help="a name for this node (default: the store's name)")
         run = sub.add_parser("run", help="serve the registers and sync with the cloud")
-        run.add_argument("--host", default="0.0.0.0",  # noqa: S104 - registers on the LAN reach the node
-                         help="address to listen on (default 0.0.0.0: the shop's LAN)")
+        run.add_argument(
+            "--host",
+            default="0.0.0.0",  # noqa: S104 - registers on the LAN reach the node
+            help="address to listen on (default 0.0.0.0: the shop's LAN)",
+        )
         run.add_argument("--port", type=int, default=8100, help="port (default 8100)")
-        run.add_argument("--lan-url", default="", metavar="URL",
-                         help="the address registers in the shop open, e.g. http://192.168.1.10:8100 (default: "
-                              "the listening address, or the first private address of this machine)")
+        run.add_argument(
+            "--lan-url",
+            default="",
+            metavar="URL",
+            help="the address registers in the shop open, e.g. http://192.168.1.10:8100 (default: "
+            "the listening address, or the first private address of this machine)",
+        )
         run.add_argument("--poll", type=float, default=10.0, help="seconds between pulls without a nudge")
-        run.add_argument("--watch-outbox", type=float, default=0.0, metavar="SECONDS",
-                         help="also push within SECONDS when another process writes sales (0: off; sales made "
-                              "through this node's registers are pushed at once anyway)")
+        run.add_argument(
+            "--watch-outbox",
+            type=float,
+            default=0.0,
+            metavar="SECONDS",
+            help="also push within SECONDS when another process writes sales (0: off; sales made "
+            "through this node's registers are pushed at once anyway)",
+        )
         run.add_argument("--log-level", default="info", choices=LOG_LEVELS)
-        run.add_argument("--pair", default="", metavar="CODE",
-                         help="pair first with this code if the node is not paired yet (waits for the cloud)")
+        run.add_argument(
+            "--pair",
+            default="",
+            metavar="CODE",
+            help="pair first with this code if the node is not paired yet (waits for the cloud)",
+        )
         run.add_argument("--cloud", default="", help="the cloud's URL, with --pair")
         sub.add_parser("status", help="print the sync status as JSON; exit 1 when sync is stopped")
         sub.add_parser("devices", help="list this machine's USB devices and serial ports (for adding printers)")
-        sub.add_parser("restored", help="after restoring a backup: sell only after the cloud said which receipt "
-                                        "numbers it already holds")
+        sub.add_parser(
+            "restored",
+            help="after restoring a backup: sell only after the cloud said which receipt numbers it already holds",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if settings.KASSE_ROLE != "store":
@@ -73,8 +91,10 @@ class Command(BaseCommand):
 
             if not mark_restored():
                 raise CommandError("This node is not paired: nothing to do.")
-            self.stdout.write("The registers sell again as soon as the cloud said where their receipt and Z "
-                              "numbers stand (kasse store run asks it when it starts).")
+            self.stdout.write(
+                "The registers sell again as soon as the cloud said where their receipt and Z "
+                "numbers stand (kasse store run asks it when it starts)."
+            )
         else:
             from kasse.sync.node.steps import STOPPING_PROBLEMS, status
 
@@ -95,9 +115,12 @@ class Command(BaseCommand):
             raise CommandError(f"The cloud refused: {exc.detail or exc.code}") from exc
         except CloudUnreachable as exc:
             raise CommandError(f"The cloud at {options['cloud']} is unreachable: {exc}") from exc
-        self.stdout.write(self.style.SUCCESS(
-            f"Paired as node {state.pk} of store {state.store_id}; replica downloaded (feed position {state.cursor})."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Paired as node {state.pk} of store {state.store_id}; "
+                f"replica downloaded (feed position {state.cursor})."
+            )
+        )
 
     def _pair_when_cloud_is_up(self, options: dict[str, Any], timeout: float = 120.0) -> Any:
         import time
@@ -133,8 +156,9 @@ class Command(BaseCommand):
         from kasse.sync.engine.lan_address import advertised_url, guess_lan_url, set_advertised_url
 
         set_advertised_url(options["lan_url"] or guess_lan_url(options["host"], options["port"]))
-        runner = SyncRunner(node, poll_seconds=options["poll"], on_change=publish_node_status,
-                            watch_outbox=options["watch_outbox"])
+        runner = SyncRunner(
+            node, poll_seconds=options["poll"], on_change=publish_node_status, watch_outbox=options["watch_outbox"]
+        )
         runner.start()
         from kasse.printing.worker import PrintWorkerPool
 
@@ -142,14 +166,16 @@ class Command(BaseCommand):
         from kasse.peripherals.runner import PeripheralRunner
 
         peripherals = PeripheralRunner(store_ids=[node.store_id]).start()  # scanners and pole displays
-        self.stdout.write(f"Registers pair and sell at {advertised_url() or '(address unknown: use --lan-url)'}"
-                          "/register/pair/")
-        self.stdout.write(f"Store node for store {node.store_id}, syncing with {node.cloud_url}; "
-                          f"{len(printers.workers)} printer(s), {len(peripherals.scanners)} scanner(s), "
-                          f"{len(peripherals.displays)} pole display(s)")
+        self.stdout.write(
+            f"Registers pair and sell at {advertised_url() or '(address unknown: use --lan-url)'}/register/pair/"
+        )
+        self.stdout.write(
+            f"Store node for store {node.store_id}, syncing with {node.cloud_url}; "
+            f"{len(printers.workers)} printer(s), {len(peripherals.scanners)} scanner(s), "
+            f"{len(peripherals.displays)} pole display(s)"
+        )
         try:
-            uvicorn.run(**uvicorn_options({**options, "workers": 1,
-                                           "forwarded_allow_ips": "127.0.0.1"}))
+            uvicorn.run(**uvicorn_options({**options, "workers": 1, "forwarded_allow_ips": "127.0.0.1"}))
         finally:
             peripherals.stop()
             printers.stop()

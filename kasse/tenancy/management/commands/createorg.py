@@ -52,8 +52,13 @@ class Command(BaseCommand):
         owner.add_argument("--owner-name", default="")
         owner.add_argument("--password", help="owner's password (else asked for)")
         owner.add_argument("--pin", help="owner's register PIN (6 to 12 digits)")
-        parser.add_argument("--no-input", "--noinput", action="store_false", dest="interactive",
-                            help="never prompt (then --password is required)")
+        parser.add_argument(
+            "--no-input",
+            "--noinput",
+            action="store_false",
+            dest="interactive",
+            help="never prompt (then --password is required)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         email = options["owner_email"].strip().lower()
@@ -61,10 +66,16 @@ class Command(BaseCommand):
         if User.objects.filter(email=email).exists():
             raise CommandError(f"A user with the e-mail address {email} already exists.")
         organization = {
-            "name": options["name"], "legal_name": options["legal_name"] or options["name"],
-            "street": options["street"], "postal_code": options["postal_code"], "city": options["city"],
-            "country": options["country"].upper(), "vat_id": options["vat_id"],
-            "tax_number": options["tax_number"], "email": options["email"], "phone": options["phone"],
+            "name": options["name"],
+            "legal_name": options["legal_name"] or options["name"],
+            "street": options["street"],
+            "postal_code": options["postal_code"],
+            "city": options["city"],
+            "country": options["country"].upper(),
+            "vat_id": options["vat_id"],
+            "tax_number": options["tax_number"],
+            "email": options["email"],
+            "phone": options["phone"],
             "language": options["language"],
         }
         store = {
@@ -72,22 +83,30 @@ class Command(BaseCommand):
             "street": options["store_street"] or options["street"],
             "postal_code": options["store_postal_code"] or options["postal_code"],
             "city": options["store_city"] or options["city"],
-            "country": organization["country"], "time_zone": options["time_zone"],
+            "country": organization["country"],
+            "time_zone": options["time_zone"],
         }
         try:
             with transaction.atomic():
                 created = create_organization(
-                    actor=Actor.system("createorg"), organization=organization, store=store,
-                    owner_email=email, owner_password=password, owner_name=options["owner_name"],
-                    owner_pin=options["pin"] or None, email_verified=True,
+                    actor=Actor.system("createorg"),
+                    organization=organization,
+                    store=store,
+                    owner_email=email,
+                    owner_password=password,
+                    owner_name=options["owner_name"],
+                    owner_pin=options["pin"] or None,
+                    email_verified=True,
                 )
         except ValidationError as exc:
             raise CommandError(self._describe(exc)) from exc
-        self.stdout.write(self.style.SUCCESS(
-            f"Created organization “{created.organization.name}” ({created.organization.pk}) "
-            f"with store “{created.store.name}”, register {created.register.serial_number} "
-            f"and owner {created.owner.email}."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Created organization “{created.organization.name}” ({created.organization.pk}) "
+                f"with store “{created.store.name}”, register {created.register.serial_number} "
+                f"and owner {created.owner.email}."
+            )
+        )
 
     def _password(self, options: dict[str, Any], email: str) -> str:
         password = options["password"]
@@ -98,8 +117,7 @@ class Command(BaseCommand):
             if getpass.getpass("Owner password (again): ") != password:
                 raise CommandError("The two passwords differ.")
         try:
-            password_validation.validate_password(password, User(email=email,
-                                                                 full_name=options["owner_name"]))
+            password_validation.validate_password(password, User(email=email, full_name=options["owner_name"]))
         except ValidationError as exc:
             raise CommandError("Password: " + " ".join(exc.messages)) from exc
         return str(password)
