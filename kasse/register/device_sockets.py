@@ -25,8 +25,9 @@ class DeviceSocketMixin:
     async def leave_device(self) -> None:
         if self.device_channel_group:
             await self.channel_layer.group_discard(  # type: ignore[attr-defined]
-                self.device_channel_group, self.channel_name
-            )  # type: ignore[attr-defined]
+                self.device_channel_group,
+                self.channel_name,  # type: ignore[attr-defined]
+            )
             self.device_channel_group = ""
 
     async def device_revoked(self, event: dict[str, Any]) -> None:

@@ -252,12 +252,12 @@ def _form(request: RegisterRequest, sale: Sale | None, data: Any = None, **extra
         item.chosen = context["chosen"].get(item.line.pk, ZERO)  # type: ignore[attr-defined]
     credit = return_credit(
         [
-            (item.line, item.chosen)
-            for item in lines  # type: ignore[attr-defined]
-            if 0 < item.chosen <= item.returnable
+            (item.line, item.chosen)  # type: ignore[attr-defined]
+            for item in lines
+            if 0 < item.chosen <= item.returnable  # type: ignore[attr-defined]
         ],
         context["returned"],
-    )  # type: ignore[attr-defined]
+    )
     new_total = exchange_total(context["replacement"])
     context.update(
         {

@@ -84,8 +84,8 @@ def _up_specs() -> dict[str, tuple[SyncSpec, RowCodec]]:
 @functools.cache
 def _foreign_keys(model: type[models.Model]) -> tuple[tuple[str, type[models.Model]], ...]:
     return tuple(
-        (f.attname, f.related_model)
-        for f in model._meta.concrete_fields  # type: ignore[misc]
+        (f.attname, f.related_model)  # type: ignore[misc]
+        for f in model._meta.concrete_fields
         if isinstance(f, models.ForeignKey)
     )
 

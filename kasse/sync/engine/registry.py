@@ -231,8 +231,8 @@ def _sort() -> None:
     depends: dict[str, set[str]] = {}
     for spec in _registered:
         targets = {
-            f.related_model._meta.label
-            for f in spec.model._meta.concrete_fields  # type: ignore[union-attr]
+            f.related_model._meta.label  # type: ignore[union-attr]
+            for f in spec.model._meta.concrete_fields
             if isinstance(f, models.ForeignKey)
         }
         depends[spec.label] = (targets & BY_LABEL.keys()) - {spec.label}
