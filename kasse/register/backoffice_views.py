@@ -19,6 +19,7 @@ from kasse.register.models import RegisterDevice, RegisterSettings
 from kasse.register.node_gate import node_pair_url, serving_node
 from kasse.register.selectors import register_settings
 from kasse.register.services.pairing import PAIRING_CODE_TTL, create_pairing_code, revoke_device
+from kasse.register.services.settings import FIELDS as SETTINGS_FIELDS
 from kasse.register.services.settings import save_register_settings
 from kasse.tenancy.models import Register, Store
 from kasse.tenancy.permissions import Capability
@@ -97,21 +98,7 @@ class RegisterSettingsForm(forms.ModelForm):
 
     class Meta:
         model = RegisterSettings
-        fields = [
-            "scale_label_layout",
-            "scale_label_pattern",
-            "scanner_layout",
-            "scanner_prefix",
-            "scanner_suffix",
-            "scanner_max_gap_ms",
-            "scanner_min_length",
-            "scanner_pause_ms",
-            "scanner_late_suffix_ms",
-            "scan_beep",
-            "scan_beep_volume",
-            "auto_lock_seconds",
-            "display_message",
-        ]
+        fields = list(SETTINGS_FIELDS)  # the fields save_register_settings takes
 
 
 @backoffice_view(Capability.MANAGE_SETTINGS)
