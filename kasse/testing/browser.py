@@ -96,3 +96,17 @@ class SharedChromium:
             if manager is not None:
                 manager.__exit__(None, None, None)
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+HTMX_BUSY = ".htmx-request, .htmx-swapping, .htmx-settling, .htmx-added"
+
+
+def wait_settled(page: Any) -> None:
+    """Wait until htmx has no request in flight and has settled what it swapped in.
+
+    htmx wires the ``hx-`` attributes of swapped-in content only when it settles (a task after the swap),
+    so an input that is already visible may not answer yet: a test that fills it at once can type into an
+    input nobody listens to. Wait for this between opening an overlay and typing into it.
+    """
+    # a function, not an expression: an expression is evaluated with eval, which the register's policy refuses
+    page.wait_for_function("(busy) => !document.querySelector(busy)", arg=HTMX_BUSY)

@@ -22,6 +22,7 @@ PROJECT = Path(__file__).resolve().parents[2]
 TOOLS = {
     "pytest-django": "the pytest plugin that runs the suite on Django (DJANGO_SETTINGS_MODULE in pyproject.toml)",
     "pytest-xdist": "`-n` in scripts/run-tests.sh: the suite on every core",
+    "pytest-rerunfailures": "the `flaky` marker kasse/testing/plugin.py gives browser and process tests in CI",
     "ruff": "make lint, pre-commit",
     "mypy": "make lint, pre-commit",
     "django-stubs": "mypy's Django plugin",

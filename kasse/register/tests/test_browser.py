@@ -10,6 +10,7 @@ from django_scopes import scopes_disabled
 
 from kasse.register.services.pairing import DEVICE_COOKIE
 from kasse.sales.models import Sale
+from kasse.testing.browser import wait_settled
 from kasse.testing.factories import ProductFactory
 from kasse.testing.plugin import open_register, paired_client
 
@@ -143,7 +144,7 @@ def test_layout_fits_all_in_ones_desktops_and_phones(live_server, page, register
     page.wait_for_selector("[data-testid=cart-line]")
     # The scan's first key reached the search box and was taken back; let that search settle.
     page.wait_for_timeout(300)
-    page.wait_for_function("!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')")
+    wait_settled(page)
     page.screenshot(path=os.environ.get("KASSE_SCREENSHOT_DIR", "/tmp") + f"/register-{width}x{height}.png")
     # Nothing scrolls sideways, and every control a cashier taps is in view and at least 48 px
     assert page.evaluate("document.documentElement.scrollWidth") <= width

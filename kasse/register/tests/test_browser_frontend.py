@@ -16,6 +16,7 @@ from django_scopes import scopes_disabled
 from kasse.register.services.pairing import DEVICE_COOKIE
 from kasse.register.tests.test_browser import _tolerant_scanner_timing  # noqa: F401
 from kasse.register.tests.test_markup_as_text import CASHIER, CUSTOMER, IMG, PRODUCT, STORE, name_like_markup
+from kasse.testing.browser import wait_settled
 from kasse.testing.plugin import paired_client
 from kasse.testing.register_login import unlock_in_browser
 
@@ -106,6 +107,7 @@ def test_a_walk_under_the_policy_with_names_like_markup(
         # The note dialog: a note like markup is saved and shown as text
         page.click("[data-testid=line-note-button]")
         page.wait_for_selector("[data-testid=note-form]")
+        wait_settled(page)
         assert PRODUCT in page.text_content("[data-testid=note-form] [data-testid=dialog-title]")
         page.fill("[data-testid=note-input]", IMG)
         _shot(page, "note", width, height)
@@ -114,6 +116,7 @@ def test_a_walk_under_the_policy_with_names_like_markup(
         # The customer picker finds the customer; the cart names her
         page.click("[data-testid=customer-button]")
         page.wait_for_selector("[data-testid=customer-search]")
+        wait_settled(page)
         page.fill("[data-testid=customer-search]", "K")
         pick = page.locator("[data-testid=customer-result]", has_text=CUSTOMER).first
         pick.wait_for()

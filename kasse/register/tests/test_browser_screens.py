@@ -11,6 +11,7 @@ import pytest
 from django_scopes import scopes_disabled
 
 from kasse.register.tests.test_browser import _tolerant_scanner_timing  # noqa: F401
+from kasse.testing.browser import wait_settled
 from kasse.testing.factories import CategoryFactory, ProductFactory
 from kasse.testing.plugin import open_register
 
@@ -18,10 +19,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SIZES = [(1024, 768), (1366, 768)]
 SHOTS = os.environ.get("KASSE_SCREENSHOT_DIR", "/tmp")
 EVIL = '<img src=x onerror="window.__xss=(window.__xss||0)+1">'
-
-
-def _settled(page):
-    page.wait_for_function("!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
 
 
 def _scan(page, code):
@@ -142,7 +139,7 @@ def test_every_product_of_a_long_category_is_reachable_and_its_tab_is_marked(
     # When the cashier taps the Feinkost tab
     page.click(f"[data-testid=category-tab][data-category='{deli.pk}']")
     page.wait_for_selector("[data-testid=grid-position]:has-text('1–48 von 87')")
-    _settled(page)
+    wait_settled(page)
     # Then that tab is the highlighted one, not Favourites
     assert page.get_attribute(f"[data-category='{deli.pk}']", "aria-pressed") == "true"
     assert page.get_attribute("[data-category=favourites]", "aria-pressed") == "false"
@@ -165,7 +162,7 @@ def test_every_product_of_a_long_category_is_reachable_and_its_tab_is_marked(
     # When she pages on, she reaches the last of the 87
     page.click("[data-testid=grid-next]")
     page.wait_for_selector("[data-testid=grid-position]:has-text('49–87 von 87')")
-    _settled(page)
+    wait_settled(page)
     assert page.locator("[data-testid=tile]").count() == 39
     page.screenshot(path=f"{SHOTS}/register-grid-feinkost-page2-{width}x{height}.png")
     assert page.evaluate(NAME_PROBLEMS) == []
@@ -173,7 +170,7 @@ def test_every_product_of_a_long_category_is_reachable_and_its_tab_is_marked(
     # And Favourites is marked again when she goes back to it
     page.click("[data-category=favourites]")
     page.wait_for_selector("[data-testid=tile][data-name='Brötchen']")
-    _settled(page)
+    wait_settled(page)
     assert page.locator(".tab.active").get_attribute("data-category") == "favourites"
 
 
@@ -261,7 +258,7 @@ def test_receipts_list_and_return_dialog_fit_and_name_the_tenders_once(
     # The receipts list: every button in view and inside the dialog; amount and date on one line
     page.click("[data-testid=receipts-button]")
     page.wait_for_selector("[data-testid=receipt-row]")
-    _settled(page)
+    wait_settled(page)
     modal = page.locator("[data-testid=receipts-list]").bounding_box()
     assert _inside(modal, _viewport(width, height))
     for testid in ("show-receipt", "print-copy", "receipt-return", "receipts-close"):
@@ -282,7 +279,7 @@ def test_receipts_list_and_return_dialog_fit_and_name_the_tenders_once(
     # The return dialog: the tenders as paid, the confirm button inside the dialog and the screen
     page.click("[data-testid=receipt-return]")
     page.wait_for_selector("[data-testid=return-form]")
-    _settled(page)
+    wait_settled(page)
     assert (
         " ".join(page.text_content("[data-testid=original-tenders]").split())
         == "Bezahlt mit Karte 20,00 € · Bar 26,32 €"
@@ -291,7 +288,7 @@ def test_receipts_list_and_return_dialog_fit_and_name_the_tenders_once(
     for row, total in ((4, "6,29"), (5, "13,58"), (7, "22,87")):
         page.locator("[data-testid=qty-plus]").nth(row).click()
         page.wait_for_selector(f"[data-testid=return-total]:has-text('{total}')")
-        _settled(page)
+        wait_settled(page)
     form = page.locator("[data-testid=return-form]").bounding_box()
     confirm = page.locator("[data-testid=return-confirm]").bounding_box()
     assert _inside(form, _viewport(width, height)), form

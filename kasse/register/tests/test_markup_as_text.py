@@ -8,10 +8,8 @@ handler and like an attribute break-out with a script; every page and partial mu
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
-import zlib
 
 import pytest
 from bs4 import BeautifulSoup
@@ -22,6 +20,7 @@ from kasse.register.models import CartLine
 from kasse.sales.models import Sale
 from kasse.tenancy.models import Employee, Store
 from kasse.testing.factories import CustomerFactory, ProductFactory
+from kasse.testing.pdf import pdf_text
 
 pytestmark = pytest.mark.django_db
 
@@ -78,18 +77,6 @@ def _line() -> CartLine:
         return CartLine.objects.get()
 
 
-def _pdf_text(data: bytes) -> str:
-    """The text drawn in a PDF's content streams, with the PDF string escapes undone."""
-    chunks = []
-    for match in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", data, re.S):
-        raw = match.group(1)
-        with contextlib.suppress(zlib.error):
-            raw = zlib.decompress(raw)
-        for string in re.findall(rb"\(((?:[^()\\]|\\.)*)\)\s*Tj", raw):
-            chunks.append(re.sub(rb"\\(.)", rb"\1", string).decode("cp1252"))
-    return "\n".join(chunks)
-
-
 def test_register_tiles_cart_and_every_dialog_show_the_names_as_text(till, marked_up):
     customer = marked_up["customer"]
     # The selling screen: the tile, the store and the cashier in the bar; the grid and a search
@@ -139,7 +126,7 @@ def test_sale_done_receipts_returns_and_lock_screen_show_the_names_as_text(
     shows_as_text(till.get("/register/receipts/"))
     shows_as_text(till.get(f"/register/returns/{sale.pk}/"), PRODUCT)
     # The PDF and the e-mail: the names as they are (a PDF and a text body are not HTML), the HTML body escaped
-    pdf = _pdf_text(till.get(f"/register/receipt/{sale.pk}/pdf/").content)
+    pdf = pdf_text(till.get(f"/register/receipt/{sale.pk}/pdf/").content)
     assert "onerror=alert(1)" in pdf
     assert STORE in pdf
     with django_capture_on_commit_callbacks(execute=True):

@@ -7,9 +7,6 @@ e-mail's text part and its HTML alternative); the facts of the document appear i
 
 from __future__ import annotations
 
-import contextlib
-import re
-import zlib
 from dataclasses import replace
 from decimal import Decimal
 
@@ -34,6 +31,7 @@ from kasse.sales.services.refunds import RefundLineInput, ReturnItemInput, refun
 from kasse.sales.services.rules import Approval
 from kasse.sales.services.shifts import open_shift
 from kasse.testing.factories import CustomerFactory, ProductFactory
+from kasse.testing.pdf import pdf_text
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("_open")]
 D = Decimal
@@ -49,18 +47,6 @@ def _variant(product):
         return product.variants.get()
 
 
-def _pdf_text(data: bytes) -> str:
-    chunks = []
-    for match in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", data, re.S):
-        raw = match.group(1)
-        with contextlib.suppress(zlib.error):
-            raw = zlib.decompress(raw)
-        chunks.extend(
-            re.sub(rb"\\(.)", rb"\1", m).decode("cp1252") for m in re.findall(rb"\(((?:[^()\\]|\\.)*)\)\s*Tj", raw)
-        )
-    return "\n".join(chunks)
-
-
 def _html_text(html: str) -> str:
     soup = BeautifulSoup(html, "html.parser").select_one("[data-testid=receipt]")
     return "\n".join(soup.stripped_strings)
@@ -70,14 +56,14 @@ def _renderings(receipt: Receipt, sale, mailoutbox, capture) -> dict[str, str]:
     """The receipt as the printer, the PDF, the screen and the e-mail (text and HTML part) show it, in German."""
     printed = decode(render(print_layout(receipt, language="de"), get_profile("epson-tm-t20"))).text
     with translation.override("de"):
-        pdf = _pdf_text(receipt_pdf(receipt))
+        pdf = pdf_text(receipt_pdf(receipt))
         screen = _html_text(
             render_to_string("register/receipts/receipt_body.html", {"receipt": receipt, "barcode": True})
         )
     with capture(execute=True):
         email_receipt(actor=Actor.system(), sale=sale, to="kunde@example.org")
     mail = mailoutbox[-1]
-    assert _pdf_text(mail.attachments[0][1]) == pdf  # the attachment is the same PDF
+    assert pdf_text(mail.attachments[0][1]) == pdf  # the attachment is the same PDF
     return {
         "printer": printed,
         "pdf": pdf,
@@ -261,7 +247,7 @@ def test_the_fiscal_block_is_empty_until_the_fiscal_module_fills_it_then_every_r
     assert "Nicht zertifiziert" in printed.text.splitlines()  # a label without a value has no colon
     assert [q.data for q in printed.qr_codes] == ["V0;test"]
     with translation.override("de"):
-        assert "TSE-Transaktion: 42" in _pdf_text(receipt_pdf(signed))
+        assert "TSE-Transaktion: 42" in pdf_text(receipt_pdf(signed))
         screen = BeautifulSoup(
             render_to_string("register/receipts/receipt_body.html", {"receipt": signed}), "html.parser"
         )

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
-import re
-import zlib
 
 import pytest
 from barcode import Code128
@@ -16,6 +13,7 @@ from kasse.core.models import AuditEntry
 from kasse.register.barcodes import code128_bars
 from kasse.sales.models import Sale
 from kasse.tenancy.models import Organization
+from kasse.testing.pdf import pdf_text
 from kasse.testing.plugin import soup_of, text
 
 
@@ -25,17 +23,6 @@ def _sell(till, *codes, cash="20"):
     till.post("/register/cart/pay/", {"payments": json.dumps([{"method": "cash", "amount": cash}])})
     with scopes_disabled():
         return Sale.objects.order_by("-receipt_number").first()
-
-
-def _pdf_text(data: bytes) -> str:
-    """The text drawn in a PDF's content streams (inflated), decoded as the core fonts write it."""
-    chunks = []
-    for match in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", data, re.S):
-        raw = match.group(1)
-        with contextlib.suppress(zlib.error):
-            raw = zlib.decompress(raw)
-        chunks.extend(m.decode("cp1252") for m in re.findall(rb"\(((?:[^()\\]|\\.)*)\)\s*Tj", raw))
-    return "\n".join(chunks)
 
 
 @pytest.mark.django_db
@@ -48,7 +35,7 @@ def test_pdf_has_the_receipt_with_umlauts_and_total(till, bakery):
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"] == f'attachment; filename="receipt-{sale.register.number}-1.pdf"'
     assert response.content.startswith(b"%PDF")
-    text = _pdf_text(response.content)
+    text = pdf_text(response.content)
     assert "Brötchen" in text
     assert "Summe" in text
     assert "3,70 €" in text
