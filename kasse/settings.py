@@ -149,6 +149,7 @@ INSTALLED_APPS = [
     "kasse.api",
     "kasse.sync",
     "kasse.fiscal",
+    "kasse.bookkeeping",
 ]
 
 MIDDLEWARE = [

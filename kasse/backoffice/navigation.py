@@ -39,6 +39,7 @@ NAV_GROUPS: list[NavGroup] = [
         _("Sales"),
         (
             NavItem("sync-backoffice:live", _("Live sales"), Capability.VIEW_REPORTS),
+            NavItem("bookkeeping:z-report-list", _("Z reports & shifts"), Capability.VIEW_REPORTS),
             NavItem("fiscal:datev-export", _("DATEV export"), Capability.VIEW_REPORTS),
         ),
     ),

@@ -48,6 +48,7 @@ DOMAIN_MAY_IMPORT: dict[str, set[str]] = {
         "peripherals",
     },
     "api": {"core", "tenancy", "sync", "catalog", "customers", "inventory", "sales"},
+    "bookkeeping": {"core", "tenancy", "sync", "hardware", "sales", "printing"},
     "backoffice": {
         "core",
         "tenancy",

@@ -1,0 +1,121 @@
+"""Back-office pages of bookkeeping: the Z report archive (list, one closing, reprint, PDF)."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from kasse.backoffice.access import backoffice_view
+from kasse.bookkeeping import selectors
+from kasse.bookkeeping.document_pdf import document_pdf
+from kasse.core.actors import Actor
+from kasse.core.money import round_money
+from kasse.printing.documents import shift_report_document
+from kasse.printing.services import PrintingError, enqueue_shift_report
+from kasse.sales.models import PaymentMethod
+from kasse.sales.services.shifts import shift_figures
+from kasse.tenancy.permissions import Capability
+from kasse.tenancy.requests import BackofficeRequest
+
+
+def _choice(request: BackofficeRequest, name: str, options: list) -> object | None:
+    """The store or register picked in the filter, if it is one of ``options`` (anything else: none)."""
+    wanted = request.GET.get(name, "")
+    return next((option for option in options if str(option.pk) == wanted), None)
+
+
+@require_GET
+@backoffice_view(Capability.VIEW_REPORTS)
+def z_report_list(request: BackofficeRequest) -> HttpResponse:
+    """Every closing of the registers the person may see, newest first, filtered by store or register."""
+    stores = list(selectors.visible_stores(request.employee))
+    registers = list(selectors.visible_registers(request.employee))
+    store = _choice(request, "store", stores)
+    register = _choice(request, "register", registers)
+    cursor = selectors.ClosingCursor.decode(request.GET.get("after", ""))
+    page, next_cursor = selectors.closings(
+        request.employee,
+        store=store,  # type: ignore[arg-type]
+        register=register,  # type: ignore[arg-type]
+        after=cursor,
+    )
+    for shift in page:
+        shift.receipts_total = round_money(shift.receipts_total or 0)  # type: ignore[attr-defined]
+    query = request.GET.copy()
+    query.pop("after", None)
+    if next_cursor is not None:
+        query["after"] = next_cursor.encode()
+    return render(
+        request,
+        "bookkeeping/backoffice/z_report_list.html",
+        {
+            "stores": stores,
+            "registers": registers,
+            "store": store,
+            "register": register,
+            "closings": page,
+            "next_query": query.urlencode() if next_cursor is not None else "",
+            "is_later_page": cursor is not None,
+        },
+    )
+
+
+@require_GET
+@backoffice_view(Capability.VIEW_REPORTS)
+def z_report_detail(request: BackofficeRequest, shift_id: uuid.UUID) -> HttpResponse:
+    """One closing: period, totals by payment method, VAT rate and employee, counted against expected cash."""
+    shift = selectors.visible_closing(request.employee, shift_id)
+    figures = shift_figures(shift)
+    labels = dict(PaymentMethod.choices)
+    order = list(PaymentMethod.values)
+    payments = [
+        (labels.get(method, method), amount)
+        for method, amount in sorted(figures.by_payment.items(), key=lambda item: order.index(item[0]))
+    ]
+    return render(
+        request,
+        "bookkeeping/backoffice/z_report_detail.html",
+        {
+            "shift": shift,
+            "store": shift.store,
+            "figures": figures,
+            "payments": payments,
+            "cash_payments": figures.by_payment.get(PaymentMethod.CASH, round_money(0)),
+        },
+    )
+
+
+@require_GET
+@backoffice_view(Capability.VIEW_REPORTS)
+def z_report_pdf(request: BackofficeRequest, shift_id: uuid.UUID) -> HttpResponse:
+    """The Z report as the printer prints it, as an 80 mm PDF."""
+    shift = selectors.visible_closing(request.employee, shift_id)
+    title = _("Z report %(number)s") % {"number": shift.closing_number}
+    pdf = document_pdf(shift_report_document(shift, language=request.LANGUAGE_CODE), title=title)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    name = f"z-{shift.store.number}-{shift.register.number}-{shift.closing_number}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@require_POST
+@backoffice_view(Capability.VIEW_REPORTS)
+def z_report_reprint(request: BackofficeRequest, shift_id: uuid.UUID) -> HttpResponse:
+    """Print the Z report again on its register's receipt printer, through the print queue."""
+    shift = selectors.visible_closing(request.employee, shift_id)
+    try:
+        enqueue_shift_report(actor=Actor.for_user(request.user), shift=shift, register=shift.register)
+    except PrintingError as exc:
+        messages.error(request, exc.messages[0])
+    else:
+        messages.success(
+            request,
+            _("Z report %(number)s is being printed on the printer of %(register)s.")
+            % {"number": shift.closing_number, "register": shift.register.name},
+        )
+    return redirect("bookkeeping:z-report-detail", shift_id=shift.pk)
