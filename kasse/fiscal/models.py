@@ -202,3 +202,19 @@ class DevTseLogMessage(OrganizationScopedModel):
 
 # The DATEV export's settings live in their own module; imported here so Django finds the model.
 from kasse.fiscal.datev_settings import DatevSettings  # noqa: E402, F401
+
+
+class RegisterDetails(OrganizationScopedModel):
+    """What the tax office is told about a register (§146a (4) AO) beyond what the register row holds:
+    the device's brand and model, when it was bought, taken into use and out of use."""
+
+    register = models.OneToOneField("tenancy.Register", on_delete=models.PROTECT, related_name="+")
+    brand = models.CharField(_("brand of the device"), max_length=50, blank=True)
+    model = models.CharField(_("model of the device"), max_length=50, blank=True)
+    purchased_on = models.DateField(_("purchased on"), null=True, blank=True)
+    in_use_since = models.DateField(_("in use since"), null=True, blank=True)
+    decommissioned_on = models.DateField(_("out of use since"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("register details for the tax office")
+        verbose_name_plural = _("register details for the tax office")

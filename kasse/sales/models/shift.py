@@ -38,6 +38,9 @@ class Shift(OrganizationScopedModel):
     expected_cash = money_field(_("expected cash"), null=True, blank=True)
     difference = money_field(_("difference"), null=True, blank=True)
     closing_number = models.PositiveBigIntegerField(_("Z number"), null=True, blank=True)
+    # The master data at the closing (DSFinV-K Stammdaten: company, location, register, VAT table,
+    # TSEs), written once with the Z number; see kasse.fiscal.dsfinvk.master_data.
+    master_data = models.JSONField(_("master data at closing"), default=dict, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("shift")

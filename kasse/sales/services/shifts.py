@@ -14,6 +14,7 @@ from kasse.core.actors import Actor
 from kasse.core.audit import log_action
 from kasse.core.money import ZERO, round_money, to_decimal
 from kasse.core.services import tenant_service
+from kasse.fiscal.dsfinvk import master_data
 from kasse.sales.models import (
     CashMovement,
     CashMovementKind,
@@ -266,6 +267,7 @@ def close_shift(*, actor: Actor, shift: Shift, employee: Employee, count: dict[s
     shift.expected_cash = figures.expected_cash
     shift.difference = counted - figures.expected_cash
     shift.closing_number = next_number(shift.register, CounterKind.CLOSING)
+    shift.master_data = master_data.snapshot(shift.register, since=shift.opened_at)
     shift.save()
     log_action(
         shift.organization,
