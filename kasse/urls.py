@@ -36,6 +36,7 @@ urlpatterns = [
     path("nodes/", include("kasse.sync.backoffice.urls")),
     path("fiscal/", include("kasse.fiscal.backoffice_urls")),
     path("sales/", include("kasse.bookkeeping.backoffice_urls")),
+    path("sales/", include("kasse.sales.backoffice_urls")),
     path("", include("kasse.backoffice.urls")),
 ]
 

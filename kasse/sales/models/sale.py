@@ -66,6 +66,12 @@ class Sale(OrganizationScopedModel):
         constraints = [
             models.UniqueConstraint(fields=["register", "receipt_number"], name="sale_receipt_number_unique"),
         ]
+        # The receipt journal's keyset pages and its search by number (kasse/sales/journal.py).
+        indexes = [
+            models.Index(fields=["organization", "-completed_at", "-id"], name="sale_org_completed"),
+            models.Index(fields=["store", "-completed_at", "-id"], name="sale_store_completed"),
+            models.Index(fields=["organization", "receipt_number"], name="sale_org_receipt_number"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.register.serial_number}/{self.receipt_number}"
