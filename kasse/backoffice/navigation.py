@@ -56,6 +56,14 @@ NAV_GROUPS: list[NavGroup] = [
         _("Customers"), (NavItem("customers:customer-list", _("Customers"), Capability.MANAGE_CUSTOMERS),), is_page=True
     ),
     NavGroup(_("Team"), (NavItem("tenancy:employee-list", _("Team"), Capability.MANAGE_EMPLOYEES),), is_page=True),
+    # What the tax office asks about: the TSE (KassenSichV) and the record of every change (GoBD).
+    NavGroup(
+        _("Tax office"),
+        (
+            NavItem("fiscal:tse-overview", _("TSE"), Capability.VIEW_REPORTS),
+            NavItem("fiscal:audit-log", _("Audit log"), Capability.VIEW_REPORTS),
+        ),
+    ),
     NavGroup(
         _("Settings"),
         (

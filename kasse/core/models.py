@@ -76,12 +76,18 @@ class AuditEntry(UUIDModel):
     object_type = models.CharField(max_length=100, blank=True)
     object_id = models.CharField(max_length=64, blank=True)
     data = models.JSONField(default=dict, blank=True)
+    # The store the action happened in or concerns (empty: the whole organization), for the audit log's
+    # store filter and a store manager's view of it; set by ``log_action`` from the object.
+    store = models.ForeignKey("tenancy.Store", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
 
     objects = organization_scoped_manager()
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["organization", "object_type", "object_id"])]
+        indexes = [
+            models.Index(fields=["organization", "object_type", "object_id"]),
+            models.Index(fields=["organization", "store", "created_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action}"

@@ -12,4 +12,5 @@ urlpatterns: list[URLPattern] = [
     path("datev/", backoffice_views.datev_export, name="datev-export"),
     path("datev/stores/<uuid:store_pk>/", backoffice_views.datev_store_export, name="datev-store-export"),
     path("datev/settings/", backoffice_views.datev_settings, name="datev-settings"),
+    path("audit/", backoffice_views.audit_log_list, name="audit-log"),
 ]

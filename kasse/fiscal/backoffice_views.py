@@ -1,18 +1,21 @@
-"""Back-office pages of the fiscal app: the DATEV export and its settings."""
+"""Back-office pages of the fiscal app: the DATEV export and its settings, the audit log."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from kasse.backoffice.access import backoffice_view
 from kasse.core.actors import Actor
+from kasse.fiscal import audit_log
 from kasse.fiscal.datev_export import (
     DatevExportError,
     ExportRequest,
@@ -148,3 +151,26 @@ def datev_settings(request: BackofficeRequest) -> HttpResponse:
                 return redirect("fiscal:datev-export")
         return render(request, "fiscal/datev_settings.html", {"form": form}, status=400)
     return render(request, "fiscal/datev_settings.html", {"form": form})
+
+
+@require_GET
+@backoffice_view(Capability.VIEW_REPORTS)
+def audit_log_list(request: BackofficeRequest) -> HttpResponse:
+    """The audit log: every entry the user may read, newest first, filtered by who, what, when and store."""
+    organization_wide = _may_configure(request)
+    stores = audit_log.visible_stores(request.organization, request.employee)
+    form = audit_log.AuditFilterForm(request.GET or None, stores=stores, organization_wide=organization_wide)
+    entries = audit_log.visible_entries(request.organization, request.employee)
+    status = 200
+    if form.is_bound and not form.is_valid():
+        entries, status = entries.none(), 400
+    data = form.cleaned_data if form.is_bound and status == 200 else {}
+    page = Paginator(audit_log.filtered(entries, data, timezone.get_current_timezone()), audit_log.PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    rows = [(entry, audit_log.who(entry), audit_log.details(entry)) for entry in page.object_list]
+    context = {"form": form, "page": page, "rows": rows, "filter_query": form.query_string()}
+    template = "fiscal/audit_log.html"
+    if getattr(request, "htmx", None) and request.htmx.target == "audit-results":
+        template = "fiscal/partials/audit_results.html"
+    return render(request, template, context, status=status)
