@@ -45,6 +45,38 @@ def _customer_id(org: Organization) -> dict[str, Any]:
     return {"customer_id": customer.pk}
 
 
+def _sale(org: Organization) -> dict[str, Any]:
+    from kasse.register.isolation import _sale as sale
+
+    return sale(org)
+
+
+def _return(org: Organization) -> dict[str, Any]:
+    from kasse.core.actors import Actor
+    from kasse.core.ids import uuid7
+    from kasse.sales.models import Sale
+    from kasse.sales.services.refunds import RefundLineInput, refund_sale
+
+    original = Sale.objects.get(pk=_sale(org)["sale_id"])
+    line = original.lines.get()
+    returned = refund_sale(
+        actor=Actor.system(),
+        register=original.register,
+        employee=original.employee,
+        original=original,
+        lines=[RefundLineInput(line.pk, Decimal("1"))],
+        refund_id=uuid7(),
+        tender="cash",
+    )
+    return {"return_id": returned.pk}
+
+
+def _shift_id(org: Organization) -> dict[str, Any]:
+    from kasse.register.isolation import _closed_shift
+
+    return _closed_shift(org)
+
+
 def _token(org: Organization) -> dict[str, Any]:
     token = ApiToken.objects.create(organization=org, name="Fremd", prefix="f00dcafe", secret_digest="0" * 64)
     return {"pk": token.pk}
@@ -58,5 +90,9 @@ CASES = [
     IsolationCase("api-v1:product_deactivate", _product_id, methods=("post",)),
     IsolationCase("api-v1:product_by_barcode", _barcode),
     IsolationCase("api-v1:customer_detail", _customer_id, methods=("get", "put", "patch"), data={"last_name": "Fremd"}),
+    IsolationCase("api-v1:sale_detail", _sale),
+    IsolationCase("api-v1:return_detail", _return),
+    IsolationCase("api-v1:shift_detail", _shift_id),
+    IsolationCase("api-v1:shift_z_report", _shift_id),
     IsolationCase("api-backoffice:token-revoke", _token, methods=("post",)),
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ninja import NinjaAPI, Schema, Swagger
 
 import kasse
-from kasse.api import catalog, customers
+from kasse.api import catalog, customers, sales, stores
 from kasse.api.auth import ApiTokenAuth
 from kasse.api.errors import register_exception_handlers
 from kasse.api.types import DetailOut
@@ -21,7 +21,10 @@ REST API of kasse for one organization.
 * Ids are UUIDs. An id of another organization is answered exactly like a missing one: 404.
 * Money is a decimal string in euros with a point, e.g. `"2.49"`; never a JSON number.
   Prices include VAT.
-* Lists are paged with `limit` and `offset` and answer `{"items": [...], "count": n}`.
+* Catalog and customer lists are paged with `limit` and `offset` and answer `{"items": [...], "count": n}`.
+  Sales, returns, shifts, stores, registers and stock levels are cursor pages in the order rows changed:
+  `limit` and `cursor` (the `next_cursor` of the page before), answering `{"items": [...], "next_cursor": ...}`;
+  with `updated_since` a client fetches only what changed since its last run.
 * Refused input is 422 `{"detail": [{"field": "...", "message": "..."}]}` and changes nothing.
   Messages are German or English, after `Accept-Language`.
 * Products are never deleted (past sales refer to them); deactivate them instead.
@@ -40,6 +43,8 @@ api = NinjaAPI(
 register_exception_handlers(api)
 api.add_router("/", catalog.router)
 api.add_router("/", customers.router)
+api.add_router("/", sales.router)
+api.add_router("/", stores.router)
 
 
 class OrganizationOut(Schema):

@@ -13,6 +13,7 @@ import schemathesis
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
+from django_scopes import scopes_disabled
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -23,6 +24,7 @@ from schemathesis.specs.openapi.checks import (
 
 from kasse.api.tokens import create_api_token
 from kasse.core.actors import Actor
+from kasse.register.isolation import _closed_shift, _sale
 from kasse.testing.factories import CategoryFactory, CustomerFactory, ProductFactory, StoreFactory, ean13
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
@@ -47,6 +49,9 @@ def bearer(organization) -> str:
     category = CategoryFactory(organization=organization, name="Backwaren")
     ProductFactory(organization=organization, name="Brötchen", category=category, variant__barcode=ean13(7))
     CustomerFactory(organization=organization)
+    with scopes_disabled():
+        _closed_shift(organization)  # a register with a closed shift (Z report)
+        _sale(organization)  # and a receipt on another, with its lines, VAT rows and payment
     _token, raw = create_api_token(actor=Actor.system("test"), organization=organization, name="Schemathesis")
     return raw
 
