@@ -150,6 +150,7 @@ INSTALLED_APPS = [
     "kasse.sync",
     "kasse.fiscal",
     "kasse.bookkeeping",
+    "kasse.reports",
 ]
 
 MIDDLEWARE = [

@@ -49,6 +49,7 @@ DOMAIN_MAY_IMPORT: dict[str, set[str]] = {
     },
     "api": {"core", "tenancy", "sync", "catalog", "customers", "inventory", "sales"},
     "bookkeeping": {"core", "tenancy", "sync", "hardware", "sales", "printing"},
+    "reports": {"core", "tenancy", "catalog", "sales"},
     "backoffice": {
         "core",
         "tenancy",
