@@ -12,9 +12,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -239,7 +240,7 @@ def _signed(register: Register, registration: TseClientRegistration, log: TseLog
             device=device, tx_id=log.tx_id, revision=log.revision, outcome=Outcome.SIGNED
         ).first()
         if record is None:
-            record = TseTransactionRecord.objects.create(
+            record = _create_signed_record(
                 organization_id=register.organization_id,
                 device=device,
                 register=register,
@@ -263,6 +264,19 @@ def _signed(register: Register, registration: TseClientRegistration, log: TseLog
             )
         TseOutage.objects.filter(register=register, ended_at__isnull=True).update(ended_at=timezone.now())
     return Signed(record, log)
+
+
+def _create_signed_record(**fields: Any) -> TseTransactionRecord:
+    """Store a signed step once. Two processes that started the same transaction (a cart's start in
+    the background and again at pay, in another worker) both got the TSE's one answer for the
+    revision; the second finds the first's row instead of failing."""
+    try:
+        with transaction.atomic():
+            return TseTransactionRecord.objects.create(**fields)
+    except IntegrityError:
+        return TseTransactionRecord.objects.get(
+            device=fields["device"], tx_id=fields["tx_id"], revision=fields["revision"], outcome=Outcome.SIGNED
+        )
 
 
 def _failed(

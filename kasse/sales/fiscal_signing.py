@@ -6,9 +6,10 @@ made after the sale's transaction committed (the signing services refuse to run 
 never raises into the register: a TSE that fails leaves an unsigned record and an outage, and the
 receipt says "Sicherheitseinrichtung ausgefallen" (docs/fiscal.md).
 
-The transaction is started and finished right after the sale committed (not when the first item
-entered the cart): the sale's id is its TSE transaction id, and the receipt is queued for printing
-only after the TSE answered.
+The transaction is started in the background when the cart's first item is entered
+(:mod:`kasse.sales.fiscal_start`) and finished right after the sale committed: the cart's id is the
+sale's id and its TSE transaction id, and the receipt is queued for printing only after the TSE
+answered.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from kasse.fiscal.models import DeviceState, Outcome, TseDevice, TseTransactionR
 from kasse.fiscal.process_data import PaymentKey, PaymentKind, VatSlot
 from kasse.fiscal.services import SignResult, cancel_transaction, finish_transaction, start_transaction
 from kasse.fiscal.tse.interface import BonTyp, Operation, Receipt
-from kasse.sales.models import PaymentMethod, Sale
+from kasse.sales.fiscal_start import has_start, started_operations, wait_for_start
+from kasse.sales.models import CashMovement, PaymentMethod, Sale, Shift
 from kasse.tenancy.models import Register
 
 
@@ -55,36 +57,83 @@ def sale_receipt(sale: Sale) -> Receipt:
 
 
 def sign_sale(sale: Sale) -> SignResult | None:
-    """Start and finish the TSE transaction of a completed sale or return (its id is the transaction's).
+    """Finish the TSE transaction of a completed sale or return (its id is the transaction's).
 
-    None when the register has no TSE, or when the sale's end was recorded already (a repeated
-    "pay" signs nothing twice). Call after the sale's transaction committed.
+    The transaction was started in the background when the cart's first item was entered
+    (:mod:`kasse.sales.fiscal_start`): this waits for that start (at most the TSE timeout) and
+    finishes. A sale whose start left no record (a return, a cart from another process that crashed,
+    a start still running elsewhere) is started here first. None when the register has no TSE, or
+    when the sale's end was recorded already (a repeated "pay" signs nothing twice). Call after the
+    sale's transaction committed.
     """
     with scope(organization=sale.organization_id):
         register = sale.register
     if not tse_in_use(register):
         return None
+    wait_for_start(sale.pk)
     with scope(organization=sale.organization_id):
-        if TseTransactionRecord.objects.filter(
-            register=register, tx_id=sale.pk, operation=Operation.FINISH.value
-        ).exists():
+        operations = started_operations(register, sale.pk)
+        if Operation.FINISH.value in operations:
             return None
         receipt = sale_receipt(sale)
-    start_transaction(register=register, tx_id=sale.pk)
+    if not has_start(operations):
+        start_transaction(register=register, tx_id=sale.pk)
     return finish_transaction(register=register, tx_id=sale.pk, receipt=receipt)
 
 
 def sign_abort(*, register: Register, cart_id: UUID, gross: dict[int, Decimal]) -> SignResult | None:
-    """Record a cart given up with items (AVBelegabbruch): ``gross`` per DSFinV-K VAT id of what was in it.
-    The cart's id is the transaction's. Call after the cart's deletion committed."""
+    """Record a cart given up (AVBelegabbruch): ``gross`` per DSFinV-K VAT id of what was in it.
+
+    The cart's id is the transaction's. A cart with items is always recorded (started here if its
+    background start left nothing); an empty cart only when its transaction was started (all its
+    lines were voided before it was given up). Call after the cart's deletion committed.
+    """
     if not tse_in_use(register):
         return None
     tx_id = cart_id
+    wait_for_start(tx_id)
+    with scope(organization=register.organization_id):
+        operations = started_operations(register, tx_id)
+    if Operation.CANCEL.value in operations or Operation.FINISH.value in operations:
+        return None
+    if not gross and not has_start(operations):
+        return None
     slots: dict[VatSlot, Decimal] = defaultdict(lambda: Decimal("0.00"))
     for vat_id, amount in gross.items():
         slots[VatSlot.for_dsfinvk_id(vat_id)] += amount
-    start_transaction(register=register, tx_id=tx_id)
+    if not has_start(operations):
+        start_transaction(register=register, tx_id=tx_id)
     return cancel_transaction(register=register, tx_id=tx_id, receipt=Receipt(BonTyp.ABORT, dict(slots)))
+
+
+def sign_cash_movement(movement: CashMovement) -> SignResult | None:
+    """Start and finish the TSE transaction of cash put into or taken out of the drawer (AVTransfer, no
+    VAT, one cash amount: positive in, negative out); the movement's id is the transaction's. Call
+    after its transaction committed (``record_cash_movement`` does, on commit)."""
+    with scope(organization=movement.organization_id):
+        register = movement.shift.register
+    return _sign_transfer(register, movement.pk, movement.amount)
+
+
+def sign_opening_float(shift: Shift) -> SignResult | None:
+    """The opening float counted into the drawer when a shift opens, as a cash movement (AVTransfer)
+    with the shift's id as the transaction's. A shift opened with an empty drawer signs nothing."""
+    if not shift.opening_float:
+        return None
+    with scope(organization=shift.organization_id):
+        register = shift.register
+    return _sign_transfer(register, shift.pk, shift.opening_float)
+
+
+def _sign_transfer(register: Register, tx_id: UUID, amount: Decimal) -> SignResult | None:
+    if not tse_in_use(register):
+        return None
+    with scope(organization=register.organization_id):
+        if Operation.FINISH.value in started_operations(register, tx_id):
+            return None  # signed already
+    receipt = Receipt(BonTyp.TRANSFER, {}, {PaymentKey(PaymentKind.CASH): amount})
+    start_transaction(register=register, tx_id=tx_id)
+    return finish_transaction(register=register, tx_id=tx_id, receipt=receipt)
 
 
 def receipt_record(sale: Sale) -> tuple[TseTransactionRecord | None, TseDevice | None] | None:

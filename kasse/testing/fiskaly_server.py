@@ -9,7 +9,8 @@ or expired token, 404, 409 for a revision stored already, 400 for bad input. Sig
 (ECDSA on brainpoolP384r1 over TR-03151 log messages). Faults are injected per request:
 ``fail(method, path_part, kind)`` with kind ``500``/``503`` (an error answer), ``timeout`` (answer
 only after ``delay`` seconds) or ``lost`` (store the request, then answer too late, as when the
-answer is lost on the way), and :meth:`FakeFiskaly.expire_tokens`.
+answer is lost on the way), and :meth:`FakeFiskaly.expire_tokens`. ``latency`` delays every answer
+(a realistic round trip to fiskaly, for the benchmark).
 """
 
 from __future__ import annotations
@@ -87,6 +88,7 @@ class FakeFiskaly:
     ) -> None:
         self.api_key, self.api_secret, self.token_seconds = api_key, api_secret, token_seconds
         self.delay = 2.0
+        self.latency = 0.0  # seconds every answer takes (fiskaly's round trip; 0.08 in the benchmark)
         self.lock = threading.Lock()
         self.tokens: dict[str, float] = {}
         self.refresh_tokens: set[str] = set()
@@ -138,6 +140,8 @@ class FakeFiskaly:
                 url = urlparse(self.path)
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length) if length else b""
+                if fake.latency:
+                    time.sleep(fake.latency)
                 fault = fake._fault(method, url.path)
                 if fault in {"500", "503"}:
                     self._answer(

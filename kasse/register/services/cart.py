@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from functools import partial
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
@@ -22,6 +23,7 @@ from kasse.printing.services import enqueue_sale_receipt
 from kasse.register.models import Cart, CartLine, CartStatus
 from kasse.register.services.scanning import ScanResult
 from kasse.sales.fiscal_signing import sign_abort, sign_sale, tse_in_use
+from kasse.sales.fiscal_start import start_in_background
 from kasse.sales.models import Sale
 from kasse.sales.pricing import CartItem, PricedCart, PricedLine, VatCode, discount_of, price_cart
 from kasse.sales.services.checkout import LineInput, PaymentInput, SaleInput, complete_sale
@@ -125,6 +127,15 @@ def _new_line(
         barcode=barcode[:48],
         price_from_label=price_from_label,
     )
+    if line.position == 1:  # the cart's first item: its TSE transaction starts now (docs/fiscal.md)
+        transaction.on_commit(
+            partial(
+                start_in_background,
+                organization_id=cart.organization_id,
+                register_id=cart.register_id,
+                tx_id=cart.pk,
+            )
+        )
     return line
 
 
@@ -293,7 +304,10 @@ def resume_cart(*, actor: Actor, cart: Cart, register: Register, employee: Emplo
     if current is not None:
         if current.lines.exists():
             raise SaleError(_("Please finish or park the current cart first."))
+        gone, till = current.pk, current.register
         current.delete()
+        # An empty cart whose lines were all voided may have started its TSE transaction: cancel it.
+        transaction.on_commit(lambda: sign_abort(register=till, cart_id=gone, gross={}))
     cart.status = CartStatus.ACTIVE
     cart.register = register
     cart.employee = employee
@@ -304,13 +318,13 @@ def resume_cart(*, actor: Actor, cart: Cart, register: Register, employee: Emplo
 
 
 def cancel_cart(*, actor: Actor, cart: Cart) -> None:
-    """Abandon a cart before payment (audit-logged, as a cancelled receipt attempt). With a TSE, a
-    cart with items is signed as given up (AVBelegabbruch) after its deletion committed."""
+    """Abandon a cart before payment (audit-logged, as a cancelled receipt attempt). With a TSE, the
+    cart's transaction (started with its first item) is cancelled as given up (AVBelegabbruch) after
+    its deletion committed; an empty cart that never started one signs nothing."""
     with scope(organization=cart.organization_id):
         cart_id, register = cart.pk, cart.register
     gross = _drop_cart(actor=actor, cart=cart)
-    if gross:
-        sign_abort(register=register, cart_id=cart_id, gross=gross)
+    sign_abort(register=register, cart_id=cart_id, gross=gross)  # an empty cart only if it was started
 
 
 @tenant_service

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Sum
@@ -15,6 +16,7 @@ from kasse.core.audit import log_action
 from kasse.core.money import ZERO, round_money, to_decimal
 from kasse.core.services import tenant_service
 from kasse.fiscal.dsfinvk import master_data
+from kasse.sales.fiscal_signing import sign_cash_movement, sign_opening_float
 from kasse.sales.models import (
     CashMovement,
     CashMovementKind,
@@ -101,6 +103,7 @@ def open_shift(*, actor: Actor, register: Register, employee: Employee, count: d
         raise SaleError(_("A shift is already open on this register.")) from exc
     log_action(register.organization, actor, "sales.shift.opened", shift, {"float": str(opening_float)})
     record("shift", [shift])
+    transaction.on_commit(partial(sign_opening_float, shift))  # with a TSE: AVTransfer (docs/fiscal.md)
     return shift
 
 
@@ -153,6 +156,7 @@ def record_cash_movement(
         data["approver"] = str(approver.pk)
     log_action(shift.organization, actor, f"sales.cash.{kind}", movement, data)
     record("cash", [movement])
+    transaction.on_commit(partial(sign_cash_movement, movement))  # with a TSE: AVTransfer (docs/fiscal.md)
     return movement
 
 

@@ -42,6 +42,9 @@ class Command(BaseCommand):
             )
         if options["migrate"]:
             call_command("migrate", interactive=False, verbosity=1, stdout=self.stdout)
+        # TSE transactions a crash left between start and finish are finished or cancelled first
+        # (docs/fiscal.md, Integration item 5; the command lives with the register, called by name).
+        call_command("tse_recover", stdout=self.stdout)
         import uvicorn
 
         uvicorn.run(**config)

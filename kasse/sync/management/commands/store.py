@@ -160,6 +160,7 @@ class Command(BaseCommand):
             node, poll_seconds=options["poll"], on_change=publish_node_status, watch_outbox=options["watch_outbox"]
         )
         runner.start()
+        call_command("tse_recover", stdout=self.stdout)  # what a crash left open (docs/fiscal.md)
         from kasse.printing.worker import PrintWorkerPool
 
         printers = PrintWorkerPool(store_ids=[node.store_id]).start()  # one worker per printer of the store

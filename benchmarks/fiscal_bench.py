@@ -1,0 +1,143 @@
+"""Fiscal benchmark (issue 14): completing a sale with a TSE.
+
+The register's ``POST /register/cart/pay/`` for a 5-line cart paid in cash, server time measured in
+process around the Django test client (as ``register_bench``), on SQLite in WAL mode:
+
+* **development TSE**: the demo's TSE (real ECDSA signatures and counters in the database);
+* **fiskaly, 80 ms**: the fiskaly SIGN DE v2 backend against the local fiskaly server
+  (``kasse/testing/fiskaly_server.py``) answering every request after 80 ms, a realistic round trip;
+* each with the transaction **started at the first item** (in the background, as kasse does) and,
+  in the same run and alternating blocks, **started at pay** (the background start switched off),
+  so the difference is what the early start saves.
+
+Between the first item and "pay" the benchmark scans the other four items as fast as the server
+answers (no think time: the least time the background start gets). The receipt is queued after the
+TSE answered, inside the measured request.
+
+Run: ``python -m benchmarks.fiscal_bench [--sales N]`` (``make bench`` runs it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks.register_bench import _prepare, _setup_django, _time_request, summary
+
+
+def _sell(ctx: dict[str, Any], rng: random.Random) -> float:
+    from kasse.sales.fiscal_start import wait_idle
+
+    client, codes = ctx["client"], ctx["codes"]
+    payment = json.dumps([{"method": "cash", "amount": "1000.00"}])
+    for code in rng.sample(codes, 5):
+        client.post("/register/cart/scan/", {"code": code})
+    took = _time_request(lambda: client.post("/register/cart/pay/", {"payments": payment}))
+    wait_idle()  # nothing of this sale runs into the next one's measurement
+    return took
+
+
+def measure(ctx: dict[str, Any], count: int, blocks: int = 4) -> dict[str, list[float]]:
+    """Sales with the start at the first item and at pay, in alternating blocks of the same run."""
+    import kasse.register.services.cart as cart_services
+    from kasse.sales.fiscal_start import start_in_background
+
+    rng = random.Random(11)
+    timings: dict[str, list[float]] = {"first_item": [], "at_pay": []}
+    for _ in range(blocks):
+        for mode in ("first_item", "at_pay"):
+            cart_services.start_in_background = (  # type: ignore[assignment]
+                start_in_background if mode == "first_item" else (lambda **_kwargs: None)
+            )
+            timings[mode] += [_sell(ctx, rng) for _ in range(max(1, count // blocks))]
+    cart_services.start_in_background = start_in_background
+    return timings
+
+
+def _use_fiskaly(ctx: dict[str, Any], url: str) -> None:
+    """A fiskaly TSS for the register's store (it wins over the demo's organization-wide TSE)."""
+    from django.conf import settings
+
+    from kasse.core.actors import Actor
+    from kasse.fiscal.fiskaly_setup import create_fiskaly_tse, register_fiskaly_client, set_up_fiskaly_tse
+
+    settings.KASSE_FISKALY_BASE_URL = url
+    register = ctx["register"]
+    device = create_fiskaly_tse(
+        organization=ctx["organization"],
+        actor=Actor.system("bench"),
+        store=register.store,
+        api_key="key",
+        api_secret="secret",  # noqa: S106 - the local fiskaly server's test credentials
+    )
+    set_up_fiskaly_tse(device=device, actor=Actor.system("bench"))
+    register_fiskaly_client(register=register, actor=Actor.system("bench"))
+
+
+def run(products: int = 2000, sales: int = 200, latency: float = 0.08) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="kasse-bench-fiscal-") as tmp:
+        _setup_django(Path(tmp))
+        ctx = _prepare(products)
+        from kasse.sales.fiscal_signing import tse_in_use
+        from kasse.testing.fiskaly_server import FakeFiskaly
+
+        if not tse_in_use(ctx["register"]):
+            raise RuntimeError("the demo register has no development TSE")
+        rng = random.Random(3)
+        for _ in range(10):  # warm-up: templates, caches, the TSE's key
+            _sell(ctx, rng)
+        results: dict[str, Any] = {"products": products, "latency_ms": latency * 1000}
+        development = measure(ctx, sales)
+        results["development"] = {mode: summary(values) for mode, values in development.items()}
+        with FakeFiskaly() as fake:
+            _use_fiskaly(ctx, fake.url)
+            fake.latency = latency
+            for _ in range(5):
+                _sell(ctx, rng)
+            fiskaly = measure(ctx, sales)
+            results["fiskaly"] = {mode: summary(values) for mode, values in fiskaly.items()}
+            results["fiskaly_requests"] = len(fake.requests)
+        return results
+
+
+def render_markdown(results: dict[str, Any]) -> str:
+    dev, fisk = results["development"], results["fiskaly"]
+    latency = f"{results['latency_ms']:.0f} ms"
+
+    def row(name: str, target: str, values: dict[str, float]) -> str:
+        return f"| {name} | {target} | {values['median_ms']:.1f} ms | {values['p95_ms']:.1f} ms | {values['n']} |"
+
+    return "\n".join(
+        [
+            "| complete a 5-line sale (server) | target | median | p95 | sales |",
+            "| --- | --- | --- | --- | --- |",
+            row("development TSE, started at the first item", "p95 ≤ 50 ms", dev["first_item"]),
+            row("development TSE, started at pay (for comparison)", "–", dev["at_pay"]),
+            row(f"fiskaly answering after {latency}, started at the first item", "p95 ≤ 150 ms", fisk["first_item"]),
+            row(f"fiskaly answering after {latency}, started at pay (for comparison)", "–", fisk["at_pay"]),
+        ]
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--products", type=int, default=2000)
+    parser.add_argument("--sales", type=int, default=200)
+    parser.add_argument("--latency", type=float, default=0.08, help="seconds the local fiskaly takes to answer")
+    parser.add_argument("--json-out", help="also write the raw results as JSON to this file")
+    args = parser.parse_args()
+    started = time.perf_counter()
+    results = run(args.products, args.sales, args.latency)
+    results["seconds"] = round(time.perf_counter() - started, 1)
+    if args.json_out:
+        Path(args.json_out).write_text(json.dumps(results, indent=2))
+    print(render_markdown(results))
+
+
+if __name__ == "__main__":
+    main()
