@@ -275,6 +275,35 @@ def run_sync(args: argparse.Namespace) -> str:
     )
 
 
+def run_fiscal() -> str:
+    """The fiscal benchmark (issue 14) in its own process, as a markdown section."""
+    print("== Fiscal: completing a sale with the development TSE and fiskaly at 80 ms …", flush=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.fiscal_bench"],
+        cwd=PROJECT,
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(PROJECT)},
+    )
+    print(done.stdout, flush=True)
+    return "\n".join(
+        [
+            "## Completing a sale with a TSE",
+            "",
+            "Measured by `python -m benchmarks.fiscal_bench` (part of `make bench`; this section alone: "
+            "`.venv/bin/python -m benchmarks.run --suites fiscal`): server time of `POST /register/cart/pay/` "
+            "for a 5-line cash sale on SQLite, with the demo's development TSE and with the fiskaly backend "
+            "against the local fiskaly server answering after 80 ms; the TSE transaction started at the first "
+            "item (as kasse does) and, in alternating blocks of the same run, at pay. "
+            f"Machine: {machine()}.",
+            "",
+            done.stdout.strip(),
+            "",
+        ]
+    )
+
+
 def replace_sections(existing: str, sections: list[str]) -> str:
     """``existing`` with each ``## Heading`` section replaced by the new one of the same heading (or appended)."""
     for section in sections:
@@ -382,8 +411,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-serve", action="store_true", help="skip the serving-process memory measurement")
     parser.add_argument(
         "--suites",
-        default="catalog,register,hardware,printing,peripherals,sync",
-        help="comma separated: catalog,register,hardware,printing,peripherals,sync (without "
+        default="catalog,register,hardware,printing,peripherals,sync,fiscal",
+        help="comma separated: catalog,register,hardware,printing,peripherals,sync,fiscal (without "
         "catalog, only the chosen suites' sections of the output file are replaced)",
     )
     parser.add_argument(
@@ -406,9 +435,12 @@ def main(argv: list[str] | None = None) -> int:
             "printing": run_printing,
             "peripherals": run_peripherals,
             "sync": lambda: run_sync(args),
+            "fiscal": run_fiscal,
         }
         sections = [
-            runners[name]() for name in ("register", "hardware", "printing", "peripherals", "sync") if name in suites
+            runners[name]()
+            for name in ("register", "hardware", "printing", "peripherals", "sync", "fiscal")
+            if name in suites
         ]
         output = Path(args.output)
         output.write_text(replace_sections(output.read_text() if output.exists() else "# Benchmarks\n", sections))
@@ -427,6 +459,8 @@ def main(argv: list[str] | None = None) -> int:
         report += "\n" + run_peripherals()
     if "sync" in suites:
         report += "\n" + run_sync(args)
+    if "fiscal" in suites:
+        report += "\n" + run_fiscal()
     Path(args.output).write_text(report)
     print(f"Results written to {args.output}")
     return 0

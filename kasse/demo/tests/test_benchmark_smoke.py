@@ -112,3 +112,33 @@ def test_scanner_benchmark_runs_end_to_end_with_a_few_scans(tmp_path):
     for measurement in ("scan_to_socket", "scan_to_cart", "wedge_post", "in_process_post", "health"):
         assert data[measurement]["n"] == 5
     assert "| serial scan → cart response with the product | ≤ 50 ms" in result.stdout
+
+
+def test_fiscal_benchmark_runs_end_to_end_with_a_few_sales(tmp_path):
+    raw = tmp_path / "fiscal.json"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.fiscal_bench",
+            "--products",
+            "300",
+            "--sales",
+            "8",
+            "--json-out",
+            str(raw),
+        ],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    import json
+
+    data = json.loads(raw.read_text())
+    for backend in ("development", "fiskaly"):
+        for mode in ("first_item", "at_pay"):
+            assert data[backend][mode]["n"] == 8
+    assert data["fiskaly_requests"] > 0
+    assert "| fiskaly answering after 80 ms, started at the first item | p95 ≤ 150 ms" in result.stdout
