@@ -2,12 +2,13 @@ from __future__ import annotations
 
 from django.urls import path
 
-from kasse.backoffice import password_reset, views
+from kasse.backoffice import overview_views, password_reset, views
 
 app_name = "backoffice"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("overview/figures/", overview_views.overview_figures, name="overview-figures"),
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),
     path("language/", views.set_language, name="set-language"),

@@ -89,12 +89,19 @@ def switch_organization(request: BackofficeRequest) -> HttpResponse:
 
 @backoffice_view()
 def dashboard(request: BackofficeRequest) -> HttpResponse:
+    from kasse.backoffice.overview_views import figures_context
     from kasse.catalog.models import Product
     from kasse.customers.models import Customer
     from kasse.register.selectors import recent_pin_lockouts
     from kasse.tenancy.models import Register, Store
+    from kasse.tenancy.permissions import Capability
+    from kasse.tenancy.selectors import has_capability
 
     org = request.organization
+    if has_capability(request.employee, Capability.VIEW_REPORTS):
+        context = figures_context(request)
+        context["pin_lockouts"] = recent_pin_lockouts(org, request.employee)
+        return render(request, "backoffice/overview.html", context)
     context = {
         "stores": Store.objects.filter(organization=org),
         "product_count": Product.objects.filter(organization=org, is_active=True).count(),

@@ -58,6 +58,7 @@ DOMAIN_MAY_IMPORT: dict[str, set[str]] = {
         "customers",
         "inventory",
         "sales",
+        "fiscal",  # the Übersicht's alerts read TSE outages (docs/architecture.md: everything above except api)
         "printing",
         "peripherals",
         "register",
