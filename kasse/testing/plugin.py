@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -350,6 +351,43 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if IN_CI and skipped and exitstatus == pytest.ExitCode.OK and not hasattr(session.config, "workerinput"):
         # CI proves everything it runs: a skipped test is a failed run (select with -m instead).
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(  # noqa: PLR0917 - pytest-django's fixture, same arguments
+    request: pytest.FixtureRequest,
+    django_test_environment: None,
+    django_db_blocker: Any,
+    django_db_use_migrations: bool,
+    django_db_keepdb: bool,
+    django_db_createdb: bool,
+    django_db_modify_db_settings: None,
+) -> Iterator[None]:
+    """pytest-django's test databases, each a copy of the migrated template (``template_db.py``) instead of
+    migrated in every test process; ``--no-migrations`` and ``--reuse-db`` work as pytest-django has them."""
+    from django.test.utils import setup_databases, teardown_databases
+    from pytest_django.fixtures import _disable_migrations, _get_databases_for_setup
+
+    from kasse.testing.template_db import test_databases_from_template
+
+    keepdb = django_db_keepdb and not django_db_createdb
+    aliases, serialized_aliases = _get_databases_for_setup(request.session.items)
+    with django_db_blocker.unblock(), ExitStack() as stack:
+        if django_db_use_migrations:
+            stack.enter_context(test_databases_from_template())
+        else:
+            _disable_migrations()
+        db_cfg = setup_databases(
+            verbosity=request.config.option.verbose,
+            interactive=False,
+            aliases=aliases,  # type: ignore[arg-type]  # a set, as pytest-django passes it (the stubs say Mapping)
+            serialized_aliases=serialized_aliases,
+            keepdb=keepdb,
+        )
+    yield
+    if not django_db_keepdb:
+        with django_db_blocker.unblock():
+            teardown_databases(db_cfg, verbosity=request.config.option.verbose)
 
 
 @pytest.fixture(scope="session", autouse=True)
