@@ -62,6 +62,8 @@ NAV_GROUPS: list[NavGroup] = [
         (
             NavItem("fiscal:tse-overview", _("TSE"), Capability.VIEW_REPORTS),
             NavItem("fiscal:audit-log", _("Audit log"), Capability.VIEW_REPORTS),
+            NavItem("fiscal:dsfinvk-export", _("DSFinV-K export"), Capability.VIEW_REPORTS),
+            NavItem("fiscal:notification-list", _("Register notice"), Capability.MANAGE_SETTINGS),
         ),
     ),
     NavGroup(

@@ -13,4 +13,13 @@ urlpatterns: list[URLPattern] = [
     path("datev/stores/<uuid:store_pk>/", backoffice_views.datev_store_export, name="datev-store-export"),
     path("datev/settings/", backoffice_views.datev_settings, name="datev-settings"),
     path("audit/", backoffice_views.audit_log_list, name="audit-log"),
+    path("dsfinvk/", backoffice_views.dsfinvk_export, name="dsfinvk-export"),
+    path("dsfinvk/stores/<uuid:store_pk>/", backoffice_views.dsfinvk_store_export, name="dsfinvk-store-export"),
+    path("notification/", backoffice_views.notification_list, name="notification-list"),
+    path("notification/stores/<uuid:store_pk>/", backoffice_views.notification_store, name="notification-store"),
+    path(
+        "notification/registers/<uuid:register_pk>/",
+        backoffice_views.notification_register_edit,
+        name="notification-register-edit",
+    ),
 ]

@@ -1,12 +1,15 @@
-"""Back-office pages of the fiscal app: the DATEV export and its settings, the audit log."""
+"""Back-office pages of the fiscal app: the DATEV export and its settings, the audit log, the DSFinV-K
+export, the notification of the registers to the tax office."""
 
 from __future__ import annotations
+
+import tempfile
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -28,8 +31,15 @@ from kasse.fiscal.datev_export import (
 )
 from kasse.fiscal.datev_forms import DatevExportForm, DatevSettingsForm
 from kasse.fiscal.datev_settings import DatevSettings
+from kasse.fiscal.dsfinvk_forms import DsfinvkExportForm, RegisterDetailsForm
+from kasse.fiscal.models import RegisterDetails
+from kasse.fiscal.notification import notification_csv, notification_pdf, save_register_details, store_notification
 from kasse.sales import daily_sums
-from kasse.tenancy.models import Store
+from kasse.sales.dsfinvk.request import DsfinvkExportError, DsfinvkRequest
+from kasse.sales.dsfinvk.request import log_export as log_dsfinvk_export
+from kasse.sales.dsfinvk.request import prepare as prepare_dsfinvk
+from kasse.sales.dsfinvk.request import write_zip as write_dsfinvk_zip
+from kasse.tenancy.models import Register, Store
 from kasse.tenancy.permissions import Capability
 from kasse.tenancy.requests import BackofficeRequest
 from kasse.tenancy.selectors import stores_with_capability
@@ -174,3 +184,122 @@ def audit_log_list(request: BackofficeRequest) -> HttpResponse:
     if getattr(request, "htmx", None) and request.htmx.target == "audit-results":
         template = "fiscal/partials/audit_results.html"
     return render(request, template, context, status=status)
+
+
+# --- DSFinV-K export ------------------------------------------------------------------------------------
+
+
+def _dsfinvk_page(
+    request: BackofficeRequest, form: DsfinvkExportForm, status: int = 200, store: Store | None = None
+) -> HttpResponse:
+    return render(request, "fiscal/dsfinvk_export.html", {"form": form, "store": store}, status=status)
+
+
+def _dsfinvk_download(request: BackofficeRequest, form: DsfinvkExportForm, store: Store) -> HttpResponseBase:
+    try:
+        registers = form.registers(store)
+    except ValidationError as exc:
+        form.add_error("register", exc)
+        return _dsfinvk_page(request, form, status=400)
+    export = DsfinvkRequest(
+        organization=request.organization,
+        registers=registers,
+        date_from=form.cleaned_data["date_from"],
+        date_to=form.cleaned_data["date_to"],
+    )
+    try:
+        shifts = prepare_dsfinvk(export)
+    except DsfinvkExportError as exc:
+        form.add_error(None, str(exc))
+        return _dsfinvk_page(request, form, status=400)
+    target = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it)
+    write_dsfinvk_zip(export, shifts, target)
+    log_dsfinvk_export(actor_of(request), export, shifts)
+    target.seek(0)
+    return FileResponse(target, as_attachment=True, filename=export.filename(), content_type="application/zip")
+
+
+@require_GET
+@backoffice_view(Capability.VIEW_REPORTS)
+def dsfinvk_export(request: BackofficeRequest) -> HttpResponseBase:
+    """The DSFinV-K page; with a store and dates in the query it answers with the ZIP (a store this user
+    may not see is not offered: a 400 like any wrong choice)."""
+    stores = _export_stores(request)
+    if "date_from" not in request.GET:
+        return _dsfinvk_page(request, DsfinvkExportForm(stores=stores))
+    form = DsfinvkExportForm(request.GET, stores=stores)
+    if not form.is_valid():
+        return _dsfinvk_page(request, form, status=400)
+    return _dsfinvk_download(request, form, form.cleaned_data["store"])
+
+
+@require_GET
+@backoffice_view(Capability.VIEW_REPORTS)
+def dsfinvk_store_export(request: BackofficeRequest, store_pk: str) -> HttpResponseBase:
+    """One store's export (a link a user can keep); a store they may not see is a 404 like a missing one."""
+    store = _export_stores(request).filter(pk=store_pk).first()
+    if store is None:
+        raise Http404
+    stores = Store.objects.filter(pk=store.pk)
+    form = DsfinvkExportForm(request.GET if "date_from" in request.GET else None, stores=stores, with_store=False)
+    if not form.is_bound:
+        return _dsfinvk_page(request, form, store=store)
+    if not form.is_valid():
+        return _dsfinvk_page(request, form, status=400, store=store)
+    return _dsfinvk_download(request, form, store)
+
+
+# --- notification of the registers to the tax office (§146a (4) AO) ---------------------------------------
+
+
+@require_GET
+@backoffice_view(Capability.MANAGE_SETTINGS)
+def notification_list(request: BackofficeRequest) -> HttpResponse:
+    """The stores, each a link to its notice."""
+    stores = Store.objects.filter(organization=request.organization).order_by("number", "name")
+    return render(request, "fiscal/notification_list.html", {"stores": stores})
+
+
+@require_GET
+@backoffice_view(Capability.MANAGE_SETTINGS)
+def notification_store(request: BackofficeRequest, store_pk: str) -> HttpResponseBase:
+    """One store's notice; ``?format=csv`` or ``?format=pdf`` downloads it."""
+    store = Store.objects.filter(organization=request.organization, pk=store_pk).first()
+    if store is None:
+        raise Http404
+    notification = store_notification(store)
+    kind = request.GET.get("format")
+    name = f"Kassenmeldung_Filiale{store.number}"
+    if kind == "csv":
+        response = HttpResponse(notification_csv(notification), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        return response
+    if kind == "pdf":
+        response = HttpResponse(notification_pdf(notification), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
+        return response
+    return render(request, "fiscal/notification_store.html", {"n": notification})
+
+
+@require_http_methods(["GET", "POST"])
+@backoffice_view(Capability.MANAGE_SETTINGS)
+def notification_register_edit(request: BackofficeRequest, register_pk: str) -> HttpResponse:
+    """Brand, model and dates of one register."""
+    register = (
+        Register.objects.filter(organization=request.organization, pk=register_pk).select_related("store").first()
+    )
+    if register is None:
+        raise Http404
+    current = RegisterDetails.objects.filter(register=register).first()
+    form = RegisterDetailsForm(request.POST or None, instance=current)
+    if request.method == "POST":
+        if form.is_valid():
+            save_register_details(
+                actor=actor_of(request),
+                register=register,
+                data={name: form.cleaned_data[name] for name in form.fields},
+            )
+            messages.success(request, _("The register details have been saved."))
+            return redirect("fiscal:notification-store", store_pk=register.store_id)
+        return render(request, "fiscal/notification_register.html", {"form": form, "register": register}, status=400)
+    return render(request, "fiscal/notification_register.html", {"form": form, "register": register})

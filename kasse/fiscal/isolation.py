@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kasse.tenancy.models import Organization, Store
+from kasse.tenancy.models import Organization, Register, Store
 from kasse.testing.isolation import IsolationCase
 
 
@@ -15,7 +15,18 @@ def _store(org: Organization) -> dict[str, Any]:
     return {"store_pk": store.pk}
 
 
+def _register(org: Organization) -> dict[str, Any]:
+    store = Store.objects.create(
+        organization=org, name="Filiale E", number=42, street="Markt 2", postal_code="10115", city="Berlin"
+    )
+    register = Register.objects.create(organization=org, store=store, number=1, name="Kasse E", serial_number="E-1")
+    return {"register_pk": register.pk}
+
+
 CASES = [
     # Without dates the page, with dates the file: both only for a store the caller may see.
     IsolationCase("fiscal:datev-store-export", _store),
+    IsolationCase("fiscal:dsfinvk-store-export", _store),
+    IsolationCase("fiscal:notification-store", _store),
+    IsolationCase("fiscal:notification-register-edit", _register, methods=("get", "post")),
 ]

@@ -106,8 +106,10 @@ class ClosingWriter(ReceiptWriter):
 
     def opening_float(self) -> None:
         shift = self.shift
+        if not shift.opening_float:
+            return
         self.transfer(
-            bon_id=f"{shift.pk}-A",
+            bon_id=str(shift.pk),  # the float's TSE transaction has the shift's id
             gv_typ="Anfangsbestand",
             amount=shift.opening_float,
             at=shift.opened_at,
