@@ -11,4 +11,7 @@ urlpatterns = [
     path("z-reports/<uuid:shift_id>/", views.z_report_detail, name="z-report-detail"),
     path("z-reports/<uuid:shift_id>/pdf/", views.z_report_pdf, name="z-report-pdf"),
     path("z-reports/<uuid:shift_id>/reprint/", views.z_report_reprint, name="z-report-reprint"),
+    path("exports/", views.export_list, name="export-list"),
+    path("exports/<uuid:export_id>/", views.export_progress, name="export-progress"),
+    path("exports/<uuid:export_id>/download/", views.export_download, name="export-download"),
 ]

@@ -1,18 +1,23 @@
-"""Back-office pages of bookkeeping: the Z report archive (list, one closing, reprint, PDF)."""
+"""Back-office pages of bookkeeping: the Z report archive (list, one closing, reprint, PDF) and sales exports."""
 
 from __future__ import annotations
 
 import uuid
 
 from django.contrib import messages
-from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.http import FileResponse, Http404, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kasse.backoffice.access import backoffice_view
 from kasse.bookkeeping import selectors
 from kasse.bookkeeping.document_pdf import document_pdf
+from kasse.bookkeeping.forms import SalesExportForm
+from kasse.bookkeeping.models import ExportFormat, ExportStatus, SalesExport
+from kasse.bookkeeping.services import ExportError, export_path, fail_stale_exports, request_sales_export
 from kasse.core.actors import Actor
 from kasse.core.money import round_money
 from kasse.printing.documents import shift_report_document
@@ -119,3 +124,68 @@ def z_report_reprint(request: BackofficeRequest, shift_id: uuid.UUID) -> HttpRes
             % {"number": shift.closing_number, "register": shift.register.name},
         )
     return redirect("bookkeeping:z-report-detail", shift_id=shift.pk)
+
+
+# --- sales exports ---------------------------------------------------------------------------------------
+
+RECENT_EXPORTS = 20
+
+
+def _my_export(request: BackofficeRequest, export_id: uuid.UUID) -> SalesExport:
+    """One of the person's own exports; anybody else's is the same 404 as a missing one."""
+    export: SalesExport = get_object_or_404(SalesExport.objects.filter(requested_by=request.user), pk=export_id)
+    return export
+
+
+@require_http_methods(["GET", "POST"])
+@backoffice_view(Capability.VIEW_REPORTS)
+def export_list(request: BackofficeRequest) -> HttpResponse:
+    """Ask for an export of the receipts of the stores one may see, and the person's recent exports."""
+    stores = selectors.visible_stores(request.employee).filter(is_active=True)
+    form = SalesExportForm(request.POST or None, stores=stores)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            chosen = form.cleaned_data.get("store")
+            try:
+                export = request_sales_export(
+                    actor=Actor.for_user(request.user),
+                    organization=request.organization,
+                    user=request.user,
+                    stores=[chosen] if chosen else list(stores),
+                    date_from=form.cleaned_data["date_from"],
+                    date_to=form.cleaned_data["date_to"],
+                    fmt=form.cleaned_data["format"],
+                    language=request.LANGUAGE_CODE,
+                )
+            except ExportError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, _("The export is being written; it appears below when it is ready."))
+                return redirect(f"{reverse('bookkeeping:export-list')}#export-{export.pk}")
+        status = 400
+    fail_stale_exports(organization=request.organization)
+    exports = SalesExport.objects.filter(requested_by=request.user)[:RECENT_EXPORTS]
+    return render(request, "bookkeeping/backoffice/export_list.html", {"form": form, "exports": exports}, status=status)
+
+
+@require_GET
+@backoffice_view(Capability.VIEW_REPORTS)
+def export_progress(request: BackofficeRequest, export_id: uuid.UUID) -> HttpResponse:
+    """One export's row (htmx polls it while the file is being written)."""
+    return render(
+        request, "bookkeeping/backoffice/partials/export_row.html", {"export": _my_export(request, export_id)}
+    )
+
+
+@require_GET
+@backoffice_view(Capability.VIEW_REPORTS)
+def export_download(request: BackofficeRequest, export_id: uuid.UUID) -> HttpResponseBase:
+    """The finished file; before it is finished (or after it failed) there is nothing to download."""
+    export = _my_export(request, export_id)
+    path = export_path(export) if export.file_name else None
+    if export.status != ExportStatus.DONE or path is None or not path.exists():
+        raise Http404
+    suffix = "zip" if export.format == ExportFormat.CSV else "xlsx"
+    name = f"{_('sales')}-{export.date_from.isoformat()}-{export.date_to.isoformat()}.{suffix}"
+    return FileResponse(path.open("rb"), as_attachment=True, filename=name)

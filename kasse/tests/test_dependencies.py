@@ -27,7 +27,6 @@ TOOLS = {
     "mypy": "make lint, pre-commit",
     "django-stubs": "mypy's Django plugin",
     "pre-commit": "the hooks in .pre-commit-config.yaml",
-    "django-tasks": "kept for the background exports and notifications that are coming (issue 13)",
     "cryptography": "kept for the fiscal development TSE, which signs with it (issue 13)",
 }
 DEV_ONLY_PLACES = ("tests/", "kasse/testing/", "benchmarks/", "conftest.py")

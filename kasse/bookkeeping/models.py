@@ -1,0 +1,69 @@
+"""Sales exports: a file of receipts, lines, VAT rows and payments that a background task writes."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from kasse.core.models import OrganizationScopedModel
+
+
+class ExportFormat(models.TextChoices):
+    CSV = "csv", _("CSV (ZIP with one file each for receipts, lines, VAT and payments)")
+    XLSX = "xlsx", _("Excel (XLSX, one sheet each)")
+
+
+class ExportStatus(models.TextChoices):
+    QUEUED = "queued", _("waiting")
+    RUNNING = "running", _("being written")
+    DONE = "done", _("ready")
+    FAILED = "failed", _("failed")
+
+
+# Allowed transitions, the one place they are written down.
+EXPORT_TRANSITIONS: dict[str, set[str]] = {
+    ExportStatus.QUEUED: {ExportStatus.RUNNING, ExportStatus.FAILED},
+    ExportStatus.RUNNING: {ExportStatus.DONE, ExportStatus.FAILED},
+    ExportStatus.DONE: set(),
+    ExportStatus.FAILED: set(),
+}
+
+
+class SalesExport(OrganizationScopedModel):
+    """One requested export of the receipts of some stores over some local days.
+
+    ``line_count`` is counted when it is requested (the progress bar's 100 %), ``lines_written`` grows
+    while the task writes. The file appears under ``file_name`` only once it is complete (written to a
+    temporary name and renamed), so a download never gets half a file.
+    """
+
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    store_ids = models.JSONField(default=list)  # the stores exported (ids as strings)
+    store_names = models.CharField(max_length=500)
+    date_from = models.DateField(_("from"))
+    date_to = models.DateField(_("to"))
+    format = models.CharField(_("format"), max_length=5, choices=ExportFormat.choices)
+    language = models.CharField(max_length=5, default="de")  # of the headings, as the person asked
+    status = models.CharField(max_length=10, choices=ExportStatus.choices, default=ExportStatus.QUEUED)
+    line_count = models.PositiveBigIntegerField(default=0)
+    receipt_count = models.PositiveBigIntegerField(default=0)
+    lines_written = models.PositiveBigIntegerField(default=0)
+    file_name = models.CharField(max_length=200, blank=True)
+    file_size = models.PositiveBigIntegerField(default=0)
+    error = models.CharField(max_length=500, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("sales export")
+        verbose_name_plural = _("sales exports")
+        ordering = ["-created_at"]
+
+    @property
+    def progress_percent(self) -> int:
+        if self.status == ExportStatus.DONE:
+            return 100
+        if not self.line_count:
+            return 0
+        return min(99, int(self.lines_written * 100 / self.line_count))

@@ -1,0 +1,140 @@
+"""Sales exports: CSV (ZIP of four files) and XLSX, written by a background task, downloaded by their owner."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from django_scopes import scopes_disabled
+
+from kasse.bookkeeping import services
+from kasse.bookkeeping.models import ExportStatus, SalesExport
+from kasse.testing.plugin import soup_of, texts
+from kasse.testing.xlsx import read_xlsx
+
+pytestmark = pytest.mark.django_db
+
+
+def _today(closed_day) -> str:
+    return timezone.now().astimezone(closed_day.store.tzinfo).date().isoformat()
+
+
+def _ask(client, closed_day, fmt: str, capture, **extra):
+    day = _today(closed_day)
+    with capture(execute=True):
+        return client.post("/sales/exports/", {"date_from": day, "date_to": day, "format": fmt, **extra}, follow=True)
+
+
+def _only_export() -> SalesExport:
+    with scopes_disabled():
+        return SalesExport.objects.get()
+
+
+def test_a_csv_export_is_a_zip_of_receipts_lines_vat_and_payments(
+    owner_client, closed_day, django_capture_on_commit_callbacks
+):
+    response = _ask(owner_client, closed_day, "csv", django_capture_on_commit_callbacks)
+    export = _only_export()
+    assert (export.status, export.line_count, export.lines_written) == (ExportStatus.DONE, 4, 4)
+    assert response.status_code == 200
+    assert texts(soup_of(owner_client.get("/sales/exports/")), "export-download") == ["Herunterladen"]
+    download = owner_client.get(f"/sales/exports/{export.pk}/download/")
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(download.streaming_content)))
+    assert sorted(archive.namelist()) == ["lines.csv", "payments.csv", "receipts.csv", "vat.csv"]
+    lines = list(csv.reader(io.StringIO(archive.read("lines.csv").decode("utf-8-sig")), delimiter=";"))
+    assert lines[0][:4] == ["Beleg-ID", "Filial-Nr.", "Kassen-Nr.", "Beleg-Nr."]
+    assert [(row[3], row[8], row[10], row[16], row[17]) for row in lines[1:]] == [
+        ("1", "Brötchen", "2,000", "0,90", "7,00"),
+        ("1", "Kaffee", "1,000", "2,80", "19,00"),
+        ("2", "Kaffee", "1,000", "2,80", "19,00"),
+        ("3", "Brötchen", "-1,000", "-0,45", "7,00"),
+    ]
+    receipts = list(csv.reader(io.StringIO(archive.read("receipts.csv").decode("utf-8-sig")), delimiter=";"))
+    assert [row[-1] for row in receipts[1:]] == ["3,70", "2,80", "-0,45"]
+    payments = list(csv.reader(io.StringIO(archive.read("payments.csv").decode("utf-8-sig")), delimiter=";"))
+    assert [(row[4], row[5]) for row in payments[1:]] == [("cash", "3,70"), ("card", "2,80"), ("cash", "-0,45")]
+
+
+def test_an_xlsx_export_has_the_four_sheets_with_the_right_totals(
+    owner_client, closed_day, django_capture_on_commit_callbacks
+):
+    _ask(owner_client, closed_day, "xlsx", django_capture_on_commit_callbacks)
+    export = _only_export()
+    download = owner_client.get(f"/sales/exports/{export.pk}/download/")
+    assert download["Content-Disposition"].endswith('.xlsx"')
+    sheets = read_xlsx(b"".join(download.streaming_content))
+    assert list(sheets) == ["Belege", "Positionen", "MwSt.", "Zahlungen"]
+    assert sum(row[11] for row in sheets["Belege"][1:]) == pytest.approx(6.05)
+    assert [row[16] for row in sheets["Positionen"][1:]] == [0.9, 2.8, 2.8, -0.45]
+
+
+def test_an_impossible_range_is_refused_and_nothing_is_queued(owner_client, closed_day):
+    response = owner_client.post(
+        "/sales/exports/", {"date_from": "2026-12-07", "date_to": "2026-12-01", "format": "csv"}
+    )
+    assert response.status_code == 400
+    assert "Das Enddatum liegt vor dem Startdatum." in response.content.decode()
+    with scopes_disabled():
+        assert not SalesExport.objects.exists()
+
+
+def test_an_export_larger_than_the_limit_is_refused(owner_client, closed_day, monkeypatch):
+    monkeypatch.setitem(services.MAX_LINES, "csv", 3)
+    day = _today(closed_day)
+    response = owner_client.post("/sales/exports/", {"date_from": day, "date_to": day, "format": "csv"})
+    assert response.status_code == 400
+    assert "kürzeren Zeitraum" in response.content.decode()
+    with scopes_disabled():
+        assert not SalesExport.objects.exists()
+
+
+def test_nobody_else_downloads_an_export(
+    owner_client, other_store_manager_client, closed_day, django_capture_on_commit_callbacks
+):
+    _ask(owner_client, closed_day, "csv", django_capture_on_commit_callbacks)
+    export = _only_export()
+    assert other_store_manager_client.get(f"/sales/exports/{export.pk}/download/").status_code == 404
+    assert other_store_manager_client.get(f"/sales/exports/{export.pk}/").status_code == 404
+
+
+def test_a_store_manager_exports_only_their_stores(other_store_manager_client, closed_day):
+    page = soup_of(other_store_manager_client.get("/sales/exports/"))
+    assert [o.get_text() for o in page.select("select[name=store] option")] == ["Alle meine Filialen", "Filiale Nord"]
+    day = _today(closed_day)
+    response = other_store_manager_client.post(
+        "/sales/exports/", {"date_from": day, "date_to": day, "format": "csv", "store": str(closed_day.store_id)}
+    )
+    assert response.status_code == 400
+    with scopes_disabled():
+        assert not SalesExport.objects.exists()
+
+
+def test_an_export_whose_worker_stopped_is_failed_and_says_so(owner_client, closed_day, owner):
+    with scopes_disabled():
+        export = SalesExport.objects.create(
+            organization=closed_day.organization,
+            requested_by=owner,
+            store_ids=[str(closed_day.store_id)],
+            store_names="Filiale Mitte",
+            date_from=closed_day.opened_at.date(),
+            date_to=closed_day.opened_at.date(),
+            format="csv",
+            status=ExportStatus.RUNNING,
+        )
+        SalesExport.objects.filter(pk=export.pk).update(updated_at=timezone.now() - timedelta(hours=1))
+    page = soup_of(owner_client.get("/sales/exports/"))
+    assert texts(page, "export-error") == [
+        "Der Export wurde abgebrochen (der Worker wurde neu gestartet); bitte fordern Sie ihn erneut an."
+    ]
+    assert owner_client.get(f"/sales/exports/{export.pk}/download/").status_code == 404
+
+
+def test_the_same_export_is_written_once(owner_client, closed_day, django_capture_on_commit_callbacks):
+    _ask(owner_client, closed_day, "csv", django_capture_on_commit_callbacks)
+    export = _only_export()
+    services.run_sales_export(str(export.pk))  # a second delivery of the task
+    assert _only_export().finished_at == export.finished_at
