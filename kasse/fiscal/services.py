@@ -16,7 +16,7 @@ from typing import Any
 from uuid import UUID
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_scopes import scope
@@ -112,8 +112,18 @@ def register_tse_client(*, register: Register, actor: Actor) -> TseClientRegistr
 
 def device_for_store(store: Store) -> TseDevice | None:
     """The store's own TSE, else the organization's TSE for all stores (retired ones never)."""
-    devices = TseDevice.objects.filter(organization_id=store.organization_id).exclude(state=DeviceState.RETIRED)
-    return devices.filter(store=store).first() or devices.filter(store__isnull=True).first()
+    return _device_for(store.organization_id, store.pk)
+
+
+def _device_for(organization_id: UUID, store_id: UUID) -> TseDevice | None:
+    """:func:`device_for_store` in one query (at most one active TSE per store and one for all stores)."""
+    devices = list(
+        TseDevice.objects.filter(Q(store_id=store_id) | Q(store__isnull=True), organization_id=organization_id)
+        .exclude(state=DeviceState.RETIRED)
+        .order_by("created_at")
+    )
+    own = [device for device in devices if device.store_id is not None]
+    return (own or devices)[0] if devices else None
 
 
 # -- signing -------------------------------------------------------------------------------------
@@ -138,10 +148,13 @@ SignResult = Signed | Unsigned
 
 
 def _registration(register: Register) -> TseClientRegistration | None:
-    device = device_for_store(register.store)
+    device = _device_for(register.organization_id, register.store_id)
     if device is None:
         return None
-    return TseClientRegistration.objects.filter(device=device, register=register).select_related("device").first()
+    registration = TseClientRegistration.objects.filter(device=device, register=register).first()
+    if registration is not None:
+        registration.device = device
+    return registration
 
 
 def _signed_revisions(register: Register, tx_id: UUID) -> int:
@@ -154,15 +167,22 @@ def _signed_revisions(register: Register, tx_id: UUID) -> int:
 TseCall = Callable[[TseBackend, TseClient, int], TseLog]
 
 
+def _refuse_inside_a_transaction() -> None:
+    """The TSE is called outside the caller's transaction: raise ``RuntimeError`` inside one, as an empty
+    ``atomic(durable=True)`` would, without opening a transaction (on SQLite: taking the write lock)."""
+    connection = transaction.get_connection()
+    if connection.atomic_blocks and not connection.atomic_blocks[-1]._from_testcase:
+        raise RuntimeError("The TSE is called outside the caller's database transaction (docs/fiscal.md).")
+
+
 def _run(
     register: Register, tx_id: UUID, operation: Operation, call: TseCall, process_type: str = "", process_data: str = ""
 ) -> SignResult:
     """Call the TSE (``call(backend, client, revision)``) and store what came back."""
-    with transaction.atomic(durable=True):
-        pass  # refuses (RuntimeError) inside the caller's transaction: the TSE is called outside it
+    _refuse_inside_a_transaction()
     with scope(organization=register.organization_id):
         registration = _registration(register)
-        last = _signed_revisions(register, tx_id)
+        last = 0 if operation == Operation.START else _signed_revisions(register, tx_id)
     revision = 1 if operation == Operation.START else last + 1
     if registration is None:
         return _failed(

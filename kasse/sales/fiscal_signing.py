@@ -56,7 +56,7 @@ def sale_receipt(sale: Sale) -> Receipt:
     return Receipt(BonTyp.RECEIPT, dict(gross), {key: value for key, value in payments.items() if value})
 
 
-def sign_sale(sale: Sale) -> SignResult | None:
+def sign_sale(sale: Sale, *, tse_checked: bool = False) -> SignResult | None:
     """Finish the TSE transaction of a completed sale or return (its id is the transaction's).
 
     The transaction was started in the background when the cart's first item was entered
@@ -64,11 +64,12 @@ def sign_sale(sale: Sale) -> SignResult | None:
     finishes. A sale whose start left no record (a return, a cart from another process that crashed,
     a start still running elsewhere) is started here first. None when the register has no TSE, or
     when the sale's end was recorded already (a repeated "pay" signs nothing twice). Call after the
-    sale's transaction committed.
+    sale's transaction committed. ``tse_checked``: the caller found :func:`tse_in_use` true for the
+    sale's register in this request (not asked again).
     """
     with scope(organization=sale.organization_id):
         register = sale.register
-    if not tse_in_use(register):
+    if not tse_checked and not tse_in_use(register):
         return None
     wait_for_start(sale.pk)
     with scope(organization=sale.organization_id):

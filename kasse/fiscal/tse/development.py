@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import tarfile
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from uuid import UUID
 
 from cryptography import x509
@@ -78,6 +79,16 @@ def new_key_material(now: datetime | None = None) -> dict[str, object]:
     }
 
 
+@lru_cache(maxsize=16)
+def _parsed_key(pem: str) -> ec.EllipticCurvePrivateKey:
+    """The device's key parsed once per process (a backend object lives for one step, the key is the
+    same for every step). Decrypting stays per step, so ``KASSE_FISCAL_KEYS`` is always applied."""
+    key = serialization.load_pem_private_key(pem.encode(), password=None)
+    if not isinstance(key, ec.EllipticCurvePrivateKey):
+        raise ImproperlyConfigured("the development TSE's key is not an EC key")
+    return key
+
+
 class DevelopmentTse:
     """:class:`~kasse.fiscal.tse.interface.TseBackend` signing with a key kept (encrypted) in the database."""
 
@@ -92,10 +103,7 @@ class DevelopmentTse:
 
     def _private_key(self, device: TseDevice) -> ec.EllipticCurvePrivateKey:
         if self._key is None:
-            key = serialization.load_pem_private_key(crypto.decrypt(device.dev_private_key).encode(), password=None)
-            if not isinstance(key, ec.EllipticCurvePrivateKey):
-                raise ImproperlyConfigured("the development TSE's key is not an EC key")
-            self._key = key
+            self._key = _parsed_key(crypto.decrypt(device.dev_private_key))
         return self._key
 
     def info(self) -> TseInfo:
@@ -170,7 +178,7 @@ class DevelopmentTse:
             )
             signature = sign_plain(self._private_key(device), device.signature_algorithm, message.data_to_be_signed())
             log_time = datetime.fromtimestamp(int(now.timestamp()), tz=UTC)
-            DevTseLogMessage.objects.create(
+            stored = DevTseLogMessage.objects.create(
                 organization_id=self.organization_id,
                 device=device,
                 signature_counter=device.dev_signature_counter,
@@ -191,12 +199,7 @@ class DevelopmentTse:
                     tx.finished_at = log_time
                 tx.save(update_fields=["revision", "finished_at", "updated_at"])
             device.save(update_fields=["dev_signature_counter", "dev_transaction_counter", "updated_at"])
-            return self._log(
-                device,
-                tx,
-                DevTseLogMessage.objects.get(device=device, signature_counter=device.dev_signature_counter),
-                client,
-            )
+            return self._log(device, tx, stored, client)
 
     def _stored(self, device: TseDevice, tx: DevTseTransaction, revision: int, client: TseClient) -> TseLog:
         message = DevTseLogMessage.objects.filter(device=device, tx_id=tx.tx_id, revision=revision).first()

@@ -8,7 +8,7 @@ from decimal import Decimal
 from functools import partial
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_scopes import scope
@@ -433,7 +433,10 @@ def checkout_cart(*, actor: Actor, cart: Cart, employee: Employee, payments: lis
         signs = tse_in_use(cart.register)
     sale = _store_sale(actor=actor, cart=cart, employee=employee, payments=payments, print_now=not signs)
     if signs:
-        sign_sale(sale)
+        with scope(organization=sale.organization_id):
+            # read once: the TSE signs them and the done screen shows them (the view's ``.all()``)
+            prefetch_related_objects([sale], "vat_rows", "payments")
+        sign_sale(sale, tse_checked=True)
         with scope(organization=sale.organization_id), transaction.atomic():
             enqueue_sale_receipt(sale=sale, actor=actor)
     return sale
@@ -450,6 +453,8 @@ def _store_sale(*, actor: Actor, cart: Cart, employee: Employee, payments: list[
         if paid is None:
             raise SaleError(_("This cart is no longer open."))
         return paid
+    if locked.register_id == cart.register_id and Cart.register.is_cached(cart):
+        locked.register = cart.register  # loaded for the TSE gate a moment ago: not again
     cart = locked
     lines = list(cart.lines.select_related("variant__product", "approved_by"))
     sale_input = SaleInput(

@@ -1,0 +1,98 @@
+"""The register's two busiest requests keep their number of queries: a scan, and paying a cart, without
+a TSE and with the development TSE (docs/benchmarks.md, "Register"). The numbers are pinned, not
+capped: a query more on these paths has to be a decision (change the number here and say why in the
+commit), and one less is noticed too. Paying does not cost more queries for more lines.
+
+The numbers are the test client's inside the test's transaction (savepoints, no BEGIN/COMMIT), with
+the session and activity writes of a request; docs/benchmarks.md lists the queries of a pay request.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from kasse.core.actors import Actor
+from kasse.fiscal.services import create_development_tse, register_tse_client
+from kasse.testing.factories import ProductFactory
+
+pytestmark = pytest.mark.django_db
+
+CODES = ["4000000000017", "4000000000024", "4000000000031", "4000000000048", "4000000000055"]
+
+# Before issue 13 (3c18194, no TSE in that tree): a scan 19, paying 5 lines 53. The pay path now
+# locks the cart row before reading it and asks whether a TSE is in use (one query each) and reads
+# all store prices in one query instead of one per line.
+SCAN = 15
+PAY_WITHOUT_TSE = 48
+# The TSE gate, the sale's VAT rows and payments (read once for the TSE and the done screen), "was
+# its end signed before?", then start and finish: the TSE and this register's client (2), the
+# last signed revision (finish only), the development TSE's step (device locked, transaction read,
+# log message written, counters saved; finish also closes the transaction) and the stored answer
+# (looked up, written, open outage closed).
+PAY_WITH_TSE = 80
+
+
+@pytest.fixture
+def five_products(organization: Any) -> None:
+    for index, code in enumerate(CODES):
+        ProductFactory(
+            organization=organization,
+            name=f"Artikel {index}",
+            price=f"{index + 1}.45",
+            vat_class="standard" if index % 2 else "reduced",
+            variant__barcode=code,
+        )
+
+
+@pytest.fixture
+def with_tse(organization: Any, store: Any, register: Any) -> None:
+    create_development_tse(organization=organization, actor=Actor.system(), store=store)
+    register_tse_client(register=register, actor=Actor.system())
+
+
+def _queries(call: Any) -> list[str]:
+    with CaptureQueriesContext(connection) as captured:
+        response = call()
+    assert response.status_code == 200, response.content[:300]
+    return [query["sql"] for query in captured.captured_queries]
+
+
+def _pay(till: Client, lines: int) -> list[str]:
+    for code in CODES[:lines]:
+        till.post("/register/cart/scan/", {"code": code})
+    payment = json.dumps([{"method": "cash", "amount": "100"}])
+    return _queries(lambda: till.post("/register/cart/pay/", {"payments": payment}))
+
+
+def _listing(queries: list[str]) -> str:
+    return "\n".join(f"{index:3} {sql[:150]}" for index, sql in enumerate(queries))
+
+
+def test_a_scan_takes_a_pinned_number_of_queries(till: Client, five_products: None) -> None:
+    till.post("/register/cart/scan/", {"code": CODES[0]})
+    queries = _queries(lambda: till.post("/register/cart/scan/", {"code": CODES[1]}))
+    assert len(queries) == SCAN, _listing(queries)
+
+
+def test_paying_without_a_tse_takes_a_pinned_number_of_queries_whatever_the_lines(
+    till: Client, five_products: None
+) -> None:
+    _pay(till, 1)  # the first sale of the shift numbers its register's first receipt
+    one_line, five_lines = _pay(till, 1), _pay(till, 5)
+    assert len(five_lines) == PAY_WITHOUT_TSE, _listing(five_lines)
+    assert len(one_line) == len(five_lines), _listing(one_line)
+
+
+def test_paying_with_the_development_tse_takes_a_pinned_number_of_queries_whatever_the_lines(
+    till: Client, five_products: None, with_tse: None
+) -> None:
+    _pay(till, 1)
+    one_line, five_lines = _pay(till, 1), _pay(till, 5)
+    assert len(five_lines) == PAY_WITH_TSE, _listing(five_lines)
+    assert len(one_line) == len(five_lines), _listing(one_line)
