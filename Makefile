@@ -19,7 +19,12 @@ $(VENDOR)/htmx.min.js: package-lock.json
 	@mkdir -p $(VENDOR)
 	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx.min.js
 
-install: $(STAMP) $(VENDOR)/htmx.min.js messages
+# Chart.js for the reports' charts (docs/architecture.md: why this library).
+$(VENDOR)/chart.umd.min.js: package-lock.json
+	@mkdir -p $(VENDOR)
+	cp node_modules/chart.js/dist/chart.umd.min.js $(VENDOR)/chart.umd.min.js
+
+install: $(STAMP) $(VENDOR)/htmx.min.js $(VENDOR)/chart.umd.min.js messages
 
 messages: $(STAMP)
 	@$(BIN)/kasse compilemessages --ignore '.venv/*' --ignore 'node_modules/*' >/dev/null

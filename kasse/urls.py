@@ -35,6 +35,7 @@ urlpatterns = [
     path("devices/", include("kasse.register.backoffice_urls")),
     path("nodes/", include("kasse.sync.backoffice.urls")),
     path("fiscal/", include("kasse.fiscal.backoffice_urls")),
+    path("reports/", include("kasse.reports.backoffice_urls")),
     path("sales/", include("kasse.bookkeeping.backoffice_urls")),
     path("sales/", include("kasse.sales.backoffice_urls")),
     path("", include("kasse.backoffice.urls")),

@@ -39,6 +39,7 @@ NAV_GROUPS: list[NavGroup] = [
         _("Sales"),
         (
             NavItem("sales:receipt-list", _("Receipts"), Capability.VIEW_REPORTS),
+            NavItem("reports:report-list", _("Reports"), Capability.VIEW_REPORTS),
             NavItem("sync-backoffice:live", _("Live sales"), Capability.VIEW_REPORTS),
             NavItem("bookkeeping:z-report-list", _("Z reports & shifts"), Capability.VIEW_REPORTS),
             NavItem("bookkeeping:export-list", _("Exports"), Capability.VIEW_REPORTS),

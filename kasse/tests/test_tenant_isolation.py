@@ -33,7 +33,7 @@ def _as_missing(kwargs: dict) -> dict:
 
 def _request(client: Client, method: str, url: str, data: dict, **headers: str):
     if method == "get":
-        return client.get(url, **headers)
+        return client.get(url, data, **headers)  # data: the query (a filter naming the object)
     if method in {"put", "patch"}:
         return getattr(client, method)(url, data=data, content_type="application/json", **headers)
     if method == "delete":
