@@ -1,4 +1,5 @@
-"""A report as a file: CSV (semicolon, German Excel opens it), XLSX (XlsxWriter, constant memory, the library of the sales export) and PDF (fpdf2).
+"""A report as a file: CSV (semicolon, German Excel opens it), XLSX (XlsxWriter, constant memory, as the
+sales export) and PDF (fpdf2).
 
 Rows are plain values from :class:`kasse.reports.selectors.Report`; amounts stay exact decimals in CSV and
 XLSX (numbers with two places, not text), the PDF is an A4 table for printing or sending.
