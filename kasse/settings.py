@@ -18,7 +18,8 @@ Variables (all optional in dev):
 ``KASSE_LANGUAGE``         ``de`` (default) or ``en``
 ``KASSE_TIME_ZONE``        default store time zone, ``Europe/Berlin``
 ``KASSE_EMAIL_URL``        ``smtp://user:pass@host:port`` or ``console:``
-``KASSE_PUBLIC_URL``       absolute base URL used in e-mails
+``KASSE_PUBLIC_URL``       absolute base URL used in e-mails and in the digital receipt's link
+``KASSE_DIGITAL_RECEIPT_DAYS``  days a digital receipt's link works (90)
 ``KASSE_HSTS_SECONDS``     HSTS max-age (production cloud: one year; ``0`` off)
 ``KASSE_HSTS_INCLUDE_SUBDOMAINS``, ``KASSE_HSTS_PRELOAD``  ``1`` to add them
 ``KASSE_OUTBOX_RETENTION_DAYS``  store node: days a synced record stays in the outbox (14)
@@ -342,6 +343,7 @@ elif EMAIL_URL.startswith("file:"):
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 PUBLIC_URL = env_str("KASSE_PUBLIC_URL", "http://127.0.0.1:8000")
+KASSE_DIGITAL_RECEIPT_DAYS = env_int("KASSE_DIGITAL_RECEIPT_DAYS", 90, minimum=1)
 
 LOGGING = {
     "version": 1,

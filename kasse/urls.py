@@ -30,6 +30,7 @@ urlpatterns = [
     path("settings/api/", include("kasse.api.backoffice_urls")),
     path("register/print/", include("kasse.printing.register_urls")),
     path("register/", include("kasse.register.register_urls")),
+    path("r/", include("kasse.register.digital_receipt_urls")),  # the digital receipt's link (public)
     path("devices/printers/", include("kasse.printing.backoffice_urls")),
     path("devices/peripherals/", include("kasse.peripherals.backoffice_urls")),
     path("devices/", include("kasse.register.backoffice_urls")),

@@ -115,4 +115,5 @@ CASES = [
     IsolationCase(
         "register:receipt-email", _sale, methods=("post",), data={"email": "a@example.org"}, caller="register"
     ),
+    IsolationCase("register:receipt-issue", _sale, methods=("post",), data={"kind": "declined"}, caller="register"),
 ]

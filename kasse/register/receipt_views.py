@@ -4,18 +4,25 @@ from __future__ import annotations
 
 import uuid
 
+from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from kasse.core.actors import Actor
+from kasse.printing.models import JobKind, PrintJob
+from kasse.printing.selectors import receipt_printer_for
+from kasse.printing.services import enqueue_sale_receipt
 from kasse.register.access import register_view
+from kasse.register.live import publish_display
 from kasse.register.receipt_pdf import receipt_pdf
 from kasse.register.services.receipts import email_receipt, receipt_context
-from kasse.sales.models import Sale
+from kasse.sales.models import ReceiptIssueKind, Sale
 from kasse.sales.receipt import build_receipt
 from kasse.sales.selectors import recent_receipts
 from kasse.sales.services.errors import SaleError
+from kasse.sales.services.receipt_issue import digital_receipt_days, issue_receipt
 from kasse.tenancy.requests import CashierRequest, RegisterRequest
 
 
@@ -61,3 +68,30 @@ def receipts(request: CashierRequest) -> HttpResponse:
     found = recent_receipts(register.store, register=register, query=query)
     template = "register/receipts/results.html" if request.GET.get("partial") else "register/receipts/list.html"
     return render(request, template, {"receipts": found, "query": query})
+
+
+@require_POST
+@register_view()
+def issue(request: CashierRequest, sale_id: uuid.UUID) -> HttpResponse:
+    """Hand the receipt over (Belegausgabepflicht): printed, digital (a QR code on the customer
+    display and in the dialog, opening the receipt in the cloud) or declined by the customer."""
+    sale = _store_sale(request, sale_id)
+    kind = request.POST.get("kind", "")
+    actor = Actor.for_employee(request.cashier)
+    context: dict[str, object] = {"sale": sale, "kind": kind}
+    if kind == ReceiptIssueKind.PRINTED:
+        if receipt_printer_for(request.register) is None:
+            context["error"] = _("No receipt printer is set up for this register.")
+            return render(request, "register/partials/receipt_issued.html", context, status=422)
+        if not PrintJob.objects.filter(sale=sale, kind=JobKind.RECEIPT).exists():
+            with transaction.atomic():
+                enqueue_sale_receipt(sale=sale, actor=actor)
+    try:
+        issued = issue_receipt(actor=actor, sale=sale, employee=request.cashier, kind=kind)
+    except SaleError as exc:
+        context["error"] = " ".join(exc.messages)
+        return render(request, "register/partials/receipt_issued.html", context, status=422)
+    context.update({"url": issued.url, "days": digital_receipt_days()})
+    if issued.url:
+        publish_display(request.register, "register/partials/display_receipt_link.html", context)
+    return render(request, "register/partials/receipt_issued.html", context)

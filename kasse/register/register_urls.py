@@ -46,4 +46,5 @@ urlpatterns = [
     path("receipts/", receipt_views.receipts, name="receipt-list"),
     path("receipt/<uuid:sale_id>/pdf/", receipt_views.pdf, name="receipt-pdf"),
     path("receipt/<uuid:sale_id>/email/", receipt_views.email, name="receipt-email"),
+    path("receipt/<uuid:sale_id>/issue/", receipt_views.issue, name="receipt-issue"),
 ]

@@ -259,6 +259,9 @@ register(
         immutable=True,
         snapshot_filter={"shift__status": "open"},
     ),
+    # How a receipt was handed over (printed, digital, declined): up, after its sale; the cloud serves
+    # the digital receipt's link.
+    SyncSpec("sales.ReceiptIssue", Direction.UP, Scope.STORE, "sale.store_id", immutable=True),
     SyncSpec("sales.RegisterCounter", Direction.LOCAL, Scope.STORE, "register.store_id"),
     # Of the sales, a pairing node gets those of open shifts (its X and Z reports need them).
     SyncSpec(

@@ -98,4 +98,7 @@ NOT_TENANT_OBJECTS: set[str] = {
     "backoffice:password-reset-confirm",
     "signup:invitation",
     "javascript_catalog",
+    # The digital receipt's link: keyed by an unguessable token, not an id (docs/receipts.md)
+    "digital-receipt:receipt-show",
+    "digital-receipt:receipt-pdf",
 }

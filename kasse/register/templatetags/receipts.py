@@ -33,9 +33,10 @@ def receipt_barcode(code: str, module: float = 1.0, height: int = 40) -> dict[st
 
 
 @register.simple_tag
-def qr_svg(payload: str) -> str:
-    """The fiscal QR code as inline SVG (segno writes the markup and escapes nothing of ours into it)."""
+def qr_svg(payload: str, scale: int = 3) -> str:
+    """A QR code as inline SVG: the fiscal one (scale 3), the digital receipt's link (larger). segno
+    writes the markup and escapes nothing of ours into it."""
     import segno
     from django.utils.safestring import mark_safe
 
-    return mark_safe(segno.make(payload, error="m").svg_inline(scale=3, border=2))  # noqa: S308 - segno's own SVG
+    return mark_safe(segno.make(payload, error="m").svg_inline(scale=scale, border=2))  # noqa: S308 - segno's own SVG

@@ -1,6 +1,7 @@
 """Sales: receipts (sales and returns), their lines and payments, shifts and cash."""
 
 from kasse.sales.models.counters import CounterKind, RegisterCounter
+from kasse.sales.models.receipt_issue import ReceiptIssue, ReceiptIssueKind
 from kasse.sales.models.sale import Payment, PaymentMethod, Sale, SaleKind, SaleLine, SaleVat
 from kasse.sales.models.shift import CashMovement, CashMovementKind, Shift, ShiftStatus
 
@@ -10,6 +11,8 @@ __all__ = [
     "CounterKind",
     "Payment",
     "PaymentMethod",
+    "ReceiptIssue",
+    "ReceiptIssueKind",
     "RegisterCounter",
     "Sale",
     "SaleKind",

@@ -5,13 +5,18 @@
   const idleTemplate = document.getElementById("idle-template");
   const showIdle = () => root.replaceChildren(idleTemplate.content.cloneNode(true));
   const idleAfter = Number(root.dataset.idleAfter) || 8000;
+  // The digital receipt's QR code stays until the next customer's first item (or a minute): the
+  // customer needs time to take out a phone.
+  const receiptIdleAfter = 60000;
   let idleTimer = null;
 
   function show(html) {
     // The server rendered (and escaped) this partial; htmx swaps it in like any other.
     htmx.swap(root, html, { swapStyle: "innerHTML" });
     clearTimeout(idleTimer);
-    if (root.querySelector("[data-testid=display-done]")) {
+    if (root.querySelector("[data-testid=display-receipt]")) {
+      idleTimer = setTimeout(showIdle, receiptIdleAfter);
+    } else if (root.querySelector("[data-testid=display-done]")) {
       idleTimer = setTimeout(showIdle, idleAfter);
     } else if (!root.querySelector(".line")) {
       showIdle();
