@@ -304,6 +304,34 @@ def run_fiscal() -> str:
     )
 
 
+def run_backoffice(args: argparse.Namespace) -> str:
+    """The back-office benchmark (issue 15) in its own process, as a markdown section."""
+    print(f"== Back office: seeding {args.backoffice_sales:,} sales on PostgreSQL, Übersicht and journal …", flush=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.backoffice_bench", "--sales", str(args.backoffice_sales)],
+        cwd=PROJECT,
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(PROJECT)},
+    )
+    print(done.stdout, flush=True)
+    table = done.stdout.strip().split("\n\n", 1)[-1] if "\n\n" in done.stdout.strip() else done.stdout.strip()
+    return "\n".join(
+        [
+            "## Back office: Übersicht and receipt journal",
+            "",
+            "Measured by `python -m benchmarks.backoffice_bench --sales N` (part of `make bench`; this section alone: "
+            "`.venv/bin/python -m benchmarks.run --suites backoffice --backoffice-sales N`): `kasse seed --sales N` "
+            "into a fresh PostgreSQL database (COPY), then server time of the owner's requests through the Django "
+            f"test client. Machine: {machine()}.",
+            "",
+            table,
+            "",
+        ]
+    )
+
+
 def replace_sections(existing: str, sections: list[str]) -> str:
     """``existing`` with each ``## Heading`` section replaced by the new one of the same heading (or appended)."""
     for section in sections:
@@ -411,8 +439,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-serve", action="store_true", help="skip the serving-process memory measurement")
     parser.add_argument(
         "--suites",
-        default="catalog,register,hardware,printing,peripherals,sync,fiscal",
-        help="comma separated: catalog,register,hardware,printing,peripherals,sync,fiscal (without "
+        default="catalog,register,hardware,printing,peripherals,sync,fiscal,backoffice",
+        help="comma separated: catalog,register,hardware,printing,peripherals,sync,fiscal,backoffice (without "
         "catalog, only the chosen suites' sections of the output file are replaced)",
     )
     parser.add_argument(
@@ -423,6 +451,9 @@ def main(argv: list[str] | None = None) -> int:
         "among them",
     )
     parser.add_argument("--backlog", type=int, default=10_000, help="offline sales replayed by the sync suite")
+    parser.add_argument(
+        "--backoffice-sales", type=int, default=2_000_000, help="sales seeded for the back-office suite (PostgreSQL)"
+    )
     args = parser.parse_args(argv)
     args.databases = {d.strip() for d in args.databases.split(",") if d.strip()}
     suites = {s.strip() for s in args.suites.split(",") if s.strip()}
@@ -436,10 +467,11 @@ def main(argv: list[str] | None = None) -> int:
             "peripherals": run_peripherals,
             "sync": lambda: run_sync(args),
             "fiscal": run_fiscal,
+            "backoffice": lambda: run_backoffice(args),
         }
         sections = [
             runners[name]()
-            for name in ("register", "hardware", "printing", "peripherals", "sync", "fiscal")
+            for name in ("register", "hardware", "printing", "peripherals", "sync", "fiscal", "backoffice")
             if name in suites
         ]
         output = Path(args.output)
@@ -461,6 +493,8 @@ def main(argv: list[str] | None = None) -> int:
         report += "\n" + run_sync(args)
     if "fiscal" in suites:
         report += "\n" + run_fiscal()
+    if "backoffice" in suites:
+        report += "\n" + run_backoffice(args)
     Path(args.output).write_text(report)
     print(f"Results written to {args.output}")
     return 0

@@ -1,0 +1,540 @@
+"""``kasse seed --sales N``: N completed sales over two years and three stores, written with PostgreSQL's COPY.
+
+For the back office's benchmarks (the Übersicht, the receipt journal, reports), not for the fiscal record:
+the sales are not signed by a TSE and move no stock. Everything else is as the register writes it:
+
+* each register's receipt numbers continue its counter, gapless and in the order of time; the counter is
+  left at the last number, so the register sells on from there;
+* every receipt has about five lines (1–9) of the organization's products at their price and VAT rate,
+  VAT rows per rate (gross = net + VAT, VAT from the gross half up as ``kasse.core.money.vat_from_gross``),
+  and a payment (cash with the amount handed over and the change, or card) that equals its total;
+* about one sale in a hundred is returned whole a little later on the same register (a return receipt
+  with negative lines that point to the original's, negative VAT rows and the money paid back);
+* every register-day is one shift, opened at 06:30 and closed at 20:00 local time with its Z number, the
+  float of 150 € and the counted cash equal to the expected; today's shift stays open;
+* a day is the store's local day (``Store.time_zone``), sales fall between 07:00 and 19:30 local time,
+  more on Saturdays, fewer on Mondays, none after the moment of seeding.
+
+Rows go out as COPY text, built from integers (cents) and pre-escaped strings, about 20,000 sales (whole
+days of all stores) per transaction with the registers' counters, so a run can be stopped and what was
+committed stays consistent.
+"""
+
+from __future__ import annotations
+
+import datetime
+import random
+import time
+import zoneinfo
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import connection, models, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from kasse.catalog.models import Variant
+from kasse.core.actors import Actor
+from kasse.core.ids import uuid7
+from kasse.core.vat import DSFINVK_IDS, VAT_RATES
+from kasse.customers.models import Customer
+from kasse.sales.models import Payment, RegisterCounter, Sale, SaleLine, SaleVat, Shift
+from kasse.sales.models.counters import CounterKind
+from kasse.tenancy.models import Employee, Organization, Register, Store
+from kasse.tenancy.services import save_register, save_store
+
+OPENING_FLOAT = 15000  # cents
+EXTRA_STORES = [
+    {"name": "Potsdam Brandenburger Straße", "number": 3, "street": "Brandenburger Straße 12", "postal_code": "14467",
+     "city": "Potsdam", "country": "DE", "time_zone": "Europe/Berlin"},
+    {"name": "Leipzig Südvorstadt", "number": 4, "street": "Karl-Liebknecht-Straße 80", "postal_code": "04275",
+     "city": "Leipzig", "country": "DE", "time_zone": "Europe/Berlin"},
+]  # fmt: skip
+FLUSH_SALES = 20_000  # sales per transaction (and per COPY of each table)
+WEEKDAY_WEIGHT = (0.8, 0.9, 0.95, 1.0, 1.15, 1.4, 0.5)  # Monday … Sunday
+
+
+class SalesSeedRefused(Exception):
+    """The sales cannot be seeded here; the message says why."""
+
+
+@dataclass(frozen=True)
+class SalesSeedResult:
+    sales: int
+    returns: int
+    lines: int
+    stores: int
+    seconds: float
+
+    @property
+    def per_second(self) -> float:
+        return self.sales / self.seconds if self.seconds else 0.0
+
+
+def _text(value: str) -> str:
+    """A string as a COPY text field."""
+    return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def _money(cents: int) -> str:
+    sign = "-" if cents < 0 else ""
+    cents = abs(cents)
+    return f"{sign}{cents // 100}.{cents % 100:02d}"
+
+
+def _vat(gross: int, rate: int) -> int:
+    """VAT in cents contained in ``gross`` cents at ``rate`` per cent, half up (away from zero)."""
+    if rate == 0:
+        return 0
+    magnitude = (2 * abs(gross) * rate + 100 + rate) // (2 * (100 + rate))
+    return magnitude if gross >= 0 else -magnitude
+
+
+class _Ids:
+    """UUIDv7-shaped ids: the row's moment in milliseconds first (so they sort by time like the register's),
+    then a counter of this run and a random tag of the run, unique without asking the database."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.counter = 0
+        self.tag = rng.getrandbits(32)
+
+    def __call__(self, moment_ms: int) -> str:
+        self.counter += 1
+        n = self.counter
+        return (
+            f"{moment_ms & 0xFFFFFFFFFFFF:012x}7{(n >> 30) & 0xFFF:03x}"
+            f"{0x8000 | ((n >> 16) & 0x3FFF):04x}{n & 0xFFFF:04x}{self.tag:08x}"
+        )
+
+
+@dataclass(frozen=True)
+class _Item:
+    variant_id: str
+    name: str  # escaped
+    variant_name: str
+    sku: str
+    barcode: str
+    unit: str
+    price: int  # cents
+    vat_class: str
+    rate: int
+    dsfinvk: int
+
+
+@dataclass
+class _Till:
+    store: Store
+    register: Register
+    zone: zoneinfo.ZoneInfo
+    cashiers: list[tuple[str, str]]  # (employee id hex, escaped display name)
+    receipt: int
+    closing: int
+    open_shift: str | None  # id hex of the register's open shift, if any
+
+
+def _ensure_stores(organization: Organization, count: int) -> list[Store]:
+    actor = Actor.system("seed")
+    stores = list(Store.objects.filter(organization=organization).order_by("number", "name"))
+    extra = iter(EXTRA_STORES)
+    while len(stores) < count:
+        data = next(extra, None)
+        number = max([s.number or 0 for s in stores] + [0]) + 1
+        data = {
+            **(data or {"name": f"Filiale {number}", "country": "DE", "time_zone": "Europe/Berlin"}),
+            "number": number,
+        }
+        stores.append(save_store(actor=actor, organization=organization, data=data))
+    for store in stores[:count]:
+        have = Register.objects.filter(store=store).count()
+        for n in range(have + 1, 3):
+            save_register(actor=actor, organization=organization, store=store, data={"number": n, "name": f"Kasse {n}"})
+    return stores[:count]
+
+
+def _tills(organization: Organization, stores: list[Store]) -> list[_Till]:
+    tills = []
+    for store in stores:
+        people = list(
+            Employee.objects.filter(organization=organization, is_active=True)
+            .filter(Q(roles__store=store) | Q(roles__store__isnull=True))
+            .distinct()
+            .order_by("display_name")
+        )
+        if not people:
+            raise SalesSeedRefused(f"Nobody works in {store.name}: add an employee first.")
+        cashiers = [(p.pk.hex, _text(p.display_name[:120])) for p in people]
+        for register in Register.objects.filter(store=store, is_active=True).order_by("number"):
+            counters = {c.kind: c.last_value for c in RegisterCounter.objects.filter(register=register)}
+            open_shift = Shift.objects.filter(register=register, status="open").first()
+            tills.append(
+                _Till(
+                    store,
+                    register,
+                    zoneinfo.ZoneInfo(store.time_zone or "Europe/Berlin"),
+                    cashiers,
+                    counters.get(CounterKind.RECEIPT, 0),
+                    counters.get(CounterKind.CLOSING, 0),
+                    open_shift.pk.hex if open_shift else None,
+                )
+            )
+    return tills
+
+
+def _items(organization: Organization) -> list[_Item]:
+    rows = (
+        Variant.objects.filter(organization=organization, is_active=True, product__is_active=True)
+        .values_list(
+            "pk", "name", "sku", "price", "product__name", "product__price", "product__unit", "product__vat_class"
+        )
+        .order_by("pk")[:3000]
+    )
+    items = []
+    for pk, variant_name, sku, price, product_name, product_price, unit, vat_class in rows:
+        cents = int((price if price is not None else product_price) * 100)
+        if cents <= 0:
+            continue
+        items.append(
+            _Item(
+                pk.hex, _text(product_name[:200]), _text((variant_name or "")[:120]), _text(sku[:64]), "",
+                unit if unit == "piece" else unit, cents, vat_class, int(VAT_RATES[vat_class]), DSFINVK_IDS[vat_class],
+            )
+        )  # fmt: skip
+    if not items:
+        raise SalesSeedRefused("The organization has no active products to sell; seed products first.")
+    return items
+
+
+def _ts(moment: datetime.datetime) -> str:
+    return moment.astimezone(datetime.UTC).strftime("%Y-%m-%d %H:%M:%S.%f+00")
+
+
+class _Writer:
+    """The rows of one transaction, per table, as COPY text."""
+
+    def __init__(self) -> None:
+        self.tables: dict[str, list[str]] = {"shift": [], "sale": [], "line": [], "vat": [], "payment": []}
+
+    @property
+    def buffered(self) -> int:
+        return len(self.tables["sale"])
+
+    def flush(self, now_text: str) -> None:
+        plan = [
+            ("shift", Shift), ("sale", Sale), ("line", SaleLine), ("vat", SaleVat), ("payment", Payment),
+        ]  # fmt: skip
+        with connection.cursor() as cursor:
+            for key, model in plan:
+                rows = self.tables[key]
+                if not rows:
+                    continue
+                with cursor.cursor.copy(COPY_STATEMENTS[model]) as copy:
+                    copy.write("".join(rows).replace("\x00NOW\x00", now_text))
+                rows.clear()
+
+
+def _copy_statement(model: type[models.Model], columns: list[str]) -> str:
+    quote = connection.ops.quote_name
+    return f"COPY {quote(model._meta.db_table)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
+
+
+SALE_COLUMNS = [
+    "id", "created_at", "updated_at", "organization_id", "store_id", "register_id", "shift_id", "kind",
+    "receipt_number", "employee_id", "employee_name", "customer_id", "original_sale_id", "started_at",
+    "completed_at", "currency", "subtotal", "order_discount", "total", "note",
+]  # fmt: skip
+LINE_COLUMNS = [
+    "id", "created_at", "updated_at", "organization_id", "sale_id", "position", "variant_id", "product_name",
+    "variant_name", "sku", "barcode", "unit", "quantity", "list_price", "unit_price", "line_discount",
+    "order_discount_share", "total", "vat_class", "vat_rate", "vat_dsfinvk_id", "approved_by_id",
+    "original_line_id", "note",
+]  # fmt: skip
+VAT_COLUMNS = [
+    "id",
+    "created_at",
+    "updated_at",
+    "organization_id",
+    "sale_id",
+    "vat_rate",
+    "vat_dsfinvk_id",
+    "gross",
+    "net",
+    "vat",
+]
+PAYMENT_COLUMNS = [
+    "id", "created_at", "updated_at", "organization_id", "sale_id", "position", "method", "amount", "tendered",
+    "change", "reference",
+]  # fmt: skip
+SHIFT_COLUMNS = [
+    "id", "created_at", "updated_at", "organization_id", "store_id", "register_id", "status", "opened_at",
+    "opened_by_id", "opening_float", "opening_count", "closed_at", "closed_by_id", "closing_count",
+    "counted_cash", "expected_cash", "difference", "closing_number", "master_data",
+]  # fmt: skip
+COPY_STATEMENTS: dict[type[models.Model], str] = {}
+
+
+def _check_columns() -> None:
+    """The columns written are exactly the model's: a field added later fails here, not with bad rows."""
+    for model, columns in (
+        (Sale, SALE_COLUMNS), (SaleLine, LINE_COLUMNS), (SaleVat, VAT_COLUMNS), (Payment, PAYMENT_COLUMNS),
+        (Shift, SHIFT_COLUMNS),
+    ):  # fmt: skip
+        actual = [f.column for f in model._meta.concrete_fields]
+        if sorted(actual) != sorted(columns):
+            raise SalesSeedRefused(
+                f"{model.__name__} has columns the seeder does not know: {sorted(set(actual) ^ set(columns))}"
+            )
+        COPY_STATEMENTS[model] = _copy_statement(model, columns)
+
+
+def _day_counts(
+    total: int, slots: int, dates: list[datetime.date], today_share: float, rng: random.Random
+) -> list[int]:
+    """How many sales each (day, register) slot gets: weighted by weekday, a little noise, summing to ``total``;
+    today only by the share of its opening hours gone by."""
+    weights = [
+        WEEKDAY_WEIGHT[d.weekday()] * rng.uniform(0.8, 1.2) * (today_share if d == dates[-1] else 1.0)
+        for d in dates
+        for _slot in range(slots)
+    ]
+    scale = total / sum(weights)
+    counts = [int(w * scale) for w in weights]
+    short = total - sum(counts)
+    open_slots = [i for i, w in enumerate(weights) if w > 0]
+    rng.shuffle(open_slots)
+    for k in range(short):
+        counts[open_slots[rng.randrange(len(open_slots))] if short > len(open_slots) else open_slots[k]] += 1
+    return counts
+
+
+def seed_sales(
+    organization: Organization,
+    count: int,
+    *,
+    years: int = 2,
+    stores: int = 3,
+    seed: int | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> SalesSeedResult:
+    """Seed ``count`` sales in ``organization`` (see the module's docstring). PostgreSQL only."""
+    say = progress or (lambda _message: None)
+    if connection.vendor != "postgresql":
+        raise SalesSeedRefused(
+            "Seeding sales writes with PostgreSQL's COPY; set DATABASE_URL to a PostgreSQL database."
+        )
+    if count < 0:
+        raise SalesSeedRefused("The number of sales must be 0 or more.")
+    _check_columns()
+    started = time.perf_counter()
+    rng = random.Random(seed)
+    ids = _Ids(rng)
+    with transaction.atomic():
+        chosen = _ensure_stores(organization, stores)
+    items = _items(organization)
+    tills = _tills(organization, chosen)
+    customers = [c.hex for c in Customer.objects.filter(organization=organization).values_list("pk", flat=True)[:5000]]
+    org = organization.pk.hex
+    now = timezone.now()
+    today = now.astimezone(tills[0].zone).date()
+    dates = [today - datetime.timedelta(days=d) for d in range(years * 365 - 1, -1, -1)]
+    opening = datetime.datetime.combine(today, datetime.time(7, 0), tzinfo=tills[0].zone)
+    today_share = min(1.0, max(0.0, (now - opening).total_seconds() / (12.5 * 3600)))
+    counts = _day_counts(count, len(tills), dates, today_share, rng)
+    writer = _Writer()
+    fast = _bulk_load_session()
+    say("Writing with foreign-key triggers off (we write only ids we read or made)." if fast else "Writing …")
+    made = returns = lines_made = 0
+    report_every = max(1, len(dates) // 20)
+    for day_index, day in enumerate(dates):
+        for till_index, till in enumerate(tills):
+            n = counts[day_index * len(tills) + till_index]
+            if n:
+                made_here = _register_day(writer, till, day, n, now, items, customers, org, ids, rng)
+                made += made_here[0]
+                returns += made_here[1]
+                lines_made += made_here[2]
+        if writer.buffered >= FLUSH_SALES or day_index == len(dates) - 1:
+            with transaction.atomic():
+                writer.flush(_ts(now))
+                _save_counters(org, tills, _ts(now))
+        if day_index % report_every == 0:
+            elapsed = time.perf_counter() - started
+            say(f"{day.isoformat()}: {made:,} sales so far ({made / elapsed if elapsed else 0:,.0f}/s)")
+    _end_bulk_load_session(fast)
+    with connection.cursor() as cursor:
+        for model in (Sale, SaleLine, SaleVat, Payment, Shift):
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")  # noqa: S608 - our names
+    return SalesSeedResult(made, returns, lines_made, len(chosen), time.perf_counter() - started)
+
+
+def _bulk_load_session() -> bool:
+    """Make this session's bulk load cheaper: no waiting for the WAL flush at each commit, and, where the
+    database user may (a superuser, as in development and on a benchmark machine), no per-row foreign-key
+    triggers (``session_replication_role = replica``): every id written was read from the database or made
+    here, and the test checks the rows. Returns whether the triggers are off."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit = off")
+        cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+        row = cursor.fetchone()
+        if not (row and row[0]):
+            return False
+        cursor.execute("SET session_replication_role = replica")
+    return True
+
+
+def _end_bulk_load_session(fast: bool) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit = on")
+        if fast:
+            cursor.execute("SET session_replication_role = origin")
+
+
+def _save_counters(org: str, tills: list[_Till], now_text: str) -> None:
+    """Each register's counters at the last number written, in the transaction of the rows (one statement)."""
+    quote = connection.ops.quote_name
+    table = quote(RegisterCounter._meta.db_table)
+    rows: list[str] = []
+    params: list[str | int] = []
+    for till in tills:
+        for kind, value in ((CounterKind.RECEIPT, till.receipt), (CounterKind.CLOSING, till.closing)):
+            rows.append("(%s::uuid, %s::timestamptz, %s::timestamptz, %s::uuid, %s::uuid, %s, %s)")
+            params += [uuid7().hex, now_text, now_text, org, till.register.pk.hex, str(kind), value]
+    sql = (
+        f"INSERT INTO {table} (id, created_at, updated_at, organization_id, register_id, kind, last_value) "  # noqa: S608
+        f"VALUES {', '.join(rows)} ON CONFLICT (register_id, kind) "
+        "DO UPDATE SET last_value = EXCLUDED.last_value, updated_at = EXCLUDED.updated_at"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def _register_day(
+    writer: _Writer,
+    till: _Till,
+    day: datetime.date,
+    n: int,
+    now: datetime.datetime,
+    items: list[_Item],
+    customers: list[str],
+    org: str,
+    ids: _Ids,
+    rng: random.Random,
+) -> tuple[int, int, int]:
+    """One register's sales of one local day and their shift; returns (sales, returns, lines) written."""
+    zone = till.zone
+    opens = datetime.datetime.combine(day, datetime.time(6, 30), tzinfo=zone)
+    first = datetime.datetime.combine(day, datetime.time(7, 0), tzinfo=zone).timestamp()
+    last = datetime.datetime.combine(day, datetime.time(19, 30), tzinfo=zone).timestamp()
+    is_today = day == now.astimezone(zone).date()
+    if is_today:
+        last = min(last, now.timestamp() - 1)
+        if last <= first:
+            return (0, 0, 0)
+    moments = sorted(rng.uniform(first, last) for _ in range(n))
+    stamp = "\x00NOW\x00"
+    tables = writer.tables
+    store_id, register_id = till.store.pk.hex, till.register.pk.hex
+    shift_id = till.open_shift if is_today and till.open_shift else ids(int(opens.timestamp() * 1000))
+    opener_id, _opener_name = till.cashiers[rng.randrange(len(till.cashiers))]
+    cash_total = 0
+    sales = refunds = lines_count = 0
+    for index, moment in enumerate(moments):
+        employee_id, employee_name = till.cashiers[rng.randrange(len(till.cashiers))]
+        ms = int(moment * 1000)
+        completed = _ts(datetime.datetime.fromtimestamp(moment, datetime.UTC))
+        started_at = _ts(datetime.datetime.fromtimestamp(moment - rng.uniform(20, 180), datetime.UTC))
+        sale_id = ids(ms)
+        till.receipt += 1
+        customer = customers[rng.randrange(len(customers))] if customers and rng.random() < 0.1 else "\\N"
+        per_rate: dict[tuple[int, int], int] = {}
+        total = 0
+        sold = []
+        for position in range(1, rng.choice((1, 2, 3, 4, 5, 5, 6, 7, 8, 9)) + 1):
+            item = items[rng.randrange(len(items))]
+            quantity = rng.choice((1, 1, 1, 2, 2, 3))
+            gross = item.price * quantity
+            total += gross
+            key = (item.rate, item.dsfinvk)
+            per_rate[key] = per_rate.get(key, 0) + gross
+            line_id = ids(ms)
+            sold.append((line_id, position, item, quantity, gross))
+            tables["line"].append(
+                f"{line_id}\t{stamp}\t{stamp}\t{org}\t{sale_id}\t{position}\t{item.variant_id}\t{item.name}\t"
+                f"{item.variant_name}\t{item.sku}\t\t{item.unit}\t{quantity}.000\t{_money(item.price)}\t"
+                f"{_money(item.price)}\t0.00\t0.00\t{_money(gross)}\t{item.vat_class}\t{item.rate}.00\t"
+                f"{item.dsfinvk}\t\\N\t\\N\t\n"
+            )
+        lines_count += len(sold)
+        for (rate, dsfinvk), gross in per_rate.items():
+            vat = _vat(gross, rate)
+            tables["vat"].append(
+                f"{ids(ms)}\t{stamp}\t{stamp}\t{org}\t{sale_id}\t{rate}.00\t{dsfinvk}\t{_money(gross)}\t"
+                f"{_money(gross - vat)}\t{_money(vat)}\n"
+            )
+        cash = rng.random() < 0.55
+        if cash:
+            tendered = total if rng.random() < 0.3 else -(-total // 500) * 500
+            if tendered == total and rng.random() < 0.5:
+                tendered = -(-total // 1000) * 1000
+            payment = f"cash\t{_money(total)}\t{_money(tendered)}\t{_money(tendered - total)}\t"
+            cash_total += total
+        else:
+            payment = f"card\t{_money(total)}\t0.00\t0.00\t"
+        tables["payment"].append(f"{ids(ms)}\t{stamp}\t{stamp}\t{org}\t{sale_id}\t1\t{payment}\n")
+        tables["sale"].append(
+            f"{sale_id}\t{stamp}\t{stamp}\t{org}\t{store_id}\t{register_id}\t{shift_id}\tsale\t{till.receipt}\t"
+            f"{employee_id}\t{employee_name}\t{customer}\t\\N\t{started_at}\t{completed}\tEUR\t{_money(total)}\t0.00\t"
+            f"{_money(total)}\t\n"
+        )
+        sales += 1
+        if rng.random() < 0.01:
+            # returned whole, before the register's next sale
+            later = moments[index + 1] if index + 1 < len(moments) else min(moment + 300, last + 1800)
+            back = (moment + later) / 2
+            back_ms = int(back * 1000)
+            refund_id = ids(back_ms)
+            till.receipt += 1
+            back_text = _ts(datetime.datetime.fromtimestamp(back, datetime.UTC))
+            for line_id, position, item, quantity, gross in sold:
+                tables["line"].append(
+                    f"{ids(back_ms)}\t{stamp}\t{stamp}\t{org}\t{refund_id}\t{position}\t{item.variant_id}\t"
+                    f"{item.name}\t{item.variant_name}\t{item.sku}\t\t{item.unit}\t-{quantity}.000\t"
+                    f"{_money(item.price)}\t{_money(item.price)}\t0.00\t0.00\t{_money(-gross)}\t{item.vat_class}\t"
+                    f"{item.rate}.00\t{item.dsfinvk}\t\\N\t{line_id}\t\n"
+                )
+            lines_count += len(sold)
+            for (rate, dsfinvk), gross in per_rate.items():
+                vat = _vat(-gross, rate)
+                tables["vat"].append(
+                    f"{ids(back_ms)}\t{stamp}\t{stamp}\t{org}\t{refund_id}\t{rate}.00\t{dsfinvk}\t{_money(-gross)}\t"
+                    f"{_money(-gross - vat)}\t{_money(vat)}\n"
+                )
+            method = "cash" if cash else "card"
+            tables["payment"].append(
+                f"{ids(back_ms)}\t{stamp}\t{stamp}\t{org}\t{refund_id}\t1\t{method}\t{_money(-total)}\t0.00\t0.00\t\n"
+            )
+            if cash:
+                cash_total -= total
+            tables["sale"].append(
+                f"{refund_id}\t{stamp}\t{stamp}\t{org}\t{store_id}\t{register_id}\t{shift_id}\trefund\t{till.receipt}\t"
+                f"{employee_id}\t{employee_name}\t{customer}\t{sale_id}\t{back_text}\t{back_text}\tEUR\t"
+                f"{_money(-total)}\t0.00\t{_money(-total)}\t\n"
+            )
+            refunds += 1
+    if not (is_today and till.open_shift):
+        opened = _ts(opens)
+        if is_today:
+            till.open_shift = shift_id
+            tables["shift"].append(
+                f"{shift_id}\t{stamp}\t{stamp}\t{org}\t{store_id}\t{register_id}\topen\t{opened}\t{opener_id}\t"
+                f"{_money(OPENING_FLOAT)}\t{{}}\t\\N\t\\N\t{{}}\t\\N\t\\N\t\\N\t\\N\t{{}}\n"
+            )
+        else:
+            till.closing += 1
+            closes = _ts(datetime.datetime.combine(day, datetime.time(20, 0), tzinfo=zone))
+            expected = _money(OPENING_FLOAT + cash_total)
+            tables["shift"].append(
+                f"{shift_id}\t{stamp}\t{stamp}\t{org}\t{store_id}\t{register_id}\tclosed\t{opened}\t{opener_id}\t"
+                f"{_money(OPENING_FLOAT)}\t{{}}\t{closes}\t{opener_id}\t{{}}\t{expected}\t{expected}\t0.00\t"
+                f"{till.closing}\t{{}}\n"
+            )
+    return sales, refunds, lines_count

@@ -1,0 +1,116 @@
+"""``kasse seed --sales N``: consistent sales over two years and three stores, through COPY (PostgreSQL)."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
+from django.db.models import Count, F, Max, Min, Sum
+from django_scopes import scope, scopes_disabled
+
+from kasse.core.actors import Actor
+from kasse.core.ids import uuid7
+from kasse.core.money import vat_from_gross
+from kasse.demo.sales import SalesSeedRefused, seed_sales
+from kasse.sales.models import Payment, RegisterCounter, Sale, SaleLine, SaleVat, Shift
+from kasse.sales.services.checkout import LineInput, PaymentInput, SaleInput, complete_sale
+from kasse.tenancy.models import Store
+from kasse.tenancy.permissions import Role
+from kasse.testing.factories import CustomerFactory, EmployeeFactory, ProductFactory
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def _postgres_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (TEST_DATABASE_URL=postgres://…): sales are seeded with COPY")
+
+
+@pytest.fixture
+def shop(organization, store, register):
+    EmployeeFactory(organization=organization, role=Role.OWNER, display_name="Inhaberin")
+    EmployeeFactory(organization=organization, role=(store, Role.CASHIER), display_name="Clara\tmit Tab")
+    ProductFactory(organization=organization, name="Brot", price="3.50", vat_class="reduced")
+    ProductFactory(organization=organization, name="Wein", price="11.90", vat_class="standard")
+    ProductFactory(organization=organization, name="Zeitung", price="2.20", vat_class="zero")
+    for _ in range(5):
+        CustomerFactory(organization=organization)
+    return organization
+
+
+def test_seeded_sales_are_consistent_receipts(shop):
+    with scopes_disabled():
+        result = seed_sales(shop, 3000, seed=7)
+    assert result.sales == 3000
+    assert result.stores == 3
+    with scopes_disabled():
+        assert Store.objects.filter(organization=shop).count() == 3
+        sales = Sale.objects.filter(organization=shop)
+        assert sales.filter(kind="sale").count() == 3000
+        assert sales.filter(kind="refund").count() == result.returns
+        assert result.returns > 0
+        # over two years, in every store, up to now
+        span = sales.aggregate(first=Min("completed_at"), last=Max("completed_at"))
+        assert span["last"] - span["first"] > datetime.timedelta(days=700)
+        assert sales.values("store_id").distinct().count() == 3
+        # each receipt: lines, VAT rows per rate and payments add up to its total; gross = net + VAT
+        line_sums = dict(SaleLine.objects.values_list("sale_id").annotate(s=Sum("total")))
+        vat_sums = dict(SaleVat.objects.values_list("sale_id").annotate(s=Sum("gross")))
+        paid = dict(Payment.objects.values_list("sale_id").annotate(s=Sum("amount")))
+        for sale_id, total in sales.values_list("id", "total"):
+            assert line_sums[sale_id] == total == vat_sums[sale_id] == paid[sale_id]
+        for row in SaleVat.objects.all()[:2000]:
+            assert row.gross == row.net + row.vat
+            assert row.vat == vat_from_gross(row.gross, row.vat_rate)
+        lines = SaleLine.objects.aggregate(n=Count("id"))["n"]
+        assert 4 * 3000 < lines < 6 * 3000 * 1.1
+        # a return points to its original, line by line
+        refund = sales.filter(kind="refund").first()
+        assert refund.original_sale.total == -refund.total
+        assert all(line.original_line.sale_id == refund.original_sale_id for line in refund.lines.all())
+        # receipt numbers per register: 1..n without gaps, in the order of time; the counter at the last one
+        for register_id in sales.values_list("register_id", flat=True).distinct():
+            numbers = list(
+                sales.filter(register_id=register_id).order_by("completed_at").values_list("receipt_number", flat=True)
+            )
+            assert numbers == list(range(1, len(numbers) + 1))
+            counter = RegisterCounter.objects.get(register_id=register_id, kind="receipt")
+            assert counter.last_value == len(numbers)
+        # every sale lies in its shift; cash in the drawer as expected at each Z
+        assert not sales.exclude(shift__register_id=F("register_id")).exists()
+        closed = Shift.objects.filter(organization=shop, status="closed")
+        assert closed.count() > 0
+        assert not closed.exclude(difference=Decimal("0.00")).exists()
+        assert Shift.objects.filter(organization=shop, status="open").count() <= 6
+
+
+def test_the_register_sells_on_after_seeding(shop, store, register):
+    with scopes_disabled():
+        seed_sales(shop, 500, seed=1)
+        last = Sale.objects.filter(register=register).aggregate(m=Max("receipt_number"))["m"]
+        cashier = EmployeeFactory(organization=shop, role=(store, Role.CASHIER))
+        variant = ProductFactory(organization=shop, price="1.00").variants.get()
+    with scope(organization=shop.pk):
+        if not Shift.objects.filter(register=register, status="open").exists():
+            from kasse.sales.services.shifts import open_shift
+
+            open_shift(actor=Actor.system(), register=register, employee=cashier, count={})
+        sale = complete_sale(
+            actor=Actor.system(),
+            register=register,
+            employee=cashier,
+            cart=SaleInput(id=uuid7(), lines=[LineInput(variant.pk, 1)], payments=[PaymentInput("cash", 5)]),
+        )
+    assert sale.receipt_number == last + 1
+
+
+def test_seeding_refuses_bad_counts_and_organizations_without_products(organization, store):
+    with scopes_disabled(), pytest.raises(SalesSeedRefused, match="no active products"):
+        seed_sales(organization, 10)
+    with pytest.raises(CommandError, match="--sales must be 0 or more"):
+        call_command("seed", "--sales", "-1")
