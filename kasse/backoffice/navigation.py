@@ -42,6 +42,7 @@ NAV_GROUPS: list[NavGroup] = [
             NavItem("reports:report-list", _("Reports"), Capability.VIEW_REPORTS),
             NavItem("sync-backoffice:live", _("Live sales"), Capability.VIEW_REPORTS),
             NavItem("bookkeeping:z-report-list", _("Z reports & shifts"), Capability.VIEW_REPORTS),
+            NavItem("bookkeeping:cash-book", _("Cash book"), Capability.VIEW_REPORTS),
             NavItem("bookkeeping:export-list", _("Exports"), Capability.VIEW_REPORTS),
             NavItem("fiscal:datev-export", _("DATEV export"), Capability.VIEW_REPORTS),
         ),

@@ -67,3 +67,59 @@ class SalesExport(OrganizationScopedModel):
         if not self.line_count:
             return 0
         return min(99, int(self.lines_written * 100 / self.line_count))
+
+
+class CashBookCategory(models.TextChoices):
+    """What a back-office cash book entry is; the register's cash movements use the same words."""
+
+    OPENING_BALANCE = "opening_balance", _("Opening balance")
+    BANK_DEPOSIT = "bank_deposit", _("Bank deposit")
+    CHANGE_FROM_BANK = "change_from_bank", _("Change from the bank")
+    PURCHASE = "purchase", _("Purchase")
+    EXPENSE = "expense", _("Expense")
+    PRIVATE_WITHDRAWAL = "private_withdrawal", _("Private withdrawal")
+    PRIVATE_DEPOSIT = "private_deposit", _("Private deposit")
+    OTHER = "other", _("Other")
+
+
+# Cash going out of the store's cash: the amount is stored negative.
+CASH_OUT_CATEGORIES = frozenset(
+    {
+        CashBookCategory.BANK_DEPOSIT,
+        CashBookCategory.PURCHASE,
+        CashBookCategory.EXPENSE,
+        CashBookCategory.PRIVATE_WITHDRAWAL,
+    }
+)
+
+
+class CashBookEntry(OrganizationScopedModel):
+    """A cash book line entered in the back office: cash of the store moved outside a register (the safe
+    to the bank, a purchase paid from the safe) or the opening balance when the cash book starts.
+
+    Never edited or deleted (GoBD): a mistake is corrected by new entries that reference it
+    (``correction_of``): one that reverses it and, if needed, one with the right amount.
+    """
+
+    store = models.ForeignKey("tenancy.Store", on_delete=models.PROTECT, related_name="+")
+    day = models.DateField(_("day"))
+    category = models.CharField(_("category"), max_length=20, choices=CashBookCategory.choices)
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)  # signed: out is negative
+    text = models.CharField(_("text"), max_length=200)
+    correction_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections"
+    )
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("cash book entry")
+        verbose_name_plural = _("cash book entries")
+        ordering = ["day", "created_at"]
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if not self._state.adding:
+            raise ValueError("cash book entries are never changed; correct them with a new entry")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise ValueError("cash book entries are never deleted; correct them with a new entry")

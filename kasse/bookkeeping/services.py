@@ -1,9 +1,11 @@
-"""Requesting a sales export and writing it (the background task's body)."""
+"""Requesting a sales export and writing it (the background task's body); cash book entries and their
+corrections."""
 
 from __future__ import annotations
 
 import logging
 from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
@@ -13,7 +15,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_scopes import scope, scopes_disabled
 
-from kasse.bookkeeping.models import ExportFormat, ExportStatus, SalesExport
+from kasse.bookkeeping.models import (
+    CASH_OUT_CATEGORIES,
+    CashBookCategory,
+    CashBookEntry,
+    ExportFormat,
+    ExportStatus,
+    SalesExport,
+)
 from kasse.bookkeeping.sales_export import count_lines, write_export
 from kasse.core.actors import Actor
 from kasse.core.audit import log_action
@@ -154,3 +163,104 @@ def fail_stale_exports(*, organization: Organization) -> int:
         error=str(_("The export stopped (the worker was restarted); please ask for it again."))[:500],
         finished_at=timezone.now(),
     )
+
+
+# --- the cash book ----------------------------------------------------------------------------------------
+
+MAX_ENTRY = Decimal("999999.99")
+
+
+class CashBookError(ValidationError):
+    """A cash book entry that cannot be made; the message is for the person entering it."""
+
+
+def _signed(category: str, amount: Decimal) -> Decimal:
+    return -amount if category in CASH_OUT_CATEGORIES else amount
+
+
+@tenant_service
+def add_cash_book_entry(
+    *, actor: Actor, store: Store, user: User, day: date, category: str, amount: Decimal, text: str
+) -> CashBookEntry:
+    """Enter cash of the store moved outside a register (or the opening balance). ``amount`` is positive;
+    the category says whether it went in or out. Days in the future are refused."""
+    if category not in CashBookCategory.values:
+        raise CashBookError(_("Unknown category."))
+    if day > timezone.now().astimezone(store.tzinfo).date():
+        raise CashBookError(_("The day is in the future."))
+    if amount <= 0 and category != CashBookCategory.OPENING_BALANCE:
+        raise CashBookError(_("The amount must be greater than zero."))
+    if abs(amount) > MAX_ENTRY or amount != amount.quantize(Decimal("0.01")):
+        raise CashBookError(_("Enter an amount in euros with at most two decimals, up to 999,999.99."))
+    if not text.strip():
+        raise CashBookError(_("Please say what the entry is for."))
+    entry = CashBookEntry.objects.create(
+        organization_id=store.organization_id,
+        store=store,
+        day=day,
+        category=category,
+        amount=_signed(category, amount),
+        text=text.strip()[:200],
+        entered_by=user,
+    )
+    log_action(
+        store.organization_id,
+        actor,
+        "bookkeeping.cash_book.entered",
+        entry,
+        {"day": day.isoformat(), "category": category, "amount": str(entry.amount)},
+        store=store,
+    )
+    return entry
+
+
+@tenant_service
+def correct_cash_book_entry(
+    *, actor: Actor, entry: CashBookEntry, user: User, amount: Decimal | None, text: str
+) -> list[CashBookEntry]:
+    """Correct an entry by new ones on its day: one that reverses it and, when ``amount`` is given, one with
+    the right amount. Both reference it; it stays as it was. An entry is corrected once."""
+    entry = CashBookEntry.objects.select_for_update().get(pk=entry.pk)
+    if entry.correction_of_id is not None:
+        raise CashBookError(_("This entry is itself a correction; correct the original entry instead."))
+    if entry.corrections.exists():
+        raise CashBookError(_("This entry has been corrected already."))
+    if not text.strip():
+        raise CashBookError(_("Please say why the entry is corrected."))
+    if amount is not None and (amount < 0 or amount > MAX_ENTRY or amount != amount.quantize(Decimal("0.01"))):
+        raise CashBookError(_("Enter an amount in euros with at most two decimals, up to 999,999.99."))
+    reason = text.strip()[:150]
+    made = [
+        CashBookEntry.objects.create(
+            organization_id=entry.organization_id,
+            store_id=entry.store_id,
+            day=entry.day,
+            category=entry.category,
+            amount=-entry.amount,
+            text=str(_("Reversal: %(reason)s") % {"reason": reason})[:200],
+            correction_of=entry,
+            entered_by=user,
+        )
+    ]
+    if amount is not None and amount != 0:
+        made.append(
+            CashBookEntry.objects.create(
+                organization_id=entry.organization_id,
+                store_id=entry.store_id,
+                day=entry.day,
+                category=entry.category,
+                amount=_signed(entry.category, amount),
+                text=str(_("Corrected: %(text)s") % {"text": entry.text})[:200],
+                correction_of=entry,
+                entered_by=user,
+            )
+        )
+    log_action(
+        entry.organization_id,
+        actor,
+        "bookkeeping.cash_book.corrected",
+        entry,
+        {"reason": reason, "new_amount": str(made[-1].amount) if len(made) > 1 else None},
+        store=entry.store_id,
+    )
+    return made

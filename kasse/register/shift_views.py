@@ -19,7 +19,15 @@ from kasse.core.money import round_money
 from kasse.register.access import approver_from_request, register_view
 from kasse.register.inputs import parse_amount, parse_page, parse_pieces
 from kasse.register.selectors import register_settings
-from kasse.sales.models import CashMovementKind, PaymentMethod, Shift, ShiftStatus
+from kasse.sales.models import (
+    CASH_CATEGORIES_IN,
+    CASH_CATEGORIES_OUT,
+    CashCategory,
+    CashMovementKind,
+    PaymentMethod,
+    Shift,
+    ShiftStatus,
+)
 from kasse.sales.services import shifts
 from kasse.sales.services.errors import SaleError
 from kasse.tenancy.requests import CashierRequest
@@ -125,6 +133,10 @@ def _cash_form(
         {
             "kind": kind,
             "kind_label": CashMovementKind(kind).label,
+            "categories": [
+                (value, CashCategory(value).label)
+                for value in (CASH_CATEGORIES_IN if kind == CashMovementKind.PAY_IN else CASH_CATEGORIES_OUT)
+            ],
             "error": error,
             "data": data or {},
         },
@@ -146,6 +158,7 @@ def cash_movement(request: CashierRequest) -> HttpResponse:
         "amount": request.POST.get("amount", "")[:20],
         "reason": request.POST.get("reason", "")[:200],
         "approver": request.POST.get("approver", "")[:40],
+        "category": request.POST.get("category", "")[:20] or CashCategory.OTHER,
     }
     try:
         amount = parse_amount(request.POST.get("amount", ""))
@@ -160,6 +173,7 @@ def cash_movement(request: CashierRequest) -> HttpResponse:
             kind=kind,
             amount=amount,
             reason=data["reason"],
+            category=data["category"],
         )
     except SaleError as exc:
         return _cash_form(request, kind, error=_message(exc), status=422, data=data)

@@ -3,9 +3,20 @@
 from kasse.sales.models.counters import CounterKind, RegisterCounter
 from kasse.sales.models.receipt_issue import ReceiptIssue, ReceiptIssueKind
 from kasse.sales.models.sale import Payment, PaymentMethod, Sale, SaleKind, SaleLine, SaleVat
-from kasse.sales.models.shift import CashMovement, CashMovementKind, Shift, ShiftStatus
+from kasse.sales.models.shift import (
+    CASH_CATEGORIES_IN,
+    CASH_CATEGORIES_OUT,
+    CashCategory,
+    CashMovement,
+    CashMovementKind,
+    Shift,
+    ShiftStatus,
+)
 
 __all__ = [
+    "CASH_CATEGORIES_IN",
+    "CASH_CATEGORIES_OUT",
+    "CashCategory",
     "CashMovement",
     "CashMovementKind",
     "CounterKind",

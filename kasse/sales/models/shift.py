@@ -59,12 +59,42 @@ class CashMovementKind(models.TextChoices):
     PAY_OUT = "pay_out", _("Cash out")
 
 
+class CashCategory(models.TextChoices):
+    """What a cash movement was for: the cash book sums them by category (kasse/bookkeeping)."""
+
+    BANK_DEPOSIT = "bank_deposit", _("Bank deposit")
+    CHANGE_FROM_BANK = "change_from_bank", _("Change from the bank")
+    PURCHASE = "purchase", _("Purchase")
+    EXPENSE = "expense", _("Expense")
+    PRIVATE_WITHDRAWAL = "private_withdrawal", _("Private withdrawal")
+    PRIVATE_DEPOSIT = "private_deposit", _("Private deposit")
+    TIP = "tip", _("Tip")
+    OTHER = "other", _("Other")
+
+
+# Which categories fit cash going in and going out of the drawer.
+CASH_CATEGORIES_IN = (
+    CashCategory.CHANGE_FROM_BANK,
+    CashCategory.PRIVATE_DEPOSIT,
+    CashCategory.OTHER,
+)
+CASH_CATEGORIES_OUT = (
+    CashCategory.BANK_DEPOSIT,
+    CashCategory.PURCHASE,
+    CashCategory.EXPENSE,
+    CashCategory.PRIVATE_WITHDRAWAL,
+    CashCategory.TIP,
+    CashCategory.OTHER,
+)
+
+
 class CashMovement(OrganizationScopedModel):
-    """Cash put into or taken out of the drawer outside a sale, with a reason."""
+    """Cash put into or taken out of the drawer outside a sale, with a category and a reason."""
 
     shift = models.ForeignKey(Shift, on_delete=models.PROTECT, related_name="cash_movements")
     kind = models.CharField(max_length=10, choices=CashMovementKind.choices)
     amount = money_field()  # signed: pay-outs are negative
+    category = models.CharField(_("category"), max_length=20, choices=CashCategory.choices, default=CashCategory.OTHER)
     reason = models.CharField(_("reason"), max_length=200)
     employee = models.ForeignKey("tenancy.Employee", on_delete=models.PROTECT, related_name="+")
 

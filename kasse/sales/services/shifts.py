@@ -18,6 +18,9 @@ from kasse.core.services import tenant_service
 from kasse.fiscal.dsfinvk import master_data
 from kasse.sales.fiscal_signing import sign_cash_movement, sign_opening_float
 from kasse.sales.models import (
+    CASH_CATEGORIES_IN,
+    CASH_CATEGORIES_OUT,
+    CashCategory,
     CashMovement,
     CashMovementKind,
     CounterKind,
@@ -117,8 +120,10 @@ def record_cash_movement(
     amount: Decimal,
     reason: str,
     approver: Employee | None = None,
+    category: str = CashCategory.OTHER,
 ) -> CashMovement:
-    """Cash in or out of the drawer with a reason; a pay-out cannot exceed the cash in the drawer.
+    """Cash in or out of the drawer with a category and a reason; a pay-out cannot exceed the cash in the
+    drawer. The category must fit the direction (``CASH_CATEGORIES_IN``/``_OUT``).
 
     ``employee`` is who hands the cash over; the rights that count are those of
     ``approver`` (a manager who typed a PIN at the register) when given, else of ``employee``.
@@ -138,6 +143,8 @@ def record_cash_movement(
         raise SaleError(_("The amount must be greater than zero."))
     if amount > MAX_CASH_MOVEMENT:
         raise SaleError(_("The amount is too large."))
+    if category not in (CASH_CATEGORIES_IN if kind == CashMovementKind.PAY_IN else CASH_CATEGORIES_OUT):
+        raise SaleError(_("Please choose what the cash is for."))
     if not reason.strip():
         raise SaleError(_("Please give a reason."))
     signed = amount if kind == CashMovementKind.PAY_IN else -amount
@@ -148,10 +155,11 @@ def record_cash_movement(
         shift=shift,
         kind=kind,
         amount=signed,
+        category=category,
         reason=reason.strip()[:200],
         employee=employee,
     )
-    data = {"amount": str(signed)}
+    data = {"amount": str(signed), "category": category}
     if approver is not None:
         data["approver"] = str(approver.pk)
     log_action(shift.organization, actor, f"sales.cash.{kind}", movement, data)
