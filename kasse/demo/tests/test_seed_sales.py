@@ -114,3 +114,14 @@ def test_seeding_refuses_bad_counts_and_organizations_without_products(organizat
         seed_sales(organization, 10)
     with pytest.raises(CommandError, match="--sales must be 0 or more"):
         call_command("seed", "--sales", "-1")
+
+
+def test_the_report_sums_of_seeded_days_equal_the_receipts(shop):
+    from kasse.reports.models import HourSums, VatSums
+
+    with scopes_disabled():
+        seed_sales(shop, 400, seed=3)
+        receipts = Sale.objects.filter(organization=shop).aggregate(s=Sum("total"))["s"]
+        vat_net = SaleVat.objects.filter(organization=shop).aggregate(s=Sum("net"))["s"]
+        assert HourSums.objects.filter(organization_id=shop.pk).aggregate(s=Sum("gross"))["s"] == receipts
+        assert VatSums.objects.filter(organization_id=shop.pk).aggregate(s=Sum("net"))["s"] == vat_net
