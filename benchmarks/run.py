@@ -275,6 +275,30 @@ def run_sync(args: argparse.Namespace) -> str:
     )
 
 
+def run_reports() -> str:
+    """The reports benchmark (issue 15) in its own process, as a markdown section."""
+    print("== Reports: every report over a full year; ingestion with and without the sums' trigger …", flush=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.reports_bench"],
+        cwd=PROJECT,
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(PROJECT)},
+    )
+    print(done.stdout, flush=True)
+    section = done.stdout[done.stdout.index("## Reports") :].strip()
+    return (
+        section.replace(
+            "## Reports (issue 15)\n",
+            "## Reports (issue 15)\n\nMeasured by `python -m benchmarks.reports_bench` (part of `make bench`; this "
+            f"section alone: `.venv/bin/python -m benchmarks.run --suites reports`). Machine: {machine()}.\n",
+            1,
+        )
+        + "\n"
+    )
+
+
 def run_fiscal() -> str:
     """The fiscal benchmark (issue 14) in its own process, as a markdown section."""
     print("== Fiscal: completing a sale with the development TSE and fiskaly at 80 ms …", flush=True)
@@ -439,8 +463,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-serve", action="store_true", help="skip the serving-process memory measurement")
     parser.add_argument(
         "--suites",
-        default="catalog,register,hardware,printing,peripherals,sync,fiscal,backoffice",
-        help="comma separated: catalog,register,hardware,printing,peripherals,sync,fiscal,backoffice (without "
+        default="catalog,register,hardware,printing,peripherals,sync,fiscal,backoffice,reports",
+        help="comma separated: catalog,register,hardware,printing,peripherals,sync,fiscal,backoffice,reports (without "
         "catalog, only the chosen suites' sections of the output file are replaced)",
     )
     parser.add_argument(
@@ -468,10 +492,11 @@ def main(argv: list[str] | None = None) -> int:
             "sync": lambda: run_sync(args),
             "fiscal": run_fiscal,
             "backoffice": lambda: run_backoffice(args),
+            "reports": run_reports,
         }
         sections = [
             runners[name]()
-            for name in ("register", "hardware", "printing", "peripherals", "sync", "fiscal", "backoffice")
+            for name in ("register", "hardware", "printing", "peripherals", "sync", "fiscal", "backoffice", "reports")
             if name in suites
         ]
         output = Path(args.output)
@@ -495,6 +520,8 @@ def main(argv: list[str] | None = None) -> int:
         report += "\n" + run_fiscal()
     if "backoffice" in suites:
         report += "\n" + run_backoffice(args)
+    if "reports" in suites:
+        report += "\n" + run_reports()
     Path(args.output).write_text(report)
     print(f"Results written to {args.output}")
     return 0

@@ -1,0 +1,403 @@
+"""Reports benchmark (issue 15): every report over a full year, and what keeping the sums costs sync ingestion.
+
+Both on a fresh PostgreSQL database of their own (``KASSE_BENCH_POSTGRES_URL``, default
+``postgres://postgres@127.0.0.1:5432/``):
+
+* **reports**: three stores (two registers and three cashiers each, 500 products) get ``--sales`` receipts
+  of 1 to 9 lines (5 on average; 3 % returns) spread over the two years up to yesterday, written with
+  ``COPY`` straight into the sales tables (the trigger marks their store-hours as for any insert). The first
+  refresh computes every marked day (timed: the one-off cost after a bulk load); then each report is asked
+  ``--runs`` times through Django's test client as the owner (a whole request: middleware, scopes, refresh
+  of nothing pending, the queries, the template) for the last full calendar year with the previous year as
+  comparison, and p50/p95 are reported. The sums, not the receipts, are read, so the time depends on stores,
+  days, hours, registers, cashiers and products, hardly on the number of receipts.
+* **ingestion A/B**: the sync benchmark's ingestion (``benchmarks/sync_bench.py``: ``--ingest-sales`` 5-line
+  sales made as a store node would, pushed through ``Ingestor`` in batches) with the trigger that marks the
+  sums and without it (``ALTER TABLE ... DISABLE TRIGGER``), interleaved round by round in the same process
+  on the same database, so a loaded machine slows both alike.
+
+Run: ``python -m benchmarks.reports_bench [--sales 200000] [--runs 15] [--ingest-sales 4000] [--rounds 3]``
+(``make bench`` runs it as the ``reports`` suite).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+POSTGRES_URL = os.environ.get("KASSE_BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/")
+TARGET_P95_MS = 500.0
+TRIGGER = "sales_sale_reports_mark"
+
+
+def _p(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 1)
+
+
+# --- seeding ------------------------------------------------------------------------------------------------
+
+
+def _seed(sales: int) -> dict[str, Any]:
+    """Org, stores, registers, cashiers, products; ``sales`` receipts by COPY. Returns ids and timings."""
+    import random
+    from datetime import datetime, timedelta
+    from decimal import Decimal
+    from zoneinfo import ZoneInfo
+
+    from django.db import connection
+    from django.utils import timezone
+    from django_scopes import scopes_disabled
+
+    from kasse.core.ids import uuid7
+    from kasse.sales.models import Shift
+    from kasse.tenancy.permissions import Role
+    from kasse.testing.factories import (
+        EmployeeFactory,
+        OrganizationFactory,
+        ProductFactory,
+        RegisterFactory,
+        StoreFactory,
+        owner_user,
+    )
+
+    rng = random.Random(15)
+    berlin = ZoneInfo("Europe/Berlin")
+    with scopes_disabled():
+        org = OrganizationFactory(name="Bench GmbH")
+        owner = owner_user(org, email="owner@bench.example")
+        shops = []
+        for n in range(3):
+            store = StoreFactory(organization=org, name=f"Filiale {n + 1}", number=n + 1)
+            registers = [RegisterFactory(organization=org, store=store, number=r + 1) for r in range(2)]
+            cashiers = [
+                EmployeeFactory(organization=org, display_name=f"Kasse {n}-{c}", role=(store, Role.CASHIER))
+                for c in range(3)
+            ]
+            shifts = [
+                Shift.objects.create(
+                    organization=org,
+                    store=store,
+                    register=r,
+                    opened_at=timezone.now() - timedelta(days=800),
+                    opened_by=cashiers[0],
+                    opening_float=Decimal("100"),
+                )
+                for r in registers
+            ]
+            shops.append((store, registers, cashiers, shifts))
+        products = []
+        for n in range(500):
+            rate = Decimal("19") if n % 3 else Decimal("7")
+            product = ProductFactory(
+                organization=org,
+                name=f"Artikel {n:03d}",
+                vat_class="standard" if rate == 19 else "reduced",
+                price=Decimal(rng.randint(50, 3000)) / 100,
+                cost_price=Decimal(rng.randint(20, 1500)) / 100 if n % 4 else None,
+            )
+            products.append((product.variants.get().pk, product.name, product.price, rate))
+    weights = [1 / (i + 1) ** 0.8 for i in range(len(products))]  # a few top sellers, a long tail
+    today = timezone.localdate()
+    start = datetime.combine(today - timedelta(days=730), datetime.min.time(), tzinfo=berlin)
+    seconds = 730 * 86400
+    now = timezone.now()
+    org_id = org.pk
+    numbers: dict[Any, int] = {}
+    started = time.perf_counter()
+    sale_rows, line_rows, vat_rows, pay_rows = [], [], [], []
+    for _ in range(sales):
+        store, registers, cashiers, shifts = shops[rng.randrange(3)]
+        which = rng.randrange(2)
+        register, shift = registers[which], shifts[which]
+        cashier = cashiers[rng.randrange(3)]
+        # Opening hours 8 to 20 local, busier at noon and in the late afternoon
+        day = start + timedelta(seconds=rng.randrange(seconds))
+        at = day.replace(hour=min(19, max(8, int(rng.gauss(14, 3)))), minute=rng.randrange(60))
+        refund = rng.random() < 0.03
+        sign = -1 if refund else 1
+        numbers[register.pk] = numbers.get(register.pk, 0) + 1
+        sale_id = uuid7()
+        gross_by_rate: dict[Decimal, Decimal] = {}
+        total = Decimal("0")
+        for position, (variant_id, name, price, rate) in enumerate(
+            rng.choices(products, weights=weights, k=rng.randint(1, 9)), start=1
+        ):
+            quantity = Decimal(rng.choice([1, 1, 1, 2, 3])) * sign
+            discount = (price * Decimal("0.1")).quantize(Decimal("0.01")) if rng.random() < 0.05 else Decimal("0")
+            line_total = price * quantity - discount * sign
+            total += line_total
+            gross_by_rate[rate] = gross_by_rate.get(rate, Decimal("0")) + line_total
+            line_rows.append(
+                (uuid7(), org_id, now, now, sale_id, position, variant_id, name, "", "SKU", "", "piece", quantity,
+                 price, price, discount * sign, Decimal("0"), line_total, "standard" if rate == 19 else "reduced",
+                 rate, 1 if rate == 19 else 2, "")
+            )  # fmt: skip
+        for rate, gross in gross_by_rate.items():
+            net = (gross * 100 / (100 + rate)).quantize(Decimal("0.01"))
+            vat_rows.append((uuid7(), org_id, now, now, sale_id, rate, 1 if rate == 19 else 2, gross, net, gross - net))
+        pay_rows.append((uuid7(), org_id, now, now, sale_id, 1, rng.choice(["cash", "card"]), total, total, 0, ""))
+        sale_rows.append(
+            (sale_id, org_id, now, now, store.pk, register.pk, shift.pk, "refund" if refund else "sale",
+             numbers[register.pk], cashier.pk, cashier.display_name, at, at, "EUR", total, 0, total, "")
+        )  # fmt: skip
+    generated = time.perf_counter() - started
+    started = time.perf_counter()
+    tables = [
+        ("sales_sale", "id, organization_id, created_at, updated_at, store_id, register_id, shift_id, kind, "
+         "receipt_number, employee_id, employee_name, started_at, completed_at, currency, subtotal, "
+         "order_discount, total, note", sale_rows),
+        ("sales_saleline", "id, organization_id, created_at, updated_at, sale_id, position, variant_id, "
+         "product_name, variant_name, sku, barcode, unit, quantity, list_price, unit_price, line_discount, "
+         "order_discount_share, total, vat_class, vat_rate, vat_dsfinvk_id, note", line_rows),
+        ("sales_salevat", "id, organization_id, created_at, updated_at, sale_id, vat_rate, vat_dsfinvk_id, gross, "
+         "net, vat", vat_rows),
+        ("sales_payment", "id, organization_id, created_at, updated_at, sale_id, position, method, amount, "
+         "tendered, change, reference", pay_rows),
+    ]  # fmt: skip
+    with connection.cursor() as cursor:
+        for table, columns, rows in tables:
+            for chunk in range(0, len(rows), 100_000):
+                with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                    for row in rows[chunk : chunk + 100_000]:
+                        copy.write_row(row)
+        cursor.execute("ANALYZE")
+    copied = time.perf_counter() - started
+    return {
+        "organization": org_id,
+        "owner": owner.pk,
+        "sales": sales,
+        "lines": len(line_rows),
+        "generate_seconds": round(generated, 1),
+        "copy_seconds": round(copied, 1),
+    }
+
+
+def _reports_child(sales: int, runs: int) -> None:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.utils import timezone
+    from django_scopes import scope, scopes_disabled
+
+    from kasse.reports import aggregates
+    from kasse.reports.backoffice_views import KINDS
+    from kasse.reports.models import HourSums, PendingHour, ProductMonthSums, ProductSums
+    from kasse.tenancy.models import User
+
+    call_command("migrate", verbosity=0)
+    seeded = _seed(sales)
+    started = time.perf_counter()
+    with scope(organization=seeded["organization"]):
+        days = aggregates.refresh(seeded["organization"])
+    refresh_seconds = time.perf_counter() - started
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    with scopes_disabled():
+        sizes = {
+            "hour_sums": HourSums.objects.count(),
+            "product_sums": ProductSums.objects.count(),
+            "product_month_sums": ProductMonthSums.objects.count(),
+            "pending_left": PendingHour.objects.count(),
+        }
+    year = timezone.localdate().year - 1
+    client = Client()
+    client.force_login(User.objects.get(pk=seeded["owner"]))
+    query = {"date_from": f"{year}-01-01", "date_to": f"{year}-12-31", "compare": "previous", "group": "week"}
+    figures: dict[str, Any] = {}
+    for kind in KINDS:
+        times = []
+        for run in range(runs + 1):
+            started = time.perf_counter()
+            response = client.get(f"/reports/{kind.slug}/", query)
+            elapsed = (time.perf_counter() - started) * 1000
+            if response.status_code != 200:
+                raise RuntimeError(f"{kind.slug}: {response.status_code}")
+            if run:  # the first request warms caches (templates, translations)
+                times.append(elapsed)
+        figures[kind.slug] = {"p50_ms": _p(times, 0.5), "p95_ms": _p(times, 0.95)}
+    xlsx = []
+    for _ in range(5):
+        started = time.perf_counter()
+        client.get("/reports/products/", {**query, "format": "xlsx"})
+        xlsx.append((time.perf_counter() - started) * 1000)
+    figures["products.xlsx"] = {"p50_ms": _p(xlsx, 0.5), "p95_ms": _p(xlsx, 0.95)}
+    print(
+        json.dumps(
+            {
+                **{k: v for k, v in seeded.items() if k not in {"organization", "owner"}},
+                "refresh_days": days,
+                "refresh_seconds": round(refresh_seconds, 1),
+                "sums": sizes,
+                "year": year,
+                "runs": runs,
+                "reports": figures,
+            }
+        )
+    )
+
+
+# --- ingestion with and without the trigger ---------------------------------------------------------------
+
+
+def _ingest_child(sales: int, rounds: int) -> None:
+    import django
+
+    django.setup()
+    import gc
+
+    from django.core.management import call_command
+    from django.db import connection
+
+    from benchmarks.sync_bench import SALE_TABLES, _ingest, _make_stream
+
+    call_command("migrate", verbosity=0)
+    stream = _make_stream(sales, seed=7)
+    gc.collect()
+    gc.freeze()
+    seconds = {"with": 0.0, "without": 0.0}
+    per_round: list[dict[str, float]] = []
+    for n in range(rounds):
+        order = ["with", "without"] if n % 2 == 0 else ["without", "with"]
+        this_round = {}
+        for variant in order:
+            with connection.cursor() as cursor:
+                cursor.execute(f"TRUNCATE {', '.join(SALE_TABLES)}, reports_pendinghour CASCADE")
+                action = "ENABLE" if variant == "with" else "DISABLE"
+                cursor.execute(f"ALTER TABLE sales_sale {action} TRIGGER {TRIGGER}")
+            took = sum(_ingest(stream))
+            seconds[variant] += took
+            this_round[variant] = round(sales / took)
+        per_round.append(this_round)
+    with connection.cursor() as cursor:
+        cursor.execute(f"ALTER TABLE sales_sale ENABLE TRIGGER {TRIGGER}")
+    with_rate, without_rate = sales * rounds / seconds["with"], sales * rounds / seconds["without"]
+    print(
+        json.dumps(
+            {
+                "sales": sales,
+                "rounds": rounds,
+                "with_sales_per_second": round(with_rate),
+                "without_sales_per_second": round(without_rate),
+                "change_percent": round((with_rate / without_rate - 1) * 100, 1),
+                "per_round": per_round,
+            }
+        )
+    )
+
+
+# --- the parent: a fresh database per measurement -------------------------------------------------------------
+
+
+def _in_fresh_database(mode: str, *args: str) -> dict[str, Any]:
+    import psycopg
+
+    database = f"kasse_bench_reports_{secrets.token_hex(3)}"
+    admin = POSTGRES_URL.rstrip("/") + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{database}"')  # type: ignore[arg-type]
+    try:
+        with tempfile.TemporaryDirectory(prefix="kasse-bench-reports-") as tmp:
+            env = {
+                k: v
+                for k, v in os.environ.items()
+                if not k.startswith(("DJANGO_", "KASSE_", "DATABASE_URL", "REDIS_URL"))
+            }
+            env.update(
+                {
+                    "DJANGO_SETTINGS_MODULE": "kasse.settings",
+                    "KASSE_ENV": "dev",
+                    "KASSE_ROLE": "cloud",
+                    "KASSE_DATA_DIR": tmp,
+                    "KASSE_LOG_LEVEL": "WARNING",
+                    "PYTHONPATH": str(ROOT),
+                    "DATABASE_URL": POSTGRES_URL.rstrip("/") + f"/{database}",
+                }
+            )
+            done = subprocess.run(  # noqa: S603
+                [sys.executable, "-m", "benchmarks.reports_bench", mode, *args],
+                env=env,
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                check=False,
+                timeout=7200,
+            )
+            if done.returncode != 0:
+                raise RuntimeError(f"reports benchmark failed: {done.stderr[-3000:]}")
+            return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')  # type: ignore[arg-type]
+
+
+def render_markdown(results: dict[str, Any]) -> str:
+    reports, ingest = results.get("reports"), results.get("ingest")
+    lines = ["## Reports (issue 15)", ""]
+    if reports:
+        worst = max(v["p95_ms"] for k, v in reports["reports"].items() if not k.endswith(".xlsx"))
+        lines += [
+            f"{reports['sales']:,} receipts ({reports['lines']:,} lines) over two years in three stores, seeded by "
+            f"COPY in {reports['copy_seconds']} s; the first refresh computed {reports['refresh_days']:,} "
+            f"store-days in {reports['refresh_seconds']} s (sums: {reports['sums']['hour_sums']:,} hour rows, "
+            f"{reports['sums']['product_sums']:,} product-day rows, {reports['sums']['product_month_sums']:,} "
+            f"product-month rows). Each report over {reports['year']} with {reports['year'] - 1} as comparison, "
+            f"{reports['runs']} requests each through the test client:",
+            "",
+            "| report | p50 ms | p95 ms |",
+            "| --- | ---: | ---: |",
+            *(f"| {k} | {v['p50_ms']} | {v['p95_ms']} |" for k, v in reports["reports"].items()),
+            "",
+            f"Worst p95 {worst} ms against the target of {TARGET_P95_MS:.0f} ms: "
+            f"{'met' if worst <= TARGET_P95_MS else 'NOT met'}.",
+            "",
+        ]
+    if ingest:
+        lines += [
+            f"Sync ingestion with the trigger that marks the sums against without it, {ingest['sales']:,} sales, "
+            f"{ingest['rounds']} interleaved rounds in one process: {ingest['with_sales_per_second']:,} vs "
+            f"{ingest['without_sales_per_second']:,} sales/s ({ingest['change_percent']:+} %; target: no more than "
+            f"10 % slower). Per round: {ingest['per_round']}.",
+            "",
+        ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] == "_reports":
+        _reports_child(int(args[1]), int(args[2]))
+        return
+    if args and args[0] == "_ingest":
+        _ingest_child(int(args[1]), int(args[2]))
+        return
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--sales", type=int, default=200_000)
+    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--ingest-sales", type=int, default=4000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--only", choices=["reports", "ingest"])
+    options = parser.parse_args(args)
+    results: dict[str, Any] = {}
+    if options.only != "ingest":
+        results["reports"] = _in_fresh_database("_reports", str(options.sales), str(options.runs))
+    if options.only != "reports":
+        results["ingest"] = _in_fresh_database("_ingest", str(options.ingest_sales), str(options.rounds))
+    print(json.dumps(results, indent=2))
+    print(render_markdown(results))
+
+
+if __name__ == "__main__":
+    main()
