@@ -3,10 +3,9 @@
 Both on a fresh PostgreSQL database of their own (``KASSE_BENCH_POSTGRES_URL``, default
 ``postgres://postgres@127.0.0.1:5432/``):
 
-* **reports**: three stores (two registers and three cashiers each, 500 products) get ``--sales`` receipts
-  of 1 to 9 lines (5 on average; 3 % returns) spread over the two years up to yesterday, written with
-  ``COPY`` straight into the sales tables (the trigger marks their store-hours as for any insert). The first
-  refresh computes every marked day (timed: the one-off cost after a bulk load); then each report is asked
+* **reports**: the demo shop gets ``--sales`` receipts over two years in three stores from ``kasse seed
+  --sales`` (helper h6's seed: COPY with triggers off), then the report sums of every day are computed
+  (timed: the one-off cost after a bulk load, ``kasse reports rebuild --all``); then each report is asked
   ``--runs`` times through Django's test client as the owner (a whole request: middleware, scopes, refresh
   of nothing pending, the queries, the template) for the last full calendar year with the previous year as
   comparison, and p50/p95 are reported. The sums, not the receipts, are read, so the time depends on stores,
@@ -48,137 +47,31 @@ def _p(values: list[float], q: float) -> float:
 
 
 def _seed(sales: int) -> dict[str, Any]:
-    """Org, stores, registers, cashiers, products; ``sales`` receipts by COPY. Returns ids and timings."""
-    import random
-    from datetime import datetime, timedelta
-    from decimal import Decimal
-    from zoneinfo import ZoneInfo
+    """The demo shop plus ``sales`` receipts over two years in three stores (``kasse seed --sales``: COPY,
+    triggers off), then the report sums computed for every day (timed: the one-off cost after a bulk load)."""
+    from django_scopes import scope, scopes_disabled
 
-    from django.db import connection
-    from django.utils import timezone
-    from django_scopes import scopes_disabled
+    from kasse.demo.sales import seed_sales
+    from kasse.demo.seed import seed_demo
+    from kasse.reports.models import HourSums
+    from kasse.testing.factories import owner_user
 
-    from kasse.core.ids import uuid7
-    from kasse.sales.models import Shift
-    from kasse.tenancy.permissions import Role
-    from kasse.testing.factories import (
-        EmployeeFactory,
-        OrganizationFactory,
-        ProductFactory,
-        RegisterFactory,
-        StoreFactory,
-        owner_user,
-    )
-
-    rng = random.Random(15)
-    berlin = ZoneInfo("Europe/Berlin")
     with scopes_disabled():
-        org = OrganizationFactory(name="Bench GmbH")
-        owner = owner_user(org, email="owner@bench.example")
-        shops = []
-        for n in range(3):
-            store = StoreFactory(organization=org, name=f"Filiale {n + 1}", number=n + 1)
-            registers = [RegisterFactory(organization=org, store=store, number=r + 1) for r in range(2)]
-            cashiers = [
-                EmployeeFactory(organization=org, display_name=f"Kasse {n}-{c}", role=(store, Role.CASHIER))
-                for c in range(3)
-            ]
-            shifts = [
-                Shift.objects.create(
-                    organization=org,
-                    store=store,
-                    register=r,
-                    opened_at=timezone.now() - timedelta(days=800),
-                    opened_by=cashiers[0],
-                    opening_float=Decimal("100"),
-                )
-                for r in registers
-            ]
-            shops.append((store, registers, cashiers, shifts))
-        products = []
-        for n in range(500):
-            rate = Decimal("19") if n % 3 else Decimal("7")
-            product = ProductFactory(
-                organization=org,
-                name=f"Artikel {n:03d}",
-                vat_class="standard" if rate == 19 else "reduced",
-                price=Decimal(rng.randint(50, 3000)) / 100,
-                cost_price=Decimal(rng.randint(20, 1500)) / 100 if n % 4 else None,
-            )
-            products.append((product.variants.get().pk, product.name, product.price, rate))
-    weights = [1 / (i + 1) ** 0.8 for i in range(len(products))]  # a few top sellers, a long tail
-    today = timezone.localdate()
-    start = datetime.combine(today - timedelta(days=730), datetime.min.time(), tzinfo=berlin)
-    seconds = 730 * 86400
-    now = timezone.now()
-    org_id = org.pk
-    numbers: dict[Any, int] = {}
-    started = time.perf_counter()
-    sale_rows, line_rows, vat_rows, pay_rows = [], [], [], []
-    for _ in range(sales):
-        store, registers, cashiers, shifts = shops[rng.randrange(3)]
-        which = rng.randrange(2)
-        register, shift = registers[which], shifts[which]
-        cashier = cashiers[rng.randrange(3)]
-        # Opening hours 8 to 20 local, busier at noon and in the late afternoon
-        day = start + timedelta(seconds=rng.randrange(seconds))
-        at = day.replace(hour=min(19, max(8, int(rng.gauss(14, 3)))), minute=rng.randrange(60))
-        refund = rng.random() < 0.03
-        sign = -1 if refund else 1
-        numbers[register.pk] = numbers.get(register.pk, 0) + 1
-        sale_id = uuid7()
-        gross_by_rate: dict[Decimal, Decimal] = {}
-        total = Decimal("0")
-        for position, (variant_id, name, price, rate) in enumerate(
-            rng.choices(products, weights=weights, k=rng.randint(1, 9)), start=1
-        ):
-            quantity = Decimal(rng.choice([1, 1, 1, 2, 3])) * sign
-            discount = (price * Decimal("0.1")).quantize(Decimal("0.01")) if rng.random() < 0.05 else Decimal("0")
-            line_total = price * quantity - discount * sign
-            total += line_total
-            gross_by_rate[rate] = gross_by_rate.get(rate, Decimal("0")) + line_total
-            line_rows.append(
-                (uuid7(), org_id, now, now, sale_id, position, variant_id, name, "", "SKU", "", "piece", quantity,
-                 price, price, discount * sign, Decimal("0"), line_total, "standard" if rate == 19 else "reduced",
-                 rate, 1 if rate == 19 else 2, "")
-            )  # fmt: skip
-        for rate, gross in gross_by_rate.items():
-            net = (gross * 100 / (100 + rate)).quantize(Decimal("0.01"))
-            vat_rows.append((uuid7(), org_id, now, now, sale_id, rate, 1 if rate == 19 else 2, gross, net, gross - net))
-        pay_rows.append((uuid7(), org_id, now, now, sale_id, 1, rng.choice(["cash", "card"]), total, total, 0, ""))
-        sale_rows.append(
-            (sale_id, org_id, now, now, store.pk, register.pk, shift.pk, "refund" if refund else "sale",
-             numbers[register.pk], cashier.pk, cashier.display_name, at, at, "EUR", total, 0, total, "")
-        )  # fmt: skip
-    generated = time.perf_counter() - started
-    started = time.perf_counter()
-    tables = [
-        ("sales_sale", "id, organization_id, created_at, updated_at, store_id, register_id, shift_id, kind, "
-         "receipt_number, employee_id, employee_name, started_at, completed_at, currency, subtotal, "
-         "order_discount, total, note", sale_rows),
-        ("sales_saleline", "id, organization_id, created_at, updated_at, sale_id, position, variant_id, "
-         "product_name, variant_name, sku, barcode, unit, quantity, list_price, unit_price, line_discount, "
-         "order_discount_share, total, vat_class, vat_rate, vat_dsfinvk_id, note", line_rows),
-        ("sales_salevat", "id, organization_id, created_at, updated_at, sale_id, vat_rate, vat_dsfinvk_id, gross, "
-         "net, vat", vat_rows),
-        ("sales_payment", "id, organization_id, created_at, updated_at, sale_id, position, method, amount, "
-         "tendered, change, reference", pay_rows),
-    ]  # fmt: skip
-    with connection.cursor() as cursor:
-        for table, columns, rows in tables:
-            for chunk in range(0, len(rows), 100_000):
-                with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                    for row in rows[chunk : chunk + 100_000]:
-                        copy.write_row(row)
-        cursor.execute("ANALYZE")
-    copied = time.perf_counter() - started
+        organization = seed_demo(customers_count=200).organization
+        owner = owner_user(organization, email="owner@bench.example")
+        started = time.perf_counter()
+        seeded = seed_sales(organization, sales, seed=15)  # computes the sums of the seeded days at its end
+        wall = time.perf_counter() - started
+    with scope(organization=organization.pk):
+        days = HourSums.objects.values("store_id", "day").distinct().count()
     return {
-        "organization": org_id,
+        "organization": organization.pk,
         "owner": owner.pk,
-        "sales": sales,
-        "lines": len(line_rows),
-        "generate_seconds": round(generated, 1),
-        "copy_seconds": round(copied, 1),
+        "sales": seeded.sales,
+        "lines": seeded.lines,
+        "seed_seconds": round(seeded.seconds, 1),
+        "refresh_days": days,
+        "refresh_seconds": round(wall - seeded.seconds, 1),
     }
 
 
@@ -190,19 +83,14 @@ def _reports_child(sales: int, runs: int) -> None:
     from django.db import connection
     from django.test import Client
     from django.utils import timezone
-    from django_scopes import scope, scopes_disabled
+    from django_scopes import scopes_disabled
 
-    from kasse.reports import aggregates
     from kasse.reports.backoffice_views import KINDS
     from kasse.reports.models import HourSums, PendingHour, ProductMonthSums, ProductSums
     from kasse.tenancy.models import User
 
     call_command("migrate", verbosity=0)
     seeded = _seed(sales)
-    started = time.perf_counter()
-    with scope(organization=seeded["organization"]):
-        days = aggregates.refresh(seeded["organization"])
-    refresh_seconds = time.perf_counter() - started
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     with scopes_disabled():
@@ -238,8 +126,6 @@ def _reports_child(sales: int, runs: int) -> None:
         json.dumps(
             {
                 **{k: v for k, v in seeded.items() if k not in {"organization", "owner"}},
-                "refresh_days": days,
-                "refresh_seconds": round(refresh_seconds, 1),
                 "sums": sizes,
                 "year": year,
                 "runs": runs,
@@ -350,8 +236,9 @@ def render_markdown(results: dict[str, Any]) -> str:
         worst = max(v["p95_ms"] for k, v in reports["reports"].items() if not k.endswith(".xlsx"))
         lines += [
             f"{reports['sales']:,} receipts ({reports['lines']:,} lines) over two years in three stores, seeded by "
-            f"COPY in {reports['copy_seconds']} s; the first refresh computed {reports['refresh_days']:,} "
-            f"store-days in {reports['refresh_seconds']} s (sums: {reports['sums']['hour_sums']:,} hour rows, "
+            f"`kasse seed --sales` (COPY) in {reports['seed_seconds']} s; the report sums of "
+            f"{reports['refresh_days']:,} store-days with sales were computed in {reports['refresh_seconds']} s "
+            f"(sums: {reports['sums']['hour_sums']:,} hour rows, "
             f"{reports['sums']['product_sums']:,} product-day rows, {reports['sums']['product_month_sums']:,} "
             f"product-month rows). Each report over {reports['year']} with {reports['year'] - 1} as comparison, "
             f"{reports['runs']} requests each through the test client:",

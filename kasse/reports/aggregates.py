@@ -2,12 +2,13 @@
 
 Every insert into ``sales_sale`` marks ``(store, UTC hour)`` in :class:`~kasse.reports.models.PendingHour`
 (a database trigger, migration 0002: checkout, returns, sync ingest with COPY, released quarantined
-sales and the seed all reach it). :func:`refresh` turns the marks of the stores a report reads into local
-days, deletes those days' sums and computes them again from the receipts (one grouped query per table
-and run of consecutive days), then removes each mark it consumed *only if its generation is unchanged*:
-a receipt committed meanwhile raised the generation, so its mark stays for the next refresh. Recomputing
-is idempotent, so duplicate deliveries, replays after an outage and receipts arriving days late all end
-in the same sums as a query over the raw rows (``tests/test_aggregates_property.py``).
+sales all reach it; the seed, writing with triggers off, computes its days itself). :func:`refresh`
+turns the marks of the stores a report reads into local days, deletes those days' sums and computes
+them again from the receipts (one grouped query per table and run of consecutive days), then removes
+each mark it consumed *only if its generation is unchanged*: a receipt committed meanwhile raised the
+generation, so its mark stays for the next refresh. Recomputing is idempotent, so duplicate deliveries,
+replays after an outage and receipts arriving days late all end in the same sums as a query over the
+raw rows (``tests/test_aggregates_property.py``).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
-from django.db.models import Case, Count, DecimalField, F, Q, Sum, Value, When
+from django.db.models import Case, Count, DecimalField, F, Max, Min, Q, Sum, Value, When
 from django.db.models.functions import ExtractHour, TruncDate
 
 from kasse.catalog.models import Unit
@@ -108,6 +109,22 @@ def recompute(store: Store, days: Iterable[date]) -> int:
 def rebuild(store: Store, first: date, last: date) -> int:
     """Recompute every day from ``first`` to ``last`` (``kasse reports rebuild``; after a time zone change)."""
     return recompute(store, (first + timedelta(days=n) for n in range((last - first).days + 1)))
+
+
+def rebuild_organization(organization_id: Any, store_ids: Collection[Any] | None = None) -> int:
+    """Recompute every day with receipts of the organization's stores (all, or these): after a bulk load
+    that wrote with triggers off (``kasse seed --sales``), or a time zone change. Returns the days computed."""
+    stores = Store.objects.filter(organization_id=organization_id)
+    if store_ids is not None:
+        stores = stores.filter(pk__in=list(store_ids))
+    days = 0
+    for store in stores:
+        span = Sale.objects.filter(store=store).aggregate(first=Min("completed_at"), last=Max("completed_at"))
+        if span["first"] is not None:
+            first = span["first"].astimezone(store.tzinfo).date() - timedelta(days=1)
+            last = span["last"].astimezone(store.tzinfo).date() + timedelta(days=1)
+            days += rebuild(store, first, last)
+    return days
 
 
 def _items() -> Case:

@@ -1,7 +1,7 @@
 """Every insert into ``sales_sale`` marks its store and UTC hour for the report sums (docs/reports.md).
 
 A trigger, not a call in each service: receipts reach the table through checkout, returns, the sync
-ingest (COPY on PostgreSQL), a released quarantined sale and the seed, and each of them marks its hours
+ingest (COPY on PostgreSQL), and a released quarantined sale, and each of them marks its hours
 in the same transaction as the receipt. PostgreSQL: one statement-level trigger with the inserted rows as
 a transition table (one upsert per INSERT or COPY, not per row). SQLite (tests, development, the store
 node): a row trigger.

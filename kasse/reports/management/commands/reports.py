@@ -3,15 +3,12 @@ change, or to check them); ``kasse reports refresh``: compute what is marked, fo
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db.models import Max, Min
 from django_scopes import scope, scopes_disabled
 
 from kasse.reports import aggregates
-from kasse.sales.models import Sale
 from kasse.tenancy.models import Store
 
 
@@ -34,19 +31,16 @@ class Command(BaseCommand):
                 self.stdout.write(f"{days} store-days computed")
                 return
             if options["all"]:
-                stores = list(Store.objects.all())
+                organizations = set(Store.objects.values_list("organization_id", flat=True))
+                store_ids = None
             elif options["store"]:
-                stores = list(Store.objects.filter(pk=options["store"]))
-                if not stores:
+                organizations = set(Store.objects.filter(pk=options["store"]).values_list("organization_id", flat=True))
+                if not organizations:
                     raise CommandError("No store with this id.")
+                store_ids = [options["store"]]
             else:
                 raise CommandError("Name a store with --store ID, or --all.")
-            for store in stores:
-                span = Sale.objects.filter(store=store).aggregate(first=Min("completed_at"), last=Max("completed_at"))
-                if span["first"] is None:
-                    continue
-                first = span["first"].astimezone(store.tzinfo).date() - timedelta(days=1)
-                last = span["last"].astimezone(store.tzinfo).date() + timedelta(days=1)
-                with scope(organization=store.organization_id):
-                    days = aggregates.rebuild(store, first, last)
-                self.stdout.write(f"{store}: {days} days computed")
+            for organization_id in organizations:
+                with scope(organization=organization_id):
+                    days = aggregates.rebuild_organization(organization_id, store_ids)
+                self.stdout.write(f"{days} store-days computed")
