@@ -299,6 +299,36 @@ def run_reports() -> str:
     )
 
 
+def run_dsfinvk() -> str:
+    """The DSFinV-K export benchmark (issue 14) in its own process, as a markdown section."""
+    print("== DSFinV-K: a register's year (100,000 receipts) exported …", flush=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.dsfinvk_bench"],
+        cwd=PROJECT,
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(PROJECT)},
+    )
+    print(done.stdout, flush=True)
+    return "\n".join(
+        [
+            "## DSFinV-K export of a register's year",
+            "",
+            "Measured by `python -m benchmarks.dsfinvk_bench` (part of `make bench`; this section alone: "
+            "`.venv/bin/python -m benchmarks.run --suites dsfinvk`): one register with 365 daily closings of "
+            "274 receipts (three lines, two VAT rows, a payment, TSE start and finish each) and a cash "
+            "movement a day, bulk-inserted on SQLite; the first month and the whole year exported to a ZIP as "
+            "`kasse dsfinvk_export` does. Peak memory growth: the highest resident size during the export "
+            "over the size before it (sampled every 20 ms). "
+            f"Machine: {machine()}.",
+            "",
+            done.stdout.strip(),
+            "",
+        ]
+    )
+
+
 def run_fiscal() -> str:
     """The fiscal benchmark (issue 14) in its own process, as a markdown section."""
     print("== Fiscal: completing a sale with the development TSE and fiskaly at 80 ms …", flush=True)
@@ -463,8 +493,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-serve", action="store_true", help="skip the serving-process memory measurement")
     parser.add_argument(
         "--suites",
-        default="catalog,register,hardware,printing,peripherals,sync,fiscal,backoffice,reports",
-        help="comma separated: catalog,register,hardware,printing,peripherals,sync,fiscal,backoffice,reports (without "
+        default="catalog,register,hardware,printing,peripherals,sync,fiscal,backoffice,reports,dsfinvk",
+        help="comma separated: catalog,register,hardware,printing,peripherals,sync,fiscal,backoffice,reports,dsfinvk "
+        "(without "
         "catalog, only the chosen suites' sections of the output file are replaced)",
     )
     parser.add_argument(
@@ -493,10 +524,21 @@ def main(argv: list[str] | None = None) -> int:
             "fiscal": run_fiscal,
             "backoffice": lambda: run_backoffice(args),
             "reports": run_reports,
+            "dsfinvk": run_dsfinvk,
         }
         sections = [
             runners[name]()
-            for name in ("register", "hardware", "printing", "peripherals", "sync", "fiscal", "backoffice", "reports")
+            for name in (
+                "register",
+                "hardware",
+                "printing",
+                "peripherals",
+                "sync",
+                "fiscal",
+                "backoffice",
+                "reports",
+                "dsfinvk",
+            )
             if name in suites
         ]
         output = Path(args.output)
@@ -522,6 +564,8 @@ def main(argv: list[str] | None = None) -> int:
         report += "\n" + run_backoffice(args)
     if "reports" in suites:
         report += "\n" + run_reports()
+    if "dsfinvk" in suites:
+        report += "\n" + run_dsfinvk()
     Path(args.output).write_text(report)
     print(f"Results written to {args.output}")
     return 0

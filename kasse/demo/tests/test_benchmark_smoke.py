@@ -142,3 +142,21 @@ def test_fiscal_benchmark_runs_end_to_end_with_a_few_sales(tmp_path):
             assert data[backend][mode]["n"] == 8
     assert data["fiskaly_requests"] > 0
     assert "| fiskaly answering after 80 ms, started at the first item | p95 ≤ 150 ms" in result.stdout
+
+
+def test_dsfinvk_benchmark_runs_end_to_end_with_a_few_closings(tmp_path):
+    raw = tmp_path / "dsfinvk.json"
+    result = subprocess.run(
+        [sys.executable, "-m", "benchmarks.dsfinvk_bench", "--days", "3", "--per-day", "20", "--json-out", str(raw)],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    import json
+
+    data = json.loads(raw.read_text())
+    assert data["year"]["closings"] == 3
+    assert data["year"]["receipts"] == 3 * (20 + 2)  # the receipts, the float and a cash movement a day
+    assert "| the year (target ≤ 60 s, flat memory)" in result.stdout

@@ -14,7 +14,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import IO, Any
@@ -24,6 +24,7 @@ from kasse.fiscal.dsfinvk import spec
 from kasse.fiscal.dsfinvk.spec import Field, Kind, Table
 
 SPOOL_BYTES = 1 << 20  # a file stays in memory up to 1 MiB, then moves to disk
+FLUSH_LINES = 2000  # lines of one file kept before they are written out
 
 
 class DsfinvkFormatError(ValueError):
@@ -32,39 +33,74 @@ class DsfinvkFormatError(ValueError):
 
 def format_value(field: Field, value: Any) -> str:
     """One value as it stands in the CSV; ``None`` and ``""`` are an empty field."""
-    if value is None or value == "":
-        return '""' if field.kind is Kind.TEXT else ""
+    return formatter(field)(value)
+
+
+def formatter(field: Field) -> Callable[[Any], str]:
+    """A function writing values of ``field`` (built once per field: the export calls it a million times)."""
+    name = field.name
     if field.kind is Kind.TEXT:
-        text = str(value)
-        if len(text) > field.max_length:
-            raise DsfinvkFormatError(f"{field.name}: {len(text)} characters, at most {field.max_length}")
-        if field.values and text not in field.values:
-            raise DsfinvkFormatError(f"{field.name}: {text!r} is not in the value list")
-        if "\r" in text or "\n" in text:
-            text = " ".join(text.split())
-        return '"' + text.replace('"', '""') + '"'
+        length, allowed = field.max_length, frozenset(field.values)
+
+        def text(value: Any) -> str:
+            if value is None or value == "":
+                return '""'
+            text = value if type(value) is str else str(value)
+            if len(text) > length:
+                raise DsfinvkFormatError(f"{name}: {len(text)} characters, at most {length}")
+            if allowed and text not in allowed:
+                raise DsfinvkFormatError(f"{name}: {text!r} is not in the value list")
+            if '"' in text:
+                text = text.replace('"', '""')
+            if "\r" in text or "\n" in text:
+                text = " ".join(text.split())
+            return '"' + text + '"'
+
+        return text
     if field.kind is Kind.INT:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise DsfinvkFormatError(f"{field.name}: {value!r} is not a whole number")
-        return str(value)
-    if not isinstance(value, Decimal):
-        raise DsfinvkFormatError(f"{field.name}: {value!r} is not a Decimal")
-    quantum = Decimal(1).scaleb(-field.places)
-    if value != value.quantize(quantum):
-        raise DsfinvkFormatError(f"{field.name}: {value} has more than {field.places} decimal places")
-    return f"{value:.{field.places}f}".replace(".", spec.DECIMAL_SYMBOL)
+
+        def integer(value: Any) -> str:
+            if value is None or value == "":
+                return ""
+            if type(value) is not int:
+                raise DsfinvkFormatError(f"{name}: {value!r} is not a whole number")
+            return str(value)
+
+        return integer
+    places = field.places
+    quantum = Decimal(1).scaleb(-places)
+    pattern = f".{places}f"
+
+    def decimal(value: Any) -> str:
+        if value is None or value == "":
+            return ""
+        if type(value) is not Decimal:
+            raise DsfinvkFormatError(f"{name}: {value!r} is not a Decimal")
+        exponent = value.as_tuple().exponent
+        if isinstance(exponent, int) and exponent < -places and value != value.quantize(quantum):
+            raise DsfinvkFormatError(f"{name}: {value} has more than {places} decimal places")
+        return format(value, pattern).replace(".", spec.DECIMAL_SYMBOL)
+
+    return decimal
 
 
 def header_line(table: Table) -> str:
     return spec.COLUMN_DELIMITER.join(f'"{name}"' for name in table.columns) + spec.RECORD_DELIMITER
 
 
+_FORMATTERS: dict[str, tuple[tuple[str, Callable[[Any], str]], ...]] = {
+    table.file: tuple((field.name, formatter(field)) for field in table.fields) for table in spec.TABLES
+}
+_COLUMNS: dict[str, frozenset[str]] = {table.file: frozenset(table.columns) for table in spec.TABLES}
+
+
 def row_line(table: Table, row: Mapping[str, Any]) -> str:
-    unknown = set(row) - set(table.columns)
-    if unknown:
+    if not _COLUMNS[table.file].issuperset(row):
+        unknown = set(row) - _COLUMNS[table.file]
         raise DsfinvkFormatError(f"{table.file}: unknown fields {sorted(unknown)}")
+    get = row.get
     return (
-        spec.COLUMN_DELIMITER.join(format_value(field, row.get(field.name)) for field in table.fields)
+        spec.COLUMN_DELIMITER.join([write(get(name)) for name, write in _FORMATTERS[table.file]])
         + spec.RECORD_DELIMITER
     )
 
@@ -93,6 +129,7 @@ class ExportFiles:
 
     def __init__(self) -> None:
         self._files: dict[str, IO[bytes]] = {}
+        self._buffers: dict[str, list[str]] = {table.file: [] for table in spec.TABLES}
         self.counts: dict[str, int] = {}
         for table in spec.TABLES:
             handle = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 (closed in close())
@@ -101,11 +138,18 @@ class ExportFiles:
             self.counts[table.file] = 0
 
     def add(self, table: Table, rows: Iterable[Mapping[str, Any]]) -> None:
-        handle = self._files[table.file]
-        lines = [row_line(table, row) for row in rows]
-        if lines:
-            handle.write("".join(lines).encode(spec.ENCODING))
-            self.counts[table.file] += len(lines)
+        buffer = self._buffers[table.file]
+        before = len(buffer)
+        buffer.extend(row_line(table, row) for row in rows)
+        self.counts[table.file] += len(buffer) - before
+        if len(buffer) >= FLUSH_LINES:
+            self._flush(table.file)
+
+    def _flush(self, file: str) -> None:
+        buffer = self._buffers[file]
+        if buffer:
+            self._files[file].write("".join(buffer).encode(spec.ENCODING))
+            buffer.clear()
 
     def write_zip(self, target: IO[bytes]) -> None:
         """The ZIP: ``index.xml``, the DTD and the twenty CSV files, copied in chunks."""
@@ -113,6 +157,7 @@ class ExportFiles:
             archive.writestr("index.xml", index_xml().encode(spec.ENCODING))
             archive.writestr(spec.DTD_NAME, GDPDU_DTD.encode(spec.ENCODING))
             for table in spec.TABLES:
+                self._flush(table.file)
                 handle = self._files[table.file]
                 handle.seek(0)
                 with archive.open(table.file, "w", force_zip64=True) as entry:

@@ -210,3 +210,54 @@ def test_a_day_exported_and_checked_file_by_file(
     assert files["slaves.csv"] == []
     assert files["pa.csv"] == []
     assert files["subitems.csv"] == []
+
+
+def test_a_tse_outage_mid_day_shows_in_transactions_tse(
+    organization, register, cashier, shift, coffee, dev_tse, monkeypatch
+):
+    from kasse.fiscal.tse.development import DevelopmentTse
+    from kasse.fiscal.tse.interface import TseUnavailable
+
+    signed = _sale(register, cashier, coffee, 1)
+    sign_sale(signed)
+
+    def gone(*args, **kwargs):
+        raise TseUnavailable("TSE unreachable")
+
+    monkeypatch.setattr(DevelopmentTse, "start", gone)
+    unsigned = _sale(register, cashier, coffee, 1)
+    sign_sale(unsigned)
+    monkeypatch.undo()
+    monkeypatch.setattr(DevelopmentTse, "finish", gone)
+    half = _sale(register, cashier, coffee, 1)
+    sign_sale(half)
+    monkeypatch.undo()
+    close_shift(actor=Actor.system(), shift=shift, employee=cashier, count={"100": 1, "50": 1, "5": 1})
+    with scope(organization=organization):
+        today = timezone.localdate()
+        files = read_export(export_zip(closings([register], today, today)))
+    tse = {row["BON_ID"]: row for row in files["transactions_tse.csv"]}
+    assert tse[str(signed.pk)]["TSE_TA_FEHLER"] == ""
+    assert tse[str(signed.pk)]["TSE_TA_SIG"]
+    # Unsigned: no signature, the reason the TSE gave (TSE_TA_FEHLER)
+    assert tse[str(unsigned.pk)]["TSE_TA_SIG"] == ""
+    assert "unreachable" in tse[str(unsigned.pk)]["TSE_TA_FEHLER"]
+    # Started but not finished: the start's transaction number and time, no signature, the failure
+    assert tse[str(half.pk)]["TSE_TANR"]
+    assert tse[str(half.pk)]["TSE_TA_START"]
+    assert tse[str(half.pk)]["TSE_TA_SIG"] == ""
+    assert tse[str(half.pk)]["TSE_TA_FEHLER"]
+    # The receipts are in the single records and the sums like any other
+    totals = {row["BON_ID"]: row["UMS_BRUTTO"] for row in files["transactions.csv"]}
+    assert totals[str(unsigned.pk)] == totals[str(half.pk)] == "2,80"
+
+
+def test_without_a_tse_every_receipt_says_so(organization, register, cashier, shift, coffee):
+    sold = _sale(register, cashier, coffee, 1)
+    close_shift(actor=Actor.system(), shift=shift, employee=cashier, count={"100": 1, "50": 1, "2": 1, "0.50": 1})
+    with scope(organization=organization):
+        today = timezone.localdate()
+        files = read_export(export_zip(closings([register], today, today)))
+    row = next(r for r in files["transactions_tse.csv"] if r["BON_ID"] == str(sold.pk))
+    assert row["TSE_TA_FEHLER"].startswith("Keine TSE")
+    assert files["tse.csv"] == []
