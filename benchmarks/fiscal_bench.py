@@ -8,7 +8,8 @@ process around the Django test client (as ``register_bench``), on SQLite in WAL 
   (``kasse/testing/fiskaly_server.py``) answering every request after 80 ms, a realistic round trip;
 * each with the transaction **started at the first item** (in the background, as kasse does) and,
   in the same run and alternating blocks, **started at pay** (the background start switched off),
-  so the difference is what the early start saves.
+  so the difference is what the early start saves; and the same register **without a TSE** (the
+  gate answering no), the baseline of the same run: the difference to it is what signing costs.
 
 Between the first item and "pay" the benchmark scans the other four items as fast as the server
 answers (no think time: the least time the background start gets). The receipt is queued after the
@@ -42,20 +43,26 @@ def _sell(ctx: dict[str, Any], rng: random.Random) -> float:
     return took
 
 
-def measure(ctx: dict[str, Any], count: int, blocks: int = 4) -> dict[str, list[float]]:
-    """Sales with the start at the first item and at pay, in alternating blocks of the same run."""
+def measure(
+    ctx: dict[str, Any], count: int, blocks: int = 4, modes: tuple[str, ...] = ("first_item", "at_pay")
+) -> dict[str, list[float]]:
+    """Sales with the start at the first item, at pay, and (mode ``none``) the same register as if it
+    had no TSE, in alternating blocks of the same run."""
     import kasse.register.services.cart as cart_services
+    from kasse.sales.fiscal_signing import tse_in_use
     from kasse.sales.fiscal_start import start_in_background
 
     rng = random.Random(11)
-    timings: dict[str, list[float]] = {"first_item": [], "at_pay": []}
+    timings: dict[str, list[float]] = {mode: [] for mode in modes}
     for _ in range(blocks):
-        for mode in ("first_item", "at_pay"):
+        for mode in modes:
             cart_services.start_in_background = (  # type: ignore[assignment]
                 start_in_background if mode == "first_item" else (lambda **_kwargs: None)
             )
+            cart_services.tse_in_use = (lambda _register: False) if mode == "none" else tse_in_use  # type: ignore[assignment]
             timings[mode] += [_sell(ctx, rng) for _ in range(max(1, count // blocks))]
     cart_services.start_in_background = start_in_background
+    cart_services.tse_in_use = tse_in_use
     return timings
 
 
@@ -92,7 +99,7 @@ def run(products: int = 2000, sales: int = 200, latency: float = 0.08) -> dict[s
         for _ in range(10):  # warm-up: templates, caches, the TSE's key
             _sell(ctx, rng)
         results: dict[str, Any] = {"products": products, "latency_ms": latency * 1000}
-        development = measure(ctx, sales)
+        development = measure(ctx, sales, modes=("first_item", "at_pay", "none"))
         results["development"] = {mode: summary(values) for mode, values in development.items()}
         with FakeFiskaly() as fake:
             _use_fiskaly(ctx, fake.url)
@@ -118,6 +125,7 @@ def render_markdown(results: dict[str, Any]) -> str:
             "| --- | --- | --- | --- | --- |",
             row("development TSE, started at the first item", "p95 ≤ 50 ms", dev["first_item"]),
             row("development TSE, started at pay (for comparison)", "–", dev["at_pay"]),
+            row("the same register without a TSE (baseline of this run)", "–", dev["none"]),
             row(f"fiskaly answering after {latency}, started at the first item", "p95 ≤ 150 ms", fisk["first_item"]),
             row(f"fiskaly answering after {latency}, started at pay (for comparison)", "–", fisk["at_pay"]),
         ]

@@ -140,6 +140,7 @@ def test_fiscal_benchmark_runs_end_to_end_with_a_few_sales(tmp_path):
     for backend in ("development", "fiskaly"):
         for mode in ("first_item", "at_pay"):
             assert data[backend][mode]["n"] == 8
+    assert data["development"]["none"]["n"] == 8
     assert data["fiskaly_requests"] > 0
     assert "| fiskaly answering after 80 ms, started at the first item | p95 ≤ 150 ms" in result.stdout
 
