@@ -69,17 +69,16 @@ def formatter(field: Field) -> Callable[[Any], str]:
         return integer
     places = field.places
     quantum = Decimal(1).scaleb(-places)
-    pattern = f".{places}f"
 
     def decimal(value: Any) -> str:
         if value is None or value == "":
             return ""
         if type(value) is not Decimal:
             raise DsfinvkFormatError(f"{name}: {value!r} is not a Decimal")
-        exponent = value.as_tuple().exponent
-        if isinstance(exponent, int) and exponent < -places and value != value.quantize(quantum):
+        exact = value.quantize(quantum)
+        if exact != value:
             raise DsfinvkFormatError(f"{name}: {value} has more than {places} decimal places")
-        return format(value, pattern).replace(".", spec.DECIMAL_SYMBOL)
+        return str(exact).replace(".", spec.DECIMAL_SYMBOL)
 
     return decimal
 
@@ -92,17 +91,32 @@ _FORMATTERS: dict[str, tuple[tuple[str, Callable[[Any], str]], ...]] = {
     table.file: tuple((field.name, formatter(field)) for field in table.fields) for table in spec.TABLES
 }
 _COLUMNS: dict[str, frozenset[str]] = {table.file: frozenset(table.columns) for table in spec.TABLES}
+# Every file of the single records starts with the same four fields: a Vorgang's rows share them.
+BON_KEY = ("Z_KASSE_ID", "Z_ERSTELLUNG", "Z_NR", "BON_ID")
+_WITH_BON_KEY = frozenset(table.file for table in spec.TABLES if table.columns[:4] == BON_KEY)
 
 
-def row_line(table: Table, row: Mapping[str, Any]) -> str:
-    if not _COLUMNS[table.file].issuperset(row):
+def bon_prefix(values: Mapping[str, Any]) -> str:
+    """The four key fields of a Vorgang, written once for all its rows (``row_line(..., prefix=)``)."""
+    return "".join(
+        write(values.get(name)) + spec.COLUMN_DELIMITER for name, write in _FORMATTERS[spec.TRANSACTIONS.file][:4]
+    )
+
+
+def row_line(table: Table, row: Mapping[str, Any], prefix: str = "") -> str:
+    """One line of ``table``; with ``prefix`` (from :func:`bon_prefix`) ``row`` holds the other fields."""
+    formatters = _FORMATTERS[table.file]
+    if prefix:
+        if table.file not in _WITH_BON_KEY:
+            raise DsfinvkFormatError(f"{table.file} has no Vorgang key")
+        formatters = formatters[4:]
+        unknown = set(row) - _COLUMNS[table.file] or set(row) & set(BON_KEY)
+    else:
         unknown = set(row) - _COLUMNS[table.file]
+    if unknown:
         raise DsfinvkFormatError(f"{table.file}: unknown fields {sorted(unknown)}")
     get = row.get
-    return (
-        spec.COLUMN_DELIMITER.join([write(get(name)) for name, write in _FORMATTERS[table.file]])
-        + spec.RECORD_DELIMITER
-    )
+    return prefix + spec.COLUMN_DELIMITER.join([write(get(name)) for name, write in formatters]) + spec.RECORD_DELIMITER
 
 
 # --- times ---------------------------------------------------------------------------------------------------
@@ -137,10 +151,10 @@ class ExportFiles:
             self._files[table.file] = handle
             self.counts[table.file] = 0
 
-    def add(self, table: Table, rows: Iterable[Mapping[str, Any]]) -> None:
+    def add(self, table: Table, rows: Iterable[Mapping[str, Any]], prefix: str = "") -> None:
         buffer = self._buffers[table.file]
         before = len(buffer)
-        buffer.extend(row_line(table, row) for row in rows)
+        buffer.extend(row_line(table, row, prefix) for row in rows)
         self.counts[table.file] += len(buffer) - before
         if len(buffer) >= FLUSH_LINES:
             self._flush(table.file)

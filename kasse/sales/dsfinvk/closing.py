@@ -13,7 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from kasse.fiscal.dsfinvk import master_data, spec
-from kasse.fiscal.dsfinvk.writer import ExportFiles, local_time, tse_time
+from kasse.fiscal.dsfinvk.writer import ExportFiles, bon_prefix, local_time, tse_time
 from kasse.fiscal.models import TseTransactionRecord
 from kasse.fiscal.process_data import BonTyp
 from kasse.sales.models import Shift
@@ -149,13 +149,12 @@ class ClosingBase:
     ) -> None:
         """One Vorgang's rows in every file; ``lines`` carry POS_ZEILE, GV_TYP, the line's gross, VAT id
         and rate (``_gross``, ``_ust``, ``_rate``) and the fields of lines.csv."""
-        bon = {**self.key, "BON_ID": bon_id}
+        bon = bon_prefix({**self.key, "BON_ID": bon_id})
         counts = bon_typ not in NOT_IN_SUMS
         self.files.add(
             spec.TRANSACTIONS,
             [
                 {
-                    **bon,
                     "BON_NR": bon_nr,
                     "BON_TYP": bon_typ,
                     "TERMINAL_ID": self.serial,
@@ -168,22 +167,23 @@ class ClosingBase:
                     **(extra or {}),
                 }
             ],
+            prefix=bon,
         )
         self.files.add(
             spec.TRANSACTIONS_VAT,
             [
-                {**bon, "UST_SCHLUESSEL": ust, "BON_BRUTTO": gross, "BON_NETTO": net, "BON_UST": vat}
+                {"UST_SCHLUESSEL": ust, "BON_BRUTTO": gross, "BON_NETTO": net, "BON_UST": vat}
                 for ust, gross, net, vat in vat_rows
             ],
+            prefix=bon,
         )
         line_rows, vat_line_rows = [], []
         for line in lines:
             gross, ust, rate = line.pop("_gross"), line.pop("_ust"), line.pop("_rate")
             net = net_of(gross, rate)
-            line_rows.append({**bon, "POS_TERMINAL_ID": self.serial, "INHAUS": "0", "P_STORNO": "0", **line})
+            line_rows.append({"POS_TERMINAL_ID": self.serial, "INHAUS": "0", "P_STORNO": "0", **line})
             vat_line_rows.append(
                 {
-                    **bon,
                     "POS_ZEILE": line["POS_ZEILE"],
                     "UST_SCHLUESSEL": ust,
                     "POS_BRUTTO": gross,
@@ -196,19 +196,20 @@ class ClosingBase:
                 bucket[0] += gross
                 bucket[1] += net
                 bucket[2] += gross - net
-        self.files.add(spec.LINES, line_rows)
-        self.files.add(spec.LINES_VAT, vat_line_rows)
+        self.files.add(spec.LINES, line_rows, prefix=bon)
+        self.files.add(spec.LINES_VAT, vat_line_rows, prefix=bon)
         if itemamounts:
-            self.files.add(spec.ITEMAMOUNTS, [{**bon, **row} for row in itemamounts])
+            self.files.add(spec.ITEMAMOUNTS, itemamounts, prefix=bon)
         by_kind: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
         for typ, name, amount in payments:
             by_kind[(typ, name)] += amount
         self.files.add(
             spec.DATAPAYMENT,
             [
-                {**bon, "ZAHLART_TYP": typ, "ZAHLART_NAME": name, "BASISWAEH_BETRAG": amount}
+                {"ZAHLART_TYP": typ, "ZAHLART_NAME": name, "BASISWAEH_BETRAG": amount}
                 for (typ, name), amount in sorted(by_kind.items())
             ],
+            prefix=bon,
         )
         if counts:
             for (typ, name), amount in by_kind.items():
@@ -216,8 +217,8 @@ class ClosingBase:
                 if typ == "Bar":
                     self.sums.currencies[self.currency] += amount
         if references:
-            self.files.add(spec.REFERENCES, [{**bon, **row} for row in references])
-        self.files.add(spec.TRANSACTIONS_TSE, [{**bon, **tse}])
+            self.files.add(spec.REFERENCES, references, prefix=bon)
+        self.files.add(spec.TRANSACTIONS_TSE, [tse], prefix=bon)
         if not self.sums.first_id:
             self.sums.first_id = bon_id
         self.sums.last_id = bon_id
