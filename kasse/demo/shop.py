@@ -155,14 +155,19 @@ def create_shop(actor: Actor, *, name: str = DEMO_ORGANIZATION_NAME) -> tuple[Or
 
 
 def _set_up_development_tse(actor: Actor, organization: Organization) -> None:
-    """The demo shop signs with a development TSE for all its stores, every register its client
-    (docs/fiscal.md). Not with ``KASSE_ENV=production``, which refuses a development TSE."""
+    """The demo shop signs with development TSEs, every register their client (docs/fiscal.md): the first
+    store, which sells through the demo's store node, has its own (a development TSE's counters live where
+    it signs), the other stores share one. Not with ``KASSE_ENV=production``, which refuses a development
+    TSE."""
     from django.conf import settings
 
     from kasse.fiscal.services import create_development_tse, register_tse_client
 
     if settings.KASSE_ENV == "production":
         return
+    first = Store.objects.filter(organization=organization).order_by("number").first()
+    if first is not None:
+        create_development_tse(organization=organization, actor=actor, store=first, name="Entwicklungs-TSE Filiale 1")
     create_development_tse(organization=organization, actor=actor)
     for register in Register.objects.filter(organization=organization):
         register_tse_client(register=register, actor=actor)

@@ -30,6 +30,7 @@ from kasse.fiscal.services import FiscalSetupError, device_for_store, register_t
 from kasse.fiscal.tse.fiskaly import FiskalyTse, info_from_tss
 from kasse.fiscal.tse.fiskaly_api import FiskalyApi
 from kasse.fiscal.tse.interface import TseRefused
+from kasse.sync.engine.changes import record as record_change
 from kasse.tenancy.models import Register, Store
 
 
@@ -104,6 +105,7 @@ def create_fiskaly_tse(
         fiskaly_api_secret=crypto.encrypt(api_secret),
         fiskaly_admin_pin=crypto.encrypt(f"{secrets.randbelow(10**10):010d}"),
     )
+    record_change("tse_device", [device])
     log_action(device.organization_id, actor, "fiscal.tse.created", device, {"backend": device.backend})
     return device
 
@@ -136,6 +138,7 @@ def set_up_fiskaly_tse(*, device: TseDevice, actor: Actor) -> TseDevice:
         device.certificate, device.certificate_expires_at = info.certificate_pem, info.certificate_expires_at
         device.state = DeviceState.READY
         device.save()
+        record_change("tse_device", [device])
         log_action(
             device.organization_id,
             actor,

@@ -35,6 +35,8 @@ from kasse.fiscal.models import (
     TseTransactionRecord,
 )
 from kasse.fiscal.tse.interface import Operation, Receipt, TseBackend, TseClient, TseLog, TseRefused, TseUnavailable
+from kasse.sync.engine.changes import record as record_change
+from kasse.sync.engine.local import is_node
 from kasse.tenancy.models import Register, Store
 
 logger = logging.getLogger(__name__)
@@ -45,14 +47,24 @@ class FiscalSetupError(ValueError):
 
 
 def backend_for(device: TseDevice) -> TseBackend:
-    """The backend object that talks to ``device``."""
+    """The backend object that talks to ``device``. On a store node its secrets come from the cloud
+    (:mod:`kasse.fiscal.node_credentials`: in memory only; the replica's row has none)."""
+    secrets: dict[str, str] | None = None
+    if is_node():
+        from kasse.fiscal.node_credentials import credentials_for
+
+        secrets = credentials_for(device)
     if device.backend == Backend.DEVELOPMENT:
         from kasse.fiscal.tse.development import DevelopmentTse
 
-        return DevelopmentTse(device)
+        return DevelopmentTse(device, private_key_pem=secrets.get("dev_private_key") if secrets else None)
     if device.backend == Backend.FISKALY:
         from kasse.fiscal.tse.fiskaly import FiskalyTse
 
+        if secrets is not None:
+            return FiskalyTse.for_device(
+                device, api_key=secrets.get("fiskaly_api_key", ""), api_secret=secrets.get("fiskaly_api_secret", "")
+            )
         return FiskalyTse.for_device(device)
     raise FiscalSetupError(f"unknown TSE backend {device.backend!r}")
 
@@ -73,6 +85,7 @@ def create_development_tse(
         state=DeviceState.READY,
         **new_key_material(),
     )
+    record_change("tse_device", [device])
     log_action(
         device.organization_id,
         actor,
@@ -100,6 +113,7 @@ def register_tse_client(*, register: Register, actor: Actor) -> TseClientRegistr
         client_id=str(register.pk),  # ASCII whatever the serial number holds (TR-03151 PrintableString)
         serial_number=register.serial_number,
     )
+    record_change("tse_client", [registration])
     log_action(
         register.organization_id,
         actor,
@@ -111,7 +125,11 @@ def register_tse_client(*, register: Register, actor: Actor) -> TseClientRegistr
 
 
 def device_for_store(store: Store) -> TseDevice | None:
-    """The store's own TSE, else the organization's TSE for all stores (retired ones never)."""
+    """The store's own TSE, else the organization's TSE for all stores (retired ones never).
+
+    On a store node an organization-wide *development* TSE does not count: its counters are one device's
+    memory and cannot live in the cloud and on a node at once, so a store with a node needs a development
+    TSE of its own (a fiskaly TSS counts at fiskaly and may serve every store)."""
     return _device_for(store.organization_id, store.pk)
 
 
@@ -123,7 +141,17 @@ def _device_for(organization_id: UUID, store_id: UUID) -> TseDevice | None:
         .order_by("created_at")
     )
     own = [device for device in devices if device.store_id is not None]
-    return (own or devices)[0] if devices else None
+    on_node = is_node()
+    shared = [d for d in devices if d.store_id is None and not (on_node and d.backend == Backend.DEVELOPMENT)]
+    return (own or shared)[0] if own or shared else None
+
+
+def node_devices(organization_id: Any, store_id: Any) -> list[TseDevice]:
+    """The TSEs a store node of ``store_id`` signs with: the store's own, and an organization-wide fiskaly
+    TSS (never another store's, never an organization-wide development TSE, never a retired one)."""
+    with scope(organization=organization_id):
+        devices = TseDevice.objects.filter(organization_id=organization_id).exclude(state=DeviceState.RETIRED)
+        return list(devices.filter(Q(store_id=store_id) | Q(store__isnull=True, backend=Backend.FISKALY)))
 
 
 # -- signing -------------------------------------------------------------------------------------
@@ -282,7 +310,8 @@ def _signed(register: Register, registration: TseClientRegistration, log: TseLog
                 log_time_format=log.log_time_format.value,
                 qr_code_data=log.qr_code_data,
             )
-        TseOutage.objects.filter(register=register, ended_at__isnull=True).update(ended_at=timezone.now())
+            record_change("tse_record", [record])
+        _end_outages(register)
     return Signed(record, log)
 
 
@@ -297,6 +326,14 @@ def _create_signed_record(**fields: Any) -> TseTransactionRecord:
         return TseTransactionRecord.objects.get(
             device=fields["device"], tx_id=fields["tx_id"], revision=fields["revision"], outcome=Outcome.SIGNED
         )
+
+
+def _end_outages(register: Register) -> None:
+    """The register signs again: its open outage ends now (written once; goes up from a node)."""
+    open_ids = list(TseOutage.objects.filter(register=register, ended_at__isnull=True).values_list("pk", flat=True))
+    if open_ids:
+        TseOutage.objects.filter(pk__in=open_ids, ended_at__isnull=True).update(ended_at=timezone.now())
+        record_change("tse_outage", list(TseOutage.objects.filter(pk__in=open_ids)))
 
 
 def _failed(
@@ -325,8 +362,9 @@ def _failed(
             client_serial=register.serial_number,
             error=f"{reason}: {detail}"[:2000],
         )
+        record_change("tse_record", [record])
         if not TseOutage.objects.filter(register=register, ended_at__isnull=True).exists():
-            TseOutage.objects.create(
+            outage = TseOutage.objects.create(
                 organization_id=register.organization_id,
                 register=register,
                 device=device,
@@ -334,6 +372,7 @@ def _failed(
                 reason=reason,
                 detail=detail[:2000],
             )
+            record_change("tse_outage", [outage])
     return Unsigned(record, reason, detail)
 
 

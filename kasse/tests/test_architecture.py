@@ -76,6 +76,7 @@ WEB_ENTRY_POINTS = {
     "kasse.backoffice.access",  # backoffice_view: every back-office page's login and capability check
     "kasse.register.access",  # register_view: every register page's device and cashier check
     "kasse.tenancy.middleware",  # the session key of the active organization
+    "kasse.sync.cloud.access",  # node_endpoint: an app's own store-node endpoint (the fiscal credentials)
     "kasse.core.management.commands.cloud",  # kasse store serves with the same uvicorn options
 }
 

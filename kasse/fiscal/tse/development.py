@@ -94,16 +94,19 @@ class DevelopmentTse:
 
     name = "development"
 
-    def __init__(self, device: TseDevice) -> None:
+    def __init__(self, device: TseDevice, private_key_pem: str | None = None) -> None:
+        """``private_key_pem`` in plain text when the key does not come from the row (a store node has it
+        from the cloud, in memory only)."""
         refuse_in_production()
         self.device_id = device.pk
         self.organization_id = device.organization_id
         self._device = device
         self._key: ec.EllipticCurvePrivateKey | None = None
+        self._pem = private_key_pem
 
     def _private_key(self, device: TseDevice) -> ec.EllipticCurvePrivateKey:
         if self._key is None:
-            self._key = _parsed_key(crypto.decrypt(device.dev_private_key))
+            self._key = _parsed_key(self._pem or crypto.decrypt(device.dev_private_key))
         return self._key
 
     def info(self) -> TseInfo:

@@ -99,7 +99,9 @@ class FiskalyTse:
         self.tss_id = tss_id
 
     @classmethod
-    def for_device(cls, device: TseDevice) -> FiskalyTse:
+    def for_device(cls, device: TseDevice, *, api_key: str = "", api_secret: str = "") -> FiskalyTse:
+        """The TSS of ``device``; ``api_key`` and ``api_secret`` in plain text when they do not come from
+        the row (a store node has them from the cloud, in memory only)."""
         from django.conf import settings
 
         from kasse.fiscal import crypto
@@ -113,7 +115,10 @@ class FiskalyTse:
             export=settings.KASSE_FISKALY_EXPORT_TIMEOUT,
         )
         api = FiskalyApi(
-            settings.KASSE_FISKALY_BASE_URL, device.fiskaly_api_key, crypto.decrypt(device.fiskaly_api_secret), timeouts
+            settings.KASSE_FISKALY_BASE_URL,
+            api_key or device.fiskaly_api_key,
+            api_secret or crypto.decrypt(device.fiskaly_api_secret),
+            timeouts,
         )
         return cls(api, device.fiskaly_tss_id)
 

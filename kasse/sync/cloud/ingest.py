@@ -355,14 +355,17 @@ class Ingestor:
             spec = BY_LABEL[label]
             model = spec.model
             stored = existing.get(label, {})
-            seen: set[Any] = set()
-            fresh = []
+            # A row new to the cloud may come more than once in a batch (an outage opened and ended, a shift
+            # opened and closed while the line was down): the records are in the node's commit order, so
+            # the last state is inserted (a fact that never changes is the same every time).
+            latest: dict[Any, Row] = {}
             for row in rows_by_label[label]:
                 pk = row.values["id"]
-                if pk in stored or pk in seen:
+                if pk in stored:
                     continue
-                seen.add(pk)
-                fresh.append(row)
+                if pk not in latest or not spec.immutable:
+                    latest[pk] = row
+            fresh = list(latest.values())
             if fresh:
                 inserted = spec.settle_new(fresh, self) if spec.settle_new is not None else [r.values for r in fresh]
                 insert_rows(model, inserted, self.received_at)

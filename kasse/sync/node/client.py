@@ -123,6 +123,10 @@ class CloudClient:
     def push(self, records: list[dict[str, Any]]) -> dict[str, Any]:
         return self._request("POST", "/sync/v1/push", {"records": records})
 
+    def fetch(self, path: str) -> dict[str, Any]:
+        """GET another node endpoint of the cloud (an app's, e.g. the TSE credentials) as this node."""
+        return self._request("GET", path)
+
     @property
     def websocket_url(self) -> str:
         parsed = urlparse(self.base)
