@@ -67,14 +67,20 @@ def measure(
 
 
 def _use_fiskaly(ctx: dict[str, Any], url: str) -> None:
-    """A fiskaly TSS for the register's store (it wins over the demo's organization-wide TSE)."""
+    """A fiskaly TSS for the register's store, in place of the demo's development TSE of that store."""
     from django.conf import settings
+    from django_scopes import scope
 
     from kasse.core.actors import Actor
     from kasse.fiscal.fiskaly_setup import create_fiskaly_tse, register_fiskaly_client, set_up_fiskaly_tse
+    from kasse.fiscal.services import device_for_store, retire_tse
 
     settings.KASSE_FISKALY_BASE_URL = url
     register = ctx["register"]
+    with scope(organization=register.organization_id):
+        own = device_for_store(register.store)
+    if own is not None and own.store_id == register.store_id:
+        retire_tse(device=own, actor=Actor.system("bench"))  # the demo's development TSE of this store
     device = create_fiskaly_tse(
         organization=ctx["organization"],
         actor=Actor.system("bench"),

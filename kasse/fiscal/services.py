@@ -124,6 +124,27 @@ def register_tse_client(*, register: Register, actor: Actor) -> TseClientRegistr
     return registration
 
 
+@tenant_service
+def retire_tse(*, device: TseDevice, actor: Actor) -> TseDevice:
+    """Take a TSE out of use (replaced, broken, or the store closed): it signs nothing from now on and is
+    kept, with what it signed, for the export. A retired TSE never comes back (set up a new one)."""
+    device = TseDevice.objects.select_for_update().get(pk=device.pk)
+    if device.state == DeviceState.RETIRED:
+        return device
+    device.state = DeviceState.RETIRED
+    device.save(update_fields=["state", "updated_at"])
+    record_change("tse_device", [device])
+    log_action(
+        device.organization_id,
+        actor,
+        "fiscal.tse.retired",
+        device,
+        {"backend": device.backend, "serial_number": device.serial_number},
+        store=device.store_id,
+    )
+    return device
+
+
 def device_for_store(store: Store) -> TseDevice | None:
     """The store's own TSE, else the organization's TSE for all stores (retired ones never).
 

@@ -12,6 +12,9 @@ its own database:
     python -m kasse.testing.world_commands print-report   # either side: print jobs and printer states (JSON)
     python -m kasse.testing.world_commands inject-feed    # cloud: feed rows a node cannot apply, and a good price
     python -m kasse.testing.world_commands node-health    # cloud: what the nodes reported (JSON)
+    python -m kasse.testing.world_commands tse            # cloud: a development TSE of the node's store, its clients
+    python -m kasse.testing.world_commands sell-signed N  # node: N one-line sales, each signed as the register does
+    python -m kasse.testing.world_commands fiscal-report  # either side: TSE records and outages (JSON)
 """
 
 from __future__ import annotations
@@ -327,6 +330,59 @@ def _node_health() -> dict[str, Any]:
         }
 
 
+def _tse() -> dict[str, Any]:
+    from django_scopes import scope, scopes_disabled
+
+    from kasse.fiscal.services import create_development_tse, register_tse_client
+    from kasse.sync.models import StoreNode
+    from kasse.tenancy.models import Register
+
+    with scopes_disabled():
+        node = StoreNode.objects.filter(revoked_at__isnull=True).select_related("store").get()
+    with scope(organization=node.organization_id):
+        device = create_development_tse(organization=node.organization_id, actor=_owner_actor(), store=node.store)
+        for register in Register.objects.filter(store_id=node.store_id):
+            register_tse_client(register=register, actor=_owner_actor())
+    return {"device": str(device.pk), "public_key": device.public_key}
+
+
+def _sell_signed(count: int) -> None:
+    from django_scopes import scopes_disabled
+
+    from kasse.sales.fiscal_signing import sign_sale
+    from kasse.sales.models import Sale
+
+    before = set()
+    with scopes_disabled():
+        before = set(Sale.objects.values_list("pk", flat=True))
+    _sell(count, 1)
+    with scopes_disabled():
+        sales = list(Sale.objects.exclude(pk__in=before).order_by("receipt_number"))
+    for sale in sales:
+        result = sign_sale(sale)
+        print(f"tse {sale.receipt_number} {type(result).__name__}", flush=True)
+
+
+def _fiscal_report() -> dict[str, Any]:
+    from django.db.models import Count
+    from django_scopes import scopes_disabled
+
+    from kasse.fiscal.models import TseDevice, TseOutage, TseTransactionRecord
+
+    with scopes_disabled():
+        return {
+            "records": dict(TseTransactionRecord.objects.values_list("outcome").annotate(n=Count("id"))),
+            "counters": sorted(
+                TseTransactionRecord.objects.filter(outcome="signed").values_list("signature_counter", flat=True)
+            ),
+            "outages": [
+                {"reason": o.reason, "ended": o.ended_at is not None, "detail": o.detail}
+                for o in TseOutage.objects.order_by("started_at")
+            ],
+            "device_secrets": [bool(d.dev_private_key) for d in TseDevice.objects.all()],
+        }
+
+
 def main(argv: list[str]) -> None:
     import django
 
@@ -354,6 +410,12 @@ def main(argv: list[str]) -> None:
         print(json.dumps(_inject_feed()))
     elif command == "node-health":
         print(json.dumps(_node_health()))
+    elif command == "tse":
+        print(json.dumps(_tse()))
+    elif command == "sell-signed":
+        _sell_signed(int(argv[1]))
+    elif command == "fiscal-report":
+        print(json.dumps(_fiscal_report()))
     else:
         raise SystemExit(f"unknown command {command}")
 

@@ -23,6 +23,7 @@ from kasse.fiscal.services import (
     create_development_tse,
     finish_transaction,
     register_tse_client,
+    retire_tse,
     start_transaction,
 )
 from kasse.fiscal.syncing import SECRET_COLUMNS
@@ -243,3 +244,21 @@ def test_a_node_cannot_send_records_of_another_stores_register(organization, sto
     assert push.json()["results"][record["id"]]["status"] == "rejected"
     with scopes_disabled():
         assert not TseOutage.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_retired_tse_signs_nothing_its_state_goes_down_and_it_is_audited(organization, store, register, token):
+    with scope(organization=organization):
+        device = create_development_tse(organization=organization, actor=OWNER, store=store)
+        register_tse_client(register=register, actor=OWNER)
+        retire_tse(device=device, actor=OWNER)
+        assert retire_tse(device=device, actor=OWNER).state == "retired"  # once; never back
+    with scopes_disabled():
+        node = StoreNode.objects.get(store=store, revoked_at__isnull=True)
+        events, _cursor, _more = events_since(node, 0, 1000)
+        assert AuditEntry.objects.filter(action="fiscal.tse.retired").count() == 1
+    assert [e["row"]["state"] for e in events if e["model"] == "fiscal.TseDevice"][-1] == "retired"
+    assert _credentials(token)["devices"] == {}
+    result = start_transaction(register=register, tx_id=uuid7())
+    assert isinstance(result, Unsigned)
+    assert result.reason == "not_configured"
