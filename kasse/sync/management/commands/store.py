@@ -160,7 +160,10 @@ class Command(BaseCommand):
             node, poll_seconds=options["poll"], on_change=publish_node_status, watch_outbox=options["watch_outbox"]
         )
         runner.start()
-        call_command("tse_recover", stdout=self.stdout)  # what a crash left open (docs/fiscal.md)
+        try:  # TSE transactions a crash left open (docs/fiscal.md); never keeps the node from selling
+            call_command("tse_recover", stdout=self.stdout)
+        except Exception as exc:
+            self.stderr.write(f"Open TSE transactions were not recovered: {exc}")
         from kasse.printing.worker import PrintWorkerPool
 
         printers = PrintWorkerPool(store_ids=[node.store_id]).start()  # one worker per printer of the store
