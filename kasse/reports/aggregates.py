@@ -26,13 +26,23 @@ from django.db.models import Case, Count, DecimalField, F, Max, Min, Q, Sum, Val
 from django.db.models.functions import ExtractHour, TruncDate
 
 from kasse.catalog.models import Unit
-from kasse.reports.models import HourSums, PaymentSums, PendingHour, ProductMonthSums, ProductSums, VatSums
+from kasse.core.models import AuditEntry
+from kasse.reports.models import (
+    HourSums,
+    PaymentSums,
+    PendingHour,
+    ProductMonthSums,
+    ProductSums,
+    VatSums,
+    VoidSums,
+)
 from kasse.sales.models import Payment, Sale, SaleLine, SaleVat
 from kasse.tenancy.models import Store
 
 RUN_DAYS = 31  # a run of marked days is recomputed in pieces of at most this many days
 ZERO = Decimal("0")
-DAY_TABLES = (HourSums, ProductSums, VatSums, PaymentSums)
+DAY_TABLES = (HourSums, ProductSums, VatSums, PaymentSums, VoidSums)
+VOIDS = {"register.cart.line_voided": "line", "register.cart.cancelled": "cart"}
 
 
 def month_start(day: date) -> date:
@@ -227,11 +237,46 @@ def _compute(store: Store, first: date, last: date) -> None:
         .values("day", "sale__kind", "method")
         .annotate(amount=Sum("amount"), payments=Count("id"))
     )
+    _compute_voids(store, tz, start, end)
     PaymentSums.objects.bulk_create(
         PaymentSums(
             **base, day=r["day"], kind=r["sale__kind"], method=r["method"], amount=r["amount"], payments=r["payments"]
         )
         for r in payments
+    )
+
+
+def _decimal(value: Any) -> Decimal:
+    try:
+        return Decimal(str(value))
+    except (ArithmeticError, ValueError):
+        return ZERO
+
+
+def _compute_voids(store: Store, tz: ZoneInfo, start: datetime, end: datetime) -> None:
+    """Voided lines (their quantity) and cancelled carts (their total) per local day, from the audit log."""
+    sums: dict[tuple[date, str], list[Any]] = defaultdict(lambda: [0, ZERO, ZERO])
+    entries = AuditEntry.objects.filter(
+        organization_id=store.organization_id, store=store, created_at__gte=start, created_at__lt=end, action__in=VOIDS
+    ).values_list("created_at", "action", "data")
+    for created_at, action, data in entries.iterator(chunk_size=2000):
+        entry = sums[(created_at.astimezone(tz).date(), VOIDS[action])]
+        entry[0] += 1
+        if action == "register.cart.line_voided":
+            entry[1] += _decimal((data or {}).get("quantity", 0))
+        else:
+            entry[2] += _decimal((data or {}).get("total", 0))
+    VoidSums.objects.bulk_create(
+        VoidSums(
+            organization_id=store.organization_id,
+            store_id=store.pk,
+            day=day,
+            kind=kind,
+            count=count,
+            quantity=quantity,
+            amount=amount,
+        )
+        for (day, kind), (count, quantity, amount) in sums.items()
     )
 
 

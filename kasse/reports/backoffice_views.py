@@ -95,8 +95,8 @@ KINDS = [
     ),
     Kind(
         "discounts",
-        _("Discounts and returns"),
-        _("Discounts given and goods returned, per day, week or month."),
+        _("Discounts, voids and returns"),
+        _("Discounts given, lines voided and receipts cancelled at the register, goods returned."),
         selectors.discounts_and_returns,
         grouped=True,
     ),

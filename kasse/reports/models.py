@@ -118,3 +118,15 @@ class PaymentSums(_DaySums):
 
     class Meta:
         indexes = [models.Index(fields=["organization", "day", "store"])]
+
+
+class VoidSums(_DaySums):
+    """Voids per local day from the audit log: lines removed from a cart (``kind`` = ``line``) and carts
+    cancelled before payment (``kind`` = ``cart``, with what they would have cost)."""
+
+    count = models.PositiveIntegerField()
+    quantity = models.DecimalField(max_digits=14, decimal_places=3)  # items of the voided lines
+    amount = money_field()  # gross of the cancelled carts
+
+    class Meta:
+        indexes = [models.Index(fields=["organization", "day", "store"])]

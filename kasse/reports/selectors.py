@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kasse.reports import aggregates
-from kasse.reports.models import HourSums, PaymentSums, VatSums
+from kasse.reports.models import HourSums, PaymentSums, VatSums, VoidSums
 from kasse.sales.models import PaymentMethod, SaleKind
 from kasse.tenancy.models import Employee, Store
 
@@ -420,7 +420,8 @@ def vat(stores: Sequence[Store], period: Period, compare: Period | None) -> Repo
 
 
 def discounts_and_returns(stores: Sequence[Store], period: Period, compare: Period | None, grouping: str) -> Report:
-    """Per day, week or month: discounts given on sales, returns (receipts and amount) and their share."""
+    """Per day, week or month: discounts given on sales, returns (receipts and amount) and their share, lines
+    voided at the register and receipts cancelled before payment (from the audit log)."""
     per_day: dict[date, dict[str, Any]] = defaultdict(lambda: defaultdict(Decimal))
     rows_q = (
         HourSums.objects.filter(_q(stores, period))
@@ -436,12 +437,25 @@ def discounts_and_returns(stores: Sequence[Store], period: Period, compare: Peri
         else:
             entry["returns_count"] += row["receipts"]
             entry["returns"] += row["gross"]
+    voids = (
+        VoidSums.objects.filter(_q(stores, period))
+        .values("day", "kind")
+        .annotate(count=Sum("count"), amount=Sum("amount"))
+    )
+    for row in voids.order_by():
+        entry = per_day[_bucket(row["day"], grouping)]
+        entry[f"{row['kind']}_voids"] += row["count"]
+        if row["kind"] == "cart":
+            entry["cart_amount"] += row["amount"]
     rows = []
     for start in _buckets(period, grouping):
         v = per_day.get(start, {})
         rows.append(
             {
                 "label": _bucket_label(start, grouping),
+                "line_voids": int(v.get("line_voids", 0)),
+                "cart_voids": int(v.get("cart_voids", 0)),
+                "cart_amount": v.get("cart_amount", ZERO),
                 "discount": v.get("discount", ZERO),
                 "discount_pct": _pct(v.get("discount", ZERO), v.get("sales", ZERO) + v.get("discount", ZERO)),
                 "returns_count": int(v.get("returns_count", 0)),
@@ -456,8 +470,11 @@ def discounts_and_returns(stores: Sequence[Store], period: Period, compare: Peri
         Column("returns_count", _("Return receipts"), "count"),
         Column("returns", _("Returns"), "money"),
         Column("returns_pct", _("of sales"), "percent"),
+        Column("line_voids", _("Voided lines"), "count"),
+        Column("cart_voids", _("Cancelled receipts"), "count"),
+        Column("cart_amount", _("Cancelled amount"), "money"),
     ]
-    totals = _totals(rows, ("discount", "returns_count", "returns"))
+    totals = _totals(rows, ("discount", "returns_count", "returns", "line_voids", "cart_voids", "cart_amount"))
     chart = {
         "type": "bar",
         "labels": [r["label"] for r in rows],

@@ -9,6 +9,8 @@ node): a row trigger.
 
 from django.db import migrations
 
+from kasse.reports.migration_ops import RunSQLFor
+
 PG_FORWARDS = [
     """
 CREATE OR REPLACE FUNCTION kasse_reports_mark_sales() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -39,26 +41,6 @@ END
 """
 ]
 SQLITE_BACKWARDS = ["DROP TRIGGER IF EXISTS sales_sale_reports_mark"]
-
-
-class RunSQLFor(migrations.RunSQL):
-    """RunSQL for one database vendor; nothing on the others."""
-
-    def __init__(self, vendor, sql, reverse_sql):
-        self.vendor = vendor
-        super().__init__(sql, reverse_sql)
-
-    def deconstruct(self):
-        name, args, kwargs = super().deconstruct()
-        return name, [self.vendor, kwargs.pop("sql"), kwargs.pop("reverse_sql")], kwargs
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == self.vendor:
-            super().database_forwards(app_label, schema_editor, from_state, to_state)
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == self.vendor:
-            super().database_backwards(app_label, schema_editor, from_state, to_state)
 
 
 class Migration(migrations.Migration):

@@ -1,4 +1,4 @@
-"""Property: after any sequence of sales, returns, offline replays and duplicate deliveries, every report
+"""Property: after any sequence of sales, returns, voids, offline replays and duplicate deliveries, every report
 sum equals a query over the raw receipts, to the cent, per store-local day and hour (DST days included)."""
 
 from __future__ import annotations
@@ -17,8 +17,17 @@ from hypothesis import strategies as st
 
 from kasse.core.actors import Actor
 from kasse.core.ids import uuid7
+from kasse.core.models import AuditEntry
 from kasse.reports import aggregates
-from kasse.reports.models import HourSums, PaymentSums, PendingHour, ProductMonthSums, ProductSums, VatSums
+from kasse.reports.models import (
+    HourSums,
+    PaymentSums,
+    PendingHour,
+    ProductMonthSums,
+    ProductSums,
+    VatSums,
+    VoidSums,
+)
 from kasse.sales.models import Payment, Sale, SaleLine, SaleVat
 from kasse.sales.services.checkout import LineInput, PaymentInput, SaleInput, cart_total, complete_sale
 from kasse.sales.services.refunds import RefundLineInput, refund_sale
@@ -41,8 +50,10 @@ sale = st.fixed_dictionaries(
         "returned": st.booleans(),
     }
 )
+void = st.tuples(st.integers(0, MINUTES - 1), st.sampled_from(["line", "cart"]), st.integers(1, 5000))
 step = st.one_of(
     st.tuples(st.just("cloud"), sale),
+    st.tuples(st.just("void"), void),
     st.tuples(st.just("deliver"), st.lists(st.integers(0, 30), max_size=6), st.booleans()),
     st.tuples(st.just("refresh")),
 )
@@ -83,6 +94,23 @@ def _sell(register, employee, manager, products, spec, start) -> None:
             )
 
 
+def _void(store, start, minute, kind, cents) -> None:
+    """A voided line or a cancelled cart, as its audit entry arrives (from a register or a node)."""
+    action, data = (
+        ("register.cart.line_voided", {"sku": "X", "quantity": str(Decimal(cents) / 1000)})
+        if kind == "line"
+        else ("register.cart.cancelled", {"lines": 2, "total": str(Decimal(cents) / 100)})
+    )
+    AuditEntry.objects.create(
+        organization=store.organization,
+        store=store,
+        action=action,
+        created_at=start + timedelta(minutes=minute),
+        actor_label="employee:Clara",
+        data=data,
+    )
+
+
 def _expected(store) -> dict[str, dict]:
     """The sums by the definition, from the raw rows in Python (no shared code with the aggregation)."""
     zero = Decimal("0")
@@ -118,6 +146,15 @@ def _expected(store) -> dict[str, dict]:
         entry = payments[(*local[p.sale_id], p.method)]
         entry[0] += p.amount
         entry[1] += 1
+    voids: dict = defaultdict(lambda: [0, zero, zero])
+    for entry in AuditEntry.objects.filter(store=store, action__startswith="register.cart."):
+        if entry.action not in {"register.cart.line_voided", "register.cart.cancelled"}:
+            continue
+        line = entry.action.endswith("line_voided")
+        v = voids[(entry.created_at.astimezone(BERLIN).date(), "line" if line else "cart")]
+        v[0] += 1
+        v[1] += Decimal(entry.data["quantity"]) if line else zero
+        v[2] += zero if line else Decimal(entry.data["total"])
     months: dict = defaultdict(lambda: [zero, zero, zero, 0])
     for (day, *rest), values in products.items():
         month = months[(day.replace(day=1), *rest)]
@@ -129,6 +166,7 @@ def _expected(store) -> dict[str, dict]:
         "months": {k: tuple(v) for k, v in months.items()},
         "vats": {k: tuple(v) for k, v in vats.items()},
         "payments": {k: tuple(v) for k, v in payments.items()},
+        "voids": {k: tuple(v) for k, v in voids.items()},
     }
 
 
@@ -150,6 +188,7 @@ def _kept(store) -> dict[str, dict]:
         "payments": {
             (r.day, r.kind, r.method): (r.amount, r.payments) for r in PaymentSums.objects.filter(store=store)
         },
+        "voids": {(r.day, r.kind): (r.count, r.quantity, r.amount) for r in VoidSums.objects.filter(store=store)},
     }
 
 
@@ -182,6 +221,8 @@ def test_every_sum_equals_the_raw_receipts_after_any_sequence(
         for kind, *args in steps:
             if kind == "cloud":
                 _sell(register, cashier, manager, products, args[0], start)
+            elif kind == "void":
+                _void(store, start, *args[0])
             elif kind == "refresh":
                 aggregates.refresh(organization.pk)
             elif held:
