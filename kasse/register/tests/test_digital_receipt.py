@@ -157,3 +157,44 @@ def test_a_digital_receipt_opened_from_the_customer_displays_qr_code(page, brows
             customer.click("[data-testid=digital-receipt-pdf]")
         assert download.value.suggested_filename.endswith(".pdf")
         phone.close()
+
+
+@pytest.mark.django_db
+def test_a_node_served_sales_digital_receipt_opens_once_its_records_reached_the_cloud(
+    node, register, cashier, shift, rolls
+):
+    from decimal import Decimal
+
+    from kasse.core.ids import uuid7
+    from kasse.sales.services.checkout import LineInput, PaymentInput, SaleInput, complete_sale
+    from kasse.sync.cloud.ingest import Ingestor
+    from kasse.testing.sync import node_records, of_kind
+
+    issued = {}
+
+    def at_the_till():
+        with scopes_disabled():
+            variant = rolls.variants.get()
+        sale = complete_sale(
+            actor=Actor.for_employee(cashier),
+            register=register,
+            employee=cashier,
+            cart=SaleInput(
+                id=uuid7(), lines=[LineInput(variant.pk, Decimal(2))], payments=[PaymentInput("cash", Decimal(5))]
+            ),
+        )
+        issued["url"] = issue_receipt(actor=Actor.system(), sale=sale, employee=cashier, kind="digital").url
+
+    records = node_records(at_the_till)
+    path = "/r/" + issued["url"].rsplit("/r/", 1)[1]
+    phone = Client()
+    # Scanned at once: the node has not pushed yet; the page says so and reloads itself
+    assert phone.get(path).status_code == 404
+    (sale,) = of_kind(records, "sale")
+    (issue,) = of_kind(records, "receipt_issue")
+    assert {r["status"] for r in Ingestor(node, [sale]).run().values()} == {"ok"}
+    assert phone.get(path).status_code == 404  # the sale is there, the link's row not yet
+    assert {r["status"] for r in Ingestor(node, [issue]).run().values()} == {"ok"}
+    page = phone.get(path)
+    assert page.status_code == 200
+    assert "0,90" in BeautifulSoup(page.content, "html.parser").select_one("[data-testid=receipt]").text
