@@ -27,9 +27,11 @@ import random
 import time
 import zoneinfo
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
-from django.db import connection, models, transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -38,6 +40,7 @@ from kasse.core.actors import Actor
 from kasse.core.ids import uuid7
 from kasse.core.vat import DSFINVK_IDS, VAT_RATES
 from kasse.customers.models import Customer
+from kasse.demo.sales_copy import SalesSeedRefused, Writer, check_columns, ts
 from kasse.sales.models import Payment, RegisterCounter, Sale, SaleLine, SaleVat, Shift
 from kasse.sales.models.counters import CounterKind
 from kasse.tenancy.models import Employee, Organization, Register, Store
@@ -52,10 +55,6 @@ EXTRA_STORES = [
 ]  # fmt: skip
 FLUSH_SALES = 20_000  # sales per transaction (and per COPY of each table)
 WEEKDAY_WEIGHT = (0.8, 0.9, 0.95, 1.0, 1.15, 1.4, 0.5)  # Monday … Sunday
-
-
-class SalesSeedRefused(Exception):
-    """The sales cannot be seeded here; the message says why."""
 
 
 @dataclass(frozen=True)
@@ -204,88 +203,6 @@ def _items(organization: Organization) -> list[_Item]:
     return items
 
 
-def _ts(moment: datetime.datetime) -> str:
-    return moment.astimezone(datetime.UTC).strftime("%Y-%m-%d %H:%M:%S.%f+00")
-
-
-class _Writer:
-    """The rows of one transaction, per table, as COPY text."""
-
-    def __init__(self) -> None:
-        self.tables: dict[str, list[str]] = {"shift": [], "sale": [], "line": [], "vat": [], "payment": []}
-
-    @property
-    def buffered(self) -> int:
-        return len(self.tables["sale"])
-
-    def flush(self, now_text: str) -> None:
-        plan = [
-            ("shift", Shift), ("sale", Sale), ("line", SaleLine), ("vat", SaleVat), ("payment", Payment),
-        ]  # fmt: skip
-        with connection.cursor() as cursor:
-            for key, model in plan:
-                rows = self.tables[key]
-                if not rows:
-                    continue
-                with cursor.cursor.copy(COPY_STATEMENTS[model]) as copy:
-                    copy.write("".join(rows).replace("\x00NOW\x00", now_text))
-                rows.clear()
-
-
-def _copy_statement(model: type[models.Model], columns: list[str]) -> str:
-    quote = connection.ops.quote_name
-    return f"COPY {quote(model._meta.db_table)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
-
-
-SALE_COLUMNS = [
-    "id", "created_at", "updated_at", "organization_id", "store_id", "register_id", "shift_id", "kind",
-    "receipt_number", "employee_id", "employee_name", "customer_id", "original_sale_id", "started_at",
-    "completed_at", "currency", "subtotal", "order_discount", "total", "note",
-]  # fmt: skip
-LINE_COLUMNS = [
-    "id", "created_at", "updated_at", "organization_id", "sale_id", "position", "variant_id", "product_name",
-    "variant_name", "sku", "barcode", "unit", "quantity", "list_price", "unit_price", "line_discount",
-    "order_discount_share", "total", "vat_class", "vat_rate", "vat_dsfinvk_id", "approved_by_id",
-    "original_line_id", "note",
-]  # fmt: skip
-VAT_COLUMNS = [
-    "id",
-    "created_at",
-    "updated_at",
-    "organization_id",
-    "sale_id",
-    "vat_rate",
-    "vat_dsfinvk_id",
-    "gross",
-    "net",
-    "vat",
-]
-PAYMENT_COLUMNS = [
-    "id", "created_at", "updated_at", "organization_id", "sale_id", "position", "method", "amount", "tendered",
-    "change", "reference",
-]  # fmt: skip
-SHIFT_COLUMNS = [
-    "id", "created_at", "updated_at", "organization_id", "store_id", "register_id", "status", "opened_at",
-    "opened_by_id", "opening_float", "opening_count", "closed_at", "closed_by_id", "closing_count",
-    "counted_cash", "expected_cash", "difference", "closing_number", "master_data",
-]  # fmt: skip
-COPY_STATEMENTS: dict[type[models.Model], str] = {}
-
-
-def _check_columns() -> None:
-    """The columns written are exactly the model's: a field added later fails here, not with bad rows."""
-    for model, columns in (
-        (Sale, SALE_COLUMNS), (SaleLine, LINE_COLUMNS), (SaleVat, VAT_COLUMNS), (Payment, PAYMENT_COLUMNS),
-        (Shift, SHIFT_COLUMNS),
-    ):  # fmt: skip
-        actual = [f.column for f in model._meta.concrete_fields]
-        if sorted(actual) != sorted(columns):
-            raise SalesSeedRefused(
-                f"{model.__name__} has columns the seeder does not know: {sorted(set(actual) ^ set(columns))}"
-            )
-        COPY_STATEMENTS[model] = _copy_statement(model, columns)
-
-
 def _day_counts(
     total: int, slots: int, dates: list[datetime.date], today_share: float, rng: random.Random
 ) -> list[int]:
@@ -323,10 +240,9 @@ def seed_sales(
         )
     if count < 0:
         raise SalesSeedRefused("The number of sales must be 0 or more.")
-    _check_columns()
+    check_columns()
     started = time.perf_counter()
     rng = random.Random(seed)
-    ids = _Ids(rng)
     with transaction.atomic():
         chosen = _ensure_stores(organization, stores)
     items = _items(organization)
@@ -339,39 +255,73 @@ def seed_sales(
     opening = datetime.datetime.combine(today, datetime.time(7, 0), tzinfo=tills[0].zone)
     today_share = min(1.0, max(0.0, (now - opening).total_seconds() / (12.5 * 3600)))
     counts = _day_counts(count, len(tills), dates, today_share, rng)
-    writer = _Writer()
-    fast = _bulk_load_session()
-    say("Writing with foreign-key triggers off (we write only ids we read or made)." if fast else "Writing …")
-    made = returns = lines_made = 0
-    report_every = max(1, len(dates) // 20)
-    for day_index, day in enumerate(dates):
-        for till_index, till in enumerate(tills):
-            n = counts[day_index * len(tills) + till_index]
-            if n:
-                made_here = _register_day(writer, till, day, n, now, items, customers, org, ids, rng)
-                made += made_here[0]
-                returns += made_here[1]
-                lines_made += made_here[2]
-        if writer.buffered >= FLUSH_SALES or day_index == len(dates) - 1:
-            with transaction.atomic():
-                writer.flush(_ts(now))
-                _save_counters(org, tills, _ts(now))
-        if day_index % report_every == 0:
-            elapsed = time.perf_counter() - started
-            say(f"{day.isoformat()}: {made:,} sales so far ({made / elapsed if elapsed else 0:,.0f}/s)")
-    _end_bulk_load_session(fast)
+    # One writer per store, each on its own connection: registers number independently, so the stores'
+    # COPY streams can run side by side.
+    by_store: dict[Any, list[int]] = {}
+    for index, till in enumerate(tills):
+        by_store.setdefault(till.store.pk, []).append(index)
+    plan = _Plan(tills, dates, counts, now, items, customers, org, say, started, max(1, FLUSH_SALES // len(by_store)))
+    with ThreadPoolExecutor(max_workers=len(by_store), thread_name_prefix="seed-sales") as pool:
+        done = list(
+            pool.map(lambda job: _write_store(plan, *job), [(ix, rng.getrandbits(64)) for ix in by_store.values()])
+        )
+    made = sum(d[0] for d in done)
+    returns = sum(d[1] for d in done)
+    lines_made = sum(d[2] for d in done)
     seconds = time.perf_counter() - started
     with connection.cursor() as cursor:
         for model in (Sale, SaleLine, SaleVat, Payment, Shift):
             cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")  # noqa: S608 - our names
-    # The reports' sums: the insert trigger that marks new sales does not fire with the triggers off, so
-    # the seeded days are computed here (kasse.reports.aggregates, as `kasse reports rebuild`).
-    from kasse.reports.aggregates import rebuild
-
-    say("Computing the report sums of the seeded days …")
-    for store in chosen:
-        rebuild(store, dates[0], dates[-1])
     return SalesSeedResult(made, returns, lines_made, len(chosen), seconds)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    tills: list[_Till]
+    dates: list[datetime.date]
+    counts: list[int]
+    now: datetime.datetime
+    items: list[_Item]
+    customers: list[str]
+    org: str
+    say: Callable[[str], None]
+    started: float
+    flush_every: int
+
+
+def _write_store(plan: _Plan, till_indexes: list[int], rng_seed: int) -> tuple[int, int, int]:
+    """Write the sales of one store's registers (in a thread of its own, on its own connection)."""
+    from django.db import connections
+
+    rng = random.Random(rng_seed)
+    ids = _Ids(rng)
+    writer = Writer(plan.org)
+    tills = [plan.tills[i] for i in till_indexes]
+    made = returns = lines_made = 0
+    report_every = max(1, len(plan.dates) // 10)
+    fast = _bulk_load_session()
+    try:
+        if fast and till_indexes[0] == 0:
+            plan.say("Writing with the per-row foreign-key triggers off (only ids read or made here are written).")
+        for day_index, day in enumerate(plan.dates):
+            for till_index in till_indexes:
+                n = plan.counts[day_index * len(plan.tills) + till_index]
+                if n:
+                    sales, back, lines = _register_day(
+                        writer, plan.tills[till_index], day, n, plan.now, plan.items, plan.customers, plan.org, ids, rng
+                    )
+                    made, returns, lines_made = made + sales, returns + back, lines_made + lines
+            if writer.buffered >= plan.flush_every or day_index == len(plan.dates) - 1:
+                with transaction.atomic():
+                    writer.flush(ts(plan.now))
+                    _save_counters(plan.org, tills, ts(plan.now))
+            if day_index % report_every == 0:
+                elapsed = time.perf_counter() - plan.started
+                plan.say(f"{tills[0].store.name}, {day.isoformat()}: {made:,} sales ({made / elapsed:,.0f}/s)")
+    finally:
+        _end_bulk_load_session(fast)
+        connections.close_all()
+    return made, returns, lines_made
 
 
 def _bulk_load_session() -> bool:
@@ -416,7 +366,7 @@ def _save_counters(org: str, tills: list[_Till], now_text: str) -> None:
 
 
 def _register_day(
-    writer: _Writer,
+    writer: Writer,
     till: _Till,
     day: datetime.date,
     n: int,
@@ -448,9 +398,10 @@ def _register_day(
     for index, moment in enumerate(moments):
         employee_id, employee_name = till.cashiers[rng.randrange(len(till.cashiers))]
         ms = int(moment * 1000)
-        completed = _ts(datetime.datetime.fromtimestamp(moment, datetime.UTC))
-        started_at = _ts(datetime.datetime.fromtimestamp(moment - rng.uniform(20, 180), datetime.UTC))
+        completed = ts(datetime.datetime.fromtimestamp(moment, datetime.UTC))
+        started_at = ts(datetime.datetime.fromtimestamp(moment - rng.uniform(20, 180), datetime.UTC))
         sale_id = ids(ms)
+        writer.hours.add((store_id, int(moment) // 3600 * 3600))
         till.receipt += 1
         customer = customers[rng.randrange(len(customers))] if customers and rng.random() < 0.1 else "\\N"
         per_rate: dict[tuple[int, int], int] = {}
@@ -500,8 +451,9 @@ def _register_day(
             back = (moment + later) / 2
             back_ms = int(back * 1000)
             refund_id = ids(back_ms)
+            writer.hours.add((store_id, int(back) // 3600 * 3600))
             till.receipt += 1
-            back_text = _ts(datetime.datetime.fromtimestamp(back, datetime.UTC))
+            back_text = ts(datetime.datetime.fromtimestamp(back, datetime.UTC))
             for line_id, position, item, quantity, gross in sold:
                 tables["line"].append(
                     f"{ids(back_ms)}\t{stamp}\t{stamp}\t{org}\t{refund_id}\t{position}\t{item.variant_id}\t"
@@ -529,7 +481,7 @@ def _register_day(
             )
             refunds += 1
     if not (is_today and till.open_shift):
-        opened = _ts(opens)
+        opened = ts(opens)
         if is_today:
             till.open_shift = shift_id
             tables["shift"].append(
@@ -538,7 +490,7 @@ def _register_day(
             )
         else:
             till.closing += 1
-            closes = _ts(datetime.datetime.combine(day, datetime.time(20, 0), tzinfo=zone))
+            closes = ts(datetime.datetime.combine(day, datetime.time(20, 0), tzinfo=zone))
             expected = _money(OPENING_FLOAT + cash_total)
             tables["shift"].append(
                 f"{shift_id}\t{stamp}\t{stamp}\t{org}\t{store_id}\t{register_id}\tclosed\t{opened}\t{opener_id}\t"
