@@ -14,11 +14,12 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kasse.backoffice.access import backoffice_view
 from kasse.core.actors import Actor
-from kasse.fiscal import audit_log
+from kasse.fiscal import audit_log, tse_pages
 from kasse.fiscal.datev_export import (
     DatevExportError,
     ExportRequest,
@@ -34,6 +35,7 @@ from kasse.fiscal.datev_settings import DatevSettings
 from kasse.fiscal.dsfinvk_forms import DsfinvkExportForm, RegisterDetailsForm
 from kasse.fiscal.models import RegisterDetails
 from kasse.fiscal.notification import notification_csv, notification_pdf, save_register_details, store_notification
+from kasse.fiscal.services import FiscalSetupError
 from kasse.sales import daily_sums
 from kasse.sales.dsfinvk.request import DsfinvkExportError, DsfinvkRequest
 from kasse.sales.dsfinvk.request import log_export as log_dsfinvk_export
@@ -303,3 +305,100 @@ def notification_register_edit(request: BackofficeRequest, register_pk: str) -> 
             return redirect("fiscal:notification-store", store_pk=register.store_id)
         return render(request, "fiscal/notification_register.html", {"form": form, "register": register}, status=400)
     return render(request, "fiscal/notification_register.html", {"form": form, "register": register})
+
+
+# -- the TSE pages ---------------------------------------------------------------------------------------
+
+
+def _tse_store(request: BackofficeRequest, store_pk: str) -> Store:
+    store = tse_pages.visible_stores(request.organization, request.employee).filter(pk=store_pk).first()
+    if store is None:
+        raise Http404
+    return store
+
+
+@require_GET
+@backoffice_view(Capability.VIEW_REPORTS)
+def tse_overview(request: BackofficeRequest) -> HttpResponse:
+    """Every store the user may see: its TSE, how many registers are not clients, outages, unsigned receipts."""
+    stores = [tse_pages.store_tse(store) for store in tse_pages.visible_stores(request.organization, request.employee)]
+    return render(request, "fiscal/tse_overview.html", {"stores": stores, "may_configure": _may_configure(request)})
+
+
+@require_GET
+@backoffice_view(Capability.VIEW_REPORTS)
+def tse_store(request: BackofficeRequest, store_pk: str) -> HttpResponse:
+    """One store: the TSE's device information, the registers as clients, outages and unsigned receipts."""
+    store = _tse_store(request, store_pk)
+    return _tse_store_page(request, store)
+
+
+def _tse_store_page(
+    request: BackofficeRequest, store: Store, setup: tse_pages.SetUpForm | None = None, status: int = 200
+) -> HttpResponse:
+    situation = tse_pages.store_tse(store)
+    form = tse_pages.IncidentFilterForm(request.GET or None, registers=[row.register for row in situation.registers])
+    if form.is_bound and not form.is_valid():
+        outages, receipts = tse_pages.incidents(store, None)
+        status = 400
+    else:
+        outages, receipts = tse_pages.incidents(store, form.cleaned_data if form.is_bound else {})
+    return render(
+        request,
+        "fiscal/tse_store.html",
+        {
+            "situation": situation,
+            "store": store,
+            "device": situation.device,
+            "form": form,
+            "outages": [(o, tse_pages.reason_label(o.reason)) for o in outages],
+            "receipts": receipts,
+            "limit": tse_pages.LIST_LIMIT,
+            "may_configure": _may_configure(request),
+            "setup": setup or tse_pages.SetUpForm(),
+        },
+        status=status,
+    )
+
+
+@require_POST
+@backoffice_view(Capability.MANAGE_SETTINGS)
+def tse_store_setup(request: BackofficeRequest, store_pk: str) -> HttpResponse:
+    """Set up a TSE of the store's own (development or fiskaly), every register its client (owners)."""
+    store = _tse_store(request, store_pk)
+    form = tse_pages.SetUpForm(request.POST)
+    if form.is_valid():
+        try:
+            tse_pages.set_up_store_tse(
+                store=store,
+                actor=actor_of(request),
+                backend=form.cleaned_data["backend"],
+                api_key=form.cleaned_data["api_key"],
+                api_secret=form.cleaned_data["api_secret"],
+            )
+        except FiscalSetupError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("The TSE of %(store)s is set up.") % {"store": store.name})
+            return redirect("fiscal:tse-store", store_pk=store.pk)
+    return _tse_store_page(request, store, setup=form, status=400)
+
+
+@require_POST
+@backoffice_view(Capability.MANAGE_SETTINGS)
+def tse_store_clients(request: BackofficeRequest, store_pk: str) -> HttpResponse:
+    """Register the store's registers that are not yet clients of its TSE (a register added later)."""
+    store = _tse_store(request, store_pk)
+    try:
+        added = tse_pages.register_missing_clients(store=store, actor=actor_of(request))
+    except FiscalSetupError as exc:
+        messages.error(request, str(exc))
+        return redirect("fiscal:tse-store", store_pk=store.pk)
+    messages.success(
+        request,
+        ngettext(
+            "%(count)d register is now a client of the TSE.", "%(count)d registers are now clients of the TSE.", added
+        )
+        % {"count": added},
+    )
+    return redirect("fiscal:tse-store", store_pk=store.pk)

@@ -29,4 +29,8 @@ CASES = [
     IsolationCase("fiscal:dsfinvk-store-export", _store),
     IsolationCase("fiscal:notification-store", _store),
     IsolationCase("fiscal:notification-register-edit", _register, methods=("get", "post")),
+    # The TSE page of a store; setting up a TSE and registering its clients (owners only).
+    IsolationCase("fiscal:tse-store", _store),
+    IsolationCase("fiscal:tse-store-setup", _store, methods=("post",), data={"backend": "development"}),
+    IsolationCase("fiscal:tse-store-clients", _store, methods=("post",)),
 ]

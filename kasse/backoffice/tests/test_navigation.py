@@ -49,11 +49,14 @@ def _login(organization, language: str, role=None) -> Client:
 def test_an_owner_sees_the_groups_a_shop_owner_thinks_in(organization, store):
     assert _menu(_login(organization, "de")) == [
         ("Übersicht", []),
-        ("Verkäufe", ["Belege", "Berichte", "Live-Verkäufe", "Z-Bons & Schichten", "Kassenbuch", "Exporte", "DATEV-Export"]),
+        (
+            "Verkäufe",
+            ["Belege", "Berichte", "Live-Verkäufe", "Z-Bons & Schichten", "Kassenbuch", "Exporte", "DATEV-Export"],
+        ),
         ("Artikel", ["Sortiment", "Wareneingang", "Etiketten"]),
         ("Kunden", []),
         ("Team", []),
-        ("Finanzamt", ["Protokoll (Audit-Log)", "DSFinV-K-Export", "Kassenmeldung"]),
+        ("Finanzamt", ["TSE", "Protokoll (Audit-Log)", "DSFinV-K-Export", "Kassenmeldung"]),
         (
             "Einstellungen",
             ["Organisation", "Filialen und Kassen", "Geräte", "Drucker", "Scanner & Displays", "Filialserver", "API"],
@@ -75,7 +78,7 @@ def test_every_link_in_the_menu_opens_a_page(organization, store):
     client = _login(organization, "en")
     soup = BeautifulSoup(client.get("/").content, "html.parser")
     links = {a["href"] for a in soup.select("[data-testid=mainnav] a")}
-    assert len(links) == 23
+    assert len(links) == 24
     for href in links:
         assert client.get(href, follow=True).status_code == 200, href
     # and the phone menu holds the same links
