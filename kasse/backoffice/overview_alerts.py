@@ -59,6 +59,8 @@ def alerts(stores: list[Store], now: datetime.datetime, *, manages_settings: boo
     names = {s.pk: s.name for s in stores}
     for node in StoreNode.objects.filter(revoked_at__isnull=True, store__in=stores).order_by("name"):
         for problem in node_problems(node, now):
+            if manages_settings and problem != "offline":
+                continue  # shown above the figures, in detail, by {% sync_node_alerts %}
             found.append(
                 Alert(
                     "node",
