@@ -39,6 +39,10 @@ TRAIL_LABELS = {
     "sales.sale.exchanged": gettext_lazy("Exchange completed"),
     "sales.receipt.emailed": gettext_lazy("Sent by e-mail"),
     "printing.receipt.reprinted": gettext_lazy("Copy printed"),
+    # How the receipt was handed over (Belegausgabepflicht, docs/receipts.md)
+    "sales.receipt.printed": gettext_lazy("Receipt handed over printed"),
+    "sales.receipt.digital": gettext_lazy("Receipt handed over digitally (QR code)"),
+    "sales.receipt.declined": gettext_lazy("Customer declined the receipt"),
 }
 
 

@@ -242,3 +242,20 @@ def test_send_again_by_email_and_download_the_pdf(owner_client, shop, bread, dja
     pdf = owner_client.get(f"/sales/receipts/{sale.pk}/pdf/")
     assert pdf["Content-Type"] == "application/pdf"
     assert "Brot" in pdf_text(pdf.content)
+
+
+@pytest.mark.django_db
+def test_the_trail_says_how_the_receipt_was_handed_over(owner_client, shop, bread):
+    from kasse.core.actors import Actor
+    from kasse.sales.services.receipt_issue import issue_receipt
+
+    sale = shop.sell(bread)
+    with scopes_disabled():
+        issue_receipt(actor=Actor.system(), sale=sale, employee=None, kind="declined")
+        issue_receipt(actor=Actor.system(), sale=sale, employee=None, kind="digital")
+    page = BeautifulSoup(
+        owner_client.get(f"/sales/receipts/{sale.pk}/", HTTP_ACCEPT_LANGUAGE="en").content, "html.parser"
+    )
+    trail = [row.get_text(" ", strip=True) for row in page.select("[data-testid=trail-entry]")]
+    assert any("Customer declined the receipt" in row for row in trail)
+    assert any("Receipt handed over digitally (QR code)" in row for row in trail)
