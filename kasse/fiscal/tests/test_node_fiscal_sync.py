@@ -4,17 +4,18 @@ and keeps them in memory, it signs for its registers, and what it signed and its
 from __future__ import annotations
 
 import json
+import time
 from decimal import Decimal
 
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 from django_scopes import scope, scopes_disabled
 
 from kasse.core.actors import Actor
 from kasse.core.ids import uuid7
 from kasse.core.models import AuditEntry
 from kasse.fiscal import node_credentials
-from kasse.fiscal.fiskaly_setup import create_fiskaly_tse
+from kasse.fiscal.fiskaly_setup import create_fiskaly_tse, register_fiskaly_client, set_up_fiskaly_tse
 from kasse.fiscal.models import Outcome, TseDevice, TseOutage, TseTransactionRecord
 from kasse.fiscal.process_data import PaymentKey, PaymentKind, VatSlot
 from kasse.fiscal.services import (
@@ -27,6 +28,7 @@ from kasse.fiscal.services import (
     start_transaction,
 )
 from kasse.fiscal.syncing import SECRET_COLUMNS
+from kasse.fiscal.tse.fiskaly_api import FiskalyApi
 from kasse.fiscal.tse.interface import BonTyp, Receipt
 from kasse.sync.cloud.feed import events_since, snapshot
 from kasse.sync.cloud.services import create_node_pairing_code
@@ -34,6 +36,8 @@ from kasse.sync.engine.protocol import PROTOCOL_VERSION
 from kasse.sync.models import NodeState, OutboxRecord, StoreNode
 from kasse.sync.node.client import CloudClient, CloudUnreachable
 from kasse.testing.factories import RegisterFactory, StoreFactory
+from kasse.testing.fiskaly_server import FakeFiskaly
+from kasse.testing.ports import free_port
 from kasse.testing.sync import as_node
 
 OWNER = Actor(kind="user", label="owner")
@@ -63,6 +67,19 @@ def _forget_credentials():
     node_credentials.forget()
     yield
     node_credentials.forget()
+
+
+def _node_state(organization, store, token: str) -> None:
+    """This database as the node's replica: its pairing row (the cloud is never asked over HTTP here)."""
+    with scopes_disabled():
+        NodeState.objects.create(
+            id=uuid7(),
+            organization_id=organization.pk,
+            store_id=store.pk,
+            cloud_url="http://127.0.0.1:9",
+            token=token,
+            customer_number_base=1_000_000,
+        )
 
 
 def _credentials(token: str) -> dict:
@@ -262,3 +279,49 @@ def test_a_retired_tse_signs_nothing_its_state_goes_down_and_it_is_audited(organ
     result = start_transaction(register=register, tx_id=uuid7())
     assert isinstance(result, Unsigned)
     assert result.reason == "not_configured"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_a_node_a_fiskaly_tse_out_of_reach_is_an_outage_and_the_register_sells_on(
+    organization, store, register, token, monkeypatch
+):
+    FiskalyApi.forget_tokens()
+    timeouts = {"KASSE_FISKALY_TX_TIMEOUT": 1.0, "KASSE_FISKALY_AUTH_TIMEOUT": 1.0, "KASSE_FISKALY_SETUP_TIMEOUT": 5.0}
+    with FakeFiskaly() as fake, override_settings(KASSE_FISKALY_BASE_URL=fake.url, **timeouts):
+        with scope(organization=organization):
+            created = create_fiskaly_tse(
+                organization=organization, actor=OWNER, store=store, api_key="key", api_secret="secret"
+            )
+        device = set_up_fiskaly_tse(device=created, actor=OWNER)
+        register_fiskaly_client(register=register, actor=OWNER)
+        answer = _credentials(token)
+        # The node's replica: the device without any secret; the node asks the cloud (here: its answer)
+        with scopes_disabled():
+            TseDevice.objects.filter(pk=device.pk).update(**dict.fromkeys(SECRET_COLUMNS, ""))
+        monkeypatch.setattr(CloudClient, "fetch", lambda self, path: answer)
+        _node_state(organization, store, token)
+        with as_node():
+            first = uuid7()
+            assert isinstance(start_transaction(register=register, tx_id=first), Signed)
+            assert isinstance(finish_transaction(register=register, tx_id=first, receipt=SALE), Signed)
+            # The shop's internet goes down: fiskaly is out of reach; the register waits at most the timeout
+            FiskalyApi.forget_tokens()
+            with override_settings(KASSE_FISKALY_BASE_URL=f"http://127.0.0.1:{free_port()}/api/v2"):
+                lost = uuid7()
+                began = time.monotonic()
+                assert isinstance(start_transaction(register=register, tx_id=lost), Unsigned)
+                assert isinstance(finish_transaction(register=register, tx_id=lost, receipt=SALE), Unsigned)
+                assert time.monotonic() - began < 2 * 1.0 + 1.5
+            # The line is back: the next sale is signed and ends the outage; the lost one stays unsigned
+            again = uuid7()
+            assert isinstance(start_transaction(register=register, tx_id=again), Signed)
+            assert isinstance(finish_transaction(register=register, tx_id=again, receipt=SALE), Signed)
+    FiskalyApi.forget_tokens()
+    with scopes_disabled():
+        outage = TseOutage.objects.get(register=register)
+        assert outage.reason == "unreachable"
+        assert outage.ended_at is not None
+        lost_records = list(TseTransactionRecord.objects.filter(tx_id=lost).values_list("outcome", flat=True))
+        assert lost_records == [Outcome.FAILED, Outcome.FAILED]
+        assert OutboxRecord.objects.filter(kind="tse_outage").count() == 2
+    assert all(method != "PUT" or "/tx/" not in path or str(lost) not in path for method, path, _s in fake.requests)
