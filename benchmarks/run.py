@@ -386,6 +386,36 @@ def run_backoffice(args: argparse.Namespace) -> str:
     )
 
 
+def run_export(args: argparse.Namespace) -> str:
+    """The sales export benchmark (issue 15) in its own process, as a markdown section."""
+    print(
+        f"== Sales export: {args.export_sales:,} sales on PostgreSQL, CSV export as the worker writes it …", flush=True
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.export_bench", "--sales", str(args.export_sales)],
+        cwd=PROJECT,
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(PROJECT)},
+    )
+    print(done.stdout, flush=True)
+    return "\n".join(
+        [
+            "## Sales export",
+            "",
+            "Measured by `python -m benchmarks.export_bench --sales N` (part of `make bench`; this section alone: "
+            "`.venv/bin/python -m benchmarks.run --suites export --export-sales N`): `kasse seed --sales N` into a "
+            "fresh PostgreSQL database, an export of every store over two years requested through the service, "
+            "then the task's body run in a fresh process as `kasse db_worker` runs it (COPY streamed into the ZIP). "
+            f"Machine: {machine()}.",
+            "",
+            done.stdout.strip(),
+            "",
+        ]
+    )
+
+
 def replace_sections(existing: str, sections: list[str]) -> str:
     """``existing`` with each ``## Heading`` section replaced by the new one of the same heading (or appended)."""
     for section in sections:
@@ -493,9 +523,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-serve", action="store_true", help="skip the serving-process memory measurement")
     parser.add_argument(
         "--suites",
-        default="catalog,register,hardware,printing,peripherals,sync,fiscal,backoffice,reports,dsfinvk",
-        help="comma separated: catalog,register,hardware,printing,peripherals,sync,fiscal,backoffice,reports,dsfinvk "
-        "(without "
+        default="catalog,register,hardware,printing,peripherals,sync,fiscal,backoffice,reports,dsfinvk,export",
+        help="comma separated: catalog,register,hardware,printing,peripherals,sync,fiscal,backoffice,reports,dsfinvk,"
+        "export (without "
         "catalog, only the chosen suites' sections of the output file are replaced)",
     )
     parser.add_argument(
@@ -508,6 +538,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backlog", type=int, default=10_000, help="offline sales replayed by the sync suite")
     parser.add_argument(
         "--backoffice-sales", type=int, default=2_000_000, help="sales seeded for the back-office suite (PostgreSQL)"
+    )
+    parser.add_argument(
+        "--export-sales", type=int, default=200_000, help="sales seeded for the export suite (about 1 million lines)"
     )
     args = parser.parse_args(argv)
     args.databases = {d.strip() for d in args.databases.split(",") if d.strip()}
@@ -525,6 +558,7 @@ def main(argv: list[str] | None = None) -> int:
             "backoffice": lambda: run_backoffice(args),
             "reports": run_reports,
             "dsfinvk": run_dsfinvk,
+            "export": lambda: run_export(args),
         }
         sections = [
             runners[name]()
@@ -538,6 +572,7 @@ def main(argv: list[str] | None = None) -> int:
                 "backoffice",
                 "reports",
                 "dsfinvk",
+                "export",
             )
             if name in suites
         ]
@@ -566,6 +601,8 @@ def main(argv: list[str] | None = None) -> int:
         report += "\n" + run_reports()
     if "dsfinvk" in suites:
         report += "\n" + run_dsfinvk()
+    if "export" in suites:
+        report += "\n" + run_export(args)
     Path(args.output).write_text(report)
     print(f"Results written to {args.output}")
     return 0

@@ -247,23 +247,39 @@ def _csv_cells(table: Table, row: tuple[Any, ...]) -> list[Any]:
     return cells
 
 
-def write_csv_zip(path: Path, parts: list[Table], progress: Progress) -> None:
-    """A ZIP of one CSV per table at ``path`` (streamed into the archive; nothing held in memory)."""
+def write_csv_zip(
+    path: Path, parts: list[Table], progress: Progress, copy: Callable[[str], Iterator[bytes]] | None = None
+) -> None:
+    """A ZIP of one CSV per table at ``path`` (streamed into the archive; nothing held in memory).
+
+    With ``copy`` (PostgreSQL: :func:`kasse.bookkeeping.sales_export_pg.copy_table`) each table's rows come
+    as CSV bytes from the database; otherwise they are formatted here. Both write the same bytes."""
     lines = 0
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         for table in parts:
             with (
                 archive.open(f"{table.name}.csv", "w", force_zip64=True) as raw,
-                io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as text,
+                io.TextIOWrapper(raw, encoding="utf-8-sig", newline="", write_through=True) as text,
             ):
-                writer = csv.writer(text, delimiter=";")
-                writer.writerow(table.header)
-                for row in table.rows():
-                    writer.writerow(_csv_cells(table, row))
+                csv.writer(text, delimiter=";", lineterminator="\n").writerow(table.header)
+                if copy is None:
+                    writer = csv.writer(text, delimiter=";", lineterminator="\n")
+                    for row in table.rows():
+                        writer.writerow(_csv_cells(table, row))
+                        if table.counts_lines:
+                            lines += 1
+                            if lines % PROGRESS_EVERY == 0:
+                                progress(lines)
+                    continue
+                text.flush()
+                reported = 0
+                for chunk in copy(table.name):
+                    raw.write(chunk)
                     if table.counts_lines:
-                        lines += 1
-                        if lines % PROGRESS_EVERY == 0:
+                        lines += chunk.count(b"\n")
+                        if lines - reported >= PROGRESS_EVERY:
                             progress(lines)
+                            reported = lines
     progress(lines)
 
 
@@ -307,16 +323,33 @@ def write_xlsx(path: Path, parts: list[Table], progress: Progress) -> None:
     progress(lines)
 
 
+def partial_copy(
+    copy_table: Callable[[str, list[Store], date, date], Iterator[bytes]],
+    stores: list[Store],
+    date_from: date,
+    date_to: date,
+) -> Callable[[str], Iterator[bytes]]:
+    return lambda name: copy_table(name, stores, date_from, date_to)
+
+
 def write_export(
     path: Path, fmt: str, stores: list[Store], date_from: date, date_to: date, progress: Progress, language: str
 ) -> int:
     """Write the export to ``path`` (via ``path.part``, renamed when complete); returns the file's size."""
+    from kasse.bookkeeping import sales_export_pg
+
     partial = path.with_name(path.name + ".part")
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         with translation.override(language):
             parts = tables(stores, date_from, date_to)
-            (write_xlsx if fmt == "xlsx" else write_csv_zip)(partial, parts, progress)
+            if fmt == "xlsx":
+                write_xlsx(partial, parts, progress)
+            else:
+                copy = None
+                if sales_export_pg.is_available():
+                    copy = partial_copy(sales_export_pg.copy_table, stores, date_from, date_to)
+                write_csv_zip(partial, parts, progress, copy)
         os.replace(partial, path)
     finally:
         partial.unlink(missing_ok=True)

@@ -4,13 +4,15 @@ corrections."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_scopes import scope, scopes_disabled
@@ -107,6 +109,32 @@ def request_sales_export(
     return export
 
 
+@contextmanager
+def _progress_writer(export: SalesExport) -> Iterator[Callable[[int], None]]:
+    """How the task reports lines written. On PostgreSQL through a connection of its own: the export's
+    connection is busy streaming ``COPY``, and a second statement on it would wait for the copy to end."""
+    if connection.vendor != "postgresql":
+
+        def update(lines: int) -> None:
+            SalesExport.objects.filter(pk=export.pk).update(lines_written=lines, updated_at=timezone.now())
+
+        yield update
+        return
+    side = connections.create_connection(DEFAULT_DB_ALIAS)
+
+    def report(lines: int) -> None:
+        with side.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {SalesExport._meta.db_table} SET lines_written = %s, updated_at = %s WHERE id = %s",  # noqa: S608 - our table name
+                [lines, timezone.now(), export.pk],
+            )
+
+    try:
+        yield report
+    finally:
+        side.close()
+
+
 def run_sales_export(export_id: str, *, language: str | None = None) -> None:
     """Write one queued export; a second call for the same export does nothing (compare-and-set)."""
     with scopes_disabled():
@@ -123,19 +151,17 @@ def run_sales_export(export_id: str, *, language: str | None = None) -> None:
         stores = list(Store.objects.filter(pk__in=export.store_ids).order_by("number"))
         export.file_name = f"{export.pk}.{'zip' if export.format == ExportFormat.CSV else 'xlsx'}"
 
-        def progress(lines: int) -> None:
-            SalesExport.objects.filter(pk=export.pk).update(lines_written=lines, updated_at=timezone.now())
-
         try:
-            size = write_export(
-                export_path(export),
-                export.format,
-                stores,
-                export.date_from,
-                export.date_to,
-                progress,
-                language or export.language,
-            )
+            with _progress_writer(export) as progress:
+                size = write_export(
+                    export_path(export),
+                    export.format,
+                    stores,
+                    export.date_from,
+                    export.date_to,
+                    progress,
+                    language or export.language,
+                )
         except Exception as exc:
             logger.exception("sales export %s failed", export.pk)
             SalesExport.objects.filter(pk=export.pk).update(
@@ -145,7 +171,11 @@ def run_sales_export(export_id: str, *, language: str | None = None) -> None:
             )
             return
         SalesExport.objects.filter(pk=export.pk).update(
-            status=ExportStatus.DONE, file_name=export.file_name, file_size=size, finished_at=timezone.now()
+            status=ExportStatus.DONE,
+            file_name=export.file_name,
+            file_size=size,
+            lines_written=export.line_count,
+            finished_at=timezone.now(),
         )
 
 

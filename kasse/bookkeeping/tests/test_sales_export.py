@@ -138,3 +138,21 @@ def test_the_same_export_is_written_once(owner_client, closed_day, django_captur
     export = _only_export()
     services.run_sales_export(str(export.pk))  # a second delivery of the task
     assert _only_export().finished_at == export.finished_at
+
+
+def test_postgresql_copies_the_same_bytes_the_python_path_writes(closed_day, tmp_path, on_postgres):
+    from kasse.bookkeeping import sales_export, sales_export_pg
+
+    if not on_postgres:
+        pytest.skip("needs PostgreSQL (TEST_DATABASE_URL=postgres://…): COPY is the PostgreSQL path of the export")
+    day = timezone.now().astimezone(closed_day.store.tzinfo).date()
+    with scopes_disabled():
+        parts = sales_export.tables([closed_day.store], day, day)
+        sales_export.write_csv_zip(tmp_path / "python.zip", parts, lambda _n: None)
+        copy = sales_export.partial_copy(sales_export_pg.copy_table, [closed_day.store], day, day)
+        sales_export.write_csv_zip(tmp_path / "copy.zip", parts, lambda _n: None, copy)
+    python = zipfile.ZipFile(tmp_path / "python.zip")
+    copied = zipfile.ZipFile(tmp_path / "copy.zip")
+    for name in ("receipts.csv", "lines.csv", "vat.csv", "payments.csv"):
+        assert copied.read(name) == python.read(name), name
+    assert python.read("lines.csv").count(b"\n") == 5  # the header and four lines
