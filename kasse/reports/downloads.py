@@ -13,10 +13,12 @@ from decimal import Decimal
 from typing import Any
 
 import xlsxwriter
+from django.utils.translation import gettext
 from fpdf import FPDF
 
 from kasse.reports.selectors import Report
 
+PDF_ROWS = 2000  # a PDF is for reading and printing; the full list is in the CSV and XLSX
 NUMBER_FORMATS = {"money": "#,##0.00", "quantity": "#,##0.###", "count": "0", "percent": "0.0"}
 # XLSX stores numbers as binary doubles: exact to the cent for any amount below 10^13 euros.
 
@@ -35,12 +37,19 @@ def _text(value: Any, kind: str) -> str:
     return str(value)
 
 
+def _cell(value: Any, kind: str) -> str:
+    """A CSV cell; text that a spreadsheet would take for a formula (a product named "=1+1") gets a leading
+    apostrophe, as spreadsheets themselves mark text."""
+    text = _text(value, kind)
+    return "'" + text if kind == "text" and text[:1] in {"=", "+", "-", "@", "\t", "\r"} else text
+
+
 def as_csv(report: Report) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow([str(c.label) for c in report.columns])
     for row in _rows(report):
-        writer.writerow([_text(row.get(c.key), c.kind) for c in report.columns])
+        writer.writerow([_cell(row.get(c.key), c.kind) for c in report.columns])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -92,6 +101,11 @@ def as_pdf(report: Report, title: str, subtitle: str) -> bytes:
         first_row_as_headings=True,
     ) as table:
         table.row([_latin(str(c.label)) for c in report.columns])
-        for row in _rows(report):
+        rows = _rows(report)
+        shown = rows if len(rows) <= PDF_ROWS else [*rows[: PDF_ROWS - 1], rows[-1]]
+        for row in shown:
             table.row([_latin(_text(row.get(c.key), c.kind)) for c in report.columns])
+    if len(shown) < len(rows):
+        pdf.set_font("Helvetica", size=8)
+        pdf.multi_cell(0, 5, _latin(gettext("Only the first rows; the CSV and XLSX downloads have all.")))
     return bytes(pdf.output())

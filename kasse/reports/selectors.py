@@ -224,6 +224,11 @@ def _hours(stores: Sequence[Store], period: Period) -> dict[tuple[date, int], tu
     return found
 
 
+def _level(value: Decimal, top: Decimal) -> int:
+    """The heat map's shade, 0 (nothing) to 8 (the best hour); a balance below zero is 0."""
+    return max(0, int(value * 8 / top)) if top > 0 else 0
+
+
 def by_hour(stores: Sequence[Store], period: Period, compare: Period | None) -> Report:
     """Revenue and receipts per hour of the day, and the weekday x hour heat map."""
     cells = _hours(stores, period)
@@ -255,7 +260,8 @@ def by_hour(stores: Sequence[Store], period: Period, compare: Period | None) -> 
             {
                 "label": WEEKDAYS[wd],
                 "cells": [
-                    {"value": grid[(wd, h)], "level": int(grid[(wd, h)] * 8 / top) if top > 0 else 0} for h in hours
+                    {"value": grid[(wd, h)], "level": max(0, int(grid[(wd, h)] * 8 / top)) if top > 0 else 0}
+                    for h in hours
                 ],
             }
             for wd in range(7)

@@ -133,3 +133,11 @@ def test_a_store_manager_sees_only_their_store(organization, shops):
 def test_a_cashier_cannot_open_reports(organization, shops):
     store, _other = shops
     assert _client(organization, store=store, role=Role.CASHIER).get("/reports/").status_code in {302, 403}
+
+
+def test_a_product_name_is_never_a_formula_in_the_csv(organization, shops):
+    from kasse.reports.downloads import as_csv
+    from kasse.reports.selectors import Column, Report
+
+    report = Report([Column("label", "Product"), Column("gross", "Gross", "money")], [{"label": "=1+1", "gross": 1}])
+    assert as_csv(report).decode("utf-8-sig").splitlines()[1] == "'=1+1;1"
