@@ -20,7 +20,7 @@ from typing import Any
 
 from django.db import models
 
-from kasse.sync.engine.registry import BY_LABEL, Scope, organization_label, store_label
+from kasse.sync.engine.registry import BY_LABEL, PartOf, Scope, organization_label, store_label
 
 MISSING = object()  # a referenced row that is neither stored nor in the batch (the record waits)
 
@@ -122,11 +122,21 @@ class StoreScope:
         self.batch = batch
         self.stored = stored
         self.existing = existing  # rows of the batch that are stored already (known on the careful path)
+        self._resolved: dict[tuple[str, str], Any] = {}  # a sale's lines, VAT rows … all ask for the sale
 
     def store_of(self, label: str, pk: str, hops: int = 0) -> Any:
         key = (label, pk)
         if key in self.stored:
             return self.stored[key]
+        if hops == 0 and key in self._resolved:
+            return self._resolved[key]
+        found = self._store_of(key, hops)
+        if hops == 0:
+            self._resolved[key] = found
+        return found
+
+    def _store_of(self, key: tuple[str, str], hops: int) -> Any:
+        label, pk = key
         if label == store_label():
             return pk
         row = self.batch.get(key)
@@ -135,38 +145,60 @@ class StoreScope:
         spec = row.spec
         if spec.scope is not Scope.STORE:
             return None
-        if "." not in spec.store_path:
-            value = row.values.get(spec.store_path)
+        column, target = _store_hop(label)
+        value = row.values.get(column)
+        if target is None or value is None:
             return None if value is None else str(value)
-        fk, _rest = spec.store_path.split(".", 1)
-        target = spec.model._meta.get_field(fk).related_model._meta.label
-        value = row.values.get(f"{fk}_id")
-        return None if value is None else self.store_of(target, str(value), hops + 1)
+        return self.store_of(target, str(value), hops + 1)
 
     def refusal(self, rows: list[Any]) -> str | None:
         """Why a record may not be stored by this node, or ``None``. The reasons never say whether an id
         exists in another organization: such a row counts as missing (the record waits)."""
-        ids = {row.key for row in rows}  # the rows of this record
+        ids: set[tuple[str, str]] | None = None  # the rows of this record (made when a part needs them)
+        own = self.store_id
         for row in rows:
-            label = row.spec.label
-            if row.key in self.existing and store_bound(label):
+            label = row.key[0]
+            bound, links, part_of, whole_label = _rules(label)
+            values = row.values
+            if bound and row.key in self.existing:
                 current = self.stored.get(row.key, MISSING)
-                if current is not MISSING and current is not None and current != self.store_id:
+                if current is not MISSING and current is not None and current != own:
                     return f"{label}: the stored row with this id belongs to another store"
-            for attname, target in store_links(label):
-                ref = row.values.get(attname)
+            for attname, target in links:
+                ref = values.get(attname)
                 if ref is None:
                     continue
                 store = self.store_of(target, str(ref))
-                if store is not MISSING and store is not None and store != self.store_id:
+                if store is not MISSING and store is not None and store != own:
                     return f"{label}.{attname}: points to a {target.split('.')[1]} of another store"
-            if (part_of := row.spec.part_of) is not None:
-                whole = (part_target(label), row.values.get(part_of.column))
+            if part_of is not None:
+                if ids is None:
+                    ids = {r.key for r in rows}
+                whole = (whole_label, values.get(part_of.column))
                 if whole not in ids:
                     return f"{label}.{part_of.column}: {part_of.apart}"
                 if whole in self.existing and row.key not in self.existing:
                     return f"{label}: {part_of.sealed}"
         return None
+
+
+@functools.cache
+def _rules(label: str) -> tuple[bool, tuple[tuple[str, str], ...], PartOf | None, str]:
+    """What :meth:`StoreScope.refusal` checks in a row of ``label``, looked up once per table: whether it
+    is store-bound, its store links, and the row it is part of (and that row's table)."""
+    part_of = BY_LABEL[label].part_of
+    return store_bound(label), store_links(label), part_of, part_target(label) if part_of is not None else ""
+
+
+@functools.cache
+def _store_hop(label: str) -> tuple[str, str | None]:
+    """The column of a store-bound table that leads to its store, and the table it points to (``None``:
+    the column holds the store's id)."""
+    spec = BY_LABEL[label]
+    if "." not in spec.store_path:
+        return spec.store_path, None
+    fk, _rest = spec.store_path.split(".", 1)
+    return f"{fk}_id", spec.model._meta.get_field(fk).related_model._meta.label  # type: ignore[union-attr]
 
 
 @functools.cache

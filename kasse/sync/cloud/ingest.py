@@ -77,8 +77,14 @@ class Parsed:
 
 
 @functools.cache
-def _up_specs() -> dict[str, tuple[SyncSpec, RowCodec]]:
-    return {spec.label: (spec, codec_for(spec.model)) for spec in SPECS if spec.direction in UP}
+def _up_specs() -> dict[str, tuple[SyncSpec, RowCodec, int]]:
+    """Per table a node may send: its spec, its codec and its number of columns (a row that has them all
+    lacks no required column)."""
+    return {
+        spec.label: (spec, codec_for(spec.model), len(spec.model._meta.concrete_fields))
+        for spec in SPECS
+        if spec.direction in UP
+    }
 
 
 @functools.cache
@@ -129,7 +135,7 @@ def _parse(organization_id: str, record: Any) -> Parsed:
         found = specs.get(entry[0]) if type(entry[0]) is str else None
         if found is None:
             raise Reject(f"table {entry[0]!r} does not sync from a store node")
-        spec, codec = found
+        spec, codec, width = found
         if entry[1].get("id") is None:
             raise Reject(f"{spec.label}: a row without id")
         try:
@@ -138,7 +144,7 @@ def _parse(organization_id: str, record: Any) -> Parsed:
             raise Reject(f"{spec.label}: unknown column {exc.args[0]!r}") from exc
         except ColumnError as exc:
             raise Reject(f"{spec.label}: a value is invalid ({exc})") from exc
-        if (column := missing_column(spec.label, values)) is not None:
+        if len(values) < width and (column := missing_column(spec.label, values)) is not None:
             raise Reject(f"{spec.label}.{column}: missing (the column is required)")
         if values.get("organization_id") != organization_id:
             raise Reject("a row belongs to another organization")
