@@ -92,6 +92,7 @@ def dashboard(request: BackofficeRequest) -> HttpResponse:
     from kasse.backoffice.overview_views import figures_context
     from kasse.catalog.models import Product
     from kasse.customers.models import Customer
+    from kasse.fiscal.tse_pages import alerts as tse_alerts
     from kasse.register.selectors import recent_pin_lockouts
     from kasse.tenancy.models import Register, Store
     from kasse.tenancy.permissions import Capability
@@ -101,6 +102,7 @@ def dashboard(request: BackofficeRequest) -> HttpResponse:
     if has_capability(request.employee, Capability.VIEW_REPORTS):
         context = figures_context(request)
         context["pin_lockouts"] = recent_pin_lockouts(org, request.employee)
+        context["tse_alerts"] = tse_alerts(org, request.employee)
         return render(request, "backoffice/overview.html", context)
     context = {
         "stores": Store.objects.filter(organization=org),

@@ -145,6 +145,39 @@ def incidents(store: Store, data: dict[str, Any] | None) -> tuple[list[TseOutage
     return list(outages[:LIST_LIMIT]), list(receipts[:LIST_LIMIT])
 
 
+ALERT_DAYS = 7
+
+
+def alerts(organization: Organization, employee: Employee | None) -> list[dict[str, Any]]:
+    """For the Übersicht: the stores (of those the user may see) with an open outage or receipts left
+    unsigned in the last seven days, ``[{"store", "open_outages", "unsigned"}]``."""
+    from collections import Counter
+
+    from django.utils import timezone
+
+    stores = {store.pk: store for store in visible_stores(organization, employee)}
+    if not stores:
+        return []
+    open_outages = Counter(
+        TseOutage.objects.filter(register__store_id__in=stores, ended_at__isnull=True).values_list(
+            "register__store_id", flat=True
+        )
+    )
+    unsigned = Counter(
+        TseTransactionRecord.objects.filter(
+            register__store_id__in=stores,
+            outcome=Outcome.FAILED,
+            operation__in=[Operation.FINISH.value, Operation.CANCEL.value],
+            created_at__gte=timezone.now() - dt.timedelta(days=ALERT_DAYS),
+        ).values_list("register__store_id", flat=True)
+    )
+    return [
+        {"store": store, "open_outages": open_outages[pk], "unsigned": unsigned[pk]}
+        for pk, store in stores.items()
+        if open_outages[pk] or unsigned[pk]
+    ]
+
+
 def reason_label(reason: str) -> str:
     return str(OutageReason(reason).label) if reason in OutageReason.values else reason
 

@@ -154,3 +154,22 @@ def test_a_store_manager_sees_their_store_and_sets_up_nothing(organization, shop
     assert _client_for(organization, mine, Role.CASHIER).get(reverse("fiscal:tse-overview")).status_code == 403
     with scopes_disabled():
         assert not TseDevice.objects.filter(store=other).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_overview_names_stores_with_outages_and_unsigned_receipts(owner_client, organization, store, register):
+    other = StoreFactory(organization=organization, name="Filiale Süd", number=902)
+    with scope(organization=organization):
+        create_development_tse(organization=organization, actor=SYSTEM, store=store)
+    assert "tse-alerts" not in owner_client.get("/").content.decode()
+    tx = uuid7()
+    start_transaction(register=register, tx_id=tx)  # the register is no client: unsigned, an outage
+    from kasse.fiscal.services import finish_transaction
+    from kasse.fiscal.tse.interface import BonTyp, Receipt
+
+    finish_transaction(register=register, tx_id=tx, receipt=Receipt(BonTyp.RECEIPT, {}, {}))
+    page = soup_of(owner_client.get("/"))
+    assert texts(page, "tse-alert") == ["Filiale Mitte 1 1"]
+    # A manager of another store does not see this store's alert
+    manager = _client_for(organization, other)
+    assert "tse-alerts" not in manager.get("/").content.decode()
