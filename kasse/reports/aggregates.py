@@ -28,6 +28,7 @@ from django.db.models.functions import ExtractHour, TruncDate
 from kasse.catalog.models import Unit
 from kasse.core.models import AuditEntry
 from kasse.reports.models import (
+    DaySums,
     HourSums,
     PaymentSums,
     PendingHour,
@@ -41,7 +42,7 @@ from kasse.tenancy.models import Store
 
 RUN_DAYS = 31  # a run of marked days is recomputed in pieces of at most this many days
 ZERO = Decimal("0")
-DAY_TABLES = (HourSums, ProductSums, VatSums, PaymentSums, VoidSums)
+DAY_TABLES = (HourSums, DaySums, ProductSums, VatSums, PaymentSums, VoidSums)
 VOIDS = {"register.cart.line_voided": "line", "register.cart.cancelled": "cart"}
 
 
@@ -182,6 +183,15 @@ def _compute(store: Store, first: date, last: date) -> None:
             HourSums(**base, day=k[0], hour=k[1], register_id=k[2], employee_id=k[3], kind=k[4], **v)
             for k, v in hours.items()
         ],
+        batch_size=1000,
+    )
+    days: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for (day_, _hour, register_id, employee_id, kind), values in hours.items():
+        entry = days.setdefault((day_, register_id, employee_id, kind), dict.fromkeys(values, 0))
+        for name, value in values.items():
+            entry[name] += value
+    DaySums.objects.bulk_create(
+        [DaySums(**base, day=k[0], register_id=k[1], employee_id=k[2], kind=k[3], **v) for k, v in days.items()],
         batch_size=1000,
     )
 

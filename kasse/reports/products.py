@@ -47,9 +47,13 @@ def _product_rows(stores: Sequence[Store], period: Period, by: str = "variant") 
     if first_month >= end_month:  # no whole month: days only
         return list(ProductSums.objects.filter(_q(stores, period)).values(*keys).annotate(**measures).order_by())
     store_ids = [s.pk for s in stores]
-    months = ProductMonthSums.objects.filter(store__in=store_ids, day__gte=first_month, day__lt=end_month)
+    organization = stores[0].organization_id
+    months = ProductMonthSums.objects.filter(
+        organization_id=organization, store__in=store_ids, day__gte=first_month, day__lt=end_month
+    )
     edges = ProductSums.objects.filter(
         Q(day__gte=period.first, day__lt=first_month) | Q(day__gte=end_month, day__lte=period.last),
+        organization_id=organization,
         store__in=store_ids,
     )
     return [

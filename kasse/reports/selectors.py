@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kasse.reports import aggregates
-from kasse.reports.models import HourSums, PaymentSums, VatSums, VoidSums
+from kasse.reports.models import DaySums, HourSums, PaymentSums, VatSums, VoidSums
 from kasse.sales.models import PaymentMethod, SaleKind
 from kasse.tenancy.models import Employee, Store
 
@@ -71,7 +71,12 @@ class Report:
 
 
 def _q(stores: Sequence[Store], period: Period) -> Q:
-    return Q(store__in=[s.pk for s in stores], day__gte=period.first, day__lte=period.last)
+    """The sums of these stores (of one organization) in the period; the organization leads the tables'
+    index ``(organization, day, store)``."""
+    organization = stores[0].organization_id if stores else None
+    return Q(
+        organization_id=organization, store__in=[s.pk for s in stores], day__gte=period.first, day__lte=period.last
+    )
 
 
 def _pct(value: Decimal, base: Decimal) -> Decimal | None:
@@ -130,7 +135,7 @@ def _buckets(period: Period, grouping: str) -> list[date]:
 def _daily(stores: Sequence[Store], period: Period) -> dict[date, dict[str, Decimal]]:
     by_day: dict[date, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     rows = (
-        HourSums.objects.filter(_q(stores, period))
+        DaySums.objects.filter(_q(stores, period))
         .values("day", "kind")
         .annotate(receipts=Sum("receipts"), gross=Sum("gross"), net=Sum("net"), items=Sum("items"))
         .order_by()
@@ -331,7 +336,7 @@ def _ranked(
 
 def by_employee(stores: Sequence[Store], period: Period, compare: Period | None) -> Report:
     def sums(p: Period) -> dict[Any, Any]:
-        return _grouped(HourSums, stores, p, "employee_id", receipts=Sum("receipts"), gross=Sum("gross"))
+        return _grouped(DaySums, stores, p, "employee_id", receipts=Sum("receipts"), gross=Sum("gross"))
 
     now = sums(period)
     names = dict(Employee.objects.filter(pk__in=list(now)).values_list("pk", "display_name"))
@@ -342,7 +347,7 @@ def by_employee(stores: Sequence[Store], period: Period, compare: Period | None)
 
 def by_store(stores: Sequence[Store], period: Period, compare: Period | None) -> Report:
     def sums(p: Period) -> dict[Any, Any]:
-        return _grouped(HourSums, stores, p, "store_id", receipts=Sum("receipts"), gross=Sum("gross"))
+        return _grouped(DaySums, stores, p, "store_id", receipts=Sum("receipts"), gross=Sum("gross"))
 
     names = {s.pk: str(s) for s in stores}
     return _ranked(
@@ -430,7 +435,7 @@ def discounts_and_returns(stores: Sequence[Store], period: Period, compare: Peri
     voided at the register and receipts cancelled before payment (from the audit log)."""
     per_day: dict[date, dict[str, Any]] = defaultdict(lambda: defaultdict(Decimal))
     rows_q = (
-        HourSums.objects.filter(_q(stores, period))
+        DaySums.objects.filter(_q(stores, period))
         .values("day", "kind")
         .annotate(receipts=Sum("receipts"), gross=Sum("gross"), discount=Sum("discount"))
         .order_by()

@@ -20,6 +20,7 @@ from kasse.core.ids import uuid7
 from kasse.core.models import AuditEntry
 from kasse.reports import aggregates
 from kasse.reports.models import (
+    DaySums,
     HourSums,
     PaymentSums,
     PendingHour,
@@ -155,6 +156,11 @@ def _expected(store) -> dict[str, dict]:
         v[0] += 1
         v[1] += Decimal(entry.data["quantity"]) if line else zero
         v[2] += zero if line else Decimal(entry.data["total"])
+    days: dict = defaultdict(lambda: [0, zero, zero, zero, zero])
+    for (day, _hour, *rest), values in hours.items():
+        entry = days[(day, *rest)]
+        for i, value in enumerate(values):
+            entry[i] += value
     months: dict = defaultdict(lambda: [zero, zero, zero, 0])
     for (day, *rest), values in products.items():
         month = months[(day.replace(day=1), *rest)]
@@ -162,6 +168,7 @@ def _expected(store) -> dict[str, dict]:
             month[i] += value
     return {
         "hours": {k: tuple(v) for k, v in hours.items()},
+        "days": {k: tuple(v) for k, v in days.items()},
         "products": {k: tuple(v) for k, v in products.items()},
         "months": {k: tuple(v) for k, v in months.items()},
         "vats": {k: tuple(v) for k, v in vats.items()},
@@ -181,6 +188,10 @@ def _kept(store) -> dict[str, dict]:
         "hours": {
             (r.day, r.hour, r.register_id, r.employee_id, r.kind): (r.receipts, r.gross, r.net, r.items, r.discount)
             for r in HourSums.objects.filter(store=store)
+        },
+        "days": {
+            (r.day, r.register_id, r.employee_id, r.kind): (r.receipts, r.gross, r.net, r.items, r.discount)
+            for r in DaySums.objects.filter(store=store)
         },
         "products": product_rows(ProductSums),
         "months": product_rows(ProductMonthSums),
