@@ -190,3 +190,25 @@ def test_the_register_records_what_cash_is_for(till, manager):
     )
     assert response.status_code == 422
     assert "Bitte wählen Sie, wofür das Bargeld ist." in response.content.decode()
+
+
+def test_postgresql_refuses_to_change_or_delete_an_entry(owner, store, on_postgres):
+    from django.db import IntegrityError, transaction
+
+    if not on_postgres:
+        pytest.skip("needs PostgreSQL (TEST_DATABASE_URL=postgres://…): the trigger is PostgreSQL's")
+    with scopes_disabled():
+        entry = CashBookEntry.objects.create(
+            organization=store.organization,
+            store=store,
+            day="2026-12-01",
+            category="other",
+            amount=1,
+            text="x",
+            entered_by=owner,
+        )
+        with pytest.raises(IntegrityError), transaction.atomic():
+            CashBookEntry.objects.filter(pk=entry.pk).update(amount=2)
+        with pytest.raises(IntegrityError), transaction.atomic():
+            CashBookEntry.objects.filter(pk=entry.pk).delete()
+        assert CashBookEntry.objects.get(pk=entry.pk).amount == 1
