@@ -8,6 +8,7 @@ import time
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.test import Client, override_settings
 from django_scopes import scope, scopes_disabled
 
@@ -80,6 +81,18 @@ def _node_state(organization, store, token: str) -> None:
             token=token,
             customer_number_base=1_000_000,
         )
+
+
+def _forget_in_the_cloud() -> None:
+    """The records exist only on the node: gone from this database (on PostgreSQL the GoBD triggers refuse
+    DELETE; TRUNCATE, which they do not cover, stands in for a cloud that never had them)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("TRUNCATE fiscal_tsetransactionrecord, fiscal_tseoutage")
+        return
+    with scopes_disabled():
+        TseTransactionRecord.objects.all().delete()
+        TseOutage.objects.all().delete()
 
 
 def _credentials(token: str) -> dict:
@@ -211,9 +224,7 @@ def test_a_node_signs_with_the_key_from_the_cloud_and_its_records_and_outage_go_
     assert kinds.count("tse_record") == 6
     assert kinds.count("tse_outage") == 2
     # The cloud has not seen them (on a node they were born there): they arrive by push, in order
-    with scopes_disabled():
-        TseTransactionRecord.objects.all().delete()
-        TseOutage.objects.all().delete()
+    _forget_in_the_cloud()
     push = _node_client(token).post(
         "/sync/v1/push", json.dumps({"protocol": PROTOCOL_VERSION, "records": records}), content_type="application/json"
     )
