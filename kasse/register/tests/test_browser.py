@@ -75,10 +75,13 @@ def test_split_payment_card_then_cash(live_server, page, register, till, bakery)
         page.wait_for_timeout(150)
     page.wait_for_selector("[data-testid=cart-total]:has-text('8,40')")
     page.click("[data-testid=pay]")
+    page.wait_for_selector("[data-testid=tender-amount]")
+    wait_settled(page)  # the pay panel is swapped in: type once htmx has wired it
     page.fill("[data-testid=tender-amount]", "5")
     page.click("[data-testid=tender-card]")
     page.click("[data-testid=card-declined]")  # the first attempt is declined: nothing is recorded
     page.wait_for_selector("[data-testid=pay-due]:has-text('8,40')")
+    wait_settled(page)
     page.fill("[data-testid=tender-amount]", "5")
     page.click("[data-testid=tender-card]")
     page.click("[data-testid=card-approved]")
@@ -97,6 +100,8 @@ def test_weighed_item_label_and_typed_weight(live_server, page, register, till, 
     page.wait_for_selector("[data-testid=cart-total]:has-text('8,64')")
     page.fill("[data-testid=product-search]", "Bergkäse")
     page.click("[data-testid=tile][data-name='Bergkäse']")
+    page.wait_for_selector("[data-testid=weight-input]")
+    wait_settled(page)  # the weight form is swapped into the cart
     page.fill("[data-testid=weight-input]", "0,2")
     page.click("[data-testid=weight-submit]")
     page.wait_for_selector("[data-testid=cart-total]:has-text('13,62')")
