@@ -152,6 +152,9 @@ def run_register(args: argparse.Namespace) -> str:
     """The register benchmark (issue 3) in its own process, as a markdown section."""
     print(f"== Register: seeding {args.products} products on SQLite and measuring …", flush=True)
     command = [sys.executable, "-m", "benchmarks.register_bench", "--products", str(args.products)]
+    for option in ("scans", "sales", "loads", "display_scans"):  # the smoke test's tiny numbers
+        if getattr(args, option) is not None:
+            command += [f"--{option.replace('_', '-')}", str(getattr(args, option))]
     done = subprocess.run(
         command, cwd=PROJECT, check=True, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(PROJECT)}
     )
@@ -542,6 +545,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--export-sales", type=int, default=200_000, help="sales seeded for the export suite (about 1 million lines)"
     )
+    for option in ("scans", "sales", "loads", "display-scans"):
+        parser.add_argument(f"--{option}", type=int, default=None, help="register suite: see benchmarks.register_bench")
     args = parser.parse_args(argv)
     args.databases = {d.strip() for d in args.databases.split(",") if d.strip()}
     suites = {s.strip() for s in args.suites.split(",") if s.strip()}

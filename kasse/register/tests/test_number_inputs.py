@@ -116,10 +116,10 @@ def _state():
 
 
 def _refused_and_unchanged(till, counter, value):
+    before = _state()  # every refusal leaves it as it was, so one snapshot serves each form in turn
     for name, (url, form) in counter.items():
         if name == "float_count" and not value.strip():
             continue  # a denomination left empty is simply not counted
-        before = _state()
         response = till.post(url, form(value), HTTP_ACCEPT_LANGUAGE="de")
         assert response.status_code == 422, (name, value, response.status_code)
         assert _state() == before, (name, value)
