@@ -9,14 +9,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
 
+# A data directory per database, so that a SQLite run and a PostgreSQL run can go on at the same time.
 if [ -n "${TEST_DATABASE_URL:-}" ]; then
   export DATABASE_URL="$TEST_DATABASE_URL"
+  export KASSE_DATA_DIR="$(pwd)/var/test/postgres"
   echo "== kasse tests on PostgreSQL ($TEST_DATABASE_URL)"
 else
-  export DATABASE_URL="sqlite:///$(pwd)/var/test/kasse.sqlite3"
+  export KASSE_DATA_DIR="$(pwd)/var/test/sqlite"
+  export DATABASE_URL="sqlite:///$KASSE_DATA_DIR/kasse.sqlite3"
   echo "== kasse tests on SQLite (set TEST_DATABASE_URL=postgres://... for PostgreSQL)"
 fi
-export KASSE_DATA_DIR="$(pwd)/var/test"
 mkdir -p "$KASSE_DATA_DIR"
 # Test modules are compiled (and their asserts rewritten) once, not at every run: that is a third of a
 # run's CPU time when the environment says not to write bytecode.

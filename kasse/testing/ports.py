@@ -5,7 +5,9 @@ in between. A server in a child process (``kasse cloud --port``, a virtual print
 needs a number first, and between our check and the child's bind another process could take it: the
 other pytest-xdist worker, or an outgoing connection that the kernel gives an ephemeral port. So the
 numbers come from below the kernel's ephemeral range (32768 and up on Linux), from a band of their own
-per xdist worker, picked at random within it and never handed out twice by one process.
+per xdist worker, picked at random within it and never handed out twice by one process. Two test runs at
+once (CI runs the SQLite and the PostgreSQL suites side by side) keep apart with ``KASSE_TEST_PORT_BANDS``:
+the number of bands the first worker of this run is shifted by.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ _random = random.Random()  # noqa: S311 - not a secret; seeded from the OS so th
 def _worker_index() -> int:
     worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
     digits = worker.removeprefix("gw")
-    return int(digits) % 8 if digits.isdigit() else 0
+    shift = os.environ.get("KASSE_TEST_PORT_BANDS", "0")
+    return ((int(digits) if digits.isdigit() else 0) + (int(shift) if shift.isdigit() else 0)) % 8
 
 
 def _bindable(port: int) -> bool:
