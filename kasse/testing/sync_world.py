@@ -27,6 +27,7 @@ import functools
 import json
 import os
 import secrets
+import select
 import signal
 import sqlite3
 import subprocess
@@ -75,6 +76,7 @@ class World:
     node_port: int = 0
     setup_info: dict[str, Any] = field(default_factory=dict)
     cloud_db_url: str = ""
+    servers: dict[str, subprocess.Popen[str]] = field(default_factory=dict)
     _pg_db: str = ""
 
     # --- environments ---------------------------------------------------------------
@@ -124,6 +126,10 @@ class World:
         return self.root / "node" / "kasse.sqlite3"
 
     def script(self, role: str, *args: str, timeout: float = 120) -> str:
+        from kasse.testing.world_commands import SERVED
+
+        if args and args[0] in SERVED:
+            return self._served(role, list(args), timeout)
         done = subprocess.run(  # noqa: S603
             [sys.executable, "-m", "kasse.testing.world_commands", *args],
             env=self.env(role),
@@ -134,6 +140,48 @@ class World:
         if done.returncode != 0:
             raise RuntimeError(f"{args} failed: {done.stderr.decode()[-3000:]}")
         return done.stdout.decode()
+
+    def _served(self, role: str, args: list[str], timeout: float) -> str:
+        """A read that tests poll, answered by the role's long-lived ``world_commands serve`` process (started
+        on first use): a query instead of a new Python process with Django for every poll."""
+        server = self.servers.get(role)
+        if server is None or server.poll() is not None:
+            server = subprocess.Popen(  # noqa: S603
+                [sys.executable, "-m", "kasse.testing.world_commands", "serve"],
+                env=self.env(role),
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+                start_new_session=True,
+            )
+            self.servers[role] = server
+        assert server.stdin is not None
+        assert server.stdout is not None
+        server.stdin.write(json.dumps(args) + "\n")
+        server.stdin.flush()
+        ready, _, _ = select.select([server.stdout], [], [], timeout)
+        line = server.stdout.readline() if ready else ""
+        if not line:
+            self._stop_servers()
+            raise RuntimeError(f"{args} in the {role}: no answer within {timeout} s")
+        answer = json.loads(line)
+        if answer["error"]:
+            raise RuntimeError(f"{args} failed: {answer['error'][-3000:]}")
+        return str(answer["out"])
+
+    def _stop_servers(self) -> None:
+        for server in self.servers.values():
+            if server.stdin is not None:
+                with suppress(OSError):
+                    server.stdin.close()
+            try:
+                server.wait(10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+            if server.stdout is not None:
+                server.stdout.close()
+        self.servers = {}
 
     def kasse(self, role: str, *args: str, timeout: float = 120) -> str:
         argv = [sys.executable, "-m", "kasse.cli", *(["store"] if role == "store" else []), *args]
@@ -267,6 +315,7 @@ class World:
         return dict(json.loads(self.script(role, "report").strip().splitlines()[-1]))
 
     def close(self) -> None:
+        self._stop_servers()
         self.kill_node()
         self.stop_cloud()
         if self._pg_db:

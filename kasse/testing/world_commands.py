@@ -15,6 +15,7 @@ its own database:
     python -m kasse.testing.world_commands tse            # cloud: a development TSE of the node's store, its clients
     python -m kasse.testing.world_commands sell-signed N  # node: N one-line sales, each signed as the register does
     python -m kasse.testing.world_commands fiscal-report  # either side: TSE records and outages (JSON)
+    python -m kasse.testing.world_commands serve          # answer report, print-report, node-health from stdin
 """
 
 from __future__ import annotations
@@ -383,10 +384,49 @@ def _fiscal_report() -> dict[str, Any]:
         }
 
 
+# Reads that tests poll: a World answers them from one long-lived process per role (``serve``) instead of
+# starting Python and Django for each poll.
+SERVED = frozenset({"report", "print-report", "node-health"})
+
+
+def _serve() -> None:
+    """Answer commands read from stdin (a JSON list of arguments a line) with one JSON line each on stdout:
+    ``{"out": what the command printed, "error": its traceback or ""}``. Only the reads in ``SERVED``; the
+    database connections are closed after each, so that every answer reads the database as it is then."""
+    import contextlib
+    import io
+    import traceback
+
+    from django.db import connections
+
+    answer_to = sys.stdout
+    for line in sys.stdin:
+        argv = json.loads(line)
+        printed, error = io.StringIO(), ""
+        try:
+            if not argv or argv[0] not in SERVED:
+                raise ValueError(f"not a served read: {argv}")
+            with contextlib.redirect_stdout(printed):
+                _run(argv)
+        except Exception:  # noqa: BLE001 - the caller raises it with the traceback
+            error = traceback.format_exc()
+        finally:
+            connections.close_all()
+        answer_to.write(json.dumps({"out": printed.getvalue(), "error": error}) + "\n")
+        answer_to.flush()
+
+
 def main(argv: list[str]) -> None:
     import django
 
     django.setup()
+    if argv[0] == "serve":
+        _serve()
+    else:
+        _run(argv)
+
+
+def _run(argv: list[str]) -> None:
     command = argv[0]
     if command == "setup":
         print(json.dumps(_setup(int(argv[1]) if len(argv) > 1 else 20)))
