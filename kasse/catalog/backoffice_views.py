@@ -8,6 +8,7 @@ next to the field it names, and nothing is saved.
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
@@ -39,7 +40,7 @@ from kasse.catalog.forms import (
     variant_initial,
 )
 from kasse.catalog.models import Barcode, Category, Product, StorePrice, Variant
-from kasse.catalog.selectors import search_products
+from kasse.catalog.selectors import search_products, stock_of_products
 from kasse.catalog.services import save_category, save_product, set_store_price
 from kasse.core.actors import Actor
 from kasse.tenancy.models import Store
@@ -102,6 +103,14 @@ def product_list(request: BackofficeRequest) -> HttpResponse:
         variant_count=Count("variants", distinct=True),
     )
     page = Paginator(products, PAGE_SIZE).get_page(request.GET.get("page"))
+    # Stock of the page's products in the stores whose stock this user sees: one query per page.
+    stock_stores = stores_with_capability(request.employee, Capability.RECEIVE_GOODS)
+    show_stock = stock_stores is None or bool(stock_stores)
+    if show_stock:
+        page.object_list = list(page.object_list)
+        stock = stock_of_products([p.pk for p in page.object_list], stock_stores)
+        for product in page.object_list:
+            product.stock = stock.get(product.pk, Decimal("0"))
     filters = {k: v for k, v in {"q": query, "category": category_id, "active": active_filter}.items() if v}
     context = {
         "page": page,
@@ -110,6 +119,7 @@ def product_list(request: BackofficeRequest) -> HttpResponse:
         "category_id": category_id,
         "active_filter": active_filter,
         "filter_query": urlencode(filters),
+        "show_stock": show_stock,
     }
     template = "catalog/product_list.html"
     if request.htmx and request.htmx.target == "product-results":

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Case, DecimalField, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, DecimalField, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 
 from kasse.catalog.models import Barcode, Product, StorePrice, Variant
 from kasse.core.money import round_money
@@ -109,3 +109,18 @@ def with_store_price(variants: QuerySet[Variant], store_id: uuid.UUID | None) ->
 def price_for_store(variant: Variant, store: Store | None) -> Decimal:
     """The selling price of ``variant`` in ``store`` (one query for the store's own price)."""
     return selling_price(variant, store_prices(store.pk if store else None, [variant.pk]).get(variant.pk))
+
+
+
+def stock_of_products(product_ids: Iterable[uuid.UUID], store_ids: set[uuid.UUID] | None) -> dict[uuid.UUID, Decimal]:
+    """Each product's stock from the stock ledger, summed over its variants in the stores ``store_ids``
+    (``None``: every store), in one query (through the variants' ``stock_movements`` relation, so the
+    catalog does not import the inventory). A product never moved has 0."""
+    movements = Q(stock_movements__store_id__in=store_ids) if store_ids is not None else Q()
+    rows = (
+        Variant.objects.filter(product_id__in=list(product_ids))
+        .values("product_id")
+        .annotate(quantity=Sum("stock_movements__delta", filter=movements))
+        .order_by()
+    )
+    return {row["product_id"]: row["quantity"] or Decimal("0") for row in rows}

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -21,10 +21,11 @@ from kasse.backoffice.access import backoffice_view
 from kasse.core.actors import Actor
 from kasse.customers.forms import CustomerForm
 from kasse.customers.models import ConsentSource, Customer
-from kasse.customers.selectors import search_customers
+from kasse.customers.selectors import purchases, search_customers
 from kasse.customers.services import save_customer
 from kasse.tenancy.permissions import Capability
 from kasse.tenancy.requests import BackofficeRequest
+from kasse.tenancy.selectors import stores_with_capability
 
 PAGE_SIZE = 50
 customers_view = backoffice_view(Capability.MANAGE_CUSTOMERS)
@@ -84,6 +85,12 @@ def customer_edit(request: BackofficeRequest, pk: str) -> HttpResponse:
 
 @require_GET
 @customers_view
-def customer_detail(request: HttpRequest, pk: str) -> HttpResponse:
+def customer_detail(request: BackofficeRequest, pk: str) -> HttpResponse:
+    """The customer's data and, for who may see sales, their purchases in the stores they may see."""
     customer: Customer = get_object_or_404(Customer.objects, pk=pk)
-    return render(request, "customers/customer_detail.html", {"customer": customer})
+    context: dict[str, object] = {"customer": customer}
+    store_ids = stores_with_capability(request.employee, Capability.VIEW_REPORTS)
+    if store_ids is None or store_ids:
+        context["purchases"] = purchases(customer, store_ids)
+        context["journal_query"] = urlencode({"customer_id": customer.pk})
+    return render(request, "customers/customer_detail.html", context)

@@ -9,6 +9,8 @@ from kasse.inventory import backoffice_views
 app_name = "inventory"
 
 urlpatterns = [
+    path("levels/", backoffice_views.stock_list, name="stock-list"),
+    path("levels/store/<uuid:store_id>/", backoffice_views.stock_list, name="stock-store"),
     path("receipts/", backoffice_views.store_list, name="goods-receipt-list"),
     path("receipts/store/<uuid:store_id>/", backoffice_views.goods_receipt, name="goods-receipt-create"),
     path("receipts/<uuid:receipt_id>/", backoffice_views.goods_receipt_detail, name="goods-receipt-detail"),

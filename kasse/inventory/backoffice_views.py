@@ -1,4 +1,5 @@
-"""Back-office goods receipts (mounted at /stock/receipts/): pick a store, scan or search products, type the
+"""Back-office stock pages (mounted at /stock/): the stock per store and variant (Bestand, /stock/levels/) and
+goods receipts (/stock/receipts/): pick a store, scan or search products, type the
 quantities received, book; the recent receipts of the store; a booked receipt with its shelf-label link.
 
 The receipt being entered lives in the page's form (``variant``/``quantity`` pairs in order), not in the
@@ -12,15 +13,17 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from kasse.backoffice.access import backoffice_view
-from kasse.catalog.models import Variant
+from kasse.catalog.models import Category, Variant
 from kasse.core.actors import Actor
 from kasse.inventory import selectors
 from kasse.inventory.models import GoodsReceipt
@@ -198,3 +201,48 @@ def goods_receipt_detail(request: BackofficeRequest, receipt_id: uuid.UUID) -> H
             "can_print_labels": has_capability(request.employee, Capability.MANAGE_CATALOG, receipt.store),
         },
     )
+
+
+STOCK_PAGE_SIZE = 50
+
+
+@require_GET
+@backoffice_view(Capability.RECEIVE_GOODS)
+def stock_list(request: BackofficeRequest, store_id: uuid.UUID | None = None) -> HttpResponse:
+    """Bestand: stock per variant and store from the ledger, in the stores this user may see; filtered by
+    search, category, store (in the path, or ``store`` from the filter form) and "out of stock only"."""
+    org = request.organization
+    stores = selectors.stock_stores(request.employee)
+    chosen = store_id or request.GET.get("store", "").strip()
+    if chosen:
+        by_id = {str(s.pk): s for s in stores}
+        if str(chosen) not in by_id:
+            raise Http404  # another store's stock: the same answer as a missing store
+        shown = [by_id[str(chosen)]]
+    else:
+        shown = stores
+    query = request.GET.get("q", "").strip()[:100]
+    categories = list(Category.objects.filter(organization=org).order_by("name"))
+    category_id = request.GET.get("category", "")
+    if category_id not in {str(c.pk) for c in categories}:
+        category_id = ""
+    out_of_stock = request.GET.get("out") == "1"
+    rows = selectors.stock_levels(org, shown, query=query, category_id=category_id or None, out_of_stock=out_of_stock)
+    page = Paginator(rows, STOCK_PAGE_SIZE).get_page(request.GET.get("page"))
+    filters = {"q": query, "category": category_id, "out": "1" if out_of_stock else ""}
+    if chosen and store_id is None:
+        filters["store"] = str(chosen)
+    context = {
+        "page": page,
+        "stores": stores,
+        "store_id": str(chosen) if chosen else "",
+        "query": query,
+        "categories": categories,
+        "category_id": category_id,
+        "out_of_stock": out_of_stock,
+        "filter_query": urlencode({k: v for k, v in filters.items() if v}),
+    }
+    template = "inventory/backoffice/stock_list.html"
+    if request.htmx and request.htmx.target == "stock-results":
+        template = "inventory/backoffice/partials/stock_results.html"
+    return render(request, template, context)

@@ -1,4 +1,4 @@
-"""Tenant-isolation cases for the goods receipt pages."""
+"""Tenant-isolation cases for the stock (Bestand) and goods receipt pages."""
 
 from __future__ import annotations
 
@@ -32,6 +32,8 @@ def _receipt(org: Any) -> dict[str, Any]:
 
 
 CASES = [
+    # Bestand of one store: another organization's or another store's is a 404 like a missing store.
+    IsolationCase("inventory:stock-store", _store),
     IsolationCase(
         "inventory:goods-receipt-create",
         _store,

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
-from django.db.models import Count, Sum
+from django.db.models import Count, QuerySet, Sum
 
 from kasse.catalog.models import Variant
 from kasse.catalog.selectors import search_products, variant_by_barcode
 from kasse.inventory.models import GoodsReceipt, StockMovement
 from kasse.tenancy.models import Employee, Organization, Store
 from kasse.tenancy.permissions import Capability
-from kasse.tenancy.selectors import has_capability
+from kasse.tenancy.selectors import has_capability, stores_with_capability
 
 
 def stock_level(store: Store, variant: Variant) -> Decimal:
@@ -72,3 +73,47 @@ def variants_for_code(organization: Organization, code: str, limit: int = 10) ->
         .select_related("product")
         .order_by("product__name", "position", "name")[:limit]
     )
+
+
+def stock_stores(employee: Employee | None) -> list[Store]:
+    """The stores whose stock ``employee`` may see (those where they may book goods receipts), by name."""
+    allowed = stores_with_capability(employee, Capability.RECEIVE_GOODS)
+    stores = Store.objects.order_by("name")
+    if allowed is not None:
+        stores = stores.filter(pk__in=allowed)
+    return list(stores)
+
+
+def stock_levels(
+    organization: Organization,
+    stores: list[Store],
+    *,
+    query: str = "",
+    category_id: str | None = None,
+    out_of_stock: bool = False,
+) -> QuerySet[StockMovement, dict[str, Any]]:
+    """Stock per variant and store of ``stores``: the sum of the ledger's movements, one row each
+    (``store_id``, ``store__name``, ``variant_id``, product and variant names, SKU, category, ``quantity``),
+    by product, variant and store. ``out_of_stock``: only rows at zero or below."""
+    rows = StockMovement.objects.filter(organization=organization, store__in=stores)
+    if query.strip() or category_id:
+        products = search_products(organization, query, category_id=category_id).order_by().values("pk")
+        rows = rows.filter(variant__product__in=products)
+    grouped = (
+        rows.values(
+            "store_id",
+            "store__name",
+            "variant_id",
+            "variant__name",
+            "variant__sku",
+            "variant__product_id",
+            "variant__product__name",
+            "variant__product__category__name",
+        )
+        .annotate(quantity=Sum("delta"))
+        .order_by("variant__product__name", "variant__name", "variant_id", "store__name", "store_id")
+    )
+    if out_of_stock:
+        grouped = grouped.filter(quantity__lte=0)
+    return grouped
+

@@ -53,7 +53,7 @@ def test_an_owner_sees_the_groups_a_shop_owner_thinks_in(organization, store):
             "Verkäufe",
             ["Belege", "Berichte", "Live-Verkäufe", "Z-Bons & Schichten", "Kassenbuch", "Exporte", "DATEV-Export"],
         ),
-        ("Artikel", ["Sortiment", "Wareneingang", "Etiketten"]),
+        ("Artikel", ["Sortiment", "Bestand", "Wareneingang", "Etiketten"]),
         ("Kunden", []),
         ("Team", []),
         ("Finanzamt", ["TSE", "Protokoll (Audit-Log)", "DSFinV-K-Export", "Kassenmeldung"]),
@@ -78,7 +78,7 @@ def test_every_link_in_the_menu_opens_a_page(organization, store):
     client = _login(organization, "en")
     soup = BeautifulSoup(client.get("/").content, "html.parser")
     links = {a["href"] for a in soup.select("[data-testid=mainnav] a")}
-    assert len(links) == 24
+    assert len(links) == 25
     for href in links:
         assert client.get(href, follow=True).status_code == 200, href
     # and the phone menu holds the same links
@@ -119,6 +119,7 @@ def test_a_page_not_built_yet_is_left_out_and_an_empty_group_with_it(organizatio
     [
         ("/", "Overview", "Overview"),
         ("/devices/printers/labels/", "Articles", "Labels"),
+        ("/stock/levels/", "Articles", "Stock"),
         ("/devices/printers/", "Settings", "Printers"),
         ("/settings/stores/", "Settings", "Stores and registers"),
         ("/settings/employees/new/", "Team", "Team"),
