@@ -230,7 +230,8 @@ class Receipt:
             marker = _("for receipt %(number)s") % {"number": self.original_receipt}
         else:
             marker = _("without receipt")
-        return f"{_('RETURN')} · {marker}"
+        word = _("RETURN")  # outside the f-string, so that makemessages finds it
+        return f"{word} · {marker}"
 
     @property
     def time_text(self) -> str:
@@ -244,7 +245,8 @@ class Receipt:
 
     @property
     def cashier_text(self) -> str:
-        return f"{_('Served by')} {self.cashier}"
+        served_by = _("Served by")  # outside the f-string, so that makemessages finds it
+        return f"{served_by} {self.cashier}"
 
 
 def build_receipt(sale: Sale) -> Receipt:
