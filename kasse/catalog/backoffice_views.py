@@ -110,7 +110,7 @@ def product_list(request: BackofficeRequest) -> HttpResponse:
         page.object_list = list(page.object_list)
         stock = stock_of_products([p.pk for p in page.object_list], stock_stores)
         for product in page.object_list:
-            product.stock = stock.get(product.pk, Decimal("0"))
+            product.stock = stock.get(product.pk, Decimal("0"))  # type: ignore[attr-defined]  # shown in the list
     filters = {k: v for k, v in {"q": query, "category": category_id, "active": active_filter}.items() if v}
     context = {
         "page": page,

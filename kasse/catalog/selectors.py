@@ -111,7 +111,6 @@ def price_for_store(variant: Variant, store: Store | None) -> Decimal:
     return selling_price(variant, store_prices(store.pk if store else None, [variant.pk]).get(variant.pk))
 
 
-
 def stock_of_products(product_ids: Iterable[uuid.UUID], store_ids: set[uuid.UUID] | None) -> dict[uuid.UUID, Decimal]:
     """Each product's stock from the stock ledger, summed over its variants in the stores ``store_ids``
     (``None``: every store), in one query (through the variants' ``stock_movements`` relation, so the

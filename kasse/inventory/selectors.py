@@ -116,4 +116,3 @@ def stock_levels(
     if out_of_stock:
         grouped = grouped.filter(quantity__lte=0)
     return grouped
-

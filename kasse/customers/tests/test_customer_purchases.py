@@ -46,7 +46,10 @@ def _purchases(client: Client, customer) -> tuple[list[str], dict[str, str]]:
 def test_the_customer_page_shows_purchases_revenue_visits_and_last_visit(owner_client, shopping):
     customer, first, back, north = shopping
     ids, facts = _purchases(owner_client, customer)
-    assert ids[0] == str(north.pk) and ids[1] == str(back.pk) and ids[-1] == str(first.pk) and len(ids) == 4
+    assert ids[0] == str(north.pk)
+    assert ids[1] == str(back.pk)
+    assert ids[-1] == str(first.pk)
+    assert len(ids) == 4
     # 7.00 + 12.00 - 7.00 (return) + 24.00
     assert facts == {"revenue": "36,00 €", "visits": "3", "last-visit": "01.12.2026 12:00"}
     page = soup_of(owner_client.get(f"/customers/{customer.pk}/"))
@@ -64,7 +67,8 @@ def test_a_store_manager_sees_only_the_purchases_in_their_store(organization, st
     client = Client()
     client.force_login(user)
     ids, facts = _purchases(client, customer)
-    assert str(north.pk) not in ids and len(ids) == 3
+    assert str(north.pk) not in ids
+    assert len(ids) == 3
     assert facts == {"revenue": "12,00 €", "visits": "2", "last-visit": "20.11.2026 17:05"}
     assert "Filiale Nord" not in client.get(f"/customers/{customer.pk}/").content.decode()
 
