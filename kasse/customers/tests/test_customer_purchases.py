@@ -7,7 +7,9 @@ import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from kasse.tenancy.permissions import Role
 from kasse.testing.factories import CustomerFactory, EmployeeFactory, UserFactory
@@ -79,3 +81,20 @@ def test_a_customer_without_purchases(owner_client, organization):
     assert text(page, "purchases-visits") == "0"
     assert text(page, "purchases-last-visit") == "–"
     assert "Noch keine Einkäufe." in text(page, "purchases-empty")
+
+
+def test_the_purchases_cost_the_same_queries_however_long_the_history(owner_client, organization, store):
+    mitte = till(organization, store)
+    bread = product(organization, name="Brot", price="3.50")
+    customer = CustomerFactory(organization=organization)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert owner_client.get(f"/customers/{customer.pk}/").status_code == 200
+        return len(ctx.captured_queries)
+
+    mitte.sell(bread, customer=customer)
+    one = queries()
+    for _ in range(5):
+        mitte.sell(bread, customer=customer)
+    assert queries() == one
