@@ -108,12 +108,19 @@ def _pg_url(server_url: str, name: str) -> str:
     return urlparse(server_url)._replace(path=f"/{name}").geturl()
 
 
+def _admin_url(server_url: str) -> str:
+    """The server's maintenance database: every lock below is taken there, because PostgreSQL's advisory locks
+    belong to the database they are taken in (a lock taken in ``test`` does not exclude one taken in
+    ``postgres``)."""
+    return _pg_url(server_url, "postgres")
+
+
 def postgres_template(server_url: str) -> str:
     """The name of the migrated PostgreSQL template database on ``server_url``'s server (built on first use)."""
     import psycopg
 
     name = f"kasse_tpl_{migrations_digest()}"
-    with psycopg.connect(server_url, autocommit=True) as conn:
+    with psycopg.connect(_admin_url(server_url), autocommit=True) as conn:
         conn.execute("SELECT pg_advisory_lock(%s)", (_PG_LOCK_KEY,))
         try:
             if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
@@ -134,7 +141,7 @@ def create_postgres_from_template(server_url: str, name: str) -> str:
     import psycopg
 
     template = postgres_template(server_url)
-    with psycopg.connect(server_url, autocommit=True) as conn:
+    with psycopg.connect(_admin_url(server_url), autocommit=True) as conn:
         # Copies of one template are made one at a time: PostgreSQL refuses to copy a database that another
         # session is connected to, and a concurrent copy counts as one.
         conn.execute("SELECT pg_advisory_lock(%s)", (_PG_LOCK_KEY,))
@@ -200,7 +207,7 @@ def test_databases_from_template() -> Iterator[None]:
             connection.settings_dict["TEST"]["TEMPLATE"] = postgres_template(server)
             # PostgreSQL refuses to copy a template while another session copies it: one copy at a time,
             # under the lock create_postgres_from_template takes too.
-            lock = psycopg.connect(server, autocommit=True)
+            lock = psycopg.connect(_admin_url(server), autocommit=True)
             lock.execute("SELECT pg_advisory_lock(%s)", (_PG_LOCK_KEY,))
             locks.append(lock)
 
