@@ -321,7 +321,8 @@ def run_dsfinvk() -> str:
             "Measured by `python -m benchmarks.dsfinvk_bench` (part of `make bench`; this section alone: "
             "`.venv/bin/python -m benchmarks.run --suites dsfinvk`): one register with 365 daily closings of "
             "274 receipts (three lines, two VAT rows, a payment, TSE start and finish each) and a cash "
-            "movement a day, bulk-inserted on SQLite; the first month and the whole year exported to a ZIP as "
+            "movement a day, bulk-inserted on SQLite (then `ANALYZE`); the first month and the whole year "
+            "exported to a ZIP as "
             "`kasse dsfinvk_export` does. Peak memory growth: the highest resident size during the export "
             "over the size before it (sampled every 20 ms). "
             f"Machine: {machine()}.",
