@@ -2,7 +2,7 @@
 
 Every insert into ``sales_sale`` marks ``(store, UTC hour)`` in :class:`~kasse.reports.models.PendingHour`
 (a database trigger, migration 0002: checkout, returns, sync ingest with COPY, released quarantined
-sales all reach it; the seed, writing with triggers off, computes its days itself). :func:`refresh`
+sales all reach it; the seed, writing with triggers off, marks its hours itself). :func:`refresh`
 turns the marks of the stores a report reads into local days, deletes those days' sums and computes
 them again from the receipts (one grouped query per table and run of consecutive days), then removes
 each mark it consumed *only if its generation is unchanged*: a receipt committed meanwhile raised the

@@ -3,7 +3,7 @@
 A receipt is immutable once stored, so a day's sums change only when receipts of that day arrive. Every
 insert into ``sales_sale`` marks its store and UTC hour in :class:`PendingHour` — a database trigger
 (migration 0002), so every way a receipt reaches the table marks it: checkout, returns, sync ingest (COPY),
-a released quarantined sale (the seed writes with triggers off and computes its days itself). Before a
+a released quarantined sale (the seed writes with triggers off and marks its hours itself). Before a
 report reads, :func:`kasse.reports.aggregates.refresh`
 recomputes the marked days of its stores from the raw rows and removes the marks it consumed (only if no
 newer receipt marked them meanwhile). The rules and their tests: docs/reports.md.
