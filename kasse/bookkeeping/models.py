@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kasse.core.models import OrganizationScopedModel
 
@@ -79,7 +80,7 @@ class CashBookCategory(models.TextChoices):
     EXPENSE = "expense", _("Expense")
     PRIVATE_WITHDRAWAL = "private_withdrawal", _("Private withdrawal")
     PRIVATE_DEPOSIT = "private_deposit", _("Private deposit")
-    OTHER = "other", _("Other")
+    OTHER = "other", pgettext_lazy("cash category", "Other")  # "Sonstiges", not the payment method
 
 
 # Cash going out of the store's cash: the amount is stored negative.

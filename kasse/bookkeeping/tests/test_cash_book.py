@@ -39,7 +39,7 @@ def test_a_day_adds_sales_refunds_cash_out_by_category_and_the_difference(owner_
     day = page.select_one(f"[data-testid=cash-day][data-day='{_today(closed_day.store)}']")
     assert text(day, "day-cash-sales") == "3,70 €"
     assert text(day, "day-cash-refunds") == "-0,45 €"
-    assert texts(day, "day-register-movement") == ["Kasse: Sonstige -20,00 €"]
+    assert texts(day, "day-register-movement") == ["Kasse: Sonstiges -20,00 €"]
     assert texts(day, "day-closing") == ["Kassendifferenz Z 1 Kasse 1: gezählt 83,00 €, erwartet 83,25 € -0,25 €"]
     # Then the day closes at 500 + 3.70 - 0.45 - 20.00 - 0.25
     assert text(day, "day-closing-balance") == "483,00 €"
@@ -137,7 +137,7 @@ def test_the_month_as_csv_and_pdf(owner_client, closed_day):
         "Anfangsbestand des Tages",
         "Barverkäufe",
         "Bar-Rückgaben",
-        "Kasse: Sonstige",
+        "Kasse: Sonstiges",
         "Kassendifferenz",
         "Anfangsbestand",
         "Endbestand des Tages",
@@ -212,3 +212,18 @@ def test_postgresql_refuses_to_change_or_delete_an_entry(owner, store, on_postgr
         with pytest.raises(IntegrityError), transaction.atomic():
             CashBookEntry.objects.filter(pk=entry.pk).delete()
         assert CashBookEntry.objects.get(pk=entry.pk).amount == 1
+
+
+def test_other_cash_is_sonstiges_and_other_payment_stays_sonstige():
+    # One English word, two German ones: the cash category reads apart from the payment method.
+    from django.utils import translation
+
+    from kasse.bookkeeping.models import CashBookCategory
+    from kasse.sales.models.sale import PaymentMethod
+    from kasse.sales.models.shift import CashCategory
+
+    with translation.override("de"):
+        assert (str(CashCategory.OTHER.label), str(CashBookCategory.OTHER.label)) == ("Sonstiges", "Sonstiges")
+        assert str(PaymentMethod.OTHER.label) == "Sonstige"
+    with translation.override("en"):
+        assert str(CashCategory.OTHER.label) == str(PaymentMethod.OTHER.label) == "Other"

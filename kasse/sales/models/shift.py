@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kasse.core.models import OrganizationScopedModel, money_field
 
@@ -69,7 +70,7 @@ class CashCategory(models.TextChoices):
     PRIVATE_WITHDRAWAL = "private_withdrawal", _("Private withdrawal")
     PRIVATE_DEPOSIT = "private_deposit", _("Private deposit")
     TIP = "tip", _("Tip")
-    OTHER = "other", _("Other")
+    OTHER = "other", pgettext_lazy("cash category", "Other")  # "Sonstiges", not the payment method
 
 
 # Which categories fit cash going in and going out of the drawer.
