@@ -192,6 +192,7 @@ def test_the_register_records_what_cash_is_for(till, manager):
     assert "Bitte wählen Sie, wofür das Bargeld ist." in response.content.decode()
 
 
+@pytest.mark.postgres
 def test_postgresql_refuses_to_change_or_delete_an_entry(owner, store, on_postgres):
     from django.db import IntegrityError, transaction
 

@@ -140,6 +140,7 @@ def test_the_same_export_is_written_once(owner_client, closed_day, django_captur
     assert _only_export().finished_at == export.finished_at
 
 
+@pytest.mark.postgres
 def test_postgresql_copies_the_same_bytes_the_python_path_writes(closed_day, tmp_path, on_postgres):
     from kasse.bookkeeping import sales_export, sales_export_pg
 
