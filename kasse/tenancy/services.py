@@ -28,6 +28,7 @@ from kasse.tenancy.models import (
     pin_digest,
 )
 from kasse.tenancy.permissions import Capability, Role
+from kasse.tenancy.signals import register_saved
 from kasse.tenancy.validators import normalize_vat_id
 
 ORGANIZATION_FIELDS = (
@@ -217,6 +218,7 @@ def save_register(
         {"name": register.name, "store": str(store.pk)},
     )
     record("register", [register])
+    transaction.on_commit(lambda: register_saved.send(Register, register=register, actor=actor))
     return register
 
 

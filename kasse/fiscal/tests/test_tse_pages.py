@@ -173,3 +173,49 @@ def test_the_overview_names_stores_with_outages_and_unsigned_receipts(owner_clie
     # A manager of another store does not see this store's alert
     manager = _client_for(organization, other)
     assert "tse-alerts" not in manager.get("/").content.decode()
+
+
+@pytest.mark.django_db
+def test_a_register_created_in_a_store_with_a_tse_becomes_its_client_at_once(
+    organization, shop, store, django_capture_on_commit_callbacks
+):
+    from kasse.tenancy.services import save_register
+
+    mine, other = shop
+    with django_capture_on_commit_callbacks(execute=True):
+        added = save_register(actor=SYSTEM, organization=organization, store=mine, data={"name": "Kasse 3"})
+        off = save_register(
+            actor=SYSTEM, organization=organization, store=mine, data={"name": "Kasse 4", "is_active": False}
+        )
+        elsewhere = save_register(actor=SYSTEM, organization=organization, store=other, data={"name": "Kasse Nord"})
+    with scopes_disabled():
+        clients = set(TseClientRegistration.objects.values_list("register_id", flat=True))
+        assert added.pk in clients  # signed from its first sale, no button needed
+        assert off.pk not in clients  # switched off: registered when it is switched on
+        assert elsewhere.pk not in clients  # its store has no TSE
+        assert AuditEntry.objects.filter(action="fiscal.tse.client_registered", data__register=str(added.pk)).exists()
+    # switched on later: registered then
+    with django_capture_on_commit_callbacks(execute=True):
+        save_register(actor=SYSTEM, organization=organization, store=mine, register=off, data={"is_active": True})
+    with scopes_disabled():
+        assert TseClientRegistration.objects.filter(register=off).exists()
+
+
+@pytest.mark.django_db
+def test_a_tse_that_cannot_take_a_new_register_leaves_it_saved_and_not_registered(
+    organization, shop, store, django_capture_on_commit_callbacks, monkeypatch
+):
+    from kasse.fiscal import tse_pages
+    from kasse.fiscal.services import FiscalSetupError
+    from kasse.tenancy.models import Register
+    from kasse.tenancy.services import save_register
+
+    def refuse(**kwargs):
+        raise FiscalSetupError("fiskaly did not register Kasse 3: unreachable")
+
+    monkeypatch.setattr(tse_pages, "register_missing_clients", refuse)
+    with django_capture_on_commit_callbacks(execute=True):
+        added = save_register(actor=SYSTEM, organization=organization, store=store, data={"name": "Kasse 3"})
+    with scopes_disabled():
+        assert Register.objects.filter(pk=added.pk).exists()
+        assert not TseClientRegistration.objects.filter(register=added).exists()  # the TSE page offers the button
