@@ -12,8 +12,6 @@ and exit code 1, and no file is written.
 from __future__ import annotations
 
 import sys
-import uuid
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -21,16 +19,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django_scopes import scopes_disabled
 
 from kasse.core.actors import Actor
+from kasse.fiscal.command_args import by_numbers, day_arg, organization_arg, whole_file
 from kasse.fiscal.datev_export import DatevExportError, ExportRequest, export_lines, log_export, prepare_export
 from kasse.sales import daily_sums
-from kasse.tenancy.models import Organization, Store
-
-
-def _day(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise CommandError(f"not a date (YYYY-MM-DD): {value}") from exc
+from kasse.tenancy.models import Store
 
 
 class Command(BaseCommand):
@@ -51,26 +43,15 @@ class Command(BaseCommand):
         parser.add_argument("--out", required=True, help="file to write, or - for standard output")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        try:
-            org_id = uuid.UUID(options["org"])
-        except ValueError as exc:
-            raise CommandError(f"not an organization id: {options['org']}") from exc
+        organization = organization_arg(options["org"])
         with scopes_disabled():
-            organization = Organization.objects.filter(pk=org_id).first()
-            if organization is None:
-                raise CommandError(f"no organization {org_id}")
             stores = list(Store.objects.filter(organization=organization).order_by("number"))
-        if options["stores"]:
-            wanted = set(options["stores"])
-            missing = wanted - {s.number for s in stores}
-            if missing:
-                raise CommandError(f"no store number {', '.join(map(str, sorted(missing)))} in this organization")
-            stores = [s for s in stores if s.number in wanted]
+        stores = by_numbers(stores, options["stores"], "store", "this organization")
         request = ExportRequest(
             organization=organization,
             stores=stores,
-            date_from=_day(options["date_from"]),
-            date_to=_day(options["date_to"]),
+            date_from=day_arg(options["date_from"]),
+            date_to=day_arg(options["date_to"]),
         )
         try:
             settings = prepare_export(request)
@@ -83,9 +64,7 @@ class Command(BaseCommand):
             sys.stdout.buffer.flush()
             return
         path = Path(options["out"])
-        partial = path.with_name(path.name + ".partial")
-        with partial.open("wb") as out:
+        with whole_file(path) as out:
             for line in export_lines(request, settings, daily_sums):
                 out.write(line)
-        partial.replace(path)
         self.stderr.write(f"{path}")

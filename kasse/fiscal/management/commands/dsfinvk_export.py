@@ -11,8 +11,6 @@ closing in the period, an end before the start) ends with the message and exit c
 
 from __future__ import annotations
 
-import uuid
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -20,15 +18,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django_scopes import scopes_disabled
 
 from kasse.core.actors import Actor
+from kasse.fiscal.command_args import by_numbers, day_arg, organization_arg, whole_file
 from kasse.sales.dsfinvk.request import DsfinvkExportError, DsfinvkRequest, log_export, prepare, write_zip
-from kasse.tenancy.models import Organization, Register, Store
-
-
-def _day(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise CommandError(f"not a date (YYYY-MM-DD): {value}") from exc
+from kasse.tenancy.models import Register, Store
 
 
 class Command(BaseCommand):
@@ -50,40 +42,27 @@ class Command(BaseCommand):
         parser.add_argument("--out", required=True, help="the ZIP file to write")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        try:
-            org_id = uuid.UUID(options["org"])
-        except ValueError as exc:
-            raise CommandError(f"not an organization id: {options['org']}") from exc
+        organization = organization_arg(options["org"])
         with scopes_disabled():
-            organization = Organization.objects.filter(pk=org_id).first()
-            if organization is None:
-                raise CommandError(f"no organization {org_id}")
             store = Store.objects.filter(organization=organization, number=options["store"]).first()
             if store is None:
                 raise CommandError(f"no store number {options['store']} in this organization")
             registers = list(
                 Register.objects.filter(store=store).select_related("store", "organization").order_by("number")
             )
-        if options["registers"]:
-            wanted = set(options["registers"])
-            missing = wanted - {r.number for r in registers}
-            if missing:
-                raise CommandError(f"no register number {', '.join(map(str, sorted(missing)))} in this store")
-            registers = [r for r in registers if r.number in wanted]
+        registers = by_numbers(registers, options["registers"], "register", "this store")
         request = DsfinvkRequest(
             organization=organization,
             registers=registers,
-            date_from=_day(options["date_from"]),
-            date_to=_day(options["date_to"]),
+            date_from=day_arg(options["date_from"]),
+            date_to=day_arg(options["date_to"]),
         )
         try:
             shifts = prepare(request)
         except DsfinvkExportError as exc:
             raise CommandError(str(exc)) from exc
         path = Path(options["out"])
-        partial = path.with_name(path.name + ".partial")
-        with partial.open("wb") as out:
+        with whole_file(path) as out:
             counts = write_zip(request, shifts, out)
-        partial.replace(path)
         log_export(Actor.system(), request, shifts)
         self.stderr.write(f"{path}: {len(shifts)} closings, {counts['transactions.csv']} Vorgänge")
