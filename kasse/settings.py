@@ -143,6 +143,7 @@ INSTALLED_APPS = [
     "kasse.customers",
     "kasse.inventory",
     "kasse.sales",
+    "kasse.loyalty",
     "kasse.register",
     "kasse.printing",
     "kasse.peripherals",

@@ -15,7 +15,10 @@ starts from. The rules, applied in this order:
 4. **Order discount**: a percentage of, or an amount up to, the sum of the lines after their
    discounts; spread over the lines in proportion to that sum by largest remainder, so each
    line keeps its VAT rate and no cent is lost. Lines coming back (negative) get no share.
-5. **VAT** per rate and DSFinV-K id (zero rate and exempt stay apart), from the sum of the
+5. **Loyalty redemption**: a full stamp card makes one piece of its line free, then redeemed points
+   take their value off the lines (spread by largest remainder like rule 4, never below zero). Both are
+   part of the order discount as stored (``order_discount_share``); ``loyalty_discount`` says how much.
+6. **VAT** per rate and DSFinV-K id (zero rate and exempt stay apart), from the sum of the
    line totals at that rate: ``vat = round(gross × rate / (100 + rate))``, ``net = gross − vat``.
 
 A line returned from an earlier receipt is priced at its share of what was paid for the
@@ -90,6 +93,18 @@ class ReturnedItem:
 Item = CartItem | ReturnedItem
 
 
+@dataclass(frozen=True)
+class Redemption:
+    """What the customer redeems of their loyalty account on this cart (``kasse.loyalty``).
+
+    ``amount``: the euros their points are worth (already to the cent); ``free_units``: ``(line index,
+    value)`` of each piece a full stamp card makes free.
+    """
+
+    amount: Decimal = ZERO
+    free_units: tuple[tuple[int, Decimal], ...] = ()
+
+
 def returned_share(paid_total: Decimal, sold_quantity: Decimal, quantity: Decimal) -> Decimal:
     """What ``quantity`` of a line that cost ``paid_total`` for ``sold_quantity`` gives back (positive)."""
     if quantity == sold_quantity:
@@ -149,6 +164,8 @@ class Draft:
     order_discount_percent: Decimal | None = None
     order_discount_amount: Decimal | None = None
     order_discount: Decimal = ZERO
+    redemption: Redemption | None = None
+    loyalty_discount: Decimal = ZERO  # the part of ``order_discount`` that redeemed points and stamps took
 
     @property
     def subtotal(self) -> Decimal:
@@ -186,11 +203,41 @@ def apply_order_discount(draft: Draft) -> Draft:
     )
 
 
+def apply_loyalty_redemption(draft: Draft) -> Draft:
+    """Redeemed stamps and points (rule 5): a free piece off its own line, then the points' value spread
+    over what is left of the lines. Never more than the lines cost; lines coming back take nothing."""
+    redemption = draft.redemption
+    if redemption is None or not draft.lines:
+        return draft
+    left = [max(line.total, ZERO) for line in draft.lines]
+    shares = [ZERO] * len(left)
+    for index, value in redemption.free_units:
+        if not 0 <= index < len(left) or value < 0:
+            raise MoneyError("a free piece must be of a line of the cart")
+        take = min(round_money(value), left[index])
+        shares[index] += take
+        left[index] -= take
+    points = min(round_money(max(redemption.amount, ZERO)), sum(left, ZERO))
+    for index, share in enumerate(allocate(points, left)):
+        shares[index] += share
+    taken = sum(shares, ZERO)
+    return replace(
+        draft,
+        order_discount=draft.order_discount + taken,
+        loyalty_discount=taken,
+        lines=tuple(
+            replace(line, order_discount_share=line.order_discount_share + share)
+            for line, share in zip(draft.lines, shares, strict=True)
+        ),
+    )
+
+
 # The order in which a cart is priced. Later capabilities add their step here and nowhere else:
 # a deposit (Pfand) step adds its lines before the line discounts (a deposit is never discounted);
 # a promotion step runs between line and order discounts; a single-purpose voucher is a step after
 # the order discount, while a multi-purpose voucher is a payment, not a price (UStG § 3 (13)-(15)).
-STEPS: tuple[PricingStep, ...] = (apply_line_discounts, apply_order_discount)
+# Loyalty redemption comes last of the discounts: points pay for what is left after every other discount.
+STEPS: tuple[PricingStep, ...] = (apply_line_discounts, apply_order_discount, apply_loyalty_redemption)
 
 
 # --- the result ------------------------------------------------------------------------------
@@ -245,9 +292,10 @@ class PricedCart:
 
     lines: tuple[PricedLine, ...]
     subtotal: Decimal  # the lines after their own discounts
-    order_discount: Decimal
+    order_discount: Decimal  # including ``loyalty_discount``
     total: Decimal
     vat_rows: tuple[VatRow, ...]
+    loyalty_discount: Decimal = ZERO  # what redeemed points and stamps took off (part of the order discount)
 
     @property
     def net(self) -> Decimal:
@@ -301,13 +349,16 @@ def price_cart(
     *,
     order_discount_percent: Decimal | None = None,
     order_discount_amount: Decimal | None = None,
+    redemption: Redemption | None = None,
     steps: Sequence[PricingStep] = STEPS,
 ) -> PricedCart:
-    """Price ``items`` with an optional discount on the whole order: the one rule for a cart's price."""
+    """Price ``items`` with an optional discount on the whole order and loyalty redemption: the one rule
+    for a cart's price."""
     draft = Draft(
         lines=tuple(_draft_line(item) for item in items),
         order_discount_percent=order_discount_percent,
         order_discount_amount=order_discount_amount,
+        redemption=redemption,
     )
     for step in steps:
         draft = step(draft)
@@ -332,4 +383,5 @@ def price_cart(
         order_discount=draft.order_discount,
         total=total,
         vat_rows=vat_rows((line.vat_code, line.total) for line in lines),
+        loyalty_discount=draft.loyalty_discount,
     )

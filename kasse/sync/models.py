@@ -132,6 +132,7 @@ class AnomalyKind(models.TextChoices):
     CLOCK = "clock", _("Time far from the cloud's clock")
     NEGATIVE = "negative", _("Negative total on a sale that is not a return")
     DATED = "dated", _("Dated far in the past")
+    POINTS_NEGATIVE = "points_negative", _("Loyalty points below zero after offline redemptions")
 
 
 class SyncAnomaly(OrganizationScopedModel):

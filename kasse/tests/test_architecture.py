@@ -31,7 +31,8 @@ DOMAIN_MAY_IMPORT: dict[str, set[str]] = {
     "customers": {"core", "tenancy", "sync"},
     "inventory": {"core", "tenancy", "sync", "catalog"},
     "fiscal": {"core", "tenancy", "sync", "hardware"},
-    "sales": {"core", "tenancy", "sync", "hardware", "catalog", "customers", "inventory", "fiscal"},
+    "loyalty": {"core", "tenancy", "sync", "catalog", "customers"},
+    "sales": {"core", "tenancy", "sync", "hardware", "catalog", "customers", "inventory", "fiscal", "loyalty"},
     "printing": {"core", "tenancy", "sync", "hardware", "catalog", "sales", "fiscal"},
     "peripherals": {"core", "tenancy", "sync", "hardware"},
     "register": {
@@ -42,6 +43,7 @@ DOMAIN_MAY_IMPORT: dict[str, set[str]] = {
         "catalog",
         "customers",
         "inventory",
+        "loyalty",
         "sales",
         "fiscal",
         "printing",
@@ -57,6 +59,7 @@ DOMAIN_MAY_IMPORT: dict[str, set[str]] = {
         "catalog",
         "customers",
         "inventory",
+        "loyalty",
         "sales",
         "fiscal",  # the Übersicht's alerts read TSE outages (docs/architecture.md: everything above except api)
         "printing",

@@ -56,6 +56,8 @@ class Sale(OrganizationScopedModel):
     currency = models.CharField(max_length=3, default="EUR")
     subtotal = money_field(_("subtotal"))
     order_discount = money_field(_("order discount"), default=0)
+    # The part of ``order_discount`` that redeemed loyalty points and stamp cards took (kasse.loyalty).
+    loyalty_discount = money_field(_("loyalty points redeemed"), default=0)
     total = money_field(_("total"))
     note = models.CharField(_("note"), max_length=500, blank=True)
 

@@ -22,6 +22,8 @@ from kasse.core.money import ZERO, round_money
 from kasse.core.services import tenant_service
 from kasse.customers.models import Customer
 from kasse.inventory.models import StockMovement, StockReason
+from kasse.loyalty.booking import Asked, Planned, check_redeemed
+from kasse.loyalty.selectors import program_of
 from kasse.sales.models import (
     CounterKind,
     Payment,
@@ -34,6 +36,7 @@ from kasse.sales.models import (
     ShiftStatus,
 )
 from kasse.sales.pricing import CartItem, PricedCart, PricedLine, VatCode, price_cart
+from kasse.sales.services import loyalty
 from kasse.sales.services.errors import SaleError
 from kasse.sales.services.numbering import next_number
 from kasse.sales.services.rules import (
@@ -84,6 +87,7 @@ class SaleInput:
     order_discount_percent: Decimal | None = None
     order_discount_amount: Decimal | None = None
     order_approval: Approval | None = None  # what a manager approved of the order discount
+    redeem: Asked | None = None  # loyalty points and full stamp cards the customer redeems
     started_at: datetime | None = None
     note: str = ""
     meta: dict[str, str] = field(default_factory=dict)
@@ -120,9 +124,12 @@ def _check_discount(percent: Decimal | None, amount: Decimal | None) -> None:
         raise SaleError(_("A discount must not be negative or larger than the amount."))
 
 
-def _price_lines(register: Register, cart: SaleInput) -> tuple[list[_CheckedLine], PricedCart]:
+def _price_lines(
+    register: Register, cart: SaleInput, customer: Customer | None = None, *, lock: bool = False
+) -> tuple[list[_CheckedLine], PricedCart, Planned | None]:
     """Check the cart's lines and price them with :func:`price_cart` (the cart's rule, so the sale
-    stores what the register showed)."""
+    stores what the register showed), with the loyalty redemption checked against ``customer``'s
+    balance (``lock``: the customer's row locked first, at checkout)."""
     lines = cart.lines
     if not lines:
         raise SaleError(_("The cart is empty."))
@@ -153,9 +160,33 @@ def _price_lines(register: Register, cart: SaleInput) -> tuple[list[_CheckedLine
             )
         )
     _check_discount(cart.order_discount_percent, cart.order_discount_amount)
-    priced = price_cart(
-        items, order_discount_percent=cart.order_discount_percent, order_discount_amount=cart.order_discount_amount
+    redemption, planned = loyalty.plan(
+        organization_id=register.organization_id,
+        customer=customer,
+        asked=cart.redeem,
+        lines=[
+            loyalty.facts(variants[ln.variant_id], item.quantity, item.unit_price)
+            for ln, item in zip(lines, items, strict=True)
+        ],
+        lock=lock,
     )
+    priced = price_cart(
+        items,
+        order_discount_percent=cart.order_discount_percent,
+        order_discount_amount=cart.order_discount_amount,
+        redemption=redemption,
+    )
+    if planned is not None:
+        program = program_of(register.organization_id)
+        try:
+            check_redeemed(
+                planned,
+                priced.loyalty_discount,
+                priced.total + priced.loyalty_discount,
+                program.point_value if program else None,
+            )
+        except ValueError as exc:
+            raise SaleError(str(exc)) from exc
     checked = [
         _CheckedLine(
             line=line,
@@ -165,7 +196,7 @@ def _price_lines(register: Register, cart: SaleInput) -> tuple[list[_CheckedLine
         )
         for line, p in zip(lines, priced.lines, strict=True)
     ]
-    return checked, priced
+    return checked, priced, planned
 
 
 def _settle_payments(total: Decimal, payments: list[PaymentInput]) -> list[tuple[PaymentInput, Decimal, Decimal]]:
@@ -281,7 +312,8 @@ def _order_approver(
 
 def cart_total(register: Register, cart: SaleInput) -> Decimal:
     """What ``cart`` would cost if completed now (priced as :func:`complete_sale` prices it), without writing."""
-    return _price_lines(register, cart)[1].total
+    customer = Customer.objects.filter(pk=cart.customer_id).first() if cart.customer_id else None
+    return _price_lines(register, cart, customer)[1].total
 
 
 def open_shift_for(register: Register) -> Shift:
@@ -318,18 +350,22 @@ def complete_sale(
     if not has_capability(employee, Capability.SELL, store):
         raise SaleError(_("%(name)s may not sell in this store.") % {"name": employee.display_name})
     shift = open_shift_for(register)
-    checked, priced = _price_lines(register, cart)
-    present = approver if approver and has_capability(approver, Capability.MANAGER_OVERRIDE, store) else None
-    line_approvers = [_line_approver(p, present, register) for p in checked]
-    order_approver = _order_approver(cart, priced.order_discount, priced.subtotal, present, register)
-    check_amount(priced.total)
-    settled = _settle_payments(priced.total, cart.payments)
-    _check_credits(register, cart.payments)
     customer = None
     if cart.customer_id:
         customer = Customer.objects.filter(pk=cart.customer_id).first()
         if customer is None:
             raise SaleError(_("Unknown customer."))
+    checked, priced, planned = _price_lines(register, cart, customer, lock=True)
+    present = approver if approver and has_capability(approver, Capability.MANAGER_OVERRIDE, store) else None
+    line_approvers = [_line_approver(p, present, register) for p in checked]
+    # Redeemed points and stamps are part of the stored order discount but are the customer's, not the
+    # cashier's: they never need a manager.
+    order_approver = _order_approver(
+        cart, priced.order_discount - priced.loyalty_discount, priced.subtotal, present, register
+    )
+    check_amount(priced.total)
+    settled = _settle_payments(priced.total, cart.payments)
+    _check_credits(register, cart.payments)
 
     now = timezone.now()
 
@@ -346,6 +382,7 @@ def complete_sale(
             settled=settled,
             customer=customer,
             now=now,
+            planned=planned,
         )
 
     sale = stored_once(cart.id, write)
@@ -385,6 +422,7 @@ def _write_sale(
     settled: list[tuple[PaymentInput, Decimal, Decimal]],
     customer: Customer | None,
     now: datetime,
+    planned: Planned | None = None,
 ) -> Sale:
     line_approvers, order_approver = approvers
     store = register.store
@@ -403,6 +441,7 @@ def _write_sale(
         completed_at=now,
         subtotal=priced.subtotal,
         order_discount=priced.order_discount,
+        loyalty_discount=priced.loyalty_discount,
         total=priced.total,
         note=cart.note[:500],
     )
@@ -449,6 +488,7 @@ def _write_sale(
         for line in lines
         if line.variant.product.track_stock
     )
+    points = loyalty.book_sale(sale, customer, [c.variant for c in checked], priced.lines, planned)
     log_action(
         register.organization,
         actor,
@@ -462,7 +502,7 @@ def _write_sale(
             "order_discount_approved_by": str(order_approver.pk) if order_approver else None,
         },
     )
-    record("sale", [sale, *lines, *vats, *payments, *moves])
+    record("sale", [sale, *lines, *vats, *payments, *moves, *points])
     return sale
 
 

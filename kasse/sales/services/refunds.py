@@ -20,6 +20,7 @@ from kasse.customers.models import Customer
 from kasse.inventory.models import StockMovement, StockReason
 from kasse.sales.models import CounterKind, Payment, PaymentMethod, Sale, SaleKind, SaleLine, SaleVat
 from kasse.sales.pricing import CartItem, PricedCart, ReturnedItem, VatCode, price_cart, returned_share
+from kasse.sales.services import loyalty
 from kasse.sales.services.checkout import open_shift_for, sale_line_amounts, sale_vat_rows, stored_once
 from kasse.sales.services.errors import SaleError
 from kasse.sales.services.numbering import next_number
@@ -193,6 +194,7 @@ def _write_refund(
         for line in new_lines
         if line.variant.product.track_stock
     )
+    points = loyalty.book_return(refund, original)
     log_action(
         register.organization,
         actor,
@@ -204,7 +206,7 @@ def _write_refund(
             "total": str(total),
         },
     )
-    record("refund", [refund, *new_lines, *vats, *payment_rows, *moves])
+    record("refund", [refund, *new_lines, *vats, *payment_rows, *moves, *points])
     return refund
 
 
