@@ -147,6 +147,7 @@ INSTALLED_APPS = [
     "kasse.register",
     "kasse.printing",
     "kasse.peripherals",
+    "kasse.payments",
     "kasse.backoffice",
     "kasse.api",
     "kasse.sync",

@@ -35,6 +35,7 @@ DOMAIN_MAY_IMPORT: dict[str, set[str]] = {
     "sales": {"core", "tenancy", "sync", "hardware", "catalog", "customers", "inventory", "fiscal", "loyalty"},
     "printing": {"core", "tenancy", "sync", "hardware", "catalog", "sales", "fiscal"},
     "peripherals": {"core", "tenancy", "sync", "hardware"},
+    "payments": {"core", "tenancy", "sync", "hardware", "sales", "printing", "peripherals"},
     "register": {
         "core",
         "tenancy",
@@ -48,6 +49,7 @@ DOMAIN_MAY_IMPORT: dict[str, set[str]] = {
         "fiscal",
         "printing",
         "peripherals",
+        "payments",
     },
     "api": {"core", "tenancy", "sync", "catalog", "customers", "inventory", "sales"},
     "bookkeeping": {"core", "tenancy", "sync", "hardware", "sales", "printing"},
@@ -64,6 +66,7 @@ DOMAIN_MAY_IMPORT: dict[str, set[str]] = {
         "fiscal",  # the Übersicht's alerts read TSE outages (docs/architecture.md: everything above except api)
         "printing",
         "peripherals",
+        "payments",
         "register",
     },
 }
