@@ -65,6 +65,9 @@ class Cart(OrganizationScopedModel):
     approved_order_amount = money_field(null=True, blank=True)
     approved_order_base = money_field(null=True, blank=True)
     note = models.CharField(_("note"), max_length=500, blank=True)
+    # What the customer redeems of their loyalty account (kasse.register.services.cart_loyalty).
+    redeem_points = models.PositiveIntegerField(default=0)
+    redeem_stamp_cards = models.JSONField(default=list, blank=True)
     parked_at = models.DateTimeField(null=True, blank=True)
     parked_label = models.CharField(_("label"), max_length=60, blank=True)
 

@@ -40,6 +40,7 @@ from kasse.register.models import Cart, CartLine, CartStatus
 from kasse.register.pay_views import cart_form, line_form, parse_times, pending_times, set_pending_times
 from kasse.register.selectors import grid_categories, grid_products, parked_carts, tile
 from kasse.register.services import cart as carts
+from kasse.register.services import cart_loyalty
 from kasse.register.services.pairing import DEVICE_COOKIE, pair_device
 from kasse.register.services.receipts import receipt_context
 from kasse.register.services.scanning import IncompleteScan, LoyaltyCard, UnknownCode, resolve_scan
@@ -410,6 +411,10 @@ def cart_action(request: CashierRequest, action: str) -> HttpResponse:
             customer_id = request.POST.get("customer") or None
             customer = get_object_or_404(Customer, pk=_uuid_or_404(customer_id)) if customer_id else None
             carts.attach_customer(cart=cart_obj, customer=customer)
+        elif action == "redeem":
+            cart_loyalty.set_redemption(
+                cart=cart_obj, points=request.POST.get("points"), stamp_card=request.POST.get("stamp_card")
+            )
         elif action == "note":
             carts.set_note(cart=cart_obj, note=request.POST.get("note", ""))
         elif action == "park":

@@ -19,8 +19,10 @@ from kasse.core.actors import Actor
 from kasse.core.audit import log_action
 from kasse.core.services import tenant_service
 from kasse.customers.models import Customer
+from kasse.loyalty.selectors import Account, account
 from kasse.printing.services import enqueue_sale_receipt
 from kasse.register.models import Cart, CartLine, CartStatus
+from kasse.register.services import cart_loyalty
 from kasse.register.services.scanning import ScanResult
 from kasse.sales.fiscal_signing import sign_abort, sign_sale, tse_in_use
 from kasse.sales.fiscal_start import start_in_background
@@ -276,7 +278,8 @@ def set_note(*, cart: Cart, note: str, line: CartLine | None = None) -> None:
 @tenant_service
 def attach_customer(*, cart: Cart, customer: Customer | None) -> Cart:
     cart.customer = customer
-    cart.save(update_fields=["customer", "updated_at"])
+    cart.redeem_points, cart.redeem_stamp_cards = 0, []  # points are the customer's: a new one starts afresh
+    cart.save(update_fields=["customer", "redeem_points", "redeem_stamp_cards", "updated_at"])
     return cart
 
 
@@ -379,6 +382,8 @@ class CartView:
     cart: Cart
     totals: PricedCart
     lines: list[CartLineView] = field(default_factory=list)
+    loyalty_error: str = ""  # why the redemption asked for does not fit (then the cart is priced without it)
+    loyalty: Account | None = None  # the customer's points and stamp cards (with a customer in a program)
 
     @property
     def total(self) -> Decimal:
@@ -407,13 +412,13 @@ def cart_view(cart: Cart) -> CartView:
     """The cart as the register and the customer display show it: priced by the one rule."""
     lines = list(cart.lines.select_related("variant__product"))
     own = store_prices(cart.store_id, [ln.variant_id for ln in lines]) if lines else {}
-    priced = price_cart(
-        [_item(ln, own.get(ln.variant_id)) for ln in lines],
-        order_discount_percent=cart.order_discount_percent,
-        order_discount_amount=cart.order_discount_amount,
-    )
+    priced, loyalty_error = cart_loyalty.price(cart, lines, [_item(ln, own.get(ln.variant_id)) for ln in lines])
     return CartView(
-        cart=cart, totals=priced, lines=[CartLineView(ln, p) for ln, p in zip(lines, priced.lines, strict=True)]
+        cart=cart,
+        totals=priced,
+        lines=[CartLineView(ln, p) for ln, p in zip(lines, priced.lines, strict=True)],
+        loyalty_error=loyalty_error,
+        loyalty=account(cart.customer_id, cart.organization_id) if cart.customer_id else None,
     )
 
 
@@ -475,6 +480,7 @@ def _store_sale(*, actor: Actor, cart: Cart, employee: Employee, payments: list[
         ],
         payments=payments,
         customer_id=cart.customer_id,
+        redeem=cart_loyalty.asked(cart),
         order_discount_percent=cart.order_discount_percent,
         order_discount_amount=cart.order_discount_amount,
         order_approval=Approval(
