@@ -26,6 +26,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -148,276 +150,181 @@ def run_all(args: argparse.Namespace) -> tuple[dict[str, dict[str, Any]], list[s
     return results, notes
 
 
-def run_register(args: argparse.Namespace) -> str:
-    """The register benchmark (issue 3) in its own process, as a markdown section."""
-    print(f"== Register: seeding {args.products} products on SQLite and measuring …", flush=True)
-    command = [sys.executable, "-m", "benchmarks.register_bench", "--products", str(args.products)]
+@dataclass(frozen=True)
+class Suite:
+    """One benchmark of ``make bench``: a module run in its own process, written as one ``## heading`` section.
+
+    ``intro`` says how it was measured (``{machine}`` is filled in); ``argv`` gives the module's options from
+    this command's arguments; ``section`` turns the module's output into the section's body (by default all of
+    it). A new benchmark is one more entry in :data:`SUITES`.
+    """
+
+    name: str
+    module: str
+    heading: str
+    intro: str
+    announce: str
+    argv: Callable[[argparse.Namespace], list[str]] = lambda args: []
+    section: Callable[[str], str] = lambda output: output.strip()
+    capture_stderr: bool = True
+
+
+def _register_argv(args: argparse.Namespace) -> list[str]:
+    argv = ["--products", str(args.products)]
     for option in ("scans", "sales", "loads", "display_scans"):  # the smoke test's tiny numbers
         if getattr(args, option) is not None:
-            command += [f"--{option.replace('_', '-')}", str(getattr(args, option))]
+            argv += [f"--{option.replace('_', '-')}", str(getattr(args, option))]
+    return argv
+
+
+def _after_blank_line(output: str) -> str:
+    """The back-office benchmark prints a line about its seeding before the table: keep only the table."""
+    output = output.strip()
+    return output.split("\n\n", 1)[-1] if "\n\n" in output else output
+
+
+def _from_own_heading(heading: str) -> Callable[[str], str]:
+    """For a module that prints its own ``## heading`` line: what follows it."""
+
+    def section(output: str) -> str:
+        return output[output.index(heading) + len(heading) :].strip()
+
+    return section
+
+
+def _this_section_alone(name: str, extra: str = "") -> str:
+    return f"this section alone: `.venv/bin/python -m benchmarks.run --suites {name}{extra}`"
+
+
+SUITES: tuple[Suite, ...] = (
+    Suite(
+        "register",
+        "benchmarks.register_bench",
+        "## Register (SQLite)",
+        "Measured by `python -m benchmarks.register_bench` (part of `make bench`): server time of the register's "
+        "own HTTP requests, in process through the whole Django stack (middleware, tenant scope, queries, "
+        "templates; no network), against a baseline request measured in the same run; the page weight as served; "
+        "and the time until the register page is usable (scanner and handlers live) in Chromium against uvicorn "
+        "on loopback.",
+        "Register: seeding {products} products on SQLite and measuring …",
+        argv=_register_argv,
+    ),
+    Suite(
+        "hardware",
+        "benchmarks.hardware_bench",
+        "## Receipt printing",
+        "Measured by `python -m benchmarks.hardware_bench` (part of `make bench`), in process.",
+        "Receipt printing: rendering a 30-line receipt …",
+    ),
+    Suite(
+        "printing",
+        "benchmarks.printing_bench",
+        "## Print queue",
+        "Measured by `python -m benchmarks.printing_bench` (part of `make bench`), in process, against the "
+        "virtual ESC/POS network printer on 127.0.0.1.",
+        "Print queue: completed sale to the virtual printer's socket …",
+    ),
+    Suite(
+        "peripherals",
+        "benchmarks.peripherals_bench",
+        "## Scanner → cart",
+        "Measured by `python -m benchmarks.peripherals_bench` (part of `make bench`; "
+        + _this_section_alone("peripherals")
+        + "): a virtual serial scanner on a pty, the `PeripheralRunner` in a uvicorn process serving the "
+        "register, and a client playing the register page, all on 127.0.0.1. Machine: {machine}.",
+        "Scanner: serial scan → WebSocket → register's cart …",
+    ),
+    Suite(
+        "sync",
+        "benchmarks.sync_bench",
+        "## Sync (store node → cloud)",
+        "Measured by `python -m benchmarks.sync_bench` (part of `make bench`; "
+        + _this_section_alone("sync", " [--backlog N]")
+        + "): `kasse cloud` on PostgreSQL and `kasse store run` on SQLite as real processes on 127.0.0.1, plus "
+        "the cloud's ingestion in process. Machine: {machine}.",
+        "Sync: live feed, a backlog of {backlog} sales, ingestion (cloud on PostgreSQL) …",
+        argv=lambda args: ["--backlog", str(args.backlog)],
+        capture_stderr=False,
+    ),
+    Suite(
+        "fiscal",
+        "benchmarks.fiscal_bench",
+        "## Completing a sale with a TSE",
+        "Measured by `python -m benchmarks.fiscal_bench` (part of `make bench`; "
+        + _this_section_alone("fiscal")
+        + "): server time of `POST /register/cart/pay/` for a 5-line cash sale on SQLite, with the demo's "
+        "development TSE and with the fiskaly backend against the local fiskaly server answering after 80 ms; "
+        "the TSE transaction started at the first item (as kasse does) and, in alternating blocks of the same "
+        "run, at pay. Machine: {machine}.",
+        "Fiscal: completing a sale with the development TSE and fiskaly at 80 ms …",
+    ),
+    Suite(
+        "backoffice",
+        "benchmarks.backoffice_bench",
+        "## Back office: Übersicht and receipt journal",
+        "Measured by `python -m benchmarks.backoffice_bench --sales N` (part of `make bench`; "
+        + _this_section_alone("backoffice", " --backoffice-sales N")
+        + "): `kasse seed --sales N` into a fresh PostgreSQL database (COPY), then server time of the owner's "
+        "requests through the Django test client. Machine: {machine}.",
+        "Back office: seeding {backoffice_sales} sales on PostgreSQL, Übersicht and journal …",
+        argv=lambda args: ["--sales", str(args.backoffice_sales)],
+        section=_after_blank_line,
+    ),
+    Suite(
+        "reports",
+        "benchmarks.reports_bench",
+        "## Reports (issue 15)",
+        "Measured by `python -m benchmarks.reports_bench` (part of `make bench`; "
+        + _this_section_alone("reports")
+        + "). Machine: {machine}.",
+        "Reports: every report over a full year; ingestion with and without the sums' trigger …",
+        section=_from_own_heading("## Reports (issue 15)"),
+    ),
+    Suite(
+        "dsfinvk",
+        "benchmarks.dsfinvk_bench",
+        "## DSFinV-K export of a register's year",
+        "Measured by `python -m benchmarks.dsfinvk_bench` (part of `make bench`; "
+        + _this_section_alone("dsfinvk")
+        + "): one register with 365 daily closings of 274 receipts (three lines, two VAT rows, a payment, TSE "
+        "start and finish each) and a cash movement a day, bulk-inserted on SQLite (then `ANALYZE`); the first "
+        "month and the whole year exported to a ZIP as `kasse dsfinvk_export` does. Peak memory growth: the "
+        "highest resident size during the export over the size before it (sampled every 20 ms). "
+        "Machine: {machine}.",
+        "DSFinV-K: a register's year (100,000 receipts) exported …",
+    ),
+    Suite(
+        "export",
+        "benchmarks.export_bench",
+        "## Sales export",
+        "Measured by `python -m benchmarks.export_bench --sales N` (part of `make bench`; "
+        + _this_section_alone("export", " --export-sales N")
+        + "): `kasse seed --sales N` into a fresh PostgreSQL database, an export of every store over two years "
+        "requested through the service, then the task's body run in a fresh process as `kasse db_worker` runs "
+        "it (COPY streamed into the ZIP). Machine: {machine}.",
+        "Sales export: {export_sales} sales on PostgreSQL, CSV export as the worker writes it …",
+        argv=lambda args: ["--sales", str(args.export_sales)],
+    ),
+)
+SUITE_NAMES = ("catalog", *(suite.name for suite in SUITES))
+
+
+def run_suite(suite: Suite, args: argparse.Namespace) -> str:
+    """Run one suite's module in its own process and return its markdown section."""
+    numbers = {key: f"{value:,}" for key, value in vars(args).items() if isinstance(value, int)}
+    print("== " + suite.announce.format(**numbers), flush=True)
     done = subprocess.run(
-        command, cwd=PROJECT, check=True, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(PROJECT)}
-    )
-    print(done.stdout, flush=True)
-    return "\n".join(
-        [
-            "## Register (SQLite)",
-            "",
-            "Measured by `python -m benchmarks.register_bench` (part of `make bench`): server time of the "
-            "register's own HTTP requests, in process through the whole Django stack (middleware, tenant scope, "
-            "queries, templates; no network), against a baseline request measured in the same run; the page "
-            "weight as served; and the time until the register page is usable (scanner and handlers live) in "
-            "Chromium against uvicorn on loopback.",
-            "",
-            done.stdout.strip(),
-            "",
-        ]
-    )
-
-
-def run_hardware() -> str:
-    """The receipt printing benchmark (issue 5) in its own process, as a markdown section."""
-    print("== Receipt printing: rendering a 30-line receipt …", flush=True)
-    done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.hardware_bench"],
-        cwd=PROJECT,
-        check=True,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(PROJECT)},
-    )
-    print(done.stdout, flush=True)
-    return "\n".join(
-        [
-            "## Receipt printing",
-            "",
-            "Measured by `python -m benchmarks.hardware_bench` (part of `make bench`), in process.",
-            "",
-            done.stdout.strip(),
-            "",
-        ]
-    )
-
-
-def run_printing() -> str:
-    """The print queue benchmark (issue 5) in its own process, as a markdown section."""
-    print("== Print queue: completed sale to the virtual printer's socket …", flush=True)
-    done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.printing_bench"],
-        cwd=PROJECT,
-        check=True,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(PROJECT)},
-    )
-    print(done.stdout, flush=True)
-    return "\n".join(
-        [
-            "## Print queue",
-            "",
-            "Measured by `python -m benchmarks.printing_bench` (part of `make bench`), in process, against the "
-            "virtual ESC/POS network printer on 127.0.0.1.",
-            "",
-            done.stdout.strip(),
-            "",
-        ]
-    )
-
-
-def run_peripherals() -> str:
-    """The scanner benchmark (issue 5) in its own process, as a markdown section."""
-    print("== Scanner: serial scan → WebSocket → register's cart …", flush=True)
-    done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.peripherals_bench"],
-        cwd=PROJECT,
-        check=True,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(PROJECT)},
-    )
-    print(done.stdout, flush=True)
-    return "\n".join(
-        [
-            "## Scanner → cart",
-            "",
-            "Measured by `python -m benchmarks.peripherals_bench` (part of `make bench`; this section alone: "
-            "`.venv/bin/python -m benchmarks.run --suites peripherals`): a virtual serial scanner on a pty, the "
-            "`PeripheralRunner` in a uvicorn process serving the register, and a client playing the register page, "
-            f"all on 127.0.0.1. Machine: {machine()}.",
-            "",
-            done.stdout.strip(),
-            "",
-        ]
-    )
-
-
-def run_sync(args: argparse.Namespace) -> str:
-    """The sync benchmark (issue 4) in its own process, as a markdown section."""
-    print(f"== Sync: live feed, a backlog of {args.backlog:,} sales, ingestion (cloud on PostgreSQL) …", flush=True)
-    done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.sync_bench", "--backlog", str(args.backlog)],
+        [sys.executable, "-m", suite.module, *suite.argv(args)],
         cwd=PROJECT,
         check=True,
         stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE if suite.capture_stderr else None,
         text=True,
         env={**os.environ, "PYTHONPATH": str(PROJECT)},
     )
     print(done.stdout, flush=True)
-    return "\n".join(
-        [
-            "## Sync (store node → cloud)",
-            "",
-            "Measured by `python -m benchmarks.sync_bench` (part of `make bench`; this section alone: "
-            "`.venv/bin/python -m benchmarks.run --suites sync [--backlog N]`): `kasse cloud` on PostgreSQL and "
-            "`kasse store run` on SQLite as real processes on 127.0.0.1, plus the cloud's ingestion in process. "
-            f"Machine: {machine()}.",
-            "",
-            done.stdout.strip(),
-            "",
-        ]
-    )
-
-
-def run_reports() -> str:
-    """The reports benchmark (issue 15) in its own process, as a markdown section."""
-    print("== Reports: every report over a full year; ingestion with and without the sums' trigger …", flush=True)
-    done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.reports_bench"],
-        cwd=PROJECT,
-        check=True,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(PROJECT)},
-    )
-    print(done.stdout, flush=True)
-    section = done.stdout[done.stdout.index("## Reports") :].strip()
-    return (
-        section.replace(
-            "## Reports (issue 15)\n",
-            "## Reports (issue 15)\n\nMeasured by `python -m benchmarks.reports_bench` (part of `make bench`; this "
-            f"section alone: `.venv/bin/python -m benchmarks.run --suites reports`). Machine: {machine()}.\n",
-            1,
-        )
-        + "\n"
-    )
-
-
-def run_dsfinvk() -> str:
-    """The DSFinV-K export benchmark (issue 14) in its own process, as a markdown section."""
-    print("== DSFinV-K: a register's year (100,000 receipts) exported …", flush=True)
-    done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.dsfinvk_bench"],
-        cwd=PROJECT,
-        check=True,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(PROJECT)},
-    )
-    print(done.stdout, flush=True)
-    return "\n".join(
-        [
-            "## DSFinV-K export of a register's year",
-            "",
-            "Measured by `python -m benchmarks.dsfinvk_bench` (part of `make bench`; this section alone: "
-            "`.venv/bin/python -m benchmarks.run --suites dsfinvk`): one register with 365 daily closings of "
-            "274 receipts (three lines, two VAT rows, a payment, TSE start and finish each) and a cash "
-            "movement a day, bulk-inserted on SQLite (then `ANALYZE`); the first month and the whole year "
-            "exported to a ZIP as "
-            "`kasse dsfinvk_export` does. Peak memory growth: the highest resident size during the export "
-            "over the size before it (sampled every 20 ms). "
-            f"Machine: {machine()}.",
-            "",
-            done.stdout.strip(),
-            "",
-        ]
-    )
-
-
-def run_fiscal() -> str:
-    """The fiscal benchmark (issue 14) in its own process, as a markdown section."""
-    print("== Fiscal: completing a sale with the development TSE and fiskaly at 80 ms …", flush=True)
-    done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.fiscal_bench"],
-        cwd=PROJECT,
-        check=True,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(PROJECT)},
-    )
-    print(done.stdout, flush=True)
-    return "\n".join(
-        [
-            "## Completing a sale with a TSE",
-            "",
-            "Measured by `python -m benchmarks.fiscal_bench` (part of `make bench`; this section alone: "
-            "`.venv/bin/python -m benchmarks.run --suites fiscal`): server time of `POST /register/cart/pay/` "
-            "for a 5-line cash sale on SQLite, with the demo's development TSE and with the fiskaly backend "
-            "against the local fiskaly server answering after 80 ms; the TSE transaction started at the first "
-            "item (as kasse does) and, in alternating blocks of the same run, at pay. "
-            f"Machine: {machine()}.",
-            "",
-            done.stdout.strip(),
-            "",
-        ]
-    )
-
-
-def run_backoffice(args: argparse.Namespace) -> str:
-    """The back-office benchmark (issue 15) in its own process, as a markdown section."""
-    print(f"== Back office: seeding {args.backoffice_sales:,} sales on PostgreSQL, Übersicht and journal …", flush=True)
-    done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.backoffice_bench", "--sales", str(args.backoffice_sales)],
-        cwd=PROJECT,
-        check=True,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(PROJECT)},
-    )
-    print(done.stdout, flush=True)
-    table = done.stdout.strip().split("\n\n", 1)[-1] if "\n\n" in done.stdout.strip() else done.stdout.strip()
-    return "\n".join(
-        [
-            "## Back office: Übersicht and receipt journal",
-            "",
-            "Measured by `python -m benchmarks.backoffice_bench --sales N` (part of `make bench`; this section alone: "
-            "`.venv/bin/python -m benchmarks.run --suites backoffice --backoffice-sales N`): `kasse seed --sales N` "
-            "into a fresh PostgreSQL database (COPY), then server time of the owner's requests through the Django "
-            f"test client. Machine: {machine()}.",
-            "",
-            table,
-            "",
-        ]
-    )
-
-
-def run_export(args: argparse.Namespace) -> str:
-    """The sales export benchmark (issue 15) in its own process, as a markdown section."""
-    print(
-        f"== Sales export: {args.export_sales:,} sales on PostgreSQL, CSV export as the worker writes it …", flush=True
-    )
-    done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.export_bench", "--sales", str(args.export_sales)],
-        cwd=PROJECT,
-        check=True,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(PROJECT)},
-    )
-    print(done.stdout, flush=True)
-    return "\n".join(
-        [
-            "## Sales export",
-            "",
-            "Measured by `python -m benchmarks.export_bench --sales N` (part of `make bench`; this section alone: "
-            "`.venv/bin/python -m benchmarks.run --suites export --export-sales N`): `kasse seed --sales N` into a "
-            "fresh PostgreSQL database, an export of every store over two years requested through the service, "
-            "then the task's body run in a fresh process as `kasse db_worker` runs it (COPY streamed into the ZIP). "
-            f"Machine: {machine()}.",
-            "",
-            done.stdout.strip(),
-            "",
-        ]
-    )
+    intro = suite.intro.replace("{machine}", machine())
+    return "\n".join([suite.heading, "", intro, "", suite.section(done.stdout), ""])
 
 
 def replace_sections(existing: str, sections: list[str]) -> str:
@@ -527,17 +434,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-serve", action="store_true", help="skip the serving-process memory measurement")
     parser.add_argument(
         "--suites",
-        default="catalog,register,hardware,printing,peripherals,sync,fiscal,backoffice,reports,dsfinvk,export",
-        help="comma separated: catalog,register,hardware,printing,peripherals,sync,fiscal,backoffice,reports,dsfinvk,"
-        "export (without "
-        "catalog, only the chosen suites' sections of the output file are replaced)",
+        default=",".join(SUITE_NAMES),
+        help=f"comma separated: {','.join(SUITE_NAMES)} (without catalog, only the chosen suites' sections of the "
+        "output file are replaced)",
     )
     parser.add_argument(
         "--replace-sections",
         action="store_true",
-        help="keep the output file and replace only the sections of the chosen suites "
-        "(register, hardware, printing, peripherals, sync); implied when catalog is not "
-        "among them",
+        help="keep the output file and replace only the sections of the chosen suites; implied when catalog is "
+        "not among them",
     )
     parser.add_argument("--backlog", type=int, default=10_000, help="offline sales replayed by the sync suite")
     parser.add_argument(
@@ -551,64 +456,23 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.databases = {d.strip() for d in args.databases.split(",") if d.strip()}
     suites = {s.strip() for s in args.suites.split(",") if s.strip()}
+    unknown = suites - set(SUITE_NAMES)
+    if unknown:
+        parser.error(f"unknown suites: {', '.join(sorted(unknown))} (known: {', '.join(SUITE_NAMES)})")
+    chosen = [suite for suite in SUITES if suite.name in suites]
     if args.replace_sections or "catalog" not in suites:
         if "catalog" in suites:
-            parser.error("--replace-sections works for register, hardware, printing, peripherals and sync, not catalog")
-        runners = {
-            "register": lambda: run_register(args),
-            "hardware": run_hardware,
-            "printing": run_printing,
-            "peripherals": run_peripherals,
-            "sync": lambda: run_sync(args),
-            "fiscal": run_fiscal,
-            "backoffice": lambda: run_backoffice(args),
-            "reports": run_reports,
-            "dsfinvk": run_dsfinvk,
-            "export": lambda: run_export(args),
-        }
-        sections = [
-            runners[name]()
-            for name in (
-                "register",
-                "hardware",
-                "printing",
-                "peripherals",
-                "sync",
-                "fiscal",
-                "backoffice",
-                "reports",
-                "dsfinvk",
-                "export",
-            )
-            if name in suites
-        ]
+            parser.error("--replace-sections replaces the other suites' sections, not the catalog's")
+        sections = [run_suite(suite, args) for suite in chosen]
         output = Path(args.output)
         output.write_text(replace_sections(output.read_text() if output.exists() else "# Benchmarks\n", sections))
         print(f"Sections {', '.join(sorted(suites))} replaced in {args.output}")
         return 0
     started = time.perf_counter()
-    results, notes = run_all(args) if "catalog" in suites else ({}, [])
-    report = render(results, notes, args, time.perf_counter() - started) if "catalog" in suites else "# Benchmarks\n"
-    if "register" in suites:
-        report += "\n" + run_register(args)
-    if "hardware" in suites:
-        report += "\n" + run_hardware()
-    if "printing" in suites:
-        report += "\n" + run_printing()
-    if "peripherals" in suites:
-        report += "\n" + run_peripherals()
-    if "sync" in suites:
-        report += "\n" + run_sync(args)
-    if "fiscal" in suites:
-        report += "\n" + run_fiscal()
-    if "backoffice" in suites:
-        report += "\n" + run_backoffice(args)
-    if "reports" in suites:
-        report += "\n" + run_reports()
-    if "dsfinvk" in suites:
-        report += "\n" + run_dsfinvk()
-    if "export" in suites:
-        report += "\n" + run_export(args)
+    results, notes = run_all(args)
+    report = render(results, notes, args, time.perf_counter() - started)
+    for suite in chosen:
+        report += "\n" + run_suite(suite, args)
     Path(args.output).write_text(report)
     print(f"Results written to {args.output}")
     return 0
