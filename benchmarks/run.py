@@ -305,6 +305,18 @@ SUITES: tuple[Suite, ...] = (
         "Sales export: {export_sales} sales on PostgreSQL, CSV export as the worker writes it …",
         argv=lambda args: ["--sales", str(args.export_sales)],
     ),
+    Suite(
+        "segments",
+        "benchmarks.segments_bench",
+        "## Campaign segments (issue 18)",
+        "Measured by `python -m benchmarks.segments_bench` (part of `make bench`; "
+        + _this_section_alone("segments")
+        + "): a fresh PostgreSQL database with 100,000 customers and 2 million receipts (COPY), 70 % of them "
+        "with a customer, one loyalty entry per such receipt and a stamp for every fourth; each campaign "
+        "segment counted as a campaign selects it. Machine: {machine}.",
+        "Campaign segments: 100,000 customers, 2,000,000 receipts on PostgreSQL …",
+        section=_from_own_heading("## Campaign segments (issue 18)"),
+    ),
 )
 SUITE_NAMES = ("catalog", *(suite.name for suite in SUITES))
 

@@ -144,6 +144,7 @@ INSTALLED_APPS = [
     "kasse.inventory",
     "kasse.sales",
     "kasse.loyalty",
+    "kasse.marketing",
     "kasse.register",
     "kasse.printing",
     "kasse.peripherals",
@@ -345,6 +346,8 @@ elif EMAIL_URL.startswith("file:"):
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 PUBLIC_URL = env_str("KASSE_PUBLIC_URL", "http://127.0.0.1:8000")
+# Campaign e-mails sent per minute at most (kasse.marketing.services.deliver), so a provider's limit holds.
+KASSE_CAMPAIGN_MAILS_PER_MINUTE = env_int("KASSE_CAMPAIGN_MAILS_PER_MINUTE", 60)
 KASSE_DIGITAL_RECEIPT_DAYS = env_int("KASSE_DIGITAL_RECEIPT_DAYS", 90, minimum=1)
 
 LOGGING = {

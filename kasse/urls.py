@@ -25,6 +25,8 @@ urlpatterns = [
     # Back-office sections live in their bounded context's app; the shell is kasse.backoffice.
     path("catalog/", include("kasse.catalog.backoffice_urls")),
     path("customers/", include("kasse.customers.backoffice_urls")),
+    path("loyalty/", include("kasse.loyalty.backoffice_urls")),
+    path("campaigns/", include("kasse.marketing.backoffice_urls")),
     path("stock/", include("kasse.inventory.backoffice_urls")),
     path("settings/", include("kasse.tenancy.backoffice_urls")),
     path("signup/", include("kasse.tenancy.signup_urls")),
@@ -32,6 +34,8 @@ urlpatterns = [
     path("register/print/", include("kasse.printing.register_urls")),
     path("register/", include("kasse.register.register_urls")),
     path("r/", include("kasse.register.digital_receipt_urls")),  # the digital receipt's link (public)
+    path("m/", include("kasse.marketing.public_urls")),  # consent confirmation, unsubscribe (public)
+    path("card/", include("kasse.loyalty.public_urls")),  # the customer's digital loyalty card (public)
     path("devices/printers/", include("kasse.printing.backoffice_urls")),
     path("devices/peripherals/", include("kasse.peripherals.backoffice_urls")),
     path("devices/", include("kasse.register.backoffice_urls")),

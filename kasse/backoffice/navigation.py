@@ -57,7 +57,12 @@ NAV_GROUPS: list[NavGroup] = [
         ),
     ),
     NavGroup(
-        _("Customers"), (NavItem("customers:customer-list", _("Customers"), Capability.MANAGE_CUSTOMERS),), is_page=True
+        _("Customers"),
+        (
+            NavItem("customers:customer-list", _("Customers"), Capability.MANAGE_CUSTOMERS),
+            NavItem("loyalty:program", _("Loyalty"), Capability.MANAGE_SETTINGS),
+            NavItem("marketing:campaign-list", _("Campaigns"), Capability.MANAGE_CUSTOMERS),
+        ),
     ),
     NavGroup(_("Team"), (NavItem("tenancy:employee-list", _("Team"), Capability.MANAGE_EMPLOYEES),), is_page=True),
     # What the tax office asks about: the TSE (KassenSichV) and the record of every change (GoBD).

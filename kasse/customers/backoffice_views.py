@@ -23,6 +23,7 @@ from kasse.customers.forms import CustomerForm
 from kasse.customers.models import ConsentSource, Customer
 from kasse.customers.selectors import purchases, search_customers
 from kasse.customers.services import save_customer
+from kasse.loyalty.selectors import account, history
 from kasse.tenancy.permissions import Capability
 from kasse.tenancy.requests import BackofficeRequest
 from kasse.tenancy.selectors import stores_with_capability
@@ -88,7 +89,11 @@ def customer_edit(request: BackofficeRequest, pk: str) -> HttpResponse:
 def customer_detail(request: BackofficeRequest, pk: str) -> HttpResponse:
     """The customer's data and, for who may see sales, their purchases in the stores they may see."""
     customer: Customer = get_object_or_404(Customer.objects, pk=pk)
-    context: dict[str, object] = {"customer": customer}
+    context: dict[str, object] = {
+        "customer": customer,
+        "loyalty": account(customer.pk, customer.organization_id),
+        "loyalty_history": history(customer.pk, limit=20),
+    }
     store_ids = stores_with_capability(request.employee, Capability.VIEW_REPORTS)
     if store_ids is None or store_ids:
         context["purchases"] = purchases(customer, store_ids)

@@ -13,6 +13,7 @@ from kasse.core.actors import Actor
 from kasse.customers.models import ConsentSource
 from kasse.customers.selectors import search_customers
 from kasse.customers.services import save_customer
+from kasse.marketing.services import request_consent
 from kasse.register.access import register_view
 from kasse.register.services import cart as carts
 from kasse.tenancy.requests import CashierRequest
@@ -26,7 +27,8 @@ class QuickCustomerForm(forms.Form):
     company = forms.CharField(label=_("Company"), max_length=200, required=False)
     email = forms.EmailField(label=_("E-mail"), required=False)
     phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
-    marketing_consent = forms.BooleanField(label=_("Agrees to receive offers"), required=False)
+    loyalty_card_code = forms.CharField(label=_("Loyalty card (scan)"), max_length=48, required=False)
+    marketing_consent = forms.BooleanField(label=_("Agrees to receive offers (confirmed by e-mail)"), required=False)
 
 
 @require_GET
@@ -50,13 +52,20 @@ def customer_create(request: CashierRequest) -> HttpResponse:
     register = request.register
     form = QuickCustomerForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        # Consent counts once the customer confirmed it by e-mail (double opt-in, kasse.marketing).
+        wants_offers = data.pop("marketing_consent", False)
+        if not data.get("loyalty_card_code"):
+            data.pop("loyalty_card_code", None)
         try:
+            if wants_offers and not data.get("email"):
+                raise ValidationError({"email": _("An e-mail address is needed to confirm the consent.")})
+            actor = Actor.for_employee(request.cashier)
             customer = save_customer(
-                actor=Actor.for_employee(request.cashier),
-                organization=register.organization,
-                data=form.cleaned_data,
-                consent_source=ConsentSource.REGISTER,
+                actor=actor, organization=register.organization, data=data, consent_source=ConsentSource.REGISTER
             )
+            if wants_offers:
+                request_consent(actor=actor, customer=customer, source=ConsentSource.REGISTER)
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)

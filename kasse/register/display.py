@@ -7,6 +7,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from kasse.marketing.selectors import idle_messages
 from kasse.register.node_gate import refuse_in_cloud
 from kasse.register.selectors import register_settings
 from kasse.tenancy.models import Register
@@ -30,5 +31,8 @@ def idle_context(register: Register) -> dict[str, Any]:
         "register": register,
         "store": register.store,
         "organization": register.organization,
-        "offers": [line.strip() for line in settings.display_message.splitlines() if line.strip()],
+        "offers": [
+            *idle_messages(register.organization_id),  # campaigns scheduled for now (kasse.marketing)
+            *(line.strip() for line in settings.display_message.splitlines() if line.strip()),
+        ],
     }

@@ -101,4 +101,9 @@ NOT_TENANT_OBJECTS: set[str] = {
     # The digital receipt's link: keyed by an unguessable token, not an id (docs/receipts.md)
     "digital-receipt:receipt-show",
     "digital-receipt:receipt-pdf",
+    # The digital loyalty card and the links in marketing e-mails: keyed by a token (docs/security.md)
+    "loyalty-public:card",
+    "loyalty-public:card-manifest",
+    "marketing-public:consent-confirm",
+    "marketing-public:unsubscribe",
 }

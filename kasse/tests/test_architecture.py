@@ -32,6 +32,7 @@ DOMAIN_MAY_IMPORT: dict[str, set[str]] = {
     "inventory": {"core", "tenancy", "sync", "catalog"},
     "fiscal": {"core", "tenancy", "sync", "hardware"},
     "loyalty": {"core", "tenancy", "sync", "catalog", "customers"},
+    "marketing": {"core", "tenancy", "sync", "catalog", "customers", "loyalty", "sales"},
     "sales": {"core", "tenancy", "sync", "hardware", "catalog", "customers", "inventory", "fiscal", "loyalty"},
     "printing": {"core", "tenancy", "sync", "hardware", "catalog", "sales", "fiscal"},
     "peripherals": {"core", "tenancy", "sync", "hardware"},
@@ -45,6 +46,7 @@ DOMAIN_MAY_IMPORT: dict[str, set[str]] = {
         "customers",
         "inventory",
         "loyalty",
+        "marketing",
         "sales",
         "fiscal",
         "printing",
@@ -62,6 +64,7 @@ DOMAIN_MAY_IMPORT: dict[str, set[str]] = {
         "customers",
         "inventory",
         "loyalty",
+        "marketing",
         "sales",
         "fiscal",  # the Übersicht's alerts read TSE outages (docs/architecture.md: everything above except api)
         "printing",

@@ -1,0 +1,96 @@
+"""Segments: which customers a campaign is for, as one query each (benchmarks/segments.py measures them).
+
+Each segment is a filter on the organization's customers that PostgreSQL answers with an index scan per
+customer's sales (``sale_customer_completed``) or loyalty entries, never by reading every sale.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kasse.customers.models import Customer
+from kasse.loyalty.models import EntryKind, LoyaltyEntry, LoyaltyTier, StampCard
+from kasse.marketing.models import SegmentKind
+from kasse.sales.models import Sale, SaleKind
+
+DAY = datetime.timedelta(days=1)
+
+
+def _number(value: str, what: str) -> Decimal:
+    try:
+        number = Decimal((value or "").strip().replace(",", "."))
+    except InvalidOperation:
+        number = Decimal(-1)
+    if not number.is_finite() or number < 0 or number > 1_000_000:
+        raise ValidationError({"segment_value": _("Please enter %(what)s.") % {"what": what}})
+    return number
+
+
+def segment(
+    organization_id: Any, kind: str, value: str = "", now: datetime.datetime | None = None
+) -> QuerySet[Customer]:
+    """The active customers of ``organization_id`` in the segment ``kind`` with its parameter ``value``."""
+    now = now or timezone.now()
+    customers = Customer.objects.filter(organization_id=organization_id, is_active=True)
+    sales = Sale.objects.filter(customer_id=OuterRef("pk"), kind=SaleKind.SALE)
+    if kind == SegmentKind.ALL:
+        return customers
+    if kind == SegmentKind.BOUGHT_RECENTLY:
+        days = _number(value, _("a number of days"))
+        return customers.filter(Exists(sales.filter(completed_at__gte=now - int(days) * DAY)))
+    if kind == SegmentKind.NOT_VISITED:
+        days = _number(value, _("a number of days"))
+        return customers.filter(Exists(sales)).exclude(Exists(sales.filter(completed_at__gte=now - int(days) * DAY)))
+    if kind == SegmentKind.REVENUE_THIS_YEAR:
+        amount = _number(value, _("an amount in euros"))
+        start = timezone.localtime(now).replace(month=1, day=1, hour=0, minute=0, second=0, microsecond=0)
+        revenue = (
+            Sale.objects.filter(customer_id=OuterRef("pk"), completed_at__gte=start)
+            .order_by()
+            .values("customer_id")
+            .annotate(s=Sum("total"))
+            .values("s")
+        )
+        return customers.annotate(revenue=Coalesce(Subquery(revenue), Decimal(0))).filter(revenue__gt=amount)
+    if kind == SegmentKind.TIER:
+        tier = LoyaltyTier.objects.filter(organization_id=organization_id, name__iexact=(value or "").strip()).first()
+        if tier is None:
+            raise ValidationError({"segment_value": _("There is no tier of this name.")})
+        earned = (
+            LoyaltyEntry.objects.filter(customer_id=OuterRef("pk"), created_at__gte=now - 365 * DAY)
+            .filter(Q(kind=EntryKind.EARNED) | Q(kind=EntryKind.REVERSED, points__lt=0))
+            .order_by()
+            .values("customer_id")
+            .annotate(p=Sum("points"))
+            .values("p")
+        )
+        return customers.annotate(earned=Coalesce(Subquery(earned), 0)).filter(earned__gte=tier.threshold)
+    if kind == SegmentKind.STAMPS_ALMOST_FULL:
+        missing = int(_number(value, _("a number of stamps")))
+        match = Q()
+        for card in StampCard.objects.filter(organization_id=organization_id, is_active=True):
+            stamps = (
+                LoyaltyEntry.objects.filter(customer_id=OuterRef("pk"), stamp_card=card)
+                .order_by()
+                .values("customer_id")
+                .annotate(s=Sum("stamps"))
+                .values("s")
+            )
+            name = f"stamps_{card.pk.hex}"
+            customers = customers.annotate(**{name: Coalesce(Subquery(stamps), 0)})
+            match |= Q(**{f"{name}__gte": card.stamps_needed - missing, f"{name}__lt": card.stamps_needed})
+        return customers.filter(match) if match else customers.none()
+    raise ValidationError({"segment": _("Unknown segment.")})
+
+
+def consenting(customers: QuerySet[Customer]) -> QuerySet[Customer]:
+    """Of ``customers``, those who may get marketing e-mail: consent confirmed and an address."""
+    return customers.filter(marketing_consent=True).exclude(email="")
