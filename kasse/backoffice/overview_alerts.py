@@ -1,5 +1,6 @@
 """What needs the owner, on the Übersicht: store nodes not heard from or stuck, printers out of paper or
-offline, sync anomalies and customer conflicts, cash differences at a Z report, TSE outages.
+offline, sync anomalies and customer conflicts, cash differences at a Z report, TSE outages, stock below
+its reorder level.
 
 Each alert names its store, says what is wrong in words an owner reads (no protocol terms) and links to
 the page where it is dealt with when the user may open that page. Only the given stores are read; the
@@ -19,6 +20,7 @@ from django.utils.translation import ngettext
 
 from kasse.backoffice.overview import ALERT_DAYS
 from kasse.fiscal.models import TseOutage
+from kasse.inventory.selectors import LowStock, low_stock
 from kasse.printing.models import Printer
 from kasse.printing.selectors import states_by_printer
 from kasse.sales.models import Shift, ShiftStatus
@@ -30,7 +32,7 @@ from kasse.tenancy.models import Store
 
 @dataclass(frozen=True)
 class Alert:
-    kind: str  # node | printer | anomalies | conflicts | cash | tse
+    kind: str  # node | printer | anomalies | conflicts | cash | tse | stock
     level: str  # fault | warning
     store: str
     text: str
@@ -54,7 +56,16 @@ NODE_TEXTS = {
 }
 
 
-def alerts(stores: list[Store], now: datetime.datetime, *, manages_settings: bool, views_reports: bool) -> list[Alert]:
+def alerts(
+    stores: list[Store],
+    now: datetime.datetime,
+    *,
+    manages_settings: bool,
+    views_reports: bool,
+    stock_stores: set | frozenset | None = frozenset(),
+) -> list[Alert]:
+    """The alerts of ``stores``; ``stock_stores``: the ids of the stores whose stock page the user may open
+    (``None``: all), where a low-stock alert links to it."""
     found: list[Alert] = []
     names = {s.pk: s.name for s in stores}
     for node in StoreNode.objects.filter(revoked_at__isnull=True, store__in=stores).order_by("name"):
@@ -139,6 +150,37 @@ def alerts(stores: list[Store], now: datetime.datetime, *, manages_settings: boo
                 text % {"register": outage.register.name, "since": _local(outage.started_at, stores)},
             )
         )
+    found.extend(_low_stock_alerts(stores, stock_stores))
+    return found
+
+
+SHOWN_BY_NAME = 3
+
+
+def _low_stock_alerts(stores: list[Store], stock_stores: set | frozenset | None) -> list[Alert]:
+    """One alert per store with stock below its reorder level, naming the first few products."""
+    if not stores:
+        return []
+    per_store: dict[object, list[LowStock]] = {}
+    for item in low_stock(stores[0].organization, stores):
+        per_store.setdefault(item.store.pk, []).append(item)
+    found = []
+    for store in stores:
+        items = per_store.get(store.pk)
+        if not items:
+            continue
+        names = ", ".join(str(item.variant) for item in items[:SHOWN_BY_NAME])
+        if len(items) > SHOWN_BY_NAME:
+            names += " …"
+        text = ngettext(
+            "%(n)s product is below its reorder level: %(names)s",
+            "%(n)s products are below their reorder level: %(names)s",
+            len(items),
+        ) % {"n": len(items), "names": names}
+        url = ""
+        if stock_stores is None or store.pk in stock_stores:
+            url = _url("inventory:stock-store", True, store.pk) + "?low=1"
+        found.append(Alert("stock", "warning", store.name, text, url))
     return found
 
 

@@ -48,6 +48,7 @@ def figures_context(request: BackofficeRequest) -> dict[str, Any]:
             now,
             manages_settings=has_capability(request.employee, Capability.MANAGE_SETTINGS),
             views_reports=True,
+            stock_stores=stores_with_capability(request.employee, Capability.RECEIVE_GOODS),
         ),
     }
 

@@ -43,6 +43,7 @@ from kasse.catalog.models import Barcode, Category, Product, StorePrice, Variant
 from kasse.catalog.selectors import search_products, stock_of_products
 from kasse.catalog.services import save_category, save_product, set_store_price
 from kasse.core.actors import Actor
+from kasse.inventory.selectors import low_stock
 from kasse.tenancy.models import Store
 from kasse.tenancy.permissions import Capability
 from kasse.tenancy.requests import BackofficeRequest
@@ -109,8 +110,11 @@ def product_list(request: BackofficeRequest) -> HttpResponse:
     if show_stock:
         page.object_list = list(page.object_list)
         stock = stock_of_products([p.pk for p in page.object_list], stock_stores)
+        visible = None if stock_stores is None else Store.objects.filter(pk__in=stock_stores, is_active=True)
+        low = {item.variant.product_id for item in low_stock(org, visible, product_ids=stock)}
         for product in page.object_list:
             product.stock = stock.get(product.pk, Decimal("0"))  # type: ignore[attr-defined]  # shown in the list
+            product.low = product.pk in low  # type: ignore[attr-defined]  # below a reorder level in a store
     filters = {k: v for k, v in {"q": query, "category": category_id, "active": active_filter}.items() if v}
     context = {
         "page": page,

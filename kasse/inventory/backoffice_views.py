@@ -227,9 +227,12 @@ def stock_list(request: BackofficeRequest, store_id: uuid.UUID | None = None) ->
     if category_id not in {str(c.pk) for c in categories}:
         category_id = ""
     out_of_stock = request.GET.get("out") == "1"
-    rows = selectors.stock_levels(org, shown, query=query, category_id=category_id or None, out_of_stock=out_of_stock)
+    low_only = request.GET.get("low") == "1"
+    rows = selectors.stock_levels(
+        org, shown, query=query, category_id=category_id or None, out_of_stock=out_of_stock, low_only=low_only
+    )
     page = Paginator(rows, STOCK_PAGE_SIZE).get_page(request.GET.get("page"))
-    filters = {"q": query, "category": category_id, "out": "1" if out_of_stock else ""}
+    filters = {"q": query, "category": category_id, "out": "1" if out_of_stock else "", "low": "1" if low_only else ""}
     if chosen and store_id is None:
         filters["store"] = str(chosen)
     context = {
@@ -240,6 +243,7 @@ def stock_list(request: BackofficeRequest, store_id: uuid.UUID | None = None) ->
         "categories": categories,
         "category_id": category_id,
         "out_of_stock": out_of_stock,
+        "low_only": low_only,
         "filter_query": urlencode({k: v for k, v in filters.items() if v}),
     }
     template = "inventory/backoffice/stock_list.html"

@@ -31,7 +31,16 @@ def _receipt(org: Any) -> dict[str, Any]:
     return {"receipt_id": receipt.pk}
 
 
+def _product(org: Any) -> dict[str, Any]:
+    from kasse.testing.factories import ProductFactory
+
+    return {"product_id": ProductFactory(organization=org).pk}
+
+
 CASES = [
+    # Reorder levels of another organization's product: a 404 like a missing one, and nothing is written.
+    # A product belongs to the organization: a store's manager sets its level for their store.
+    IsolationCase("inventory:reorder-levels", _product, methods=("get", "post"), organization_wide=True),
     # Bestand of one store: another organization's or another store's is a 404 like a missing store.
     IsolationCase("inventory:stock-store", _store),
     IsolationCase(

@@ -74,3 +74,35 @@ class StockMovement(OrganizationScopedModel):
         verbose_name = _("stock movement")
         verbose_name_plural = _("stock movements")
         indexes = [models.Index(fields=["store", "variant"])]
+
+
+class StockThreshold(OrganizationScopedModel):
+    """The reorder level ("Meldebestand") of a variant: stock below ``minimum`` is low.
+
+    ``store`` empty: the level of every store that has none of its own; a store's own level overrides it.
+    Kept in the cloud only (set in the back office, read by its pages and notifications).
+    """
+
+    variant = models.ForeignKey(
+        "catalog.Variant", on_delete=models.CASCADE, related_name="stock_thresholds", verbose_name=_("variant")
+    )
+    store = models.ForeignKey(
+        "tenancy.Store", null=True, blank=True, on_delete=models.CASCADE, related_name="+", verbose_name=_("store")
+    )
+    minimum = models.DecimalField(_("reorder level"), max_digits=12, decimal_places=3)
+
+    class Meta:
+        verbose_name = _("reorder level")
+        verbose_name_plural = _("reorder levels")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["variant", "store"], condition=models.Q(store__isnull=False), name="stock_threshold_store"
+            ),
+            models.UniqueConstraint(
+                fields=["variant"], condition=models.Q(store__isnull=True), name="stock_threshold_all_stores"
+            ),
+            models.CheckConstraint(condition=models.Q(minimum__gte=0), name="stock_threshold_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.variant_id}: {self.minimum}"

@@ -1,4 +1,4 @@
-"""Writes to the stock ledger: booking goods receipts.
+"""Writes to the stock ledger (booking goods receipts) and the reorder levels.
 
 Stock is a ledger of deltas (:mod:`kasse.inventory.models`); a booked goods
 receipt is never changed or deleted, a mistake is corrected by another movement.
@@ -19,12 +19,12 @@ from kasse.catalog.models import Unit, Variant
 from kasse.core.actors import Actor
 from kasse.core.audit import log_action
 from kasse.core.services import tenant_service
-from kasse.inventory.models import GoodsReceipt, StockMovement, StockReason
+from kasse.inventory.models import GoodsReceipt, StockMovement, StockReason, StockThreshold
 from kasse.sync.engine.changes import record
 from kasse.sync.engine.local import is_node
-from kasse.tenancy.models import Employee, Store
+from kasse.tenancy.models import Employee, Organization, Store
 from kasse.tenancy.permissions import Capability
-from kasse.tenancy.selectors import has_capability
+from kasse.tenancy.selectors import has_capability, has_capability_everywhere
 
 # Quantities are stored with three decimal places (StockMovement.delta); more than this in one line is a typo.
 QUANTITY_PLACES = 3
@@ -154,3 +154,79 @@ def book_goods_receipt(
     )
     record("goods_receipt", [receipt, *movements])
     return receipt
+
+
+@dataclass(frozen=True)
+class LevelEntry:
+    """A reorder level as entered: the variant, the store (``None``: every store), the level (``None``: none)."""
+
+    variant_id: uuid.UUID
+    store_id: uuid.UUID | None
+    minimum: Decimal | None
+
+
+def check_level(variant: Variant, minimum: Decimal) -> None:
+    name = str(variant)
+    if minimum < 0:
+        raise InventoryError(_("The reorder level of “%(name)s” cannot be below zero.") % {"name": name})
+    if minimum == 0:
+        return
+    check_quantity(variant, minimum)
+
+
+@tenant_service
+def set_reorder_levels(
+    *, actor: Actor, organization: Organization, employee: Employee | None, entries: list[LevelEntry]
+) -> int:
+    """Set (or, with ``minimum`` ``None``, remove) reorder levels; returns how many changed.
+
+    All or nothing. A store's level needs the goods-receipt capability in that store; the level for every
+    store needs it in every store (an all-stores role). Audited with the old and new level of each change.
+    """
+    if is_node():
+        raise InventoryError(_("Reorder levels are set in the back office in the cloud."))
+    if len(entries) > MAX_LINES:
+        raise InventoryError(_("At most %(max)s reorder levels at once, please.") % {"max": MAX_LINES})
+    # The variants' rows are the lock: two people saving the same product's levels take turns.
+    variants = (
+        Variant.objects.select_for_update(of=("self",))
+        .filter(pk__in={e.variant_id for e in entries})
+        .select_related("product")
+        .in_bulk()
+    )
+    stores = Store.objects.filter(pk__in={e.store_id for e in entries if e.store_id}).in_bulk()
+    for entry in entries:
+        if entry.variant_id not in variants or (entry.store_id is not None and entry.store_id not in stores):
+            raise InventoryError(_("Some of these products do not exist (any more)."))
+        if entry.store_id is None:
+            allowed = has_capability_everywhere(employee, Capability.RECEIVE_GOODS)
+        else:
+            allowed = has_capability(employee, Capability.RECEIVE_GOODS, stores[entry.store_id])
+        if not allowed:
+            raise InventoryError(_("You may not set reorder levels for this store."))
+        if entry.minimum is not None:
+            check_level(variants[entry.variant_id], entry.minimum)
+    current = {
+        (level.variant_id, level.store_id): level
+        for level in StockThreshold.objects.filter(variant_id__in=list(variants))
+    }
+    changes = []
+    for entry in entries:
+        key = (entry.variant_id, entry.store_id)
+        old = current.get(key)
+        if entry.minimum is None:
+            if old is not None:
+                old.delete()
+                changes.append([str(entry.variant_id), str(entry.store_id or ""), str(old.minimum), None])
+        elif old is None:
+            StockThreshold.objects.create(
+                organization=organization, variant_id=entry.variant_id, store_id=entry.store_id, minimum=entry.minimum
+            )
+            changes.append([str(entry.variant_id), str(entry.store_id or ""), None, str(entry.minimum)])
+        elif old.minimum != entry.minimum:
+            changes.append([str(entry.variant_id), str(entry.store_id or ""), str(old.minimum), str(entry.minimum)])
+            old.minimum = entry.minimum
+            old.save(update_fields=["minimum", "updated_at"])
+    if changes:
+        log_action(organization, actor, "inventory.reorder_levels.set", None, {"changes": changes})
+    return len(changes)

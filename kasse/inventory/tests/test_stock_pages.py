@@ -69,7 +69,7 @@ def test_stock_per_store_and_variant_is_the_sum_of_the_ledger(owner_client, stoc
     ]
     page = soup_of(response)
     assert page.select_one("h1").get_text(strip=True) == "Bestand"
-    # Out of stock is marked (no threshold is kept per product: zero or below is the mark)
+    # Out of stock (zero or below) is marked
     marked = [row for row in page.select("[data-testid=stock-row]") if row.select_one(".stock-out")]
     assert [row.select_one("[data-testid=stock-store-name]").get_text(strip=True) for row in marked] == ["Filiale Süd"]
     assert "nicht vorrätig" in marked[0].get_text()
