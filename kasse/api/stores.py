@@ -84,7 +84,10 @@ def list_stock_levels(request: ApiRequest, filters: Query[StockFilters], page: Q
     )
     since = parse_since(filters.updated_since)
     if since is not None:
-        levels = levels.filter(last_movement_at__gte=since)
+        # Only the variants moved since (index stock_movement_org_created) are summed; the HAVING keeps
+        # the pairs of store and variant exact.
+        moved = StockMovement.objects.filter(organization=request.organization, created_at__gte=since)
+        levels = levels.filter(variant_id__in=moved.values("variant_id"), last_movement_at__gte=since)
     rows = list(levels.order_by("store_id", "variant_id")[: page.limit + 1])
     more = len(rows) > page.limit
     rows = rows[: page.limit]

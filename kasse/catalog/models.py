@@ -125,7 +125,11 @@ class Product(OrganizationScopedModel):
         verbose_name = _("product")
         verbose_name_plural = _("products")
         ordering = ["name"]
-        indexes = [models.Index(fields=["organization", "category", "name"])]
+        indexes = [
+            models.Index(fields=["organization", "category", "name"]),
+            # The API's updated_since (kasse/api/catalog.py).
+            models.Index(fields=["organization", "updated_at"], name="product_org_updated"),
+        ]
 
     def __str__(self) -> str:
         return self.name

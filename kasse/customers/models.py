@@ -55,6 +55,8 @@ class Customer(OrganizationScopedModel):
                 condition=models.Q(loyalty_card_code__isnull=False),
             ),
         ]
+        # The API's updated_since (kasse/api/customers.py).
+        indexes = [models.Index(fields=["organization", "updated_at"], name="customer_org_updated")]
 
     def __str__(self) -> str:
         return self.display_name

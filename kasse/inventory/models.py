@@ -73,7 +73,11 @@ class StockMovement(OrganizationScopedModel):
     class Meta:
         verbose_name = _("stock movement")
         verbose_name_plural = _("stock movements")
-        indexes = [models.Index(fields=["store", "variant"])]
+        indexes = [
+            models.Index(fields=["store", "variant"]),
+            # The API's stock levels with updated_since: which variants moved since (kasse/api/stores.py).
+            models.Index(fields=["organization", "created_at"], name="stock_movement_org_created"),
+        ]
 
 
 class StockThreshold(OrganizationScopedModel):

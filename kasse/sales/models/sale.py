@@ -73,6 +73,8 @@ class Sale(OrganizationScopedModel):
             models.Index(fields=["organization", "-completed_at", "-id"], name="sale_org_completed"),
             models.Index(fields=["store", "-completed_at", "-id"], name="sale_store_completed"),
             models.Index(fields=["organization", "receipt_number"], name="sale_org_receipt_number"),
+            # The API's lists of sales and returns: updated_since and the cursor in change order (kasse/api/sales.py).
+            models.Index(fields=["organization", "kind", "updated_at", "id"], name="sale_org_kind_updated"),
         ]
 
     def __str__(self) -> str:

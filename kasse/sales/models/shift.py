@@ -53,6 +53,8 @@ class Shift(OrganizationScopedModel):
             ),
             models.UniqueConstraint(fields=["register", "closing_number"], name="shift_closing_number_unique"),
         ]
+        # The API's list of shifts: updated_since and the cursor in change order (kasse/api/sales.py).
+        indexes = [models.Index(fields=["organization", "updated_at", "id"], name="shift_org_updated")]
 
 
 class CashMovementKind(models.TextChoices):
