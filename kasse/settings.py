@@ -23,6 +23,7 @@ Variables (all optional in dev):
 ``KASSE_HSTS_SECONDS``     HSTS max-age (production cloud: one year; ``0`` off)
 ``KASSE_HSTS_INCLUDE_SUBDOMAINS``, ``KASSE_HSTS_PRELOAD``  ``1`` to add them
 ``KASSE_OUTBOX_RETENTION_DAYS``  store node: days a synced record stays in the outbox (14)
+``KASSE_EXPORT_RETENTION_DAYS``  cloud: days a finished export's file (sales, DSFinV-K) is kept (7)
 ``KASSE_SYNC_ALERT_MINUTES``     records waiting longer than this alert the owner (15)
 ``KASSE_FISCAL_KEYS``      Fernet keys encrypting TSE secrets (comma separated; required in production)
 ``KASSE_FISKALY_BASE_URL``  fiskaly SIGN DE v2 API (``KASSE_FISKALY_*_TIMEOUT`` seconds per kind of request)
@@ -226,6 +227,7 @@ DATABASES = {"default": _database(DATABASE_URL)}
 
 # --- Sync -----------------------------------------------------------------------
 KASSE_OUTBOX_RETENTION_DAYS = env_int("KASSE_OUTBOX_RETENTION_DAYS", 14, minimum=1)
+KASSE_EXPORT_RETENTION_DAYS = env_int("KASSE_EXPORT_RETENTION_DAYS", 7, minimum=1)
 KASSE_SYNC_ALERT_MINUTES = env_int("KASSE_SYNC_ALERT_MINUTES", 15, minimum=1)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

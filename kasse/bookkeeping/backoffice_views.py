@@ -17,6 +17,7 @@ from kasse.bookkeeping import selectors
 from kasse.bookkeeping.document_pdf import document_pdf
 from kasse.bookkeeping.forms import SalesExportForm
 from kasse.bookkeeping.models import ExportFormat, ExportStatus, SalesExport
+from kasse.bookkeeping.retention import prune_exports
 from kasse.bookkeeping.services import ExportError, export_path, fail_stale_exports, request_sales_export
 from kasse.core.actors import Actor
 from kasse.core.money import round_money
@@ -165,6 +166,7 @@ def export_list(request: BackofficeRequest) -> HttpResponse:
                 return redirect(f"{reverse('bookkeeping:export-list')}#export-{export.pk}")
         status = 400
     fail_stale_exports(organization=request.organization)
+    prune_exports(organization_id=request.organization.pk)
     exports = SalesExport.objects.filter(requested_by=request.user)[:RECENT_EXPORTS]
     return render(request, "bookkeeping/backoffice/export_list.html", {"form": form, "exports": exports}, status=status)
 

@@ -20,13 +20,15 @@ class ExportStatus(models.TextChoices):
     RUNNING = "running", _("being written")
     DONE = "done", _("ready")
     FAILED = "failed", _("failed")
+    EXPIRED = "expired", _("deleted after its retention time")
 
 
 # Allowed transitions, the one place they are written down.
 EXPORT_TRANSITIONS: dict[str, set[str]] = {
     ExportStatus.QUEUED: {ExportStatus.RUNNING, ExportStatus.FAILED},
     ExportStatus.RUNNING: {ExportStatus.DONE, ExportStatus.FAILED},
-    ExportStatus.DONE: set(),
+    ExportStatus.DONE: {ExportStatus.EXPIRED},
+    ExportStatus.EXPIRED: set(),
     ExportStatus.FAILED: set(),
 }
 
@@ -60,6 +62,11 @@ class SalesExport(OrganizationScopedModel):
         verbose_name = _("sales export")
         verbose_name_plural = _("sales exports")
         ordering = ["-created_at"]
+
+    @property
+    def retention_days(self) -> int:
+        """How long the finished file is kept (kasse.bookkeeping.retention)."""
+        return int(settings.KASSE_EXPORT_RETENTION_DAYS)
 
     @property
     def progress_percent(self) -> int:

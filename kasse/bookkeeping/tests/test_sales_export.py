@@ -157,3 +157,45 @@ def test_postgresql_copies_the_same_bytes_the_python_path_writes(closed_day, tmp
     for name in ("receipts.csv", "lines.csv", "vat.csv", "payments.csv"):
         assert copied.read(name) == python.read(name), name
     assert python.read("lines.csv").count(b"\n") == 5  # the header and four lines
+
+
+def test_export_files_are_deleted_after_their_retention_time(
+    owner_client, closed_day, django_capture_on_commit_callbacks, settings, tmp_path
+):
+    import os
+
+    from django.core.management import call_command
+
+    settings.DATA_DIR = tmp_path
+    settings.KASSE_EXPORT_RETENTION_DAYS = 7
+    _ask(owner_client, closed_day, "csv", django_capture_on_commit_callbacks)
+    export = _only_export()
+    path = services.export_path(export)
+    assert path.exists()
+    folder = path.parent
+    old = (timezone.now() - timedelta(days=8)).timestamp()
+    stray = folder / "0190a8c0-0000-7000-8000-000000000000.zip.part"  # a stopped worker's temporary file
+    stray.write_bytes(b"half")
+    os.utime(stray, (old, old))
+    fresh = folder / "0190a8c0-0000-7000-8000-000000000001.zip.part"
+    fresh.write_bytes(b"being written")
+    # Six days later nothing is deleted
+    with scopes_disabled():
+        SalesExport.objects.filter(pk=export.pk).update(finished_at=timezone.now() - timedelta(days=6))
+    owner_client.get("/sales/exports/")
+    assert path.exists()
+    assert _only_export().status == ExportStatus.DONE
+    # After seven days the export page deletes the file and says so; the stray old file goes too
+    with scopes_disabled():
+        SalesExport.objects.filter(pk=export.pk).update(finished_at=timezone.now() - timedelta(days=7, minutes=1))
+    page = soup_of(owner_client.get("/sales/exports/"))
+    assert texts(page, "export-expired") == ["Nach 7 Tagen gelöscht; fordern Sie ihn erneut an, wenn Sie ihn brauchen."]
+    assert not path.exists()
+    assert not stray.exists()
+    assert fresh.exists()
+    assert _only_export().status == ExportStatus.EXPIRED
+    assert owner_client.get(f"/sales/exports/{export.pk}/download/").status_code == 404
+    # The command for cron prunes every organization; an export expires once
+    out = io.StringIO()
+    call_command("prune_exports", stdout=out)
+    assert out.getvalue().startswith("0 export(s)")
