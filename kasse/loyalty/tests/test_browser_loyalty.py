@@ -1,0 +1,54 @@
+"""A loyalty sale in Debian's Chromium: scan two coffees and the customer's card, redeem points, pay."""
+
+from __future__ import annotations
+
+import os
+from decimal import Decimal
+
+import pytest
+from django_scopes import scopes_disabled
+
+from kasse.core.actors import Actor
+from kasse.loyalty.selectors import points_balance
+from kasse.loyalty.services import adjust_points
+from kasse.register.tests.test_browser import _tolerant_scanner_timing  # noqa: F401
+from kasse.sales.models import Sale
+from kasse.testing.plugin import open_register
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _scan(page, code):
+    page.keyboard.type(code, delay=3)
+    page.keyboard.press("Enter")
+    page.wait_for_timeout(150)
+
+
+def test_a_loyalty_sale_scan_the_card_redeem_points_and_pay(live_server, page, register, till, bakery, program, anna):
+    adjust_points(actor=Actor.system(), customer=anna, points=250, note="Start")
+    with scopes_disabled():
+        anna.loyalty_card_code = "9001001"  # digits, as most printed cards' barcodes
+        anna.save()
+    open_register(page, live_server.url)
+    # Given two coffees in the cart and the customer's card scanned
+    _scan(page, "4000000000024")
+    _scan(page, "4000000000024")
+    page.wait_for_selector("[data-testid=cart-total]:has-text('5,60')")
+    _scan(page, "9001001")
+    page.wait_for_selector("[data-testid=loyalty-points][data-points='250']")
+    assert page.text_content("[data-testid=loyalty-points]").strip() == "250 Punkte"
+    # When the cashier redeems 200 points
+    page.fill("[data-testid=redeem-points-input]", "200")
+    page.click("[data-testid=redeem-points]")
+    page.wait_for_selector("[data-testid=cart-total]:has-text('3,60')")
+    assert page.text_content("[data-testid=loyalty-discount]") == "Eingelöst −2,00 €"
+    # And the customer pays the rest in cash
+    page.click("[data-testid=pay]")
+    page.click("[data-testid=cash-exact]")
+    page.wait_for_selector("[data-testid=sale-done]")
+    page.screenshot(path=os.environ.get("KASSE_SCREENSHOT_DIR", "/tmp") + "/register-loyalty-sale.png")
+    # Then the sale carries the points' value as a discount and the account is 250 − 200 + 3 earned
+    with scopes_disabled():
+        sale = Sale.objects.get()
+        assert (sale.total, sale.loyalty_discount, sale.customer_id) == (Decimal("3.60"), Decimal("2.00"), anna.pk)
+        assert points_balance(anna.pk) == 53
