@@ -26,6 +26,8 @@ Variables (all optional in dev):
 ``KASSE_EXPORT_RETENTION_DAYS``  cloud: days a finished export's file (sales, DSFinV-K) is kept (7)
 ``KASSE_SYNC_ALERT_MINUTES``     records waiting longer than this alert the owner (15)
 ``KASSE_FISCAL_KEYS``      Fernet keys encrypting TSE secrets (comma separated; required in production)
+``KASSE_WEBHOOKS_ALLOW_LOOPBACK``  ``1``: webhooks may call 127.0.0.1/::1 (default only outside production)
+``KASSE_WEBHOOKS_READ_TIMEOUT``  seconds a webhook receiver may take to answer (10)
 ``KASSE_FISKALY_BASE_URL``  fiskaly SIGN DE v2 API (``KASSE_FISKALY_*_TIMEOUT`` seconds per kind of request)
 =========================  ==============================================
 """
@@ -156,6 +158,7 @@ INSTALLED_APPS = [
     "kasse.fiscal",
     "kasse.bookkeeping",
     "kasse.reports",
+    "kasse.notifications",
 ]
 
 MIDDLEWARE = [
@@ -330,6 +333,11 @@ TASKS = {
         ),
     }
 }
+
+# Webhooks (docs/notifications.md): a receiver on loopback only in tests, dev and the demo; never a private,
+# link-local or metadata address.
+KASSE_WEBHOOKS_ALLOW_LOOPBACK = env_bool("KASSE_WEBHOOKS_ALLOW_LOOPBACK", KASSE_ENV != "production")
+KASSE_WEBHOOKS_READ_TIMEOUT = float(env_int("KASSE_WEBHOOKS_READ_TIMEOUT", 10, minimum=1))
 
 # --- E-mail -------------------------------------------------------------------
 EMAIL_URL = env_str("KASSE_EMAIL_URL", "console:")

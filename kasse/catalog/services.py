@@ -12,6 +12,7 @@ from typing import Any
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.translation import gettext as _
 
+from kasse.catalog.events import publish_product_updated
 from kasse.catalog.models import Barcode, Category, Product, StorePrice, Unit, Variant
 from kasse.core.actors import Actor
 from kasse.core.audit import log_action
@@ -325,6 +326,8 @@ def save_product(
         [product, *Variant.objects.filter(product=product), *Barcode.objects.filter(variant__product=product)],
         deleted=gone_barcodes,
     )
+    if not creating:
+        publish_product_updated(product)  # after the commit, in the background (kasse/notifications)
     return product
 
 

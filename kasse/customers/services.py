@@ -13,6 +13,7 @@ from kasse.core.actors import Actor
 from kasse.core.audit import log_action
 from kasse.core.services import tenant_service
 from kasse.core.text import search_text
+from kasse.customers.events import publish_customer
 from kasse.customers.models import ConsentSource, Customer
 from kasse.sync.engine import local as sync_local
 from kasse.sync.engine.changes import record
@@ -136,6 +137,8 @@ def save_customer(
     _stamp_changes(customer, changed)
     customer.save()
     record("customer", [customer])
+    if creating or changed:
+        publish_customer(customer, created=creating)  # after the commit, in the background
     log_action(
         organization,
         actor,

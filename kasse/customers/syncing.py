@@ -16,6 +16,7 @@ from typing import Any
 
 from django_scopes import scopes_disabled
 
+from kasse.customers.events import customer_uploaded
 from kasse.customers.models import Customer
 from kasse.customers.services import CUSTOMER_FIELDS, customer_search_text, next_customer_number
 from kasse.sync.engine.hlc import bad_stamps
@@ -147,5 +148,6 @@ register(
         settle_new=settle_new_customers,
         merge_up=merge_uploaded_customer,
         apply=apply_customers,
+        published=customer_uploaded,
     ),
 )

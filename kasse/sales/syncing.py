@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
+from kasse.sales.events import sale_uploaded, shift_uploaded
 from kasse.sales.models import CounterKind, RegisterCounter, Sale, Shift
 from kasse.sync.engine.registry import (
     Direction,
@@ -250,7 +251,14 @@ def _part(label: str) -> SyncSpec:
 
 
 register(
-    SyncSpec("sales.Shift", Direction.UP, Scope.STORE, snapshot_filter={"status": "open"}, keeps_stored=_closed_shift),
+    SyncSpec(
+        "sales.Shift",
+        Direction.UP,
+        Scope.STORE,
+        snapshot_filter={"status": "open"},
+        keeps_stored=_closed_shift,
+        published=shift_uploaded,
+    ),
     SyncSpec(
         "sales.CashMovement",
         Direction.UP,
@@ -274,6 +282,7 @@ register(
         release=release_sale,
         arrived=sale_arrived,
         live=live_sale,
+        published=sale_uploaded,
     ),
     *(_part(label) for label in SALE_PARTS),
     numbering=Numbering(positions=register_positions, catch_up=raise_counters),

@@ -24,6 +24,7 @@ from kasse.customers.models import Customer
 from kasse.inventory.models import StockMovement, StockReason
 from kasse.loyalty.booking import Asked, Planned, check_redeemed
 from kasse.loyalty.selectors import program_of
+from kasse.sales.events import publish_sale
 from kasse.sales.models import (
     CounterKind,
     Payment,
@@ -503,6 +504,7 @@ def _write_sale(
         },
     )
     record("sale", [sale, *lines, *vats, *payments, *moves, *points])
+    publish_sale(sale)  # after the commit, in the background (kasse/notifications)
     return sale
 
 

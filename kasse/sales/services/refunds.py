@@ -18,6 +18,7 @@ from kasse.core.money import ZERO
 from kasse.core.services import tenant_service
 from kasse.customers.models import Customer
 from kasse.inventory.models import StockMovement, StockReason
+from kasse.sales.events import publish_sale
 from kasse.sales.models import CounterKind, Payment, PaymentMethod, Sale, SaleKind, SaleLine, SaleVat
 from kasse.sales.pricing import CartItem, PricedCart, ReturnedItem, VatCode, price_cart, returned_share
 from kasse.sales.services import loyalty
@@ -207,6 +208,7 @@ def _write_refund(
         },
     )
     record("refund", [refund, *new_lines, *vats, *payment_rows, *moves, *points])
+    publish_sale(refund)  # after the commit, in the background (kasse/notifications)
     return refund
 
 

@@ -16,6 +16,7 @@ from kasse.core.audit import log_action
 from kasse.core.money import ZERO, round_money, to_decimal
 from kasse.core.services import tenant_service
 from kasse.fiscal.dsfinvk import master_data
+from kasse.sales.events import publish_shift_closed
 from kasse.sales.fiscal_signing import sign_cash_movement, sign_opening_float
 from kasse.sales.models import (
     CASH_CATEGORIES_IN,
@@ -294,4 +295,5 @@ def close_shift(*, actor: Actor, shift: Shift, employee: Employee, count: dict[s
         },
     )
     record("shift", [shift])
+    publish_shift_closed(shift)  # after the commit, in the background (kasse/notifications)
     return shift

@@ -380,13 +380,18 @@ class Ingestor:
                     changed_down += list(model._default_manager.filter(pk__in=[r.values["id"] for r in fresh]))
             if spec.immutable:
                 continue
+            last_of: dict[Any, Row] = {}
             for row in rows_by_label[label]:
                 current = stored.get(row.values["id"])
                 if current is None:
                     continue
+                last_of[row.values["id"]] = row
                 obj = self._update(spec, row, current)
                 if obj is not None and spec.relay:
                     changed_down.append(obj)
+            if spec.published is not None:  # once per row, with its last state in the batch
+                for pk, row in last_of.items():
+                    spec.published(SimpleNamespace(pk=pk, **{**stored[pk], **row.values}), stored[pk])
         if changed_down:
             append_changes(changed_down)
         for record in records:
@@ -446,18 +451,23 @@ class Ingestor:
         """New rows meet their table's ``arrived`` rule (e.g. a sale that does not add up is flagged) and go
         to the owner's live feed when the table has one."""
         live: dict[str, list[SimpleNamespace]] = defaultdict(list)
+        published: dict[tuple[str, Any], Row] = {}
         for record in records:
             for row in record.rows:
                 spec = row.spec
-                if (spec.arrived is None and spec.live is None) or row.key not in new_keys:
+                if (spec.arrived is None and spec.live is None and spec.published is None) or row.key not in new_keys:
                     continue
                 if spec.arrived is not None:
                     spec.arrived(row, record.rows, self)
+                if spec.published is not None:
+                    published[row.key] = row  # a row sent twice in the batch: its last state, once
                 if spec.live is not None:
                     # Rows were inserted from these very values (inserts only): no need to read them back.
                     live[spec.label].append(SimpleNamespace(pk=row.values["id"], **row.values))
         for label, objs in live.items():
             publish_live(BY_LABEL[label], objs)
+        for row in published.values():
+            row.spec.published(SimpleNamespace(pk=row.values["id"], **row.values), None)  # type: ignore[misc]
 
 
 def _jsonable(value: Any) -> Any:

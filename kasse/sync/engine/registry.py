@@ -170,6 +170,10 @@ class SyncSpec:
     # ``live(obj) -> message`` for the owner's live feed when a row arrives in the cloud (from a node or a
     # service there); ``obj`` has the row's attributes.
     live: Callable[[Any], dict[str, Any]] | None = None
+    # ``published(obj, before)`` in the cloud for a row a node's upload inserted (``before`` None) or changed
+    # (``before``: the values stored until then); ``obj`` has the row's attributes. It publishes the row's
+    # events to notifications and webhooks (kasse/notifications), after the upload's commit.
+    published: Callable[[Any, dict[str, Any] | None], None] | None = None
     # ``for_node(rows, store_id) -> rows`` as the node of that store receives them (feed and snapshot).
     for_node: Callable[[list[dict[str, Any]], Any], list[dict[str, Any]]] | None = None
 

@@ -1,0 +1,257 @@
+"""Sending due webhook deliveries: many at once, one slow receiver never holding up the others.
+
+``run_due`` is what the background task runs. The calling thread does every database write: it takes due
+deliveries (leased, ``select_for_update(skip_locked)`` so two workers never take the same one), hands
+the HTTP requests to a pool of threads that touch no database, and writes each result as it comes back.
+An endpoint never has more than ``PER_ENDPOINT`` requests in flight, so a receiver that hangs ties up at
+most that many threads for its timeout while the rest keep sending.
+
+A failed attempt is tried again after an exponential backoff with jitter, for 24 hours after the first
+attempt; the delivery that runs out of time disables its endpoint and tells the owner (docs/notifications.md).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import time
+import uuid
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django_scopes import scopes_disabled
+
+from kasse.notifications import outbound, signing
+from kasse.notifications.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
+
+log = logging.getLogger(__name__)
+
+THREADS = 32
+PER_ENDPOINT = 4
+LEASE = timedelta(minutes=2)  # a taken delivery is due again after this if its worker died
+RETRY_FOR = timedelta(hours=24)
+FIRST_RETRY = 10.0  # seconds; doubled per attempt, capped, then ±25 % jitter
+MAX_RETRY = 2 * 3600.0
+EXCERPT = 1000
+DUE = (DeliveryStatus.PENDING, DeliveryStatus.RETRYING)
+
+
+@dataclass(frozen=True)
+class _Request:
+    delivery_id: uuid.UUID
+    endpoint_id: uuid.UUID
+    url: str
+    body: bytes
+    secret: str
+    message_id: str
+
+
+@dataclass(frozen=True)
+class _Result:
+    request: _Request
+    status: int | None
+    excerpt: str
+    duration_ms: int
+    error: str
+    attempted_at: datetime
+
+
+def retry_delay(attempts: int, rng: random.Random | None = None) -> timedelta:
+    """How long to wait after the ``attempts``-th failed attempt: 10 s, 20 s, 40 s ... at most 2 h, each
+    spread by ±25 % so that many deliveries failing together do not come back together."""
+    base = min(FIRST_RETRY * 2 ** max(0, attempts - 1), MAX_RETRY)
+    return timedelta(seconds=base * (rng or random).uniform(0.75, 1.25))  # noqa: S311 (spread, not secrecy)
+
+
+def body_of(delivery: WebhookDelivery) -> bytes:
+    """The JSON sent for a delivery (kept after the first attempt, so every retry sends the same bytes)."""
+    if delivery.request_body:
+        return delivery.request_body.encode()
+    event = delivery.event
+    message = {
+        "type": event.kind,
+        "timestamp": event.occurred_at.isoformat().replace("+00:00", "Z"),
+        "data": {**event.payload, "organization_id": str(event.organization_id)}
+        | ({"store_id": str(event.store_id)} if event.store_id else {}),
+    }
+    return json.dumps(message, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _send(request: _Request) -> _Result:
+    """One HTTP attempt, in a pool thread (no database here)."""
+    attempted_at = timezone.now()
+    started = time.monotonic()
+    headers = signing.headers(request.secret, request.message_id, int(time.time()), request.body)
+    try:
+        answer = outbound.post(
+            request.url,
+            request.body,
+            headers,
+            allow_loopback=settings.KASSE_WEBHOOKS_ALLOW_LOOPBACK,
+            read_timeout=settings.KASSE_WEBHOOKS_READ_TIMEOUT,
+        )
+    except outbound.Refused as exc:
+        return _Result(request, None, "", _ms(started), f"refused: {exc}"[:300], attempted_at)
+    except Exception as exc:  # network failure or timeout: the attempt failed, the run goes on
+        return _Result(request, None, "", _ms(started), f"{type(exc).__name__}: {exc}"[:300], attempted_at)
+    excerpt = answer.body[:EXCERPT].decode("utf-8", errors="replace")
+    return _Result(request, answer.status, excerpt, answer.duration_ms, "", attempted_at)
+
+
+def _ms(started: float) -> int:
+    return int((time.monotonic() - started) * 1000)
+
+
+def _claim(limit: int, busy: dict[uuid.UUID, int]) -> list[_Request]:
+    """Take up to ``limit`` due deliveries of active endpoints, at most ``PER_ENDPOINT`` in flight each."""
+    now = timezone.now()
+    saturated = [pk for pk, n in busy.items() if n >= PER_ENDPOINT]
+    with scopes_disabled(), transaction.atomic():
+        rows = list(
+            WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(status__in=DUE, next_attempt_at__lte=now, endpoint__is_active=True)
+            .exclude(endpoint_id__in=saturated)
+            .select_related("endpoint", "event")
+            .order_by("next_attempt_at")[: limit * PER_ENDPOINT]
+        )
+        taken: list[WebhookDelivery] = []
+        counts = dict(busy)
+        for row in rows:
+            if len(taken) >= limit or counts.get(row.endpoint_id, 0) >= PER_ENDPOINT:
+                continue
+            counts[row.endpoint_id] = counts.get(row.endpoint_id, 0) + 1
+            taken.append(row)
+        for row in taken:
+            row.request_body = body_of(row).decode()
+            row.next_attempt_at = now + LEASE
+            if row.first_attempt_at is None:
+                row.first_attempt_at = now
+        WebhookDelivery.objects.bulk_update(taken, ["request_body", "next_attempt_at", "first_attempt_at"])
+    return [
+        _Request(
+            row.pk,
+            row.endpoint_id,
+            row.endpoint.url,
+            row.request_body.encode(),
+            row.endpoint.secret,
+            str(row.event_id),
+        )
+        for row in taken
+    ]
+
+
+def _record(results: list[_Result]) -> None:
+    """Write what came back: delivered, retried later, or given up (and the endpoint switched off)."""
+    now = timezone.now()
+    gave_up: list[uuid.UUID] = []
+    with scopes_disabled(), transaction.atomic():
+        rows = {
+            d.pk: d
+            for d in WebhookDelivery.objects.select_for_update().filter(pk__in=[r.request.delivery_id for r in results])
+        }
+        for result in results:
+            delivery = rows.get(result.request.delivery_id)
+            if delivery is None:  # the endpoint was deleted meanwhile
+                continue
+            delivery.attempts += 1
+            delivery.last_attempt_at = result.attempted_at
+            delivery.response_status = result.status
+            delivery.response_excerpt = result.excerpt
+            delivery.duration_ms = result.duration_ms
+            delivery.error = result.error
+            if result.status is not None and 200 <= result.status < 300:
+                delivery.status = DeliveryStatus.SUCCEEDED
+                delivery.error = ""
+                continue
+            if not delivery.error:
+                delivery.error = f"HTTP {result.status}"
+            first = delivery.first_attempt_at or result.attempted_at
+            next_at = now + retry_delay(delivery.attempts)
+            if now >= first + RETRY_FOR:
+                delivery.status = DeliveryStatus.FAILED
+                gave_up.append(delivery.endpoint_id)
+            else:
+                delivery.status = DeliveryStatus.RETRYING
+                delivery.next_attempt_at = min(next_at, first + RETRY_FOR)
+        WebhookDelivery.objects.bulk_update(
+            list(rows.values()),
+            [
+                "attempts",
+                "last_attempt_at",
+                "response_status",
+                "response_excerpt",
+                "duration_ms",
+                "error",
+                "status",
+                "next_attempt_at",
+                "updated_at",
+            ],
+        )
+        for endpoint_id in set(gave_up):
+            disable_endpoint(endpoint_id)
+
+
+def disable_endpoint(endpoint_id: uuid.UUID) -> None:
+    """Switch off an endpoint whose delivery failed for 24 hours and tell the owner (after the commit)."""
+    from kasse.notifications.events import publish
+
+    endpoint = WebhookEndpoint.objects.filter(pk=endpoint_id, is_active=True).first()
+    if endpoint is None:
+        return
+    WebhookEndpoint.objects.filter(pk=endpoint_id).update(
+        is_active=False,
+        disabled_at=timezone.now(),
+        disabled_reason="deliveries failed for 24 hours",
+        updated_at=timezone.now(),
+    )
+    log.warning("webhook endpoint %s disabled after 24 hours of failures", endpoint_id)
+    publish(
+        "webhook.endpoint_disabled",
+        endpoint.organization_id,
+        None,
+        {"endpoint_id": str(endpoint.pk), "url": endpoint.url},
+    )
+
+
+def run_due(*, max_seconds: float = 240.0, threads: int = THREADS) -> int:
+    """Send every due delivery (and those that fall due while it runs) for up to ``max_seconds``;
+    returns how many attempts were made."""
+    stop_at = time.monotonic() + max_seconds
+    made = 0
+    busy: dict[uuid.UUID, int] = {}
+    in_flight: dict[Future[_Result], _Request] = {}
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="webhook") as pool:
+        while True:
+            free = threads - len(in_flight)
+            taken = _claim(free, busy) if free > 0 and time.monotonic() < stop_at else []
+            for request in taken:
+                busy[request.endpoint_id] = busy.get(request.endpoint_id, 0) + 1
+                in_flight[pool.submit(_send, request)] = request
+            if not in_flight:
+                break
+            done, _pending = wait(in_flight, timeout=0.05 if taken else 0.5, return_when=FIRST_COMPLETED)
+            results = []
+            for future in done:
+                request = in_flight.pop(future)
+                busy[request.endpoint_id] -= 1
+                results.append(future.result())
+            if results:
+                _record(results)
+                made += len(results)
+    return made
+
+
+def next_due() -> datetime | None:
+    """When the next retry falls due (to schedule the task), ``None`` when nothing waits."""
+    with scopes_disabled():
+        return (
+            WebhookDelivery.objects.filter(status__in=DUE, endpoint__is_active=True)
+            .order_by("next_attempt_at")
+            .values_list("next_attempt_at", flat=True)
+            .first()
+        )

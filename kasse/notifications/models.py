@@ -1,0 +1,102 @@
+"""Events that happened in an organization and the webhooks that carry them to integrators (docs/notifications.md)."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kasse.core.models import OrganizationScopedModel
+
+
+class Event(OrganizationScopedModel):
+    """One thing that happened (a sale completed, a shift closed ...), as published after its commit.
+
+    Written by the background worker from the task the commit enqueued (``events.publish``), so the
+    request that caused it never waits for more than that one enqueue. ``id`` is the event's id in every
+    webhook (``webhook-id``) and notification made from it.
+    """
+
+    store = models.ForeignKey("tenancy.Store", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("event"), max_length=60)
+    payload = models.JSONField(default=dict)
+    occurred_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+        ordering = ["-occurred_at"]
+        indexes = [models.Index(fields=["organization", "-occurred_at"])]
+
+
+class WebhookEndpoint(OrganizationScopedModel):
+    """An integrator's URL that receives the organization's events it subscribed to, signed with its secret
+    as the Standard Webhooks specification describes."""
+
+    url = models.URLField(_("URL"), max_length=500)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    events = models.JSONField(_("events"), default=list)  # event kinds, see events.WEBHOOK_EVENTS
+    secret = models.CharField(max_length=80)  # "whsec_" + base64 of 32 random bytes
+    is_active = models.BooleanField(_("active"), default=True)
+    disabled_reason = models.CharField(max_length=300, blank=True)
+    disabled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("webhook endpoint")
+        verbose_name_plural = _("webhook endpoints")
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("waiting")
+    RETRYING = "retrying", _("failed, will retry")
+    SUCCEEDED = "succeeded", _("delivered")
+    FAILED = "failed", _("given up")
+
+
+# Allowed transitions, the one place they are written down. A manual redelivery puts a finished delivery
+# back to pending.
+DELIVERY_TRANSITIONS: dict[str, set[str]] = {
+    DeliveryStatus.PENDING: {DeliveryStatus.SUCCEEDED, DeliveryStatus.RETRYING, DeliveryStatus.FAILED},
+    DeliveryStatus.RETRYING: {DeliveryStatus.SUCCEEDED, DeliveryStatus.RETRYING, DeliveryStatus.FAILED},
+    DeliveryStatus.SUCCEEDED: {DeliveryStatus.PENDING},
+    DeliveryStatus.FAILED: {DeliveryStatus.PENDING},
+}
+
+
+class WebhookDelivery(OrganizationScopedModel):
+    """One event for one endpoint: what was sent, what came back, how often it was tried.
+
+    Due when ``next_attempt_at`` has passed and the status is pending or retrying; a worker that takes it
+    moves ``next_attempt_at`` ahead by a lease first, so a worker that dies mid-request leaves it due again
+    once the lease has run out (at least once: receivers dedupe by ``webhook-id``).
+    """
+
+    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    first_attempt_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    request_body = models.TextField(blank=True)
+    response_status = models.PositiveIntegerField(null=True, blank=True)
+    response_excerpt = models.CharField(max_length=1000, blank=True)
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                name="webhook_delivery_due",
+                condition=models.Q(status__in=["pending", "retrying"]),
+            ),
+            models.Index(fields=["endpoint", "-created_at"]),
+        ]

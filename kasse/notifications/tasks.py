@@ -1,0 +1,62 @@
+"""Background tasks of notifications (django-tasks; ``kasse db_worker`` runs them, docs/notifications.md)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from django.utils import timezone
+from django_tasks import task
+from django_tasks.backends.base import BaseTaskBackend
+
+from kasse.notifications import delivery
+from kasse.notifications.services import accept_event
+
+log = logging.getLogger(__name__)
+
+
+@task()
+def dispatch_event(message: dict[str, Any]) -> None:
+    """Store a published event and send what it causes (webhooks now; see docs/notifications.md)."""
+    _event, deliveries = accept_event(message)
+    if deliveries:
+        wake_deliveries()
+
+
+def wake_deliveries() -> None:
+    """Have ``deliver_webhooks`` run now, unless a run is queued already (a burst of sales queues one)."""
+    if deliver_webhooks.get_backend().supports_defer and _queued_by(timezone.now()):
+        return
+    deliver_webhooks.enqueue()
+
+
+@task()
+def deliver_webhooks() -> int:
+    """Send the due webhook deliveries, then schedule this task again for the next retry."""
+    made = delivery.run_due()
+    schedule_next_run()
+    return made
+
+
+def schedule_next_run() -> None:
+    """Enqueue ``deliver_webhooks`` for when the next retry falls due, unless a run is queued by then."""
+    due = delivery.next_due()
+    backend: BaseTaskBackend = deliver_webhooks.get_backend()
+    if due is None or not backend.supports_defer:
+        return  # in tests (immediate backend) the test runs ``run_due`` itself at the time it wants
+    if due <= timezone.now():
+        wake_deliveries()
+    elif not _queued_by(due):
+        deliver_webhooks.using(run_after=due).enqueue()
+
+
+def _queued_by(when: datetime) -> bool:
+    from django.db.models import Q
+    from django_tasks_db.models import DBTaskResult, get_date_max
+
+    return DBTaskResult.objects.filter(
+        Q(run_after=get_date_max()) | Q(run_after__lte=when),
+        task_path=deliver_webhooks.module_path,
+        status="READY",
+    ).exists()
