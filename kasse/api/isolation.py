@@ -20,6 +20,18 @@ from kasse.testing.isolation import IsolationCase
 ISOLATION_EAN = "4006381333931"
 
 
+def _webhook_id(org: Organization) -> dict[str, Any]:
+    from kasse.notifications.isolation import _endpoint_id
+
+    return {"endpoint_id": _endpoint_id(org)["pk"]}
+
+
+def _webhook_delivery_id(org: Organization) -> dict[str, Any]:
+    from kasse.notifications.isolation import _delivery_id
+
+    return {"delivery_id": _delivery_id(org)["pk"]}
+
+
 def _product(org: Organization) -> Product:
     product = Product.objects.create(organization=org, name="Brötchen", price=Decimal("0.45"))
     variant = Variant.objects.create(organization=org, product=product, sku=f"ISO-{product.pk.hex[:12]}")
@@ -95,4 +107,8 @@ CASES = [
     IsolationCase("api-v1:shift_detail", _shift_id),
     IsolationCase("api-v1:shift_z_report", _shift_id),
     IsolationCase("api-backoffice:token-revoke", _token, methods=("post",)),
+    IsolationCase("api-v1:webhook_detail", _webhook_id, methods=("get", "patch", "delete"), data={"description": "x"}),
+    IsolationCase("api-v1:webhook_test", _webhook_id, methods=("post",)),
+    IsolationCase("api-v1:webhook_deliveries", _webhook_id),
+    IsolationCase("api-v1:webhook_redeliver", _webhook_delivery_id, methods=("post",)),
 ]

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ninja import NinjaAPI, Schema, Swagger
+from ninja.openapi.schema import OpenAPISchema
 
 import kasse
-from kasse.api import catalog, customers, sales, stores
+from kasse.api import catalog, customers, sales, stores, webhooks
 from kasse.api.auth import ApiTokenAuth
 from kasse.api.errors import register_exception_handlers
 from kasse.api.types import DetailOut
+from kasse.api.webhook_docs import webhooks_section
 from kasse.tenancy.requests import ApiRequest
 
 DESCRIPTION = """\
@@ -28,9 +32,22 @@ REST API of kasse for one organization.
 * Refused input is 422 `{"detail": [{"field": "...", "message": "..."}]}` and changes nothing.
   Messages are German or English, after `Accept-Language`.
 * Products are never deleted (past sales refer to them); deactivate them instead.
+
+**Webhooks**: register endpoints under `/webhooks` (or in the back office, Settings → Webhooks); what kasse
+sends for each event is described in the *Webhooks* section of this document.
 """
 
-api = NinjaAPI(
+
+class KasseApi(NinjaAPI):
+    """The API, whose OpenAPI document also describes the webhooks kasse sends (OpenAPI 3.1 ``webhooks``)."""
+
+    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: Any = None) -> OpenAPISchema:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        schema["webhooks"] = webhooks_section()
+        return schema
+
+
+api = KasseApi(
     title="kasse API",
     version="1",
     description=DESCRIPTION,
@@ -45,6 +62,7 @@ api.add_router("/", catalog.router)
 api.add_router("/", customers.router)
 api.add_router("/", sales.router)
 api.add_router("/", stores.router)
+api.add_router("/", webhooks.router)
 
 
 class OrganizationOut(Schema):

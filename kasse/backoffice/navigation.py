@@ -85,6 +85,7 @@ NAV_GROUPS: list[NavGroup] = [
             NavItem("peripherals:device-list", _("Scanners & displays"), Capability.MANAGE_SETTINGS),
             NavItem("sync-backoffice:node-list", _("Store nodes"), Capability.MANAGE_SETTINGS),
             NavItem("api-backoffice:token-list", _("API"), Capability.MANAGE_API),
+            NavItem("notifications:endpoint-list", _("Webhooks"), Capability.MANAGE_API),
         ),
     ),
 ]

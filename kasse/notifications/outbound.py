@@ -55,11 +55,13 @@ def address_allowed(address: str, *, allow_loopback: bool = False) -> bool:
     return bool(ip.is_global) and not ip.is_multicast
 
 
-def check_url(url: str, *, allow_loopback: bool = False) -> tuple[str, str, int, str]:
+def check_url(url: str, *, allow_loopback: bool = False, resolve: bool = True) -> tuple[str, str, int, str]:
     """``(scheme, host, port, address)`` for a URL that may be called, else ``Refused``.
 
     Every address the name resolves to must be allowed (a name that also resolves to a private address
-    is refused as a whole: which one a later lookup returns is not ours to choose)."""
+    is refused as a whole: which one a later lookup returns is not ours to choose). ``resolve=False``
+    (saving an endpoint: no DNS lookup in a request) checks only what the URL itself says: an address
+    written as such, ``localhost``; the address returned is then empty."""
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme not in {"http", "https"}:
@@ -73,6 +75,14 @@ def check_url(url: str, *, allow_loopback: bool = False) -> tuple[str, str, int,
         port = parts.port or (443 if scheme == "https" else 80)
     except ValueError as exc:
         raise Refused("the URL's port is not a number") from exc
+    if not resolve:
+        try:
+            literal = str(ipaddress.ip_address(host))
+        except ValueError:
+            literal = "127.0.0.1" if host.lower().rstrip(".").split(".")[-1] == "localhost" else ""
+        if literal and not address_allowed(literal, allow_loopback=allow_loopback):
+            raise Refused(f"{host} is not a public address")
+        return scheme, host, port, ""
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:

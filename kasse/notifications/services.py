@@ -26,15 +26,16 @@ MAX_ENDPOINTS = 20
 
 
 def clean_endpoint_url(url: str) -> str:
-    """The URL as stored, or a translated ``ValidationError``: http(s), and in production a host that
-    resolves to public addresses only (checked again before every request)."""
+    """The URL as stored, or a translated ``ValidationError``: http(s), and in production not an address
+    of this machine or a private network (names are resolved and checked before every request, not here:
+    no DNS lookup holds up the page)."""
     url = (url or "").strip()
     try:
         URLValidator(schemes=["http", "https"])(url)
     except ValidationError as exc:
         raise ValidationError({"url": _("Please enter a full http:// or https:// address.")}) from exc
     try:
-        outbound.check_url(url, allow_loopback=settings.KASSE_WEBHOOKS_ALLOW_LOOPBACK)
+        outbound.check_url(url, allow_loopback=settings.KASSE_WEBHOOKS_ALLOW_LOOPBACK, resolve=False)
     except outbound.Refused as exc:
         raise ValidationError(
             {"url": _("This address cannot receive webhooks: it is not a public internet address.")}

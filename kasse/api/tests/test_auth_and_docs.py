@@ -62,6 +62,11 @@ def test_openapi_schema_documents_itself():
         "/api/v1/shifts/{shift_id}/z-report",
         "/api/v1/stock-levels",
         "/api/v1/stores",
+        "/api/v1/webhooks",
+        "/api/v1/webhooks/deliveries/{delivery_id}/redeliver",
+        "/api/v1/webhooks/{endpoint_id}",
+        "/api/v1/webhooks/{endpoint_id}/deliveries",
+        "/api/v1/webhooks/{endpoint_id}/test",
     ]
     product_in = schema["components"]["schemas"]["ProductIn"]["properties"]
     assert product_in["price"]["type"] == "string"

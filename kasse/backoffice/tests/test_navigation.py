@@ -59,7 +59,16 @@ def test_an_owner_sees_the_groups_a_shop_owner_thinks_in(organization, store):
         ("Finanzamt", ["TSE", "Protokoll (Audit-Log)", "DSFinV-K-Export", "Kassenmeldung"]),
         (
             "Einstellungen",
-            ["Organisation", "Filialen und Kassen", "Geräte", "Drucker", "Scanner & Displays", "Filialserver", "API"],
+            [
+                "Organisation",
+                "Filialen und Kassen",
+                "Geräte",
+                "Drucker",
+                "Scanner & Displays",
+                "Filialserver",
+                "API",
+                "Webhooks",
+            ],
         ),
     ]
     assert [group for group, _pages in _menu(_login(organization, "en"))] == [
@@ -78,7 +87,7 @@ def test_every_link_in_the_menu_opens_a_page(organization, store):
     client = _login(organization, "en")
     soup = BeautifulSoup(client.get("/").content, "html.parser")
     links = {a["href"] for a in soup.select("[data-testid=mainnav] a")}
-    assert len(links) == 27
+    assert len(links) == 28
     for href in links:
         assert client.get(href, follow=True).status_code == 200, href
     # and the phone menu holds the same links
