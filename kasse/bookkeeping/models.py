@@ -13,6 +13,7 @@ from kasse.core.models import OrganizationScopedModel
 class ExportFormat(models.TextChoices):
     CSV = "csv", _("CSV (ZIP with one file each for receipts, lines, VAT and payments)")
     XLSX = "xlsx", _("Excel (XLSX, one sheet each)")
+    DSFINVK = "dsfinvk", _("DSFinV-K (ZIP for the tax office)")
 
 
 class ExportStatus(models.TextChoices):
@@ -34,7 +35,8 @@ EXPORT_TRANSITIONS: dict[str, set[str]] = {
 
 
 class SalesExport(OrganizationScopedModel):
-    """One requested export of the receipts of some stores over some local days.
+    """One requested export of the receipts of some stores over some local days: the sales export (CSV or
+    XLSX), or the DSFinV-K export of some registers (``register_ids``; ``line_count`` counts its closings).
 
     ``line_count`` is counted when it is requested (the progress bar's 100 %), ``lines_written`` grows
     while the task writes. The file appears under ``file_name`` only once it is complete (written to a
@@ -44,9 +46,11 @@ class SalesExport(OrganizationScopedModel):
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     store_ids = models.JSONField(default=list)  # the stores exported (ids as strings)
     store_names = models.CharField(max_length=500)
+    register_ids = models.JSONField(default=list, blank=True)  # DSFinV-K: the registers exported
+    download_name = models.CharField(max_length=200, blank=True)  # the file's name for the person, if not the default
     date_from = models.DateField(_("from"))
     date_to = models.DateField(_("to"))
-    format = models.CharField(_("format"), max_length=5, choices=ExportFormat.choices)
+    format = models.CharField(_("format"), max_length=10, choices=ExportFormat.choices)
     language = models.CharField(max_length=5, default="de")  # of the headings, as the person asked
     status = models.CharField(max_length=10, choices=ExportStatus.choices, default=ExportStatus.QUEUED)
     line_count = models.PositiveBigIntegerField(default=0)
@@ -62,6 +66,10 @@ class SalesExport(OrganizationScopedModel):
         verbose_name = _("sales export")
         verbose_name_plural = _("sales exports")
         ordering = ["-created_at"]
+
+    @property
+    def format_label(self) -> str:
+        return "DSFinV-K" if self.format == ExportFormat.DSFINVK else self.format.upper()
 
     @property
     def retention_days(self) -> int:

@@ -3,21 +3,22 @@ export, the notification of the registers to the tax office."""
 
 from __future__ import annotations
 
-import tempfile
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kasse.backoffice.access import backoffice_view
+from kasse.bookkeeping.dsfinvk_exports import request_dsfinvk_export
+from kasse.bookkeeping.services import ExportError
 from kasse.core.actors import Actor
 from kasse.fiscal import audit_log, tse_pages
 from kasse.fiscal.datev_export import (
@@ -37,10 +38,6 @@ from kasse.fiscal.models import RegisterDetails
 from kasse.fiscal.notification import notification_csv, notification_pdf, save_register_details, store_notification
 from kasse.fiscal.services import FiscalSetupError
 from kasse.sales import daily_sums
-from kasse.sales.dsfinvk.request import DsfinvkExportError, DsfinvkRequest
-from kasse.sales.dsfinvk.request import log_export as log_dsfinvk_export
-from kasse.sales.dsfinvk.request import prepare as prepare_dsfinvk
-from kasse.sales.dsfinvk.request import write_zip as write_dsfinvk_zip
 from kasse.tenancy.models import Register, Store
 from kasse.tenancy.permissions import Capability
 from kasse.tenancy.requests import BackofficeRequest
@@ -197,45 +194,47 @@ def _dsfinvk_page(
     return render(request, "fiscal/dsfinvk_export.html", {"form": form, "store": store}, status=status)
 
 
-def _dsfinvk_download(request: BackofficeRequest, form: DsfinvkExportForm, store: Store) -> HttpResponseBase:
+def _dsfinvk_queue(
+    request: BackofficeRequest, form: DsfinvkExportForm, store: Store, page_store: Store | None = None
+) -> HttpResponseBase:
+    """Queue the export (written by the export worker, like the sales export) and show it in Exports."""
     try:
         registers = form.registers(store)
     except ValidationError as exc:
         form.add_error("register", exc)
-        return _dsfinvk_page(request, form, status=400)
-    export = DsfinvkRequest(
-        organization=request.organization,
-        registers=registers,
-        date_from=form.cleaned_data["date_from"],
-        date_to=form.cleaned_data["date_to"],
-    )
+        return _dsfinvk_page(request, form, status=400, store=page_store)
     try:
-        shifts = prepare_dsfinvk(export)
-    except DsfinvkExportError as exc:
-        form.add_error(None, str(exc))
-        return _dsfinvk_page(request, form, status=400)
-    target = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it)
-    write_dsfinvk_zip(export, shifts, target)
-    log_dsfinvk_export(actor_of(request), export, shifts)
-    target.seek(0)
-    return FileResponse(target, as_attachment=True, filename=export.filename(), content_type="application/zip")
+        export = request_dsfinvk_export(
+            actor=actor_of(request),
+            organization=request.organization,
+            user=request.user,
+            store=store,
+            registers=registers,
+            date_from=form.cleaned_data["date_from"],
+            date_to=form.cleaned_data["date_to"],
+        )
+    except ExportError as exc:
+        form.add_error(None, exc)
+        return _dsfinvk_page(request, form, status=400, store=page_store)
+    messages.success(request, _("The DSFinV-K export is being written; it appears below when it is ready."))
+    return redirect(f"{reverse('bookkeeping:export-list')}#export-{export.pk}")
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 @backoffice_view(Capability.VIEW_REPORTS)
 def dsfinvk_export(request: BackofficeRequest) -> HttpResponseBase:
-    """The DSFinV-K page; with a store and dates in the query it answers with the ZIP (a store this user
-    may not see is not offered: a 400 like any wrong choice)."""
+    """The DSFinV-K page (a store and dates in the query fill the form in); posted, it queues the export
+    (a store this user may not see is not offered: a 400 like any wrong choice)."""
     stores = _export_stores(request)
-    if "date_from" not in request.GET:
-        return _dsfinvk_page(request, DsfinvkExportForm(stores=stores))
-    form = DsfinvkExportForm(request.GET, stores=stores)
+    if request.method != "POST":
+        return _dsfinvk_page(request, DsfinvkExportForm(stores=stores, initial=request.GET.dict()))
+    form = DsfinvkExportForm(request.POST, stores=stores)
     if not form.is_valid():
         return _dsfinvk_page(request, form, status=400)
-    return _dsfinvk_download(request, form, form.cleaned_data["store"])
+    return _dsfinvk_queue(request, form, form.cleaned_data["store"])
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 @backoffice_view(Capability.VIEW_REPORTS)
 def dsfinvk_store_export(request: BackofficeRequest, store_pk: str) -> HttpResponseBase:
     """One store's export (a link a user can keep); a store they may not see is a 404 like a missing one."""
@@ -243,12 +242,13 @@ def dsfinvk_store_export(request: BackofficeRequest, store_pk: str) -> HttpRespo
     if store is None:
         raise Http404
     stores = Store.objects.filter(pk=store.pk)
-    form = DsfinvkExportForm(request.GET if "date_from" in request.GET else None, stores=stores, with_store=False)
-    if not form.is_bound:
+    if request.method != "POST":
+        form = DsfinvkExportForm(stores=stores, with_store=False, initial=request.GET.dict())
         return _dsfinvk_page(request, form, store=store)
+    form = DsfinvkExportForm(request.POST, stores=stores, with_store=False)
     if not form.is_valid():
         return _dsfinvk_page(request, form, status=400, store=store)
-    return _dsfinvk_download(request, form, store)
+    return _dsfinvk_queue(request, form, store, page_store=store)
 
 
 # --- notification of the registers to the tax office (§146a (4) AO) ---------------------------------------

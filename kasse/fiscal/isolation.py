@@ -26,7 +26,12 @@ def _register(org: Organization) -> dict[str, Any]:
 CASES = [
     # Without dates the page, with dates the file: both only for a store the caller may see.
     IsolationCase("fiscal:datev-store-export", _store),
-    IsolationCase("fiscal:dsfinvk-store-export", _store),
+    IsolationCase(
+        "fiscal:dsfinvk-store-export",
+        _store,
+        methods=("get", "post"),
+        data={"date_from": "2026-01-01", "date_to": "2026-12-31"},
+    ),
     IsolationCase("fiscal:notification-store", _store),
     IsolationCase("fiscal:notification-register-edit", _register, methods=("get", "post")),
     # The TSE page of a store; setting up a TSE and registering its clients (owners only).

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import IO
@@ -53,7 +54,7 @@ def prepare(request: DsfinvkRequest) -> list[Shift]:
     return found
 
 
-def write_zip(request: DsfinvkRequest, shifts: list[Shift], target: IO[bytes]) -> dict[str, int]:
+def write_zip(request: DsfinvkRequest, shifts: Iterable[Shift], target: IO[bytes]) -> dict[str, int]:
     """The export as a ZIP into ``target``; the number of rows per file."""
     with scope(organization=request.organization), ExportFiles() as files:
         write_export(shifts, files)
