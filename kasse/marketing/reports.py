@@ -9,7 +9,7 @@ from typing import Any
 from django.db.models import Count, Q, Sum
 
 from kasse.marketing.models import Campaign, CampaignRecipient
-from kasse.sales.models import Sale, SaleKind
+from kasse.sales.models import Sale, SaleKind, SaleLine
 
 
 @dataclass(frozen=True)
@@ -23,19 +23,23 @@ class CampaignReport:
 
 
 def coupon_sales(campaign: Campaign) -> Any:
-    """The sales on which the campaign's coupon code was redeemed. A receipt names a coupon it used in its
-    ``coupon_code`` column when the promotions app stores one (issue 18, promotions); until then none."""
-    if not campaign.coupon_code or "coupon_code" not in {f.name for f in Sale._meta.get_fields()}:
+    """The sales on which the campaign's coupon code was redeemed: receipts with a line priced by the
+    promotion that carries the code (``SaleLine.promotion.coupon_code``, the promotions part of issue 18).
+    Without the promotions app installed, none."""
+    line_fields = {f.name for f in SaleLine._meta.get_fields()}
+    if not campaign.coupon_code or "promotion" not in line_fields:
         return Sale.objects.none()
-    lookup = {"coupon_code__iexact": campaign.coupon_code}  # a column the promotions app adds
-    return Sale.objects.filter(organization_id=campaign.organization_id, kind=SaleKind.SALE, **lookup)
+    lookup = {"lines__promotion__coupon_code__iexact": campaign.coupon_code}
+    return Sale.objects.filter(organization_id=campaign.organization_id, kind=SaleKind.SALE, **lookup).distinct()
 
 
 def campaign_report(campaign: Campaign) -> CampaignReport:
     counts = CampaignRecipient.objects.filter(campaign=campaign).aggregate(
         n=Count("id"), sent=Count("id", filter=Q(sent_at__isnull=False)), skipped=Count("id", filter=~Q(error=""))
     )
-    sales = coupon_sales(campaign).aggregate(n=Count("id"), revenue=Sum("total"))
+    sales = Sale.objects.filter(pk__in=coupon_sales(campaign).values("pk")).aggregate(
+        n=Count("id"), revenue=Sum("total")
+    )
     return CampaignReport(
         recipients=counts["n"],
         sent=counts["sent"],
