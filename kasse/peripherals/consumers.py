@@ -39,3 +39,7 @@ class ScannerConsumer(DeviceSocketMixin, AsyncWebsocketConsumer):
 
     async def scanner_scan(self, event: dict[str, Any]) -> None:
         await self.send(text_data=json.dumps({"type": "scan", **event["payload"]}))
+
+    async def card_status(self, event: dict[str, Any]) -> None:
+        """The card terminal's status for this register (kasse/payments/runner.py); the page re-reads it."""
+        await self.send(text_data=json.dumps({"type": "card", **event["payload"]}))

@@ -164,6 +164,7 @@ class JobKind(models.TextChoices):
     LABEL = "label", _("Labels")
     TEST = "test", _("Test page")
     DRAWER = "drawer", _("Open drawer")
+    CARD_RECEIPT = "card", _("Card terminal receipt")
 
 
 class JobStatus(models.TextChoices):

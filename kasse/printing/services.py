@@ -21,6 +21,7 @@ from kasse.core.actors import Actor
 from kasse.core.audit import log_action
 from kasse.core.services import tenant_service
 from kasse.hardware.printers import escpos_render
+from kasse.hardware.printers.base import Cut, ReceiptDocument
 from kasse.printing import documents
 from kasse.printing.models import (
     JobError,
@@ -221,6 +222,25 @@ def enqueue_shift_report(*, actor: Actor, shift: Shift, register: Register) -> P
     )
     log_action(register.organization, actor, f"printing.{kind}.printed", shift, {"printer": str(printer.pk)})
     return job
+
+
+@tenant_service
+def enqueue_card_receipts(
+    *, actor: Actor, register: Register, receipts: list[list[str]], title: str
+) -> PrintJob | None:
+    """The card terminal's receipt texts (merchant and/or customer copy), each cut off on its own.
+
+    None when the register has no receipt printer: the texts stay with the card payment."""
+    printer = receipt_printer_for(register)
+    if printer is None or not receipts:
+        return None
+    document = ReceiptDocument()
+    for lines in receipts:
+        for line in lines:
+            document.text(line)
+        document.add(Cut())
+    payload = escpos_render.render(document, printer.hardware_profile)
+    return _queue(printer, JobKind.CARD_RECEIPT, actor=actor, title=title, register=register, payload=payload)
 
 
 @tenant_service

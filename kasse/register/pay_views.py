@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from kasse.core.money import MoneyError, parse_money
+from kasse.payments.services import terminal_for
 from kasse.register.access import register_view
 from kasse.register.models import Cart, CartLine
 from kasse.register.services import cart as carts
@@ -101,12 +102,15 @@ def pay_panel(request: CashierRequest) -> HttpResponse:
 
 @require_GET
 @register_view()
-def card_step(request: HttpRequest) -> HttpResponse:
-    """Take the amount on a standalone card terminal and confirm the result here."""
+def card_step(request: CashierRequest) -> HttpResponse:
+    """A connected terminal takes the amount itself (the store node drives it); with a standalone one the
+    cashier types it there and confirms the result here."""
     try:
         amount = parse_money(request.GET.get("amount", ""))
     except MoneyError:
         amount = Decimal("0.00")
+    if terminal_for(request.register) is not None:
+        return render(request, "register/partials/card_terminal_start.html", {"amount": amount})
     return render(request, "register/partials/card_step.html", {"amount": amount})
 
 

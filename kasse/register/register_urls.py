@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from django.urls import path
 
-from kasse.register import customer_views, display, pay_views, receipt_views, register_views, returns_views, shift_views
+from kasse.register import (
+    card_views,
+    customer_views,
+    display,
+    pay_views,
+    receipt_views,
+    register_views,
+    returns_views,
+    shift_views,
+)
 
 app_name = "register"
 
@@ -22,6 +31,9 @@ urlpatterns = [
     path("cart/pay/", register_views.pay, name="pay"),
     path("cart/pay/panel/", pay_views.pay_panel, name="pay-panel"),
     path("cart/pay/card/", pay_views.card_step, name="card-step"),
+    path("cart/pay/card/start/", card_views.card_start, name="card-start"),
+    path("cart/pay/card/<uuid:payment_id>/", card_views.card_status, name="card-status"),
+    path("cart/pay/card/<uuid:payment_id>/cancel/", card_views.card_cancel, name="card-cancel"),
     path("cart/line/<uuid:line_id>/<slug:action>/", register_views.line_action, name="line-action"),
     path("cart/<slug:action>/", register_views.cart_action, name="cart-action"),
     path("customers/", customer_views.customer_search, name="customer-search"),

@@ -20,6 +20,7 @@ from kasse.core.audit import log_action
 from kasse.core.services import tenant_service
 from kasse.customers.models import Customer
 from kasse.loyalty.selectors import Account, account
+from kasse.payments.checkout import claim_card_tenders
 from kasse.printing.services import enqueue_sale_receipt
 from kasse.register.models import Cart, CartLine, CartStatus
 from kasse.register.services import cart_loyalty
@@ -495,6 +496,7 @@ def _store_sale(*, actor: Actor, cart: Cart, employee: Employee, payments: list[
         note=cart.note,
     )
     with transaction.atomic():
+        claim_card_tenders(register=cart.register, tenders=payments, sale_id=cart.pk)
         sale = complete_sale(actor=actor, register=cart.register, employee=employee, cart=sale_input)
         cart.delete()
         if print_now:

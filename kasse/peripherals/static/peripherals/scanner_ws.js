@@ -14,6 +14,9 @@
     onMessage: (message) => {
       if (message.type === "scan" && message.code) {
         document.dispatchEvent(new CustomEvent("kasse:scan", { detail: { code: message.code, source: "node" } }));
+      } else if (message.type === "card") {
+        // the card terminal said something: the open card step reloads its (server-rendered) status
+        document.body.dispatchEvent(new CustomEvent("kasse:card-status"));
       }
     },
   });

@@ -122,8 +122,13 @@
     if (button && cardAnswer) {
       const answer = cardAnswer;
       cardAnswer = null;
-      answer({ approved: button.dataset.cardResult === "approved", reference: "" });
+      answer({ approved: button.dataset.cardResult === "approved", reference: button.dataset.cardReference || "" });
     }
+  });
+  // A connected terminal's final partial carries the approved payment; it continues by itself.
+  document.body.addEventListener("htmx:afterSwap", () => {
+    const auto = overlay.querySelector("[data-card-auto]");
+    if (auto && cardAnswer) auto.click();
   });
   window.KasseCardTerminal = window.KasseCardTerminal || {
     charge(amountCents) {

@@ -1,0 +1,243 @@
+"""The store node's card terminal workers: one `Supervisor` thread per active terminal sends its pending
+payments, one after the other, and streams what the terminal says to the register and its customer display.
+
+Order of a payment (docs/payments.md): the intent is written by the register's request (pending); the worker
+commits pending → sent, *then* sends 06 01; the terminal's answer is recorded; a link lost after the command
+went out gives "unknown", and the worker at once reconnects and asks for the last receipt (06 20), which is
+matched against the intent. It never sends 06 01 again by itself.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils import translation
+from django_scopes import scope, scopes_disabled
+
+from kasse.core.actors import Actor
+from kasse.core.backoff import Backoff
+from kasse.core.channels_bridge import send_from_thread
+from kasse.core.supervisor import Supervisor
+from kasse.hardware.terminals.base import CardTerminal as TerminalDriver
+from kasse.hardware.terminals.zvt import records, texts
+from kasse.hardware.terminals.zvt.client import Result
+from kasse.hardware.terminals.zvt.terminal import ZvtTerminal, serial_link, tcp_link
+from kasse.payments import outcomes, services, wakeup
+from kasse.payments.models import CardPayment, CardPaymentKind, CardPaymentStatus, CardTerminal, TerminalConnection
+from kasse.peripherals.bus import scan_group
+
+logger = logging.getLogger(__name__)
+
+DriverFactory = Callable[[CardTerminal], TerminalDriver]
+
+
+def zvt_driver(terminal: CardTerminal) -> TerminalDriver:
+    if terminal.connection == TerminalConnection.SERIAL:
+        device, baud = terminal.serial_device, terminal.baud_rate
+        return ZvtTerminal(lambda: serial_link(device, baud), terminal.password)
+    host, port = terminal.host, terminal.port
+    return ZvtTerminal(lambda: tcp_link(host, port), terminal.password)
+
+
+def publish(payment: CardPayment, text: str = "") -> None:
+    """The payment's state to the register page over its device socket; the page re-reads its status partial
+    (which also shows it on the customer display). Never raises: the payment dialog must go on."""
+    payload = {"type": "card", "payment": str(payment.pk), "status": payment.status, "text": text or payment.message}
+    send_from_thread(scan_group(payment.register_id), {"type": "card.status", "payload": payload})
+
+
+class TerminalWorker:
+    """Sends one terminal's payments, one after the other, until stopped."""
+
+    def __init__(self, terminal_id: Any, organization_id: Any, *, driver: DriverFactory, idle_seconds: float) -> None:
+        self.terminal_id = terminal_id
+        self.organization_id = organization_id
+        self.driver = driver
+        self._started = False
+        self._driver: TerminalDriver | None = None  # the one running a command now
+        self.supervisor = Supervisor(
+            f"card-terminal-{terminal_id}",
+            self._step,
+            idle_seconds=idle_seconds,
+            database=True,
+            backoff=Backoff(initial=0.5, maximum=30.0),
+        )
+
+    def start(self) -> None:
+        self.supervisor.start()
+
+    def stop(self) -> None:
+        self.supervisor.finish()
+
+    def join(self, timeout: float | None = None) -> None:
+        self.supervisor.join(timeout)
+
+    def wake(self) -> None:
+        self.supervisor.wake()
+
+    def abort(self) -> None:
+        driver = self._driver
+        if driver is not None:
+            driver.request_abort()
+
+    def _step(self) -> float:
+        with scope(organization=self.organization_id), translation.override(self._language()):
+            if not self._started:
+                self._started = True
+                for payment in outcomes.mark_interrupted(
+                    terminal_id=self.terminal_id, organization=self.organization_id
+                ):
+                    self._recover(payment)
+            pending = (
+                CardPayment.objects.filter(terminal_id=self.terminal_id, status=CardPaymentStatus.PENDING)
+                .order_by("created_at")
+                .values_list("pk", flat=True)
+                .first()
+            )
+            if pending is None:
+                return self.supervisor.idle_seconds
+            claimed = services.claim_card_payment(payment_id=pending, organization=self.organization_id)
+            if claimed is not None:
+                self._run(claimed)
+        return 0.0
+
+    def _language(self) -> str:
+        """Messages stored with a payment are in the shop's language, like its receipts."""
+        from kasse.tenancy.models import Organization
+
+        with scopes_disabled():
+            return str(
+                Organization.objects.filter(pk=self.organization_id).values_list("language", flat=True).first() or "de"
+            )
+
+    def _terminal(self) -> TerminalDriver:
+        return self.driver(CardTerminal.objects.get(pk=self.terminal_id))
+
+    def _run(self, payment: CardPayment) -> None:
+        payment = CardPayment.objects.select_related("organization", "store").get(pk=payment.pk)
+        publish(payment, texts.status_text(0x17, payment.organization.language))
+        driver = self._terminal()
+        self._driver = driver
+        language = payment.organization.language
+
+        def on_event(record: records.Record) -> None:
+            if isinstance(record, records.IntermediateStatus):
+                text = texts.status_text(record.code, language)
+                services.note_display_text(payment=payment, text=text)
+                publish(payment, text)
+
+        cents = int(payment.amount * 100)
+        result: Result
+        if payment.kind == CardPaymentKind.REFUND:
+            result = driver.refund(cents, on_event)
+        elif payment.kind == CardPaymentKind.REVERSAL:
+            result = driver.reverse(payment.original_receipt_number or 0, on_event)
+        else:
+            result = driver.pay(cents, on_event)
+        self._driver = None
+        payment = outcomes.record_result(payment=payment, result=result)
+        if payment.status == CardPaymentStatus.UNKNOWN:
+            payment = self._recover(payment, driver)
+        self._print(payment)
+        publish(payment)
+
+    def _recover(self, payment: CardPayment, driver: TerminalDriver | None = None) -> CardPayment:
+        """Reconnect and ask for the last receipt; harmless to repeat, it charges nothing."""
+        result = (driver or self._terminal()).repeat_receipt()
+        return outcomes.record_recovery(payment=payment, result=result)
+
+    def _print(self, payment: CardPayment) -> None:
+        if payment.status != CardPaymentStatus.APPROVED or not payment.receipts:
+            return
+        terminal = payment.terminal
+        wanted = []
+        for receipt in payment.receipts:
+            kind = receipt.get("type")
+            if (kind == 1 and terminal.print_merchant_copy) or (kind != 1 and terminal.print_customer_copy):
+                wanted.append([str(line) for line in receipt.get("lines", [])])
+        from kasse.printing.services import enqueue_card_receipts
+
+        enqueue_card_receipts(
+            actor=Actor.system("card terminal"), register=payment.register, receipts=wanted, title=str(payment)
+        )
+
+
+@dataclass
+class CardTerminalPool:
+    """One `TerminalWorker` per active terminal (of ``store_ids``, or all); follows terminals being changed."""
+
+    store_ids: list[Any] | None = None
+    driver: DriverFactory = zvt_driver
+    idle_seconds: float = 1.0
+    refresh_seconds: float = 10.0
+    workers: dict[Any, TerminalWorker] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()
+        self._supervisor = Supervisor(
+            "card-terminal-pool", self._refresh_step, idle_seconds=self.refresh_seconds, database=True
+        )
+
+    def start(self) -> CardTerminalPool:
+        self.sync_workers()
+        wakeup.add_pool(self)
+        self._supervisor.start()
+        return self
+
+    def stop(self, timeout: float = 5.0) -> None:
+        wakeup.remove_pool(self)
+        self._supervisor.stop(timeout)
+        with self._lock:
+            workers = list(self.workers.values())
+            self.workers.clear()
+        for worker in workers:
+            worker.stop()
+        for worker in workers:
+            worker.join(timeout)
+
+    def __enter__(self) -> CardTerminalPool:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def wake(self, terminal_id: Any) -> None:
+        worker = self.workers.get(terminal_id)
+        if worker is not None:
+            worker.wake()
+        else:
+            self.refresh_soon()
+
+    def refresh_soon(self) -> None:
+        self._supervisor.wake()
+
+    def abort(self, terminal_id: Any) -> None:
+        worker = self.workers.get(terminal_id)
+        if worker is not None:
+            worker.abort()
+
+    def _refresh_step(self) -> float:
+        self.sync_workers()
+        return self.refresh_seconds
+
+    def sync_workers(self) -> None:
+        with scopes_disabled():
+            terminals = CardTerminal.objects.filter(is_active=True)
+            if self.store_ids is not None:
+                terminals = terminals.filter(store_id__in=self.store_ids)
+            wanted = dict(terminals.values_list("pk", "organization_id"))
+        with self._lock:
+            for terminal_id in list(self.workers):
+                if terminal_id not in wanted:
+                    self.workers.pop(terminal_id).stop()
+            for terminal_id, organization_id in wanted.items():
+                if terminal_id not in self.workers:
+                    worker = TerminalWorker(
+                        terminal_id, organization_id, driver=self.driver, idle_seconds=self.idle_seconds
+                    )
+                    self.workers[terminal_id] = worker
+                    worker.start()
