@@ -235,6 +235,17 @@ SUITES: tuple[Suite, ...] = (
         "Scanner: serial scan → WebSocket → register's cart …",
     ),
     Suite(
+        "card",
+        "benchmarks.card_bench",
+        "## Card terminal → paid",
+        "Measured by `python -m benchmarks.card_bench` (part of `make bench`; "
+        + _this_section_alone("card")
+        + "): a virtual ZVT terminal on 127.0.0.1, the terminal's worker and the register's requests in one "
+        "process through Django's test client, a cash sale and GET /health as baselines interleaved in the same "
+        "run. Machine: {machine}.",
+        "Card terminal: final status → sale committed and shown paid …",
+    ),
+    Suite(
         "sync",
         "benchmarks.sync_bench",
         "## Sync (store node → cloud)",

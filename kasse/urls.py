@@ -39,6 +39,7 @@ urlpatterns = [
     path("card/", include("kasse.loyalty.public_urls")),  # the customer's digital loyalty card (public)
     path("devices/printers/", include("kasse.printing.backoffice_urls")),
     path("devices/peripherals/", include("kasse.peripherals.backoffice_urls")),
+    path("devices/card-terminals/", include("kasse.payments.backoffice_urls")),
     path("devices/", include("kasse.register.backoffice_urls")),
     path("nodes/", include("kasse.sync.backoffice.urls")),
     path("fiscal/", include("kasse.fiscal.backoffice_urls")),

@@ -1,6 +1,6 @@
 """The demo's virtual devices: where they live, the processes that play them, the rows that use them.
 
-``kasse demo`` runs four virtual devices as child processes on this machine and makes them the
+``kasse demo`` runs five virtual devices as child processes on this machine and makes them the
 first store's devices, so the store node drives them exactly as it would drive real ones:
 
 - the receipt printer, ESC/POS over TCP (``127.0.0.1:9100``), jobs decoded to ``virtual-printer/``;
@@ -8,6 +8,7 @@ first store's devices, so the store node drives them exactly as it would drive r
 - a serial scanner on a pty bound to the first register; its pty is always reachable through the
   link ``devices/scanner.tty``, and every line written to the named pipe ``devices/scanner.in``
   (``kasse demo --scan CODE``) is scanned;
+- a ZVT card terminal on TCP (``127.0.0.1:20007``, password 000000), the first register's terminal;
 - a pole display on a pty bound to the first register (link ``devices/pole-display.tty``); what it
   shows is printed on the demo's console and kept in ``devices/pole-display.txt``.
 
@@ -31,6 +32,8 @@ SCANNER_NAME = "Handscanner (virtuell)"
 DISPLAY_NAME = "Kundenanzeige (virtuell)"
 RECEIPT_PRINTER_NAME = "Bondrucker (virtuell)"
 LABEL_PRINTER_NAME = "Etikettendrucker (virtuell)"
+CARD_TERMINAL_NAME = "Kartenterminal (virtuell)"
+CARD_TERMINAL_PASSWORD = "000000"  # noqa: S105 - the virtual terminal's factory setting
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,7 @@ class DemoDevices:
     root: Path
     printer_port: int = 9100
     label_printer_port: int = 9101
+    card_terminal_port: int = 20007
 
     @property
     def printer_dir(self) -> Path:
@@ -77,7 +81,7 @@ class DemoDevices:
                 link.unlink()
 
     def add_processes(self, supervisor: Supervisor, *, quiet_display: bool = False) -> None:
-        """The four virtual devices as children of ``supervisor`` (add them before the store node:
+        """The five virtual devices as children of ``supervisor`` (add them before the store node:
         the supervisor starts the node only once the ptys' links exist)."""
         python = sys.executable
         supervisor.add(
@@ -106,6 +110,20 @@ class DemoDevices:
                 str(self.label_printer_port),
                 "--out",
                 str(self.label_printer_dir),
+            ],
+        )
+        supervisor.add(
+            "virtual-card-terminal",
+            [
+                python,
+                "-m",
+                "kasse.hardware.virtual.zvt_terminal",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.card_terminal_port),
+                "--password",
+                CARD_TERMINAL_PASSWORD,
             ],
         )
         supervisor.add(
@@ -213,6 +231,25 @@ class DemoDevices:
                 data={"name": DISPLAY_NAME, "register": register, "serial_device": display_path, "baud_rate": 9600},
             )
             created.append(DISPLAY_NAME)
+        from kasse.payments.models import CardTerminal
+        from kasse.payments.services import save_card_terminal
+
+        with scopes_disabled():
+            has_terminal = CardTerminal.objects.filter(store=store).exists()
+        if not has_terminal:
+            save_card_terminal(
+                actor=actor,
+                store=store,
+                data={
+                    "name": CARD_TERMINAL_NAME,
+                    "register": register,
+                    "connection": "tcp",
+                    "host": "127.0.0.1",
+                    "port": self.card_terminal_port,
+                    "password": CARD_TERMINAL_PASSWORD,
+                },
+            )
+            created.append(CARD_TERMINAL_NAME)
         for display in displays:
             if _moved(display.serial_device, self.display_link):
                 save_pole_display(

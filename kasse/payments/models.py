@@ -12,6 +12,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from kasse.core.models import OrganizationScopedModel, money_field
+from kasse.peripherals.models import DeviceState
 
 
 class TerminalConnection(models.TextChoices):
@@ -42,6 +43,7 @@ class CardTerminal(OrganizationScopedModel):
     print_merchant_copy = models.BooleanField(_("print the merchant copy"), default=True)
     print_customer_copy = models.BooleanField(_("print the customer copy"), default=True)
     is_active = models.BooleanField(_("active"), default=True)
+    test_requested_at = models.DateTimeField(null=True, blank=True)  # the back office's "test" button
 
     class Meta:
         verbose_name = _("card terminal")
@@ -138,3 +140,10 @@ class CardPayment(OrganizationScopedModel):
     def reference(self) -> str:
         """What the register's tender carries to name this payment."""
         return f"zvt:{self.pk}"
+
+
+class CardTerminalState(DeviceState):
+    """What the node saw when it last logged on to the terminal; its id is the terminal's id (goes up)."""
+
+    terminal = models.OneToOneField(CardTerminal, on_delete=models.CASCADE, related_name="state")
+    software_version = models.CharField(max_length=120, blank=True)

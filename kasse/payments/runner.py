@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.utils import translation
+from django.utils import timezone, translation
 from django_scopes import scope, scopes_disabled
 
 from kasse.core.actors import Actor
@@ -24,7 +24,7 @@ from kasse.core.channels_bridge import send_from_thread
 from kasse.core.supervisor import Supervisor
 from kasse.hardware.terminals.base import CardTerminal as TerminalDriver
 from kasse.hardware.terminals.zvt import records, texts
-from kasse.hardware.terminals.zvt.client import Result
+from kasse.hardware.terminals.zvt.client import Outcome, Result
 from kasse.hardware.terminals.zvt.terminal import ZvtTerminal, serial_link, tcp_link
 from kasse.payments import outcomes, services, wakeup
 from kasse.payments.models import CardPayment, CardPaymentKind, CardPaymentStatus, CardTerminal, TerminalConnection
@@ -58,6 +58,7 @@ class TerminalWorker:
         self.organization_id = organization_id
         self.driver = driver
         self._started = False
+        self._tested: Any = None
         self._driver: TerminalDriver | None = None  # the one running a command now
         self.supervisor = Supervisor(
             f"card-terminal-{terminal_id}",
@@ -92,6 +93,7 @@ class TerminalWorker:
                     terminal_id=self.terminal_id, organization=self.organization_id
                 ):
                     self._recover(payment)
+            self._test_if_asked()
             pending = (
                 CardPayment.objects.filter(terminal_id=self.terminal_id, status=CardPaymentStatus.PENDING)
                 .order_by("created_at")
@@ -104,6 +106,20 @@ class TerminalWorker:
             if claimed is not None:
                 self._run(claimed)
         return 0.0
+
+    def _test_if_asked(self) -> None:
+        """The back office's connection test: log on (06 00) and store what the terminal said."""
+        terminal = CardTerminal.objects.get(pk=self.terminal_id)
+        asked = terminal.test_requested_at
+        if asked is None or asked == self._tested or timezone.now() - asked > services.TEST_REQUEST_TTL:
+            return
+        self._tested = asked
+        result = self.driver(terminal).test()
+        version = result.completion.software_version if result.completion else ""
+        detail = result.error or (texts.result_text(result.result_code) if result.result_code is not None else "")
+        services.save_terminal_state(
+            terminal, connected=result.outcome is Outcome.COMPLETED, detail=detail, software_version=version
+        )
 
     def _language(self) -> str:
         """Messages stored with a payment are in the shop's language, like its receipts."""
@@ -166,7 +182,7 @@ class TerminalWorker:
         )
 
 
-@dataclass
+@dataclass(eq=False)  # registered in a WeakSet: identity, not value
 class CardTerminalPool:
     """One `TerminalWorker` per active terminal (of ``store_ids``, or all); follows terminals being changed."""
 

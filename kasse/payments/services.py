@@ -4,6 +4,7 @@ manager's decision. Money paths lock the register's terminal row, so two request
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -23,8 +24,10 @@ from kasse.payments.models import (
     CardPaymentKind,
     CardPaymentStatus,
     CardTerminal,
+    CardTerminalState,
     TerminalConnection,
 )
+from kasse.peripherals.models import DeviceHealth
 from kasse.sync.engine.changes import record
 from kasse.tenancy.models import Register, Store
 
@@ -187,3 +190,37 @@ def resolve_card_payment(*, actor: Actor, payment: CardPayment, paid: bool, note
     payment.save()
     log_action(payment.organization, actor, "payments.card.resolved", payment, {"paid": paid, "note": note[:255]})
     return payment
+
+
+TEST_REQUEST_TTL = timedelta(minutes=2)
+
+
+@tenant_service
+def request_terminal_test(*, actor: Actor, terminal: CardTerminal) -> CardTerminal:
+    """Ask the store node to log on to the terminal (06 00) and report; ignored after two minutes."""
+    terminal = CardTerminal.objects.select_for_update().get(pk=terminal.pk)
+    if not terminal.is_active:
+        raise PaymentError(_("The terminal is switched off; switch it on to test it."))
+    terminal.test_requested_at = timezone.now()
+    terminal.save(update_fields=["test_requested_at", "updated_at"])
+    log_action(terminal.organization, actor, "payments.terminal.tested", terminal, {"name": terminal.name})
+    record("card_terminal", [terminal])
+    transaction.on_commit(lambda: wakeup.notify(terminal.pk))
+    return terminal
+
+
+def save_terminal_state(terminal: CardTerminal, *, connected: bool, detail: str, software_version: str) -> None:
+    """The node's answer to a connection test; on a node it goes up to the cloud in the same transaction."""
+    values = {
+        "state": DeviceHealth.CONNECTED if connected else DeviceHealth.ERROR,
+        "detail": detail[:300],
+        "software_version": software_version[:120],
+        "checked_at": timezone.now(),
+    }
+    with transaction.atomic():
+        row, _created = CardTerminalState.objects.update_or_create(
+            pk=terminal.pk,
+            defaults=values,
+            create_defaults={"organization_id": terminal.organization_id, "terminal_id": terminal.pk, **values},
+        )
+        record("card_terminal_state", [row])

@@ -169,3 +169,16 @@ def test_dsfinvk_benchmark_runs_end_to_end_with_a_few_closings(tmp_path):
     assert data["year"]["closings"] == 3
     assert data["year"]["receipts"] == 3 * (20 + 2)  # the receipts, the float and a cash movement a day
     assert "| the year (target ≤ 60 s, flat memory)" in result.stdout
+
+
+def test_card_terminal_benchmark_runs_end_to_end_with_a_few_sales(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "benchmarks.card_bench", "--sales", "6", "--products", "200"],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "| terminal final status → sale committed, shown paid | 3 |" in result.stdout
+    assert "| baseline: the same sale paid in cash | 3 |" in result.stdout

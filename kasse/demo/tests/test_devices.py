@@ -81,7 +81,13 @@ def test_the_demo_devices_are_live_and_the_node_drives_them(
     settings.LANGUAGE_CODE = "en"
     # Given the store's devices as the demo seeds them: the rows name the links, which lead to live ptys
     assert sorted(devices.ensure_rows(store, register)) == sorted(
-        ["Bondrucker (virtuell)", "Etikettendrucker (virtuell)", "Handscanner (virtuell)", "Kundenanzeige (virtuell)"]
+        [
+            "Bondrucker (virtuell)",
+            "Etikettendrucker (virtuell)",
+            "Handscanner (virtuell)",
+            "Kartenterminal (virtuell)",
+            "Kundenanzeige (virtuell)",
+        ]
     )
     with scopes_disabled():
         scanner = Scanner.objects.get(store=store)

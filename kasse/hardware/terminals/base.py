@@ -32,5 +32,9 @@ class CardTerminal(abc.ABC):
     def status_enquiry(self, on_event: EventHandler | None = None) -> Result: ...
 
     @abc.abstractmethod
+    def test(self) -> Result:
+        """Log on and nothing else: the connection test."""
+
+    @abc.abstractmethod
     def request_abort(self) -> None:
         """Ask the running command to stop (06 B0); the terminal may ignore it."""

@@ -207,8 +207,8 @@ class VirtualZvtTerminal(TcpDeviceServer):
         self._send(conn, command, Step.COMPLETION, end)
 
     def _registration(self, conn: socket.socket, command: Apdu) -> None:
-        self._ack(conn, command)
-        self._finish(conn, command)
+        self._ack(conn, command)  # a real terminal ends a registration with its software version
+        self._send(conn, command, Step.COMPLETION, journal.completion_with_version())
 
     def _log_off(self, conn: socket.socket, command: Apdu) -> None:
         self._ack(conn, command)

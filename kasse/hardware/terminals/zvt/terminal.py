@@ -80,6 +80,9 @@ class ZvtTerminal(CardTerminal):
         """Honoured once the command is sent; before that the command is not sent at all."""
         self._abort.set()
 
+    def test(self) -> Result:
+        return self.register()
+
     def register(self) -> Result:
         """Log on only: the back office's connection test."""
         with self._lock:

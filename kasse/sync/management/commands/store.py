@@ -170,17 +170,21 @@ class Command(BaseCommand):
         from kasse.peripherals.runner import PeripheralRunner
 
         peripherals = PeripheralRunner(store_ids=[node.store_id]).start()  # scanners and pole displays
+        from kasse.payments.runner import CardTerminalPool
+
+        terminals = CardTerminalPool(store_ids=[node.store_id]).start()  # one worker per card terminal
         self.stdout.write(
             f"Registers pair and sell at {advertised_url() or '(address unknown: use --lan-url)'}/register/pair/"
         )
         self.stdout.write(
             f"Store node for store {node.store_id}, syncing with {node.cloud_url}; "
             f"{len(printers.workers)} printer(s), {len(peripherals.scanners)} scanner(s), "
-            f"{len(peripherals.displays)} pole display(s)"
+            f"{len(peripherals.displays)} pole display(s), {len(terminals.workers)} card terminal(s)"
         )
         try:
             uvicorn.run(**uvicorn_options({**options, "workers": 1, "forwarded_allow_ips": "127.0.0.1"}))
         finally:
+            terminals.stop()
             peripherals.stop()
             printers.stop()
             runner.stop()

@@ -1,0 +1,60 @@
+"""Tenant-isolation cases for the card terminal pages, the unclear payments and the register's card step."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django_scopes import scopes_disabled
+
+from kasse.testing.factories import RegisterFactory, StoreFactory
+from kasse.testing.isolation import IsolationCase
+
+
+def _terminal_of(org: Any) -> Any:
+    from kasse.payments.models import CardTerminal
+
+    register = RegisterFactory(store=StoreFactory(organization=org), organization=org)
+    with scopes_disabled():
+        return CardTerminal.objects.create(
+            organization=org,
+            store=register.store,
+            register=register,
+            name="T",
+            host="127.0.0.1",
+            password="000000",  # noqa: S106 - a test row
+        )
+
+
+def _terminal(org: Any) -> dict[str, Any]:
+    return {"terminal_id": _terminal_of(org).pk}
+
+
+def _payment(org: Any) -> dict[str, Any]:
+    from kasse.payments.models import CardPayment
+
+    terminal = _terminal_of(org)
+    with scopes_disabled():
+        payment = CardPayment.objects.create(
+            organization=org,
+            store=terminal.store,
+            register=terminal.register,
+            terminal=terminal,
+            amount=Decimal("1.00"),
+            status="unknown",
+        )
+    return {"payment_id": payment.pk}
+
+
+def _store(org: Any) -> dict[str, Any]:
+    return {"store_id": StoreFactory(organization=org).pk}
+
+
+CASES = [
+    IsolationCase("payments:terminal-create", _store, methods=("get", "post"), data={"name": "X"}),
+    IsolationCase("payments:terminal-edit", _terminal, methods=("get", "post"), data={"name": "X"}),
+    IsolationCase("payments:terminal-test", _terminal, methods=("post",)),
+    IsolationCase("payments:resolve", _payment, methods=("post",), data={"paid": "1"}),
+    IsolationCase("register:card-status", _payment, methods=("get",), caller="register"),
+    IsolationCase("register:card-cancel", _payment, methods=("post",), caller="register"),
+]
