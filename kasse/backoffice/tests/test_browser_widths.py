@@ -24,8 +24,9 @@ _OVERFLOW = """() => {
   for (const el of document.querySelectorAll('body *')) {
     const right = el.getBoundingClientRect().right;
     if (right > width + 1 && (!worst || right > worst.right)) {
-      worst = {right, what: el.tagName.toLowerCase() + (el.className ? '.' + String(el.className).split(' ').join('.') : '')
-        + (el.dataset.testid ? '[' + el.dataset.testid + ']' : '')};
+      const classes = el.className ? '.' + String(el.className).split(' ').join('.') : '';
+      const testid = el.dataset.testid ? '[' + el.dataset.testid + ']' : '';
+      worst = {right, what: el.tagName.toLowerCase() + classes + testid};
     }
   }
   return {scrollWidth: document.documentElement.scrollWidth, worst};
@@ -56,10 +57,12 @@ def test_every_menu_page_fits_a_phone_and_a_laptop(browser, live_server, organiz
                 # On a phone the menu is one button in one top row, not a column beside the page
                 assert page.locator("[data-testid=mainnav]").is_hidden()
                 bar = page.locator(".topbar").bounding_box()
-                assert bar is not None and bar["height"] < 70
+                assert bar is not None
+                assert bar["height"] < 70
             else:
                 nav = page.locator("[data-testid=mainnav]").bounding_box()
-                assert nav is not None and nav["width"] <= width / 6
+                assert nav is not None
+                assert nav["width"] <= width / 6
             for href in links:
                 page.goto(live_server.url + href)
                 page.wait_for_load_state("load")
