@@ -144,6 +144,7 @@ INSTALLED_APPS = [
     "kasse.tenancy",
     "kasse.catalog",
     "kasse.customers",
+    "kasse.promotions",
     "kasse.inventory",
     "kasse.sales",
     "kasse.loyalty",

@@ -27,6 +27,7 @@ urlpatterns = [
     path("customers/", include("kasse.customers.backoffice_urls")),
     path("loyalty/", include("kasse.loyalty.backoffice_urls")),
     path("campaigns/", include("kasse.marketing.backoffice_urls")),
+    path("promotions/", include("kasse.promotions.backoffice_urls")),
     path("stock/", include("kasse.inventory.backoffice_urls")),
     path("settings/", include("kasse.tenancy.backoffice_urls")),
     path("signup/", include("kasse.tenancy.signup_urls")),

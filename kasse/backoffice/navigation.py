@@ -51,6 +51,7 @@ NAV_GROUPS: list[NavGroup] = [
         _("Articles"),
         (
             NavItem("catalog:product-list", _("Catalog"), Capability.MANAGE_CATALOG),
+            NavItem("promotions:promotion-list", _("Promotions"), Capability.MANAGE_CATALOG),
             NavItem("inventory:stock-list", _("Stock"), Capability.RECEIVE_GOODS),
             NavItem("inventory:goods-receipt-list", _("Goods receipts"), Capability.RECEIVE_GOODS),
             NavItem("printing:label-list", _("Labels"), Capability.MANAGE_CATALOG),

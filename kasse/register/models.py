@@ -68,6 +68,7 @@ class Cart(OrganizationScopedModel):
     # What the customer redeems of their loyalty account (kasse.register.services.cart_loyalty).
     redeem_points = models.PositiveIntegerField(default=0)
     redeem_stamp_cards = models.JSONField(default=list, blank=True)
+    coupon_codes = models.JSONField(default=list, blank=True)  # entered at the register, checked again at checkout
     parked_at = models.DateTimeField(null=True, blank=True)
     parked_label = models.CharField(_("label"), max_length=60, blank=True)
 

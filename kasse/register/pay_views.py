@@ -154,6 +154,8 @@ def cart_form(request: HttpRequest, cart: Cart, action: str) -> HttpResponse:
                 "current": cart.note,
             },
         )
+    if action == "coupon":
+        return render(request, "register/partials/coupon_form.html", {"action_url": url})
     if action == "times":
         return render(
             request,

@@ -73,11 +73,13 @@ def _draw(pdf: _ReceiptPdf, receipt: Receipt) -> None:
     pdf.rule()
     for line in receipt.lines:
         pdf.row(line.name, line.amount_text)
-        for detail in (line.quantity_text, line.discount_text, line.note):
+        for detail in (line.quantity_text, line.discount_text, line.promotion_text, line.note):
             if detail:
                 pdf.row(f"  {detail}")
     pdf.rule()
     pdf.row(_("Total"), euro(receipt.total), bold=True)
+    if receipt.saved_text:
+        pdf.row(receipt.saved_text)
     pdf.rule()
     pdf.cells((_("VAT rate"), _("Net"), _("VAT"), _("Gross")))
     for vat in receipt.vat_rows:

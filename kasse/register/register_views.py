@@ -41,6 +41,7 @@ from kasse.register.pay_views import cart_form, line_form, parse_times, pending_
 from kasse.register.selectors import grid_categories, grid_products, parked_carts, tile
 from kasse.register.services import cart as carts
 from kasse.register.services import cart_loyalty
+from kasse.register.services.coupons import add_coupon, remove_coupon
 from kasse.register.services.pairing import DEVICE_COOKIE, pair_device
 from kasse.register.services.receipts import receipt_context
 from kasse.register.services.scanning import IncompleteScan, LoyaltyCard, UnknownCode, resolve_scan
@@ -383,7 +384,7 @@ def line_action(request: CashierRequest, line_id: uuid.UUID, action: str) -> Htt
 @require_http_methods(["GET", "POST"])
 @register_view()
 def cart_action(request: CashierRequest, action: str) -> HttpResponse:
-    """Order discount, customer, park, cancel, quantity key on the active cart (GET: the dialog for it)."""
+    """Order discount, customer, coupon, park, cancel, quantity key on the active cart (GET: the dialog for it)."""
     register = request.register
     cashier = request.cashier
     cart_obj = carts.active_cart(register, cashier)
@@ -417,6 +418,10 @@ def cart_action(request: CashierRequest, action: str) -> HttpResponse:
             )
         elif action == "note":
             carts.set_note(cart=cart_obj, note=request.POST.get("note", ""))
+        elif action == "coupon":
+            add_coupon(cart=cart_obj, code=request.POST.get("code", "")[:60])
+        elif action == "coupon-remove":
+            remove_coupon(cart=cart_obj, code=request.POST.get("code", "")[:60])
         elif action == "park":
             carts.park_cart(actor=_actor(request), cart=cart_obj, label=request.POST.get("label", ""))
         elif action == "cancel":

@@ -148,7 +148,10 @@ def _items() -> Case:
 
 
 def _discount(prefix: str = "") -> Any:
-    return Sum(F(f"{prefix}line_discount") + F(f"{prefix}order_discount_share"), output_field=DecimalField())
+    return Sum(
+        F(f"{prefix}line_discount") + F(f"{prefix}order_discount_share") + F(f"{prefix}promotion_discount"),
+        output_field=DecimalField(),
+    )
 
 
 def _compute(store: Store, first: date, last: date) -> None:

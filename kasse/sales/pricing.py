@@ -12,6 +12,8 @@ starts from. The rules, applied in this order:
 3. **Line discount**: a percentage of the line amount (rounded to the cent) or an amount,
    never more than the line amount (an amount that became larger, because the quantity or
    the price went down, takes the whole line and nothing more).
+3a. **Promotions** in force (``offers``, :mod:`kasse.sales.promotion_step`): at most one per
+   line, best saving first, never on a line with a manual price or discount.
 4. **Order discount**: a percentage of, or an amount up to, the sum of the lines after their
    discounts; spread over the lines in proportion to that sum by largest remainder, so each
    line keeps its VAT rate and no cent is lost. Lines coming back (negative) get no share.
@@ -36,6 +38,7 @@ from decimal import Decimal
 
 from kasse.core.money import ZERO, MoneyError, allocate, line_gross, percent_of, round_money, vat_from_gross
 from kasse.core.vat import dsfinvk_id, vat_rate
+from kasse.sales.promotion_step import Offer, apply_promotions
 
 HUNDRED = Decimal(100)
 
@@ -68,6 +71,8 @@ class CartItem:
     price: Decimal | None = None
     discount_percent: Decimal | None = None
     discount_amount: Decimal | None = None
+    product_id: str | None = None  # what promotions match on (``promotion_step.Offer``)
+    category_id: str | None = None
 
     @property
     def unit_price(self) -> Decimal:
@@ -146,14 +151,17 @@ class DraftLine:
     amount: Decimal  # before any discount: round(unit price × quantity), or a returned line's share
     line_discount: Decimal = ZERO
     order_discount_share: Decimal = ZERO
+    promotion: Offer | None = None
+    promotion_discount: Decimal = ZERO
 
     @property
     def after_line_discount(self) -> Decimal:
-        return self.amount - self.line_discount
+        """The line after its own discount and its promotion: what the order discount is on."""
+        return self.amount - self.line_discount - self.promotion_discount
 
     @property
     def total(self) -> Decimal:
-        return self.amount - self.line_discount - self.order_discount_share
+        return self.amount - self.line_discount - self.promotion_discount - self.order_discount_share
 
 
 @dataclass(frozen=True)
@@ -166,10 +174,11 @@ class Draft:
     order_discount: Decimal = ZERO
     redemption: Redemption | None = None
     loyalty_discount: Decimal = ZERO  # the part of ``order_discount`` that redeemed points and stamps took
+    offers: tuple[Offer, ...] = ()  # the promotions in force for this cart
 
     @property
     def subtotal(self) -> Decimal:
-        """The lines after their own discounts: what an order discount is on."""
+        """The lines after their own discounts and promotions: what an order discount is on."""
         return sum((line.after_line_discount for line in self.lines), ZERO)
 
 
@@ -234,10 +243,16 @@ def apply_loyalty_redemption(draft: Draft) -> Draft:
 
 # The order in which a cart is priced. Later capabilities add their step here and nowhere else:
 # a deposit (Pfand) step adds its lines before the line discounts (a deposit is never discounted);
-# a promotion step runs between line and order discounts; a single-purpose voucher is a step after
-# the order discount, while a multi-purpose voucher is a payment, not a price (UStG § 3 (13)-(15)).
+# promotions run between line and order discounts (``promotion_step``: lines with a manual discount
+# take none, so the two never stack); a single-purpose voucher is a step after the order discount,
+# while a multi-purpose voucher is a payment, not a price (UStG § 3 (13)-(15)).
 # Loyalty redemption comes last of the discounts: points pay for what is left after every other discount.
-STEPS: tuple[PricingStep, ...] = (apply_line_discounts, apply_order_discount, apply_loyalty_redemption)
+STEPS: tuple[PricingStep, ...] = (
+    apply_line_discounts,
+    apply_promotions,
+    apply_order_discount,
+    apply_loyalty_redemption,
+)
 
 
 # --- the result ------------------------------------------------------------------------------
@@ -256,6 +271,8 @@ class PricedLine:
     line_discount: Decimal
     order_discount_share: Decimal
     total: Decimal
+    promotion: Offer | None = None
+    promotion_discount: Decimal = ZERO
 
     @property
     def gross(self) -> Decimal:
@@ -305,6 +322,19 @@ class PricedCart:
     def vat(self) -> Decimal:
         return sum((row.vat for row in self.vat_rows), ZERO)
 
+    @property
+    def promotion_discount(self) -> Decimal:
+        """What the promotions took off."""
+        return sum((line.promotion_discount for line in self.lines), ZERO)
+
+    @property
+    def saved(self) -> Decimal:
+        """What the customer saved on the goods sold: discounts and promotions (the receipt says it)."""
+        return sum(
+            (line.line_discount + line.promotion_discount + line.order_discount_share for line in self.lines),
+            ZERO,
+        )
+
 
 def _draft_line(item: Item) -> DraftLine:
     if isinstance(item, ReturnedItem):
@@ -350,15 +380,17 @@ def price_cart(
     order_discount_percent: Decimal | None = None,
     order_discount_amount: Decimal | None = None,
     redemption: Redemption | None = None,
+    offers: Sequence[Offer] = (),
     steps: Sequence[PricingStep] = STEPS,
 ) -> PricedCart:
-    """Price ``items`` with an optional discount on the whole order and loyalty redemption: the one rule
-    for a cart's price."""
+    """Price ``items`` with the promotions in force (``offers``), an optional discount on the whole order
+    and loyalty redemption: the one rule for a cart's price."""
     draft = Draft(
         lines=tuple(_draft_line(item) for item in items),
         order_discount_percent=order_discount_percent,
         order_discount_amount=order_discount_amount,
         redemption=redemption,
+        offers=tuple(offers),
     )
     for step in steps:
         draft = step(draft)
@@ -373,6 +405,8 @@ def price_cart(
             line_discount=d.line_discount,
             order_discount_share=d.order_discount_share,
             total=d.total,
+            promotion=d.promotion,
+            promotion_discount=d.promotion_discount,
         )
         for d in draft.lines
     )

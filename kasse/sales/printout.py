@@ -39,11 +39,13 @@ def print_layout(receipt: Receipt, *, language: str) -> ReceiptDocument:
             doc.text(receipt.return_text, bold=True)
         for line in receipt.lines:
             doc.columns(line.name, line.amount_text)
-            for detail in (line.quantity_text, line.discount_text, line.note):
+            for detail in (line.quantity_text, line.discount_text, line.promotion_text, line.note):
                 if detail:
                     doc.text(f"  {detail}")
         doc.separator()
         doc.columns(_("Total"), euro(receipt.total), bold=True, double_height=True)
+        if receipt.saved_text:
+            doc.text(receipt.saved_text)
         doc.feed()
         doc.table(
             (_("VAT rate"), _("Net"), _("VAT"), _("Gross")),

@@ -108,6 +108,8 @@ class ReceiptLine:
     vat_letter: int  # the DSFinV-K VAT id, printed after the amount and in the VAT table
     amount: Decimal  # gross after all discounts
     note: str
+    promotion_name: str = ""
+    promotion_discount: Decimal = Decimal("0.00")  # what the promotion took off, apart from ``discount``
 
     @property
     def quantity_text(self) -> str:
@@ -119,6 +121,11 @@ class ReceiptLine:
     @property
     def discount_text(self) -> str:
         return f"{_('Discount')} -{euro(self.discount)}" if self.discount else ""
+
+    @property
+    def promotion_text(self) -> str:
+        """ "Happy hour -1,40 €": the promotion by the name printed, and what it took off this line."""
+        return f"{self.promotion_name} -{euro(self.promotion_discount)}" if self.promotion_discount else ""
 
     @property
     def amount_text(self) -> str:
@@ -222,6 +229,17 @@ class Receipt:
         return _("Receipt %(number)s") % {"number": self.number}
 
     @property
+    def saved(self) -> Decimal:
+        """What the customer saved on this receipt (discounts and promotions); nothing on a return."""
+        if self.is_return:
+            return Decimal("0.00")
+        return sum((line.discount + line.promotion_discount for line in self.lines), Decimal("0.00"))
+
+    @property
+    def saved_text(self) -> str:
+        return _("You saved %(amount)s") % {"amount": euro(self.saved)} if self.saved > 0 else ""
+
+    @property
     def return_text(self) -> str:
         """ "RETURN · for receipt 7" or "RETURN · without receipt"; empty for a sale."""
         if not self.is_return:
@@ -289,6 +307,8 @@ def build_receipt(sale: Sale) -> Receipt:
                 vat_letter=line.vat_dsfinvk_id,
                 amount=line.total,
                 note=line.note,
+                promotion_name=line.promotion_name,
+                promotion_discount=line.promotion_discount,
             )
             for line in sale.lines.all()
         ),

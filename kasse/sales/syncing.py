@@ -5,7 +5,8 @@
 - A sale whose receipt number is already used on its register is quarantined whole (kept for the owner's
   review, never dropped); the owner releases it under the register's next free number. A sale that does
   not add up (lines, VAT rows, payments), a negative sale that is not a return, and one dated far from the
-  cloud's clock are stored as they happened and flagged; a node whose clock runs ahead is told so.
+  cloud's clock are stored as they happened and flagged; a node whose clock runs ahead is told so. So is a
+  sale that used a coupon beyond its limit (two nodes offline both took the last use).
 - A closed shift never reopens when an older state of it arrives late.
 - A node hands out receipt and Z numbers per register; they continue after the cloud's after a restore
   (``Numbering``: the cloud's positions, the node's counters raised to them).
@@ -29,6 +30,7 @@ from django_scopes import scopes_disabled
 
 from kasse.sales.events import sale_uploaded, shift_uploaded
 from kasse.sales.models import CounterKind, RegisterCounter, Sale, Shift
+from kasse.sales.services.coupons import overused_coupons
 from kasse.sync.engine.registry import (
     Direction,
     Numbering,
@@ -130,6 +132,10 @@ def sale_arrived(sale: UpRow, record: Sequence[UpRow], upload: Upload) -> None:
     lines, vats, payments = (parts[label] for label in SALE_PARTS)
     for kind, detail in sale_anomalies(sale.values, lines, vats, payments, upload.received_at):
         upload.flag(sale, kind, detail)
+    promotion_ids = {line["promotion_id"] for line in lines if line.get("promotion_id")}
+    if promotion_ids and sale.values.get("kind") == "sale":
+        for code, uses, limit in overused_coupons(promotion_ids):
+            upload.flag(sale, AnomalyKind.COUPON, {"coupon": code, "uses": uses, "max_uses": limit})
 
 
 def release_sale(record: dict[str, Any], sale_id: str) -> Released:

@@ -133,6 +133,7 @@ class AnomalyKind(models.TextChoices):
     NEGATIVE = "negative", _("Negative total on a sale that is not a return")
     DATED = "dated", _("Dated far in the past")
     POINTS_NEGATIVE = "points_negative", _("Loyalty points below zero after offline redemptions")
+    COUPON = "coupon", _("Coupon used more often than allowed")
 
 
 class SyncAnomaly(OrganizationScopedModel):

@@ -22,6 +22,7 @@ from kasse.customers.models import Customer
 from kasse.loyalty.selectors import Account, account
 from kasse.payments.checkout import claim_card_tenders
 from kasse.printing.services import enqueue_sale_receipt
+from kasse.promotions.selectors import CouponError
 from kasse.register.models import Cart, CartLine, CartStatus
 from kasse.register.services import cart_loyalty
 from kasse.register.services.scanning import ScanResult
@@ -29,7 +30,9 @@ from kasse.sales.fiscal_signing import sign_abort, sign_sale, tse_in_use
 from kasse.sales.fiscal_start import start_in_background
 from kasse.sales.models import Sale
 from kasse.sales.pricing import CartItem, PricedCart, PricedLine, VatCode, discount_of, price_cart
+from kasse.sales.promotion_step import Offer
 from kasse.sales.services.checkout import LineInput, PaymentInput, SaleInput, complete_sale
+from kasse.sales.services.coupons import cart_offers, check_coupon
 from kasse.sales.services.errors import SaleError
 from kasse.sales.services.rules import Approval, check_amount, check_quantity, discount_amount, discount_needs_manager
 from kasse.tenancy.models import Employee, Register, Store
@@ -49,6 +52,8 @@ def active_cart(register: Register, employee: Employee) -> Cart:
     """The register's active cart, created on first use (one per register)."""
     cart = Cart.objects.filter(register=register, status=CartStatus.ACTIVE).first()
     if cart is not None:
+        if Register.store.is_cached(register):
+            cart.store = register.store  # the promotions in force are the store's (its time zone): no query
         return cart
     try:
         with transaction.atomic():
@@ -400,7 +405,22 @@ def _item(line: CartLine, store_price: Decimal | None) -> CartItem:
         price=line.unit_price,
         discount_percent=line.discount_percent,
         discount_amount=line.discount_amount,
+        product_id=str(line.variant.product_id),
+        category_id=str(line.variant.product.category_id) if line.variant.product.category_id else None,
     )
+
+
+def _offers(cart: Cart) -> list[Offer]:
+    """The promotions in force for this cart now; a coupon that stopped being valid is left out here
+    (the cart shows the price without it) and refused with its reason at checkout."""
+    codes = []
+    for code in cart.coupon_codes or []:
+        try:
+            check_coupon(cart.organization_id, cart.store, code)
+        except CouponError:
+            continue
+        codes.append(code)
+    return cart_offers(cart.organization_id, cart.store, cart.customer_id is not None, codes)
 
 
 def _line_amount(line: CartLine) -> Decimal:
@@ -413,7 +433,9 @@ def cart_view(cart: Cart) -> CartView:
     """The cart as the register and the customer display show it: priced by the one rule."""
     lines = list(cart.lines.select_related("variant__product"))
     own = store_prices(cart.store_id, [ln.variant_id for ln in lines]) if lines else {}
-    priced, loyalty_error = cart_loyalty.price(cart, lines, [_item(ln, own.get(ln.variant_id)) for ln in lines])
+    priced, loyalty_error = cart_loyalty.price(
+        cart, lines, [_item(ln, own.get(ln.variant_id)) for ln in lines], offers=_offers(cart) if lines else ()
+    )
     return CartView(
         cart=cart,
         totals=priced,
@@ -494,6 +516,7 @@ def _store_sale(*, actor: Actor, cart: Cart, employee: Employee, payments: list[
         else None,
         started_at=cart.created_at,
         note=cart.note,
+        coupon_codes=list(cart.coupon_codes or []),
     )
     with transaction.atomic():
         claim_card_tenders(register=cart.register, tenders=payments, sale_id=cart.pk)

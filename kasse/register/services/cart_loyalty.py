@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from typing import Any
 
 from django.utils.translation import gettext as _
 
@@ -17,6 +18,7 @@ from kasse.loyalty.booking import Asked, check_redeemed
 from kasse.loyalty.selectors import program_of
 from kasse.register.models import Cart, CartLine
 from kasse.sales.pricing import CartItem, PricedCart, price_cart
+from kasse.sales.promotion_step import Offer
 from kasse.sales.services import loyalty as sales_loyalty
 from kasse.sales.services.errors import SaleError
 
@@ -29,10 +31,17 @@ def asked(cart: Cart) -> Asked:
     )
 
 
-def price(cart: Cart, lines: Sequence[CartLine], items: Sequence[CartItem]) -> tuple[PricedCart, str]:
-    """The cart priced with its redemption; when the redemption no longer fits (the balance or the cart
-    changed), the cart without it and the reason, which the register shows and checkout refuses."""
-    base = {"order_discount_percent": cart.order_discount_percent, "order_discount_amount": cart.order_discount_amount}
+def price(
+    cart: Cart, lines: Sequence[CartLine], items: Sequence[CartItem], offers: Sequence[Offer] = ()
+) -> tuple[PricedCart, str]:
+    """The cart priced with the promotions in force (``offers``) and its redemption; when the redemption no
+    longer fits (the balance or the cart changed), the cart without it and the reason, which the register
+    shows and checkout refuses."""
+    base: dict[str, Any] = {
+        "order_discount_percent": cart.order_discount_percent,
+        "order_discount_amount": cart.order_discount_amount,
+        "offers": offers,
+    }
     wanted = asked(cart)
     if not wanted or not lines:
         return price_cart(items, **base), ""

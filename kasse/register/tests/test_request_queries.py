@@ -30,19 +30,20 @@ CODES = ["4000000000017", "4000000000024", "4000000000031", "4000000000048", "40
 # Before issue 13 (3c18194, no TSE in that tree): a scan 19, paying 5 lines 53. The pay path now
 # locks the cart row before reading it and asks whether a TSE is in use (one query each) and reads
 # all store prices in one query instead of one per line.
-SCAN = 15
-# Issue 16 adds one: whether the register has a connected card terminal (then a card tender must name a
-# payment the terminal approved, kasse/payments/checkout.py).
-PAY_WITHOUT_TSE = 49
+# Issue 16 adds one to paying: whether the register has a connected card terminal (then a card tender
+# must name a payment the terminal approved, kasse/payments/checkout.py). Issue 18 adds one to each: the
+# promotions in force for the cart (a category tree is read too, only when a promotion is on categories).
+SCAN = 16
+PAY_WITHOUT_TSE = 50
 # With the development TSE, the cart's transaction started in the background with its first item (as
 # on a register; tests commit nothing, so the test starts it): the TSE gate, the sale's VAT rows and
 # payments (read once for the TSE and the done screen), the operations recorded for the cart, then the
 # finish: the TSE and this register's client (2), the last signed revision, the development TSE's step
 # (device locked, transaction read, log message written, transaction closed, counters saved) and the
 # stored answer (looked up, written in a savepoint, open outage closed); the print job after it.
-PAY_WITH_TSE = 69
+PAY_WITH_TSE = 70
 # The same when no start was recorded (lost with a crashed process): pay starts it first.
-PAY_WITH_TSE_NOT_STARTED = 85
+PAY_WITH_TSE_NOT_STARTED = 86
 
 
 @pytest.fixture

@@ -98,6 +98,7 @@ class ReceiptWriter(ClosingBase):
             _unit_price,
             line_discount,
             order_share,
+            promotion_discount,
             total,
             rate,
             ust,
@@ -123,7 +124,7 @@ class ReceiptWriter(ClosingBase):
                     "_rate": rate,
                 }
             )
-            discount = line_discount + order_share
+            discount = line_discount + order_share + promotion_discount  # a promotion is a discount (Rabatt) too
             if discount:
                 base = total + discount
                 itemamounts.extend(
@@ -194,6 +195,7 @@ LINE_FIELDS = (
     "unit_price",
     "line_discount",
     "order_discount_share",
+    "promotion_discount",
     "total",
     "vat_rate",
     "vat_dsfinvk_id",

@@ -97,6 +97,12 @@ class SaleLine(OrganizationScopedModel):
     unit_price = money_field()  # the price charged (differs after an override)
     line_discount = money_field(default=0)
     order_discount_share = money_field(default=0)
+    # what a promotion took off (kasse.sales.promotion_step), with the promotion and its name as printed
+    promotion_discount = money_field(default=0)
+    promotion = models.ForeignKey(
+        "promotions.Promotion", null=True, blank=True, on_delete=models.PROTECT, related_name="sale_lines"
+    )
+    promotion_name = models.CharField(max_length=100, blank=True)
     total = money_field()  # gross after all discounts
     vat_class = models.CharField(max_length=10, choices=VatClass.choices)
     vat_rate = models.DecimalField(max_digits=5, decimal_places=2)

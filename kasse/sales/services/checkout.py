@@ -38,6 +38,7 @@ from kasse.sales.models import (
 )
 from kasse.sales.pricing import CartItem, PricedCart, PricedLine, VatCode, price_cart
 from kasse.sales.services import loyalty
+from kasse.sales.services.coupons import cart_offers, lock_coupons
 from kasse.sales.services.errors import SaleError
 from kasse.sales.services.numbering import next_number
 from kasse.sales.services.rules import (
@@ -92,6 +93,7 @@ class SaleInput:
     started_at: datetime | None = None
     note: str = ""
     meta: dict[str, str] = field(default_factory=dict)
+    coupon_codes: list[str] = field(default_factory=list)  # entered at the register
 
 
 @dataclass(frozen=True)
@@ -158,6 +160,8 @@ def _price_lines(
                 price=price,
                 discount_percent=line.discount_percent,
                 discount_amount=line.discount_amount,
+                product_id=str(variant.product_id),
+                category_id=str(variant.product.category_id) if variant.product.category_id else None,
             )
         )
     _check_discount(cart.order_discount_percent, cart.order_discount_amount)
@@ -176,6 +180,7 @@ def _price_lines(
         order_discount_percent=cart.order_discount_percent,
         order_discount_amount=cart.order_discount_amount,
         redemption=redemption,
+        offers=cart_offers(register.organization_id, register.store, cart.customer_id is not None, cart.coupon_codes),
     )
     if planned is not None:
         program = program_of(register.organization_id)
@@ -357,6 +362,7 @@ def complete_sale(
         if customer is None:
             raise SaleError(_("Unknown customer."))
     checked, priced, planned = _price_lines(register, cart, customer, lock=True)
+    lock_coupons(priced)
     present = approver if approver and has_capability(approver, Capability.MANAGER_OVERRIDE, store) else None
     line_approvers = [_line_approver(p, present, register) for p in checked]
     # Redeemed points and stamps are part of the stored order discount but are the customer's, not the
@@ -516,6 +522,9 @@ def sale_line_amounts(line: PricedLine) -> dict[str, Any]:
         "unit_price": line.unit_price,
         "line_discount": line.line_discount,
         "order_discount_share": line.order_discount_share,
+        "promotion_discount": line.promotion_discount,
+        "promotion_id": line.promotion.id if line.promotion else None,
+        "promotion_name": line.promotion.name[:100] if line.promotion else "",
         "total": line.total,
         "vat_class": line.vat_code.vat_class,
         "vat_rate": line.vat_code.rate,

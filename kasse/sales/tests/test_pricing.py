@@ -19,6 +19,7 @@ from kasse.sales.pricing import (
     apply_line_discounts,
     apply_loyalty_redemption,
     apply_order_discount,
+    apply_promotions,
     discount_of,
     price_cart,
     returned_share,
@@ -147,7 +148,7 @@ def test_steps_are_the_extension_point_and_run_in_order():
         )
 
     items = [CartItem(D("1.00"), D(4), REDUCED, discount_percent=D("10"))]
-    assert (apply_line_discounts, apply_order_discount, apply_loyalty_redemption) == STEPS
+    assert (apply_line_discounts, apply_promotions, apply_order_discount, apply_loyalty_redemption) == STEPS
     priced = price_cart(
         items, order_discount_amount=D("0.50"), steps=(apply_line_discounts, two_for_one, apply_order_discount)
     )
