@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('promotions', '0001_initial'),
-        ('sales', '0007_sale_loyalty_discount'),
+        ('sales', '0008_api_updated_since_index'),
     ]
 
     operations = [
