@@ -123,6 +123,9 @@ def test_the_owner_sets_levels_and_bestand_and_the_product_list_mark_low_stock(
         if r.select_one("[data-testid=product-stock-low]")
     ]
     assert marked == [str(rolls.pk)]
+    # and its stock links to the product's reorder levels (also for a product never received)
+    links = [a["href"] for a in catalog.select("[data-testid=product-reorder-link]")]
+    assert f"/stock/reorder-levels/{rolls.pk}/" in links
     # an empty field removes a level
     owner_client.post(url, {f"level-{bread.pk}-all": "10", f"level-{bread.pk}-{other_store.pk}": ""})
     with scopes_disabled():
