@@ -32,8 +32,15 @@ if [ "${KASSE_TEST_WORKERS:-0}" != "0" ]; then
   workers=(-n "$KASSE_TEST_WORKERS" --dist load --maxschedchunk 1)
 fi
 
+# The short summary names every test that was rerun (R, pytest-rerunfailures) besides failures, errors and
+# skips (a: pyproject's -ra); in CI with the traceback of the try that failed, so that a flake can be fixed.
+report=(-raR)
+if [ "${CI:-}" = "true" ]; then
+  report+=(--rerun-show-tracebacks)
+fi
+
 set +e
-$BIN/python -m pytest -p no:cacheprovider "${workers[@]}" "$@"
+$BIN/python -m pytest -p no:cacheprovider "${report[@]}" "${workers[@]}" "$@"
 status=$?
 set -e
 if [ "$status" -eq 5 ]; then

@@ -49,7 +49,7 @@ def log_action(
     entry = AuditEntry.objects.create(
         **org,
         action=action,
-        actor_user=actor.user,
+        actor_user_id=actor.user_id,
         actor_label=f"{actor.kind}:{actor.label}"[:200],
         object_type=obj._meta.label_lower if obj is not None else "",
         object_id=str(obj.pk) if obj is not None else "",

@@ -183,9 +183,16 @@ def _content_length(head: bytes) -> int | None:
 
 
 def _reset(sock: socket.socket) -> None:
-    """Close with a TCP reset (SO_LINGER 0), not a clean FIN."""
+    """Close with a TCP reset (SO_LINGER 0), not a clean FIN.
+
+    The thread piping the client's request on (``_pipe``) may still be blocked reading this socket, and Linux
+    closes a socket only when no system call holds it any more: shutting down the reading side first ends that
+    read (it sends nothing to the client), so the reset goes out now, not when the client gives up waiting
+    (its timeout, 15 s for the node's sync client)."""
     with contextlib.suppress(OSError):
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RD)
     with contextlib.suppress(OSError):
         sock.close()
 

@@ -315,7 +315,7 @@ def page(browser: Any) -> Iterator[Any]:
 
 # --- how the suite runs --------------------------------------------------------------------------------
 
-_FIRST, _MIDDLE, _LAST = 0, 1, 2
+_FIRST, _SLOW, _MIDDLE, _LAST = 0, 1, 2, 3
 
 
 def _tier(item: pytest.Item) -> int:
@@ -323,6 +323,8 @@ def _tier(item: pytest.Item) -> int:
         return _LAST
     if item.get_closest_marker("processes") or item.get_closest_marker("benchmark"):
         return _FIRST
+    if item.get_closest_marker("slow"):
+        return _SLOW
     return _MIDDLE
 
 
@@ -355,13 +357,14 @@ def _scan_static_files_once() -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Slow tests that start processes first (on two workers they overlap with everything else instead of
-    finishing alone at the end), browser tests last (the shared Chromium's event loop must not meet other
-    tests). The sort is stable: within a tier, tests keep the order of their files."""
+    """Slow tests that start processes first, then in-process tests marked ``slow`` (seconds of CPU each): on two
+    workers they overlap with everything else instead of finishing alone at the end. Browser tests last (the
+    shared Chromium's event loop must not meet other tests). The sort is stable: within a tier, tests keep the
+    order of their files."""
     items.sort(key=_tier)
     if IN_CI:
         for item in items:
-            if _tier(item) != _MIDDLE and not item.get_closest_marker("benchmark"):
+            if _tier(item) in {_FIRST, _LAST} and not item.get_closest_marker("benchmark"):
                 # A browser or process test races real clocks on a loaded machine: in CI it gets one more
                 # try, and the summary names every rerun (docs/testing.md). Failing twice fails the run.
                 item.add_marker(pytest.mark.flaky(reruns=1, reruns_delay=2))

@@ -188,6 +188,7 @@ def test_every_app_is_on_the_map():
     assert not missing, f"add these apps to the map (docs/architecture.md) and DOMAIN_MAY_IMPORT: {missing}"
 
 
+@pytest.mark.slow
 def test_imports_follow_the_map():
     found, checked = [], 0
     for module, path in product_modules():

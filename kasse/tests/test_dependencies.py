@@ -16,6 +16,8 @@ import tomllib
 from importlib.metadata import packages_distributions
 from pathlib import Path
 
+import pytest
+
 PROJECT = Path(__file__).resolve().parents[2]
 
 # Declared, never imported by our code, and why they are still needed.
@@ -86,6 +88,7 @@ def _distributions(module: str) -> set[str]:
     return {_normalise(d) for d in _installed().get(module, [])}
 
 
+@pytest.mark.slow
 def test_every_import_is_declared_where_it_is_allowed():
     runtime, dev = _declared()
     undeclared = []
@@ -99,6 +102,7 @@ def test_every_import_is_declared_where_it_is_allowed():
     assert undeclared == []
 
 
+@pytest.mark.slow
 def test_every_declared_dependency_is_used():
     runtime, dev = _declared()
     used = set()

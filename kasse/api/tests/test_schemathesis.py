@@ -56,6 +56,7 @@ def bearer(organization) -> str:
     return raw
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 @schema.parametrize()
 @settings(

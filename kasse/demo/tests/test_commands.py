@@ -24,6 +24,7 @@ from kasse.tenancy.models import Organization, Register
 PROJECT = Path(__file__).resolve().parents[3]
 
 
+@pytest.mark.slow
 def test_demo_no_serve_sets_up_an_empty_data_dir_and_prints_the_logins(tmp_path):
     env = {
         k: v
@@ -55,6 +56,7 @@ def test_demo_no_serve_sets_up_an_empty_data_dir_and_prints_the_logins(tmp_path)
         assert expected in out
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 def test_demo_no_serve_seeds_only_once_and_speaks_the_installations_language(settings, tmp_path):
     settings.DATA_DIR = str(tmp_path / "cloud")
@@ -79,8 +81,19 @@ def test_demo_no_serve_seeds_only_once_and_speaks_the_installations_language(set
         assert Organization.objects.filter(name=shop.DEMO_ORGANIZATION_NAME).count() == 1
 
 
-@pytest.mark.django_db
-def test_demo_makes_the_virtual_devices_the_first_stores_devices_once(settings, tmp_path):
+@pytest.fixture
+def small_demo_shop(db):
+    """The demo organization with its stores, people and registers, but only the products up to Schrippe (the
+    one the summary tells to scan) and no customers: ``kasse demo`` then finds its shop and does not seed the
+    whole one (seconds of CPU a test). Seeding itself is tested above and in ``test_seed.py``."""
+    from kasse.demo.catalog import demo_catalog
+    from kasse.demo.seed import seed_demo
+
+    up_to_schrippe = 1 + next(i for i, spec in enumerate(demo_catalog()) if spec.name == "Schrippe")
+    return seed_demo(products=up_to_schrippe, customers_count=0).organization
+
+
+def test_demo_makes_the_virtual_devices_the_first_stores_devices_once(small_demo_shop, settings, tmp_path):
     # Given the demo set up twice (a restart)
     settings.DATA_DIR = str(tmp_path / "cloud")
     settings.LANGUAGE_CODE = "en"
@@ -126,8 +139,7 @@ def test_demo_makes_the_virtual_devices_the_first_stores_devices_once(settings, 
     assert f"Pole display     {devices / 'pole-display.tty'} (serial) → Kasse 1; shows the cart" in text
 
 
-@pytest.mark.django_db
-def test_demo_points_its_scanner_and_display_at_the_links_of_a_moved_folder(settings, tmp_path):
+def test_demo_points_its_scanner_and_display_at_the_links_of_a_moved_folder(small_demo_shop, settings, tmp_path):
     settings.DATA_DIR = str(tmp_path / "old" / "cloud")
     call_command("demo", "--no-serve", stdout=StringIO(), stderr=StringIO())
 

@@ -34,8 +34,17 @@ def _demo_org() -> Organization:
     return Organization.objects.get(name=shop.DEMO_ORGANIZATION_NAME)
 
 
+@pytest.mark.slow
 def test_seed_creates_the_demo_shop_through_the_services():
+    """One full seed (seconds of CPU) and three looks at it: the shop, its catalog, a scale label of its cheese."""
     output = _seed()
+
+    _check_shop(output)
+    _check_catalog()
+    _check_scale_label_of_a_cheese()
+
+
+def _check_shop(output: str) -> None:
 
     org = _demo_org()
     assert "Created “Bäckerei & Feinkost Sonnenschein”: 340 products, 200 customers" in output
@@ -67,8 +76,8 @@ def test_seed_creates_the_demo_shop_through_the_services():
         assert StorePrice.objects.filter(organization=org).count() == 10
 
 
-def test_demo_catalog_has_valid_unique_barcodes_both_vat_rates_weighed_items_and_variants():
-    _seed("--customers", "0")
+def _check_catalog() -> None:
+    """Valid, unique barcodes, both VAT rates, weighed items and variants."""
     org = _demo_org()
 
     with scopes_disabled():
@@ -115,10 +124,10 @@ def test_demo_catalog_has_valid_unique_barcodes_both_vat_rates_weighed_items_and
         assert StorePrice.objects.get(store=berlin, variant=schrippe).price == Decimal("0.40")
 
 
-def test_scale_label_of_a_seeded_cheese_finds_it_with_its_weight():
+def _check_scale_label_of_a_cheese() -> None:
+    """A scale label of a seeded cheese finds it with its weight."""
     from kasse.register.services.scanning import resolve_code
 
-    _seed("--customers", "0")
     org = _demo_org()
     with scopes_disabled():
         cheese = Product.objects.get(organization=org, name="Gouda jung")

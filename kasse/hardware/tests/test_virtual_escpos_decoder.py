@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import random
 
+import pytest
+
 from kasse.hardware.virtual.escpos_decoder import decode, paper_width_px
 from kasse.hardware.virtual.escpos_tokens import iter_commands
 
@@ -92,6 +94,7 @@ def test_truncated_command_is_reported_not_raised() -> None:
     assert "stream ends inside a command" in receipt.notes[0]
 
 
+@pytest.mark.slow
 def test_garbage_never_raises() -> None:
     rng = random.Random(5)
     for _ in range(300):

@@ -153,6 +153,7 @@ _BAD = st.one_of(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(value=_BAD)
 def test_fuzzed_number_inputs_never_answer_5xx_and_change_nothing(till, counter, value):

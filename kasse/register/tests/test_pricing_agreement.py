@@ -149,6 +149,7 @@ def _build_cart(cart, manager, goods, specs, order_spec):
 returns = st.lists(st.tuples(st.booleans(), st.integers(min_value=1, max_value=100)), min_size=8, max_size=8)
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(specs=lines, order_spec=order, back_spec=returns)
 def test_cart_sale_receipt_and_return_agree_to_the_cent(

@@ -19,9 +19,11 @@ from django.test.utils import CaptureQueriesContext
 from django_scopes import scopes_disabled
 
 from kasse.core.actors import Actor
+from kasse.core.models import AuditEntry
 from kasse.fiscal.services import create_development_tse, register_tse_client, start_transaction
 from kasse.register.models import Cart, CartStatus
-from kasse.testing.factories import ProductFactory
+from kasse.tenancy.models import Employee
+from kasse.testing.factories import ProductFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -116,3 +118,21 @@ def test_paying_a_cart_whose_tse_start_was_lost_takes_a_pinned_number_of_queries
     _pay(till, 1)
     queries = _pay(till, 5)
     assert len(queries) == PAY_WITH_TSE_NOT_STARTED, _listing(queries)
+
+
+def test_a_cashier_with_a_back_office_login_pays_with_as_many_queries_and_the_log_names_the_login(
+    till: Client, five_products: None, cashier: Any
+) -> None:
+    # Clara also logs in to the back office: the sale's audit entry names her login, by its id (her user
+    # is not loaded for it)
+    user = UserFactory()
+    with scopes_disabled():
+        Employee.objects.filter(pk=cashier.pk).update(user=user)
+    _pay(till, 1)
+
+    queries = _pay(till, 5)
+
+    assert len(queries) == PAY_WITHOUT_TSE, _listing(queries)
+    with scopes_disabled():
+        entry = AuditEntry.objects.filter(action="sales.sale.completed").latest("created_at")
+    assert (entry.actor_user, entry.actor_label) == (user, "employee:Clara")

@@ -210,6 +210,7 @@ def _kept(store) -> dict[str, dict]:
     node_sales=st.lists(sale, max_size=5),
     steps=st.lists(step, max_size=10),
 )
+@pytest.mark.slow
 def test_every_sum_equals_the_raw_receipts_after_any_sequence(
     organization, store, register, cashier, manager, node, start, node_sales, steps
 ):

@@ -53,14 +53,19 @@ def record(kind: str, objs: Iterable[models.Model], *, deleted: Iterable[models.
         return
     down = [o for o in objs if (spec := spec_for(o)) is not None and spec.direction in DOWN_DIRECTIONS]
     gone = [o for o in deleted if (spec := spec_for(o)) is not None and spec.direction in DOWN_DIRECTIONS]
+    # The nudges and the live rows leave together after the commit: from a request outside an event loop
+    # each hop to the channel layer starts a thread with an event loop of its own (async_to_sync).
+    messages: list[tuple[str, dict[str, Any]]] = []
     if down or gone:
-        append_changes(down, gone)
+        messages += _append_changes(down, gone)
     live: dict[str, list[models.Model]] = defaultdict(list)
     for obj in objs:
         if (spec := spec_for(obj)) is not None and spec.live is not None:
             live[spec.label].append(obj)
     for objs_of_table in live.values():
-        publish_live(spec_for(objs_of_table[0]), objs_of_table)  # type: ignore[arg-type]
+        messages += live_messages(spec_for(objs_of_table[0]), objs_of_table)  # type: ignore[arg-type]
+    if messages:
+        transaction.on_commit(functools.partial(_group_send_all, messages))
 
 
 # --- Channels groups ---------------------------------------------------------------------------
@@ -114,7 +119,17 @@ def _reserve(organization_id: Any, count: int) -> int:
 
 
 def append_changes(objs: list[models.Model], deleted: list[models.Model] = ()) -> None:  # type: ignore[assignment]
-    """Append change events for rows written (and deleted) in the current transaction."""
+    """Append change events for rows written (and deleted) in the current transaction; nudge the
+    organizations' nodes after the commit."""
+    nudges = _append_changes(objs, deleted)
+    if nudges:
+        transaction.on_commit(functools.partial(_group_send_all, nudges))
+
+
+def _append_changes(objs: list[models.Model], deleted: list[models.Model] = ()) -> list[tuple[str, dict[str, Any]]]:  # type: ignore[assignment]
+    """``append_changes`` without the nudges: returns them, one message per organization, to send after the
+    commit."""
+    nudges: list[tuple[str, dict[str, Any]]] = []
     by_org: dict[Any, list[tuple[models.Model, bool]]] = defaultdict(list)
     for obj in deleted:  # deletions first: a unique code can move from a deleted row to a new one
         by_org[_org_id(obj)].append((obj, True))
@@ -141,7 +156,8 @@ def append_changes(objs: list[models.Model], deleted: list[models.Model] = ()) -
             )
         ChangeEvent.objects.bulk_create(events)
         last = first + len(items) - 1
-        transaction.on_commit(functools.partial(nudge, organization_id, last))
+        nudges.append(_nudge_message(organization_id, last))
+    return nudges
 
 
 def _org_id(obj: models.Model) -> Any:
@@ -160,7 +176,11 @@ def _group_send(group: str, message: dict[str, Any]) -> None:
 
 def nudge(organization_id: Any, seq: int) -> None:
     """Tell the organization's connected nodes that the feed has grown to ``seq``."""
-    _group_send(sync_group(organization_id), {"type": "sync.nudge", "seq": seq})
+    _group_send(*_nudge_message(organization_id, seq))
+
+
+def _nudge_message(organization_id: Any, seq: int) -> tuple[str, dict[str, Any]]:
+    return sync_group(organization_id), {"type": "sync.nudge", "seq": seq}
 
 
 # --- the owner's live feed ---------------------------------------------------------------------------
@@ -169,20 +189,27 @@ def nudge(organization_id: Any, seq: int) -> None:
 def publish_live(spec: SyncSpec, objs: Sequence[Any]) -> None:
     """After commit, push rows of ``spec``'s table (objects with the row's attributes) to their
     organization's live feed and to their store's, as the table's ``live`` rule words them."""
+    messages = live_messages(spec, objs)
+    if messages:
+        transaction.on_commit(functools.partial(_group_send_all, messages))
+
+
+def live_messages(spec: SyncSpec, objs: Sequence[Any]) -> list[tuple[str, dict[str, Any]]]:
+    """The live feed's messages for rows of ``spec``'s table: each to its organization's group and its store's."""
     if spec.live is None:
-        return
+        return []
     messages = []
     for obj in objs:
         message = spec.live(obj)
         messages.append((live_group(obj.organization_id), message))
         if getattr(obj, "store_id", None) is not None:
             messages.append((live_store_group(obj.store_id), message))
-    if messages:
-        transaction.on_commit(functools.partial(_group_send_all, messages))
+    return messages
 
 
 def _group_send_all(messages: list[tuple[str, dict[str, Any]]]) -> None:
-    """``_group_send`` for many messages in one hop to the event loop (an ingested batch has hundreds)."""
+    """``_group_send`` for many messages in one hop to the event loop (an ingested batch has hundreds, a sale
+    its nudge and its live rows)."""
     layer = get_channel_layer()
     if layer is None:
         return
@@ -191,10 +218,10 @@ def _group_send_all(messages: list[tuple[str, dict[str, Any]]]) -> None:
         for group, message in messages:
             try:
                 await layer.group_send(group, message)
-            except Exception:  # a missed live event costs a refresh of the page, never data
+            except Exception:  # a missed nudge costs latency (nodes also poll), a missed live event a refresh
                 log.exception("could not send to %s", group)
 
     try:
         async_to_sync(send_all)()
-    except Exception:  # as _group_send: a missed live event never fails the commit that caused it
-        log.exception("could not send %d live events", len(messages))
+    except Exception:  # as _group_send: a missed message never fails the commit that caused it
+        log.exception("could not send %d nudges and live events", len(messages))

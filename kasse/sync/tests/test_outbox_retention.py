@@ -108,6 +108,7 @@ def _synchronous(tmp_path, role: str) -> str:
     return done.stdout.decode().strip()
 
 
+@pytest.mark.slow
 def test_the_node_database_syncs_every_commit_to_disk(tmp_path):
     assert _synchronous(tmp_path, "store") == "2 wal"  # FULL: a printed sale survives a power cut
     assert _synchronous(tmp_path, "cloud") == "1 wal"  # NORMAL: a cloud on SQLite (development, tests)

@@ -113,6 +113,7 @@ def test_password_is_prompted_twice(monkeypatch):
     assert User.objects.get(email="gino@venezia.example").check_password("Stracciatella-77")
 
 
+@pytest.mark.slow
 def test_exit_code_is_non_zero_from_the_command_line():
     import subprocess
     import sys
