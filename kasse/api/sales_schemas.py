@@ -76,6 +76,9 @@ class SaleOut(Schema):
     employee_name: str
     customer_id: UUID | None
     original_sale_id: UUID | None = Field(None, description="On a return: the receipt it returns.")
+    is_training: bool = Field(
+        False, description="A training receipt (training mode, DSFinV-K `AVTraining`): no revenue, no cash, no stock."
+    )
     started_at: datetime
     completed_at: datetime
     currency: str

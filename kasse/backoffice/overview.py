@@ -86,7 +86,7 @@ class Window:
             q |= Q(
                 **{f"{prefix}store_id": store_id, f"{prefix}completed_at__gte": start, f"{prefix}completed_at__lt": end}
             )
-        return q
+        return q & Q(**{f"{prefix}is_training": False})  # training receipts are no revenue
 
 
 def zone_of(store: Store) -> zoneinfo.ZoneInfo:

@@ -84,7 +84,7 @@ def balance_before(store: Store, day: date) -> Decimal:
     """The store's cash at the start of ``day``: everything that moved it before that local day."""
     _tz, start, _end = _bounds(store, day, day)
     payments = Payment.objects.filter(
-        sale__store=store, method=PaymentMethod.CASH, sale__completed_at__lt=start
+        sale__store=store, method=PaymentMethod.CASH, sale__completed_at__lt=start, sale__is_training=False
     ).aggregate(s=Sum("amount"))["s"]
     movements = CashMovement.objects.filter(shift__store=store, created_at__lt=start).aggregate(s=Sum("amount"))["s"]
     differences = Shift.objects.filter(store=store, status=ShiftStatus.CLOSED, closed_at__lt=start).aggregate(
@@ -105,7 +105,11 @@ def cash_book(store: Store, first: date, last: date) -> list[CashDay]:
     sales: dict[date, dict[str, Decimal]] = defaultdict(dict)
     for row in (
         Payment.objects.filter(
-            sale__store=store, method=PaymentMethod.CASH, sale__completed_at__gte=start, sale__completed_at__lt=end
+            sale__store=store,
+            method=PaymentMethod.CASH,
+            sale__completed_at__gte=start,
+            sale__completed_at__lt=end,
+            sale__is_training=False,  # training money is not in the drawer
         )
         .annotate(day=TruncDate("sale__completed_at", tzinfo=tz))
         .values("day", "sale__kind")

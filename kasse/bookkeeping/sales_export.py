@@ -33,7 +33,8 @@ PROGRESS_EVERY = 25_000  # lines between two progress updates
 
 
 def _in_range(stores: Iterable[Store], date_from: date, date_to: date, prefix: str = "") -> Q:
-    """Receipts completed on the stores' local days ``date_from`` … ``date_to`` (each store in its time zone)."""
+    """Receipts completed on the stores' local days ``date_from`` … ``date_to`` (each store in its time zone),
+    training receipts left out."""
     condition = Q(pk__in=[])
     for store in stores:
         tz = ZoneInfo(store.time_zone)
@@ -42,7 +43,7 @@ def _in_range(stores: Iterable[Store], date_from: date, date_to: date, prefix: s
         condition |= Q(
             **{f"{prefix}store_id": store.pk, f"{prefix}completed_at__gte": start, f"{prefix}completed_at__lt": end}
         )
-    return condition
+    return condition & Q(**{f"{prefix}is_training": False})  # training receipts are no revenue
 
 
 def count_lines(stores: list[Store], date_from: date, date_to: date) -> tuple[int, int]:

@@ -50,7 +50,7 @@ def purchases(customer: Customer, store_ids: set[uuid.UUID] | None, limit: int =
     sales = customer.sales.all()
     if store_ids is not None:
         sales = sales.filter(store_id__in=store_ids)
-    totals = sales.aggregate(
+    totals = sales.filter(is_training=False).aggregate(  # a training receipt is no purchase
         revenue=Sum("total"),
         visits=Count("id", filter=Q(kind="sale")),
         returns=Count("id", filter=~Q(kind="sale")),

@@ -442,7 +442,7 @@ def _register_day(
         tables["sale"].append(
             f"{sale_id}\t{stamp}\t{stamp}\t{org}\t{store_id}\t{register_id}\t{shift_id}\tsale\t{till.receipt}\t"
             f"{employee_id}\t{employee_name}\t{customer}\t\\N\t{started_at}\t{completed}\tEUR\t{_money(total)}\t0.00\t"
-            f"{_money(total)}\t\t0.00\n"  # note, loyalty_discount
+            f"{_money(total)}\t\t0.00\tf\n"  # note, loyalty_discount, is_training
         )
         sales += 1
         if rng.random() < 0.01:
@@ -477,7 +477,7 @@ def _register_day(
             tables["sale"].append(
                 f"{refund_id}\t{stamp}\t{stamp}\t{org}\t{store_id}\t{register_id}\t{shift_id}\trefund\t{till.receipt}\t"
                 f"{employee_id}\t{employee_name}\t{customer}\t{sale_id}\t{back_text}\t{back_text}\tEUR\t"
-                f"{_money(-total)}\t0.00\t{_money(-total)}\t\t0.00\n"
+                f"{_money(-total)}\t0.00\t{_money(-total)}\t\t0.00\tf\n"
             )
             refunds += 1
     if not (is_today and till.open_shift):

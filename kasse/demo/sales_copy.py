@@ -74,7 +74,7 @@ def _copy_statement(model: type[models.Model], columns: list[str]) -> str:
 SALE_COLUMNS = [
     "id", "created_at", "updated_at", "organization_id", "store_id", "register_id", "shift_id", "kind",
     "receipt_number", "employee_id", "employee_name", "customer_id", "original_sale_id", "started_at",
-    "completed_at", "currency", "subtotal", "order_discount", "total", "note", "loyalty_discount",
+    "completed_at", "currency", "subtotal", "order_discount", "total", "note", "loyalty_discount", "is_training",
 ]  # fmt: skip
 LINE_COLUMNS = [
     "id", "created_at", "updated_at", "organization_id", "sale_id", "position", "variant_id", "product_name",

@@ -76,6 +76,8 @@ def shift_report_document(shift: Shift, *, language: str | None = None) -> Recei
         doc.columns(_("Sales (%(count)s)") % {"count": figures.sales_count}, _amount(figures.gross_sales))
         doc.columns(_("Returns (%(count)s)") % {"count": figures.refunds_count}, _amount(figures.gross_refunds))
         doc.columns(_("Total"), _amount(figures.total), bold=True)
+        if figures.training_count:
+            doc.text(_("Training receipts (not in the sums): %(count)s") % {"count": figures.training_count})
         doc.feed()
         doc.text(_("By payment type"), bold=True)
         labels = dict(PaymentMethod.choices)

@@ -26,8 +26,11 @@ def display(request: HttpRequest) -> HttpResponse:
 
 def idle_context(register: Register) -> dict[str, Any]:
     """What the idle customer display shows: shop name, store and the store's offers."""
+    from kasse.register.services.training import in_training
+
     settings = register_settings(register.store)
     return {
+        "training": in_training(register),
         "register": register,
         "store": register.store,
         "organization": register.organization,

@@ -95,3 +95,9 @@ def publish_display(register: Register, template: str, context: dict[str, Any]) 
     with translation.override(register.organization.language):
         html = render_to_string(template, context)
     transaction.on_commit(lambda: _send(register.pk, {"html": html}))
+
+
+def reload_displays(register: Register) -> None:
+    """Have the register's displays load their page again after the commit (training mode changed:
+    the idle screen they keep in the page must say so)."""
+    transaction.on_commit(lambda: _send(register.pk, {"reload": True}))

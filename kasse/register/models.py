@@ -71,6 +71,9 @@ class Cart(OrganizationScopedModel):
     coupon_codes = models.JSONField(default=list, blank=True)  # entered at the register, checked again at checkout
     parked_at = models.DateTimeField(null=True, blank=True)
     parked_label = models.CharField(_("label"), max_length=60, blank=True)
+    # Started while the register was in training mode: it stays a training cart (its sale a training
+    # receipt) wherever it is resumed (docs/fiscal.md, Integration item 6).
+    training = models.BooleanField(_("training"), default=False)
 
     class Meta:
         ordering = ["created_at"]
@@ -79,6 +82,20 @@ class Cart(OrganizationScopedModel):
                 fields=["register"], condition=models.Q(status="active"), name="one_active_cart_per_register"
             ),
         ]
+
+
+class TrainingMode(OrganizationScopedModel):
+    """A register in training mode: the row exists while it is on (entered and left with a manager PIN).
+
+    Kept where the register sells (the cloud, or its store node), like its carts; never synced.
+    """
+
+    register = models.OneToOneField("tenancy.Register", on_delete=models.CASCADE, related_name="+")
+    started_by = models.ForeignKey("tenancy.Employee", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("training mode")
+        verbose_name_plural = _("training mode")
 
 
 class CartLine(OrganizationScopedModel):

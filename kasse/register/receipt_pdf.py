@@ -68,6 +68,8 @@ def _draw(pdf: _ReceiptPdf, receipt: Receipt) -> None:
     for text in (header.store, header.street, header.place, header.tax_id_text):
         if text:
             pdf.row(text, align="C")
+    if receipt.training:
+        pdf.row(receipt.training_text, align="C", bold=True)
     if receipt.is_return:
         pdf.row(receipt.return_text, align="C", bold=True)
     pdf.rule()

@@ -13,6 +13,7 @@ from kasse.register import (
     register_views,
     returns_views,
     shift_views,
+    training_views,
 )
 
 app_name = "register"
@@ -49,6 +50,7 @@ urlpatterns = [
     path("shift/cash/", shift_views.cash_movement, name="shift-cash"),
     path("shift/x/", shift_views.x_report, name="shift-x"),
     path("shift/close/", shift_views.close, name="shift-close"),
+    path("training/", training_views.training, name="training"),
     path("shift/reports/", shift_views.z_reports, name="shift-reports"),
     path("shift/<uuid:shift_id>/z/", shift_views.z_report, name="shift-z"),
     path("returns/", returns_views.start, name="return-start"),

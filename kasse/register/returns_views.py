@@ -28,6 +28,7 @@ from kasse.register.access import approver_from_request, register_view
 from kasse.register.inputs import parse_quantity
 from kasse.register.selectors import register_settings
 from kasse.register.services.scanning import resolve_code
+from kasse.register.services.training import in_training
 from kasse.sales.fiscal_signing import sign_sale
 from kasse.sales.models import PaymentMethod, Sale, SaleKind, SaleLine
 from kasse.sales.pricing import CartItem, Item, VatCode, price_cart
@@ -329,10 +330,17 @@ def _confirm(request: CashierRequest, sale: Sale | None) -> HttpResponse:
                 lines=chosen,
                 refund_id=refund_id,
                 tender=PaymentMethod.CASH if tender == "cash" else None,
+                training=in_training(register),
             )
         else:
             refund = refund_without_receipt(
-                actor=actor, register=register, employee=cashier, approver=approver, items=items, refund_id=refund_id
+                actor=actor,
+                register=register,
+                employee=cashier,
+                approver=approver,
+                items=items,
+                refund_id=refund_id,
+                training=in_training(register),
             )
     except (SaleError, ValueError) as exc:
         message = " ".join(exc.messages) if isinstance(exc, SaleError) else _("Please try again.")
@@ -373,6 +381,7 @@ def _exchange(
         original=sale,
         lines=chosen if sale is not None else None,
         items=items if sale is None else None,
+        training=in_training(register),
     )
 
 

@@ -19,6 +19,8 @@ from kasse.core.money import round_money
 from kasse.register.access import approver_from_request, register_view
 from kasse.register.inputs import parse_amount, parse_page, parse_pieces
 from kasse.register.selectors import register_settings
+from kasse.register.services.training import in_training
+from kasse.register.services.tse_recovery import settle_before_close
 from kasse.sales.models import (
     CASH_CATEGORIES_IN,
     CASH_CATEGORIES_OUT,
@@ -121,7 +123,8 @@ def open_shift_view(request: CashierRequest) -> HttpResponse:
 @register_view()
 def menu(request: CashierRequest) -> HttpResponse:
     shift = shifts.current_shift(request.register)
-    return render(request, "register/shift/partials/menu.html", {"shift": shift})
+    training = in_training(request.register)
+    return render(request, "register/shift/partials/menu.html", {"shift": shift, "training": training})
 
 
 def _cash_form(
@@ -304,6 +307,7 @@ def _confirm_close(request: CashierRequest) -> HttpResponse:
     try:
         if shift.status != ShiftStatus.OPEN:
             raise SaleError(_("This shift is already closed."))
+        settle_before_close(register)  # open TSE transactions whose sale or abort is known (docs/fiscal.md)
         closed = shifts.close_shift(
             actor=_actor(request), shift=shift, employee=request.cashier, count=_parse_count(raw)
         )

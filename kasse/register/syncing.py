@@ -43,6 +43,7 @@ register(
         pulled=close_sockets_of_revoked_devices,
     ),
     SyncSpec("register.Cart", Direction.LOCAL, Scope.STORE, snapshot_filter={"status": "parked"}),
+    SyncSpec("register.TrainingMode", Direction.LOCAL, Scope.STORE, "register.store_id"),
     SyncSpec(
         "register.CartLine", Direction.LOCAL, Scope.STORE, "cart.store_id", snapshot_filter={"cart__status": "parked"}
     ),

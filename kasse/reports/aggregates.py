@@ -158,8 +158,16 @@ def _compute(store: Store, first: date, last: date) -> None:
     tz = ZoneInfo(store.time_zone)
     start, end = _bounds(tz, first, last)
     base = {"organization_id": store.organization_id, "store_id": store.pk}
-    sales = Sale.objects.filter(store=store, completed_at__gte=start, completed_at__lt=end).order_by()
-    by_sale = {"sale__store": store, "sale__completed_at__gte": start, "sale__completed_at__lt": end}
+    # Training receipts are in no report (docs/fiscal.md, Integration item 6).
+    sales = Sale.objects.filter(
+        store=store, completed_at__gte=start, completed_at__lt=end, is_training=False
+    ).order_by()
+    by_sale = {
+        "sale__store": store,
+        "sale__completed_at__gte": start,
+        "sale__completed_at__lt": end,
+        "sale__is_training": False,
+    }
     at = {"day": TruncDate("completed_at", tzinfo=tz), "hour": ExtractHour("completed_at", tzinfo=tz)}
     sale_at = {"day": TruncDate("sale__completed_at", tzinfo=tz), "hour": ExtractHour("sale__completed_at", tzinfo=tz)}
     key = ("day", "hour", "register_id", "employee_id", "kind")

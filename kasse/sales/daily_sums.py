@@ -38,7 +38,9 @@ def revenue_by_day(store: Store, date_from: date, date_to: date) -> dict[date, l
     the highest rate first."""
     tz, start, end = _bounds(store, date_from, date_to)
     rows = (
-        SaleVat.objects.filter(sale__store=store, sale__completed_at__gte=start, sale__completed_at__lt=end)
+        SaleVat.objects.filter(
+            sale__store=store, sale__completed_at__gte=start, sale__completed_at__lt=end, sale__is_training=False
+        )
         .annotate(day=TruncDate("sale__completed_at", tzinfo=tz))
         .values("day", "sale__kind", "vat_rate")
         .annotate(total=Sum("gross"))
@@ -56,7 +58,9 @@ def payments_by_day(store: Store, date_from: date, date_to: date) -> dict[date, 
     """``{day: [(kind, payment method, sum)]}`` of the receipts; sales before returns, cash first."""
     tz, start, end = _bounds(store, date_from, date_to)
     rows = (
-        Payment.objects.filter(sale__store=store, sale__completed_at__gte=start, sale__completed_at__lt=end)
+        Payment.objects.filter(
+            sale__store=store, sale__completed_at__gte=start, sale__completed_at__lt=end, sale__is_training=False
+        )
         .annotate(day=TruncDate("sale__completed_at", tzinfo=tz))
         .values("day", "sale__kind", "method")
         .annotate(total=Sum("amount"))

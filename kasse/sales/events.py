@@ -34,6 +34,8 @@ def sale_payload(sale: Any) -> dict[str, Any]:
 
 
 def publish_sale(sale: Any) -> None:
+    if getattr(sale, "is_training", False):  # a training receipt is no business event (docs/fiscal.md, item 6)
+        return
     event = "refund.created" if sale.kind == SaleKind.REFUND else "sale.completed"
     publish(event, sale.organization_id, sale.store_id, sale_payload(sale))
 

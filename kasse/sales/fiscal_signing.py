@@ -53,7 +53,8 @@ def sale_receipt(sale: Sale) -> Receipt:
     for payment in sale.payments.all():
         kind = PaymentKind.CASH if payment.method == PaymentMethod.CASH else PaymentKind.NON_CASH
         payments[PaymentKey(kind)] += payment.amount
-    return Receipt(BonTyp.RECEIPT, dict(gross), {key: value for key, value in payments.items() if value})
+    bon_typ = BonTyp.TRAINING if sale.is_training else BonTyp.RECEIPT  # AVTraining (fiskaly: TRAINING)
+    return Receipt(bon_typ, dict(gross), {key: value for key, value in payments.items() if value})
 
 
 def sign_sale(sale: Sale, *, tse_checked: bool = False) -> SignResult | None:

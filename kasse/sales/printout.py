@@ -35,6 +35,9 @@ def print_layout(receipt: Receipt, *, language: str) -> ReceiptDocument:
         if header.tax_id_text:
             doc.text(header.tax_id_text, align=Align.CENTER)
         doc.separator()
+        if receipt.training:
+            doc.text(receipt.training_text, align=Align.CENTER, bold=True)
+            doc.separator()
         if receipt.is_return:
             doc.text(receipt.return_text, bold=True)
         for line in receipt.lines:
@@ -76,6 +79,8 @@ def print_layout(receipt: Receipt, *, language: str) -> ReceiptDocument:
             doc.feed()
             for footer_line in receipt.footer:
                 doc.text(footer_line, align=Align.CENTER)
+        if receipt.training:
+            doc.text(receipt.training_text, align=Align.CENTER, bold=True)
         doc.feed()
         doc.barcode(receipt.barcode)
         doc.cut()

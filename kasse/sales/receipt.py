@@ -222,6 +222,12 @@ class Receipt:
     footer: tuple[str, ...]
     barcode: str  # the receipt code (``R-store-register-number``) that starts a return when scanned
     fiscal: FiscalBlock | None = None
+    training: bool = False  # made in training mode: every rendering marks it at the top
+
+    @property
+    def training_text(self) -> str:
+        """ "TRAINING RECEIPT" ("TRAININGSBELEG") on a training receipt; empty otherwise."""
+        return _("TRAINING RECEIPT") if self.training else ""
 
     @property
     def title(self) -> str:
@@ -334,6 +340,7 @@ def build_receipt(sale: Sale) -> Receipt:
         footer=tuple(store.receipt_footer.splitlines()) if store.receipt_footer else (),
         barcode=receipt_code(sale),
         fiscal=_fiscal_block(sale, tz),
+        training=sale.is_training,
     )
 
 

@@ -169,8 +169,10 @@ def release_sale(record: dict[str, Any], sale_id: str) -> Released:
     )
 
 
-def live_sale(sale: Any) -> dict[str, Any]:
-    """A completed sale or refund on the owner's live feed."""
+def live_sale(sale: Any) -> dict[str, Any] | None:
+    """A completed sale or refund on the owner's live feed; a training receipt is not news there."""
+    if getattr(sale, "is_training", False):
+        return None
     return {
         "type": "live.sale",
         "sale": {
@@ -276,6 +278,8 @@ register(
     # How a receipt was handed over (printed, digital, declined): up, after its sale; the cloud serves
     # the digital receipt's link.
     SyncSpec("sales.ReceiptIssue", Direction.UP, Scope.STORE, "sale.store_id", immutable=True),
+    # The items of a cart given up (AVBelegabbruch, for the DSFinV-K export): up, never changed.
+    SyncSpec("sales.AbortedCart", Direction.UP, Scope.STORE, immutable=True, snapshot_filter={"shift__status": "open"}),
     SyncSpec("sales.RegisterCounter", Direction.LOCAL, Scope.STORE, "register.store_id"),
     # Of the sales, a pairing node gets those of open shifts (its X and Z reports need them).
     SyncSpec(

@@ -23,7 +23,7 @@ from kasse.loyalty.selectors import Account, account
 from kasse.payments.checkout import claim_card_tenders
 from kasse.printing.services import enqueue_sale_receipt
 from kasse.promotions.selectors import CouponError
-from kasse.register.models import Cart, CartLine, CartStatus
+from kasse.register.models import Cart, CartLine, CartStatus, TrainingMode
 from kasse.register.services import cart_loyalty
 from kasse.register.services.scanning import ScanResult
 from kasse.sales.fiscal_signing import sign_abort, sign_sale, tse_in_use
@@ -31,6 +31,7 @@ from kasse.sales.fiscal_start import start_in_background
 from kasse.sales.models import Sale
 from kasse.sales.pricing import CartItem, PricedCart, PricedLine, VatCode, discount_of, price_cart
 from kasse.sales.promotion_step import Offer
+from kasse.sales.services.aborts import AbortedItem, keep_aborted_cart
 from kasse.sales.services.checkout import LineInput, PaymentInput, SaleInput, complete_sale
 from kasse.sales.services.coupons import cart_offers, check_coupon
 from kasse.sales.services.errors import SaleError
@@ -62,6 +63,7 @@ def active_cart(register: Register, employee: Employee) -> Cart:
                 store_id=register.store_id,
                 register=register,
                 employee=employee,
+                training=TrainingMode.objects.filter(register=register).exists(),
             )
     except IntegrityError:
         return Cart.objects.get(register=register, status=CartStatus.ACTIVE)
@@ -338,18 +340,27 @@ def cancel_cart(*, actor: Actor, cart: Cart) -> None:
 
 @tenant_service
 def _drop_cart(*, actor: Actor, cart: Cart) -> dict[int, Decimal]:
-    """Delete the cart; the gross per DSFinV-K VAT id of what was in it (empty for an empty cart)."""
+    """Delete the cart, keeping its items (``AbortedCart``, for the DSFinV-K export); the gross per DSFinV-K
+    VAT id of what was in it (empty for an empty cart)."""
     gross: dict[int, Decimal] = {}
     if cart.lines.exists():
-        totals = cart_totals(cart)
+        view = cart_view(cart)
         log_action(
             cart.organization,
             actor,
             "register.cart.cancelled",
             cart,
-            {"lines": cart.lines.count(), "total": str(totals.total)},
+            {"lines": len(view.lines), "total": str(view.total)},
         )
-        gross = _gross_per_vat_id(totals)
+        gross = _gross_per_vat_id(view.totals)
+        keep_aborted_cart(
+            cart_id=cart.pk,
+            register=cart.register,
+            employee=cart.employee,
+            started_at=cart.created_at,
+            training=cart.training,
+            items=[AbortedItem(ln.line.variant, ln.priced, ln.line.barcode) for ln in view.lines],
+        )
     cart.delete()
     return gross
 
@@ -517,6 +528,7 @@ def _store_sale(*, actor: Actor, cart: Cart, employee: Employee, payments: list[
         started_at=cart.created_at,
         note=cart.note,
         coupon_codes=list(cart.coupon_codes or []),
+        training=cart.training,
     )
     with transaction.atomic():
         claim_card_tenders(register=cart.register, tenders=payments, sale_id=cart.pk)

@@ -9,7 +9,14 @@ between leaves a started transaction without an end. At the next start (``kasse 
   amounts, as the sale flow would have (the receipt then carries the TSE block);
 * its **cart still exists** (active or parked): left open, the cart will be paid or given up;
 * **neither** (the cart was given up and the process died before the abort was signed):
-  cancelled as AVBelegabbruch without amounts (what was in the cart is gone with it).
+  cancelled as AVBelegabbruch with the amounts of the items kept when it was given up
+  (``AbortedCart``), without amounts if none were kept.
+
+The same runs for one register before its shift is closed (:func:`settle_before_close`), so that the
+closing holds the ends of its transactions. A cart still open (active or parked) keeps its transaction:
+TR-03153 sets no time limit for an open transaction (the "45 seconds between updates" that fiskaltrust's
+documentation once cited was withdrawn, fiskaltrust/interface-doc#121); it ends when the cart is paid
+or given up.
 
 A transaction whose start was never signed gets an unsigned end (never signed late).
 """
@@ -17,8 +24,10 @@ A transaction whose start was never signed gets an unsigned end (never signed la
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 from uuid import UUID
 
 from django.utils import timezone
@@ -28,7 +37,7 @@ from kasse.fiscal.models import TseTransactionRecord
 from kasse.fiscal.tse.interface import Operation
 from kasse.register.models import Cart
 from kasse.sales.fiscal_signing import sign_abort, sign_sale
-from kasse.sales.models import Sale
+from kasse.sales.models import AbortedCart, Sale
 from kasse.tenancy.models import Register
 
 logger = logging.getLogger(__name__)
@@ -45,36 +54,62 @@ class Recovery:
     left_open: int = 0
 
 
-def open_transactions(older_than: timedelta) -> list[tuple[UUID, UUID, UUID]]:
+def open_transactions(older_than: timedelta, register_id: UUID | None = None) -> list[tuple[UUID, UUID, UUID]]:
     """(organization, register, tx_id) of every transaction started before ``now - older_than``
-    that has no end recorded."""
+    that has no end recorded (of one register if ``register_id`` is given)."""
     before = timezone.now() - older_than
     with scopes_disabled():
         ended = TseTransactionRecord.objects.filter(operation__in=ENDS).values("tx_id")
-        rows = (
-            TseTransactionRecord.objects.filter(operation=Operation.START.value, created_at__lt=before)
-            .exclude(tx_id__in=ended)
-            .values_list("organization_id", "register_id", "tx_id")
-            .distinct()
-        )
+        started = TseTransactionRecord.objects.filter(operation=Operation.START.value, created_at__lt=before)
+        if register_id is not None:
+            started = started.filter(register_id=register_id)
+        rows = started.exclude(tx_id__in=ended).values_list("organization_id", "register_id", "tx_id").distinct()
         return list(rows)
 
 
-def recover_open_transactions(older_than: timedelta = timedelta(minutes=1)) -> Recovery:
+def recover_open_transactions(
+    older_than: timedelta = timedelta(minutes=1), register_id: UUID | None = None
+) -> Recovery:
     """Finish or cancel the transactions a crashed process left open (see the module's text)."""
     result = Recovery()
-    for organization_id, register_id, tx_id in open_transactions(older_than):
+    for organization_id, till_id, tx_id in open_transactions(older_than, register_id):
         with scope(organization=organization_id):
-            register = Register.objects.select_related("store").get(pk=register_id)
+            register = Register.objects.select_related("store").get(pk=till_id)
             sale = Sale.objects.filter(pk=tx_id, register=register).first()
             cart_open = sale is None and Cart.objects.filter(pk=tx_id).exists()
+            kept = None if sale is not None or cart_open else AbortedCart.objects.filter(pk=tx_id).first()
         if sale is not None:
             sign_sale(sale)
             result.finished += 1
         elif cart_open:
             result.left_open += 1
         else:
-            sign_abort(register=register, cart_id=tx_id, gross={})
+            sign_abort(register=register, cart_id=tx_id, gross=_kept_gross(kept))
             result.cancelled += 1
-        logger.info("open TSE transaction %s of register %s recovered", tx_id, register_id)
+        logger.info("open TSE transaction %s of register %s recovered", tx_id, till_id)
     return result
+
+
+def _kept_gross(kept: AbortedCart | None) -> dict[int, Decimal]:
+    """The gross per DSFinV-K VAT id of a given-up cart's kept items (none kept: no amounts)."""
+    gross: dict[int, Decimal] = defaultdict(Decimal)
+    for item in kept.lines if kept is not None else []:
+        gross[int(item["vat_dsfinvk_id"])] += Decimal(item["total"])
+    return dict(gross)
+
+
+# At a shift's close the register's transactions are settled first, so that the closing's DSFinV-K
+# export has their ends: a paid sale's finish, a given-up cart's cancel. Started a few seconds ago at
+# most: a pay or cancel still on its way is left to its own request.
+AT_CLOSE = timedelta(seconds=5)
+
+
+def settle_before_close(register: Register) -> Recovery:
+    """Finish or cancel the register's transactions whose sale is stored or whose cart is gone, before its
+    shift is closed. Never stops the closing: a fault is logged and the next start (``tse_recover``)
+    settles them."""
+    try:
+        return recover_open_transactions(AT_CLOSE, register.pk)
+    except Exception:  # the TSE layer records its own outages; anything else must not keep the drawer open
+        logger.exception("open TSE transactions of register %s not settled at shift close", register.pk)
+        return Recovery()

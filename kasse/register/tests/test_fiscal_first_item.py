@@ -32,6 +32,7 @@ from kasse.sales.fiscal_start import wait_idle
 from kasse.sales.models import Sale
 from kasse.sales.services.checkout import PaymentInput
 from kasse.testing.fiskaly_server import FakeFiskaly
+from kasse.testing.plugin import soup_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
 D = Decimal
@@ -168,10 +169,44 @@ def test_a_crash_between_start_and_end_is_finished_or_cancelled_at_the_next_star
         finish = TseTransactionRecord.objects.get(tx_id=sale.pk, operation="finish")
     assert finish.process_data == "Beleg^0.00_0.45_0.00_0.00_0.00^0.45:Bar"
     assert _records(given_up) == [(1, "start", Outcome.SIGNED), (2, "cancel", Outcome.SIGNED)]
+    with scopes_disabled():  # with the amounts of the items kept when the cart was given up
+        cancel = TseTransactionRecord.objects.get(tx_id=given_up, operation="cancel")
+    assert cancel.process_data == "AVBelegabbruch^2.80_0.00_0.00_0.00_0.00^"
     assert _records(ringing.pk) == [(1, "start", Outcome.SIGNED)]
     call_command("tse_recover", "--older-than", "0")  # the command run at start: nothing twice
     assert _records(sale.pk)[-1] == (2, "finish", Outcome.SIGNED)
     assert len(_records(given_up)) == 2
+
+
+def test_closing_a_shift_settles_its_registers_open_transactions_first(till, register, bakery, dev_tse, cashier):
+    from kasse.sales.models import Shift
+
+    # A sale whose finish was lost and a cart given up whose abort was lost, moments ago
+    till.post("/register/cart/scan/", {"code": ROLL})
+    paid = _cart(register)
+    wait_idle()
+    with scopes_disabled():
+        sale = _store_sale(
+            actor=Actor.system(), cart=paid, employee=cashier, payments=[PaymentInput("cash", D("5"))], print_now=False
+        )
+    till.post("/register/cart/scan/", {"code": BREAD})
+    given_up = _cart(register).pk
+    wait_idle()
+    with scopes_disabled():
+        _drop_cart(actor=Actor.system(), cart=Cart.objects.get(pk=given_up))
+        shift = Shift.objects.get(register=register, status="open")
+    time.sleep(5.1)  # older than a pay or cancel still on its way
+    # When the cashier closes the shift
+    review = till.post("/register/shift/close/", {"step": "review", "d-20": "5"})
+    form = soup_of(review).select_one("[data-testid=close-review-panel] form")
+    data = {i["name"]: i["value"] for i in form.select("input[type=hidden]")}
+    assert till.post("/register/shift/close/", {**data, "step": "confirm"}).status_code == 302
+    # Then both transactions were ended before the closing, so its export holds their ends
+    with scopes_disabled():
+        shift.refresh_from_db()
+        ends = TseTransactionRecord.objects.filter(tx_id__in=[sale.pk, given_up], operation__in=["finish", "cancel"])
+        assert sorted(ends.values_list("operation", "outcome")) == [("cancel", "signed"), ("finish", "signed")]
+        assert all(end.created_at <= shift.closed_at for end in ends)
 
 
 def test_without_a_tse_the_first_item_starts_nothing(till, register, bakery):

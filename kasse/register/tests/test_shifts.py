@@ -164,6 +164,7 @@ def test_shift_menu_offers_cash_reports_and_closing(till):
         "X-Bericht",
         "Schicht abschließen",
         "Frühere Z-Bons",
+        "Trainingsmodus",
     ]
     assert page.select_one("[data-testid=x-report]")["href"] == "/register/shift/x/"
 

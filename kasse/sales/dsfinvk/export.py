@@ -13,9 +13,9 @@ from zoneinfo import ZoneInfo
 from kasse.fiscal.dsfinvk.writer import ExportFiles
 from kasse.fiscal.models import TseTransactionRecord
 from kasse.fiscal.process_data import BonTyp, ProcessDataError, parse_kassenbeleg
-from kasse.sales.dsfinvk.closing import CENT, NOT_SIGNED, ZERO, net_of
+from kasse.sales.dsfinvk.closing import CENT, NOT_SIGNED, PLACES5, ZERO, net_of
 from kasse.sales.dsfinvk.receipts import ReceiptWriter
-from kasse.sales.models import CashMovement, Shift, ShiftStatus
+from kasse.sales.models import AbortedCart, CashMovement, Shift, ShiftStatus
 from kasse.tenancy.models import Register
 
 # Cash movement kinds → GV_TYP (Anhang C); a kind not listed counts by its sign.
@@ -168,6 +168,10 @@ class ClosingWriter(ReceiptWriter):
         if not tx_ids:
             return
         records = self.records_for(tx_ids)
+        kept = {
+            row["id"]: row
+            for row in AbortedCart.objects.filter(pk__in=tx_ids).values("id", "lines", "employee_id", "employee_name")
+        }
         for tx_id in dict.fromkeys(tx_ids):
             own = records[tx_id]
             end = next((r for r in reversed(own) if r[1] == "cancel"), None)
@@ -178,40 +182,84 @@ class ClosingWriter(ReceiptWriter):
             except ProcessDataError:
                 bon_typ, gross_per_slot = BonTyp.ABORT, {}
             start = next((r for r in own if r[1] == "start"), end)
-            vat_rows: list[tuple[int, Decimal, Decimal, Decimal]] = []
-            lines: list[dict[str, Any]] = []
-            for slot, gross in sorted(gross_per_slot.items()):
-                if not gross:
-                    continue
-                rate = self.rates.get(int(slot), ZERO)
-                net = net_of(gross, rate).quantize(CENT, rounding=ROUND_HALF_UP)
-                vat_rows.append((int(slot), gross, net, gross - net))
-                lines.append(
-                    {
-                        "POS_ZEILE": str(len(lines) + 1),
-                        "ARTIKELTEXT": "Abgebrochener Vorgang: Summe des Steuersatzes",
-                        "GV_TYP": "Umsatz",
-                        "MENGE": Decimal("1.000"),
-                        "FAKTOR": Decimal("1.000"),
-                        "STK_BR": gross,
-                        "_gross": gross,
-                        "_ust": int(slot),
-                        "_rate": rate,
-                    }
-                )
+            items = kept.get(tx_id)
+            if items is not None and items["lines"]:
+                lines, vat_rows = self.aborted_items(items["lines"])
+                employee = (str(items["employee_id"] or ""), items["employee_name"])
+            else:  # a cart given up before its items were kept: one line per VAT rate of its amounts
+                lines, vat_rows = self.aborted_sums(gross_per_slot)
+                employee = ("", "")
             self.vorgang(
                 bon_id=str(tx_id),
                 bon_nr=end[5] if end[5] is not None else None,
                 bon_typ=str(bon_typ),
                 start=start[8] or start[15],
                 end=end[9] or end[15],
-                employee=("", ""),
+                employee=employee,
                 total=sum((row[1] for row in vat_rows), ZERO),
                 lines=lines,
                 vat_rows=vat_rows,
                 payments=[],
                 tse=self.tse_row(own),
             )
+
+    def aborted_items(self, kept: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[tuple]]:
+        """lines.csv rows of a cart given up from its kept items, and its VAT rows summed from them."""
+        lines: list[dict[str, Any]] = []
+        per_ust: dict[int, tuple[Decimal, Decimal]] = {}
+        for item in kept:
+            quantity, total = Decimal(item["quantity"]), Decimal(item["total"])
+            ust, rate = int(item["vat_dsfinvk_id"]), Decimal(item["vat_rate"])
+            lines.append(
+                {
+                    "POS_ZEILE": str(item["position"]),
+                    "ARTIKELTEXT": item["name"][:255],
+                    "GV_TYP": "Umsatz",
+                    "ART_NR": item["sku"][:50],
+                    "GTIN": item["barcode"][:50],
+                    "WARENGR_ID": item["category_id"][:40],
+                    "WARENGR": item["category"][:50],
+                    "MENGE": quantity.quantize(Decimal("0.001")),
+                    "FAKTOR": Decimal("1.000"),
+                    "EINHEIT": item["unit"][:50],
+                    "STK_BR": (total / quantity).quantize(PLACES5, rounding=ROUND_HALF_UP) if quantity else total,
+                    "_gross": total,
+                    "_ust": ust,
+                    "_rate": rate,
+                }
+            )
+            gross, _rate = per_ust.get(ust, (ZERO, rate))
+            per_ust[ust] = (gross + total, rate)
+        vat_rows = []
+        for ust, (gross, rate) in sorted(per_ust.items()):
+            net = net_of(gross, rate).quantize(CENT, rounding=ROUND_HALF_UP)
+            vat_rows.append((ust, gross, net, gross - net))
+        return lines, vat_rows
+
+    def aborted_sums(self, gross_per_slot: dict[Any, Decimal]) -> tuple[list[dict[str, Any]], list[tuple]]:
+        """One line per VAT rate of an abort's signed amounts (its items were not kept)."""
+        vat_rows: list[tuple[int, Decimal, Decimal, Decimal]] = []
+        lines: list[dict[str, Any]] = []
+        for slot, gross in sorted(gross_per_slot.items()):
+            if not gross:
+                continue
+            rate = self.rates.get(int(slot), ZERO)
+            net = net_of(gross, rate).quantize(CENT, rounding=ROUND_HALF_UP)
+            vat_rows.append((int(slot), gross, net, gross - net))
+            lines.append(
+                {
+                    "POS_ZEILE": str(len(lines) + 1),
+                    "ARTIKELTEXT": "Abgebrochener Vorgang: Summe des Steuersatzes",
+                    "GV_TYP": "Umsatz",
+                    "MENGE": Decimal("1.000"),
+                    "FAKTOR": Decimal("1.000"),
+                    "STK_BR": gross,
+                    "_gross": gross,
+                    "_ust": int(slot),
+                    "_rate": rate,
+                }
+            )
+        return lines, vat_rows
 
 
 def write_export(shifts: Iterable[Shift], files: ExportFiles) -> int:

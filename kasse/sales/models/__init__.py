@@ -1,5 +1,6 @@
 """Sales: receipts (sales and returns), their lines and payments, shifts and cash."""
 
+from kasse.sales.models.aborted import AbortedCart
 from kasse.sales.models.counters import CounterKind, RegisterCounter
 from kasse.sales.models.receipt_issue import ReceiptIssue, ReceiptIssueKind
 from kasse.sales.models.sale import Payment, PaymentMethod, Sale, SaleKind, SaleLine, SaleVat
@@ -14,6 +15,7 @@ from kasse.sales.models.shift import (
 )
 
 __all__ = [
+    "AbortedCart",
     "CASH_CATEGORIES_IN",
     "CASH_CATEGORIES_OUT",
     "CashCategory",

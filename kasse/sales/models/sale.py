@@ -60,6 +60,9 @@ class Sale(OrganizationScopedModel):
     loyalty_discount = money_field(_("loyalty points redeemed"), default=0)
     total = money_field(_("total"))
     note = models.CharField(_("note"), max_length=500, blank=True)
+    # Made in training mode (a training receipt, AVTraining): kept out of revenue, cash, stock and every
+    # sum; listed and marked in the journal and the DSFinV-K export (docs/fiscal.md, Integration item 6).
+    is_training = models.BooleanField(_("training"), default=False)
 
     class Meta:
         verbose_name = _("receipt")

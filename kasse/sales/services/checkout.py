@@ -92,6 +92,7 @@ class SaleInput:
     redeem: Asked | None = None  # loyalty points and full stamp cards the customer redeems
     started_at: datetime | None = None
     note: str = ""
+    training: bool = False  # made in training mode: a training receipt (no stock moves, no revenue)
     meta: dict[str, str] = field(default_factory=dict)
     coupon_codes: list[str] = field(default_factory=list)  # entered at the register
 
@@ -451,6 +452,7 @@ def _write_sale(
         loyalty_discount=priced.loyalty_discount,
         total=priced.total,
         note=cart.note[:500],
+        is_training=cart.training,
     )
     lines = SaleLine.objects.bulk_create(
         SaleLine(
@@ -493,9 +495,13 @@ def _write_sale(
             sale_line=line,
         )
         for line in lines
-        if line.variant.product.track_stock
+        if line.variant.product.track_stock and not sale.is_training  # practice moves no goods
     )
-    points = loyalty.book_sale(sale, customer, [c.variant for c in checked], priced.lines, planned)
+    points = (  # a training receipt earns and spends no points
+        []
+        if sale.is_training
+        else loyalty.book_sale(sale, customer, [c.variant for c in checked], priced.lines, planned)
+    )
     log_action(
         register.organization,
         actor,
@@ -504,6 +510,7 @@ def _write_sale(
         {
             "receipt_number": sale.receipt_number,
             "total": str(sale.total),
+            **({"training": True} if sale.is_training else {}),
             "approved_by": next((str(a.pk) for a in [*line_approvers, order_approver] if a), None),
             "line_approvals": {str(i): str(a.pk) for i, a in enumerate(line_approvers, start=1) if a},
             "order_discount_approved_by": str(order_approver.pk) if order_approver else None,

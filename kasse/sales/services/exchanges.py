@@ -46,12 +46,14 @@ def exchange_sale(
     original: Sale | None = None,
     lines: list[RefundLineInput] | None = None,
     items: list[ReturnItemInput] | None = None,
+    training: bool = False,
 ) -> tuple[Sale, Sale]:
     """Take back ``lines`` of ``original`` (or ``items`` without a receipt) and sell ``replacement``.
 
     Needs ``approver`` with the manager-override capability. ``replacement.payments``
     cover only what the credit does not (cash). One transaction; idempotent by
-    ``refund_id`` and ``replacement.id``. Returns ``(return, new sale)``.
+    ``refund_id`` and ``replacement.id``. Returns ``(return, new sale)``. ``training``: the register is in
+    training mode; the return and the new sale are training receipts when the return is one.
     """
     done_refund = Sale.objects.filter(pk=refund_id).first()
     done_sale = Sale.objects.filter(pk=replacement.id).first()
@@ -73,6 +75,7 @@ def exchange_sale(
             tender=PaymentMethod.CREDIT,
             approver=approver,
             credit_used=new_total,
+            training=training,
         )
     else:
         refund = refund_without_receipt(
@@ -84,6 +87,7 @@ def exchange_sale(
             refund_id=refund_id,
             tender=PaymentMethod.CREDIT,
             credit_used=new_total,
+            training=training,
         )
     credit = credit_issued(refund)
     payments = [PaymentInput(PaymentMethod.CREDIT, credit, reference=str(refund.pk))] if credit > 0 else []
@@ -96,6 +100,7 @@ def exchange_sale(
             replacement,
             payments=[*payments, *replacement.payments],
             customer_id=replacement.customer_id or refund.customer_id,
+            training=refund.is_training,
         ),
     )
     log_action(

@@ -138,8 +138,11 @@ def _write_refund(
     payments: list[tuple[str, Decimal]],
     action: str,
     note: str = "",
+    training: bool = False,
 ) -> Sale:
-    """Store a return: receipt, its (negative) lines, VAT rows, payments, stock back, audit entry."""
+    """Store a return: receipt, its (negative) lines, VAT rows, payments, stock back, audit entry.
+
+    A return of a training receipt (or one made in training mode) is a training receipt: no stock moves."""
     shift = open_shift_for(register)
     total = priced.total
     now = timezone.now()
@@ -160,6 +163,7 @@ def _write_refund(
         subtotal=total,
         total=total,
         note=note[:500],
+        is_training=training,
     )
     new_lines = SaleLine.objects.bulk_create(
         SaleLine(
@@ -193,9 +197,9 @@ def _write_refund(
             sale_line=line,
         )
         for line in new_lines
-        if line.variant.product.track_stock
+        if line.variant.product.track_stock and not training
     )
-    points = loyalty.book_return(refund, original)
+    points = [] if training else loyalty.book_return(refund, original)
     log_action(
         register.organization,
         actor,
@@ -205,6 +209,7 @@ def _write_refund(
             "original": str(original.pk) if original else None,
             "receipt_number": refund.receipt_number,
             "total": str(total),
+            **({"training": True} if training else {}),
         },
     )
     record("refund", [refund, *new_lines, *vats, *payment_rows, *moves, *points])
@@ -247,8 +252,12 @@ def refund_sale(
     tender: str | None = None,
     approver: Employee | None = None,
     credit_used: Decimal | None = None,
+    training: bool = False,
 ) -> Sale:
     """Return some or all lines of ``original``; the money goes back to the original tender or cash.
+
+    The return of a training receipt is one too; a real receipt is not returned in training mode
+    (``training``: the register is in it).
 
     Never more than was sold (counting earlier returns); stock comes back.
     Idempotent by ``refund_id``. With ``tender="credit"`` (an exchange, needs
@@ -267,6 +276,8 @@ def refund_sale(
         raise SaleError(_("%(name)s may not process returns.") % {"name": employee.display_name})
     if original.store_id != register.store_id:
         raise SaleError(_("This receipt is from another store."))
+    if training and not original.is_training:
+        raise SaleError(_("This receipt was not made in training mode. Leave training mode to return it."))
     chosen = _chosen_receipt_lines(original, lines)
     open_shift_for(register)
     returned, priced = _returned_from_receipt(chosen)
@@ -289,6 +300,7 @@ def refund_sale(
             priced=priced,
             payments=payments,
             action="sales.sale.refunded",
+            training=original.is_training,
         ),
     )
 
@@ -381,6 +393,7 @@ def refund_without_receipt(
     tender: str = PaymentMethod.CASH,
     credit_used: Decimal | None = None,
     note: str = "",
+    training: bool = False,
 ) -> Sale:
     """Take goods back without a receipt, at today's store price, refunded in cash.
 
@@ -415,5 +428,6 @@ def refund_without_receipt(
             payments=_split_credit(priced.total, tender, credit_used),
             action="sales.sale.refunded_without_receipt",
             note=note,
+            training=training,
         ),
     )

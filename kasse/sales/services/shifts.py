@@ -185,25 +185,27 @@ class ShiftFigures:
     cash_in: Decimal = ZERO
     cash_out: Decimal = ZERO
     expected_cash: Decimal = ZERO
+    training_count: int = 0  # training receipts of the shift (in none of the sums above)
 
 
 def shift_figures(shift: Shift) -> ShiftFigures:
     """Totals of a shift by payment type, VAT rate and employee, and the expected cash.
 
-    Sums are rounded to cents: SQLite hands back aggregates of decimals with float noise digits.
+    Sums are rounded to cents: SQLite hands back aggregates of decimals with float noise digits. Training
+    receipts are left out (no money moved: not in the drawer, not in revenue); only their number is given.
     """
-    sales = Sale.objects.filter(shift=shift)
+    sales = Sale.objects.filter(shift=shift, is_training=False)
     totals = {row["kind"]: row for row in sales.values("kind").annotate(total=Sum("total"), n=Count("id"))}
     by_payment = {
         row["method"]: round_money(row["amount"])
-        for row in Payment.objects.filter(sale__shift=shift)
+        for row in Payment.objects.filter(sale__shift=shift, sale__is_training=False)
         .values("method")
         .annotate(amount=Sum("amount"))
         .order_by("method")
     }
     by_vat = [
         {**row, "gross": round_money(row["gross"]), "net": round_money(row["net"]), "vat": round_money(row["vat"])}
-        for row in SaleVat.objects.filter(sale__shift=shift)
+        for row in SaleVat.objects.filter(sale__shift=shift, sale__is_training=False)
         .values("vat_rate", "vat_dsfinvk_id")
         .annotate(gross=Sum("gross"), net=Sum("net"), vat=Sum("vat"))
         .order_by("-vat_rate", "vat_dsfinvk_id")
@@ -229,6 +231,7 @@ def shift_figures(shift: Shift) -> ShiftFigures:
         by_employee=by_employee,
         cash_in=cash_in,
         cash_out=cash_out,
+        training_count=Sale.objects.filter(shift=shift, is_training=True).count(),
         expected_cash=shift.opening_float + by_payment.get(PaymentMethod.CASH, ZERO) + cash_in + cash_out,
     )
 

@@ -7,19 +7,16 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import IntegrityError, connection
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
 from kasse.core.actors import Actor
 from kasse.core.ids import uuid7
-from kasse.fiscal.process_data import BonTyp, VatSlot
 from kasse.fiscal.services import (
     create_development_tse,
-    finish_transaction,
     register_tse_client,
-    start_transaction,
 )
-from kasse.fiscal.tse.interface import Receipt
 from kasse.sales.dsfinvk.export import closings
 from kasse.sales.fiscal_signing import sign_abort, sign_sale
 from kasse.sales.services.checkout import LineInput, PaymentInput, SaleInput, complete_sale
@@ -75,13 +72,18 @@ def _day(register, cashier, manager, shift, coffee, rolls):
     sign_sale(back)
     aborted = uuid7()
     sign_abort(register=register, cart_id=aborted, gross={1: D("2.80"), 2: D("0.45")})
-    training = _sale(register, cashier, coffee, 1)
-    start_transaction(register=register, tx_id=training.pk)
-    finish_transaction(
+    training = complete_sale(  # rung up in training mode: signed AVTraining, no money in the drawer
+        actor=Actor.for_employee(cashier),
         register=register,
-        tx_id=training.pk,
-        receipt=Receipt(BonTyp.TRAINING, {VatSlot.NORMAL: D("2.80")}),
+        employee=cashier,
+        cart=SaleInput(
+            id=uuid7(),
+            lines=[LineInput(_variant(coffee).pk, D(1))],
+            payments=[PaymentInput("cash", D("2.80"))],
+            training=True,
+        ),
     )
+    sign_sale(training)
     record_cash_movement(
         actor=Actor.system(), shift=shift, employee=manager, kind="pay_in", amount=D("20"), reason="Wechselgeld"
     )
@@ -194,17 +196,16 @@ def test_a_day_exported_and_checked_file_by_file(
     # payment.csv and cash_per_currency.csv: the cash counted in the drawer
     paid = {r["ZAHLART_TYP"]: decimal_of(r["Z_ZAHLART_BETRAG"]) for r in files["payment.csv"]}
     assert paid["Unbar"] == D("1.35")
-    # (the training receipt here is a stored sale paid 2.80 in cash, which the shift's expected cash
-    # counts; the export leaves training receipts out of the closing's sums)
+    # (the training receipt's 2.80 are neither in the shift's expected cash nor in the closing's sums)
     assert closed.counted_cash == D("160.00")
-    assert paid["Bar"] == closed.counted_cash - D("2.80")
+    assert paid["Bar"] == closed.counted_cash
     assert [(r["ZAHLART_WAEH"], r["ZAHLART_BETRAG_WAEH"]) for r in files["cash_per_currency.csv"]] == [
-        ("EUR", "157,20")
+        ("EUR", "160,00")
     ]
     # cashpointclosing.csv: company data, first and last Vorgang, the sums
     closing = files["cashpointclosing.csv"][0]
     assert closing["TAXONOMIE_VERSION"] == "2.3"
-    assert closing["Z_SE_BARZAHLUNGEN"] == "157,20"
+    assert closing["Z_SE_BARZAHLUNGEN"] == "160,00"
     assert decimal_of(closing["Z_SE_ZAHLUNGEN"]) == sum(paid.values())
     assert closing["Z_START_ID"] == str(shift.pk)
     assert files["slaves.csv"] == []
@@ -261,3 +262,54 @@ def test_without_a_tse_every_receipt_says_so(organization, register, cashier, sh
     row = next(r for r in files["transactions_tse.csv"] if r["BON_ID"] == str(sold.pk))
     assert row["TSE_TA_FEHLER"].startswith("Keine TSE")
     assert files["tse.csv"] == []
+
+
+def test_a_cart_given_up_at_the_register_lists_its_items(
+    organization, register, cashier, shift, coffee, rolls, dev_tse
+):
+    from kasse.register.services.cart import active_cart, add_variant, cancel_cart
+    from kasse.sales.models import AbortedCart
+
+    # Two coffees and three rolls on the cart, then the customer walks away
+    with scope(organization=organization):
+        cart = active_cart(register, cashier)
+        add_variant(cart=cart, variant=_variant(coffee), quantity=D(2), barcode="4000000000024")
+        add_variant(cart=cart, variant=_variant(rolls), quantity=D(3))
+    cart_id = cart.pk
+    cancel_cart(actor=Actor.for_employee(cashier), cart=cart)
+    with scopes_disabled():
+        kept = AbortedCart.objects.get(pk=cart_id)
+        assert [(i["sku"], i["quantity"], i["total"]) for i in kept.lines] == [
+            (_variant(coffee).sku, "2.000", "5.60"),
+            (_variant(rolls).sku, "3.000", "1.35"),
+        ]
+        assert (kept.total, kept.employee_name, kept.shift_id) == (D("6.95"), cashier.display_name, shift.pk)
+        if connection.vendor == "postgresql":  # GoBD: the database refuses to change or delete it
+            with pytest.raises(IntegrityError):
+                AbortedCart.objects.filter(pk=cart_id).update(total=D(0))
+            with pytest.raises(IntegrityError):
+                AbortedCart.objects.filter(pk=cart_id).delete()
+    close_shift(actor=Actor.system(), shift=shift, employee=cashier, count={"100": 1})
+    with scope(organization=organization):
+        today = timezone.localdate()
+        files = read_export(export_zip(closings([register], today, today)))
+    bon = str(cart_id)
+    transaction_row = next(r for r in files["transactions.csv"] if r["BON_ID"] == bon)
+    assert (transaction_row["BON_TYP"], transaction_row["UMS_BRUTTO"]) == ("AVBelegabbruch", "6,95")
+    assert transaction_row["BEDIENER_NAME"] == cashier.display_name
+    # lines.csv: the items as they were on the cart, not one sum per VAT rate
+    items = [r for r in files["lines.csv"] if r["BON_ID"] == bon]
+    assert [(r["POS_ZEILE"], r["ART_NR"], r["GTIN"], r["MENGE"], r["GV_TYP"]) for r in items] == [
+        ("1", _variant(coffee).sku, "4000000000024", "2,000", "Umsatz"),
+        ("2", _variant(rolls).sku, "", "3,000", "Umsatz"),
+    ]
+    vats = {
+        r["POS_ZEILE"]: (r["UST_SCHLUESSEL"], decimal_of(r["POS_BRUTTO"]))
+        for r in files["lines_vat.csv"]
+        if r["BON_ID"] == bon
+    }
+    assert vats == {"1": ("1", D("5.60")), "2": ("2", D("1.35"))}
+    # The TSE signed the same amounts per VAT rate; the closing's sums leave the abort out
+    tse = next(r for r in files["transactions_tse.csv"] if r["BON_ID"] == bon)
+    assert tse["TSE_VORGANGSDATEN"] == "AVBelegabbruch^5.60_1.35_0.00_0.00_0.00^"
+    assert not any(r["GV_TYP"] == "Umsatz" for r in files["businesscases.csv"])

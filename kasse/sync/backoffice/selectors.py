@@ -270,10 +270,10 @@ def open_counts() -> dict[str, int]:
 
 
 def recent_sales(limit: int = LIVE_FEED_SIZE, store_ids: set | None = None) -> list[Any]:
-    """The newest sales, of the stores ``store_ids`` (``None``: every store)."""
+    """The newest sales (not training receipts), of the stores ``store_ids`` (``None``: every store)."""
     from kasse.sales.models import Sale
 
-    sales = Sale.objects.select_related("store", "register")
+    sales = Sale.objects.select_related("store", "register").filter(is_training=False)
     if store_ids is not None:
         sales = sales.filter(store_id__in=store_ids)
     return list(sales.order_by("-completed_at")[:limit])

@@ -201,6 +201,8 @@ def live_messages(spec: SyncSpec, objs: Sequence[Any]) -> list[tuple[str, dict[s
     messages = []
     for obj in objs:
         message = spec.live(obj)
+        if message is None:  # the rule leaves this row out of the feed (a training receipt)
+            continue
         messages.append((live_group(obj.organization_id), message))
         if getattr(obj, "store_id", None) is not None:
             messages.append((live_store_group(obj.store_id), message))

@@ -169,7 +169,7 @@ class SyncSpec:
     arrived: Callable[[UpRow, Sequence[UpRow], Upload], None] | None = None
     # ``live(obj) -> message`` for the owner's live feed when a row arrives in the cloud (from a node or a
     # service there); ``obj`` has the row's attributes.
-    live: Callable[[Any], dict[str, Any]] | None = None
+    live: Callable[[Any], dict[str, Any] | None] | None = None  # None from the rule: not on the feed
     # ``published(obj, before)`` in the cloud for a row a node's upload inserted (``before`` None) or changed
     # (``before``: the values stored until then); ``obj`` has the row's attributes. It publishes the row's
     # events to notifications and webhooks (kasse/notifications), after the upload's commit.

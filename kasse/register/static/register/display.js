@@ -29,6 +29,6 @@
       if (state === "open") document.body.classList.remove("offline");
       else if (state === "closed" || state === "stopped") document.body.classList.add("offline");
     },
-    onMessage: (data) => show(data.html),
+    onMessage: (data) => (data.reload ? window.location.reload() : show(data.html)),
   });
 })();
