@@ -194,6 +194,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "kasse.tenancy.context_processors.tenancy",
                 "kasse.backoffice.navigation.backoffice_nav",
+                "kasse.notifications.context_processors.notification_count",
             ],
         },
     }

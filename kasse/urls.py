@@ -33,6 +33,7 @@ urlpatterns = [
     path("signup/", include("kasse.tenancy.signup_urls")),
     path("settings/api/", include("kasse.api.backoffice_urls")),
     path("settings/webhooks/", include("kasse.notifications.backoffice_urls")),
+    path("notifications/", include("kasse.notifications.centre_urls")),
     path("register/print/", include("kasse.printing.register_urls")),
     path("register/", include("kasse.register.register_urls")),
     path("r/", include("kasse.register.digital_receipt_urls")),  # the digital receipt's link (public)

@@ -76,8 +76,13 @@ def publish(event: str, organization: Any, store: Any, payload: dict[str, Any]) 
 
 
 def _enqueue(message: dict[str, Any]) -> None:
+    from kasse.notifications.centre import notify_in_app
     from kasse.notifications.tasks import dispatch_event
 
+    try:
+        notify_in_app(message)
+    except Exception:  # the notification centre misses it, nothing else does
+        log.exception("could not notify users of %s %s", message["kind"], message["event_id"])
     try:
         dispatch_event.enqueue(message)
     except Exception:  # the event is lost, the sale is not: say so in the log

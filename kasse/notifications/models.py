@@ -100,3 +100,50 @@ class WebhookDelivery(OrganizationScopedModel):
             ),
             models.Index(fields=["endpoint", "-created_at"]),
         ]
+
+
+class NotificationPreference(OrganizationScopedModel):
+    """How a user wants to hear of one kind of event, in one store (``store`` None: every store they may
+    see; a store's own row wins over it). ``min_amount``: a sale's total, or a Z report's cash difference
+    (either sign), below which nothing is sent."""
+
+    user = models.ForeignKey("tenancy.User", on_delete=models.CASCADE, related_name="+")
+    store = models.ForeignKey("tenancy.Store", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=60)
+    in_app = models.BooleanField(_("in the app"), default=True)
+    min_amount = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification setting")
+        verbose_name_plural = _("notification settings")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organization", "kind", "store"], name="notification_pref_unique"),
+            models.UniqueConstraint(
+                fields=["user", "organization", "kind"],
+                condition=models.Q(store__isnull=True),
+                name="notification_pref_all_stores_unique",
+            ),
+        ]
+
+
+class Notification(OrganizationScopedModel):
+    """One event in one user's notification centre (unread until they open it)."""
+
+    user = models.ForeignKey("tenancy.User", on_delete=models.CASCADE, related_name="+")
+    store = models.ForeignKey("tenancy.Store", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    event_id = models.UUIDField()
+    kind = models.CharField(max_length=60)
+    payload = models.JSONField(default=dict)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(
+                fields=["user", "organization"], name="notification_unread", condition=models.Q(read_at__isnull=True)
+            ),
+            models.Index(fields=["user", "organization", "-created_at"], name="notification_user_recent"),
+        ]
+        constraints = [models.UniqueConstraint(fields=["user", "event_id"], name="notification_once_per_event")]

@@ -45,7 +45,7 @@ def _sell(register, employee, product):
             cart=SaleInput(
                 id=uuid7(),
                 lines=[LineInput(product.variants.get().pk, Decimal(1))],
-                payments=[PaymentInput("cash", Decimal("1.00"))],
+                payments=[PaymentInput("cash", Decimal("10.00"))],
             ),
         )
 

@@ -1,0 +1,171 @@
+"""The notification centre: which users hear of an event, in the app, with the unread count live.
+
+``notify_in_app`` runs right after the commit that published the event, in the process that committed it
+(``events.publish``), so the unread count reaches that process's WebSockets at once without a channel layer
+shared with the worker; it is a few queries and one insert, guarded so that it never fails the commit.
+Who hears of what:
+
+- the capability an event needs in its store (``CAPABILITY``): receipts, Z reports and the Übersicht's
+  alerts need *view reports*, so a cashier never gets them and a store-bound manager only for their stores;
+  an event of no store (a webhook switched off) needs the capability in every store;
+- the user's preference for that event in that store, else for all their stores, else the default
+  (``DEFAULT_ON``); a preference's ``min_amount`` keeps small sales and small cash differences quiet.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+from django.db.models import Q
+from django.utils import formats
+from django.utils.translation import gettext as _
+from django_scopes import scope
+
+from kasse.notifications.models import Notification, NotificationPreference
+from kasse.tenancy.models import Employee
+from kasse.tenancy.permissions import Capability
+from kasse.tenancy.selectors import stores_with_capability
+
+log = logging.getLogger(__name__)
+
+CAPABILITY: dict[str, str] = {
+    "sale.completed": Capability.VIEW_REPORTS,
+    "refund.created": Capability.VIEW_REPORTS,
+    "shift.closed": Capability.VIEW_REPORTS,
+    "stock.low": Capability.VIEW_REPORTS,
+    "alert.node_silent": Capability.VIEW_REPORTS,
+    "alert.printer": Capability.VIEW_REPORTS,
+    "alert.tse_outage": Capability.VIEW_REPORTS,
+    "alert.sync_anomaly": Capability.MANAGE_SETTINGS,
+    "alert.customer_conflict": Capability.MANAGE_SETTINGS,
+    "webhook.endpoint_disabled": Capability.MANAGE_API,
+}
+# Every sale is optional (a busy shop would drown the owner); the rest is on until switched off.
+DEFAULT_ON = set(CAPABILITY) - {"sale.completed"}
+AMOUNT_RULES = {"sale.completed": "total", "refund.created": "total", "shift.closed": "cash_difference"}
+
+
+def user_group(user_id: Any, organization_id: Any) -> str:
+    """The Channels group of one user's notification sockets in one organization."""
+    return f"notify-{uuid.UUID(str(user_id)).hex}-{uuid.UUID(str(organization_id)).hex}"
+
+
+def _amount_passes(kind: str, payload: dict[str, Any], minimum: Decimal | None) -> bool:
+    field = AMOUNT_RULES.get(kind)
+    if minimum is None or field is None:
+        return True
+    try:
+        return abs(Decimal(str(payload.get(field) or "0"))) >= minimum
+    except InvalidOperation:
+        return True
+
+
+def _may_see(employee: Employee, capability: str, store_id: uuid.UUID | None) -> bool:
+    allowed = stores_with_capability(employee, capability)
+    if store_id is None:
+        return allowed is None
+    return allowed is None or store_id in allowed
+
+
+def recipients(organization_id: Any, store_id: Any, kind: str, payload: dict[str, Any]) -> list[Any]:
+    """The ids of the users who get ``kind`` in the app (in the organization's scope)."""
+    capability = CAPABILITY.get(kind)
+    if capability is None:
+        return []
+    store = uuid.UUID(str(store_id)) if store_id else None
+    mine = Q(store__isnull=True) | Q(store_id=store) if store else Q(store__isnull=True)
+    prefs: dict[tuple[Any, Any], NotificationPreference] = {
+        (p.user_id, p.store_id): p
+        for p in NotificationPreference.objects.filter(mine, organization_id=organization_id, kind=kind)
+    }
+    users = []
+    employees = Employee.objects.filter(
+        organization_id=organization_id, is_active=True, user__isnull=False, user__is_active=True
+    )
+    for employee in employees:
+        if not _may_see(employee, capability, store):
+            continue
+        pref = prefs.get((employee.user_id, store)) or prefs.get((employee.user_id, None))
+        wanted = pref.in_app if pref is not None else kind in DEFAULT_ON
+        if wanted and _amount_passes(kind, payload, pref.min_amount if pref else None):
+            users.append(employee.user_id)
+    return list(dict.fromkeys(users))
+
+
+def notify_in_app(message: dict[str, Any]) -> int:
+    """Put a published event into the centre of each user who wants it; push their unread counts."""
+    organization_id = message["organization_id"]
+    with scope(organization=organization_id), transaction.atomic():
+        users = recipients(organization_id, message["store_id"], message["kind"], message["payload"])
+        Notification.objects.bulk_create(
+            [
+                Notification(
+                    organization_id=organization_id,
+                    user_id=user_id,
+                    store_id=message["store_id"],
+                    event_id=message["event_id"],
+                    kind=message["kind"],
+                    payload=message["payload"],
+                )
+                for user_id in users
+            ],
+            ignore_conflicts=True,
+        )
+    for user_id in users:
+        push_count(user_id, organization_id)
+    return len(users)
+
+
+def unread_count(user_id: Any, organization_id: Any) -> int:
+    with scope(organization=organization_id):
+        return Notification.objects.filter(
+            user_id=user_id, organization_id=organization_id, read_at__isnull=True
+        ).count()
+
+
+def push_count(user_id: Any, organization_id: Any) -> None:
+    """Send the user's unread count to their open back-office pages (a missed one costs a reload)."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        count = unread_count(user_id, organization_id)
+        async_to_sync(layer.group_send)(user_group(user_id, organization_id), {"type": "notify.count", "count": count})
+    except Exception:
+        log.exception("could not send the unread count")
+
+
+def describe(notification: Notification) -> str:
+    """One line for the centre, in the reader's language."""
+    p = notification.payload
+    money = {k: formats.localize(Decimal(str(p[k]))) for k in ("total", "cash_difference") if p.get(k) is not None}
+    texts = {
+        "sale.completed": lambda: (
+            _("Sale of %(total)s € (receipt %(number)s, %(employee)s)")
+            % {"total": money.get("total"), "number": p.get("receipt_number"), "employee": p.get("employee")}
+        ),
+        "refund.created": lambda: (
+            _("Return of %(total)s € (receipt %(number)s, %(employee)s)")
+            % {"total": money.get("total"), "number": p.get("receipt_number"), "employee": p.get("employee")}
+        ),
+        "shift.closed": lambda: (
+            _("Z report %(number)s closed, cash difference %(difference)s €")
+            % {"number": p.get("z_number"), "difference": money.get("cash_difference", "0")}
+        ),
+        "webhook.endpoint_disabled": lambda: (
+            _("Webhook endpoint %(url)s switched off after 24 hours of failures") % {"url": p.get("url")}
+        ),
+    }
+    if notification.kind in texts:
+        return str(texts[notification.kind]())
+    from kasse.notifications.events import ALL_EVENTS
+
+    return str(ALL_EVENTS.get(notification.kind, notification.kind)) + (
+        f": {p['detail']}" if isinstance(p.get("detail"), str) else ""
+    )
