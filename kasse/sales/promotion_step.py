@@ -143,10 +143,15 @@ def choose(offers: Sequence[Offer], lines: Sequence[DraftLine]) -> dict[int, tup
         if covered:
             candidates.append((offer, covered))
     chosen: dict[int, tuple[Offer, Decimal]] = {}
+    # What an offer takes depends only on its free lines: it is worked out again only after a round
+    # took one of them (most offers of a shop are on goods that are not in the cart or not taken).
+    known: dict[str, dict[int, Decimal]] = {}
     while candidates and free:
         best: tuple[tuple[Decimal, int, str], Offer, dict[int, Decimal]] | None = None
         for offer, covered in candidates:
-            taken = _apply(offer, {i: free[i] for i in sorted(covered) if i in free})
+            taken = known.get(offer.id)
+            if taken is None:
+                taken = known[offer.id] = _apply(offer, {i: free[i] for i in sorted(covered) if i in free})
             if not taken:
                 continue
             rank = (sum(taken.values(), ZERO), offer.priority, offer.id)
@@ -158,7 +163,10 @@ def choose(offers: Sequence[Offer], lines: Sequence[DraftLine]) -> dict[int, tup
         for index, amount in taken.items():
             chosen[index] = (offer, amount)
             del free[index]
-        candidates = [(o, c) for o, c in candidates if o is not offer]
+        candidates = [(o, c) for o, c in candidates if o is not offer and c & free.keys()]
+        for other, covered in candidates:
+            if not covered.isdisjoint(taken):
+                known.pop(other.id, None)
     return chosen
 
 
