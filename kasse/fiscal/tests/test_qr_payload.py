@@ -12,7 +12,12 @@ from kasse.fiscal.process_data import BonTyp, VatSlot, kassenbeleg, parse_kassen
 from kasse.fiscal.qr import qr_payload
 from kasse.fiscal.tests.test_process_data import payments, slots
 
-moments = st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2040, 1, 1), timezones=st.just(UTC))
+# hypothesis takes naive bounds and attaches the time zone itself
+FIRST, LAST = (
+    datetime(2020, 1, 1, tzinfo=UTC).replace(tzinfo=None),
+    datetime(2040, 1, 1, tzinfo=UTC).replace(tzinfo=None),
+)
+moments = st.datetimes(min_value=FIRST, max_value=LAST, timezones=st.just(UTC))
 
 
 @settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])  # a shared, loaded CI machine
