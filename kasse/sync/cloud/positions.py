@@ -36,16 +36,19 @@ def register_positions(store_id: Any) -> dict[str, dict[str, int]]:
     return positions
 
 
-def positions_answer(node: StoreNode) -> dict[str, Any]:
+def positions_answer(node: StoreNode, received_now: int = 0) -> dict[str, Any]:
+    """The answer of ``GET positions``; ``received_now``: the highest position of the push being answered
+    (noted on the node's row with the request's other columns after the answer is made)."""
     with scopes_disabled():
         received = StoreNode.objects.filter(store_id=node.store_id).aggregate(p=Max("last_position"))["p"] or 0
-    return {"registers": register_positions(node.store_id), "outbox_position": received}
+    return {"registers": register_positions(node.store_id), "outbox_position": max(received, received_now)}
 
 
-def note_received_positions(node: StoreNode, records: list[Any], results: dict[str, dict[str, str]]) -> None:
-    """Remember the highest outbox position of the records this push answered for good."""
+def received_position(records: list[Any], results: dict[str, dict[str, str]]) -> int:
+    """The highest outbox position of the records this push answered for good (0: none). The push notes
+    it on the node's row (``last_position``, never lowered) in the request's one update."""
     done = {"ok", "duplicate", "quarantined", "rejected"}
-    highest = max(
+    return max(
         (
             r["position"]
             for r in records
@@ -55,6 +58,3 @@ def note_received_positions(node: StoreNode, records: list[Any], results: dict[s
         ),
         default=0,
     )
-    if highest > node.last_position:
-        with scopes_disabled():
-            StoreNode.objects.filter(pk=node.pk, last_position__lt=highest).update(last_position=highest)

@@ -14,6 +14,8 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db.models import F
+from django.db.models.functions import Greatest
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -26,7 +28,7 @@ import kasse
 from kasse.core.throttle import PAIRING, client_address
 from kasse.sync.cloud.feed import current_seq, events_since, snapshot
 from kasse.sync.cloud.ingest import Ingestor
-from kasse.sync.cloud.positions import note_received_positions, positions_answer
+from kasse.sync.cloud.positions import positions_answer, received_position
 from kasse.sync.cloud.services import node_for_token, pair_node
 from kasse.sync.engine.lan_address import NODE_URL_HEADER, clean_lan_url
 from kasse.sync.engine.protocol import (
@@ -136,14 +138,27 @@ def node_endpoint(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
         lan_url = clean_lan_url(request.headers.get(NODE_URL_HEADER, ""))
         if lan_url:
             updates["lan_url"] = lan_url
-        with scopes_disabled():
-            StoreNode.objects.filter(pk=node.pk).update(**updates)
-        with scope(organization=node.organization_id):
-            response = view(request, node, body)
+        # The contact and what the view notes (``note``) go into one UPDATE after the view: one commit per
+        # request, and none before a push's records are stored (the live feed waits for that commit).
+        setattr(request, _NOTED, updates)
+        try:
+            with scope(organization=node.organization_id):
+                response = view(request, node, body)
+        finally:
+            with scopes_disabled():
+                StoreNode.objects.filter(pk=node.pk).update(**updates)
         response[VERSION_HEADER] = kasse.__version__  # the handshake: a node learns that it is behind
         return response
 
     return wrapper
+
+
+_NOTED = "_kasse_node_noted"  # the columns of the node's row that the request updates when it is done
+
+
+def note(request: HttpRequest, **columns: Any) -> None:
+    """Have ``node_endpoint`` write ``columns`` to the node's row with the contact, after the view."""
+    getattr(request, _NOTED).update(columns)
 
 
 def _reported_status(header: str) -> dict[str, Any]:
@@ -252,7 +267,7 @@ def changes(request: HttpRequest, node: StoreNode, body: Any) -> HttpResponse:
     except ValueError:
         return _error(400, "bad_cursor", _("“since” and “limit” must be whole numbers."))
     events, cursor, more = events_since(node, since, limit)
-    StoreNode.objects.filter(pk=node.pk).update(last_cursor=cursor, last_pull_at=timezone.now())
+    note(request, last_cursor=cursor, last_pull_at=timezone.now())
     return JsonResponse({"protocol": PROTOCOL_VERSION, "events": events, "cursor": cursor, "more": more})
 
 
@@ -266,18 +281,18 @@ def push(request: HttpRequest, node: StoreNode, body: Any) -> HttpResponse:
         return _error(413, "too_many", _("At most %(n)s records per request.") % {"n": MAX_PUSH_RECORDS})
     ingestor = Ingestor(node, records)
     results = ingestor.run()
-    StoreNode.objects.filter(pk=node.pk).update(last_push_at=timezone.now())
-    note_received_positions(node, records, results)
+    received = received_position(records, results)
+    note(request, last_push_at=timezone.now())
+    if received > node.last_position:
+        note(request, last_position=Greatest(F("last_position"), received))
     answer: dict[str, Any] = {"protocol": PROTOCOL_VERSION, "results": results}
     if node.positions_moved or any(r.get("status") == "quarantined" for r in results.values()):
         # A register's numbers moved in the cloud (a released sale) or the node reused numbers: it continues
         # after the cloud's (the node raises its counters, never lowers them).
-        StoreNode.objects.filter(pk=node.pk).update(positions_moved=False)
-        answer["positions"] = positions_answer(node)
+        note(request, positions_moved=False)
+        answer["positions"] = positions_answer(node, received)
     if ingestor.clock_ahead is not None:
-        StoreNode.objects.filter(pk=node.pk).update(
-            clock_ahead_seconds=ingestor.clock_ahead, clock_ahead_at=timezone.now()
-        )
+        note(request, clock_ahead_seconds=ingestor.clock_ahead, clock_ahead_at=timezone.now())
         answer["warnings"] = [
             {
                 "code": "clock_ahead",

@@ -156,7 +156,7 @@ def _take(
     if isinstance(answer.get("positions"), dict):
         fast_forward(answer["positions"])  # the cloud's numbers moved: continue after them
     results = answer.get("results")
-    with scopes_disabled():
+    with scopes_disabled(), transaction.atomic():  # one commit (one fsync with ``synchronous=FULL``)
         counts = outbox.apply_results(results if isinstance(results, dict) else {}, batch)
         note_contact(node, client, push=True)
     result.sent += len(batch)

@@ -240,3 +240,30 @@ def test_the_owner_sees_a_negative_sale_that_is_not_a_return_on_the_anomalies_pa
     assert 'data-kind="negative"' in page
     assert "Negative Summe bei einem Verkauf, der keine Rückgabe ist" in page
     assert re.search(r"<dt>Belegart</dt>\s*<dd>Verkauf</dd>", page)
+
+
+def test_a_push_writes_the_nodes_row_once_after_its_records_and_never_lowers_its_position(
+    store, register, cashier, shift, rolls
+):
+    """One commit of the node's row per request (contact, report, last push, position), after the records
+    are stored: the live feed never waits for it (docs/benchmarks.md, "Sync")."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    token = _pair(store).json()["token"]
+    sold = node_records(lambda: [_sell(register, cashier, rolls) for _ in range(2)])
+    for position, record in enumerate(sold, start=5):
+        record["position"] = position
+    with CaptureQueriesContext(connection) as queries:
+        assert {r["status"] for r in _push(token, sold)["results"].values()} == {"ok"}
+    sql = [q["sql"].lower() for q in queries.captured_queries]
+    node_updates = [i for i, q in enumerate(sql) if q.startswith('update "sync_storenode"')]
+    assert node_updates == [len(sql) - 1]  # the one update, after everything the push stored
+    with scopes_disabled():
+        node = StoreNode.objects.get(revoked_at__isnull=True)
+    assert node.last_position == 4 + len(sold)
+    assert node.last_push_at is not None
+    assert node.last_contact_at is not None
+    _push(token, [{**sold[0], "position": 1}])  # an older record again: the position stays
+    with scopes_disabled():
+        assert StoreNode.objects.get(pk=node.pk).last_position == 4 + len(sold)

@@ -156,6 +156,7 @@ class Command(BaseCommand):
         from kasse.sync.engine.lan_address import advertised_url, guess_lan_url, set_advertised_url
 
         set_advertised_url(options["lan_url"] or guess_lan_url(options["host"], options["port"]))
+        _load_application()
         runner = SyncRunner(
             node, poll_seconds=options["poll"], on_change=publish_node_status, watch_outbox=options["watch_outbox"]
         )
@@ -188,3 +189,14 @@ class Command(BaseCommand):
             peripherals.stop()
             printers.stop()
             runner.stop()
+
+
+def _load_application() -> None:
+    """Import the ASGI application and every view (the URL configuration) before the sync loop starts, as a
+    server preloads its application: the registers' first request does not wait for it, and a backlog the
+    node replays at start does not share the CPU with these imports (``docs/benchmarks.md``, "Sync")."""
+    from django.urls import get_resolver
+
+    import kasse.asgi  # noqa: F401 - imported for its side effect: the application is loaded
+
+    get_resolver().url_patterns  # noqa: B018 - reading it imports every view module
