@@ -19,6 +19,7 @@ from django_scopes import scopes_disabled
 from kasse.customers.events import customer_uploaded
 from kasse.customers.models import Customer
 from kasse.customers.services import CUSTOMER_FIELDS, customer_search_text, next_customer_number
+from kasse.notifications.events import publishing_batch
 from kasse.sync.engine.hlc import bad_stamps
 from kasse.sync.engine.local import clock
 from kasse.sync.engine.registry import Conflict, Direction, SyncSpec, Upload, UpRow, register
@@ -150,4 +151,5 @@ register(
         apply=apply_customers,
         published=customer_uploaded,
     ),
+    around_upload=publishing_batch,
 )

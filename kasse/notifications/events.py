@@ -8,13 +8,21 @@ is committed already, and ``robust`` on-commit callbacks swallow what they raise
 
 On a store node ``publish`` does nothing: the cloud publishes when the node's upload arrives, so each sale
 is published once, where the integrators' endpoints and the owner's devices are known.
+
+A node's upload publishes hundreds of sales at once: inside ``publishing_batch()`` (the sync ingestor runs in
+one) the events of the batch are handed on together after the commit, so the notification centre finds its
+recipients once per kind and store and one background task takes them all, instead of a task and a round of
+recipient queries per sale (``kasse/sync/tests/test_ingest_queries.py`` pins it).
 """
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import json
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
@@ -72,18 +80,50 @@ def publish(event: str, organization: Any, store: Any, payload: dict[str, Any]) 
         "payload": json.loads(json.dumps(payload, cls=DjangoJSONEncoder)),
         "occurred_at": timezone.now().isoformat(),
     }
-    transaction.on_commit(functools.partial(_enqueue, message), robust=True)
+    batch = _batch.get()
+    if batch is not None:
+        # Collected when (and only if) the savepoint or transaction around this publish commits; handed on
+        # by the batch's own callback, which runs after these.
+        transaction.on_commit(functools.partial(batch.append, message), robust=True)
+    else:
+        transaction.on_commit(functools.partial(_enqueue, [message]), robust=True)
 
 
-def _enqueue(message: dict[str, Any]) -> None:
+_batch: contextvars.ContextVar[list[dict[str, Any]] | None] = contextvars.ContextVar("publishing_batch", default=None)
+
+
+@contextmanager
+def publishing_batch() -> Iterator[None]:
+    """Hand on everything published inside this block together, after the commit of what it published."""
+    if _batch.get() is not None:  # nested: the outer batch hands it on
+        yield
+        return
+    messages: list[dict[str, Any]] = []
+    token = _batch.set(messages)
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+    # Registered after every message's own callback, so it runs after they collected what committed.
+    transaction.on_commit(functools.partial(_enqueue, messages), robust=True)
+
+
+def _enqueue(messages: list[dict[str, Any]]) -> None:
     from kasse.notifications.centre import notify_in_app
-    from kasse.notifications.tasks import dispatch_event
+    from kasse.notifications.tasks import dispatch_events
 
+    if not messages:
+        return
     try:
-        notify_in_app(message)
-    except Exception:  # the notification centre misses it, nothing else does
-        log.exception("could not notify users of %s %s", message["kind"], message["event_id"])
+        notify_in_app(messages)
+    except Exception:  # the notification centre misses them, nothing else does
+        log.exception("could not notify users of %s", _names(messages))
     try:
-        dispatch_event.enqueue(message)
-    except Exception:  # the event is lost, the sale is not: say so in the log
-        log.exception("could not enqueue event %s %s", message["kind"], message["event_id"])
+        dispatch_events.enqueue(messages)
+    except Exception:  # the events are lost, the sales are not: say so in the log
+        log.exception("could not enqueue event %s", _names(messages))
+
+
+def _names(messages: list[dict[str, Any]]) -> str:
+    shown = ", ".join(f"{m['kind']} {m['event_id']}" for m in messages[:3])
+    return shown + (f" and {len(messages) - 3} more" if len(messages) > 3 else "")

@@ -141,29 +141,47 @@ def _wake_deliveries() -> None:
 
 
 def accept_event(message: dict[str, Any]) -> tuple[Event | None, int]:
-    """Store a published event (once: the id is the publisher's) and queue a delivery for every active
-    endpoint of its organization subscribed to it. Returns the event (``None`` when it was stored before)
-    and how many deliveries were queued."""
-    organization_id = message["organization_id"]
-    with scope(organization=organization_id), transaction.atomic():
-        event, created = Event.objects.get_or_create(
-            pk=message["event_id"],
-            defaults={
-                "organization_id": organization_id,
-                "store_id": message["store_id"],
-                "kind": message["kind"],
-                "payload": message["payload"],
-                "occurred_at": datetime.fromisoformat(message["occurred_at"]),
-            },
-        )
-        if not created:
-            return None, 0
-        endpoints = [
-            e
-            for e in WebhookEndpoint.objects.filter(organization_id=organization_id, is_active=True)
-            if event.kind in e.events
-        ]
-        WebhookDelivery.objects.bulk_create(
-            WebhookDelivery(id=uuid7(), organization_id=organization_id, endpoint=e, event=event) for e in endpoints
-        )
-    return event, len(endpoints)
+    """Store one published event; see ``accept_events``. Returns the event (``None`` when it was stored
+    before) and how many deliveries were queued."""
+    stored, deliveries = accept_events([message])
+    return (stored[0] if stored else None), deliveries
+
+
+def accept_events(messages: list[dict[str, Any]]) -> tuple[list[Event], int]:
+    """Store published events (each once: the id is the publisher's) and queue a delivery for every active
+    endpoint of its organization subscribed to it; a few queries per organization, however many events (a
+    node's upload brings hundreds). Returns the events stored now and how many deliveries were queued."""
+    stored: list[Event] = []
+    queued = 0
+    by_organization: dict[Any, list[dict[str, Any]]] = {}
+    for message in messages:
+        by_organization.setdefault(message["organization_id"], []).append(message)
+    for organization_id, theirs in by_organization.items():
+        with scope(organization=organization_id), transaction.atomic():
+            ids = [m["event_id"] for m in theirs]
+            seen = {str(pk) for pk in Event.objects.filter(pk__in=ids).values_list("pk", flat=True)}
+            new = [
+                Event(
+                    pk=m["event_id"],
+                    organization_id=organization_id,
+                    store_id=m["store_id"],
+                    kind=m["kind"],
+                    payload=m["payload"],
+                    occurred_at=datetime.fromisoformat(m["occurred_at"]),
+                )
+                for m in dict((m["event_id"], m) for m in theirs if m["event_id"] not in seen).values()
+            ]
+            if not new:
+                continue
+            Event.objects.bulk_create(new, ignore_conflicts=True)
+            endpoints = list(WebhookEndpoint.objects.filter(organization_id=organization_id, is_active=True))
+            deliveries = [
+                WebhookDelivery(id=uuid7(), organization_id=organization_id, endpoint=endpoint, event=event)
+                for event in new
+                for endpoint in endpoints
+                if event.kind in endpoint.events
+            ]
+            WebhookDelivery.objects.bulk_create(deliveries)
+        stored += new
+        queued += len(deliveries)
+    return stored, queued

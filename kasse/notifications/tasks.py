@@ -11,15 +11,16 @@ from django_tasks import task
 from django_tasks.backends.base import BaseTaskBackend
 
 from kasse.notifications import delivery
-from kasse.notifications.services import accept_event
+from kasse.notifications.services import accept_events
 
 log = logging.getLogger(__name__)
 
 
 @task()
-def dispatch_event(message: dict[str, Any]) -> None:
-    """Store a published event and send what it causes (webhooks now; see docs/notifications.md)."""
-    _event, deliveries = accept_event(message)
+def dispatch_events(messages: list[dict[str, Any]]) -> None:
+    """Store published events and send what they cause (webhooks now; see docs/notifications.md). One task
+    for all the events of a commit: a node's upload of hundreds of sales is one task, not hundreds."""
+    _stored, deliveries = accept_events(messages)
     if deliveries:
         wake_deliveries()
 

@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
+from kasse.notifications.events import publishing_batch
 from kasse.sales.events import sale_uploaded, shift_uploaded
 from kasse.sales.models import CounterKind, RegisterCounter, Sale, Shift
 from kasse.sales.services.coupons import overused_coupons
@@ -296,4 +297,5 @@ register(
     ),
     *(_part(label) for label in SALE_PARTS),
     numbering=Numbering(positions=register_positions, catch_up=raise_counters),
+    around_upload=publishing_batch,
 )

@@ -177,7 +177,7 @@ def test_a_broken_task_queue_never_fails_the_sale(
         def enqueue(self, *args, **kwargs):
             raise ConnectionError("task database gone")
 
-    monkeypatch.setattr(tasks, "dispatch_event", Broken())
+    monkeypatch.setattr(tasks, "dispatch_events", Broken())
     with caplog.at_level(logging.ERROR), django_capture_on_commit_callbacks(execute=True):
         sale = _sell(register, cashier, rolls)
     assert sale.pk is not None

@@ -44,6 +44,7 @@ from kasse.sync.engine.registry import (
     Quarantined,
     SyncSpec,
     UpRow,
+    around_upload,
     organization_label,
 )
 from kasse.sync.models import StoreNode, SyncAnomaly, SyncConflict
@@ -177,7 +178,7 @@ class Ingestor:
             except Reject as exc:
                 key = str(record.get("id")) if isinstance(record, dict) else f"#{index}"
                 self.results[key] = {"status": "rejected", "detail": str(exc)}
-        with scope(organization=self.node.organization_id):
+        with scope(organization=self.node.organization_id), around_upload():
             try:
                 self._store_batch(parsed)
             except DatabaseError:

@@ -23,6 +23,7 @@ import datetime as dt
 import functools
 import uuid
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
@@ -211,11 +212,21 @@ BY_LABEL: dict[str, SyncSpec] = {}
 ORDER: dict[str, int] = {}
 NODE_HOOKS: list[NodeHooks] = []
 NUMBERING: list[Numbering] = []
+# Context managers a node's whole upload is ingested inside (each once, however many apps name it): e.g.
+# notifications' ``publishing_batch``, so that the ``published`` rules of hundreds of rows hand on together.
+AROUND_UPLOAD: list[Callable[[], AbstractContextManager[Any]]] = []
 _registered: list[SyncSpec] = []  # in registration order
 
 
-def register(*specs: SyncSpec, node_hooks: NodeHooks | None = None, numbering: Numbering | None = None) -> None:
+def register(
+    *specs: SyncSpec,
+    node_hooks: NodeHooks | None = None,
+    numbering: Numbering | None = None,
+    around_upload: Callable[[], AbstractContextManager[Any]] | None = None,
+) -> None:
     """Declare an app's synced tables (and its hooks). Called once, from the app's ``syncing`` module."""
+    if around_upload is not None and around_upload not in AROUND_UPLOAD:
+        AROUND_UPLOAD.append(around_upload)
     for spec in specs:
         if spec.label in BY_LABEL:
             raise ImproperlyConfigured(f"sync: {spec.label} is registered twice")
@@ -227,6 +238,14 @@ def register(*specs: SyncSpec, node_hooks: NodeHooks | None = None, numbering: N
         NUMBERING.append(numbering)
     if specs:
         _sort()
+
+
+def around_upload() -> ExitStack:
+    """Everything the apps asked a node's upload to be ingested inside (``register(around_upload=...)``)."""
+    stack = ExitStack()
+    for factory in AROUND_UPLOAD:
+        stack.enter_context(factory())
+    return stack
 
 
 def _sort() -> None:

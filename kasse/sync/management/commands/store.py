@@ -195,8 +195,10 @@ def _load_application() -> None:
     """Import the ASGI application and every view (the URL configuration) before the sync loop starts, as a
     server preloads its application: the registers' first request does not wait for it, and a backlog the
     node replays at start does not share the CPU with these imports (``docs/benchmarks.md``, "Sync")."""
+    from django.conf import settings
     from django.urls import get_resolver
+    from django.utils.module_loading import import_string
 
-    import kasse.asgi  # noqa: F401 - imported for its side effect: the application is loaded
+    import_string(settings.ASGI_APPLICATION)  # the application uvicorn serves, loaded now
 
     get_resolver().url_patterns  # noqa: B018 - reading it imports every view module
