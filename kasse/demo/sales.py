@@ -420,7 +420,7 @@ def _register_day(
                 f"{line_id}\t{stamp}\t{stamp}\t{org}\t{sale_id}\t{position}\t{item.variant_id}\t{item.name}\t"
                 f"{item.variant_name}\t{item.sku}\t\t{item.unit}\t{quantity}.000\t{_money(item.price)}\t"
                 f"{_money(item.price)}\t0.00\t0.00\t{_money(gross)}\t{item.vat_class}\t{item.rate}.00\t"
-                f"{item.dsfinvk}\t\\N\t\\N\t\n"
+                f"{item.dsfinvk}\t\\N\t\\N\t\t0.00\t\\N\t\n"  # ..., note, promotion discount, id, name
             )
         lines_count += len(sold)
         for (rate, dsfinvk), gross in per_rate.items():
@@ -459,7 +459,7 @@ def _register_day(
                     f"{ids(back_ms)}\t{stamp}\t{stamp}\t{org}\t{refund_id}\t{position}\t{item.variant_id}\t"
                     f"{item.name}\t{item.variant_name}\t{item.sku}\t\t{item.unit}\t-{quantity}.000\t"
                     f"{_money(item.price)}\t{_money(item.price)}\t0.00\t0.00\t{_money(-gross)}\t{item.vat_class}\t"
-                    f"{item.rate}.00\t{item.dsfinvk}\t\\N\t{line_id}\t\n"
+                    f"{item.rate}.00\t{item.dsfinvk}\t\\N\t{line_id}\t\t0.00\t\\N\t\n"
                 )
             lines_count += len(sold)
             for (rate, dsfinvk), gross in per_rate.items():

@@ -80,7 +80,7 @@ LINE_COLUMNS = [
     "id", "created_at", "updated_at", "organization_id", "sale_id", "position", "variant_id", "product_name",
     "variant_name", "sku", "barcode", "unit", "quantity", "list_price", "unit_price", "line_discount",
     "order_discount_share", "total", "vat_class", "vat_rate", "vat_dsfinvk_id", "approved_by_id",
-    "original_line_id", "note",
+    "original_line_id", "note", "promotion_discount", "promotion_id", "promotion_name",
 ]  # fmt: skip
 VAT_COLUMNS = [
     "id",
