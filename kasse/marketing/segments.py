@@ -12,8 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -50,44 +49,52 @@ def segment(
     if kind == SegmentKind.NOT_VISITED:
         days = _number(value, _("a number of days"))
         return customers.filter(Exists(sales)).exclude(Exists(sales.filter(completed_at__gte=now - int(days) * DAY)))
+    # The summing segments: one grouped query over the organization's rows with the condition on the sum
+    # (HAVING), not a sum per customer (at 100,000 customers and 2 million receipts that took 5-12 s).
     if kind == SegmentKind.REVENUE_THIS_YEAR:
         amount = _number(value, _("an amount in euros"))
         start = timezone.localtime(now).replace(month=1, day=1, hour=0, minute=0, second=0, microsecond=0)
-        revenue = (
-            Sale.objects.filter(customer_id=OuterRef("pk"), completed_at__gte=start)
+        sums = (
+            Sale.objects.filter(
+                organization_id=organization_id, customer__isnull=False, completed_at__gte=start, is_training=False
+            )
             .order_by()
             .values("customer_id")
             .annotate(s=Sum("total"))
-            .values("s")
         )
-        return customers.annotate(revenue=Coalesce(Subquery(revenue), Decimal(0))).filter(revenue__gt=amount)
+        if amount < 0:  # a customer without a receipt this year has 0, which is over a negative amount
+            return customers.exclude(pk__in=sums.filter(s__lte=amount).values("customer_id"))
+        return customers.filter(pk__in=sums.filter(s__gt=amount).values("customer_id"))
     if kind == SegmentKind.TIER:
         tier = LoyaltyTier.objects.filter(organization_id=organization_id, name__iexact=(value or "").strip()).first()
         if tier is None:
             raise ValidationError({"segment_value": _("There is no tier of this name.")})
-        earned = (
-            LoyaltyEntry.objects.filter(customer_id=OuterRef("pk"), created_at__gte=now - 365 * DAY)
+        if tier.threshold <= 0:
+            return customers  # every customer has earned at least nothing
+        reached = (
+            LoyaltyEntry.objects.filter(organization_id=organization_id, created_at__gte=now - 365 * DAY)
             .filter(Q(kind=EntryKind.EARNED) | Q(kind=EntryKind.REVERSED, points__lt=0))
             .order_by()
             .values("customer_id")
             .annotate(p=Sum("points"))
-            .values("p")
+            .filter(p__gte=tier.threshold)
+            .values("customer_id")
         )
-        return customers.annotate(earned=Coalesce(Subquery(earned), 0)).filter(earned__gte=tier.threshold)
+        return customers.filter(pk__in=reached)
     if kind == SegmentKind.STAMPS_ALMOST_FULL:
         missing = int(_number(value, _("a number of stamps")))
         match = Q()
         for card in StampCard.objects.filter(organization_id=organization_id, is_active=True):
-            stamps = (
-                LoyaltyEntry.objects.filter(customer_id=OuterRef("pk"), stamp_card=card)
+            collected = (
+                LoyaltyEntry.objects.filter(organization_id=organization_id, stamp_card=card)
                 .order_by()
                 .values("customer_id")
                 .annotate(s=Sum("stamps"))
-                .values("s")
             )
-            name = f"stamps_{card.pk.hex}"
-            customers = customers.annotate(**{name: Coalesce(Subquery(stamps), 0)})
-            match |= Q(**{f"{name}__gte": card.stamps_needed - missing, f"{name}__lt": card.stamps_needed})
+            lowest = card.stamps_needed - missing
+            match |= Q(pk__in=collected.filter(s__gte=lowest, s__lt=card.stamps_needed).values("customer_id"))
+            if lowest <= 0 < card.stamps_needed:  # no stamp yet counts as 0 collected
+                match |= ~Q(pk__in=collected.values("customer_id"))
         return customers.filter(match) if match else customers.none()
     raise ValidationError({"segment": _("Unknown segment.")})
 
