@@ -23,8 +23,11 @@ SINCE = {"updated_since": "2000-01-01T00:00:00Z"}
 def _plan_of_the_since_query(api, path: str, column: str, since: dict[str, str] = SINCE, *, forced: bool = True) -> str:
     with CaptureQueriesContext(connection) as ctx:
         assert api.get(path, since).status_code == 200
-    wanted = [q["sql"] for q in ctx.captured_queries if f'"{column}" >=' in q["sql"]]
-    assert wanted, f"{path}: no query filters on {column}"
+    filtered = [q["sql"] for q in ctx.captured_queries if f'"{column}" >=' in q["sql"]]
+    assert filtered, f"{path}: no query filters on {column}"
+    # The page of rows in change order where there is one, not the count beside it (a count may take any index
+    # of the organization: which one is the planner's choice of the moment, and nothing is sorted).
+    wanted = [sql for sql in filtered if "ORDER BY" in sql and f'"{column}"' in sql.split("ORDER BY", 1)[1]] or filtered
     with connection.cursor() as cursor:
         # Tiny tables and whatever statistics the tests before left: take away the plans that need no
         # fitting index (a scan, a bitmap of another index, sorting afterwards) to see which index fits.
@@ -44,11 +47,37 @@ def _plan_of_the_since_query(api, path: str, column: str, since: dict[str, str] 
         ("/customers", "updated_at", "customer_org_updated"),
     ],
 )
-def test_updated_since_reads_an_index(api, closed_day, path, column, index):
+def test_updated_since_reads_an_index(api, closed_day, organization, path, column, index):
     if connection.vendor != "postgresql":
         pytest.skip("the plan is PostgreSQL's")
-    plan = _plan_of_the_since_query(api, path, column)
+    if path == "/customers":
+        # Listed by name, so the query to look at is the count of the changed ones; on a handful of rows the
+        # organization's own index costs the planner the same and which one it takes varies. With the
+        # customers of a real shop, changed long ago, and the statistics autovacuum gathers, it must be this.
+        since = _many_old_customers(organization)
+        plan = _plan_of_the_since_query(api, path, column, since)
+    else:
+        plan = _plan_of_the_since_query(api, path, column)
     assert index in plan, plan
+
+
+def _many_old_customers(organization) -> dict[str, str]:
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from django_scopes import scopes_disabled
+
+    from kasse.customers.models import Customer
+
+    long_ago = timezone.now() - timedelta(days=800)
+    with scopes_disabled():
+        Customer.objects.bulk_create(
+            Customer(organization=organization, customer_number=90000 + i, last_name=f"Alt {i}") for i in range(3000)
+        )
+        Customer.objects.filter(customer_number__gte=90000).update(updated_at=long_ago)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE customers_customer")
+    return {"updated_since": (timezone.now() - timedelta(days=1)).isoformat()}
 
 
 def test_stock_levels_since_read_only_the_variants_moved_since(api, organization, store, rolls):
