@@ -10,10 +10,9 @@ matched against the intent. It never sends 06 01 again by itself.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 from django.utils import timezone, translation
 from django_scopes import scope, scopes_disabled
@@ -21,6 +20,7 @@ from django_scopes import scope, scopes_disabled
 from kasse.core.actors import Actor
 from kasse.core.backoff import Backoff
 from kasse.core.channels_bridge import send_from_thread
+from kasse.core.pool import SupervisedWorker, WorkerPool
 from kasse.core.supervisor import Supervisor
 from kasse.hardware.terminals.base import CardTerminal as TerminalDriver
 from kasse.hardware.terminals.zvt import records, texts
@@ -50,7 +50,7 @@ def publish(payment: CardPayment, text: str = "") -> None:
     send_from_thread(scan_group(payment.register_id), {"type": "card.status", "payload": payload})
 
 
-class TerminalWorker:
+class TerminalWorker(SupervisedWorker):
     """Sends one terminal's payments, one after the other, until stopped."""
 
     def __init__(self, terminal_id: Any, organization_id: Any, *, driver: DriverFactory, idle_seconds: float) -> None:
@@ -67,18 +67,6 @@ class TerminalWorker:
             database=True,
             backoff=Backoff(initial=0.5, maximum=30.0),
         )
-
-    def start(self) -> None:
-        self.supervisor.start()
-
-    def stop(self) -> None:
-        self.supervisor.finish()
-
-    def join(self, timeout: float | None = None) -> None:
-        self.supervisor.join(timeout)
-
-    def wake(self) -> None:
-        self.supervisor.wake()
 
     def abort(self) -> None:
         driver = self._driver
@@ -182,78 +170,31 @@ class TerminalWorker:
         )
 
 
-@dataclass(eq=False)  # registered in a WeakSet: identity, not value
-class CardTerminalPool:
-    """One `TerminalWorker` per active terminal (of ``store_ids``, or all); follows terminals being changed."""
+@dataclass(eq=False)
+class CardTerminalPool(WorkerPool[TerminalWorker]):
+    """One `TerminalWorker` per active terminal (of ``store_ids``, or all); follows terminals being changed
+    (:class:`kasse.core.pool.WorkerPool`)."""
 
-    store_ids: list[Any] | None = None
+    name: ClassVar[str] = "card-terminal-pool"
+
     driver: DriverFactory = zvt_driver
     idle_seconds: float = 1.0
-    refresh_seconds: float = 10.0
-    workers: dict[Any, TerminalWorker] = field(default_factory=dict)
 
-    def __post_init__(self) -> None:
-        self._lock = threading.Lock()
-        self._supervisor = Supervisor(
-            "card-terminal-pool", self._refresh_step, idle_seconds=self.refresh_seconds, database=True
-        )
-
-    def start(self) -> CardTerminalPool:
-        self.sync_workers()
-        wakeup.add_pool(self)
-        self._supervisor.start()
-        return self
-
-    def stop(self, timeout: float = 5.0) -> None:
-        wakeup.remove_pool(self)
-        self._supervisor.stop(timeout)
-        with self._lock:
-            workers = list(self.workers.values())
-            self.workers.clear()
-        for worker in workers:
-            worker.stop()
-        for worker in workers:
-            worker.join(timeout)
-
-    def __enter__(self) -> CardTerminalPool:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    def wake(self, terminal_id: Any) -> None:
-        worker = self.workers.get(terminal_id)
-        if worker is not None:
-            worker.wake()
-        else:
-            self.refresh_soon()
-
-    def refresh_soon(self) -> None:
-        self._supervisor.wake()
+    def listen(self, on: bool) -> None:
+        (wakeup.add_pool if on else wakeup.remove_pool)(self)
 
     def abort(self, terminal_id: Any) -> None:
         worker = self.workers.get(terminal_id)
         if worker is not None:
             worker.abort()
 
-    def _refresh_step(self) -> float:
-        self.sync_workers()
-        return self.refresh_seconds
-
-    def sync_workers(self) -> None:
+    def wanted(self) -> dict[Any, Any]:
+        """Active terminal → its organization."""
         with scopes_disabled():
             terminals = CardTerminal.objects.filter(is_active=True)
             if self.store_ids is not None:
                 terminals = terminals.filter(store_id__in=self.store_ids)
-            wanted = dict(terminals.values_list("pk", "organization_id"))
-        with self._lock:
-            for terminal_id in list(self.workers):
-                if terminal_id not in wanted:
-                    self.workers.pop(terminal_id).stop()
-            for terminal_id, organization_id in wanted.items():
-                if terminal_id not in self.workers:
-                    worker = TerminalWorker(
-                        terminal_id, organization_id, driver=self.driver, idle_seconds=self.idle_seconds
-                    )
-                    self.workers[terminal_id] = worker
-                    worker.start()
+            return dict(terminals.values_list("pk", "organization_id"))
+
+    def make_worker(self, key: Any, detail: Any) -> TerminalWorker:
+        return TerminalWorker(key, detail, driver=self.driver, idle_seconds=self.idle_seconds)

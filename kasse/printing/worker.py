@@ -24,19 +24,18 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from django.db import transaction
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
 from kasse.core.backoff import Backoff
-from kasse.core.supervisor import Health as SupervisorHealth
+from kasse.core.pool import SupervisedWorker, WorkerPool
 from kasse.core.supervisor import Supervisor
 from kasse.hardware.printers import escpos_render
 from kasse.hardware.transports.base import Transport, TransportError
@@ -337,7 +336,7 @@ def poll_status(printer_id: Any, *, transport_factory: TransportFactory = device
 # --- threads -----------------------------------------------------------------------------------------
 
 
-class PrinterWorker:
+class PrinterWorker(SupervisedWorker):
     """Sends one printer's jobs, one after the other, until stopped (one :class:`Supervisor` thread)."""
 
     def __init__(
@@ -365,24 +364,6 @@ class PrinterWorker:
             database=True,
         )
 
-    def start(self) -> None:
-        self.supervisor.start()
-
-    def stop(self) -> None:
-        self.supervisor.finish()
-
-    def join(self, timeout: float | None = None) -> None:
-        self.supervisor.join(timeout)
-
-    def is_alive(self) -> bool:
-        return self.supervisor.is_alive()
-
-    def wake(self) -> None:
-        self.supervisor.wake()
-
-    def health(self) -> SupervisorHealth:
-        return self.supervisor.health()
-
     def _recover(self) -> None:
         with scopes_disabled():
             printer = Printer.objects.filter(pk=self.printer_id).first()
@@ -406,75 +387,24 @@ class PrinterWorker:
 
 
 @dataclass(eq=False)
-class PrintWorkerPool:
+class PrintWorkerPool(WorkerPool[PrinterWorker]):
     """One ``PrinterWorker`` per active printer (of ``store_ids``, or all); follows printers being added,
-    changed or switched off. The store node starts it; ``kasse printworker`` runs it on its own.
+    changed or switched off (:class:`kasse.core.pool.WorkerPool`). The store node starts it; ``kasse printworker``
+    runs it on its own.
 
     ``idle_seconds``: how often an idle worker looks for jobs queued by another process;
     ``status_seconds``: how often an idle printer is asked for its status.
     """
 
-    store_ids: list[Any] | None = None
+    name: ClassVar[str] = "print-worker-pool"
+
     transport_factory: TransportFactory = devices.transport_for
     policy: RetryPolicy = DEFAULT_POLICY
     idle_seconds: float = 1.0
     status_seconds: float = 30.0
-    refresh_seconds: float = 10.0
-    workers: dict[Any, PrinterWorker] = field(default_factory=dict)
 
-    def __post_init__(self) -> None:
-        self._lock = threading.Lock()
-        self._supervisor = Supervisor(
-            "print-worker-pool",
-            self._refresh_step,
-            idle_seconds=0.0,
-            database=True,
-            backoff=Backoff(initial=min(1.0, self.refresh_seconds), maximum=self.refresh_seconds),
-        )
-        self._started = False
-
-    def start(self) -> PrintWorkerPool:
-        if self._started:
-            return self
-        self._started = True
-        self.sync_workers()
-        add_pool(self)
-        self._supervisor.start()
-        return self
-
-    def stop(self, timeout: float = 5.0) -> None:
-        remove_pool(self)
-        self._supervisor.stop(timeout)
-        self._started = False
-        with self._lock:
-            workers = list(self.workers.values())
-            self.workers.clear()
-        for worker in workers:
-            worker.stop()
-        for worker in workers:
-            worker.join(timeout)
-
-    def __enter__(self) -> PrintWorkerPool:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    def wake(self, printer_id: Any) -> None:
-        worker = self.workers.get(printer_id)
-        if worker is not None:
-            worker.wake()
-        else:
-            self.refresh_soon()  # a printer this pool does not know yet
-
-    def refresh_soon(self) -> None:
-        self._supervisor.wake()
-
-    def health(self) -> list[SupervisorHealth]:
-        """The pool's own supervisor and each printer's worker."""
-        with self._lock:
-            workers = list(self.workers.values())
-        return [self._supervisor.health()] + [worker.health() for worker in workers]
+    def listen(self, on: bool) -> None:
+        (add_pool if on else remove_pool)(self)
 
     def _active_printer_ids(self) -> set[Any]:
         with scopes_disabled(), transaction.atomic():
@@ -486,27 +416,14 @@ class PrintWorkerPool:
                 printers = printers.exclude(store_id__in=node_store_ids())
             return set(printers.values_list("pk", flat=True))
 
-    def sync_workers(self) -> None:
-        """Start workers for new active printers, stop those of removed or switched-off ones."""
-        wanted = self._active_printer_ids()
-        with self._lock:
-            for printer_id in list(self.workers):
-                if printer_id not in wanted or not self.workers[printer_id].is_alive():
-                    self.workers.pop(printer_id).stop()
-            for printer_id in wanted - set(self.workers):
-                worker = PrinterWorker(
-                    printer_id,
-                    transport_factory=self.transport_factory,
-                    policy=self.policy,
-                    idle_seconds=self.idle_seconds,
-                    status_seconds=self.status_seconds,
-                )
-                self.workers[printer_id] = worker
-                worker.start()
+    def wanted(self) -> dict[Any, Any]:
+        return dict.fromkeys(self._active_printer_ids())
 
-    def _refresh_step(self) -> float:
-        """Wait for a change (or ``refresh_seconds``), then follow the printers (the pool's supervisor)."""
-        self._supervisor.wait(self.refresh_seconds)
-        if not self._supervisor.stopping.is_set():
-            self.sync_workers()
-        return 0.0
+    def make_worker(self, key: Any, detail: Any) -> PrinterWorker:
+        return PrinterWorker(
+            key,
+            transport_factory=self.transport_factory,
+            policy=self.policy,
+            idle_seconds=self.idle_seconds,
+            status_seconds=self.status_seconds,
+        )
