@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy
 
 from kasse.catalog.models import Category, Product
+from kasse.loyalty.models import LoyaltyTier
 from kasse.promotions.models import Promotion
 
 WEEKDAYS = [
@@ -34,6 +35,13 @@ class PromotionForm(forms.ModelForm):
         label=gettext_lazy("Categories"),
         help_text=gettext_lazy("With their subcategories. No product and no category: on everything."),
         widget=forms.SelectMultiple(attrs={"size": 6}),
+    )
+    tiers: forms.ModelMultipleChoiceField = forms.ModelMultipleChoiceField(
+        LoyaltyTier.objects.none(),
+        required=False,
+        label=gettext_lazy("Loyalty tiers"),
+        help_text=gettext_lazy("Only for customers in one of these tiers. None ticked: not limited to a tier."),
+        widget=forms.CheckboxSelectMultiple,
     )
     days = forms.MultipleChoiceField(
         choices=WEEKDAYS,
@@ -82,17 +90,20 @@ class PromotionForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["products"].queryset = Product.objects.filter(organization=organization).order_by("name")  # type: ignore[attr-defined]
         self.fields["categories"].queryset = Category.objects.filter(organization=organization).order_by("name")  # type: ignore[attr-defined]
+        self.fields["tiers"].queryset = LoyaltyTier.objects.filter(organization=organization).order_by("threshold")  # type: ignore[attr-defined]
         for name in ("starts_at", "ends_at"):
             self.fields[name].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]  # type: ignore[attr-defined]
         if self.instance.pk:
             self.initial["products"] = list(self.instance.product_ids)
             self.initial["categories"] = list(self.instance.category_ids)
             self.initial["days"] = list(self.instance.weekdays)
+            self.initial["tiers"] = list(self.instance.tier_ids)
 
     def service_data(self) -> dict[str, Any]:
         data = {name: self.cleaned_data.get(name) for name in self.Meta.fields}
         data["coupon_code"] = data["coupon_code"] or ""
         data["product_ids"] = [str(p.pk) for p in self.cleaned_data.get("products") or []]
         data["category_ids"] = [str(c.pk) for c in self.cleaned_data.get("categories") or []]
+        data["tier_ids"] = [str(t.pk) for t in self.cleaned_data.get("tiers") or []]
         data["weekdays"] = "".join(self.cleaned_data.get("days") or [])
         return data

@@ -57,6 +57,8 @@ class Promotion(OrganizationScopedModel):
     time_from = models.TimeField(_("daily from"), null=True, blank=True)
     time_until = models.TimeField(_("daily until"), null=True, blank=True)
     customers_only = models.BooleanField(_("customers only"), default=False)
+    # Ids (texts) of the loyalty tiers it is for; empty: every tier and customers without one.
+    tier_ids = models.JSONField(_("loyalty tiers"), default=list, blank=True)
     coupon_code = models.CharField(_("coupon code"), max_length=40, blank=True)
     max_uses = models.PositiveIntegerField(_("maximum uses"), null=True, blank=True)
     priority = models.SmallIntegerField(_("priority"), default=0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 import zoneinfo
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.utils.translation import gettext as _
 
@@ -64,15 +64,27 @@ def promotions_in_force(
     time_zone: str,
     has_customer: bool,
     coupon_codes: Iterable[str] = (),
+    tier_of_customer: Callable[[], str | None] = lambda: None,
 ) -> list[Promotion]:
-    """The active promotions that apply to a cart now: automatic ones, and coupons that were entered."""
+    """The active promotions that apply to a cart now: automatic ones, and coupons that were entered.
+
+    ``tier_of_customer`` gives the id of the loyalty tier of the cart's customer (or None); it is asked
+    only when a promotion in force is for some tiers only, and at most once."""
     codes = {normalize_code(c) for c in coupon_codes}
     found = []
+    tier: list[str | None] = []
     for promotion in Promotion.objects.filter(organization_id=organization_id, is_active=True).order_by("pk"):
         if promotion.coupon_code and promotion.coupon_code not in codes:
             continue
         if promotion.customers_only and not has_customer:
             continue
+        if promotion.tier_ids:
+            if not has_customer:
+                continue
+            if not tier:
+                tier.append(tier_of_customer())
+            if tier[0] not in {str(t) for t in promotion.tier_ids}:
+                continue
         if in_force(promotion, now, time_zone):
             found.append(promotion)
     return found

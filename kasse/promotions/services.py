@@ -31,6 +31,7 @@ PROMOTION_FIELDS = (
     "time_from",
     "time_until",
     "customers_only",
+    "tier_ids",
     "coupon_code",
     "max_uses",
     "priority",
@@ -91,7 +92,7 @@ def save_promotion(
             value = normalize_code(value or "")
         if key == "weekdays":
             value = "".join(sorted(set(value or "")))
-        if key in {"product_ids", "category_ids"}:
+        if key in {"product_ids", "category_ids", "tier_ids"}:
             value = sorted(str(v) for v in value or [])
         if getattr(promotion, key) != value:
             changed[key] = str(value)

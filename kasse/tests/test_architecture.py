@@ -32,7 +32,7 @@ DOMAIN_MAY_IMPORT: dict[str, set[str]] = {
     "catalog": {"core", "tenancy", "sync", "notifications"},
     "customers": {"core", "tenancy", "sync", "notifications"},
     "inventory": {"core", "tenancy", "sync", "catalog"},
-    "promotions": {"core", "tenancy", "sync", "catalog"},
+    "promotions": {"core", "tenancy", "sync", "catalog", "loyalty"},
     "fiscal": {"core", "tenancy", "sync", "hardware"},
     "loyalty": {"core", "tenancy", "sync", "catalog", "customers"},
     "marketing": {"core", "tenancy", "sync", "catalog", "customers", "loyalty", "sales"},

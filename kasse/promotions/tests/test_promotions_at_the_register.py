@@ -186,3 +186,52 @@ def test_the_back_office_creates_a_promotion_and_refuses_one_that_cannot_work(ow
     )
     listing = soup_of(owner_client.get("/promotions/"))
     assert len(listing.select("[data-testid=promotion-row]")) == 1
+
+
+def test_a_tier_only_offer_is_for_customers_in_that_tier_and_nobody_else(
+    register, cashier, shift, coffee, organization
+):
+    from kasse.loyalty.models import EntryKind, LoyaltyEntry, LoyaltyTier
+    from kasse.testing.factories import CustomerFactory
+
+    with scopes_disabled():
+        silver = LoyaltyTier.objects.create(organization=organization, name="Silber", threshold=100,
+                                            points_per_euro=D(1))  # fmt: skip
+        gold = LoyaltyTier.objects.create(organization=organization, name="Gold", threshold=500, points_per_euro=D(2))
+    promote(organization, name="Gold-Rabatt", kind="amount", amount=D("0.30"), tier_ids=[str(gold.pk)])
+    customers = {}
+    for name, earned in [("none", 0), ("silver", 150), ("gold", 600)]:
+        customer = CustomerFactory(organization=organization)
+        if earned:
+            with scopes_disabled():
+                LoyaltyEntry.objects.create(organization=organization, customer=customer, kind=EntryKind.EARNED,
+                                            key=f"test:{name}", points=earned)  # fmt: skip
+        customers[name] = customer.pk
+    assert silver.pk != gold.pk
+    line = [LineInput(_variant(coffee).pk, D(1))]
+    totals = {}
+    for name, customer_id in [("anonymous", None), *customers.items()]:
+        paid = D("2.50") if name == "gold" else D("2.80")
+        sale = complete_sale(
+            actor=Actor.system(), register=register, employee=cashier,
+            cart=SaleInput(id=uuid7(), lines=line, payments=[PaymentInput("cash", paid)], customer_id=customer_id),
+        )  # fmt: skip
+        totals[name] = sale.total
+    assert totals == {"anonymous": D("2.80"), "none": D("2.80"), "silver": D("2.80"), "gold": D("2.50")}
+
+
+def test_the_promotion_form_limits_an_offer_to_loyalty_tiers(client, owner, organization):
+    from kasse.loyalty.models import LoyaltyTier
+
+    with scopes_disabled():
+        gold = LoyaltyTier.objects.create(organization=organization, name="Gold", threshold=500, points_per_euro=D(2))
+    client.force_login(owner)
+    response = client.post("/promotions/new/", {
+        "name": "Gold-Rabatt", "kind": "percent", "percent": "10", "buy_quantity": "0", "get_quantity": "0",
+        "bundle_size": "0", "priority": "0", "is_active": "on", "tiers": [str(gold.pk)],
+    })  # fmt: skip
+    assert response.status_code == 302, response.content[:2000]
+    with scopes_disabled():
+        assert Promotion.objects.get(name="Gold-Rabatt").tier_ids == [str(gold.pk)]
+    listing = client.get("/promotions/", HTTP_ACCEPT_LANGUAGE="de")
+    assert "nur bestimmte Kundenstufen" in listing.content.decode()

@@ -431,7 +431,7 @@ def _offers(cart: Cart) -> list[Offer]:
         except CouponError:
             continue
         codes.append(code)
-    return cart_offers(cart.organization_id, cart.store, cart.customer_id is not None, codes)
+    return cart_offers(cart.organization_id, cart.store, cart.customer_id, codes)
 
 
 def _line_amount(line: CartLine) -> Decimal:

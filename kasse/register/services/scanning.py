@@ -157,10 +157,14 @@ class LoyaltyCard:
 
 
 def loyalty_card_holder(organization: Organization, code: str) -> Customer | None:
-    """The active customer whose loyalty card carries ``code``, or None."""
-    return Customer.objects.filter(
-        organization=organization, loyalty_card_code=(code or "").strip(), is_active=True
-    ).first()
+    """The active customer whose loyalty card carries ``code``, or None. The exact code first (the unique
+    index answers it); then without regard to case, because a card number typed on a keyboard, or read by a
+    scanner set to another keyboard layout, may differ from the printed one only in case."""
+    code = (code or "").strip()
+    if not code:
+        return None
+    customers = Customer.objects.filter(organization=organization, is_active=True)
+    return customers.filter(loyalty_card_code=code).first() or customers.filter(loyalty_card_code__iexact=code).first()
 
 
 def resolve_scan(

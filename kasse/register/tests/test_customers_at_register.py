@@ -50,3 +50,13 @@ def test_scanning_a_loyalty_card_attaches_its_holder(till, organization):
     CustomerFactory(organization=organization, first_name="Karla", last_name="Kolumna", loyalty_card_code="KK-0042")
     cart = soup_of(till.post("/register/cart/scan/", {"code": "KK-0042"}))
     assert "Karla Kolumna" in cart.select_one("[data-testid=cart-customer]").text
+
+
+def test_a_loyalty_card_number_typed_in_other_case_finds_its_holder_and_an_exact_match_wins(till, organization):
+    CustomerFactory(organization=organization, first_name="Karla", last_name="Kolumna", loyalty_card_code="KK-0042")
+    CustomerFactory(organization=organization, first_name="Kai", last_name="Klein", loyalty_card_code="kk-0043")
+    CustomerFactory(organization=organization, first_name="Kim", last_name="Groß", loyalty_card_code="KK-0043")
+    cart = soup_of(till.post("/register/cart/scan/", {"code": "kk-0042"}))
+    assert "Karla Kolumna" in cart.select_one("[data-testid=cart-customer]").text
+    cart = soup_of(till.post("/register/cart/scan/", {"code": "kk-0043"}))
+    assert "Kai Klein" in cart.select_one("[data-testid=cart-customer]").text

@@ -181,7 +181,7 @@ def _price_lines(
         order_discount_percent=cart.order_discount_percent,
         order_discount_amount=cart.order_discount_amount,
         redemption=redemption,
-        offers=cart_offers(register.organization_id, register.store, cart.customer_id is not None, cart.coupon_codes),
+        offers=cart_offers(register.organization_id, register.store, cart.customer_id, cart.coupon_codes),
     )
     if planned is not None:
         program = program_of(register.organization_id)

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kasse.loyalty.selectors import current_tier
 from kasse.promotions.models import Promotion
 from kasse.promotions.selectors import CouponError, category_tree, coupon_promotion, promotions_in_force
 from kasse.sales.models import Sale, SaleKind
@@ -66,9 +67,10 @@ def as_offers(promotions: Sequence[Promotion]) -> list[Offer]:
 
 
 def cart_offers(
-    organization_id: uuid.UUID | str, store: Store, has_customer: bool, coupon_codes: Iterable[str]
+    organization_id: uuid.UUID | str, store: Store, customer_id: uuid.UUID | None, coupon_codes: Iterable[str]
 ) -> list[Offer]:
-    """The promotions in force for a cart in ``store`` now, as the pricing step takes them.
+    """The promotions in force for a cart in ``store`` now, as the pricing step takes them (for the cart's
+    customer, if any: offers for customers only, or for some loyalty tiers only).
 
     Every coupon code must still be valid: one that expired or was used up since it was entered stops
     the checkout with the reason (``SaleError``), nothing is stored.
@@ -79,8 +81,18 @@ def cart_offers(
             check_coupon(organization_id, store, code)
         except CouponError as exc:
             raise SaleError(str(exc)) from exc
+
+    def tier_of_customer() -> str | None:
+        tier = current_tier(customer_id, uuid.UUID(str(organization_id))) if customer_id else None
+        return str(tier.pk) if tier else None
+
     promotions = promotions_in_force(
-        organization_id, now=timezone.now(), time_zone=store.time_zone, has_customer=has_customer, coupon_codes=codes
+        organization_id,
+        now=timezone.now(),
+        time_zone=store.time_zone,
+        has_customer=customer_id is not None,
+        coupon_codes=codes,
+        tier_of_customer=tier_of_customer,
     )
     return as_offers(promotions) if promotions else []
 
