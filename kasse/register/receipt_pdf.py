@@ -99,6 +99,8 @@ def _draw(pdf: _ReceiptPdf, receipt: Receipt) -> None:
     pdf.row(receipt.cashier_text)
     if receipt.customer is not None:
         pdf.row(receipt.customer.text)
+        for loyalty_line in receipt.customer.loyalty:
+            pdf.row(f"  {loyalty_line.text}")
     if receipt.note:
         pdf.row(receipt.note)
     if receipt.fiscal is not None:

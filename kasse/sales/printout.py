@@ -67,6 +67,8 @@ def print_layout(receipt: Receipt, *, language: str) -> ReceiptDocument:
         doc.text(receipt.cashier_text)
         if receipt.customer is not None:
             doc.text(receipt.customer.text)
+            for loyalty_line in receipt.customer.loyalty:
+                doc.text(f"  {loyalty_line.text}")
         if receipt.note:
             doc.text(receipt.note)
         if receipt.fiscal is not None:

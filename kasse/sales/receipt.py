@@ -22,10 +22,13 @@ import datetime
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.utils import formats
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from kasse.loyalty.models import EntryKind, LoyaltyEntry
 from kasse.sales.models import Payment, PaymentMethod, Sale, SaleKind
 from kasse.sales.selectors import receipt_code
 
@@ -166,11 +169,43 @@ class ReceiptPayment:
 
 
 @dataclass(frozen=True)
+class ReceiptLoyalty:
+    """What the receipt did to the customer's points (``card`` empty) or to one stamp card: ``count`` points
+    or stamps of one ledger ``kind`` (negative when they left the account) and the euros they took off."""
+
+    card: str
+    kind: str
+    count: int
+    value: Decimal
+
+    @property
+    def text(self) -> str:
+        """ "Points earned: 23", "Points redeemed: 500 (5,00 €)", "Kaffeekarte: 1 stamp added", ..."""
+        card, count = self.card, self.count
+        if not card:
+            if self.kind == EntryKind.REDEEMED:
+                return _("Points redeemed: %(points)s (%(value)s)") % {"points": -count, "value": euro(self.value)}
+            if self.kind == EntryKind.EARNED:
+                return _("Points earned: %(points)s") % {"points": count}
+            return _("Points taken back by the return: %(points)+d") % {"points": count}
+        if self.kind == EntryKind.EARNED:
+            return ngettext("%(card)s: %(count)s stamp added", "%(card)s: %(count)s stamps added", count) % {
+                "card": card,
+                "count": count,
+            }
+        if self.kind == EntryKind.REDEEMED:
+            return _("%(card)s: full card redeemed (%(value)s)") % {"card": card, "value": euro(self.value)}
+        return _("%(card)s: stamps taken back by the return: %(count)+d") % {"card": card, "count": count}
+
+
+@dataclass(frozen=True)
 class ReceiptCustomer:
-    """The customer the sale was booked to (loyalty, invoices)."""
+    """The customer the sale was booked to (loyalty, invoices), and what this receipt did to their points
+    and stamp cards (``loyalty``)."""
 
     number: int
     name: str
+    loyalty: tuple[ReceiptLoyalty, ...] = ()
 
     @property
     def text(self) -> str:
@@ -333,7 +368,9 @@ def build_receipt(sale: Sale) -> Receipt:
             for p in payments
         ),
         change=sum((p.change for p in payments), Decimal("0.00")),
-        customer=ReceiptCustomer(number=customer.customer_number, name=customer.display_name)
+        customer=ReceiptCustomer(
+            number=customer.customer_number, name=customer.display_name, loyalty=loyalty_lines(sale)
+        )
         if customer is not None
         else None,
         note=sale.note,
@@ -341,6 +378,24 @@ def build_receipt(sale: Sale) -> Receipt:
         barcode=receipt_code(sale),
         fiscal=_fiscal_block(sale, tz),
         training=sale.is_training,
+    )
+
+
+def loyalty_lines(sale: Sale) -> tuple[ReceiptLoyalty, ...]:
+    """What the receipt's loyalty entries did, summed per stamp card (or points) and kind: points redeemed,
+    earned or taken back by a return first, then each stamp card's."""
+    totals: dict[tuple[str, str], list[Any]] = {}  # (stamp card name or "", kind) -> [points or stamps, value]
+    for entry in LoyaltyEntry.objects.filter(sale_id=sale.pk).select_related("stamp_card").order_by("created_at"):
+        card = entry.stamp_card.name if entry.stamp_card is not None else ""
+        total = totals.setdefault((card, entry.kind), [0, Decimal("0.00")])
+        total[0] += entry.stamps if card else entry.points
+        total[1] += entry.value
+    order = {EntryKind.REDEEMED: 0, EntryKind.EARNED: 1}
+    keys = sorted(totals, key=lambda key: (key[0], order.get(EntryKind(key[1]), 2)))
+    return tuple(
+        ReceiptLoyalty(card=card, kind=kind, count=totals[card, kind][0], value=totals[card, kind][1])
+        for card, kind in keys
+        if totals[card, kind][0]
     )
 
 

@@ -27,7 +27,7 @@ from kasse.sales.printout import print_layout
 from kasse.sales.receipt import FiscalBlock, Receipt, amount, build_receipt, euro
 from kasse.sales.services.checkout import LineInput, PaymentInput, SaleInput, complete_sale
 from kasse.sales.services.exchanges import exchange_sale
-from kasse.sales.services.refunds import RefundLineInput, ReturnItemInput, refund_without_receipt
+from kasse.sales.services.refunds import RefundLineInput, ReturnItemInput, refund_sale, refund_without_receipt
 from kasse.sales.services.rules import Approval
 from kasse.sales.services.shifts import open_shift
 from kasse.testing.factories import CustomerFactory, ProductFactory
@@ -94,6 +94,7 @@ def _facts(receipt: Receipt) -> list[str]:
         facts += [receipt.title, receipt.time_text, receipt.register_text, receipt.cashier_text]
         if receipt.customer is not None:
             facts.append(receipt.customer.text)
+            facts += [loyalty.text for loyalty in receipt.customer.loyalty]
         facts += list(receipt.footer)
     return facts
 
@@ -279,3 +280,63 @@ def test_a_product_named_like_markup_is_text_on_every_rendering(
         assert soup.select_one("[data-testid=receipt-line] td").text == name
     for where, text in _renderings(receipt, sale, mailoutbox, django_capture_on_commit_callbacks).items():
         assert name in text, where
+
+
+def test_a_loyalty_sale_shows_points_redeemed_and_earned_and_stamps_on_every_rendering(
+    register, cashier, bakery, mailoutbox, django_capture_on_commit_callbacks
+):
+    from kasse.loyalty.booking import Asked
+    from kasse.loyalty.services import adjust_points, save_program, save_stamp_card
+
+    organization = register.organization
+    save_program(
+        actor=Actor.system(),
+        organization=organization,
+        data={"is_active": True, "points_per_euro": D(1), "point_value": D("0.01")},
+    )
+    save_stamp_card(
+        actor=Actor.system(),
+        organization=organization,
+        data={"name": "Kaffeekarte", "product": bakery["coffee"], "stamps_needed": 10},
+    )
+    customer = CustomerFactory(organization=organization, first_name="Erika", last_name="Muster")
+    adjust_points(actor=Actor.system(), customer=customer, points=500, note="Willkommen")
+    sale = complete_sale(
+        actor=Actor.system(),
+        register=register,
+        employee=cashier,
+        cart=SaleInput(
+            id=uuid7(),
+            customer_id=customer.pk,
+            lines=[LineInput(_variant(bakery["coffee"]).pk, D(2)), LineInput(_variant(bakery["rolls"]).pk, D(10))],
+            payments=[PaymentInput("cash", D("20.00"))],
+            redeem=Asked(points=300),
+        ),
+    )
+    receipt = build_receipt(sale)
+    with translation.override("de"):
+        texts = [line.text for line in receipt.customer.loyalty]
+    paid = int(sale.total)  # one point per whole euro paid after the 3.00 € the points took off
+    assert texts == ["Punkte eingelöst: 300 (3,00 €)", f"Punkte gesammelt: {paid}", "Kaffeekarte: 2 Stempel dazu"]
+    for where, text in _renderings(receipt, sale, mailoutbox, django_capture_on_commit_callbacks).items():
+        _assert_in_order(text, [f"Kunde {customer.customer_number}: Erika Muster", *texts], where)
+    # a return of everything takes the points and stamps back and gives the redeemed points back
+    with scopes_disabled():
+        lines = [RefundLineInput(line.pk, line.quantity) for line in sale.lines.all()]
+    refund = refund_sale(
+        actor=Actor.system(), register=register, employee=cashier, original=sale, lines=lines, refund_id=uuid7()
+    )
+    with translation.override("de"):
+        returned = [line.text for line in build_receipt(refund).customer.loyalty]
+    assert returned == [f"Punkte durch die Rückgabe: {300 - paid:+d}", "Kaffeekarte: Stempel durch die Rückgabe: -2"]
+    anonymous = complete_sale(
+        actor=Actor.system(),
+        register=register,
+        employee=cashier,
+        cart=SaleInput(
+            id=uuid7(),
+            lines=[LineInput(_variant(bakery["coffee"]).pk, D(1))],
+            payments=[PaymentInput("cash", D("5.00"))],
+        ),
+    )
+    assert build_receipt(anonymous).customer is None
