@@ -28,14 +28,20 @@ def idle_context(register: Register) -> dict[str, Any]:
     """What the idle customer display shows: shop name, store and the store's offers."""
     from kasse.register.services.training import in_training
 
-    settings = register_settings(register.store)
     return {
         "training": in_training(register),
         "register": register,
         "store": register.store,
         "organization": register.organization,
-        "offers": [
-            *idle_messages(register.organization_id),  # campaigns scheduled for now (kasse.marketing)
-            *(line.strip() for line in settings.display_message.splitlines() if line.strip()),
-        ],
+        "offers": idle_offers(register),
     }
+
+
+def idle_offers(register: Register) -> list[str]:
+    """The messages of the idle screens (the customer display's and the register's lock screen): the
+    campaigns scheduled for now (``kasse.marketing``), then the store's own display message, line by line."""
+    settings = register_settings(register.store)
+    return [
+        *idle_messages(register.organization_id),
+        *(line.strip() for line in settings.display_message.splitlines() if line.strip()),
+    ]

@@ -34,6 +34,7 @@ from kasse.register.access import (
     settings_for,
     unlock,
 )
+from kasse.register.display import idle_offers
 from kasse.register.inputs import NumberInputError, parse_amount, parse_percent, parse_quantity
 from kasse.register.live import publish_display
 from kasse.register.models import Cart, CartLine, CartStatus
@@ -118,6 +119,7 @@ def _lock_page(request: RegisterRequest, *, error: str = "", picked: str = "", s
         {
             "register": request.register,
             "staff": register_staff(store, Capability.SELL),
+            "offers": idle_offers(request.register),
             "error": error,
             "picked": picked,
         },

@@ -188,3 +188,32 @@ def test_customer_display_idle_screen_shows_the_shop_and_its_offers(device, regi
         "Heute: 6 Schrippen 2,50 €",
         "Kaffee to go 1,50 €",
     ]
+
+
+def test_campaign_messages_scheduled_now_show_on_the_register_lock_screen_and_the_customer_display(
+    device, register, store
+):
+    from kasse.core.actors import Actor
+    from kasse.marketing.services import save_campaign
+    from kasse.register.services.settings import save_register_settings
+
+    now = timezone.now()
+    for name, message, start, end in [
+        ("Jetzt", "Brot ab 18 Uhr −50 %", now - timedelta(hours=1), now + timedelta(hours=1)),
+        ("Morgen", "Morgen: Kuchentag", now + timedelta(days=1), now + timedelta(days=2)),
+        ("Vorbei", "Gestern: Sommerfest", now - timedelta(days=2), now - timedelta(days=1)),
+        ("Ohne Ende", "Stempelkarte: jeder 10. Kaffee gratis", now - timedelta(days=3), None),
+    ]:
+        save_campaign(
+            actor=Actor.system(),
+            organization=register.organization,
+            data={"name": name, "display_message": message, "display_from": start, "display_until": end},
+        )
+    save_register_settings(actor=Actor.system(), store=store, data={"display_message": "Kaffee to go 1,50 €"})
+    expected = ["Stempelkarte: jeder 10. Kaffee gratis", "Brot ab 18 Uhr −50 %", "Kaffee to go 1,50 €"]
+    display = BeautifulSoup(device.get("/register/display/").content, "html.parser")
+    assert [li.text for li in display.select("[data-testid=display-offers] li")] == expected
+    lock = BeautifulSoup(device.get("/register/lock/", HTTP_ACCEPT_LANGUAGE="de").content, "html.parser")
+    offers = lock.select_one("[data-testid=lock-offers]")
+    assert offers.h2.text == "Aktuelle Angebote"
+    assert [li.text for li in offers.select("li")] == expected
