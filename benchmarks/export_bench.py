@@ -3,7 +3,7 @@
 On PostgreSQL: migrate a fresh database (or reuse one with ``--reuse``), seed the demo shop and ``--sales``
 sales over two years and three stores (``kasse seed --sales``, COPY; about five lines each), request an
 export of every store over the whole range through ``request_sales_export`` (which counts the lines), then
-run the task's body (``run_sales_export``) in a **fresh process**, as ``kasse db_worker`` would, and report:
+run the task's body (``run_sales_export``) in a **fresh process**, as ``kasse worker`` would, and report:
 
 * **lines per second**: the export's lines over the wall time of writing the file (the ZIP with its four
   CSV files: receipts, lines, VAT rows, payments), target ≥ 50,000 lines/s;

@@ -311,7 +311,7 @@ SUITES: tuple[Suite, ...] = (
         "Measured by `python -m benchmarks.export_bench --sales N` (part of `make bench`; "
         + _this_section_alone("export", " --export-sales N")
         + "): `kasse seed --sales N` into a fresh PostgreSQL database, an export of every store over two years "
-        "requested through the service, then the task's body run in a fresh process as `kasse db_worker` runs "
+        "requested through the service, then the task's body run in a fresh process as `kasse worker` runs "
         "it (COPY streamed into the ZIP). Machine: {machine}.",
         "Sales export: {export_sales} sales on PostgreSQL, CSV export as the worker writes it …",
         argv=lambda args: ["--sales", str(args.export_sales)],

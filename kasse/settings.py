@@ -25,6 +25,7 @@ Variables (all optional in dev):
 ``KASSE_OUTBOX_RETENTION_DAYS``  store node: days a synced record stays in the outbox (14)
 ``KASSE_EXPORT_RETENTION_DAYS``  cloud: days a finished export's file (sales, DSFinV-K) is kept (7)
 ``KASSE_SYNC_ALERT_MINUTES``     records waiting longer than this alert the owner (15)
+``KASSE_NODE_SILENT_MINUTES``    a store node not heard from for longer is notified to the owner (10)
 ``KASSE_FISCAL_KEYS``      Fernet keys encrypting TSE secrets (comma separated; required in production)
 ``KASSE_WEBHOOKS_ALLOW_LOOPBACK``  ``1``: webhooks may call 127.0.0.1/::1 (default only outside production)
 ``KASSE_WEBHOOKS_READ_TIMEOUT``  seconds a webhook receiver may take to answer (10)
@@ -234,6 +235,7 @@ DATABASES = {"default": _database(DATABASE_URL)}
 KASSE_OUTBOX_RETENTION_DAYS = env_int("KASSE_OUTBOX_RETENTION_DAYS", 14, minimum=1)
 KASSE_EXPORT_RETENTION_DAYS = env_int("KASSE_EXPORT_RETENTION_DAYS", 7, minimum=1)
 KASSE_SYNC_ALERT_MINUTES = env_int("KASSE_SYNC_ALERT_MINUTES", 15, minimum=1)
+KASSE_NODE_SILENT_MINUTES = env_int("KASSE_NODE_SILENT_MINUTES", 10, minimum=1)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Fiscal (TSE; docs/fiscal.md) -----------------------------------------------------------

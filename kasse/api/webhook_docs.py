@@ -79,15 +79,17 @@ PRODUCT = {
 }
 STOCK = {
     "variant_id": UUID,
-    "product_name": {"type": "string"},
+    "product_id": UUID,
+    "product_name": {"type": "string", "description": "Product and variant, as the shop names them."},
+    "sku": {"type": "string"},
     "quantity": {"type": "string", "description": "Stock in the store, a decimal string."},
-    "threshold": {"type": "string"},
+    "threshold": {"type": "string", "description": "The variant's reorder level in the store."},
 }
 DATA: dict[str, tuple[dict[str, Any], str]] = {
     "sale.completed": (SALE, "A receipt was completed at a register (online, or uploaded by the store node)."),
     "refund.created": (SALE, "A return was booked; `total` is negative, `original_sale_id` the receipt returned."),
     "shift.closed": (SHIFT, "A register's shift was closed with a Z report."),
-    "stock.low": (STOCK, "A product's stock in a store fell below its threshold."),
+    "stock.low": (STOCK, "A product's stock in a store fell below its reorder level (published within a minute, once until it is back above it)."),
     "customer.created": (CUSTOMER, "A customer was created (back office, API or at a register)."),
     "customer.updated": (CUSTOMER, "A customer's data changed."),
     "product.updated": (PRODUCT, "A product or its variants changed."),

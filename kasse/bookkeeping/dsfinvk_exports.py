@@ -1,5 +1,5 @@
 """The DSFinV-K export as a background task, like the sales export: the back office asks for it (checked
-and counted in the request, nothing written), ``kasse db_worker`` writes the ZIP, the person who asked
+and counted in the request, nothing written), ``kasse worker`` writes the ZIP, the person who asked
 follows its progress (closings written) in Verkäufe → Exporte and downloads it from there.
 
 A year of one register is about 30 s of work and a 15 MB ZIP (docs/benchmarks.md, "DSFinV-K export"):

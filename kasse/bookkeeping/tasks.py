@@ -1,4 +1,4 @@
-"""Background tasks of bookkeeping (django-tasks; ``kasse db_worker`` runs them, docs/architecture.md)."""
+"""Background tasks of bookkeeping (django-tasks; ``kasse worker`` runs them, docs/architecture.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Background tasks of marketing (django-tasks; ``kasse db_worker`` runs them)."""
+"""Background tasks of marketing (django-tasks; ``kasse worker`` runs them)."""
 
 from __future__ import annotations
 

@@ -25,6 +25,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import formats
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django_scopes import scope
 
 from kasse.notifications.models import Notification, NotificationPreference
@@ -161,6 +162,24 @@ def push_count(user_id: Any, organization_id: Any) -> None:
         log.exception("could not send the unread count")
 
 
+def _number(value: Any) -> str:
+    """A decimal string of a payload (stock: "3.000") as the reader writes it ("3")."""
+    try:
+        return str(formats.localize(Decimal(str(value)).normalize()))
+    except (InvalidOperation, TypeError):
+        return str(value)
+
+
+def _node_text(p: dict[str, Any]) -> str:
+    texts = {
+        "offline": _("Store server %(node)s has not been heard from."),
+        "failing": _("Store server %(node)s cannot send its sales."),
+        "set_aside": _("Store server %(node)s set records aside that need a look."),
+        "waiting_too_long": _("Sales of store server %(node)s have been waiting too long to arrive."),
+    }
+    return texts.get(str(p.get("problem")), texts["offline"]) % {"node": p.get("node")}
+
+
 def describe(notification: Notification) -> str:
     """One line for the centre, in the reader's language."""
     p = notification.payload
@@ -180,6 +199,37 @@ def describe(notification: Notification) -> str:
         ),
         "webhook.endpoint_disabled": lambda: (
             _("Webhook endpoint %(url)s switched off after 24 hours of failures") % {"url": p.get("url")}
+        ),
+        "alert.node_silent": lambda: _node_text(p),
+        "alert.printer": lambda: (
+            _("Printer %(name)s: %(status)s") % {"name": p.get("printer"), "status": p.get("status_text")}
+        ),
+        "alert.tse_outage": lambda: (
+            _("%(register)s: the security device (TSE) is failing.") % {"register": p.get("register")}
+        ),
+        "alert.sync_anomaly": lambda: (
+            ngettext(
+                "%(n)s sale from a store server needs checking.",
+                "%(n)s sales from store servers need checking.",
+                int(p.get("count") or 0),
+            )
+            % {"n": p.get("count")}
+        ),
+        "alert.customer_conflict": lambda: (
+            ngettext(
+                "%(n)s customer was changed in two places at once.",
+                "%(n)s customers were changed in two places at once.",
+                int(p.get("count") or 0),
+            )
+            % {"n": p.get("count")}
+        ),
+        "stock.low": lambda: (
+            _("%(product)s: %(quantity)s left, below the reorder level of %(threshold)s")
+            % {
+                "product": p.get("product_name"),
+                "quantity": _number(p.get("quantity")),
+                "threshold": _number(p.get("threshold")),
+            }
         ),
     }
     if notification.kind in texts:

@@ -1,4 +1,4 @@
-"""Background tasks of notifications (django-tasks; ``kasse db_worker`` runs them, docs/notifications.md)."""
+"""Background tasks of notifications (django-tasks; ``kasse worker`` runs them, docs/notifications.md)."""
 
 from __future__ import annotations
 

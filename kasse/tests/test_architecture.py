@@ -84,6 +84,7 @@ DOMAIN_MAY_IMPORT: dict[str, set[str]] = {
         "promotions",
         "sales",
         "fiscal",  # the Übersicht's alerts read TSE outages (docs/architecture.md: everything above except api)
+        "notifications",  # the alerts are published as events (alert_events)
         "printing",
         "peripherals",
         "payments",

@@ -74,5 +74,5 @@ def test_a_worker_whose_thread_died_is_replaced_at_the_next_refresh():
         dead = pool.workers["a"]
         dead.supervisor.stop(timeout=2)
         pool.refresh_soon()
-        assert _until(lambda: pool.workers.get("a") is not dead)
-        assert pool.workers["a"].is_alive()
+        assert _until(lambda: pool.workers.get("a") is not dead, seconds=20)
+        assert _until(lambda: pool.workers["a"].is_alive(), seconds=20)  # its thread starts a moment later

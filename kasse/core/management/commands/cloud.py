@@ -48,6 +48,12 @@ class Command(BaseCommand):
             call_command("tse_recover", stdout=self.stdout)
         except Exception as exc:  # never keeps the cloud from serving; `kasse tse_recover` runs it again
             self.stderr.write(self.style.WARNING(f"Open TSE transactions were not recovered: {exc}"))
+        try:  # the periodic tasks' chains (docs/architecture.md, "Background tasks"); the worker runs them
+            from kasse.core.periodic import ensure_scheduled
+
+            ensure_scheduled()
+        except Exception as exc:  # never keeps the cloud from serving; `kasse worker` starts them too
+            self.stderr.write(self.style.WARNING(f"Periodic tasks were not scheduled: {exc}"))
         import uvicorn
 
         uvicorn.run(**config)
