@@ -89,7 +89,10 @@ DATA: dict[str, tuple[dict[str, Any], str]] = {
     "sale.completed": (SALE, "A receipt was completed at a register (online, or uploaded by the store node)."),
     "refund.created": (SALE, "A return was booked; `total` is negative, `original_sale_id` the receipt returned."),
     "shift.closed": (SHIFT, "A register's shift was closed with a Z report."),
-    "stock.low": (STOCK, "A product's stock in a store fell below its reorder level (published within a minute, once until it is back above it)."),
+    "stock.low": (
+        STOCK,
+        "A product's stock in a store fell below its reorder level (within a minute; once until it is back above it).",
+    ),
     "customer.created": (CUSTOMER, "A customer was created (back office, API or at a register)."),
     "customer.updated": (CUSTOMER, "A customer's data changed."),
     "product.updated": (PRODUCT, "A product or its variants changed."),
