@@ -161,6 +161,9 @@ INSTALLED_APPS = [
     "kasse.bookkeeping",
     "kasse.reports",
     "kasse.notifications",
+    # Last: its catalog also translates the gift-card texts of the register, sales and printing pages, and must
+    # not override another app's translation of a shared word.
+    "kasse.vouchers",
 ]
 
 MIDDLEWARE = [

@@ -26,6 +26,7 @@ urlpatterns = [
     path("catalog/", include("kasse.catalog.backoffice_urls")),
     path("customers/", include("kasse.customers.backoffice_urls")),
     path("loyalty/", include("kasse.loyalty.backoffice_urls")),
+    path("vouchers/", include("kasse.vouchers.backoffice_urls")),
     path("campaigns/", include("kasse.marketing.backoffice_urls")),
     path("promotions/", include("kasse.promotions.backoffice_urls")),
     path("stock/", include("kasse.inventory.backoffice_urls")),
@@ -39,6 +40,7 @@ urlpatterns = [
     path("r/", include("kasse.register.digital_receipt_urls")),  # the digital receipt's link (public)
     path("m/", include("kasse.marketing.public_urls")),  # consent confirmation, unsubscribe (public)
     path("card/", include("kasse.loyalty.public_urls")),  # the customer's digital loyalty card (public)
+    path("gift-card/", include("kasse.vouchers.public_urls")),  # a gift card's balance page (public)
     path("devices/printers/", include("kasse.printing.backoffice_urls")),
     path("devices/peripherals/", include("kasse.peripherals.backoffice_urls")),
     path("devices/card-terminals/", include("kasse.payments.backoffice_urls")),

@@ -62,6 +62,7 @@ NAV_GROUPS: list[NavGroup] = [
         (
             NavItem("customers:customer-list", _("Customers"), Capability.MANAGE_CUSTOMERS),
             NavItem("loyalty:program", _("Loyalty"), Capability.MANAGE_SETTINGS),
+            NavItem("vouchers:voucher-list", _("Gift cards"), Capability.MANAGE_SETTINGS),
             NavItem("marketing:campaign-list", _("Campaigns"), Capability.MANAGE_CUSTOMERS),
         ),
     ),

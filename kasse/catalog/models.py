@@ -115,6 +115,8 @@ class Product(OrganizationScopedModel):
         validators=NON_NEGATIVE,
     )
     track_stock = models.BooleanField(_("track stock"), default=True)
+    # The product of a voucher type (kasse.vouchers): its lines are gift cards sold or redeemed, never goods.
+    is_voucher = models.BooleanField(_("gift card"), default=False, editable=False)
     is_active = models.BooleanField(_("active"), default=True)
     is_favourite = models.BooleanField(_("favourite on the register"), default=False)
     image = models.ImageField(_("image"), upload_to="products/", blank=True)

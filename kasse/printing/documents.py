@@ -78,6 +78,9 @@ def shift_report_document(shift: Shift, *, language: str | None = None) -> Recei
         doc.columns(_("Total"), _amount(figures.total), bold=True)
         if figures.training_count:
             doc.text(_("Training receipts (not in the sums): %(count)s") % {"count": figures.training_count})
+        if figures.vouchers_sold or figures.vouchers_redeemed:  # gift cards: lines of the receipts above
+            doc.columns(_("Gift cards sold"), _amount(figures.vouchers_sold))
+            doc.columns(_("Paid with gift cards"), _amount(figures.vouchers_redeemed))
         doc.feed()
         doc.text(_("By payment type"), bold=True)
         labels = dict(PaymentMethod.choices)

@@ -120,6 +120,7 @@ class CartLine(OrganizationScopedModel):
     price_from_label = models.BooleanField(default=False)  # unit_price was printed on a scale/price label
     barcode = models.CharField(max_length=48, blank=True)
     note = models.CharField(max_length=200, blank=True)
+    voucher_code = models.CharField(max_length=48, blank=True)  # a gift card sold on this line (kasse.vouchers)
 
     class Meta:
         ordering = ["position"]

@@ -24,6 +24,7 @@ from kasse.register.access import register_view
 from kasse.register.models import Cart, CartLine
 from kasse.register.services import cart as carts
 from kasse.sales.models import PaymentMethod
+from kasse.sales.services.vouchers import VOUCHER_TENDER, masked
 from kasse.tenancy.requests import CashierRequest
 
 # Notes a shop gives change for; the quick-cash buttons are the next of each above the amount due.
@@ -64,8 +65,12 @@ class Tender:
     method: str
     amount: Decimal
 
+    reference: str = ""
+
     @property
     def label(self) -> str:
+        if self.method == VOUCHER_TENDER:
+            return _("Gift card %(code)s") % {"code": masked(self.reference)}
         return str(PaymentMethod(self.method).label)
 
 
@@ -75,10 +80,12 @@ def _tenders(raw: str) -> list[Tender]:
         given = json.loads(raw or "[]")
         if not isinstance(given, list):
             return []
-        tenders = [Tender(str(p["method"]), parse_money(str(p["amount"]))) for p in given]
+        tenders = [
+            Tender(str(p["method"]), parse_money(str(p["amount"])), str(p.get("reference", ""))[:48]) for p in given
+        ]
     except (ValueError, KeyError, TypeError, MoneyError):
         return []
-    return [t for t in tenders if t.method in (PaymentMethod.CASH, PaymentMethod.CARD) and t.amount > 0]
+    return [t for t in tenders if t.method in (PaymentMethod.CASH, PaymentMethod.CARD, VOUCHER_TENDER) and t.amount > 0]
 
 
 @require_GET

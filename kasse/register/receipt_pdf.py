@@ -103,6 +103,15 @@ def _draw(pdf: _ReceiptPdf, receipt: Receipt) -> None:
             pdf.row(f"  {loyalty_line.text}")
     if receipt.note:
         pdf.row(receipt.note)
+    for card in receipt.gift_cards:  # the code and the QR code of the balance page
+        pdf.rule()
+        pdf.row(card.text, bold=True)
+        pdf.row(card.balance_text)
+        png = io.BytesIO()
+        segno.make(card.balance_url, error="m").save(png, kind="png", scale=4, border=2)
+        top = pdf.get_y() + 1
+        pdf.image(png, x=MARGIN + (WIDTH - QR_SIZE) / 2, y=top, w=QR_SIZE, h=QR_SIZE)
+        pdf.set_y(top + QR_SIZE + 1)
     if receipt.fiscal is not None:
         pdf.rule()
         for fiscal_line in receipt.fiscal.lines:

@@ -14,6 +14,7 @@ from kasse.register import (
     returns_views,
     shift_views,
     training_views,
+    voucher_views,
 )
 
 app_name = "register"
@@ -32,6 +33,8 @@ urlpatterns = [
     path("cart/pay/", register_views.pay, name="pay"),
     path("cart/pay/panel/", pay_views.pay_panel, name="pay-panel"),
     path("cart/pay/card/", pay_views.card_step, name="card-step"),
+    path("cart/gift-card/", voucher_views.gift_card, name="gift-card"),
+    path("gift-card/balance/", voucher_views.gift_card_balance, name="gift-card-balance"),
     path("cart/pay/card/start/", card_views.card_start, name="card-start"),
     path("cart/pay/card/<uuid:payment_id>/", card_views.card_status, name="card-status"),
     path("cart/pay/card/<uuid:payment_id>/cancel/", card_views.card_cancel, name="card-cancel"),

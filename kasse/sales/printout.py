@@ -71,6 +71,12 @@ def print_layout(receipt: Receipt, *, language: str) -> ReceiptDocument:
                 doc.text(f"  {loyalty_line.text}")
         if receipt.note:
             doc.text(receipt.note)
+        for card in receipt.gift_cards:  # the code as a barcode to scan at the register, the balance as a QR code
+            doc.separator()
+            doc.text(card.text, bold=True)
+            doc.barcode(card.code)
+            doc.text(card.balance_text)
+            doc.qr(card.balance_url, size=4)
         if receipt.fiscal is not None:
             doc.separator()
             for fiscal_line in receipt.fiscal.lines:

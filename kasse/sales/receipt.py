@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
+from django.urls import reverse
 from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -31,6 +33,7 @@ from django.utils.translation import ngettext
 from kasse.loyalty.models import EntryKind, LoyaltyEntry
 from kasse.sales.models import Payment, PaymentMethod, Sale, SaleKind
 from kasse.sales.selectors import receipt_code
+from kasse.vouchers.models import VoucherEntry, VoucherEntryKind
 
 
 def amount(value: Decimal) -> str:
@@ -232,6 +235,23 @@ class FiscalBlock:
 
 
 @dataclass(frozen=True)
+class ReceiptGiftCard:
+    """A gift card sold on this receipt: its code (printed as a barcode) and its balance page (a QR code)."""
+
+    code: str
+    value: Decimal
+    balance_url: str
+
+    @property
+    def text(self) -> str:
+        return _("Gift card %(code)s: %(value)s") % {"code": self.code, "value": euro(self.value)}
+
+    @property
+    def balance_text(self) -> str:
+        return _("Balance: scan the QR code or ask at the register.")
+
+
+@dataclass(frozen=True)
 class Receipt:
     """Everything a receipt shows, whatever it is rendered to. Built by :func:`build_receipt`."""
 
@@ -258,6 +278,7 @@ class Receipt:
     barcode: str  # the receipt code (``R-store-register-number``) that starts a return when scanned
     fiscal: FiscalBlock | None = None
     training: bool = False  # made in training mode: every rendering marks it at the top
+    gift_cards: tuple[ReceiptGiftCard, ...] = ()  # gift cards sold on it (kasse.vouchers)
 
     @property
     def training_text(self) -> str:
@@ -378,6 +399,23 @@ def build_receipt(sale: Sale) -> Receipt:
         barcode=receipt_code(sale),
         fiscal=_fiscal_block(sale, tz),
         training=sale.is_training,
+        gift_cards=_gift_cards(sale),
+    )
+
+
+def _gift_cards(sale: Sale) -> tuple[ReceiptGiftCard, ...]:
+    """The gift cards ``sale`` sold, with the link of their public balance page."""
+    if sale.kind != SaleKind.SALE:
+        return ()
+    entries = VoucherEntry.objects.filter(sale=sale, kind=VoucherEntryKind.ISSUED).select_related("voucher")
+    base = settings.PUBLIC_URL.rstrip("/")
+    return tuple(
+        ReceiptGiftCard(
+            code=entry.voucher.code,
+            value=entry.amount,
+            balance_url=base + reverse("vouchers-public:balance", args=[entry.voucher.public_token]),
+        )
+        for entry in entries.order_by("sale_line__position")
     )
 
 

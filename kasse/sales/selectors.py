@@ -74,7 +74,12 @@ class ReturnableLine:
 
 
 def returnable_lines(sale: Sale) -> list[ReturnableLine]:
-    return [ReturnableLine(line, refundable_quantity(line)) for line in sale.lines.all()]
+    # A gift card that paid is not chosen: its share goes back onto it with the goods (services/vouchers.py).
+    return [
+        ReturnableLine(line, refundable_quantity(line))
+        for line in sale.lines.select_related("variant__product")
+        if not (line.variant.product.is_voucher and line.total < 0)
+    ]
 
 
 def recent_receipts(

@@ -134,6 +134,7 @@ class AnomalyKind(models.TextChoices):
     DATED = "dated", _("Dated far in the past")
     POINTS_NEGATIVE = "points_negative", _("Loyalty points below zero after offline redemptions")
     COUPON = "coupon", _("Coupon used more often than allowed")
+    VOUCHER_NEGATIVE = "voucher_negative", _("Gift card below zero after offline redemptions")
 
 
 class SyncAnomaly(OrganizationScopedModel):

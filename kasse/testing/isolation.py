@@ -106,4 +106,6 @@ NOT_TENANT_OBJECTS: set[str] = {
     "loyalty-public:card-manifest",
     "marketing-public:consent-confirm",
     "marketing-public:unsubscribe",
+    # A gift card's balance page: keyed by the unguessable token printed on its receipt (docs/vouchers.md)
+    "vouchers-public:balance",
 }

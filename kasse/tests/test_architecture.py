@@ -35,6 +35,7 @@ DOMAIN_MAY_IMPORT: dict[str, set[str]] = {
     "promotions": {"core", "tenancy", "sync", "catalog", "loyalty"},
     "fiscal": {"core", "tenancy", "sync", "hardware"},
     "loyalty": {"core", "tenancy", "sync", "catalog", "customers"},
+    "vouchers": {"core", "tenancy", "sync", "catalog"},
     "marketing": {"core", "tenancy", "sync", "catalog", "customers", "loyalty", "sales"},
     "sales": {
         "core",
@@ -48,6 +49,7 @@ DOMAIN_MAY_IMPORT: dict[str, set[str]] = {
         "loyalty",
         "notifications",
         "promotions",
+        "vouchers",
     },
     "printing": {"core", "tenancy", "sync", "hardware", "catalog", "sales", "fiscal"},
     "peripherals": {"core", "tenancy", "sync", "hardware"},
@@ -68,6 +70,7 @@ DOMAIN_MAY_IMPORT: dict[str, set[str]] = {
         "printing",
         "peripherals",
         "payments",
+        "vouchers",
     },
     "api": {"core", "tenancy", "sync", "catalog", "customers", "inventory", "sales", "notifications"},
     "bookkeeping": {"core", "tenancy", "sync", "hardware", "sales", "printing"},
@@ -89,6 +92,7 @@ DOMAIN_MAY_IMPORT: dict[str, set[str]] = {
         "peripherals",
         "payments",
         "register",
+        "vouchers",
     },
 }
 OUTSIDE_THE_RULES = {"testing", "demo"}

@@ -99,6 +99,8 @@ def add_scan(*, cart: Cart, scan: ScanResult, times: int = 1) -> CartLine:
 @tenant_service
 def add_variant(*, cart: Cart, variant: Variant, quantity: Decimal, barcode: str = "") -> CartLine:
     """Add ``quantity`` of a product (tap on the grid, scan, or typed weight)."""
+    if variant.product.is_voucher:  # a gift card needs a value and a code: services/cart_vouchers.py
+        raise SaleError(_("Sell a gift card with the “Gift card” button, which gives it a code."))
     quantity = check_quantity(quantity, by_piece=not variant.product.is_measured, name=variant)
     last = cart.lines.order_by("-position").first()
     if (
@@ -509,6 +511,7 @@ def _store_sale(*, actor: Actor, cart: Cart, employee: Employee, payments: list[
                 note=ln.note,
                 price_from_label=ln.price_from_label,
                 approval=line_approval(ln),
+                voucher_code=ln.voucher_code,
             )
             for ln in lines
         ],

@@ -13,6 +13,7 @@ from kasse.fiscal.dsfinvk.writer import local_time
 from kasse.fiscal.process_data import BonTyp
 from kasse.sales.dsfinvk.closing import PLACES5, ClosingBase, _uuid, net_of
 from kasse.sales.models import Payment, PaymentMethod, Sale, SaleLine, SaleVat
+from kasse.vouchers.models import VoucherEntry
 
 CHUNK = 2000
 
@@ -61,6 +62,12 @@ class ReceiptWriter(ClosingBase):
             .values_list("sale_id", "method", "amount", "reference")
         ):
             payments[pay[0]].append(pay)
+        self.voucher_codes: dict[tuple[Any, int], str] = {
+            (sale_id, position): code
+            for sale_id, position, code in VoucherEntry.objects.filter(
+                sale_id__in=ids, sale_line__isnull=False
+            ).values_list("sale_id", "sale_line__position", "voucher__code")
+        }
         records = self.records_for(ids)
         referenced = {row["original_sale_id"] for row in chunk if row["original_sale_id"]}
         for pays in payments.values():
@@ -104,13 +111,16 @@ class ReceiptWriter(ClosingBase):
             ust,
             category_id,
             category,
+            is_voucher,
+            single_purpose,
         ) in lines:
             text = f"{product} {variant}".strip() if variant else product
             line_rows.append(
                 {
                     "POS_ZEILE": str(position),
                     "ARTIKELTEXT": text[:255],
-                    "GV_TYP": "Umsatz",
+                    "GV_TYP": gv_typ(is_voucher, single_purpose, quantity, total),
+                    "GUTSCHEIN_NR": self.voucher_codes.get((_sid, position), "")[:50],
                     "ART_NR": sku[:50],
                     "GTIN": barcode[:50],
                     "WARENGR_ID": str(category_id or "")[:40],
@@ -201,7 +211,21 @@ LINE_FIELDS = (
     "vat_dsfinvk_id",
     "variant__product__category_id",
     "variant__product__category__name",
+    "variant__product__is_voucher",
+    "variant__product__voucher_type__single_purpose",
 )
+
+
+def gv_typ(is_voucher: bool, single_purpose: bool | None, quantity: Decimal, total: Decimal) -> str:
+    """A line's Geschäftsvorfall (Anhang C): goods are ``Umsatz``; a gift card's line is its purchase
+    (``…Kauf``: sold, or coming back on a return) when amount and quantity share their sign, else its
+    redemption (``…Einloesung``: paying, or given back onto the card by a return) (docs/vouchers.md)."""
+    if not is_voucher:
+        return "Umsatz"
+    kind = "Einzweckgutschein" if single_purpose else "Mehrzweckgutschein"
+    return kind + ("Kauf" if (total >= 0) == (quantity >= 0) else "Einloesung")
+
+
 # A training flag on Sale, if the sales model has one (training mode); else the TSE record says it.
 TRAINING_FIELD = next(
     (name for name in ("is_training", "training") if any(f.name == name for f in Sale._meta.get_fields())), None

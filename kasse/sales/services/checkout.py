@@ -37,7 +37,7 @@ from kasse.sales.models import (
     ShiftStatus,
 )
 from kasse.sales.pricing import CartItem, PricedCart, PricedLine, VatCode, price_cart
-from kasse.sales.services import loyalty
+from kasse.sales.services import loyalty, vouchers
 from kasse.sales.services.coupons import cart_offers, lock_coupons
 from kasse.sales.services.errors import SaleError
 from kasse.sales.services.numbering import next_number
@@ -67,6 +67,7 @@ class LineInput:
     note: str = ""
     price_from_label: bool = False  # the price printed on a scale/price label, not an override
     approval: Approval | None = None  # what a manager approved on this line (price, discount)
+    voucher_code: str = ""  # a gift card sold on this line (its product is a voucher type's)
 
 
 @dataclass
@@ -152,6 +153,8 @@ def _price_lines(
             price = check_amount(line.unit_price)
             if price < 0:
                 raise SaleError(_("A price must not be negative."))
+        if variant.product.is_voucher:  # a gift card sold: one card, a new code, the value the customer chose
+            line.voucher_code = vouchers.check_sold(variant, quantity, line.voucher_code, price)
         _check_discount(line.discount_percent, line.discount_amount)
         items.append(
             CartItem(
@@ -165,6 +168,7 @@ def _price_lines(
                 category_id=str(variant.product.category_id) if variant.product.category_id else None,
             )
         )
+    vouchers.check_codes_distinct([ln.voucher_code for ln in lines])
     _check_discount(cart.order_discount_percent, cart.order_discount_amount)
     redemption, planned = loyalty.plan(
         organization_id=register.organization_id,
@@ -199,7 +203,10 @@ def _price_lines(
             line=line,
             variant=variants[line.variant_id],
             priced=p,
-            overridden=line.unit_price is not None and p.unit_price != p.list_price and not line.price_from_label,
+            overridden=line.unit_price is not None
+            and p.unit_price != p.list_price
+            and not line.price_from_label
+            and not variants[line.variant_id].product.is_voucher,  # a gift card's value is the customer's choice
         )
         for line, p in zip(lines, priced.lines, strict=True)
     ]
@@ -364,6 +371,20 @@ def complete_sale(
             raise SaleError(_("Unknown customer."))
     checked, priced, planned = _price_lines(register, cart, customer, lock=True)
     lock_coupons(priced)
+    # Gift cards paying: a negative line each, checked against their balance with their rows locked.
+    priced, redeemed = vouchers.redeem(
+        register.organization_id, priced, vouchers.asked_redemptions(cart.payments), lock=True
+    )
+    checked += [
+        _CheckedLine(
+            line=LineInput(variant_id=r.variant.pk, quantity=r.line.quantity, voucher_code=r.planned.voucher.code),
+            variant=r.variant,
+            priced=r.line,
+            overridden=False,
+        )
+        for r in redeemed
+    ]
+    money = [p for p in cart.payments if p.method != vouchers.VOUCHER_TENDER]
     present = approver if approver and has_capability(approver, Capability.MANAGER_OVERRIDE, store) else None
     line_approvers = [_line_approver(p, present, register) for p in checked]
     # Redeemed points and stamps are part of the stored order discount but are the customer's, not the
@@ -372,8 +393,8 @@ def complete_sale(
         cart, priced.order_discount - priced.loyalty_discount, priced.subtotal, present, register
     )
     check_amount(priced.total)
-    settled = _settle_payments(priced.total, cart.payments)
-    _check_credits(register, cart.payments)
+    settled = _settle_payments(priced.total, money)
+    _check_credits(register, money)
 
     now = timezone.now()
 
@@ -391,6 +412,7 @@ def complete_sale(
             customer=customer,
             now=now,
             planned=planned,
+            redeemed=redeemed,
         )
 
     sale = stored_once(cart.id, write)
@@ -431,6 +453,7 @@ def _write_sale(
     customer: Customer | None,
     now: datetime,
     planned: Planned | None = None,
+    redeemed: list[vouchers.Redeemed] | None = None,
 ) -> Sale:
     line_approvers, order_approver = approvers
     store = register.store
@@ -461,7 +484,7 @@ def _write_sale(
             position=index,
             variant=c.variant,
             product_name=c.variant.product.name,
-            variant_name=c.variant.name,
+            variant_name=vouchers.masked(c.line.voucher_code) if c.line.voucher_code else c.variant.name,
             sku=c.variant.sku,
             barcode=c.line.barcode[:48],
             unit=c.variant.product.unit,
@@ -502,6 +525,10 @@ def _write_sale(
         if sale.is_training
         else loyalty.book_sale(sale, customer, [c.variant for c in checked], priced.lines, planned)
     )
+    sold_codes = [c.line.voucher_code if c.priced.total > 0 else "" for c in checked]
+    cards = (  # a training receipt sells and spends no gift card
+        [] if sale.is_training else vouchers.book_sale(sale, lines, sold_codes, redeemed or [])
+    )
     log_action(
         register.organization,
         actor,
@@ -516,7 +543,7 @@ def _write_sale(
             "order_discount_approved_by": str(order_approver.pk) if order_approver else None,
         },
     )
-    record("sale", [sale, *lines, *vats, *payments, *moves, *points])
+    record("sale", [sale, *lines, *vats, *payments, *moves, *points, *cards])
     publish_sale(sale)  # after the commit, in the background (kasse/notifications)
     return sale
 

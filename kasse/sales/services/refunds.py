@@ -21,7 +21,7 @@ from kasse.inventory.models import StockMovement, StockReason
 from kasse.sales.events import publish_sale
 from kasse.sales.models import CounterKind, Payment, PaymentMethod, Sale, SaleKind, SaleLine, SaleVat
 from kasse.sales.pricing import CartItem, PricedCart, ReturnedItem, VatCode, price_cart, returned_share
-from kasse.sales.services import loyalty
+from kasse.sales.services import loyalty, vouchers
 from kasse.sales.services.checkout import open_shift_for, sale_line_amounts, sale_vat_rows, stored_once
 from kasse.sales.services.errors import SaleError
 from kasse.sales.services.numbering import next_number
@@ -84,11 +84,17 @@ def _chosen_receipt_lines(original: Sale, lines: list[RefundLineInput]) -> list[
             by_piece=line.quantity == line.quantity.to_integral_value() and not line.variant.product.is_measured,
             name=line.product_name,
         )
+        if line.variant.product.is_voucher and line.total < 0:
+            raise SaleError(
+                _("A gift card that paid is not returned by itself: its share goes back onto it with the goods.")
+            )
         if quantity > refundable_quantity(line):
             raise SaleError(
                 _("“%(name)s”: at most %(qty)s can still be returned.")
                 % {"name": line.product_name, "qty": refundable_quantity(line).normalize()}
             )
+        if line.variant.product.is_voucher:  # a gift card sold comes back only while nothing of it was spent
+            vouchers.check_returned_card(line, refund_amount(line, quantity))
         chosen.append((line, quantity, refund_amount(line, quantity)))
     return chosen
 
@@ -200,6 +206,7 @@ def _write_refund(
         if line.variant.product.track_stock and not training
     )
     points = [] if training else loyalty.book_return(refund, original)
+    cards = [] if training else vouchers.book_return(refund, new_lines)
     log_action(
         register.organization,
         actor,
@@ -212,7 +219,7 @@ def _write_refund(
             **({"training": True} if training else {}),
         },
     )
-    record("refund", [refund, *new_lines, *vats, *payment_rows, *moves, *points])
+    record("refund", [refund, *new_lines, *vats, *payment_rows, *moves, *points, *cards])
     publish_sale(refund)  # after the commit, in the background (kasse/notifications)
     return refund
 
@@ -281,9 +288,26 @@ def refund_sale(
     chosen = _chosen_receipt_lines(original, lines)
     open_shift_for(register)
     returned, priced = _returned_from_receipt(chosen)
+    # Gift cards that paid the receipt get back what the money paid does not cover (kasse/sales/services/vouchers.py).
+    given = vouchers.give_back(original, -priced.total)
+    if given:
+        priced = vouchers.with_lines(priced, [g.line for g in given])
+        returned += [
+            _ReturnedLine(
+                variant=g.variant,
+                product_name=g.original_line.product_name,
+                variant_name=g.original_line.variant_name,
+                sku=g.original_line.sku,
+                unit=g.original_line.unit,
+                original_line=g.original_line,
+            )
+            for g in given
+        ]
     total = priced.total
     if tender is None:  # back to the tenders the customer paid with
         payments = [(method, -amount) for method, amount in split_to_original_tenders(original, -total)]
+        if given:  # all of it went back onto gift cards: no money moves
+            payments = [(method, amount) for method, amount in payments if amount]
     else:
         _check_refund_tender(tender, original, approver, register.store)
         payments = _split_credit(total, tender, credit_used)

@@ -29,6 +29,7 @@ from kasse.sales.models import (
     PaymentMethod,
     Sale,
     SaleKind,
+    SaleLine,
     SaleVat,
     Shift,
     ShiftStatus,
@@ -186,6 +187,10 @@ class ShiftFigures:
     cash_out: Decimal = ZERO
     expected_cash: Decimal = ZERO
     training_count: int = 0  # training receipts of the shift (in none of the sums above)
+    # Gift cards (kasse.vouchers): the value sold less cards returned, and what they paid less what returns
+    # gave back onto them. Both are lines of the receipts, so they are in ``total`` and ``by_vat`` too.
+    vouchers_sold: Decimal = ZERO
+    vouchers_redeemed: Decimal = ZERO
 
 
 def shift_figures(shift: Shift) -> ShiftFigures:
@@ -217,6 +222,14 @@ def shift_figures(shift: Shift) -> ShiftFigures:
     movements = CashMovement.objects.filter(shift=shift)
     cash_in = round_money(movements.filter(amount__gt=0).aggregate(s=Sum("amount"))["s"] or ZERO)
     cash_out = round_money(movements.filter(amount__lt=0).aggregate(s=Sum("amount"))["s"] or ZERO)
+    vouchers_sold = vouchers_redeemed = ZERO
+    for quantity, line_total in SaleLine.objects.filter(
+        sale__shift=shift, sale__is_training=False, variant__product__is_voucher=True
+    ).values_list("quantity", "total"):
+        if (line_total >= 0) == (quantity >= 0):  # a card sold, or one coming back (docs/vouchers.md)
+            vouchers_sold += line_total
+        else:  # a card paying, or given back onto by a return
+            vouchers_redeemed -= line_total
     sales_total = round_money(totals.get(SaleKind.SALE, {}).get("total") or ZERO)
     refunds_total = round_money(totals.get(SaleKind.REFUND, {}).get("total") or ZERO)
     return ShiftFigures(
@@ -232,6 +245,8 @@ def shift_figures(shift: Shift) -> ShiftFigures:
         cash_in=cash_in,
         cash_out=cash_out,
         training_count=Sale.objects.filter(shift=shift, is_training=True).count(),
+        vouchers_sold=round_money(vouchers_sold),
+        vouchers_redeemed=round_money(vouchers_redeemed),
         expected_cash=shift.opening_float + by_payment.get(PaymentMethod.CASH, ZERO) + cash_in + cash_out,
     )
 

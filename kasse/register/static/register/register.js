@@ -161,9 +161,14 @@
   }
 
   document.addEventListener("click", (event) => {
-    const el = event.target.closest("[data-pay],[data-cash],[data-tender],[data-next-customer]");
+    const el = event.target.closest("[data-pay],[data-cash],[data-tender],[data-next-customer],[data-voucher-tender]");
     if (!el) return;
     if (el.matches("[data-pay]")) { tenders = []; renderPay(); }
+    else if (el.matches("[data-voucher-tender]")) {
+      // A gift card pays what the server said it can (its balance, at most what is due); checked again at checkout.
+      tenders.push({ method: "voucher", cents: Number(el.dataset.voucherCents), reference: el.dataset.voucherCode });
+      if (paid() >= due()) finishPayment(); else renderPay();
+    }
     else if (el.matches("[data-cash]")) addTender("cash", Number(el.dataset.cash));
     else if (el.matches("[data-tender]")) {
       const typed = document.getElementById("tender-amount").value.replace(",", ".");
@@ -174,6 +179,11 @@
     } else if (el.matches("[data-next-customer]")) { tenders = []; closeOverlay(); refreshCart(); search.focus(); }
   });
   document.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && event.target.id === "voucher-code") {
+      event.preventDefault();
+      document.querySelector("[data-testid=tender-voucher]").click();
+      return;
+    }
     if (event.key === "Enter" && event.target.id === "tender-amount") {
       event.preventDefault();
       document.querySelector("[data-tender=cash]").click();
