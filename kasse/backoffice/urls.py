@@ -2,12 +2,15 @@ from __future__ import annotations
 
 from django.urls import path
 
-from kasse.backoffice import overview_views, password_reset, views
+from kasse.backoffice import overview_views, password_reset, pwa, views
 
 app_name = "backoffice"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("manifest.webmanifest", pwa.manifest, name="manifest"),
+    path("sw.js", pwa.service_worker, name="service-worker"),
+    path("offline/", pwa.offline, name="offline"),
     path("overview/figures/", overview_views.overview_figures, name="overview-figures"),
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -83,8 +84,20 @@ def recipients(organization_id: Any, store_id: Any, kind: str, payload: dict[str
     ]
 
 
-def _candidates(organization_id: Any, store_id: Any, kind: str) -> list[tuple[Any, Decimal | None]]:
-    """The users who want ``kind`` in ``store_id``, each with the smallest amount they want to hear of."""
+@dataclass(frozen=True)
+class Wish:
+    """How one user wants to hear of one kind of event in one store: the channels and the smallest amount."""
+
+    user_id: Any
+    minimum: Decimal | None
+    in_app: bool
+    push: bool
+    email: bool
+
+
+def wishes(organization_id: Any, store_id: Any, kind: str) -> list[Wish]:
+    """Every user who may see ``kind`` in ``store_id`` and wants it by some channel (a store's own choice,
+    else the all-stores one, else the defaults: in the app as ``DEFAULT_ON``, push as in the app, no e-mail)."""
     capability = CAPABILITY.get(kind)
     if capability is None:
         return []
@@ -94,7 +107,7 @@ def _candidates(organization_id: Any, store_id: Any, kind: str) -> list[tuple[An
         (p.user_id, p.store_id): p
         for p in NotificationPreference.objects.filter(mine, organization_id=organization_id, kind=kind)
     }
-    found: dict[Any, Decimal | None] = {}
+    found: dict[Any, Wish] = {}
     employees = Employee.objects.filter(
         organization_id=organization_id, is_active=True, user__isnull=False, user__is_active=True
     )
@@ -102,9 +115,21 @@ def _candidates(organization_id: Any, store_id: Any, kind: str) -> list[tuple[An
         if employee.user_id in found or not _may_see(employee, capability, store):
             continue
         pref = prefs.get((employee.user_id, store)) or prefs.get((employee.user_id, None))
-        if pref.in_app if pref is not None else kind in DEFAULT_ON:
-            found[employee.user_id] = pref.min_amount if pref else None
-    return list(found.items())
+        in_app = pref.in_app if pref is not None else kind in DEFAULT_ON
+        push = pref.push if pref is not None and pref.push is not None else in_app
+        email = pref.email if pref is not None else False
+        if in_app or push or email:
+            found[employee.user_id] = Wish(employee.user_id, pref.min_amount if pref else None, in_app, push, email)
+    return list(found.values())
+
+
+def amount_passes(kind: str, payload: dict[str, Any], minimum: Decimal | None) -> bool:
+    return _amount_passes(kind, payload, minimum)
+
+
+def _candidates(organization_id: Any, store_id: Any, kind: str) -> list[tuple[Any, Decimal | None]]:
+    """The users who want ``kind`` in ``store_id`` in the app, each with the smallest amount they want."""
+    return [(w.user_id, w.minimum) for w in wishes(organization_id, store_id, kind) if w.in_app]
 
 
 def notify_in_app(messages: list[dict[str, Any]]) -> int:

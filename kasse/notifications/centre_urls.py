@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.urls import URLPattern, path
 
 from kasse.notifications import centre_views as views
+from kasse.notifications import channel_views
 
 app_name = "notifications-centre"
 
@@ -12,4 +13,8 @@ urlpatterns: list[URLPattern] = [
     path("", views.centre, name="centre"),
     path("settings/", views.settings, name="settings"),
     path("read/", views.read_all, name="read-all"),
+    path("push/subscribe/", channel_views.subscribe, name="push-subscribe"),
+    path("push/unsubscribe/", channel_views.unsubscribe, name="push-unsubscribe"),
+    path("push/<uuid:pk>/remove/", channel_views.remove_device, name="push-remove"),
+    path("quiet-hours/", channel_views.quiet_hours, name="quiet-hours"),
 ]

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from kasse.backoffice.access import backoffice_view
 from kasse.notifications.centre import AMOUNT_RULES, CAPABILITY, describe
+from kasse.notifications.channel_views import channel_context
 from kasse.notifications.events import ALL_EVENTS
 from kasse.notifications.models import Notification
 from kasse.notifications.preferences import mark_all_read, preference_rows, save_preferences
@@ -71,6 +72,8 @@ def settings(request: BackofficeRequest) -> HttpResponse:
                 {
                     "kind": kind,
                     "in_app": request.POST.get(f"{kind}-in_app") == "on",
+                    "push": request.POST.get(f"{kind}-push") == "on",
+                    "email": request.POST.get(f"{kind}-email") == "on",
                     "min_amount": amount if kind in AMOUNT_RULES and kind not in errors else None,
                 }
             )
@@ -84,7 +87,7 @@ def settings(request: BackofficeRequest) -> HttpResponse:
         row["has_amount"] = row["kind"] in AMOUNT_RULES
         row["error"] = errors.get(row["kind"], "")
         row["visible"] = _may_choose(request, row["kind"])
-    context = {"rows": [r for r in rows if r["visible"]], "stores": stores, "store": store}
+    context = {"rows": [r for r in rows if r["visible"]], "stores": stores, "store": store, **channel_context(request)}
     return render(request, "notifications/settings.html", context, status=422 if errors else 200)
 
 

@@ -1,11 +1,11 @@
-"""Tenant-isolation cases of the webhook pages (see kasse/testing/isolation.py)."""
+"""Tenant-isolation cases of the webhook pages and push devices (see kasse/testing/isolation.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from kasse.core.ids import uuid7
-from kasse.notifications.models import Event, WebhookDelivery, WebhookEndpoint
+from kasse.notifications.models import Event, PushSubscription, WebhookDelivery, WebhookEndpoint
 from kasse.tenancy.models import Organization
 from kasse.testing.isolation import IsolationCase
 
@@ -28,6 +28,20 @@ def _delivery_id(org: Organization) -> dict[str, Any]:
     return {"pk": delivery.pk}
 
 
+def _push_device_id(org: Organization) -> dict[str, Any]:
+    # A device of someone in org A: nobody else removes it (each user sees only their own devices).
+    from kasse.testing.factories import UserFactory
+
+    sub = PushSubscription.objects.create(
+        organization=org,
+        user=UserFactory(),
+        endpoint="https://push.example/abc",
+        p256dh="B" + "A" * 86,
+        auth="A" * 22,
+    )
+    return {"pk": sub.pk}
+
+
 ENDPOINT_FORM = {"url": "https://other.example/hook", "events": ["sale.completed"], "is_active": "on"}
 
 CASES = [
@@ -37,4 +51,5 @@ CASES = [
     IsolationCase("notifications:endpoint-delete", _endpoint_id, methods=("post",)),
     IsolationCase("notifications:delivery-detail", _delivery_id),
     IsolationCase("notifications:delivery-redeliver", _delivery_id, methods=("post",)),
+    IsolationCase("notifications-centre:push-remove", _push_device_id, methods=("post",)),
 ]

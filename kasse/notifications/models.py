@@ -111,6 +111,8 @@ class NotificationPreference(OrganizationScopedModel):
     store = models.ForeignKey("tenancy.Store", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=60)
     in_app = models.BooleanField(_("in the app"), default=True)
+    push = models.BooleanField(_("push"), null=True, blank=True)  # None: as in the app
+    email = models.BooleanField(_("e-mail"), default=False)
     min_amount = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
 
     class Meta:
@@ -147,3 +149,106 @@ class Notification(OrganizationScopedModel):
             models.Index(fields=["user", "organization", "-created_at"], name="notification_user_recent"),
         ]
         constraints = [models.UniqueConstraint(fields=["user", "event_id"], name="notification_once_per_event")]
+
+
+class PushSubscription(OrganizationScopedModel):
+    """One browser or phone a user allowed to receive Web Push (RFC 8030) for one organization: the push
+    service's endpoint and the keys the payload is encrypted to (RFC 8291). A push service that answers
+    404 or 410 ended it: it is kept (``expired_at``) so the user sees why that device went quiet, and never
+    sent to again."""
+
+    user = models.ForeignKey("tenancy.User", on_delete=models.CASCADE, related_name="+")
+    endpoint = models.URLField(max_length=1000)
+    p256dh = models.CharField(max_length=100)  # the browser's P-256 public key, base64url
+    auth = models.CharField(max_length=40)  # the 16-byte authentication secret, base64url
+    label = models.CharField(_("device"), max_length=120, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    expired_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("push subscription")
+        verbose_name_plural = _("push subscriptions")
+        ordering = ["created_at"]
+        constraints = [models.UniqueConstraint(fields=["user", "organization", "endpoint"], name="push_once")]
+
+
+class QuietHours(OrganizationScopedModel):
+    """A user's quiet hours in one organization: from ``starts`` to ``ends`` (local time in ``time_zone``;
+    over midnight when ``ends`` is earlier) no push and no e-mail; the app still shows everything. What came
+    in is summed up in one message per channel when they end (docs/notifications.md)."""
+
+    user = models.ForeignKey("tenancy.User", on_delete=models.CASCADE, related_name="+")
+    starts = models.TimeField(_("from"))
+    ends = models.TimeField(_("until"))
+    time_zone = models.CharField(max_length=60, default="Europe/Berlin")
+
+    class Meta:
+        verbose_name = _("quiet hours")
+        verbose_name_plural = _("quiet hours")
+        constraints = [models.UniqueConstraint(fields=["user", "organization"], name="quiet_hours_once")]
+
+
+class Channel(models.TextChoices):
+    PUSH = "push", _("push")
+    EMAIL = "email", _("e-mail")
+
+
+class OutgoingStatus(models.TextChoices):
+    PENDING = "pending", _("waiting")
+    HELD = "held", _("held for quiet hours")
+    RETRYING = "retrying", _("failed, will retry")
+    SENT = "sent", _("sent")
+    FAILED = "failed", _("given up")
+    EXPIRED = "expired", _("device gone")
+
+
+OUTGOING_TRANSITIONS: dict[str, set[str]] = {
+    OutgoingStatus.PENDING: {
+        OutgoingStatus.SENT,
+        OutgoingStatus.RETRYING,
+        OutgoingStatus.FAILED,
+        OutgoingStatus.EXPIRED,
+    },
+    OutgoingStatus.HELD: {OutgoingStatus.SENT, OutgoingStatus.RETRYING, OutgoingStatus.FAILED, OutgoingStatus.EXPIRED},
+    OutgoingStatus.RETRYING: {
+        OutgoingStatus.SENT,
+        OutgoingStatus.RETRYING,
+        OutgoingStatus.FAILED,
+        OutgoingStatus.EXPIRED,
+    },
+}
+
+
+class OutgoingNotification(OrganizationScopedModel):
+    """One event for one user by push (to one of their subscriptions) or by e-mail, sent by the background
+    worker. ``held`` ones arrived in the user's quiet hours and are due when they end, summed up with the
+    others held for the same device or address."""
+
+    user = models.ForeignKey("tenancy.User", on_delete=models.CASCADE, related_name="+")
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    subscription = models.ForeignKey(PushSubscription, null=True, blank=True, on_delete=models.CASCADE)
+    store = models.ForeignKey("tenancy.Store", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    event_id = models.UUIDField()
+    kind = models.CharField(max_length=60)
+    payload = models.JSONField(default=dict)
+    status = models.CharField(max_length=10, choices=OutgoingStatus.choices, default=OutgoingStatus.PENDING)
+    held = models.BooleanField(default=False)
+    attempts = models.PositiveIntegerField(default=0)
+    first_attempt_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("outgoing notification")
+        verbose_name_plural = _("outgoing notifications")
+        ordering = ["created_at"]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                name="outgoing_due",
+                condition=models.Q(status__in=["pending", "held", "retrying"]),
+            ),
+            models.Index(fields=["user", "organization", "-created_at"], name="outgoing_user_recent"),
+        ]

@@ -22,10 +22,13 @@ def preference_rows(user: Any, organization: Any, store: Any) -> list[dict[str, 
     rows = []
     for kind in CAPABILITY:
         pref = prefs.get((kind, getattr(store, "pk", None))) or (prefs.get((kind, None)) if store else None)
+        in_app = pref.in_app if pref else kind in DEFAULT_ON
         rows.append(
             {
                 "kind": kind,
-                "in_app": pref.in_app if pref else kind in DEFAULT_ON,
+                "in_app": in_app,
+                "push": pref.push if pref and pref.push is not None else in_app,
+                "email": pref.email if pref else False,
                 "min_amount": pref.min_amount if pref else None,
             }
         )
@@ -47,6 +50,8 @@ def save_preferences(*, user: Any, organization: Any, store: Any, rows: list[dic
                 kind=row["kind"],
                 defaults={
                     "in_app": bool(row.get("in_app")),
+                    "push": bool(row["push"]) if "push" in row else None,
+                    "email": bool(row.get("email")),
                     "min_amount": Decimal(str(minimum)) if minimum not in (None, "") else None,
                 },
             )

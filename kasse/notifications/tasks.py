@@ -10,7 +10,8 @@ from django.utils import timezone
 from django_tasks import task
 from django_tasks.backends.base import BaseTaskBackend
 
-from kasse.notifications import delivery
+from kasse.notifications import delivery, sending
+from kasse.notifications.outgoing import queue_outgoing
 from kasse.notifications.services import accept_events
 
 log = logging.getLogger(__name__)
@@ -23,6 +24,8 @@ def dispatch_events(messages: list[dict[str, Any]]) -> None:
     _stored, deliveries = accept_events(messages)
     if deliveries:
         wake_deliveries()
+    if queue_outgoing(messages):
+        wake_notifications()
 
 
 def wake_deliveries() -> None:
@@ -52,12 +55,35 @@ def schedule_next_run() -> None:
         deliver_webhooks.using(run_after=due).enqueue()
 
 
-def _queued_by(when: datetime) -> bool:
+def _queued_by(when: datetime, task_path: str | None = None) -> bool:
     from django.db.models import Q
     from django_tasks_db.models import DBTaskResult, get_date_max
 
     return DBTaskResult.objects.filter(
         Q(run_after=get_date_max()) | Q(run_after__lte=when),
-        task_path=deliver_webhooks.module_path,
+        task_path=task_path or deliver_webhooks.module_path,
         status="READY",
     ).exists()
+
+
+@task()
+def deliver_notifications() -> int:
+    """Send the due push and e-mail notifications, then schedule this task again for the next one due (a
+    retry, or the end of someone's quiet hours)."""
+    made = sending.run_due()
+    due = sending.next_due()
+    backend: BaseTaskBackend = deliver_notifications.get_backend()
+    if due is not None and backend.supports_defer:
+        if due <= timezone.now():
+            wake_notifications()
+        elif not _queued_by(due, deliver_notifications.module_path):
+            deliver_notifications.using(run_after=due).enqueue()
+    return made
+
+
+def wake_notifications() -> None:
+    """Have ``deliver_notifications`` run now, unless a run is queued already."""
+    backend = deliver_notifications.get_backend()
+    if backend.supports_defer and _queued_by(timezone.now(), deliver_notifications.module_path):
+        return
+    deliver_notifications.enqueue()

@@ -28,6 +28,8 @@ class Received:
 @dataclass
 class Mailbox:
     messages: list[Received] = field(default_factory=list)
+    # Set to a reply such as "550 5.1.1 mailbox unavailable" (or a 4xx) to refuse every recipient.
+    refuse_recipients: str = ""
 
     def to(self, address: str) -> list[Received]:
         return [m for m in self.messages if address in m.recipients]
@@ -53,6 +55,9 @@ class _Handler(socketserver.StreamRequestHandler):
                 recipients = []
                 self._say("250 OK")
             elif verb == "RCPT":
+                if box.refuse_recipients:
+                    self._say(box.refuse_recipients)
+                    continue
                 recipients.append(command.split(":", 1)[1].strip().strip("<>"))
                 self._say("250 OK")
             elif verb == "DATA":
