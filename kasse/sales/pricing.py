@@ -244,8 +244,8 @@ def apply_loyalty_redemption(draft: Draft) -> Draft:
 # The order in which a cart is priced. Later capabilities add their step here and nowhere else:
 # a deposit (Pfand) step adds its lines before the line discounts (a deposit is never discounted);
 # promotions run between line and order discounts (``promotion_step``: lines with a manual discount
-# take none, so the two never stack); a single-purpose voucher is a step after the order discount,
-# while a multi-purpose voucher is a payment, not a price (UStG § 3 (13)-(15)).
+# take none, so the two never stack). A gift card paying is no step: it is a tender at the register and,
+# once the cart is priced, a negative line of its own (``sales.services.vouchers.redeem``, docs/vouchers.md).
 # Loyalty redemption comes last of the discounts: points pay for what is left after every other discount.
 STEPS: tuple[PricingStep, ...] = (
     apply_line_discounts,

@@ -40,7 +40,7 @@ def test_a_gift_card_pays_part_of_a_sale_at_the_register(live_server, page, regi
     page.wait_for_selector("[data-testid=gift-card-pay]:has-text('4,00')")
     page.click("[data-testid=gift-card-pay]")
     page.wait_for_selector("[data-testid=pay-due]:has-text('4,40')")
-    assert "Gutschein …NK04" in page.text_content("[data-testid=tenders]")
+    assert "Geschenkgutschein …NK04" in page.text_content("[data-testid=tenders]")
     # And the rest in cash
     page.click("[data-testid=cash-exact]")
     page.wait_for_selector("[data-testid=sale-done]")
@@ -61,4 +61,4 @@ def test_an_unknown_code_at_the_register_is_a_clear_message(live_server, page, r
     page.fill("[data-testid=voucher-code]", "NIXDA123")
     page.click("[data-testid=tender-voucher]")
     page.wait_for_selector("[data-testid=gift-card-error]")
-    assert page.text_content("[data-testid=gift-card-error]") == "Kein Gutschein hat den Code „NIXDA123“."
+    assert page.text_content("[data-testid=gift-card-error]") == "Kein Geschenkgutschein hat den Code „NIXDA123“."

@@ -57,7 +57,7 @@ def test_a_pre_printed_card_is_sold_under_its_scanned_code_and_not_twice(till, b
     )
     assert again.status_code == 422
     assert (
-        soup_of(again).select_one("[data-testid=cart-error]").text == "Der Gutschein 9912345678 wurde schon verkauft."
+        soup_of(again).select_one("[data-testid=cart-error]").text == "Der Geschenkgutschein 9912345678 wurde schon verkauft."
     )
     with scopes_disabled():
         assert not Cart.objects.get().lines.exists()
@@ -77,7 +77,7 @@ def test_balance_check_and_a_partial_redemption_as_a_tender(till, bakery, gift_c
     tender = [{"method": "voucher", "amount": "4.00", "reference": "CARD4EUR"}]
     shown = soup_of(till.get("/register/cart/pay/panel/", {"payments": json.dumps(tender)}, HTTP_ACCEPT_LANGUAGE="de"))
     assert shown.select_one("[data-testid=pay-due]").text == "4,40 €"
-    assert "Gutschein …4EUR" in shown.select_one("[data-testid=tenders]").text
+    assert "Geschenkgutschein …4EUR" in shown.select_one("[data-testid=tenders]").text
     paid = _pay(
         till,
         [{"method": "voucher", "amount": "4.00", "reference": "CARD4EUR"}, {"method": "cash", "amount": "5.00"}],
@@ -93,7 +93,7 @@ def test_an_unknown_code_or_more_than_is_left_is_a_clear_message_and_changes_not
     unknown = till.get("/register/gift-card/balance/", {"code": "NIXDA123"}, HTTP_ACCEPT_LANGUAGE="de")
     assert unknown.status_code == 422
     assert (
-        soup_of(unknown).select_one("[data-testid=gift-card-error]").text == "Kein Gutschein hat den Code „NIXDA123“."
+        soup_of(unknown).select_one("[data-testid=gift-card-error]").text == "Kein Geschenkgutschein hat den Code „NIXDA123“."
     )
     till.post("/register/cart/gift-card/", {"voucher_type": str(gift_card.pk), "amount": "2", "code": "CARD2EUR"})
     _pay(till, [{"method": "cash", "amount": "2"}])
@@ -105,7 +105,7 @@ def test_an_unknown_code_or_more_than_is_left_is_a_clear_message_and_changes_not
     )
     assert refused.status_code == 422
     assert soup_of(refused).select_one("[data-testid=cart-error]").text == (
-        "Auf dem Gutschein CARD2EUR sind nur noch 2,00 € übrig."
+        "Auf dem Geschenkgutschein CARD2EUR sind nur noch 2,00 € übrig."
     )
     with scopes_disabled():
         assert Sale.objects.count() == 1
