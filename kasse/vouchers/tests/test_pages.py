@@ -48,9 +48,7 @@ def test_the_owner_finds_a_card_sees_its_history_and_corrects_it_never_below_zer
         voucher = Voucher.objects.get(code="LISTCARD01")
     page = soup_of(client.get(f"/vouchers/{voucher.pk}/", HTTP_ACCEPT_LANGUAGE="de"))
     assert [e.select("td")[1].text for e in page.select("[data-testid=voucher-entry]")] == ["Ausgegeben", "Eingelöst"]
-    refused = client.post(
-        f"/vouchers/{voucher.pk}/", {"amount": "-30", "note": "Kulanz"}, HTTP_ACCEPT_LANGUAGE="de"
-    )
+    refused = client.post(f"/vouchers/{voucher.pk}/", {"amount": "-30", "note": "Kulanz"}, HTTP_ACCEPT_LANGUAGE="de")
     assert refused.status_code == 422
     assert "er kann nicht unter null fallen" in refused.content.decode()
     done = client.post(f"/vouchers/{voucher.pk}/", {"amount": "-7.20", "note": "Teil bar ausgezahlt"})

@@ -56,9 +56,8 @@ def test_a_pre_printed_card_is_sold_under_its_scanned_code_and_not_twice(till, b
         HTTP_ACCEPT_LANGUAGE="de",
     )
     assert again.status_code == 422
-    assert (
-        soup_of(again).select_one("[data-testid=cart-error]").text == "Der Geschenkgutschein 9912345678 wurde schon verkauft."
-    )
+    message = soup_of(again).select_one("[data-testid=cart-error]").text
+    assert message == "Der Geschenkgutschein 9912345678 wurde schon verkauft."
     with scopes_disabled():
         assert not Cart.objects.get().lines.exists()
 
@@ -92,9 +91,8 @@ def test_balance_check_and_a_partial_redemption_as_a_tender(till, bakery, gift_c
 def test_an_unknown_code_or_more_than_is_left_is_a_clear_message_and_changes_nothing(till, bakery, gift_card):
     unknown = till.get("/register/gift-card/balance/", {"code": "NIXDA123"}, HTTP_ACCEPT_LANGUAGE="de")
     assert unknown.status_code == 422
-    assert (
-        soup_of(unknown).select_one("[data-testid=gift-card-error]").text == "Kein Geschenkgutschein hat den Code „NIXDA123“."
-    )
+    message = soup_of(unknown).select_one("[data-testid=gift-card-error]").text
+    assert message == "Kein Geschenkgutschein hat den Code „NIXDA123“."
     till.post("/register/cart/gift-card/", {"voucher_type": str(gift_card.pk), "amount": "2", "code": "CARD2EUR"})
     _pay(till, [{"method": "cash", "amount": "2"}])
     till.post("/register/cart/scan/", {"code": "4000000000024"})
