@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime
 import random
+import secrets
 import time
 import zoneinfo
 from collections.abc import Callable
@@ -41,6 +42,7 @@ from kasse.core.ids import uuid7
 from kasse.core.vat import DSFINVK_IDS, VAT_RATES
 from kasse.customers.models import Customer
 from kasse.demo.sales_copy import SalesSeedRefused, Writer, check_columns, ts
+from kasse.demo.sales_sums import StoreSums, days_left_to_the_live_path
 from kasse.sales.models import Payment, RegisterCounter, Sale, SaleLine, SaleVat, Shift
 from kasse.sales.models.counters import CounterKind
 from kasse.tenancy.models import Employee, Organization, Register, Store
@@ -93,9 +95,10 @@ class _Ids:
     """UUIDv7-shaped ids: the row's moment in milliseconds first (so they sort by time like the register's),
     then a counter of this run and a random tag of the run, unique without asking the database."""
 
-    def __init__(self, rng: random.Random) -> None:
+    def __init__(self) -> None:
         self.counter = 0
-        self.tag = rng.getrandbits(32)
+        # not from the seeded generator: a second run with the same seed must not repeat the ids
+        self.tag = secrets.randbits(32)
 
     def __call__(self, moment_ms: int) -> str:
         self.counter += 1
@@ -109,6 +112,7 @@ class _Ids:
 @dataclass(frozen=True)
 class _Item:
     variant_id: str
+    product_id: str
     name: str  # escaped
     variant_name: str
     sku: str
@@ -118,6 +122,7 @@ class _Item:
     vat_class: str
     rate: int
     dsfinvk: int
+    rate_text: str  # the rate as the reports' sums store it ("7.00")
 
 
 @dataclass
@@ -183,19 +188,28 @@ def _items(organization: Organization) -> list[_Item]:
     rows = (
         Variant.objects.filter(organization=organization, is_active=True, product__is_active=True)
         .values_list(
-            "pk", "name", "sku", "price", "product__name", "product__price", "product__unit", "product__vat_class"
+            "pk",
+            "name",
+            "sku",
+            "price",
+            "product__name",
+            "product__price",
+            "product__unit",
+            "product__vat_class",
+            "product_id",
         )
         .order_by("pk")[:3000]
     )
     items = []
-    for pk, variant_name, sku, price, product_name, product_price, unit, vat_class in rows:
+    for pk, variant_name, sku, price, product_name, product_price, unit, vat_class, product_id in rows:
         cents = int((price if price is not None else product_price) * 100)
         if cents <= 0:
             continue
+        rate = int(VAT_RATES[vat_class])
         items.append(
             _Item(
-                pk.hex, _text(product_name[:200]), _text((variant_name or "")[:120]), _text(sku[:64]), "",
-                unit if unit == "piece" else unit, cents, vat_class, int(VAT_RATES[vat_class]), DSFINVK_IDS[vat_class],
+                pk.hex, product_id.hex, _text(product_name[:200]), _text((variant_name or "")[:120]),
+                _text(sku[:64]), "", unit, cents, vat_class, rate, DSFINVK_IDS[vat_class], f"{rate}.00",
             )
         )  # fmt: skip
     if not items:
@@ -260,7 +274,10 @@ def seed_sales(
     by_store: dict[Any, list[int]] = {}
     for index, till in enumerate(tills):
         by_store.setdefault(till.store.pk, []).append(index)
-    plan = _Plan(tills, dates, counts, now, items, customers, org, say, started, max(1, FLUSH_SALES // len(by_store)))
+    skip_days = {store.pk.hex: days_left_to_the_live_path(organization.pk, store) for store in chosen}
+    plan = _Plan(
+        tills, dates, counts, now, items, customers, org, skip_days, say, started, max(1, FLUSH_SALES // len(by_store))
+    )
     with ThreadPoolExecutor(max_workers=len(by_store), thread_name_prefix="seed-sales") as pool:
         done = list(
             pool.map(lambda job: _write_store(plan, *job), [(ix, rng.getrandbits(64)) for ix in by_store.values()])
@@ -284,6 +301,7 @@ class _Plan:
     items: list[_Item]
     customers: list[str]
     org: str
+    skip_days: dict[str, set[datetime.date]]  # per store: local days the live path computes (sales_sums)
     say: Callable[[str], None]
     started: float
     flush_every: int
@@ -294,9 +312,10 @@ def _write_store(plan: _Plan, till_indexes: list[int], rng_seed: int) -> tuple[i
     from django.db import connections
 
     rng = random.Random(rng_seed)
-    ids = _Ids(rng)
-    writer = Writer(plan.org)
+    ids = _Ids()
     tills = [plan.tills[i] for i in till_indexes]
+    store_id = tills[0].store.pk.hex
+    writer = Writer(plan.org, StoreSums(plan.org, store_id, plan.skip_days[store_id]))
     made = returns = lines_made = 0
     report_every = max(1, len(plan.dates) // 10)
     fast = _bulk_load_session()
@@ -391,6 +410,9 @@ def _register_day(
     stamp = "\x00NOW\x00"
     tables = writer.tables
     store_id, register_id = till.store.pk.hex, till.register.pk.hex
+    sums = None if writer.sums is None or day in writer.sums.skip_days else writer.sums
+    day_text = day.isoformat()
+    offset = (opens.utcoffset() or datetime.timedelta()).total_seconds()  # clocks change at night: constant by day
     shift_id = till.open_shift if is_today and till.open_shift else ids(int(opens.timestamp() * 1000))
     opener_id, _opener_name = till.cashiers[rng.randrange(len(till.cashiers))]
     cash_total = 0
@@ -401,11 +423,13 @@ def _register_day(
         completed = ts(datetime.datetime.fromtimestamp(moment, datetime.UTC))
         started_at = ts(datetime.datetime.fromtimestamp(moment - rng.uniform(20, 180), datetime.UTC))
         sale_id = ids(ms)
-        writer.hours.add((store_id, int(moment) // 3600 * 3600))
+        hour = int((moment + offset) // 3600) % 24
+        if sums is None:
+            writer.hours.add((store_id, int(moment) // 3600 * 3600))
         till.receipt += 1
         customer = customers[rng.randrange(len(customers))] if customers and rng.random() < 0.1 else "\\N"
         per_rate: dict[tuple[int, int], int] = {}
-        total = 0
+        total = items_count = 0
         sold = []
         for position in range(1, rng.choice((1, 2, 3, 4, 5, 5, 6, 7, 8, 9)) + 1):
             item = items[rng.randrange(len(items))]
@@ -416,6 +440,9 @@ def _register_day(
             per_rate[key] = per_rate.get(key, 0) + gross
             line_id = ids(ms)
             sold.append((line_id, position, item, quantity, gross))
+            items_count += quantity if item.unit == "piece" else 1
+            if sums is not None:
+                sums.line((day_text, "sale", item.variant_id, item.product_id, item.rate_text), quantity, gross)
             tables["line"].append(
                 f"{line_id}\t{stamp}\t{stamp}\t{org}\t{sale_id}\t{position}\t{item.variant_id}\t{item.name}\t"
                 f"{item.variant_name}\t{item.sku}\t\t{item.unit}\t{quantity}.000\t{_money(item.price)}\t"
@@ -423,8 +450,12 @@ def _register_day(
                 f"{item.dsfinvk}\t\\N\t\\N\t\t0.00\t\\N\t\n"  # ..., note, promotion discount, id, name
             )
         lines_count += len(sold)
+        net_total = 0
         for (rate, dsfinvk), gross in per_rate.items():
             vat = _vat(gross, rate)
+            net_total += gross - vat
+            if sums is not None:
+                sums.vat((day_text, "sale", f"{rate}.00"), gross, gross - vat, vat)
             tables["vat"].append(
                 f"{ids(ms)}\t{stamp}\t{stamp}\t{org}\t{sale_id}\t{rate}.00\t{dsfinvk}\t{_money(gross)}\t"
                 f"{_money(gross - vat)}\t{_money(vat)}\n"
@@ -438,6 +469,9 @@ def _register_day(
             cash_total += total
         else:
             payment = f"card\t{_money(total)}\t0.00\t0.00\t"
+        if sums is not None:
+            sums.receipt((day_text, hour, register_id, employee_id, "sale"), total, net_total, items_count)
+            sums.payment((day_text, "sale", "cash" if cash else "card"), total)
         tables["payment"].append(f"{ids(ms)}\t{stamp}\t{stamp}\t{org}\t{sale_id}\t1\t{payment}\n")
         tables["sale"].append(
             f"{sale_id}\t{stamp}\t{stamp}\t{org}\t{store_id}\t{register_id}\t{shift_id}\tsale\t{till.receipt}\t"
@@ -451,10 +485,16 @@ def _register_day(
             back = (moment + later) / 2
             back_ms = int(back * 1000)
             refund_id = ids(back_ms)
-            writer.hours.add((store_id, int(back) // 3600 * 3600))
+            back_hour = int((back + offset) // 3600) % 24
+            if sums is None:
+                writer.hours.add((store_id, int(back) // 3600 * 3600))
             till.receipt += 1
             back_text = ts(datetime.datetime.fromtimestamp(back, datetime.UTC))
+            refund_items = 0
             for line_id, position, item, quantity, gross in sold:
+                refund_items += -quantity if item.unit == "piece" else 1
+                if sums is not None:
+                    sums.line((day_text, "refund", item.variant_id, item.product_id, item.rate_text), -quantity, -gross)
                 tables["line"].append(
                     f"{ids(back_ms)}\t{stamp}\t{stamp}\t{org}\t{refund_id}\t{position}\t{item.variant_id}\t"
                     f"{item.name}\t{item.variant_name}\t{item.sku}\t\t{item.unit}\t-{quantity}.000\t"
@@ -464,6 +504,8 @@ def _register_day(
             lines_count += len(sold)
             for (rate, dsfinvk), gross in per_rate.items():
                 vat = _vat(-gross, rate)
+                if sums is not None:
+                    sums.vat((day_text, "refund", f"{rate}.00"), -gross, -gross - vat, vat)
                 tables["vat"].append(
                     f"{ids(back_ms)}\t{stamp}\t{stamp}\t{org}\t{refund_id}\t{rate}.00\t{dsfinvk}\t{_money(-gross)}\t"
                     f"{_money(-gross - vat)}\t{_money(vat)}\n"
@@ -474,6 +516,10 @@ def _register_day(
             )
             if cash:
                 cash_total -= total
+            if sums is not None:
+                back_key = (day_text, back_hour, register_id, employee_id, "refund")
+                sums.receipt(back_key, -total, -net_total, refund_items)
+                sums.payment((day_text, "refund", method), -total)
             tables["sale"].append(
                 f"{refund_id}\t{stamp}\t{stamp}\t{org}\t{store_id}\t{register_id}\t{shift_id}\trefund\t{till.receipt}\t"
                 f"{employee_id}\t{employee_name}\t{customer}\t{sale_id}\t{back_text}\t{back_text}\tEUR\t"

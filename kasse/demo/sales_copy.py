@@ -7,6 +7,7 @@ import datetime
 
 from django.db import connection, models
 
+from kasse.demo.sales_sums import StoreSums
 from kasse.sales.models import Payment, Sale, SaleLine, SaleVat, Shift
 
 
@@ -21,8 +22,9 @@ def ts(moment: datetime.datetime) -> str:
 class Writer:
     """The rows of one transaction, per table, as COPY text."""
 
-    def __init__(self, org: str) -> None:
+    def __init__(self, org: str, sums: StoreSums | None = None) -> None:
         self.org = org
+        self.sums = sums  # the report sums of the receipts written (None: mark their hours instead)
         self.tables: dict[str, list[str]] = {"shift": [], "sale": [], "line": [], "vat": [], "payment": []}
         self.hours: set[tuple[str, int]] = set()  # (store id, UTC hour as epoch seconds) that got receipts
 
@@ -42,11 +44,14 @@ class Writer:
                 with cursor.cursor.copy(COPY_STATEMENTS[model]) as copy:
                     copy.write("".join(rows).replace("\x00NOW\x00", now_text))
                 rows.clear()
+        if self.sums is not None:
+            self.sums.flush()
         self._mark_hours()
 
     def _mark_hours(self) -> None:
         """What the reports' insert trigger does for new sales (it does not fire with the triggers off): mark
-        each store-hour that got receipts, so the report sums are brought up to date by their own refresh."""
+        each store-hour that got receipts the seed did not add to the sums itself (a day that had sums or marks
+        before), so the report sums are brought up to date by their own refresh."""
         if not self.hours:
             return
         from kasse.reports.models import PendingHour
