@@ -19,6 +19,7 @@ table.
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import os
 import subprocess
@@ -51,12 +52,12 @@ def _django(database: str, data_dir: str) -> None:
     django.setup()
 
 
-def prepare(sales: int, fmt: str, reuse: bool, data_dir: str) -> str:
-    """Seed (unless reused) and request the export; returns the export's id."""
+def prepare(sales: int, fmt: str, reuse: bool, data_dir: str, database: str = DATABASE, days: int = 0) -> str:
+    """Seed (unless reused) and request the export of the last ``days`` days (0: two years); returns its id."""
     if not reuse:
-        for sql in (f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)", f"CREATE DATABASE {DATABASE}"):
+        for sql in (f"DROP DATABASE IF EXISTS {database} WITH (FORCE)", f"CREATE DATABASE {database}"):
             subprocess.run(["psql", POSTGRES_URL + "postgres", "-q", "-c", sql], check=True, capture_output=True)
-    _django(DATABASE, data_dir)
+    _django(database, data_dir)
     from django.core.management import call_command
     from django.utils import timezone
     from django_scopes import scopes_disabled
@@ -85,16 +86,16 @@ def prepare(sales: int, fmt: str, reuse: bool, data_dir: str) -> str:
         organization=organization,
         user=user,
         stores=stores,
-        date_from=today.replace(year=today.year - 2),
+        date_from=today - datetime.timedelta(days=days - 1) if days else today.replace(year=today.year - 2),
         date_to=today,
         fmt=fmt,
     )
     return str(export.pk)
 
 
-def measure(export_id: str, data_dir: str) -> dict[str, Any]:
+def measure(export_id: str, data_dir: str, database: str = DATABASE) -> dict[str, Any]:
     """In a fresh process: write the export as the worker does, timing it and watching memory."""
-    _django(DATABASE, data_dir)
+    _django(database, data_dir)
     from django.db import connection
     from django_scopes import scopes_disabled
 
@@ -130,14 +131,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reuse", action="store_true", help="keep the database and its sales from a previous run")
     parser.add_argument("--measure", help=argparse.SUPPRESS)  # the child: export id to write
     parser.add_argument("--data-dir", default=str(PROJECT / "var" / "bench-export"))
+    parser.add_argument("--database", default=DATABASE, help=f"PostgreSQL database (default {DATABASE})")
+    parser.add_argument("--days", type=int, default=0, help="export the last N days (default: two years)")
     args = parser.parse_args(argv)
     Path(args.data_dir).mkdir(parents=True, exist_ok=True)
     if args.measure:
-        print(json.dumps(measure(args.measure, args.data_dir)))
+        print(json.dumps(measure(args.measure, args.data_dir, args.database)))
         return 0
-    export_id = prepare(args.sales, args.format, args.reuse, args.data_dir)
+    export_id = prepare(args.sales, args.format, args.reuse, args.data_dir, args.database, args.days)
     child = subprocess.run(
-        [sys.executable, "-m", "benchmarks.export_bench", "--measure", export_id, "--data-dir", args.data_dir],
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.export_bench",
+            "--measure",
+            export_id,
+            "--data-dir",
+            args.data_dir,
+            "--database",
+            args.database,
+        ],
         cwd=PROJECT,
         check=True,
         capture_output=True,

@@ -272,24 +272,18 @@ SUITES: tuple[Suite, ...] = (
     Suite(
         "backoffice",
         "benchmarks.backoffice_bench",
-        "## Back office: Übersicht and receipt journal",
+        "## Back office at scale (issue 15)",
         "Measured by `python -m benchmarks.backoffice_bench --sales N` (part of `make bench`; "
         + _this_section_alone("backoffice", " --backoffice-sales N")
-        + "): `kasse seed --sales N` into a fresh PostgreSQL database (COPY), then server time of the owner's "
-        "requests through the Django test client. Machine: {machine}.",
-        "Back office: seeding {backoffice_sales} sales on PostgreSQL, Übersicht and journal …",
-        argv=lambda args: ["--sales", str(args.backoffice_sales)],
+        + ", the scale; 2,000,000 by default): `kasse seed --sales N` into a fresh PostgreSQL database (COPY, "
+        "the report sums written with the receipts), then on that one database the owner's requests through the "
+        "Django test client (Übersicht, receipt by number, filtered journal pages deep into the result, every "
+        "report over a full year), a CSV export of about a million lines as the worker writes it, and sync "
+        "ingestion with and without the sums' trigger on a fresh database. Machine: {machine}.",
+        "Back office: seeding {backoffice_sales} sales on PostgreSQL, Übersicht, journal, reports, export, "
+        "ingestion …",
+        argv=lambda args: ["--sales", str(args.backoffice_sales), "--database", args.backoffice_database],
         section=_after_blank_line,
-    ),
-    Suite(
-        "reports",
-        "benchmarks.reports_bench",
-        "## Reports (issue 15)",
-        "Measured by `python -m benchmarks.reports_bench` (part of `make bench`; "
-        + _this_section_alone("reports")
-        + "). Machine: {machine}.",
-        "Reports: every report over a full year; ingestion with and without the sums' trigger …",
-        section=_from_own_heading("## Reports (issue 15)"),
     ),
     Suite(
         "dsfinvk",
@@ -303,18 +297,6 @@ SUITES: tuple[Suite, ...] = (
         "highest resident size during the export over the size before it (sampled every 20 ms). "
         "Machine: {machine}.",
         "DSFinV-K: a register's year (100,000 receipts) exported …",
-    ),
-    Suite(
-        "export",
-        "benchmarks.export_bench",
-        "## Sales export",
-        "Measured by `python -m benchmarks.export_bench --sales N` (part of `make bench`; "
-        + _this_section_alone("export", " --export-sales N")
-        + "): `kasse seed --sales N` into a fresh PostgreSQL database, an export of every store over two years "
-        "requested through the service, then the task's body run in a fresh process as `kasse worker` runs "
-        "it (COPY streamed into the ZIP). Machine: {machine}.",
-        "Sales export: {export_sales} sales on PostgreSQL, CSV export as the worker writes it …",
-        argv=lambda args: ["--sales", str(args.export_sales)],
     ),
     Suite(
         "segments",
@@ -486,7 +468,9 @@ def main(argv: list[str] | None = None) -> int:
         "--backoffice-sales", type=int, default=2_000_000, help="sales seeded for the back-office suite (PostgreSQL)"
     )
     parser.add_argument(
-        "--export-sales", type=int, default=200_000, help="sales seeded for the export suite (about 1 million lines)"
+        "--backoffice-database",
+        default="kasse_bench_backoffice",
+        help="PostgreSQL database the back-office suite creates and drops",
     )
     for option in ("scans", "sales", "loads", "display-scans"):
         parser.add_argument(f"--{option}", type=int, default=None, help="register suite: see benchmarks.register_bench")

@@ -42,6 +42,7 @@ from kasse.core.ids import uuid7
 from kasse.core.vat import DSFINVK_IDS, VAT_RATES
 from kasse.customers.models import Customer
 from kasse.demo.sales_copy import SalesSeedRefused, Writer, check_columns, ts
+from kasse.demo.sales_indexes import REBUILD_FROM, drop_secondary_indexes, restore_dropped_indexes
 from kasse.demo.sales_sums import StoreSums, days_left_to_the_live_path
 from kasse.sales.models import Payment, RegisterCounter, Sale, SaleLine, SaleVat, Shift
 from kasse.sales.models.counters import CounterKind
@@ -245,8 +246,12 @@ def seed_sales(
     stores: int = 3,
     seed: int | None = None,
     progress: Callable[[str], None] | None = None,
+    rebuild_indexes: bool | None = None,
 ) -> SalesSeedResult:
-    """Seed ``count`` sales in ``organization`` (see the module's docstring). PostgreSQL only."""
+    """Seed ``count`` sales in ``organization`` (see the module's docstring). PostgreSQL only.
+
+    ``rebuild_indexes``: drop the receipt tables' secondary indexes for the load and build them afterwards
+    (:mod:`kasse.demo.sales_indexes`); by default from :data:`~kasse.demo.sales_indexes.REBUILD_FROM` sales."""
     say = progress or (lambda _message: None)
     if connection.vendor != "postgresql":
         raise SalesSeedRefused(
@@ -256,6 +261,9 @@ def seed_sales(
         raise SalesSeedRefused("The number of sales must be 0 or more.")
     check_columns()
     started = time.perf_counter()
+    if restore_dropped_indexes():
+        say("Built the indexes an interrupted seed had dropped.")
+    rebuild = count >= REBUILD_FROM if rebuild_indexes is None else rebuild_indexes
     rng = random.Random(seed)
     with transaction.atomic():
         chosen = _ensure_stores(organization, stores)
@@ -278,10 +286,16 @@ def seed_sales(
     plan = _Plan(
         tills, dates, counts, now, items, customers, org, skip_days, say, started, max(1, FLUSH_SALES // len(by_store))
     )
-    with ThreadPoolExecutor(max_workers=len(by_store), thread_name_prefix="seed-sales") as pool:
-        done = list(
-            pool.map(lambda job: _write_store(plan, *job), [(ix, rng.getrandbits(64)) for ix in by_store.values()])
-        )
+    jobs = [(ix, rng.getrandbits(64)) for ix in by_store.values()]
+    if rebuild:
+        say(f"Dropped {drop_secondary_indexes()} indexes of the receipt tables for the load.")
+    try:
+        with ThreadPoolExecutor(max_workers=len(by_store), thread_name_prefix="seed-sales") as pool:
+            done = list(pool.map(lambda job: _write_store(plan, *job), jobs))
+    finally:
+        if rebuild:
+            say("Building the receipt tables' indexes again …")
+            restore_dropped_indexes()
     made = sum(d[0] for d in done)
     returns = sum(d[1] for d in done)
     lines_made = sum(d[2] for d in done)

@@ -19,6 +19,10 @@ _HEX4 = re.compile(r"^[0-9a-fA-F]{4}$")
 _MAC = re.compile(r"^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$")
 _HOST = re.compile(r"^[A-Za-z0-9.\-:]{1,255}$")
 DISCOVERY_MAX_HOSTS = 256
+OWNER_CONNECTION_LABELS = {
+    Connection.DEVICE_FILE: _("Device file (e.g. /dev/usb/lp0)"),
+    Connection.BLUETOOTH: _("Bluetooth"),
+}
 
 
 def printer_fields(connection: str, kind: str) -> list[str]:
@@ -81,6 +85,16 @@ class PrinterForm(forms.ModelForm):
             shown.append("registers")
         self.fields = {name: self.fields[name] for name in shown if name in self.fields}
         self.shown_fields = ",".join(self.fields)
+        # The owner reads words, not protocols (issue 15: no "RFCOMM" where the owner looks first); the stored
+        # choices keep their technical labels for the integrator's admin.
+        self.fields["connection"].choices = [  # type: ignore[attr-defined]
+            (value, OWNER_CONNECTION_LABELS.get(value, label)) for value, label in Connection.choices
+        ]
+        if "bluetooth_channel" in self.fields:
+            self.fields["bluetooth_channel"].label = _("Bluetooth channel")
+            self.fields["bluetooth_channel"].help_text = _(
+                "1 for almost every printer; another only if its manual says so."
+            )
         for name in ("connection", "kind"):
             # Changing either asks the server for the matching fields (htmx swaps the rendered field set).
             self.fields[name].widget.attrs.update(

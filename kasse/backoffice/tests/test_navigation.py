@@ -257,3 +257,14 @@ def test_the_scanners_timings_are_under_advanced_on_the_register_settings_page(o
 def test_printer_discovery_speaks_without_protocol_words(organization, store):
     page = _login(organization, "de").get("/devices/printers/discover/").content.decode()
     assert "DLE EOT" not in page
+
+
+@pytest.mark.django_db
+def test_the_printer_form_speaks_without_protocol_words(organization, store):
+    client = _login(organization, "de")
+    page = client.get(f"/devices/printers/new/{store.pk}/?connection=bluetooth").content.decode()
+    soup = BeautifulSoup(page, "html.parser")
+    assert soup.select_one("[data-testid=field-bluetooth_channel] label").get_text(strip=True) == "Bluetooth-Kanal"
+    options = [o.get_text(strip=True) for o in soup.select("[data-testid=printer-connection] option")]
+    assert "Bluetooth" in options
+    assert "RFCOMM" not in page.upper().replace("/DEV/RFCOMM", "")

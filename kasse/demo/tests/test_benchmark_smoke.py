@@ -182,3 +182,50 @@ def test_card_terminal_benchmark_runs_end_to_end_with_a_few_sales(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     assert "| terminal final status → sale committed, shown paid | 3 |" in result.stdout
     assert "| baseline: the same sale paid in cash | 3 |" in result.stdout
+
+
+def test_backoffice_benchmark_runs_end_to_end_with_a_few_hundred_sales(tmp_path):
+    """``make bench``'s back-office suite (issue 15) at a tiny scale: seed, pages, reports, export, ingestion."""
+    import os
+
+    from kasse.testing.services import _port_open, need_service
+
+    need_service("PostgreSQL", _port_open("127.0.0.1", 5432), "the back-office benchmark seeds with COPY")
+    report = tmp_path / "benchmarks.md"
+    database = f"{os.environ.get('KASSE_TEST_DB_NAME', 'test_kasse')}_backoffice_bench_{os.getpid()}"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.run",
+            "--suites",
+            "backoffice",
+            "--backoffice-sales",
+            "400",
+            "--backoffice-database",
+            database,
+            "--output",
+            str(report),
+        ],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "KASSE_DATA_DIR": str(tmp_path)},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    text = report.read_text()
+    assert "## Back office at scale (issue 15)" in text
+    assert "Seeded 400 sales" in text
+    for row in (
+        "| Übersicht (`GET /`) | 3 |",
+        "| receipt by number | 3 |",
+        "| journal, one store, card payments: first page | 3 |",
+        "| sales |",
+        "| vat |",
+        "| products.xlsx |",
+        "| lines per second |",
+        "| worker memory growth (peak RSS − RSS before) |",
+        "Sync ingestion with the trigger that marks the sums against without it, 20 sales, 2 interleaved rounds",
+    ):
+        assert row in text
