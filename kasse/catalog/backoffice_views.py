@@ -15,7 +15,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Prefetch
 from django.http import HttpRequest, HttpResponse
@@ -25,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kasse.backoffice.access import backoffice_view
+from kasse.backoffice.paging import page_of
 from kasse.catalog import csv_export, csv_io
 from kasse.catalog.forms import (
     VARIANT_PREFIX,
@@ -103,7 +103,7 @@ def product_list(request: BackofficeRequest) -> HttpResponse:
         barcode_count=Count("variants__barcodes"),
         variant_count=Count("variants", distinct=True),
     )
-    page = Paginator(products, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, products, PAGE_SIZE)
     # Stock of the page's products in the stores whose stock this user sees: one query per page.
     stock_stores = stores_with_capability(request.employee, Capability.RECEIVE_GOODS)
     show_stock = stock_stores is None or bool(stock_stores)

@@ -11,13 +11,13 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from kasse.backoffice.access import backoffice_view
+from kasse.backoffice.paging import page_of
 from kasse.core.actors import Actor
 from kasse.customers.forms import CustomerForm
 from kasse.customers.models import ConsentSource, Customer
@@ -38,7 +38,7 @@ def customer_list(request: BackofficeRequest) -> HttpResponse:
     org = request.organization
     query = request.GET.get("q", "").strip()
     customers = search_customers(org, query).order_by("last_name", "first_name", "company", "customer_number")
-    page = Paginator(customers, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, customers, PAGE_SIZE)
     context = {"page": page, "query": query, "filter_query": urlencode({"q": query}) if query else ""}
     template = "customers/customer_list.html"
     if request.htmx and request.htmx.target == "customer-results":

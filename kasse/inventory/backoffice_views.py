@@ -16,13 +16,13 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from kasse.backoffice.access import backoffice_view
+from kasse.backoffice.paging import page_of
 from kasse.catalog.models import Category, Variant
 from kasse.core.actors import Actor
 from kasse.inventory import selectors
@@ -231,7 +231,7 @@ def stock_list(request: BackofficeRequest, store_id: uuid.UUID | None = None) ->
     rows = selectors.stock_levels(
         org, shown, query=query, category_id=category_id or None, out_of_stock=out_of_stock, low_only=low_only
     )
-    page = Paginator(rows, STOCK_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, rows, STOCK_PAGE_SIZE)
     filters = {"q": query, "category": category_id, "out": "1" if out_of_stock else "", "low": "1" if low_only else ""}
     if chosen and store_id is None:
         filters["store"] = str(chosen)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from bs4 import BeautifulSoup
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -114,6 +115,17 @@ def test_stock_is_paginated(owner_client, organization, store):
     assert len(second) == 5
     assert first[0][0] == "Artikel 00"
     assert second[-1][0] == "Artikel 54"
+    # a page out of range or no number: the nearest page, and a sentence that says so (bad input, issue 15)
+    for asked, shown, notice in (
+        ("99", "Artikel 54", "Eine Seite „99“ gibt es nicht; dies ist Seite 2 von 2."),
+        ("zwei", "Artikel 00", "Eine Seite „zwei“ gibt es nicht; dies ist Seite 1 von 2."),
+    ):
+        response = owner_client.get(LIST, {"page": asked}, HTTP_ACCEPT_LANGUAGE="de")
+        assert response.status_code == 200
+        soup = BeautifulSoup(response.content, "html.parser")
+        assert soup.select_one("[data-testid=page-notice]").get_text(strip=True) == notice
+        assert shown in [row[0] for row in _rows(response)]
+    assert "page-notice" not in owner_client.get(LIST, {"page": "2"}).content.decode()
 
 
 def test_the_product_list_shows_stock_with_one_query_for_the_page(owner_client, organization, store, other_store):
