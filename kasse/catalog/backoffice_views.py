@@ -113,8 +113,8 @@ def product_list(request: BackofficeRequest) -> HttpResponse:
         visible = None if stock_stores is None else Store.objects.filter(pk__in=stock_stores, is_active=True)
         low = {item.variant.product_id for item in low_stock(org, visible, product_ids=stock)}
         for product in page.object_list:
-            product.stock = stock.get(product.pk, Decimal("0"))  # type: ignore[attr-defined]  # shown in the list
-            product.low = product.pk in low  # type: ignore[attr-defined]  # below a reorder level in a store
+            product.stock = stock.get(product.pk, Decimal("0"))  # shown in the list
+            product.low = product.pk in low  # below a reorder level in a store
     filters = {k: v for k, v in {"q": query, "category": category_id, "active": active_filter}.items() if v}
     context = {
         "page": page,

@@ -19,7 +19,7 @@ _HEX4 = re.compile(r"^[0-9a-fA-F]{4}$")
 _MAC = re.compile(r"^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$")
 _HOST = re.compile(r"^[A-Za-z0-9.\-:]{1,255}$")
 DISCOVERY_MAX_HOSTS = 256
-OWNER_CONNECTION_LABELS = {
+OWNER_CONNECTION_LABELS: dict[str, Any] = {
     Connection.DEVICE_FILE: _("Device file (e.g. /dev/usb/lp0)"),
     Connection.BLUETOOTH: _("Bluetooth"),
 }
