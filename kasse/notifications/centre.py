@@ -41,6 +41,7 @@ CAPABILITY: dict[str, str] = {
     "refund.created": Capability.VIEW_REPORTS,
     "shift.closed": Capability.VIEW_REPORTS,
     "stock.low": Capability.VIEW_REPORTS,
+    "receipt.aborted": Capability.VIEW_REPORTS,
     "alert.node_silent": Capability.VIEW_REPORTS,
     "alert.printer": Capability.VIEW_REPORTS,
     "alert.tse_outage": Capability.VIEW_REPORTS,
@@ -50,7 +51,12 @@ CAPABILITY: dict[str, str] = {
 }
 # Every sale is optional (a busy shop would drown the owner); the rest is on until switched off.
 DEFAULT_ON = set(CAPABILITY) - {"sale.completed"}
-AMOUNT_RULES = {"sale.completed": "total", "refund.created": "total", "shift.closed": "cash_difference"}
+AMOUNT_RULES = {
+    "sale.completed": "total",
+    "refund.created": "total",
+    "receipt.aborted": "total",
+    "shift.closed": "cash_difference",
+}
 
 
 def user_group(user_id: Any, organization_id: Any) -> str:
@@ -224,6 +230,14 @@ def describe(notification: Notification) -> str:
         ),
         "webhook.endpoint_disabled": lambda: (
             _("Webhook endpoint %(url)s switched off after 24 hours of failures") % {"url": p.get("url")}
+        ),
+        "receipt.aborted": lambda: (
+            ngettext(
+                "Receipt given up with %(count)s item of %(total)s € (%(employee)s)",
+                "Receipt given up with %(count)s items of %(total)s € (%(employee)s)",
+                int(p.get("items") or 0),
+            )
+            % {"count": p.get("items"), "total": money.get("total"), "employee": p.get("employee")}
         ),
         "alert.node_silent": lambda: _node_text(p),
         "alert.printer": lambda: (

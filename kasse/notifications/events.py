@@ -47,6 +47,7 @@ WEBHOOK_EVENTS: dict[str, Any] = {
 }
 # Events only for the owner's notifications (the Übersicht's alerts), and the test event.
 ALERT_EVENTS: dict[str, Any] = {
+    "receipt.aborted": _("Receipt given up with items"),
     "alert.node_silent": _("Store node not heard from"),
     "alert.printer": _("Printer offline or out of paper"),
     "alert.tse_outage": _("TSE outage"),

@@ -54,6 +54,25 @@ def shift_payload(shift: Any) -> dict[str, Any]:
     }
 
 
+def aborted_payload(aborted: Any) -> dict[str, Any]:
+    """The body of ``receipt.aborted``: a cart given up with items (AVBelegabbruch)."""
+    return {
+        "aborted_id": str(aborted.id),
+        "register_id": str(aborted.register_id),
+        "employee": aborted.employee_name,
+        "items": len(aborted.lines or []),
+        "total": str(aborted.total),
+        "started_at": _iso(aborted.started_at),
+        "aborted_at": _iso(aborted.aborted_at),
+    }
+
+
+def publish_aborted(aborted: Any) -> None:
+    if getattr(aborted, "training", False):  # training is no business event
+        return
+    publish("receipt.aborted", aborted.organization_id, aborted.store_id, aborted_payload(aborted))
+
+
 def publish_shift_closed(shift: Any) -> None:
     publish("shift.closed", shift.organization_id, shift.store_id, shift_payload(shift))
 
@@ -64,6 +83,11 @@ def publish_shift_closed(shift: Any) -> None:
 def sale_uploaded(sale: Any, before: dict[str, Any] | None) -> None:
     if before is None:
         publish_sale(sale)
+
+
+def aborted_uploaded(aborted: Any, before: dict[str, Any] | None) -> None:
+    if before is None:
+        publish_aborted(aborted)
 
 
 def shift_uploaded(shift: Any, before: dict[str, Any] | None) -> None:

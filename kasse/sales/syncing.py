@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
 from kasse.notifications.events import publishing_batch
-from kasse.sales.events import sale_uploaded, shift_uploaded
+from kasse.sales.events import aborted_uploaded, sale_uploaded, shift_uploaded
 from kasse.sales.models import CounterKind, RegisterCounter, Sale, Shift
 from kasse.sales.services.coupons import overused_coupons
 from kasse.sync.engine.registry import (
@@ -280,7 +280,14 @@ register(
     # the digital receipt's link.
     SyncSpec("sales.ReceiptIssue", Direction.UP, Scope.STORE, "sale.store_id", immutable=True),
     # The items of a cart given up (AVBelegabbruch, for the DSFinV-K export): up, never changed.
-    SyncSpec("sales.AbortedCart", Direction.UP, Scope.STORE, immutable=True, snapshot_filter={"shift__status": "open"}),
+    SyncSpec(
+        "sales.AbortedCart",
+        Direction.UP,
+        Scope.STORE,
+        immutable=True,
+        snapshot_filter={"shift__status": "open"},
+        published=aborted_uploaded,
+    ),
     SyncSpec("sales.RegisterCounter", Direction.LOCAL, Scope.STORE, "register.store_id"),
     # Of the sales, a pairing node gets those of open shifts (its X and Z reports need them).
     SyncSpec(

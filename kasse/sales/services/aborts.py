@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from kasse.catalog.models import Variant
 from kasse.core.money import ZERO
+from kasse.sales.events import publish_aborted
 from kasse.sales.models import AbortedCart, Shift, ShiftStatus
 from kasse.sales.pricing import PricedLine
 from kasse.sync.engine.changes import record
@@ -77,4 +78,5 @@ def keep_aborted_cart(
         lines=lines,
     )
     record("aborted_cart", [kept])
+    publish_aborted(kept)
     return kept
