@@ -33,10 +33,10 @@ def test_a_gift_card_pays_part_of_a_sale_at_the_register(live_server, page, regi
     for _ in range(3):
         _scan(page, "4000000000024")
     page.wait_for_selector("[data-testid=cart-total]:has-text('8,40')")
-    # When the cashier opens the payment, types the card's code and takes what is on it
+    # When the cashier opens the payment, scans the card and takes what is on it
     page.click("[data-testid=pay]")
-    page.fill("[data-testid=voucher-code]", "geschenk04")
-    page.click("[data-testid=tender-voucher]")
+    page.wait_for_selector("[data-testid=voucher-code]")
+    _scan(page, "GESCHENK04")
     page.wait_for_selector("[data-testid=gift-card-pay]:has-text('4,00')")
     page.click("[data-testid=gift-card-pay]")
     page.wait_for_selector("[data-testid=pay-due]:has-text('4,40')")
@@ -53,12 +53,21 @@ def test_a_gift_card_pays_part_of_a_sale_at_the_register(live_server, page, regi
         assert balance_of(Voucher.objects.get(code="GESCHENK04")) == Decimal("0.00")
 
 
-def test_an_unknown_code_at_the_register_is_a_clear_message(live_server, page, register, till, bakery, gift_card):
+def test_a_pre_printed_card_is_scanned_into_the_dialog_and_an_unknown_code_is_a_clear_message(
+    live_server, page, register, till, bakery, gift_card
+):
     open_register(page, live_server.url)
+    # A pre-printed card's barcode scanned in the gift-card dialog lands in its code field
+    page.click("[data-testid=gift-card-button]")
+    page.fill("[data-testid=gift-card-amount]", "15")
+    _scan(page, "7700001234")
+    assert page.input_value("[data-testid=gift-card-code]") == "7700001234"
+    page.click("[data-testid=gift-card-add]")
+    page.wait_for_selector("[data-testid=line-voucher-code]:has-text('7700001234')")
     _scan(page, "4000000000024")
-    page.wait_for_selector("[data-testid=cart-total]:has-text('2,80')")
+    page.wait_for_selector("[data-testid=cart-total]:has-text('17,80')")
     page.click("[data-testid=pay]")
-    page.fill("[data-testid=voucher-code]", "NIXDA123")
+    page.fill("[data-testid=voucher-code]", "NIXDA123")  # typed by hand
     page.click("[data-testid=tender-voucher]")
     page.wait_for_selector("[data-testid=gift-card-error]")
     assert page.text_content("[data-testid=gift-card-error]") == "Kein Geschenkgutschein hat den Code „NIXDA123“."

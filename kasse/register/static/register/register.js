@@ -9,7 +9,10 @@
 
   // --- scanning ---------------------------------------------------------------
   function submitCode(code) {
-    // An open form that takes scans (the returns screen) gets the code instead of the cart.
+    // A field that takes a scan as it is (a pre-printed gift card's code) gets it without submitting.
+    const field = overlay.querySelector("[data-scan-field]");
+    if (field) { field.value = code; return; }
+    // An open form that takes scans (the returns screen, the pay panel's gift card) gets the code instead of the cart.
     const into = overlay.querySelector("[data-scan-into]");
     if (into) { into.querySelector("[name=code]").value = code; htmx.trigger(into, "submit"); return; }
     document.getElementById("code-input").value = code;
@@ -179,11 +182,6 @@
     } else if (el.matches("[data-next-customer]")) { tenders = []; closeOverlay(); refreshCart(); search.focus(); }
   });
   document.addEventListener("keydown", (event) => {
-    if (event.key === "Enter" && event.target.id === "voucher-code") {
-      event.preventDefault();
-      document.querySelector("[data-testid=tender-voucher]").click();
-      return;
-    }
     if (event.key === "Enter" && event.target.id === "tender-amount") {
       event.preventDefault();
       document.querySelector("[data-tender=cash]").click();
