@@ -38,9 +38,11 @@ KASSE_TEST_WORKERS ?= auto
 export KASSE_TEST_WORKERS
 FAST := not processes and not browser and not benchmark
 
-# Everything: unit, integration, browser, real processes, benchmark smoke runs.
+# Everything: unit, integration, browser, real processes, benchmark smoke runs. SELECT narrows it with -m
+# (CI's PostgreSQL run: SELECT="not no_database", docs/testing.md).
+SELECT ?=
 test: install
-	bash scripts/run-tests.sh
+	bash scripts/run-tests.sh $(if $(SELECT),-m "$(SELECT)")
 
 # Everything except real processes, Chromium and benchmarks: the command to run all day.
 test-fast: install

@@ -201,14 +201,14 @@ def measure_server_memory(email: str, password: str) -> dict[str, Any]:
 def run(*, products: int, lookups: int, search_repeat: int, serve: bool = True) -> dict[str, Any]:
     """Migrate, seed and measure the database Django is configured with; returns the figures."""
     from django.conf import settings
-    from django.core.management import call_command
     from django.db import connection
     from django_scopes import scope
 
+    from benchmarks.database import migrate
     from kasse.demo import shop
     from kasse.demo.seed import seed_demo
 
-    call_command("migrate", interactive=False, verbosity=0)
+    migrate()
     started = time.perf_counter()
     result = seed_demo(products=products, customers_count=200)
     seed_seconds = time.perf_counter() - started

@@ -61,9 +61,9 @@ def _setup_django(data_dir: Path) -> None:
     import django
 
     django.setup()
-    from django.core.management import call_command
+    from benchmarks.database import migrate
 
-    call_command("migrate", verbosity=0)
+    migrate()
 
 
 def _retire_tses() -> int:

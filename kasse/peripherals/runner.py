@@ -31,6 +31,7 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from kasse.core.backoff import Backoff, Failures
+from kasse.core.pool import SupervisedWorker
 from kasse.core.supervisor import Health, Supervisor
 from kasse.hardware.displays import pole_display
 from kasse.hardware.displays.pole_display import PoleDisplay as PoleDisplayDevice
@@ -242,7 +243,7 @@ class DisplayUnavailable(Exception):
     """The pole display cannot be opened (its supervisor tries again with backoff)."""
 
 
-class DisplayWorker:
+class DisplayWorker(SupervisedWorker):
     """Writes frames to one pole display on its own :class:`Supervisor` thread; ``submit`` never waits."""
 
     def __init__(self, config: DisplayConfig, *, opener: DisplayOpener, backoff: Backoff) -> None:
@@ -274,18 +275,6 @@ class DisplayWorker:
             self._pending = frame
             self._current = frame
         self.supervisor.wake()
-
-    def start(self) -> None:
-        self.supervisor.start()
-
-    def stop(self) -> None:
-        self.supervisor.finish()
-
-    def join(self, timeout: float | None = None) -> None:
-        self.supervisor.join(timeout)
-
-    def is_alive(self) -> bool:
-        return self.supervisor.is_alive()
 
     def _take(self) -> Frame | None:
         with self._lock:

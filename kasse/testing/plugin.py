@@ -356,12 +356,30 @@ def _scan_static_files_once() -> None:
     WhiteNoiseMiddleware.add_files_from_finders = add_files_from_finders
 
 
+_DATABASE_FIXTURES = frozenset(
+    {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback", "live_server"}
+)
+
+
+def _uses_database(item: pytest.Item) -> bool:
+    """Whether an in-process test touches the suite's database (pytest-django refuses any other access)."""
+    names = set(getattr(item, "fixturenames", ()))
+    return bool(names & _DATABASE_FIXTURES) or item.get_closest_marker("django_db") is not None
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest's own -m deselection, which reads the marker added here
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Slow tests that start processes first, then in-process tests marked ``slow`` (seconds of CPU each): on two
     workers they overlap with everything else instead of finishing alone at the end. Browser tests last (the
     shared Chromium's event loop must not meet other tests). The sort is stable: within a tier, tests keep the
-    order of their files."""
+    order of their files.
+
+    An in-process test that uses no database is marked ``no_database``: it runs the same on SQLite and on
+    PostgreSQL, so CI runs it once, in the SQLite tier (docs/testing.md)."""
     items.sort(key=_tier)
+    for item in items:
+        if _tier(item) in {_SLOW, _MIDDLE} and not _uses_database(item):
+            item.add_marker(pytest.mark.no_database)
     if IN_CI:
         for item in items:
             if _tier(item) in {_FIRST, _LAST} and not item.get_closest_marker("benchmark"):

@@ -83,7 +83,7 @@ def smtp_server() -> Iterator[tuple[Mailbox, int]]:
     server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _Handler)
     server.daemon_threads = True
     server.mailbox = Mailbox()  # type: ignore[attr-defined]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
         yield server.mailbox, server.server_address[1]  # type: ignore[attr-defined]

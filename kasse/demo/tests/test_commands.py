@@ -20,12 +20,17 @@ from kasse.demo.supervisor import Supervisor
 from kasse.peripherals.models import PoleDisplay, Scanner
 from kasse.printing.models import Printer, RegisterPrinter
 from kasse.tenancy.models import Organization, Register
+from kasse.testing.template_db import copy_sqlite_template
 
 PROJECT = Path(__file__).resolve().parents[3]
 
 
 @pytest.mark.slow
-def test_demo_no_serve_sets_up_an_empty_data_dir_and_prints_the_logins(tmp_path):
+def test_demo_no_serve_seeds_a_new_data_dir_and_prints_the_logins(tmp_path):
+    # The data directory's database starts as the migrated template (the same `kasse migrate` built it, in a
+    # child process of its own: kasse/testing/template_db.py), so this run migrates nothing and only seeds.
+    database = tmp_path / "var" / "demo" / "cloud" / "kasse.sqlite3"
+    copy_sqlite_template(database)
     env = {
         k: v
         for k, v in os.environ.items()
@@ -42,8 +47,8 @@ def test_demo_no_serve_sets_up_an_empty_data_dir_and_prints_the_logins(tmp_path)
     )
 
     assert result.returncode == 0, result.stderr
-    assert (tmp_path / "var" / "demo" / "cloud" / "kasse.sqlite3").exists()
     out = result.stdout
+    assert f"Database: {database}" in out
     assert "Seeding the demo shop" in out
     for expected in (
         "http://127.0.0.1:8123/login/",

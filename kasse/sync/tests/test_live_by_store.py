@@ -57,9 +57,10 @@ def _publish(*sales: Sale) -> None:
         publish_live(spec_for(sale), [sale])  # type: ignore[arg-type]
 
 
-def _received_over_the_socket(client: Client, *published: Sale) -> list[str]:
+def _received_over_the_socket(client: Client, *published: Sale, last: Sale) -> list[str]:
     """The ids of the sales ``client``'s /ws/live/ connection receives when ``published`` are
-    published in order (until nothing more arrives for two seconds)."""
+    published in order, then ``last`` (a sale ``client`` may see): a connection receives in the order
+    sent, so once ``last`` arrives nothing published before it is still on its way."""
     session = client.cookies[settings.SESSION_COOKIE_NAME].value
     with (
         asgi_server() as base_url,
@@ -69,13 +70,12 @@ def _received_over_the_socket(client: Client, *published: Sale) -> list[str]:
             additional_headers={"Cookie": f"sessionid={session}"},
         ) as ws,
     ):
-        _publish(*published)
-        received = []
-        while True:
-            try:
-                received.append(json.loads(ws.recv(timeout=2))["sale"]["id"])
-            except TimeoutError:
-                return received
+        _publish(*published, last)
+        copies_of_last = 1 + sum(sale.pk == last.pk for sale in published)  # ``client`` receives every one
+        received: list[str] = []
+        while received.count(str(last.pk)) < copies_of_last:
+            received.append(json.loads(ws.recv(timeout=10))["sale"]["id"])
+        return received[:-1]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -84,7 +84,7 @@ def test_a_store_manager_is_sent_only_their_stores_sales_over_the_socket(organiz
     mine, theirs = _two_stores_with_a_sale_each(organization)
     client = _manager_of(organization, mine.store)
     # When both are published, B's first
-    received = _received_over_the_socket(client, theirs, mine)
+    received = _received_over_the_socket(client, theirs, mine, last=mine)
     # Then the manager receives A's sale and nothing of B
     assert received == [str(mine.pk)]
 
@@ -98,8 +98,8 @@ def test_owners_and_all_stores_managers_are_sent_every_stores_sales_and_no_other
     owner_client.force_login(owner)
     all_stores_manager = _manager_of(organization, None)
     for client in (owner_client, all_stores_manager):
-        assert _received_over_the_socket(client, theirs, elsewhere, mine) == [str(theirs.pk), str(mine.pk)]
+        assert _received_over_the_socket(client, theirs, elsewhere, mine, last=theirs) == [str(theirs.pk), str(mine.pk)]
     # and the other organization's owner receives only their own
     other = Client()
     other.force_login(owner_user(elsewhere.organization))
-    assert _received_over_the_socket(other, theirs, elsewhere, mine) == [str(elsewhere.pk)]
+    assert _received_over_the_socket(other, theirs, elsewhere, mine, last=elsewhere) == [str(elsewhere.pk)]
