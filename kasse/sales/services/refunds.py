@@ -378,6 +378,8 @@ def _returned_without_receipt(
         variant = variants.get(item.variant_id)
         if variant is None:
             raise SaleError(_("A returned product is unknown."))
+        if variant.product.is_voucher:  # its value is on the card, not in the catalog (docs/vouchers.md)
+            raise SaleError(_("A gift card is returned with the receipt it was sold on."))
         if variant.pk in seen:
             raise SaleError(_("Each product can only be chosen once."))
         seen.add(variant.pk)

@@ -155,3 +155,18 @@ def test_a_card_sold_comes_back_only_while_nothing_of_it_was_spent(register, cas
     )
     assert back.total == D("-10.00")
     assert _balance("CARD000006") == D("0.00")
+
+
+def test_a_gift_card_is_not_returned_without_its_receipt(register, cashier, manager, shift, gift_card):
+    from kasse.sales.services.refunds import ReturnItemInput, refund_without_receipt
+    from kasse.vouchers.tests.conftest import variant_of
+
+    with pytest.raises(SaleError, match="returned with the receipt it was sold on"):
+        refund_without_receipt(
+            actor=Actor.system(),
+            register=register,
+            employee=cashier,
+            items=[ReturnItemInput(variant_of(gift_card.product).pk, D(1))],
+            refund_id=uuid7(),
+            approver=manager,
+        )
