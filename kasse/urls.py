@@ -21,6 +21,7 @@ urlpatterns = [
     path("jsi18n/<str:language>.js", javascript_catalog, name="javascript_catalog"),
     path("api/v1/", api.urls),
     path("sync/v1/fiscal/", include("kasse.fiscal.node_urls")),  # a store node's TSE secrets (docs/fiscal.md)
+    path("sync/v1/payments/", include("kasse.payments.qr.node_urls")),  # its QR payment secrets (docs/payments.md)
     path("sync/v1/", include("kasse.sync.cloud.urls")),
     # Back-office sections live in their bounded context's app; the shell is kasse.backoffice.
     path("catalog/", include("kasse.catalog.backoffice_urls")),

@@ -1,6 +1,6 @@
 """The demo's virtual devices: where they live, the processes that play them, the rows that use them.
 
-``kasse demo`` runs five virtual devices as child processes on this machine and makes them the
+``kasse demo`` runs six virtual devices as child processes on this machine and makes them the
 first store's devices, so the store node drives them exactly as it would drive real ones:
 
 - the receipt printer, ESC/POS over TCP (``127.0.0.1:9100``), jobs decoded to ``virtual-printer/``;
@@ -9,6 +9,8 @@ first store's devices, so the store node drives them exactly as it would drive r
   link ``devices/scanner.tty``, and every line written to the named pipe ``devices/scanner.in``
   (``kasse demo --scan CODE``) is scanned;
 - a ZVT card terminal on TCP (``127.0.0.1:20007``, password 000000), the first register's terminal;
+- a local server that answers like Bluecode's merchant API (``127.0.0.1:8470``), the organization's
+  QR payment account (kasse/payments/qr/bluecode_server.py: its documented "magic" codes);
 - a pole display on a pty bound to the first register (link ``devices/pole-display.tty``); what it
   shows is printed on the demo's console and kept in ``devices/pole-display.txt``.
 
@@ -44,6 +46,7 @@ class DemoDevices:
     printer_port: int = 9100
     label_printer_port: int = 9101
     card_terminal_port: int = 20007
+    bluecode_port: int = 8470  # the local server that answers like Bluecode (QR payments)
 
     @property
     def printer_dir(self) -> Path:
@@ -81,7 +84,7 @@ class DemoDevices:
                 link.unlink()
 
     def add_processes(self, supervisor: Supervisor, *, quiet_display: bool = False) -> None:
-        """The five virtual devices as children of ``supervisor`` (add them before the store node:
+        """The six virtual devices as children of ``supervisor`` (add them before the store node:
         the supervisor starts the node only once the ptys' links exist)."""
         python = sys.executable
         supervisor.add(
@@ -124,6 +127,18 @@ class DemoDevices:
                 str(self.card_terminal_port),
                 "--password",
                 CARD_TERMINAL_PASSWORD,
+            ],
+        )
+        supervisor.add(
+            "virtual-bluecode",
+            [
+                python,
+                "-m",
+                "kasse.payments.qr.bluecode_server",
+                "--port",
+                str(self.bluecode_port),
+                "--processing",
+                "3",
             ],
         )
         supervisor.add(
@@ -250,6 +265,7 @@ class DemoDevices:
                 },
             )
             created.append(CARD_TERMINAL_NAME)
+        created += self._ensure_bluecode(store, actor)
         for display in displays:
             if _moved(display.serial_device, self.display_link):
                 save_pole_display(
@@ -259,6 +275,27 @@ class DemoDevices:
                     data={"register": display.register, "serial_device": display_path},
                 )
         return created
+
+    def _ensure_bluecode(self, store: Store, actor: Actor) -> list[str]:
+        """The organization's Bluecode account, pointing at the demo's local Bluecode server."""
+        from kasse.payments.qr.models import QrAccount
+        from kasse.payments.qr.services import save_qr_account
+
+        with scopes_disabled():
+            if QrAccount.objects.filter(organization_id=store.organization_id).exists():
+                return []
+            save_qr_account(
+                actor=actor,
+                organization=store.organization,
+                data={
+                    "provider": "bluecode",
+                    "api_url": f"http://127.0.0.1:{self.bluecode_port}/v4",
+                    "username": "demo",
+                    "branch_ext_id": "demo-branch",
+                },
+                secret="demo",  # noqa: S106 - the local Bluecode server's demo credentials
+            )
+        return ["Bluecode (virtuell)"]
 
 
 def _moved(configured: str, link: Path) -> bool:

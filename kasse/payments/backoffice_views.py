@@ -85,7 +85,7 @@ def terminal_test(request: BackofficeRequest, terminal_id: uuid.UUID) -> HttpRes
 def unclear_list(request: BackofficeRequest) -> HttpResponse:
     payments = list(
         CardPayment.objects.filter(status=CardPaymentStatus.UNKNOWN)
-        .select_related("store", "register", "terminal")
+        .select_related("store", "register", "terminal", "qr_account")
         .order_by("created_at")
     )
     return render(request, "payments/backoffice/unclear.html", {"payments": payments, "form": ResolveForm()})

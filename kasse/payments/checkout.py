@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from django.utils.translation import gettext as _
 
 from kasse.payments.models import CardPayment, CardPaymentKind, CardPaymentStatus, CardTerminal
+from kasse.payments.qr.checkout import claim_qr_tenders
 from kasse.sales.services.errors import SaleError
 from kasse.tenancy.models import Register
 
@@ -38,6 +39,8 @@ def _payment_id(reference: str) -> uuid.UUID | None:
 
 def claim_card_tenders(*, register: Register, tenders: Iterable[Tender], sale_id: Any) -> None:
     """Bind the card payments named by ``tenders`` to the sale, or raise `SaleError` (nothing is written)."""
+    tenders = list(tenders)
+    claim_qr_tenders(register=register, tenders=tenders, sale_id=sale_id)  # QR payments: kasse/payments/qr
     if not CardTerminal.objects.filter(register=register, is_active=True).exists():
         return  # a standalone terminal: the cashier confirms by hand, as before
     unclear = CardPayment.objects.filter(
@@ -51,7 +54,7 @@ def claim_card_tenders(*, register: Register, tenders: Iterable[Tender], sale_id
         payment_id = _payment_id(tender.reference)
         payment = (
             CardPayment.objects.select_for_update()
-            .filter(pk=payment_id, register=register, kind=CardPaymentKind.PAYMENT)
+            .filter(pk=payment_id, register=register, kind=CardPaymentKind.PAYMENT, provider="zvt")
             .first()
             if payment_id
             else None

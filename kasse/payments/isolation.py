@@ -1,4 +1,5 @@
-"""Tenant-isolation cases for the card terminal pages, the unclear payments and the register's card step."""
+"""Tenant-isolation cases for the card terminal and QR account pages, the unclear payments and the register's
+card and QR payment steps."""
 
 from __future__ import annotations
 
@@ -46,6 +47,34 @@ def _payment(org: Any) -> dict[str, Any]:
     return {"payment_id": payment.pk}
 
 
+def _qr_account_of(org: Any) -> Any:
+    from kasse.payments.qr.models import QrAccount
+
+    with scopes_disabled():
+        return QrAccount.objects.create(organization=org, username="u", secret="x", branch_ext_id="b")
+
+
+def _qr_account(org: Any) -> dict[str, Any]:
+    return {"account_id": _qr_account_of(org).pk}
+
+
+def _qr_payment(org: Any) -> dict[str, Any]:
+    from kasse.payments.models import CardPayment
+
+    register = RegisterFactory(store=StoreFactory(organization=org), organization=org)
+    with scopes_disabled():
+        payment = CardPayment.objects.create(
+            organization=org,
+            store=register.store,
+            register=register,
+            provider="bluecode",
+            qr_account=_qr_account_of(org),
+            amount=Decimal("1.00"),
+            status="sent",
+        )
+    return {"payment_id": payment.pk}
+
+
 def _store(org: Any) -> dict[str, Any]:
     return {"store_id": StoreFactory(organization=org).pk}
 
@@ -57,4 +86,8 @@ CASES = [
     IsolationCase("payments:resolve", _payment, methods=("post",), data={"paid": "1"}),
     IsolationCase("register:card-status", _payment, methods=("get",), caller="register"),
     IsolationCase("register:card-cancel", _payment, methods=("post",), caller="register"),
+    IsolationCase("payments:qr-account-edit", _qr_account, methods=("get", "post"), data={"username": "X"}),
+    IsolationCase("payments:resolve", _qr_payment, methods=("post",), data={"paid": "1"}),
+    IsolationCase("register:qr-status", _qr_payment, methods=("get",), caller="register"),
+    IsolationCase("register:qr-cancel", _qr_payment, methods=("post",), caller="register"),
 ]

@@ -60,6 +60,13 @@ class CardTerminal(OrganizationScopedModel):
         return f"tcp://{self.host}:{self.port}"
 
 
+class PaymentProvider(models.TextChoices):
+    """Who takes the money of a payment intent: the register's card terminal, or a QR payment provider."""
+
+    ZVT = "zvt", _("Card terminal (ZVT)")
+    BLUECODE = "bluecode", _("Bluecode")
+
+
 class CardPaymentKind(models.TextChoices):
     PAYMENT = "payment", _("Payment")
     REFUND = "refund", _("Refund")
@@ -97,7 +104,24 @@ class CardPayment(OrganizationScopedModel):
 
     store = models.ForeignKey("tenancy.Store", on_delete=models.PROTECT, related_name="+")
     register = models.ForeignKey("tenancy.Register", on_delete=models.PROTECT, related_name="card_payments")
-    terminal = models.ForeignKey(CardTerminal, on_delete=models.PROTECT, related_name="payments")
+    terminal = models.ForeignKey(
+        CardTerminal, on_delete=models.PROTECT, related_name="payments", null=True, blank=True
+    )  # none for a QR payment
+    provider = models.CharField(
+        _("provider"), max_length=12, choices=PaymentProvider.choices, default=PaymentProvider.ZVT
+    )
+    # QR payments (kasse/payments/qr): the provider account used, its id of the charge, its reason code,
+    # the refunded payment of a refund, and a cashier's wish to cancel while the provider is at it.
+    qr_account = models.ForeignKey(
+        "payments.QrAccount", on_delete=models.PROTECT, related_name="payments", null=True, blank=True
+    )
+    provider_tx_id = models.CharField(max_length=64, blank=True)
+    provider_code = models.CharField(max_length=60, blank=True)
+    original_payment = models.ForeignKey(
+        "self", on_delete=models.PROTECT, related_name="refunds", null=True, blank=True
+    )
+    cancel_requested = models.BooleanField(default=False)
+    presented_code = models.CharField(max_length=64, blank=True)  # the scanned code until it is sent, then ""
     cart_id = models.UUIDField(_("cart"), null=True, blank=True)
     sale_id = models.UUIDField(_("sale"), null=True, blank=True, help_text=_("the sale this payment paid"))
     kind = models.CharField(max_length=10, choices=CardPaymentKind.choices, default=CardPaymentKind.PAYMENT)
@@ -139,7 +163,12 @@ class CardPayment(OrganizationScopedModel):
     @property
     def reference(self) -> str:
         """What the register's tender carries to name this payment."""
-        return f"zvt:{self.pk}"
+        return f"{'zvt' if self.provider == PaymentProvider.ZVT else 'qr'}:{self.pk}"
+
+    @property
+    def merchant_tx_id(self) -> str:
+        """The id a QR provider knows this payment by: born with the intent, so a repeat is harmless."""
+        return str(self.pk)
 
 
 class CardTerminalState(DeviceState):
@@ -147,3 +176,6 @@ class CardTerminalState(DeviceState):
 
     terminal = models.OneToOneField(CardTerminal, on_delete=models.CASCADE, related_name="state")
     software_version = models.CharField(max_length=120, blank=True)
+
+
+from kasse.payments.qr.models import QrAccount  # noqa: E402, F401 - the QR provider accounts are this app's models

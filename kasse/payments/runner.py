@@ -158,6 +158,8 @@ class TerminalWorker(SupervisedWorker):
         if payment.status != CardPaymentStatus.APPROVED or not payment.receipts:
             return
         terminal = payment.terminal
+        if terminal is None:
+            return
         wanted = []
         for receipt in payment.receipts:
             kind = receipt.get("type")

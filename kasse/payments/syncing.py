@@ -26,3 +26,5 @@ register(
         snapshot_filter={"pk__in": []},
     ),
 )
+
+from kasse.payments.qr import syncing as _qr_syncing  # noqa: E402, F401 - the QR payment accounts' rules

@@ -85,7 +85,9 @@ def _tenders(raw: str) -> list[Tender]:
         ]
     except (ValueError, KeyError, TypeError, MoneyError):
         return []
-    return [t for t in tenders if t.method in (PaymentMethod.CASH, PaymentMethod.CARD, VOUCHER_TENDER) and t.amount > 0]
+    # "other": a QR payment approved by its provider (kasse/payments/qr)
+    allowed = (PaymentMethod.CASH, PaymentMethod.CARD, PaymentMethod.OTHER, VOUCHER_TENDER)
+    return [t for t in tenders if t.method in allowed and t.amount > 0]
 
 
 @require_GET

@@ -22,7 +22,7 @@ from kasse.core.actors import Actor
 from kasse.core.throttle import PAIRING, client_address
 from kasse.customers.models import Customer
 from kasse.peripherals.pole import show_cart_on_pole, show_sale_on_pole
-from kasse.register import returns_views, shift_views
+from kasse.register import qr_views, returns_views, shift_views
 from kasse.register.access import (
     PinLockedOut,
     approver_from_request,
@@ -289,6 +289,11 @@ def scan(request: CashierRequest) -> HttpResponse:
     code = request.POST.get("code", "")
     if is_receipt_code(code):  # a receipt's own barcode: start a return
         return returns_views.scanned_receipt(request, code.strip())
+    routed = qr_views.route_payment_code(request, code)  # a customer's payment code (Bluecode, ...)
+    if isinstance(routed, HttpResponse):
+        return routed
+    if routed:
+        return _cart_response(request, error=routed, status=422, scan_rejected="payment")
     cart_obj = carts.active_cart(register, request.cashier)
     try:
         result = resolve_scan(register.organization, code, settings_for(request))

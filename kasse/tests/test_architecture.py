@@ -53,7 +53,7 @@ DOMAIN_MAY_IMPORT: dict[str, set[str]] = {
     },
     "printing": {"core", "tenancy", "sync", "hardware", "catalog", "sales", "fiscal"},
     "peripherals": {"core", "tenancy", "sync", "hardware"},
-    "payments": {"core", "tenancy", "sync", "hardware", "sales", "printing", "peripherals"},
+    "payments": {"core", "tenancy", "sync", "hardware", "sales", "printing", "peripherals", "fiscal"},
     "register": {
         "core",
         "tenancy",

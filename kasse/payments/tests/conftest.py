@@ -65,3 +65,6 @@ def worker(card_terminal: CardTerminal) -> Worker:
 def reload(payment: CardPayment) -> CardPayment:
     with scopes_disabled():
         return CardPayment.objects.get(pk=payment.pk)
+
+
+from kasse.payments.tests.qr_fixtures import bluecode, qr_account, qr_runner  # noqa: E402, F401

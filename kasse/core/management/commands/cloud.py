@@ -56,7 +56,13 @@ class Command(BaseCommand):
             self.stderr.write(self.style.WARNING(f"Periodic tasks were not scheduled: {exc}"))
         import uvicorn
 
-        uvicorn.run(**config)
+        from kasse.payments.qr.runner import QrPaymentRunner
+
+        qr_payments = QrPaymentRunner().start()  # QR payments of registers served by the cloud
+        try:
+            uvicorn.run(**config)
+        finally:
+            qr_payments.stop()
 
 
 def uvicorn_options(options: dict[str, Any]) -> dict[str, Any]:

@@ -220,6 +220,12 @@ class Command(BaseCommand):
                     % {**values, "device": _shown(devices.display_link)},
                 ),
                 _row("", _("and in %(file)s") % {"file": _shown(devices.display_out)}),
+                _row(
+                    "Bluecode",
+                    f"127.0.0.1:{devices.bluecode_port}: "
+                    + _("QR payments; scan 98802222100100123456 (paid) or 98804444000000402007 (declined)"),
+                ),
+                _row("", _("at the pay step: `%(command)s`") % {"command": f"{kasse} demo --scan 98802222100100123456"}),
                 "",
             ]
         )

@@ -125,7 +125,11 @@
     if (button && cardAnswer) {
       const answer = cardAnswer;
       cardAnswer = null;
-      answer({ approved: button.dataset.cardResult === "approved", reference: button.dataset.cardReference || "" });
+      answer({
+        approved: button.dataset.cardResult === "approved",
+        reference: button.dataset.cardReference || "",
+        method: button.dataset.tenderMethod || "card",
+      });
     }
   });
   // A connected terminal's final partial carries the approved payment; it continues by itself.
@@ -154,6 +158,28 @@
       }
     });
   }
+
+  // A customer's payment code (Bluecode, ...), scanned wherever the focus is: the server recognised it
+  // (kasse:payment-code) and the register pays what is still due (or the amount typed) through its provider.
+  document.body.addEventListener("kasse:payment-code", (event) => {
+    const rest = Math.max(due() - paid(), 0);
+    const field = overlay.querySelector("#tender-amount");
+    const typed = field && field.value ? cents(field.value.replace(",", ".")) : 0;
+    const amount = typed > 0 ? Math.min(typed, rest) : rest;
+    if (!(amount > 0)) { showToast(gettext("Nothing is due.")); return; }
+    new Promise((resolve) => {
+      cardAnswer = resolve;
+      htmx.ajax("POST", root.dataset.qrStartUrl, { target: "#overlay", swap: "innerHTML",
+        values: { code: event.detail.value, amount: (amount / 100).toFixed(2) } });
+    }).then((result) => {
+      if (result.approved) {
+        tenders.push({ method: result.method, cents: amount, reference: result.reference || "" });
+        if (paid() >= due()) finishPayment(); else renderPay();
+      } else {
+        renderPay();
+      }
+    });
+  });
 
   let paying = false;
   function finishPayment() {

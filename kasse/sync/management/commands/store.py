@@ -174,6 +174,9 @@ class Command(BaseCommand):
         from kasse.payments.runner import CardTerminalPool
 
         terminals = CardTerminalPool(store_ids=[node.store_id]).start()  # one worker per card terminal
+        from kasse.payments.qr.runner import QrPaymentRunner
+
+        qr_payments = QrPaymentRunner(store_ids=[node.store_id]).start()  # QR payments to their provider
         self.stdout.write(
             f"Registers pair and sell at {advertised_url() or '(address unknown: use --lan-url)'}/register/pair/"
         )
@@ -185,6 +188,7 @@ class Command(BaseCommand):
         try:
             uvicorn.run(**uvicorn_options({**options, "workers": 1, "forwarded_allow_ips": "127.0.0.1"}))
         finally:
+            qr_payments.stop()
             terminals.stop()
             peripherals.stop()
             printers.stop()

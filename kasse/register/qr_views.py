@@ -1,0 +1,94 @@
+"""The register's QR payment step: a customer's payment code, scanned wherever the focus is, starts a
+payment of what is still due through the code's provider; the step shows the provider's progress and ends
+with the payment's reference (``qr:<id>``), which the sale accepts only when the provider approved it
+(kasse/payments/qr/checkout.py).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET, require_POST
+
+from kasse.catalog.selectors import variant_by_barcode
+from kasse.core.actors import Actor
+from kasse.core.money import MoneyError, parse_money
+from kasse.payments.models import UNRESOLVED, CardPayment
+from kasse.payments.qr import messages, routing
+from kasse.payments.qr.services import QR_PROVIDERS, account_for, request_qr_cancel, start_qr_payment
+from kasse.register.access import register_view
+from kasse.register.live import publish_display
+from kasse.register.services import cart as carts
+from kasse.tenancy.requests import CashierRequest
+
+
+def route_payment_code(request: CashierRequest, code: str) -> HttpResponse | str | None:
+    """A scanned code that is a customer's payment code: an answer that makes the register start the
+    payment (``kasse:payment-code``), or the translated reason it cannot; None for any other code."""
+    code = (code or "").strip()
+    scheme = routing.payment_scheme(code)
+    if scheme is None or variant_by_barcode(request.register.organization, code) is not None:
+        return None
+    if not scheme.supported:
+        return messages.unsupported_scheme(scheme.label)
+    if account_for(request.register.store, scheme.key) is None:
+        return messages.not_set_up(scheme.label)
+    response = HttpResponse(status=204)
+    response["HX-Trigger"] = json.dumps({"kasse:payment-code": code})
+    return response
+
+
+def _status(request: CashierRequest, payment: CardPayment, error: str = "") -> HttpResponse:
+    running = payment.status in UNRESOLVED and payment.status != "unknown"
+    text = messages.progress(payment) if running else payment.message
+    publish_display(request.register, "register/partials/display_card.html", {"payment": payment, "text": text})
+    return render(
+        request,
+        "register/partials/qr_payment.html",
+        {"payment": payment, "running": running, "text": text, "error": error},
+    )
+
+
+@require_POST
+@register_view()
+def qr_start(request: CashierRequest) -> HttpResponse:
+    """Write the payment intent for the scanned code; the QR worker sends it to the provider."""
+    try:
+        amount = parse_money(request.POST.get("amount", ""))
+    except MoneyError:
+        amount = Decimal("0.00")
+    cart = carts.active_cart(request.register, request.cashier)
+    try:
+        payment = start_qr_payment(
+            actor=Actor.for_employee(request.cashier),
+            register=request.register,
+            amount=amount,
+            code=request.POST.get("code", ""),
+            cart_id=cart.pk,
+        )
+    except ValidationError as exc:
+        return render(request, "register/partials/qr_payment.html", {"error": " ".join(exc.messages)})
+    return _status(request, payment)
+
+
+def _payment(request: CashierRequest, payment_id: uuid.UUID) -> CardPayment:
+    return get_object_or_404(CardPayment, pk=payment_id, register=request.register, provider__in=QR_PROVIDERS)
+
+
+@require_GET
+@register_view()
+def qr_status(request: CashierRequest, payment_id: uuid.UUID) -> HttpResponse:
+    return _status(request, _payment(request, payment_id))
+
+
+@require_POST
+@register_view()
+def qr_cancel(request: CashierRequest, payment_id: uuid.UUID) -> HttpResponse:
+    """Before it is sent: cancelled at once. At the provider: the worker asks the provider to cancel it."""
+    payment = request_qr_cancel(actor=Actor.for_employee(request.cashier), payment=_payment(request, payment_id))
+    return _status(request, payment)
