@@ -140,6 +140,7 @@ class DemoDevices:
                 "--processing",
                 "3",
             ],
+            ready_url=f"http://127.0.0.1:{self.bluecode_port}/health",
         )
         supervisor.add(
             "virtual-scanner",

@@ -14,8 +14,8 @@ from typing import Any, Protocol
 
 from django.utils.translation import gettext as _
 
-from kasse.payments.models import CardPayment, CardPaymentKind, CardPaymentStatus, CardTerminal
-from kasse.payments.qr.checkout import claim_qr_tenders
+from kasse.payments.models import CardPayment, CardPaymentKind, CardPaymentStatus
+from kasse.payments.qr.checkout import claim_qr_tenders, payment_flags
 from kasse.sales.services.errors import SaleError
 from kasse.tenancy.models import Register
 
@@ -40,13 +40,11 @@ def _payment_id(reference: str) -> uuid.UUID | None:
 def claim_card_tenders(*, register: Register, tenders: Iterable[Tender], sale_id: Any) -> None:
     """Bind the card payments named by ``tenders`` to the sale, or raise `SaleError` (nothing is written)."""
     tenders = list(tenders)
-    claim_qr_tenders(register=register, tenders=tenders, sale_id=sale_id)  # QR payments: kasse/payments/qr
-    if not CardTerminal.objects.filter(register=register, is_active=True).exists():
+    has_terminal, unclear_card, unclear_qr = payment_flags(register, sale_id)  # one query
+    claim_qr_tenders(register=register, tenders=tenders, sale_id=sale_id, unclear=unclear_qr)  # kasse/payments/qr
+    if not has_terminal:
         return  # a standalone terminal: the cashier confirms by hand, as before
-    unclear = CardPayment.objects.filter(
-        register=register, cart_id=sale_id, status__in=(CardPaymentStatus.UNKNOWN, CardPaymentStatus.SENT)
-    )
-    if unclear.exists():
+    if unclear_card:
         raise SaleError(_("A card payment of this sale is still unclear; a manager has to clear it up first."))
     for tender in tenders:
         if tender.method != "card":

@@ -51,7 +51,7 @@ def _qr_account_of(org: Any) -> Any:
     from kasse.payments.qr.models import QrAccount
 
     with scopes_disabled():
-        return QrAccount.objects.create(organization=org, username="u", secret="x", branch_ext_id="b")
+        return QrAccount.objects.create(organization=org, username="u", secret="x", branch_ext_id="b")  # noqa: S106
 
 
 def _qr_account(org: Any) -> dict[str, Any]:

@@ -62,7 +62,7 @@ def _retrying(call):
 
 @pytest.fixture
 def demo_devices(tmp_path) -> Iterator[tuple[DemoDevices, Supervisor]]:
-    devices = DemoDevices(tmp_path, printer_port=free_port(), label_printer_port=free_port())
+    devices = DemoDevices(tmp_path, printer_port=free_port(), label_printer_port=free_port(), bluecode_port=free_port())
     supervisor = Supervisor(stop_timeout=5, log=lambda _message: None)
     devices.add_processes(supervisor, quiet_display=True)
     try:
@@ -82,6 +82,7 @@ def test_the_demo_devices_are_live_and_the_node_drives_them(
     # Given the store's devices as the demo seeds them: the rows name the links, which lead to live ptys
     assert sorted(devices.ensure_rows(store, register)) == sorted(
         [
+            "Bluecode (virtuell)",
             "Bondrucker (virtuell)",
             "Etikettendrucker (virtuell)",
             "Handscanner (virtuell)",
@@ -95,6 +96,15 @@ def test_the_demo_devices_are_live_and_the_node_drives_them(
         label_printer = Printer.objects.get(store=store, kind=PrinterKind.LABEL)
         receipt_printer = Printer.objects.get(store=store, kind=PrinterKind.RECEIPT)
     assert Path(scanner.serial_device).resolve().as_posix().startswith("/dev/pts/")
+    # the organization's Bluecode account answers from the demo's local Bluecode server
+    from kasse.payments.qr.models import QrAccount
+    from kasse.payments.qr.providers import QrOutcome
+    from kasse.payments.qr.runner import provider_for
+
+    with scopes_disabled():
+        account = QrAccount.objects.get()
+    assert account.api_url == f"http://127.0.0.1:{devices.bluecode_port}/v4"
+    assert provider_for(account).status("never-paid").outcome is QrOutcome.NOT_FOUND
     assert Path(display.serial_device).resolve().as_posix().startswith("/dev/pts/")
     # And the node's peripheral runner (in this process, as in `kasse store run`)
     fast = Backoff(initial=0.05, maximum=0.2)

@@ -137,6 +137,10 @@ class VirtualBluecode:
             def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
                 simulator._handle(self)
 
+            def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+                # not Bluecode's: a readiness probe for the demo's supervisor
+                simulator._send(self, 200 if self.path == "/health" else 404, {"status": "ok"})
+
         self._server = ThreadingHTTPServer((self.host, self.requested_port), Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, name="virtual-bluecode", daemon=True)

@@ -19,6 +19,7 @@ from kasse.sales.services.errors import SaleError
 from kasse.tenancy.models import Register
 
 PREFIX = "qr:"
+OPEN = (CardPaymentStatus.PENDING, CardPaymentStatus.SENT, CardPaymentStatus.UNKNOWN)
 
 
 def _payment_id(reference: str) -> uuid.UUID | None:
@@ -28,15 +29,31 @@ def _payment_id(reference: str) -> uuid.UUID | None:
         return None
 
 
-def claim_qr_tenders(*, register: Register, tenders: Iterable[Any], sale_id: Any) -> None:
-    """Bind the QR payments named by ``tenders`` to the sale, or raise `SaleError` (nothing is written)."""
-    unclear = CardPayment.objects.filter(
-        register=register,
-        cart_id=sale_id,
-        provider__in=QR_PROVIDERS,
-        status__in=(CardPaymentStatus.PENDING, CardPaymentStatus.SENT, CardPaymentStatus.UNKNOWN),
+def payment_flags(register: Register, sale_id: Any) -> tuple[bool, bool, bool]:
+    """In one query: whether the register has an active card terminal, and whether a card payment or a QR
+    payment of this cart is still open or unclear (the pay request's query budget counts this)."""
+    from django.db.models import Exists, OuterRef
+
+    from kasse.payments.models import CardTerminal
+
+    of_cart = CardPayment.objects.filter(register=OuterRef("pk"), cart_id=sale_id)
+    row = (
+        Register.objects.filter(pk=register.pk)
+        .annotate(
+            terminal=Exists(CardTerminal.objects.filter(register=OuterRef("pk"), is_active=True)),
+            card=Exists(of_cart.filter(provider="zvt", status__in=(CardPaymentStatus.UNKNOWN, CardPaymentStatus.SENT))),
+            qr=Exists(of_cart.filter(provider__in=QR_PROVIDERS, status__in=OPEN)),
+        )
+        .values_list("terminal", "card", "qr")
+        .first()
     )
-    if unclear.exists():
+    return (bool(row[0]), bool(row[1]), bool(row[2])) if row else (False, False, False)
+
+
+def claim_qr_tenders(*, tenders: Iterable[Any], register: Register, sale_id: Any, unclear: bool) -> None:
+    """Bind the QR payments named by ``tenders`` to the sale, or raise `SaleError` (nothing is written).
+    ``unclear``: a QR payment of this cart is open or unclear (:func:`payment_flags`)."""
+    if unclear:
         raise SaleError(_("A QR payment of this sale is still open or unclear; it has to be settled first."))
     for tender in tenders:
         reference = str(getattr(tender, "reference", "") or "")

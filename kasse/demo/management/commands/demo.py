@@ -225,7 +225,9 @@ class Command(BaseCommand):
                     f"127.0.0.1:{devices.bluecode_port}: "
                     + _("QR payments; scan 98802222100100123456 (paid) or 98804444000000402007 (declined)"),
                 ),
-                _row("", _("at the pay step: `%(command)s`") % {"command": f"{kasse} demo --scan 98802222100100123456"}),
+                _row(
+                    "", _("at the pay step: `%(command)s`") % {"command": f"{kasse} demo --scan 98802222100100123456"}
+                ),
                 "",
             ]
         )
