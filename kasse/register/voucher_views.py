@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from kasse.core.money import MoneyError, parse_money
+from kasse.register import qr_views
 from kasse.register.access import register_view
 from kasse.register.inputs import NumberInputError, parse_amount
 from kasse.register.register_views import _cart_response, _error_text
@@ -56,6 +57,12 @@ def gift_card_balance(request: CashierRequest) -> HttpResponse:
     except MoneyError:
         due = None
     context: dict[str, object] = {"code": code.strip()[:48], "due": due}
+    routed = qr_views.route_payment_code(request, code)  # a customer's payment code scanned in the pay panel
+    if isinstance(routed, HttpResponse):
+        return routed
+    if routed:
+        context["error"] = routed
+        return render(request, "register/partials/gift_card_balance.html", context, status=422)
     try:
         found = card_balance(code)
     except SaleError as exc:

@@ -8,6 +8,7 @@ import json
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 from django_scopes import scopes_disabled
 
 from kasse.core.actors import Actor
@@ -21,6 +22,15 @@ from kasse.sales.models import Sale
 from kasse.testing.plugin import soup_of
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """The register requests here ask for English; the next test finds the default language again."""
+    yield
+    translation.deactivate()
+
+
 D = Decimal
 APPROVED, DECLINED, UNKNOWN = CardPaymentStatus.APPROVED, CardPaymentStatus.DECLINED, CardPaymentStatus.UNKNOWN
 
@@ -210,6 +220,10 @@ def test_the_register_takes_a_scanned_bluecode_and_the_sale_binds_it(till, regis
     routed = till.post("/register/cart/scan/", {"code": magic.APPROVE_NOW})
     assert routed.status_code == 204
     assert json.loads(routed["HX-Trigger"]) == {"kasse:payment-code": magic.APPROVE_NOW}
+    # the pay panel sends scans to its gift card field: a payment code is routed there too
+    in_pay_panel = till.get("/register/gift-card/balance/", {"code": magic.APPROVE_NOW, "due": "2.80"})
+    assert in_pay_panel.status_code == 204
+    assert json.loads(in_pay_panel["HX-Trigger"]) == {"kasse:payment-code": magic.APPROVE_NOW}
     started = till.post(
         "/register/cart/pay/qr/start/", {"code": magic.APPROVE_NOW, "amount": "2.80"}, HTTP_ACCEPT_LANGUAGE="en"
     )
