@@ -17,6 +17,7 @@ from kasse.sales.services.refunds import RefundLineInput, refund_sale
 from kasse.sales.services.shifts import open_shift
 from kasse.tenancy.permissions import Role
 from kasse.testing.factories import EmployeeFactory, ProductFactory, RegisterFactory, StoreFactory
+from kasse.testing.history import rewriting_history
 
 
 @dataclass
@@ -71,7 +72,7 @@ class Till:
 def _move(sale: Sale, at: datetime.datetime | None) -> Sale:
     if at is None:
         return sale
-    with scopes_disabled():
+    with scopes_disabled(), rewriting_history("sales_sale"):
         Sale.objects.filter(pk=sale.pk).update(completed_at=at, started_at=at)
         return Sale.objects.select_related("store", "register").get(pk=sale.pk)
 

@@ -16,6 +16,7 @@ from kasse.loyalty.tests.conftest import sell
 from kasse.marketing.segments import segment
 from kasse.sales.models import Sale
 from kasse.testing.factories import CustomerFactory
+from kasse.testing.history import rewriting_history
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +38,7 @@ def test_each_segment_picks_exactly_its_customers(register, cashier, shift, orga
     old_sale = sell(register, cashier, old, [(coffee, 1)])
     for _ in range(8):
         sell(register, cashier, big, [(coffee, 10)])  # 8 × 28 € = 224 €
-    with scopes_disabled():
+    with scopes_disabled(), rewriting_history("sales_sale"):
         Sale.objects.filter(pk=old_sale.pk).update(completed_at=timezone.now() - timedelta(days=120))
     save_tier(
         actor=Actor.system(),

@@ -259,3 +259,27 @@ def test_pay_waits_for_a_start_still_running_and_never_starts_twice(till, regist
     tx_puts = [p for m, p, _s in fake.requests if m == "PUT" and str(cart.pk) in p]
     assert len(tx_puts) == 2  # one start (revision 1), one finish (revision 2)
     assert _records(cart.pk) == [(1, "start", Outcome.SIGNED), (2, "finish", Outcome.SIGNED)]
+
+
+def test_the_start_is_signed_immediately_at_the_first_item_and_needs_no_update(till, register, bakery, dev_tse):
+    """§2 KassenSichV: the transaction starts *immediately* with the Vorgang; the "45 s between updates" was
+    withdrawn (docs/fiscal.md, Integration item 5), so a cart open longer sends no update before its finish."""
+    till.post("/register/cart/scan/", {"code": ROLL})
+    cart = _cart(register)
+    with scopes_disabled():
+        first_item_at = cart.lines.get().created_at
+    wait_idle()
+    with scopes_disabled():
+        start = TseTransactionRecord.objects.get(tx_id=cart.pk, operation="start")
+    # the TSE's log time has whole seconds: the start is the first item's second (or the next, at a boundary)
+    assert first_item_at.replace(microsecond=0) <= start.time_start <= first_item_at + timedelta(seconds=2)
+    assert start.created_at - first_item_at < timedelta(seconds=5)  # signed right away, not at pay
+    time.sleep(1.1)  # the customer takes their time; nothing is sent to the TSE meanwhile
+    till.post("/register/cart/scan/", {"code": BREAD})
+    assert _records(cart.pk) == [(1, "start", Outcome.SIGNED)]
+    assert till.post("/register/cart/pay/", PAY_CASH).status_code == 200
+    assert _records(cart.pk) == [(1, "start", Outcome.SIGNED), (2, "finish", Outcome.SIGNED)]
+    with scopes_disabled():
+        finish = TseTransactionRecord.objects.get(tx_id=cart.pk, operation="finish")
+    assert finish.time_start == start.time_start  # TSE_TA_START on the receipt and in DSFinV-K
+    assert finish.time_end > start.time_start

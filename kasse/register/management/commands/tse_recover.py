@@ -1,6 +1,8 @@
 """``kasse tse_recover``: finish or cancel the TSE transactions a crashed process left open.
 
-``kasse cloud`` and ``kasse store run`` run it when they start (docs/fiscal.md, Integration item 5).
+``kasse cloud`` and ``kasse store run`` run it when they start (docs/fiscal.md, Integration item 5); in the
+cloud it also puts the periodic settling (``kasse.register.tasks.settle_open_tse_transactions``) in the
+task queue if it is not there. ``--sweep`` runs that periodic settling once (a store node's thread does).
 """
 
 from __future__ import annotations
@@ -10,7 +12,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from kasse.register.services.tse_recovery import recover_open_transactions
+from kasse.register.services.tse_recovery import recover_open_transactions, sweep
+from kasse.sync.engine.local import is_node
 
 
 class Command(BaseCommand):
@@ -20,11 +23,23 @@ class Command(BaseCommand):
         parser.add_argument(
             "--older-than", type=int, default=60, help="only transactions started this many seconds ago (60)"
         )
+        parser.add_argument(
+            "--sweep",
+            action="store_true",
+            help="the periodic settling: also give up carts untouched for KASSE_TSE_OPEN_CART_HOURS",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        done = recover_open_transactions(timedelta(seconds=options["older_than"]))
-        if done.finished or done.cancelled or done.left_open:
+        if options["sweep"]:
+            done = sweep()
+        else:
+            done = recover_open_transactions(timedelta(seconds=options["older_than"]))
+            if not is_node():
+                from kasse.register.tasks import schedule_next_sweep
+
+                schedule_next_sweep()
+        if done.finished or done.cancelled or done.left_open or done.given_up:
             self.stdout.write(
                 f"TSE transactions left open: {done.finished} finished, {done.cancelled} cancelled, "
-                f"{done.left_open} still open with their cart"
+                f"{done.given_up} carts given up, {done.left_open} still open with their cart"
             )

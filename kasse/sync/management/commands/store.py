@@ -165,6 +165,7 @@ class Command(BaseCommand):
             call_command("tse_recover", stdout=self.stdout)
         except Exception as exc:
             self.stderr.write(f"Open TSE transactions were not recovered: {exc}")
+        tse_sweep = _tse_sweep().start()  # and again every few minutes, as the cloud's task worker does
         from kasse.printing.worker import PrintWorkerPool
 
         printers = PrintWorkerPool(store_ids=[node.store_id]).start()  # one worker per printer of the store
@@ -192,7 +193,28 @@ class Command(BaseCommand):
             terminals.stop()
             peripherals.stop()
             printers.stop()
+            tse_sweep.stop()
             runner.stop()
+
+
+def _tse_sweep() -> Any:
+    """A thread that settles the TSE transactions left open every ``KASSE_TSE_SWEEP_MINUTES`` (the node has
+    no task worker; in the cloud ``kasse.register.tasks.settle_open_tse_transactions`` does it): ``kasse
+    tse_recover --sweep``, called by name (the command lives with the register; docs/fiscal.md)."""
+    import io
+    import time
+
+    from kasse.core.supervisor import Supervisor
+
+    seconds = 60 * float(getattr(settings, "KASSE_TSE_SWEEP_MINUTES", 5))
+    started = time.monotonic()
+
+    def step() -> float:
+        if time.monotonic() - started >= seconds:  # the first run one interval after the start's recovery
+            call_command("tse_recover", "--sweep", stdout=io.StringIO())
+        return seconds
+
+    return Supervisor("kasse-tse-sweep", step, idle_seconds=0.0, database=True)
 
 
 def _load_application() -> None:
