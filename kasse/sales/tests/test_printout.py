@@ -189,3 +189,34 @@ def test_the_footer_wraps_between_phrases_not_inside_them(register, cashier, shi
         ]
         start = lines.index("Vielen Dank für Ihren Einkauf!")
         assert lines[start : start + 3] == expected
+
+
+def test_the_longest_dsfinvk_qr_code_fits_a_58_mm_printer_at_the_receipts_module_size():
+    """The receipt prints the TSE's QR payload at 3 dots a module (``printout.py``): the longest payload kasse
+    can sign (five VAT slots with six-digit amounts, cash and non-cash in a foreign currency, a SHA-384 ECDSA
+    signature and a brainpoolP384r1 public key, a 64-character serial) fits 384 dots with its quiet zone."""
+    import base64
+    from datetime import UTC, datetime
+
+    import segno
+
+    from kasse.fiscal.qr import qr_payload
+
+    process_data = "Beleg^999999.99_999999.99_999999.99_999999.99_999999.99^999999.99:Bar:CHF_999999.99:Unbar"
+    payload = qr_payload(
+        client_serial="K" * 64,
+        process_type="Kassenbeleg-V1",
+        process_data=process_data,
+        transaction_number=2**31,
+        signature_counter=2**31 + 1,
+        time_start=datetime(2026, 12, 7, 17, 0, 1, tzinfo=UTC),
+        log_time=datetime(2026, 12, 7, 17, 0, 3, tzinfo=UTC),
+        signature_algorithm="ecdsa-plain-SHA384",
+        log_time_format="generalizedTimeWithMilliseconds",
+        signature=base64.b64encode(b"\xff" * 96).decode(),  # r || s, 48 bytes each
+        public_key=base64.b64encode(b"\x04" + b"\xff" * 96).decode(),  # an uncompressed point
+    )
+    code = segno.make(payload, error="m", boost_error=False)  # the printer's level M, byte mode
+    width_58mm = 384
+    dots = (code.symbol_size(border=0)[0] + 2 * 4) * 3  # four modules of quiet zone on each side
+    assert dots <= width_58mm, (len(payload), code.version, dots)
