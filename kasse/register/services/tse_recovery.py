@@ -20,9 +20,9 @@ or given up.
 
 A transaction whose start was never signed gets an unsigned end (never signed late).
 
-**Periodically** (:func:`sweep`: the django-tasks task ``kasse.register.tasks.settle_open_tse_transactions``
-in the cloud's ``kasse db_worker``, a thread of ``kasse store run`` on a store node), every
-``KASSE_TSE_SWEEP_MINUTES`` (5), the same runs for transactions started that long ago, and a cart nobody
+**Periodically** (:func:`sweep`: the periodic task ``kasse.register.tasks.settle_open_tse_transactions``
+in the cloud's ``kasse worker``, a thread of ``kasse store run`` on a store node), every five minutes, the
+same runs for transactions started ``KASSE_TSE_SWEEP_MINUTES`` (5) ago, and a cart nobody
 has touched for ``KASSE_TSE_OPEN_CART_HOURS`` (24: a register that crashed with a cart on it, a parked
 cart never resumed) is given up as the register's *Cancel* would: its items kept (``AbortedCart``), the
 cart deleted, the transaction cancelled as AVBelegabbruch, audited ``register.cart.cancelled`` by the

@@ -1,8 +1,8 @@
-"""The periodic settling of TSE transactions left open (docs/fiscal.md, Integration item 5): the django-tasks
-task ``settle_open_tse_transactions`` (the cloud's ``kasse db_worker``; ``kasse tse_recover --sweep`` in a
+"""The periodic settling of TSE transactions left open (docs/fiscal.md, Integration item 5): the periodic
+task ``settle_open_tse_transactions`` (the cloud's ``kasse worker``; ``kasse tse_recover --sweep`` in a
 store node's thread) finishes a paid sale whose finish was lost, cancels a given-up cart whose abort was
 lost, gives up a cart nobody touched for a day (AVBelegabbruch, its items kept), leaves a cart being rung up
-alone, schedules itself again, and never settles in the cloud for a register its store node serves.
+alone, is a periodic task of the worker, and never settles in the cloud for a register its store node serves.
 
 These tests commit (``transactional_db``): the start runs on a worker thread after the first line's commit.
 """
@@ -25,7 +25,7 @@ from kasse.fiscal.services import create_development_tse, register_tse_client
 from kasse.register.models import Cart, CartLine
 from kasse.register.services.cart import _drop_cart, _store_sale
 from kasse.register.services.tse_recovery import SWEEP_ACTOR, recover_open_transactions
-from kasse.register.tasks import schedule_next_sweep, settle_open_tse_transactions
+from kasse.register.tasks import settle_open_tse_transactions
 from kasse.sales.fiscal_start import wait_idle
 from kasse.sales.models import AbortedCart
 from kasse.sales.services.checkout import PaymentInput
@@ -149,14 +149,14 @@ def test_the_cloud_leaves_the_transactions_of_a_node_served_register_to_the_node
     assert _records(cart.pk) == [(1, "start", Outcome.SIGNED)]  # the node settles it, never the cloud
 
 
-def test_the_task_schedules_its_next_run_once(db):
+def test_the_task_is_a_periodic_task_of_the_worker_every_five_minutes(db):
     from django_tasks_db.models import DBTaskResult
 
-    assert schedule_next_sweep() is False  # the test's immediate backend: nothing to schedule
+    from kasse.core.periodic import discover, ensure_scheduled
+
+    path = settle_open_tse_transactions.module_path
+    assert discover()[path].every == timedelta(minutes=5)
     with override_settings(TASKS=DB_TASKS):
-        before = timezone.now()
-        assert schedule_next_sweep() is True
-        assert schedule_next_sweep() is False  # one waiting run is enough (every cloud process asks)
-        queued = DBTaskResult.objects.get(task_path=settle_open_tse_transactions.module_path)
-    assert queued.status == "READY"
-    assert timedelta(minutes=4) < queued.run_after - before <= timedelta(minutes=5, seconds=5)
+        assert path in ensure_scheduled()  # what kasse worker and kasse cloud do at start
+        assert path not in ensure_scheduled()  # one waiting run is enough
+        assert DBTaskResult.objects.get(task_path=path).status == "READY"

@@ -1,8 +1,8 @@
 """``kasse tse_recover``: finish or cancel the TSE transactions a crashed process left open.
 
-``kasse cloud`` and ``kasse store run`` run it when they start (docs/fiscal.md, Integration item 5); in the
-cloud it also puts the periodic settling (``kasse.register.tasks.settle_open_tse_transactions``) in the
-task queue if it is not there. ``--sweep`` runs that periodic settling once (a store node's thread does).
+``kasse cloud`` and ``kasse store run`` run it when they start (docs/fiscal.md, Integration item 5). ``--sweep``
+runs the periodic settling once (a store node's thread does; in the cloud the periodic task
+``kasse.register.tasks.settle_open_tse_transactions`` runs it in ``kasse worker``).
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from kasse.register.services.tse_recovery import recover_open_transactions, sweep
-from kasse.sync.engine.local import is_node
 
 
 class Command(BaseCommand):
@@ -30,14 +29,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if options["sweep"]:
-            done = sweep()
-        else:
-            done = recover_open_transactions(timedelta(seconds=options["older_than"]))
-            if not is_node():
-                from kasse.register.tasks import schedule_next_sweep
-
-                schedule_next_sweep()
+        older_than = timedelta(seconds=options["older_than"])
+        done = sweep() if options["sweep"] else recover_open_transactions(older_than)
         if done.finished or done.cancelled or done.left_open or done.given_up:
             self.stdout.write(
                 f"TSE transactions left open: {done.finished} finished, {done.cancelled} cancelled, "
