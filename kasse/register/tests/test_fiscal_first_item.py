@@ -271,9 +271,10 @@ def test_the_start_is_signed_immediately_at_the_first_item_and_needs_no_update(t
     wait_idle()
     with scopes_disabled():
         start = TseTransactionRecord.objects.get(tx_id=cart.pk, operation="start")
-    # the TSE's log time has whole seconds: the start is the first item's second (or the next, at a boundary)
-    assert first_item_at.replace(microsecond=0) <= start.time_start <= first_item_at + timedelta(seconds=2)
-    assert start.created_at - first_item_at < timedelta(seconds=5)  # signed right away, not at pay
+    # the TSE's log time has whole seconds: the start is the first item's moment (a loaded machine may take
+    # a few seconds to run the worker thread; what matters is that it is signed now, before anything else)
+    assert first_item_at.replace(microsecond=0) <= start.time_start <= first_item_at + timedelta(seconds=10)
+    assert start.created_at - first_item_at < timedelta(seconds=10)  # signed right away, not at pay
     time.sleep(1.1)  # the customer takes their time; nothing is sent to the TSE meanwhile
     till.post("/register/cart/scan/", {"code": BREAD})
     assert _records(cart.pk) == [(1, "start", Outcome.SIGNED)]
