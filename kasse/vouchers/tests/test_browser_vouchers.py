@@ -38,6 +38,7 @@ def test_a_gift_card_pays_part_of_a_sale_at_the_register(live_server, page, regi
     page.wait_for_selector("[data-testid=voucher-code]")
     _scan(page, "GESCHENK04")
     page.wait_for_selector("[data-testid=gift-card-pay]:has-text('4,00')")
+    page.screenshot(path=os.environ.get("KASSE_SCREENSHOT_DIR", "/tmp") + "/register-gift-card-pay-panel.png")
     page.click("[data-testid=gift-card-pay]")
     page.wait_for_selector("[data-testid=pay-due]:has-text('4,40')")
     assert "Geschenkgutschein …NK04" in page.text_content("[data-testid=tenders]")
