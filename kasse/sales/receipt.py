@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.urls import reverse
 from django.utils import formats
 from django.utils.translation import gettext as _
@@ -33,6 +32,7 @@ from django.utils.translation import ngettext
 from kasse.loyalty.models import EntryKind, LoyaltyEntry
 from kasse.sales.models import Payment, PaymentMethod, Sale, SaleKind
 from kasse.sales.selectors import receipt_code
+from kasse.sales.services.receipt_issue import cloud_base_url
 from kasse.vouchers.models import VoucherEntry, VoucherEntryKind
 
 
@@ -408,7 +408,7 @@ def _gift_cards(sale: Sale) -> tuple[ReceiptGiftCard, ...]:
     if sale.kind != SaleKind.SALE:
         return ()
     entries = VoucherEntry.objects.filter(sale=sale, kind=VoucherEntryKind.ISSUED).select_related("voucher")
-    base = settings.PUBLIC_URL.rstrip("/")
+    base = cloud_base_url()  # the cloud serves the page, also for a receipt printed by a store node
     return tuple(
         ReceiptGiftCard(
             code=entry.voucher.code,
