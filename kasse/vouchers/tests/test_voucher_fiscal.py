@@ -13,11 +13,15 @@ from kasse.core.actors import Actor
 from kasse.core.ids import uuid7
 from kasse.fiscal.models import TseTransactionRecord
 from kasse.fiscal.services import create_development_tse, register_tse_client
+from kasse.hardware.printers.base import Barcode, Columns, QRCode
+from kasse.printing.documents import shift_report_document
 from kasse.sales.dsfinvk.export import closings
 from kasse.sales.fiscal_signing import sale_receipt, sign_sale
+from kasse.sales.printout import receipt_document
 from kasse.sales.services.refunds import RefundLineInput, refund_sale
 from kasse.sales.services.shifts import close_shift, shift_figures
 from kasse.sales.tests.dsfinvk_check import decimal_of, export_zip, read_export
+from kasse.vouchers.models import Voucher
 from kasse.vouchers.tests.conftest import sell
 
 D = Decimal
@@ -110,3 +114,15 @@ def test_the_dsfinvk_export_has_the_voucher_business_cases_and_codes(
     assert figures.by_payment == {"cash": D("33.40")}
     assert figures.vouchers_sold == D("30.00")
     assert figures.vouchers_redeemed == D("7.80")  # 5.00 + 5.60 - 2.80
+    with scope(organization=organization):
+        z_rows = {
+            b.left: b.right for b in shift_report_document(closed, language="en").blocks if isinstance(b, Columns)
+        }
+        printed = receipt_document(sold, language="en").blocks
+    assert (z_rows["Gift cards sold"], z_rows["Paid with gift cards"]) == ("30.00", "7.80")
+    # the receipt that sold the cards: each code as a barcode, each balance page as a QR code
+    assert [b.data for b in printed if isinstance(b, Barcode)][:2] == ["MZWECK0001", "EZWECK0001"]
+    with scopes_disabled():
+        tokens = [Voucher.objects.get(code=c).public_token for c in ("MZWECK0001", "EZWECK0001")]
+    links = [b.data for b in printed if isinstance(b, QRCode) and "/gift-card/" in b.data]
+    assert [link.rsplit("/gift-card/", 1)[1].strip("/") for link in links] == tokens
