@@ -170,3 +170,26 @@ def test_a_gift_card_is_not_returned_without_its_receipt(register, cashier, mana
             refund_id=uuid7(),
             approver=manager,
         )
+
+
+def test_another_organizations_card_is_unknown_at_the_register(register, cashier, shift, gift_card, coffee):
+    from kasse.sales.services.shifts import open_shift
+    from kasse.tenancy.permissions import Role
+    from kasse.testing.factories import (
+        EmployeeFactory,
+        OrganizationFactory,
+        ProductFactory,
+        RegisterFactory,
+        StoreFactory,
+    )
+
+    sell(register, cashier, cards=[(gift_card, "ORGACARD01", "20.00")])
+    other = OrganizationFactory()
+    other_store = StoreFactory(organization=other, name="Anderswo")
+    other_register = RegisterFactory(store=other_store, organization=other, number=1)
+    bob = EmployeeFactory(organization=other, display_name="Bob", pin="2222", role=(other_store, Role.CASHIER))
+    open_shift(actor=Actor.system(), register=other_register, employee=bob, count={"50": 1})
+    tea = ProductFactory(organization=other, name="Tee", price="2.00", vat_class="standard")
+    with pytest.raises(SaleError, match="No gift card has the code “ORGACARD01”"):
+        sell(other_register, bob, [(tea, 1)], paid_with=[("ORGACARD01", "2.00")], cash="0")
+    assert _balance("ORGACARD01") == D("20.00")
