@@ -160,3 +160,23 @@ def test_the_task_is_a_periodic_task_of_the_worker_every_five_minutes(db):
         assert path in ensure_scheduled()  # what kasse worker and kasse cloud do at start
         assert path not in ensure_scheduled()  # one waiting run is enough
         assert DBTaskResult.objects.get(task_path=path).status == "READY"
+
+
+def test_a_store_nodes_thread_runs_the_same_settling(till, register, bakery, dev_tse):
+    """The node has no task worker: ``kasse store run`` starts the thread ``kasse-tse-sweep``, which runs
+    ``kasse tse_recover --sweep`` every ``KASSE_TSE_SWEEP_MINUTES``."""
+    import time
+
+    from kasse.sync.management.commands.store import _tse_sweep
+
+    forgotten = _scan_new_cart(till, register, ROLL)
+    _age(forgotten, hours=2)
+    with override_settings(KASSE_TSE_SWEEP_MINUTES=0, KASSE_TSE_OPEN_CART_HOURS=1):
+        thread = _tse_sweep().start()
+        try:
+            deadline = time.monotonic() + 20
+            while len(_records(forgotten.pk)) < 2 and time.monotonic() < deadline:
+                time.sleep(0.2)
+        finally:
+            thread.stop()
+    assert _records(forgotten.pk) == [(1, "start", Outcome.SIGNED), (2, "cancel", Outcome.SIGNED)]

@@ -212,7 +212,7 @@ def _tse_sweep() -> Any:
     def step() -> float:
         if time.monotonic() - started >= seconds:  # the first run one interval after the start's recovery
             call_command("tse_recover", "--sweep", stdout=io.StringIO())
-        return seconds
+        return max(seconds, 1.0)
 
     return Supervisor("kasse-tse-sweep", step, idle_seconds=0.0, database=True)
 
