@@ -75,6 +75,13 @@ def _qr_payment(org: Any) -> dict[str, Any]:
     return {"payment_id": payment.pk}
 
 
+def _return(org: Any) -> dict[str, Any]:
+    """A sale of ``org`` (the QR refund step finds a return of this register only: a foreign one is a 404)."""
+    from kasse.register.isolation import _sale
+
+    return {"sale_id": _sale(org)["sale_id"]}
+
+
 def _store(org: Any) -> dict[str, Any]:
     return {"store_id": StoreFactory(organization=org).pk}
 
@@ -90,4 +97,5 @@ CASES = [
     IsolationCase("payments:resolve", _qr_payment, methods=("post",), data={"paid": "1"}),
     IsolationCase("register:qr-status", _qr_payment, methods=("get",), caller="register"),
     IsolationCase("register:qr-cancel", _qr_payment, methods=("post",), caller="register"),
+    IsolationCase("register:qr-refund", _return, methods=("post",), caller="register"),
 ]

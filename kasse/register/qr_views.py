@@ -20,10 +20,17 @@ from kasse.core.actors import Actor
 from kasse.core.money import MoneyError, parse_money
 from kasse.payments.models import UNRESOLVED, CardPayment
 from kasse.payments.qr import messages, routing
-from kasse.payments.qr.services import QR_PROVIDERS, account_for, request_qr_cancel, start_qr_payment
+from kasse.payments.qr.services import (
+    QR_PROVIDERS,
+    account_for,
+    request_qr_cancel,
+    start_qr_payment,
+    start_qr_refund,
+)
 from kasse.register.access import register_view
 from kasse.register.live import publish_display
 from kasse.register.services import cart as carts
+from kasse.sales.models import PaymentMethod, Sale
 from kasse.tenancy.requests import CashierRequest
 
 
@@ -91,4 +98,45 @@ def qr_status(request: CashierRequest, payment_id: uuid.UUID) -> HttpResponse:
 def qr_cancel(request: CashierRequest, payment_id: uuid.UUID) -> HttpResponse:
     """Before it is sent: cancelled at once. At the provider: the worker asks the provider to cancel it."""
     payment = request_qr_cancel(actor=Actor.for_employee(request.cashier), payment=_payment(request, payment_id))
+    return _status(request, payment)
+
+
+def refundable(refund: Sale) -> Decimal | None:
+    """What of a return goes back as a QR payment the original sale was paid with (the ``other`` share of
+    its tenders), when there is such a payment; None otherwise."""
+    back = -sum((p.amount for p in refund.payments.all() if p.method == PaymentMethod.OTHER), Decimal("0.00"))
+    if back <= 0 or refund.original_sale_id is None:
+        return None
+    paid = CardPayment.objects.filter(
+        sale_id=refund.original_sale_id, provider__in=QR_PROVIDERS, kind="payment", status="approved"
+    )
+    return back if paid.exists() else None
+
+
+@require_POST
+@register_view()
+def qr_refund(request: CashierRequest, sale_id: uuid.UUID) -> HttpResponse:
+    """Pay a return's QR share back through the provider of the original sale's QR payment."""
+    refund: Sale = get_object_or_404(Sale, pk=sale_id, register=request.register, original_sale__isnull=False)
+    amount = refundable(refund)
+    original = (
+        CardPayment.objects.filter(
+            sale_id=refund.original_sale_id, provider__in=QR_PROVIDERS, kind="payment", status="approved"
+        )
+        .order_by("-amount")
+        .first()
+    )
+    if amount is None or original is None:
+        return render(request, "register/partials/qr_payment.html", {"error": messages.nothing_to_refund()})
+    try:
+        payment = start_qr_refund(
+            actor=Actor.for_employee(request.cashier),
+            register=request.register,
+            original=original,
+            amount=amount,
+            reason=f"return {refund.receipt_number}",
+            return_id=refund.pk,
+        )
+    except ValidationError as exc:
+        return render(request, "register/partials/qr_payment.html", {"error": " ".join(exc.messages)})
     return _status(request, payment)

@@ -42,6 +42,7 @@ urlpatterns = [
     path("cart/pay/qr/start/", qr_views.qr_start, name="qr-start"),
     path("cart/pay/qr/<uuid:payment_id>/", qr_views.qr_status, name="qr-status"),
     path("cart/pay/qr/<uuid:payment_id>/cancel/", qr_views.qr_cancel, name="qr-cancel"),
+    path("returns/<uuid:sale_id>/qr-refund/", qr_views.qr_refund, name="qr-refund"),
     path("cart/line/<uuid:line_id>/<slug:action>/", register_views.line_action, name="line-action"),
     path("cart/<slug:action>/", register_views.cart_action, name="cart-action"),
     path("customers/", customer_views.customer_search, name="customer-search"),

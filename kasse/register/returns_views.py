@@ -24,6 +24,7 @@ from kasse.core.actors import Actor
 from kasse.core.ids import uuid7
 from kasse.core.money import ZERO
 from kasse.printing.services import enqueue_sale_receipt
+from kasse.register import qr_views
 from kasse.register.access import approver_from_request, register_view
 from kasse.register.inputs import parse_quantity
 from kasse.register.selectors import register_settings
@@ -404,6 +405,7 @@ def _done(request: CashierRequest, refund: Sale, new_sale: Sale | None) -> HttpR
         "cash_back": cash_back,
         "refund_total": -refund.total,
         "new_sale": new_sale,
+        "qr_refund": qr_views.refundable(refund),  # the QR share goes back through its provider (Bluecode)
     }
     if new_sale is not None:
         context["credit"] = credit_issued(refund)

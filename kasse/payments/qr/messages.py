@@ -70,3 +70,7 @@ def progress(payment: Any) -> str:
     if payment.status == "pending":
         return _("Sending the payment to the provider …")
     return _("Waiting for the customer's app …")
+
+
+def nothing_to_refund() -> str:
+    return _("Nothing of this return goes back through a QR payment.")

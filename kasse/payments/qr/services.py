@@ -149,10 +149,23 @@ def start_qr_payment(
 
 @tenant_service
 def start_qr_refund(
-    *, actor: Actor, register: Register, original: CardPayment, amount: Decimal, reason: str = ""
+    *,
+    actor: Actor,
+    register: Register,
+    original: CardPayment,
+    amount: Decimal,
+    reason: str = "",
+    return_id: Any = None,
 ) -> CardPayment:
-    """Write the intent to pay (part of) an approved QR payment back through its provider."""
+    """Write the intent to pay (part of) an approved QR payment back through its provider. ``return_id``: the
+    return receipt it pays back; asked again for the same return, the refund already written is the answer."""
     original = CardPayment.objects.select_for_update().get(pk=original.pk)
+    if return_id is not None:
+        earlier = original.refunds.filter(cart_id=return_id).exclude(
+            status__in=(CardPaymentStatus.DECLINED, CardPaymentStatus.FAILED, CardPaymentStatus.CANCELLED)
+        )
+        if earlier.exists():
+            return earlier.first()  # type: ignore[return-value]
     if (
         original.provider not in QR_PROVIDERS
         or original.kind != CardPaymentKind.PAYMENT
@@ -177,6 +190,7 @@ def start_qr_refund(
         qr_account=original.qr_account,
         kind=CardPaymentKind.REFUND,
         original_payment=original,
+        cart_id=return_id,
         amount=amount,
         masked_pan=original.masked_pan,
         resolution_note=reason[:255],

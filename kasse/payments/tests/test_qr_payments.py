@@ -261,3 +261,41 @@ def test_unknown_and_unconfigured_payment_codes_get_a_clear_message(till, regist
     bluecode = till.post("/register/cart/scan/", {"code": magic.APPROVE_NOW}, HTTP_ACCEPT_LANGUAGE="en")
     assert "Bluecode payments are not set up" in soup_of(bluecode).select_one("[data-testid=cart-error]").text
     assert json.loads(bluecode["HX-Trigger"]) == {"kasse:scan-rejected": {"reason": "payment"}}
+
+
+def test_a_returned_sale_pays_its_qr_share_back_through_bluecode_once(till, register, bakery, bluecode, qr_runner):
+    from kasse.register.tests.test_returns import _hidden, _qty_field, _variant
+
+    till.post("/register/cart/scan/", {"code": "4000000000024"})  # coffee 2.80, paid with Bluecode
+    payment = start_qr(register, magic.APPROVE_NOW)
+    qr_runner.step()
+    _pay(till, [{"method": "other", "amount": "2.80", "reference": f"qr:{payment.pk}"}])
+    with scopes_disabled():
+        sale = Sale.objects.get()
+    form = till.get(f"/register/returns/{sale.pk}/")
+    done = till.post(
+        f"/register/returns/{sale.pk}/",
+        {
+            "action": "confirm",
+            "tender": "original",
+            "refund_id": _hidden(form, "refund_id"),
+            _qty_field(form, _variant(bakery["coffee"]).sku): "1",
+        },
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    button = soup_of(done).select_one("[data-testid=qr-refund]")
+    assert "2.80" in button.text
+    with scopes_disabled():
+        refund_sale = Sale.objects.get(kind="refund")
+    started = till.post(f"/register/returns/{refund_sale.pk}/qr-refund/", HTTP_ACCEPT_LANGUAGE="en")
+    assert soup_of(started).select_one("[data-testid=qr-payment]")["data-status"] == "pending"
+    again = till.post(f"/register/returns/{refund_sale.pk}/qr-refund/")  # a second tap: the same refund
+    assert again.status_code == 200
+    qr_runner.step()
+    with scopes_disabled():
+        refund = CardPayment.objects.get(kind="refund")
+    assert (refund.status, refund.amount, refund.cart_id) == (APPROVED, D("2.80"), refund_sale.pk)
+    assert bluecode.journal.count("refund") == 1
+    assert bluecode.journal.bookings[str(payment.pk)].state == "REFUNDED"
+    shown = soup_of(till.get(f"/register/cart/pay/qr/{refund.pk}/", HTTP_ACCEPT_LANGUAGE="en"))
+    assert shown.select_one("[data-testid=qr-text]").text == "Erstattet."  # stored in the shop's language
