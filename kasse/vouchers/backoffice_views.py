@@ -17,7 +17,7 @@ from kasse.tenancy.permissions import Capability
 from kasse.tenancy.requests import BackofficeRequest
 from kasse.vouchers.forms import AdjustForm, VoucherTypeForm
 from kasse.vouchers.models import Voucher, VoucherType
-from kasse.vouchers.selectors import balance_of, history, voucher_list
+from kasse.vouchers.selectors import balance_of, history, outstanding, voucher_list
 from kasse.vouchers.services import adjust_voucher, create_voucher_type, set_voucher_type_active
 
 settings_view = backoffice_view(Capability.MANAGE_SETTINGS)
@@ -49,6 +49,7 @@ def voucher_index(request: BackofficeRequest) -> HttpResponse:
     query = request.GET.get("q", "")[:60]
     context = {
         "rows": voucher_list(query),
+        "outstanding": outstanding(),
         "query": query,
         "types": VoucherType.objects.filter(organization=request.organization),
         "type_form": form,

@@ -78,3 +78,8 @@ def voucher_for_token(token: str) -> Voucher | None:
         return None
     with scopes_disabled():
         return Voucher.objects.select_related("organization", "voucher_type").filter(public_token=token).first()
+
+
+def outstanding() -> Decimal:
+    """What all cards of the active organization are still worth (the shop's liability for them)."""
+    return round_money(VoucherEntry.objects.aggregate(s=Sum("amount"))["s"] or ZERO)

@@ -41,6 +41,7 @@ def test_the_owner_finds_a_card_sees_its_history_and_corrects_it_never_below_zer
     sell(register, cashier, cards=[(gift_card, "OTHER00001", "5.00")])
     client.force_login(owner)
     found = soup_of(client.get("/vouchers/", {"q": "listcard"}, HTTP_ACCEPT_LANGUAGE="de"))
+    assert found.select_one("[data-testid=vouchers-outstanding]")["data-amount"] == "32.20"  # 27.20 + 5.00
     rows = found.select("[data-testid=voucher-row]")
     assert len(rows) == 1
     assert rows[0].select_one("[data-testid=voucher-balance]").text == "27,20 €"
