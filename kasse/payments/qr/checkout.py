@@ -16,6 +16,8 @@ from django.utils.translation import gettext as _
 from kasse.payments.models import CardPayment, CardPaymentKind, CardPaymentStatus
 from kasse.payments.qr.services import QR_PROVIDERS
 from kasse.sales.services.errors import SaleError
+from kasse.sync.engine.changes import record
+from kasse.sync.engine.local import is_node
 from kasse.tenancy.models import Register
 
 PREFIX = "qr:"
@@ -79,3 +81,5 @@ def claim_qr_tenders(*, tenders: Iterable[Any], register: Register, sale_id: Any
         if payment.sale_id is None:
             payment.sale_id = sale_id
             payment.save(update_fields=["sale_id", "updated_at"])
+            if is_node():
+                record("card_payment", [payment])  # goes up with the sale (kasse/payments/syncing.py)

@@ -33,9 +33,18 @@ from kasse.payments.qr.models import QrAccount
 from kasse.payments.qr.providers import QrOutcome, QrResult
 from kasse.payments.services import MAX_CARD_AMOUNT, PaymentError, unresolved_payment
 from kasse.sync.engine.changes import record
+from kasse.sync.engine.local import is_node
 from kasse.tenancy.models import Organization, Register, Store
 
 QR_PROVIDERS = (PaymentProvider.BLUECODE,)
+
+
+def _report(*payments: CardPayment) -> None:
+    """A change of QR payments, inside its transaction: on a node it goes up with the card payments (the
+    shared ``CardPayment`` rows and their sync rule, kasse/payments/syncing.py). A pending intent is not
+    reported: it still holds the scanned code, which never leaves the register's process."""
+    if is_node():
+        record("card_payment", list(payments))
 
 
 def _wake() -> None:
@@ -202,6 +211,7 @@ def start_qr_refund(
         refund,
         {"amount": str(amount), "original": str(original.pk)},
     )
+    _report(refund)
     transaction.on_commit(_wake)
     return refund
 
@@ -218,10 +228,12 @@ def request_qr_cancel(*, actor: Actor, payment: CardPayment) -> CardPayment:
         payment.message = _("Cancelled at the register; nothing was charged.")
         payment.save()
         log_action(payment.organization, actor, "payments.qr.cancelled", payment, {"amount": str(payment.amount)})
+        _report(payment)
     elif payment.status == CardPaymentStatus.SENT and payment.kind == CardPaymentKind.PAYMENT:
         payment.cancel_requested = True
         payment.save(update_fields=["cancel_requested", "updated_at"])
         log_action(payment.organization, actor, "payments.qr.cancel_requested", payment, {})
+        _report(payment)
         transaction.on_commit(_wake)
     return payment
 
@@ -238,6 +250,7 @@ def claim_qr_payment(*, payment_id: Any, organization: Any) -> tuple[CardPayment
     payment.presented_code = ""
     payment.sent_at = timezone.now()
     payment.save(update_fields=["status", "presented_code", "sent_at", "updated_at"])
+    _report(payment)
     return payment, code
 
 
@@ -285,6 +298,7 @@ def record_qr_result(*, payment: CardPayment, result: QrResult, uncertain: bool 
         payment,
         {"outcome": outcome.value, "code": result.code, "error": result.error[:200]},
     )
+    _report(payment)
     return payment
 
 
@@ -297,6 +311,7 @@ def record_qr_recovery(*, payment: CardPayment, decided: str | None, result: QrR
     if decided is None:
         payment.message = note
         payment.save(update_fields=["message", "updated_at"])
+        _report(payment)
         return payment
     _store_charge(payment, result)
     payment.status = decided
@@ -312,6 +327,7 @@ def record_qr_recovery(*, payment: CardPayment, decided: str | None, result: QrR
         payment,
         {"status": decided, "code": result.code},
     )
+    _report(payment)
     return payment
 
 
@@ -324,4 +340,5 @@ def mark_qr_interrupted(*, payment_id: Any, organization: Any) -> CardPayment | 
     payment.status = CardPaymentStatus.UNKNOWN
     payment.message = _("The process stopped while the provider had the payment; asking the provider.")
     payment.save(update_fields=["status", "message", "updated_at"])
+    _report(payment)
     return payment
