@@ -280,8 +280,7 @@ SUITES: tuple[Suite, ...] = (
         "Django test client (Übersicht, receipt by number, filtered journal pages deep into the result, every "
         "report over a full year), a CSV export of about a million lines as the worker writes it, and sync "
         "ingestion with and without the sums' trigger on a fresh database. Machine: {machine}.",
-        "Back office: seeding {backoffice_sales} sales on PostgreSQL, Übersicht, journal, reports, export, "
-        "ingestion …",
+        "Back office: seeding {backoffice_sales} sales on PostgreSQL, Übersicht, journal, reports, export, ingestion …",
         argv=lambda args: ["--sales", str(args.backoffice_sales), "--database", args.backoffice_database],
         section=_after_blank_line,
     ),
