@@ -42,6 +42,7 @@ from kasse.payments.qr import services
 from kasse.payments.qr.models import QrAccount
 from kasse.payments.qr.providers import PaymentRequest, QrOutcome, QrProvider, QrResult
 from kasse.peripherals.bus import scan_group
+from kasse.sync.engine.local import is_node
 
 logger = logging.getLogger(__name__)
 
@@ -109,7 +110,15 @@ class QrPaymentRunner:
     # -- one round ---------------------------------------------------------------------------------
     def _mine(self) -> Any:
         payments = CardPayment.objects.filter(provider__in=services.QR_PROVIDERS)
-        return payments.filter(store_id__in=self.store_ids) if self.store_ids is not None else payments
+        if self.store_ids is not None:
+            return payments.filter(store_id__in=self.store_ids)
+        if is_node():
+            return payments
+        # The cloud drives the payments of stores it sells for; a store with a paired node sells (and takes
+        # QR payments) there only, and its payments that sync up are the node's to drive (register/node_gate.py).
+        from kasse.sync.models import StoreNode
+
+        return payments.exclude(store_id__in=StoreNode.objects.filter(revoked_at__isnull=True).values("store_id"))
 
     def step(self) -> float:
         with scopes_disabled():

@@ -299,3 +299,12 @@ def test_a_returned_sale_pays_its_qr_share_back_through_bluecode_once(till, regi
     assert bluecode.journal.bookings[str(payment.pk)].state == "REFUNDED"
     shown = soup_of(till.get(f"/register/cart/pay/qr/{refund.pk}/", HTTP_ACCEPT_LANGUAGE="en"))
     assert shown.select_one("[data-testid=qr-text]").text == "Erstattet."  # stored in the shop's language
+
+
+def test_the_clouds_worker_leaves_the_payments_of_a_store_with_a_node_to_that_node(register, bluecode, qr_runner, node):
+    payment = start_qr(register, magic.APPROVE_NOW)
+    with scopes_disabled():
+        CardPayment.objects.filter(pk=payment.pk).update(status=CardPaymentStatus.SENT, presented_code="")
+    qr_runner.step()  # the cloud's runner (no store ids): the node drives this store's payments
+    assert reload(payment).status == CardPaymentStatus.SENT
+    assert bluecode.journal.requests == []
