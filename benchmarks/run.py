@@ -310,6 +310,16 @@ SUITES: tuple[Suite, ...] = (
         section=_from_own_heading("## Campaign segments (issue 18)"),
     ),
     Suite(
+        "webhooks",
+        "benchmarks.webhooks_bench",
+        "## Webhook deliveries (issue 17)",
+        "Measured by `python -m benchmarks.webhooks_bench` (part of `make bench`; "
+        + _this_section_alone("webhooks")
+        + "): one worker (`kasse.notifications.delivery.run_due`) on a fresh PostgreSQL database, receivers in a "
+        "child process on 127.0.0.1; signed sale events. Machine: {machine}.",
+        "Webhooks: one worker's calls a minute, alone and beside a hanging receiver …",
+    ),
+    Suite(
         "promotions",
         "benchmarks.promotions_bench",
         "## Promotions: scan → cart with 50 promotions (issue 18)",

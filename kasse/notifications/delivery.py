@@ -1,8 +1,8 @@
 """Sending due webhook deliveries: many at once, one slow receiver never holding up the others.
 
 ``run_due`` is what the background task runs. The calling thread does every database write: it takes due
-deliveries (leased, ``select_for_update(skip_locked)`` so two workers never take the same one), hands
-the HTTP requests to a pool of threads that touch no database, and writes each result as it comes back.
+deliveries ahead in batches (leased, ``select_for_update(skip_locked)`` so two workers never take the same
+one), hands the HTTP requests to a pool of threads that touch no database, and writes the results in batches.
 An endpoint never has more than ``PER_ENDPOINT`` requests in flight, so a receiver that hangs ties up at
 most that many threads for its timeout while the rest keep sending.
 
@@ -17,6 +17,7 @@ import logging
 import random
 import time
 import uuid
+from collections import deque
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -32,7 +33,10 @@ from kasse.notifications.models import DeliveryStatus, WebhookDelivery, WebhookE
 log = logging.getLogger(__name__)
 
 THREADS = 32
-PER_ENDPOINT = 4
+PER_ENDPOINT = 4  # requests in flight to one endpoint at most
+HELD_PER_ENDPOINT = 4 * PER_ENDPOINT  # claimed ahead by one run: a hanging endpoint's lease must outlast its queue
+RECORD_BATCH = 64  # results written in one transaction …
+RECORD_EVERY = 0.05  # … or after this many seconds, whichever comes first
 LEASE = timedelta(minutes=2)  # a taken delivery is due again after this if its worker died
 RETRY_FOR = timedelta(hours=24)
 FIRST_RETRY = 10.0  # seconds; doubled per attempt, capped, then ±25 % jitter
@@ -107,22 +111,23 @@ def _ms(started: float) -> int:
     return int((time.monotonic() - started) * 1000)
 
 
-def _claim(limit: int, busy: dict[uuid.UUID, int]) -> list[_Request]:
-    """Take up to ``limit`` due deliveries of active endpoints, at most ``PER_ENDPOINT`` in flight each."""
+def _claim(limit: int, held: dict[uuid.UUID, int]) -> list[_Request]:
+    """Take up to ``limit`` due deliveries of active endpoints, at most ``HELD_PER_ENDPOINT`` held by this run
+    per endpoint (``held``: what it holds now, in flight or waiting for a thread)."""
     now = timezone.now()
-    saturated = [pk for pk, n in busy.items() if n >= PER_ENDPOINT]
+    saturated = [pk for pk, n in held.items() if n >= HELD_PER_ENDPOINT]
     with scopes_disabled(), transaction.atomic():
         rows = list(
             WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(status__in=DUE, next_attempt_at__lte=now, endpoint__is_active=True)
             .exclude(endpoint_id__in=saturated)
             .select_related("endpoint", "event")
-            .order_by("next_attempt_at")[: limit * PER_ENDPOINT]
+            .order_by("next_attempt_at")[: limit * 2]
         )
         taken: list[WebhookDelivery] = []
-        counts = dict(busy)
+        counts = dict(held)
         for row in rows:
-            if len(taken) >= limit or counts.get(row.endpoint_id, 0) >= PER_ENDPOINT:
+            if len(taken) >= limit or counts.get(row.endpoint_id, 0) >= HELD_PER_ENDPOINT:
                 continue
             counts[row.endpoint_id] = counts.get(row.endpoint_id, 0) + 1
             taken.append(row)
@@ -220,29 +225,58 @@ def disable_endpoint(endpoint_id: uuid.UUID) -> None:
 
 def run_due(*, max_seconds: float = 240.0, threads: int = THREADS) -> int:
     """Send every due delivery (and those that fall due while it runs) for up to ``max_seconds``;
-    returns how many attempts were made."""
+        returns how many attempts were made.
+
+        The database is touched in batches, not per call: deliveries are claimed ahead (up to twice the
+        threads, at most ``HELD_PER_ENDPOINT`` per endpoint, leased) into a local queue from which a request
+        goes to a thread as soon as its endpoint has fewer than ``PER_ENDPOINT`` in flight, and results are
+        written every ``RECORD_EVERY`` seconds or ``RECORD_BATCH`` results; more are claimed at most every
+    ``RECORD_EVERY`` seconds while some are in flight. A worker that dies between sending
+        and writing leaves its deliveries to come due again when their lease runs out (at least once)."""
     stop_at = time.monotonic() + max_seconds
     made = 0
-    busy: dict[uuid.UUID, int] = {}
+    held: dict[uuid.UUID, int] = {}  # claimed by this run and not yet recorded, per endpoint
+    flying: dict[uuid.UUID, int] = {}  # in a thread now, per endpoint
+    queue: deque[_Request] = deque()
     in_flight: dict[Future[_Result], _Request] = {}
+    results: list[_Result] = []
+    recorded_at = claimed_at = time.monotonic()
     with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="webhook") as pool:
         while True:
-            free = threads - len(in_flight)
-            taken = _claim(free, busy) if free > 0 and time.monotonic() < stop_at else []
-            for request in taken:
-                busy[request.endpoint_id] = busy.get(request.endpoint_id, 0) + 1
-                in_flight[pool.submit(_send, request)] = request
-            if not in_flight:
+            now = time.monotonic()
+            idle = not in_flight and not queue
+            if now < stop_at and len(queue) < threads and (idle or now - claimed_at >= RECORD_EVERY):
+                claimed_at = now
+                for request in _claim(2 * threads - len(queue), held):
+                    held[request.endpoint_id] = held.get(request.endpoint_id, 0) + 1
+                    queue.append(request)
+            waiting: deque[_Request] = deque()
+            while queue:
+                request = queue.popleft()
+                if len(in_flight) < threads and flying.get(request.endpoint_id, 0) < PER_ENDPOINT:
+                    flying[request.endpoint_id] = flying.get(request.endpoint_id, 0) + 1
+                    in_flight[pool.submit(_send, request)] = request
+                else:
+                    waiting.append(request)
+            queue = waiting
+            if not in_flight and not queue:
                 break
-            done, _pending = wait(in_flight, timeout=0.05 if taken else 0.5, return_when=FIRST_COMPLETED)
-            results = []
+            done, _pending = wait(in_flight, timeout=0.5, return_when=FIRST_COMPLETED) if in_flight else (set(), set())
             for future in done:
                 request = in_flight.pop(future)
-                busy[request.endpoint_id] -= 1
+                flying[request.endpoint_id] -= 1
                 results.append(future.result())
-            if results:
+            quiet = not in_flight and not queue
+            if results and (quiet or len(results) >= RECORD_BATCH or time.monotonic() - recorded_at >= RECORD_EVERY):
                 _record(results)
+                for result in results:
+                    held[result.request.endpoint_id] -= 1
                 made += len(results)
+                results = []
+                recorded_at = time.monotonic()
+    if results:
+        _record(results)
+        made += len(results)
     return made
 
 

@@ -229,3 +229,20 @@ def test_backoffice_benchmark_runs_end_to_end_with_a_few_hundred_sales(tmp_path)
         "Sync ingestion with the trigger that marks the sums against without it, 20 sales, 2 interleaved rounds",
     ):
         assert row in text
+
+
+def test_webhook_benchmark_runs_end_to_end_with_a_few_calls(tmp_path):
+    """``make bench``'s webhook suite (issue 17): one worker, fast receivers alone and beside a hanging one."""
+    import os
+
+    result = subprocess.run(
+        [sys.executable, "-m", "benchmarks.webhooks_bench", "--calls", "30", "--hanging", "2", "--database", "sqlite"],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "KASSE_WEBHOOKS_READ_TIMEOUT": "1"},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "| fast receivers alone | 30 |" in result.stdout
+    assert "| the same beside a hanging receiver | 30 |" in result.stdout

@@ -1,0 +1,278 @@
+"""Webhook delivery benchmark (issue 17): how many calls one worker makes a minute, and whether a receiver that
+hangs slows the others.
+
+One worker is :func:`kasse.notifications.delivery.run_due` in this process (its pool of threads, the claims
+with ``SELECT … FOR UPDATE SKIP LOCKED`` and the results written back), on PostgreSQL (a fresh database of
+its own, ``KASSE_BENCH_POSTGRES_URL``) or, with ``--database sqlite``, on a SQLite file. The receivers run in a
+**child process** (so that their work does not share this process's interpreter lock): ``fast`` answers every
+POST with 204 at once, ``hanging`` accepts the connection, reads the request and never answers (the worker's
+read timeout, ``KASSE_WEBHOOKS_READ_TIMEOUT``, ends each attempt).
+
+* **fast alone**: ``--calls`` deliveries to three fast endpoints (sale events, signed bodies), timed from
+  the first claim until the last one is recorded as delivered: calls a minute (target ≥ 10,000).
+* **fast beside a hanging receiver**: the same again, with ``--hanging`` deliveries to a hanging endpoint
+  queued *first*: the fast endpoints' calls a minute, and the ratio to the run alone (target: not slower
+  than 0.9 of it, which is what "does not slow the others" means in numbers).
+
+Run: ``python -m benchmarks.webhooks_bench [--calls 12000] [--hanging 40] [--database postgres|sqlite]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+POSTGRES_URL = os.environ.get("KASSE_BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/")
+DATABASE = "kasse_bench_webhooks"
+TARGET_PER_MINUTE = 10_000
+FAST_ENDPOINTS = 3
+
+
+# --- the receivers (child process) -----------------------------------------------------------------------
+
+
+class _Fast(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server's name
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.send_response(204)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def _hang(sock: socket.socket, stop: threading.Event) -> None:
+    sock.listen(64)
+    sock.settimeout(0.5)
+    held = []
+    while not stop.is_set():
+        try:
+            conn, _addr = sock.accept()
+        except TimeoutError:
+            continue
+        held.append(conn)  # read nothing back, answer nothing: the client's read timeout ends it
+
+
+def receivers() -> None:
+    """Serve a fast and a hanging receiver on 127.0.0.1; print their ports; run until stdin closes."""
+    fast = ThreadingHTTPServer(("127.0.0.1", 0), _Fast)
+    fast.daemon_threads = True
+    hanging = socket.socket()
+    hanging.bind(("127.0.0.1", 0))
+    stop = threading.Event()
+    threading.Thread(target=fast.serve_forever, daemon=True).start()
+    threading.Thread(target=_hang, args=(hanging, stop), daemon=True).start()
+    print(json.dumps({"fast": fast.server_address[1], "hanging": hanging.getsockname()[1]}), flush=True)
+    sys.stdin.read()
+    stop.set()
+    fast.shutdown()
+
+
+# --- the worker (this process) -----------------------------------------------------------------------------
+
+
+def _setup(database: str, data_dir: Path) -> None:
+    os.environ["KASSE_DATA_DIR"] = str(data_dir)
+    os.environ["KASSE_WEBHOOKS_ALLOW_LOOPBACK"] = "1"
+    os.environ.setdefault("KASSE_WEBHOOKS_READ_TIMEOUT", "5")
+    if database == "postgres":
+        _recreate_database()
+        os.environ["DATABASE_URL"] = POSTGRES_URL.rstrip("/") + "/" + DATABASE
+    else:
+        os.environ["DATABASE_URL"] = f"sqlite:///{data_dir / 'bench.sqlite3'}"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kasse.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def _recreate_database(drop_only: bool = False) -> None:
+    import psycopg
+
+    with psycopg.connect(POSTGRES_URL.rstrip("/") + "/postgres", autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+        if not drop_only:
+            conn.execute(f"CREATE DATABASE {DATABASE}")
+
+
+def _queue(organization: Any, endpoints: list[Any], per_endpoint: int) -> list[Any]:
+    """``per_endpoint`` sale events, each with a delivery to every endpoint of ``endpoints``; their ids."""
+    from django.utils import timezone
+    from django_scopes import scopes_disabled
+
+    from kasse.notifications.models import Event, WebhookDelivery
+
+    now = timezone.now()
+    with scopes_disabled():
+        events = Event.objects.bulk_create(
+            [
+                Event(
+                    organization=organization,
+                    kind="sale.completed",
+                    payload={"sale_id": str(n), "receipt_number": n, "total": "12.50", "currency": "EUR"},
+                    occurred_at=now,
+                )
+                for n in range(per_endpoint)
+            ],
+            batch_size=2000,
+        )
+        deliveries = WebhookDelivery.objects.bulk_create(
+            [
+                WebhookDelivery(organization=organization, endpoint=endpoint, event=event, next_attempt_at=now)
+                for event in events
+                for endpoint in endpoints
+            ],
+            batch_size=2000,
+        )
+    return [d.pk for d in deliveries]
+
+
+def _deliver(fast_ids: list[Any]) -> tuple[float, int]:
+    """Run one worker until every delivery of ``fast_ids`` is delivered; seconds it took and the attempts."""
+    from django.db import connection
+    from django_scopes import scopes_disabled
+
+    from kasse.notifications import delivery
+    from kasse.notifications.models import DeliveryStatus, WebhookDelivery
+
+    made: list[int] = []
+    started = time.perf_counter()
+    worker = threading.Thread(target=lambda: made.append(delivery.run_due(max_seconds=600)), daemon=True)
+    worker.start()
+    done_at = None
+    with scopes_disabled():
+        while worker.is_alive() or done_at is None:
+            delivered = WebhookDelivery.objects.filter(pk__in=fast_ids, status=DeliveryStatus.SUCCEEDED).count()
+            if delivered == len(fast_ids):
+                done_at = time.perf_counter()
+                break
+            if not worker.is_alive():
+                raise RuntimeError(f"the worker stopped with {delivered} of {len(fast_ids)} delivered")
+            time.sleep(0.05)
+    worker.join()
+    connection.close()
+    return done_at - started, made[0] if made else 0
+
+
+def run(calls: int, hanging: int, database: str) -> dict[str, Any]:
+    child = subprocess.Popen(
+        [sys.executable, "-m", "benchmarks.webhooks_bench", "--receivers"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert child.stdout is not None
+        ports = json.loads(child.stdout.readline())
+        with tempfile.TemporaryDirectory(prefix="kasse-bench-webhooks-") as tmp:
+            _setup(database, Path(tmp))
+            return _measure(calls, hanging, database, ports)
+    finally:
+        if child.stdin:
+            child.stdin.close()
+        child.wait(timeout=10)
+        if database == "postgres":
+            from django.db import connections
+
+            connections.close_all()
+            _recreate_database(drop_only=True)
+
+
+def _measure(calls: int, hanging: int, database: str, ports: dict[str, int]) -> dict[str, Any]:
+    from django.conf import settings
+    from django_scopes import scopes_disabled
+
+    from kasse.notifications.models import WebhookEndpoint
+    from kasse.testing.factories import OrganizationFactory
+
+    with scopes_disabled():
+        organization = OrganizationFactory()
+        fast = [
+            WebhookEndpoint.objects.create(
+                organization=organization,
+                url=f"http://127.0.0.1:{ports['fast']}/hook/{n}",
+                events=["sale.completed"],
+                secret="whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+            )
+            for n in range(FAST_ENDPOINTS)
+        ]
+        slow = WebhookEndpoint.objects.create(
+            organization=organization,
+            url=f"http://127.0.0.1:{ports['hanging']}/hook",
+            events=["sale.completed"],
+            secret="whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+        )
+    per_endpoint = max(1, calls // FAST_ENDPOINTS)
+    alone_ids = _queue(organization, fast, per_endpoint)
+    alone_seconds, _ = _deliver(alone_ids)
+    _queue(organization, [slow], hanging)  # queued first: the worker meets them before the fast ones
+    beside_ids = _queue(organization, fast, per_endpoint)
+    beside_seconds, _ = _deliver(beside_ids)
+    alone_rate = len(alone_ids) / alone_seconds * 60
+    beside_rate = len(beside_ids) / beside_seconds * 60
+    return {
+        "database": database,
+        "read_timeout_s": settings.KASSE_WEBHOOKS_READ_TIMEOUT,
+        "fast_endpoints": FAST_ENDPOINTS,
+        "calls": len(alone_ids),
+        "hanging_deliveries": hanging,
+        "alone": {"seconds": round(alone_seconds, 2), "calls_per_minute": round(alone_rate)},
+        "beside_hanging": {"seconds": round(beside_seconds, 2), "calls_per_minute": round(beside_rate)},
+        "ratio_beside_to_alone": round(beside_rate / alone_rate, 3),
+        "target_calls_per_minute": TARGET_PER_MINUTE,
+        "target_met": alone_rate >= TARGET_PER_MINUTE and beside_rate >= TARGET_PER_MINUTE,
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--calls", type=int, default=12_000)
+    parser.add_argument("--hanging", type=int, default=40)
+    parser.add_argument("--database", choices=["postgres", "sqlite"], default="postgres")
+    parser.add_argument("--receivers", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.receivers:
+        receivers()
+        return
+    print(table(run(args.calls, args.hanging, args.database)))
+
+
+def table(result: dict[str, Any]) -> str:
+    """The result as the section of docs/benchmarks.md."""
+    alone, beside = result["alone"], result["beside_hanging"]
+    ok = "✅" if result["target_met"] else "❌"
+    steady = "✅" if result["ratio_beside_to_alone"] >= 0.9 else "❌"
+    return "\n".join(
+        [
+            f"{result['database']}; {result['fast_endpoints']} endpoints on one fast receiver, "
+            f"{result['hanging_deliveries']} deliveries to a receiver that never answers (read timeout "
+            f"{result['read_timeout_s']:g} s) queued before the second run's.",
+            "",
+            "| one worker | calls | seconds | calls a minute | target |",
+            "| --- | ---: | ---: | ---: | --- |",
+            f"| fast receivers alone | {result['calls']} | {alone['seconds']} | {alone['calls_per_minute']:,} | "
+            f"≥ {TARGET_PER_MINUTE:,} {ok} |",
+            f"| the same beside a hanging receiver | {result['calls']} | {beside['seconds']} | "
+            f"{beside['calls_per_minute']:,} | ratio to alone {result['ratio_beside_to_alone']} (≥ 0.9 {steady}) |",
+        ]
+    )
+
+
+if __name__ == "__main__":
+    main()
