@@ -120,7 +120,9 @@ def _enqueue(messages: list[dict[str, Any]]) -> None:
     except Exception:  # the notification centre misses them, nothing else does
         log.exception("could not notify users of %s", _names(messages))
     try:
-        dispatch_events.enqueue(messages)
+        # One JSON text, not the list: the task backend walks every value of its arguments to check that it
+        # is JSON (a node's upload of 500 sales is about 100,000 values), a text is checked at once.
+        dispatch_events.enqueue(json.dumps(messages))
     except Exception:  # the events are lost, the sales are not: say so in the log
         log.exception("could not enqueue event %s", _names(messages))
 

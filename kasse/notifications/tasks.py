@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import datetime
 from typing import Any
@@ -18,13 +19,15 @@ log = logging.getLogger(__name__)
 
 
 @task()
-def dispatch_events(messages: list[dict[str, Any]]) -> None:
+def dispatch_events(messages: str | list[dict[str, Any]]) -> None:
     """Store published events and send what they cause (webhooks now; see docs/notifications.md). One task
-    for all the events of a commit: a node's upload of hundreds of sales is one task, not hundreds."""
-    _stored, deliveries = accept_events(messages)
+    for all the events of a commit: a node's upload of hundreds of sales is one task, not hundreds. The
+    events come as one JSON text (``events._enqueue``); a list is what tasks queued by an older version hold."""
+    events: list[dict[str, Any]] = json.loads(messages) if isinstance(messages, str) else messages
+    _stored, deliveries = accept_events(events)
     if deliveries:
         wake_deliveries()
-    if queue_outgoing(messages):
+    if queue_outgoing(events):
         wake_notifications()
 
 

@@ -4,6 +4,7 @@ and store, one background task takes every event, and the work does not grow wit
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 import pytest
@@ -60,7 +61,7 @@ def test_an_upload_of_many_sales_costs_what_an_upload_of_two_costs(
 
     class Counting:
         def enqueue(self, messages):
-            enqueued.append(len(messages))
+            enqueued.append(len(json.loads(messages)))
             return real.enqueue(messages)
 
     real = tasks.dispatch_events

@@ -86,6 +86,25 @@ def due_batch(limit: int, after: int | None = None) -> list[OutboxRecord]:
     return list(due.order_by("position")[:limit])
 
 
+def next_attempt_in(now: Any = None) -> float | None:
+    """Seconds until the next record waiting or set aside may be sent (0 when one is due now; ``None``:
+    nothing waits). The sync loop sleeps no longer than that, so a record answered ``retry`` is sent again
+    after its own backoff, not after the loop's poll interval."""
+    now = now or timezone.now()
+    due = (
+        OutboxRecord.objects.filter(status__in=(OutboxStatus.PENDING, *SET_ASIDE))
+        .order_by("next_attempt_at")
+        .values_list("next_attempt_at", flat=True)
+        .first()
+    )
+    return None if due is None else max(0.0, (due - now).total_seconds())
+
+
+def make_due(pks: list[Any]) -> int:
+    """Make these waiting records due now (what they waited for has just arrived in the cloud)."""
+    return OutboxRecord.objects.filter(pk__in=pks, status=OutboxStatus.PENDING).update(next_attempt_at=timezone.now())
+
+
 def backlog() -> int:
     return OutboxRecord.objects.filter(status=OutboxStatus.PENDING).count()
 
@@ -125,8 +144,12 @@ def set_aside(record: OutboxRecord, status: str, error: str, now: Any = None) ->
     )
 
 
-def apply_results(results: dict[str, dict[str, str]], sent: list[OutboxRecord]) -> dict[str, int]:
-    """Mark each sent record by the cloud's answer; a record it did not answer stays pending."""
+def apply_results(
+    results: dict[str, dict[str, str]], sent: list[OutboxRecord], retried: list[Any] | None = None
+) -> dict[str, int]:
+    """Mark each sent record by the cloud's answer; a record it did not answer stays pending (its id is
+    added to ``retried``, when given)."""
+    retried = [] if retried is None else retried
     now = timezone.now()
     counts = {"acked": 0, "retry": 0, "rejected": 0, "unanswered": 0}
     # Acknowledged records are marked with one UPDATE per detail: a batch is hundreds of records, nearly
@@ -148,6 +171,7 @@ def apply_results(results: dict[str, dict[str, str]], sent: list[OutboxRecord]) 
             else:
                 delay_for(record, detail or "no answer for this record", now)
                 counts["retry" if answer else "unanswered"] += 1
+                retried.append(record.pk)
         for detail, pks in done.items():
             OutboxRecord.objects.filter(pk__in=pks).update(status=OutboxStatus.ACKED, last_error=detail, acked_at=now)
     return counts

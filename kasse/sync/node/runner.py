@@ -40,6 +40,8 @@ from kasse.sync.node.client import CloudRefused, CloudUnreachable
 
 log = logging.getLogger(__name__)
 
+MIN_WAIT = 0.2  # seconds between two rounds at least, however soon a record is due
+
 
 class SyncRunner:
     def __init__(
@@ -192,7 +194,7 @@ class SyncRunner:
             return 0.0
         if ok:
             self._failures = 0
-            self._idle(self.poll_seconds, head)
+            self._idle(self._until_next_attempt(), head)
             return 0.0
         # The round failed: back off with jitter (a local sale or a nudge tries sooner) ...
         self._failures += 1
@@ -204,6 +206,20 @@ class SyncRunner:
         except Exception:
             log.exception("could not reschedule the outbox")
         return 0.0
+
+    def _until_next_attempt(self) -> float:
+        """How long to wait after a good round: the poll interval, or less when an outbox record is due
+        sooner (a record answered ``retry`` goes again after its own backoff, not after the poll interval);
+        at least ``MIN_WAIT`` seconds, so a record that keeps failing never makes the loop spin."""
+        from django_scopes import scopes_disabled
+
+        try:
+            with scopes_disabled():
+                due = outbox.next_attempt_in()
+        except Exception:
+            log.exception("could not read when the outbox is due")
+            return self.poll_seconds
+        return self.poll_seconds if due is None else max(MIN_WAIT, min(self.poll_seconds, due))
 
     def _outbox_head(self) -> int | None:
         """The newest outbox position (only read with ``watch_outbox``)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Protocol
 
@@ -116,6 +116,7 @@ class PushResult:
     retry: int = 0
     rejected: int = 0
     held: int = 0
+    retried: list[Any] = field(default_factory=list)  # records answered ``retry`` (or not answered)
 
 
 def push_once(
@@ -129,9 +130,19 @@ def push_once(
     is found; that record is set aside (``HELD``) and the others go on. Only when the cloud fails even
     an empty push is it down, and the error goes up (the runner backs off)."""
     result = PushResult()
+    again = True  # records answered ``retry`` are sent once more at once when later answers moved on
     while True:
         try:
             _push_batches(node, client, batch_size, in_flight, result)
+            if again and result.retried and result.acked:
+                # Batches travel side by side: a record that came before the rows it needs (in a batch still
+                # under way) is answered ``retry``. Those rows are stored now; send it again instead of
+                # waiting for its backoff. Once per call: a record that waits for something else backs off.
+                again = False
+                with scopes_disabled():
+                    outbox.make_due(result.retried)
+                result.retried = []
+                continue
             break
         except CloudRefused as exc:
             if exc.status != 413 or batch_size == 1:
@@ -157,7 +168,7 @@ def _take(
         fast_forward(answer["positions"])  # the cloud's numbers moved: continue after them
     results = answer.get("results")
     with scopes_disabled(), transaction.atomic():  # one commit (one fsync with ``synchronous=FULL``)
-        counts = outbox.apply_results(results if isinstance(results, dict) else {}, batch)
+        counts = outbox.apply_results(results if isinstance(results, dict) else {}, batch, result.retried)
         note_contact(node, client, push=True)
     result.sent += len(batch)
     result.acked += counts["acked"]

@@ -211,3 +211,36 @@ def test_store_status_exits_zero_when_all_is_well():
     assert code == 0
     assert (printed["backlog"], printed["set_aside"], printed["problems"]) == (1, 0, [])
     assert printed["oldest_waiting_seconds"] < 60
+
+
+def test_records_waiting_too_long_reach_the_owners_notifications_once(
+    owner, organization, store, node, django_capture_on_commit_callbacks
+):
+    """The alert goes beyond the start page: the minute sweep publishes it (``alert.node_silent`` with the
+    problem ``waiting_too_long``) to the owner's notification centre, once while it lasts, for a node that
+    is online and only slow to get its records in."""
+    from django.utils import translation
+
+    from kasse.backoffice.alert_events import sweep_organization
+    from kasse.notifications.centre import describe
+    from kasse.notifications.models import Event, Notification
+
+    with scopes_disabled():
+        StoreNode.objects.filter(pk=node.pk).update(
+            last_contact_at=timezone.now(), last_backlog=12, oldest_waiting_at=timezone.now() - timedelta(minutes=16)
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert sweep_organization(organization) == ["alert.node_silent"]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert sweep_organization(organization) == []  # still waiting: told once
+    with scopes_disabled():
+        event = Event.objects.get(kind="alert.node_silent")
+        assert event.payload["problem"] == "waiting_too_long"
+        notification = Notification.objects.get(user=owner, kind="alert.node_silent")
+    with translation.override("en"):
+        assert describe(notification) == "Sales of store server Laden-PC have been waiting too long to arrive."
+    # Within the set time (a backlog that is moving), nobody is alerted
+    with scopes_disabled():
+        StoreNode.objects.filter(pk=node.pk).update(oldest_waiting_at=timezone.now() - timedelta(minutes=5))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert sweep_organization(organization) == []

@@ -171,3 +171,75 @@ def test_a_batch_the_cloud_finds_too_large_is_sent_again_in_halves(endpoint_fact
     assert result.acked == 7
     assert set(_status().values()) == {OutboxStatus.ACKED}
     assert max(len(batch) for batch in endpoint.requests if set(batch) <= set(ids)) >= 4  # tried larger first
+
+
+def test_a_record_that_overtook_what_it_needs_is_sent_again_in_the_same_push(endpoint_factory):
+    """Two batches travel side by side, so the second can reach the cloud first and be answered ``retry``
+    (waiting for a row of the first). Once the first is stored, the node sends it again at once instead of
+    after its backoff (before: after the loop's poll interval, 10 s in a replayed backlog)."""
+    ids = _outbox(6)
+    stored: set[str] = set()
+
+    def needs_the_first_batch(records: list[dict[str, Any]]) -> tuple[int, dict[str, dict[str, str]]]:
+        if records[0]["id"] == ids[3] and ids[0] not in stored:
+            return 200, {r["id"]: {"status": "retry", "detail": "waiting for sales.Shift"} for r in records}
+        stored.update(r["id"] for r in records)
+        return all_ok(records)
+
+    endpoint = endpoint_factory(needs_the_first_batch, delay=0)
+    # The second batch is answered first: the first is held until the second has arrived (and been answered).
+    endpoint.hold_first = True
+    endpoint.answer = lambda records: (
+        (time.sleep(0.2), needs_the_first_batch(records))[1]
+        if records[0]["id"] == ids[0]
+        else needs_the_first_batch(records)
+    )
+    result = node_ops.push_once(_state(endpoint.url), CloudClient(endpoint.url, "t"), batch_size=3, in_flight=2)
+    assert set(_status().values()) == {OutboxStatus.ACKED}
+    assert result.acked == 6
+    assert [batch for batch in endpoint.requests if batch[0] == ids[3]] == [ids[3:6], ids[3:6]]  # sent twice
+
+
+def test_a_record_that_keeps_waiting_is_sent_again_once_per_push_then_backs_off(endpoint_factory):
+    ids = _outbox(4)
+
+    def second_never(records: list[dict[str, Any]]) -> tuple[int, dict[str, dict[str, str]]]:
+        return 200, {
+            r["id"]: {"status": "retry", "detail": "waiting for customers.Customer"}
+            if r["id"] == ids[1]
+            else {"status": "ok"}
+            for r in records
+        }
+
+    endpoint = endpoint_factory(second_never, delay=0)
+    result = node_ops.push_once(_state(endpoint.url), CloudClient(endpoint.url, "t"), batch_size=2, in_flight=2)
+    assert result.acked == 3
+    assert sum(batch.count(ids[1]) for batch in endpoint.requests) == 2  # once more at once, then its backoff
+    with scopes_disabled():
+        waiting = OutboxRecord.objects.get(pk=ids[1])
+    assert (waiting.status, waiting.attempts) == (OutboxStatus.PENDING, 2)
+    from kasse.sync.engine import outbox
+
+    with scopes_disabled():
+        assert 0 < outbox.next_attempt_in() <= outbox.BACKOFF_BASE_SECONDS * 4
+
+
+def test_after_a_good_round_the_loop_waits_until_the_next_record_is_due_not_the_whole_poll(endpoint_factory):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from kasse.sync.node.runner import MIN_WAIT, SyncRunner
+
+    endpoint = endpoint_factory()
+    runner = SyncRunner(_state(endpoint.url), poll_seconds=10, websocket=False)
+    with scopes_disabled():
+        assert runner._until_next_attempt() == 10  # nothing waits: the poll interval
+        OutboxRecord.objects.create(
+            id=uuid7(), position=1, kind="audit", rows=[], next_attempt_at=timezone.now() + timedelta(seconds=2)
+        )
+        assert 1 < runner._until_next_attempt() <= 2  # a record due in 2 s: wake then
+        OutboxRecord.objects.filter(position=1).update(next_attempt_at=timezone.now() - timedelta(seconds=5))
+        assert runner._until_next_attempt() == MIN_WAIT  # due now: soon, but never a spinning loop
+        OutboxRecord.objects.filter(position=1).update(status=OutboxStatus.ACKED)
+        assert runner._until_next_attempt() == 10
