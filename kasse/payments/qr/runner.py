@@ -161,6 +161,8 @@ class QrPaymentRunner:
 
         def run() -> None:
             try:
+                if not self.inline:
+                    close_old_connections()  # a thread of its own: a fresh connection
                 target(*args)
             except Exception:
                 logger.exception("QR payment worker failed")
@@ -183,7 +185,6 @@ class QrPaymentRunner:
 
     # -- the dialog --------------------------------------------------------------------------------
     def _dialog(self, payment: CardPayment, code: str) -> None:
-        close_old_connections()
         with scope(organization=payment.organization_id):
             payment = CardPayment.objects.select_related("organization", "qr_account", "original_payment").get(
                 pk=payment.pk
@@ -248,7 +249,6 @@ class QrPaymentRunner:
 
     # -- recovery ----------------------------------------------------------------------------------
     def _recover_id(self, payment_id: Any, organization: Any) -> None:
-        close_old_connections()
         with scope(organization=organization):
             payment = CardPayment.objects.select_related("organization", "qr_account", "original_payment").get(
                 pk=payment_id
