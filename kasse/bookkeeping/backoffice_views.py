@@ -23,6 +23,7 @@ from kasse.core.actors import Actor
 from kasse.core.money import round_money
 from kasse.printing.documents import shift_report_document
 from kasse.printing.services import PrintingError, enqueue_shift_report
+from kasse.sales.card_reconciliation import card_reconciliation
 from kasse.sales.models import PaymentMethod
 from kasse.sales.services.shifts import shift_figures
 from kasse.tenancy.permissions import Capability
@@ -92,6 +93,7 @@ def z_report_detail(request: BackofficeRequest, shift_id: uuid.UUID) -> HttpResp
             "figures": figures,
             "payments": payments,
             "cash_payments": figures.by_payment.get(PaymentMethod.CASH, round_money(0)),
+            "card": card_reconciliation(shift),
         },
     )
 

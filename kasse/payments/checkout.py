@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from kasse.payments.models import CardPayment, CardPaymentKind, CardPaymentStatus
 from kasse.payments.qr.checkout import claim_qr_tenders, payment_flags
+from kasse.payments.syncing import report_payments
 from kasse.sales.services.errors import SaleError
 from kasse.tenancy.models import Register
 
@@ -64,3 +65,4 @@ def claim_card_tenders(*, register: Register, tenders: Iterable[Tender], sale_id
         if payment.sale_id is None:
             payment.sale_id = sale_id
             payment.save(update_fields=["sale_id", "updated_at"])
+            report_payments([payment])

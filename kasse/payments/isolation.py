@@ -82,6 +82,49 @@ def _return(org: Any) -> dict[str, Any]:
     return {"sale_id": _sale(org)["sale_id"]}
 
 
+def _refund(org: Any) -> dict[str, Any]:
+    """A card refund of another organization's return, and that organization's sale."""
+    from kasse.core.actors import Actor
+    from kasse.core.ids import uuid7
+    from kasse.payments.models import CardPayment
+    from kasse.sales.services.checkout import LineInput, PaymentInput, SaleInput, complete_sale
+    from kasse.sales.services.shifts import open_shift
+    from kasse.tenancy.permissions import Role
+    from kasse.testing.factories import EmployeeFactory, ProductFactory
+
+    terminal = _terminal_of(org)
+    cashier = EmployeeFactory(organization=org, role=(terminal.store, Role.CASHIER))
+    open_shift(actor=Actor.system(), register=terminal.register, employee=cashier, count={})
+    with scopes_disabled():
+        variant = ProductFactory(organization=org).variants.get()
+        sale = complete_sale(
+            actor=Actor.system(),
+            register=terminal.register,
+            employee=cashier,
+            cart=SaleInput(id=uuid7(), lines=[LineInput(variant.pk, 1)], payments=[PaymentInput("cash", 5)]),
+        )
+        payment = CardPayment.objects.create(
+            organization=org,
+            store=terminal.store,
+            register=terminal.register,
+            terminal=terminal,
+            amount=Decimal("1.00"),
+            kind="refund",
+        )
+    return {"sale_id": sale.pk, "payment_id": payment.pk}
+
+
+def _settlement(org: Any) -> dict[str, Any]:
+    from kasse.payments.models import CardSettlement
+
+    terminal = _terminal_of(org)
+    with scopes_disabled():
+        settlement = CardSettlement.objects.create(
+            organization=org, store=terminal.store, register=terminal.register, terminal=terminal
+        )
+    return {"settlement_id": settlement.pk}
+
+
 def _store(org: Any) -> dict[str, Any]:
     return {"store_id": StoreFactory(organization=org).pk}
 
@@ -98,4 +141,7 @@ CASES = [
     IsolationCase("register:qr-status", _qr_payment, methods=("get",), caller="register"),
     IsolationCase("register:qr-cancel", _qr_payment, methods=("post",), caller="register"),
     IsolationCase("register:qr-refund", _return, methods=("post",), caller="register"),
+    IsolationCase("register:return-card-status", _refund, methods=("get",), caller="register"),
+    IsolationCase("register:return-card-cancel", _refund, methods=("post",), caller="register"),
+    IsolationCase("register:shift-end-of-day", _settlement, methods=("get",), caller="register"),
 ]

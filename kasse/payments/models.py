@@ -8,6 +8,8 @@ Its status moves only along `TRANSITIONS` (docs/payments.md).
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -169,6 +171,61 @@ class CardPayment(OrganizationScopedModel):
     def merchant_tx_id(self) -> str:
         """The id a QR provider knows this payment by: born with the intent, so a repeat is harmless."""
         return str(self.pk)
+
+
+class CardSettlementStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for the terminal")
+    SENT = "sent", _("At the terminal")
+    DONE = "done", _("Totals read")
+    FAILED = "failed", _("Not sent")  # nothing reached the terminal
+    UNKNOWN = "unknown", _("Totals unknown")  # sent, then the link broke: the terminal may have closed its day
+
+
+SETTLEMENT_RUNNING = (CardSettlementStatus.PENDING, CardSettlementStatus.SENT)
+
+
+class CardSettlement(OrganizationScopedModel):
+    """An end-of-day (06 50) of a terminal at a shift's closing: the intent, then the terminal's totals and
+    what kasse booked through the terminal since its previous end-of-day (docs/payments.md, "End-of-day")."""
+
+    store = models.ForeignKey("tenancy.Store", on_delete=models.PROTECT, related_name="+")
+    register = models.ForeignKey("tenancy.Register", on_delete=models.PROTECT, related_name="card_settlements")
+    terminal = models.ForeignKey(CardTerminal, on_delete=models.PROTECT, related_name="settlements")
+    shift = models.ForeignKey("sales.Shift", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    status = models.CharField(
+        _("status"), max_length=10, choices=CardSettlementStatus.choices, default=CardSettlementStatus.PENDING
+    )
+    sent_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    result_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    message = models.CharField(max_length=255, blank=True)
+    # the terminal's totals (BMP 60 of its 04 0F)
+    trace_number = models.PositiveIntegerField(null=True, blank=True)
+    first_receipt = models.PositiveIntegerField(null=True, blank=True)
+    last_receipt = models.PositiveIntegerField(null=True, blank=True)
+    terminal_count = models.PositiveIntegerField(null=True, blank=True)
+    terminal_amount = money_field(null=True, blank=True)
+    families = models.JSONField(default=list, blank=True, help_text=_("[{family, count, amount}]"))
+    # kasse's side, over the same period: approved payments less refunds and reversals through this terminal
+    kasse_count = models.PositiveIntegerField(null=True, blank=True)
+    kasse_amount = money_field(null=True, blank=True)
+    unclear_count = models.PositiveIntegerField(default=0)
+    receipts = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("card terminal end-of-day")
+        verbose_name_plural = _("card terminal end-of-days")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.terminal_id} {self.get_status_display()}"
+
+    @property
+    def difference(self) -> Decimal | None:
+        """The terminal's total less kasse's (None while the terminal's total is not known)."""
+        if self.terminal_amount is None or self.kasse_amount is None:
+            return None
+        return self.terminal_amount - self.kasse_amount
 
 
 class CardTerminalState(DeviceState):

@@ -17,6 +17,7 @@ from kasse.hardware.terminals.zvt import texts
 from kasse.hardware.terminals.zvt.client import Outcome, Result
 from kasse.hardware.terminals.zvt.records import StatusInformation
 from kasse.payments.models import CardPayment, CardPaymentStatus
+from kasse.payments.syncing import report_payments
 
 # The terminal's clock and ours may differ a little; a booking this much before the intent was sent is older.
 CLOCK_SKEW = dt.timedelta(minutes=5)
@@ -76,6 +77,7 @@ def record_result(*, payment: CardPayment, result: Result) -> CardPayment:
         payment.message = _("The connection to the terminal broke; whether the card was charged is not known yet.")
     payment.finished_at = timezone.now()
     payment.save()
+    report_payments([payment])
     log_action(
         payment.organization,
         Actor.system("card terminal"),
@@ -119,6 +121,7 @@ def record_recovery(*, payment: CardPayment, result: Result) -> CardPayment:
     if decided is None:
         payment.message = _("The terminal's last receipt does not settle it; a manager has to decide.")
         payment.save(update_fields=["message", "updated_at"])
+        report_payments([payment])
         return payment
     payment.status = decided
     if decided == CardPaymentStatus.APPROVED and result.status is not None:
@@ -129,6 +132,7 @@ def record_recovery(*, payment: CardPayment, result: Result) -> CardPayment:
         payment.message = _("Recovered from the terminal: not charged.")
     payment.finished_at = timezone.now()
     payment.save()
+    report_payments([payment])
     log_action(
         payment.organization, Actor.system("card terminal"), "payments.card.recovered", payment, {"status": decided}
     )
@@ -143,4 +147,6 @@ def mark_interrupted(*, terminal_id: Any, organization: Any) -> list[CardPayment
         payment.status = CardPaymentStatus.UNKNOWN
         payment.message = _("The store node stopped while the terminal had the payment.")
         payment.save(update_fields=["status", "message", "updated_at"])
+    if stuck:
+        report_payments(stuck)
     return stuck

@@ -26,8 +26,16 @@ from kasse.hardware.terminals.base import CardTerminal as TerminalDriver
 from kasse.hardware.terminals.zvt import records, texts
 from kasse.hardware.terminals.zvt.client import Outcome, Result
 from kasse.hardware.terminals.zvt.terminal import ZvtTerminal, serial_link, tcp_link
-from kasse.payments import outcomes, services, wakeup
-from kasse.payments.models import CardPayment, CardPaymentKind, CardPaymentStatus, CardTerminal, TerminalConnection
+from kasse.payments import outcomes, services, settlement, wakeup
+from kasse.payments.models import (
+    CardPayment,
+    CardPaymentKind,
+    CardPaymentStatus,
+    CardSettlement,
+    CardSettlementStatus,
+    CardTerminal,
+    TerminalConnection,
+)
 from kasse.peripherals.bus import scan_group
 
 logger = logging.getLogger(__name__)
@@ -81,6 +89,7 @@ class TerminalWorker(SupervisedWorker):
                     terminal_id=self.terminal_id, organization=self.organization_id
                 ):
                     self._recover(payment)
+                settlement.mark_end_of_day_interrupted(terminal_id=self.terminal_id, organization=self.organization_id)
             self._test_if_asked()
             pending = (
                 CardPayment.objects.filter(terminal_id=self.terminal_id, status=CardPaymentStatus.PENDING)
@@ -88,12 +97,30 @@ class TerminalWorker(SupervisedWorker):
                 .values_list("pk", flat=True)
                 .first()
             )
-            if pending is None:
+            if pending is not None:
+                claimed = services.claim_card_payment(payment_id=pending, organization=self.organization_id)
+                if claimed is not None:
+                    self._run(claimed)
+                return 0.0
+            closing = (
+                CardSettlement.objects.filter(terminal_id=self.terminal_id, status=CardSettlementStatus.PENDING)
+                .order_by("created_at")
+                .values_list("pk", flat=True)
+                .first()
+            )
+            if closing is None:
                 return self.supervisor.idle_seconds
-            claimed = services.claim_card_payment(payment_id=pending, organization=self.organization_id)
-            if claimed is not None:
-                self._run(claimed)
+            taken = settlement.claim_end_of_day(settlement_id=closing, organization=self.organization_id)
+            if taken is not None:
+                self._end_of_day(taken)
         return 0.0
+
+    def _end_of_day(self, taken: CardSettlement) -> None:
+        """06 50 once; the totals are recorded, a broken link leaves them unknown (never sent again)."""
+        result = self._terminal().end_of_day()
+        done = settlement.record_end_of_day(settlement=taken, result=result)
+        payload = {"type": "card", "settlement": str(done.pk), "status": done.status, "text": done.message}
+        send_from_thread(scan_group(done.register_id), {"type": "card.status", "payload": payload})
 
     def _test_if_asked(self) -> None:
         """The back office's connection test: log on (06 00) and store what the terminal said."""

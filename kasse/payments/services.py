@@ -27,6 +27,7 @@ from kasse.payments.models import (
     CardTerminalState,
     TerminalConnection,
 )
+from kasse.payments.syncing import report_payments
 from kasse.peripherals.models import DeviceHealth
 from kasse.sync.engine.changes import record
 from kasse.tenancy.models import Register, Store
@@ -132,8 +133,10 @@ def start_card_payment(
         kind=kind,
         amount=amount,
         original_receipt_number=original.receipt_number if original else None,
+        original_payment=original,
         last_trace_number=last,
     )
+    report_payments([payment])
     log_action(
         register.organization,
         actor,
@@ -154,6 +157,7 @@ def cancel_card_payment(*, actor: Actor, payment: CardPayment) -> CardPayment:
     _move(payment, CardPaymentStatus.CANCELLED)
     payment.finished_at = timezone.now()
     payment.save(update_fields=["status", "finished_at", "updated_at"])
+    report_payments([payment])
     log_action(payment.organization, actor, "payments.card.cancelled", payment, {"amount": str(payment.amount)})
     return payment
 
@@ -168,6 +172,7 @@ def claim_card_payment(*, payment_id: Any, organization: Any) -> CardPayment | N
     _move(payment, CardPaymentStatus.SENT)
     payment.sent_at = timezone.now()
     payment.save(update_fields=["status", "sent_at", "updated_at"])
+    report_payments([payment])
     return payment
 
 
@@ -188,6 +193,7 @@ def resolve_card_payment(*, actor: Actor, payment: CardPayment, paid: bool, note
     payment.finished_at = timezone.now()
     payment.message = _("Decided by a manager: paid") if paid else _("Decided by a manager: not paid")
     payment.save()
+    record("card_payment", [payment])  # in the cloud too: the decision goes down to the node
     log_action(payment.organization, actor, "payments.card.resolved", payment, {"paid": paid, "note": note[:255]})
     return payment
 

@@ -16,6 +16,7 @@ from kasse.hardware.labels import LabelDocument, render_tspl, render_zpl, shelf_
 from kasse.hardware.labels.document import ean13_is_valid
 from kasse.hardware.printers.base import Align, ReceiptDocument, TextLine
 from kasse.printing.models import LabelLanguage, Printer
+from kasse.sales.card_reconciliation import CardReconciliation, card_reconciliation
 from kasse.sales.models import PaymentMethod, Shift, ShiftStatus
 from kasse.sales.receipt import register_line
 from kasse.sales.services.shifts import shift_figures
@@ -122,12 +123,33 @@ def shift_report_document(shift: Shift, *, language: str | None = None) -> Recei
         if is_z and shift.counted_cash is not None and shift.difference is not None:
             doc.columns(_("Counted cash"), _amount(shift.counted_cash))
             doc.columns(_("Difference"), _amount(shift.difference), bold=True)
+        card = card_reconciliation(shift) if is_z else None
+        if card is not None:
+            _card_section(doc, card)
         doc.separator()
         doc.text(_("All amounts in €."))
         if not is_z:
             doc.text(_("Interim report: the shift stays open."))
         doc.cut()
     return doc
+
+
+def _card_section(doc: ReceiptDocument, card: CardReconciliation) -> None:
+    """The card terminal's end-of-day against kasse's card payments (docs/payments.md, "End-of-day")."""
+    doc.feed()
+    doc.text(_("Card terminal end-of-day"), bold=True)
+    doc.text(card.terminal)
+    if card.read and card.terminal_amount is not None:
+        doc.columns(_("Terminal (%(count)s)") % {"count": card.terminal_count}, _amount(card.terminal_amount))
+    else:
+        doc.text(card.message)
+    doc.columns(_("kasse (%(count)s)") % {"count": card.kasse_count}, _amount(card.kasse_amount))
+    if card.difference is not None:
+        doc.columns(_("Difference"), _amount(card.difference), bold=True)
+    for family in card.families:
+        doc.columns(f"  {family.family} ({family.count})", _amount(family.amount))
+    if card.unclear:
+        doc.text(_("Unclear card payments: %(count)s") % {"count": card.unclear})
 
 
 def mark_as_copy(doc: ReceiptDocument, *, language: str) -> ReceiptDocument:

@@ -5,9 +5,11 @@ from __future__ import annotations
 from django.urls import path
 
 from kasse.register import (
+    card_return_views,
     card_views,
     customer_views,
     display,
+    end_of_day_views,
     pay_views,
     qr_views,
     receipt_views,
@@ -58,6 +60,7 @@ urlpatterns = [
     path("shift/cash/", shift_views.cash_movement, name="shift-cash"),
     path("shift/x/", shift_views.x_report, name="shift-x"),
     path("shift/close/", shift_views.close, name="shift-close"),
+    path("shift/end-of-day/<uuid:settlement_id>/", end_of_day_views.end_of_day_status, name="shift-end-of-day"),
     path("training/", training_views.training, name="training"),
     path("shift/reports/", shift_views.z_reports, name="shift-reports"),
     path("shift/<uuid:shift_id>/z/", shift_views.z_report, name="shift-z"),
@@ -65,6 +68,16 @@ urlpatterns = [
     path("returns/find/", returns_views.find, name="return-find"),
     path("returns/without-receipt/", returns_views.without_receipt, name="return-without-receipt"),
     path("returns/<uuid:sale_id>/", returns_views.with_receipt, name="return-with-receipt"),
+    path(
+        "returns/<uuid:sale_id>/card/<uuid:payment_id>/",
+        card_return_views.card_refund_status,
+        name="return-card-status",
+    ),
+    path(
+        "returns/<uuid:sale_id>/card/<uuid:payment_id>/cancel/",
+        card_return_views.card_refund_cancel,
+        name="return-card-cancel",
+    ),
     path("receipts/", receipt_views.receipts, name="receipt-list"),
     path("receipt/<uuid:sale_id>/pdf/", receipt_views.pdf, name="receipt-pdf"),
     path("receipt/<uuid:sale_id>/email/", receipt_views.email, name="receipt-email"),

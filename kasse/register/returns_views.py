@@ -26,6 +26,7 @@ from kasse.core.money import ZERO
 from kasse.printing.services import enqueue_sale_receipt
 from kasse.register import qr_views
 from kasse.register.access import approver_from_request, register_view
+from kasse.register.card_return_views import return_from_receipt
 from kasse.register.inputs import parse_quantity
 from kasse.register.selectors import register_settings
 from kasse.register.services.scanning import resolve_code
@@ -40,7 +41,6 @@ from kasse.sales.services.exchanges import credit_issued, exchange_sale
 from kasse.sales.services.refunds import (
     RefundLineInput,
     ReturnItemInput,
-    refund_sale,
     refund_without_receipt,
     returned_item,
     split_to_original_tenders,
@@ -323,16 +323,12 @@ def _confirm(request: CashierRequest, sale: Sale | None) -> HttpResponse:
             refund, new_sale = _exchange(request, sale, chosen, items, replacement, refund_id, approver)
             return _done(request, refund, new_sale)
         if sale is not None:
-            refund = refund_sale(
-                actor=actor,
-                register=register,
-                employee=cashier,
-                original=sale,
-                lines=chosen,
-                refund_id=refund_id,
-                tender=PaymentMethod.CASH if tender == "cash" else None,
-                training=in_training(register),
+            stored = return_from_receipt(
+                request, sale, chosen, as_paid=tender == "original", refund_id=refund_id, form=_form
             )
+            if isinstance(stored, HttpResponse):
+                return stored  # the card terminal gives the money back first
+            refund = stored
         else:
             refund = refund_without_receipt(
                 actor=actor,

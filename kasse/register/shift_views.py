@@ -10,6 +10,7 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -17,10 +18,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 from kasse.core.actors import Actor
 from kasse.core.money import round_money
 from kasse.register.access import approver_from_request, register_view
+from kasse.register.end_of_day_views import reconciliation_or_wait
 from kasse.register.inputs import parse_amount, parse_page, parse_pieces
 from kasse.register.selectors import register_settings
 from kasse.register.services.training import in_training
 from kasse.register.services.tse_recovery import settle_before_close
+from kasse.sales.card_reconciliation import card_reconciliation
 from kasse.sales.models import (
     CASH_CATEGORIES_IN,
     CASH_CATEGORIES_OUT,
@@ -208,6 +211,7 @@ def _report_context(shift: Shift) -> dict[str, Any]:
         "cash_payments": figures.by_payment.get(PaymentMethod.CASH, Decimal("0.00")),
         # A closed shift shows what was recorded at closing; an open one what the drawer should hold now.
         "expected": shift.expected_cash if shift.status == ShiftStatus.CLOSED else figures.expected_cash,
+        "card": card_reconciliation(shift),
     }
 
 
@@ -308,8 +312,12 @@ def _confirm_close(request: CashierRequest) -> HttpResponse:
         if shift.status != ShiftStatus.OPEN:
             raise SaleError(_("This shift is already closed."))
         settle_before_close(register)  # open TSE transactions whose sale or abort is known (docs/fiscal.md)
+        count = _parse_count(raw)
+        card = reconciliation_or_wait(request, shift, raw, _page)  # the card terminal's end-of-day first
+        if isinstance(card, HttpResponse):
+            return card
         closed = shifts.close_shift(
-            actor=_actor(request), shift=shift, employee=request.cashier, count=_parse_count(raw)
+            actor=_actor(request), shift=shift, employee=request.cashier, count=count, card_reconciliation=card
         )
     except SaleError as exc:
         shift.refresh_from_db()
@@ -322,6 +330,10 @@ def _confirm_close(request: CashierRequest) -> HttpResponse:
             status=422,
         )
     _print_z_report(request, closed)
+    if request.headers.get("HX-Request"):  # closed from the end-of-day page, once the terminal finished
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = reverse("register:shift-z", kwargs={"shift_id": closed.pk})
+        return response
     return redirect("register:shift-z", shift_id=closed.pk)
 
 

@@ -157,6 +157,18 @@ def receipt_lines(booking: Booking, copy: str) -> list[str]:
     ]
 
 
+def end_of_day_lines(bookings: list[Booking], trace: int) -> list[str]:
+    cents = net_cents(bookings)
+    count = sum(1 for b in bookings if b.kind == "payment" and not b.reversed)
+    return [
+        "** Kassenschnitt **".center(40),
+        f"Terminal-ID: {TERMINAL_ID}",
+        f"Trace-Nr.: {trace:06d}",
+        f"Anzahl: {count}",
+        f"Summe: EUR {cents // 100},{cents % 100:02d}",
+    ]
+
+
 def text_block(lines: list[str], receipt_type: int) -> Apdu:
     texts = [tlv.Tlv(TAG_TEXT_LINE, line.encode("cp437", errors="replace")) for line in lines]
     elements = [tlv.Tlv(TAG_RECEIPT_TYPE, bytes([receipt_type])), tlv.Tlv(TAG_PRINT_TEXTS, children=tuple(texts))]

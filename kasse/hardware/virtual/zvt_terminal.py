@@ -266,6 +266,8 @@ class VirtualZvtTerminal(TcpDeviceServer):
     def _reversal(self, conn: socket.socket, command: Apdu) -> None:
         receipt = next((decode_bcd(f.value) for f in bmp.decode(command.data, 3) if f.tag == bmp.RECEIPT_NUMBER), None)
         self._ack(conn, command)
+        if not self._card_phase(conn, command):  # a girocard reversal asks for the card, like a payment
+            return
         original = self.journal.find(receipt) if receipt is not None else None
         if original is None:
             self._finish(conn, command, 0xB5)  # reversal not possible
@@ -287,8 +289,11 @@ class VirtualZvtTerminal(TcpDeviceServer):
 
     def _end_of_day(self, conn: socket.socket, command: Apdu) -> None:
         self._ack(conn, command)
-        bookings, trace = self.journal.settle()
+        self._send(conn, command, Step.INTERMEDIATE, Apdu(0x04, 0xFF, bytes([0x04])))  # talking to the host
+        bookings, trace = self.journal.settle()  # the day is closed once the host took it
         self._send(conn, command, Step.STATUS, journal.totals_status(bookings, trace))
+        lines = journal.end_of_day_lines(bookings, trace)
+        self._send(conn, command, Step.RECEIPT, journal.text_block(lines, 3))  # the administration receipt
         self._finish(conn, command)
 
 

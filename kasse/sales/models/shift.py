@@ -42,6 +42,9 @@ class Shift(OrganizationScopedModel):
     # The master data at the closing (DSFinV-K Stammdaten: company, location, register, VAT table,
     # TSEs), written once with the Z number; see kasse.fiscal.dsfinvk.master_data.
     master_data = models.JSONField(_("master data at closing"), default=dict, blank=True, editable=False)
+    # The card terminal's end-of-day at the closing, reconciled against kasse's card payments (written once
+    # with the Z number by the register; kasse.payments.settlement.reconciliation); empty without a terminal.
+    card_reconciliation = models.JSONField(_("card terminal reconciliation"), default=dict, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("shift")

@@ -145,6 +145,7 @@ def _write_refund(
     action: str,
     note: str = "",
     training: bool = False,
+    references: dict[str, str] | None = None,
 ) -> Sale:
     """Store a return: receipt, its (negative) lines, VAT rows, payments, stock back, audit entry.
 
@@ -190,7 +191,14 @@ def _write_refund(
     )
     vats = SaleVat.objects.bulk_create(sale_vat_rows(refund, priced))
     payment_rows = Payment.objects.bulk_create(
-        Payment(organization_id=refund.organization_id, sale=refund, position=index, method=method, amount=amount)
+        Payment(
+            organization_id=refund.organization_id,
+            sale=refund,
+            position=index,
+            method=method,
+            amount=amount,
+            reference=(references or {}).get(method, "")[:100],
+        )
         for index, (method, amount) in enumerate(payments, start=1)
     )
     moves = StockMovement.objects.bulk_create(
@@ -247,38 +255,10 @@ def _split_credit(total: Decimal, method: str, credit_used: Decimal | None) -> l
     return [*payments, (PaymentMethod.CASH.value, total + credit_used)]
 
 
-@tenant_service
-def refund_sale(
-    *,
-    actor: Actor,
-    register: Register,
-    employee: Employee,
-    original: Sale,
-    lines: list[RefundLineInput],
-    refund_id: uuid.UUID,
-    tender: str | None = None,
-    approver: Employee | None = None,
-    credit_used: Decimal | None = None,
-    training: bool = False,
-) -> Sale:
-    """Return some or all lines of ``original``; the money goes back to the original tender or cash.
-
-    The return of a training receipt is one too; a real receipt is not returned in training mode
-    (``training``: the register is in it).
-
-    Never more than was sold (counting earlier returns); stock comes back.
-    Idempotent by ``refund_id``. With ``tender="credit"`` (an exchange, needs
-    ``approver`` with the manager-override capability) the amount becomes a
-    credit that pays the replacement; ``credit_used`` is how much of it the
-    replacement takes, the rest goes back in cash.
-    """
-    # Lock the original receipt before anything is computed from it: two returns of the same
-    # receipt at the same moment (two registers, two worker processes) are then worked out one
-    # after the other, and the second sees what the first gave back.
-    original = Sale.objects.select_for_update().get(pk=original.pk)
-    existing = Sale.objects.filter(pk=refund_id).first()
-    if existing is not None:
-        return existing
+def _checked_return(
+    register: Register, employee: Employee, original: Sale, lines: list[RefundLineInput], *, training: bool
+) -> tuple[list[_ReturnedLine], PricedCart, bool]:
+    """What comes back (lines, gift-card lines included) and whether gift cards take part of it."""
     if not has_capability(employee, Capability.REFUND, register.store):
         raise SaleError(_("%(name)s may not process returns.") % {"name": employee.display_name})
     if original.store_id != register.store_id:
@@ -303,6 +283,54 @@ def refund_sale(
             )
             for g in given
         ]
+    return returned, priced, bool(given)
+
+
+def check_return(
+    *, register: Register, employee: Employee, original: Sale, lines: list[RefundLineInput], training: bool = False
+) -> Decimal:
+    """What a return of ``lines`` of ``original`` gives back (positive), checked as `refund_sale` checks it,
+    without storing anything: the register asks before money goes back through a card terminal. What goes
+    back onto gift cards that paid the receipt is not in it."""
+    _returned, priced, _given = _checked_return(register, employee, original, lines, training=training)
+    return -priced.total
+
+
+@tenant_service
+def refund_sale(
+    *,
+    actor: Actor,
+    register: Register,
+    employee: Employee,
+    original: Sale,
+    lines: list[RefundLineInput],
+    refund_id: uuid.UUID,
+    tender: str | None = None,
+    approver: Employee | None = None,
+    credit_used: Decimal | None = None,
+    training: bool = False,
+    references: dict[str, str] | None = None,
+) -> Sale:
+    """Return some or all lines of ``original``; the money goes back to the original tender or cash.
+
+    The return of a training receipt is one too; a real receipt is not returned in training mode
+    (``training``: the register is in it).
+
+    Never more than was sold (counting earlier returns); stock comes back.
+    Idempotent by ``refund_id``. With ``tender="credit"`` (an exchange, needs
+    ``approver`` with the manager-override capability) the amount becomes a
+    credit that pays the replacement; ``credit_used`` is how much of it the
+    replacement takes, the rest goes back in cash. ``references`` name what paid a tender back (a card
+    terminal's refund: ``{"card": "zvt:<id>"}``).
+    """
+    # Lock the original receipt before anything is computed from it: two returns of the same
+    # receipt at the same moment (two registers, two worker processes) are then worked out one
+    # after the other, and the second sees what the first gave back.
+    original = Sale.objects.select_for_update().get(pk=original.pk)
+    existing = Sale.objects.filter(pk=refund_id).first()
+    if existing is not None:
+        return existing
+    returned, priced, given = _checked_return(register, employee, original, lines, training=training)
     total = priced.total
     if tender is None:  # back to the tenders the customer paid with
         payments = [(method, -amount) for method, amount in split_to_original_tenders(original, -total)]
@@ -325,6 +353,7 @@ def refund_sale(
             payments=payments,
             action="sales.sale.refunded",
             training=original.is_training,
+            references=references,
         ),
     )
 

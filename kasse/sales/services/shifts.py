@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import partial
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Sum
@@ -281,8 +282,18 @@ def closed_shifts(register: Register, *, before: int | None = None, limit: int =
 
 
 @tenant_service
-def close_shift(*, actor: Actor, shift: Shift, employee: Employee, count: dict[str, int]) -> Shift:
-    """Close with a cash count; records the difference and gives the next gapless Z number."""
+def close_shift(
+    *,
+    actor: Actor,
+    shift: Shift,
+    employee: Employee,
+    count: dict[str, int],
+    card_reconciliation: dict[str, Any] | None = None,
+) -> Shift:
+    """Close with a cash count; records the difference and gives the next gapless Z number.
+
+    ``card_reconciliation``: the register's card terminal end-of-day at this closing, as the Z report shows
+    it (kasse.payments.settlement.reconciliation; kasse.sales.card_reconciliation reads it back)."""
     shift = Shift.objects.select_for_update().get(pk=shift.pk)
     if shift.status != ShiftStatus.OPEN:
         raise SaleError(_("This shift is already closed."))
@@ -299,6 +310,7 @@ def close_shift(*, actor: Actor, shift: Shift, employee: Employee, count: dict[s
     shift.difference = counted - figures.expected_cash
     shift.closing_number = next_number(shift.register, CounterKind.CLOSING)
     shift.master_data = master_data.snapshot(shift.register, since=shift.opened_at)
+    shift.card_reconciliation = card_reconciliation or {}
     shift.save()
     log_action(
         shift.organization,
