@@ -36,6 +36,7 @@ def test_a_gift_card_pays_part_of_a_sale_at_the_register(live_server, page, regi
     # When the cashier opens the payment, scans the card and takes what is on it
     page.click("[data-testid=pay]")
     page.wait_for_selector("[data-testid=voucher-code]")
+    page.wait_for_load_state("networkidle")
     _scan(page, "GESCHENK04")
     page.wait_for_selector("[data-testid=gift-card-pay]:has-text('4,00')")
     page.screenshot(path=os.environ.get("KASSE_SCREENSHOT_DIR", "/tmp") + "/register-gift-card-pay-panel.png")
@@ -62,12 +63,14 @@ def test_a_pre_printed_card_is_scanned_into_the_dialog_and_an_unknown_code_is_a_
     page.click("[data-testid=gift-card-button]")
     page.fill("[data-testid=gift-card-amount]", "15")
     _scan(page, "7700001234")
-    assert page.input_value("[data-testid=gift-card-code]") == "7700001234"
+    page.wait_for_function("document.querySelector('[data-testid=gift-card-code]').value === '7700001234'")
     page.click("[data-testid=gift-card-add]")
     page.wait_for_selector("[data-testid=line-voucher-code]:has-text('7700001234')")
+    page.wait_for_selector("[data-testid=gift-card-dialog]", state="detached")  # scans go to the cart again
     _scan(page, "4000000000024")
     page.wait_for_selector("[data-testid=cart-total]:has-text('17,80')")
     page.click("[data-testid=pay]")
+    page.wait_for_load_state("networkidle")  # the pay panel and the cart's last requests are in
     page.fill("[data-testid=voucher-code]", "NIXDA123")  # typed by hand
     page.click("[data-testid=tender-voucher]")
     page.wait_for_selector("[data-testid=gift-card-error]")
