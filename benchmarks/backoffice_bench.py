@@ -174,6 +174,48 @@ def measure(context: dict[str, Any], repeat: int) -> list[str]:
     return lines
 
 
+def where_the_time_goes(context: dict[str, Any], urls: dict[str, str], repeat: int = 5) -> list[str]:
+    """Per page: wall time, the Python process's CPU time and the database's own execution time of its
+    SELECTs (each run again under ``EXPLAIN ANALYZE``), medians of ``repeat`` requests. On a loaded machine
+    the wall time is mostly waiting for a CPU; CPU plus execution time is what the request costs."""
+    import re
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = _client(context["organization"])
+    lines = [
+        "| page | queries | wall ms | Python CPU ms | database execution ms | CPU + execution ms |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for name, url in urls.items():
+        client.get(url)
+        wall, cpu, execution = [], [], []
+        count = 0
+        for _ in range(repeat):
+            with CaptureQueriesContext(connection) as queries:
+                started, used = time.perf_counter(), time.process_time()
+                client.get(url)
+                wall.append((time.perf_counter() - started) * 1000)
+                cpu.append((time.process_time() - used) * 1000)
+            count = len(queries.captured_queries)
+            total = 0.0
+            with connection.cursor() as cursor:
+                for query in queries.captured_queries:
+                    if query["sql"].lstrip().upper().startswith("SELECT"):
+                        cursor.execute("EXPLAIN (ANALYZE) " + query["sql"])
+                        for (line,) in cursor.fetchall():
+                            found = re.match(r"\s*Execution Time: ([0-9.]+) ms", line)
+                            total += float(found.group(1)) if found else 0.0
+            execution.append(total)
+        figures = [statistics.median(v) for v in (wall, cpu, execution)]
+        lines.append(
+            f"| {name} | {count} | {figures[0]:.0f} | {figures[1]:.0f} | {figures[2]:.1f} | "
+            f"{figures[1] + figures[2]:.0f} |"
+        )
+    return lines
+
+
 def measure_reports(context: dict[str, Any], runs: int) -> list[str]:
     """Every report over the last full year through the test client, as ``benchmarks.reports_bench`` does."""
     from django.utils import timezone
@@ -238,6 +280,33 @@ def measure_ingestion(sales: int, rounds: int) -> list[str]:
     return [output[output.index("Sync ingestion") :].strip()]
 
 
+def _split_urls(context: dict[str, Any]) -> dict[str, str]:
+    from django.utils import timezone
+    from django_scopes import scopes_disabled
+
+    from kasse.sales.models import Sale
+    from kasse.tenancy.models import Store
+
+    with scopes_disabled():
+        organization = context["organization"]
+        number = (
+            Sale.objects.filter(organization=organization)
+            .order_by("-completed_at")
+            .values_list("receipt_number", flat=True)[min(5000, context["receipts"] - 1)]
+        )
+        store = Store.objects.filter(organization=organization).order_by("number").first()
+    year = timezone.localdate().year - 1
+    period = f"date_from={year}-01-01&date_to={year}-12-31&compare=previous&group=week"
+    urls = {
+        "Übersicht": "/",
+        "receipt by number": f"/sales/receipts/?number={number}",
+        "journal, one store, card payments": f"/sales/receipts/?store={store.pk if store else ''}&payment_method=card",
+    }
+    for slug in ("sales", "hours", "products", "slow-sellers", "categories", "margin"):
+        urls[f"report {slug}"] = f"/reports/{slug}/?{period}"
+    return urls
+
+
 def _scale(args: argparse.Namespace) -> None:
     """Options not given follow ``--sales``: the issue's numbers from 100,000 sales up, tiny ones below
     (``make bench`` passes only ``--sales``; the smoke test passes a few hundred)."""
@@ -287,6 +356,8 @@ def main(argv: list[str] | None = None) -> int:
     print("\n".join(measure(context, args.repeat)))
     print()
     print("\n".join(measure_reports(context, args.runs)))
+    print()
+    print("\n".join(where_the_time_goes(context, _split_urls(context), repeat=min(5, args.repeat))))
     print()
     print("\n".join(measure_export(context, args.database, args.export_lines)))
     print()

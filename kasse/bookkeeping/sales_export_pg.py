@@ -82,9 +82,13 @@ def copy_table(name: str, stores: list[Store], date_from: date, date_to: date) -
     statement = f"COPY ({query}) TO STDOUT WITH (FORMAT csv, DELIMITER ';')"
     connection.ensure_connection()
     with connection.cursor() as cursor:
+        # JIT-compiling the expressions cost 2.5 s of a 1-million-line table and gains nothing on row formatting
+        # (this session only; after a failed COPY it simply stays off)
+        cursor.execute("SET jit = off")
         raw: Any = cursor.cursor  # the psycopg cursor: COPY streams through it
         with raw.copy(statement, params) as copy:
             yield from (bytes(chunk) for chunk in copy)
+        cursor.execute("RESET jit")
 
 
 def is_available() -> bool:

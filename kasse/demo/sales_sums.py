@@ -37,6 +37,7 @@ HourKey = tuple[str, int, str, str, str]  # day, hour, register, employee, kind
 ProductKey = tuple[str, str, str, str, str]  # day, kind, variant, product, VAT rate text
 VatKey = tuple[str, str, str]  # day, kind, VAT rate text
 PaymentKey = tuple[str, str, str]  # day, kind, method
+SUMS_TABLES = (HourSums, DaySums, ProductSums, ProductMonthSums, VatSums, PaymentSums)  # written here (ANALYZE)
 
 
 def money(cents: int) -> str:
