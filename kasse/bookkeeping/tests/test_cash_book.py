@@ -228,3 +228,36 @@ def test_other_cash_is_sonstiges_and_other_payment_stays_sonstige():
         assert str(PaymentMethod.OTHER.label) == "Sonstige"
     with translation.override("en"):
         assert str(CashCategory.OTHER.label) == str(PaymentMethod.OTHER.label) == "Other"
+
+
+def test_a_cash_book_day_is_the_stores_local_day_when_the_clocks_change(organization, store):
+    """25 October 2026 has 25 hours in Berlin: a sale at 23:30 local time (22:30 UTC) still counts on it, one at
+    00:30 the next morning (23:30 UTC on the 25th) on the 26th; in March the 29th has 23 hours."""
+    import datetime
+    from zoneinfo import ZoneInfo
+
+    from kasse.bookkeeping.cash_book import cash_book
+    from kasse.testing.sales_data import product, till
+
+    berlin = ZoneInfo("Europe/Berlin")
+    shop = till(organization, store)
+    bread = product(organization, name="Brot", price="1.00")
+    for moment, pieces in (
+        (datetime.datetime(2026, 10, 25, 0, 30, tzinfo=berlin), 1),  # 22:30 UTC on the 24th
+        (datetime.datetime(2026, 10, 25, 23, 30, tzinfo=berlin), 2),  # 22:30 UTC on the 25th
+        (datetime.datetime(2026, 10, 26, 0, 30, tzinfo=berlin), 4),  # 23:30 UTC on the 25th
+        (datetime.datetime(2026, 3, 29, 23, 30, tzinfo=berlin), 8),  # 21:30 UTC
+        (datetime.datetime(2026, 3, 30, 0, 30, tzinfo=berlin), 16),  # 22:30 UTC on the 29th
+    ):
+        shop.sell(bread, quantity=pieces, at=moment)
+    with scopes_disabled():
+        october = {
+            d.day: d.cash_sales for d in cash_book(store, datetime.date(2026, 10, 24), datetime.date(2026, 10, 26))
+        }
+        march = {d.day: d.cash_sales for d in cash_book(store, datetime.date(2026, 3, 29), datetime.date(2026, 3, 30))}
+    assert october == {
+        datetime.date(2026, 10, 24): Decimal("0"),
+        datetime.date(2026, 10, 25): Decimal("3.00"),
+        datetime.date(2026, 10, 26): Decimal("4.00"),
+    }
+    assert march == {datetime.date(2026, 3, 29): Decimal("8.00"), datetime.date(2026, 3, 30): Decimal("16.00")}
