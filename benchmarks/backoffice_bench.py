@@ -81,7 +81,7 @@ def _seed(sales: int) -> dict[str, Any]:
     with scopes_disabled():
         organization = find_demo_organization(DEMO_ORGANIZATION_NAME)
         if organization is None:
-            organization = seed_demo(customers_count=2000).organization
+            organization = seed_demo(customers_count=min(2000, max(50, sales // 100))).organization
         have = Sale.objects.filter(organization=organization).count()
         seeded = None
         cpu = resource.getrusage(resource.RUSAGE_SELF)
