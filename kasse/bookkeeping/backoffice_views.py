@@ -190,6 +190,6 @@ def export_download(request: BackofficeRequest, export_id: uuid.UUID) -> HttpRes
     path = export_path(export) if export.file_name else None
     if export.status != ExportStatus.DONE or path is None or not path.exists():
         raise Http404
-    suffix = "xlsx" if export.format == ExportFormat.XLSX else "zip"
+    suffix = {ExportFormat.XLSX: "xlsx", ExportFormat.TSE: "tar"}.get(ExportFormat(export.format), "zip")
     name = export.download_name or f"{_('sales')}-{export.date_from.isoformat()}-{export.date_to.isoformat()}.{suffix}"
     return FileResponse(path.open("rb"), as_attachment=True, filename=name)

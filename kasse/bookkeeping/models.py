@@ -14,6 +14,7 @@ class ExportFormat(models.TextChoices):
     CSV = "csv", _("CSV (ZIP with one file each for receipts, lines, VAT and payments)")
     XLSX = "xlsx", _("Excel (XLSX, one sheet each)")
     DSFINVK = "dsfinvk", _("DSFinV-K (ZIP for the tax office)")
+    TSE = "tse", _("TSE export (TAR: certificate and signed log messages)")
 
 
 class ExportStatus(models.TextChoices):
@@ -69,7 +70,9 @@ class SalesExport(OrganizationScopedModel):
 
     @property
     def format_label(self) -> str:
-        return "DSFinV-K" if self.format == ExportFormat.DSFINVK else self.format.upper()
+        return {ExportFormat.DSFINVK: "DSFinV-K", ExportFormat.TSE: "TSE"}.get(
+            ExportFormat(self.format), self.format.upper()
+        )
 
     @property
     def retention_days(self) -> int:

@@ -7,6 +7,7 @@ from django_tasks import task
 from kasse.bookkeeping.dsfinvk_exports import run_dsfinvk_export
 from kasse.bookkeeping.retention import prune_exports
 from kasse.bookkeeping.services import run_sales_export
+from kasse.bookkeeping.tse_exports import run_tse_export
 
 
 @task()
@@ -21,4 +22,11 @@ def write_sales_export(export_id: str) -> None:
 def write_dsfinvk_export(export_id: str) -> None:
     """Write a requested DSFinV-K export's ZIP, reporting the closings written; then prune old files."""
     run_dsfinvk_export(export_id)
+    prune_exports()
+
+
+@task()
+def write_tse_export(export_id: str) -> None:
+    """Write a requested TSE export's TAR (fiskaly: trigger, poll, download); then prune old files."""
+    run_tse_export(export_id)
     prune_exports()

@@ -16,6 +16,7 @@ urlpatterns: list[URLPattern] = [
     path("tse/", backoffice_views.tse_overview, name="tse-overview"),
     path("tse/stores/<uuid:store_pk>/", backoffice_views.tse_store, name="tse-store"),
     path("tse/stores/<uuid:store_pk>/setup/", backoffice_views.tse_store_setup, name="tse-store-setup"),
+    path("tse/stores/<uuid:store_pk>/export/", backoffice_views.tse_store_export, name="tse-store-export"),
     path("tse/stores/<uuid:store_pk>/clients/", backoffice_views.tse_store_clients, name="tse-store-clients"),
     path("dsfinvk/", backoffice_views.dsfinvk_export, name="dsfinvk-export"),
     path("dsfinvk/stores/<uuid:store_pk>/", backoffice_views.dsfinvk_store_export, name="dsfinvk-store-export"),

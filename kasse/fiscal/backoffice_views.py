@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kasse.backoffice.access import backoffice_view
 from kasse.bookkeeping.dsfinvk_exports import request_dsfinvk_export
 from kasse.bookkeeping.services import ExportError
+from kasse.bookkeeping.tse_exports import request_tse_export
 from kasse.core.actors import Actor
 from kasse.fiscal import audit_log, tse_pages
 from kasse.fiscal.datev_export import (
@@ -359,6 +360,22 @@ def _tse_store_page(
         },
         status=status,
     )
+
+
+@require_POST
+@backoffice_view(Capability.VIEW_REPORTS)
+def tse_store_export(request: BackofficeRequest, store_pk: str) -> HttpResponseBase:
+    """Queue the export of the store's TSE (written in the background, downloaded from Exports)."""
+    store = _tse_store(request, store_pk)
+    try:
+        export = request_tse_export(
+            actor=actor_of(request), organization=request.organization, user=request.user, store=store
+        )
+    except ExportError as exc:
+        messages.error(request, str(exc))
+        return redirect("fiscal:tse-store", store_pk=store.pk)
+    messages.success(request, _("The TSE export is being written; it appears below when it is ready."))
+    return redirect(f"{reverse('bookkeeping:export-list')}#export-{export.pk}")
 
 
 @require_POST

@@ -46,6 +46,15 @@ class FiscalSetupError(ValueError):
     """A TSE cannot be set up or a register not registered as asked (translated message)."""
 
 
+def exportable_device(organization: Any, store: Store | None) -> TseDevice | None:
+    """The TSE whose export a store's records need: the store's own, else (or with ``store`` None) the
+    organization-wide one; set up (not new), the one in use before retired ones."""
+    devices = TseDevice.objects.filter(organization=organization).exclude(state=DeviceState.NEW)
+    ordered = ("state", "-created_at")  # "ready" sorts before "retired"
+    own = devices.filter(store=store).order_by(*ordered).first() if store is not None else None
+    return own or devices.filter(store__isnull=True).order_by(*ordered).first()
+
+
 def backend_for(device: TseDevice) -> TseBackend:
     """The backend object that talks to ``device``. On a store node its secrets come from the cloud
     (:mod:`kasse.fiscal.node_credentials`: in memory only; the replica's row has none)."""

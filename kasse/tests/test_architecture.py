@@ -73,7 +73,7 @@ DOMAIN_MAY_IMPORT: dict[str, set[str]] = {
         "vouchers",
     },
     "api": {"core", "tenancy", "sync", "catalog", "customers", "inventory", "sales", "notifications"},
-    "bookkeeping": {"core", "tenancy", "sync", "hardware", "sales", "printing"},
+    "bookkeeping": {"core", "tenancy", "sync", "hardware", "sales", "printing", "fiscal"},
     "reports": {"core", "tenancy", "catalog", "sales"},
     "backoffice": {
         "core",

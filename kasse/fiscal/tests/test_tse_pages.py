@@ -219,3 +219,55 @@ def test_a_tse_that_cannot_take_a_new_register_leaves_it_saved_and_not_registere
     with scopes_disabled():
         assert Register.objects.filter(pk=added.pk).exists()
         assert not TseClientRegistration.objects.filter(register=added).exists()  # the TSE page offers the button
+
+
+@pytest.mark.django_db
+def test_the_tse_export_is_written_in_the_background_and_downloaded_from_exports(
+    owner_client, organization, shop, django_capture_on_commit_callbacks
+):
+    import tarfile
+    from io import BytesIO
+
+    from kasse.bookkeeping.models import ExportStatus, SalesExport
+    from kasse.core.models import AuditEntry
+
+    store, other = shop
+    page = soup_of(owner_client.get(reverse("fiscal:tse-store", args=[store.pk])))
+    assert text(page, "tse-export") == "Daten der TSE exportieren"
+    assert not soup_of(owner_client.get(reverse("fiscal:tse-store", args=[other.pk]))).select(
+        "[data-testid=tse-export]"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = owner_client.post(reverse("fiscal:tse-store-export", args=[store.pk]))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("bookkeeping:export-list"))
+    with scopes_disabled():
+        export = SalesExport.objects.get()
+        store_device = export.store_names
+        entry = AuditEntry.objects.get(action="fiscal.tse.exported")
+    assert (export.format, export.status) == ("tse", ExportStatus.DONE)
+    assert store_device.startswith(store.name)
+    assert entry.data["export_id"] == str(export.pk)
+    listing = owner_client.get(reverse("bookkeeping:export-list")).content.decode()
+    assert "TSE" in listing
+    download = owner_client.get(reverse("bookkeeping:export-download", args=[export.pk]))
+    assert download["Content-Disposition"].endswith('.tar"')
+    with tarfile.open(fileobj=BytesIO(b"".join(download.streaming_content))) as tar:
+        assert tar.getnames()[0].endswith("_X509.cer")
+    # a store without a TSE: a translated message, nothing queued
+    response = owner_client.post(reverse("fiscal:tse-store-export", args=[other.pk]), follow=True)
+    assert "Diese Filiale hat keine TSE, deren Daten exportiert werden könnten." in response.content.decode()
+    with scopes_disabled():
+        assert SalesExport.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_cashier_cannot_export_and_a_manager_of_another_store_gets_a_404(organization, shop):
+    store, other = shop
+    assert (
+        _client_for(organization, store, Role.CASHIER)
+        .post(reverse("fiscal:tse-store-export", args=[store.pk]))
+        .status_code
+        == 403
+    )
+    assert _client_for(organization, other).post(reverse("fiscal:tse-store-export", args=[store.pk])).status_code == 404

@@ -20,8 +20,7 @@ from django_scopes import scope, scopes_disabled
 from kasse.core.actors import Actor
 from kasse.core.audit import log_action
 from kasse.fiscal.command_args import organization_arg, whole_file
-from kasse.fiscal.models import DeviceState, TseDevice
-from kasse.fiscal.services import backend_for
+from kasse.fiscal.services import backend_for, exportable_device
 from kasse.fiscal.tse.interface import TseRefused, TseUnavailable
 from kasse.tenancy.models import Store
 
@@ -42,12 +41,7 @@ class Command(BaseCommand):
                 store = Store.objects.filter(organization=organization, number=options["store"]).first()
                 if store is None:
                     raise CommandError(f"no store number {options['store']} in this organization")
-            device = (
-                TseDevice.objects.filter(organization=organization, store=store)
-                .exclude(state=DeviceState.NEW)
-                .order_by("state", "-created_at")  # the one in use ("ready") before retired ones
-                .first()
-            )
+            device = exportable_device(organization, store)
         if device is None:
             raise CommandError("no TSE set up " + (f"for store {store.number}" if store else "for the organization"))
         try:
