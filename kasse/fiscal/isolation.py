@@ -38,4 +38,5 @@ CASES = [
     IsolationCase("fiscal:tse-store", _store),
     IsolationCase("fiscal:tse-store-setup", _store, methods=("post",), data={"backend": "development"}),
     IsolationCase("fiscal:tse-store-clients", _store, methods=("post",)),
+    IsolationCase("fiscal:tse-store-export", _store, methods=("post",)),
 ]
