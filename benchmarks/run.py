@@ -320,6 +320,19 @@ SUITES: tuple[Suite, ...] = (
         "Webhooks: one worker's calls a minute, alone and beside a hanging receiver …",
     ),
     Suite(
+        "push",
+        "benchmarks.push_bench",
+        "## Web Push: sale ingested → push at the push service (issue 17)",
+        "Measured by `python -m benchmarks.push_bench` (part of `make bench`; "
+        + _this_section_alone("push", " --push-sales N")
+        + "): a node's sale ingested in the cloud (`Ingestor`, as `POST /sync/v1/push`), `kasse worker` as its own "
+        "process storing the event and sending the push, encrypted and VAPID-signed, to the local push service "
+        "(`kasse/testing/push_service.py`, which verifies and decrypts it) on 127.0.0.1; for each polling "
+        "interval of the worker its own run; baseline: the push alone from the same process. Machine: {machine}.",
+        "Web Push: {push_sales} sales ingested → push arrived …",
+        argv=lambda args: ["--sales", str(args.push_sales)],
+    ),
+    Suite(
         "promotions",
         "benchmarks.promotions_bench",
         "## Promotions: scan → cart with 50 promotions (issue 18)",
@@ -481,6 +494,7 @@ def main(argv: list[str] | None = None) -> int:
         default="kasse_bench_backoffice",
         help="PostgreSQL database the back-office suite creates and drops",
     )
+    parser.add_argument("--push-sales", type=int, default=60, help="sales per worker interval in the push suite")
     for option in ("scans", "sales", "loads", "display-scans"):
         parser.add_argument(f"--{option}", type=int, default=None, help="register suite: see benchmarks.register_bench")
     args = parser.parse_args(argv)

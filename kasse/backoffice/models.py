@@ -19,3 +19,15 @@ class PublishedAlert(OrganizationScopedModel):
         verbose_name = _("published alert")
         verbose_name_plural = _("published alerts")
         constraints = [models.UniqueConstraint(fields=["organization", "key"], name="published_alert_once")]
+
+
+class DailySummarySent(OrganizationScopedModel):
+    """A store's daily summary that was published (``daily_summary``): once per store and local day."""
+
+    store = models.ForeignKey("tenancy.Store", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+
+    class Meta:
+        verbose_name = _("daily summary sent")
+        verbose_name_plural = _("daily summaries sent")
+        constraints = [models.UniqueConstraint(fields=["store", "day"], name="daily_summary_once")]

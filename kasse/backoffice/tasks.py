@@ -16,3 +16,13 @@ def publish_alerts() -> int:
     from kasse.backoffice.alert_events import sweep
 
     return sweep()
+
+
+@periodic_task(every=timedelta(minutes=10))
+def send_daily_summaries() -> int:
+    """Publish each store's daily summary once its day has passed the summary time (``daily_summary``)."""
+    if is_node():
+        return 0
+    from kasse.backoffice.daily_summary import send_due
+
+    return send_due()

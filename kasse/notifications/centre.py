@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -47,9 +48,14 @@ CAPABILITY: dict[str, str] = {
     "alert.sync_anomaly": Capability.MANAGE_SETTINGS,
     "alert.customer_conflict": Capability.MANAGE_SETTINGS,
     "webhook.endpoint_disabled": Capability.MANAGE_API,
+    "summary.daily": Capability.VIEW_REPORTS,
 }
 # Every sale is optional (a busy shop would drown the owner); the rest is on until switched off.
 DEFAULT_ON = set(CAPABILITY) - {"sale.completed"}
+# Push follows the app unless chosen otherwise, but the daily summary does not buzz a phone at closing time;
+# e-mail is off until chosen, except for the daily summary, which is made to be read as an e-mail.
+DEFAULT_NO_PUSH = {"summary.daily"}
+DEFAULT_EMAIL = {"summary.daily"}
 AMOUNT_RULES = {
     "sale.completed": "total",
     "refund.created": "total",
@@ -121,8 +127,8 @@ def wishes(organization_id: Any, store_id: Any, kind: str) -> list[Wish]:
             continue
         pref = prefs.get((employee.user_id, store)) or prefs.get((employee.user_id, None))
         in_app = pref.in_app if pref is not None else kind in DEFAULT_ON
-        push = pref.push if pref is not None and pref.push is not None else in_app
-        email = pref.email if pref is not None else False
+        push = pref.push if pref is not None and pref.push is not None else in_app and kind not in DEFAULT_NO_PUSH
+        email = pref.email if pref is not None else kind in DEFAULT_EMAIL
         if in_app or push or email:
             found[employee.user_id] = Wish(employee.user_id, pref.min_amount if pref else None, in_app, push, email)
     return list(found.values())
@@ -213,6 +219,23 @@ def _node_text(p: dict[str, Any]) -> str:
     return texts.get(str(p.get("problem")), texts["offline"]) % {"node": p.get("node")}
 
 
+def _daily_text(p: dict[str, Any]) -> str:
+    try:
+        day = formats.date_format(date.fromisoformat(str(p.get("day"))), "SHORT_DATE_FORMAT")
+    except ValueError:
+        day = str(p.get("day"))
+    change = p.get("gross_change")
+    text = _("Day of %(store)s on %(day)s: %(gross)s € revenue, %(receipts)s receipts") % {
+        "store": p.get("store"),
+        "day": day,
+        "gross": formats.localize(Decimal(str(p.get("gross") or "0"))),
+        "receipts": p.get("receipts"),
+    }
+    if change is not None:
+        text += " " + _("(%(change)s %% on last week)") % {"change": f"{int(change):+d}"}
+    return str(text)
+
+
 def describe(notification: Notification) -> str:
     """One line for the centre, in the reader's language."""
     p = notification.payload
@@ -230,6 +253,7 @@ def describe(notification: Notification) -> str:
             _("Z report %(number)s closed, cash difference %(difference)s €")
             % {"number": p.get("z_number"), "difference": money.get("cash_difference", "0")}
         ),
+        "summary.daily": lambda: _daily_text(p),
         "webhook.endpoint_disabled": lambda: (
             _("Webhook endpoint %(url)s switched off after 24 hours of failures") % {"url": p.get("url")}
         ),

@@ -54,6 +54,7 @@ ALERT_EVENTS: dict[str, Any] = {
     "alert.sync_anomaly": _("Sync anomaly"),
     "alert.customer_conflict": _("Customer conflict"),
     "webhook.endpoint_disabled": _("Webhook endpoint disabled"),
+    "summary.daily": _("Daily summary after closing time"),
 }
 TEST_EVENT = "webhook.test"
 ALL_EVENTS = {**WEBHOOK_EVENTS, **ALERT_EVENTS, TEST_EVENT: _("Test event")}

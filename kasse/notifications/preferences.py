@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_scopes import scope
 
-from kasse.notifications.centre import CAPABILITY, DEFAULT_ON, push_count
+from kasse.notifications.centre import CAPABILITY, DEFAULT_EMAIL, DEFAULT_NO_PUSH, DEFAULT_ON, push_count
 from kasse.notifications.models import Notification, NotificationPreference
 
 
@@ -27,8 +27,8 @@ def preference_rows(user: Any, organization: Any, store: Any) -> list[dict[str, 
             {
                 "kind": kind,
                 "in_app": in_app,
-                "push": pref.push if pref and pref.push is not None else in_app,
-                "email": pref.email if pref else False,
+                "push": pref.push if pref and pref.push is not None else in_app and kind not in DEFAULT_NO_PUSH,
+                "email": pref.email if pref else kind in DEFAULT_EMAIL,
                 "min_amount": pref.min_amount if pref else None,
             }
         )

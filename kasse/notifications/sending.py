@@ -21,6 +21,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -28,7 +29,8 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.templatetags.static import static
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django_scopes import scopes_disabled
 
@@ -52,6 +54,7 @@ LEASE = timedelta(minutes=2)
 RETRY_FOR = timedelta(hours=24)
 DUE = (OutgoingStatus.PENDING, OutgoingStatus.HELD, OutgoingStatus.RETRYING)
 SUMMARY_LINES = 20
+DAILY = "summary.daily"
 
 
 class Permanent(Exception):
@@ -103,7 +106,9 @@ def next_due() -> datetime | None:
 def _jobs(rows: list[OutgoingNotification]) -> list[_Job]:
     groups: dict[tuple[Any, ...], list[OutgoingNotification]] = {}
     for row in rows:
-        key = (row.user_id, row.channel, row.subscription_id, "held") if row.held else (row.pk,)
+        # Held ones for one device or address go out together; a daily summary always as itself.
+        together = row.held and row.kind != DAILY
+        key = (row.user_id, row.channel, row.subscription_id, "held") if together else (row.pk,)
         groups.setdefault(key, []).append(row)
     users = {u.pk: u for u in User.objects.filter(pk__in={r.user_id for r in rows})}
     subscriptions = {
@@ -126,11 +131,11 @@ def _jobs(rows: list[OutgoingNotification]) -> list[_Job]:
 def _line(row: OutgoingNotification, stores: dict[Any, str]) -> str:
     text = describe(Notification(kind=row.kind, payload=row.payload))
     name = stores.get(row.store_id)
-    return f"{name}: {text}" if name else text
+    return f"{name}: {text}" if name and row.kind != DAILY else text
 
 
 def _title(group: list[OutgoingNotification], lines: list[str]) -> str:
-    if group[0].held:
+    if group[0].held and group[0].kind != DAILY:
         return ngettext(
             "%(count)d notification during your quiet hours",
             "%(count)d notifications during your quiet hours",
@@ -141,7 +146,7 @@ def _title(group: list[OutgoingNotification], lines: list[str]) -> str:
 
 def _push_sender(sub: PushSubscription, group: list[OutgoingNotification], lines: list[str]) -> Callable[[], None]:
     payload: dict[str, Any] = {"icon": static("kasse/icons/icon-192.png"), "badge": static("kasse/icons/badge-96.png")}
-    if group[0].held:
+    if group[0].held and group[0].kind != DAILY:
         payload |= {"title": _title(group, lines), "body": "\n".join(lines[:5]), "url": "/notifications/"}
     else:
         payload |= {"title": "kasse", "body": lines[0], "url": "/notifications/", "tag": str(group[0].event_id)}
@@ -164,13 +169,58 @@ def _mail_sender(user: User, group: list[OutgoingNotification], lines: list[str]
         "centre_url": f"{base}/notifications/",
         "settings_url": f"{base}/notifications/settings/",
     }
+    template = "notifications/email/notification"
+    if group[0].kind == DAILY:
+        template = "notifications/email/daily_summary"
+        context |= daily_context(group[0].payload)
+        context["title"] = lines[0]
     message = EmailMultiAlternatives(
         subject=f"kasse: {context['title']}"[:200],
-        body=render_to_string("notifications/email/notification.txt", context),
+        body=render_to_string(f"{template}.txt", context),
         to=[user.email],
     )
-    message.attach_alternative(render_to_string("notifications/email/notification.html", context), "text/html")
+    message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
     return lambda: _mail(message)
+
+
+def daily_context(p: dict[str, Any]) -> dict[str, Any]:
+    """The daily summary's table for its e-mail: each figure today, on the same weekday last week, the change."""
+
+    def money(value: Any) -> str:
+        return f"{formats.localize(Decimal(str(value or '0')).quantize(Decimal('0.01')))} €"
+
+    def number(value: Any) -> str:
+        return str(formats.localize(Decimal(str(value or "0")).normalize()))
+
+    names = [
+        ("gross", _("Revenue"), money),
+        ("net", _("Revenue without VAT"), money),
+        ("receipts", _("Receipts"), number),
+        ("average_basket", _("Average basket"), money),
+        ("items", _("Items sold"), number),
+        ("returns", _("Returns"), number),
+        ("returns_amount", _("Returned amount"), money),
+    ]
+    rows = [
+        {
+            "label": label,
+            "today": show(p.get(name)),
+            "last_week": show(p.get(f"{name}_last_week")),
+            "change": f"{int(p[f'{name}_change']):+d} %" if p.get(f"{name}_change") is not None else "–",
+        }
+        for name, label, show in names
+    ]
+    top = [
+        {"name": t["name"], "quantity": number(t["quantity"]), "revenue": money(t["revenue"])}
+        for t in p.get("top_products", [])
+    ]
+    return {
+        "rows": rows,
+        "top": top,
+        "store": p.get("store"),
+        "cash_differences": p.get("cash_differences") or 0,
+        "cash_difference_total": money(p.get("cash_difference_total")),
+    }
 
 
 def _mail(message: EmailMultiAlternatives) -> None:

@@ -101,7 +101,7 @@ class Command(BaseCommand):
             ready_url=f"{base}/health",
         )
         # Background tasks (sales exports): django-tasks' database worker, as in production.
-        supervisor.add("task-worker", [sys.executable, "-m", "kasse.cli", "worker", "--interval", "1"])
+        supervisor.add("task-worker", [sys.executable, "-m", "kasse.cli", "worker"])
         # The devices come before the node: it opens the scanner's and the display's ptys on start.
         devices.clear_stale_links()
         devices.add_processes(supervisor)

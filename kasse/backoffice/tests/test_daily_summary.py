@@ -1,0 +1,94 @@
+"""The daily summary per store after closing time: figures against last week, e-mailed in HTML and plain text
+through a local SMTP server, once per store and day, to who may see the store's reports."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from email.header import decode_header, make_header
+from typing import Any
+from unittest import mock
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.utils import timezone
+from django_scopes import scopes_disabled
+
+from kasse.backoffice.daily_summary import send_due
+from kasse.notifications.models import Notification
+from kasse.sales.models import Shift
+from kasse.tenancy.permissions import Role
+from kasse.testing.factories import EmployeeFactory, StoreFactory, UserFactory
+from kasse.testing.sales_data import product, till
+from kasse.testing.smtp import smtp_server
+
+pytestmark = pytest.mark.django_db
+BERLIN = ZoneInfo("Europe/Berlin")
+CLOSED = datetime.datetime(2026, 12, 7, 22, 5, tzinfo=BERLIN)  # a Monday, after 22:00
+
+
+def _at(day: int, hour: int, month: int = 12) -> datetime.datetime:
+    return datetime.datetime(2026, month, day, hour, tzinfo=BERLIN)
+
+
+@pytest.fixture
+def mailbox(settings: Any):
+    with smtp_server() as (box, port):
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS = "127.0.0.1", port, False
+        settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+        settings.PUBLIC_URL = "https://kasse.example"
+        yield box
+
+
+def _subject(mail) -> str:
+    return str(make_header(decode_header(mail.message["Subject"])))
+
+
+def _run(when: datetime.datetime, capture) -> int:
+    with mock.patch.object(timezone, "now", return_value=when), capture(execute=True):
+        return send_due(when)
+
+
+def test_after_closing_time_the_owner_gets_the_days_summary_against_last_week(
+    organization, owner, store, mailbox, django_capture_on_commit_callbacks
+):
+    shop = till(organization, store)
+    bread = product(organization, name="Brot", price="3.50", vat_class="reduced")
+    wine = product(organization, name="Wein", price="11.90", vat_class="standard")
+    first = shop.sell(bread, at=_at(7, 9))
+    shop.sell(wine, 2, at=_at(7, 10))
+    shop.refund(first, at=_at(7, 11))
+    shop.sell(wine, at=_at(30, 16, month=11))  # last Monday
+    with scopes_disabled():
+        Shift.objects.filter(register=shop.register).update(
+            status="closed", closed_at=_at(7, 20), difference=Decimal("-2.50"), closing_number=1
+        )
+    other_store = StoreFactory(organization=organization, name="Filiale Süd")
+    elsewhere = UserFactory(email="sued@example.org")
+    EmployeeFactory(organization=organization, user=elsewhere, role=(other_store, Role.MANAGER))
+    cashier = UserFactory(email="kasse@example.org")
+    EmployeeFactory(organization=organization, user=cashier, role=(store, Role.CASHIER))
+
+    assert _run(_at(7, 21), django_capture_on_commit_callbacks) == 0  # before closing time
+    assert _run(CLOSED, django_capture_on_commit_callbacks) == 1  # the other store sold nothing
+    assert _run(CLOSED + datetime.timedelta(minutes=10), django_capture_on_commit_callbacks) == 0  # once a day
+
+    (mail,) = mailbox.messages
+    assert mail.recipients == ["owner@example.org"]  # not the other store's manager, not the cashier
+    assert _subject(mail) == (
+        "kasse: Tag von Filiale Mitte am 07.12.2026: 23,80 € Umsatz, 2 Belege (+100 % ggü. Vorwoche)"
+    )
+    plain = mail.part("text/plain")
+    assert "Umsatz: 23,80 € (Vorwoche 11,90 €, +100 %)" in plain
+    assert "Belege: 2 (Vorwoche 1, +100 %)" in plain
+    assert "Durchschnittsbon: 13,65 € (Vorwoche 11,90 €, +15 %)" in plain
+    assert "Rückgaben: 1 (Vorwoche 0, –)" in plain
+    assert "Kassendifferenz bei 1 Z-Bon: -2,50 €" in plain
+    assert "1. Wein: 2 ×, 23,80 €" in plain
+    html = mail.part("text/html")
+    assert '<th align="left">Umsatz</th><td align="right">23,80 €</td>' in html
+    with scopes_disabled():
+        (note,) = Notification.objects.filter(user=owner, kind="summary.daily")
+        assert note.payload["gross"] == "23.80"
+        assert not Notification.objects.filter(user__in=[elsewhere, cashier]).exists()
