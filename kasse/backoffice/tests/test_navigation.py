@@ -54,7 +54,7 @@ def test_an_owner_sees_the_groups_a_shop_owner_thinks_in(organization, store):
             ["Belege", "Berichte", "Live-Verkäufe", "Z-Bons & Schichten", "Kassenbuch", "Exporte", "DATEV-Export"],
         ),
         ("Artikel", ["Sortiment", "Aktionen", "Bestand", "Wareneingang", "Etiketten"]),
-        ("Kunden", ["Kunden", "Treueprogramm", "Kampagnen"]),
+        ("Kunden", ["Kunden", "Treueprogramm", "Geschenkgutscheine", "Kampagnen"]),
         ("Team", []),
         ("Finanzamt", ["TSE", "Protokoll (Audit-Log)", "DSFinV-K-Export", "Kassenmeldung"]),
         (
@@ -87,7 +87,7 @@ def test_every_link_in_the_menu_opens_a_page(organization, store):
     client = _login(organization, "en")
     soup = BeautifulSoup(client.get("/").content, "html.parser")
     links = {a["href"] for a in soup.select("[data-testid=mainnav] a")}
-    assert len(links) == 29
+    assert len(links) == 30
     for href in links:
         assert client.get(href, follow=True).status_code == 200, href
     # and the phone menu holds the same links
