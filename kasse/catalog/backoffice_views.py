@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal
 from functools import wraps
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -53,6 +53,12 @@ PAGE_SIZE = 50
 catalog_view = backoffice_view(Capability.MANAGE_CATALOG)
 
 
+class CatalogRequest(BackofficeRequest):
+    """A catalog page: whether the employee may change the catalog (the templates show or hide the buttons)."""
+
+    may_change_catalog: bool
+
+
 View = Callable[..., HttpResponse]
 
 
@@ -71,7 +77,7 @@ def organization_catalog_view(*, readable: bool) -> Callable[[View], View]:
         @wraps(view)
         def wrapped(request: BackofficeRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             may = has_capability_everywhere(request.employee, Capability.MANAGE_CATALOG)
-            request.may_change_catalog = may  # type: ignore[attr-defined]  # read by the catalog templates only
+            cast(CatalogRequest, request).may_change_catalog = may  # read by the catalog templates only
             if not may and (request.method == "POST" or not readable):
                 raise PermissionDenied
             return view(request, *args, **kwargs)

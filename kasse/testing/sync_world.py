@@ -314,10 +314,20 @@ class World:
     def report(self, role: str) -> dict[str, Any]:
         return dict(json.loads(self.script(role, "report").strip().splitlines()[-1]))
 
+    def kill_cloud(self) -> None:
+        for proc in self.cloud_procs:
+            with suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+        for proc in self.cloud_procs:
+            proc.wait()
+        self.cloud_procs = []
+
     def close(self) -> None:
+        """Everything ends at once (SIGKILL): a test that wants a graceful stop says so (``stop_cloud``); waiting
+        for uvicorn's graceful shutdown after every test cost seconds of each teardown."""
         self._stop_servers()
         self.kill_node()
-        self.stop_cloud()
+        self.kill_cloud()
         if self._pg_db:
             with suppress(Exception):
                 self._pg_admin(f'DROP DATABASE IF EXISTS "{self._pg_db}" WITH (FORCE)')

@@ -385,13 +385,16 @@ def _fiscal_report() -> dict[str, Any]:
 
 
 # Reads that tests poll: a World answers them from one long-lived process per role (``serve``) instead of
-# starting Python and Django for each poll.
-SERVED = frozenset({"report", "print-report", "node-health"})
+# starting Python and Django for each poll. Also the cloud's ``setup``, the first thing every World does in
+# its cloud database: the same process then answers the cloud's reads (one Django start fewer per World).
+# Everything else that writes runs in a process of its own: a store node's process keeps state per process
+# (its hybrid clock's origin, fiscal credentials) that a re-paired or restored node must not inherit.
+SERVED = frozenset({"report", "print-report", "node-health", "setup"})
 
 
 def _serve() -> None:
     """Answer commands read from stdin (a JSON list of arguments a line) with one JSON line each on stdout:
-    ``{"out": what the command printed, "error": its traceback or ""}``. Only the reads in ``SERVED``; the
+    ``{"out": what the command printed, "error": its traceback or ""}``. Only the commands in ``SERVED``; the
     database connections are closed after each, so that every answer reads the database as it is then."""
     import contextlib
     import io

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import subprocess
@@ -61,11 +62,26 @@ def test_demo_no_serve_seeds_a_new_data_dir_and_prints_the_logins(tmp_path):
         assert expected in out
 
 
+def _up_to_schrippe() -> int:
+    """How many of the demo catalog's products come up to Schrippe (the one the summary tells to scan)."""
+    from kasse.demo.catalog import demo_catalog
+
+    return 1 + next(i for i, spec in enumerate(demo_catalog()) if spec.name == "Schrippe")
+
+
 @pytest.mark.slow
 @pytest.mark.django_db
-def test_demo_no_serve_seeds_only_once_and_speaks_the_installations_language(settings, tmp_path):
+def test_demo_no_serve_seeds_only_once_and_speaks_the_installations_language(settings, tmp_path, monkeypatch):
     settings.DATA_DIR = str(tmp_path / "cloud")
     settings.LANGUAGE_CODE = "de"
+    # The command seeds the demo shop's stores, people and registers, but only the products up to Schrippe and no
+    # customers (the whole shop is seeded by the test above and looked at in test_seed.py: seconds of CPU each).
+    from kasse.demo.management.commands import demo as command
+    from kasse.demo.seed import seed_demo
+
+    monkeypatch.setattr(
+        command, "seed_demo", functools.partial(seed_demo, products=_up_to_schrippe(), customers_count=0)
+    )
     first, second = StringIO(), StringIO()
 
     call_command("demo", "--no-serve", stdout=first, stderr=StringIO())
@@ -91,11 +107,9 @@ def small_demo_shop(db):
     """The demo organization with its stores, people and registers, but only the products up to Schrippe (the
     one the summary tells to scan) and no customers: ``kasse demo`` then finds its shop and does not seed the
     whole one (seconds of CPU a test). Seeding itself is tested above and in ``test_seed.py``."""
-    from kasse.demo.catalog import demo_catalog
     from kasse.demo.seed import seed_demo
 
-    up_to_schrippe = 1 + next(i for i, spec in enumerate(demo_catalog()) if spec.name == "Schrippe")
-    return seed_demo(products=up_to_schrippe, customers_count=0).organization
+    return seed_demo(products=_up_to_schrippe(), customers_count=0).organization
 
 
 def test_demo_makes_the_virtual_devices_the_first_stores_devices_once(small_demo_shop, settings, tmp_path):

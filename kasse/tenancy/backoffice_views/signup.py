@@ -24,7 +24,7 @@ from kasse.tenancy.forms import (
     SignupOwnerForm,
     SignupStoreForm,
 )
-from kasse.tenancy.models import Organization, Store
+from kasse.tenancy.models import Organization, Store, User
 from kasse.tenancy.services import create_organization
 
 SESSION_SIGNUP_EMAIL = "signup_email"
@@ -78,9 +78,9 @@ def check_inbox(request: HttpRequest) -> HttpResponse:
     return render(request, "tenancy/check_inbox.html", {"email": request.session.get(SESSION_SIGNUP_EMAIL, "")})
 
 
-def _log_in(request: HttpRequest, user: object) -> HttpResponse:
-    auth.login(request, user, backend="django.contrib.auth.backends.ModelBackend")  # type: ignore[arg-type]
-    request.session["language"] = user.language  # type: ignore[attr-defined]
+def _log_in(request: HttpRequest, user: User) -> HttpResponse:
+    auth.login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    request.session["language"] = user.language
     messages.success(request, _("Thank you, your e-mail address is confirmed. Welcome to kasse!"))
     return redirect("backoffice:dashboard")
 
