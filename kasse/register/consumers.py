@@ -21,7 +21,7 @@ from kasse.register.services.pairing import DEVICE_COOKIE, device_for_token
 
 def _initial_html(device: Any) -> str:
     """What the display shows when it connects: the active cart, or the idle screen."""
-    from kasse.register.services.cart import cart_view
+    from kasse.register.services.cart_pricing import cart_view
 
     register = device.register
     with scope(organization=register.organization), translation.override(register.organization.language):

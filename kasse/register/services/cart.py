@@ -3,7 +3,6 @@ cart into a sale with ``complete_sale`` and the cart's id as the sale's id."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import partial
 
@@ -14,26 +13,22 @@ from django.utils.translation import gettext as _
 from django_scopes import scope
 
 from kasse.catalog.models import Variant
-from kasse.catalog.selectors import selling_price, store_prices
 from kasse.core.actors import Actor
 from kasse.core.audit import log_action
 from kasse.core.services import tenant_service
 from kasse.customers.models import Customer
-from kasse.loyalty.selectors import Account, account
 from kasse.payments.checkout import claim_card_tenders
 from kasse.printing.services import enqueue_sale_receipt
-from kasse.promotions.selectors import CouponError
 from kasse.register.models import Cart, CartLine, CartStatus, TrainingMode
 from kasse.register.services import cart_loyalty
+from kasse.register.services.cart_pricing import cart_totals, cart_view, line_amount
 from kasse.register.services.scanning import ScanResult
 from kasse.sales.fiscal_signing import sign_abort, sign_sale, tse_in_use
 from kasse.sales.fiscal_start import start_in_background
 from kasse.sales.models import Sale
-from kasse.sales.pricing import CartItem, PricedCart, PricedLine, VatCode, discount_of, price_cart
-from kasse.sales.promotion_step import Offer
+from kasse.sales.pricing import PricedCart, discount_of
 from kasse.sales.services.aborts import AbortedItem, keep_aborted_cart
 from kasse.sales.services.checkout import LineInput, PaymentInput, SaleInput, complete_sale
-from kasse.sales.services.coupons import cart_offers, check_coupon
 from kasse.sales.services.errors import SaleError
 from kasse.sales.services.rules import Approval, check_amount, check_quantity, discount_amount, discount_needs_manager
 from kasse.tenancy.models import Employee, Register, Store
@@ -161,7 +156,7 @@ def set_quantity(*, line: CartLine, quantity: Decimal) -> CartLine | None:
         line.delete()
         return None
     line.quantity = check_quantity(quantity, by_piece=not line.variant.product.is_measured, name=line.variant)
-    base = _line_amount(line)
+    base = line_amount(line)
     discount = discount_of(base, line.discount_percent, line.discount_amount)  # as the cart will show it
     approval = line_approval(line)
     if discount_needs_manager(discount, base) and not (
@@ -222,7 +217,7 @@ def set_line_discount(
     approver: Employee | None = None,
 ) -> CartLine:
     """A line discount (percent or amount); above the cashier limit it needs a manager."""
-    base = _line_amount(line)
+    base = line_amount(line)
     discount = discount_amount(base, percent, amount)
     line.approved_discount_percent = line.approved_discount_amount = line.approved_discount_base = None
     if discount_needs_manager(discount, base):
@@ -372,94 +367,6 @@ def _gross_per_vat_id(totals: PricedCart) -> dict[int, Decimal]:
     for row in totals.vat_rows:
         gross[row.vat_code.dsfinvk_id] = gross.get(row.vat_code.dsfinvk_id, Decimal("0.00")) + row.gross
     return gross
-
-
-@dataclass(frozen=True)
-class CartLineView:
-    """A cart line with its price, as the register and the customer display show it."""
-
-    line: CartLine
-    priced: PricedLine
-
-    @property
-    def unit_price(self) -> Decimal:
-        return self.priced.unit_price
-
-    @property
-    def discount(self) -> Decimal:
-        return self.priced.line_discount
-
-    @property
-    def total(self) -> Decimal:
-        return self.priced.total
-
-
-@dataclass(frozen=True)
-class CartView:
-    """The cart and its price (:func:`kasse.sales.pricing.price_cart`, as ``complete_sale`` prices it)."""
-
-    cart: Cart
-    totals: PricedCart
-    lines: list[CartLineView] = field(default_factory=list)
-    loyalty_error: str = ""  # why the redemption asked for does not fit (then the cart is priced without it)
-    loyalty: Account | None = None  # the customer's points and stamp cards (with a customer in a program)
-
-    @property
-    def total(self) -> Decimal:
-        return self.totals.total
-
-
-def _item(line: CartLine, store_price: Decimal | None) -> CartItem:
-    """A cart line as the pricing sees it (the same fields ``checkout_cart`` hands to ``complete_sale``)."""
-    return CartItem(
-        list_price=selling_price(line.variant, store_price),
-        quantity=line.quantity,
-        vat=VatCode.current(line.variant.product.vat_class),
-        price=line.unit_price,
-        discount_percent=line.discount_percent,
-        discount_amount=line.discount_amount,
-        product_id=str(line.variant.product_id),
-        category_id=str(line.variant.product.category_id) if line.variant.product.category_id else None,
-    )
-
-
-def _offers(cart: Cart) -> list[Offer]:
-    """The promotions in force for this cart now; a coupon that stopped being valid is left out here
-    (the cart shows the price without it) and refused with its reason at checkout."""
-    codes = []
-    for code in cart.coupon_codes or []:
-        try:
-            check_coupon(cart.organization_id, cart.store, code)
-        except CouponError:
-            continue
-        codes.append(code)
-    return cart_offers(cart.organization_id, cart.store, cart.customer_id, codes)
-
-
-def _line_amount(line: CartLine) -> Decimal:
-    """The line's amount before discounts (what a line discount is on)."""
-    own = store_prices(line.cart.store_id, [line.variant_id]).get(line.variant_id)
-    return price_cart([replace(_item(line, own), discount_percent=None, discount_amount=None)]).lines[0].amount
-
-
-def cart_view(cart: Cart) -> CartView:
-    """The cart as the register and the customer display show it: priced by the one rule."""
-    lines = list(cart.lines.select_related("variant__product"))
-    own = store_prices(cart.store_id, [ln.variant_id for ln in lines]) if lines else {}
-    priced, loyalty_error = cart_loyalty.price(
-        cart, lines, [_item(ln, own.get(ln.variant_id)) for ln in lines], offers=_offers(cart) if lines else ()
-    )
-    return CartView(
-        cart=cart,
-        totals=priced,
-        lines=[CartLineView(ln, p) for ln, p in zip(lines, priced.lines, strict=True)],
-        loyalty_error=loyalty_error,
-        loyalty=account(cart.customer_id, cart.organization_id) if cart.customer_id else None,
-    )
-
-
-def cart_totals(cart: Cart) -> PricedCart:
-    return cart_view(cart).totals
 
 
 def checkout_cart(*, actor: Actor, cart: Cart, employee: Employee, payments: list[PaymentInput]) -> Sale:

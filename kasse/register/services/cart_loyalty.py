@@ -78,7 +78,7 @@ def _error(exc: Exception) -> str:
 def set_redemption(*, cart: Cart, points: str | None = None, stamp_card: str | None = None) -> Cart:
     """Redeem ``points`` (a whole number; 0 takes the redemption back) and/or toggle a full stamp card.
     Refused with a translated message, changing nothing, when the cart cannot take it."""
-    from kasse.register.services.cart import cart_view  # the cart's pricing, with this redemption
+    from kasse.register.services.cart_pricing import cart_view  # the cart's pricing, with this redemption
 
     if cart.customer_id is None:
         raise SaleError(_("Please identify the customer first."))
