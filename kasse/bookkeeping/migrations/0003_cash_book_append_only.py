@@ -7,6 +7,8 @@ raises as IntegrityError. SQLite (dev, one-box) has no such trigger.
 
 from django.db import migrations
 
+from kasse.core.migration_ops import RunSQLOnPostgres
+
 FORWARDS = [
     """
 CREATE OR REPLACE FUNCTION kasse_cash_book_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -24,17 +26,6 @@ BACKWARDS = [
     "DROP FUNCTION IF EXISTS kasse_cash_book_refuse_change()",
 ]
 
-
-class RunSQLOnPostgres(migrations.RunSQL):
-    """RunSQL that does nothing on other databases (SQLite has no PL/pgSQL)."""
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_forwards(app_label, schema_editor, from_state, to_state)
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_backwards(app_label, schema_editor, from_state, to_state)
 
 
 class Migration(migrations.Migration):

@@ -9,6 +9,8 @@ services are the only writers (docs/fiscal.md).
 
 from django.db import migrations
 
+from kasse.core.migration_ops import RunSQLOnPostgres
+
 APPEND_ONLY = ["fiscal_tsetransactionrecord", "fiscal_devtselogmessage"]
 
 REFUSE = """
@@ -46,17 +48,6 @@ BACKWARDS = [f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}" for table 
     "DROP FUNCTION IF EXISTS kasse_fiscal_outage_end_once()",
 ]
 
-
-class RunSQLOnPostgres(migrations.RunSQL):
-    """RunSQL that does nothing on other databases (SQLite has no PL/pgSQL)."""
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_forwards(app_label, schema_editor, from_state, to_state)
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_backwards(app_label, schema_editor, from_state, to_state)
 
 
 class Migration(migrations.Migration):

@@ -5,6 +5,8 @@ cash point closing) can no longer be changed or deleted (GoBD), also not through
 
 from django.db import migrations, models
 
+from kasse.core.migration_ops import RunSQLOnPostgres
+
 CLOSED_STAYS = """
 CREATE OR REPLACE FUNCTION kasse_sales_closed_shift_stays() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -30,17 +32,6 @@ BACKWARDS = [
     "DROP FUNCTION IF EXISTS kasse_sales_closed_shift_stays()",
 ]
 
-
-class RunSQLOnPostgres(migrations.RunSQL):
-    """RunSQL that does nothing on other databases (SQLite has no PL/pgSQL)."""
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_forwards(app_label, schema_editor, from_state, to_state)
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_backwards(app_label, schema_editor, from_state, to_state)
 
 
 class Migration(migrations.Migration):

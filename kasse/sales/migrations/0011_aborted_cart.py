@@ -6,17 +6,8 @@ import django.utils.timezone
 import kasse.core.ids
 from django.db import migrations, models
 
+from kasse.core.migration_ops import RunSQLOnPostgres
 
-class RunSQLOnPostgres(migrations.RunSQL):
-    """RunSQL that does nothing on other databases (SQLite has no PL/pgSQL)."""
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_forwards(app_label, schema_editor, from_state, to_state)
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_backwards(app_label, schema_editor, from_state, to_state)
 
 
 class Migration(migrations.Migration):

@@ -12,6 +12,8 @@ SQLite (a store node, dev) has no such trigger; the services are the only writer
 
 from django.db import migrations
 
+from kasse.core.migration_ops import RunSQLOnPostgres
+
 APPEND_ONLY = [
     "sales_sale",
     "sales_saleline",
@@ -28,17 +30,6 @@ FORWARDS = [
 ]
 BACKWARDS = [f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}" for table in APPEND_ONLY]
 
-
-class RunSQLOnPostgres(migrations.RunSQL):
-    """RunSQL that does nothing on other databases (SQLite has no PL/pgSQL)."""
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_forwards(app_label, schema_editor, from_state, to_state)
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_backwards(app_label, schema_editor, from_state, to_state)
 
 
 class Migration(migrations.Migration):

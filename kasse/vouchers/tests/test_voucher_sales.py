@@ -193,3 +193,19 @@ def test_another_organizations_card_is_unknown_at_the_register(register, cashier
     with pytest.raises(SaleError, match="No gift card has the code “ORGACARD01”"):
         sell(other_register, bob, [(tea, 1)], paid_with=[("ORGACARD01", "2.00")], cash="0")
     assert _balance("ORGACARD01") == D("20.00")
+
+
+@pytest.mark.postgres
+def test_postgresql_refuses_to_change_or_delete_a_gift_card_entry(register, cashier, shift, gift_card):
+    from django.db import IntegrityError, connection, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (TEST_DATABASE_URL=postgres://…): the trigger is PL/pgSQL")
+    sell(register, cashier, cards=[(gift_card, "GIFT-0009-ZZZZ", "20.00")])
+    with scopes_disabled():
+        entry = VoucherEntry.objects.get()
+        for action in (lambda: VoucherEntry.objects.filter(pk=entry.pk).update(amount=D("200.00")),
+                       lambda: VoucherEntry.objects.filter(pk=entry.pk).delete()):  # fmt: skip
+            with pytest.raises(IntegrityError, match="append-only"), transaction.atomic():
+                action()
+        assert VoucherEntry.objects.get().amount == D("20.00")
