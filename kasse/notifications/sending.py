@@ -54,6 +54,8 @@ LEASE = timedelta(minutes=2)
 RETRY_FOR = timedelta(hours=24)
 DUE = (OutgoingStatus.PENDING, OutgoingStatus.HELD, OutgoingStatus.RETRYING)
 SUMMARY_LINES = 20
+KEEP = timedelta(days=30)
+FINISHED = (OutgoingStatus.SENT, OutgoingStatus.FAILED, OutgoingStatus.EXPIRED)
 DAILY = "summary.daily"
 
 
@@ -95,6 +97,13 @@ def run_due(now: datetime | None = None) -> int:
                 _record(job, error, now + (timezone.now() - started))  # the run's clock (tests move it)
                 sent += len(job.rows) if error is None else 0
     return sent
+
+
+def forget_finished(now: datetime | None = None) -> int:
+    """Delete finished notifications created more than ``KEEP`` ago; how many."""
+    cutoff = (now or timezone.now()) - KEEP
+    with scopes_disabled():
+        return OutgoingNotification.objects.filter(status__in=FINISHED, created_at__lt=cutoff).delete()[0]
 
 
 def next_due() -> datetime | None:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.utils import timezone
 from django_tasks import task
 from django_tasks.backends.base import BaseTaskBackend
 
+from kasse.core.periodic import periodic_task
 from kasse.notifications import delivery, sending
 from kasse.notifications.outgoing import queue_outgoing
 from kasse.notifications.services import accept_events
@@ -90,3 +91,10 @@ def wake_notifications() -> None:
     if backend.supports_defer and _queued_by(timezone.now(), deliver_notifications.module_path):
         return
     deliver_notifications.enqueue()
+
+
+@periodic_task(every=timedelta(hours=6))
+def forget_old_notifications() -> int:
+    """Delete push and e-mail notifications that were finished (sent, given up, device gone) more than
+    ``sending.KEEP`` ago: the settings page shows the recent problems, nothing reads older rows."""
+    return sending.forget_finished()

@@ -236,3 +236,15 @@ def test_unsubscribing_and_removing_a_device(organization, owner, owner_client, 
     assert owner_client.post(f"/notifications/push/{left.pk}/remove/").status_code == 302
     with scopes_disabled():
         assert PushSubscription.objects.count() == 0
+
+
+def test_finished_notifications_are_forgotten_after_30_days(
+    organization, owner, owner_client, store, push_service, django_capture_on_commit_callbacks
+):
+    _subscribe(owner_client, push_service)
+    _refund(organization, store, django_capture_on_commit_callbacks)
+    push_service.down = True
+    _refund(organization, store, django_capture_on_commit_callbacks, total="-1.00")
+    assert sending.forget_finished(now=timezone.now() + timedelta(days=29)) == 0
+    assert sending.forget_finished(now=timezone.now() + timedelta(days=31)) == 1  # the sent one
+    assert [o.status for o in _outgoing()] == [OutgoingStatus.RETRYING]  # still being tried: kept
