@@ -124,6 +124,8 @@ class PushService:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
+        # A sender that timed out on a hanging request has gone when the answer is written: not an error here.
+        self.server.handle_error = lambda request, client_address: None  # type: ignore[method-assign]
         self.port = self.server.server_address[1]
         self.origin = f"http://127.0.0.1:{self.port}"
         self._thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
