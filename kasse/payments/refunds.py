@@ -28,6 +28,7 @@ from kasse.payments.models import (
     CardSettlement,
     CardSettlementStatus,
     CardTerminal,
+    PaymentProvider,
 )
 from kasse.payments.services import start_card_payment
 from kasse.payments.syncing import report_payments
@@ -48,7 +49,10 @@ def reversible_payment(terminal: CardTerminal, original_sale_id: Any, amount: De
     """
     payments = list(
         CardPayment.objects.filter(
-            sale_id=original_sale_id, kind=CardPaymentKind.PAYMENT, status=CardPaymentStatus.APPROVED
+            sale_id=original_sale_id,
+            kind=CardPaymentKind.PAYMENT,
+            status=CardPaymentStatus.APPROVED,
+            provider=PaymentProvider.ZVT,
         ).select_related("store")
     )
     if len(payments) != 1:
@@ -73,7 +77,9 @@ def reversible_payment(terminal: CardTerminal, original_sale_id: Any, amount: De
 def refund_payment(register: Register, refund_id: uuid.UUID) -> CardPayment | None:
     """The card refund of this return that still counts: approved, or not finished; None when none does."""
     return (
-        CardPayment.objects.filter(register=register, cart_id=refund_id, kind__in=REFUND_KINDS)
+        CardPayment.objects.filter(
+            register=register, cart_id=refund_id, kind__in=REFUND_KINDS, provider=PaymentProvider.ZVT
+        )
         .filter(status__in=(*OPEN, CardPaymentStatus.APPROVED))
         .order_by("-created_at")
         .first()
@@ -119,7 +125,7 @@ def check_card_refund(*, register: Register, refund_id: uuid.UUID, card_amount: 
     """
     mine = list(
         CardPayment.objects.select_for_update()
-        .filter(register=register, cart_id=refund_id, kind__in=REFUND_KINDS)
+        .filter(register=register, cart_id=refund_id, kind__in=REFUND_KINDS, provider=PaymentProvider.ZVT)
         .filter(status__in=(*OPEN, CardPaymentStatus.APPROVED))
     )
     if any(p.status in OPEN for p in mine):
