@@ -15,6 +15,11 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from kasse.core.origin import AllowedHostsOrigin  # noqa: E402
 from kasse.routing import websocket_urlpatterns  # noqa: E402
 
+if os.environ.get("KASSE_PRELOAD"):  # a server process (``kasse cloud``): load views and tasks before serving
+    from kasse.core.preload import preload  # noqa: E402
+
+    preload()
+
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,

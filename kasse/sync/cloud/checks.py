@@ -128,10 +128,10 @@ class StoreScope:
         key = (label, pk)
         if key in self.stored:
             return self.stored[key]
-        if hops == 0 and key in self._resolved:
+        if key in self._resolved:
             return self._resolved[key]
         found = self._store_of(key, hops)
-        if hops == 0:
+        if hops == 0 or found is not MISSING:  # a row reached over a long chain may be found from nearer
             self._resolved[key] = found
         return found
 
@@ -164,11 +164,11 @@ class StoreScope:
                 current = self.stored.get(row.key, MISSING)
                 if current is not MISSING and current is not None and current != own:
                     return f"{label}: the stored row with this id belongs to another store"
-            for attname, target in links:
+            for attname, target, is_store in links:
                 ref = values.get(attname)
                 if ref is None:
                     continue
-                store = self.store_of(target, str(ref))
+                store = str(ref) if is_store else self.store_of(target, str(ref))
                 if store is not MISSING and store is not None and store != own:
                     return f"{label}.{attname}: points to a {target.split('.')[1]} of another store"
             if part_of is not None:
@@ -183,11 +183,18 @@ class StoreScope:
 
 
 @functools.cache
-def _rules(label: str) -> tuple[bool, tuple[tuple[str, str], ...], PartOf | None, str]:
+def _rules(label: str) -> tuple[bool, tuple[tuple[str, str, bool], ...], PartOf | None, str]:
     """What :meth:`StoreScope.refusal` checks in a row of ``label``, looked up once per table: whether it
-    is store-bound, its store links, and the row it is part of (and that row's table)."""
+    is store-bound, its store links (with whether the column holds a store's id itself), and the row it is
+    part of (and that row's table). A part's link to its whole is not followed: the whole travels in the
+    same record (checked), so its own check covers where it belongs."""
     part_of = BY_LABEL[label].part_of
-    return store_bound(label), store_links(label), part_of, part_target(label) if part_of is not None else ""
+    links = tuple(
+        (attname, target, target == store_label())
+        for attname, target in store_links(label)
+        if part_of is None or attname != part_of.column
+    )
+    return store_bound(label), links, part_of, part_target(label) if part_of is not None else ""
 
 
 @functools.cache

@@ -256,16 +256,20 @@ class Ingestor:
     ) -> list[Parsed]:
         """Refuse records that reach into another store (:class:`StoreScope`), and hold back records
         pointing at rows that are neither stored nor in this batch."""
+        for label in {row.key[0] for record in records for row in record.rows}:
+            _reference_reader(label)  # every table of the batch has named its targets (``_TARGETS``)
+        nones = frozenset((target, None) for target in _TARGETS)  # columns left empty are no reference
         record_refs: list[set[tuple[type[models.Model], Any]]] = []
         for record in records:
             refs: set[tuple[type[models.Model], Any]] = set()
             for row in record.rows:
                 targets, take = _reference_reader(row.key[0])
                 refs.update(zip(targets, take(row.values), strict=True))
-            refs.difference_update([(target, None) for target in _TARGETS])
+            refs -= nones
             record_refs.append(refs)
+        every_ref: set[tuple[type[models.Model], Any]] = set().union(*record_refs)
         wanted: dict[type[models.Model], set[Any]] = defaultdict(set)
-        for target, ref in set().union(*record_refs):
+        for target, ref in every_ref:
             wanted[target].add(ref)
         batch_pks: dict[type[models.Model], set[Any]] = defaultdict(set)
         for label, pk in batch:
@@ -305,7 +309,7 @@ class Ingestor:
                 self.results[record.id] = {"status": "rejected", "detail": reason}
         held: set[str] = set()
         held_rows: set[tuple[type[models.Model], Any]] = set()
-        changed = True
+        changed = bool(every_ref - present)  # usually every reference is found: nothing to hold back
         while changed:  # a record that depends on a held-back record is held back too
             changed = False
             for record, refs in zip(kept, kept_refs, strict=True):

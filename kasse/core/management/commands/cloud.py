@@ -54,9 +54,14 @@ class Command(BaseCommand):
             ensure_scheduled()
         except Exception as exc:  # never keeps the cloud from serving; `kasse worker` starts them too
             self.stderr.write(self.style.WARNING(f"Periodic tasks were not scheduled: {exc}"))
+        import os
+
         import uvicorn
 
+        from kasse.core.preload import ENVIRONMENT
         from kasse.payments.qr.runner import QrPaymentRunner
+
+        os.environ[ENVIRONMENT] = "1"  # each worker loads views and tasks before it serves (kasse/core/preload.py)
 
         qr_payments = QrPaymentRunner().start()  # QR payments of registers served by the cloud
         try:

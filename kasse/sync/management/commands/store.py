@@ -228,3 +228,6 @@ def _load_application() -> None:
     import_string(settings.ASGI_APPLICATION)  # the application uvicorn serves, loaded now
 
     get_resolver().url_patterns  # noqa: B018 - reading it imports every view module
+    from kasse.core.preload import preload
+
+    preload()  # and every app's tasks (kasse/core/preload.py)
