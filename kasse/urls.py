@@ -18,7 +18,7 @@ def health(request: HttpRequest) -> JsonResponse:
 
 urlpatterns = [
     path("health", health, name="health"),
-    path("jsi18n/<str:language>.js", javascript_catalog, name="javascript_catalog"),
+    path("jsi18n/<str:language>.js", javascript_catalog, name="javascript-catalog"),
     path("api/v1/", api.urls),
     path("sync/v1/fiscal/", include("kasse.fiscal.node_urls")),  # a store node's TSE secrets (docs/fiscal.md)
     path("sync/v1/payments/", include("kasse.payments.qr.node_urls")),  # its QR payment secrets (docs/payments.md)

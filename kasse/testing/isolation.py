@@ -97,7 +97,7 @@ NOT_TENANT_OBJECTS: set[str] = {
     "signup:verify",
     "backoffice:password-reset-confirm",
     "signup:invitation",
-    "javascript_catalog",
+    "javascript-catalog",
     # The digital receipt's link: keyed by an unguessable token, not an id (docs/receipts.md)
     "digital-receipt:receipt-show",
     "digital-receipt:receipt-pdf",
