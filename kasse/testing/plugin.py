@@ -20,6 +20,7 @@ own (its database name is suffixed by pytest-django).
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -437,6 +438,17 @@ def django_db_setup(  # noqa: PLR0917 - pytest-django's fixture, same arguments
     if not django_db_keepdb:
         with django_db_blocker.unblock():
             teardown_databases(db_cfg, verbosity=request.config.option.verbose)
+
+
+@pytest.fixture(autouse=True)
+def _background_tse_starts_end_with_their_test() -> Iterator[None]:
+    """A cart's TSE start runs on a thread after the commit (``kasse.sales.fiscal_start``). One still writing
+    when the next test begins locks SQLite's tables under that test ("database table is locked", seen in
+    combined runs): every test waits for the starts it caused before the next one runs."""
+    yield
+    module = sys.modules.get("kasse.sales.fiscal_start")
+    if module is not None:
+        module.wait_idle(timeout=10.0)
 
 
 @pytest.fixture(scope="session", autouse=True)
