@@ -6,6 +6,9 @@ import datetime as dt
 import uuid
 import zoneinfo
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, fields
+from decimal import Decimal
+from typing import Any, Protocol
 
 from django.utils.translation import gettext as _
 
@@ -22,7 +25,57 @@ def normalize_code(code: str) -> str:
     return "".join(code.split()).upper()
 
 
-def in_force(promotion: Promotion, now: dt.datetime, time_zone: str) -> bool:
+class _Window(Protocol):
+    """What :func:`in_force` reads: a :class:`Promotion` or its :class:`PromotionTerms`."""
+
+    @property
+    def is_active(self) -> bool: ...
+    @property
+    def starts_at(self) -> dt.datetime | None: ...
+    @property
+    def ends_at(self) -> dt.datetime | None: ...
+    @property
+    def weekdays(self) -> str: ...
+    @property
+    def time_from(self) -> dt.time | None: ...
+    @property
+    def time_until(self) -> dt.time | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class PromotionTerms:
+    """The columns of a :class:`Promotion` that decide whether and how it applies to a cart.
+
+    Read as plain rows (``values_list``), not as model instances: at every scan of the register the
+    shop's active promotions are read, and building fifty model instances (with their bookkeeping
+    columns) was most of what promotions added to a scan (docs/benchmarks.md, "Promotions")."""
+
+    pk: uuid.UUID
+    name: str
+    kind: str
+    percent: Decimal | None
+    amount: Decimal | None
+    buy_quantity: int
+    get_quantity: int
+    bundle_size: int
+    product_ids: list[Any]
+    category_ids: list[Any]
+    starts_at: dt.datetime | None
+    ends_at: dt.datetime | None
+    weekdays: str
+    time_from: dt.time | None
+    time_until: dt.time | None
+    customers_only: bool
+    tier_ids: list[Any]
+    coupon_code: str
+    priority: int
+    is_active: bool
+
+
+TERMS = tuple(f.name for f in fields(PromotionTerms))  # the columns read, in the order of the fields
+
+
+def in_force(promotion: _Window, now: dt.datetime, time_zone: str) -> bool:
     """Whether the promotion's dates, weekdays and daily window include ``now`` (in the store's time)."""
     if not promotion.is_active:
         return False
@@ -42,9 +95,9 @@ def in_force(promotion: Promotion, now: dt.datetime, time_zone: str) -> bool:
 def category_tree(organization_id: uuid.UUID | str, roots: set[str]) -> dict[str, set[str]]:
     """Each root category with the categories below it (a promotion on "Bread" covers "Rolls")."""
     children: dict[str, list[str]] = {}
-    for pk, parent in Category.objects.filter(organization_id=organization_id).values_list("pk", "parent_id"):
-        if parent is not None:
-            children.setdefault(str(parent), []).append(str(pk))
+    below = Category.objects.filter(organization_id=organization_id, parent__isnull=False)  # top-level ones add nothing
+    for pk, parent in below.values_list("pk", "parent_id"):
+        children.setdefault(str(parent), []).append(str(pk))
     result = {}
     for root in roots:
         seen, todo = {root}, [root]
@@ -65,7 +118,7 @@ def promotions_in_force(
     has_customer: bool,
     coupon_codes: Iterable[str] = (),
     tier_of_customer: Callable[[], str | None] = lambda: None,
-) -> list[Promotion]:
+) -> list[PromotionTerms]:
     """The active promotions that apply to a cart now: automatic ones, and coupons that were entered.
 
     ``tier_of_customer`` gives the id of the loyalty tier of the cart's customer (or None); it is asked
@@ -73,7 +126,8 @@ def promotions_in_force(
     codes = {normalize_code(c) for c in coupon_codes}
     found = []
     tier: list[str | None] = []
-    for promotion in Promotion.objects.filter(organization_id=organization_id, is_active=True).order_by("pk"):
+    rows = Promotion.objects.filter(organization_id=organization_id, is_active=True).order_by("pk").values_list(*TERMS)
+    for promotion in (PromotionTerms(*row) for row in rows):
         if promotion.coupon_code and promotion.coupon_code not in codes:
             continue
         if promotion.customers_only and not has_customer:

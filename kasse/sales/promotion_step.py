@@ -1,7 +1,7 @@
 """Promotions as a step of :func:`kasse.sales.pricing.price_cart` (plain values, no database).
 
 The caller hands ``price_cart`` the :class:`Offer` s that are in force for this cart (time window,
-weekday, customer present, coupon entered: ``kasse.promotions.selectors.offers_for_cart``); this step
+weekday, customer present, coupon entered: ``kasse.sales.services.coupons.cart_offers``); this step
 decides which lines they cover and what they take off. The rules (docs/pricing.md, "Promotions"):
 
 - A line takes part in **at most one** promotion. Lines with a manager's price or a manual line
@@ -145,21 +145,20 @@ def choose(offers: Sequence[Offer], lines: Sequence[DraftLine]) -> dict[int, tup
     chosen: dict[int, tuple[Offer, Decimal]] = {}
     # What an offer takes depends only on its free lines: it is worked out again only after a round
     # took one of them (most offers of a shop are on goods that are not in the cart or not taken).
-    known: dict[str, dict[int, Decimal]] = {}
+    known: dict[str, tuple[dict[int, Decimal], Decimal]] = {}  # what it takes, and the sum of it
     while candidates and free:
-        best: tuple[tuple[Decimal, int, str], Offer, dict[int, Decimal]] | None = None
+        best: tuple[Decimal, Offer, dict[int, Decimal]] | None = None
         for offer, covered in candidates:
-            taken = known.get(offer.id)
-            if taken is None:
-                taken = known[offer.id] = _apply(offer, {i: free[i] for i in sorted(covered) if i in free})
-            if not taken:
-                continue
-            rank = (sum(taken.values(), ZERO), offer.priority, offer.id)
-            if best is None or (rank[0], rank[1], _desc(rank[2])) > (best[0][0], best[0][1], _desc(best[0][2])):
-                best = (rank, offer, taken)
+            worked_out = known.get(offer.id)
+            if worked_out is None:
+                taken = _apply(offer, {i: free[i] for i in sorted(covered) if i in free})
+                worked_out = known[offer.id] = (taken, sum(taken.values(), ZERO))
+            taken, saving = worked_out
+            if taken and (best is None or _ranks_higher(saving, offer, best[0], best[1])):
+                best = (saving, offer, taken)
         if best is None:
             break
-        _rank, offer, taken = best
+        _saving, offer, taken = best
         for index, amount in taken.items():
             chosen[index] = (offer, amount)
             del free[index]
@@ -170,9 +169,13 @@ def choose(offers: Sequence[Offer], lines: Sequence[DraftLine]) -> dict[int, tup
     return chosen
 
 
-def _desc(text: str) -> tuple[int, ...]:
-    """Order texts so that the smaller one ranks higher in a ``max`` (ties go to the lower id)."""
-    return tuple(-ord(ch) for ch in text) + (0,)
+def _ranks_higher(saving: Decimal, offer: Offer, best_saving: Decimal, best: Offer) -> bool:
+    """Whether ``offer`` beats ``best``: it saves more; on a tie, it has the higher priority; then the lower id."""
+    if saving != best_saving:
+        return saving > best_saving
+    if offer.priority != best.priority:
+        return offer.priority > best.priority
+    return offer.id < best.id
 
 
 def apply_promotions(draft: Draft) -> Draft:

@@ -14,7 +14,7 @@ from kasse.register.models import Cart, CartLine
 from kasse.register.services import cart_loyalty
 from kasse.sales.pricing import CartItem, PricedCart, PricedLine, VatCode, price_cart
 from kasse.sales.promotion_step import Offer
-from kasse.sales.services.coupons import cart_offers, check_coupon
+from kasse.sales.services.coupons import check_coupon, offers_in_force
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ def _offers(cart: Cart) -> list[Offer]:
         except CouponError:
             continue
         codes.append(code)
-    return cart_offers(cart.organization_id, cart.store, cart.customer_id, codes)
+    return offers_in_force(cart.organization_id, cart.store, cart.customer_id, codes)
 
 
 def line_amount(line: CartLine) -> Decimal:

@@ -17,7 +17,13 @@ from django.utils.translation import gettext as _
 
 from kasse.loyalty.selectors import current_tier
 from kasse.promotions.models import Promotion
-from kasse.promotions.selectors import CouponError, category_tree, coupon_promotion, promotions_in_force
+from kasse.promotions.selectors import (
+    CouponError,
+    PromotionTerms,
+    category_tree,
+    coupon_promotion,
+    promotions_in_force,
+)
 from kasse.sales.models import Sale, SaleKind
 from kasse.sales.pricing import PricedCart
 from kasse.sales.promotion_step import Offer, OfferKind
@@ -43,10 +49,11 @@ def check_coupon(organization_id: uuid.UUID | str, store: Store, code: str) -> P
     return promotion
 
 
-def as_offers(promotions: Sequence[Promotion]) -> list[Offer]:
-    """The promotions as the pricing step sees them (category ids widened to their subcategories)."""
+def as_offers(organization_id: uuid.UUID | str, promotions: Sequence[PromotionTerms]) -> list[Offer]:
+    """The promotions as the pricing step sees them (category ids widened to their subcategories: the
+    category tree is read only when some promotion names a category)."""
     roots = {str(c) for p in promotions for c in p.category_ids}
-    tree = category_tree(promotions[0].organization_id, roots) if roots else {}
+    tree = category_tree(organization_id, roots) if roots else {}
     return [
         Offer(
             id=str(p.pk),
@@ -81,6 +88,16 @@ def cart_offers(
             check_coupon(organization_id, store, code)
         except CouponError as exc:
             raise SaleError(str(exc)) from exc
+    return offers_in_force(organization_id, store, customer_id, codes)
+
+
+def offers_in_force(
+    organization_id: uuid.UUID | str, store: Store, customer_id: uuid.UUID | None, coupon_codes: Sequence[str]
+) -> list[Offer]:
+    """:func:`cart_offers` for coupon codes the caller has just checked (the register's cart leaves out
+    the codes that stopped being valid, and must not read each coupon and count its uses twice a scan):
+    one query for the promotions in force, the category tree only when one of them names a category,
+    the customer's tier only when one of them is for some tiers only."""
 
     def tier_of_customer() -> str | None:
         tier = current_tier(customer_id, uuid.UUID(str(organization_id))) if customer_id else None
@@ -91,10 +108,10 @@ def cart_offers(
         now=timezone.now(),
         time_zone=store.time_zone,
         has_customer=customer_id is not None,
-        coupon_codes=codes,
+        coupon_codes=coupon_codes,
         tier_of_customer=tier_of_customer,
     )
-    return as_offers(promotions) if promotions else []
+    return as_offers(organization_id, promotions) if promotions else []
 
 
 def lock_coupons(priced: PricedCart) -> None:
