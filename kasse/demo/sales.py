@@ -548,7 +548,7 @@ def _register_day(
             till.open_shift = shift_id
             tables["shift"].append(
                 f"{shift_id}\t{stamp}\t{stamp}\t{org}\t{store_id}\t{register_id}\topen\t{opened}\t{opener_id}\t"
-                f"{_money(OPENING_FLOAT)}\t{{}}\t\\N\t\\N\t{{}}\t\\N\t\\N\t\\N\t\\N\t{{}}\n"
+                f"{_money(OPENING_FLOAT)}\t{{}}\t\\N\t\\N\t{{}}\t\\N\t\\N\t\\N\t\\N\t{{}}\t{{}}\n"
             )
         else:
             till.closing += 1
@@ -557,6 +557,6 @@ def _register_day(
             tables["shift"].append(
                 f"{shift_id}\t{stamp}\t{stamp}\t{org}\t{store_id}\t{register_id}\tclosed\t{opened}\t{opener_id}\t"
                 f"{_money(OPENING_FLOAT)}\t{{}}\t{closes}\t{opener_id}\t{{}}\t{expected}\t{expected}\t0.00\t"
-                f"{till.closing}\t{{}}\n"
+                f"{till.closing}\t{{}}\t{{}}\n"
             )
     return sales, refunds, lines_count

@@ -106,7 +106,7 @@ PAYMENT_COLUMNS = [
 SHIFT_COLUMNS = [
     "id", "created_at", "updated_at", "organization_id", "store_id", "register_id", "status", "opened_at",
     "opened_by_id", "opening_float", "opening_count", "closed_at", "closed_by_id", "closing_count",
-    "counted_cash", "expected_cash", "difference", "closing_number", "master_data",
+    "counted_cash", "expected_cash", "difference", "closing_number", "master_data", "card_reconciliation",
 ]  # fmt: skip
 COPY_STATEMENTS: dict[type[models.Model], str] = {}
 
