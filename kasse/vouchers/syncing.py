@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from django.db.models import Sum
 
+from kasse.core.money import ZERO, round_money
 from kasse.sync.engine.registry import Direction, SyncSpec, Upload, UpRow, register
 from kasse.vouchers.models import VoucherEntry, VoucherEntryKind
 
@@ -25,7 +26,9 @@ def flag_negative_balance(row: UpRow, rows: Sequence[UpRow], upload: Upload) -> 
     if values.get("kind") != VoucherEntryKind.REDEEMED or Decimal(str(values.get("amount") or 0)) >= 0:
         return
     voucher_id = values["voucher_id"]
-    balance = VoucherEntry.objects.filter(voucher_id=voucher_id).aggregate(s=Sum("amount"))["s"] or Decimal(0)
+    # To the cent, as balance_of: SQLite sums decimals in floating point, and a card spent to exactly zero
+    # must not count as below it (a -0.0000000001 flagged a card the property test spent to 0.00).
+    balance = round_money(VoucherEntry.objects.filter(voucher_id=voucher_id).aggregate(s=Sum("amount"))["s"] or ZERO)
     if balance < 0:
         upload.flag(
             row,

@@ -115,8 +115,8 @@ def test_a_node_silent_only_briefly_and_a_closed_outage_are_not_published(
     node, outage = trouble["node"], trouble["outage"]
     node.last_contact_at = timezone.now() - datetime.timedelta(minutes=3)  # a restart: not yet a notification
     node.save()
-    outage.ended_at = timezone.now()
-    outage.save()
+    with scopes_disabled():  # an outage only ever gets its end (on PostgreSQL a trigger refuses anything else)
+        type(outage).objects.filter(pk=outage.pk).update(ended_at=timezone.now())
     with django_capture_on_commit_callbacks(execute=True):
         published = sweep_organization(organization)
     assert "alert.node_silent" not in published
