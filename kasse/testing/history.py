@@ -25,7 +25,6 @@ TRIGGERS = {
     "sales_receiptissue": "sales_receiptissue_append_only",
     "sales_abortedcart": "sales_abortedcart_append_only",
     "core_auditentry": "core_auditentry_append_only",
-    "vouchers_voucherentry": "vouchers_voucherentry_append_only",
 }
 
 

@@ -20,7 +20,7 @@ from kasse.vouchers.models import Voucher
 from kasse.vouchers.selectors import balance_of
 from kasse.vouchers.tests.conftest import sell
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def test_two_registers_at_the_same_moment_cannot_spend_the_same_euro(
