@@ -440,12 +440,13 @@ def django_db_setup(  # noqa: PLR0917 - pytest-django's fixture, same arguments
             teardown_databases(db_cfg, verbosity=request.config.option.verbose)
 
 
-@pytest.fixture(autouse=True)
-def _background_tse_starts_end_with_their_test() -> Iterator[None]:
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_teardown(item: pytest.Item) -> None:
     """A cart's TSE start runs on a thread after the commit (``kasse.sales.fiscal_start``). One still writing
     when the next test begins locks SQLite's tables under that test ("database table is locked", seen in
-    combined runs): every test waits for the starts it caused before the next one runs."""
-    yield
+    combined runs), and one writing while a transactional test's database is flushed can deadlock with the
+    TRUNCATE on PostgreSQL. So every test waits for the starts it caused before its fixtures are torn down
+    (this hook runs before the finalizers, which flush the database)."""
     module = sys.modules.get("kasse.sales.fiscal_start")
     if module is not None:
         module.wait_idle(timeout=10.0)
