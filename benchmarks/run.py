@@ -265,8 +265,9 @@ SUITES: tuple[Suite, ...] = (
         + _this_section_alone("fiscal")
         + "): server time of `POST /register/cart/pay/` for a 5-line cash sale on SQLite, with the demo's "
         "development TSE and with the fiskaly backend against the local fiskaly server answering after 80 ms; "
-        "the TSE transaction started at the first item (as kasse does) and, in alternating blocks of the same "
-        "run, at pay. Machine: {machine}.",
+        "the TSE transaction started at the first item (as kasse does; for the fiskaly target row, pay at the "
+        "earliest 0.5 s after the first item, a cashier's pace, and beside it with no think time) and, in "
+        "alternating blocks of the same run, at pay. Machine: {machine}.",
         "Fiscal: completing a sale with the development TSE and fiskaly at 80 ms …",
     ),
     Suite(

@@ -133,6 +133,8 @@ def test_fiscal_benchmark_runs_end_to_end_with_a_few_sales(tmp_path):
             "300",
             "--sales",
             "8",
+            "--till-gap",
+            "0.2",
             "--json-out",
             str(raw),
         ],
@@ -149,8 +151,11 @@ def test_fiscal_benchmark_runs_end_to_end_with_a_few_sales(tmp_path):
         for mode in ("first_item", "at_pay"):
             assert data[backend][mode]["n"] == 8
     assert data["development"]["none"]["n"] == 8
+    assert data["fiskaly"]["first_item_at_till_pace"]["n"] == 8
     assert data["fiskaly_requests"] > 0
-    assert "| fiskaly answering after 80 ms, started at the first item | p95 ≤ 150 ms" in result.stdout
+    assert "| fiskaly answering after 80 ms, started at the first item, pay 0.2 s after it | p95 ≤ 150 ms" in (
+        result.stdout
+    )
 
 
 def test_dsfinvk_benchmark_runs_end_to_end_with_a_few_closings(tmp_path):
