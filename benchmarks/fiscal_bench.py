@@ -156,7 +156,9 @@ def render_markdown(results: dict[str, Any]) -> str:
                 "p95 ≤ 150 ms",
                 fisk["first_item_at_till_pace"],
             ),
-            row(f"fiskaly answering after {latency}, started at the first item, no think time", "–", fisk["first_item"]),
+            row(
+                f"fiskaly answering after {latency}, started at the first item, no think time", "–", fisk["first_item"]
+            ),
             row(f"fiskaly answering after {latency}, started at pay (for comparison)", "–", fisk["at_pay"]),
         ]
     )
