@@ -56,7 +56,7 @@ class SaleVatOut(Schema):
 
 class PaymentOut(Schema):
     position: int
-    method: str = Field(..., description="cash, card, other or credit (exchange credit).")
+    method: str = Field(..., description="cash, card, qr (QR payment), other or credit (exchange credit).")
     amount: MoneyOut
     tendered: MoneyOut
     change: MoneyOut

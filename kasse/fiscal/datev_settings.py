@@ -33,6 +33,7 @@ ACCOUNT_ROLES: tuple[str, ...] = (
     "clearing",
     "cash",
     "card",
+    "qr",
     "other",
     "credit",
     "cash_transfer",
@@ -46,6 +47,7 @@ DEFAULT_ACCOUNTS: dict[str, dict[str, str]] = {
         "clearing": "1590",  # Durchlaufende Posten: revenue and payments meet here, nets to zero per day
         "cash": "1000",  # Kasse
         "card": "1360",  # Geldtransit
+        "qr": "1360",  # Geldtransit: the QR provider pays out like a card acquirer
         "other": "1360",  # Geldtransit
         "credit": "1590",  # exchange credit stays on the clearing account (no booking of its own)
         "cash_transfer": "1360",  # Geldtransit: cash in and out of the drawer
@@ -57,6 +59,7 @@ DEFAULT_ACCOUNTS: dict[str, dict[str, str]] = {
         "clearing": "1370",
         "cash": "1600",
         "card": "1460",
+        "qr": "1460",
         "other": "1460",
         "credit": "1370",
         "cash_transfer": "1460",
@@ -64,8 +67,14 @@ DEFAULT_ACCOUNTS: dict[str, dict[str, str]] = {
 }
 
 # kasse.sales' payment methods and receipt kinds by their stored values (fiscal sits below sales).
-PAYMENT_ROLES: dict[str, str] = {"cash": "cash", "card": "card", "other": "other", "credit": "credit"}
-PAYMENT_LABELS = {"cash": _("Cash"), "card": _("Card"), "other": _("Other"), "credit": _("Exchange credit")}
+PAYMENT_ROLES: dict[str, str] = {"cash": "cash", "card": "card", "qr": "qr", "other": "other", "credit": "credit"}
+PAYMENT_LABELS = {
+    "cash": _("Cash"),
+    "card": _("Card"),
+    "qr": _("QR payment"),
+    "other": _("Other"),
+    "credit": _("Exchange credit"),
+}
 REFUND = "refund"
 
 account_validator = RegexValidator(r"^\d{4,8}$", _("An account number has 4 to 8 digits."))
@@ -113,6 +122,7 @@ class DatevSettings(OrganizationScopedModel):
     clearing = _account_field(_("clearing account"))
     cash = _account_field(_("cash account"))
     card = _account_field(_("card payments"))
+    qr = _account_field(_("QR payments"))
     other = _account_field(_("other payments"))
     credit = _account_field(_("exchange credit"))
     cash_transfer = _account_field(_("cash in and out (counter account)"))
@@ -161,6 +171,7 @@ class Accounts:
     clearing: str
     cash: str
     card: str
+    qr: str
     other: str
     credit: str
     cash_transfer: str

@@ -85,8 +85,8 @@ def _tenders(raw: str) -> list[Tender]:
         ]
     except (ValueError, KeyError, TypeError, MoneyError):
         return []
-    # "other": a QR payment approved by its provider (kasse/payments/qr)
-    allowed = (PaymentMethod.CASH, PaymentMethod.CARD, PaymentMethod.OTHER, VOUCHER_TENDER)
+    # "qr": a QR payment approved by its provider (kasse/payments/qr)
+    allowed = (PaymentMethod.CASH, PaymentMethod.CARD, PaymentMethod.QR, VOUCHER_TENDER)
     return [t for t in tenders if t.method in allowed and t.amount > 0]
 
 

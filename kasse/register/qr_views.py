@@ -102,9 +102,11 @@ def qr_cancel(request: CashierRequest, payment_id: uuid.UUID) -> HttpResponse:
 
 
 def refundable(refund: Sale) -> Decimal | None:
-    """What of a return goes back as a QR payment the original sale was paid with (the ``other`` share of
-    its tenders), when there is such a payment; None otherwise."""
-    back = -sum((p.amount for p in refund.payments.all() if p.method == PaymentMethod.OTHER), Decimal("0.00"))
+    """What of a return goes back as a QR payment the original sale was paid with (the ``qr`` share of its
+    tenders; ``other`` for a sale paid before QR payments had their own method), when there is such a
+    payment; None otherwise."""
+    methods = (PaymentMethod.QR, PaymentMethod.OTHER)
+    back = -sum((p.amount for p in refund.payments.all() if p.method in methods), Decimal("0.00"))
     if back <= 0 or refund.original_sale_id is None:
         return None
     paid = CardPayment.objects.filter(

@@ -23,7 +23,7 @@ from kasse.testing.factories import RegisterFactory, StoreFactory
 BERLIN = ZoneInfo("Europe/Berlin")
 FIRST = date(2026, 3, 28)  # the days around the change to summer time (29 March 2026)
 REVENUE = {Decimal("19"): "8400", Decimal("7"): "8300", Decimal("0"): "8200"}
-PAYMENT = {"cash": "1000", "card": "1360", "other": "1360"}
+PAYMENT = {"cash": "1000", "card": "1360", "qr": "1360", "other": "1360"}
 
 cents = st.integers(min_value=1, max_value=500_000).map(lambda c: Decimal(c) / 100)
 receipt = st.fixed_dictionaries(
@@ -32,7 +32,7 @@ receipt = st.fixed_dictionaries(
         "minute": st.integers(0, 3 * 24 * 60 - 1),
         "refund": st.booleans(),
         "vat": st.dictionaries(st.sampled_from(["19", "7", "0"]), cents, min_size=1),
-        "methods": st.lists(st.sampled_from(["cash", "card", "other"]), min_size=1, max_size=3, unique=True),
+        "methods": st.lists(st.sampled_from(["cash", "card", "qr", "other"]), min_size=1, max_size=4, unique=True),
     }
 )
 movement = st.tuples(st.integers(0, 1), st.integers(0, 3 * 24 * 60 - 1), st.integers(-50_000, 50_000))

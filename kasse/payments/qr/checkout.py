@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from kasse.payments.models import CardPayment, CardPaymentKind, CardPaymentStatus
 from kasse.payments.qr.services import QR_PROVIDERS
+from kasse.sales.models import PaymentMethod
 from kasse.sales.services.errors import SaleError
 from kasse.sync.engine.changes import record
 from kasse.sync.engine.local import is_node
@@ -60,6 +61,8 @@ def claim_qr_tenders(*, tenders: Iterable[Any], register: Register, sale_id: Any
     for tender in tenders:
         reference = str(getattr(tender, "reference", "") or "")
         if not reference.startswith(PREFIX):
+            if tender.method == PaymentMethod.QR:  # a QR tender is money only through its provider
+                raise SaleError(_("This QR payment was not approved by its provider."))
             continue
         payment_id = _payment_id(reference)
         payment = (
@@ -71,7 +74,7 @@ def claim_qr_tenders(*, tenders: Iterable[Any], register: Register, sale_id: Any
         )
         if (
             payment is None
-            or tender.method != "other"
+            or tender.method != PaymentMethod.QR
             or payment.status != CardPaymentStatus.APPROVED
             or payment.amount != tender.amount
         ):

@@ -61,7 +61,7 @@ def test_a_bluecode_scanned_in_the_pay_panel_pays_the_sale(live_server, page, re
     with scopes_disabled():
         sale = Sale.objects.get()
         payment = CardPayment.objects.get()
-        assert list(sale.payments.values_list("method", "reference")) == [("other", f"qr:{payment.pk}")]
+        assert list(sale.payments.values_list("method", "reference")) == [("qr", f"qr:{payment.pk}")]
         assert (payment.status, payment.sale_id, payment.amount) == (
             CardPaymentStatus.APPROVED,
             sale.pk,

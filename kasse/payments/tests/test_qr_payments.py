@@ -233,13 +233,13 @@ def test_the_register_takes_a_scanned_bluecode_and_the_sale_binds_it(till, regis
     qr_runner.step()
     final = soup_of(till.get(f"/register/cart/pay/qr/{payment.pk}/", HTTP_ACCEPT_LANGUAGE="en"))
     button = final.select_one("[data-testid=qr-continue]")
-    assert (button["data-card-reference"], button["data-tender-method"]) == (f"qr:{payment.pk}", "other")
-    assert _pay(till, [{"method": "other", "amount": "2.80", "reference": f"qr:{payment.pk}"}]).status_code == 200
+    assert (button["data-card-reference"], button["data-tender-method"]) == (f"qr:{payment.pk}", "qr")
+    assert _pay(till, [{"method": "qr", "amount": "2.80", "reference": f"qr:{payment.pk}"}]).status_code == 200
     with scopes_disabled():
         sale = Sale.objects.get()
     assert reload(payment).sale_id == sale.pk
     till.post("/register/cart/scan/", {"code": "4000000000024"})
-    again = _pay(till, [{"method": "other", "amount": "2.80", "reference": f"qr:{payment.pk}"}])
+    again = _pay(till, [{"method": "qr", "amount": "2.80", "reference": f"qr:{payment.pk}"}])
     assert "already paid another sale" in soup_of(again).select_one("[data-testid=cart-error]").text
 
 
@@ -247,7 +247,7 @@ def test_a_qr_tender_the_provider_did_not_approve_is_refused(till, register, bak
     payment = start_qr(register, magic.LIMIT_EXCEEDED)
     qr_runner.step()
     till.post("/register/cart/scan/", {"code": "4000000000024"})
-    response = _pay(till, [{"method": "other", "amount": "2.80", "reference": f"qr:{payment.pk}"}])
+    response = _pay(till, [{"method": "qr", "amount": "2.80", "reference": f"qr:{payment.pk}"}])
     assert response.status_code == 422
     assert "not approved by its provider" in soup_of(response).select_one("[data-testid=cart-error]").text
     with scopes_disabled():
@@ -269,7 +269,7 @@ def test_a_returned_sale_pays_its_qr_share_back_through_bluecode_once(till, regi
     till.post("/register/cart/scan/", {"code": "4000000000024"})  # coffee 2.80, paid with Bluecode
     payment = start_qr(register, magic.APPROVE_NOW)
     qr_runner.step()
-    _pay(till, [{"method": "other", "amount": "2.80", "reference": f"qr:{payment.pk}"}])
+    _pay(till, [{"method": "qr", "amount": "2.80", "reference": f"qr:{payment.pk}"}])
     with scopes_disabled():
         sale = Sale.objects.get()
     form = till.get(f"/register/returns/{sale.pk}/")

@@ -41,7 +41,7 @@ def test_a_qr_payment_goes_up_without_the_code_and_with_the_sale_it_paid(
         payment = start_qr(register, magic.APPROVE_NOW)
         runner.step()
         sale_id = uuid7()
-        tenders = [PaymentInput("other", D("2.80"), f"qr:{payment.pk}")]
+        tenders = [PaymentInput("qr", D("2.80"), f"qr:{payment.pk}")]
         with transaction.atomic():
             claim_qr_tenders(register=register, tenders=tenders, sale_id=sale_id, unclear=False)
             with scopes_disabled():
@@ -64,4 +64,4 @@ def test_a_qr_payment_goes_up_without_the_code_and_with_the_sale_it_paid(
         sale = Sale.objects.get()
     assert (payment.provider, payment.status, payment.sale_id) == ("bluecode", CardPaymentStatus.APPROVED, sale.pk)
     assert payment.provider_tx_id == bluecode.journal.bookings[str(payment.pk)].acquirer_tx_id
-    assert [(p.method, p.reference) for p in sale.payments.all()] == [("other", f"qr:{payment.pk}")]
+    assert [(p.method, p.reference) for p in sale.payments.all()] == [("qr", f"qr:{payment.pk}")]

@@ -22,6 +22,9 @@ CHUNK = 2000
 ZAHLART: dict[str, tuple[str, str]] = {
     PaymentMethod.CASH: ("Bar", "Bar"),
     PaymentMethod.CARD: ("Unbar", "Karte"),
+    # An electronic payment service provider (Anhang D "ElZahlungsdienstleister"), named: Bluecode is the
+    # only QR provider (kasse/payments/tests/test_qr_method.py fails when another one comes without a name here).
+    PaymentMethod.QR: ("ElZahlungsdienstleister", "Bluecode"),
     PaymentMethod.OTHER: ("Unbar", "Sonstige"),
     PaymentMethod.CREDIT: ("Keine", "Umtauschguthaben"),
 }

@@ -24,6 +24,9 @@ class SaleKind(models.TextChoices):
 class PaymentMethod(models.TextChoices):
     CASH = "cash", _("Cash")
     CARD = "card", _("Card")
+    # A payment code the customer showed in an app, approved by its provider (kasse/payments/qr; the
+    # payment's ``reference`` is ``qr:<id>``). QR payments before this method existed were stored as ``other``.
+    QR = "qr", _("QR payment")
     OTHER = "other", _("Other")
     # Exchange credit: negative on the return that issues it, positive on the sale it pays
     # (``reference`` = the return's id). Sums to zero over a shift; never cash.
