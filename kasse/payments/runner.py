@@ -68,12 +68,16 @@ class TerminalWorker(SupervisedWorker):
         self._started = False
         self._tested: Any = None
         self._driver: TerminalDriver | None = None  # the one running a command now
+        # The terminal that took our last command (its address and password) and a driver for it: kasse is
+        # logged on there (06 00) until it logs off (06 02, `_log_off`).
+        self._session: tuple[tuple[str, str], TerminalDriver] | None = None
         self.supervisor = Supervisor(
             f"card-terminal-{terminal_id}",
             self._step,
             idle_seconds=idle_seconds,
             database=True,
             backoff=Backoff(initial=0.5, maximum=30.0),
+            on_exit=self.release,
         )
 
     def abort(self) -> None:
@@ -90,6 +94,7 @@ class TerminalWorker(SupervisedWorker):
                 ):
                     self._recover(payment)
                 settlement.mark_end_of_day_interrupted(terminal_id=self.terminal_id, organization=self.organization_id)
+            self._log_off_if_changed()
             self._test_if_asked()
             pending = (
                 CardPayment.objects.filter(terminal_id=self.terminal_id, status=CardPaymentStatus.PENDING)
@@ -116,11 +121,62 @@ class TerminalWorker(SupervisedWorker):
         return 0.0
 
     def _end_of_day(self, taken: CardSettlement) -> None:
-        """06 50 once; the totals are recorded, a broken link leaves them unknown (never sent again)."""
-        result = self._terminal().end_of_day()
+        """06 50 once; the totals are recorded, a broken link leaves them unknown (never sent again). A day
+        closed at the terminal (its totals read) ends kasse's session there: log-off (06 02), so that until
+        the register's next card payment logs on again the terminal works on its own (prints its receipts
+        itself), as after the shop closes."""
+        terminal = CardTerminal.objects.get(pk=self.terminal_id)
+        driver = self.driver(terminal)
+        result = driver.end_of_day()
+        self._note_session(terminal, driver, result)
         done = settlement.record_end_of_day(settlement=taken, result=result)
+        if done.status == CardSettlementStatus.DONE:
+            self._log_off()
         payload = {"type": "card", "settlement": str(done.pk), "status": done.status, "text": done.message}
         send_from_thread(scan_group(done.register_id), {"type": "card.status", "payload": payload})
+
+    # --- log-on and log-off (docs/payments.md, "Log-off") -------------------------------------------
+
+    @staticmethod
+    def _key(terminal: CardTerminal) -> tuple[str, str]:
+        return (terminal.address, terminal.password)
+
+    def _note_session(self, terminal: CardTerminal, driver: TerminalDriver, result: Result) -> None:
+        """Every command logs on first (06 00); one that reached the terminal leaves kasse logged on there."""
+        if result.outcome is not Outcome.NOT_SENT:
+            self._session = (self._key(terminal), driver)
+
+    def _log_off(self) -> None:
+        """06 02 to the terminal kasse is logged on to; what it answers changes nothing else (never raises)."""
+        session, self._session = self._session, None
+        if session is None:
+            return
+        key, driver = session
+        try:
+            result = driver.log_off()
+        except Exception:  # a broken driver must not stop the worker
+            logger.exception("card terminal %s: log-off failed", self.terminal_id)
+            return
+        logger.info("card terminal %s (%s): log-off %s", self.terminal_id, key[0], result.outcome.value)
+
+    def _log_off_if_changed(self) -> None:
+        """The terminal's address or password changed in the back office: log off the old one first."""
+        if self._session is None:
+            return
+        terminal = CardTerminal.objects.filter(pk=self.terminal_id).first()
+        if terminal is None or self._key(terminal) != self._session[0]:
+            self._log_off()
+
+    def release(self) -> None:
+        """When the worker ends (its supervisor's ``on_exit``): a terminal switched off, removed or moved to
+        another address is logged off, so that it works on its own again. A node that merely stops stays
+        logged on (the next command logs on again anyway)."""
+        if self._session is None:
+            return
+        with scope(organization=self.organization_id):
+            terminal = CardTerminal.objects.filter(pk=self.terminal_id).first()
+            if terminal is None or not terminal.is_active or self._key(terminal) != self._session[0]:
+                self._log_off()
 
     def _test_if_asked(self) -> None:
         """The back office's connection test: log on (06 00) and store what the terminal said."""
@@ -129,7 +185,9 @@ class TerminalWorker(SupervisedWorker):
         if asked is None or asked == self._tested or timezone.now() - asked > services.TEST_REQUEST_TTL:
             return
         self._tested = asked
-        result = self.driver(terminal).test()
+        driver = self.driver(terminal)
+        result = driver.test()
+        self._note_session(terminal, driver, result)
         version = result.completion.software_version if result.completion else ""
         detail = result.error or (texts.result_text(result.result_code) if result.result_code is not None else "")
         services.save_terminal_state(
@@ -151,7 +209,8 @@ class TerminalWorker(SupervisedWorker):
     def _run(self, payment: CardPayment) -> None:
         payment = CardPayment.objects.select_related("organization", "store").get(pk=payment.pk)
         publish(payment, texts.status_text(0x17, payment.organization.language))
-        driver = self._terminal()
+        terminal = CardTerminal.objects.get(pk=self.terminal_id)
+        driver = self.driver(terminal)
         self._driver = driver
         language = payment.organization.language
 
@@ -170,6 +229,7 @@ class TerminalWorker(SupervisedWorker):
         else:
             result = driver.pay(cents, on_event)
         self._driver = None
+        self._note_session(terminal, driver, result)
         payment = outcomes.record_result(payment=payment, result=result)
         if payment.status == CardPaymentStatus.UNKNOWN:
             payment = self._recover(payment, driver)
@@ -178,7 +238,10 @@ class TerminalWorker(SupervisedWorker):
 
     def _recover(self, payment: CardPayment, driver: TerminalDriver | None = None) -> CardPayment:
         """Reconnect and ask for the last receipt; harmless to repeat, it charges nothing."""
-        result = (driver or self._terminal()).repeat_receipt()
+        terminal = CardTerminal.objects.get(pk=self.terminal_id)
+        driver = driver or self.driver(terminal)
+        result = driver.repeat_receipt()
+        self._note_session(terminal, driver, result)
         return outcomes.record_recovery(payment=payment, result=result)
 
     def _print(self, payment: CardPayment) -> None:

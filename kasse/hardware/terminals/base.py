@@ -32,6 +32,10 @@ class CardTerminal(abc.ABC):
     def status_enquiry(self, on_event: EventHandler | None = None) -> Result: ...
 
     @abc.abstractmethod
+    def log_off(self) -> Result:
+        """Release the terminal (no log-on first): it works on its own until the next command logs on."""
+
+    @abc.abstractmethod
     def test(self) -> Result:
         """Log on and nothing else: the connection test."""
 
