@@ -32,7 +32,7 @@ class Writer:
     def buffered(self) -> int:
         return len(self.tables["sale"])
 
-    def flush(self, now_text: str) -> None:
+    def flush(self) -> None:
         plan = [
             ("shift", Shift), ("sale", Sale), ("line", SaleLine), ("vat", SaleVat), ("payment", Payment),
         ]  # fmt: skip
@@ -42,7 +42,7 @@ class Writer:
                 if not rows:
                     continue
                 with cursor.cursor.copy(COPY_STATEMENTS[model]) as copy:
-                    copy.write("".join(rows).replace("\x00NOW\x00", now_text))
+                    copy.write("".join(rows))
                 rows.clear()
         if self.sums is not None:
             self.sums.flush()

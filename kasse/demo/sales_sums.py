@@ -68,24 +68,24 @@ class StoreSums:
         self.payments: dict[PaymentKey, list[int]] = {}  # amount, count
         self.months: set[str] = set()  # first days of the months touched since the last flush
 
-    def receipt(self, key: HourKey, gross: int, net: int, items: int) -> None:
+    def receipt(self, key: HourKey, gross: int, net: int, items: int, receipts: int = 1) -> None:
         entry = self.hours.get(key)
         if entry is None:
-            self.hours[key] = [1, gross, net, items]
+            self.hours[key] = [receipts, gross, net, items]
         else:
-            entry[0] += 1
+            entry[0] += receipts
             entry[1] += gross
             entry[2] += net
             entry[3] += items
 
-    def line(self, key: ProductKey, quantity: int, gross: int) -> None:
+    def line(self, key: ProductKey, quantity: int, gross: int, lines: int = 1) -> None:
         entry = self.products.get(key)
         if entry is None:
-            self.products[key] = [quantity, gross, 1]
+            self.products[key] = [quantity, gross, lines]
         else:
             entry[0] += quantity
             entry[1] += gross
-            entry[2] += 1
+            entry[2] += lines
 
     def vat(self, key: VatKey, gross: int, net: int, vat: int) -> None:
         entry = self.vats.get(key)
@@ -96,13 +96,13 @@ class StoreSums:
             entry[1] += net
             entry[2] += vat
 
-    def payment(self, key: PaymentKey, amount: int) -> None:
+    def payment(self, key: PaymentKey, amount: int, count: int = 1) -> None:
         entry = self.payments.get(key)
         if entry is None:
-            self.payments[key] = [amount, 1]
+            self.payments[key] = [amount, count]
         else:
             entry[0] += amount
-            entry[1] += 1
+            entry[1] += count
 
     def flush(self) -> None:
         """COPY the sums gathered since the last flush (whole store-days) and sum their months again."""
