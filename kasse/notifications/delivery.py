@@ -21,9 +21,12 @@ from collections import deque
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import DateTimeField, F, Field, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
@@ -33,8 +36,11 @@ from kasse.notifications.models import DeliveryStatus, WebhookDelivery, WebhookE
 log = logging.getLogger(__name__)
 
 THREADS = 32
-PER_ENDPOINT = 4  # requests in flight to one endpoint at most
-HELD_PER_ENDPOINT = 4 * PER_ENDPOINT  # claimed ahead by one run: a hanging endpoint's lease must outlast its queue
+PER_ENDPOINT = 4  # requests in flight to one endpoint at first, and again after a slow answer or a failure
+MAX_PER_ENDPOINT = 16  # … and at most, reached by answering fast (``_adapt``)
+FAST_ANSWER_MS = 1000
+HOLD_AHEAD = 4  # claimed ahead by one run per endpoint: this many times its limit in flight …
+HELD_PER_ENDPOINT = HOLD_AHEAD * PER_ENDPOINT  # … (a hanging endpoint's lease must outlast its queue)
 RECORD_BATCH = 64  # results written in one transaction …
 RECORD_EVERY = 0.05  # … or after this many seconds, whichever comes first
 LEASE = timedelta(minutes=2)  # a taken delivery is due again after this if its worker died
@@ -53,6 +59,8 @@ class _Request:
     body: bytes
     secret: str
     message_id: str
+    attempts: int  # before this one (the delivery is leased to this run: nobody else changes it meanwhile)
+    first_attempt_at: datetime
 
 
 @dataclass(frozen=True)
@@ -63,6 +71,10 @@ class _Result:
     duration_ms: int
     error: str
     attempted_at: datetime
+
+    @property
+    def delivered(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300
 
 
 def retry_delay(attempts: int, rng: random.Random | None = None) -> timedelta:
@@ -77,16 +89,22 @@ def body_of(delivery: WebhookDelivery) -> bytes:
     if delivery.request_body:
         return delivery.request_body.encode()
     event = delivery.event
+    return _message(event.kind, event.occurred_at, event.payload, event.organization_id, event.store_id)
+
+
+def _message(
+    kind: str, occurred_at: datetime, payload: dict[str, Any], organization_id: uuid.UUID, store_id: uuid.UUID | None
+) -> bytes:
     message = {
-        "type": event.kind,
-        "timestamp": event.occurred_at.isoformat().replace("+00:00", "Z"),
-        "data": {**event.payload, "organization_id": str(event.organization_id)}
-        | ({"store_id": str(event.store_id)} if event.store_id else {}),
+        "type": kind,
+        "timestamp": occurred_at.isoformat().replace("+00:00", "Z"),
+        "data": {**payload, "organization_id": str(organization_id)}
+        | ({"store_id": str(store_id)} if store_id else {}),
     }
     return json.dumps(message, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def _send(request: _Request) -> _Result:
+def _send(request: _Request, connections: outbound.Connections | None = None) -> _Result:
     """One HTTP attempt, in a pool thread (no database here)."""
     attempted_at = timezone.now()
     started = time.monotonic()
@@ -98,6 +116,7 @@ def _send(request: _Request) -> _Result:
             headers,
             allow_loopback=settings.KASSE_WEBHOOKS_ALLOW_LOOPBACK,
             read_timeout=settings.KASSE_WEBHOOKS_READ_TIMEOUT,
+            connections=connections,
         )
     except outbound.Refused as exc:
         return _Result(request, None, "", _ms(started), f"refused: {exc}"[:300], attempted_at)
@@ -120,95 +139,151 @@ def _without_waiting_for_the_disk() -> None:
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
-def _claim(limit: int, held: dict[uuid.UUID, int]) -> list[_Request]:
-    """Take up to ``limit`` due deliveries of active endpoints, at most ``HELD_PER_ENDPOINT`` held by this run
-    per endpoint (``held``: what it holds now, in flight or waiting for a thread)."""
+_CLAIMED = (
+    "pk",
+    "endpoint_id",
+    "event_id",
+    "request_body",
+    "attempts",
+    "first_attempt_at",
+    "endpoint__url",
+    "endpoint__secret",
+    "event__kind",
+    "event__occurred_at",
+    "event__payload",
+    "event__organization_id",
+    "event__store_id",
+)
+
+
+def _claim(limit: int, held: dict[uuid.UUID, int], ceiling: dict[uuid.UUID, int]) -> list[_Request]:
+    """Take up to ``limit`` due deliveries of active endpoints, for each endpoint at most its ``ceiling``
+    held by this run (``held``: what it holds now, in flight or waiting for a thread). Two statements: the
+    rows (plain values, no model instances) and one ``UPDATE`` that leases them."""
     now = timezone.now()
-    saturated = [pk for pk, n in held.items() if n >= HELD_PER_ENDPOINT]
+    saturated = [pk for pk, n in held.items() if n >= ceiling.get(pk, HELD_PER_ENDPOINT)]
     with scopes_disabled(), transaction.atomic():
         _without_waiting_for_the_disk()
         rows = list(
             WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(status__in=DUE, next_attempt_at__lte=now, endpoint__is_active=True)
             .exclude(endpoint_id__in=saturated)
-            .select_related("endpoint", "event")
-            .order_by("next_attempt_at")[: limit * 2]
+            .order_by("next_attempt_at")
+            .values_list(*_CLAIMED)[: limit * 2]
         )
-        taken: list[WebhookDelivery] = []
+        taken: list[tuple[Any, ...]] = []
         counts = dict(held)
         for row in rows:
-            if len(taken) >= limit or counts.get(row.endpoint_id, 0) >= HELD_PER_ENDPOINT:
+            endpoint_id = row[1]
+            if len(taken) >= limit or counts.get(endpoint_id, 0) >= ceiling.get(endpoint_id, HELD_PER_ENDPOINT):
                 continue
-            counts[row.endpoint_id] = counts.get(row.endpoint_id, 0) + 1
+            counts[endpoint_id] = counts.get(endpoint_id, 0) + 1
             taken.append(row)
-        for row in taken:
-            row.request_body = body_of(row).decode()
-            row.next_attempt_at = now + LEASE
-            if row.first_attempt_at is None:
-                row.first_attempt_at = now
-        WebhookDelivery.objects.bulk_update(taken, ["request_body", "next_attempt_at", "first_attempt_at"])
+        if taken:
+            WebhookDelivery.objects.filter(pk__in=[row[0] for row in taken]).update(
+                next_attempt_at=now + LEASE,
+                first_attempt_at=Coalesce(F("first_attempt_at"), Value(now, output_field=DateTimeField())),
+            )
     return [
         _Request(
-            row.pk,
-            row.endpoint_id,
-            row.endpoint.url,
-            row.request_body.encode(),
-            row.endpoint.secret,
-            str(row.event_id),
+            pk,
+            endpoint_id,
+            url,
+            body.encode() if body else _message(kind, occurred_at, payload, organization_id, store_id),
+            secret,
+            str(event_id),
+            attempts,
+            first or now,
         )
-        for row in taken
+        for (
+            pk,
+            endpoint_id,
+            event_id,
+            body,
+            attempts,
+            first,
+            url,
+            secret,
+            kind,
+            occurred_at,
+            payload,
+            organization_id,
+            store_id,
+        ) in taken
     ]
 
 
+_RESULT_FIELDS = (
+    "status",
+    "last_attempt_at",
+    "response_status",
+    "response_excerpt",
+    "duration_ms",
+    "error",
+    "request_body",
+    "updated_at",
+    "next_attempt_at",
+)
+
+
+def _field(name: str) -> Field[Any, Any]:
+    field = WebhookDelivery._meta.get_field(name)
+    assert isinstance(field, Field)
+    return field
+
+
 def _record(results: list[_Result]) -> None:
-    """Write what came back: delivered, retried later, or given up (and the endpoint switched off)."""
+    """Write what came back: delivered, retried later, or given up (and the endpoint switched off).
+
+    One ``UPDATE`` by primary key per result, sent together (``executemany``: pipelined on PostgreSQL), no
+    rows read first: the run holds the lease, so the attempts and first attempt it claimed are still current.
+    The request body is written with the first result and kept for every retry and redelivery."""
     now = timezone.now()
-    gave_up: list[uuid.UUID] = []
+    gave_up: set[uuid.UUID] = set()
+    fields = [_field(name) for name in _RESULT_FIELDS]
+    pk = WebhookDelivery._meta.pk
+    assert pk is not None
+    quote = connection.ops.quote_name
+    assignments = [f"{quote(f.column)} = %s" for f in fields[:-1]]
+    assignments.append(f"{quote(fields[-1].column)} = COALESCE(%s, {quote(fields[-1].column)})")
+    attempts = quote(_field("attempts").column)
+    sql = (
+        f"UPDATE {quote(WebhookDelivery._meta.db_table)} SET {attempts} = {attempts} + 1, "  # noqa: S608 - names
+        f"{', '.join(assignments)} WHERE {quote(pk.column)} = %s"  # are the model's own, values parameters
+    )
+    params = []
+    for result in results:
+        request = result.request
+        next_at: datetime | None = None
+        if result.delivered:
+            status, error = DeliveryStatus.SUCCEEDED, ""
+        else:
+            error = result.error or f"HTTP {result.status}"
+            first = request.first_attempt_at
+            if now >= first + RETRY_FOR:
+                status = DeliveryStatus.FAILED
+                gave_up.add(request.endpoint_id)
+            else:
+                status = DeliveryStatus.RETRYING
+                next_at = min(now + retry_delay(request.attempts + 1), first + RETRY_FOR)
+        values = (
+            status,
+            result.attempted_at,
+            result.status,
+            result.excerpt,
+            result.duration_ms,
+            error,
+            request.body.decode(),
+            now,
+            next_at,
+        )
+        row = [f.get_db_prep_value(v, connection) for f, v in zip(fields, values, strict=True)]
+        params.append([*row, pk.get_db_prep_value(request.delivery_id, connection)])
     with scopes_disabled(), transaction.atomic():
         _without_waiting_for_the_disk()
-        rows = {
-            d.pk: d
-            for d in WebhookDelivery.objects.select_for_update().filter(pk__in=[r.request.delivery_id for r in results])
-        }
-        for result in results:
-            delivery = rows.get(result.request.delivery_id)
-            if delivery is None:  # the endpoint was deleted meanwhile
-                continue
-            delivery.attempts += 1
-            delivery.last_attempt_at = result.attempted_at
-            delivery.response_status = result.status
-            delivery.response_excerpt = result.excerpt
-            delivery.duration_ms = result.duration_ms
-            delivery.error = result.error
-            if result.status is not None and 200 <= result.status < 300:
-                delivery.status = DeliveryStatus.SUCCEEDED
-                delivery.error = ""
-                continue
-            if not delivery.error:
-                delivery.error = f"HTTP {result.status}"
-            first = delivery.first_attempt_at or result.attempted_at
-            next_at = now + retry_delay(delivery.attempts)
-            if now >= first + RETRY_FOR:
-                delivery.status = DeliveryStatus.FAILED
-                gave_up.append(delivery.endpoint_id)
-            else:
-                delivery.status = DeliveryStatus.RETRYING
-                delivery.next_attempt_at = min(next_at, first + RETRY_FOR)
-        WebhookDelivery.objects.bulk_update(
-            list(rows.values()),
-            [
-                "attempts",
-                "last_attempt_at",
-                "response_status",
-                "response_excerpt",
-                "duration_ms",
-                "error",
-                "status",
-                "next_attempt_at",
-                "updated_at",
-            ],
-        )
-        for endpoint_id in set(gave_up):
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, params)
+        for endpoint_id in gave_up:
             disable_endpoint(endpoint_id)
 
 
@@ -236,37 +311,49 @@ def disable_endpoint(endpoint_id: uuid.UUID) -> None:
 
 def run_due(*, max_seconds: float = 240.0, threads: int = THREADS) -> int:
     """Send every due delivery (and those that fall due while it runs) for up to ``max_seconds``;
-        returns how many attempts were made.
+    returns how many attempts were made.
 
-        The database is touched in batches, not per call: deliveries are claimed ahead (up to twice the
-        threads, at most ``HELD_PER_ENDPOINT`` per endpoint, leased) into a local queue from which a request
-        goes to a thread as soon as its endpoint has fewer than ``PER_ENDPOINT`` in flight, and results are
-        written every ``RECORD_EVERY`` seconds or ``RECORD_BATCH`` results; more are claimed at most every
-    ``RECORD_EVERY`` seconds while some are in flight. A worker that dies between sending
-        and writing leaves its deliveries to come due again when their lease runs out (at least once)."""
+    The database is touched in batches, not per call: deliveries are claimed ahead (up to twice the threads,
+    leased) into a local queue from which a request goes to a thread as soon as its endpoint has fewer than
+    its limit in flight, and results are written every ``RECORD_EVERY`` seconds or ``RECORD_BATCH`` results;
+    more are claimed whenever the queue runs short. An endpoint's limit starts at ``PER_ENDPOINT``, grows by
+    one with every answer in under ``FAST_ANSWER`` up to ``MAX_PER_ENDPOINT`` and falls back to
+    ``PER_ENDPOINT`` with any slow answer or failure, so a fast receiver gets more requests in flight and a
+    hanging one never ties up more than ``PER_ENDPOINT`` threads. A worker that dies between sending and
+    writing leaves its deliveries to come due again when their lease runs out (at least once)."""
     stop_at = time.monotonic() + max_seconds
     made = 0
     held: dict[uuid.UUID, int] = {}  # claimed by this run and not yet recorded, per endpoint
     flying: dict[uuid.UUID, int] = {}  # in a thread now, per endpoint
+    limit: dict[uuid.UUID, int] = {}  # in flight at most, per endpoint (adapts to how fast it answers)
+    ceiling: dict[uuid.UUID, int] = {}  # held at most, per endpoint
     queue: deque[_Request] = deque()
     in_flight: dict[Future[_Result], _Request] = {}
     results: list[_Result] = []
-    recorded_at = claimed_at = time.monotonic()
+    recorded_at = time.monotonic()
+    exhausted = False  # the last claim found fewer than it asked for: wait a moment before the next
+    claimed_at = 0.0
+    connections = outbound.Connections()  # HTTP keep-alive: each thread's open connection per receiver
     with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="webhook") as pool:
         while True:
             now = time.monotonic()
             idle = not in_flight and not queue
-            if now < stop_at and len(queue) < threads and (idle or now - claimed_at >= RECORD_EVERY):
+            short = len(queue) < threads and (not exhausted or now - claimed_at >= RECORD_EVERY)
+            if now < stop_at and (idle or short):
                 claimed_at = now
-                for request in _claim(2 * threads - len(queue), held):
+                wanted = 2 * threads - len(queue)
+                claimed = _claim(wanted, held, ceiling)
+                exhausted = len(claimed) < wanted
+                for request in claimed:
                     held[request.endpoint_id] = held.get(request.endpoint_id, 0) + 1
                     queue.append(request)
             waiting: deque[_Request] = deque()
             while queue:
                 request = queue.popleft()
-                if len(in_flight) < threads and flying.get(request.endpoint_id, 0) < PER_ENDPOINT:
-                    flying[request.endpoint_id] = flying.get(request.endpoint_id, 0) + 1
-                    in_flight[pool.submit(_send, request)] = request
+                endpoint = request.endpoint_id
+                if len(in_flight) < threads and flying.get(endpoint, 0) < limit.get(endpoint, PER_ENDPOINT):
+                    flying[endpoint] = flying.get(endpoint, 0) + 1
+                    in_flight[pool.submit(_send, request, connections)] = request
                 else:
                     waiting.append(request)
             queue = waiting
@@ -276,7 +363,9 @@ def run_due(*, max_seconds: float = 240.0, threads: int = THREADS) -> int:
             for future in done:
                 request = in_flight.pop(future)
                 flying[request.endpoint_id] -= 1
-                results.append(future.result())
+                result = future.result()
+                results.append(result)
+                _adapt(limit, ceiling, result)
             quiet = not in_flight and not queue
             if results and (quiet or len(results) >= RECORD_BATCH or time.monotonic() - recorded_at >= RECORD_EVERY):
                 _record(results)
@@ -285,10 +374,22 @@ def run_due(*, max_seconds: float = 240.0, threads: int = THREADS) -> int:
                 made += len(results)
                 results = []
                 recorded_at = time.monotonic()
+    connections.close()
     if results:
         _record(results)
         made += len(results)
     return made
+
+
+def _adapt(limit: dict[uuid.UUID, int], ceiling: dict[uuid.UUID, int], result: _Result) -> None:
+    """One more in flight for an endpoint that answered fast, back to ``PER_ENDPOINT`` after a slow answer
+    or a failure (a receiver that starts to hang loses its extra threads with its first timeout)."""
+    endpoint = result.request.endpoint_id
+    if result.delivered and result.duration_ms < FAST_ANSWER_MS:
+        limit[endpoint] = min(limit.get(endpoint, PER_ENDPOINT) + 1, MAX_PER_ENDPOINT)
+    else:
+        limit[endpoint] = PER_ENDPOINT
+    ceiling[endpoint] = HOLD_AHEAD * limit[endpoint]
 
 
 def next_due() -> datetime | None:

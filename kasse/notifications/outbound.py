@@ -19,6 +19,7 @@ import http.client
 import ipaddress
 import socket
 import ssl
+import threading
 import time
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
@@ -119,6 +120,43 @@ class _PinnedHTTPSConnection(_PinnedHTTPConnection):
         self.sock = self._context.wrap_socket(self.sock, server_hostname=self.host)
 
 
+class Connections:
+    """Connections kept open for the next request to the same checked address (HTTP keep-alive), one set per
+    thread, so that a worker sending many requests to one receiver does not connect for each. The address is
+    still resolved and checked for every request; a connection is reused only for the same scheme, host, port
+    and checked address, and only after its response was read to the end. ``close()`` when done."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+        self._open: set[_PinnedHTTPConnection] = set()
+        self._lock = threading.Lock()
+
+    def _mine(self) -> dict[tuple[str, str, int, str], _PinnedHTTPConnection]:
+        mine: dict[tuple[str, str, int, str], _PinnedHTTPConnection] | None = getattr(self._local, "open", None)
+        if mine is None:
+            mine = self._local.open = {}
+        return mine
+
+    def take(self, key: tuple[str, str, int, str]) -> _PinnedHTTPConnection | None:
+        return self._mine().pop(key, None)
+
+    def keep(self, key: tuple[str, str, int, str], conn: _PinnedHTTPConnection) -> None:
+        self._mine()[key] = conn
+        with self._lock:
+            self._open.add(conn)
+
+    def discard(self, conn: _PinnedHTTPConnection) -> None:
+        conn.close()
+        with self._lock:
+            self._open.discard(conn)
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._open:
+                conn.close()
+            self._open.clear()
+
+
 def post(
     url: str,
     body: bytes,
@@ -128,35 +166,68 @@ def post(
     read_timeout: float = READ_TIMEOUT,
     body_limit: int = BODY_LIMIT,
     ssl_context: ssl.SSLContext | None = None,
+    connections: Connections | None = None,
 ) -> Response:
     """POST ``body`` to ``url`` under the rules above. Raises ``Refused`` for a URL that may not be called
-    and ``OSError``/``http.client.HTTPException`` for a network failure or timeout."""
+    and ``OSError``/``http.client.HTTPException`` for a network failure or timeout. With ``connections``, a
+    connection left open by an earlier request to the same address is used (and one that the receiver closed
+    meanwhile replaced by a new one, once)."""
     started = time.monotonic()
     deadline = started + CONNECT_TIMEOUT + read_timeout
     for _hop in range(MAX_REDIRECTS + 1):
         scheme, host, port, address = check_url(url, allow_loopback=allow_loopback)
         remaining = max(0.1, deadline - time.monotonic())
         timeout = min(read_timeout, remaining)
-        if scheme == "https":
-            conn: _PinnedHTTPConnection = _PinnedHTTPSConnection(
-                host, port, address, timeout, ssl_context or ssl.create_default_context()
-            )
+        key = (scheme, host, port, address)
+        parts = urlsplit(url)
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        conn = connections.take(key) if connections is not None else None
+        if conn is not None:
+            conn.timeout = timeout
+            if conn.sock is not None:
+                conn.sock.settimeout(timeout)
+            try:
+                answer, data = _exchange(conn, target, body, headers, body_limit, deadline)
+            except BaseException as exc:
+                assert connections is not None
+                connections.discard(conn)
+                if not isinstance(exc, ConnectionError):
+                    raise
+                conn = None  # the receiver closed the kept connection meanwhile: connect anew, once
+        if conn is None:
+            if scheme == "https":
+                conn = _PinnedHTTPSConnection(host, port, address, timeout, ssl_context or ssl.create_default_context())
+            else:
+                conn = _PinnedHTTPConnection(host, port, address, timeout)
+            try:
+                answer, data = _exchange(conn, target, body, headers, body_limit, deadline)
+            except BaseException:
+                conn.close()
+                raise
+        if connections is not None and answer.isclosed() and not answer.will_close:
+            connections.keep(key, conn)
+        elif connections is not None:
+            connections.discard(conn)
         else:
-            conn = _PinnedHTTPConnection(host, port, address, timeout)
-        try:
-            parts = urlsplit(url)
-            target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-            conn.request("POST", target, body=body, headers={**headers, "Content-Length": str(len(body))})
-            answer = conn.getresponse()
-            location = answer.getheader("Location")
-            data = _read_limited(answer, body_limit, deadline)
-        finally:
             conn.close()
+        location = answer.getheader("Location")
         if answer.status in {301, 302, 307, 308} and location:
             url = urljoin(url, location)
             continue
         return Response(answer.status, data, int((time.monotonic() - started) * 1000), url)
     raise Refused(f"more than {MAX_REDIRECTS} redirects")
+
+
+def _exchange(
+    conn: _PinnedHTTPConnection, target: str, body: bytes, headers: dict[str, str], body_limit: int, deadline: float
+) -> tuple[http.client.HTTPResponse, bytes]:
+    try:
+        conn.request("POST", target, body=body, headers={**headers, "Content-Length": str(len(body))})
+        answer = conn.getresponse()
+        return answer, _read_limited(answer, body_limit, deadline)
+    except BaseException:
+        conn.close()
+        raise
 
 
 def _read_limited(answer: http.client.HTTPResponse, limit: int, deadline: float) -> bytes:
@@ -171,4 +242,6 @@ def _read_limited(answer: http.client.HTTPResponse, limit: int, deadline: float)
             break
         chunks.append(chunk)
         size += len(chunk)
+    if not answer.chunked and answer.length == 0:
+        answer.close()  # read to its end (``read1`` does not say so): the connection can carry the next request
     return b"".join(chunks)

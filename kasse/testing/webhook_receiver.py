@@ -7,7 +7,11 @@ One server, one behaviour per path:
 - ``/fail``: 500 with a body;
 - ``/hang``: never answers (holds the connection until the server stops or ``hang_seconds`` pass);
 - ``/redirect/<address>``: 307 to ``http://<address>/``, e.g. a private address the sender must refuse;
-- ``/big``: 200 with a body far larger than the sender reads.
+- ``/big``: 200 with a body far larger than the sender reads;
+- ``/drop/<name>``: as ``/ok/<name>``, then closes the connection without saying so (``Connection: close``
+  not sent), as a receiver does whose idle keep-alive connections time out.
+
+``Received.peer_port`` tells the sender's connections apart (the same port: the same kept-alive connection).
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ class Received:
     body: bytes
     verified: bool
     at: float
+    peer_port: int = 0
 
 
 class WebhookReceiver:
@@ -94,8 +99,9 @@ class WebhookReceiver:
     def _handle(self, handler: BaseHTTPRequestHandler, body: bytes) -> None:
         path = handler.path
         headers = {k.lower(): v for k, v in handler.headers.items()}
-        if path.startswith("/ok/"):
-            secret = self.secrets.get(path.removeprefix("/ok/"), "")
+        if path.startswith(("/ok/", "/drop/")):
+            name = path.removeprefix("/ok/").removeprefix("/drop/")
+            secret = self.secrets.get(name, "")
             verified = bool(secret) and signing.verify(
                 secret,
                 headers.get("webhook-id", ""),
@@ -105,8 +111,11 @@ class WebhookReceiver:
                 time.time(),
             )
             with self._lock:
-                self.received.append(Received(path, headers, body, verified, time.monotonic()))
+                self.received.append(
+                    Received(path, headers, body, verified, time.monotonic(), handler.client_address[1])
+                )
             self._answer(handler, 204 if verified else 401, b"" if verified else b"bad signature")
+            handler.close_connection = path.startswith("/drop/")
         elif path == "/fail":
             self._answer(handler, 500, b"receiver broke: database unavailable")
         elif path == "/hang":

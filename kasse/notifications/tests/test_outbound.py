@@ -81,3 +81,42 @@ def test_a_response_body_is_read_up_to_the_limit():
     with WebhookReceiver() as receiver:
         answer = outbound.post(receiver.url("/big"), b"{}", {}, allow_loopback=True, body_limit=4096)
     assert (answer.status, len(answer.body)) == (200, 4096)
+
+
+def test_kept_alive_connections_carry_the_next_requests_and_a_dropped_one_is_replaced():
+    connections = outbound.Connections()
+    with WebhookReceiver() as receiver:
+        answers = [outbound.post(receiver.url("/ok/x"), b"{}", {}, allow_loopback=True, connections=connections)]
+        answers += [outbound.post(receiver.url("/ok/x"), b"{}", {}, allow_loopback=True, connections=connections)]
+        # the receiver closes this connection after answering, without a word: the next request finds it
+        # closed and goes over a new one
+        answers += [outbound.post(receiver.url("/drop/x"), b"{}", {}, allow_loopback=True, connections=connections)]
+        answers += [outbound.post(receiver.url("/drop/x"), b"{}", {}, allow_loopback=True, connections=connections)]
+        answers += [outbound.post(receiver.url("/big"), b"{}", {}, allow_loopback=True, connections=connections)]
+        answers += [outbound.post(receiver.url("/ok/x"), b"{}", {}, allow_loopback=True, connections=connections)]
+        connections.close()
+        ports = [r.peer_port for r in receiver.received]
+    assert [a.status for a in answers] == [401, 401, 401, 401, 200, 401]
+    assert ports[0] == ports[1] == ports[2]  # one connection for the first three
+    assert ports[3] != ports[2]  # the dropped one replaced
+    assert ports[4] not in ports[:4]  # /big was not read to its end: its connection was closed, not kept
+
+
+def test_a_kept_connection_is_not_used_once_the_name_resolves_elsewhere(monkeypatch):
+    connections = outbound.Connections()
+    with WebhookReceiver() as receiver:
+        answers = iter([["127.0.0.1"], ["10.0.0.9"]])
+        real = socket.getaddrinfo
+
+        def resolve(host, port, *args, **kwargs):
+            if host != "hooks.example":
+                return real(host, port, *args, **kwargs)
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (a, port)) for a in next(answers)]
+
+        monkeypatch.setattr(socket, "getaddrinfo", resolve)
+        url = f"http://hooks.example:{receiver.port}/ok/x"
+        assert outbound.post(url, b"{}", {}, allow_loopback=True, connections=connections).status == 401
+        with pytest.raises(outbound.Refused, match="10.0.0.9"):
+            outbound.post(url, b"{}", {}, allow_loopback=True, connections=connections)
+        connections.close()
+    assert len(receiver.received) == 1

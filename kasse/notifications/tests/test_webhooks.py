@@ -171,6 +171,41 @@ def test_a_hanging_receiver_does_not_hold_up_the_others(organization, owner, rec
     assert all("timed out" in d.error for d in stuck)
 
 
+def test_a_fast_receiver_gets_its_calls_over_a_few_kept_alive_connections(organization, owner, receiver):
+    fine = _endpoint(organization, owner, receiver.url("/ok/fine"))
+    receiver.secrets["fine"] = fine.secret
+    _queue(organization, n=60)
+    assert delivery.run_due(threads=32) == 60
+    arrived = receiver.ok("fine")
+    assert len(arrived) == 60
+    assert all(r.verified for r in arrived)
+    # never more connections than requests in flight to one endpoint may be, each carrying several calls
+    assert len({r.peer_port for r in arrived}) <= delivery.MAX_PER_ENDPOINT
+    assert {d.status for d in _deliveries()} == {DeliveryStatus.SUCCEEDED}
+    assert all(d.request_body and d.attempts == 1 and d.first_attempt_at for d in _deliveries())
+
+
+def test_an_endpoint_gets_more_in_flight_while_it_answers_fast_and_four_again_after_a_timeout():
+    endpoint = uuid7()
+    request = delivery._Request(uuid7(), endpoint, "http://127.0.0.1/", b"{}", "s", "m", 0, timezone.now())
+    fast = delivery._Result(request, 204, "", 12, "", timezone.now())
+    slow = delivery._Result(request, 204, "", 4000, "", timezone.now())
+    timed_out = delivery._Result(request, None, "", 3000, "TimeoutError: timed out", timezone.now())
+    limit: dict = {}
+    ceiling: dict = {}
+    delivery._adapt(limit, ceiling, fast)
+    assert limit[endpoint] == delivery.PER_ENDPOINT + 1
+    for _ in range(30):
+        delivery._adapt(limit, ceiling, fast)
+    assert (limit[endpoint], ceiling[endpoint]) == (16, 64)
+    delivery._adapt(limit, ceiling, timed_out)
+    assert (limit[endpoint], ceiling[endpoint]) == (4, 16)
+    for _ in range(3):
+        delivery._adapt(limit, ceiling, fast)
+    delivery._adapt(limit, ceiling, slow)  # delivered, but slowly
+    assert limit[endpoint] == 4
+
+
 def test_a_redirect_to_a_private_address_is_refused(organization, owner, receiver):
     _endpoint(organization, owner, receiver.url("/redirect/10.1.2.3"))
     _endpoint(organization, owner, receiver.url("/redirect/169.254.169.254"))
