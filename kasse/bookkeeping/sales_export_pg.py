@@ -72,7 +72,8 @@ def _where(stores: list[Store], date_from: date, date_to: date) -> tuple[str, li
             datetime.combine(date_from, time.min, tzinfo=tz),
             datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=tz),
         ]
-    return "(" + " OR ".join(parts or ["FALSE"]) + ")", params
+    # training receipts are no revenue (as ``sales_export._in_range``)
+    return "(" + " OR ".join(parts or ["FALSE"]) + ") AND NOT s.is_training", params
 
 
 def copy_table(name: str, stores: list[Store], date_from: date, date_to: date) -> Iterator[bytes]:
