@@ -10,15 +10,17 @@ from django.conf import settings as django_settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from kasse.backoffice.access import backoffice_view
 from kasse.notifications import vapid
 from kasse.notifications.devices import (
     device_label,
     remove_push_subscription,
+    replace_push_subscription,
     save_push_subscription,
     save_quiet_hours,
 )
@@ -66,6 +68,38 @@ def subscribe(request: BackofficeRequest) -> HttpResponse:
             user=request.user,
             organization=request.organization,
             data=data,
+            label=device_label(request.headers.get("User-Agent", "")),
+        )
+    except ValidationError as exc:
+        return _json_error(" ".join(exc.messages))
+    return JsonResponse({"id": str(sub.pk), "label": sub.label}, status=201)
+
+
+@require_GET
+@centre_view
+def push_key(request: BackofficeRequest) -> HttpResponse:
+    """For the service worker, which has no page to read them from: the VAPID public key to subscribe with and
+    a CSRF token for ``resubscribe``."""
+    return JsonResponse({"key": vapid.application_server_key(), "csrf": get_token(request)})
+
+
+@require_POST
+@centre_view
+def resubscribe(request: BackofficeRequest) -> HttpResponse:
+    """The service worker posts ``{"old_endpoint": ..., "subscription": PushSubscription.toJSON()}`` here after
+    the browser's ``pushsubscriptionchange``: the new subscription replaces the old one."""
+    try:
+        data = json.loads(request.body or b"null")
+    except ValueError:
+        data = None
+    if not isinstance(data, dict) or not isinstance(data.get("old_endpoint") or "", str):
+        return _json_error(_("This browser sent a push subscription that cannot be used."))
+    try:
+        sub = replace_push_subscription(
+            user=request.user,
+            organization=request.organization,
+            old_endpoint=data.get("old_endpoint") or None,
+            data=data.get("subscription"),
             label=device_label(request.headers.get("User-Agent", "")),
         )
     except ValidationError as exc:

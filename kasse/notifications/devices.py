@@ -72,6 +72,24 @@ def save_push_subscription(*, user: Any, organization: Any, data: Any, label: st
     return sub
 
 
+def replace_push_subscription(
+    *, user: Any, organization: Any, old_endpoint: str | None, data: Any, label: str = ""
+) -> PushSubscription:
+    """The service worker's answer to ``pushsubscriptionchange``: the push service renewed (or dropped) the
+    browser's subscription, the worker subscribed again; the new one takes the old one's place (and its name)
+    in one transaction. Without ``old_endpoint`` (a browser that does not say which one changed) the new one is
+    kept and the old one stays until the push service answers 410 for it (then it is marked expired)."""
+    clean_subscription(data)
+    with scope(organization=organization), transaction.atomic():
+        old = None
+        if old_endpoint and old_endpoint != data["endpoint"]:
+            old = PushSubscription.objects.filter(user=user, organization=organization, endpoint=old_endpoint).first()
+        if old is not None:
+            label = old.label or label
+            old.delete()
+        return save_push_subscription(user=user, organization=organization, data=data, label=label)
+
+
 def remove_push_subscription(*, user: Any, organization: Any, endpoint: str | None = None, pk: Any = None) -> int:
     with scope(organization=organization):
         mine = PushSubscription.objects.filter(user=user, organization=organization)

@@ -45,7 +45,7 @@ def test_the_service_worker_is_served_for_the_whole_site_under_the_strict_policy
     assert response["Content-Security-Policy"] == POLICY
     assert "unsafe-inline" not in POLICY
     source = response.content.decode()
-    for listener in ("install", "activate", "fetch", "push", "notificationclick"):
+    for listener in ("install", "activate", "fetch", "push", "notificationclick", "pushsubscriptionchange"):
         assert f'addEventListener("{listener}"' in source
     offline = client.get("/offline/")
     assert offline.status_code == 200
@@ -137,3 +137,54 @@ def test_on_a_phone_the_worker_runs_shows_a_push_and_the_settings_fit(browser, l
     assert violations == []
     page.screenshot(path="/tmp/kasse-pwa-390.png", full_page=True)
     context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_renews_a_changed_subscription_and_the_server_replaces_the_old_one(
+    browser, live_server, organization, store
+):
+    from django_scopes import scopes_disabled
+
+    from kasse.notifications import vapid
+    from kasse.notifications.devices import save_push_subscription
+    from kasse.notifications.models import PushSubscription
+    from kasse.testing.push_service import PushService
+
+    owner = owner_user(organization, email="inhaber@example.org", language="de")
+    context = browser.new_context(locale="de-DE", viewport={"width": 390, "height": 844}, is_mobile=True)
+    context.set_default_timeout(10_000)
+    with PushService() as push_service:
+        old = push_service.subscribe(vapid.application_server_key())
+        save_push_subscription(user=owner, organization=organization, data=old, label="Chrome auf Android")
+        renewed = push_service.subscribe(vapid.application_server_key())
+        page = context.new_page()
+        page.goto(live_server.url + "/login/")
+        page.fill("input[name=email]", "inhaber@example.org")
+        page.fill("input[name=password]", "correct horse battery staple")
+        page.click("[data-testid=login-submit]")
+        page.wait_for_url(live_server.url + "/")
+        page.evaluate("async () => (await navigator.serviceWorker.ready).scope")
+        (worker,) = [w for w in context.service_workers if w.url.endswith("/sw.js")]
+        # The browser's own push service (FCM for Chromium) is the one thing not run here: its subscribe()
+        # hands back a subscription of the local push service, and records the key it was asked to use.
+        outcome = worker.evaluate(
+            """async ([renewed, oldEndpoint]) => {
+              const manager = self.registration.pushManager;
+              manager.getSubscription = async () => null;
+              manager.subscribe = async (options) => {
+                self.askedWith = btoa(String.fromCharCode(...new Uint8Array(options.applicationServerKey)));
+                return { endpoint: renewed.endpoint, toJSON: () => renewed };
+              };
+              const result = await resubscribe({ endpoint: oldEndpoint }, null);
+              return [result, self.askedWith];
+            }""",
+            [renewed, old["endpoint"]],
+        )
+        context.close()
+    assert outcome[0] == "replaced"
+    key = vapid.application_server_key()
+    assert outcome[1].rstrip("=").replace("+", "-").replace("/", "_") == key
+    with scopes_disabled():
+        (device,) = PushSubscription.objects.filter(user=owner)
+    assert (device.endpoint, device.label) == (renewed["endpoint"], "Chrome auf Android")

@@ -244,3 +244,10 @@ def test_a_cashier_cannot_open_the_push_or_quiet_hours_endpoints(organization, s
         ).status_code
         == 403
     )
+    assert client.get("/notifications/push/key/").status_code == 403
+    assert (
+        client.post(
+            "/notifications/push/resubscribe/", json.dumps({"old_endpoint": "x"}), content_type="application/json"
+        ).status_code
+        == 403
+    )

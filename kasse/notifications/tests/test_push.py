@@ -248,3 +248,66 @@ def test_finished_notifications_are_forgotten_after_30_days(
     assert sending.forget_finished(now=timezone.now() + timedelta(days=29)) == 0
     assert sending.forget_finished(now=timezone.now() + timedelta(days=31)) == 1  # the sent one
     assert [o.status for o in _outgoing()] == [OutgoingStatus.RETRYING]  # still being tried: kept
+
+
+def test_a_renewed_subscription_replaces_the_old_one_and_the_next_push_goes_to_it(
+    organization, owner, owner_client, store, push_service, django_capture_on_commit_callbacks
+):
+    old = _subscribe(owner_client, push_service)
+    other = _subscribe(owner_client, push_service)  # another device of the owner's: untouched
+    # What the service worker does on pushsubscriptionchange: the key and a CSRF token, then the new one
+    worker = Client(enforce_csrf_checks=True)
+    worker.force_login(owner)
+    answer = worker.get("/notifications/push/key/")
+    assert answer.json()["key"] == vapid.application_server_key()
+    renewed = push_service.subscribe(answer.json()["key"])
+    body = json.dumps({"old_endpoint": old["endpoint"], "subscription": renewed})
+    refused = worker.post("/notifications/push/resubscribe/", body, content_type="application/json")
+    assert refused.status_code == 403  # no CSRF token
+    response = worker.post(
+        "/notifications/push/resubscribe/",
+        body,
+        content_type="application/json",
+        headers={"X-CSRFToken": answer.json()["csrf"], "User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0"},
+    )
+    assert response.status_code == 201
+    assert response.json()["label"] == "Chrome auf Android"  # the old device's name, not the worker's
+    with scopes_disabled():
+        endpoints = set(PushSubscription.objects.values_list("endpoint", flat=True))
+    assert endpoints == {renewed["endpoint"], other["endpoint"]}
+    _refund(organization, store, django_capture_on_commit_callbacks)
+    assert len(push_service.messages_for(renewed["endpoint"])) == 1
+    assert push_service.messages_for(old["endpoint"]) == []
+    # A browser that does not say which one changed: the new one is added, nothing removed
+    third = push_service.subscribe(vapid.application_server_key())
+    response = owner_client.post(
+        "/notifications/push/resubscribe/",
+        json.dumps({"old_endpoint": None, "subscription": third}),
+        content_type="application/json",
+    )
+    assert response.status_code == 201
+    with scopes_disabled():
+        assert PushSubscription.objects.count() == 3
+    # Another user's endpoint is not theirs to replace; a broken subscription is refused in German
+    stranger = UserFactory(email="y@example.org")
+    EmployeeFactory(organization=organization, user=stranger, role=(store, Role.MANAGER))
+    theirs = Client()
+    theirs.force_login(stranger)
+    fourth = push_service.subscribe(vapid.application_server_key())
+    theirs.post(
+        "/notifications/push/resubscribe/",
+        json.dumps({"old_endpoint": other["endpoint"], "subscription": fourth}),
+        content_type="application/json",
+    )
+    with scopes_disabled():
+        assert PushSubscription.objects.filter(endpoint=other["endpoint"], user=owner).exists()
+    bad = owner_client.post(
+        "/notifications/push/resubscribe/",
+        json.dumps({"old_endpoint": third["endpoint"], "subscription": {"endpoint": third["endpoint"]}}),
+        content_type="application/json",
+    )
+    assert bad.status_code == 422
+    assert bad.json() == {"error": "Dieser Browser hat ein unbrauchbares Push-Abonnement gesendet."}
+    with scopes_disabled():
+        assert PushSubscription.objects.filter(endpoint=third["endpoint"]).exists()  # kept: nothing replaced it
+    assert Client().get("/notifications/push/key/").status_code == 302  # signed out: the login page

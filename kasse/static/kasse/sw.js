@@ -1,6 +1,8 @@
 /* kasse's service worker (served at /sw.js so that it controls the whole site):
    - makes the back office installable and answers a page opened without a network with /offline/;
-   - shows Web Push notifications (payload JSON: title, body, url, tag, icon) and opens their page on a tap.
+   - shows Web Push notifications (payload JSON: title, body, url, tag, icon) and opens their page on a tap;
+   - when the push service renews or drops the subscription (pushsubscriptionchange), subscribes again with
+     the server's VAPID key and tells the server, which puts the new subscription in the old one's place.
    It caches nothing else: every page and figure comes from the server, fresh. */
 "use strict";
 
@@ -55,4 +57,45 @@ self.addEventListener("notificationclick", (event) => {
       return self.clients.openWindow(wanted.href);
     })
   );
+});
+
+function applicationServerKey(base64url) {
+  const text = atob(base64url.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((base64url.length + 3) % 4));
+  return Uint8Array.from(text, (c) => c.charCodeAt(0));
+}
+
+// Also called by the browser test (Chromium does not fire pushsubscriptionchange on its own).
+async function resubscribe(oldSubscription, newSubscription) {
+  // The key and a CSRF token for this session; signed out, the answer is a redirect to the login page and
+  // nothing is sent: the old subscription then runs out (410) and the server marks it expired.
+  const answer = await fetch("/notifications/push/key/", {
+    credentials: "same-origin",
+    redirect: "manual",
+    headers: { Accept: "application/json" },
+  });
+  if (!answer.ok) return "signed out";
+  const { key, csrf } = await answer.json();
+  let subscription = newSubscription || (await self.registration.pushManager.getSubscription());
+  if (!subscription) {
+    subscription = await self.registration.pushManager.subscribe({
+      userVisibleOnly: true,
+      applicationServerKey: applicationServerKey(key),
+    });
+  }
+  const told = await fetch("/notifications/push/resubscribe/", {
+    method: "POST",
+    credentials: "same-origin",
+    redirect: "manual",
+    headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
+    body: JSON.stringify({
+      old_endpoint: oldSubscription ? oldSubscription.endpoint : null,
+      subscription: subscription.toJSON(),
+    }),
+  });
+  if (!told.ok) throw new Error("the server refused the renewed subscription: " + told.status);
+  return "replaced";
+}
+
+self.addEventListener("pushsubscriptionchange", (event) => {
+  event.waitUntil(resubscribe(event.oldSubscription || null, event.newSubscription || null));
 });
