@@ -29,7 +29,7 @@ Variables (all optional in dev):
 ``KASSE_FISCAL_KEYS``      Fernet keys encrypting TSE secrets (comma separated; required in production)
 ``KASSE_WEBHOOKS_ALLOW_LOOPBACK``  ``1``: webhooks may call 127.0.0.1/::1 (default only outside production)
 ``KASSE_WEBHOOKS_READ_TIMEOUT``  seconds a webhook receiver may take to answer (10)
-``KASSE_DAILY_SUMMARY_TIME``  local time after which each store's daily summary goes out (``22:00``)
+``KASSE_DAILY_SUMMARY_TIME``  local time after which a store's daily summary goes out unless it has its own (``22:00``)
 ``KASSE_FISKALY_BASE_URL``  fiskaly SIGN DE v2 API (``KASSE_FISKALY_*_TIMEOUT`` seconds per kind of request)
 =========================  ==============================================
 """
@@ -345,7 +345,8 @@ TASKS = {
 # Webhooks (docs/notifications.md): a receiver on loopback only in tests, dev and the demo; never a private,
 # link-local or metadata address.
 KASSE_WEBHOOKS_ALLOW_LOOPBACK = env_bool("KASSE_WEBHOOKS_ALLOW_LOOPBACK", KASSE_ENV != "production")
-# The daily summary of each store goes out after this local time (``HH:MM``; docs/notifications.md).
+# A store's daily summary goes out after this local time (``HH:MM``) unless the store has its own closing time
+# (``Store.summary_time``, its settings page; docs/notifications.md).
 KASSE_DAILY_SUMMARY_TIME = env_str("KASSE_DAILY_SUMMARY_TIME", "22:00")
 KASSE_WEBHOOKS_READ_TIMEOUT = float(env_int("KASSE_WEBHOOKS_READ_TIMEOUT", 10, minimum=1))
 

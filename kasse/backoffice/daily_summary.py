@@ -1,9 +1,10 @@
 """The daily summary per store, published as the event ``summary.daily`` after closing time.
 
 A periodic task (``tasks.send_daily_summaries``, every 10 minutes) looks at every active store whose local
-time has passed ``KASSE_DAILY_SUMMARY_TIME`` (22:00 unless set; the store has no opening hours of its own
-yet): if the store sold or took something back that day and its summary was not published, the day's
-figures go out as one event. From there the notification machinery carries it (docs/notifications.md):
+time (its own time zone) has passed its summary time: the closing time set in the back office's store
+settings (``Store.summary_time``, 12:00 to 23:59), else ``KASSE_DAILY_SUMMARY_TIME`` (22:00 unless set). If
+the store sold or took something back that day and its summary was not published, the day's figures go out
+as one event, once per store and day. From there the notification machinery carries it (docs/notifications.md):
 e-mail (HTML and plain text with the whole summary; on by default for this event only), the app and push
 (a one-line summary), to who may see the store's reports, respecting quiet hours.
 
@@ -91,14 +92,14 @@ def store_summary(store: Store, now: datetime.datetime) -> dict[str, Any] | None
 
 
 def send_due(now: datetime.datetime | None = None) -> int:
-    """Publish the summary of every store whose day has passed the summary time; how many were published."""
+    """Publish the summary of every store whose day has passed its summary time; how many were published."""
     now = now or timezone.now()
     with scopes_disabled():
         stores = list(Store.objects.filter(is_active=True, organization__is_active=True).order_by("pk"))
     published = 0
     for store in stores:
         local = now.astimezone(zone_of(store))
-        if local.time() < summary_time():
+        if local.time() < (store.summary_time or summary_time()):
             continue
         try:
             published += _publish(store, local.date(), now)

@@ -11,6 +11,7 @@ import zoneinfo
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import password_validation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -41,6 +42,7 @@ STORE_FORM_FIELDS = [
     "phone",
     "email",
     "receipt_footer",
+    "summary_time",
     "is_active",
 ]
 
@@ -74,10 +76,17 @@ class StoreForm(forms.ModelForm):
     class Meta:
         model = Store
         fields = STORE_FORM_FIELDS
-        widgets = {"receipt_footer": forms.Textarea(attrs={"rows": 3})}
+        widgets = {
+            "receipt_footer": forms.Textarea(attrs={"rows": 3}),
+            "summary_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        usual = str(getattr(settings, "KASSE_DAILY_SUMMARY_TIME", "22:00"))
+        self.fields["summary_time"].help_text = _(
+            "Your closing time: the day's summary goes out after it, in the store's time zone. Empty: %(usual)s."
+        ) % {"usual": usual}
         self.fields["number"].required = False
         self.fields["number"].help_text = _("Leave empty for the next free number.")
         self.fields["currency"].help_text = _("kasse works in euro.")

@@ -7,6 +7,7 @@ roles), optionally linked to a user.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import hmac
 import secrets
@@ -16,6 +17,7 @@ from typing import ClassVar
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -133,6 +135,20 @@ class Store(OrganizationScopedModel):
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     receipt_footer = models.TextField(_("receipt footer"), blank=True)
+    # The summary covers the calendar day, so it may not go out before noon (a time after midnight would send
+    # the next day's first sale as that day's summary).
+    summary_time = models.TimeField(
+        _("daily summary after"),
+        null=True,
+        blank=True,
+        validators=[
+            MinValueValidator(
+                datetime.time(12, 0),
+                message=_("The summary covers the calendar day: please choose a time between 12:00 and 23:59."),
+            )
+        ],
+        help_text=_("Your closing time: the day's summary goes out after it, in the store's time zone."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:

@@ -56,6 +56,7 @@ STORE_FIELDS = (
     "phone",
     "email",
     "receipt_footer",
+    "summary_time",
     "is_active",
 )
 

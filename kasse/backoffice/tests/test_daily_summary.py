@@ -92,3 +92,38 @@ def test_after_closing_time_the_owner_gets_the_days_summary_against_last_week(
         (note,) = Notification.objects.filter(user=owner, kind="summary.daily")
         assert note.payload["gross"] == "23.80"
         assert not Notification.objects.filter(user__in=[elsewhere, cashier]).exists()
+
+
+def test_each_store_sends_its_summary_after_its_own_closing_time_in_its_own_time_zone(
+    organization, owner, store, mailbox, django_capture_on_commit_callbacks
+):
+    from kasse.backoffice.models import DailySummarySent
+
+    with scopes_disabled():
+        store.summary_time = datetime.time(19, 30)  # closes early
+        store.save()
+        lisbon = StoreFactory(
+            organization=organization, name="Loja Lisboa", time_zone="Europe/Lisbon", summary_time=datetime.time(20)
+        )
+        late = StoreFactory(organization=organization, name="Filiale Spät")  # no time of its own: 22:00
+    bread = product(organization, name="Brot", price="3.50", vat_class="reduced")
+    for shop in (store, lisbon, late):
+        till(organization, shop).sell(bread, at=_at(7, 10))
+
+    def sent() -> set[str]:
+        with scopes_disabled():
+            return set(DailySummarySent.objects.values_list("store__name", flat=True))
+
+    minute = datetime.timedelta(minutes=1)
+    assert _run(_at(7, 19) + 29 * minute, django_capture_on_commit_callbacks) == 0
+    assert _run(_at(7, 19) + 31 * minute, django_capture_on_commit_callbacks) == 1
+    assert sent() == {store.name}
+    # 20:59 in Berlin is 19:59 in Lisbon; a minute after 21:00 Lisbon's 20:00 has passed
+    assert _run(_at(7, 20) + 59 * minute, django_capture_on_commit_callbacks) == 0
+    assert _run(_at(7, 21) + minute, django_capture_on_commit_callbacks) == 1
+    assert sent() == {"Loja Lisboa", store.name}
+    assert _run(_at(7, 21) + 59 * minute, django_capture_on_commit_callbacks) == 0
+    assert _run(_at(7, 22) + minute, django_capture_on_commit_callbacks) == 1
+    assert _run(_at(7, 23), django_capture_on_commit_callbacks) == 0  # once a day each
+    assert sent() == {"Filiale Spät", "Loja Lisboa", store.name}
+    assert len(mailbox.messages) == 3

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django_scopes import scopes_disabled
 
@@ -227,3 +229,31 @@ def test_settings_pages_speak_english_too(owner_client, store):
     page = soup_of(owner_client.get(f"/settings/stores/{store.pk}/", HTTP_ACCEPT_LANGUAGE="en"))
     assert page.select_one("label[for=id_time_zone]").text == "time zone"
     assert page.select_one("[data-testid=register-create]").text == "New register"
+
+
+def test_a_stores_closing_time_for_the_daily_summary_is_set_in_its_settings(owner_client, store):
+    page = soup_of(owner_client.get(f"/settings/stores/{store.pk}/", **DE))
+    field = page.select_one("input[name=summary_time]")
+    assert field["type"] == "time"
+    assert page.select_one("label[for=id_summary_time]").get_text(strip=True).startswith("Tageszusammenfassung nach")
+    assert "Leer: 22:00 Uhr." in page.get_text()
+    response = owner_client.post(
+        f"/settings/stores/{store.pk}/", {**STORE_POST, "number": store.number, "summary_time": "19:30"}, **DE
+    )
+    assert response.status_code == 302
+    store.refresh_from_db()
+    assert store.summary_time == datetime.time(19, 30)
+    page = soup_of(owner_client.get(f"/settings/stores/{store.pk}/", **DE))
+    assert page.select_one("input[name=summary_time]")["value"] == "19:30"
+    # After midnight the "day" would be the next one: refused in German, the store keeps its time
+    response = owner_client.post(
+        f"/settings/stores/{store.pk}/", {**STORE_POST, "number": store.number, "summary_time": "01:00"}, **DE
+    )
+    assert response.status_code == 400
+    assert texts(soup_of(response), "error-summary_time") == [
+        "Die Zusammenfassung umfasst den Kalendertag: Bitte wählen Sie eine Uhrzeit zwischen 12:00 und 23:59."
+    ]
+    # Emptied: the usual time again
+    owner_client.post(f"/settings/stores/{store.pk}/", {**STORE_POST, "number": store.number}, **DE)
+    store.refresh_from_db()
+    assert store.summary_time is None
