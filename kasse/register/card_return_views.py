@@ -22,6 +22,7 @@ from kasse.payments import wakeup
 from kasse.payments.models import UNRESOLVED, CardPayment, CardPaymentStatus
 from kasse.payments.refunds import REFUND_KINDS, refund_payment, start_card_refund
 from kasse.register.access import register_view
+from kasse.register.live import publish_display
 from kasse.register.services import card_returns
 from kasse.register.services.training import in_training
 from kasse.sales.models import Sale
@@ -59,7 +60,7 @@ def return_from_receipt(
             except ValidationError as exc:
                 raise SaleError(" ".join(exc.messages)) from exc
         if payment.status != CardPaymentStatus.APPROVED:
-            return form(request, sale, request.POST, card_refund=payment, card_status=_context(payment, sale))
+            return form(request, sale, request.POST, card_refund=payment, card_status=_shown(request, payment, sale))
     return card_returns.complete_return(
         actor=actor,
         register=register,
@@ -85,6 +86,15 @@ def _context(payment: CardPayment, sale: Sale, error: str = "") -> dict[str, Any
     }
 
 
+def _shown(request: CashierRequest, payment: CardPayment, sale: Sale, error: str = "") -> dict[str, Any]:
+    """The card step's context; what the terminal says also goes to the customer display (the money goes back
+    to the customer's card, who is asked to present it)."""
+    context = _context(payment, sale, error)
+    shown = {"payment": payment, "text": context["text"]}
+    publish_display(request.register, "register/partials/display_card.html", shown)
+    return context
+
+
 def _refund(request: CashierRequest, sale_id: uuid.UUID, payment_id: uuid.UUID) -> tuple[Sale, CardPayment]:
     sale = get_object_or_404(Sale, pk=sale_id, store=request.register.store)
     payment = get_object_or_404(CardPayment, pk=payment_id, register=request.register, kind__in=REFUND_KINDS)
@@ -95,7 +105,7 @@ def _refund(request: CashierRequest, sale_id: uuid.UUID, payment_id: uuid.UUID) 
 @register_view()
 def card_refund_status(request: CashierRequest, sale_id: uuid.UUID, payment_id: uuid.UUID) -> HttpResponse:
     sale, payment = _refund(request, sale_id, payment_id)
-    return render(request, "register/returns/card_refund.html", _context(payment, sale))
+    return render(request, "register/returns/card_refund.html", _shown(request, payment, sale))
 
 
 @require_POST
@@ -111,4 +121,4 @@ def card_refund_cancel(request: CashierRequest, sale_id: uuid.UUID, payment_id: 
             error = " ".join(exc.messages)
     elif payment.status == CardPaymentStatus.SENT:
         wakeup.abort(payment.terminal_id)
-    return render(request, "register/returns/card_refund.html", _context(payment, sale, error))
+    return render(request, "register/returns/card_refund.html", _shown(request, payment, sale, error))

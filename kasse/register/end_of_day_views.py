@@ -23,9 +23,11 @@ from kasse.payments import wakeup
 from kasse.payments.models import SETTLEMENT_RUNNING, CardSettlement
 from kasse.payments.services import terminal_for
 from kasse.register.access import register_view
+from kasse.register.live import publish_display
 from kasse.register.services.training import in_training
 from kasse.sales.models import Shift
 from kasse.sales.services.errors import SaleError
+from kasse.tenancy.models import Register
 from kasse.tenancy.requests import CashierRequest
 
 
@@ -50,7 +52,7 @@ def reconciliation_or_wait(
         return page(
             request,
             "register/shift/end_of_day.html",
-            {"shift": shift, "count": count, **_context(settlement)},
+            {"shift": shift, "count": count, **_shown(register, settlement)},
         )
     return settlements.reconciliation(settlement) if settlement is not None else {}
 
@@ -63,8 +65,16 @@ def _context(settlement: CardSettlement) -> dict[str, Any]:
     }
 
 
+def _shown(register: Register, settlement: CardSettlement) -> dict[str, Any]:
+    """The end-of-day's context; the customer display says that the register is closing (card payments are
+    not possible while the terminal closes its day), then that it is closed."""
+    context = _context(settlement)
+    publish_display(register, "register/partials/display_end_of_day.html", context)
+    return context
+
+
 @require_GET
 @register_view()
 def end_of_day_status(request: CashierRequest, settlement_id: uuid.UUID) -> HttpResponse:
     settlement = get_object_or_404(CardSettlement, pk=settlement_id, register=request.register)
-    return render(request, "register/shift/partials/end_of_day_status.html", _context(settlement))
+    return render(request, "register/shift/partials/end_of_day_status.html", _shown(request.register, settlement))

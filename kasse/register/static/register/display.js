@@ -18,7 +18,9 @@
       idleTimer = setTimeout(showIdle, receiptIdleAfter);
     } else if (root.querySelector("[data-testid=display-done]")) {
       idleTimer = setTimeout(showIdle, idleAfter);
-    } else if (!root.querySelector(".line")) {
+    } else if (!root.querySelector(".line, .display-card")) {
+      // An empty cart: the idle screen. What the card terminal or a payment app asks of the customer, and a
+      // register closing, stay until the register says more (kasse/payments, docs/payments.md).
       showIdle();
     }
   }
