@@ -333,8 +333,10 @@ def run_due(*, max_seconds: float = 240.0, threads: int = THREADS) -> int:
     recorded_at = time.monotonic()
     exhausted = False  # the last claim found fewer than it asked for: wait a moment before the next
     claimed_at = 0.0
-    connections = outbound.Connections()  # HTTP keep-alive: each thread's open connection per receiver
-    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="webhook") as pool:
+    with (
+        outbound.Connections() as connections,  # HTTP keep-alive: each thread's open connections per receiver
+        ThreadPoolExecutor(max_workers=threads, thread_name_prefix="webhook") as pool,
+    ):
         while True:
             now = time.monotonic()
             idle = not in_flight and not queue
@@ -374,7 +376,6 @@ def run_due(*, max_seconds: float = 240.0, threads: int = THREADS) -> int:
                 made += len(results)
                 results = []
                 recorded_at = time.monotonic()
-    connections.close()
     if results:
         _record(results)
         made += len(results)

@@ -8,7 +8,10 @@ No Django. The guard against server-side request forgery (docs/security.md):
   certificate), so a DNS answer that changes between check and connect cannot redirect it;
 - a redirect is followed only to a URL that passes the same check (at most ``MAX_REDIRECTS``);
 - connect and read have timeouts, the whole exchange a deadline, and the response body is read up to a
-  limit.
+  limit;
+- a kept-alive connection (``Connections``, the webhook worker's) is reused only for the same checked
+  address: the name is resolved and checked again for every request, and a connection never outlives a
+  check that its address would now fail.
 
 ``allow_loopback`` lets tests and the demo reach 127.0.0.1/::1 (never private or link-local ranges).
 """
@@ -124,9 +127,11 @@ class Connections:
     """Connections kept open for the next request to the same checked address (HTTP keep-alive), one set per
     thread, so that a worker sending many requests to one receiver does not connect for each. The address is
     still resolved and checked for every request; a connection is reused only for the same scheme, host, port
-    and checked address, and only after its response was read to the end. ``close()`` when done."""
+    and checked address, and only after its response was read to the end; a thread keeps at most
+    ``per_thread`` open. ``close()`` when done (or use it as a context manager)."""
 
-    def __init__(self) -> None:
+    def __init__(self, per_thread: int = 8) -> None:
+        self.per_thread = per_thread  # open connections a thread keeps at most (a worker's file descriptors)
         self._local = threading.local()
         self._open: set[_PinnedHTTPConnection] = set()
         self._lock = threading.Lock()
@@ -141,14 +146,23 @@ class Connections:
         return self._mine().pop(key, None)
 
     def keep(self, key: tuple[str, str, int, str], conn: _PinnedHTTPConnection) -> None:
-        self._mine()[key] = conn
+        mine = self._mine()
+        mine[key] = conn
         with self._lock:
             self._open.add(conn)
+        while len(mine) > self.per_thread:  # the one used longest ago goes (dicts keep their order)
+            self.discard(mine.pop(next(iter(mine))))
 
     def discard(self, conn: _PinnedHTTPConnection) -> None:
         conn.close()
         with self._lock:
             self._open.discard(conn)
+
+    def __enter__(self) -> Connections:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def close(self) -> None:
         with self._lock:

@@ -120,3 +120,14 @@ def test_a_kept_connection_is_not_used_once_the_name_resolves_elsewhere(monkeypa
             outbound.post(url, b"{}", {}, allow_loopback=True, connections=connections)
         connections.close()
     assert len(receiver.received) == 1
+
+
+def test_a_thread_keeps_only_a_few_connections_open():
+    connections = outbound.Connections(per_thread=2)
+    with WebhookReceiver() as first, WebhookReceiver() as second, WebhookReceiver() as third:
+        for receiver in (first, second, third, first):
+            outbound.post(receiver.url("/ok/x"), b"{}", {}, allow_loopback=True, connections=connections)
+        assert len(connections._open) == 2  # the first receiver's was closed for the third's
+        assert first.received[0].peer_port != first.received[1].peer_port
+        connections.close()
+        assert connections._open == set()
