@@ -158,6 +158,59 @@ def test_demo_makes_the_virtual_devices_the_first_stores_devices_once(small_demo
     assert f"Pole display     {devices / 'pole-display.tty'} (serial) → Kasse 1; shows the cart" in text
 
 
+def test_demo_runs_the_virtual_card_terminal_as_the_first_registers_terminal(
+    small_demo_shop, settings, tmp_path, monkeypatch
+):
+    # Given `kasse demo` started (its supervisor records what it would run instead of running it)
+    from kasse.demo.management.commands import demo as demo_command
+    from kasse.payments.models import CardTerminal
+
+    started: list[Supervisor] = []
+
+    class Recording(Supervisor):
+        def run(self, on_ready=None) -> int:
+            started.append(self)
+            on_ready()  # prints the summary, as once every child is ready
+            return 0
+
+    monkeypatch.setattr(demo_command, "Supervisor", Recording)
+    settings.DATA_DIR = str(tmp_path / "cloud")
+    settings.LANGUAGE_CODE = "en"
+    out = StringIO()
+    call_command("demo", stdout=out, stderr=StringIO())
+    # Then it runs the virtual ZVT terminal on 127.0.0.1:20007 with the password 000000 …
+    [supervisor] = started
+    [child] = [c for c in supervisor.children if c.name == "virtual-card-terminal"]
+    argv = child.argv[1:]
+    assert argv == [
+        "-m",
+        "kasse.hardware.virtual.zvt_terminal",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "20007",
+        "--password",
+        "000000",
+    ]
+    # … before the store node that drives it
+    names = [c.name for c in supervisor.children]
+    assert names.index("virtual-card-terminal") < names.index("store-node")
+    # And that terminal is the first register's (the first store's first register), active, at that address
+    with scopes_disabled():
+        register = (
+            Register.objects.filter(organization=shop.find_demo_organization())
+            .order_by("store__number", "number")
+            .first()
+        )
+        [terminal] = CardTerminal.objects.filter(organization=register.organization)
+    assert (terminal.register_id, terminal.is_active, terminal.connection) == (register.pk, True, "tcp")
+    assert (terminal.host, str(terminal.port), terminal.password) == ("127.0.0.1", argv[5], argv[7])
+    # And the summary says so
+    assert "Card terminal    127.0.0.1:20007 (ZVT, password 000000) → Kasse 1; tap Card at the pay step:" in (
+        out.getvalue()
+    )
+
+
 def test_demo_points_its_scanner_and_display_at_the_links_of_a_moved_folder(small_demo_shop, settings, tmp_path):
     settings.DATA_DIR = str(tmp_path / "old" / "cloud")
     call_command("demo", "--no-serve", stdout=StringIO(), stderr=StringIO())

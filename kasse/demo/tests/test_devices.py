@@ -23,6 +23,9 @@ from kasse.catalog.models import Variant
 from kasse.core.actors import Actor
 from kasse.demo.devices import DemoDevices
 from kasse.demo.supervisor import Supervisor
+from kasse.payments.models import CardPayment, CardPaymentStatus, CardTerminal
+from kasse.payments.runner import TerminalWorker, zvt_driver
+from kasse.payments.services import start_card_payment
 from kasse.peripherals.models import PoleDisplay, Scanner
 from kasse.peripherals.runner import Backoff, PeripheralRunner
 from kasse.printing import services as printing
@@ -62,7 +65,13 @@ def _retrying(call):
 
 @pytest.fixture
 def demo_devices(tmp_path) -> Iterator[tuple[DemoDevices, Supervisor]]:
-    devices = DemoDevices(tmp_path, printer_port=free_port(), label_printer_port=free_port(), bluecode_port=free_port())
+    devices = DemoDevices(
+        tmp_path,
+        printer_port=free_port(),
+        label_printer_port=free_port(),
+        card_terminal_port=free_port(),
+        bluecode_port=free_port(),
+    )
     supervisor = Supervisor(stop_timeout=5, log=lambda _message: None)
     devices.add_processes(supervisor, quiet_display=True)
     try:
@@ -166,6 +175,27 @@ def test_the_demo_devices_are_live_and_the_node_drives_them(
         assert label == "Brötchen\n0,45 €\ncopies: 1\n", jobs  # (the factory's code is no valid EAN-13)
         assert _wait_for(lambda: (devices.printer_dir / "job-0001.txt").exists(), 20)
         assert _wait_for(lambda: set(PrintJob.objects.values_list("status", flat=True)) == {"done"}, 20)
+
+
+def test_the_demo_card_terminal_process_takes_the_first_registers_card_payment(demo_devices, store, register):
+    devices, _supervisor = demo_devices
+    devices.ensure_rows(store, register)
+    with scopes_disabled():
+        terminal = CardTerminal.objects.get(store=store)
+    assert (terminal.register_id, terminal.port) == (register.pk, devices.card_terminal_port)
+    # The node's worker for that terminal, with the driver `kasse store run` uses, one step at a time
+    worker = TerminalWorker(terminal.pk, terminal.organization_id, driver=zvt_driver, idle_seconds=0.0)
+    payment = start_card_payment(actor=Actor.system(), register=register, amount=Decimal("2.80"))
+    worker._step()
+    with scopes_disabled():
+        payment = CardPayment.objects.get(pk=payment.pk)
+    # The demo's terminal process answered as a terminal does: approved, with its data and its receipts
+    assert (payment.status, payment.terminal_amount) == (CardPaymentStatus.APPROVED, Decimal("2.80"))
+    assert payment.terminal_number
+    assert payment.receipt_number
+    assert payment.trace_number
+    assert payment.masked_pan
+    assert [receipt["type"] for receipt in payment.receipts] == [1, 2]  # merchant and customer copy
 
 
 def test_a_restarted_virtual_scanner_is_found_again_through_its_link(

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
 from kasse.demo import shop
-from kasse.demo.devices import DemoDevices
+from kasse.demo.devices import CARD_TERMINAL_PASSWORD, DemoDevices
 from kasse.demo.seed import seed_demo
 from kasse.demo.supervisor import Supervisor
 
@@ -220,6 +220,16 @@ class Command(BaseCommand):
                     % {**values, "device": _shown(devices.display_link)},
                 ),
                 _row("", _("and in %(file)s") % {"file": _shown(devices.display_out)}),
+                _row(
+                    _("Card terminal"),
+                    _("%(address)s (ZVT, password %(password)s) → %(register)s; tap Card at the pay step:")
+                    % {
+                        **values,
+                        "address": f"127.0.0.1:{devices.card_terminal_port}",
+                        "password": CARD_TERMINAL_PASSWORD,
+                    },
+                ),
+                _row("", _("the virtual terminal asks for the card and the PIN and approves")),
                 _row(
                     "Bluecode",
                     f"127.0.0.1:{devices.bluecode_port}: "
