@@ -45,7 +45,11 @@ def reversible_payment(terminal: CardTerminal, original_sale_id: Any, amount: De
 
     Only a single approved payment of exactly that amount, booked on this terminal today (in the store's
     time) with a receipt number, not reversed yet, and with no end-of-day of the terminal since: after an
-    end-of-day the terminal has passed its batch on and can only refund.
+    end-of-day the terminal has passed its batch on and can only refund. ZVT's 06 30 names the payment by
+    its receipt number and carries no amount: it takes back the whole authorisation, never a part.
+
+    A payment whose reversal the terminal declined (many terminals reverse only their last transaction,
+    others refuse for reasons of their own) is refunded instead: asking again would be declined again.
     """
     payments = list(
         CardPayment.objects.filter(
@@ -65,6 +69,8 @@ def reversible_payment(terminal: CardTerminal, original_sale_id: Any, amount: De
     if booked is None or booked.astimezone(tz).date() != timezone.now().astimezone(tz).date():
         return None
     if payment.refunds.filter(status__in=(*OPEN, CardPaymentStatus.APPROVED)).exists():
+        return None
+    if payment.refunds.filter(kind=CardPaymentKind.REVERSAL, status=CardPaymentStatus.DECLINED).exists():
         return None
     settled = CardSettlement.objects.filter(
         terminal=terminal,

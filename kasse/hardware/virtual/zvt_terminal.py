@@ -61,6 +61,8 @@ class Scenario:
     step_delay: float = 0.02
     card: journal.Card = field(default_factory=journal.Card)
     hang_seconds: float = 30.0  # how long a TIMEOUT stays silent (bounded)
+    # Like terminals that reverse only their last transaction (Portalum.Zvt #24): any other gets B5
+    reverse_last_only: bool = False
 
 
 class _Dropped(Exception):
@@ -269,7 +271,7 @@ class VirtualZvtTerminal(TcpDeviceServer):
         if not self._card_phase(conn, command):  # a girocard reversal asks for the card, like a payment
             return
         original = self.journal.find(receipt) if receipt is not None else None
-        if original is None:
+        if original is None or (self.scenario.reverse_last_only and original is not self.journal.last):
             self._finish(conn, command, 0xB5)  # reversal not possible
             return
         if original.reversed:

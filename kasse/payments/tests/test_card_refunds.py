@@ -152,6 +152,40 @@ def test_a_refund_the_terminal_refused_stores_no_return_and_cash_may_be_chosen(t
         assert [(p.method, p.amount) for p in refund.payments.all()] == [("cash", D("-2.80"))]
 
 
+def test_a_reversal_the_terminal_declines_is_refunded_instead_when_the_cashier_confirms_again(
+    till, register, bakery, sim, worker
+):
+    # Given a terminal that reverses only its last transaction, and two card sales
+    sim.scenario.reverse_last_only = True
+    first = pay_by_card(till, register, worker, COFFEE)
+    pay_by_card(till, register, worker, ROLL)
+    # When the first sale comes back whole the same day: a reversal (06 30) of its receipt number
+    refund_id, fields = _form(till, first)
+    step = _confirm(till, first, refund_id, _all_of(fields))
+    assert soup_of(step).select_one("[data-testid=card-refund]")["data-kind"] == "reversal"
+    worker.run()
+    # Then the terminal declines it (B5: reversal not possible), nothing is stored, nothing went back
+    with scopes_disabled():
+        reversal = CardPayment.objects.get(kind=CardPaymentKind.REVERSAL)
+        assert not Sale.objects.filter(kind="refund").exists()
+    assert (reversal.status, reversal.result_code) == (CardPaymentStatus.DECLINED, 0xB5)
+    assert not sim.journal.bookings[0].reversed
+    # When the cashier confirms again: a refund (06 31) of the amount, with the customer's card
+    again = _confirm(till, first, refund_id, _all_of(fields))
+    assert soup_of(again).select_one("[data-testid=card-refund]")["data-kind"] == "refund"
+    worker.run()
+    assert (sim.count(commands.REVERSAL), sim.count(commands.REFUND)) == (1, 1)
+    # Then the return is stored once, naming the refund
+    assert _confirm(till, first, refund_id, _all_of(fields)).status_code == 200
+    with scopes_disabled():
+        refund = CardPayment.objects.get(kind=CardPaymentKind.REFUND)
+        returned = Sale.objects.get(kind="refund")
+        assert [(p.method, p.amount, p.reference) for p in returned.payments.all()] == [
+            ("card", D("-2.80"), f"zvt:{refund.pk}")
+        ]
+    assert (refund.status, refund.amount) == (CardPaymentStatus.APPROVED, D("2.80"))
+
+
 def test_an_unclear_refund_blocks_the_return_in_any_tender(till, register, bakery, sim, worker):
     sale = pay_by_card(till, register, worker, COFFEE)
     refund_id, fields = _form(till, sale)
