@@ -130,10 +130,10 @@ class TerminalWorker(SupervisedWorker):
         result = driver.end_of_day()
         self._note_session(terminal, driver, result)
         done = settlement.record_end_of_day(settlement=taken, result=result)
-        if done.status == CardSettlementStatus.DONE:
-            self._log_off()
         payload = {"type": "card", "settlement": str(done.pk), "status": done.status, "text": done.message}
         send_from_thread(scan_group(done.register_id), {"type": "card.status", "payload": payload})
+        if done.status == CardSettlementStatus.DONE:
+            self._log_off()  # after the register heard: the shift closes without waiting for it
 
     # --- log-on and log-off (docs/payments.md, "Log-off") -------------------------------------------
 
