@@ -281,7 +281,8 @@ def save_product(
     if product.net_content and not product.net_content_unit:
         raise ValidationError({"net_content_unit": _("Please choose the unit of the net content.")})
     product.full_clean(exclude=["organization", "search_text", "image"])
-    checked = _clean_variants(organization, product, variants) if variants is not None else None
+    # a new product (its UUID is born with it) has no variants of its own to look up
+    checked = _clean_variants(organization, None if creating else product, variants) if variants is not None else None
     product.save()
     changes: dict[str, Any] = {k: str(v) for k, v in cleaned.items()}
     gone_barcodes: list[Barcode] = []
@@ -301,20 +302,23 @@ def save_product(
             variant.position = position
             variant.save()
             keep_ids.append(variant.pk)
-            stale = Barcode.objects.filter(variant=variant).exclude(code__in=[c for c, _k in codes])
-            gone_barcodes += list(stale)
-            stale.delete()
-            existing = set(Barcode.objects.filter(variant=variant).values_list("code", flat=True))
+            existing: set[str] = set()
+            if not creating:  # a new product's variants are new: no barcodes to free or keep, nothing removed
+                stale = Barcode.objects.filter(variant=variant).exclude(code__in=[c for c, _k in codes])
+                gone_barcodes += list(stale)
+                stale.delete()
+                existing = set(Barcode.objects.filter(variant=variant).values_list("code", flat=True))
             Barcode.objects.bulk_create(
                 Barcode(organization=organization, variant=variant, code=code, kind=kind)
                 for code, kind in codes
                 if code not in existing
             )
-        removed = Variant.objects.filter(product=product).exclude(pk__in=keep_ids)
-        stale = Barcode.objects.filter(variant__in=removed)
-        gone_barcodes += list(stale)
-        stale.delete()
-        removed.update(is_active=False)
+        if not creating:
+            removed = Variant.objects.filter(product=product).exclude(pk__in=keep_ids)
+            stale = Barcode.objects.filter(variant__in=removed)
+            gone_barcodes += list(stale)
+            stale.delete()
+            removed.update(is_active=False)
         changes["variants"] = [v.sku for v, _c in checked]
     _refresh_search_text(product)
     product.save(update_fields=["search_text", "updated_at"])
