@@ -182,6 +182,83 @@ class StoreScope:
         return None
 
 
+def batch_refuses_nothing(
+    own: str,
+    columns: dict[str, dict[str, set[Any]]],
+    stored: dict[str, dict[str, str | None]],
+    existing: set[tuple[str, str]],
+    records: list[Any],
+) -> bool:
+    """Whether :meth:`StoreScope.refusal` refuses no record of a batch, judged for the whole batch at once
+    (the usual case: then no record needs a check of its own; otherwise each record is judged alone, for
+    its reason). ``columns`` holds, per table of the batch, the values of each of its foreign keys over all
+    its rows; ``stored`` the stores of stored rows by table and id; ``existing`` the rows of the batch that
+    are stored already.
+
+    The checks of :meth:`StoreScope.refusal`, except that a row under way is not followed to its store:
+    every row of the batch is checked here itself, and each step of a row's ``store_path`` is one of its
+    checked store links or its ``part_of`` link to a row of the same record (:func:`_batch_rules`), so
+    when all pass, every row under way belongs to the node's store. Only stored rows are looked up."""
+    allowed = {own, None}
+    for key in existing:
+        known = stored.get(key[0])
+        if known is not None and known.get(key[1]) not in allowed:
+            return False
+    for label, values in columns.items():
+        rules = _batch_rules(label)
+        if rules is None:
+            return False
+        for column, (target, is_store, textual) in rules.items():
+            refs = values.get(column)
+            if not refs:
+                continue
+            if not textual:
+                refs = {str(ref) for ref in refs}
+            if is_store:
+                if refs - allowed:
+                    return False
+                continue
+            known = stored.get(target)
+            if known and any(known[ref] not in allowed for ref in refs & known.keys()):
+                return False
+    for record in records:
+        ids: set[tuple[str, str]] | None = None
+        for row in record.rows:
+            part = _part_rule(row.key[0])
+            if part is None:
+                continue
+            if ids is None:
+                ids = {r.key for r in record.rows}
+            whole = (part[1], row.values.get(part[0].column))
+            if whole not in ids or (whole in existing and row.key not in existing):
+                return False
+    return True
+
+
+@functools.cache
+def _batch_rules(label: str) -> dict[str, tuple[str, bool, bool]] | None:
+    """A table's store links for :func:`batch_refuses_nothing`: ``{column: (target table, holds a store's id,
+    its values are canonical UUID texts)}``; ``None`` when the way to its store is not among them (its
+    records are then judged one by one)."""
+    _bound, links, part_of, _whole = _rules(label)
+    spec = BY_LABEL[label]
+    if spec.scope is Scope.STORE:
+        column, _target = _store_hop(label)
+        if column not in {attname for attname, _t, _s in links} and (part_of is None or part_of.column != column):
+            return None
+    fields = {f.attname: f for f in spec.model._meta.concrete_fields}
+    return {
+        attname: (target, is_store, isinstance(fields[attname].target_field, models.UUIDField))  # type: ignore[attr-defined]
+        for attname, target, is_store in links
+    }
+
+
+@functools.cache
+def _part_rule(label: str) -> tuple[PartOf, str] | None:
+    part_of = BY_LABEL[label].part_of
+    return None if part_of is None else (part_of, part_target(label))
+
+
 @functools.cache
 def _rules(label: str) -> tuple[bool, tuple[tuple[str, str, bool], ...], PartOf | None, str]:
     """What :meth:`StoreScope.refusal` checks in a row of ``label``, looked up once per table: whether it

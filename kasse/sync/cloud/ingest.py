@@ -32,7 +32,13 @@ from django.db import DatabaseError, IntegrityError, models, transaction
 from django.utils import timezone
 from django_scopes import scope
 
-from kasse.sync.cloud.checks import StoreScope, missing_column, store_bound, stored_stores
+from kasse.sync.cloud.checks import (
+    StoreScope,
+    batch_refuses_nothing,
+    missing_column,
+    store_bound,
+    stored_stores,
+)
 from kasse.sync.engine.changes import append_changes, publish_live
 from kasse.sync.engine.columns import ColumnError, RowCodec, codec_for, existing_ids, insert_rows, uuid_text
 from kasse.sync.engine.registry import (
@@ -255,7 +261,68 @@ class Ingestor:
         self, records: list[Parsed], batch: dict[tuple[str, str], Row], existing: dict[str, dict[str, dict[str, Any]]]
     ) -> list[Parsed]:
         """Refuse records that reach into another store (:class:`StoreScope`), and hold back records
-        pointing at rows that are neither stored nor in this batch."""
+        pointing at rows that are neither stored nor in this batch.
+
+        Both are first judged for the whole batch, column by column (each distinct value once); only when
+        something is wrong is each record judged on its own, to answer it."""
+        rows_of: dict[str, list[dict[str, Any]]] = defaultdict(list)  # every row, each state sent
+        for record in records:
+            for row in record.rows:
+                rows_of[row.key[0]].append(row.values)
+        columns: dict[str, dict[str, set[Any]]] = {}
+        wanted: dict[type[models.Model], set[Any]] = defaultdict(set)
+        batch_pks: dict[type[models.Model], set[Any]] = defaultdict(set)
+        for label, values in rows_of.items():
+            model = BY_LABEL[label].model
+            batch_pks[model] |= {v["id"] for v in values}
+            of_label = columns[label] = {}
+            for column, target in _foreign_keys(model):
+                refs = {v.get(column) for v in values}
+                refs.discard(None)  # a column left empty is no reference
+                of_label[column] = refs
+                wanted[target] |= refs
+        stores: dict[str, dict[str, str | None]] = defaultdict(dict)  # where stored rows belong (the database says)
+        found_stored: dict[type[models.Model], set[Any]] = {}
+        absent = False  # usually every reference is found: nothing to hold back
+        for model, pks in wanted.items():
+            in_batch = batch_pks[model]
+            missing = pks - in_batch
+            stored: set[Any] = set()
+            label = model._meta.label
+            if missing and store_bound(label):
+                found = stored_stores(label, missing, self.organization_id)
+                stores[label].update(found)
+                stored = set(found)
+            elif missing and label == organization_label():
+                stored = {pk for pk in missing if pk == self.organization_id}
+            elif missing and any(f.name == "organization" for f in model._meta.concrete_fields):
+                # Of this organization only: a reference into another organization counts as missing.
+                stored = existing_ids(model, missing, self.organization_id)
+            found_stored[model] = stored
+            absent = absent or len(stored) < len(missing)
+        resent: set[tuple[str, str]] = set()
+        for label, rows in existing.items():
+            if rows and store_bound(label):
+                resent |= {(label, pk) for pk in rows}
+                stores[label].update(stored_stores(label, set(rows), self.organization_id))
+        kept = records
+        if not batch_refuses_nothing(self.store_id, columns, stores, resent, records):
+            flat = {(label, pk): store for label, found in stores.items() for pk, store in found.items()}
+            scope_check = StoreScope(self.store_id, batch, flat, resent)
+            kept = []
+            for record in records:
+                reason = scope_check.refusal(record.rows)
+                if reason is None:
+                    kept.append(record)
+                else:
+                    self.results[record.id] = {"status": "rejected", "detail": reason}
+        if not absent:
+            return kept
+        present = {(m, pk) for m, pks in wanted.items() for pk in (pks & batch_pks[m]) | found_stored[m]}
+        return self._hold_back(kept, present)
+
+    def _hold_back(self, records: list[Parsed], present: set[tuple[type[models.Model], Any]]) -> list[Parsed]:
+        """Records pointing at a row not ``present`` wait (``retry``), and so do records pointing at theirs."""
         for label in {row.key[0] for record in records for row in record.rows}:
             _reference_reader(label)  # every table of the batch has named its targets (``_TARGETS``)
         nones = frozenset((target, None) for target in _TARGETS)  # columns left empty are no reference
@@ -265,54 +332,13 @@ class Ingestor:
             for row in record.rows:
                 targets, take = _reference_reader(row.key[0])
                 refs.update(zip(targets, take(row.values), strict=True))
-            refs -= nones
-            record_refs.append(refs)
-        every_ref: set[tuple[type[models.Model], Any]] = set().union(*record_refs)
-        wanted: dict[type[models.Model], set[Any]] = defaultdict(set)
-        for target, ref in every_ref:
-            wanted[target].add(ref)
-        batch_pks: dict[type[models.Model], set[Any]] = defaultdict(set)
-        for label, pk in batch:
-            batch_pks[BY_LABEL[label].model].add(pk)
-        present: set[tuple[type[models.Model], Any]] = set()
-        stores: dict[tuple[str, str], str | None] = {}  # where stored rows belong (the database says)
-        for model, pks in wanted.items():
-            in_batch = batch_pks[model]
-            missing = pks - in_batch
-            stored: set[Any] = set()
-            label = model._meta.label
-            if missing and store_bound(label):
-                found = stored_stores(label, missing, self.organization_id)
-                stores.update(((label, pk), store) for pk, store in found.items())
-                stored = set(found)
-            elif missing and label == organization_label():
-                stored = {pk for pk in missing if pk == self.organization_id}
-            elif missing and any(f.name == "organization" for f in model._meta.concrete_fields):
-                # Of this organization only: a reference into another organization counts as missing.
-                stored = existing_ids(model, missing, self.organization_id)
-            present |= {(model, pk) for pk in (pks & in_batch) | stored}
-        resent: set[tuple[str, str]] = set()
-        for label, rows in existing.items():
-            if rows and store_bound(label):
-                resent |= {(label, pk) for pk in rows}
-                found = stored_stores(label, set(rows), self.organization_id)
-                stores.update(((label, pk), store) for pk, store in found.items())
-        scope_check = StoreScope(self.store_id, batch, stores, resent)
-        kept: list[Parsed] = []
-        kept_refs: list[set[tuple[type[models.Model], Any]]] = []
-        for record, refs in zip(records, record_refs, strict=True):
-            reason = scope_check.refusal(record.rows)
-            if reason is None:
-                kept.append(record)
-                kept_refs.append(refs)
-            else:
-                self.results[record.id] = {"status": "rejected", "detail": reason}
+            record_refs.append(refs - nones)
         held: set[str] = set()
         held_rows: set[tuple[type[models.Model], Any]] = set()
-        changed = bool(every_ref - present)  # usually every reference is found: nothing to hold back
+        changed = True
         while changed:  # a record that depends on a held-back record is held back too
             changed = False
-            for record, refs in zip(kept, kept_refs, strict=True):
+            for record, refs in zip(records, record_refs, strict=True):
                 if record.id in held:
                     continue
                 waiting = (refs - present) | (refs & held_rows)
@@ -322,7 +348,7 @@ class Ingestor:
                     held_rows |= {(row.spec.model, row.values["id"]) for row in record.rows}
                     self.results[record.id] = {"status": "retry", "detail": f"waiting for {target._meta.label} {ref}"}
                     changed = True
-        return [r for r in kept if r.id not in held]
+        return [r for r in records if r.id not in held]
 
     def _quarantine(self, records: list[Parsed]) -> list[Parsed]:
         """Records holding a row its table's ``quarantine`` rule names are kept whole for the owner."""

@@ -298,3 +298,33 @@ def test_a_customer_missing_its_number_or_with_malformed_clock_stamps_is_refused
     assert results[bad_base["id"]]["detail"].startswith("customers.Customer.base_clocks: the stamp of 'first_name'")
     with scopes_disabled():
         assert not SyncAnomaly.objects.exists()
+
+
+def test_a_batch_is_judged_whole_and_only_a_batch_with_a_foreign_row_record_by_record(
+    token, store, register, cashier, shift, store2, register2, shift2, boss, rolls, coffee, monkeypatch
+):
+    """The store checks run over the batch's columns at once; only when one fails is each record judged on
+    its own, and then the attack alone is refused, the node's own sales of the same push are stored."""
+    from kasse.sync.cloud import checks
+
+    judged = []
+    refusal = checks.StoreScope.refusal
+    monkeypatch.setattr(checks.StoreScope, "refusal", lambda self, rows: judged.append(rows) or refusal(self, rows))
+    own = node_records(lambda: (_sell(register, cashier, rolls), _sell(register, cashier, coffee)))
+    first, second = of_kind(own, "sale")
+    first_push = [first, *(r for r in own if r is not second and r["kind"] != "sale")]
+    assert {r["status"] for r in _push(token, first_push).values()} == {"ok"}
+    assert judged == []  # a clean batch: no record needed a check of its own
+    attack = node_records(lambda: _sell(register2, boss, rolls))
+    for record in attack:
+        for _table, values in record["rows"]:
+            if values.get("store_id") == str(store2.pk):
+                values["store_id"] = str(store.pk)
+    more = [second]
+    results = _push(token, [*more, *of_kind(attack, "sale")])
+    assert results[of_kind(attack, "sale")[0]["id"]]["status"] == "rejected"
+    assert {results[r["id"]]["status"] for r in more} == {"ok"}
+    assert len(judged) == len(more) + 1
+    with scopes_disabled():
+        assert Sale.objects.filter(store=store).count() == 2
+        assert not Sale.objects.filter(store=store2).exists()
