@@ -36,6 +36,7 @@ import random
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -68,7 +69,62 @@ def _setup(reuse: bool, database: str) -> None:
     call_command("migrate", verbosity=0)
 
 
-def _seed(sales: int) -> dict[str, Any]:
+class DatabaseCpu:
+    """CPU time the PostgreSQL processes serving ``database`` used while it runs (``with``): their
+    ``/proc/<pid>/stat`` read every 0.2 s for every backend ``pg_stat_activity`` lists for the database (the
+    seed's connections, the index builders and their parallel workers), so a process that ended counts up to
+    its last reading. Works where PostgreSQL runs on this machine and ``/proc`` shows its processes; otherwise
+    ``seconds`` stays ``None``. Checkpointer and WAL writer belong to no database and are not counted."""
+
+    def __init__(self, database: str) -> None:
+        self.database = database
+        self.readings: dict[int, tuple[float, float]] = {}  # pid: (first, last) CPU seconds
+        self.available = True
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._poll, name="database-cpu", daemon=True)
+
+    @staticmethod
+    def _cpu(pid: int) -> float | None:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def _poll(self) -> None:
+        import psycopg
+
+        with psycopg.connect(POSTGRES_URL + "postgres", autocommit=True) as conn:
+            own = conn.info.backend_pid
+            if self._cpu(own) is None:
+                self.available = False
+                return
+            while not self._stop.wait(0.2):
+                rows = conn.execute(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> %s", [self.database, own]
+                ).fetchall()
+                for (pid,) in rows:
+                    now = self._cpu(pid)
+                    if now is not None:
+                        self.readings[pid] = (self.readings.get(pid, (now, now))[0], now)
+
+    @property
+    def seconds(self) -> float | None:
+        if not self.available:
+            return None
+        return sum(last - first for first, last in self.readings.values())
+
+    def __enter__(self) -> DatabaseCpu:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        time.sleep(0.3)  # one more reading after the last statement
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+
+def _seed(sales: int, database: str) -> dict[str, Any]:
     import resource
 
     from django_scopes import scopes_disabled
@@ -86,8 +142,16 @@ def _seed(sales: int) -> dict[str, Any]:
         seeded = None
         cpu = resource.getrusage(resource.RUSAGE_SELF)
         load = os.getloadavg()[0]
-        if have < sales:
-            seeded = seed_sales(organization, sales - have, seed=15, progress=lambda m: print(m, flush=True))
+        marks: dict[str, float | None] = {}
+
+        def progress(message: str) -> None:
+            if message.startswith("Building the receipt tables' indexes"):
+                marks["database_cpu_loaded"] = database_cpu.seconds
+            print(message, flush=True)
+
+        with DatabaseCpu(database) as database_cpu:
+            if have < sales:
+                seeded = seed_sales(organization, sales - have, seed=15, progress=progress)
         after = resource.getrusage(resource.RUSAGE_SELF)
         total = Sale.objects.filter(organization=organization).count()
         lines = SaleLine.objects.filter(organization=organization).count()
@@ -97,8 +161,49 @@ def _seed(sales: int) -> dict[str, Any]:
         "receipts": total,
         "lines": lines,
         "python_cpu": after.ru_utime + after.ru_stime - cpu.ru_utime - cpu.ru_stime,
+        "database_cpu": database_cpu.seconds,
+        "database_cpu_loaded": marks.get("database_cpu_loaded", database_cpu.seconds),
         "load": (load, os.getloadavg()[0]),
     }
+
+
+def seeding_report(context: dict[str, Any]) -> list[str]:
+    """The seed's rate, its phases and its CPU: this process's and the database's, per sale."""
+    seeded = context["seeded"]
+    python_cpu, database_cpu = context["python_cpu"], context["database_cpu"]
+    lines = [
+        f"Seeded {seeded.sales:,} sales ({seeded.returns:,} returns, {seeded.lines:,} lines) with their report sums "
+        f"in {seeded.seconds:.0f} s: **{seeded.per_second:,.0f} sales/s** (target ≥ 20,000/s; load average "
+        f"{context['load'][0]:.1f} before, {context['load'][1]:.1f} after).",
+        "",
+        "| phase | wall s | seeding process CPU s | database CPU s |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    loaded = context["database_cpu_loaded"]
+    rest = seeded.seconds - seeded.load_seconds - seeded.index_seconds
+    if database_cpu is None or loaded is None:
+        lines += [
+            f"| rows and report sums (COPY) | {seeded.load_seconds:.1f} | | |",
+            f"| indexes built again | {seeded.index_seconds:.1f} | | |",
+            f"| ANALYZE | {rest:.1f} | | |",
+            f"| all | {seeded.seconds:.1f} | {python_cpu:.1f} | (not readable here) |",
+        ]
+    else:
+        lines += [
+            f"| rows and report sums (COPY) | {seeded.load_seconds:.1f} | | {loaded:.1f} |",
+            f"| indexes built again, ANALYZE | {seeded.index_seconds + rest:.1f} | | {database_cpu - loaded:.1f} |",
+            f"| all | {seeded.seconds:.1f} | {python_cpu:.1f} | {database_cpu:.1f} |",
+        ]
+    per_sale = f"{python_cpu / seeded.sales * 1e6:.0f} µs of the seeding process"
+    if database_cpu is not None:
+        total = python_cpu + database_cpu
+        per_sale += (
+            f" + {database_cpu / seeded.sales * 1e6:.0f} µs of the database = {total / seeded.sales * 1e6:.0f} µs; "
+            f"on {os.cpu_count()} cores fully used that is at most {seeded.sales / total * (os.cpu_count() or 1):,.0f}"
+            " sales/s"
+        )
+    lines += ["", f"CPU per sale: {per_sale} (checkpointer and WAL writer not counted)."]
+    return lines
 
 
 def _client(organization: Any) -> Any:
@@ -329,6 +434,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, help="requests per page (default 100)")
     parser.add_argument("--reuse", action="store_true", help="keep the database and add only missing sales")
     parser.add_argument("--keep", action="store_true", help="keep the seeded database afterwards (for --reuse)")
+    parser.add_argument(
+        "--seed-only", action="store_true", help="seed (or top up with --reuse) and stop; the database is kept"
+    )
     parser.add_argument("--database", default=DATABASE, help=f"PostgreSQL database to use (default {DATABASE})")
     parser.add_argument("--runs", type=int, help="requests per report (default 15)")
     parser.add_argument("--export-lines", type=int, help="receipt lines in the timed export (default 1,000,000)")
@@ -337,17 +445,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     _scale(args)
     _setup(args.reuse, args.database)
-    context = _seed(args.sales)
-    seeded = context["seeded"]
+    context = _seed(args.sales, args.database)
     print()
-    if seeded is not None:
-        print(
-            f"Seeded {seeded.sales:,} sales ({seeded.returns:,} returns, {seeded.lines:,} lines) with their report "
-            f"sums in {seeded.seconds:.0f} s: **{seeded.per_second:,.0f} sales/s** (target ≥ 20,000/s; load "
-            f"average {context['load'][0]:.1f} before, {context['load'][1]:.1f} after; the seeding process used "
-            f"{context['python_cpu']:.0f} s of CPU, {seeded.sales / max(context['python_cpu'], 0.001):,.0f} "
-            "sales per CPU-second, the rest of the wall time is PostgreSQL)."
-        )
+    if context["seeded"] is not None:
+        print("\n".join(seeding_report(context)))
+        print()
+    if args.seed_only:
+        return 0
     print(
         f"{context['receipts']:,} receipts ({context['lines']:,} lines) in the database; load average "
         f"{os.getloadavg()[0]:.1f} when the requests started."

@@ -72,7 +72,9 @@ def _if_not_exists(definition: str) -> str:
 def _build(definition: str) -> None:
     try:
         with connection.cursor() as cursor:
-            cursor.execute("SET maintenance_work_mem = '256MB'")
+            # room to sort a 10-million-line index in memory: 5 million lines' sale_id index 2.9 -> 2.3 s of CPU
+            # (one builder, under load) against 256 MB; up to BUILDERS of them at once, for a seed's machine only
+            cursor.execute("SET maintenance_work_mem = '1GB'")
             cursor.execute(_if_not_exists(definition))
     finally:
         connection.close()
