@@ -319,8 +319,11 @@ def run_due(*, max_seconds: float = 240.0, threads: int = THREADS) -> int:
     more are claimed whenever the queue runs short. An endpoint's limit starts at ``PER_ENDPOINT``, grows by
     one with every answer in under ``FAST_ANSWER`` up to ``MAX_PER_ENDPOINT`` and falls back to
     ``PER_ENDPOINT`` with any slow answer or failure, so a fast receiver gets more requests in flight and a
-    hanging one never ties up more than ``PER_ENDPOINT`` threads. A worker that dies between sending and
-    writing leaves its deliveries to come due again when their lease runs out (at least once)."""
+    hanging one never ties up more than ``PER_ENDPOINT`` threads. Of the requests in flight, only those
+    younger than ``FAST_ANSWER_MS`` count against ``threads``: the pool has twice as many, so that several
+    receivers hanging at once (each holding its ``PER_ENDPOINT`` threads until the read timeout) leave the
+    others ``threads`` to send with. A worker that dies between sending and writing leaves its deliveries to
+    come due again when their lease runs out (at least once)."""
     stop_at = time.monotonic() + max_seconds
     made = 0
     held: dict[uuid.UUID, int] = {}  # claimed by this run and not yet recorded, per endpoint
@@ -329,13 +332,14 @@ def run_due(*, max_seconds: float = 240.0, threads: int = THREADS) -> int:
     ceiling: dict[uuid.UUID, int] = {}  # held at most, per endpoint
     queue: deque[_Request] = deque()
     in_flight: dict[Future[_Result], _Request] = {}
+    sent_at: dict[Future[_Result], float] = {}
     results: list[_Result] = []
     recorded_at = time.monotonic()
     exhausted = False  # the last claim found fewer than it asked for: wait a moment before the next
     claimed_at = 0.0
     with (
         outbound.Connections() as connections,  # HTTP keep-alive: each thread's open connections per receiver
-        ThreadPoolExecutor(max_workers=threads, thread_name_prefix="webhook") as pool,
+        ThreadPoolExecutor(max_workers=2 * threads, thread_name_prefix="webhook") as pool,
     ):
         while True:
             now = time.monotonic()
@@ -350,20 +354,27 @@ def run_due(*, max_seconds: float = 240.0, threads: int = THREADS) -> int:
                     held[request.endpoint_id] = held.get(request.endpoint_id, 0) + 1
                     queue.append(request)
             waiting: deque[_Request] = deque()
+            young = now - FAST_ANSWER_MS / 1000
+            busy = sum(1 for at in sent_at.values() if at > young)  # requests still expected to answer soon
             while queue:
                 request = queue.popleft()
                 endpoint = request.endpoint_id
-                if len(in_flight) < threads and flying.get(endpoint, 0) < limit.get(endpoint, PER_ENDPOINT):
+                free = busy < threads and len(in_flight) < 2 * threads
+                if free and flying.get(endpoint, 0) < limit.get(endpoint, PER_ENDPOINT):
                     flying[endpoint] = flying.get(endpoint, 0) + 1
-                    in_flight[pool.submit(_send, request, connections)] = request
+                    future = pool.submit(_send, request, connections)
+                    in_flight[future] = request
+                    sent_at[future] = now
+                    busy += 1
                 else:
                     waiting.append(request)
             queue = waiting
             if not in_flight and not queue:
                 break
-            done, _pending = wait(in_flight, timeout=0.5, return_when=FIRST_COMPLETED) if in_flight else (set(), set())
+            done, _pending = wait(in_flight, timeout=0.25, return_when=FIRST_COMPLETED) if in_flight else (set(), set())
             for future in done:
                 request = in_flight.pop(future)
+                del sent_at[future]
                 flying[request.endpoint_id] -= 1
                 result = future.result()
                 results.append(result)

@@ -5,7 +5,8 @@ One server, one behaviour per path:
 - ``/ok/<name>``: 204 when the signature checks out with the secret registered for ``name`` (``secrets``),
   401 otherwise; every request is kept in ``received`` (with whether it verified);
 - ``/fail``: 500 with a body;
-- ``/hang``: never answers (holds the connection until the server stops or ``hang_seconds`` pass);
+- ``/hang`` (and ``/hang/<anything>``): never answers (holds the connection until the server stops or
+  ``hang_seconds`` pass);
 - ``/redirect/<address>``: 307 to ``http://<address>/``, e.g. a private address the sender must refuse;
 - ``/big``: 200 with a body far larger than the sender reads;
 - ``/drop/<name>``: as ``/ok/<name>``, then closes the connection without saying so (``Connection: close``
@@ -118,7 +119,7 @@ class WebhookReceiver:
             handler.close_connection = path.startswith("/drop/")
         elif path == "/fail":
             self._answer(handler, 500, b"receiver broke: database unavailable")
-        elif path == "/hang":
+        elif path == "/hang" or path.startswith("/hang/"):
             self._stop.wait(self.hang_seconds)
         elif path.startswith("/redirect/"):
             self._answer(handler, 307, headers={"Location": f"http://{path.removeprefix('/redirect/')}/"})

@@ -171,6 +171,25 @@ def test_a_hanging_receiver_does_not_hold_up_the_others(organization, owner, rec
     assert all("timed out" in d.error for d in stuck)
 
 
+@override_settings(KASSE_WEBHOOKS_READ_TIMEOUT=4)
+def test_receivers_hanging_together_on_every_thread_do_not_hold_up_the_others(organization, owner, receiver):
+    for n in range(3):  # 3 endpoints x 4 requests in flight: more than the 8 threads
+        _endpoint(organization, owner, receiver.url(f"/hang/{n}"), events=["refund.created"])
+    fine = _endpoint(organization, owner, receiver.url("/ok/fine"))
+    receiver.secrets["fine"] = fine.secret
+    _queue(organization, kind="refund.created", n=4)  # queued first: the worker meets them before the others
+    _queue(organization, n=12)
+    started = time.monotonic()
+    delivery.run_due(threads=8)
+    arrived = receiver.ok("fine")
+    assert len(arrived) == 12
+    # The hanging requests took all 8 threads at first; a second later they stopped counting against them,
+    # and the twelve went out long before the 4 s timeout freed a thread
+    assert max(r.at for r in arrived) - started < 3
+    assert {d.status for d in _deliveries(endpoint=fine)} == {DeliveryStatus.SUCCEEDED}
+    assert len([d for d in _deliveries() if d.status == DeliveryStatus.RETRYING]) == 12
+
+
 def test_a_fast_receiver_gets_its_calls_over_a_few_kept_alive_connections(organization, owner, receiver):
     fine = _endpoint(organization, owner, receiver.url("/ok/fine"))
     receiver.secrets["fine"] = fine.secret
