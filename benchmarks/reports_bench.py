@@ -24,17 +24,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import secrets
-import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-POSTGRES_URL = os.environ.get("KASSE_BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/")
+from benchmarks.database import in_fresh_postgres
+
 TARGET_P95_MS = 500.0
 TRIGGER = "sales_sale_reports_mark"
 
@@ -200,45 +195,7 @@ def _ingest_child(sales: int, rounds: int) -> None:
 
 
 def _in_fresh_database(mode: str, *args: str) -> dict[str, Any]:
-    import psycopg
-
-    database = f"kasse_bench_reports_{secrets.token_hex(3)}"
-    admin = POSTGRES_URL.rstrip("/") + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{database}"')  # type: ignore[arg-type]
-    try:
-        with tempfile.TemporaryDirectory(prefix="kasse-bench-reports-") as tmp:
-            env = {
-                k: v
-                for k, v in os.environ.items()
-                if not k.startswith(("DJANGO_", "KASSE_", "DATABASE_URL", "REDIS_URL"))
-            }
-            env.update(
-                {
-                    "DJANGO_SETTINGS_MODULE": "kasse.settings",
-                    "KASSE_ENV": "dev",
-                    "KASSE_ROLE": "cloud",
-                    "KASSE_DATA_DIR": tmp,
-                    "KASSE_LOG_LEVEL": "WARNING",
-                    "PYTHONPATH": str(ROOT),
-                    "DATABASE_URL": POSTGRES_URL.rstrip("/") + f"/{database}",
-                }
-            )
-            done = subprocess.run(  # noqa: S603
-                [sys.executable, "-m", "benchmarks.reports_bench", mode, *args],
-                env=env,
-                cwd=ROOT,
-                capture_output=True,
-                text=True,
-                check=False,
-                timeout=7200,
-            )
-            if done.returncode != 0:
-                raise RuntimeError(f"reports benchmark failed: {done.stderr[-3000:]}")
-            return dict(json.loads(done.stdout.strip().splitlines()[-1]))
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')  # type: ignore[arg-type]
+    return in_fresh_postgres("reports", "benchmarks.reports_bench", mode, *args)
 
 
 def render_markdown(results: dict[str, Any]) -> str:

@@ -17,16 +17,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import secrets
-import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-POSTGRES_URL = os.environ.get("KASSE_BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/")
+from benchmarks.database import in_fresh_postgres
+
 TARGET_SECONDS = 2.0
 SEGMENTS = [
     ("bought_recently", "90"),
@@ -188,45 +184,7 @@ def _child(customers: int, sales: int, runs: int) -> None:
 
 
 def _in_fresh_database(*args: str) -> dict[str, Any]:
-    import psycopg
-
-    database = f"kasse_bench_segments_{secrets.token_hex(3)}"
-    admin = POSTGRES_URL.rstrip("/") + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{database}"')  # type: ignore[arg-type]
-    try:
-        with tempfile.TemporaryDirectory(prefix="kasse-bench-segments-") as tmp:
-            env = {
-                k: v
-                for k, v in os.environ.items()
-                if not k.startswith(("DJANGO_", "KASSE_", "DATABASE_URL", "REDIS_URL"))
-            }
-            env.update(
-                {
-                    "DJANGO_SETTINGS_MODULE": "kasse.settings",
-                    "KASSE_ENV": "dev",
-                    "KASSE_ROLE": "cloud",
-                    "KASSE_DATA_DIR": tmp,
-                    "KASSE_LOG_LEVEL": "WARNING",
-                    "PYTHONPATH": str(ROOT),
-                    "DATABASE_URL": POSTGRES_URL.rstrip("/") + f"/{database}",
-                }
-            )
-            done = subprocess.run(  # noqa: S603
-                [sys.executable, "-m", "benchmarks.segments_bench", "_child", *args],
-                env=env,
-                cwd=ROOT,
-                stdout=subprocess.PIPE,  # the progress goes to stderr as it happens
-                text=True,
-                check=False,
-                timeout=7200,
-            )
-            if done.returncode != 0:
-                raise RuntimeError(f"segments benchmark failed (exit {done.returncode}, its error above)")
-            return dict(json.loads(done.stdout.strip().splitlines()[-1]))
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')  # type: ignore[arg-type]
+    return in_fresh_postgres("segments", "benchmarks.segments_bench", "_child", *args, stream_progress=True)
 
 
 def render_markdown(results: dict[str, Any]) -> str:

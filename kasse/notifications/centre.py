@@ -21,7 +21,6 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db.models import Q
 from django.utils import formats
@@ -29,6 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django_scopes import scope
 
+from kasse.core.channels_bridge import send_to_groups
 from kasse.notifications.models import Notification, NotificationPreference
 from kasse.tenancy.models import Employee
 from kasse.tenancy.permissions import Capability
@@ -191,12 +191,11 @@ def unread_count(user_id: Any, organization_id: Any) -> int:
 
 def push_count(user_id: Any, organization_id: Any) -> None:
     """Send the user's unread count to their open back-office pages (a missed one costs a reload)."""
-    layer = get_channel_layer()
-    if layer is None:
+    if get_channel_layer() is None:
         return
     try:
         count = unread_count(user_id, organization_id)
-        async_to_sync(layer.group_send)(user_group(user_id, organization_id), {"type": "notify.count", "count": count})
+        send_to_groups([(user_group(user_id, organization_id), {"type": "notify.count", "count": count})])
     except Exception:
         log.exception("could not send the unread count")
 

@@ -12,14 +12,12 @@ import contextlib
 import uuid
 from typing import Any
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.core.cache import cache
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from kasse.core.channels_bridge import send_from_thread
+from kasse.core.channels_bridge import send_from_thread, send_to_groups
 from kasse.tenancy.models import Register
 
 LISTENING_TTL = 600  # seconds; a connected display refreshes its mark every DISPLAY_PING_SECONDS
@@ -76,10 +74,7 @@ def display_listening(register_id: uuid.UUID) -> bool:
 
 
 def _send(register_id: uuid.UUID, payload: dict[str, Any]) -> None:
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    async_to_sync(layer.group_send)(display_group(register_id), {"type": "display.update", "payload": payload})
+    send_to_groups([(display_group(register_id), {"type": "display.update", "payload": payload})])
 
 
 def publish_display(register: Register, template: str, context: dict[str, Any]) -> None:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
@@ -330,7 +330,10 @@ def _tier(item: pytest.Item) -> int:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    from kasse.testing import flush
+
     _scan_static_files_once()
+    flush.install()
 
 
 def _scan_static_files_once() -> None:
@@ -438,6 +441,26 @@ def django_db_setup(  # noqa: PLR0917 - pytest-django's fixture, same arguments
     if not django_db_keepdb:
         with django_db_blocker.unblock():
             teardown_databases(db_cfg, verbosity=request.config.option.verbose)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """A failure's report even when pytest cannot show source around it. On Python 3.11 ``ast.parse`` (which
+    pytest's long tracebacks use for each frame's statement) can raise ``SystemError: AST constructor
+    recursion depth mismatch`` in a thread where Playwright's greenlets switched: the worker then crashed with
+    an INTERNALERROR and the run lost the name and traceback of the test that failed. Such a failure is
+    reported with Python's own traceback format (no source parsing) instead."""
+    try:
+        return (yield)
+    except SystemError:
+        style = item.config.option.tbstyle
+        item.config.option.tbstyle = "native"
+        try:
+            return pytest.TestReport.from_item_and_call(item, call)
+        finally:
+            item.config.option.tbstyle = style
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -59,3 +59,34 @@ def node_records(fn: Callable[[], Any]) -> list[dict[str, Any]]:
 
 def of_kind(records: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
     return [r for r in records if r["kind"] == kind]
+
+
+def node_client(token: str) -> Any:
+    """A test client that speaks to the cloud as the paired node with ``token``."""
+    from django.test import Client
+
+    from kasse.sync.engine.protocol import PROTOCOL_VERSION
+
+    return Client(HTTP_AUTHORIZATION=f"Node {token}", HTTP_KASSE_SYNC_PROTOCOL=str(PROTOCOL_VERSION))
+
+
+def pair_node(store: Any, name: str = "Laden-PC") -> str:
+    """Pair a node to ``store`` the way a node does (a code from the back office, ``POST /sync/v1/pair``);
+    the node's token."""
+    from django.test import Client
+    from django_scopes import scope
+
+    from kasse.core.actors import Actor
+    from kasse.sync.cloud.services import create_node_pairing_code
+    from kasse.sync.engine.protocol import PROTOCOL_VERSION
+
+    with scope(organization=store.organization_id):
+        code = create_node_pairing_code(actor=Actor(kind="user", label="owner"), store=store)
+    answer = Client().post(
+        "/sync/v1/pair",
+        json.dumps({"protocol": PROTOCOL_VERSION, "code": code, "name": name}),
+        content_type="application/json",
+        HTTP_KASSE_SYNC_PROTOCOL=str(PROTOCOL_VERSION),
+    )
+    assert answer.status_code == 200, answer.content
+    return str(answer.json()["token"])

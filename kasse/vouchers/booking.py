@@ -123,13 +123,20 @@ def new_voucher(organization_id: Any, voucher_type: VoucherType, code: str, stor
     )
 
 
-def issue_entry(sale: Any, line: Any, voucher: Voucher) -> VoucherEntry:
-    """A gift card sold on ``line``: worth what the line cost."""
+def line_entry(sale: Any, line: Any, voucher: Voucher, kind: VoucherEntryKind) -> VoucherEntry:
+    """The voucher's entry for a receipt line: worth the line's total, keyed by the kind and the line so that
+    it is stored once wherever it is written.
+
+    * ``ISSUED``: a gift card sold on ``line`` (what the line cost);
+    * ``REDEEMED``: a gift card paying ``line`` (negative: what it took);
+    * ``REFUNDED``: a return's line for a gift card (``sale`` is the return): a card sold coming back (line and
+      entry negative) or a redemption given back onto its card (both positive).
+    """
     return _entry(
         sale.organization_id,
-        f"issue:{line.pk}",
+        f"{ENTRY_KEY_PREFIX[kind]}:{line.pk}",
         voucher=voucher,
-        kind=VoucherEntryKind.ISSUED,
+        kind=kind,
         amount=line.total,
         store_id=sale.store_id,
         sale=sale,
@@ -137,33 +144,11 @@ def issue_entry(sale: Any, line: Any, voucher: Voucher) -> VoucherEntry:
     )
 
 
-def redeem_entry(sale: Any, line: Any, voucher: Voucher) -> VoucherEntry:
-    """A gift card paying ``line`` (negative: what it took)."""
-    return _entry(
-        sale.organization_id,
-        f"redeem:{line.pk}",
-        voucher=voucher,
-        kind=VoucherEntryKind.REDEEMED,
-        amount=line.total,
-        store_id=sale.store_id,
-        sale=sale,
-        sale_line=line,
-    )
-
-
-def refund_entry(refund: Any, line: Any, voucher: Voucher) -> VoucherEntry:
-    """A return's line for a gift card: a card sold coming back (the line and the entry negative) or a
-    redemption given back onto its card (both positive). Like every voucher line, the entry is the line's total."""
-    return _entry(
-        refund.organization_id,
-        f"refund:{line.pk}",
-        voucher=voucher,
-        kind=VoucherEntryKind.REFUNDED,
-        amount=line.total,
-        store_id=refund.store_id,
-        sale=refund,
-        sale_line=line,
-    )
+ENTRY_KEY_PREFIX = {
+    VoucherEntryKind.ISSUED: "issue",
+    VoucherEntryKind.REDEEMED: "redeem",
+    VoucherEntryKind.REFUNDED: "refund",
+}
 
 
 def voucher_of_line(line_id: Any) -> Voucher | None:

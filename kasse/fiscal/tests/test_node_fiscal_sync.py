@@ -32,35 +32,21 @@ from kasse.fiscal.syncing import SECRET_COLUMNS
 from kasse.fiscal.tse.fiskaly_api import FiskalyApi
 from kasse.fiscal.tse.interface import BonTyp, Receipt
 from kasse.sync.cloud.feed import events_since, snapshot
-from kasse.sync.cloud.services import create_node_pairing_code
 from kasse.sync.engine.protocol import PROTOCOL_VERSION
 from kasse.sync.models import NodeState, OutboxRecord, StoreNode
 from kasse.sync.node.client import CloudClient, CloudUnreachable
 from kasse.testing.factories import RegisterFactory, StoreFactory
 from kasse.testing.fiskaly_server import FakeFiskaly
 from kasse.testing.ports import free_port
-from kasse.testing.sync import as_node
+from kasse.testing.sync import as_node, node_client, pair_node
 
 OWNER = Actor(kind="user", label="owner")
 SALE = Receipt(BonTyp.RECEIPT, {VatSlot.NORMAL: Decimal("4.20")}, {PaymentKey(PaymentKind.CASH): Decimal("4.20")})
 
 
-def _node_client(token: str) -> Client:
-    return Client(HTTP_AUTHORIZATION=f"Node {token}", HTTP_KASSE_SYNC_PROTOCOL=str(PROTOCOL_VERSION))
-
-
 @pytest.fixture
 def token(store):
-    with scope(organization=store.organization_id):
-        code = create_node_pairing_code(actor=OWNER, store=store)
-    answer = Client().post(
-        "/sync/v1/pair",
-        json.dumps({"protocol": PROTOCOL_VERSION, "code": code, "name": "Laden-PC"}),
-        content_type="application/json",
-        HTTP_KASSE_SYNC_PROTOCOL=str(PROTOCOL_VERSION),
-    )
-    assert answer.status_code == 200
-    return answer.json()["token"]
+    return pair_node(store)
 
 
 @pytest.fixture(autouse=True)
@@ -96,7 +82,7 @@ def _forget_in_the_cloud() -> None:
 
 
 def _credentials(token: str) -> dict:
-    answer = _node_client(token).get("/sync/v1/fiscal/credentials")
+    answer = node_client(token).get("/sync/v1/fiscal/credentials")
     assert answer.status_code == 200, answer.content
     assert answer["Cache-Control"] == "no-store"
     return answer.json()
@@ -145,7 +131,7 @@ def test_the_cloud_hands_a_node_only_its_stores_secrets_and_audits_it(organizati
     # A revoked node, or none, gets nothing
     with scopes_disabled():
         StoreNode.objects.filter(store=store).update(revoked_at="2026-12-07T10:00:00Z")
-    assert _node_client(token).get("/sync/v1/fiscal/credentials").status_code == 401
+    assert node_client(token).get("/sync/v1/fiscal/credentials").status_code == 401
     assert Client().get("/sync/v1/fiscal/credentials").status_code == 401
 
 
@@ -225,7 +211,7 @@ def test_a_node_signs_with_the_key_from_the_cloud_and_its_records_and_outage_go_
     assert kinds.count("tse_outage") == 2
     # The cloud has not seen them (on a node they were born there): they arrive by push, in order
     _forget_in_the_cloud()
-    push = _node_client(token).post(
+    push = node_client(token).post(
         "/sync/v1/push", json.dumps({"protocol": PROTOCOL_VERSION, "records": records}), content_type="application/json"
     )
     assert push.status_code == 200
@@ -238,7 +224,7 @@ def test_a_node_signs_with_the_key_from_the_cloud_and_its_records_and_outage_go_
     # The outage's first state arriving late (a resend) never reopens it
     opened = next(r for r in records if r["kind"] == "tse_outage")
     late = {**opened, "id": str(uuid7())}
-    push = _node_client(token).post(
+    push = node_client(token).post(
         "/sync/v1/push", json.dumps({"protocol": PROTOCOL_VERSION, "records": [late]}), content_type="application/json"
     )
     assert push.status_code == 200
@@ -264,7 +250,7 @@ def test_a_node_cannot_send_records_of_another_stores_register(organization, sto
         "detail": "",
     }
     record = {"id": str(uuid7()), "kind": "tse_outage", "rows": [["fiscal.TseOutage", row]], "position": 1}
-    push = _node_client(token).post(
+    push = node_client(token).post(
         "/sync/v1/push",
         json.dumps({"protocol": PROTOCOL_VERSION, "records": [record]}),
         content_type="application/json",

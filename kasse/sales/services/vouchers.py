@@ -30,14 +30,12 @@ from kasse.vouchers.booking import (
     VoucherError,
     check_new_code,
     check_value,
-    issue_entry,
+    line_entry,
     new_voucher,
     plan_redemptions,
-    redeem_entry,
-    refund_entry,
     voucher_of_line,
 )
-from kasse.vouchers.models import Voucher, VoucherType
+from kasse.vouchers.models import Voucher, VoucherEntryKind, VoucherType
 from kasse.vouchers.selectors import money_text
 
 VOUCHER_TENDER = "voucher"  # what the register sends for a gift card tender (its ``reference`` is the code)
@@ -154,11 +152,11 @@ def book_sale(sale: Sale, lines: Sequence[SaleLine], codes: Sequence[str], redee
             continue
         voucher_type = VoucherType.objects.get(product_id=line.variant.product_id)
         voucher = new_voucher(sale.organization_id, voucher_type, code, sale.store_id)
-        entry = issue_entry(sale, line, voucher)
+        entry = line_entry(sale, line, voucher, VoucherEntryKind.ISSUED)
         entry.save()
         written += [voucher, entry]
     for line, done in zip(lines[len(lines) - len(redeemed) :], redeemed, strict=True):
-        entry = redeem_entry(sale, line, done.planned.voucher)
+        entry = line_entry(sale, line, done.planned.voucher, VoucherEntryKind.REDEEMED)
         entry.save()
         written.append(entry)
     return written
@@ -240,7 +238,7 @@ def book_return(refund: Sale, lines: Sequence[SaleLine]) -> list[Any]:
         voucher = voucher_of_line(line.original_line_id)
         if voucher is None:
             continue
-        entry = refund_entry(refund, line, voucher)
+        entry = line_entry(refund, line, voucher, VoucherEntryKind.REFUNDED)
         entry.save()
         written.append(entry)
     return written

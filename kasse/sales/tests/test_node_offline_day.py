@@ -17,7 +17,6 @@ from decimal import Decimal
 import pytest
 from django.apps import apps
 from django.db import connection
-from django.test import Client
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
@@ -34,33 +33,19 @@ from kasse.sales.services.checkout import LineInput, PaymentInput, SaleInput, co
 from kasse.sales.services.refunds import RefundLineInput, refund_sale
 from kasse.sales.services.shifts import close_shift, open_shift, record_cash_movement
 from kasse.sales.tests.dsfinvk_check import export_zip, read_export
-from kasse.sync.cloud.services import create_node_pairing_code
 from kasse.sync.engine.protocol import PROTOCOL_VERSION
 from kasse.sync.models import NodeState, OutboxRecord
 from kasse.sync.node.client import CloudClient, CloudUnreachable
-from kasse.testing.sync import as_node
+from kasse.testing.sync import as_node, node_client, pair_node
 
 pytestmark = pytest.mark.django_db(transaction=True)
 D = Decimal
 OWNER = Actor(kind="user", label="owner")
 
 
-def _node_client(token: str) -> Client:
-    return Client(HTTP_AUTHORIZATION=f"Node {token}", HTTP_KASSE_SYNC_PROTOCOL=str(PROTOCOL_VERSION))
-
-
 @pytest.fixture
 def token(store):
-    with scope(organization=store.organization_id):
-        code = create_node_pairing_code(actor=OWNER, store=store)
-    answer = Client().post(
-        "/sync/v1/pair",
-        json.dumps({"protocol": PROTOCOL_VERSION, "code": code, "name": "Laden-PC"}),
-        content_type="application/json",
-        HTTP_KASSE_SYNC_PROTOCOL=str(PROTOCOL_VERSION),
-    )
-    assert answer.status_code == 200
-    return answer.json()["token"]
+    return pair_node(store)
 
 
 @pytest.fixture(autouse=True)
@@ -77,7 +62,7 @@ def offline_node(organization, store, register, token, monkeypatch):
     with scope(organization=organization):
         device = create_development_tse(organization=organization, actor=OWNER, store=store)
         register_tse_client(register=register, actor=OWNER)
-    answer = _node_client(token).get("/sync/v1/fiscal/credentials").json()
+    answer = node_client(token).get("/sync/v1/fiscal/credentials").json()
     with scopes_disabled():
         TseDevice.objects.filter(pk=device.pk).update(dev_private_key="")
         NodeState.objects.create(
@@ -174,7 +159,7 @@ def _forget_in_the_cloud(records: list[dict]) -> None:
 
 
 def _push(token: str, records: list[dict]) -> None:
-    answer = _node_client(token).post(
+    answer = node_client(token).post(
         "/sync/v1/push", json.dumps({"protocol": PROTOCOL_VERSION, "records": records}), content_type="application/json"
     )
     assert answer.status_code == 200, answer.content

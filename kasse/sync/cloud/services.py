@@ -8,8 +8,6 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
@@ -19,6 +17,7 @@ from django_scopes import scopes_disabled
 
 from kasse.core.actors import Actor
 from kasse.core.audit import log_action
+from kasse.core.channels_bridge import send_to_groups
 from kasse.core.services import tenant_service
 from kasse.sync.engine.changes import node_group
 from kasse.sync.engine.local import NODE_BLOCK_SIZE
@@ -188,6 +187,4 @@ def revoke_node(*, actor: Actor, node: StoreNode) -> StoreNode:
 
 
 def _close_connections(node: StoreNode) -> None:
-    layer = get_channel_layer()
-    if layer is not None:
-        async_to_sync(layer.group_send)(node_group(node.pk), {"type": "sync.revoked"})
+    send_to_groups([(node_group(node.pk), {"type": "sync.revoked"})])

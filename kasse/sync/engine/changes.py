@@ -25,11 +25,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
+from kasse.core.channels_bridge import send_to_groups
 from kasse.sync.engine.local import is_node
 from kasse.sync.engine.registry import Direction, Scope, SyncSpec, encode_row, label_of, organization_label, spec_for
 from kasse.sync.models import ChangeEvent, FeedCounter
@@ -54,7 +53,7 @@ def record(kind: str, objs: Iterable[models.Model], *, deleted: Iterable[models.
     down = [o for o in objs if (spec := spec_for(o)) is not None and spec.direction in DOWN_DIRECTIONS]
     gone = [o for o in deleted if (spec := spec_for(o)) is not None and spec.direction in DOWN_DIRECTIONS]
     # The nudges and the live rows leave together after the commit: from a request outside an event loop
-    # each hop to the channel layer starts a thread with an event loop of its own (async_to_sync).
+    # each hop to the channel layer costs a thread with an event loop of its own (``send_to_groups``).
     messages: list[tuple[str, dict[str, Any]]] = []
     if down or gone:
         messages += _append_changes(down, gone)
@@ -165,13 +164,7 @@ def _org_id(obj: models.Model) -> Any:
 
 
 def _group_send(group: str, message: dict[str, Any]) -> None:
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    try:
-        async_to_sync(layer.group_send)(group, message)
-    except Exception:  # a missed nudge costs latency, never data: nodes also poll
-        log.exception("could not send to %s", group)
+    send_to_groups([(group, message)])  # a missed nudge costs latency, never data: nodes also poll
 
 
 def nudge(organization_id: Any, seq: int) -> None:
@@ -211,19 +204,5 @@ def live_messages(spec: SyncSpec, objs: Sequence[Any]) -> list[tuple[str, dict[s
 
 def _group_send_all(messages: list[tuple[str, dict[str, Any]]]) -> None:
     """``_group_send`` for many messages in one hop to the event loop (an ingested batch has hundreds, a sale
-    its nudge and its live rows)."""
-    layer = get_channel_layer()
-    if layer is None:
-        return
-
-    async def send_all() -> None:
-        for group, message in messages:
-            try:
-                await layer.group_send(group, message)
-            except Exception:  # a missed nudge costs latency (nodes also poll), a missed live event a refresh
-                log.exception("could not send to %s", group)
-
-    try:
-        async_to_sync(send_all)()
-    except Exception:  # as _group_send: a missed message never fails the commit that caused it
-        log.exception("could not send %d nudges and live events", len(messages))
+    its nudge and its live rows); a missed message never fails the commit that caused it."""
+    send_to_groups(messages)
