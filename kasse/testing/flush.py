@@ -56,3 +56,24 @@ def install() -> None:
 
     fixture_teardown._kasse_retrying = True  # type: ignore[attr-defined]
     setattr(TransactionTestCase, "_fixture_teardown", fixture_teardown)  # noqa: B010 - private in the stubs
+
+
+def end_other_sessions() -> None:
+    """At the end of a test process, before its PostgreSQL test database is dropped: end the sessions that
+    other threads of this process left open on it. A worker thread keeps its connection for as long as it
+    lives (a background TSE start's pool, a live server's request thread), and ``DROP DATABASE`` refuses to
+    run while one is open ("database ... is being accessed by other users"), which failed the last test of
+    the process with an error although every test had passed. Each session ended is logged."""
+    from django.db import connections
+
+    for connection in connections.all(initialized_only=False):
+        if connection.vendor != "postgresql":
+            continue
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pid, application_name, state, query FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            for pid, app, state, query in cursor.fetchall():
+                log.warning("ending a session left open on the test database: %s %s %s %r", pid, app, state, query[:80])
+                cursor.execute("SELECT pg_terminate_backend(%s)", [pid])

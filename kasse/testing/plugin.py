@@ -30,6 +30,7 @@ import pytest
 from bs4 import BeautifulSoup
 from django.test import Client
 
+from kasse.testing import flush
 from kasse.testing.browser import SharedChromium
 from kasse.testing.register_login import unlock_data, unlock_in_browser
 from kasse.testing.services import IN_CI, SERVICE_SKIP_PREFIX
@@ -330,8 +331,6 @@ def _tier(item: pytest.Item) -> int:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    from kasse.testing import flush
-
     _scan_static_files_once()
     flush.install()
 
@@ -440,6 +439,7 @@ def django_db_setup(  # noqa: PLR0917 - pytest-django's fixture, same arguments
     yield
     if not django_db_keepdb:
         with django_db_blocker.unblock():
+            flush.end_other_sessions()
             teardown_databases(db_cfg, verbosity=request.config.option.verbose)
 
 
