@@ -124,7 +124,7 @@ def sale_arrived(sale: UpRow, record: Sequence[UpRow], upload: Upload) -> None:
     sale_id = sale.values["id"]
     parts: dict[str, list[dict[str, Any]]] = {label: [] for label in SALE_PARTS}
     for row in record:
-        of_label = parts.get(row.spec.label)
+        of_label = parts.get(row.key[0])
         if of_label is not None and row.values["sale_id"] == sale_id:
             of_label.append(row.values)
     completed = sale.values.get("completed_at")

@@ -234,3 +234,26 @@ def test_a_cart_given_up_with_items_is_published_once_in_the_cloud_and_once_from
         Ingestor(node, records).run()
         Ingestor(node, records).run()  # sent again: published once
     assert [e.kind for e in _events()] == ["receipt.aborted", "receipt.aborted"]
+
+
+def test_a_payload_is_taken_as_json_gives_it_back_when_published():
+    """Plain values are copied as they are (an upload's sales), others go through JSON (decimals, times,
+    UUIDs, choices, keys that are no text); either way a later change to the payload changes nothing."""
+    import json
+    from datetime import UTC, datetime
+
+    from django.core.serializers.json import DjangoJSONEncoder
+
+    from kasse.notifications.events import _as_json
+    from kasse.sales.models import SaleKind
+
+    when = datetime(2026, 12, 7, 18, 0, tzinfo=UTC)
+    for payload in (
+        {"sale_id": str(uuid7()), "receipt_number": 7, "training": False, "customer_id": None, "total": "9.50"},
+        {"total": Decimal("9.50"), "at": when, "id": uuid7(), "kind": SaleKind.SALE, 3: "three"},
+    ):
+        taken = _as_json(payload)
+        assert taken == json.loads(json.dumps(payload, cls=DjangoJSONEncoder))
+        assert [type(v) for v in taken.values()] == [type(v) for v in json.loads(json.dumps(taken)).values()]
+        payload["total"] = "changed"
+        assert taken["total"] == "9.50"

@@ -160,7 +160,7 @@ def _parse(organization_id: str, record: Any) -> Parsed:
         meta = entry[2] if len(entry) == 3 and isinstance(entry[2], dict) else {}
         if spec.check_up is not None and (refused := spec.check_up(values, meta)):
             raise Reject(f"{spec.label}.{refused}")
-        parsed.rows.append(Row(spec=spec, values=values, raw=entry[1], meta=meta, key=(spec.label, values["id"])))
+        parsed.rows.append(Row(spec, values, entry[1], meta, (spec.label, values["id"])))
     return parsed
 
 
@@ -482,7 +482,7 @@ class Ingestor:
         """New rows meet their table's ``arrived`` rule (e.g. a sale that does not add up is flagged) and go
         to the owner's live feed when the table has one."""
         live: dict[str, list[SimpleNamespace]] = defaultdict(list)
-        published: dict[tuple[str, Any], Row] = {}
+        published: dict[tuple[str, Any], tuple[Row, SimpleNamespace]] = {}
         for record in records:
             for row in record.rows:
                 spec = row.spec
@@ -490,15 +490,18 @@ class Ingestor:
                     continue
                 if spec.arrived is not None:
                     spec.arrived(row, record.rows, self)
+                if spec.live is None and spec.published is None:
+                    continue
+                # Rows were inserted from these very values (inserts only): no need to read them back.
+                obj = SimpleNamespace(pk=row.values["id"], **row.values)
                 if spec.published is not None:
-                    published[row.key] = row  # a row sent twice in the batch: its last state, once
+                    published[row.key] = (row, obj)  # a row sent twice in the batch: its last state, once
                 if spec.live is not None:
-                    # Rows were inserted from these very values (inserts only): no need to read them back.
-                    live[spec.label].append(SimpleNamespace(pk=row.values["id"], **row.values))
+                    live[spec.label].append(obj)
         for label, objs in live.items():
             publish_live(BY_LABEL[label], objs)
-        for row in published.values():
-            row.spec.published(SimpleNamespace(pk=row.values["id"], **row.values), None)  # type: ignore[misc]
+        for row, obj in published.values():
+            row.spec.published(obj, None)  # type: ignore[misc]
 
 
 def _jsonable(value: Any) -> Any:

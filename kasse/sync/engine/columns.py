@@ -43,6 +43,22 @@ _UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-
 
 Converter = Callable[[Any], Any]
 
+# UUID texts found canonical already: the same few (the organization, the store, the register, the shift,
+# the products sold, the sale of each line) come in nearly every row of an upload, and a set lookup is far
+# cheaper than the pattern. Only texts that matched are kept; emptied when full.
+_CANONICAL_UUIDS: set[str] = set()
+_CANONICAL_UUIDS_MAX = 50_000
+
+
+def _canonical_uuid(v: str) -> bool:
+    """Whether ``v`` (a text of 36 characters) is a canonical UUID text; remembered when it is."""
+    if _UUID_TEXT(v) is None:
+        return False
+    if len(_CANONICAL_UUIDS) >= _CANONICAL_UUIDS_MAX:
+        _CANONICAL_UUIDS.clear()
+    _CANONICAL_UUIDS.add(v)
+    return True
+
 
 class ColumnError(ValueError):
     """A value that cannot be stored in its column; ``column`` names it."""
@@ -184,7 +200,7 @@ def _converter(f: models.Field[Any, Any]) -> tuple[Converter, str]:
     inner: Converter
     fast = ""
     if isinstance(target, models.UUIDField):
-        inner, fast = uuid_text, "type(v) is str and len(v) == 36 and _uuid_text(v) is not None"
+        inner, fast = uuid_text, "type(v) is str and (v in _known_uuids or (len(v) == 36 and _canonical_uuid(v)))"
     elif isinstance(target, models.DecimalField):
         inner = _decimal(target.max_digits, target.decimal_places)
         if target.max_digits is not None and target.decimal_places is not None:
@@ -238,7 +254,8 @@ def _compile_decoder(
     or unknown columns) go to ``generic``."""
     namespace: dict[str, Any] = {
         **_PLAIN_DECIMALS,
-        "_uuid_text": _UUID_TEXT,
+        "_known_uuids": _CANONICAL_UUIDS,
+        "_canonical_uuid": _canonical_uuid,
         "_keys": frozenset(name for name, _c, _f in converters),
         "_generic": generic,
     }

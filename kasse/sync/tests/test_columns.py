@@ -70,3 +70,24 @@ def test_rows_with_fewer_columns_or_other_spellings_decode_too(sale_rows):
     with pytest.raises(ColumnError) as error:
         codec.decode({**values, "quantity": "1e400"})
     assert error.value.column == "quantity"
+
+
+def test_uuid_texts_seen_canonical_are_remembered_and_nothing_else(sale_rows, monkeypatch):
+    from kasse.sync.engine import columns
+
+    label, values = next((label, values) for label, values in sale_rows if label == "sales.SaleLine")
+    codec = codec_for(BY_LABEL[label].model)
+    columns._CANONICAL_UUIDS.clear()
+    assert codec.decode(values) == codec.decode(values)  # the second time from what the first remembered
+    assert {values["id"], values["variant_id"], values["sale_id"]} <= columns._CANONICAL_UUIDS
+    shouted, braced, wrong = values["variant_id"].upper(), "{" + values["variant_id"] + "}", values["id"][:-1] + "g"
+    assert codec.decode({**values, "variant_id": shouted})["variant_id"] == values["variant_id"]
+    assert codec.decode({**values, "variant_id": braced})["variant_id"] == values["variant_id"]
+    with pytest.raises(ColumnError) as error:
+        codec.decode({**values, "id": wrong})
+    assert error.value.column == "id"
+    assert not {shouted, braced, wrong} & columns._CANONICAL_UUIDS
+    monkeypatch.setattr(columns, "_CANONICAL_UUIDS_MAX", 2)
+    columns._CANONICAL_UUIDS.clear()
+    codec.decode(values)
+    assert 0 < len(columns._CANONICAL_UUIDS) <= 2  # emptied when full
