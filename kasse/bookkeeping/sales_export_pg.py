@@ -29,6 +29,8 @@ def _text(column: str) -> str:
     return f"NULLIF({column}, '')"
 
 
+BLOCK_BYTES = 256 * 1024  # CSV bytes handed to the archive at a time
+
 # The receipt's keys every table starts with (receipt id, store no., register no., receipt no.).
 KEYS = "s.id, st.number, r.number, s.receipt_number"
 LOCAL = "to_char(s.completed_at AT TIME ZONE st.time_zone, 'YYYY-MM-DD HH24:MI:SS')"
@@ -88,7 +90,20 @@ def copy_table(name: str, stores: list[Store], date_from: date, date_to: date) -
         cursor.execute("SET jit = off")
         raw: Any = cursor.cursor  # the psycopg cursor: COPY streams through it
         with raw.copy(statement, params) as copy:
-            yield from (bytes(chunk) for chunk in copy)
+            # PostgreSQL sends one message per row: handed on in blocks, so the archive compresses (and
+            # checksums) a block at a time instead of a row at a time (a million lines: the worker's CPU 5.5-6.6 s
+            # -> 2.8-3.7 s at load 5-7)
+            block: list[bytes] = []
+            size = 0
+            for row in copy:
+                block.append(bytes(row))
+                size += len(row)
+                if size >= BLOCK_BYTES:
+                    yield b"".join(block)
+                    block.clear()
+                    size = 0
+            if block:
+                yield b"".join(block)
         cursor.execute("RESET jit")
 
 
