@@ -317,7 +317,7 @@ def run_due(*, max_seconds: float = 240.0, threads: int = THREADS) -> int:
     leased) into a local queue from which a request goes to a thread as soon as its endpoint has fewer than
     its limit in flight, and results are written every ``RECORD_EVERY`` seconds or ``RECORD_BATCH`` results;
     more are claimed whenever the queue runs short. An endpoint's limit starts at ``PER_ENDPOINT``, grows by
-    one with every answer in under ``FAST_ANSWER`` up to ``MAX_PER_ENDPOINT`` and falls back to
+    one with every answer in under ``FAST_ANSWER_MS`` up to ``MAX_PER_ENDPOINT`` and falls back to
     ``PER_ENDPOINT`` with any slow answer or failure, so a fast receiver gets more requests in flight and a
     hanging one never ties up more than ``PER_ENDPOINT`` threads. Of the requests in flight, only those
     younger than ``FAST_ANSWER_MS`` count against ``threads``: the pool has twice as many, so that several
