@@ -103,6 +103,15 @@ def _foreign_keys(model: type[models.Model]) -> tuple[tuple[str, type[models.Mod
     )
 
 
+@functools.cache
+def _foreign_key_reader(label: str) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
+    """A row's values of its table's foreign keys, as a tuple in :func:`_foreign_keys` order, in one step."""
+    names = [name for name, _target in _foreign_keys(BY_LABEL[label].model)]
+    if len(names) == 1:
+        return lambda values: (values[names[0]],)
+    return operator.itemgetter(*names)
+
+
 _TARGETS: set[type[models.Model]] = set()  # every model a synced row may point to (filled as tables are read)
 
 
@@ -276,8 +285,14 @@ class Ingestor:
             model = BY_LABEL[label].model
             batch_pks[model] |= {v["id"] for v in values}
             of_label = columns[label] = {}
-            for column, target in _foreign_keys(model):
-                refs = {v.get(column) for v in values}
+            keys = _foreign_keys(model)
+            if not keys:
+                continue
+            try:
+                taken = list(map(_foreign_key_reader(label), values))
+            except KeyError:  # a row without some of the columns (an older node's)
+                taken = [tuple(v.get(column) for column, _target in keys) for v in values]
+            for (column, target), refs in zip(keys, map(set, zip(*taken, strict=True)), strict=True):
                 refs.discard(None)  # a column left empty is no reference
                 of_label[column] = refs
                 wanted[target] |= refs
