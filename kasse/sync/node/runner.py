@@ -181,17 +181,18 @@ class SyncRunner:
         if self.revoked:
             self.loop.finish()
             return 0.0
+        head = self._outbox_head()
+        ok = self.run_once()
+        if self.revoked:
+            self.loop.finish()
+            return 0.0
+        # After the round, not before: a backlog waiting when the node starts goes up first.
         if time.monotonic() >= self._next_housekeeping:
             self._next_housekeeping = time.monotonic() + self.housekeeping_seconds
             try:
                 self.housekeeping()
             except Exception:
                 log.exception("sync housekeeping failed")
-        head = self._outbox_head()
-        ok = self.run_once()
-        if self.revoked:
-            self.loop.finish()
-            return 0.0
         if ok:
             self._failures = 0
             self._idle(self._until_next_attempt(), head)

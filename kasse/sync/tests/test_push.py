@@ -243,3 +243,19 @@ def test_after_a_good_round_the_loop_waits_until_the_next_record_is_due_not_the_
         assert runner._until_next_attempt() == MIN_WAIT  # due now: soon, but never a spinning loop
         OutboxRecord.objects.filter(position=1).update(status=OutboxStatus.ACKED)
         assert runner._until_next_attempt() == 10
+
+
+def test_the_first_round_after_a_start_pushes_before_the_housekeeping(endpoint_factory, monkeypatch):
+    """A backlog waiting when the node starts goes up first; pruning the outbox and retrying set-aside feed
+    events come after the round (and then once an hour)."""
+    from kasse.sync.node.runner import SyncRunner
+
+    endpoint = endpoint_factory()
+    runner = SyncRunner(_state(endpoint.url), poll_seconds=10, websocket=False)
+    done: list[str] = []
+    monkeypatch.setattr(runner, "run_once", lambda: done.append("round") or True)
+    monkeypatch.setattr(runner, "housekeeping", lambda: done.append("housekeeping"))
+    monkeypatch.setattr(runner, "_idle", lambda seconds, head: None)
+    runner._round()
+    runner._round()
+    assert done == ["round", "housekeeping", "round"]
