@@ -26,9 +26,8 @@ unset PYTHONDONTWRITEBYTECODE
 
 workers=()
 if [ "${KASSE_TEST_WORKERS:-0}" != "0" ]; then
-  # Tests go to whichever worker is free, one at a time (maxschedchunk 1), in the plugin's order. Not
-  # loadscope/loadgroup: they key work by node id, and schemathesis gives every API operation's test the
-  # same id, so all but one operation would silently not run.
+  # Tests go to whichever worker is free, one at a time (maxschedchunk 1), in the plugin's order, so a
+  # worker busy with a long test holds up no queue of short ones (docs/testing.md).
   workers=(-n "$KASSE_TEST_WORKERS" --dist load --maxschedchunk 1)
 fi
 
