@@ -24,7 +24,9 @@ from __future__ import annotations
 
 import datetime
 import gc
+import queue
 import random
+import threading
 import time
 import zoneinfo
 from collections.abc import Callable
@@ -267,10 +269,13 @@ class _Plan:
     flush_every: int
 
 
-def _write_store(plan: _Plan, till_indexes: list[int], rng_seed: int) -> tuple[int, int, int]:
-    """Write the sales of one store's registers (in a thread of its own, on its own connection)."""
-    from django.db import connections
+Counters = list[tuple[str, int, int]]  # per register: id hex, last receipt number, last closing number
+Batch = tuple[Writer, Counters]
 
+
+def _write_store(plan: _Plan, till_indexes: list[int], rng_seed: int) -> tuple[int, int, int]:
+    """Write the sales of one store's registers (in a thread of its own): this thread builds the rows, a
+    second one (:func:`_copy_batches`, on its own connection) COPYs each finished batch while the next is built."""
     rand = random.Random(rng_seed).random
     ids, stamps, org = Ids(), Stamps(), plan.templates.org
     tills = [plan.tills[i] for i in till_indexes]
@@ -278,10 +283,13 @@ def _write_store(plan: _Plan, till_indexes: list[int], rng_seed: int) -> tuple[i
     writer = Writer(org, StoreSums(org, store_id, plan.skip_days[store_id]))
     made = returns = lines_made = 0
     report_every = max(1, len(plan.dates) // 10)
-    fast = _bulk_load_session()
+    batches: queue.Queue[Batch | None] = queue.Queue(maxsize=1)  # one batch copied, one built
+    failed: list[BaseException] = []
+    copier = threading.Thread(
+        target=_copy_batches, args=(plan, batches, failed, till_indexes[0] == 0), name="seed-sales-copy", daemon=True
+    )
+    copier.start()
     try:
-        if fast and till_indexes[0] == 0:
-            plan.say("Writing with the per-row foreign-key triggers off (only ids read or made here are written).")
         for day_index, day in enumerate(plan.dates):
             for till_index in till_indexes:
                 n = plan.counts[day_index * len(plan.tills) + till_index]
@@ -291,16 +299,53 @@ def _write_store(plan: _Plan, till_indexes: list[int], rng_seed: int) -> tuple[i
                     )
                     made, returns, lines_made = made + sales, returns + back, lines_made + lines
             if writer.buffered >= plan.flush_every or day_index == len(plan.dates) - 1:
-                with transaction.atomic():
-                    writer.flush()
-                    _save_counters(org, tills, plan.templates.now_text)
+                counters = [(till.register.pk.hex, till.receipt, till.closing) for till in tills]
+                _hand_over(batches, (writer.take(), counters), copier, failed)
             if day_index % report_every == 0:
                 elapsed = time.perf_counter() - plan.started
                 plan.say(f"{tills[0].store.name}, {day.isoformat()}: {made:,} sales ({made / elapsed:,.0f}/s)")
     finally:
-        _end_bulk_load_session(fast)
-        connections.close_all()
+        if copier.is_alive():
+            _hand_over(batches, None, copier, failed)
+        copier.join()
+    if failed:
+        raise failed[0]
     return made, returns, lines_made
+
+
+def _hand_over(batches: queue.Queue[Batch | None], batch: Batch | None, copier: threading.Thread, failed: list) -> None:
+    """Queue ``batch`` (None: the end) for the copying thread, waiting while it copies the one before; if that
+    thread has stopped, its error."""
+    while copier.is_alive():
+        try:
+            batches.put(batch, timeout=0.5)
+            return
+        except queue.Full:
+            continue
+    raise failed[0] if failed else SalesSeedRefused("The thread writing the sales stopped.")
+
+
+def _copy_batches(plan: _Plan, batches: queue.Queue[Batch | None], failed: list[BaseException], first: bool) -> None:
+    """COPY each batch with its registers' counters in a transaction of its own, until the end is queued."""
+    from django.db import connections
+
+    fast = False
+    try:
+        fast = _bulk_load_session()
+        if fast and first:
+            plan.say("Writing with the per-row foreign-key triggers off (only ids read or made here are written).")
+        while (batch := batches.get()) is not None:
+            writer, counters = batch
+            with transaction.atomic():
+                writer.flush()
+                _save_counters(plan.templates.org, counters, plan.templates.now_text)
+    except BaseException as exc:  # handed to the building thread, which raises it
+        failed.append(exc)
+    finally:
+        try:
+            _end_bulk_load_session(fast)
+        finally:
+            connections.close_all()
 
 
 def _bulk_load_session() -> bool:
@@ -325,16 +370,16 @@ def _end_bulk_load_session(fast: bool) -> None:
             cursor.execute("SET session_replication_role = origin")
 
 
-def _save_counters(org: str, tills: list[Till], now_text: str) -> None:
+def _save_counters(org: str, counters: Counters, now_text: str) -> None:
     """Each register's counters at the last number written, in the transaction of the rows (one statement)."""
     quote = connection.ops.quote_name
     table = quote(RegisterCounter._meta.db_table)
     rows: list[str] = []
     params: list[str | int] = []
-    for till in tills:
-        for kind, value in ((CounterKind.RECEIPT, till.receipt), (CounterKind.CLOSING, till.closing)):
+    for register_id, receipt, closing in counters:
+        for kind, value in ((CounterKind.RECEIPT, receipt), (CounterKind.CLOSING, closing)):
             rows.append("(%s::uuid, %s::timestamptz, %s::timestamptz, %s::uuid, %s::uuid, %s, %s)")
-            params += [uuid7().hex, now_text, now_text, org, till.register.pk.hex, str(kind), value]
+            params += [uuid7().hex, now_text, now_text, org, register_id, str(kind), value]
     sql = (
         f"INSERT INTO {table} (id, created_at, updated_at, organization_id, register_id, kind, last_value) "  # noqa: S608
         f"VALUES {', '.join(rows)} ON CONFLICT (register_id, kind) "

@@ -28,6 +28,14 @@ class Writer:
         self.tables: dict[str, list[str]] = {"shift": [], "sale": [], "line": [], "vat": [], "payment": []}
         self.hours: set[tuple[str, int]] = set()  # (store id, UTC hour as epoch seconds) that got receipts
 
+    def take(self) -> Writer:
+        """The rows and sums gathered so far as a writer of their own (to be flushed by another thread); this
+        one goes on empty."""
+        batch = Writer(self.org, self.sums.take() if self.sums is not None else None)
+        batch.tables, self.tables = self.tables, {key: [] for key in self.tables}
+        batch.hours, self.hours = self.hours, set()
+        return batch
+
     @property
     def buffered(self) -> int:
         return len(self.tables["sale"])

@@ -68,6 +68,15 @@ class StoreSums:
         self.payments: dict[PaymentKey, list[int]] = {}  # amount, count
         self.months: set[str] = set()  # first days of the months touched since the last flush
 
+    def take(self) -> StoreSums:
+        """The sums gathered so far as sums of their own (flushed by another thread); these go on empty."""
+        batch = StoreSums(self.org, self.store_id, self.skip_days)
+        batch.hours, self.hours = self.hours, {}
+        batch.products, self.products = self.products, {}
+        batch.vats, self.vats = self.vats, {}
+        batch.payments, self.payments = self.payments, {}
+        return batch
+
     def receipt(self, key: HourKey, gross: int, net: int, items: int, receipts: int = 1) -> None:
         entry = self.hours.get(key)
         if entry is None:
