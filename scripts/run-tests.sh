@@ -35,7 +35,8 @@ fi
 # skips (a: pyproject's -ra); in CI with the traceback of the try that failed, so that a flake can be fixed.
 report=(-raR)
 if [ "${CI:-}" = "true" ]; then
-  report+=(--rerun-show-tracebacks)
+  # and the 40 slowest test phases: where CI's minutes go (issue 13's time budget)
+  report+=(--rerun-show-tracebacks --durations=40)
 fi
 
 set +e
