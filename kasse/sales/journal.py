@@ -26,7 +26,7 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from kasse.sales.models import Payment, Sale, SaleLine
+from kasse.sales.models import Payment, PaymentMethod, Sale, SaleLine
 
 PAGE_SIZE = 50
 MAX_RANGE_DAYS = 366 * 2
@@ -181,9 +181,10 @@ def journal_page(sales: QuerySet[Sale], cursor: Cursor | None, size: int | None 
 
 
 def payment_methods_of(sales: list[Sale]) -> dict[Any, list[str]]:
-    """The payment methods of each receipt on a page (one query)."""
+    """The payment methods of each receipt on a page (one query), by their names (``PaymentMethod``'s labels)."""
     methods: dict[Any, list[str]] = {}
     for sale_id, method in Payment.objects.filter(sale__in=sales).order_by("position").values_list("sale_id", "method"):
-        if method not in methods.setdefault(sale_id, []):
-            methods[sale_id].append(method)
+        label = str(PaymentMethod(method if method in PaymentMethod.values else PaymentMethod.OTHER).label)
+        if label not in methods.setdefault(sale_id, []):
+            methods[sale_id].append(label)
     return methods

@@ -105,6 +105,16 @@ def test_status_enquiry_returns_the_software_version(sim):
     assert result.completion.software_version == "kasse-virtual-zvt 1.0"
 
 
+def test_a_log_off_ends_with_the_terminals_acknowledgement(sim):
+    """Terminals answer 06 02 with 80 00 alone, no completion: the log-off is done then, not after the
+    silence timeout (which would hold the payment or end-of-day behind it for minutes)."""
+    terminal = client(sim, overall_timeout=30.0)
+    started = time.monotonic()
+    result = terminal.log_off()
+    assert (result.outcome, result.acknowledged) == (Outcome.COMPLETED, True)
+    assert time.monotonic() - started < 5.0
+
+
 def test_an_abort_from_the_register_ends_the_payment_without_charge(sim):
     sim.scenario.step_delay = 0.2
     terminal = client(sim, overall_timeout=3.0)

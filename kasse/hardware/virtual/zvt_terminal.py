@@ -213,8 +213,7 @@ class VirtualZvtTerminal(TcpDeviceServer):
         self._send(conn, command, Step.COMPLETION, journal.completion_with_version())
 
     def _log_off(self, conn: socket.socket, command: Apdu) -> None:
-        self._ack(conn, command)
-        self._finish(conn, command)
+        self._ack(conn, command)  # as terminals do: the acknowledgement alone, no completion
 
     def _status_enquiry(self, conn: socket.socket, command: Apdu) -> None:
         self._ack(conn, command)

@@ -11,6 +11,7 @@ from django.core import mail
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 from django_scopes import scopes_disabled
 
 from kasse.sales.journal import Cursor, day_bounds
@@ -259,3 +260,21 @@ def test_the_trail_says_how_the_receipt_was_handed_over(owner_client, shop, brea
     trail = [row.get_text(" ", strip=True) for row in page.select("[data-testid=trail-entry]")]
     assert any("Customer declined the receipt" in row for row in trail)
     assert any("Receipt handed over digitally (QR code)" in row for row in trail)
+
+
+@pytest.mark.django_db
+def test_each_receipt_names_its_payment_methods_as_the_shop_calls_them(owner_client, shop, bread):
+    """The names come from ``PaymentMethod`` (one place), so every method has its own: a QR payment is
+    "QR payment"/"QR-Zahlung", not "Other"."""
+    shop.sell(bread, at=datetime.datetime(2026, 12, 1, 9, tzinfo=BERLIN))
+    shop.sell(bread, at=datetime.datetime(2026, 12, 2, 9, tzinfo=BERLIN), method="card", paid="3.50")
+    page = BeautifulSoup(owner_client.get("/sales/receipts/", HTTP_ACCEPT_LANGUAGE="en").content, "html.parser")
+    methods = [row.select("td")[-2].get_text(strip=True) for row in page.select("[data-testid=journal-row]")]
+    assert methods == ["Card", "Cash"]
+    german = BeautifulSoup(owner_client.get("/sales/receipts/", HTTP_ACCEPT_LANGUAGE="de").content, "html.parser")
+    methods = [row.select("td")[-2].get_text(strip=True) for row in german.select("[data-testid=journal-row]")]
+    assert methods == ["Karte", "Bar"]
+    from kasse.sales.models import PaymentMethod
+
+    with translation.override("de"):
+        assert str(PaymentMethod("qr").label) == "QR-Zahlung"

@@ -109,6 +109,9 @@ class Dialog:
             result.outcome, result.result_code = Outcome.REFUSED, first.instr
             return result
         result.acknowledged = True
+        if command.command in commands.ANSWERED_BY_ACK and apdus.is_ack(first):
+            result.outcome = Outcome.COMPLETED
+            return result
         pending = None if apdus.is_ack(first) else first
         return self._follow(result, name, pending, on_event)
 

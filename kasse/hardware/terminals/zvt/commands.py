@@ -132,3 +132,9 @@ def abort() -> Apdu:
 
 def log_off() -> Apdu:
     return _apdu(LOG_OFF)
+
+
+# Commands the terminal answers with its acknowledgement (80 00) alone, without a completion (06 0F): for these
+# the acknowledgement ends the exchange. Waiting for a completion that never comes held a log-off for the whole
+# silence timeout (180 s) and with it the payment or end-of-day behind it.
+ANSWERED_BY_ACK = frozenset({LOG_OFF})
