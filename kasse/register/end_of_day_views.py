@@ -54,6 +54,8 @@ def reconciliation_or_wait(
             "register/shift/end_of_day.html",
             {"shift": shift, "count": count, **_shown(register, settlement)},
         )
+    if skip:  # closing without the terminal: the display said "closing" while it waited, now it is closed
+        publish_display(register, "register/partials/display_end_of_day.html", {"settlement": settlement})
     return settlements.reconciliation(settlement) if settlement is not None else {}
 
 

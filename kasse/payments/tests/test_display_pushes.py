@@ -111,3 +111,17 @@ def test_the_terminals_end_of_day_shows_on_the_display(
         till.get(f"/register/shift/end-of-day/{settlement.pk}/")
     done = display("display-end-of-day")
     assert (done["data-status"], done.select_one("h2").text) == ("done", "Diese Kasse ist geschlossen")
+
+
+def test_closing_without_the_terminal_leaves_the_display_closed_not_closing(
+    till, register, bakery, sim, card_terminal, display, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        close(till)  # no store node drives the terminal: the end-of-day stays pending
+    assert display("display-end-of-day").select_one("h2").text == "Diese Kasse schließt"
+    review = till.post("/register/shift/close/", {"step": "review", "d-20": "5"})
+    form = BeautifulSoup(review.content, "html.parser").select_one("[data-testid=close-review-panel] form")
+    data = {i["name"]: i.get("value", "") for i in form.select("input[type=hidden]")}
+    with django_capture_on_commit_callbacks(execute=True):
+        till.post("/register/shift/close/", {**data, "step": "confirm", "without_terminal": "1"})
+    assert display("display-end-of-day").select_one("h2").text == "Diese Kasse ist geschlossen"
