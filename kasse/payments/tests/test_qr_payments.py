@@ -273,6 +273,18 @@ def test_a_returned_sale_pays_its_qr_share_back_through_bluecode_once(till, regi
     with scopes_disabled():
         sale = Sale.objects.get()
     form = till.get(f"/register/returns/{sale.pk}/")
+    preview = soup_of(
+        till.post(
+            f"/register/returns/{sale.pk}/",
+            {
+                "tender": "original",
+                "refund_id": _hidden(form, "refund_id"),
+                _qty_field(form, _variant(bakery["coffee"]).sku): "1",
+            },
+        )
+    )
+    splits = [(p["data-method"], p.get_text(" ", strip=True)) for p in preview.select("[data-testid=refund-split]")]
+    assert splits == [("qr", "Zurück an die Bezahl-App des Kunden 2,80 €")]  # through Bluecode, not a terminal
     done = till.post(
         f"/register/returns/{sale.pk}/",
         {
