@@ -134,7 +134,7 @@ def _enqueue(messages: list[dict[str, Any]]) -> None:
     try:
         # One JSON text, not the list: the task backend walks every value of its arguments to check that it
         # is JSON (a node's upload of 500 sales is about 100,000 values), a text is checked at once.
-        dispatch_events.enqueue(json.dumps(messages))
+        dispatch_events.enqueue(json.dumps(messages, separators=(",", ":")))  # compact: it is stored twice over
     except Exception:  # the events are lost, the sales are not: say so in the log
         log.exception("could not enqueue event %s", _names(messages))
 

@@ -40,7 +40,7 @@ from kasse.sync.cloud.checks import (
     stored_stores,
 )
 from kasse.sync.engine.changes import append_changes, publish_live
-from kasse.sync.engine.columns import ColumnError, RowCodec, codec_for, existing_ids, insert_rows, uuid_text
+from kasse.sync.engine.columns import RowCodec, codec_for, existing_ids, insert_rows, uuid_text
 from kasse.sync.engine.registry import (
     BY_LABEL,
     ORDER,
@@ -84,13 +84,14 @@ class Parsed:
 
 
 @functools.cache
-def _up_specs() -> dict[str, tuple[SyncSpec, RowCodec, int]]:
-    """Per table a node may send: its spec, its codec and its number of columns (a row that has them all
-    lacks no required column)."""
+def _up_specs() -> dict[str, tuple[SyncSpec, RowCodec, int, Callable[[dict[str, Any]], dict[str, Any]]]]:
+    """Per table a node may send: its spec, its codec, its number of columns (a row that has them all
+    lacks no required column) and the codec's compiled decoder (called directly: one call less per row)."""
     return {
-        spec.label: (spec, codec_for(spec.model), len(spec.model._meta.concrete_fields))
+        spec.label: (spec, codec, len(spec.model._meta.concrete_fields), codec.decoder)
         for spec in SPECS
         if spec.direction in UP
+        for codec in (codec_for(spec.model),)
     }
 
 
@@ -145,21 +146,22 @@ def _parse(organization_id: str, record: Any) -> Parsed:
         raise Reject("the record id is not a UUID") from exc
     parsed = Parsed(id=record_id, kind=str(record.get("kind", ""))[:40], raw=record)
     specs = _up_specs()
+    append = parsed.rows.append
     for entry in record["rows"]:
         if type(entry) is not list or len(entry) not in (2, 3) or type(entry[1]) is not dict:
             raise Reject("a row is [table, values] or [table, values, meta]")
         found = specs.get(entry[0]) if type(entry[0]) is str else None
         if found is None:
             raise Reject(f"table {entry[0]!r} does not sync from a store node")
-        spec, codec, width = found
+        spec, codec, width, decode = found
         if entry[1].get("id") is None:
             raise Reject(f"{spec.label}: a row without id")
         try:
-            values = codec.decode(entry[1])
+            values = decode(entry[1])  # what RowCodec.decode does, without its own call
         except KeyError as exc:
             raise Reject(f"{spec.label}: unknown column {exc.args[0]!r}") from exc
-        except ColumnError as exc:
-            raise Reject(f"{spec.label}: a value is invalid ({exc})") from exc
+        except (ValueError, TypeError, ArithmeticError):
+            raise Reject(f"{spec.label}: a value is invalid ({codec.column_error(entry[1])})") from None
         if len(values) < width and (column := missing_column(spec.label, values)) is not None:
             raise Reject(f"{spec.label}.{column}: missing (the column is required)")
         if values.get("organization_id") != organization_id:
@@ -169,7 +171,7 @@ def _parse(organization_id: str, record: Any) -> Parsed:
         meta = entry[2] if len(entry) == 3 and isinstance(entry[2], dict) else {}
         if spec.check_up is not None and (refused := spec.check_up(values, meta)):
             raise Reject(f"{spec.label}.{refused}")
-        parsed.rows.append(Row(spec, values, entry[1], meta, (spec.label, values["id"])))
+        append(Row(spec, values, entry[1], meta, (spec.label, values["id"])))
     return parsed
 
 

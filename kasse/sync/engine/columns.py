@@ -290,6 +290,16 @@ class RowCodec:
         except (ValueError, TypeError, ArithmeticError):
             raise self._error(raw) from None
 
+    @property
+    def decoder(self) -> Callable[[dict[str, Any]], dict[str, Any]]:
+        """:meth:`decode` without its wrapper: raises ``KeyError`` for an unknown column and ``ValueError``,
+        ``TypeError`` or ``ArithmeticError`` for a bad value (:meth:`column_error` then names the column)."""
+        return self._compiled
+
+    def column_error(self, raw: dict[str, Any]) -> ColumnError:
+        """The error of the first value of ``raw`` its column cannot take (after :attr:`decoder` failed)."""
+        return self._error(raw)
+
     def decode_generic(self, raw: dict[str, Any]) -> dict[str, Any]:
         converters = self.converters
         try:
