@@ -75,12 +75,14 @@ def sync_group(organization_id: uuid.UUID | str) -> str:
     return f"sync-org-{uuid.UUID(str(organization_id)).hex}"
 
 
+@functools.lru_cache(maxsize=1024)  # per uploaded sale: its organization's and store's
 def live_group(organization_id: uuid.UUID | str) -> str:
     """The Channels group of an organization's back-office live feed: every store's rows
     (owners and all-stores managers listen here)."""
     return f"live-org-{uuid.UUID(str(organization_id)).hex}"
 
 
+@functools.lru_cache(maxsize=1024)  # per uploaded sale: its organization's and store's
 def live_store_group(store_id: uuid.UUID | str) -> str:
     """The Channels group of one store's rows of the live feed (a store-bound manager listens
     to their stores' groups only, so another store's sale never reaches their connection)."""
