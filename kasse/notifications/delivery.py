@@ -156,10 +156,12 @@ _CLAIMED = (
 )
 
 
-def _claim(limit: int, held: dict[uuid.UUID, int], ceiling: dict[uuid.UUID, int]) -> list[_Request]:
+def _claim(limit: int, held: dict[uuid.UUID, int], ceiling: dict[uuid.UUID, int]) -> tuple[list[_Request], bool]:
     """Take up to ``limit`` due deliveries of active endpoints, for each endpoint at most its ``ceiling``
     held by this run (``held``: what it holds now, in flight or waiting for a thread). Two statements: the
-    rows (plain values, no model instances) and one ``UPDATE`` that leases them."""
+    rows (plain values, no model instances) and one ``UPDATE`` that leases them. Also whether more may be due
+    now: the query filled its window (rows skipped for an endpoint that reached its ceiling are not the
+    end of what is due; its next claim leaves that endpoint out)."""
     now = timezone.now()
     saturated = [pk for pk, n in held.items() if n >= ceiling.get(pk, HELD_PER_ENDPOINT)]
     with scopes_disabled(), transaction.atomic():
@@ -171,6 +173,7 @@ def _claim(limit: int, held: dict[uuid.UUID, int], ceiling: dict[uuid.UUID, int]
             .order_by("next_attempt_at")
             .values_list(*_CLAIMED)[: limit * 2]
         )
+        more = len(rows) == limit * 2
         taken: list[tuple[Any, ...]] = []
         counts = dict(held)
         for row in rows:
@@ -184,7 +187,7 @@ def _claim(limit: int, held: dict[uuid.UUID, int], ceiling: dict[uuid.UUID, int]
                 next_attempt_at=now + LEASE,
                 first_attempt_at=Coalesce(F("first_attempt_at"), Value(now, output_field=DateTimeField())),
             )
-    return [
+    requests = [
         _Request(
             pk,
             endpoint_id,
@@ -211,6 +214,7 @@ def _claim(limit: int, held: dict[uuid.UUID, int], ceiling: dict[uuid.UUID, int]
             store_id,
         ) in taken
     ]
+    return requests, more
 
 
 _RESULT_FIELDS = (
@@ -335,7 +339,7 @@ def run_due(*, max_seconds: float = 240.0, threads: int = THREADS) -> int:
     sent_at: dict[Future[_Result], float] = {}
     results: list[_Result] = []
     recorded_at = time.monotonic()
-    exhausted = False  # the last claim found fewer than it asked for: wait a moment before the next
+    exhausted = False  # the last claim found all that was due, and less than it asked for: wait a moment
     claimed_at = 0.0
     with (
         outbound.Connections() as connections,  # HTTP keep-alive: each thread's open connections per receiver
@@ -348,8 +352,8 @@ def run_due(*, max_seconds: float = 240.0, threads: int = THREADS) -> int:
             if now < stop_at and (idle or short):
                 claimed_at = now
                 wanted = 2 * threads - len(queue)
-                claimed = _claim(wanted, held, ceiling)
-                exhausted = len(claimed) < wanted
+                claimed, more = _claim(wanted, held, ceiling)
+                exhausted = len(claimed) < wanted and not more
                 for request in claimed:
                     held[request.endpoint_id] = held.get(request.endpoint_id, 0) + 1
                     queue.append(request)
