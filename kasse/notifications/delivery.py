@@ -382,7 +382,8 @@ def run_due(*, max_seconds: float = 240.0, threads: int = THREADS) -> int:
                 flying[request.endpoint_id] -= 1
                 result = future.result()
                 results.append(result)
-                _adapt(limit, ceiling, result)
+                if _adapt(limit, ceiling, result):
+                    queue = _shed(queue, held, ceiling, request.endpoint_id)
             quiet = not in_flight and not queue
             if results and (quiet or len(results) >= RECORD_BATCH or time.monotonic() - recorded_at >= RECORD_EVERY):
                 _record(results)
@@ -397,15 +398,43 @@ def run_due(*, max_seconds: float = 240.0, threads: int = THREADS) -> int:
     return made
 
 
-def _adapt(limit: dict[uuid.UUID, int], ceiling: dict[uuid.UUID, int], result: _Result) -> None:
+def _adapt(limit: dict[uuid.UUID, int], ceiling: dict[uuid.UUID, int], result: _Result) -> bool:
     """One more in flight for an endpoint that answered fast, back to ``PER_ENDPOINT`` after a slow answer
-    or a failure (a receiver that starts to hang loses its extra threads with its first timeout)."""
+    or a failure (a receiver that starts to hang loses its extra threads with its first timeout). True when
+    the endpoint's limit went down."""
     endpoint = result.request.endpoint_id
+    before = limit.get(endpoint, PER_ENDPOINT)
     if result.delivered and result.duration_ms < FAST_ANSWER_MS:
-        limit[endpoint] = min(limit.get(endpoint, PER_ENDPOINT) + 1, MAX_PER_ENDPOINT)
+        limit[endpoint] = min(before + 1, MAX_PER_ENDPOINT)
     else:
         limit[endpoint] = PER_ENDPOINT
     ceiling[endpoint] = HOLD_AHEAD * limit[endpoint]
+    return limit[endpoint] < before
+
+
+def _shed(
+    queue: deque[_Request], held: dict[uuid.UUID, int], ceiling: dict[uuid.UUID, int], endpoint: uuid.UUID
+) -> deque[_Request]:
+    """An endpoint whose limit went down (it began to answer slowly or to hang) keeps no more claimed than its
+    new ceiling: the rest of its queued deliveries, newest first, are given back (due again now). Held, they
+    would outlast their lease at four at a time (and be claimed again by another run while this one still
+    sends them), and fill the queue so that nothing is claimed for the other endpoints meanwhile."""
+    extra = held.get(endpoint, 0) - ceiling.get(endpoint, HELD_PER_ENDPOINT)
+    if extra <= 0:
+        return queue
+    released: list[_Request] = []
+    for request in reversed(queue):
+        if len(released) == extra:
+            break
+        if request.endpoint_id == endpoint:
+            released.append(request)
+    if not released:
+        return queue
+    ids = {request.delivery_id for request in released}
+    held[endpoint] -= len(released)
+    with scopes_disabled():
+        WebhookDelivery.objects.filter(pk__in=ids, status__in=DUE).update(next_attempt_at=timezone.now())
+    return deque(request for request in queue if request.delivery_id not in ids)
 
 
 def next_due() -> datetime | None:

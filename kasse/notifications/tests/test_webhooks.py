@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections import deque
 from datetime import timedelta
 from decimal import Decimal
 
@@ -273,3 +274,32 @@ def test_an_endpoint_needs_a_listed_event(organization, owner, receiver):
         _endpoint(organization, owner, receiver.url("/ok/x"), events=["sale.exploded"])
     with pytest.raises(ValidationError):
         _endpoint(organization, owner, receiver.url("/ok/x"), events=[])
+
+
+def test_an_endpoint_that_slows_down_gives_back_what_it_cannot_send_within_its_lease(organization, owner, receiver):
+    """A receiver that answered fast had 16 in flight and 64 claimed; its first timeout puts it back to 4 in
+    flight, and it keeps only 4 × 4 claimed: the rest are given back (due again now), so that they neither
+    outlast their lease while they wait (another run would send them too) nor fill the queue that the other
+    endpoints' deliveries are claimed into."""
+    fast_then_slow = _endpoint(organization, owner, receiver.url("/ok/shop"))
+    _queue(organization, n=64)
+    held: dict = {}
+    ceiling = {fast_then_slow.pk: delivery.HOLD_AHEAD * delivery.MAX_PER_ENDPOINT}
+    claimed, _more = delivery._claim(64, held, ceiling)
+    held[fast_then_slow.pk] = len(claimed)
+    assert len(claimed) == 64
+    limit = {fast_then_slow.pk: delivery.MAX_PER_ENDPOINT}
+    timed_out = delivery._Result(claimed[0], None, "", 3000, "TimeoutError: timed out", timezone.now())
+    assert delivery._adapt(limit, ceiling, timed_out)  # the limit went down
+
+    kept = delivery._shed(deque(claimed), held, ceiling, fast_then_slow.pk)
+
+    assert [r.delivery_id for r in kept] == [r.delivery_id for r in claimed[:16]]  # the oldest stay, in order
+    assert held[fast_then_slow.pk] == 16
+    now = timezone.now()
+    by_id = {d.pk: d for d in _deliveries(endpoint=fast_then_slow)}
+    assert all(by_id[r.delivery_id].next_attempt_at > now for r in kept)  # still leased to this run
+    given_back = [r.delivery_id for r in claimed[16:]]
+    assert all(by_id[pk].next_attempt_at <= now for pk in given_back)  # due again at once
+    assert {by_id[pk].status for pk in given_back} == {DeliveryStatus.PENDING}
+    assert delivery._shed(kept, held, ceiling, fast_then_slow.pk) == kept  # nothing more to give back
