@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 FIGURES = ("gross", "net", "receipts", "average_basket", "items", "returns", "returns_amount")
 MONEY = {"gross", "net", "average_basket", "returns_amount"}
 CENT = Decimal("0.01")
+CATCH_UP_UNTIL = datetime.time(12, 0)  # until noon a summary of yesterday that did not go out is sent late
+LAST_MOMENT = datetime.timedelta(microseconds=1)  # yesterday's last moment: a microsecond before midnight
 
 
 def summary_time() -> datetime.time:
@@ -98,21 +100,30 @@ def send_due(now: datetime.datetime | None = None) -> int:
         stores = list(Store.objects.filter(is_active=True, organization__is_active=True).order_by("pk"))
     published = 0
     for store in stores:
-        local = now.astimezone(zone_of(store))
-        if local.time() < (store.summary_time or summary_time()):
+        zone = zone_of(store)
+        local = now.astimezone(zone)
+        if local.time() >= (store.summary_time or summary_time()):
+            day, as_of = local.date(), now
+        elif local.time() < CATCH_UP_UNTIL:
+            # Yesterday's summary, if the evening's runs missed it (the worker was down, or a time close to
+            # midnight fell between two runs): the whole of yesterday, sent this morning.
+            day = local.date() - datetime.timedelta(days=1)
+            as_of = datetime.datetime.combine(local.date(), datetime.time(0), tzinfo=zone) - LAST_MOMENT
+        else:
             continue
         try:
-            published += _publish(store, local.date(), now)
+            published += _publish(store, day, as_of)
         except Exception:
             log.exception("the daily summary of store %s could not be published", store.pk)
     return published
 
 
-def _publish(store: Store, day: datetime.date, now: datetime.datetime) -> int:
+def _publish(store: Store, day: datetime.date, as_of: datetime.datetime) -> int:
+    """The summary of the store's ``day`` with the figures up to ``as_of``, once."""
     with scope(organization=store.organization_id):
         if DailySummarySent.objects.filter(store=store, day=day).exists():
             return 0
-        payload = store_summary(store, now)
+        payload = store_summary(store, as_of)
         if payload is None:
             return 0
         try:

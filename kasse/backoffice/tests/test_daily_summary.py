@@ -127,3 +127,44 @@ def test_each_store_sends_its_summary_after_its_own_closing_time_in_its_own_time
     assert _run(_at(7, 23), django_capture_on_commit_callbacks) == 0  # once a day each
     assert sent() == {"Filiale Spät", "Loja Lisboa", store.name}
     assert len(mailbox.messages) == 3
+
+
+def test_a_summary_the_evening_missed_goes_out_the_next_morning_for_the_whole_day(
+    organization, owner, store, mailbox, django_capture_on_commit_callbacks
+):
+    """A time close to midnight can fall between two runs of the task (every 10 minutes), and a worker can be
+    down all evening: until noon the next day the summary of yesterday goes out late, once, with all of it."""
+    with scopes_disabled():
+        store.summary_time = datetime.time(23, 55)
+        store.save()
+    shop = till(organization, store)
+    bread = product(organization, name="Brot", price="3.50", vat_class="reduced")
+    shop.sell(bread, at=_at(7, 10))
+    shop.sell(bread, 2, at=_at(7, 23) + datetime.timedelta(minutes=58))  # after the last run of the evening
+
+    assert _run(_at(7, 23) + datetime.timedelta(minutes=50), django_capture_on_commit_callbacks) == 0
+    assert _run(_at(8, 0), django_capture_on_commit_callbacks) == 1  # just after midnight: yesterday's
+    assert _run(_at(8, 9), django_capture_on_commit_callbacks) == 0  # once
+    assert _run(_at(8, 13), django_capture_on_commit_callbacks) == 0  # today's comes after 23:55
+    (mail,) = mailbox.messages
+    assert _subject(mail).startswith("kasse: Tag von Filiale Mitte am 07.12.2026: 10,50 € Umsatz, 2 Belege")
+
+
+def test_the_day_the_clocks_go_back_is_summed_whole(
+    organization, owner, store, mailbox, django_capture_on_commit_callbacks
+):
+    """2026-10-25 has 25 hours in Berlin (02:00–03:00 twice): a sale in each of them and late in the evening
+    all count for that day."""
+    shop = till(organization, store)
+    bread = product(organization, name="Brot", price="3.50", vat_class="reduced")
+    summer = datetime.datetime(2026, 10, 25, 2, 30, tzinfo=BERLIN)  # 00:30 UTC, still summer time (fold 0)
+    winter = datetime.datetime(2026, 10, 25, 2, 30, fold=1, tzinfo=BERLIN)  # 01:30 UTC, the hour again
+    assert winter.utcoffset() != summer.utcoffset()
+    for moment in (summer, winter, datetime.datetime(2026, 10, 25, 23, 30, tzinfo=BERLIN)):
+        shop.sell(bread, at=moment)
+    shop.sell(bread, at=datetime.datetime(2026, 10, 24, 23, 59, tzinfo=BERLIN))  # the day before
+    shop.sell(bread, at=datetime.datetime(2026, 10, 26, 0, 1, tzinfo=BERLIN))  # the day after
+
+    assert _run(datetime.datetime(2026, 10, 26, 0, 0, 30, tzinfo=BERLIN), django_capture_on_commit_callbacks) == 1
+    (mail,) = mailbox.messages
+    assert _subject(mail).startswith("kasse: Tag von Filiale Mitte am 25.10.2026: 10,50 € Umsatz, 3 Belege")
