@@ -53,6 +53,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from benchmarks.database import in_fresh_postgres
 from benchmarks.register_bench import summary
 from kasse.sync.engine.protocol import PUSH_BATCH_SIZE as PUSH_BATCH
 
@@ -573,54 +574,9 @@ def _ingest_child(sales: int, rounds: int, profile: str, processes: int) -> None
 
 
 def measure_ingest(sales: int, rounds: int, profile: str = "", processes: int = 2) -> dict[str, Any]:
-    import psycopg
-
-    database = f"kasse_bench_sync_{secrets.token_hex(3)}"
-    admin = POSTGRES_URL.rstrip("/") + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{database}"')  # type: ignore[arg-type]
-    try:
-        with tempfile.TemporaryDirectory(prefix="kasse-bench-sync-") as tmp:
-            env = {
-                k: v
-                for k, v in os.environ.items()
-                if not k.startswith(("DJANGO_", "KASSE_", "DATABASE_URL", "REDIS_URL"))
-            }
-            env.update(
-                {
-                    "DJANGO_SETTINGS_MODULE": "kasse.settings",
-                    "KASSE_ENV": "dev",
-                    "KASSE_ROLE": "cloud",
-                    "KASSE_DATA_DIR": tmp,
-                    "KASSE_LOG_LEVEL": "WARNING",
-                    "PYTHONPATH": str(ROOT),
-                    "DATABASE_URL": POSTGRES_URL.rstrip("/") + f"/{database}",
-                }
-            )
-            done = subprocess.run(  # noqa: S603
-                [
-                    sys.executable,
-                    "-m",
-                    "benchmarks.sync_bench",
-                    "_ingest",
-                    str(sales),
-                    str(rounds),
-                    str(processes),
-                    profile,
-                ],
-                env=env,
-                cwd=ROOT,
-                capture_output=True,
-                text=True,
-                check=False,
-                timeout=3600,
-            )
-            if done.returncode != 0:
-                raise RuntimeError(f"ingestion benchmark failed: {done.stderr[-3000:]}")
-            return dict(json.loads(done.stdout.strip().splitlines()[-1]))
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')  # type: ignore[arg-type]
+    return in_fresh_postgres(
+        "sync", "benchmarks.sync_bench", "_ingest", str(sales), str(rounds), str(processes), profile
+    )
 
 
 # --- the whole run ---------------------------------------------------------------------------------------
