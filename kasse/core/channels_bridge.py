@@ -14,6 +14,7 @@ refresh, never data.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import logging
 import threading
 from concurrent.futures import Future
@@ -44,9 +45,10 @@ def _log_failure(future: Future[Any]) -> None:
 
 def send_to_groups(messages: list[tuple[str, dict[str, Any]]]) -> None:
     """``group_send`` of each ``(group, message)`` in one hop to an event loop, from any thread of this
-    process: on the server's loop when there is one (without waiting), else through ``async_to_sync``
-    (waiting). A thread that runs an event loop of its own (a sync caller inside async code, Playwright's
-    sync API in a browser test) cannot use ``async_to_sync``: the send then goes from a short-lived thread.
+    process: on the server's loop when there is one, else through ``async_to_sync``; either way the call
+    returns once they are sent (at most ``SEND_TIMEOUT``), so one thread's messages keep their order. A
+    thread that runs an event loop of its own (a sync caller inside async code, Playwright's sync API in a
+    browser test) cannot use ``async_to_sync``: the send then goes from a short-lived thread.
     Never raises."""
     layer = get_channel_layer()
     if layer is None or not messages:
@@ -63,7 +65,14 @@ def send_to_groups(messages: list[tuple[str, dict[str, Any]]]) -> None:
         running = _running_loop()
         loop = _server_loop
         if loop is not None and loop is not running and loop.is_running() and not loop.is_closed():
-            asyncio.run_coroutine_threadsafe(send_all(), loop).add_done_callback(_log_failure)
+            future = asyncio.run_coroutine_threadsafe(send_all(), loop)
+            future.add_done_callback(_log_failure)
+            # Waited for, so that one thread's messages arrive in the order it sent them (a cart, then the
+            # sale's "thank you" on the customer display; with Redis two sends in flight may overtake).
+            try:
+                future.result(timeout=SEND_TIMEOUT)
+            except concurrent.futures.TimeoutError:
+                logger.warning("a live message is still on its way after %g s", SEND_TIMEOUT)
             return
         if running is None:
             async_to_sync(send_all)()

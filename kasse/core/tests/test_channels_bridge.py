@@ -57,13 +57,14 @@ def test_with_a_server_loop_the_message_is_sent_on_that_loop(layer):
     try:
         channels_bridge.remember_server_loop(loop)
         channels_bridge.send_from_thread("a", {"type": "x"})
-        asyncio.run_coroutine_threadsafe(asyncio.sleep(0), loop).result(timeout=5)  # the send ran before this
+        channels_bridge.send_from_thread("b", {"type": "y"})
+        sent = [(group, message) for group, message, _ in layer.sent]  # before the calls returned, in order
     finally:
         loop.call_soon_threadsafe(loop.stop)
         server.join(timeout=5)
         loop.close()
 
-    assert [(group, message) for group, message, _ in layer.sent] == [("a", {"type": "x"})]
+    assert sent == [("a", {"type": "x"}), ("b", {"type": "y"})]
     assert layer.sent[0][2] == server.ident
 
 
