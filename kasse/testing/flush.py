@@ -77,3 +77,21 @@ def end_other_sessions() -> None:
             for pid, app, state, query in cursor.fetchall():
                 log.warning("ending a session left open on the test database: %s %s %s %r", pid, app, state, query[:80])
                 cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+
+
+def drop_by_force() -> None:
+    """Make Django drop a PostgreSQL test database ``WITH (FORCE)`` (PostgreSQL 13 and later). Ending the
+    other sessions first (``end_other_sessions``) is not enough on its own: a thread of the process can open a
+    new one in between (seen in CI as "database ... is being accessed by other users" after every test had
+    passed). The test database is ours and about to go; whatever still holds it is ended with it."""
+    from django.db.backends.postgresql.creation import DatabaseCreation
+
+    if getattr(getattr(DatabaseCreation, "_destroy_test_db"), "_kasse_forced", False):  # noqa: B009 - private
+        return
+
+    def destroy(self: DatabaseCreation, test_database_name: str, verbosity: int) -> None:
+        with getattr(self, "_nodb_cursor")() as cursor:  # noqa: B009 - private in the stubs; as Django's own does
+            cursor.execute(f"DROP DATABASE {self.connection.ops.quote_name(test_database_name)} WITH (FORCE)")
+
+    destroy._kasse_forced = True  # type: ignore[attr-defined]
+    setattr(DatabaseCreation, "_destroy_test_db", destroy)  # noqa: B010 - private in the stubs

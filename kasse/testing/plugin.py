@@ -440,6 +440,7 @@ def django_db_setup(  # noqa: PLR0917 - pytest-django's fixture, same arguments
     if not django_db_keepdb:
         with django_db_blocker.unblock():
             flush.end_other_sessions()
+            flush.drop_by_force()
             teardown_databases(db_cfg, verbosity=request.config.option.verbose)
 
 

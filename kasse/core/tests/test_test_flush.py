@@ -58,3 +58,43 @@ def test_a_flush_that_failed_for_another_reason_fails_at_once(monkeypatch):
         TransactionTestCase._fixture_teardown(TransactionTestCase())
 
     assert len(calls) == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_a_test_database_is_dropped_even_while_another_session_holds_it():
+    """The end of a test process drops its database ``WITH (FORCE)``: a session that a thread opened after the
+    others were ended no longer fails the drop ("is being accessed by other users")."""
+    import psycopg
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (TEST_DATABASE_URL=postgres://…): DROP DATABASE … WITH (FORCE)")
+    name = f"{connection.settings_dict['NAME']}_drop_check"
+    creation = connection.creation
+    with creation._nodb_cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    params.pop("context", None)
+    holder = psycopg.connect(**{**params, "dbname": name})
+    try:
+        flush.drop_by_force()
+        creation._destroy_test_db(name, verbosity=0)
+        with creation._nodb_cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_database WHERE datname = %s", [name])
+            assert cursor.fetchone()[0] == 0
+        assert holder.closed or holder.broken or _lost(holder)
+    finally:
+        holder.close()
+
+
+def _lost(holder) -> bool:
+    import psycopg
+
+    try:
+        holder.execute("SELECT 1")
+    except psycopg.OperationalError:
+        return True
+    return False
