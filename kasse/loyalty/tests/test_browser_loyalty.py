@@ -52,3 +52,41 @@ def test_a_loyalty_sale_scan_the_card_redeem_points_and_pay(live_server, page, r
         sale = Sale.objects.get()
         assert (sale.total, sale.loyalty_discount, sale.customer_id) == (Decimal("3.60"), Decimal("2.00"), anna.pk)
         assert points_balance(anna.pk) == 53
+
+
+def test_the_loyalty_band_and_the_sign_up_form_fit_a_1024_by_768_register(
+    live_server, page, register, till, bakery, program, anna
+):
+    from kasse.loyalty.services import save_stamp_card
+
+    save_stamp_card(
+        actor=Actor.system(),
+        organization=anna.organization,
+        data={"name": "Kaffeekarte", "stamps_needed": 10, "product": bakery["coffee"], "category": None},
+    )
+    adjust_points(actor=Actor.system(), customer=anna, points=250, note="Start")
+    page.set_viewport_size({"width": 1024, "height": 768})
+    open_register(page, live_server.url)
+    _scan(page, "4000000000024")
+    page.wait_for_selector("[data-testid=cart-line]")
+    _scan(page, "K1001")
+    page.wait_for_selector("[data-testid=loyalty-points]")
+    # The points, the redeem field and the stamp card are one compact band inside the cart, so the lines keep
+    # their room: without the band's styles the field took the cart's whole width and the band 130 px
+    cart = page.locator("[data-testid=cart]").bounding_box()
+    band = page.locator("[data-testid=cart-loyalty]").bounding_box()
+    field = page.locator("[data-testid=redeem-points-input]").bounding_box()
+    assert band["height"] <= 120, band
+    assert field["width"] < cart["width"] / 2, (field, cart)
+    assert band["x"] >= cart["x"]
+    assert band["x"] + band["width"] <= cart["x"] + cart["width"] + 1
+    points = page.locator("[data-testid=loyalty-points]").bounding_box()
+    assert points["x"] >= cart["x"] + 8, (points, cart)  # padded like the customer's name above it
+    # The new-customer form's consent is a box beside its text, not a field as wide as the dialog
+    page.click("[data-testid=customer-button]")
+    page.click("[data-testid=customer-new] summary")
+    box = page.locator("[data-testid=customer-form] input[type=checkbox]").first
+    box_at = box.bounding_box()
+    label_at = page.locator("[data-testid=customer-form] label:has(input[type=checkbox])").first.bounding_box()
+    assert box_at["width"] <= 48, box_at
+    assert label_at["height"] <= 56, label_at  # box and text on one line
