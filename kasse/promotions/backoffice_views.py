@@ -1,6 +1,7 @@
 """Back-office pages of the promotions: the list (with coupon uses) and the form.
 
-Capability MANAGE_CATALOG (whoever sets prices sets offers). Writes go through
+Capability MANAGE_CATALOG in every store (whoever sets the prices every store charges sets offers);
+a store-bound manager reads the list only. Writes go through
 :func:`kasse.promotions.services.save_promotion`; an error is shown by its field and nothing is saved.
 """
 
@@ -14,19 +15,21 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from kasse.backoffice.access import backoffice_view
+from kasse.catalog.backoffice_views import organization_catalog_view
 from kasse.core.actors import Actor
 from kasse.promotions.forms import PromotionForm
 from kasse.promotions.models import Promotion
 from kasse.promotions.services import save_promotion
-from kasse.tenancy.permissions import Capability
 from kasse.tenancy.requests import BackofficeRequest
 
-promotions_view = backoffice_view(Capability.MANAGE_CATALOG)
+# Promotions apply in every store: a store-bound manager reads the list; creating and changing them is for
+# owners and all-stores managers (the service checks it again).
+list_view = organization_catalog_view(readable=True)
+change_view = organization_catalog_view(readable=False)
 
 
 @require_GET
-@promotions_view
+@list_view
 def promotion_list(request: BackofficeRequest) -> HttpResponse:
     promotions = Promotion.objects.filter(organization=request.organization).annotate(
         uses=Count("sale_lines__sale", filter=Q(sale_lines__sale__kind="sale"), distinct=True)
@@ -59,12 +62,12 @@ def _page(request: BackofficeRequest, promotion: Promotion | None) -> HttpRespon
 
 
 @require_http_methods(["GET", "POST"])
-@promotions_view
+@change_view
 def promotion_create(request: BackofficeRequest) -> HttpResponse:
     return _page(request, None)
 
 
 @require_http_methods(["GET", "POST"])
-@promotions_view
+@change_view
 def promotion_edit(request: BackofficeRequest, pk: str) -> HttpResponse:
     return _page(request, get_object_or_404(Promotion.objects, pk=pk))

@@ -14,6 +14,8 @@ from kasse.promotions.models import Promotion, PromotionKind
 from kasse.promotions.selectors import normalize_code
 from kasse.sync.engine.changes import record
 from kasse.tenancy.models import Organization
+from kasse.tenancy.permissions import Capability
+from kasse.tenancy.selectors import actor_may_everywhere
 
 PROMOTION_FIELDS = (
     "name",
@@ -79,7 +81,12 @@ def check_promotion(promotion: Promotion) -> None:
 def save_promotion(
     *, actor: Actor, organization: Organization, data: dict[str, Any], promotion: Promotion | None = None
 ) -> Promotion:
-    """Create or change a promotion. Registers and store nodes get it through the change feed."""
+    """Create or change a promotion. Registers and store nodes get it through the change feed.
+
+    A promotion applies in every store, so like the catalog's prices only owners and all-stores managers set it
+    (a manager of one store would otherwise change what the other stores charge)."""
+    if not actor_may_everywhere(actor, organization.pk, Capability.MANAGE_CATALOG):
+        raise ValidationError(_("Promotions apply in every store, so only owners and managers of all stores set them."))
     creating = promotion is None
     if promotion is None:
         promotion = Promotion(organization=organization)
