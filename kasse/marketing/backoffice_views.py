@@ -1,10 +1,14 @@
-"""Back-office pages of campaigns (MANAGE_CUSTOMERS): list, write, preview the segment, send, report."""
+"""Back-office pages of campaigns (MANAGE_CUSTOMERS): list, write, preview the segment, send, report.
+
+A campaign mails every customer of the organization and shows its message on every store's idle screens, so
+a manager bound to one store reads the campaigns; writing and sending them needs the capability in every store
+(the services check it again)."""
 
 from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -18,8 +22,13 @@ from kasse.marketing.segments import consenting, segment
 from kasse.marketing.services import CAMPAIGN_FIELDS, save_campaign, send_campaign
 from kasse.tenancy.permissions import Capability
 from kasse.tenancy.requests import BackofficeRequest
+from kasse.tenancy.selectors import has_capability_everywhere
 
 campaigns_view = backoffice_view(Capability.MANAGE_CUSTOMERS)
+
+
+def _may_write(request: BackofficeRequest) -> bool:
+    return has_capability_everywhere(request.employee, Capability.MANAGE_CUSTOMERS)
 
 
 class CampaignForm(forms.ModelForm):
@@ -37,13 +46,16 @@ class CampaignForm(forms.ModelForm):
 @campaigns_view
 def campaign_list(request: BackofficeRequest) -> HttpResponse:
     campaigns = Campaign.objects.filter(organization=request.organization)
-    return render(request, "marketing/campaign_list.html", {"campaigns": campaigns})
+    context = {"campaigns": campaigns, "may_write": _may_write(request)}
+    return render(request, "marketing/campaign_list.html", context)
 
 
 @require_http_methods(["GET", "POST"])
 @campaigns_view
 def campaign_edit(request: BackofficeRequest, pk: str | None = None) -> HttpResponse:
     campaign = get_object_or_404(Campaign.objects, pk=pk) if pk else None
+    if not _may_write(request):
+        raise PermissionDenied
     if campaign is not None and campaign.status != CampaignStatus.DRAFT and request.method == "POST":
         messages.error(request, _("This campaign has been sent already."))
         return redirect("marketing:campaign-detail", pk=campaign.pk)
@@ -69,7 +81,11 @@ def campaign_edit(request: BackofficeRequest, pk: str | None = None) -> HttpResp
 @campaigns_view
 def campaign_detail(request: BackofficeRequest, pk: str) -> HttpResponse:
     campaign: Campaign = get_object_or_404(Campaign.objects, pk=pk)
-    context: dict[str, object] = {"campaign": campaign, "report": campaign_report(campaign)}
+    context: dict[str, object] = {
+        "campaign": campaign,
+        "report": campaign_report(campaign),
+        "may_write": _may_write(request),
+    }
     try:
         members = segment(campaign.organization_id, campaign.segment, campaign.segment_value)
         context["members"] = members.count()
@@ -83,6 +99,8 @@ def campaign_detail(request: BackofficeRequest, pk: str) -> HttpResponse:
 @campaigns_view
 def campaign_send(request: BackofficeRequest, pk: str) -> HttpResponse:
     campaign: Campaign = get_object_or_404(Campaign.objects, pk=pk)
+    if not _may_write(request):
+        raise PermissionDenied
     try:
         count = send_campaign(actor=Actor.for_user(request.user), campaign=campaign)
     except ValidationError as exc:

@@ -30,6 +30,8 @@ from kasse.marketing.segments import consenting, segment
 from kasse.sync.engine import local as sync_local
 from kasse.sync.engine.changes import record
 from kasse.tenancy.models import Organization
+from kasse.tenancy.permissions import Capability
+from kasse.tenancy.selectors import actor_may_everywhere
 
 CAMPAIGN_FIELDS = (
     "name",
@@ -140,10 +142,23 @@ def unsubscribe(token: str) -> Customer | None:
 # --- campaigns ------------------------------------------------------------------------------------------
 
 
+def _check_all_stores(actor: Actor, organization_id: Any) -> None:
+    """A campaign reaches every customer and every store's idle screens: a back-office user needs the
+    capability in every store (an owner or an all-stores manager), not in one."""
+    if not actor_may_everywhere(actor, organization_id, Capability.MANAGE_CUSTOMERS):
+        raise ValidationError(
+            _(
+                "Campaigns reach the customers and screens of every store, so only owners and managers of all "
+                "stores write and send them."
+            )
+        )
+
+
 @tenant_service
 def save_campaign(
     *, actor: Actor, organization: Organization, data: dict[str, Any], campaign: Campaign | None = None
 ) -> Campaign:
+    _check_all_stores(actor, organization.pk)
     campaign = campaign or Campaign(organization=organization)
     for name in CAMPAIGN_FIELDS:
         if name in data:
@@ -163,6 +178,7 @@ def send_campaign(*, actor: Actor, campaign: Campaign) -> int:
     """Send ``campaign`` by e-mail to the consenting customers of its segment, in the background at the
     configured rate. Refused with a message, changing nothing, for an empty segment or one where nobody
     consented, a campaign without subject or text, or one that was sent already."""
+    _check_all_stores(actor, campaign.organization_id)
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     if campaign.status != CampaignStatus.DRAFT:
         raise ValidationError(_("This campaign has been sent already."))
