@@ -84,7 +84,10 @@ def test_the_digital_card_is_reached_by_its_link_only_and_a_new_link_revokes_the
     client.logout()
     card = soup_of(client.get(path, HTTP_ACCEPT_LANGUAGE="de"))
     assert card.select_one("[data-testid=card-points]")["data-points"] == "120"
-    assert card.select_one("[data-testid=card-qr] svg") is not None
+    qr = card.select_one("[data-testid=card-qr] svg")
+    # A full QR code (21 modules and a border of 2, at 6 px), not the Micro QR a short number would get, which
+    # many register scanners do not read
+    assert (qr["width"], qr["height"]) == ("150", "150")
     assert card.select_one("[data-testid=card-qr] figcaption").text == "K1001"
     assert card.select_one("link[rel=manifest]") is not None
     assert client.get(path + "manifest.webmanifest").json()["display"] == "standalone"

@@ -39,4 +39,7 @@ def qr_svg(payload: str, scale: int = 3) -> str:
     import segno
     from django.utils.safestring import mark_safe
 
-    return mark_safe(segno.make(payload, error="m").svg_inline(scale=scale, border=2))  # noqa: S308 - segno's own SVG
+    # micro=False: segno would make a Micro QR of a short payload (a loyalty card's number), which many
+    # scanners at the register do not read.
+    code = segno.make(payload, error="m", micro=False)
+    return mark_safe(code.svg_inline(scale=scale, border=2))  # noqa: S308 - segno's own SVG
