@@ -7,8 +7,10 @@ decides which lines they cover and what they take off. The rules (docs/pricing.m
 - A line takes part in **at most one** promotion. Lines with a manager's price or a manual line
   discount, and goods coming back, take part in none (the cashier's price wins; no double discount).
 - **Best for the customer first**: every offer is tried on the lines not yet taken; the one saving
-  the most wins those lines, then the rest are tried again on what is left. Ties go to the higher
-  priority, then to the offer's id, so the same cart always gets the same promotions.
+  the most wins those lines, then the rest are tried again on what is left. A percent or amount offer
+  is tried on each of its lines on its own (so a line gets the one that saves most on it); buy X get Y
+  and bundles on all of theirs. Ties go to the higher priority, then to the offer's id, then to the
+  earlier line, so the same cart always gets the same promotions.
 - **Kinds**: a percentage off each line (rounded to the cent per line); an amount off each unit
   (per kilogram on weighed goods); buy X get Y (pieces only: the units sorted from the dearest,
   in groups of X + Y the Y cheapest are free or a percentage off); a bundle (pieces only: groups of
@@ -134,48 +136,69 @@ def _apply(offer: Offer, lines: dict[int, DraftLine]) -> dict[int, Decimal]:
     return taken if sum(taken.values(), ZERO) > 0 else {}
 
 
+# Kinds whose saving on a line depends on that line alone: they compete for each line on their own.
+_PER_LINE = frozenset({OfferKind.PERCENT, OfferKind.AMOUNT})
+
+
 def choose(offers: Sequence[Offer], lines: Sequence[DraftLine]) -> dict[int, tuple[Offer, Decimal]]:
-    """Which offer each line gets and what it takes off (lines without one are left out)."""
+    """Which offer each line gets and what it takes off (lines without one are left out).
+
+    A percent or amount offer is a candidate for each line it covers on its own (what it saves on one line
+    does not depend on the others), so an offer on everything never wins a line by what it saves on other
+    lines; buy X get Y and bundles are one candidate over all their lines, since their groups span lines.
+    """
     free = {i: line for i, line in enumerate(lines) if _eligible(line)}
-    candidates = []
+    candidates: list[tuple[int, Offer, set[int]]] = []  # (candidate number, offer, the lines it may take)
     for offer in offers:
         covered = {i for i, line in free.items() if offer.matches(line.item.product_id, line.item.category_id)}  # type: ignore[union-attr]
-        if covered:
-            candidates.append((offer, covered))
+        if not covered:
+            continue
+        if offer.kind in _PER_LINE:
+            base = len(candidates)
+            candidates.extend((base + n, offer, {i}) for n, i in enumerate(sorted(covered)))
+        else:
+            candidates.append((len(candidates), offer, covered))
     chosen: dict[int, tuple[Offer, Decimal]] = {}
-    # What an offer takes depends only on its free lines: it is worked out again only after a round
+    # What a candidate takes depends only on its free lines: it is worked out again only after a round
     # took one of them (most offers of a shop are on goods that are not in the cart or not taken).
-    known: dict[str, tuple[dict[int, Decimal], Decimal]] = {}  # what it takes, and the sum of it
+    known: dict[int, tuple[dict[int, Decimal], Decimal]] = {}  # what it takes, and the sum of it
     while candidates and free:
-        best: tuple[Decimal, Offer, dict[int, Decimal]] | None = None
-        for offer, covered in candidates:
-            worked_out = known.get(offer.id)
+        best: tuple[Decimal, Offer, dict[int, Decimal], int] | None = None  # (saving, offer, taken, first line)
+        winner = -1
+        for number, offer, covered in candidates:
+            worked_out = known.get(number)
             if worked_out is None:
                 taken = _apply(offer, {i: free[i] for i in sorted(covered) if i in free})
-                worked_out = known[offer.id] = (taken, sum(taken.values(), ZERO))
+                worked_out = known[number] = (taken, sum(taken.values(), ZERO))
             taken, saving = worked_out
-            if taken and (best is None or _ranks_higher(saving, offer, best[0], best[1])):
-                best = (saving, offer, taken)
+            if taken and (best is None or _ranks_higher(saving, offer, min(covered), best)):
+                best, winner = (saving, offer, taken, min(covered)), number
         if best is None:
             break
-        _saving, offer, taken = best
+        _saving, offer, taken, _first = best
         for index, amount in taken.items():
             chosen[index] = (offer, amount)
             del free[index]
-        candidates = [(o, c) for o, c in candidates if o is not offer and c & free.keys()]
-        for other, covered in candidates:
+        candidates = [(n, o, c) for n, o, c in candidates if n != winner and c & free.keys()]
+        for number, _other, covered in candidates:
             if not covered.isdisjoint(taken):
-                known.pop(other.id, None)
+                known.pop(number, None)
     return chosen
 
 
-def _ranks_higher(saving: Decimal, offer: Offer, best_saving: Decimal, best: Offer) -> bool:
-    """Whether ``offer`` beats ``best``: it saves more; on a tie, it has the higher priority; then the lower id."""
+def _ranks_higher(
+    saving: Decimal, offer: Offer, first_line: int, best: tuple[Decimal, Offer, dict[int, Decimal], int]
+) -> bool:
+    """Whether ``offer`` beats ``best``: it saves more; on a tie, it has the higher priority; then the lower
+    id; then (the same offer on two lines) the earlier line."""
+    best_saving, best_offer, _taken, best_first = best
     if saving != best_saving:
         return saving > best_saving
-    if offer.priority != best.priority:
-        return offer.priority > best.priority
-    return offer.id < best.id
+    if offer.priority != best_offer.priority:
+        return offer.priority > best_offer.priority
+    if offer.id != best_offer.id:
+        return offer.id < best_offer.id
+    return first_line < best_first
 
 
 def apply_promotions(draft: Draft) -> Draft:

@@ -95,6 +95,32 @@ def test_each_line_gets_the_best_single_offer_and_ties_go_to_priority_then_id():
     assert price_cart([coffee()], offers=[same_a, same_c]).lines[0].promotion.id == "x"
 
 
+def test_an_offer_on_every_line_does_not_take_a_line_where_another_saves_more():
+    # Bread −50 % saves 0.90 on the bread; a 10 % coupon on everything saves 0.18 + 0.84 = 1.02 in all. Summed
+    # over its lines the coupon won the bread too (0.18 instead of 0.90 off it): entering the coupon made the
+    # sale dearer than without it. Each line gets the offer that saves most on it, the coupon takes the coffee
+    half = Offer("b", "Brot -50 %", OfferKind.PERCENT, category_ids=frozenset({"bakery"}), percent=D(50))
+    coupon = Offer("c", "Sommer 10 %", OfferKind.PERCENT, percent=D(10), coupon="SOMMER10")
+    priced = price_cart([bread("0.45", 4), coffee(3)], offers=[coupon, half])
+    assert [(line.promotion.id, line.promotion_discount) for line in priced.lines] == [
+        ("b", D("0.90")),
+        ("c", D("0.84")),
+    ]
+    assert priced.total == D("0.90") + D("7.56")
+    # an amount off each unit competes line by line the same way
+    off = Offer("d", "0.30 off", OfferKind.AMOUNT, amount=D("0.30"))
+    priced = price_cart([bread("0.50"), coffee()], offers=[off, half])
+    assert [(line.promotion.id, line.promotion_discount) for line in priced.lines] == [
+        ("d", D("0.30")),
+        ("d", D("0.30")),
+    ]
+    priced = price_cart([bread("5.00"), coffee()], offers=[off, half])
+    assert [(line.promotion.id, line.promotion_discount) for line in priced.lines] == [
+        ("b", D("2.50")),
+        ("d", D("0.30")),
+    ]
+
+
 def test_manual_discounts_overrides_and_returns_get_no_promotion_and_the_order_discount_comes_after():
     offer = Offer("o1", "50 %", OfferKind.PERCENT, percent=D(50))
     items = [
