@@ -1,0 +1,111 @@
+"""``kasse seed --sales`` drops the receipt tables' indexes and keys for a large load and puts them back
+(:mod:`kasse.demo.sales_indexes`): the same indexes and constraints afterwards, every row checked by them, and
+a seed killed in between leaves what the next one needs to finish the job."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import IntegrityError, connection
+from django_scopes import scopes_disabled
+
+from kasse.demo.sales import seed_sales
+from kasse.demo.sales_indexes import TABLES, drop_secondary_indexes, restore_dropped_indexes, state_file
+from kasse.sales.models import Payment, Sale, SaleLine
+from kasse.tenancy.permissions import Role
+from kasse.testing.factories import EmployeeFactory, ProductFactory
+from kasse.testing.history import rewriting_history
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def _postgres_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (TEST_DATABASE_URL=postgres://…): sales are seeded with COPY")
+
+
+@pytest.fixture
+def shop(organization, store, register):
+    EmployeeFactory(organization=organization, role=Role.OWNER, display_name="Inhaberin")
+    ProductFactory(organization=organization, name="Brot", price="3.50", vat_class="reduced")
+    ProductFactory(organization=organization, name="Wein", price="11.90", vat_class="standard")
+    return organization
+
+
+def _schema() -> tuple[list[tuple], list[tuple]]:
+    """Every index of the schema with its definition, every constraint with its definition and whether it is
+    validated."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() ORDER BY 1, 2"
+        )
+        indexes = cursor.fetchall()
+        cursor.execute(
+            "SELECT conrelid::regclass::text, conname, contype, pg_get_constraintdef(oid), convalidated "
+            "FROM pg_constraint WHERE connamespace = current_schema()::regnamespace ORDER BY 1, 2"
+        )
+        return indexes, cursor.fetchall()
+
+
+def _keys_of_the_tables() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_constraint WHERE contype IN ('p', 'u') AND conrelid::regclass::text = ANY(%s) "
+            "OR contype = 'f' AND confrelid::regclass::text = ANY(%s)",
+            [list(TABLES), list(TABLES)],
+        )
+        return cursor.fetchone()[0]
+
+
+def test_a_seed_that_drops_the_keys_puts_back_the_same_indexes_and_constraints(shop):
+    before = _schema()
+    with scopes_disabled():
+        result = seed_sales(shop, 1500, seed=2, rebuild_indexes=True)
+        assert Sale.objects.filter(organization=shop, kind="sale").count() == result.sales == 1500
+    assert _schema() == before
+    assert not state_file().exists()
+
+
+def test_a_seed_killed_after_dropping_is_finished_by_the_next_one(shop):
+    before = _schema()
+    with scopes_disabled():
+        seed_sales(shop, 300, seed=3)
+    assert drop_secondary_indexes(keys=True) > 20
+    assert _keys_of_the_tables() == 0  # the keys and the foreign keys pointing at the tables are gone
+    assert state_file().exists()
+    with scopes_disabled():
+        seed_sales(shop, 0)  # what `kasse seed --sales 0` does first
+    assert _schema() == before
+    assert not state_file().exists()
+
+
+@pytest.mark.parametrize("broken", ["duplicate line", "payment of no sale"])
+def test_rows_that_break_a_dropped_key_fail_the_rebuild_and_the_file_stays(shop, broken):
+    with scopes_disabled():
+        seed_sales(shop, 200, seed=4)
+    drop_secondary_indexes(keys=True)
+    with scopes_disabled():
+        line = SaleLine.objects.order_by("id").values("id", "sale_id").first()
+        payment = Payment.objects.order_by("id").values_list("id", flat=True).first()
+    with connection.cursor() as cursor:
+        if broken == "duplicate line":  # a second line in the same position of the same receipt
+            cursor.execute("INSERT INTO sales_saleline SELECT * FROM sales_saleline WHERE id = %s", [line["id"]])
+        else:  # a payment whose receipt does not exist
+            cursor.execute("CREATE TEMP TABLE stray AS SELECT * FROM sales_payment WHERE id = %s", [payment])
+            cursor.execute("UPDATE stray SET id = gen_random_uuid(), sale_id = gen_random_uuid()")
+            cursor.execute("INSERT INTO sales_payment SELECT * FROM stray")
+    with pytest.raises(IntegrityError):
+        restore_dropped_indexes()
+    assert state_file().exists()  # a seed after the rows are mended finishes the job
+    with rewriting_history("sales_saleline", "sales_payment"), connection.cursor() as cursor:
+        if broken == "duplicate line":
+            cursor.execute(
+                "DELETE FROM sales_saleline WHERE id = %s AND ctid <> (SELECT min(ctid) FROM sales_saleline "
+                "WHERE id = %s)",
+                [line["id"], line["id"]],
+            )
+        else:
+            cursor.execute("DELETE FROM sales_payment WHERE sale_id NOT IN (SELECT id FROM sales_sale)")
+    assert restore_dropped_indexes() > 20
+    assert _keys_of_the_tables() > 0
+    assert not state_file().exists()
