@@ -8,17 +8,26 @@ kasse's own), exports, and error answers ``{status_code, error, code, message}``
 or expired token, 404, 409 for a revision stored already, 400 for bad input. Signatures are real
 (ECDSA on brainpoolP384r1 over TR-03151 log messages). Faults are injected per request:
 ``fail(method, path_part, kind)`` with kind ``500``/``503`` (an error answer), ``timeout`` (answer
-only after ``delay`` seconds) or ``lost`` (store the request, then answer too late, as when the
-answer is lost on the way), and :meth:`FakeFiskaly.expire_tokens`. ``latency`` delays every answer
-(a realistic round trip to fiskaly, for the benchmark).
+only after ``delay`` seconds), ``lost`` (store the request, then answer too late, as when the
+answer is lost on the way) or ``close`` (store the request, then close the connection without an
+answer), and :meth:`FakeFiskaly.expire_tokens`. ``latency`` delays every answer (a realistic round
+trip to fiskaly, for the benchmark).
+
+It speaks HTTP/1.1 with keep-alive like fiskaly's servers: ``connections`` counts the connections
+it accepted, and :meth:`FakeFiskaly.drop_connections` closes the open ones, as a server does with
+an idle keep-alive connection. ``python -m kasse.testing.fiskaly_server`` runs it in a process of
+its own (the benchmark: the real fiskaly's work is not done by the register's process).
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import re
 import secrets
+import socket
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -96,6 +105,8 @@ class FakeFiskaly:
         self.faults: list[Fault] = []
         self.requests: list[tuple[str, str, int]] = []  # method, path, status answered
         self.logins: list[str] = []  # "api_key" or "refresh_token", per successful POST /auth
+        self.connections = 0  # accepted (a client with keep-alive opens few)
+        self.open: set[socket.socket] = set()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
@@ -111,6 +122,15 @@ class FakeFiskaly:
     def __exit__(self, *exc: object) -> None:
         self.server.shutdown()
         self.server.server_close()
+        self.drop_connections()
+
+    def drop_connections(self) -> None:
+        """Close every open connection from the server's side (an idle keep-alive connection ended)."""
+        with self.lock:
+            sockets, self.open = list(self.open), set()
+        for sock in sockets:
+            with contextlib.suppress(OSError):  # closed by the client already
+                sock.shutdown(socket.SHUT_RDWR)
 
     def fail(self, method: str, path_part: str, kind: str, times: int = 1) -> None:
         with self.lock:
@@ -133,6 +153,20 @@ class FakeFiskaly:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as fiskaly's servers
+
+            def setup(self) -> None:
+                super().setup()
+                with fake.lock:
+                    fake.connections += 1
+                    fake.open.add(self.connection)
+
+            def finish(self) -> None:
+                with fake.lock:
+                    fake.open.discard(self.connection)
+                with contextlib.suppress(OSError):  # the connection was dropped under the handler
+                    super().finish()
+
             def log_message(self, *args: Any) -> None:  # quiet
                 return
 
@@ -180,6 +214,12 @@ class FakeFiskaly:
                     )
                 if fault == "lost":
                     time.sleep(fake.delay)
+                if fault == "close":  # stored, and the connection ends before the answer
+                    with fake.lock:
+                        fake.requests.append((method, url.path, 0))
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    return
                 self._answer(status, answer, method, url.path)
 
             def _answer(self, status: int, answer: Any, method: str, path: str) -> None:
@@ -195,7 +235,7 @@ class FakeFiskaly:
                     self.end_headers()
                     self.wfile.write(data)
                 except (BrokenPipeError, ConnectionResetError):
-                    pass  # the client gave up waiting
+                    self.close_connection = True  # the client gave up waiting
 
             def do_GET(self) -> None:  # noqa: N802
                 self._serve("GET")
@@ -461,3 +501,22 @@ def _process(schema: Any) -> tuple[str, str]:
                 payments.append(text)
     amounts = "_".join(f"{vat[rate]:.2f}" for rate in RATES)
     return "Kassenbeleg-V1", f"{BON[receipt['receipt_type']]}^{amounts}^{'_'.join(payments)}"
+
+
+def main() -> None:
+    """Serve on a free port in this process: print the URL, serve until stdin closes, then print how many
+    requests were answered and over how many connections (JSON)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description="a local fiskaly SIGN DE v2 for tests and benchmarks")
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds every answer takes")
+    args = parser.parse_args()
+    with FakeFiskaly() as fake:
+        fake.latency = args.latency
+        print(fake.url, flush=True)
+        sys.stdin.read()
+        print(json.dumps({"requests": len(fake.requests), "connections": fake.connections}), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,4 +1,4 @@
-"""A small HTTP client for fiskaly SIGN DE v2 (standard library only: ``urllib``).
+"""A small HTTP client for fiskaly SIGN DE v2 (standard library only: ``http.client``).
 
 What fiskaly documents and this client does:
 
@@ -13,25 +13,38 @@ What fiskaly documents and this client does:
   safe. Then :class:`TseUnavailable`. Any other ``4xx`` is :class:`TseRefused` with fiskaly's
   ``code`` and ``message`` (error answers are ``{status_code, error, code, message}``).
 
-Tokens live in memory per process (they expire within minutes; nothing to store).
+- Connections are kept alive (HTTP/1.1) and reused by the next request to the same host, from any
+  thread of the process (one request per connection at a time): a sale's finish then costs one round
+  trip, not a new TCP and TLS handshake on top. A connection idle for :data:`IDLE_SECONDS` is not
+  reused. A reused connection the server closed in the meantime (it answers nothing: the request is
+  refused, reset, or the connection ends before the status line) is retried at once, once, on a new
+  connection: every request is safe to repeat (above), and a PUT fiskaly stored before the
+  connection ended answers ``409`` and is read back. That retry is not one of the two above.
+- Proxies from the environment (``https_proxy``, ``no_proxy``) are honoured as ``urllib`` does.
+
+Tokens and idle connections live in memory per process (tokens expire within minutes; nothing to store).
 """
 
 from __future__ import annotations
 
+import http.client
 import json
+import ssl
 import threading
 import time
-import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from kasse.fiscal.tse.interface import TseRefused, TseUnavailable
 
 RETRY_DELAYS = (0.2, 0.5)
 REFRESH_MARGIN = 60.0  # seconds before expiry a token is refreshed
+IDLE_SECONDS = 30.0  # an idle connection older than this is closed, not reused (servers drop them)
+IDLE_PER_HOST = 4  # idle connections kept per host (a few threads sign at once: requests, starts)
 
 
 @dataclass
@@ -108,8 +121,10 @@ class FiskalyApi:
 
     @staticmethod
     def forget_tokens() -> None:
+        """Forget this process's tokens and close its idle connections (tests; a changed configuration)."""
         with _TOKENS_LOCK:
             _TOKENS.clear()
+        _POOL.close_all()
 
     # -- requests ----------------------------------------------------------------------------------
     def request(
@@ -156,22 +171,132 @@ class FiskalyApi:
         *,
         token: str | None,
     ) -> tuple[int, bytes]:
-        remaining = deadline - self.clock()
-        if remaining <= 0:
-            raise TseUnavailable(f"fiskaly {method} {path}: no time left")
         url = self.base_url + path + (f"?{urlencode(query)}" if query else "")
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
         if token:
             headers["Authorization"] = f"Bearer {token}"
         data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(url, data=data, method=method, headers=headers)  # noqa: S310
-        try:
-            with urllib.request.urlopen(request, timeout=remaining) as response:  # noqa: S310 - configured URL
-                return int(response.status), response.read()
-        except urllib.error.HTTPError as exc:
-            return int(exc.code), exc.read()
-        except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as exc:
-            raise TseUnavailable(f"fiskaly {method} {path}: {exc}") from exc
+        target = urlsplit(url)
+        for _attempt in range(2):
+            remaining = deadline - self.clock()
+            if remaining <= 0:
+                raise TseUnavailable(f"fiskaly {method} {path}: no time left")
+            connection, reused = _POOL.take(target, remaining)
+            try:
+                connection.request(method, _request_target(connection, target), body=data, headers=headers)
+                response = connection.getresponse()
+                answer = response.read()
+            except (ConnectionResetError, BrokenPipeError, ConnectionAbortedError, http.client.BadStatusLine) as exc:
+                # RemoteDisconnected is both a ConnectionResetError and a BadStatusLine: no answer at all.
+                connection.close()
+                if reused:
+                    continue  # the server had closed the idle connection: once more on a new one
+                raise TseUnavailable(f"fiskaly {method} {path}: {exc}") from exc
+            except (TimeoutError, OSError, http.client.HTTPException) as exc:
+                connection.close()
+                raise TseUnavailable(f"fiskaly {method} {path}: {exc}") from exc
+            if response.will_close:
+                connection.close()
+            else:
+                _POOL.give(target, connection)
+            return int(response.status), answer
+        raise TseUnavailable(f"fiskaly {method} {path}: the connection ended twice without an answer")
+
+
+Origin = tuple[str, str, int]
+
+
+class _Pool:
+    """Idle keep-alive connections per host, shared by the threads of the process. A connection is
+    used by one request at a time: taken out while it is in use, put back when its answer was read."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._idle: dict[Origin, list[tuple[http.client.HTTPConnection, float]]] = {}
+        self.opened = 0  # new connections made (tests: a reused one is not counted)
+
+    def take(self, target: Any, timeout: float) -> tuple[http.client.HTTPConnection, bool]:
+        """A connection to ``target``'s host with ``timeout`` for this request, and whether it was used before."""
+        origin = _origin(target)
+        stale: list[http.client.HTTPConnection] = []
+        found = None
+        with self._lock:
+            idle = self._idle.get(origin, [])
+            now = time.monotonic()
+            while idle and found is None:
+                connection, since = idle.pop()
+                if now - since < IDLE_SECONDS and connection.sock is not None:
+                    found = connection
+                else:
+                    stale.append(connection)
+            if found is None:
+                self.opened += 1
+        for connection in stale:
+            connection.close()
+        if found is not None:
+            found.sock.settimeout(timeout)  # type: ignore[union-attr]
+            return found, True
+        return _connect(origin, timeout), False
+
+    def give(self, target: Any, connection: http.client.HTTPConnection) -> None:
+        origin = _origin(target)
+        with self._lock:
+            idle = self._idle.setdefault(origin, [])
+            if len(idle) < IDLE_PER_HOST:
+                idle.append((connection, time.monotonic()))
+                return
+        connection.close()
+
+    def close_all(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, {}
+        for connections in idle.values():
+            for connection, _since in connections:
+                connection.close()
+
+
+_POOL = _Pool()
+
+
+def _origin(target: Any) -> Origin:
+    scheme = target.scheme or "https"
+    return scheme, target.hostname or "", target.port or (443 if scheme == "https" else 80)
+
+
+@lru_cache(maxsize=1)
+def _tls_context() -> ssl.SSLContext:
+    return ssl.create_default_context()  # certificates verified, as urllib does; loaded once per process
+
+
+def _proxy(scheme: str, host: str) -> tuple[str, int] | None:
+    """The proxy the environment names for ``scheme`` (``urllib``'s rules, ``no_proxy`` included)."""
+    proxy = urllib.request.getproxies().get(scheme)
+    if not proxy or urllib.request.proxy_bypass(host):
+        return None
+    parts = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+    return parts.hostname or "", parts.port or 80
+
+
+def _connect(origin: Origin, timeout: float) -> http.client.HTTPConnection:
+    scheme, host, port = origin
+    proxy = _proxy(scheme, host)
+    connection: http.client.HTTPConnection
+    if scheme == "https":
+        connection = http.client.HTTPSConnection(*(proxy or (host, port)), timeout=timeout, context=_tls_context())
+        if proxy:
+            connection.set_tunnel(host, port)
+    else:
+        connection = http.client.HTTPConnection(*(proxy or (host, port)), timeout=timeout)
+        connection.kasse_via_proxy = proxy is not None  # type: ignore[attr-defined]
+    return connection
+
+
+def _request_target(connection: http.client.HTTPConnection, target: Any) -> str:
+    """The path and query; through a plain-HTTP proxy the whole URL."""
+    path = target.path + (f"?{target.query}" if target.query else "")
+    if getattr(connection, "kasse_via_proxy", False):
+        return target.geturl()
+    return path
 
 
 def _json(answer: bytes) -> dict[str, Any]:
