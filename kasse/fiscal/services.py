@@ -187,10 +187,12 @@ def node_devices(organization_id: Any, store_id: Any) -> list[TseDevice]:
 # -- signing -------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Signed:
-    """A step the TSE signed; ``record`` is the stored answer."""
+    """A step the TSE signed; ``record`` is the stored answer, ``registration`` the client it was signed
+    as (its device loaded), so the transaction's next step can go to the same TSE without reading it again."""
 
     record: TseTransactionRecord
     log: TseLog
+    registration: TseClientRegistration | None = None
 
 
 @dataclass(frozen=True)
@@ -223,6 +225,7 @@ def _signed_revisions(register: Register, tx_id: UUID) -> int:
 
 
 TseCall = Callable[[TseBackend, TseClient, int], TseLog]
+Then = Callable[[], object] | None  # stored with the TSE's answer, in its transaction (a receipt's print job)
 
 
 def _refuse_inside_a_transaction() -> None:
@@ -234,13 +237,27 @@ def _refuse_inside_a_transaction() -> None:
 
 
 def _run(
-    register: Register, tx_id: UUID, operation: Operation, call: TseCall, process_type: str = "", process_data: str = ""
+    register: Register,
+    tx_id: UUID,
+    operation: Operation,
+    call: TseCall,
+    process_type: str = "",
+    process_data: str = "",
+    *,
+    after: Signed | None = None,
+    then: Then = None,
 ) -> SignResult:
-    """Call the TSE (``call(backend, client, revision)``) and store what came back."""
+    """Call the TSE (``call(backend, client, revision)``) and store what came back (and ``then``'s rows,
+    in the same transaction). ``after``: the transaction's last signed step, signed by this process a
+    moment ago (the start at the first item): this step goes to the same TSE and client as the next
+    revision, without reading them again."""
     _refuse_inside_a_transaction()
-    with scope(organization=register.organization_id):
-        registration = _registration(register)
-        last = 0 if operation == Operation.START else _signed_revisions(register, tx_id)
+    if after is not None and operation != Operation.START and _continues(after, register, tx_id):
+        registration, last = after.registration, after.record.revision
+    else:
+        with scope(organization=register.organization_id):
+            registration = _registration(register)
+            last = 0 if operation == Operation.START else _signed_revisions(register, tx_id)
     revision = 1 if operation == Operation.START else last + 1
     if registration is None:
         return _failed(
@@ -253,6 +270,7 @@ def _run(
             "no TSE client is registered for this register",
             process_type,
             process_data,
+            then,
         )
     if operation != Operation.START and last == 0:
         # Never sign the end of a transaction whose start was not signed: its start time would be wrong.
@@ -266,6 +284,7 @@ def _run(
             "the transaction's start was not signed",
             process_type,
             process_data,
+            then,
         )
     client = TseClient(registration.client_id, registration.serial_number)
     try:
@@ -282,6 +301,7 @@ def _run(
             str(exc),
             process_type,
             process_data,
+            then,
         )
     except TseRefused as exc:
         return _failed(
@@ -294,6 +314,7 @@ def _run(
             str(exc),
             process_type,
             process_data,
+            then,
         )
     except Exception as exc:  # a TSE fault never stops the register: recorded, logged, sold on
         logger.exception("TSE %s of %s failed unexpectedly", operation.value, tx_id)
@@ -307,54 +328,68 @@ def _run(
             f"{type(exc).__name__}: {exc}",
             process_type,
             process_data,
+            then,
         )
-    return _signed(register, registration, log)
+    return _signed(register, registration, log, then)
 
 
-def _signed(register: Register, registration: TseClientRegistration, log: TseLog) -> Signed:
+def _continues(after: Signed, register: Register, tx_id: UUID) -> bool:
+    """Whether ``after`` is a signed step of ``tx_id`` on ``register`` whose client is known."""
+    record = after.record
+    return (
+        after.registration is not None
+        and record.tx_id == tx_id
+        and record.register_id == register.pk
+        and record.outcome == Outcome.SIGNED
+    )
+
+
+def _signed(register: Register, registration: TseClientRegistration, log: TseLog, then: Then = None) -> Signed:
     device = registration.device
     with scope(organization=register.organization_id), transaction.atomic(durable=True):
-        record = TseTransactionRecord.objects.filter(
-            device=device, tx_id=log.tx_id, revision=log.revision, outcome=Outcome.SIGNED
-        ).first()
-        if record is None:
-            record = _create_signed_record(
-                organization_id=register.organization_id,
-                device=device,
-                register=register,
-                tx_id=log.tx_id,
-                revision=log.revision,
-                operation=log.operation.value,
-                outcome=Outcome.SIGNED,
-                process_type=log.process_type,
-                process_data=log.process_data,
-                transaction_number=log.transaction_number,
-                signature_counter=log.signature_counter,
-                signature=log.signature,
-                signature_algorithm=device.signature_algorithm,
-                tse_serial=device.serial_number,
-                client_serial=registration.serial_number,
-                time_start=log.time_start,
-                time_end=log.time_end,
-                log_time=log.log_time,
-                log_time_format=log.log_time_format.value,
-                qr_code_data=log.qr_code_data,
-            )
+        record, created = _create_signed_record(
+            organization_id=register.organization_id,
+            device=device,
+            register=register,
+            tx_id=log.tx_id,
+            revision=log.revision,
+            operation=log.operation.value,
+            outcome=Outcome.SIGNED,
+            process_type=log.process_type,
+            process_data=log.process_data,
+            transaction_number=log.transaction_number,
+            signature_counter=log.signature_counter,
+            signature=log.signature,
+            signature_algorithm=device.signature_algorithm,
+            tse_serial=device.serial_number,
+            client_serial=registration.serial_number,
+            time_start=log.time_start,
+            time_end=log.time_end,
+            log_time=log.log_time,
+            log_time_format=log.log_time_format.value,
+            qr_code_data=log.qr_code_data,
+        )
+        if created:
             record_change("tse_record", [record])
         _end_outages(register)
-    return Signed(record, log)
+        _store_then(then)
+    return Signed(record, log, registration)
 
 
-def _create_signed_record(**fields: Any) -> TseTransactionRecord:
-    """Store a signed step once. Two processes that started the same transaction (a cart's start in
-    the background and again at pay, in another worker) both got the TSE's one answer for the
-    revision; the second finds the first's row instead of failing."""
+def _create_signed_record(**fields: Any) -> tuple[TseTransactionRecord, bool]:
+    """Store a signed step once; whether this call stored it. Two processes that started the same
+    transaction (a cart's start in the background and again at pay, in another worker), or a step
+    repeated after a lost answer, both got the TSE's one answer for the revision; the second finds the
+    first's row (the unique constraint refuses a second) instead of failing."""
     try:
         with transaction.atomic():
-            return TseTransactionRecord.objects.create(**fields)
+            return TseTransactionRecord.objects.create(**fields), True
     except IntegrityError:
-        return TseTransactionRecord.objects.get(
-            device=fields["device"], tx_id=fields["tx_id"], revision=fields["revision"], outcome=Outcome.SIGNED
+        return (
+            TseTransactionRecord.objects.get(
+                device=fields["device"], tx_id=fields["tx_id"], revision=fields["revision"], outcome=Outcome.SIGNED
+            ),
+            False,
         )
 
 
@@ -376,6 +411,7 @@ def _failed(
     detail: str,
     process_type: str,
     process_data: str,
+    then: Then = None,
 ) -> Unsigned:
     now = timezone.now()
     with scope(organization=register.organization_id), transaction.atomic(durable=True):
@@ -403,7 +439,20 @@ def _failed(
                 detail=detail[:2000],
             )
             record_change("tse_outage", [outage])
+        _store_then(then)
     return Unsigned(record, reason, detail)
+
+
+def _store_then(then: Then) -> None:
+    """Run ``then`` in a savepoint of the transaction storing the TSE's answer: whatever it fails at, the
+    answer is stored (the TSE keeps what it signed, so kasse does too)."""
+    if then is None:
+        return
+    try:
+        with transaction.atomic():
+            then()
+    except Exception:
+        logger.exception("what goes with a TSE answer could not be stored")
 
 
 def start_transaction(*, register: Register, tx_id: UUID) -> SignResult:
@@ -422,8 +471,12 @@ def update_transaction(*, register: Register, tx_id: UUID, process_type: str, pr
     )
 
 
-def finish_transaction(*, register: Register, tx_id: UUID, receipt: Receipt) -> SignResult:
-    """Finish with what the receipt says (sale, return, training receipt, cash movement …)."""
+def finish_transaction(
+    *, register: Register, tx_id: UUID, receipt: Receipt, after: Signed | None = None, then: Then = None
+) -> SignResult:
+    """Finish with what the receipt says (sale, return, training receipt, cash movement …). ``after``: the
+    start this process signed (the same TSE and client finish it); ``then``: what to store with the
+    answer, in its transaction, signed or not (the receipt's print job: queued once the TSE answered)."""
     data = receipt.process_data()
     return _run(
         register,
@@ -432,6 +485,8 @@ def finish_transaction(*, register: Register, tx_id: UUID, receipt: Receipt) -> 
         lambda backend, client, rev: backend.finish(client, tx_id, rev, receipt),
         data.process_type,
         data.process_data,
+        after=after,
+        then=then,
     )
 
 

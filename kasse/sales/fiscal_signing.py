@@ -23,7 +23,14 @@ from django_scopes import scope
 
 from kasse.fiscal.models import DeviceState, Outcome, TseDevice, TseTransactionRecord
 from kasse.fiscal.process_data import PaymentKey, PaymentKind, VatSlot
-from kasse.fiscal.services import SignResult, cancel_transaction, finish_transaction, start_transaction
+from kasse.fiscal.services import (
+    Signed,
+    SignResult,
+    Then,
+    cancel_transaction,
+    finish_transaction,
+    start_transaction,
+)
 from kasse.fiscal.tse.interface import BonTyp, Operation, Receipt
 from kasse.sales.fiscal_start import has_start, started_operations, wait_for_start
 from kasse.sales.models import CashMovement, PaymentMethod, Sale, Shift
@@ -57,30 +64,33 @@ def sale_receipt(sale: Sale) -> Receipt:
     return Receipt(bon_typ, dict(gross), {key: value for key, value in payments.items() if value})
 
 
-def sign_sale(sale: Sale, *, tse_checked: bool = False) -> SignResult | None:
+def sign_sale(sale: Sale, *, tse_checked: bool = False, then: Then = None) -> SignResult | None:
     """Finish the TSE transaction of a completed sale or return (its id is the transaction's).
 
     The transaction was started in the background when the cart's first item was entered
     (:mod:`kasse.sales.fiscal_start`): this waits for that start (at most the TSE timeout) and
-    finishes. A sale whose start left no record (a return, a cart from another process that crashed,
-    a start still running elsewhere) is started here first. None when the register has no TSE, or
-    when the sale's end was recorded already (a repeated "pay" signs nothing twice). Call after the
-    sale's transaction committed. ``tse_checked``: the caller found :func:`tse_in_use` true for the
-    sale's register in this request (not asked again).
+    finishes, on the TSE and as the client that start used. A sale whose start left no record (a
+    return, a cart from another process that crashed, a start still running elsewhere) is started
+    here first. None when the register has no TSE, or when the sale's end was recorded already (a
+    repeated "pay" signs nothing twice; ``then`` is not run). Call after the sale's transaction
+    committed. ``tse_checked``: the caller found :func:`tse_in_use` true for the sale's register in
+    this request (not asked again). ``then``: stored with the TSE's answer, in its transaction.
     """
     with scope(organization=sale.organization_id):
         register = sale.register
     if not tse_checked and not tse_in_use(register):
         return None
-    wait_for_start(sale.pk)
+    started = wait_for_start(sale.pk)
     with scope(organization=sale.organization_id):
         operations = started_operations(register, sale.pk)
         if Operation.FINISH.value in operations:
             return None
         receipt = sale_receipt(sale)
     if not has_start(operations):
-        start_transaction(register=register, tx_id=sale.pk)
-    return finish_transaction(register=register, tx_id=sale.pk, receipt=receipt)
+        started = start_transaction(register=register, tx_id=sale.pk)
+    # The start is the transaction's only step so far (nothing cancelled or updated it since): finish after it.
+    after = started if isinstance(started, Signed) and operations <= {Operation.START.value} else None
+    return finish_transaction(register=register, tx_id=sale.pk, receipt=receipt, after=after, then=then)
 
 
 def sign_abort(*, register: Register, cart_id: UUID, gross: dict[int, Decimal]) -> SignResult | None:

@@ -7,7 +7,8 @@ id is the transaction's id; the sale made from the cart keeps that id.
 A small pool of worker threads per process runs the starts. :func:`start_in_background` is called
 after the first line's transaction committed; :func:`wait_for_start` is what "pay" and "cancel" call
 before they finish or cancel: it waits for this process's start of that cart (at most the TSE
-timeout). A start made by another process (several cloud workers) or lost with a crashed one is
+timeout) and hands over its result, so the finish goes to the same TSE and client without reading
+them again. A start made by another process (several cloud workers) or lost with a crashed one is
 found in the database instead: a cart whose start left no record at all is started synchronously at
 pay, as before. Starting twice is harmless: a repeated revision returns what the TSE stored.
 """
@@ -26,7 +27,7 @@ from django.db import close_old_connections, connection
 from django_scopes import scope
 
 from kasse.fiscal.models import TseTransactionRecord
-from kasse.fiscal.services import start_transaction
+from kasse.fiscal.services import SignResult, start_transaction
 from kasse.fiscal.tse.interface import Operation
 from kasse.tenancy.models import Register
 
@@ -37,7 +38,7 @@ _REMEMBERED = 512  # starts of this process whose future "pay" may still want to
 
 _lock = threading.Lock()
 _executor: ThreadPoolExecutor | None = None
-_futures: OrderedDict[UUID, Future[None]] = OrderedDict()
+_futures: OrderedDict[UUID, Future[SignResult | None]] = OrderedDict()
 
 
 def _pool() -> ThreadPoolExecutor:
@@ -69,7 +70,7 @@ def start_in_background(*, organization_id: UUID, register_id: UUID, tx_id: UUID
             _futures.popitem(last=False)
 
 
-def _start(organization_id: UUID, register_id: UUID, tx_id: UUID) -> None:
+def _start(organization_id: UUID, register_id: UUID, tx_id: UUID) -> SignResult | None:
     from kasse.sales.fiscal_signing import tse_in_use  # the gate; imported here: fiscal_signing imports us
 
     close_old_connections()
@@ -77,31 +78,33 @@ def _start(organization_id: UUID, register_id: UUID, tx_id: UUID) -> None:
         with scope(organization=organization_id):
             register = Register.objects.select_related("store").filter(pk=register_id).first()
             if register is None or not tse_in_use(register):
-                return
+                return None
             if started_operations(register, tx_id):
-                return
-        start_transaction(register=register, tx_id=tx_id)
+                return None
+        return start_transaction(register=register, tx_id=tx_id)
     except Exception:  # a start that cannot even be tried is started again at pay
         logger.exception("background TSE start of %s failed", tx_id)
+        return None
     finally:
         connection.close()  # a worker thread's connection is not closed by any request
 
 
-def wait_for_start(tx_id: UUID, timeout: float | None = None) -> bool:
+def wait_for_start(tx_id: UUID, timeout: float | None = None) -> SignResult | None:
     """Wait until this process's background start of ``tx_id`` is done (at most ``timeout`` seconds,
-    by default :func:`start_timeout`). True when there was one and it ended in time."""
+    by default :func:`start_timeout`) and return what it stored: None when there was none here, it
+    did not end in time, or it found the transaction started already."""
     with _lock:
         future = _futures.get(tx_id)
     if future is None:
-        return False
+        return None
     try:
-        future.result(timeout=start_timeout() if timeout is None else timeout)
+        result = future.result(timeout=start_timeout() if timeout is None else timeout)
     except FutureTimeout:
         logger.warning("the TSE start of %s did not end within the timeout", tx_id)
-        return False
+        return None
     with _lock:
         _futures.pop(tx_id, None)
-    return True
+    return result
 
 
 def started_operations(register: Register, tx_id: UUID) -> set[str]:

@@ -6,6 +6,7 @@ import base64
 import io
 import tarfile
 import uuid
+from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
@@ -267,3 +268,55 @@ def test_the_tse_is_never_called_inside_the_callers_database_transaction(organiz
     with pytest.raises(RuntimeError), transaction.atomic():
         start_transaction(register=register, tx_id=uuid7())
     assert isinstance(start_transaction(register=register, tx_id=uuid7()), Signed)
+
+
+def test_what_goes_with_the_answer_is_stored_after_it_in_its_transaction_and_never_costs_the_record(
+    signing_register, dev_tse
+):
+    seen: list[tuple[str, bool]] = []
+
+    def then(tx: uuid.UUID) -> Callable[[], None]:
+        def store() -> None:
+            stored = TseTransactionRecord.objects.filter(tx_id=tx, operation="finish").exists()
+            seen.append((str(tx), stored))
+
+        return store
+
+    tx = uuid7()
+    start = start_transaction(register=signing_register, tx_id=tx)
+    assert isinstance(start, Signed)
+    assert start.registration is not None
+    assert isinstance(finish_transaction(register=signing_register, tx_id=tx, receipt=SALE, then=then(tx)), Signed)
+    never_started = uuid7()
+    result = finish_transaction(register=signing_register, tx_id=never_started, receipt=SALE, then=then(never_started))
+    assert isinstance(result, Unsigned)  # an outage's record is stored with it the same way
+    assert seen == [(str(tx), True), (str(never_started), True)]
+
+    def broken() -> None:
+        raise RuntimeError("the printer's table is gone")
+
+    other = uuid7()
+    start_transaction(register=signing_register, tx_id=other)
+    assert isinstance(finish_transaction(register=signing_register, tx_id=other, receipt=SALE, then=broken), Signed)
+    with scope(organization=signing_register.organization_id):
+        assert TseTransactionRecord.objects.filter(tx_id=other, operation="finish", outcome=Outcome.SIGNED).exists()
+
+
+def test_a_finish_after_this_process_s_start_goes_to_its_client_as_the_next_revision(signing_register, dev_tse):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    tx = uuid7()
+    start = start_transaction(register=signing_register, tx_id=tx)
+    assert isinstance(start, Signed)
+    with CaptureQueriesContext(connection) as queries:
+        finish = finish_transaction(register=signing_register, tx_id=tx, receipt=SALE, after=start)
+    assert isinstance(finish, Signed)
+    assert (finish.record.revision, finish.record.transaction_number) == (2, start.record.transaction_number)
+    assert not [q for q in queries.captured_queries if "fiscal_tseclientregistration" in q["sql"]]
+    # a start of another transaction is no "after": read as before
+    other = uuid7()
+    start_transaction(register=signing_register, tx_id=other)
+    assert isinstance(finish_transaction(register=signing_register, tx_id=other, receipt=SALE, after=start), Signed)
+    with scope(organization=signing_register.organization_id):
+        assert TseTransactionRecord.objects.get(tx_id=other, operation="finish").revision == 2

@@ -15,9 +15,9 @@ from kasse.core.ids import uuid7
 from kasse.fiscal.fiskaly_setup import create_fiskaly_tse, register_fiskaly_client, set_up_fiskaly_tse
 from kasse.fiscal.models import TseOutage, TseTransactionRecord
 from kasse.fiscal.services import Signed, finish_transaction, start_transaction
+from kasse.fiscal.tests.test_fiskaly import SALE, SALE_DATA
 from kasse.fiscal.tse import fiskaly_api
 from kasse.fiscal.tse.fiskaly_api import FiskalyApi, Timeouts
-from kasse.fiscal.tests.test_fiskaly import SALE, SALE_DATA
 from kasse.testing.fiskaly_server import FakeFiskaly
 
 pytestmark = pytest.mark.django_db

@@ -234,7 +234,7 @@ class _Pool:
         for connection in stale:
             connection.close()
         if found is not None:
-            found.sock.settimeout(timeout)  # type: ignore[union-attr]
+            found.sock.settimeout(timeout)
             return found, True
         return _connect(origin, timeout), False
 

@@ -384,9 +384,13 @@ def checkout_cart(*, actor: Actor, cart: Cart, employee: Employee, payments: lis
         with scope(organization=sale.organization_id):
             # read once: the TSE signs them and the done screen shows them (the view's ``.all()``)
             prefetch_related_objects([sale], "vat_rows", "payments")
-        sign_sale(sale, tse_checked=True)
-        with scope(organization=sale.organization_id), transaction.atomic():
+
+        def queue_receipt() -> None:  # in the transaction that stores the TSE's answer: one commit
             enqueue_sale_receipt(sale=sale, actor=actor)
+
+        if sign_sale(sale, tse_checked=True, then=queue_receipt) is None:  # its end was signed already
+            with scope(organization=sale.organization_id), transaction.atomic():
+                enqueue_sale_receipt(sale=sale, actor=actor)
     return sale
 
 

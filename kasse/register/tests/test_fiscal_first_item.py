@@ -286,3 +286,31 @@ def test_the_start_is_signed_immediately_at_the_first_item_and_needs_no_update(t
         finish = TseTransactionRecord.objects.get(tx_id=cart.pk, operation="finish")
     assert finish.time_start == start.time_start  # TSE_TA_START on the receipt and in DSFinV-K
     assert finish.time_end > start.time_start
+
+
+def test_pay_finishes_as_the_starts_client_and_queues_the_receipt_with_the_tses_answer(
+    till, register, bakery, dev_tse, organization, store
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from kasse.printing.models import JobKind, Printer, PrinterKind, PrintJob, RegisterPrinter
+
+    with scopes_disabled():
+        printer = Printer.objects.create(
+            organization=organization, store=store, name="Bon", kind=PrinterKind.RECEIPT, host="127.0.0.1", port=9
+        )
+        RegisterPrinter.objects.create(organization=organization, register=register, printer=printer)
+    till.post("/register/cart/scan/", {"code": ROLL})
+    cart = _cart(register)
+    wait_idle()
+    with CaptureQueriesContext(connection) as queries:
+        assert till.post("/register/cart/pay/", PAY_CASH).status_code == 200
+    sql = [q["sql"] for q in queries.captured_queries]
+    assert not [s for s in sql if "fiscal_tseclientregistration" in s]  # the start's TSE and client, not read again
+    finish_at = next(i for i, s in enumerate(sql) if s.startswith('INSERT INTO "fiscal_tsetransactionrecord"'))
+    job_at = next(i for i, s in enumerate(sql) if s.startswith('INSERT INTO "printing_printjob"'))
+    assert finish_at < job_at  # queued once the TSE answered, with its answer
+    assert _records(cart.pk) == [(1, "start", Outcome.SIGNED), (2, "finish", Outcome.SIGNED)]
+    with scopes_disabled():
+        assert PrintJob.objects.filter(sale_id=cart.pk, kind=JobKind.RECEIPT).count() == 1
