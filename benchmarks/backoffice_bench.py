@@ -1,6 +1,6 @@
 """Back-office benchmark (issue 15): every figure of the issue's benchmark on one seeded database.
 
-On PostgreSQL: migrate an empty database (or reuse one with ``--reuse``), seed the demo shop and
+On PostgreSQL: a copy of the migrated template database (or reuse one with ``--reuse``), seed the demo shop and
 ``--sales`` sales over two years and three stores (``kasse seed --sales``: COPY, the report sums written
 with the receipts; timed, target ≥ 20,000 sales/s), then time, server side around the Django test client as
 the owner:
@@ -57,8 +57,10 @@ def _admin(sql: str) -> None:
 
 def _setup(reuse: bool, database: str) -> None:
     if not reuse:
+        from benchmarks.database import create_postgres_database
+
         _admin(f"DROP DATABASE IF EXISTS {database}")
-        _admin(f"CREATE DATABASE {database}")
+        create_postgres_database(database, POSTGRES_URL)
     os.environ["DATABASE_URL"] = POSTGRES_URL + database
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kasse.settings")
     import django

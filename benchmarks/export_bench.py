@@ -55,8 +55,11 @@ def _django(database: str, data_dir: str) -> None:
 def prepare(sales: int, fmt: str, reuse: bool, data_dir: str, database: str = DATABASE, days: int = 0) -> str:
     """Seed (unless reused) and request the export of the last ``days`` days (0: two years); returns its id."""
     if not reuse:
-        for sql in (f"DROP DATABASE IF EXISTS {database} WITH (FORCE)", f"CREATE DATABASE {database}"):
-            subprocess.run(["psql", POSTGRES_URL + "postgres", "-q", "-c", sql], check=True, capture_output=True)
+        from benchmarks.database import create_postgres_database
+
+        drop = f"DROP DATABASE IF EXISTS {database} WITH (FORCE)"
+        subprocess.run(["psql", POSTGRES_URL + "postgres", "-q", "-c", drop], check=True, capture_output=True)
+        create_postgres_database(database, POSTGRES_URL)
     _django(database, data_dir)
     from django.core.management import call_command
     from django.utils import timezone

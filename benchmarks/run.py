@@ -91,6 +91,17 @@ def _postgres_admin(sql: str) -> str | None:
     return None
 
 
+def _create_bench_database() -> str | None:
+    """Create the PostgreSQL benchmark database as a copy of the migrated template; ``None`` if it worked."""
+    try:
+        from benchmarks.database import create_postgres_database
+
+        create_postgres_database(BENCH_DB, POSTGRES_URL)
+    except Exception as exc:  # noqa: BLE001 - any failure means "skip PostgreSQL", reported as such
+        return str(exc).strip().splitlines()[0]
+    return None
+
+
 def run_one(name: str, url: str, data_dir: Path, args: argparse.Namespace) -> dict[str, Any]:
     out = data_dir / "figures.json"
     command = [
@@ -136,7 +147,7 @@ def run_all(args: argparse.Namespace) -> tuple[dict[str, dict[str, Any]], list[s
             shutil.rmtree(folder, ignore_errors=True)
     if "postgres" in args.databases:
         error = _postgres_admin(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-        error = error or _postgres_admin(f"CREATE DATABASE {BENCH_DB}")
+        error = error or _create_bench_database()
         if error:
             notes.append(f"PostgreSQL skipped: {POSTGRES_URL} is not usable ({error}).")
             print(notes[-1], flush=True)

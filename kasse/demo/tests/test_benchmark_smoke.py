@@ -215,7 +215,7 @@ def test_backoffice_benchmark_runs_end_to_end_with_a_few_hundred_sales(tmp_path)
         cwd=PROJECT,
         capture_output=True,
         text=True,
-        timeout=900,  # two fresh databases migrated, the demo shop seeded, five child processes
+        timeout=900,  # two databases copied from the template, the demo shop seeded, five child processes
         env={**os.environ, "KASSE_DATA_DIR": str(tmp_path)},
     )
     assert result.returncode == 0, result.stdout + result.stderr
