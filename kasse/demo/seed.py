@@ -14,6 +14,7 @@ from kasse.catalog.models import Variant
 from kasse.core.actors import Actor
 from kasse.customers.models import Customer
 from kasse.demo import catalog, customers, shop
+from kasse.demo.offers import seed_offers
 from kasse.tenancy.models import Organization, Store
 
 DEFAULT_CUSTOMERS = 200
@@ -83,6 +84,9 @@ def seed_demo(
             stores = {s.number: s for s in Store.objects.filter(organization=organization)}
         made_products = _seed_products(actor, organization, stores, count, say)
         made_customers = _seed_customers(actor, organization, customers_count, say)
+        if created:
+            say("Setting up loyalty, gift cards, promotions and a campaign …")
+            seed_offers(actor, organization)
     _refresh_planner_statistics()
     return SeedResult(organization, created, made_products, made_customers, time.perf_counter() - started)
 

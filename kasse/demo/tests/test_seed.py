@@ -42,6 +42,29 @@ def test_seed_creates_the_demo_shop_through_the_services():
     _check_shop(output)
     _check_catalog()
     _check_scale_label_of_a_cheese()
+    _check_offers()
+
+
+def _check_offers() -> None:
+    """Loyalty, a gift card type, promotions and a campaign on the idle screens are there to try at once."""
+    from kasse.loyalty.models import LoyaltyProgram, StampCard
+    from kasse.loyalty.selectors import points_balance
+    from kasse.marketing.selectors import idle_messages
+    from kasse.promotions.models import Promotion
+    from kasse.vouchers.models import VoucherType
+
+    org = _demo_org()
+    with scopes_disabled():
+        assert LoyaltyProgram.objects.get(organization=org).is_active
+        assert [c.name for c in StampCard.objects.filter(organization=org)] == ["Kaffeekarte"]
+        assert [t.name for t in VoucherType.objects.filter(organization=org)] == ["Geschenkgutschein"]
+        assert sorted(Promotion.objects.filter(organization=org).values_list("name", "coupon_code")) == [
+            ("Feierabend-Brot −50 %", ""),
+            ("Willkommen −10 %", "WILLKOMMEN10"),
+        ]
+        holder = Customer.objects.filter(organization=org).exclude(loyalty_card_code=None).order_by("customer_number")
+        assert points_balance(holder.first().pk) == 150
+        assert idle_messages(org.pk) == ["Ab 18 Uhr: Brot −50 %"]
 
 
 def _check_shop(output: str) -> None:
@@ -70,8 +93,8 @@ def _check_shop(output: str) -> None:
             employee = Employee.objects.get(organization=org, display_name=person.name)
             assert employee.check_pin(person.pin)
             assert employee.roles.get().role == person.role
-        # Every product was saved by save_product, which writes an audit entry.
-        assert org.audit_entries.filter(action="catalog.product.created").count() == 340
+        # Every product was saved by save_product, which writes an audit entry (and the gift card type's product).
+        assert org.audit_entries.filter(action="catalog.product.created").count() == 340 + 1
         assert Customer.objects.filter(organization=org).count() == 200
         assert StorePrice.objects.filter(organization=org).count() == 10
 
@@ -89,7 +112,8 @@ def _check_catalog() -> None:
             assert len(code) == 13
             assert has_valid_check_digit(code)
             assert validate_barcode(code) == (code, "ean13")
-        assert Variant.objects.filter(organization=org, barcodes__isnull=True).count() == 0
+        # every product has a barcode but the gift card type's, which is sold by the Gift card dialog, not scanned
+        assert Variant.objects.filter(organization=org, barcodes__isnull=True, product__is_voucher=False).count() == 0
         rates = set(Product.objects.filter(organization=org).values_list("vat_class", flat=True))
         assert {VatClass.REDUCED, VatClass.STANDARD} <= rates
         drinks = Product.objects.filter(organization=org, category__name="Getränke")
@@ -188,7 +212,7 @@ def test_large_seed_bulk_inserts_rows_the_services_would_have_written():
     org = _demo_org()
     assert f"Added to “{name}”: 700 products, 600 customers" in output
     with scopes_disabled():
-        assert Product.objects.filter(organization=org).count() == 705
+        assert Product.objects.filter(organization=org).count() == 705 + 1  # and the gift card type's product
         assert Customer.objects.filter(organization=org).count() == 602
         numbers = list(Customer.objects.filter(organization=org).values_list("customer_number", flat=True))
         assert sorted(numbers) == list(range(10001, 10603))
