@@ -15,7 +15,7 @@ the sales are not signed by a TSE and move no stock. Everything else is as the r
 * a day is the store's local day (``Store.time_zone``), sales fall between 07:00 and 19:30 local time,
   more on Saturdays, fewer on Mondays, none after the moment of seeding.
 
-Rows go out as COPY text built by :mod:`kasse.demo.sales_rows` (templates made once per run, integers for
+Rows go out as binary COPY built by :mod:`kasse.demo.sales_rows` (templates made once per run, integers for
 cents and microseconds), about 60,000 sales (whole days of all stores) per transaction with the registers'
 counters, so a run can be stopped and what was committed stays consistent.
 """
@@ -43,9 +43,9 @@ from kasse.core.actors import Actor
 from kasse.core.ids import uuid7
 from kasse.core.vat import DSFINVK_IDS, VAT_RATES
 from kasse.customers.models import Customer
-from kasse.demo.sales_copy import SalesSeedRefused, Writer, check_columns, ts
+from kasse.demo.sales_copy import SalesSeedRefused, Writer, check_columns
 from kasse.demo.sales_indexes import REBUILD_FROM, drop_secondary_indexes, restore_dropped_indexes
-from kasse.demo.sales_rows import Ids, Item, Stamps, Templates, Till, register_day, text
+from kasse.demo.sales_rows import Ids, Item, Templates, Till, register_day
 from kasse.demo.sales_sums import SUMS_TABLES, StoreSums, days_left_to_the_live_path
 from kasse.sales.models import Payment, RegisterCounter, Sale, SaleLine, SaleVat, Shift
 from kasse.sales.models.counters import CounterKind
@@ -108,7 +108,7 @@ def _tills(organization: Organization, stores: list[Store]) -> list[Till]:
         )
         if not people:
             raise SalesSeedRefused(f"Nobody works in {store.name}: add an employee first.")
-        cashiers = [(p.pk.hex, text(p.display_name[:120])) for p in people]
+        cashiers = [(p.pk.hex, p.display_name[:120]) for p in people]
         for register in Register.objects.filter(store=store, is_active=True).order_by("number"):
             counters = {c.kind: c.last_value for c in RegisterCounter.objects.filter(register=register)}
             open_shift = Shift.objects.filter(register=register, status="open").first()
@@ -150,8 +150,8 @@ def _items(organization: Organization) -> list[Item]:
         rate = int(VAT_RATES[vat_class])
         items.append(
             Item(
-                pk.hex, product_id.hex, text(product_name[:200]), text((variant_name or "")[:120]),
-                text(sku[:64]), unit, cents, vat_class, rate, DSFINVK_IDS[vat_class],
+                pk.hex, product_id.hex, product_name[:200], (variant_name or "")[:120], sku[:64], unit, cents,
+                vat_class, rate, DSFINVK_IDS[vat_class],
             )
         )  # fmt: skip
     if not items:
@@ -224,7 +224,7 @@ def seed_sales(
     for index, till in enumerate(tills):
         by_store.setdefault(till.store.pk, []).append(index)
     skip_days = {store.pk.hex: days_left_to_the_live_path(organization.pk, store) for store in chosen}
-    templates = Templates(org, ts(now), items, customers)
+    templates = Templates(org, now, items, customers)
     plan = _Plan(tills, dates, counts, now, templates, skip_days, say, started, max(1, FLUSH_SALES // len(by_store)))
     jobs = [(ix, rng.getrandbits(64)) for ix in by_store.values()]
     if rebuild:
@@ -278,7 +278,7 @@ def _write_store(plan: _Plan, till_indexes: list[int], rng_seed: int) -> tuple[i
     """Write the sales of one store's registers (in a thread of its own): this thread builds the rows, a
     second one (:func:`_copy_batches`, on its own connection) COPYs each finished batch while the next is built."""
     rand = random.Random(rng_seed).random
-    ids, stamps, org = Ids(), Stamps(), plan.templates.org
+    ids, org = Ids(), plan.templates.org
     tills = [plan.tills[i] for i in till_indexes]
     store_id = tills[0].store.pk.hex
     writer = Writer(org, StoreSums(org, store_id, plan.skip_days[store_id]))
@@ -296,7 +296,7 @@ def _write_store(plan: _Plan, till_indexes: list[int], rng_seed: int) -> tuple[i
                 n = plan.counts[day_index * len(plan.tills) + till_index]
                 if n:
                     sales, back, lines = register_day(
-                        writer, plan.templates, plan.tills[till_index], day, n, plan.now, ids, stamps, rand
+                        writer, plan.templates, plan.tills[till_index], day, n, plan.now, ids, rand
                     )
                     made, returns, lines_made = made + sales, returns + back, lines_made + lines
             if writer.buffered >= plan.flush_every or day_index == len(plan.dates) - 1:

@@ -1,12 +1,14 @@
 """The COPY side of ``kasse seed --sales`` (:mod:`kasse.demo.sales`): the columns written per table, checked
-against the models, and the buffer of one transaction's rows as COPY text."""
+against the models, and the buffer of one transaction's rows (the shifts as COPY text, the receipts, lines,
+VAT rows and payments in PostgreSQL's binary COPY format: :mod:`kasse.demo.sales_binary`)."""
 
 from __future__ import annotations
 
-import datetime
+from typing import Any
 
 from django.db import connection, models
 
+from kasse.demo import sales_binary as binary
 from kasse.demo.sales_sums import StoreSums
 from kasse.sales.models import Payment, Sale, SaleLine, SaleVat, Shift
 
@@ -15,17 +17,13 @@ class SalesSeedRefused(Exception):
     """The sales cannot be seeded here; the message says why."""
 
 
-def ts(moment: datetime.datetime) -> str:
-    return moment.astimezone(datetime.UTC).strftime("%Y-%m-%d %H:%M:%S.%f+00")
-
-
 class Writer:
-    """The rows of one transaction, per table, as COPY text."""
+    """The rows of one transaction, per table: the shifts as COPY text, the others as binary COPY rows."""
 
     def __init__(self, org: str, sums: StoreSums | None = None) -> None:
         self.org = org
         self.sums = sums  # the report sums of the receipts written (None: mark their hours instead)
-        self.tables: dict[str, list[str]] = {"shift": [], "sale": [], "line": [], "vat": [], "payment": []}
+        self.tables: dict[str, list[Any]] = {"shift": [], "sale": [], "line": [], "vat": [], "payment": []}
         self.hours: set[tuple[str, int]] = set()  # (store id, UTC hour as epoch seconds) that got receipts
 
     def take(self) -> Writer:
@@ -50,7 +48,10 @@ class Writer:
                 if not rows:
                     continue
                 with cursor.cursor.copy(COPY_STATEMENTS[model]) as copy:
-                    copy.write("".join(rows))
+                    if model is Shift:
+                        copy.write("".join(rows))
+                    else:
+                        copy.write(b"".join([binary.SIGNATURE, *rows, binary.TRAILER]))
                 rows.clear()
         if self.sums is not None:
             self.sums.flush()
@@ -81,7 +82,8 @@ class Writer:
 
 def _copy_statement(model: type[models.Model], columns: list[str]) -> str:
     quote = connection.ops.quote_name
-    return f"COPY {quote(model._meta.db_table)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
+    statement = f"COPY {quote(model._meta.db_table)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
+    return statement if model is Shift else statement + " (FORMAT BINARY)"
 
 
 SALE_COLUMNS = [

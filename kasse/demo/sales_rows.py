@@ -1,11 +1,13 @@
-"""The rows of ``kasse seed --sales`` (:mod:`kasse.demo.sales`) as COPY text: one register's sales of one day.
+"""The rows of ``kasse seed --sales`` (:mod:`kasse.demo.sales`): one register's sales of one day.
 
-Built for speed, since the seeder's Python side is half of what a seed costs: everything that does not
-change from row to row is COPY text made once per run (:class:`Templates`: the columns of a line for each
-product and quantity, the money of each amount); a receipt takes one id from :class:`Ids` and its lines, VAT
-rows and payment use that id with another last byte; timestamps are formatted from integer microseconds; the
-random numbers are plain ``random()`` calls; the report sums are added up per register-day in lists and small
-dicts and handed to :class:`~kasse.demo.sales_sums.StoreSums` once per register-day.
+Built for speed, since the seeder's Python side is half of what a seed costs. The receipts, lines, VAT rows
+and payments are PostgreSQL's binary COPY rows (:mod:`kasse.demo.sales_binary`: PostgreSQL reads them without
+parsing text, and they are built from integers); everything that does not change from row to row is made
+once per run (:class:`Templates`: the fields of a line for each product and quantity, the encoding of each
+amount); a receipt takes one id from :class:`Ids` and its lines, VAT rows and payment use that id with another
+last byte; the random numbers are plain ``random()`` calls; the report sums are added up per register-day in
+lists and small dicts and handed to :class:`~kasse.demo.sales_sums.StoreSums` once per register-day. The
+shifts (one row per register-day) stay COPY text.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import zoneinfo
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from kasse.demo import sales_binary as binary
+
 if TYPE_CHECKING:
     from kasse.demo.sales_copy import Writer
     from kasse.tenancy.models import Register, Store
@@ -23,14 +27,11 @@ if TYPE_CHECKING:
 OPENING_FLOAT = 15000  # cents
 LINE_COUNTS = (1, 2, 3, 4, 5, 5, 6, 7, 8, 9)  # lines per receipt, drawn evenly
 QUANTITIES = (1, 1, 1, 2, 2, 3)
-SLOT = [f"{n:02x}" for n in range(256)]  # last byte of a receipt's row ids: 00 the receipt, 01-09 its lines
+SLOT = [bytes([n]) for n in range(256)]  # last byte of a receipt's row ids: 00 the receipt, 01-09 its lines
 VAT_SLOT, PAYMENT_SLOT = 0x10, 0x20
+POSITION = [binary.int4(n) for n in range(256)]
+SALE_FIELDS, LINE_FIELDS, VAT_FIELDS, PAYMENT_FIELDS = (binary.count(n) for n in (22, 27, 10, 11))
 HourKey = tuple[int, int, str]  # local hour, cashier index, kind
-
-
-def text(value: str) -> str:
-    """A string as a COPY text field."""
-    return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
 def money(cents: int) -> str:
@@ -48,14 +49,6 @@ def vat_of(gross: int, rate: int) -> int:
     return magnitude if gross >= 0 else -magnitude
 
 
-class Money(dict[int, str]):
-    """Cents → COPY text, each amount formatted once."""
-
-    def __missing__(self, cents: int) -> str:
-        value = self[cents] = money(cents)
-        return value
-
-
 class Ids:
     """UUIDv7-shaped ids: the row's moment in milliseconds first (so they sort by time like the register's),
     then a counter of this run and a random tag of the run, unique without asking the database. One id per
@@ -64,19 +57,27 @@ class Ids:
     def __init__(self) -> None:
         self.counter = 0
         # not from the seeded generator: a second run with the same seed must not repeat the ids
-        self.tag = f"{secrets.randbits(32):08x}"
+        self.tag = secrets.randbits(32)
 
-    def base(self, moment_ms: int) -> str:
-        """30 hex digits; add a :data:`SLOT` for an id."""
+    def base(self, moment_ms: int) -> bytes:
+        """A uuid field's length and the id's first 15 bytes; add a :data:`SLOT` for the field."""
         self.counter = n = self.counter + 1
-        return f"{moment_ms & 0xFFFFFFFFFFFF:012x}7{(n >> 20) & 0xFFF:03x}8{n & 0xFFFFF:05x}{self.tag}"
+        value = (
+            (moment_ms & 0xFFFFFFFFFFFF) << 72
+            | 0x7 << 68
+            | ((n >> 20) & 0xFFF) << 56
+            | 0x8 << 52
+            | (n & 0xFFFFF) << 32
+            | self.tag
+        )
+        return binary.UUID_LENGTH + value.to_bytes(15, "big")
 
 
 @dataclass(frozen=True)
 class Item:
-    variant_id: str
+    variant_id: str  # hex
     product_id: str
-    name: str  # escaped
+    name: str
     variant_name: str
     sku: str
     unit: str
@@ -91,67 +92,53 @@ class Till:
     store: Store
     register: Register
     zone: zoneinfo.ZoneInfo
-    cashiers: list[tuple[str, str]]  # (employee id hex, escaped display name)
+    cashiers: list[tuple[str, str]]  # (employee id hex, display name)
     receipt: int
     closing: int
     open_shift: str | None  # id hex of the register's open shift, if any
 
 
 class Templates:
-    """What does not change from row to row, as COPY text, for one run."""
+    """What does not change from row to row, as COPY text (the shifts) and binary fields, for one run."""
 
-    def __init__(self, org: str, now_text: str, items: list[Item], customers: list[str]) -> None:
+    def __init__(self, org: str, now: datetime.datetime, items: list[Item], customers: list[str]) -> None:
         self.org = org
-        self.now_text = now_text
-        self.head = f"\t{now_text}\t{now_text}\t{org}\t"  # after a row's id: created, updated, organization
+        self.now_text = now.astimezone(datetime.UTC).strftime("%Y-%m-%d %H:%M:%S.%f+00")
+        self.head = f"\t{self.now_text}\t{self.now_text}\t{org}\t"  # a shift's created, updated, organization
+        now_field = binary.stamp(round(now.timestamp() * 1_000_000))
+        self.head_fields = now_field + now_field + binary.uuid_hex(org)  # after a row's id, likewise
         self.items = items
-        self.customers = customers
-        self.money = Money()
-        # the VAT keys (rate, DSFinV-K id) in use, numbered; per key the VAT row's columns after the receipt id
+        self.customers = [binary.uuid_hex(customer) for customer in customers]
+        self.cents = binary.Cents()
+        # the VAT keys (rate, DSFinV-K id) in use, numbered; per key the VAT row's rate and DSFinV-K id fields
         keys = sorted({(item.rate, item.dsfinvk) for item in items})
         self.vat_keys = keys
-        self.vat_text = [f"\t{rate}.00\t{dsfinvk}\t" for rate, dsfinvk in keys]
+        self.vat_fields = [binary.numeric(rate * 100, 2) + binary.int2(dsfinvk) for rate, dsfinvk in keys]
         self.rate_text = [f"{rate}.00" for rate, _dsfinvk in keys]
-        # per item and quantity: (the sale line's columns after the position, gross cents, VAT key index,
-        # items counted); and the return line's columns up to its original line's id
-        self.sold: list[list[tuple[str, int, int, int]]] = []
-        self.returned: list[list[str]] = []
+        # per item and quantity: (the sale line's fields after the position, gross cents, VAT key index,
+        # items counted); and the return line's fields up to its original line's id
+        self.sold: list[list[tuple[bytes, int, int, int]]] = []
+        self.returned: list[list[bytes]] = []
+        cents, empty, null = self.cents, binary.text(""), binary.NULL
+        self.line_tail = empty + cents[0] + null + empty  # note, promotion discount, promotion id and name
         for item in items:
             key = keys.index((item.rate, item.dsfinvk))
-            sold: list[tuple[str, int, int, int]] = [("", 0, 0, 0)]
-            returned = [""]
+            sold: list[tuple[bytes, int, int, int]] = [(b"", 0, 0, 0)]
+            returned = [b""]
+            head = (
+                binary.uuid_hex(item.variant_id) + binary.text(item.name) + binary.text(item.variant_name)
+                + binary.text(item.sku) + empty + binary.text(item.unit)
+            )  # fmt: skip
+            prices = cents[item.price] + cents[item.price] + cents[0] + cents[0]
+            vat = binary.text(item.vat_class) + binary.numeric(item.rate * 100, 2) + binary.int2(item.dsfinvk) + null
             for quantity in range(1, max(QUANTITIES) + 1):
                 gross = item.price * quantity
-                head = f"\t{item.variant_id}\t{item.name}\t{item.variant_name}\t{item.sku}\t\t{item.unit}\t"
-                prices = f"\t{money(item.price)}\t{money(item.price)}\t0.00\t0.00\t"
-                tail = f"\t{item.vat_class}\t{item.rate}.00\t{item.dsfinvk}\t\\N\t"
-                # ..., approved by, original line, note, promotion discount, promotion id, promotion name
-                sold.append(
-                    (
-                        f"{head}{quantity}.000{prices}{money(gross)}{tail}\\N\t\t0.00\t\\N\t\n",
-                        gross,
-                        key,
-                        quantity if item.unit == "piece" else 1,
-                    )
-                )
-                returned.append(f"{head}-{quantity}.000{prices}{money(-gross)}{tail}")
+                counted = quantity if item.unit == "piece" else 1
+                sold_fields = head + binary.numeric(quantity * 1000, 3) + prices + cents[gross] + vat
+                sold.append((sold_fields + null + self.line_tail, gross, key, counted))
+                returned.append(head + binary.numeric(-quantity * 1000, 3) + prices + cents[-gross] + vat)
             self.sold.append(sold)
             self.returned.append(returned)
-
-
-class Stamps:
-    """``timestamptz`` COPY text from integer microseconds since the epoch (UTC), the date part cached."""
-
-    def __init__(self) -> None:
-        self.dates: dict[int, str] = {}
-
-    def __call__(self, micros: int) -> str:
-        day, rest = divmod(micros, 86_400_000_000)
-        date = self.dates.get(day)
-        if date is None:
-            date = self.dates[day] = (datetime.date(1970, 1, 1) + datetime.timedelta(days=day)).isoformat()
-        seconds, fraction = divmod(rest, 1_000_000)
-        return f"{date} {seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}.{fraction:06d}+00"
 
 
 def register_day(
@@ -162,7 +149,6 @@ def register_day(
     n: int,
     now: datetime.datetime,
     ids: Ids,
-    stamps: Stamps,
     rand: Any,
 ) -> tuple[int, int, int]:
     """One register's ``n`` sales of one local day and their shift; returns (sales, returns, lines) written.
@@ -179,7 +165,9 @@ def register_day(
     span = last - first
     moments = sorted([first + span * rand() for _ in range(n)])
     t = templates
-    head, sold_table, returned_table, cash_money = t.head, t.sold, t.returned, t.money
+    head, sold_table, returned_table, cents = t.head_fields, t.sold, t.returned, t.cents
+    line_tail, zero, empty = t.line_tail, cents[0], binary.text("")
+    stamp, int8 = binary.stamp, binary.int8
     customers = t.customers
     customer_count = len(customers)
     item_count = len(t.items)
@@ -188,11 +176,17 @@ def register_day(
     store_id, register_id = till.store.pk.hex, till.register.pk.hex
     sums = None if writer.sums is None or day in writer.sums.skip_days else writer.sums
     offset = (opens.utcoffset() or datetime.timedelta()).total_seconds()  # clocks change at night: constant by day
-    shift_id = till.open_shift if is_today and till.open_shift else ids.base(int(opens.timestamp() * 1000)) + "00"
-    where = f"{store_id}\t{register_id}\t{shift_id}"
-    cashiers = [f"{employee}\t{name}" for employee, name in till.cashiers]
+    if is_today and till.open_shift:
+        shift_id = till.open_shift
+    else:
+        shift_id = (ids.base(int(opens.timestamp() * 1000))[4:] + SLOT[0]).hex()
+    where = binary.uuid_hex(store_id) + binary.uuid_hex(register_id) + binary.uuid_hex(shift_id)
+    sale_kind, refund_kind, euro = binary.text("sale"), binary.text("refund"), binary.text("EUR")
+    cashiers = [binary.uuid_hex(employee) + binary.text(name) for employee, name in till.cashiers]
     cashier_count = len(cashiers)
     opener = till.cashiers[int(rand() * cashier_count)][0]
+    card, cash_method = binary.text("card"), binary.text("cash")
+    not_training = empty + zero + binary.boolean(False)  # note, loyalty discount, training
     # the register-day's sums: per item (sales), per (hour, cashier, kind), per VAT key and kind, per method
     quantities, grosses, line_counts = [0] * item_count, [0] * item_count, [0] * item_count
     returned_items: dict[int, list[int]] = {}
@@ -203,15 +197,17 @@ def register_day(
     cash_total = 0
     sales = refunds = lines_count = 0
     receipt = till.receipt
+    null = binary.NULL
     for index, moment in enumerate(moments):
         cashier = int(rand() * cashier_count)
         micros = int(moment * 1_000_000)
         base = ids.base(micros // 1000)
-        sale_id = base + "00"
+        sale_id = base + SLOT[0]
+        row_head = head + sale_id
         if marked is not None:
             marked.add((store_id, int(moment) // 3600 * 3600))
         receipt += 1
-        customer = customers[int(rand() * customer_count)] if customer_count and rand() < 0.1 else "\\N"
+        customer = customers[int(rand() * customer_count)] if customer_count and rand() < 0.1 else null
         returned = rand() < 0.01
         per_key: dict[int, int] = {}
         total = items = 0
@@ -220,8 +216,8 @@ def register_day(
         for position in range(1, line_total + 1):
             item = int(rand() * item_count)
             quantity = QUANTITIES[int(rand() * 6)]
-            columns, gross, key, counted = sold_table[item][quantity]
-            lines_out.append(f"{base}{SLOT[position]}{head}{sale_id}\t{position}{columns}")
+            fields, gross, key, counted = sold_table[item][quantity]
+            lines_out.append(LINE_FIELDS + base + SLOT[position] + row_head + POSITION[position] + fields)
             total += gross
             items += counted
             per_key[key] = per_key.get(key, 0) + gross
@@ -237,9 +233,9 @@ def register_day(
             vat = vat_of(gross, t.vat_keys[key][0])
             net_total += gross - vat
             vat_out.append(
-                f"{base}{SLOT[slot]}{head}{sale_id}{t.vat_text[key]}{cash_money[gross]}\t{cash_money[gross - vat]}\t"
-                f"{cash_money[vat]}\n"
-            )
+                VAT_FIELDS + base + SLOT[slot] + row_head + t.vat_fields[key] + cents[gross] + cents[gross - vat]
+                + cents[vat]
+            )  # fmt: skip
             slot += 1
             entry = vats.get((key, "sale"))
             if entry is None:
@@ -249,24 +245,24 @@ def register_day(
                 entry[1] += gross - vat
                 entry[2] += vat
         cash = rand() < 0.55
-        amount = cash_money[total]
+        amount = cents[total]
         if cash:
             tendered = total if rand() < 0.3 else -(-total // 500) * 500
             if tendered == total and rand() < 0.5:
                 tendered = -(-total // 1000) * 1000
-            payment = f"cash\t{amount}\t{cash_money[tendered]}\t{cash_money[tendered - total]}\t"
+            payment = cash_method + amount + cents[tendered] + cents[tendered - total]
             cash_total += total
         else:
-            payment = f"card\t{amount}\t0.00\t0.00\t"
+            payment = card + amount + zero + zero
         hour = int((moment + offset) // 3600) % 24
         _add(hours, (hour, cashier, "sale"), total, net_total, items)
         _add_payment(payments, ("sale", "cash" if cash else "card"), total)
-        payments_out.append(f"{base}{SLOT[PAYMENT_SLOT]}{head}{sale_id}\t1\t{payment}\n")
-        started = stamps(micros - 20_000_000 - int(160_000_000 * rand()))
+        payments_out.append(PAYMENT_FIELDS + base + SLOT[PAYMENT_SLOT] + row_head + POSITION[1] + payment + empty)
+        started = stamp(micros - 20_000_000 - int(160_000_000 * rand()))
         sales_out.append(
-            f"{sale_id}{head}{where}\tsale\t{receipt}\t{cashiers[cashier]}\t{customer}\t\\N\t{started}\t"
-            f"{stamps(micros)}\tEUR\t{amount}\t0.00\t{amount}\t\t0.00\tf\n"  # note, loyalty discount, training
-        )
+            SALE_FIELDS + sale_id + head + where + sale_kind + int8(receipt) + cashiers[cashier] + customer + null
+            + started + stamp(micros) + euro + amount + zero + amount + not_training
+        )  # fmt: skip
         sales += 1
         if returned:
             # returned whole, before the register's next sale
@@ -274,7 +270,8 @@ def register_day(
             back = (moment + later) / 2
             back_micros = int(back * 1_000_000)
             refund_base = ids.base(back_micros // 1000)
-            refund_id = refund_base + "00"
+            refund_id = refund_base + SLOT[0]
+            refund_head = head + refund_id
             if marked is not None:
                 marked.add((store_id, int(back) // 3600 * 3600))
             receipt += 1
@@ -282,9 +279,9 @@ def register_day(
             for position, (item, quantity, gross) in enumerate(sold, start=1):
                 refund_items += -quantity if t.items[item].unit == "piece" else 1
                 lines_out.append(
-                    f"{refund_base}{SLOT[position]}{head}{refund_id}\t{position}{returned_table[item][quantity]}"
-                    f"{base}{SLOT[position]}\t\t0.00\t\\N\t\n"
-                )
+                    LINE_FIELDS + refund_base + SLOT[position] + refund_head + POSITION[position]
+                    + returned_table[item][quantity] + base + SLOT[position] + line_tail
+                )  # fmt: skip
                 entry = returned_items.setdefault(item, [0, 0, 0])
                 entry[0] -= quantity
                 entry[1] -= gross
@@ -294,28 +291,29 @@ def register_day(
             for key, gross in per_key.items():
                 vat = vat_of(-gross, t.vat_keys[key][0])
                 vat_out.append(
-                    f"{refund_base}{SLOT[slot]}{head}{refund_id}{t.vat_text[key]}{cash_money[-gross]}\t"
-                    f"{cash_money[-gross - vat]}\t{cash_money[vat]}\n"
-                )
+                    VAT_FIELDS + refund_base + SLOT[slot] + refund_head + t.vat_fields[key] + cents[-gross]
+                    + cents[-gross - vat] + cents[vat]
+                )  # fmt: skip
                 slot += 1
                 entry = vats.setdefault((key, "refund"), [0, 0, 0])
                 entry[0] -= gross
                 entry[1] += -gross - vat
                 entry[2] += vat
             method = "cash" if cash else "card"
-            back_amount = cash_money[-total]
+            back_amount = cents[-total]
             payments_out.append(
-                f"{refund_base}{SLOT[PAYMENT_SLOT]}{head}{refund_id}\t1\t{method}\t{back_amount}\t0.00\t0.00\t\n"
-            )
+                PAYMENT_FIELDS + refund_base + SLOT[PAYMENT_SLOT] + refund_head + POSITION[1]
+                + (cash_method if cash else card) + back_amount + zero + zero + empty
+            )  # fmt: skip
             if cash:
                 cash_total -= total
             _add(hours, (int((back + offset) // 3600) % 24, cashier, "refund"), -total, -net_total, refund_items)
             _add_payment(payments, ("refund", method), -total)
-            back_text = stamps(back_micros)
+            back_stamp = stamp(back_micros)
             sales_out.append(
-                f"{refund_id}{head}{where}\trefund\t{receipt}\t{cashiers[cashier]}\t{customer}\t{sale_id}\t"
-                f"{back_text}\t{back_text}\tEUR\t{back_amount}\t0.00\t{back_amount}\t\t0.00\tf\n"
-            )
+                SALE_FIELDS + refund_id + head + where + refund_kind + int8(receipt) + cashiers[cashier] + customer
+                + sale_id + back_stamp + back_stamp + euro + back_amount + zero + back_amount + not_training
+            )  # fmt: skip
             refunds += 1
     till.receipt = receipt
     if sums is not None:

@@ -109,3 +109,37 @@ def test_rows_that_break_a_dropped_key_fail_the_rebuild_and_the_file_stays(shop,
     assert restore_dropped_indexes() > 20
     assert _keys_of_the_tables() > 0
     assert not state_file().exists()
+
+
+def test_binary_fields_are_read_back_as_the_values_meant():
+    """The seed's binary COPY encoding (:mod:`kasse.demo.sales_binary`) against PostgreSQL's own reading."""
+    import datetime
+    from decimal import Decimal
+
+    from kasse.demo import sales_binary as binary
+
+    amounts = [0, 1, -1, 5, 99, 100, 101, -250, 9999, 10000, 10001, 123456, -99999999, 999999999999]
+    moment = datetime.datetime(2026, 3, 29, 0, 59, 59, 123456, tzinfo=datetime.UTC)
+    micros = (moment - datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)) // datetime.timedelta(microseconds=1)
+    rows = [
+        binary.count(7) + binary.Cents()[cents] + binary.numeric(cents, 3) + binary.stamp(micros)
+        + binary.uuid_hex("0" * 31 + "f") + binary.text("Brötchen\t\\") + binary.int2(-cents % 30000)
+        + binary.boolean(cents % 2 == 1)
+        for cents in amounts
+    ]  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMP TABLE encoded (money numeric(12, 2), quantity numeric(15, 3), at timestamptz, id uuid, "
+            "name varchar(20), number smallint, flag boolean)"
+        )
+        with cursor.cursor.copy("COPY encoded FROM STDIN (FORMAT BINARY)") as copy:
+            copy.write(b"".join([binary.SIGNATURE, *rows, binary.TRAILER]))
+        cursor.execute("SELECT money, quantity, at, id::text, name, number, flag FROM encoded")
+        read = cursor.fetchall()
+    assert read == [
+        (
+            Decimal(cents) / 100, Decimal(cents) / 1000, moment, "00000000-0000-0000-0000-00000000000f",
+            "Brötchen\t\\", -cents % 30000, cents % 2 == 1,
+        )
+        for cents in amounts
+    ]  # fmt: skip
