@@ -4,13 +4,15 @@ Keeping a dozen B-trees up to date row by row costs PostgreSQL more than the row
 tables outgrow its buffers; building each index once after the load reads every row once and sorts it. So a
 load of :data:`REBUILD_FROM` sales or more drops the plain indexes of ``sales_sale``, ``sales_saleline``,
 ``sales_salevat`` and ``sales_payment`` and builds them again afterwards, several at a time, before the seed
-returns. With ``keys=True`` (the seed) their primary keys and unique constraints go too, and with them the
-foreign keys that point at those tables (a foreign key needs the referenced table's unique index): the
+returns. For the seed's load (``load=True``) their primary keys and unique constraints go too, and with
+them the foreign keys that point at those tables (a foreign key needs the referenced table's unique index): the
 unique indexes are built again like the others, checking every row (a duplicate fails the build), then the
 constraints are put back on them, and each foreign key is added again and validated against all rows of its
 table (``ALTER TABLE … VALIDATE CONSTRAINT``), so what a seed wrote is checked as if the constraints had
 been there all along. Checking a line's keys as it arrives cost about as much as writing the line
-(20,000 sales into the tables, measured by the backend's CPU: 55 → 31 µs per sale without the keys).
+(20,000 sales into the tables, measured by the backend's CPU: 55 → 31 µs per sale without the keys). The
+report sums tables the seed writes with the receipts (:mod:`kasse.demo.sales_sums`: about one product row
+per sale and more) lose their one-column indexes for the load as well (their COPY: 11 → 6 µs per sale).
 
 The definitions are written to ``<data dir>/seed-dropped-indexes.json`` before anything is dropped (in one
 transaction) and the file is removed only when every index and constraint is back and validated, so a seed
@@ -33,6 +35,8 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, transaction
 
+from kasse.demo.sales_sums import SUMS_TABLES
+
 REBUILD_FROM = 200_000  # sales per run from which the indexes are dropped and built again
 TABLES = ("sales_sale", "sales_saleline", "sales_salevat", "sales_payment")
 BUILDERS = 3  # indexes built side by side (each may use PostgreSQL's parallel workers too)
@@ -48,16 +52,25 @@ def _rows(sql: str) -> list[tuple[Any, ...]]:
         return list(cursor.fetchall())
 
 
-def _secondary_indexes() -> list[tuple[str, str]]:
-    """(name, definition) of the plain indexes: not those of a primary key, unique or exclusion constraint."""
-    return [
-        (name, definition)
-        for name, definition in _rows(
-            "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() "
-            "AND tablename = ANY(%s) AND indexname NOT IN "
-            "(SELECT conname FROM pg_constraint WHERE contype IN ('p', 'u', 'x')) ORDER BY tablename, indexname"
-        )
-    ]
+def _secondary_indexes(*, sums: bool = False) -> list[tuple[str, str]]:
+    """(name, definition) of the plain indexes: not those of a primary key, unique or exclusion constraint.
+    With ``sums`` also the one-column indexes of the report sums tables the seed writes (their foreign keys'
+    indexes; the (organization, day, store) index stays: the seed reads the month's days through it)."""
+    rows = _rows(
+        "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() "
+        "AND tablename = ANY(%s) AND indexname NOT IN "
+        "(SELECT conname FROM pg_constraint WHERE contype IN ('p', 'u', 'x')) ORDER BY tablename, indexname"
+    )
+    if sums:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT c.relname, pg_get_indexdef(c.oid) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+                "WHERE i.indrelid = ANY(SELECT to_regclass(t) FROM unnest(%s::text[]) t) AND i.indnatts = 1 "
+                "AND NOT i.indisunique AND c.relname NOT IN (SELECT conname FROM pg_constraint) ORDER BY 1",
+                [[model._meta.db_table for model in SUMS_TABLES]],
+            )
+            rows += cursor.fetchall()
+    return [(name, definition) for name, definition in rows]
 
 
 def _keys() -> list[dict[str, str]]:
@@ -90,14 +103,15 @@ def _foreign_keys() -> list[dict[str, str]]:
     return [{"table": table, "name": name, "definition": definition} for table, name, definition in rows]
 
 
-def drop_secondary_indexes(*, keys: bool = False) -> int:
-    """Write the definitions to the state file, then drop the plain indexes (and with ``keys`` the primary keys,
-    unique constraints and the foreign keys pointing at the tables) in one transaction; returns how many
-    indexes and constraints were dropped."""
+def drop_secondary_indexes(*, load: bool = False) -> int:
+    """Write the definitions to the state file, then drop the plain indexes in one transaction; with ``load``
+    (a seed's load) also the primary keys, unique constraints and the foreign keys pointing at the tables,
+    and the report sums tables' one-column indexes. Returns how many indexes and constraints were dropped."""
+    indexes = _secondary_indexes(sums=load)
     state: dict[str, list[Any]] = {
-        "indexes": [definition for _name, definition in _secondary_indexes()],
-        "keys": _keys() if keys else [],
-        "foreign_keys": _foreign_keys() if keys else [],
+        "indexes": [definition for _name, definition in indexes],
+        "keys": _keys() if load else [],
+        "foreign_keys": _foreign_keys() if load else [],
     }
     dropped = sum(len(items) for items in state.values())
     if not dropped:
@@ -115,7 +129,7 @@ def drop_secondary_indexes(*, keys: bool = False) -> int:
             cursor.execute(f"ALTER TABLE {foreign['table']} DROP CONSTRAINT {quote(foreign['name'])}")
         for key in state["keys"]:
             cursor.execute(f"ALTER TABLE {key['table']} DROP CONSTRAINT {quote(key['name'])}")
-        for name, _definition in _secondary_indexes():
+        for name, _definition in indexes:
             cursor.execute(f"DROP INDEX IF EXISTS {quote(name)}")
     return dropped
 
