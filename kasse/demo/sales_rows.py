@@ -167,7 +167,7 @@ def register_day(
     t = templates
     head, sold_table, returned_table, cents = t.head_fields, t.sold, t.returned, t.cents
     line_tail, zero, empty = t.line_tail, cents[0], binary.text("")
-    stamp, int8 = binary.stamp, binary.int8
+    stamp, int8, join, vat_fields = binary.stamp, binary.int8, b"".join, t.vat_fields
     customers = t.customers
     customer_count = len(customers)
     item_count = len(t.items)
@@ -203,7 +203,7 @@ def register_day(
         micros = int(moment * 1_000_000)
         base = ids.base(micros // 1000)
         sale_id = base + SLOT[0]
-        row_head = head + sale_id
+        row_head = join((head, sale_id))
         if marked is not None:
             marked.add((store_id, int(moment) // 3600 * 3600))
         receipt += 1
@@ -217,7 +217,7 @@ def register_day(
             item = int(rand() * item_count)
             quantity = QUANTITIES[int(rand() * 6)]
             fields, gross, key, counted = sold_table[item][quantity]
-            lines_out.append(LINE_FIELDS + base + SLOT[position] + row_head + POSITION[position] + fields)
+            lines_out.append(join((LINE_FIELDS, base, SLOT[position], row_head, POSITION[position], fields)))
             total += gross
             items += counted
             per_key[key] = per_key.get(key, 0) + gross
@@ -233,8 +233,8 @@ def register_day(
             vat = vat_of(gross, t.vat_keys[key][0])
             net_total += gross - vat
             vat_out.append(
-                VAT_FIELDS + base + SLOT[slot] + row_head + t.vat_fields[key] + cents[gross] + cents[gross - vat]
-                + cents[vat]
+                join((VAT_FIELDS, base, SLOT[slot], row_head, vat_fields[key], cents[gross], cents[gross - vat],
+                      cents[vat]))
             )  # fmt: skip
             slot += 1
             entry = vats.get((key, "sale"))
@@ -250,18 +250,18 @@ def register_day(
             tendered = total if rand() < 0.3 else -(-total // 500) * 500
             if tendered == total and rand() < 0.5:
                 tendered = -(-total // 1000) * 1000
-            payment = cash_method + amount + cents[tendered] + cents[tendered - total]
+            payment = join((cash_method, amount, cents[tendered], cents[tendered - total]))
             cash_total += total
         else:
-            payment = card + amount + zero + zero
+            payment = join((card, amount, zero, zero))
         hour = int((moment + offset) // 3600) % 24
         _add(hours, (hour, cashier, "sale"), total, net_total, items)
         _add_payment(payments, ("sale", "cash" if cash else "card"), total)
-        payments_out.append(PAYMENT_FIELDS + base + SLOT[PAYMENT_SLOT] + row_head + POSITION[1] + payment + empty)
+        payments_out.append(join((PAYMENT_FIELDS, base, SLOT[PAYMENT_SLOT], row_head, POSITION[1], payment, empty)))
         started = stamp(micros - 20_000_000 - int(160_000_000 * rand()))
         sales_out.append(
-            SALE_FIELDS + sale_id + head + where + sale_kind + int8(receipt) + cashiers[cashier] + customer + null
-            + started + stamp(micros) + euro + amount + zero + amount + not_training
+            join((SALE_FIELDS, sale_id, head, where, sale_kind, int8(receipt), cashiers[cashier], customer, null,
+                  started, stamp(micros), euro, amount, zero, amount, not_training))
         )  # fmt: skip
         sales += 1
         if returned:
@@ -279,8 +279,8 @@ def register_day(
             for position, (item, quantity, gross) in enumerate(sold, start=1):
                 refund_items += -quantity if t.items[item].unit == "piece" else 1
                 lines_out.append(
-                    LINE_FIELDS + refund_base + SLOT[position] + refund_head + POSITION[position]
-                    + returned_table[item][quantity] + base + SLOT[position] + line_tail
+                    join((LINE_FIELDS, refund_base, SLOT[position], refund_head, POSITION[position],
+                          returned_table[item][quantity], base, SLOT[position], line_tail))
                 )  # fmt: skip
                 entry = returned_items.setdefault(item, [0, 0, 0])
                 entry[0] -= quantity
@@ -291,8 +291,8 @@ def register_day(
             for key, gross in per_key.items():
                 vat = vat_of(-gross, t.vat_keys[key][0])
                 vat_out.append(
-                    VAT_FIELDS + refund_base + SLOT[slot] + refund_head + t.vat_fields[key] + cents[-gross]
-                    + cents[-gross - vat] + cents[vat]
+                    join((VAT_FIELDS, refund_base, SLOT[slot], refund_head, vat_fields[key], cents[-gross],
+                          cents[-gross - vat], cents[vat]))
                 )  # fmt: skip
                 slot += 1
                 entry = vats.setdefault((key, "refund"), [0, 0, 0])
@@ -302,8 +302,8 @@ def register_day(
             method = "cash" if cash else "card"
             back_amount = cents[-total]
             payments_out.append(
-                PAYMENT_FIELDS + refund_base + SLOT[PAYMENT_SLOT] + refund_head + POSITION[1]
-                + (cash_method if cash else card) + back_amount + zero + zero + empty
+                join((PAYMENT_FIELDS, refund_base, SLOT[PAYMENT_SLOT], refund_head, POSITION[1],
+                      cash_method if cash else card, back_amount, zero, zero, empty))
             )  # fmt: skip
             if cash:
                 cash_total -= total
@@ -311,8 +311,8 @@ def register_day(
             _add_payment(payments, ("refund", method), -total)
             back_stamp = stamp(back_micros)
             sales_out.append(
-                SALE_FIELDS + refund_id + head + where + refund_kind + int8(receipt) + cashiers[cashier] + customer
-                + sale_id + back_stamp + back_stamp + euro + back_amount + zero + back_amount + not_training
+                join((SALE_FIELDS, refund_id, head, where, refund_kind, int8(receipt), cashiers[cashier], customer,
+                      sale_id, back_stamp, back_stamp, euro, back_amount, zero, back_amount, not_training))
             )  # fmt: skip
             refunds += 1
     till.receipt = receipt
