@@ -19,6 +19,7 @@ own (its database name is suffixed by pytest-django).
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from collections.abc import Generator, Iterator
@@ -389,6 +390,19 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 # A browser or process test races real clocks on a loaded machine: in CI it gets one more
                 # try, and the summary names every rerun (docs/testing.md). Failing twice fails the run.
                 item.add_marker(pytest.mark.flaky(reruns=1, reruns_delay=2))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Python's garbage collector took about a tenth of a test process's CPU: every 700 new objects a young
+    collection, and each older one traversed what the process had imported and collected (Django, the models,
+    2,000 test items), which lives until the process ends. So that is frozen once collected (``gc.freeze``:
+    never traversed again), and young collections run every 10,000 objects (cyclic garbage waits a little
+    longer; memory grows by a few megabytes). Measured on 299 tests in one process: 2.5 → 0.9 CPU s in the
+    collector (docs/testing.md)."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(10_000, 10, 10)
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
