@@ -12,9 +12,13 @@ the migration.
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import json
 import os
 import secrets
+import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -38,6 +42,82 @@ def migrate() -> None:
         if not path.exists() or path.stat().st_size == 0:
             copy_sqlite_template(path)
     call_command("migrate", interactive=False, verbosity=0)
+
+
+def _demo_digest() -> str:
+    """The seeded demo shop depends on the migrations and on whatever the seed calls (services, models, the
+    demo package): a digest of every product module under ``kasse/`` and of the migrations' digest."""
+    from kasse.testing.template_db import migrations_digest
+
+    digest = hashlib.sha256(migrations_digest().encode())
+    for path in sorted((ROOT / "kasse").rglob("*.py")):
+        if {"tests", "testing"} & set(path.relative_to(ROOT).parts):
+            continue
+        digest.update(str(path.relative_to(ROOT)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def seeded_demo_template() -> Path:
+    """A data directory holding the demo shop without customers (``seed_demo(customers_count=0)``) in
+    ``bench.sqlite3`` and the files the seed wrote beside it (the development TSE's secrets are encrypted with
+    the data directory's ``fiscal_key``). Seeded once per ``_demo_digest()`` by a child process, under a lock
+    of its own (the child takes the migrated template's); older ones are removed."""
+    from kasse.testing.template_db import _templates_dir
+
+    base = _templates_dir()
+    template = base / f"demo-{_demo_digest()}"
+    if template.exists():
+        return template
+    with (base / "demo.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if template.exists():  # another process seeded it while we waited
+            return template
+        building = base / f"{template.name}.{os.getpid()}.building"
+        shutil.rmtree(building, ignore_errors=True)
+        building.mkdir()
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO_", "DATABASE_URL"))}
+        env.update({"PYTHONPATH": str(ROOT), "DJANGO_SETTINGS_MODULE": "kasse.settings"})
+        done = subprocess.run(  # noqa: S603
+            [sys.executable, "-m", "benchmarks.database", "seed-demo", str(building)],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            timeout=600,
+            check=False,
+        )
+        if done.returncode != 0:
+            shutil.rmtree(building, ignore_errors=True)
+            raise RuntimeError(f"seeding the demo template failed: {done.stderr.decode()[-3000:]}")
+        for old in base.glob("demo-*"):
+            if not old.name.endswith(".building"):  # another digest's shop; never one being seeded
+                shutil.rmtree(old, ignore_errors=True)
+        os.replace(building, template)
+    return template
+
+
+def copy_seeded_demo(data_dir: Path) -> None:
+    """Make ``data_dir`` (before Django opens it) a copy of the seeded demo shop: what ``seed_demo(customers_count=0)``
+    on a new database would have left there, without seeding it again (about 7 CPU s each time)."""
+    shutil.copytree(seeded_demo_template(), data_dir, dirs_exist_ok=True)
+
+
+def _seed_demo_child(data_dir: Path) -> None:  # pragma: no cover - runs in the child process
+    os.environ["KASSE_DATA_DIR"] = str(data_dir)
+    os.environ["DATABASE_URL"] = f"sqlite:///{data_dir / 'bench.sqlite3'}"
+    import django
+
+    django.setup()
+    from django.db import connections
+
+    from kasse.demo.seed import seed_demo
+
+    migrate()
+    seed_demo(customers_count=0)
+    connections.close_all()
+    with sqlite3.connect(data_dir / "bench.sqlite3") as conn:  # one self-contained file: nothing left in a -wal
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.execute("PRAGMA journal_mode=DELETE")
 
 
 def create_postgres_database(name: str, server_url: str = POSTGRES_URL) -> str:
@@ -93,3 +173,10 @@ def in_fresh_postgres(name: str, module: str, *args: str, stream_progress: bool 
     finally:
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["seed-demo"]:
+        _seed_demo_child(Path(sys.argv[2]))
+    else:
+        raise SystemExit("usage: python -m benchmarks.database seed-demo DATA_DIR")

@@ -19,7 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from benchmarks.register_bench import _setup_django, summary
+from benchmarks.register_bench import _setup_django, demo_organization, summary
 
 
 def _thirty_line_sale() -> Any:
@@ -28,12 +28,11 @@ def _thirty_line_sale() -> Any:
     from kasse.catalog.models import Variant
     from kasse.core.actors import Actor
     from kasse.core.ids import uuid7
-    from kasse.demo.seed import seed_demo
     from kasse.sales.services.checkout import LineInput, PaymentInput, SaleInput, complete_sale
     from kasse.sales.services.shifts import open_shift
     from kasse.tenancy.models import Employee, Register
 
-    organization = seed_demo(customers_count=0).organization
+    organization = demo_organization()
     with scopes_disabled():
         register = Register.objects.filter(organization=organization).order_by("store__number", "number").first()
         owner = Employee.objects.filter(organization=organization, user__isnull=False).first()
@@ -67,7 +66,7 @@ def _time(call: Any, runs: int) -> list[float]:
 
 def run(runs: int = 500) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="kasse-bench-hw-") as tmp:
-        _setup_django(Path(tmp))
+        _setup_django(Path(tmp), demo=True)
         from django_scopes import scope
 
         from kasse.hardware.printers.base import ReceiptDocument

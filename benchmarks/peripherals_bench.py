@@ -40,7 +40,7 @@ import urllib.parse
 from pathlib import Path
 from typing import Any
 
-from benchmarks.register_bench import _cashier, _setup_django, _wait_for, summary
+from benchmarks.register_bench import _cashier, _setup_django, _wait_for, demo_organization, summary
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_MS = 50.0
@@ -119,14 +119,13 @@ def _prepare(scanner_port: str) -> dict[str, Any]:
 
     from kasse.catalog.models import Barcode
     from kasse.core.actors import Actor
-    from kasse.demo.seed import seed_demo
     from kasse.peripherals.models import Scanner
     from kasse.register.models import RegisterDevice
     from kasse.register.services.pairing import _digest
     from kasse.sales.services.shifts import open_shift
     from kasse.tenancy.models import Register
 
-    organization = seed_demo(customers_count=0).organization
+    organization = demo_organization()
     token = "bench-device"  # noqa: S105 (a test device token, not a secret)
     with scopes_disabled():
         register = (
@@ -193,7 +192,7 @@ def run(scans: int = 300, warmup: int = 20) -> dict[str, Any]:
 
     with tempfile.TemporaryDirectory(prefix="kasse-bench-scan-") as tmp:
         data_dir = Path(tmp)
-        _setup_django(data_dir)
+        _setup_django(data_dir, demo=True)
         from kasse.hardware.scanners.virtual_scanner import VirtualSerialScanner
         from kasse.register.services.pairing import DEVICE_COOKIE
 

@@ -23,7 +23,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from benchmarks.register_bench import _setup_django, summary
+from benchmarks.register_bench import _setup_django, demo_organization, summary
 
 TARGET_P95_MS = 100.0
 
@@ -33,12 +33,11 @@ def _prepare(port: int) -> dict[str, Any]:
 
     from kasse.catalog.models import Variant
     from kasse.core.actors import Actor
-    from kasse.demo.seed import seed_demo
     from kasse.printing.models import Printer, RegisterPrinter
     from kasse.sales.services.shifts import open_shift
     from kasse.tenancy.models import Employee, Register
 
-    organization = seed_demo(customers_count=0).organization
+    organization = demo_organization()
     with scopes_disabled():
         register = (
             Register.objects.filter(organization=organization)
@@ -93,7 +92,7 @@ def _sell(prepared: dict[str, Any]) -> tuple[float, float, Any]:
 
 def run(runs: int = 200) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="kasse-bench-print-") as tmp:
-        _setup_django(Path(tmp))
+        _setup_django(Path(tmp), demo=True)
         from kasse.hardware.transports.tcp import TcpTransport
         from kasse.hardware.virtual.network_printer import VirtualNetworkPrinter
         from kasse.printing.worker import PrintWorkerPool

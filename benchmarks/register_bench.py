@@ -54,7 +54,13 @@ def summary(values_ms: list[float]) -> dict[str, float]:
     }
 
 
-def _setup_django(data_dir: Path) -> None:
+def _setup_django(data_dir: Path, *, demo: bool = False) -> None:
+    """Django on ``data_dir/bench.sqlite3``, migrated; with ``demo`` a copy of the seeded demo shop without
+    customers (``demo_organization()``), else empty."""
+    if demo:
+        from benchmarks.database import copy_seeded_demo
+
+        copy_seeded_demo(data_dir)
     os.environ["KASSE_DATA_DIR"] = str(data_dir)
     os.environ["DATABASE_URL"] = f"sqlite:///{data_dir / 'bench.sqlite3'}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kasse.settings")
@@ -64,6 +70,19 @@ def _setup_django(data_dir: Path) -> None:
     from benchmarks.database import migrate
 
     migrate()
+
+
+def demo_organization() -> Any:
+    """The demo shop that ``_setup_django(..., demo=True)`` copied."""
+    from django_scopes import scopes_disabled
+
+    from kasse.demo.shop import find_demo_organization
+
+    with scopes_disabled():
+        organization = find_demo_organization()
+    if organization is None:
+        raise RuntimeError("the data directory holds no demo shop")
+    return organization
 
 
 def _retire_tses() -> int:
