@@ -106,9 +106,10 @@ class Wish:
     email: bool
 
 
-def wishes(organization_id: Any, store_id: Any, kind: str) -> list[Wish]:
+def wishes(organization_id: Any, store_id: Any, kind: str, *, in_app_only: bool = False) -> list[Wish]:
     """Every user who may see ``kind`` in ``store_id`` and wants it by some channel (a store's own choice,
-    else the all-stores one, else the defaults: in the app as ``DEFAULT_ON``, push as in the app, no e-mail)."""
+    else the all-stores one, else the defaults: in the app as ``DEFAULT_ON``, push as in the app, no e-mail);
+    ``in_app_only``: only those who want it in the app are sure to be among them."""
     capability = CAPABILITY.get(kind)
     if capability is None:
         return []
@@ -118,6 +119,9 @@ def wishes(organization_id: Any, store_id: Any, kind: str) -> list[Wish]:
         (p.user_id, p.store_id): p
         for p in NotificationPreference.objects.filter(mine, organization_id=organization_id, kind=kind)
     }
+    defaults_want = kind in DEFAULT_ON or (not in_app_only and kind in DEFAULT_EMAIL)
+    if not defaults_want and not any(p.in_app or (not in_app_only and (p.push or p.email)) for p in prefs.values()):
+        return []  # nobody chose it and nobody gets it unasked (every uploaded sale: no look at the employees)
     found: dict[Any, Wish] = {}
     employees = Employee.objects.filter(
         organization_id=organization_id, is_active=True, user__isnull=False, user__is_active=True
@@ -140,7 +144,7 @@ def amount_passes(kind: str, payload: dict[str, Any], minimum: Decimal | None) -
 
 def _candidates(organization_id: Any, store_id: Any, kind: str) -> list[tuple[Any, Decimal | None]]:
     """The users who want ``kind`` in ``store_id`` in the app, each with the smallest amount they want."""
-    return [(w.user_id, w.minimum) for w in wishes(organization_id, store_id, kind) if w.in_app]
+    return [(w.user_id, w.minimum) for w in wishes(organization_id, store_id, kind, in_app_only=True) if w.in_app]
 
 
 def notify_in_app(messages: list[dict[str, Any]]) -> int:

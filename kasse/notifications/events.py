@@ -80,45 +80,87 @@ def publish(event: str, organization: Any, store: Any, payload: dict[str, Any]) 
         "organization_id": _id(organization),
         "store_id": _id(store),
         "payload": _as_json(payload),
-        "occurred_at": timezone.now().isoformat(),
+        "occurred_at": None,
     }
     batch = _batch.get()
     if batch is not None:
-        # Collected when (and only if) the savepoint or transaction around this publish commits; handed on
-        # by the batch's own callback, which runs after these.
-        transaction.on_commit(functools.partial(batch.append, message), robust=True)
+        batch.add(message)
     else:
+        message["occurred_at"] = timezone.now().isoformat()
         transaction.on_commit(functools.partial(_enqueue, [message]), robust=True)
 
 
 _PLAIN = frozenset({str, int, bool, type(None)})
+_TEXT = frozenset({str})
 
 
 def _as_json(payload: dict[str, Any]) -> dict[str, Any]:
     """``payload`` as JSON gives it back (decimals, times, UUIDs as text), taken now. A payload of plain
     values (what the payload builders make of an uploaded row: hundreds per upload) is copied as it is."""
-    if all(type(key) is str and type(value) in _PLAIN for key, value in payload.items()):
+    if _PLAIN.issuperset(map(type, payload.values())) and _TEXT.issuperset(map(type, payload)):
         return dict(payload)
     return dict(json.loads(json.dumps(payload, cls=DjangoJSONEncoder)))
 
 
-_batch: contextvars.ContextVar[list[dict[str, Any]] | None] = contextvars.ContextVar("publishing_batch", default=None)
+class _Batch:
+    """The messages published inside one ``publishing_batch()``, each kept only if what published it commits.
+
+    Every message joins a group handed on by one on-commit callback; consecutive messages published under the
+    same savepoints share a group (a node's upload publishes hundreds of sales in one transaction: one
+    callback, not one per sale). A savepoint rolled back drops its groups' callbacks, and with them their
+    messages, as Django drops any callback registered inside it."""
+
+    def __init__(self) -> None:
+        self.messages: list[dict[str, Any]] = []  # what committed, in the order published
+        self._group: list[dict[str, Any]] | None = None
+        self._hand: Any = None
+        self._savepoints: list[str] = []
+
+    def add(self, message: dict[str, Any]) -> None:
+        connection = transaction.get_connection()
+        hooks = connection.run_on_commit
+        if (
+            connection.in_atomic_block
+            and self._group is not None
+            and hooks
+            and hooks[-1][1] is self._hand
+            and connection.savepoint_ids == self._savepoints
+        ):
+            self._group.append(message)
+            return
+        group = [message]
+        self._group, self._hand = group, functools.partial(self.messages.extend, group)
+        self._savepoints = list(connection.savepoint_ids)
+        transaction.on_commit(self._hand, robust=True)
+
+
+_batch: contextvars.ContextVar[_Batch | None] = contextvars.ContextVar("publishing_batch", default=None)
 
 
 @contextmanager
 def publishing_batch() -> Iterator[None]:
-    """Hand on everything published inside this block together, after the commit of what it published."""
+    """Hand on everything published inside this block together, after the commit of what it published.
+    The events of a batch are published together: their ``occurred_at`` is that moment."""
     if _batch.get() is not None:  # nested: the outer batch hands it on
         yield
         return
-    messages: list[dict[str, Any]] = []
-    token = _batch.set(messages)
+    batch = _Batch()
+    token = _batch.set(batch)
     try:
         yield
     finally:
         _batch.reset(token)
-    # Registered after every message's own callback, so it runs after they collected what committed.
-    transaction.on_commit(functools.partial(_enqueue, messages), robust=True)
+    # Registered after every group's own callback, so it runs after they collected what committed.
+    transaction.on_commit(functools.partial(_hand_on, batch.messages), robust=True)
+
+
+def _hand_on(messages: list[dict[str, Any]]) -> None:
+    if not messages:
+        return
+    now = timezone.now().isoformat()
+    for message in messages:
+        message["occurred_at"] = now
+    _enqueue(messages)
 
 
 def _enqueue(messages: list[dict[str, Any]]) -> None:

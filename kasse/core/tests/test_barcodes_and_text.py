@@ -72,3 +72,22 @@ def test_uuid7_is_time_ordered_and_version_7():
     assert len(set(ids)) == 5000
     assert all(i.version == 7 for i in ids)
     assert abs(uuid7_time_ms(ids[0]) - uuid7_time_ms(ids[-1])) < 5000
+
+
+def test_uuid7_random_bits_differ_and_a_forked_child_does_not_reuse_its_parents():
+    import os
+    import uuid
+
+    first = [uuid7() for _ in range(1000)]  # more than one pool of random bytes
+    assert len({i.int & ((1 << 62) - 1) for i in first}) == 1000
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        os.write(write, uuid7().bytes)
+        os._exit(0)
+    os.close(write)
+    os.waitpid(pid, 0)
+    child = uuid.UUID(bytes=os.read(read, 16))
+    os.close(read)
+    parent = uuid7()
+    assert child.int & ((1 << 62) - 1) != parent.int & ((1 << 62) - 1)

@@ -123,3 +123,24 @@ def test_the_settings_page_saves_choices_per_store_and_refuses_a_bad_amount(owne
     refunds = page.select_one('[data-kind="refund.created"] [data-testid="pref-in-app"]')
     assert not refunds.has_attr("checked")  # saved as off: the form did not tick it
     assert Decimal("50.00")
+
+
+def test_an_event_nobody_chose_and_nobody_gets_unasked_looks_at_no_employee(organization, owner, store):
+    """Every uploaded sale asks who wants ``sale.completed``: while nobody chose it, that is one look at the
+    preferences and none at the employees and their roles; once someone chose it, they are found."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django_scopes import scope
+
+    from kasse.notifications.centre import _candidates, wishes
+
+    with scope(organization=organization), CaptureQueriesContext(connection) as queries:
+        assert _candidates(organization.pk, store.pk, "sale.completed") == []
+        assert wishes(organization.pk, store.pk, "sale.completed") == []
+    assert len(queries) == 2
+    assert "notificationpreference" in queries[0]["sql"]
+    save_preferences(user=owner, organization=organization, store=None, rows=[{"kind": "sale.completed", "push": True}])
+    with scope(organization=organization):
+        assert _candidates(organization.pk, store.pk, "sale.completed") == []  # not in the app
+        assert [w.user_id for w in wishes(organization.pk, store.pk, "sale.completed")] == [owner.pk]
+        assert [user for user, _minimum in _candidates(organization.pk, store.pk, "shift.closed")] == [owner.pk]

@@ -257,3 +257,46 @@ def test_a_payload_is_taken_as_json_gives_it_back_when_published():
         assert [type(v) for v in taken.values()] == [type(v) for v in json.loads(json.dumps(taken)).values()]
         payload["total"] = "changed"
         assert taken["total"] == "9.50"
+
+
+def test_a_batch_hands_on_what_committed_in_order_with_one_callback_per_savepoint(
+    organization, store, django_capture_on_commit_callbacks, monkeypatch
+):
+    """Inside ``publishing_batch()`` the events published under the same savepoints share one on-commit
+    callback (an upload's hundreds of sales: one, not one each); a savepoint rolled back loses its events
+    and no other; what is handed on keeps the order of publishing and one time for all."""
+    from django.db import connection
+
+    from kasse.notifications import events
+
+    handed: list[list[dict]] = []
+    monkeypatch.setattr(events, "_enqueue", handed.append)
+
+    def publish(number: int) -> None:
+        events.publish("sale.completed", organization, store, {"receipt_number": number})
+
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        transaction.atomic(),
+        events.publishing_batch(),
+    ):
+        publish(1)
+        publish(2)
+        hooks = len(connection.run_on_commit)
+        try:
+            with transaction.atomic():
+                publish(3)
+                raise RuntimeError
+        except RuntimeError:
+            pass
+        publish(4)
+        with transaction.atomic():
+            publish(5)
+        publish(6)
+    assert hooks == 1
+    assert len(callbacks) == 5  # 1 and 2; 4; 5; 6; the hand-on (the rolled back 3 left none)
+    [messages] = handed
+    assert [m["payload"]["receipt_number"] for m in messages] == [1, 2, 4, 5, 6]
+    assert len({m["occurred_at"] for m in messages}) == 1
+    assert messages[0]["occurred_at"]
+    assert len({m["event_id"] for m in messages}) == 5
