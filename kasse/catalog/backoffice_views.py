@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
-from functools import wraps
-from typing import Any, cast
+from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Prefetch
 from django.http import HttpRequest, HttpResponse
@@ -23,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from kasse.backoffice.access import backoffice_view
+from kasse.backoffice.access import backoffice_view, organization_wide_view
 from kasse.backoffice.paging import page_of
 from kasse.catalog import csv_export, csv_io
 from kasse.catalog.forms import (
@@ -47,7 +46,7 @@ from kasse.inventory.selectors import low_stock
 from kasse.tenancy.models import Store
 from kasse.tenancy.permissions import Capability
 from kasse.tenancy.requests import BackofficeRequest
-from kasse.tenancy.selectors import has_capability_everywhere, stores_with_capability
+from kasse.tenancy.selectors import stores_with_capability
 
 PAGE_SIZE = 50
 catalog_view = backoffice_view(Capability.MANAGE_CATALOG)
@@ -71,20 +70,7 @@ def organization_catalog_view(*, readable: bool) -> Callable[[View], View]:
     403 page; pages that only exist to change the catalog (new product or category,
     editing a category, the CSV import) answer them with it at once.
     """
-
-    def decorator(view: View) -> View:
-        @catalog_view
-        @wraps(view)
-        def wrapped(request: BackofficeRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            may = has_capability_everywhere(request.employee, Capability.MANAGE_CATALOG)
-            cast(CatalogRequest, request).may_change_catalog = may  # read by the catalog templates only
-            if not may and (request.method == "POST" or not readable):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
+    return organization_wide_view(Capability.MANAGE_CATALOG, readable=readable, flag="may_change_catalog")
 
 
 def _actor(request: BackofficeRequest) -> Actor:

@@ -15,17 +15,18 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from kasse.catalog.backoffice_views import organization_catalog_view
+from kasse.backoffice.access import organization_wide_view
 from kasse.core.actors import Actor
 from kasse.promotions.forms import PromotionForm
 from kasse.promotions.models import Promotion
 from kasse.promotions.services import save_promotion
+from kasse.tenancy.permissions import Capability
 from kasse.tenancy.requests import BackofficeRequest
 
 # Promotions apply in every store: a store-bound manager reads the list; creating and changing them is for
 # owners and all-stores managers (the service checks it again).
-list_view = organization_catalog_view(readable=True)
-change_view = organization_catalog_view(readable=False)
+list_view = organization_wide_view(Capability.MANAGE_CATALOG, readable=True, flag="may_change_catalog")
+change_view = organization_wide_view(Capability.MANAGE_CATALOG, readable=False, flag="may_change_catalog")
 
 
 @require_GET
