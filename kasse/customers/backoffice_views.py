@@ -26,7 +26,7 @@ from kasse.customers.services import save_customer
 from kasse.loyalty.selectors import account, history
 from kasse.tenancy.permissions import Capability
 from kasse.tenancy.requests import BackofficeRequest
-from kasse.tenancy.selectors import stores_with_capability
+from kasse.tenancy.selectors import has_capability_everywhere, stores_with_capability
 
 PAGE_SIZE = 50
 customers_view = backoffice_view(Capability.MANAGE_CUSTOMERS)
@@ -93,6 +93,8 @@ def customer_detail(request: BackofficeRequest, pk: str) -> HttpResponse:
         "customer": customer,
         "loyalty": account(customer.pk, customer.organization_id),
         "loyalty_history": history(customer.pk, limit=20),
+        # points count in every store: an owner or an all-stores manager corrects them (kasse/loyalty)
+        "may_correct_points": has_capability_everywhere(request.employee, Capability.MANAGE_CUSTOMERS),
     }
     store_ids = stores_with_capability(request.employee, Capability.VIEW_REPORTS)
     if store_ids is None or store_ids:

@@ -1,11 +1,15 @@
 """Back-office pages of loyalty: the program with its tiers and stamp cards (MANAGE_SETTINGS), a customer's
-points: correct them, send the digital card's link (MANAGE_CUSTOMERS). Writes go through the services."""
+points: correct them, send the digital card's link (MANAGE_CUSTOMERS). Writes go through the services.
+
+Points are worth money in every store, so correcting them needs MANAGE_CUSTOMERS in every store (an owner or an
+all-stores manager); a manager bound to one store sees the points but cannot correct them (the service checks
+it again)."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.http import HttpResponse
@@ -22,6 +26,7 @@ from kasse.loyalty.models import LoyaltyProgram, LoyaltyTier, StampCard
 from kasse.loyalty.services import adjust_points, delete_tier, issue_card_link, save_program, save_stamp_card, save_tier
 from kasse.tenancy.permissions import Capability
 from kasse.tenancy.requests import BackofficeRequest
+from kasse.tenancy.selectors import has_capability_everywhere
 
 settings_view = backoffice_view(Capability.MANAGE_SETTINGS)
 customers_view = backoffice_view(Capability.MANAGE_CUSTOMERS)
@@ -89,6 +94,8 @@ def program(request: BackofficeRequest) -> HttpResponse:
 @require_POST
 @customers_view
 def adjust(request: BackofficeRequest, pk: str) -> HttpResponse:
+    if not has_capability_everywhere(request.employee, Capability.MANAGE_CUSTOMERS):
+        raise PermissionDenied
     customer: Customer = get_object_or_404(Customer.objects, pk=pk)
     form = AdjustForm(request.POST)
     if form.is_valid():

@@ -23,6 +23,8 @@ from kasse.loyalty.points import expiring
 from kasse.sync.engine import local as sync_local
 from kasse.sync.engine.changes import record
 from kasse.tenancy.models import Organization
+from kasse.tenancy.permissions import Capability
+from kasse.tenancy.selectors import actor_may_everywhere
 
 PROGRAM_FIELDS = (
     "is_active",
@@ -108,7 +110,10 @@ def save_stamp_card(
 
 @tenant_service
 def adjust_points(*, actor: Actor, customer: Customer, points: int, note: str) -> LoyaltyEntry:
-    """A correction of a customer's points by a person (with the reason); it may not go below zero."""
+    """A correction of a customer's points by a person (with the reason); it may not go below zero. Points
+    are worth money in every store: a back-office user needs MANAGE_CUSTOMERS in every store."""
+    if not actor_may_everywhere(actor, customer.organization_id, Capability.MANAGE_CUSTOMERS):
+        raise ValidationError(_("Points count in every store, so only owners and managers of all stores correct them."))
     if not points:
         raise ValidationError({"points": _("Enter a number of points other than zero.")})
     if not note.strip():

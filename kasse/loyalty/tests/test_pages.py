@@ -66,6 +66,33 @@ def test_the_customer_page_shows_points_and_the_owner_corrects_them(client, owne
     assert len(page.select("[data-testid=loyalty-history] tbody tr")) == 2
     with scopes_disabled():
         assert points_balance(anna.pk) == 25
+    assert page.select_one("[data-testid=points-adjust-form]") is not None
+
+
+def test_a_store_manager_sees_a_customers_points_but_cannot_correct_them(organization, store, anna, program):
+    # points are worth money in every store: a manager bound to one store reads them, an owner or an
+    # all-stores manager corrects them (the page hides the form, the view answers 403, the service refuses)
+    from django.core.exceptions import ValidationError
+    from django.test import Client
+    from django.utils import translation
+
+    from kasse.tenancy.permissions import Role
+    from kasse.testing.factories import EmployeeFactory, UserFactory
+
+    adjust_points(actor=Actor.system(), customer=anna, points=40, note="Start")
+    user = UserFactory()
+    EmployeeFactory(organization=organization, user=user, role=(store, Role.MANAGER))
+    client = Client()
+    client.force_login(user)
+    page = soup_of(client.get(f"/customers/{anna.pk}/"))
+    assert page.select_one("[data-testid=loyalty-balance]")["data-points"] == "40"
+    assert page.select_one("[data-testid=points-adjust-form]") is None
+    answer = client.post(f"/loyalty/customers/{anna.pk}/adjust/", {"points": "500", "note": "Kulanz"})
+    assert answer.status_code == 403
+    with scopes_disabled(), translation.override("de"):
+        with pytest.raises(ValidationError, match="nur Inhaber und Filialleitungen aller Filialen"):
+            adjust_points(actor=Actor.for_user(user), customer=anna, points=500, note="Kulanz")
+        assert points_balance(anna.pk) == 40
 
 
 def test_the_digital_card_is_reached_by_its_link_only_and_a_new_link_revokes_the_old_one(
