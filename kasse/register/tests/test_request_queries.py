@@ -42,10 +42,12 @@ PAY_WITHOUT_TSE = 50
 # payments (read once for the TSE and the done screen), the operations recorded for the cart, then the
 # finish: the TSE and this register's client (2), the last signed revision, the development TSE's step
 # (device locked, transaction read, log message written, transaction closed, counters saved) and the
-# stored answer (looked up, written in a savepoint, open outage closed); the print job after it.
-PAY_WITH_TSE = 70
-# The same when no start was recorded (lost with a crashed process): pay starts it first.
-PAY_WITH_TSE_NOT_STARTED = 86
+# stored answer (written in a savepoint without looking it up first: the unique constraint finds a repeat;
+# open outage closed) with the print job in its transaction.
+PAY_WITH_TSE = 69
+# The same when no start was recorded (lost with a crashed process): pay starts it first, and the finish
+# goes on as the client the start used (no second read of the TSE, its client and the last revision).
+PAY_WITH_TSE_NOT_STARTED = 81
 
 
 @pytest.fixture
