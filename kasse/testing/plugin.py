@@ -408,6 +408,14 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 def pytest_runtest_setup(item: pytest.Item) -> None:
     if _CHROMIUM.running and not _uses_browser(item):
         _CHROMIUM.stop()
+    # Every test starts in the installation's language. A request with another Accept-Language leaves that
+    # language active in the thread (LocaleMiddleware activates it and nothing deactivates it), and a later
+    # test of the process that calls a service directly then got English where it checks the German text:
+    # seen in CI once the order of the tests changed.
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

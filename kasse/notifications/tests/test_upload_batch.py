@@ -84,6 +84,7 @@ def test_an_upload_of_many_sales_costs_what_an_upload_of_two_costs(
     assert large == small, (small, large)
 
 
+@pytest.mark.postgres
 def test_the_tasks_arguments_are_compressed_with_lz4_on_postgresql():
     """An upload's events travel in one task row; lz4 costs the database a quarter of pglz's time."""
     if connection.vendor != "postgresql":
