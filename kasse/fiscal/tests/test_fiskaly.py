@@ -35,21 +35,6 @@ SALE_DATA = "Beleg^11.90_2.14_0.00_0.00_0.00^4.04:Bar_10.00:Unbar"
 
 
 @pytest.fixture
-def fiskaly():
-    FiskalyApi.forget_tokens()
-    with FakeFiskaly() as fake:
-        fake.delay = 1.5
-        with override_settings(
-            KASSE_FISKALY_BASE_URL=fake.url,
-            KASSE_FISKALY_TX_TIMEOUT=1.0,
-            KASSE_FISKALY_AUTH_TIMEOUT=1.0,
-            KASSE_FISKALY_SETUP_TIMEOUT=5.0,
-        ):
-            yield fake
-    FiskalyApi.forget_tokens()
-
-
-@pytest.fixture
 def device(fiskaly, organization, store):
     new = create_fiskaly_tse(
         organization=organization, actor=Actor.system(), store=store, api_key="key", api_secret="secret"

@@ -8,7 +8,6 @@ import threading
 import uuid
 
 import pytest
-from django.test import override_settings
 from django_scopes import scope
 
 from kasse.core.actors import Actor
@@ -19,24 +18,8 @@ from kasse.fiscal.services import Signed, finish_transaction, start_transaction
 from kasse.fiscal.tests.test_fiskaly import SALE, SALE_DATA
 from kasse.fiscal.tse import fiskaly_api
 from kasse.fiscal.tse.fiskaly_api import FiskalyApi, Timeouts
-from kasse.testing.fiskaly_server import FakeFiskaly
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def fiskaly():
-    FiskalyApi.forget_tokens()
-    with FakeFiskaly() as fake:
-        fake.delay = 1.5
-        with override_settings(
-            KASSE_FISKALY_BASE_URL=fake.url,
-            KASSE_FISKALY_TX_TIMEOUT=1.0,
-            KASSE_FISKALY_AUTH_TIMEOUT=1.0,
-            KASSE_FISKALY_SETUP_TIMEOUT=5.0,
-        ):
-            yield fake
-    FiskalyApi.forget_tokens()
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client, override_settings
 from django.urls import reverse
+from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
 from kasse.core.actors import Actor
@@ -68,7 +69,10 @@ def test_the_owner_sees_each_store_and_registers_a_register_added_later(owner_cl
     assert text(detail, "tse-serial") == device.serial_number
     assert text(detail, "tse-algorithm") == "ecdsa-plain-SHA384"
     assert text(detail, "tse-public-key") == device.public_key
-    assert text(detail, "tse-certificate-expiry") == device.certificate_expires_at.strftime("%d.%m.%Y")
+    # shown in the time zone the page is rendered in (a certificate issued near midnight UTC is the next day in Berlin)
+    assert text(detail, "tse-certificate-expiry") == timezone.localtime(device.certificate_expires_at).strftime(
+        "%d.%m.%Y"
+    )
 
 
 @pytest.mark.django_db
