@@ -8,9 +8,10 @@ office, a count) and are never edited; a correction is another movement.
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from kasse.core.models import OrganizationScopedModel
+from kasse.core.models import OrganizationScopedModel, organization_without_own_index
 
 
 class StockReason(models.TextChoices):
@@ -53,7 +54,9 @@ class GoodsReceipt(OrganizationScopedModel):
 class StockMovement(OrganizationScopedModel):
     """One change of stock of one variant in one store (positive in, negative out)."""
 
-    store = models.ForeignKey("tenancy.Store", on_delete=models.PROTECT, related_name="+")
+    # organization and store: the composite indexes of the Meta start with them
+    organization = organization_without_own_index()
+    store = models.ForeignKey("tenancy.Store", on_delete=models.PROTECT, related_name="+", db_index=False)
     variant = models.ForeignKey("catalog.Variant", on_delete=models.PROTECT, related_name="stock_movements")
     delta = models.DecimalField(_("change"), max_digits=12, decimal_places=3)
     reason = models.CharField(_("reason"), max_length=20, choices=StockReason.choices)
@@ -67,6 +70,7 @@ class StockMovement(OrganizationScopedModel):
         on_delete=models.PROTECT,
         related_name="movements",
         verbose_name=_("goods receipt"),
+        db_index=False,  # empty on every sale's movement: a partial index (Meta)
     )
     note = models.CharField(_("note"), max_length=200, blank=True)
 
@@ -77,6 +81,9 @@ class StockMovement(OrganizationScopedModel):
             models.Index(fields=["store", "variant"]),
             # The API's stock levels with updated_since: which variants moved since (kasse/api/stores.py).
             models.Index(fields=["organization", "created_at"], name="stock_movement_org_created"),
+            models.Index(
+                fields=["goods_receipt"], condition=Q(goods_receipt__isnull=False), name="stock_movement_goods_receipt"
+            ),
         ]
 
 

@@ -10,9 +10,10 @@ points to its original, with negative quantities and amounts.
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from kasse.core.models import OrganizationScopedModel, money_field
+from kasse.core.models import OrganizationScopedModel, money_field, organization_without_own_index
 from kasse.core.vat import VatClass
 
 
@@ -36,8 +37,11 @@ class PaymentMethod(models.TextChoices):
 class Sale(OrganizationScopedModel):
     """A completed receipt on one register, numbered gaplessly per register."""
 
-    store = models.ForeignKey("tenancy.Store", on_delete=models.PROTECT, related_name="sales")
-    register = models.ForeignKey("tenancy.Register", on_delete=models.PROTECT, related_name="sales")
+    # organization, store and register have no one-column index: an index of the Meta (or the unique
+    # register/receipt number) starts with each and serves its look-ups
+    organization = organization_without_own_index()
+    store = models.ForeignKey("tenancy.Store", on_delete=models.PROTECT, related_name="sales", db_index=False)
+    register = models.ForeignKey("tenancy.Register", on_delete=models.PROTECT, related_name="sales", db_index=False)
     shift = models.ForeignKey("sales.Shift", on_delete=models.PROTECT, related_name="sales")
     kind = models.CharField(_("kind"), max_length=10, choices=SaleKind.choices, default=SaleKind.SALE)
     receipt_number = models.PositiveBigIntegerField(_("receipt number"))
@@ -53,6 +57,7 @@ class Sale(OrganizationScopedModel):
         on_delete=models.PROTECT,
         related_name="refunds",
         verbose_name=_("original receipt"),
+        db_index=False,  # set on returns only: a partial index (Meta)
     )
     started_at = models.DateTimeField(_("started"))
     completed_at = models.DateTimeField(_("completed"), db_index=True)
@@ -81,6 +86,8 @@ class Sale(OrganizationScopedModel):
             models.Index(fields=["organization", "receipt_number"], name="sale_org_receipt_number"),
             # The API's lists of sales and returns: updated_since and the cursor in change order (kasse/api/sales.py).
             models.Index(fields=["organization", "kind", "updated_at", "id"], name="sale_org_kind_updated"),
+            # a return's original: empty on every sale, so only the returns are indexed
+            models.Index(fields=["original_sale"], condition=Q(original_sale__isnull=False), name="sale_original_sale"),
         ]
 
     def __str__(self) -> str:
@@ -90,7 +97,7 @@ class Sale(OrganizationScopedModel):
 class SaleLine(OrganizationScopedModel):
     """One line of a receipt, with everything as it was when sold (name, price, VAT rate)."""
 
-    sale = models.ForeignKey(Sale, on_delete=models.PROTECT, related_name="lines")
+    sale = models.ForeignKey(Sale, on_delete=models.PROTECT, related_name="lines", db_index=False)  # (sale, position)
     position = models.PositiveIntegerField()
     variant = models.ForeignKey("catalog.Variant", on_delete=models.PROTECT, related_name="sale_lines")
     product_name = models.CharField(max_length=200)
@@ -106,7 +113,12 @@ class SaleLine(OrganizationScopedModel):
     # what a promotion took off (kasse.sales.promotion_step), with the promotion and its name as printed
     promotion_discount = money_field(default=0)
     promotion = models.ForeignKey(
-        "promotions.Promotion", null=True, blank=True, on_delete=models.PROTECT, related_name="sale_lines"
+        "promotions.Promotion",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="sale_lines",
+        db_index=False,  # partial index (Meta)
     )
     promotion_name = models.CharField(max_length=100, blank=True)
     total = money_field()  # gross after all discounts
@@ -114,16 +126,25 @@ class SaleLine(OrganizationScopedModel):
     vat_rate = models.DecimalField(max_digits=5, decimal_places=2)
     vat_dsfinvk_id = models.PositiveSmallIntegerField()
     approved_by = models.ForeignKey(
-        "tenancy.Employee", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "tenancy.Employee", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     original_line = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="refund_lines"
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="refund_lines", db_index=False
     )
     note = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["position"]
         constraints = [models.UniqueConstraint(fields=["sale", "position"], name="sale_line_position_unique")]
+        # The foreign keys empty on almost every line (a promotion, an approved override, a return's
+        # original) index only the lines that have one: ``col = x`` and the protect checks still use them.
+        indexes = [
+            models.Index(fields=["promotion"], condition=Q(promotion__isnull=False), name="sale_line_promotion"),
+            models.Index(fields=["approved_by"], condition=Q(approved_by__isnull=False), name="sale_line_approved_by"),
+            models.Index(
+                fields=["original_line"], condition=Q(original_line__isnull=False), name="sale_line_original_line"
+            ),
+        ]
 
 
 class SaleVat(OrganizationScopedModel):
