@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
@@ -11,6 +11,9 @@ from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
 from kasse.core.ids import uuid7
+
+if TYPE_CHECKING:
+    from kasse.tenancy.models import Organization
 
 
 class UUIDModel(models.Model):
@@ -55,7 +58,7 @@ class OrganizationScopedModel(TimestampedModel):
         abstract = True
 
 
-def organization_without_own_index() -> models.ForeignKey:
+def organization_without_own_index() -> models.ForeignKey[Organization, Organization]:
     """The ``organization`` field of :class:`OrganizationScopedModel` without its one-column index, for a
     table whose own composite indexes start with the organization (they serve the same look-ups, and the
     protect check when an organization is deleted)."""
