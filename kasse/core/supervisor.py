@@ -111,8 +111,15 @@ class Supervisor:
 
     def wait(self, seconds: float) -> bool:
         """Wait up to ``seconds`` for a wake-up or a stop; returns whether one came. For steps with inner
-        loops (a connection that stays open): ``while not sup.wait(1.0): ...``."""
-        return self.woken.wait(max(0.0, seconds))
+        loops (a connection that stays open): ``while not sup.wait(1.0): ...``.
+
+        A wake-up is used up by the wait that sees it, not cleared before each step: one that arrives while a
+        step runs (new work, a device added) ends the next wait at once instead of being lost until the next
+        timeout (seen as a pool that kept a removed device's worker for its whole refresh interval)."""
+        woken = self.woken.wait(max(0.0, seconds))
+        if woken and not self.stopping.is_set():
+            self.woken.clear()
+        return woken
 
     def is_alive(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
@@ -136,7 +143,6 @@ class Supervisor:
     def _run(self) -> None:
         try:
             while not self.stopping.is_set():
-                self.woken.clear()
                 wait = self._step()
                 if wait > 0 and not self.stopping.is_set():
                     self.wait(wait)

@@ -65,6 +65,29 @@ def test_a_wake_ends_the_wait_and_a_stop_ends_the_thread_within_its_timeout():
     assert not supervisor.is_alive()
 
 
+def test_a_wake_during_a_step_ends_the_next_wait_instead_of_being_lost():
+    # new work that arrives while a step runs (after the step looked) must run a step soon, not after the
+    # step's hour of idling: the wake-up is used up by the wait that sees it, never cleared before a step
+    inside, go_on = threading.Event(), threading.Event()
+    runs: list[float] = []
+
+    def step():
+        runs.append(time.monotonic())
+        if len(runs) == 1:
+            inside.set()
+            go_on.wait(2)
+        return 3600.0
+
+    supervisor = Supervisor("test-wake-in-step", step).start()
+    try:
+        assert inside.wait(2)
+        supervisor.wake()  # during the first step
+        go_on.set()
+        assert _until(lambda: len(runs) >= 2, seconds=2)
+    finally:
+        supervisor.stop(timeout=2)
+
+
 def test_a_step_can_end_its_own_supervisor():
     runs: list[int] = []
 
