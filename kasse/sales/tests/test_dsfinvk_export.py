@@ -275,10 +275,12 @@ def test_a_cart_given_up_at_the_register_lists_its_items(
     with scope(organization=organization):
         cart = active_cart(register, cashier)
         add_variant(cart=cart, variant=_variant(coffee), quantity=D(2), barcode="4000000000024")
+        # the cart's TSE start runs on a thread after the first item's commit (this test commits at once); let
+        # it end first: on the tests' shared-cache SQLite its writes and the next item's (or the abort's) lock
+        # each other ("database table is locked"; a node's SQLite file waits instead)
+        wait_idle()
         add_variant(cart=cart, variant=_variant(rolls), quantity=D(3))
     cart_id = cart.pk
-    # the cart's TSE start runs on a thread after the first item's commit (this test commits at once); let it
-    # end first: on SQLite its writes and the abort's would lock each other ("database table is locked")
     wait_idle()
     cancel_cart(actor=Actor.for_employee(cashier), cart=cart)
     with scopes_disabled():
