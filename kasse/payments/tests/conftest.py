@@ -27,8 +27,13 @@ def sim() -> Iterator[VirtualZvtTerminal]:
 
 
 def quick_driver(terminal: CardTerminal) -> ZvtTerminal:
+    """A driver with short timeouts, so that a silent terminal costs a test little. The acknowledgement is
+    given 2 s: the virtual terminal acknowledges at once, but a loaded CI machine can keep its thread off the
+    CPU for more than half a second, and a command not acknowledged in time is recovered by a repeat receipt
+    that the terminal, still busy with it on its other connection, answers with its booking before (seen as
+    'declined' where the terminal went on to book the refund)."""
     host, port = terminal.host, terminal.port
-    return ZvtTerminal(lambda: tcp_link(host, port), terminal.password, ack_timeout=0.5, overall_timeout=0.5)
+    return ZvtTerminal(lambda: tcp_link(host, port), terminal.password, ack_timeout=2.0, overall_timeout=0.5)
 
 
 @pytest.fixture
