@@ -14,6 +14,12 @@ been there all along. Checking a line's keys as it arrives cost about as much as
 report sums tables the seed writes with the receipts (:mod:`kasse.demo.sales_sums`: about one product row
 per sale and more) lose their one-column indexes for the load as well (their COPY: 11 → 6 µs per sale).
 
+The rebuild keeps :data:`BUILDERS` connections busy (:func:`_run`): a table's keys are attached and the table
+analysed as soon as its own indexes are built, and a foreign key is added and validated as soon as its two
+tables are done, beside the other tables' index builds, instead of waiting for every build to end and then
+analysing and validating table after table (1,000,000 sales: about 10 s of CPU that ran on one connection
+at a time, see ``docs/benchmarks.md``).
+
 The definitions are written to ``<data dir>/seed-dropped-indexes.json`` before anything is dropped (in one
 transaction) and the file is removed only when every index and constraint is back and validated, so a seed
 that was killed in between leaves the file and the next ``kasse seed --sales`` (even ``--sales 0``) puts
@@ -27,8 +33,9 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+import re
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +46,7 @@ from kasse.demo.sales_sums import SUMS_TABLES
 
 REBUILD_FROM = 200_000  # sales per run from which the indexes are dropped and built again
 TABLES = ("sales_sale", "sales_saleline", "sales_salevat", "sales_payment")
-BUILDERS = 3  # indexes built side by side (each may use PostgreSQL's parallel workers too)
+BUILDERS = 3  # connections building, analysing and validating side by side (a build may use parallel workers too)
 
 
 def state_file() -> Path:
@@ -152,23 +159,14 @@ def _if_not_exists(definition: str) -> str:
     return definition
 
 
-def _in_session(statements: list[str]) -> None:
-    """Run ``statements`` one after another on this thread's own connection, with room to sort."""
-    try:
-        with connection.cursor() as cursor:
-            # room to sort a 10-million-line index in memory: 5 million lines' sale_id index 2.9 -> 2.3 s of CPU
-            # (one builder, under load) against 256 MB; up to BUILDERS of them at once, for a seed's machine only
-            cursor.execute("SET maintenance_work_mem = '1GB'")
-            for statement in statements:
-                cursor.execute(statement)
-    finally:
-        connection.close()
-
-
-def _side_by_side(jobs: list[list[str]]) -> None:
-    run: Callable[[list[str]], None] = _in_session
-    with ThreadPoolExecutor(max_workers=BUILDERS, thread_name_prefix="seed-index") as pool:
-        list(pool.map(run, jobs))
+def _statements(statements: list[str]) -> None:
+    """Run ``statements`` one after another on this thread's connection, with room to sort."""
+    with connection.cursor() as cursor:
+        # room to sort a 10-million-line index in memory: 5 million lines' sale_id index 2.9 -> 2.3 s of CPU
+        # (one builder, under load) against 256 MB; up to BUILDERS of them at once, for a seed's machine only
+        cursor.execute("SET maintenance_work_mem = '1GB'")
+        for statement in statements:
+            cursor.execute(statement)
 
 
 def _constraints() -> dict[tuple[str, str], bool]:
@@ -181,47 +179,141 @@ def _constraints() -> dict[tuple[str, str], bool]:
         return {(table, name): validated for table, name, validated in cursor.fetchall()}
 
 
-def restore_dropped_indexes() -> int:
-    """Put back everything the state file names that is missing: the indexes (several at a time; a unique
-    one checks every row as it is built), then the primary keys and unique constraints on their indexes, an
-    ``ANALYZE`` of the tables, then the foreign keys, each validated against every row of its table. Removes
-    the file when all is back (the tables analysed); returns how many indexes and constraints it names."""
+def restore_dropped_indexes(analyze: tuple[str, ...] = ()) -> int:
+    """Put back everything the state file names that is missing, on :data:`BUILDERS` connections at once
+    (:func:`_run`): each table's indexes (a unique one checks every row as it is built), then its primary key
+    and unique constraints on their indexes and an ``ANALYZE`` of it, then the foreign keys that point at it,
+    each added ``NOT VALID`` and validated against every row of its table. A table's keys and statistics do
+    not wait for the other tables' indexes, nor a foreign key's validation for the tables it does not name.
+    ``analyze``: further tables to analyse meanwhile. Removes the file when all is back (the tables
+    analysed); returns how many indexes and constraints it names."""
     path, legacy = state_file(), state_file().with_suffix(".sql")
     if not (path.exists() or legacy.exists()):
+        for table in analyze:
+            with connection.cursor() as cursor:
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
         return 0
     state = _read_state()
-    quote = connection.ops.quote_name
-    indexes = list(dict.fromkeys(state["indexes"] + [key["index"] for key in state["keys"]]))
-    # the largest first, so the last one to finish is a small one
-    indexes.sort(key=lambda definition: ("sales_saleline" not in definition, definition))
-    _side_by_side([[_if_not_exists(definition)] for definition in indexes])
-    present = _constraints()
-    with transaction.atomic(), connection.cursor() as cursor:
-        for key in state["keys"]:
-            if (key["table"], key["name"]) not in present:
-                cursor.execute(
-                    f"ALTER TABLE {key['table']} ADD CONSTRAINT {quote(key['name'])} {key['kind']} "
-                    f"USING INDEX {quote(key['name'])} {key['timing']}"
-                )
-        for foreign in state["foreign_keys"]:
-            if (foreign["table"], foreign["name"]) not in present:
-                # NOT VALID: added at once; every existing row is checked by VALIDATE below
-                cursor.execute(
-                    f"ALTER TABLE {foreign['table']} ADD CONSTRAINT {quote(foreign['name'])} "
-                    f"{foreign['definition']} NOT VALID"
-                )
-    with connection.cursor() as cursor:
-        for table in TABLES:  # statistics after the load; the validating joins are planned from them
-            cursor.execute(f"ANALYZE {quote(table)}")
-    present = _constraints()
-    by_table: dict[str, list[str]] = {}
-    for foreign in state["foreign_keys"]:
-        if not present.get((foreign["table"], foreign["name"]), False):
-            by_table.setdefault(foreign["table"], []).append(
-                f"ALTER TABLE {foreign['table']} VALIDATE CONSTRAINT {quote(foreign['name'])}"
-            )
-    # one job per table: validating takes a lock that two validations of the same table would wait for
-    _side_by_side(sorted(by_table.values(), key=len, reverse=True))
+    _run(_jobs(state, _constraints(), analyze))
     path.unlink(missing_ok=True)
     legacy.unlink(missing_ok=True)
+    indexes = set(state["indexes"]) | {key["index"] for key in state["keys"]}
     return len(indexes) + len(state["foreign_keys"])
+
+
+@dataclass
+class _Job:
+    name: str
+    statements: list[str]
+    after: set[str] = field(default_factory=set)  # names of the jobs that must have finished first
+
+
+def _table_of(definition: str) -> str:
+    match = re.search(r" ON (?:ONLY )?(\S+) USING ", definition)
+    if match is None:
+        raise ValueError(f"not an index definition: {definition}")
+    return match.group(1).rsplit(".", 1)[-1].strip('"')
+
+
+def _jobs(state: dict[str, list[Any]], present: dict[tuple[str, str], bool], analyze: tuple[str, ...]) -> list[_Job]:
+    """The jobs of :func:`restore_dropped_indexes`, the first ready one in the list to run first: the keys,
+    statistics and foreign keys as soon as they can go, then the index builds, the keys' indexes of the
+    receipts first (every foreign key waits for them) and then the receipt lines' (the largest table, whose
+    statistics and validation come last)."""
+    quote = connection.ops.quote_name
+    keys_of: dict[str, list[str]] = {}
+    builds: dict[str, list[str]] = {}
+    for key in state["keys"]:
+        builds.setdefault(key["table"], []).append(key["index"])
+        if (key["table"], key["name"]) not in present:
+            keys_of.setdefault(key["table"], []).append(
+                f"ALTER TABLE {key['table']} ADD CONSTRAINT {quote(key['name'])} {key['kind']} "
+                f"USING INDEX {quote(key['name'])} {key['timing']}"
+            )
+    for definition in state["indexes"]:
+        builds.setdefault(_table_of(definition), []).append(definition)
+    key_indexes = {key["index"] for key in state["keys"]}
+
+    def rank(table: str, definition: str) -> int:
+        if table == "sales_sale" and definition in key_indexes:
+            return 0
+        return {"sales_saleline": 1, "sales_sale": 2}.get(table, 3)
+
+    ordered = sorted(
+        {(rank(table, d), table, d) for table, definitions in builds.items() for d in definitions},
+        key=lambda item: (item[0], item[1], item[2]),
+    )
+    build_jobs = [_Job(f"build {table} {n}", [_if_not_exists(d)]) for n, (_rank, table, d) in enumerate(ordered)]
+    finish_jobs = [
+        _Job(
+            f"finish {table}",
+            [*keys_of.get(table, []), f"ANALYZE {quote(table)}"],
+            {job.name for job in build_jobs if job.name.startswith(f"build {table} ")},
+        )
+        for table in builds
+    ]
+    finish_jobs += [_Job(f"finish {table}", [f"ANALYZE {quote(table)}"]) for table in analyze if table not in builds]
+    by_table: dict[str, _Job] = {}
+    for foreign in state["foreign_keys"]:
+        table, name = foreign["table"], quote(foreign["name"])
+        job = by_table.setdefault(table, _Job(f"foreign keys {table}", [], {f"finish {table}"} & _names(finish_jobs)))
+        # one job per table: validating takes a lock that two validations of the same table would wait for
+        if (table, foreign["name"]) not in present:
+            # NOT VALID: added at once; every existing row is checked by VALIDATE
+            job.statements.append(f"ALTER TABLE {table} ADD CONSTRAINT {name} {foreign['definition']} NOT VALID")
+        if not present.get((table, foreign["name"]), False):
+            job.statements.append(f"ALTER TABLE {table} VALIDATE CONSTRAINT {name}")
+        referenced = re.search(r"REFERENCES (\S+)\(", foreign["definition"])
+        if referenced and f"finish {referenced.group(1)}" in _names(finish_jobs):
+            job.after.add(f"finish {referenced.group(1)}")
+    foreign_jobs = sorted((job for job in by_table.values() if job.statements), key=lambda job: -len(job.statements))
+    return [*finish_jobs, *foreign_jobs, *build_jobs]
+
+
+def _names(jobs: list[_Job]) -> set[str]:
+    return {job.name for job in jobs}
+
+
+def _run(jobs: list[_Job]) -> None:
+    """Run ``jobs`` on :data:`BUILDERS` threads, each with its own connection: a job's statements one after
+    another, a job once the ones it comes after have finished, the first ready one in the list first. After
+    an error no further job starts; the ones running finish, and the first error is raised."""
+    names = _names(jobs)
+    pending = [_Job(job.name, job.statements, job.after & names) for job in jobs]
+    done: set[str] = set()
+    failed: list[BaseException] = []
+    changed = threading.Condition()
+
+    def take() -> _Job | None:
+        with changed:
+            while pending and not failed:
+                ready = next((job for job in pending if job.after <= done), None)
+                if ready is not None:
+                    pending.remove(ready)
+                    return ready
+                changed.wait()
+            return None
+
+    def work() -> None:
+        try:
+            while (job := take()) is not None:
+                try:
+                    _statements(job.statements)
+                except BaseException as exc:  # raised below, in the calling thread
+                    with changed:
+                        failed.append(exc)
+                        changed.notify_all()
+                    return
+                with changed:
+                    done.add(job.name)
+                    changed.notify_all()
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work, name=f"seed-index-{n}") for n in range(BUILDERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if failed:
+        raise failed[0]
