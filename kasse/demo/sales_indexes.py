@@ -113,8 +113,15 @@ def _foreign_keys() -> list[dict[str, str]]:
 def drop_secondary_indexes(*, load: bool = False) -> int:
     """Write the definitions to the state file, then drop the plain indexes in one transaction; with ``load``
     (a seed's load) also the primary keys, unique constraints and the foreign keys pointing at the tables,
-    and the report sums tables' one-column indexes. Returns how many indexes and constraints were dropped."""
+    and the report sums tables' one-column indexes, but not the partial indexes (cheaper to keep: 500,000
+    lines' COPY 0.77 → 0.82 s of CPU with the lines' three, 2.3 s to build them again at 5 million lines).
+    Returns how many indexes and constraints were dropped."""
     indexes = _secondary_indexes(sums=load)
+    if load:
+        # a partial index (of the few lines with a promotion, an approval or an original) costs the COPY a
+        # test of its condition per row and an entry for the rows that have one; building it again costs
+        # a scan of the whole table
+        indexes = [(name, definition) for name, definition in indexes if " WHERE " not in definition]
     state: dict[str, list[Any]] = {
         "indexes": [definition for _name, definition in indexes],
         "keys": _keys() if load else [],
