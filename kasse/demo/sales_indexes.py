@@ -231,9 +231,9 @@ def _jobs(state: dict[str, list[Any]], present: dict[tuple[str, str], bool], ana
     keys_of: dict[str, list[str]] = {}
     builds: dict[str, list[str]] = {}
     for key in state["keys"]:
-        builds.setdefault(key["table"], []).append(key["index"])
+        builds.setdefault(_table_of(key["index"]), []).append(key["index"])
         if (key["table"], key["name"]) not in present:
-            keys_of.setdefault(key["table"], []).append(
+            keys_of.setdefault(_table_of(key["index"]), []).append(
                 f"ALTER TABLE {key['table']} ADD CONSTRAINT {quote(key['name'])} {key['kind']} "
                 f"USING INDEX {quote(key['name'])} {key['timing']}"
             )
@@ -263,7 +263,8 @@ def _jobs(state: dict[str, list[Any]], present: dict[tuple[str, str], bool], ana
     by_table: dict[str, _Job] = {}
     for foreign in state["foreign_keys"]:
         table, name = foreign["table"], quote(foreign["name"])
-        job = by_table.setdefault(table, _Job(f"foreign keys {table}", [], {f"finish {table}"} & _names(finish_jobs)))
+        own = f"finish {table.rsplit('.', 1)[-1]}"
+        job = by_table.setdefault(table, _Job(f"foreign keys {table}", [], {own} & _names(finish_jobs)))
         # one job per table: validating takes a lock that two validations of the same table would wait for
         if (table, foreign["name"]) not in present:
             # NOT VALID: added at once; every existing row is checked by VALIDATE
@@ -271,8 +272,8 @@ def _jobs(state: dict[str, list[Any]], present: dict[tuple[str, str], bool], ana
         if not present.get((table, foreign["name"]), False):
             job.statements.append(f"ALTER TABLE {table} VALIDATE CONSTRAINT {name}")
         referenced = re.search(r"REFERENCES (\S+)\(", foreign["definition"])
-        if referenced and f"finish {referenced.group(1)}" in _names(finish_jobs):
-            job.after.add(f"finish {referenced.group(1)}")
+        if referenced:
+            job.after.add(f"finish {referenced.group(1).rsplit('.', 1)[-1]}")
     foreign_jobs = sorted((job for job in by_table.values() if job.statements), key=lambda job: -len(job.statements))
     return [*finish_jobs, *foreign_jobs, *build_jobs]
 

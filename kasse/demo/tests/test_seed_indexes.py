@@ -145,3 +145,58 @@ def test_binary_fields_are_read_back_as_the_values_meant():
         )
         for cents in amounts
     ]  # fmt: skip
+
+
+def test_a_tables_keys_statistics_and_foreign_keys_wait_only_for_what_they_need():
+    """The rebuild's jobs (:func:`kasse.demo.sales_indexes._jobs`): a table's keys and ANALYZE after its own
+    builds, a foreign key after the tables on both of its ends, nothing after an unrelated table."""
+    from kasse.demo.sales_indexes import _jobs
+
+    state = {
+        "indexes": [
+            "CREATE INDEX sales_payment_sale_id ON public.sales_payment USING btree (sale_id)",
+            "CREATE INDEX sales_saleline_variant_id ON public.sales_saleline USING btree (variant_id)",
+        ],
+        "keys": [
+            {
+                "table": "sales_sale",
+                "name": "sales_sale_pkey",
+                "kind": "PRIMARY KEY",
+                "timing": "",
+                "index": "CREATE UNIQUE INDEX sales_sale_pkey ON public.sales_sale USING btree (id)",
+            },
+            {
+                "table": "sales_payment",
+                "name": "sales_payment_pkey",
+                "kind": "PRIMARY KEY",
+                "timing": "",
+                "index": "CREATE UNIQUE INDEX sales_payment_pkey ON public.sales_payment USING btree (id)",
+            },
+        ],
+        "foreign_keys": [
+            {
+                "table": "sales_payment",
+                "name": "payment_sale_fk",
+                "definition": "FOREIGN KEY (sale_id) REFERENCES sales_sale(id) DEFERRABLE INITIALLY DEFERRED",
+            },
+        ],
+    }
+    jobs = {job.name: job for job in _jobs(state, {}, ("sales_shift",))}
+    builds = {name: job.statements[0] for name, job in jobs.items() if name.startswith("build ")}
+    assert all(statement.startswith(("CREATE INDEX IF NOT EXISTS", "CREATE UNIQUE INDEX IF NOT EXISTS"))
+               for statement in builds.values())  # fmt: skip
+    payment = jobs["finish sales_payment"]
+    assert len(payment.after) == 2
+    assert {builds[name].split()[-4] for name in payment.after} == {"public.sales_payment"}
+    assert payment.statements == [
+        'ALTER TABLE sales_payment ADD CONSTRAINT "sales_payment_pkey" PRIMARY KEY USING INDEX "sales_payment_pkey" ',
+        'ANALYZE "sales_payment"',
+    ]
+    assert jobs["finish sales_shift"].after == set()
+    foreign = jobs["foreign keys sales_payment"]
+    assert foreign.after == {"finish sales_payment", "finish sales_sale"}
+    assert foreign.statements == [
+        'ALTER TABLE sales_payment ADD CONSTRAINT "payment_sale_fk" FOREIGN KEY (sale_id) REFERENCES sales_sale(id) '
+        "DEFERRABLE INITIALLY DEFERRED NOT VALID",
+        'ALTER TABLE sales_payment VALIDATE CONSTRAINT "payment_sale_fk"',
+    ]
