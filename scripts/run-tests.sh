@@ -26,9 +26,10 @@ unset PYTHONDONTWRITEBYTECODE
 
 workers=()
 if [ "${KASSE_TEST_WORKERS:-0}" != "0" ]; then
-  # Tests go to whichever worker is free, one at a time (maxschedchunk 1), in the plugin's order, so a
-  # worker busy with a long test holds up no queue of short ones (docs/testing.md).
-  workers=(-n "$KASSE_TEST_WORKERS" --dist load --maxschedchunk 1)
+  # Tests go to whichever worker is free, one at a time, in the plugin's order (the longest first), so a
+  # worker busy with a long test holds up no queue of short ones; the tests of an xdist_group (a module that
+  # shares processes between its tests) go to one worker together (docs/testing.md).
+  workers=(-n "$KASSE_TEST_WORKERS" --dist loadgroup --no-loadscope-reorder)
 fi
 
 # The short summary names every test that was rerun (R, pytest-rerunfailures) besides failures, errors and

@@ -34,6 +34,7 @@ from django.test import Client
 from kasse.testing import flush
 from kasse.testing.browser import SharedChromium
 from kasse.testing.register_login import unlock_data, unlock_in_browser
+from kasse.testing.schedule import long_tests_first, make_scheduler
 from kasse.testing.services import IN_CI, SERVICE_SKIP_PREFIX
 
 DEVICE_TOKEN = "device-token"  # noqa: S105 - the paired test register's cookie, not a secret
@@ -332,6 +333,8 @@ def _tier(item: pytest.Item) -> int:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    if not config.pluginmanager.has_plugin("kasse-long-tests-first"):
+        config.pluginmanager.register(_LongTestsFirst(), "kasse-long-tests-first")
     _scan_static_files_once()
     flush.install()
 
@@ -390,6 +393,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 # A browser or process test races real clocks on a loaded machine: in CI it gets one more
                 # try, and the summary names every rerun (docs/testing.md). Failing twice fails the run.
                 item.add_marker(pytest.mark.flaky(reruns=1, reruns_delay=2))
+
+
+@pytest.hookimpl(tryfirst=True, optionalhook=True)  # pytest-xdist's hook; its own scheduler otherwise
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """``--dist loadgroup``: the tests of a module that share its processes on one worker (``schedule.py``)."""
+    return make_scheduler(config, log) if config.getvalue("dist") == "loadgroup" else None
+
+
+class _LongTestsFirst:
+    """Tests that start processes or run a benchmark first, the longest first (``kasse/testing/schedule.py``):
+    a hook of its own, because it must sort after pytest-django's sort, which put them last."""
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        long_tests_first(items, {item: _tier(item) == _FIRST for item in items})
 
 
 @pytest.hookimpl(trylast=True)

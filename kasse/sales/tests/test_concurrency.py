@@ -17,6 +17,8 @@ import pytest
 
 from kasse.testing.register_race import in_cloud, post, race, racing_cloud
 
+# On several workers one runs all three, so that the racing cloud (a module fixture, tens of seconds to
+# start) starts once: kasse/testing/schedule.py, TOGETHER.
 pytestmark = [pytest.mark.processes, pytest.mark.postgres]
 ROUNDS = 4
 
