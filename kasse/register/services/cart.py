@@ -47,21 +47,25 @@ class WeightRequired(SaleError):
 def active_cart(register: Register, employee: Employee) -> Cart:
     """The register's active cart, created on first use (one per register)."""
     cart = Cart.objects.filter(register=register, status=CartStatus.ACTIVE).first()
-    if cart is not None:
-        if Register.store.is_cached(register):
-            cart.store = register.store  # the promotions in force are the store's (its time zone): no query
-        return cart
-    try:
-        with transaction.atomic():
-            return Cart.objects.create(
-                organization_id=register.organization_id,
-                store_id=register.store_id,
-                register=register,
-                employee=employee,
-                training=TrainingMode.objects.filter(register=register).exists(),
-            )
-    except IntegrityError:
-        return Cart.objects.get(register=register, status=CartStatus.ACTIVE)
+    if cart is None:
+        try:
+            with transaction.atomic():
+                cart = Cart.objects.create(
+                    organization_id=register.organization_id,
+                    store_id=register.store_id,
+                    register=register,
+                    employee=employee,
+                    training=TrainingMode.objects.filter(register=register).exists(),
+                )
+        except IntegrityError:
+            cart = Cart.objects.get(register=register, status=CartStatus.ACTIVE)
+    # The request's register (loaded with its store by the device's token): paying asks it whether a TSE
+    # is in use and checkout reads its store, the promotions in force are the store's (its time zone).
+    # Without this each was one query more per request.
+    cart.register = register
+    if Register.store.is_cached(register):
+        cart.store = register.store
+    return cart
 
 
 def _next_position(cart: Cart) -> int:
