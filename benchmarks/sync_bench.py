@@ -261,7 +261,7 @@ def measure_backlog(world: Any, count: int, cloud_workers: int = 1) -> dict[str,
             if b"syncing with" in line and not loop_started:
                 loop_started.append(time.perf_counter())
 
-    world.start_node(poll=10, stdout=subprocess.PIPE)
+    world.start_node(poll=10, stdout=subprocess.PIPE, retry=2.0)  # the production retry, as measured
     assert world.node_proc is not None
     threading.Thread(target=read_node_output, args=(world.node_proc.stdout,), daemon=True).start()
     node_up = time.perf_counter()
@@ -603,7 +603,7 @@ def run(
             world.setup_cloud(products=50)
             world.start_cloud()
             world.pair_node()
-            world.start_node(poll=10, watch_outbox=WATCH_OUTBOX)
+            world.start_node(poll=10, watch_outbox=WATCH_OUTBOX, retry=2.0)  # the production retry
             print(f"== live feed: {sales} sales …", file=sys.stderr, flush=True)
             results["live"] = measure_live(world, sales)
             print(f"== backlog: {backlog} sales …", file=sys.stderr, flush=True)

@@ -271,7 +271,10 @@ class World:
         )
         return done.returncode, dict(json.loads(done.stdout))
 
-    def start_node(self, poll: float = 0.5, watch_outbox: float = 0.0, stdout: Any = None) -> None:
+    def start_node(self, poll: float = 0.5, watch_outbox: float = 0.0, stdout: Any = None, retry: float = 0.2) -> None:
+        """``kasse store run``; a failed round waits up to ``retry`` seconds at first (2 in production, doubling
+        with each failure in a row either way): the faults and outages these tests cause then cost a tenth of
+        the waiting, and the node retries by the same rule."""
         self.node_port = self.node_port or free_port()
         self.node_proc = subprocess.Popen(  # noqa: S603
             [
@@ -288,6 +291,8 @@ class World:
                 str(poll),
                 "--watch-outbox",
                 str(watch_outbox),
+                "--retry",
+                str(retry),
                 "--log-level",
                 "warning",
             ],

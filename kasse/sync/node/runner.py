@@ -50,6 +50,7 @@ class SyncRunner:
         *,
         poll_seconds: float = 10.0,
         max_backoff: float = 60.0,
+        first_backoff: float = 2.0,
         on_change: Callable[[dict[str, Any]], None] | None = None,
         websocket: bool = True,
         watch_outbox: float = 0.0,
@@ -66,8 +67,9 @@ class SyncRunner:
         self.revoked = state.revoked
         self.housekeeping_seconds = 3600.0
         self._next_housekeeping = 0.0
-        # A failed round waits 1–2 s, then 2–4 s, ... up to max_backoff (kasse.core.backoff).
-        self.backoff = Backoff(initial=2.0, maximum=max_backoff, jitter=0.5)
+        # A failed round waits 1–2 s, then 2–4 s, ... up to max_backoff (kasse.core.backoff; first_backoff is the
+        # first ceiling: the process tests make it shorter, `kasse store run --retry`).
+        self.backoff = Backoff(initial=first_backoff, maximum=max_backoff, jitter=0.5)
         self._failures = 0
         self._positions_known = False  # asked the cloud where the registers stand since this start
         self.loop = Supervisor("kasse-sync", self._round, backoff=self.backoff, idle_seconds=0.0)

@@ -51,6 +51,13 @@ class Command(BaseCommand):
         )
         run.add_argument("--poll", type=float, default=10.0, help="seconds between pulls without a nudge")
         run.add_argument(
+            "--retry",
+            type=float,
+            default=2.0,
+            metavar="SECONDS",
+            help="the longest wait after a failed round, doubling with each failure in a row up to 60 s (default 2)",
+        )
+        run.add_argument(
             "--watch-outbox",
             type=float,
             default=0.0,
@@ -158,7 +165,11 @@ class Command(BaseCommand):
         set_advertised_url(options["lan_url"] or guess_lan_url(options["host"], options["port"]))
         _load_application()
         runner = SyncRunner(
-            node, poll_seconds=options["poll"], on_change=publish_node_status, watch_outbox=options["watch_outbox"]
+            node,
+            poll_seconds=options["poll"],
+            first_backoff=options["retry"],
+            on_change=publish_node_status,
+            watch_outbox=options["watch_outbox"],
         )
         runner.start()
         try:  # TSE transactions a crash left open (docs/fiscal.md); never keeps the node from selling
