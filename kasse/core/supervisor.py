@@ -165,16 +165,18 @@ class Supervisor:
                 close_old_connections()
             wait = self.step()
         except Exception as exc:
+            # The error first, then the count: whoever reads the health and sees n failures sees the n-th error
+            # (counted first, a reader in between, a health page or a test, got the previous error).
+            self.last_error = f"{type(exc).__name__}: {exc}"[:500]
+            if self.last_error_at is None:
+                self.last_error_at = timezone.now()
             self.restarts += 1
             delay = self.failures.failed()
             if isinstance(exc, self.quiet):
                 logger.log(self.quiet_level, "%s: %s (again in %.2f s)", self.name, exc, delay)
             else:
                 logger.exception("%s failed (again in %.2f s)", self.name, delay)
-            self.last_error = f"{type(exc).__name__}: {exc}"[:500]
-            if self.last_error_at is None:
-                self.last_error_at = timezone.now()
             return delay
+        self.last_error, self.last_error_at = "", None  # and cleared before the count, for the same reason
         self.failures.succeeded()
-        self.last_error, self.last_error_at = "", None
         return self.idle_seconds if wait is None else wait
