@@ -156,7 +156,7 @@ def test_the_test_button_shows_a_test_text_on_the_display(owner_client, organiza
             display = PoleDisplay.objects.create(
                 organization=organization, store=store, register=register, name="Anzeige", serial_device=virtual.port
             )
-        with PeripheralRunner(refresh_seconds=3600, status_seconds=0.05, backoff=FAST):
+        with PeripheralRunner(refresh_seconds=3600, status_seconds=1.0, backoff=FAST):
             response = owner_client.post(f"/devices/peripherals/displays/{display.pk}/test/")
             assert response.status_code == 302
             assert virtual.wait_for(lambda lines: lines == ("kasse Test ÄÖÜ ß    ", "Anzeige   1.234,50 €"), 5)
