@@ -336,7 +336,47 @@ def pytest_configure(config: pytest.Config) -> None:
     if not config.pluginmanager.has_plugin("kasse-long-tests-first"):
         config.pluginmanager.register(_LongTestsFirst(), "kasse-long-tests-first")
     _scan_static_files_once()
+    _wait_out_shared_cache_locks()
     flush.install()
+
+
+SHARED_CACHE_LOCKED = ("database table is locked", "database schema is locked")
+SHARED_CACHE_WAIT_SECONDS = 5.0  # as long as the busy timeout every SQLite connection of kasse has
+
+
+def _wait_out_shared_cache_locks() -> None:
+    """On SQLite the in-process tests share one in-memory database between threads (a shared cache), where
+    a statement meeting another connection's table lock fails at once with "database table is locked"
+    instead of waiting out ``busy_timeout`` as it does on the file a store node runs on. A test whose
+    register, print worker or TSE start writes in a thread of its own then failed by chance (under CI's load
+    about once a run, each time in another test). Here such a statement is run again until the lock is gone,
+    for at most the busy timeout, as a file database waits. The statement did nothing when it failed with
+    that error (SQLite takes its table locks before it changes a row), so running it again is safe;
+    ``executemany`` is left alone, since it may fail after some of its rows. Production never uses a shared
+    cache, so this changes nothing there."""
+    import sqlite3
+    import time
+
+    from django.db.backends.sqlite3.base import SQLiteCursorWrapper
+
+    execute = SQLiteCursorWrapper.execute
+    if getattr(execute, "kasse_waits", False):
+        return
+
+    def waiting_execute(self: Any, query: str, params: Any = None) -> Any:
+        deadline = time.monotonic() + SHARED_CACHE_WAIT_SECONDS
+        pause = 0.001
+        while True:
+            try:
+                return execute(self, query, params)
+            except sqlite3.OperationalError as exc:
+                if not str(exc).startswith(SHARED_CACHE_LOCKED) or time.monotonic() >= deadline:
+                    raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.02)
+
+    waiting_execute.kasse_waits = True  # type: ignore[attr-defined]
+    SQLiteCursorWrapper.execute = waiting_execute  # type: ignore[method-assign]
 
 
 def _scan_static_files_once() -> None:
