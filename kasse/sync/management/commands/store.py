@@ -16,14 +16,42 @@
 
 from __future__ import annotations
 
+import argparse
 import json
+import math
 from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
 from kasse.core.management.commands.cloud import LOG_LEVELS, uvicorn_options
+
+
+def _as_seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        return math.nan
+    return seconds if math.isfinite(seconds) else math.nan
+
+
+def positive_seconds(value: str) -> float:
+    """``--poll``, ``--retry``: a wait of more than nothing (0 or less would make the loop spin)."""
+    seconds = _as_seconds(value)
+    if not seconds > 0:  # also NaN
+        message = _("%(value)s is not a number of seconds greater than zero.")
+        raise argparse.ArgumentTypeError(message % {"value": value})
+    return seconds
+
+
+def seconds_or_off(value: str) -> float:
+    """``--watch-outbox``: 0 switches it off."""
+    seconds = _as_seconds(value)
+    if not seconds >= 0:
+        raise argparse.ArgumentTypeError(_("%(value)s is not a number of seconds (0 or more).") % {"value": value})
+    return seconds
 
 
 class Command(BaseCommand):
@@ -49,17 +77,17 @@ class Command(BaseCommand):
             help="the address registers in the shop open, e.g. http://192.168.1.10:8100 (default: "
             "the listening address, or the first private address of this machine)",
         )
-        run.add_argument("--poll", type=float, default=10.0, help="seconds between pulls without a nudge")
+        run.add_argument("--poll", type=positive_seconds, default=10.0, help="seconds between pulls without a nudge")
         run.add_argument(
             "--retry",
-            type=float,
+            type=positive_seconds,
             default=2.0,
             metavar="SECONDS",
             help="the longest wait after a failed round, doubling with each failure in a row up to 60 s (default 2)",
         )
         run.add_argument(
             "--watch-outbox",
-            type=float,
+            type=seconds_or_off,
             default=0.0,
             metavar="SECONDS",
             help="also push within SECONDS when another process writes sales (0: off; sales made "
