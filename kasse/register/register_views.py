@@ -461,9 +461,18 @@ def resume(request: CashierRequest, cart_id: uuid.UUID) -> HttpResponse:
 @require_POST
 @register_view()
 def pay(request: CashierRequest) -> HttpResponse:
-    """Complete the sale with one or more tenders: ``payments`` is JSON [{method, amount}]."""
+    """Complete the sale with one or more tenders: ``payments`` is JSON [{method, amount}]; ``cart`` is the id of
+    the cart the register shows. A pay that arrives after that cart was paid (a double tap, a repeated request)
+    gets the stored sale's done screen again instead of paying whatever cart is active now."""
     register = request.register
     cart_obj = carts.active_cart(register, request.cashier)
+    shown = request.POST.get("cart", "")
+    if shown and shown != str(cart_obj.pk):
+        paid = carts.sale_of_paid_cart(register, shown)
+        if paid is not None:
+            return _done_response(register, request, paid)
+        # the cart the register showed was parked, cancelled or taken over meanwhile: not this one
+        return _payment_refused(request, _("This cart is no longer open."))
     try:
         raw = json.loads(request.POST.get("payments", "[]"))
         if not isinstance(raw, list):
@@ -482,6 +491,11 @@ def pay(request: CashierRequest) -> HttpResponse:
         sale = carts.checkout_cart(actor=_actor(request), cart=cart_obj, employee=request.cashier, payments=payments)
     except SaleError as exc:
         return _payment_refused(request, _error_text(exc))
+    return _done_response(register, request, sale)
+
+
+def _done_response(register: Any, request: CashierRequest, sale: Sale) -> HttpResponse:
+    """The done screen of ``sale`` on the register, the customer display and the pole display."""
     sale_context = {"sale": sale, **_sale_context(sale)}
     publish_display(register, "register/partials/display_done.html", sale_context)
     show_sale_on_pole(register, sale, sale_context["change"])

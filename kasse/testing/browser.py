@@ -11,9 +11,13 @@ Chromium costs seconds.
 
 from __future__ import annotations
 
+import fcntl
 import os
+import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from kasse.testing.services import require_chromium
@@ -96,6 +100,52 @@ class SharedChromium:
             if manager is not None:
                 manager.__exit__(None, None, None)
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+@contextmanager
+def browser_slot() -> Iterator[None]:
+    """Hold one of the machine's browser slots while a browser test runs.
+
+    Each xdist worker has a Chromium of its own, and a browser test keeps several processes busy (the test,
+    its live server, Chromium's browser and renderer, Playwright's driver). CI's PostgreSQL run has three
+    workers on two cores, and with the three of them in browser tests at once, beside the SQLite tier, the
+    load reached 11: a scanner burst typed by Playwright then arrived with gaps longer than the register's
+    160 ms pause and was taken as two scans (a test failed twice in a row). So at most
+    ``KASSE_BROWSER_SLOTS`` (default: the number of cores) browser tests run at once on the machine, over
+    every test process (an ``flock`` on one of that many files; the kernel releases it when a process dies);
+    a worker waiting for a slot waits idle, which costs nothing on cores that the others keep busy.
+    """
+    count = max(1, int(os.environ.get("KASSE_BROWSER_SLOTS") or os.cpu_count() or 1))
+    directory = Path(tempfile.gettempdir()) / "kasse-browser-slots"
+    directory.mkdir(exist_ok=True)
+    handles = [open(directory / f"slot-{number}", "a") for number in range(count)]  # noqa: SIM115
+    held = None
+    try:
+        while held is None:
+            for handle in handles:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    continue
+                held = handle
+                break
+            else:
+                time.sleep(0.05)
+        yield
+    finally:
+        if held is not None:
+            fcntl.flock(held, fcntl.LOCK_UN)
+        for handle in handles:
+            handle.close()
+
+
+def scan(page: Any, code: str) -> None:
+    """What a keyboard-wedge scanner does: ``code`` typed 3 ms a key into whatever has the focus, then Enter;
+    then 150 ms for the register to take it. (Scanner timing itself, packets and pauses, is tested with a
+    timeline of its own in ``kasse/register/tests/test_browser_scanner.py``.)"""
+    page.keyboard.type(code, delay=3)
+    page.keyboard.press("Enter")
+    page.wait_for_timeout(150)
 
 
 HTMX_BUSY = ".htmx-request, .htmx-swapping, .htmx-settling, .htmx-added"

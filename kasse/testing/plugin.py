@@ -32,7 +32,7 @@ from bs4 import BeautifulSoup
 from django.test import Client
 
 from kasse.testing import flush
-from kasse.testing.browser import SharedChromium
+from kasse.testing.browser import SharedChromium, browser_slot
 from kasse.testing.register_login import unlock_data, unlock_in_browser
 from kasse.testing.schedule import long_tests_first, make_scheduler
 from kasse.testing.services import IN_CI, SERVICE_SKIP_PREFIX
@@ -298,10 +298,12 @@ def _uses_browser(item: pytest.Item) -> bool:
 
 @pytest.fixture
 def browser() -> Iterator[Any]:
-    """The test process's Chromium; whatever contexts the test opens are closed after it."""
-    shared = _CHROMIUM.get()
-    yield shared
-    _CHROMIUM.close_contexts()
+    """The test process's Chromium, in one of the machine's browser slots (``browser_slot``); whatever contexts
+    the test opens are closed after it."""
+    with browser_slot():
+        shared = _CHROMIUM.get()
+        yield shared
+        _CHROMIUM.close_contexts()
 
 
 @pytest.fixture

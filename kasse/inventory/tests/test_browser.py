@@ -13,14 +13,9 @@ from kasse.inventory.selectors import stock_level
 from kasse.inventory.tests.conftest import variant_of
 from kasse.printing.models import Printer, PrinterKind
 from kasse.printing.worker import process_next
+from kasse.testing.browser import scan
 from kasse.testing.factories import owner_user
 from kasse.testing.plugin import log_in_in_browser
-
-
-def _scan(page, code: str) -> None:
-    """What a keyboard-wedge scanner does: the code typed fast into the focused field, then Enter."""
-    page.keyboard.type(code, delay=3)
-    page.keyboard.press("Enter")
 
 
 @pytest.mark.browser
@@ -48,8 +43,8 @@ def test_owner_scans_a_delivery_books_it_and_prints_its_shelf_labels(
         code = page.locator("[data-testid=receipt-code]")
         assert code.evaluate("el => el === document.activeElement")
         for _ in range(3):
-            _scan(page, "4000000000017")
-        _scan(page, "4006381333931")
+            scan(page, "4000000000017")
+        scan(page, "4006381333931")
         # Then the rolls are one line of 3 and the cheese waits for its weight; the field is ready for the next scan
         cheese_row = page.locator(f"[data-testid=receipt-line][data-variant='{kaese.pk}']")
         cheese_row.wait_for()

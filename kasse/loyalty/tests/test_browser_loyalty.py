@@ -13,15 +13,10 @@ from kasse.loyalty.selectors import points_balance
 from kasse.loyalty.services import adjust_points
 from kasse.register.tests.test_browser import _tolerant_scanner_timing  # noqa: F401
 from kasse.sales.models import Sale
+from kasse.testing.browser import scan
 from kasse.testing.plugin import open_register
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _scan(page, code):
-    page.keyboard.type(code, delay=3)
-    page.keyboard.press("Enter")
-    page.wait_for_timeout(150)
 
 
 def test_a_loyalty_sale_scan_the_card_redeem_points_and_pay(live_server, page, register, till, bakery, program, anna):
@@ -31,10 +26,10 @@ def test_a_loyalty_sale_scan_the_card_redeem_points_and_pay(live_server, page, r
         anna.save()
     open_register(page, live_server.url)
     # Given two coffees in the cart and the customer's card scanned
-    _scan(page, "4000000000024")
-    _scan(page, "4000000000024")
+    scan(page, "4000000000024")
+    scan(page, "4000000000024")
     page.wait_for_selector("[data-testid=cart-total]:has-text('5,60')")
-    _scan(page, "9001001")
+    scan(page, "9001001")
     page.wait_for_selector("[data-testid=loyalty-points][data-points='250']")
     assert page.text_content("[data-testid=loyalty-points]").strip() == "250 Punkte"
     # When the cashier redeems 200 points
@@ -67,9 +62,9 @@ def test_the_loyalty_band_and_the_sign_up_form_fit_a_1024_by_768_register(
     adjust_points(actor=Actor.system(), customer=anna, points=250, note="Start")
     page.set_viewport_size({"width": 1024, "height": 768})
     open_register(page, live_server.url)
-    _scan(page, "4000000000024")
+    scan(page, "4000000000024")
     page.wait_for_selector("[data-testid=cart-line]")
-    _scan(page, "K1001")
+    scan(page, "K1001")
     page.wait_for_selector("[data-testid=loyalty-points]")
     # The points, the redeem field and the stamp card are one compact band inside the cart, so the lines keep
     # their room: without the band's styles the field took the cart's whole width and the band 130 px

@@ -3,6 +3,7 @@ cart into a sale with ``complete_sale`` and the cart's id as the sale's id."""
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
 from functools import partial
 
@@ -66,6 +67,18 @@ def active_cart(register: Register, employee: Employee) -> Cart:
     if Register.store.is_cached(register):
         cart.store = register.store
     return cart
+
+
+def sale_of_paid_cart(register: Register, shown: str) -> Sale | None:
+    """The sale that paid the cart ``shown`` (its id, as the register's pay request sends it) on ``register``, if
+    there is one. A sale keeps its cart's id (``checkout_cart``), so a pay that comes in after the first one
+    committed (a double tap that reached the server late, a request sent again) finds what the first one stored
+    instead of paying the empty cart that replaced it."""
+    try:
+        cart_id = uuid.UUID(str(shown))
+    except ValueError:
+        return None
+    return Sale.objects.filter(pk=cart_id, register=register).first()
 
 
 def _next_position(cart: Cart) -> int:

@@ -11,22 +11,17 @@ from django_scopes import scopes_disabled
 from kasse.inventory.selectors import stock_level
 from kasse.register.tests.test_browser import _tolerant_scanner_timing  # noqa: F401
 from kasse.sales.models import Sale
+from kasse.testing.browser import scan
 from kasse.testing.plugin import open_register
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _scan(page, code):
-    page.keyboard.type(code, delay=3)
-    page.keyboard.press("Enter")
-    page.wait_for_timeout(150)
 
 
 def test_partial_return_by_scanning_the_receipt_code(live_server, page, register, till, bakery):
     open_register(page, live_server.url)
     # Given a sale of three rolls, paid in cash
     for _ in range(3):
-        _scan(page, "4000000000017")
+        scan(page, "4000000000017")
     page.wait_for_selector("[data-testid=cart-total]:has-text('1,35')")
     page.click("[data-testid=pay]")
     page.click("[data-testid=cash-exact]")
@@ -37,7 +32,7 @@ def test_partial_return_by_scanning_the_receipt_code(live_server, page, register
         sale = Sale.objects.get()
         code = f"R-{sale.store.number}-{register.number}-{sale.receipt_number}"
     # When the customer comes back and the cashier scans the receipt's barcode
-    _scan(page, code)
+    scan(page, code)
     page.wait_for_selector("#overlay.open [data-testid=return-form]")
     assert page.text_content("[data-testid=return-title]") == f"Rückgabe von Beleg {register.number}/1"
     assert page.text_content("[data-testid=cart-lines]").strip() == "Artikel scannen oder antippen."

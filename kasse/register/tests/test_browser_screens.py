@@ -11,7 +11,7 @@ import pytest
 from django_scopes import scopes_disabled
 
 from kasse.register.tests.test_browser import _tolerant_scanner_timing  # noqa: F401
-from kasse.testing.browser import wait_settled
+from kasse.testing.browser import scan, wait_settled
 from kasse.testing.factories import CategoryFactory, ProductFactory
 from kasse.testing.plugin import open_register
 
@@ -19,12 +19,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SIZES = [(1024, 768), (1366, 768)]
 SHOTS = os.environ.get("KASSE_SCREENSHOT_DIR", "/tmp")
 EVIL = '<img src=x onerror="window.__xss=(window.__xss||0)+1">'
-
-
-def _scan(page, code):
-    page.keyboard.type(code, delay=3)
-    page.keyboard.press("Enter")
-    page.wait_for_timeout(150)
 
 
 def _inside(inner, outer, slack=1.0):
@@ -190,7 +184,7 @@ def test_quantity_key_for_a_tap_and_a_scan_then_quick_cash(live_server, page, re
     page.press("[data-testid=product-search]", "*")
     page.wait_for_selector("[data-testid=pending-times][data-times='3']")
     page.screenshot(path=f"{SHOTS}/register-quantity-key-{width}x{height}.png")
-    _scan(page, "4000000000024")
+    scan(page, "4000000000024")
     page.wait_for_selector("[data-testid=cart-line][data-sku] >> nth=1")
     assert page.locator("[data-testid=line-qty]").all_text_contents() == ["6 × 0,45 €", "3 × 2,80 €"]
     assert page.text_content("[data-testid=cart-total]") == "11,10 €"

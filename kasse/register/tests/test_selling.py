@@ -222,3 +222,31 @@ def test_a_second_tap_on_pay_sells_nothing_twice(till, bakery):
     assert "The cart is empty." in soup_of(again).select_one("[data-testid=cart-error]").text
     with scopes_disabled():
         assert Sale.objects.count() == 1
+
+
+def test_a_second_pay_of_the_cart_shown_gets_the_same_sale_again(till, bakery):
+    # the register sends the id of the cart it shows with every pay
+    shown = soup_of(till.post("/register/cart/scan/", {"code": "4000000000024"})).select_one("#cart")["data-cart"]
+    payment = {"payments": json.dumps([{"method": "cash", "amount": "5.00"}]), "cart": shown}
+    first = till.post("/register/cart/pay/", payment)
+    # a double tap that reached the server after the first one committed: a new empty cart is active by now
+    again = till.post("/register/cart/pay/", payment, HTTP_ACCEPT_LANGUAGE="de")
+    assert (first.status_code, again.status_code) == (200, 200)
+    done = [soup_of(r).select_one("[data-testid=sale-done]")["data-sale"] for r in (first, again)]
+    assert done == [shown, shown]
+    assert soup_of(again).select_one("[data-testid=change]").text.split() == ["Rückgeld", "2,20", "€"]
+    with scopes_disabled():
+        assert Sale.objects.count() == 1
+
+
+def test_a_pay_for_a_cart_that_is_gone_unpaid_pays_nothing(till, bakery):
+    shown = soup_of(till.post("/register/cart/scan/", {"code": "4000000000024"})).select_one("#cart")["data-cart"]
+    till.post("/register/cart/park/")  # another tap parked it meanwhile
+    till.post("/register/cart/scan/", {"code": "4000000000017"})
+    payment = {"payments": json.dumps([{"method": "cash", "amount": "5.00"}]), "cart": shown}
+    refused = till.post("/register/cart/pay/", payment, HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.status_code == 422
+    assert "This cart is no longer open." in soup_of(refused).select_one("[data-testid=cart-error]").text
+    with scopes_disabled():
+        assert not Sale.objects.exists()
+        assert Cart.objects.count() == 2  # the parked one and the new one, both still open

@@ -11,6 +11,7 @@ from django_scopes import scopes_disabled
 
 from kasse.register.tests.test_browser import _tolerant_scanner_timing  # noqa: F401
 from kasse.sales.models import Sale
+from kasse.testing.browser import scan
 from kasse.testing.plugin import open_register
 from kasse.vouchers.models import Voucher
 from kasse.vouchers.selectors import balance_of
@@ -19,25 +20,19 @@ from kasse.vouchers.tests.conftest import sell
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def _scan(page, code):
-    page.keyboard.type(code, delay=3)
-    page.keyboard.press("Enter")
-    page.wait_for_timeout(150)
-
-
 def test_a_gift_card_pays_part_of_a_sale_at_the_register(live_server, page, register, till, cashier, bakery, gift_card):
     with scopes_disabled():
         sell(register, cashier, cards=[(gift_card, "GESCHENK04", "4.00")])  # sold earlier: 4 € on the card
     open_register(page, live_server.url)
     # Given three coffees in the cart
     for _ in range(3):
-        _scan(page, "4000000000024")
+        scan(page, "4000000000024")
     page.wait_for_selector("[data-testid=cart-total]:has-text('8,40')")
     # When the cashier opens the payment, scans the card and takes what is on it
     page.click("[data-testid=pay]")
     page.wait_for_selector("[data-testid=voucher-code]")
     page.wait_for_load_state("networkidle")
-    _scan(page, "GESCHENK04")
+    scan(page, "GESCHENK04")
     page.wait_for_selector("[data-testid=gift-card-pay]:has-text('4,00')")
     page.screenshot(path=os.environ.get("KASSE_SCREENSHOT_DIR", "/tmp") + "/register-gift-card-pay-panel.png")
     page.click("[data-testid=gift-card-pay]")
@@ -62,12 +57,12 @@ def test_a_pre_printed_card_is_scanned_into_the_dialog_and_an_unknown_code_is_a_
     # A pre-printed card's barcode scanned in the gift-card dialog lands in its code field
     page.click("[data-testid=gift-card-button]")
     page.fill("[data-testid=gift-card-amount]", "15")
-    _scan(page, "7700001234")
+    scan(page, "7700001234")
     page.wait_for_function("document.querySelector('[data-testid=gift-card-code]').value === '7700001234'")
     page.click("[data-testid=gift-card-add]")
     page.wait_for_selector("[data-testid=line-voucher-code]:has-text('7700001234')")
     page.wait_for_selector("[data-testid=gift-card-dialog]", state="detached")  # scans go to the cart again
-    _scan(page, "4000000000024")
+    scan(page, "4000000000024")
     page.wait_for_selector("[data-testid=cart-total]:has-text('17,80')")
     page.click("[data-testid=pay]")
     page.wait_for_load_state("networkidle")  # the pay panel and the cart's last requests are in

@@ -185,7 +185,9 @@
   function finishPayment() {
     if (paying) return;  // a second tap on "pay" does nothing
     paying = true;
-    htmx.ajax("POST", "/register/cart/pay/", { target: "#overlay", swap: "innerHTML", values: { payments: tendersJson() } })
+    // The cart shown is sent along: a repeated pay of a cart that was paid meanwhile gets that sale's done screen.
+    htmx.ajax("POST", "/register/cart/pay/", { target: "#overlay", swap: "innerHTML",
+      values: { payments: tendersJson(), cart: currentCart().dataset.cart || "" } })
       .finally(() => { paying = false; });
   }
 
