@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from kasse.core.actors import Actor
 from kasse.core.services import tenant_service
 from kasse.payments.models import (
+    UNRESOLVED,
     CardPayment,
     CardPaymentKind,
     CardPaymentStatus,
@@ -36,7 +37,6 @@ from kasse.sales.services.errors import SaleError
 from kasse.tenancy.models import Register
 
 REFUND_KINDS = (CardPaymentKind.REFUND, CardPaymentKind.REVERSAL)
-OPEN = (CardPaymentStatus.PENDING, CardPaymentStatus.SENT, CardPaymentStatus.UNKNOWN)
 PREFIX = "zvt:"
 
 
@@ -68,7 +68,7 @@ def reversible_payment(terminal: CardTerminal, original_sale_id: Any, amount: De
     booked = payment.finished_at or payment.sent_at
     if booked is None or booked.astimezone(tz).date() != timezone.now().astimezone(tz).date():
         return None
-    if payment.refunds.filter(status__in=(*OPEN, CardPaymentStatus.APPROVED)).exists():
+    if payment.refunds.filter(status__in=(*UNRESOLVED, CardPaymentStatus.APPROVED)).exists():
         return None
     if payment.refunds.filter(kind=CardPaymentKind.REVERSAL, status=CardPaymentStatus.DECLINED).exists():
         return None
@@ -86,7 +86,7 @@ def refund_payment(register: Register, refund_id: uuid.UUID) -> CardPayment | No
         CardPayment.objects.filter(
             register=register, cart_id=refund_id, kind__in=REFUND_KINDS, provider=PaymentProvider.ZVT
         )
-        .filter(status__in=(*OPEN, CardPaymentStatus.APPROVED))
+        .filter(status__in=(*UNRESOLVED, CardPaymentStatus.APPROVED))
         .order_by("-created_at")
         .first()
     )
@@ -132,9 +132,9 @@ def check_card_refund(*, register: Register, refund_id: uuid.UUID, card_amount: 
     mine = list(
         CardPayment.objects.select_for_update()
         .filter(register=register, cart_id=refund_id, kind__in=REFUND_KINDS, provider=PaymentProvider.ZVT)
-        .filter(status__in=(*OPEN, CardPaymentStatus.APPROVED))
+        .filter(status__in=(*UNRESOLVED, CardPaymentStatus.APPROVED))
     )
-    if any(p.status in OPEN for p in mine):
+    if any(p.status in UNRESOLVED for p in mine):
         raise SaleError(_("The card refund of this return is still unclear; a manager has to clear it up first."))
     named = _payment_id(reference)
     approved = [p for p in mine if p.status == CardPaymentStatus.APPROVED]

@@ -16,7 +16,7 @@ from typing import Any
 
 from django_scopes import scopes_disabled
 
-from kasse.payments.models import CardPayment, CardPaymentKind, CardPaymentStatus, CardSettlementStatus
+from kasse.payments.models import UNRESOLVED, CardPayment, CardPaymentKind, CardPaymentStatus, CardSettlementStatus
 from kasse.peripherals.models import DeviceHealth
 from kasse.sync.engine.changes import record
 from kasse.sync.engine.device_states import check_state
@@ -24,7 +24,6 @@ from kasse.sync.engine.local import is_node
 from kasse.sync.engine.registry import Direction, Scope, SyncSpec, register
 
 DECIDED = (CardPaymentStatus.APPROVED, CardPaymentStatus.DECLINED)
-OPEN = (CardPaymentStatus.PENDING, CardPaymentStatus.SENT, CardPaymentStatus.UNKNOWN)
 
 
 def check_terminal_state(values: dict[str, Any]) -> str:
@@ -48,7 +47,7 @@ def check_settlement(values: dict[str, Any]) -> str:
 
 def _keeps_decided(current: dict[str, Any], values: dict[str, Any]) -> bool:
     """The cloud keeps a payment a manager decided there when the node's upload still says unknown."""
-    return current.get("status") in DECIDED and values.get("status") in OPEN
+    return current.get("status") in DECIDED and values.get("status") in UNRESOLVED
 
 
 RESOLUTION = ("status", "resolved_by", "resolution_note", "message", "finished_at", "updated_at")

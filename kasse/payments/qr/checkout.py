@@ -13,7 +13,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from kasse.payments.models import CardPayment, CardPaymentKind, CardPaymentStatus
+from kasse.payments.models import UNRESOLVED, CardPayment, CardPaymentKind, CardPaymentStatus
 from kasse.payments.qr.services import QR_PROVIDERS
 from kasse.sales.models import PaymentMethod
 from kasse.sales.services.errors import SaleError
@@ -22,7 +22,6 @@ from kasse.sync.engine.local import is_node
 from kasse.tenancy.models import Register
 
 PREFIX = "qr:"
-OPEN = (CardPaymentStatus.PENDING, CardPaymentStatus.SENT, CardPaymentStatus.UNKNOWN)
 
 
 def _payment_id(reference: str) -> uuid.UUID | None:
@@ -53,7 +52,7 @@ def payment_flags(register: Register, sale_id: Any) -> tuple[bool, bool, bool]:
         .values_list("row", "provider", "status")
     )
     payments = (
-        CardPayment.objects.filter(register_id=register.pk, cart_id=sale_id, status__in=OPEN)
+        CardPayment.objects.filter(register_id=register.pk, cart_id=sale_id, status__in=UNRESOLVED)
         .annotate(row=text("payment"))
         .order_by()
         .values_list("row", "provider", "status")
