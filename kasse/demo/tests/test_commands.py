@@ -29,7 +29,9 @@ PROJECT = Path(__file__).resolve().parents[3]
 @pytest.mark.slow
 def test_demo_no_serve_seeds_a_new_data_dir_and_prints_the_logins(tmp_path):
     # The data directory's database starts as the migrated template (the same `kasse migrate` built it, in a
-    # child process of its own: kasse/testing/template_db.py), so this run migrates nothing and only seeds.
+    # child process of its own: kasse/testing/template_db.py), so this run migrates nothing and only seeds. The
+    # child's settings are the installation's with the tests' cheap password and PIN hashes (nothing here logs
+    # in; kasse/testing/child_settings.py).
     database = tmp_path / "var" / "demo" / "cloud" / "kasse.sqlite3"
     copy_sqlite_template(database)
     env = {
@@ -41,7 +43,12 @@ def test_demo_no_serve_seeds_a_new_data_dir_and_prints_the_logins(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "kasse.cli", "demo", "--no-serve", "--port", "8123"],
         cwd=tmp_path,
-        env={**env, "PYTHONPATH": str(PROJECT), "KASSE_LANGUAGE": "en"},
+        env={
+            **env,
+            "PYTHONPATH": str(PROJECT),
+            "KASSE_LANGUAGE": "en",
+            "DJANGO_SETTINGS_MODULE": "kasse.testing.child_settings",
+        },
         capture_output=True,
         text=True,
         timeout=180,
