@@ -35,7 +35,7 @@ TARGET_MS = 50.0
 
 def run(sales: int = 200, products: int = 2000, without_tse: bool = False) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="kasse-bench-card-") as tmp:
-        _setup_django(Path(tmp))
+        _setup_django(Path(tmp), products=products)
         ctx = _prepare(products, without_tse)
         from django_scopes import scopes_disabled
 

@@ -30,6 +30,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+# The customers seeded with the catalog (as the register benchmark does, so a smoke run copies one seeded shop).
+CUSTOMERS = 200
+
 # Queries people type: umlaut-free spelling, word prefixes and fragments inside words.
 SEARCHES: list[tuple[str, str]] = [
     ("brotchen", "umlaut-free"),
@@ -198,21 +201,29 @@ def measure_server_memory(email: str, password: str) -> dict[str, Any]:
     }
 
 
-def run(*, products: int, lookups: int, search_repeat: int, serve: bool = True) -> dict[str, Any]:
-    """Migrate, seed and measure the database Django is configured with; returns the figures."""
+def run(
+    *, products: int, lookups: int, search_repeat: int, serve: bool = True, copied: float | None = None
+) -> dict[str, Any]:
+    """Migrate, seed and measure the database Django is configured with; returns the figures. ``copied``: the
+    seconds it took to copy the seeded demo shop there instead (a smoke run, ``reuse_seed()``)."""
     from django.conf import settings
     from django.db import connection
-    from django_scopes import scope
+    from django_scopes import scope, scopes_disabled
 
     from benchmarks.database import migrate
     from kasse.demo import shop
     from kasse.demo.seed import seed_demo
 
-    migrate()
+    migrate(copied=copied is not None)
     started = time.perf_counter()
-    result = seed_demo(products=products, customers_count=200)
-    seed_seconds = time.perf_counter() - started
-    organization = result.organization
+    organization: Any
+    if copied is None:
+        organization = seed_demo(products=products, customers_count=CUSTOMERS).organization
+        seed_seconds = time.perf_counter() - started
+    else:
+        with scopes_disabled():
+            organization = shop.find_demo_organization()
+        seed_seconds = copied
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
@@ -232,6 +243,7 @@ def run(*, products: int, lookups: int, search_repeat: int, serve: bool = True) 
             "vendor": connection.vendor,
             "products": Product.objects.count(),
             "seed_seconds": seed_seconds,
+            "seed_copied": copied is not None,
             "engine": settings.DATABASES["default"]["ENGINE"],
         }
         figures.update(measure_lookups(organization, lookups, rng))
@@ -257,11 +269,22 @@ def main(argv: list[str] | None = None) -> None:
     os.environ["KASSE_ENV"] = "dev"
     os.environ["DJANGO_SETTINGS_MODULE"] = "kasse.settings"
     os.environ.pop("KASSE_DEBUG", None)
+    copied = None
+    from benchmarks.database import copy_seeded_demo, reuse_seed
+
+    if reuse_seed() and args.database_url == f"sqlite:///{Path(args.data_dir) / 'bench.sqlite3'}":
+        started = time.perf_counter()
+        copy_seeded_demo(Path(args.data_dir), args.products, CUSTOMERS)
+        copied = time.perf_counter() - started
     import django
 
     django.setup()
     figures = run(
-        products=args.products, lookups=args.lookups, search_repeat=args.search_repeat, serve=not args.no_serve
+        products=args.products,
+        lookups=args.lookups,
+        search_repeat=args.search_repeat,
+        serve=not args.no_serve,
+        copied=copied,
     )
     Path(args.json).write_text(json.dumps(figures, indent=2))
 

@@ -29,8 +29,12 @@ ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_URL = os.environ.get("KASSE_BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/")
 
 
-def migrate() -> None:
-    """Migrate the database Django is configured with (a new SQLite file: a copy of the migrated template)."""
+def migrate(*, copied: bool = False) -> None:
+    """Migrate the database Django is configured with. A new SQLite file becomes a copy of the migrated template
+    and is not migrated again, nor is one that was ``copied`` from a seeded demo shop before Django started: both
+    templates are named by the digest of these very migrations and were migrated by ``kasse migrate`` (its
+    ``post_migrate`` handlers included). Checking that nothing is left to apply cost each benchmark process 0.3-0.4 CPU
+    s (loading the migrations, rendering their models, the ``post_migrate`` handlers)."""
     from django.conf import settings
     from django.core.management import call_command
 
@@ -41,6 +45,9 @@ def migrate() -> None:
         path = Path(str(database["NAME"]))
         if not path.exists() or path.stat().st_size == 0:
             copy_sqlite_template(path)
+            return
+        if copied:
+            return
     call_command("migrate", interactive=False, verbosity=0)
 
 
@@ -58,15 +65,30 @@ def _demo_digest() -> str:
     return digest.hexdigest()[:16]
 
 
-def seeded_demo_template() -> Path:
-    """A data directory holding the demo shop without customers (``seed_demo(customers_count=0)``) in
-    ``bench.sqlite3`` and the files the seed wrote beside it (the development TSE's secrets are encrypted with
-    the data directory's ``fiscal_key``). Seeded once per ``_demo_digest()`` by a child process, under a lock
-    of its own (the child takes the migrated template's); older ones are removed."""
+REUSE_SEED = "KASSE_BENCH_REUSE_SEED"
+"""Set (to anything but empty or ``0``) by the benchmark smoke tests: the benchmarks that seed the demo shop with
+``--products N`` (catalog, register, fiscal, card terminal, promotions) copy a data directory seeded once with
+those numbers instead of seeding their own (``copy_seeded_demo``); the seed time they report is then the copy's.
+``make bench`` does not set it: each benchmark seeds and times its own."""
+
+
+def reuse_seed() -> bool:
+    """Whether this run copies the seeded demo shop instead of seeding it (:data:`REUSE_SEED`)."""
+    return os.environ.get(REUSE_SEED, "") not in ("", "0")
+
+
+def seeded_demo_template(products: int | None = None, customers: int = 0) -> Path:
+    """A data directory holding the demo shop (``seed_demo(products=products, customers_count=customers)``; by
+    default the hand-written assortment without customers) in ``bench.sqlite3`` and the files the seed wrote
+    beside it (the development TSE's secrets are encrypted with the data directory's ``fiscal_key``). Seeded once
+    per ``_demo_digest()`` and numbers by a child process, under a lock of its own (the child takes the migrated
+    template's); those of older digests are removed."""
     from kasse.testing.template_db import _templates_dir
 
     base = _templates_dir()
-    template = base / f"demo-{_demo_digest()}"
+    digest = _demo_digest()
+    numbers = "" if (products, customers) == (None, 0) else f"-{products or 0}p-{customers}c"
+    template = base / f"demo-{digest}{numbers}"
     if template.exists():
         return template
     with (base / "demo.lock").open("w") as lock:
@@ -79,7 +101,15 @@ def seeded_demo_template() -> Path:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO_", "DATABASE_URL"))}
         env.update({"PYTHONPATH": str(ROOT), "DJANGO_SETTINGS_MODULE": "kasse.settings"})
         done = subprocess.run(  # noqa: S603
-            [sys.executable, "-m", "benchmarks.database", "seed-demo", str(building)],
+            [
+                sys.executable,
+                "-m",
+                "benchmarks.database",
+                "seed-demo",
+                str(building),
+                str(products or 0),
+                str(customers),
+            ],
             env=env,
             cwd=ROOT,
             capture_output=True,
@@ -90,19 +120,21 @@ def seeded_demo_template() -> Path:
             shutil.rmtree(building, ignore_errors=True)
             raise RuntimeError(f"seeding the demo template failed: {done.stderr.decode()[-3000:]}")
         for old in base.glob("demo-*"):
-            if not old.name.endswith(".building"):  # another digest's shop; never one being seeded
+            # another digest's shop; never one being seeded
+            if not old.name.startswith(f"demo-{digest}") and not old.name.endswith(".building"):
                 shutil.rmtree(old, ignore_errors=True)
         os.replace(building, template)
     return template
 
 
-def copy_seeded_demo(data_dir: Path) -> None:
-    """Make ``data_dir`` (before Django opens it) a copy of the seeded demo shop: what ``seed_demo(customers_count=0)``
-    on a new database would have left there, without seeding it again (about 7 CPU s each time)."""
-    shutil.copytree(seeded_demo_template(), data_dir, dirs_exist_ok=True)
+def copy_seeded_demo(data_dir: Path, products: int | None = None, customers: int = 0) -> None:
+    """Make ``data_dir`` (before Django opens it) a copy of the seeded demo shop: what ``seed_demo(products=products,
+    customers_count=customers)`` on a new database would have left there, without seeding it again (about 7 CPU s
+    each time for the hand-written assortment)."""
+    shutil.copytree(seeded_demo_template(products, customers), data_dir, dirs_exist_ok=True)
 
 
-def _seed_demo_child(data_dir: Path) -> None:  # pragma: no cover - runs in the child process
+def _seed_demo_child(data_dir: Path, products: int | None, customers: int) -> None:  # pragma: no cover - a child
     os.environ["KASSE_DATA_DIR"] = str(data_dir)
     os.environ["DATABASE_URL"] = f"sqlite:///{data_dir / 'bench.sqlite3'}"
     import django
@@ -113,7 +145,7 @@ def _seed_demo_child(data_dir: Path) -> None:  # pragma: no cover - runs in the 
     from kasse.demo.seed import seed_demo
 
     migrate()
-    seed_demo(customers_count=0)
+    seed_demo(products=products, customers_count=customers)
     connections.close_all()
     with sqlite3.connect(data_dir / "bench.sqlite3") as conn:  # one self-contained file: nothing left in a -wal
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -176,7 +208,8 @@ def in_fresh_postgres(name: str, module: str, *args: str, stream_progress: bool 
 
 
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["seed-demo"]:
-        _seed_demo_child(Path(sys.argv[2]))
+    if sys.argv[1:2] == ["seed-demo"] and len(sys.argv) in (3, 5):
+        counts = [int(n) for n in sys.argv[3:5]] or [0, 0]
+        _seed_demo_child(Path(sys.argv[2]), counts[0] or None, counts[1])
     else:
-        raise SystemExit("usage: python -m benchmarks.database seed-demo DATA_DIR")
+        raise SystemExit("usage: python -m benchmarks.database seed-demo DATA_DIR [PRODUCTS CUSTOMERS]")

@@ -141,23 +141,25 @@ def fiskaly_process(latency: float) -> Iterator[tuple[str, dict[str, Any]]]:
         child.wait(timeout=10)
 
 
-def run(products: int = 2000, sales: int = 200, latency: float = 0.08, till_gap: float = 0.5) -> dict[str, Any]:
+def run(
+    products: int = 2000, sales: int = 200, latency: float = 0.08, till_gap: float = 0.5, warmup: int = 10
+) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="kasse-bench-fiscal-") as tmp:
-        _setup_django(Path(tmp))
+        _setup_django(Path(tmp), products=products)
         ctx = _prepare(products)
         from kasse.sales.fiscal_signing import tse_in_use
 
         if not tse_in_use(ctx["register"]):
             raise RuntimeError("the demo register has no development TSE")
         rng = random.Random(3)
-        for _ in range(10):  # warm-up: templates, caches, the TSE's key
+        for _ in range(warmup):  # warm-up: templates, caches, the TSE's key
             _sell(ctx, rng)
         results: dict[str, Any] = {"products": products, "latency_ms": latency * 1000, "till_gap_s": till_gap}
         development = measure(ctx, sales, modes=("first_item", "at_pay", "none"))
         results["development"] = {mode: summary(values) for mode, values in development.items()}
         with fiskaly_process(latency) as (url, counts):
             _use_fiskaly(ctx, url)
-            for _ in range(5):
+            for _ in range(max(1, warmup // 2)):
                 _sell(ctx, rng)
             fiskaly = measure(
                 ctx,
@@ -215,10 +217,13 @@ def main() -> None:
         default=0.5,
         help="least seconds from the first item to pay in the fiskaly target row (a cashier's pace)",
     )
+    parser.add_argument(
+        "--warmup", type=int, default=10, help="sales before the timed ones (half as many again with fiskaly)"
+    )
     parser.add_argument("--json-out", help="also write the raw results as JSON to this file")
     args = parser.parse_args()
     started = time.perf_counter()
-    results = run(args.products, args.sales, args.latency, args.till_gap)
+    results = run(args.products, args.sales, args.latency, args.till_gap, max(1, args.warmup))
     results["seconds"] = round(time.perf_counter() - started, 1)
     if args.json_out:
         Path(args.json_out).write_text(json.dumps(results, indent=2))

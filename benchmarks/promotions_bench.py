@@ -119,7 +119,7 @@ def main() -> None:
     parser.add_argument("--blocks", type=int, default=4)
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="kasse-promo-bench-"))
-    _setup_django(folder)
+    _setup_django(folder, products=args.products)
     ctx = _prepare(args.products, without_tse=True)
     customers = add_customers(ctx["organization"], args.customers)
     # Adding the customers takes long enough for the register to lock itself: unlock it again.

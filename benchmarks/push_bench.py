@@ -43,12 +43,16 @@ TARGET_P95_MS = 1000.0
 
 
 def _postgres_ok() -> bool:
+    """Whether PostgreSQL is usable: then the benchmark's database is created afresh, a copy of the migrated
+    template."""
     try:
         import psycopg
 
+        from benchmarks.database import create_postgres_database
+
         with psycopg.connect(POSTGRES_URL.rstrip("/") + "/postgres", autocommit=True, connect_timeout=3) as conn:
             conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-            conn.execute(f"CREATE DATABASE {BENCH_DB}")
+        create_postgres_database(BENCH_DB, POSTGRES_URL)
     except Exception:  # noqa: BLE001 - any failure means "no PostgreSQL"
         return False
     return True
@@ -236,11 +240,10 @@ def main() -> None:
     import django
 
     django.setup()
-    from django.core.management import call_command
-
+    from benchmarks.database import migrate
     from kasse.testing.push_service import PushService
 
-    call_command("migrate", verbosity=0)
+    migrate()  # a copy of the migrated template, on either engine (``_postgres_ok``)
     world = _world(args.sales * len(intervals) + len(intervals))
     uploads = world["uploads"]
     results: dict[str, list[float]] = {}

@@ -110,18 +110,22 @@ def _setup(database: str, data_dir: Path) -> None:
     import django
 
     django.setup()
-    from django.core.management import call_command
+    from benchmarks.database import migrate
 
-    call_command("migrate", verbosity=0)
+    migrate()  # a copy of the migrated template, on either engine (``_recreate_database``)
 
 
 def _recreate_database(drop_only: bool = False) -> None:
+    """Drop the benchmark's PostgreSQL database and (unless ``drop_only``) create it again as a copy of the
+    migrated template."""
     import psycopg
+
+    from benchmarks.database import create_postgres_database
 
     with psycopg.connect(POSTGRES_URL.rstrip("/") + "/postgres", autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-        if not drop_only:
-            conn.execute(f"CREATE DATABASE {DATABASE}")
+    if not drop_only:
+        create_postgres_database(DATABASE, POSTGRES_URL)
 
 
 def _queue(organization: Any, endpoints: list[Any], per_endpoint: int) -> list[Any]:
