@@ -208,14 +208,21 @@ def seeding_report(context: dict[str, Any]) -> list[str]:
     return lines
 
 
+_OWNERS: dict[Any, Any] = {}
+
+
 def _client(organization: Any) -> Any:
+    """A test client logged in as an owner of ``organization`` (one owner per organization and run: making one
+    hashes a password, 0.6 CPU s)."""
     from django.test import Client
     from django_scopes import scopes_disabled
 
     from kasse.testing.factories import owner_user
 
-    with scopes_disabled():
-        user = owner_user(organization, email=f"bench-{time.time_ns()}@example.org")
+    user = _OWNERS.get(organization.pk)
+    if user is None:
+        with scopes_disabled():
+            user = _OWNERS[organization.pk] = owner_user(organization, email=f"bench-{time.time_ns()}@example.org")
     client = Client()
     client.force_login(user)
     return client
