@@ -54,31 +54,35 @@ def start_timeout() -> float:
     return float(getattr(settings, "KASSE_FISKALY_TX_TIMEOUT", 4.0)) + 0.5
 
 
-def start_in_background(*, organization_id: UUID, register_id: UUID, tx_id: UUID) -> None:
+def start_in_background(
+    *, organization_id: UUID, register_id: UUID, tx_id: UUID, register: Register | None = None
+) -> None:
     """Start the TSE transaction ``tx_id`` of the register on a worker thread (call after commit).
 
     Does nothing when this process started it already. Never raises: a failed start is recorded
-    unsigned by the signing service like every other step.
+    unsigned by the signing service like every other step. ``register``: the caller found the TSE gate
+    open for it just now (loaded with its store; the worker neither reads it again nor asks the gate).
     """
     with _lock:
         if tx_id in _futures:
             return
-    future = _pool().submit(_start, organization_id, register_id, tx_id)
+    future = _pool().submit(_start, organization_id, register_id, tx_id, register)
     with _lock:
         _futures[tx_id] = future
         while len(_futures) > _REMEMBERED:
             _futures.popitem(last=False)
 
 
-def _start(organization_id: UUID, register_id: UUID, tx_id: UUID) -> SignResult | None:
+def _start(organization_id: UUID, register_id: UUID, tx_id: UUID, register: Register | None) -> SignResult | None:
     from kasse.sales.fiscal_signing import tse_in_use  # the gate; imported here: fiscal_signing imports us
 
     close_old_connections()
     try:
         with scope(organization=organization_id):
-            register = Register.objects.select_related("store").filter(pk=register_id).first()
-            if register is None or not tse_in_use(register):
-                return None
+            if register is None:
+                register = Register.objects.select_related("store").filter(pk=register_id).first()
+                if register is None or not tse_in_use(register):
+                    return None
             if started_operations(register, tx_id):
                 return None
         return start_transaction(register=register, tx_id=tx_id)

@@ -3,6 +3,7 @@ cart into a sale with ``complete_sale`` and the cart's id as the sale's id."""
 
 from __future__ import annotations
 
+import logging
 import uuid
 from decimal import Decimal
 from functools import partial
@@ -35,6 +36,8 @@ from kasse.sales.services.rules import Approval, check_amount, check_quantity, d
 from kasse.tenancy.models import Employee, Register, Store
 from kasse.tenancy.permissions import Capability
 from kasse.tenancy.selectors import has_capability
+
+logger = logging.getLogger(__name__)
 
 
 class WeightRequired(SaleError):
@@ -152,15 +155,25 @@ def _new_line(
         price_from_label=price_from_label,
     )
     if line.position == 1:  # the cart's first item: its TSE transaction starts now (docs/fiscal.md)
-        transaction.on_commit(
-            partial(
-                start_in_background,
-                organization_id=cart.organization_id,
-                register_id=cart.register_id,
-                tx_id=cart.pk,
-            )
-        )
+        transaction.on_commit(partial(_start_tse, cart))
     return line
+
+
+def _start_tse(cart: Cart) -> None:
+    """After the first item committed: start the cart's TSE transaction in the background, only when the
+    register signs. The gate is asked here, on the request's connection (one query); without a TSE nothing
+    starts (before, every new cart sent a worker thread that opened its own connection to ask, 2 queries).
+    Never raises: a start not made here is made at pay."""
+    try:
+        with scope(organization=cart.organization_id):
+            register = cart.register
+            if not tse_in_use(register):
+                return
+        start_in_background(
+            organization_id=cart.organization_id, register_id=cart.register_id, tx_id=cart.pk, register=register
+        )
+    except Exception:
+        logger.exception("the TSE start of cart %s was not handed to the background", cart.pk)
 
 
 @tenant_service

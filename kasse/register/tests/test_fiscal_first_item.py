@@ -216,9 +216,12 @@ def test_closing_a_shift_settles_its_registers_open_transactions_first(
         assert all(end.created_at <= shift.closed_at for end in ends)
 
 
-def test_without_a_tse_the_first_item_starts_nothing(till, register, bakery):
+def test_without_a_tse_the_first_item_starts_nothing(till, register, bakery, monkeypatch):
+    handed = []
+    monkeypatch.setattr("kasse.register.services.cart.start_in_background", lambda **kwargs: handed.append(kwargs))
     till.post("/register/cart/scan/", {"code": ROLL})
     wait_idle()
+    assert handed == []  # the gate is asked in the request: no worker thread opens a connection to ask it
     assert till.post("/register/cart/pay/", PAY_CASH).status_code == 200
     with scopes_disabled():
         assert not TseTransactionRecord.objects.exists()
