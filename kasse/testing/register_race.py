@@ -125,8 +125,9 @@ def racing_cloud(directory: Path, *, products: int, rounds: int) -> Iterator[dic
     world = World(directory, postgres_url=os.environ["TEST_DATABASE_URL"])
     try:
         world.setup_cloud(products=products)
+        world.start_cloud(workers=2, wait=False)  # its three processes start while the shifts and sales are made
         info = in_cloud(world, "setup", str(rounds))
-        world.start_cloud(workers=2)
+        world.wait_for_cloud()
         info["url"] = world.cloud_url()
         info["tills"] = [Till(**t) for t in info["tills"]]
         info["world"] = world

@@ -19,6 +19,9 @@ with that role's settings, so each side only ever touches its own database:
     python -m kasse.testing.world_commands print-report   # either side: print jobs and printer states (JSON)
     python -m kasse.testing.world_commands inject-feed    # cloud: feed rows a node cannot apply, and a good price
     python -m kasse.testing.world_commands node-health    # cloud: what the nodes reported (JSON)
+
+The polled reads, the cloud's writes and the node's sales are answered by long-lived ``serve`` processes
+(``world_commands.SERVED``): a Django start costs about a CPU second.
 """
 
 from __future__ import annotations
@@ -128,6 +131,8 @@ class World:
     def script(self, role: str, *args: str, timeout: float = 120) -> str:
         from kasse.testing.world_commands import SERVED
 
+        if role == "store" and args and args[0] == "sell":
+            return self._served("seller", list(args), timeout)
         if args and args[0] in SERVED:
             return self._served(role, list(args), timeout)
         done = subprocess.run(  # noqa: S603
@@ -148,7 +153,7 @@ class World:
         if server is None or server.poll() is not None:
             server = subprocess.Popen(  # noqa: S603
                 [sys.executable, "-m", "kasse.testing.world_commands", "serve"],
-                env=self.env(role),
+                env=self.env("store" if role == "seller" else role),
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 text=True,
@@ -169,8 +174,17 @@ class World:
             raise RuntimeError(f"{args} failed: {answer['error'][-3000:]}")
         return str(answer["out"])
 
-    def _stop_servers(self) -> None:
-        for server in self.servers.values():
+    def _stop_seller(self) -> None:
+        """The node's sales are made by one process (``sell``) for as long as the node is the same: a node
+        that is killed, paired again or restored gets a new one (a process keeps per-process state, its
+        hybrid clock's origin, that the next node must not inherit)."""
+        self._stop_servers(["seller"])
+
+    def _stop_servers(self, roles: list[str] | None = None) -> None:
+        for role in list(self.servers) if roles is None else roles:
+            server = self.servers.pop(role, None)
+            if server is None:
+                continue
             if server.stdin is not None:
                 with suppress(OSError):
                     server.stdin.close()
@@ -181,9 +195,10 @@ class World:
                 server.wait()
             if server.stdout is not None:
                 server.stdout.close()
-        self.servers = {}
 
     def kasse(self, role: str, *args: str, timeout: float = 120) -> str:
+        if role == "store":
+            self._stop_seller()  # `kasse store pair`, `kasse store restored`: the node changes
         argv = [sys.executable, "-m", "kasse.cli", *(["store"] if role == "store" else []), *args]
         done = subprocess.run(  # noqa: S603
             argv,
@@ -203,8 +218,9 @@ class World:
         self.setup_info = json.loads(self.script("cloud", "setup", str(products)).strip().splitlines()[-1])
         return self.setup_info
 
-    def start_cloud(self, count: int = 1, workers: int = 1) -> None:
-        """``count`` cloud processes on ports of their own, each ``kasse cloud --workers workers``."""
+    def start_cloud(self, count: int = 1, workers: int = 1, wait: bool = True) -> None:
+        """``count`` cloud processes on ports of their own, each ``kasse cloud --workers workers``; without
+        ``wait`` it returns before they answer (``wait_for_cloud``), so that a node can start meanwhile."""
         if not self.cloud_ports:
             self.cloud_ports = [free_port() for _ in range(count)]
         for port in self.cloud_ports[len(self.cloud_procs) :]:
@@ -226,6 +242,10 @@ class World:
                     start_new_session=True,
                 )
             )
+        if wait:
+            self.wait_for_cloud()
+
+    def wait_for_cloud(self) -> None:
         for port in self.cloud_ports:
             wait_until(functools.partial(_http_ok, f"http://127.0.0.1:{port}/health"), 30, 0.1, "cloud up")
 
@@ -271,11 +291,26 @@ class World:
         )
         return done.returncode, dict(json.loads(done.stdout))
 
-    def start_node(self, poll: float = 0.5, watch_outbox: float = 0.0, stdout: Any = None, retry: float = 0.2) -> None:
+    def start_node(
+        self,
+        poll: float = 0.5,
+        watch_outbox: float = 0.0,
+        stdout: Any = None,
+        retry: float = 0.2,
+        pair_url: str = "",
+    ) -> None:
         """``kasse store run``; a failed round waits up to ``retry`` seconds at first (2 in production, doubling
         with each failure in a row either way): the faults and outages these tests cause then cost a tenth of
-        the waiting, and the node retries by the same rule."""
+        the waiting, and the node retries by the same rule.
+
+        With ``pair_url`` (a cloud's URL, or a proxy's in front of it) the node pairs first with the setup's
+        code, in the same process (``kasse store run --pair CODE --cloud URL``, which waits for the cloud):
+        one Django start fewer than ``pair_node`` before ``start_node``, and the node may start while the
+        cloud still starts (``start_cloud(wait=False)``)."""
+        if pair_url:
+            self._stop_seller()
         self.node_port = self.node_port or free_port()
+        pairing = ["--pair", self.setup_info["code"], "--cloud", pair_url] if pair_url else []
         self.node_proc = subprocess.Popen(  # noqa: S603
             [
                 sys.executable,
@@ -295,14 +330,18 @@ class World:
                 str(retry),
                 "--log-level",
                 "warning",
+                *pairing,
             ],
             env=self.env("store"),
             start_new_session=True,
             stdout=stdout,
         )
-        wait_until(lambda: _http_ok(f"http://127.0.0.1:{self.node_port}/health"), 30, 0.1, "node up")
+        wait_until(
+            lambda: _http_ok(f"http://127.0.0.1:{self.node_port}/health"), 60 if pair_url else 30, 0.1, "node up"
+        )
 
     def kill_node(self) -> None:
+        self._stop_seller()
         if self.node_proc is not None:
             with suppress(ProcessLookupError):
                 os.killpg(self.node_proc.pid, signal.SIGKILL)
@@ -359,7 +398,7 @@ def paired_world(tmp_path: Path, products: int) -> Iterator[World]:
     """A running cloud (see :func:`set_up_world`) with ``products`` products, and a running store node
     paired to it; both stopped afterwards."""
     with set_up_world(tmp_path, products) as world:
-        world.start_cloud()
-        world.pair_node()
-        world.start_node(poll=0.5)
+        world.start_cloud(wait=False)  # the cloud and the node start side by side
+        world.start_node(poll=0.5, pair_url=world.cloud_url())
+        world.wait_for_cloud()
         yield world

@@ -385,11 +385,29 @@ def _fiscal_report() -> dict[str, Any]:
 
 
 # Reads that tests poll: a World answers them from one long-lived process per role (``serve``) instead of
-# starting Python and Django for each poll. Also the cloud's ``setup``, the first thing every World does in
-# its cloud database: the same process then answers the cloud's reads (one Django start fewer per World).
-# Everything else that writes runs in a process of its own: a store node's process keeps state per process
-# (its hybrid clock's origin, fiscal credentials) that a re-paired or restored node must not inherit.
-SERVED = frozenset({"report", "print-report", "node-health", "setup"})
+# starting Python and Django for each poll. Also the cloud's writes (``setup``, the first thing every World
+# does in its cloud database, a node code, a printer, a print job, feed rows, revoking): the cloud keeps no
+# state per process that they depend on, and a Django start costs about a CPU second. The node's sales
+# (``sell``) are served too, by a process of their own that ``World`` ends whenever the node is killed,
+# paired again or restored: a store node's process keeps state per process (its hybrid clock's origin) that
+# the next node must not inherit. What signs (``sell-signed``, ``tse``: fiscal credentials) runs in a process
+# of its own.
+SERVED = frozenset(
+    {
+        "report",
+        "print-report",
+        "node-health",
+        "fiscal-report",
+        "setup",
+        "revoke",
+        "node-code",
+        "printer",
+        "test-page",
+        "labels",
+        "inject-feed",
+        "sell",
+    }
+)
 
 
 def _serve() -> None:
@@ -411,7 +429,7 @@ def _serve() -> None:
                 raise ValueError(f"not a served read: {argv}")
             with contextlib.redirect_stdout(printed):
                 _run(argv)
-        except Exception:  # noqa: BLE001 - the caller raises it with the traceback
+        except (Exception, SystemExit):  # noqa: BLE001 - the caller raises it with the traceback
             error = traceback.format_exc()
         finally:
             connections.close_all()

@@ -30,9 +30,8 @@ def _fiscal(world: World, role: str) -> dict:
 
 
 def test_a_node_signs_for_its_register_and_its_records_and_outage_reach_the_cloud(world):
-    world.start_cloud()
-    world.pair_node()
-    world.start_node(poll=0.5)
+    world.start_cloud(wait=False)
+    world.start_node(poll=0.5, pair_url=world.cloud_url())
     json.loads(world.script("cloud", "tse"))
     wait_until(
         lambda: world.node_query("SELECT count(*) FROM fiscal_tseclientregistration")[0][0] >= 1,

@@ -30,7 +30,7 @@ ONE_ROUND_FAULTS = (
 @pytest.fixture
 def world(tmp_path):
     with set_up_world(tmp_path, products=12) as w:
-        w.start_cloud()
+        w.start_cloud(wait=False)  # the node starts meanwhile (it pairs once the cloud answers)
         yield w
 
 
@@ -40,8 +40,8 @@ def _node_health(world: World) -> dict:
 
 def test_the_node_survives_broken_answers_and_feed_rows_it_cannot_apply(world):
     with FaultProxy(world.cloud_ports[0]) as proxy:
-        world.pair_node(url=proxy.url)
-        world.start_node(poll=0.5)
+        world.start_node(poll=0.5, pair_url=proxy.url)  # pairs through the proxy, then runs
+        world.wait_for_cloud()
         # When the answer to a push breaks, once, at each place (the cloud stored the sales before answering)
         for fault in ONE_ROUND_FAULTS:
             proxy.arm("/sync/v1/push", fault, times=1)

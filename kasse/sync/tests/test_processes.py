@@ -48,9 +48,8 @@ def _gapless(report: dict) -> None:
 
 
 def test_sales_made_while_the_cloud_is_down_arrive_exactly_once(world):
-    world.start_cloud()
-    world.pair_node()
-    world.start_node(poll=0.5)
+    world.start_cloud(wait=False)
+    world.start_node(poll=0.5, pair_url=world.cloud_url())  # pairs once the cloud answers, then runs
     world.stop_cloud()
     sold = world.script("store", "sell", "25", "3").splitlines()
     assert len(sold) == 25  # the cashier never waited on the internet
@@ -70,9 +69,10 @@ def test_sales_made_while_the_cloud_is_down_arrive_exactly_once(world):
 
 
 def test_a_price_change_in_the_cloud_reaches_the_node_through_the_nudge(world):
-    world.start_cloud()
-    world.pair_node()
-    world.start_node(poll=60)  # no polling to speak of: only the WebSocket nudge can bring it in time
+    world.start_cloud(wait=False)
+    world.start_node(
+        poll=60, pair_url=world.cloud_url()
+    )  # no polling to speak of: only the WebSocket nudge can bring it in time
     product = world.setup_info["products"][0]
     time.sleep(1.0)  # the node's WebSocket connects
     started = time.monotonic()
@@ -90,9 +90,8 @@ def test_a_price_change_in_the_cloud_reaches_the_node_through_the_nudge(world):
 
 
 def test_killing_the_node_during_checkout_and_sync_loses_and_duplicates_nothing(world):
-    world.start_cloud()
-    world.pair_node()
-    world.start_node(poll=0.2)
+    world.start_cloud(wait=False)
+    world.start_node(poll=0.2, pair_url=world.cloud_url())
     rng = random.Random(4)
     for _round in range(4):
         seller = subprocess.Popen(  # noqa: S603
@@ -121,9 +120,8 @@ def test_killing_the_node_during_checkout_and_sync_loses_and_duplicates_nothing(
 
 
 def test_a_revoked_node_stops_syncing_at_once(world):
-    world.start_cloud()
-    world.pair_node()
-    world.start_node(poll=0.3)
+    world.start_cloud(wait=False)
+    world.start_node(poll=0.3, pair_url=world.cloud_url())
     world.script("cloud", "revoke")
     world.script("store", "sell", "2", "1")
     wait_until(lambda: world.node_query("SELECT revoked FROM sync_nodestate")[0][0] == 1, 15, 0.2, "revoked")
@@ -134,9 +132,9 @@ def test_a_revoked_node_stops_syncing_at_once(world):
 def test_two_cloud_processes_pass_nudges_through_redis(tmp_path):
     redis_url = require_redis()
     with set_up_world(tmp_path, products=3, redis_url=redis_url) as world:
-        world.start_cloud(count=2)
-        world.pair_node(index=1)  # the node talks to the second process ...
-        world.start_node(poll=60)
+        world.start_cloud(count=2, wait=False)
+        world.start_node(poll=60, pair_url=world.cloud_url(1))  # the node talks to the second process ...
+        world.wait_for_cloud()
         time.sleep(1.0)
         product = world.setup_info["products"][1]
         world.api("PATCH", f"/api/v1/products/{product}", {"price": "4.44"}, index=0)  # ... the owner to the first
