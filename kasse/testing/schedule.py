@@ -54,7 +54,7 @@ EXPECTED_SECONDS: dict[str, float | dict[str, float]] = {
         "test_the_node_survives_broken_answers_and_feed_rows_it_cannot_apply": 58,
     },
     "kasse/sync/tests/test_restore_processes.py": {
-        "test_a_replacement_pc_paired_while_a_shift_is_open_sells_on_and_the_old_node_is_retired": 29,
+        "test_a_replacement_pc_paired_while_a_shift_is_open_sells_on_and_the_old_node_is_retired": 68,
         "test_a_node_restored_from_an_old_backup_continues_after_the_clouds_numbers": 37,
         "test_a_restore_without_the_command_is_caught_up_when_the_node_starts": 30,
         "test_a_re_pair_onto_the_old_directory_sends_what_waited_and_continues_numbering": 39,
