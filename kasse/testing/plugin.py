@@ -303,8 +303,7 @@ def _uses_browser(item: pytest.Item) -> bool:
 
 @pytest.fixture
 def browser() -> Iterator[Any]:
-    """The test process's Chromium, in one of the machine's browser slots (``browser_slot``); whatever contexts
-    the test opens are closed after it."""
+    """The test process's Chromium in one of the machine's browser slots; the test's contexts close after it."""
     with browser_slot():
         shared = _CHROMIUM.get()
         yield shared
