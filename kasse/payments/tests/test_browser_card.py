@@ -11,7 +11,7 @@ from kasse.payments.models import CardPayment, CardPaymentStatus
 from kasse.payments.runner import CardTerminalPool
 from kasse.payments.tests.conftest import quick_driver
 from kasse.sales.models import Sale
-from kasse.testing.browser import wait_settled
+from kasse.testing.browser import scan, wait_settled
 from kasse.testing.plugin import open_register
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -29,8 +29,7 @@ def _tolerant_scanner_timing(store):
 
 def _to_card(page, base_url: str) -> None:
     open_register(page, base_url)
-    page.keyboard.type("4000000000024", delay=3)
-    page.keyboard.press("Enter")
+    scan(page, "4000000000024")
     page.wait_for_selector("[data-testid=cart-total]:has-text('2,80')", timeout=20000)
     page.click("[data-testid=pay]")
     page.wait_for_selector("[data-testid=tender-amount]")

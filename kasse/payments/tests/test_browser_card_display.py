@@ -16,6 +16,7 @@ from kasse.payments.tests.test_browser_card import (
 )
 from kasse.register.services.pairing import DEVICE_COOKIE
 from kasse.sales.models import Sale
+from kasse.testing.browser import scan
 from kasse.testing.plugin import paired_client
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -80,8 +81,7 @@ def test_the_customer_display_follows_a_card_refund_and_the_terminals_end_of_day
             sale = Sale.objects.get()
         # The coffee comes back "as paid": the customer is asked for the card, the money goes back to it
         sim.scenario.step_delay = 0.4
-        page.keyboard.type(f"R-{sale.store.number}-{register.number}-{sale.receipt_number}", delay=3)
-        page.keyboard.press("Enter")
+        scan(page, f"R-{sale.store.number}-{register.number}-{sale.receipt_number}")
         page.wait_for_selector("#overlay.open [data-testid=return-form]")
         page.click("[data-testid=qty-plus]")
         page.wait_for_selector("[data-testid=return-total]:has-text('2,80')")

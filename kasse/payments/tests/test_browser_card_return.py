@@ -18,6 +18,7 @@ from kasse.payments.tests.test_browser_card import (
     _tolerant_scanner_timing,  # noqa: F401
 )
 from kasse.sales.models import Sale, Shift
+from kasse.testing.browser import scan
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -33,8 +34,7 @@ def test_a_card_sale_is_reversed_at_the_terminal_and_the_shift_closes_with_the_e
         with scopes_disabled():
             sale = Sale.objects.get()
         # The customer brings the coffee back: the return "as paid" goes to the terminal first
-        page.keyboard.type(f"R-{sale.store.number}-{register.number}-{sale.receipt_number}", delay=3)
-        page.keyboard.press("Enter")
+        scan(page, f"R-{sale.store.number}-{register.number}-{sale.receipt_number}")
         page.wait_for_selector("#overlay.open [data-testid=return-form]")
         page.click("[data-testid=qty-plus]")
         page.wait_for_selector("[data-testid=return-total]:has-text('2,80')")

@@ -15,7 +15,7 @@ from kasse.payments.qr import bluecode_server as magic
 from kasse.payments.qr.runner import QrPaymentRunner
 from kasse.payments.tests.qr_fixtures import quick_provider
 from kasse.sales.models import Sale
-from kasse.testing.browser import wait_settled
+from kasse.testing.browser import scan, wait_settled
 from kasse.testing.plugin import open_register
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -40,14 +40,12 @@ def running(qr_account):
 
 def _coffee(page, base_url: str) -> None:
     open_register(page, base_url)
-    page.keyboard.type("4000000000024", delay=3)
-    page.keyboard.press("Enter")
+    scan(page, "4000000000024")
     page.wait_for_selector("[data-testid=cart-total]:has-text('2,80')", timeout=20000)
 
 
 def _scan(page, code: str) -> None:
-    page.keyboard.type(code, delay=3)
-    page.keyboard.press("Enter")
+    scan(page, code)
 
 
 def test_a_bluecode_scanned_in_the_pay_panel_pays_the_sale(live_server, page, register, till, bakery, running):

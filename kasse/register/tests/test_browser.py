@@ -10,7 +10,7 @@ from django_scopes import scopes_disabled
 
 from kasse.register.services.pairing import DEVICE_COOKIE
 from kasse.sales.models import Sale
-from kasse.testing.browser import wait_settled
+from kasse.testing.browser import scan, wait_settled
 from kasse.testing.factories import ProductFactory
 from kasse.testing.plugin import open_register, paired_client
 
@@ -31,9 +31,7 @@ def test_scanner_burst_then_cash_with_change(live_server, page, register, cashie
     open_register(page, live_server.url)
     # When the scanner types a code in a burst ending with Enter, twice
     for _ in range(2):
-        page.keyboard.type("4000000000017", delay=3)
-        page.keyboard.press("Enter")
-        page.wait_for_timeout(150)
+        scan(page, "4000000000017")
     page.wait_for_selector("[data-testid=cart-line] [data-testid=line-qty]:has-text('2')")
     assert page.text_content("[data-testid=cart-total]") == "0,90 €"
     # And she takes a 5 € note
@@ -70,9 +68,7 @@ def test_us_scanner_on_a_german_keyboard_does_not_swap_y_and_z(live_server, page
 def test_split_payment_card_then_cash(live_server, page, register, till, bakery):
     open_register(page, live_server.url)
     for _ in range(3):
-        page.keyboard.type("4000000000024", delay=3)
-        page.keyboard.press("Enter")
-        page.wait_for_timeout(150)
+        scan(page, "4000000000024")
     page.wait_for_selector("[data-testid=cart-total]:has-text('8,40')")
     page.click("[data-testid=pay]")
     page.wait_for_selector("[data-testid=tender-amount]")
@@ -95,8 +91,7 @@ def test_split_payment_card_then_cash(live_server, page, register, till, bakery)
 
 def test_weighed_item_label_and_typed_weight(live_server, page, register, till, bakery):
     open_register(page, live_server.url)
-    page.keyboard.type("2800019003478", delay=3)
-    page.keyboard.press("Enter")
+    scan(page, "2800019003478")
     page.wait_for_selector("[data-testid=cart-total]:has-text('8,64')")
     page.fill("[data-testid=product-search]", "Bergkäse")
     page.click("[data-testid=tile][data-name='Bergkäse']")
@@ -110,8 +105,7 @@ def test_weighed_item_label_and_typed_weight(live_server, page, register, till, 
 
 def test_park_and_resume(live_server, page, register, till, bakery):
     open_register(page, live_server.url)
-    page.keyboard.type("4000000000017", delay=3)
-    page.keyboard.press("Enter")
+    scan(page, "4000000000017")
     page.wait_for_selector("[data-testid=cart-line]")
     page.click("[data-testid=park]")
     page.wait_for_selector("[data-testid=cart-empty]")
@@ -131,8 +125,7 @@ def test_customer_display_follows_the_register_live(page, browser, register, til
         display.goto(base_url + "/register/display/")
         display.wait_for_selector("[data-testid=display-idle]")
         open_register(page, base_url)
-        page.keyboard.type("4000000000024", delay=3)
-        page.keyboard.press("Enter")
+        scan(page, "4000000000024")
         display.wait_for_selector("[data-testid=display-total]:has-text('2,80')", timeout=5000)
         page.click("[data-testid=pay]")
         page.click("[data-testid=cash-500]")
@@ -144,8 +137,7 @@ def test_customer_display_follows_the_register_live(page, browser, register, til
 def test_layout_fits_all_in_ones_desktops_and_phones(live_server, page, register, till, bakery, width, height):
     page.set_viewport_size({"width": width, "height": height})
     open_register(page, live_server.url)
-    page.keyboard.type("4000000000017", delay=3)
-    page.keyboard.press("Enter")
+    scan(page, "4000000000017")
     page.wait_for_selector("[data-testid=cart-line]")
     # The scan's first key reached the search box and was taken back; let that search settle.
     page.wait_for_timeout(300)

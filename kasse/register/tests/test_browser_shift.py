@@ -10,6 +10,7 @@ from django_scopes import scopes_disabled
 
 from kasse.register.services.pairing import DEVICE_COOKIE
 from kasse.sales.models import CashMovement, Shift
+from kasse.testing.browser import scan
 from kasse.testing.register_login import approve_in_browser, unlock_in_browser
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -51,8 +52,7 @@ def test_a_shift_from_opening_to_z_report(live_server, page, register, device, c
 
     # When she sells a coffee for cash (2,80 € from a 5 € note)
     page.wait_for_selector("body[data-ready='1'] [data-testid=cart-empty]")
-    page.keyboard.type("4000000000024", delay=3)
-    page.keyboard.press("Enter")
+    scan(page, "4000000000024")
     page.wait_for_selector("[data-testid=cart-total]:has-text('2,80')")
     page.click("[data-testid=pay]")
     page.click("[data-testid=cash-500]")

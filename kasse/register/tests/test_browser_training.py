@@ -8,6 +8,7 @@ from django_scopes import scopes_disabled
 
 from kasse.register.services.pairing import DEVICE_COOKIE
 from kasse.sales.models import Sale
+from kasse.testing.browser import scan
 from kasse.testing.plugin import open_register, paired_client
 from kasse.testing.register_login import approve_in_browser
 
@@ -38,8 +39,7 @@ def test_a_manager_switches_training_mode_on_a_cashier_sells_and_it_is_switched_
         page.wait_for_selector("body[data-ready='1'] [data-testid=training-banner]")
         display.wait_for_selector("[data-testid=display-training]", timeout=5000)
         # Clara sells a coffee; the done dialog and the receipt say TRAININGSBELEG
-        page.keyboard.type("4000000000024", delay=3)
-        page.keyboard.press("Enter")
+        scan(page, "4000000000024")
         page.wait_for_selector("[data-testid=cart-total]:has-text('2,80')")
         page.click("[data-testid=pay]")
         page.click("[data-testid=cash-500]")

@@ -21,6 +21,7 @@ from kasse.register.services.pairing import DEVICE_COOKIE
 from kasse.sales.models import ReceiptIssue, Sale
 from kasse.sales.services.receipt_issue import issue_receipt
 from kasse.sync.models import NodeState
+from kasse.testing.browser import scan
 from kasse.testing.history import rewriting_history
 from kasse.testing.plugin import open_register, paired_client
 
@@ -132,8 +133,7 @@ def test_a_digital_receipt_opened_from_the_customer_displays_qr_code(page, brows
         display.goto(base_url + "/register/display/")
         display.wait_for_selector("[data-testid=display-idle]")
         open_register(page, base_url)
-        page.keyboard.type("4000000000024", delay=3)
-        page.keyboard.press("Enter")
+        scan(page, "4000000000024")
         display.wait_for_selector("[data-testid=display-total]:has-text('2,80')", timeout=5000)
         page.click("[data-testid=pay]")
         page.click("[data-testid=cash-500]")
