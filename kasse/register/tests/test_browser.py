@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from decimal import Decimal
 
 import pytest
@@ -163,3 +164,31 @@ def test_register_locks_itself_after_the_inactivity_time(live_server, page, regi
     page.reload()
     page.wait_for_selector("body[data-ready='1'] [data-testid=cart]")  # still unlocked: the page's own timer
     page.wait_for_selector("[data-testid=lock-screen]", timeout=8000)  # ... posts the lock form
+
+
+def test_three_codes_scanned_while_the_first_is_still_answered_each_land_once(
+    live_server, page, register, till, bakery, organization
+):
+    ProductFactory(organization=organization, name="Zwieback", price="1.99", variant__barcode="4000000000048")
+    open_register(page, live_server.url)
+    held = []
+
+    def slow_first_scan(route):
+        # the first scan's answer takes a moment (a busy store PC): the next two wait in the register's queue
+        if not held:
+            held.append(route)
+            time.sleep(0.8)
+        route.continue_()
+
+    page.route("**/register/cart/scan/", slow_first_scan)
+    # Three codes from a scanner on the store node, one right after the other (the same path as a wedge scan)
+    page.evaluate("""() => {
+      for (const code of ["4000000000017", "4000000000024", "4000000000048"]) {
+        document.dispatchEvent(new CustomEvent("kasse:scan", { detail: { code } }));
+      }
+    }""")
+    page.wait_for_selector("[data-testid=cart-line] >> nth=2")
+    wait_settled(page)
+    lines = page.locator("[data-testid=cart-line]")
+    assert lines.count() == 3, page.inner_text("#cart")
+    assert page.text_content("[data-testid=cart-total]") == "5,24 €"  # 0,45 + 2,80 + 1,99

@@ -15,8 +15,11 @@
     // An open form that takes scans (the returns screen, the pay panel's gift card) gets the code instead of the cart.
     const into = overlay.querySelector("[data-scan-into]");
     if (into) { into.querySelector("[name=code]").value = code; htmx.trigger(into, "submit"); return; }
-    document.getElementById("code-input").value = code;
-    htmx.trigger(document.getElementById("code-form"), "submit");
+    // The code goes with this request itself: scans that come while one is answered wait in the form's queue
+    // (hx-sync "queue all"), and a queued request reads the form only when it is sent, by then the last code.
+    // Target and swap are the form's own, looked up when the request is sent (the cart it replaces is new by then).
+    const form = document.getElementById("code-form");
+    htmx.ajax("POST", form.getAttribute("hx-post"), { source: form, values: { code } });
   }
   new window.KasseWedgeScanner({
     layout: root.dataset.scannerLayout, prefix: root.dataset.scannerPrefix, suffix: root.dataset.scannerSuffix,
